@@ -1,0 +1,163 @@
+// The spec's rules beyond its shape: normalised addresses, one owner per address, allowed
+// domains, one entry per mailbox. Turns a schema-valid document into the model the planner uses.
+import { addressKey, domainOf, normalizeAddress, normalizeDomain } from "../address";
+import { formatPath, type DocumentPath, type SourcePosition, type SpecProblem } from "../problems";
+import type { MailboxAddressesSpec, Mode } from "./spec-types.generated";
+import type { YamlSource } from "./yaml-source";
+
+export type { Mode };
+
+/** Where each part of a mailbox's entry is written, for messages that point at it. */
+export interface MailboxSource {
+  readonly identity: SourcePosition;
+  readonly primary: SourcePosition;
+  readonly aliases: readonly SourcePosition[];
+}
+
+/** One mailbox as the spec declares it, normalised. */
+export interface MailboxDeclaration {
+  /** UPN or Entra object id, as written (trimmed). */
+  readonly identity: string;
+  /** The primary SMTP address, normalised (domain lower-cased, local part as written). */
+  readonly primary: string;
+  /** SMTP aliases, normalised, in the order written. */
+  readonly aliases: readonly string[];
+  /** The effective mode: the mailbox's own, else the file's default, else strict. */
+  readonly mode: Mode;
+  /** Opt-in: set IsExchangeCloudManaged on a synced mailbox before writing. */
+  readonly cloudManaged: boolean;
+  readonly source: MailboxSource;
+}
+
+/** A valid spec file, ready to plan. */
+export interface Spec {
+  readonly file: string;
+  readonly allowedDomains: readonly string[];
+  readonly defaultMode: Mode;
+  readonly mailboxes: readonly MailboxDeclaration[];
+}
+
+/** `file:line` of a position, for messages that point at another place in the file. */
+export function lineRef(position: SourcePosition): string {
+  return `line ${position.line}`;
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  value !== null && typeof value === "object" && !Array.isArray(value);
+const stringsOf = (value: unknown): (string | undefined)[] =>
+  Array.isArray(value) ? value.map((v) => (typeof v === "string" ? v : undefined)) : [];
+
+/**
+ * Applies the rules to a document. Runs on schema-invalid documents too (skipping values of the
+ * wrong type), so one run reports every problem; the model is meaningful only without problems.
+ */
+export function applySpecRules(source: YamlSource, document: unknown): { spec: Spec; problems: SpecProblem[] } {
+  const data = (isObject(document) ? document : {}) as Partial<MailboxAddressesSpec>;
+  const problems: SpecProblem[] = [];
+  const problem = (path: DocumentPath, message: string, key = false) =>
+    problems.push({ file: source.file, position: source.positionOf(path, key), path, message });
+
+  const allowedDomains: string[] = [];
+  const domainIndex = new Map<string, number>();
+  stringsOf(data.allowedDomains).forEach((raw, i) => {
+    if (raw === undefined) return;
+    const domain = normalizeDomain(raw);
+    if (domain === undefined) {
+      problem(["allowedDomains", i], `"${raw}" is not a domain name (like contoso.com)`);
+      return;
+    }
+    const first = domainIndex.get(domain);
+    if (first !== undefined) {
+      problem(["allowedDomains", i], `"${domain}" is listed twice (also allowedDomains[${first}]); keep one`);
+      return;
+    }
+    domainIndex.set(domain, i);
+    allowedDomains.push(domain);
+  });
+
+  const defaultMode: Mode = isObject(data.defaults) && data.defaults.mode === "additive" ? "additive" : "strict";
+  const identities = new Map<string, string>();
+  /** address key → the place that claimed it first */
+  const claims = new Map<string, { identity: string; path: DocumentPath; position: SourcePosition }>();
+  const mailboxes: MailboxDeclaration[] = [];
+
+  for (const [rawIdentity, entry] of Object.entries(isObject(data.mailboxes) ? data.mailboxes : {})) {
+    if (!isObject(entry)) continue;
+    const identity = rawIdentity.trim();
+    const base: DocumentPath = ["mailboxes", rawIdentity];
+    const identityPosition = source.positionOf(base, true);
+    const identityKey = identity.toLowerCase();
+    const firstIdentity = identities.get(identityKey);
+    if (firstIdentity !== undefined) {
+      const firstPosition = source.positionOf(["mailboxes", firstIdentity], true);
+      problem(base, `the same mailbox is declared twice (also "${firstIdentity}" at ${lineRef(firstPosition)}; identities compare case-insensitively); merge the two entries`, true);
+      continue;
+    }
+    identities.set(identityKey, rawIdentity);
+
+    const checkAddress = (raw: string, path: DocumentPath, role: "primary" | "alias"): string | undefined => {
+      const result = normalizeAddress(raw);
+      if (!result.ok) {
+        problem(path, result.reason);
+        return undefined;
+      }
+      const domain = domainOf(result.address);
+      if (!domainIndex.has(domain)) {
+        problem(
+          path,
+          `the domain "${domain}" of ${role} "${result.address}" is not in allowedDomains (${allowedDomains.join(", ")}); add the domain there or fix the address`,
+        );
+      }
+      const key = addressKey(result.address);
+      const claim = claims.get(key);
+      if (claim !== undefined && claim.identity !== identity) {
+        problem(
+          path,
+          `"${result.address}" is also claimed by ${formatPath(claim.path)} at ${lineRef(claim.position)}; an address belongs to one mailbox, remove it from one of them`,
+        );
+      } else if (claim === undefined) {
+        claims.set(key, { identity, path, position: source.positionOf(path) });
+      }
+      return result.address;
+    };
+
+    const primary = typeof entry.primary === "string" ? checkAddress(entry.primary, [...base, "primary"], "primary") : undefined;
+    const aliases: string[] = [];
+    const aliasPositions: SourcePosition[] = [];
+    const seenInMailbox = new Map<string, number>();
+    stringsOf(entry.aliases).forEach((raw, i) => {
+      if (raw === undefined) return;
+      const path: DocumentPath = [...base, "aliases", i];
+      const normalized = normalizeAddress(raw);
+      if (normalized.ok && primary !== undefined && addressKey(normalized.address) === addressKey(primary)) {
+        problem(path, `"${normalized.address}" repeats the primary address; list it once, as primary`);
+        return;
+      }
+      if (normalized.ok) {
+        const first = seenInMailbox.get(addressKey(normalized.address));
+        if (first !== undefined) {
+          problem(path, `"${normalized.address}" is listed twice in this mailbox (also aliases[${first}]); keep one`);
+          return;
+        }
+        seenInMailbox.set(addressKey(normalized.address), i);
+      }
+      const address = checkAddress(raw, path, "alias");
+      if (address !== undefined) {
+        aliases.push(address);
+        aliasPositions.push(source.positionOf(path));
+      }
+    });
+
+    if (primary === undefined) continue;
+    mailboxes.push({
+      identity,
+      primary,
+      aliases,
+      mode: entry.mode === "strict" || entry.mode === "additive" ? entry.mode : defaultMode,
+      cloudManaged: entry.cloudManaged === true,
+      source: { identity: identityPosition, primary: source.positionOf([...base, "primary"]), aliases: aliasPositions },
+    });
+  }
+
+  return { spec: { file: source.file, allowedDomains, defaultMode, mailboxes }, problems };
+}

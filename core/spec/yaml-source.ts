@@ -1,0 +1,176 @@
+// Safe YAML parsing that keeps source positions. Hostile input (anchor bombs, deep nesting,
+// custom tags, huge files) gets a clear problem, fast, with bounded memory. Pure: takes text.
+import {
+  Document,
+  LineCounter,
+  isAlias,
+  isMap,
+  isNode,
+  isPair,
+  isScalar,
+  isSeq,
+  parseDocument,
+  visit,
+  type Node,
+  type YAMLError,
+} from "yaml";
+import type { DocumentPath, SourcePosition, SpecProblem } from "../problems";
+
+/** Largest spec file accepted: 100,000 mailboxes with a few aliases each fit in well under this. */
+export const MAX_FILE_BYTES = 32 * 1024 * 1024;
+/** Deepest nesting accepted. A spec needs four levels; anything deeper is a mistake or an attack. */
+export const MAX_DEPTH = 16;
+
+/** A parsed YAML document with its positions. */
+export class YamlSource {
+  readonly file: string;
+  readonly document: Document.Parsed;
+  readonly #lines: LineCounter;
+
+  constructor(file: string, document: Document.Parsed, lines: LineCounter) {
+    this.file = file;
+    this.document = document;
+    this.#lines = lines;
+  }
+
+  /** The position of a character offset. */
+  positionAt(offset: number): SourcePosition {
+    const { line, col } = this.#lines.linePos(offset);
+    return { line, col };
+  }
+
+  /**
+   * The position of the node at `path`, or of its key when `key` is set (for problems about the
+   * key itself: unknown keys, bad identities). Falls back to the nearest existing parent.
+   */
+  positionOf(path: DocumentPath, key = false): SourcePosition {
+    let node: unknown = this.document.contents;
+    let keyNode: unknown = undefined;
+    let position = this.positionAt(rangeStart(node) ?? 0);
+    for (const segment of path) {
+      const next = childOf(node, segment);
+      if (next === undefined) return position;
+      keyNode = next.key;
+      node = next.value;
+      const start = rangeStart(key ? (keyNode ?? node) : (node ?? keyNode)) ?? rangeStart(keyNode);
+      if (start !== undefined) position = this.positionAt(start);
+    }
+    return position;
+  }
+
+  /** The JavaScript value of the document (call only after {@link parseYamlSafely} found no problem). */
+  toJS(): unknown {
+    return this.document.toJS({ maxAliasCount: 0 });
+  }
+}
+
+function rangeStart(node: unknown): number | undefined {
+  return isNode(node) && node.range ? node.range[0] : undefined;
+}
+
+function childOf(node: unknown, segment: string | number): { key: unknown; value: unknown } | undefined {
+  if (isMap(node)) {
+    const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(segment));
+    return pair ? { key: pair.key, value: pair.value } : undefined;
+  }
+  if (isSeq(node) && typeof segment === "number") {
+    const item = node.items[segment];
+    return item === undefined ? undefined : { key: undefined, value: item };
+  }
+  return undefined;
+}
+
+/** Messages for the YAML parser's error codes, in an admin's words. */
+function describeYamlError(error: YAMLError): string {
+  const first = error.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "");
+  switch (error.code) {
+    case "TAB_AS_INDENT":
+      return "a tab is used for indentation; YAML allows only spaces there";
+    case "DUPLICATE_KEY":
+      return "this key appears twice in the same mapping; keep one (for a mailbox, merge the two entries)";
+    case "MULTIPLE_DOCS":
+      return 'the file holds more than one YAML document ("---"); a spec is one document';
+    case "RESOURCE_EXHAUSTION":
+      return `the file nests too deeply (a spec needs at most ${MAX_DEPTH} levels)`;
+    case "BAD_INDENT":
+    case "MISSING_CHAR":
+    case "UNEXPECTED_TOKEN":
+    case "BLOCK_AS_IMPLICIT_KEY":
+    case "MULTILINE_IMPLICIT_KEY":
+    case "BAD_SCALAR_START":
+      return `YAML syntax: ${first}`;
+    default:
+      return `YAML: ${first}`;
+  }
+}
+
+const CORE_TAG_PREFIX = "tag:yaml.org,2002:";
+
+/**
+ * Parses `text` as one YAML document. Returns the source, or the problems that make it unusable
+ * (syntax, size, anchors and aliases, custom tags, nesting). Problems carry positions.
+ */
+export function parseYamlSafely(file: string, text: string): { source?: YamlSource; problems: SpecProblem[] } {
+  const at = (position: SourcePosition, message: string, path: DocumentPath = []): SpecProblem => ({
+    file,
+    position,
+    path,
+    message,
+  });
+  const bytes = Buffer.byteLength(text, "utf8");
+  if (bytes > MAX_FILE_BYTES) {
+    const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MiB`;
+    return {
+      problems: [at({ line: 1, col: 1 }, `the file is ${mb(bytes)}; the limit is ${mb(MAX_FILE_BYTES)}. Split the tenant into several specs`)],
+    };
+  }
+  // A byte-order mark is harmless; drop it so columns on line 1 match what an editor shows.
+  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  const lines = new LineCounter();
+  const document = parseDocument(body, {
+    lineCounter: lines,
+    uniqueKeys: true,
+    prettyErrors: false,
+    strict: true,
+    merge: false,
+    version: "1.2",
+    customTags: [],
+  });
+  const source = new YamlSource(file, document, lines);
+  const problems: SpecProblem[] = document.errors.map((error) => at(source.positionAt(error.pos[0]), describeYamlError(error)));
+  if (problems.length > 0) return { problems };
+
+  visit(document, {
+    Node(_key, node, path) {
+      const where = source.positionAt(node.range?.[0] ?? 0);
+      if (isAlias(node)) {
+        problems.push(at(where, `an alias (*${node.source}) is used; anchors and aliases are not allowed in a spec, write the value out`));
+        return visit.SKIP;
+      }
+      if (node.anchor) {
+        problems.push(at(where, `an anchor (&${node.anchor}) is defined; anchors and aliases are not allowed in a spec, write the value out`));
+      }
+      if (node.tag && !node.tag.startsWith(CORE_TAG_PREFIX)) {
+        problems.push(at(where, `the custom tag ${node.tag} is not allowed; a spec holds plain strings, lists and mappings`));
+        return visit.SKIP;
+      }
+      const depth = path.filter((ancestor) => isMap(ancestor) || isSeq(ancestor)).length;
+      if ((isMap(node) || isSeq(node)) && depth >= MAX_DEPTH) {
+        problems.push(at(where, `the file nests too deeply (a spec needs at most ${MAX_DEPTH} levels)`));
+        return visit.BREAK;
+      }
+      return undefined;
+    },
+    Pair(_key, pair) {
+      if (isNode(pair.key) && !isScalar(pair.key)) {
+        const where = source.positionAt((pair.key as Node).range?.[0] ?? 0);
+        problems.push(at(where, "a key is a list or mapping; keys in a spec are plain strings"));
+        return visit.SKIP;
+      }
+      return undefined;
+    },
+  });
+  return problems.length > 0 ? { problems } : { source, problems };
+}
+
+export { isMap, isPair, isScalar, isSeq };

