@@ -1,0 +1,140 @@
+// The planner for one mailbox: (what the spec wants, the live EmailAddresses) → what to write,
+// with a reason for every address added, removed or kept. Pure.
+import {
+  addressKey,
+  entryKey,
+  formatSmtp,
+  isMicrosoftRoutingAddress,
+  parseProxyAddress,
+  primaryOf,
+  sameAddressList,
+} from "../address";
+import type { Mode } from "../spec/rules";
+
+/** What the spec wants for one mailbox. Addresses are normalised, without prefixes. */
+export interface DesiredAddresses {
+  readonly primary: string;
+  readonly aliases: readonly string[];
+  readonly mode: Mode;
+}
+
+/** An SMTP address added or removed, and why. */
+export interface AddressChange {
+  readonly address: string;
+  readonly reason: string;
+}
+
+/** An entry kept although the spec does not list it, and why. */
+export interface PreservedEntry {
+  readonly entry: string;
+  readonly reason: string;
+}
+
+/** What must change on one mailbox to match the spec. */
+export interface MailboxPlan {
+  /** The primary before and after. `changed` ignores case: a case-only difference is not drift. */
+  readonly primary: { readonly from: string | undefined; readonly to: string; readonly changed: boolean };
+  /** SMTP addresses the mailbox gains (the new primary included, when it is new to the mailbox). */
+  readonly add: readonly AddressChange[];
+  /** SMTP addresses the mailbox loses. */
+  readonly remove: readonly AddressChange[];
+  /** Entries kept without being listed: non-SMTP, Microsoft routing (MOERA), additive mode. */
+  readonly preserve: readonly PreservedEntry[];
+  /** The whole EmailAddresses list to write: `SMTP:` primary first, then `smtp:` aliases, then the rest. */
+  readonly final: readonly string[];
+  /** False when the live list already matches (case-insensitively, in any order): nothing to write. */
+  readonly changed: boolean;
+}
+
+/** Options for {@link planMailbox}. */
+export interface PlanOptions {
+  /**
+   * Addresses another mailbox in the spec claims: removed from this one even in additive mode,
+   * so the move can happen.
+   */
+  readonly releaseTo?: ReadonlyMap<string, string>;
+}
+
+export const REASONS = {
+  listed: "listed in the spec",
+  newPrimary: "the spec's primary address",
+  notListed: "not listed in the spec (strict mode removes unlisted aliases)",
+  oldPrimaryNotListed: "the old primary, not listed in the spec (strict mode)",
+  nonSmtp: "non-SMTP entry: always kept",
+  routing: "Microsoft routing address (*.onmicrosoft.com, the MOERA): always kept",
+  additive: "not listed, kept: additive mode",
+  movesTo: (owner: string) => `moves to ${owner}, which the spec gives it to`,
+} as const;
+
+/**
+ * Plans one mailbox. Invariants (checked by property tests): the final list has exactly one
+ * `SMTP:` entry, the spec's primary; it holds every listed alias; it keeps every non-SMTP and
+ * routing entry; additive mode removes nothing but releases; planning the final list again
+ * changes nothing.
+ */
+export function planMailbox(desired: DesiredAddresses, live: readonly string[], options: PlanOptions = {}): MailboxPlan {
+  const releaseTo = options.releaseTo ?? new Map<string, string>();
+  const primaryKey = addressKey(desired.primary);
+  const aliasKeys = new Set(desired.aliases.map(addressKey));
+  const livePrimary = primaryOf(live);
+
+  const liveKeys = new Set<string>();
+  const add: AddressChange[] = [];
+  const remove: AddressChange[] = [];
+  const preserve: PreservedEntry[] = [];
+  const keptSmtp: string[] = [];
+  const keptOther: string[] = [];
+  const seenOther = new Set<string>();
+
+  for (const entry of live) {
+    const parsed = parseProxyAddress(entry);
+    if (parsed.kind === "other") {
+      const key = entryKey(entry);
+      if (seenOther.has(key)) continue;
+      seenOther.add(key);
+      keptOther.push(entry);
+      preserve.push({ entry, reason: REASONS.nonSmtp });
+      continue;
+    }
+    const key = addressKey(parsed.value);
+    if (liveKeys.has(key)) continue;
+    liveKeys.add(key);
+    if (key === primaryKey || aliasKeys.has(key)) continue; // written below, in the spec's spelling
+    const owner = releaseTo.get(key);
+    if (owner !== undefined) {
+      remove.push({ address: parsed.value, reason: REASONS.movesTo(owner) });
+    } else if (isMicrosoftRoutingAddress(parsed.value)) {
+      keptSmtp.push(formatSmtp(parsed.value, false));
+      preserve.push({ entry: formatSmtp(parsed.value, false), reason: REASONS.routing });
+    } else if (desired.mode === "additive") {
+      keptSmtp.push(formatSmtp(parsed.value, false));
+      preserve.push({ entry: formatSmtp(parsed.value, false), reason: REASONS.additive });
+    } else {
+      remove.push({ address: parsed.value, reason: parsed.primary ? REASONS.oldPrimaryNotListed : REASONS.notListed });
+    }
+  }
+
+  if (!liveKeys.has(primaryKey)) add.push({ address: desired.primary, reason: REASONS.newPrimary });
+  for (const alias of desired.aliases) {
+    if (!liveKeys.has(addressKey(alias))) add.push({ address: alias, reason: REASONS.listed });
+  }
+
+  const final = [
+    formatSmtp(desired.primary, true),
+    ...desired.aliases.map((alias) => formatSmtp(alias, false)),
+    ...keptSmtp,
+    ...keptOther,
+  ];
+  return {
+    primary: {
+      from: livePrimary,
+      to: desired.primary,
+      changed: livePrimary === undefined || addressKey(livePrimary) !== primaryKey,
+    },
+    add,
+    remove,
+    preserve,
+    final,
+    changed: !sameAddressList(live, final),
+  };
+}
