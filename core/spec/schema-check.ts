@@ -104,7 +104,7 @@ function translate(error: ErrorObject, data: unknown): Translated | undefined {
         allowedDomains: "list the domains addresses may use",
         mailboxes: "add a mailboxes: mapping (it may be empty: mailboxes: {})",
       };
-      return { path, key: false, message: `"${missing}" is missing: ${hint[missing] ?? "add it"}` };
+      return { path, key: true, message: `"${missing}" is missing: ${hint[missing] ?? "add it"}` };
     }
     case "additionalProperties": {
       const extra = String(params.additionalProperty);

@@ -25,10 +25,12 @@ export const MAX_DEPTH = 16;
 export class YamlSource {
   readonly file: string;
   readonly document: Document.Parsed;
+  readonly text: string;
   readonly #lines: LineCounter;
 
-  constructor(file: string, document: Document.Parsed, lines: LineCounter) {
+  constructor(file: string, text: string, document: Document.Parsed, lines: LineCounter) {
     this.file = file;
+    this.text = text;
     this.document = document;
     this.#lines = lines;
   }
@@ -52,7 +54,9 @@ export class YamlSource {
       if (next === undefined) return position;
       keyNode = next.key;
       node = next.value;
-      const start = rangeStart(key ? (keyNode ?? node) : (node ?? keyNode)) ?? rangeStart(keyNode);
+      // An empty value ("key:" and nothing after) has no place of its own: point at its key.
+      const empty = node === null || (isScalar(node) && node.value === null && node.range?.[0] === node.range?.[1]);
+      const start = rangeStart(key || empty ? (keyNode ?? node) : (node ?? keyNode)) ?? rangeStart(keyNode);
       if (start !== undefined) position = this.positionAt(start);
     }
     return position;
@@ -104,7 +108,8 @@ function describeYamlError(error: YAMLError): string {
   }
 }
 
-const CORE_TAG_PREFIX = "tag:yaml.org,2002:";
+/** The tags of YAML's core schema: the only ones a spec may spell out. */
+const CORE_TAGS = new Set(["str", "int", "float", "bool", "null", "map", "seq"].map((t) => `tag:yaml.org,2002:${t}`));
 
 /**
  * Parses `text` as one YAML document. Returns the source, or the problems that make it unusable
@@ -136,22 +141,29 @@ export function parseYamlSafely(file: string, text: string): { source?: YamlSour
     version: "1.2",
     customTags: [],
   });
-  const source = new YamlSource(file, document, lines);
+  const source = new YamlSource(file, body, document, lines);
   const problems: SpecProblem[] = document.errors.map((error) => at(source.positionAt(error.pos[0]), describeYamlError(error)));
   if (problems.length > 0) return { problems };
 
   visit(document, {
     Node(_key, node, path) {
-      const where = source.positionAt(node.range?.[0] ?? 0);
+      const start = node.range?.[0] ?? 0;
+      const where = source.positionAt(start);
+      // Anchors and tags stand before the value they mark; point at them, not at the value.
+      const before = (marker: string) => {
+        let at = Math.max(0, body.lastIndexOf(marker, start));
+        while (at > 0 && body[at - 1] === marker) at--; // "!!tag" starts at the first "!"
+        return source.positionAt(at);
+      };
       if (isAlias(node)) {
         problems.push(at(where, `an alias (*${node.source}) is used; anchors and aliases are not allowed in a spec, write the value out`));
         return visit.SKIP;
       }
       if (node.anchor) {
-        problems.push(at(where, `an anchor (&${node.anchor}) is defined; anchors and aliases are not allowed in a spec, write the value out`));
+        problems.push(at(before(`&${node.anchor}`), `an anchor (&${node.anchor}) is defined; anchors and aliases are not allowed in a spec, write the value out`));
       }
-      if (node.tag && !node.tag.startsWith(CORE_TAG_PREFIX)) {
-        problems.push(at(where, `the custom tag ${node.tag} is not allowed; a spec holds plain strings, lists and mappings`));
+      if (node.tag && !CORE_TAGS.has(node.tag)) {
+        problems.push(at(before("!"), `the custom tag ${node.tag} is not allowed; a spec holds plain strings, lists and mappings`));
         return visit.SKIP;
       }
       const depth = path.filter((ancestor) => isMap(ancestor) || isSeq(ancestor)).length;
