@@ -1,0 +1,61 @@
+// Generated from schemas/tenant-seed.schema.json by scripts/generate-types.js. Do not edit; edit the schema.
+
+export type SeedRecipientType =
+  "UserMailbox" | "SharedMailbox" | "RoomMailbox" | "EquipmentMailbox" | "Group" | "MailContact" | "MailUser";
+
+/**
+ * A tenant for the local target and the emulator: its domains and its recipients with their EmailAddresses.
+ */
+export interface TenantSeed {
+  version: 1;
+  tenant: TenantInfo;
+  recipients: SeedRecipient[];
+}
+export interface TenantInfo {
+  /**
+   * The tenant's name, e.g. contoso.
+   */
+  name: string;
+  /**
+   * The tenant (directory) id.
+   */
+  id: string;
+  /**
+   * The initial domain, e.g. contoso.onmicrosoft.com: every recipient's MOERA is on it.
+   */
+  moeraDomain: string;
+  /**
+   * @minItems 1
+   */
+  acceptedDomains: [string, ...string[]];
+}
+/**
+ * This interface was referenced by `TenantSeed`'s JSON-Schema
+ * via the `definition` "recipient".
+ */
+export interface SeedRecipient {
+  /**
+   * Entra object id.
+   */
+  id: string;
+  /**
+   * User principal name (mailboxes and mail users).
+   */
+  upn?: string;
+  displayName: string;
+  type: SeedRecipientType;
+  /**
+   * Synced from on-premises AD.
+   */
+  synced?: boolean;
+  /**
+   * IsExchangeCloudManaged: Exchange attributes managed in the cloud.
+   */
+  cloudManaged?: boolean;
+  /**
+   * EmailAddresses with prefixes (SMTP:, smtp:, X500:, SIP:...).
+   *
+   * @minItems 1
+   */
+  addresses: [string, ...string[]];
+}

@@ -1,0 +1,293 @@
+// The tenant model: recipients, their EmailAddresses and the tenant's domains, kept in SQLite
+// (node:sqlite, built into Node 22.5+: no native addon to compile, nothing to download), with
+// Exchange's rules (./exchange-rules) applied to every write. The local target uses it directly;
+// the emulator serves it over Microsoft's protocols. Every write is one transaction.
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import { DatabaseSync } from "node:sqlite";
+import { addressKey, parseProxyAddress } from "../core/address";
+import { ExchangeError } from "./exchange-error";
+import {
+  applyAddRemove,
+  checkEmailAddresses,
+  notFoundMessage,
+  type AddressOwner,
+  type RecipientFacts,
+  type RecipientType,
+  type TenantFacts,
+} from "./exchange-rules";
+import type { TenantSeed } from "./seed-types.generated";
+
+/** A recipient as the tenant holds it. */
+export interface Recipient extends RecipientFacts {
+  /** User principal name; groups and contacts have none. */
+  readonly upn: string | undefined;
+}
+
+/** One write recorded by the tenant: tests count them, `tenant show` lists them. */
+export interface WriteRecord {
+  readonly seq: number;
+  readonly recipientId: string;
+  readonly operation: string;
+  readonly before: readonly string[];
+  readonly after: readonly string[];
+  readonly at: string;
+}
+
+export interface TenantInfo {
+  readonly name: string;
+  readonly id: string;
+  readonly moeraDomain: string;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS tenant (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS accepted_domains (domain TEXT PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS recipients (
+  id TEXT PRIMARY KEY,
+  upn TEXT,
+  upn_key TEXT UNIQUE,
+  display_name TEXT NOT NULL,
+  type TEXT NOT NULL,
+  synced INTEGER NOT NULL DEFAULT 0,
+  cloud_managed INTEGER NOT NULL DEFAULT 0,
+  addresses TEXT NOT NULL
+);
+-- One row per SMTP address, lower-cased: the primary key makes an address unique across recipients.
+CREATE TABLE IF NOT EXISTS smtp_addresses (
+  address TEXT PRIMARY KEY,
+  recipient_id TEXT NOT NULL REFERENCES recipients(id) ON DELETE CASCADE
+);
+CREATE INDEX IF NOT EXISTS smtp_addresses_recipient ON smtp_addresses(recipient_id);
+CREATE TABLE IF NOT EXISTS writes (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  recipient_id TEXT NOT NULL,
+  operation TEXT NOT NULL,
+  before TEXT NOT NULL,
+  after TEXT NOT NULL,
+  at TEXT NOT NULL
+);
+`;
+
+interface RecipientRow {
+  id: string;
+  upn: string | null;
+  display_name: string;
+  type: string;
+  synced: number;
+  cloud_managed: number;
+  addresses: string;
+}
+
+function toRecipient(row: RecipientRow): Recipient {
+  return {
+    id: row.id,
+    upn: row.upn ?? undefined,
+    displayName: row.display_name,
+    type: row.type as RecipientType,
+    synced: row.synced === 1,
+    cloudManaged: row.cloud_managed === 1,
+    addresses: JSON.parse(row.addresses) as string[],
+  };
+}
+
+const smtpKeysOf = (addresses: readonly string[]) =>
+  addresses.map(parseProxyAddress).filter((p) => p.kind === "smtp").map((p) => addressKey(p.value));
+
+/** A tenant kept in a SQLite file (or `:memory:`). */
+export class Tenant {
+  readonly #db: DatabaseSync;
+
+  private constructor(db: DatabaseSync) {
+    this.#db = db;
+  }
+
+  /** Opens (creating if needed) the tenant database at `file`. Several processes may share it. */
+  static open(file: string): Tenant {
+    if (file !== ":memory:") mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+    const db = new DatabaseSync(file);
+    db.exec("PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;");
+    if (file !== ":memory:") db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;");
+    db.exec(SCHEMA);
+    return new Tenant(db);
+  }
+
+  close(): void {
+    this.#db.close();
+  }
+
+  /** Runs `work` in one write transaction (BEGIN IMMEDIATE: writers queue, readers go on). */
+  #transaction<T>(work: () => T): T {
+    this.#db.exec("BEGIN IMMEDIATE");
+    try {
+      const result = work();
+      this.#db.exec("COMMIT");
+      return result;
+    } catch (err) {
+      this.#db.exec("ROLLBACK");
+      throw err;
+    }
+  }
+
+  /** True once the tenant has been seeded. */
+  isSeeded(): boolean {
+    return this.#db.prepare("SELECT 1 FROM tenant WHERE key = 'name'").get() !== undefined;
+  }
+
+  info(): TenantInfo {
+    const rows = this.#db.prepare("SELECT key, value FROM tenant").all() as { key: string; value: string }[];
+    const get = (key: string) => rows.find((r) => r.key === key)?.value ?? "";
+    return { name: get("name"), id: get("id"), moeraDomain: get("moeraDomain") };
+  }
+
+  acceptedDomains(): string[] {
+    return (this.#db.prepare("SELECT domain FROM accepted_domains ORDER BY domain").all() as { domain: string }[]).map((r) => r.domain);
+  }
+
+  /** Replaces the whole tenant with a seed. */
+  seed(seed: TenantSeed): void {
+    this.#transaction(() => {
+      this.#db.exec("DELETE FROM smtp_addresses; DELETE FROM recipients; DELETE FROM accepted_domains; DELETE FROM tenant; DELETE FROM writes;");
+      const setInfo = this.#db.prepare("INSERT INTO tenant (key, value) VALUES (?, ?)");
+      setInfo.run("name", seed.tenant.name);
+      setInfo.run("id", seed.tenant.id);
+      setInfo.run("moeraDomain", seed.tenant.moeraDomain.toLowerCase());
+      const addDomain = this.#db.prepare("INSERT INTO accepted_domains (domain) VALUES (?)");
+      for (const domain of seed.tenant.acceptedDomains) addDomain.run(domain.toLowerCase());
+      for (const r of seed.recipients) {
+        this.#insertRecipient({
+          id: r.id,
+          upn: r.upn,
+          displayName: r.displayName,
+          type: r.type,
+          synced: r.synced ?? false,
+          cloudManaged: r.cloudManaged ?? false,
+          addresses: r.addresses,
+        });
+      }
+    });
+  }
+
+  /** Adds a recipient (seeding, generated benchmark tenants). Fails on a duplicate address. */
+  addRecipient(recipient: Recipient): void {
+    this.#transaction(() => this.#insertRecipient(recipient));
+  }
+
+  #insertRecipient(r: Recipient): void {
+    this.#db
+      .prepare("INSERT INTO recipients (id, upn, upn_key, display_name, type, synced, cloud_managed, addresses) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+      .run(r.id.toLowerCase(), r.upn ?? null, r.upn?.toLowerCase() ?? null, r.displayName, r.type, r.synced ? 1 : 0, r.cloudManaged ? 1 : 0, JSON.stringify(r.addresses));
+    const index = this.#db.prepare("INSERT INTO smtp_addresses (address, recipient_id) VALUES (?, ?)");
+    for (const key of new Set(smtpKeysOf(r.addresses))) {
+      try {
+        index.run(key, r.id.toLowerCase());
+      } catch {
+        throw new Error(`seed: the address ${key} of "${r.displayName}" already belongs to another recipient`);
+      }
+    }
+  }
+
+  /**
+   * Finds a recipient by Entra object id, user principal name or any of its SMTP addresses
+   * (the identities Get-Mailbox and Graph accept), case-insensitively.
+   */
+  find(identity: string): Recipient | undefined {
+    const key = identity.trim().toLowerCase();
+    const row =
+      this.#db.prepare("SELECT * FROM recipients WHERE id = ?").get(key) ??
+      this.#db.prepare("SELECT * FROM recipients WHERE upn_key = ?").get(key) ??
+      this.#db.prepare("SELECT r.* FROM recipients r JOIN smtp_addresses s ON s.recipient_id = r.id WHERE s.address = ?").get(key);
+    return row === undefined ? undefined : toRecipient(row as unknown as RecipientRow);
+  }
+
+  /** Every recipient, ordered by id; `after` and `limit` page through them. */
+  list(options: { after?: string; limit?: number } = {}): Recipient[] {
+    const rows = this.#db
+      .prepare("SELECT * FROM recipients WHERE id > ? ORDER BY id LIMIT ?")
+      .all(options.after?.toLowerCase() ?? "", options.limit ?? -1) as unknown as RecipientRow[];
+    return rows.map(toRecipient);
+  }
+
+  count(): number {
+    return (this.#db.prepare("SELECT count(*) AS n FROM recipients").get() as { n: number }).n;
+  }
+
+  /** The recipient holding an SMTP address (case-insensitive), if any. */
+  ownerOf(address: string): AddressOwner | undefined {
+    const row = this.#db
+      .prepare("SELECT r.id, r.display_name, r.type FROM recipients r JOIN smtp_addresses s ON s.recipient_id = r.id WHERE s.address = ?")
+      .get(addressKey(address)) as { id: string; display_name: string; type: string } | undefined;
+    return row === undefined ? undefined : { id: row.id, displayName: row.display_name, type: row.type as RecipientType };
+  }
+
+  /** The facts Exchange's rules consult, read from this tenant. */
+  facts(): TenantFacts {
+    return { acceptedDomains: new Set(this.acceptedDomains()), moeraDomain: this.info().moeraDomain, ownerOf: (a) => this.ownerOf(a) };
+  }
+
+  #require(identity: string): Recipient {
+    const recipient = this.find(identity);
+    if (recipient === undefined) {
+      throw new ExchangeError(identity, [{ code: "NotFound", message: notFoundMessage(identity, this.info().name) }]);
+    }
+    return recipient;
+  }
+
+  /**
+   * Set-Mailbox -EmailAddresses with a full list: replaces the recipient's list after checking
+   * Exchange's rules. Throws an {@link ExchangeError} and writes nothing when a rule is broken.
+   */
+  setEmailAddresses(identity: string, addresses: readonly string[], operation = "Set-Mailbox -EmailAddresses"): Recipient {
+    return this.#transaction(() => this.#write(this.#require(identity), identity, addresses, operation));
+  }
+
+  /** Set-Mailbox -EmailAddresses @{Add=...; Remove=...}: changes entries, keeps the rest. */
+  addRemoveEmailAddresses(identity: string, add: readonly string[], remove: readonly string[]): Recipient {
+    return this.#transaction(() => {
+      const recipient = this.#require(identity);
+      return this.#write(recipient, identity, applyAddRemove(recipient.addresses, add, remove), "Set-Mailbox -EmailAddresses @{Add;Remove}");
+    });
+  }
+
+  #write(recipient: Recipient, identity: string, addresses: readonly string[], operation: string): Recipient {
+    const violations = checkEmailAddresses(recipient, addresses, this.facts(), identity);
+    if (violations.length > 0) throw new ExchangeError(identity, violations);
+    this.#db.prepare("UPDATE recipients SET addresses = ? WHERE id = ?").run(JSON.stringify(addresses), recipient.id);
+    this.#db.prepare("DELETE FROM smtp_addresses WHERE recipient_id = ?").run(recipient.id);
+    const index = this.#db.prepare("INSERT INTO smtp_addresses (address, recipient_id) VALUES (?, ?)");
+    for (const key of new Set(smtpKeysOf(addresses))) index.run(key, recipient.id);
+    this.#db
+      .prepare("INSERT INTO writes (recipient_id, operation, before, after, at) VALUES (?, ?, ?, ?, ?)")
+      .run(recipient.id, operation, JSON.stringify(recipient.addresses), JSON.stringify(addresses), new Date().toISOString());
+    return { ...recipient, addresses: [...addresses] };
+  }
+
+  /** Set-Mailbox -IsExchangeCloudManaged: moves a synced mailbox's Exchange attributes to the cloud. */
+  setCloudManaged(identity: string, value: boolean): Recipient {
+    return this.#transaction(() => {
+      const recipient = this.#require(identity);
+      this.#db.prepare("UPDATE recipients SET cloud_managed = ? WHERE id = ?").run(value ? 1 : 0, recipient.id);
+      this.#db
+        .prepare("INSERT INTO writes (recipient_id, operation, before, after, at) VALUES (?, ?, ?, ?, ?)")
+        .run(recipient.id, `Set-Mailbox -IsExchangeCloudManaged $${value}`, JSON.stringify(recipient.addresses), JSON.stringify(recipient.addresses), new Date().toISOString());
+      return { ...recipient, cloudManaged: value };
+    });
+  }
+
+  /** Writes recorded so far, oldest first; `recipientId` narrows them to one recipient. */
+  writes(recipientId?: string): WriteRecord[] {
+    const rows = (
+      recipientId === undefined
+        ? this.#db.prepare("SELECT * FROM writes ORDER BY seq").all()
+        : this.#db.prepare("SELECT * FROM writes WHERE recipient_id = ? ORDER BY seq").all(recipientId.toLowerCase())
+    ) as { seq: number; recipient_id: string; operation: string; before: string; after: string; at: string }[];
+    return rows.map((r) => ({
+      seq: r.seq,
+      recipientId: r.recipient_id,
+      operation: r.operation,
+      before: JSON.parse(r.before) as string[],
+      after: JSON.parse(r.after) as string[],
+      at: r.at,
+    }));
+  }
+}
