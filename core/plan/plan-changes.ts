@@ -2,7 +2,7 @@
 // mailbox to another, and orders the writes so each removal lands before its add. A cycle (two
 // mailboxes swapping addresses) is broken by a release step: one mailbox first lets go of what it
 // gives away, the others take it, then that mailbox takes what it receives. Pure.
-import { addressKey, formatSmtp, isMicrosoftRoutingAddress, parseProxyAddress, primaryOf, sameAddressList } from "../address";
+import { addressKey, formatSmtp, isMicrosoftRoutingAddress, parseProxyAddress, primaryOf } from "../address";
 import { planMailbox, type DesiredAddresses, type MailboxPlan } from "./plan-mailbox";
 
 /** One managed mailbox: what the spec wants and what it holds now. */
@@ -122,28 +122,32 @@ export function planChanges(inputs: readonly MailboxInput[]): ChangePlan {
   return { plans, moves, dependsOn, dependsOnRelease, releases, problems };
 }
 
+function releaseList(input: MailboxInput, moves: readonly Move[]): Release | undefined {
+  const giving = moves.filter((m) => m.from === input.identity).map((m) => m.address);
+  return planRelease(input.identity, input.desired, input.live ?? [], giving);
+}
+
 /**
  * The list a release writes: the live list without the addresses the mailbox gives away. When
- * its primary goes, the spec's primary (if already on the mailbox), else a kept alias, else its
- * routing address becomes primary meanwhile. Undefined when nothing could be primary.
+ * its primary goes, the spec's primary (if already on the mailbox), else a listed alias, else its
+ * routing address becomes primary meanwhile. Undefined when nothing would change, or when nothing
+ * could be primary.
  */
-function releaseList(input: MailboxInput, moves: readonly Move[]): Release | undefined {
-  const live = input.live ?? [];
-  const giving = new Set(moves.filter((m) => m.from === input.identity).map((m) => addressKey(m.address)));
-  const kept = live.filter((entry) => {
+export function planRelease(identity: string, desired: DesiredAddresses, live: readonly string[], giving: readonly string[]): Release | undefined {
+  const givingKeys = new Set(giving.map(addressKey));
+  const isGiven = (entry: string) => {
     const parsed = parseProxyAddress(entry);
-    return parsed.kind !== "smtp" || !giving.has(addressKey(parsed.value));
-  });
-  const addresses = live
-    .map(parseProxyAddress)
-    .filter((p) => p.kind === "smtp" && giving.has(addressKey(p.value)))
-    .map((p) => p.value);
+    return parsed.kind === "smtp" && givingKeys.has(addressKey(parsed.value));
+  };
+  const kept = live.filter((entry) => !isGiven(entry));
+  const addresses = live.filter(isGiven).map((entry) => parseProxyAddress(entry).value);
+  if (addresses.length === 0) return undefined;
   const primary = primaryOf(live);
-  if (primary !== undefined && !giving.has(addressKey(primary))) return { identity: input.identity, addresses, list: kept };
+  if (primary !== undefined && !givingKeys.has(addressKey(primary))) return { identity, addresses, list: kept };
 
   const keptSmtp = kept.map(parseProxyAddress).filter((p) => p.kind === "smtp").map((p) => p.value);
-  const wantedPrimary = keptSmtp.find((a) => addressKey(a) === addressKey(input.desired.primary));
-  const listedAlias = keptSmtp.find((a) => input.desired.aliases.some((alias) => addressKey(alias) === addressKey(a)));
+  const wantedPrimary = keptSmtp.find((a) => addressKey(a) === addressKey(desired.primary));
+  const listedAlias = keptSmtp.find((a) => desired.aliases.some((alias) => addressKey(alias) === addressKey(a)));
   const routing = keptSmtp.find(isMicrosoftRoutingAddress);
   const temporary = wantedPrimary ?? listedAlias ?? routing ?? keptSmtp[0];
   if (temporary === undefined) return undefined;
@@ -152,7 +156,7 @@ function releaseList(input: MailboxInput, moves: readonly Move[]): Release | und
     if (parsed.kind !== "smtp") return entry;
     return formatSmtp(parsed.value, addressKey(parsed.value) === addressKey(temporary));
   });
-  return sameAddressList(list, live) ? undefined : { identity: input.identity, addresses, list };
+  return { identity, addresses, list };
 }
 
 /** Tarjan's strongly connected components, iterative, in a deterministic order. */

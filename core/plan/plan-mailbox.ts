@@ -58,8 +58,8 @@ export interface PlanOptions {
 export const REASONS = {
   listed: "listed in the spec",
   newPrimary: "the spec's primary address",
-  notListed: "not listed in the spec (strict mode removes unlisted aliases)",
-  oldPrimaryNotListed: "the old primary, not listed in the spec (strict mode)",
+  notListed: "not listed in the spec; strict mode removes unlisted aliases",
+  oldPrimaryNotListed: "the old primary, not listed in the spec; strict mode removes it",
   nonSmtp: "non-SMTP entry: always kept",
   routing: "Microsoft routing address (*.onmicrosoft.com, the MOERA): always kept",
   additive: "not listed, kept: additive mode",

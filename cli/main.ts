@@ -1,0 +1,34 @@
+// mailbox-addresses: the command-line tool. Each command lives in its own file under cli/ and is
+// loaded only when run: `validate` works on any Node.js, the tenant commands need Node >= 22.5.
+
+export const USAGE = `usage: mailbox-addresses <command> [options]
+
+commands:
+  validate <spec.yaml>...          check spec files; exit 0 when valid, 1 with every problem
+  tenant show <identity>           show a mailbox of the local tenant
+  tenant set <identity> <entry>... replace its EmailAddresses (with prefixes: SMTP:, smtp:, X500:...)
+  tenant seed [seed.yaml]          (re)load the local tenant from a seed (default: the shipped one)
+  tenant reset                     delete the local tenant; the next use seeds it afresh
+
+Options for tenant commands: --database <file> (default .tenant/local.sqlite)
+`;
+
+/** Runs one command; resolves to the process exit code. */
+export async function main(args: readonly string[]): Promise<number> {
+  const [command, ...rest] = args;
+  switch (command) {
+    case "validate":
+      return (require("./validate-command") as typeof import("./validate-command")).runValidate(rest);
+    case "tenant":
+      return (require("./tenant-command") as typeof import("./tenant-command")).runTenantCommand(rest);
+    case undefined:
+    case "help":
+    case "--help":
+    case "-h":
+      process.stdout.write(USAGE);
+      return command === undefined ? 1 : 0;
+    default:
+      process.stderr.write(`unknown command "${command}"\n\n${USAGE}`);
+      return 1;
+  }
+}

@@ -1,0 +1,107 @@
+// The Pulumi program: loads the spec, checks it (every problem at once, with file:line:col),
+// reads the managed mailboxes, checks the change against the tenant, and declares one
+// MailboxAddresses resource per mailbox, ordered so an address leaves one mailbox before it
+// joins another. Nothing is declared, so nothing is written, when any check fails.
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { describePlan } from "../core/plan/describe-plan";
+import { planChanges, type ChangePlan } from "../core/plan/plan-changes";
+import { formatProblem, type SpecProblem } from "../core/problems";
+import { loadSpecBytes } from "../core/spec/load-spec";
+import type { Spec } from "../core/spec/rules";
+import { createBackend } from "../providers/backends/create-backend";
+import { AddressReleaseStep, MailboxAddresses } from "../providers/mailbox-addresses/resource";
+import { preflight } from "../providers/preflight";
+import { findProjectRoot } from "../providers/project-root";
+import { readSettings } from "./settings";
+
+function fail(problems: readonly SpecProblem[], what: string): never {
+  for (const problem of problems) pulumi.log.error(formatProblem(problem));
+  const count = problems.length === 1 ? "1 problem" : `${problems.length} problems`;
+  throw new pulumi.RunError(`${count} ${what}; nothing was changed (see the errors above)`);
+}
+
+function readSpec(file: string): Spec {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(path.resolve(findProjectRoot(), file));
+  } catch (err) {
+    throw new pulumi.RunError(`cannot read the spec ${file}: ${(err as Error).message}. Set its path with: pulumi config set spec <file>`);
+  }
+  const result = loadSpecBytes(file, bytes);
+  if (!result.ok) fail(result.problems, "in the spec");
+  return result.spec;
+}
+
+function declare(spec: Spec, change: ChangePlan, target: ReturnType<typeof readSettings>["target"]) {
+  const releases = new Map<string, AddressReleaseStep>();
+  for (const [identity, release] of change.releases) {
+    const mailbox = spec.mailboxes.find((m) => m.identity === identity)!;
+    releases.set(
+      identity,
+      new AddressReleaseStep(`release:${identity}`, {
+        identity,
+        addresses: [...release.addresses],
+        primary: mailbox.primary,
+        aliases: [...mailbox.aliases],
+        target,
+      }),
+    );
+  }
+  const resources = new Map<string, MailboxAddresses>();
+  // Declared givers first, so dependsOn can name them: dependencies are acyclic by construction.
+  const pending = [...spec.mailboxes];
+  while (pending.length > 0) {
+    const index = pending.findIndex((m) => (change.dependsOn.get(m.identity) ?? []).every((d) => resources.has(d)));
+    const mailbox = pending.splice(index < 0 ? 0 : index, 1)[0]!;
+    const dependsOn = [
+      ...(change.dependsOn.get(mailbox.identity) ?? []).map((d) => resources.get(d)!),
+      ...(change.dependsOnRelease.get(mailbox.identity) ?? []).map((d) => releases.get(d)!),
+    ];
+    const releasesOut = change.moves.filter((m) => m.from === mailbox.identity).map((m) => ({ address: m.address, to: m.to }));
+    const resource = new MailboxAddresses(
+      mailbox.identity,
+      {
+        identity: mailbox.identity,
+        primary: mailbox.primary,
+        aliases: [...mailbox.aliases],
+        mode: mailbox.mode,
+        cloudManaged: mailbox.cloudManaged,
+        ...(releasesOut.length > 0 ? { releases: releasesOut } : {}),
+        target,
+      },
+      { dependsOn },
+    );
+    resources.set(mailbox.identity, resource);
+    const plan = change.plans.get(mailbox.identity);
+    if (plan?.changed) pulumi.log.info(`live tenant → spec: ${describePlan(plan)}`, resource);
+  }
+  return resources;
+}
+
+export = async () => {
+  const settings = readSettings(new pulumi.Config());
+  const spec = readSpec(settings.spec);
+  const backend = createBackend(settings.target);
+  try {
+    const live = await backend.readMailboxes(spec.mailboxes.map((m) => m.identity));
+    const change = planChanges(
+      spec.mailboxes.map((m) => ({
+        identity: m.identity,
+        desired: { primary: m.primary, aliases: m.aliases, mode: m.mode },
+        live: live.get(m.identity)?.addresses,
+      })),
+    );
+    const problems = await preflight(spec, live, change, backend);
+    if (problems.length > 0) fail(problems, `between the spec and the ${backend.description}`);
+    const resources = declare(spec, change, settings.target);
+    return {
+      spec: settings.spec,
+      target: backend.description,
+      mailboxes: resources.size,
+    };
+  } finally {
+    await backend.close();
+  }
+};

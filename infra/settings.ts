@@ -1,0 +1,56 @@
+// Reads the stack's settings (`pulumi config set <key> <value>`): where the spec is and which
+// tenant to converge. None of them is a secret; credentials come from AZURE_* variables.
+import type * as pulumi from "@pulumi/pulumi";
+import type { TargetSettings } from "../providers/backend";
+
+export interface ProgramSettings {
+  /** The spec file, relative to the project directory. */
+  readonly spec: string;
+  readonly target: TargetSettings;
+}
+
+export const DEFAULTS = {
+  spec: "infra/mailboxes.yaml",
+  localDatabase: ".tenant/local.sqlite",
+  localSeed: "tenant/seeds/contoso.yaml",
+  authorityHost: "https://login.microsoftonline.com",
+  graphBaseUrl: "https://graph.microsoft.com",
+  exchangeBaseUrl: "https://outlook.office365.com",
+  maxConcurrency: 8,
+} as const;
+
+export function readSettings(config: pulumi.Config): ProgramSettings {
+  const spec = config.get("spec") ?? DEFAULTS.spec;
+  const target = config.get("target") ?? "local";
+  if (target === "local") {
+    return {
+      spec,
+      target: {
+        target: "local",
+        database: config.get("localDatabase") ?? DEFAULTS.localDatabase,
+        seed: config.get("localSeed") ?? DEFAULTS.localSeed,
+      },
+    };
+  }
+  if (target === "exchange-online") {
+    const credential = config.get("credential") ?? "environment";
+    const credentials = ["environment", "client-secret", "client-certificate", "workload-identity", "managed-identity"] as const;
+    if (!(credentials as readonly string[]).includes(credential)) {
+      throw new Error(`config "credential" is "${credential}"; use one of ${credentials.join(", ")}`);
+    }
+    return {
+      spec,
+      target: {
+        target: "exchange-online",
+        tenantId: config.require("tenantId"),
+        clientId: config.require("clientId"),
+        authorityHost: config.get("authorityHost") ?? DEFAULTS.authorityHost,
+        graphBaseUrl: config.get("graphBaseUrl") ?? DEFAULTS.graphBaseUrl,
+        exchangeBaseUrl: config.get("exchangeBaseUrl") ?? DEFAULTS.exchangeBaseUrl,
+        credential: credential as (typeof credentials)[number],
+        maxConcurrency: config.getNumber("maxConcurrency") ?? DEFAULTS.maxConcurrency,
+      },
+    };
+  }
+  throw new Error(`config "target" is "${target}"; use "local" or "exchange-online" (pulumi config set target local)`);
+}

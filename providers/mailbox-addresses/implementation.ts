@@ -1,0 +1,193 @@
+// What the MailboxAddresses and AddressRelease resources do, behind the small serialized
+// provider in ./resource.ts. Loaded fresh from disk by the provider process, so Pulumi's state
+// stores only a few lines of code per resource and never a client, a config value or a secret.
+import { addressKey, isMicrosoftRoutingAddress, parseProxyAddress, primaryOf, sameAddressList } from "../../core/address";
+import { planRelease } from "../../core/plan/plan-changes";
+import { planMailbox, type DesiredAddresses, type MailboxPlan } from "../../core/plan/plan-mailbox";
+import { ExchangeError } from "../../tenant/exchange-error";
+import type { LiveMailbox } from "../backend";
+import { backendFor } from "../backends/create-backend";
+import { remedyFor } from "../explain";
+import {
+  checkMailboxInputs,
+  type AddressReleaseInputs,
+  type AddressReleaseOutputs,
+  type CheckFailure,
+  type MailboxAddressesInputs,
+  type MailboxAddressesOutputs,
+} from "./inputs";
+
+/** An error the provider reports: names the mailbox, says what Exchange said and what to do. */
+export class MailboxError extends Error {
+  constructor(identity: string, message: string, remedy?: string) {
+    super(`mailbox "${identity}": ${message}${remedy ? `\n  what to do: ${remedy}` : ""}`);
+    this.name = "MailboxError";
+  }
+}
+
+function explain(identity: string, err: unknown): Error {
+  if (ExchangeError.isInstance(err)) {
+    const messages = err.violations.map((v) => v.message).join("\n  ");
+    const remedy = remedyFor(err.code, { identity, address: err.address, owner: err.owner?.displayName });
+    return new MailboxError(identity, `Exchange refused the change: ${messages}`, remedy);
+  }
+  return err instanceof Error ? err : new Error(String(err));
+}
+
+const desiredOf = (inputs: MailboxAddressesInputs): DesiredAddresses => ({ primary: inputs.primary, aliases: inputs.aliases, mode: inputs.mode });
+const releasesOf = (inputs: MailboxAddressesInputs) => new Map((inputs.releases ?? []).map((r) => [addressKey(r.address), r.to]));
+
+function plan(inputs: MailboxAddressesInputs, live: readonly string[]): MailboxPlan {
+  return planMailbox(desiredOf(inputs), live, { releaseTo: releasesOf(inputs) });
+}
+
+async function readLive(inputs: { identity: string; target: MailboxAddressesInputs["target"] }): Promise<LiveMailbox | undefined> {
+  try {
+    return (await backendFor(inputs.target).readMailboxes([inputs.identity])).get(inputs.identity);
+  } catch (err) {
+    throw explain(inputs.identity, err);
+  }
+}
+
+/**
+ * EmailAddresses in a stable order (primary, then SMTP aliases, then other entries, each sorted),
+ * so the state's array diffs line up entry by entry when the tenant reorders or changes one.
+ */
+function canonicalOrder(addresses: readonly string[]): string[] {
+  const rank = (entry: string) => (entry.startsWith("SMTP:") ? 0 : parseProxyAddress(entry).kind === "smtp" ? 1 : 2);
+  return [...addresses].sort((a, b) => rank(a) - rank(b) || a.toLowerCase().localeCompare(b.toLowerCase()));
+}
+
+function outputsOf(inputs: MailboxAddressesInputs, live: LiveMailbox): MailboxAddressesOutputs {
+  return {
+    ...inputs,
+    objectId: live.id,
+    userPrincipalName: live.upn ?? "",
+    displayName: live.displayName,
+    recipientType: live.type,
+    emailAddresses: canonicalOrder(live.addresses),
+    preservedAddresses: plan(inputs, live.addresses).preserve.map((p) => p.entry),
+  };
+}
+
+/**
+ * Reads the mailbox, plans, writes once if anything differs, and reads back. Used by create
+ * (adopting an existing mailbox) and update. Idempotent: a retry after a write that landed finds
+ * nothing left to do.
+ */
+async function converge(inputs: MailboxAddressesInputs): Promise<MailboxAddressesOutputs> {
+  const backend = backendFor(inputs.target);
+  const live = await readLive(inputs);
+  if (live === undefined) {
+    throw new MailboxError(inputs.identity, `not found in the ${backend.description}`, remedyFor("NotFound", inputs));
+  }
+  try {
+    if (inputs.cloudManaged && live.synced && !live.cloudManaged) await backend.setCloudManaged(inputs.identity);
+    const wanted = plan(inputs, live.addresses);
+    if (!wanted.changed) return outputsOf(inputs, live);
+    const back = await backend.setEmailAddresses(inputs.identity, wanted.final);
+    if (!sameAddressList(back.addresses, wanted.final)) {
+      throw new MailboxError(
+        inputs.identity,
+        `the write was accepted but reading it back gives ${JSON.stringify(back.addresses)} instead of ${JSON.stringify(wanted.final)}`,
+        "run `pulumi refresh` and `pulumi up` again; if it persists, something else is changing this mailbox",
+      );
+    }
+    return outputsOf(inputs, back);
+  } catch (err) {
+    throw explain(inputs.identity, err);
+  }
+}
+
+/**
+ * The inputs that would produce the mailbox as it is: the live primary and aliases, spelled as
+ * the spec spells them when they match, so `preview --refresh` shows drift address by address.
+ */
+function inputsFromLive(previous: MailboxAddressesInputs, live: LiveMailbox): MailboxAddressesInputs {
+  const spelled = new Map([previous.primary, ...previous.aliases].map((a) => [addressKey(a), a]));
+  const spell = (address: string) => spelled.get(addressKey(address)) ?? address;
+  const livePrimary = primaryOf(live.addresses);
+  const aliases = live.addresses
+    .map(parseProxyAddress)
+    .filter((p) => p.kind === "smtp" && !p.primary && !isMicrosoftRoutingAddress(p.value))
+    .map((p) => spell(p.value))
+    // Additive mode does not manage unlisted aliases: they are not drift.
+    .filter((a) => previous.mode === "strict" || spelled.has(addressKey(a)));
+  const order = new Map(previous.aliases.map((a, i) => [addressKey(a), i]));
+  aliases.sort((a, b) => (order.get(addressKey(a)) ?? Infinity) - (order.get(addressKey(b)) ?? Infinity));
+  return { ...previous, primary: livePrimary === undefined ? "" : spell(livePrimary), aliases };
+}
+
+export async function checkMailbox(_olds: unknown, news: MailboxAddressesInputs): Promise<{ inputs: MailboxAddressesInputs; failures: CheckFailure[] }> {
+  return { inputs: news, failures: checkMailboxInputs(news) };
+}
+
+export async function diffMailbox(_id: string, olds: MailboxAddressesOutputs, news: MailboxAddressesInputs) {
+  if (addressKey(olds.identity ?? "") !== addressKey(news.identity)) {
+    return { changes: true, replaces: ["identity"], deleteBeforeReplace: true };
+  }
+  if (!Array.isArray(olds.emailAddresses)) return { changes: true };
+  const targetChanged = JSON.stringify(olds.target) !== JSON.stringify(news.target);
+  const cloudManagedChanged = news.cloudManaged && !olds.cloudManaged;
+  return { changes: plan(news, olds.emailAddresses).changed || targetChanged || cloudManagedChanged };
+}
+
+export async function createMailbox(inputs: MailboxAddressesInputs) {
+  const outs = await converge(inputs);
+  return { id: outs.objectId, outs };
+}
+
+export async function updateMailbox(_id: string, _olds: MailboxAddressesOutputs, news: MailboxAddressesInputs) {
+  return { outs: await converge(news) };
+}
+
+export async function readMailbox(id: string, props: MailboxAddressesOutputs) {
+  const live = await readLive(props);
+  // No id tells the engine the mailbox is gone; refresh drops it from the state.
+  if (live === undefined) return {};
+  const previous: MailboxAddressesInputs = {
+    identity: props.identity,
+    primary: props.primary,
+    aliases: props.aliases,
+    mode: props.mode,
+    cloudManaged: props.cloudManaged,
+    ...(props.releases ? { releases: props.releases } : {}),
+    target: props.target,
+  };
+  return { id: live.id || id, props: outputsOf(previous, live), inputs: inputsFromLive(previous, live) };
+}
+
+/** Releasing a mailbox from the spec leaves it as it is: no write. */
+export async function deleteMailbox(): Promise<void> {}
+
+// ---- AddressRelease: the first step of a cycle ---------------------------------------------
+
+async function release(inputs: AddressReleaseInputs): Promise<AddressReleaseOutputs> {
+  const backend = backendFor(inputs.target);
+  const live = await readLive(inputs);
+  if (live === undefined) throw new MailboxError(inputs.identity, `not found in the ${backend.description}`, remedyFor("NotFound", inputs));
+  const step = planRelease(inputs.identity, { primary: inputs.primary, aliases: inputs.aliases, mode: "strict" }, live.addresses, inputs.addresses);
+  if (step === undefined) return { ...inputs, emailAddresses: [...live.addresses] };
+  try {
+    const back = await backend.setEmailAddresses(inputs.identity, step.list);
+    return { ...inputs, emailAddresses: [...back.addresses] };
+  } catch (err) {
+    throw explain(inputs.identity, err);
+  }
+}
+
+export async function createRelease(inputs: AddressReleaseInputs) {
+  const outs = await release(inputs);
+  return { id: `release:${inputs.identity}`, outs };
+}
+
+/** A release exists only while a cycle is pending: it always re-checks the live mailbox. */
+export async function diffRelease() {
+  return { changes: true };
+}
+
+export async function updateRelease(_id: string, _olds: AddressReleaseOutputs, news: AddressReleaseInputs) {
+  return { outs: await release(news) };
+}
+
+export async function deleteRelease(): Promise<void> {}

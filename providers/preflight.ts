@@ -1,0 +1,84 @@
+// Checks a whole change against the tenant before anything is declared or written: the mailbox
+// exists, Exchange's rules accept each new list (tenant/exchange-rules, the same rules the local
+// tenant and the emulator enforce), no address belongs to a recipient outside the spec, cycles can
+// be broken. Each problem points at the spec's file, line and column.
+import { addressKey } from "../core/address";
+import type { ChangePlan } from "../core/plan/plan-changes";
+import type { DocumentPath, SourcePosition, SpecProblem } from "../core/problems";
+import type { MailboxDeclaration, Spec } from "../core/spec/rules";
+import { checkEmailAddresses, type AddressOwner, type RecipientType } from "../tenant/exchange-rules";
+import type { LiveMailbox, TenantBackend } from "./backend";
+import { remedyFor } from "./explain";
+
+const RECIPIENT_WORDS: Record<RecipientType, string> = {
+  UserMailbox: "mailbox",
+  SharedMailbox: "shared mailbox",
+  RoomMailbox: "room mailbox",
+  EquipmentMailbox: "equipment mailbox",
+  Group: "group",
+  MailContact: "mail contact",
+  MailUser: "mail user",
+};
+
+/** `shared mailbox "Sales"`: how an admin names a recipient. */
+export function describeRecipient(owner: AddressOwner): string {
+  return `${RECIPIENT_WORDS[owner.type] ?? owner.type} "${owner.displayName}"`;
+}
+
+function placeOf(mailbox: MailboxDeclaration, address: string | undefined): { path: DocumentPath; position: SourcePosition; role: string } {
+  const base: DocumentPath = ["mailboxes", mailbox.identity];
+  if (address !== undefined) {
+    if (addressKey(address) === addressKey(mailbox.primary)) return { path: [...base, "primary"], position: mailbox.source.primary, role: "primary" };
+    const i = mailbox.aliases.findIndex((a) => addressKey(a) === addressKey(address));
+    if (i >= 0) return { path: [...base, "aliases", i], position: mailbox.source.aliases[i]!, role: "alias" };
+  }
+  return { path: base, position: mailbox.source.identity, role: "mailbox" };
+}
+
+/** Every problem the tenant would raise for this change; empty when it can be applied. */
+export async function preflight(spec: Spec, live: ReadonlyMap<string, LiveMailbox | undefined>, change: ChangePlan, backend: TenantBackend): Promise<SpecProblem[]> {
+  const problems: SpecProblem[] = [];
+  const report = (mailbox: MailboxDeclaration, address: string | undefined, message: string) => {
+    const place = placeOf(mailbox, address);
+    problems.push({ file: spec.file, position: place.position, path: place.path, message });
+  };
+
+  const managedIds = new Set([...live.values()].filter((m): m is LiveMailbox => m !== undefined).map((m) => m.id.toLowerCase()));
+  const adding = [...change.plans.values()].flatMap((p) => p.add.map((a) => a.address));
+  const [owners, accepted] = await Promise.all([backend.ownersOf(adding), backend.acceptedDomains()]);
+  const acceptedDomains = new Set(accepted.map((d) => d.toLowerCase()));
+
+  for (const mailbox of spec.mailboxes) {
+    const current = live.get(mailbox.identity);
+    if (current === undefined) {
+      report(mailbox, undefined, `not found in the ${backend.description}; ${remedyFor("NotFound", mailbox)}`);
+      continue;
+    }
+    const plan = change.plans.get(mailbox.identity);
+    if (plan === undefined || !plan.changed) continue;
+    const facts = { ...current, cloudManaged: current.cloudManaged || mailbox.cloudManaged };
+    const violations = checkEmailAddresses(facts, plan.final, {
+      acceptedDomains,
+      moeraDomain: "", // the planner never removes *.onmicrosoft.com addresses
+      // An address held by another mailbox of the spec moves in order; only outsiders conflict.
+      ownerOf: (address) => {
+        const owner = owners.get(addressKey(address));
+        return owner !== undefined && !managedIds.has(owner.id.toLowerCase()) ? owner : undefined;
+      },
+    }, mailbox.identity);
+    for (const v of violations) {
+      const place = placeOf(mailbox, v.address);
+      const remedy = remedyFor(v.code, { identity: mailbox.identity, address: v.address, owner: v.owner?.displayName });
+      const message =
+        v.code === "ProxyAddressExists" && v.owner
+          ? `${place.role} "${v.address}" already belongs to ${describeRecipient(v.owner)}; ${remedy}`
+          : `${v.message} What to do: ${remedy}`;
+      report(mailbox, v.address, message);
+    }
+  }
+  for (const cycle of change.problems) {
+    const mailbox = spec.mailboxes.find((m) => m.identity === cycle.identity);
+    if (mailbox) report(mailbox, undefined, cycle.message);
+  }
+  return problems;
+}
