@@ -11,7 +11,7 @@ import { formatProblem, type SpecProblem } from "../core/problems";
 import { loadSpecBytes } from "../core/spec/load-spec";
 import type { Spec } from "../core/spec/rules";
 import { createBackend } from "../providers/backends/create-backend";
-import { AddressReleaseStep, MailboxAddresses } from "../providers/mailbox-addresses/resource";
+import { MailboxAddresses } from "../providers/mailbox-addresses/resource";
 import { preflight } from "../providers/preflight";
 import { findProjectRoot } from "../providers/project-root";
 import { readSettings } from "./settings";
@@ -35,31 +35,20 @@ function readSpec(file: string): Spec {
 }
 
 function declare(spec: Spec, change: ChangePlan, target: ReturnType<typeof readSettings>["target"]) {
-  const releases = new Map<string, AddressReleaseStep>();
-  for (const [identity, release] of change.releases) {
-    const mailbox = spec.mailboxes.find((m) => m.identity === identity)!;
-    releases.set(
-      identity,
-      new AddressReleaseStep(`release:${identity}`, {
-        identity,
-        addresses: [...release.addresses],
-        primary: mailbox.primary,
-        aliases: [...mailbox.aliases],
-        target,
-      }),
-    );
-  }
   const resources = new Map<string, MailboxAddresses>();
   // Declared givers first, so dependsOn can name them: dependencies are acyclic by construction.
   const pending = [...spec.mailboxes];
   while (pending.length > 0) {
     const index = pending.findIndex((m) => (change.dependsOn.get(m.identity) ?? []).every((d) => resources.has(d)));
     const mailbox = pending.splice(index < 0 ? 0 : index, 1)[0]!;
-    const dependsOn = [
-      ...(change.dependsOn.get(mailbox.identity) ?? []).map((d) => resources.get(d)!),
-      ...(change.dependsOnRelease.get(mailbox.identity) ?? []).map((d) => releases.get(d)!),
-    ];
+    const dependsOn = (change.dependsOn.get(mailbox.identity) ?? []).map((d) => resources.get(d)!);
     const releasesOut = change.moves.filter((m) => m.from === mailbox.identity).map((m) => ({ address: m.address, to: m.to }));
+    // In a cycle, this mailbox makes the giver let go of its addresses first (see TakeFrom).
+    const takeFrom = (change.dependsOnRelease.get(mailbox.identity) ?? []).map((giver) => {
+      const declared = spec.mailboxes.find((m) => m.identity === giver)!;
+      const addresses = change.moves.filter((m) => m.from === giver && m.to === mailbox.identity).map((m) => m.address);
+      return { identity: giver, addresses, primary: declared.primary, aliases: [...declared.aliases] };
+    });
     const resource = new MailboxAddresses(
       mailbox.identity,
       {
@@ -69,6 +58,7 @@ function declare(spec: Spec, change: ChangePlan, target: ReturnType<typeof readS
         mode: mailbox.mode,
         cloudManaged: mailbox.cloudManaged,
         ...(releasesOut.length > 0 ? { releases: releasesOut } : {}),
+        ...(takeFrom.length > 0 ? { takeFrom } : {}),
         target,
       },
       { dependsOn },

@@ -1,5 +1,5 @@
-// What the MailboxAddresses and AddressRelease resources do, behind the small serialized
-// provider in ./resource.ts. Loaded fresh from disk by the provider process, so Pulumi's state
+// What the MailboxAddresses resource does, behind the small serialized provider in
+// ./resource.ts. Loaded fresh from disk by the provider process, so Pulumi's state
 // stores only a few lines of code per resource and never a client, a config value or a secret.
 import { addressKey, isMicrosoftRoutingAddress, parseProxyAddress, primaryOf, sameAddressList } from "../../core/address";
 import { planRelease } from "../../core/plan/plan-changes";
@@ -8,14 +8,7 @@ import { ExchangeError } from "../../tenant/exchange-error";
 import type { LiveMailbox } from "../backend";
 import { backendFor } from "../backends/create-backend";
 import { remedyFor } from "../explain";
-import {
-  checkMailboxInputs,
-  type AddressReleaseInputs,
-  type AddressReleaseOutputs,
-  type CheckFailure,
-  type MailboxAddressesInputs,
-  type MailboxAddressesOutputs,
-} from "./inputs";
+import { checkMailboxInputs, type CheckFailure, type MailboxAddressesInputs, type MailboxAddressesOutputs, type TakeFrom } from "./inputs";
 
 /** An error the provider reports: names the mailbox, says what Exchange said and what to do. */
 export class MailboxError extends Error {
@@ -71,6 +64,23 @@ function outputsOf(inputs: MailboxAddressesInputs, live: LiveMailbox): MailboxAd
 }
 
 /**
+ * The first half of a cycle: makes the giver let go of the addresses this mailbox takes (with a
+ * temporary primary if its primary goes). Idempotent: nothing is written once they are gone.
+ */
+async function takeAddresses(inputs: MailboxAddressesInputs, giver: TakeFrom): Promise<void> {
+  const backend = backendFor(inputs.target);
+  const live = await readLive({ identity: giver.identity, target: inputs.target });
+  if (live === undefined) return;
+  const step = planRelease(giver.identity, { primary: giver.primary, aliases: giver.aliases, mode: "strict" }, live.addresses, giver.addresses);
+  if (step === undefined) return;
+  try {
+    await backend.setEmailAddresses(giver.identity, step.list);
+  } catch (err) {
+    throw explain(giver.identity, err);
+  }
+}
+
+/**
  * Reads the mailbox, plans, writes once if anything differs, and reads back. Used by create
  * (adopting an existing mailbox) and update. Idempotent: a retry after a write that landed finds
  * nothing left to do.
@@ -81,6 +91,8 @@ async function converge(inputs: MailboxAddressesInputs): Promise<MailboxAddresse
   if (live === undefined) {
     throw new MailboxError(inputs.identity, `not found in the ${backend.description}`, remedyFor("NotFound", inputs));
   }
+  const wantedBefore = plan(inputs, live.addresses);
+  if (wantedBefore.changed) for (const giver of inputs.takeFrom ?? []) await takeAddresses(inputs, giver);
   try {
     if (inputs.cloudManaged && live.synced && !live.cloudManaged) await backend.setCloudManaged(inputs.identity);
     const wanted = plan(inputs, live.addresses);
@@ -152,6 +164,7 @@ export async function readMailbox(id: string, props: MailboxAddressesOutputs) {
     mode: props.mode,
     cloudManaged: props.cloudManaged,
     ...(props.releases ? { releases: props.releases } : {}),
+    ...(props.takeFrom ? { takeFrom: props.takeFrom } : {}),
     target: props.target,
   };
   return { id: live.id || id, props: outputsOf(previous, live), inputs: inputsFromLive(previous, live) };
@@ -159,35 +172,3 @@ export async function readMailbox(id: string, props: MailboxAddressesOutputs) {
 
 /** Releasing a mailbox from the spec leaves it as it is: no write. */
 export async function deleteMailbox(): Promise<void> {}
-
-// ---- AddressRelease: the first step of a cycle ---------------------------------------------
-
-async function release(inputs: AddressReleaseInputs): Promise<AddressReleaseOutputs> {
-  const backend = backendFor(inputs.target);
-  const live = await readLive(inputs);
-  if (live === undefined) throw new MailboxError(inputs.identity, `not found in the ${backend.description}`, remedyFor("NotFound", inputs));
-  const step = planRelease(inputs.identity, { primary: inputs.primary, aliases: inputs.aliases, mode: "strict" }, live.addresses, inputs.addresses);
-  if (step === undefined) return { ...inputs, emailAddresses: [...live.addresses] };
-  try {
-    const back = await backend.setEmailAddresses(inputs.identity, step.list);
-    return { ...inputs, emailAddresses: [...back.addresses] };
-  } catch (err) {
-    throw explain(inputs.identity, err);
-  }
-}
-
-export async function createRelease(inputs: AddressReleaseInputs) {
-  const outs = await release(inputs);
-  return { id: `release:${inputs.identity}`, outs };
-}
-
-/** A release exists only while a cycle is pending: it always re-checks the live mailbox. */
-export async function diffRelease() {
-  return { changes: true };
-}
-
-export async function updateRelease(_id: string, _olds: AddressReleaseOutputs, news: AddressReleaseInputs) {
-  return { outs: await release(news) };
-}
-
-export async function deleteRelease(): Promise<void> {}

@@ -1,5 +1,4 @@
-// The inputs and outputs of the MailboxAddresses and AddressRelease resources, and the check of
-// inputs. Inputs hold what the spec wants and non-secret target settings; never a credential.
+// The inputs and outputs of the MailboxAddresses resource, and the check of its inputs. Inputs hold what the spec wants and non-secret target settings; never a credential.
 import { addressKey, normalizeAddress } from "../../core/address";
 import type { Mode } from "../../core/spec/rules";
 import type { TargetSettings } from "../backend";
@@ -20,6 +19,8 @@ export interface MailboxAddressesInputs {
   readonly cloudManaged: boolean;
   /** Addresses it holds that the spec gives to other mailboxes (removed even in additive mode). */
   readonly releases?: readonly AddressRelease[];
+  /** Addresses to take from a mailbox in a cycle, before this mailbox's own write. */
+  readonly takeFrom?: readonly TakeFrom[];
   readonly target: TargetSettings;
 }
 
@@ -35,18 +36,17 @@ export interface MailboxAddressesOutputs extends MailboxAddressesInputs {
   readonly preservedAddresses: readonly string[];
 }
 
-/** A release step's inputs: the addresses a mailbox lets go of first, to break a cycle. */
-export interface AddressReleaseInputs {
+/**
+ * Addresses this mailbox takes from another mailbox of the spec that is part of a cycle (two
+ * mailboxes swapping addresses): before writing itself, it makes that mailbox let go of them
+ * (a temporary primary is chosen there when its primary goes). Present only while the cycle is.
+ */
+export interface TakeFrom {
   readonly identity: string;
   readonly addresses: readonly string[];
-  /** The mailbox's desired primary and aliases, to choose a temporary primary. */
+  /** The giver's own desired primary and aliases, to choose its temporary primary. */
   readonly primary: string;
   readonly aliases: readonly string[];
-  readonly target: TargetSettings;
-}
-
-export interface AddressReleaseOutputs extends AddressReleaseInputs {
-  readonly emailAddresses: readonly string[];
 }
 
 export interface CheckFailure {

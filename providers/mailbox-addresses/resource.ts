@@ -1,14 +1,14 @@
-// The Pulumi resources: MailboxAddresses (one per mailbox in the spec) and AddressRelease (the
-// first step of a cycle of moves). Their providers are what Pulumi serializes into the state
-// (`__provider`, twice per resource), so they are kept to a few lines: each method loads
+// The Pulumi resource: MailboxAddresses, one per mailbox in the spec. Its provider is what
+// Pulumi serializes into the state (`__provider`, twice per resource), so it is kept to a few
+// lines: each method loads
 // ./implementation.js from the project at call time. They capture no module, client, config or
 // secret; `MAILBOX_ADDRESSES_ROOT` overrides where the project is (default: found upwards from
 // the directory Pulumi starts the provider in).
 import * as pulumi from "@pulumi/pulumi";
 import type { TargetSettings } from "../backend";
-import type { AddressRelease } from "./inputs";
+import type { AddressRelease, TakeFrom } from "./inputs";
 
-/** One provider object per resource type: Pulumi serializes each once per process. */
+/** One provider object for all resources: Pulumi serializes it once per process. */
 const mailboxProvider: pulumi.dynamic.ResourceProvider = {
   check: (olds, news) => implementation().checkMailbox(olds, news),
   diff: (id, olds, news) => implementation().diffMailbox(id, olds, news),
@@ -16,13 +16,6 @@ const mailboxProvider: pulumi.dynamic.ResourceProvider = {
   read: (id, props) => implementation().readMailbox(id, props),
   update: (id, olds, news) => implementation().updateMailbox(id, olds, news),
   delete: () => implementation().deleteMailbox(),
-};
-
-const releaseProvider: pulumi.dynamic.ResourceProvider = {
-  diff: () => implementation().diffRelease(),
-  create: (inputs) => implementation().createRelease(inputs),
-  update: (id, olds, news) => implementation().updateRelease(id, olds, news),
-  delete: () => implementation().deleteRelease(),
 };
 
 function implementation(): typeof import("./implementation") {
@@ -43,6 +36,7 @@ export interface MailboxAddressesArgs {
   mode: pulumi.Input<"strict" | "additive">;
   cloudManaged: pulumi.Input<boolean>;
   releases?: pulumi.Input<AddressRelease[]>;
+  takeFrom?: pulumi.Input<TakeFrom[]>;
   target: pulumi.Input<TargetSettings>;
 }
 
@@ -58,22 +52,5 @@ export class MailboxAddresses extends pulumi.dynamic.Resource {
   constructor(name: string, args: MailboxAddressesArgs, opts?: pulumi.CustomResourceOptions) {
     const outputs = { objectId: undefined, userPrincipalName: undefined, displayName: undefined, recipientType: undefined, emailAddresses: undefined, preservedAddresses: undefined };
     super(mailboxProvider, name, { ...args, ...outputs }, opts, "mailbox", "MailboxAddresses");
-  }
-}
-
-export interface AddressReleaseArgs {
-  identity: pulumi.Input<string>;
-  addresses: pulumi.Input<pulumi.Input<string>[]>;
-  primary: pulumi.Input<string>;
-  aliases: pulumi.Input<pulumi.Input<string>[]>;
-  target: pulumi.Input<TargetSettings>;
-}
-
-/** A mailbox letting go of addresses first, so a swap between mailboxes can converge. */
-export class AddressReleaseStep extends pulumi.dynamic.Resource {
-  declare readonly emailAddresses: pulumi.Output<string[]>;
-
-  constructor(name: string, args: AddressReleaseArgs, opts?: pulumi.CustomResourceOptions) {
-    super(releaseProvider, name, { ...args, emailAddresses: undefined }, opts, "mailbox", "AddressRelease");
   }
 }

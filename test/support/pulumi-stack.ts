@@ -1,0 +1,122 @@
+// Drives the real `pulumi` binary on this project for end-to-end tests: one throwaway stack per
+// test, in a temp project folder that links this project's build (dist/) and node_modules, with
+// its own state backend, stack config, spec and local tenant, so tests never touch the checkout's
+// own stacks and can run side by side. A missing pulumi fails the test; it never skips.
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { appendFileSync, mkdtempSync, readFileSync, writeFileSync, mkdirSync, rmSync, symlinkSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { Tenant } from "../../tenant/tenant";
+import { loadSeedFile } from "../../tenant/load-seed";
+
+export const PROJECT_ROOT = path.resolve(__dirname, "../../..");
+
+export interface CommandResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+  /** stdout and stderr together, for assertions on what a user sees. */
+  readonly output: string;
+}
+
+/** Finds pulumi on PATH (toolchain/setup.sh puts it there) or fails with what to do. */
+export function requirePulumi(): string {
+  const found = spawnSync("pulumi", ["version"], { encoding: "utf8" });
+  assert.equal(found.status, 0, "the pulumi CLI is not on PATH: run the tests through scripts/test, which builds or finds it");
+  return found.stdout.trim();
+}
+
+export class TestStack {
+  readonly dir: string;
+  readonly stack: string;
+  readonly configFile: string;
+  readonly specFile: string;
+  readonly database: string;
+  readonly #env: NodeJS.ProcessEnv;
+
+  constructor(name: string, extraConfig: Record<string, string> = {}, extraEnv: NodeJS.ProcessEnv = {}) {
+    requirePulumi();
+    this.dir = mkdtempSync(path.join(os.tmpdir(), `mbx-${name}-`));
+    this.stack = `${name}-${path.basename(this.dir).slice(-6).toLowerCase()}`;
+    this.configFile = path.join(this.dir, `Pulumi.${this.stack}.yaml`);
+    this.specFile = path.join(this.dir, "mailboxes.yaml");
+    this.database = path.join(this.dir, "tenant.sqlite");
+    mkdirSync(path.join(this.dir, "state"));
+    const project = readFileSync(path.join(PROJECT_ROOT, "Pulumi.yaml"), "utf8").replace(/\nbackend:[\s\S]*$/, "\n");
+    writeFileSync(path.join(this.dir, "Pulumi.yaml"), project);
+    symlinkSync(path.join(PROJECT_ROOT, "dist"), path.join(this.dir, "dist"));
+    symlinkSync(path.join(PROJECT_ROOT, "node_modules"), path.join(this.dir, "node_modules"));
+    this.#env = {
+      ...process.env,
+      PULUMI_BACKEND_URL: `file://${path.join(this.dir, "state")}`,
+      PULUMI_CONFIG_PASSPHRASE: "",
+      PULUMI_SKIP_UPDATE_CHECK: "true",
+      PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+      MAILBOX_ADDRESSES_LANGUAGE_HOST: path.join(PROJECT_ROOT, "toolchain", "pulumi-language-nodejs.js"),
+      NO_COLOR: "1",
+      ...extraEnv,
+    };
+    this.run(["stack", "init", this.stack], { check: true });
+    const config = { spec: this.specFile, target: "local", localDatabase: this.database, ...extraConfig };
+    appendFileSync(this.configFile, `config:\n${Object.entries(config).map(([k, v]) => `  mailbox-addresses:${k}: ${JSON.stringify(v)}`).join("\n")}\n`);
+  }
+
+  /** Runs `pulumi <args>` for this stack; `check` asserts success. */
+  run(args: readonly string[], options: { check?: boolean; env?: NodeJS.ProcessEnv } = {}): CommandResult {
+    const full = args[0] === "stack" && args[1] === "init" ? [...args] : [...args, "--stack", this.stack, "--non-interactive"];
+    const result = spawnSync("pulumi", full, {
+      cwd: this.dir,
+      env: { ...this.#env, ...options.env },
+      encoding: "utf8",
+      maxBuffer: 64 * 1024 * 1024,
+      timeout: 10 * 60 * 1000,
+    });
+    const out = { code: result.status ?? -1, stdout: result.stdout ?? "", stderr: result.stderr ?? "", output: `${result.stdout ?? ""}${result.stderr ?? ""}` };
+    if (options.check) assert.equal(out.code, 0, `pulumi ${full.join(" ")} failed:\n${out.output}`);
+    return out;
+  }
+
+  up(...extra: string[]): CommandResult {
+    return this.run(["up", "--yes", "--skip-preview", ...extra]);
+  }
+
+  preview(...extra: string[]): CommandResult {
+    return this.run(["preview", ...extra]);
+  }
+
+  writeSpec(text: string): void {
+    writeFileSync(this.specFile, text);
+  }
+
+  /** Seeds this stack's local tenant from the shipped fixture. */
+  seedTenant(): void {
+    const tenant = Tenant.open(this.database);
+    tenant.seed(loadSeedFile());
+    tenant.close();
+  }
+
+  /** Opens this stack's local tenant (close it after use: tests share the file with pulumi). */
+  withTenant<T>(work: (tenant: Tenant) => T): T {
+    const tenant = Tenant.open(this.database);
+    try {
+      return work(tenant);
+    } finally {
+      tenant.close();
+    }
+  }
+
+  /** The stack's state file, as JSON. */
+  state(): { checkpoint: { latest?: { resources?: { type: string; urn: string; inputs?: Record<string, unknown>; outputs?: Record<string, unknown> }[] } } } {
+    return JSON.parse(this.stateText());
+  }
+
+  /** The stack's state file, as text (to look for what must not be there). */
+  stateText(): string {
+    return readFileSync(path.join(this.dir, "state", ".pulumi", "stacks", "mailbox-addresses", `${this.stack}.json`), "utf8");
+  }
+
+  dispose(): void {
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
