@@ -7,6 +7,8 @@ commands:
   validate <spec.yaml>...          check spec files; exit 0 when valid, 1 with every problem
   tenant show <identity>           show a mailbox of the local tenant
   tenant set <identity> <entry>... replace its EmailAddresses (with prefixes: SMTP:, smtp:, X500:...)
+  tenant add <identity> <entry>... add entries (Set-Mailbox -EmailAddresses @{Add=...})
+  tenant remove <identity> <entry>...  remove entries (@{Remove=...})
   tenant seed [seed.yaml]          (re)load the local tenant from a seed (default: the shipped one)
   tenant reset                     delete the local tenant; the next use seeds it afresh
 

@@ -46,8 +46,9 @@ export async function runTenantCommand(args: readonly string[]): Promise<number>
       tenant.close();
     }
   }
-  if ((action !== "show" && action !== "set") || identity === undefined || (action === "set" && entries.length === 0)) {
-    process.stderr.write("usage: mailbox-addresses tenant show <identity> | set <identity> <entry>... | seed [file] | reset\n");
+  const writes = ["set", "add", "remove"];
+  if ((action !== "show" && !writes.includes(action ?? "")) || identity === undefined || (action !== "show" && entries.length === 0)) {
+    process.stderr.write("usage: mailbox-addresses tenant show <identity> | set|add|remove <identity> <entry>... | seed [file] | reset\n");
     return 1;
   }
   const tenant = openLocalTenant({ target: "local", database, seed }, root);
@@ -62,7 +63,9 @@ export async function runTenantCommand(args: readonly string[]): Promise<number>
       return 0;
     }
     try {
-      printRecipient(tenant.setEmailAddresses(identity, entries));
+      if (action === "set") printRecipient(tenant.setEmailAddresses(identity, entries));
+      else if (action === "add") printRecipient(tenant.addRemoveEmailAddresses(identity, entries, []));
+      else printRecipient(tenant.addRemoveEmailAddresses(identity, [], entries));
       return 0;
     } catch (err) {
       if (!ExchangeError.isInstance(err)) throw err;
