@@ -27,6 +27,8 @@ export class YamlSource {
   readonly document: Document.Parsed;
   readonly text: string;
   readonly #lines: LineCounter;
+  /** Keys of each mapping, indexed on first lookup: positions of 100,000 mailboxes stay O(1) each. */
+  readonly #keyIndex = new WeakMap<object, Map<string, { key: unknown; value: unknown }>>();
 
   constructor(file: string, text: string, document: Document.Parsed, lines: LineCounter) {
     this.file = file;
@@ -50,7 +52,7 @@ export class YamlSource {
     let keyNode: unknown = undefined;
     let position = this.positionAt(rangeStart(node) ?? 0);
     for (const segment of path) {
-      const next = childOf(node, segment);
+      const next = this.#childOf(node, segment);
       if (next === undefined) return position;
       keyNode = next.key;
       node = next.value;
@@ -60,6 +62,26 @@ export class YamlSource {
       if (start !== undefined) position = this.positionAt(start);
     }
     return position;
+  }
+
+  #childOf(node: unknown, segment: string | number): { key: unknown; value: unknown } | undefined {
+    if (isMap(node)) {
+      let index = this.#keyIndex.get(node);
+      if (index === undefined) {
+        index = new Map();
+        for (const pair of node.items) {
+          const name = isScalar(pair.key) ? String(pair.key.value) : undefined;
+          if (name !== undefined && !index.has(name)) index.set(name, { key: pair.key, value: pair.value });
+        }
+        this.#keyIndex.set(node, index);
+      }
+      return index.get(String(segment));
+    }
+    if (isSeq(node) && typeof segment === "number") {
+      const item = node.items[segment];
+      return item === undefined ? undefined : { key: undefined, value: item };
+    }
+    return undefined;
   }
 
   /** The JavaScript value of the document (call only after {@link parseYamlSafely} found no problem). */
@@ -72,17 +94,9 @@ function rangeStart(node: unknown): number | undefined {
   return isNode(node) && node.range ? node.range[0] : undefined;
 }
 
-function childOf(node: unknown, segment: string | number): { key: unknown; value: unknown } | undefined {
-  if (isMap(node)) {
-    const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(segment));
-    return pair ? { key: pair.key, value: pair.value } : undefined;
-  }
-  if (isSeq(node) && typeof segment === "number") {
-    const item = node.items[segment];
-    return item === undefined ? undefined : { key: undefined, value: item };
-  }
-  return undefined;
-}
+
+
+const DUPLICATE_KEY_MESSAGE = "this key appears twice in the same mapping; keep one (for a mailbox, merge the two entries)";
 
 /** Messages for the YAML parser's error codes, in an admin's words. */
 function describeYamlError(error: YAMLError): string {
@@ -91,7 +105,7 @@ function describeYamlError(error: YAMLError): string {
     case "TAB_AS_INDENT":
       return "a tab is used for indentation; YAML allows only spaces there";
     case "DUPLICATE_KEY":
-      return "this key appears twice in the same mapping; keep one (for a mailbox, merge the two entries)";
+      return DUPLICATE_KEY_MESSAGE;
     case "MULTIPLE_DOCS":
       return 'the file holds more than one YAML document ("---"); a spec is one document';
     case "RESOURCE_EXHAUSTION":
@@ -134,7 +148,9 @@ export function parseYamlSafely(file: string, text: string): { source?: YamlSour
   const lines = new LineCounter();
   const document = parseDocument(body, {
     lineCounter: lines,
-    uniqueKeys: true,
+    // The parser's own duplicate-key check is quadratic (100,000 mailboxes would take minutes):
+    // duplicates are found below, in one pass per mapping.
+    uniqueKeys: false,
     prettyErrors: false,
     strict: true,
     merge: false,
@@ -165,6 +181,15 @@ export function parseYamlSafely(file: string, text: string): { source?: YamlSour
       if (node.tag && !CORE_TAGS.has(node.tag)) {
         problems.push(at(before("!"), `the custom tag ${node.tag} is not allowed; a spec holds plain strings, lists and mappings`));
         return visit.SKIP;
+      }
+      if (isMap(node)) {
+        const seen = new Set<string>();
+        for (const pair of node.items) {
+          if (!isScalar(pair.key)) continue;
+          const name = String(pair.key.value);
+          if (seen.has(name)) problems.push(at(source.positionAt(pair.key.range?.[0] ?? 0), DUPLICATE_KEY_MESSAGE));
+          seen.add(name);
+        }
       }
       const depth = path.filter((ancestor) => isMap(ancestor) || isSeq(ancestor)).length;
       if ((isMap(node) || isSeq(node)) && depth >= MAX_DEPTH) {
