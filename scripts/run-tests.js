@@ -5,6 +5,7 @@
 "use strict";
 const { spawnSync } = require("node:child_process");
 const fs = require("node:fs");
+const os = require("node:os");
 const path = require("node:path");
 
 const root = path.resolve(__dirname, "..");
@@ -18,15 +19,26 @@ function testFiles(target) {
     .sort();
 }
 
+async function main() {
 const targets = process.argv.slice(2);
 const files = (targets.length ? targets : [path.join(root, "dist/test")]).flatMap((t) => testFiles(path.resolve(t)));
 if (files.length === 0) {
   console.error("no test files found: build first (scripts/test does)");
   process.exit(1);
 }
+// The emulator tests need its certificate trusted from process start (NODE_EXTRA_CA_CERTS).
+const secretsDir = path.join(os.tmpdir(), "mailbox-addresses-test-secrets");
+const { prepareTestSecrets } = require(path.join(root, "dist/test/support/prepare-test-secrets.js"));
+const caFile = await prepareTestSecrets(secretsDir);
 const result = spawnSync(
   process.execPath,
   ["--test", "--test-reporter=spec", "--test-concurrency=2", "--enable-source-maps", ...files],
-  { stdio: "inherit", cwd: root },
+  { stdio: "inherit", cwd: root, env: { ...process.env, NODE_EXTRA_CA_CERTS: caFile, MAILBOX_ADDRESSES_TEST_SECRETS: secretsDir } },
 );
 process.exit(result.status ?? 1);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -200,10 +200,14 @@ export class Tenant {
     return row === undefined ? undefined : toRecipient(row as unknown as RecipientRow);
   }
 
-  /** Every recipient, ordered by id; `after` and `limit` page through them. */
-  list(options: { after?: string; limit?: number } = {}): Recipient[] {
+  /**
+   * Every recipient, ordered by id; `after` and `limit` page through them. `usersOnly` keeps
+   * those with a user principal name (mailboxes and mail users: what Graph lists as users).
+   */
+  list(options: { after?: string; limit?: number; usersOnly?: boolean } = {}): Recipient[] {
+    const where = options.usersOnly ? "id > ? AND upn_key IS NOT NULL" : "id > ?";
     const rows = this.#db
-      .prepare("SELECT * FROM recipients WHERE id > ? ORDER BY id LIMIT ?")
+      .prepare(`SELECT * FROM recipients WHERE ${where} ORDER BY id LIMIT ?`)
       .all(options.after?.toLowerCase() ?? "", options.limit ?? -1) as unknown as RecipientRow[];
     return rows.map(toRecipient);
   }

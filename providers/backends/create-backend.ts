@@ -11,8 +11,11 @@ export function createBackend(settings: TargetSettings, baseDir = findProjectRoo
   switch (settings.target) {
     case "local":
       return new LocalBackend(settings, baseDir);
-    case "exchange-online":
-      throw new Error("the exchange-online target is not built yet");
+    case "exchange-online": {
+      // Required here, not at the top: the local target never loads the Microsoft clients.
+      const { ExchangeOnlineBackend } = require("./exchange-online/exchange-online-backend") as typeof import("./exchange-online/exchange-online-backend");
+      return new ExchangeOnlineBackend(settings);
+    }
   }
 }
 

@@ -65,9 +65,8 @@ export class LocalBackend implements TenantBackend {
   }
 
   async listMailboxes(next?: string): Promise<MailboxPage> {
-    const page = this.#tenant.list({ after: next, limit: 1000 });
-    const mailboxes = page.filter((r) => r.upn !== undefined).map(toLive);
-    return { mailboxes, next: page.length === 1000 ? page[page.length - 1]!.id : undefined };
+    const page = this.#tenant.list({ after: next, limit: 1000, usersOnly: true });
+    return { mailboxes: page.map(toLive), next: page.length === 1000 ? page[page.length - 1]!.id : undefined };
   }
 
   async close(): Promise<void> {

@@ -1,0 +1,140 @@
+// The Exchange Online admin API's InvokeCommand, for the cmdlets this project uses: Get-Mailbox,
+// Set-Mailbox (EmailAddresses as a full list or an @{Add=...; Remove=...} hashtable,
+// IsExchangeCloudManaged), Get-Recipient and Get-AcceptedDomain. Exchange's rules come from the
+// tenant model; error bodies follow the shape captured from the real API
+// (../shared/reference/exchange-online-addresses.md §2).
+import { randomBytes } from "node:crypto";
+import { parseProxyAddress } from "../core/address";
+import { ExchangeError } from "../tenant/exchange-error";
+import { EXCEPTION_TYPES, notFoundMessage } from "../tenant/exchange-rules";
+import type { Recipient, Tenant } from "../tenant/tenant";
+import type { Counters } from "./faults";
+
+const MAILBOX_TYPES = new Set(["UserMailbox", "SharedMailbox", "RoomMailbox", "EquipmentMailbox"]);
+const PAGE_SIZE = 1000;
+
+export interface InvokeResult {
+  readonly status: number;
+  readonly body: unknown;
+}
+
+/** The error body the admin API returns when a cmdlet fails. */
+export function cmdletError(status: number, exceptionType: string, text: string): InvokeResult {
+  const code = `Ex${randomBytes(3).toString("hex").toUpperCase()}`;
+  return {
+    status,
+    body: {
+      error: {
+        code: status === 404 ? "NotFound" : status === 400 ? "BadRequest" : "InternalServerError",
+        message: "Error executing cmdlet",
+        details: [{ code: "Client", target: "", message: `${code}|${exceptionType}|${text}` }],
+        innererror: { message: "Error executing cmdlet", type: "Microsoft.Exchange.Admin.OData.Core.ODataServiceException" },
+      },
+    },
+  };
+}
+
+function primaryOf(r: Recipient): string {
+  return r.addresses.map(parseProxyAddress).find((p) => p.primary)?.value ?? "";
+}
+
+function mailboxView(r: Recipient): Record<string, unknown> {
+  return {
+    Identity: r.displayName,
+    ExternalDirectoryObjectId: r.id,
+    DisplayName: r.displayName,
+    UserPrincipalName: r.upn ?? null,
+    PrimarySmtpAddress: primaryOf(r),
+    EmailAddresses: r.addresses,
+    RecipientTypeDetails: r.type,
+    IsDirSynced: r.synced,
+    IsExchangeCloudManaged: r.cloudManaged,
+  };
+}
+
+const asList = (value: unknown): string[] => (Array.isArray(value) ? value.map(String) : value === undefined || value === null ? [] : [String(value)]);
+
+export class ExchangeEndpoint {
+  readonly #tenant: Tenant;
+  readonly #counters: Counters;
+  readonly #baseUrl: () => string;
+  readonly #tenantId: string;
+
+  constructor(tenant: Tenant, counters: Counters, baseUrl: () => string, tenantId: string) {
+    this.#tenant = tenant;
+    this.#counters = counters;
+    this.#baseUrl = baseUrl;
+    this.#tenantId = tenantId;
+  }
+
+  #notFound(identity: string): InvokeResult {
+    return cmdletError(404, EXCEPTION_TYPES.NotFound, notFoundMessage(identity, `${this.#tenant.info().name}.prod.outlook.com`));
+  }
+
+  /** Runs one InvokeCommand request body. `query` carries $skiptoken for paging. */
+  invoke(body: unknown, query: URLSearchParams): InvokeResult {
+    const input = (body as { CmdletInput?: { CmdletName?: unknown; Parameters?: Record<string, unknown> } })?.CmdletInput;
+    const name = String(input?.CmdletName ?? "");
+    const parameters = input?.Parameters ?? {};
+    this.#counters.add(`exchange.${name || "(none)"}`);
+    switch (name) {
+      case "Get-Mailbox":
+        return this.#getMailbox(parameters, query);
+      case "Get-Recipient":
+        return this.#getRecipient(parameters);
+      case "Get-AcceptedDomain":
+        return {
+          status: 200,
+          body: { value: this.#tenant.acceptedDomains().map((d, i) => ({ DomainName: d, Name: d, DomainType: "Authoritative", Default: i === 0 })) },
+        };
+      case "Set-Mailbox":
+        return this.#setMailbox(parameters);
+      default:
+        return cmdletError(400, "System.Management.Automation.CommandNotFoundException", `The term '${name}' is not recognized as a name of a cmdlet the emulator serves (Get-Mailbox, Set-Mailbox, Get-Recipient, Get-AcceptedDomain).`);
+    }
+  }
+
+  #getMailbox(parameters: Record<string, unknown>, query: URLSearchParams): InvokeResult {
+    if (parameters.Identity !== undefined) {
+      const identity = String(parameters.Identity);
+      const found = this.#tenant.find(identity);
+      if (found === undefined || !MAILBOX_TYPES.has(found.type)) return this.#notFound(identity);
+      return { status: 200, body: { value: [mailboxView(found)] } };
+    }
+    const page = this.#tenant.list({ after: query.get("$skiptoken") ?? undefined, limit: PAGE_SIZE + 1, usersOnly: true });
+    const mailboxes = page.slice(0, PAGE_SIZE);
+    const next = page.length > PAGE_SIZE ? `${this.#baseUrl()}/adminapi/beta/${this.#tenantId}/InvokeCommand?$skiptoken=${mailboxes[mailboxes.length - 1]!.id}` : undefined;
+    return {
+      status: 200,
+      body: { value: mailboxes.filter((r) => MAILBOX_TYPES.has(r.type)).map(mailboxView), ...(next ? { "@odata.nextLink": next } : {}) },
+    };
+  }
+
+  #getRecipient(parameters: Record<string, unknown>): InvokeResult {
+    const identity = String(parameters.Identity ?? "");
+    const found = this.#tenant.find(identity);
+    if (found === undefined) return this.#notFound(identity);
+    return { status: 200, body: { value: [mailboxView(found)] } };
+  }
+
+  #setMailbox(parameters: Record<string, unknown>): InvokeResult {
+    const identity = String(parameters.Identity ?? "");
+    const found = this.#tenant.find(identity);
+    if (found === undefined || !MAILBOX_TYPES.has(found.type)) return this.#notFound(identity);
+    try {
+      if (parameters.IsExchangeCloudManaged !== undefined) this.#tenant.setCloudManaged(identity, parameters.IsExchangeCloudManaged === true);
+      const addresses = parameters.EmailAddresses;
+      if (Array.isArray(addresses)) {
+        this.#tenant.setEmailAddresses(identity, addresses.map(String));
+      } else if (addresses !== undefined && addresses !== null && typeof addresses === "object") {
+        const table = addresses as Record<string, unknown>;
+        this.#tenant.addRemoveEmailAddresses(identity, asList(table.Add ?? table.add), asList(table.Remove ?? table.remove));
+      }
+      this.#counters.add("exchange.Set-Mailbox.applied");
+      return { status: 200, body: { value: [] } };
+    } catch (err) {
+      if (!ExchangeError.isInstance(err)) throw err;
+      return cmdletError(err.code === "NotFound" ? 404 : 400, EXCEPTION_TYPES[err.code], err.violations.map((v) => v.message).join(" "));
+    }
+  }
+}

@@ -1,0 +1,54 @@
+// App-only credentials from @azure/identity, chosen from the standard AZURE_* variables (or
+// forced by the stack's `credential` setting). Read from the environment when the first request
+// needs a token, never from config or state, so no secret reaches Pulumi.
+import type { TokenCredential } from "@azure/identity";
+import type { ExchangeOnlineTargetSettings } from "../../backend";
+
+export class CredentialSetupError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "CredentialSetupError";
+  }
+}
+
+type Kind = Exclude<ExchangeOnlineTargetSettings["credential"], "environment">;
+
+/** Which credential the environment describes, in @azure/identity's order. */
+export function credentialKindFromEnvironment(env: NodeJS.ProcessEnv): Kind | undefined {
+  if (env.AZURE_CLIENT_SECRET) return "client-secret";
+  if (env.AZURE_CLIENT_CERTIFICATE_PATH) return "client-certificate";
+  if (env.AZURE_FEDERATED_TOKEN_FILE) return "workload-identity";
+  if (env.IDENTITY_ENDPOINT || env.MSI_ENDPOINT) return "managed-identity";
+  return undefined;
+}
+
+export function createCredential(settings: ExchangeOnlineTargetSettings, env: NodeJS.ProcessEnv = process.env): TokenCredential {
+  // Required here: the local target never loads the Microsoft clients.
+  const identity = require("@azure/identity") as typeof import("@azure/identity");
+  const kind = settings.credential === "environment" ? credentialKindFromEnvironment(env) : settings.credential;
+  const options = { authorityHost: settings.authorityHost, disableInstanceDiscovery: settings.authorityHost !== "https://login.microsoftonline.com" };
+  const need = (name: string): string => {
+    const value = env[name];
+    if (!value) throw new CredentialSetupError(`the ${kind} credential needs the environment variable ${name}`);
+    return value;
+  };
+  switch (kind) {
+    case "client-secret":
+      return new identity.ClientSecretCredential(settings.tenantId, settings.clientId, need("AZURE_CLIENT_SECRET"), options);
+    case "client-certificate":
+      return new identity.ClientCertificateCredential(
+        settings.tenantId,
+        settings.clientId,
+        { certificatePath: need("AZURE_CLIENT_CERTIFICATE_PATH"), ...(env.AZURE_CLIENT_CERTIFICATE_PASSWORD ? { certificatePassword: env.AZURE_CLIENT_CERTIFICATE_PASSWORD } : {}) },
+        options,
+      );
+    case "workload-identity":
+      return new identity.WorkloadIdentityCredential({ tenantId: settings.tenantId, clientId: settings.clientId, tokenFilePath: need("AZURE_FEDERATED_TOKEN_FILE"), ...options });
+    case "managed-identity":
+      return new identity.ManagedIdentityCredential(env.AZURE_CLIENT_ID ? { clientId: env.AZURE_CLIENT_ID } : {});
+    default:
+      throw new CredentialSetupError(
+        "no credential found: set AZURE_CLIENT_SECRET (client secret), AZURE_CLIENT_CERTIFICATE_PATH (certificate), AZURE_FEDERATED_TOKEN_FILE (workload identity federation, e.g. in CI) or run with a managed identity; AZURE_TENANT_ID and AZURE_CLIENT_ID are not needed, the stack's tenantId and clientId are used",
+      );
+  }
+}

@@ -1,0 +1,144 @@
+// The exchange-online target: reads through Microsoft Graph (batched), writes through the
+// Exchange Online admin API (Set-Mailbox -EmailAddresses, one per changed mailbox), reads back
+// from Exchange after every write (Graph can lag), and never writes twice when a retried write
+// had already landed: before any retry it reads the mailbox and stops if the list is there.
+import { addressKey, sameAddressList } from "../../../core/address";
+import type { AddressOwner } from "../../../tenant/exchange-rules";
+import type { ExchangeOnlineTargetSettings, LiveMailbox, MailboxPage, TenantBackend } from "../../backend";
+import { ConcurrencyLimit } from "./concurrency-limit";
+import { createCredential } from "./credentials";
+import { ExchangeAdminClient, type ExchangeRecipient } from "./exchange-admin-client";
+import { GraphReader, type GraphUser } from "./graph-reader";
+import { backoffMs, DEFAULT_RETRY_OPTIONS, isTransportError, retryAfterMs, RETRYABLE_STATUSES, RetriesExhaustedError, type RetryOptions } from "./retry-policy";
+import { ExchangeError } from "../../../tenant/exchange-error";
+
+function fromExchange(r: ExchangeRecipient): LiveMailbox {
+  return {
+    id: r.ExternalDirectoryObjectId,
+    upn: r.UserPrincipalName ?? undefined,
+    displayName: r.DisplayName,
+    type: r.RecipientTypeDetails,
+    synced: r.IsDirSynced,
+    cloudManaged: r.IsExchangeCloudManaged,
+    addresses: [...r.EmailAddresses],
+  };
+}
+
+function fromGraph(u: GraphUser): LiveMailbox {
+  return {
+    id: u.id,
+    upn: u.userPrincipalName ?? undefined,
+    displayName: u.displayName ?? u.userPrincipalName ?? u.id,
+    // Graph does not say which kind of mailbox a user has; Exchange does (see listMailboxes).
+    type: "UserMailbox",
+    synced: u.onPremisesSyncEnabled === true,
+    cloudManaged: false,
+    addresses: [...u.proxyAddresses],
+  };
+}
+
+export class ExchangeOnlineBackend implements TenantBackend {
+  readonly description: string;
+  readonly #graph: GraphReader;
+  readonly #exchange: ExchangeAdminClient;
+  readonly #options: RetryOptions;
+
+  constructor(settings: ExchangeOnlineTargetSettings, options: RetryOptions = DEFAULT_RETRY_OPTIONS) {
+    this.description = `Exchange Online tenant ${settings.tenantId}`;
+    const credential = createCredential(settings);
+    const limit = new ConcurrencyLimit(settings.maxConcurrency);
+    this.#options = options;
+    this.#graph = new GraphReader(settings.graphBaseUrl, credential, limit, options, settings.clientId);
+    this.#exchange = new ExchangeAdminClient(settings.exchangeBaseUrl, settings.tenantId, settings.clientId, credential, limit, options);
+  }
+
+  async readMailboxes(identities: readonly string[]): Promise<Map<string, LiveMailbox | undefined>> {
+    const users = await Promise.all(identities.map((identity) => this.#graph.getUser(identity)));
+    const result = new Map<string, LiveMailbox | undefined>();
+    await Promise.all(
+      identities.map(async (identity, i) => {
+        const user = users[i];
+        if (user === undefined || user.proxyAddresses.length === 0) {
+          result.set(identity, undefined);
+          return;
+        }
+        // Only Exchange knows whether a synced mailbox's Exchange attributes are cloud-managed.
+        result.set(identity, user.onPremisesSyncEnabled ? await this.#readFromExchange(user.id) : fromGraph(user));
+      }),
+    );
+    return new Map(identities.map((identity) => [identity, result.get(identity)]));
+  }
+
+  async #readFromExchange(identity: string): Promise<LiveMailbox> {
+    const rows = await this.#exchange.read("Get-Mailbox", { Identity: identity });
+    return fromExchange(rows[0]!);
+  }
+
+  async ownersOf(addresses: readonly string[]): Promise<Map<string, AddressOwner>> {
+    const owners = new Map<string, AddressOwner>();
+    await Promise.all(
+      [...new Set(addresses.map(addressKey))].map(async (address) => {
+        try {
+          const rows = await this.#exchange.read("Get-Recipient", { Identity: address }, address);
+          const owner = rows[0];
+          if (owner) owners.set(address, { id: owner.ExternalDirectoryObjectId, displayName: owner.DisplayName, type: owner.RecipientTypeDetails });
+        } catch (err) {
+          if (!(ExchangeError.isInstance(err) && err.code === "NotFound")) throw err;
+        }
+      }),
+    );
+    return owners;
+  }
+
+  async acceptedDomains(): Promise<string[]> {
+    const rows = (await this.#exchange.read("Get-AcceptedDomain", {}, "(tenant)")) as unknown as { DomainName: string }[];
+    return rows.map((r) => r.DomainName.toLowerCase());
+  }
+
+  /**
+   * Set-Mailbox -EmailAddresses with the full list, then Get-Mailbox to read it back. A retry
+   * (after 429/503/504 or a dropped connection) first reads the mailbox: if the list is already
+   * there, the earlier attempt landed and nothing more is written.
+   */
+  async setEmailAddresses(identity: string, addresses: readonly string[]): Promise<LiveMailbox> {
+    await this.#writeOnce(identity, { Identity: identity, EmailAddresses: [...addresses] }, (live) => sameAddressList(live.addresses, addresses));
+    return this.#readFromExchange(identity);
+  }
+
+  async setCloudManaged(identity: string): Promise<void> {
+    await this.#writeOnce(identity, { Identity: identity, IsExchangeCloudManaged: true }, (live) => live.cloudManaged);
+  }
+
+  async #writeOnce(identity: string, parameters: Record<string, unknown>, landed: (live: LiveMailbox) => boolean): Promise<void> {
+    const attempts: { attempt: number; status?: number; error?: string; waitedMs: number }[] = [];
+    for (let attempt = 1; attempt <= this.#options.maxAttempts; attempt++) {
+      if (attempt > 1 && landed(await this.#readFromExchange(identity))) return;
+      let wait: number;
+      try {
+        const response = await this.#exchange.invokeOnce("Set-Mailbox", parameters);
+        if (!RETRYABLE_STATUSES.has(response.status)) {
+          this.#exchange.check(identity, response.status, await this.#exchange.json(response));
+          return;
+        }
+        wait = Math.min(this.#options.maxDelayMs, retryAfterMs(response.headers) ?? backoffMs(attempt, this.#options));
+        await response.body?.cancel().catch(() => undefined);
+        attempts.push({ attempt, status: response.status, waitedMs: wait });
+      } catch (err) {
+        if (!isTransportError(err)) throw err;
+        wait = backoffMs(attempt, this.#options);
+        attempts.push({ attempt, error: (err as Error).message, waitedMs: wait });
+      }
+      await this.#options.sleep(wait);
+    }
+    if (landed(await this.#readFromExchange(identity))) return;
+    throw new RetriesExhaustedError(`Set-Mailbox "${identity}"`, attempts, undefined);
+  }
+
+  /** Pages through every user with addresses (Graph /users, 999 a page). */
+  async listMailboxes(next?: string): Promise<MailboxPage> {
+    const page = await this.#graph.listUsers(next);
+    return { mailboxes: page.users.filter((u) => u.proxyAddresses.length > 0).map(fromGraph), next: page.next };
+  }
+
+  async close(): Promise<void> {}
+}

@@ -1,0 +1,34 @@
+// Errors about access, in words that say which permission or role is missing and how to grant it.
+
+export class AccessError extends Error {
+  readonly status: number;
+
+  constructor(message: string, status: number) {
+    super(message);
+    this.name = "AccessError";
+    this.status = status;
+  }
+}
+
+const GRAPH_FIX = "The app registration needs the Microsoft Graph application permission User.Read.All, with admin consent (Entra admin center > App registrations > API permissions).";
+const EXCHANGE_FIX =
+  "The app registration needs the Office 365 Exchange Online application permission Exchange.ManageAsApp, with admin consent, and its service principal needs the Exchange Administrator role (or a scoped Exchange RBAC role assignment made with New-ServicePrincipal and New-ManagementRoleAssignment).";
+
+function describe(body: unknown): string {
+  const error = (body as { error?: { code?: string; message?: string } } | undefined)?.error;
+  return error ? `${error.code ?? ""}${error.message ? `: ${error.message}` : ""}` : typeof body === "string" ? body : "";
+}
+
+/** 401/403 from Graph or the Exchange admin API. */
+export function accessDenied(api: "graph" | "exchange", status: number, body: unknown, clientId: string): AccessError {
+  const name = api === "graph" ? "Microsoft Graph" : "The Exchange Online admin API";
+  const what = status === 401 ? "did not accept the app's token" : "refused the app";
+  return new AccessError(`${name} ${what} (HTTP ${status} ${describe(body)}). App ${clientId}: ${api === "graph" ? GRAPH_FIX : EXCHANGE_FIX}`, status);
+}
+
+/** A failure to get a token: keeps the identity platform's AADSTS text, never a secret. */
+export function tokenFailure(api: string, err: unknown): Error {
+  const text = err instanceof Error ? err.message : String(err);
+  const aadsts = /AADSTS\d+:[^\r\n]*/.exec(text)?.[0];
+  return new AccessError(`could not get a token for ${api}: ${aadsts ?? text.split("\n")[0]}`, 401);
+}

@@ -1,0 +1,121 @@
+// Retries for every call to Microsoft (Graph and the Exchange admin API): 429, 503 and 504 and
+// dropped connections are retried, honouring Retry-After (seconds or a date), retry-after-ms and
+// x-ms-retry-after-ms, else with jittered exponential backoff; each attempt has a timeout; the
+// number of attempts is bounded. Modelled on core-rest-pipeline's throttling retry strategy.
+
+export interface RetryOptions {
+  /** Attempts in all, the first included. */
+  readonly maxAttempts: number;
+  /** First backoff, doubled each attempt (before jitter). */
+  readonly baseDelayMs: number;
+  /** No wait is longer than this, Retry-After included. */
+  readonly maxDelayMs: number;
+  /** One attempt's time limit. */
+  readonly timeoutMs: number;
+  /** Waits; tests replace it to run without real time. */
+  readonly sleep: (ms: number) => Promise<void>;
+  /** 0..1; tests fix it. */
+  readonly random: () => number;
+}
+
+export const DEFAULT_RETRY_OPTIONS: RetryOptions = {
+  maxAttempts: 8,
+  baseDelayMs: 500,
+  maxDelayMs: 60_000,
+  timeoutMs: 60_000,
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  random: Math.random,
+};
+
+/** Statuses worth another attempt: throttled, unavailable, gateway timeout. */
+export const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([429, 503, 504]);
+
+/** Reads how long the server asked to wait, in milliseconds, from a response's headers. */
+export function retryAfterMs(headers: Headers | Record<string, string | undefined>, nowMs = Date.now()): number | undefined {
+  const get = (name: string) =>
+    headers instanceof Headers ? (headers.get(name) ?? undefined) : Object.entries(headers).find(([k]) => k.toLowerCase() === name)?.[1];
+  for (const name of ["retry-after-ms", "x-ms-retry-after-ms"]) {
+    const value = Number(get(name));
+    if (get(name) !== undefined && Number.isFinite(value) && value >= 0) return value;
+  }
+  const retryAfter = get("retry-after");
+  if (retryAfter === undefined) return undefined;
+  const seconds = Number(retryAfter);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(retryAfter);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - nowMs);
+}
+
+/** The wait before attempt `attempt + 1` (attempt counts from 1), with ±20% jitter. */
+export function backoffMs(attempt: number, options: RetryOptions): number {
+  const exponential = options.baseDelayMs * 2 ** (attempt - 1);
+  const jitter = 0.8 + 0.4 * options.random();
+  return Math.min(options.maxDelayMs, Math.round(exponential * jitter));
+}
+
+/** True for an error that means the connection failed or timed out (worth retrying). */
+export function isTransportError(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  if (err.name === "AbortError" || err.name === "TimeoutError") return true;
+  if (err.name === "TypeError" && /fetch failed|terminated|socket/i.test(err.message)) return true;
+  const code = (err as { code?: string; cause?: { code?: string } }).code ?? (err as { cause?: { code?: string } }).cause?.code;
+  return ["ECONNRESET", "ECONNREFUSED", "EPIPE", "ETIMEDOUT", "UND_ERR_SOCKET", "UND_ERR_CONNECT_TIMEOUT", "UND_ERR_HEADERS_TIMEOUT"].includes(code ?? "");
+}
+
+/** What happened on each attempt, for counting and messages. */
+export interface AttemptRecord {
+  readonly attempt: number;
+  readonly status?: number;
+  readonly error?: string;
+  readonly waitedMs: number;
+}
+
+/** Thrown when every attempt failed; carries the last response or error. */
+export class RetriesExhaustedError extends Error {
+  readonly attempts: readonly AttemptRecord[];
+  readonly lastResponse: Response | undefined;
+
+  constructor(what: string, attempts: readonly AttemptRecord[], lastResponse: Response | undefined, cause?: unknown) {
+    const last = attempts[attempts.length - 1];
+    super(`${what}: gave up after ${attempts.length} attempts (last: ${last?.status ? `HTTP ${last.status}` : last?.error ?? "unknown"})`, { cause });
+    this.name = "RetriesExhaustedError";
+    this.attempts = attempts;
+    this.lastResponse = lastResponse;
+  }
+}
+
+/**
+ * Sends with retries. `send` gets an AbortSignal for the attempt's timeout and returns the
+ * response; a retryable status or a transport error leads to another attempt. Returns the first
+ * non-retryable response (success or not). `onRetry` is told about each retry.
+ */
+export async function sendWithRetries(
+  what: string,
+  send: (signal: AbortSignal, attempt: number) => Promise<Response>,
+  options: RetryOptions = DEFAULT_RETRY_OPTIONS,
+  onRetry?: (record: AttemptRecord) => void,
+): Promise<Response> {
+  const attempts: AttemptRecord[] = [];
+  let lastResponse: Response | undefined;
+  let lastError: unknown;
+  for (let attempt = 1; attempt <= options.maxAttempts; attempt++) {
+    let wait: number;
+    try {
+      const response = await send(AbortSignal.timeout(options.timeoutMs), attempt);
+      if (!RETRYABLE_STATUSES.has(response.status)) return response;
+      lastResponse = response;
+      wait = Math.min(options.maxDelayMs, retryAfterMs(response.headers) ?? backoffMs(attempt, options));
+      await response.body?.cancel().catch(() => undefined);
+      attempts.push({ attempt, status: response.status, waitedMs: wait });
+    } catch (err) {
+      if (!isTransportError(err)) throw err;
+      lastError = err;
+      wait = backoffMs(attempt, options);
+      attempts.push({ attempt, error: (err as Error).message, waitedMs: wait });
+    }
+    if (attempt === options.maxAttempts) break;
+    onRetry?.(attempts[attempts.length - 1]!);
+    await options.sleep(wait);
+  }
+  throw new RetriesExhaustedError(what, attempts, lastResponse, lastError);
+}

@@ -1,0 +1,209 @@
+// The exchange-online backend with the real @azure/identity and Graph clients, over real HTTPS,
+// against the emulator: every credential kind, clear failures for a wrong secret, a wrong
+// audience and missing permissions, batched reads, Exchange's refusals, and retries under faults.
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { ClientCertificateCredential, ClientSecretCredential, ManagedIdentityCredential, WorkloadIdentityCredential } from "@azure/identity";
+import { addressKey } from "../../core/address";
+import type { RunningEmulator } from "../../emulator/server";
+import type { ExchangeOnlineTargetSettings } from "../../providers/backend";
+import { ExchangeOnlineBackend } from "../../providers/backends/exchange-online/exchange-online-backend";
+import { AccessError } from "../../providers/backends/exchange-online/permissions";
+import { DEFAULT_RETRY_OPTIONS } from "../../providers/backends/exchange-online/retry-policy";
+import { ExchangeError } from "../../tenant/exchange-error";
+import { startTestEmulator } from "../support/emulator";
+
+const GRAPH = "https://graph.microsoft.com/.default";
+const EXCHANGE = "https://outlook.office365.com/.default";
+
+describe("exchange-online backend against the emulator", () => {
+  let emulator: RunningEmulator;
+  let settings: ExchangeOnlineTargetSettings;
+  const saved = { ...process.env };
+
+  before(async () => {
+    emulator = await startTestEmulator();
+    settings = {
+      target: "exchange-online",
+      tenantId: emulator.tenantId,
+      clientId: emulator.secrets.clientId,
+      authorityHost: emulator.url,
+      graphBaseUrl: emulator.url,
+      exchangeBaseUrl: emulator.url,
+      credential: "client-secret",
+      maxConcurrency: 8,
+    };
+    process.env.AZURE_CLIENT_SECRET = emulator.secrets.clientSecret;
+  });
+  after(async () => {
+    process.env = saved;
+    await emulator?.close();
+  });
+
+  const options = () => ({ authorityHost: emulator.url, disableInstanceDiscovery: true });
+
+  describe("credentials", () => {
+    it("a client secret gets a token", async () => {
+      const token = await new ClientSecretCredential(emulator.tenantId, emulator.secrets.clientId, emulator.secrets.clientSecret, options()).getToken(GRAPH);
+      assert.ok(token.token.split(".").length === 3);
+    });
+    it("a client certificate gets a token", async () => {
+      const credential = new ClientCertificateCredential(emulator.tenantId, emulator.secrets.clientId, { certificatePath: emulator.secrets.clientCertificatePath }, options());
+      assert.ok((await credential.getToken(EXCHANGE)).token);
+    });
+    it("a federated token (workload identity, as in CI) gets a token", async () => {
+      const credential = new WorkloadIdentityCredential({ tenantId: emulator.tenantId, clientId: emulator.secrets.clientId, tokenFilePath: emulator.federatedTokenFile, ...options() });
+      assert.ok((await credential.getToken(GRAPH)).token);
+    });
+    it("a managed identity gets a token", async () => {
+      process.env.IDENTITY_ENDPOINT = `${emulator.url}/msi/token`;
+      process.env.IDENTITY_HEADER = emulator.secrets.clientSecret;
+      try {
+        const credential = new ManagedIdentityCredential();
+        assert.ok((await credential.getToken(GRAPH)).token);
+      } finally {
+        delete process.env.IDENTITY_ENDPOINT;
+        delete process.env.IDENTITY_HEADER;
+      }
+    });
+    it("a wrong secret fails with the identity platform's reason, and no secret in the message", async () => {
+      process.env.AZURE_CLIENT_SECRET = "not-the-secret";
+      try {
+        const backend = new ExchangeOnlineBackend(settings);
+        await assert.rejects(backend.readMailboxes(["mark.wilson@contoso.com"]), (err: Error) => {
+          assert.match(err.message, /could not get a token for Microsoft Graph: AADSTS7000215: Invalid client secret provided/);
+          assert.ok(!err.message.includes("not-the-secret"));
+          return true;
+        });
+      } finally {
+        process.env.AZURE_CLIENT_SECRET = emulator.secrets.clientSecret;
+      }
+    });
+    it("a Graph token on the Exchange API gets 401", async () => {
+      const graphToken = (await new ClientSecretCredential(emulator.tenantId, emulator.secrets.clientId, emulator.secrets.clientSecret, options()).getToken(GRAPH)).token;
+      const response = await fetch(`${emulator.url}/adminapi/beta/${emulator.tenantId}/InvokeCommand`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${graphToken}`, "content-type": "application/json" },
+        body: JSON.stringify({ CmdletInput: { CmdletName: "Get-AcceptedDomain", Parameters: {} } }),
+      });
+      assert.equal(response.status, 401);
+      assert.match(await response.text(), /Invalid audience/);
+    });
+    it("an app without permissions is told which permission and role it needs", async () => {
+      process.env.AZURE_CLIENT_SECRET = emulator.secrets.unprivilegedClientSecret;
+      try {
+        const backend = new ExchangeOnlineBackend({ ...settings, clientId: emulator.secrets.unprivilegedClientId });
+        await assert.rejects(backend.readMailboxes(["mark.wilson@contoso.com"]), (err: Error) => err instanceof AccessError && /User\.Read\.All/.test(err.message) && /admin consent/.test(err.message));
+        await assert.rejects(backend.acceptedDomains(), (err: Error) => err instanceof AccessError && /Exchange\.ManageAsApp/.test(err.message) && /Exchange Administrator role/.test(err.message));
+      } finally {
+        process.env.AZURE_CLIENT_SECRET = emulator.secrets.clientSecret;
+      }
+    });
+  });
+
+  describe("reads", () => {
+    it("reads many mailboxes in $batch requests of 20", async () => {
+      const backend = new ExchangeOnlineBackend(settings);
+      const users = emulator.tenant.list({ usersOnly: true }).filter((r) => !r.synced).slice(0, 41);
+      emulator.counters.reset();
+      const live = await backend.readMailboxes(users.map((u) => u.upn!));
+      assert.equal(emulator.counters.get("graph.batch"), Math.ceil(users.length / 20));
+      assert.equal(emulator.counters.get("graph.batch.items"), users.length);
+      for (const user of users) assert.deepEqual(live.get(user.upn!)?.addresses, user.addresses);
+    });
+    it("reads a synced mailbox's cloud-management flag from Exchange", async () => {
+      const backend = new ExchangeOnlineBackend(settings);
+      const live = await backend.readMailboxes(["helen.ward@contoso.com", "george.hall@contoso.com", "nobody@contoso.com"]);
+      assert.equal(live.get("helen.ward@contoso.com")?.cloudManaged, true);
+      assert.equal(live.get("george.hall@contoso.com")?.cloudManaged, false);
+      assert.equal(live.get("george.hall@contoso.com")?.synced, true);
+      assert.equal(live.get("nobody@contoso.com"), undefined);
+    });
+    it("retries items throttled inside a batch", async () => {
+      const backend = new ExchangeOnlineBackend(settings);
+      emulator.faults.settings = { batchItemThrottleRate: 0.5, retryAfterSeconds: 0.05 };
+      try {
+        const users = emulator.tenant.list({ usersOnly: true }).filter((r) => !r.synced).slice(0, 30);
+        emulator.counters.reset();
+        const live = await backend.readMailboxes(users.map((u) => u.id));
+        assert.ok(emulator.counters.get("graph.batch.items.throttled") > 0);
+        for (const user of users) assert.deepEqual(live.get(user.id)?.addresses, user.addresses);
+      } finally {
+        emulator.faults.settings = {};
+      }
+    });
+    it("finds who owns an address, and the accepted domains", async () => {
+      const backend = new ExchangeOnlineBackend(settings);
+      const owners = await backend.ownersOf(["press@fabrikam.com", "nobody-has-this@contoso.com", "SALES@contoso.com"]);
+      assert.equal(owners.get("press@fabrikam.com")?.displayName, "Press Office (agency)");
+      assert.equal(owners.get("press@fabrikam.com")?.type, "MailContact");
+      assert.equal(owners.get("sales@contoso.com")?.type, "SharedMailbox");
+      assert.equal(owners.has("nobody-has-this@contoso.com"), false);
+      assert.deepEqual((await backend.acceptedDomains()).sort(), ["contoso.com", "contoso.mail.onmicrosoft.com", "contoso.onmicrosoft.com", "fabrikam.com"]);
+    });
+    it("pages through all users", async () => {
+      const backend = new ExchangeOnlineBackend(settings);
+      let next: string | undefined;
+      let count = 0;
+      do {
+        const page = await backend.listMailboxes(next);
+        count += page.mailboxes.length;
+        next = page.next;
+      } while (next);
+      assert.equal(count, emulator.tenant.list({ usersOnly: true }).length);
+    });
+  });
+
+  describe("writes", () => {
+    it("writes the whole list with Set-Mailbox and reads it back from Exchange", async () => {
+      const backend = new ExchangeOnlineBackend(settings);
+      const before = emulator.tenant.find("anna.kowalski@contoso.com")!.addresses;
+      const wanted = ["SMTP:anna.kowalski@fabrikam.com", ...before.map((a) => a.replace(/^SMTP:/, "smtp:"))];
+      const back = await backend.setEmailAddresses("anna.kowalski@contoso.com", wanted);
+      assert.deepEqual(back.addresses, wanted);
+      assert.deepEqual(emulator.tenant.find("anna.kowalski@contoso.com")!.addresses, wanted);
+    });
+    it("reports an address owned by another recipient with Exchange's words and the owner", async () => {
+      const backend = new ExchangeOnlineBackend(settings);
+      await assert.rejects(backend.setEmailAddresses("lee.chen@contoso.com", ["SMTP:lee.chen@contoso.com", "smtp:lee.chen@contoso.onmicrosoft.com", "smtp:press@fabrikam.com"]), (err: unknown) => {
+        assert.ok(ExchangeError.isInstance(err));
+        assert.equal(err.code, "ProxyAddressExists");
+        assert.equal(err.owner?.displayName, "Press Office (agency)");
+        assert.match(err.message, /already being used by the proxy addresses or LegacyExchangeDN of "Press Office \(agency\)"/);
+        return true;
+      });
+    });
+    it("reports the write-scope refusal for a synced mailbox, and the unaccepted domain, and a missing mailbox", async () => {
+      const backend = new ExchangeOnlineBackend(settings);
+      await assert.rejects(backend.setEmailAddresses("george.hall@contoso.com", ["SMTP:george.hall@contoso.com"]), (err: unknown) => ExchangeError.isInstance(err) && err.code === "WriteScope");
+      await assert.rejects(backend.setEmailAddresses("lee.chen@contoso.com", ["SMTP:lee.chen@contoso.com", "smtp:lee.chen@contoso.onmicrosoft.com", "smtp:lee@northwind.example"]), (err: unknown) => ExchangeError.isInstance(err) && err.code === "NotAcceptedDomain");
+      await assert.rejects(backend.setEmailAddresses("nobody@contoso.com", ["SMTP:nobody@contoso.com"]), (err: unknown) => ExchangeError.isInstance(err) && err.code === "NotFound");
+    });
+    it("sets IsExchangeCloudManaged", async () => {
+      const backend = new ExchangeOnlineBackend(settings);
+      await backend.setCloudManaged("george.hall@contoso.com");
+      assert.equal(emulator.tenant.find("george.hall@contoso.com")!.cloudManaged, true);
+    });
+    it("under 429s, 503s and dropped connections, writes each list once and never rewrites one that landed", async () => {
+      const backend = new ExchangeOnlineBackend(settings, { ...DEFAULT_RETRY_OPTIONS, baseDelayMs: 20, maxAttempts: 12 });
+      const users = emulator.tenant.list({ usersOnly: true }).filter((r) => !r.synced && r.type === "UserMailbox").slice(0, 25);
+      emulator.faults.settings = { throttleRate: 0.3, retryAfterSeconds: 0.02, serverErrorRate: 0.05, dropRate: 0.1 };
+      emulator.counters.reset();
+      try {
+        await Promise.all(
+          users.map((u) => backend.setEmailAddresses(u.id, [...u.addresses.map((a) => a.replace(/^SMTP:/, "smtp:")), `SMTP:${u.upn!.replace("@contoso.com", "@fabrikam.com")}`])),
+        );
+      } finally {
+        emulator.faults.settings = {};
+      }
+      for (const u of users) {
+        const now = emulator.tenant.find(u.id)!.addresses;
+        assert.ok(now.includes(`SMTP:${u.upn!.replace("@contoso.com", "@fabrikam.com")}`));
+        assert.equal(now.filter((a) => addressKey(a).startsWith("smtp:")).length, u.addresses.filter((a) => addressKey(a).startsWith("smtp:")).length + 1);
+      }
+      const c = emulator.counters.snapshot();
+      assert.equal(emulator.counters.get("exchange.Set-Mailbox.applied"), users.length, JSON.stringify(c));
+      assert.ok((c["faults.exchange.429"] ?? 0) + (c["faults.exchange.503"] ?? 0) + (c["faults.exchange.drop"] ?? 0) > 0, "faults were injected");
+    });
+  });
+});
