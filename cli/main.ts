@@ -11,6 +11,8 @@ commands:
   tenant remove <identity> <entry>...  remove entries (@{Remove=...})
   tenant seed [seed.yaml]          (re)load the local tenant from a seed (default: the shipped one)
   tenant reset                     delete the local tenant; the next use seeds it afresh
+  emulator [--port N] [--state-dir DIR] [--seed FILE] [--faults JSON]
+                                   run the HTTPS emulator of the Microsoft endpoints on 127.0.0.1
 
 Options for tenant commands: --database <file> (default .tenant/local.sqlite)
 `;
@@ -23,6 +25,8 @@ export async function main(args: readonly string[]): Promise<number> {
       return (require("./validate-command") as typeof import("./validate-command")).runValidate(rest);
     case "tenant":
       return (require("./tenant-command") as typeof import("./tenant-command")).runTenantCommand(rest);
+    case "emulator":
+      return (require("./emulator-command") as typeof import("./emulator-command")).runEmulatorCommand(rest);
     case undefined:
     case "help":
     case "--help":

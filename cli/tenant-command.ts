@@ -3,7 +3,7 @@
 import { rmSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { DEFAULTS } from "../infra/settings";
+import { DEFAULTS } from "../providers/defaults";
 import { openLocalTenant } from "../providers/backends/local-backend";
 import { remedyFor } from "../providers/explain";
 import { findProjectRoot } from "../providers/project-root";

@@ -2,6 +2,7 @@
 // tenant to converge. None of them is a secret; credentials come from AZURE_* variables.
 import type * as pulumi from "@pulumi/pulumi";
 import type { TargetSettings } from "../providers/backend";
+import { DEFAULTS } from "../providers/defaults";
 
 export interface ProgramSettings {
   /** The spec file, relative to the project directory. */
@@ -9,15 +10,7 @@ export interface ProgramSettings {
   readonly target: TargetSettings;
 }
 
-export const DEFAULTS = {
-  spec: "infra/mailboxes.yaml",
-  localDatabase: ".tenant/local.sqlite",
-  localSeed: "tenant/seeds/contoso.yaml",
-  authorityHost: "https://login.microsoftonline.com",
-  graphBaseUrl: "https://graph.microsoft.com",
-  exchangeBaseUrl: "https://outlook.office365.com",
-  maxConcurrency: 8,
-} as const;
+export { DEFAULTS };
 
 export function readSettings(config: pulumi.Config): ProgramSettings {
   const spec = config.get("spec") ?? DEFAULTS.spec;

@@ -10,6 +10,7 @@ import type { AddressRelease, TakeFrom } from "./inputs";
 
 /** One provider object for all resources: Pulumi serializes it once per process. */
 const mailboxProvider: pulumi.dynamic.ResourceProvider = {
+  configure: (req) => implementation().configureProvider(req),
   check: (olds, news) => implementation().checkMailbox(olds, news),
   diff: (id, olds, news) => implementation().diffMailbox(id, olds, news),
   create: (inputs) => implementation().createMailbox(inputs),
