@@ -71,16 +71,28 @@ export class EmulatorProcess {
     return { target: "exchange-online", tenantId, clientId: this.#secrets.clientId, authorityHost: this.url, graphBaseUrl: this.url, exchangeBaseUrl: this.url };
   }
 
+  /** A control request; retried once, since a kept-alive socket may have been closed meanwhile. */
+  async #control(pathname: string, init: RequestInit = {}): Promise<unknown> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const response = await fetch(`${this.url}${pathname}`, init);
+        return await response.json();
+      } catch (err) {
+        if (attempt >= 3) throw err;
+      }
+    }
+  }
+
   async counters(): Promise<Record<string, number>> {
-    return (await fetch(`${this.url}/_emulator/counters`)).json() as Promise<Record<string, number>>;
+    return (await this.#control("/_emulator/counters")) as Record<string, number>;
   }
 
   async resetCounters(): Promise<void> {
-    await fetch(`${this.url}/_emulator/counters/reset`, { method: "POST" });
+    await this.#control("/_emulator/counters/reset", { method: "POST" });
   }
 
   async setFaults(faults: FaultSettings): Promise<void> {
-    await fetch(`${this.url}/_emulator/faults`, { method: "PUT", body: JSON.stringify(faults) });
+    await this.#control("/_emulator/faults", { method: "PUT", body: JSON.stringify(faults) });
   }
 
   async stop(): Promise<void> {

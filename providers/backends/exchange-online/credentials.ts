@@ -52,3 +52,27 @@ export function createCredential(settings: ExchangeOnlineTargetSettings, env: No
       );
   }
 }
+
+/**
+ * Shares tokens across concurrent requests: one token request per scope in flight at a time, and
+ * the token reused until five minutes before it expires. (MSAL caches too, but only once a first
+ * request has finished: twenty batches sent at once would otherwise fetch twenty tokens.)
+ */
+export function sharedTokens(credential: TokenCredential): TokenCredential {
+  const tokens = new Map<string, Promise<import("@azure/identity").AccessToken | null>>();
+  return {
+    getToken: async (scopes, options) => {
+      const key = [scopes].flat().join(" ");
+      const cached = tokens.get(key);
+      if (cached !== undefined) {
+        const token = await cached.catch(() => null);
+        if (token && token.expiresOnTimestamp - Date.now() > 5 * 60 * 1000) return token;
+        if (tokens.get(key) !== cached) return tokens.get(key)!;
+      }
+      const pending = credential.getToken(scopes, options);
+      tokens.set(key, pending);
+      pending.catch(() => tokens.delete(key));
+      return pending;
+    },
+  };
+}

@@ -6,7 +6,7 @@ import { addressKey, sameAddressList } from "../../../core/address";
 import type { AddressOwner } from "../../../tenant/exchange-rules";
 import type { ExchangeOnlineTargetSettings, LiveMailbox, MailboxPage, TenantBackend } from "../../backend";
 import { ConcurrencyLimit } from "./concurrency-limit";
-import { createCredential } from "./credentials";
+import { createCredential, sharedTokens } from "./credentials";
 import { ExchangeAdminClient, type ExchangeRecipient } from "./exchange-admin-client";
 import { GraphReader, type GraphUser } from "./graph-reader";
 import { backoffMs, DEFAULT_RETRY_OPTIONS, isTransportError, retryAfterMs, RETRYABLE_STATUSES, RetriesExhaustedError, type RetryOptions } from "./retry-policy";
@@ -45,7 +45,7 @@ export class ExchangeOnlineBackend implements TenantBackend {
 
   constructor(settings: ExchangeOnlineTargetSettings, options: RetryOptions = DEFAULT_RETRY_OPTIONS) {
     this.description = `Exchange Online tenant ${settings.tenantId}`;
-    const credential = createCredential(settings);
+    const credential = sharedTokens(createCredential(settings));
     const limit = new ConcurrencyLimit(settings.maxConcurrency);
     this.#options = options;
     this.#graph = new GraphReader(settings.graphBaseUrl, credential, limit, options, settings.clientId);

@@ -1,0 +1,103 @@
+// 200 changed mailboxes through the real pulumi binary against the emulator: with faults on
+// (30% 429 with Retry-After, 5% 503, 2% dropped connections) one `pulumi up` converges, nothing
+// preserved is lost, and each mailbox is written exactly once. Then the HTTP requests a preview,
+// a refresh and a preview --refresh cost, counted by the emulator.
+import assert from "node:assert/strict";
+import { randomUUID } from "node:crypto";
+import { after, before, describe, it } from "node:test";
+import { EmulatorProcess } from "../support/emulator-process";
+import { TestStack } from "../support/pulumi-stack";
+
+const N = 200;
+const users = Array.from({ length: N }, (_, i) => `scale${String(i).padStart(3, "0")}`);
+
+const spec = [
+  "version: 1",
+  "allowedDomains: [contoso.com, fabrikam.com, contoso.onmicrosoft.com]",
+  "mailboxes:",
+  ...users.flatMap((u) => [`  ${u}@contoso.com:`, `    primary: ${u}@fabrikam.com`, `    aliases: [${u}@contoso.com]`]),
+  "",
+].join("\n");
+
+describe(`${N} changed mailboxes on the emulator, through the pulumi binary`, () => {
+  let emulator: EmulatorProcess;
+  let stack: TestStack;
+
+  before(async () => {
+    emulator = await EmulatorProcess.start();
+    emulator.withTenant((tenant) => {
+      for (const u of users) {
+        tenant.addRecipient({
+          id: randomUUID(),
+          upn: `${u}@contoso.com`,
+          displayName: u,
+          type: "UserMailbox",
+          synced: false,
+          cloudManaged: false,
+          addresses: [`SMTP:${u}@contoso.com`, `smtp:${u}@contoso.onmicrosoft.com`, `X500:/o=ExchangeLabs/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn=${u}`],
+        });
+      }
+    });
+    stack = new TestStack("scale", emulator.stackConfig(), emulator.environment());
+    stack.writeSpec(spec);
+  });
+  after(async () => {
+    stack?.dispose();
+    await emulator?.stop();
+  });
+
+  it("converges in one up under 30% 429, 5% 503 and 2% dropped connections; one write per mailbox", async () => {
+    await emulator.setFaults({ throttleRate: 0.3, retryAfterSeconds: 0.5, serverErrorRate: 0.05, dropRate: 0.02 });
+    await emulator.resetCounters();
+    const started = Date.now();
+    const result = stack.up();
+    const seconds = (Date.now() - started) / 1000;
+    await emulator.setFaults({});
+    const counters = await emulator.counters();
+    assert.equal(result.code, 0, result.output.slice(-4000));
+    emulator.withTenant((tenant) => {
+      for (const u of users) {
+        const addresses = tenant.find(`${u}@contoso.com`)!.addresses;
+        assert.deepEqual([...addresses].sort(), [`SMTP:${u}@fabrikam.com`, `smtp:${u}@contoso.com`, `smtp:${u}@contoso.onmicrosoft.com`, `X500:/o=ExchangeLabs/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn=${u}`].sort());
+      }
+    });
+    const reached = counters["exchange.Set-Mailbox"] ?? 0;
+    const applied = counters["exchange.Set-Mailbox.applied"] ?? 0;
+    const faulted = counters["exchange.Set-Mailbox.faulted"] ?? 0;
+    console.log(JSON.stringify({ scenario: `up of ${N} changed mailboxes with faults`, seconds, setMailboxRequests: reached + faulted, applied, faulted, droppedAfterApply: counters["faults.exchange.drop-after-apply"] ?? 0, counters }));
+    assert.ok(faulted > 0, "faults were injected on writes");
+    // Each mailbox written once; every other write request was a retry of one that failed.
+    assert.equal(applied, N);
+    assert.equal(reached, N);
+  });
+
+  it(`preview, refresh and preview --refresh of ${N} mailboxes cost about ceil(N/20) read requests each`, async () => {
+    const cost = async (args: string[]) => {
+      await emulator.resetCounters();
+      const result = stack.run(args);
+      assert.equal(result.code, 0, result.output.slice(-3000));
+      const c = await emulator.counters();
+      return {
+        graph: c["graph.requests"] ?? 0,
+        graphBatches: c["graph.batch"] ?? 0,
+        exchange: c["exchange.requests"] ?? 0,
+        tokens: c["identity.token"] ?? 0,
+        metadata: c["identity.openid-configuration"] ?? 0,
+      };
+    };
+    const preview = await cost(["preview", "--expect-no-changes"]);
+    const refresh = await cost(["refresh", "--yes", "--skip-preview"]);
+    const previewRefresh = await cost(["preview", "--refresh", "--expect-no-changes"]);
+    console.log(JSON.stringify({ scenario: `read cost for N=${N}`, preview, refresh, previewRefresh }));
+    const batches = Math.ceil(N / 20);
+    // preview: the program reads every mailbox (batched) and the accepted domains.
+    assert.equal(preview.graphBatches, batches);
+    const total = (c: typeof preview) => c.graph + c.exchange + c.tokens + c.metadata;
+    assert.ok(total(preview) <= batches + 5, JSON.stringify(preview));
+    // refresh: the provider reads every mailbox in one batched sweep.
+    assert.equal(refresh.graphBatches, batches);
+    assert.ok(total(refresh) <= batches + 5, JSON.stringify(refresh));
+    // preview --refresh: both of the above, in two processes.
+    assert.ok(total(previewRefresh) <= 2 * batches + 6, JSON.stringify(previewRefresh));
+  });
+});
