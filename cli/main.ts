@@ -5,6 +5,13 @@ export const USAGE = `usage: mailbox-addresses <command> [options]
 
 commands:
   validate <spec.yaml>...          check spec files; exit 0 when valid, 1 with every problem
+  export [--domain D] [--upn PATTERN] [--type T] [-o FILE]
+                                   write a spec for the tenant as it is (adopt it into git)
+  drift [--json|--markdown] [--all]
+                                   compare the spec with the live tenant, without Pulumi;
+                                   exit 0 in sync, 2 drift, 1 problems
+  plan [--refresh] [--json|--markdown] [--all]
+                                   run pulumi preview and show it per mailbox; exit 0/2/1
   tenant show <identity>           show a mailbox of the local tenant
   tenant set <identity> <entry>... replace its EmailAddresses (with prefixes: SMTP:, smtp:, X500:...)
   tenant add <identity> <entry>... add entries (Set-Mailbox -EmailAddresses @{Add=...})
@@ -15,6 +22,9 @@ commands:
                                    run the HTTPS emulator of the Microsoft endpoints on 127.0.0.1
 
 Options for tenant commands: --database <file> (default .tenant/local.sqlite)
+Options for export, drift and plan: --stack <name> (default dev; its Pulumi.<name>.yaml gives the
+  spec and the target), and to override it: --spec, --target, --database, --tenant-id,
+  --client-id, --authority-host, --graph-url, --exchange-url
 `;
 
 /** Runs one command; resolves to the process exit code. */
@@ -25,6 +35,12 @@ export async function main(args: readonly string[]): Promise<number> {
       return (require("./validate-command") as typeof import("./validate-command")).runValidate(rest);
     case "tenant":
       return (require("./tenant-command") as typeof import("./tenant-command")).runTenantCommand(rest);
+    case "export":
+      return (require("./export-command") as typeof import("./export-command")).runExport(rest);
+    case "drift":
+      return (require("./drift-command") as typeof import("./drift-command")).runDrift(rest);
+    case "plan":
+      return (require("./plan-command") as typeof import("./plan-command")).runPlan(rest);
     case "emulator":
       return (require("./emulator-command") as typeof import("./emulator-command")).runEmulatorCommand(rest);
     case undefined:

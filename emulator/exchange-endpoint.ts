@@ -101,12 +101,14 @@ export class ExchangeEndpoint {
       if (found === undefined || !MAILBOX_TYPES.has(found.type)) return this.#notFound(identity);
       return { status: 200, body: { value: [mailboxView(found)] } };
     }
+    // -RecipientTypeDetails narrows the listing (a list, or one comma-separated string).
+    const types = parameters.RecipientTypeDetails === undefined ? undefined : new Set(asList(parameters.RecipientTypeDetails).flatMap((t) => t.split(",")).map((t) => t.trim()));
     const page = this.#tenant.list({ after: query.get("$skiptoken") ?? undefined, limit: PAGE_SIZE + 1, usersOnly: true });
     const mailboxes = page.slice(0, PAGE_SIZE);
     const next = page.length > PAGE_SIZE ? `${this.#baseUrl()}/adminapi/beta/${this.#tenantId}/InvokeCommand?$skiptoken=${mailboxes[mailboxes.length - 1]!.id}` : undefined;
     return {
       status: 200,
-      body: { value: mailboxes.filter((r) => MAILBOX_TYPES.has(r.type)).map(mailboxView), ...(next ? { "@odata.nextLink": next } : {}) },
+      body: { value: mailboxes.filter((r) => MAILBOX_TYPES.has(r.type) && (types === undefined || types.has(r.type))).map(mailboxView), ...(next ? { "@odata.nextLink": next } : {}) },
     };
   }
 

@@ -1,6 +1,5 @@
 // Reads the stack's settings (`pulumi config set <key> <value>`): where the spec is and which
 // tenant to converge. None of them is a secret; credentials come from AZURE_* variables.
-import type * as pulumi from "@pulumi/pulumi";
 import type { TargetSettings } from "../providers/backend";
 import { DEFAULTS } from "../providers/defaults";
 
@@ -12,7 +11,14 @@ export interface ProgramSettings {
 
 export { DEFAULTS };
 
-export function readSettings(config: pulumi.Config): ProgramSettings {
+/** What the settings are read from: a `pulumi.Config`, or a stack file read by the CLI. */
+export interface ConfigReader {
+  get(key: string): string | undefined;
+  require(key: string): string;
+  getNumber(key: string): number | undefined;
+}
+
+export function readSettings(config: ConfigReader): ProgramSettings {
   const spec = config.get("spec") ?? DEFAULTS.spec;
   const target = config.get("target") ?? "local";
   if (target === "local") {

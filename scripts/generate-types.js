@@ -11,6 +11,7 @@ const root = path.resolve(__dirname, "..");
 const targets = [
   { schema: "schemas/mailboxes.schema.json", out: "core/spec/spec-types.generated.ts" },
   { schema: "schemas/tenant-seed.schema.json", out: "tenant/seed-types.generated.ts" },
+  { schema: "schemas/report.schema.json", out: "core/report/report-types.generated.ts" },
 ];
 
 async function main() {

@@ -3,10 +3,8 @@
 #   build-pulumi.sh <version> <bin-dir>
 # The CLI comes from github.com/pulumi/pulumi/pkg/v3 (package cmd/pulumi) through a small wrapper
 # module that requires pkg/v3 and sdk/v3 at the same version and repeats the replace directive
-# pkg/go.mod needs. Next to it go the plugins the engine looks up beside its own binary:
-#   pulumi-resource-pulumi-nodejs   the dynamic-provider launcher (a 3-line script)
-#   pulumi-language-nodejs          Pulumi's Go language host when the proxy serves it, else a
-#                                   launcher for toolchain/pulumi-language-nodejs.js
+# pkg/go.mod needs. It also tries Pulumi's Go language host for Node.js; where the proxy does not
+# serve it, toolchain/write-launchers.sh puts a launcher for this project's host there instead.
 set -euo pipefail
 VERSION="$1"
 BIN="$2"
@@ -37,14 +35,6 @@ MOD
 )
 mv "$BIN/pulumi.tmp" "$BIN/pulumi"
 
-cat > "$BIN/pulumi-resource-pulumi-nodejs" <<'SH'
-#!/bin/sh
-# Pulumi's dynamic-provider plugin: runs @pulumi/pulumi's provider host from the program directory.
-script=$(node -e "console.log(require.resolve('@pulumi/pulumi/cmd/dynamic-provider'))") || exit 1
-exec node "$script" "$@"
-SH
-chmod +x "$BIN/pulumi-resource-pulumi-nodejs"
-
 # The Node.js language host lives in a module of its own, untagged: it can only be addressed at
 # the release's commit. Try it; where the proxy refuses it, use the launcher instead.
 commit=$(cd "$WORK/cli" && go list -m -json "$PKG@v$VERSION" | sed -n 's/.*"Hash": "\([0-9a-f]*\)".*/\1/p')
@@ -70,15 +60,6 @@ fi
 if [ "$built_go_host" = no ]; then
   echo "[pulumi] the Go module proxy did not serve $NODEJS_HOST@$commit ($(grep -m1 -o '[0-9]\{3\} [A-Za-z ]*' "$WORK/host.log" || echo 'see build/host.log'));"
   echo "[pulumi] using the project's Node.js language host (toolchain/pulumi-language-nodejs.js)"
-  cat > "$BIN/pulumi-language-nodejs" <<'SH'
-#!/bin/sh
-# Launches the Node.js language host of the mailbox-addresses checkout that set
-# MAILBOX_ADDRESSES_LANGUAGE_HOST (toolchain/setup.sh does), else the one in the current project.
-host="${MAILBOX_ADDRESSES_LANGUAGE_HOST:-$PWD/toolchain/pulumi-language-nodejs.js}"
-[ -f "$host" ] || { echo "pulumi-language-nodejs: $host not found; run through scripts/pulumi" >&2; exit 1; }
-exec node "$host" "$@"
-SH
-  chmod +x "$BIN/pulumi-language-nodejs"
 fi
 "$BIN/pulumi" version >/dev/null
 echo "[pulumi] Pulumi v$VERSION ready in $BIN ($(( $(date +%s) - start ))s)"

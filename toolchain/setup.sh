@@ -56,9 +56,10 @@ ensure_pulumi() {
     return
   fi
   local bin="$MAILBOX_ADDRESSES_CACHE/pulumi/v$PULUMI_VERSION/bin"
-  if [ ! -x "$bin/pulumi" ] || [ ! -x "$bin/pulumi-resource-pulumi-nodejs" ]; then
+  if [ ! -x "$bin/pulumi" ]; then
     "$ROOT/toolchain/build-pulumi.sh" "$PULUMI_VERSION" "$bin" >&2
   fi
+  "$ROOT/toolchain/write-launchers.sh" "$bin"
   export PATH="$bin:$PATH"
   # The Node.js language host this checkout provides when Pulumi's own could not be built
   # (see toolchain/pulumi-language-nodejs.js); the launcher in $bin reads this.

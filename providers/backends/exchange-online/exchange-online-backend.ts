@@ -134,11 +134,25 @@ export class ExchangeOnlineBackend implements TenantBackend {
     throw new RetriesExhaustedError(`Set-Mailbox "${identity}"`, attempts, undefined);
   }
 
-  /** Pages through every user with addresses (Graph /users, 999 a page). */
+  /**
+   * Pages through every user with addresses (Graph /users, 999 a page). Graph cannot tell a
+   * shared, room or equipment mailbox from a user's: one Exchange listing of those kinds, made
+   * with the first page, marks them.
+   */
   async listMailboxes(next?: string): Promise<MailboxPage> {
-    const page = await this.#graph.listUsers(next);
-    return { mailboxes: page.users.filter((u) => u.proxyAddresses.length > 0).map(fromGraph), next: page.next };
+    if (next === undefined || this.#specialTypes === undefined) {
+      this.#specialTypes = this.#exchange
+        .read("Get-Mailbox", { RecipientTypeDetails: ["SharedMailbox", "RoomMailbox", "EquipmentMailbox"], ResultSize: "Unlimited" }, "(all)")
+        .then((rows) => new Map(rows.map((r) => [r.ExternalDirectoryObjectId.toLowerCase(), r.RecipientTypeDetails])));
+    }
+    const [page, types] = await Promise.all([this.#graph.listUsers(next), this.#specialTypes]);
+    const mailboxes = page.users
+      .filter((u) => u.proxyAddresses.length > 0)
+      .map((u) => ({ ...fromGraph(u), type: types.get(u.id.toLowerCase()) ?? "UserMailbox" }));
+    return { mailboxes, next: page.next };
   }
+
+  #specialTypes: Promise<Map<string, LiveMailbox["type"]>> | undefined;
 
   async close(): Promise<void> {}
 }

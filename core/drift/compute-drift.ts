@@ -1,0 +1,32 @@
+// Drift: the spec against the live tenant, decided by the same planner `pulumi preview` uses, so
+// the fast path (`mailbox-addresses drift`) and `pulumi preview --refresh` never disagree. Pure.
+import { addressKey, parseProxyAddress } from "../address";
+import { planChanges } from "../plan/plan-changes";
+import type { MailboxRow } from "../report/report";
+import type { Spec } from "../spec/rules";
+
+/**
+ * One row per mailbox of the spec. `added` lists what the spec has and the tenant lacks (removed
+ * outside git), `removed` what the tenant has and strict mode would remove (added outside git).
+ */
+export function computeDrift(spec: Spec, live: ReadonlyMap<string, readonly string[] | undefined>): MailboxRow[] {
+  const change = planChanges(
+    spec.mailboxes.map((m) => ({ identity: m.identity, desired: { primary: m.primary, aliases: m.aliases, mode: m.mode }, live: live.get(m.identity) })),
+  );
+  return spec.mailboxes.map((m): MailboxRow => {
+    const plan = change.plans.get(m.identity);
+    if (plan === undefined) return { identity: m.identity, change: "missing", added: [], removed: [], problems: ["not found in the tenant"] };
+    if (!plan.changed) return { identity: m.identity, change: "none", added: [], removed: [], problems: [] };
+    const liveKeys = new Set(
+      (live.get(m.identity) ?? []).map(parseProxyAddress).filter((p) => p.kind === "smtp").map((p) => addressKey(p.value)),
+    );
+    return {
+      identity: m.identity,
+      change: "drift",
+      ...(plan.primary.changed ? { primary: { from: plan.primary.from ?? null, to: plan.primary.to } } : {}),
+      added: plan.add.map((a) => a.address).filter((a) => !liveKeys.has(addressKey(a))),
+      removed: plan.remove.map((r) => r.address),
+      problems: [],
+    };
+  });
+}

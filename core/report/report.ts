@@ -1,0 +1,104 @@
+// The report `drift` and `plan` print: one row per mailbox, rendered as a terminal table, as
+// JSON (versioned, schemas/report.schema.json) or as Markdown for a pull-request comment. Pure.
+
+import type { MailboxChange, MailboxRow, Report } from "./report-types.generated";
+
+/** Bumped in the minor for additions (readers ignore unknown keys), in the major for changes. */
+export const REPORT_FORMAT_VERSION = "1.0";
+
+export type { MailboxChange, MailboxRow, Report };
+
+export function makeReport(kind: Report["kind"], stack: string, target: string, rows: readonly MailboxRow[], problems: string[] = []): Report {
+  const sorted = [...rows].sort((a, b) => a.identity.toLowerCase().localeCompare(b.identity.toLowerCase()));
+  return {
+    formatVersion: REPORT_FORMAT_VERSION,
+    kind,
+    stack,
+    target,
+    summary: {
+      mailboxes: rows.length,
+      changed: rows.filter((r) => r.change !== "none" && r.change !== "error").length,
+      problems: problems.length + rows.reduce((n, r) => n + r.problems.length, 0),
+    },
+    problems,
+    mailboxes: sorted,
+  };
+}
+
+/** `terraform plan -detailed-exitcode` style: 0 nothing to do, 2 changes or drift, 1 problems. */
+export function exitCodeOf(report: Report): 0 | 1 | 2 {
+  if (report.summary.problems > 0) return 1;
+  return report.summary.changed > 0 ? 2 : 0;
+}
+
+function summaryLine(report: Report): string {
+  const { mailboxes, changed, problems } = report.summary;
+  const noun = report.kind === "drift" ? "mailboxes drifted" : "mailboxes change";
+  const problemText = problems === 0 ? "" : `, ${problems} ${problems === 1 ? "problem" : "problems"}`;
+  return `${changed} of ${mailboxes} ${noun}${problemText}`;
+}
+
+const primaryText = (row: MailboxRow) => (row.primary ? `${row.primary.from ?? "(none)"} → ${row.primary.to}` : "");
+
+/** A plain table for a terminal. Unchanged mailboxes are left out unless `all`. */
+export function renderTable(report: Report, all = false): string {
+  const rows = report.mailboxes.filter((r) => all || r.change !== "none");
+  const lines = [`${report.kind} for stack ${report.stack} (${report.target}): ${summaryLine(report)}`];
+  for (const problem of report.problems) lines.push(`  problem: ${problem}`);
+  if (rows.length > 0) {
+    const cells = rows.map((r) => [r.identity, r.change, primaryText(r), r.added.map((a) => `+${a}`).join(" "), r.removed.map((a) => `-${a}`).join(" ")]);
+    const header = ["mailbox", "change", "primary", "added", "removed"];
+    const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
+    const format = (c: string[]) => c.map((v, i) => v.padEnd(widths[i]!)).join("  ").trimEnd();
+    lines.push("", format(header), format(widths.map((w) => "-".repeat(w))));
+    for (let i = 0; i < rows.length; i++) {
+      lines.push(format(cells[i]!));
+      for (const problem of rows[i]!.problems) lines.push(`    problem: ${problem}`);
+    }
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+export function renderJson(report: Report): string {
+  return `${JSON.stringify(report, null, 2)}\n`;
+}
+
+/** GitHub refuses comments over 65,535 characters; stay well below. */
+export const MARKDOWN_LIMIT = 60_000;
+
+/** The hidden marker a later run looks for to edit its previous comment. */
+export function markdownMarker(report: Pick<Report, "kind" | "stack">): string {
+  return `<!-- mailbox-addresses:${report.kind}:${report.stack} -->`;
+}
+
+const cell = (text: string) => text.replace(/\|/g, "\\|").replace(/\n/g, " ");
+const code = (address: string) => `\`${address}\``;
+
+/**
+ * A pull-request comment: the marker, a stable heading, the summary line, then the details
+ * folded. Rows past `limit` characters are left out with a note saying how many.
+ */
+export function renderMarkdown(report: Report, limit = MARKDOWN_LIMIT): string {
+  const heading = `### mailbox-addresses ${report.kind}: \`${report.stack}\``;
+  const icon = report.summary.problems > 0 ? ":x:" : report.summary.changed > 0 ? ":pencil2:" : ":white_check_mark:";
+  const head = [markdownMarker(report), heading, "", `${icon} **${summaryLine(report)}** (${report.target})`, ""];
+  for (const problem of report.problems) head.push(`- :x: ${cell(problem)}`);
+  if (report.problems.length > 0) head.push("");
+  const rows = report.mailboxes.filter((r) => r.change !== "none");
+  if (rows.length === 0) return `${head.join("\n")}\n`;
+  const tableHead = ["<details><summary>Mailboxes</summary>", "", "| mailbox | change | primary | added | removed | problems |", "|---|---|---|---|---|---|"];
+  const tail = ["", "</details>", ""];
+  const lines = rows.map((r) =>
+    `| ${code(r.identity)} | ${r.change} | ${cell(r.primary ? `${r.primary.from ? code(r.primary.from) : "(none)"} → ${code(r.primary.to)}` : "")} | ${r.added.map(code).join("<br>")} | ${r.removed.map(code).join("<br>")} | ${cell(r.problems.join("; "))} |`,
+  );
+  let size = [...head, ...tableHead, ...tail].join("\n").length + 200;
+  const kept: string[] = [];
+  for (const line of lines) {
+    if (size + line.length + 1 > limit) break;
+    kept.push(line);
+    size += line.length + 1;
+  }
+  const trimmed = lines.length - kept.length;
+  const note = trimmed > 0 ? [`| … | | | | | |`, "", `:warning: **Trimmed**: ${trimmed} more ${trimmed === 1 ? "mailbox is" : "mailboxes are"} not shown (the comment would exceed GitHub's limit). Run \`mailbox-addresses ${report.kind}\` for the full list.`] : [];
+  return [...head, ...tableHead, ...kept, ...note, ...tail].join("\n");
+}

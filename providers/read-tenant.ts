@@ -1,0 +1,32 @@
+// Bulk reads for export and drift, over any backend: a full scan page by page, or reads by
+// identity when the spec names few mailboxes of a large tenant.
+import type { LiveMailbox, TenantBackend } from "./backend";
+
+/** Every mailbox of the tenant. `onPage` reports progress. */
+export async function scanMailboxes(backend: TenantBackend, onPage?: (count: number) => void): Promise<LiveMailbox[]> {
+  const all: LiveMailbox[] = [];
+  let next: string | undefined;
+  do {
+    const page = await backend.listMailboxes(next);
+    all.push(...page.mailboxes);
+    next = page.next;
+    onPage?.(all.length);
+  } while (next);
+  return all;
+}
+
+/**
+ * The live mailboxes a spec names, keyed by the spec's identities. From this many mailboxes on, a
+ * full scan (999 or 1,000 per request) is cheaper than reading them one by one (20 per request).
+ */
+export const SCAN_THRESHOLD = 500;
+
+export async function readSpecMailboxes(backend: TenantBackend, identities: readonly string[]): Promise<Map<string, LiveMailbox | undefined>> {
+  if (identities.length < SCAN_THRESHOLD) return backend.readMailboxes(identities);
+  const byKey = new Map<string, LiveMailbox>();
+  for (const mailbox of await scanMailboxes(backend)) {
+    byKey.set(mailbox.id.toLowerCase(), mailbox);
+    if (mailbox.upn) byKey.set(mailbox.upn.toLowerCase(), mailbox);
+  }
+  return new Map(identities.map((identity) => [identity, byKey.get(identity.toLowerCase())]));
+}
