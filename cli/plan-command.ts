@@ -43,7 +43,8 @@ export function rowFromStep(op: string, urn: string, old: { inputs?: unknown; ou
       identity,
       change: plan.changed ? change : "none",
       ...(plan.primary.changed ? { primary: { from: plan.primary.from ?? null, to: plan.primary.to } } : {}),
-      added: plan.add.map((a) => a.address).filter((a) => !liveKeys.has(addressKey(a))),
+      // The new primary shows in `primary`; `added` lists the aliases.
+      added: plan.add.map((a) => a.address).filter((a) => !liveKeys.has(addressKey(a)) && !(plan.primary.changed && a === plan.primary.to)),
       removed: plan.remove.map((r) => r.address),
       problems: [],
     };

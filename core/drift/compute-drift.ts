@@ -24,7 +24,7 @@ export function computeDrift(spec: Spec, live: ReadonlyMap<string, readonly stri
       identity: m.identity,
       change: "drift",
       ...(plan.primary.changed ? { primary: { from: plan.primary.from ?? null, to: plan.primary.to } } : {}),
-      added: plan.add.map((a) => a.address).filter((a) => !liveKeys.has(addressKey(a))),
+      added: plan.add.map((a) => a.address).filter((a) => !liveKeys.has(addressKey(a)) && !(plan.primary.changed && a === plan.primary.to)),
       removed: plan.remove.map((r) => r.address),
       problems: [],
     };

@@ -72,7 +72,7 @@ export function markdownMarker(report: Pick<Report, "kind" | "stack">): string {
 }
 
 const cell = (text: string) => text.replace(/\|/g, "\\|").replace(/\n/g, " ");
-const code = (address: string) => `\`${address}\``;
+const code = (address: string) => `\`${address.replace(/\|/g, "\\|")}\``;
 
 /**
  * A pull-request comment: the marker, a stable heading, the summary line, then the details
@@ -89,7 +89,7 @@ export function renderMarkdown(report: Report, limit = MARKDOWN_LIMIT): string {
   const tableHead = ["<details><summary>Mailboxes</summary>", "", "| mailbox | change | primary | added | removed | problems |", "|---|---|---|---|---|---|"];
   const tail = ["", "</details>", ""];
   const lines = rows.map((r) =>
-    `| ${code(r.identity)} | ${r.change} | ${cell(r.primary ? `${r.primary.from ? code(r.primary.from) : "(none)"} → ${code(r.primary.to)}` : "")} | ${r.added.map(code).join("<br>")} | ${r.removed.map(code).join("<br>")} | ${cell(r.problems.join("; "))} |`,
+    `| ${code(r.identity)} | ${r.change} | ${r.primary ? `${r.primary.from ? code(r.primary.from) : "(none)"} → ${code(r.primary.to)}` : ""} | ${r.added.map(code).join("<br>")} | ${r.removed.map(code).join("<br>")} | ${cell(r.problems.join("; "))} |`,
   );
   let size = [...head, ...tableHead, ...tail].join("\n").length + 200;
   const kept: string[] = [];

@@ -77,6 +77,19 @@ export class TestStack {
     return out;
   }
 
+  /** Runs `mailbox-addresses <args>` in this stack's project, with the stack's environment. */
+  cli(args: readonly string[]): CommandResult {
+    const stackFlag = ["export", "drift", "plan"].includes(args[0]!) && !args.includes("--stack") ? ["--stack", this.stack] : [];
+    const result = spawnSync(process.execPath, [path.join(PROJECT_ROOT, "bin/mailbox-addresses.js"), ...args, ...stackFlag], {
+      cwd: this.dir,
+      env: this.#env,
+      encoding: "utf8",
+      maxBuffer: 256 * 1024 * 1024,
+      timeout: 10 * 60 * 1000,
+    });
+    return { code: result.status ?? -1, stdout: result.stdout ?? "", stderr: result.stderr ?? "", output: `${result.stdout ?? ""}${result.stderr ?? ""}` };
+  }
+
   up(...extra: string[]): CommandResult {
     return this.run(["up", "--yes", "--skip-preview", ...extra]);
   }

@@ -1,0 +1,68 @@
+import assert from "node:assert/strict";
+import { readFileSync, writeFileSync, existsSync } from "node:fs";
+import path from "node:path";
+import { describe, it } from "node:test";
+import Ajv2020 from "ajv/dist/2020";
+import schema from "../../../schemas/report.schema.json";
+import { exitCodeOf, makeReport, markdownMarker, MARKDOWN_LIMIT, renderJson, renderMarkdown, renderTable, type MailboxRow } from "../../../core/report/report";
+
+const validate = new Ajv2020({ allErrors: true, strict: true }).compile(schema);
+const snapshots = path.resolve(__dirname, "../../../../test/fixtures/reports");
+
+/** Compares with a committed snapshot; UPDATE_SNAPSHOTS=1 rewrites it. */
+function matchesSnapshot(name: string, text: string): void {
+  const file = path.join(snapshots, name);
+  if (process.env.UPDATE_SNAPSHOTS === "1" || !existsSync(file)) writeFileSync(file, text);
+  assert.equal(text, readFileSync(file, "utf8"));
+}
+
+const rows: MailboxRow[] = [
+  { identity: "mark.wilson@contoso.com", change: "update", primary: { from: "mark.wilson@contoso.com", to: "mark.wilson@fabrikam.com" }, added: ["mwilson@fabrikam.com"], removed: ["mwilson@contoso.com"], problems: [] },
+  { identity: "anna.kowalski@contoso.com", change: "none", added: [], removed: [], problems: [] },
+  { identity: "sales@contoso.com", change: "update", added: [], removed: ["quotes|old@contoso.com"], problems: [] },
+];
+
+describe("reports", () => {
+  it("sorts rows and counts changes and problems", () => {
+    const report = makeReport("plan", "dev", "local tenant", rows, ["a spec problem"]);
+    assert.deepEqual(report.mailboxes.map((r) => r.identity), ["anna.kowalski@contoso.com", "mark.wilson@contoso.com", "sales@contoso.com"]);
+    assert.deepEqual(report.summary, { mailboxes: 3, changed: 2, problems: 1 });
+  });
+  it("exit codes: 0 nothing to do, 2 changes, 1 problems", () => {
+    assert.equal(exitCodeOf(makeReport("drift", "dev", "t", [rows[1]!])), 0);
+    assert.equal(exitCodeOf(makeReport("drift", "dev", "t", rows)), 2);
+    assert.equal(exitCodeOf(makeReport("drift", "dev", "t", rows, ["boom"])), 1);
+    assert.equal(exitCodeOf(makeReport("plan", "dev", "t", [{ ...rows[0]!, change: "error", problems: ["refused"] }])), 1);
+  });
+  it("--json follows schemas/report.schema.json", () => {
+    for (const report of [makeReport("plan", "dev", "t", rows), makeReport("drift", "prod", "t", [], ["x"])]) {
+      const parsed = JSON.parse(renderJson(report));
+      assert.ok(validate(parsed), JSON.stringify(validate.errors));
+      assert.equal(parsed.formatVersion, "1.0");
+    }
+  });
+  it("the table shows changed mailboxes (snapshot)", () => matchesSnapshot("plan-table.txt", renderTable(makeReport("plan", "dev", "local tenant .tenant/local.sqlite", rows))));
+  it("the markdown starts with its marker and summary, folds the details (snapshot)", () => {
+    const text = renderMarkdown(makeReport("plan", "dev", "local tenant .tenant/local.sqlite", rows));
+    assert.ok(text.startsWith(`${markdownMarker({ kind: "plan", stack: "dev" })}\n### mailbox-addresses plan: \`dev\`\n\n:pencil2: **2 of 3 mailboxes change**`));
+    assert.match(text, /quotes\\\|old@contoso\.com/, "pipes are escaped");
+    matchesSnapshot("plan.md", text);
+  });
+  it("markdown for nothing to do has no table (snapshot)", () => matchesSnapshot("drift-none.md", renderMarkdown(makeReport("drift", "dev", "local tenant", [rows[1]!]))));
+  it("long markdown is trimmed below GitHub's limit with a note (snapshot)", () => {
+    const many: MailboxRow[] = Array.from({ length: 3000 }, (_, i) => ({
+      identity: `user${String(i).padStart(4, "0")}@contoso.com`,
+      change: "update",
+      primary: { from: `user${i}@contoso.com`, to: `user${i}@fabrikam.com` },
+      added: [`user${i}.alias@fabrikam.com`],
+      removed: [`old${i}@contoso.com`],
+      problems: [],
+    }));
+    const text = renderMarkdown(makeReport("plan", "prod", "Exchange Online tenant contoso", many));
+    assert.ok(text.length <= MARKDOWN_LIMIT, `${text.length} characters`);
+    assert.ok(text.length < 65_535);
+    assert.match(text, /:warning: \*\*Trimmed\*\*: \d+ more mailboxes are not shown/);
+    assert.ok(text.endsWith("</details>\n"));
+    matchesSnapshot("plan-trimmed.md", text);
+  });
+});
