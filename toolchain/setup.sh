@@ -81,5 +81,6 @@ export_pulumi_environment() {
 ensure_node
 ensure_node_modules
 build_typescript
-ensure_pulumi
+# Commands that never run the engine (validate, export, drift) set MAILBOX_ADDRESSES_SETUP_PULUMI=no.
+if [ "${MAILBOX_ADDRESSES_SETUP_PULUMI:-yes}" != no ]; then ensure_pulumi; fi
 export_pulumi_environment

@@ -1,0 +1,61 @@
+// The CI templates in examples/: valid YAML, triggers as documented, only commands and scripts
+// that exist, and the apply workflow authenticates without a stored secret.
+import assert from "node:assert/strict";
+import { accessSync, constants, readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { describe, it } from "node:test";
+import { parse } from "yaml";
+import { USAGE } from "../../cli/main";
+
+const root = path.resolve(__dirname, "../../..");
+const dir = path.join(root, "examples/github");
+const COMMANDS = new Set([...USAGE.matchAll(/^ {2}(\w[\w-]*)/gm)].map((m) => m[1]!));
+
+interface Workflow {
+  on: Record<string, unknown>;
+  permissions?: Record<string, string>;
+  env?: Record<string, string>;
+  jobs: Record<string, { steps: { run?: string; uses?: string }[] }>;
+}
+
+const load = (name: string) => parse(readFileSync(path.join(dir, name), "utf8")) as Workflow;
+const runs = (w: Workflow) => Object.values(w.jobs).flatMap((j) => j.steps.map((s) => s.run ?? "")).join("\n");
+
+describe("CI templates", () => {
+  const files = readdirSync(dir).filter((f) => f.endsWith(".yml")).sort();
+  it("there are the three workflows", () => assert.deepEqual(files, ["apply.yml", "drift.yml", "pull-request.yml"]));
+  for (const file of files) {
+    it(`${file}: parses and references only scripts and commands that exist`, () => {
+      const workflow = load(file);
+      assert.ok(workflow.on && workflow.jobs);
+      for (const script of runs(workflow).matchAll(/\bscripts\/([\w.-]+)/g)) {
+        assert.doesNotThrow(() => accessSync(path.join(root, "scripts", script[1]!), constants.X_OK), `scripts/${script[1]} is missing or not executable`);
+      }
+      const used = [...runs(workflow).matchAll(/scripts\/mailbox-addresses (\w+)/g)].map((m) => m[1]!);
+      assert.ok(used.length > 0);
+      for (const command of used) assert.ok(COMMANDS.has(command), `mailbox-addresses ${command} is not a command (${[...COMMANDS].join(", ")})`);
+    });
+  }
+  it("pull requests: validate, plan as Markdown, and edit the previous comment by its marker", () => {
+    const w = load("pull-request.yml");
+    assert.ok("pull_request" in w.on);
+    assert.match(runs(w), /mailbox-addresses validate/);
+    assert.match(runs(w), /mailbox-addresses plan --markdown/);
+    assert.match(runs(w), /startswith\(\\"\$marker\\"\)/);
+    assert.equal(w.permissions?.["pull-requests"], "write");
+  });
+  it("apply: on main, workload identity federation, no stored secret", () => {
+    const w = load("apply.yml");
+    assert.deepEqual((w.on.push as { branches: string[] }).branches, ["main"]);
+    assert.equal(w.permissions?.["id-token"], "write");
+    assert.match(runs(w), /pulumi up --yes/);
+    assert.ok(w.env?.AZURE_FEDERATED_TOKEN_FILE);
+    assert.doesNotMatch(readFileSync(path.join(dir, "apply.yml"), "utf8"), /secrets\.|CLIENT_SECRET/);
+  });
+  it("drift: scheduled, fast path, fails on drift", () => {
+    const w = load("drift.yml");
+    assert.ok("schedule" in w.on);
+    assert.match(runs(w), /mailbox-addresses drift --markdown/);
+    assert.match(runs(w), /exit \$code/);
+  });
+});
