@@ -29,7 +29,11 @@ if (files.length === 0) {
 // The emulator tests need its certificate trusted from process start (NODE_EXTRA_CA_CERTS).
 const secretsDir = path.join(os.tmpdir(), "mailbox-addresses-test-secrets");
 const { prepareTestSecrets } = require(path.join(root, "dist/test/support/prepare-test-secrets.js"));
-const caFile = await prepareTestSecrets(secretsDir);
+const emulatorCa = await prepareTestSecrets(secretsDir);
+// Keep whatever extra certificates the machine already trusts, and add the emulator's.
+const caFile = path.join(secretsDir, "ca-bundle.pem");
+const existing = process.env.NODE_EXTRA_CA_CERTS && fs.existsSync(process.env.NODE_EXTRA_CA_CERTS) ? fs.readFileSync(process.env.NODE_EXTRA_CA_CERTS, "utf8") : "";
+fs.writeFileSync(caFile, `${existing.trimEnd()}\n${fs.readFileSync(emulatorCa, "utf8")}`);
 const result = spawnSync(
   process.execPath,
   ["--test", "--test-reporter=spec", "--test-concurrency=2", "--enable-source-maps", ...files],
