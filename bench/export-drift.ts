@@ -41,16 +41,7 @@ async function main(): Promise<void> {
   const emulator = await startEmulator({ stateDir, seedFile: undefined });
   emulator.tenant.seed(seed);
   process.env.AZURE_CLIENT_SECRET = emulator.secrets.clientSecret;
-  const backend = new ExchangeOnlineBackend({
-    target: "exchange-online",
-    tenantId: emulator.tenantId,
-    clientId: emulator.secrets.clientId,
-    authorityHost: emulator.url,
-    graphBaseUrl: emulator.url,
-    exchangeBaseUrl: emulator.url,
-    credential: "client-secret",
-    maxConcurrency: 8,
-  });
+  const backend = new ExchangeOnlineBackend(emulator.targetSettings());
   const requests = () => {
     const c = emulator.counters.snapshot();
     return (c["graph.requests"] ?? 0) + (c["exchange.requests"] ?? 0) + (c["identity.token"] ?? 0) + (c["identity.openid-configuration"] ?? 0);

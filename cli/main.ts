@@ -27,30 +27,26 @@ Options for export, drift and plan: --stack <name> (default dev; its Pulumi.<nam
   --client-id, --authority-host, --graph-url, --exchange-url
 `;
 
+type Command = (args: readonly string[]) => number | Promise<number>;
+
+/** Each command's module, loaded only when that command runs. */
+const COMMANDS: Record<string, () => Command> = {
+  validate: () => (require("./validate-command") as typeof import("./validate-command")).runValidate,
+  tenant: () => (require("./tenant-command") as typeof import("./tenant-command")).runTenantCommand,
+  export: () => (require("./export-command") as typeof import("./export-command")).runExport,
+  drift: () => (require("./drift-command") as typeof import("./drift-command")).runDrift,
+  plan: () => (require("./plan-command") as typeof import("./plan-command")).runPlan,
+  emulator: () => (require("./emulator-command") as typeof import("./emulator-command")).runEmulatorCommand,
+};
+
 /** Runs one command; resolves to the process exit code. */
 export async function main(args: readonly string[]): Promise<number> {
   const [command, ...rest] = args;
-  switch (command) {
-    case "validate":
-      return (require("./validate-command") as typeof import("./validate-command")).runValidate(rest);
-    case "tenant":
-      return (require("./tenant-command") as typeof import("./tenant-command")).runTenantCommand(rest);
-    case "export":
-      return (require("./export-command") as typeof import("./export-command")).runExport(rest);
-    case "drift":
-      return (require("./drift-command") as typeof import("./drift-command")).runDrift(rest);
-    case "plan":
-      return (require("./plan-command") as typeof import("./plan-command")).runPlan(rest);
-    case "emulator":
-      return (require("./emulator-command") as typeof import("./emulator-command")).runEmulatorCommand(rest);
-    case undefined:
-    case "help":
-    case "--help":
-    case "-h":
-      process.stdout.write(USAGE);
-      return command === undefined ? 1 : 0;
-    default:
-      process.stderr.write(`unknown command "${command}"\n\n${USAGE}`);
-      return 1;
+  if (command !== undefined && Object.hasOwn(COMMANDS, command)) return COMMANDS[command]!()(rest);
+  if (command === undefined || ["help", "--help", "-h"].includes(command)) {
+    process.stdout.write(USAGE);
+    return command === undefined ? 1 : 0;
   }
+  process.stderr.write(`unknown command "${command}"\n\n${USAGE}`);
+  return 1;
 }

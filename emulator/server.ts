@@ -7,6 +7,7 @@ import { createServer, type Server } from "node:https";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
+import type { ExchangeOnlineTargetSettings } from "../providers/backend";
 import { loadSeedFile } from "../tenant/load-seed";
 import { Tenant } from "../tenant/tenant";
 import { ensureSecrets, type EmulatorSecrets } from "./certificates";
@@ -39,6 +40,8 @@ export interface RunningEmulator {
   environment(): Record<string, string>;
   /** `pulumi config set` values for a stack that targets this emulator. */
   stackConfig(): Record<string, string>;
+  /** The exchange-online target settings for this emulator (credential from the environment). */
+  targetSettings(credential?: ExchangeOnlineTargetSettings["credential"]): ExchangeOnlineTargetSettings;
   close(): Promise<void>;
 }
 
@@ -209,6 +212,16 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
       authorityHost: baseUrl,
       graphBaseUrl: baseUrl,
       exchangeBaseUrl: baseUrl,
+    }),
+    targetSettings: (credential = "client-secret") => ({
+      target: "exchange-online",
+      tenantId: info.id,
+      clientId: secrets.clientId,
+      authorityHost: baseUrl,
+      graphBaseUrl: baseUrl,
+      exchangeBaseUrl: baseUrl,
+      credential,
+      maxConcurrency: 8,
     }),
     close: async () => {
       await new Promise<void>((resolve) => {

@@ -23,16 +23,7 @@ describe("exchange-online backend against the emulator", () => {
 
   before(async () => {
     emulator = await startTestEmulator();
-    settings = {
-      target: "exchange-online",
-      tenantId: emulator.tenantId,
-      clientId: emulator.secrets.clientId,
-      authorityHost: emulator.url,
-      graphBaseUrl: emulator.url,
-      exchangeBaseUrl: emulator.url,
-      credential: "client-secret",
-      maxConcurrency: 8,
-    };
+    settings = emulator.targetSettings();
     process.env.AZURE_CLIENT_SECRET = emulator.secrets.clientSecret;
   });
   after(async () => {
