@@ -1,5 +1,5 @@
 // mailbox-addresses: the command-line tool. Each command lives in its own file under cli/ and is
-// loaded only when run: `validate` works on any Node.js, the tenant commands need Node >= 22.5.
+// loaded only when run: `validate` works on any Node.js, the tenant commands need Node >= 22.13.
 
 export const USAGE = `usage: mailbox-addresses <command> [options]
 

@@ -58,7 +58,9 @@ export class GraphEndpoint {
       this.#counters.add("graph.users.get");
       const identity = decodeURIComponent(single[1]!);
       const found = this.#tenant.find(identity);
-      if (found === undefined || found.upn === undefined) {
+      // Graph addresses a user by object id or user principal name only, not by an email address.
+      const addressed = found !== undefined && (found.id === identity.toLowerCase() || found.upn?.toLowerCase() === identity.toLowerCase());
+      if (found === undefined || found.upn === undefined || !addressed) {
         return graphError(404, "Request_ResourceNotFound", `Resource '${identity}' does not exist or one of its queried reference-property objects are not present.`);
       }
       return { status: 200, body: { "@odata.context": `${this.#baseUrl()}/v1.0/$metadata#users/$entity`, ...toGraphUser(found, select) } };

