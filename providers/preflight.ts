@@ -25,7 +25,8 @@ export function describeRecipient(owner: AddressOwner): string {
   return `${RECIPIENT_WORDS[owner.type] ?? owner.type} "${owner.displayName}"`;
 }
 
-function placeOf(mailbox: MailboxDeclaration, address: string | undefined): { path: DocumentPath; position: SourcePosition; role: string } {
+/** Where in the spec a mailbox's address (or, without one, the mailbox itself) is written. */
+export function placeOf(mailbox: MailboxDeclaration, address: string | undefined): { path: DocumentPath; position: SourcePosition; role: string } {
   const base: DocumentPath = ["mailboxes", mailbox.identity];
   if (address !== undefined) {
     if (addressKey(address) === addressKey(mailbox.primary)) return { path: [...base, "primary"], position: mailbox.source.primary, role: "primary" };

@@ -6,19 +6,24 @@ import { planRelease } from "../../core/plan/plan-changes";
 import { planMailbox, type DesiredAddresses, type MailboxPlan } from "../../core/plan/plan-mailbox";
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { loadSpecBytes } from "../../core/spec/load-spec";
+import { loadSpecBytes, type Spec } from "../../core/spec/load-spec";
 import { ExchangeError } from "../../tenant/exchange-error";
 import { DEFAULTS } from "../defaults";
 import { findProjectRoot } from "../project-root";
 import type { LiveMailbox } from "../backend";
 import { backendFor } from "../backends/create-backend";
 import { remedyFor } from "../explain";
+import { placeOf } from "../preflight";
 import { checkMailboxInputs, type CheckFailure, type MailboxAddressesInputs, type MailboxAddressesOutputs, type TakeFrom } from "./inputs";
 
-/** An error the provider reports: names the mailbox, says what Exchange said and what to do. */
+/**
+ * An error the provider reports: where the spec declares it (file:line:col), the mailbox, what
+ * Exchange said and what to do.
+ */
 export class MailboxError extends Error {
-  constructor(identity: string, message: string, remedy?: string) {
-    super(`mailbox "${identity}": ${message}${remedy ? `\n  what to do: ${remedy}` : ""}`);
+  constructor(identity: string, message: string, remedy?: string, address?: string) {
+    const where = specPlace(identity, address);
+    super(`${where ? `${where}: ` : ""}mailbox "${identity}": ${message}${remedy ? `\n  what to do: ${remedy}` : ""}`);
     this.name = "MailboxError";
   }
 }
@@ -27,9 +32,30 @@ function explain(identity: string, err: unknown): Error {
   if (ExchangeError.isInstance(err)) {
     const messages = err.violations.map((v) => v.message).join("\n  ");
     const remedy = remedyFor(err.code, { identity, address: err.address, owner: err.owner?.displayName });
-    return new MailboxError(identity, `Exchange refused the change: ${messages}`, remedy);
+    return new MailboxError(identity, `Exchange refused the change: ${messages}`, remedy, err.address);
   }
   return err instanceof Error ? err : new Error(String(err));
+}
+
+let specForMessages: Spec | undefined | null;
+
+/** `infra/mailboxes.yaml:14:9` for a mailbox (and address) of the stack's spec, if it can tell. */
+function specPlace(identity: string, address: string | undefined): string | undefined {
+  if (specForMessages === undefined) {
+    specForMessages = null;
+    try {
+      if (configuredSpec !== undefined) {
+        const loaded = loadSpecBytes(configuredSpec, readFileSync(path.resolve(findProjectRoot(), configuredSpec)));
+        if (loaded.ok) specForMessages = loaded.spec;
+      }
+    } catch {
+      // messages go without a position
+    }
+  }
+  const mailbox = specForMessages?.mailboxes.find((m) => addressKey(m.identity) === addressKey(identity));
+  if (!mailbox || !specForMessages) return undefined;
+  const { position } = placeOf(mailbox, address);
+  return `${specForMessages.file}:${position.line}:${position.col}`;
 }
 
 const desiredOf = (inputs: MailboxAddressesInputs): DesiredAddresses => ({ primary: inputs.primary, aliases: inputs.aliases, mode: inputs.mode });

@@ -1,0 +1,55 @@
+// The provider's methods called directly on the local target: what a refused write reports at
+// apply time (a change made after the preview's checks), and what read() returns for drift.
+import assert from "node:assert/strict";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { before, describe, it } from "node:test";
+import type { LocalTargetSettings } from "../../providers/backend";
+import * as provider from "../../providers/mailbox-addresses/implementation";
+import type { MailboxAddressesInputs, MailboxAddressesOutputs } from "../../providers/mailbox-addresses/inputs";
+import { PROJECT_ROOT } from "../support/pulumi-stack";
+
+describe("provider implementation on the local target", () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "mbx-provider-"));
+  const specFile = path.join(dir, "mailboxes.yaml");
+  const target: LocalTargetSettings = { target: "local", database: path.join(dir, "tenant.sqlite"), seed: path.join(PROJECT_ROOT, "tenant/seeds/contoso.yaml") };
+  const inputs = (overrides: Partial<MailboxAddressesInputs> = {}): MailboxAddressesInputs => ({
+    identity: "lee.chen@contoso.com",
+    primary: "lee.chen@contoso.com",
+    aliases: ["lee.chen@fabrikam.com"],
+    mode: "strict",
+    cloudManaged: false,
+    target,
+    ...overrides,
+  });
+
+  before(async () => {
+    writeFileSync(specFile, "version: 1\nallowedDomains: [contoso.com, fabrikam.com]\nmailboxes:\n  lee.chen@contoso.com:\n    primary: lee.chen@contoso.com\n    aliases:\n      - lee.chen@fabrikam.com\n      - press@fabrikam.com\n");
+    await provider.configureProvider({ config: { get: (key) => (key === "spec" ? specFile : undefined) } });
+  });
+
+  it("a write Exchange refuses names the spec's place, the mailbox, the owner and what to do", async () => {
+    await assert.rejects(provider.createMailbox(inputs({ aliases: ["lee.chen@fabrikam.com", "press@fabrikam.com"] })), (err: Error) => {
+      assert.match(err.message, new RegExp(`^${specFile.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}:8:9: mailbox "lee\\.chen@contoso\\.com": Exchange refused the change: The proxy address "smtp:press@fabrikam\\.com" is already being used by the proxy addresses or LegacyExchangeDN of "Press Office \\(agency\\)"`));
+      assert.match(err.message, /what to do: remove "press@fabrikam\.com" from "Press Office \(agency\)" first/);
+      return true;
+    });
+  });
+
+  it("create adopts the mailbox with one write; read projects drift into inputs", async () => {
+    const created = await provider.createMailbox(inputs());
+    assert.equal(created.id, "d52bb218-dc83-56f4-a5e0-05b91b58d78b");
+    assert.ok(created.outs.emailAddresses.includes("smtp:lee.chen@fabrikam.com"));
+    const read = await provider.readMailbox(created.id, created.outs as MailboxAddressesOutputs);
+    assert.deepEqual((read as { inputs: MailboxAddressesInputs }).inputs.aliases, ["lee.chen@fabrikam.com"]);
+    const diff = await provider.diffMailbox(created.id, created.outs as MailboxAddressesOutputs, inputs());
+    assert.equal(diff.changes, false);
+    const changed = await provider.diffMailbox(created.id, created.outs as MailboxAddressesOutputs, inputs({ aliases: [] }));
+    assert.equal(changed.changes, true);
+  });
+
+  it("a mailbox that is not in the tenant is reported with the remedy", async () => {
+    await assert.rejects(provider.createMailbox(inputs({ identity: "ghost@contoso.com" })), /mailbox "ghost@contoso\.com": not found in the local tenant .*what to do: check the identity/s);
+  });
+});
