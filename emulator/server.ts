@@ -184,6 +184,16 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     server.listen(options.port ?? 0, "127.0.0.1", () => resolve());
   });
   baseUrl = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const targetSettings = (credential: ExchangeOnlineTargetSettings["credential"] = "client-secret"): ExchangeOnlineTargetSettings => ({
+    target: "exchange-online",
+    tenantId: info.id,
+    clientId: secrets.clientId,
+    authorityHost: baseUrl,
+    graphBaseUrl: baseUrl,
+    exchangeBaseUrl: baseUrl,
+    credential,
+    maxConcurrency: 8,
+  });
 
   return {
     url: baseUrl,
@@ -205,24 +215,11 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
       IDENTITY_ENDPOINT: `${baseUrl}/msi/token`,
       IDENTITY_HEADER: secrets.clientSecret,
     }),
-    stackConfig: () => ({
-      target: "exchange-online",
-      tenantId: info.id,
-      clientId: secrets.clientId,
-      authorityHost: baseUrl,
-      graphBaseUrl: baseUrl,
-      exchangeBaseUrl: baseUrl,
-    }),
-    targetSettings: (credential = "client-secret") => ({
-      target: "exchange-online",
-      tenantId: info.id,
-      clientId: secrets.clientId,
-      authorityHost: baseUrl,
-      graphBaseUrl: baseUrl,
-      exchangeBaseUrl: baseUrl,
-      credential,
-      maxConcurrency: 8,
-    }),
+    stackConfig: () => {
+      const { tenantId, clientId, authorityHost, graphBaseUrl, exchangeBaseUrl } = targetSettings();
+      return { target: "exchange-online", tenantId, clientId, authorityHost, graphBaseUrl, exchangeBaseUrl };
+    },
+    targetSettings,
     close: async () => {
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

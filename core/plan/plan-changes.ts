@@ -1,7 +1,8 @@
 // Planning across mailboxes: plans every mailbox, finds addresses that move from one managed
 // mailbox to another, and orders the writes so each removal lands before its add. A cycle (two
-// mailboxes swapping addresses) is broken by a release step: one mailbox first lets go of what it
-// gives away, the others take it, then that mailbox takes what it receives. Pure.
+// mailboxes swapping addresses) is broken by a release: one mailbox first lets go of what it gives
+// away (the taker's write does that first, see TakeFrom in the provider), the others take it, then
+// that mailbox takes what it receives. Pure.
 import { addressKey, formatSmtp, isMicrosoftRoutingAddress, parseProxyAddress, primaryOf } from "../address";
 import { planMailbox, type DesiredAddresses, type MailboxPlan } from "./plan-mailbox";
 
@@ -45,9 +46,9 @@ export interface ChangePlan {
   readonly moves: readonly Move[];
   /** identity → the identities whose writes must land first. */
   readonly dependsOn: ReadonlyMap<string, readonly string[]>;
-  /** identity → the identities whose release steps must land first. */
+  /** identity → the mailboxes this one makes release their addresses before its own write. */
   readonly dependsOnRelease: ReadonlyMap<string, readonly string[]>;
-  /** Release steps, one per mailbox chosen to break a cycle. */
+  /** Releases, one per mailbox chosen to break a cycle. */
   readonly releases: ReadonlyMap<string, Release>;
   readonly problems: readonly UnbreakableCycle[];
 }
