@@ -176,7 +176,7 @@ describe("exchange-online backend against the emulator", () => {
       assert.equal(emulator.tenant.find("george.hall@contoso.com")!.cloudManaged, true);
     });
     it("under 429s, 503s and dropped connections, writes each list once and never rewrites one that landed", async () => {
-      const backend = new ExchangeOnlineBackend(settings, { ...DEFAULT_RETRY_OPTIONS, baseDelayMs: 20, maxAttempts: 12 });
+      const backend = new ExchangeOnlineBackend(settings, { ...DEFAULT_RETRY_OPTIONS, baseDelayMs: 20, maxDelayMs: 500, maxAttempts: 20 });
       const users = emulator.tenant.list({ usersOnly: true }).filter((r) => !r.synced && r.type === "UserMailbox").slice(0, 25);
       emulator.faults.settings = { throttleRate: 0.3, retryAfterSeconds: 0.02, serverErrorRate: 0.05, dropRate: 0.1 };
       emulator.counters.reset();
