@@ -3,7 +3,8 @@
 // Exit 0: nothing to do; 2: changes; 1: problems (the preview failed).
 import { parseArgs } from "node:util";
 import type { EngineEvent } from "@pulumi/pulumi/automation";
-import { addressKey, parseProxyAddress } from "../core/address";
+import { addressKey } from "../core/address";
+import { summarizePlan } from "../core/plan/describe-plan";
 import { planMailbox } from "../core/plan/plan-mailbox";
 import { makeReport, type MailboxChange, type MailboxRow } from "../core/report/report";
 import type { MailboxAddressesInputs, MailboxAddressesOutputs } from "../providers/mailbox-addresses/inputs";
@@ -38,16 +39,7 @@ export function rowFromStep(op: string, urn: string, old: { inputs?: unknown; ou
       before.emailAddresses,
       { releaseTo: new Map((desired.releases ?? []).map((r) => [addressKey(r.address), r.to])) },
     );
-    const liveKeys = new Set(before.emailAddresses.map(parseProxyAddress).filter((p) => p.kind === "smtp").map((p) => addressKey(p.value)));
-    return {
-      identity,
-      change: plan.changed ? change : "none",
-      ...(plan.primary.changed ? { primary: { from: plan.primary.from ?? null, to: plan.primary.to } } : {}),
-      // The new primary shows in `primary`; `added` lists the aliases.
-      added: plan.add.map((a) => a.address).filter((a) => !liveKeys.has(addressKey(a)) && !(plan.primary.changed && a === plan.primary.to)),
-      removed: plan.remove.map((r) => r.address),
-      problems: [],
-    };
+    return { identity, change: plan.changed ? change : "none", ...summarizePlan(plan), problems: [] };
   }
   // A create adopts a mailbox the state does not know yet: the program logged what it will do.
   const plan = info.find((m) => m.startsWith("live tenant → spec:"));

@@ -50,11 +50,6 @@ export function formatSmtp(address: string, primary: boolean): string {
   return `${primary ? "SMTP" : "smtp"}:${address}`;
 }
 
-/** Formats a parsed entry back to text. */
-export function formatProxyAddress(entry: ProxyAddress): string {
-  return `${entry.prefix}:${entry.value}`;
-}
-
 /**
  * Normalises an SMTP address as written by an admin: trims white space, lower-cases the domain,
  * turns an internationalised (Unicode) domain into its ASCII form (`xn--`), and keeps the local
@@ -126,11 +121,6 @@ export function isMicrosoftRoutingAddress(address: string): boolean {
   return domainOf(address).endsWith(".onmicrosoft.com");
 }
 
-/** Compares two addresses case-insensitively. */
-export function sameAddress(a: string, b: string): boolean {
-  return addressKey(a) === addressKey(b);
-}
-
 /** How one entry of a live list relates to the managed set. */
 export type EntryClass = "primary" | "alias" | "routing" | "non-smtp";
 
@@ -150,11 +140,6 @@ export function primaryOf(entries: readonly string[]): string | undefined {
     if (parsed.primary) return parsed.value;
   }
   return undefined;
-}
-
-/** The SMTP addresses of a live list (primary and secondary), without prefixes. */
-export function smtpAddressesOf(entries: readonly string[]): string[] {
-  return entries.map(parseProxyAddress).filter((p) => p.kind === "smtp").map((p) => p.value);
 }
 
 /**

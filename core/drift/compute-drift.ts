@@ -1,6 +1,6 @@
 // Drift: the spec against the live tenant, decided by the same planner `pulumi preview` uses, so
 // the fast path (`mailbox-addresses drift`) and `pulumi preview --refresh` never disagree. Pure.
-import { addressKey, parseProxyAddress } from "../address";
+import { summarizePlan } from "../plan/describe-plan";
 import { planChanges } from "../plan/plan-changes";
 import type { MailboxRow } from "../report/report";
 import type { Spec } from "../spec/rules";
@@ -17,16 +17,6 @@ export function computeDrift(spec: Spec, live: ReadonlyMap<string, readonly stri
     const plan = change.plans.get(m.identity);
     if (plan === undefined) return { identity: m.identity, change: "missing", added: [], removed: [], problems: ["not found in the tenant"] };
     if (!plan.changed) return { identity: m.identity, change: "none", added: [], removed: [], problems: [] };
-    const liveKeys = new Set(
-      (live.get(m.identity) ?? []).map(parseProxyAddress).filter((p) => p.kind === "smtp").map((p) => addressKey(p.value)),
-    );
-    return {
-      identity: m.identity,
-      change: "drift",
-      ...(plan.primary.changed ? { primary: { from: plan.primary.from ?? null, to: plan.primary.to } } : {}),
-      added: plan.add.map((a) => a.address).filter((a) => !liveKeys.has(addressKey(a)) && !(plan.primary.changed && a === plan.primary.to)),
-      removed: plan.remove.map((r) => r.address),
-      problems: [],
-    };
+    return { identity: m.identity, change: "drift", ...summarizePlan(plan), problems: [] };
   });
 }

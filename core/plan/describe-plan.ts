@@ -1,11 +1,25 @@
-// One line per mailbox plan, for preview logs and the CLI: what changes and why. Pure.
+// What a mailbox plan changes, as report columns and as one log line. Pure.
 import type { MailboxPlan } from "./plan-mailbox";
 
-/** `primary a → b; + x (reason); - y (reason)`, or `no change`. */
+/**
+ * The primary from → to (when it changes), the aliases added (the new primary shows in
+ * `primary`, not here) and the addresses removed. `plan.add` holds only addresses the mailbox
+ * lacks, so nothing here needs the live list again.
+ */
+export function summarizePlan(plan: MailboxPlan): { primary?: { from: string | null; to: string }; added: string[]; removed: string[] } {
+  return {
+    ...(plan.primary.changed ? { primary: { from: plan.primary.from ?? null, to: plan.primary.to } } : {}),
+    added: plan.add.map((a) => a.address).filter((a) => !(plan.primary.changed && a === plan.primary.to)),
+    removed: plan.remove.map((r) => r.address),
+  };
+}
+
+/** `primary a → b; + x; - y (reason)`, or `no change`. */
 export function describePlan(plan: MailboxPlan): string {
+  const { primary, added } = summarizePlan(plan);
   const parts: string[] = [];
-  if (plan.primary.changed) parts.push(`primary ${plan.primary.from ?? "(none)"} → ${plan.primary.to}`);
-  for (const added of plan.add) if (!(plan.primary.changed && added.address === plan.primary.to)) parts.push(`+ ${added.address}`);
+  if (primary) parts.push(`primary ${primary.from ?? "(none)"} → ${primary.to}`);
+  for (const address of added) parts.push(`+ ${address}`);
   for (const removed of plan.remove) parts.push(`- ${removed.address} (${removed.reason})`);
   return parts.length === 0 ? "no change" : parts.join("; ");
 }

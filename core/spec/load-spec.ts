@@ -1,6 +1,6 @@
 // Loading a spec: text → safe YAML → schema → rules → a normalised Spec, or every problem found,
 // each at its file, line and column. Pure: the caller reads the file.
-import { SpecError, sortProblems, type SpecProblem } from "../problems";
+import { sortProblems, type SpecProblem } from "../problems";
 import { applySpecRules, type Spec } from "./rules";
 import { checkAgainstSchema } from "./schema-check";
 import { parseYamlSafely } from "./yaml-source";
@@ -47,11 +47,4 @@ export function loadSpecBytes(file: string, bytes: Uint8Array): LoadResult {
     };
   }
   return loadSpecText(file, text);
-}
-
-/** Like {@link loadSpecText} but throws a {@link SpecError} listing every problem. */
-export function loadSpecOrThrow(file: string, text: string): Spec {
-  const result = loadSpecText(file, text);
-  if (!result.ok) throw new SpecError(result.problems);
-  return result.spec;
 }

@@ -6,7 +6,6 @@ import {
   isAlias,
   isMap,
   isNode,
-  isPair,
   isScalar,
   isSeq,
   parseDocument,
@@ -210,4 +209,3 @@ export function parseYamlSafely(file: string, text: string): { source?: YamlSour
   return problems.length > 0 ? { problems } : { source, problems };
 }
 
-export { isMap, isPair, isScalar, isSeq };
