@@ -116,6 +116,16 @@ export class Tenant {
     this.#db.close();
   }
 
+  /** Opens the tenant at `file`, runs `work`, and closes it again (also when `work` throws). */
+  static withFile<T>(file: string, work: (tenant: Tenant) => T): T {
+    const tenant = Tenant.open(file);
+    try {
+      return work(tenant);
+    } finally {
+      tenant.close();
+    }
+  }
+
   /** Runs `work` in one write transaction (BEGIN IMMEDIATE: writers queue, readers go on). */
   #transaction<T>(work: () => T): T {
     this.#db.exec("BEGIN IMMEDIATE");

@@ -49,12 +49,7 @@ export class EmulatorProcess {
 
   /** Opens the emulator's tenant database (shared with the emulator process through SQLite). */
   withTenant<T>(work: (tenant: Tenant) => T): T {
-    const tenant = Tenant.open(this.tenantDatabase);
-    try {
-      return work(tenant);
-    } finally {
-      tenant.close();
-    }
+    return Tenant.withFile(this.tenantDatabase, work);
   }
 
   get clientSecret(): string {

@@ -104,19 +104,12 @@ export class TestStack {
 
   /** Seeds this stack's local tenant from the shipped fixture. */
   seedTenant(): void {
-    const tenant = Tenant.open(this.database);
-    tenant.seed(loadSeedFile());
-    tenant.close();
+    Tenant.withFile(this.database, (tenant) => tenant.seed(loadSeedFile()));
   }
 
   /** Opens this stack's local tenant (close it after use: tests share the file with pulumi). */
   withTenant<T>(work: (tenant: Tenant) => T): T {
-    const tenant = Tenant.open(this.database);
-    try {
-      return work(tenant);
-    } finally {
-      tenant.close();
-    }
+    return Tenant.withFile(this.database, work);
   }
 
   /** The stack's state file, as JSON. */
