@@ -52,6 +52,20 @@ function mailboxView(r: Recipient): Record<string, unknown> {
   };
 }
 
+/** The addresses of `EmailAddresses -eq 'smtp:a@b' -or ...`, or undefined for any other filter. */
+export function parseEmailAddressFilter(filter: string): string[] | undefined {
+  const term = /^\s*\(?\s*EmailAddresses\s+-eq\s+'((?:[^']|'')*)'\s*\)?\s*(?:-or\s+|$)/i;
+  const addresses: string[] = [];
+  let rest = filter;
+  while (rest.trim() !== "") {
+    const match = term.exec(rest);
+    if (!match) return undefined;
+    addresses.push(match[1]!.replace(/''/g, "'").replace(/^smtp:/i, ""));
+    rest = rest.slice(match[0].length);
+  }
+  return addresses.length > 0 ? addresses : undefined;
+}
+
 const asList = (value: unknown): string[] => (Array.isArray(value) ? value.map(String) : value === undefined || value === null ? [] : [String(value)]);
 
 export class ExchangeEndpoint {
@@ -81,7 +95,7 @@ export class ExchangeEndpoint {
       case "Get-Mailbox":
         return this.#getMailbox(parameters, query);
       case "Get-Recipient":
-        return this.#getRecipient(parameters);
+        return this.#getRecipient(parameters, query);
       case "Get-AcceptedDomain":
         return {
           status: 200,
@@ -112,8 +126,28 @@ export class ExchangeEndpoint {
     };
   }
 
-  #getRecipient(parameters: Record<string, unknown>): InvokeResult {
-    const identity = String(parameters.Identity ?? "");
+  /** -Identity, -Filter on EmailAddresses (terms joined by -or), or every recipient, paged. */
+  #getRecipient(parameters: Record<string, unknown>, query: URLSearchParams): InvokeResult {
+    if (parameters.Filter !== undefined) {
+      const addresses = parseEmailAddressFilter(String(parameters.Filter));
+      if (addresses === undefined) {
+        return cmdletError(400, "Microsoft.Exchange.Management.Tasks.InvalidFilterException", `The emulator understands only filters of the form "EmailAddresses -eq 'smtp:a@b' -or ...": ${String(parameters.Filter)}`);
+      }
+      const found = new Map<string, Recipient>();
+      for (const address of addresses) {
+        const owner = this.#tenant.ownerOf(address);
+        const recipient = owner && this.#tenant.find(owner.id);
+        if (recipient) found.set(recipient.id, recipient);
+      }
+      return { status: 200, body: { value: [...found.values()].map(mailboxView) } };
+    }
+    if (parameters.Identity === undefined) {
+      const page = this.#tenant.list({ after: query.get("$skiptoken") ?? undefined, limit: PAGE_SIZE + 1 });
+      const recipients = page.slice(0, PAGE_SIZE);
+      const next = page.length > PAGE_SIZE ? `${this.#baseUrl()}/adminapi/beta/${this.#tenantId}/InvokeCommand?$skiptoken=${recipients[recipients.length - 1]!.id}` : undefined;
+      return { status: 200, body: { value: recipients.map(mailboxView), ...(next ? { "@odata.nextLink": next } : {}) } };
+    }
+    const identity = String(parameters.Identity);
     const found = this.#tenant.find(identity);
     if (found === undefined) return this.#notFound(identity);
     return { status: 200, body: { value: [mailboxView(found)] } };

@@ -19,9 +19,20 @@ export interface FaultSettings {
   /** Fraction of items inside a $batch answered 429 (the batch itself answers 200). */
   readonly batchItemThrottleRate?: number;
   /** A token bucket per surface: each request (and each $batch item) takes one token. */
-  readonly tokenBucket?: { readonly capacity: number; readonly refillPerSecond: number };
+  readonly tokenBucket?: TokenBucket;
+  /**
+   * A write budget shaped like Graph's write quota (3,000 writes per 2.5 min per app and tenant,
+   * i.e. 20 per second): each Set-Mailbox takes a token; without one it is answered 429 with the
+   * Retry-After of the next token. Reads are not charged.
+   */
+  readonly writeBudget?: TokenBucket;
   /** Surfaces the faults apply to; default graph and exchange. */
   readonly surfaces?: readonly Surface[];
+}
+
+export interface TokenBucket {
+  readonly capacity: number;
+  readonly refillPerSecond: number;
 }
 
 export type FaultDecision =
@@ -33,7 +44,7 @@ export type FaultDecision =
 /** Decides, request by request, which fault (if any) to inject. `random` is injectable for tests. */
 export class FaultInjector {
   #settings: FaultSettings;
-  readonly #buckets = new Map<Surface, { tokens: number; at: number }>();
+  readonly #buckets = new Map<Surface | "writes", { tokens: number; at: number }>();
   readonly #random: () => number;
 
   constructor(settings: FaultSettings = {}, random: () => number = Math.random) {
@@ -61,8 +72,8 @@ export class FaultInjector {
     return latency.min + this.#random() * Math.max(0, latency.max - latency.min);
   }
 
-  #takeToken(surface: Surface): number | undefined {
-    const bucket = this.#settings.tokenBucket;
+  /** Takes a token; undefined when there was one, else the seconds until the next one. */
+  #takeToken(surface: Surface | "writes", bucket = this.#settings.tokenBucket): number | undefined {
     if (!bucket) return undefined;
     const nowMs = Date.now();
     const state = this.#buckets.get(surface) ?? { tokens: bucket.capacity, at: nowMs };
@@ -80,7 +91,7 @@ export class FaultInjector {
   decide(surface: Surface, mutates = false): FaultDecision {
     if (!this.#applies(surface)) return { kind: "none" };
     const s = this.#settings;
-    const wait = this.#takeToken(surface);
+    const wait = this.#takeToken(surface) ?? (mutates ? this.#takeToken("writes", s.writeBudget) : undefined);
     if (wait !== undefined) return { kind: "throttle", retryAfterSeconds: Math.max(wait, s.retryAfterSeconds ?? 0) };
     const roll = this.#random();
     let edge = s.throttleRate ?? 0;

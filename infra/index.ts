@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { describePlan } from "../core/plan/describe-plan";
-import { planChanges, type ChangePlan } from "../core/plan/plan-changes";
+import { declarationOrder, planChanges, type ChangePlan } from "../core/plan/plan-changes";
 import { formatProblem, type SpecProblem } from "../core/problems";
 import { loadSpecBytes } from "../core/spec/load-spec";
 import type { Spec } from "../core/spec/rules";
@@ -36,18 +36,19 @@ function readSpec(file: string): Spec {
 
 function declare(spec: Spec, change: ChangePlan, target: ReturnType<typeof readSettings>["target"]) {
   const resources = new Map<string, MailboxAddresses>();
-  // Declared givers first, so dependsOn can name them: dependencies are acyclic by construction.
-  const pending = [...spec.mailboxes];
-  while (pending.length > 0) {
-    const index = pending.findIndex((m) => (change.dependsOn.get(m.identity) ?? []).every((d) => resources.has(d)));
-    const mailbox = pending.splice(index < 0 ? 0 : index, 1)[0]!;
+  const declared = new Map(spec.mailboxes.map((m) => [m.identity, m]));
+  const movesFrom = new Map<string, ChangePlan["moves"][number][]>();
+  for (const move of change.moves) movesFrom.set(move.from, [...(movesFrom.get(move.from) ?? []), move]);
+  // Givers are declared before takers, so dependsOn can name them.
+  const order = declarationOrder(spec.mailboxes, change.dependsOn);
+  for (const mailbox of order) {
     const dependsOn = (change.dependsOn.get(mailbox.identity) ?? []).map((d) => resources.get(d)!);
-    const releasesOut = change.moves.filter((m) => m.from === mailbox.identity).map((m) => ({ address: m.address, to: m.to }));
+    const releasesOut = (movesFrom.get(mailbox.identity) ?? []).map((m) => ({ address: m.address, to: m.to }));
     // In a cycle, this mailbox makes the giver let go of its addresses first (see TakeFrom).
     const takeFrom = (change.dependsOnRelease.get(mailbox.identity) ?? []).map((giver) => {
-      const declared = spec.mailboxes.find((m) => m.identity === giver)!;
-      const addresses = change.moves.filter((m) => m.from === giver && m.to === mailbox.identity).map((m) => m.address);
-      return { identity: giver, addresses, primary: declared.primary, aliases: [...declared.aliases] };
+      const declaration = declared.get(giver)!;
+      const addresses = (movesFrom.get(giver) ?? []).filter((m) => m.to === mailbox.identity).map((m) => m.address);
+      return { identity: giver, addresses, primary: declaration.primary, aliases: [...declaration.aliases] };
     });
     const resource = new MailboxAddresses(
       mailbox.identity,

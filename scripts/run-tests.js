@@ -5,8 +5,8 @@
 "use strict";
 const { spawnSync } = require("node:child_process");
 const fs = require("node:fs");
-const os = require("node:os");
 const path = require("node:path");
+const { emulatorEnvironment } = require("./emulator-ca");
 
 const root = path.resolve(__dirname, "..");
 function testFiles(target) {
@@ -26,18 +26,12 @@ if (files.length === 0) {
   console.error("no test files found: build first (scripts/test does)");
   process.exit(1);
 }
-// The emulator tests need its certificate trusted from process start (NODE_EXTRA_CA_CERTS).
-const secretsDir = path.join(os.tmpdir(), "mailbox-addresses-test-secrets");
-const { prepareTestSecrets } = require(path.join(root, "dist/test/support/prepare-test-secrets.js"));
-const emulatorCa = await prepareTestSecrets(secretsDir);
-// Keep whatever extra certificates the machine already trusts, and add the emulator's.
-const caFile = path.join(secretsDir, "ca-bundle.pem");
-const existing = process.env.NODE_EXTRA_CA_CERTS && fs.existsSync(process.env.NODE_EXTRA_CA_CERTS) ? fs.readFileSync(process.env.NODE_EXTRA_CA_CERTS, "utf8") : "";
-fs.writeFileSync(caFile, `${existing.trimEnd()}\n${fs.readFileSync(emulatorCa, "utf8")}`);
+// The emulator tests need its certificate trusted from process start.
+const env = await emulatorEnvironment();
 const result = spawnSync(
   process.execPath,
   ["--test", "--test-reporter=spec", "--test-concurrency=2", "--enable-source-maps", ...files],
-  { stdio: "inherit", cwd: root, env: { ...process.env, NODE_EXTRA_CA_CERTS: caFile, MAILBOX_ADDRESSES_TEST_SECRETS: secretsDir } },
+  { stdio: "inherit", cwd: root, env },
 );
 process.exit(result.status ?? 1);
 }

@@ -205,3 +205,30 @@ function stronglyConnected(nodes: readonly string[], edges: ReadonlyMap<string, 
   }
   return components;
 }
+
+/**
+ * The mailboxes in an order where every giver comes before its takers, so a Pulumi program can
+ * name them in dependsOn. Linear in mailboxes and dependencies; `dependsOn` is acyclic (the planner
+ * breaks cycles with a release), and a cycle here is a bug.
+ */
+export function declarationOrder<T extends { readonly identity: string }>(mailboxes: readonly T[], dependsOn: ReadonlyMap<string, readonly string[]>): T[] {
+  const unmet = new Map(mailboxes.map((m) => [m.identity, (dependsOn.get(m.identity) ?? []).length]));
+  const takers = new Map<string, T[]>();
+  for (const m of mailboxes) {
+    for (const giver of dependsOn.get(m.identity) ?? []) {
+      const list = takers.get(giver) ?? [];
+      list.push(m);
+      takers.set(giver, list);
+    }
+  }
+  const order = mailboxes.filter((m) => unmet.get(m.identity) === 0);
+  for (let i = 0; i < order.length; i++) {
+    for (const taker of takers.get(order[i]!.identity) ?? []) {
+      const left = unmet.get(taker.identity)! - 1;
+      unmet.set(taker.identity, left);
+      if (left === 0) order.push(taker);
+    }
+  }
+  if (order.length !== mailboxes.length) throw new Error("declarationOrder: the dependencies between mailboxes form a cycle");
+  return order;
+}

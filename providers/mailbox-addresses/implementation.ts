@@ -234,6 +234,3 @@ export async function readMailbox(id: string, props: MailboxAddressesOutputs) {
   };
   return { id: live.id || id, props: outputsOf(previous, live), inputs: inputsFromLive(previous, live) };
 }
-
-/** Releasing a mailbox from the spec leaves it as it is: no write. */
-export async function deleteMailbox(): Promise<void> {}

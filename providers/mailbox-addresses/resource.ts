@@ -8,25 +8,27 @@ import * as pulumi from "@pulumi/pulumi";
 import type { TargetSettings } from "../backend";
 import type { AddressRelease, TakeFrom } from "./inputs";
 
-/** One provider object for all resources: Pulumi serializes it once per process. */
+/**
+ * One provider object for all resources: Pulumi serializes it once per process, and stores it
+ * twice per resource, so every byte here counts 2 × N in the state (the scale benchmark measures
+ * it). No delete: releasing a mailbox from the spec leaves it as it is, which is what the engine
+ * does without one.
+ */
 const mailboxProvider: pulumi.dynamic.ResourceProvider = {
-  configure: (req) => implementation().configureProvider(req),
-  check: (olds, news) => implementation().checkMailbox(olds, news),
-  diff: (id, olds, news) => implementation().diffMailbox(id, olds, news),
-  create: (inputs) => implementation().createMailbox(inputs),
-  read: (id, props) => implementation().readMailbox(id, props),
-  update: (id, olds, news) => implementation().updateMailbox(id, olds, news),
-  delete: () => implementation().deleteMailbox(),
+  configure: (r) => load().configureProvider(r),
+  check: (o, n) => load().checkMailbox(o, n),
+  diff: (i, o, n) => load().diffMailbox(i, o, n),
+  create: (n) => load().createMailbox(n),
+  read: (i, p) => load().readMailbox(i, p),
+  update: (i, o, n) => load().updateMailbox(i, o, n),
 };
 
-function implementation(): typeof import("./implementation") {
-  const path = require("node:path");
-  const fs = require("node:fs");
-  // Pulumi starts the provider in the program's directory (dist/infra): look upwards.
-  for (let dir = process.env.MAILBOX_ADDRESSES_ROOT || process.cwd(); ; dir = path.dirname(dir)) {
-    const file = path.join(dir, "dist/providers/mailbox-addresses/implementation.js");
-    if (fs.existsSync(file)) return require(file);
-    if (path.dirname(dir) === dir) throw new Error("mailbox-addresses: dist/providers/mailbox-addresses/implementation.js not found above " + process.cwd() + "; build the project (npm run build)");
+// Pulumi starts the provider in the program's directory (dist/infra): look upwards.
+function load(): typeof import("./implementation") {
+  const p = require("path"), f = require("fs"), m = "dist/providers/mailbox-addresses/implementation.js";
+  for (let d = process.env.MAILBOX_ADDRESSES_ROOT || process.cwd(); ; d = p.dirname(d)) {
+    if (f.existsSync(p.join(d, m))) return require(p.join(d, m));
+    if (p.dirname(d) == d) throw new Error(m + " not found above " + process.cwd() + ": build the project (npm run build)");
   }
 }
 

@@ -132,6 +132,21 @@ describe("exchange-online backend against the emulator", () => {
       assert.equal(owners.has("nobody-has-this@contoso.com"), false);
       assert.deepEqual((await backend.acceptedDomains()).sort(), ["contoso.com", "contoso.mail.onmicrosoft.com", "contoso.onmicrosoft.com", "fabrikam.com"]);
     });
+    it("finds owners with one Get-Recipient per 20 addresses, or one listing of all recipients for many", async () => {
+      const backend = new ExchangeOnlineBackend(settings);
+      const unknown = (n: number) => Array.from({ length: n }, (_, i) => `o'free${i}@contoso.com`);
+      emulator.counters.reset();
+      const few = await backend.ownersOf(["press@fabrikam.com", ...unknown(38)]);
+      assert.equal(few.get("press@fabrikam.com")?.type, "MailContact");
+      assert.equal(few.size, 1);
+      assert.equal(emulator.counters.get("exchange.Get-Recipient"), 2, "39 addresses: 2 filtered requests");
+      emulator.counters.reset();
+      const many = await backend.ownersOf([...unknown(600), "PRESS@fabrikam.com", "sales@contoso.com"]);
+      assert.equal(many.get("press@fabrikam.com")?.displayName, "Press Office (agency)");
+      assert.equal(many.get("sales@contoso.com")?.type, "SharedMailbox");
+      assert.equal(many.size, 2);
+      assert.equal(emulator.counters.get("exchange.Get-Recipient"), Math.ceil(emulator.tenant.count() / 1000), "602 addresses: one listing, paged");
+    });
     it("pages through all users", async () => {
       const backend = new ExchangeOnlineBackend(settings);
       let next: string | undefined;
@@ -174,6 +189,26 @@ describe("exchange-online backend against the emulator", () => {
       const backend = new ExchangeOnlineBackend(settings);
       await backend.setCloudManaged("george.hall@contoso.com");
       assert.equal(emulator.tenant.find("george.hall@contoso.com")!.cloudManaged, true);
+    });
+    it("under a write budget of 20 per second, 60 concurrent writes all land, each once, none gives up", async () => {
+      const backend = new ExchangeOnlineBackend(settings);
+      const users = Array.from({ length: 60 }, (_, i) => `budget${i}`);
+      for (const [i, u] of users.entries()) {
+        emulator.tenant.addRecipient({ id: `00000000-0000-4000-9000-${String(i).padStart(12, "0")}`, upn: `${u}@contoso.com`, displayName: u, type: "UserMailbox", synced: false, cloudManaged: false, addresses: [`SMTP:${u}@contoso.com`] });
+      }
+      emulator.faults.settings = { writeBudget: { capacity: 5, refillPerSecond: 20 } };
+      emulator.counters.reset();
+      const started = Date.now();
+      try {
+        await Promise.all(users.map((u) => backend.setEmailAddresses(`${u}@contoso.com`, [`SMTP:${u}@fabrikam.com`, `smtp:${u}@contoso.com`])));
+      } finally {
+        emulator.faults.settings = {};
+      }
+      const elapsed = Date.now() - started;
+      for (const u of users) assert.deepEqual(emulator.tenant.find(`${u}@contoso.com`)!.addresses, [`SMTP:${u}@fabrikam.com`, `smtp:${u}@contoso.com`]);
+      assert.equal(emulator.counters.get("exchange.Set-Mailbox.applied"), 60);
+      assert.ok(emulator.counters.get("faults.exchange.429") > 0, "the budget was enforced");
+      assert.ok(elapsed >= 2500, `55 writes beyond the burst of 5 at 20/s take at least 2.75 s (took ${elapsed} ms)`);
     });
     it("under 429s, 503s and dropped connections, writes each list once and never rewrites one that landed", async () => {
       const backend = new ExchangeOnlineBackend(settings, { ...DEFAULT_RETRY_OPTIONS, baseDelayMs: 20, maxDelayMs: 500, maxAttempts: 20 });

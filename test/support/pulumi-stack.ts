@@ -35,7 +35,11 @@ export class TestStack {
   readonly database: string;
   readonly #env: NodeJS.ProcessEnv;
 
-  constructor(name: string, extraConfig: Record<string, string> = {}, extraEnv: NodeJS.ProcessEnv = {}) {
+  /**
+   * `program` replaces the project's `main` (a path relative to this project, e.g. the
+   * benchmarks' no-op program); the stack still links this project's dist/ and node_modules.
+   */
+  constructor(name: string, extraConfig: Record<string, string> = {}, extraEnv: NodeJS.ProcessEnv = {}, program?: string) {
     requirePulumi();
     this.dir = mkdtempSync(path.join(os.tmpdir(), `mbx-${name}-`));
     this.stack = `${name}-${path.basename(this.dir).slice(-6).toLowerCase()}`;
@@ -43,7 +47,8 @@ export class TestStack {
     this.specFile = path.join(this.dir, "mailboxes.yaml");
     this.database = path.join(this.dir, "tenant.sqlite");
     mkdirSync(path.join(this.dir, "state"));
-    const project = readFileSync(path.join(PROJECT_ROOT, "Pulumi.yaml"), "utf8").replace(/\nbackend:[\s\S]*$/, "\n");
+    let project = readFileSync(path.join(PROJECT_ROOT, "Pulumi.yaml"), "utf8").replace(/\nbackend:[\s\S]*$/, "\n");
+    if (program !== undefined) project = project.replace(/\nmain: .*\n/, `\nmain: ${program}\n`);
     writeFileSync(path.join(this.dir, "Pulumi.yaml"), project);
     symlinkSync(path.join(PROJECT_ROOT, "dist"), path.join(this.dir, "dist"));
     symlinkSync(path.join(PROJECT_ROOT, "node_modules"), path.join(this.dir, "node_modules"));
@@ -62,16 +67,16 @@ export class TestStack {
     appendFileSync(this.configFile, `config:\n${Object.entries(config).map(([k, v]) => `  mailbox-addresses:${k}: ${JSON.stringify(v)}`).join("\n")}\n`);
   }
 
+  /** The command line, folder and environment of `pulumi <args>` for this stack. */
+  command(args: readonly string[], env: NodeJS.ProcessEnv = {}): { file: string; args: string[]; cwd: string; env: NodeJS.ProcessEnv } {
+    const full = args[0] === "stack" && args[1] === "init" ? [...args] : [...args, "--stack", this.stack, "--non-interactive"];
+    return { file: "pulumi", args: full, cwd: this.dir, env: { ...this.#env, ...env } };
+  }
+
   /** Runs `pulumi <args>` for this stack; `check` asserts success. */
   run(args: readonly string[], options: { check?: boolean; env?: NodeJS.ProcessEnv } = {}): CommandResult {
-    const full = args[0] === "stack" && args[1] === "init" ? [...args] : [...args, "--stack", this.stack, "--non-interactive"];
-    const result = spawnSync("pulumi", full, {
-      cwd: this.dir,
-      env: { ...this.#env, ...options.env },
-      encoding: "utf8",
-      maxBuffer: 64 * 1024 * 1024,
-      timeout: 10 * 60 * 1000,
-    });
+    const { file, args: full, cwd, env } = this.command(args, options.env);
+    const result = spawnSync(file, full, { cwd, env, encoding: "utf8", maxBuffer: 64 * 1024 * 1024, timeout: 10 * 60 * 1000 });
     const out = { code: result.status ?? -1, stdout: result.stdout ?? "", stderr: result.stderr ?? "", output: `${result.stdout ?? ""}${result.stderr ?? ""}` };
     if (options.check) assert.equal(out.code, 0, `pulumi ${full.join(" ")} failed:\n${out.output}`);
     return out;
@@ -119,7 +124,11 @@ export class TestStack {
 
   /** The stack's state file, as text (to look for what must not be there). */
   stateText(): string {
-    return readFileSync(path.join(this.dir, "state", ".pulumi", "stacks", "mailbox-addresses", `${this.stack}.json`), "utf8");
+    return readFileSync(this.stateFile, "utf8");
+  }
+
+  get stateFile(): string {
+    return path.join(this.dir, "state", ".pulumi", "stacks", "mailbox-addresses", `${this.stack}.json`);
   }
 
   dispose(): void {

@@ -2,7 +2,7 @@
 // Exchange Online admin API (Set-Mailbox -EmailAddresses, one per changed mailbox), reads back
 // from Exchange after every write (Graph can lag), and never writes twice when a retried write
 // had already landed: before any retry it reads the mailbox and stops if the list is there.
-import { addressKey, sameAddressList } from "../../../core/address";
+import { addressKey, parseProxyAddress, sameAddressList } from "../../../core/address";
 import type { AddressOwner } from "../../../tenant/exchange-rules";
 import type { ExchangeOnlineTargetSettings, LiveMailbox, MailboxPage, TenantBackend } from "../../backend";
 import { ConcurrencyLimit } from "./concurrency-limit";
@@ -10,7 +10,16 @@ import { createCredential, sharedTokens } from "./credentials";
 import { ExchangeAdminClient, type ExchangeRecipient } from "./exchange-admin-client";
 import { GraphReader, type GraphUser } from "./graph-reader";
 import { backoffMs, DEFAULT_RETRY_OPTIONS, isTransportError, retryAfterMs, RETRYABLE_STATUSES, RetriesExhaustedError, type RetryOptions } from "./retry-policy";
-import { ExchangeError } from "../../../tenant/exchange-error";
+import { SCAN_THRESHOLD } from "../../read-tenant";
+import { WriteGate } from "./write-gate";
+
+/** Addresses per Get-Recipient -Filter: each adds about 50 characters to the filter. */
+const OWNER_FILTER_CHUNK = 20;
+
+/** `EmailAddresses -eq 'smtp:a@x' -or EmailAddresses -eq 'smtp:b@x'` (OPATH: ' doubles inside quotes). */
+export function emailAddressFilter(addresses: readonly string[]): string {
+  return addresses.map((a) => `EmailAddresses -eq 'smtp:${a.replace(/'/g, "''")}'`).join(" -or ");
+}
 
 function fromExchange(r: ExchangeRecipient): LiveMailbox {
   return {
@@ -42,12 +51,14 @@ export class ExchangeOnlineBackend implements TenantBackend {
   readonly #graph: GraphReader;
   readonly #exchange: ExchangeAdminClient;
   readonly #options: RetryOptions;
+  readonly #writes: WriteGate;
 
   constructor(settings: ExchangeOnlineTargetSettings, options: RetryOptions = DEFAULT_RETRY_OPTIONS) {
     this.description = `Exchange Online tenant ${settings.tenantId}`;
     const credential = sharedTokens(createCredential(settings));
     const limit = new ConcurrencyLimit(settings.maxConcurrency);
     this.#options = options;
+    this.#writes = new WriteGate(settings.maxConcurrency);
     this.#graph = new GraphReader(settings.graphBaseUrl, credential, limit, options, settings.clientId);
     this.#exchange = new ExchangeAdminClient(settings.exchangeBaseUrl, settings.tenantId, settings.clientId, credential, limit, options);
   }
@@ -74,19 +85,30 @@ export class ExchangeOnlineBackend implements TenantBackend {
     return fromExchange(rows[0]!);
   }
 
+  /**
+   * Who holds each address, recipients of every kind. Few addresses: Get-Recipient -Filter with
+   * up to 20 addresses per request; many (a rebrand): one paged listing of all recipients, which
+   * costs ceil(recipients / 1,000) requests instead of ceil(addresses / 20).
+   */
   async ownersOf(addresses: readonly string[]): Promise<Map<string, AddressOwner>> {
+    const wanted = new Set(addresses.map(addressKey));
     const owners = new Map<string, AddressOwner>();
-    await Promise.all(
-      [...new Set(addresses.map(addressKey))].map(async (address) => {
-        try {
-          const rows = await this.#exchange.read("Get-Recipient", { Identity: address }, address);
-          const owner = rows[0];
-          if (owner) owners.set(address, { id: owner.ExternalDirectoryObjectId, displayName: owner.DisplayName, type: owner.RecipientTypeDetails });
-        } catch (err) {
-          if (!(ExchangeError.isInstance(err) && err.code === "NotFound")) throw err;
+    const keep = (rows: readonly ExchangeRecipient[]) => {
+      for (const r of rows) {
+        for (const entry of r.EmailAddresses) {
+          const parsed = parseProxyAddress(entry);
+          const key = addressKey(parsed.value);
+          if (parsed.kind === "smtp" && wanted.has(key)) owners.set(key, { id: r.ExternalDirectoryObjectId, displayName: r.DisplayName, type: r.RecipientTypeDetails });
         }
-      }),
-    );
+      }
+    };
+    if (wanted.size >= SCAN_THRESHOLD) {
+      keep(await this.#exchange.read("Get-Recipient", { ResultSize: "Unlimited" }, "(all recipients)"));
+      return owners;
+    }
+    const all = [...wanted];
+    const chunks = Array.from({ length: Math.ceil(all.length / OWNER_FILTER_CHUNK) }, (_, i) => all.slice(i * OWNER_FILTER_CHUNK, (i + 1) * OWNER_FILTER_CHUNK));
+    await Promise.all(chunks.map(async (chunk) => keep(await this.#exchange.read("Get-Recipient", { Filter: emailAddressFilter(chunk), ResultSize: "Unlimited" }, chunk[0]))));
     return owners;
   }
 
@@ -109,24 +131,42 @@ export class ExchangeOnlineBackend implements TenantBackend {
     await this.#writeOnce(identity, { Identity: identity, IsExchangeCloudManaged: true }, (live) => live.cloudManaged);
   }
 
+  /**
+   * One write, retried until it lands. A 429 means it was not applied: the write gate holds it
+   * (and every other write of the process) for the Retry-After, then lets it go first. After a
+   * 503/504 or a dropped connection the outcome is unknown: the mailbox is read before any retry.
+   */
   async #writeOnce(identity: string, parameters: Record<string, unknown>, landed: (live: LiveMailbox) => boolean): Promise<void> {
     const attempts: { attempt: number; status?: number; error?: string; waitedMs: number }[] = [];
+    const ticket = this.#writes.ticket();
+    let outcomeUnknown = false;
     for (let attempt = 1; attempt <= this.#options.maxAttempts; attempt++) {
-      if (attempt > 1 && landed(await this.#readFromExchange(identity))) return;
+      if (outcomeUnknown && landed(await this.#readFromExchange(identity))) return;
+      const release = await this.#writes.acquire(ticket);
       let wait: number;
       try {
         const response = await this.#exchange.invokeOnce("Set-Mailbox", parameters);
         if (!RETRYABLE_STATUSES.has(response.status)) {
+          release("done");
           this.#exchange.check(identity, response.status, await this.#exchange.json(response));
           return;
         }
         wait = Math.min(this.#options.maxDelayMs, retryAfterMs(response.headers) ?? backoffMs(attempt, this.#options));
         await response.body?.cancel().catch(() => undefined);
         attempts.push({ attempt, status: response.status, waitedMs: wait });
+        if (response.status === 429) {
+          release({ throttledForMs: wait });
+          outcomeUnknown = false;
+          continue;
+        }
+        outcomeUnknown = true;
       } catch (err) {
         if (!isTransportError(err)) throw err;
         wait = backoffMs(attempt, this.#options);
         attempts.push({ attempt, error: (err as Error).message, waitedMs: wait });
+        outcomeUnknown = true;
+      } finally {
+        release("unknown");
       }
       await this.#options.sleep(wait);
     }

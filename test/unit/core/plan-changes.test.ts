@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
 import { addressKey, parseProxyAddress } from "../../../core/address";
-import { planChanges, type ChangePlan, type MailboxInput } from "../../../core/plan/plan-changes";
+import { declarationOrder, planChanges, type ChangePlan, type MailboxInput } from "../../../core/plan/plan-changes";
 import { planMailbox } from "../../../core/plan/plan-mailbox";
 
 const mailbox = (identity: string, primary: string, aliases: string[], live: string[], mode: "strict" | "additive" = "strict"): MailboxInput => ({
@@ -171,6 +171,37 @@ describe("planChanges properties", () => {
         }
       }),
       { numRuns: 400 },
+    );
+  });
+});
+
+describe("declarationOrder", () => {
+  const m = (identity: string) => ({ identity });
+  it("keeps the spec's order when nothing depends on anything", () => {
+    assert.deepEqual(declarationOrder([m("a"), m("b"), m("c")], new Map()).map((x) => x.identity), ["a", "b", "c"]);
+  });
+  it("puts every giver before its takers, chains included", () => {
+    const order = declarationOrder([m("a"), m("b"), m("c"), m("d")], new Map([["a", ["b"]], ["b", ["c", "d"]]])).map((x) => x.identity);
+    assert.deepEqual(order, ["c", "d", "b", "a"]);
+  });
+  it("refuses a cycle (the planner breaks them before)", () => {
+    assert.throws(() => declarationOrder([m("a"), m("b")], new Map([["a", ["b"]], ["b", ["a"]]])), /cycle/);
+  });
+  it("orders every random acyclic dependency graph (property)", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 40 }), fc.array(fc.tuple(fc.nat(), fc.nat())), (count, edges) => {
+        const mailboxes = Array.from({ length: count }, (_, i) => m(`m${i}`));
+        const dependsOn = new Map<string, string[]>();
+        // Only edges from a higher to a lower index: acyclic by construction.
+        for (const [x, y] of edges) {
+          const [taker, giver] = [x % count, y % count];
+          if (taker > giver) dependsOn.set(`m${taker}`, [...(dependsOn.get(`m${taker}`) ?? []), `m${giver}`]);
+        }
+        const order = declarationOrder(mailboxes, dependsOn).map((x) => x.identity);
+        assert.equal(new Set(order).size, count);
+        const at = new Map(order.map((id, i) => [id, i]));
+        for (const [taker, givers] of dependsOn) for (const giver of givers) assert.ok(at.get(giver)! < at.get(taker)!);
+      }),
     );
   });
 });

@@ -1,0 +1,192 @@
+// Renders the scale benchmark's results as the Markdown of docs/benchmarks.md: the tables, the
+// machine, and the command that produced them.
+import { execFileSync } from "node:child_process";
+import os from "node:os";
+
+export interface BenchOptions {
+  readonly sizes: readonly number[];
+  readonly targets: readonly ("local" | "emulator")[];
+  /** Set-Mailbox calls per second the emulator allows (token bucket, burst of one second). */
+  readonly writeBudget: number;
+  /** Latency added to every Graph and Exchange request of the emulator. */
+  readonly latencyMs: number;
+  /** `--parallel` for pulumi up; empty: the engine's default. */
+  readonly parallel: string;
+  /** Sizes at which adoption also runs with the file backend's checkpoints on. */
+  readonly checkpointSizes: readonly number[];
+  readonly out: string;
+  readonly command: string;
+}
+
+/** HTTP requests the emulator counted during one command. */
+export interface Requests {
+  readonly total: number;
+  readonly graph: number;
+  readonly exchange: number;
+  readonly tokens: number;
+  readonly setMailbox: number;
+  readonly applied: number;
+  readonly throttled: number;
+}
+
+/** One measured command. */
+export interface Run {
+  readonly seconds: number;
+  readonly providerMb?: number | undefined;
+  readonly programMb?: number | undefined;
+  readonly engineMb?: number | undefined;
+  readonly requests?: Requests | undefined;
+}
+
+export interface TargetResult {
+  readonly target: "no-op" | "local" | "emulator";
+  readonly adopt: Run;
+  readonly adoptWithCheckpoints?: Run | undefined;
+  readonly preview: Run;
+  readonly previewRefresh: Run;
+  readonly refresh: Run;
+  readonly previewChanged: Run;
+  readonly upChanged: Run;
+  readonly export?: Run | undefined;
+  readonly drift?: Run | undefined;
+  readonly stateBytes: number;
+  readonly bytesPerMailbox: number;
+  readonly providerBytesPerMailbox: number;
+}
+
+export interface SizeResult {
+  readonly count: number;
+  readonly targets: readonly TargetResult[];
+}
+
+const OPERATIONS = [
+  ["adopt", "`up`, adopting N mailboxes (no writes)"],
+  ["preview", "`preview`, no changes"],
+  ["previewRefresh", "`preview --refresh`, no changes"],
+  ["refresh", "`refresh`"],
+  ["previewChanged", "`preview`, every mailbox changed"],
+  ["upChanged", "`up`, every mailbox changed"],
+] as const;
+
+const s = (seconds: number | undefined) => (seconds === undefined ? "—" : seconds.toFixed(1));
+const ratio = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined || b === 0 ? "—" : `${(a / b).toFixed(2)}×`);
+const n = (value: number) => value.toLocaleString("en-US");
+const row = (cells: readonly (string | number)[]) => `| ${cells.join(" | ")} |`;
+
+function pulumiVersion(): string {
+  try {
+    return execFileSync("pulumi", ["version"], { encoding: "utf8" }).trim();
+  } catch {
+    return "unknown";
+  }
+}
+
+export function renderBenchmarks(sizes: readonly SizeResult[], options: BenchOptions): string {
+  const out: string[] = [];
+  const get = (size: SizeResult, target: TargetResult["target"]) => size.targets.find((t) => t.target === target);
+  const cpus = os.cpus();
+  out.push(
+    "# Benchmarks",
+    "",
+    "Measured by the scale benchmark (`bench/scale/`), every column of a table in the same run, one command after the other on the same machine. Regenerate with:",
+    "",
+    "```",
+    options.command,
+    "```",
+    "",
+    `Machine: ${cpus.length} × ${cpus[0]?.model ?? "CPU"}, ${Math.round(os.totalmem() / 2 ** 30)} GiB; Node ${process.version}; pulumi ${pulumiVersion()}; file state backend. ` +
+      `Emulator: write budget ${options.writeBudget} Set-Mailbox/s (token bucket, burst ${options.writeBudget}), added latency ${options.latencyMs} ms. ` +
+      `\`--parallel\`: ${options.parallel || "the engine's default (4 × CPUs)"}. \`up\` and \`refresh\` run with \`PULUMI_SKIP_CHECKPOINTS=true\` (see [Checkpoints](#checkpoints)).`,
+    "",
+    "Tenants: the shipped Contoso seed plus N generated user mailboxes; the spec names the N mailboxes as they are, then rebrands all of them (primary to @fabrikam.com, the old address kept as an alias).",
+    "",
+    "## Time against the engine's floor",
+    "",
+    "Seconds of wall time; the ratio is ours over the no-op `pulumi.dynamic` provider (same N, same inputs, no I/O).",
+    "",
+    row(["N", "command", "no-op provider", ...options.targets.flatMap((t) => [t, "ratio"])]),
+    row(["--:", ":--", "--:", ...options.targets.flatMap(() => ["--:", "--:"])]),
+  );
+  for (const size of sizes) {
+    const noop = get(size, "no-op");
+    for (const [key, label] of OPERATIONS) {
+      const cells = options.targets.flatMap((t) => {
+        const value = get(size, t)?.[key].seconds;
+        return [s(value), ratio(value, noop?.[key].seconds)];
+      });
+      out.push(row([n(size.count), label, s(noop?.[key].seconds), ...cells]));
+    }
+  }
+
+  if (options.targets.includes("emulator")) {
+    out.push(
+      "",
+      "## `up` of N changed mailboxes under the write budget (emulator)",
+      "",
+      `The floor is N / budget = N / ${options.writeBudget} s. Requests are HTTP requests the emulator answered (429s included).`,
+      "",
+      row(["N", "wall s", "N / budget s", "ratio", "Set-Mailbox requests per changed mailbox", "applied per changed mailbox", "429 answers", "all requests"]),
+      row(["--:", "--:", "--:", "--:", "--:", "--:", "--:", "--:"]),
+    );
+    for (const size of sizes) {
+      const em = get(size, "emulator");
+      if (!em) continue;
+      const r = em.upChanged.requests!;
+      const floor = size.count / options.writeBudget;
+      out.push(row([n(size.count), s(em.upChanged.seconds), s(floor), ratio(em.upChanged.seconds, floor), (r.setMailbox / size.count).toFixed(2), (r.applied / size.count).toFixed(2), n(r.throttled), n(r.total)]));
+    }
+    out.push(
+      "",
+      "## HTTP requests for reads (emulator)",
+      "",
+      "All requests of the command (Graph, Exchange admin API, tokens); the target is ceil(N/20) plus a small constant.",
+      "",
+      row(["N", "ceil(N/20)", "`preview`", "`refresh`", "`preview --refresh`", "`preview`, every mailbox changed", "`up`, every mailbox changed, per mailbox"]),
+      row(["--:", "--:", "--:", "--:", "--:", "--:", "--:"]),
+    );
+    for (const size of sizes) {
+      const em = get(size, "emulator");
+      if (!em) continue;
+      const req = (run: Run) => n(run.requests?.total ?? 0);
+      out.push(row([n(size.count), n(Math.ceil(size.count / 20)), req(em.preview), req(em.refresh), req(em.previewRefresh), req(em.previewChanged), ((em.upChanged.requests?.total ?? 0) / size.count).toFixed(2)]));
+    }
+    out.push("", "## `export` and `drift` (emulator, no added latency)", "", row(["N", "`export` s", "requests", "`drift` s", "requests"]), row(["--:", "--:", "--:", "--:", "--:"]));
+    for (const size of sizes) {
+      const em = get(size, "emulator");
+      if (!em?.export || !em.drift) continue;
+      out.push(row([n(size.count), s(em.export.seconds), n(em.export.requests?.total ?? 0), s(em.drift.seconds), n(em.drift.requests?.total ?? 0)]));
+    }
+  }
+
+  out.push(
+    "",
+    "## State and memory",
+    "",
+    "State after the last `up`; `__provider` counts both copies Pulumi keeps per resource (inputs and outputs). Peak RSS is the highest over all commands of that column.",
+    "",
+    row(["N", "provider", "state bytes", "bytes per mailbox", "`__provider` bytes per mailbox", "provider process peak MB", "program peak MB", "engine peak MB"]),
+    row(["--:", ":--", "--:", "--:", "--:", "--:", "--:", "--:"]),
+  );
+  for (const size of sizes) {
+    for (const t of size.targets) {
+      const runs = [t.adopt, t.preview, t.previewRefresh, t.refresh, t.previewChanged, t.upChanged];
+      const peak = (pick: (r: Run) => number | undefined) => String(Math.max(0, ...runs.map((r) => pick(r) ?? 0)) || "—");
+      out.push(row([n(size.count), t.target, n(t.stateBytes), n(t.bytesPerMailbox), n(t.providerBytesPerMailbox), peak((r) => r.providerMb), peak((r) => r.programMb), peak((r) => r.engineMb)]));
+    }
+  }
+
+  const withCheckpoints = sizes.flatMap((size) => size.targets.filter((t) => t.adoptWithCheckpoints).map((t) => ({ size, t })));
+  if (withCheckpoints.length > 0) {
+    out.push(
+      "",
+      "## Checkpoints",
+      "",
+      "The same adoption into an empty state, with the file backend's checkpoints (the engine's default) and with `PULUMI_SKIP_CHECKPOINTS=true`.",
+      "",
+      row(["N", "provider", "checkpoints on, s", "skipped, s", "ratio"]),
+      row(["--:", ":--", "--:", "--:", "--:"]),
+    );
+    for (const { size, t } of withCheckpoints) out.push(row([n(size.count), t.target, s(t.adoptWithCheckpoints!.seconds), s(t.adopt.seconds), ratio(t.adoptWithCheckpoints!.seconds, t.adopt.seconds)]));
+  }
+  return `${out.join("\n")}\n`;
+}

@@ -1,0 +1,196 @@
+// The scale benchmark (`npm run bench`): for N mailboxes on the local target and on the emulator,
+// measures side by side in one run our `pulumi preview` (with and without --refresh) against a
+// no-op pulumi.dynamic provider over the same N, `pulumi up` of N changed mailboxes under a write
+// budget, HTTP requests per mailbox read and per changed mailbox, state size, `__provider` bytes,
+// peak memory of the provider process, and `export` and `drift`. Prints the tables and writes
+// them to docs/benchmarks.md.
+//   node dist/bench/scale/run-benchmarks.js [--sizes 100,1000,10000] [--targets local,emulator]
+//     [--write-budget 20] [--latency-ms 0] [--parallel P] [--checkpoint-sizes 100,1000]
+//     [--out docs/benchmarks.md]
+import { writeFileSync } from "node:fs";
+import path from "node:path";
+import { EmulatorProcess } from "../../test/support/emulator-process";
+import { PROJECT_ROOT, TestStack } from "../../test/support/pulumi-stack";
+import { Tenant } from "../../tenant/tenant";
+import { benchSeed, benchSpec } from "./generate-tenant";
+import { runMeasured, type Measured } from "./measure-process";
+import { renderBenchmarks, type BenchOptions, type SizeResult, type TargetResult, type Run } from "./render-benchmarks";
+
+function parseOptions(argv: readonly string[]): BenchOptions {
+  const value = (name: string, fallback: string) => {
+    const i = argv.indexOf(`--${name}`);
+    return i >= 0 && argv[i + 1] !== undefined ? argv[i + 1]! : fallback;
+  };
+  const list = (name: string, fallback: string) => value(name, fallback).split(",").filter(Boolean);
+  return {
+    sizes: list("sizes", "100,1000,10000").map(Number),
+    targets: list("targets", "local,emulator") as ("local" | "emulator")[],
+    writeBudget: Number(value("write-budget", "20")),
+    latencyMs: Number(value("latency-ms", "0")),
+    parallel: value("parallel", ""),
+    checkpointSizes: list("checkpoint-sizes", "100,1000").map(Number),
+    out: value("out", "docs/benchmarks.md"),
+    command: ["npm run bench --", ...argv].join(" "),
+  };
+}
+
+/** Runs one pulumi command, fails loudly on a non-zero exit (except preview's 2? none here). */
+async function pulumi(stack: TestStack, args: string[], env: NodeJS.ProcessEnv = {}): Promise<Measured> {
+  const measured = await runMeasured(stack.command(args, env));
+  if (measured.code !== 0) throw new Error(`pulumi ${args.join(" ")} failed (${measured.code}):\n${measured.output.slice(-4000)}`);
+  return measured;
+}
+
+const run = (m: Measured, extra: Partial<Run> = {}): Run => ({ seconds: m.ms / 1000, providerMb: m.peakMb.provider, programMb: m.peakMb.program, engineMb: m.peakMb.engine, ...extra });
+
+/** Requests the emulator counted since the last reset: Graph, Exchange, tokens. */
+function requestsOf(c: Record<string, number>) {
+  const graph = c["graph.requests"] ?? 0;
+  const exchange = c["exchange.requests"] ?? 0;
+  const tokens = (c["identity.token"] ?? 0) + (c["identity.openid-configuration"] ?? 0);
+  return { total: graph + exchange + tokens, graph, exchange, tokens, setMailbox: c["exchange.Set-Mailbox"] ?? 0, applied: c["exchange.Set-Mailbox.applied"] ?? 0, throttled: c["faults.exchange.429"] ?? 0 };
+}
+
+function stateFacts(stack: TestStack, count: number) {
+  const text = stack.stateText();
+  const resources = (JSON.parse(text).checkpoint.latest?.resources ?? []) as { type: string; inputs?: { __provider?: string }; outputs?: { __provider?: string } }[];
+  const ours = resources.filter((r) => r.type.startsWith("pulumi-nodejs:dynamic:Resource") || r.type.includes("MailboxAddresses") || r.type.includes("NoopMailbox"));
+  const providerBytes = ours.reduce((sum, r) => sum + (r.inputs?.__provider?.length ?? 0) + (r.outputs?.__provider?.length ?? 0), 0);
+  return { stateBytes: Buffer.byteLength(text), bytesPerMailbox: Math.round(Buffer.byteLength(text) / count), providerBytesPerMailbox: Math.round(providerBytes / Math.max(1, ours.length)) };
+}
+
+async function benchTarget(target: "local" | "emulator", count: number, options: BenchOptions): Promise<TargetResult> {
+  const seed = benchSeed(count);
+  let emulator: EmulatorProcess | undefined;
+  let config: Record<string, string> = {};
+  let env: NodeJS.ProcessEnv = {};
+  if (target === "emulator") {
+    emulator = await EmulatorProcess.start();
+    emulator.withTenant((tenant) => tenant.seed(seed));
+    config = emulator.stackConfig();
+    env = emulator.environment();
+  }
+  const stack = new TestStack(`bench-${target}-${count}`, config, env);
+  try {
+    if (target === "local") Tenant.withFile(stack.database, (tenant) => tenant.seed(seed));
+    const parallel = options.parallel ? ["--parallel", options.parallel] : [];
+    const counted = async <T>(work: () => Promise<T>) => {
+      await emulator?.resetCounters();
+      const value = await work();
+      return { value, requests: emulator ? requestsOf(await emulator.counters()) : undefined };
+    };
+    stack.writeSpec(benchSpec(count, "as-is"));
+    const skip = { PULUMI_SKIP_CHECKPOINTS: "true" };
+    const adopt = await counted(() => pulumi(stack, ["up", "--yes", "--skip-preview", ...parallel], skip));
+    const preview = await counted(() => pulumi(stack, ["preview"]));
+    const previewRefresh = await counted(() => pulumi(stack, ["preview", "--refresh"]));
+    const refresh = await counted(() => pulumi(stack, ["refresh", "--yes", "--skip-preview"], skip));
+    stack.writeSpec(benchSpec(count, "rebrand"));
+    const previewChanged = await counted(() => pulumi(stack, ["preview"]));
+    await emulator?.setFaults({
+      writeBudget: { capacity: options.writeBudget, refillPerSecond: options.writeBudget },
+      ...(options.latencyMs > 0 ? { latencyMs: { min: options.latencyMs, max: options.latencyMs } } : {}),
+    });
+    const upChanged = await counted(() => pulumi(stack, ["up", "--yes", "--skip-preview", ...parallel], skip));
+    await emulator?.setFaults({});
+    const applied = (emulator ?? stack).withTenant((tenant) => tenant.list({ usersOnly: true }).filter((r) => r.addresses.includes(`SMTP:${r.upn!.split("@")[0]}@fabrikam.com`)).length);
+    if (applied !== count) throw new Error(`after pulumi up, ${applied} of ${count} mailboxes carry the new primary`);
+    const facts = stateFacts(stack, count);
+    let exportRun: Run | undefined;
+    let driftRun: Run | undefined;
+    if (emulator) {
+      const cli = async (args: string[]) => {
+        const started = process.hrtime.bigint();
+        const result = await counted(async () => stack.cli(args));
+        if (result.value.code !== 0) throw new Error(`mailbox-addresses ${args.join(" ")} failed (${result.value.code}):\n${result.value.output.slice(-4000)}`);
+        return { seconds: Number(process.hrtime.bigint() - started) / 1e9, requests: result.requests };
+      };
+      exportRun = await cli(["export", "-o", path.join(stack.dir, "export.yaml")]);
+      driftRun = await cli(["drift", "--json"]);
+    }
+    let adoptWithCheckpoints: Run | undefined;
+    if (options.checkpointSizes.includes(count)) {
+      // The same adoption again, into a fresh state, with the file backend's checkpoints on.
+      stack.run(["stack", "rm", "--yes", "--force", "--preserve-config"], { check: true });
+      stack.run(["stack", "init", stack.stack], { check: true });
+      stack.writeSpec(benchSpec(count, "rebrand"));
+      adoptWithCheckpoints = run(await pulumi(stack, ["up", "--yes", "--skip-preview", ...parallel]));
+    }
+    return {
+      target,
+      adopt: run(adopt.value, { requests: adopt.requests }),
+      adoptWithCheckpoints,
+      preview: run(preview.value, { requests: preview.requests }),
+      previewRefresh: run(previewRefresh.value, { requests: previewRefresh.requests }),
+      refresh: run(refresh.value, { requests: refresh.requests }),
+      previewChanged: run(previewChanged.value, { requests: previewChanged.requests }),
+      upChanged: run(upChanged.value, { requests: upChanged.requests }),
+      export: exportRun,
+      drift: driftRun,
+      ...facts,
+    };
+  } finally {
+    stack.dispose();
+    await emulator?.stop();
+  }
+}
+
+/** The engine's floor: the no-op provider over the same spec. */
+async function benchNoop(count: number, options: BenchOptions): Promise<TargetResult> {
+  const stack = new TestStack(`bench-noop-${count}`, {}, {}, "dist/bench/scale/noop-program.js");
+  try {
+    const parallel = options.parallel ? ["--parallel", options.parallel] : [];
+    const skip = { PULUMI_SKIP_CHECKPOINTS: "true" };
+    stack.writeSpec(benchSpec(count, "as-is"));
+    const adopt = await pulumi(stack, ["up", "--yes", "--skip-preview", ...parallel], skip);
+    const preview = await pulumi(stack, ["preview"]);
+    const previewRefresh = await pulumi(stack, ["preview", "--refresh"]);
+    const refresh = await pulumi(stack, ["refresh", "--yes", "--skip-preview"], skip);
+    stack.writeSpec(benchSpec(count, "rebrand"));
+    const previewChanged = await pulumi(stack, ["preview"]);
+    const upChanged = await pulumi(stack, ["up", "--yes", "--skip-preview", ...parallel], skip);
+    let adoptWithCheckpoints: Run | undefined;
+    if (options.checkpointSizes.includes(count)) {
+      stack.run(["stack", "rm", "--yes", "--force", "--preserve-config"], { check: true });
+      stack.run(["stack", "init", stack.stack], { check: true });
+      adoptWithCheckpoints = run(await pulumi(stack, ["up", "--yes", "--skip-preview", ...parallel]));
+    }
+    return {
+      target: "no-op",
+      adopt: run(adopt),
+      adoptWithCheckpoints,
+      preview: run(preview),
+      previewRefresh: run(previewRefresh),
+      refresh: run(refresh),
+      previewChanged: run(previewChanged),
+      upChanged: run(upChanged),
+      ...stateFacts(stack, count),
+    };
+  } finally {
+    stack.dispose();
+  }
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions(process.argv.slice(2));
+  const sizes: SizeResult[] = [];
+  for (const count of options.sizes) {
+    const targets: TargetResult[] = [];
+    process.stderr.write(`N=${count}: no-op provider…\n`);
+    targets.push(await benchNoop(count, options));
+    for (const target of options.targets) {
+      process.stderr.write(`N=${count}: ${target}…\n`);
+      targets.push(await benchTarget(target, count, options));
+    }
+    sizes.push({ count, targets });
+    // Written after every size, so a long run leaves its results so far.
+    const text = renderBenchmarks(sizes, options);
+    writeFileSync(path.resolve(PROJECT_ROOT, options.out), text);
+    process.stdout.write(`${text}\n`);
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
