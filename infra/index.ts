@@ -34,7 +34,7 @@ function readSpec(file: string): Spec {
   return result.spec;
 }
 
-function declare(spec: Spec, change: ChangePlan, target: ReturnType<typeof readSettings>["target"]) {
+function declare(spec: Spec, change: ChangePlan, settings: ReturnType<typeof readSettings>) {
   const resources = new Map<string, MailboxAddresses>();
   const declared = new Map(spec.mailboxes.map((m) => [m.identity, m]));
   const movesFrom = new Map<string, ChangePlan["moves"][number][]>();
@@ -60,7 +60,8 @@ function declare(spec: Spec, change: ChangePlan, target: ReturnType<typeof readS
         cloudManaged: mailbox.cloudManaged,
         ...(releasesOut.length > 0 ? { releases: releasesOut } : {}),
         ...(takeFrom.length > 0 ? { takeFrom } : {}),
-        target,
+        target: settings.target,
+        spec: settings.spec,
       },
       { dependsOn },
     );
@@ -86,7 +87,7 @@ export = async () => {
     );
     const problems = await preflight(spec, live, change, backend);
     if (problems.length > 0) fail(problems, `between the spec and the ${backend.description}`);
-    const resources = declare(spec, change, settings.target);
+    const resources = declare(spec, change, settings);
     return {
       spec: settings.spec,
       target: backend.description,

@@ -48,7 +48,7 @@ function requestsOf(c: Record<string, number>) {
   const graph = c["graph.requests"] ?? 0;
   const exchange = c["exchange.requests"] ?? 0;
   const tokens = (c["identity.token"] ?? 0) + (c["identity.openid-configuration"] ?? 0);
-  return { total: graph + exchange + tokens, graph, exchange, tokens, setMailbox: c["exchange.Set-Mailbox"] ?? 0, applied: c["exchange.Set-Mailbox.applied"] ?? 0, throttled: c["faults.exchange.429"] ?? 0 };
+  return { total: graph + exchange + tokens, graph, exchange, tokens, setMailbox: (c["exchange.Set-Mailbox"] ?? 0) + (c["exchange.Set-Mailbox.faulted"] ?? 0), applied: c["exchange.Set-Mailbox.applied"] ?? 0, throttled: c["faults.exchange.429"] ?? 0 };
 }
 
 function stateFacts(stack: TestStack, count: number) {

@@ -8,7 +8,6 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { loadSpecBytes, type Spec } from "../../core/spec/load-spec";
 import { ExchangeError } from "../../tenant/exchange-error";
-import { DEFAULTS } from "../defaults";
 import { findProjectRoot } from "../project-root";
 import type { LiveMailbox } from "../backend";
 import { backendFor } from "../backends/create-backend";
@@ -73,9 +72,12 @@ function plan(inputs: MailboxAddressesInputs, live: readonly string[]): MailboxP
 let configuredSpec: string | undefined;
 const sweeps = new Map<string, Promise<Map<string, LiveMailbox | undefined> | undefined>>();
 
-/** Pulumi's configure: remembers which spec the stack uses. */
-export async function configureProvider(req: { config: { get(key: string): string | undefined } }): Promise<void> {
-  configuredSpec = req.config.get("spec") ?? DEFAULTS.spec;
+/** Remembers which spec the stack uses (every resource carries its path), for sweeps and messages. */
+function remember(inputs: { spec?: string | undefined }): void {
+  if (inputs.spec && inputs.spec !== configuredSpec) {
+    configuredSpec = inputs.spec;
+    specForMessages = undefined;
+  }
 }
 
 function sweep(target: MailboxAddressesInputs["target"]): Promise<Map<string, LiveMailbox | undefined> | undefined> {
@@ -194,11 +196,15 @@ function inputsFromLive(previous: MailboxAddressesInputs, live: LiveMailbox): Ma
   return { ...previous, primary: livePrimary === undefined ? "" : spell(livePrimary), aliases };
 }
 
-export async function checkMailbox(_olds: unknown, news: MailboxAddressesInputs): Promise<{ inputs: MailboxAddressesInputs; failures: CheckFailure[] }> {
+// The provider's methods, called by ./resource.ts (short names: each is written into the state).
+
+export async function check(_olds: unknown, news: MailboxAddressesInputs): Promise<{ inputs: MailboxAddressesInputs; failures: CheckFailure[] }> {
+  remember(news);
   return { inputs: news, failures: checkMailboxInputs(news) };
 }
 
-export async function diffMailbox(_id: string, olds: MailboxAddressesOutputs, news: MailboxAddressesInputs) {
+export async function diff(_id: string, olds: MailboxAddressesOutputs, news: MailboxAddressesInputs) {
+  remember(news);
   if (addressKey(olds.identity ?? "") !== addressKey(news.identity)) {
     return { changes: true, replaces: ["identity"], deleteBeforeReplace: true };
   }
@@ -208,16 +214,19 @@ export async function diffMailbox(_id: string, olds: MailboxAddressesOutputs, ne
   return { changes: plan(news, olds.emailAddresses).changed || targetChanged || cloudManagedChanged };
 }
 
-export async function createMailbox(inputs: MailboxAddressesInputs) {
+export async function create(inputs: MailboxAddressesInputs) {
+  remember(inputs);
   const outs = await converge(inputs);
   return { id: outs.objectId, outs };
 }
 
-export async function updateMailbox(_id: string, _olds: MailboxAddressesOutputs, news: MailboxAddressesInputs) {
+export async function update(_id: string, _olds: MailboxAddressesOutputs, news: MailboxAddressesInputs) {
+  remember(news);
   return { outs: await converge(news) };
 }
 
-export async function readMailbox(id: string, props: MailboxAddressesOutputs) {
+export async function read(id: string, props: MailboxAddressesOutputs) {
+  remember(props);
   const swept = await sweep(props.target);
   const live = swept?.has(props.identity) ? swept.get(props.identity) : await readLive(props);
   // No id tells the engine the mailbox is gone; refresh drops it from the state.
@@ -228,6 +237,7 @@ export async function readMailbox(id: string, props: MailboxAddressesOutputs) {
     aliases: props.aliases,
     mode: props.mode,
     cloudManaged: props.cloudManaged,
+    ...(props.spec ? { spec: props.spec } : {}),
     ...(props.releases ? { releases: props.releases } : {}),
     ...(props.takeFrom ? { takeFrom: props.takeFrom } : {}),
     target: props.target,

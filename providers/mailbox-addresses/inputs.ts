@@ -22,6 +22,8 @@ export interface MailboxAddressesInputs {
   /** Addresses to take from a mailbox in a cycle, before this mailbox's own write. */
   readonly takeFrom?: readonly TakeFrom[];
   readonly target: TargetSettings;
+  /** The spec file (relative to the project), for the provider's messages and refresh sweep; not diffed. */
+  readonly spec?: string;
 }
 
 /** What the resource records after reading or writing the mailbox. */

@@ -1,34 +1,32 @@
 // The Pulumi resource: MailboxAddresses, one per mailbox in the spec. Its provider is what
 // Pulumi serializes into the state (`__provider`, twice per resource), so it is kept to a few
-// lines: each method loads
-// ./implementation.js from the project at call time. They capture no module, client, config or
-// secret; `MAILBOX_ADDRESSES_ROOT` overrides where the project is (default: found upwards from
-// the directory Pulumi starts the provider in).
+// lines: each method loads ./implementation.js from the project at call time. They capture no
+// module, client, config or secret; `MAILBOX_ADDRESSES_ROOT` overrides where the project is
+// (default: found upwards from the directory Pulumi starts the provider in).
 import * as pulumi from "@pulumi/pulumi";
 import type { TargetSettings } from "../backend";
 import type { AddressRelease, TakeFrom } from "./inputs";
 
 /**
- * One provider object for all resources: Pulumi serializes it once per process, and stores it
- * twice per resource, so every byte here counts 2 × N in the state (the scale benchmark measures
- * it). No delete: releasing a mailbox from the spec leaves it as it is, which is what the engine
- * does without one.
+ * One provider object for all resources: Pulumi serializes it once per process but stores it
+ * twice per resource, so every byte here costs 2 × N in the state (the scale benchmark measures
+ * it). Hence the short names, and no configure (each resource carries the spec path) and no delete
+ * (releasing a mailbox from the spec leaves it as it is: the engine's default).
  */
 const mailboxProvider: pulumi.dynamic.ResourceProvider = {
-  configure: (r) => load().configureProvider(r),
-  check: (o, n) => load().checkMailbox(o, n),
-  diff: (i, o, n) => load().diffMailbox(i, o, n),
-  create: (n) => load().createMailbox(n),
-  read: (i, p) => load().readMailbox(i, p),
-  update: (i, o, n) => load().updateMailbox(i, o, n),
+  check: (o, n) => L().check(o, n),
+  diff: (i, o, n) => L().diff(i, o, n),
+  create: (n) => L().create(n),
+  read: (i, p) => L().read(i, p),
+  update: (i, o, n) => L().update(i, o, n),
 };
 
-// Pulumi starts the provider in the program's directory (dist/infra): look upwards.
-function load(): typeof import("./implementation") {
-  const p = require("path"), f = require("fs"), m = "dist/providers/mailbox-addresses/implementation.js";
+// Loads ./implementation.js, looking upwards from where Pulumi starts the provider (dist/infra).
+function L(): typeof import("./implementation") {
+  const p = require("path"), m = "dist/providers/mailbox-addresses/implementation.js";
   for (let d = process.env.MAILBOX_ADDRESSES_ROOT || process.cwd(); ; d = p.dirname(d)) {
-    if (f.existsSync(p.join(d, m))) return require(p.join(d, m));
-    if (p.dirname(d) == d) throw new Error(m + " not found above " + process.cwd() + ": build the project (npm run build)");
+    if (require("fs").existsSync(p.join(d, m))) return require(p.join(d, m));
+    if (p.dirname(d) == d) throw Error(m + " not found: run npm run build");
   }
 }
 
@@ -41,6 +39,7 @@ export interface MailboxAddressesArgs {
   releases?: pulumi.Input<AddressRelease[]>;
   takeFrom?: pulumi.Input<TakeFrom[]>;
   target: pulumi.Input<TargetSettings>;
+  spec?: pulumi.Input<string>;
 }
 
 /** The managed addresses of one mailbox. Deleting it releases the mailbox untouched. */

@@ -21,16 +21,16 @@ describe("provider implementation on the local target", () => {
     mode: "strict",
     cloudManaged: false,
     target,
+    spec: specFile,
     ...overrides,
   });
 
   before(async () => {
     writeFileSync(specFile, "version: 1\nallowedDomains: [contoso.com, fabrikam.com]\nmailboxes:\n  lee.chen@contoso.com:\n    primary: lee.chen@contoso.com\n    aliases:\n      - lee.chen@fabrikam.com\n      - press@fabrikam.com\n");
-    await provider.configureProvider({ config: { get: (key) => (key === "spec" ? specFile : undefined) } });
   });
 
   it("a write Exchange refuses names the spec's place, the mailbox, the owner and what to do", async () => {
-    await assert.rejects(provider.createMailbox(inputs({ aliases: ["lee.chen@fabrikam.com", "press@fabrikam.com"] })), (err: Error) => {
+    await assert.rejects(provider.create(inputs({ aliases: ["lee.chen@fabrikam.com", "press@fabrikam.com"] })), (err: Error) => {
       assert.match(err.message, new RegExp(`^${specFile.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}:8:9: mailbox "lee\\.chen@contoso\\.com": Exchange refused the change: The proxy address "smtp:press@fabrikam\\.com" is already being used by the proxy addresses or LegacyExchangeDN of "Press Office \\(agency\\)"`));
       assert.match(err.message, /what to do: remove "press@fabrikam\.com" from "Press Office \(agency\)" first/);
       return true;
@@ -38,18 +38,18 @@ describe("provider implementation on the local target", () => {
   });
 
   it("create adopts the mailbox with one write; read projects drift into inputs", async () => {
-    const created = await provider.createMailbox(inputs());
+    const created = await provider.create(inputs());
     assert.equal(created.id, "d52bb218-dc83-56f4-a5e0-05b91b58d78b");
     assert.ok(created.outs.emailAddresses.includes("smtp:lee.chen@fabrikam.com"));
-    const read = await provider.readMailbox(created.id, created.outs as MailboxAddressesOutputs);
+    const read = await provider.read(created.id, created.outs as MailboxAddressesOutputs);
     assert.deepEqual((read as { inputs: MailboxAddressesInputs }).inputs.aliases, ["lee.chen@fabrikam.com"]);
-    const diff = await provider.diffMailbox(created.id, created.outs as MailboxAddressesOutputs, inputs());
+    const diff = await provider.diff(created.id, created.outs as MailboxAddressesOutputs, inputs());
     assert.equal(diff.changes, false);
-    const changed = await provider.diffMailbox(created.id, created.outs as MailboxAddressesOutputs, inputs({ aliases: [] }));
+    const changed = await provider.diff(created.id, created.outs as MailboxAddressesOutputs, inputs({ aliases: [] }));
     assert.equal(changed.changes, true);
   });
 
   it("a mailbox that is not in the tenant is reported with the remedy", async () => {
-    await assert.rejects(provider.createMailbox(inputs({ identity: "ghost@contoso.com" })), /mailbox "ghost@contoso\.com": not found in the local tenant .*what to do: check the identity/s);
+    await assert.rejects(provider.create(inputs({ identity: "ghost@contoso.com" })), /mailbox "ghost@contoso\.com": not found in the local tenant .*what to do: check the identity/s);
   });
 });
