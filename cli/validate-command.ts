@@ -1,7 +1,9 @@
-// `mailbox-addresses validate <file>...`: checks spec files without Pulumi or a tenant.
+// `mailbox-addresses validate <file>...`: checks spec files without Pulumi or a tenant. Several
+// files are shards of one tenant (one stack each): a mailbox and an address belong to one of them.
 import { readFileSync } from "node:fs";
 import { formatProblem } from "../core/problems";
-import { loadSpecBytes } from "../core/spec/load-spec";
+import { checkAcrossShards } from "../core/spec/across-shards";
+import { loadSpecBytes, type Spec } from "../core/spec/load-spec";
 
 export function runValidate(files: readonly string[]): number {
   if (files.length === 0) {
@@ -9,6 +11,7 @@ export function runValidate(files: readonly string[]): number {
     return 1;
   }
   let failed = false;
+  const valid: Spec[] = [];
   for (const file of files) {
     let bytes: Buffer;
     try {
@@ -20,6 +23,7 @@ export function runValidate(files: readonly string[]): number {
     }
     const result = loadSpecBytes(file, bytes);
     if (result.ok) {
+      valid.push(result.spec);
       process.stdout.write(`${file}: valid (${result.spec.mailboxes.length} mailboxes)\n`);
     } else {
       failed = true;
@@ -28,5 +32,8 @@ export function runValidate(files: readonly string[]): number {
       process.stderr.write(`${file}: ${count}\n`);
     }
   }
-  return failed ? 1 : 0;
+  const across = checkAcrossShards(valid);
+  for (const problem of across) process.stderr.write(`${formatProblem(problem)}\n`);
+  if (across.length > 0) process.stderr.write(`${across.length === 1 ? "1 problem" : `${across.length} problems`} across the files\n`);
+  return failed || across.length > 0 ? 1 : 0;
 }

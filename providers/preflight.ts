@@ -4,7 +4,8 @@
 // be broken. Each problem points at the spec's file, line and column.
 import { addressKey } from "../core/address";
 import type { ChangePlan } from "../core/plan/plan-changes";
-import type { DocumentPath, SourcePosition, SpecProblem } from "../core/problems";
+import type { SpecProblem } from "../core/problems";
+import { placeOf } from "../core/spec/positions";
 import type { MailboxDeclaration, Spec } from "../core/spec/rules";
 import { checkEmailAddresses, type AddressOwner, type RecipientType } from "../tenant/exchange-rules";
 import type { LiveMailbox, TenantBackend } from "./backend";
@@ -23,17 +24,6 @@ const RECIPIENT_WORDS: Record<RecipientType, string> = {
 /** `shared mailbox "Sales"`: how an admin names a recipient. */
 export function describeRecipient(owner: AddressOwner): string {
   return `${RECIPIENT_WORDS[owner.type] ?? owner.type} "${owner.displayName}"`;
-}
-
-/** Where in the spec a mailbox's address (or, without one, the mailbox itself) is written. */
-export function placeOf(mailbox: MailboxDeclaration, address: string | undefined): { path: DocumentPath; position: SourcePosition; role: string } {
-  const base: DocumentPath = ["mailboxes", mailbox.identity];
-  if (address !== undefined) {
-    if (addressKey(address) === addressKey(mailbox.primary)) return { path: [...base, "primary"], position: mailbox.source.primary, role: "primary" };
-    const i = mailbox.aliases.findIndex((a) => addressKey(a) === addressKey(address));
-    if (i >= 0) return { path: [...base, "aliases", i], position: mailbox.source.aliases[i]!, role: "alias" };
-  }
-  return { path: base, position: mailbox.source.identity, role: "mailbox" };
 }
 
 /** Every problem the tenant would raise for this change; empty when it can be applied. */

@@ -76,6 +76,14 @@ export_pulumi_environment() {
   if [ -z "${PULUMI_CONFIG_PASSPHRASE_FILE:-}" ]; then
     export PULUMI_CONFIG_PASSPHRASE="${PULUMI_CONFIG_PASSPHRASE:-}"
   fi
+  # File and bucket (DIY) backends rewrite the whole state after every step, which grows as N²
+  # (docs/benchmarks.md, Checkpoints); this resource may skip those checkpoints, because a run
+  # killed mid-way loses no write and repeats none (test/e2e/skip-checkpoints.test.ts). Pulumi
+  # Cloud journals each step instead: left as is there. Set PULUMI_SKIP_CHECKPOINTS=false to keep them.
+  case "${PULUMI_BACKEND_URL:-file://}" in
+    https://*) ;;
+    *) export PULUMI_SKIP_CHECKPOINTS="${PULUMI_SKIP_CHECKPOINTS:-true}" ;;
+  esac
   mkdir -p "$ROOT/.pulumi-state"
 }
 

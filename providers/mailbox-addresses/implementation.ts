@@ -12,7 +12,7 @@ import { findProjectRoot } from "../project-root";
 import type { LiveMailbox } from "../backend";
 import { backendFor } from "../backends/create-backend";
 import { remedyFor } from "../explain";
-import { placeOf } from "../preflight";
+import { placeOf } from "../../core/spec/positions";
 import { checkMailboxInputs, type CheckFailure, type MailboxAddressesInputs, type MailboxAddressesOutputs, type TakeFrom } from "./inputs";
 
 /**

@@ -23,7 +23,7 @@ const runs = (w: Workflow) => Object.values(w.jobs).flatMap((j) => j.steps.map((
 
 describe("CI templates", () => {
   const files = readdirSync(dir).filter((f) => f.endsWith(".yml")).sort();
-  it("there are the three workflows", () => assert.deepEqual(files, ["apply.yml", "drift.yml", "pull-request.yml"]));
+  it("there are the four workflows", () => assert.deepEqual(files, ["apply-sharded.yml", "apply.yml", "drift.yml", "pull-request.yml"]));
   for (const file of files) {
     it(`${file}: parses and references only scripts and commands that exist`, () => {
       const workflow = load(file);
@@ -51,6 +51,17 @@ describe("CI templates", () => {
     assert.match(runs(w), /pulumi up --yes/);
     assert.ok(w.env?.AZURE_FEDERATED_TOKEN_FILE);
     assert.doesNotMatch(readFileSync(path.join(dir, "apply.yml"), "utf8"), /secrets\.|CLIENT_SECRET/);
+  });
+  it("sharded apply: a matrix of stacks on a shared backend, one apply per stack at a time, all shards validated together", () => {
+    const w = load("apply-sharded.yml") as Workflow & { jobs: Record<string, { strategy?: { "fail-fast"?: boolean; matrix?: { shard?: string[] } }; concurrency?: string }> };
+    const apply = w.jobs.apply!;
+    assert.equal(apply.strategy?.["fail-fast"], false);
+    assert.ok((apply.strategy?.matrix?.shard ?? []).length > 1);
+    assert.match(apply.concurrency ?? "", /\$\{\{ matrix\.shard \}\}/);
+    assert.match(runs(w), /pulumi up --yes --refresh --stack prod-\$\{\{ matrix\.shard \}\}/);
+    assert.match(runs(w), /mailbox-addresses validate infra\/shards\/\*\.yaml/);
+    assert.doesNotMatch(w.env?.PULUMI_BACKEND_URL ?? "", /^file:/);
+    assert.doesNotMatch(readFileSync(path.join(dir, "apply-sharded.yml"), "utf8"), /secrets\.|CLIENT_SECRET/);
   });
   it("drift: scheduled, fast path, fails on drift", () => {
     const w = load("drift.yml");
