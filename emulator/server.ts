@@ -8,6 +8,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import type { ExchangeOnlineTargetSettings } from "../providers/backend";
+import { DEFAULTS } from "../providers/defaults";
 import { loadSeedFile } from "../tenant/load-seed";
 import { Tenant } from "../tenant/tenant";
 import { ensureSecrets, type EmulatorSecrets } from "./certificates";
@@ -192,7 +193,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     graphBaseUrl: baseUrl,
     exchangeBaseUrl: baseUrl,
     credential,
-    maxConcurrency: 8,
+    maxConcurrency: DEFAULTS.maxConcurrency,
   });
 
   return {

@@ -6,5 +6,6 @@ export const DEFAULTS = {
   authorityHost: "https://login.microsoftonline.com",
   graphBaseUrl: "https://graph.microsoft.com",
   exchangeBaseUrl: "https://outlook.office365.com",
-  maxConcurrency: 8,
+  // Requests in flight per provider process; the write gate lowers it on 429s (docs/benchmarks.md).
+  maxConcurrency: 32,
 } as const;

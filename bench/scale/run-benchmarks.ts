@@ -5,8 +5,8 @@
 // peak memory of the provider process, and `export` and `drift`. Prints the tables and writes
 // them to docs/benchmarks.md.
 //   node dist/bench/scale/run-benchmarks.js [--sizes 100,1000,10000] [--targets local,emulator]
-//     [--write-budget 20] [--latency-ms 0] [--parallel P] [--checkpoint-sizes 100,1000]
-//     [--out docs/benchmarks.md]
+//     [--write-budget 20] [--latency-ms 0] [--parallel P] [--max-concurrency C]
+//     [--checkpoint-sizes 100,1000] [--floor yes|no] [--out docs/benchmarks.md]
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { EmulatorProcess } from "../../test/support/emulator-process";
@@ -28,7 +28,9 @@ function parseOptions(argv: readonly string[]): BenchOptions {
     writeBudget: Number(value("write-budget", "20")),
     latencyMs: Number(value("latency-ms", "0")),
     parallel: value("parallel", ""),
-    checkpointSizes: list("checkpoint-sizes", "100,1000").map(Number),
+    maxConcurrency: value("max-concurrency", ""),
+    floor: value("floor", "yes") !== "no",
+    checkpointSizes: list("checkpoint-sizes", "100,1000").map(Number).filter((n) => n > 0),
     out: value("out", "docs/benchmarks.md"),
     command: ["npm run bench --", ...argv].join(" "),
   };
@@ -67,7 +69,7 @@ async function benchTarget(target: "local" | "emulator", count: number, options:
   if (target === "emulator") {
     emulator = await EmulatorProcess.start();
     emulator.withTenant((tenant) => tenant.seed(seed));
-    config = emulator.stackConfig();
+    config = { ...emulator.stackConfig(), ...(options.maxConcurrency ? { maxConcurrency: options.maxConcurrency } : {}) };
     env = emulator.environment();
   }
   const stack = new TestStack(`bench-${target}-${count}`, config, env);
@@ -114,7 +116,7 @@ async function benchTarget(target: "local" | "emulator", count: number, options:
       stack.run(["stack", "rm", "--yes", "--force", "--preserve-config"], { check: true });
       stack.run(["stack", "init", stack.stack], { check: true });
       stack.writeSpec(benchSpec(count, "rebrand"));
-      adoptWithCheckpoints = run(await pulumi(stack, ["up", "--yes", "--skip-preview", ...parallel]));
+      adoptWithCheckpoints = run(await pulumi(stack, ["up", "--yes", "--skip-preview", ...parallel], { PULUMI_SKIP_CHECKPOINTS: "false" }));
     }
     return {
       target,
@@ -153,7 +155,7 @@ async function benchNoop(count: number, options: BenchOptions): Promise<TargetRe
     if (options.checkpointSizes.includes(count)) {
       stack.run(["stack", "rm", "--yes", "--force", "--preserve-config"], { check: true });
       stack.run(["stack", "init", stack.stack], { check: true });
-      adoptWithCheckpoints = run(await pulumi(stack, ["up", "--yes", "--skip-preview", ...parallel]));
+      adoptWithCheckpoints = run(await pulumi(stack, ["up", "--yes", "--skip-preview", ...parallel], { PULUMI_SKIP_CHECKPOINTS: "false" }));
     }
     return {
       target: "no-op",
@@ -176,8 +178,10 @@ async function main(): Promise<void> {
   const sizes: SizeResult[] = [];
   for (const count of options.sizes) {
     const targets: TargetResult[] = [];
-    process.stderr.write(`N=${count}: no-op provider…\n`);
-    targets.push(await benchNoop(count, options));
+    if (options.floor) {
+      process.stderr.write(`N=${count}: no-op provider…\n`);
+      targets.push(await benchNoop(count, options));
+    }
     for (const target of options.targets) {
       process.stderr.write(`N=${count}: ${target}…\n`);
       targets.push(await benchTarget(target, count, options));
