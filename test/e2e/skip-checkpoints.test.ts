@@ -65,6 +65,10 @@ describe("a pulumi up killed mid-way with PULUMI_SKIP_CHECKPOINTS=true", () => {
     assert.equal(recorded.length, N);
     assert.ok(recorded.every((r) => String(r.outputs?.primary).endsWith("@contoso.com")), "the killed run left no checkpoint");
 
+    // As after any killed run (checkpoints or not), the stack's lock is left behind: the operator
+    // removes it, as the engine's message says.
+    assert.match(stack.up().output, /the stack is currently locked/);
+    stack.run(["cancel", "--yes"], { check: true });
     await emulator.setFaults({});
     const again = stack.up();
     assert.equal(again.code, 0, again.output.slice(-3000));
