@@ -3,7 +3,7 @@
 // no-op pulumi.dynamic provider over the same N, `pulumi up` of N changed mailboxes under a write
 // budget, HTTP requests per mailbox read and per changed mailbox, state size, `__provider` bytes,
 // peak memory of the provider process, and `export` and `drift`. Prints the tables and writes
-// them to docs/benchmarks.md.
+// them to docs/benchmarks.md (and the raw numbers to docs/benchmarks.json).
 //   node dist/bench/scale/run-benchmarks.js [--sizes 100,1000,10000] [--targets local,emulator]
 //     [--write-budget 20] [--latency-ms 0] [--parallel P] [--max-concurrency C]
 //     [--checkpoint-sizes 100,1000] [--floor yes|no] [--out docs/benchmarks.md]
@@ -189,7 +189,10 @@ async function main(): Promise<void> {
     sizes.push({ count, targets });
     // Written after every size, so a long run leaves its results so far.
     const text = renderBenchmarks(sizes, options);
-    writeFileSync(path.resolve(PROJECT_ROOT, options.out), text);
+    const out = path.resolve(PROJECT_ROOT, options.out);
+    writeFileSync(out, text);
+    // The raw measurements, for comparing runs or rendering them again.
+    writeFileSync(out.replace(/\.md$/, "") + ".json", `${JSON.stringify({ options, sizes }, null, 2)}\n`);
     process.stdout.write(`${text}\n`);
   }
 }

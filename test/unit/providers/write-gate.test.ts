@@ -67,7 +67,7 @@ describe("WriteGate", () => {
     assert.deepEqual(again, [first, next], "the throttled writer keeps its place at the head");
   });
 
-  it("grows back by one after as many successes as are in flight, up to the maximum", async () => {
+  it("grows back by one after four times as many successes as are in flight, up to the maximum", async () => {
     const gate = new WriteGate(4, new FakeClock());
     (await gate.acquire(gate.ticket()))({ throttledForMs: 0 });
     (await gate.acquire(gate.ticket()))({ throttledForMs: 0 });
@@ -75,11 +75,15 @@ describe("WriteGate", () => {
     const succeed = async (times: number) => {
       for (let i = 0; i < times; i++) (await gate.acquire(gate.ticket()))("done");
     };
+    await succeed(3);
+    assert.equal(gate.limit, 1);
     await succeed(1);
     assert.equal(gate.limit, 2);
-    await succeed(2);
+    await succeed(8);
     assert.equal(gate.limit, 3);
-    await succeed(3 + 4 + 4);
+    await succeed(12 + 16);
+    assert.equal(gate.limit, 4);
+    await succeed(100);
     assert.equal(gate.limit, 4);
   });
 
