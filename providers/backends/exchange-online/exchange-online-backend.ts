@@ -1,7 +1,9 @@
 // The exchange-online target: reads through Microsoft Graph (batched), writes through the
 // Exchange Online admin API (Set-Mailbox -EmailAddresses, one per changed mailbox), reads back
 // from Exchange after every write (Graph can lag), and never writes twice when a retried write
-// had already landed: before any retry it reads the mailbox and stops if the list is there.
+// had already landed: before retrying a write whose outcome is unknown (503, 504, a dropped
+// connection) it reads the mailbox and stops if the list is there. Writes are paced by the write
+// gate (./write-gate.ts) when Exchange throttles.
 import { addressKey, parseProxyAddress, sameAddressList } from "../../../core/address";
 import type { AddressOwner } from "../../../tenant/exchange-rules";
 import type { ExchangeOnlineTargetSettings, LiveMailbox, MailboxPage, TenantBackend } from "../../backend";
