@@ -5,6 +5,7 @@ export const USAGE = `usage: mailbox-addresses <command> [options]
 
 commands:
   validate <spec.yaml>...          check spec files; exit 0 when valid, 1 with every problem
+                                   (several files: shards of one tenant, checked together)
   export [--domain D] [--upn PATTERN] [--type T] [-o FILE]
                                    write a spec for the tenant as it is (adopt it into git)
   drift [--json|--markdown] [--all]
