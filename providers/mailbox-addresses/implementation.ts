@@ -36,25 +36,13 @@ function explain(identity: string, err: unknown): Error {
   return err instanceof Error ? err : new Error(String(err));
 }
 
-let specForMessages: Spec | undefined | null;
-
 /** `infra/mailboxes.yaml:14:9` for a mailbox (and address) of the stack's spec, if it can tell. */
 function specPlace(identity: string, address: string | undefined): string | undefined {
-  if (specForMessages === undefined) {
-    specForMessages = null;
-    try {
-      if (configuredSpec !== undefined) {
-        const loaded = loadSpecBytes(configuredSpec, readFileSync(path.resolve(findProjectRoot(), configuredSpec)));
-        if (loaded.ok) specForMessages = loaded.spec;
-      }
-    } catch {
-      // messages go without a position
-    }
-  }
-  const mailbox = specForMessages?.mailboxes.find((m) => addressKey(m.identity) === addressKey(identity));
-  if (!mailbox || !specForMessages) return undefined;
+  const spec = stackSpec();
+  const mailbox = spec?.mailboxes.find((m) => addressKey(m.identity) === addressKey(identity));
+  if (!mailbox || !spec) return undefined;
   const { position } = placeOf(mailbox, address);
-  return `${specForMessages.file}:${position.line}:${position.col}`;
+  return `${spec.file}:${position.line}:${position.col}`;
 }
 
 const desiredOf = (inputs: MailboxAddressesInputs): DesiredAddresses => ({ primary: inputs.primary, aliases: inputs.aliases, mode: inputs.mode });
@@ -70,14 +58,31 @@ function plan(inputs: MailboxAddressesInputs, live: readonly string[]): MailboxP
 // batched sweep (ceil(N/20) Graph requests) and answers the others from it. Any write empties it.
 
 let configuredSpec: string | undefined;
+/** The stack's spec, loaded once per process for sweeps and messages; null when it cannot be. */
+let loadedSpec: Spec | null | undefined;
 const sweeps = new Map<string, Promise<Map<string, LiveMailbox | undefined> | undefined>>();
 
 /** Remembers which spec the stack uses (every resource carries its path), for sweeps and messages. */
 function remember(inputs: { spec?: string | undefined }): void {
   if (inputs.spec && inputs.spec !== configuredSpec) {
     configuredSpec = inputs.spec;
-    specForMessages = undefined;
+    loadedSpec = undefined;
   }
+}
+
+function stackSpec(): Spec | undefined {
+  if (loadedSpec === undefined) {
+    loadedSpec = null;
+    try {
+      if (configuredSpec !== undefined) {
+        const loaded = loadSpecBytes(configuredSpec, readFileSync(path.resolve(findProjectRoot(), configuredSpec)));
+        if (loaded.ok) loadedSpec = loaded.spec;
+      }
+    } catch {
+      // without the spec: messages go without a position, and each read() reads its own mailbox
+    }
+  }
+  return loadedSpec ?? undefined;
 }
 
 function sweep(target: MailboxAddressesInputs["target"]): Promise<Map<string, LiveMailbox | undefined> | undefined> {
@@ -85,11 +90,10 @@ function sweep(target: MailboxAddressesInputs["target"]): Promise<Map<string, Li
   let pending = sweeps.get(key);
   if (pending === undefined) {
     pending = (async () => {
-      if (configuredSpec === undefined) return undefined;
+      const spec = stackSpec();
+      if (spec === undefined) return undefined;
       try {
-        const loaded = loadSpecBytes(configuredSpec, readFileSync(path.resolve(findProjectRoot(), configuredSpec)));
-        if (!loaded.ok) return undefined;
-        return await backendFor(target).readMailboxes(loaded.spec.mailboxes.map((m) => m.identity));
+        return await backendFor(target).readMailboxes(spec.mailboxes.map((m) => m.identity));
       } catch {
         return undefined; // each read() then reads its own mailbox
       }
