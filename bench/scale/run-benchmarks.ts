@@ -61,6 +61,40 @@ function stateFacts(stack: TestStack, count: number) {
   return { stateBytes: Buffer.byteLength(text), bytesPerMailbox: Math.round(Buffer.byteLength(text) / count), providerBytesPerMailbox: Math.round(providerBytes / Math.max(1, ours.length)) };
 }
 
+/** The commands every provider runs, in order, each measured (and counted, on the emulator). */
+async function runCommands(stack: TestStack, count: number, options: BenchOptions, emulator?: EmulatorProcess) {
+  const parallel = options.parallel ? ["--parallel", options.parallel] : [];
+  const skip = { PULUMI_SKIP_CHECKPOINTS: "true" };
+  const measure = async (args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> => {
+    await emulator?.resetCounters();
+    const measured = await pulumi(stack, args, env);
+    return run(measured, { requests: emulator ? requestsOf(await emulator.counters()) : undefined });
+  };
+  stack.writeSpec(benchSpec(count, "as-is"));
+  const adopt = await measure(["up", "--yes", "--skip-preview", ...parallel], skip);
+  const preview = await measure(["preview"]);
+  const previewRefresh = await measure(["preview", "--refresh"]);
+  const refresh = await measure(["refresh", "--yes", "--skip-preview"], skip);
+  stack.writeSpec(benchSpec(count, "rebrand"));
+  const previewChanged = await measure(["preview"]);
+  await emulator?.setFaults({
+    writeBudget: { capacity: options.writeBudget, refillPerSecond: options.writeBudget },
+    ...(options.latencyMs > 0 ? { latencyMs: { min: options.latencyMs, max: options.latencyMs } } : {}),
+  });
+  const upChanged = await measure(["up", "--yes", "--skip-preview", ...parallel], skip);
+  await emulator?.setFaults({});
+  return { adopt, preview, previewRefresh, refresh, previewChanged, upChanged };
+}
+
+/** The same adoption again, into a fresh state, with the file backend's checkpoints on. */
+async function adoptWithCheckpoints(stack: TestStack, count: number, options: BenchOptions): Promise<Run | undefined> {
+  if (!options.checkpointSizes.includes(count)) return undefined;
+  stack.run(["stack", "rm", "--yes", "--force", "--preserve-config"], { check: true });
+  stack.run(["stack", "init", stack.stack], { check: true });
+  const parallel = options.parallel ? ["--parallel", options.parallel] : [];
+  return run(await pulumi(stack, ["up", "--yes", "--skip-preview", ...parallel], { PULUMI_SKIP_CHECKPOINTS: "false" }));
+}
+
 async function benchTarget(target: "local" | "emulator", count: number, options: BenchOptions): Promise<TargetResult> {
   const seed = benchSeed(count);
   let emulator: EmulatorProcess | undefined;
@@ -75,62 +109,22 @@ async function benchTarget(target: "local" | "emulator", count: number, options:
   const stack = new TestStack(`bench-${target}-${count}`, config, env);
   try {
     if (target === "local") Tenant.withFile(stack.database, (tenant) => tenant.seed(seed));
-    const parallel = options.parallel ? ["--parallel", options.parallel] : [];
-    const counted = async <T>(work: () => Promise<T>) => {
-      await emulator?.resetCounters();
-      const value = await work();
-      return { value, requests: emulator ? requestsOf(await emulator.counters()) : undefined };
-    };
-    stack.writeSpec(benchSpec(count, "as-is"));
-    const skip = { PULUMI_SKIP_CHECKPOINTS: "true" };
-    const adopt = await counted(() => pulumi(stack, ["up", "--yes", "--skip-preview", ...parallel], skip));
-    const preview = await counted(() => pulumi(stack, ["preview"]));
-    const previewRefresh = await counted(() => pulumi(stack, ["preview", "--refresh"]));
-    const refresh = await counted(() => pulumi(stack, ["refresh", "--yes", "--skip-preview"], skip));
-    stack.writeSpec(benchSpec(count, "rebrand"));
-    const previewChanged = await counted(() => pulumi(stack, ["preview"]));
-    await emulator?.setFaults({
-      writeBudget: { capacity: options.writeBudget, refillPerSecond: options.writeBudget },
-      ...(options.latencyMs > 0 ? { latencyMs: { min: options.latencyMs, max: options.latencyMs } } : {}),
-    });
-    const upChanged = await counted(() => pulumi(stack, ["up", "--yes", "--skip-preview", ...parallel], skip));
-    await emulator?.setFaults({});
+    const runs = await runCommands(stack, count, options, emulator);
     const applied = (emulator ?? stack).withTenant((tenant) => tenant.list({ usersOnly: true }).filter((r) => r.addresses.includes(`SMTP:${r.upn!.split("@")[0]}@fabrikam.com`)).length);
     if (applied !== count) throw new Error(`after pulumi up, ${applied} of ${count} mailboxes carry the new primary`);
     const facts = stateFacts(stack, count);
-    let exportRun: Run | undefined;
-    let driftRun: Run | undefined;
-    if (emulator) {
-      const cli = async (args: string[]) => {
-        const started = process.hrtime.bigint();
-        const result = await counted(async () => stack.cli(args));
-        if (result.value.code !== 0) throw new Error(`mailbox-addresses ${args.join(" ")} failed (${result.value.code}):\n${result.value.output.slice(-4000)}`);
-        return { seconds: Number(process.hrtime.bigint() - started) / 1e9, requests: result.requests };
-      };
-      exportRun = await cli(["export", "-o", path.join(stack.dir, "export.yaml")]);
-      driftRun = await cli(["drift", "--json"]);
-    }
-    let adoptWithCheckpoints: Run | undefined;
-    if (options.checkpointSizes.includes(count)) {
-      // The same adoption again, into a fresh state, with the file backend's checkpoints on.
-      stack.run(["stack", "rm", "--yes", "--force", "--preserve-config"], { check: true });
-      stack.run(["stack", "init", stack.stack], { check: true });
-      stack.writeSpec(benchSpec(count, "rebrand"));
-      adoptWithCheckpoints = run(await pulumi(stack, ["up", "--yes", "--skip-preview", ...parallel], { PULUMI_SKIP_CHECKPOINTS: "false" }));
-    }
-    return {
-      target,
-      adopt: run(adopt.value, { requests: adopt.requests }),
-      adoptWithCheckpoints,
-      preview: run(preview.value, { requests: preview.requests }),
-      previewRefresh: run(previewRefresh.value, { requests: previewRefresh.requests }),
-      refresh: run(refresh.value, { requests: refresh.requests }),
-      previewChanged: run(previewChanged.value, { requests: previewChanged.requests }),
-      upChanged: run(upChanged.value, { requests: upChanged.requests }),
-      export: exportRun,
-      drift: driftRun,
-      ...facts,
+    const cli = async (args: string[]): Promise<Run | undefined> => {
+      if (!emulator) return undefined;
+      await emulator.resetCounters();
+      const started = process.hrtime.bigint();
+      const result = stack.cli(args);
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      if (result.code !== 0) throw new Error(`mailbox-addresses ${args.join(" ")} failed (${result.code}):\n${result.output.slice(-4000)}`);
+      return { seconds, requests: requestsOf(await emulator.counters()) };
     };
+    const exportRun = await cli(["export", "-o", path.join(stack.dir, "export.yaml")]);
+    const driftRun = await cli(["drift", "--json"]);
+    return { target, ...runs, adoptWithCheckpoints: await adoptWithCheckpoints(stack, count, options), export: exportRun, drift: driftRun, ...facts };
   } finally {
     stack.dispose();
     await emulator?.stop();
@@ -141,33 +135,9 @@ async function benchTarget(target: "local" | "emulator", count: number, options:
 async function benchNoop(count: number, options: BenchOptions): Promise<TargetResult> {
   const stack = new TestStack(`bench-noop-${count}`, {}, {}, "dist/bench/scale/noop-program.js");
   try {
-    const parallel = options.parallel ? ["--parallel", options.parallel] : [];
-    const skip = { PULUMI_SKIP_CHECKPOINTS: "true" };
-    stack.writeSpec(benchSpec(count, "as-is"));
-    const adopt = await pulumi(stack, ["up", "--yes", "--skip-preview", ...parallel], skip);
-    const preview = await pulumi(stack, ["preview"]);
-    const previewRefresh = await pulumi(stack, ["preview", "--refresh"]);
-    const refresh = await pulumi(stack, ["refresh", "--yes", "--skip-preview"], skip);
-    stack.writeSpec(benchSpec(count, "rebrand"));
-    const previewChanged = await pulumi(stack, ["preview"]);
-    const upChanged = await pulumi(stack, ["up", "--yes", "--skip-preview", ...parallel], skip);
-    let adoptWithCheckpoints: Run | undefined;
-    if (options.checkpointSizes.includes(count)) {
-      stack.run(["stack", "rm", "--yes", "--force", "--preserve-config"], { check: true });
-      stack.run(["stack", "init", stack.stack], { check: true });
-      adoptWithCheckpoints = run(await pulumi(stack, ["up", "--yes", "--skip-preview", ...parallel], { PULUMI_SKIP_CHECKPOINTS: "false" }));
-    }
-    return {
-      target: "no-op",
-      adopt: run(adopt),
-      adoptWithCheckpoints,
-      preview: run(preview),
-      previewRefresh: run(previewRefresh),
-      refresh: run(refresh),
-      previewChanged: run(previewChanged),
-      upChanged: run(upChanged),
-      ...stateFacts(stack, count),
-    };
+    const runs = await runCommands(stack, count, options);
+    const facts = stateFacts(stack, count);
+    return { target: "no-op", ...runs, adoptWithCheckpoints: await adoptWithCheckpoints(stack, count, options), ...facts };
   } finally {
     stack.dispose();
   }
