@@ -1,57 +1,54 @@
 // `mailbox-addresses plan`: runs `pulumi preview` through the Automation API and renders its
 // engine events as one row per mailbox: primary from → to, aliases added and removed, problems.
 // Exit 0: nothing to do; 2: changes; 1: problems (the preview failed).
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { parseArgs } from "node:util";
 import type { EngineEvent } from "@pulumi/pulumi/automation";
-import { addressKey } from "../core/address";
-import { summarizePlan } from "../core/plan/describe-plan";
-import { planMailbox } from "../core/plan/plan-mailbox";
+import type { ChangeRow } from "../core/plan/reviewed-plan";
 import { makeReport, type MailboxChange, type MailboxRow } from "../core/report/report";
-import type { MailboxAddressesInputs, MailboxAddressesOutputs } from "../providers/mailbox-addresses/inputs";
 import { findProjectRoot } from "../providers/project-root";
 import { OUTPUT_FLAGS, printReport } from "./report-output";
 import { settingsFromFlags } from "./stack-settings";
 
 const RESOURCE_TYPE = "pulumi-nodejs:dynamic/mailbox:MailboxAddresses";
 
+// Honest verbs: creating a MailboxAddresses resource adopts an existing mailbox (nothing is
+// created in the tenant); deleting one releases it (retainOnDelete: nothing is written).
 const OPS: Record<string, MailboxChange> = {
   same: "none",
   read: "none",
   refresh: "none",
-  create: "create",
+  create: "adopt",
   update: "update",
   replace: "update",
   "create-replacement": "update",
-  delete: "delete",
+  delete: "release",
   "delete-replaced": "none",
 };
 
-/** One mailbox's row from its step event: the planner compares the state's live list with the new inputs. */
-export function rowFromStep(op: string, urn: string, old: { inputs?: unknown; outputs?: unknown } | undefined, next: { inputs?: unknown } | undefined, info: readonly string[]): MailboxRow {
+/** What the program plans for each changed mailbox: its `changes` stack output (the planner's rows). */
+export type PlannedChanges = Readonly<Record<string, ChangeRow>>;
+
+/** One mailbox's row: the engine's operation, and the program's planned change for the mailbox. */
+export function rowFromStep(op: string, urn: string, planned: PlannedChanges): MailboxRow {
   const identity = decodeURIComponent(urn.slice(urn.lastIndexOf("::") + 2));
   const change = OPS[op] ?? "update";
-  const desired = next?.inputs as MailboxAddressesInputs | undefined;
-  const before = old?.outputs as MailboxAddressesOutputs | undefined;
-  if (change === "delete") return { identity, change, added: [], removed: [], problems: [] };
-  if (desired && before && Array.isArray(before.emailAddresses)) {
-    const plan = planMailbox(
-      { primary: desired.primary, aliases: desired.aliases, mode: desired.mode },
-      before.emailAddresses,
-      { releaseTo: new Map((desired.releases ?? []).map((r) => [addressKey(r.address), r.to])) },
-    );
-    return { identity, change: plan.changed ? change : "none", ...summarizePlan(plan), problems: [] };
+  const row = planned[identity];
+  if (change === "release") return { identity, change, added: [], removed: [], problems: [] };
+  if (row === undefined) return { identity, change: change === "adopt" ? "adopt" : "none", added: [], removed: [], problems: [] };
+  return { identity, change, ...(row.primary ? { primary: row.primary } : {}), added: [...row.added], removed: [...row.removed], problems: [] };
+}
+
+function readPlannedChanges(file: string): { changes: PlannedChanges; specDigest?: string } {
+  try {
+    return JSON.parse(readFileSync(file, "utf8")) as { changes: PlannedChanges; specDigest?: string };
+  } catch {
+    return { changes: {} }; // the program stopped before planning: its errors are the report's problems
+  } finally {
+    rmSync(path.dirname(file), { recursive: true, force: true });
   }
-  // A create adopts a mailbox the state does not know yet: the program logged what it will do.
-  const plan = info.find((m) => m.startsWith("live tenant → spec:"));
-  const primary = plan && /primary (\S+) → (\S+?)(;|$)/.exec(plan);
-  return {
-    identity,
-    change: plan ? change : "none",
-    ...(primary ? { primary: { from: primary[1] === "(none)" ? null : primary[1]!, to: primary[2]! } } : {}),
-    added: plan ? [...plan.matchAll(/\+ (\S+?)(;|$)/g)].map((m) => m[1]!) : [],
-    removed: plan ? [...plan.matchAll(/- (\S+) \(/g)].map((m) => m[1]!) : [],
-    problems: [],
-  };
 }
 
 export async function runPlan(args: readonly string[]): Promise<number> {
@@ -59,6 +56,9 @@ export async function runPlan(args: readonly string[]): Promise<number> {
   const settings = settingsFromFlags(values);
   const { LocalWorkspace } = require("@pulumi/pulumi/automation") as typeof import("@pulumi/pulumi/automation");
   const events: EngineEvent[] = [];
+  // The program writes its planned rows here (infra/index.ts, writePlannedChanges).
+  const plannedFile = path.join(mkdtempSync(path.join(os.tmpdir(), "mbx-plan-")), "changes.json");
+  process.env.MAILBOX_ADDRESSES_PLAN_OUT = plannedFile;
   const problems: string[] = [];
   let failed = false;
   try {
@@ -69,7 +69,6 @@ export async function runPlan(args: readonly string[]): Promise<number> {
     const errors = events.flatMap((e) => (e.diagnosticEvent?.severity === "error" ? [e.diagnosticEvent] : []));
     if (errors.length === 0) problems.push(`pulumi preview failed: ${(err as Error).message.split("\n").slice(0, 5).join(" ")}`);
   }
-  const info = new Map<string, string[]>();
   const errorsByUrn = new Map<string, string[]>();
   for (const event of events) {
     const d = event.diagnosticEvent;
@@ -78,19 +77,19 @@ export async function runPlan(args: readonly string[]): Promise<number> {
     if (d.severity === "error") {
       if (d.urn && d.urn.includes(RESOURCE_TYPE)) errorsByUrn.set(d.urn, [...(errorsByUrn.get(d.urn) ?? []), message]);
       else if (!/^\d+ problems? /.test(message) && !message.startsWith("preview failed")) problems.push(message);
-    } else if (d.urn) {
-      info.set(d.urn, [...(info.get(d.urn) ?? []), message]);
     }
   }
+  const { changes: planned, specDigest } = readPlannedChanges(plannedFile);
   const rows = new Map<string, MailboxRow>();
   for (const event of events) {
     const step = event.resourcePreEvent?.metadata;
     if (!step || step.type !== RESOURCE_TYPE) continue;
-    const row = rowFromStep(step.op, step.urn, step.old, step.new, info.get(step.urn) ?? []);
+    const row = rowFromStep(step.op, step.urn, planned);
     const errors = errorsByUrn.get(step.urn) ?? [];
     rows.set(step.urn, errors.length > 0 ? { ...row, change: "error", problems: errors } : row);
   }
   if (failed && problems.length === 0 && [...rows.values()].every((r) => r.problems.length === 0)) problems.push("pulumi preview failed; run scripts/pulumi preview for details");
   const target = settings.target.target === "local" ? `local tenant ${settings.target.database}` : `Exchange Online tenant ${settings.target.tenantId}`;
-  return printReport(makeReport("plan", settings.stack, target, [...rows.values()], problems), values);
+  const report = makeReport("plan", settings.stack, target, [...rows.values()], problems);
+  return printReport(specDigest ? { ...report, specDigest } : report, values);
 }

@@ -4,7 +4,7 @@
 import type { MailboxChange, MailboxRow, Report } from "./report-types.generated";
 
 /** Bumped in the minor for additions (readers ignore unknown keys), in the major for changes. */
-export const REPORT_FORMAT_VERSION = "1.0";
+export const REPORT_FORMAT_VERSION = "1.1";
 
 export type { MailboxChange, MailboxRow, Report };
 
@@ -17,7 +17,8 @@ export function makeReport(kind: Report["kind"], stack: string, target: string, 
     target,
     summary: {
       mailboxes: rows.length,
-      changed: rows.filter((r) => r.change !== "none" && r.change !== "error").length,
+      changed: rows.filter(writes).length,
+      ...(kind === "plan" ? { adopted: rows.filter((r) => r.change === "adopt").length, released: rows.filter((r) => r.change === "release").length } : {}),
       problems: problems.length + rows.reduce((n, r) => n + r.problems.length, 0),
     },
     problems,
@@ -25,17 +26,28 @@ export function makeReport(kind: Report["kind"], stack: string, target: string, 
   };
 }
 
-/** `terraform plan -detailed-exitcode` style: 0 nothing to do, 2 changes or drift, 1 problems. */
+/** A row that changes the mailbox in the tenant: adopting or releasing alone writes nothing. */
+function writes(row: MailboxRow): boolean {
+  if (row.change === "none" || row.change === "error" || row.change === "release" || row.change === "delete") return false;
+  if (row.change === "adopt") return row.primary !== undefined || row.added.length > 0 || row.removed.length > 0;
+  return true;
+}
+
+/**
+ * `terraform plan -detailed-exitcode` style: 0 nothing to do, 2 changes or drift (adopting or
+ * releasing a mailbox too: the stack changes, though the tenant may not), 1 problems.
+ */
 export function exitCodeOf(report: Report): 0 | 1 | 2 {
   if (report.summary.problems > 0) return 1;
-  return report.summary.changed > 0 ? 2 : 0;
+  return report.summary.changed > 0 || (report.summary.adopted ?? 0) > 0 || (report.summary.released ?? 0) > 0 ? 2 : 0;
 }
 
 function summaryLine(report: Report): string {
-  const { mailboxes, changed, problems } = report.summary;
+  const { mailboxes, changed, problems, adopted = 0, released = 0 } = report.summary;
   const noun = report.kind === "drift" ? "mailboxes drifted" : "mailboxes change";
+  const stackText = [adopted > 0 ? `${adopted} adopted` : "", released > 0 ? `${released} released (left as they are)` : ""].filter(Boolean).join(", ");
   const problemText = problems === 0 ? "" : `, ${problems} ${problems === 1 ? "problem" : "problems"}`;
-  return `${changed} of ${mailboxes} ${noun}${problemText}`;
+  return `${changed} of ${mailboxes} ${noun}${stackText ? `; ${stackText}` : ""}${problemText}`;
 }
 
 const primaryText = (row: MailboxRow) => (row.primary ? `${row.primary.from ?? "(none)"} → ${row.primary.to}` : "");
