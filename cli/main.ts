@@ -11,7 +11,7 @@ commands:
   drift [--json|--markdown] [--all]
                                    compare the spec with the live tenant, without Pulumi;
                                    exit 0 in sync, 2 drift, 1 problems
-  plan [--refresh] [--json|--markdown] [--all]
+  plan [--refresh] [--json|--markdown] [--all] [--save plan.json]
                                    run pulumi preview and show it per mailbox; exit 0/2/1
   tenant show <identity>           show a mailbox of the local tenant
   tenant set <identity> <entry>... replace its EmailAddresses (with prefixes: SMTP:, smtp:, X500:...)

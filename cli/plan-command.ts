@@ -1,13 +1,13 @@
 // `mailbox-addresses plan`: runs `pulumi preview` through the Automation API and renders its
 // engine events as one row per mailbox: primary from → to, aliases added and removed, problems.
 // Exit 0: nothing to do; 2: changes; 1: problems (the preview failed).
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import type { EngineEvent } from "@pulumi/pulumi/automation";
 import type { ChangeRow } from "../core/plan/reviewed-plan";
-import { makeReport, type MailboxChange, type MailboxRow } from "../core/report/report";
+import { makeReport, renderJson, type MailboxChange, type MailboxRow } from "../core/report/report";
 import { findProjectRoot } from "../providers/project-root";
 import { OUTPUT_FLAGS, printReport } from "./report-output";
 import { settingsFromFlags } from "./stack-settings";
@@ -52,7 +52,7 @@ function readPlannedChanges(file: string): { changes: PlannedChanges; specDigest
 }
 
 export async function runPlan(args: readonly string[]): Promise<number> {
-  const { values } = parseArgs({ args: [...args], options: { stack: { type: "string" }, refresh: { type: "boolean" }, ...OUTPUT_FLAGS } });
+  const { values } = parseArgs({ args: [...args], options: { stack: { type: "string" }, refresh: { type: "boolean" }, save: { type: "string" }, ...OUTPUT_FLAGS } });
   const settings = settingsFromFlags(values);
   const { LocalWorkspace } = require("@pulumi/pulumi/automation") as typeof import("@pulumi/pulumi/automation");
   const events: EngineEvent[] = [];
@@ -90,6 +90,9 @@ export async function runPlan(args: readonly string[]): Promise<number> {
   }
   if (failed && problems.length === 0 && [...rows.values()].every((r) => r.problems.length === 0)) problems.push("pulumi preview failed; run scripts/pulumi preview for details");
   const target = settings.target.target === "local" ? `local tenant ${settings.target.database}` : `Exchange Online tenant ${settings.target.tenantId}`;
-  const report = makeReport("plan", settings.stack, target, [...rows.values()], problems);
-  return printReport(specDigest ? { ...report, specDigest } : report, values);
+  const made = makeReport("plan", settings.stack, target, [...rows.values()], problems);
+  const report = specDigest ? { ...made, specDigest } : made;
+  // --save FILE: the JSON report as well, whatever is printed: the reviewed plan an apply can hold to.
+  if (values.save) writeFileSync(values.save, renderJson(report));
+  return printReport(report, values);
 }
