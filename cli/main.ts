@@ -13,6 +13,8 @@ commands:
                                    exit 0 in sync, 2 drift, 1 problems
   plan [--refresh] [--json|--markdown] [--all] [--save plan.json]
                                    run pulumi preview and show it per mailbox; exit 0/2/1
+  accept <identity>... | --all     accept drift: rewrite those mailboxes' entries in the spec
+                                   to what the tenant has (comments and order kept)
   tenant show <identity>           show a mailbox of the local tenant
   tenant set <identity> <entry>... replace its EmailAddresses (with prefixes: SMTP:, smtp:, X500:...)
   tenant add <identity> <entry>... add entries (Set-Mailbox -EmailAddresses @{Add=...})
@@ -23,7 +25,7 @@ commands:
                                    run the HTTPS emulator of the Microsoft endpoints on 127.0.0.1
 
 Options for tenant commands: --database <file> (default .tenant/local.sqlite)
-Options for export, drift and plan: --stack <name> (default dev; its Pulumi.<name>.yaml gives the
+Options for export, drift, plan and accept: --stack <name> (default dev; its Pulumi.<name>.yaml gives the
   spec and the target), and to override it: --spec, --target, --database, --tenant-id,
   --client-id, --authority-host, --graph-url, --exchange-url
 `;
@@ -37,6 +39,7 @@ const COMMANDS: Record<string, () => Command> = {
   export: () => (require("./export-command") as typeof import("./export-command")).runExport,
   drift: () => (require("./drift-command") as typeof import("./drift-command")).runDrift,
   plan: () => (require("./plan-command") as typeof import("./plan-command")).runPlan,
+  accept: () => (require("./accept-command") as typeof import("./accept-command")).runAccept,
   emulator: () => (require("./emulator-command") as typeof import("./emulator-command")).runEmulatorCommand,
 };
 

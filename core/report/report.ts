@@ -52,6 +52,16 @@ function summaryLine(report: Report): string {
 
 const primaryText = (row: MailboxRow) => (row.primary ? `${row.primary.from ?? "(none)"} → ${row.primary.to}` : "");
 
+/** Drift has two remedies; the report names both, with the mailboxes to pass. */
+function remedies(report: Report): { what: string; command: string }[] {
+  if (report.kind !== "drift" || report.summary.changed === 0) return [];
+  const drifted = report.mailboxes.filter((r) => r.change === "drift").map((r) => r.identity);
+  return [
+    { what: "To revert the tenant to the spec (or run the apply workflow)", command: "pulumi up" },
+    { what: "To accept the tenant's values into the spec, then commit it", command: `mailbox-addresses accept ${drifted.length > 5 ? "--all" : drifted.join(" ")}` },
+  ];
+}
+
 /** A plain table for a terminal. Unchanged mailboxes are left out unless `all`. */
 export function renderTable(report: Report, all = false): string {
   const rows = report.mailboxes.filter((r) => all || r.change !== "none");
@@ -68,6 +78,8 @@ export function renderTable(report: Report, all = false): string {
       for (const problem of rows[i]!.problems) lines.push(`    problem: ${problem}`);
     }
   }
+  const remedy = remedies(report);
+  if (remedy.length > 0) lines.push("", ...remedy.map((r) => `${r.what}: ${r.command}`));
   return `${lines.join("\n")}\n`;
 }
 
@@ -112,5 +124,6 @@ export function renderMarkdown(report: Report, limit = MARKDOWN_LIMIT): string {
   }
   const trimmed = lines.length - kept.length;
   const note = trimmed > 0 ? [`| … | | | | | |`, "", `:warning: **Trimmed**: ${trimmed} more ${trimmed === 1 ? "mailbox is" : "mailboxes are"} not shown (the comment would exceed GitHub's limit). Run \`mailbox-addresses ${report.kind}\` for the full list.`] : [];
-  return [...head, ...tableHead, ...kept, ...note, ...tail].join("\n");
+  const remedy = remedies(report).map((r) => `- ${r.what}: \`${r.command}\``);
+  return [...head, ...tableHead, ...kept, ...note, ...tail, ...remedy, ...(remedy.length > 0 ? [""] : [])].join("\n");
 }

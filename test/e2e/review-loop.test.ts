@@ -165,8 +165,29 @@ describe("the review loop: preview --diff, plan, apply, saved plans", () => {
     ]);
   });
 
+  it("drift offers both remedies; accept rewrites the spec in place, and then nothing has drifted", () => {
+    stack.writeSpec(`# our spec\n${EXAMPLE_SPEC}`);
+    assert.equal(stack.up().code, 0);
+    stack.withTenant((t) => t.addRemoveEmailAddresses("support@contoso.com", ["smtp:help@contoso.com"], ["smtp:helpdesk@contoso.com"]));
+    const drift = stack.cli(["drift"]);
+    assert.equal(drift.code, 2, drift.output);
+    assert.match(drift.stdout, /To revert the tenant to the spec.*: pulumi up/);
+    assert.match(drift.stdout, /To accept the tenant's values into the spec, then commit it: mailbox-addresses accept support@contoso\.com/);
+    const accept = stack.cli(["accept", "support@contoso.com"]);
+    assert.equal(accept.code, 0, accept.output);
+    assert.match(accept.stdout, /support@contoso\.com: \+ help@contoso\.com; - helpdesk@contoso\.com/);
+    const text = readFileSync(stack.specFile, "utf8");
+    assert.equal(text, `# our spec\n${EXAMPLE_SPEC.replace("aliases: [helpdesk@contoso.com, support@fabrikam.com]", "aliases: [support@fabrikam.com, help@contoso.com]")}`);
+    assert.equal(stack.cli(["drift"]).code, 0);
+    const before = writes().length;
+    assert.equal(stack.up().code, 0);
+    assert.equal(writes().length, before, "the accepted spec matches the tenant: nothing to write");
+    assert.equal(stack.cli(["accept", "nobody@contoso.com"]).code, 1);
+  });
+
   it("releasing a mailbox reads as release: delete[retain] in the preview, release in the plan, nothing written", () => {
-    stack.writeSpec(EXAMPLE_SPEC.replace("aliases: [hello@contoso.com]", "aliases: [hello@contoso.com, welcome@contoso.com]").replace(/\n {2}priya\.patel@contoso\.com:\n.*\n.*\n/, "\n"));
+    const current = readFileSync(stack.specFile, "utf8");
+    stack.writeSpec(current.replace(/\n {2}priya\.patel@contoso\.com:\n.*\n.*\n/, "\n"));
     const preview = stack.preview();
     assert.equal(preview.code, 0, preview.output);
     assert.match(preview.output, /priya\.patel@contoso\.com +delete\[retain\]/);
