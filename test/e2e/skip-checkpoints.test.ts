@@ -78,12 +78,15 @@ describe("a pulumi up killed mid-way with PULUMI_SKIP_CHECKPOINTS=true", () => {
     }
     process.kill(-child.pid!, "SIGKILL"); // the engine's process group, as a killed CI job
     await exited;
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+    // Requests already on the wire when the engine died may still land; give them 300 ms.
+    await new Promise((resolve) => setTimeout(resolve, 300));
     const atKill = (await emulator.counters())["exchange.Set-Mailbox.applied"] ?? 0;
     assert.ok(atKill > 0 && atKill < N, `the killed run wrote ${atKill} of ${N}`);
-    // Within a second every process of the run is gone, and no write arrives afterwards.
-    assert.deepEqual(processesOf(stack.dir), [], "processes of the killed run still alive");
-    await new Promise((resolve) => setTimeout(resolve, 3000));
+    // Within seconds (half a second, unloaded) every process of the run is gone...
+    for (let waited = 0; processesOf(stack.dir).length > 0 && waited < 10_000; waited += 250) await new Promise((resolve) => setTimeout(resolve, 250));
+    assert.deepEqual(processesOf(stack.dir), [], "processes of the killed run still alive after 10 s");
+    // ...and no write arrived after the kill.
+    await new Promise((resolve) => setTimeout(resolve, 2000));
     const firstRun = (await emulator.counters())["exchange.Set-Mailbox.applied"] ?? 0;
     assert.equal(firstRun, atKill, `${firstRun - atKill} writes arrived after the kill`);
     // Nothing of the killed run is in the state: every resource still holds the adopted list.

@@ -14,6 +14,7 @@ import { GraphReader, type GraphUser } from "./graph-reader";
 import { backoffMs, DEFAULT_RETRY_OPTIONS, isTransportError, retryAfterMs, RETRYABLE_STATUSES, RetriesExhaustedError, type RetryOptions } from "./retry-policy";
 import { SCAN_THRESHOLD } from "../../read-tenant";
 import { WriteGate } from "./write-gate";
+import { EngineGoneError, engineIsAlive } from "../../engine-watchdog";
 
 /** Addresses per Get-Recipient -Filter: each adds about 50 characters to the filter. */
 const OWNER_FILTER_CHUNK = 20;
@@ -145,6 +146,11 @@ export class ExchangeOnlineBackend implements TenantBackend {
     for (let attempt = 1; attempt <= this.#options.maxAttempts; attempt++) {
       if (outcomeUnknown && landed(await this.#readFromExchange(identity))) return;
       const release = await this.#writes.acquire(ticket);
+      // A write may wait in the gate for seconds: it never leaves once the engine is gone.
+      if (!engineIsAlive()) {
+        release("done");
+        throw new EngineGoneError();
+      }
       let wait: number;
       try {
         const response = await this.#exchange.invokeOnce("Set-Mailbox", parameters);
