@@ -5,6 +5,7 @@
 // counted. The control plane (/_emulator/...) answers only to the token the emulator writes to
 // its state folder (control-token, mode 0600) and prints at start.
 import { timingSafeEqual } from "node:crypto";
+import { chmodSync, existsSync } from "node:fs";
 import { createServer, type Server } from "node:https";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -73,7 +74,10 @@ function maxPageSize(req: IncomingMessage): number | undefined {
 
 export async function startEmulator(options: EmulatorOptions): Promise<RunningEmulator> {
   const secrets = await ensureSecrets(options.stateDir);
-  const tenant = Tenant.open(path.join(options.stateDir, "tenant.sqlite"));
+  const tenantFile = path.join(options.stateDir, "tenant.sqlite");
+  const tenant = Tenant.open(tenantFile);
+  // The tenant's database is private too (SQLite gives its -wal and -shm files the same mode).
+  for (const file of [tenantFile, `${tenantFile}-wal`, `${tenantFile}-shm`]) if (existsSync(file)) chmodSync(file, 0o600);
   if (!tenant.isSeeded()) tenant.seed(loadSeedFile(options.seedFile));
   const info = tenant.info();
   const tenantDomain = `${info.name}.onmicrosoft.com`;
