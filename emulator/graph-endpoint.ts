@@ -247,7 +247,11 @@ export class GraphEndpoint {
     } catch {
       return graphError(400, "BadRequest", `Invalid request URL '${String(item.url)}'.`, correlation);
     }
-    if (url.host !== "graph.invalid") return graphError(400, "BadRequest", "Batch request URLs must be relative.", correlation);
+    // Relative URLs as the docs show them; Microsoft's SDKs (msgraph-core) also send absolute
+    // URLs to Graph's own host, which Graph accepts. Another host is refused.
+    if (url.host !== "graph.invalid" && url.host !== new URL(this.#baseUrl()).host && url.host !== "graph.microsoft.com") {
+      return graphError(400, "BadRequest", "Batch request URLs must be relative to this service.", correlation);
+    }
     const path = url.pathname.replace(/^\/v1\.0/, "");
     return this.get(path.startsWith("/") ? path : `/${path}`, url.searchParams, correlation);
   }
