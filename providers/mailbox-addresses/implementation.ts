@@ -11,6 +11,7 @@ import { ExchangeError } from "../../tenant/exchange-error";
 import { findProjectRoot } from "../project-root";
 import type { LiveMailbox } from "../backend";
 import { backendFor } from "../backends/create-backend";
+import { confirmChanged } from "../read-tenant";
 import { remedyFor } from "../explain";
 import { placeOf } from "../../core/spec/positions";
 import { checkMailboxInputs, type CheckFailure, type MailboxAddressesInputs, type MailboxAddressesOutputs, type TakeFrom } from "./inputs";
@@ -112,6 +113,18 @@ async function readLive(inputs: { identity: string; target: MailboxAddressesInpu
 }
 
 /**
+ * The live mailbox, read again from the source of truth when this read shows a change: Graph can
+ * lag behind Exchange right after a write (../read-tenant.ts, confirmChanged).
+ */
+async function confirmIfChanged(inputs: { identity: string; target: MailboxAddressesInputs["target"] }, live: LiveMailbox | undefined, changed: (mailbox: LiveMailbox) => boolean): Promise<LiveMailbox | undefined> {
+  try {
+    return (await confirmChanged(backendFor(inputs.target), new Map([[inputs.identity, live]]), (_identity, mailbox) => changed(mailbox))).get(inputs.identity);
+  } catch (err) {
+    throw explain(inputs.identity, err);
+  }
+}
+
+/**
  * EmailAddresses in a stable order (primary, then SMTP aliases, then other entries, each sorted),
  * so the state's array diffs line up entry by entry when the tenant reorders or changes one.
  */
@@ -138,9 +151,11 @@ function outputsOf(inputs: MailboxAddressesInputs, live: LiveMailbox): MailboxAd
  */
 async function takeAddresses(inputs: MailboxAddressesInputs, giver: TakeFrom): Promise<void> {
   const backend = backendFor(inputs.target);
-  const live = await readLive({ identity: giver.identity, target: inputs.target });
+  const released = (addresses: readonly string[]) => planRelease(giver.identity, { primary: giver.primary, aliases: giver.aliases, mode: "strict" }, addresses, giver.addresses);
+  const giverInputs = { identity: giver.identity, target: inputs.target };
+  const live = await confirmIfChanged(giverInputs, await readLive(giverInputs), (mailbox) => released(mailbox.addresses) !== undefined);
   if (live === undefined) return;
-  const step = planRelease(giver.identity, { primary: giver.primary, aliases: giver.aliases, mode: "strict" }, live.addresses, giver.addresses);
+  const step = released(live.addresses);
   if (step === undefined) return;
   try {
     await backend.setEmailAddresses(giver.identity, step.list);
@@ -157,7 +172,7 @@ async function takeAddresses(inputs: MailboxAddressesInputs, giver: TakeFrom): P
 async function converge(inputs: MailboxAddressesInputs): Promise<MailboxAddressesOutputs> {
   sweeps.clear(); // this process writes from now on: reads must be fresh
   const backend = backendFor(inputs.target);
-  const live = await readLive(inputs);
+  const live = await confirmIfChanged(inputs, await readLive(inputs), (mailbox) => plan(inputs, mailbox.addresses).changed);
   if (live === undefined) {
     throw new MailboxError(inputs.identity, `not found in the ${backend.description}`, remedyFor("NotFound", inputs));
   }
@@ -232,7 +247,9 @@ export async function update(_id: string, _olds: MailboxAddressesOutputs, news: 
 export async function read(id: string, props: MailboxAddressesOutputs) {
   remember(props);
   const swept = await sweep(props.target);
-  const live = swept?.has(props.identity) ? swept.get(props.identity) : await readLive(props);
+  const read = swept?.has(props.identity) ? swept.get(props.identity) : await readLive(props);
+  // What differs from the state is confirmed from the source before it counts as drift.
+  const live = await confirmIfChanged(props, read, (mailbox) => !Array.isArray(props.emailAddresses) || !sameAddressList(mailbox.addresses, props.emailAddresses));
   // No id tells the engine the mailbox is gone; refresh drops it from the state.
   if (live === undefined) return {};
   const previous: MailboxAddressesInputs = {
