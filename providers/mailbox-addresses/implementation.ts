@@ -169,10 +169,13 @@ async function takeAddresses(inputs: MailboxAddressesInputs, giver: TakeFrom): P
  * (adopting an existing mailbox) and update. Idempotent: a retry after a write that landed finds
  * nothing left to do.
  */
-async function converge(inputs: MailboxAddressesInputs): Promise<MailboxAddressesOutputs> {
+async function converge(inputs: MailboxAddressesInputs, recorded?: readonly string[]): Promise<MailboxAddressesOutputs> {
   sweeps.clear(); // this process writes from now on: reads must be fresh
   const backend = backendFor(inputs.target);
-  const live = await confirmIfChanged(inputs, await readLive(inputs), (mailbox) => plan(inputs, mailbox.addresses).changed);
+  // Confirmed from Exchange only when the read differs from what the state recorded (a recent
+  // write Graph has not caught up with, or a change by hand): the usual update costs no more.
+  const stale = (mailbox: LiveMailbox) => recorded !== undefined && !sameAddressList(mailbox.addresses, recorded) && plan(inputs, mailbox.addresses).changed;
+  const live = await confirmIfChanged(inputs, await readLive(inputs), stale);
   if (live === undefined) {
     throw new MailboxError(inputs.identity, `not found in the ${backend.description}`, remedyFor("NotFound", inputs));
   }
@@ -239,9 +242,9 @@ export async function create(inputs: MailboxAddressesInputs) {
   return { id: outs.objectId, outs };
 }
 
-export async function update(_id: string, _olds: MailboxAddressesOutputs, news: MailboxAddressesInputs) {
+export async function update(_id: string, olds: MailboxAddressesOutputs, news: MailboxAddressesInputs) {
   remember(news);
-  return { outs: await converge(news) };
+  return { outs: await converge(news, Array.isArray(olds.emailAddresses) ? olds.emailAddresses : undefined) };
 }
 
 export async function read(id: string, props: MailboxAddressesOutputs) {

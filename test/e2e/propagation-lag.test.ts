@@ -77,6 +77,21 @@ describe("Exchange → Graph propagation lag, end to end", () => {
     assert.equal((await emulator.counters())["exchange.Set-Mailbox.applied"] ?? 0, 0);
   });
 
+  it("an update right after an apply builds on Exchange's list, not Graph's stale one (additive mode keeps what the last run added)", async () => {
+    const additive = (aliases: string) => `${SPEC}  priya.patel@contoso.com:\n    primary: priya.patel@contoso.com\n    aliases: [${aliases}]\n    mode: additive\n`;
+    stack.writeSpec(additive("p.patel@contoso.com"));
+    assert.equal(stack.up().code, 0);
+    assert.ok(!(await graphAddresses("priya.patel@contoso.com")).includes("smtp:p.patel@contoso.com"), "Graph has not seen the first write");
+    await emulator.resetCounters();
+    stack.writeSpec(additive("p.patel2@contoso.com"));
+    const result = stack.up();
+    assert.equal(result.code, 0, result.output);
+    const now = emulator.withTenant((t) => t.find("priya.patel@contoso.com")!.addresses);
+    assert.ok(now.includes("smtp:p.patel@contoso.com"), `additive mode kept the alias the previous run added: ${JSON.stringify(now)}`);
+    assert.ok(now.includes("smtp:p.patel2@contoso.com"));
+    assert.equal((await emulator.counters())["exchange.Set-Mailbox.applied"], 1);
+  });
+
   it("real drift is still drift: a change by hand is reported once Graph has it", async () => {
     emulator.withTenant((t) => void t.addRemoveEmailAddresses("lee.chen@contoso.com", ["smtp:rogue@contoso.com"], []));
     // Within the lag, Graph does not show the hand edit: the scheduled drift check sees it on a

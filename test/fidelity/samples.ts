@@ -316,6 +316,32 @@ export const SAMPLES: readonly Sample[] = [
     compare: (a) => graphErrorShape(a, 403, "Authorization_RequestDenied"),
   },
   {
+    name: "Graph: 429 throttled, with Retry-After and innerError",
+    source: "https://learn.microsoft.com/graph/throttling#sample-response",
+    send: async (ctx) => {
+      ctx.emulator.faults.settings = { throttleRate: 1, retryAfterSeconds: 7, surfaces: ["graph"] };
+      try {
+        return await graphGet(ctx, "/users?$top=1");
+      } finally {
+        ctx.emulator.faults.settings = {};
+      }
+    },
+    compare: (a) => problems(...graphErrorShape(a, 429, "TooManyRequests"), expect.header(a, "retry-after", /^7$/)),
+  },
+  {
+    name: "Graph: 503 service unavailable, with innerError",
+    source: `${ERRORS} (503)`,
+    send: async (ctx) => {
+      ctx.emulator.faults.settings = { serverErrorRate: 1, surfaces: ["graph"] };
+      try {
+        return await graphGet(ctx, "/users?$top=1");
+      } finally {
+        ctx.emulator.faults.settings = {};
+      }
+    },
+    compare: (a) => graphErrorShape(a, 503, "ServiceUnavailable"),
+  },
+  {
     name: "Graph: users/delta is a real resource the emulator does not serve: 501, not 'Resource not found'",
     source: `${ERRORS} (501 Not Implemented); https://learn.microsoft.com/graph/api/user-delta`,
     send: (ctx) => graphGet(ctx, "/users/delta?$select=proxyAddresses"),
