@@ -3,8 +3,9 @@
 // readable by others, malformed or oversized requests (4xx, never 500 or a reset), and
 // Set-Mailbox parameters of the wrong type (refused as PowerShell's binding refuses them).
 import assert from "node:assert/strict";
-import { statSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import path from "node:path";
+import tls from "node:tls";
 import { after, before, describe, it } from "node:test";
 import { decodeJwt, now, signJwt } from "../../emulator/jwt";
 import type { RunningEmulator } from "../../emulator/server";
@@ -104,6 +105,19 @@ describe("emulator hardening", () => {
       assert.equal(response.status, 413);
       const token = await post(`/${emulator.tenantId}/oauth2/v2.0/token`, Buffer.alloc(100 * 1024, 0x61), { "content-type": "application/x-www-form-urlencoded" });
       assert.equal(token.status, 413);
+    });
+    it("bytes that are not HTTP, and headers over Node's 16 KiB limit: 400 and 431 answered, not a bare reset", async () => {
+      const raw = (request: string) =>
+        new Promise<string>((resolve, reject) => {
+          const socket = tls.connect({ host: "127.0.0.1", port: Number(new URL(emulator.url).port), ca: readFileSync(emulator.secrets.serverCertPath) }, () => socket.end(request));
+          let answer = "";
+          socket.on("data", (chunk: Buffer) => (answer += chunk.toString()));
+          socket.on("end", () => resolve(answer));
+          socket.on("close", () => resolve(answer));
+          socket.on("error", reject);
+        });
+      assert.match(await raw("\x16\x03garbage that is not HTTP\r\n\r\n"), /^HTTP\/1\.1 400 /);
+      assert.match(await raw(`GET /v1.0/users HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: ${"a".repeat(20_000)}\r\n\r\n`), /^HTTP\/1\.1 431 /);
     });
     it("a broken URL encoding or invalid UTF-8: 400", async () => {
       const badPath = await fetch(`${emulator.url}/v1.0/users/%E0%A4%A`, { headers: { authorization: `Bearer ${ctx.graphToken}` } });
