@@ -9,7 +9,8 @@ import { makeReport } from "../core/report/report";
 import { loadSpecBytes } from "../core/spec/load-spec";
 import { createBackend } from "../providers/backends/create-backend";
 import { findProjectRoot } from "../providers/project-root";
-import { readSpecMailboxes } from "../providers/read-tenant";
+import { confirmChanged, readSpecMailboxes } from "../providers/read-tenant";
+import { planMailbox } from "../core/plan/plan-mailbox";
 import { OUTPUT_FLAGS, printReport } from "./report-output";
 import { settingsFromFlags, TARGET_FLAGS } from "./stack-settings";
 
@@ -24,7 +25,11 @@ export async function runDrift(args: readonly string[]): Promise<number> {
   }
   const backend = createBackend(settings.target, root);
   try {
-    const live = await readSpecMailboxes(backend, loaded.spec.mailboxes.map((m) => m.identity));
+    // Drift is what the source confirms: a mailbox whose read shows a change is read again from
+    // Exchange (Graph can lag behind a recent write).
+    const desired = new Map(loaded.spec.mailboxes.map((m) => [m.identity, { primary: m.primary, aliases: m.aliases, mode: m.mode }]));
+    const read = await readSpecMailboxes(backend, loaded.spec.mailboxes.map((m) => m.identity));
+    const live = await confirmChanged(backend, read, (identity, mailbox) => planMailbox(desired.get(identity)!, mailbox.addresses).changed);
     const rows = computeDrift(loaded.spec, new Map([...live].map(([identity, mailbox]) => [identity, mailbox?.addresses])));
     return printReport(makeReport("drift", settings.stack, backend.description, rows), values);
   } finally {

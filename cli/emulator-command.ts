@@ -42,8 +42,12 @@ export async function runEmulatorCommand(args: readonly string[]): Promise<numbe
   for (const key of ["AZURE_CLIENT_CERTIFICATE_PATH", "AZURE_FEDERATED_TOKEN_FILE", "IDENTITY_ENDPOINT", "IDENTITY_HEADER"]) out.write(`#   export ${key}=${env[key]}\n`);
   out.write("\n# A stack that targets the emulator:\n");
   for (const [key, value] of Object.entries(emulator.stackConfig())) out.write(`scripts/pulumi config set ${key} ${value}\n`);
-  out.write(`\n# Faults at run time: curl --cacert ${env.NODE_EXTRA_CA_CERTS} -X PUT ${emulator.url}/_emulator/faults -d '{"throttleRate":0.3}'\n`);
-  out.write(`# Request counters:   curl --cacert ${env.NODE_EXTRA_CA_CERTS} ${emulator.url}/_emulator/counters\n`);
+  // The control plane answers only to this token (also in the state folder, readable by this user only).
+  const control = `-H "Authorization: Bearer $(cat ${path.join(stateDir, "control-token")})"`;
+  out.write(`\n# Control plane token: ${path.join(stateDir, "control-token")} (mode 0600)\n`);
+  out.write(`# Faults at run time: curl --cacert ${env.NODE_EXTRA_CA_CERTS} ${control} -X PUT ${emulator.url}/_emulator/faults -d '{"throttleRate":0.3}'\n`);
+  out.write(`# Propagation lag:    curl --cacert ${env.NODE_EXTRA_CA_CERTS} ${control} -X PUT ${emulator.url}/_emulator/faults -d '{"graphPropagationLagMs":30000}'\n`);
+  out.write(`# Request counters:   curl --cacert ${env.NODE_EXTRA_CA_CERTS} ${control} ${emulator.url}/_emulator/counters\n`);
   await new Promise<void>((resolve) => {
     process.once("SIGINT", resolve);
     process.once("SIGTERM", resolve);

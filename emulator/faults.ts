@@ -26,6 +26,11 @@ export interface FaultSettings {
    * Retry-After of the next token. Reads are not charged.
    */
   readonly writeBudget?: TokenBucket;
+  /**
+   * Exchange → Graph propagation lag in milliseconds (default 0: Graph sees writes at once): Graph
+   * shows a recipient as it was before any write made within the lag (./propagation.ts).
+   */
+  readonly graphPropagationLagMs?: number;
   /** Surfaces the faults apply to; default graph and exchange. */
   readonly surfaces?: readonly Surface[];
 }

@@ -11,6 +11,7 @@ import { desiredAddressMap } from "../core/plan/address-map";
 import { describePlan, summarizePlan } from "../core/plan/describe-plan";
 import { compareWithReviewedPlan, type ChangeRow, type ReviewedPlan } from "../core/plan/reviewed-plan";
 import { declarationOrder, planChanges, type ChangePlan } from "../core/plan/plan-changes";
+import { planMailbox } from "../core/plan/plan-mailbox";
 import { formatProblem, type SpecProblem } from "../core/problems";
 import { loadSpecBytes } from "../core/spec/load-spec";
 import type { Spec } from "../core/spec/rules";
@@ -18,6 +19,7 @@ import { createBackend } from "../providers/backends/create-backend";
 import { MailboxAddresses } from "../providers/mailbox-addresses/resource";
 import { stopWhenEngineIsGone } from "../providers/engine-watchdog";
 import { preflight } from "../providers/preflight";
+import { confirmChanged } from "../providers/read-tenant";
 import { findProjectRoot } from "../providers/project-root";
 import { readSettings } from "./settings";
 
@@ -111,7 +113,9 @@ export = async () => {
   const { spec, digest } = readSpec(settings.spec);
   const backend = createBackend(settings.target);
   try {
-    const live = await backend.readMailboxes(spec.mailboxes.map((m) => m.identity));
+    // A mailbox that shows a change is confirmed from the source (Graph can lag behind Exchange).
+    const desired = new Map(spec.mailboxes.map((m) => [m.identity, { primary: m.primary, aliases: m.aliases, mode: m.mode }]));
+    const live = await confirmChanged(backend, await backend.readMailboxes(spec.mailboxes.map((m) => m.identity)), (identity, mailbox) => planMailbox(desired.get(identity)!, mailbox.addresses).changed);
     const change = planChanges(
       spec.mailboxes.map((m) => ({
         identity: m.identity,
@@ -131,6 +135,10 @@ export = async () => {
       target: backend.description,
       mailboxes: resources.size,
     };
+  } catch (err) {
+    // A missing permission or role is an expected refusal: its message says what to grant, no stack.
+    if (err instanceof Error && err.name === "AccessError") throw new pulumi.RunError(err.message);
+    throw err;
   } finally {
     await backend.close();
   }

@@ -18,6 +18,7 @@ import type { LiveMailbox, TenantBackend } from "../backend";
 import { createBackend } from "../backends/create-backend";
 import { remedyFor } from "../explain";
 import { findProjectRoot } from "../project-root";
+import { confirmChanged } from "../read-tenant";
 import { stopWhenEngineIsGone, assertEngineAlive } from "../engine-watchdog";
 import { checkMailboxInputs, type CheckFailure, type MailboxAddressesInputs, type MailboxAddressesOutputs, type TakeFrom } from "./inputs";
 
@@ -106,6 +107,18 @@ class ProviderContext {
       throw this.explain(identity, err);
     }
   }
+
+  /**
+   * The live mailbox, read again from the source of truth when this read shows a change: Graph can
+   * lag behind Exchange right after a write (../read-tenant.ts, confirmChanged).
+   */
+  async confirmIfChanged(identity: string, live: LiveMailbox | undefined, changed: (mailbox: LiveMailbox) => boolean): Promise<LiveMailbox | undefined> {
+    try {
+      return (await confirmChanged(this.backend, new Map([[identity, live]]), (_identity, mailbox) => changed(mailbox))).get(identity);
+    } catch (err) {
+      throw this.explain(identity, err);
+    }
+  }
 }
 
 let current: ProviderContext | undefined;
@@ -151,9 +164,10 @@ function inputsOf(outputs: MailboxAddressesOutputs): MailboxAddressesInputs {
  * temporary primary if its primary goes). Idempotent: nothing is written once they are gone.
  */
 async function takeAddresses(ctx: ProviderContext, giver: TakeFrom): Promise<void> {
-  const live = await ctx.readLive(giver.identity);
+  const released = (addresses: readonly string[]) => planRelease(giver.identity, { primary: giver.primary, aliases: giver.aliases, mode: "strict" }, addresses, giver.addresses);
+  const live = await ctx.confirmIfChanged(giver.identity, await ctx.readLive(giver.identity), (mailbox) => released(mailbox.addresses) !== undefined);
   if (live === undefined) return;
-  const step = planRelease(giver.identity, { primary: giver.primary, aliases: giver.aliases, mode: "strict" }, live.addresses, giver.addresses);
+  const step = released(live.addresses);
   if (step === undefined) return;
   try {
     await assertEngineAlive();
@@ -168,10 +182,13 @@ async function takeAddresses(ctx: ProviderContext, giver: TakeFrom): Promise<voi
  * (adopting an existing mailbox: nothing is created in the tenant) and update. Idempotent: a
  * retry after a write that landed finds nothing left to do.
  */
-async function converge(inputs: MailboxAddressesInputs): Promise<MailboxAddressesOutputs> {
+async function converge(inputs: MailboxAddressesInputs, recorded?: readonly string[]): Promise<MailboxAddressesOutputs> {
   const ctx = context();
   ctx.endSweep();
-  const live = await ctx.readLive(inputs.identity);
+  // Confirmed from Exchange only when the read differs from what the state recorded (a recent
+  // write Graph has not caught up with, or a change by hand): the usual update costs no more.
+  const stale = (mailbox: LiveMailbox) => recorded !== undefined && !sameAddressList(mailbox.addresses, recorded) && plan(inputs, mailbox.addresses).changed;
+  const live = await ctx.confirmIfChanged(inputs.identity, await ctx.readLive(inputs.identity), stale);
   if (live === undefined) {
     throw ctx.error(inputs.identity, `not found in the ${ctx.backend.description}`, remedyFor("NotFound", inputs));
   }
@@ -247,8 +264,8 @@ export async function create(inputs: MailboxAddressesInputs) {
   return { id: outs.objectId, outs };
 }
 
-export async function update(_id: string, _olds: MailboxAddressesOutputs, news: MailboxAddressesInputs) {
-  return { outs: await converge(news) };
+export async function update(_id: string, olds: MailboxAddressesOutputs, news: MailboxAddressesInputs) {
+  return { outs: await converge(news, olds.addresses && olds.kept ? liveListOf(olds) : undefined) };
 }
 
 export async function read(id: string, props: MailboxAddressesOutputs | undefined): Promise<{ id?: string; props?: MailboxAddressesOutputs; inputs?: MailboxAddressesInputs }> {
@@ -257,7 +274,10 @@ export async function read(id: string, props: MailboxAddressesOutputs | undefine
   }
   const ctx = context();
   const swept = await ctx.sweep();
-  const live = swept?.has(props.identity) ? swept.get(props.identity) : await ctx.readLive(props.identity);
+  const fresh = swept?.has(props.identity) ? swept.get(props.identity) : await ctx.readLive(props.identity);
+  // What differs from the state is confirmed from the source before it counts as drift.
+  const recorded = props.addresses && props.kept ? liveListOf(props) : undefined;
+  const live = await ctx.confirmIfChanged(props.identity, fresh, (mailbox) => recorded === undefined || !sameAddressList(mailbox.addresses, recorded));
   // No id tells the engine the mailbox is gone; refresh drops it from the state.
   if (live === undefined) return {};
   const outputs = outputsOf(inputsOf(props), live);

@@ -5,6 +5,7 @@
 // connection) it reads the mailbox and stops if the list is there. Writes are paced by the write
 // gate (./write-gate.ts) when Exchange throttles.
 import { addressKey, parseProxyAddress, sameAddressList } from "../../../core/address";
+import { ExchangeError } from "../../../tenant/exchange-error";
 import type { AddressOwner } from "../../../tenant/exchange-rules";
 import type { ExchangeOnlineTargetSettings, LiveMailbox, MailboxPage, TenantBackend } from "../../backend";
 import { ConcurrencyLimit } from "./concurrency-limit";
@@ -86,6 +87,39 @@ export class ExchangeOnlineBackend implements TenantBackend {
   async #readFromExchange(identity: string): Promise<LiveMailbox> {
     const rows = await this.#exchange.read("Get-Mailbox", { Identity: identity });
     return fromExchange(rows[0]!);
+  }
+
+  /**
+   * Graph lags behind Exchange after a write (replication has no SLA): what Graph shows as a
+   * change is read again from Exchange. Few mailboxes: one Get-Mailbox each; many: one listing
+   * of all mailboxes (1,000 a page), as cheap as reading them through Graph.
+   */
+  async confirmMailboxes(identities: readonly string[]): Promise<Map<string, LiveMailbox>> {
+    const confirmed = new Map<string, LiveMailbox>();
+    if (identities.length >= SCAN_THRESHOLD) {
+      const byKey = new Map<string, LiveMailbox>();
+      for (const row of await this.#exchange.read("Get-Mailbox", { ResultSize: "Unlimited" }, "(all)")) {
+        const mailbox = fromExchange(row);
+        byKey.set(mailbox.id.toLowerCase(), mailbox);
+        if (mailbox.upn) byKey.set(mailbox.upn.toLowerCase(), mailbox);
+      }
+      for (const identity of identities) {
+        const mailbox = byKey.get(identity.toLowerCase());
+        if (mailbox) confirmed.set(identity, mailbox);
+      }
+      return confirmed;
+    }
+    await Promise.all(
+      identities.map(async (identity) => {
+        try {
+          confirmed.set(identity, await this.#readFromExchange(identity));
+        } catch (err) {
+          // Not a mailbox in Exchange (a mail user, say): Graph's answer stands.
+          if (!(ExchangeError.isInstance(err) && err.code === "NotFound")) throw err;
+        }
+      }),
+    );
+    return confirmed;
   }
 
   /**
