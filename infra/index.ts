@@ -2,8 +2,6 @@
 // reads the managed mailboxes, checks the change against the tenant, and declares one
 // MailboxAddresses resource per mailbox, ordered so an address leaves one mailbox before it
 // joins another. Nothing is declared, so nothing is written, when any check fails.
-import { readFileSync } from "node:fs";
-import path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { describePlan } from "../core/plan/describe-plan";
 import { declarationOrder, planChanges, type ChangePlan } from "../core/plan/plan-changes";
@@ -14,6 +12,7 @@ import { createBackend } from "../providers/backends/create-backend";
 import { MailboxAddresses } from "../providers/mailbox-addresses/resource";
 import { preflight } from "../providers/preflight";
 import { findProjectRoot } from "../providers/project-root";
+import { readSpecFile, SpecFileError } from "../providers/spec-file";
 import { readSettings } from "./settings";
 
 function fail(problems: readonly SpecProblem[], what: string): never {
@@ -25,9 +24,10 @@ function fail(problems: readonly SpecProblem[], what: string): never {
 function readSpec(file: string): Spec {
   let bytes: Buffer;
   try {
-    bytes = readFileSync(path.resolve(findProjectRoot(), file));
+    bytes = readSpecFile(file, { root: findProjectRoot(), explicit: false });
   } catch (err) {
-    throw new pulumi.RunError(`cannot read the spec ${file}: ${(err as Error).message}. Set its path with: pulumi config set spec <file>`);
+    if (!SpecFileError.isInstance(err)) throw err;
+    throw new pulumi.RunError(`the spec ${err.message}`);
   }
   const result = loadSpecBytes(file, bytes);
   if (!result.ok) fail(result.problems, "in the spec");
