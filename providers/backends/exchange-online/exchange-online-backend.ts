@@ -4,7 +4,8 @@
 // had already landed: before retrying a write whose outcome is unknown (503, 504, a dropped
 // connection) it reads the mailbox and stops if the list is there. Writes are paced by the write
 // gate (./write-gate.ts) when Exchange throttles.
-import { addressKey, parseProxyAddress, sameAddressList } from "../../../core/address";
+import { addressKey, parseProxyAddress } from "../../../core/address";
+import { addressDelta, deltaLanded, isEmptyDelta } from "../../../core/plan/address-delta";
 import type { AddressOwner } from "../../../tenant/exchange-rules";
 import type { ExchangeOnlineTargetSettings, LiveMailbox, MailboxPage, TenantBackend } from "../../backend";
 import { ConcurrencyLimit } from "./concurrency-limit";
@@ -54,6 +55,8 @@ export class ExchangeOnlineBackend implements TenantBackend {
   readonly #exchange: ExchangeAdminClient;
   readonly #options: RetryOptions;
   readonly #writes: WriteGate;
+  /** The list last read per identity (lower-case): what a write's delta is taken against. */
+  readonly #lastRead = new Map<string, readonly string[]>();
 
   constructor(settings: ExchangeOnlineTargetSettings, options: RetryOptions = DEFAULT_RETRY_OPTIONS) {
     this.description = `Exchange Online tenant ${settings.tenantId}`;
@@ -76,7 +79,9 @@ export class ExchangeOnlineBackend implements TenantBackend {
           return;
         }
         // Only Exchange knows whether a synced mailbox's Exchange attributes are cloud-managed.
-        result.set(identity, user.onPremisesSyncEnabled ? await this.#readFromExchange(user.id) : fromGraph(user));
+        const mailbox = user.onPremisesSyncEnabled ? await this.#readFromExchange(user.id) : fromGraph(user);
+        this.#lastRead.set(identity.toLowerCase(), mailbox.addresses);
+        result.set(identity, mailbox);
       }),
     );
     return new Map(identities.map((identity) => [identity, result.get(identity)]));
@@ -84,7 +89,9 @@ export class ExchangeOnlineBackend implements TenantBackend {
 
   async #readFromExchange(identity: string): Promise<LiveMailbox> {
     const rows = await this.#exchange.read("Get-Mailbox", { Identity: identity });
-    return fromExchange(rows[0]!);
+    const mailbox = fromExchange(rows[0]!);
+    this.#lastRead.set(identity.toLowerCase(), mailbox.addresses);
+    return mailbox;
   }
 
   /**
@@ -120,12 +127,20 @@ export class ExchangeOnlineBackend implements TenantBackend {
   }
 
   /**
-   * Set-Mailbox -EmailAddresses with the full list, then Get-Mailbox to read it back. A retry
-   * (after 429/503/504 or a dropped connection) first reads the mailbox: if the list is already
-   * there, the earlier attempt landed and nothing more is written.
+   * Set-Mailbox -EmailAddresses @{Add=...; Remove=...}: the difference between the list last read
+   * (or `before`) and `addresses`, so an alias an admin added during the run is kept; then
+   * Get-Mailbox to read it back. A retry (after 429/503/504 or a dropped connection) first reads
+   * the mailbox: if the change is already there, the earlier attempt landed and nothing more is
+   * written. The hashtable travels as `{"@odata.type":"#Exchange.GenericHashTable","Add":[...],
+   * "Remove":[...]}`, as the admin API expects hashtable parameters.
    */
-  async setEmailAddresses(identity: string, addresses: readonly string[]): Promise<LiveMailbox> {
-    await this.#writeOnce(identity, { Identity: identity, EmailAddresses: [...addresses] }, (live) => sameAddressList(live.addresses, addresses));
+  async setEmailAddresses(identity: string, addresses: readonly string[], before?: readonly string[]): Promise<LiveMailbox> {
+    const base = before ?? this.#lastRead.get(identity.toLowerCase()) ?? (await this.#readFromExchange(identity)).addresses;
+    const delta = addressDelta(base, addresses);
+    if (!isEmptyDelta(delta)) {
+      const table = { "@odata.type": "#Exchange.GenericHashTable", ...(delta.add.length > 0 ? { Add: [...delta.add] } : {}), ...(delta.remove.length > 0 ? { Remove: [...delta.remove] } : {}) };
+      await this.#writeOnce(identity, { Identity: identity, EmailAddresses: table }, (live) => deltaLanded(live.addresses, delta));
+    }
     return this.#readFromExchange(identity);
   }
 
