@@ -7,6 +7,7 @@ import { makeReport } from "../core/report/report";
 import { loadSpecBytes } from "../core/spec/load-spec";
 import { createBackend } from "../providers/backends/create-backend";
 import { findProjectRoot } from "../providers/project-root";
+import { assessSpec } from "../providers/assess";
 import { readSpecMailboxes } from "../providers/read-tenant";
 import { readSpecFile, SpecFileError } from "../providers/spec-file";
 import { OUTPUT_FLAGS, printReport } from "./report-output";
@@ -34,7 +35,13 @@ export async function runDrift(args: readonly string[]): Promise<number> {
   try {
     const live = await readSpecMailboxes(backend, loaded.spec.mailboxes.map((m) => m.identity));
     const rows = computeDrift(loaded.spec, new Map([...live].map(([identity, mailbox]) => [identity, mailbox?.addresses])));
-    return printReport(makeReport("drift", settings.stack, backend.description, rows), values);
+    // The verdict `pulumi preview` reaches on the same inputs: its problems make drift exit 1 too.
+    const assessed = await assessSpec(loaded.spec, backend, live);
+    const missing = new Set(rows.filter((r) => r.change === "missing").map((r) => r.identity));
+    const problems = assessed.problems
+      .filter((p) => !(p.path.length === 2 && missing.has(String(p.path[1])) && /^not found in the /.test(p.message)))
+      .map(formatProblem);
+    return printReport(makeReport("drift", settings.stack, backend.description, rows, problems), values);
   } finally {
     await backend.close();
   }

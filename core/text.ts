@@ -70,3 +70,17 @@ export function safeMessage(message: string, options: { multiline?: boolean; max
     : escapeUnsafe(message);
   return cut(escaped, max);
 }
+
+/**
+ * Drops stack-trace lines (`    at f (file:1:2)`) and Node's "unhandled exception" framing from a
+ * diagnostic, keeping what it says: for reports and messages built from another process's output.
+ */
+export function withoutStackTrace(text: string): string {
+  return text
+    .split("\n")
+    .filter((line) => !/^\s+at\s.+(\(.*:\d+:\d+\)|:\d+:\d+)\s*$/.test(line) && !/^\s+at\s(async\s)?[\w$.<>\[\] ]+$/.test(line))
+    .filter((line) => !/^\s*\{?\s*\[?stack\]?:/.test(line))
+    .join("\n")
+    .replace(/\n{3,}/g, "\n\n")
+    .trim();
+}

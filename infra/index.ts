@@ -4,13 +4,13 @@
 // joins another. Nothing is declared, so nothing is written, when any check fails.
 import * as pulumi from "@pulumi/pulumi";
 import { describePlan } from "../core/plan/describe-plan";
-import { declarationOrder, planChanges, type ChangePlan } from "../core/plan/plan-changes";
+import { declarationOrder, type ChangePlan } from "../core/plan/plan-changes";
 import { formatProblem, type SpecProblem } from "../core/problems";
 import { loadSpecBytes } from "../core/spec/load-spec";
 import type { Spec } from "../core/spec/rules";
 import { createBackend } from "../providers/backends/create-backend";
 import { MailboxAddresses } from "../providers/mailbox-addresses/resource";
-import { preflight } from "../providers/preflight";
+import { assessSpec } from "../providers/assess";
 import { findProjectRoot } from "../providers/project-root";
 import { readSpecFile, SpecFileError } from "../providers/spec-file";
 import { readSettings } from "./settings";
@@ -77,15 +77,8 @@ export = async () => {
   const spec = readSpec(settings.spec);
   const backend = createBackend(settings.target);
   try {
-    const live = await backend.readMailboxes(spec.mailboxes.map((m) => m.identity));
-    const change = planChanges(
-      spec.mailboxes.map((m) => ({
-        identity: m.identity,
-        desired: { primary: m.primary, aliases: m.aliases, mode: m.mode },
-        live: live.get(m.identity)?.addresses,
-      })),
-    );
-    const problems = await preflight(spec, live, change, backend);
+    // The same assessment `drift` makes (providers/assess.ts): keys resolved, plan, preview checks.
+    const { change, problems } = await assessSpec(spec, backend);
     if (problems.length > 0) fail(problems, `between the spec and the ${backend.description}`);
     const resources = declare(spec, change, settings);
     return {
