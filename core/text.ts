@@ -78,7 +78,7 @@ export function safeMessage(message: string, options: { multiline?: boolean; max
 export function withoutStackTrace(text: string): string {
   return text
     .split("\n")
-    .filter((line) => !/^\s+at\s.+(\(.*:\d+:\d+\)|:\d+:\d+)\s*$/.test(line) && !/^\s+at\s(async\s)?[\w$.<>\[\] ]+$/.test(line))
+    .filter((line) => !/^\s{2,}at\s\S/.test(line))
     .filter((line) => !/^\s*\{?\s*\[?stack\]?:/.test(line))
     .join("\n")
     .replace(/\n{3,}/g, "\n\n")

@@ -41,7 +41,8 @@ function describeType(value: unknown): string {
   if (value === null) return "empty";
   if (Array.isArray(value)) return "a list";
   if (typeof value === "object") return "a mapping";
-  if (typeof value === "string") return `the string ${quote(value)}`;
+  // A short string is shown; a long one (a file that is not a spec: a key, a token) only counted.
+  if (typeof value === "string") return value.length <= 40 ? `the string ${quote(value)}` : `a string of ${value.length} characters`;
   return `${typeof value} ${quote(JSON.stringify(value))}`;
 }
 
