@@ -6,9 +6,9 @@ require("../dist/cli/main.js").main(process.argv.slice(2)).then(
   (err) => {
     // An expected error (a bad file, setting, credential, store, or a refusal) is told in its own
     // words; only a bug shows a stack trace.
-    const expected = new Set(["SpecFileError", "SpecError", "TenantStoreError", "SettingsError", "AccessError", "CredentialSetupError", "ExchangeError", "RetriesExhaustedError", "ConnectionError"]);
-    const known = err && (expected.has(err.name) || ["ENOENT", "EACCES", "EISDIR", "ENOTDIR"].includes(err.code));
-    console.error(known ? `error: ${err.message}` : err && err.stack ? err.stack : String(err));
+    const { isExpectedError, describeExpected } = require("../dist/providers/expected-errors.js");
+    const known = isExpectedError(err) || (err && ["ENOENT", "EACCES", "EISDIR", "ENOTDIR"].includes(err.code));
+    console.error(known ? `error: ${isExpectedError(err) ? describeExpected(err) : err.message}` : err && err.stack ? err.stack : String(err));
     process.exit(1);
   },
 );

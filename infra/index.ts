@@ -11,6 +11,7 @@ import type { Spec } from "../core/spec/rules";
 import { createBackend } from "../providers/backends/create-backend";
 import { MailboxAddresses } from "../providers/mailbox-addresses/resource";
 import { assessSpec } from "../providers/assess";
+import { describeExpected, isExpectedError } from "../providers/expected-errors";
 import { findProjectRoot } from "../providers/project-root";
 import { readSpecFile, SpecFileError } from "../providers/spec-file";
 import { readSettings } from "./settings";
@@ -24,7 +25,9 @@ function fail(problems: readonly SpecProblem[], what: string): never {
 function readSpec(file: string): Spec {
   let bytes: Buffer;
   try {
-    bytes = readSpecFile(file, { root: findProjectRoot(), explicit: false });
+    // The project as the engine knows it (a linked dist/ resolves elsewhere): the spec stays inside it.
+    const root = process.env.MAILBOX_ADDRESSES_ROOT || pulumi.runtime.getRootDirectory() || findProjectRoot();
+    bytes = readSpecFile(file, { root, explicit: false });
   } catch (err) {
     if (!SpecFileError.isInstance(err)) throw err;
     throw new pulumi.RunError(`the spec ${err.message}`);
@@ -73,6 +76,16 @@ function declare(spec: Spec, change: ChangePlan, settings: ReturnType<typeof rea
 }
 
 export = async () => {
+  try {
+    return await program();
+  } catch (err) {
+    // An expected error (unreachable host, unknown tenant, damaged store...) reads as a message.
+    if (isExpectedError(err)) throw new pulumi.RunError(describeExpected(err));
+    throw err;
+  }
+};
+
+async function program() {
   const settings = readSettings(new pulumi.Config());
   const spec = readSpec(settings.spec);
   const backend = createBackend(settings.target);
@@ -89,4 +102,4 @@ export = async () => {
   } finally {
     await backend.close();
   }
-};
+}

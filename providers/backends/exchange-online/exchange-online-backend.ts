@@ -9,10 +9,10 @@ import { addressDelta, deltaLanded, isEmptyDelta } from "../../../core/plan/addr
 import type { AddressOwner } from "../../../tenant/exchange-rules";
 import type { ExchangeOnlineTargetSettings, LiveMailbox, MailboxPage, TenantBackend } from "../../backend";
 import { ConcurrencyLimit } from "./concurrency-limit";
-import { createCredential, sharedTokens } from "./credentials";
+import { createCredential, diagnosingCredential, sharedTokens } from "./credentials";
 import { ExchangeAdminClient, type ExchangeRecipient } from "./exchange-admin-client";
 import { GraphReader, type GraphUser } from "./graph-reader";
-import { backoffMs, DEFAULT_RETRY_OPTIONS, isTransportError, retryAfterMs, RETRYABLE_STATUSES, RetriesExhaustedError, type RetryOptions } from "./retry-policy";
+import { backoffMs, ConnectionError, connectionProblem, DEFAULT_RETRY_OPTIONS, isTransportError, retryAfterMs, RETRYABLE_STATUSES, RetriesExhaustedError, type RetryOptions } from "./retry-policy";
 import { SCAN_THRESHOLD } from "../../read-tenant";
 import { WriteGate } from "./write-gate";
 
@@ -60,7 +60,7 @@ export class ExchangeOnlineBackend implements TenantBackend {
 
   constructor(settings: ExchangeOnlineTargetSettings, options: RetryOptions = DEFAULT_RETRY_OPTIONS) {
     this.description = `Exchange Online tenant ${settings.tenantId}`;
-    const credential = sharedTokens(createCredential(settings));
+    const credential = sharedTokens(diagnosingCredential(createCredential(settings), settings));
     const limit = new ConcurrencyLimit(settings.maxConcurrency);
     this.#options = options;
     this.#writes = new WriteGate(settings.maxConcurrency);
@@ -157,6 +157,7 @@ export class ExchangeOnlineBackend implements TenantBackend {
     const attempts: { attempt: number; status?: number; error?: string; waitedMs: number }[] = [];
     const ticket = this.#writes.ticket();
     let outcomeUnknown = false;
+    let connectWaitedMs = 0;
     for (let attempt = 1; attempt <= this.#options.maxAttempts; attempt++) {
       if (outcomeUnknown && landed(await this.#readFromExchange(identity))) return;
       const release = await this.#writes.acquire(ticket);
@@ -178,10 +179,21 @@ export class ExchangeOnlineBackend implements TenantBackend {
         }
         outcomeUnknown = true;
       } catch (err) {
-        if (!isTransportError(err)) throw err;
+        const problem = connectionProblem(err);
+        if (!isTransportError(err) && problem === undefined) throw err;
         wait = backoffMs(attempt, this.#options);
         attempts.push({ attempt, error: (err as Error).message, waitedMs: wait });
-        outcomeUnknown = true;
+        if (problem !== undefined) {
+          // No connection, so no request was sent: the outcome is known (nothing landed).
+          if (problem.kind === "untrusted" || connectWaitedMs + wait > (this.#options.connectBudgetMs ?? Infinity)) {
+            throw new ConnectionError(this.#exchange.url, problem, connectWaitedMs);
+          }
+          connectWaitedMs += wait;
+          // A timeout may strike after the request went out: then read before retrying.
+          outcomeUnknown = problem.code === "ETIMEDOUT";
+        } else {
+          outcomeUnknown = true;
+        }
       } finally {
         release("unknown");
       }
