@@ -8,7 +8,6 @@ import type { MailboxDeclaration, Spec } from "../core/spec/rules";
 import { quote } from "../core/text";
 import type { LiveMailbox, TenantBackend } from "./backend";
 import { preflight } from "./preflight";
-import { readSpecMailboxes } from "./read-tenant";
 
 /** What the spec and the tenant say together. `problems` empty: the change can be applied. */
 export interface Assessment {
@@ -54,9 +53,18 @@ export function resolveIdentities(spec: Spec, live: ReadonlyMap<string, LiveMail
   return { spec: { ...spec, mailboxes: kept }, problems };
 }
 
-/** Reads, resolves, plans and checks. `live` may be passed when already read. */
+/**
+ * Reads, resolves, plans and checks. `live` may be passed when already read (drift's bulk scan);
+ * its synced mailboxes are read again one by one, since only that read tells whether their
+ * Exchange attributes are cloud-managed, so the verdict matches preview's.
+ */
 export async function assessSpec(spec: Spec, backend: TenantBackend, live?: ReadonlyMap<string, LiveMailbox | undefined>): Promise<Assessment> {
-  const read = live ?? (await readSpecMailboxes(backend, spec.mailboxes.map((m) => m.identity)));
+  let read: ReadonlyMap<string, LiveMailbox | undefined>;
+  if (live === undefined) read = await backend.readMailboxes(spec.mailboxes.map((m) => m.identity));
+  else {
+    const synced = [...live].filter(([, m]) => m?.synced === true && !m.cloudManaged).map(([identity]) => identity);
+    read = synced.length === 0 ? live : new Map([...live, ...(await backend.readMailboxes(synced))]);
+  }
   const resolved = resolveIdentities(spec, read);
   const change = planChanges(
     resolved.spec.mailboxes.map((m) => ({

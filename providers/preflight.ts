@@ -49,9 +49,12 @@ export async function preflight(spec: Spec, live: ReadonlyMap<string, LiveMailbo
 
   const managedIds = new Set([...live.values()].filter((m): m is LiveMailbox => m !== undefined).map((m) => m.id.toLowerCase()));
   const adding = [...change.plans.values()].flatMap((p) => p.add.map((a) => a.address));
-  // Each managed recipient's primary too: who holds it tells the recipient's kind (Graph reads
-  // every user as a mailbox; Exchange knows a mail user from a mailbox). Same requests, batched.
-  const primaries = [...live.values()].flatMap((m) => (m === undefined ? [] : [primaryOf(m.addresses)].filter((p): p is string => p !== undefined)));
+  // The primary of each mailbox about to be written, too: who holds it tells the recipient's kind
+  // (Graph reads every user as a mailbox; Exchange knows a mail user from one). Batched with the
+  // owner lookups; a preview with nothing to write costs nothing more.
+  const primaries = spec.mailboxes
+    .filter((m) => change.plans.get(m.identity)?.changed === true)
+    .flatMap((m) => [primaryOf(live.get(m.identity)?.addresses ?? [])].filter((p): p is string => p !== undefined));
   const [owners, accepted] = await Promise.all([backend.ownersOf([...adding, ...primaries]), backend.acceptedDomains()]);
   const acceptedDomains = new Set(accepted.map((d) => d.toLowerCase()));
   const moeraDomain = moeraDomainOf(acceptedDomains);
@@ -63,6 +66,10 @@ export async function preflight(spec: Spec, live: ReadonlyMap<string, LiveMailbo
       report(mailbox, undefined, `not found in the ${backend.description}; ${remedyFor("NotFound", mailbox)}`);
       continue;
     }
+    const plan = change.plans.get(mailbox.identity);
+    if (plan === undefined || !plan.changed) continue;
+    // Only a mailbox can be written: a contact, group or mail user named in the spec is refused
+    // before any write (one with nothing to change is left alone, on every target alike).
     const livePrimary = primaryOf(current.addresses);
     const holder = livePrimary === undefined ? undefined : owners.get(addressKey(livePrimary));
     const type = holder !== undefined && holder.id.toLowerCase() === current.id.toLowerCase() ? holder.type : current.type;
@@ -74,8 +81,6 @@ export async function preflight(spec: Spec, live: ReadonlyMap<string, LiveMailbo
       );
       continue;
     }
-    const plan = change.plans.get(mailbox.identity);
-    if (plan === undefined || !plan.changed) continue;
     const facts = { ...current, cloudManaged: current.cloudManaged || mailbox.cloudManaged };
     const violations = checkEmailAddresses(facts, plan.final, {
       acceptedDomains,
