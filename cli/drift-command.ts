@@ -1,7 +1,5 @@
 // `mailbox-addresses drift`: compares the spec with the live tenant, without the Pulumi engine,
 // using the planner `pulumi preview` uses. Exit 0: in sync; 2: drift; 1: problems.
-import { readFileSync } from "node:fs";
-import path from "node:path";
 import { parseArgs } from "node:util";
 import { computeDrift } from "../core/drift/compute-drift";
 import { formatProblem } from "../core/problems";
@@ -9,8 +7,10 @@ import { makeReport } from "../core/report/report";
 import { loadSpecBytes } from "../core/spec/load-spec";
 import { createBackend } from "../providers/backends/create-backend";
 import { findProjectRoot } from "../providers/project-root";
-import { confirmChanged, readSpecMailboxes } from "../providers/read-tenant";
 import { planMailbox } from "../core/plan/plan-mailbox";
+import { assessSpec } from "../providers/assess";
+import { confirmChanged, readSpecMailboxes } from "../providers/read-tenant";
+import { readSpecFile, SpecFileError } from "../providers/spec-file";
 import { OUTPUT_FLAGS, printReport } from "./report-output";
 import { settingsFromFlags, TARGET_FLAGS } from "./stack-settings";
 
@@ -18,7 +18,16 @@ export async function runDrift(args: readonly string[]): Promise<number> {
   const { values } = parseArgs({ args: [...args], options: { ...TARGET_FLAGS, ...OUTPUT_FLAGS } });
   const settings = settingsFromFlags(values);
   const root = findProjectRoot();
-  const loaded = loadSpecBytes(settings.spec, readFileSync(path.resolve(root, settings.spec)));
+  let bytes: Buffer;
+  try {
+    // A --spec flag is typed on the command line; the stack file's setting must stay in the project.
+    bytes = readSpecFile(settings.spec, { root, explicit: typeof values.spec === "string" });
+  } catch (err) {
+    if (!SpecFileError.isInstance(err)) throw err;
+    process.stderr.write(`${err.message}\n`);
+    return 1;
+  }
+  const loaded = loadSpecBytes(settings.spec, bytes);
   if (!loaded.ok) {
     for (const problem of loaded.problems) process.stderr.write(`${formatProblem(problem)}\n`);
     return 1;
@@ -31,7 +40,13 @@ export async function runDrift(args: readonly string[]): Promise<number> {
     const read = await readSpecMailboxes(backend, loaded.spec.mailboxes.map((m) => m.identity));
     const live = await confirmChanged(backend, read, (identity, mailbox) => planMailbox(desired.get(identity)!, mailbox.addresses).changed);
     const rows = computeDrift(loaded.spec, new Map([...live].map(([identity, mailbox]) => [identity, mailbox?.addresses])));
-    return printReport(makeReport("drift", settings.stack, backend.description, rows), values);
+    // The verdict `pulumi preview` reaches on the same inputs: its problems make drift exit 1 too.
+    const assessed = await assessSpec(loaded.spec, backend, live);
+    const missing = new Set(rows.filter((r) => r.change === "missing").map((r) => r.identity));
+    const problems = assessed.problems
+      .filter((p) => !(p.path.length === 2 && missing.has(String(p.path[1])) && /^not found in the /.test(p.message)))
+      .map(formatProblem);
+    return printReport(makeReport("drift", settings.stack, backend.description, rows, problems), values);
   } finally {
     await backend.close();
   }

@@ -1,6 +1,5 @@
 // `mailbox-addresses tenant ...`: an admin's hand on the local tenant, to make drift on purpose
 // in demos and tests. Writes go through the same Exchange rules as every other write.
-import { rmSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { DEFAULTS } from "../providers/defaults";
@@ -9,6 +8,7 @@ import { remedyFor } from "../providers/explain";
 import { findProjectRoot } from "../providers/project-root";
 import { ExchangeError } from "../tenant/exchange-error";
 import { loadSeedFile } from "../tenant/load-seed";
+import { deleteLocalStore, markCreated, TenantStoreError } from "../tenant/local-store";
 import { Tenant, type Recipient } from "../tenant/tenant";
 
 function printRecipient(r: Recipient): void {
@@ -31,7 +31,7 @@ export async function runTenantCommand(args: readonly string[]): Promise<number>
   const [action, identity, ...entries] = positionals;
 
   if (action === "reset") {
-    for (const suffix of ["", "-wal", "-shm"]) rmSync(database + suffix, { force: true });
+    deleteLocalStore(database);
     process.stdout.write(`deleted ${path.relative(process.cwd(), database)}; the next use seeds it from ${path.relative(process.cwd(), seed)}\n`);
     return 0;
   }
@@ -40,6 +40,7 @@ export async function runTenantCommand(args: readonly string[]): Promise<number>
     try {
       const file = identity ? path.resolve(identity) : seed;
       tenant.seed(loadSeedFile(file));
+      markCreated(database);
       process.stdout.write(`seeded ${path.relative(process.cwd(), database)} with ${tenant.count()} recipients from ${path.relative(process.cwd(), file)}\n`);
       return 0;
     } finally {
@@ -51,7 +52,14 @@ export async function runTenantCommand(args: readonly string[]): Promise<number>
     process.stderr.write("usage: mailbox-addresses tenant show <identity> | set|add|remove <identity> <entry>... | seed [file] | reset\n");
     return 1;
   }
-  const tenant = openLocalTenant({ target: "local", database, seed }, root);
+  let tenant: Tenant;
+  try {
+    tenant = openLocalTenant({ target: "local", database, seed }, root);
+  } catch (err) {
+    if (!TenantStoreError.isInstance(err)) throw err;
+    process.stderr.write(`${err.message}\n`);
+    return 1;
+  }
   try {
     if (action === "show") {
       const recipient = tenant.find(identity);

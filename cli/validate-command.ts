@@ -1,9 +1,10 @@
 // `mailbox-addresses validate <file>...`: checks spec files without Pulumi or a tenant. Several
 // files are shards of one tenant (one stack each): a mailbox and an address belong to one of them.
-import { readFileSync } from "node:fs";
 import { formatProblem } from "../core/problems";
 import { checkAcrossShards } from "../core/spec/across-shards";
 import { loadSpecBytes, type Spec } from "../core/spec/load-spec";
+import { findProjectRoot } from "../providers/project-root";
+import { readSpecFile, SpecFileError } from "../providers/spec-file";
 
 export function runValidate(files: readonly string[]): number {
   if (files.length === 0) {
@@ -15,9 +16,10 @@ export function runValidate(files: readonly string[]): number {
   for (const file of files) {
     let bytes: Buffer;
     try {
-      bytes = readFileSync(file);
+      bytes = readSpecFile(file, { root: findProjectRoot(), explicit: true });
     } catch (err) {
-      process.stderr.write(`${file}: cannot read the file: ${(err as Error).message}\n`);
+      if (!SpecFileError.isInstance(err)) throw err;
+      process.stderr.write(`${err.message}\n`);
       failed = true;
       continue;
     }

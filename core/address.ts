@@ -1,6 +1,7 @@
 // Address algebra: parsing, normalising, classifying and comparing the entries of a mailbox's
 // EmailAddresses (Entra: proxyAddresses). Pure: no I/O.
 import { domainToASCII } from "node:url";
+import { quote } from "./text";
 
 /** One entry of an EmailAddresses list, parsed. */
 export interface ProxyAddress {
@@ -59,30 +60,30 @@ export function normalizeAddress(raw: string): NormalizedAddress | AddressProble
   const text = raw.trim();
   if (text.length === 0) return { ok: false, reason: "the address is empty" };
   const at = text.lastIndexOf("@");
-  if (at < 0) return { ok: false, reason: `"${text}" is not an email address (no "@")` };
-  if (text.indexOf("@") !== at) return { ok: false, reason: `"${text}" has more than one "@"` };
+  if (at < 0) return { ok: false, reason: `${quote(text)} is not an email address (no "@")` };
+  if (text.indexOf("@") !== at) return { ok: false, reason: `${quote(text)} has more than one "@"` };
   const local = text.slice(0, at);
   const domainRaw = text.slice(at + 1);
-  if (local.length === 0) return { ok: false, reason: `"${text}" has nothing before the "@"` };
-  if (domainRaw.length === 0) return { ok: false, reason: `"${text}" has no domain after the "@"` };
-  if (/\s/.test(text)) return { ok: false, reason: `"${text}" contains white space` };
+  if (local.length === 0) return { ok: false, reason: `${quote(text)} has nothing before the "@"` };
+  if (domainRaw.length === 0) return { ok: false, reason: `${quote(text)} has no domain after the "@"` };
+  if (/\s/.test(text)) return { ok: false, reason: `${quote(text)} contains white space` };
   if (/[^\x00-\x7f]/.test(local)) {
     return {
       ok: false,
-      reason: `"${text}": the part before "@" has non-ASCII characters, which Exchange Online does not accept for proxy addresses`,
+      reason: `${quote(text)}: the part before "@" has non-ASCII characters, which Exchange Online does not accept for proxy addresses`,
     };
   }
   if (local.length > MAX_LOCAL_PART_LENGTH) {
-    return { ok: false, reason: `"${text}": the part before "@" is longer than ${MAX_LOCAL_PART_LENGTH} characters` };
+    return { ok: false, reason: `${quote(text)}: the part before "@" is longer than ${MAX_LOCAL_PART_LENGTH} characters` };
   }
   if (!LOCAL_PART.test(local)) {
-    return { ok: false, reason: `"${text}": the part before "@" has characters or dots an email address cannot have` };
+    return { ok: false, reason: `${quote(text)}: the part before "@" has characters or dots an email address cannot have` };
   }
   const domain = normalizeDomain(domainRaw);
-  if (domain === undefined) return { ok: false, reason: `"${text}": "${domainRaw}" is not a valid domain name` };
+  if (domain === undefined) return { ok: false, reason: `${quote(text)}: ${quote(domainRaw)} is not a valid domain name` };
   const address = `${local}@${domain}`;
   if (address.length > MAX_ADDRESS_LENGTH) {
-    return { ok: false, reason: `"${text}" is longer than ${MAX_ADDRESS_LENGTH} characters` };
+    return { ok: false, reason: `${quote(text)} is longer than ${MAX_ADDRESS_LENGTH} characters` };
   }
   return { ok: true, address };
 }

@@ -1,3 +1,5 @@
+import { quote, safeMessage } from "./text";
+
 // Problems found in a spec file: where (file, line, column, path inside the document) and what
 // to do about it. Every validation error an admin sees is one of these.
 
@@ -27,17 +29,19 @@ export function formatPath(path: DocumentPath): string {
   let out = "";
   path.forEach((segment, i) => {
     if (typeof segment === "number") out += `[${segment}]`;
-    else if (i > 0 && path[i - 1] === "mailboxes" && i === 1) out += `[${JSON.stringify(segment)}]`;
-    else out += out === "" ? segment : `.${segment}`;
+    else if (i > 0 && path[i - 1] === "mailboxes" && i === 1) out += `[${quote(segment)}]`;
+    else out += out === "" ? safeMessage(segment, { max: 80 }) : `.${safeMessage(segment, { max: 80 })}`;
   });
   return out;
 }
 
 /** `file:line:col: path: message`, the one format every spec problem is printed in. */
 export function formatProblem(problem: SpecProblem): string {
-  const where = `${problem.file}:${problem.position.line}:${problem.position.col}`;
+  const where = `${safeMessage(problem.file, { max: 200 })}:${problem.position.line}:${problem.position.col}`;
   const path = formatPath(problem.path);
-  return path === "" ? `${where}: ${problem.message}` : `${where}: ${path}: ${problem.message}`;
+  // The message's values are quoted where it was made; this escapes whatever was not.
+  const message = safeMessage(problem.message);
+  return path === "" ? `${where}: ${message}` : `${where}: ${path}: ${message}`;
 }
 
 /** Orders problems by position, so a long list reads top to bottom like the file. */

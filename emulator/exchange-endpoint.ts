@@ -149,6 +149,29 @@ export function parseEmailAddressFilter(filter: string): string[] | undefined {
 
 const asList = (value: unknown): string[] => (Array.isArray(value) ? value.map(String) : value === undefined || value === null ? [] : [String(value)]);
 
+/**
+ * `-EmailAddresses @{Add=...; Remove=...}` as the admin API carries it: a JSON object marked
+ * `"@odata.type": "#Exchange.GenericHashTable"` (without the mark it is not a hashtable), keys
+ * Add and Remove in any case (PowerShell hashtables ignore case), each a string or a list of
+ * strings. Anything else is refused, as parameter binding refuses it.
+ */
+export function parseAddRemoveTable(table: Record<string, unknown>): { add: string[]; remove: string[] } | { error: string } {
+  if (table["@odata.type"] !== "#Exchange.GenericHashTable") {
+    return { error: 'A hashtable value needs "@odata.type": "#Exchange.GenericHashTable"; for a whole list, send an array of strings.' };
+  }
+  const lists: Record<"add" | "remove", string[]> = { add: [], remove: [] };
+  for (const [key, value] of Object.entries(table)) {
+    if (key === "@odata.type") continue;
+    const name = key.toLowerCase();
+    if (name !== "add" && name !== "remove") return { error: `The hashtable key '${key.slice(0, 40)}' is not valid; use Add and Remove.` };
+    const values = Array.isArray(value) ? value : [value];
+    if (!values.every((v) => typeof v === "string")) return { error: `The ${key} values must be strings (proxy addresses such as "smtp:name@domain").` };
+    lists[name].push(...(values as string[]));
+  }
+  if (lists.add.length === 0 && lists.remove.length === 0) return { error: "The hashtable has neither Add nor Remove values." };
+  return lists;
+}
+
 export class ExchangeEndpoint {
   readonly #tenant: Tenant;
   readonly #counters: Counters;
@@ -323,8 +346,9 @@ export class ExchangeEndpoint {
       if (Array.isArray(addresses)) {
         this.#tenant.setEmailAddresses(identity, addresses.map(String));
       } else if (addresses !== undefined && addresses !== null && typeof addresses === "object") {
-        const table = addresses as Record<string, unknown>;
-        this.#tenant.addRemoveEmailAddresses(identity, asList(table.Add ?? table.add), asList(table.Remove ?? table.remove));
+        const table = parseAddRemoveTable(addresses as Record<string, unknown>);
+        if ("error" in table) return cmdletError(400, "System.Management.Automation.ParameterBindingException", `Cannot bind parameter 'EmailAddresses'. ${table.error}`);
+        this.#tenant.addRemoveEmailAddresses(identity, table.add, table.remove);
       }
       this.#counters.add("exchange.Set-Mailbox.applied");
       return { status: 200, body: { value: [] } };

@@ -10,18 +10,20 @@ import { addressKey } from "../core/address";
 import { desiredAddressMap } from "../core/plan/address-map";
 import { describePlan, summarizePlan } from "../core/plan/describe-plan";
 import { compareWithReviewedPlan, type ChangeRow, type ReviewedPlan } from "../core/plan/reviewed-plan";
-import { declarationOrder, planChanges, type ChangePlan } from "../core/plan/plan-changes";
+import { declarationOrder, type ChangePlan } from "../core/plan/plan-changes";
 import { planMailbox } from "../core/plan/plan-mailbox";
 import { formatProblem, type SpecProblem } from "../core/problems";
 import { loadSpecBytes } from "../core/spec/load-spec";
 import type { Spec } from "../core/spec/rules";
 import { createBackend } from "../providers/backends/create-backend";
 import { MailboxAddresses } from "../providers/mailbox-addresses/resource";
+import { assessSpec } from "../providers/assess";
 import { stopWhenEngineIsGone } from "../providers/engine-watchdog";
-import { preflight } from "../providers/preflight";
+import { describeExpected, isExpectedError } from "../providers/expected-errors";
 import { confirmChanged } from "../providers/read-tenant";
 import { takeFromRefresh } from "../providers/refresh-handoff";
 import { findProjectRoot } from "../providers/project-root";
+import { readSpecFile, SpecFileError } from "../providers/spec-file";
 import { readSettings } from "./settings";
 
 function fail(problems: readonly SpecProblem[], what: string): never {
@@ -33,9 +35,12 @@ function fail(problems: readonly SpecProblem[], what: string): never {
 function readSpec(file: string): { spec: Spec; digest: string } {
   let bytes: Buffer;
   try {
-    bytes = readFileSync(path.resolve(findProjectRoot(), file));
+    // The project as the engine knows it (a linked dist/ resolves elsewhere): the spec stays inside it.
+    const root = process.env.MAILBOX_ADDRESSES_ROOT || pulumi.runtime.getRootDirectory() || findProjectRoot();
+    bytes = readSpecFile(file, { root, explicit: false });
   } catch (err) {
-    throw new pulumi.RunError(`cannot read the spec ${file}: ${(err as Error).message}. Set its path with: pulumi config set spec <file>`);
+    if (!SpecFileError.isInstance(err)) throw err;
+    throw new pulumi.RunError(`the spec ${err.message}`);
   }
   const result = loadSpecBytes(file, bytes);
   if (!result.ok) fail(result.problems, "in the spec");
@@ -110,6 +115,16 @@ function declare(spec: Spec, change: ChangePlan) {
 
 export = async () => {
   stopWhenEngineIsGone();
+  try {
+    return await program();
+  } catch (err) {
+    // An expected error (unreachable host, unknown tenant, damaged store...) reads as a message.
+    if (isExpectedError(err)) throw new pulumi.RunError(describeExpected(err));
+    throw err;
+  }
+};
+
+async function program() {
   const settings = readSettings(new pulumi.Config());
   const { spec, digest } = readSpec(settings.spec);
   const backend = createBackend(settings.target);
@@ -120,14 +135,8 @@ export = async () => {
     const identities = spec.mailboxes.map((m) => m.identity);
     const read = takeFromRefresh(settings.target, settings.spec, identities) ?? (await backend.readMailboxes(identities));
     const live = await confirmChanged(backend, read, (identity, mailbox) => planMailbox(desired.get(identity)!, mailbox.addresses).changed);
-    const change = planChanges(
-      spec.mailboxes.map((m) => ({
-        identity: m.identity,
-        desired: { primary: m.primary, aliases: m.aliases, mode: m.mode },
-        live: live.get(m.identity)?.addresses,
-      })),
-    );
-    const problems = await preflight(spec, live, change, backend);
+    // The same assessment `drift` makes (providers/assess.ts): keys resolved, plan, preview checks.
+    const { change, problems } = await assessSpec(spec, backend, live, false);
     if (problems.length > 0) fail(problems, `between the spec and the ${backend.description}`);
     const changes = new Map([...change.plans].filter(([, plan]) => plan.changed).map(([identity, plan]) => [identity, summarizePlan(plan)]));
     checkReviewedPlan(digest, changes);
@@ -146,4 +155,4 @@ export = async () => {
   } finally {
     await backend.close();
   }
-};
+}

@@ -11,6 +11,14 @@ export interface ProgramSettings {
 
 export { DEFAULTS };
 
+/** A stack setting with a value the program cannot use: which one, and the values it takes. */
+export class SettingsError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "SettingsError";
+  }
+}
+
 /** What the settings are read from: a `pulumi.Config`, or a stack file read by the CLI. */
 export interface ConfigReader {
   get(key: string): string | undefined;
@@ -35,7 +43,7 @@ export function readSettings(config: ConfigReader): ProgramSettings {
     const credential = config.get("credential") ?? "environment";
     const credentials = ["environment", "client-secret", "client-certificate", "workload-identity", "managed-identity"] as const;
     if (!(credentials as readonly string[]).includes(credential)) {
-      throw new Error(`config "credential" is "${credential}"; use one of ${credentials.join(", ")}`);
+      throw new SettingsError(`config "credential" is ${JSON.stringify(credential.slice(0, 60))}; use one of ${credentials.join(", ")}`);
     }
     return {
       spec,
@@ -53,5 +61,5 @@ export function readSettings(config: ConfigReader): ProgramSettings {
       },
     };
   }
-  throw new Error(`config "target" is "${target}"; use "local" or "exchange-online" (pulumi config set target local)`);
+  throw new SettingsError(`config "target" is ${JSON.stringify(target.slice(0, 60))}; use "local" or "exchange-online" (pulumi config set target local)`);
 }

@@ -64,8 +64,13 @@ export interface TenantBackend {
   ownersOf(addresses: readonly string[]): Promise<Map<string, AddressOwner>>;
   /** Accepted domains, lower-case. */
   acceptedDomains(): Promise<string[]>;
-  /** Replaces a mailbox's EmailAddresses (Set-Mailbox) and returns the mailbox read back. */
-  setEmailAddresses(identity: string, addresses: readonly string[]): Promise<LiveMailbox>;
+  /**
+   * Makes a mailbox's EmailAddresses `addresses` (Set-Mailbox) and returns the mailbox read back.
+   * Sent as `@{Add=...; Remove=...}`: the difference between `before` (default: the list this
+   * backend last read for the identity, or a fresh read) and `addresses`, so an entry someone
+   * else added or removed meanwhile stays as they left it (core/plan/address-delta.ts).
+   */
+  setEmailAddresses(identity: string, addresses: readonly string[], before?: readonly string[]): Promise<LiveMailbox>;
   /** Set-Mailbox -IsExchangeCloudManaged $true. */
   setCloudManaged(identity: string): Promise<void>;
   /** Pages through every mailbox (recipients with a UPN). */

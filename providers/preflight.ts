@@ -2,11 +2,12 @@
 // exists, Exchange's rules accept each new list (tenant/exchange-rules, the same rules the local
 // tenant and the emulator enforce), no address belongs to a recipient outside the spec, cycles can
 // be broken. Each problem points at the spec's file, line and column.
-import { addressKey } from "../core/address";
+import { addressKey, domainOf, primaryOf } from "../core/address";
 import type { ChangePlan } from "../core/plan/plan-changes";
 import type { SpecProblem } from "../core/problems";
 import { placeOf } from "../core/spec/positions";
 import type { MailboxDeclaration, Spec } from "../core/spec/rules";
+import { quote } from "../core/text";
 import { checkEmailAddresses, type AddressOwner, type RecipientType } from "../tenant/exchange-rules";
 import type { LiveMailbox, TenantBackend } from "./backend";
 import { remedyFor } from "./explain";
@@ -21,9 +22,21 @@ const RECIPIENT_WORDS: Record<RecipientType, string> = {
   MailUser: "mail user",
 };
 
+/** The kinds of recipient Set-Mailbox writes: the only ones a spec may name. */
+export const WRITABLE_TYPES: ReadonlySet<RecipientType> = new Set<RecipientType>(["UserMailbox", "SharedMailbox", "RoomMailbox", "EquipmentMailbox"]);
+
+/**
+ * The tenant's MOERA domain among its accepted domains: the initial `<name>.onmicrosoft.com`
+ * (one label before onmicrosoft.com; `<name>.mail.onmicrosoft.com` is the hybrid routing domain).
+ */
+export function moeraDomainOf(acceptedDomains: Iterable<string>): string | undefined {
+  for (const domain of acceptedDomains) if (/^[a-z0-9-]+\.onmicrosoft\.com$/.test(domain.toLowerCase())) return domain.toLowerCase();
+  return undefined;
+}
+
 /** `shared mailbox "Sales"`: how an admin names a recipient. */
 export function describeRecipient(owner: AddressOwner): string {
-  return `${RECIPIENT_WORDS[owner.type] ?? owner.type} "${owner.displayName}"`;
+  return `${RECIPIENT_WORDS[owner.type] ?? owner.type} ${quote(owner.displayName)}`;
 }
 
 /** Every problem the tenant would raise for this change; empty when it can be applied. */
@@ -36,8 +49,16 @@ export async function preflight(spec: Spec, live: ReadonlyMap<string, LiveMailbo
 
   const managedIds = new Set([...live.values()].filter((m): m is LiveMailbox => m !== undefined).map((m) => m.id.toLowerCase()));
   const adding = [...change.plans.values()].flatMap((p) => p.add.map((a) => a.address));
-  const [owners, accepted] = await Promise.all([backend.ownersOf(adding), backend.acceptedDomains()]);
+  // The primary of each mailbox about to be written, too: who holds it tells the recipient's kind
+  // (Graph reads every user as a mailbox; Exchange knows a mail user from one). Batched with the
+  // owner lookups; a preview with nothing to write costs nothing more.
+  const primaries = spec.mailboxes
+    .filter((m) => change.plans.get(m.identity)?.changed === true)
+    .flatMap((m) => [primaryOf(live.get(m.identity)?.addresses ?? [])].filter((p): p is string => p !== undefined));
+  const [owners, accepted] = await Promise.all([backend.ownersOf([...adding, ...primaries]), backend.acceptedDomains()]);
   const acceptedDomains = new Set(accepted.map((d) => d.toLowerCase()));
+  const moeraDomain = moeraDomainOf(acceptedDomains);
+  const byIdentity = new Map(spec.mailboxes.map((m) => [m.identity, m]));
 
   for (const mailbox of spec.mailboxes) {
     const current = live.get(mailbox.identity);
@@ -47,6 +68,19 @@ export async function preflight(spec: Spec, live: ReadonlyMap<string, LiveMailbo
     }
     const plan = change.plans.get(mailbox.identity);
     if (plan === undefined || !plan.changed) continue;
+    // Only a mailbox can be written: a contact, group or mail user named in the spec is refused
+    // before any write (one with nothing to change is left alone, on every target alike).
+    const livePrimary = primaryOf(current.addresses);
+    const holder = livePrimary === undefined ? undefined : owners.get(addressKey(livePrimary));
+    const type = holder !== undefined && holder.id.toLowerCase() === current.id.toLowerCase() ? holder.type : current.type;
+    if (!WRITABLE_TYPES.has(type)) {
+      report(
+        mailbox,
+        undefined,
+        `${quote(mailbox.identity)} is ${describeRecipient({ id: current.id, displayName: current.displayName, type })}, not a mailbox; Set-Mailbox changes only user, shared, room and equipment mailboxes. Remove it from the spec (its addresses are managed elsewhere)`,
+      );
+      continue;
+    }
     const facts = { ...current, cloudManaged: current.cloudManaged || mailbox.cloudManaged };
     const violations = checkEmailAddresses(facts, plan.final, {
       acceptedDomains,
@@ -66,6 +100,19 @@ export async function preflight(spec: Spec, live: ReadonlyMap<string, LiveMailbo
           : `${v.message} What to do: ${remedy}`;
       report(mailbox, v.address, message);
     }
+  }
+  // A MOERA stays with its recipient: Exchange refuses to remove it, so it cannot move.
+  for (const move of change.moves) {
+    if (moeraDomain === undefined || domainOf(move.address) !== moeraDomain) continue;
+    const taker = byIdentity.get(move.to);
+    const giver = byIdentity.get(move.from);
+    if (taker === undefined) continue;
+    const giverPlace = giver ? ` (${spec.file}:${giver.source.identity.line}:${giver.source.identity.col})` : "";
+    report(
+      taker,
+      move.address,
+      `${quote(move.address)} is the routing address (MOERA) of mailbox ${quote(move.from)}${giverPlace}, which Exchange never lets go of; ${remedyFor("MoeraRemoval", { identity: move.from, address: move.address })}: drop it from this mailbox in the spec`,
+    );
   }
   for (const cycle of change.problems) {
     const mailbox = spec.mailboxes.find((m) => m.identity === cycle.identity);

@@ -1,6 +1,7 @@
 // The report `drift` and `plan` print: one row per mailbox, rendered as a terminal table, as
 // JSON (versioned, schemas/report.schema.json) or as Markdown for a pull-request comment. Pure.
 
+import { safeMessage, withoutStackTrace } from "../text";
 import type { MailboxChange, MailboxRow, Report } from "./report-types.generated";
 
 /** Bumped in the minor for additions (readers ignore unknown keys), in the major for changes. */
@@ -8,7 +9,12 @@ export const REPORT_FORMAT_VERSION = "1.1";
 
 export type { MailboxChange, MailboxRow, Report };
 
-export function makeReport(kind: Report["kind"], stack: string, target: string, rows: readonly MailboxRow[], problems: string[] = []): Report {
+/** A problem as a report carries it: no stack trace, unsafe characters escaped, length capped. */
+const clean = (problem: string) => safeMessage(withoutStackTrace(problem), { multiline: true });
+
+export function makeReport(kind: Report["kind"], stack: string, target: string, inputRows: readonly MailboxRow[], inputProblems: string[] = []): Report {
+  const problems = inputProblems.map(clean);
+  const rows = inputRows.map((r) => (r.problems.length === 0 ? r : { ...r, problems: r.problems.map(clean) }));
   const sorted = [...rows].sort((a, b) => a.identity.toLowerCase().localeCompare(b.identity.toLowerCase()));
   return {
     formatVersion: REPORT_FORMAT_VERSION,

@@ -3,7 +3,7 @@
 import { sortProblems, type SpecProblem } from "../problems";
 import { applySpecRules, type Spec } from "./rules";
 import { checkAgainstSchema } from "./schema-check";
-import { parseYamlSafely } from "./yaml-source";
+import { MAX_FILE_BYTES, parseYamlSafely } from "./yaml-source";
 
 export type { MailboxDeclaration, Spec, Mode } from "./rules";
 
@@ -37,6 +37,13 @@ export function loadSpecText(file: string, text: string): LoadResult {
  * problem rather than garbled addresses.
  */
 export function loadSpecBytes(file: string, bytes: Uint8Array): LoadResult {
+  if (bytes.length > MAX_FILE_BYTES) {
+    const mib = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MiB`;
+    return {
+      ok: false,
+      problems: [{ file, position: { line: 1, col: 1 }, path: [], message: `the file is ${mib(bytes.length)}; the limit is ${mib(MAX_FILE_BYTES)}. Split the tenant into several specs` }],
+    };
+  }
   let text: string;
   try {
     text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);

@@ -1,6 +1,7 @@
 // The spec's rules beyond its shape: normalised addresses, one owner per address, allowed
 // domains, one entry per mailbox. Turns a schema-valid document into the model the planner uses.
 import { addressKey, domainOf, normalizeAddress, normalizeDomain } from "../address";
+import { quote } from "../text";
 import { formatPath, type DocumentPath, type SourcePosition, type SpecProblem } from "../problems";
 import type { MailboxAddressesSpec, Mode } from "./spec-types.generated";
 import type { YamlSource } from "./yaml-source";
@@ -63,12 +64,12 @@ export function applySpecRules(source: YamlSource, document: unknown): { spec: S
     if (raw === undefined) return;
     const domain = normalizeDomain(raw);
     if (domain === undefined) {
-      problem(["allowedDomains", i], `"${raw}" is not a domain name (like contoso.com)`);
+      problem(["allowedDomains", i], `${quote(raw)} is not a domain name (like contoso.com)`);
       return;
     }
     const first = domainIndex.get(domain);
     if (first !== undefined) {
-      problem(["allowedDomains", i], `"${domain}" is listed twice (also allowedDomains[${first}]); keep one`);
+      problem(["allowedDomains", i], `${quote(domain)} is listed twice (also allowedDomains[${first}]); keep one`);
       return;
     }
     domainIndex.set(domain, i);
@@ -90,7 +91,7 @@ export function applySpecRules(source: YamlSource, document: unknown): { spec: S
     const firstIdentity = identities.get(identityKey);
     if (firstIdentity !== undefined) {
       const firstPosition = source.positionOf(["mailboxes", firstIdentity], true);
-      problem(base, `the same mailbox is declared twice (also "${firstIdentity}" at ${lineRef(firstPosition)}; identities compare case-insensitively); merge the two entries`, true);
+      problem(base, `the same mailbox is declared twice (also ${quote(firstIdentity)} at ${lineRef(firstPosition)}; identities compare case-insensitively); merge the two entries`, true);
       continue;
     }
     identities.set(identityKey, rawIdentity);
@@ -105,7 +106,7 @@ export function applySpecRules(source: YamlSource, document: unknown): { spec: S
       if (!domainIndex.has(domain)) {
         problem(
           path,
-          `the domain "${domain}" of ${role} "${result.address}" is not in allowedDomains (${allowedDomains.join(", ")}); add the domain there or fix the address`,
+          `the domain ${quote(domain)} of ${role} ${quote(result.address)} is not in allowedDomains (${allowedDomains.join(", ")}); add the domain there or fix the address`,
         );
       }
       const key = addressKey(result.address);
@@ -113,7 +114,7 @@ export function applySpecRules(source: YamlSource, document: unknown): { spec: S
       if (claim !== undefined && claim.identity !== identity) {
         problem(
           path,
-          `"${result.address}" is also claimed by ${formatPath(claim.path)} at ${lineRef(claim.position)}; an address belongs to one mailbox, remove it from one of them`,
+          `${quote(result.address)} is also claimed by ${formatPath(claim.path)} at ${lineRef(claim.position)}; an address belongs to one mailbox, remove it from one of them`,
         );
       } else if (claim === undefined) {
         claims.set(key, { identity, path, position: source.positionOf(path) });
@@ -130,13 +131,13 @@ export function applySpecRules(source: YamlSource, document: unknown): { spec: S
       const path: DocumentPath = [...base, "aliases", i];
       const normalized = normalizeAddress(raw);
       if (normalized.ok && primary !== undefined && addressKey(normalized.address) === addressKey(primary)) {
-        problem(path, `"${normalized.address}" repeats the primary address; list it once, as primary`);
+        problem(path, `${quote(normalized.address)} repeats the primary address; list it once, as primary`);
         return;
       }
       if (normalized.ok) {
         const first = seenInMailbox.get(addressKey(normalized.address));
         if (first !== undefined) {
-          problem(path, `"${normalized.address}" is listed twice in this mailbox (also aliases[${first}]); keep one`);
+          problem(path, `${quote(normalized.address)} is listed twice in this mailbox (also aliases[${first}]); keep one`);
           return;
         }
         seenInMailbox.set(addressKey(normalized.address), i);

@@ -5,6 +5,7 @@ import addFormats from "ajv-formats";
 import schema from "../../schemas/mailboxes.schema.json";
 import { normalizeAddress, normalizeDomain } from "../address";
 import type { DocumentPath, SpecProblem } from "../problems";
+import { quote } from "../text";
 import type { MailboxAddressesSpec } from "./spec-types.generated";
 import type { YamlSource } from "./yaml-source";
 
@@ -40,8 +41,9 @@ function describeType(value: unknown): string {
   if (value === null) return "empty";
   if (Array.isArray(value)) return "a list";
   if (typeof value === "object") return "a mapping";
-  if (typeof value === "string") return `the string ${JSON.stringify(value)}`;
-  return `${typeof value} ${JSON.stringify(value)}`;
+  // A short string is shown; a long one (a file that is not a spec: a key, a token) only counted.
+  if (typeof value === "string") return value.length <= 40 ? `the string ${quote(value)}` : `a string of ${value.length} characters`;
+  return `${typeof value} ${quote(JSON.stringify(value))}`;
 }
 
 const TYPE_NAMES: Record<string, string> = {
@@ -114,7 +116,7 @@ function translate(error: ErrorObject, data: unknown): Translated | undefined {
       return {
         path: [...path, extra],
         key: true,
-        message: `unknown key "${extra}"; ${suggestion}allowed here: ${allowed.join(", ")}`,
+        message: `unknown key ${quote(extra)}; ${suggestion}allowed here: ${allowed.join(", ")}`,
       };
     }
     case "propertyNames": {
@@ -122,7 +124,7 @@ function translate(error: ErrorObject, data: unknown): Translated | undefined {
       return {
         path: [...path, name],
         key: true,
-        message: `mailbox identity "${name}" must be a user principal name (name@domain) or an Entra object id (GUID)`,
+        message: `mailbox identity ${quote(name)} must be a user principal name (name@domain) or an Entra object id (GUID)`,
       };
     }
     case "type": {
@@ -133,12 +135,12 @@ function translate(error: ErrorObject, data: unknown): Translated | undefined {
       return { path, key: false, message: `must be ${expected}, not ${describeType(value)}` };
     }
     case "const":
-      return { path, key: false, message: `must be ${JSON.stringify(params.allowedValue)} (the only version of this format), not ${JSON.stringify(value)}` };
+      return { path, key: false, message: `must be ${JSON.stringify(params.allowedValue)} (the only version of this format), not ${typeof value === "string" ? quote(value) : quote(JSON.stringify(value) ?? String(value))}` };
     case "enum":
       return {
         path,
         key: false,
-        message: `${JSON.stringify(value)} is not allowed; use ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(" or ")}`,
+        message: `${typeof value === "string" ? quote(value) : quote(JSON.stringify(value) ?? String(value))} is not allowed; use ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(" or ")}`,
       };
     case "minItems":
       return { path, key: false, message: `must list at least ${String(params.limit)} entry` };
@@ -155,12 +157,12 @@ function translate(error: ErrorObject, data: unknown): Translated | undefined {
       const text = String(value);
       if (kindOf(path) === "address") {
         const result = normalizeAddress(text);
-        return { path, key: false, message: result.ok ? `"${text}" is not an email address Exchange accepts` : result.reason };
+        return { path, key: false, message: result.ok ? `${quote(text)} is not an email address Exchange accepts` : result.reason };
       }
       if (kindOf(path) === "domain") {
-        return { path, key: false, message: `"${text}" is not a domain name${normalizeDomain(text) ? "" : " (like contoso.com)"}` };
+        return { path, key: false, message: `${quote(text)} is not a domain name${normalizeDomain(text) ? "" : " (like contoso.com)"}` };
       }
-      return { path, key: false, message: `"${text}" is not valid here` };
+      return { path, key: false, message: `${quote(text)} is not valid here` };
     }
     case "anyOf":
       // Only identities use anyOf; their errors come through "propertyNames".

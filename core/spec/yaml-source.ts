@@ -14,6 +14,7 @@ import {
   type YAMLError,
 } from "yaml";
 import type { DocumentPath, SourcePosition, SpecProblem } from "../problems";
+import { quote } from "../text";
 
 /** Largest spec file accepted: 100,000 mailboxes with a few aliases each fit in well under this. */
 export const MAX_FILE_BYTES = 32 * 1024 * 1024;
@@ -115,9 +116,9 @@ function describeYamlError(error: YAMLError): string {
     case "BLOCK_AS_IMPLICIT_KEY":
     case "MULTILINE_IMPLICIT_KEY":
     case "BAD_SCALAR_START":
-      return `YAML syntax: ${first}`;
+      return `YAML syntax: ${quote(first, 160).slice(1, -1)}`;
     default:
-      return `YAML: ${first}`;
+      return `YAML: ${quote(first, 160).slice(1, -1)}`;
   }
 }
 
@@ -171,14 +172,14 @@ export function parseYamlSafely(file: string, text: string): { source?: YamlSour
         return source.positionAt(at);
       };
       if (isAlias(node)) {
-        problems.push(at(where, `an alias (*${node.source}) is used; anchors and aliases are not allowed in a spec, write the value out`));
+        problems.push(at(where, `an alias (*${quote(node.source).slice(1, -1)}) is used; anchors and aliases are not allowed in a spec, write the value out`));
         return visit.SKIP;
       }
       if (node.anchor) {
-        problems.push(at(before(`&${node.anchor}`), `an anchor (&${node.anchor}) is defined; anchors and aliases are not allowed in a spec, write the value out`));
+        problems.push(at(before(`&${node.anchor}`), `an anchor (&${quote(node.anchor).slice(1, -1)}) is defined; anchors and aliases are not allowed in a spec, write the value out`));
       }
       if (node.tag && !CORE_TAGS.has(node.tag)) {
-        problems.push(at(before("!"), `the custom tag ${node.tag} is not allowed; a spec holds plain strings, lists and mappings`));
+        problems.push(at(before("!"), `the custom tag ${quote(node.tag).slice(1, -1)} is not allowed; a spec holds plain strings, lists and mappings`));
         return visit.SKIP;
       }
       if (isMap(node)) {

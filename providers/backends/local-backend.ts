@@ -1,9 +1,12 @@
 // The local target: the tenant model in a SQLite file inside the project. Seeds itself from the
-// shipped fixture the first time, so a fresh clone's first `pulumi up` has a tenant to converge.
+// shipped fixture on first use only (tenant/local-store.ts): a store that was lost or damaged
+// later is an error naming the path and `tenant reset`, never a silent re-seed.
 import path from "node:path";
 import { addressKey } from "../../core/address";
+import { addressDelta, isEmptyDelta } from "../../core/plan/address-delta";
 import { loadSeedFile } from "../../tenant/load-seed";
-import { Tenant, type Recipient } from "../../tenant/tenant";
+import { openLocalStore, StoreIdentity, storeFailure } from "../../tenant/local-store";
+import type { Tenant, Recipient } from "../../tenant/tenant";
 import type { AddressOwner } from "../../tenant/exchange-rules";
 import type { LiveMailbox, LocalTargetSettings, MailboxPage, TenantBackend } from "../backend";
 
@@ -17,56 +20,84 @@ const toLive = (r: Recipient): LiveMailbox => ({
   addresses: r.addresses,
 });
 
-/** Opens the local tenant, seeding it when empty. Paths resolve against `baseDir`. */
+/** Opens the local tenant, seeding it on first use only. Paths resolve against `baseDir`. */
 export function openLocalTenant(settings: LocalTargetSettings, baseDir = process.cwd()): Tenant {
-  const tenant = Tenant.open(path.resolve(baseDir, settings.database));
-  if (!tenant.isSeeded()) tenant.seed(loadSeedFile(path.resolve(baseDir, settings.seed)));
-  return tenant;
+  return openLocalStore(path.resolve(baseDir, settings.database), () => loadSeedFile(path.resolve(baseDir, settings.seed)));
 }
 
 export class LocalBackend implements TenantBackend {
   readonly description: string;
   readonly #tenant: Tenant;
+  readonly #database: string;
+  readonly #store: StoreIdentity;
+  /** The list last read per identity (lower-case): what a write's delta is taken against. */
+  readonly #lastRead = new Map<string, readonly string[]>();
 
   constructor(settings: LocalTargetSettings, baseDir = process.cwd()) {
     this.description = `local tenant ${settings.database}`;
+    this.#database = path.resolve(baseDir, settings.database);
     this.#tenant = openLocalTenant(settings, baseDir);
+    this.#store = new StoreIdentity(this.#database);
+  }
+
+  /** Runs `work` on the store, after checking it is still the file this process opened. */
+  #use<T>(work: () => T): T {
+    this.#store.check();
+    try {
+      return work();
+    } catch (err) {
+      throw storeFailure(this.#database, err);
+    }
   }
 
   async readMailboxes(identities: readonly string[]): Promise<Map<string, LiveMailbox | undefined>> {
-    return new Map(identities.map((identity) => {
+    return this.#use(() => new Map(identities.map((identity) => {
       const found = this.#tenant.find(identity);
+      if (found !== undefined) this.#lastRead.set(identity.toLowerCase(), found.addresses);
       return [identity, found === undefined ? undefined : toLive(found)];
-    }));
+    })));
   }
 
   async ownersOf(addresses: readonly string[]): Promise<Map<string, AddressOwner>> {
-    const owners = new Map<string, AddressOwner>();
-    for (const address of addresses) {
-      const owner = this.#tenant.ownerOf(address);
-      if (owner !== undefined) owners.set(addressKey(address), owner);
-    }
-    return owners;
+    return this.#use(() => {
+      const owners = new Map<string, AddressOwner>();
+      for (const address of addresses) {
+        const owner = this.#tenant.ownerOf(address);
+        if (owner !== undefined) owners.set(addressKey(address), owner);
+      }
+      return owners;
+    });
   }
 
   async acceptedDomains(): Promise<string[]> {
-    return this.#tenant.acceptedDomains();
+    return this.#use(() => this.#tenant.acceptedDomains());
   }
 
-  async setEmailAddresses(identity: string, addresses: readonly string[]): Promise<LiveMailbox> {
-    this.#tenant.setEmailAddresses(identity, addresses);
-    const back = this.#tenant.find(identity);
-    if (back === undefined) throw new Error(`mailbox "${identity}" disappeared after the write`);
-    return toLive(back);
+  async setEmailAddresses(identity: string, addresses: readonly string[], before?: readonly string[]): Promise<LiveMailbox> {
+    return this.#use(() => {
+      const base = before ?? this.#lastRead.get(identity.toLowerCase()) ?? this.#tenant.find(identity)?.addresses;
+      // An unknown mailbox: the full-list write raises Exchange's not-found error.
+      if (base === undefined) this.#tenant.setEmailAddresses(identity, addresses);
+      else {
+        const delta = addressDelta(base, addresses);
+        if (!isEmptyDelta(delta)) this.#tenant.addRemoveEmailAddresses(identity, delta.add, delta.remove);
+      }
+      const back = this.#tenant.find(identity);
+      if (back === undefined) throw new Error(`mailbox "${identity}" disappeared after the write`);
+      this.#lastRead.set(identity.toLowerCase(), back.addresses);
+      return toLive(back);
+    });
   }
 
   async setCloudManaged(identity: string): Promise<void> {
-    this.#tenant.setCloudManaged(identity, true);
+    this.#use(() => this.#tenant.setCloudManaged(identity, true));
   }
 
   async listMailboxes(next?: string): Promise<MailboxPage> {
-    const page = this.#tenant.list({ after: next, limit: 1000, usersOnly: true });
-    return { mailboxes: page.map(toLive), next: page.length === 1000 ? page[page.length - 1]!.id : undefined };
+    return this.#use(() => {
+      const page = this.#tenant.list({ after: next, limit: 1000, usersOnly: true });
+      return { mailboxes: page.map(toLive), next: page.length === 1000 ? page[page.length - 1]!.id : undefined };
+    });
   }
 
   async close(): Promise<void> {

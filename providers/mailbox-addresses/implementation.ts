@@ -175,7 +175,7 @@ async function takeAddresses(ctx: ProviderContext, giver: TakeFrom): Promise<voi
   if (step === undefined) return;
   try {
     await assertEngineAlive();
-    await ctx.backend.setEmailAddresses(giver.identity, step.list);
+    await ctx.backend.setEmailAddresses(giver.identity, step.list, live.addresses);
   } catch (err) {
     throw ctx.explain(giver.identity, err);
   }
@@ -205,8 +205,10 @@ async function converge(inputs: MailboxAddressesInputs, recorded?: readonly stri
     const wanted = plan(inputs, live.addresses);
     if (!wanted.changed) return outputsOf(inputs, live);
     await assertEngineAlive();
-    const back = await ctx.backend.setEmailAddresses(inputs.identity, wanted.final);
-    if (!sameAddressList(back.addresses, wanted.final)) {
+    // The write is a delta from the list just read (@{Add; Remove}), so an alias an admin adds
+    // meanwhile stays; the read-back must then satisfy the plan, not equal the list planned.
+    const back = await ctx.backend.setEmailAddresses(inputs.identity, wanted.final, live.addresses);
+    if (plan(inputs, back.addresses).changed) {
       throw ctx.error(
         inputs.identity,
         `the write was accepted but reading it back gives ${JSON.stringify(back.addresses)} instead of ${JSON.stringify(wanted.final)}`,

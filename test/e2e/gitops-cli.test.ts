@@ -112,8 +112,10 @@ function defineGitOpsTests(title: string, makeTarget: () => Promise<Target>): vo
       const bad = stack.cli(["plan", "--json"]);
       assert.equal(bad.code, 1, bad.output);
       assert.match(report(bad.stdout).problems.join("\n"), /alias "press@fabrikam\.com" already belongs to mail contact "Press Office \(agency\)"/);
-      // drift only compares addresses: the tenant differs from this spec (2); the conflict is plan's to report.
-      assert.equal(stack.cli(["drift"]).code, 2);
+      // One verdict (issue 19): drift reports the conflict preview reports, and exits 1 too.
+      const drift = stack.cli(["drift"]);
+      assert.equal(drift.code, 1, drift.output);
+      assert.match(drift.stdout, /alias "press@fabrikam\.com" already belongs to mail contact "Press Office \(agency\)"/);
     });
 
     it("an invalid spec makes drift and plan exit 1 with positions", () => {

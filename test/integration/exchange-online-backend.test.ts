@@ -4,7 +4,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { ClientCertificateCredential, ClientSecretCredential, ManagedIdentityCredential, WorkloadIdentityCredential } from "@azure/identity";
-import { addressKey } from "../../core/address";
+import { addressKey, parseProxyAddress, sameAddressList } from "../../core/address";
+import { planMailbox } from "../../core/plan/plan-mailbox";
 import type { RunningEmulator } from "../../emulator/server";
 import type { ExchangeOnlineTargetSettings } from "../../providers/backend";
 import { ExchangeOnlineBackend } from "../../providers/backends/exchange-online/exchange-online-backend";
@@ -161,13 +162,53 @@ describe("exchange-online backend against the emulator", () => {
   });
 
   describe("writes", () => {
-    it("writes the whole list with Set-Mailbox and reads it back from Exchange", async () => {
+    it("writes the change as Set-Mailbox @{Add; Remove} and reads it back from Exchange", async () => {
       const backend = new ExchangeOnlineBackend(settings);
       const before = emulator.tenant.find("anna.kowalski@contoso.com")!.addresses;
       const wanted = ["SMTP:anna.kowalski@fabrikam.com", ...before.map((a) => a.replace(/^SMTP:/, "smtp:"))];
+      const writes = emulator.tenant.writes().length;
       const back = await backend.setEmailAddresses("anna.kowalski@contoso.com", wanted);
-      assert.deepEqual(back.addresses, wanted);
-      assert.deepEqual(emulator.tenant.find("anna.kowalski@contoso.com")!.addresses, wanted);
+      assert.ok(sameAddressList(back.addresses, wanted), JSON.stringify(back.addresses));
+      assert.ok(sameAddressList(emulator.tenant.find("anna.kowalski@contoso.com")!.addresses, wanted));
+      const write = emulator.tenant.writes().slice(writes);
+      assert.deepEqual(write.map((w) => w.operation), ["Set-Mailbox -EmailAddresses @{Add;Remove}"]);
+    });
+    it("keeps an alias an admin added between the read and the write (defect 2: additive mode lost concurrent edits)", async () => {
+      const backend = new ExchangeOnlineBackend(settings);
+      const identity = "mei.tanaka@contoso.com";
+      const live = (await backend.readMailboxes([identity])).get(identity)!;
+      const plan = planMailbox({ primary: "mei.tanaka@fabrikam.com", aliases: ["mei.tanaka@contoso.com"], mode: "additive" }, live.addresses);
+      assert.ok(plan.changed);
+      // The admin's hand, after the run read the mailbox and before its write lands.
+      emulator.tenant.addRemoveEmailAddresses(identity, ["smtp:mei.admin-added@contoso.com"], []);
+      const back = await backend.setEmailAddresses(identity, plan.final);
+      const now = emulator.tenant.find(identity)!.addresses;
+      assert.ok(now.some((e) => addressKey(parseProxyAddress(e).value) === "mei.admin-added@contoso.com"), `the admin's alias was lost: ${JSON.stringify(now)}`);
+      assert.ok(now.includes("SMTP:mei.tanaka@fabrikam.com"));
+      for (const entry of plan.final) assert.ok(now.some((e) => addressKey(e) === addressKey(entry)), `${entry} missing from ${JSON.stringify(now)}`);
+      assert.ok(sameAddressList(back.addresses, now));
+    });
+    it("the emulator's Set-Mailbox refuses a hashtable without its @odata.type, or with other keys or values", async () => {
+      const token = await new ClientSecretCredential(emulator.tenantId, emulator.secrets.clientId, emulator.secrets.clientSecret, options()).getToken(EXCHANGE);
+      const send = async (table: unknown) => {
+        const response = await fetch(`${emulator.url}/adminapi/beta/${emulator.tenantId}/InvokeCommand`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${token.token}`, "content-type": "application/json" },
+          body: JSON.stringify({ CmdletInput: { CmdletName: "Set-Mailbox", Parameters: { Identity: "lee.chen@contoso.com", EmailAddresses: table } } }),
+        });
+        return { status: response.status, text: await response.text() };
+      };
+      const before = emulator.tenant.find("lee.chen@contoso.com")!.addresses;
+      for (const table of [{ Add: ["smtp:lee.x@contoso.com"] }, { "@odata.type": "#Exchange.GenericHashTable", Replace: ["smtp:lee.x@contoso.com"] }, { "@odata.type": "#Exchange.GenericHashTable", add: [42] }, { "@odata.type": "#Exchange.GenericHashTable" }]) {
+        const answer = await send(table);
+        assert.equal(answer.status, 400, answer.text);
+        assert.match(answer.text, /ParameterBindingException/);
+      }
+      assert.deepEqual(emulator.tenant.find("lee.chen@contoso.com")!.addresses, before);
+      const ok = await send({ "@odata.type": "#Exchange.GenericHashTable", add: "smtp:lee.x@contoso.com" });
+      assert.equal(ok.status, 200, ok.text);
+      assert.ok(emulator.tenant.find("lee.chen@contoso.com")!.addresses.includes("smtp:lee.x@contoso.com"));
+      emulator.tenant.addRemoveEmailAddresses("lee.chen@contoso.com", [], ["smtp:lee.x@contoso.com"]);
     });
     it("reports an address owned by another recipient with Exchange's words and the owner", async () => {
       const backend = new ExchangeOnlineBackend(settings);
@@ -205,14 +246,17 @@ describe("exchange-online backend against the emulator", () => {
         emulator.faults.settings = {};
       }
       const elapsed = Date.now() - started;
-      for (const u of users) assert.deepEqual(emulator.tenant.find(`${u}@contoso.com`)!.addresses, [`SMTP:${u}@fabrikam.com`, `smtp:${u}@contoso.com`]);
+      for (const u of users) assert.ok(sameAddressList(emulator.tenant.find(`${u}@contoso.com`)!.addresses, [`SMTP:${u}@fabrikam.com`, `smtp:${u}@contoso.com`]));
       assert.equal(emulator.counters.get("exchange.Set-Mailbox.applied"), 60);
       assert.ok(emulator.counters.get("faults.exchange.429") > 0, "the budget was enforced");
       assert.ok(elapsed >= 2500, `55 writes beyond the burst of 5 at 20/s take at least 2.75 s (took ${elapsed} ms)`);
     });
     it("under 429s, 503s and dropped connections, writes each list once and never rewrites one that landed", async () => {
       const backend = new ExchangeOnlineBackend(settings, { ...DEFAULT_RETRY_OPTIONS, baseDelayMs: 20, maxDelayMs: 500, maxAttempts: 20 });
-      const users = emulator.tenant.list({ usersOnly: true }).filter((r) => !r.synced && r.type === "UserMailbox").slice(0, 25);
+      const users = emulator.tenant
+        .list({ usersOnly: true })
+        .filter((r) => !r.synced && r.type === "UserMailbox" && r.upn!.endsWith("@contoso.com") && !r.addresses.some((a) => addressKey(a).endsWith(`:${r.upn!.replace("@contoso.com", "@fabrikam.com")}`)))
+        .slice(0, 25);
       emulator.faults.settings = { throttleRate: 0.3, retryAfterSeconds: 0.02, serverErrorRate: 0.05, dropRate: 0.1 };
       emulator.counters.reset();
       try {

@@ -3,6 +3,7 @@
 // needs a token, never from config or state, so no secret reaches Pulumi.
 import type { TokenCredential } from "@azure/identity";
 import type { ExchangeOnlineTargetSettings } from "../../backend";
+import { ConnectionError, connectionProblem } from "./retry-policy";
 
 export class CredentialSetupError extends Error {
   constructor(message: string) {
@@ -51,6 +52,63 @@ export function createCredential(settings: ExchangeOnlineTargetSettings, env: No
         "no credential found: set AZURE_CLIENT_SECRET (client secret), AZURE_CLIENT_CERTIFICATE_PATH (certificate), AZURE_FEDERATED_TOKEN_FILE (workload identity federation, e.g. in CI) or run with a managed identity; AZURE_TENANT_ID and AZURE_CLIENT_ID are not needed, the stack's tenantId and clientId are used",
       );
   }
+}
+
+/** The directory (tenant) is not known to the authority: a wrong `tenantId`, or the wrong cloud. */
+export class TenantNotFoundError extends Error {
+  constructor(authorityHost: string, tenantId: string, detail: string) {
+    let host = authorityHost;
+    try {
+      host = new URL(authorityHost).host;
+    } catch {
+      // keep it as given
+    }
+    super(
+      `the identity platform at ${host} does not know the tenant "${tenantId.slice(0, 100)}" (${detail.slice(0, 160)}). ` +
+        "Check the stack's tenantId (the directory id, or its <name>.onmicrosoft.com domain) and authorityHost (another cloud has another authority)",
+    );
+    this.name = "TenantNotFoundError";
+  }
+}
+
+/**
+ * Why getting a token failed, when the authority itself is the cause: it cannot be reached
+ * (refused, not resolved), its certificate is not trusted, or it does not know the tenant. MSAL
+ * reports all of them as `endpoints_resolution_error`; one request to the tenant's OpenID
+ * metadata tells them apart. Undefined when the authority answers for the tenant.
+ */
+export async function diagnoseAuthority(authorityHost: string, tenantId: string): Promise<Error | undefined> {
+  const url = `${authorityHost.replace(/\/$/, "")}/${encodeURIComponent(tenantId)}/v2.0/.well-known/openid-configuration`;
+  let response: Response;
+  try {
+    response = await fetch(url, { signal: AbortSignal.timeout(10_000) });
+  } catch (err) {
+    const problem = connectionProblem(err);
+    if (problem !== undefined) return new ConnectionError(authorityHost, problem);
+    if (err instanceof Error && (err.name === "TimeoutError" || err.name === "AbortError")) return new ConnectionError(authorityHost, { kind: "unreachable", code: "no answer in 10 s" });
+    return undefined;
+  }
+  const text = await response.text().catch(() => "");
+  if (response.ok) return undefined;
+  const aadsts = /AADSTS(90002|900023|90013)\b[^\\"\r\n]*/.exec(text)?.[0];
+  if (aadsts !== undefined || response.status === 404 || /invalid_tenant/.test(text)) {
+    return new TenantNotFoundError(authorityHost, tenantId, aadsts ?? `HTTP ${response.status}`);
+  }
+  return undefined;
+}
+
+/** A credential whose failures say when the authority is the cause (see {@link diagnoseAuthority}). */
+export function diagnosingCredential(credential: TokenCredential, settings: ExchangeOnlineTargetSettings): TokenCredential {
+  if (settings.credential === "managed-identity") return credential;
+  return {
+    getToken: async (scopes, options) => {
+      try {
+        return await credential.getToken(scopes, options);
+      } catch (err) {
+        throw (await diagnoseAuthority(settings.authorityHost, settings.tenantId)) ?? err;
+      }
+    },
+  };
 }
 
 /**

@@ -68,6 +68,11 @@ export class ExchangeAdminClient {
     this.#options = options;
   }
 
+  /** The InvokeCommand endpoint, for messages. */
+  get url(): string {
+    return this.#url;
+  }
+
   async #headers(cmdlet: string): Promise<Record<string, string>> {
     let token: string;
     try {
@@ -111,6 +116,8 @@ export class ExchangeAdminClient {
         `Exchange ${cmdlet}`,
         (signal) => this.#limit.run(() => fetch(target, { method: "POST", headers, body: JSON.stringify({ CmdletInput: { CmdletName: cmdlet, Parameters: parameters } }), signal })),
         this.#options,
+        undefined,
+        target,
       );
       const body = await this.json(response);
       this.check(identity, response.status, body);

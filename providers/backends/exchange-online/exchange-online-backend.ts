@@ -4,15 +4,16 @@
 // had already landed: before retrying a write whose outcome is unknown (503, 504, a dropped
 // connection) it reads the mailbox and stops if the list is there. Writes are paced by the write
 // gate (./write-gate.ts) when Exchange throttles.
-import { addressKey, parseProxyAddress, sameAddressList } from "../../../core/address";
+import { addressKey, parseProxyAddress } from "../../../core/address";
+import { addressDelta, deltaLanded, isEmptyDelta } from "../../../core/plan/address-delta";
 import { ExchangeError } from "../../../tenant/exchange-error";
 import type { AddressOwner } from "../../../tenant/exchange-rules";
 import type { ExchangeOnlineTargetSettings, LiveMailbox, MailboxPage, TenantBackend } from "../../backend";
 import { ConcurrencyLimit } from "./concurrency-limit";
-import { createCredential, sharedTokens } from "./credentials";
+import { createCredential, diagnosingCredential, sharedTokens } from "./credentials";
 import { ExchangeAdminClient, type ExchangeRecipient } from "./exchange-admin-client";
 import { GraphReader, type GraphUser } from "./graph-reader";
-import { backoffMs, DEFAULT_RETRY_OPTIONS, isTransportError, retryAfterMs, RETRYABLE_STATUSES, RetriesExhaustedError, type RetryOptions } from "./retry-policy";
+import { backoffMs, ConnectionError, connectionProblem, DEFAULT_RETRY_OPTIONS, isTransportError, retryAfterMs, RETRYABLE_STATUSES, RetriesExhaustedError, type RetryOptions } from "./retry-policy";
 import { SCAN_THRESHOLD } from "../../read-tenant";
 import { WriteGate } from "./write-gate";
 import { EngineGoneError, engineIsAlive } from "../../engine-watchdog";
@@ -56,10 +57,12 @@ export class ExchangeOnlineBackend implements TenantBackend {
   readonly #exchange: ExchangeAdminClient;
   readonly #options: RetryOptions;
   readonly #writes: WriteGate;
+  /** The list last read per identity (lower-case): what a write's delta is taken against. */
+  readonly #lastRead = new Map<string, readonly string[]>();
 
   constructor(settings: ExchangeOnlineTargetSettings, options: RetryOptions = DEFAULT_RETRY_OPTIONS) {
     this.description = `Exchange Online tenant ${settings.tenantId}`;
-    const credential = sharedTokens(createCredential(settings));
+    const credential = sharedTokens(diagnosingCredential(createCredential(settings), settings));
     const limit = new ConcurrencyLimit(settings.maxConcurrency);
     this.#options = options;
     this.#writes = new WriteGate(settings.maxConcurrency);
@@ -78,7 +81,9 @@ export class ExchangeOnlineBackend implements TenantBackend {
           return;
         }
         // Only Exchange knows whether a synced mailbox's Exchange attributes are cloud-managed.
-        result.set(identity, user.onPremisesSyncEnabled ? await this.#readFromExchange(user.id) : fromGraph(user));
+        const mailbox = user.onPremisesSyncEnabled ? await this.#readFromExchange(user.id) : fromGraph(user);
+        this.#lastRead.set(identity.toLowerCase(), mailbox.addresses);
+        result.set(identity, mailbox);
       }),
     );
     return new Map(identities.map((identity) => [identity, result.get(identity)]));
@@ -86,7 +91,9 @@ export class ExchangeOnlineBackend implements TenantBackend {
 
   async #readFromExchange(identity: string): Promise<LiveMailbox> {
     const rows = await this.#exchange.read("Get-Mailbox", { Identity: identity });
-    return fromExchange(rows[0]!);
+    const mailbox = fromExchange(rows[0]!);
+    this.#lastRead.set(identity.toLowerCase(), mailbox.addresses);
+    return mailbox;
   }
 
   /**
@@ -155,12 +162,20 @@ export class ExchangeOnlineBackend implements TenantBackend {
   }
 
   /**
-   * Set-Mailbox -EmailAddresses with the full list, then Get-Mailbox to read it back. A retry
-   * (after 429/503/504 or a dropped connection) first reads the mailbox: if the list is already
-   * there, the earlier attempt landed and nothing more is written.
+   * Set-Mailbox -EmailAddresses @{Add=...; Remove=...}: the difference between the list last read
+   * (or `before`) and `addresses`, so an alias an admin added during the run is kept; then
+   * Get-Mailbox to read it back. A retry (after 429/503/504 or a dropped connection) first reads
+   * the mailbox: if the change is already there, the earlier attempt landed and nothing more is
+   * written. The hashtable travels as `{"@odata.type":"#Exchange.GenericHashTable","Add":[...],
+   * "Remove":[...]}`, as the admin API expects hashtable parameters.
    */
-  async setEmailAddresses(identity: string, addresses: readonly string[]): Promise<LiveMailbox> {
-    await this.#writeOnce(identity, { Identity: identity, EmailAddresses: [...addresses] }, (live) => sameAddressList(live.addresses, addresses));
+  async setEmailAddresses(identity: string, addresses: readonly string[], before?: readonly string[]): Promise<LiveMailbox> {
+    const base = before ?? this.#lastRead.get(identity.toLowerCase()) ?? (await this.#readFromExchange(identity)).addresses;
+    const delta = addressDelta(base, addresses);
+    if (!isEmptyDelta(delta)) {
+      const table = { "@odata.type": "#Exchange.GenericHashTable", ...(delta.add.length > 0 ? { Add: [...delta.add] } : {}), ...(delta.remove.length > 0 ? { Remove: [...delta.remove] } : {}) };
+      await this.#writeOnce(identity, { Identity: identity, EmailAddresses: table }, (live) => deltaLanded(live.addresses, delta));
+    }
     return this.#readFromExchange(identity);
   }
 
@@ -177,6 +192,7 @@ export class ExchangeOnlineBackend implements TenantBackend {
     const attempts: { attempt: number; status?: number; error?: string; waitedMs: number }[] = [];
     const ticket = this.#writes.ticket();
     let outcomeUnknown = false;
+    let connectWaitedMs = 0;
     for (let attempt = 1; attempt <= this.#options.maxAttempts; attempt++) {
       if (outcomeUnknown && landed(await this.#readFromExchange(identity))) return;
       const release = await this.#writes.acquire(ticket);
@@ -203,10 +219,21 @@ export class ExchangeOnlineBackend implements TenantBackend {
         }
         outcomeUnknown = true;
       } catch (err) {
-        if (!isTransportError(err)) throw err;
+        const problem = connectionProblem(err);
+        if (!isTransportError(err) && problem === undefined) throw err;
         wait = backoffMs(attempt, this.#options);
         attempts.push({ attempt, error: (err as Error).message, waitedMs: wait });
-        outcomeUnknown = true;
+        if (problem !== undefined) {
+          // No connection, so no request was sent: the outcome is known (nothing landed).
+          if (problem.kind === "untrusted" || connectWaitedMs + wait > (this.#options.connectBudgetMs ?? Infinity)) {
+            throw new ConnectionError(this.#exchange.url, problem, connectWaitedMs);
+          }
+          connectWaitedMs += wait;
+          // A timeout may strike after the request went out: then read before retrying.
+          outcomeUnknown = problem.code === "ETIMEDOUT";
+        } else {
+          outcomeUnknown = true;
+        }
       } finally {
         release("unknown");
       }

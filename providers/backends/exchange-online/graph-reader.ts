@@ -27,10 +27,12 @@ class RetryMiddleware implements Middleware {
   #next: Middleware | undefined;
   readonly #limit: ConcurrencyLimit;
   readonly #options: RetryOptions;
+  readonly #remember: (err: unknown) => unknown;
 
-  constructor(limit: ConcurrencyLimit, options: RetryOptions) {
+  constructor(limit: ConcurrencyLimit, options: RetryOptions, remember: (err: unknown) => unknown = (e) => e) {
     this.#limit = limit;
     this.#options = options;
+    this.#remember = remember;
   }
 
   setNext(next: Middleware): void {
@@ -39,7 +41,13 @@ class RetryMiddleware implements Middleware {
 
   async execute(context: Context): Promise<void> {
     const what = `Microsoft Graph ${typeof context.request === "string" ? new URL(context.request).pathname : "request"}`;
-    context.response = await sendWithRetries(
+    context.response = await this.#send(what, context).catch((err: unknown) => {
+      throw this.#remember(err);
+    });
+  }
+
+  #send(what: string, context: Context): Promise<Response> {
+    return sendWithRetries(
       what,
       (signal) =>
         this.#limit.run(async () => {
@@ -48,9 +56,14 @@ class RetryMiddleware implements Middleware {
           return context.response!;
         }),
       this.#options,
+      undefined,
+      typeof context.request === "string" ? context.request : undefined,
     );
   }
 }
+
+/** Errors of ours that the Graph client re-wraps as a bare GraphError (name and class lost). */
+const OURS = new Set(["ConnectionError", "TenantNotFoundError", "AccessError", "CredentialSetupError", "RetriesExhaustedError"]);
 
 interface Pending {
   readonly url: string;
@@ -66,6 +79,18 @@ export class GraphReader {
   readonly #queue: Pending[] = [];
   #timer: NodeJS.Timeout | undefined;
   readonly #clientId: string;
+  /** Our errors by message, to undo the Graph client's wrapping (see {@link OURS}). */
+  readonly #ours = new Map<string, Error>();
+
+  #remember = (err: unknown): unknown => {
+    if (err instanceof Error && OURS.has(err.name)) this.#ours.set(err.message, err);
+    return err;
+  };
+
+  /** The error of ours a GraphError wraps, else the error itself. */
+  #unwrap(err: unknown): unknown {
+    return err instanceof Error && !OURS.has(err.name) ? (this.#ours.get(err.message) ?? err) : err;
+  }
 
   constructor(baseUrl: string, credential: TokenCredential, limit: ConcurrencyLimit, options: RetryOptions, clientId: string) {
     const graph = require("@microsoft/microsoft-graph-client") as typeof import("@microsoft/microsoft-graph-client");
@@ -75,13 +100,13 @@ export class GraphReader {
         try {
           return await credential.getToken(scopes, opts);
         } catch (err) {
-          throw tokenFailure("Microsoft Graph", err);
+          throw this.#remember(tokenFailure("Microsoft Graph", err));
         }
       },
     };
     // The chain: add the token → retry and limit → send.
     const auth = new graph.AuthenticationHandler(new TokenCredentialAuthenticationProvider(tokens, { scopes: [GRAPH_SCOPE] }));
-    const retry = new RetryMiddleware(limit, options);
+    const retry = new RetryMiddleware(limit, options, this.#remember);
     auth.setNext(retry);
     retry.setNext(new graph.HTTPMessageHandler());
     this.#client = graph.Client.initWithMiddleware({ middleware: auth, baseUrl, defaultVersion: "v1.0", customHosts: new Set([new URL(baseUrl).hostname]) });
@@ -107,7 +132,7 @@ export class GraphReader {
     } catch (err) {
       const status = (err as { statusCode?: number }).statusCode;
       if (status === 401 || status === 403) throw accessDenied("graph", status, (err as { body?: unknown }).body, this.#clientId);
-      throw err;
+      throw this.#unwrap(err);
     }
   }
 
@@ -142,7 +167,7 @@ export class GraphReader {
       responses = answer.responses;
     } catch (err) {
       const status = (err as { statusCode?: number }).statusCode;
-      const failure = status === 401 || status === 403 ? accessDenied("graph", status, (err as { body?: unknown }).body, this.#clientId) : err;
+      const failure = status === 401 || status === 403 ? accessDenied("graph", status, (err as { body?: unknown }).body, this.#clientId) : this.#unwrap(err);
       for (const item of items) item.reject(failure);
       return;
     }

@@ -30,6 +30,8 @@ export function accessDenied(api: "graph" | "exchange", status: number, body: un
 
 /** A failure to get a token: keeps the identity platform's AADSTS text, never a secret. */
 export function tokenFailure(api: string, err: unknown): Error {
+  // The authority's own trouble (unreachable, untrusted, unknown tenant) is already in words.
+  if (err instanceof Error && ["ConnectionError", "TenantNotFoundError", "CredentialSetupError"].includes(err.name)) return err;
   const text = err instanceof Error ? err.message : String(err);
   const aadsts = /AADSTS\d+:[^\r\n]*/.exec(text)?.[0];
   return new AccessError(`could not get a token for ${api}: ${aadsts ?? text.split("\n")[0]}`, 401);

@@ -16,6 +16,12 @@ export interface RetryOptions {
   readonly sleep: (ms: number) => Promise<void>;
   /** 0..1; tests fix it. */
   readonly random: () => number;
+  /**
+   * How long, in waits between attempts, a host that cannot be connected to (refused, not
+   * resolved, unreachable) is tried before giving up with a {@link ConnectionError}. Dropped
+   * connections and 429/503 answers do not count: the host is there.
+   */
+  readonly connectBudgetMs?: number;
 }
 
 /**
@@ -30,7 +36,77 @@ export const DEFAULT_RETRY_OPTIONS: RetryOptions = {
   timeoutMs: 60_000,
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
   random: Math.random,
+  connectBudgetMs: 20_000,
 };
+
+/** Why a connection could not be made, from an error and its causes. */
+export type ConnectionProblemKind = "refused" | "unresolved" | "unreachable" | "untrusted";
+
+const CERTIFICATE_CODES = new Set([
+  "SELF_SIGNED_CERT_IN_CHAIN",
+  "DEPTH_ZERO_SELF_SIGNED_CERT",
+  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+  "UNABLE_TO_GET_ISSUER_CERT",
+  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+  "CERT_HAS_EXPIRED",
+  "CERT_NOT_YET_VALID",
+  "ERR_TLS_CERT_ALTNAME_INVALID",
+  "CERT_UNTRUSTED",
+  "CERT_SIGNATURE_FAILURE",
+]);
+
+/** The codes along an error's cause chain (undici nests the socket's error in `cause`). */
+function codesOf(err: unknown): string[] {
+  const codes: string[] = [];
+  for (let e = err as { code?: unknown; cause?: unknown; message?: unknown } | undefined, depth = 0; e && depth < 5; e = e.cause as typeof e, depth++) {
+    if (typeof e.code === "string") codes.push(e.code);
+    // fetch refuses ports it deems unsafe (9, 25, 6000...) with a bare "bad port".
+    if (e.message === "bad port") codes.push("BAD_PORT");
+    // AggregateError (happy eyeballs) holds one error per address tried.
+    for (const inner of (e as { errors?: unknown[] }).errors ?? []) if (typeof (inner as { code?: unknown }).code === "string") codes.push((inner as { code: string }).code);
+  }
+  return codes;
+}
+
+/** Whether `err` says the connection could not be made at all, and why; undefined otherwise. */
+export function connectionProblem(err: unknown): { kind: ConnectionProblemKind; code: string } | undefined {
+  const codes = codesOf(err);
+  const cert = codes.find((c) => CERTIFICATE_CODES.has(c) || c.startsWith("ERR_TLS_") || c.startsWith("CERT_"));
+  if (cert) return { kind: "untrusted", code: cert };
+  const refused = codes.find((c) => c === "ECONNREFUSED");
+  if (refused) return { kind: "refused", code: refused };
+  const unresolved = codes.find((c) => c === "ENOTFOUND" || c === "EAI_AGAIN");
+  if (unresolved) return { kind: "unresolved", code: unresolved };
+  const unreachable = codes.find((c) => ["EHOSTUNREACH", "ENETUNREACH", "UND_ERR_CONNECT_TIMEOUT", "ETIMEDOUT", "BAD_PORT"].includes(c));
+  if (unreachable) return { kind: "unreachable", code: unreachable };
+  return undefined;
+}
+
+/** A host that could not be connected to: which host, why, what to do. */
+export class ConnectionError extends Error {
+  readonly host: string;
+  readonly kind: ConnectionProblemKind;
+
+  constructor(url: string, problem: { kind: ConnectionProblemKind; code: string }, triedForMs?: number) {
+    let host: string;
+    try {
+      host = new URL(url).host;
+    } catch {
+      host = url;
+    }
+    const tried = triedForMs === undefined || triedForMs === 0 ? "" : ` (tried for ${Math.round(triedForMs / 1000)} s)`;
+    const texts: Record<ConnectionProblemKind, string> = {
+      refused: `cannot connect to ${host}: the connection was refused (${problem.code})${tried}. Check the URL setting for this endpoint (authorityHost, graphBaseUrl, exchangeBaseUrl) and that the service, or the emulator, is running`,
+      unresolved: `cannot connect to ${host}: the host name does not resolve (${problem.code})${tried}. Check the URL setting for this endpoint (authorityHost, graphBaseUrl, exchangeBaseUrl) and the machine's DNS`,
+      unreachable: `cannot connect to ${host}: no route or no answer (${problem.code})${tried}. Check the network, proxy and firewall between this machine and ${host}`,
+      untrusted: `cannot connect to ${host}: its TLS certificate is not trusted (${problem.code}). For the emulator, set NODE_EXTRA_CA_CERTS to its certificate (printed by mailbox-addresses emulator); behind a TLS-inspecting proxy, add the proxy's CA the same way`,
+    };
+    super(texts[problem.kind]);
+    this.name = "ConnectionError";
+    this.host = host;
+    this.kind = problem.kind;
+  }
+}
 
 /** Statuses worth another attempt: throttled, unavailable, gateway timeout. */
 export const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([429, 503, 504]);
@@ -61,6 +137,8 @@ export function backoffMs(attempt: number, options: RetryOptions): number {
 /** True for an error that means the connection failed or timed out (worth retrying). */
 export function isTransportError(err: unknown): boolean {
   if (!(err instanceof Error)) return false;
+  // An untrusted certificate does not get better by trying again.
+  if (connectionProblem(err)?.kind === "untrusted") return false;
   if (err.name === "AbortError" || err.name === "TimeoutError") return true;
   if (err.name === "TypeError" && /fetch failed|terminated|socket/i.test(err.message)) return true;
   const code = (err as { code?: string; cause?: { code?: string } }).code ?? (err as { cause?: { code?: string } }).cause?.code;
@@ -99,10 +177,12 @@ export async function sendWithRetries(
   send: (signal: AbortSignal, attempt: number) => Promise<Response>,
   options: RetryOptions = DEFAULT_RETRY_OPTIONS,
   onRetry?: (record: AttemptRecord) => void,
+  url?: string,
 ): Promise<Response> {
   const attempts: AttemptRecord[] = [];
   let lastResponse: Response | undefined;
   let lastError: unknown;
+  let connectWaitedMs = 0;
   for (let attempt = 1; attempt <= options.maxAttempts; attempt++) {
     let wait: number;
     try {
@@ -113,14 +193,25 @@ export async function sendWithRetries(
       await response.body?.cancel().catch(() => undefined);
       attempts.push({ attempt, status: response.status, waitedMs: wait });
     } catch (err) {
-      if (!isTransportError(err)) throw err;
+      const problem = connectionProblem(err);
+      if (problem?.kind === "untrusted" && url !== undefined) throw new ConnectionError(url, problem);
+      if (!isTransportError(err) && problem === undefined) throw err;
       lastError = err;
       wait = backoffMs(attempt, options);
       attempts.push({ attempt, error: (err as Error).message, waitedMs: wait });
+      if (problem !== undefined) {
+        if (connectWaitedMs + wait > (options.connectBudgetMs ?? Infinity) || problem.kind === "untrusted") {
+          if (url !== undefined) throw new ConnectionError(url, problem, connectWaitedMs);
+          break;
+        }
+        connectWaitedMs += wait;
+      }
     }
     if (attempt === options.maxAttempts) break;
     onRetry?.(attempts[attempts.length - 1]!);
     await options.sleep(wait);
   }
+  const problem = lastResponse === undefined ? connectionProblem(lastError) : undefined;
+  if (problem !== undefined && url !== undefined) throw new ConnectionError(url, problem, connectWaitedMs);
   throw new RetriesExhaustedError(what, attempts, lastResponse, lastError);
 }

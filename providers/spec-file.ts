@@ -1,0 +1,127 @@
+// Reads a spec file safely. The `spec` stack setting names a file that a pull request can change,
+// so it may only name a regular YAML file inside the project; a path given explicitly on the
+// command line (`validate <file>`, `drift --spec <file>`) may be anywhere, but is still a regular
+// file. Sizes are checked before and while reading (devices and /proc files report size 0), and no
+// message quotes the file's content: only its path, escaped and cut.
+import { closeSync, constants, fstatSync, lstatSync, openSync, readSync, realpathSync } from "node:fs";
+import path from "node:path";
+import { MAX_FILE_BYTES } from "../core/spec/yaml-source";
+import { quote } from "../core/text";
+
+/** Why a spec file was refused: the file, the cause and what to do. */
+export class SpecFileError extends Error {
+  readonly file: string;
+  readonly remedy: string;
+
+  constructor(file: string, cause: string, remedy: string) {
+    super(`${quote(file, 200)}: ${cause}; ${remedy}`);
+    this.name = "SpecFileError";
+    this.file = file;
+    this.remedy = remedy;
+    Object.setPrototypeOf(this, SpecFileError.prototype);
+  }
+
+  static isInstance(value: unknown): value is SpecFileError {
+    return value instanceof Error && value.name === "SpecFileError";
+  }
+}
+
+export interface ReadSpecOptions {
+  /** The project directory: relative paths resolve against it, and the setting must stay inside it. */
+  readonly root: string;
+  /** True for a path the user typed on the command line: it may be outside the project. */
+  readonly explicit: boolean;
+  /** Largest file accepted, in bytes. */
+  readonly maxBytes?: number;
+}
+
+const SETTING_REMEDY = "the `spec` setting names a .yaml or .yml file inside the project (pulumi config set spec infra/mailboxes.yaml)";
+
+const mib = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MiB`;
+
+function isInside(child: string, parent: string): boolean {
+  const relative = path.relative(parent, child);
+  return relative !== "" && !relative.startsWith("..") && !path.isAbsolute(relative);
+}
+
+function describeKind(stat: import("node:fs").Stats): string {
+  if (stat.isDirectory()) return "a directory";
+  if (stat.isCharacterDevice() || stat.isBlockDevice()) return "a device";
+  if (stat.isFIFO()) return "a named pipe";
+  if (stat.isSocket()) return "a socket";
+  return "not a regular file";
+}
+
+/** The spec file's bytes, or a {@link SpecFileError} saying why it was refused. */
+export function readSpecFile(file: string, options: ReadSpecOptions): Buffer {
+  const maxBytes = options.maxBytes ?? MAX_FILE_BYTES;
+  const remedy = options.explicit ? "give the path of a spec file (.yaml)" : SETTING_REMEDY;
+  if (file.includes("\0")) throw new SpecFileError(file, "the path contains a NUL character", remedy);
+  const absolute = path.resolve(options.root, file);
+  let real: string;
+  try {
+    lstatSync(absolute);
+    real = realpathSync(absolute);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") throw new SpecFileError(file, `the file does not exist (looked for ${quote(absolute, 200)})`, remedy);
+    if (code === "ELOOP") throw new SpecFileError(file, "the path is a loop of symbolic links", remedy);
+    if (code === "EACCES") throw new SpecFileError(file, "permission denied", "make the file readable by this user");
+    throw new SpecFileError(file, `cannot be read (${code ?? "unknown error"})`, remedy);
+  }
+  if (!options.explicit) {
+    let root: string;
+    try {
+      root = realpathSync(options.root);
+    } catch {
+      root = path.resolve(options.root);
+    }
+    if (!isInside(real, root)) {
+      throw new SpecFileError(file, `the file is outside the project (${quote(root, 200)})`, `${SETTING_REMEDY}; to check a file elsewhere, name it on the command line: mailbox-addresses validate <file>`);
+    }
+    if (!/\.ya?ml$/i.test(real)) throw new SpecFileError(file, "the file is not a .yaml or .yml file", SETTING_REMEDY);
+  }
+  let fd: number;
+  try {
+    // Non-blocking: opening a named pipe must not wait for a writer.
+    fd = openSync(real, constants.O_RDONLY | constants.O_NONBLOCK | (constants.O_NOFOLLOW ?? 0));
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "EISDIR") throw new SpecFileError(file, "is a directory, not a file", remedy);
+    if (code === "EACCES") throw new SpecFileError(file, "permission denied", "make the file readable by this user");
+    throw new SpecFileError(file, `cannot be opened (${code ?? "unknown error"})`, remedy);
+  }
+  try {
+    const stat = fstatSync(fd);
+    if (!stat.isFile()) throw new SpecFileError(file, `is ${describeKind(stat)}, not a regular file`, remedy);
+    if (stat.size > maxBytes) {
+      throw new SpecFileError(file, `the file is ${mib(stat.size)}; the limit is ${mib(maxBytes)}`, "split the tenant into several specs (one stack each)");
+    }
+    // Read at most one byte more than allowed: a file that grows, or reports size 0, is still capped.
+    const buffer = Buffer.alloc(Math.min(maxBytes + 1, Math.max(stat.size + 1, 64 * 1024)));
+    let length = 0;
+    let chunk = buffer;
+    for (;;) {
+      if (length === chunk.length) {
+        if (chunk.length > maxBytes) break;
+        const bigger = Buffer.alloc(Math.min(maxBytes + 1, chunk.length * 2));
+        chunk.copy(bigger, 0, 0, length);
+        chunk = bigger;
+      }
+      const n = readSync(fd, chunk, length, chunk.length - length, null);
+      if (n === 0) break;
+      length += n;
+    }
+    if (length > maxBytes) {
+      throw new SpecFileError(file, `the file is larger than the limit of ${mib(maxBytes)}`, "split the tenant into several specs (one stack each)");
+    }
+    return chunk.subarray(0, length);
+  } catch (err) {
+    if (SpecFileError.isInstance(err)) throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "EAGAIN") throw new SpecFileError(file, "is not a regular file (reading would block)", remedy);
+    throw new SpecFileError(file, `cannot be read (${code ?? "unknown error"})`, remedy);
+  } finally {
+    closeSync(fd);
+  }
+}
