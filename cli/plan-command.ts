@@ -38,7 +38,7 @@ export function rowFromStep(op: string, urn: string, planned: PlannedChanges): M
   const row = planned[identity];
   if (change === "release") return { identity, change, added: [], removed: [], problems: [] };
   if (row === undefined) return { identity, change: change === "adopt" ? "adopt" : "none", added: [], removed: [], problems: [] };
-  return { identity, change, ...(row.primary ? { primary: row.primary } : {}), added: [...row.added], removed: [...row.removed], problems: [] };
+  return { identity, change, ...(row.primary ? { primary: row.primary } : {}), added: [...row.added], removed: [...row.removed], ...(row.recased ? { recased: [...row.recased] } : {}), problems: [] };
 }
 
 function readPlannedChanges(file: string): { changes: PlannedChanges; specDigest?: string } {

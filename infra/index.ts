@@ -69,7 +69,7 @@ function checkReviewedPlan(specDigest: string, changes: ReadonlyMap<string, Chan
   } catch (err) {
     throw new pulumi.RunError(`cannot read the reviewed plan ${file} (MAILBOX_ADDRESSES_REVIEWED_PLAN): ${(err as Error).message.split("\n")[0]}`);
   }
-  const mismatches = compareWithReviewedPlan(reviewed, specDigest, changes);
+  const mismatches = compareWithReviewedPlan(reviewed, specDigest, changes, pulumi.getStack());
   if (mismatches.length === 0) return;
   for (const m of mismatches) pulumi.log.error(`${m.identity ? `mailbox "${m.identity}": ` : ""}${m.message}`);
   throw new pulumi.RunError(
@@ -108,7 +108,7 @@ function declare(spec: Spec, change: ChangePlan) {
     );
     resources.set(mailbox.identity, resource);
     const plan = change.plans.get(mailbox.identity);
-    if (plan?.changed) pulumi.log.info(`live tenant → spec: ${describePlan(plan)}`, resource);
+    if (plan?.changed) pulumi.log.info(`${mailbox.identity}: live tenant → spec: ${describePlan(plan)}`, resource);
   }
   return resources;
 }

@@ -40,6 +40,11 @@ export interface MailboxPlan {
   readonly remove: readonly AddressChange[];
   /** Entries kept without being listed: non-SMTP, Microsoft routing (MOERA), additive mode. */
   readonly preserve: readonly PreservedEntry[];
+  /**
+   * Addresses the mailbox has in another case than the spec writes them (spec's spelling). Not a
+   * change by itself (a case-only difference is not drift), but a write rewrites them as written.
+   */
+  readonly recased: readonly string[];
   /** The whole EmailAddresses list to write: `SMTP:` primary first, then `smtp:` aliases, then the rest. */
   readonly final: readonly string[];
   /** False when the live list already matches (case-insensitively, in any order): nothing to write. */
@@ -85,6 +90,8 @@ export function planMailbox(desired: DesiredAddresses, live: readonly string[], 
   const keptSmtp: string[] = [];
   const keptOther: string[] = [];
   const seenOther = new Set<string>();
+  const spelled = new Map([desired.primary, ...desired.aliases].map((a) => [addressKey(a), a]));
+  const recased: string[] = [];
 
   for (const entry of live) {
     const parsed = parseProxyAddress(entry);
@@ -99,7 +106,11 @@ export function planMailbox(desired: DesiredAddresses, live: readonly string[], 
     const key = addressKey(parsed.value);
     if (liveKeys.has(key)) continue;
     liveKeys.add(key);
-    if (key === primaryKey || aliasKeys.has(key)) continue; // written below, in the spec's spelling
+    if (key === primaryKey || aliasKeys.has(key)) {
+      // written below, in the spec's spelling
+      if (parsed.value !== spelled.get(key)) recased.push(spelled.get(key)!);
+      continue;
+    }
     const owner = releaseTo.get(key);
     if (owner !== undefined) {
       remove.push({ address: parsed.value, reason: REASONS.movesTo(owner) });
@@ -134,6 +145,7 @@ export function planMailbox(desired: DesiredAddresses, live: readonly string[], 
     add,
     remove,
     preserve,
+    recased,
     final,
     changed: !sameAddressList(live, final),
   };

@@ -15,11 +15,14 @@ export interface ChangeRow {
   readonly primary?: { readonly from: string | null; readonly to: string };
   readonly added: readonly string[];
   readonly removed: readonly string[];
+  /** Addresses rewritten in the spec's case along with the change. */
+  readonly recased?: readonly string[];
 }
 
 /** The part of a `plan --json` report the check reads. */
 export interface ReviewedPlan {
   readonly kind: string;
+  readonly stack?: string;
   readonly specDigest?: string;
   readonly mailboxes: readonly (ChangeRow & { readonly identity: string; readonly change: string })[];
 }
@@ -38,6 +41,7 @@ function describe(row: ChangeRow | undefined): string {
   if (row.primary) parts.push(`primary ${row.primary.from ?? "(none)"} → ${row.primary.to}`);
   for (const a of row.added) parts.push(`+ ${a}`);
   for (const r of row.removed) parts.push(`- ${r}`);
+  for (const c of row.recased ?? []) parts.push(`~ ${c}`);
   return parts.length === 0 ? "no change" : parts.join("; ");
 }
 
@@ -49,7 +53,9 @@ const within = (list: readonly string[], reviewed: readonly string[]) => {
 /** True when every part of `now` was shown in `reviewed` (a part already done by hand may be missing). */
 function shownIn(now: ChangeRow, reviewed: ChangeRow): boolean {
   const primaryShown = now.primary === undefined || (reviewed.primary !== undefined && addressKey(reviewed.primary.to) === addressKey(now.primary.to));
-  return primaryShown && within(now.added, reviewed.added) && within(now.removed, reviewed.removed);
+  // Re-casing compares spellings exactly: that is all it changes.
+  const recasedShown = (now.recased ?? []).every((c) => (reviewed.recased ?? []).includes(c));
+  return primaryShown && within(now.added, reviewed.added) && within(now.removed, reviewed.removed) && recasedShown;
 }
 
 /**
@@ -57,9 +63,12 @@ function shownIn(now: ChangeRow, reviewed: ChangeRow): boolean {
  * the apply would do nothing the reviewed plan did not show; a reviewed change that someone has
  * since made by hand is simply not repeated.
  */
-export function compareWithReviewedPlan(reviewed: ReviewedPlan, specDigest: string, now: ReadonlyMap<string, ChangeRow>): ReviewMismatch[] {
+export function compareWithReviewedPlan(reviewed: ReviewedPlan, specDigest: string, now: ReadonlyMap<string, ChangeRow>, stack?: string): ReviewMismatch[] {
   if (reviewed.kind !== "plan") return [{ identity: undefined, message: `the reviewed plan file is a "${reviewed.kind}" report, not a plan` }];
   const mismatches: ReviewMismatch[] = [];
+  if (stack !== undefined && reviewed.stack !== undefined && reviewed.stack !== stack) {
+    mismatches.push({ identity: undefined, message: `the reviewed plan was made for stack "${reviewed.stack}", not "${stack}"` });
+  }
   if (reviewed.specDigest !== undefined && reviewed.specDigest !== specDigest) {
     mismatches.push({ identity: undefined, message: "the spec is not the one the reviewed plan was made from (its digest differs)" });
   }

@@ -68,5 +68,9 @@ export interface MailboxRow {
    * Addresses the spec removes (plan), or that appeared in the tenant (drift: added outside git).
    */
   removed: string[];
+  /**
+   * plan: addresses the write rewrites in the spec's case (a case-only difference is written only with another change). Since 1.1.
+   */
+  recased?: string[];
   problems: string[];
 }

@@ -58,6 +58,14 @@ function summaryLine(report: Report): string {
 
 const primaryText = (row: MailboxRow) => (row.primary ? `${row.primary.from ?? "(none)"} → ${row.primary.to}` : "");
 
+/**
+ * The address columns. A plan says what the apply adds and removes; drift says what differs in the
+ * tenant, so that "+" never reads as "someone added" when it means "missing".
+ */
+function columnNames(report: Report): [string, string] {
+  return report.kind === "drift" ? ["missing in tenant", "extra in tenant"] : ["added", "removed"];
+}
+
 /** Drift has two remedies; the report names both, with the mailboxes to pass. */
 function remedies(report: Report): { what: string; command: string }[] {
   if (report.kind !== "drift" || report.summary.changed === 0) return [];
@@ -74,8 +82,10 @@ export function renderTable(report: Report, all = false): string {
   const lines = [`${report.kind} for stack ${report.stack} (${report.target}): ${summaryLine(report)}`];
   for (const problem of report.problems) lines.push(`  problem: ${problem}`);
   if (rows.length > 0) {
-    const cells = rows.map((r) => [r.identity, r.change, primaryText(r), r.added.map((a) => `+${a}`).join(" "), r.removed.map((a) => `-${a}`).join(" ")]);
-    const header = ["mailbox", "change", "primary", "added", "removed"];
+    // Signs only where they mean what the apply does (a plan); drift's columns say what differs.
+    const [plus, minus] = report.kind === "plan" ? ["+", "-"] : ["", ""];
+    const cells = rows.map((r) => [r.identity, r.change, primaryText(r), [...r.added.map((a) => `${plus}${a}`), ...(r.recased ?? []).map((a) => `~${a}`)].join(" "), r.removed.map((a) => `${minus}${a}`).join(" ")]);
+    const header = ["mailbox", "change", "primary", ...columnNames(report)];
     const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
     const format = (c: string[]) => c.map((v, i) => v.padEnd(widths[i]!)).join("  ").trimEnd();
     lines.push("", format(header), format(widths.map((w) => "-".repeat(w))));
@@ -116,10 +126,10 @@ export function renderMarkdown(report: Report, limit = MARKDOWN_LIMIT): string {
   if (report.problems.length > 0) head.push("");
   const rows = report.mailboxes.filter((r) => r.change !== "none");
   if (rows.length === 0) return `${head.join("\n")}\n`;
-  const tableHead = ["<details><summary>Mailboxes</summary>", "", "| mailbox | change | primary | added | removed | problems |", "|---|---|---|---|---|---|"];
+  const tableHead = ["<details><summary>Mailboxes</summary>", "", `| mailbox | change | primary | ${columnNames(report).join(" | ")} | problems |`, "|---|---|---|---|---|---|"];
   const tail = ["", "</details>", ""];
   const lines = rows.map((r) =>
-    `| ${code(r.identity)} | ${r.change} | ${r.primary ? `${r.primary.from ? code(r.primary.from) : "(none)"} → ${code(r.primary.to)}` : ""} | ${r.added.map(code).join("<br>")} | ${r.removed.map(code).join("<br>")} | ${cell(r.problems.join("; "))} |`,
+    `| ${code(r.identity)} | ${r.change} | ${r.primary ? `${r.primary.from ? code(r.primary.from) : "(none)"} → ${code(r.primary.to)}` : ""} | ${[...r.added.map(code), ...(r.recased ?? []).map((a) => `${code(a)} (re-cased)`)].join("<br>")} | ${r.removed.map(code).join("<br>")} | ${cell(r.problems.join("; "))} |`,
   );
   let size = [...head, ...tableHead, ...tail].join("\n").length + 200;
   const kept: string[] = [];

@@ -286,6 +286,9 @@ export async function read(id: string, props: MailboxAddressesOutputs | undefine
   const live = await ctx.confirmIfChanged(props.identity, fresh, (mailbox) => recorded === undefined || !sameAddressList(mailbox.addresses, recorded));
   // No id tells the engine the mailbox is gone; refresh drops it from the state.
   if (live === undefined) return {};
-  const outputs = outputsOf(inputsOf(props), live);
+  // What the tenant has, without the last run's move orchestration (releases, takeFrom): those
+  // describe a change, not the mailbox, and would linger in later diffs.
+  const { releases: _releases, takeFrom: _takeFrom, ...current } = inputsOf(props);
+  const outputs = outputsOf(current, live);
   return { id: live.id || id, props: outputs, inputs: inputsOf(outputs) };
 }

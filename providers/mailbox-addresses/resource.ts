@@ -45,6 +45,7 @@ export type MailboxAddressesArgs = MailboxAddressesInputs;
  */
 export class MailboxAddresses extends pulumi.dynamic.Resource {
   constructor(name: string, args: MailboxAddressesArgs, opts?: pulumi.CustomResourceOptions) {
-    super(mailboxProvider, name, args, { retainOnDelete: true, ...opts }, "mailbox", "MailboxAddresses");
+    // takeFrom is a cycle's mechanics (the giver's own resource shows what it loses): not shown in diffs.
+    super(mailboxProvider, name, args, { retainOnDelete: true, hideDiffs: ["takeFrom"], ...opts }, "mailbox", "MailboxAddresses");
   }
 }

@@ -39,14 +39,23 @@ describe("Exchange → Graph propagation lag, end to end", () => {
   });
 
   /** What Graph shows for a user right now (through the emulator, with its lag). */
+  /** fetch, once more if a kept-alive socket was closed by the server meanwhile (a client race). */
+  async function fetchOnce(url: string, init?: RequestInit): Promise<Response> {
+    try {
+      return await fetch(url, init);
+    } catch {
+      return fetch(url, init);
+    }
+  }
+
   async function graphAddresses(upn: string): Promise<string[]> {
     const secrets = JSON.parse(readFileSync(path.join(emulator.stateDir, "secrets.json"), "utf8"));
     const tenantId = emulator.withTenant((t) => t.info().id);
-    const token = await fetch(`${emulator.url}/${tenantId}/oauth2/v2.0/token`, {
+    const token = await fetchOnce(`${emulator.url}/${tenantId}/oauth2/v2.0/token`, {
       method: "POST",
       body: new URLSearchParams({ client_id: secrets.clientId, client_secret: secrets.clientSecret, scope: "https://graph.microsoft.com/.default", grant_type: "client_credentials" }),
     }).then((r) => r.json() as Promise<{ access_token: string }>);
-    const user = await fetch(`${emulator.url}/v1.0/users/${upn}?$select=proxyAddresses`, { headers: { authorization: `Bearer ${token.access_token}` } }).then((r) => r.json() as Promise<{ proxyAddresses: string[] }>);
+    const user = await fetchOnce(`${emulator.url}/v1.0/users/${upn}?$select=proxyAddresses`, { headers: { authorization: `Bearer ${token.access_token}` } }).then((r) => r.json() as Promise<{ proxyAddresses: string[] }>);
     return user.proxyAddresses;
   }
 
