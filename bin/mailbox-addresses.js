@@ -4,7 +4,8 @@
 require("../dist/cli/main.js").main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err) => {
-    console.error(err && err.stack ? err.stack : String(err));
+    // main() reports every error itself; this is the last resort.
+    console.error(process.argv.includes("--verbose") && err && err.stack ? err.stack : `error: ${err && err.message ? err.message : String(err)}`);
     process.exit(1);
   },
 );

@@ -2,32 +2,61 @@
 // using the planner `pulumi preview` uses. Exit 0: in sync; 2: drift; 1: problems.
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { parseArgs } from "node:util";
 import { computeDrift } from "../core/drift/compute-drift";
 import { formatProblem } from "../core/problems";
 import { makeReport } from "../core/report/report";
 import { loadSpecBytes } from "../core/spec/load-spec";
-import { createBackend } from "../providers/backends/create-backend";
-import { findProjectRoot } from "../providers/project-root";
 import { readSpecMailboxes } from "../providers/read-tenant";
-import { OUTPUT_FLAGS, printReport } from "./report-output";
-import { settingsFromFlags, TARGET_FLAGS } from "./stack-settings";
+import { CliError } from "./cli-error";
+import { openBackend } from "./open-backend";
+import { count, Progress } from "./progress";
+import { printReport, type OutputOptions } from "./report-output";
+import { readStackSettings, type StackFlags } from "./stack-settings";
 
-export async function runDrift(args: readonly string[]): Promise<number> {
-  const { values } = parseArgs({ args: [...args], options: { ...TARGET_FLAGS, ...OUTPUT_FLAGS } });
-  const settings = settingsFromFlags(values);
-  const root = findProjectRoot();
-  const loaded = loadSpecBytes(settings.spec, readFileSync(path.resolve(root, settings.spec)));
+export interface DriftOptions extends StackFlags, OutputOptions {
+  readonly quiet?: boolean;
+}
+
+/** The spec file of a stack's settings, read (any failure says which setting names it). */
+export function readSpecFile(root: string, spec: string, stack: string): Buffer {
+  try {
+    return readFileSync(path.resolve(root, spec));
+  } catch (err) {
+    throw new CliError(`cannot read the spec ${spec} (setting "spec" of stack "${stack}"): ${(err as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (err as Error).message}`);
+  }
+}
+
+/** Counters for commands that read a tenant: mailboxes read, and waits for throttling or retries. */
+export function readingProgress(title: string, quiet: boolean | undefined): { progress: Progress; onWait: (ms: number) => void } {
+  let waitedMs = 0;
+  const progress = new Progress(title, { quiet: quiet === true })
+    .counter("read", (n) => `${count(n, "mailbox", "mailboxes")} read`)
+    .counter("waits", (n) => `throttled or retrying: ${count(n, "wait")} (${Math.round(waitedMs / 1000)} s)`);
+  return {
+    progress,
+    onWait: (ms) => {
+      waitedMs += ms;
+      progress.add("waits");
+    },
+  };
+}
+
+export async function runDrift(options: DriftOptions): Promise<number> {
+  const settings = await readStackSettings(options);
+  const loaded = loadSpecBytes(settings.spec, readSpecFile(settings.root, settings.spec, settings.stack));
   if (!loaded.ok) {
     for (const problem of loaded.problems) process.stderr.write(`${formatProblem(problem)}\n`);
     return 1;
   }
-  const backend = createBackend(settings.target, root);
+  const { progress, onWait } = readingProgress("drift", options.quiet);
+  const backend = openBackend(settings.target, settings.root, onWait);
   try {
-    const live = await readSpecMailboxes(backend, loaded.spec.mailboxes.map((m) => m.identity));
+    const live = await readSpecMailboxes(backend, loaded.spec.mailboxes.map((m) => m.identity), (n) => progress.set("read", n));
+    progress.stop();
     const rows = computeDrift(loaded.spec, new Map([...live].map(([identity, mailbox]) => [identity, mailbox?.addresses])));
-    return printReport(makeReport("drift", settings.stack, backend.description, rows), values);
+    return printReport(makeReport("drift", settings.stack, backend.description, rows), options);
   } finally {
+    progress.stop();
     await backend.close();
   }
 }

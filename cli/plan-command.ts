@@ -1,16 +1,15 @@
 // `mailbox-addresses plan`: runs `pulumi preview` through the Automation API and renders its
 // engine events as one row per mailbox: primary from → to, aliases added and removed, problems.
 // Exit 0: nothing to do; 2: changes; 1: problems (the preview failed).
-import { parseArgs } from "node:util";
 import type { EngineEvent } from "@pulumi/pulumi/automation";
 import { addressKey } from "../core/address";
 import { summarizePlan } from "../core/plan/describe-plan";
 import { planMailbox } from "../core/plan/plan-mailbox";
 import { makeReport, type MailboxChange, type MailboxRow } from "../core/report/report";
 import type { MailboxAddressesInputs, MailboxAddressesOutputs } from "../providers/mailbox-addresses/inputs";
-import { findProjectRoot } from "../providers/project-root";
-import { OUTPUT_FLAGS, printReport } from "./report-output";
-import { settingsFromFlags } from "./stack-settings";
+import { count, Progress } from "./progress";
+import { printReport, type OutputOptions } from "./report-output";
+import { pulumiMessage, readStackSettings } from "./stack-settings";
 
 const RESOURCE_TYPE = "pulumi-nodejs:dynamic/mailbox:MailboxAddresses";
 
@@ -54,20 +53,43 @@ export function rowFromStep(op: string, urn: string, old: { inputs?: unknown; ou
   };
 }
 
-export async function runPlan(args: readonly string[]): Promise<number> {
-  const { values } = parseArgs({ args: [...args], options: { stack: { type: "string" }, refresh: { type: "boolean" }, ...OUTPUT_FLAGS } });
-  const settings = settingsFromFlags(values);
+export interface PlanOptions extends OutputOptions {
+  readonly stack?: string;
+  readonly refresh?: boolean;
+  readonly quiet?: boolean;
+  readonly verbose?: boolean;
+}
+
+export async function runPlan(options: PlanOptions): Promise<number> {
+  const settings = await readStackSettings({ stack: options.stack });
   const { LocalWorkspace } = require("@pulumi/pulumi/automation") as typeof import("@pulumi/pulumi/automation");
   const events: EngineEvent[] = [];
   const problems: string[] = [];
+  const progress = new Progress("plan (pulumi preview)", { quiet: options.quiet === true })
+    .counter("planned", (n) => `${count(n, "mailbox", "mailboxes")} planned`)
+    .counter("changed", (n) => `${n.toLocaleString("en-US")} to create or update`);
   let failed = false;
   try {
-    const stack = await LocalWorkspace.createOrSelectStack({ stackName: settings.stack, workDir: findProjectRoot() });
-    await stack.preview({ onEvent: (event) => events.push(event), refresh: values.refresh === true, color: "never" });
+    const stack = await LocalWorkspace.selectStack({ stackName: settings.stack, workDir: settings.root });
+    await stack.preview({
+      onEvent: (event) => {
+        events.push(event);
+        const step = event.resourcePreEvent?.metadata;
+        if (step?.type !== RESOURCE_TYPE) return;
+        progress.add("planned");
+        if (step.op !== "same" && step.op !== "read" && step.op !== "refresh") progress.add("changed");
+      },
+      // --verbose shows the engine's own output as it runs.
+      ...(options.verbose ? { onOutput: (text: string) => process.stderr.write(text) } : {}),
+      refresh: options.refresh === true,
+      color: "never",
+    });
   } catch (err) {
     failed = true;
     const errors = events.flatMap((e) => (e.diagnosticEvent?.severity === "error" ? [e.diagnosticEvent] : []));
-    if (errors.length === 0) problems.push(`pulumi preview failed: ${(err as Error).message.split("\n").slice(0, 5).join(" ")}`);
+    if (errors.length === 0) problems.push(`pulumi preview failed: ${pulumiMessage(err)}`);
+  } finally {
+    progress.stop();
   }
   const info = new Map<string, string[]>();
   const errorsByUrn = new Map<string, string[]>();
@@ -92,5 +114,5 @@ export async function runPlan(args: readonly string[]): Promise<number> {
   }
   if (failed && problems.length === 0 && [...rows.values()].every((r) => r.problems.length === 0)) problems.push("pulumi preview failed; run scripts/pulumi preview for details");
   const target = settings.target.target === "local" ? `local tenant ${settings.target.database}` : `Exchange Online tenant ${settings.target.tenantId}`;
-  return printReport(makeReport("plan", settings.stack, target, [...rows.values()], problems), values);
+  return printReport(makeReport("plan", settings.stack, target, [...rows.values()], problems), options);
 }

@@ -13,7 +13,7 @@ import { loadSeedFile } from "../tenant/load-seed";
 import { Tenant } from "../tenant/tenant";
 import { ensureSecrets, type EmulatorSecrets } from "./certificates";
 import { ExchangeEndpoint } from "./exchange-endpoint";
-import { Counters, FaultInjector, type FaultSettings, type Surface } from "./faults";
+import { Counters, FaultInjector, FaultSettingsError, parseFaultSettings, type FaultSettings, type Surface } from "./faults";
 import { GraphEndpoint } from "./graph-endpoint";
 import { bearerToken, readBody, sendJson, sleep } from "./http";
 import { AUDIENCES, IdentityEndpoint } from "./identity-endpoint";
@@ -104,7 +104,12 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
       }
       if (p === "/_emulator/faults" && method === "GET") return sendJson(res, 200, faults.settings);
       if (p === "/_emulator/faults" && method === "PUT") {
-        faults.settings = JSON.parse((await readBody(req)) || "{}") as FaultSettings;
+        try {
+          faults.settings = parseFaultSettings((await readBody(req)) || "{}");
+        } catch (err) {
+          if (!(err instanceof FaultSettingsError)) throw err;
+          return sendJson(res, 400, { error: { code: "BadFaultSettings", message: err.message, problems: err.problems } });
+        }
         return sendJson(res, 200, faults.settings);
       }
       if (p === "/_emulator/federated-token" && method === "POST") return sendJson(res, 200, { token: identity.federatedToken() });

@@ -1,0 +1,22 @@
+// Errors the tool expects (a typo, a missing stack, a refused setting, a credential that is not
+// set): shown as one message saying what and what to do, exit code 1, never a stack trace.
+
+/** An expected error of the tool itself. */
+export class CliError extends Error {
+  override readonly name = "CliError";
+}
+
+/**
+ * Errors that already say what and what to do, raised below the CLI (the tenant's rules, the
+ * credentials, permissions, retries given up): shown like a CliError.
+ */
+const EXPECTED = new Set(["CliError", "CredentialSetupError", "AccessError", "ExchangeError", "RetriesExhaustedError", "AuthenticationRequiredError", "CredentialUnavailableError", "AggregateAuthenticationError"]);
+
+/** What to print for an error: one message, the stack only with --verbose. */
+export function describeError(err: unknown, verbose: boolean): string {
+  if (!(err instanceof Error)) return `error: ${String(err)}\n`;
+  const message = err.message.trim() || err.name;
+  if (verbose) return `error: ${message}\n${err.stack ?? ""}\n`;
+  const expected = EXPECTED.has(err.name) || EXPECTED.has(err.constructor.name);
+  return `error: ${message}\n${expected ? "" : "(an unexpected error: run again with --verbose to see where it came from)\n"}`;
+}
