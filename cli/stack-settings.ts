@@ -4,7 +4,7 @@
 // typo never falls back to another tenant); keys are checked against the declared list
 // (infra/settings.ts); flags may override a setting for one run.
 import { closestName } from "../core/did-you-mean";
-import { checkDeclaredSettings, readSettings, SETTINGS_NAMESPACE, type ConfigReader, type ProgramSettings } from "../infra/settings";
+import { checkDeclaredSettings, DECLARED_SETTINGS, readSettings, SETTINGS_NAMESPACE, type ConfigReader, type ProgramSettings } from "../infra/settings";
 import { findProjectRoot } from "../providers/project-root";
 import { CliError } from "./cli-error";
 
@@ -78,7 +78,11 @@ export async function readStackSettings(flags: StackFlags, root = findProjectRoo
   for (const [key, entry] of Object.entries(config)) if (key.startsWith(prefix)) fromStack[key.slice(prefix.length)] = entry.value;
   const problems = checkDeclaredSettings(fromStack);
   if (problems.length > 0) {
-    throw new CliError(`stack "${stack}" has ${problems.length === 1 ? "a setting" : "settings"} this tool does not accept:\n  ${problems.join("\n  ")}\nFix with: scripts/pulumi config rm --stack ${stack} <key>, then scripts/pulumi config set --stack ${stack} <key> <value>`);
+    throw new CliError(
+      `stack "${stack}" has ${problems.length === 1 ? "a setting" : "settings"} this tool does not accept:\n  ${problems.join("\n  ")}\n` +
+        `The settings are: ${DECLARED_SETTINGS.map((s) => s.key).join(", ")} (README, Stack settings).\n` +
+        `Fix with: scripts/pulumi config rm --stack ${stack} <key>, then scripts/pulumi config set --stack ${stack} <key> <value>`,
+    );
   }
   const values = { ...fromStack };
   for (const [flag, key] of Object.entries(OVERRIDE_FLAGS)) {

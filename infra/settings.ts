@@ -98,7 +98,7 @@ export function checkDeclaredSettings(settings: Readonly<Record<string, string>>
   for (const [key, value] of Object.entries(settings)) {
     const declared = DECLARED_SETTINGS.find((s) => s.key === key);
     if (declared === undefined) {
-      problems.push(`unknown setting "${SETTINGS_NAMESPACE}:${key}"${didYouMean(key, keys)}; the settings are: ${keys.join(", ")}`);
+      problems.push(`unknown setting "${SETTINGS_NAMESPACE}:${key}"${didYouMean(key, keys)}`);
     } else if (declared.values && !declared.values.includes(value)) {
       problems.push(`setting "${key}" is "${value}"${didYouMean(value, declared.values)}; use one of ${declared.values.join(", ")}`);
     } else if (declared.positiveInteger && !/^[1-9]\d*$/.test(value.trim())) {
