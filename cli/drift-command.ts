@@ -11,7 +11,7 @@ import { CliError } from "./cli-error";
 import { openBackend } from "./open-backend";
 import { count, Progress } from "./progress";
 import { printReport, type OutputOptions } from "./report-output";
-import { readStackSettings, type StackFlags } from "./stack-settings";
+import { maskSecrets, readStackSettings, type StackFlags } from "./stack-settings";
 
 export interface DriftOptions extends StackFlags, OutputOptions {
   readonly quiet?: boolean;
@@ -54,7 +54,7 @@ export async function runDrift(options: DriftOptions): Promise<number> {
     const live = await readSpecMailboxes(backend, loaded.spec.mailboxes.map((m) => m.identity), (n) => progress.set("read", n));
     progress.stop();
     const rows = computeDrift(loaded.spec, new Map([...live].map(([identity, mailbox]) => [identity, mailbox?.addresses])));
-    return printReport(makeReport("drift", settings.stack, backend.description, rows), options);
+    return printReport(makeReport("drift", settings.stack, maskSecrets(backend.description, settings.secrets), rows), options);
   } finally {
     progress.stop();
     await backend.close();

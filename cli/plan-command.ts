@@ -9,7 +9,7 @@ import { makeReport, type MailboxChange, type MailboxRow } from "../core/report/
 import type { MailboxAddressesInputs, MailboxAddressesOutputs } from "../providers/mailbox-addresses/inputs";
 import { count, Progress } from "./progress";
 import { printReport, type OutputOptions } from "./report-output";
-import { pulumiMessage, readStackSettings } from "./stack-settings";
+import { maskSecrets, pulumiMessage, readStackSettings } from "./stack-settings";
 
 const RESOURCE_TYPE = "pulumi-nodejs:dynamic/mailbox:MailboxAddresses";
 
@@ -114,5 +114,5 @@ export async function runPlan(options: PlanOptions): Promise<number> {
   }
   if (failed && problems.length === 0 && [...rows.values()].every((r) => r.problems.length === 0)) problems.push("pulumi preview failed; run scripts/pulumi preview for details");
   const target = settings.target.target === "local" ? `local tenant ${settings.target.database}` : `Exchange Online tenant ${settings.target.tenantId}`;
-  return printReport(makeReport("plan", settings.stack, target, [...rows.values()], problems), options);
+  return printReport(makeReport("plan", settings.stack, maskSecrets(target, settings.secrets), [...rows.values()], problems), options);
 }

@@ -25,6 +25,13 @@ export type StackFlags = { readonly stack?: string | undefined } & { readonly [f
 export interface StackSettings extends ProgramSettings {
   readonly stack: string;
   readonly root: string;
+  /** Values the stack keeps as secrets: never printed (see maskSecrets). */
+  readonly secrets: readonly string[];
+}
+
+/** `text` with every secret value of the stack replaced by [secret], as Pulumi shows them. */
+export function maskSecrets(text: string, secrets: readonly string[]): string {
+  return secrets.filter((s) => s.length > 0).reduce((out, secret) => out.split(secret).join("[secret]"), text);
 }
 
 const kebab = (flag: string) => flag.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
@@ -75,7 +82,12 @@ export async function readStackSettings(flags: StackFlags, root = findProjectRoo
   }
   const prefix = `${SETTINGS_NAMESPACE}:`;
   const fromStack: Record<string, string> = {};
-  for (const [key, entry] of Object.entries(config)) if (key.startsWith(prefix)) fromStack[key.slice(prefix.length)] = entry.value;
+  const secrets: string[] = [];
+  for (const [key, entry] of Object.entries(config)) {
+    if (!key.startsWith(prefix)) continue;
+    fromStack[key.slice(prefix.length)] = entry.value;
+    if (entry.secret) secrets.push(entry.value);
+  }
   const problems = checkDeclaredSettings(fromStack);
   if (problems.length > 0) {
     throw new CliError(
@@ -103,7 +115,7 @@ export async function readStackSettings(flags: StackFlags, root = findProjectRoo
     getNumber: (key) => (values[key] === undefined ? undefined : Number(values[key])),
   };
   try {
-    return { ...readSettings(reader), stack, root };
+    return { ...readSettings(reader), stack, root, secrets };
   } catch (err) {
     if (err instanceof CliError) throw err;
     throw new CliError(`stack "${stack}": ${(err as Error).message}`);

@@ -3,11 +3,11 @@ import { distance } from "fastest-levenshtein";
 
 /**
  * The known name closest to `input`, when it is close enough to be a typo: at most a third of
- * its length in edits (at least 1, at most 3), compared case-insensitively.
+ * its length in edits, rounded up (at least 1, at most 3), compared case-insensitively.
  */
 export function closestName(input: string, known: readonly string[]): string | undefined {
   const wanted = input.toLowerCase();
-  const limit = Math.min(3, Math.max(1, Math.floor(wanted.length / 3)));
+  const limit = Math.min(3, Math.max(1, Math.ceil(wanted.length / 3)));
   let best: { name: string; edits: number } | undefined;
   for (const name of known) {
     const edits = distance(wanted, name.toLowerCase());
