@@ -33,10 +33,11 @@ export async function runExport(options: ExportOptions): Promise<number> {
   const backend = openBackend(settings.target, settings.root, onWait);
   try {
     const mailboxes = await scanMailboxes(backend, (n) => progress.set("read", n));
+    const acceptedDomains = await backend.acceptedDomains();
     progress.stop();
     const chosen = mailboxes.filter((m) => matchesFilter(m, { domain: options.domain, upn: options.upn, type: options.type }));
     const schema = schemaReference(settings.root, options.output ? path.resolve(options.output) : settings.spec);
-    const { text, exported, skipped } = renderSpec(chosen, await backend.acceptedDomains(), { schema });
+    const { text, exported, skipped } = renderSpec(chosen, acceptedDomains, { schema });
     if (options.output) {
       try {
         writeFileSync(options.output, text);

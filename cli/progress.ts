@@ -48,11 +48,9 @@ export class Progress {
       linewrap: false,
       gracefulExit: true,
     });
-    if (stream.isTTY) this.#show();
-    else {
-      this.#delay = setTimeout(() => this.#show(), everyMs);
-      this.#delay.unref();
-    }
+    // On a terminal, drawn as soon as the caller has declared its counters (this tick).
+    this.#delay = setTimeout(() => this.#show(), stream.isTTY ? 0 : everyMs);
+    this.#delay.unref();
   }
 
   #show(): void {
