@@ -109,6 +109,14 @@ describe("stack settings through Pulumi, and progress, on the emulator", () => {
     assert.equal((JSON.parse(plan.stdout) as { target: string }).target, "Exchange Online tenant [secret]");
   });
 
+  it("a missing credential on the exchange-online target is one message naming the variables, exit 1", () => {
+    const result = stack.cli(["drift"], { AZURE_CLIENT_SECRET: "" });
+    assert.equal(result.code, 1, result.output);
+    assert.match(result.stderr, /^error: .*(AZURE_CLIENT_SECRET|AZURE_CLIENT_CERTIFICATE_PATH|AZURE_FEDERATED_TOKEN_FILE)/);
+    assert.doesNotMatch(result.output, /^\s+at .+:\d+:\d+\)?$/m);
+    assert.doesNotMatch(result.output, /unexpected error/);
+  });
+
   it("a missing required setting names the key and how to set it", () => {
     const missing = new TestStack("settings-missing", { target: "exchange-online" }, emulator.environment());
     try {

@@ -136,3 +136,21 @@ describe("export's schema line and secrets", () => {
     assert.equal(maskSecrets("local tenant x", []), "local tenant x");
   });
 });
+
+describe("the declared settings and what documents or uses them", () => {
+  const root = path.resolve(__dirname, "../../../..");
+  const { readFileSync } = require("node:fs") as typeof import("node:fs");
+  const { parse } = require("yaml") as typeof import("yaml");
+  it("the README's settings tables list exactly the declared keys", () => {
+    const readme = readFileSync(path.join(root, "README.md"), "utf8");
+    const documented = new Set([...readme.matchAll(/^\| (`\w+`(?:, `\w+`)*) \|/gm)].flatMap((m) => [...m[1]!.matchAll(/`(\w+)`/g)].map((k) => k[1]!)));
+    assert.deepEqual([...documented].sort(), DECLARED_SETTINGS.map((s) => s.key).sort());
+  });
+  it("the shipped stack files use declared keys and values only", () => {
+    for (const file of ["Pulumi.dev.yaml", "examples/Pulumi.prod.example.yaml"]) {
+      const config = (parse(readFileSync(path.join(root, file), "utf8")) as { config: Record<string, unknown> }).config;
+      const settings = Object.fromEntries(Object.entries(config).map(([k, v]) => [k.replace(/^mailbox-addresses:/, ""), String(v)]));
+      assert.deepEqual(checkDeclaredSettings(settings), [], file);
+    }
+  });
+});
