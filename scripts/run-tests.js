@@ -1,14 +1,22 @@
 #!/usr/bin/env node
-// Runs the compiled test files with Node's test runner and its spec reporter, whose closing
-// lines ("ℹ pass N", "ℹ fail N") are the suite's summary. Arguments narrow the run to folders or
-// files under dist/test.
+// Runs the compiled test files with Node's test runner (its run() API, which keeps the order
+// given) and its spec reporter, whose closing lines ("ℹ pass N", "ℹ fail N") are the suite's
+// summary. Fast tests first, so a run reports from its first seconds: unit, then integration,
+// then end-to-end (the real pulumi binary, minutes each); while no test has ended for a while, a
+// status line says what is still running. Arguments narrow the run to folders or files under
+// dist/test.
 "use strict";
-const { spawnSync } = require("node:child_process");
 const fs = require("node:fs");
 const path = require("node:path");
+const { run } = require("node:test");
+const { spec } = require("node:test/reporters");
 const { emulatorEnvironment } = require("./emulator-ca");
 
 const root = path.resolve(__dirname, "..");
+const KINDS = ["unit", "integration", "e2e"];
+/** Seconds without a finished test before a status line (MAILBOX_ADDRESSES_TEST_STATUS_EVERY). */
+const QUIET_SECONDS = Number(process.env.MAILBOX_ADDRESSES_TEST_STATUS_EVERY) || 15;
+
 function testFiles(target) {
   const stat = fs.statSync(target);
   if (stat.isFile()) return [target];
@@ -19,42 +27,73 @@ function testFiles(target) {
     .sort();
 }
 
-// Fast tests first, so a run reports from its first seconds: unit, then integration (the
-// emulator in-process), then end-to-end (the real pulumi binary, minutes each).
-const KINDS = ["unit", "integration", "e2e"];
 function kindOf(file) {
-  const parts = path.relative(path.join(root, "dist/test"), file).split(path.sep);
-  const rank = KINDS.indexOf(parts[0]);
+  const rank = KINDS.indexOf(path.relative(path.join(root, "dist/test"), file).split(path.sep)[0]);
   return rank === -1 ? KINDS.length : rank;
 }
 
-async function main() {
-const targets = process.argv.slice(2);
-const files = [...new Set((targets.length ? targets : [path.join(root, "dist/test")]).flatMap((t) => testFiles(path.resolve(t))))]
-  .sort((a, b) => kindOf(a) - kindOf(b) || a.localeCompare(b));
-if (files.length === 0) {
-  console.error("no test files found: build first (scripts/test does)");
-  process.exit(1);
+/**
+ * Prints what the run is waiting on whenever no test has ended for QUIET_SECONDS: the tests
+ * reported as started and not ended, else the next files whose results have not come (a test
+ * file's results often arrive together when it ends; files start in the order given).
+ */
+function watchQuietSpells(stream, files, concurrency) {
+  const startedAt = Date.now();
+  const running = new Map();
+  const heard = new Set();
+  let lastNews = Date.now();
+  const key = (data) => `${data.file}\0${data.nesting}\0${data.name}`;
+  stream.on("test:start", (data) => {
+    heard.add(data.file);
+    running.set(key(data), { ...data, since: Date.now() });
+  });
+  const ended = (data) => {
+    heard.add(data.file);
+    running.delete(key(data));
+    lastNews = Date.now();
+  };
+  stream.on("test:pass", ended);
+  stream.on("test:fail", ended);
+  const timer = setInterval(() => {
+    const now = Date.now();
+    if (now - lastNews < QUIET_SECONDS * 1000) return;
+    lastNews = now;
+    const relative = (file) => path.relative(path.join(root, "dist/test"), file);
+    // The innermost running tests say most: drop those that only contain another running one.
+    const tests = [...running.values()];
+    const innermost = tests.filter((t) => !tests.some((o) => o !== t && o.file === t.file && o.nesting > t.nesting));
+    const waiting = files.filter((f) => !heard.has(f));
+    const what =
+      innermost.length > 0
+        ? innermost.map((t) => `${relative(t.file ?? "?")}: ${t.name} (${Math.round((now - t.since) / 1000)} s)`).join("; ")
+        : waiting.slice(0, concurrency).map(relative).join(", ");
+    process.stdout.write(`[test] ${Math.round((now - startedAt) / 1000)} s, waiting on ${what} (${waiting.length} of ${files.length} files to report)\n`);
+  }, 1000);
+  timer.unref();
+  stream.once("end", () => clearInterval(timer));
 }
-const counts = KINDS.map((kind, rank) => [kind, files.filter((f) => kindOf(f) === rank).length]).filter(([, n]) => n > 0);
-console.log(`[test] ${files.length} test files (${counts.map(([kind, n]) => `${n} ${kind}`).join(", ")}), fast ones first; a status line while tests run quietly`);
-// The emulator tests need its certificate trusted from process start.
-const env = await emulatorEnvironment();
-const result = spawnSync(
-  process.execPath,
-  [
-    "--test",
-    "--test-reporter=spec",
-    "--test-reporter-destination=stdout",
-    `--test-reporter=${path.join(__dirname, "test-heartbeat.js")}`,
-    "--test-reporter-destination=stdout",
-    "--test-concurrency=2",
-    "--enable-source-maps",
-    ...files,
-  ],
-  { stdio: "inherit", cwd: root, env },
-);
-process.exit(result.status ?? 1);
+
+async function main() {
+  const targets = process.argv.slice(2);
+  const files = [...new Set((targets.length ? targets : [path.join(root, "dist/test")]).flatMap((t) => testFiles(path.resolve(t))))].sort(
+    (a, b) => kindOf(a) - kindOf(b) || a.localeCompare(b),
+  );
+  if (files.length === 0) {
+    console.error("no test files found: build first (scripts/test does)");
+    process.exit(1);
+  }
+  const counts = KINDS.map((kind, rank) => [kind, files.filter((f) => kindOf(f) === rank).length]).filter(([, n]) => n > 0);
+  console.log(`[test] ${files.length} test files (${counts.map(([kind, n]) => `${n} ${kind}`).join(", ")}), fast ones first`);
+  // The emulator tests need its certificate trusted from process start: each test file is a
+  // child process that inherits this environment.
+  Object.assign(process.env, await emulatorEnvironment());
+  const concurrency = 2;
+  const stream = run({ files, concurrency, isolation: "process", execArgv: ["--enable-source-maps"], cwd: root });
+  stream.on("test:fail", () => {
+    process.exitCode = 1;
+  });
+  watchQuietSpells(stream, files, concurrency);
+  stream.compose(spec).pipe(process.stdout);
 }
 
 main().catch((err) => {
