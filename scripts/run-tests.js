@@ -33,41 +33,30 @@ function kindOf(file) {
 }
 
 /**
- * Prints what the run is waiting on whenever no test has ended for QUIET_SECONDS: the tests
- * reported as started and not ended, else the next files whose results have not come (a test
- * file's results often arrive together when it ends; files start in the order given).
+ * Prints what the run is waiting on whenever no test has ended for QUIET_SECONDS: the test files
+ * started and not yet reported (a file's results usually come together, when it ends).
  */
-function watchQuietSpells(stream, files, concurrency) {
+function watchQuietSpells(stream, files) {
   const startedAt = Date.now();
-  const running = new Map();
-  const heard = new Set();
+  const started = new Set();
+  const reported = new Set();
   let lastNews = Date.now();
-  const key = (data) => `${data.file}\0${data.nesting}\0${data.name}`;
-  stream.on("test:start", (data) => {
-    heard.add(data.file);
-    running.set(key(data), { ...data, since: Date.now() });
+  // Events name a file by its compiled path or, through source maps, by its TypeScript source.
+  const name = (file) => path.relative(path.join(root, file.endsWith(".ts") ? "test" : "dist/test"), file).replace(/\.(js|ts)$/, "");
+  stream.on("data", ({ type, data }) => {
+    if (type === "test:dequeue" && data?.file) started.add(name(data.file));
+    if (type === "test:pass" || type === "test:fail") {
+      if (data?.file) reported.add(name(data.file));
+      lastNews = Date.now();
+    }
   });
-  const ended = (data) => {
-    heard.add(data.file);
-    running.delete(key(data));
-    lastNews = Date.now();
-  };
-  stream.on("test:pass", ended);
-  stream.on("test:fail", ended);
   const timer = setInterval(() => {
     const now = Date.now();
     if (now - lastNews < QUIET_SECONDS * 1000) return;
     lastNews = now;
-    const relative = (file) => path.relative(path.join(root, "dist/test"), file);
-    // The innermost running tests say most: drop those that only contain another running one.
-    const tests = [...running.values()];
-    const innermost = tests.filter((t) => !tests.some((o) => o !== t && o.file === t.file && o.nesting > t.nesting));
-    const waiting = files.filter((f) => !heard.has(f));
-    const what =
-      innermost.length > 0
-        ? innermost.map((t) => `${relative(t.file ?? "?")}: ${t.name} (${Math.round((now - t.since) / 1000)} s)`).join("; ")
-        : waiting.slice(0, concurrency).map(relative).join(", ");
-    process.stdout.write(`[test] ${Math.round((now - startedAt) / 1000)} s, waiting on ${what} (${waiting.length} of ${files.length} files to report)\n`);
+    const waiting = [...started].filter((f) => !reported.has(f));
+    const left = files.filter((f) => !reported.has(name(f))).length;
+    process.stdout.write(`[test] ${Math.round((now - startedAt) / 1000)} s, waiting on ${waiting.join(", ") || "the next file"} (${left} of ${files.length} files to report)\n`);
   }, 1000);
   timer.unref();
   stream.once("end", () => clearInterval(timer));
@@ -89,10 +78,10 @@ async function main() {
   Object.assign(process.env, await emulatorEnvironment());
   const concurrency = 2;
   const stream = run({ files, concurrency, isolation: "process", execArgv: ["--enable-source-maps"], cwd: root });
-  stream.on("test:fail", () => {
-    process.exitCode = 1;
+  stream.on("data", ({ type }) => {
+    if (type === "test:fail") process.exitCode = 1;
   });
-  watchQuietSpells(stream, files, concurrency);
+  watchQuietSpells(stream, files);
   stream.compose(spec).pipe(process.stdout);
 }
 
