@@ -6,7 +6,8 @@ import { computeDrift } from "../core/drift/compute-drift";
 import { formatProblem } from "../core/problems";
 import { makeReport } from "../core/report/report";
 import { loadSpecBytes } from "../core/spec/load-spec";
-import { readSpecMailboxes } from "../providers/read-tenant";
+import { planMailbox } from "../core/plan/plan-mailbox";
+import { confirmChanged, readSpecMailboxes } from "../providers/read-tenant";
 import { CliError } from "./cli-error";
 import { openBackend } from "./open-backend";
 import { count, Progress } from "./progress";
@@ -51,7 +52,11 @@ export async function runDrift(options: DriftOptions): Promise<number> {
   const { progress, onWait } = readingProgress("drift", options.quiet);
   const backend = openBackend(settings.target, settings.root, onWait);
   try {
-    const live = await readSpecMailboxes(backend, loaded.spec.mailboxes.map((m) => m.identity), (n) => progress.set("read", n));
+    // Drift is what the source confirms: a mailbox whose read shows a change is read again from
+    // Exchange (Graph can lag behind a recent write).
+    const desired = new Map(loaded.spec.mailboxes.map((m) => [m.identity, { primary: m.primary, aliases: m.aliases, mode: m.mode }]));
+    const read = await readSpecMailboxes(backend, loaded.spec.mailboxes.map((m) => m.identity), (n) => progress.set("read", n));
+    const live = await confirmChanged(backend, read, (identity, mailbox) => planMailbox(desired.get(identity)!, mailbox.addresses).changed);
     progress.stop();
     const rows = computeDrift(loaded.spec, new Map([...live].map(([identity, mailbox]) => [identity, mailbox?.addresses])));
     return printReport(makeReport("drift", settings.stack, maskSecrets(backend.description, settings.secrets), rows), options);

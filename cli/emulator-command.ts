@@ -64,12 +64,26 @@ export async function runEmulatorCommand(options: EmulatorCommandOptions): Promi
   for (const key of ["NODE_EXTRA_CA_CERTS", "AZURE_CLIENT_SECRET"]) out.write(`export ${key}=${env[key]}\n`);
   out.write("# other credential kinds, instead of AZURE_CLIENT_SECRET:\n");
   for (const key of ["AZURE_CLIENT_CERTIFICATE_PATH", "AZURE_FEDERATED_TOKEN_FILE", "IDENTITY_ENDPOINT", "IDENTITY_HEADER"]) out.write(`#   export ${key}=${env[key]}\n`);
-  out.write(`\n# The stack "${stack}" targets the emulator (create it once; the current stack stays selected):\n`);
-  out.write(`scripts/pulumi stack init ${stack} --no-select\n`);
-  for (const [key, value] of Object.entries(emulator.stackConfig())) out.write(`scripts/pulumi config set --stack ${stack} ${key} ${value}\n`);
-  out.write(`# then: scripts/pulumi preview --stack ${stack}, scripts/mailbox-addresses drift --stack ${stack}\n`);
-  out.write(`\n# Faults at run time: curl --cacert ${env.NODE_EXTRA_CA_CERTS} -X PUT ${emulator.url}/_emulator/faults -d '{"throttleRate":0.3}'\n`);
-  out.write(`# Request counters:   curl --cacert ${env.NODE_EXTRA_CA_CERTS} ${emulator.url}/_emulator/counters\n`);
+  out.write(`
+# The stack "${stack}" targets the emulator (create it once; the current stack stays selected):
+`);
+  out.write(`scripts/pulumi stack init ${stack} --no-select
+`);
+  for (const [key, value] of Object.entries(emulator.stackConfig())) out.write(`scripts/pulumi config set --stack ${stack} ${key} ${value}
+`);
+  out.write(`# then: scripts/pulumi preview --stack ${stack}, scripts/mailbox-addresses drift --stack ${stack}
+`);
+  // The control plane answers only to this token (also in the state folder, readable by this user only).
+  const control = `-H "Authorization: Bearer $(cat ${path.join(stateDir, "control-token")})"`;
+  out.write(`
+# Control plane token: ${path.join(stateDir, "control-token")} (mode 0600)
+`);
+  out.write(`# Faults at run time: curl --cacert ${env.NODE_EXTRA_CA_CERTS} ${control} -X PUT ${emulator.url}/_emulator/faults -d '{"throttleRate":0.3}'
+`);
+  out.write(`# Propagation lag:    curl --cacert ${env.NODE_EXTRA_CA_CERTS} ${control} -X PUT ${emulator.url}/_emulator/faults -d '{"graphPropagationLagMs":30000}'
+`);
+  out.write(`# Request counters:   curl --cacert ${env.NODE_EXTRA_CA_CERTS} ${control} ${emulator.url}/_emulator/counters
+`);
   await new Promise<void>((resolve) => {
     process.once("SIGINT", resolve);
     process.once("SIGTERM", resolve);

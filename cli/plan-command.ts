@@ -1,61 +1,61 @@
 // `mailbox-addresses plan`: runs `pulumi preview` through the Automation API and renders its
 // engine events as one row per mailbox: primary from → to, aliases added and removed, problems.
 // Exit 0: nothing to do; 2: changes; 1: problems (the preview failed).
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import type { EngineEvent } from "@pulumi/pulumi/automation";
-import { addressKey } from "../core/address";
-import { summarizePlan } from "../core/plan/describe-plan";
-import { planMailbox } from "../core/plan/plan-mailbox";
-import { makeReport, type MailboxChange, type MailboxRow } from "../core/report/report";
-import type { MailboxAddressesInputs, MailboxAddressesOutputs } from "../providers/mailbox-addresses/inputs";
+import type { ChangeRow } from "../core/plan/reviewed-plan";
+import { makeReport, renderJson, type MailboxChange, type MailboxRow } from "../core/report/report";
+import { CliError } from "./cli-error";
 import { count, Progress } from "./progress";
 import { printReport, type OutputOptions } from "./report-output";
 import { maskSecrets, pulumiMessage, readStackSettings } from "./stack-settings";
 
 const RESOURCE_TYPE = "pulumi-nodejs:dynamic/mailbox:MailboxAddresses";
 
+// Honest verbs: creating a MailboxAddresses resource adopts an existing mailbox (nothing is
+// created in the tenant); deleting one releases it (retainOnDelete: nothing is written).
 const OPS: Record<string, MailboxChange> = {
   same: "none",
   read: "none",
   refresh: "none",
-  create: "create",
+  create: "adopt",
   update: "update",
   replace: "update",
   "create-replacement": "update",
-  delete: "delete",
+  delete: "release",
   "delete-replaced": "none",
 };
 
-/** One mailbox's row from its step event: the planner compares the state's live list with the new inputs. */
-export function rowFromStep(op: string, urn: string, old: { inputs?: unknown; outputs?: unknown } | undefined, next: { inputs?: unknown } | undefined, info: readonly string[]): MailboxRow {
+/** What the program plans for each changed mailbox: its `changes` stack output (the planner's rows). */
+export type PlannedChanges = Readonly<Record<string, ChangeRow>>;
+
+/** One mailbox's row: the engine's operation, and the program's planned change for the mailbox. */
+export function rowFromStep(op: string, urn: string, planned: PlannedChanges): MailboxRow {
   const identity = decodeURIComponent(urn.slice(urn.lastIndexOf("::") + 2));
   const change = OPS[op] ?? "update";
-  const desired = next?.inputs as MailboxAddressesInputs | undefined;
-  const before = old?.outputs as MailboxAddressesOutputs | undefined;
-  if (change === "delete") return { identity, change, added: [], removed: [], problems: [] };
-  if (desired && before && Array.isArray(before.emailAddresses)) {
-    const plan = planMailbox(
-      { primary: desired.primary, aliases: desired.aliases, mode: desired.mode },
-      before.emailAddresses,
-      { releaseTo: new Map((desired.releases ?? []).map((r) => [addressKey(r.address), r.to])) },
-    );
-    return { identity, change: plan.changed ? change : "none", ...summarizePlan(plan), problems: [] };
+  const row = planned[identity];
+  if (change === "release") return { identity, change, added: [], removed: [], problems: [] };
+  if (row === undefined) return { identity, change: change === "adopt" ? "adopt" : "none", added: [], removed: [], problems: [] };
+  return { identity, change, ...(row.primary ? { primary: row.primary } : {}), added: [...row.added], removed: [...row.removed], problems: [] };
+}
+
+function readPlannedChanges(file: string): { changes: PlannedChanges; specDigest?: string } {
+  try {
+    return JSON.parse(readFileSync(file, "utf8")) as { changes: PlannedChanges; specDigest?: string };
+  } catch {
+    return { changes: {} }; // the program stopped before planning: its errors are the report's problems
+  } finally {
+    rmSync(path.dirname(file), { recursive: true, force: true });
   }
-  // A create adopts a mailbox the state does not know yet: the program logged what it will do.
-  const plan = info.find((m) => m.startsWith("live tenant → spec:"));
-  const primary = plan && /primary (\S+) → (\S+?)(;|$)/.exec(plan);
-  return {
-    identity,
-    change: plan ? change : "none",
-    ...(primary ? { primary: { from: primary[1] === "(none)" ? null : primary[1]!, to: primary[2]! } } : {}),
-    added: plan ? [...plan.matchAll(/\+ (\S+?)(;|$)/g)].map((m) => m[1]!) : [],
-    removed: plan ? [...plan.matchAll(/- (\S+) \(/g)].map((m) => m[1]!) : [],
-    problems: [],
-  };
 }
 
 export interface PlanOptions extends OutputOptions {
   readonly stack?: string;
   readonly refresh?: boolean;
+  /** Also write the JSON report to this file: the reviewed plan an apply can hold to. */
+  readonly save?: string;
   readonly quiet?: boolean;
   readonly verbose?: boolean;
 }
@@ -64,10 +64,13 @@ export async function runPlan(options: PlanOptions): Promise<number> {
   const settings = await readStackSettings({ stack: options.stack });
   const { LocalWorkspace } = require("@pulumi/pulumi/automation") as typeof import("@pulumi/pulumi/automation");
   const events: EngineEvent[] = [];
+  // The program writes its planned rows here (infra/index.ts, writePlannedChanges).
+  const plannedFile = path.join(mkdtempSync(path.join(os.tmpdir(), "mbx-plan-")), "changes.json");
+  process.env.MAILBOX_ADDRESSES_PLAN_OUT = plannedFile;
   const problems: string[] = [];
   const progress = new Progress("plan (pulumi preview)", { quiet: options.quiet === true })
     .counter("planned", (n) => `${count(n, "mailbox", "mailboxes")} planned`)
-    .counter("changed", (n) => `${n.toLocaleString("en-US")} to create or update`);
+    .counter("changed", (n) => `${n.toLocaleString("en-US")} to adopt, update or release`);
   let failed = false;
   try {
     const stack = await LocalWorkspace.selectStack({ stackName: settings.stack, workDir: settings.root });
@@ -91,7 +94,6 @@ export async function runPlan(options: PlanOptions): Promise<number> {
   } finally {
     progress.stop();
   }
-  const info = new Map<string, string[]>();
   const errorsByUrn = new Map<string, string[]>();
   for (const event of events) {
     const d = event.diagnosticEvent;
@@ -100,19 +102,28 @@ export async function runPlan(options: PlanOptions): Promise<number> {
     if (d.severity === "error") {
       if (d.urn && d.urn.includes(RESOURCE_TYPE)) errorsByUrn.set(d.urn, [...(errorsByUrn.get(d.urn) ?? []), message]);
       else if (!/^\d+ problems? /.test(message) && !message.startsWith("preview failed")) problems.push(message);
-    } else if (d.urn) {
-      info.set(d.urn, [...(info.get(d.urn) ?? []), message]);
     }
   }
+  const { changes: planned, specDigest } = readPlannedChanges(plannedFile);
   const rows = new Map<string, MailboxRow>();
   for (const event of events) {
     const step = event.resourcePreEvent?.metadata;
     if (!step || step.type !== RESOURCE_TYPE) continue;
-    const row = rowFromStep(step.op, step.urn, step.old, step.new, info.get(step.urn) ?? []);
+    const row = rowFromStep(step.op, step.urn, planned);
     const errors = errorsByUrn.get(step.urn) ?? [];
     rows.set(step.urn, errors.length > 0 ? { ...row, change: "error", problems: errors } : row);
   }
   if (failed && problems.length === 0 && [...rows.values()].every((r) => r.problems.length === 0)) problems.push("pulumi preview failed; run scripts/pulumi preview for details");
   const target = settings.target.target === "local" ? `local tenant ${settings.target.database}` : `Exchange Online tenant ${settings.target.tenantId}`;
-  return printReport(makeReport("plan", settings.stack, maskSecrets(target, settings.secrets), [...rows.values()], problems), options);
+  const made = makeReport("plan", settings.stack, maskSecrets(target, settings.secrets), [...rows.values()], problems);
+  const report = specDigest ? { ...made, specDigest } : made;
+  // --save FILE: the JSON report as well, whatever is printed: the reviewed plan an apply can hold to.
+  if (options.save) {
+    try {
+      writeFileSync(options.save, renderJson(report));
+    } catch (err) {
+      throw new CliError(`cannot write ${options.save}: ${(err as Error).message}`);
+    }
+  }
+  return printReport(report, options);
 }

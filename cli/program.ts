@@ -28,6 +28,7 @@ const commands = {
   export: lazy(() => require("./export-command") as typeof import("./export-command")),
   drift: lazy(() => require("./drift-command") as typeof import("./drift-command")),
   plan: lazy(() => require("./plan-command") as typeof import("./plan-command")),
+  accept: lazy(() => require("./accept-command") as typeof import("./accept-command")),
   tenant: lazy(() => require("./tenant-command") as typeof import("./tenant-command")),
   emulator: lazy(() => require("./emulator-command") as typeof import("./emulator-command")),
 };
@@ -117,10 +118,22 @@ export function buildProgram(version: string, outcome: Outcome): Command {
       .summary("run pulumi preview and show it per mailbox; exit 0/2/1")
       .description("Runs pulumi preview of the stack through the Automation API and shows, per mailbox, the primary from → to, the aliases added and removed, and the problems found.")
       .option("--stack <name>", STACK_HELP)
-      .option("--refresh", "read the live tenant first (pulumi preview --refresh)"),
+      .option("--refresh", "read the live tenant first (pulumi preview --refresh)")
+      .option("--save <file>", "also write the JSON report to this file: the reviewed plan an apply can hold to"),
   )
-    .addHelpText("after", `${EXIT_CODES}${examples("mailbox-addresses plan", "mailbox-addresses plan --refresh --markdown > plan.md", "mailbox-addresses plan --stack prod --json")}`)
+    .addHelpText("after", `${EXIT_CODES}${examples("mailbox-addresses plan", "mailbox-addresses plan --refresh --markdown > plan.md", "mailbox-addresses plan --stack prod --json", "mailbox-addresses plan --markdown --save plan.json > plan.md")}`)
     .action((_options: unknown, command: Command) => run(commands.plan().runPlan({ ...command.opts(), ...globals(command) })));
+
+  stackOptions(
+    program
+      .command("accept")
+      .summary("accept drift: rewrite mailboxes' entries in the spec to what the tenant has")
+      .description("For each named mailbox (as drift lists them), reads it from the stack's tenant and rewrites its entry in the stack's spec in place, comments and order kept, so the spec says what the tenant has; commit it for review. The other remedy, reverting the tenant, is pulumi up.")
+      .argument("[identity...]", "mailboxes the spec declares")
+      .option("--all", "every mailbox of the spec"),
+  )
+    .addHelpText("after", `\nExit codes: 0 accepted (or nothing to accept), 1 problems (and any usage error).\n${examples("mailbox-addresses accept support@contoso.com", "mailbox-addresses accept --stack prod --all")}`)
+    .action((identities: string[], _options: unknown, command: Command) => run(commands.accept().runAccept(identities, { ...command.opts(), ...globals(command) })));
 
   const tenant = program
     .command("tenant")

@@ -28,6 +28,11 @@ export interface FaultSettings {
    * Retry-After of the next token. Reads are not charged.
    */
   readonly writeBudget?: TokenBucket;
+  /**
+   * Exchange → Graph propagation lag in milliseconds (default 0: Graph sees writes at once): Graph
+   * shows a recipient as it was before any write made within the lag (./propagation.ts).
+   */
+  readonly graphPropagationLagMs?: number;
   /** Surfaces the faults apply to; default graph and exchange. */
   readonly surfaces?: readonly Surface[];
 }
@@ -151,7 +156,7 @@ export class FaultSettingsError extends Error {
 }
 
 const RATES = ["throttleRate", "serverErrorRate", "dropRate", "batchItemThrottleRate"] as const;
-const FAULT_KEYS = ["latencyMs", ...RATES, "retryAfterSeconds", "tokenBucket", "writeBudget", "surfaces"] as const;
+const FAULT_KEYS = ["latencyMs", ...RATES, "retryAfterSeconds", "tokenBucket", "writeBudget", "graphPropagationLagMs", "surfaces"] as const;
 const SURFACES: readonly Surface[] = ["identity", "graph", "exchange"];
 
 /**
@@ -166,6 +171,11 @@ export function parseFaultSettings(text: string): FaultSettings {
   } catch (err) {
     throw new FaultSettingsError([`not JSON (${(err as Error).message}); e.g. '{"throttleRate":0.3,"retryAfterSeconds":1}'`]);
   }
+  return checkFaultSettings(value);
+}
+
+/** Checks parsed fault settings (see parseFaultSettings); throws FaultSettingsError with every problem. */
+export function checkFaultSettings(value: unknown): FaultSettings {
   if (typeof value !== "object" || value === null || Array.isArray(value)) throw new FaultSettingsError(["must be a JSON object, e.g. '{\"throttleRate\":0.3}'"]);
   const settings = value as Record<string, unknown>;
   const problems: string[] = [];
@@ -189,6 +199,8 @@ export function parseFaultSettings(text: string): FaultSettings {
   }
   const total = (["throttleRate", "serverErrorRate", "dropRate"] as const).reduce((sum, key) => sum + (isNumber(settings[key]) ? (settings[key] as number) : 0), 0);
   if (total > 1) problems.push(`throttleRate + serverErrorRate + dropRate is ${total}; together they are a share of requests, at most 1`);
+  const lag = settings.graphPropagationLagMs;
+  if (lag !== undefined && (!isNumber(lag) || lag < 0)) problems.push(`graphPropagationLagMs is ${JSON.stringify(lag)}; use milliseconds, 0 or more`);
   const retryAfter = settings.retryAfterSeconds;
   if (retryAfter !== undefined && (!isNumber(retryAfter) || retryAfter < 0)) problems.push(`retryAfterSeconds is ${JSON.stringify(retryAfter)}; use seconds, 0 or more (fractions allowed)`);
   object("latencyMs", { min: (n) => n >= 0, max: (n) => n >= 0 }, '{"min": ms, "max": ms} with 0 <= min <= max');

@@ -2,17 +2,24 @@
 // reads the managed mailboxes, checks the change against the tenant, and declares one
 // MailboxAddresses resource per mailbox, ordered so an address leaves one mailbox before it
 // joins another. Nothing is declared, so nothing is written, when any check fails.
-import { readFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { describePlan } from "../core/plan/describe-plan";
+import { addressKey } from "../core/address";
+import { desiredAddressMap } from "../core/plan/address-map";
+import { describePlan, summarizePlan } from "../core/plan/describe-plan";
+import { compareWithReviewedPlan, type ChangeRow, type ReviewedPlan } from "../core/plan/reviewed-plan";
 import { declarationOrder, planChanges, type ChangePlan } from "../core/plan/plan-changes";
+import { planMailbox } from "../core/plan/plan-mailbox";
 import { formatProblem, type SpecProblem } from "../core/problems";
 import { loadSpecBytes } from "../core/spec/load-spec";
 import type { Spec } from "../core/spec/rules";
 import { createBackend } from "../providers/backends/create-backend";
 import { MailboxAddresses } from "../providers/mailbox-addresses/resource";
+import { stopWhenEngineIsGone } from "../providers/engine-watchdog";
 import { preflight } from "../providers/preflight";
+import { confirmChanged } from "../providers/read-tenant";
 import { findProjectRoot } from "../providers/project-root";
 import { readSettings } from "./settings";
 
@@ -22,7 +29,7 @@ function fail(problems: readonly SpecProblem[], what: string): never {
   throw new pulumi.RunError(`${count} ${what}; nothing was changed (see the errors above)`);
 }
 
-function readSpec(file: string): Spec {
+function readSpec(file: string): { spec: Spec; digest: string } {
   let bytes: Buffer;
   try {
     bytes = readFileSync(path.resolve(findProjectRoot(), file));
@@ -31,10 +38,41 @@ function readSpec(file: string): Spec {
   }
   const result = loadSpecBytes(file, bytes);
   if (!result.ok) fail(result.problems, "in the spec");
-  return result.spec;
+  return { spec: result.spec, digest: `sha256:${createHash("sha256").update(bytes).digest("hex")}` };
 }
 
-function declare(spec: Spec, change: ChangePlan, settings: ReturnType<typeof readSettings>) {
+/**
+ * With MAILBOX_ADDRESSES_PLAN_OUT set (by `mailbox-addresses plan`), writes there what this run
+ * changes per mailbox, as data: the plan's rows come from the planner, never from log text.
+ */
+function writePlannedChanges(specDigest: string, changes: ReadonlyMap<string, ChangeRow>): void {
+  const file = process.env.MAILBOX_ADDRESSES_PLAN_OUT;
+  if (file) writeFileSync(file, JSON.stringify({ specDigest, changes: Object.fromEntries(changes) }));
+}
+
+/**
+ * With MAILBOX_ADDRESSES_REVIEWED_PLAN set (the `plan --json` file a pull request reviewed), fails
+ * before anything is declared if this run would do anything that plan did not show.
+ */
+function checkReviewedPlan(specDigest: string, changes: ReadonlyMap<string, ChangeRow>): void {
+  const file = process.env.MAILBOX_ADDRESSES_REVIEWED_PLAN;
+  if (!file) return;
+  let reviewed: ReviewedPlan;
+  try {
+    reviewed = JSON.parse(readFileSync(path.resolve(findProjectRoot(), file), "utf8")) as ReviewedPlan;
+  } catch (err) {
+    throw new pulumi.RunError(`cannot read the reviewed plan ${file} (MAILBOX_ADDRESSES_REVIEWED_PLAN): ${(err as Error).message.split("\n")[0]}`);
+  }
+  const mismatches = compareWithReviewedPlan(reviewed, specDigest, changes);
+  if (mismatches.length === 0) return;
+  for (const m of mismatches) pulumi.log.error(`${m.identity ? `mailbox "${m.identity}": ` : ""}${m.message}`);
+  throw new pulumi.RunError(
+    `this run would do what the reviewed plan (${file}) did not show (${mismatches.length} ${mismatches.length === 1 ? "difference" : "differences"}, above); nothing was changed. ` +
+      "The tenant or the spec changed since the review: run the plan again and have it reviewed.",
+  );
+}
+
+function declare(spec: Spec, change: ChangePlan) {
   const resources = new Map<string, MailboxAddresses>();
   const declared = new Map(spec.mailboxes.map((m) => [m.identity, m]));
   const movesFrom = new Map<string, ChangePlan["moves"][number][]>();
@@ -54,14 +92,11 @@ function declare(spec: Spec, change: ChangePlan, settings: ReturnType<typeof rea
       mailbox.identity,
       {
         identity: mailbox.identity,
-        primary: mailbox.primary,
-        aliases: [...mailbox.aliases],
+        addresses: desiredAddressMap(mailbox),
         mode: mailbox.mode,
-        cloudManaged: mailbox.cloudManaged,
-        ...(releasesOut.length > 0 ? { releases: releasesOut } : {}),
+        ...(mailbox.cloudManaged ? { cloudManaged: true } : {}),
+        ...(releasesOut.length > 0 ? { releases: Object.fromEntries(releasesOut.map((r) => [addressKey(r.address), r.to])) } : {}),
         ...(takeFrom.length > 0 ? { takeFrom } : {}),
-        target: settings.target,
-        spec: settings.spec,
       },
       { dependsOn },
     );
@@ -73,11 +108,14 @@ function declare(spec: Spec, change: ChangePlan, settings: ReturnType<typeof rea
 }
 
 export = async () => {
+  stopWhenEngineIsGone();
   const settings = readSettings(new pulumi.Config());
-  const spec = readSpec(settings.spec);
+  const { spec, digest } = readSpec(settings.spec);
   const backend = createBackend(settings.target);
   try {
-    const live = await backend.readMailboxes(spec.mailboxes.map((m) => m.identity));
+    // A mailbox that shows a change is confirmed from the source (Graph can lag behind Exchange).
+    const desired = new Map(spec.mailboxes.map((m) => [m.identity, { primary: m.primary, aliases: m.aliases, mode: m.mode }]));
+    const live = await confirmChanged(backend, await backend.readMailboxes(spec.mailboxes.map((m) => m.identity)), (identity, mailbox) => planMailbox(desired.get(identity)!, mailbox.addresses).changed);
     const change = planChanges(
       spec.mailboxes.map((m) => ({
         identity: m.identity,
@@ -87,12 +125,20 @@ export = async () => {
     );
     const problems = await preflight(spec, live, change, backend);
     if (problems.length > 0) fail(problems, `between the spec and the ${backend.description}`);
-    const resources = declare(spec, change, settings);
+    const changes = new Map([...change.plans].filter(([, plan]) => plan.changed).map(([identity, plan]) => [identity, summarizePlan(plan)]));
+    checkReviewedPlan(digest, changes);
+    const resources = declare(spec, change);
+    writePlannedChanges(digest, changes);
     return {
       spec: settings.spec,
+      specDigest: digest,
       target: backend.description,
       mailboxes: resources.size,
     };
+  } catch (err) {
+    // A missing permission or role is an expected refusal: its message says what to grant, no stack.
+    if (err instanceof Error && err.name === "AccessError") throw new pulumi.RunError(err.message);
+    throw err;
   } finally {
     await backend.close();
   }

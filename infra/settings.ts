@@ -43,7 +43,9 @@ export function readSettings(config: ConfigReader): ProgramSettings {
       target: {
         target: "exchange-online",
         tenantId: config.require("tenantId"),
-        clientId: config.require("clientId"),
+        // In CI each workflow names its own app (a reader for plans, a writer for applies) in
+        // AZURE_CLIENT_ID, as workload identity federation does; it wins over the stack's clientId.
+        clientId: process.env.AZURE_CLIENT_ID || config.require("clientId"),
         authorityHost: config.get("authorityHost") ?? DEFAULTS.authorityHost,
         graphBaseUrl: config.get("graphBaseUrl") ?? DEFAULTS.graphBaseUrl,
         exchangeBaseUrl: config.get("exchangeBaseUrl") ?? DEFAULTS.exchangeBaseUrl,

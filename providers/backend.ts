@@ -54,6 +54,12 @@ export interface TenantBackend {
   readonly description: string;
   /** Reads mailboxes by identity (UPN or object id); a missing one maps to undefined. */
   readMailboxes(identities: readonly string[]): Promise<Map<string, LiveMailbox | undefined>>;
+  /**
+   * Reads mailboxes again from the source of truth, where `readMailboxes` reads a replica that can
+   * lag behind writes (Exchange Online: Graph lags behind Exchange). Absent when reads are exact.
+   * A mailbox the source cannot find keeps the replica's answer (absent from the map).
+   */
+  confirmMailboxes?(identities: readonly string[]): Promise<Map<string, LiveMailbox>>;
   /** Who holds each address (case-insensitive keys); addresses nobody holds are absent. */
   ownersOf(addresses: readonly string[]): Promise<Map<string, AddressOwner>>;
   /** Accepted domains, lower-case. */

@@ -48,3 +48,22 @@ export async function readSpecMailboxes(backend: TenantBackend, identities: read
   }
   return new Map(identities.map((identity) => [identity, byKey.get(identity.toLowerCase())]));
 }
+
+/**
+ * Graph is a replica of Exchange and can lag behind a write, so right after an apply it may still
+ * show the old list (issue 13). A mailbox whose read shows a change (`changed`) is read again
+ * from the source of truth before anything is planned, reported or written from it: drift is
+ * only what the source confirms. Mailboxes that show no change cost nothing more.
+ */
+export async function confirmChanged(
+  backend: TenantBackend,
+  live: ReadonlyMap<string, LiveMailbox | undefined>,
+  changed: (identity: string, mailbox: LiveMailbox) => boolean,
+): Promise<Map<string, LiveMailbox | undefined>> {
+  const result = new Map(live);
+  if (backend.confirmMailboxes === undefined) return result;
+  const suspects = [...live].filter(([identity, mailbox]) => mailbox !== undefined && changed(identity, mailbox)).map(([identity]) => identity);
+  if (suspects.length === 0) return result;
+  for (const [identity, mailbox] of await backend.confirmMailboxes(suspects)) result.set(identity, mailbox);
+  return result;
+}

@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // Runs the compiled test files with Node's test runner (its run() API, which keeps the order
 // given) and its spec reporter, whose closing lines ("ℹ pass N", "ℹ fail N") are the suite's
-// summary. Fast tests first, so a run reports from its first seconds: unit, then integration,
-// then end-to-end (the real pulumi binary, minutes each); while no test has ended for a while, a
+// summary. Fast tests first, so a run reports from its first seconds: unit, integration,
+// fidelity, then end-to-end (the real pulumi binary, minutes each); while no test has ended for a while, a
 // status line says what is still running. Arguments narrow the run to folders or files under
 // dist/test.
 "use strict";
@@ -13,7 +13,7 @@ const { spec } = require("node:test/reporters");
 const { emulatorEnvironment } = require("./emulator-ca");
 
 const root = path.resolve(__dirname, "..");
-const KINDS = ["unit", "integration", "e2e"];
+const KINDS = ["unit", "integration", "fidelity", "e2e"];
 /** Seconds without a finished test before a status line (MAILBOX_ADDRESSES_TEST_STATUS_EVERY). */
 const QUIET_SECONDS = Number(process.env.MAILBOX_ADDRESSES_TEST_STATUS_EVERY) || 15;
 

@@ -28,6 +28,9 @@ const sdkVersion = projectRequire("@pulumi/pulumi/package.json").version;
 // The exit code @pulumi/pulumi's runner uses after it has already shown the user an actionable error.
 const EXIT_AFTER_USER_MESSAGE = 32;
 
+// Exit when the engine, our parent, is gone (it starts us in a process group of our own).
+require("./exit-with-engine");
+
 // The engine passes its own address as the first non-flag argument (flags: -tracing, -root, ...).
 let engineAddress = process.argv.slice(2).find((arg) => !arg.startsWith("-")) ?? "";
 

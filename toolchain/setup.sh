@@ -67,6 +67,19 @@ ensure_pulumi() {
   export MAILBOX_ADDRESSES_LANGUAGE_HOST="$ROOT/toolchain/pulumi-language-nodejs.js"
 }
 
+# For the tests only (scripts/test calls it): actionlint, the GitHub Actions workflow linter, built
+# from the Go module proxy into the cache and put on PATH. Without it the template tests fail.
+ensure_actionlint() {
+  local bin="$MAILBOX_ADDRESSES_CACHE/actionlint/v$ACTIONLINT_VERSION/bin"
+  if [ ! -x "$bin/actionlint" ]; then
+    command -v go >/dev/null || { say "go is missing: install Go to build actionlint (the CI templates' linter)"; exit 1; }
+    say "building actionlint $ACTIONLINT_VERSION (once)"
+    mkdir -p "$bin"
+    GOBIN="$bin" GOFLAGS=-mod=mod go install "github.com/rhysd/actionlint/cmd/actionlint@v$ACTIONLINT_VERSION" >&2
+  fi
+  export PATH="$bin:$PATH"
+}
+
 export_pulumi_environment() {
   # Nothing waits for input or reaches out: no update check, no plugin download, and the dev
   # stack's passphrase is empty unless the user set one.

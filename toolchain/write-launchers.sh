@@ -11,8 +11,12 @@ write() { # write <file> <content>: only when it differs, so a second run change
 }
 
 write "$BIN/pulumi-resource-pulumi-nodejs" '#!/bin/sh
-# Pulumi dynamic-provider plugin: runs @pulumi/pulumi'"'"'s provider host, resolved from the program directory.
+# Pulumi dynamic-provider plugin: runs @pulumi/pulumi'"'"'s provider host, resolved from the program
+# directory, with toolchain/exit-with-engine.js preloaded (found beside the language host that
+# setup.sh names) so that it exits when the engine is gone.
 script=$(node -e "console.log(require.resolve('"'"'@pulumi/pulumi/cmd/dynamic-provider'"'"'))") || exit 1
+preload="$(dirname "${MAILBOX_ADDRESSES_LANGUAGE_HOST:-/nonexistent/x}")/exit-with-engine.js"
+[ -f "$preload" ] && exec node --require "$preload" "$script" "$@"
 exec node "$script" "$@"'
 
 # A real ELF binary here is Pulumi's own host: keep it.

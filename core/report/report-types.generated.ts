@@ -1,9 +1,10 @@
 // Generated from schemas/report.schema.json by scripts/generate-types.js. Do not edit; edit the schema.
 
 /**
- * none; create/update/delete (plan); drift (the tenant differs from the spec); missing (not in the tenant); error.
+ * none; adopt (plan: a mailbox new to the stack, nothing is created in the tenant), update, release (plan: removed from the spec, left as it is); drift (the tenant differs from the spec); missing (not in the tenant); error. create and delete: written by format 1.0 for adopt and release.
  */
-export type MailboxChange = "none" | "create" | "update" | "delete" | "drift" | "missing" | "error";
+export type MailboxChange =
+  "none" | "adopt" | "create" | "update" | "release" | "delete" | "drift" | "missing" | "error";
 
 /**
  * What `mailbox-addresses drift --json` and `mailbox-addresses plan --json` print. formatVersion: a minor bump only adds keys (ignore unknown ones); reject an unknown major.
@@ -16,15 +17,27 @@ export interface Report {
    * The tenant, e.g. "local tenant .tenant/local.sqlite".
    */
   target: string;
+  /**
+   * plan: sha256 of the spec the plan was made from; an apply given this report (MAILBOX_ADDRESSES_REVIEWED_PLAN) refuses another spec. Since 1.1.
+   */
+  specDigest?: string;
   summary: {
     /**
      * Mailboxes in the spec.
      */
     mailboxes: number;
     /**
-     * Mailboxes that drifted (drift) or will change (plan).
+     * Mailboxes that drifted (drift) or whose addresses will be written (plan).
      */
     changed: number;
+    /**
+     * plan: mailboxes new to the stack (nothing is created in the tenant; counted in changed too when their addresses are written). Since 1.1.
+     */
+    adopted?: number;
+    /**
+     * plan: mailboxes removed from the spec, left as they are. Since 1.1.
+     */
+    released?: number;
     problems: number;
   };
   /**

@@ -4,7 +4,7 @@
 import type { MailboxChange, MailboxRow, Report } from "./report-types.generated";
 
 /** Bumped in the minor for additions (readers ignore unknown keys), in the major for changes. */
-export const REPORT_FORMAT_VERSION = "1.0";
+export const REPORT_FORMAT_VERSION = "1.1";
 
 export type { MailboxChange, MailboxRow, Report };
 
@@ -17,7 +17,8 @@ export function makeReport(kind: Report["kind"], stack: string, target: string, 
     target,
     summary: {
       mailboxes: rows.length,
-      changed: rows.filter((r) => r.change !== "none" && r.change !== "error").length,
+      changed: rows.filter(writes).length,
+      ...(kind === "plan" ? { adopted: rows.filter((r) => r.change === "adopt").length, released: rows.filter((r) => r.change === "release").length } : {}),
       problems: problems.length + rows.reduce((n, r) => n + r.problems.length, 0),
     },
     problems,
@@ -25,20 +26,41 @@ export function makeReport(kind: Report["kind"], stack: string, target: string, 
   };
 }
 
-/** `terraform plan -detailed-exitcode` style: 0 nothing to do, 2 changes or drift, 1 problems. */
+/** A row that changes the mailbox in the tenant: adopting or releasing alone writes nothing. */
+function writes(row: MailboxRow): boolean {
+  if (row.change === "none" || row.change === "error" || row.change === "release" || row.change === "delete") return false;
+  if (row.change === "adopt") return row.primary !== undefined || row.added.length > 0 || row.removed.length > 0;
+  return true;
+}
+
+/**
+ * `terraform plan -detailed-exitcode` style: 0 nothing to do, 2 changes or drift (adopting or
+ * releasing a mailbox too: the stack changes, though the tenant may not), 1 problems.
+ */
 export function exitCodeOf(report: Report): 0 | 1 | 2 {
   if (report.summary.problems > 0) return 1;
-  return report.summary.changed > 0 ? 2 : 0;
+  return report.summary.changed > 0 || (report.summary.adopted ?? 0) > 0 || (report.summary.released ?? 0) > 0 ? 2 : 0;
 }
 
 function summaryLine(report: Report): string {
-  const { mailboxes, changed, problems } = report.summary;
+  const { mailboxes, changed, problems, adopted = 0, released = 0 } = report.summary;
   const noun = report.kind === "drift" ? "mailboxes drifted" : "mailboxes change";
+  const stackText = [adopted > 0 ? `${adopted} adopted` : "", released > 0 ? `${released} released (left as they are)` : ""].filter(Boolean).join(", ");
   const problemText = problems === 0 ? "" : `, ${problems} ${problems === 1 ? "problem" : "problems"}`;
-  return `${changed} of ${mailboxes} ${noun}${problemText}`;
+  return `${changed} of ${mailboxes} ${noun}${stackText ? `; ${stackText}` : ""}${problemText}`;
 }
 
 const primaryText = (row: MailboxRow) => (row.primary ? `${row.primary.from ?? "(none)"} → ${row.primary.to}` : "");
+
+/** Drift has two remedies; the report names both, with the mailboxes to pass. */
+function remedies(report: Report): { what: string; command: string }[] {
+  if (report.kind !== "drift" || report.summary.changed === 0) return [];
+  const drifted = report.mailboxes.filter((r) => r.change === "drift").map((r) => r.identity);
+  return [
+    { what: "To revert the tenant to the spec (or run the apply workflow)", command: "pulumi up" },
+    { what: "To accept the tenant's values into the spec, then commit it", command: `mailbox-addresses accept ${drifted.length > 5 ? "--all" : drifted.join(" ")}` },
+  ];
+}
 
 /** A plain table for a terminal. Unchanged mailboxes are left out unless `all`. */
 export function renderTable(report: Report, all = false): string {
@@ -56,6 +78,8 @@ export function renderTable(report: Report, all = false): string {
       for (const problem of rows[i]!.problems) lines.push(`    problem: ${problem}`);
     }
   }
+  const remedy = remedies(report);
+  if (remedy.length > 0) lines.push("", ...remedy.map((r) => `${r.what}: ${r.command}`));
   return `${lines.join("\n")}\n`;
 }
 
@@ -100,5 +124,6 @@ export function renderMarkdown(report: Report, limit = MARKDOWN_LIMIT): string {
   }
   const trimmed = lines.length - kept.length;
   const note = trimmed > 0 ? [`| … | | | | | |`, "", `:warning: **Trimmed**: ${trimmed} more ${trimmed === 1 ? "mailbox is" : "mailboxes are"} not shown (the comment would exceed GitHub's limit). Run \`mailbox-addresses ${report.kind}\` for the full list.`] : [];
-  return [...head, ...tableHead, ...kept, ...note, ...tail].join("\n");
+  const remedy = remedies(report).map((r) => `- ${r.what}: \`${r.command}\``);
+  return [...head, ...tableHead, ...kept, ...note, ...tail, ...remedy, ...(remedy.length > 0 ? [""] : [])].join("\n");
 }

@@ -1,18 +1,25 @@
-// What the MailboxAddresses resource does, behind the small serialized provider in
-// ./resource.ts. Loaded fresh from disk by the provider process, so Pulumi's state
-// stores only a few lines of code per resource and never a client, a config value or a secret.
-import { addressKey, isMicrosoftRoutingAddress, parseProxyAddress, primaryOf, sameAddressList } from "../../core/address";
-import { planRelease } from "../../core/plan/plan-changes";
-import { planMailbox, type DesiredAddresses, type MailboxPlan } from "../../core/plan/plan-mailbox";
+// What the MailboxAddresses resource does, behind the small serialized provider in ./resource.ts.
+// Loaded fresh from disk by the provider process, so Pulumi's state stores only a few lines of
+// code per resource and never a client, a config value or a secret.
+//
+// The provider is configured once per process from the stack's config (configure): which tenant,
+// which app, which spec. Resources carry only what the spec wants for their mailbox.
 import { readFileSync } from "node:fs";
 import path from "node:path";
+import { addressKey, sameAddressList } from "../../core/address";
+import { desiredFromMap, liveAddressMaps, liveListOf, sameAddressMap } from "../../core/plan/address-map";
+import { planRelease } from "../../core/plan/plan-changes";
+import { planMailbox, type DesiredAddresses, type MailboxPlan } from "../../core/plan/plan-mailbox";
 import { loadSpecBytes, type Spec } from "../../core/spec/load-spec";
-import { ExchangeError } from "../../tenant/exchange-error";
-import { findProjectRoot } from "../project-root";
-import type { LiveMailbox } from "../backend";
-import { backendFor } from "../backends/create-backend";
-import { remedyFor } from "../explain";
 import { placeOf } from "../../core/spec/positions";
+import { ExchangeError } from "../../tenant/exchange-error";
+import { readSettings, type ConfigReader, type ProgramSettings } from "../../infra/settings";
+import type { LiveMailbox, TenantBackend } from "../backend";
+import { createBackend } from "../backends/create-backend";
+import { remedyFor } from "../explain";
+import { findProjectRoot } from "../project-root";
+import { confirmChanged } from "../read-tenant";
+import { stopWhenEngineIsGone, assertEngineAlive } from "../engine-watchdog";
 import { checkMailboxInputs, type CheckFailure, type MailboxAddressesInputs, type MailboxAddressesOutputs, type TakeFrom } from "./inputs";
 
 /**
@@ -20,115 +27,135 @@ import { checkMailboxInputs, type CheckFailure, type MailboxAddressesInputs, typ
  * Exchange said and what to do.
  */
 export class MailboxError extends Error {
-  constructor(identity: string, message: string, remedy?: string, address?: string) {
-    const where = specPlace(identity, address);
+  constructor(where: string | undefined, identity: string, message: string, remedy?: string) {
     super(`${where ? `${where}: ` : ""}mailbox "${identity}": ${message}${remedy ? `\n  what to do: ${remedy}` : ""}`);
     this.name = "MailboxError";
   }
 }
 
-function explain(identity: string, err: unknown): Error {
-  if (ExchangeError.isInstance(err)) {
-    const messages = err.violations.map((v) => v.message).join("\n  ");
-    const remedy = remedyFor(err.code, { identity, address: err.address, owner: err.owner?.displayName });
-    return new MailboxError(identity, `Exchange refused the change: ${messages}`, remedy, err.address);
+/** The provider process's settings, tenant connection and spec (for positions and refresh sweeps). */
+class ProviderContext {
+  readonly backend: TenantBackend;
+  #spec: Spec | null | undefined;
+  #sweep: Promise<Map<string, LiveMailbox | undefined> | undefined> | undefined;
+
+  constructor(readonly settings: ProgramSettings) {
+    this.backend = createBackend(settings.target);
   }
-  return err instanceof Error ? err : new Error(String(err));
-}
 
-/** `infra/mailboxes.yaml:14:9` for a mailbox (and address) of the stack's spec, if it can tell. */
-function specPlace(identity: string, address: string | undefined): string | undefined {
-  const spec = stackSpec();
-  const mailbox = spec?.mailboxes.find((m) => addressKey(m.identity) === addressKey(identity));
-  if (!mailbox || !spec) return undefined;
-  const { position } = placeOf(mailbox, address);
-  return `${spec.file}:${position.line}:${position.col}`;
-}
-
-const desiredOf = (inputs: MailboxAddressesInputs): DesiredAddresses => ({ primary: inputs.primary, aliases: inputs.aliases, mode: inputs.mode });
-const releasesOf = (inputs: MailboxAddressesInputs) => new Map((inputs.releases ?? []).map((r) => [addressKey(r.address), r.to]));
-
-function plan(inputs: MailboxAddressesInputs, live: readonly string[]): MailboxPlan {
-  return planMailbox(desiredOf(inputs), live, { releaseTo: releasesOf(inputs) });
-}
-
-// ---- Refresh reads the whole spec at once ---------------------------------------------------
-// The engine asks read() one resource at a time (a few in parallel), which would cost one request
-// per mailbox. The first read() of a process instead reads every mailbox of the stack's spec in one
-// batched sweep (ceil(N/20) Graph requests) and answers the others from it. Any write empties it.
-
-let configuredSpec: string | undefined;
-/** The stack's spec, loaded once per process for sweeps and messages; null when it cannot be. */
-let loadedSpec: Spec | null | undefined;
-const sweeps = new Map<string, Promise<Map<string, LiveMailbox | undefined> | undefined>>();
-
-/** Remembers which spec the stack uses (every resource carries its path), for sweeps and messages. */
-function remember(inputs: { spec?: string | undefined }): void {
-  if (inputs.spec && inputs.spec !== configuredSpec) {
-    configuredSpec = inputs.spec;
-    loadedSpec = undefined;
-  }
-}
-
-function stackSpec(): Spec | undefined {
-  if (loadedSpec === undefined) {
-    loadedSpec = null;
-    try {
-      if (configuredSpec !== undefined) {
-        const loaded = loadSpecBytes(configuredSpec, readFileSync(path.resolve(findProjectRoot(), configuredSpec)));
-        if (loaded.ok) loadedSpec = loaded.spec;
+  /** The stack's spec, loaded once; undefined when it cannot be (messages then go without a position). */
+  spec(): Spec | undefined {
+    if (this.#spec === undefined) {
+      this.#spec = null;
+      try {
+        const loaded = loadSpecBytes(this.settings.spec, readFileSync(path.resolve(findProjectRoot(), this.settings.spec)));
+        if (loaded.ok) this.#spec = loaded.spec;
+      } catch {
+        // without the spec: messages go without a position, and each read() reads its own mailbox
       }
-    } catch {
-      // without the spec: messages go without a position, and each read() reads its own mailbox
     }
+    return this.#spec ?? undefined;
   }
-  return loadedSpec ?? undefined;
-}
 
-function sweep(target: MailboxAddressesInputs["target"]): Promise<Map<string, LiveMailbox | undefined> | undefined> {
-  const key = JSON.stringify(target);
-  let pending = sweeps.get(key);
-  if (pending === undefined) {
-    pending = (async () => {
-      const spec = stackSpec();
+  /** `infra/mailboxes.yaml:14:9` for a mailbox (and address) of the stack's spec, if it can tell. */
+  placeOf(identity: string, address?: string): string | undefined {
+    const spec = this.spec();
+    const mailbox = spec?.mailboxes.find((m) => addressKey(m.identity) === addressKey(identity));
+    if (!mailbox || !spec) return undefined;
+    const { position } = placeOf(mailbox, address);
+    return `${spec.file}:${position.line}:${position.col}`;
+  }
+
+  error(identity: string, message: string, remedy?: string, address?: string): MailboxError {
+    return new MailboxError(this.placeOf(identity, address), identity, message, remedy);
+  }
+
+  explain(identity: string, err: unknown): Error {
+    if (ExchangeError.isInstance(err)) {
+      const messages = err.violations.map((v) => v.message).join("\n  ");
+      const remedy = remedyFor(err.code, { identity, address: err.address, owner: err.owner?.displayName });
+      return this.error(identity, `Exchange refused the change: ${messages}`, remedy, err.address);
+    }
+    return err instanceof Error ? err : new Error(String(err));
+  }
+
+  // The engine asks read() one resource at a time (a few in parallel), which would cost one
+  // request per mailbox. The first read() instead reads every mailbox of the stack's spec in one
+  // batched sweep (ceil(N/20) Graph requests) and answers the others from it. Any write ends it.
+  sweep(): Promise<Map<string, LiveMailbox | undefined> | undefined> {
+    this.#sweep ??= (async () => {
+      const spec = this.spec();
       if (spec === undefined) return undefined;
       try {
-        return await backendFor(target).readMailboxes(spec.mailboxes.map((m) => m.identity));
+        return await this.backend.readMailboxes(spec.mailboxes.map((m) => m.identity));
       } catch {
         return undefined; // each read() then reads its own mailbox
       }
     })();
-    sweeps.set(key, pending);
+    return this.#sweep;
   }
-  return pending;
+
+  /** From the first write on, reads must be fresh. */
+  endSweep(): void {
+    this.#sweep = Promise.resolve(undefined);
+  }
+
+  async readLive(identity: string): Promise<LiveMailbox | undefined> {
+    try {
+      return (await this.backend.readMailboxes([identity])).get(identity);
+    } catch (err) {
+      throw this.explain(identity, err);
+    }
+  }
+
+  /**
+   * The live mailbox, read again from the source of truth when this read shows a change: Graph can
+   * lag behind Exchange right after a write (../read-tenant.ts, confirmChanged).
+   */
+  async confirmIfChanged(identity: string, live: LiveMailbox | undefined, changed: (mailbox: LiveMailbox) => boolean): Promise<LiveMailbox | undefined> {
+    try {
+      return (await confirmChanged(this.backend, new Map([[identity, live]]), (_identity, mailbox) => changed(mailbox))).get(identity);
+    } catch (err) {
+      throw this.explain(identity, err);
+    }
+  }
 }
 
-async function readLive(inputs: { identity: string; target: MailboxAddressesInputs["target"] }): Promise<LiveMailbox | undefined> {
-  try {
-    return (await backendFor(inputs.target).readMailboxes([inputs.identity])).get(inputs.identity);
-  } catch (err) {
-    throw explain(inputs.identity, err);
-  }
+let current: ProviderContext | undefined;
+
+function context(): ProviderContext {
+  if (current === undefined) throw new Error("the mailbox-addresses provider was not configured (Pulumi calls configure first)");
+  return current;
 }
 
-/**
- * EmailAddresses in a stable order (primary, then SMTP aliases, then other entries, each sorted),
- * so the state's array diffs line up entry by entry when the tenant reorders or changes one.
- */
-function canonicalOrder(addresses: readonly string[]): string[] {
-  const rank = (entry: string) => (entry.startsWith("SMTP:") ? 0 : parseProxyAddress(entry).kind === "smtp" ? 1 : 2);
-  return [...addresses].sort((a, b) => rank(a) - rank(b) || a.toLowerCase().localeCompare(b.toLowerCase()));
+const desiredOf = (inputs: MailboxAddressesInputs): DesiredAddresses => ({ ...desiredFromMap(inputs.addresses), mode: inputs.mode });
+
+function plan(inputs: MailboxAddressesInputs, live: readonly string[]): MailboxPlan {
+  return planMailbox(desiredOf(inputs), live, { releaseTo: new Map(Object.entries(inputs.releases ?? {})) });
 }
 
 function outputsOf(inputs: MailboxAddressesInputs, live: LiveMailbox): MailboxAddressesOutputs {
+  const maps = liveAddressMaps(desiredOf(inputs), live.addresses, Object.keys(inputs.releases ?? {}));
   return {
     ...inputs,
+    addresses: maps.addresses,
+    kept: maps.kept,
     objectId: live.id,
     userPrincipalName: live.upn ?? "",
     displayName: live.displayName,
     recipientType: live.type,
-    emailAddresses: canonicalOrder(live.addresses),
-    preservedAddresses: plan(inputs, live.addresses).preserve.map((p) => p.entry),
+  };
+}
+
+/** The inputs that would leave the mailbox as it is: what refresh records as the mailbox's inputs. */
+function inputsOf(outputs: MailboxAddressesOutputs): MailboxAddressesInputs {
+  return {
+    identity: outputs.identity,
+    addresses: outputs.addresses,
+    mode: outputs.mode,
+    ...(outputs.cloudManaged ? { cloudManaged: outputs.cloudManaged } : {}),
+    ...(outputs.releases ? { releases: outputs.releases } : {}),
+    ...(outputs.takeFrom ? { takeFrom: outputs.takeFrom } : {}),
   };
 }
 
@@ -136,115 +163,123 @@ function outputsOf(inputs: MailboxAddressesInputs, live: LiveMailbox): MailboxAd
  * The first half of a cycle: makes the giver let go of the addresses this mailbox takes (with a
  * temporary primary if its primary goes). Idempotent: nothing is written once they are gone.
  */
-async function takeAddresses(inputs: MailboxAddressesInputs, giver: TakeFrom): Promise<void> {
-  const backend = backendFor(inputs.target);
-  const live = await readLive({ identity: giver.identity, target: inputs.target });
+async function takeAddresses(ctx: ProviderContext, giver: TakeFrom): Promise<void> {
+  const released = (addresses: readonly string[]) => planRelease(giver.identity, { primary: giver.primary, aliases: giver.aliases, mode: "strict" }, addresses, giver.addresses);
+  const live = await ctx.confirmIfChanged(giver.identity, await ctx.readLive(giver.identity), (mailbox) => released(mailbox.addresses) !== undefined);
   if (live === undefined) return;
-  const step = planRelease(giver.identity, { primary: giver.primary, aliases: giver.aliases, mode: "strict" }, live.addresses, giver.addresses);
+  const step = released(live.addresses);
   if (step === undefined) return;
   try {
-    await backend.setEmailAddresses(giver.identity, step.list);
+    await assertEngineAlive();
+    await ctx.backend.setEmailAddresses(giver.identity, step.list);
   } catch (err) {
-    throw explain(giver.identity, err);
+    throw ctx.explain(giver.identity, err);
   }
 }
 
 /**
  * Reads the mailbox, plans, writes once if anything differs, and reads back. Used by create
- * (adopting an existing mailbox) and update. Idempotent: a retry after a write that landed finds
- * nothing left to do.
+ * (adopting an existing mailbox: nothing is created in the tenant) and update. Idempotent: a
+ * retry after a write that landed finds nothing left to do.
  */
-async function converge(inputs: MailboxAddressesInputs): Promise<MailboxAddressesOutputs> {
-  sweeps.clear(); // this process writes from now on: reads must be fresh
-  const backend = backendFor(inputs.target);
-  const live = await readLive(inputs);
+async function converge(inputs: MailboxAddressesInputs, recorded?: readonly string[]): Promise<MailboxAddressesOutputs> {
+  const ctx = context();
+  ctx.endSweep();
+  // Confirmed from Exchange only when the read differs from what the state recorded (a recent
+  // write Graph has not caught up with, or a change by hand): the usual update costs no more.
+  const stale = (mailbox: LiveMailbox) => recorded !== undefined && !sameAddressList(mailbox.addresses, recorded) && plan(inputs, mailbox.addresses).changed;
+  const live = await ctx.confirmIfChanged(inputs.identity, await ctx.readLive(inputs.identity), stale);
   if (live === undefined) {
-    throw new MailboxError(inputs.identity, `not found in the ${backend.description}`, remedyFor("NotFound", inputs));
+    throw ctx.error(inputs.identity, `not found in the ${ctx.backend.description}`, remedyFor("NotFound", inputs));
   }
-  const wantedBefore = plan(inputs, live.addresses);
-  if (wantedBefore.changed) for (const giver of inputs.takeFrom ?? []) await takeAddresses(inputs, giver);
+  if (plan(inputs, live.addresses).changed) for (const giver of inputs.takeFrom ?? []) await takeAddresses(ctx, giver);
   try {
-    if (inputs.cloudManaged && live.synced && !live.cloudManaged) await backend.setCloudManaged(inputs.identity);
+    if (inputs.cloudManaged && live.synced && !live.cloudManaged) {
+      await assertEngineAlive();
+      await ctx.backend.setCloudManaged(inputs.identity);
+    }
     const wanted = plan(inputs, live.addresses);
     if (!wanted.changed) return outputsOf(inputs, live);
-    const back = await backend.setEmailAddresses(inputs.identity, wanted.final);
+    await assertEngineAlive();
+    const back = await ctx.backend.setEmailAddresses(inputs.identity, wanted.final);
     if (!sameAddressList(back.addresses, wanted.final)) {
-      throw new MailboxError(
+      throw ctx.error(
         inputs.identity,
         `the write was accepted but reading it back gives ${JSON.stringify(back.addresses)} instead of ${JSON.stringify(wanted.final)}`,
-        "run `pulumi refresh` and `pulumi up` again; if it persists, something else is changing this mailbox",
+        "run `pulumi up` again; if it persists, something else is changing this mailbox",
       );
     }
     return outputsOf(inputs, back);
   } catch (err) {
-    throw explain(inputs.identity, err);
+    throw ctx.explain(inputs.identity, err);
   }
-}
-
-/**
- * The inputs that would produce the mailbox as it is: the live primary and aliases, spelled as
- * the spec spells them when they match, so `preview --refresh` shows drift address by address.
- */
-function inputsFromLive(previous: MailboxAddressesInputs, live: LiveMailbox): MailboxAddressesInputs {
-  const spelled = new Map([previous.primary, ...previous.aliases].map((a) => [addressKey(a), a]));
-  const spell = (address: string) => spelled.get(addressKey(address)) ?? address;
-  const livePrimary = primaryOf(live.addresses);
-  const aliases = live.addresses
-    .map(parseProxyAddress)
-    .filter((p) => p.kind === "smtp" && !p.primary && !isMicrosoftRoutingAddress(p.value))
-    .map((p) => spell(p.value))
-    // Additive mode does not manage unlisted aliases: they are not drift.
-    .filter((a) => previous.mode === "strict" || spelled.has(addressKey(a)));
-  const order = new Map(previous.aliases.map((a, i) => [addressKey(a), i]));
-  aliases.sort((a, b) => (order.get(addressKey(a)) ?? Infinity) - (order.get(addressKey(b)) ?? Infinity));
-  return { ...previous, primary: livePrimary === undefined ? "" : spell(livePrimary), aliases };
 }
 
 // The provider's methods, called by ./resource.ts (short names: each is written into the state).
 
+/** Reads the stack's settings (the engine passes the whole stack config, secrets decrypted). */
+export async function configure(config: { get(key: string): string | undefined }): Promise<void> {
+  stopWhenEngineIsGone();
+  // Keys are namespaced by the project (`mailbox-addresses:target`), whatever project uses the provider.
+  const get = (key: string) => config.get(key.includes(":") ? key : `mailbox-addresses:${key}`);
+  const reader: ConfigReader = {
+    get,
+    require: (key) => {
+      const value = get(key);
+      if (value === undefined) throw new Error(`missing setting ${key}: pulumi config set ${key} <value>`);
+      return value;
+    },
+    getNumber: (key) => {
+      const value = get(key);
+      return value === undefined ? undefined : Number(value);
+    },
+  };
+  current = new ProviderContext(readSettings(reader));
+}
+
 export async function check(_olds: unknown, news: MailboxAddressesInputs): Promise<{ inputs: MailboxAddressesInputs; failures: CheckFailure[] }> {
-  remember(news);
   return { inputs: news, failures: checkMailboxInputs(news) };
 }
 
+/**
+ * No change when the mailbox's live list (in the state's outputs) already matches the spec.
+ * Otherwise "unknown": the engine then diffs the old inputs (the live set, after refresh) with the
+ * new ones key by key, which is what `preview --diff` and `--json` show, address by address
+ * (dynamic providers cannot return a detailed diff themselves). When that generic diff would find
+ * nothing (the state was not refreshed), report the change plainly.
+ */
 export async function diff(_id: string, olds: MailboxAddressesOutputs, news: MailboxAddressesInputs) {
-  remember(news);
   if (addressKey(olds.identity ?? "") !== addressKey(news.identity)) {
     return { changes: true, replaces: ["identity"], deleteBeforeReplace: true };
   }
-  if (!Array.isArray(olds.emailAddresses)) return { changes: true };
-  const targetChanged = JSON.stringify(olds.target) !== JSON.stringify(news.target);
-  const cloudManagedChanged = news.cloudManaged && !olds.cloudManaged;
-  return { changes: plan(news, olds.emailAddresses).changed || targetChanged || cloudManagedChanged };
+  if (olds.addresses === undefined || olds.kept === undefined) return { changes: true }; // a state from before this shape
+  const changed = plan(news, liveListOf(olds)).changed || (news.cloudManaged === true && !olds.cloudManaged);
+  if (!changed) return { changes: false };
+  // The state's inputs equal its outputs' live set after every create, update and refresh.
+  return sameAddressMap(olds.addresses, news.addresses) ? { changes: true } : {};
 }
 
 export async function create(inputs: MailboxAddressesInputs) {
-  remember(inputs);
   const outs = await converge(inputs);
   return { id: outs.objectId, outs };
 }
 
-export async function update(_id: string, _olds: MailboxAddressesOutputs, news: MailboxAddressesInputs) {
-  remember(news);
-  return { outs: await converge(news) };
+export async function update(_id: string, olds: MailboxAddressesOutputs, news: MailboxAddressesInputs) {
+  return { outs: await converge(news, olds.addresses && olds.kept ? liveListOf(olds) : undefined) };
 }
 
-export async function read(id: string, props: MailboxAddressesOutputs) {
-  remember(props);
-  const swept = await sweep(props.target);
-  const live = swept?.has(props.identity) ? swept.get(props.identity) : await readLive(props);
+export async function read(id: string, props: MailboxAddressesOutputs | undefined): Promise<{ id?: string; props?: MailboxAddressesOutputs; inputs?: MailboxAddressesInputs }> {
+  if (props?.identity === undefined) {
+    throw new Error(`mailbox ${id}: a mailbox is adopted by declaring it in the spec (\`pulumi up\` adopts it, writing nothing when it already matches), not by \`pulumi import\``);
+  }
+  const ctx = context();
+  const swept = await ctx.sweep();
+  const fresh = swept?.has(props.identity) ? swept.get(props.identity) : await ctx.readLive(props.identity);
+  // What differs from the state is confirmed from the source before it counts as drift.
+  const recorded = props.addresses && props.kept ? liveListOf(props) : undefined;
+  const live = await ctx.confirmIfChanged(props.identity, fresh, (mailbox) => recorded === undefined || !sameAddressList(mailbox.addresses, recorded));
   // No id tells the engine the mailbox is gone; refresh drops it from the state.
   if (live === undefined) return {};
-  const previous: MailboxAddressesInputs = {
-    identity: props.identity,
-    primary: props.primary,
-    aliases: props.aliases,
-    mode: props.mode,
-    cloudManaged: props.cloudManaged,
-    ...(props.spec ? { spec: props.spec } : {}),
-    ...(props.releases ? { releases: props.releases } : {}),
-    ...(props.takeFrom ? { takeFrom: props.takeFrom } : {}),
-    target: props.target,
-  };
-  return { id: live.id || id, props: outputsOf(previous, live), inputs: inputsFromLive(previous, live) };
+  const outputs = outputsOf(inputsOf(props), live);
+  return { id: live.id || id, props: outputs, inputs: inputsOf(outputs) };
 }

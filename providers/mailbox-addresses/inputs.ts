@@ -1,41 +1,43 @@
-// The inputs and outputs of the MailboxAddresses resource, and the check of its inputs. Inputs hold what the spec wants and non-secret target settings; never a credential.
-import { addressKey, normalizeAddress } from "../../core/address";
+// The inputs and outputs of the MailboxAddresses resource, and the check of its inputs. Inputs hold
+// what the spec wants for one mailbox, nothing else: the tenant, the app and tuning knobs are the
+// provider's settings (the stack's config, read in configure), so changing them never shows as a
+// change to 300 mailboxes, and no credential or endpoint is ever stored per resource.
+import { addressKey, normalizeAddress, parseProxyAddress } from "../../core/address";
+import type { AddressMap } from "../../core/plan/address-map";
 import type { Mode } from "../../core/spec/rules";
-import type { TargetSettings } from "../backend";
 
-/** An address this mailbox holds and the spec gives to another mailbox. */
-export interface AddressRelease {
-  readonly address: string;
-  readonly to: string;
-}
+/**
+ * Addresses this mailbox holds that the spec gives to another mailbox: address (lower case) →
+ * the mailbox it moves to. Removed even in additive mode. Present only while the move is pending.
+ */
+export type AddressReleases = Readonly<Record<string, string>>;
 
 /** What the spec wants for one mailbox. */
 export interface MailboxAddressesInputs {
-  /** UPN or Entra object id. */
+  /** UPN or Entra object id, as the spec's key. */
   readonly identity: string;
-  readonly primary: string;
-  readonly aliases: readonly string[];
+  /** The managed SMTP addresses: lower-case address → `SMTP:Primary@…` or `smtp:alias@…`. */
+  readonly addresses: AddressMap;
   readonly mode: Mode;
-  readonly cloudManaged: boolean;
-  /** Addresses it holds that the spec gives to other mailboxes (removed even in additive mode). */
-  readonly releases?: readonly AddressRelease[];
+  /** Present (true) only when the spec asks to move the mailbox's Exchange attributes to the cloud. */
+  readonly cloudManaged?: boolean;
+  readonly releases?: AddressReleases;
   /** Addresses to take from a mailbox in a cycle, before this mailbox's own write. */
   readonly takeFrom?: readonly TakeFrom[];
-  readonly target: TargetSettings;
-  /** The spec file (relative to the project), for the provider's messages and refresh sweep; not diffed. */
-  readonly spec?: string;
 }
 
-/** What the resource records after reading or writing the mailbox. */
+/**
+ * What the resource records after reading or writing the mailbox. `addresses` is then the live
+ * managed set (what the mailbox has, in the inputs' shape), so that the engine's diff of outputs
+ * after an apply, and of refreshed inputs before one, name the addresses that change.
+ */
 export interface MailboxAddressesOutputs extends MailboxAddressesInputs {
   readonly objectId: string;
   readonly userPrincipalName: string;
   readonly displayName: string;
   readonly recipientType: string;
-  /** The mailbox's whole EmailAddresses list as last read from the tenant. */
-  readonly emailAddresses: readonly string[];
-  /** Entries kept although the spec does not list them (non-SMTP, routing, additive mode). */
-  readonly preservedAddresses: readonly string[];
+  /** Live entries the spec does not manage, kept untouched: non-SMTP, routing (MOERA), additive mode. */
+  readonly kept: AddressMap;
 }
 
 /**
@@ -51,10 +53,8 @@ export interface TakeFrom {
   readonly aliases: readonly string[];
 }
 
-export interface CheckFailure {
-  readonly property: string;
-  readonly reason: string;
-}
+/** Pulumi's check failure: the input property and why it is refused. */
+export type CheckFailure = import("@pulumi/pulumi").dynamic.CheckFailure;
 
 /**
  * Checks a resource's inputs. The program validates the spec before declaring anything; this
@@ -65,32 +65,26 @@ export function checkMailboxInputs(news: Partial<MailboxAddressesInputs>): Check
   if (typeof news.identity !== "string" || news.identity.trim() === "") {
     failures.push({ property: "identity", reason: "identity must be a user principal name or an Entra object id" });
   }
-  const checkAddress = (property: string, value: unknown) => {
-    if (typeof value !== "string") {
-      failures.push({ property, reason: "must be an email address" });
-      return;
-    }
-    const result = normalizeAddress(value);
-    if (!result.ok) failures.push({ property, reason: result.reason });
-  };
-  checkAddress("primary", news.primary);
-  if (!Array.isArray(news.aliases)) {
-    failures.push({ property: "aliases", reason: "aliases must be a list of email addresses" });
+  if (news.addresses === null || typeof news.addresses !== "object" || Array.isArray(news.addresses)) {
+    failures.push({ property: "addresses", reason: 'addresses must map each address to "SMTP:<address>" (the primary) or "smtp:<address>" (an alias)' });
   } else {
-    const seen = new Set<string>(typeof news.primary === "string" ? [addressKey(news.primary)] : []);
-    for (const alias of news.aliases) {
-      checkAddress("aliases", alias);
-      if (typeof alias === "string") {
-        if (seen.has(addressKey(alias))) failures.push({ property: "aliases", reason: `"${alias}" is listed twice (or repeats the primary)` });
-        seen.add(addressKey(alias));
+    let primaries = 0;
+    for (const [key, entry] of Object.entries(news.addresses)) {
+      const parsed = typeof entry === "string" ? parseProxyAddress(entry) : undefined;
+      const normalized = parsed?.kind === "smtp" ? normalizeAddress(parsed.value) : undefined;
+      if (parsed === undefined || parsed.kind !== "smtp" || !entry.startsWith(parsed.primary ? "SMTP:" : "smtp:")) {
+        failures.push({ property: "addresses", reason: `"${key}": must be "SMTP:<address>" or "smtp:<address>"` });
+      } else if (normalized !== undefined && !normalized.ok) {
+        failures.push({ property: "addresses", reason: `"${key}": ${normalized.reason}` });
+      } else if (addressKey(parsed.value) !== key) {
+        failures.push({ property: "addresses", reason: `"${key}": the key must be the address in lower case ("${addressKey(parsed.value)}")` });
       }
+      if (parsed?.primary) primaries++;
     }
+    if (primaries !== 1) failures.push({ property: "addresses", reason: `exactly one address must be the primary ("SMTP:"); found ${primaries}` });
   }
   if (news.mode !== "strict" && news.mode !== "additive") {
     failures.push({ property: "mode", reason: 'mode must be "strict" or "additive"' });
-  }
-  if (news.target === undefined || (news.target.target !== "local" && news.target.target !== "exchange-online")) {
-    failures.push({ property: "target", reason: 'target must be "local" or "exchange-online"' });
   }
   return failures;
 }

@@ -1,23 +1,25 @@
 // The Pulumi resource: MailboxAddresses, one per mailbox in the spec. Its provider is what
 // Pulumi serializes into the state (`__provider`, twice per resource), so it is kept to a few
 // lines: each method loads ./implementation.js from the project at call time. They capture no
-// module, client, config or secret; `MAILBOX_ADDRESSES_ROOT` overrides where the project is
-// (default: found upwards from the directory Pulumi starts the provider in).
+// module, client, config or secret (configure reads the stack's config in the provider process);
+// `MAILBOX_ADDRESSES_ROOT` overrides where the project is (default: found upwards from the
+// directory Pulumi starts the provider in).
 import * as pulumi from "@pulumi/pulumi";
-import type { TargetSettings } from "../backend";
-import type { AddressRelease, TakeFrom } from "./inputs";
+import type { MailboxAddressesInputs, MailboxAddressesOutputs } from "./inputs";
 
 /**
  * One provider object for all resources: Pulumi serializes it once per process but stores it
  * twice per resource, so every byte here costs 2 × N in the state (the scale benchmark measures
- * it). Hence the short names, and no configure (each resource carries the spec path) and no delete
- * (releasing a mailbox from the spec leaves it as it is: the engine's default).
+ * it). Hence the short names, and no delete: resources are declared with retainOnDelete, so
+ * releasing a mailbox from the spec leaves it as it is and the preview says `delete[retain]`.
  */
-const mailboxProvider: pulumi.dynamic.ResourceProvider = {
+const mailboxProvider: pulumi.dynamic.ResourceProvider<MailboxAddressesArgs, MailboxAddressesOutputs> = {
+  configure: (r) => L().configure(r.config),
   check: (o, n) => L().check(o, n),
   diff: (i, o, n) => L().diff(i, o, n),
   create: (n) => L().create(n),
-  read: (i, p) => L().read(i, p),
+  // The SDK types read's `inputs` as Outputs (sdk/nodejs/dynamic/index.ts ReadResult); ours are inputs.
+  read: (i, p) => L().read(i, p) as Promise<pulumi.dynamic.ReadResult<MailboxAddressesOutputs>>,
   update: (i, o, n) => L().update(i, o, n),
 };
 
@@ -30,27 +32,19 @@ function L(): typeof import("./implementation") {
   }
 }
 
-export interface MailboxAddressesArgs {
-  identity: pulumi.Input<string>;
-  primary: pulumi.Input<string>;
-  aliases: pulumi.Input<pulumi.Input<string>[]>;
-  mode: pulumi.Input<"strict" | "additive">;
-  cloudManaged: pulumi.Input<boolean>;
-  releases?: pulumi.Input<AddressRelease[]>;
-  takeFrom?: pulumi.Input<TakeFrom[]>;
-  target: pulumi.Input<TargetSettings>;
-  spec?: pulumi.Input<string>;
-}
+/** What the spec wants for one mailbox: see {@link MailboxAddressesInputs}. */
+export type MailboxAddressesArgs = MailboxAddressesInputs;
 
 /**
- * The managed addresses of one mailbox. Deleting it releases the mailbox untouched. Its outputs
- * (objectId, userPrincipalName, displayName, recipientType, emailAddresses as read back,
- * preservedAddresses) are in the state (`pulumi stack export`) and the engine's events, but are not declared
- * as Output properties here: nothing in the program reads them, and each declared property costs
- * the SDK an Output per resource (1.5 s of a 10 s preview of 1,000 mailboxes, the benchmark found).
+ * The managed addresses of one mailbox. Creating it adopts the mailbox (nothing is created in the
+ * tenant); deleting it releases the mailbox untouched (retainOnDelete). Its outputs (objectId,
+ * userPrincipalName, displayName, recipientType, the live `addresses` and the `kept` entries) are
+ * in the state (`pulumi stack export`) and the engine's events, but are not declared as Output
+ * properties here: nothing in the program reads them, and each declared property costs the SDK an
+ * Output per resource (1.5 s of a 10 s preview of 1,000 mailboxes, the benchmark found).
  */
 export class MailboxAddresses extends pulumi.dynamic.Resource {
   constructor(name: string, args: MailboxAddressesArgs, opts?: pulumi.CustomResourceOptions) {
-    super(mailboxProvider, name, args, opts, "mailbox", "MailboxAddresses");
+    super(mailboxProvider, name, args, { retainOnDelete: true, ...opts }, "mailbox", "MailboxAddresses");
   }
 }

@@ -20,7 +20,7 @@ interface Row {
   readonly typoOption: readonly [string, string];
   /** The command with its last word misspelt. */
   readonly typoCommand: string;
-  /** Whether it reads a stack's settings (export, drift, plan). */
+  /** Whether it reads a stack's settings (export, drift, plan, accept). */
   readonly readsStack: boolean;
 }
 
@@ -29,6 +29,7 @@ const ROWS: readonly Row[] = [
   { command: ["export"], args: [], typoOption: ["--outptu", "--output"], typoCommand: "exprot", readsStack: true },
   { command: ["drift"], args: [], typoOption: ["--jsn", "--json"], typoCommand: "drfit", readsStack: true },
   { command: ["plan"], args: [], typoOption: ["--refrsh", "--refresh"], typoCommand: "plna", readsStack: true },
+  { command: ["accept"], args: ["support@contoso.com"], typoOption: ["--al", "--all"], typoCommand: "acept", readsStack: true },
   { command: ["tenant", "show"], args: ["mark.wilson@contoso.com"], typoOption: ["--databse", "--database"], typoCommand: "shwo", readsStack: false },
   { command: ["tenant", "set"], args: ["lee.chen@contoso.com", "SMTP:lee.chen@contoso.com", "smtp:lee.chen@contoso.onmicrosoft.com"], typoOption: ["--databse", "--database"], typoCommand: "sett", readsStack: false },
   { command: ["tenant", "add"], args: ["lee.chen@contoso.com", "smtp:lee@contoso.com"], typoOption: ["--databse", "--database"], typoCommand: "ad", readsStack: false },

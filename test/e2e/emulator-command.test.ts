@@ -76,12 +76,13 @@ describe("the emulator command", () => {
 
   it("refuses bad fault settings at run time with every problem named (HTTP 400), and keeps the old ones", async () => {
     const url = /listening on (https:\/\/127\.0\.0\.1:\d+)/.exec(printed)![1]!;
-    const response = await fetch(`${url}/_emulator/faults`, { method: "PUT", body: JSON.stringify({ throtleRate: 0.3, retryAfterSeconds: -1 }) });
+    const headers = { Authorization: `Bearer ${readFileSync(path.join(dir, "control-token"), "utf8").trim()}` };
+    const response = await fetch(`${url}/_emulator/faults`, { method: "PUT", headers, body: JSON.stringify({ throtleRate: 0.3, retryAfterSeconds: -1 }) });
     assert.equal(response.status, 400);
     const body = (await response.json()) as { error: { problems: string[] } };
     assert.deepEqual(body.error.problems.length, 2);
     assert.match(body.error.problems.join("\n"), /"throtleRate" is not a fault setting \(did you mean "throttleRate"\?\)/);
-    assert.deepEqual(await (await fetch(`${url}/_emulator/faults`)).json(), {});
+    assert.deepEqual(await (await fetch(`${url}/_emulator/faults`, { headers })).json(), {});
   });
 
   it("has a fixed, documented default port", () => {

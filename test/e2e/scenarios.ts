@@ -247,8 +247,10 @@ describe(title, () => {
     assert.ok(resources.length > 0);
     for (const r of resources) {
       const provider = String(r.inputs?.__provider ?? "");
-      // Two copies per resource (inputs, outputs), at most 4 KB together (measured 2 × 1,965 bytes).
-      assert.ok(provider.length > 0 && 2 * provider.length <= 4096, `__provider is 2 × ${provider.length} bytes per resource`);
+      // Two copies per resource (inputs, outputs), at most 4.5 KB together (measured 2 × 2,195 bytes:
+      // configure added 230 bytes, while the target settings left every resource's inputs and outputs).
+      assert.ok(provider.length > 0 && 2 * provider.length <= 4608, `__provider is 2 × ${provider.length} bytes per resource`);
+      assert.equal(r.inputs?.target, undefined, "no tenant settings in a resource's inputs");
       assert.equal(r.outputs?.__provider, provider);
     }
     // Every pulumi run had a secret in AZURE_CLIENT_SECRET: it must be nowhere in the state.

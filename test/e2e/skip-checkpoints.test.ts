@@ -2,9 +2,15 @@
 // other DIY backends): the state is then written only when an update ends, so a killed `pulumi up`
 // records nothing of its work. For this resource that is safe, because create adopts and update
 // converges, both idempotent, and nothing is ever created or deleted in the tenant: the next `up`
-// reads each mailbox, finds the ones the killed run already wrote, and writes only the others.
+// refreshes (the project's default), so it sees what the killed run wrote, and converges to the
+// spec as it is then, even if the spec changed in between.
+//
+// And a killed run stops: the language host, the program and the provider run in process groups
+// of their own, so killing the engine's group leaves them alive; each watches the engine
+// (providers/engine-watchdog.ts) and exits, and no write is sent after the engine died.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
 import { randomUUID } from "node:crypto";
 import { after, before, describe, it } from "node:test";
 import { EmulatorProcess } from "../support/emulator-process";
@@ -20,6 +26,21 @@ const specOf = (rebrand: boolean) =>
     ...users.flatMap((u) => (rebrand ? [`  ${u}@contoso.com:`, `    primary: ${u}@fabrikam.com`, `    aliases: [${u}@contoso.com]`] : [`  ${u}@contoso.com:`, `    primary: ${u}@contoso.com`])),
     "",
   ].join("\n");
+
+/** Processes still running for the stack: every process of a run inherits its state backend's URL. */
+function processesOf(dir: string): string[] {
+  const found: string[] = [];
+  for (const pid of readdirSync("/proc").filter((p) => /^\d+$/.test(p) && Number(p) !== process.pid)) {
+    try {
+      const environ = readFileSync(`/proc/${pid}/environ`, "utf8").split("\0");
+      if (!environ.includes(`PULUMI_BACKEND_URL=file://${dir}/state`)) continue;
+      found.push(`${pid} ${readFileSync(`/proc/${pid}/cmdline`, "utf8").replace(/\0/g, " ").trim()}`);
+    } catch {
+      // gone meanwhile, or not ours to read
+    }
+  }
+  return found;
+}
 
 describe("a pulumi up killed mid-way with PULUMI_SKIP_CHECKPOINTS=true", () => {
   let emulator: EmulatorProcess;
@@ -55,15 +76,23 @@ describe("a pulumi up killed mid-way with PULUMI_SKIP_CHECKPOINTS=true", () => {
       if (applied >= 25) break;
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
-    process.kill(-child.pid!, "SIGKILL"); // the engine, the program and the provider, as a killed CI job
+    process.kill(-child.pid!, "SIGKILL"); // the engine's process group, as a killed CI job
     await exited;
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    // Requests already on the wire when the engine died may still land; give them 300 ms.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const atKill = (await emulator.counters())["exchange.Set-Mailbox.applied"] ?? 0;
+    assert.ok(atKill > 0 && atKill < N, `the killed run wrote ${atKill} of ${N}`);
+    // Within seconds (half a second, unloaded) every process of the run is gone...
+    for (let waited = 0; processesOf(stack.dir).length > 0 && waited < 10_000; waited += 250) await new Promise((resolve) => setTimeout(resolve, 250));
+    assert.deepEqual(processesOf(stack.dir), [], "processes of the killed run still alive after 10 s");
+    // ...and no write arrived after the kill.
+    await new Promise((resolve) => setTimeout(resolve, 2000));
     const firstRun = (await emulator.counters())["exchange.Set-Mailbox.applied"] ?? 0;
-    assert.ok(firstRun > 0 && firstRun < N, `the killed run wrote ${firstRun} of ${N}`);
+    assert.equal(firstRun, atKill, `${firstRun - atKill} writes arrived after the kill`);
     // Nothing of the killed run is in the state: every resource still holds the adopted list.
     const recorded = (stack.state().checkpoint.latest?.resources ?? []).filter((r) => r.type.includes("MailboxAddresses"));
     assert.equal(recorded.length, N);
-    assert.ok(recorded.every((r) => String(r.outputs?.primary).endsWith("@contoso.com")), "the killed run left no checkpoint");
+    assert.ok(recorded.every((r) => Object.values(r.outputs?.addresses as Record<string, string>).some((e) => /^SMTP:.*@contoso\.com$/.test(e))), "the killed run left no checkpoint");
 
     // As after any killed run (checkpoints or not), the stack's lock is left behind: the operator
     // removes it, as the engine's message says.
@@ -74,6 +103,19 @@ describe("a pulumi up killed mid-way with PULUMI_SKIP_CHECKPOINTS=true", () => {
     assert.equal(again.code, 0, again.output.slice(-3000));
     const c = await emulator.counters();
     assert.equal(c["exchange.Set-Mailbox.applied"], N, "each mailbox written once over both runs");
+
+    // The state caught up: a spec change now (the rebrand abandoned) converges every mailbox the
+    // killed and the finishing run wrote, with a plain up.
+    await emulator.resetCounters();
+    stack.writeSpec(specOf(false));
+    const back = stack.up();
+    assert.equal(back.code, 0, back.output.slice(-3000));
+    emulator.withTenant((tenant) => {
+      for (const u of users) assert.equal(tenant.find(`${u}@contoso.com`)!.addresses.find((e) => e.startsWith("SMTP:")), `SMTP:${u}@contoso.com`);
+    });
+    assert.equal((await emulator.counters())["exchange.Set-Mailbox.applied"], N);
+    stack.writeSpec(specOf(true));
+    assert.equal(stack.up().code, 0);
     emulator.withTenant((tenant) => {
       for (const u of users) assert.deepEqual([...tenant.find(`${u}@contoso.com`)!.addresses].sort(), [`SMTP:${u}@fabrikam.com`, `smtp:${u}@contoso.com`, `smtp:${u}@contoso.onmicrosoft.com`].sort());
     });

@@ -52,6 +52,11 @@ export class EmulatorProcess {
     return Tenant.withFile(this.tenantDatabase, work);
   }
 
+  /** The control plane's token, which the emulator writes to its state folder. */
+  get controlToken(): string {
+    return readFileSync(path.join(this.stateDir, "control-token"), "utf8").trim();
+  }
+
   get clientSecret(): string {
     return this.#secrets.clientSecret;
   }
@@ -70,7 +75,7 @@ export class EmulatorProcess {
   async #control(pathname: string, init: RequestInit = {}): Promise<unknown> {
     for (let attempt = 1; ; attempt++) {
       try {
-        const response = await fetch(`${this.url}${pathname}`, init);
+        const response = await fetch(`${this.url}${pathname}`, { ...init, headers: { ...(init.headers as Record<string, string> | undefined), authorization: `Bearer ${this.controlToken}` } });
         return await response.json();
       } catch (err) {
         if (attempt >= 3) throw err;

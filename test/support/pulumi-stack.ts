@@ -84,7 +84,7 @@ export class TestStack {
 
   /** Runs `mailbox-addresses <args>` in this stack's project, with the stack's environment. */
   cli(args: readonly string[], env: NodeJS.ProcessEnv = {}): CommandResult {
-    const stackFlag = ["export", "drift", "plan"].includes(args[0]!) && !args.includes("--stack") ? ["--stack", this.stack] : [];
+    const stackFlag = ["export", "drift", "plan", "accept"].includes(args[0]!) && !args.includes("--stack") ? ["--stack", this.stack] : [];
     const result = spawnSync(process.execPath, [path.join(PROJECT_ROOT, "bin/mailbox-addresses.js"), ...args, ...stackFlag], {
       cwd: this.dir,
       env: { ...this.#env, ...env },

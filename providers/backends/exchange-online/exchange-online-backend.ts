@@ -5,6 +5,7 @@
 // connection) it reads the mailbox and stops if the list is there. Writes are paced by the write
 // gate (./write-gate.ts) when Exchange throttles.
 import { addressKey, parseProxyAddress, sameAddressList } from "../../../core/address";
+import { ExchangeError } from "../../../tenant/exchange-error";
 import type { AddressOwner } from "../../../tenant/exchange-rules";
 import type { ExchangeOnlineTargetSettings, LiveMailbox, MailboxPage, TenantBackend } from "../../backend";
 import { ConcurrencyLimit } from "./concurrency-limit";
@@ -14,6 +15,7 @@ import { GraphReader, type GraphUser } from "./graph-reader";
 import { backoffMs, DEFAULT_RETRY_OPTIONS, isTransportError, retryAfterMs, RETRYABLE_STATUSES, RetriesExhaustedError, type RetryOptions } from "./retry-policy";
 import { SCAN_THRESHOLD } from "../../read-tenant";
 import { WriteGate } from "./write-gate";
+import { EngineGoneError, engineIsAlive } from "../../engine-watchdog";
 
 /** Addresses per Get-Recipient -Filter: each adds about 50 characters to the filter. */
 const OWNER_FILTER_CHUNK = 20;
@@ -88,6 +90,39 @@ export class ExchangeOnlineBackend implements TenantBackend {
   }
 
   /**
+   * Graph lags behind Exchange after a write (replication has no SLA): what Graph shows as a
+   * change is read again from Exchange. Few mailboxes: one Get-Mailbox each; many: one listing
+   * of all mailboxes (1,000 a page), as cheap as reading them through Graph.
+   */
+  async confirmMailboxes(identities: readonly string[]): Promise<Map<string, LiveMailbox>> {
+    const confirmed = new Map<string, LiveMailbox>();
+    if (identities.length >= SCAN_THRESHOLD) {
+      const byKey = new Map<string, LiveMailbox>();
+      for (const row of await this.#exchange.read("Get-Mailbox", { ResultSize: "Unlimited" }, "(all)")) {
+        const mailbox = fromExchange(row);
+        byKey.set(mailbox.id.toLowerCase(), mailbox);
+        if (mailbox.upn) byKey.set(mailbox.upn.toLowerCase(), mailbox);
+      }
+      for (const identity of identities) {
+        const mailbox = byKey.get(identity.toLowerCase());
+        if (mailbox) confirmed.set(identity, mailbox);
+      }
+      return confirmed;
+    }
+    await Promise.all(
+      identities.map(async (identity) => {
+        try {
+          confirmed.set(identity, await this.#readFromExchange(identity));
+        } catch (err) {
+          // Not a mailbox in Exchange (a mail user, say): Graph's answer stands.
+          if (!(ExchangeError.isInstance(err) && err.code === "NotFound")) throw err;
+        }
+      }),
+    );
+    return confirmed;
+  }
+
+  /**
    * Who holds each address, recipients of every kind. Few addresses: Get-Recipient -Filter with
    * up to 20 addresses per request; many (a rebrand): one paged listing of all recipients, which
    * costs ceil(recipients / 1,000) requests instead of ceil(addresses / 20).
@@ -145,6 +180,11 @@ export class ExchangeOnlineBackend implements TenantBackend {
     for (let attempt = 1; attempt <= this.#options.maxAttempts; attempt++) {
       if (outcomeUnknown && landed(await this.#readFromExchange(identity))) return;
       const release = await this.#writes.acquire(ticket);
+      // A write may wait in the gate for seconds: it never leaves once the engine is gone.
+      if (!engineIsAlive()) {
+        release("done");
+        throw new EngineGoneError();
+      }
       let wait: number;
       try {
         const response = await this.#exchange.invokeOnce("Set-Mailbox", parameters);

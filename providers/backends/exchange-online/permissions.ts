@@ -22,7 +22,9 @@ function describe(body: unknown): string {
 /** 401/403 from Graph or the Exchange admin API. */
 export function accessDenied(api: "graph" | "exchange", status: number, body: unknown, clientId: string): AccessError {
   const name = api === "graph" ? "Microsoft Graph" : "The Exchange Online admin API";
-  const what = status === 401 ? "did not accept the app's token" : "refused the app";
+  // Exchange refuses an app whose service principal has no Exchange role with this text.
+  const noRole = api === "exchange" && /isn't supported in this scenario|isn't assigned to any management roles/i.test(describe(body));
+  const what = noRole ? "refused the app: its service principal has no Exchange role" : status === 401 ? "did not accept the app's token" : "refused the app";
   return new AccessError(`${name} ${what} (HTTP ${status} ${describe(body)}). App ${clientId}: ${api === "graph" ? GRAPH_FIX : EXCHANGE_FIX}`, status);
 }
 

@@ -12,7 +12,9 @@ const snapshots = path.resolve(__dirname, "../../../../test/fixtures/reports");
 /** Compares with a committed snapshot; UPDATE_SNAPSHOTS=1 rewrites it. */
 function matchesSnapshot(name: string, text: string): void {
   const file = path.join(snapshots, name);
-  if (process.env.UPDATE_SNAPSHOTS === "1" || !existsSync(file)) writeFileSync(file, text);
+  // A missing snapshot fails: it is written only when asked (UPDATE_SNAPSHOTS=1), then reviewed.
+  if (process.env.UPDATE_SNAPSHOTS === "1") writeFileSync(file, text);
+  assert.ok(existsSync(file), `snapshot ${file} is missing: run with UPDATE_SNAPSHOTS=1 and review it`);
   assert.equal(text, readFileSync(file, "utf8"));
 }
 
@@ -26,7 +28,7 @@ describe("reports", () => {
   it("sorts rows and counts changes and problems", () => {
     const report = makeReport("plan", "dev", "local tenant", rows, ["a spec problem"]);
     assert.deepEqual(report.mailboxes.map((r) => r.identity), ["anna.kowalski@contoso.com", "mark.wilson@contoso.com", "sales@contoso.com"]);
-    assert.deepEqual(report.summary, { mailboxes: 3, changed: 2, problems: 1 });
+    assert.deepEqual(report.summary, { mailboxes: 3, changed: 2, adopted: 0, released: 0, problems: 1 });
   });
   it("exit codes: 0 nothing to do, 2 changes, 1 problems", () => {
     assert.equal(exitCodeOf(makeReport("drift", "dev", "t", [rows[1]!])), 0);
@@ -38,7 +40,7 @@ describe("reports", () => {
     for (const report of [makeReport("plan", "dev", "t", rows), makeReport("drift", "prod", "t", [], ["x"])]) {
       const parsed = JSON.parse(renderJson(report));
       assert.ok(validate(parsed), JSON.stringify(validate.errors));
-      assert.equal(parsed.formatVersion, "1.0");
+      assert.equal(parsed.formatVersion, "1.1");
     }
   });
   it("the table shows changed mailboxes (snapshot)", () => matchesSnapshot("plan-table.txt", renderTable(makeReport("plan", "dev", "local tenant .tenant/local.sqlite", rows))));

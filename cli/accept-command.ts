@@ -1,0 +1,69 @@
+// `mailbox-addresses accept <identity>...`: accepts drift into the spec. For each named mailbox,
+// reads it from the stack's tenant and rewrites its entry in the spec file in place (comments and
+// order kept) so the spec says what the tenant has; the pull request that commits it is the
+// review. The other remedy, reverting the tenant, is `pulumi up`. Exit 0 accepted (or nothing to
+// accept), 1 problems.
+import { writeFileSync } from "node:fs";
+import path from "node:path";
+import { addressKey } from "../core/address";
+import { formatProblem } from "../core/problems";
+import { acceptedAddresses, acceptLive } from "../core/spec/accept-live";
+import { loadSpecBytes } from "../core/spec/load-spec";
+import { readSpecMailboxes } from "../providers/read-tenant";
+import { CliError } from "./cli-error";
+import { readSpecFile } from "./drift-command";
+import { createBackend } from "../providers/backends/create-backend";
+import { readStackSettings, type StackFlags } from "./stack-settings";
+
+export interface AcceptOptions extends StackFlags {
+  readonly all?: boolean;
+}
+
+export async function runAccept(positionals: readonly string[], options: AcceptOptions): Promise<number> {
+  const settings = await readStackSettings(options);
+  const root = settings.root;
+  const file = path.resolve(root, settings.spec);
+  const text = readSpecFile(root, settings.spec, settings.stack).toString("utf8");
+  const loaded = loadSpecBytes(settings.spec, Buffer.from(text));
+  if (!loaded.ok) {
+    for (const problem of loaded.problems) process.stderr.write(`${formatProblem(problem)}\n`);
+    return 1;
+  }
+  const byKey = new Map(loaded.spec.mailboxes.map((m) => [addressKey(m.identity), m]));
+  const unknown = positionals.filter((identity) => !byKey.has(addressKey(identity)));
+  if (unknown.length > 0) throw new CliError(`not in ${settings.spec}: ${unknown.join(", ")}; accept names mailboxes the spec declares (export adopts new ones)`);
+  if (positionals.length === 0 && !options.all) throw new CliError("name the mailboxes to accept (as `drift` lists them), or --all");
+  const chosen = options.all ? loaded.spec.mailboxes : positionals.map((identity) => byKey.get(addressKey(identity))!);
+  const backend = createBackend(settings.target, root);
+  try {
+    const live = await readSpecMailboxes(backend, chosen.map((m) => m.identity));
+    const accepted = [];
+    for (const mailbox of chosen) {
+      const addresses = live.get(mailbox.identity)?.addresses;
+      const wanted = addresses && acceptedAddresses(mailbox, addresses);
+      if (wanted === undefined) {
+        process.stderr.write(`mailbox "${mailbox.identity}": not found in the ${backend.description} (or it has no primary); nothing to accept\n`);
+        return 1;
+      }
+      accepted.push({ mailbox, ...wanted });
+    }
+    const result = acceptLive(text, accepted);
+    if (result.changes.length === 0) {
+      process.stdout.write(`nothing to accept: ${settings.spec} already matches the ${backend.description} for ${chosen.length === 1 ? "this mailbox" : "these mailboxes"}\n`);
+      return 0;
+    }
+    writeFileSync(file, result.text);
+    for (const change of result.changes) {
+      const parts = [
+        ...(change.primary ? [`primary ${change.primary.from} → ${change.primary.to}`] : []),
+        ...change.added.map((a) => `+ ${a}`),
+        ...change.removed.map((r) => `- ${r}`),
+      ];
+      process.stdout.write(`${settings.spec}: ${change.identity}: ${parts.join("; ")}\n`);
+    }
+    process.stdout.write(`accepted ${result.changes.length} of ${chosen.length}; review and commit ${settings.spec}\n`);
+    return 0;
+  } finally {
+    await backend.close();
+  }
+}

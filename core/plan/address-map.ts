@@ -1,0 +1,79 @@
+// A mailbox's managed SMTP addresses as a map keyed by the address in lower case, valued by the
+// EmailAddresses entry (`SMTP:` primary, `smtp:` alias, spelled as written). This is the shape of
+// the MailboxAddresses resource's inputs and outputs: Pulumi diffs maps key by key, so
+// `pulumi preview --diff` and `--json` name each added, removed and re-cased address and a primary
+// change (`smtp:` → `SMTP:`) by the address itself, never by a list position. Pure.
+import { addressKey, entryKey, formatSmtp, isMicrosoftRoutingAddress, parseProxyAddress } from "../address";
+import type { DesiredAddresses } from "./plan-mailbox";
+
+/** `{ "mark@contoso.com": "SMTP:Mark@contoso.com", "mw@contoso.com": "smtp:mw@contoso.com" }` */
+export type AddressMap = Readonly<Record<string, string>>;
+
+/** What the spec wants, as a map: the primary and the listed aliases. */
+export function desiredAddressMap(desired: Pick<DesiredAddresses, "primary" | "aliases">): AddressMap {
+  const map: Record<string, string> = {};
+  for (const alias of desired.aliases) map[addressKey(alias)] = formatSmtp(alias, false);
+  map[addressKey(desired.primary)] = formatSmtp(desired.primary, true);
+  return sortedMap(map);
+}
+
+/** The primary and aliases a desired map holds (the inverse of {@link desiredAddressMap}). */
+export function desiredFromMap(map: AddressMap): { primary: string; aliases: string[] } {
+  let primary = "";
+  const aliases: string[] = [];
+  for (const entry of Object.values(map)) {
+    const parsed = parseProxyAddress(entry);
+    if (parsed.primary) primary = parsed.value;
+    else aliases.push(parsed.value);
+  }
+  return { primary, aliases };
+}
+
+/** The live list split as the resource records it: the managed addresses and the entries kept. */
+export interface LiveAddressMaps {
+  /** The live SMTP addresses the spec manages for this mailbox, spelled as the tenant spells them. */
+  readonly addresses: AddressMap;
+  /** Entries the spec does not manage, kept as they are: non-SMTP, routing (MOERA), additive mode. */
+  readonly kept: AddressMap;
+}
+
+/**
+ * Splits a live EmailAddresses list. Managed: the primary, the listed aliases, the addresses given
+ * to other mailboxes (`releases`) and, in strict mode, every other alias but the routing ones.
+ * Everything else is kept. The union of both maps' values is the live list (without repeats).
+ */
+export function liveAddressMaps(desired: DesiredAddresses, live: readonly string[], releases: Iterable<string> = []): LiveAddressMaps {
+  const listed = new Set([desired.primary, ...desired.aliases].map(addressKey));
+  const released = new Set([...releases].map(addressKey));
+  const addresses: Record<string, string> = {};
+  const kept: Record<string, string> = {};
+  for (const entry of live) {
+    const parsed = parseProxyAddress(entry);
+    if (parsed.kind === "other") {
+      kept[entryKey(entry).toLowerCase()] ??= entry;
+      continue;
+    }
+    const key = addressKey(parsed.value);
+    const value = formatSmtp(parsed.value, parsed.primary);
+    if (parsed.primary || listed.has(key) || released.has(key)) addresses[key] = value;
+    else if (isMicrosoftRoutingAddress(parsed.value) || desired.mode === "additive") kept[key] = value;
+    else addresses[key] = value;
+  }
+  return { addresses: sortedMap(addresses), kept: sortedMap(kept) };
+}
+
+/** The live list the two maps were made from. */
+export function liveListOf(maps: { readonly addresses?: AddressMap; readonly kept?: AddressMap }): string[] {
+  return [...Object.values(maps.addresses ?? {}), ...Object.values(maps.kept ?? {})];
+}
+
+/** True when two maps hold the same entries, spelled the same, in any key order. */
+export function sameAddressMap(a: AddressMap, b: AddressMap): boolean {
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((key) => a[key] === b[key]);
+}
+
+/** Keys in a stable order, so state and previews do not churn when the tenant reorders entries. */
+function sortedMap(map: Record<string, string>): AddressMap {
+  return Object.fromEntries(Object.entries(map).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
