@@ -20,6 +20,7 @@ import { MailboxAddresses } from "../providers/mailbox-addresses/resource";
 import { stopWhenEngineIsGone } from "../providers/engine-watchdog";
 import { preflight } from "../providers/preflight";
 import { confirmChanged } from "../providers/read-tenant";
+import { takeFromRefresh } from "../providers/refresh-handoff";
 import { findProjectRoot } from "../providers/project-root";
 import { readSettings } from "./settings";
 
@@ -115,7 +116,10 @@ export = async () => {
   try {
     // A mailbox that shows a change is confirmed from the source (Graph can lag behind Exchange).
     const desired = new Map(spec.mailboxes.map((m) => [m.identity, { primary: m.primary, aliases: m.aliases, mode: m.mode }]));
-    const live = await confirmChanged(backend, await backend.readMailboxes(spec.mailboxes.map((m) => m.identity)), (identity, mailbox) => planMailbox(desired.get(identity)!, mailbox.addresses).changed);
+    // This run's refresh has just read them all (the provider's sweep hands it over): one pass.
+    const identities = spec.mailboxes.map((m) => m.identity);
+    const read = takeFromRefresh(settings.target, settings.spec, identities) ?? (await backend.readMailboxes(identities));
+    const live = await confirmChanged(backend, read, (identity, mailbox) => planMailbox(desired.get(identity)!, mailbox.addresses).changed);
     const change = planChanges(
       spec.mailboxes.map((m) => ({
         identity: m.identity,

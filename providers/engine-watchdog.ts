@@ -47,12 +47,25 @@ function engineIdentity(): ProcessIdentity | undefined {
   return engine;
 }
 
+/** The engine run this process belongs to (`<pid>-<start time>`), where it can be told. */
+export function engineRunId(): string | undefined {
+  const known = engineIdentity();
+  return known === undefined ? undefined : `${known.pid}-${known.startTime}`;
+}
+
+/** True while the engine of a run id from {@link engineRunId} is running. */
+export function runIsAlive(runId: string): boolean {
+  const [pid, startTime] = runId.split("-");
+  const now = statOf(Number(pid));
+  return now !== undefined && now.startTime === startTime && !isZombie(Number(pid));
+}
+
 /** True unless this process was started by an engine that has since exited. */
 export function engineIsAlive(): boolean {
   const known = engineIdentity();
   if (known === undefined) return true;
   const now = statOf(known.pid);
-  return now !== undefined && now.startTime === known.startTime && now.comm !== "" && !isZombie(known.pid);
+  return now !== undefined && now.startTime === known.startTime && !isZombie(known.pid);
 }
 
 function isZombie(pid: number): boolean {

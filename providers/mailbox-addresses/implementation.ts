@@ -19,6 +19,7 @@ import { createBackend } from "../backends/create-backend";
 import { remedyFor } from "../explain";
 import { findProjectRoot } from "../project-root";
 import { confirmChanged } from "../read-tenant";
+import { leaveForProgram } from "../refresh-handoff";
 import { stopWhenEngineIsGone, assertEngineAlive } from "../engine-watchdog";
 import { checkMailboxInputs, type CheckFailure, type MailboxAddressesInputs, type MailboxAddressesOutputs, type TakeFrom } from "./inputs";
 
@@ -87,7 +88,10 @@ class ProviderContext {
       const spec = this.spec();
       if (spec === undefined) return undefined;
       try {
-        return await this.backend.readMailboxes(spec.mailboxes.map((m) => m.identity));
+        const identities = spec.mailboxes.map((m) => m.identity);
+        const live = await this.backend.readMailboxes(identities);
+        leaveForProgram(this.settings.target, this.settings.spec, identities, live);
+        return live;
       } catch {
         return undefined; // each read() then reads its own mailbox
       }

@@ -165,6 +165,24 @@ describe("the review loop: preview --diff, plan, apply, saved plans", () => {
     ]);
   });
 
+  it("why not Pulumi's own update plans: `up --plan` lets through a removal the reviewed preview never showed", () => {
+    const spec = readFileSync(stack.specFile, "utf8");
+    stack.writeSpec(spec.replace("aliases: [helpdesk@contoso.com, support@fabrikam.com]", "aliases: [support@fabrikam.com]"));
+    const pulumiPlan = path.join(stack.dir, "pulumi-plan.json");
+    assert.equal(stack.run(["preview", "--save-plan", pulumiPlan]).code, 0);
+    writeFileSync(path.join(stack.dir, "reviewed-plan.json"), stack.cli(["plan", "--json"]).stdout);
+    // After the review, an admin adds an alias to the very mailbox the change updates.
+    stack.withTenant((t) => t.addRemoveEmailAddresses("support@contoso.com", ["smtp:sneaky@contoso.com"], []));
+    const ours = stack.run(["up", "--yes", "--skip-preview"], { env: { MAILBOX_ADDRESSES_REVIEWED_PLAN: path.join(stack.dir, "reviewed-plan.json") } });
+    assert.notEqual(ours.code, 0, "the reviewed-plan check refuses");
+    assert.match(ours.output, /mailbox "support@contoso\.com": the reviewed plan showed - helpdesk@contoso\.com; the tenant now needs - helpdesk@contoso\.com; - sneaky@contoso\.com|mailbox "support@contoso\.com": the reviewed plan showed - helpdesk@contoso\.com; the tenant now needs - sneaky@contoso\.com; - helpdesk@contoso\.com/);
+    const theirs = stack.run(["up", "--yes", "--plan", pulumiPlan]);
+    assert.equal(theirs.code, 0, "Pulumi's update plan accepts the apply");
+    assert.ok(!stack.withTenant((t) => t.find("support@contoso.com")!.addresses).some((e) => /sneaky/i.test(e)), "and the unreviewed alias is gone");
+    stack.writeSpec(spec);
+    assert.equal(stack.up().code, 0);
+  });
+
   it("drift offers both remedies; accept rewrites the spec in place, and then nothing has drifted", () => {
     stack.writeSpec(`# our spec\n${EXAMPLE_SPEC}`);
     assert.equal(stack.up().code, 0);

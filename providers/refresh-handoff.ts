@@ -1,0 +1,69 @@
+// One read of the tenant per run, not two. Every preview and up refreshes first (Pulumi.yaml), so
+// the provider process reads every mailbox of the spec in one batched sweep; then the program, a
+// different process, would read them all again to plan and check. Instead the sweep leaves what it
+// read for the program of the same engine run, in a file private to the user, and the program
+// takes it (and deletes it) when it asks for exactly those mailboxes on the same tenant.
+//
+// The run is told apart by the engine's process id and start time (./engine-watchdog.ts), so a
+// file from another run, another stack or another tenant is never used; where the engine cannot be
+// identified (not Linux), nothing is handed off and the program reads as before.
+import { createHash } from "node:crypto";
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import type { LiveMailbox, TargetSettings } from "./backend";
+import { engineRunId, runIsAlive } from "./engine-watchdog";
+
+const PREFIX = "mailbox-addresses-run-";
+
+/** Removes what runs whose engine has exited left behind (a `pulumi refresh` has no program to take it). */
+function removeLeftovers(): void {
+  try {
+    for (const name of readdirSync(os.tmpdir())) {
+      if (name.startsWith(PREFIX) && !runIsAlive(name.slice(PREFIX.length))) rmSync(path.join(os.tmpdir(), name), { recursive: true, force: true });
+    }
+  } catch {
+    // another user's folder, or gone meanwhile
+  }
+}
+
+interface Handoff {
+  readonly identities: readonly string[];
+  readonly live: readonly [string, LiveMailbox | null][];
+}
+
+function fileFor(target: TargetSettings, spec: string): string | undefined {
+  const run = engineRunId();
+  if (run === undefined) return undefined;
+  const key = createHash("sha256").update(JSON.stringify([target, spec])).digest("hex").slice(0, 16);
+  return path.join(os.tmpdir(), `${PREFIX}${run}`, `live-${key}.json`);
+}
+
+/** The provider's sweep: leaves what it read for this run's program. */
+export function leaveForProgram(target: TargetSettings, spec: string, identities: readonly string[], live: ReadonlyMap<string, LiveMailbox | undefined>): void {
+  const file = fileFor(target, spec);
+  if (file === undefined) return;
+  removeLeftovers();
+  try {
+    mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+    const handoff: Handoff = { identities, live: [...live].map(([identity, mailbox]) => [identity, mailbox ?? null]) };
+    writeFileSync(file, JSON.stringify(handoff), { mode: 0o600 });
+  } catch {
+    // the program then reads the tenant itself
+  }
+}
+
+/** The program: what this run's refresh read, if it read exactly these mailboxes; taken once. */
+export function takeFromRefresh(target: TargetSettings, spec: string, identities: readonly string[]): Map<string, LiveMailbox | undefined> | undefined {
+  const file = fileFor(target, spec);
+  if (file === undefined) return undefined;
+  removeLeftovers();
+  try {
+    const handoff = JSON.parse(readFileSync(file, "utf8")) as Handoff;
+    rmSync(path.dirname(file), { recursive: true, force: true });
+    if (handoff.identities.length !== identities.length || handoff.identities.some((identity, i) => identity !== identities[i])) return undefined;
+    return new Map(handoff.live.map(([identity, mailbox]) => [identity, mailbox ?? undefined]));
+  } catch {
+    return undefined; // none left for this run: read the tenant
+  }
+}
