@@ -3,24 +3,27 @@
 // order kept) so the spec says what the tenant has; the pull request that commits it is the
 // review. The other remedy, reverting the tenant, is `pulumi up`. Exit 0 accepted (or nothing to
 // accept), 1 problems.
-import { readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import path from "node:path";
-import { parseArgs } from "node:util";
 import { addressKey } from "../core/address";
 import { formatProblem } from "../core/problems";
 import { acceptedAddresses, acceptLive } from "../core/spec/accept-live";
 import { loadSpecBytes } from "../core/spec/load-spec";
-import { createBackend } from "../providers/backends/create-backend";
-import { findProjectRoot } from "../providers/project-root";
 import { readSpecMailboxes } from "../providers/read-tenant";
-import { settingsFromFlags, TARGET_FLAGS } from "./stack-settings";
+import { CliError } from "./cli-error";
+import { readSpecFile } from "./drift-command";
+import { createBackend } from "../providers/backends/create-backend";
+import { readStackSettings, type StackFlags } from "./stack-settings";
 
-export async function runAccept(args: readonly string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args: [...args], options: { ...TARGET_FLAGS, all: { type: "boolean" } }, allowPositionals: true });
-  const settings = settingsFromFlags(values);
-  const root = findProjectRoot();
+export interface AcceptOptions extends StackFlags {
+  readonly all?: boolean;
+}
+
+export async function runAccept(positionals: readonly string[], options: AcceptOptions): Promise<number> {
+  const settings = await readStackSettings(options);
+  const root = settings.root;
   const file = path.resolve(root, settings.spec);
-  const text = readFileSync(file, "utf8");
+  const text = readSpecFile(root, settings.spec, settings.stack).toString("utf8");
   const loaded = loadSpecBytes(settings.spec, Buffer.from(text));
   if (!loaded.ok) {
     for (const problem of loaded.problems) process.stderr.write(`${formatProblem(problem)}\n`);
@@ -28,15 +31,9 @@ export async function runAccept(args: readonly string[]): Promise<number> {
   }
   const byKey = new Map(loaded.spec.mailboxes.map((m) => [addressKey(m.identity), m]));
   const unknown = positionals.filter((identity) => !byKey.has(addressKey(identity)));
-  if (unknown.length > 0 || (positionals.length === 0 && !values.all)) {
-    process.stderr.write(
-      unknown.length > 0
-        ? `not in ${settings.spec}: ${unknown.join(", ")}; accept names mailboxes the spec declares (export adopts new ones)\n`
-        : "name the mailboxes to accept (as `drift` lists them), or --all\n",
-    );
-    return 1;
-  }
-  const chosen = values.all ? loaded.spec.mailboxes : positionals.map((identity) => byKey.get(addressKey(identity))!);
+  if (unknown.length > 0) throw new CliError(`not in ${settings.spec}: ${unknown.join(", ")}; accept names mailboxes the spec declares (export adopts new ones)`);
+  if (positionals.length === 0 && !options.all) throw new CliError("name the mailboxes to accept (as `drift` lists them), or --all");
+  const chosen = options.all ? loaded.spec.mailboxes : positionals.map((identity) => byKey.get(addressKey(identity))!);
   const backend = createBackend(settings.target, root);
   try {
     const live = await readSpecMailboxes(backend, chosen.map((m) => m.identity));

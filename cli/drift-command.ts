@@ -1,44 +1,68 @@
 // `mailbox-addresses drift`: compares the spec with the live tenant, without the Pulumi engine,
 // using the planner `pulumi preview` uses. Exit 0: in sync; 2: drift; 1: problems.
-import { parseArgs } from "node:util";
 import { computeDrift } from "../core/drift/compute-drift";
 import { formatProblem } from "../core/problems";
 import { makeReport } from "../core/report/report";
 import { loadSpecBytes } from "../core/spec/load-spec";
-import { createBackend } from "../providers/backends/create-backend";
-import { findProjectRoot } from "../providers/project-root";
 import { planMailbox } from "../core/plan/plan-mailbox";
 import { assessSpec } from "../providers/assess";
 import { confirmChanged, readSpecMailboxes } from "../providers/read-tenant";
-import { readSpecFile, SpecFileError } from "../providers/spec-file";
-import { OUTPUT_FLAGS, printReport } from "./report-output";
-import { settingsFromFlags, TARGET_FLAGS } from "./stack-settings";
+import { readSpecFile as readSafely, SpecFileError } from "../providers/spec-file";
+import { CliError } from "./cli-error";
+import { openBackend } from "./open-backend";
+import { count, Progress } from "./progress";
+import { printReport, type OutputOptions } from "./report-output";
+import { maskSecrets, readStackSettings, type StackFlags } from "./stack-settings";
 
-export async function runDrift(args: readonly string[]): Promise<number> {
-  const { values } = parseArgs({ args: [...args], options: { ...TARGET_FLAGS, ...OUTPUT_FLAGS } });
-  const settings = settingsFromFlags(values);
-  const root = findProjectRoot();
-  let bytes: Buffer;
+export interface DriftOptions extends StackFlags, OutputOptions {
+  readonly quiet?: boolean;
+}
+
+/**
+ * The spec file of a stack's settings, read safely (providers/spec-file.ts: a regular YAML file
+ * inside the project, size-capped; `explicit` when the path was typed on the command line, which
+ * may be anywhere); any failure says which setting names it.
+ */
+export function readSpecFile(root: string, spec: string, stack: string, explicit = false): Buffer {
   try {
-    // A --spec flag is typed on the command line; the stack file's setting must stay in the project.
-    bytes = readSpecFile(settings.spec, { root, explicit: typeof values.spec === "string" });
+    return readSafely(spec, { root, explicit });
   } catch (err) {
     if (!SpecFileError.isInstance(err)) throw err;
-    process.stderr.write(`${err.message}\n`);
-    return 1;
+    throw new CliError(`the spec ${err.message}${explicit ? "" : ` (setting "spec" of stack "${stack}")`}`);
   }
-  const loaded = loadSpecBytes(settings.spec, bytes);
+}
+
+/** Counters for commands that read a tenant: mailboxes read, and waits for throttling or retries. */
+export function readingProgress(title: string, quiet: boolean | undefined): { progress: Progress; onWait: (ms: number) => void } {
+  let waitedMs = 0;
+  const progress = new Progress(title, { quiet: quiet === true })
+    .counter("read", (n) => `${count(n, "mailbox", "mailboxes")} read`)
+    .counter("waits", (n) => `throttled or retrying: ${count(n, "wait")} (${Math.round(waitedMs / 1000)} s)`);
+  return {
+    progress,
+    onWait: (ms) => {
+      waitedMs += ms;
+      progress.add("waits");
+    },
+  };
+}
+
+export async function runDrift(options: DriftOptions): Promise<number> {
+  const settings = await readStackSettings(options);
+  const loaded = loadSpecBytes(settings.spec, readSpecFile(settings.root, settings.spec, settings.stack, typeof options.spec === "string"));
   if (!loaded.ok) {
     for (const problem of loaded.problems) process.stderr.write(`${formatProblem(problem)}\n`);
     return 1;
   }
-  const backend = createBackend(settings.target, root);
+  const { progress, onWait } = readingProgress("drift", options.quiet);
+  const backend = openBackend(settings.target, settings.root, onWait);
   try {
     // Drift is what the source confirms: a mailbox whose read shows a change is read again from
     // Exchange (Graph can lag behind a recent write).
     const desired = new Map(loaded.spec.mailboxes.map((m) => [m.identity, { primary: m.primary, aliases: m.aliases, mode: m.mode }]));
-    const read = await readSpecMailboxes(backend, loaded.spec.mailboxes.map((m) => m.identity));
+    const read = await readSpecMailboxes(backend, loaded.spec.mailboxes.map((m) => m.identity), (n) => progress.set("read", n));
     const live = await confirmChanged(backend, read, (identity, mailbox) => planMailbox(desired.get(identity)!, mailbox.addresses).changed);
+    progress.stop();
     const rows = computeDrift(loaded.spec, new Map([...live].map(([identity, mailbox]) => [identity, mailbox?.addresses])));
     // The verdict `pulumi preview` reaches on the same inputs: its problems make drift exit 1 too.
     const assessed = await assessSpec(loaded.spec, backend, live);
@@ -46,8 +70,9 @@ export async function runDrift(args: readonly string[]): Promise<number> {
     const problems = assessed.problems
       .filter((p) => !(p.path.length === 2 && missing.has(String(p.path[1])) && /^not found in the /.test(p.message)))
       .map(formatProblem);
-    return printReport(makeReport("drift", settings.stack, backend.description, rows, problems), values);
+    return printReport(makeReport("drift", settings.stack, maskSecrets(backend.description, settings.secrets), rows, problems), options);
   } finally {
+    progress.stop();
     await backend.close();
   }
 }

@@ -1,53 +1,89 @@
 // `mailbox-addresses emulator`: runs the HTTPS emulator of the Microsoft endpoints on 127.0.0.1
-// and prints what a shell, a stack or a test needs to use it. Stops on Ctrl-C.
+// and prints what a shell and a stack need to use it. Stops on Ctrl-C.
 import path from "node:path";
-import { parseArgs } from "node:util";
 import { startEmulator } from "../emulator/server";
-import type { FaultSettings } from "../emulator/faults";
+import { FaultSettingsError, parseFaultSettings, type FaultSettings } from "../emulator/faults";
 import { findProjectRoot } from "../providers/project-root";
+import { CliError } from "./cli-error";
 
-export async function runEmulatorCommand(args: readonly string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: [...args],
-    options: {
-      port: { type: "string", default: "0" },
-      "state-dir": { type: "string" },
-      seed: { type: "string" },
-      faults: { type: "string" },
-    },
-  });
+/**
+ * The emulator's port unless --port says otherwise: fixed, as Azurite's are, so a stack's
+ * settings printed once keep working after a restart. --port 0 picks a free one (tests).
+ */
+export const EMULATOR_DEFAULT_PORT = 10443;
+
+/** The stack the printed settings are for: its own, so the dev stack keeps the local target. */
+export const EMULATOR_DEFAULT_STACK = "emulator";
+
+export interface EmulatorCommandOptions {
+  readonly port: number;
+  readonly stateDir?: string;
+  readonly seed?: string;
+  readonly faults?: string;
+  readonly stack: string;
+}
+
+/** --port: a whole number from 0 to 65535. */
+export function parsePort(value: string): number {
+  const port = Number(value);
+  if (!/^\d+$/.test(value.trim()) || port > 65535) throw new CliError(`--port is "${value}"; use a port number from 1 to 65535, or 0 for a free one (default ${EMULATOR_DEFAULT_PORT})`);
+  return port;
+}
+
+export async function runEmulatorCommand(options: EmulatorCommandOptions): Promise<number> {
   const root = findProjectRoot();
-  const stateDir = path.resolve(root, values["state-dir"] ?? ".tenant/emulator");
+  const stateDir = path.resolve(root, options.stateDir ?? ".tenant/emulator");
   let faults: FaultSettings = {};
-  if (values.faults) {
+  if (options.faults !== undefined) {
     try {
-      faults = JSON.parse(values.faults) as FaultSettings;
+      faults = parseFaultSettings(options.faults);
     } catch (err) {
-      process.stderr.write(`--faults must be JSON, e.g. '{"throttleRate":0.3,"retryAfterSeconds":1}': ${(err as Error).message}\n`);
-      return 1;
+      if (err instanceof FaultSettingsError) throw new CliError(`--faults: ${err.message}`);
+      throw err;
     }
   }
-  const emulator = await startEmulator({
-    stateDir,
-    port: Number(values.port),
-    ...(values.seed ? { seedFile: path.resolve(values.seed) } : {}),
-    faults,
-  });
+  let emulator: Awaited<ReturnType<typeof startEmulator>>;
+  try {
+    emulator = await startEmulator({
+      stateDir,
+      port: options.port,
+      ...(options.seed ? { seedFile: path.resolve(options.seed) } : {}),
+      faults,
+    });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "EADDRINUSE") {
+      throw new CliError(`port ${options.port} on 127.0.0.1 is in use (another emulator?): stop what holds it, or pass --port N (--port 0 picks a free one)`);
+    }
+    throw err;
+  }
   const out = process.stdout;
+  const stack = options.stack;
   out.write(`mailbox-addresses emulator listening on ${emulator.url} (tenant ${emulator.tenantDomain}, ${emulator.tenant.count()} recipients, state in ${path.relative(process.cwd(), stateDir) || "."})\n\n`);
   out.write("# Environment for the clients (NODE_EXTRA_CA_CERTS must be set before node starts):\n");
   const env = emulator.environment();
   for (const key of ["NODE_EXTRA_CA_CERTS", "AZURE_CLIENT_SECRET"]) out.write(`export ${key}=${env[key]}\n`);
   out.write("# other credential kinds, instead of AZURE_CLIENT_SECRET:\n");
   for (const key of ["AZURE_CLIENT_CERTIFICATE_PATH", "AZURE_FEDERATED_TOKEN_FILE", "IDENTITY_ENDPOINT", "IDENTITY_HEADER"]) out.write(`#   export ${key}=${env[key]}\n`);
-  out.write("\n# A stack that targets the emulator:\n");
-  for (const [key, value] of Object.entries(emulator.stackConfig())) out.write(`scripts/pulumi config set ${key} ${value}\n`);
+  out.write(`
+# The stack "${stack}" targets the emulator (create it once; the current stack stays selected):
+`);
+  out.write(`scripts/pulumi stack init ${stack} --no-select
+`);
+  for (const [key, value] of Object.entries(emulator.stackConfig())) out.write(`scripts/pulumi config set --stack ${stack} ${key} ${value}
+`);
+  out.write(`# then: scripts/pulumi preview --stack ${stack}, scripts/mailbox-addresses drift --stack ${stack}
+`);
   // The control plane answers only to this token (also in the state folder, readable by this user only).
   const control = `-H "Authorization: Bearer $(cat ${path.join(stateDir, "control-token")})"`;
-  out.write(`\n# Control plane token: ${path.join(stateDir, "control-token")} (mode 0600)\n`);
-  out.write(`# Faults at run time: curl --cacert ${env.NODE_EXTRA_CA_CERTS} ${control} -X PUT ${emulator.url}/_emulator/faults -d '{"throttleRate":0.3}'\n`);
-  out.write(`# Propagation lag:    curl --cacert ${env.NODE_EXTRA_CA_CERTS} ${control} -X PUT ${emulator.url}/_emulator/faults -d '{"graphPropagationLagMs":30000}'\n`);
-  out.write(`# Request counters:   curl --cacert ${env.NODE_EXTRA_CA_CERTS} ${control} ${emulator.url}/_emulator/counters\n`);
+  out.write(`
+# Control plane token: ${path.join(stateDir, "control-token")} (mode 0600)
+`);
+  out.write(`# Faults at run time: curl --cacert ${env.NODE_EXTRA_CA_CERTS} ${control} -X PUT ${emulator.url}/_emulator/faults -d '{"throttleRate":0.3}'
+`);
+  out.write(`# Propagation lag:    curl --cacert ${env.NODE_EXTRA_CA_CERTS} ${control} -X PUT ${emulator.url}/_emulator/faults -d '{"graphPropagationLagMs":30000}'
+`);
+  out.write(`# Request counters:   curl --cacert ${env.NODE_EXTRA_CA_CERTS} ${control} ${emulator.url}/_emulator/counters
+`);
   await new Promise<void>((resolve) => {
     process.once("SIGINT", resolve);
     process.once("SIGTERM", resolve);

@@ -1,32 +1,57 @@
 // `mailbox-addresses export`: writes a spec for an existing tenant (or part of it) that previews
-// with zero changes. Progress on a terminal; quiet in CI and when piped.
+// with zero changes. The file starts with the yaml-language-server line that points editors at
+// the spec's schema (completion, hover, checks as you type).
 import { writeFileSync } from "node:fs";
-import { parseArgs } from "node:util";
+import path from "node:path";
 import { renderSpec, matchesFilter } from "../core/export/render-spec";
-import { createBackend } from "../providers/backends/create-backend";
-import { findProjectRoot } from "../providers/project-root";
 import { scanMailboxes } from "../providers/read-tenant";
-import { settingsFromFlags, TARGET_FLAGS } from "./stack-settings";
+import { CliError } from "./cli-error";
+import { readingProgress } from "./drift-command";
+import { openBackend } from "./open-backend";
+import { readStackSettings, type StackFlags } from "./stack-settings";
 
-export async function runExport(args: readonly string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: [...args],
-    options: { ...TARGET_FLAGS, domain: { type: "string" }, upn: { type: "string" }, type: { type: "string" }, output: { type: "string", short: "o" } },
-  });
-  const settings = settingsFromFlags(values);
-  const backend = createBackend(settings.target, findProjectRoot());
-  const progress = process.stderr.isTTY && !process.env.CI;
+export interface ExportOptions extends StackFlags {
+  readonly domain?: string;
+  readonly upn?: string;
+  readonly type?: string;
+  readonly output?: string;
+  readonly quiet?: boolean;
+}
+
+/**
+ * The schema's path as the yaml-language-server line writes it: relative to the folder of the
+ * file written, or, on stdout, of the stack's spec (where an adopted export usually goes).
+ */
+export function schemaReference(root: string, writtenTo: string): string {
+  const relative = path.relative(path.dirname(path.resolve(root, writtenTo)), path.join(root, "schemas", "mailboxes.schema.json"));
+  return relative.split(path.sep).join("/");
+}
+
+export async function runExport(options: ExportOptions): Promise<number> {
+  const settings = await readStackSettings(options);
+  const { progress, onWait } = readingProgress("export", options.quiet);
+  const backend = openBackend(settings.target, settings.root, onWait);
   try {
-    const mailboxes = await scanMailboxes(backend, progress ? (n) => process.stderr.write(`\rread ${n} mailboxes…`) : undefined);
-    if (progress) process.stderr.write("\n");
-    const chosen = mailboxes.filter((m) => matchesFilter(m, { domain: values.domain, upn: values.upn, type: values.type }));
-    const { text, exported, skipped } = renderSpec(chosen, await backend.acceptedDomains());
-    if (values.output) writeFileSync(values.output, text);
-    else process.stdout.write(text);
-    for (const reason of skipped) process.stderr.write(`skipped ${reason}\n`);
-    if (progress || values.output) process.stderr.write(`exported ${exported} of ${mailboxes.length} mailboxes${values.output ? ` to ${values.output}` : ""}\n`);
+    const mailboxes = await scanMailboxes(backend, (n) => progress.set("read", n));
+    const acceptedDomains = await backend.acceptedDomains();
+    progress.stop();
+    const chosen = mailboxes.filter((m) => matchesFilter(m, { domain: options.domain, upn: options.upn, type: options.type }));
+    const schema = schemaReference(settings.root, options.output ? path.resolve(options.output) : settings.spec);
+    const { text, exported, skipped } = renderSpec(chosen, acceptedDomains, { schema });
+    if (options.output) {
+      try {
+        writeFileSync(options.output, text);
+      } catch (err) {
+        throw new CliError(`cannot write ${options.output}: ${(err as Error).message}`);
+      }
+    } else process.stdout.write(text);
+    if (!options.quiet) {
+      for (const reason of skipped) process.stderr.write(`skipped ${reason}\n`);
+      process.stderr.write(`exported ${exported} of ${mailboxes.length} mailboxes${options.output ? ` to ${options.output}` : ""}\n`);
+    }
     return 0;
   } finally {
+    progress.stop();
     await backend.close();
   }
 }

@@ -4,13 +4,13 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { parseArgs } from "node:util";
 import type { EngineEvent } from "@pulumi/pulumi/automation";
 import type { ChangeRow } from "../core/plan/reviewed-plan";
 import { makeReport, renderJson, type MailboxChange, type MailboxRow } from "../core/report/report";
-import { findProjectRoot } from "../providers/project-root";
-import { OUTPUT_FLAGS, printReport } from "./report-output";
-import { settingsFromFlags } from "./stack-settings";
+import { CliError } from "./cli-error";
+import { count, Progress } from "./progress";
+import { printReport, type OutputOptions } from "./report-output";
+import { maskSecrets, pulumiMessage, readStackSettings } from "./stack-settings";
 
 const RESOURCE_TYPE = "pulumi-nodejs:dynamic/mailbox:MailboxAddresses";
 
@@ -51,23 +51,48 @@ function readPlannedChanges(file: string): { changes: PlannedChanges; specDigest
   }
 }
 
-export async function runPlan(args: readonly string[]): Promise<number> {
-  const { values } = parseArgs({ args: [...args], options: { stack: { type: "string" }, refresh: { type: "boolean" }, save: { type: "string" }, ...OUTPUT_FLAGS } });
-  const settings = settingsFromFlags(values);
+export interface PlanOptions extends OutputOptions {
+  readonly stack?: string;
+  readonly refresh?: boolean;
+  /** Also write the JSON report to this file: the reviewed plan an apply can hold to. */
+  readonly save?: string;
+  readonly quiet?: boolean;
+  readonly verbose?: boolean;
+}
+
+export async function runPlan(options: PlanOptions): Promise<number> {
+  const settings = await readStackSettings({ stack: options.stack });
   const { LocalWorkspace } = require("@pulumi/pulumi/automation") as typeof import("@pulumi/pulumi/automation");
   const events: EngineEvent[] = [];
   // The program writes its planned rows here (infra/index.ts, writePlannedChanges).
   const plannedFile = path.join(mkdtempSync(path.join(os.tmpdir(), "mbx-plan-")), "changes.json");
   process.env.MAILBOX_ADDRESSES_PLAN_OUT = plannedFile;
   const problems: string[] = [];
+  const progress = new Progress("plan (pulumi preview)", { quiet: options.quiet === true })
+    .counter("planned", (n) => `${count(n, "mailbox", "mailboxes")} planned`)
+    .counter("changed", (n) => `${n.toLocaleString("en-US")} to adopt, update or release`);
   let failed = false;
   try {
-    const stack = await LocalWorkspace.createOrSelectStack({ stackName: settings.stack, workDir: findProjectRoot() });
-    await stack.preview({ onEvent: (event) => events.push(event), refresh: values.refresh === true, color: "never" });
+    const stack = await LocalWorkspace.selectStack({ stackName: settings.stack, workDir: settings.root });
+    await stack.preview({
+      onEvent: (event) => {
+        events.push(event);
+        const step = event.resourcePreEvent?.metadata;
+        if (step?.type !== RESOURCE_TYPE) return;
+        progress.add("planned");
+        if (step.op !== "same" && step.op !== "read" && step.op !== "refresh") progress.add("changed");
+      },
+      // --verbose shows the engine's own output as it runs.
+      ...(options.verbose ? { onOutput: (text: string) => process.stderr.write(text) } : {}),
+      refresh: options.refresh === true,
+      color: "never",
+    });
   } catch (err) {
     failed = true;
     const errors = events.flatMap((e) => (e.diagnosticEvent?.severity === "error" ? [e.diagnosticEvent] : []));
-    if (errors.length === 0) problems.push(`pulumi preview failed: ${(err as Error).message.split("\n").slice(0, 5).join(" ")}`);
+    if (errors.length === 0) problems.push(`pulumi preview failed: ${pulumiMessage(err)}`);
+  } finally {
+    progress.stop();
   }
   const errorsByUrn = new Map<string, string[]>();
   for (const event of events) {
@@ -90,9 +115,15 @@ export async function runPlan(args: readonly string[]): Promise<number> {
   }
   if (failed && problems.length === 0 && [...rows.values()].every((r) => r.problems.length === 0)) problems.push("pulumi preview failed; run scripts/pulumi preview for details");
   const target = settings.target.target === "local" ? `local tenant ${settings.target.database}` : `Exchange Online tenant ${settings.target.tenantId}`;
-  const made = makeReport("plan", settings.stack, target, [...rows.values()], problems);
+  const made = makeReport("plan", settings.stack, maskSecrets(target, settings.secrets), [...rows.values()], problems);
   const report = specDigest ? { ...made, specDigest } : made;
   // --save FILE: the JSON report as well, whatever is printed: the reviewed plan an apply can hold to.
-  if (values.save) writeFileSync(values.save, renderJson(report));
-  return printReport(report, values);
+  if (options.save) {
+    try {
+      writeFileSync(options.save, renderJson(report));
+    } catch (err) {
+      throw new CliError(`cannot write ${options.save}: ${(err as Error).message}`);
+    }
+  }
+  return printReport(report, options);
 }

@@ -1,57 +1,123 @@
-// The CLI's view of a stack's settings: reads `Pulumi.<stack>.yaml` (no Pulumi needed) and lets
-// flags override it, so `export`, `drift` and `plan` talk to the same tenant as the stack.
-import { existsSync, readFileSync } from "node:fs";
-import path from "node:path";
-import { parse } from "yaml";
-import { readSettings, type ConfigReader, type ProgramSettings } from "../infra/settings";
+// The CLI's view of a stack's settings, read through Pulumi itself (Automation API:
+// `pulumi config --show-secrets`), so secrets set with `pulumi config set --secret` and values
+// from imported environments arrive exactly as `pulumi up` sees them. The stack must exist (a
+// typo never falls back to another tenant); keys are checked against the declared list
+// (infra/settings.ts); flags may override a setting for one run.
+import { closestName } from "../core/did-you-mean";
+import { checkDeclaredSettings, DECLARED_SETTINGS, readSettings, SETTINGS_NAMESPACE, type ConfigReader, type ProgramSettings } from "../infra/settings";
 import { findProjectRoot } from "../providers/project-root";
+import { CliError } from "./cli-error";
 
-/** Flags that override a stack's settings (`--target`, `--database`, `--tenant-id`...). */
-export const TARGET_FLAGS = {
-  stack: { type: "string" },
-  spec: { type: "string" },
-  target: { type: "string" },
-  database: { type: "string" },
-  "tenant-id": { type: "string" },
-  "client-id": { type: "string" },
-  "authority-host": { type: "string" },
-  "graph-url": { type: "string" },
-  "exchange-url": { type: "string" },
-} as const;
-
-const FLAG_TO_KEY: Record<string, string> = {
+/** Flags that override one setting of the stack for one run, and the setting each one sets. */
+export const OVERRIDE_FLAGS = {
   spec: "spec",
   target: "target",
   database: "localDatabase",
-  "tenant-id": "tenantId",
-  "client-id": "clientId",
-  "authority-host": "authorityHost",
-  "graph-url": "graphBaseUrl",
-  "exchange-url": "exchangeBaseUrl",
-};
+  tenantId: "tenantId",
+  clientId: "clientId",
+  authorityHost: "authorityHost",
+  graphUrl: "graphBaseUrl",
+  exchangeUrl: "exchangeBaseUrl",
+} as const;
 
-/** Reads settings from the stack file (default stack: dev) with flags on top. */
-export function settingsFromFlags(values: Record<string, unknown>, root = findProjectRoot()): ProgramSettings & { stack: string } {
-  const stack = String(values.stack ?? process.env.PULUMI_STACK ?? "dev");
-  const file = path.join(root, `Pulumi.${stack}.yaml`);
-  const fromFile: Record<string, string> = {};
-  if (existsSync(file)) {
-    const config = (parse(readFileSync(file, "utf8")) as { config?: Record<string, unknown> } | null)?.config ?? {};
-    for (const [key, value] of Object.entries(config)) {
-      if (key.startsWith("mailbox-addresses:") && value !== null && typeof value !== "object") fromFile[key.slice("mailbox-addresses:".length)] = String(value);
-    }
+export type StackFlags = { readonly stack?: string | undefined } & { readonly [flag in keyof typeof OVERRIDE_FLAGS]?: string | undefined };
+
+export interface StackSettings extends ProgramSettings {
+  readonly stack: string;
+  readonly root: string;
+  /** Values the stack keeps as secrets: never printed (see maskSecrets). */
+  readonly secrets: readonly string[];
+}
+
+/** `text` with every secret value of the stack replaced by [secret], as Pulumi shows them. */
+export function maskSecrets(text: string, secrets: readonly string[]): string {
+  return secrets.filter((s) => s.length > 0).reduce((out, secret) => out.split(secret).join("[secret]"), text);
+}
+
+const kebab = (flag: string) => flag.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+
+/** The default stack when no --stack is given: $PULUMI_STACK, else dev. */
+export function defaultStack(env: NodeJS.ProcessEnv = process.env): string {
+  return env.PULUMI_STACK || "dev";
+}
+
+/** Pulumi's own words from a failed command: its `error:` lines, else its first lines. */
+export function pulumiMessage(err: unknown): string {
+  const text = err instanceof Error ? err.message : String(err);
+  const errors = text.split("\n").map((l) => l.trim()).filter((l) => l.startsWith("error:")).map((l) => l.slice("error:".length).trim());
+  return errors.length > 0 ? [...new Set(errors)].join("; ") : text.split("\n").slice(0, 3).join(" ").trim();
+}
+
+/** Reads, checks and resolves the settings of `flags.stack` (default: see defaultStack). */
+export async function readStackSettings(flags: StackFlags, root = findProjectRoot()): Promise<StackSettings> {
+  const stack = flags.stack ?? defaultStack();
+  const { LocalWorkspace } = require("@pulumi/pulumi/automation") as typeof import("@pulumi/pulumi/automation");
+  let workspace: import("@pulumi/pulumi/automation").LocalWorkspace;
+  try {
+    workspace = await LocalWorkspace.create({ workDir: root });
+  } catch (err) {
+    throw new CliError(`cannot run pulumi to read the settings of stack "${stack}": ${pulumiMessage(err)}. Run the tool through scripts/mailbox-addresses, which sets Pulumi up, or install the Pulumi CLI`);
   }
-  for (const [flag, key] of Object.entries(FLAG_TO_KEY)) {
-    if (typeof values[flag] === "string") fromFile[key] = values[flag] as string;
+  let names: string[];
+  try {
+    names = (await workspace.listStacks()).map((s) => s.name);
+  } catch (err) {
+    throw new CliError(`cannot list the stacks of ${root}: ${pulumiMessage(err)}`);
   }
+  // Pulumi Cloud lists "org/stack": a bare name matches its last part.
+  const known = names.map((n) => n.slice(n.lastIndexOf("/") + 1));
+  if (!names.includes(stack) && !known.includes(stack)) {
+    const near = closestName(stack, known);
+    const listing = known.length > 0 ? `the stacks are: ${known.join(", ")}` : "there are no stacks yet";
+    throw new CliError(
+      `stack "${stack}" does not exist${near ? ` (did you mean "${near}"?)` : ""}; ${listing}. ` +
+        `Create it with: scripts/pulumi stack init ${stack}${stack === "dev" ? " (or run scripts/up)" : ""}`,
+    );
+  }
+  let config: import("@pulumi/pulumi/automation").ConfigMap;
+  try {
+    config = await workspace.getAllConfig(stack);
+  } catch (err) {
+    throw new CliError(`cannot read the settings of stack "${stack}": ${pulumiMessage(err)}`);
+  }
+  const prefix = `${SETTINGS_NAMESPACE}:`;
+  const fromStack: Record<string, string> = {};
+  const secrets: string[] = [];
+  for (const [key, entry] of Object.entries(config)) {
+    if (!key.startsWith(prefix)) continue;
+    fromStack[key.slice(prefix.length)] = entry.value;
+    if (entry.secret) secrets.push(entry.value);
+  }
+  const problems = checkDeclaredSettings(fromStack);
+  if (problems.length > 0) {
+    throw new CliError(
+      `stack "${stack}" has ${problems.length === 1 ? "a setting" : "settings"} this tool does not accept:\n  ${problems.join("\n  ")}\n` +
+        `The settings are: ${DECLARED_SETTINGS.map((s) => s.key).join(", ")} (README, Stack settings).\n` +
+        `Fix with: scripts/pulumi config rm --stack ${stack} <key>, then scripts/pulumi config set --stack ${stack} <key> <value>`,
+    );
+  }
+  const values = { ...fromStack };
+  for (const [flag, key] of Object.entries(OVERRIDE_FLAGS)) {
+    const value = flags[flag as keyof typeof OVERRIDE_FLAGS];
+    if (value !== undefined) values[key] = value;
+  }
+  const flagOf = (key: string) => Object.entries(OVERRIDE_FLAGS).find(([, k]) => k === key)?.[0];
   const reader: ConfigReader = {
-    get: (key) => fromFile[key],
+    get: (key) => values[key],
     require: (key) => {
-      const value = fromFile[key];
-      if (value === undefined) throw new Error(`missing setting "${key}": set it in Pulumi.${stack}.yaml (pulumi config set ${key} ...) or pass --${Object.entries(FLAG_TO_KEY).find(([, k]) => k === key)?.[0] ?? key}`);
+      const value = values[key];
+      if (value === undefined) {
+        const flag = flagOf(key);
+        throw new CliError(`stack "${stack}" has no setting "${key}", which target "${values.target}" needs: scripts/pulumi config set --stack ${stack} ${key} <value>${flag ? ` (or pass --${kebab(flag)})` : ""}`);
+      }
       return value;
     },
-    getNumber: (key) => (fromFile[key] === undefined ? undefined : Number(fromFile[key])),
+    getNumber: (key) => (values[key] === undefined ? undefined : Number(values[key])),
   };
-  return { ...readSettings(reader), stack };
+  try {
+    return { ...readSettings(reader), stack, root, secrets };
+  } catch (err) {
+    if (err instanceof CliError) throw err;
+    throw new CliError(`stack "${stack}": ${(err as Error).message}`);
+  }
 }

@@ -2,6 +2,8 @@
 // 429 with Retry-After (at a rate, or from a token bucket shaped like Graph's), 503, dropped
 // connections, and 429 on single items inside a Graph $batch.
 
+import { didYouMean } from "../core/did-you-mean";
+
 /** Which part of the emulator a request belongs to. */
 export type Surface = "identity" | "graph" | "exchange";
 
@@ -140,4 +142,77 @@ export class Counters {
   reset(): void {
     this.#counts.clear();
   }
+}
+
+/** Fault settings that cannot be used, each problem named. */
+export class FaultSettingsError extends Error {
+  override readonly name = "FaultSettingsError";
+  readonly problems: readonly string[];
+
+  constructor(problems: readonly string[]) {
+    super(`fault settings refused:\n  ${problems.join("\n  ")}`);
+    this.problems = problems;
+  }
+}
+
+const RATES = ["throttleRate", "serverErrorRate", "dropRate", "batchItemThrottleRate"] as const;
+const FAULT_KEYS = ["latencyMs", ...RATES, "retryAfterSeconds", "tokenBucket", "writeBudget", "graphPropagationLagMs", "surfaces"] as const;
+const SURFACES: readonly Surface[] = ["identity", "graph", "exchange"];
+
+/**
+ * Parses and checks fault settings (JSON text, as `--faults` and PUT /_emulator/faults take
+ * them): known keys only (with the closest one for a typo), rates between 0 and 1 that add up to
+ * at most 1, non-negative times, buckets that refill. Throws FaultSettingsError with every problem.
+ */
+export function parseFaultSettings(text: string): FaultSettings {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new FaultSettingsError([`not JSON (${(err as Error).message}); e.g. '{"throttleRate":0.3,"retryAfterSeconds":1}'`]);
+  }
+  return checkFaultSettings(value);
+}
+
+/** Checks parsed fault settings (see parseFaultSettings); throws FaultSettingsError with every problem. */
+export function checkFaultSettings(value: unknown): FaultSettings {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) throw new FaultSettingsError(["must be a JSON object, e.g. '{\"throttleRate\":0.3}'"]);
+  const settings = value as Record<string, unknown>;
+  const problems: string[] = [];
+  const isNumber = (v: unknown): v is number => typeof v === "number" && Number.isFinite(v);
+  const object = (key: string, fields: Record<string, (v: number) => boolean>, want: string) => {
+    const v = settings[key];
+    if (v === undefined) return;
+    if (typeof v !== "object" || v === null || Array.isArray(v)) return problems.push(`${key} must be an object ${want}`);
+    for (const field of Object.keys(v)) if (!(field in fields)) problems.push(`${key}.${field} is not a setting${didYouMean(field, Object.keys(fields))}; ${key} is ${want}`);
+    for (const [field, ok] of Object.entries(fields)) {
+      const n = (v as Record<string, unknown>)[field];
+      if (!isNumber(n) || !ok(n)) problems.push(`${key}.${field} is ${JSON.stringify(n)}; ${key} is ${want}`);
+    }
+  };
+  for (const key of Object.keys(settings)) {
+    if (!(FAULT_KEYS as readonly string[]).includes(key)) problems.push(`"${key}" is not a fault setting${didYouMean(key, FAULT_KEYS)}; the settings are: ${FAULT_KEYS.join(", ")}`);
+  }
+  for (const key of RATES) {
+    const v = settings[key];
+    if (v !== undefined && (!isNumber(v) || v < 0 || v > 1)) problems.push(`${key} is ${JSON.stringify(v)}; use a fraction of requests between 0 and 1`);
+  }
+  const total = (["throttleRate", "serverErrorRate", "dropRate"] as const).reduce((sum, key) => sum + (isNumber(settings[key]) ? (settings[key] as number) : 0), 0);
+  if (total > 1) problems.push(`throttleRate + serverErrorRate + dropRate is ${total}; together they are a share of requests, at most 1`);
+  const lag = settings.graphPropagationLagMs;
+  if (lag !== undefined && (!isNumber(lag) || lag < 0)) problems.push(`graphPropagationLagMs is ${JSON.stringify(lag)}; use milliseconds, 0 or more`);
+  const retryAfter = settings.retryAfterSeconds;
+  if (retryAfter !== undefined && (!isNumber(retryAfter) || retryAfter < 0)) problems.push(`retryAfterSeconds is ${JSON.stringify(retryAfter)}; use seconds, 0 or more (fractions allowed)`);
+  object("latencyMs", { min: (n) => n >= 0, max: (n) => n >= 0 }, '{"min": ms, "max": ms} with 0 <= min <= max');
+  const latency = settings.latencyMs as { min?: unknown; max?: unknown } | undefined;
+  if (latency && isNumber(latency.min) && isNumber(latency.max) && latency.min > latency.max) problems.push(`latencyMs.min (${latency.min}) is above latencyMs.max (${latency.max})`);
+  object("tokenBucket", { capacity: (n) => n >= 1, refillPerSecond: (n) => n > 0 }, '{"capacity": 1 or more, "refillPerSecond": above 0}');
+  object("writeBudget", { capacity: (n) => n >= 1, refillPerSecond: (n) => n > 0 }, '{"capacity": 1 or more, "refillPerSecond": above 0}');
+  const surfaces = settings.surfaces;
+  if (surfaces !== undefined) {
+    if (!Array.isArray(surfaces)) problems.push(`surfaces must be a list of ${SURFACES.join(", ")}`);
+    else for (const s of surfaces) if (!SURFACES.includes(s as Surface)) problems.push(`surfaces has ${JSON.stringify(s)}${didYouMean(String(s), SURFACES)}; use ${SURFACES.join(", ")}`);
+  }
+  if (problems.length > 0) throw new FaultSettingsError(problems);
+  return settings as FaultSettings;
 }

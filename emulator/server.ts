@@ -16,7 +16,7 @@ import { loadSeedFile } from "../tenant/load-seed";
 import { Tenant } from "../tenant/tenant";
 import { ensureSecrets, writePrivateFile, type EmulatorSecrets } from "./certificates";
 import { cmdletError, ExchangeEndpoint } from "./exchange-endpoint";
-import { Counters, FaultInjector, type FaultSettings, type Surface } from "./faults";
+import { checkFaultSettings, Counters, FaultInjector, FaultSettingsError, type FaultSettings, type Surface } from "./faults";
 import { GraphEndpoint, graphError, graphHeaders, newCorrelation, type Correlation, type GraphResult } from "./graph-endpoint";
 import { bearerToken, clientRequestId, readJsonBody, RequestError, sendJson, sleep } from "./http";
 import { AUDIENCES, DIRECTORY_ROLES, IdentityEndpoint } from "./identity-endpoint";
@@ -151,9 +151,12 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
       }
       if (p === "/_emulator/faults" && method === "GET") return sendJson(res, 200, faults.settings);
       if (p === "/_emulator/faults" && method === "PUT") {
-        const settings = await readJsonBody(req, 64 * 1024);
-        if (typeof settings !== "object" || settings === null || Array.isArray(settings)) throw new RequestError(400, "BadRequest", "Fault settings must be a JSON object.");
-        faults.settings = settings as FaultSettings;
+        try {
+          faults.settings = checkFaultSettings(await readJsonBody(req, 64 * 1024));
+        } catch (err) {
+          if (!(err instanceof FaultSettingsError)) throw err;
+          return sendJson(res, 400, { error: { code: "BadFaultSettings", message: err.message, problems: err.problems } });
+        }
         return sendJson(res, 200, faults.settings);
       }
       if (p === "/_emulator/federated-token" && method === "POST") return sendJson(res, 200, { token: identity.federatedToken() });

@@ -21,10 +21,28 @@ export async function scanMailboxes(backend: TenantBackend, onPage?: (count: num
  */
 export const SCAN_THRESHOLD = 500;
 
-export async function readSpecMailboxes(backend: TenantBackend, identities: readonly string[]): Promise<Map<string, LiveMailbox | undefined>> {
-  if (identities.length < SCAN_THRESHOLD) return backend.readMailboxes(identities);
+/** Identities per progress report of `readSpecMailboxes`: one Graph $batch. */
+const READ_CHUNK = 20;
+
+/** `onRead` reports progress: how many mailboxes were read so far. */
+export async function readSpecMailboxes(backend: TenantBackend, identities: readonly string[], onRead?: (count: number) => void): Promise<Map<string, LiveMailbox | undefined>> {
+  if (identities.length < SCAN_THRESHOLD) {
+    if (onRead === undefined) return backend.readMailboxes(identities);
+    // All chunks are asked for at once, so the backend batches and limits them as one call.
+    let read = 0;
+    const chunks = Array.from({ length: Math.ceil(identities.length / READ_CHUNK) }, (_, i) => identities.slice(i * READ_CHUNK, (i + 1) * READ_CHUNK));
+    const results = await Promise.all(
+      chunks.map(async (chunk) => {
+        const result = await backend.readMailboxes(chunk);
+        onRead((read += chunk.length));
+        return result;
+      }),
+    );
+    const all = new Map(results.flatMap((r) => [...r]));
+    return new Map(identities.map((identity) => [identity, all.get(identity)]));
+  }
   const byKey = new Map<string, LiveMailbox>();
-  for (const mailbox of await scanMailboxes(backend)) {
+  for (const mailbox of await scanMailboxes(backend, onRead)) {
     byKey.set(mailbox.id.toLowerCase(), mailbox);
     if (mailbox.upn) byKey.set(mailbox.upn.toLowerCase(), mailbox);
   }

@@ -54,7 +54,12 @@ const TYPE_NOTES: Record<string, string> = {
  * Renders the spec text. Mailboxes without a primary SMTP address are skipped (listed in
  * `skipped`). `acceptedDomains` stand in for allowedDomains when nothing is exported.
  */
-export function renderSpec(mailboxes: readonly ExportedMailbox[], acceptedDomains: readonly string[] = []): { text: string; exported: number; skipped: string[] } {
+export interface RenderOptions {
+  /** The spec's JSON Schema as the file should name it for editors (yaml-language-server). */
+  readonly schema?: string;
+}
+
+export function renderSpec(mailboxes: readonly ExportedMailbox[], acceptedDomains: readonly string[] = [], options: RenderOptions = {}): { text: string; exported: number; skipped: string[] } {
   const entries: { identity: string; lines: string[] }[] = [];
   const domains = new Set<string>();
   const skipped: string[] = [];
@@ -90,6 +95,7 @@ export function renderSpec(mailboxes: readonly ExportedMailbox[], acceptedDomain
   entries.sort((a, b) => a.identity.toLowerCase().localeCompare(b.identity.toLowerCase()));
   if (domains.size === 0) for (const d of acceptedDomains) domains.add(d.toLowerCase());
   const text = [
+    ...(options.schema ? [`# yaml-language-server: $schema=${options.schema}`] : []),
     "# Exported by mailbox-addresses export. Review before committing: strict mode removes any",
     "# SMTP alias added later that this file does not list; MOERA and X500/SIP entries always stay.",
     "version: 1",

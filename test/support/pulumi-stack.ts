@@ -83,11 +83,11 @@ export class TestStack {
   }
 
   /** Runs `mailbox-addresses <args>` in this stack's project, with the stack's environment. */
-  cli(args: readonly string[]): CommandResult {
+  cli(args: readonly string[], env: NodeJS.ProcessEnv = {}): CommandResult {
     const stackFlag = ["export", "drift", "plan", "accept"].includes(args[0]!) && !args.includes("--stack") ? ["--stack", this.stack] : [];
     const result = spawnSync(process.execPath, [path.join(PROJECT_ROOT, "bin/mailbox-addresses.js"), ...args, ...stackFlag], {
       cwd: this.dir,
-      env: this.#env,
+      env: { ...this.#env, ...env },
       encoding: "utf8",
       maxBuffer: 256 * 1024 * 1024,
       timeout: 10 * 60 * 1000,

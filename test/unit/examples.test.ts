@@ -8,11 +8,11 @@ import { accessSync, constants, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, it } from "node:test";
 import { parse } from "yaml";
-import { USAGE } from "../../cli/main";
+import { buildProgram } from "../../cli/program";
 
 const root = path.resolve(__dirname, "../../..");
 const dir = path.join(root, "examples/github");
-const COMMANDS = new Set([...USAGE.matchAll(/^ {2}(\w[\w-]*)/gm)].map((m) => m[1]!));
+const COMMANDS = new Set(buildProgram("0", { code: 0 }).commands.map((c) => c.name()));
 
 interface Workflow {
   on: Record<string, unknown>;

@@ -1,0 +1,180 @@
+// The command line, declared with commander: every command and subcommand, its options, its
+// help with examples, and what the process exits with. Each command's code lives in its own
+// file and is loaded only when that command runs (validate and tenant need no Pulumi).
+import { Command, Option } from "commander";
+import { EMULATOR_DEFAULT_PORT, EMULATOR_DEFAULT_STACK } from "./emulator-command";
+
+/** What every run resolves to: the exit code (0 nothing to do, 2 changes or drift, 1 problems). */
+export interface Outcome {
+  code: number;
+}
+
+const EXIT_CODES = `
+Exit codes: 0 nothing to do, 2 changes or drift, 1 problems (and any usage error).
+`;
+
+const STACK_HELP = `the stack whose settings (spec, target, tenant) to use; it must exist (default: $PULUMI_STACK, else dev)`;
+
+function examples(...lines: string[]): string {
+  return `\nExamples:\n${lines.map((l) => `  ${l}`).join("\n")}\n`;
+}
+
+function lazy<T>(load: () => T): () => T {
+  return load;
+}
+
+const commands = {
+  validate: lazy(() => require("./validate-command") as typeof import("./validate-command")),
+  export: lazy(() => require("./export-command") as typeof import("./export-command")),
+  drift: lazy(() => require("./drift-command") as typeof import("./drift-command")),
+  plan: lazy(() => require("./plan-command") as typeof import("./plan-command")),
+  accept: lazy(() => require("./accept-command") as typeof import("./accept-command")),
+  tenant: lazy(() => require("./tenant-command") as typeof import("./tenant-command")),
+  emulator: lazy(() => require("./emulator-command") as typeof import("./emulator-command")),
+};
+
+/** --stack and the flags that override one of its settings for one run. */
+function stackOptions(command: Command): Command {
+  return command
+    .option("--stack <name>", STACK_HELP)
+    .option("--spec <file>", "override the stack's spec setting")
+    .addOption(new Option("--target <target>", "override the stack's target").choices(["local", "exchange-online"]))
+    .option("--database <file>", "override localDatabase (local target)")
+    .option("--tenant-id <id>", "override tenantId (exchange-online)")
+    .option("--client-id <id>", "override clientId (exchange-online)")
+    .option("--authority-host <url>", "override authorityHost (exchange-online)")
+    .option("--graph-url <url>", "override graphBaseUrl (exchange-online)")
+    .option("--exchange-url <url>", "override exchangeBaseUrl (exchange-online)");
+}
+
+function outputOptions(command: Command): Command {
+  return command
+    .addOption(new Option("--json", "the report as JSON (schemas/report.schema.json)").conflicts("markdown"))
+    .option("--markdown", "the report as Markdown for a pull-request comment")
+    .option("--all", "list every mailbox in the table, not only those with something to say");
+}
+
+/** Builds the program; `outcome.code` is set by the command that runs. */
+export function buildProgram(version: string, outcome: Outcome): Command {
+  const program = new Command("mailbox-addresses");
+  const run = (code: number | Promise<number>) => Promise.resolve(code).then((c) => void (outcome.code = c));
+  program
+    .description("GitOps for Exchange Online mailbox addresses: check a spec, adopt a tenant, report drift, preview a change.")
+    .version(version, "-V, --version", "print the version")
+    .helpOption("-h, --help", "show help for a command")
+    .helpCommand("help [command]", "show help for a command")
+    .option("-q, --quiet", "no progress and no notes on stderr; errors and results only")
+    .option("--verbose", "more detail: the engine's output for plan, stack traces for unexpected errors")
+    // Set before the commands are added: they inherit these.
+    .exitOverride()
+    .showSuggestionAfterError(true)
+    .showHelpAfterError("(add --help for usage and examples)")
+    .configureHelp({ showGlobalOptions: true })
+    .addHelpText("after", `${EXIT_CODES}${examples(
+      "mailbox-addresses validate infra/mailboxes.yaml",
+      "mailbox-addresses drift --stack prod --markdown",
+      "mailbox-addresses plan --json",
+      "mailbox-addresses export --domain fabrikam.com -o infra/adopted.yaml",
+      "mailbox-addresses tenant show mark.wilson@contoso.com",
+      "mailbox-addresses help drift",
+    )}`);
+  const globals = (command: Command) => command.optsWithGlobals() as { quiet?: boolean; verbose?: boolean };
+
+  program
+    .command("validate")
+    .summary("check spec files; exit 0 when valid, 1 with every problem")
+    .description("Checks spec files without Pulumi or a tenant: the schema, the rules, and, for several files (shards of one tenant, one stack each), that a mailbox and an address belong to one file only. Every problem is reported at once with file:line:col.")
+    .argument("<spec...>", "spec files (YAML)")
+    .addHelpText("after", `\nExit codes: 0 valid, 1 problems (and any usage error).\n${examples("mailbox-addresses validate infra/mailboxes.yaml", "mailbox-addresses validate examples/shards/*.yaml")}`)
+    .action((files: string[]) => run(commands.validate().runValidate(files)));
+
+  stackOptions(
+    program
+      .command("export")
+      .summary("write a spec for the tenant as it is (adopt it into git)")
+      .description("Reads every mailbox of the stack's tenant and writes a spec that previews with zero changes, to stdout or a file. The file names the spec's JSON Schema for editors (yaml-language-server)."),
+  )
+    .option("--domain <domain>", "only mailboxes with an SMTP address on this domain")
+    .option("--upn <pattern>", "only mailboxes whose UPN matches (* matches anything)")
+    .option("--type <type>", "only this recipient type: UserMailbox, SharedMailbox, RoomMailbox, EquipmentMailbox")
+    .option("-o, --output <file>", "write to this file instead of stdout")
+    .addHelpText("after", examples("mailbox-addresses export -o infra/adopted.yaml", "mailbox-addresses export --domain fabrikam.com --type SharedMailbox", "mailbox-addresses export --stack prod --upn 'sales*'"))
+    .action((_options: unknown, command: Command) => run(commands.export().runExport({ ...command.opts(), ...globals(command) })));
+
+  outputOptions(
+    stackOptions(
+      program
+        .command("drift")
+        .summary("compare the spec with the live tenant, without Pulumi; exit 0 in sync, 2 drift, 1 problems")
+        .description("Reads the mailboxes the stack's spec names and compares them with the spec, with the planner pulumi preview uses: it agrees with pulumi preview --refresh, without the engine."),
+    ),
+  )
+    .addHelpText("after", `${EXIT_CODES}${examples("mailbox-addresses drift", "mailbox-addresses drift --stack prod --markdown > drift.md", "mailbox-addresses drift --json --all")}`)
+    .action((_options: unknown, command: Command) => run(commands.drift().runDrift({ ...command.opts(), ...globals(command) })));
+
+  outputOptions(
+    program
+      .command("plan")
+      .summary("run pulumi preview and show it per mailbox; exit 0/2/1")
+      .description("Runs pulumi preview of the stack through the Automation API and shows, per mailbox, the primary from → to, the aliases added and removed, and the problems found.")
+      .option("--stack <name>", STACK_HELP)
+      .option("--refresh", "read the live tenant first (pulumi preview --refresh)")
+      .option("--save <file>", "also write the JSON report to this file: the reviewed plan an apply can hold to"),
+  )
+    .addHelpText("after", `${EXIT_CODES}${examples("mailbox-addresses plan", "mailbox-addresses plan --refresh --markdown > plan.md", "mailbox-addresses plan --stack prod --json", "mailbox-addresses plan --markdown --save plan.json > plan.md")}`)
+    .action((_options: unknown, command: Command) => run(commands.plan().runPlan({ ...command.opts(), ...globals(command) })));
+
+  stackOptions(
+    program
+      .command("accept")
+      .summary("accept drift: rewrite mailboxes' entries in the spec to what the tenant has")
+      .description("For each named mailbox (as drift lists them), reads it from the stack's tenant and rewrites its entry in the stack's spec in place, comments and order kept, so the spec says what the tenant has; commit it for review. The other remedy, reverting the tenant, is pulumi up.")
+      .argument("[identity...]", "mailboxes the spec declares")
+      .option("--all", "every mailbox of the spec"),
+  )
+    .addHelpText("after", `\nExit codes: 0 accepted (or nothing to accept), 1 problems (and any usage error).\n${examples("mailbox-addresses accept support@contoso.com", "mailbox-addresses accept --stack prod --all")}`)
+    .action((identities: string[], _options: unknown, command: Command) => run(commands.accept().runAccept(identities, { ...command.opts(), ...globals(command) })));
+
+  const tenant = program
+    .command("tenant")
+    .summary("an admin's hand on the local tenant: show, set, add, remove, seed, reset")
+    .description("Reads and changes the embedded local tenant (a SQLite file) as an admin would, under Exchange's rules: to make drift on purpose in demos and tests.")
+    .addHelpText("after", examples("mailbox-addresses tenant show mark.wilson@contoso.com", "mailbox-addresses tenant add mark.wilson@contoso.com smtp:rogue@contoso.com", "mailbox-addresses tenant reset"));
+  const database = (command: Command) => command.option("--database <file>", "the local tenant's database (default .tenant/local.sqlite)").option("--seed <file>", "seed used when the database is empty (default tenant/seeds/contoso.yaml)");
+  database(tenant.command("show").description("show a mailbox of the local tenant").argument("<identity>", "UPN or object id"))
+    .addHelpText("after", examples("mailbox-addresses tenant show mark.wilson@contoso.com", "mailbox-addresses tenant show sales@contoso.com --database /tmp/other.sqlite"))
+    .action((identity: string, options: object) => run(commands.tenant().runTenantShow(identity, options)));
+  const writes = [
+    ["set", "replace its EmailAddresses (entries with prefixes: SMTP:, smtp:, X500:...)", "tenant set lee.chen@contoso.com SMTP:lee.chen@contoso.com smtp:lee@contoso.com"],
+    ["add", "add entries (Set-Mailbox -EmailAddresses @{Add=...})", "tenant add mark.wilson@contoso.com smtp:rogue@contoso.com"],
+    ["remove", "remove entries (@{Remove=...})", "tenant remove mark.wilson@contoso.com smtp:rogue@contoso.com"],
+  ] as const;
+  for (const [action, summary, example] of writes) {
+    database(tenant.command(action).description(summary).argument("<identity>", "UPN or object id").argument("<entry...>", "EmailAddresses entries, with their prefix"))
+      .addHelpText("after", examples(`mailbox-addresses ${example}`))
+      .action((identity: string, entries: string[], options: object) => run(commands.tenant().runTenantWrite(action, identity, entries, options)));
+  }
+  database(tenant.command("seed").description("(re)load the local tenant from a seed file").argument("[seed.yaml]", "a seed (schemas/tenant-seed.schema.json); default the shipped one"))
+    .addHelpText("after", examples("mailbox-addresses tenant seed", "mailbox-addresses tenant seed my-seed.yaml --database /tmp/t.sqlite"))
+    .action((file: string | undefined, options: object) => run(commands.tenant().runTenantSeed(file, options)));
+  database(tenant.command("reset").description("delete the local tenant; the next use seeds it afresh"))
+    .addHelpText("after", examples("mailbox-addresses tenant reset"))
+    .action((options: object) => run(commands.tenant().runTenantReset(options)));
+
+  program
+    .command("emulator")
+    .summary("run the HTTPS emulator of the Microsoft endpoints on 127.0.0.1")
+    .description(`Serves the Microsoft identity platform, Microsoft Graph (users) and the Exchange admin API over the local tenant model, on 127.0.0.1:${EMULATOR_DEFAULT_PORT} unless --port says otherwise, and prints the environment and the settings of a stack that targets it. Stops on Ctrl-C.`)
+    .option("--port <port>", `the port on 127.0.0.1; 0 picks a free one`, String(EMULATOR_DEFAULT_PORT))
+    .option("--stack <name>", "the stack the printed settings are for", EMULATOR_DEFAULT_STACK)
+    .option("--state-dir <dir>", "tenant database, keys and certificate (default .tenant/emulator)")
+    .option("--seed <file>", "seed for a new tenant (default tenant/seeds/contoso.yaml)")
+    .option("--faults <json>", `faults to inject, e.g. '{"throttleRate":0.3,"retryAfterSeconds":1}' (keys: latencyMs, throttleRate, retryAfterSeconds, serverErrorRate, dropRate, batchItemThrottleRate, tokenBucket, writeBudget, surfaces)`)
+    .addHelpText("after", examples("mailbox-addresses emulator", "mailbox-addresses emulator --stack rehearsal --faults '{\"throttleRate\":0.3,\"retryAfterSeconds\":1}'", "mailbox-addresses emulator --port 0 --state-dir /tmp/emulator"))
+    .action((options: { port: string; stack: string; stateDir?: string; seed?: string; faults?: string }) => {
+      const emulator = commands.emulator();
+      return run(emulator.runEmulatorCommand({ ...options, port: emulator.parsePort(options.port) }));
+    });
+
+  return program;
+}
