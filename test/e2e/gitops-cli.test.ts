@@ -77,7 +77,7 @@ function defineGitOpsTests(title: string, makeTarget: () => Promise<Target>): vo
       target.withTenant((t) => t.addRemoveEmailAddresses("lee.chen@contoso.com", ["smtp:rogue@contoso.com"], []));
       const table = stack.cli(["drift"]);
       assert.equal(table.code, 2, table.output);
-      assert.match(table.stdout, /lee\.chen@contoso\.com\s+drift\s+-rogue@contoso\.com/);
+      assert.match(table.stdout, /lee\.chen@contoso\.com\s+drift\s+rogue@contoso\.com/);
       const json = stack.cli(["drift", "--json"]);
       assert.equal(json.code, 2);
       const drift = report(json.stdout);

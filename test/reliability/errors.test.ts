@@ -19,6 +19,7 @@ const STACK_TRACE = /\n\s+at \S/;
 describe("reliability: errors name the host, the cause and the remedy", () => {
   let emulator: EmulatorProcess;
   let dir: string;
+  let base: TestStack;
   let config: Record<string, string>;
   /** A port nothing listens on (fetch refuses some low ports outright, so not 9). */
   let closed: string;
@@ -35,8 +36,11 @@ describe("reliability: errors name the host, the cause and the remedy", () => {
     config = emulator.stackConfig();
     dir = mkdtempSync(path.join(os.tmpdir(), "mbx-errors-"));
     writeFileSync(path.join(dir, "spec.yaml"), "version: 1\nallowedDomains: [contoso.com]\nmailboxes:\n  lee.chen@contoso.com:\n    primary: lee.chen@contoso.com\n");
+    // The CLI reads a stack's settings through Pulumi: a project and a stack; the flags override them.
+    base = new TestStack("errors-drift", config, emulator.environment());
   });
   after(async () => {
+    base?.dispose();
     await emulator?.stop();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
@@ -45,10 +49,10 @@ describe("reliability: errors name the host, the cause and the remedy", () => {
   function drift(overrides: Record<string, string>, env: NodeJS.ProcessEnv = emulator.environment()) {
     const settings = { ...config, ...overrides };
     const flags = ["--target", "exchange-online", "--tenant-id", settings.tenantId!, "--client-id", settings.clientId!, "--authority-host", settings.authorityHost!, "--graph-url", settings.graphBaseUrl!, "--exchange-url", settings.exchangeBaseUrl!, "--spec", path.join(dir, "spec.yaml")];
-    const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env };
+    const childEnv: NodeJS.ProcessEnv = { ...base.command([]).env, ...env };
     if (env.NODE_EXTRA_CA_CERTS === undefined) delete childEnv.NODE_EXTRA_CA_CERTS;
     const started = Date.now();
-    const result = spawnSync(process.execPath, [path.join(PROJECT_ROOT, "bin/mailbox-addresses.js"), "drift", ...flags], { cwd: dir, env: childEnv, encoding: "utf8", timeout: 120_000 });
+    const result = spawnSync(process.execPath, [path.join(PROJECT_ROOT, "bin/mailbox-addresses.js"), "drift", "--stack", base.stack, ...flags], { cwd: base.dir, env: childEnv, encoding: "utf8", timeout: 120_000 });
     figures.cases++;
     if (STACK_TRACE.test(result.stderr)) figures.stackTraces++;
     return { code: result.status, stderr: result.stderr, stdout: result.stdout, ms: Date.now() - started };
