@@ -24,7 +24,7 @@ import { confirmChanged } from "../providers/read-tenant";
 import { takeFromRefresh } from "../providers/refresh-handoff";
 import { findProjectRoot } from "../providers/project-root";
 import { readSpecFile, SpecFileError } from "../providers/spec-file";
-import { readSettings } from "./settings";
+import { checkDeclaredSettings, readSettings, SETTINGS_NAMESPACE } from "./settings";
 
 function fail(problems: readonly SpecProblem[], what: string): never {
   for (const problem of problems) pulumi.log.error(formatProblem(problem));
@@ -124,7 +124,22 @@ export = async () => {
   }
 };
 
+/** The stack's settings in this project's namespace, checked against the one declared list. */
+function checkStackSettings(): void {
+  const prefix = `${SETTINGS_NAMESPACE}:`;
+  const ours = Object.fromEntries(
+    Object.entries(pulumi.runtime.allConfig())
+      .filter(([key]) => key.startsWith(prefix))
+      .map(([key, value]) => [key.slice(prefix.length), value]),
+  );
+  const problems = checkDeclaredSettings(ours);
+  if (problems.length === 0) return;
+  for (const problem of problems) pulumi.log.error(problem);
+  throw new pulumi.RunError(`${problems.length === 1 ? "a setting" : `${problems.length} settings`} of stack "${pulumi.getStack()}" refused (above): fix it with pulumi config set / rm; nothing was changed`);
+}
+
 async function program() {
+  checkStackSettings();
   const settings = readSettings(new pulumi.Config());
   const { spec, digest } = readSpec(settings.spec);
   const backend = createBackend(settings.target);

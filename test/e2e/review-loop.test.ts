@@ -216,4 +216,14 @@ describe("the review loop: preview --diff, plan, apply, saved plans", () => {
     assert.equal(up.code, 0, up.output);
     assert.equal(writes().length, before);
   });
+
+  it("a misspelt stack setting stops pulumi preview itself, with the setting it meant", () => {
+    stack.run(["config", "set", "maxConcurrancy", "8"], { check: true });
+    const preview = stack.preview();
+    stack.run(["config", "rm", "maxConcurrancy"], { check: true });
+    assert.notEqual(preview.code, 0);
+    assert.match(preview.output, /unknown setting "mailbox-addresses:maxConcurrancy" \(did you mean "maxConcurrency"\?\)/);
+    assert.doesNotMatch(preview.output, /\n\s+at \S/);
+    assert.equal(stack.preview().code, 0);
+  });
 });
