@@ -1,5 +1,6 @@
 // Where Pulumi is installed the normal way, this is a normal Pulumi project: on a fresh clone,
-// `npm ci` installs and builds it (the `prepare` script), then `pulumi up` and the CLI
+// `npm ci` installs and builds it (the `prepare` script), then `pulumi stack select dev --create`,
+// `pulumi up` and the CLI
 // (`node bin/mailbox-addresses.js`, or `npx mailbox-addresses`) run with no bash script of ours in
 // between, as on Windows or macOS. (Here the pulumi binary is the one the test setup found or
 // built, with its language-host plugin beside it.)
@@ -30,12 +31,14 @@ describe("a normal Pulumi project: npm ci, then pulumi up, without the bash scri
     const npm = run("npm", ["ci", "--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error"]);
     assert.equal(npm.code, 0, npm.output);
     assert.ok(existsSync(path.join(clone, "dist/infra/index.js")), "npm ci built the program (prepare)");
-    const up = run("pulumi", ["up", "--yes", "--skip-preview", "--stack", "dev", "--non-interactive"]);
+    const select = run("pulumi", ["stack", "select", "dev", "--create", "--non-interactive"]);
+    assert.equal(select.code, 0, select.output);
+    const up = run("pulumi", ["up", "--yes", "--skip-preview", "--non-interactive"]);
     assert.equal(up.code, 0, up.output);
     assert.match(up.output, /9 created/);
     const drift = run(process.execPath, ["bin/mailbox-addresses.js", "drift"]);
     assert.equal(drift.code, 0, drift.output);
-    const preview = run("pulumi", ["preview", "--expect-no-changes", "--stack", "dev", "--non-interactive"]);
+    const preview = run("pulumi", ["preview", "--expect-no-changes", "--non-interactive"]);
     assert.equal(preview.code, 0, preview.output);
   });
 });
