@@ -64,7 +64,7 @@ export async function runPlan(options: PlanOptions): Promise<number> {
   const settings = await readStackSettings({ stack: options.stack });
   const { LocalWorkspace } = require("@pulumi/pulumi/automation") as typeof import("@pulumi/pulumi/automation");
   const events: EngineEvent[] = [];
-  // The program writes its planned rows here (infra/index.ts, writePlannedChanges).
+  // The program writes its planned rows here (infra/mailbox-address-spec.ts, writePlannedChanges).
   const plannedFile = path.join(mkdtempSync(path.join(os.tmpdir(), "mbx-plan-")), "changes.json");
   process.env.MAILBOX_ADDRESSES_PLAN_OUT = plannedFile;
   const problems: string[] = [];

@@ -23,8 +23,13 @@ const mailboxProvider: pulumi.dynamic.ResourceProvider<MailboxAddressesArgs, Mai
   update: (i, o, n) => L().update(i, o, n),
 };
 
-// Loads ./implementation.js, looking upwards from where Pulumi starts the provider (dist/infra).
+// Loads ./implementation.js: through the installed package in a program of your own (resolved
+// from Pulumi's provider host in that project's node_modules), else upwards from where Pulumi
+// starts the provider in this project (dist/infra).
 function L(): typeof import("./implementation") {
+  try {
+    return require("mailbox-addresses/implementation");
+  } catch {}
   const p = require("path"), m = "dist/providers/mailbox-addresses/implementation.js";
   for (let d = process.env.MAILBOX_ADDRESSES_ROOT || process.cwd(); ; d = p.dirname(d)) {
     if (require("fs").existsSync(p.join(d, m))) return require(p.join(d, m));

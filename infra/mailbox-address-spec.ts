@@ -1,0 +1,213 @@
+// What the Pulumi program does, and what a program of your own gets from the package: load the
+// spec, check it (every problem at once, with file:line:col), read the managed mailboxes, check the
+// change against the tenant, and declare one MailboxAddresses resource per mailbox, ordered so an
+// address leaves one mailbox before it joins another. Nothing is declared, so nothing is written,
+// when any check fails. `declareMailboxAddresses` is the program (infra/index.ts);
+// `MailboxAddressSpec` is the same as a component resource.
+import { createHash } from "node:crypto";
+import { readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { addressKey } from "../core/address";
+import { desiredAddressMap } from "../core/plan/address-map";
+import { describePlan, summarizePlan } from "../core/plan/describe-plan";
+import { compareWithReviewedPlan, type ChangeRow, type ReviewedPlan } from "../core/plan/reviewed-plan";
+import { declarationOrder, type ChangePlan } from "../core/plan/plan-changes";
+import { planMailbox } from "../core/plan/plan-mailbox";
+import { formatProblem, type SpecProblem } from "../core/problems";
+import { loadSpecBytes } from "../core/spec/load-spec";
+import type { Spec } from "../core/spec/rules";
+import { createBackend } from "../providers/backends/create-backend";
+import { MailboxAddresses } from "../providers/mailbox-addresses/resource";
+import { assessSpec } from "../providers/assess";
+import { stopWhenEngineIsGone } from "../providers/engine-watchdog";
+import { describeExpected, isExpectedError } from "../providers/expected-errors";
+import { confirmChanged } from "../providers/read-tenant";
+import { takeFromRefresh } from "../providers/refresh-handoff";
+import { findProjectRoot } from "../providers/project-root";
+import { readSpecFile, SpecFileError } from "../providers/spec-file";
+import { checkDeclaredSettings, readSettings, SETTINGS_NAMESPACE } from "./settings";
+
+function fail(problems: readonly SpecProblem[], what: string): never {
+  for (const problem of problems) pulumi.log.error(formatProblem(problem));
+  const count = problems.length === 1 ? "1 problem" : `${problems.length} problems`;
+  throw new pulumi.RunError(`${count} ${what}; nothing was changed (see the errors above)`);
+}
+
+function readSpec(file: string): { spec: Spec; digest: string } {
+  let bytes: Buffer;
+  try {
+    // The project as the engine knows it (a linked dist/ resolves elsewhere): the spec stays inside it.
+    const root = process.env.MAILBOX_ADDRESSES_ROOT || pulumi.runtime.getRootDirectory() || findProjectRoot();
+    bytes = readSpecFile(file, { root, explicit: false });
+  } catch (err) {
+    if (!SpecFileError.isInstance(err)) throw err;
+    throw new pulumi.RunError(`the spec ${err.message}`);
+  }
+  const result = loadSpecBytes(file, bytes);
+  if (!result.ok) fail(result.problems, "in the spec");
+  return { spec: result.spec, digest: `sha256:${createHash("sha256").update(bytes).digest("hex")}` };
+}
+
+/**
+ * With MAILBOX_ADDRESSES_PLAN_OUT set (by `mailbox-addresses plan`), writes there what this run
+ * changes per mailbox, as data: the plan's rows come from the planner, never from log text.
+ */
+function writePlannedChanges(specDigest: string, changes: ReadonlyMap<string, ChangeRow>): void {
+  const file = process.env.MAILBOX_ADDRESSES_PLAN_OUT;
+  if (file) writeFileSync(file, JSON.stringify({ specDigest, changes: Object.fromEntries(changes) }));
+}
+
+/**
+ * With MAILBOX_ADDRESSES_REVIEWED_PLAN set (the `plan --json` file a pull request reviewed), fails
+ * before anything is declared if this run would do anything that plan did not show.
+ */
+function checkReviewedPlan(specDigest: string, changes: ReadonlyMap<string, ChangeRow>): void {
+  const file = process.env.MAILBOX_ADDRESSES_REVIEWED_PLAN;
+  if (!file) return;
+  let reviewed: ReviewedPlan;
+  try {
+    reviewed = JSON.parse(readFileSync(path.resolve(findProjectRoot(), file), "utf8")) as ReviewedPlan;
+  } catch (err) {
+    throw new pulumi.RunError(`cannot read the reviewed plan ${file} (MAILBOX_ADDRESSES_REVIEWED_PLAN): ${(err as Error).message.split("\n")[0]}`);
+  }
+  const mismatches = compareWithReviewedPlan(reviewed, specDigest, changes, pulumi.getStack());
+  if (mismatches.length === 0) return;
+  for (const m of mismatches) pulumi.log.error(`${m.identity ? `mailbox "${m.identity}": ` : ""}${m.message}`);
+  throw new pulumi.RunError(
+    `this run would do what the reviewed plan (${file}) did not show (${mismatches.length} ${mismatches.length === 1 ? "difference" : "differences"}, above); nothing was changed. ` +
+      "The tenant or the spec changed since the review: run the plan again and have it reviewed.",
+  );
+}
+
+function declare(spec: Spec, change: ChangePlan, parent: pulumi.Resource | undefined) {
+  const resources = new Map<string, MailboxAddresses>();
+  const declared = new Map(spec.mailboxes.map((m) => [m.identity, m]));
+  const movesFrom = new Map<string, ChangePlan["moves"][number][]>();
+  for (const move of change.moves) movesFrom.set(move.from, [...(movesFrom.get(move.from) ?? []), move]);
+  // Givers are declared before takers, so dependsOn can name them.
+  const order = declarationOrder(spec.mailboxes, change.dependsOn);
+  for (const mailbox of order) {
+    const dependsOn = (change.dependsOn.get(mailbox.identity) ?? []).map((d) => resources.get(d)!);
+    const releasesOut = (movesFrom.get(mailbox.identity) ?? []).map((m) => ({ address: m.address, to: m.to }));
+    // In a cycle, this mailbox makes the giver let go of its addresses first (see TakeFrom).
+    const takeFrom = (change.dependsOnRelease.get(mailbox.identity) ?? []).map((giver) => {
+      const declaration = declared.get(giver)!;
+      const addresses = (movesFrom.get(giver) ?? []).filter((m) => m.to === mailbox.identity).map((m) => m.address);
+      return { identity: giver, addresses, primary: declaration.primary, aliases: [...declaration.aliases] };
+    });
+    const resource = new MailboxAddresses(
+      mailbox.identity,
+      {
+        identity: mailbox.identity,
+        addresses: desiredAddressMap(mailbox),
+        mode: mailbox.mode,
+        ...(mailbox.cloudManaged ? { cloudManaged: true } : {}),
+        ...(releasesOut.length > 0 ? { releases: Object.fromEntries(releasesOut.map((r) => [addressKey(r.address), r.to])) } : {}),
+        ...(takeFrom.length > 0 ? { takeFrom } : {}),
+      },
+      { dependsOn, ...(parent ? { parent } : {}) },
+    );
+    resources.set(mailbox.identity, resource);
+    const plan = change.plans.get(mailbox.identity);
+    if (plan?.changed) pulumi.log.info(`${mailbox.identity}: live tenant → spec: ${describePlan(plan)}`, resource);
+  }
+  return resources;
+}
+
+/** What the program exports as stack outputs. */
+export interface DeclaredMailboxes {
+  readonly spec: string;
+  readonly specDigest: string;
+  readonly target: string;
+  readonly mailboxes: number;
+}
+
+/**
+ * Declares the spec's mailboxes (the whole program). `spec` overrides the stack's `spec` setting;
+ * `parent` makes the resources children of a component. Expected errors read as one message.
+ */
+export async function declareMailboxAddresses(options: { spec?: string; parent?: pulumi.Resource } = {}): Promise<DeclaredMailboxes> {
+  stopWhenEngineIsGone();
+  try {
+    return await program(options);
+  } catch (err) {
+    // An expected error (unreachable host, unknown tenant, damaged store...) reads as a message.
+    if (isExpectedError(err)) throw new pulumi.RunError(describeExpected(err));
+    throw err;
+  }
+}
+
+/** Arguments of {@link MailboxAddressSpec}. */
+export interface MailboxAddressSpecArgs {
+  /** The spec file, relative to the project; default: the stack's `mailbox-addresses:spec` setting. */
+  readonly spec?: string;
+}
+
+/**
+ * The spec's mailboxes as a component in a Pulumi program of your own: every preview-time check
+ * runs (spec problems, conflicts with recipients outside the spec, unaccepted domains, synced
+ * mailboxes), then one MailboxAddresses resource per mailbox is declared as its child. The tenant
+ * comes from the stack's `mailbox-addresses:*` settings, as for this project's own program.
+ *
+ *     new MailboxAddressSpec("tenant", { spec: "mailboxes.yaml" });
+ */
+export class MailboxAddressSpec extends pulumi.ComponentResource<DeclaredMailboxes> {
+  constructor(name: string, args: MailboxAddressSpecArgs = {}, opts?: pulumi.ComponentResourceOptions) {
+    super("mailbox-addresses:index:MailboxAddressSpec", name, args, opts);
+  }
+
+  protected override async initialize(args: MailboxAddressSpecArgs): Promise<DeclaredMailboxes> {
+    // What initialize returns becomes the component's outputs (registered by the SDK).
+    return declareMailboxAddresses({ ...(args.spec ? { spec: args.spec } : {}), parent: this });
+  }
+}
+
+/** The stack's settings in this project's namespace, checked against the one declared list. */
+function checkStackSettings(): void {
+  const prefix = `${SETTINGS_NAMESPACE}:`;
+  const ours = Object.fromEntries(
+    Object.entries(pulumi.runtime.allConfig())
+      .filter(([key]) => key.startsWith(prefix))
+      .map(([key, value]) => [key.slice(prefix.length), value]),
+  );
+  const problems = checkDeclaredSettings(ours);
+  if (problems.length === 0) return;
+  for (const problem of problems) pulumi.log.error(problem);
+  throw new pulumi.RunError(`${problems.length === 1 ? "a setting" : `${problems.length} settings`} of stack "${pulumi.getStack()}" refused (above): fix it with pulumi config set / rm; nothing was changed`);
+}
+
+async function program(options: { spec?: string; parent?: pulumi.Resource }): Promise<DeclaredMailboxes> {
+  checkStackSettings();
+  const configured = readSettings(new pulumi.Config(SETTINGS_NAMESPACE));
+  const settings = options.spec ? { ...configured, spec: options.spec } : configured;
+  const { spec, digest } = readSpec(settings.spec);
+  const backend = createBackend(settings.target);
+  try {
+    // A mailbox that shows a change is confirmed from the source (Graph can lag behind Exchange).
+    const desired = new Map(spec.mailboxes.map((m) => [m.identity, { primary: m.primary, aliases: m.aliases, mode: m.mode }]));
+    // This run's refresh has just read them all (the provider's sweep hands it over): one pass.
+    const identities = spec.mailboxes.map((m) => m.identity);
+    const read = takeFromRefresh(settings.target, settings.spec, identities) ?? (await backend.readMailboxes(identities));
+    const live = await confirmChanged(backend, read, (identity, mailbox) => planMailbox(desired.get(identity)!, mailbox.addresses).changed);
+    // The same assessment `drift` makes (providers/assess.ts): keys resolved, plan, preview checks.
+    const { change, problems } = await assessSpec(spec, backend, live, false);
+    if (problems.length > 0) fail(problems, `between the spec and the ${backend.description}`);
+    const changes = new Map([...change.plans].filter(([, plan]) => plan.changed).map(([identity, plan]) => [identity, summarizePlan(plan)]));
+    checkReviewedPlan(digest, changes);
+    const resources = declare(spec, change, options.parent);
+    writePlannedChanges(digest, changes);
+    return {
+      spec: settings.spec,
+      specDigest: digest,
+      target: backend.description,
+      mailboxes: resources.size,
+    };
+  } catch (err) {
+    // A missing permission or role is an expected refusal: its message says what to grant, no stack.
+    if (err instanceof Error && err.name === "AccessError") throw new pulumi.RunError(err.message);
+    throw err;
+  } finally {
+    await backend.close();
+  }
+}

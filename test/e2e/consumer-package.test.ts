@@ -1,0 +1,82 @@
+// The package in a Pulumi program of one's own: `npm pack` holds the built code and its types (no
+// tests); installed from the tarball into a fresh consumer project, `new MailboxAddressSpec(...)`
+// converges the local tenant with `pulumi up`, the resource finding its implementation through the
+// installed package, and a conflict with a recipient outside the spec stops the preview with the
+// spec's file:line:col, before anything is written.
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { after, describe, it } from "node:test";
+import { Tenant } from "../../tenant/tenant";
+import { PROJECT_ROOT, requirePulumi } from "../support/pulumi-stack";
+
+const SPEC = `version: 1
+allowedDomains: [contoso.com, fabrikam.com]
+mailboxes:
+  lee.chen@contoso.com:
+    primary: lee.chen@contoso.com
+    aliases: [lee.chen@fabrikam.com]
+  priya.patel@contoso.com:
+    primary: priya.patel@contoso.com
+`;
+
+describe("the npm package in a consumer's Pulumi program", () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "mbx-consumer-"));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("npm pack holds the built code and types, not the tests", () => {
+    const pack = spawnSync("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"], { cwd: PROJECT_ROOT, encoding: "utf8" });
+    assert.equal(pack.status, 0, pack.stderr);
+    const files = (JSON.parse(pack.stdout) as { files: { path: string }[] }[])[0]!.files.map((f) => f.path);
+    for (const needed of ["dist/index.js", "dist/index.d.ts", "dist/providers/mailbox-addresses/implementation.js", "dist/infra/mailbox-address-spec.d.ts", "bin/mailbox-addresses.js", "tenant/seeds/contoso.yaml", "package.json"]) {
+      assert.ok(files.includes(needed), `${needed} is not in the package`);
+    }
+    assert.deepEqual(files.filter((f) => f.startsWith("dist/test/") || f.startsWith("dist/bench/") || !/^(dist|bin|schemas|tenant|README|package)/.test(f)), []);
+  });
+
+  it("installed from the tarball: MailboxAddressSpec converges with pulumi up; a conflict stops the preview at file:line:col", () => {
+    requirePulumi();
+    const packed = spawnSync("npm", ["pack", "--ignore-scripts", "--pack-destination", dir, "--json"], { cwd: PROJECT_ROOT, encoding: "utf8" });
+    assert.equal(packed.status, 0, packed.stderr);
+    const tarball = path.join(dir, (JSON.parse(packed.stdout) as { filename: string }[])[0]!.filename);
+    const project = path.join(dir, "consumer");
+    mkdirSync(project);
+    const pulumiVersion = (require(path.join(PROJECT_ROOT, "package.json")) as { dependencies: Record<string, string> }).dependencies["@pulumi/pulumi"];
+    writeFileSync(path.join(project, "package.json"), JSON.stringify({ name: "consumer", private: true, dependencies: { "@pulumi/pulumi": pulumiVersion, "mailbox-addresses": `file:${tarball}` } }, null, 2));
+    writeFileSync(path.join(project, "Pulumi.yaml"), "name: consumer\nruntime:\n  name: nodejs\n  options:\n    typescript: false\nmain: index.js\n");
+    writeFileSync(path.join(project, "index.js"), 'const { MailboxAddressSpec } = require("mailbox-addresses");\nnew MailboxAddressSpec("tenant", { spec: "mailboxes.yaml" });\n');
+    writeFileSync(path.join(project, "mailboxes.yaml"), SPEC);
+    mkdirSync(path.join(project, "state"));
+    const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: "1", PULUMI_BACKEND_URL: `file://${path.join(project, "state")}`, PULUMI_CONFIG_PASSPHRASE: "" };
+    delete env.MAILBOX_ADDRESSES_ROOT;
+    const run = (file: string, args: string[]) => {
+      const result = spawnSync(file, args, { cwd: project, env, encoding: "utf8", timeout: 10 * 60 * 1000, maxBuffer: 64 * 1024 * 1024 });
+      return { code: result.status, output: `${result.stdout}${result.stderr}` };
+    };
+    const install = run("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error"]);
+    assert.equal(install.code, 0, install.output);
+    assert.equal(run("pulumi", ["stack", "init", "test", "--non-interactive"]).code, 0);
+    const database = path.join(project, "tenant.sqlite");
+    for (const [key, value] of [["target", "local"], ["spec", "mailboxes.yaml"], ["localDatabase", database], ["localSeed", "node_modules/mailbox-addresses/tenant/seeds/contoso.yaml"]]) {
+      const set = run("pulumi", ["config", "set", `mailbox-addresses:${key}`, value!]);
+      assert.equal(set.code, 0, set.output);
+    }
+    const up = run("pulumi", ["up", "--yes", "--skip-preview", "--non-interactive"]);
+    assert.equal(up.code, 0, up.output);
+    assert.match(up.output, /mailbox-addresses:index:MailboxAddressSpec/);
+    assert.match(up.output, /4 created/); // the stack, the component and two mailboxes
+    const lee = Tenant.withFile(database, (t) => t.find("lee.chen@contoso.com")!.addresses);
+    assert.ok(lee.includes("smtp:lee.chen@fabrikam.com"), JSON.stringify(lee));
+    assert.equal(run("pulumi", ["preview", "--expect-no-changes", "--non-interactive"]).code, 0);
+
+    // press@fabrikam.com belongs to a mail contact outside the spec: refused at preview.
+    writeFileSync(path.join(project, "mailboxes.yaml"), SPEC.replace("    aliases: [lee.chen@fabrikam.com]\n", "    aliases: [lee.chen@fabrikam.com, press@fabrikam.com]\n"));
+    const writes = Tenant.withFile(database, (t) => t.writes().length);
+    const conflict = run("pulumi", ["preview", "--non-interactive"]);
+    assert.notEqual(conflict.code, 0);
+    assert.match(conflict.output, /mailboxes\.yaml:6:\d+: .*alias "press@fabrikam\.com" already belongs to mail contact "Press Office \(agency\)"/);
+    assert.equal(Tenant.withFile(database, (t) => t.writes().length), writes);
+  });
+});
