@@ -110,7 +110,9 @@ function declare(spec: Spec, change: ChangePlan, parent: pulumi.Resource | undef
     );
     resources.set(mailbox.identity, resource);
     const plan = change.plans.get(mailbox.identity);
-    if (plan?.changed) pulumi.log.info(`${mailbox.identity}: live tenant → spec: ${describePlan(plan)}`, resource);
+    // Ephemeral: shown once on the mailbox's own status line, not again in Pulumi's diagnostics
+    // summary (an up of 300 mailboxes printed each line four times).
+    if (plan?.changed) pulumi.log.info(`${mailbox.identity}: live tenant → spec: ${describePlan(plan)}`, resource, undefined, true);
   }
   return resources;
 }
