@@ -62,10 +62,8 @@ export function runIsAlive(runId: string): boolean {
 
 /** True unless this process was started by an engine that has since exited. */
 export function engineIsAlive(): boolean {
-  const known = engineIdentity();
-  if (known === undefined) return true;
-  const now = statOf(known.pid);
-  return now !== undefined && now.startTime === known.startTime && !isZombie(known.pid);
+  const run = engineRunId();
+  return run === undefined || runIsAlive(run);
 }
 
 function isZombie(pid: number): boolean {

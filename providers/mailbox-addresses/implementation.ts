@@ -4,8 +4,6 @@
 //
 // The provider is configured once per process from the stack's config (configure): which tenant,
 // which app, which spec. Resources carry only what the spec wants for their mailbox.
-import { readFileSync } from "node:fs";
-import path from "node:path";
 import { addressKey, sameAddressList } from "../../core/address";
 import { desiredFromMap, liveAddressMaps, liveListOf, sameAddressMap } from "../../core/plan/address-map";
 import { planRelease } from "../../core/plan/plan-changes";
@@ -18,6 +16,7 @@ import type { LiveMailbox, TenantBackend } from "../backend";
 import { createBackend } from "../backends/create-backend";
 import { remedyFor } from "../explain";
 import { findProjectRoot } from "../project-root";
+import { readSpecFile } from "../spec-file";
 import { confirmChanged } from "../read-tenant";
 import { leaveForProgram } from "../refresh-handoff";
 import { stopWhenEngineIsGone, assertEngineAlive } from "../engine-watchdog";
@@ -49,7 +48,8 @@ class ProviderContext {
     if (this.#spec === undefined) {
       this.#spec = null;
       try {
-        const loaded = loadSpecBytes(this.settings.spec, readFileSync(path.resolve(findProjectRoot(), this.settings.spec)));
+        const bytes = readSpecFile(this.settings.spec, { root: process.env.MAILBOX_ADDRESSES_ROOT || findProjectRoot(), explicit: false });
+        const loaded = loadSpecBytes(this.settings.spec, bytes);
         if (loaded.ok) this.#spec = loaded.spec;
       } catch {
         // without the spec: messages go without a position, and each read() reads its own mailbox

@@ -10,7 +10,6 @@
 // (providers/engine-watchdog.ts) and exits, and no write is sent after the engine died.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
 import { randomUUID } from "node:crypto";
 import { after, before, describe, it } from "node:test";
 import { EmulatorProcess } from "../support/emulator-process";
@@ -26,21 +25,6 @@ const specOf = (rebrand: boolean) =>
     ...users.flatMap((u) => (rebrand ? [`  ${u}@contoso.com:`, `    primary: ${u}@fabrikam.com`, `    aliases: [${u}@contoso.com]`] : [`  ${u}@contoso.com:`, `    primary: ${u}@contoso.com`])),
     "",
   ].join("\n");
-
-/** Processes still running for the stack: every process of a run inherits its state backend's URL. */
-function processesOf(dir: string): string[] {
-  const found: string[] = [];
-  for (const pid of readdirSync("/proc").filter((p) => /^\d+$/.test(p) && Number(p) !== process.pid)) {
-    try {
-      const environ = readFileSync(`/proc/${pid}/environ`, "utf8").split("\0");
-      if (!environ.includes(`PULUMI_BACKEND_URL=file://${dir}/state`)) continue;
-      found.push(`${pid} ${readFileSync(`/proc/${pid}/cmdline`, "utf8").replace(/\0/g, " ").trim()}`);
-    } catch {
-      // gone meanwhile, or not ours to read
-    }
-  }
-  return found;
-}
 
 describe("a pulumi up killed mid-way with PULUMI_SKIP_CHECKPOINTS=true", () => {
   let emulator: EmulatorProcess;
@@ -83,8 +67,8 @@ describe("a pulumi up killed mid-way with PULUMI_SKIP_CHECKPOINTS=true", () => {
     const atKill = (await emulator.counters())["exchange.Set-Mailbox.applied"] ?? 0;
     assert.ok(atKill > 0 && atKill < N, `the killed run wrote ${atKill} of ${N}`);
     // Within seconds (half a second, unloaded) every process of the run is gone...
-    for (let waited = 0; processesOf(stack.dir).length > 0 && waited < 10_000; waited += 250) await new Promise((resolve) => setTimeout(resolve, 250));
-    assert.deepEqual(processesOf(stack.dir), [], "processes of the killed run still alive after 10 s");
+    for (let waited = 0; stack.processes().length > 0 && waited < 10_000; waited += 250) await new Promise((resolve) => setTimeout(resolve, 250));
+    assert.deepEqual(stack.processes(), [], "processes of the killed run still alive after 10 s");
     // ...and no write arrived after the kill.
     await new Promise((resolve) => setTimeout(resolve, 2000));
     const firstRun = (await emulator.counters())["exchange.Set-Mailbox.applied"] ?? 0;

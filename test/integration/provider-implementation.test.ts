@@ -28,6 +28,8 @@ describe("provider implementation on the local target", () => {
 
   before(async () => {
     writeFileSync(specFile, "version: 1\nallowedDomains: [contoso.com, fabrikam.com]\nmailboxes:\n  lee.chen@contoso.com:\n    primary: lee.chen@contoso.com\n    aliases:\n      - lee.chen@fabrikam.com\n      - press@fabrikam.com\n");
+    // The project this provider serves is the temp folder: the spec setting must name a file inside it.
+    process.env.MAILBOX_ADDRESSES_ROOT = dir;
     await provider.configure({ get: (key) => config[key] });
   });
 

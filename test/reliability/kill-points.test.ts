@@ -7,7 +7,6 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { readdirSync, readFileSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
 import type { FaultSettings } from "../../emulator/faults";
 import { EmulatorProcess } from "../support/emulator-process";
@@ -26,19 +25,6 @@ const specFor = (brand: (typeof brands)[number]) =>
   ].join("\n");
 const x500 = (u: string) => `X500:/o=ExchangeLabs/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn=${u}`;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Processes still running for the stack: every process of a run inherits its state backend's URL. */
-function processesOf(dir: string): string[] {
-  const found: string[] = [];
-  for (const pid of readdirSync("/proc").filter((p) => /^\d+$/.test(p) && Number(p) !== process.pid)) {
-    try {
-      if (readFileSync(`/proc/${pid}/environ`, "utf8").split("\0").includes(`PULUMI_BACKEND_URL=file://${dir}/state`)) found.push(pid);
-    } catch {
-      // gone meanwhile, or not ours to read
-    }
-  }
-  return found;
-}
 
 describe("reliability: kill-point trials of a 100-mailbox apply", () => {
   let emulator: EmulatorProcess;
@@ -86,8 +72,8 @@ describe("reliability: kill-point trials of a 100-mailbox apply", () => {
       await exited;
       await sleep(300); // requests already on the wire may still land
       const atKill = await applied();
-      for (let waited = 0; processesOf(stack.dir).length > 0 && waited < 10_000; waited += 250) await sleep(250);
-      const left = processesOf(stack.dir).length;
+      for (let waited = 0; stack.processes().length > 0 && waited < 10_000; waited += 250) await sleep(250);
+      const left = stack.processes().length;
       figures.lingering += left;
       await sleep(1500);
       const after = await applied();

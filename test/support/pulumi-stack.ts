@@ -4,7 +4,7 @@
 // own stacks and can run side by side. A missing pulumi fails the test; it never skips.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { appendFileSync, mkdtempSync, readFileSync, writeFileSync, mkdirSync, rmSync, symlinkSync } from "node:fs";
+import { appendFileSync, mkdtempSync, readdirSync, readFileSync, writeFileSync, mkdirSync, rmSync, symlinkSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { Tenant } from "../../tenant/tenant";
@@ -129,6 +129,23 @@ export class TestStack {
 
   get stateFile(): string {
     return path.join(this.dir, "state", ".pulumi", "stacks", "mailbox-addresses", `${this.stack}.json`);
+  }
+
+  /**
+   * The processes still running for this stack (pid and command line): every process of a run
+   * inherits the stack's state backend URL, whatever process group the engine put it in.
+   */
+  processes(): string[] {
+    const found: string[] = [];
+    for (const pid of readdirSync("/proc").filter((p) => /^\d+$/.test(p) && Number(p) !== process.pid)) {
+      try {
+        if (!readFileSync(`/proc/${pid}/environ`, "utf8").split("\0").includes(`PULUMI_BACKEND_URL=file://${path.join(this.dir, "state")}`)) continue;
+        found.push(`${pid} ${readFileSync(`/proc/${pid}/cmdline`, "utf8").replace(/\0/g, " ").trim()}`);
+      } catch {
+        // gone meanwhile, or not ours to read
+      }
+    }
+    return found;
   }
 
   dispose(): void {
