@@ -6,7 +6,7 @@
 // also checks just before it is sent, so no write leaves after the engine died.
 //
 // Linux only (/proc); elsewhere both functions do nothing.
-import { readFileSync } from "node:fs";
+import { readFileSync, readlinkSync } from "node:fs";
 
 interface ProcessIdentity {
   readonly pid: number;
@@ -51,6 +51,22 @@ function engineIdentity(): ProcessIdentity | undefined {
 export function engineRunId(): string | undefined {
   const known = engineIdentity();
   return known === undefined ? undefined : `${known.pid}-${known.startTime}`;
+}
+
+/**
+ * The folder the engine runs in (where `pulumi` was started, or its `--cwd`), if it can be told.
+ * The provider and the program are started in the program's folder instead, which may be reached
+ * through a symlink the kernel resolves (a project linking a shared dist/), so only the engine's
+ * folder finds the project's Pulumi.yaml reliably.
+ */
+export function engineWorkingDirectory(): string | undefined {
+  const known = engineIdentity();
+  if (known === undefined || !runIsAlive(`${known.pid}-${known.startTime}`)) return undefined;
+  try {
+    return readlinkSync(`/proc/${known.pid}/cwd`);
+  } catch {
+    return undefined;
+  }
 }
 
 /** True while the engine of a run id from {@link engineRunId} is running. */
