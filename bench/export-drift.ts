@@ -12,8 +12,8 @@ import { renderSpec } from "../core/export/render-spec";
 import { loadSpecText } from "../core/spec/load-spec";
 import { ensureSecrets } from "../emulator/certificates";
 import { startEmulator } from "../emulator/server";
-import { ExchangeOnlineBackend } from "../providers/backends/exchange-online/exchange-online-backend";
-import { scanMailboxes } from "../providers/read-tenant";
+import { ExchangeOnlineBackend } from "../targets/exchange-online/exchange-online-backend";
+import { scanMailboxes } from "../reconcile/read-tenant";
 import { loadSeedFile } from "../tenant/load-seed";
 
 async function main(): Promise<void> {

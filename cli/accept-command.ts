@@ -9,10 +9,10 @@ import { addressKey } from "../core/address";
 import { formatProblem } from "../core/problems";
 import { acceptedAddresses, acceptLive } from "../core/spec/accept-live";
 import { loadSpecBytes } from "../core/spec/load-spec";
-import { readSpecMailboxes } from "../providers/read-tenant";
+import { readSpecMailboxes } from "../reconcile/read-tenant";
 import { CliError } from "./cli-error";
 import { readSpecFile } from "./drift-command";
-import { createBackend } from "../providers/backends/create-backend";
+import { createBackend } from "../targets/registry";
 import { readStackSettings, type StackFlags } from "./stack-settings";
 
 export interface AcceptOptions extends StackFlags {

@@ -1,7 +1,7 @@
 // Errors the tool expects (a typo, a missing stack, a refused setting, a credential that is not
 // set): shown as one message saying what and what to do, exit code 1, never a stack trace.
 
-import { describeExpected, EXPECTED_ERROR_NAMES } from "../providers/expected-errors";
+import { describeExpected, EXPECTED_ERROR_NAMES } from "../reconcile/expected-errors";
 
 /** An expected error of the tool itself. */
 export class CliError extends Error {

@@ -3,7 +3,7 @@
 import path from "node:path";
 import { startEmulator } from "../emulator/server";
 import { FaultSettingsError, parseFaultSettings, type FaultSettings } from "../emulator/faults";
-import { findProjectRoot } from "../providers/project-root";
+import { findProjectRoot } from "../runtime/project-root";
 import { CliError } from "./cli-error";
 
 /**

@@ -4,7 +4,7 @@
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { renderSpec, matchesFilter } from "../core/export/render-spec";
-import { scanMailboxes } from "../providers/read-tenant";
+import { scanMailboxes } from "../reconcile/read-tenant";
 import { CliError } from "./cli-error";
 import { readingProgress } from "./drift-command";
 import { openBackend } from "./open-backend";

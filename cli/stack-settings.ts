@@ -5,7 +5,7 @@
 // (infra/settings.ts); flags may override a setting for one run.
 import { closestName } from "../core/did-you-mean";
 import { checkDeclaredSettings, DECLARED_SETTINGS, readSettings, SETTINGS_NAMESPACE, type ConfigReader, type ProgramSettings } from "../infra/settings";
-import { findProjectRoot } from "../providers/project-root";
+import { findProjectRoot } from "../runtime/project-root";
 import { CliError } from "./cli-error";
 
 /** Flags that override one setting of the stack for one run, and the setting each one sets. */

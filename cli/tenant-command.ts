@@ -1,11 +1,11 @@
 // `mailbox-addresses tenant ...`: an admin's hand on the local tenant, to make drift on purpose
 // in demos and tests. Writes go through the same Exchange rules as every other write.
 import path from "node:path";
-import { DEFAULTS } from "../providers/defaults";
-import { openLocalTenant } from "../providers/backends/local-backend";
-import { remedyFor } from "../providers/explain";
-import { findProjectRoot } from "../providers/project-root";
-import { ExchangeError } from "../tenant/exchange-error";
+import { DEFAULTS } from "../reconcile/defaults";
+import { openLocalTenant } from "../targets/local/local-backend";
+import { remedyFor } from "../reconcile/explain";
+import { findProjectRoot } from "../runtime/project-root";
+import { ExchangeError } from "../exchange/exchange-error";
 import { loadSeedFile } from "../tenant/load-seed";
 import { deleteLocalStore, markCreated } from "../tenant/local-store";
 import { Tenant, type Recipient } from "../tenant/tenant";

@@ -3,8 +3,8 @@
 import { formatProblem } from "../core/problems";
 import { checkAcrossShards } from "../core/spec/across-shards";
 import { loadSpecBytes, type Spec } from "../core/spec/load-spec";
-import { findProjectRoot } from "../providers/project-root";
-import { readSpecFile, SpecFileError } from "../providers/spec-file";
+import { findProjectRoot } from "../runtime/project-root";
+import { readSpecFile, SpecFileError } from "../runtime/spec-file";
 
 export function runValidate(files: readonly string[]): number {
   if (files.length === 0) {

@@ -8,8 +8,8 @@
 // (../shared/reference/exchange-online-addresses.md §2; the captured Get-Mailbox of May 2024).
 import { createHash } from "node:crypto";
 import { parseProxyAddress } from "../core/address";
-import { ExchangeError } from "../tenant/exchange-error";
-import { EXCEPTION_TYPES, notFoundMessage } from "../tenant/exchange-rules";
+import { ExchangeError } from "../exchange/exchange-error";
+import { EXCEPTION_TYPES, notFoundMessage } from "../exchange/exchange-rules";
 import type { Recipient, Tenant } from "../tenant/tenant";
 import { bindParameters } from "./cmdlet-parameters";
 import type { Counters } from "./faults";

@@ -17,15 +17,15 @@ import { planMailbox } from "../core/plan/plan-mailbox";
 import { formatProblem, type SpecProblem } from "../core/problems";
 import { loadSpecBytes } from "../core/spec/load-spec";
 import type { Spec } from "../core/spec/rules";
-import { createBackend } from "../providers/backends/create-backend";
+import { createBackend } from "../targets/registry";
 import { MailboxAddresses } from "../providers/mailbox-addresses/resource";
-import { assessSpec } from "../providers/assess";
-import { stopWhenEngineIsGone } from "../providers/engine-watchdog";
-import { describeExpected, isExpectedError } from "../providers/expected-errors";
-import { confirmChanged } from "../providers/read-tenant";
-import { takeFromRefresh } from "../providers/refresh-handoff";
-import { findProjectRoot } from "../providers/project-root";
-import { readSpecFile, SpecFileError } from "../providers/spec-file";
+import { assessSpec } from "../reconcile/assess";
+import { stopWhenEngineIsGone } from "../runtime/engine-watchdog";
+import { describeExpected, isExpectedError } from "../reconcile/expected-errors";
+import { confirmChanged } from "../reconcile/read-tenant";
+import { takeFromRefresh } from "../runtime/refresh-handoff";
+import { findProjectRoot } from "../runtime/project-root";
+import { readSpecFile, SpecFileError } from "../runtime/spec-file";
 import { checkDeclaredSettings, readSettings, SETTINGS_NAMESPACE } from "./settings";
 
 function fail(problems: readonly SpecProblem[], what: string): never {

@@ -1,7 +1,7 @@
 // Reads the stack's settings (`pulumi config set <key> <value>`): where the spec is and which
 // tenant to converge. None of them is a secret; credentials come from AZURE_* variables.
-import type { TargetSettings } from "../providers/backend";
-import { DEFAULTS } from "../providers/defaults";
+import type { TargetSettings } from "../targets/tenant-backend";
+import { DEFAULTS } from "../reconcile/defaults";
 import { didYouMean } from "../core/did-you-mean";
 
 export interface ProgramSettings {

@@ -11,7 +11,7 @@ const root = path.resolve(__dirname, "..");
 /** Prepares the emulator's keys once and returns the environment a child process needs. */
 async function emulatorEnvironment() {
   const secretsDir = path.join(os.tmpdir(), "mailbox-addresses-test-secrets");
-  const { prepareTestSecrets } = require(path.join(root, "dist/test/support/prepare-test-secrets.js"));
+  const { prepareTestSecrets } = require(path.join(root, "dist/harness/prepare-test-secrets.js"));
   const emulatorCa = await prepareTestSecrets(secretsDir);
   // Keep whatever extra certificates the machine already trusts, and add the emulator's.
   const caFile = path.join(secretsDir, "ca-bundle.pem");

@@ -6,7 +6,7 @@ import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { addressKey, parseProxyAddress } from "../core/address";
-import { ExchangeError } from "./exchange-error";
+import { ExchangeError } from "../exchange/exchange-error";
 import {
   applyAddRemove,
   checkEmailAddresses,
@@ -15,7 +15,7 @@ import {
   type RecipientFacts,
   type RecipientType,
   type TenantFacts,
-} from "./exchange-rules";
+} from "../exchange/exchange-rules";
 import type { TenantSeed } from "./seed-types.generated";
 
 /** A recipient as the tenant holds it. */

@@ -2,7 +2,7 @@
 // machine, and the command that produced them.
 import { execFileSync } from "node:child_process";
 import os from "node:os";
-import { DEFAULTS } from "../../providers/defaults";
+import { DEFAULTS } from "../../reconcile/defaults";
 
 export interface BenchOptions {
   readonly sizes: readonly number[];

@@ -9,8 +9,8 @@
 //     [--checkpoint-sizes 100,1000] [--floor yes|no] [--out docs/benchmarks.md]
 import { writeFileSync } from "node:fs";
 import path from "node:path";
-import { EmulatorProcess } from "../../test/support/emulator-process";
-import { PROJECT_ROOT, TestStack } from "../../test/support/pulumi-stack";
+import { EmulatorProcess } from "../../harness/emulator-process";
+import { PROJECT_ROOT, TestStack } from "../../harness/pulumi-stack";
 import { Tenant } from "../../tenant/tenant";
 import { benchSeed, benchSpec } from "./generate-tenant";
 import { runMeasured, type Measured } from "./measure-process";

@@ -10,16 +10,16 @@ import { planRelease } from "../../core/plan/plan-changes";
 import { planMailbox, type DesiredAddresses, type MailboxPlan } from "../../core/plan/plan-mailbox";
 import { loadSpecBytes, type Spec } from "../../core/spec/load-spec";
 import { placeOf } from "../../core/spec/positions";
-import { ExchangeError } from "../../tenant/exchange-error";
+import { ExchangeError } from "../../exchange/exchange-error";
 import { readSettings, type ConfigReader, type ProgramSettings } from "../../infra/settings";
-import type { LiveMailbox, TenantBackend } from "../backend";
-import { createBackend } from "../backends/create-backend";
-import { remedyFor } from "../explain";
-import { findProjectRoot } from "../project-root";
-import { readSpecFile } from "../spec-file";
-import { confirmChanged } from "../read-tenant";
-import { leaveForProgram } from "../refresh-handoff";
-import { stopWhenEngineIsGone, assertEngineAlive } from "../engine-watchdog";
+import type { LiveMailbox, TenantBackend } from "../../targets/tenant-backend";
+import { createBackend } from "../../targets/registry";
+import { remedyFor } from "../../reconcile/explain";
+import { findProjectRoot } from "../../runtime/project-root";
+import { readSpecFile } from "../../runtime/spec-file";
+import { confirmChanged } from "../../reconcile/read-tenant";
+import { leaveForProgram } from "../../runtime/refresh-handoff";
+import { stopWhenEngineIsGone, assertEngineAlive } from "../../runtime/engine-watchdog";
 import { checkMailboxInputs, type CheckFailure, type MailboxAddressesInputs, type MailboxAddressesOutputs, type TakeFrom } from "./inputs";
 
 /**

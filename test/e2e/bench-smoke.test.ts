@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, it } from "node:test";
-import { PROJECT_ROOT } from "../support/pulumi-stack";
+import { PROJECT_ROOT } from "../../harness/pulumi-stack";
 
 describe("the scale benchmark", () => {
   it("measures 20 mailboxes on both targets against the no-op provider and writes the tables", () => {

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { appendFileSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { PROJECT_ROOT, TestStack, type CommandResult } from "../support/pulumi-stack";
+import { PROJECT_ROOT, TestStack, type CommandResult } from "../../harness/pulumi-stack";
 
 /** A Node stack trace line: "    at fn (file.js:1:2)". */
 const STACK_TRACE = /^\s+at .+:\d+:\d+\)?$/m;

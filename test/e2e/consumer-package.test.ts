@@ -10,7 +10,7 @@ import os from "node:os";
 import path from "node:path";
 import { after, describe, it } from "node:test";
 import { Tenant } from "../../tenant/tenant";
-import { PROJECT_ROOT, requirePulumi } from "../support/pulumi-stack";
+import { PROJECT_ROOT, requirePulumi } from "../../harness/pulumi-stack";
 
 const SPEC = `version: 1
 allowedDomains: [contoso.com, fabrikam.com]

@@ -10,7 +10,7 @@ import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { EMULATOR_DEFAULT_PORT } from "../../cli/emulator-command";
-import { PROJECT_ROOT, TestStack } from "../support/pulumi-stack";
+import { PROJECT_ROOT, TestStack } from "../../harness/pulumi-stack";
 
 const CLI = path.join(PROJECT_ROOT, "bin/mailbox-addresses.js");
 

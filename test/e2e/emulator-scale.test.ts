@@ -5,8 +5,8 @@
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { after, before, describe, it } from "node:test";
-import { EmulatorProcess } from "../support/emulator-process";
-import { TestStack } from "../support/pulumi-stack";
+import { EmulatorProcess } from "../../harness/emulator-process";
+import { TestStack } from "../../harness/pulumi-stack";
 
 const N = 200;
 const users = Array.from({ length: N }, (_, i) => `scale${String(i).padStart(3, "0")}`);

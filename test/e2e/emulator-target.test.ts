@@ -1,8 +1,8 @@
 // The end-to-end scenarios with `target: exchange-online` pointed at the emulator: the pulumi
 // binary runs the provider, which authenticates with @azure/identity, reads through the Graph
 // client and writes through the Exchange admin API, all over HTTPS to 127.0.0.1.
-import { EmulatorProcess } from "../support/emulator-process";
-import { TestStack } from "../support/pulumi-stack";
+import { EmulatorProcess } from "../../harness/emulator-process";
+import { TestStack } from "../../harness/pulumi-stack";
 import { defineEndToEndScenarios } from "./scenarios";
 
 defineEndToEndScenarios("exchange-online target against the emulator, end to end through the pulumi binary", async () => {

@@ -9,8 +9,8 @@ import Ajv2020 from "ajv/dist/2020";
 import schema from "../../schemas/report.schema.json";
 import type { Report } from "../../core/report/report";
 import type { Tenant } from "../../tenant/tenant";
-import { EmulatorProcess } from "../support/emulator-process";
-import { PROJECT_ROOT, TestStack } from "../support/pulumi-stack";
+import { EmulatorProcess } from "../../harness/emulator-process";
+import { PROJECT_ROOT, TestStack } from "../../harness/pulumi-stack";
 
 const validateReport = new Ajv2020({ allErrors: true, strict: true }).compile(schema);
 const EXAMPLE_SPEC = readFileSync(path.join(PROJECT_ROOT, "infra/mailboxes.yaml"), "utf8");

@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import path from "node:path";
-import { PROJECT_ROOT, TestStack } from "../support/pulumi-stack";
+import { PROJECT_ROOT, TestStack } from "../../harness/pulumi-stack";
 import { defineEndToEndScenarios } from "./scenarios";
 
 const CANARY_SECRET = "canary-secret-4c1f9e";

@@ -10,7 +10,7 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { after, describe, it } from "node:test";
-import { PROJECT_ROOT, requirePulumi } from "../support/pulumi-stack";
+import { PROJECT_ROOT, requirePulumi } from "../../harness/pulumi-stack";
 
 describe("a normal Pulumi project: npm ci, then pulumi up, without the bash scripts", () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), "mbx-plain-"));

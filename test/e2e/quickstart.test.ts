@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { after, describe, it } from "node:test";
-import { PROJECT_ROOT, requirePulumi } from "../support/pulumi-stack";
+import { PROJECT_ROOT, requirePulumi } from "../../harness/pulumi-stack";
 
 describe("Quick start on a fresh clone", () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), "mbx-quickstart-"));

@@ -8,7 +8,7 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } fro
 import os from "node:os";
 import path from "node:path";
 import { after, describe, it } from "node:test";
-import { PROJECT_ROOT, requirePulumi } from "../support/pulumi-stack";
+import { PROJECT_ROOT, requirePulumi } from "../../harness/pulumi-stack";
 
 interface ReadmeLine {
   readonly command: string;

@@ -10,7 +10,7 @@ import { after, before, describe, it } from "node:test";
 import { addressKey, parseProxyAddress } from "../../core/address";
 import type { Report } from "../../core/report/report";
 import type { WriteRecord } from "../../tenant/tenant";
-import { PROJECT_ROOT, TestStack } from "../support/pulumi-stack";
+import { PROJECT_ROOT, TestStack } from "../../harness/pulumi-stack";
 
 const EXAMPLE_SPEC = readFileSync(path.join(PROJECT_ROOT, "infra/mailboxes.yaml"), "utf8");
 

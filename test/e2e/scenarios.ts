@@ -10,7 +10,7 @@ import { addressKey, isMicrosoftRoutingAddress, parseProxyAddress } from "../../
 import { loadSpecText } from "../../core/spec/load-spec";
 import { loadSeedFile } from "../../tenant/load-seed";
 import type { Tenant } from "../../tenant/tenant";
-import { PROJECT_ROOT, type TestStack } from "../support/pulumi-stack";
+import { PROJECT_ROOT, type TestStack } from "../../harness/pulumi-stack";
 
 /** A target the scenarios run against. */
 export interface EndToEndTarget {

@@ -8,8 +8,8 @@ import { spawnSync } from "node:child_process";
 import { appendFileSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { EmulatorProcess } from "../support/emulator-process";
-import { PROJECT_ROOT, TestStack } from "../support/pulumi-stack";
+import { EmulatorProcess } from "../../harness/emulator-process";
+import { PROJECT_ROOT, TestStack } from "../../harness/pulumi-stack";
 
 describe("stack settings through Pulumi, and progress, on the emulator", () => {
   let emulator: EmulatorProcess;

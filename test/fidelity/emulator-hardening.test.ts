@@ -9,7 +9,7 @@ import tls from "node:tls";
 import { after, before, describe, it } from "node:test";
 import { decodeJwt, now, signJwt } from "../../emulator/jwt";
 import type { RunningEmulator } from "../../emulator/server";
-import { startTestEmulator } from "../support/emulator";
+import { startTestEmulator } from "../../harness/emulator";
 import { invokeCommand, tokenFor, type SampleContext } from "./samples";
 
 describe("emulator hardening", () => {

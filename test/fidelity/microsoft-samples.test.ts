@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { RunningEmulator } from "../../emulator/server";
-import { startTestEmulator } from "../support/emulator";
+import { startTestEmulator } from "../../harness/emulator";
 import { SAMPLES, tokenFor, type SampleContext } from "./samples";
 
 describe("fidelity: the emulator against Microsoft's documented samples", () => {

@@ -7,12 +7,12 @@ import { ClientCertificateCredential, ClientSecretCredential, ManagedIdentityCre
 import { addressKey, parseProxyAddress, sameAddressList } from "../../core/address";
 import { planMailbox } from "../../core/plan/plan-mailbox";
 import type { RunningEmulator } from "../../emulator/server";
-import type { ExchangeOnlineTargetSettings } from "../../providers/backend";
-import { ExchangeOnlineBackend } from "../../providers/backends/exchange-online/exchange-online-backend";
-import { AccessError } from "../../providers/backends/exchange-online/permissions";
-import { DEFAULT_RETRY_OPTIONS } from "../../providers/backends/exchange-online/retry-policy";
-import { ExchangeError } from "../../tenant/exchange-error";
-import { startTestEmulator } from "../support/emulator";
+import type { ExchangeOnlineTargetSettings } from "../../targets/tenant-backend";
+import { ExchangeOnlineBackend } from "../../targets/exchange-online/exchange-online-backend";
+import { AccessError } from "../../targets/exchange-online/permissions";
+import { DEFAULT_RETRY_OPTIONS } from "../../targets/exchange-online/retry-policy";
+import { ExchangeError } from "../../exchange/exchange-error";
+import { startTestEmulator } from "../../harness/emulator";
 
 const GRAPH = "https://graph.microsoft.com/.default";
 const EXCHANGE = "https://outlook.office365.com/.default";

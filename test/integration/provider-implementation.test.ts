@@ -8,7 +8,7 @@ import { before, describe, it } from "node:test";
 import { desiredAddressMap } from "../../core/plan/address-map";
 import * as provider from "../../providers/mailbox-addresses/implementation";
 import type { MailboxAddressesInputs, MailboxAddressesOutputs } from "../../providers/mailbox-addresses/inputs";
-import { PROJECT_ROOT } from "../support/pulumi-stack";
+import { PROJECT_ROOT } from "../../harness/pulumi-stack";
 
 describe("provider implementation on the local target", () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), "mbx-provider-"));

@@ -9,8 +9,8 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { RunningEmulator } from "../../emulator/server";
-import { startTestEmulator } from "../support/emulator";
-import { PROJECT_ROOT } from "../support/pulumi-stack";
+import { startTestEmulator } from "../../harness/emulator";
+import { PROJECT_ROOT } from "../../harness/pulumi-stack";
 
 const PYTHON = path.join(PROJECT_ROOT, ".tools/python-venv/bin/python");
 const SCRIPT = path.join(PROJECT_ROOT, "test/integration/python/second_client.py");

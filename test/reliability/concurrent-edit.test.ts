@@ -6,8 +6,8 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { after, before, describe, it } from "node:test";
 import { addressKey, parseProxyAddress } from "../../core/address";
-import { EmulatorProcess } from "../support/emulator-process";
-import { TestStack } from "../support/pulumi-stack";
+import { EmulatorProcess } from "../../harness/emulator-process";
+import { TestStack } from "../../harness/pulumi-stack";
 
 const USERS = ["lee.chen", "mei.tanaka", "anna.kowalski", "priya.patel", "tom.brooks", "sofia.rossi"];
 const SPEC = `version: 1

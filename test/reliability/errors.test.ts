@@ -10,9 +10,9 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { DEFAULT_RETRY_OPTIONS, ConnectionError, sendWithRetries } from "../../providers/backends/exchange-online/retry-policy";
-import { EmulatorProcess } from "../support/emulator-process";
-import { PROJECT_ROOT, TestStack } from "../support/pulumi-stack";
+import { DEFAULT_RETRY_OPTIONS, ConnectionError, sendWithRetries } from "../../targets/exchange-online/retry-policy";
+import { EmulatorProcess } from "../../harness/emulator-process";
+import { PROJECT_ROOT, TestStack } from "../../harness/pulumi-stack";
 
 const STACK_TRACE = /\n\s+at \S/;
 

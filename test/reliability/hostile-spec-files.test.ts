@@ -14,7 +14,7 @@ import { after, describe, it } from "node:test";
 import { formatProblem } from "../../core/problems";
 import { loadSpecBytes } from "../../core/spec/load-spec";
 import { hasUnsafeCharacters } from "../../core/text";
-import { readSpecFile, SpecFileError } from "../../providers/spec-file";
+import { readSpecFile, SpecFileError } from "../../runtime/spec-file";
 
 const CANARY = `canary-${randomBytes(24).toString("hex")}`;
 /** True when `text` holds any 12 consecutive characters of the planted secret. */

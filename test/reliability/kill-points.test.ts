@@ -9,8 +9,8 @@ import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { after, before, describe, it } from "node:test";
 import type { FaultSettings } from "../../emulator/faults";
-import { EmulatorProcess } from "../support/emulator-process";
-import { TestStack } from "../support/pulumi-stack";
+import { EmulatorProcess } from "../../harness/emulator-process";
+import { TestStack } from "../../harness/pulumi-stack";
 
 const N = 100;
 const users = Array.from({ length: N }, (_, i) => `kp${String(i).padStart(3, "0")}`);

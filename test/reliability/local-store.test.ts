@@ -8,9 +8,9 @@ import { mkdtempSync, rmSync, truncateSync, unlinkSync, writeFileSync, readFileS
 import os from "node:os";
 import path from "node:path";
 import { after, describe, it } from "node:test";
-import { LocalBackend } from "../../providers/backends/local-backend";
+import { LocalBackend } from "../../targets/local/local-backend";
 import { TenantStoreError } from "../../tenant/local-store";
-import { PROJECT_ROOT } from "../support/pulumi-stack";
+import { PROJECT_ROOT } from "../../harness/pulumi-stack";
 
 const dir = mkdtempSync(path.join(os.tmpdir(), "mbx-store-"));
 const SEED = path.join(PROJECT_ROOT, "tenant/seeds/contoso.yaml");

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { loadSeedFile } from "../../tenant/load-seed";
 import type { Tenant } from "../../tenant/tenant";
-import { TestStack } from "../support/pulumi-stack";
+import { TestStack } from "../../harness/pulumi-stack";
 
 const HEADER = "version: 1\nallowedDomains: [contoso.com, fabrikam.com, contoso.onmicrosoft.com, agency.example]\nmailboxes:\n";
 const LEE = "  lee.chen@contoso.com:\n    primary: lee.chen@contoso.com\n";

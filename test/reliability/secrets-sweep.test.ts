@@ -6,8 +6,8 @@ import assert from "node:assert/strict";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { EmulatorProcess } from "../support/emulator-process";
-import { TestStack } from "../support/pulumi-stack";
+import { EmulatorProcess } from "../../harness/emulator-process";
+import { TestStack } from "../../harness/pulumi-stack";
 
 const SPEC = `version: 1
 allowedDomains: [contoso.com, fabrikam.com, contoso.onmicrosoft.com]

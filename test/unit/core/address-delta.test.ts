@@ -6,7 +6,7 @@ import fc from "fast-check";
 import { addressKey, parseProxyAddress, sameAddressList } from "../../../core/address";
 import { addressDelta, deltaLanded } from "../../../core/plan/address-delta";
 import { planMailbox } from "../../../core/plan/plan-mailbox";
-import { applyAddRemove } from "../../../tenant/exchange-rules";
+import { applyAddRemove } from "../../../exchange/exchange-rules";
 
 const local = fc.constantFrom("a", "b", "c", "d", "e", "Mark", "mark");
 const domain = fc.constantFrom("contoso.com", "fabrikam.com", "contoso.onmicrosoft.com");

@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { parseEmailAddressFilter } from "../../../emulator/exchange-endpoint";
-import { emailAddressFilter } from "../../../providers/backends/exchange-online/exchange-online-backend";
+import { emailAddressFilter } from "../../../targets/exchange-online/exchange-online-backend";
 
 describe("EmailAddresses filter", () => {
   it("round-trips addresses, apostrophes included", () => {

@@ -2,7 +2,7 @@
 // forced by the stack's `credential` setting). Read from the environment when the first request
 // needs a token, never from config or state, so no secret reaches Pulumi.
 import type { TokenCredential } from "@azure/identity";
-import type { ExchangeOnlineTargetSettings } from "../../backend";
+import type { ExchangeOnlineTargetSettings } from "../tenant-backend";
 import { ConnectionError, connectionProblem } from "./retry-policy";
 
 export class CredentialSetupError extends Error {

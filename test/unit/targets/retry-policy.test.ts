@@ -1,8 +1,8 @@
 // The retry policy, with a fake clock: no real waiting.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { backoffMs, DEFAULT_RETRY_OPTIONS, isTransportError, retryAfterMs, RetriesExhaustedError, sendWithRetries, type RetryOptions } from "../../../providers/backends/exchange-online/retry-policy";
-import { ConcurrencyLimit } from "../../../providers/backends/exchange-online/concurrency-limit";
+import { backoffMs, DEFAULT_RETRY_OPTIONS, isTransportError, retryAfterMs, RetriesExhaustedError, sendWithRetries, type RetryOptions } from "../../../targets/exchange-online/retry-policy";
+import { ConcurrencyLimit } from "../../../targets/exchange-online/concurrency-limit";
 
 function fakeOptions(overrides: Partial<RetryOptions> = {}): RetryOptions & { waits: number[] } {
   const waits: number[] = [];

@@ -1,6 +1,6 @@
 // Bulk reads for export and drift, over any backend: a full scan page by page, or reads by
 // identity when the spec names few mailboxes of a large tenant.
-import type { LiveMailbox, TenantBackend } from "./backend";
+import type { LiveMailbox, TenantBackend } from "../targets/tenant-backend";
 
 /** Every mailbox of the tenant. `onPage` reports progress. */
 export async function scanMailboxes(backend: TenantBackend, onPage?: (count: number) => void): Promise<LiveMailbox[]> {

@@ -6,7 +6,7 @@ import type { SpecProblem } from "../core/problems";
 import { placeOf } from "../core/spec/positions";
 import type { MailboxDeclaration, Spec } from "../core/spec/rules";
 import { quote } from "../core/text";
-import type { LiveMailbox, TenantBackend } from "./backend";
+import type { LiveMailbox, TenantBackend } from "../targets/tenant-backend";
 import { preflight } from "./preflight";
 
 /** What the spec and the tenant say together. `problems` empty: the change can be applied. */

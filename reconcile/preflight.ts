@@ -8,8 +8,8 @@ import type { SpecProblem } from "../core/problems";
 import { placeOf } from "../core/spec/positions";
 import type { MailboxDeclaration, Spec } from "../core/spec/rules";
 import { quote } from "../core/text";
-import { checkEmailAddresses, type AddressOwner, type RecipientType } from "../tenant/exchange-rules";
-import type { LiveMailbox, TenantBackend } from "./backend";
+import { checkEmailAddresses, type AddressOwner, type RecipientType } from "../exchange/exchange-rules";
+import type { LiveMailbox, TenantBackend } from "../targets/tenant-backend";
 import { remedyFor } from "./explain";
 
 const RECIPIENT_WORDS: Record<RecipientType, string> = {

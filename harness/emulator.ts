@@ -4,8 +4,8 @@ import assert from "node:assert/strict";
 import { copyFileSync, mkdtempSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import type { FaultSettings } from "../../emulator/faults";
-import { startEmulator, type RunningEmulator } from "../../emulator/server";
+import type { FaultSettings } from "../emulator/faults";
+import { startEmulator, type RunningEmulator } from "../emulator/server";
 
 export async function startTestEmulator(faults: FaultSettings = {}): Promise<RunningEmulator> {
   const secrets = process.env.MAILBOX_ADDRESSES_TEST_SECRETS;

@@ -7,8 +7,8 @@ import { addressDelta, isEmptyDelta } from "../../core/plan/address-delta";
 import { loadSeedFile } from "../../tenant/load-seed";
 import { openLocalStore, StoreIdentity, storeFailure } from "../../tenant/local-store";
 import type { Tenant, Recipient } from "../../tenant/tenant";
-import type { AddressOwner } from "../../tenant/exchange-rules";
-import type { LiveMailbox, LocalTargetSettings, MailboxPage, TenantBackend } from "../backend";
+import type { AddressOwner } from "../../exchange/exchange-rules";
+import type { LiveMailbox, LocalTargetSettings, MailboxPage, TenantBackend } from "../tenant-backend";
 
 const toLive = (r: Recipient): LiveMailbox => ({
   id: r.id,

@@ -1,8 +1,8 @@
 // Builds the backend for a target's settings. One backend per distinct settings per process, so
 // all resources served by one provider process share connections, batching and limits.
-import type { TargetSettings, TenantBackend } from "../backend";
-import { findProjectRoot } from "../project-root";
-import { LocalBackend } from "./local-backend";
+import type { TargetSettings, TenantBackend } from "./tenant-backend";
+import { findProjectRoot } from "../runtime/project-root";
+import { LocalBackend } from "./local/local-backend";
 
 const backends = new Map<string, TenantBackend>();
 

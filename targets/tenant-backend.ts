@@ -1,7 +1,7 @@
 // What the provider, the program and the CLI need from a tenant, whichever it is: the embedded
 // local tenant (SQLite) or Exchange Online (Graph reads, Exchange admin API writes; also the
 // emulator). Settings here are never secret: credentials come from the environment at call time.
-import type { AddressOwner, RecipientType } from "../tenant/exchange-rules";
+import type { AddressOwner, RecipientType } from "../exchange/exchange-rules";
 
 /** A mailbox as read from the tenant. */
 export interface LiveMailbox {

@@ -1,6 +1,6 @@
 // What an admin should do about each refusal from Exchange. One place, used by the preview
 // checks, the provider and the CLI, so the advice reads the same everywhere.
-import type { ExchangeErrorCode } from "../tenant/exchange-rules";
+import type { ExchangeErrorCode } from "../exchange/exchange-rules";
 
 export function remedyFor(code: ExchangeErrorCode, context: { identity: string; address?: string; owner?: string }): string {
   switch (code) {

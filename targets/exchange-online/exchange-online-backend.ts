@@ -4,19 +4,19 @@
 // had already landed: before retrying a write whose outcome is unknown (503, 504, a dropped
 // connection) it reads the mailbox and stops if the list is there. Writes are paced by the write
 // gate (./write-gate.ts) when Exchange throttles.
-import { addressKey, parseProxyAddress } from "../../../core/address";
-import { addressDelta, deltaLanded, isEmptyDelta } from "../../../core/plan/address-delta";
-import { ExchangeError } from "../../../tenant/exchange-error";
-import type { AddressOwner } from "../../../tenant/exchange-rules";
-import type { ExchangeOnlineTargetSettings, LiveMailbox, MailboxPage, TenantBackend } from "../../backend";
+import { addressKey, parseProxyAddress } from "../../core/address";
+import { addressDelta, deltaLanded, isEmptyDelta } from "../../core/plan/address-delta";
+import { ExchangeError } from "../../exchange/exchange-error";
+import type { AddressOwner } from "../../exchange/exchange-rules";
+import type { ExchangeOnlineTargetSettings, LiveMailbox, MailboxPage, TenantBackend } from "../tenant-backend";
 import { ConcurrencyLimit } from "./concurrency-limit";
 import { createCredential, diagnosingCredential, sharedTokens } from "./credentials";
 import { ExchangeAdminClient, type ExchangeRecipient } from "./exchange-admin-client";
 import { GraphReader, type GraphUser } from "./graph-reader";
 import { backoffMs, ConnectionError, connectionProblem, DEFAULT_RETRY_OPTIONS, isTransportError, retryAfterMs, RETRYABLE_STATUSES, RetriesExhaustedError, type RetryOptions } from "./retry-policy";
-import { SCAN_THRESHOLD } from "../../read-tenant";
+import { SCAN_THRESHOLD } from "../../reconcile/read-tenant";
 import { WriteGate } from "./write-gate";
-import { EngineGoneError, engineIsAlive } from "../../engine-watchdog";
+import { EngineGoneError, engineIsAlive } from "../../runtime/engine-watchdog";
 
 /** Addresses per Get-Recipient -Filter: each adds about 50 characters to the filter. */
 const OWNER_FILTER_CHUNK = 20;

@@ -5,8 +5,8 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { copyFileSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import type { FaultSettings } from "../../emulator/faults";
-import { Tenant } from "../../tenant/tenant";
+import type { FaultSettings } from "../emulator/faults";
+import { Tenant } from "../tenant/tenant";
 import { PROJECT_ROOT } from "./pulumi-stack";
 
 export class EmulatorProcess {

@@ -3,8 +3,8 @@
 // ExchangeErrors with Exchange's own code and text.
 import { randomUUID } from "node:crypto";
 import type { TokenCredential } from "@azure/identity";
-import { ExchangeError } from "../../../tenant/exchange-error";
-import { EXCEPTION_TYPES, type ExchangeErrorCode, type RecipientType } from "../../../tenant/exchange-rules";
+import { ExchangeError } from "../../exchange/exchange-error";
+import { EXCEPTION_TYPES, type ExchangeErrorCode, type RecipientType } from "../../exchange/exchange-rules";
 import type { ConcurrencyLimit } from "./concurrency-limit";
 import { accessDenied, tokenFailure } from "./permissions";
 import { sendWithRetries, type RetryOptions } from "./retry-policy";

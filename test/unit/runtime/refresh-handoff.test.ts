@@ -6,9 +6,9 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from "node:f
 import os from "node:os";
 import path from "node:path";
 import { describe, it } from "node:test";
-import type { LiveMailbox, TargetSettings } from "../../../providers/backend";
-import { takeFromRefresh } from "../../../providers/refresh-handoff";
-import { PROJECT_ROOT } from "../../support/pulumi-stack";
+import type { LiveMailbox, TargetSettings } from "../../../targets/tenant-backend";
+import { takeFromRefresh } from "../../../runtime/refresh-handoff";
+import { PROJECT_ROOT } from "../../../harness/pulumi-stack";
 
 // The handoff is keyed by the `pulumi` engine this process runs under: run the code in a child of
 // a process named `pulumi` (a shell, through a symbolic link of that name), as the provider and
@@ -35,7 +35,7 @@ describe("refresh handoff", () => {
     const target: TargetSettings = { target: "local", database: "a.sqlite", seed: "s.yaml" };
     const mailbox: LiveMailbox = { id: "1", upn: "a@contoso.com", displayName: "A", type: "UserMailbox", synced: false, cloudManaged: false, addresses: ["SMTP:a@contoso.com"] };
     const out = await underEngine(`
-      const h = require("./dist/providers/refresh-handoff.js");
+      const h = require("./dist/runtime/refresh-handoff.js");
       const target = ${JSON.stringify(target)};
       h.leaveForProgram(target, "spec.yaml", ["a@contoso.com"], new Map([["a@contoso.com", ${JSON.stringify(mailbox)}]]));
       const other = h.takeFromRefresh({ ...target, database: "b.sqlite" }, "spec.yaml", ["a@contoso.com"]);
@@ -54,7 +54,7 @@ describe("refresh handoff", () => {
     const stale = path.join(os.tmpdir(), "mailbox-addresses-run-999999999-1");
     mkdirSync(stale, { recursive: true });
     const out = await underEngine(`
-      const h = require("./dist/providers/refresh-handoff.js");
+      const h = require("./dist/runtime/refresh-handoff.js");
       h.leaveForProgram({ target: "local", database: "x", seed: "y" }, "s", [], new Map());
       console.log("done");
     `);

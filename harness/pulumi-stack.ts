@@ -7,10 +7,10 @@ import { spawnSync } from "node:child_process";
 import { appendFileSync, mkdtempSync, readdirSync, readFileSync, writeFileSync, mkdirSync, rmSync, symlinkSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { Tenant } from "../../tenant/tenant";
-import { loadSeedFile } from "../../tenant/load-seed";
+import { Tenant } from "../tenant/tenant";
+import { loadSeedFile } from "../tenant/load-seed";
 
-export const PROJECT_ROOT = path.resolve(__dirname, "../../..");
+export const PROJECT_ROOT = path.resolve(__dirname, "../..");
 
 export interface CommandResult {
   readonly code: number;
