@@ -28,8 +28,11 @@ export interface AddressOwner {
 
 /** The tenant-wide facts the rules consult. */
 export interface TenantFacts {
-  /** Accepted domains, lower-case. */
-  readonly acceptedDomains: ReadonlySet<string>;
+  /**
+   * Accepted domains, lower-case; undefined where the target keeps no such list (its backend has
+   * no acceptedDomains capability: targets/tenant-backend.ts), and then no domain is refused here.
+   */
+  readonly acceptedDomains: ReadonlySet<string> | undefined;
   /** The tenant's MOERA domain, e.g. contoso.onmicrosoft.com. */
   readonly moeraDomain: string;
   /** The other recipient holding an SMTP address (case-insensitive), if any. */
@@ -134,7 +137,7 @@ export function checkEmailAddresses(recipient: RecipientFacts, proposed: readonl
     }
     proposedKeys.add(addressKey(parsed.value));
     const domain = domainOf(parsed.value);
-    if (!tenant.acceptedDomains.has(domain)) {
+    if (tenant.acceptedDomains !== undefined && !tenant.acceptedDomains.has(domain)) {
       violations.push({ code: "NotAcceptedDomain", address: parsed.value, message: notAcceptedDomainMessage(domain) });
     }
     const owner = tenant.ownerOf(parsed.value);
