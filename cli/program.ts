@@ -39,7 +39,7 @@ const commands = {
 function stackOptions(command: Command): Command {
   command.option("--stack <name>", STACK_HELP).addOption(new Option("--target <target>", "override the stack's target").choices(TARGET_NAMES));
   for (const setting of DECLARED_SETTINGS) {
-    if (setting.flag) command.option(setting.flag, `override ${setting.key}${setting.target === "any" ? "" : ` (${setting.target} target)`}`);
+    if (setting.flag) command.option(setting.flag, `override the stack's ${setting.key}${setting.target === "any" ? "" : ` (${setting.target} target)`}`);
   }
   return command;
 }

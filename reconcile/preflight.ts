@@ -95,7 +95,7 @@ export async function preflight(spec: Spec, live: ReadonlyMap<string, LiveMailbo
       );
       continue;
     }
-    const facts = { ...current, cloudManaged: current.cloudManaged || (mailbox.cloudManaged === true && canCloudManage) };
+    const facts = { ...current, cloudManaged: current.cloudManaged || mailbox.cloudManaged };
     const violations = checkEmailAddresses(facts, plan.final, {
       acceptedDomains,
       moeraDomain: "", // the planner never removes *.onmicrosoft.com addresses

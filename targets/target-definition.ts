@@ -73,6 +73,11 @@ export interface TargetConfig {
   choice<T extends string>(key: string, values: readonly T[]): T;
   /** A positiveInteger setting as a number. */
   positiveInteger(key: string): number;
+  /**
+   * The stack's values as given, unchecked: for a composed target, which reads each member's
+   * settings with readTargetSettings(member, config.source) (../registry.ts, composition).
+   */
+  readonly source: ConfigReader;
 }
 
 const shown = (value: string) => JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value);
@@ -108,6 +113,7 @@ export function readTargetSettings<S extends { readonly target: string }>(defini
   };
   const value = (key: string): string => optional(key) ?? checked(declared(key), config.require(key));
   return definition.readSettings({
+    source: config,
     optional,
     value,
     choice: <T extends string>(key: string, values: readonly T[]): T => {
