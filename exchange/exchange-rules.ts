@@ -2,7 +2,7 @@
 // emulator and the preview-time checks all ask this module, so they answer alike. The wording
 // follows Exchange's messages where they are documented (see ../shared/reference/
 // exchange-online-addresses.md §3); each rule names its source. Pure: the caller supplies lookups.
-import { addressKey, domainOf, normalizeAddress, parseProxyAddress } from "../core/address";
+import { addressKey, domainOf, MAX_PROXY_ADDRESSES, normalizeAddress, parseProxyAddress } from "../core/address";
 
 /** Kinds of recipient that hold addresses, as Exchange names them. */
 export type RecipientType = "UserMailbox" | "SharedMailbox" | "RoomMailbox" | "EquipmentMailbox" | "Group" | "MailContact" | "MailUser";
@@ -70,8 +70,7 @@ export const EXCEPTION_TYPES: Record<ExchangeErrorCode, string> = {
   NotFound: "Microsoft.Exchange.Configuration.Tasks.ManagementObjectNotFoundException",
 };
 
-/** Exchange Online keeps at most this many proxy addresses on one recipient. */
-export const MAX_PROXY_ADDRESSES = 400;
+export { MAX_PROXY_ADDRESSES };
 
 const describeOwner = (owner: AddressOwner) => owner.displayName;
 

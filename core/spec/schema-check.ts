@@ -8,13 +8,13 @@ import type { DocumentPath, SpecProblem } from "../problems";
 import { quote } from "../text";
 import type { MailboxAddressesSpec } from "./spec-types.generated";
 import type { YamlSource } from "./yaml-source";
+import { MAX_PROXY_ADDRESSES } from "../address";
 
 const ajv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true });
 addFormats(ajv, ["uuid"]);
 const validate = ajv.compile<MailboxAddressesSpec>(schema);
 
-/** Exchange keeps at most 400 proxy addresses per recipient: the primary plus 399 others. */
-const ADDRESS_LIMIT_NOTE = "Exchange keeps at most 400 addresses per recipient";
+const ADDRESS_LIMIT_NOTE = `Exchange keeps at most ${MAX_PROXY_ADDRESSES} addresses per recipient`;
 
 function parsePointer(pointer: string, data: unknown): (string | number)[] {
   if (pointer === "") return [];
