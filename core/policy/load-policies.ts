@@ -81,7 +81,7 @@ export function loadPolicies(source: YamlSource, raw: unknown, allowedDomains: r
           return undefined;
         }
       }
-      return { template, path, position: source.positionOf(path) };
+      return { template, path, position: source.positionOf(path), partPositions: template.parts.map((part) => source.positionInScalar(path, part.offset)) };
     };
 
     const primary = entry.primary === undefined ? undefined : placeTemplate(entry.primary, [...base, "primary"], "primary");

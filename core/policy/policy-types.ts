@@ -9,6 +9,8 @@ export interface PlacedTemplate {
   readonly template: AddressTemplate;
   readonly path: readonly (string | number)[];
   readonly position: SourcePosition;
+  /** Where each of `template.parts` is written: messages point at the variable to blame. */
+  readonly partPositions: readonly SourcePosition[];
 }
 
 /** What a policy applies to. Criteria given all hold (and); values of one list are alternatives (or). */

@@ -155,6 +155,8 @@ export function isLiteral(template: AddressTemplate): boolean {
 /** Why a template gives no address for a mailbox. `offset` points at the variable to blame. */
 export interface TemplateFailure {
   readonly ok: false;
+  /** empty: the attribute has no value (the remedy is in the tenant); the others: the value or template. */
+  readonly reason: "empty" | "non-ascii" | "nothing" | "invalid";
   readonly offset: number;
   readonly message: string;
 }
@@ -175,7 +177,7 @@ export function evaluateTemplate(template: AddressTemplate, attributes: Template
     }
     const name = VARIABLE_NAMES[part.variable];
     const raw = (valueOf(part.variable, attributes) ?? "").trim();
-    if (raw === "") return { ok: false, offset: part.offset, message: `%${part.variable} reads the ${name}, which is empty` };
+    if (raw === "") return { ok: false, reason: "empty", offset: part.offset, message: `%${part.variable} reads the ${name}, which is empty` };
     let value = raw;
     for (const [x, y] of part.replacements) value = value.split(x).join(x === y ? "" : y);
     value = [...value].filter((c) => /[^\x00-\x7f]/.test(c) || LOCAL_CHAR.test(c)).join("");
@@ -185,15 +187,16 @@ export function evaluateTemplate(template: AddressTemplate, attributes: Template
       const first = foreign[0]!;
       return {
         ok: false,
+        reason: "non-ascii",
         offset: part.offset,
         message: `%${part.variable} gives ${quote(value)}: the ${name} has the non-ASCII character${foreign.length > 1 ? "s" : ""} ${foreign.map((c) => quote(c)).join(", ")}, which Exchange Online does not accept before "@"; add a replacement before the variable, e.g. %r${first}${asciiHint(first)}`,
       };
     }
-    if (value === "") return { ok: false, offset: part.offset, message: `%${part.variable} gives nothing: the ${name} ${quote(raw)} has no character an address can hold` };
+    if (value === "") return { ok: false, reason: "nothing", offset: part.offset, message: `%${part.variable} gives nothing: the ${name} ${quote(raw)} has no character an address can hold` };
     local += value;
   }
   const result = normalizeAddress(`${local}@${template.domain}`);
-  if (!result.ok) return { ok: false, offset: 0, message: `the template gives ${quote(`${local}@${template.domain}`)}, not an address: ${result.reason}` };
+  if (!result.ok) return { ok: false, reason: "invalid", offset: 0, message: `the template gives ${quote(`${local}@${template.domain}`)}, not an address: ${result.reason}` };
   return { ok: true, address: result.address };
 }
 
