@@ -230,7 +230,7 @@ export function expandPolicies(spec: Spec, mailboxesAsRead: readonly MailboxAttr
       identity: mailbox.id,
       primary,
       aliases,
-      mode: lead.mode,
+      mode: modeOf(contributing, primaryBy),
       cloudManaged: false,
       ...(upnPolicy ? { userPrincipalName: "follows-primary" } : {}),
       source: { identity: lead.source.name, primary: policyPrimary?.placed.position ?? lead.source.name, aliases: aliasPositions },
@@ -243,6 +243,17 @@ export function expandPolicies(spec: Spec, mailboxesAsRead: readonly MailboxAttr
     });
   }
   return { entries, mailboxes: entries.map((entry) => entry.declaration), problems };
+}
+
+/**
+ * The mailbox's mode: the first-wins policy's (else the first adding one's), except that a primary
+ * from a policy keeping the old primary makes it additive. Strict would remove the kept address at
+ * the next run, once it is an ordinary alias: the result would not stay put. The safe side wins.
+ */
+function modeOf(contributing: readonly PolicyDeclaration[], primaryBy: PolicyDeclaration | undefined): "strict" | "additive" {
+  const deciding = contributing.find((policy) => !policy.adds) ?? contributing[0]!;
+  if (primaryBy?.keepOldPrimary) return "additive";
+  return deciding.mode;
 }
 
 /** `local` + n + `@domain`: Exchange Server's way to tell two generated addresses apart. */

@@ -10,14 +10,14 @@ import { formatProblem } from "../../../core/problems";
 import { loadSpecText } from "../../../core/spec/load-spec";
 import type { Spec } from "../../../core/spec/rules";
 
-export function specOf(body: string, mailboxes = "mailboxes: {}\n", domains = "[contoso.com, newbrand.com, contoso.onmicrosoft.com]"): Spec {
+function specOf(body: string, mailboxes = "mailboxes: {}\n", domains = "[contoso.com, newbrand.com, contoso.onmicrosoft.com]"): Spec {
   const result = loadSpecText("mailboxes.yaml", `version: 1\nallowedDomains: ${domains}\npolicies:\n${body}${mailboxes}`);
   assert.ok(result.ok, result.ok ? "" : result.problems.map(formatProblem).join("\n"));
   return result.spec;
 }
 
 let serial = 0;
-export function person(alias: string, given: string, surname: string, extra: Partial<MailboxAttributes> = {}): MailboxAttributes {
+function person(alias: string, given: string, surname: string, extra: Partial<MailboxAttributes> = {}): MailboxAttributes {
   serial++;
   return {
     id: `00000000-0000-4000-8000-${String(serial).padStart(12, "0")}`,
