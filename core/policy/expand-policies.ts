@@ -139,13 +139,12 @@ export function expandPolicies(spec: Spec, mailboxesAsRead: readonly MailboxAttr
     set.add(claim.mailbox.id);
     baseClaimants.set(key, set);
   }
-  const ordered = [...claims].sort(
-    (a, b) =>
-      byText(addressKey(a.address), addressKey(b.address)) ||
-      Number(!holds(a.mailbox, addressKey(a.address))) - Number(!holds(b.mailbox, addressKey(b.address))) ||
-      byText(a.mailbox.id.toLowerCase(), b.mailbox.id.toLowerCase()) ||
-      a.slot - b.slot,
-  );
+  const ordered = claims
+    .map((claim) => ({ claim, key: addressKey(claim.address), away: Number(!holds(claim.mailbox, addressKey(claim.address))), id: claim.mailbox.id.toLowerCase() }))
+    .sort((a, b) => byText(a.key, b.key) || a.away - b.away || byText(a.id, b.id) || a.claim.slot - b.claim.slot)
+    .map(({ claim }) => claim);
+  /** Per numbered base address, the last number given: the next search starts after it. */
+  const lastNumber = new Map<string, number>();
   const assigned = new Map<string, MailboxAttributes>();
   const given = new Map<string, Map<number, string>>(); // mailbox id → slot → address
   const ownerOf = (key: string, mailbox: MailboxAttributes): Owner | undefined => {
@@ -171,7 +170,9 @@ export function expandPolicies(spec: Spec, mailboxesAsRead: readonly MailboxAttr
         );
         continue;
       }
-      address = freeNumberedAddress(claim, (k) => ownerOf(k, claim.mailbox) === undefined && !otherClaims(baseClaimants, k, claim.mailbox.id), holds);
+      const found = freeNumberedAddress(claim, (k) => ownerOf(k, claim.mailbox) === undefined && !otherClaims(baseClaimants, k, claim.mailbox.id), holds, lastNumber.get(key) ?? 1);
+      address = found.address;
+      if (found.searched) lastNumber.set(key, found.n);
     }
     assigned.set(addressKey(address), claim.mailbox);
     const slots = given.get(claim.mailbox.id) ?? new Map<number, string>();
@@ -272,7 +273,12 @@ function otherClaims(baseClaimants: ReadonlyMap<string, ReadonlySet<string>>, ke
  * (a later run keeps what an earlier one gave), else the smallest free number from 2. A number
  * never takes an address another mailbox's template gives as is.
  */
-function freeNumberedAddress(claim: Claim, free: (key: string) => boolean, holds: (mailbox: MailboxAttributes, key: string) => boolean): string {
+function freeNumberedAddress(
+  claim: Claim,
+  free: (key: string) => boolean,
+  holds: (mailbox: MailboxAttributes, key: string) => boolean,
+  after: number,
+): { address: string; n: number; searched: boolean } {
   const at = claim.address.lastIndexOf("@");
   const local = claim.address.slice(0, at).toLowerCase();
   const domain = domainOf(claim.address);
@@ -285,10 +291,11 @@ function freeNumberedAddress(claim: Claim, free: (key: string) => boolean, holds
     .sort((a, b) => a - b);
   for (const n of held) {
     const candidate = numberedAddress(claim.address, n);
-    if (free(addressKey(candidate)) && holds(claim.mailbox, addressKey(candidate))) return candidate;
+    if (free(addressKey(candidate)) && holds(claim.mailbox, addressKey(candidate))) return { address: candidate, n, searched: false };
   }
-  for (let n = 2; ; n++) {
+  // Numbers below `after` were given or found taken by earlier claims of the same address.
+  for (let n = Math.max(2, after + 1); ; n++) {
     const candidate = numberedAddress(claim.address, n);
-    if (free(addressKey(candidate))) return candidate;
+    if (free(addressKey(candidate))) return { address: candidate, n, searched: true };
   }
 }
