@@ -145,6 +145,8 @@ export function expandPolicies(spec: Spec, mailboxesAsRead: readonly MailboxAttr
     .map(({ claim }) => claim);
   /** Per numbered base address, the last number given: the next search starts after it. */
   const lastNumber = new Map<string, number>();
+  /** "base key, mailbox id" → the numbered address that mailbox got for it. */
+  const numberedFor = new Map<string, string>();
   const assigned = new Map<string, MailboxAttributes>();
   const given = new Map<string, Map<number, string>>(); // mailbox id → slot → address
   const ownerOf = (key: string, mailbox: MailboxAttributes): Owner | undefined => {
@@ -170,9 +172,18 @@ export function expandPolicies(spec: Spec, mailboxesAsRead: readonly MailboxAttr
         );
         continue;
       }
+      const already = numberedFor.get(`${key} ${claim.mailbox.id}`);
+      if (already !== undefined) {
+        // The same address from two templates of one mailbox: one number.
+        const slots = given.get(claim.mailbox.id) ?? new Map<number, string>();
+        slots.set(claim.slot, already);
+        given.set(claim.mailbox.id, slots);
+        continue;
+      }
       const found = freeNumberedAddress(claim, (k) => ownerOf(k, claim.mailbox) === undefined && !otherClaims(baseClaimants, k, claim.mailbox.id), holds, lastNumber.get(key) ?? 1);
       address = found.address;
       if (found.searched) lastNumber.set(key, found.n);
+      numberedFor.set(`${key} ${claim.mailbox.id}`, address);
     }
     assigned.set(addressKey(address), claim.mailbox);
     const slots = given.get(claim.mailbox.id) ?? new Map<number, string>();
