@@ -46,7 +46,7 @@ function policyYaml(policy: PolicyShape, name: string): string {
 
 function specOf(policies: readonly string[], explicit = ""): Spec {
   const text = `version: 1\nallowedDomains: [contoso.com, newbrand.com, contoso.onmicrosoft.com]\npolicies:\n${policies.join("\n")}\nmailboxes:${explicit === "" ? " {}" : `\n${explicit}`}\n`;
-  const result = loadSpecText("mailboxes.yaml", text);
+  const result = loadSpecText("mailboxes.yaml", text, { policies: true });
   assert.ok(result.ok, result.ok ? "" : `${result.problems.map(formatProblem).join("\n")}\n${text}`);
   return result.spec;
 }

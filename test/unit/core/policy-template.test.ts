@@ -108,7 +108,7 @@ describe("template errors", () => {
 describe("template errors in a spec: file:line:col of the token", () => {
   const spec = (policy: string) => `version: 1\nallowedDomains: [contoso.com]\npolicies:\n  - name: staff\n    match: {all: true}\n${policy}mailboxes: {}\n`;
   const problems = (text: string) => {
-    const result = loadSpecText("mailboxes.yaml", text);
+    const result = loadSpecText("mailboxes.yaml", text, { policies: true });
     return result.ok ? [] : result.problems.map(formatProblem);
   };
   it("an unknown token, at its column (double-quoted)", () => {
