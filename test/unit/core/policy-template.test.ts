@@ -126,6 +126,11 @@ describe("template errors in a spec: file:line:col of the token", () => {
       'mailboxes.yaml:6:19: policies[0].aliases[0]: policy "staff": the domain "newbrand.com" of the alias template "%m@newbrand.com" is not in allowedDomains (contoso.com); add the domain there or fix the template',
     ]);
   });
+  it("a quoted template with an escape: the template's start (still the right line)", () => {
+    assert.deepEqual(problems(spec('    primary: "\\x25g.%x@contoso.com"\n')), [
+      'mailboxes.yaml:6:14: policies[0].primary: policy "staff": unknown token "%x"; supported: %g %s %i %m %d %u %<n>g %<n>s %r<x><y>',
+    ]);
+  });
   it("a template that is not a string", () => {
     assert.deepEqual(problems(spec("    primary: [a]\n")), ["mailboxes.yaml:6:14: policies[0].primary: must be a string, not a list"]);
   });
