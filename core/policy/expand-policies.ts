@@ -233,7 +233,10 @@ export function expandPolicies(spec: Spec, mailboxesAsRead: readonly MailboxAttr
       primaryBy?.keepOldPrimary &&
       livePrimary !== undefined &&
       addressKey(livePrimary) !== addressKey(primary) &&
-      !isMicrosoftRoutingAddress(livePrimary)
+      !isMicrosoftRoutingAddress(livePrimary) &&
+      // Not when the spec gives it to another mailbox: then it moves (the planner releases it).
+      !explicitOwner.has(addressKey(livePrimary)) &&
+      (assigned.get(addressKey(livePrimary)) ?? mailbox).id === mailbox.id
     ) {
       addAlias(livePrimary, primaryBy.source.keepOldPrimary, undefined);
     }

@@ -129,6 +129,16 @@ describe("expandPolicies: which policy gives a mailbox its addresses", () => {
     ]);
   });
 
+  it("the old primary is not kept when an explicit entry takes it: it moves", () => {
+    const spec = specOf('  - name: p\n    match: {all: true}\n    primary: "%m@newbrand.com"\n', "mailboxes:\n  ann@contoso.com:\n    primary: ann@contoso.com\n    aliases: [bob@contoso.com]\n");
+    const expansion = expandPolicies(spec, [ann, bob]);
+    assert.deepEqual(messages(expansion), []);
+    assert.deepEqual(rows(expansion)[1], { identity: "bob@contoso.com", primary: "bob@newbrand.com", aliases: [], mode: "additive", from: ["p"] });
+    const live = new Map([ann, bob].map((m) => [m.userPrincipalName!, m.addresses] as const).concat([[bob.id, bob.addresses]]));
+    const plan = planChanges(expansion.mailboxes.map((d) => ({ identity: d.identity, desired: d, live: live.get(d.identity) })));
+    assert.deepEqual(plan.moves, [{ address: "bob@contoso.com", from: bob.id, to: "ann@contoso.com" }]);
+  });
+
   it("userPrincipalName: follows-primary is recorded with the UPN it asks for", () => {
     const spec = specOf('  - name: p\n    match: {all: true}\n    primary: "%g.%s@newbrand.com"\n    userPrincipalName: follows-primary\n');
     const [entry] = expandPolicies(spec, [ann]).entries;

@@ -145,6 +145,14 @@ describe("policy expansion: properties", () => {
         const live = new Map(tenant.map((m) => [m.id, m.addresses]));
         const plan = planChanges(expansion.mailboxes.map((d) => ({ identity: d.identity, desired: d, live: live.get(d.identity) })));
         assert.deepEqual(plan.problems, []);
+        const owners = new Map<string, string>();
+        for (const d of expansion.mailboxes) {
+          for (const address of [d.primary, ...d.aliases]) {
+            const owner = owners.get(addressKey(address));
+            assert.ok(owner === undefined || owner === d.identity, `${address} given to ${owner} and ${d.identity}`);
+            owners.set(addressKey(address), d.identity);
+          }
+        }
         for (const [id, mailboxPlan] of plan.plans) {
           const final = new Set(mailboxPlan.final.map((e) => (parseProxyAddress(e).kind === "smtp" ? addressKey(parseProxyAddress(e).value) : e)));
           for (const entry of live.get(id)!) {
