@@ -56,6 +56,9 @@ interface Owner {
   readonly id: string | undefined;
 }
 
+/** How many mailboxes a grouped problem names before "and N more". */
+const MAILBOXES_NAMED = 5;
+
 const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 function mailboxLabel(mailbox: MailboxAttributes): string {
@@ -99,6 +102,7 @@ export function expandPolicies(spec: Spec, mailboxesAsRead: readonly MailboxAttr
   // 1. Which policies apply to each mailbox, and the addresses their templates give.
   const managed: { mailbox: MailboxAttributes; contributing: PolicyDeclaration[]; primaryBy: PolicyDeclaration | undefined }[] = [];
   const claims: Claim[] = [];
+  const failures = new Map<string, { policy: PolicyDeclaration; path: DocumentPath; position: SourcePosition; message: string; empty: boolean; mailboxes: string[] }>();
   if (policies.length > 0) {
     for (const mailbox of sorted) {
       if (explicitIds.has(mailbox.id.toLowerCase())) continue;
@@ -117,16 +121,25 @@ export function expandPolicies(spec: Spec, mailboxesAsRead: readonly MailboxAttr
         }
         failed = true;
         const part = placed.template.parts.findIndex((p) => p.offset === result.offset);
-        problem(
-          placed.path,
-          placed.partPositions[part] ?? placed.position,
-          `${policyLabel(policy.name)}: mailbox ${mailboxLabel(mailbox)}: ${result.message}; ${result.reason === "empty" ? "set it in the tenant, or" : "or"} give the mailbox an explicit entry under mailboxes`,
-        );
+        const position = placed.partPositions[part] ?? placed.position;
+        const id = `${policy.index} ${placed.path.join(".")} ${result.offset} ${result.message}`;
+        const group = failures.get(id) ?? { policy, path: placed.path, position, message: result.message, empty: result.reason === "empty", mailboxes: [] };
+        group.mailboxes.push(mailboxLabel(mailbox));
+        failures.set(id, group);
       };
       if (primaryBy?.primary) evaluate(primaryBy, primaryBy.primary, "primary");
       for (const policy of contributing) for (const placed of policy.aliases) evaluate(policy, placed, "alias");
       if (!failed) managed.push({ mailbox, contributing, primaryBy });
     }
+  }
+  // One problem per template and cause, naming the mailboxes: 500 mailboxes without a given name
+  // are one line to act on, not 500.
+  for (const group of failures.values()) {
+    const shown = group.mailboxes.slice(0, MAILBOXES_NAMED);
+    const more = group.mailboxes.length - shown.length;
+    const who = group.mailboxes.length === 1 ? `mailbox ${shown[0]}` : `${group.mailboxes.length} mailboxes (${shown.join(", ")}${more > 0 ? ` and ${more} more` : ""})`;
+    const remedy = `${group.empty ? "set it in the tenant, or" : "or"} give ${group.mailboxes.length === 1 ? "the mailbox an explicit entry" : "them explicit entries"} under mailboxes`;
+    problem(group.path, group.position, `${policyLabel(group.policy.name)}: ${who}: ${group.message}; ${remedy}`);
   }
 
   // 2. One owner per address. Claims are taken address by address; for one address a mailbox that

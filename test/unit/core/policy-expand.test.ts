@@ -208,6 +208,13 @@ describe("expandPolicies: collisions and bad values, each naming the policy, the
     ]);
   });
 
+  it("one problem per template and cause, naming the mailboxes (five, then a count)", () => {
+    const nameless = Array.from({ length: 7 }, (_, i) => person(`shared${i}`, "", ""));
+    assert.deepEqual(messages(expandPolicies(specOf(policy()), nameless)), [
+      'mailboxes.yaml:6:15: policies[0].primary: policy "staff": 7 mailboxes ("shared0@contoso.com", "shared1@contoso.com", "shared2@contoso.com", "shared3@contoso.com", "shared4@contoso.com" and 2 more): %g reads the given name (givenName), which is empty; set it in the tenant, or give them explicit entries under mailboxes',
+    ]);
+  });
+
   it("a mailbox without a primary that no policy gives one", () => {
     const bare = person("bare", "B", "C", { addresses: [] });
     const spec = specOf('  - name: typo\n    match: {all: true}\n    aliases: ["%m@newbrand.com"]\n');
