@@ -9,6 +9,7 @@ import { expandPolicies, type Expansion } from "../../../core/policy/expand-poli
 import type { MailboxAttributes } from "../../../core/policy/policy-types";
 import { planChanges } from "../../../core/plan/plan-changes";
 import { formatProblem } from "../../../core/problems";
+import { renderExpansion } from "../../../core/policy/render-expansion";
 import { loadSpecText } from "../../../core/spec/load-spec";
 import type { Spec } from "../../../core/spec/rules";
 
@@ -170,6 +171,21 @@ describe("policy expansion: properties", () => {
         assert.deepEqual([...replan.plans].filter(([, p]) => p.changed).map(([id]) => id), []);
       }),
       { numRuns: 200 },
+    );
+  });
+
+  it("the rendered expansion is a spec that loads to the same records", () => {
+    fc.assert(
+      fc.property(fc.array(policyArb, { minLength: 1, maxLength: 4 }), tenantArb, (policies, tenant) => {
+        const spec = specOf(policies.map((p, i) => policyYaml(p, `p${i}`)));
+        const expansion = expandPolicies(spec, tenant);
+        fc.pre(expansion.problems.length === 0);
+        const loaded = loadSpecText("expanded.yaml", renderExpansion(expansion, { from: "mailboxes.yaml", allowedDomains: spec.allowedDomains }), { policies: true });
+        assert.ok(loaded.ok, loaded.ok ? "" : loaded.problems.map(formatProblem).join("\n"));
+        const shape = (d: Spec["mailboxes"][number]) => ({ identity: d.identity, primary: d.primary, aliases: d.aliases, mode: d.mode, userPrincipalName: d.userPrincipalName });
+        assert.deepEqual(loaded.spec.mailboxes.map(shape), expansion.mailboxes.map(shape));
+      }),
+      { numRuns: 100 },
     );
   });
 
