@@ -125,6 +125,8 @@ export function parseTemplate(text: string): TemplateParse {
       const x = local[i + 1];
       const y = local[i + 2];
       if (x === undefined || y === undefined) return fail(start, `"%r" needs two characters after it: %r<x><y> replaces x by y (%rxx removes x)`);
+      // "%r'%g" reads as "replace ' by %", then a literal "g": almost surely "%r''%g" was meant.
+      if (y === "%") return fail(start, `${quote(local.slice(start, i + 3))} would replace ${quote(x)} by "%"; to remove ${quote(x)} write %r${x}${x}`);
       replacements = [...replacements, [x, y]];
       i += 3;
       continue;

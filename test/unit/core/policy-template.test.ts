@@ -71,6 +71,9 @@ describe("template errors", () => {
   it("%r without its two characters", () => {
     assert.equal(failure("%g%r.@contoso.com"), 'parse@2: "%r" needs two characters after it: %r<x><y> replaces x by y (%rxx removes x)');
   });
+  it("%r with % as the replacement (a missing character)", () => {
+    assert.equal(failure("%r'%s@contoso.com"), `parse@0: "%r'%" would replace "'" by "%"; to remove "'" write %r''`);
+  });
   it("a count of zero", () => assert.equal(failure("%0g@contoso.com"), 'parse@0: "%0g" takes no characters; the count starts at 1'));
   it("no @domain, two @, a variable in the domain, a bad domain", () => {
     assert.equal(failure("%g.%s"), 'parse@0: the template "%g.%s" has no "@domain"; write e.g. "%g.%s@contoso.com"');
