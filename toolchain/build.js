@@ -10,7 +10,7 @@
 //   node toolchain/build.js            build if needed
 //   MAILBOX_ADDRESSES_BUILD=always     run tsc whatever the stamp says (the behaviour before this)
 "use strict";
-const crypto = require("node:crypto");
+const { createHash } = require("node:crypto");
 const fs = require("node:fs");
 const path = require("node:path");
 const { spawnSync } = require("node:child_process");
@@ -45,7 +45,7 @@ function inputs() {
 }
 
 function fingerprint() {
-  const hash = crypto.createHash("sha256");
+  const hash = createHash("sha256");
   for (const file of inputs()) {
     try {
       const stat = fs.statSync(file);

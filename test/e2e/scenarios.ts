@@ -102,7 +102,7 @@ describe(title, () => {
     assert.equal(result.code, 0, result.output);
     // Exactly 9: the 8 mailboxes of the example spec and the stack itself (pulumi:pulumi:Stack,
     // created by a stack's first up and counted in the summary; the default provider is not).
-    const mailboxes = (EXAMPLE_SPEC.match(/^  [^\s#][^:]*@[^:]*:/gm) ?? []).length;
+    const mailboxes = (EXAMPLE_SPEC.match(/^ {2}[^\s#][^:]*@[^:]*:/gm) ?? []).length;
     assert.equal(mailboxes, 8);
     assert.match(result.output, new RegExp(`^Resources:\\n\\s+\\+ ${mailboxes + 1} created\\n`, "m"));
     const created = new Set([...result.output.matchAll(/^ \+ +(\S+) (\S+) created/gm)].map((m) => `${m[1]} ${m[2]}`));

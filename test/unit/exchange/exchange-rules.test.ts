@@ -139,7 +139,10 @@ describe("Exchange's rules for EmailAddresses", () => {
   });
 
   it("NotFound's wording, and the .NET exception type of every code", () => {
-    assert.equal(notFoundMessage("nobody@contoso.com", "contoso.onmicrosoft.com"), "The operation couldn't be performed because object 'nobody@contoso.com' couldn't be found on 'contoso.onmicrosoft.com'.");
+    assert.equal(
+      notFoundMessage("nobody@contoso.com", "contoso.onmicrosoft.com"),
+      "The operation couldn't be performed because object 'nobody@contoso.com' couldn't be found on 'contoso.onmicrosoft.com'.",
+    );
     assert.deepEqual(EXCEPTION_TYPES, {
       InvalidAddress: "Microsoft.Exchange.Data.DataValidationException",
       PrimaryAddressCount: "Microsoft.Exchange.Data.DataValidationException",
@@ -161,7 +164,12 @@ describe("Set-Mailbox @{Add=…; Remove=…} (applyAddRemove)", () => {
   });
 
   it("an added SMTP: entry becomes the primary and the old primary an alias", () => {
-    assert.deepEqual(applyAddRemove(list, ["SMTP:lee.chen@fabrikam.com"], []), ["smtp:lee.chen@contoso.com", "smtp:lee.chen@contoso.onmicrosoft.com", "X500:/o=x/cn=lee", "SMTP:lee.chen@fabrikam.com"]);
+    assert.deepEqual(applyAddRemove(list, ["SMTP:lee.chen@fabrikam.com"], []), [
+      "smtp:lee.chen@contoso.com",
+      "smtp:lee.chen@contoso.onmicrosoft.com",
+      "X500:/o=x/cn=lee",
+      "SMTP:lee.chen@fabrikam.com",
+    ]);
   });
 
   it("re-adding an address it holds moves it (no duplicate), taking the new case and prefix", () => {

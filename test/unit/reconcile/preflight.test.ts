@@ -24,15 +24,55 @@ const SEED: TenantSeed = {
     acceptedDomains: ["contoso.com", "fabrikam.com", "contoso.onmicrosoft.com", "contoso.mail.onmicrosoft.com"],
   },
   recipients: [
-    { id: "00000000-0000-4000-8000-000000000001", upn: "lee.chen@contoso.com", displayName: "Lee Chen", type: "UserMailbox", addresses: ["SMTP:lee.chen@contoso.com", "smtp:lee.chen@contoso.onmicrosoft.com"] },
-    { id: "00000000-0000-4000-8000-000000000002", upn: "anna.kowalski@contoso.com", displayName: "Anna Kowalski", type: "UserMailbox", addresses: ["SMTP:anna.kowalski@contoso.com", "smtp:anna.kowalski@contoso.onmicrosoft.com", "smtp:anna@contoso.com"] },
+    {
+      id: "00000000-0000-4000-8000-000000000001",
+      upn: "lee.chen@contoso.com",
+      displayName: "Lee Chen",
+      type: "UserMailbox",
+      addresses: ["SMTP:lee.chen@contoso.com", "smtp:lee.chen@contoso.onmicrosoft.com"],
+    },
+    {
+      id: "00000000-0000-4000-8000-000000000002",
+      upn: "anna.kowalski@contoso.com",
+      displayName: "Anna Kowalski",
+      type: "UserMailbox",
+      addresses: ["SMTP:anna.kowalski@contoso.com", "smtp:anna.kowalski@contoso.onmicrosoft.com", "smtp:anna@contoso.com"],
+    },
     { id: "00000000-0000-4000-8000-000000000003", upn: "sales@contoso.com", displayName: "Sales", type: "SharedMailbox", addresses: ["SMTP:sales@contoso.com", "smtp:sales@contoso.onmicrosoft.com"] },
     { id: "00000000-0000-4000-8000-000000000004", displayName: "Press Office (agency)", type: "MailContact", addresses: ["SMTP:press@fabrikam.com"] },
     { id: "00000000-0000-4000-8000-000000000005", displayName: "All Staff", type: "Group", addresses: ["SMTP:allstaff@contoso.com"] },
-    { id: "00000000-0000-4000-8000-000000000006", upn: "contractor@contoso.com", displayName: "Contractor", type: "MailUser", addresses: ["SMTP:contractor@contoso.com", "smtp:contractor@contoso.onmicrosoft.com"] },
-    { id: "00000000-0000-4000-8000-000000000007", upn: "george.hall@contoso.com", displayName: "George Hall", type: "UserMailbox", synced: true, cloudManaged: false, addresses: ["SMTP:george.hall@contoso.com", "smtp:george.hall@contoso.onmicrosoft.com"] },
-    { id: "00000000-0000-4000-8000-000000000008", upn: "helen.ward@contoso.com", displayName: "Helen Ward", type: "UserMailbox", synced: true, cloudManaged: true, addresses: ["SMTP:helen.ward@contoso.com", "smtp:helen.ward@contoso.onmicrosoft.com"] },
-    { id: "00000000-0000-4000-8000-000000000009", upn: "room.1@contoso.com", displayName: "Room 1", type: "RoomMailbox", addresses: ["SMTP:room.1@contoso.com", "smtp:room.1@contoso.onmicrosoft.com"] },
+    {
+      id: "00000000-0000-4000-8000-000000000006",
+      upn: "contractor@contoso.com",
+      displayName: "Contractor",
+      type: "MailUser",
+      addresses: ["SMTP:contractor@contoso.com", "smtp:contractor@contoso.onmicrosoft.com"],
+    },
+    {
+      id: "00000000-0000-4000-8000-000000000007",
+      upn: "george.hall@contoso.com",
+      displayName: "George Hall",
+      type: "UserMailbox",
+      synced: true,
+      cloudManaged: false,
+      addresses: ["SMTP:george.hall@contoso.com", "smtp:george.hall@contoso.onmicrosoft.com"],
+    },
+    {
+      id: "00000000-0000-4000-8000-000000000008",
+      upn: "helen.ward@contoso.com",
+      displayName: "Helen Ward",
+      type: "UserMailbox",
+      synced: true,
+      cloudManaged: true,
+      addresses: ["SMTP:helen.ward@contoso.com", "smtp:helen.ward@contoso.onmicrosoft.com"],
+    },
+    {
+      id: "00000000-0000-4000-8000-000000000009",
+      upn: "room.1@contoso.com",
+      displayName: "Room 1",
+      type: "RoomMailbox",
+      addresses: ["SMTP:room.1@contoso.com", "smtp:room.1@contoso.onmicrosoft.com"],
+    },
   ],
 };
 
@@ -92,8 +132,16 @@ describe("preview-time checks (reconcile/preflight.ts) on the local backend", ()
         "  helen.ward@contoso.com:\n    primary: helen.ward@contoso.com\n    aliases: [hward@contoso.com]\n",
     );
     assert.equal(problems.length, 1, problems.join("\n"));
-    assert.ok(problems[0]!.startsWith(`mailboxes.yaml:4:3: mailboxes["george.hall@contoso.com"]: The operation on mailbox "george.hall@contoso.com" failed because it's out of the current user's write scope.`), problems[0]);
-    assert.match(problems[0]!, / What to do: this mailbox is synced from on-premises AD\. Either change proxyAddresses in AD .* or move its Exchange attributes to the cloud: set `cloudManaged: true` on this mailbox in the spec/);
+    assert.ok(
+      problems[0]!.startsWith(
+        `mailboxes.yaml:4:3: mailboxes["george.hall@contoso.com"]: The operation on mailbox "george.hall@contoso.com" failed because it's out of the current user's write scope.`,
+      ),
+      problems[0],
+    );
+    assert.match(
+      problems[0]!,
+      / What to do: this mailbox is synced from on-premises AD\. Either change proxyAddresses in AD .* or move its Exchange attributes to the cloud: set `cloudManaged: true` on this mailbox in the spec/,
+    );
   });
 
   it("a synced mailbox with cloudManaged: true in the spec passes (the provider moves it to the cloud first)", async () => {
@@ -120,8 +168,7 @@ describe("preview-time checks (reconcile/preflight.ts) on the local backend", ()
 
   it("a MOERA given to another mailbox: at the taker's address, naming the giver's place, never movable", async () => {
     const problems = await problemsOf(
-      "  lee.chen@contoso.com:\n    primary: lee.chen@contoso.com\n" +
-        "  anna.kowalski@contoso.com:\n    primary: anna.kowalski@contoso.com\n    aliases: [lee.chen@contoso.onmicrosoft.com]\n",
+      "  lee.chen@contoso.com:\n    primary: lee.chen@contoso.com\n" + "  anna.kowalski@contoso.com:\n    primary: anna.kowalski@contoso.com\n    aliases: [lee.chen@contoso.onmicrosoft.com]\n",
     );
     assert.deepEqual(problems, [
       `mailboxes.yaml:8:15: mailboxes["anna.kowalski@contoso.com"].aliases[0]: "lee.chen@contoso.onmicrosoft.com" is the routing address (MOERA) of mailbox "lee.chen@contoso.com" (mailboxes.yaml:4:3), which Exchange never lets go of; keep the address: the tenant's routing address (MOERA) cannot be removed; the tool never removes it itself: drop it from this mailbox in the spec`,

@@ -19,9 +19,28 @@ const SEED: TenantSeed = {
   version: 1,
   tenant: { name: "contoso", id: "14a088a5-efa8-5004-9b96-806d51f29782", moeraDomain: "Contoso.onmicrosoft.com", acceptedDomains: ["Contoso.com", "fabrikam.com", "contoso.onmicrosoft.com"] },
   recipients: [
-    { id: LEE.toUpperCase(), upn: "Lee.Chen@contoso.com", displayName: "Lee Chen", type: "UserMailbox", addresses: ["SMTP:Lee.Chen@contoso.com", "smtp:lee.chen@contoso.onmicrosoft.com", "X500:/o=x/cn=lee"] },
-    { id: ANNA, upn: "anna.kowalski@contoso.com", displayName: "Anna Kowalski", type: "UserMailbox", addresses: ["SMTP:anna.kowalski@contoso.com", "smtp:anna@contoso.com", "smtp:anna.kowalski@contoso.onmicrosoft.com"] },
-    { id: GEORGE, upn: "george.hall@contoso.com", displayName: "George Hall", type: "UserMailbox", synced: true, addresses: ["SMTP:george.hall@contoso.com", "smtp:george.hall@contoso.onmicrosoft.com"] },
+    {
+      id: LEE.toUpperCase(),
+      upn: "Lee.Chen@contoso.com",
+      displayName: "Lee Chen",
+      type: "UserMailbox",
+      addresses: ["SMTP:Lee.Chen@contoso.com", "smtp:lee.chen@contoso.onmicrosoft.com", "X500:/o=x/cn=lee"],
+    },
+    {
+      id: ANNA,
+      upn: "anna.kowalski@contoso.com",
+      displayName: "Anna Kowalski",
+      type: "UserMailbox",
+      addresses: ["SMTP:anna.kowalski@contoso.com", "smtp:anna@contoso.com", "smtp:anna.kowalski@contoso.onmicrosoft.com"],
+    },
+    {
+      id: GEORGE,
+      upn: "george.hall@contoso.com",
+      displayName: "George Hall",
+      type: "UserMailbox",
+      synced: true,
+      addresses: ["SMTP:george.hall@contoso.com", "smtp:george.hall@contoso.onmicrosoft.com"],
+    },
   ],
 };
 
@@ -41,7 +60,6 @@ const exchangeError = (code: string) => (err: unknown) => {
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 describe("the tenant model (tenant/tenant.ts)", () => {
-
   it("seeding: info and accepted domains lower-cased, recipients by id, UPN or any SMTP address, in any case", () => {
     const tenant = fresh();
     try {
@@ -53,8 +71,14 @@ describe("the tenant model (tenant/tenant.ts)", () => {
       assert.equal(tenant.find("nobody@contoso.com"), undefined);
       assert.equal(tenant.count(), 3);
       assert.deepEqual(tenant.ownerOf("ANNA@contoso.com"), { id: ANNA, displayName: "Anna Kowalski", type: "UserMailbox" });
-      assert.deepEqual(tenant.list({ limit: 2 }).map((r) => r.id), [LEE, ANNA]);
-      assert.deepEqual(tenant.list({ after: ANNA }).map((r) => r.id), [GEORGE]);
+      assert.deepEqual(
+        tenant.list({ limit: 2 }).map((r) => r.id),
+        [LEE, ANNA],
+      );
+      assert.deepEqual(
+        tenant.list({ after: ANNA }).map((r) => r.id),
+        [GEORGE],
+      );
       assert.deepEqual(tenant.writes(), []);
     } finally {
       tenant.close();
@@ -64,7 +88,10 @@ describe("the tenant model (tenant/tenant.ts)", () => {
   it("a seed with one address on two recipients is refused, naming the address", () => {
     const tenant = Tenant.open(":memory:");
     try {
-      const dup: TenantSeed = { ...SEED, recipients: [...SEED.recipients, { id: "00000000-0000-4000-8000-0000000000dd", displayName: "Dup", type: "MailContact", addresses: ["SMTP:ANNA@contoso.com"] }] };
+      const dup: TenantSeed = {
+        ...SEED,
+        recipients: [...SEED.recipients, { id: "00000000-0000-4000-8000-0000000000dd", displayName: "Dup", type: "MailContact", addresses: ["SMTP:ANNA@contoso.com"] }],
+      };
       assert.throws(() => tenant.seed(dup), /seed: the address anna@contoso\.com of "Dup" already belongs to another recipient/);
       assert.equal(tenant.isSeeded(), false, "the failed seed rolled back as a whole");
     } finally {
@@ -91,21 +118,30 @@ describe("the tenant model (tenant/tenant.ts)", () => {
     try {
       const before = tenant.list();
       // Anna's alias: ProxyAddressExists, naming her.
-      assert.throws(() => tenant.addRemoveEmailAddresses(LEE, ["smtp:anna@contoso.com"], []), (err: unknown) => {
-        exchangeError("ProxyAddressExists")(err);
-        assert.equal((err as ExchangeError).message, 'The proxy address "smtp:anna@contoso.com" is already being used by the proxy addresses or LegacyExchangeDN of "Anna Kowalski". Please choose another proxy address.');
-        assert.equal((err as ExchangeError).identity, LEE);
-        return true;
-      });
+      assert.throws(
+        () => tenant.addRemoveEmailAddresses(LEE, ["smtp:anna@contoso.com"], []),
+        (err: unknown) => {
+          exchangeError("ProxyAddressExists")(err);
+          assert.equal(
+            (err as ExchangeError).message,
+            'The proxy address "smtp:anna@contoso.com" is already being used by the proxy addresses or LegacyExchangeDN of "Anna Kowalski". Please choose another proxy address.',
+          );
+          assert.equal((err as ExchangeError).identity, LEE);
+          return true;
+        },
+      );
       assert.throws(() => tenant.addRemoveEmailAddresses(LEE, ["smtp:lee@northwind.example"], []), exchangeError("NotAcceptedDomain"));
       assert.throws(() => tenant.addRemoveEmailAddresses(LEE, [], ["smtp:lee.chen@contoso.onmicrosoft.com"]), exchangeError("MoeraRemoval"));
       assert.throws(() => tenant.setEmailAddresses(LEE, ["smtp:lee.chen@contoso.com", "smtp:lee.chen@contoso.onmicrosoft.com"]), exchangeError("PrimaryAddressCount"));
       assert.throws(() => tenant.addRemoveEmailAddresses("george.hall@contoso.com", ["smtp:ghall@contoso.com"], []), exchangeError("WriteScope"));
-      assert.throws(() => tenant.setEmailAddresses("nobody@contoso.com", []), (err: unknown) => {
-        exchangeError("NotFound")(err);
-        assert.equal((err as Error).message, "The operation couldn't be performed because object 'nobody@contoso.com' couldn't be found on 'contoso'.");
-        return true;
-      });
+      assert.throws(
+        () => tenant.setEmailAddresses("nobody@contoso.com", []),
+        (err: unknown) => {
+          exchangeError("NotFound")(err);
+          assert.equal((err as Error).message, "The operation couldn't be performed because object 'nobody@contoso.com' couldn't be found on 'contoso'.");
+          return true;
+        },
+      );
       assert.deepEqual(tenant.list(), before);
       assert.deepEqual(tenant.writes(), []);
       assert.equal(tenant.ownerOf("lee@northwind.example"), undefined);
@@ -121,10 +157,13 @@ describe("the tenant model (tenant/tenant.ts)", () => {
       assert.equal(tenant.ownerOf("anna@contoso.com"), undefined);
       tenant.addRemoveEmailAddresses(LEE, ["smtp:anna@contoso.com"], []);
       assert.equal(tenant.ownerOf("anna@contoso.com")?.id, LEE);
-      assert.deepEqual(tenant.writes().map((w) => [w.seq, w.recipientId, w.operation]), [
-        [1, ANNA, "Set-Mailbox -EmailAddresses @{Add;Remove}"],
-        [2, LEE, "Set-Mailbox -EmailAddresses @{Add;Remove}"],
-      ]);
+      assert.deepEqual(
+        tenant.writes().map((w) => [w.seq, w.recipientId, w.operation]),
+        [
+          [1, ANNA, "Set-Mailbox -EmailAddresses @{Add;Remove}"],
+          [2, LEE, "Set-Mailbox -EmailAddresses @{Add;Remove}"],
+        ],
+      );
     } finally {
       tenant.close();
     }
@@ -135,7 +174,10 @@ describe("the tenant model (tenant/tenant.ts)", () => {
     try {
       assert.equal(tenant.setCloudManaged(GEORGE, true).cloudManaged, true);
       tenant.addRemoveEmailAddresses(GEORGE, ["smtp:ghall@contoso.com"], []);
-      assert.deepEqual(tenant.writes(GEORGE).map((w) => w.operation), ["Set-Mailbox -IsExchangeCloudManaged $true", "Set-Mailbox -EmailAddresses @{Add;Remove}"]);
+      assert.deepEqual(
+        tenant.writes(GEORGE).map((w) => w.operation),
+        ["Set-Mailbox -IsExchangeCloudManaged $true", "Set-Mailbox -EmailAddresses @{Add;Remove}"],
+      );
     } finally {
       tenant.close();
     }
@@ -199,12 +241,18 @@ describe("the local store (tenant/local-store.ts)", () => {
     const database = store("deleted.sqlite");
     openLocalStore(database, () => SEED).close();
     for (const suffix of ["", "-wal", "-shm"]) rmSync(database + suffix, { force: true });
-    assert.throws(() => openLocalStore(database, () => assert.fail("re-seeded")), (err: unknown) => {
-      assert.ok(TenantStoreError.isInstance(err));
-      assert.equal(err.file, database);
-      assert.match(err.message, /^local tenant ".*deleted\.sqlite": the database is missing, but it was created \d{4}-.* and has been deleted or moved since\. Nothing was re-seeded\. .*`mailbox-addresses tenant reset`/);
-      return true;
-    });
+    assert.throws(
+      () => openLocalStore(database, () => assert.fail("re-seeded")),
+      (err: unknown) => {
+        assert.ok(TenantStoreError.isInstance(err));
+        assert.equal(err.file, database);
+        assert.match(
+          err.message,
+          /^local tenant ".*deleted\.sqlite": the database is missing, but it was created \d{4}-.* and has been deleted or moved since\. Nothing was re-seeded\. .*`mailbox-addresses tenant reset`/,
+        );
+        return true;
+      },
+    );
     assert.equal(existsSync(database), false);
   });
 
@@ -219,7 +267,13 @@ describe("the local store (tenant/local-store.ts)", () => {
 
   it("a seed that fails on first use leaves no marker: the next use seeds again", () => {
     const database = store("bad-seed.sqlite");
-    assert.throws(() => openLocalStore(database, () => { throw new Error("seed file has a problem"); }), /seed file has a problem/);
+    assert.throws(
+      () =>
+        openLocalStore(database, () => {
+          throw new Error("seed file has a problem");
+        }),
+      /seed file has a problem/,
+    );
     assert.equal(existsSync(`${database}.created`), false);
     unlinkSync(database);
     openLocalStore(database, () => SEED).close();
@@ -253,7 +307,10 @@ describe("the local store (tenant/local-store.ts)", () => {
     const sqlite = Object.assign(new Error("database disk image is malformed"), { code: "ERR_SQLITE_ERROR" });
     const mapped = storeFailure("/x/t.sqlite", sqlite);
     assert.ok(TenantStoreError.isInstance(mapped));
-    assert.equal(mapped.message, 'local tenant "/x/t.sqlite": the database is damaged (SQLite: database disk image is malformed). Nothing was re-seeded. Restore the file from a backup, or run `mailbox-addresses tenant reset` to start again from the seed (its addresses are lost)');
+    assert.equal(
+      mapped.message,
+      'local tenant "/x/t.sqlite": the database is damaged (SQLite: database disk image is malformed). Nothing was re-seeded. Restore the file from a backup, or run `mailbox-addresses tenant reset` to start again from the seed (its addresses are lost)',
+    );
     const other = new TypeError("not ours");
     assert.equal(storeFailure("/x/t.sqlite", other), other);
     assert.equal(storeFailure("/x/t.sqlite", mapped), mapped);

@@ -63,7 +63,10 @@ describe("the language host's protocol checks", () => {
   it("started without the engine's address, it refuses with what to do", () => {
     const result = spawnSync(process.execPath, [HOST], { encoding: "utf8" });
     assert.equal(result.status, 1);
-    assert.match(result.stderr, /started without the engine's address \(got \[\]\): the pulumi CLI starts this host with its gRPC address as the last argument, as the pulumirpc\.LanguageRuntime protocol of Pulumi 3\.260\.0 \(toolchain\/versions\.env\) does/);
+    assert.match(
+      result.stderr,
+      /started without the engine's address \(got \[\]\): the pulumi CLI starts this host with its gRPC address as the last argument, as the pulumirpc\.LanguageRuntime protocol of Pulumi 3\.260\.0 \(toolchain\/versions\.env\) does/,
+    );
   });
 
   it("a project whose @pulumi/pulumi is another major version is refused at start (another protocol)", () => {
@@ -75,7 +78,10 @@ describe("the language host's protocol checks", () => {
     symlinkSync(path.join(real, "proto"), path.join(sdk, "proto"));
     const result = spawnSync(process.execPath, [HOST, "127.0.0.1:1"], { cwd: project, encoding: "utf8", timeout: 20_000 });
     assert.equal(result.status, 1, result.stderr);
-    assert.match(result.stderr, /the project's @pulumi\/pulumi is 4\.0\.0, whose gRPC protocol this host does not speak: it is written for the pulumirpc\.LanguageRuntime protocol of Pulumi 3\.260\.0/);
+    assert.match(
+      result.stderr,
+      /the project's @pulumi\/pulumi is 4\.0\.0, whose gRPC protocol this host does not speak: it is written for the pulumirpc\.LanguageRuntime protocol of Pulumi 3\.260\.0/,
+    );
   });
 
   it("a handshake without the engine's address is refused; with it, accepted", async () => {
@@ -97,7 +103,10 @@ describe("the language host's protocol checks", () => {
     request.setPwd(PROJECT_ROOT);
     const [err, response] = await call(client, "run", request);
     assert.equal(err, null);
-    assert.match(response.getError(), /^the engine sent a RunRequest without ProgramInfo \(its program directory and entry point\): it speaks an older protocol than this host, which is written for the pulumirpc\.LanguageRuntime protocol of Pulumi 3\.260\.0/);
+    assert.match(
+      response.getError(),
+      /^the engine sent a RunRequest without ProgramInfo \(its program directory and entry point\): it speaks an older protocol than this host, which is written for the pulumirpc\.LanguageRuntime protocol of Pulumi 3\.260\.0/,
+    );
     assert.equal(host.exitCode, null, "the host still serves");
     client.close();
   });
@@ -111,7 +120,10 @@ describe("the language host's protocol checks", () => {
       assert.equal(err, null);
       return response.getError() as string;
     };
-    assert.match(await run("dist/infra/index.js", { typescript: true }), /runtime option "typescript: true" .* is not supported by this project's language host: the program is compiled with tsc first/);
+    assert.match(
+      await run("dist/infra/index.js", { typescript: true }),
+      /runtime option "typescript: true" .* is not supported by this project's language host: the program is compiled with tsc first/,
+    );
     assert.match(await run("infra/index.ts", {}), /or a \.ts main, here "infra\/index\.ts"/);
     assert.match(await run("dist/infra/index.js", { nodeargs: ["--inspect"] }), /runtime option "nodeargs" must be a string of node flags/);
     client.close();
