@@ -7,7 +7,7 @@
 #   pulumi          used as is when on PATH; otherwise the pinned release built from the Go
 #                   module proxy into $MAILBOX_ADDRESSES_CACHE (toolchain/build-pulumi.sh)
 #   node_modules    npm ci, when package-lock.json changed since the last install
-#   dist/           the TypeScript build (tsc, incremental)
+#   dist/           the TypeScript build (tsc), once per source change (toolchain/build.js)
 
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -48,8 +48,10 @@ ensure_node_modules() {
   cp "$ROOT/package-lock.json" "$stamp"
 }
 
+# Compiles only when a source, tsconfig.json or the lock changed since the last build, and removes
+# outputs whose source is gone (toolchain/build.js; MAILBOX_ADDRESSES_BUILD=always forces tsc).
 build_typescript() {
-  (cd "$ROOT" && node node_modules/typescript/bin/tsc -p tsconfig.json) >&2
+  (cd "$ROOT" && node toolchain/build.js) >&2
 }
 
 ensure_pulumi() {

@@ -1,21 +1,17 @@
 import assert from "node:assert/strict";
-import { readFileSync, writeFileSync, existsSync } from "node:fs";
 import path from "node:path";
 import { describe, it } from "node:test";
 import Ajv2020 from "ajv/dist/2020";
 import schema from "../../../schemas/report.schema.json";
+import { assertMatchesSnapshot } from "../../../harness/snapshot";
 import { exitCodeOf, makeReport, markdownMarker, MARKDOWN_LIMIT, renderJson, renderMarkdown, renderTable, type MailboxRow } from "../../../core/report/report";
 
 const validate = new Ajv2020({ allErrors: true, strict: true }).compile(schema);
 const snapshots = path.resolve(__dirname, "../../../../test/fixtures/reports");
 
-/** Compares with a committed snapshot; UPDATE_SNAPSHOTS=1 rewrites it. */
+/** Compares with a committed snapshot in test/fixtures/reports (harness/snapshot.ts). */
 function matchesSnapshot(name: string, text: string): void {
-  const file = path.join(snapshots, name);
-  // A missing snapshot fails: it is written only when asked (UPDATE_SNAPSHOTS=1), then reviewed.
-  if (process.env.UPDATE_SNAPSHOTS === "1") writeFileSync(file, text);
-  assert.ok(existsSync(file), `snapshot ${file} is missing: run with UPDATE_SNAPSHOTS=1 and review it`);
-  assert.equal(text, readFileSync(file, "utf8"));
+  assertMatchesSnapshot(path.join(snapshots, name), text, __filename);
 }
 
 const rows: MailboxRow[] = [

@@ -2,7 +2,7 @@
 // beside it: one line per problem it must report, as "LINE:COL: start of the message" or a
 // fragment the report must contain. Files under good/ must load without a problem.
 import assert from "node:assert/strict";
-import { readFileSync, readdirSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { describe, it } from "node:test";
 import { formatProblem } from "../../../core/problems";
@@ -22,7 +22,11 @@ describe("malformed and hostile spec files", () => {
   for (const file of bad) {
     it(file, () => {
       const bytes = readFileSync(path.join(fixtures, "bad", file));
-      const expectations = readFileSync(path.join(fixtures, "bad", file.replace(/\.yaml$/, ".expect")), "utf8").split("\n").filter(Boolean);
+      // An .expect file is written by hand, never generated: a missing or empty one fails.
+      const expectFile = path.join(fixtures, "bad", file.replace(/\.yaml$/, ".expect"));
+      assert.ok(existsSync(expectFile), `${path.relative(process.cwd(), expectFile)} is missing: write the problems ${file} must report, one a line ("LINE:COL: start of the message" or a fragment)`);
+      const expectations = readFileSync(expectFile, "utf8").split("\n").filter(Boolean);
+      assert.ok(expectations.length > 0, `${path.relative(process.cwd(), expectFile)} is empty: it must name at least one problem`);
       const started = process.hrtime.bigint();
       const lines = report(file, bytes);
       const ms = Number(process.hrtime.bigint() - started) / 1e6;

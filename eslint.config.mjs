@@ -1,0 +1,25 @@
+// ESLint (flat config) with typescript-eslint: the recommended rules of both, for the TypeScript
+// sources and the CommonJS scripts (bin/, scripts/, toolchain/). Formatting is prettier's
+// (.prettierrc.json), not ESLint's. `npm run lint`; scripts/test runs it with MAILBOX_ADDRESSES_LINT=1.
+import js from "@eslint/js";
+import globals from "globals";
+import tseslint from "typescript-eslint";
+
+export default tseslint.config(
+  { ignores: ["dist/", "node_modules/", ".tools/", ".pulumi-state/", "**/*.generated.ts", "test/fixtures/state-v0.1/"] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { ecmaVersion: 2023, sourceType: "module", globals: { ...globals.node } },
+    linterOptions: { reportUnusedDisableDirectives: "error" },
+    rules: {
+      // `_`-prefixed parameters and caught errors are deliberately unused.
+      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_", caughtErrors: "none" }],
+    },
+  },
+  {
+    files: ["**/*.js", "**/*.cjs"],
+    languageOptions: { sourceType: "commonjs" },
+    rules: { "@typescript-eslint/no-require-imports": "off" },
+  },
+);

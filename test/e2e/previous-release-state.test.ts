@@ -1,0 +1,55 @@
+// A stack made by the previous release (v0.1, commit cb593bf) keeps working on this build: its
+// state, committed in test/fixtures/state-v0.1/ (README.md there says how it was made), is
+// imported into a fresh stack, previews clean after a refresh and destroys cleanly. The
+// `__provider` code stored in that state loads dist/providers/mailbox-addresses/implementation.js
+// from the project: this test is what keeps that path working.
+import assert from "node:assert/strict";
+import { copyFileSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { after, before, describe, it } from "node:test";
+import { PROJECT_ROOT, TestStack } from "../../harness/pulumi-stack";
+import { loadSeedFile } from "../../tenant/load-seed";
+import type { Recipient } from "../../tenant/tenant";
+
+const FIXTURE = path.join(PROJECT_ROOT, "test/fixtures/state-v0.1");
+
+describe("a stack made by the previous release (state fixture v0.1)", () => {
+  let stack: TestStack;
+  let tenantBefore: Recipient[];
+
+  before(() => {
+    stack = new TestStack("v01");
+    stack.withTenant((tenant) => tenant.seed(loadSeedFile(path.join(FIXTURE, "tenant-after-up.yaml"))));
+    tenantBefore = stack.withTenant((tenant) => tenant.list());
+    copyFileSync(path.join(FIXTURE, "mailboxes.yaml"), stack.specFile);
+    // The fixture names its stack STACK and its folder /FIXTURE (make-fixture.js): they become this stack's.
+    const state = readFileSync(path.join(FIXTURE, "state.json"), "utf8").replaceAll("STACK", stack.stack).replaceAll("/FIXTURE", stack.dir);
+    const file = path.join(stack.dir, "state-v0.1.json");
+    writeFileSync(file, state);
+    stack.run(["stack", "import", "--file", file], { check: true });
+  });
+  after(() => stack?.dispose());
+
+  it("holds the release's serialized provider, which loads the implementation by its path in dist/", () => {
+    const resources = stack.state().checkpoint.latest?.resources ?? [];
+    const mailboxes = resources.filter((r) => r.type === "pulumi-nodejs:dynamic/mailbox:MailboxAddresses");
+    assert.equal(mailboxes.length, 4);
+    for (const r of mailboxes) assert.match(String(r.inputs?.__provider), /dist\/providers\/mailbox-addresses\/implementation\.js/);
+  });
+
+  it("previews clean after a refresh on this build", () => {
+    const preview = stack.preview("--refresh", "--expect-no-changes", "--diff");
+    assert.equal(preview.code, 0, preview.output);
+    assert.doesNotMatch(preview.output, /not found: run npm run build/);
+  });
+
+  it("destroys cleanly and leaves the tenant untouched (retainOnDelete)", () => {
+    const destroy = stack.run(["destroy", "--yes", "--skip-preview"]);
+    assert.equal(destroy.code, 0, destroy.output);
+    assert.deepEqual(stack.state().checkpoint.latest?.resources ?? [], []);
+    stack.withTenant((tenant) => {
+      assert.deepEqual(tenant.list(), tenantBefore);
+      assert.deepEqual(tenant.writes(), []);
+    });
+  });
+});

@@ -1,0 +1,191 @@
+// The preview-time checks (reconcile/preflight.ts), driven with the local backend over a seeded
+// tenant: conflicts with recipients outside the spec, accepted domains, synced mailboxes,
+// recipients that are not mailboxes, MOERA moves, mailboxes not found. Each problem points at the
+// spec's line and column and says what to do.
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { after, describe, it } from "node:test";
+import { planChanges } from "../../../core/plan/plan-changes";
+import { formatProblem } from "../../../core/problems";
+import { loadSpecText } from "../../../core/spec/load-spec";
+import { describeRecipient, moeraDomainOf, preflight, WRITABLE_TYPES } from "../../../reconcile/preflight";
+import { LocalBackend } from "../../../targets/local/local-backend";
+import { Tenant } from "../../../tenant/tenant";
+import type { TenantSeed } from "../../../tenant/seed-types.generated";
+
+const SEED: TenantSeed = {
+  version: 1,
+  tenant: {
+    name: "contoso",
+    id: "14a088a5-efa8-5004-9b96-806d51f29782",
+    moeraDomain: "contoso.onmicrosoft.com",
+    acceptedDomains: ["contoso.com", "fabrikam.com", "contoso.onmicrosoft.com", "contoso.mail.onmicrosoft.com"],
+  },
+  recipients: [
+    {
+      id: "00000000-0000-4000-8000-000000000001",
+      upn: "lee.chen@contoso.com",
+      displayName: "Lee Chen",
+      type: "UserMailbox",
+      addresses: ["SMTP:lee.chen@contoso.com", "smtp:lee.chen@contoso.onmicrosoft.com"],
+    },
+    {
+      id: "00000000-0000-4000-8000-000000000002",
+      upn: "anna.kowalski@contoso.com",
+      displayName: "Anna Kowalski",
+      type: "UserMailbox",
+      addresses: ["SMTP:anna.kowalski@contoso.com", "smtp:anna.kowalski@contoso.onmicrosoft.com", "smtp:anna@contoso.com"],
+    },
+    { id: "00000000-0000-4000-8000-000000000003", upn: "sales@contoso.com", displayName: "Sales", type: "SharedMailbox", addresses: ["SMTP:sales@contoso.com", "smtp:sales@contoso.onmicrosoft.com"] },
+    { id: "00000000-0000-4000-8000-000000000004", displayName: "Press Office (agency)", type: "MailContact", addresses: ["SMTP:press@fabrikam.com"] },
+    { id: "00000000-0000-4000-8000-000000000005", displayName: "All Staff", type: "Group", addresses: ["SMTP:allstaff@contoso.com"] },
+    {
+      id: "00000000-0000-4000-8000-000000000006",
+      upn: "contractor@contoso.com",
+      displayName: "Contractor",
+      type: "MailUser",
+      addresses: ["SMTP:contractor@contoso.com", "smtp:contractor@contoso.onmicrosoft.com"],
+    },
+    {
+      id: "00000000-0000-4000-8000-000000000007",
+      upn: "george.hall@contoso.com",
+      displayName: "George Hall",
+      type: "UserMailbox",
+      synced: true,
+      cloudManaged: false,
+      addresses: ["SMTP:george.hall@contoso.com", "smtp:george.hall@contoso.onmicrosoft.com"],
+    },
+    {
+      id: "00000000-0000-4000-8000-000000000008",
+      upn: "helen.ward@contoso.com",
+      displayName: "Helen Ward",
+      type: "UserMailbox",
+      synced: true,
+      cloudManaged: true,
+      addresses: ["SMTP:helen.ward@contoso.com", "smtp:helen.ward@contoso.onmicrosoft.com"],
+    },
+    {
+      id: "00000000-0000-4000-8000-000000000009",
+      upn: "room.1@contoso.com",
+      displayName: "Room 1",
+      type: "RoomMailbox",
+      addresses: ["SMTP:room.1@contoso.com", "smtp:room.1@contoso.onmicrosoft.com"],
+    },
+  ],
+};
+
+const HEADER = "version: 1\nallowedDomains: [contoso.com, fabrikam.com, contoso.onmicrosoft.com, northwind.example]\nmailboxes:\n";
+const dir = mkdtempSync(path.join(os.tmpdir(), "mbx-preflight-"));
+let counter = 0;
+
+/** The problems preflight reports for a spec over a fresh copy of SEED, as `file:line:col: message`. */
+async function problemsOf(body: string): Promise<string[]> {
+  const loaded = loadSpecText("mailboxes.yaml", HEADER + body);
+  assert.ok(loaded.ok, JSON.stringify(loaded.ok ? [] : loaded.problems));
+  const database = path.join(dir, `t${counter++}.sqlite`);
+  Tenant.withFile(database, (t) => t.seed(SEED));
+  const backend = new LocalBackend({ target: "local", database, seed: "unused" }, dir);
+  try {
+    const spec = loaded.spec;
+    const live = await backend.readMailboxes(spec.mailboxes.map((m) => m.identity));
+    const change = planChanges(spec.mailboxes.map((m) => ({ identity: m.identity, desired: { primary: m.primary, aliases: m.aliases, mode: m.mode }, live: live.get(m.identity)?.addresses })));
+    return (await preflight(spec, live, change, backend)).map(formatProblem);
+  } finally {
+    await backend.close();
+  }
+}
+
+describe("preview-time checks (reconcile/preflight.ts) on the local backend", () => {
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("a change Exchange accepts has no problem; moves between mailboxes of the spec are no conflict", async () => {
+    assert.deepEqual(
+      await problemsOf(
+        "  lee.chen@contoso.com:\n    primary: lee.chen@fabrikam.com\n    aliases: [lee.chen@contoso.com, anna@contoso.com]\n" +
+          "  anna.kowalski@contoso.com:\n    primary: anna.kowalski@contoso.com\n" +
+          "  room.1@contoso.com:\n    primary: room.1@contoso.com\n    aliases: [boardroom@contoso.com]\n",
+      ),
+      [],
+    );
+  });
+
+  it("an address held by a recipient outside the spec: at the address, naming the holder and its kind, with the remedy", async () => {
+    const problems = await problemsOf("  lee.chen@contoso.com:\n    primary: lee.chen@contoso.com\n    aliases: [Press@Fabrikam.com, allstaff@contoso.com]\n");
+    assert.deepEqual(problems, [
+      'mailboxes.yaml:6:15: mailboxes["lee.chen@contoso.com"].aliases[0]: alias "Press@fabrikam.com" already belongs to mail contact "Press Office (agency)"; remove "Press@fabrikam.com" from "Press Office (agency)" first (that recipient is not in the spec), or drop it from this mailbox in the spec',
+      'mailboxes.yaml:6:35: mailboxes["lee.chen@contoso.com"].aliases[1]: alias "allstaff@contoso.com" already belongs to group "All Staff"; remove "allstaff@contoso.com" from "All Staff" first (that recipient is not in the spec), or drop it from this mailbox in the spec',
+    ]);
+  });
+
+  it("a domain the tenant does not accept (though the spec allows it): Exchange's words and what to do", async () => {
+    const problems = await problemsOf("  lee.chen@contoso.com:\n    primary: lee.chen@contoso.com\n    aliases: [lee@northwind.example]\n");
+    assert.deepEqual(problems, [
+      `mailboxes.yaml:6:15: mailboxes["lee.chen@contoso.com"].aliases[0]: You can't use the domain "northwind.example" because it's not an accepted domain for your organization. What to do: add the domain to the tenant's accepted domains (Exchange admin center > Mail flow > Accepted domains), or fix the address`,
+    ]);
+  });
+
+  it("a synced mailbox is refused with the write-scope error and both ways out; a cloud-managed one is not", async () => {
+    const problems = await problemsOf(
+      "  george.hall@contoso.com:\n    primary: george.hall@contoso.com\n    aliases: [ghall@contoso.com]\n" +
+        "  helen.ward@contoso.com:\n    primary: helen.ward@contoso.com\n    aliases: [hward@contoso.com]\n",
+    );
+    assert.equal(problems.length, 1, problems.join("\n"));
+    assert.ok(
+      problems[0]!.startsWith(
+        `mailboxes.yaml:4:3: mailboxes["george.hall@contoso.com"]: The operation on mailbox "george.hall@contoso.com" failed because it's out of the current user's write scope.`,
+      ),
+      problems[0],
+    );
+    assert.match(
+      problems[0]!,
+      / What to do: this mailbox is synced from on-premises AD\. Either change proxyAddresses in AD .* or move its Exchange attributes to the cloud: set `cloudManaged: true` on this mailbox in the spec/,
+    );
+  });
+
+  it("a synced mailbox with cloudManaged: true in the spec passes (the provider moves it to the cloud first)", async () => {
+    assert.deepEqual(await problemsOf("  george.hall@contoso.com:\n    primary: george.hall@contoso.com\n    aliases: [ghall@contoso.com]\n    cloudManaged: true\n"), []);
+  });
+
+  it("a contact, a group and a mail user named as mailboxes are refused, each in its own words; unchanged ones are left alone", async () => {
+    const problems = await problemsOf(
+      "  press@fabrikam.com:\n    primary: press@fabrikam.com\n    aliases: [media@fabrikam.com]\n" +
+        "  allstaff@contoso.com:\n    primary: allstaff@contoso.com\n    aliases: [everyone@contoso.com]\n" +
+        "  contractor@contoso.com:\n    primary: contractor@fabrikam.com\n" +
+        "  sales@contoso.com:\n    primary: sales@contoso.com\n",
+    );
+    const refusal = (line: number, identity: string, kind: string) =>
+      `mailboxes.yaml:${line}:3: mailboxes["${identity}"]: "${identity}" is ${kind}, not a mailbox; Set-Mailbox changes only user, shared, room and equipment mailboxes. Remove it from the spec (its addresses are managed elsewhere)`;
+    assert.deepEqual(problems, [
+      refusal(4, "press@fabrikam.com", 'mail contact "Press Office (agency)"'),
+      refusal(7, "allstaff@contoso.com", 'group "All Staff"'),
+      refusal(10, "contractor@contoso.com", 'mail user "Contractor"'),
+    ]);
+    // A recipient of another kind with nothing to change is not written, so not refused.
+    assert.deepEqual(await problemsOf("  press@fabrikam.com:\n    primary: press@fabrikam.com\n"), []);
+  });
+
+  it("a MOERA given to another mailbox: at the taker's address, naming the giver's place, never movable", async () => {
+    const problems = await problemsOf(
+      "  lee.chen@contoso.com:\n    primary: lee.chen@contoso.com\n" + "  anna.kowalski@contoso.com:\n    primary: anna.kowalski@contoso.com\n    aliases: [lee.chen@contoso.onmicrosoft.com]\n",
+    );
+    assert.deepEqual(problems, [
+      `mailboxes.yaml:8:15: mailboxes["anna.kowalski@contoso.com"].aliases[0]: "lee.chen@contoso.onmicrosoft.com" is the routing address (MOERA) of mailbox "lee.chen@contoso.com" (mailboxes.yaml:4:3), which Exchange never lets go of; keep the address: the tenant's routing address (MOERA) cannot be removed; the tool never removes it itself: drop it from this mailbox in the spec`,
+    ]);
+  });
+
+  it("a mailbox the tenant does not have: at its key, with the remedy", async () => {
+    assert.deepEqual(await problemsOf("  nobody@contoso.com:\n    primary: nobody@contoso.com\n"), [
+      `mailboxes.yaml:4:3: mailboxes["nobody@contoso.com"]: not found in the local tenant ${path.join(dir, `t${counter - 1}.sqlite`)}` +
+        "; check the identity (a user principal name or Entra object id); the mailbox may have been renamed or deleted",
+    ]);
+  });
+
+  it("moeraDomainOf: the initial onmicrosoft.com domain, not the hybrid mail. one; describeRecipient; the writable kinds", () => {
+    assert.equal(moeraDomainOf(["contoso.com", "contoso.mail.onmicrosoft.com", "Contoso.onmicrosoft.com"]), "contoso.onmicrosoft.com");
+    assert.equal(moeraDomainOf(["contoso.com"]), undefined);
+    assert.equal(describeRecipient({ id: "x", displayName: 'Say "hi"', type: "EquipmentMailbox" }), 'equipment mailbox "Say \\"hi\\""');
+    assert.deepEqual([...WRITABLE_TYPES].sort(), ["EquipmentMailbox", "RoomMailbox", "SharedMailbox", "UserMailbox"]);
+  });
+});
