@@ -111,13 +111,10 @@ describe("classification and comparison", () => {
 });
 
 describe("the address limit", () => {
-  it("the spec's schema allows the primary plus as many aliases as Exchange keeps addresses", async () => {
-    const schema: unknown = JSON.parse(readFileSync(path.resolve(__dirname, "../../../../schemas/mailboxes.schema.json"), "utf8"));
-    const found: number[] = [];
-    JSON.stringify(schema, (key, value) => {
-      if (key === "aliases" && value && typeof value === "object" && "maxItems" in value) found.push((value as { maxItems: number }).maxItems);
-      return value;
-    });
-    assert.deepEqual(found, [MAX_PROXY_ADDRESSES - 1]);
+  it("the spec's schema allows the primary plus as many aliases as Exchange keeps addresses", () => {
+    const schema = JSON.parse(readFileSync(path.resolve(__dirname, "../../../../schemas/mailboxes.schema.json"), "utf8")) as {
+      $defs: { mailbox: { properties: { aliases: { maxItems: number } } } };
+    };
+    assert.equal(schema.$defs.mailbox.properties.aliases.maxItems, MAX_PROXY_ADDRESSES - 1);
   });
 });
