@@ -8,7 +8,7 @@ import { addressKey, domainOf, entryKey, normalizeAddress, parseProxyAddress } f
  * Kinds of recipient that hold addresses: Exchange's RecipientTypeDetails values (Get-Recipient
  * -RecipientTypeDetails docs). Facts and sources per kind: docs/RECIPIENT-KINDS.md.
  */
-export type RecipientType =
+export type RecipientTypeDetails =
   | "UserMailbox"
   | "SharedMailbox"
   | "RoomMailbox"
@@ -31,7 +31,7 @@ export interface GraphView {
 
 /** What Exchange does with one kind of recipient's addresses: one row per kind, used everywhere. */
 export interface RecipientKind {
-  readonly type: RecipientType;
+  readonly type: RecipientTypeDetails;
   /** How an admin names the kind in a sentence: `shared mailbox "Sales"`. */
   readonly noun: string;
   /** Exchange's RecipientType (the coarser property Get-Recipient also returns). */
@@ -55,7 +55,7 @@ const MAILBOX = { recipientType: "UserMailbox", getCmdlet: "Get-Mailbox", setCmd
 const DIRECTORY_PREFIXES = ["SMTP", "X400", "X500"] as const;
 
 /** Every kind, with its facts (sources: docs/RECIPIENT-KINDS.md). */
-export const RECIPIENT_KINDS: Readonly<Record<RecipientType, RecipientKind>> = {
+export const RECIPIENT_KINDS: Readonly<Record<RecipientTypeDetails, RecipientKind>> = {
   UserMailbox: { ...MAILBOX, type: "UserMailbox", noun: "mailbox" },
   SharedMailbox: { ...MAILBOX, type: "SharedMailbox", noun: "shared mailbox" },
   RoomMailbox: { ...MAILBOX, type: "RoomMailbox", noun: "room mailbox" },
@@ -135,13 +135,13 @@ export const RECIPIENT_KINDS: Readonly<Record<RecipientType, RecipientKind>> = {
 };
 
 /** Every kind, in the order above. */
-export const RECIPIENT_TYPES: readonly RecipientType[] = Object.keys(RECIPIENT_KINDS) as RecipientType[];
+export const RECIPIENT_TYPES: readonly RecipientTypeDetails[] = Object.keys(RECIPIENT_KINDS) as RecipientTypeDetails[];
 
 /** The four mailbox kinds (Get-Mailbox, Set-Mailbox). */
-export const MAILBOX_TYPES: ReadonlySet<RecipientType> = new Set<RecipientType>(["UserMailbox", "SharedMailbox", "RoomMailbox", "EquipmentMailbox"]);
+export const MAILBOX_TYPES: ReadonlySet<RecipientTypeDetails> = new Set<RecipientTypeDetails>(["UserMailbox", "SharedMailbox", "RoomMailbox", "EquipmentMailbox"]);
 
 /** The kind of a RecipientTypeDetails value, case-insensitively; undefined for one this project does not hold. */
-export function recipientTypeOf(value: string): RecipientType | undefined {
+export function recipientTypeOf(value: string): RecipientTypeDetails | undefined {
   const wanted = value.trim().toLowerCase();
   // "Group" was this project's single group kind before the kinds were told apart.
   if (wanted === "group") return "MailUniversalDistributionGroup";
@@ -149,15 +149,44 @@ export function recipientTypeOf(value: string): RecipientType | undefined {
 }
 
 /** `shared mailbox "Sales"`: a recipient as an admin names it. */
-export function describeKind(type: RecipientType, displayName: string): string {
+export function describeKind(type: RecipientTypeDetails, displayName: string): string {
   return `${RECIPIENT_KINDS[type]?.noun ?? type} "${displayName}"`;
+}
+
+/**
+ * The coarse kind the planning, preview and target layers use (reconcile/, targets/): the four
+ * mailbox kinds, mail users and mail contacts as themselves, every kind of group as "Group". The
+ * precise kind is {@link RecipientTypeDetails} (RecipientFacts.kind); phase 2 of issue 17 moves
+ * those layers onto it.
+ */
+export type RecipientType = "UserMailbox" | "SharedMailbox" | "RoomMailbox" | "EquipmentMailbox" | "Group" | "MailContact" | "MailUser";
+
+/** The coarse kind of a precise one. */
+export function coarseTypeOf(kind: RecipientTypeDetails): RecipientType {
+  switch (kind) {
+    case "MailUniversalDistributionGroup":
+    case "MailUniversalSecurityGroup":
+    case "GroupMailbox":
+    case "DynamicDistributionGroup":
+      return "Group";
+    default:
+      return kind;
+  }
+}
+
+/** The precise kind of a recipient: its `kind`, else what its coarse type says ("Group": a distribution group). */
+export function kindOf(recipient: { readonly type: RecipientType; readonly kind?: RecipientTypeDetails | undefined }): RecipientTypeDetails {
+  return recipient.kind ?? recipientTypeOf(recipient.type) ?? "UserMailbox";
 }
 
 /** What the rules need to know about a recipient. */
 export interface RecipientFacts {
   readonly id: string;
   readonly displayName: string;
+  /** The coarse kind (every group is "Group"); `kind` is the precise one. */
   readonly type: RecipientType;
+  /** Exchange's RecipientTypeDetails; when absent, taken from `type` (see {@link kindOf}). */
+  readonly kind?: RecipientTypeDetails | undefined;
   /** Synced from on-premises AD (Entra: onPremisesSyncEnabled). */
   readonly synced: boolean;
   /** Exchange attributes moved to cloud management (IsExchangeCloudManaged). */
@@ -175,6 +204,8 @@ export interface AddressOwner {
   readonly id: string;
   readonly displayName: string;
   readonly type: RecipientType;
+  /** The precise kind, where known. */
+  readonly kind?: RecipientTypeDetails | undefined;
 }
 
 /** The tenant-wide facts the rules consult. */
@@ -195,9 +226,13 @@ export type ExchangeErrorCode =
   | "MoeraRemoval"
   | "WriteScope"
   | "TooManyAddresses"
-  | "PrefixNotAccepted"
-  | "ExternalAddressRemoval"
   | "NotFound";
+
+/**
+ * Rules that belong to one kind of recipient. Their violations carry the code InvalidAddress (the
+ * address can't be written to that recipient; the remedy is to fix the spec) and name the rule.
+ */
+export type KindRule = "PrefixNotAccepted" | "ExternalAddressRemoval";
 
 /** One rule a proposed change breaks. */
 export interface RuleViolation {
@@ -206,6 +241,8 @@ export interface RuleViolation {
   readonly message: string;
   readonly address?: string;
   readonly owner?: AddressOwner;
+  /** The kind's own rule this violation breaks, if it is one. */
+  readonly rule?: KindRule;
 }
 
 /** The .NET exception type Exchange reports for each code, used in the admin API's error body. */
@@ -217,8 +254,6 @@ export const EXCEPTION_TYPES: Record<ExchangeErrorCode, string> = {
   MoeraRemoval: "Microsoft.Exchange.Data.DataValidationException",
   WriteScope: "Microsoft.Exchange.Configuration.Tasks.TaskInvalidOperationException",
   TooManyAddresses: "Microsoft.Exchange.Data.DataValidationException",
-  PrefixNotAccepted: "Microsoft.Exchange.Data.DataValidationException",
-  ExternalAddressRemoval: "Microsoft.Exchange.Data.DataValidationException",
   NotFound: "Microsoft.Exchange.Configuration.Tasks.ManagementObjectNotFoundException",
 };
 
@@ -232,7 +267,7 @@ const describeOwner = (owner: AddressOwner) => owner.displayName;
  * other kinds, the widely reported text without the mailbox's "write scope" preamble, naming the
  * kind's cmdlet (not found on a Microsoft page: see docs/RECIPIENT-KINDS.md).
  */
-export function writeScopeMessage(identity: string, type: RecipientType = "UserMailbox"): string {
+export function writeScopeMessage(identity: string, type: RecipientTypeDetails = "UserMailbox"): string {
   const kind = RECIPIENT_KINDS[type] ?? RECIPIENT_KINDS.UserMailbox;
   const refusal =
     `The action '${kind.setCmdlet}', 'EmailAddresses', can't be performed on the object '${identity}' because the object is being synchronized from your on-premises organization. ` +
@@ -241,7 +276,7 @@ export function writeScopeMessage(identity: string, type: RecipientType = "UserM
 }
 
 /** Ours: which prefixes a kind takes (docs/RECIPIENT-KINDS.md, "Prefixes"). */
-export function prefixNotAcceptedMessage(type: RecipientType, displayName: string, entry: string): string {
+export function prefixNotAcceptedMessage(type: RecipientTypeDetails, displayName: string, entry: string): string {
   const kind = RECIPIENT_KINDS[type];
   const prefix = parseProxyAddress(entry).prefix.toUpperCase();
   const taken = (kind.prefixes ?? []).map((p) => (p === "SMTP" ? "SMTP (SMTP:/smtp:)" : p));
@@ -253,7 +288,7 @@ export function prefixNotAcceptedMessage(type: RecipientType, displayName: strin
  * Ours: a mail user's or mail contact's ExternalEmailAddress stays in its EmailAddresses (Set-MailContact
  * docs: the external address is the primary by default; changing it is -ExternalEmailAddress's job).
  */
-export function externalAddressRemovalMessage(type: RecipientType, displayName: string, external: string): string {
+export function externalAddressRemovalMessage(type: RecipientTypeDetails, displayName: string, external: string): string {
   return (
     `The address "SMTP:${external}" is the external email address (ExternalEmailAddress) of the ${describeKind(type, displayName)}; it can't be removed from EmailAddresses. ` +
     `To change it, use ${RECIPIENT_KINDS[type].setCmdlet} -ExternalEmailAddress.`
@@ -286,9 +321,10 @@ export function notFoundMessage(identity: string, tenant: string): string {
  */
 export function checkEmailAddresses(recipient: RecipientFacts, proposed: readonly string[], tenant: TenantFacts, identity = recipient.displayName): RuleViolation[] {
   const violations: RuleViolation[] = [];
-  const kind = RECIPIENT_KINDS[recipient.type] ?? RECIPIENT_KINDS.UserMailbox;
+  const type = kindOf(recipient);
+  const kind = RECIPIENT_KINDS[type] ?? RECIPIENT_KINDS.UserMailbox;
   if (recipient.synced && !recipient.cloudManaged) {
-    violations.push({ code: "WriteScope", message: writeScopeMessage(identity, recipient.type) });
+    violations.push({ code: "WriteScope", message: writeScopeMessage(identity, type) });
     return violations;
   }
   const external = kind.external && recipient.externalEmailAddress ? addressKey(recipient.externalEmailAddress) : undefined;
@@ -298,7 +334,7 @@ export function checkEmailAddresses(recipient: RecipientFacts, proposed: readonl
     for (const entry of proposed) {
       const parsed = parseProxyAddress(entry);
       if (held.has(entryKey(entry)) || kind.prefixes.includes(parsed.prefix.toUpperCase())) continue;
-      violations.push({ code: "PrefixNotAccepted", address: entry, message: prefixNotAcceptedMessage(recipient.type, recipient.displayName, entry) });
+      violations.push({ code: "InvalidAddress", rule: "PrefixNotAccepted", address: entry, message: prefixNotAcceptedMessage(type, recipient.displayName, entry) });
     }
   }
   if (proposed.length > MAX_PROXY_ADDRESSES) {
@@ -349,7 +385,7 @@ export function checkEmailAddresses(recipient: RecipientFacts, proposed: readonl
     if (domainOf(parsed.value) === tenant.moeraDomain) {
       violations.push({ code: "MoeraRemoval", address: parsed.value, message: moeraRemovalMessage(entry) });
     } else if (external !== undefined && addressKey(parsed.value) === external) {
-      violations.push({ code: "ExternalAddressRemoval", address: parsed.value, message: externalAddressRemovalMessage(recipient.type, recipient.displayName, parsed.value) });
+      violations.push({ code: "InvalidAddress", rule: "ExternalAddressRemoval", address: parsed.value, message: externalAddressRemovalMessage(type, recipient.displayName, parsed.value) });
     }
   }
   return violations;

@@ -1,7 +1,7 @@
 // Generated from schemas/tenant-seed.schema.json by scripts/generate-types.js. Do not edit; edit the schema.
 
 /**
- * Exchange's RecipientTypeDetails: mailboxes (user, shared, room, equipment), distribution groups (MailUniversalDistributionGroup), mail-enabled security groups (MailUniversalSecurityGroup), Microsoft 365 groups (GroupMailbox), dynamic distribution groups, mail users, mail contacts. Facts per kind: docs/RECIPIENT-KINDS.md.
+ * Exchange's RecipientTypeDetails: mailboxes (user, shared, room, equipment), distribution groups (MailUniversalDistributionGroup), mail-enabled security groups (MailUniversalSecurityGroup), Microsoft 365 groups (GroupMailbox), dynamic distribution groups, mail users, mail contacts. Facts per kind: docs/RECIPIENT-KINDS.md. Group (deprecated, seeds written before the kinds were told apart) is a distribution group.
  */
 export type SeedRecipientType =
   | "UserMailbox"
@@ -13,7 +13,8 @@ export type SeedRecipientType =
   | "GroupMailbox"
   | "DynamicDistributionGroup"
   | "MailUser"
-  | "MailContact";
+  | "MailContact"
+  | "Group";
 
 /**
  * A tenant for the local target and the emulator: its domains and its recipients with their EmailAddresses.

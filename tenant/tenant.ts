@@ -12,11 +12,13 @@ import {
   applyPrimarySmtpAddress,
   checkEmailAddresses,
   notFoundMessage,
+  coarseTypeOf,
+  kindOf,
   RECIPIENT_KINDS,
   recipientTypeOf,
   type AddressOwner,
   type RecipientFacts,
-  type RecipientType,
+  type RecipientTypeDetails,
   type TenantFacts,
 } from "../exchange/exchange-rules";
 import type { TenantSeed } from "./seed-types.generated";
@@ -29,14 +31,19 @@ export interface ListOptions {
   /** Only recipients with a user principal name (mailboxes and mail users: Graph's users). */
   readonly usersOnly?: boolean;
   /** Only these kinds. */
-  readonly types?: readonly RecipientType[];
+  readonly types?: readonly RecipientTypeDetails[];
 }
 
 /** A recipient as the tenant holds it. */
 export interface Recipient extends RecipientFacts {
   /** User principal name; groups and contacts have none. */
   readonly upn: string | undefined;
+  /** Exchange's RecipientTypeDetails (`type` is the coarse kind: every group is "Group"). */
+  readonly kind: RecipientTypeDetails;
 }
+
+/** A recipient to add: its precise `kind` may be left to its coarse `type` ("Group": a distribution group). */
+export type NewRecipient = Omit<Recipient, "kind"> & { readonly kind?: RecipientTypeDetails | undefined };
 
 /** One write recorded by the tenant: tests count them, `tenant show` lists them. */
 export interface WriteRecord {
@@ -96,12 +103,14 @@ interface RecipientRow {
 }
 
 function toRecipient(row: RecipientRow): Recipient {
+  // A tenant file written before the kinds were told apart holds "Group": a distribution group.
+  const kind = recipientTypeOf(row.type) ?? "UserMailbox";
   return {
     id: row.id,
     upn: row.upn ?? undefined,
     displayName: row.display_name,
-    // A tenant file written before the kinds were told apart holds "Group": a distribution group.
-    type: recipientTypeOf(row.type) ?? (row.type as RecipientType),
+    type: coarseTypeOf(kind),
+    kind,
     synced: row.synced === 1,
     cloudManaged: row.cloud_managed === 1,
     addresses: JSON.parse(row.addresses) as string[],
@@ -113,7 +122,7 @@ function toRecipient(row: RecipientRow): Recipient {
  * A mail contact's external address when the seed does not name it: its primary SMTP address
  * (Set-MailContact docs: "By default, this value is used as the primary email address").
  */
-function defaultExternalAddress(type: RecipientType, addresses: readonly string[]): string | undefined {
+function defaultExternalAddress(type: RecipientTypeDetails, addresses: readonly string[]): string | undefined {
   if (type !== "MailContact") return undefined;
   return addresses.map(parseProxyAddress).find((p) => p.primary)?.value;
 }
@@ -199,22 +208,24 @@ export class Tenant {
           id: r.id,
           upn: r.upn,
           displayName: r.displayName,
-          type: r.type,
+          type: coarseTypeOf(recipientTypeOf(r.type) ?? "UserMailbox"),
+          kind: recipientTypeOf(r.type) ?? "UserMailbox",
           synced: r.synced ?? false,
           cloudManaged: r.cloudManaged ?? false,
           addresses: r.addresses,
-          externalEmailAddress: r.externalEmailAddress?.replace(/^smtp:/i, "") ?? defaultExternalAddress(r.type, r.addresses),
+          externalEmailAddress: r.externalEmailAddress?.replace(/^smtp:/i, "") ?? defaultExternalAddress(recipientTypeOf(r.type) ?? "UserMailbox", r.addresses),
         });
       }
     });
   }
 
   /** Adds a recipient (seeding, generated benchmark tenants). Fails on a duplicate address. */
-  addRecipient(recipient: Recipient): void {
+  addRecipient(recipient: NewRecipient): void {
     this.#transaction(() => this.#insertRecipient(recipient));
   }
 
-  #insertRecipient(r: Recipient): void {
+  #insertRecipient(r: NewRecipient): void {
+    const kind = kindOf(r);
     this.#db
       .prepare("INSERT INTO recipients (id, upn, upn_key, display_name, type, synced, cloud_managed, addresses, external_address) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
       .run(
@@ -222,11 +233,11 @@ export class Tenant {
         r.upn ?? null,
         r.upn?.toLowerCase() ?? null,
         r.displayName,
-        r.type,
+        kind,
         r.synced ? 1 : 0,
         r.cloudManaged ? 1 : 0,
         JSON.stringify(r.addresses),
-        RECIPIENT_KINDS[r.type]?.external ? (r.externalEmailAddress ?? defaultExternalAddress(r.type, r.addresses) ?? null) : null,
+        RECIPIENT_KINDS[kind].external ? (r.externalEmailAddress ?? defaultExternalAddress(kind, r.addresses) ?? null) : null,
       );
     const index = this.#db.prepare("INSERT INTO smtp_addresses (address, recipient_id) VALUES (?, ?)");
     for (const key of new Set(smtpKeysOf(r.addresses))) {
@@ -280,7 +291,9 @@ export class Tenant {
     const row = this.#db
       .prepare("SELECT r.id, r.display_name, r.type FROM recipients r JOIN smtp_addresses s ON s.recipient_id = r.id WHERE s.address = ?")
       .get(addressKey(address)) as { id: string; display_name: string; type: string } | undefined;
-    return row === undefined ? undefined : { id: row.id, displayName: row.display_name, type: row.type as RecipientType };
+    if (row === undefined) return undefined;
+    const kind = recipientTypeOf(row.type) ?? "UserMailbox";
+    return { id: row.id, displayName: row.display_name, type: coarseTypeOf(kind), kind };
   }
 
   /** The facts Exchange's rules consult, read from this tenant. */
@@ -303,7 +316,7 @@ export class Tenant {
   setEmailAddresses(identity: string, addresses: readonly string[], operation?: string): Recipient {
     return this.#transaction(() => {
       const recipient = this.#require(identity);
-      return this.#write(recipient, identity, addresses, operation ?? `${RECIPIENT_KINDS[recipient.type].setCmdlet} -EmailAddresses`);
+      return this.#write(recipient, identity, addresses, operation ?? `${RECIPIENT_KINDS[recipient.kind].setCmdlet} -EmailAddresses`);
     });
   }
 
@@ -311,7 +324,7 @@ export class Tenant {
   addRemoveEmailAddresses(identity: string, add: readonly string[], remove: readonly string[]): Recipient {
     return this.#transaction(() => {
       const recipient = this.#require(identity);
-      return this.#write(recipient, identity, applyAddRemove(recipient.addresses, add, remove), `${RECIPIENT_KINDS[recipient.type].setCmdlet} -EmailAddresses @{Add;Remove}`);
+      return this.#write(recipient, identity, applyAddRemove(recipient.addresses, add, remove), `${RECIPIENT_KINDS[recipient.kind].setCmdlet} -EmailAddresses @{Add;Remove}`);
     });
   }
 
@@ -322,7 +335,7 @@ export class Tenant {
   setPrimarySmtpAddress(identity: string, address: string, parameter = "PrimarySmtpAddress"): Recipient {
     return this.#transaction(() => {
       const recipient = this.#require(identity);
-      return this.#write(recipient, identity, applyPrimarySmtpAddress(recipient.addresses, address), `${RECIPIENT_KINDS[recipient.type].setCmdlet} -${parameter}`);
+      return this.#write(recipient, identity, applyPrimarySmtpAddress(recipient.addresses, address), `${RECIPIENT_KINDS[recipient.kind].setCmdlet} -${parameter}`);
     });
   }
 
@@ -344,7 +357,7 @@ export class Tenant {
       });
       const addresses = held ? (wasPrimary ? [`SMTP:${address}`, ...rest] : [...rest, `smtp:${address}`]) : recipient.addresses;
       // The old external address leaves the list: the rules see the new one as the external one.
-      const updated = this.#write({ ...recipient, externalEmailAddress: address }, identity, addresses, `${RECIPIENT_KINDS[recipient.type].setCmdlet} -ExternalEmailAddress`, recipient.addresses);
+      const updated = this.#write({ ...recipient, externalEmailAddress: address }, identity, addresses, `${RECIPIENT_KINDS[recipient.kind].setCmdlet} -ExternalEmailAddress`, recipient.addresses);
       this.#db.prepare("UPDATE recipients SET external_address = ? WHERE id = ?").run(address, recipient.id);
       return { ...updated, externalEmailAddress: address };
     });

@@ -70,7 +70,7 @@ describe("reliability: one recipient per key, only mailboxes, refusals at previe
   });
 
   it("whatever preview accepts, the tenant model accepts in the planned order (property)", async (t) => {
-    const types: RecipientType[] = ["UserMailbox", "SharedMailbox", "RoomMailbox", "MailUser", "MailContact", "MailUniversalDistributionGroup"];
+    const types: RecipientType[] = ["UserMailbox", "SharedMailbox", "RoomMailbox", "MailUser", "MailContact", "Group"];
     const domains = ["contoso.com", "fabrikam.com", "contoso.onmicrosoft.com", "northwind.example"];
     const names = ["ann", "bob", "cy", "dee", "eve"];
     // Mostly addresses nobody holds, some held by other recipients, MOERAs and an unaccepted domain.
@@ -111,7 +111,7 @@ describe("reliability: one recipient per key, only mailboxes, refusals at previe
             for (const a of extra) owner.set(a, i);
             return {
               id: `00000000-0000-4000-8000-00000000000${i}`,
-              ...(r.type === "MailContact" || r.type === "MailUniversalDistributionGroup" ? {} : { upn: `${n}@contoso.com` }),
+              ...(r.type === "MailContact" || r.type === "Group" ? {} : { upn: `${n}@contoso.com` }),
               displayName: n,
               type: r.type,
               synced: r.synced,
