@@ -2,6 +2,10 @@
 // facts and sources: docs/RECIPIENT-KINDS.md), in the exact words an admin reads, and the tenant
 // model writing each kind with its own cmdlet under those rules.
 import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { DatabaseSync } from "node:sqlite";
 import { describe, it } from "node:test";
 import { ExchangeError } from "../../../exchange/exchange-error";
 import {
@@ -280,5 +284,36 @@ describe("recipient kinds: the tenant model", () => {
     assert.equal(tenant.find("old@contoso.com")?.kind, "MailUniversalDistributionGroup");
     assert.equal(tenant.list({ types: ["MailUniversalDistributionGroup"] }).some((r) => r.displayName === "Old group"), true);
     tenant.close();
+  });
+
+  it("opens a tenant file written before the kinds were told apart: Group rows are distribution groups, ExternalEmailAddress is added", () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "mbx-kinds-"));
+    try {
+      const file = path.join(dir, "old.sqlite");
+      const old = new DatabaseSync(file);
+      old.exec(`
+        CREATE TABLE tenant (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        CREATE TABLE accepted_domains (domain TEXT PRIMARY KEY);
+        CREATE TABLE recipients (id TEXT PRIMARY KEY, upn TEXT, upn_key TEXT UNIQUE, display_name TEXT NOT NULL, type TEXT NOT NULL,
+          synced INTEGER NOT NULL DEFAULT 0, cloud_managed INTEGER NOT NULL DEFAULT 0, addresses TEXT NOT NULL);
+        CREATE TABLE smtp_addresses (address TEXT PRIMARY KEY, recipient_id TEXT NOT NULL REFERENCES recipients(id) ON DELETE CASCADE);
+        INSERT INTO tenant VALUES ('name', 'contoso'), ('id', '14a088a5-efa8-5004-9b96-806d51f29782'), ('moeraDomain', 'contoso.onmicrosoft.com');
+        INSERT INTO accepted_domains VALUES ('contoso.com'), ('contoso.onmicrosoft.com');
+        INSERT INTO recipients VALUES ('g1', NULL, NULL, 'Marketing', 'Group', 0, 0, '["SMTP:marketing@contoso.com"]');
+        INSERT INTO smtp_addresses VALUES ('marketing@contoso.com', 'g1');
+      `);
+      old.close();
+      Tenant.withFile(file, (tenant) => {
+        const group = tenant.find("marketing@contoso.com")!;
+        assert.equal(group.kind, "MailUniversalDistributionGroup");
+        assert.equal(group.type, "Group");
+        assert.equal(tenant.ownerOf("marketing@contoso.com")?.kind, "MailUniversalDistributionGroup");
+        assert.deepEqual(tenant.list({ types: ["MailUniversalDistributionGroup"] }).map((r) => r.id), ["g1"]);
+        tenant.addRemoveEmailAddresses("g1", ["smtp:mkt@contoso.com"], []);
+        assert.equal(tenant.writes().at(-1)?.operation, "Set-DistributionGroup -EmailAddresses @{Add;Remove}");
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
