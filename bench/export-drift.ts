@@ -13,6 +13,7 @@ import { loadSpecText } from "../core/spec/load-spec";
 import { ensureSecrets } from "../emulator/certificates";
 import { startEmulator } from "../emulator/server";
 import { ExchangeOnlineBackend } from "../targets/exchange-online/exchange-online-backend";
+import { settingsForEndpoints } from "../targets/exchange-online/target";
 import { scanMailboxes } from "../reconcile/read-tenant";
 import { loadSeedFile } from "../tenant/load-seed";
 
@@ -41,7 +42,7 @@ async function main(): Promise<void> {
   const emulator = await startEmulator({ stateDir, seedFile: undefined });
   emulator.tenant.seed(seed);
   process.env.AZURE_CLIENT_SECRET = emulator.secrets.clientSecret;
-  const backend = new ExchangeOnlineBackend(emulator.targetSettings());
+  const backend = new ExchangeOnlineBackend(settingsForEndpoints(emulator.endpoints()));
   const requests = () => {
     const c = emulator.counters.snapshot();
     return (c["graph.requests"] ?? 0) + (c["exchange.requests"] ?? 0) + (c["identity.token"] ?? 0) + (c["identity.openid-configuration"] ?? 0);

@@ -4,9 +4,8 @@ import { computeDrift } from "../core/drift/compute-drift";
 import { formatProblem } from "../core/problems";
 import { makeReport } from "../core/report/report";
 import { loadSpecBytes } from "../core/spec/load-spec";
-import { planMailbox } from "../core/plan/plan-mailbox";
 import { assessSpec } from "../reconcile/assess";
-import { confirmChanged, readSpecMailboxes } from "../reconcile/read-tenant";
+import { readSpecMailboxes } from "../reconcile/read-tenant";
 import { readSpecFile as readSafely, SpecFileError } from "../runtime/spec-file";
 import { CliError } from "./cli-error";
 import { openBackend } from "./open-backend";
@@ -57,15 +56,12 @@ export async function runDrift(options: DriftOptions): Promise<number> {
   const { progress, onWait } = readingProgress("drift", options.quiet);
   const backend = openBackend(settings.target, settings.root, onWait);
   try {
-    // Drift is what the source confirms: a mailbox whose read shows a change is read again from
-    // Exchange (Graph can lag behind a recent write).
-    const desired = new Map(loaded.spec.mailboxes.map((m) => [m.identity, { primary: m.primary, aliases: m.aliases, mode: m.mode }]));
     const read = await readSpecMailboxes(backend, loaded.spec.mailboxes.map((m) => m.identity), (n) => progress.set("read", n));
-    const live = await confirmChanged(backend, read, (identity, mailbox) => planMailbox(desired.get(identity)!, mailbox.addresses).changed);
+    // The verdict `pulumi preview` reaches on the same inputs (reconcile/assess.ts): drift is what
+    // the source confirms, and the assessment's problems make drift exit 1 too.
+    const assessed = await assessSpec(loaded.spec, backend, { live: read, bulk: true });
     progress.stop();
-    const rows = computeDrift(loaded.spec, new Map([...live].map(([identity, mailbox]) => [identity, mailbox?.addresses])));
-    // The verdict `pulumi preview` reaches on the same inputs: its problems make drift exit 1 too.
-    const assessed = await assessSpec(loaded.spec, backend, live);
+    const rows = computeDrift(loaded.spec, new Map([...assessed.live].map(([identity, mailbox]) => [identity, mailbox?.addresses])));
     const missing = new Set(rows.filter((r) => r.change === "missing").map((r) => r.identity));
     const problems = assessed.problems
       .filter((p) => !(p.path.length === 2 && missing.has(String(p.path[1])) && /^not found in the /.test(p.message)))

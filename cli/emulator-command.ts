@@ -4,6 +4,7 @@ import path from "node:path";
 import { startEmulator } from "../emulator/server";
 import { FaultSettingsError, parseFaultSettings, type FaultSettings } from "../emulator/faults";
 import { findProjectRoot } from "../runtime/project-root";
+import { stackConfigForEndpoints } from "../targets/exchange-online/target";
 import { CliError } from "./cli-error";
 
 /**
@@ -69,7 +70,7 @@ export async function runEmulatorCommand(options: EmulatorCommandOptions): Promi
 `);
   out.write(`scripts/pulumi stack init ${stack} --no-select
 `);
-  for (const [key, value] of Object.entries(emulator.stackConfig())) out.write(`scripts/pulumi config set --stack ${stack} ${key} ${value}
+  for (const [key, value] of Object.entries(stackConfigForEndpoints(emulator.endpoints()))) out.write(`scripts/pulumi config set --stack ${stack} ${key} ${value}
 `);
   out.write(`# then: scripts/pulumi preview --stack ${stack}, scripts/mailbox-addresses drift --stack ${stack}
 `);

@@ -33,7 +33,8 @@ export async function runExport(options: ExportOptions): Promise<number> {
   const backend = openBackend(settings.target, settings.root, onWait);
   try {
     const mailboxes = await scanMailboxes(backend, (n) => progress.set("read", n));
-    const acceptedDomains = await backend.acceptedDomains();
+    // Without accepted domains (a target that keeps none), allowedDomains come from the addresses exported.
+    const acceptedDomains = (await backend.capabilities.acceptedDomains?.list()) ?? [];
     progress.stop();
     const chosen = mailboxes.filter((m) => matchesFilter(m, { domain: options.domain, upn: options.upn, type: options.type }));
     const schema = schemaReference(settings.root, options.output ? path.resolve(options.output) : settings.spec);

@@ -7,6 +7,7 @@ import path from "node:path";
 import type { EngineEvent } from "@pulumi/pulumi/automation";
 import type { ChangeRow } from "../core/plan/reviewed-plan";
 import { makeReport, renderJson, type MailboxChange, type MailboxRow } from "../core/report/report";
+import { describeTarget } from "../targets/registry";
 import { CliError } from "./cli-error";
 import { count, Progress } from "./progress";
 import { printReport, type OutputOptions } from "./report-output";
@@ -114,7 +115,7 @@ export async function runPlan(options: PlanOptions): Promise<number> {
     rows.set(step.urn, errors.length > 0 ? { ...row, change: "error", problems: errors } : row);
   }
   if (failed && problems.length === 0 && [...rows.values()].every((r) => r.problems.length === 0)) problems.push("pulumi preview failed; run scripts/pulumi preview for details");
-  const target = settings.target.target === "local" ? `local tenant ${settings.target.database}` : `Exchange Online tenant ${settings.target.tenantId}`;
+  const target = describeTarget(settings.target);
   const made = makeReport("plan", settings.stack, maskSecrets(target, settings.secrets), [...rows.values()], problems);
   const report = specDigest ? { ...made, specDigest } : made;
   // --save FILE: the JSON report as well, whatever is printed: the reviewed plan an apply can hold to.

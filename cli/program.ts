@@ -2,6 +2,8 @@
 // help with examples, and what the process exits with. Each command's code lives in its own
 // file and is loaded only when that command runs (validate and tenant need no Pulumi).
 import { Command, Option } from "commander";
+import { DECLARED_SETTINGS } from "../infra/settings";
+import { TARGET_NAMES } from "../targets/registry";
 import { EMULATOR_DEFAULT_PORT, EMULATOR_DEFAULT_STACK } from "./emulator-command";
 
 /** What every run resolves to: the exit code (0 nothing to do, 2 changes or drift, 1 problems). */
@@ -33,18 +35,13 @@ const commands = {
   emulator: lazy(() => require("./emulator-command") as typeof import("./emulator-command")),
 };
 
-/** --stack and the flags that override one of its settings for one run. */
+/** --stack and the flags that override one of its settings for one run (each setting declares its flag). */
 function stackOptions(command: Command): Command {
-  return command
-    .option("--stack <name>", STACK_HELP)
-    .option("--spec <file>", "override the stack's spec setting")
-    .addOption(new Option("--target <target>", "override the stack's target").choices(["local", "exchange-online"]))
-    .option("--database <file>", "override localDatabase (local target)")
-    .option("--tenant-id <id>", "override tenantId (exchange-online)")
-    .option("--client-id <id>", "override clientId (exchange-online)")
-    .option("--authority-host <url>", "override authorityHost (exchange-online)")
-    .option("--graph-url <url>", "override graphBaseUrl (exchange-online)")
-    .option("--exchange-url <url>", "override exchangeBaseUrl (exchange-online)");
+  command.option("--stack <name>", STACK_HELP).addOption(new Option("--target <target>", "override the stack's target").choices(TARGET_NAMES));
+  for (const setting of DECLARED_SETTINGS) {
+    if (setting.flag) command.option(setting.flag, `override the stack's ${setting.key}${setting.target === "any" ? "" : ` (${setting.target} target)`}`);
+  }
+  return command;
 }
 
 function outputOptions(command: Command): Command {

@@ -8,19 +8,22 @@ import { checkDeclaredSettings, DECLARED_SETTINGS, readSettings, SETTINGS_NAMESP
 import { findProjectRoot } from "../runtime/project-root";
 import { CliError } from "./cli-error";
 
-/** Flags that override one setting of the stack for one run, and the setting each one sets. */
-export const OVERRIDE_FLAGS = {
-  spec: "spec",
-  target: "target",
-  database: "localDatabase",
-  tenantId: "tenantId",
-  clientId: "clientId",
-  authorityHost: "authorityHost",
-  graphUrl: "graphBaseUrl",
-  exchangeUrl: "exchangeBaseUrl",
-} as const;
+/** `--graph-url <url>` → `graphUrl`: the name commander gives the option's value. */
+export function flagAttribute(flag: string): string {
+  return flag.split(/[ <[]/)[0]!.replace(/^--/, "").replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+}
 
-export type StackFlags = { readonly stack?: string | undefined } & { readonly [flag in keyof typeof OVERRIDE_FLAGS]?: string | undefined };
+/**
+ * Flags that override one setting of the stack for one run (commander's name → the setting's
+ * key): `--target`, and each declared setting's `flag` (infra/settings.ts, the targets' own).
+ */
+export const OVERRIDE_FLAGS: Readonly<Record<string, string>> = Object.fromEntries([
+  ["target", "target"],
+  ...DECLARED_SETTINGS.flatMap((s) => (s.flag ? [[flagAttribute(s.flag), s.key] as const] : [])),
+]);
+
+/** --stack and the override flags (OVERRIDE_FLAGS), as commander parses them. */
+export type StackFlags = { readonly stack?: string | undefined; readonly spec?: string | undefined; readonly target?: string | undefined };
 
 export interface StackSettings extends ProgramSettings {
   readonly stack: string;
@@ -98,8 +101,8 @@ export async function readStackSettings(flags: StackFlags, root = findProjectRoo
   }
   const values = { ...fromStack };
   for (const [flag, key] of Object.entries(OVERRIDE_FLAGS)) {
-    const value = flags[flag as keyof typeof OVERRIDE_FLAGS];
-    if (value !== undefined) values[key] = value;
+    const value = (flags as Readonly<Record<string, unknown>>)[flag];
+    if (typeof value === "string") values[key] = value;
   }
   const flagOf = (key: string) => Object.entries(OVERRIDE_FLAGS).find(([, k]) => k === key)?.[0];
   const reader: ConfigReader = {
@@ -112,7 +115,6 @@ export async function readStackSettings(flags: StackFlags, root = findProjectRoo
       }
       return value;
     },
-    getNumber: (key) => (values[key] === undefined ? undefined : Number(values[key])),
   };
   try {
     return { ...readSettings(reader), stack, root, secrets };

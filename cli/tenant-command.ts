@@ -1,8 +1,8 @@
 // `mailbox-addresses tenant ...`: an admin's hand on the local tenant, to make drift on purpose
 // in demos and tests. Writes go through the same Exchange rules as every other write.
 import path from "node:path";
-import { DEFAULTS } from "../reconcile/defaults";
 import { openLocalTenant } from "../targets/local/local-backend";
+import { LOCAL_DEFAULTS } from "../targets/local/target";
 import { remedyFor } from "../reconcile/explain";
 import { findProjectRoot } from "../runtime/project-root";
 import { ExchangeError } from "../exchange/exchange-error";
@@ -19,7 +19,7 @@ export interface TenantOptions {
 
 function paths(options: TenantOptions): { root: string; database: string; seed: string } {
   const root = findProjectRoot();
-  return { root, database: path.resolve(root, options.database ?? DEFAULTS.localDatabase), seed: path.resolve(root, options.seed ?? DEFAULTS.localSeed) };
+  return { root, database: path.resolve(root, options.database ?? LOCAL_DEFAULTS.localDatabase), seed: path.resolve(root, options.seed ?? LOCAL_DEFAULTS.localSeed) };
 }
 
 function printRecipient(r: Recipient): void {

@@ -3,6 +3,16 @@
 import { domainToASCII } from "node:url";
 import { quote } from "./text";
 
+/**
+ * Exchange Online keeps at most this many entries in one recipient's EmailAddresses: the
+ * "Recipient proxy address limit" of the Exchange Online limits service description, and the
+ * "Too many proxy addresses" error of Microsoft's support article on adding or removing addresses
+ * (200 until the end of 2016, 400 since). Writes through Graph (DualWrite) were seen refused above
+ * 333; this tool writes through Exchange. The spec's schema allows the primary plus 399 aliases
+ * (a unit test ties the two).
+ */
+export const MAX_PROXY_ADDRESSES = 400;
+
 /** One entry of an EmailAddresses list, parsed. */
 export interface ProxyAddress {
   /** The prefix as written (`SMTP`, `smtp`, `X500`, `SIP`...). */

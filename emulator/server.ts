@@ -10,8 +10,6 @@ import { createServer, type Server } from "node:https";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
-import type { ExchangeOnlineTargetSettings } from "../targets/tenant-backend";
-import { DEFAULTS } from "../reconcile/defaults";
 import { loadSeedFile } from "../tenant/load-seed";
 import { Tenant } from "../tenant/tenant";
 import { ensureSecrets, writePrivateFile, type EmulatorSecrets } from "./certificates";
@@ -32,6 +30,19 @@ export interface EmulatorOptions {
   readonly faults?: FaultSettings;
 }
 
+/**
+ * Where a client reaches this emulator: its tenant, its app, and the one URL that serves the
+ * identity platform, Graph and the admin API. The emulator's own type: it knows nothing of its
+ * clients' settings (targets/exchange-online/target.ts turns these into a stack's).
+ */
+export interface EmulatorEndpoints {
+  readonly tenantId: string;
+  readonly clientId: string;
+  readonly authorityHost: string;
+  readonly graphBaseUrl: string;
+  readonly exchangeBaseUrl: string;
+}
+
 export interface RunningEmulator {
   readonly url: string;
   readonly tenantId: string;
@@ -45,10 +56,8 @@ export interface RunningEmulator {
   readonly controlToken: string;
   /** Environment a client process needs: CA, authority, tenant, app id and every credential kind. */
   environment(): Record<string, string>;
-  /** `pulumi config set` values for a stack that targets this emulator. */
-  stackConfig(): Record<string, string>;
-  /** The exchange-online target settings for this emulator (credential from the environment). */
-  targetSettings(credential?: ExchangeOnlineTargetSettings["credential"]): ExchangeOnlineTargetSettings;
+  /** Where a client reaches this emulator. */
+  endpoints(): EmulatorEndpoints;
   close(): Promise<void>;
 }
 
@@ -289,16 +298,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     server.listen(options.port ?? 0, "127.0.0.1", () => resolve());
   });
   baseUrl = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const targetSettings = (credential: ExchangeOnlineTargetSettings["credential"] = "client-secret"): ExchangeOnlineTargetSettings => ({
-    target: "exchange-online",
-    tenantId: info.id,
-    clientId: secrets.clientId,
-    authorityHost: baseUrl,
-    graphBaseUrl: baseUrl,
-    exchangeBaseUrl: baseUrl,
-    credential,
-    maxConcurrency: DEFAULTS.maxConcurrency,
-  });
+  const endpoints = (): EmulatorEndpoints => ({ tenantId: info.id, clientId: secrets.clientId, authorityHost: baseUrl, graphBaseUrl: baseUrl, exchangeBaseUrl: baseUrl });
 
   return {
     url: baseUrl,
@@ -321,11 +321,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
       IDENTITY_ENDPOINT: `${baseUrl}/msi/token`,
       IDENTITY_HEADER: secrets.clientSecret,
     }),
-    stackConfig: () => {
-      const { tenantId, clientId, authorityHost, graphBaseUrl, exchangeBaseUrl } = targetSettings();
-      return { target: "exchange-online", tenantId, clientId, authorityHost, graphBaseUrl, exchangeBaseUrl };
-    },
-    targetSettings,
+    endpoints,
     close: async () => {
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -2,7 +2,7 @@
 // emulator and the preview-time checks all ask this module, so they answer alike. The wording
 // follows Exchange's messages where they are documented (see ../shared/reference/
 // exchange-online-addresses.md §3); each rule names its source. Pure: the caller supplies lookups.
-import { addressKey, domainOf, entryKey, normalizeAddress, parseProxyAddress } from "../core/address";
+import { addressKey, domainOf, entryKey, MAX_PROXY_ADDRESSES, normalizeAddress, parseProxyAddress } from "../core/address";
 
 /**
  * Kinds of recipient that hold addresses: Exchange's RecipientTypeDetails values (Get-Recipient
@@ -210,8 +210,11 @@ export interface AddressOwner {
 
 /** The tenant-wide facts the rules consult. */
 export interface TenantFacts {
-  /** Accepted domains, lower-case. */
-  readonly acceptedDomains: ReadonlySet<string>;
+  /**
+   * Accepted domains, lower-case; undefined where the target keeps no such list (its backend has
+   * no acceptedDomains capability: targets/tenant-backend.ts), and then no domain is refused here.
+   */
+  readonly acceptedDomains: ReadonlySet<string> | undefined;
   /** The tenant's MOERA domain, e.g. contoso.onmicrosoft.com. */
   readonly moeraDomain: string;
   /** The other recipient holding an SMTP address (case-insensitive), if any. */
@@ -257,8 +260,7 @@ export const EXCEPTION_TYPES: Record<ExchangeErrorCode, string> = {
   NotFound: "Microsoft.Exchange.Configuration.Tasks.ManagementObjectNotFoundException",
 };
 
-/** Exchange Online keeps at most this many proxy addresses on one recipient. */
-export const MAX_PROXY_ADDRESSES = 400;
+export { MAX_PROXY_ADDRESSES };
 
 const describeOwner = (owner: AddressOwner) => owner.displayName;
 
@@ -361,7 +363,7 @@ export function checkEmailAddresses(recipient: RecipientFacts, proposed: readonl
     proposedKeys.add(addressKey(parsed.value));
     const domain = domainOf(parsed.value);
     // A mail user's or mail contact's external address is outside the organization by design.
-    if (!tenant.acceptedDomains.has(domain) && addressKey(parsed.value) !== external) {
+    if (tenant.acceptedDomains !== undefined && !tenant.acceptedDomains.has(domain) && addressKey(parsed.value) !== external) {
       violations.push({ code: "NotAcceptedDomain", address: parsed.value, message: notAcceptedDomainMessage(domain) });
     }
     const owner = tenant.ownerOf(parsed.value);

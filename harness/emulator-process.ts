@@ -7,6 +7,7 @@ import os from "node:os";
 import path from "node:path";
 import type { FaultSettings } from "../emulator/faults";
 import { Tenant } from "../tenant/tenant";
+import { stackConfigForEndpoints } from "../targets/exchange-online/target";
 import { PROJECT_ROOT } from "./pulumi-stack";
 
 export class EmulatorProcess {
@@ -68,7 +69,7 @@ export class EmulatorProcess {
 
   stackConfig(): Record<string, string> {
     const tenantId = this.withTenant((t) => t.info().id);
-    return { target: "exchange-online", tenantId, clientId: this.#secrets.clientId, authorityHost: this.url, graphBaseUrl: this.url, exchangeBaseUrl: this.url };
+    return stackConfigForEndpoints({ tenantId, clientId: this.#secrets.clientId, authorityHost: this.url, graphBaseUrl: this.url, exchangeBaseUrl: this.url });
   }
 
   /** A control request; retried once, since a kept-alive socket may have been closed meanwhile. */

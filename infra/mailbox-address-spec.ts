@@ -13,7 +13,6 @@ import { desiredAddressMap } from "../core/plan/address-map";
 import { describePlan, summarizePlan } from "../core/plan/describe-plan";
 import { compareWithReviewedPlan, type ChangeRow, type ReviewedPlan } from "../core/plan/reviewed-plan";
 import { declarationOrder, type ChangePlan } from "../core/plan/plan-changes";
-import { planMailbox } from "../core/plan/plan-mailbox";
 import { formatProblem, type SpecProblem } from "../core/problems";
 import { loadSpecBytes } from "../core/spec/load-spec";
 import type { Spec } from "../core/spec/rules";
@@ -22,7 +21,6 @@ import { MailboxAddresses } from "../providers/mailbox-addresses/resource";
 import { assessSpec } from "../reconcile/assess";
 import { stopWhenEngineIsGone } from "../runtime/engine-watchdog";
 import { describeExpected, isExpectedError } from "../reconcile/expected-errors";
-import { confirmChanged } from "../reconcile/read-tenant";
 import { takeFromRefresh } from "../runtime/refresh-handoff";
 import { findProjectRoot } from "../runtime/project-root";
 import { readSpecFile, SpecFileError } from "../runtime/spec-file";
@@ -186,14 +184,12 @@ async function program(options: { spec?: string; parent?: pulumi.Resource }): Pr
   const { spec, digest } = readSpec(settings.spec);
   const backend = createBackend(settings.target);
   try {
-    // A mailbox that shows a change is confirmed from the source (Graph can lag behind Exchange).
-    const desired = new Map(spec.mailboxes.map((m) => [m.identity, { primary: m.primary, aliases: m.aliases, mode: m.mode }]));
     // This run's refresh has just read them all (the provider's sweep hands it over): one pass.
     const identities = spec.mailboxes.map((m) => m.identity);
-    const read = takeFromRefresh(settings.target, settings.spec, identities) ?? (await backend.readMailboxes(identities));
-    const live = await confirmChanged(backend, read, (identity, mailbox) => planMailbox(desired.get(identity)!, mailbox.addresses).changed);
-    // The same assessment `drift` makes (providers/assess.ts): keys resolved, plan, preview checks.
-    const { change, problems } = await assessSpec(spec, backend, live, false);
+    const live = takeFromRefresh(settings.target, settings.spec, identities) ?? (await backend.readMailboxes(identities));
+    // The same assessment `drift` makes (reconcile/assess.ts): changes confirmed from the source,
+    // keys resolved, plan, preview checks.
+    const { change, problems } = await assessSpec(spec, backend, { live, bulk: false });
     if (problems.length > 0) fail(problems, `between the spec and the ${backend.description}`);
     const changes = new Map([...change.plans].filter(([, plan]) => plan.changed).map(([identity, plan]) => [identity, summarizePlan(plan)]));
     checkReviewedPlan(digest, changes);

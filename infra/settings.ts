@@ -1,8 +1,9 @@
 // Reads the stack's settings (`pulumi config set <key> <value>`): where the spec is and which
 // tenant to converge. None of them is a secret; credentials come from AZURE_* variables.
-import type { TargetSettings } from "../targets/tenant-backend";
-import { DEFAULTS } from "../reconcile/defaults";
 import { didYouMean } from "../core/did-you-mean";
+import { DEFAULT_TARGET, findTarget, readSettingsOf, TARGET_NAMES, TARGETS, type TargetName, type TargetSettings } from "../targets/registry";
+import { checkSettingValue, SettingsError, type ConfigReader, type TargetSetting } from "../targets/target-definition";
+import { DEFAULTS } from "../reconcile/defaults";
 
 export interface ProgramSettings {
   /** The spec file, relative to the project directory. */
@@ -10,89 +11,39 @@ export interface ProgramSettings {
   readonly target: TargetSettings;
 }
 
-export { DEFAULTS };
+export { DEFAULTS, SettingsError, type ConfigReader };
 
-/** A stack setting with a value the program cannot use: which one, and the values it takes. */
-export class SettingsError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "SettingsError";
-  }
-}
-
-/** What the settings are read from: a `pulumi.Config`, or a stack file read by the CLI. */
-export interface ConfigReader {
-  get(key: string): string | undefined;
-  require(key: string): string;
-  getNumber(key: string): number | undefined;
-}
-
+/** The spec and the target's settings; the target reads its own (targets/registry.ts). */
 export function readSettings(config: ConfigReader): ProgramSettings {
   const spec = config.get("spec") ?? DEFAULTS.spec;
-  const target = config.get("target") ?? "local";
-  if (target === "local") {
-    return {
-      spec,
-      target: {
-        target: "local",
-        database: config.get("localDatabase") ?? DEFAULTS.localDatabase,
-        seed: config.get("localSeed") ?? DEFAULTS.localSeed,
-      },
-    };
+  const name = config.get("target") ?? DEFAULT_TARGET;
+  const definition = findTarget(name);
+  if (definition === undefined) {
+    throw new SettingsError(
+      `config "target" is ${JSON.stringify(name.slice(0, 60))}${didYouMean(name, TARGET_NAMES)}; use ${TARGET_NAMES.map((n) => `"${n}"`).join(" or ")} (pulumi config set target ${DEFAULT_TARGET})`,
+    );
   }
-  if (target === "exchange-online") {
-    const credential = config.get("credential") ?? "environment";
-    const credentials = ["environment", "client-secret", "client-certificate", "workload-identity", "managed-identity"] as const;
-    if (!(credentials as readonly string[]).includes(credential)) {
-      throw new SettingsError(`config "credential" is ${JSON.stringify(credential.slice(0, 60))}; use one of ${credentials.join(", ")}`);
-    }
-    return {
-      spec,
-      target: {
-        target: "exchange-online",
-        tenantId: config.require("tenantId"),
-        // In CI each workflow names its own app (a reader for plans, a writer for applies) in
-        // AZURE_CLIENT_ID, as workload identity federation does; it wins over the stack's clientId.
-        clientId: process.env.AZURE_CLIENT_ID || config.require("clientId"),
-        authorityHost: config.get("authorityHost") ?? DEFAULTS.authorityHost,
-        graphBaseUrl: config.get("graphBaseUrl") ?? DEFAULTS.graphBaseUrl,
-        exchangeBaseUrl: config.get("exchangeBaseUrl") ?? DEFAULTS.exchangeBaseUrl,
-        credential: credential as (typeof credentials)[number],
-        maxConcurrency: config.getNumber("maxConcurrency") ?? DEFAULTS.maxConcurrency,
-      },
-    };
-  }
-  throw new SettingsError(`config "target" is ${JSON.stringify(target.slice(0, 60))}; use "local" or "exchange-online" (pulumi config set target local)`);
+  return { spec, target: readSettingsOf(definition, config) };
 }
 
 /** One stack setting the project knows: `pulumi config set <key> <value>`. */
-export interface DeclaredSetting {
-  readonly key: string;
+export interface DeclaredSetting extends TargetSetting {
   /** The target it applies to; "any" for every target. */
-  readonly target: "any" | "local" | "exchange-online";
-  /** The allowed values, when they are a fixed list. */
-  readonly values?: readonly string[];
-  /** A whole number of at least 1. */
-  readonly positiveInteger?: boolean;
+  readonly target: "any" | TargetName;
 }
+
+/** The settings of every target: where the spec is, and which target. */
+const COMMON_SETTINGS: readonly DeclaredSetting[] = [
+  { key: "spec", target: "any", meaning: "the spec file, relative to the project", default: DEFAULTS.spec, flag: "--spec <file>" },
+  { key: "target", target: "any", meaning: `which tenant: ${TARGETS.map((t) => `${t.name} (${t.summary})`).join(", ")}`, default: DEFAULT_TARGET, values: TARGET_NAMES },
+];
 
 /**
  * Every stack setting of the project, in one place: keys under the project's namespace that are
- * not here are refused (with a did-you-mean), so a typo such as `targt` cannot go unnoticed.
+ * not here are refused (with a did-you-mean), so a typo such as `targt` cannot go unnoticed. The
+ * common ones are here; each target declares its own (targets/<name>/target.ts).
  */
-export const DECLARED_SETTINGS: readonly DeclaredSetting[] = [
-  { key: "spec", target: "any" },
-  { key: "target", target: "any", values: ["local", "exchange-online"] },
-  { key: "localDatabase", target: "local" },
-  { key: "localSeed", target: "local" },
-  { key: "tenantId", target: "exchange-online" },
-  { key: "clientId", target: "exchange-online" },
-  { key: "credential", target: "exchange-online", values: ["environment", "client-secret", "client-certificate", "workload-identity", "managed-identity"] },
-  { key: "authorityHost", target: "exchange-online" },
-  { key: "graphBaseUrl", target: "exchange-online" },
-  { key: "exchangeBaseUrl", target: "exchange-online" },
-  { key: "maxConcurrency", target: "exchange-online", positiveInteger: true },
-];
+export const DECLARED_SETTINGS: readonly DeclaredSetting[] = [...COMMON_SETTINGS, ...TARGETS.flatMap((t) => t.settings.map((s): DeclaredSetting => ({ ...s, target: t.name })))];
 
 /** The project's config namespace (`mailbox-addresses:spec`), its name in Pulumi.yaml. */
 export const SETTINGS_NAMESPACE = "mailbox-addresses";
@@ -109,10 +60,9 @@ export function checkDeclaredSettings(settings: Readonly<Record<string, string>>
     const declared = DECLARED_SETTINGS.find((s) => s.key === key);
     if (declared === undefined) {
       problems.push(`unknown setting "${SETTINGS_NAMESPACE}:${key}"${didYouMean(key, keys)}`);
-    } else if (declared.values && !declared.values.includes(value)) {
-      problems.push(`setting "${key}" is "${value}"${didYouMean(value, declared.values)}; use one of ${declared.values.join(", ")}`);
-    } else if (declared.positiveInteger && !/^[1-9]\d*$/.test(value.trim())) {
-      problems.push(`setting "${key}" is "${value}"; use a whole number of at least 1`);
+    } else {
+      const problem = checkSettingValue(declared, value);
+      if (problem !== undefined) problems.push(problem);
     }
   }
   return problems;

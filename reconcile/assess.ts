@@ -1,13 +1,16 @@
 // One assessment of a spec against a tenant, shared by the Pulumi program (preview and up) and
 // `drift`, so both reach the same verdict on the same inputs: read the mailboxes the spec names,
-// resolve every key to one recipient, plan, and run the preview-time checks (./preflight.ts).
-import { planChanges, type ChangePlan } from "../core/plan/plan-changes";
+// confirm from the source what reads as changed, resolve every key to one recipient, plan, and
+// run the preview-time checks (./preflight.ts).
+import { planEntries, type ChangePlan } from "../core/plan/plan-changes";
+import { planMailbox } from "../core/plan/plan-mailbox";
 import type { SpecProblem } from "../core/problems";
 import { placeOf } from "../core/spec/positions";
 import type { MailboxDeclaration, Spec } from "../core/spec/rules";
 import { quote } from "../core/text";
 import type { LiveMailbox, TenantBackend } from "../targets/tenant-backend";
 import { preflight } from "./preflight";
+import { confirmChanged } from "./read-tenant";
 
 /** What the spec and the tenant say together. `problems` empty: the change can be applied. */
 export interface Assessment {
@@ -53,28 +56,36 @@ export function resolveIdentities(spec: Spec, live: ReadonlyMap<string, LiveMail
   return { spec: { ...spec, mailboxes: kept }, problems };
 }
 
+/** How the spec's mailboxes were read, when the caller read them already. */
+export interface AlreadyRead {
+  readonly live: ReadonlyMap<string, LiveMailbox | undefined>;
+  /**
+   * A bulk scan (drift's listing): synced mailboxes are read again one by one, since only that read
+   * tells whether their Exchange attributes are cloud-managed, so the verdict matches preview's.
+   */
+  readonly bulk: boolean;
+}
+
 /**
- * Reads, resolves, plans and checks. `live` may be passed when already read: by readMailboxes (the
- * program: `bulk` false), or by a bulk scan (drift), whose synced mailboxes are then read again one
- * by one, since only that read tells whether their Exchange attributes are cloud-managed, so the
- * verdict matches preview's.
+ * Reads (unless `read` is given), confirms, resolves, plans and checks. A mailbox whose read shows
+ * a change is read again from the source of truth (Graph can lag behind Exchange right after a
+ * write: ./read-tenant.ts), so drift and preview count only what the source confirms.
  */
-export async function assessSpec(spec: Spec, backend: TenantBackend, live?: ReadonlyMap<string, LiveMailbox | undefined>, bulk = true): Promise<Assessment> {
-  let read: ReadonlyMap<string, LiveMailbox | undefined>;
-  if (live === undefined) read = await backend.readMailboxes(spec.mailboxes.map((m) => m.identity));
-  else if (!bulk) read = live;
+export async function assessSpec(spec: Spec, backend: TenantBackend, read?: AlreadyRead): Promise<Assessment> {
+  let live: ReadonlyMap<string, LiveMailbox | undefined>;
+  if (read === undefined) live = await backend.readMailboxes(spec.mailboxes.map((m) => m.identity));
+  else if (!read.bulk) live = read.live;
   else {
-    const synced = [...live].filter(([, m]) => m?.synced === true && !m.cloudManaged).map(([identity]) => identity);
-    read = synced.length === 0 ? live : new Map([...live, ...(await backend.readMailboxes(synced))]);
+    const synced = [...read.live].filter(([, m]) => m?.synced === true && !m.cloudManaged).map(([identity]) => identity);
+    live = synced.length === 0 ? read.live : new Map([...read.live, ...(await backend.readMailboxes(synced))]);
   }
-  const resolved = resolveIdentities(spec, read);
-  const change = planChanges(
-    resolved.spec.mailboxes.map((m) => ({
-      identity: m.identity,
-      desired: { primary: m.primary, aliases: m.aliases, mode: m.mode },
-      live: read.get(m.identity)?.addresses,
-    })),
-  );
-  const checked = await preflight(resolved.spec, read, change, backend);
-  return { spec: resolved.spec, live: read, change, problems: [...resolved.problems, ...checked] };
+  const entries = new Map(spec.mailboxes.map((m) => [m.identity, m]));
+  const confirmed = await confirmChanged(backend, live, (identity, mailbox) => {
+    const entry = entries.get(identity);
+    return entry !== undefined && planMailbox(entry, mailbox.addresses).changed;
+  });
+  const resolved = resolveIdentities(spec, confirmed);
+  const change = planEntries(resolved.spec.mailboxes, (identity) => confirmed.get(identity)?.addresses);
+  const checked = await preflight(resolved.spec, confirmed, change, backend);
+  return { spec: resolved.spec, live: confirmed, change, problems: [...resolved.problems, ...checked] };
 }

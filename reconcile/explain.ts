@@ -1,6 +1,7 @@
 // What an admin should do about each refusal from Exchange. One place, used by the preview
 // checks, the provider and the CLI, so the advice reads the same everywhere.
 import type { ExchangeErrorCode } from "../exchange/exchange-rules";
+import { MAX_PROXY_ADDRESSES } from "../core/address";
 
 export function remedyFor(code: ExchangeErrorCode, context: { identity: string; address?: string; owner?: string }): string {
   switch (code) {
@@ -24,6 +25,6 @@ export function remedyFor(code: ExchangeErrorCode, context: { identity: string; 
     case "PrimaryAddressCount":
       return "give the mailbox exactly one primary address";
     case "TooManyAddresses":
-      return "remove aliases: a recipient holds at most 400 addresses";
+      return `remove aliases: a recipient holds at most ${MAX_PROXY_ADDRESSES} addresses`;
   }
 }

@@ -9,6 +9,7 @@ import { placeOf } from "../core/spec/positions";
 import type { MailboxDeclaration, Spec } from "../core/spec/rules";
 import { quote } from "../core/text";
 import { checkEmailAddresses, type AddressOwner, type RecipientType } from "../exchange/exchange-rules";
+import { TARGETS } from "../targets/registry";
 import type { LiveMailbox, TenantBackend } from "../targets/tenant-backend";
 import { remedyFor } from "./explain";
 
@@ -55,15 +56,28 @@ export async function preflight(spec: Spec, live: ReadonlyMap<string, LiveMailbo
   const primaries = spec.mailboxes
     .filter((m) => change.plans.get(m.identity)?.changed === true)
     .flatMap((m) => [primaryOf(live.get(m.identity)?.addresses ?? [])].filter((p): p is string => p !== undefined));
-  const [owners, accepted] = await Promise.all([backend.ownersOf([...adding, ...primaries]), backend.acceptedDomains()]);
-  const acceptedDomains = new Set(accepted.map((d) => d.toLowerCase()));
-  const moeraDomain = moeraDomainOf(acceptedDomains);
+  // A target without accepted domains (an on-premises directory) refuses no domain here: the
+  // spec's allowedDomains, checked when it was loaded, are then the only domain rule.
+  const [owners, accepted] = await Promise.all([backend.ownersOf([...adding, ...primaries]), backend.capabilities.acceptedDomains?.list()]);
+  const acceptedDomains = accepted === undefined ? undefined : new Set(accepted.map((d) => d.toLowerCase()));
+  const moeraDomain = acceptedDomains === undefined ? undefined : moeraDomainOf(acceptedDomains);
+  const canCloudManage = backend.capabilities.cloudManaged !== undefined;
   const byIdentity = new Map(spec.mailboxes.map((m) => [m.identity, m]));
 
   for (const mailbox of spec.mailboxes) {
     const current = live.get(mailbox.identity);
     if (current === undefined) {
       report(mailbox, undefined, `not found in the ${backend.description}; ${remedyFor("NotFound", mailbox)}`);
+      continue;
+    }
+    if (mailbox.cloudManaged && !canCloudManage) {
+      const able = TARGETS.filter((t) => t.capabilities.includes("cloudManaged")).map((t) => t.name);
+      report(
+        mailbox,
+        undefined,
+        `${quote(mailbox.identity)} has \`cloudManaged: true\`, but the ${backend.description} cannot move a mailbox's Exchange attributes to the cloud (Set-Mailbox -IsExchangeCloudManaged); ` +
+          `remove \`cloudManaged\` from this mailbox, or converge it on a target that can (${able.join(", ")})`,
+      );
       continue;
     }
     const plan = change.plans.get(mailbox.identity);

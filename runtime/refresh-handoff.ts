@@ -11,7 +11,8 @@ import { createHash } from "node:crypto";
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import type { LiveMailbox, TargetSettings } from "../targets/tenant-backend";
+import type { TargetSettings } from "../targets/registry";
+import type { LiveMailbox } from "../targets/tenant-backend";
 import { engineRunId, runIsAlive } from "./engine-watchdog";
 
 const PREFIX = "mailbox-addresses-run-";

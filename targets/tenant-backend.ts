@@ -15,32 +15,45 @@ export interface LiveMailbox {
   readonly addresses: readonly string[];
 }
 
-/** Settings of the local target. */
-export interface LocalTargetSettings {
-  readonly target: "local";
-  /** The SQLite file, relative to the project directory. */
-  readonly database: string;
-  /** Seed file used when the database is empty, relative to the project directory. */
-  readonly seed: string;
+// Each target's settings live in its own folder (./local/target.ts, ./exchange-online/target.ts)
+// and their union in ./registry.ts (TargetSettings). This alias stays for the modules of
+// ./exchange-online/ that still import it from here (credentials.ts); new code imports ./registry.
+export type { ExchangeOnlineTargetSettings } from "./exchange-online/target";
+
+/**
+ * Operations only some targets offer, each absent where the target cannot do it. Every caller
+ * handles absence explicitly (reconcile/preflight.ts refuses a spec that needs a missing one at
+ * preview, with the mailbox's file:line:col). A composed backend (./registry.ts) offers the union
+ * of its members' capabilities, routing each call to the member that has it.
+ */
+export interface BackendCapabilities {
+  /**
+   * Set-Mailbox -IsExchangeCloudManaged $true: a directory-synced mailbox's Exchange attributes
+   * become writable in the cloud. Absent: the target cannot take a synced mailbox over, so a
+   * spec's `cloudManaged: true` is a preview error (an on-premises directory, where a synced
+   * mailbox is written at its source instead).
+   */
+  readonly cloudManaged?: CloudManagedCapability;
+  /**
+   * The tenant's accepted domains. Absent: the target keeps no such list (an on-premises
+   * directory takes any suffix); preview then checks domains against the spec's allowedDomains
+   * only, and `export` writes allowedDomains from the exported addresses alone.
+   */
+  readonly acceptedDomains?: AcceptedDomainsCapability;
 }
 
-/** Settings of the exchange-online target (also used against the emulator). No secrets. */
-export interface ExchangeOnlineTargetSettings {
-  readonly target: "exchange-online";
-  /** Directory (tenant) id or its onmicrosoft.com domain. */
-  readonly tenantId: string;
-  /** Application (client) id of the app registration. */
-  readonly clientId: string;
-  readonly authorityHost: string;
-  readonly graphBaseUrl: string;
-  readonly exchangeBaseUrl: string;
-  /** How to authenticate: "environment" picks from AZURE_* variables. */
-  readonly credential: "environment" | "client-secret" | "client-certificate" | "workload-identity" | "managed-identity";
-  /** Requests in flight at once, shared by all resources in one process. */
-  readonly maxConcurrency: number;
+/** The name of one optional capability: "cloudManaged", "acceptedDomains". */
+export type CapabilityName = keyof BackendCapabilities;
+
+export interface CloudManagedCapability {
+  /** Set-Mailbox -IsExchangeCloudManaged $true. */
+  set(identity: string): Promise<void>;
 }
 
-export type TargetSettings = LocalTargetSettings | ExchangeOnlineTargetSettings;
+export interface AcceptedDomainsCapability {
+  /** Accepted domains, lower-case. */
+  list(): Promise<string[]>;
+}
 
 /** A full scan's page of mailboxes, for export and drift. */
 export interface MailboxPage {
@@ -48,10 +61,12 @@ export interface MailboxPage {
   readonly next: string | undefined;
 }
 
-/** The operations every target offers. */
+/** The operations every target offers, and the optional ones it has (`capabilities`). */
 export interface TenantBackend {
   /** A short description for messages: "local tenant .tenant/local.sqlite". */
   readonly description: string;
+  /** What this backend offers beyond the operations every target has; see BackendCapabilities. */
+  readonly capabilities: BackendCapabilities;
   /** Reads mailboxes by identity (UPN or object id); a missing one maps to undefined. */
   readMailboxes(identities: readonly string[]): Promise<Map<string, LiveMailbox | undefined>>;
   /**
@@ -62,8 +77,6 @@ export interface TenantBackend {
   confirmMailboxes?(identities: readonly string[]): Promise<Map<string, LiveMailbox>>;
   /** Who holds each address (case-insensitive keys); addresses nobody holds are absent. */
   ownersOf(addresses: readonly string[]): Promise<Map<string, AddressOwner>>;
-  /** Accepted domains, lower-case. */
-  acceptedDomains(): Promise<string[]>;
   /**
    * Makes a mailbox's EmailAddresses `addresses` (Set-Mailbox) and returns the mailbox read back.
    * Sent as `@{Add=...; Remove=...}`: the difference between `before` (default: the list this
@@ -71,8 +84,6 @@ export interface TenantBackend {
    * else added or removed meanwhile stays as they left it (core/plan/address-delta.ts).
    */
   setEmailAddresses(identity: string, addresses: readonly string[], before?: readonly string[]): Promise<LiveMailbox>;
-  /** Set-Mailbox -IsExchangeCloudManaged $true. */
-  setCloudManaged(identity: string): Promise<void>;
   /** Pages through every mailbox (recipients with a UPN). */
   listMailboxes(next?: string): Promise<MailboxPage>;
   close(): Promise<void>;

@@ -2,7 +2,7 @@
 // machine, and the command that produced them.
 import { execFileSync } from "node:child_process";
 import os from "node:os";
-import { DEFAULTS } from "../../reconcile/defaults";
+import { EXCHANGE_ONLINE_DEFAULTS } from "../../targets/exchange-online/target";
 
 export interface BenchOptions {
   readonly sizes: readonly number[];
@@ -101,7 +101,7 @@ export function renderBenchmarks(sizes: readonly SizeResult[], options: BenchOpt
     "",
     `Machine: ${cpus.length} × ${cpus[0]?.model ?? "CPU"}, ${Math.round(os.totalmem() / 2 ** 30)} GiB; Node ${process.version}; pulumi ${pulumiVersion()}; file state backend. ` +
       `Emulator: write budget ${options.writeBudget} Set-Mailbox/s (token bucket, burst ${options.writeBudget}), added latency ${options.latencyMs} ms. ` +
-      `\`--parallel\`: ${options.parallel || process.env.PULUMI_PARALLEL || "the engine's default (4 × CPUs)"}; maxConcurrency: ${options.maxConcurrency || `the default (${DEFAULTS.maxConcurrency})`}. \`up\` and \`refresh\` run with \`PULUMI_SKIP_CHECKPOINTS=true\` (see [Checkpoints](#checkpoints)).`,
+      `\`--parallel\`: ${options.parallel || process.env.PULUMI_PARALLEL || "the engine's default (4 × CPUs)"}; maxConcurrency: ${options.maxConcurrency || `the default (${EXCHANGE_ONLINE_DEFAULTS.maxConcurrency})`}. \`up\` and \`refresh\` run with \`PULUMI_SKIP_CHECKPOINTS=true\` (see [Checkpoints](#checkpoints)).`,
     "",
     "Tenants: the shipped Contoso seed plus N generated user mailboxes; the spec names the N mailboxes as they are, then rebrands all of them (primary to @fabrikam.com, the old address kept as an alias).",
     "",

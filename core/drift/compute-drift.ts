@@ -1,7 +1,7 @@
 // Drift: the spec against the live tenant, decided by the same planner `pulumi preview` uses, so
 // the fast path (`mailbox-addresses drift`) and `pulumi preview --refresh` never disagree. Pure.
 import { summarizePlan } from "../plan/describe-plan";
-import { planChanges } from "../plan/plan-changes";
+import { planEntries } from "../plan/plan-changes";
 import type { MailboxRow } from "../report/report";
 import type { Spec } from "../spec/rules";
 
@@ -10,9 +10,7 @@ import type { Spec } from "../spec/rules";
  * outside git), `removed` what the tenant has and strict mode would remove (added outside git).
  */
 export function computeDrift(spec: Spec, live: ReadonlyMap<string, readonly string[] | undefined>): MailboxRow[] {
-  const change = planChanges(
-    spec.mailboxes.map((m) => ({ identity: m.identity, desired: { primary: m.primary, aliases: m.aliases, mode: m.mode }, live: live.get(m.identity) })),
-  );
+  const change = planEntries(spec.mailboxes, (identity) => live.get(identity));
   return spec.mailboxes.map((m): MailboxRow => {
     const plan = change.plans.get(m.identity);
     if (plan === undefined) return { identity: m.identity, change: "missing", added: [], removed: [], problems: ["not found in the tenant"] };

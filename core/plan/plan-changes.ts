@@ -53,6 +53,14 @@ export interface ChangePlan {
   readonly problems: readonly UnbreakableCycle[];
 }
 
+/**
+ * Plans the mailboxes of a spec (each entry is its own desired state) against what the tenant
+ * holds: `live(identity)` gives the live EmailAddresses, undefined when not found.
+ */
+export function planEntries(entries: readonly (DesiredAddresses & { readonly identity: string })[], live: (identity: string) => readonly string[] | undefined): ChangePlan {
+  return planChanges(entries.map((entry) => ({ identity: entry.identity, desired: entry, live: live(entry.identity) })));
+}
+
 /** Plans all mailboxes together. Input order decides ties, so the result is deterministic. */
 export function planChanges(inputs: readonly MailboxInput[]): ChangePlan {
   // Who claims each address in the spec, and who holds it now (among managed mailboxes).

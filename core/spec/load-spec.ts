@@ -3,7 +3,7 @@
 import { sortProblems, type SpecProblem } from "../problems";
 import { applySpecRules, type Spec } from "./rules";
 import { checkAgainstSchema } from "./schema-check";
-import { MAX_FILE_BYTES, parseYamlSafely } from "./yaml-source";
+import { MAX_FILE_BYTES, parseYamlSafely, type YamlSource } from "./yaml-source";
 
 export type { MailboxDeclaration, Spec, Mode } from "./rules";
 
@@ -12,8 +12,18 @@ export type LoadResult =
   | { readonly ok: true; readonly spec: Spec; readonly problems: readonly [] }
   | { readonly ok: false; readonly problems: readonly SpecProblem[] };
 
+/** How a caller takes a spec. */
+export interface LoadOptions {
+  /**
+   * The caller expands `policies` (core/policy/expand-policies.ts) and handles `userPrincipalName`.
+   * Without it, a spec using either is refused at their lines: a program that ignored them would
+   * preview and apply something other than what the file says (docs/POLICIES.md, "Left to do").
+   */
+  readonly policies?: boolean;
+}
+
 /** Parses and validates a spec's text. `file` is the path shown in messages. */
-export function loadSpecText(file: string, text: string): LoadResult {
+export function loadSpecText(file: string, text: string, options: LoadOptions = {}): LoadResult {
   const parsed = parseYamlSafely(file, text);
   if (!parsed.source) return { ok: false, problems: sortProblems(parsed.problems) };
   const data = parsed.source.toJS();
@@ -28,6 +38,7 @@ export function loadSpecText(file: string, text: string): LoadResult {
   // Both stages see a bad address; report each place once, in the schema stage's words.
   const placesWithSchemaProblems = new Set(schemaProblems.map((p) => JSON.stringify(p.path)));
   const problems = [...schemaProblems, ...ruleProblems.filter((p) => !placesWithSchemaProblems.has(JSON.stringify(p.path)))];
+  if (problems.length === 0 && !options.policies) problems.push(...unsupportedPolicyFields(parsed.source, spec, data));
   if (problems.length > 0) return { ok: false, problems: sortProblems(problems) };
   return { ok: true, spec, problems: [] };
 }
@@ -36,7 +47,7 @@ export function loadSpecText(file: string, text: string): LoadResult {
  * Decodes a spec file's bytes (UTF-8 only) and loads it. A file in another encoding gets a
  * problem rather than garbled addresses.
  */
-export function loadSpecBytes(file: string, bytes: Uint8Array): LoadResult {
+export function loadSpecBytes(file: string, bytes: Uint8Array, options: LoadOptions = {}): LoadResult {
   if (bytes.length > MAX_FILE_BYTES) {
     const mib = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MiB`;
     return {
@@ -53,5 +64,29 @@ export function loadSpecBytes(file: string, bytes: Uint8Array): LoadResult {
       problems: [{ file, position: { line: 1, col: 1 }, path: [], message: "the file is not UTF-8 text; save it as UTF-8" }],
     };
   }
-  return loadSpecText(file, text);
+  return loadSpecText(file, text, options);
+}
+
+const NOT_APPLIED = "is checked, but this command does not apply it yet (docs/POLICIES.md)";
+
+/** The policy fields a caller without policy support must refuse, at their lines. */
+function unsupportedPolicyFields(source: YamlSource, spec: Spec, data: unknown): SpecProblem[] {
+  const problems: SpecProblem[] = [];
+  if ((spec.policies ?? []).length > 0) {
+    problems.push({
+      file: spec.file,
+      position: source.positionOf(["policies"], true),
+      path: ["policies"],
+      message: `policies ${NOT_APPLIED}; write these mailboxes as explicit entries for now`,
+    });
+  }
+  const written = Object.keys((data as { mailboxes?: Record<string, unknown> }).mailboxes ?? {});
+  const rawKeys = new Map(written.map((key) => [key.trim(), key]));
+  for (const mailbox of spec.mailboxes) {
+    if (mailbox.userPrincipalName === undefined) continue;
+    const rawKey = rawKeys.get(mailbox.identity) ?? mailbox.identity;
+    const path = ["mailboxes", rawKey, "userPrincipalName"];
+    problems.push({ file: spec.file, position: source.positionOf(path, true), path, message: `userPrincipalName ${NOT_APPLIED}; remove it for now` });
+  }
+  return problems;
 }

@@ -5,6 +5,8 @@ import { quote } from "../text";
 import { formatPath, type DocumentPath, type SourcePosition, type SpecProblem } from "../problems";
 import type { MailboxAddressesSpec, Mode } from "./spec-types.generated";
 import type { YamlSource } from "./yaml-source";
+import { loadPolicies } from "../policy/load-policies";
+import type { PolicyDeclaration } from "../policy/policy-types";
 
 export type { Mode };
 
@@ -27,6 +29,11 @@ export interface MailboxDeclaration {
   readonly mode: Mode;
   /** Opt-in: set IsExchangeCloudManaged on a synced mailbox before writing. */
   readonly cloudManaged: boolean;
+  /**
+   * `follows-primary`, or an explicit user principal name; undefined when the spec does not manage
+   * the UPN. Recorded for the expanded spec; nothing writes UPNs yet (docs/POLICIES.md).
+   */
+  readonly userPrincipalName?: string;
   readonly source: MailboxSource;
 }
 
@@ -36,6 +43,11 @@ export interface Spec {
   readonly allowedDomains: readonly string[];
   readonly defaultMode: Mode;
   readonly mailboxes: readonly MailboxDeclaration[];
+  /**
+   * Address policies in priority order (core/policy/). Optional in the type so specs built in code
+   * stay valid; the loader always sets it.
+   */
+  readonly policies?: readonly PolicyDeclaration[];
 }
 
 /** `file:line` of a position, for messages that point at another place in the file. */
@@ -156,9 +168,12 @@ export function applySpecRules(source: YamlSource, document: unknown): { spec: S
       aliases,
       mode: entry.mode === "strict" || entry.mode === "additive" ? entry.mode : defaultMode,
       cloudManaged: entry.cloudManaged === true,
+      ...(typeof entry.userPrincipalName === "string" ? { userPrincipalName: entry.userPrincipalName.trim() } : {}),
       source: { identity: identityPosition, primary: source.positionOf([...base, "primary"]), aliases: aliasPositions },
     });
   }
 
-  return { spec: { file: source.file, allowedDomains, defaultMode, mailboxes }, problems };
+  const loaded = loadPolicies(source, data.policies, allowedDomains);
+  problems.push(...loaded.problems);
+  return { spec: { file: source.file, allowedDomains, defaultMode, mailboxes, policies: loaded.policies }, problems };
 }

@@ -8,13 +8,13 @@ import type { DocumentPath, SpecProblem } from "../problems";
 import { quote } from "../text";
 import type { MailboxAddressesSpec } from "./spec-types.generated";
 import type { YamlSource } from "./yaml-source";
+import { MAX_PROXY_ADDRESSES } from "../address";
 
 const ajv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true });
 addFormats(ajv, ["uuid"]);
 const validate = ajv.compile<MailboxAddressesSpec>(schema);
 
-/** Exchange keeps at most 400 proxy addresses per recipient: the primary plus 399 others. */
-const ADDRESS_LIMIT_NOTE = "Exchange keeps at most 400 addresses per recipient";
+const ADDRESS_LIMIT_NOTE = `Exchange keeps at most ${MAX_PROXY_ADDRESSES} addresses per recipient`;
 
 function parsePointer(pointer: string, data: unknown): (string | number)[] {
   if (pointer === "") return [];
@@ -56,9 +56,16 @@ const TYPE_NAMES: Record<string, string> = {
 };
 
 /** What each place in the document is, for messages: the last key decides. */
-function kindOf(path: DocumentPath): "address" | "domain" | "other" {
+function kindOf(path: DocumentPath): "address" | "domain" | "template" | "other" {
   const last = path[path.length - 1];
   const parent = path[path.length - 2];
+  // A policy's primary and aliases are templates (core/policy/template.ts), not addresses.
+  if (path[0] === "policies") {
+    if (path.length === 3 && last === "primary") return "template";
+    if (path.length === 4 && parent === "aliases") return "template";
+    if (parent === "primaryDomains") return "domain";
+    return "other";
+  }
   if (last === "primary" || parent === "aliases") return "address";
   if (parent === "allowedDomains") return "domain";
   return "other";
@@ -68,6 +75,8 @@ function kindOf(path: DocumentPath): "address" | "domain" | "other" {
 function allowedKeys(path: DocumentPath): string[] {
   if (path[0] === "mailboxes" && path.length === 2) return Object.keys(schema.$defs.mailbox.properties);
   if (path[0] === "defaults") return Object.keys(schema.properties.defaults.properties);
+  if (path[0] === "policies" && path.length === 2) return Object.keys(schema.$defs.policy.properties);
+  if (path[0] === "policies" && path[2] === "match" && path.length === 3) return Object.keys(schema.$defs.policyMatch.properties);
   return Object.keys(schema.properties);
 }
 
@@ -105,6 +114,8 @@ function translate(error: ErrorObject, data: unknown): Translated | undefined {
         version: 'add "version: 1" at the top',
         allowedDomains: "list the domains addresses may use",
         mailboxes: "add a mailboxes: mapping (it may be empty: mailboxes: {})",
+        name: "every policy needs a name, shown in plans and expand output",
+        match: 'every policy needs a match: (e.g. "match: {all: true}")',
       };
       return { path, key: true, message: `"${missing}" is missing: ${hint[missing] ?? "add it"}` };
     }
@@ -135,7 +146,11 @@ function translate(error: ErrorObject, data: unknown): Translated | undefined {
       return { path, key: false, message: `must be ${expected}, not ${describeType(value)}` };
     }
     case "const":
-      return { path, key: false, message: `must be ${JSON.stringify(params.allowedValue)} (the only version of this format), not ${typeof value === "string" ? quote(value) : quote(JSON.stringify(value) ?? String(value))}` };
+      return {
+        path,
+        key: false,
+        message: `must be ${JSON.stringify(params.allowedValue)}${path.length === 1 && path[0] === "version" ? " (the only version of this format)" : ""}, not ${typeof value === "string" ? quote(value) : quote(JSON.stringify(value) ?? String(value))}`,
+      };
     case "enum":
       return {
         path,
@@ -148,6 +163,8 @@ function translate(error: ErrorObject, data: unknown): Translated | undefined {
       const note = path[path.length - 1] === "aliases" ? ` (${ADDRESS_LIMIT_NOTE})` : "";
       return { path, key: false, message: `has ${(value as unknown[]).length} entries; the limit is ${String(params.limit)}${note}` };
     }
+    case "minProperties":
+      return { path, key: true, message: `needs at least one criterion: ${Object.keys(schema.$defs.policyMatch.properties).join(", ")} (all: true for every mailbox)` };
     case "maxProperties":
       return { path, key: false, message: `has ${Object.keys(value as object).length} mailboxes; the limit is ${String(params.limit)} per file: split the spec` };
     case "pattern":
@@ -161,6 +178,13 @@ function translate(error: ErrorObject, data: unknown): Translated | undefined {
       }
       if (kindOf(path) === "domain") {
         return { path, key: false, message: `${quote(text)} is not a domain name${normalizeDomain(text) ? "" : " (like contoso.com)"}` };
+      }
+      if (kindOf(path) === "template") return { path, key: false, message: `${quote(text)} is not an address template (like "%g.%s@contoso.com")` };
+      if (path[0] === "policies" && path[path.length - 1] === "name") {
+        return { path, key: false, message: `${quote(text)} is not a policy name: up to 64 letters, digits, spaces, ".", "_" or "-", starting with a letter or digit` };
+      }
+      if (path[path.length - 1] === "userPrincipalName") {
+        return { path, key: false, message: `${quote(text)} is not "follows-primary" or a user principal name (name@domain)` };
       }
       return { path, key: false, message: `${quote(text)} is not valid here` };
     }

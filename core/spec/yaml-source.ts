@@ -64,6 +64,26 @@ export class YamlSource {
     return position;
   }
 
+  /**
+   * The position of the character at `index` of the string value at `path` (a token inside a
+   * policy template). Exact for plain and quoted scalars without escapes; otherwise the value's
+   * start, which still names the right line.
+   */
+  positionInScalar(path: DocumentPath, index: number): SourcePosition {
+    let node: unknown = this.document.contents;
+    for (const segment of path) {
+      const next = this.#childOf(node, segment);
+      if (next === undefined) return this.positionOf(path);
+      node = next.value;
+    }
+    if (!isScalar(node) || !node.range || typeof node.value !== "string") return this.positionOf(path);
+    const [start, end] = node.range;
+    const quoted = node.type === "QUOTE_DOUBLE" || node.type === "QUOTE_SINGLE";
+    const raw = this.text.slice(quoted ? start + 1 : start, quoted ? end - 1 : end);
+    if (raw !== node.value) return this.positionAt(start);
+    return this.positionAt((quoted ? start + 1 : start) + Math.max(0, Math.min(index, node.value.length)));
+  }
+
   #childOf(node: unknown, segment: string | number): { key: unknown; value: unknown } | undefined {
     if (isMap(node)) {
       let index = this.#keyIndex.get(node);

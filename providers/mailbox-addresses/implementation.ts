@@ -199,8 +199,13 @@ async function converge(inputs: MailboxAddressesInputs, recorded?: readonly stri
   if (plan(inputs, live.addresses).changed) for (const giver of inputs.takeFrom ?? []) await takeAddresses(ctx, giver);
   try {
     if (inputs.cloudManaged && live.synced && !live.cloudManaged) {
+      // Preview refuses this first (reconcile/preflight.ts); a program of one's own may not have.
+      const cloudManaged = ctx.backend.capabilities.cloudManaged;
+      if (cloudManaged === undefined) {
+        throw ctx.error(inputs.identity, `cloudManaged is set, but the ${ctx.backend.description} cannot move a mailbox's Exchange attributes to the cloud`, "remove `cloudManaged` from this mailbox in the spec");
+      }
       await assertEngineAlive();
-      await ctx.backend.setCloudManaged(inputs.identity);
+      await cloudManaged.set(inputs.identity);
     }
     const wanted = plan(inputs, live.addresses);
     if (!wanted.changed) return outputsOf(inputs, live);
@@ -234,10 +239,6 @@ export async function configure(config: { get(key: string): string | undefined }
       const value = get(key);
       if (value === undefined) throw new Error(`missing setting ${key}: pulumi config set ${key} <value>`);
       return value;
-    },
-    getNumber: (key) => {
-      const value = get(key);
-      return value === undefined ? undefined : Number(value);
     },
   };
   current = new ProviderContext(readSettings(reader));

@@ -8,7 +8,8 @@ import { addressKey, parseProxyAddress } from "../../core/address";
 import { addressDelta, deltaLanded, isEmptyDelta } from "../../core/plan/address-delta";
 import { ExchangeError } from "../../exchange/exchange-error";
 import type { AddressOwner } from "../../exchange/exchange-rules";
-import type { ExchangeOnlineTargetSettings, LiveMailbox, MailboxPage, TenantBackend } from "../tenant-backend";
+import type { BackendCapabilities, LiveMailbox, MailboxPage, TenantBackend } from "../tenant-backend";
+import type { ExchangeOnlineTargetSettings } from "./target";
 import { ConcurrencyLimit } from "./concurrency-limit";
 import { createCredential, diagnosingCredential, sharedTokens } from "./credentials";
 import { ExchangeAdminClient, type ExchangeRecipient } from "./exchange-admin-client";
@@ -53,6 +54,11 @@ function fromGraph(u: GraphUser): LiveMailbox {
 
 export class ExchangeOnlineBackend implements TenantBackend {
   readonly description: string;
+  /** The port's Exchange-only operations (../tenant-backend.ts). */
+  readonly capabilities: BackendCapabilities = {
+    cloudManaged: { set: (identity) => this.setCloudManaged(identity) },
+    acceptedDomains: { list: () => this.acceptedDomains() },
+  };
   readonly #graph: GraphReader;
   readonly #exchange: ExchangeAdminClient;
   readonly #options: RetryOptions;

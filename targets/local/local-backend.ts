@@ -8,7 +8,8 @@ import { loadSeedFile } from "../../tenant/load-seed";
 import { openLocalStore, StoreIdentity, storeFailure } from "../../tenant/local-store";
 import type { Tenant, Recipient } from "../../tenant/tenant";
 import type { AddressOwner } from "../../exchange/exchange-rules";
-import type { LiveMailbox, LocalTargetSettings, MailboxPage, TenantBackend } from "../tenant-backend";
+import type { BackendCapabilities, LiveMailbox, MailboxPage, TenantBackend } from "../tenant-backend";
+import { localTarget, type LocalTargetSettings } from "./target";
 
 const toLive = (r: Recipient): LiveMailbox => ({
   id: r.id,
@@ -27,6 +28,11 @@ export function openLocalTenant(settings: LocalTargetSettings, baseDir = process
 
 export class LocalBackend implements TenantBackend {
   readonly description: string;
+  /** The tenant model keeps accepted domains and cloud management as Exchange does. */
+  readonly capabilities: BackendCapabilities = {
+    cloudManaged: { set: (identity) => this.setCloudManaged(identity) },
+    acceptedDomains: { list: () => this.acceptedDomains() },
+  };
   readonly #tenant: Tenant;
   readonly #database: string;
   readonly #store: StoreIdentity;
@@ -34,7 +40,7 @@ export class LocalBackend implements TenantBackend {
   readonly #lastRead = new Map<string, readonly string[]>();
 
   constructor(settings: LocalTargetSettings, baseDir = process.cwd()) {
-    this.description = `local tenant ${settings.database}`;
+    this.description = localTarget.describe(settings);
     this.#database = path.resolve(baseDir, settings.database);
     this.#tenant = openLocalTenant(settings, baseDir);
     this.#store = new StoreIdentity(this.#database);

@@ -7,7 +7,7 @@ import { ClientCertificateCredential, ClientSecretCredential, ManagedIdentityCre
 import { addressKey, parseProxyAddress, sameAddressList } from "../../core/address";
 import { planMailbox } from "../../core/plan/plan-mailbox";
 import type { RunningEmulator } from "../../emulator/server";
-import type { ExchangeOnlineTargetSettings } from "../../targets/tenant-backend";
+import { settingsForEndpoints, type ExchangeOnlineTargetSettings } from "../../targets/exchange-online/target";
 import { ExchangeOnlineBackend } from "../../targets/exchange-online/exchange-online-backend";
 import { AccessError } from "../../targets/exchange-online/permissions";
 import { DEFAULT_RETRY_OPTIONS } from "../../targets/exchange-online/retry-policy";
@@ -24,7 +24,7 @@ describe("exchange-online backend against the emulator", () => {
 
   before(async () => {
     emulator = await startTestEmulator();
-    settings = emulator.targetSettings();
+    settings = settingsForEndpoints(emulator.endpoints());
     process.env.AZURE_CLIENT_SECRET = emulator.secrets.clientSecret;
   });
   after(async () => {

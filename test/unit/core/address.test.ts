@@ -1,6 +1,9 @@
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import path from "node:path";
 import { describe, it } from "node:test";
 import {
+  MAX_PROXY_ADDRESSES,
   addressKey,
   classifyEntry,
   entryKey,
@@ -104,5 +107,17 @@ describe("classification and comparison", () => {
   it("keeps non-SMTP values case-sensitive", () => {
     assert.notEqual(entryKey("X500:/o=A"), entryKey("X500:/o=a"));
     assert.equal(entryKey("x500:/o=A"), entryKey("X500:/o=A"));
+  });
+});
+
+describe("the address limit", () => {
+  it("the spec's schema allows the primary plus as many aliases as Exchange keeps addresses", async () => {
+    const schema: unknown = JSON.parse(readFileSync(path.resolve(__dirname, "../../../../schemas/mailboxes.schema.json"), "utf8"));
+    const found: number[] = [];
+    JSON.stringify(schema, (key, value) => {
+      if (key === "aliases" && value && typeof value === "object" && "maxItems" in value) found.push((value as { maxItems: number }).maxItems);
+      return value;
+    });
+    assert.deepEqual(found, [MAX_PROXY_ADDRESSES - 1]);
   });
 });

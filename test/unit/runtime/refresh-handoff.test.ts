@@ -6,7 +6,8 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from "node:f
 import os from "node:os";
 import path from "node:path";
 import { describe, it } from "node:test";
-import type { LiveMailbox, TargetSettings } from "../../../targets/tenant-backend";
+import type { TargetSettings } from "../../../targets/registry";
+import type { LiveMailbox } from "../../../targets/tenant-backend";
 import { takeFromRefresh } from "../../../runtime/refresh-handoff";
 import { PROJECT_ROOT } from "../../../harness/pulumi-stack";
 
