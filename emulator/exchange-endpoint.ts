@@ -13,7 +13,7 @@
 import { createHash } from "node:crypto";
 import { parseProxyAddress } from "../core/address";
 import { ExchangeError } from "../exchange/exchange-error";
-import { EXCEPTION_TYPES, notFoundMessage, RECIPIENT_KINDS, RECIPIENT_TYPES, recipientTypeOf, type RecipientTypeDetails } from "../exchange/exchange-rules";
+import { applyAddRemove, applyPrimarySmtpAddress, EXCEPTION_TYPES, notFoundMessage, RECIPIENT_KINDS, RECIPIENT_TYPES, recipientTypeOf, type RecipientTypeDetails } from "../exchange/exchange-rules";
 import type { Recipient, Tenant } from "../tenant/tenant";
 import { bindParameters } from "./cmdlet-parameters";
 import type { Counters } from "./faults";
@@ -401,7 +401,7 @@ export class ExchangeEndpoint {
     if (found === undefined || !kinds.includes(found.kind)) return this.#notFound(identity);
     // The tenant takes what Exchange resolves directly (id, UPN, address) as given, so refusals name
     // it as the request did; an alias, DN or GUID goes on as the object id.
-    const id = this.#tenant.find(identity) !== undefined ? identity : found.id;
+    let id = this.#tenant.find(identity) !== undefined ? identity : found.id;
     if (parameters.EmailAddresses !== undefined && parameters.PrimarySmtpAddress !== undefined) {
       // Set-DistributionGroup, Set-UnifiedGroup, … docs: "You can't use the EmailAddresses and PrimarySmtpAddress parameters in the same command."
       return cmdletError(400, TASK_ARGUMENT, "You can't use the EmailAddresses and PrimarySmtpAddress parameters in the same command.");
@@ -417,19 +417,33 @@ export class ExchangeEndpoint {
       return cmdletError(400, TASK_OPERATION, "You don't have sufficient permissions. This operation can only be performed by a manager of the group.");
     }
     try {
-      if (parameters.ExternalEmailAddress !== undefined) this.#tenant.setExternalEmailAddress(id, String(parameters.ExternalEmailAddress));
+      if (parameters.ExternalEmailAddress !== undefined) {
+        this.#tenant.setExternalEmailAddress(id, String(parameters.ExternalEmailAddress));
+        // The identity may have been the old external address, which is gone now.
+        id = found.id;
+      }
       if (parameters.IsExchangeCloudManaged !== undefined) this.#tenant.setCloudManaged(id, parameters.IsExchangeCloudManaged === true || parameters.IsExchangeCloudManaged === 1);
+      // -EmailAddresses and -WindowsEmailAddress (or -PrimarySmtpAddress) are one change: one write.
       const addresses = parameters.EmailAddresses;
+      const current = this.#tenant.find(found.id)!.addresses;
+      let list: string[] | undefined;
+      const used: string[] = [];
       if (Array.isArray(addresses)) {
-        this.#tenant.setEmailAddresses(id, addresses.map(String), `${cmdlet} -EmailAddresses`);
+        list = addresses.map(String);
+        used.push("-EmailAddresses");
       } else if (addresses !== undefined && addresses !== null && typeof addresses === "object") {
         const table = parseAddRemoveTable(addresses as Record<string, unknown>);
         if ("error" in table) return cmdletError(400, "System.Management.Automation.ParameterBindingException", `Cannot bind parameter 'EmailAddresses'. ${table.error}`);
-        this.#tenant.addRemoveEmailAddresses(id, table.add, table.remove);
+        list = applyAddRemove(current, table.add, table.remove);
+        used.push("-EmailAddresses @{Add;Remove}");
       }
-      if (parameters.PrimarySmtpAddress !== undefined) this.#tenant.setPrimarySmtpAddress(id, String(parameters.PrimarySmtpAddress));
-      // In Exchange Online no email address policy governs these kinds, so WindowsEmailAddress sets the primary too (Set-DistributionGroup docs).
-      if (parameters.WindowsEmailAddress !== undefined) this.#tenant.setPrimarySmtpAddress(id, String(parameters.WindowsEmailAddress), "WindowsEmailAddress");
+      // In Exchange Online no email address policy governs these kinds, so -WindowsEmailAddress sets the primary too (Set-DistributionGroup docs).
+      for (const parameter of ["PrimarySmtpAddress", "WindowsEmailAddress"] as const) {
+        if (parameters[parameter] === undefined) continue;
+        list = applyPrimarySmtpAddress(list ?? current, String(parameters[parameter]));
+        used.push(`-${parameter}`);
+      }
+      if (list !== undefined) this.#tenant.setEmailAddresses(id, list, `${cmdlet} ${used.join(" ")}`);
       this.#counters.add(`exchange.${cmdlet}.applied`);
       return { status: 200, body: { value: [] } };
     } catch (err) {

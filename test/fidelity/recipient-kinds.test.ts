@@ -115,6 +115,13 @@ describe("recipient kinds through the emulator", () => {
     assert.equal((await invokeCommand(ctx, "Set-DynamicDistributionGroup", { Identity: "everyone@contoso.com", WindowsEmailAddress: "everyone@fabrikam.com" })).status, 200);
     const dynamic = await invokeCommand(ctx, "Get-DynamicDistributionGroup", { Identity: "everyone@contoso.com" }, "?$select=PrimarySmtpAddress");
     assert.equal(dynamic.body.value[0].PrimarySmtpAddress, "everyone@fabrikam.com");
+    // -EmailAddresses with -WindowsEmailAddress is one change, one write.
+    const id = emulator.tenant.find("everyone@contoso.com")!.id;
+    const before = emulator.tenant.writes(id).length;
+    const both = await invokeCommand(ctx, "Set-DynamicDistributionGroup", { Identity: "everyone@contoso.com", EmailAddresses: table(["smtp:all@fabrikam.com"]), WindowsEmailAddress: "all@fabrikam.com" });
+    assert.equal(both.status, 200, JSON.stringify(both.body));
+    assert.deepEqual(emulator.tenant.writes(id).slice(before).map((w) => w.operation), ["Set-DynamicDistributionGroup -EmailAddresses @{Add;Remove} -WindowsEmailAddress"]);
+    assert.equal(emulator.tenant.find(id)!.addresses.find((e) => e.startsWith("SMTP:")), "SMTP:all@fabrikam.com");
     const bad = await invokeCommand(ctx, "Set-UnifiedGroup", { Identity: "phoenix@contoso.com", PrimarySmtpAddress: "not an address" });
     assert.equal(bad.status, 400);
     assert.match(detail(bad.body), /^Cannot process argument transformation on parameter 'PrimarySmtpAddress'\. Cannot convert value "not an address" to type "Microsoft\.Exchange\.Data\.SmtpAddress"/);
