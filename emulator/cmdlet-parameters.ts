@@ -16,11 +16,47 @@ const BINDING = "System.Management.Automation.ParameterBindingException";
 
 /** The parameters each served cmdlet takes (PowerShell's common parameters are accepted too). */
 const COMMON = ["ErrorAction", "WarningAction", "Confirm", "WhatIf", "Verbose", "Debug"];
+// Sources: each cmdlet's page under https://learn.microsoft.com/powershell/module/exchange/ (the
+// parameters this project's writes and reads use; docs/RECIPIENT-KINDS.md).
 export const CMDLET_PARAMETERS: Readonly<Record<string, readonly string[]>> = {
   "Get-Mailbox": ["Identity", "RecipientTypeDetails", "ResultSize", "Filter", "Anr"],
   "Set-Mailbox": ["Identity", "EmailAddresses", "IsExchangeCloudManaged", "WindowsEmailAddress", "Force"],
   "Get-Recipient": ["Identity", "Filter", "ResultSize", "RecipientTypeDetails"],
   "Get-AcceptedDomain": ["Identity", "ResultSize"],
+  "Get-DistributionGroup": ["Identity", "RecipientTypeDetails", "ResultSize", "Filter", "Anr"],
+  "Set-DistributionGroup": ["Identity", "EmailAddresses", "PrimarySmtpAddress", "WindowsEmailAddress", "BypassSecurityGroupManagerCheck", "ForceUpgrade"],
+  "Get-UnifiedGroup": ["Identity", "ResultSize", "Filter", "Anr", "IncludeAllProperties"],
+  "Set-UnifiedGroup": ["Identity", "EmailAddresses", "PrimarySmtpAddress", "ForceUpgrade"],
+  "Get-DynamicDistributionGroup": ["Identity", "ResultSize", "Filter", "Anr"],
+  "Set-DynamicDistributionGroup": ["Identity", "EmailAddresses", "PrimarySmtpAddress", "WindowsEmailAddress", "ForceUpgrade"],
+  "Get-MailUser": ["Identity", "ResultSize", "Filter", "Anr"],
+  "Set-MailUser": ["Identity", "EmailAddresses", "ExternalEmailAddress", "PrimarySmtpAddress", "WindowsEmailAddress", "ForceUpgrade"],
+  "Get-MailContact": ["Identity", "RecipientTypeDetails", "ResultSize", "Filter", "Anr"],
+  "Set-MailContact": ["Identity", "EmailAddresses", "ExternalEmailAddress", "WindowsEmailAddress", "ForceUpgrade"],
+};
+
+/** The .NET type each cmdlet binds -Identity to (named in PowerShell's conversion errors). */
+const IDENTITY_TYPES: Readonly<Record<string, string>> = {
+  "Get-Mailbox": "Microsoft.Exchange.Configuration.Tasks.MailboxIdParameter",
+  "Set-Mailbox": "Microsoft.Exchange.Configuration.Tasks.MailboxIdParameter",
+  "Get-Recipient": "Microsoft.Exchange.Configuration.Tasks.RecipientIdParameter",
+  "Get-DistributionGroup": "Microsoft.Exchange.Configuration.Tasks.DistributionGroupIdParameter",
+  "Set-DistributionGroup": "Microsoft.Exchange.Configuration.Tasks.DistributionGroupIdParameter",
+  "Get-UnifiedGroup": "Microsoft.Exchange.Configuration.Tasks.UnifiedGroupIdParameter",
+  "Set-UnifiedGroup": "Microsoft.Exchange.Configuration.Tasks.UnifiedGroupIdParameter",
+  "Get-DynamicDistributionGroup": "Microsoft.Exchange.Configuration.Tasks.DynamicGroupIdParameter",
+  "Set-DynamicDistributionGroup": "Microsoft.Exchange.Configuration.Tasks.DynamicGroupIdParameter",
+  "Get-MailUser": "Microsoft.Exchange.Configuration.Tasks.MailUserIdParameter",
+  "Set-MailUser": "Microsoft.Exchange.Configuration.Tasks.MailUserIdParameter",
+  "Get-MailContact": "Microsoft.Exchange.Configuration.Tasks.MailContactIdParameter",
+  "Set-MailContact": "Microsoft.Exchange.Configuration.Tasks.MailContactIdParameter",
+};
+
+/** Parameters PowerShell binds to one SMTP address (SmtpAddress), or to a ProxyAddress (ExternalEmailAddress). */
+const SMTP_ADDRESS_PARAMETERS: Readonly<Record<string, string>> = {
+  PrimarySmtpAddress: "Microsoft.Exchange.Data.SmtpAddress",
+  WindowsEmailAddress: "Microsoft.Exchange.Data.SmtpAddress",
+  ExternalEmailAddress: "Microsoft.Exchange.Data.ProxyAddress",
 };
 
 /** A parameter name as the cmdlet spells it (PowerShell matches names case-insensitively). */
@@ -64,9 +100,19 @@ export function bindParameters(cmdlet: string, parameters: unknown): { ok: true;
   }
   const identity = bound.Identity;
   if (identity !== undefined && typeof identity !== "string") {
-    return { ok: false, refusal: cannotConvert("Identity", identity, "Microsoft.Exchange.Configuration.Tasks.MailboxIdParameter", "The identity must be a string.") };
+    return { ok: false, refusal: cannotConvert("Identity", identity, IDENTITY_TYPES[cmdlet] ?? IDENTITY_TYPES["Get-Recipient"]!, "The identity must be a string.") };
   }
-  for (const flag of ["IsExchangeCloudManaged", "Force", "Confirm", "WhatIf"]) {
+  for (const [parameter, type] of Object.entries(SMTP_ADDRESS_PARAMETERS)) {
+    const value = bound[parameter];
+    if (value === undefined) continue;
+    // ExternalEmailAddress is a ProxyAddress: "SMTP:" may precede it. The others are bare addresses.
+    const text = typeof value === "string" ? (parameter === "ExternalEmailAddress" ? value.trim().replace(/^smtp:/i, "") : value.trim()) : undefined;
+    if (text === undefined || !/^[^@\s,;:]+@[^@\s,;]+$/.test(text)) {
+      return { ok: false, refusal: cannotConvert(parameter, value, type, `The email address "${typeof value === "string" ? value : JSON.stringify(value)}" isn't correct.`) };
+    }
+    bound[parameter] = text;
+  }
+  for (const flag of ["IsExchangeCloudManaged", "Force", "ForceUpgrade", "BypassSecurityGroupManagerCheck", "IncludeAllProperties", "Confirm", "WhatIf"]) {
     const value = bound[flag];
     if (value !== undefined && typeof value !== "boolean" && value !== 0 && value !== 1) {
       return {

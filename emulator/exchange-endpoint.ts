@@ -1,21 +1,56 @@
-// The Exchange Online admin API's InvokeCommand, for the cmdlets this project uses: Get-Mailbox,
-// Set-Mailbox (EmailAddresses as a full list or an @{Add=...; Remove=...} hashtable,
-// IsExchangeCloudManaged), Get-Recipient and Get-AcceptedDomain. Exchange's rules come from the
-// tenant model; parameters are bound as PowerShell binds them (./cmdlet-parameters.ts). Answers
-// follow a captured real exchange: the OData envelope (@odata.context, @adminapi.warnings),
-// type annotations, Identity as the alias, paging by Prefer: odata.maxpagesize and ResultSize,
-// and error bodies whose Ex… code is stable per kind of error
-// (../shared/reference/exchange-online-addresses.md §2; the captured Get-Mailbox of May 2024).
+// The Exchange Online admin API's InvokeCommand, for the cmdlets this project uses: Get- and Set-
+// for each kind of recipient that has addresses (Get-/Set-Mailbox, -DistributionGroup,
+// -UnifiedGroup, -DynamicDistributionGroup, -MailUser, -MailContact: EmailAddresses as a full list
+// or an @{Add=...; Remove=...} hashtable, -PrimarySmtpAddress, -WindowsEmailAddress,
+// -ExternalEmailAddress, -IsExchangeCloudManaged), Get-Recipient (every kind, with its
+// RecipientTypeDetails) and Get-AcceptedDomain. Which cmdlet serves which kind, and each kind's
+// rules, come from ../exchange/exchange-rules.ts through the tenant model; parameters are bound as
+// PowerShell binds them (./cmdlet-parameters.ts). Answers follow a captured real exchange: the
+// OData envelope (@odata.context, @adminapi.warnings), type annotations, Identity as the alias,
+// paging by Prefer: odata.maxpagesize and ResultSize, and error bodies whose Ex… code is stable per
+// kind of error (../shared/reference/exchange-online-addresses.md §2; the captured Get-Mailbox of
+// May 2024; docs/RECIPIENT-KINDS.md for the other kinds).
 import { createHash } from "node:crypto";
 import { parseProxyAddress } from "../core/address";
 import { ExchangeError } from "../exchange/exchange-error";
-import { EXCEPTION_TYPES, notFoundMessage } from "../exchange/exchange-rules";
+import { applyAddRemove, applyPrimarySmtpAddress, EXCEPTION_TYPES, notFoundMessage, RECIPIENT_KINDS, RECIPIENT_TYPES, recipientTypeOf, type RecipientTypeDetails } from "../exchange/exchange-rules";
 import type { Recipient, Tenant } from "../tenant/tenant";
 import { bindParameters } from "./cmdlet-parameters";
 import type { Counters } from "./faults";
 
-const MAILBOX_TYPES = new Set(["UserMailbox", "SharedMailbox", "RoomMailbox", "EquipmentMailbox"]);
 const PAGE_SIZE = 1000;
+
+/** The kinds each Get-/Set- cmdlet reads and writes (each cmdlet's page; docs/RECIPIENT-KINDS.md). */
+export const CMDLET_KINDS: Readonly<Record<string, readonly RecipientTypeDetails[]>> = (() => {
+  const out: Record<string, RecipientTypeDetails[]> = {};
+  for (const kind of Object.values(RECIPIENT_KINDS)) {
+    (out[kind.getCmdlet] ??= []).push(kind.type);
+    (out[kind.setCmdlet] ??= []).push(kind.type);
+  }
+  return out;
+})();
+
+/** Every kind but Microsoft 365 groups: what Get-Recipient returns unless asked for GroupMailbox (Get-Recipient docs). */
+const RECIPIENT_TYPES_BUT_GROUP_MAILBOXES: readonly RecipientTypeDetails[] = RECIPIENT_TYPES.filter((t) => t !== "GroupMailbox");
+
+/** Every RecipientTypeDetails value Get-Recipient's page lists: valid, even where the tenant holds none. */
+const KNOWN_RECIPIENT_TYPE_DETAILS = new Set(
+  [
+    "DiscoveryMailbox", "DynamicDistributionGroup", "EquipmentMailbox", "GroupMailbox", "GuestMailUser", "LegacyMailbox", "LinkedMailbox",
+    "LinkedRoomMailbox", "MailContact", "MailForestContact", "MailNonUniversalGroup", "MailUniversalDistributionGroup", "MailUniversalSecurityGroup",
+    "MailUser", "PublicFolder", "PublicFolderMailbox", "RemoteEquipmentMailbox", "RemoteRoomMailbox", "RemoteSharedMailbox", "RemoteTeamMailbox",
+    "RemoteUserMailbox", "RoomList", "RoomMailbox", "SchedulingMailbox", "SharedMailbox", "SharedWithMailUser", "TeamMailbox", "UserMailbox",
+  ].map((t) => t.toLowerCase()),
+);
+
+/** Exception types of a cmdlet's own refusals (not rule violations); not documented: see docs/RECIPIENT-KINDS.md. */
+const TASK_ARGUMENT = "Microsoft.Exchange.Configuration.Tasks.TaskArgumentException";
+const TASK_OPERATION = "Microsoft.Exchange.Configuration.Tasks.TaskException";
+
+/** True for a cmdlet that writes (every Set- cmdlet served): fault injection and counters use it. */
+export function isWriteCmdlet(name: string): boolean {
+  return /^set-/i.test(name.trim()) && CMDLET_KINDS[canonicalCmdlet(name) ?? ""] !== undefined;
+}
 
 export interface InvokeResult {
   readonly status: number;
@@ -48,7 +83,12 @@ export function cmdletError(status: number, exceptionType: string, text: string)
 }
 
 /** Canonical names of the cmdlets served; Exchange matches cmdlet names case-insensitively. */
-const CMDLETS = new Map(["Get-Mailbox", "Set-Mailbox", "Get-Recipient", "Get-AcceptedDomain"].map((c) => [c.toLowerCase(), c]));
+const CMDLETS = new Map(["Get-Recipient", "Get-AcceptedDomain", ...Object.values(RECIPIENT_KINDS).flatMap((k) => [k.getCmdlet, k.setCmdlet])].map((c) => [c.toLowerCase(), c]));
+
+/** A cmdlet name as served (its canonical spelling), or undefined. */
+export function canonicalCmdlet(name: string): string | undefined {
+  return CMDLETS.get(name.trim().toLowerCase());
+}
 
 /** What the request says besides its body: $select, the page size asked for, where a page starts. */
 export interface InvokeOptions {
@@ -86,19 +126,10 @@ function distinguishedNameOf(r: Recipient, organization: string): string {
   return `CN=${aliasOf(r)},OU=${organization},OU=Microsoft Exchange Hosted Organizations,DC=EMULATOR01A001,DC=PROD,DC=OUTLOOK,DC=COM`;
 }
 
-const RECIPIENT_TYPE: Record<string, string> = {
-  UserMailbox: "UserMailbox",
-  SharedMailbox: "UserMailbox",
-  RoomMailbox: "UserMailbox",
-  EquipmentMailbox: "UserMailbox",
-  Group: "MailUniversalDistributionGroup",
-  MailContact: "MailContact",
-  MailUser: "MailUser",
-};
-
-/** A recipient as Get-Mailbox/Get-Recipient show it, with the captured type annotations. */
-function mailboxView(r: Recipient, organization: string): Record<string, unknown> {
+/** A recipient as the Get- cmdlets and Get-Recipient show it, with the captured type annotations. */
+function recipientView(r: Recipient, organization: string): Record<string, unknown> {
   const alias = aliasOf(r);
+  const kind = RECIPIENT_KINDS[r.kind];
   return {
     "EmailAddresses@odata.type": "#Collection(String)",
     EmailAddresses: r.addresses,
@@ -108,8 +139,14 @@ function mailboxView(r: Recipient, organization: string): Record<string, unknown
     UserPrincipalName: r.upn ?? null,
     PrimarySmtpAddress: primaryOf(r),
     WindowsEmailAddress: primaryOf(r),
-    RecipientType: RECIPIENT_TYPE[r.type] ?? r.type,
-    RecipientTypeDetails: r.type,
+    RecipientType: kind?.recipientType ?? r.kind,
+    RecipientTypeDetails: r.kind,
+    // Distribution and mail-enabled security groups (Get-DistributionGroup's GroupType).
+    ...(r.kind === "MailUniversalDistributionGroup" || r.kind === "MailUniversalSecurityGroup"
+      ? { GroupType: r.kind === "MailUniversalSecurityGroup" ? "Universal, SecurityEnabled" : "Universal" }
+      : {}),
+    // Mail users and mail contacts: where mail goes, as a ProxyAddress ("SMTP:…"); not an EmailAddresses entry of its own.
+    ...(kind?.external ? { ExternalEmailAddress: r.externalEmailAddress ? `SMTP:${r.externalEmailAddress}` : null } : {}),
     IsDirSynced: r.synced,
     IsExchangeCloudManaged: r.cloudManaged,
     Identity: alias,
@@ -249,7 +286,7 @@ export class ExchangeEndpoint {
       more && served < resultSize
         ? `${this.#baseUrl()}/adminapi/beta/${options.tenantInUrl}/InvokeCommand?$skiptoken=${Buffer.from(JSON.stringify({ after: page[page.length - 1]!.id, served })).toString("base64url")}`
         : undefined;
-    return this.#envelope(page.map((r) => mailboxView(r, this.#organization)), options, warnings, next);
+    return this.#envelope(page.map((r) => recipientView(r, this.#organization)), options, warnings, next);
   }
 
   /** Runs one InvokeCommand request body. */
@@ -258,99 +295,156 @@ export class ExchangeEndpoint {
     if (typeof input !== "object" || input === null || typeof input.CmdletName !== "string") {
       return cmdletError(400, "Microsoft.Exchange.Admin.OData.Core.ODataServiceException", 'The request body must be {"CmdletInput":{"CmdletName":"…","Parameters":{…}}}.');
     }
-    const name = CMDLETS.get(input.CmdletName.toLowerCase());
+    const name = canonicalCmdlet(input.CmdletName);
     this.#counters.add(`exchange.${name ?? (input.CmdletName || "(none)")}`);
     if (name === undefined) {
-      return cmdletError(400, "System.Management.Automation.CommandNotFoundException", `The term '${input.CmdletName}' is not recognized as a name of a cmdlet the emulator serves (Get-Mailbox, Set-Mailbox, Get-Recipient, Get-AcceptedDomain).`);
+      return cmdletError(400, "System.Management.Automation.CommandNotFoundException", `The term '${input.CmdletName}' is not recognized as a name of a cmdlet the emulator serves (${[...CMDLETS.values()].join(", ")}).`);
     }
     const bound = bindParameters(name, input.Parameters);
     if (!bound.ok) return cmdletError(400, bound.refusal.exceptionType, bound.refusal.message);
     const parameters = bound.parameters;
-    switch (name) {
-      case "Get-Mailbox":
-        return this.#getMailbox(parameters, options);
-      case "Get-Recipient":
-        return this.#getRecipient(parameters, options);
-      case "Get-AcceptedDomain":
-        return this.#envelope(
-          this.#tenant.acceptedDomains().map((d, i) => ({ DomainName: d, Name: d, Identity: d, DomainType: "Authoritative", Default: i === 0 })),
-          options,
-        );
-      default: {
-        // Set-Mailbox resolves -Identity like Get-Mailbox (alias, DN, GUID too): pass the object id on.
-        const identity = parameters.Identity;
-        const resolved = typeof identity === "string" && this.#tenant.find(identity) === undefined ? this.resolve(identity) : undefined;
-        const result = this.#setMailbox(resolved ? { ...parameters, Identity: resolved.id } : parameters);
-        return result.status === 200 ? this.#envelope([], options) : result;
-      }
+    if (name === "Get-Recipient") return this.#getRecipient(parameters, options);
+    if (name === "Get-AcceptedDomain") {
+      return this.#envelope(
+        this.#tenant.acceptedDomains().map((d, i) => ({ DomainName: d, Name: d, Identity: d, DomainType: "Authoritative", Default: i === 0 })),
+        options,
+      );
     }
+    const kinds = CMDLET_KINDS[name]!;
+    if (name.startsWith("Get-")) return this.#getKinds(kinds, parameters, options);
+    const result = this.#setRecipient(name, kinds, parameters);
+    return result.status === 200 ? this.#envelope([], options) : result;
   }
 
-  #getMailbox(parameters: Record<string, unknown>, options: InvokeOptions): InvokeResult {
+  /** -RecipientTypeDetails as a set of kinds (a list, or one comma-separated string); an error for an unknown value. */
+  #typesParameter(parameters: Record<string, unknown>): Set<RecipientTypeDetails> | undefined | InvokeResult {
+    if (parameters.RecipientTypeDetails === undefined) return undefined;
+    const names = asList(parameters.RecipientTypeDetails).flatMap((t) => t.split(",")).map((t) => t.trim()).filter(Boolean);
+    const types = new Set<RecipientTypeDetails>();
+    for (const n of names) {
+      const type = recipientTypeOf(n);
+      // A valid RecipientTypeDetails this tenant has no recipient of (LinkedMailbox, RoomList…) matches nothing.
+      if (type !== undefined && n.toLowerCase() !== "group") types.add(type);
+      else if (!KNOWN_RECIPIENT_TYPE_DETAILS.has(n.toLowerCase())) {
+        return cmdletError(400, "System.Management.Automation.ParameterBindingException", `Cannot process argument transformation on parameter 'RecipientTypeDetails'. Cannot convert value "${n}" to type "Microsoft.Exchange.Data.Directory.Recipient.RecipientTypeDetails". Error: "Unable to match the identifier name ${n} to a valid enumerator name."`);
+      }
+    }
+    return types;
+  }
+
+  /** -Filter on EmailAddresses: the recipients holding those addresses; an error for another filter. */
+  #filtered(filter: unknown, keep: (r: Recipient) => boolean): Recipient[] | InvokeResult {
+    const addresses = parseEmailAddressFilter(String(filter));
+    if (addresses === undefined) {
+      return cmdletError(400, "Microsoft.Exchange.Management.Tasks.InvalidFilterException", `The emulator understands only filters of the form "EmailAddresses -eq 'smtp:a@b' -or ...": ${String(filter)}`);
+    }
+    const found = new Map<string, Recipient>();
+    for (const address of addresses) {
+      const owner = this.#tenant.ownerOf(address);
+      const recipient = owner && this.#tenant.find(owner.id);
+      if (recipient && keep(recipient)) found.set(recipient.id, recipient);
+    }
+    return [...found.values()];
+  }
+
+  /** Get-Mailbox, Get-DistributionGroup, Get-UnifiedGroup, …: -Identity, -Filter or a paged listing of the cmdlet's kinds. */
+  #getKinds(kinds: readonly RecipientTypeDetails[], parameters: Record<string, unknown>, options: InvokeOptions): InvokeResult {
+    const types = this.#typesParameter(parameters);
+    if (types !== undefined && !(types instanceof Set)) return types;
+    const wanted = (r: Recipient) => kinds.includes(r.kind) && (types === undefined || types.has(r.kind));
     if (parameters.Identity !== undefined) {
       const identity = String(parameters.Identity);
       const found = this.resolve(identity);
-      if (found === undefined || !MAILBOX_TYPES.has(found.type)) return this.#notFound(identity);
-      return this.#envelope([mailboxView(found, this.#organization)], options);
+      if (found === undefined || !kinds.includes(found.kind)) return this.#notFound(identity);
+      return this.#envelope([recipientView(found, this.#organization)], options);
     }
-    // -RecipientTypeDetails narrows the listing (a list, or one comma-separated string).
-    const types = parameters.RecipientTypeDetails === undefined ? undefined : new Set(asList(parameters.RecipientTypeDetails).flatMap((t) => t.split(",")).map((t) => t.trim().toLowerCase()));
-    const wanted = (r: Recipient) => MAILBOX_TYPES.has(r.type) && (types === undefined || types.has(r.type.toLowerCase()));
-    return this.#page((after, limit) => this.#filtered(wanted, after, limit), parameters, options);
-  }
-
-  /** Up to `limit` recipients after `after` that pass `keep`, in id order. */
-  #filtered(keep: (r: Recipient) => boolean, after: string | undefined, limit: number): Recipient[] {
-    const out: Recipient[] = [];
-    let cursor = after;
-    for (;;) {
-      const chunk = this.#tenant.list({ after: cursor, limit: 1000 });
-      for (const r of chunk) {
-        if (keep(r)) out.push(r);
-        if (out.length >= limit) return out;
-      }
-      if (chunk.length < 1000) return out;
-      cursor = chunk[chunk.length - 1]!.id;
-    }
-  }
-
-  /** -Identity, -Filter on EmailAddresses (terms joined by -or), or every recipient, paged. */
-  #getRecipient(parameters: Record<string, unknown>, options: InvokeOptions): InvokeResult {
     if (parameters.Filter !== undefined) {
-      const addresses = parseEmailAddressFilter(String(parameters.Filter));
-      if (addresses === undefined) {
-        return cmdletError(400, "Microsoft.Exchange.Management.Tasks.InvalidFilterException", `The emulator understands only filters of the form "EmailAddresses -eq 'smtp:a@b' -or ...": ${String(parameters.Filter)}`);
-      }
-      const found = new Map<string, Recipient>();
-      for (const address of addresses) {
-        const owner = this.#tenant.ownerOf(address);
-        const recipient = owner && this.#tenant.find(owner.id);
-        if (recipient) found.set(recipient.id, recipient);
-      }
-      return this.#envelope([...found.values()].map((r) => mailboxView(r, this.#organization)), options);
+      const found = this.#filtered(parameters.Filter, wanted);
+      return Array.isArray(found) ? this.#envelope(found.map((r) => recipientView(r, this.#organization)), options) : found;
     }
-    if (parameters.Identity === undefined) return this.#page((after, limit) => this.#tenant.list({ after, limit }), parameters, options);
-    const identity = String(parameters.Identity);
-    const found = this.resolve(identity);
-    if (found === undefined) return this.#notFound(identity);
-    return this.#envelope([mailboxView(found, this.#organization)], options);
+    return this.#page((after, limit) => this.#tenant.list({ after, limit, types: kinds.filter((k) => types === undefined || types.has(k)) }), parameters, options);
   }
 
-  #setMailbox(parameters: Record<string, unknown>): InvokeResult {
+  /**
+   * -Identity (any kind), -Filter on EmailAddresses (terms joined by -or), or every recipient, paged.
+   * Microsoft 365 groups only when -RecipientTypeDetails names GroupMailbox: "In cloud environments,
+   * to return Microsoft 365 Groups, you need to use the RecipientTypeDetails parameter with the value
+   * GroupMailbox" (Get-Recipient docs).
+   */
+  #getRecipient(parameters: Record<string, unknown>, options: InvokeOptions): InvokeResult {
+    const types = this.#typesParameter(parameters);
+    if (types !== undefined && !(types instanceof Set)) return types;
+    const listed = types === undefined ? RECIPIENT_TYPES_BUT_GROUP_MAILBOXES : [...types];
+    if (parameters.Identity !== undefined) {
+      const identity = String(parameters.Identity);
+      const found = this.resolve(identity);
+      if (found === undefined || (types !== undefined && !types.has(found.kind))) return this.#notFound(identity);
+      return this.#envelope([recipientView(found, this.#organization)], options);
+    }
+    if (parameters.Filter !== undefined) {
+      const found = this.#filtered(parameters.Filter, (r) => listed.includes(r.kind));
+      return Array.isArray(found) ? this.#envelope(found.map((r) => recipientView(r, this.#organization)), options) : found;
+    }
+    return this.#page((after, limit) => this.#tenant.list({ after, limit, types: listed }), parameters, options);
+  }
+
+  /**
+   * Set-Mailbox, Set-DistributionGroup, Set-UnifiedGroup, Set-DynamicDistributionGroup,
+   * Set-MailUser, Set-MailContact: -Identity resolved as the Get- cmdlet resolves it, among the
+   * cmdlet's kinds; then -ExternalEmailAddress, -EmailAddresses (list or hashtable),
+   * -PrimarySmtpAddress / -WindowsEmailAddress, -IsExchangeCloudManaged, each under the tenant's
+   * rules. Parameters that the cmdlet's page says Exchange Online refuses are refused.
+   */
+  #setRecipient(cmdlet: string, kinds: readonly RecipientTypeDetails[], parameters: Record<string, unknown>): InvokeResult {
     const identity = String(parameters.Identity ?? "");
-    const found = this.#tenant.find(identity);
-    if (found === undefined || !MAILBOX_TYPES.has(found.type)) return this.#notFound(identity);
+    const found = this.resolve(identity);
+    if (found === undefined || !kinds.includes(found.kind)) return this.#notFound(identity);
+    // The tenant takes what Exchange resolves directly (id, UPN, address) as given, so refusals name
+    // it as the request did; an alias, DN or GUID goes on as the object id.
+    let id = this.#tenant.find(identity) !== undefined ? identity : found.id;
+    if (parameters.EmailAddresses !== undefined && parameters.PrimarySmtpAddress !== undefined) {
+      // Set-DistributionGroup, Set-UnifiedGroup, … docs: "You can't use the EmailAddresses and PrimarySmtpAddress parameters in the same command."
+      return cmdletError(400, TASK_ARGUMENT, "You can't use the EmailAddresses and PrimarySmtpAddress parameters in the same command.");
+    }
+    if (parameters.PrimarySmtpAddress !== undefined && !RECIPIENT_KINDS[found.kind].primarySmtpAddressParameter) {
+      // Set-MailUser docs: "This parameter is functional only in on-premises Exchange."
+      return cmdletError(400, TASK_ARGUMENT, `The PrimarySmtpAddress parameter is functional only in on-premises Exchange. To change the primary address of the ${RECIPIENT_KINDS[found.kind].noun} "${found.displayName}", use an SMTP: entry in EmailAddresses.`);
+    }
+    if (cmdlet === "Set-DistributionGroup" && parameters.BypassSecurityGroupManagerCheck !== true && parameters.BypassSecurityGroupManagerCheck !== 1) {
+      // Set-DistributionGroup docs: without ManagedBy membership "you need to use this switch"; the
+      // refusal's text as reported from Exchange Online (Microsoft365DSC#6435). The emulator's app
+      // is never a group's manager.
+      return cmdletError(400, TASK_OPERATION, "You don't have sufficient permissions. This operation can only be performed by a manager of the group.");
+    }
     try {
-      if (parameters.IsExchangeCloudManaged !== undefined) this.#tenant.setCloudManaged(identity, parameters.IsExchangeCloudManaged === true);
+      if (parameters.ExternalEmailAddress !== undefined) {
+        this.#tenant.setExternalEmailAddress(id, String(parameters.ExternalEmailAddress));
+        // The identity may have been the old external address, which is gone now.
+        id = found.id;
+      }
+      if (parameters.IsExchangeCloudManaged !== undefined) this.#tenant.setCloudManaged(id, parameters.IsExchangeCloudManaged === true || parameters.IsExchangeCloudManaged === 1);
+      // -EmailAddresses and -WindowsEmailAddress (or -PrimarySmtpAddress) are one change: one write.
       const addresses = parameters.EmailAddresses;
+      const current = this.#tenant.find(found.id)!.addresses;
+      let list: string[] | undefined;
+      const used: string[] = [];
       if (Array.isArray(addresses)) {
-        this.#tenant.setEmailAddresses(identity, addresses.map(String));
+        list = addresses.map(String);
+        used.push("-EmailAddresses");
       } else if (addresses !== undefined && addresses !== null && typeof addresses === "object") {
         const table = parseAddRemoveTable(addresses as Record<string, unknown>);
         if ("error" in table) return cmdletError(400, "System.Management.Automation.ParameterBindingException", `Cannot bind parameter 'EmailAddresses'. ${table.error}`);
-        this.#tenant.addRemoveEmailAddresses(identity, table.add, table.remove);
+        list = applyAddRemove(current, table.add, table.remove);
+        used.push("-EmailAddresses @{Add;Remove}");
       }
-      this.#counters.add("exchange.Set-Mailbox.applied");
+      // In Exchange Online no email address policy governs these kinds, so -WindowsEmailAddress sets the primary too (Set-DistributionGroup docs).
+      for (const parameter of ["PrimarySmtpAddress", "WindowsEmailAddress"] as const) {
+        if (parameters[parameter] === undefined) continue;
+        list = applyPrimarySmtpAddress(list ?? current, String(parameters[parameter]));
+        used.push(`-${parameter}`);
+      }
+      if (list !== undefined) this.#tenant.setEmailAddresses(id, list, `${cmdlet} ${used.join(" ")}`);
+      this.#counters.add(`exchange.${cmdlet}.applied`);
       return { status: 200, body: { value: [] } };
     } catch (err) {
       if (!ExchangeError.isInstance(err)) throw err;

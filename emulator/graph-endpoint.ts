@@ -1,15 +1,25 @@
-// Microsoft Graph v1.0, the part this project reads: users by id or UPN, the users list with
-// @odata.nextLink paging, $select, and JSON $batch (at most 20 requests, each throttled on its
-// own, dependsOn honoured). Mailbox-holding recipients of the tenant model are Graph users, seen
-// through the propagation lag when one is set (Exchange writes reach Graph later).
+// Microsoft Graph v1.0, the part this project reads: users by id or UPN, groups and organizational
+// contacts by id, their lists with @odata.nextLink paging, $select, $filter on proxyAddresses and
+// the properties that tell the kinds apart (./graph-filter.ts), and JSON $batch (at most 20
+// requests, each throttled on its own, dependsOn honoured). The tenant model's recipients are
+// shown where Graph shows each kind (exchange/exchange-rules.ts RECIPIENT_KINDS: mailboxes and
+// mail users are users; distribution, mail-enabled security and Microsoft 365 groups are groups;
+// mail contacts are contacts; dynamic distribution groups are not in Graph), seen through the
+// propagation lag when one is set (Exchange writes reach Graph later).
 // Sources: https://learn.microsoft.com/graph/api/resources/user (properties, default set)
+//          https://learn.microsoft.com/graph/api/group-list, .../resources/group (default set, $filter support)
+//          https://learn.microsoft.com/graph/api/orgcontact-list, .../resources/orgcontact
+//          https://learn.microsoft.com/graph/microsoft365-groups-concept-overview (groupTypes, mailEnabled, securityEnabled)
 //          https://learn.microsoft.com/graph/query-parameters ($select, @odata.context)
 //          https://learn.microsoft.com/graph/json-batching (limits, dependsOn, 424)
 //          https://learn.microsoft.com/graph/errors (error body, innerError)
 import { randomUUID } from "node:crypto";
 import { parseProxyAddress } from "../core/address";
-import type { Recipient } from "../tenant/tenant";
+import { RECIPIENT_KINDS, RECIPIENT_TYPES, type RecipientTypeDetails } from "../exchange/exchange-rules";
+import type { ListOptions, Recipient } from "../tenant/tenant";
+import { aliasOf } from "./exchange-endpoint";
 import type { Counters, FaultInjector } from "./faults";
+import { parseDirectoryFilter, type FilterableProperty, type FilterValue } from "./graph-filter";
 
 /** Graph's limit on requests inside one JSON batch. */
 export const MAX_BATCH_REQUESTS = 20;
@@ -39,10 +49,135 @@ const USER_PROPERTIES = [
   "responsibilities", "schools", "securityIdentifier", "showInAddressList", "signInActivity", "signInSessionsValidFromDateTime", "skills",
   "state", "streetAddress", "usageLocation", "userType",
 ];
-const CANONICAL_PROPERTY = new Map(USER_PROPERTIES.map((p) => [p.toLowerCase(), p]));
+/** Properties v1.0 returns for a group without $select, in the order of group-list's example 1. */
+export const DEFAULT_GROUP_PROPERTIES = [
+  "id", "deletedDateTime", "classification", "createdDateTime", "description", "displayName", "expirationDateTime", "groupTypes",
+  "isAssignableToRole", "mail", "mailEnabled", "mailNickname", "membershipRule", "membershipRuleProcessingState", "onPremisesLastSyncDateTime",
+  "onPremisesSecurityIdentifier", "onPremisesSyncEnabled", "preferredDataLocation", "preferredLanguage", "proxyAddresses", "renewedDateTime",
+  "resourceBehaviorOptions", "resourceProvisioningOptions", "securityEnabled", "theme", "visibility", "onPremisesProvisioningErrors",
+];
+/** Every property of the v1.0 group resource a $select may name. */
+const GROUP_PROPERTIES = [
+  ...DEFAULT_GROUP_PROPERTIES,
+  "allowExternalSenders", "assignedLabels", "assignedLicenses", "autoSubscribeNewMembers", "hasMembersWithLicenseErrors", "hideFromAddressLists",
+  "hideFromOutlookClients", "isArchived", "isSubscribedByMail", "licenseProcessingState", "onPremisesDomainName", "onPremisesNetBiosName",
+  "onPremisesSamAccountName", "securityIdentifier", "serviceProvisioningErrors", "unseenCount",
+];
+/** Properties of an organizational contact returned without $select (orgContact resource; order unverified). */
+export const DEFAULT_CONTACT_PROPERTIES = [
+  "id", "deletedDateTime", "companyName", "department", "displayName", "givenName", "jobTitle", "mail", "mailNickname", "onPremisesLastSyncDateTime",
+  "onPremisesSyncEnabled", "surname", "addresses", "onPremisesProvisioningErrors", "phones", "proxyAddresses", "serviceProvisioningErrors",
+];
+const CONTACT_PROPERTIES = [...DEFAULT_CONTACT_PROPERTIES, "imAddresses", "manager"];
+const GROUP_COLLECTIONS = new Set(["groupTypes", "proxyAddresses", "resourceBehaviorOptions", "resourceProvisioningOptions", "onPremisesProvisioningErrors", "assignedLabels", "assignedLicenses", "serviceProvisioningErrors"]);
+const CONTACT_COLLECTIONS = new Set(["addresses", "onPremisesProvisioningErrors", "phones", "proxyAddresses", "serviceProvisioningErrors", "imAddresses"]);
+
+/** What $filter may name on each resource (the resource pages' "Supports $filter"). */
+const PROXY_ADDRESSES: FilterableProperty = { collection: true, operators: ["eq", "startswith", "endswith"], advanced: ["endswith"] };
+const STRING_EQ: FilterableProperty = { collection: false, operators: ["eq", "ne", "startswith"] };
+const BOOLEAN_EQ: FilterableProperty = { collection: false, operators: ["eq", "ne"] };
+const ID_EQ: FilterableProperty = { collection: false, operators: ["eq", "ne"] };
+const USER_FILTERS: Record<string, FilterableProperty> = {
+  id: ID_EQ,
+  displayName: STRING_EQ,
+  mail: { collection: false, operators: ["eq", "ne", "startswith", "endswith"], advanced: ["endswith", "ne"] },
+  userPrincipalName: { collection: false, operators: ["eq", "ne", "startswith", "endswith"], advanced: ["endswith", "ne"] },
+  onPremisesSyncEnabled: BOOLEAN_EQ,
+  proxyAddresses: PROXY_ADDRESSES,
+};
+const GROUP_FILTERS: Record<string, FilterableProperty> = {
+  id: ID_EQ,
+  displayName: STRING_EQ,
+  mail: { collection: false, operators: ["eq", "ne", "startswith", "endswith"], advanced: ["endswith", "ne"] },
+  mailNickname: STRING_EQ,
+  mailEnabled: BOOLEAN_EQ,
+  securityEnabled: BOOLEAN_EQ,
+  onPremisesSyncEnabled: BOOLEAN_EQ,
+  groupTypes: { collection: true, operators: ["eq"] },
+  proxyAddresses: PROXY_ADDRESSES,
+};
+const CONTACT_FILTERS: Record<string, FilterableProperty> = {
+  id: ID_EQ,
+  displayName: STRING_EQ,
+  mail: STRING_EQ,
+  mailNickname: STRING_EQ,
+  onPremisesSyncEnabled: BOOLEAN_EQ,
+  proxyAddresses: PROXY_ADDRESSES,
+};
+
+/** The kinds Graph shows in each collection. */
+const KINDS_IN: Record<"users" | "groups" | "contacts", readonly RecipientTypeDetails[]> = {
+  users: RECIPIENT_TYPES.filter((t) => RECIPIENT_KINDS[t].graph.collection === "users"),
+  groups: RECIPIENT_TYPES.filter((t) => RECIPIENT_KINDS[t].graph.collection === "groups"),
+  contacts: RECIPIENT_TYPES.filter((t) => RECIPIENT_KINDS[t].graph.collection === "contacts"),
+};
+
+/** One directory collection Graph serves: how its objects look and what a request may ask. */
+interface DirectoryResource {
+  readonly root: "users" | "groups" | "contacts";
+  /** The OData type named in "Could not find a property named…". */
+  readonly odataType: string;
+  /** The resource's name in filter refusals ("… of resource 'Group'"). */
+  readonly filterName: string;
+  readonly defaults: readonly string[];
+  readonly properties: ReadonlyMap<string, string>;
+  readonly collections: ReadonlySet<string>;
+  readonly filters: Readonly<Record<string, FilterableProperty>>;
+  readonly view: (r: Recipient) => Record<string, unknown>;
+}
+
+const primaryAddressOf = (r: Recipient) => r.addresses.map(parseProxyAddress).find((p) => p.primary)?.value ?? null;
+
+const RESOURCES: Record<"users" | "groups" | "contacts", DirectoryResource> = {
+  users: {
+    root: "users",
+    odataType: "microsoft.graph.user",
+    filterName: "User",
+    defaults: DEFAULT_USER_PROPERTIES,
+    properties: new Map(USER_PROPERTIES.map((p) => [p.toLowerCase(), p])),
+    collections: COLLECTION_PROPERTIES,
+    filters: USER_FILTERS,
+    view: (r) => ({ id: r.id, userPrincipalName: r.upn ?? null, displayName: r.displayName, mail: primaryAddressOf(r), proxyAddresses: r.addresses, onPremisesSyncEnabled: r.synced ? true : null }),
+  },
+  groups: {
+    root: "groups",
+    odataType: "microsoft.graph.group",
+    filterName: "Group",
+    defaults: DEFAULT_GROUP_PROPERTIES,
+    properties: new Map(GROUP_PROPERTIES.map((p) => [p.toLowerCase(), p])),
+    collections: GROUP_COLLECTIONS,
+    filters: GROUP_FILTERS,
+    view: (r) => {
+      const graph = RECIPIENT_KINDS[r.kind].graph;
+      return {
+        id: r.id,
+        displayName: r.displayName,
+        groupTypes: [...(graph.groupTypes ?? [])],
+        mail: primaryAddressOf(r),
+        mailEnabled: graph.mailEnabled ?? true,
+        mailNickname: aliasOf(r),
+        proxyAddresses: r.addresses,
+        securityEnabled: graph.securityEnabled ?? false,
+        onPremisesSyncEnabled: r.synced ? true : null,
+        // Microsoft 365 groups are Public unless made Private; other groups have none (group resource, visibility).
+        visibility: r.kind === "GroupMailbox" ? "Public" : null,
+      };
+    },
+  },
+  contacts: {
+    root: "contacts",
+    odataType: "microsoft.graph.orgContact",
+    filterName: "OrgContact",
+    defaults: DEFAULT_CONTACT_PROPERTIES,
+    properties: new Map(CONTACT_PROPERTIES.map((p) => [p.toLowerCase(), p])),
+    collections: CONTACT_COLLECTIONS,
+    filters: CONTACT_FILTERS,
+    view: (r) => ({ id: r.id, displayName: r.displayName, mail: primaryAddressOf(r), mailNickname: aliasOf(r), proxyAddresses: r.addresses, onPremisesSyncEnabled: r.synced ? true : null }),
+  },
+};
 
 /** Root segments of real Graph v1.0 that the emulator does not serve: Graph has them, so not 400. */
-const UNMODELLED_ROOTS = new Set(["me", "groups", "contacts", "orgcontact", "applications", "serviceprincipals", "organization", "domains", "directoryobjects", "directoryroles", "devices", "invitations", "sites", "drives", "teams", "chats", "security", "identity", "policies", "reports", "subscriptions", "auditlogs", "admin", "places", "solutions", "education", "communications", "identitygovernance", "rolemanagement", "print", "external"]);
+const UNMODELLED_ROOTS = new Set(["me", "orgcontact", "applications", "serviceprincipals", "organization", "domains", "directoryobjects", "directoryroles", "devices", "invitations", "sites", "drives", "teams", "chats", "security", "identity", "policies", "reports", "subscriptions", "auditlogs", "admin", "places", "solutions", "education", "communications", "identitygovernance", "rolemanagement", "print", "external"]);
 
 export interface GraphResult {
   readonly status: number;
@@ -82,42 +217,34 @@ export function graphHeaders(correlation: Correlation): Record<string, string> {
   };
 }
 
-/** $select parsed to canonical names; an error result for a name the user resource does not have. */
-function parseSelect(query: URLSearchParams, correlation: Correlation): string[] | GraphResult | undefined {
+/** $select parsed to canonical names; an error result for a name the resource does not have. */
+function parseSelect(query: URLSearchParams, correlation: Correlation, resource: DirectoryResource = RESOURCES.users): string[] | GraphResult | undefined {
   const raw = query.get("$select");
   if (raw === null) return undefined;
   const names = raw.split(",").map((s) => s.trim()).filter(Boolean);
   const selected: string[] = [];
   for (const name of names) {
-    const canonical = CANONICAL_PROPERTY.get(name.toLowerCase());
-    if (canonical === undefined) return graphError(400, "BadRequest", `Could not find a property named '${name}' on type 'microsoft.graph.user'.`, correlation);
+    const canonical = resource.properties.get(name.toLowerCase());
+    if (canonical === undefined) return graphError(400, "BadRequest", `Could not find a property named '${name}' on type '${resource.odataType}'.`, correlation);
     if (!selected.includes(canonical)) selected.push(canonical);
   }
   return selected;
 }
 
-/** A user with exactly the selected properties (the default set without $select). */
-function toGraphUser(r: Recipient, select: readonly string[] | undefined): Record<string, unknown> {
-  const primary = r.addresses.map(parseProxyAddress).find((p) => p.primary)?.value ?? null;
-  const modelled: Record<string, unknown> = {
-    id: r.id,
-    userPrincipalName: r.upn ?? null,
-    displayName: r.displayName,
-    mail: primary,
-    proxyAddresses: r.addresses,
-    onPremisesSyncEnabled: r.synced ? true : null,
-  };
-  const keys = select ?? DEFAULT_USER_PROPERTIES;
-  return Object.fromEntries(keys.map((k) => [k, k in modelled ? modelled[k] : COLLECTION_PROPERTIES.has(k) ? [] : null]));
+/** An object with exactly the selected properties (the default set without $select); unmodelled ones null or []. */
+function toGraphObject(resource: DirectoryResource, r: Recipient, select: readonly string[] | undefined): Record<string, unknown> {
+  const modelled = resource.view(r);
+  const keys = select ?? resource.defaults;
+  return Object.fromEntries(keys.map((k) => [k, k in modelled ? modelled[k] : resource.collections.has(k) ? [] : null]));
 }
 
-/** `users` or `users(a,b)`, the form Graph puts in @odata.context. */
-const contextOf = (select: readonly string[] | undefined) => (select === undefined ? "users" : `users(${select.join(",")})`);
+/** `users` or `groups(a,b)`, the form Graph puts in @odata.context. */
+const contextOf = (select: readonly string[] | undefined, root = "users") => (select === undefined ? root : `${root}(${select.join(",")})`);
 
-/** Where Graph's users come from: the tenant, possibly behind Exchange by a propagation lag. */
+/** Where Graph's directory objects come from: the tenant, possibly behind Exchange by a propagation lag. */
 export interface GraphUserSource {
   find(identity: string): Recipient | undefined;
-  list(options: { after?: string; limit?: number; usersOnly?: boolean }): Recipient[];
+  list(options: ListOptions): Recipient[];
 }
 
 interface BatchItem {
@@ -141,10 +268,11 @@ export class GraphEndpoint {
     this.#baseUrl = baseUrl;
   }
 
-  /** Answers one Graph GET (also used for each item of a batch). `path` is after /v1.0. */
-  get(path: string, query: URLSearchParams, correlation: Correlation): GraphResult {
-    const select = parseSelect(query, correlation);
-    if (select !== undefined && !Array.isArray(select)) return select;
+  /**
+   * Answers one Graph GET (also used for each item of a batch). `path` is after /v1.0. `headers`
+   * (lower-case names), where known, tell an advanced query (ConsistencyLevel: eventual) apart.
+   */
+  get(path: string, query: URLSearchParams, correlation: Correlation, headers?: Readonly<Record<string, string>>): GraphResult {
     let segments: string[];
     try {
       segments = path.split("/").filter(Boolean).map(decodeURIComponent);
@@ -152,47 +280,95 @@ export class GraphEndpoint {
       return graphError(400, "BadRequest", `The request URI '${path}' is not valid.`, correlation);
     }
     const root = (segments[0] ?? "").toLowerCase();
-    if (root === "users" && segments.length === 2 && segments[1]!.toLowerCase() !== "delta") {
-      this.#counters.add("graph.users.get");
-      const identity = segments[1]!;
-      const found = this.#users.find(identity);
-      // Graph addresses a user by object id or user principal name only, not by an email address.
-      const addressed = found !== undefined && (found.id === identity.toLowerCase() || found.upn?.toLowerCase() === identity.toLowerCase());
-      if (found === undefined || found.upn === undefined || !addressed) {
-        return graphError(404, "Request_ResourceNotFound", `Resource '${identity}' does not exist or one of its queried reference-property objects are not present.`, correlation);
-      }
-      return { status: 200, body: { "@odata.context": `${this.#baseUrl()}/v1.0/$metadata#${contextOf(select)}/$entity`, ...toGraphUser(found, select) } };
+    const resource = root === "users" || root === "groups" || root === "contacts" ? RESOURCES[root] : undefined;
+    if (resource !== undefined && (segments.length === 1 || (segments.length === 2 && segments[1]!.toLowerCase() !== "delta"))) {
+      const select = parseSelect(query, correlation, resource);
+      if (select !== undefined && !Array.isArray(select)) return select;
+      return segments.length === 2 ? this.#getOne(resource, segments[1]!, select, correlation) : this.#list(resource, query, select, correlation, headers);
     }
-    if (root === "users" && segments.length === 1) {
-      this.#counters.add("graph.users.list");
-      if (query.has("$filter") || query.has("$search") || query.has("$orderby") || query.has("$expand")) {
-        return graphError(501, "NotImplemented", "The emulator does not implement $filter, $search, $orderby or $expand on users.", correlation);
-      }
-      const topText = query.get("$top");
-      const top = topText === null ? DEFAULT_PAGE : Number(topText);
-      if (!Number.isInteger(top) || top < 1 || top > MAX_PAGE) {
-        // Graph refuses a page size outside 1..999 for directory objects.
-        return graphError(400, "Request_UnsupportedQuery", `Invalid page size specified: '${topText}'. Must be between 1 and ${MAX_PAGE} inclusive.`, correlation);
-      }
-      const page = this.#users.list({ after: query.get("$skiptoken") ?? undefined, limit: top + 1, usersOnly: true });
-      const users = page.slice(0, top);
-      const more = page.length > top;
-      const next = new URLSearchParams(query);
-      if (more) next.set("$skiptoken", users[users.length - 1]!.id);
-      return {
-        status: 200,
-        body: {
-          "@odata.context": `${this.#baseUrl()}/v1.0/$metadata#${contextOf(select)}`,
-          ...(more ? { "@odata.nextLink": `${this.#baseUrl()}/v1.0/users?${next.toString()}` } : {}),
-          value: users.map((u) => toGraphUser(u, select)),
-        },
-      };
-    }
-    if (root === "users" || UNMODELLED_ROOTS.has(root)) {
-      // A real Graph resource the emulator does not model (users/delta, a user's memberOf, /groups…).
-      return graphError(501, "NotImplemented", `The emulator does not implement '/${segments.join("/")}'; it serves /users, /users/{id | userPrincipalName} and /$batch.`, correlation);
+    if (resource !== undefined || UNMODELLED_ROOTS.has(root)) {
+      const select = parseSelect(query, correlation);
+      if (root === "users" && select !== undefined && !Array.isArray(select)) return select;
+      // A real Graph resource the emulator does not model (users/delta, a user's memberOf, /groups/{id}/members…).
+      return graphError(501, "NotImplemented", `The emulator does not implement '/${segments.join("/")}'; it serves /users, /groups and /contacts (lists and one by id), and /$batch.`, correlation);
     }
     return graphError(400, "BadRequest", `Resource not found for the segment '${segments[0] ?? ""}'.`, correlation);
+  }
+
+  /** GET /users/{id | userPrincipalName}, /groups/{id}, /contacts/{id}. */
+  #getOne(resource: DirectoryResource, identity: string, select: readonly string[] | undefined, correlation: Correlation): GraphResult {
+    this.#counters.add(`graph.${resource.root}.get`);
+    const found = this.#users.find(identity);
+    // Graph addresses a user by object id or user principal name, a group or contact by object id: never by an email address.
+    const key = identity.toLowerCase();
+    const addressed = found !== undefined && (found.id === key || (resource.root === "users" && found.upn?.toLowerCase() === key));
+    const shown = found !== undefined && KINDS_IN[resource.root].includes(found.kind) && (resource.root !== "users" || found.upn !== undefined);
+    if (found === undefined || !addressed || !shown) {
+      return graphError(404, "Request_ResourceNotFound", `Resource '${identity}' does not exist or one of its queried reference-property objects are not present.`, correlation);
+    }
+    return { status: 200, body: { "@odata.context": `${this.#baseUrl()}/v1.0/$metadata#${contextOf(select, resource.root)}/$entity`, ...toGraphObject(resource, found, select) } };
+  }
+
+  /** GET /users, /groups, /contacts: $select, $top (1..999), $filter, $count, paged by @odata.nextLink. */
+  #list(resource: DirectoryResource, query: URLSearchParams, select: readonly string[] | undefined, correlation: Correlation, headers: Readonly<Record<string, string>> | undefined): GraphResult {
+    this.#counters.add(`graph.${resource.root}.list`);
+    if (query.has("$search") || query.has("$orderby") || query.has("$expand")) {
+      return graphError(501, "NotImplemented", `The emulator does not implement $search, $orderby or $expand on ${resource.root}.`, correlation);
+    }
+    const topText = query.get("$top");
+    const top = topText === null ? DEFAULT_PAGE : Number(topText);
+    if (!Number.isInteger(top) || top < 1 || top > MAX_PAGE) {
+      // Graph refuses a page size outside 1..999 for directory objects.
+      return graphError(400, "Request_UnsupportedQuery", `Invalid page size specified: '${topText}'. Must be between 1 and ${MAX_PAGE} inclusive.`, correlation);
+    }
+    const count = query.get("$count")?.toLowerCase() === "true";
+    let keep: (r: Recipient) => boolean = () => true;
+    const filterText = query.get("$filter");
+    if (filterText !== null) {
+      const filter = parseDirectoryFilter(filterText, resource.filterName, resource.filters);
+      if (!filter.ok) return graphError(400, filter.code, filter.message, correlation);
+      // Advanced queries need $count=true and ConsistencyLevel: eventual (where the headers are known).
+      const eventual = headers === undefined || /^eventual$/i.test(headers["consistencylevel"] ?? "");
+      if (filter.advanced && (!count || !eventual)) {
+        return graphError(400, "Request_UnsupportedQuery", `Unsupported or invalid query filter clause specified for property '${advancedPropertyOf(filterText, resource)}' of resource '${resource.filterName}'. This query needs the ConsistencyLevel: eventual header and $count=true.`, correlation);
+      }
+      const predicate = filter.predicate;
+      keep = (r) => {
+        const object = resource.view(r);
+        return predicate((p) => (p in object ? (object[p] as FilterValue) : resource.collections.has(p) ? [] : null));
+      };
+    }
+    const types = KINDS_IN[resource.root];
+    const options = { usersOnly: resource.root === "users", types };
+    const page = this.#collect(options, query.get("$skiptoken") ?? undefined, top + 1, keep);
+    const objects = page.slice(0, top);
+    const more = page.length > top;
+    const next = new URLSearchParams(query);
+    if (more) next.set("$skiptoken", objects[objects.length - 1]!.id);
+    return {
+      status: 200,
+      body: {
+        "@odata.context": `${this.#baseUrl()}/v1.0/$metadata#${contextOf(select, resource.root)}`,
+        ...(count ? { "@odata.count": this.#collect(options, undefined, Infinity, keep).length } : {}),
+        ...(more ? { "@odata.nextLink": `${this.#baseUrl()}/v1.0/${resource.root}?${next.toString()}` } : {}),
+        value: objects.map((o) => toGraphObject(resource, o, select)),
+      },
+    };
+  }
+
+  /** Up to `limit` objects after `after` that pass `keep`, in id order. */
+  #collect(options: ListOptions, after: string | undefined, limit: number, keep: (r: Recipient) => boolean): Recipient[] {
+    const out: Recipient[] = [];
+    let cursor = after;
+    for (;;) {
+      const chunk = this.#users.list({ ...options, after: cursor, limit: 1000 });
+      for (const r of chunk) {
+        if (keep(r)) out.push(r);
+        if (out.length >= limit) return out;
+      }
+      if (chunk.length < 1000) return out;
+      cursor = chunk[chunk.length - 1]!.id;
+    }
   }
 
   /** POST /v1.0/$batch with a parsed body. */
@@ -253,11 +429,23 @@ export class GraphEndpoint {
       return graphError(400, "BadRequest", "Batch request URLs must be relative to this service.", correlation);
     }
     const path = url.pathname.replace(/^\/v1\.0/, "");
-    return this.get(path.startsWith("/") ? path : `/${path}`, url.searchParams, correlation);
+    // An item's own headers (ConsistencyLevel for an advanced query) travel in the batch.
+    const headers = Object.fromEntries(
+      Object.entries(typeof item.headers === "object" && item.headers !== null ? (item.headers as Record<string, unknown>) : {}).map(([k, v]) => [k.toLowerCase(), String(v)]),
+    );
+    return this.get(path.startsWith("/") ? path : `/${path}`, url.searchParams, correlation, headers);
   }
 }
 
 /** Headers Graph puts on each response inside a batch. */
 function batchItemHeaders(): Record<string, string> {
   return { "Cache-Control": "no-cache", "x-ms-resource-unit": "1", "OData-Version": "4.0", "Content-Type": GRAPH_CONTENT_TYPE };
+}
+
+/** The property an advanced filter uses, named in the refusal. */
+function advancedPropertyOf(filter: string, resource: DirectoryResource): string {
+  for (const [name, spec] of Object.entries(resource.filters)) {
+    if (spec.advanced?.length && new RegExp(`\\b${name}\\b`, "i").test(filter)) return name;
+  }
+  return "";
 }

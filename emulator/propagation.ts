@@ -2,8 +2,9 @@
 // Graph shows them "close to immediate" but with no SLA (../shared/reference/exchange-online-
 // addresses.md §3). With a lag set, Graph answers from the tenant as it was `lagMs` ago: a
 // recipient written within the lag shows the list it had before its oldest such write. Exchange
-// itself (InvokeCommand) always answers with the current state.
-import type { Recipient, Tenant } from "../tenant/tenant";
+// itself (InvokeCommand) always answers with the current state. Every kind Graph shows (users,
+// groups, contacts) lags alike.
+import type { ListOptions, Recipient, Tenant } from "../tenant/tenant";
 import type { GraphUserSource } from "./graph-endpoint";
 
 export class LaggedGraphView implements GraphUserSource {
@@ -29,7 +30,7 @@ export class LaggedGraphView implements GraphUserSource {
     return found && this.#asSeen(found);
   }
 
-  list(options: { after?: string; limit?: number; usersOnly?: boolean }): Recipient[] {
+  list(options: ListOptions): Recipient[] {
     return this.#tenant.list(options).map((r) => this.#asSeen(r));
   }
 }

@@ -2,21 +2,201 @@
 // emulator and the preview-time checks all ask this module, so they answer alike. The wording
 // follows Exchange's messages where they are documented (see ../shared/reference/
 // exchange-online-addresses.md §3); each rule names its source. Pure: the caller supplies lookups.
-import { addressKey, domainOf, MAX_PROXY_ADDRESSES, normalizeAddress, parseProxyAddress } from "../core/address";
+import { addressKey, domainOf, entryKey, MAX_PROXY_ADDRESSES, normalizeAddress, parseProxyAddress } from "../core/address";
 
-/** Kinds of recipient that hold addresses, as Exchange names them. */
+/**
+ * Kinds of recipient that hold addresses: Exchange's RecipientTypeDetails values (Get-Recipient
+ * -RecipientTypeDetails docs). Facts and sources per kind: docs/RECIPIENT-KINDS.md.
+ */
+export type RecipientTypeDetails =
+  | "UserMailbox"
+  | "SharedMailbox"
+  | "RoomMailbox"
+  | "EquipmentMailbox"
+  | "MailUniversalDistributionGroup"
+  | "MailUniversalSecurityGroup"
+  | "GroupMailbox"
+  | "DynamicDistributionGroup"
+  | "MailUser"
+  | "MailContact";
+
+/** Where Microsoft Graph shows a kind (`null`: Graph does not show it at all). */
+export interface GraphView {
+  readonly collection: "users" | "groups" | "contacts" | null;
+  /** For /groups: the groupTypes, mailEnabled and securityEnabled that tell the kind apart. */
+  readonly groupTypes?: readonly string[];
+  readonly mailEnabled?: boolean;
+  readonly securityEnabled?: boolean;
+}
+
+/** What Exchange does with one kind of recipient's addresses: one row per kind, used everywhere. */
+export interface RecipientKind {
+  readonly type: RecipientTypeDetails;
+  /** How an admin names the kind in a sentence: `shared mailbox "Sales"`. */
+  readonly noun: string;
+  /** Exchange's RecipientType (the coarser property Get-Recipient also returns). */
+  readonly recipientType: string;
+  /** The cmdlets that read and write the kind's EmailAddresses. */
+  readonly getCmdlet: string;
+  readonly setCmdlet: string;
+  readonly graph: GraphView;
+  /** Prefixes (upper case) the kind's EmailAddresses take; `undefined`: any prefix. */
+  readonly prefixes: readonly string[] | undefined;
+  /** The kind has an ExternalEmailAddress (the target address mail is forwarded to). */
+  readonly external: boolean;
+  /** Exchange Online takes -PrimarySmtpAddress on the kind's Set- cmdlet (else: on-premises only). */
+  readonly primarySmtpAddressParameter: boolean;
+  /** Set-Mailbox -IsExchangeCloudManaged moves a synced object's Exchange attributes to the cloud. */
+  readonly cloudManageable: boolean;
+}
+
+const MAILBOX = { recipientType: "UserMailbox", getCmdlet: "Get-Mailbox", setCmdlet: "Set-Mailbox", graph: { collection: "users" }, prefixes: undefined, external: false, primarySmtpAddressParameter: false, cloudManageable: true } as const;
+/** Prefixes a group, a dynamic group, a mail user and a mail contact take (ours: see RECIPIENT-KINDS.md). */
+const DIRECTORY_PREFIXES = ["SMTP", "X400", "X500"] as const;
+
+/** Every kind, with its facts (sources: docs/RECIPIENT-KINDS.md). */
+export const RECIPIENT_KINDS: Readonly<Record<RecipientTypeDetails, RecipientKind>> = {
+  UserMailbox: { ...MAILBOX, type: "UserMailbox", noun: "mailbox" },
+  SharedMailbox: { ...MAILBOX, type: "SharedMailbox", noun: "shared mailbox" },
+  RoomMailbox: { ...MAILBOX, type: "RoomMailbox", noun: "room mailbox" },
+  EquipmentMailbox: { ...MAILBOX, type: "EquipmentMailbox", noun: "equipment mailbox" },
+  MailUniversalDistributionGroup: {
+    type: "MailUniversalDistributionGroup",
+    noun: "distribution group",
+    recipientType: "MailUniversalDistributionGroup",
+    getCmdlet: "Get-DistributionGroup",
+    setCmdlet: "Set-DistributionGroup",
+    graph: { collection: "groups", groupTypes: [], mailEnabled: true, securityEnabled: false },
+    prefixes: DIRECTORY_PREFIXES,
+    external: false,
+    primarySmtpAddressParameter: true,
+    cloudManageable: false,
+  },
+  MailUniversalSecurityGroup: {
+    type: "MailUniversalSecurityGroup",
+    noun: "mail-enabled security group",
+    recipientType: "MailUniversalSecurityGroup",
+    getCmdlet: "Get-DistributionGroup",
+    setCmdlet: "Set-DistributionGroup",
+    graph: { collection: "groups", groupTypes: [], mailEnabled: true, securityEnabled: true },
+    prefixes: DIRECTORY_PREFIXES,
+    external: false,
+    primarySmtpAddressParameter: true,
+    cloudManageable: false,
+  },
+  GroupMailbox: {
+    type: "GroupMailbox",
+    noun: "Microsoft 365 group",
+    recipientType: "MailUniversalDistributionGroup",
+    getCmdlet: "Get-UnifiedGroup",
+    setCmdlet: "Set-UnifiedGroup",
+    graph: { collection: "groups", groupTypes: ["Unified"], mailEnabled: true, securityEnabled: false },
+    prefixes: ["SMTP", "SPO", "X500"],
+    external: false,
+    primarySmtpAddressParameter: true,
+    cloudManageable: false,
+  },
+  DynamicDistributionGroup: {
+    type: "DynamicDistributionGroup",
+    noun: "dynamic distribution group",
+    recipientType: "DynamicDistributionGroup",
+    getCmdlet: "Get-DynamicDistributionGroup",
+    setCmdlet: "Set-DynamicDistributionGroup",
+    graph: { collection: null },
+    prefixes: DIRECTORY_PREFIXES,
+    external: false,
+    primarySmtpAddressParameter: true,
+    cloudManageable: false,
+  },
+  MailUser: {
+    type: "MailUser",
+    noun: "mail user",
+    recipientType: "MailUser",
+    getCmdlet: "Get-MailUser",
+    setCmdlet: "Set-MailUser",
+    graph: { collection: "users" },
+    prefixes: [...DIRECTORY_PREFIXES, "SIP"],
+    external: true,
+    primarySmtpAddressParameter: false,
+    cloudManageable: false,
+  },
+  MailContact: {
+    type: "MailContact",
+    noun: "mail contact",
+    recipientType: "MailContact",
+    getCmdlet: "Get-MailContact",
+    setCmdlet: "Set-MailContact",
+    graph: { collection: "contacts" },
+    prefixes: DIRECTORY_PREFIXES,
+    external: true,
+    primarySmtpAddressParameter: false,
+    cloudManageable: false,
+  },
+};
+
+/** Every kind, in the order above. */
+export const RECIPIENT_TYPES: readonly RecipientTypeDetails[] = Object.keys(RECIPIENT_KINDS) as RecipientTypeDetails[];
+
+/** The four mailbox kinds (Get-Mailbox, Set-Mailbox). */
+export const MAILBOX_TYPES: ReadonlySet<RecipientTypeDetails> = new Set<RecipientTypeDetails>(["UserMailbox", "SharedMailbox", "RoomMailbox", "EquipmentMailbox"]);
+
+/** The kind of a RecipientTypeDetails value, case-insensitively; undefined for one this project does not hold. */
+export function recipientTypeOf(value: string): RecipientTypeDetails | undefined {
+  const wanted = value.trim().toLowerCase();
+  // "Group" was this project's single group kind before the kinds were told apart.
+  if (wanted === "group") return "MailUniversalDistributionGroup";
+  return RECIPIENT_TYPES.find((t) => t.toLowerCase() === wanted);
+}
+
+/** `shared mailbox "Sales"`: a recipient as an admin names it. */
+export function describeKind(type: RecipientTypeDetails, displayName: string): string {
+  return `${RECIPIENT_KINDS[type]?.noun ?? type} "${displayName}"`;
+}
+
+/**
+ * The coarse kind the planning, preview and target layers use (reconcile/, targets/): the four
+ * mailbox kinds, mail users and mail contacts as themselves, every kind of group as "Group". The
+ * precise kind is {@link RecipientTypeDetails} (RecipientFacts.kind); phase 2 of issue 17 moves
+ * those layers onto it.
+ */
 export type RecipientType = "UserMailbox" | "SharedMailbox" | "RoomMailbox" | "EquipmentMailbox" | "Group" | "MailContact" | "MailUser";
+
+/** The coarse kind of a precise one. */
+export function coarseTypeOf(kind: RecipientTypeDetails): RecipientType {
+  switch (kind) {
+    case "MailUniversalDistributionGroup":
+    case "MailUniversalSecurityGroup":
+    case "GroupMailbox":
+    case "DynamicDistributionGroup":
+      return "Group";
+    default:
+      return kind;
+  }
+}
+
+/** The precise kind of a recipient: its `kind`, else what its coarse type says ("Group": a distribution group). */
+export function kindOf(recipient: { readonly type: RecipientType; readonly kind?: RecipientTypeDetails | undefined }): RecipientTypeDetails {
+  return recipient.kind ?? recipientTypeOf(recipient.type) ?? "UserMailbox";
+}
 
 /** What the rules need to know about a recipient. */
 export interface RecipientFacts {
   readonly id: string;
   readonly displayName: string;
+  /** The coarse kind (every group is "Group"); `kind` is the precise one. */
   readonly type: RecipientType;
+  /** Exchange's RecipientTypeDetails; when absent, taken from `type` (see {@link kindOf}). */
+  readonly kind?: RecipientTypeDetails | undefined;
   /** Synced from on-premises AD (Entra: onPremisesSyncEnabled). */
   readonly synced: boolean;
   /** Exchange attributes moved to cloud management (IsExchangeCloudManaged). */
   readonly cloudManaged: boolean;
   readonly addresses: readonly string[];
+  /**
+   * A mail user's or mail contact's ExternalEmailAddress (the address mail is sent on to), without
+   * prefix. It is not one of the proxy addresses the spec manages: kept unless said otherwise.
+   */
+  readonly externalEmailAddress?: string | undefined;
 }
 
 /** Who else holds an address. */
@@ -24,6 +204,8 @@ export interface AddressOwner {
   readonly id: string;
   readonly displayName: string;
   readonly type: RecipientType;
+  /** The precise kind, where known. */
+  readonly kind?: RecipientTypeDetails | undefined;
 }
 
 /** The tenant-wide facts the rules consult. */
@@ -49,6 +231,12 @@ export type ExchangeErrorCode =
   | "TooManyAddresses"
   | "NotFound";
 
+/**
+ * Rules that belong to one kind of recipient. Their violations carry the code InvalidAddress (the
+ * address can't be written to that recipient; the remedy is to fix the spec) and name the rule.
+ */
+export type KindRule = "PrefixNotAccepted" | "ExternalAddressRemoval";
+
 /** One rule a proposed change breaks. */
 export interface RuleViolation {
   readonly code: ExchangeErrorCode;
@@ -56,6 +244,8 @@ export interface RuleViolation {
   readonly message: string;
   readonly address?: string;
   readonly owner?: AddressOwner;
+  /** The kind's own rule this violation breaks, if it is one. */
+  readonly rule?: KindRule;
 }
 
 /** The .NET exception type Exchange reports for each code, used in the admin API's error body. */
@@ -74,12 +264,36 @@ export { MAX_PROXY_ADDRESSES };
 
 const describeOwner = (owner: AddressOwner) => owner.displayName;
 
-/** Source: Set-Mailbox docs; wording of the synced-object refusal from the hybrid docs (§3). */
-export function writeScopeMessage(identity: string): string {
+/**
+ * Source: Set-Mailbox docs; wording of the synced-object refusal from the hybrid docs (§3). For the
+ * other kinds, the widely reported text without the mailbox's "write scope" preamble, naming the
+ * kind's cmdlet (not found on a Microsoft page: see docs/RECIPIENT-KINDS.md).
+ */
+export function writeScopeMessage(identity: string, type: RecipientTypeDetails = "UserMailbox"): string {
+  const kind = RECIPIENT_KINDS[type] ?? RECIPIENT_KINDS.UserMailbox;
+  const refusal =
+    `The action '${kind.setCmdlet}', 'EmailAddresses', can't be performed on the object '${identity}' because the object is being synchronized from your on-premises organization. ` +
+    `This action should be performed on the object in your on-premises organization.`;
+  return MAILBOX_TYPES.has(type) ? `The operation on mailbox "${identity}" failed because it's out of the current user's write scope. ${refusal}` : refusal;
+}
+
+/** Ours: which prefixes a kind takes (docs/RECIPIENT-KINDS.md, "Prefixes"). */
+export function prefixNotAcceptedMessage(type: RecipientTypeDetails, displayName: string, entry: string): string {
+  const kind = RECIPIENT_KINDS[type];
+  const prefix = parseProxyAddress(entry).prefix.toUpperCase();
+  const taken = (kind.prefixes ?? []).map((p) => (p === "SMTP" ? "SMTP (SMTP:/smtp:)" : p));
+  const list = taken.length > 1 ? `${taken.slice(0, -1).join(", ")} and ${taken[taken.length - 1]}` : taken.join("");
+  return `The ${describeKind(type, displayName)} can't take the address "${entry}": a ${kind.noun}'s EmailAddresses take ${list} addresses, not ${prefix}.`;
+}
+
+/**
+ * Ours: a mail user's or mail contact's ExternalEmailAddress stays in its EmailAddresses (Set-MailContact
+ * docs: the external address is the primary by default; changing it is -ExternalEmailAddress's job).
+ */
+export function externalAddressRemovalMessage(type: RecipientTypeDetails, displayName: string, external: string): string {
   return (
-    `The operation on mailbox "${identity}" failed because it's out of the current user's write scope. ` +
-    `The action 'Set-Mailbox', 'EmailAddresses', can't be performed on the object '${identity}' because the object is being synchronized from your on-premises organization. ` +
-    `This action should be performed on the object in your on-premises organization.`
+    `The address "SMTP:${external}" is the external email address (ExternalEmailAddress) of the ${describeKind(type, displayName)}; it can't be removed from EmailAddresses. ` +
+    `To change it, use ${RECIPIENT_KINDS[type].setCmdlet} -ExternalEmailAddress.`
   );
 }
 
@@ -109,9 +323,21 @@ export function notFoundMessage(identity: string, tenant: string): string {
  */
 export function checkEmailAddresses(recipient: RecipientFacts, proposed: readonly string[], tenant: TenantFacts, identity = recipient.displayName): RuleViolation[] {
   const violations: RuleViolation[] = [];
+  const type = kindOf(recipient);
+  const kind = RECIPIENT_KINDS[type] ?? RECIPIENT_KINDS.UserMailbox;
   if (recipient.synced && !recipient.cloudManaged) {
-    violations.push({ code: "WriteScope", message: writeScopeMessage(identity) });
+    violations.push({ code: "WriteScope", message: writeScopeMessage(identity, type) });
     return violations;
+  }
+  const external = kind.external && recipient.externalEmailAddress ? addressKey(recipient.externalEmailAddress) : undefined;
+  if (kind.prefixes !== undefined) {
+    // Only entries this change adds: whatever the recipient already holds stays writable.
+    const held = new Set(recipient.addresses.map(entryKey));
+    for (const entry of proposed) {
+      const parsed = parseProxyAddress(entry);
+      if (held.has(entryKey(entry)) || kind.prefixes.includes(parsed.prefix.toUpperCase())) continue;
+      violations.push({ code: "InvalidAddress", rule: "PrefixNotAccepted", address: entry, message: prefixNotAcceptedMessage(type, recipient.displayName, entry) });
+    }
   }
   if (proposed.length > MAX_PROXY_ADDRESSES) {
     violations.push({
@@ -136,7 +362,8 @@ export function checkEmailAddresses(recipient: RecipientFacts, proposed: readonl
     }
     proposedKeys.add(addressKey(parsed.value));
     const domain = domainOf(parsed.value);
-    if (tenant.acceptedDomains !== undefined && !tenant.acceptedDomains.has(domain)) {
+    // A mail user's or mail contact's external address is outside the organization by design.
+    if (tenant.acceptedDomains !== undefined && !tenant.acceptedDomains.has(domain) && addressKey(parsed.value) !== external) {
       violations.push({ code: "NotAcceptedDomain", address: parsed.value, message: notAcceptedDomainMessage(domain) });
     }
     const owner = tenant.ownerOf(parsed.value);
@@ -156,8 +383,11 @@ export function checkEmailAddresses(recipient: RecipientFacts, proposed: readonl
   }
   for (const entry of recipient.addresses) {
     const parsed = parseProxyAddress(entry);
-    if (parsed.kind === "smtp" && domainOf(parsed.value) === tenant.moeraDomain && !proposedKeys.has(addressKey(parsed.value))) {
+    if (parsed.kind !== "smtp" || proposedKeys.has(addressKey(parsed.value))) continue;
+    if (domainOf(parsed.value) === tenant.moeraDomain) {
       violations.push({ code: "MoeraRemoval", address: parsed.value, message: moeraRemovalMessage(entry) });
+    } else if (external !== undefined && addressKey(parsed.value) === external) {
+      violations.push({ code: "InvalidAddress", rule: "ExternalAddressRemoval", address: parsed.value, message: externalAddressRemovalMessage(type, recipient.displayName, parsed.value) });
     }
   }
   return violations;
@@ -184,4 +414,14 @@ export function applyAddRemove(current: readonly string[], add: readonly string[
     list.push(parsed.kind === "smtp" ? `${parsed.primary ? "SMTP" : "smtp"}:${parsed.value}` : entry);
   }
   return list;
+}
+
+/**
+ * -PrimarySmtpAddress (or -WindowsEmailAddress on a recipient no email address policy governs):
+ * the address becomes the primary, the old primary an alias; added when the list lacks it
+ * (Set-DistributionGroup docs: it "updates the primary email address and WindowsEmailAddress
+ * property to the same value").
+ */
+export function applyPrimarySmtpAddress(current: readonly string[], address: string): string[] {
+  return applyAddRemove(current, [`SMTP:${address.replace(/^smtp:/i, "")}`], []);
 }

@@ -1,7 +1,20 @@
 // Generated from schemas/tenant-seed.schema.json by scripts/generate-types.js. Do not edit; edit the schema.
 
+/**
+ * Exchange's RecipientTypeDetails: mailboxes (user, shared, room, equipment), distribution groups (MailUniversalDistributionGroup), mail-enabled security groups (MailUniversalSecurityGroup), Microsoft 365 groups (GroupMailbox), dynamic distribution groups, mail users, mail contacts. Facts per kind: docs/RECIPIENT-KINDS.md. Group (deprecated, seeds written before the kinds were told apart) is a distribution group.
+ */
 export type SeedRecipientType =
-  "UserMailbox" | "SharedMailbox" | "RoomMailbox" | "EquipmentMailbox" | "Group" | "MailContact" | "MailUser";
+  | "UserMailbox"
+  | "SharedMailbox"
+  | "RoomMailbox"
+  | "EquipmentMailbox"
+  | "MailUniversalDistributionGroup"
+  | "MailUniversalSecurityGroup"
+  | "GroupMailbox"
+  | "DynamicDistributionGroup"
+  | "MailUser"
+  | "MailContact"
+  | "Group";
 
 /**
  * A tenant for the local target and the emulator: its domains and its recipients with their EmailAddresses.
@@ -58,4 +71,8 @@ export interface SeedRecipient {
    * @minItems 1
    */
   addresses: [string, ...string[]];
+  /**
+   * Mail users and mail contacts: ExternalEmailAddress, the address mail is sent on to (not a proxy address the spec manages). A mail contact without one uses its primary SMTP address.
+   */
+  externalEmailAddress?: string;
 }

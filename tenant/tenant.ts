@@ -9,20 +9,41 @@ import { addressKey, parseProxyAddress } from "../core/address";
 import { ExchangeError } from "../exchange/exchange-error";
 import {
   applyAddRemove,
+  applyPrimarySmtpAddress,
   checkEmailAddresses,
   notFoundMessage,
+  coarseTypeOf,
+  kindOf,
+  RECIPIENT_KINDS,
+  recipientTypeOf,
   type AddressOwner,
   type RecipientFacts,
-  type RecipientType,
+  type RecipientTypeDetails,
   type TenantFacts,
 } from "../exchange/exchange-rules";
 import type { TenantSeed } from "./seed-types.generated";
+
+/** Which recipients {@link Tenant.list} returns. */
+export interface ListOptions {
+  /** Start after this id (ids are ordered). */
+  readonly after?: string;
+  readonly limit?: number;
+  /** Only recipients with a user principal name (mailboxes and mail users: Graph's users). */
+  readonly usersOnly?: boolean;
+  /** Only these kinds. */
+  readonly types?: readonly RecipientTypeDetails[];
+}
 
 /** A recipient as the tenant holds it. */
 export interface Recipient extends RecipientFacts {
   /** User principal name; groups and contacts have none. */
   readonly upn: string | undefined;
+  /** Exchange's RecipientTypeDetails (`type` is the coarse kind: every group is "Group"). */
+  readonly kind: RecipientTypeDetails;
 }
+
+/** A recipient to add: its precise `kind` may be left to its coarse `type` ("Group": a distribution group). */
+export type NewRecipient = Omit<Recipient, "kind"> & { readonly kind?: RecipientTypeDetails | undefined };
 
 /** One write recorded by the tenant: tests count them, `tenant show` lists them. */
 export interface WriteRecord {
@@ -51,7 +72,8 @@ CREATE TABLE IF NOT EXISTS recipients (
   type TEXT NOT NULL,
   synced INTEGER NOT NULL DEFAULT 0,
   cloud_managed INTEGER NOT NULL DEFAULT 0,
-  addresses TEXT NOT NULL
+  addresses TEXT NOT NULL,
+  external_address TEXT
 );
 -- One row per SMTP address, lower-cased: the primary key makes an address unique across recipients.
 CREATE TABLE IF NOT EXISTS smtp_addresses (
@@ -77,18 +99,32 @@ interface RecipientRow {
   synced: number;
   cloud_managed: number;
   addresses: string;
+  external_address: string | null;
 }
 
 function toRecipient(row: RecipientRow): Recipient {
+  // A tenant file written before the kinds were told apart holds "Group": a distribution group.
+  const kind = recipientTypeOf(row.type) ?? "UserMailbox";
   return {
     id: row.id,
     upn: row.upn ?? undefined,
     displayName: row.display_name,
-    type: row.type as RecipientType,
+    type: coarseTypeOf(kind),
+    kind,
     synced: row.synced === 1,
     cloudManaged: row.cloud_managed === 1,
     addresses: JSON.parse(row.addresses) as string[],
+    ...(row.external_address ? { externalEmailAddress: row.external_address } : {}),
   };
+}
+
+/**
+ * A mail contact's external address when the seed does not name it: its primary SMTP address
+ * (Set-MailContact docs: "By default, this value is used as the primary email address").
+ */
+function defaultExternalAddress(type: RecipientTypeDetails, addresses: readonly string[]): string | undefined {
+  if (type !== "MailContact") return undefined;
+  return addresses.map(parseProxyAddress).find((p) => p.primary)?.value;
 }
 
 const smtpKeysOf = (addresses: readonly string[]) =>
@@ -109,6 +145,9 @@ export class Tenant {
     db.exec("PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;");
     if (file !== ":memory:") db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;");
     db.exec(SCHEMA);
+    // Tenant files from before ExternalEmailAddress was kept gain the column (empty).
+    const columns = db.prepare("PRAGMA table_info(recipients)").all() as { name: string }[];
+    if (!columns.some((c) => c.name === "external_address")) db.exec("ALTER TABLE recipients ADD COLUMN external_address TEXT");
     return new Tenant(db);
   }
 
@@ -169,24 +208,37 @@ export class Tenant {
           id: r.id,
           upn: r.upn,
           displayName: r.displayName,
-          type: r.type,
+          type: coarseTypeOf(recipientTypeOf(r.type) ?? "UserMailbox"),
+          kind: recipientTypeOf(r.type) ?? "UserMailbox",
           synced: r.synced ?? false,
           cloudManaged: r.cloudManaged ?? false,
           addresses: r.addresses,
+          externalEmailAddress: r.externalEmailAddress?.replace(/^smtp:/i, "") ?? defaultExternalAddress(recipientTypeOf(r.type) ?? "UserMailbox", r.addresses),
         });
       }
     });
   }
 
   /** Adds a recipient (seeding, generated benchmark tenants). Fails on a duplicate address. */
-  addRecipient(recipient: Recipient): void {
+  addRecipient(recipient: NewRecipient): void {
     this.#transaction(() => this.#insertRecipient(recipient));
   }
 
-  #insertRecipient(r: Recipient): void {
+  #insertRecipient(r: NewRecipient): void {
+    const kind = kindOf(r);
     this.#db
-      .prepare("INSERT INTO recipients (id, upn, upn_key, display_name, type, synced, cloud_managed, addresses) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
-      .run(r.id.toLowerCase(), r.upn ?? null, r.upn?.toLowerCase() ?? null, r.displayName, r.type, r.synced ? 1 : 0, r.cloudManaged ? 1 : 0, JSON.stringify(r.addresses));
+      .prepare("INSERT INTO recipients (id, upn, upn_key, display_name, type, synced, cloud_managed, addresses, external_address) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
+      .run(
+        r.id.toLowerCase(),
+        r.upn ?? null,
+        r.upn?.toLowerCase() ?? null,
+        r.displayName,
+        kind,
+        r.synced ? 1 : 0,
+        r.cloudManaged ? 1 : 0,
+        JSON.stringify(r.addresses),
+        RECIPIENT_KINDS[kind].external ? (r.externalEmailAddress ?? defaultExternalAddress(kind, r.addresses) ?? null) : null,
+      );
     const index = this.#db.prepare("INSERT INTO smtp_addresses (address, recipient_id) VALUES (?, ?)");
     for (const key of new Set(smtpKeysOf(r.addresses))) {
       try {
@@ -214,11 +266,19 @@ export class Tenant {
    * Every recipient, ordered by id; `after` and `limit` page through them. `usersOnly` keeps
    * those with a user principal name (mailboxes and mail users: what Graph lists as users).
    */
-  list(options: { after?: string; limit?: number; usersOnly?: boolean } = {}): Recipient[] {
-    const where = options.usersOnly ? "id > ? AND upn_key IS NOT NULL" : "id > ?";
+  list(options: ListOptions = {}): Recipient[] {
+    const clauses = ["id > ?"];
+    const values: string[] = [options.after?.toLowerCase() ?? ""];
+    if (options.usersOnly) clauses.push("upn_key IS NOT NULL");
+    if (options.types !== undefined) {
+      // "Group" too: a tenant file from before the kinds were told apart.
+      const stored = options.types.flatMap((t) => (t === "MailUniversalDistributionGroup" ? [t, "Group"] : [t]));
+      clauses.push(`type IN (${stored.map(() => "?").join(", ") || "NULL"})`);
+      values.push(...stored);
+    }
     const rows = this.#db
-      .prepare(`SELECT * FROM recipients WHERE ${where} ORDER BY id LIMIT ?`)
-      .all(options.after?.toLowerCase() ?? "", options.limit ?? -1) as unknown as RecipientRow[];
+      .prepare(`SELECT * FROM recipients WHERE ${clauses.join(" AND ")} ORDER BY id LIMIT ?`)
+      .all(...values, options.limit ?? -1) as unknown as RecipientRow[];
     return rows.map(toRecipient);
   }
 
@@ -231,7 +291,9 @@ export class Tenant {
     const row = this.#db
       .prepare("SELECT r.id, r.display_name, r.type FROM recipients r JOIN smtp_addresses s ON s.recipient_id = r.id WHERE s.address = ?")
       .get(addressKey(address)) as { id: string; display_name: string; type: string } | undefined;
-    return row === undefined ? undefined : { id: row.id, displayName: row.display_name, type: row.type as RecipientType };
+    if (row === undefined) return undefined;
+    const kind = recipientTypeOf(row.type) ?? "UserMailbox";
+    return { id: row.id, displayName: row.display_name, type: coarseTypeOf(kind), kind };
   }
 
   /** The facts Exchange's rules consult, read from this tenant. */
@@ -251,19 +313,57 @@ export class Tenant {
    * Set-Mailbox -EmailAddresses with a full list: replaces the recipient's list after checking
    * Exchange's rules. Throws an {@link ExchangeError} and writes nothing when a rule is broken.
    */
-  setEmailAddresses(identity: string, addresses: readonly string[], operation = "Set-Mailbox -EmailAddresses"): Recipient {
-    return this.#transaction(() => this.#write(this.#require(identity), identity, addresses, operation));
-  }
-
-  /** Set-Mailbox -EmailAddresses @{Add=...; Remove=...}: changes entries, keeps the rest. */
-  addRemoveEmailAddresses(identity: string, add: readonly string[], remove: readonly string[]): Recipient {
+  setEmailAddresses(identity: string, addresses: readonly string[], operation?: string): Recipient {
     return this.#transaction(() => {
       const recipient = this.#require(identity);
-      return this.#write(recipient, identity, applyAddRemove(recipient.addresses, add, remove), "Set-Mailbox -EmailAddresses @{Add;Remove}");
+      return this.#write(recipient, identity, addresses, operation ?? `${RECIPIENT_KINDS[recipient.kind].setCmdlet} -EmailAddresses`);
     });
   }
 
-  #write(recipient: Recipient, identity: string, addresses: readonly string[], operation: string): Recipient {
+  /** Set-… -EmailAddresses @{Add=...; Remove=...} (the kind's cmdlet): changes entries, keeps the rest. */
+  addRemoveEmailAddresses(identity: string, add: readonly string[], remove: readonly string[]): Recipient {
+    return this.#transaction(() => {
+      const recipient = this.#require(identity);
+      return this.#write(recipient, identity, applyAddRemove(recipient.addresses, add, remove), `${RECIPIENT_KINDS[recipient.kind].setCmdlet} -EmailAddresses @{Add;Remove}`);
+    });
+  }
+
+  /**
+   * Set-… -PrimarySmtpAddress (or -WindowsEmailAddress): the address becomes the primary, the old
+   * primary an alias, under the same rules as any other write.
+   */
+  setPrimarySmtpAddress(identity: string, address: string, parameter = "PrimarySmtpAddress"): Recipient {
+    return this.#transaction(() => {
+      const recipient = this.#require(identity);
+      return this.#write(recipient, identity, applyPrimarySmtpAddress(recipient.addresses, address), `${RECIPIENT_KINDS[recipient.kind].setCmdlet} -${parameter}`);
+    });
+  }
+
+  /**
+   * Set-MailContact / Set-MailUser -ExternalEmailAddress: the new target address replaces the old
+   * one; "the old external email address isn't kept as a proxy address" (Set-MailContact docs).
+   * Where the old one was in EmailAddresses, the new one takes its place (primary if it was).
+   */
+  setExternalEmailAddress(identity: string, external: string): Recipient {
+    return this.#transaction(() => {
+      const recipient = this.#require(identity);
+      const address = external.replace(/^smtp:/i, "");
+      const old = recipient.externalEmailAddress;
+      const wasPrimary = old !== undefined && recipient.addresses.some((e) => parseProxyAddress(e).primary && addressKey(parseProxyAddress(e).value) === addressKey(old));
+      const held = old !== undefined && smtpKeysOf(recipient.addresses).includes(addressKey(old));
+      const rest = recipient.addresses.filter((e) => {
+        const p = parseProxyAddress(e);
+        return !(p.kind === "smtp" && (addressKey(p.value) === addressKey(address) || (old !== undefined && addressKey(p.value) === addressKey(old))));
+      });
+      const addresses = held ? (wasPrimary ? [`SMTP:${address}`, ...rest] : [...rest, `smtp:${address}`]) : recipient.addresses;
+      // The old external address leaves the list: the rules see the new one as the external one.
+      const updated = this.#write({ ...recipient, externalEmailAddress: address }, identity, addresses, `${RECIPIENT_KINDS[recipient.kind].setCmdlet} -ExternalEmailAddress`, recipient.addresses);
+      this.#db.prepare("UPDATE recipients SET external_address = ? WHERE id = ?").run(address, recipient.id);
+      return { ...updated, externalEmailAddress: address };
+    });
+  }
+
+  #write(recipient: Recipient, identity: string, addresses: readonly string[], operation: string, before: readonly string[] = recipient.addresses): Recipient {
     const violations = checkEmailAddresses(recipient, addresses, this.facts(), identity);
     if (violations.length > 0) throw new ExchangeError(identity, violations);
     this.#db.prepare("UPDATE recipients SET addresses = ? WHERE id = ?").run(JSON.stringify(addresses), recipient.id);
@@ -272,7 +372,7 @@ export class Tenant {
     for (const key of new Set(smtpKeysOf(addresses))) index.run(key, recipient.id);
     this.#db
       .prepare("INSERT INTO writes (recipient_id, operation, before, after, at) VALUES (?, ?, ?, ?, ?)")
-      .run(recipient.id, operation, JSON.stringify(recipient.addresses), JSON.stringify(addresses), new Date().toISOString());
+      .run(recipient.id, operation, JSON.stringify(before), JSON.stringify(addresses), new Date().toISOString());
     return { ...recipient, addresses: [...addresses] };
   }
 

@@ -120,6 +120,24 @@ const GET_USER = "https://learn.microsoft.com/graph/api/user-get";
 const LIST_USERS = "https://learn.microsoft.com/graph/api/user-list";
 const ERRORS = "https://learn.microsoft.com/graph/errors";
 const BATCHING = "https://learn.microsoft.com/graph/json-batching";
+const LIST_GROUPS = "https://learn.microsoft.com/graph/api/group-list";
+const GET_GROUP = "https://learn.microsoft.com/graph/api/group-get";
+const GROUP_RESOURCE = "https://learn.microsoft.com/graph/api/resources/group";
+const GROUPS_OVERVIEW = "https://learn.microsoft.com/graph/microsoft365-groups-concept-overview";
+const ADVANCED_QUERIES = "https://learn.microsoft.com/graph/aad-advanced-queries";
+const LIST_CONTACTS = "https://learn.microsoft.com/graph/api/orgcontact-list";
+const GET_CONTACT = "https://learn.microsoft.com/graph/api/orgcontact-get";
+const EXO_CMDLETS = "https://learn.microsoft.com/powershell/module/exchange";
+/** The documented default properties of a group (group-list, example 1, in its order). */
+const GROUP_DEFAULTS = [
+  "id", "deletedDateTime", "classification", "createdDateTime", "description", "displayName", "expirationDateTime", "groupTypes", "isAssignableToRole",
+  "mail", "mailEnabled", "mailNickname", "membershipRule", "membershipRuleProcessingState", "onPremisesLastSyncDateTime", "onPremisesSecurityIdentifier",
+  "onPremisesSyncEnabled", "preferredDataLocation", "preferredLanguage", "proxyAddresses", "renewedDateTime", "resourceBehaviorOptions",
+  "resourceProvisioningOptions", "securityEnabled", "theme", "visibility", "onPremisesProvisioningErrors",
+];
+const addTable = (add: string[]) => ({ "@odata.type": "#Exchange.GenericHashTable", Add: add });
+/** The cmdlet error's `details[0].message`: "ExXXXX|exception type|text". */
+const detailOf = (a: Answer) => String(a.body?.error?.details?.[0]?.message ?? "");
 const CAPTURED_GET_MAILBOX = "captured InvokeCommand get-mailbox exchange, May 2024, public PowerShell script (headers and body); ../shared/reference/exchange-online-addresses.md §2";
 const CAPTURED_ERROR = "captured module error body (../shared/reference/exchange-online-addresses.md §2, 'Error shape')";
 
@@ -428,5 +446,246 @@ export const SAMPLES: readonly Sample[] = [
         ),
       ),
     exception: "the HTTP status of this refusal is not documented; 401 follows the captured 'User is not allowed to call Get-Mailbox' answer (MicrosoftDocs/office-docs-powershell#7970)",
+  },
+  {
+    name: "Graph: list groups returns each group with the documented default properties",
+    source: `${LIST_GROUPS}#example-1-get-a-list-of-groups`,
+    send: (ctx) => graphGet(ctx, "/groups"),
+    compare: (a) =>
+      problems(
+        expect.status(a, 200),
+        expect.keys(a.body, ["@odata.context", "value"]),
+        expect.match(a.body?.["@odata.context"], /\/v1\.0\/\$metadata#groups$/, "@odata.context"),
+        expect.keys(a.body?.value?.[0], GROUP_DEFAULTS, "value[0]"),
+        expect.equal(a.body?.value?.[0]?.resourceBehaviorOptions, [], "resourceBehaviorOptions"),
+      ),
+    exception: "createdDateTime, renewedDateTime, classification, theme, preferredDataLocation and the other unmodelled properties are null",
+  },
+  {
+    name: "Graph: groupTypes, mailEnabled and securityEnabled tell Microsoft 365, distribution and mail-enabled security groups apart",
+    source: `${GROUPS_OVERVIEW}; ${LIST_GROUPS} (filter on groupTypes)`,
+    send: (ctx) => graphGet(ctx, "/groups?$select=displayName,groupTypes,mailEnabled,securityEnabled&$top=999"),
+    compare: (a) => {
+      const byName = new Map<string, any>((a.body?.value ?? []).map((g: any) => [g.displayName, g]));
+      const shape = (name: string) => {
+        const g = byName.get(name);
+        return g && { groupTypes: g.groupTypes, mailEnabled: g.mailEnabled, securityEnabled: g.securityEnabled };
+      };
+      return problems(
+        expect.status(a, 200),
+        expect.equal(shape("All Staff"), { groupTypes: ["Unified"], mailEnabled: true, securityEnabled: false }, "Microsoft 365 group"),
+        expect.equal(shape("Marketing"), { groupTypes: [], mailEnabled: true, securityEnabled: false }, "distribution group"),
+        expect.equal(shape("Finance Approvers"), { groupTypes: [], mailEnabled: true, securityEnabled: true }, "mail-enabled security group"),
+        byName.has("Everyone (dynamic)") ? "a dynamic distribution group is listed: Graph lists all groups excluding dynamic distribution groups" : undefined,
+      );
+    },
+  },
+  {
+    name: "Graph: list only Microsoft 365 groups with $filter=groupTypes/any(c:c eq 'Unified')",
+    source: `${LIST_GROUPS}#optional-query-parameters`,
+    send: (ctx) => graphGet(ctx, "/groups?$filter=groupTypes/any(c:c+eq+'Unified')&$select=displayName,groupTypes"),
+    compare: (a) =>
+      problems(
+        expect.status(a, 200),
+        expect.equal((a.body?.value ?? []).map((g: any) => g.displayName).sort(), ["All Staff", "Project Phoenix"], "Microsoft 365 groups"),
+        expect.match(a.body?.["@odata.context"], /#groups\(displayName,groupTypes\)$/, "@odata.context"),
+      ),
+  },
+  {
+    name: "Graph: the group holding an address, by $filter=proxyAddresses/any(x:x eq 'smtp:…') (the any operator on a multi-valued property)",
+    source: `${GROUP_RESOURCE}#properties (proxyAddresses: "The any operator is required to filter expressions on multi-valued properties", $filter eq)`,
+    send: (ctx) => graphGet(ctx, `/groups?$filter=${encodeURIComponent("proxyAddresses/any(x:x eq 'smtp:news@fabrikam.com')")}&$select=id,displayName,proxyAddresses`),
+    compare: (a) =>
+      problems(
+        expect.status(a, 200),
+        expect.equal((a.body?.value ?? []).map((g: any) => g.displayName), ["Newsletter Editors"], "groups found"),
+        expect.keys(a.body?.value?.[0], ["id", "displayName", "proxyAddresses"], "value[0]"),
+      ),
+    exception: "the comparison ignores case, as the directory's are assumed to (not stated on the page)",
+  },
+  {
+    name: "Graph: endsWith on proxyAddresses is an advanced query: refused without ConsistencyLevel: eventual and $count=true",
+    source: `${ADVANCED_QUERIES} (endsWith needs ConsistencyLevel and $count); error shape ${ERRORS}`,
+    send: (ctx) => graphGet(ctx, `/groups?$filter=${encodeURIComponent("proxyAddresses/any(x:endswith(x,'@fabrikam.com'))")}`),
+    compare: (a) => graphErrorShape(a, 400, "Request_UnsupportedQuery"),
+    exception: "the message text is ours: Graph's exact wording for this refusal is not documented",
+  },
+  {
+    name: "Graph: the advanced query with ConsistencyLevel: eventual and $count=true answers with @odata.count",
+    source: `${LIST_GROUPS}#example-2-get-a-filtered-list-of-groups-including-the-count-of-returned-objects; ${ADVANCED_QUERIES}`,
+    send: (ctx) => graphGet(ctx, `/groups?$count=true&$filter=${encodeURIComponent("proxyAddresses/any(x:endswith(x,'@fabrikam.com'))")}&$select=id,displayName`, { ConsistencyLevel: "eventual" }),
+    compare: (a) =>
+      problems(
+        expect.status(a, 200),
+        expect.keys(a.body, ["@odata.context", "@odata.count", "value"]),
+        expect.match(a.body?.["@odata.context"], /#groups\(id,displayName\)$/, "@odata.context"),
+        expect.equal(a.body?.["@odata.count"], a.body?.value?.length, "@odata.count"),
+        expect.keys(a.body?.value?.[0], ["id", "displayName"], "value[0]"),
+      ),
+  },
+  {
+    name: "Graph: an unsupported property in $filter is 400 Request_UnsupportedQuery",
+    source: "https://learn.microsoft.com/answers/questions/728705/cannot-filter-by-showinaddresslist (\"Unsupported or invalid query filter clause specified for property …\")",
+    send: (ctx) => graphGet(ctx, `/groups?$filter=${encodeURIComponent("showInAddressList eq true")}`),
+    compare: (a) => problems(...graphErrorShape(a, 400, "Request_UnsupportedQuery"), expect.match(a.body?.error?.message, /^Unsupported or invalid query filter clause specified for property 'showInAddressList' of resource 'Group'\.$/, "error.message")),
+  },
+  {
+    name: "Graph: get a group by id with $select",
+    source: `${GET_GROUP}#example-2-get-a-group-by-id-and-use-select`,
+    send: (ctx) => graphGet(ctx, "/groups/5cfaed8d-398d-50ca-ad53-2892577dccb6?$select=displayName,proxyAddresses"),
+    compare: (a) =>
+      problems(
+        expect.status(a, 200),
+        expect.keys(a.body, ["@odata.context", "displayName", "proxyAddresses"]),
+        expect.match(a.body?.["@odata.context"], /\$metadata#groups\(displayName,proxyAddresses\)\/\$entity$/, "@odata.context"),
+      ),
+    exception: "the example on the page selects other properties (the shape is the same)",
+  },
+  {
+    name: "Graph: a group is addressed by id, not by its email address: 404",
+    source: `${GET_GROUP} (GET /groups/{id}); ${ERRORS}`,
+    send: (ctx) => graphGet(ctx, "/groups/phoenix@contoso.com"),
+    compare: (a) => graphErrorShape(a, 404, "Request_ResourceNotFound"),
+  },
+  {
+    name: "Graph: a dynamic distribution group is not among the groups",
+    source: `${LIST_GROUPS} ("excluding dynamic distribution groups")`,
+    send: (ctx) => graphGet(ctx, `/groups?$filter=${encodeURIComponent("proxyAddresses/any(x:x eq 'SMTP:everyone@contoso.com')")}`),
+    compare: (a) => problems(expect.status(a, 200), expect.equal(a.body?.value, [], "value")),
+  },
+  {
+    name: "Graph: list organizational contacts (mail contacts)",
+    source: `${LIST_CONTACTS}#example-1-get-organizational-contacts-for-an-organization`,
+    send: (ctx) => graphGet(ctx, "/contacts"),
+    compare: (a) =>
+      problems(
+        expect.status(a, 200),
+        expect.match(a.body?.["@odata.context"], /\$metadata#contacts$/, "@odata.context"),
+        expect.has(a.body?.value?.[0], ["displayName", "mail", "mailNickname", "companyName", "department", "givenName", "jobTitle", "surname", "addresses", "phones"], "value[0]"),
+        expect.equal(Array.isArray(a.body?.value?.[0]?.addresses), true, "addresses is a collection"),
+      ),
+    exception: "the page's example omits @odata.context and id (\"shortened for readability\"); the emulator sends both, and null or [] for unmodelled properties",
+  },
+  {
+    name: "Graph: get an organizational contact by id with $select=mail,proxyAddresses",
+    source: `${GET_CONTACT}; ${LIST_CONTACTS} (\"$metadata#contacts\")`,
+    send: (ctx) => graphGet(ctx, "/contacts/ea80995e-6515-588c-a1d2-49c78ab6f97b?$select=mail,proxyAddresses"),
+    compare: (a) =>
+      problems(
+        expect.status(a, 200),
+        expect.keys(a.body, ["@odata.context", "mail", "proxyAddresses"]),
+        expect.match(a.body?.["@odata.context"], /\$metadata#contacts\(mail,proxyAddresses\)\/\$entity$/, "@odata.context"),
+        expect.equal(a.body?.proxyAddresses, ["SMTP:support@litware.example", "smtp:litware-support@contoso.com"], "proxyAddresses"),
+      ),
+  },
+  {
+    name: "Graph: $batch carries a /groups advanced query with its own ConsistencyLevel header, and a /contacts read",
+    source: `${BATCHING}#request-format (headers per request); ${ADVANCED_QUERIES}`,
+    send: (ctx) =>
+      batch(ctx, [
+        { id: "1", method: "GET", url: `/groups?$count=true&$filter=${encodeURIComponent("proxyAddresses/any(x:endswith(x,'@fabrikam.com'))")}&$select=displayName`, headers: { ConsistencyLevel: "eventual" } },
+        { id: "2", method: "GET", url: `/groups?$count=true&$filter=${encodeURIComponent("proxyAddresses/any(x:endswith(x,'@fabrikam.com'))")}` },
+        { id: "3", method: "GET", url: "/contacts?$select=id,proxyAddresses&$top=2" },
+      ]),
+    compare: (a) => {
+      const item = (id: string) => a.body?.responses?.find((r: { id: string }) => r.id === id);
+      return problems(
+        expect.status(a, 200),
+        expect.equal(item("1")?.status, 200, "responses[id=1].status"),
+        expect.equal(item("1")?.body?.["@odata.count"], 1, "responses[id=1] @odata.count"),
+        expect.equal(item("2")?.status, 400, "responses[id=2].status (no ConsistencyLevel)"),
+        expect.equal(item("2")?.body?.error?.code, "Request_UnsupportedQuery", "responses[id=2].body.error.code"),
+        expect.equal(item("3")?.status, 200, "responses[id=3].status"),
+        expect.keys(item("3")?.body, ["@odata.context", "@odata.nextLink", "value"], "responses[id=3].body"),
+      );
+    },
+  },
+  {
+    name: "Exchange: Get-Recipient returns Microsoft 365 groups only when -RecipientTypeDetails names GroupMailbox",
+    source: `${EXO_CMDLETS}/get-recipient ("In cloud environments, to return Microsoft 365 Groups, you need to use the RecipientTypeDetails parameter with the value GroupMailbox")`,
+    send: async (ctx) => {
+      const all = await invokeCommand(ctx, "Get-Recipient", { ResultSize: "Unlimited" }, "?$select=DisplayName,RecipientTypeDetails");
+      const groups = await invokeCommand(ctx, "Get-Recipient", { RecipientTypeDetails: ["GroupMailbox", "MailUniversalDistributionGroup"] }, "?$select=DisplayName,RecipientType,RecipientTypeDetails");
+      return { ...all, body: { all: all.body, groups: groups.body } };
+    },
+    compare: (a) => {
+      const kinds = (body: any) => [...new Set<string>((body?.value ?? []).map((r: any) => r.RecipientTypeDetails))].sort();
+      return problems(
+        expect.status(a, 200),
+        expect.equal(kinds(a.body?.all), ["DynamicDistributionGroup", "EquipmentMailbox", "MailContact", "MailUniversalDistributionGroup", "MailUniversalSecurityGroup", "MailUser", "RoomMailbox", "SharedMailbox", "UserMailbox"], "kinds without -RecipientTypeDetails"),
+        expect.equal(kinds(a.body?.groups), ["GroupMailbox", "MailUniversalDistributionGroup"], "kinds with -RecipientTypeDetails GroupMailbox,MailUniversalDistributionGroup"),
+        expect.equal(a.body?.groups?.value?.find((r: any) => r.RecipientTypeDetails === "GroupMailbox")?.RecipientType, "MailUniversalDistributionGroup", "a Microsoft 365 group's RecipientType"),
+      );
+    },
+    exception: "a Microsoft 365 group's RecipientType (MailUniversalDistributionGroup) is as commonly reported, not from the page",
+  },
+  {
+    name: "Exchange: Set-UnifiedGroup refuses -EmailAddresses and -PrimarySmtpAddress in the same command",
+    source: `${EXO_CMDLETS}/set-unifiedgroup#-primarysmtpaddress ("You can't use the EmailAddresses and PrimarySmtpAddress parameters in the same command.")`,
+    send: (ctx) => invokeCommand(ctx, "Set-UnifiedGroup", { Identity: "phoenix@contoso.com", PrimarySmtpAddress: "phoenix@fabrikam.com", EmailAddresses: addTable(["smtp:phoenix@fabrikam.com"]) }),
+    compare: (a) =>
+      problems(
+        expect.status(a, 400),
+        expect.equal(a.body?.error?.message, "Error executing cmdlet", "error.message"),
+        expect.match(detailOf(a), /^Ex[0-9A-F]{6}\|[A-Za-z.]+\|You can't use the EmailAddresses and PrimarySmtpAddress parameters in the same command\.$/, "error.details[0].message"),
+      ),
+    exception: "the exception type (TaskArgumentException) and the HTTP status are not documented",
+  },
+  {
+    name: "Exchange: Set-DistributionGroup by an app that is not the group's manager needs -BypassSecurityGroupManagerCheck",
+    source: `${EXO_CMDLETS}/set-distributiongroup#-bypasssecuritygroupmanagercheck; message: https://github.com/Microsoft365DSC/Microsoft365DSC/issues/6435`,
+    send: async (ctx) => {
+      const refused = await invokeCommand(ctx, "Set-DistributionGroup", { Identity: "finance-approvers@contoso.com", EmailAddresses: addTable(["smtp:approvers@fabrikam.com"]) });
+      const bypassed = await invokeCommand(ctx, "Set-DistributionGroup", { Identity: "finance-approvers@contoso.com", BypassSecurityGroupManagerCheck: true, EmailAddresses: addTable(["smtp:approvers@fabrikam.com"]) });
+      const after = await invokeCommand(ctx, "Get-DistributionGroup", { Identity: "approvers@fabrikam.com" }, "?$select=EmailAddresses,RecipientTypeDetails,GroupType");
+      return { ...refused, body: { refused: refused.body, bypassedStatus: bypassed.status, after: after.body } };
+    },
+    compare: (a) =>
+      problems(
+        expect.status(a, 400),
+        expect.match(String(a.body?.refused?.error?.details?.[0]?.message), /\|You don't have sufficient permissions\. This operation can only be performed by a manager of the group\.$/, "refusal"),
+        expect.equal(a.body?.bypassedStatus, 200, "with -BypassSecurityGroupManagerCheck"),
+        expect.equal(a.body?.after?.value?.[0]?.RecipientTypeDetails, "MailUniversalSecurityGroup", "RecipientTypeDetails"),
+        expect.equal(a.body?.after?.value?.[0]?.EmailAddresses?.includes("smtp:approvers@fabrikam.com"), true, "EmailAddresses after"),
+      ),
+    exception: "the refusal's exception type and HTTP status are not documented; the emulator's app is never a group's manager",
+  },
+  {
+    name: "Exchange: Set-MailContact -ExternalEmailAddress: the old external address isn't kept as a proxy address",
+    source: `${EXO_CMDLETS}/set-mailcontact#-externalemailaddress`,
+    send: async (ctx) => {
+      const set = await invokeCommand(ctx, "Set-MailContact", { Identity: "desk@northwind.example", ExternalEmailAddress: "SMTP:partners@northwind.example" });
+      const after = await invokeCommand(ctx, "Get-MailContact", { Identity: "partners@northwind.example" }, "?$select=EmailAddresses,ExternalEmailAddress,PrimarySmtpAddress");
+      return { ...set, body: after.body };
+    },
+    compare: (a) =>
+      problems(
+        expect.status(a, 200),
+        expect.equal(a.body?.value?.[0]?.ExternalEmailAddress, "SMTP:partners@northwind.example", "ExternalEmailAddress"),
+        expect.equal(a.body?.value?.[0]?.EmailAddresses, ["SMTP:partners@northwind.example"], "EmailAddresses (the old address gone)"),
+        expect.equal(a.body?.value?.[0]?.PrimarySmtpAddress, "partners@northwind.example", "PrimarySmtpAddress (the external address by default)"),
+      ),
+  },
+  {
+    name: "Exchange: -PrimarySmtpAddress is on-premises only on Set-Mailbox and Set-MailContact: refused as an unknown parameter",
+    source: `${EXO_CMDLETS}/set-mailbox#-primarysmtpaddress, ${EXO_CMDLETS}/set-mailcontact#-primarysmtpaddress ("This parameter is available only in on-premises Exchange."); binding text: about_Parameters`,
+    send: (ctx) => invokeCommand(ctx, "Set-MailContact", { Identity: "press@agency.example", PrimarySmtpAddress: "press@fabrikam.com" }),
+    compare: (a) => problems(expect.status(a, 400), expect.match(detailOf(a), /\|System\.Management\.Automation\.ParameterBindingException\|A parameter cannot be found that matches parameter name 'PrimarySmtpAddress'\.$/, "error.details[0].message")),
+  },
+  {
+    name: "Exchange: each kind's Get- cmdlet finds only its kinds: Get-Mailbox does not find a Microsoft 365 group",
+    source: `${EXO_CMDLETS}/get-mailbox, ${EXO_CMDLETS}/get-unifiedgroup; error shape: ${CAPTURED_ERROR}`,
+    send: async (ctx) => {
+      const mailbox = await invokeCommand(ctx, "Get-Mailbox", { Identity: "allstaff@contoso.com" });
+      const group = await invokeCommand(ctx, "Get-UnifiedGroup", { Identity: "allstaff@contoso.com" }, "?$select=RecipientTypeDetails,PrimarySmtpAddress");
+      return { ...mailbox, body: { mailbox: mailbox.body, group: group.body, groupStatus: group.status } };
+    },
+    compare: (a) =>
+      problems(
+        expect.status(a, 404),
+        expect.match(String(a.body?.mailbox?.error?.details?.[0]?.message), /^Ex6F9304\|Microsoft\.Exchange\.Configuration\.Tasks\.ManagementObjectNotFoundException\|/, "Get-Mailbox refusal"),
+        expect.equal(a.body?.groupStatus, 200, "Get-UnifiedGroup status"),
+        expect.equal(a.body?.group?.value?.[0]?.RecipientTypeDetails, "GroupMailbox", "RecipientTypeDetails"),
+      ),
   },
 ];
