@@ -1,33 +1,250 @@
+// The Active Directory backend against a real domain controller (Samba, harness/samba-dc.ts):
+// paged reads, the three ways a user is named, the seed's hard cases, concurrent edits,
+// duplicates, and each failure an admin meets, with nothing written when it fails.
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { startSambaDc, type SambaDc } from "../../harness/samba-dc";
-import { ActiveDirectoryBackend } from "../../targets/active-directory/active-directory-backend";
+import { Attribute, Change } from "ldapts";
+import { startSambaDc, type SambaDc, type SeedUser } from "../../harness/samba-dc";
+import { ActiveDirectoryBackend, type DirectoryMailbox } from "../../targets/active-directory/active-directory-backend";
+import { BIND_DN_VARIABLE, BIND_PASSWORD_VARIABLE, DirectoryError, type DirectoryErrorCode } from "../../targets/active-directory/directory-client";
+
+const BULK = 2500;
+const X500 = "X500:/o=ExchangeLabs/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn=5e1c0a9d2b-Mark Wilson";
+const bulkUser = (i: number): SeedUser => ({
+  name: `bulk${i}`,
+  upn: `bulk${i}@contoso.com`,
+  mail: `bulk${i}@contoso.com`,
+  proxyAddresses: [`SMTP:bulk${i}@contoso.com`, `smtp:b${i}@fabrikam.com`, `${X500}-${i}`],
+});
+const SEED = { name: `bulk-${BULK}-v1`, users: () => Array.from({ length: BULK }, (_, i) => bulkUser(i)) };
+const READER_PASSWORD = "Read3r-Only-Pass!";
 
 let dc: SambaDc;
-before(async () => {
-  const t = Date.now();
-  dc = await startSambaDc();
-  console.log(`started in ${Date.now() - t} ms`);
-});
-after(async () => dc?.stop());
+let mailboxesOu: string;
+const backends: ActiveDirectoryBackend[] = [];
 
-describe("smoke", () => {
-  it("adds users and reads them", async () => {
-    let t = Date.now();
-    const users = Array.from({ length: 300 }, (_, i) => ({ name: `bulk${i}`, upn: `bulk${i}@contoso.com`, proxyAddresses: [`SMTP:bulk${i}@contoso.com`], mail: `bulk${i}@contoso.com` }));
-    await dc.addUsers(users);
-    console.log(`added 300 in ${Date.now() - t} ms`);
-    process.env.MAILBOX_ADDRESSES_AD_BIND_DN = dc.admin.bindDn;
-    process.env.MAILBOX_ADDRESSES_AD_BIND_PASSWORD = dc.admin.password;
-    const backend = new ActiveDirectoryBackend({ url: dc.url, caFile: dc.caFile, baseDn: dc.baseDn, chunkSize: 100 });
-    t = Date.now();
-    const read = await backend.readMailboxes(users.map((u) => u.upn));
-    console.log(`read 300 in ${Date.now() - t} ms`, backend.directory.stats);
-    assert.equal([...read.values()].filter(Boolean).length, 300);
-    const one = read.get("bulk1@contoso.com")!;
-    console.log(one);
-    const again = await backend.readMailboxes([one.immutableId, one.sid]);
-    console.log([...again.values()].map((m) => m?.dn));
-    await backend.close();
+function backend(overrides: Partial<ConstructorParameters<typeof ActiveDirectoryBackend>[0]> = {}): ActiveDirectoryBackend {
+  const made = new ActiveDirectoryBackend({ url: dc.url, caFile: dc.caFile, baseDn: dc.baseDn, ...overrides });
+  backends.push(made);
+  return made;
+}
+
+function asAdmin(): void {
+  process.env[BIND_DN_VARIABLE] = dc.admin.bindDn;
+  process.env[BIND_PASSWORD_VARIABLE] = dc.admin.password;
+}
+
+/** What AD holds, read as Administrator (sorted: AD keeps no order). */
+async function adminRead(upn: string): Promise<{ proxyAddresses: string[]; mail: string | undefined }> {
+  const client = await dc.adminClient();
+  try {
+    const { searchEntries } = await client.search(dc.baseDn, { filter: `(userPrincipalName=${upn})`, attributes: ["proxyAddresses", "mail"] });
+    const entry = searchEntries[0]!;
+    const list = (v: unknown) => (v === undefined ? [] : Array.isArray(v) ? v.map(String) : [String(v)]);
+    return { proxyAddresses: list(entry.proxyAddresses).sort(), mail: list(entry.mail)[0] };
+  } finally {
+    await client.unbind();
+  }
+}
+
+async function rejects(promise: Promise<unknown>, code: DirectoryErrorCode, ...patterns: RegExp[]): Promise<DirectoryError> {
+  try {
+    await promise;
+  } catch (error) {
+    assert.ok(error instanceof DirectoryError, `not a DirectoryError: ${String(error)}`);
+    assert.equal(error.code, code, error.message);
+    for (const pattern of patterns) assert.match(error.message, pattern);
+    return error;
+  }
+  assert.fail(`expected ${code}`);
+}
+
+before(async () => {
+  const started = Date.now();
+  dc = await startSambaDc({ seed: SEED });
+  console.log(`[ad] Samba DC up in ${((Date.now() - started) / 1000).toFixed(1)} s (${BULK} seeded users)`);
+  mailboxesOu = await dc.addOu("Mailboxes");
+  await dc.addUsers([
+    { name: "lower", upn: "lower@contoso.com", parent: mailboxesOu, proxyAddresses: ["smtp:lower@contoso.com", "smtp:lower.alias@contoso.com", X500] },
+    { name: "twin", upn: "twin@contoso.com", parent: mailboxesOu, mail: "twin.a@contoso.com", proxyAddresses: ["SMTP:twin.a@contoso.com", "SMTP:twin.b@contoso.com"] },
+    { name: "stale", upn: "stale@contoso.com", parent: mailboxesOu, mail: "old@contoso.com", proxyAddresses: ["SMTP:stale@contoso.com", "smtp:stale.new@contoso.com", "SIP:Stale@contoso.com", "X400:c=US;a= ;p=Contoso;o=Exchange;s=Stale;"] },
+    { name: "busy", upn: "busy@contoso.com", parent: mailboxesOu, mail: "busy@contoso.com", proxyAddresses: ["SMTP:busy@contoso.com", "smtp:busy.old@contoso.com"] },
+    { name: "owner", upn: "owner@contoso.com", mail: "owner@contoso.com", proxyAddresses: ["SMTP:owner@contoso.com", "smtp:taken@contoso.com"] },
+    { name: "guarded", upn: "guarded@contoso.com", parent: mailboxesOu, mail: "guarded@contoso.com", proxyAddresses: ["SMTP:guarded@contoso.com", X500] },
+    { name: "reader", upn: "reader@corp.contoso.com", password: READER_PASSWORD },
+  ]);
+  asAdmin();
+});
+
+after(async () => {
+  for (const made of backends) await made.close();
+  await dc?.stop();
+});
+
+describe("Active Directory backend: reads", () => {
+  it(`reads ${BULK} mailboxes with one paged search per 1,000, not one per mailbox`, async () => {
+    const ad = backend();
+    const upns = Array.from({ length: BULK }, (_, i) => `bulk${i}@contoso.com`);
+    const started = Date.now();
+    const read = await ad.readMailboxes(upns);
+    const seconds = (Date.now() - started) / 1000;
+    console.log(`[ad] readMailboxes(${BULK}): ${ad.directory.stats.searches} searches, ${ad.directory.stats.pages} pages, ${seconds.toFixed(2)} s`);
+    assert.equal([...read.values()].filter((m) => m !== undefined).length, BULK);
+    assert.equal(ad.directory.stats.searches, Math.ceil(BULK / 1000));
+    const m = read.get("bulk7@contoso.com")!;
+    assert.deepEqual([...m.addresses].sort(), [...bulkUser(7).proxyAddresses!].sort());
+    assert.equal(m.mail, "bulk7@contoso.com");
+    assert.deepEqual(m.findings, []);
+  });
+
+  it("lists every mailbox in one paged search", async () => {
+    const ad = backend();
+    let count = 0;
+    let next: string | undefined;
+    const started = Date.now();
+    do {
+      const page = await ad.listMailboxes(next);
+      count += page.mailboxes.length;
+      next = page.next;
+    } while (next !== undefined);
+    console.log(`[ad] listMailboxes: ${count} mailboxes, ${ad.directory.stats.searches} search, ${ad.directory.stats.pages} pages, ${((Date.now() - started) / 1000).toFixed(2)} s`);
+    assert.ok(count >= BULK);
+    assert.equal(ad.directory.stats.searches, 1);
+    assert.equal(ad.directory.stats.pages, Math.ceil(count / 1000));
+  });
+
+  it("finds a user by UPN, by the cloud's immutable id (base64 objectGUID) and by SID, in one search", async () => {
+    const ad = backend();
+    const byUpn = (await ad.readMailboxes(["bulk42@contoso.com"])).get("bulk42@contoso.com")!;
+    assert.match(byUpn.immutableId, /^[A-Za-z0-9+/]{22}==$/);
+    assert.match(byUpn.sid, /^S-1-5-21-\d+-\d+-\d+-\d+$/);
+    const before = ad.directory.stats.searches;
+    const read = await ad.readMailboxes([byUpn.immutableId, byUpn.sid, "BULK42@CONTOSO.COM", "nobody@contoso.com", "not an identity"]);
+    assert.equal(ad.directory.stats.searches - before, 1);
+    assert.equal(read.get(byUpn.immutableId)?.dn, byUpn.dn);
+    assert.equal(read.get(byUpn.sid)?.dn, byUpn.dn);
+    assert.equal(read.get("BULK42@CONTOSO.COM")?.dn, byUpn.dn);
+    assert.equal(read.get("nobody@contoso.com"), undefined);
+    assert.equal(read.get("not an identity"), undefined);
+  });
+});
+
+describe("Active Directory backend: the seed's hard cases", () => {
+  it("a user with only lowercase smtp: entries gets the spec's primary, mail set, X500 kept byte for byte", async () => {
+    const ad = backend();
+    const user = (await ad.readMailboxes(["lower@contoso.com"])).get("lower@contoso.com")!;
+    assert.deepEqual(user.findings.map((f) => f.code), ["NoPrimary"]);
+    const written = await ad.setEmailAddresses("lower@contoso.com", ["SMTP:lower@contoso.com", "smtp:lower.alias@contoso.com", X500]);
+    assert.deepEqual(await adminRead("lower@contoso.com"), { proxyAddresses: [X500, "SMTP:lower@contoso.com", "smtp:lower.alias@contoso.com"].sort(), mail: "lower@contoso.com" });
+    assert.deepEqual(written.findings, []);
+  });
+
+  it("two uppercase SMTP: entries are found and repaired; mail follows the primary", async () => {
+    const ad = backend();
+    const user = (await ad.readMailboxes(["twin@contoso.com"])).get("twin@contoso.com")!;
+    assert.deepEqual(user.findings.map((f) => f.code), ["TwoPrimaries"]);
+    await ad.setEmailAddresses("twin@contoso.com", ["SMTP:twin.b@contoso.com", "smtp:twin.a@contoso.com"]);
+    assert.deepEqual(await adminRead("twin@contoso.com"), { proxyAddresses: ["SMTP:twin.b@contoso.com", "smtp:twin.a@contoso.com"], mail: "twin.b@contoso.com" });
+  });
+
+  it("a primary change moves mail with it; SIP and X400 stay byte for byte; one modify, nothing for an unchanged list", async () => {
+    const ad = backend();
+    await ad.readMailboxes(["stale@contoso.com"]);
+    await ad.setEmailAddresses("stale@contoso.com", ["SMTP:stale.new@contoso.com", "smtp:stale@contoso.com", "SIP:Stale@contoso.com", "X400:c=US;a= ;p=Contoso;o=Exchange;s=Stale;"]);
+    assert.equal(ad.directory.stats.modifies, 1);
+    const now = await adminRead("stale@contoso.com");
+    assert.deepEqual(now, {
+      proxyAddresses: ["SIP:Stale@contoso.com", "SMTP:stale.new@contoso.com", "X400:c=US;a= ;p=Contoso;o=Exchange;s=Stale;", "smtp:stale@contoso.com"],
+      mail: "stale.new@contoso.com",
+    });
+    await ad.setEmailAddresses("stale@contoso.com", ["SMTP:stale.new@contoso.com", "smtp:stale@contoso.com"]);
+    assert.equal(ad.directory.stats.modifies, 1, "no write when nothing changes");
+  });
+
+  it("an edit made by someone else between read and write is not lost", async () => {
+    const ad = backend();
+    const read = (await ad.readMailboxes(["busy@contoso.com"])).get("busy@contoso.com") as DirectoryMailbox;
+    const other = await dc.adminClient();
+    await other.modify(read.dn, [
+      new Change({ operation: "add", modification: new Attribute({ type: "proxyAddresses", values: ["smtp:added.meanwhile@contoso.com", "X500:/o=Meanwhile"] }) }),
+    ]);
+    await other.unbind();
+    // The plan was made from the first read: it adds one alias and drops busy.old.
+    await ad.setEmailAddresses("busy@contoso.com", ["SMTP:busy@contoso.com", "smtp:busy.new@contoso.com"]);
+    assert.deepEqual((await adminRead("busy@contoso.com")).proxyAddresses, [
+      "SMTP:busy@contoso.com",
+      "X500:/o=Meanwhile",
+      "smtp:added.meanwhile@contoso.com",
+      "smtp:busy.new@contoso.com",
+    ]);
+  });
+});
+
+describe("Active Directory backend: refusals and failures write nothing", () => {
+  it("an address another AD object holds is refused, naming the owner's DN", async () => {
+    const ad = backend();
+    const owners = await ad.ownersOf(["TAKEN@contoso.com", "free@contoso.com"]);
+    assert.equal(owners.get("taken@contoso.com")?.dn, `CN=owner,CN=Users,${dc.baseDn}`);
+    assert.equal(owners.has("free@contoso.com"), false);
+    const before = await adminRead("guarded@contoso.com");
+    await rejects(
+      ad.setEmailAddresses("guarded@contoso.com", ["SMTP:guarded@contoso.com", "smtp:taken@contoso.com", X500]),
+      "AddressTaken",
+      /mailbox "guarded@contoso.com"/,
+      /taken@contoso\.com is already held by "CN=owner,CN=Users,DC=corp,DC=contoso,DC=com"/,
+    );
+    assert.deepEqual(await adminRead("guarded@contoso.com"), before);
+  });
+
+  it("an address the cloud would drop is refused with the reason", async () => {
+    const before = await adminRead("guarded@contoso.com");
+    await rejects(backend().setEmailAddresses("guarded@contoso.com", ["SMTP:guarded@contoso.com", "smtp:guarded@contoso.onmicrosoft.com"]), "AddressRefused", /onmicrosoft\.com/, /DN "CN=guarded,OU=Mailboxes/);
+    assert.deepEqual(await adminRead("guarded@contoso.com"), before);
+  });
+
+  it("wrong password, unreachable port, a CA that did not sign the certificate, a user not found: each named", async () => {
+    const wanted = ["SMTP:guarded@contoso.com", "smtp:guarded.x@contoso.com"];
+    const before = await adminRead("guarded@contoso.com");
+    process.env[BIND_PASSWORD_VARIABLE] = "not-the-password";
+    await rejects(backend().setEmailAddresses("guarded@contoso.com", wanted), "BindFailed", /refused the bind account "Administrator@CORP\.CONTOSO\.COM"/, /mailbox "guarded@contoso\.com"/, /MAILBOX_ADDRESSES_AD_BIND_PASSWORD/);
+    delete process.env[BIND_PASSWORD_VARIABLE];
+    await rejects(backend().readMailboxes(["guarded@contoso.com"]), "MissingCredentials", /MAILBOX_ADDRESSES_AD_BIND_DN/);
+    asAdmin();
+    await rejects(backend({ url: "ldaps://127.0.0.1:1" }).setEmailAddresses("guarded@contoso.com", wanted), "Unreachable", /127\.0\.0\.1:1 is unreachable/, /ECONNREFUSED/, /mailbox "guarded@contoso\.com"/);
+    const otherCa = mkdtempSync(join(tmpdir(), "other-ca-"));
+    try {
+      execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", join(otherCa, "key.pem"), "-out", join(otherCa, "ca.pem"), "-days", "2", "-subj", "/CN=Some other CA"], { stdio: "ignore" });
+      await rejects(backend({ caFile: join(otherCa, "ca.pem") }).setEmailAddresses("guarded@contoso.com", wanted), "CertificateUntrusted", /does not verify against the CA file ".*other-ca-.*ca\.pem"/, /mailbox-addresses:adCaFile/);
+    } finally {
+      rmSync(otherCa, { recursive: true, force: true });
+    }
+    await rejects(backend().setEmailAddresses("ghost@contoso.com", wanted), "UserNotFound", /mailbox "ghost@contoso\.com"/, /userPrincipalName/, /DC=corp,DC=contoso,DC=com/);
+    assert.deepEqual(await adminRead("guarded@contoso.com"), before);
+  });
+
+  it("a bind account without write rights is told what to grant, on which DN; nothing written", async () => {
+    process.env[BIND_DN_VARIABLE] = "reader@corp.contoso.com";
+    process.env[BIND_PASSWORD_VARIABLE] = READER_PASSWORD;
+    try {
+      const before = await adminRead("guarded@contoso.com");
+      const ad = backend();
+      // Reading works with a plain domain account: only writing needs a grant.
+      assert.ok((await ad.readMailboxes(["guarded@contoso.com"])).get("guarded@contoso.com"));
+      await rejects(
+        ad.setEmailAddresses("guarded@contoso.com", ["SMTP:guarded@contoso.com", "smtp:guarded.x@contoso.com", X500]),
+        "InsufficientRights",
+        /bind account "reader@corp\.contoso\.com" may not write proxyAddresses or mail of "CN=guarded,OU=Mailboxes,DC=corp,DC=contoso,DC=com"/,
+        /"Write proxyAddresses" and "Write mail"/,
+        /dsacls "OU=Mailboxes,DC=corp,DC=contoso,DC=com"/,
+        /mailbox "guarded@contoso\.com"/,
+      );
+      assert.deepEqual(await adminRead("guarded@contoso.com"), before);
+    } finally {
+      asAdmin();
+    }
   });
 });
