@@ -48,6 +48,8 @@ export interface SambaDc {
   addUsers(users: readonly SeedUser[]): Promise<string[]>;
   /** Creates an organizational unit under the base DN; returns its DN. */
   addOu(name: string): Promise<string>;
+  /** Adds ACEs (SDDL) to an object's security descriptor, as dsacls or the Delegation wizard would. */
+  addAces(objectDn: string, sddl: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -320,6 +322,10 @@ export async function startSambaDc(options: { seed?: Seed } = {}): Promise<Samba
         } finally {
           await client.unbind();
         }
+      },
+      async addAces(objectDn, sddl) {
+        // samba-tool edits the live database directly: LDAP here has no Kerberos for it.
+        await run("samba-tool", ["dsacl", "set", "-H", join(folder, "private", "sam.ldb"), "-s", join(folder, "etc", "smb.conf"), `--objectdn=${objectDn}`, `--sddl=${sddl}`]);
       },
       async stop() {
         try {

@@ -146,9 +146,12 @@ export class DirectoryClient {
     }
     if (error instanceof InsufficientAccessError) {
       const dn = context.dn ?? "";
+      // dsacls names a trustee as user@domain or DOMAIN\user, not as a DN.
+      const bindName = process.env[BIND_DN_VARIABLE] ?? "";
+      const trustee = bindName.includes("@") ? bindName : "DOMAIN\\account";
       return new DirectoryError("InsufficientRights", `${subject}: the bind account "${process.env[BIND_DN_VARIABLE] ?? ""}" may not write proxyAddresses or mail of "${dn}" (${cause})`, {
         ...context,
-        remedy: `Grant it "Write proxyAddresses" and "Write mail" on the user objects or their OU, e.g. dsacls "${parentOf(dn)}" /I:S /G "CORP\\svc:WP;proxyAddresses;user" "CORP\\svc:WP;mail;user"`,
+        remedy: `Grant it "Write proxyAddresses" and "Write mail" on the user objects or their OU, e.g. dsacls "${parentOf(dn)}" /I:S /G "${trustee}:WP;proxyAddresses;user" "${trustee}:WP;mail;user"`,
       });
     }
     if (error instanceof NoSuchObjectError) {

@@ -76,6 +76,9 @@ before(async () => {
     { name: "owner", upn: "owner@contoso.com", mail: "owner@contoso.com", proxyAddresses: ["SMTP:owner@contoso.com", "smtp:taken@contoso.com"] },
     { name: "guarded", upn: "guarded@contoso.com", parent: mailboxesOu, mail: "guarded@contoso.com", proxyAddresses: ["SMTP:guarded@contoso.com", X500] },
     { name: "reader", upn: "reader@corp.contoso.com", password: READER_PASSWORD },
+    { name: "delegate", upn: "delegate@corp.contoso.com", password: READER_PASSWORD },
+    { name: "inside", upn: "inside@contoso.com", parent: mailboxesOu, proxyAddresses: ["smtp:inside@contoso.com"] },
+    { name: "outside", upn: "outside@contoso.com", proxyAddresses: ["smtp:outside@contoso.com"] },
   ]);
   asAdmin();
 });
@@ -86,20 +89,23 @@ after(async () => {
 });
 
 describe("Active Directory backend: reads", () => {
-  it(`reads ${BULK} mailboxes with one paged search per 1,000, not one per mailbox`, async () => {
-    const ad = backend();
-    const upns = Array.from({ length: BULK }, (_, i) => `bulk${i}@contoso.com`);
-    const started = Date.now();
-    const read = await ad.readMailboxes(upns);
-    const seconds = (Date.now() - started) / 1000;
-    console.log(`[ad] readMailboxes(${BULK}): ${ad.directory.stats.searches} searches, ${ad.directory.stats.pages} pages, ${seconds.toFixed(2)} s`);
-    assert.equal([...read.values()].filter((m) => m !== undefined).length, BULK);
-    assert.equal(ad.directory.stats.searches, Math.ceil(BULK / 1000));
-    const m = read.get("bulk7@contoso.com")!;
-    assert.deepEqual([...m.addresses].sort(), [...bulkUser(7).proxyAddresses!].sort());
-    assert.equal(m.mail, "bulk7@contoso.com");
-    assert.deepEqual(m.findings, []);
-  });
+  for (const readStrategy of ["filter", "scan", "auto"] as const) {
+    it(`reads ${BULK} mailboxes with one paged search per 1,000, not one per mailbox (${readStrategy})`, async () => {
+      const ad = backend({ readStrategy });
+      const upns = Array.from({ length: BULK }, (_, i) => `bulk${i}@contoso.com`);
+      const started = Date.now();
+      const read = await ad.readMailboxes(upns);
+      const seconds = (Date.now() - started) / 1000;
+      console.log(`[ad] readMailboxes(${BULK}), ${readStrategy}: ${ad.directory.stats.searches} searches, ${ad.directory.stats.pages} pages, ${seconds.toFixed(2)} s`);
+      assert.equal([...read.values()].filter((m) => m !== undefined).length, BULK);
+      assert.equal(ad.directory.stats.searches, readStrategy === "filter" ? Math.ceil(BULK / 1000) : 1);
+      assert.ok(ad.directory.stats.pages <= 2 * Math.ceil((BULK + 10) / 1000), `${ad.directory.stats.pages} pages`);
+      const m = read.get("bulk7@contoso.com")!;
+      assert.deepEqual([...m.addresses].sort(), [...bulkUser(7).proxyAddresses!].sort());
+      assert.equal(m.mail, "bulk7@contoso.com");
+      assert.deepEqual(m.findings, []);
+    });
+  }
 
   it("lists every mailbox in one paged search", async () => {
     const ad = backend();
@@ -239,10 +245,29 @@ describe("Active Directory backend: refusals and failures write nothing", () => 
         "InsufficientRights",
         /bind account "reader@corp\.contoso\.com" may not write proxyAddresses or mail of "CN=guarded,OU=Mailboxes,DC=corp,DC=contoso,DC=com"/,
         /"Write proxyAddresses" and "Write mail"/,
-        /dsacls "OU=Mailboxes,DC=corp,DC=contoso,DC=com"/,
+        /dsacls "OU=Mailboxes,DC=corp,DC=contoso,DC=com" \/I:S \/G "reader@corp\.contoso\.com:WP;proxyAddresses;user"/,
         /mailbox "guarded@contoso\.com"/,
       );
       assert.deepEqual(await adminRead("guarded@contoso.com"), before);
+    } finally {
+      asAdmin();
+    }
+  });
+
+  it("an account granted Write proxyAddresses and Write mail on an OU (user objects) writes users there, and only there", async () => {
+    const delegate = (await backend().readMailboxes(["delegate@corp.contoso.com"])).get("delegate@corp.contoso.com")!;
+    // The schemaIDGUIDs of proxyAddresses and mail, inherited by objects of class user.
+    const USER = "bf967aba-0de6-11d0-a285-00aa003049e2";
+    const ace = (attribute: string) => `(OA;CIIO;WP;${attribute};${USER};${delegate.sid})`;
+    await dc.addAces(mailboxesOu, ace("bf967a06-0de6-11d0-a285-00aa003049e2") + ace("bf967961-0de6-11d0-a285-00aa003049e2"));
+    process.env[BIND_DN_VARIABLE] = "delegate@corp.contoso.com";
+    process.env[BIND_PASSWORD_VARIABLE] = READER_PASSWORD;
+    try {
+      const ad = backend();
+      await ad.setEmailAddresses("inside@contoso.com", ["SMTP:inside@contoso.com"]);
+      assert.deepEqual(await adminRead("inside@contoso.com"), { proxyAddresses: ["SMTP:inside@contoso.com"], mail: "inside@contoso.com" });
+      await rejects(ad.setEmailAddresses("outside@contoso.com", ["SMTP:outside@contoso.com"]), "InsufficientRights", /CN=outside,CN=Users/);
+      assert.deepEqual(await adminRead("outside@contoso.com"), { proxyAddresses: ["smtp:outside@contoso.com"], mail: undefined });
     } finally {
       asAdmin();
     }
