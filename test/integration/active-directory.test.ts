@@ -2,7 +2,7 @@
 // paged reads, the three ways a user is named, the seed's hard cases, concurrent edits,
 // duplicates, and each failure an admin meets, with nothing written when it fails.
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -273,3 +273,26 @@ describe("Active Directory backend: refusals and failures write nothing", () => 
     }
   });
 });
+
+describe("Samba DC harness", () => {
+  const start = (env: NodeJS.ProcessEnv) =>
+    spawnSync(process.execPath, ["-e", `require(${JSON.stringify(join(__dirname, "../../harness/samba-dc.js"))}).startSambaDc().then(() => process.exit(0), (e) => { console.error(e.message); process.exit(3); })`], {
+      env,
+      encoding: "utf8",
+      timeout: 30_000,
+    });
+
+  it("a second server waits for the machine-wide lock and says who holds it", () => {
+    const second = start({ ...process.env, MAILBOX_ADDRESSES_SAMBA_LOCK_TIMEOUT: "1" });
+    assert.equal(second.status, 3, second.stderr);
+    assert.match(second.stderr, new RegExp(`Samba DC lock .* held by process ${process.pid} since`));
+    assert.match(second.stderr, /one test file runs a server at a time/);
+  });
+
+  it("a machine without samba fails, naming what to install", () => {
+    const missing = start({ ...process.env, PATH: "/nonexistent" });
+    assert.equal(missing.status, 3, missing.stderr);
+    assert.match(missing.stderr, /Samba is not installed .* toolchain\/samba\.sh/);
+  });
+});
+
