@@ -5,7 +5,7 @@
 // Samba's ports are fixed, so one server runs per machine: start() takes a machine-wide lock and
 // waits for it. A machine without samba fails here, loudly: the tests never skip.
 import { execFile, spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync, writeSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync, writeSync } from "node:fs";
 import { connect as netConnect } from "node:net";
 import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -20,7 +20,8 @@ export const DOMAIN = "CORP";
 export const BASE_DN = "DC=corp,DC=contoso,DC=com";
 export const ADMIN_PASSWORD = "Adm1n-Samba-Test!";
 const LDAPS_PORT = 636;
-const LOCK_FILE = join(tmpdir(), "mailbox-addresses-samba-dc.lock");
+// A fixed path, not os.tmpdir(): TMPDIR may differ between processes, the ports do not.
+const LOCK_FILE = "/tmp/mailbox-addresses-samba-dc.lock";
 
 /** A user to create, with the address attributes the tests care about. */
 export interface SeedUser {
@@ -134,7 +135,7 @@ async function issueCertificates(tlsDir: string): Promise<void> {
 
 /** The provisioned template for this Samba version: made once, under the lock. */
 async function template(version: string): Promise<{ dir: string; provisionedAt: string }> {
-  const root = join(process.env.MAILBOX_ADDRESSES_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "mailbox-addresses"), "samba", version);
+  const root = cacheRoot(version);
   const dir = join(root, "template");
   const marker = join(dir, ".provisioned-at");
   if (existsSync(marker)) return { dir, provisionedAt: readFileSync(marker, "utf8") };
@@ -159,6 +160,21 @@ async function template(version: string): Promise<{ dir: string; provisionedAt: 
   rmSync(dir, { recursive: true, force: true });
   renameSync(work, dir);
   return { dir, provisionedAt: work };
+}
+
+const cacheRoot = (version: string) =>
+  join(process.env.MAILBOX_ADDRESSES_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "mailbox-addresses"), "samba", version);
+
+/**
+ * Folders a killed run left behind: server copies in the temp folder, half-made templates in the
+ * cache. Called under the lock, when no other server or provisioning can be running.
+ */
+async function removeLeftovers(version: string): Promise<void> {
+  const leftovers = [
+    ...readdirSync(tmpdir()).filter((name) => name.startsWith("samba-dc-")).map((name) => join(tmpdir(), name)),
+    ...(existsSync(cacheRoot(version)) ? readdirSync(cacheRoot(version)).filter((name) => /^(provisioning|seeding)-/.test(name)).map((name) => join(cacheRoot(version), name)) : []),
+  ];
+  for (const folder of leftovers) rmSync(folder, { recursive: true, force: true });
 }
 
 /** True when something accepts TCP connections on the port. */
@@ -285,6 +301,7 @@ export async function startSambaDc(options: { seed?: Seed } = {}): Promise<Samba
     if (await portAnswers(LDAPS_PORT)) {
       throw new Error(`port ${LDAPS_PORT} on 127.0.0.1 already answers, though this process holds the Samba DC lock: another LDAP server (a samba left from a killed run?) must be stopped first`);
     }
+    await removeLeftovers(version);
     const base = await template(version);
     const seeded = options.seed ? join(base.dir, "..", `seed-${options.seed.name.replace(/[^A-Za-z0-9._-]/g, "_")}`) : undefined;
     const fromSeed = seeded !== undefined && existsSync(join(seeded, ".provisioned-at"));

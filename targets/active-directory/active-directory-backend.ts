@@ -93,6 +93,22 @@ function ownerKind(entry: Entry): RecipientType {
   return "UserMailbox";
 }
 
+/** Files each entry under every key that can name it (UPN, immutable id, SID). */
+function index(entries: readonly Entry[], byKey: Map<string, DirectoryMailbox>): void {
+  for (const entry of entries) {
+    const mailbox = toMailbox(entry);
+    for (const key of keysOf(mailbox)) byKey.set(key, mailbox);
+  }
+}
+
+/** The domain's root (its DC= components): uniqueness is checked there, not only under the base DN. */
+export function domainRootOf(baseDn: string): string {
+  return baseDn
+    .split(/(?<!\\),/)
+    .filter((rdn) => /^\s*dc=/i.test(rdn))
+    .join(",");
+}
+
 const chunk = <T>(items: readonly T[], size: number): T[][] => {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
@@ -130,10 +146,7 @@ export class ActiveDirectoryBackend implements DirectoryBackendPort {
         { filter: new AndFilter({ filters: USERS }), attributes: USER_ATTRIBUTES, explicitBufferAttributes: BINARY_ATTRIBUTES },
         { action: "reading", mailbox: `${known.length} mailboxes from "${known[0]!.identity}"` },
       );
-      for (const entry of entries) {
-        const mailbox = toMailbox(entry);
-        for (const key of keysOf(mailbox)) byKey.set(key, mailbox);
-      }
+      index(entries, byKey);
     }
     for (const group of groups) {
       const filter = new AndFilter({ filters: [...USERS, new OrFilter({ filters: group.map((p) => p.filter) })] });
@@ -142,10 +155,7 @@ export class ActiveDirectoryBackend implements DirectoryBackendPort {
         { filter, attributes: USER_ATTRIBUTES, explicitBufferAttributes: BINARY_ATTRIBUTES },
         { action: "reading", mailbox: shown },
       );
-      for (const entry of entries) {
-        const mailbox = toMailbox(entry);
-        for (const key of keysOf(mailbox)) byKey.set(key, mailbox);
-      }
+      index(entries, byKey);
     }
     for (const { identity, parsed: p } of parsed) {
       const mailbox = p ? byKey.get(p.key) : undefined;
@@ -169,14 +179,20 @@ export class ActiveDirectoryBackend implements DirectoryBackendPort {
     return user;
   }
 
-  /** Who holds each address in proxyAddresses or mail, across the directory: users, groups, contacts. */
+  /**
+   * Who holds each address in proxyAddresses or mail, anywhere in the domain (from its root, even
+   * when the base DN is an OU): users, groups, contacts. Two terms per address, so half a chunk
+   * of addresses per search.
+   */
   async ownersOf(addresses: readonly string[]): Promise<Map<string, DirectoryOwner>> {
     const owners = new Map<string, DirectoryOwner>();
     const keys = [...new Set(addresses.map(addressKey))];
+    const base = domainRootOf(this.settings.baseDn) || this.settings.baseDn;
     for (const group of chunk(keys, Math.max(1, Math.floor((this.settings.chunkSize ?? 1000) / 2)))) {
+      const wanted = new Set(group);
       const terms = group.flatMap((a) => [equals("proxyAddresses", `smtp:${a}`), equals("mail", a)]);
       const entries = await this.directory.search(
-        { filter: new OrFilter({ filters: terms }), attributes: ["displayName", "cn", "objectClass", "proxyAddresses", "mail", "objectGUID"], explicitBufferAttributes: ["objectGUID"] },
+        { base, filter: new OrFilter({ filters: terms }), attributes: ["displayName", "cn", "objectClass", "proxyAddresses", "mail", "objectGUID"], explicitBufferAttributes: ["objectGUID"] },
         { action: "checking who holds", mailbox: group.length === 1 ? group[0] : `${group.length} addresses` },
       );
       for (const entry of entries) {
@@ -185,7 +201,7 @@ export class ActiveDirectoryBackend implements DirectoryBackendPort {
           ...strings(entry, "mail").map(addressKey),
         ];
         const owner: DirectoryOwner = { id: entry.dn, dn: entry.dn, displayName: first(entry, "displayName") ?? first(entry, "cn") ?? entry.dn, type: ownerKind(entry) };
-        for (const key of held) if (group.includes(key) && !owners.has(key)) owners.set(key, owner);
+        for (const key of held) if (wanted.has(key) && !owners.has(key)) owners.set(key, owner);
       }
     }
     return owners;

@@ -203,6 +203,12 @@ describe("Active Directory backend: refusals and failures write nothing", () => 
       /mailbox "guarded@contoso.com"/,
       /taken@contoso\.com is already held by "CN=owner,CN=Users,DC=corp,DC=contoso,DC=com"/,
     );
+    // A base DN narrowed to the mailboxes' OU still sees an owner elsewhere in the domain.
+    await rejects(
+      backend({ baseDn: mailboxesOu }).setEmailAddresses("guarded@contoso.com", ["SMTP:guarded@contoso.com", "smtp:taken@contoso.com"]),
+      "AddressTaken",
+      /held by "CN=owner,CN=Users,DC=corp,DC=contoso,DC=com"/,
+    );
     assert.deepEqual(await adminRead("guarded@contoso.com"), before);
   });
 
