@@ -66,12 +66,19 @@ function sambaVersion(): string {
   return probe.stdout.trim().replace(/^Version\s+/i, "").replace(/[^A-Za-z0-9.+-]/g, "_");
 }
 
+/** True while the process runs. A killed holder can linger as a zombie nobody reaps: that counts as gone. */
 const alive = (pid: number) => {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+  try {
+    // /proc/<pid>/stat: "pid (name) state ...": Z is a zombie.
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
+  } catch {
+    return true;
   }
 };
 
