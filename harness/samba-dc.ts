@@ -63,7 +63,10 @@ function sambaVersion(): string {
         "Run toolchain/samba.sh (as root: apt-get install samba ldap-utils), or scripts/test, which runs it.",
     );
   }
-  return probe.stdout.trim().replace(/^Version\s+/i, "").replace(/[^A-Za-z0-9.+-]/g, "_");
+  return probe.stdout
+    .trim()
+    .replace(/^Version\s+/i, "")
+    .replace(/[^A-Za-z0-9.+-]/g, "_");
 }
 
 /** True while the process runs. A killed holder can linger as a zombie nobody reaps: that counts as gone. */
@@ -152,15 +155,25 @@ async function template(version: string): Promise<{ dir: string; provisionedAt: 
     await run(
       "samba-tool",
       [
-        "domain", "provision", `--targetdir=${work}`, `--realm=${REALM}`, `--domain=${DOMAIN}`, "--server-role=dc", "--dns-backend=NONE",
-        `--adminpass=${ADMIN_PASSWORD}`, "--option=interfaces=127.0.0.1", "--option=bind interfaces only=yes",
+        "domain",
+        "provision",
+        `--targetdir=${work}`,
+        `--realm=${REALM}`,
+        `--domain=${DOMAIN}`,
+        "--server-role=dc",
+        "--dns-backend=NONE",
+        `--adminpass=${ADMIN_PASSWORD}`,
+        "--option=interfaces=127.0.0.1",
+        "--option=bind interfaces only=yes",
       ],
       { maxBuffer: 64 * 1024 * 1024 },
     );
   } catch (error) {
     rmSync(work, { recursive: true, force: true });
     const e = error as { stderr?: string; message: string };
-    throw new Error(`samba-tool domain provision failed (is samba-ad-provision installed? toolchain/samba.sh installs it): ${(e.stderr ?? e.message).split("\n").slice(-6).join("\n")}`);
+    throw new Error(`samba-tool domain provision failed (is samba-ad-provision installed? toolchain/samba.sh installs it): ${(e.stderr ?? e.message).split("\n").slice(-6).join("\n")}`, {
+      cause: error,
+    });
   }
   await issueCertificates(join(work, "private", "tls"));
   writeFileSync(join(work, ".provisioned-at"), work);
@@ -169,8 +182,7 @@ async function template(version: string): Promise<{ dir: string; provisionedAt: 
   return { dir, provisionedAt: work };
 }
 
-const cacheRoot = (version: string) =>
-  join(process.env.MAILBOX_ADDRESSES_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "mailbox-addresses"), "samba", version);
+const cacheRoot = (version: string) => join(process.env.MAILBOX_ADDRESSES_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "mailbox-addresses"), "samba", version);
 
 /**
  * Folders a killed run left behind: server copies in the temp folder, half-made templates in the
@@ -178,8 +190,14 @@ const cacheRoot = (version: string) =>
  */
 async function removeLeftovers(version: string): Promise<void> {
   const leftovers = [
-    ...readdirSync(tmpdir()).filter((name) => name.startsWith("samba-dc-")).map((name) => join(tmpdir(), name)),
-    ...(existsSync(cacheRoot(version)) ? readdirSync(cacheRoot(version)).filter((name) => /^(provisioning|seeding)-/.test(name)).map((name) => join(cacheRoot(version), name)) : []),
+    ...readdirSync(tmpdir())
+      .filter((name) => name.startsWith("samba-dc-"))
+      .map((name) => join(tmpdir(), name)),
+    ...(existsSync(cacheRoot(version))
+      ? readdirSync(cacheRoot(version))
+          .filter((name) => /^(provisioning|seeding)-/.test(name))
+          .map((name) => join(cacheRoot(version), name))
+      : []),
   ];
   for (const folder of leftovers) rmSync(folder, { recursive: true, force: true });
 }

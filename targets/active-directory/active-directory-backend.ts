@@ -5,8 +5,8 @@
 // stays as they left it; checks that no other object holds an added address (AD does not).
 import { AndFilter, EqualityFilter, NoSuchAttributeError, OrFilter, PresenceFilter, TypeOrValueExistsError, type Entry, type Filter } from "ldapts";
 import { addressKey, parseProxyAddress } from "../../core/address";
-import type { LiveMailbox, MailboxPage, TenantBackend } from "../../providers/backend";
-import type { AddressOwner, RecipientType } from "../../tenant/exchange-rules";
+import type { AddressOwner, RecipientType } from "../../exchange/exchange-rules";
+import type { BackendCapabilities, LiveMailbox, MailboxPage, TenantBackend } from "../tenant-backend";
 import { DirectoryClient, DirectoryError, type DirectorySettings, type ModifyStep } from "./directory-client";
 import { keysOf, parseIdentity, sidToString } from "./identities";
 import { applyDelta, applyRules, applyRulesToList, directoryDelta, inspectAddresses, type Finding } from "./proxy-addresses";
@@ -28,9 +28,6 @@ export interface DirectoryMailbox extends LiveMailbox {
 export interface DirectoryOwner extends AddressOwner {
   readonly dn: string;
 }
-
-/** The read/write part of the port this backend offers (no accepted domains, no cloud takeover). */
-export type DirectoryBackendPort = Pick<TenantBackend, "description" | "readMailboxes" | "ownersOf" | "setEmailAddresses" | "listMailboxes" | "close">;
 
 export interface ActiveDirectoryBackendSettings extends DirectorySettings {
   /** Identities (or addresses) per OR filter: one search each. */
@@ -115,8 +112,10 @@ const chunk = <T>(items: readonly T[], size: number): T[][] => {
   return out;
 };
 
-export class ActiveDirectoryBackend implements DirectoryBackendPort {
+export class ActiveDirectoryBackend implements TenantBackend {
   readonly directory: DirectoryClient;
+  /** Neither optional capability: AD keeps no accepted-domain list, and AD is where a synced mailbox is written, not taken over from. */
+  readonly capabilities: BackendCapabilities = {};
   /** What each identity read as last: the base of the next write's delta. */
   private readonly lastRead = new Map<string, readonly string[]>();
   private readonly scans = new Map<string, AsyncGenerator<Entry[]>>();
@@ -151,10 +150,7 @@ export class ActiveDirectoryBackend implements DirectoryBackendPort {
     for (const group of groups) {
       const filter = new AndFilter({ filters: [...USERS, new OrFilter({ filters: group.map((p) => p.filter) })] });
       const shown = group.length === 1 ? group[0]!.identity : `${group.length} mailboxes from "${group[0]!.identity}"`;
-      const entries = await this.directory.search(
-        { filter, attributes: USER_ATTRIBUTES, explicitBufferAttributes: BINARY_ATTRIBUTES },
-        { action: "reading", mailbox: shown },
-      );
+      const entries = await this.directory.search({ filter, attributes: USER_ATTRIBUTES, explicitBufferAttributes: BINARY_ATTRIBUTES }, { action: "reading", mailbox: shown });
       index(entries, byKey);
     }
     for (const { identity, parsed: p } of parsed) {
@@ -197,7 +193,9 @@ export class ActiveDirectoryBackend implements DirectoryBackendPort {
       );
       for (const entry of entries) {
         const held = [
-          ...strings(entry, "proxyAddresses").filter((e) => parseProxyAddress(e).kind === "smtp").map((e) => addressKey(parseProxyAddress(e).value)),
+          ...strings(entry, "proxyAddresses")
+            .filter((e) => parseProxyAddress(e).kind === "smtp")
+            .map((e) => addressKey(parseProxyAddress(e).value)),
           ...strings(entry, "mail").map(addressKey),
         ];
         const owner: DirectoryOwner = { id: entry.dn, dn: entry.dn, displayName: first(entry, "displayName") ?? first(entry, "cn") ?? entry.dn, type: ownerKind(entry) };
@@ -257,7 +255,10 @@ export class ActiveDirectoryBackend implements DirectoryBackendPort {
 
   /** Refuses, before any write, an address another directory object already holds. */
   private async refuseTaken(identity: string, user: DirectoryMailbox, added: readonly string[]): Promise<void> {
-    const smtp = added.map(parseProxyAddress).filter((p) => p.kind === "smtp").map((p) => p.value);
+    const smtp = added
+      .map(parseProxyAddress)
+      .filter((p) => p.kind === "smtp")
+      .map((p) => p.value);
     if (smtp.length === 0) return;
     const owners = await this.ownersOf(smtp);
     const taken = smtp.flatMap((a) => {
@@ -281,7 +282,9 @@ export class ActiveDirectoryBackend implements DirectoryBackendPort {
       pages = this.directory.searchPages(
         {
           filter: new AndFilter({ filters: [...USERS, new OrFilter({ filters: [new PresenceFilter({ attribute: "proxyAddresses" }), new PresenceFilter({ attribute: "mail" })] })] }),
-          attributes: USER_ATTRIBUTES, explicitBufferAttributes: BINARY_ATTRIBUTES },
+          attributes: USER_ATTRIBUTES,
+          explicitBufferAttributes: BINARY_ATTRIBUTES,
+        },
         { action: "listing mailboxes" },
       );
       this.scans.set(token, pages);

@@ -4,16 +4,7 @@
 // admin can act on: which server, which account, which setting, what to do. Counts searches and
 // pages, so tests and benchmarks can tell one paged search per 1,000 entries from one per mailbox.
 import { readFileSync } from "node:fs";
-import {
-  Attribute,
-  Change,
-  Client,
-  InsufficientAccessError,
-  InvalidCredentialsError,
-  NoSuchObjectError,
-  type Entry,
-  type SearchOptions,
-} from "ldapts";
+import { Attribute, Change, Client, InsufficientAccessError, InvalidCredentialsError, NoSuchObjectError, type Entry, type SearchOptions } from "ldapts";
 
 /** Where the directory is. No secrets: the bind account comes from the environment. */
 export interface DirectorySettings {
@@ -39,15 +30,7 @@ export const SETTING_URL = "mailbox-addresses:adUrl";
 export const SETTING_CA_FILE = "mailbox-addresses:adCaFile";
 
 export type DirectoryErrorCode =
-  | "MissingCredentials"
-  | "Unreachable"
-  | "CertificateUntrusted"
-  | "BindFailed"
-  | "UserNotFound"
-  | "InsufficientRights"
-  | "AddressRefused"
-  | "AddressTaken"
-  | "DirectoryError";
+  "MissingCredentials" | "Unreachable" | "CertificateUntrusted" | "BindFailed" | "UserNotFound" | "InsufficientRights" | "AddressRefused" | "AddressTaken" | "DirectoryError";
 
 /** An expected failure, in an admin's words: what, where (mailbox, DN), and what to do. */
 export class DirectoryError extends Error {
@@ -139,10 +122,14 @@ export class DirectoryClient {
       });
     }
     if (error instanceof InvalidCredentialsError) {
-      return new DirectoryError("BindFailed", `${subject}: ${this.hostPort} refused the bind account "${process.env[BIND_DN_VARIABLE] ?? ""}" (wrong name or password, or the account is locked or disabled)`, {
-        ...context,
-        remedy: `Check ${BIND_DN_VARIABLE} and ${BIND_PASSWORD_VARIABLE}`,
-      });
+      return new DirectoryError(
+        "BindFailed",
+        `${subject}: ${this.hostPort} refused the bind account "${process.env[BIND_DN_VARIABLE] ?? ""}" (wrong name or password, or the account is locked or disabled)`,
+        {
+          ...context,
+          remedy: `Check ${BIND_DN_VARIABLE} and ${BIND_PASSWORD_VARIABLE}`,
+        },
+      );
     }
     if (error instanceof InsufficientAccessError) {
       const dn = context.dn ?? "";

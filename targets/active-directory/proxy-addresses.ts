@@ -36,8 +36,7 @@ export interface Refusal {
 }
 
 export type RuleOutcome =
-  | { readonly ok: true; readonly proxyAddresses: string[]; readonly mail: string; readonly repairs: readonly Finding[] }
-  | { readonly ok: false; readonly refusals: readonly Refusal[] };
+  { readonly ok: true; readonly proxyAddresses: string[]; readonly mail: string; readonly repairs: readonly Finding[] } | { readonly ok: false; readonly refusals: readonly Refusal[] };
 
 /** The exact values to delete and add in one LDAP modify (deletes apply first). */
 export interface DirectoryDelta {

@@ -71,7 +71,13 @@ before(async () => {
   await dc.addUsers([
     { name: "lower", upn: "lower@contoso.com", parent: mailboxesOu, proxyAddresses: ["smtp:lower@contoso.com", "smtp:lower.alias@contoso.com", X500] },
     { name: "twin", upn: "twin@contoso.com", parent: mailboxesOu, mail: "twin.a@contoso.com", proxyAddresses: ["SMTP:twin.a@contoso.com", "SMTP:twin.b@contoso.com"] },
-    { name: "stale", upn: "stale@contoso.com", parent: mailboxesOu, mail: "old@contoso.com", proxyAddresses: ["SMTP:stale@contoso.com", "smtp:stale.new@contoso.com", "SIP:Stale@contoso.com", "X400:c=US;a= ;p=Contoso;o=Exchange;s=Stale;"] },
+    {
+      name: "stale",
+      upn: "stale@contoso.com",
+      parent: mailboxesOu,
+      mail: "old@contoso.com",
+      proxyAddresses: ["SMTP:stale@contoso.com", "smtp:stale.new@contoso.com", "SIP:Stale@contoso.com", "X400:c=US;a= ;p=Contoso;o=Exchange;s=Stale;"],
+    },
     { name: "busy", upn: "busy@contoso.com", parent: mailboxesOu, mail: "busy@contoso.com", proxyAddresses: ["SMTP:busy@contoso.com", "smtp:busy.old@contoso.com"] },
     { name: "owner", upn: "owner@contoso.com", mail: "owner@contoso.com", proxyAddresses: ["SMTP:owner@contoso.com", "smtp:taken@contoso.com"] },
     { name: "guarded", upn: "guarded@contoso.com", parent: mailboxesOu, mail: "guarded@contoso.com", proxyAddresses: ["SMTP:guarded@contoso.com", X500] },
@@ -143,7 +149,10 @@ describe("Active Directory backend: the seed's hard cases", () => {
   it("a user with only lowercase smtp: entries gets the spec's primary, mail set, X500 kept byte for byte", async () => {
     const ad = backend();
     const user = (await ad.readMailboxes(["lower@contoso.com"])).get("lower@contoso.com")!;
-    assert.deepEqual(user.findings.map((f) => f.code), ["NoPrimary"]);
+    assert.deepEqual(
+      user.findings.map((f) => f.code),
+      ["NoPrimary"],
+    );
     const written = await ad.setEmailAddresses("lower@contoso.com", ["SMTP:lower@contoso.com", "smtp:lower.alias@contoso.com", X500]);
     assert.deepEqual(await adminRead("lower@contoso.com"), { proxyAddresses: [X500, "SMTP:lower@contoso.com", "smtp:lower.alias@contoso.com"].sort(), mail: "lower@contoso.com" });
     assert.deepEqual(written.findings, []);
@@ -152,7 +161,10 @@ describe("Active Directory backend: the seed's hard cases", () => {
   it("two uppercase SMTP: entries are found and repaired; mail follows the primary", async () => {
     const ad = backend();
     const user = (await ad.readMailboxes(["twin@contoso.com"])).get("twin@contoso.com")!;
-    assert.deepEqual(user.findings.map((f) => f.code), ["TwoPrimaries"]);
+    assert.deepEqual(
+      user.findings.map((f) => f.code),
+      ["TwoPrimaries"],
+    );
     await ad.setEmailAddresses("twin@contoso.com", ["SMTP:twin.b@contoso.com", "smtp:twin.a@contoso.com"]);
     assert.deepEqual(await adminRead("twin@contoso.com"), { proxyAddresses: ["SMTP:twin.b@contoso.com", "smtp:twin.a@contoso.com"], mail: "twin.b@contoso.com" });
   });
@@ -175,18 +187,11 @@ describe("Active Directory backend: the seed's hard cases", () => {
     const ad = backend();
     const read = (await ad.readMailboxes(["busy@contoso.com"])).get("busy@contoso.com") as DirectoryMailbox;
     const other = await dc.adminClient();
-    await other.modify(read.dn, [
-      new Change({ operation: "add", modification: new Attribute({ type: "proxyAddresses", values: ["smtp:added.meanwhile@contoso.com", "X500:/o=Meanwhile"] }) }),
-    ]);
+    await other.modify(read.dn, [new Change({ operation: "add", modification: new Attribute({ type: "proxyAddresses", values: ["smtp:added.meanwhile@contoso.com", "X500:/o=Meanwhile"] }) })]);
     await other.unbind();
     // The plan was made from the first read: it adds one alias and drops busy.old.
     await ad.setEmailAddresses("busy@contoso.com", ["SMTP:busy@contoso.com", "smtp:busy.new@contoso.com"]);
-    assert.deepEqual((await adminRead("busy@contoso.com")).proxyAddresses, [
-      "SMTP:busy@contoso.com",
-      "X500:/o=Meanwhile",
-      "smtp:added.meanwhile@contoso.com",
-      "smtp:busy.new@contoso.com",
-    ]);
+    assert.deepEqual((await adminRead("busy@contoso.com")).proxyAddresses, ["SMTP:busy@contoso.com", "X500:/o=Meanwhile", "smtp:added.meanwhile@contoso.com", "smtp:busy.new@contoso.com"]);
   });
 });
 
@@ -214,7 +219,12 @@ describe("Active Directory backend: refusals and failures write nothing", () => 
 
   it("an address the cloud would drop is refused with the reason", async () => {
     const before = await adminRead("guarded@contoso.com");
-    await rejects(backend().setEmailAddresses("guarded@contoso.com", ["SMTP:guarded@contoso.com", "smtp:guarded@contoso.onmicrosoft.com"]), "AddressRefused", /onmicrosoft\.com/, /DN "CN=guarded,OU=Mailboxes/);
+    await rejects(
+      backend().setEmailAddresses("guarded@contoso.com", ["SMTP:guarded@contoso.com", "smtp:guarded@contoso.onmicrosoft.com"]),
+      "AddressRefused",
+      /onmicrosoft\.com/,
+      /DN "CN=guarded,OU=Mailboxes/,
+    );
     assert.deepEqual(await adminRead("guarded@contoso.com"), before);
   });
 
@@ -222,15 +232,34 @@ describe("Active Directory backend: refusals and failures write nothing", () => 
     const wanted = ["SMTP:guarded@contoso.com", "smtp:guarded.x@contoso.com"];
     const before = await adminRead("guarded@contoso.com");
     process.env[BIND_PASSWORD_VARIABLE] = "not-the-password";
-    await rejects(backend().setEmailAddresses("guarded@contoso.com", wanted), "BindFailed", /refused the bind account "Administrator@CORP\.CONTOSO\.COM"/, /mailbox "guarded@contoso\.com"/, /MAILBOX_ADDRESSES_AD_BIND_PASSWORD/);
+    await rejects(
+      backend().setEmailAddresses("guarded@contoso.com", wanted),
+      "BindFailed",
+      /refused the bind account "Administrator@CORP\.CONTOSO\.COM"/,
+      /mailbox "guarded@contoso\.com"/,
+      /MAILBOX_ADDRESSES_AD_BIND_PASSWORD/,
+    );
     delete process.env[BIND_PASSWORD_VARIABLE];
     await rejects(backend().readMailboxes(["guarded@contoso.com"]), "MissingCredentials", /MAILBOX_ADDRESSES_AD_BIND_DN/);
     asAdmin();
-    await rejects(backend({ url: "ldaps://127.0.0.1:1" }).setEmailAddresses("guarded@contoso.com", wanted), "Unreachable", /127\.0\.0\.1:1 is unreachable/, /ECONNREFUSED/, /mailbox "guarded@contoso\.com"/);
+    await rejects(
+      backend({ url: "ldaps://127.0.0.1:1" }).setEmailAddresses("guarded@contoso.com", wanted),
+      "Unreachable",
+      /127\.0\.0\.1:1 is unreachable/,
+      /ECONNREFUSED/,
+      /mailbox "guarded@contoso\.com"/,
+    );
     const otherCa = mkdtempSync(join(tmpdir(), "other-ca-"));
     try {
-      execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", join(otherCa, "key.pem"), "-out", join(otherCa, "ca.pem"), "-days", "2", "-subj", "/CN=Some other CA"], { stdio: "ignore" });
-      await rejects(backend({ caFile: join(otherCa, "ca.pem") }).setEmailAddresses("guarded@contoso.com", wanted), "CertificateUntrusted", /does not verify against the CA file ".*other-ca-.*ca\.pem"/, /mailbox-addresses:adCaFile/);
+      execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", join(otherCa, "key.pem"), "-out", join(otherCa, "ca.pem"), "-days", "2", "-subj", "/CN=Some other CA"], {
+        stdio: "ignore",
+      });
+      await rejects(
+        backend({ caFile: join(otherCa, "ca.pem") }).setEmailAddresses("guarded@contoso.com", wanted),
+        "CertificateUntrusted",
+        /does not verify against the CA file ".*other-ca-.*ca\.pem"/,
+        /mailbox-addresses:adCaFile/,
+      );
     } finally {
       rmSync(otherCa, { recursive: true, force: true });
     }
@@ -282,11 +311,15 @@ describe("Active Directory backend: refusals and failures write nothing", () => 
 
 describe("Samba DC harness", () => {
   const start = (env: NodeJS.ProcessEnv) =>
-    spawnSync(process.execPath, ["-e", `require(${JSON.stringify(join(__dirname, "../../harness/samba-dc.js"))}).startSambaDc().then(() => process.exit(0), (e) => { console.error(e.message); process.exit(3); })`], {
-      env,
-      encoding: "utf8",
-      timeout: 30_000,
-    });
+    spawnSync(
+      process.execPath,
+      ["-e", `require(${JSON.stringify(join(__dirname, "../../harness/samba-dc.js"))}).startSambaDc().then(() => process.exit(0), (e) => { console.error(e.message); process.exit(3); })`],
+      {
+        env,
+        encoding: "utf8",
+        timeout: 30_000,
+      },
+    );
 
   it("a second server waits for the machine-wide lock and says who holds it", () => {
     const second = start({ ...process.env, MAILBOX_ADDRESSES_SAMBA_LOCK_TIMEOUT: "1" });
@@ -301,4 +334,3 @@ describe("Samba DC harness", () => {
     assert.match(missing.stderr, /Samba is not installed .* toolchain\/samba\.sh/);
   });
 });
-

@@ -3,15 +3,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import {
-  applyDelta,
-  applyRules,
-  applyRulesToList,
-  cloudDropReason,
-  directoryDelta,
-  inspectAddresses,
-  type DirectoryAddresses,
-} from "../../../targets/active-directory/proxy-addresses";
+import { applyDelta, applyRules, applyRulesToList, cloudDropReason, directoryDelta, inspectAddresses, type DirectoryAddresses } from "../../../targets/active-directory/proxy-addresses";
 
 const X500 = "X500:/o=ExchangeLabs/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn=3f2a-Mark";
 
@@ -23,25 +15,40 @@ function ok(outcome: ReturnType<typeof applyRules>) {
 describe("proxyAddresses rules: the seed's hard cases", () => {
   it("a user with only lowercase smtp: entries gets the spec's primary; mail follows", () => {
     const current = { proxyAddresses: ["smtp:mark@contoso.com", "smtp:mwilson@contoso.com", X500], mail: undefined };
-    assert.deepEqual(inspectAddresses(current).map((f) => f.code), ["NoPrimary"]);
+    assert.deepEqual(
+      inspectAddresses(current).map((f) => f.code),
+      ["NoPrimary"],
+    );
     const out = ok(applyRules(current, { primary: "mwilson@contoso.com", aliases: ["mark@contoso.com"] }));
     assert.deepEqual(out.proxyAddresses, ["smtp:mark@contoso.com", "SMTP:mwilson@contoso.com", X500]);
     assert.equal(out.mail, "mwilson@contoso.com");
-    assert.deepEqual(out.repairs.map((f) => f.code), ["NoPrimary"]);
+    assert.deepEqual(
+      out.repairs.map((f) => f.code),
+      ["NoPrimary"],
+    );
     assert.deepEqual(directoryDelta(current.proxyAddresses, out.proxyAddresses), { remove: ["smtp:mwilson@contoso.com"], add: ["SMTP:mwilson@contoso.com"] });
   });
 
   it("two uppercase SMTP: entries are found and repaired: the spec's primary stays, the other is demoted", () => {
     const current = { proxyAddresses: ["SMTP:a@contoso.com", "SMTP:b@contoso.com"], mail: "a@contoso.com" };
-    assert.deepEqual(inspectAddresses(current).map((f) => f.code), ["TwoPrimaries"]);
+    assert.deepEqual(
+      inspectAddresses(current).map((f) => f.code),
+      ["TwoPrimaries"],
+    );
     const out = ok(applyRules(current, { primary: "b@contoso.com", aliases: ["a@contoso.com"] }));
     assert.deepEqual(out.proxyAddresses, ["smtp:a@contoso.com", "SMTP:b@contoso.com"]);
     assert.equal(out.mail, "b@contoso.com");
   });
 
   it("mail is set to the primary when empty or different", () => {
-    assert.deepEqual(inspectAddresses({ proxyAddresses: ["SMTP:a@contoso.com"], mail: "old@contoso.com" }).map((f) => f.code), ["MailNotPrimary"]);
-    assert.deepEqual(inspectAddresses({ proxyAddresses: ["SMTP:a@contoso.com"], mail: "" }).map((f) => f.code), ["MailMissing"]);
+    assert.deepEqual(
+      inspectAddresses({ proxyAddresses: ["SMTP:a@contoso.com"], mail: "old@contoso.com" }).map((f) => f.code),
+      ["MailNotPrimary"],
+    );
+    assert.deepEqual(
+      inspectAddresses({ proxyAddresses: ["SMTP:a@contoso.com"], mail: "" }).map((f) => f.code),
+      ["MailMissing"],
+    );
     assert.deepEqual(inspectAddresses({ proxyAddresses: ["SMTP:A@contoso.com"], mail: "a@CONTOSO.com" }), []);
     assert.equal(ok(applyRules({ proxyAddresses: ["SMTP:a@contoso.com"], mail: "old@contoso.com" }, { primary: "a@contoso.com", aliases: [] })).mail, "a@contoso.com");
   });
@@ -72,7 +79,10 @@ describe("proxyAddresses rules: the seed's hard cases", () => {
     const current: DirectoryAddresses = { proxyAddresses: ["SMTP:mark@contoso.com", "smtp:mark@contoso.mail.onmicrosoft.com"], mail: "mark@contoso.com" };
     const refused = applyRules(current, { primary: "mark@contoso.com", aliases: ["m@contoso.onmicrosoft.com", "bad@@contoso.com"] });
     assert.ok(!refused.ok);
-    assert.deepEqual(refused.refusals.map((r) => r.address), ["m@contoso.onmicrosoft.com", "bad@@contoso.com"]);
+    assert.deepEqual(
+      refused.refusals.map((r) => r.address),
+      ["m@contoso.onmicrosoft.com", "bad@@contoso.com"],
+    );
     const primary = applyRules(current, { primary: "mark@contoso.mail.onmicrosoft.com", aliases: [] });
     assert.ok(!primary.ok && /cannot be the primary/.test(primary.refusals[0]!.reason));
     assert.ok(applyRules(current, { primary: "mark@contoso.com", aliases: ["mark@contoso.mail.onmicrosoft.com"] }).ok);
