@@ -1,9 +1,12 @@
-// How spec keys name AD users (UPN, immutable id, SID) and where uniqueness is checked. Pure.
+// How spec keys name AD users (UPN, immutable id, SID), where uniqueness is checked, and the
+// target's settings. No directory needed.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
 import { domainRootOf } from "../../../targets/active-directory/active-directory-backend";
 import { keysOf, parseIdentity, sidToBytes, sidToString } from "../../../targets/active-directory/identities";
+import { activeDirectoryTarget } from "../../../targets/active-directory/target";
+import { readTargetSettings } from "../../../targets/target-definition";
 
 describe("Active Directory identities", () => {
   it("tells a UPN, an immutable id and a SID apart; anything else has no filter", () => {
@@ -34,5 +37,32 @@ describe("Active Directory identities", () => {
   it("uniqueness is checked from the domain's root, also when the base DN is an OU", () => {
     assert.equal(domainRootOf("OU=Mailboxes,OU=Paris\\, FR,DC=corp,DC=contoso,DC=com"), "DC=corp,DC=contoso,DC=com");
     assert.equal(domainRootOf("DC=corp,DC=contoso,DC=com"), "DC=corp,DC=contoso,DC=com");
+  });
+});
+
+describe("active-directory target", () => {
+  const config = (values: Record<string, string>) => ({
+    get: (key: string) => values[key],
+    require: (key: string) => {
+      if (values[key] === undefined) throw new Error(`missing ${key}`);
+      return values[key];
+    },
+  });
+  const minimal = { adUrl: "ldaps://dc1.corp.contoso.com:636", adCaFile: "certs/corp-ca.pem", adBaseDn: "OU=Mailboxes,DC=corp,DC=contoso,DC=com" };
+
+  it("reads its settings (defaults applied, values checked) and builds a backend with no optional capabilities", async () => {
+    const settings = readTargetSettings(activeDirectoryTarget, config(minimal));
+    assert.deepEqual(settings, { target: "active-directory", url: minimal.adUrl, caFile: "certs/corp-ca.pem", baseDn: minimal.adBaseDn, tlsServerName: undefined, readStrategy: "auto" });
+    const backend = activeDirectoryTarget.create(settings, { baseDir: "/srv/project" });
+    assert.deepEqual(backend.capabilities, {});
+    assert.equal(backend.description, activeDirectoryTarget.describe(settings));
+    await backend.close();
+    assert.throws(() => readTargetSettings(activeDirectoryTarget, config({ ...minimal, adReadStrategy: "scna" })), /did you mean "scan"|use one of auto, filter, scan/);
+    assert.throws(() => readTargetSettings(activeDirectoryTarget, config({ adUrl: minimal.adUrl })), /missing adCaFile/);
+  });
+
+  it("refuses a plain ldap:// URL: the password would cross the network in clear", () => {
+    const settings = readTargetSettings(activeDirectoryTarget, config({ ...minimal, adUrl: "ldap://dc1.corp.contoso.com" }));
+    assert.throws(() => activeDirectoryTarget.create(settings, { baseDir: "/srv/project" }), /only ldaps:\/\/ is supported/);
   });
 });
