@@ -39,6 +39,7 @@ export const activeDirectoryTarget: TargetDefinition<ActiveDirectoryTargetSettin
   capabilities: [],
   create: (settings, context) => {
     // Required here, not at the top: `validate` and `--help` never load the LDAP client.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- a lazy load, as the other targets do
     const { ActiveDirectoryBackend } = require("./active-directory-backend") as typeof import("./active-directory-backend");
     return new ActiveDirectoryBackend({
       url: settings.url,
