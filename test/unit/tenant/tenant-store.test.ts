@@ -70,7 +70,7 @@ describe("the tenant model (tenant/tenant.ts)", () => {
       assert.equal(tenant.find("X500:/o=x/cn=lee"), undefined, "only SMTP addresses identify a recipient");
       assert.equal(tenant.find("nobody@contoso.com"), undefined);
       assert.equal(tenant.count(), 3);
-      assert.deepEqual(tenant.ownerOf("ANNA@contoso.com"), { id: ANNA, displayName: "Anna Kowalski", type: "UserMailbox" });
+      assert.deepEqual(tenant.ownerOf("ANNA@contoso.com"), { id: ANNA, displayName: "Anna Kowalski", type: "UserMailbox", kind: "UserMailbox" });
       assert.deepEqual(
         tenant.list({ limit: 2 }).map((r) => r.id),
         [LEE, ANNA],
