@@ -16,13 +16,15 @@
 // that masters the mailbox (`synced` ones to AD; cloud-only and `cloudManaged` ones to Exchange
 // Online). Nothing below assumes that a backend talks to one tenant or that settings name one.
 import { findProjectRoot } from "../runtime/project-root";
+import { activeDirectoryTarget } from "./active-directory/target";
 import { exchangeOnlineTarget } from "./exchange-online/target";
+import { hybridTarget } from "./hybrid/target";
 import { localTarget } from "./local/target";
 import { readTargetSettings, type BackendContext, type ConfigReader, type TargetDefinition } from "./target-definition";
 import type { TenantBackend } from "./tenant-backend";
 
 /** Every target, in the order messages list them. */
-export const TARGETS = [localTarget, exchangeOnlineTarget] as const;
+export const TARGETS = [localTarget, exchangeOnlineTarget, activeDirectoryTarget, hybridTarget] as const;
 
 /** The settings of one target: the union over TARGETS, told apart by `target`. */
 export type TargetSettings = (typeof TARGETS)[number] extends infer D ? (D extends TargetDefinition<infer S> ? S : never) : never;
@@ -30,7 +32,7 @@ export type TargetSettings = (typeof TARGETS)[number] extends infer D ? (D exten
 /** A target's name, the value of the `target` setting. */
 export type TargetName = TargetSettings["target"];
 
-/** The names, in registry order: `local`, `exchange-online`. */
+/** The names, in registry order: `local`, `exchange-online`, `active-directory`, `hybrid`. */
 export const TARGET_NAMES: readonly TargetName[] = TARGETS.map((t) => t.name);
 
 /** The target of a stack that does not set `target`. */

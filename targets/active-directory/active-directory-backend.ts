@@ -74,6 +74,7 @@ function toMailbox(entry: Entry): DirectoryMailbox {
     synced: true,
     cloudManaged: false,
     addresses: proxyAddresses,
+    writtenTo: "active-directory",
     dn: entry.dn,
     mail,
     mailNickname: first(entry, "mailNickname"),
