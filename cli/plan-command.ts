@@ -6,7 +6,7 @@ import os from "node:os";
 import path from "node:path";
 import type { EngineEvent } from "@pulumi/pulumi/automation";
 import type { ChangeRow } from "../core/plan/reviewed-plan";
-import { makeReport, renderJson, type MailboxChange, type MailboxRow } from "../core/report/report";
+import { makeReport, renderJson, type MailboxChange, type MailboxRow, type SyncState } from "../core/report/report";
 import { describeTarget } from "../targets/registry";
 import { CliError } from "./cli-error";
 import { count, Progress } from "./progress";
@@ -33,18 +33,22 @@ const OPS: Record<string, MailboxChange> = {
 export type PlannedChanges = Readonly<Record<string, ChangeRow>>;
 
 /** One mailbox's row: the engine's operation, and the program's planned change for the mailbox. */
-export function rowFromStep(op: string, urn: string, planned: PlannedChanges): MailboxRow {
+/** Where each mailbox is written and its sync state (target hybrid), from the program. */
+export type PlannedWhere = Readonly<Record<string, { readonly writtenTo: string; readonly sync?: SyncState }>>;
+
+export function rowFromStep(op: string, urn: string, planned: PlannedChanges, where: PlannedWhere = {}): MailboxRow {
   const identity = decodeURIComponent(urn.slice(urn.lastIndexOf("::") + 2));
   const change = OPS[op] ?? "update";
   const row = planned[identity];
+  const place = where[identity] ? { writtenTo: where[identity].writtenTo, ...(where[identity].sync ? { sync: where[identity].sync } : {}) } : {};
   if (change === "release") return { identity, change, added: [], removed: [], problems: [] };
-  if (row === undefined) return { identity, change: change === "adopt" ? "adopt" : "none", added: [], removed: [], problems: [] };
-  return { identity, change, ...(row.primary ? { primary: row.primary } : {}), added: [...row.added], removed: [...row.removed], ...(row.recased ? { recased: [...row.recased] } : {}), problems: [] };
+  if (row === undefined) return { identity, change: change === "adopt" ? "adopt" : "none", ...place, added: [], removed: [], problems: [] };
+  return { identity, change, ...place, ...(row.primary ? { primary: row.primary } : {}), added: [...row.added], removed: [...row.removed], ...(row.recased ? { recased: [...row.recased] } : {}), problems: [] };
 }
 
-function readPlannedChanges(file: string): { changes: PlannedChanges; specDigest?: string } {
+function readPlannedChanges(file: string): { changes: PlannedChanges; specDigest?: string; where?: PlannedWhere } {
   try {
-    return JSON.parse(readFileSync(file, "utf8")) as { changes: PlannedChanges; specDigest?: string };
+    return JSON.parse(readFileSync(file, "utf8")) as { changes: PlannedChanges; specDigest?: string; where?: PlannedWhere };
   } catch {
     return { changes: {} }; // the program stopped before planning: its errors are the report's problems
   } finally {
@@ -105,12 +109,12 @@ export async function runPlan(options: PlanOptions): Promise<number> {
       else if (!/^\d+ problems? /.test(message) && !message.startsWith("preview failed")) problems.push(message);
     }
   }
-  const { changes: planned, specDigest } = readPlannedChanges(plannedFile);
+  const { changes: planned, specDigest, where } = readPlannedChanges(plannedFile);
   const rows = new Map<string, MailboxRow>();
   for (const event of events) {
     const step = event.resourcePreEvent?.metadata;
     if (!step || step.type !== RESOURCE_TYPE) continue;
-    const row = rowFromStep(step.op, step.urn, planned);
+    const row = rowFromStep(step.op, step.urn, planned, where);
     const errors = errorsByUrn.get(step.urn) ?? [];
     rows.set(step.urn, errors.length > 0 ? { ...row, change: "error", problems: errors } : row);
   }
