@@ -5,7 +5,7 @@
 // will close is pending sync, never drift and never a second write. Each write goes to where the
 // mailbox is mastered. Uniqueness is checked across both: AD's objects (AD does not refuse
 // duplicates) and the cloud's recipients.
-import { addressKey, parseProxyAddress } from "../../core/address";
+import { addressKey, parseProxyAddress, sameAddressList } from "../../core/address";
 import type { AddressOwner } from "../../exchange/exchange-rules";
 import type { ActiveDirectoryBackend, DirectoryMailbox } from "../active-directory/active-directory-backend";
 import type { BackendCapabilities, LiveMailbox, MailboxPage, TenantBackend } from "../tenant-backend";
@@ -151,7 +151,8 @@ export class HybridBackend implements TenantBackend {
       .map((p) => p.value);
     const waiting = await this.waitingForSync(adding);
     const list = waiting.size === 0 ? addresses : addresses.filter((e) => { const p = parseProxyAddress(e); return !(p.kind === "smtp" && waiting.has(addressKey(p.value))); });
-    const back = await this.cloud.setEmailAddresses(identity, list, before);
+    // Nothing left to write now: read, write nothing.
+    const back = waiting.size > 0 && before !== undefined && sameAddressList(list, before) ? (await this.cloud.readMailboxes([identity])).get(identity)! : await this.cloud.setEmailAddresses(identity, list, before);
     return { ...back, writtenTo: CLOUD, ...(waiting.size > 0 ? { waitingForSync: adding.filter((a) => waiting.has(addressKey(a))) } : {}) };
   }
 
