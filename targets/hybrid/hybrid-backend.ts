@@ -106,9 +106,22 @@ export class HybridBackend implements TenantBackend {
   async ownersOf(addresses: readonly string[]): Promise<Map<string, AddressOwner>> {
     const [cloud, directory] = await Promise.all([this.cloud.ownersOf(addresses), this.directory.ownersOf(addresses)]);
     const owners = new Map<string, AddressOwner>();
+    // AD users this process has not read yet (the program gets its reads from the refresh): their
+    // cloud recipient, by UPN, in one bulk read.
+    const unknown = [...new Set([...directory.values()].filter((o) => !this.#cloudIdOfDn.has(o.dn.toLowerCase()) && o.upn !== undefined).map((o) => o.upn!))];
+    if (unknown.length > 0) {
+      const found = await this.cloud.readMailboxes(unknown);
+      for (const owner of directory.values()) {
+        const mailbox = owner.upn === undefined ? undefined : found.get(owner.upn);
+        if (mailbox !== undefined && masteredInDirectory(mailbox)) {
+          this.#cloudIdOfDn.set(owner.dn.toLowerCase(), mailbox.id);
+          this.#mastered.set(owner.upn!, { where: DIRECTORY, directoryKey: owner.upn!, cloudId: mailbox.id });
+        }
+      }
+    }
     for (const [key, owner] of directory) {
       const cloudId = this.#cloudIdOfDn.get(owner.dn.toLowerCase());
-      owners.set(key, cloudId !== undefined ? { ...owner, id: cloudId } : { ...owner, displayName: `${owner.displayName} (${owner.dn})` });
+      owners.set(key, cloudId !== undefined ? { id: cloudId, displayName: owner.displayName, type: owner.type } : { ...owner, displayName: `${owner.displayName} (${owner.dn})` });
     }
     for (const [key, owner] of cloud) if (!owners.has(key) && !(await this.#heldOnlyInCloudBySynced(key, owner))) owners.set(key, owner);
     return owners;
