@@ -24,6 +24,7 @@ export const hybridTarget: TargetDefinition<HybridTargetSettings> = {
   summary: "Exchange Online and on-premises Active Directory together: synced mailboxes written in AD, the others in Exchange Online",
   // Its members' keys are declared by the members (keys are unique across targets).
   settings: [],
+  members: [exchangeOnlineTarget, activeDirectoryTarget],
   readSettings: (config) => ({ target: "hybrid", members: [asMember(exchangeOnlineTarget, config.source), asMember(activeDirectoryTarget, config.source)] }),
   describe: (settings) => `${exchangeOnlineTarget.describe(settings.members[0])} with ${activeDirectoryTarget.describe(settings.members[1])}`,
   // cloudManaged and acceptedDomains come from Exchange Online.
