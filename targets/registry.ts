@@ -5,14 +5,14 @@
 // and every message follow from it.
 //
 // Composition (a hybrid stack naming Exchange Online and Active Directory, each mailbox written
-// where it is mastered) plugs in as one more entry, not a change here: a definition (say
-// `targets/hybrid/target.ts`, `target: hybrid`) whose settings are `{ target: "hybrid", members:
+// where it is mastered) plugs in as one more entry, not a change here: ./hybrid/target.ts
+// (`target: hybrid`), a definition whose settings are `{ target: "hybrid", members:
 // [ExchangeOnlineTargetSettings, ActiveDirectoryTargetSettings] }`, each member's read with
 // `readTargetSettings(member, config.source)` (keys are unique across targets, which the registry's
 // unit test checks, so members never collide); whose `describe` joins its members'; whose
 // capabilities are the union of theirs (cloudManaged from Exchange Online); and whose `create`
-// builds each member with createBackend (required inside `create`, since this module imports the
-// definition) and returns a routing TenantBackend: reads from every member, each write to the one
+// builds each member with its definition's `create` (the members' clients load only then, as the
+// other targets') and returns a routing TenantBackend: reads from every member, each write to the one
 // that masters the mailbox (`synced` ones to AD; cloud-only and `cloudManaged` ones to Exchange
 // Online). Nothing below assumes that a backend talks to one tenant or that settings name one.
 import { findProjectRoot } from "../runtime/project-root";
