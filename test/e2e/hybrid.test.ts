@@ -149,6 +149,17 @@ describe("hybrid tenant (emulator + Samba AD) end to end through the pulumi bina
     assert.equal(again.code, 0, again.output);
   });
 
+  it("a wrong bind password is refused at preview, naming the account, the variables, and writing nothing", () => {
+    const before = exchangeWrites().length;
+    stack.writeSpec(CHANGED);
+    const refused = stack.run(["preview", "--refresh"], { env: { MAILBOX_ADDRESSES_AD_BIND_PASSWORD: "wrong" } });
+    assert.notEqual(refused.code, 0, refused.output);
+    assert.match(refused.output, /refused the bind account "delegate@corp\.contoso\.com"/);
+    assert.match(refused.output, /Check MAILBOX_ADDRESSES_AD_BIND_DN and MAILBOX_ADDRESSES_AD_BIND_PASSWORD/);
+    assert.doesNotMatch(refused.output, /\n\s+at .*\.js:\d+/);
+    assert.equal(exchangeWrites().length, before);
+  });
+
   it("one change touching both kinds: previewed with where each write goes, written where each mailbox is mastered", async () => {
     stack.writeSpec(INITIAL);
     stack.run(["up", "--yes", "--skip-preview"], { check: true });
@@ -196,6 +207,13 @@ describe("hybrid tenant (emulator + Samba AD) end to end through the pulumi bina
     assert.equal((await adRead("ada@contoso.com")).usn, usn.ada);
     assert.equal((await adRead("ben@contoso.com")).usn, usn.ben);
     assert.equal(exchangeWrites().length, 1);
+
+    // Pending sync is no change to the provider either: preview plans dan's deferred alias only.
+    const pending = stack.preview("--refresh");
+    assert.equal(pending.code, 0, pending.output);
+    assert.doesNotMatch(pending.output, /(ada|ben|cy)@contoso\.com: live tenant → spec/);
+    assert.match(pending.output, /(ada|ben|cy)@contoso\.com: pending sync: Active Directory matches the spec/);
+    assert.match(pending.output, /dan@contoso\.com: live tenant → spec: .*sales@contoso\.com/);
 
     // drift: pending sync, not drift: the CI gate passes (exit 0).
     const drift = stack.cli(["drift", "--json", "--quiet"]);
