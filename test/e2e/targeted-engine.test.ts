@@ -8,9 +8,15 @@
 // The facts these tests hold (each `it` names one) are what the targeted-run design relies on: if
 // an engine upgrade changes one, this file fails before a targeted run loses a state entry.
 import assert from "node:assert/strict";
+import { createHash, randomUUID } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
+import { addressKey, parseProxyAddress } from "../../core/address";
+import { desiredAddressMap } from "../../core/plan/address-map";
+import { computeChangeSet } from "../../core/plan/change-set";
+import { declarationOrder, planChanges } from "../../core/plan/plan-changes";
+import { loadSpecText } from "../../core/spec/load-spec";
 import { TestStack, type CommandResult } from "../support/pulumi-stack";
 
 const PROGRAM = "dist/test/fixtures/targeted-engine/program.js";
@@ -282,3 +288,120 @@ function childCpuSeconds(): number {
   // Fields 16 and 17 of stat(5), counted from the state (field 3) at index 0; clock ticks of 1/100 s.
   return (Number(fields[13]) + Number(fields[14])) / 100;
 }
+
+/** What test/fixtures/targeted-engine/mailboxes-program.ts declares in targeted mode. */
+interface TargetedDeclarations {
+  readonly resources: readonly { readonly identity: string; readonly inputs: Record<string, unknown>; readonly dependsOn: readonly string[] }[];
+  readonly outputs: Record<string, unknown>;
+}
+
+// The design end to end on the real resource, provider and local tenant, with the program's
+// targeted mode played by test/fixtures/targeted-engine/mailboxes-program.ts (the declarations
+// are computed here from the core, as that mode is designed to compute them). Full runs are the
+// project's own program.
+describe("a targeted move on the real resource: preview and up of 2 mailboxes in a stack of 200, then a clean full preview --refresh", () => {
+  const N = 200;
+  const users = Array.from({ length: N }, (_, i) => `tgt${String(i).padStart(3, "0")}@contoso.com`);
+  const SHARED = "shared-move@contoso.com";
+  const specOf = (moved: boolean) =>
+    [
+      "version: 1",
+      "allowedDomains: [contoso.com]",
+      "mailboxes:",
+      ...users.flatMap((u, i) => [`  ${u}:`, `    primary: ${u}`, ...(i === (moved ? 1 : 0) ? [`    aliases: [${SHARED}]`] : [])]),
+      "",
+    ].join("\n");
+  const TYPE_URN = "pulumi-nodejs:dynamic/mailbox:MailboxAddresses";
+  let stack: TestStack;
+  const urn = (identity: string) => `urn:pulumi:${stack.stack}::mailbox-addresses::${TYPE_URN}::${identity}`;
+  const exported = () => JSON.parse(stack.run(["stack", "export"], { check: true }).stdout) as { deployment: { resources: { urn: string; type: string; outputs?: Record<string, unknown> }[] } };
+
+  before(() => {
+    stack = new TestStack("tgtmove", {}, {}, "dist/test/fixtures/targeted-engine/mailboxes-program.js");
+    stack.seedTenant();
+    stack.withTenant((tenant) => {
+      users.forEach((u, i) =>
+        tenant.addRecipient({ id: randomUUID(), upn: u, displayName: u, type: "UserMailbox", synced: false, cloudManaged: false, addresses: [`SMTP:${u}`, `smtp:${u.replace("@contoso.com", "@contoso.onmicrosoft.com")}`, ...(i === 0 ? [`smtp:${SHARED}`] : [])] }),
+      );
+    });
+    stack.writeSpec(specOf(false));
+    const adopted = stack.up();
+    assert.equal(adopted.code, 0, adopted.output.slice(-3000));
+  });
+  after(() => stack?.dispose());
+
+  it("moves the alias with only the giver and the taker declared and targeted; every other entry stays byte-identical; a full preview --refresh --expect-no-changes is clean", () => {
+    const baseline = exported().deployment.resources;
+    const mailboxes = baseline.filter((r) => r.type === TYPE_URN);
+    assert.equal(mailboxes.length, N);
+
+    // The CLI's part, without reading the tenant: the change set, with who holds what from the state.
+    const holders = new Map<string, string>();
+    for (const r of mailboxes) {
+      const outputs = r.outputs as { identity: string; addresses: Record<string, string>; kept: Record<string, string> };
+      for (const entry of [...Object.values(outputs.addresses), ...Object.values(outputs.kept)]) {
+        const parsed = parseProxyAddress(entry);
+        if (parsed.kind === "smtp") holders.set(addressKey(parsed.value), outputs.identity);
+      }
+    }
+    const load = (text: string) => {
+      const result = loadSpecText(stack.specFile, text);
+      assert.ok(result.ok);
+      return result.spec;
+    };
+    const afterSpec = load(specOf(true));
+    const set = computeChangeSet(load(specOf(false)), afterSpec, { holders });
+    assert.equal(set.scope, "targeted");
+    assert.deepEqual(set.scope === "targeted" && set.declare, [users[0], users[1]]);
+
+    // The program's targeted mode: the declared mailboxes' live lists, the planner over them only,
+    // and their inputs as the full program builds them (addresses, mode, releases, dependsOn).
+    const declared = afterSpec.mailboxes.filter((m) => set.scope === "targeted" && set.declare.includes(m.identity));
+    const live = stack.withTenant((tenant) => new Map(declared.map((m) => [m.identity, [...tenant.find(m.identity)!.addresses]])));
+    const change = planChanges(declared.map((m) => ({ identity: m.identity, desired: { primary: m.primary, aliases: m.aliases, mode: m.mode }, live: live.get(m.identity) })));
+    assert.deepEqual(change.moves, [{ address: SHARED, from: users[0], to: users[1] }]);
+    const stackOutputs = baseline.find((r) => r.type === "pulumi:pulumi:Stack")!.outputs!;
+    const declarations: TargetedDeclarations = {
+      resources: declarationOrder(declared, change.dependsOn).map((m) => {
+        const releases = change.moves.filter((move) => move.from === m.identity);
+        return {
+          identity: m.identity,
+          inputs: { identity: m.identity, addresses: desiredAddressMap(m), mode: m.mode, ...(releases.length > 0 ? { releases: Object.fromEntries(releases.map((r) => [addressKey(r.address), r.to])) } : {}) },
+          dependsOn: [...(change.dependsOn.get(m.identity) ?? [])],
+        };
+      }),
+      // What a full run of this spec exports: the stack's entry does not flip between scopes.
+      outputs: { ...stackOutputs, specDigest: `sha256:${createHash("sha256").update(specOf(true)).digest("hex")}` },
+    };
+    const declarationsFile = path.join(stack.dir, "targeted.json");
+    writeFileSync(declarationsFile, JSON.stringify(declarations));
+    stack.writeSpec(specOf(true));
+
+    const targets = set.scope === "targeted" ? set.declare.flatMap((identity) => ["--target", urn(identity)]) : [];
+    const env = { TARGETED_DECLARE: declarationsFile };
+    const preview = stack.run(["preview", "--refresh=false", ...targets], { env });
+    assert.equal(preview.code, 0, preview.output.slice(-3000));
+    assert.equal(planned(preview, "update"), 2, preview.output.slice(-3000));
+    assert.equal(planned(preview, "delete"), 0, preview.output.slice(-3000));
+    const up = stack.run(["up", "--yes", "--skip-preview", "--refresh=false", ...targets], { env });
+    assert.equal(up.code, 0, up.output.slice(-3000));
+
+    stack.withTenant((tenant) => {
+      assert.ok(tenant.find(users[1]!)!.addresses.some((e) => e.toLowerCase() === `smtp:${SHARED}`), "the taker has the alias");
+      assert.ok(!tenant.find(users[0]!)!.addresses.some((e) => e.toLowerCase() === `smtp:${SHARED}`), "the giver let go of it");
+    });
+    const afterUp = new Map(exported().deployment.resources.map((r) => [r.urn, JSON.stringify(r)]));
+    const before = new Map(baseline.map((r) => [r.urn, JSON.stringify(r)]));
+    let identical = 0;
+    for (const u of users.slice(2)) {
+      assert.equal(afterUp.get(urn(u)), before.get(urn(u)), `${u}: ${differingFields(before.get(urn(u)), afterUp.get(urn(u))).join(", ")}`);
+      identical++;
+    }
+    assert.equal(identical, N - 2);
+    assert.equal(afterUp.get(baseline.find((r) => r.type === "pulumi:pulumi:Stack")!.urn), JSON.stringify({ ...JSON.parse(before.get(baseline.find((r) => r.type === "pulumi:pulumi:Stack")!.urn)!), outputs: declarations.outputs }));
+
+    // The project's program, full: nothing left to do, in the state or in the tenant.
+    const full = stack.preview("--refresh", "--expect-no-changes");
+    assert.equal(full.code, 0, full.output.slice(-3000));
+  });
+});
