@@ -22,7 +22,13 @@ export type TargetReason =
   | { readonly kind: "added" }
   | { readonly kind: "released" }
   /** It holds `address`, which the spec now gives to `to`: it writes first, so `to` can take it. */
-  | { readonly kind: "gives"; readonly address: string; readonly to: string };
+  | { readonly kind: "gives"; readonly address: string; readonly to: string }
+  /**
+   * Its state entry depends on a target (a taker's dependsOn from an earlier move): the engine
+   * counts it among the target's dependents, and one left undeclared is a delete it refuses only
+   * after the target was written (docs/TARGETED-RUNS.md, fact 8).
+   */
+  | { readonly kind: "dependsOn"; readonly target: string };
 
 /** A spec setting that applies to every mailbox and differs between the two versions. */
 export interface StackWideChange {
@@ -55,7 +61,7 @@ export interface ChangeSetOptions {
    * recorded: the state's outputs of each mailbox, or a live lookup. An additive mailbox keeps
    * aliases the spec does not list, and a drifted one may hold anything, so `before` alone cannot
    * say who gives an address away. Addresses `before` declares count as held by their mailbox too:
-   * a holder too many costs a write that changes nothing, a holder too few a refused write.
+   * a holder too many is declared and found unchanged, a holder too few makes a write Exchange refuses.
    */
   readonly holders?: ReadonlyMap<string, string>;
 }
@@ -163,4 +169,29 @@ function canonical(value: unknown): string | undefined {
   return JSON.stringify(value, (_key, v: unknown) =>
     v !== null && typeof v === "object" && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0))) : v,
   );
+}
+
+/**
+ * Widens a targeted set by the state's dependency edges (identity → the identities its entry
+ * depends on, from `pulumi stack export`), transitively. A dependent still in `after` is declared
+ * with its unchanged desired state (the diff finds nothing); one `after` no longer has is released,
+ * as a full run would release it.
+ */
+export function withStateDependents(set: ChangeSet, after: Spec, dependencies: ReadonlyMap<string, readonly string[]>): ChangeSet {
+  if (set.scope === "everything") return set;
+  const dependents = new Map<string, string[]>();
+  for (const [identity, on] of dependencies) for (const target of on) dependents.set(target, [...(dependents.get(target) ?? []), identity]);
+  const reasons = new Map([...set.targets].map(([identity, r]) => [identity, [...r]]));
+  const queue = [...reasons.keys()];
+  for (let i = 0; i < queue.length; i++) {
+    for (const dependent of dependents.get(queue[i]!) ?? []) {
+      if (!reasons.has(dependent)) queue.push(dependent);
+      const list = reasons.get(dependent) ?? [];
+      if (!list.some((r) => r.kind === "dependsOn" && r.target === queue[i])) reasons.set(dependent, [...list, { kind: "dependsOn", target: queue[i]! }]);
+    }
+  }
+  const inAfter = new Set(after.mailboxes.map((m) => m.identity));
+  const declare = after.mailboxes.map((m) => m.identity).filter((identity) => reasons.has(identity));
+  const release = [...set.release, ...[...reasons.keys()].filter((identity) => !inAfter.has(identity) && !set.release.includes(identity))];
+  return { scope: "targeted", targets: new Map([...declare, ...release].map((identity) => [identity, reasons.get(identity)!] as const)), declare, release };
 }

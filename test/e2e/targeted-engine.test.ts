@@ -31,7 +31,7 @@ interface StateEntry {
 class FixtureStack {
   readonly stack: TestStack;
   readonly log: string;
-
+  /** The environment of every run: the resource count and the log; a run adds what it declares. */
   readonly base: NodeJS.ProcessEnv;
 
   constructor(name: string, count: number, env: NodeJS.ProcessEnv = {}) {

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
 import { addressKey, parseProxyAddress } from "../../../core/address";
-import { computeChangeSet, type ChangeSet, type TargetedChangeSet } from "../../../core/plan/change-set";
+import { computeChangeSet, withStateDependents, type ChangeSet, type TargetedChangeSet } from "../../../core/plan/change-set";
 import { planChanges, type ChangePlan, type MailboxInput } from "../../../core/plan/plan-changes";
 import { planMailbox } from "../../../core/plan/plan-mailbox";
 import { loadSpecText, type Spec } from "../../../core/spec/load-spec";
@@ -23,7 +23,8 @@ function targeted(set: ChangeSet): TargetedChangeSet {
   return set as TargetedChangeSet;
 }
 
-const reasonsOf = (set: TargetedChangeSet) => Object.fromEntries([...set.targets].map(([id, reasons]) => [id, reasons.map((r) => (r.kind === "gives" ? `gives ${r.address} to ${r.to}` : r.kind))]));
+const reasonsOf = (set: TargetedChangeSet) =>
+  Object.fromEntries([...set.targets].map(([id, reasons]) => [id, reasons.map((r) => (r.kind === "gives" ? `gives ${r.address} to ${r.to}` : r.kind === "dependsOn" ? `depends on ${r.target}` : r.kind))]));
 
 // ---------------------------------------------------------------------------------------------
 // The model tenant: recipients with their EmailAddresses, Exchange's rule that an SMTP address
@@ -212,6 +213,32 @@ describe("computeChangeSet: examples", () => {
     const set = computeChangeSet(before, withPolicy);
     assert.equal(set.scope, "everything");
     assert.match(set.scope === "everything" ? set.reasons[0]!.message : "", /^policies changed/);
+  });
+});
+
+describe("withStateDependents", () => {
+  const before = spec(`${header}  user0@contoso.com: { primary: a@contoso.com }\n  user1@contoso.com: { primary: b@contoso.com }\n  user2@contoso.com: { primary: c@contoso.com }\n  user3@contoso.com: { primary: d@contoso.com }\n  user4@contoso.com: { primary: e@contoso.com }\n`);
+
+  it("declares, transitively, every mailbox whose state entry depends on a target (takers of earlier moves)", () => {
+    const after = spec(`${header}  user0@contoso.com: { primary: a@contoso.com, aliases: [x@contoso.com] }\n  user1@contoso.com: { primary: b@contoso.com }\n  user2@contoso.com: { primary: c@contoso.com }\n  user3@contoso.com: { primary: d@contoso.com }\n  user4@contoso.com: { primary: e@contoso.com }\n`);
+    const state = new Map([["user2@contoso.com", ["user0@contoso.com"]], ["user3@contoso.com", ["user2@contoso.com"]], ["user4@contoso.com", []]]);
+    const set = targeted(withStateDependents(computeChangeSet(before, after), after, state));
+    assert.deepEqual(reasonsOf(set), { "user0@contoso.com": ["changed"], "user2@contoso.com": ["depends on user0@contoso.com"], "user3@contoso.com": ["depends on user2@contoso.com"] });
+    assert.deepEqual(set.declare, ["user0@contoso.com", "user2@contoso.com", "user3@contoso.com"]);
+  });
+
+  it("releases a dependent the spec no longer has (a full run would release it too)", () => {
+    const after = spec(`${header}  user0@contoso.com: { primary: a@contoso.com, aliases: [x@contoso.com] }\n  user1@contoso.com: { primary: b@contoso.com }\n  user2@contoso.com: { primary: c@contoso.com }\n  user3@contoso.com: { primary: d@contoso.com }\n`);
+    const set = targeted(withStateDependents(computeChangeSet(before, after), after, new Map([["user4@contoso.com", ["user0@contoso.com"]]])));
+    assert.deepEqual(set.release, ["user4@contoso.com"]);
+    assert.deepEqual(set.declare, ["user0@contoso.com"]);
+  });
+
+  it("leaves everything as everything, and a set without dependents as it was", () => {
+    const everything = computeChangeSet(before, spec(`version: 1\nallowedDomains: [contoso.com]\nmailboxes:\n  user0@contoso.com: { primary: a@contoso.com }\n`));
+    assert.equal(withStateDependents(everything, before, new Map()), everything);
+    const after = spec(`${header}  user0@contoso.com: { primary: a@contoso.com, aliases: [x@contoso.com] }\n  user1@contoso.com: { primary: b@contoso.com }\n  user2@contoso.com: { primary: c@contoso.com }\n  user3@contoso.com: { primary: d@contoso.com }\n  user4@contoso.com: { primary: e@contoso.com }\n`);
+    assert.deepEqual(withStateDependents(computeChangeSet(before, after), after, new Map([["user1@contoso.com", ["user3@contoso.com"]]])), computeChangeSet(before, after));
   });
 });
 
