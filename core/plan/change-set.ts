@@ -6,15 +6,15 @@
 // address that one of those claims: it has to let go of it first (a move, or a swap broken by a
 // release), so its write belongs to the same run. That last step repeats until nothing is added,
 // because a mailbox pulled in may itself claim an address held elsewhere when the tenant drifted.
-// A stack-wide setting that changed (allowedDomains, defaults, any setting added to the spec
-// later) widens the set to everything, with the reason: it is a statement about every mailbox,
+// A stack-wide setting that changed (allowedDomains, defaults, policies, any setting added to the
+// spec later) widens the set to everything, with the reason: it is a statement about every mailbox,
 // and a reviewer expects it applied to every mailbox. Pure.
 import { addressKey } from "../address";
 import type { MailboxDeclaration, Spec } from "../spec/rules";
 import { desiredAddressMap } from "./address-map";
 
-/** The parts of a mailbox's desired state that are its resource's inputs. */
-export type DesiredField = "addresses" | "mode" | "cloudManaged";
+/** The parts of a mailbox's desired state that its resource's inputs carry (or will: the UPN). */
+export type DesiredField = "addresses" | "mode" | "cloudManaged" | "userPrincipalName";
 
 /** Why a mailbox is in a targeted run. */
 export type TargetReason =
@@ -69,6 +69,9 @@ export interface ChangeSetOptions {
 /** Spec fields that are not stack-wide settings: where it was read from, and the mailboxes. */
 const NOT_STACK_WIDE: ReadonlySet<string> = new Set(["file", "mailboxes"]);
 
+/** Where things are written in the file: a moved line changes no setting. */
+const POSITION_FIELDS: ReadonlySet<string> = new Set(["source", "position", "partPositions"]);
+
 /**
  * The change set from `before` to `after`, both specs that loaded without problems (the caller
  * refuses a targeted run otherwise). Identities are compared as written, as the resource's name
@@ -106,10 +109,20 @@ export function computeChangeSet(before: Spec, after: Spec, options: ChangeSetOp
   // claims count. A holder the spec no longer declares is released (or never was managed): the
   // preview-time conflict check refuses that, in a targeted run as in a full one.
   const queue = after.mailboxes.filter((m) => reasons.has(m.identity)).map((m) => m.identity);
+  // A holder neither spec declares is, in a spec with policies, possibly a mailbox a policy
+  // manages (keyed by object id, known only once the policies are expanded against the tenant):
+  // whether it must give the address up is not known here.
+  const hasPolicies = (after.policies ?? []).length > 0;
   for (let i = 0; i < queue.length; i++) {
     const taker = now.get(queue[i]!)!;
     for (const address of declared(taker)) {
       for (const holder of holders.get(addressKey(address)) ?? []) {
+        if (hasPolicies && !now.has(holder) && !was.has(holder)) {
+          return {
+            scope: "everything",
+            reasons: [{ setting: "policies", message: `${address}, which ${taker.identity} now claims, is held by ${holder}, which the spec's policies may manage: only a full run expands them` }],
+          };
+        }
         if (holder === taker.identity || !now.has(holder)) continue;
         if (!reasons.has(holder)) queue.push(holder);
         if (!(reasons.get(holder) ?? []).some((r) => r.kind === "gives" && addressKey(r.address) === addressKey(address))) {
@@ -130,12 +143,16 @@ export function stackWideChanges(before: Spec, after: Spec): StackWideChange[] {
   const changes: StackWideChange[] = [];
   const settings = new Set([...Object.keys(before), ...Object.keys(after)].filter((key) => !NOT_STACK_WIDE.has(key)));
   for (const setting of [...settings].sort()) {
-    const a = (before as unknown as Record<string, unknown>)[setting];
-    const b = (after as unknown as Record<string, unknown>)[setting];
+    // An empty list is no setting: a spec built in code may leave out what the loader sets to [].
+    const value = (spec: Spec) => {
+      const v = (spec as unknown as Record<string, unknown>)[setting];
+      return Array.isArray(v) && v.length === 0 ? undefined : v;
+    };
+    const [a, b] = [value(before), value(after)];
     if (setting === "allowedDomains") {
       // A list read as a set: reordering the domains changes nothing.
-      const was = new Set(a as readonly string[]);
-      const now = new Set(b as readonly string[]);
+      const was = new Set((a ?? []) as readonly string[]);
+      const now = new Set((b ?? []) as readonly string[]);
       const added = [...now].filter((d) => !was.has(d));
       const removed = [...was].filter((d) => !now.has(d));
       if (added.length + removed.length === 0) continue;
@@ -143,7 +160,11 @@ export function stackWideChanges(before: Spec, after: Spec): StackWideChange[] {
       changes.push({ setting, message: `allowedDomains changed (${parts.join("; ")}): it applies to every mailbox` });
       continue;
     }
-    if (canonical(a) === canonical(b)) continue;
+    if (canonical(a, POSITION_FIELDS) === canonical(b, POSITION_FIELDS)) continue;
+    if (setting === "policies") {
+      changes.push({ setting, message: "policies changed: a policy applies to every mailbox it matches" });
+      continue;
+    }
     const label = setting === "defaultMode" ? "defaults.mode" : setting;
     changes.push({ setting, message: `${label} changed (${canonical(a) ?? "unset"} → ${canonical(b) ?? "unset"}): it applies to every mailbox` });
   }
@@ -157,6 +178,7 @@ function changedFields(before: MailboxDeclaration, after: MailboxDeclaration): D
   if (canonical(desiredAddressMap(before)) !== canonical(desiredAddressMap(after))) fields.push("addresses");
   if (before.mode !== after.mode) fields.push("mode");
   if (before.cloudManaged !== after.cloudManaged) fields.push("cloudManaged");
+  if (before.userPrincipalName !== after.userPrincipalName) fields.push("userPrincipalName");
   return fields;
 }
 
@@ -164,10 +186,16 @@ function declared(mailbox: MailboxDeclaration): string[] {
   return [mailbox.primary, ...mailbox.aliases];
 }
 
-/** JSON with object keys sorted, so two equal values compare equal as text. */
-function canonical(value: unknown): string | undefined {
+/** JSON with object keys sorted (and `omit` keys left out), so equal values compare equal as text. */
+function canonical(value: unknown, omit: ReadonlySet<string> = new Set()): string | undefined {
   return JSON.stringify(value, (_key, v: unknown) =>
-    v !== null && typeof v === "object" && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0))) : v,
+    v !== null && typeof v === "object" && !Array.isArray(v)
+      ? Object.fromEntries(
+          Object.entries(v as Record<string, unknown>)
+            .filter(([k]) => !omit.has(k))
+            .sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)),
+        )
+      : v,
   );
 }
 

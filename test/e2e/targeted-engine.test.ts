@@ -17,7 +17,7 @@ import { desiredAddressMap } from "../../core/plan/address-map";
 import { computeChangeSet } from "../../core/plan/change-set";
 import { declarationOrder, planChanges } from "../../core/plan/plan-changes";
 import { loadSpecText } from "../../core/spec/load-spec";
-import { TestStack, type CommandResult } from "../support/pulumi-stack";
+import { TestStack, type CommandResult } from "../../harness/pulumi-stack";
 
 const PROGRAM = "dist/test/fixtures/targeted-engine/program.js";
 const TYPE = "pulumi-nodejs:dynamic/targeted:Item";

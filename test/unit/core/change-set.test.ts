@@ -12,8 +12,8 @@ import { planChanges, type ChangePlan, type MailboxInput } from "../../../core/p
 import { planMailbox } from "../../../core/plan/plan-mailbox";
 import { loadSpecText, type Spec } from "../../../core/spec/load-spec";
 
-function spec(text: string): Spec {
-  const result = loadSpecText("mailboxes.yaml", text);
+function spec(text: string, options: { policies?: boolean } = {}): Spec {
+  const result = loadSpecText("mailboxes.yaml", text, options);
   if (!result.ok) throw new Error(`test spec refused: ${result.problems.map((p) => p.message).join("; ")}`);
   return result.spec;
 }
@@ -207,12 +207,37 @@ describe("computeChangeSet: examples", () => {
     assert.equal(targeted(computeChangeSet(before, reordered)).targets.size, 0);
   });
 
-  it("a stack-wide setting the spec gains later (a policy) widens to everything without a change here", () => {
+  it("a stack-wide setting the spec gains later widens to everything without a change here", () => {
     const before = spec(`${header}  user0@contoso.com: { primary: a@contoso.com }\n`);
-    const withPolicy = { ...before, policies: { removeUnlisted: "never" } } as Spec;
-    const set = computeChangeSet(before, withPolicy);
+    const withRetention = { ...before, retention: { days: 30 } } as unknown as Spec;
+    const set = computeChangeSet(before, withRetention);
     assert.equal(set.scope, "everything");
-    assert.match(set.scope === "everything" ? set.reasons[0]!.message : "", /^policies changed/);
+    assert.match(set.scope === "everything" ? set.reasons[0]!.message : "", /^retention changed \(unset → \{"days":30\}\)/);
+  });
+
+  const withPolicies = (template: string, padding = "") =>
+    spec(
+      `version: 1\nallowedDomains: [contoso.com, fabrikam.com]\n${padding}policies:\n  - name: staff\n    match: {recipientTypes: [UserMailbox]}\n    primary: "${template}"\nmailboxes:\n  user0@contoso.com: { primary: a@contoso.com }\n  user1@contoso.com: { primary: b@contoso.com }\n`,
+      { policies: true },
+    );
+
+  it("a policy changed: everything; the same policies on other lines: nothing", () => {
+    const set = computeChangeSet(withPolicies("%g.%s@contoso.com"), withPolicies("%g%s@contoso.com"));
+    assert.deepEqual(set, { scope: "everything", reasons: [{ setting: "policies", message: "policies changed: a policy applies to every mailbox it matches" }] });
+    assert.equal(targeted(computeChangeSet(withPolicies("%g.%s@contoso.com"), withPolicies("%g.%s@contoso.com", "# moved down\n\n"))).targets.size, 0);
+  });
+
+  it("with policies, an address a target claims held by a mailbox neither spec names (a policy's, maybe): everything", () => {
+    const before = withPolicies("%g.%s@contoso.com");
+    const after = spec(
+      `version: 1\nallowedDomains: [contoso.com, fabrikam.com]\npolicies:\n  - name: staff\n    match: {recipientTypes: [UserMailbox]}\n    primary: "%g.%s@contoso.com"\nmailboxes:\n  user0@contoso.com: { primary: a@contoso.com, aliases: [jo.smith@contoso.com] }\n  user1@contoso.com: { primary: b@contoso.com }\n`,
+      { policies: true },
+    );
+    const set = computeChangeSet(before, after, { holders: new Map([["jo.smith@contoso.com", objectId(3)]]) });
+    assert.equal(set.scope, "everything");
+    assert.match(set.scope === "everything" ? set.reasons[0]!.message : "", /jo\.smith@contoso\.com, which user0@contoso\.com now claims, is held by 00000000-0000-4000-8000-000000000003/);
+    // Without policies the same holder is outside the spec: the preview-time conflict check refuses it, in any scope.
+    assert.equal(computeChangeSet(spec(`${header}  user0@contoso.com: { primary: a@contoso.com }\n`), spec(`${header}  user0@contoso.com: { primary: a@contoso.com, aliases: [jo.smith@contoso.com] }\n`), { holders: new Map([["jo.smith@contoso.com", objectId(3)]]) }).scope, "targeted");
   });
 });
 
