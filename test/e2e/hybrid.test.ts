@@ -149,6 +149,30 @@ describe("hybrid tenant (emulator + Samba AD) end to end through the pulumi bina
     assert.equal(again.code, 0, again.output);
   });
 
+  it("an AD-only stack (target: active-directory) converges AD with no cloud tenant", async () => {
+    const adOnly = new TestStack("adonly", { target: "active-directory", adUrl: dc.url, adCaFile: dc.caFile, adBaseDn: dc.baseDn }, { MAILBOX_ADDRESSES_AD_BIND_DN: dc.admin.bindDn, MAILBOX_ADDRESSES_AD_BIND_PASSWORD: dc.admin.password });
+    try {
+      const usn = (await adRead("ben@contoso.com")).usn;
+      adOnly.writeSpec(`version: 1
+allowedDomains: [contoso.com]
+mailboxes:
+  ben@contoso.com:
+    primary: ben@contoso.com
+    aliases: [sales@contoso.com]
+    mode: strict
+`);
+      const adopted = adOnly.up();
+      assert.equal(adopted.code, 0, adopted.output);
+      assert.equal((await adRead("ben@contoso.com")).usn, usn, "adopting writes nothing");
+      const clean = adOnly.preview("--refresh", "--expect-no-changes");
+      assert.equal(clean.code, 0, clean.output);
+      const refused = adOnly.cli(["drift", "--quiet"]);
+      assert.equal(refused.code, 0, refused.output);
+    } finally {
+      adOnly.dispose();
+    }
+  });
+
   it("a wrong bind password is refused at preview, naming the account, the variables, and writing nothing", () => {
     const before = exchangeWrites().length;
     stack.writeSpec(CHANGED);
