@@ -93,6 +93,8 @@ describe("hybrid tenant (emulator + Samba AD) end to end through the pulumi bina
       { name: "ada", upn: "ada@contoso.com", parent: ou, mail: "ada@contoso.com", proxyAddresses: ["SMTP:ada@contoso.com", "smtp:ada.alias@contoso.com", X500] },
       { name: "ben", upn: "ben@contoso.com", parent: ou, mail: "ben@contoso.com", proxyAddresses: ["SMTP:ben@contoso.com", "smtp:sales@contoso.com"] },
       { name: "cy", upn: "cy@contoso.com", mail: "cy@contoso.com", proxyAddresses: ["SMTP:cy@contoso.com"] },
+      // In AD only (not synced to the cloud, in no spec): holds an address.
+      { name: "zed", upn: "zed@corp.contoso.com", mail: "zed@contoso.com", proxyAddresses: ["SMTP:zed@contoso.com"] },
     ]);
     Object.assign(dns, { delegate: delegate!, ada: ada!, ben: ben!, cy: cy! });
     // The bind account's SID, then "Write proxyAddresses" and "Write mail" on the OU's user objects.
@@ -171,6 +173,20 @@ mailboxes:
     } finally {
       adOnly.dispose();
     }
+  });
+
+  it("uniqueness is checked across AD's objects and the cloud's recipients, at preview, naming the owner and the spec's line", () => {
+    stack.writeSpec(`version: 1
+allowedDomains: [contoso.com, fabrikam.com, contoso.onmicrosoft.com]
+mailboxes:
+  ada@contoso.com:
+    primary: ada@contoso.com
+    aliases: [ada.alias@contoso.com, zed@contoso.com, eve.old@contoso.com]
+`);
+    const refused = stack.preview("--refresh");
+    assert.notEqual(refused.code, 0, refused.output);
+    assert.match(refused.output, /mailboxes\.yaml:6:\d+: .*"zed@contoso\.com" already belongs to .*CN=zed,CN=Users,DC=corp,DC=contoso,DC=com/);
+    assert.match(refused.output, /mailboxes\.yaml:6:\d+: .*"eve\.old@contoso\.com" already belongs to mailbox "Eve \(cloud-only\)"/);
   });
 
   it("a wrong bind password is refused at preview, naming the account, the variables, and writing nothing", () => {
