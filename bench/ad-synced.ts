@@ -43,7 +43,14 @@ async function hybridEmulator(count: number, dc: { url: string; caFile: string; 
   const seed = loadSeedFile();
   seed.recipients = [];
   for (let i = 0; i < count; i++) {
-    seed.recipients.push({ id: `00000000-0000-4000-8000-${String(i).padStart(12, "0")}`, upn: `${name(i)}@contoso.com`, displayName: name(i), type: "UserMailbox", synced: true, addresses: [`SMTP:${name(i)}@contoso.com`] });
+    seed.recipients.push({
+      id: `00000000-0000-4000-8000-${String(i).padStart(12, "0")}`,
+      upn: `${name(i)}@contoso.com`,
+      displayName: name(i),
+      type: "UserMailbox",
+      synced: true,
+      addresses: [`SMTP:${name(i)}@contoso.com`],
+    });
   }
   const emulator = await startEmulator({ stateDir, directory: { url: dc.url, caFile: dc.caFile, baseDn: dc.baseDn } });
   emulator.tenant.seed(seed);
@@ -87,7 +94,13 @@ async function main(): Promise<void> {
       let changed: number;
       if (what === "preview") {
         const assessed = await assessSpec(spec, backend);
-        if (assessed.problems.length > 0) throw new Error(assessed.problems.slice(0, 3).map((p) => p.message).join("; "));
+        if (assessed.problems.length > 0)
+          throw new Error(
+            assessed.problems
+              .slice(0, 3)
+              .map((p) => p.message)
+              .join("; "),
+          );
         changed = [...assessed.change.plans.values()].filter((p) => p.changed).length;
       } else {
         const read = await readSpecMailboxes(backend, identities);
@@ -99,13 +112,17 @@ async function main(): Promise<void> {
       const counters = emulator?.counters.snapshot() ?? {};
       const http = emulator ? ` | ${(counters["graph.requests"] ?? 0) + (counters["exchange.requests"] ?? 0)}` : "";
       await backend.close();
-      rows.push(`| ${emulator ? "hybrid " : ""}${what} | ${count.toLocaleString("en-US")} | ${searches} | ${pages} | ${binds}${http} | ${seconds.toFixed(1)} | ${changed} | ${Math.round((process.memoryUsage().rss - memory) / 2 ** 20)} |`);
+      rows.push(
+        `| ${emulator ? "hybrid " : ""}${what} | ${count.toLocaleString("en-US")} | ${searches} | ${pages} | ${binds}${http} | ${seconds.toFixed(1)} | ${changed} | ${Math.round((process.memoryUsage().rss - memory) / 2 ** 20)} |`,
+      );
     }
   } finally {
     await emulator?.close();
     await dc.stop();
   }
-  const head = emulator ? ["| run | synced mailboxes | LDAP searches | pages | binds | cloud requests | seconds | changed | RSS growth (MiB) |", "|---|---|---|---|---|---|---|---|---|"] : ["| run | synced mailboxes | LDAP searches | pages | binds | seconds | changed | RSS growth (MiB) |", "|---|---|---|---|---|---|---|---|"];
+  const head = emulator
+    ? ["| run | synced mailboxes | LDAP searches | pages | binds | cloud requests | seconds | changed | RSS growth (MiB) |", "|---|---|---|---|---|---|---|---|---|"]
+    : ["| run | synced mailboxes | LDAP searches | pages | binds | seconds | changed | RSS growth (MiB) |", "|---|---|---|---|---|---|---|---|"];
   console.log([...head, ...rows].join("\n"));
 }
 

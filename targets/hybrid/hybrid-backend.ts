@@ -139,7 +139,14 @@ export class HybridBackend implements TenantBackend {
     const held = [...cloud].filter(([key]) => !directory.has(key));
     if (held.length === 0) return new Set();
     const owners = await this.cloud.readMailboxes([...new Set(held.map(([, owner]) => owner.id))]);
-    return new Set(held.filter(([, owner]) => { const m = owners.get(owner.id); return m !== undefined && masteredInDirectory(m); }).map(([key]) => key));
+    return new Set(
+      held
+        .filter(([, owner]) => {
+          const m = owners.get(owner.id);
+          return m !== undefined && masteredInDirectory(m);
+        })
+        .map(([key]) => key),
+    );
   }
 
   /**
@@ -163,9 +170,18 @@ export class HybridBackend implements TenantBackend {
       .filter((p) => p.kind === "smtp" && !had.has(addressKey(p.value)))
       .map((p) => p.value);
     const waiting = await this.waitingForSync(adding);
-    const list = waiting.size === 0 ? addresses : addresses.filter((e) => { const p = parseProxyAddress(e); return !(p.kind === "smtp" && waiting.has(addressKey(p.value))); });
+    const list =
+      waiting.size === 0
+        ? addresses
+        : addresses.filter((e) => {
+            const p = parseProxyAddress(e);
+            return !(p.kind === "smtp" && waiting.has(addressKey(p.value)));
+          });
     // Nothing left to write now: read, write nothing.
-    const back = waiting.size > 0 && before !== undefined && sameAddressList(list, before) ? (await this.cloud.readMailboxes([identity])).get(identity)! : await this.cloud.setEmailAddresses(identity, list, before);
+    const back =
+      waiting.size > 0 && before !== undefined && sameAddressList(list, before)
+        ? (await this.cloud.readMailboxes([identity])).get(identity)!
+        : await this.cloud.setEmailAddresses(identity, list, before);
     return { ...back, writtenTo: CLOUD, ...(waiting.size > 0 ? { waitingForSync: adding.filter((a) => waiting.has(addressKey(a))) } : {}) };
   }
 

@@ -32,6 +32,9 @@ export const hybridTarget: TargetDefinition<HybridTargetSettings> = {
   create: (settings, context) => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- a lazy load, as the other targets do
     const { HybridBackend } = require("./hybrid-backend") as typeof import("./hybrid-backend");
-    return new HybridBackend(exchangeOnlineTarget.create(settings.members[0], context), activeDirectoryTarget.create(settings.members[1], context) as import("../active-directory/active-directory-backend").ActiveDirectoryBackend);
+    return new HybridBackend(
+      exchangeOnlineTarget.create(settings.members[0], context),
+      activeDirectoryTarget.create(settings.members[1], context) as import("../active-directory/active-directory-backend").ActiveDirectoryBackend,
+    );
   },
 };

@@ -152,7 +152,11 @@ describe("hybrid tenant (emulator + Samba AD) end to end through the pulumi bina
   });
 
   it("an AD-only stack (target: active-directory) converges AD with no cloud tenant", async () => {
-    const adOnly = new TestStack("adonly", { target: "active-directory", adUrl: dc.url, adCaFile: dc.caFile, adBaseDn: dc.baseDn }, { MAILBOX_ADDRESSES_AD_BIND_DN: dc.admin.bindDn, MAILBOX_ADDRESSES_AD_BIND_PASSWORD: dc.admin.password });
+    const adOnly = new TestStack(
+      "adonly",
+      { target: "active-directory", adUrl: dc.url, adCaFile: dc.caFile, adBaseDn: dc.baseDn },
+      { MAILBOX_ADDRESSES_AD_BIND_DN: dc.admin.bindDn, MAILBOX_ADDRESSES_AD_BIND_PASSWORD: dc.admin.password },
+    );
     try {
       const usn = (await adRead("ben@contoso.com")).usn;
       adOnly.writeSpec(`version: 1
@@ -225,14 +229,21 @@ mailboxes:
     const up = stack.up();
     assert.notEqual(up.code, 0, up.output);
     assert.match(up.output, /cy@contoso\.com[\s\S]*InsufficientRights|may not write proxyAddresses or mail of "CN=cy/);
-    assert.deepEqual(await adRead("ada@contoso.com"), { ...(await adRead("ada@contoso.com")), proxyAddresses: ["SMTP:ada.lovelace@contoso.com", X500, "smtp:ada@contoso.com"].sort(), mail: "ada.lovelace@contoso.com" });
+    assert.deepEqual(await adRead("ada@contoso.com"), {
+      ...(await adRead("ada@contoso.com")),
+      proxyAddresses: ["SMTP:ada.lovelace@contoso.com", X500, "smtp:ada@contoso.com"].sort(),
+      mail: "ada.lovelace@contoso.com",
+    });
     assert.deepEqual((await adRead("ben@contoso.com")).proxyAddresses, ["SMTP:ben@contoso.com"]);
     assert.deepEqual((await adRead("cy@contoso.com")).proxyAddresses, ["SMTP:cy@contoso.com"]);
     usn.ada = (await adRead("ada@contoso.com")).usn;
     usn.ben = (await adRead("ben@contoso.com")).usn;
     // Exchange wrote eve only: dan's new alias is still held in the cloud by ben until the sync.
     const writes = exchangeWrites();
-    assert.deepEqual(writes.map((w) => emulator.withTenant((t) => t.find(w.recipientId)!.upn)), ["eve@contoso.com"]);
+    assert.deepEqual(
+      writes.map((w) => emulator.withTenant((t) => t.find(w.recipientId)!.upn)),
+      ["eve@contoso.com"],
+    );
     // The cloud still shows the synced mailboxes as before: nothing was written there.
     assert.ok(cloudAddresses("ben@contoso.com").includes("smtp:sales@contoso.com"));
     // What was written is in the state.
@@ -258,7 +269,9 @@ mailboxes:
     // drift: pending sync, not drift: the CI gate passes (exit 0).
     const drift = stack.cli(["drift", "--json", "--quiet"]);
     assert.equal(drift.code, 0, drift.output);
-    const report = JSON.parse(drift.stdout) as { mailboxes: { identity: string; change: string; writtenTo?: string; sync?: { state: string; lastSyncAgeSeconds?: number; waitingForSync?: string[] } }[] };
+    const report = JSON.parse(drift.stdout) as {
+      mailboxes: { identity: string; change: string; writtenTo?: string; sync?: { state: string; lastSyncAgeSeconds?: number; waitingForSync?: string[] } }[];
+    };
     const byId = new Map(report.mailboxes.map((r) => [r.identity, r]));
     for (const synced of ["ada@contoso.com", "ben@contoso.com", "cy@contoso.com"]) {
       assert.equal(byId.get(synced)!.sync?.state, "pending", JSON.stringify(byId.get(synced)));
@@ -286,6 +299,38 @@ mailboxes:
     assert.equal(clean.code, 0, clean.output);
     const settled = stack.cli(["drift", "--json", "--quiet"]);
     assert.equal(settled.code, 0, settled.output);
-    assert.ok((JSON.parse(settled.stdout) as { mailboxes: { sync?: { state: string } }[] }).mailboxes.every((r) => r.sync === undefined || r.sync.state === "in-sync"), settled.stdout);
+    assert.ok(
+      (JSON.parse(settled.stdout) as { mailboxes: { sync?: { state: string } }[] }).mailboxes.every((r) => r.sync === undefined || r.sync.state === "in-sync"),
+      settled.stdout,
+    );
+  });
+});
+
+describe("the emulator's directory sync on an interval", () => {
+  it("--sync-interval syncs on its own, with no control request", async () => {
+    const dc = await startSambaDc();
+    let emulator: EmulatorProcess | undefined;
+    try {
+      await dc.addUsers([{ name: "ivy", upn: "ada@contoso.com", mail: "ada.interval@contoso.com", proxyAddresses: ["SMTP:ada.interval@contoso.com"] }]);
+      emulator = await EmulatorProcess.start(
+        {},
+        {
+          seedFile: path.join(PROJECT_ROOT, "test/fixtures/hybrid/tenant.yaml"),
+          args: ["--ad-url", dc.url, "--ad-ca-file", dc.caFile, "--ad-base-dn", dc.baseDn, "--sync-interval", "1"],
+          env: { MAILBOX_ADDRESSES_AD_BIND_DN: dc.admin.bindDn, MAILBOX_ADDRESSES_AD_BIND_PASSWORD: dc.admin.password },
+        },
+      );
+      const deadline = Date.now() + 15_000;
+      let addresses: readonly string[] = [];
+      while (Date.now() < deadline) {
+        addresses = emulator.withTenant((t) => t.find("ada@contoso.com")!.addresses);
+        if (addresses.includes("SMTP:ada.interval@contoso.com")) break;
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      assert.deepEqual(addresses, ["SMTP:ada.interval@contoso.com", "smtp:ada@contoso.onmicrosoft.com"]);
+    } finally {
+      await emulator?.stop();
+      await dc.stop();
+    }
   });
 });

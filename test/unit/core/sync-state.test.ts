@@ -8,7 +8,16 @@ import { loadSpecText } from "../../../core/spec/load-spec";
 
 const loaded = loadSpecText(
   "mailboxes.yaml",
-  ["version: 1", "allowedDomains: [contoso.com, contoso.onmicrosoft.com]", "mailboxes:", "  ada@contoso.com:", "    primary: ada.new@contoso.com", "  eve@contoso.com:", "    primary: eve@contoso.com", ""].join("\n"),
+  [
+    "version: 1",
+    "allowedDomains: [contoso.com, contoso.onmicrosoft.com]",
+    "mailboxes:",
+    "  ada@contoso.com:",
+    "    primary: ada.new@contoso.com",
+    "  eve@contoso.com:",
+    "    primary: eve@contoso.com",
+    "",
+  ].join("\n"),
 );
 assert.ok(loaded.ok);
 const spec = loaded.spec;
@@ -16,7 +25,10 @@ const at = new Date(Date.now() - 5 * 60_000).toISOString();
 
 describe("sync state of synced mailboxes", () => {
   it("AD matches, the cloud does not yet: pending sync, no change, exit 0, with the age of the last sync", () => {
-    const live = new Map([["ada@contoso.com", ["SMTP:ada.new@contoso.com"]], ["eve@contoso.com", ["SMTP:eve@contoso.com"]]]);
+    const live = new Map([
+      ["ada@contoso.com", ["SMTP:ada.new@contoso.com"]],
+      ["eve@contoso.com", ["SMTP:eve@contoso.com"]],
+    ]);
     const facts = new Map([
       ["ada@contoso.com", { writtenTo: "active-directory", cloudAddresses: ["SMTP:ada@contoso.com", "smtp:ada@contoso.onmicrosoft.com"], lastSyncAt: at }],
       ["eve@contoso.com", { writtenTo: "exchange-online" }],
@@ -35,12 +47,23 @@ describe("sync state of synced mailboxes", () => {
   });
 
   it("the cloud caught up (its MOERA aside): in sync", () => {
-    const rows = computeDrift(spec, new Map([["ada@contoso.com", ["SMTP:ada.new@contoso.com"]]]), new Map([["ada@contoso.com", { writtenTo: "active-directory", cloudAddresses: ["SMTP:ada.new@contoso.com", "smtp:ada@contoso.onmicrosoft.com"] }]]));
+    const rows = computeDrift(
+      spec,
+      new Map([["ada@contoso.com", ["SMTP:ada.new@contoso.com"]]]),
+      new Map([["ada@contoso.com", { writtenTo: "active-directory", cloudAddresses: ["SMTP:ada.new@contoso.com", "smtp:ada@contoso.onmicrosoft.com"] }]]),
+    );
     assert.deepEqual(rows[0]!.sync, { state: "in-sync" });
   });
 
   it("AD differs from the spec: drift (exit 2), whatever the cloud shows", () => {
-    const rows = computeDrift(spec, new Map([["ada@contoso.com", ["SMTP:ada@contoso.com"]], ["eve@contoso.com", ["SMTP:eve@contoso.com"]]]), new Map([["ada@contoso.com", { writtenTo: "active-directory", cloudAddresses: ["SMTP:ada.new@contoso.com"] }]]));
+    const rows = computeDrift(
+      spec,
+      new Map([
+        ["ada@contoso.com", ["SMTP:ada@contoso.com"]],
+        ["eve@contoso.com", ["SMTP:eve@contoso.com"]],
+      ]),
+      new Map([["ada@contoso.com", { writtenTo: "active-directory", cloudAddresses: ["SMTP:ada.new@contoso.com"] }]]),
+    );
     assert.equal(rows[0]!.change, "drift");
     assert.equal(rows[0]!.sync?.state, "drift");
     assert.equal(exitCodeOf(makeReport("drift", "prod", "hybrid", rows)), 2);
