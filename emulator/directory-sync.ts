@@ -154,6 +154,8 @@ export class DirectorySync {
       const joined = synced.get(`guid:${user.immutableId}`) ?? synced.get(`upn:${(user.upn ?? "").toLowerCase()}`);
       if (joined === undefined || (joined.immutableId !== undefined && joined.immutableId !== user.immutableId)) return [];
       const cloud = this.#tenant.find(joined.id)!;
+      // IsExchangeCloudManaged: Exchange attributes are written in the cloud now; the sync leaves them.
+      if (cloud.cloudManaged) return [];
       const addresses = proxyCalculation(user, moeraDomain, cloud.addresses.filter(isCloudStamp));
       const losing = cloud.addresses.some((e) => parseProxyAddress(e).kind === "smtp" && !addresses.some((a) => a.toLowerCase() === e.toLowerCase()));
       return [{ user, id: joined.id, addresses, losing, before: cloud.addresses }];

@@ -67,6 +67,11 @@ function whereOf(spec: Spec, live: ReadonlyMap<string, LiveMailbox | undefined>,
   for (const m of spec.mailboxes) {
     const mailbox = live.get(m.identity);
     if (mailbox?.writtenTo === undefined) continue;
+    // `cloudManaged: true` takes a synced mailbox over: it is written in Exchange Online.
+    if (m.cloudManaged && mailbox.writtenTo === "active-directory") {
+      where.set(m.identity, { writtenTo: "exchange-online" });
+      continue;
+    }
     const sync = syncStateOf(spec, m.identity, mailbox, change.plans.get(m.identity)?.changed === true);
     where.set(m.identity, { writtenTo: mailbox.writtenTo, ...(sync ? { sync } : {}) });
   }

@@ -35,7 +35,22 @@ export class HybridBackend implements TenantBackend {
     readonly directory: ActiveDirectoryBackend,
   ) {
     this.description = `${cloud.description} with ${directory.description}`;
-    this.capabilities = cloud.capabilities;
+    const takeOver = cloud.capabilities.cloudManaged;
+    // A synced mailbox taken over (`cloudManaged: true`) is written in Exchange Online from then on.
+    this.capabilities = {
+      ...cloud.capabilities,
+      ...(takeOver
+        ? {
+            cloudManaged: {
+              set: async (identity: string) => {
+                await takeOver.set(identity);
+                const known = this.#mastered.get(identity);
+                this.#mastered.set(identity, { where: CLOUD, cloudId: known?.cloudId ?? identity });
+              },
+            },
+          }
+        : {}),
+    };
   }
 
   /** The cloud for all; AD again for the synced ones (by their UPN), in one bulk read. */

@@ -303,6 +303,20 @@ mailboxes:
       (JSON.parse(settled.stdout) as { mailboxes: { sync?: { state: string } }[] }).mailboxes.every((r) => r.sync === undefined || r.sync.state === "in-sync"),
       settled.stdout,
     );
+
+    // `cloudManaged: true` takes a synced mailbox over: written in Exchange Online, AD left alone.
+    const cyUsn = (await adRead("cy@contoso.com")).usn;
+    stack.writeSpec(CHANGED.replace("    aliases: [cy.new@contoso.com]", "    aliases: [cy.new@contoso.com, cy.cloud@contoso.com]\n    cloudManaged: true"));
+    const takeover = stack.preview();
+    assert.match(takeover.output, /cy@contoso\.com: live tenant → spec: .*written to Exchange Online/);
+    const taken = stack.up();
+    assert.equal(taken.code, 0, taken.output);
+    assert.equal((await adRead("cy@contoso.com")).usn, cyUsn);
+    assert.ok(cloudAddresses("cy@contoso.com").includes("smtp:cy.cloud@contoso.com"));
+    await emulator.sync();
+    assert.ok(cloudAddresses("cy@contoso.com").includes("smtp:cy.cloud@contoso.com"), "the sync leaves a cloud-managed mailbox's addresses");
+    const steady = stack.preview("--refresh", "--expect-no-changes");
+    assert.equal(steady.code, 0, steady.output);
   });
 });
 
