@@ -10,7 +10,7 @@ import type { RunningEmulator } from "../../emulator/server";
 import { settingsForEndpoints, type ExchangeOnlineTargetSettings } from "../../targets/exchange-online/target";
 import { ExchangeOnlineBackend } from "../../targets/exchange-online/exchange-online-backend";
 import { AccessError } from "../../targets/exchange-online/permissions";
-import { DEFAULT_RETRY_OPTIONS } from "../../targets/exchange-online/retry-policy";
+import { DEFAULT_RETRY_OPTIONS } from "../../targets/exchange-online/http-pipeline";
 import { ExchangeError } from "../../exchange/exchange-error";
 import { startTestEmulator } from "../../harness/emulator";
 
