@@ -9,6 +9,7 @@ import { createHttpHeaders, createPipelineRequest, RestError, type HttpClient, t
 import type { TokenCredential } from "@azure/identity";
 import { ConcurrencyLimit } from "../../../targets/exchange-online/concurrency-limit";
 import { ConnectionError, HttpError, TransportError } from "../../../targets/exchange-online/http-error";
+import { accessDenied, AccessError } from "../../../targets/exchange-online/permissions";
 import {
   backoffMs,
   DEFAULT_RETRY_OPTIONS,
@@ -345,6 +346,34 @@ describe("MicrosoftHttp: writes", () => {
     await assert.rejects(write(http, async () => false), EngineGoneError);
     assert.equal(client.requests.length, 0);
     assert.equal((await read(http)).status, 200);
+  });
+});
+
+describe("typed errors", () => {
+  const answer = (status: number, body: string, headers: Record<string, string> = {}): PipelineResponse => {
+    const request = createPipelineRequest({ url: "https://outlook.test/adminapi/beta/t/InvokeCommand", headers: createHttpHeaders({ "client-request-id": "c1" }) });
+    return { request, status, headers: createHttpHeaders(headers), bodyAsText: body };
+  };
+
+  it("an HttpError says the host, status, code, the service's words and both request ids", () => {
+    const err = new HttpError('Exchange Set-Mailbox "lee"', answer(400, '{"error":{"code":"BadRequest","message":"Error executing cmdlet"}}', { "request-id": "r1" }), { detail: "The proxy address is invalid." });
+    assert.equal(err.message, 'Exchange Set-Mailbox "lee": outlook.test answered HTTP 400 BadRequest: The proxy address is invalid. (request-id r1, client-request-id c1)');
+    assert.equal(err.serviceCode, "BadRequest");
+    assert.equal(err.requestId, "r1");
+    assert.equal(err.clientRequestId, "c1");
+  });
+
+  it("keeps only the start of a long body", () => {
+    const err = new HttpError("x", answer(502, "<html>" + "y".repeat(10_000)));
+    assert.ok(err.bodyExcerpt.length < 600);
+    assert.ok(err.message.length < 500, `${err.message.length} characters`);
+  });
+
+  it("an AccessError names the permission and carries the request id", () => {
+    const err = accessDenied("graph", answer(403, '{"error":{"code":"Authorization_RequestDenied","message":"Insufficient privileges"}}', { "request-id": "r2" }), "app-1");
+    assert.ok(err instanceof AccessError);
+    assert.equal(err.requestId, "r2");
+    assert.match(err.message, /^Microsoft Graph refused the app \(HTTP 403 Authorization_RequestDenied: Insufficient privileges; request-id r2, client-request-id c1\)\. App app-1: .*User\.Read\.All/);
   });
 });
 
