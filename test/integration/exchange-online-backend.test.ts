@@ -1,4 +1,4 @@
-// The exchange-online backend with the real @azure/identity and Graph clients, over real HTTPS,
+// The exchange-online backend with the real @azure/identity and @azure/core-rest-pipeline, over real HTTPS,
 // against the emulator: every credential kind, clear failures for a wrong secret, a wrong
 // audience and missing permissions, batched reads, Exchange's refusals, and retries under faults.
 import assert from "node:assert/strict";
