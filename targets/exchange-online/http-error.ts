@@ -29,18 +29,15 @@ const CERTIFICATE_CODES = new Set([
 interface ErrorLike {
   readonly code?: unknown;
   readonly cause?: unknown;
-  readonly message?: unknown;
   readonly errors?: unknown;
 }
 
-/** The codes along an error's cause chain (fetch nests the socket's error in `cause`). */
+/** The codes along an error's cause chain (a RestError carries the socket's code; other errors may nest it in `cause`). */
 function codesOf(err: unknown): string[] {
   const codes: string[] = [];
   let e: ErrorLike | undefined = typeof err === "object" && err !== null ? err : undefined;
   for (let depth = 0; e !== undefined && depth < 5; depth++) {
     if (typeof e.code === "string") codes.push(e.code);
-    // fetch refuses ports it deems unsafe (9, 25, 6000...) with a bare "bad port".
-    if (e.message === "bad port") codes.push("BAD_PORT");
     // AggregateError (happy eyeballs) holds one error per address tried.
     if (Array.isArray(e.errors)) for (const inner of e.errors as ErrorLike[]) if (typeof inner?.code === "string") codes.push(inner.code);
     e = typeof e.cause === "object" && e.cause !== null ? e.cause : undefined;
@@ -57,7 +54,7 @@ export function connectionProblem(err: unknown): { kind: ConnectionProblemKind; 
   if (refused) return { kind: "refused", code: refused };
   const unresolved = codes.find((c) => c === "ENOTFOUND" || c === "EAI_AGAIN");
   if (unresolved) return { kind: "unresolved", code: unresolved };
-  const unreachable = codes.find((c) => ["EHOSTUNREACH", "ENETUNREACH", "UND_ERR_CONNECT_TIMEOUT", "ETIMEDOUT", "BAD_PORT"].includes(c));
+  const unreachable = codes.find((c) => ["EHOSTUNREACH", "ENETUNREACH", "ETIMEDOUT"].includes(c));
   if (unreachable) return { kind: "unreachable", code: unreachable };
   return undefined;
 }

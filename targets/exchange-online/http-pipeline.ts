@@ -114,7 +114,7 @@ export function retryDelayMs(headers: HttpHeaders, attempt: number, options: Ret
 }
 
 /** Codes of errors that mean the request was sent, or may have been, and no answer came. */
-const TRANSPORT_CODES = new Set(["ECONNRESET", "EPIPE", "ETIMEDOUT", "ESOCKETTIMEDOUT", "REQUEST_TIMEOUT", "REQUEST_SEND_ERROR", "ECONNABORTED", "UND_ERR_SOCKET", "ERR_STREAM_PREMATURE_CLOSE"]);
+const TRANSPORT_CODES = new Set(["ECONNRESET", "EPIPE", "ETIMEDOUT", "ESOCKETTIMEDOUT", "REQUEST_TIMEOUT", "REQUEST_SEND_ERROR", "ECONNABORTED", "ERR_STREAM_PREMATURE_CLOSE"]);
 
 /** A write: its place in the write gate, and how to tell that it landed. */
 export interface WriteCall {
