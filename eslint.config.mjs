@@ -15,7 +15,21 @@ export default tseslint.config(
     rules: {
       // `_`-prefixed parameters and caught errors are deliberately unused.
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_", caughtErrors: "none" }],
+      // Addresses, identities and messages are checked for control characters on purpose
+      // (core/address.ts, core/text.ts: hostile input must not reach an admin's terminal).
+      "no-control-regex": "off",
     },
+  },
+  {
+    // Pulumi serializes these functions into the state (Function.prototype.toString): a comment
+    // inside them would cost bytes per resource, so the rules they must break are off here.
+    files: ["providers/mailbox-addresses/resource.ts", "test/fixtures/targeted-engine/*.ts"],
+    rules: { "@typescript-eslint/no-require-imports": "off", "no-empty": "off" },
+  },
+  {
+    // Tests read the services' JSON bodies as they come.
+    files: ["test/**/*.ts"],
+    rules: { "@typescript-eslint/no-explicit-any": "off" },
   },
   {
     files: ["**/*.js", "**/*.cjs"],
