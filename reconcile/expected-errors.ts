@@ -16,6 +16,7 @@ export const EXPECTED_ERROR_NAMES: ReadonlySet<string> = new Set([
   "RetriesExhaustedError",
   "MailboxError",
   "DirectoryError",
+  "UpnError",
 ]);
 
 export function isExpectedError(err: unknown): err is Error {

@@ -10,6 +10,8 @@ import { backoffMs, retryAfterMs, RETRYABLE_STATUSES, sendWithRetries, type Retr
 
 export const GRAPH_SCOPE = "https://graph.microsoft.com/.default";
 export const USER_SELECT = "id,userPrincipalName,displayName,mail,proxyAddresses,onPremisesSyncEnabled,onPremisesLastSyncDateTime";
+/** A full scan for address policies: USER_SELECT and the attributes policies read. */
+export const POLICY_USER_SELECT = `${USER_SELECT},givenName,surname,mailNickname,department,companyName,country`;
 const MAX_BATCH = 20;
 const PAGE_SIZE = 999;
 
@@ -21,6 +23,12 @@ export interface GraphUser {
   readonly proxyAddresses: readonly string[];
   readonly onPremisesSyncEnabled: boolean | null;
   readonly onPremisesLastSyncDateTime?: string | null;
+  readonly givenName?: string | null;
+  readonly surname?: string | null;
+  readonly mailNickname?: string | null;
+  readonly department?: string | null;
+  readonly companyName?: string | null;
+  readonly country?: string | null;
 }
 
 /** The Graph client's middleware step that applies our retry policy and concurrency limit. */
@@ -126,10 +134,21 @@ export class GraphReader {
   }
 
   /** A page of users (999 at a time); pass the returned `next` to continue. */
-  async listUsers(next?: string): Promise<{ users: GraphUser[]; next: string | undefined }> {
+  async listUsers(next?: string, select: string = USER_SELECT): Promise<{ users: GraphUser[]; next: string | undefined }> {
     try {
-      const page = next ? await this.#client.api(next).get() : await this.#client.api("/users").select(USER_SELECT).top(PAGE_SIZE).get();
+      const page = next ? await this.#client.api(next).get() : await this.#client.api("/users").select(select).top(PAGE_SIZE).get();
       return { users: (page.value as GraphUser[]).map((u) => ({ ...u, proxyAddresses: u.proxyAddresses ?? [] })), next: page["@odata.nextLink"] };
+    } catch (err) {
+      const status = (err as { statusCode?: number }).statusCode;
+      if (status === 401 || status === 403) throw accessDenied("graph", status, (err as { body?: unknown }).body, this.#clientId);
+      throw this.#unwrap(err);
+    }
+  }
+
+  /** PATCH /users/{id} with `userPrincipalName` (User.ReadWrite.All). */
+  async setUserPrincipalName(id: string, userPrincipalName: string): Promise<void> {
+    try {
+      await this.#client.api(`/users/${encodeURIComponent(id)}`).patch({ userPrincipalName });
     } catch (err) {
       const status = (err as { statusCode?: number }).statusCode;
       if (status === 401 || status === 403) throw accessDenied("graph", status, (err as { body?: unknown }).body, this.#clientId);
