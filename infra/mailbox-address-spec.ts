@@ -19,6 +19,7 @@ import type { Spec } from "../core/spec/rules";
 import { createBackend } from "../targets/registry";
 import { MailboxAddresses } from "../providers/mailbox-addresses/resource";
 import { assessSpec } from "../reconcile/assess";
+import { expandSpec, type ExpandedSpec } from "../reconcile/expand-spec";
 import { syncStateOf } from "../core/drift/compute-drift";
 import type { SyncState } from "../core/report/report";
 import type { LiveMailbox } from "../targets/tenant-backend";
@@ -45,7 +46,8 @@ function readSpec(file: string): { spec: Spec; digest: string } {
     if (!SpecFileError.isInstance(err)) throw err;
     throw new pulumi.RunError(`the spec ${err.message}`);
   }
-  const result = loadSpecBytes(file, bytes);
+  // Policies are expanded below, from the tenant's attributes (reconcile/expand-spec.ts).
+  const result = loadSpecBytes(file, bytes, { policies: true });
   if (!result.ok) fail(result.problems, "in the spec");
   return { spec: result.spec, digest: `sha256:${createHash("sha256").update(bytes).digest("hex")}` };
 }
@@ -54,9 +56,23 @@ function readSpec(file: string): { spec: Spec; digest: string } {
  * With MAILBOX_ADDRESSES_PLAN_OUT set (by `mailbox-addresses plan`), writes there what this run
  * changes per mailbox, as data: the plan's rows come from the planner, never from log text.
  */
-function writePlannedChanges(specDigest: string, changes: ReadonlyMap<string, ChangeRow>, where: ReadonlyMap<string, MailboxWhere> = new Map()): void {
+function writePlannedChanges(specDigest: string, changes: ReadonlyMap<string, ChangeRow>, where: ReadonlyMap<string, MailboxWhere> = new Map(), policies: ReadonlyMap<string, { policy: string; upn?: string }> = new Map()): void {
   const file = process.env.MAILBOX_ADDRESSES_PLAN_OUT;
-  if (file) writeFileSync(file, JSON.stringify({ specDigest, changes: Object.fromEntries(changes), ...(where.size > 0 ? { where: Object.fromEntries(where) } : {}) }));
+  if (file) {
+    writeFileSync(
+      file,
+      JSON.stringify({ specDigest, changes: Object.fromEntries(changes), ...(where.size > 0 ? { where: Object.fromEntries(where) } : {}), ...(policies.size > 0 ? { policies: Object.fromEntries(policies) } : {}) }),
+    );
+  }
+}
+
+/** Per policy-managed mailbox (its key, the object id), the policy that gives it its addresses (the first-wins one) and its UPN: plan rows are grouped by policy. */
+function policyOf(expanded: ExpandedSpec): Map<string, { policy: string; upn?: string }> {
+  const policies = new Map<string, { policy: string; upn?: string }>();
+  for (const entry of expanded.expansion?.entries ?? []) {
+    if (entry.origin.kind === "policy") policies.set(entry.declaration.identity, { policy: entry.origin.policies[0]!, ...(entry.upn ? { upn: entry.upn } : {}) });
+  }
+  return policies;
 }
 
 /** Where each mailbox is written and its sync state, when the stack writes to more than one place (target hybrid). */
@@ -211,9 +227,13 @@ async function program(options: { spec?: string; parent?: pulumi.Resource }): Pr
   checkStackSettings();
   const configured = readSettings(new pulumi.Config(SETTINGS_NAMESPACE));
   const settings = options.spec ? { ...configured, spec: options.spec } : configured;
-  const { spec, digest } = readSpec(settings.spec);
+  const { spec: written, digest } = readSpec(settings.spec);
   const backend = createBackend(settings.target);
   try {
+    // Policies become per-mailbox declarations, from the attributes read in one pass.
+    const expanded = await expandSpec(written, backend);
+    if (expanded.problems.length > 0) fail(expanded.problems, "in the spec's policies");
+    const spec = expanded.spec;
     // This run's refresh has just read them all (the provider's sweep hands it over): one pass.
     const identities = spec.mailboxes.map((m) => m.identity);
     const live = takeFromRefresh(settings.target, settings.spec, identities) ?? (await backend.readMailboxes(identities));
@@ -225,7 +245,7 @@ async function program(options: { spec?: string; parent?: pulumi.Resource }): Pr
     checkReviewedPlan(digest, changes);
     const where = whereOf(spec, live, change);
     const resources = declare(spec, change, options.parent, where);
-    writePlannedChanges(digest, changes, where);
+    writePlannedChanges(digest, changes, where, policyOf(expanded));
     return {
       spec: settings.spec,
       specDigest: digest,

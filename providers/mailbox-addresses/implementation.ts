@@ -18,6 +18,7 @@ import { remedyFor } from "../../reconcile/explain";
 import { findProjectRoot } from "../../runtime/project-root";
 import { readSpecFile } from "../../runtime/spec-file";
 import { confirmChanged } from "../../reconcile/read-tenant";
+import { expandSpec, hasPolicies } from "../../reconcile/expand-spec";
 import { leaveForProgram } from "../../runtime/refresh-handoff";
 import { stopWhenEngineIsGone, assertEngineAlive } from "../../runtime/engine-watchdog";
 import { checkMailboxInputs, type CheckFailure, type MailboxAddressesInputs, type MailboxAddressesOutputs, type TakeFrom } from "./inputs";
@@ -37,6 +38,8 @@ export class MailboxError extends Error {
 class ProviderContext {
   readonly backend: TenantBackend;
   #spec: Spec | null | undefined;
+  /** The spec with its policies expanded (reconcile/expand-spec.ts), once per process. */
+  #expanded: Promise<Spec | undefined> | undefined;
   #sweep: Promise<Map<string, LiveMailbox | undefined> | undefined> | undefined;
 
   constructor(readonly settings: ProgramSettings) {
@@ -49,13 +52,31 @@ class ProviderContext {
       this.#spec = null;
       try {
         const bytes = readSpecFile(this.settings.spec, { root: process.env.MAILBOX_ADDRESSES_ROOT || findProjectRoot(), explicit: false });
-        const loaded = loadSpecBytes(this.settings.spec, bytes);
+        const loaded = loadSpecBytes(this.settings.spec, bytes, { policies: true });
         if (loaded.ok) this.#spec = loaded.spec;
       } catch {
         // without the spec: messages go without a position, and each read() reads its own mailbox
       }
     }
     return this.#spec ?? undefined;
+  }
+
+  /** The spec's mailboxes, policy-managed ones included (keyed by object id); undefined when it cannot tell. */
+  expandedSpec(): Promise<Spec | undefined> {
+    this.#expanded ??= (async () => {
+      const spec = this.spec();
+      if (spec === undefined) return undefined;
+      if (!hasPolicies(spec)) return spec;
+      try {
+        const expanded = await expandSpec(spec, this.backend);
+        if (expanded.problems.length > 0) return undefined;
+        this.#spec = expanded.spec;
+        return expanded.spec;
+      } catch {
+        return undefined;
+      }
+    })();
+    return this.#expanded;
   }
 
   /** `infra/mailboxes.yaml:14:9` for a mailbox (and address) of the stack's spec, if it can tell. */
@@ -85,7 +106,7 @@ class ProviderContext {
   // batched sweep (ceil(N/20) Graph requests) and answers the others from it. Any write ends it.
   sweep(): Promise<Map<string, LiveMailbox | undefined> | undefined> {
     this.#sweep ??= (async () => {
-      const spec = this.spec();
+      const spec = await this.expandedSpec();
       if (spec === undefined) return undefined;
       try {
         const identities = spec.mailboxes.map((m) => m.identity);
