@@ -20,6 +20,7 @@ import { createBackend } from "../targets/registry";
 import { MailboxAddresses } from "../providers/mailbox-addresses/resource";
 import { assessSpec } from "../reconcile/assess";
 import { expandSpec, type ExpandedSpec } from "../reconcile/expand-spec";
+import { targetUpnOf, upnChanges, type UpnChange } from "../reconcile/upn";
 import { syncStateOf } from "../core/drift/compute-drift";
 import type { SyncState } from "../core/report/report";
 import type { LiveMailbox } from "../targets/tenant-backend";
@@ -118,7 +119,7 @@ function checkReviewedPlan(specDigest: string, changes: ReadonlyMap<string, Chan
   );
 }
 
-function declare(spec: Spec, change: ChangePlan, parent: pulumi.Resource | undefined, where: ReadonlyMap<string, MailboxWhere> = new Map()) {
+function declare(spec: Spec, change: ChangePlan, parent: pulumi.Resource | undefined, where: ReadonlyMap<string, MailboxWhere> = new Map(), upns: ReadonlyMap<string, UpnChange> = new Map()) {
   const resources = new Map<string, MailboxAddresses>();
   const declared = new Map(spec.mailboxes.map((m) => [m.identity, m]));
   const movesFrom = new Map<string, ChangePlan["moves"][number][]>();
@@ -141,6 +142,7 @@ function declare(spec: Spec, change: ChangePlan, parent: pulumi.Resource | undef
         addresses: desiredAddressMap(mailbox),
         mode: mailbox.mode,
         ...(mailbox.cloudManaged ? { cloudManaged: true } : {}),
+        ...(targetUpnOf(mailbox) !== undefined ? { upn: targetUpnOf(mailbox)! } : {}),
         ...(releasesOut.length > 0 ? { releases: Object.fromEntries(releasesOut.map((r) => [addressKey(r.address), r.to])) } : {}),
         ...(takeFrom.length > 0 ? { takeFrom } : {}),
       },
@@ -152,7 +154,10 @@ function declare(spec: Spec, change: ChangePlan, parent: pulumi.Resource | undef
     // summary (an up of 300 mailboxes printed each line four times).
     const place = where.get(mailbox.identity);
     const placed = place ? `; ${WHERE_WORDS[place.writtenTo] ?? `written to ${place.writtenTo}`}` : "";
-    if (plan?.changed) pulumi.log.info(`${mailbox.identity}: live tenant → spec: ${describePlan(plan)}${placed}`, resource, undefined, true);
+    const upn = upns.get(mailbox.identity);
+    const upnText = upn ? `user principal name ${upn.from ?? "(none)"} → ${upn.to}` : "";
+    if (plan?.changed) pulumi.log.info(`${mailbox.identity}: live tenant → spec: ${describePlan(plan)}${upnText ? `; ${upnText}` : ""}${placed}`, resource, undefined, true);
+    else if (upn) pulumi.log.info(`${mailbox.identity}: live tenant → spec: ${upnText}${placed}`, resource, undefined, true);
     else if (place?.sync?.state === "pending") {
       const age = place.sync.lastSyncAgeSeconds === undefined ? "" : ` (last sync ${Math.round(place.sync.lastSyncAgeSeconds / 60)} min ago)`;
       pulumi.log.info(`${mailbox.identity}: pending sync: Active Directory matches the spec, the cloud follows at the next sync${age}; nothing to write`, resource, undefined, true);
@@ -241,10 +246,13 @@ async function program(options: { spec?: string; parent?: pulumi.Resource }): Pr
     // keys resolved, plan, preview checks.
     const { change, problems } = await assessSpec(spec, backend, { live, bulk: false });
     if (problems.length > 0) fail(problems, `between the spec and the ${backend.description}`);
-    const changes = new Map([...change.plans].filter(([, plan]) => plan.changed).map(([identity, plan]) => [identity, summarizePlan(plan)]));
+    const changes = new Map<string, ChangeRow>([...change.plans].filter(([, plan]) => plan.changed).map(([identity, plan]) => [identity, summarizePlan(plan)]));
+    // Sign-in names the spec changes (reconcile/upn.ts) are changes too: shown, reviewed, planned.
+    const upns = upnChanges(spec, live);
+    for (const [identity, upn] of upns) changes.set(identity, { ...(changes.get(identity) ?? { added: [], removed: [] }), userPrincipalName: upn });
     checkReviewedPlan(digest, changes);
     const where = whereOf(spec, live, change);
-    const resources = declare(spec, change, options.parent, where);
+    const resources = declare(spec, change, options.parent, where, upns);
     writePlannedChanges(digest, changes, where, policyOf(expanded));
     return {
       spec: settings.spec,
