@@ -51,7 +51,9 @@ export async function runExpand(options: ExpandOptions): Promise<number> {
     text = renderExpansion(expansion, { from: settings.spec, allowedDomains: spec.allowedDomains, ...(policy !== undefined ? { policy } : {}) });
     if (!options.quiet) {
       const byPolicy = expansion.entries.filter((e) => e.origin.kind === "policy" && (policy === undefined || e.origin.policies.includes(policy))).length;
-      process.stderr.write(`expanded ${names.length} ${names.length === 1 ? "policy" : "policies"} against the ${backend.description}: ${byPolicy} ${byPolicy === 1 ? "mailbox" : "mailboxes"} by ${policy === undefined ? "policies" : `policy ${policy}`}${options.output ? `, written to ${options.output}` : ""}\n`);
+      process.stderr.write(
+        `expanded ${names.length} ${names.length === 1 ? "policy" : "policies"} against the ${backend.description}: ${byPolicy} ${byPolicy === 1 ? "mailbox" : "mailboxes"} by ${policy === undefined ? "policies" : `policy ${policy}`}${options.output ? `, written to ${options.output}` : ""}\n`,
+      );
     }
   } finally {
     await backend.close();

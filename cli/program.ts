@@ -97,7 +97,8 @@ export function buildProgram(version: string, outcome: Outcome): Command {
     .option("--upn <pattern>", "only mailboxes whose UPN matches (* matches anything)")
     .option("--type <type>", "only this recipient type: UserMailbox, SharedMailbox, RoomMailbox, EquipmentMailbox")
     .option("-o, --output <file>", "write to this file instead of stdout")
-    .addHelpText("after", examples("mailbox-addresses export -o infra/adopted.yaml", "mailbox-addresses export --domain fabrikam.com --type SharedMailbox", "mailbox-addresses export --stack prod --upn 'sales*'"))
+    .option("--policies", "where most mailboxes of a primary domain follow one pattern (%m@domain), write it as a policy and only the exceptions as entries; previews with zero changes")
+    .addHelpText("after", examples("mailbox-addresses export -o infra/adopted.yaml", "mailbox-addresses export --policies -o infra/adopted.yaml", "mailbox-addresses export --domain fabrikam.com --type SharedMailbox", "mailbox-addresses export --stack prod --upn 'sales*'"))
     .action((_options: unknown, command: Command) => run(commands.export().runExport({ ...command.opts(), ...globals(command) })));
 
   outputOptions(

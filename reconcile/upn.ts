@@ -61,7 +61,10 @@ export async function checkUpnChanges(spec: Spec, live: ReadonlyMap<string, Live
       continue;
     }
     if (found.synced) {
-      report(identity, `${what}: this user is synced from on-premises AD, where its user principal name is mastered; change userPrincipalName in AD (Active Directory Users and Computers, or Set-ADUser -UserPrincipalName) and let Entra Connect sync it, then remove userPrincipalName here`);
+      report(
+        identity,
+        `${what}: this user is synced from on-premises AD, where its user principal name is mastered; change userPrincipalName in AD (Active Directory Users and Computers, or Set-ADUser -UserPrincipalName) and let Entra Connect sync it, then remove userPrincipalName here`,
+      );
       continue;
     }
     if (found.upn !== undefined && addressKey(mailbox.identity) === addressKey(found.upn)) {
@@ -74,7 +77,10 @@ export async function checkUpnChanges(spec: Spec, live: ReadonlyMap<string, Live
     }
     const addresses = [mailbox.primary, ...mailbox.aliases].map(addressKey);
     if (mailbox.mode === "strict" && !addresses.includes(addressKey(change.to))) {
-      report(identity, `${what}: Exchange Online gives every mailbox user an address for its UPN, which strict mode would remove at every run; list ${quote(change.to)} among the aliases, or use mode: additive`);
+      report(
+        identity,
+        `${what}: Exchange Online gives every mailbox user an address for its UPN, which strict mode would remove at every run; list ${quote(change.to)} among the aliases, or use mode: additive`,
+      );
       continue;
     }
     candidates.push([identity, change]);
@@ -87,7 +93,10 @@ export async function checkUpnChanges(spec: Spec, live: ReadonlyMap<string, Live
       const self = live.get(identity)!;
       if (holder !== undefined && holder.id.toLowerCase() !== self.id.toLowerCase()) {
         const how = (holder.upn ?? "").toLowerCase() === change.to.toLowerCase() ? "is the user principal name of" : "is an address of";
-        report(identity, `the user principal name ${quote(change.from ?? "(none)")} → ${quote(change.to)}: ${quote(change.to)} ${how} ${quote(holder.displayName)} (${holder.upn ?? holder.id}); a user principal name is unique in the tenant`);
+        report(
+          identity,
+          `the user principal name ${quote(change.from ?? "(none)")} → ${quote(change.to)}: ${quote(change.to)} ${how} ${quote(holder.displayName)} (${holder.upn ?? holder.id}); a user principal name is unique in the tenant`,
+        );
       }
     }
   }

@@ -92,5 +92,8 @@ export function checkMailboxInputs(news: Partial<MailboxAddressesInputs>): Check
   if (news.mode !== "strict" && news.mode !== "additive") {
     failures.push({ property: "mode", reason: 'mode must be "strict" or "additive"' });
   }
+  if (news.upn !== undefined && (typeof news.upn !== "string" || !/^[^\s@]+@[^\s@]+$/.test(news.upn))) {
+    failures.push({ property: "upn", reason: "upn must be a user principal name (name@domain)" });
+  }
   return failures;
 }

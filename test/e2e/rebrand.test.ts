@@ -23,7 +23,12 @@ function generatedSeed(n: number): TenantSeed {
   const hex = (i: number) => i.toString(16).padStart(12, "0");
   return {
     version: 1,
-    tenant: { name: "contoso", id: "14a088a5-efa8-5004-9b96-806d51f29782", moeraDomain: "contoso.onmicrosoft.com", acceptedDomains: ["contoso.com", "newbrand.com", "contoos.com", "contoso.onmicrosoft.com"] },
+    tenant: {
+      name: "contoso",
+      id: "14a088a5-efa8-5004-9b96-806d51f29782",
+      moeraDomain: "contoso.onmicrosoft.com",
+      acceptedDomains: ["contoso.com", "newbrand.com", "contoos.com", "contoso.onmicrosoft.com"],
+    },
     recipients: Array.from({ length: n }, (_, i) => {
       const given = GIVEN[i % GIVEN.length]!;
       const surname = SURNAMES[Math.floor(i / GIVEN.length) % SURNAMES.length]!;
@@ -93,7 +98,11 @@ describe(`a staged rebrand of ${MAILBOXES} mailboxes by policy, end to end on th
 
   /** Every user of the tenant: id → UPN and addresses. */
   const users = () => emulator.withTenant((t) => t.list({ usersOnly: true }).map((r) => ({ id: r.id, upn: r.upn!, addresses: r.addresses })));
-  const urns = () => (stack.state().checkpoint.latest?.resources ?? []).filter((r) => r.type.includes("MailboxAddresses")).map((r) => r.urn).sort();
+  const urns = () =>
+    (stack.state().checkpoint.latest?.resources ?? [])
+      .filter((r) => r.type.includes("MailboxAddresses"))
+      .map((r) => r.urn)
+      .sort();
 
   /** Commits a stage: write the spec, up, then the drift gate must be clean. */
   function commit(spec: string): void {
@@ -114,7 +123,10 @@ describe(`a staged rebrand of ${MAILBOXES} mailboxes by policy, end to end on th
     assert.equal(plan.code, 2, plan.output.slice(-2000));
     const report = JSON.parse(plan.stdout) as { mailboxes: { policy?: string; upn?: string; added: string[] }[] };
     assert.equal(report.mailboxes.length, MAILBOXES);
-    assert.ok(report.mailboxes.every((r) => r.policy === "newbrand" && r.upn !== undefined && r.added.length === 1), "every row names its policy and UPN, and adds one alias");
+    assert.ok(
+      report.mailboxes.every((r) => r.policy === "newbrand" && r.upn !== undefined && r.added.length === 1),
+      "every row names its policy and UPN, and adds one alias",
+    );
   });
 
   it("stage 1: the new domain as an alias everywhere; primaries and UPNs unchanged", () => {

@@ -19,8 +19,22 @@ const SEED: TenantSeed = {
   version: 1,
   tenant: { name: "contoso", id: "14a088a5-efa8-5004-9b96-806d51f29782", moeraDomain: "contoso.onmicrosoft.com", acceptedDomains: ["contoso.com", "fabrikam.com", "contoso.onmicrosoft.com"] },
   recipients: [
-    { id: "00000000-0000-4000-8000-000000000001", upn: "lee.chen@contoso.com", displayName: "Lee Chen", type: "UserMailbox", attributes: { givenName: "Lee", surname: "Chen", department: "Sales" }, addresses: ["SMTP:lee.chen@contoso.com", "smtp:lee.chen@contoso.onmicrosoft.com"] },
-    { id: "00000000-0000-4000-8000-000000000002", upn: "anna.kowalski@contoso.com", displayName: "Anna Kowalski", type: "UserMailbox", attributes: { givenName: "Anna", surname: "Kowalski", department: "Finance" }, addresses: ["SMTP:anna.kowalski@contoso.com", "smtp:anna.kowalski@contoso.onmicrosoft.com"] },
+    {
+      id: "00000000-0000-4000-8000-000000000001",
+      upn: "lee.chen@contoso.com",
+      displayName: "Lee Chen",
+      type: "UserMailbox",
+      attributes: { givenName: "Lee", surname: "Chen", department: "Sales" },
+      addresses: ["SMTP:lee.chen@contoso.com", "smtp:lee.chen@contoso.onmicrosoft.com"],
+    },
+    {
+      id: "00000000-0000-4000-8000-000000000002",
+      upn: "anna.kowalski@contoso.com",
+      displayName: "Anna Kowalski",
+      type: "UserMailbox",
+      attributes: { givenName: "Anna", surname: "Kowalski", department: "Finance" },
+      addresses: ["SMTP:anna.kowalski@contoso.com", "smtp:anna.kowalski@contoso.onmicrosoft.com"],
+    },
     { id: "00000000-0000-4000-8000-000000000003", upn: "sales@contoso.com", displayName: "Sales", type: "SharedMailbox", addresses: ["SMTP:sales@contoso.com", "smtp:sales@contoso.onmicrosoft.com"] },
     { id: "00000000-0000-4000-8000-000000000004", upn: "george.hall@contoso.com", displayName: "George Hall", type: "UserMailbox", synced: true, addresses: ["SMTP:george.hall@contoso.com"] },
   ],
@@ -50,15 +64,23 @@ describe("policies in the product", () => {
     const loaded = loadSpecText("spec.yaml", SPEC, { policies: true });
     assert.ok(loaded.ok);
     let reads = 0;
-    const counting: TenantBackend = Object.create(backend, { capabilities: { value: { ...backend.capabilities, policyAttributes: { readAll: () => (reads++, backend.capabilities.policyAttributes!.readAll()) } } } });
+    const counting: TenantBackend = Object.create(backend, {
+      capabilities: { value: { ...backend.capabilities, policyAttributes: { readAll: () => (reads++, backend.capabilities.policyAttributes!.readAll()) } } },
+    });
     const expanded = await expandSpec(loaded.spec, counting);
     assert.equal(reads, 1);
     assert.deepEqual(expanded.problems, []);
-    assert.deepEqual(expanded.spec.mailboxes.map((m) => m.identity), ["sales@contoso.com", "00000000-0000-4000-8000-000000000001", "00000000-0000-4000-8000-000000000002"]);
+    assert.deepEqual(
+      expanded.spec.mailboxes.map((m) => m.identity),
+      ["sales@contoso.com", "00000000-0000-4000-8000-000000000001", "00000000-0000-4000-8000-000000000002"],
+    );
     const assessed = await assessSpec(expanded.spec, backend);
     assert.deepEqual(assessed.problems.map(formatProblem), []);
     const lee = assessed.change.plans.get("00000000-0000-4000-8000-000000000001")!;
-    assert.deepEqual(lee.add.map((a) => a.address), ["lee.chen@fabrikam.com"]);
+    assert.deepEqual(
+      lee.add.map((a) => a.address),
+      ["lee.chen@fabrikam.com"],
+    );
   });
 
   it("the loaders refuse policies unless asked; a target without the capability is refused at the policy's line", async () => {
@@ -69,6 +91,45 @@ describe("policies in the product", () => {
     const expanded = await expandSpec(loaded.spec, without);
     assert.equal(expanded.problems.length, 1);
     assert.match(formatProblem(expanded.problems[0]!), /^spec\.yaml:4:\d+: .*cannot read the attributes policies match/);
+  });
+
+  it("UPN changes are refused at preview with the remedy: synced (write it in AD), keyed by the UPN it changes, unaccepted domain, taken, strict without it", async () => {
+    const spec = `version: 1
+allowedDomains: [contoso.com, fabrikam.com, not-ours.example]
+mailboxes:
+  george.hall@contoso.com:
+    primary: george.hall@contoso.com
+    mode: additive
+    userPrincipalName: george.hall@fabrikam.com
+  lee.chen@contoso.com:
+    primary: lee.chen@contoso.com
+    mode: additive
+    userPrincipalName: lee.chen@fabrikam.com
+  00000000-0000-4000-8000-000000000002:
+    primary: anna.kowalski@contoso.com
+    mode: additive
+    userPrincipalName: anna@not-ours.example
+  00000000-0000-4000-8000-000000000003:
+    primary: sales@contoso.com
+    mode: additive
+    userPrincipalName: lee.chen@contoso.com
+`;
+    const loaded = loadSpecText("upn.yaml", spec, { policies: true });
+    assert.ok(loaded.ok, JSON.stringify(!loaded.ok && loaded.problems));
+    const assessed = await assessSpec(loaded.spec, backend);
+    const messages = assessed.problems.map(formatProblem);
+    assert.equal(messages.length, 4, messages.join("\n"));
+    assert.match(messages[0]!, /^upn\.yaml:4:3: .*synced from on-premises AD.*change userPrincipalName in AD/);
+    assert.match(messages[1]!, /^upn\.yaml:8:3: .*keyed by the user principal name it changes; key it by its object id \(00000000-0000-4000-8000-000000000001\)/);
+    assert.match(messages[2]!, /^upn\.yaml:12:3: .*"not-ours\.example" is not a verified domain/);
+    assert.match(messages[3]!, /^upn\.yaml:16:3: .*"lee\.chen@contoso\.com" is the user principal name of "Lee Chen".*unique/);
+    const strict = loadSpecText(
+      "strict.yaml",
+      "version: 1\nallowedDomains: [contoso.com, fabrikam.com]\nmailboxes:\n  00000000-0000-4000-8000-000000000002:\n    primary: anna.kowalski@contoso.com\n    userPrincipalName: anna@fabrikam.com\n",
+      { policies: true },
+    );
+    assert.ok(strict.ok);
+    assert.match((await assessSpec(strict.spec, backend)).problems.map(formatProblem).join("\n"), /strict mode would remove at every run; list "anna@fabrikam\.com" among the aliases/);
   });
 
   it("the UPN under Graph's rules: accepted domain, unique, not synced; the old UPN's address stays, the new UPN is an address of the mailbox", async () => {
