@@ -7,6 +7,7 @@ import { makeReport, type MailboxRow } from "../core/report/report";
 import type { TenantBackend } from "../targets/tenant-backend";
 import { loadSpecBytes } from "../core/spec/load-spec";
 import { expandSpec } from "../reconcile/expand-spec";
+import { upnChanges } from "../reconcile/upn";
 import { assessSpec } from "../reconcile/assess";
 import { readSpecMailboxes } from "../reconcile/read-tenant";
 import { readSpecFile as readSafely, SpecFileError } from "../runtime/spec-file";
@@ -59,9 +60,7 @@ async function markWaitingForSync(rows: MailboxRow[], backend: TenantBackend): P
   const candidates = rows.filter((r) => r.change === "drift" && r.writtenTo === "exchange-online" && r.removed.length === 0 && r.primary === undefined && r.added.length > 0);
   if (candidates.length === 0) return rows;
   const waiting = await backend.waitingForSync(candidates.flatMap((r) => r.added));
-  return rows.map((r) =>
-    candidates.includes(r) && r.added.every((a) => waiting.has(addressKey(a))) ? { ...r, change: "none", sync: { state: "pending", waitingForSync: [...r.added] } } : r,
-  );
+  return rows.map((r) => (candidates.includes(r) && r.added.every((a) => waiting.has(addressKey(a))) ? { ...r, change: "none", sync: { state: "pending", waitingForSync: [...r.added] } } : r));
 }
 
 export async function runDrift(options: DriftOptions): Promise<number> {
@@ -82,17 +81,24 @@ export async function runDrift(options: DriftOptions): Promise<number> {
       return 1;
     }
     const spec = expanded.spec;
-    const read = await readSpecMailboxes(backend, spec.mailboxes.map((m) => m.identity), (n) => progress.set("read", n));
+    const read = await readSpecMailboxes(
+      backend,
+      spec.mailboxes.map((m) => m.identity),
+      (n) => progress.set("read", n),
+    );
     // The verdict `pulumi preview` reaches on the same inputs (reconcile/assess.ts): drift is what
     // the source confirms, and the assessment's problems make drift exit 1 too.
     const assessed = await assessSpec(spec, backend, { live: read, bulk: true });
     progress.stop();
     const computed = computeDrift(spec, new Map([...assessed.live].map(([identity, mailbox]) => [identity, mailbox?.addresses])), assessed.live);
-    const rows = await markWaitingForSync(computed, backend);
+    // A sign-in name that differs from what the spec asks for (userPrincipalName) is drift too, as preview sees it.
+    const upns = upnChanges(spec, assessed.live);
+    const rows = (await markWaitingForSync(computed, backend)).map((r) => {
+      const upn = upns.get(r.identity);
+      return upn === undefined ? r : { ...r, change: r.change === "none" ? ("drift" as const) : r.change, userPrincipalName: upn };
+    });
     const missing = new Set(rows.filter((r) => r.change === "missing").map((r) => r.identity));
-    const problems = assessed.problems
-      .filter((p) => !(p.path.length === 2 && missing.has(String(p.path[1])) && /^not found in the /.test(p.message)))
-      .map(formatProblem);
+    const problems = assessed.problems.filter((p) => !(p.path.length === 2 && missing.has(String(p.path[1])) && /^not found in the /.test(p.message))).map(formatProblem);
     return printReport(makeReport("drift", settings.stack, maskSecrets(backend.description, settings.secrets), rows, problems), options);
   } finally {
     progress.stop();

@@ -81,7 +81,7 @@ export interface MailboxRow {
    */
   upn?: string;
   /**
-   * plan: present when the user principal name changes (userPrincipalName in the spec): from (live) → to. Since 1.3.
+   * Present when the user principal name differs from what the spec asks for (userPrincipalName): from (live) → to; plan: the change, drift: the difference. Since 1.3.
    */
   userPrincipalName?: {
     from: string | null;

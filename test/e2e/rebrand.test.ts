@@ -170,6 +170,25 @@ describe(`a staged rebrand of ${MAILBOXES} mailboxes by policy, end to end on th
     }
   });
 
+  it("a sign-in name changed by hand is drift (drift and preview agree), and up puts it back", () => {
+    const user = users()[0]!;
+    const alias = aliasOf(user.id);
+    emulator.withTenant((t) => void t.setUserPrincipalName(user.id, `${alias}@contoso.com`));
+    const drift = stack.cli(["drift", "--json"]);
+    assert.equal(drift.code, 2, drift.output.slice(-2000));
+    const rows = (JSON.parse(drift.stdout) as { mailboxes: { identity: string; change: string; userPrincipalName?: { from: string; to: string } }[] }).mailboxes.filter((r) => r.change !== "none");
+    assert.deepEqual(
+      rows,
+      [{ identity: user.id, change: "drift", added: [], removed: [], problems: [], userPrincipalName: { from: `${alias}@contoso.com`, to: `${alias}@newbrand.com` } }].map((r) => ({
+        ...rows[0],
+        ...r,
+      })),
+    );
+    assert.equal(stack.preview("--refresh", "--expect-no-changes").code === 0, false, "preview sees the same change");
+    commit(STAGE_3);
+    assert.equal(users().find((u) => u.id === user.id)!.upn, `${alias}@newbrand.com`);
+  });
+
   it("the typo-domain policy adds one alias to every mailbox in one up", () => {
     const before = new Map(users().map((u) => [u.id, u.addresses.length]));
     commit(TYPO);
