@@ -185,6 +185,9 @@ describe(`a staged rebrand of ${MAILBOXES} mailboxes by policy, end to end on th
       })),
     );
     assert.equal(stack.preview("--refresh", "--expect-no-changes").code === 0, false, "preview sees the same change");
+    const accept = stack.cli(["accept", user.id]);
+    assert.equal(accept.code, 1, accept.output);
+    assert.match(accept.stderr, /a mailbox a policy manages is accepted by changing the policy/);
     commit(STAGE_3);
     assert.equal(users().find((u) => u.id === user.id)!.upn, `${alias}@newbrand.com`);
   });
