@@ -141,6 +141,17 @@ function defaultExternalAddress(type: RecipientTypeDetails, addresses: readonly 
   return addresses.map(parseProxyAddress).find((p) => p.primary)?.value;
 }
 
+/**
+ * The Exchange alias (ours, as the emulator shows it: docs/RECIPIENT-KINDS.md): the MOERA's local
+ * part, else the UPN's, else the primary's.
+ */
+export function aliasOf(r: Pick<Recipient, "addresses" | "upn" | "id">): string {
+  const smtp = r.addresses.map(parseProxyAddress).filter((p) => p.kind === "smtp");
+  const moera = smtp.find((p) => /\.onmicrosoft\.com$/i.test(p.value) && !/\.mail\.onmicrosoft\.com$/i.test(p.value));
+  const from = moera?.value ?? r.upn ?? smtp.find((p) => p.primary)?.value ?? "";
+  return from.split("@")[0] || r.id;
+}
+
 const smtpKeysOf = (addresses: readonly string[]) =>
   addresses.map(parseProxyAddress).filter((p) => p.kind === "smtp").map((p) => addressKey(p.value));
 
@@ -276,6 +287,18 @@ export class Tenant {
       this.#db.prepare("SELECT * FROM recipients WHERE upn_key = ?").get(key) ??
       this.#db.prepare("SELECT r.* FROM recipients r JOIN smtp_addresses s ON s.recipient_id = r.id WHERE s.address = ?").get(key);
     return row === undefined ? undefined : toRecipient(row as unknown as RecipientRow);
+  }
+
+  /**
+   * The recipient an -Identity names, as Exchange resolves it: object id, UPN, any SMTP address
+   * (with or without its prefix), or alias (docs/RECIPIENT-KINDS.md).
+   */
+  resolve(identity: string): Recipient | undefined {
+    const text = identity.trim();
+    const direct = this.find(text) ?? this.find(text.replace(/^smtp:/i, ""));
+    if (direct !== undefined || text.includes("@")) return direct;
+    const wanted = text.toLowerCase();
+    return this.list({}).find((r) => aliasOf(r).toLowerCase() === wanted);
   }
 
   /**
