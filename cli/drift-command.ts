@@ -5,6 +5,8 @@ import { computeDrift } from "../core/drift/compute-drift";
 import { formatProblem } from "../core/problems";
 import { makeReport, type MailboxRow } from "../core/report/report";
 import type { TenantBackend } from "../targets/tenant-backend";
+import { RECIPIENT_TYPES, recipientTypeOf, type RecipientTypeDetails } from "../exchange/exchange-rules";
+import { resolveKinds } from "../reconcile/preflight";
 import { loadSpecBytes } from "../core/spec/load-spec";
 import { assessSpec } from "../reconcile/assess";
 import { readSpecMailboxes } from "../reconcile/read-tenant";
@@ -17,6 +19,16 @@ import { maskSecrets, readStackSettings, type StackFlags } from "./stack-setting
 
 export interface DriftOptions extends StackFlags, OutputOptions {
   readonly quiet?: boolean;
+  /** Only recipients of this kind (RecipientTypeDetails). */
+  readonly type?: string;
+}
+
+/** `--type`: a RecipientTypeDetails value (any case), or a usage error naming the values. */
+export function typeFilter(type: string | undefined): RecipientTypeDetails | undefined {
+  if (type === undefined) return undefined;
+  const kind = type.toLowerCase() === "group" ? undefined : recipientTypeOf(type);
+  if (kind === undefined) throw new CliError(`--type ${JSON.stringify(type)} is not a recipient kind; use one of ${RECIPIENT_TYPES.join(", ")}`);
+  return kind;
 }
 
 /**
@@ -79,7 +91,11 @@ export async function runDrift(options: DriftOptions): Promise<number> {
     const assessed = await assessSpec(loaded.spec, backend, { live: read, bulk: true });
     progress.stop();
     const computed = computeDrift(loaded.spec, new Map([...assessed.live].map(([identity, mailbox]) => [identity, mailbox?.addresses])), assessed.live);
-    const rows = await markWaitingForSync(computed, backend);
+    // Each row names its recipient's kind; --type keeps one kind.
+    const kinds = await resolveKinds(assessed.live, backend);
+    const wanted = typeFilter(options.type);
+    const typed = computed.map((r) => (kinds.has(r.identity) ? { ...r, kind: kinds.get(r.identity)! } : r)).filter((r) => wanted === undefined || r.kind === wanted);
+    const rows = await markWaitingForSync(typed, backend);
     const missing = new Set(rows.filter((r) => r.change === "missing").map((r) => r.identity));
     const problems = assessed.problems
       .filter((p) => !(p.path.length === 2 && missing.has(String(p.path[1])) && /^not found in the /.test(p.message)))

@@ -6,7 +6,7 @@ import path from "node:path";
 import { renderSpec, matchesFilter } from "../core/export/render-spec";
 import { scanMailboxes } from "../reconcile/read-tenant";
 import { CliError } from "./cli-error";
-import { readingProgress } from "./drift-command";
+import { readingProgress, typeFilter } from "./drift-command";
 import { openBackend } from "./open-backend";
 import { readStackSettings, type StackFlags } from "./stack-settings";
 
@@ -36,7 +36,7 @@ export async function runExport(options: ExportOptions): Promise<number> {
     // Without accepted domains (a target that keeps none), allowedDomains come from the addresses exported.
     const acceptedDomains = (await backend.capabilities.acceptedDomains?.list()) ?? [];
     progress.stop();
-    const chosen = mailboxes.filter((m) => matchesFilter(m, { domain: options.domain, upn: options.upn, type: options.type }));
+    const chosen = mailboxes.filter((m) => matchesFilter(m, { domain: options.domain, upn: options.upn, type: typeFilter(options.type) }));
     const schema = schemaReference(settings.root, options.output ? path.resolve(options.output) : settings.spec);
     const { text, exported, skipped } = renderSpec(chosen, acceptedDomains, { schema });
     if (options.output) {

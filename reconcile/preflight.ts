@@ -43,6 +43,20 @@ export function kindOfLive(current: LiveMailbox, owners: ReadonlyMap<string, Add
 }
 
 /**
+ * The precise kind of every recipient read, for reports and `--type` (drift, plan): the target's
+ * answer where it has one; for the rest (users read through Graph), one owner lookup of their
+ * primaries (Get-Recipient with every kind, 20 addresses a request).
+ */
+export async function resolveKinds(live: ReadonlyMap<string, LiveMailbox | undefined>, backend: TenantBackend): Promise<Map<string, RecipientTypeDetails>> {
+  const unknown = [...live.values()].filter((m): m is LiveMailbox => m !== undefined && m.kind === undefined);
+  const primaries = unknown.flatMap((m) => [primaryOf(m.addresses)].filter((p): p is string => p !== undefined));
+  const owners = primaries.length === 0 ? new Map<string, AddressOwner>() : await backend.ownersOf(primaries);
+  const kinds = new Map<string, RecipientTypeDetails>();
+  for (const [identity, mailbox] of live) if (mailbox !== undefined) kinds.set(identity, kindOfLive(mailbox, owners));
+  return kinds;
+}
+
+/**
  * The tenant's MOERA domain among its accepted domains: the initial `<name>.onmicrosoft.com`
  * (one label before onmicrosoft.com; `<name>.mail.onmicrosoft.com` is the hybrid routing domain).
  */

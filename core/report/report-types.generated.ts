@@ -73,6 +73,10 @@ export interface MailboxRow {
    */
   recased?: string[];
   /**
+   * The recipient's kind: Exchange's RecipientTypeDetails (UserMailbox, SharedMailbox, RoomMailbox, EquipmentMailbox, MailUniversalDistributionGroup, MailUniversalSecurityGroup, GroupMailbox, DynamicDistributionGroup, MailUser, MailContact), where known. Since 1.3.
+   */
+  kind?: string;
+  /**
    * Where a write of this mailbox goes, when the stack writes to more than one place (target hybrid): active-directory (a synced mailbox, written where it is mastered) or exchange-online. Since 1.2.
    */
   writtenTo?: string;

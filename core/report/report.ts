@@ -5,7 +5,7 @@ import { safeMessage, withoutStackTrace } from "../text";
 import type { MailboxChange, MailboxRow, Report, SyncState } from "./report-types.generated";
 
 /** Bumped in the minor for additions (readers ignore unknown keys), in the major for changes. */
-export const REPORT_FORMAT_VERSION = "1.2";
+export const REPORT_FORMAT_VERSION = "1.3";
 
 export type { MailboxChange, MailboxRow, Report, SyncState };
 
@@ -100,19 +100,22 @@ export function renderTable(report: Report, all = false): string {
   const rows = report.mailboxes.filter((r) => all || r.change !== "none" || r.sync?.state === "pending");
   const lines = [`${report.kind} for stack ${report.stack} (${report.target}): ${summaryLine(report)}`];
   const withWhere = report.mailboxes.some((r) => r.writtenTo !== undefined);
+  // The kind column, once the report holds a recipient that is not a user mailbox.
+  const withKind = report.mailboxes.some((r) => r.kind !== undefined && r.kind !== "UserMailbox");
   for (const problem of report.problems) lines.push(`  problem: ${problem}`);
   if (rows.length > 0) {
     // Signs only where they mean what the apply does (a plan); drift's columns say what differs.
     const [plus, minus] = report.kind === "plan" ? ["+", "-"] : ["", ""];
     const cells = rows.map((r) => [
       r.identity,
+      ...(withKind ? [r.kind ?? ""] : []),
       changeText(r),
       ...(withWhere ? [whereText(r)] : []),
       primaryText(r),
       [...r.added.map((a) => `${plus}${a}`), ...(r.recased ?? []).map((a) => `~${a}`)].join(" "),
       r.removed.map((a) => `${minus}${a}`).join(" "),
     ]);
-    const header = ["mailbox", "change", ...(withWhere ? ["written to"] : []), "primary", ...columnNames(report)];
+    const header = ["mailbox", ...(withKind ? ["kind"] : []), "change", ...(withWhere ? ["written to"] : []), "primary", ...columnNames(report)];
     const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
     const format = (c: string[]) => c.map((v, i) => v.padEnd(widths[i]!)).join("  ").trimEnd();
     lines.push("", format(header), format(widths.map((w) => "-".repeat(w))));

@@ -36,7 +36,7 @@ describe("reports", () => {
     for (const report of [makeReport("plan", "dev", "t", rows), makeReport("drift", "prod", "t", [], ["x"])]) {
       const parsed = JSON.parse(renderJson(report));
       assert.ok(validate(parsed), JSON.stringify(validate.errors));
-      assert.equal(parsed.formatVersion, "1.2");
+      assert.equal(parsed.formatVersion, "1.3");
     }
   });
   it("the table shows changed mailboxes (snapshot)", () => matchesSnapshot("plan-table.txt", renderTable(makeReport("plan", "dev", "local tenant .tenant/local.sqlite", rows))));
