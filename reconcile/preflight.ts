@@ -85,7 +85,7 @@ export async function preflight(spec: Spec, live: ReadonlyMap<string, LiveMailbo
   // (Graph reads every user as a mailbox; Exchange knows a mail user from one). Batched with the
   // owner lookups; a preview with nothing to write costs nothing more.
   const primaries = spec.mailboxes
-    .filter((m) => change.plans.get(m.identity)?.changed === true || m.kind !== undefined)
+    .filter((m) => change.plans.get(m.identity)?.changed === true || m.kind !== undefined || m.externalEmailAddress !== undefined)
     .filter((m) => live.get(m.identity)?.kind === undefined)
     .flatMap((m) => [primaryOf(live.get(m.identity)?.addresses ?? [])].filter((p): p is string => p !== undefined));
   // A target without accepted domains (an on-premises directory) refuses no domain here: the
@@ -95,9 +95,20 @@ export async function preflight(spec: Spec, live: ReadonlyMap<string, LiveMailbo
   const moeraDomain = acceptedDomains === undefined ? undefined : moeraDomainOf(acceptedDomains);
   const canCloudManage = backend.capabilities.cloudManaged !== undefined;
   const byIdentity = new Map(spec.mailboxes.map((m) => [m.identity, m]));
+  // A mail user read where its kind does not show (Graph's /users) has its ExternalEmailAddress in
+  // Exchange only: those about to be written, or whose external address the spec states, are read
+  // there (a preview with nothing to write and no external address stated costs nothing more).
+  const external = spec.mailboxes
+    .filter((m) => change.plans.get(m.identity)?.changed === true || m.externalEmailAddress !== undefined)
+    .filter((m) => {
+      const current = live.get(m.identity);
+      return current !== undefined && current.kind === undefined && current.externalEmailAddress === undefined && RECIPIENT_KINDS[kindOfLive(current, owners)].external;
+    })
+    .map((m) => m.identity);
+  const fromSource = external.length > 0 && backend.confirmMailboxes !== undefined ? await backend.confirmMailboxes(external) : new Map<string, LiveMailbox>();
 
   for (const mailbox of spec.mailboxes) {
-    const current = live.get(mailbox.identity);
+    const current = fromSource.get(mailbox.identity) ?? live.get(mailbox.identity);
     if (current === undefined) {
       report(mailbox, undefined, `not found in the ${backend.description}; ${remedyFor("NotFound", mailbox)}`);
       continue;

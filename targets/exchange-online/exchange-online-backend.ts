@@ -185,8 +185,10 @@ export class ExchangeOnlineBackend implements TenantBackend {
           if (kind !== undefined && !MAILBOX_TYPES.has(kind)) return;
           confirmed.set(identity, await this.#readFromExchange(identity));
         } catch (err) {
-          // Not a mailbox in Exchange (a mail user, say): Graph's answer stands.
           if (!(ExchangeError.isInstance(err) && err.code === "NotFound")) throw err;
+          // Not a mailbox (a mail user, say): read with its own Get- cmdlet; else Graph's answer stands.
+          const other = await this.#resolveInExchange(identity);
+          if (other !== undefined) confirmed.set(identity, other);
         }
       }),
     );

@@ -144,6 +144,17 @@ function defineKindTests(title: string, makeTarget: () => Promise<Target>): void
       await target.counters(); // (the emulator's counters are reset below)
       const second = stack.up();
       assert.equal(second.code, 0, second.output);
+      const counters = await target.counters();
+      if (counters !== undefined) {
+        // The emulator: one applied Set- command per recipient, each kind's own (Set-DistributionGroup
+        // with -BypassSecurityGroupManagerCheck, or it would have been refused).
+        const expected = new Map<string, number>();
+        for (const r of RECIPIENTS) expected.set(RECIPIENT_KINDS[r.kind].setCmdlet, (expected.get(RECIPIENT_KINDS[r.kind].setCmdlet) ?? 0) + 1);
+        for (const [cmdlet, n] of expected) {
+          assert.equal(counters[`exchange.${cmdlet}.applied`] ?? 0, n, `${cmdlet} applied: ${JSON.stringify(counters)}`);
+          assert.equal(counters[`exchange.${cmdlet}`] ?? 0, n, `${cmdlet} sent: ${JSON.stringify(counters)}`);
+        }
+      }
       const moves = writesSince(target, seq);
       for (const r of RECIPIENTS) {
         const operations = moves.get(r.id) ?? [];
