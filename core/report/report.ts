@@ -100,8 +100,8 @@ export function renderTable(report: Report, all = false): string {
   const rows = report.mailboxes.filter((r) => all || r.change !== "none" || r.sync?.state === "pending");
   const lines = [`${report.kind} for stack ${report.stack} (${report.target}): ${summaryLine(report)}`];
   const withWhere = report.mailboxes.some((r) => r.writtenTo !== undefined);
-  // The kind column, once the report holds a recipient that is not a user mailbox.
-  const withKind = report.mailboxes.some((r) => r.kind !== undefined && r.kind !== "UserMailbox");
+  // The kind column, once a row shown is a recipient that is not a user mailbox.
+  const withKind = rows.some((r) => r.kind !== undefined && r.kind !== "UserMailbox");
   for (const problem of report.problems) lines.push(`  problem: ${problem}`);
   if (rows.length > 0) {
     // Signs only where they mean what the apply does (a plan); drift's columns say what differs.
