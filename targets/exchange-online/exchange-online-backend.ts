@@ -12,7 +12,7 @@ import type { BackendCapabilities, LiveMailbox, MailboxPage, TenantBackend } fro
 import type { ExchangeOnlineTargetSettings } from "./target";
 import { createCredential, diagnosingCredential } from "./credentials";
 import { EXCHANGE_SCOPE, ExchangeAdminClient, type ExchangeAcceptedDomain, type ExchangeRecipient } from "./exchange-admin-client";
-import { GRAPH_SCOPE, GraphReader, type GraphUser } from "./graph-reader";
+import { GRAPH_SCOPE, GraphReader, type GraphDirectoryObject, type GraphUser } from "./graph-reader";
 import { DEFAULT_RETRY_OPTIONS, MicrosoftHttp, type RetryOptions } from "./http-pipeline";
 import { SCAN_THRESHOLD } from "../../reconcile/read-tenant";
 
@@ -30,10 +30,28 @@ export function emailAddressFilter(addresses: readonly string[]): string {
  * RecipientTypeDetails parameter with the value GroupMailbox": Get-Recipient docs).
  */
 const EVERY_KIND: readonly RecipientTypeDetails[] = RECIPIENT_TYPES;
-/** Kinds Graph's /users does not show (groups, dynamic groups, contacts): listed from Exchange. */
-const NON_USER_KINDS: readonly RecipientTypeDetails[] = RECIPIENT_TYPES.filter((t) => RECIPIENT_KINDS[t].graph.collection !== "users");
-/** Kinds Graph shows as plain users although they are not user mailboxes. */
+/** Kinds Graph does not show at all (dynamic distribution groups): listed from Exchange. */
+const NOT_IN_GRAPH: readonly RecipientTypeDetails[] = RECIPIENT_TYPES.filter((t) => RECIPIENT_KINDS[t].graph.collection === null);
+/** Kinds Graph shows as plain users although they are not user mailboxes: told apart by Exchange. */
 const SPECIAL_USER_KINDS: readonly RecipientTypeDetails[] = RECIPIENT_TYPES.filter((t) => RECIPIENT_KINDS[t].graph.collection === "users" && t !== "UserMailbox");
+/** The group kinds Graph tells apart by groupTypes, mailEnabled and securityEnabled (Groups overview). */
+const GRAPH_GROUP_KINDS: readonly RecipientTypeDetails[] = RECIPIENT_TYPES.filter((t) => RECIPIENT_KINDS[t].graph.collection === "groups");
+
+/** A /groups or /contacts object as a recipient, its kind from Graph's own properties; undefined: not mail-enabled. */
+function fromGraphObject(o: GraphDirectoryObject, collection: "groups" | "contacts"): LiveMailbox | undefined {
+  if (o.proxyAddresses.length === 0) return undefined;
+  const kind: RecipientTypeDetails | undefined =
+    collection === "contacts"
+      ? "MailContact"
+      : GRAPH_GROUP_KINDS.find((t) => {
+          const view = RECIPIENT_KINDS[t].graph;
+          const unified = (o.groupTypes ?? []).some((g) => g.toLowerCase() === "unified");
+          // A Microsoft 365 group is security-enabled or not ("true or false"): groupTypes decides.
+          return unified ? t === "GroupMailbox" : (view.groupTypes ?? []).length === 0 && o.mailEnabled === true && o.securityEnabled === view.securityEnabled;
+        });
+  if (kind === undefined) return undefined;
+  return { id: o.id, upn: undefined, displayName: o.displayName ?? o.id, type: coarseTypeOf(kind), kind, synced: o.onPremisesSyncEnabled === true, cloudManaged: false, addresses: [...o.proxyAddresses] };
+}
 
 /** The kind of an Exchange row (its RecipientTypeDetails). */
 const kindOfRow = (r: ExchangeRecipient): RecipientTypeDetails => recipientTypeOf(String(r.RecipientTypeDetails)) ?? "UserMailbox";
@@ -269,11 +287,12 @@ export class ExchangeOnlineBackend implements TenantBackend {
    */
   async listMailboxes(next?: string): Promise<MailboxPage> {
     if (next === undefined || this.#others === undefined) {
-      // One Get-Recipient listing, with the first page: the kinds Graph shows as plain users
-      // (shared, room, equipment mailboxes, mail users) mark those users; the kinds /users does
-      // not show (groups of every kind, dynamic groups Graph never shows, contacts) come with the
-      // last page. docs/RECIPIENT-KINDS.md, "Reading each kind".
-      this.#others = this.#exchange.read("Get-Recipient", { RecipientTypeDetails: [...SPECIAL_USER_KINDS, ...NON_USER_KINDS], ResultSize: "Unlimited" }, "(all)").then((rows) => rows.map(fromExchange));
+      // One Get-Recipient listing, with the first page, for what Graph cannot tell: the kinds it
+      // shows as plain users (shared, room, equipment mailboxes, mail users: their kind and a
+      // mail user's ExternalEmailAddress) and the kind it does not show (dynamic distribution
+      // groups). Groups and contacts come from Graph /groups and /contacts with the last page.
+      // docs/RECIPIENT-KINDS.md, "Reading each kind".
+      this.#others = this.#exchange.read("Get-Recipient", { RecipientTypeDetails: [...SPECIAL_USER_KINDS, ...NOT_IN_GRAPH], ResultSize: "Unlimited" }, "(all)").then((rows) => rows.map(fromExchange));
     }
     const [page, others] = await Promise.all([this.#graph.listUsers(next), this.#others]);
     const kinds = new Map(others.map((r) => [r.id.toLowerCase(), r]));
@@ -283,7 +302,16 @@ export class ExchangeOnlineBackend implements TenantBackend {
         const other = kinds.get(u.id.toLowerCase());
         return other === undefined ? { ...fromGraph(u), kind: "UserMailbox" as const } : { ...fromGraph(u), type: other.type, kind: other.kind, ...(other.externalEmailAddress ? { externalEmailAddress: other.externalEmailAddress } : {}) };
       });
-    if (page.next === undefined) mailboxes.push(...others.filter((r) => NON_USER_KINDS.includes(r.kind!)));
+    if (page.next === undefined) {
+      const [groups, contacts] = await Promise.all([this.#graph.listAll("groups"), this.#graph.listAll("contacts")]);
+      for (const [collection, objects] of [["groups", groups], ["contacts", contacts]] as const) {
+        for (const o of objects) {
+          const recipient = fromGraphObject(o, collection);
+          if (recipient !== undefined) mailboxes.push(recipient);
+        }
+      }
+      mailboxes.push(...others.filter((r) => NOT_IN_GRAPH.includes(r.kind!)));
+    }
     return { mailboxes, next: page.next };
   }
 

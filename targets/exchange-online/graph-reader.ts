@@ -31,6 +31,21 @@ export interface GraphUser {
   readonly onPremisesLastSyncDateTime?: string | null;
 }
 
+/** A group (/groups) or an organizational contact (/contacts), with what tells a group's kind. */
+export interface GraphDirectoryObject {
+  readonly id: string;
+  readonly displayName: string | null;
+  readonly proxyAddresses: readonly string[];
+  readonly onPremisesSyncEnabled: boolean | null;
+  /** Groups: ["Unified"] for a Microsoft 365 group, [] otherwise (Groups overview). */
+  readonly groupTypes?: readonly string[];
+  readonly mailEnabled?: boolean;
+  readonly securityEnabled?: boolean;
+}
+
+const GROUP_SELECT = "id,displayName,proxyAddresses,groupTypes,mailEnabled,securityEnabled,onPremisesSyncEnabled";
+const CONTACT_SELECT = "id,displayName,proxyAddresses,onPremisesSyncEnabled";
+
 interface Pending {
   readonly url: string;
   readonly resolve: (result: { status: number; body: unknown; response: PipelineResponse }) => void;
@@ -168,6 +183,23 @@ export class GraphReader {
     const { body } = await this.#graph("Microsoft Graph GET /users", request, (r) => r.get() as Promise<unknown>);
     const page = body as { value?: GraphUser[]; "@odata.nextLink"?: string };
     return { users: (page.value ?? []).map((u) => ({ ...u, proxyAddresses: u.proxyAddresses ?? [] })), next: page["@odata.nextLink"] };
+  }
+
+  /**
+   * Every mail-enabled group (/groups, 999 a page; dynamic distribution groups are not in Graph)
+   * or every organizational contact (/contacts), with their proxyAddresses (docs/RECIPIENT-KINDS.md).
+   */
+  async listAll(collection: "groups" | "contacts"): Promise<GraphDirectoryObject[]> {
+    const all: GraphDirectoryObject[] = [];
+    let next: string | undefined;
+    do {
+      const request = next !== undefined ? this.#client.api(next) : this.#client.api(`/${collection}`).select(collection === "groups" ? GROUP_SELECT : CONTACT_SELECT).top(PAGE_SIZE);
+      const { body } = await this.#graph(`Microsoft Graph GET /${collection}`, request, (r) => r.get() as Promise<unknown>);
+      const page = body as { value?: GraphDirectoryObject[]; "@odata.nextLink"?: string };
+      all.push(...(page.value ?? []).map((o) => ({ ...o, proxyAddresses: o.proxyAddresses ?? [] })));
+      next = page["@odata.nextLink"];
+    } while (next !== undefined);
+    return all;
   }
 
   /**
