@@ -202,6 +202,11 @@ function defineKindTests(title: string, makeTarget: () => Promise<Target>): void
       assert.match(preview.output, /mailboxes\.yaml:\d+:3: .*external email address \(ExternalEmailAddress\) of the mail contact "Litware Support Desk"/);
       const drift = stack.cli(["drift"]);
       assert.equal(drift.code, 1, drift.output);
+      // An address a Microsoft 365 group outside the spec holds: found by the owner lookup (every kind asked for).
+      stack.writeSpec(specText((_i, j) => j, (index) => (index === 0 ? ["allstaff@contoso.com"] : [])));
+      const taken = stack.preview();
+      assert.notEqual(taken.code, 0);
+      assert.match(taken.output, /mailboxes\.yaml:\d+:\d+: mailboxes\["mark\.wilson@contoso\.com"\]\.aliases\[\d+\]: alias "allstaff@contoso\.com" already belongs to Microsoft 365 group "All Staff"/);
       // A key of another kind than its `kind`.
       stack.writeSpec(specText((_i, j) => j).replace("    kind: SharedMailbox\n", "    kind: RoomMailbox\n"));
       const wrongKind = stack.preview();
