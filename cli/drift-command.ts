@@ -8,6 +8,8 @@ import type { TenantBackend } from "../targets/tenant-backend";
 import { RECIPIENT_TYPES, recipientTypeOf, type RecipientTypeDetails } from "../exchange/exchange-rules";
 import { resolveKinds } from "../reconcile/preflight";
 import { loadSpecBytes } from "../core/spec/load-spec";
+import { expandSpec } from "../reconcile/expand-spec";
+import { upnChanges } from "../reconcile/upn";
 import { assessSpec } from "../reconcile/assess";
 import { readSpecMailboxes } from "../reconcile/read-tenant";
 import { readSpecFile as readSafely, SpecFileError } from "../runtime/spec-file";
@@ -77,7 +79,7 @@ async function markWaitingForSync(rows: MailboxRow[], backend: TenantBackend): P
 
 export async function runDrift(options: DriftOptions): Promise<number> {
   const settings = await readStackSettings(options);
-  const loaded = loadSpecBytes(settings.spec, readSpecFile(settings.root, settings.spec, settings.stack, typeof options.spec === "string"));
+  const loaded = loadSpecBytes(settings.spec, readSpecFile(settings.root, settings.spec, settings.stack, typeof options.spec === "string"), { policies: true });
   if (!loaded.ok) {
     for (const problem of loaded.problems) process.stderr.write(`${formatProblem(problem)}\n`);
     return 1;
@@ -85,17 +87,30 @@ export async function runDrift(options: DriftOptions): Promise<number> {
   const { progress, onWait } = readingProgress("drift", options.quiet);
   const backend = openBackend(settings.target, settings.root, onWait);
   try {
-    const read = await readSpecMailboxes(backend, loaded.spec.mailboxes.map((m) => m.identity), (n) => progress.set("read", n));
+    // Policies become per-mailbox entries from the tenant's attributes, as in preview.
+    const expanded = await expandSpec(loaded.spec, backend);
+    if (expanded.problems.length > 0) {
+      progress.stop();
+      for (const problem of expanded.problems) process.stderr.write(`${formatProblem(problem)}\n`);
+      return 1;
+    }
+    const spec = expanded.spec;
+    const read = await readSpecMailboxes(backend, spec.mailboxes.map((m) => m.identity), (n) => progress.set("read", n));
     // The verdict `pulumi preview` reaches on the same inputs (reconcile/assess.ts): drift is what
     // the source confirms, and the assessment's problems make drift exit 1 too.
-    const assessed = await assessSpec(loaded.spec, backend, { live: read, bulk: true });
+    const assessed = await assessSpec(spec, backend, { live: read, bulk: true });
     progress.stop();
-    const computed = computeDrift(loaded.spec, new Map([...assessed.live].map(([identity, mailbox]) => [identity, mailbox?.addresses])), assessed.live);
+    const computed = computeDrift(spec, new Map([...assessed.live].map(([identity, mailbox]) => [identity, mailbox?.addresses])), assessed.live);
     // Each row names its recipient's kind; --type keeps one kind.
     const kinds = await resolveKinds(assessed.live, backend);
     const wanted = typeFilter(options.type);
     const typed = computed.map((r) => (kinds.has(r.identity) ? { ...r, kind: kinds.get(r.identity)! } : r)).filter((r) => wanted === undefined || r.kind === wanted);
-    const rows = await markWaitingForSync(typed, backend);
+    // A sign-in name that differs from what the spec asks for (userPrincipalName) is drift too, as preview sees it.
+    const upns = upnChanges(spec, assessed.live);
+    const rows = (await markWaitingForSync(typed, backend)).map((r) => {
+      const upn = upns.get(r.identity);
+      return upn === undefined ? r : { ...r, change: r.change === "none" ? ("drift" as const) : r.change, userPrincipalName: upn };
+    });
     const missing = new Set(rows.filter((r) => r.change === "missing").map((r) => r.identity));
     const problems = assessed.problems
       .filter((p) => !(p.path.length === 2 && missing.has(String(p.path[1])) && /^not found in the /.test(p.message)))

@@ -20,6 +20,8 @@ import { createBackend } from "../targets/registry";
 import { MailboxAddresses } from "../providers/mailbox-addresses/resource";
 import { assessSpec } from "../reconcile/assess";
 import { resolveKinds } from "../reconcile/preflight";
+import { expandSpec, type ExpandedSpec } from "../reconcile/expand-spec";
+import { targetUpnOf, upnChanges, type UpnChange } from "../reconcile/upn";
 import { syncStateOf } from "../core/drift/compute-drift";
 import type { SyncState } from "../core/report/report";
 import type { LiveMailbox } from "../targets/tenant-backend";
@@ -46,7 +48,8 @@ function readSpec(file: string): { spec: Spec; digest: string } {
     if (!SpecFileError.isInstance(err)) throw err;
     throw new pulumi.RunError(`the spec ${err.message}`);
   }
-  const result = loadSpecBytes(file, bytes);
+  // Policies are expanded below, from the tenant's attributes (reconcile/expand-spec.ts).
+  const result = loadSpecBytes(file, bytes, { policies: true });
   if (!result.ok) fail(result.problems, "in the spec");
   return { spec: result.spec, digest: `sha256:${createHash("sha256").update(bytes).digest("hex")}` };
 }
@@ -55,9 +58,35 @@ function readSpec(file: string): { spec: Spec; digest: string } {
  * With MAILBOX_ADDRESSES_PLAN_OUT set (by `mailbox-addresses plan`), writes there what this run
  * changes per mailbox, as data: the plan's rows come from the planner, never from log text.
  */
-function writePlannedChanges(specDigest: string, changes: ReadonlyMap<string, ChangeRow>, where: ReadonlyMap<string, MailboxWhere> = new Map(), kinds: ReadonlyMap<string, string> = new Map()): void {
+function writePlannedChanges(
+  specDigest: string,
+  changes: ReadonlyMap<string, ChangeRow>,
+  where: ReadonlyMap<string, MailboxWhere> = new Map(),
+  policies: ReadonlyMap<string, { policy: string; upn?: string }> = new Map(),
+  kinds: ReadonlyMap<string, string> = new Map(),
+): void {
   const file = process.env.MAILBOX_ADDRESSES_PLAN_OUT;
-  if (file) writeFileSync(file, JSON.stringify({ specDigest, changes: Object.fromEntries(changes), ...(where.size > 0 ? { where: Object.fromEntries(where) } : {}), ...(kinds.size > 0 ? { kinds: Object.fromEntries(kinds) } : {}) }));
+  if (file) {
+    writeFileSync(
+      file,
+      JSON.stringify({
+        specDigest,
+        changes: Object.fromEntries(changes),
+        ...(where.size > 0 ? { where: Object.fromEntries(where) } : {}),
+        ...(policies.size > 0 ? { policies: Object.fromEntries(policies) } : {}),
+        ...(kinds.size > 0 ? { kinds: Object.fromEntries(kinds) } : {}),
+      }),
+    );
+  }
+}
+
+/** Per policy-managed mailbox (its key, the object id), the policy that gives it its addresses (the first-wins one) and its UPN: plan rows are grouped by policy. */
+function policyOf(expanded: ExpandedSpec): Map<string, { policy: string; upn?: string }> {
+  const policies = new Map<string, { policy: string; upn?: string }>();
+  for (const entry of expanded.expansion?.entries ?? []) {
+    if (entry.origin.kind === "policy") policies.set(entry.declaration.identity, { policy: entry.origin.policies[0]!, ...(entry.upn ? { upn: entry.upn } : {}) });
+  }
+  return policies;
 }
 
 /** Where each mailbox is written and its sync state, when the stack writes to more than one place (target hybrid). */
@@ -103,7 +132,7 @@ function checkReviewedPlan(specDigest: string, changes: ReadonlyMap<string, Chan
   );
 }
 
-function declare(spec: Spec, change: ChangePlan, parent: pulumi.Resource | undefined, where: ReadonlyMap<string, MailboxWhere> = new Map()) {
+function declare(spec: Spec, change: ChangePlan, parent: pulumi.Resource | undefined, where: ReadonlyMap<string, MailboxWhere> = new Map(), upns: ReadonlyMap<string, UpnChange> = new Map()) {
   const resources = new Map<string, MailboxAddresses>();
   const declared = new Map(spec.mailboxes.map((m) => [m.identity, m]));
   const movesFrom = new Map<string, ChangePlan["moves"][number][]>();
@@ -126,6 +155,7 @@ function declare(spec: Spec, change: ChangePlan, parent: pulumi.Resource | undef
         addresses: desiredAddressMap(mailbox),
         mode: mailbox.mode,
         ...(mailbox.cloudManaged ? { cloudManaged: true } : {}),
+        ...(targetUpnOf(mailbox) !== undefined ? { upn: targetUpnOf(mailbox)! } : {}),
         ...(releasesOut.length > 0 ? { releases: Object.fromEntries(releasesOut.map((r) => [addressKey(r.address), r.to])) } : {}),
         ...(takeFrom.length > 0 ? { takeFrom } : {}),
       },
@@ -137,7 +167,10 @@ function declare(spec: Spec, change: ChangePlan, parent: pulumi.Resource | undef
     // summary (an up of 300 mailboxes printed each line four times).
     const place = where.get(mailbox.identity);
     const placed = place ? `; ${WHERE_WORDS[place.writtenTo] ?? `written to ${place.writtenTo}`}` : "";
-    if (plan?.changed) pulumi.log.info(`${mailbox.identity}: live tenant → spec: ${describePlan(plan)}${placed}`, resource, undefined, true);
+    const upn = upns.get(mailbox.identity);
+    const upnText = upn ? `user principal name ${upn.from ?? "(none)"} → ${upn.to}` : "";
+    if (plan?.changed) pulumi.log.info(`${mailbox.identity}: live tenant → spec: ${describePlan(plan)}${upnText ? `; ${upnText}` : ""}${placed}`, resource, undefined, true);
+    else if (upn) pulumi.log.info(`${mailbox.identity}: live tenant → spec: ${upnText}${placed}`, resource, undefined, true);
     else if (place?.sync?.state === "pending") {
       const age = place.sync.lastSyncAgeSeconds === undefined ? "" : ` (last sync ${Math.round(place.sync.lastSyncAgeSeconds / 60)} min ago)`;
       pulumi.log.info(`${mailbox.identity}: pending sync: Active Directory matches the spec, the cloud follows at the next sync${age}; nothing to write`, resource, undefined, true);
@@ -212,9 +245,13 @@ async function program(options: { spec?: string; parent?: pulumi.Resource }): Pr
   checkStackSettings();
   const configured = readSettings(new pulumi.Config(SETTINGS_NAMESPACE));
   const settings = options.spec ? { ...configured, spec: options.spec } : configured;
-  const { spec, digest } = readSpec(settings.spec);
+  const { spec: written, digest } = readSpec(settings.spec);
   const backend = createBackend(settings.target);
   try {
+    // Policies become per-mailbox declarations, from the attributes read in one pass.
+    const expanded = await expandSpec(written, backend);
+    if (expanded.problems.length > 0) fail(expanded.problems, "in the spec's policies");
+    const spec = expanded.spec;
     // This run's refresh has just read them all (the provider's sweep hands it over): one pass.
     const identities = spec.mailboxes.map((m) => m.identity);
     const live = takeFromRefresh(settings.target, settings.spec, identities) ?? (await backend.readMailboxes(identities));
@@ -222,13 +259,16 @@ async function program(options: { spec?: string; parent?: pulumi.Resource }): Pr
     // keys resolved, plan, preview checks.
     const { change, problems, live: confirmed } = await assessSpec(spec, backend, { live, bulk: false });
     if (problems.length > 0) fail(problems, `between the spec and the ${backend.description}`);
-    const changes = new Map([...change.plans].filter(([, plan]) => plan.changed).map(([identity, plan]) => [identity, summarizePlan(plan)]));
+    const changes = new Map<string, ChangeRow>([...change.plans].filter(([, plan]) => plan.changed).map(([identity, plan]) => [identity, summarizePlan(plan)]));
+    // Sign-in names the spec changes (reconcile/upn.ts) are changes too: shown, reviewed, planned.
+    const upns = upnChanges(spec, live);
+    for (const [identity, upn] of upns) changes.set(identity, { ...(changes.get(identity) ?? { added: [], removed: [] }), userPrincipalName: upn });
     checkReviewedPlan(digest, changes);
     const where = whereOf(spec, live, change);
-    const resources = declare(spec, change, options.parent, where);
+    const resources = declare(spec, change, options.parent, where, upns);
     // `plan` shows each recipient's kind (RecipientTypeDetails); a plain preview or up asks nothing more.
     const kinds = process.env.MAILBOX_ADDRESSES_PLAN_OUT ? await resolveKinds(confirmed, backend) : new Map<string, string>();
-    writePlannedChanges(digest, changes, where, kinds);
+    writePlannedChanges(digest, changes, where, policyOf(expanded), kinds);
     return {
       spec: settings.spec,
       specDigest: digest,

@@ -77,6 +77,21 @@ export interface MailboxRow {
    */
   kind?: string;
   /**
+   * plan: the address policy that gives this mailbox its addresses (the first that matches it); absent for explicit entries. Rows are grouped by it. Since 1.3.
+   */
+  policy?: string;
+  /**
+   * plan: the mailbox's user principal name as read, for a mailbox a policy manages (its identity is then its object id). Since 1.3.
+   */
+  upn?: string;
+  /**
+   * Present when the user principal name differs from what the spec asks for (userPrincipalName): from (live) → to; plan: the change, drift: the difference. Since 1.3.
+   */
+  userPrincipalName?: {
+    from: string | null;
+    to: string;
+  };
+  /**
    * Where a write of this mailbox goes, when the stack writes to more than one place (target hybrid): active-directory (a synced mailbox, written where it is mastered) or exchange-online. Since 1.2.
    */
   writtenTo?: string;

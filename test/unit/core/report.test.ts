@@ -39,6 +39,22 @@ describe("reports", () => {
       assert.equal(parsed.formatVersion, "1.3");
     }
   });
+  it("plan rows are grouped by policy (explicit entries first), policy-managed mailboxes shown by UPN, UPN changes in their column", () => {
+    const policyRows: MailboxRow[] = [
+      { identity: "00000000-0000-4000-8000-00000000000b", change: "update", policy: "typo", upn: "b@contoso.com", added: ["b@contoos.com"], removed: [], problems: [] },
+      { identity: "00000000-0000-4000-8000-00000000000a", change: "update", policy: "newbrand", upn: "z@contoso.com", userPrincipalName: { from: "z@contoso.com", to: "z@fabrikam.com" }, added: [], removed: [], problems: [] },
+      { identity: "00000000-0000-4000-8000-00000000000c", change: "update", policy: "newbrand", upn: "a@contoso.com", added: ["a@fabrikam.com"], removed: [], problems: [] },
+      { identity: "ceo@contoso.com", change: "update", added: ["boss@contoso.com"], removed: [], problems: [] },
+    ];
+    const report = makeReport("plan", "dev", "t", policyRows);
+    assert.deepEqual(report.mailboxes.map((r) => r.policy ?? "-"), ["-", "newbrand", "newbrand", "typo"]);
+    assert.deepEqual(report.mailboxes.map((r) => r.upn ?? r.identity), ["ceo@contoso.com", "a@contoso.com", "z@contoso.com", "b@contoso.com"]);
+    assert.ok(validate(JSON.parse(renderJson(report))), JSON.stringify(validate.errors));
+    const table = renderTable(report);
+    assert.match(table, /^\(explicit\) +ceo@contoso\.com/m);
+    assert.match(table, /^newbrand +z@contoso\.com \(00000000-0000-4000-8000-00000000000a\).*UPN z@contoso\.com → z@fabrikam\.com$/m);
+    assert.match(renderMarkdown(report), /\| newbrand: `a@contoso\.com \(00000000-0000-4000-8000-00000000000c\)`/);
+  });
   it("the table shows changed mailboxes (snapshot)", () => matchesSnapshot("plan-table.txt", renderTable(makeReport("plan", "dev", "local tenant .tenant/local.sqlite", rows))));
   it("the markdown starts with its marker and summary, folds the details (snapshot)", () => {
     const text = renderMarkdown(makeReport("plan", "dev", "local tenant .tenant/local.sqlite", rows));
