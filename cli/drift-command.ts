@@ -5,6 +5,8 @@ import { computeDrift } from "../core/drift/compute-drift";
 import { formatProblem } from "../core/problems";
 import { makeReport, type MailboxRow } from "../core/report/report";
 import type { TenantBackend } from "../targets/tenant-backend";
+import { RECIPIENT_TYPES, recipientTypeOf, type RecipientTypeDetails } from "../exchange/exchange-rules";
+import { resolveKinds } from "../reconcile/preflight";
 import { loadSpecBytes } from "../core/spec/load-spec";
 import { expandSpec } from "../reconcile/expand-spec";
 import { upnChanges } from "../reconcile/upn";
@@ -19,6 +21,16 @@ import { maskSecrets, readStackSettings, type StackFlags } from "./stack-setting
 
 export interface DriftOptions extends StackFlags, OutputOptions {
   readonly quiet?: boolean;
+  /** Only recipients of this kind (RecipientTypeDetails). */
+  readonly type?: string;
+}
+
+/** `--type`: a RecipientTypeDetails value (any case), or a usage error naming the values. */
+export function typeFilter(type: string | undefined): RecipientTypeDetails | undefined {
+  if (type === undefined) return undefined;
+  const kind = type.toLowerCase() === "group" ? undefined : recipientTypeOf(type);
+  if (kind === undefined) throw new CliError(`--type ${JSON.stringify(type)} is not a recipient kind; use one of ${RECIPIENT_TYPES.join(", ")}`);
+  return kind;
 }
 
 /**
@@ -89,9 +101,13 @@ export async function runDrift(options: DriftOptions): Promise<number> {
     const assessed = await assessSpec(spec, backend, { live: read, bulk: true });
     progress.stop();
     const computed = computeDrift(spec, new Map([...assessed.live].map(([identity, mailbox]) => [identity, mailbox?.addresses])), assessed.live);
+    // Each row names its recipient's kind; --type keeps one kind.
+    const kinds = await resolveKinds(assessed.live, backend);
+    const wanted = typeFilter(options.type);
+    const typed = computed.map((r) => (kinds.has(r.identity) ? { ...r, kind: kinds.get(r.identity)! } : r)).filter((r) => wanted === undefined || r.kind === wanted);
     // A sign-in name that differs from what the spec asks for (userPrincipalName) is drift too, as preview sees it.
     const upns = upnChanges(spec, assessed.live);
-    const rows = (await markWaitingForSync(computed, backend)).map((r) => {
+    const rows = (await markWaitingForSync(typed, backend)).map((r) => {
       const upn = upns.get(r.identity);
       return upn === undefined ? r : { ...r, change: r.change === "none" ? ("drift" as const) : r.change, userPrincipalName: upn };
     });

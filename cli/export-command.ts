@@ -7,7 +7,7 @@ import { renderSpec, matchesFilter } from "../core/export/render-spec";
 import { renderSpecWithPolicies } from "../core/export/propose-policies";
 import { scanMailboxes } from "../reconcile/read-tenant";
 import { CliError } from "./cli-error";
-import { readingProgress } from "./drift-command";
+import { readingProgress, typeFilter } from "./drift-command";
 import { openBackend } from "./open-backend";
 import { readStackSettings, type StackFlags } from "./stack-settings";
 
@@ -42,7 +42,7 @@ export async function runExport(options: ExportOptions): Promise<number> {
     // Without accepted domains (a target that keeps none), allowedDomains come from the addresses exported.
     const acceptedDomains = (await backend.capabilities.acceptedDomains?.list()) ?? [];
     progress.stop();
-    const chosen = mailboxes.filter((m) => matchesFilter(m, { domain: options.domain, upn: options.upn, type: options.type }));
+    const chosen = mailboxes.filter((m) => matchesFilter(m, { domain: options.domain, upn: options.upn, type: typeFilter(options.type) }));
     const schema = schemaReference(settings.root, options.output ? path.resolve(options.output) : settings.spec);
     let rendered: { text: string; exported: number; skipped: string[]; policies?: number };
     if (options.policies) {

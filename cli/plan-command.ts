@@ -11,6 +11,7 @@ import { describeTarget } from "../targets/registry";
 import { CliError } from "./cli-error";
 import { count, Progress } from "./progress";
 import { printReport, type OutputOptions } from "./report-output";
+import { typeFilter } from "./drift-command";
 import { maskSecrets, pulumiMessage, readStackSettings } from "./stack-settings";
 
 const RESOURCE_TYPE = "pulumi-nodejs:dynamic/mailbox:MailboxAddresses";
@@ -63,9 +64,9 @@ export function rowFromStep(op: string, urn: string, planned: PlannedChanges, wh
   };
 }
 
-function readPlannedChanges(file: string): { changes: PlannedChanges; specDigest?: string; where?: PlannedWhere; policies?: PlannedPolicies } {
+function readPlannedChanges(file: string): { changes: PlannedChanges; specDigest?: string; where?: PlannedWhere; policies?: PlannedPolicies; kinds?: Readonly<Record<string, string>> } {
   try {
-    return JSON.parse(readFileSync(file, "utf8")) as { changes: PlannedChanges; specDigest?: string; where?: PlannedWhere; policies?: PlannedPolicies };
+    return JSON.parse(readFileSync(file, "utf8")) as { changes: PlannedChanges; specDigest?: string; where?: PlannedWhere; policies?: PlannedPolicies; kinds?: Readonly<Record<string, string>> };
   } catch {
     return { changes: {} }; // the program stopped before planning: its errors are the report's problems
   } finally {
@@ -80,9 +81,12 @@ export interface PlanOptions extends OutputOptions {
   readonly save?: string;
   readonly quiet?: boolean;
   readonly verbose?: boolean;
+  /** Only recipients of this kind (RecipientTypeDetails). */
+  readonly type?: string;
 }
 
 export async function runPlan(options: PlanOptions): Promise<number> {
+  const wanted = typeFilter(options.type);
   const settings = await readStackSettings({ stack: options.stack });
   const { LocalWorkspace } = require("@pulumi/pulumi/automation") as typeof import("@pulumi/pulumi/automation");
   const events: EngineEvent[] = [];
@@ -126,12 +130,15 @@ export async function runPlan(options: PlanOptions): Promise<number> {
       else if (!/^\d+ problems? /.test(message) && !message.startsWith("preview failed")) problems.push(message);
     }
   }
-  const { changes: planned, specDigest, where, policies } = readPlannedChanges(plannedFile);
+  const { changes: planned, specDigest, where, policies, kinds = {} } = readPlannedChanges(plannedFile);
   const rows = new Map<string, MailboxRow>();
   for (const event of events) {
     const step = event.resourcePreEvent?.metadata;
     if (!step || step.type !== RESOURCE_TYPE) continue;
-    const row = rowFromStep(step.op, step.urn, planned, where, policies);
+    const stepRow = rowFromStep(step.op, step.urn, planned, where, policies);
+    const kind = kinds[stepRow.identity];
+    const row = kind === undefined ? stepRow : { ...stepRow, kind };
+    if (wanted !== undefined && row.kind !== wanted) continue;
     const errors = errorsByUrn.get(step.urn) ?? [];
     rows.set(step.urn, errors.length > 0 ? { ...row, change: "error", problems: errors } : row);
   }

@@ -95,7 +95,7 @@ export function buildProgram(version: string, outcome: Outcome): Command {
   )
     .option("--domain <domain>", "only mailboxes with an SMTP address on this domain")
     .option("--upn <pattern>", "only mailboxes whose UPN matches (* matches anything)")
-    .option("--type <type>", "only this recipient type: UserMailbox, SharedMailbox, RoomMailbox, EquipmentMailbox")
+    .option("--type <type>", "only recipients of this kind (RecipientTypeDetails): UserMailbox, SharedMailbox, RoomMailbox, EquipmentMailbox, MailUniversalDistributionGroup, MailUniversalSecurityGroup, GroupMailbox, DynamicDistributionGroup, MailUser, MailContact")
     .option("-o, --output <file>", "write to this file instead of stdout")
     .option("--policies", "where most mailboxes of a primary domain follow one pattern (%m@domain), write it as a policy and only the exceptions as entries; previews with zero changes")
     .addHelpText("after", examples("mailbox-addresses export -o infra/adopted.yaml", "mailbox-addresses export --policies -o infra/adopted.yaml", "mailbox-addresses export --domain fabrikam.com --type SharedMailbox", "mailbox-addresses export --stack prod --upn 'sales*'"))
@@ -107,9 +107,9 @@ export function buildProgram(version: string, outcome: Outcome): Command {
         .command("drift")
         .summary("compare the spec with the live tenant, without Pulumi; exit 0 in sync, 2 drift, 1 problems")
         .description("Reads the mailboxes the stack's spec names and compares them with the spec, with the planner pulumi preview uses: it agrees with pulumi preview --refresh, without the engine."),
-    ),
+    ).option("--type <type>", "only recipients of this kind (RecipientTypeDetails): UserMailbox, SharedMailbox, RoomMailbox, EquipmentMailbox, MailUniversalDistributionGroup, MailUniversalSecurityGroup, GroupMailbox, DynamicDistributionGroup, MailUser, MailContact"),
   )
-    .addHelpText("after", `${EXIT_CODES}${examples("mailbox-addresses drift", "mailbox-addresses drift --stack prod --markdown > drift.md", "mailbox-addresses drift --json --all")}`)
+    .addHelpText("after", `${EXIT_CODES}${examples("mailbox-addresses drift", "mailbox-addresses drift --type GroupMailbox", "mailbox-addresses drift --stack prod --markdown > drift.md", "mailbox-addresses drift --json --all")}`)
     .action((_options: unknown, command: Command) => run(commands.drift().runDrift({ ...command.opts(), ...globals(command) })));
 
   stackOptions(
@@ -135,7 +135,8 @@ export function buildProgram(version: string, outcome: Outcome): Command {
       .description("Runs pulumi preview of the stack through the Automation API and shows, per mailbox, the primary from → to, the aliases added and removed, and the problems found.")
       .option("--stack <name>", STACK_HELP)
       .option("--refresh", "read the live tenant first (pulumi preview --refresh)")
-      .option("--save <file>", "also write the JSON report to this file: the reviewed plan an apply can hold to"),
+      .option("--save <file>", "also write the JSON report to this file: the reviewed plan an apply can hold to")
+      .option("--type <type>", "only recipients of this kind (RecipientTypeDetails): UserMailbox, SharedMailbox, RoomMailbox, EquipmentMailbox, MailUniversalDistributionGroup, MailUniversalSecurityGroup, GroupMailbox, DynamicDistributionGroup, MailUser, MailContact"),
   )
     .addHelpText("after", `${EXIT_CODES}${examples("mailbox-addresses plan", "mailbox-addresses plan --refresh --markdown > plan.md", "mailbox-addresses plan --stack prod --json", "mailbox-addresses plan --markdown --save plan.json > plan.md")}`)
     .action((_options: unknown, command: Command) => run(commands.plan().runPlan({ ...command.opts(), ...globals(command) })));

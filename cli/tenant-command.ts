@@ -8,6 +8,7 @@ import { findProjectRoot } from "../runtime/project-root";
 import { ExchangeError } from "../exchange/exchange-error";
 import { loadSeedFile } from "../tenant/load-seed";
 import { deleteLocalStore, markCreated } from "../tenant/local-store";
+import { RECIPIENT_KINDS } from "../exchange/exchange-rules";
 import { Tenant, type Recipient } from "../tenant/tenant";
 
 export interface TenantOptions {
@@ -24,8 +25,10 @@ function paths(options: TenantOptions): { root: string; database: string; seed: 
 
 function printRecipient(r: Recipient): void {
   const flags = [r.synced ? (r.cloudManaged ? "synced, Exchange attributes cloud-managed" : "synced from on-premises AD") : undefined].filter(Boolean);
-  process.stdout.write(`${r.displayName} (${r.type}${flags.length ? `, ${flags.join(", ")}` : ""})\n`);
+  // The precise kind (RecipientTypeDetails) and the cmdlet that writes it.
+  process.stdout.write(`${r.displayName} (${r.kind}: ${RECIPIENT_KINDS[r.kind].noun}, written with ${RECIPIENT_KINDS[r.kind].setCmdlet}${flags.length ? `, ${flags.join(", ")}` : ""})\n`);
   if (r.upn) process.stdout.write(`  upn: ${r.upn}\n`);
+  if (r.externalEmailAddress) process.stdout.write(`  ExternalEmailAddress: SMTP:${r.externalEmailAddress}\n`);
   process.stdout.write(`  id:  ${r.id}\n  EmailAddresses:\n`);
   for (const entry of r.addresses) process.stdout.write(`    ${entry}\n`);
 }
@@ -55,7 +58,7 @@ export function runTenantShow(identity: string, options: TenantOptions): number 
   const { root, database, seed } = paths(options);
   const tenant = openLocalTenant({ target: "local", database, seed }, root);
   try {
-    const recipient = tenant.find(identity);
+    const recipient = tenant.resolve(identity);
     if (recipient === undefined) {
       process.stderr.write(`error: no recipient "${identity}" in ${path.relative(process.cwd(), database)}\n`);
       return 1;

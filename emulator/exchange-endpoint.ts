@@ -14,7 +14,7 @@ import { createHash } from "node:crypto";
 import { parseProxyAddress } from "../core/address";
 import { ExchangeError } from "../exchange/exchange-error";
 import { applyAddRemove, applyPrimarySmtpAddress, EXCEPTION_TYPES, notFoundMessage, RECIPIENT_KINDS, RECIPIENT_TYPES, recipientTypeOf, type RecipientTypeDetails } from "../exchange/exchange-rules";
-import type { Recipient, Tenant } from "../tenant/tenant";
+import { aliasOf, type Recipient, type Tenant } from "../tenant/tenant";
 import { bindParameters } from "./cmdlet-parameters";
 import type { Counters } from "./faults";
 
@@ -108,14 +108,8 @@ function primaryOf(r: Recipient): string {
   return r.addresses.map(parseProxyAddress).find((p) => p.primary)?.value ?? "";
 }
 
-/** The Exchange alias: the MOERA's local part, else the UPN's, else the primary's. */
-export function aliasOf(r: Recipient): string {
-  if (r.attributes?.mailNickname) return r.attributes.mailNickname;
-  const smtp = r.addresses.map(parseProxyAddress).filter((p) => p.kind === "smtp");
-  const moera = smtp.find((p) => /\.onmicrosoft\.com$/i.test(p.value) && !/\.mail\.onmicrosoft\.com$/i.test(p.value));
-  const from = moera?.value ?? r.upn ?? primaryOf(r);
-  return from.split("@")[0] || r.id;
-}
+/** The Exchange alias (tenant/tenant.ts). */
+export { aliasOf };
 
 /** Exchange's own object GUID (not the Entra object id): derived, so it is stable. */
 export function exchangeGuidOf(r: Recipient): string {

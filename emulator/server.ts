@@ -13,7 +13,7 @@ import path from "node:path";
 import { loadSeedFile } from "../tenant/load-seed";
 import { Tenant } from "../tenant/tenant";
 import { ensureSecrets, writePrivateFile, type EmulatorSecrets } from "./certificates";
-import { cmdletError, ExchangeEndpoint } from "./exchange-endpoint";
+import { canonicalCmdlet, cmdletError, ExchangeEndpoint, isWriteCmdlet } from "./exchange-endpoint";
 import { checkFaultSettings, Counters, FaultInjector, FaultSettingsError, type FaultSettings, type Surface } from "./faults";
 import { GraphEndpoint, graphError, graphHeaders, newCorrelation, type Correlation, type GraphResult } from "./graph-endpoint";
 import { bearerToken, clientRequestId, readJsonBody, RequestError, sendJson, sleep } from "./http";
@@ -270,10 +270,10 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
       }
       const body = await readJsonBody(req);
       const cmdlet = String((body as { CmdletInput?: { CmdletName?: unknown } })?.CmdletInput?.CmdletName ?? "");
-      const mutates = cmdlet.toLowerCase() === "set-mailbox";
+      const mutates = isWriteCmdlet(cmdlet);
       const decision = await injectFault(req, res, "exchange", mutates);
       if (decision === "answered") {
-        if (mutates) counters.add("exchange.Set-Mailbox.faulted");
+        if (mutates) counters.add(`exchange.${canonicalCmdlet(cmdlet) ?? cmdlet}.faulted`);
         return;
       }
       const select = requestUrl.searchParams.get("$select")?.split(",").map((s) => s.trim()).filter(Boolean);

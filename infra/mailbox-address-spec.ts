@@ -19,6 +19,7 @@ import type { Spec } from "../core/spec/rules";
 import { createBackend } from "../targets/registry";
 import { MailboxAddresses } from "../providers/mailbox-addresses/resource";
 import { assessSpec } from "../reconcile/assess";
+import { resolveKinds } from "../reconcile/preflight";
 import { expandSpec, type ExpandedSpec } from "../reconcile/expand-spec";
 import { targetUpnOf, upnChanges, type UpnChange } from "../reconcile/upn";
 import { syncStateOf } from "../core/drift/compute-drift";
@@ -57,12 +58,24 @@ function readSpec(file: string): { spec: Spec; digest: string } {
  * With MAILBOX_ADDRESSES_PLAN_OUT set (by `mailbox-addresses plan`), writes there what this run
  * changes per mailbox, as data: the plan's rows come from the planner, never from log text.
  */
-function writePlannedChanges(specDigest: string, changes: ReadonlyMap<string, ChangeRow>, where: ReadonlyMap<string, MailboxWhere> = new Map(), policies: ReadonlyMap<string, { policy: string; upn?: string }> = new Map()): void {
+function writePlannedChanges(
+  specDigest: string,
+  changes: ReadonlyMap<string, ChangeRow>,
+  where: ReadonlyMap<string, MailboxWhere> = new Map(),
+  policies: ReadonlyMap<string, { policy: string; upn?: string }> = new Map(),
+  kinds: ReadonlyMap<string, string> = new Map(),
+): void {
   const file = process.env.MAILBOX_ADDRESSES_PLAN_OUT;
   if (file) {
     writeFileSync(
       file,
-      JSON.stringify({ specDigest, changes: Object.fromEntries(changes), ...(where.size > 0 ? { where: Object.fromEntries(where) } : {}), ...(policies.size > 0 ? { policies: Object.fromEntries(policies) } : {}) }),
+      JSON.stringify({
+        specDigest,
+        changes: Object.fromEntries(changes),
+        ...(where.size > 0 ? { where: Object.fromEntries(where) } : {}),
+        ...(policies.size > 0 ? { policies: Object.fromEntries(policies) } : {}),
+        ...(kinds.size > 0 ? { kinds: Object.fromEntries(kinds) } : {}),
+      }),
     );
   }
 }
@@ -244,7 +257,7 @@ async function program(options: { spec?: string; parent?: pulumi.Resource }): Pr
     const live = takeFromRefresh(settings.target, settings.spec, identities) ?? (await backend.readMailboxes(identities));
     // The same assessment `drift` makes (reconcile/assess.ts): changes confirmed from the source,
     // keys resolved, plan, preview checks.
-    const { change, problems } = await assessSpec(spec, backend, { live, bulk: false });
+    const { change, problems, live: confirmed } = await assessSpec(spec, backend, { live, bulk: false });
     if (problems.length > 0) fail(problems, `between the spec and the ${backend.description}`);
     const changes = new Map<string, ChangeRow>([...change.plans].filter(([, plan]) => plan.changed).map(([identity, plan]) => [identity, summarizePlan(plan)]));
     // Sign-in names the spec changes (reconcile/upn.ts) are changes too: shown, reviewed, planned.
@@ -253,7 +266,9 @@ async function program(options: { spec?: string; parent?: pulumi.Resource }): Pr
     checkReviewedPlan(digest, changes);
     const where = whereOf(spec, live, change);
     const resources = declare(spec, change, options.parent, where, upns);
-    writePlannedChanges(digest, changes, where, policyOf(expanded));
+    // `plan` shows each recipient's kind (RecipientTypeDetails); a plain preview or up asks nothing more.
+    const kinds = process.env.MAILBOX_ADDRESSES_PLAN_OUT ? await resolveKinds(confirmed, backend) : new Map<string, string>();
+    writePlannedChanges(digest, changes, where, policyOf(expanded), kinds);
     return {
       spec: settings.spec,
       specDigest: digest,

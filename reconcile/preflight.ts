@@ -8,7 +8,7 @@ import type { SpecProblem } from "../core/problems";
 import { placeOf } from "../core/spec/positions";
 import type { MailboxDeclaration, Spec } from "../core/spec/rules";
 import { quote } from "../core/text";
-import { checkEmailAddresses, type AddressOwner, type RecipientType } from "../exchange/exchange-rules";
+import { checkEmailAddresses, describeKind, kindOf, RECIPIENT_KINDS, RECIPIENT_TYPES, type AddressOwner, type RecipientType, type RecipientTypeDetails } from "../exchange/exchange-rules";
 import { TARGETS } from "../targets/registry";
 import type { LiveMailbox, TenantBackend } from "../targets/tenant-backend";
 import { remedyFor } from "./explain";
@@ -23,8 +23,38 @@ const RECIPIENT_WORDS: Record<RecipientType, string> = {
   MailUser: "mail user",
 };
 
-/** The kinds of recipient Set-Mailbox writes: the only ones a spec may name. */
-export const WRITABLE_TYPES: ReadonlySet<RecipientType> = new Set<RecipientType>(["UserMailbox", "SharedMailbox", "RoomMailbox", "EquipmentMailbox"]);
+/**
+ * The kinds a spec may name: every kind with an address list, each written with its own cmdlet
+ * (docs/RECIPIENT-KINDS.md).
+ */
+export const WRITABLE_TYPES: ReadonlySet<RecipientTypeDetails> = new Set<RecipientTypeDetails>(RECIPIENT_TYPES);
+
+/**
+ * The precise kind of a recipient read for the spec: what the target says (`kind`), else who
+ * holds its primary (Exchange's Get-Recipient: Graph reads every user as a mailbox, and only
+ * Exchange knows a shared mailbox or a mail user from one), else its coarse type.
+ */
+export function kindOfLive(current: LiveMailbox, owners: ReadonlyMap<string, AddressOwner>): RecipientTypeDetails {
+  if (current.kind !== undefined) return current.kind;
+  const livePrimary = primaryOf(current.addresses);
+  const holder = livePrimary === undefined ? undefined : owners.get(addressKey(livePrimary));
+  if (holder !== undefined && holder.id.toLowerCase() === current.id.toLowerCase()) return kindOf(holder);
+  return kindOf(current);
+}
+
+/**
+ * The precise kind of every recipient read, for reports and `--type` (drift, plan): the target's
+ * answer where it has one; for the rest (users read through Graph), one owner lookup of their
+ * primaries (Get-Recipient with every kind, 20 addresses a request).
+ */
+export async function resolveKinds(live: ReadonlyMap<string, LiveMailbox | undefined>, backend: TenantBackend): Promise<Map<string, RecipientTypeDetails>> {
+  const unknown = [...live.values()].filter((m): m is LiveMailbox => m !== undefined && m.kind === undefined);
+  const primaries = unknown.flatMap((m) => [primaryOf(m.addresses)].filter((p): p is string => p !== undefined));
+  const owners = primaries.length === 0 ? new Map<string, AddressOwner>() : await backend.ownersOf(primaries);
+  const kinds = new Map<string, RecipientTypeDetails>();
+  for (const [identity, mailbox] of live) if (mailbox !== undefined) kinds.set(identity, kindOfLive(mailbox, owners));
+  return kinds;
+}
 
 /**
  * The tenant's MOERA domain among its accepted domains: the initial `<name>.onmicrosoft.com`
@@ -37,6 +67,7 @@ export function moeraDomainOf(acceptedDomains: Iterable<string>): string | undef
 
 /** `shared mailbox "Sales"`: how an admin names a recipient. */
 export function describeRecipient(owner: AddressOwner): string {
+  if (owner.kind !== undefined) return `${RECIPIENT_KINDS[owner.kind]?.noun ?? owner.kind} ${quote(owner.displayName)}`;
   return `${RECIPIENT_WORDS[owner.type] ?? owner.type} ${quote(owner.displayName)}`;
 }
 
@@ -54,7 +85,8 @@ export async function preflight(spec: Spec, live: ReadonlyMap<string, LiveMailbo
   // (Graph reads every user as a mailbox; Exchange knows a mail user from one). Batched with the
   // owner lookups; a preview with nothing to write costs nothing more.
   const primaries = spec.mailboxes
-    .filter((m) => change.plans.get(m.identity)?.changed === true)
+    .filter((m) => change.plans.get(m.identity)?.changed === true || m.kind !== undefined || m.externalEmailAddress !== undefined)
+    .filter((m) => live.get(m.identity)?.kind === undefined)
     .flatMap((m) => [primaryOf(live.get(m.identity)?.addresses ?? [])].filter((p): p is string => p !== undefined));
   // A target without accepted domains (an on-premises directory) refuses no domain here: the
   // spec's allowedDomains, checked when it was loaded, are then the only domain rule.
@@ -63,11 +95,54 @@ export async function preflight(spec: Spec, live: ReadonlyMap<string, LiveMailbo
   const moeraDomain = acceptedDomains === undefined ? undefined : moeraDomainOf(acceptedDomains);
   const canCloudManage = backend.capabilities.cloudManaged !== undefined;
   const byIdentity = new Map(spec.mailboxes.map((m) => [m.identity, m]));
+  // A mail user read where its kind does not show (Graph's /users) has its ExternalEmailAddress in
+  // Exchange only: those about to be written, or whose external address the spec states, are read
+  // there (a preview with nothing to write and no external address stated costs nothing more).
+  const external = spec.mailboxes
+    .filter((m) => change.plans.get(m.identity)?.changed === true || m.externalEmailAddress !== undefined)
+    .filter((m) => {
+      const current = live.get(m.identity);
+      return current !== undefined && current.kind === undefined && current.externalEmailAddress === undefined && RECIPIENT_KINDS[kindOfLive(current, owners)].external;
+    })
+    .map((m) => m.identity);
+  const fromSource = external.length > 0 && backend.confirmMailboxes !== undefined ? await backend.confirmMailboxes(external) : new Map<string, LiveMailbox>();
 
   for (const mailbox of spec.mailboxes) {
-    const current = live.get(mailbox.identity);
+    const current = fromSource.get(mailbox.identity) ?? live.get(mailbox.identity);
     if (current === undefined) {
       report(mailbox, undefined, `not found in the ${backend.description}; ${remedyFor("NotFound", mailbox)}`);
+      continue;
+    }
+    const kind = kindOfLive(current, owners);
+    const what = describeRecipient({ id: current.id, displayName: current.displayName, type: current.type, kind });
+    // The spec's kind, when it says one, is a check: a key that names a recipient of another kind is a mistake.
+    if (mailbox.kind !== undefined && mailbox.kind !== kind) {
+      const place = mailbox.source.kind ?? mailbox.source.identity;
+      problems.push({
+        file: spec.file,
+        position: place,
+        path: ["mailboxes", mailbox.identity, "kind"],
+        message: `${quote(mailbox.identity)} is ${what} (${kind}), not a ${RECIPIENT_KINDS[mailbox.kind].noun} (${mailbox.kind}); fix \`kind\` or the key`,
+      });
+      continue;
+    }
+    if (mailbox.externalEmailAddress !== undefined) {
+      const liveExternal = current.externalEmailAddress;
+      if (!RECIPIENT_KINDS[kind].external) {
+        report(mailbox, undefined, `${quote(mailbox.identity)} is ${what}, which has no external email address; remove \`externalEmailAddress\` (only mail users and mail contacts have one)`);
+        continue;
+      }
+      if (liveExternal === undefined || addressKey(liveExternal) !== addressKey(mailbox.externalEmailAddress)) {
+        report(
+          mailbox,
+          undefined,
+          `the external email address of ${what} is ${liveExternal === undefined ? "not set" : quote(liveExternal)}, not ${quote(mailbox.externalEmailAddress)}; this tool never changes it (${RECIPIENT_KINDS[kind].setCmdlet} -ExternalEmailAddress does): fix \`externalEmailAddress\` in the spec`,
+        );
+        continue;
+      }
+    }
+    if (mailbox.cloudManaged && !RECIPIENT_KINDS[kind].cloudManageable) {
+      report(mailbox, undefined, `${quote(mailbox.identity)} is ${what}: \`cloudManaged: true\` applies to mailboxes only (Set-Mailbox -IsExchangeCloudManaged); remove it from this entry`);
       continue;
     }
     if (mailbox.cloudManaged && !canCloudManage) {
@@ -82,21 +157,10 @@ export async function preflight(spec: Spec, live: ReadonlyMap<string, LiveMailbo
     }
     const plan = change.plans.get(mailbox.identity);
     if (plan === undefined || !plan.changed) continue;
-    // Only a mailbox can be written: a contact, group or mail user named in the spec is refused
-    // before any write (one with nothing to change is left alone, on every target alike).
-    const livePrimary = primaryOf(current.addresses);
-    const holder = livePrimary === undefined ? undefined : owners.get(addressKey(livePrimary));
-    const type = holder !== undefined && holder.id.toLowerCase() === current.id.toLowerCase() ? holder.type : current.type;
-    if (!WRITABLE_TYPES.has(type)) {
-      report(
-        mailbox,
-        undefined,
-        `${quote(mailbox.identity)} is ${describeRecipient({ id: current.id, displayName: current.displayName, type })}, not a mailbox; Set-Mailbox changes only user, shared, room and equipment mailboxes. Remove it from the spec (its addresses are managed elsewhere)`,
-      );
-      continue;
-    }
+    // Every kind is written with its own cmdlet; its own rules (prefixes, the external address,
+    // synced groups) are checked here with the kind named (exchange/exchange-rules.ts).
     // A mailbox written in AD, where it is mastered, is in the write scope (targets/hybrid/).
-    const facts = { ...current, cloudManaged: current.cloudManaged || mailbox.cloudManaged || current.writtenTo === "active-directory" };
+    const facts = { ...current, kind, cloudManaged: current.cloudManaged || mailbox.cloudManaged || current.writtenTo === "active-directory" };
     const violations = checkEmailAddresses(facts, plan.final, {
       acceptedDomains,
       moeraDomain: "", // the planner never removes *.onmicrosoft.com addresses
@@ -112,7 +176,9 @@ export async function preflight(spec: Spec, live: ReadonlyMap<string, LiveMailbo
       const message =
         v.code === "ProxyAddressExists" && v.owner
           ? `${place.role} "${v.address}" already belongs to ${describeRecipient(v.owner)}; ${remedy}`
-          : `${v.message} What to do: ${remedy}`;
+          : v.rule === "ExternalAddressRemoval"
+            ? `${v.message} What to do: list it in the spec (as primary or alias) or set this entry's mode to additive; this tool never removes a recipient's external address`
+            : `${v.message} What to do: ${remedy}`;
       report(mailbox, v.address, message);
     }
   }

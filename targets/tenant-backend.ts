@@ -2,14 +2,22 @@
 // local tenant (SQLite) or Exchange Online (Graph reads, Exchange admin API writes; also the
 // emulator). Settings here are never secret: credentials come from the environment at call time.
 import type { MailboxAttributes } from "../core/policy/policy-types";
-import type { AddressOwner, RecipientType } from "../exchange/exchange-rules";
+import type { AddressOwner, RecipientType, RecipientTypeDetails } from "../exchange/exchange-rules";
 
 /** A mailbox as read from the tenant. */
 export interface LiveMailbox {
   readonly id: string;
   readonly upn: string | undefined;
   readonly displayName: string;
+  /** The coarse kind (every group is "Group"); `kind` is the precise one. */
   readonly type: RecipientType;
+  /**
+   * Exchange's RecipientTypeDetails, where the target knows it (local, exchange-online: every
+   * kind; docs/RECIPIENT-KINDS.md). Absent: taken from `type` (exchange-rules `kindOf`).
+   */
+  readonly kind?: RecipientTypeDetails;
+  /** A mail user's or mail contact's ExternalEmailAddress (no prefix): never one the spec manages. */
+  readonly externalEmailAddress?: string;
   readonly synced: boolean;
   readonly cloudManaged: boolean;
   /** EmailAddresses, with prefixes, in the tenant's order. */
@@ -111,7 +119,10 @@ export interface TenantBackend {
   readonly description: string;
   /** What this backend offers beyond the operations every target has; see BackendCapabilities. */
   readonly capabilities: BackendCapabilities;
-  /** Reads mailboxes by identity (UPN or object id); a missing one maps to undefined. */
+  /**
+   * Reads recipients of every kind by identity, resolved as Exchange resolves -Identity (UPN,
+   * object id, primary or any SMTP address, alias); a missing one maps to undefined.
+   */
   readMailboxes(identities: readonly string[]): Promise<Map<string, LiveMailbox | undefined>>;
   /**
    * Reads mailboxes again from the source of truth, where `readMailboxes` reads a replica that can
@@ -122,7 +133,8 @@ export interface TenantBackend {
   /** Who holds each address (case-insensitive keys); addresses nobody holds are absent. */
   ownersOf(addresses: readonly string[]): Promise<Map<string, AddressOwner>>;
   /**
-   * Makes a mailbox's EmailAddresses `addresses` (Set-Mailbox) and returns the mailbox read back.
+   * Makes a recipient's EmailAddresses `addresses` with its kind's cmdlet (Set-Mailbox,
+   * Set-DistributionGroup, Set-UnifiedGroup, …) and returns it read back.
    * Sent as `@{Add=...; Remove=...}`: the difference between `before` (default: the list this
    * backend last read for the identity, or a fresh read) and `addresses`, so an entry someone
    * else added or removed meanwhile stays as they left it (core/plan/address-delta.ts).
@@ -133,7 +145,7 @@ export interface TenantBackend {
    * them: they move at the next directory sync. Absent on targets without a sync (all but hybrid).
    */
   waitingForSync?(addresses: readonly string[]): Promise<Set<string>>;
-  /** Pages through every mailbox (recipients with a UPN). */
+  /** Pages through every recipient with addresses, of every kind the target holds. */
   listMailboxes(next?: string): Promise<MailboxPage>;
   close(): Promise<void>;
 }

@@ -158,6 +158,11 @@ function defaultExternalAddress(type: RecipientTypeDetails, addresses: readonly 
   return addresses.map(parseProxyAddress).find((p) => p.primary)?.value;
 }
 
+/** The Exchange alias (docs/RECIPIENT-KINDS.md): {@link mailNicknameOf}; -Identity resolves by it. */
+export function aliasOf(r: Recipient): string {
+  return mailNicknameOf(r);
+}
+
 const smtpKeysOf = (addresses: readonly string[]) =>
   addresses.map(parseProxyAddress).filter((p) => p.kind === "smtp").map((p) => addressKey(p.value));
 
@@ -337,6 +342,18 @@ export class Tenant {
       this.#db.prepare("SELECT * FROM recipients WHERE upn_key = ?").get(key) ??
       this.#db.prepare("SELECT r.* FROM recipients r JOIN smtp_addresses s ON s.recipient_id = r.id WHERE s.address = ?").get(key);
     return row === undefined ? undefined : toRecipient(row as unknown as RecipientRow);
+  }
+
+  /**
+   * The recipient an -Identity names, as Exchange resolves it: object id, UPN, any SMTP address
+   * (with or without its prefix), or alias (docs/RECIPIENT-KINDS.md).
+   */
+  resolve(identity: string): Recipient | undefined {
+    const text = identity.trim();
+    const direct = this.find(text) ?? this.find(text.replace(/^smtp:/i, ""));
+    if (direct !== undefined || text.includes("@")) return direct;
+    const wanted = text.toLowerCase();
+    return this.list({}).find((r) => aliasOf(r).toLowerCase() === wanted);
   }
 
   /**

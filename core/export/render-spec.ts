@@ -10,6 +10,10 @@ export interface ExportedMailbox {
   readonly displayName: string;
   /** Exchange's RecipientTypeDetails, when known. */
   readonly type: string;
+  /** The precise kind (RecipientTypeDetails) where the target knows it; else `type`. */
+  readonly kind?: string;
+  /** A mail user's or mail contact's external address (never written; stated in the spec). */
+  readonly externalEmailAddress?: string;
   readonly synced: boolean;
   readonly cloudManaged: boolean;
   readonly addresses: readonly string[];
@@ -20,12 +24,12 @@ export interface ExportFilter {
   readonly domain?: string;
   /** Only UPNs matching this pattern (`*` matches anything), case-insensitively. */
   readonly upn?: string;
-  /** Only this recipient type (UserMailbox, SharedMailbox, RoomMailbox...). */
+  /** Only this kind (RecipientTypeDetails: UserMailbox, SharedMailbox, GroupMailbox, MailContact...). */
   readonly type?: string;
 }
 
 export function matchesFilter(mailbox: ExportedMailbox, filter: ExportFilter): boolean {
-  if (filter.type && mailbox.type.toLowerCase() !== filter.type.toLowerCase()) return false;
+  if (filter.type && (mailbox.kind ?? mailbox.type).toLowerCase() !== filter.type.toLowerCase()) return false;
   if (filter.upn) {
     const pattern = new RegExp(`^${filter.upn.split("*").map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`, "i");
     if (!pattern.test(mailbox.upn ?? "")) return false;
@@ -47,7 +51,12 @@ const TYPE_NOTES: Record<string, string> = {
   SharedMailbox: "shared mailbox",
   RoomMailbox: "room mailbox",
   EquipmentMailbox: "equipment mailbox",
+  MailUniversalDistributionGroup: "distribution group",
+  MailUniversalSecurityGroup: "mail-enabled security group",
+  GroupMailbox: "Microsoft 365 group",
+  DynamicDistributionGroup: "dynamic distribution group",
   MailUser: "mail user",
+  MailContact: "mail contact",
 };
 
 /**
@@ -80,9 +89,16 @@ export function renderSpec(mailboxes: readonly ExportedMailbox[], acceptedDomain
       else unexpressible++;
     }
     const normalizedPrimary = (normalizeAddress(primary) as { address: string }).address;
-    for (const a of [normalizedPrimary, ...aliases]) domains.add(domainOf(a));
-    const notes = [mailbox.displayName, TYPE_NOTES[mailbox.type], mailbox.synced ? (mailbox.cloudManaged ? "synced, Exchange attributes cloud-managed" : "synced from on-premises AD: changes must be made there, or set cloudManaged: true") : undefined].filter(Boolean);
-    const lines = [`  ${scalar(identity)}:  # ${notes.join("; ").replace(/\n/g, " ")}`, `    primary: ${scalar(normalizedPrimary)}`];
+    const kind = mailbox.kind ?? mailbox.type;
+    const external = mailbox.externalEmailAddress !== undefined && normalizeAddress(mailbox.externalEmailAddress).ok ? (normalizeAddress(mailbox.externalEmailAddress) as { address: string }).address : undefined;
+    // The external address's domain is outside the organization: the entry states it instead.
+    for (const a of [normalizedPrimary, ...aliases]) if (external === undefined || addressKey(a) !== addressKey(external)) domains.add(domainOf(a));
+    const notes = [mailbox.displayName, TYPE_NOTES[kind], mailbox.synced ? (mailbox.cloudManaged ? "synced, Exchange attributes cloud-managed" : "synced from on-premises AD: changes must be made there, or set cloudManaged: true") : undefined].filter(Boolean);
+    const lines = [`  ${scalar(identity)}:  # ${notes.join("; ").replace(/\n/g, " ")}`];
+    // Every kind but user mailboxes names its kind, which preview then checks.
+    if (kind !== "UserMailbox" && kind !== "Group" && TYPE_NOTES[kind] !== undefined) lines.push(`    kind: ${kind}`);
+    if (external !== undefined) lines.push(`    externalEmailAddress: ${scalar(external)}`);
+    lines.push(`    primary: ${scalar(normalizedPrimary)}`);
     const sorted = [...new Set(aliases)].sort(byKey);
     if (sorted.length > 0) {
       lines.push("    aliases:");

@@ -73,6 +73,10 @@ export interface MailboxRow {
    */
   recased?: string[];
   /**
+   * The recipient's kind: Exchange's RecipientTypeDetails (UserMailbox, SharedMailbox, RoomMailbox, EquipmentMailbox, MailUniversalDistributionGroup, MailUniversalSecurityGroup, GroupMailbox, DynamicDistributionGroup, MailUser, MailContact), where known. Since 1.3.
+   */
+  kind?: string;
+  /**
    * plan: the address policy that gives this mailbox its addresses (the first that matches it); absent for explicit entries. Rows are grouped by it. Since 1.3.
    */
   policy?: string;

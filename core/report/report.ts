@@ -105,6 +105,8 @@ export function renderTable(report: Report, all = false): string {
   const rows = report.mailboxes.filter((r) => all || r.change !== "none" || r.sync?.state === "pending");
   const lines = [`${report.kind} for stack ${report.stack} (${report.target}): ${summaryLine(report)}`];
   const withWhere = report.mailboxes.some((r) => r.writtenTo !== undefined);
+  // The kind column, once a row shown is a recipient that is not a user mailbox.
+  const withKind = rows.some((r) => r.kind !== undefined && r.kind !== "UserMailbox");
   const withPolicy = report.mailboxes.some((r) => r.policy !== undefined);
   const withUpn = report.mailboxes.some((r) => r.userPrincipalName !== undefined);
   for (const problem of report.problems) lines.push(`  problem: ${problem}`);
@@ -114,6 +116,7 @@ export function renderTable(report: Report, all = false): string {
     const cells = rows.map((r) => [
       ...(withPolicy ? [r.policy ?? "(explicit)"] : []),
       mailboxText(r),
+      ...(withKind ? [r.kind ?? ""] : []),
       changeText(r),
       ...(withWhere ? [whereText(r)] : []),
       primaryText(r),
@@ -121,7 +124,7 @@ export function renderTable(report: Report, all = false): string {
       r.removed.map((a) => `${minus}${a}`).join(" "),
       ...(withUpn ? [upnText(r)] : []),
     ]);
-    const header = [...(withPolicy ? ["policy"] : []), "mailbox", "change", ...(withWhere ? ["written to"] : []), "primary", ...columnNames(report), ...(withUpn ? ["sign-in name"] : [])];
+    const header = [...(withPolicy ? ["policy"] : []), "mailbox", ...(withKind ? ["kind"] : []), "change", ...(withWhere ? ["written to"] : []), "primary", ...columnNames(report), ...(withUpn ? ["sign-in name"] : [])];
     const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
     const format = (c: string[]) => c.map((v, i) => v.padEnd(widths[i]!)).join("  ").trimEnd();
     lines.push("", format(header), format(widths.map((w) => "-".repeat(w))));

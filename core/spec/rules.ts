@@ -3,24 +3,33 @@
 import { addressKey, domainOf, normalizeAddress, normalizeDomain } from "../address";
 import { quote } from "../text";
 import { formatPath, type DocumentPath, type SourcePosition, type SpecProblem } from "../problems";
-import type { MailboxAddressesSpec, Mode } from "./spec-types.generated";
+import type { MailboxAddressesSpec, Mode, RecipientKind } from "./spec-types.generated";
 import type { YamlSource } from "./yaml-source";
 import { loadPolicies } from "../policy/load-policies";
 import type { PolicyDeclaration } from "../policy/policy-types";
 
-export type { Mode };
+export type { Mode, RecipientKind };
 
 /** Where each part of a mailbox's entry is written, for messages that point at it. */
 export interface MailboxSource {
   readonly identity: SourcePosition;
+  /** Where `kind` is written, when it is. */
+  readonly kind?: SourcePosition;
   readonly primary: SourcePosition;
   readonly aliases: readonly SourcePosition[];
 }
 
 /** One mailbox as the spec declares it, normalised. */
 export interface MailboxDeclaration {
-  /** UPN or Entra object id, as written (trimmed). */
+  /** UPN, Entra object id, SMTP address or alias, as written (trimmed): resolved as Exchange resolves -Identity. */
   readonly identity: string;
+  /**
+   * Exchange's RecipientTypeDetails, when the spec says it (optional: the tenant tells the kind;
+   * a recipient of another kind is an error at preview).
+   */
+  readonly kind?: RecipientKind;
+  /** A mail user's or mail contact's external address, when the spec states it (never written). */
+  readonly externalEmailAddress?: string;
   /** The primary SMTP address, normalised (domain lower-cased, local part as written). */
   readonly primary: string;
   /** SMTP aliases, normalised, in the order written. */
@@ -109,6 +118,10 @@ export function applySpecRules(source: YamlSource, document: unknown): { spec: S
     }
     identities.set(identityKey, rawIdentity);
 
+    // A mail user's or contact's external address is outside the organization by design.
+    const external = typeof entry.externalEmailAddress === "string" ? normalizeAddress(entry.externalEmailAddress) : undefined;
+    if (external !== undefined && !external.ok) problem([...base, "externalEmailAddress"], external.reason);
+    const externalKey = external?.ok ? addressKey(external.address) : undefined;
     const checkAddress = (raw: string, path: DocumentPath, role: "primary" | "alias"): string | undefined => {
       const result = normalizeAddress(raw);
       if (!result.ok) {
@@ -116,7 +129,7 @@ export function applySpecRules(source: YamlSource, document: unknown): { spec: S
         return undefined;
       }
       const domain = domainOf(result.address);
-      if (!domainIndex.has(domain)) {
+      if (!domainIndex.has(domain) && addressKey(result.address) !== externalKey) {
         problem(
           path,
           `the domain ${quote(domain)} of ${role} ${quote(result.address)} is not in allowedDomains (${allowedDomains.join(", ")}); add the domain there or fix the address`,
@@ -165,12 +178,14 @@ export function applySpecRules(source: YamlSource, document: unknown): { spec: S
     if (primary === undefined) continue;
     mailboxes.push({
       identity,
+      ...(typeof entry.kind === "string" ? { kind: entry.kind } : {}),
+      ...(external?.ok ? { externalEmailAddress: external.address } : {}),
       primary,
       aliases,
       mode: entry.mode === "strict" || entry.mode === "additive" ? entry.mode : defaultMode,
       cloudManaged: entry.cloudManaged === true,
       ...(typeof entry.userPrincipalName === "string" ? { userPrincipalName: entry.userPrincipalName.trim() } : {}),
-      source: { identity: identityPosition, primary: source.positionOf([...base, "primary"]), aliases: aliasPositions },
+      source: { identity: identityPosition, ...(typeof entry.kind === "string" ? { kind: source.positionOf([...base, "kind"]) } : {}), primary: source.positionOf([...base, "primary"]), aliases: aliasPositions },
     });
   }
 

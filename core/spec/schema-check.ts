@@ -135,7 +135,7 @@ function translate(error: ErrorObject, data: unknown): Translated | undefined {
       return {
         path: [...path, name],
         key: true,
-        message: `mailbox identity ${quote(name)} must be a user principal name (name@domain) or an Entra object id (GUID)`,
+        message: `mailbox identity ${quote(name)} must be a user principal name or SMTP address (name@domain), an Entra object id (GUID) or an alias`,
       };
     }
     case "type": {

@@ -65,6 +65,23 @@ export type Address = string;
  * via the `definition` "userPrincipalName".
  */
 export type UserPrincipalNameSetting = string;
+/**
+ * Exchange's RecipientTypeDetails of the recipient. Optional: taken from the tenant when absent; when given, preview checks the recipient is of this kind (docs/RECIPIENT-KINDS.md).
+ *
+ * This interface was referenced by `MailboxAddressesSpec`'s JSON-Schema
+ * via the `definition` "recipientKind".
+ */
+export type RecipientKind =
+  | "UserMailbox"
+  | "SharedMailbox"
+  | "RoomMailbox"
+  | "EquipmentMailbox"
+  | "MailUniversalDistributionGroup"
+  | "MailUniversalSecurityGroup"
+  | "GroupMailbox"
+  | "DynamicDistributionGroup"
+  | "MailUser"
+  | "MailContact";
 
 /**
  * The addresses of Exchange Online mailboxes, as declared in git. Addresses are written without prefixes; the tool adds SMTP:/smtp:.
@@ -91,7 +108,7 @@ export interface MailboxAddressesSpec {
    */
   policies?: PolicySpec[];
   /**
-   * One entry per managed mailbox, keyed by its identity: a user principal name or an Entra object id.
+   * One entry per managed recipient (a mailbox of any kind, a group, a mail user or a mail contact), keyed by its identity as Exchange resolves -Identity: a user principal name, an Entra object id, a primary (or any SMTP) address, or an alias.
    */
   mailboxes: {
     [k: string]: MailboxSpec;
@@ -165,7 +182,7 @@ export interface PolicyMatch {
    * @minItems 1
    * @maxItems 100000
    *
-   * Items: A user principal name (name@domain) or an Entra object id (GUID).
+   * Items: A user principal name or SMTP address (name@domain), an Entra object id (GUID), or an Exchange alias (letters, digits and . - _ ' etc., no @).
    *
    * This interface was referenced by `MailboxAddressesSpec`'s JSON-Schema
    * via the `definition` "identity".
@@ -196,4 +213,9 @@ export interface MailboxSpec {
    */
   cloudManaged?: boolean;
   userPrincipalName?: UserPrincipalNameSetting;
+  kind?: RecipientKind;
+  /**
+   * An SMTP address without prefix, e.g. sales@contoso.com.
+   */
+  externalEmailAddress?: string;
 }

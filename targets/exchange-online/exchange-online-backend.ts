@@ -7,12 +7,12 @@
 import { addressKey, parseProxyAddress } from "../../core/address";
 import { addressDelta, deltaLanded, isEmptyDelta } from "../../core/plan/address-delta";
 import { ExchangeError } from "../../exchange/exchange-error";
-import type { AddressOwner } from "../../exchange/exchange-rules";
+import { coarseTypeOf, MAILBOX_TYPES, RECIPIENT_KINDS, RECIPIENT_TYPES, recipientTypeOf, type AddressOwner, type RecipientTypeDetails } from "../../exchange/exchange-rules";
 import type { BackendCapabilities, LiveMailbox, MailboxPage, TenantBackend } from "../tenant-backend";
 import type { ExchangeOnlineTargetSettings } from "./target";
 import { createCredential, diagnosingCredential } from "./credentials";
 import { EXCHANGE_SCOPE, ExchangeAdminClient, type ExchangeAcceptedDomain, type ExchangeRecipient } from "./exchange-admin-client";
-import { GRAPH_SCOPE, GraphReader, POLICY_USER_SELECT, type GraphUser } from "./graph-reader";
+import { GRAPH_SCOPE, GraphReader, POLICY_USER_SELECT, type GraphDirectoryObject, type GraphUser } from "./graph-reader";
 import type { MailboxAttributes } from "../../core/policy/policy-types";
 import { DEFAULT_RETRY_OPTIONS, MicrosoftHttp, type RetryOptions } from "./http-pipeline";
 import { SCAN_THRESHOLD } from "../../reconcile/read-tenant";
@@ -25,12 +25,48 @@ export function emailAddressFilter(addresses: readonly string[]): string {
   return addresses.map((a) => `EmailAddresses -eq 'smtp:${a.replace(/'/g, "''")}'`).join(" -or ");
 }
 
+/**
+ * Every kind, for Get-Recipient's -RecipientTypeDetails: without it, Exchange Online leaves
+ * Microsoft 365 groups out ("to return Microsoft 365 Groups, you need to use the
+ * RecipientTypeDetails parameter with the value GroupMailbox": Get-Recipient docs).
+ */
+const EVERY_KIND: readonly RecipientTypeDetails[] = RECIPIENT_TYPES;
+/** Kinds Graph does not show at all (dynamic distribution groups): listed from Exchange. */
+const NOT_IN_GRAPH: readonly RecipientTypeDetails[] = RECIPIENT_TYPES.filter((t) => RECIPIENT_KINDS[t].graph.collection === null);
+/** Kinds Graph shows as plain users although they are not user mailboxes: told apart by Exchange. */
+const SPECIAL_USER_KINDS: readonly RecipientTypeDetails[] = RECIPIENT_TYPES.filter((t) => RECIPIENT_KINDS[t].graph.collection === "users" && t !== "UserMailbox");
+/** The group kinds Graph tells apart by groupTypes, mailEnabled and securityEnabled (Groups overview). */
+const GRAPH_GROUP_KINDS: readonly RecipientTypeDetails[] = RECIPIENT_TYPES.filter((t) => RECIPIENT_KINDS[t].graph.collection === "groups");
+
+/** A /groups or /contacts object as a recipient, its kind from Graph's own properties; undefined: not mail-enabled. */
+function fromGraphObject(o: GraphDirectoryObject, collection: "groups" | "contacts"): LiveMailbox | undefined {
+  if (o.proxyAddresses.length === 0) return undefined;
+  const kind: RecipientTypeDetails | undefined =
+    collection === "contacts"
+      ? "MailContact"
+      : GRAPH_GROUP_KINDS.find((t) => {
+          const view = RECIPIENT_KINDS[t].graph;
+          const unified = (o.groupTypes ?? []).some((g) => g.toLowerCase() === "unified");
+          // A Microsoft 365 group is security-enabled or not ("true or false"): groupTypes decides.
+          return unified ? t === "GroupMailbox" : (view.groupTypes ?? []).length === 0 && o.mailEnabled === true && o.securityEnabled === view.securityEnabled;
+        });
+  if (kind === undefined) return undefined;
+  return { id: o.id, upn: undefined, displayName: o.displayName ?? o.id, type: coarseTypeOf(kind), kind, synced: o.onPremisesSyncEnabled === true, cloudManaged: false, addresses: [...o.proxyAddresses] };
+}
+
+/** The kind of an Exchange row (its RecipientTypeDetails). */
+const kindOfRow = (r: ExchangeRecipient): RecipientTypeDetails => recipientTypeOf(String(r.RecipientTypeDetails)) ?? "UserMailbox";
+
 function fromExchange(r: ExchangeRecipient): LiveMailbox {
+  const kind = kindOfRow(r);
+  const external = (r as { ExternalEmailAddress?: string | null }).ExternalEmailAddress;
   return {
     id: r.ExternalDirectoryObjectId,
     upn: r.UserPrincipalName ?? undefined,
     displayName: r.DisplayName,
-    type: r.RecipientTypeDetails,
+    type: coarseTypeOf(kind),
+    kind,
+    ...(external ? { externalEmailAddress: external.replace(/^smtp:/i, "") } : {}),
     synced: r.IsDirSynced,
     cloudManaged: r.IsExchangeCloudManaged,
     addresses: [...r.EmailAddresses],
@@ -64,6 +100,8 @@ export class ExchangeOnlineBackend implements TenantBackend {
   readonly #exchange: ExchangeAdminClient;
   /** The list last read per identity (lower-case): what a write's delta is taken against. */
   readonly #lastRead = new Map<string, readonly string[]>();
+  /** The kind Exchange reported per identity (lower-case): which Set- cmdlet writes it. */
+  readonly #kinds = new Map<string, RecipientTypeDetails>();
 
   constructor(settings: ExchangeOnlineTargetSettings, options: RetryOptions = DEFAULT_RETRY_OPTIONS) {
     this.description = `Exchange Online tenant ${settings.tenantId}`;
@@ -87,7 +125,11 @@ export class ExchangeOnlineBackend implements TenantBackend {
       identities.map(async (identity, i) => {
         const user = users[i];
         if (user === undefined || user.proxyAddresses.length === 0) {
-          result.set(identity, undefined);
+          // Not a user by UPN or id: a group, a contact, or a key Exchange resolves otherwise
+          // (a primary address, an alias). One Get-Recipient for every kind.
+          const other = await this.#resolveInExchange(identity);
+          if (other !== undefined) this.#lastRead.set(identity.toLowerCase(), other.addresses);
+          result.set(identity, other);
           return;
         }
         // Only Exchange knows whether a synced mailbox's Exchange attributes are cloud-managed.
@@ -101,11 +143,39 @@ export class ExchangeOnlineBackend implements TenantBackend {
     return new Map(identities.map((identity) => [identity, result.get(identity)]));
   }
 
-  async #readFromExchange(identity: string): Promise<LiveMailbox> {
-    const rows = await this.#exchange.read("Get-Mailbox", { Identity: identity });
+  /** Get-Recipient -Identity with every kind; undefined when Exchange finds none. */
+  async #resolveInExchange(identity: string): Promise<LiveMailbox | undefined> {
+    try {
+      const rows = await this.#exchange.read("Get-Recipient", { Identity: identity, RecipientTypeDetails: [...EVERY_KIND] });
+      if (rows[0] === undefined) return undefined;
+      const kind = kindOfRow(rows[0]);
+      this.#kinds.set(identity.toLowerCase(), kind);
+      // Mailboxes are read with Get-Mailbox (IsExchangeCloudManaged); the other kinds with their Get- cmdlet.
+      return this.#readFromExchange(identity, kind);
+    } catch (err) {
+      if (ExchangeError.isInstance(err) && err.code === "NotFound") return undefined;
+      throw err;
+    }
+  }
+
+  /** The kind's Get- cmdlet (Get-Mailbox when the kind is not known). */
+  async #readFromExchange(identity: string, kind = this.#kinds.get(identity.toLowerCase())): Promise<LiveMailbox> {
+    const cmdlet = kind === undefined ? "Get-Mailbox" : RECIPIENT_KINDS[kind].getCmdlet;
+    const rows = await this.#exchange.read(cmdlet, { Identity: identity });
     const mailbox = fromExchange(rows[0]!);
+    this.#kinds.set(identity.toLowerCase(), mailbox.kind!);
     this.#lastRead.set(identity.toLowerCase(), mailbox.addresses);
     return mailbox;
+  }
+
+  /** The kind of a recipient, from an earlier Exchange read or one Get-Recipient (Graph cannot tell a mail user from a mailbox). */
+  async #kindOf(identity: string): Promise<RecipientTypeDetails> {
+    const known = this.#kinds.get(identity.toLowerCase());
+    if (known !== undefined) return known;
+    const rows = await this.#exchange.read("Get-Recipient", { Identity: identity, RecipientTypeDetails: [...EVERY_KIND] });
+    const kind = rows[0] === undefined ? "UserMailbox" : kindOfRow(rows[0]);
+    this.#kinds.set(identity.toLowerCase(), kind);
+    return kind;
   }
 
   /**
@@ -131,10 +201,15 @@ export class ExchangeOnlineBackend implements TenantBackend {
     await Promise.all(
       identities.map(async (identity) => {
         try {
+          const kind = this.#kinds.get(identity.toLowerCase());
+          // Read from Exchange already (a group, a contact): nothing lags.
+          if (kind !== undefined && !MAILBOX_TYPES.has(kind)) return;
           confirmed.set(identity, await this.#readFromExchange(identity));
         } catch (err) {
-          // Not a mailbox in Exchange (a mail user, say): Graph's answer stands.
           if (!(ExchangeError.isInstance(err) && err.code === "NotFound")) throw err;
+          // Not a mailbox (a mail user, say): read with its own Get- cmdlet; else Graph's answer stands.
+          const other = await this.#resolveInExchange(identity);
+          if (other !== undefined) confirmed.set(identity, other);
         }
       }),
     );
@@ -154,17 +229,17 @@ export class ExchangeOnlineBackend implements TenantBackend {
         for (const entry of r.EmailAddresses) {
           const parsed = parseProxyAddress(entry);
           const key = addressKey(parsed.value);
-          if (parsed.kind === "smtp" && wanted.has(key)) owners.set(key, { id: r.ExternalDirectoryObjectId, displayName: r.DisplayName, type: r.RecipientTypeDetails });
+          if (parsed.kind === "smtp" && wanted.has(key)) owners.set(key, { id: r.ExternalDirectoryObjectId, displayName: r.DisplayName, type: coarseTypeOf(kindOfRow(r)), kind: kindOfRow(r) });
         }
       }
     };
     if (wanted.size >= SCAN_THRESHOLD) {
-      keep(await this.#exchange.read("Get-Recipient", { ResultSize: "Unlimited" }, "(all recipients)"));
+      keep(await this.#exchange.read("Get-Recipient", { RecipientTypeDetails: [...EVERY_KIND], ResultSize: "Unlimited" }, "(all recipients)"));
       return owners;
     }
     const all = [...wanted];
     const chunks = Array.from({ length: Math.ceil(all.length / OWNER_FILTER_CHUNK) }, (_, i) => all.slice(i * OWNER_FILTER_CHUNK, (i + 1) * OWNER_FILTER_CHUNK));
-    await Promise.all(chunks.map(async (chunk) => keep(await this.#exchange.read("Get-Recipient", { Filter: emailAddressFilter(chunk), ResultSize: "Unlimited" }, chunk[0]))));
+    await Promise.all(chunks.map(async (chunk) => keep(await this.#exchange.read("Get-Recipient", { Filter: emailAddressFilter(chunk), RecipientTypeDetails: [...EVERY_KIND], ResultSize: "Unlimited" }, chunk[0]))));
     return owners;
   }
 
@@ -182,13 +257,17 @@ export class ExchangeOnlineBackend implements TenantBackend {
    * "Remove":[...]}`, as the admin API expects hashtable parameters.
    */
   async setEmailAddresses(identity: string, addresses: readonly string[], before?: readonly string[]): Promise<LiveMailbox> {
-    const base = before ?? this.#lastRead.get(identity.toLowerCase()) ?? (await this.#readFromExchange(identity)).addresses;
+    const kind = await this.#kindOf(identity);
+    const base = before ?? this.#lastRead.get(identity.toLowerCase()) ?? (await this.#readFromExchange(identity, kind)).addresses;
     const delta = addressDelta(base, addresses);
     if (!isEmptyDelta(delta)) {
       const table = { "@odata.type": "#Exchange.GenericHashTable", ...(delta.add.length > 0 ? { Add: [...delta.add] } : {}), ...(delta.remove.length > 0 ? { Remove: [...delta.remove] } : {}) };
-      await this.#writeOnce(identity, { Identity: identity, EmailAddresses: table }, (live) => deltaLanded(live.addresses, delta));
+      const { setCmdlet } = RECIPIENT_KINDS[kind];
+      // Set-DistributionGroup refuses a caller not in the group's ManagedBy without this switch (its docs).
+      const bypass = setCmdlet === "Set-DistributionGroup" ? { BypassSecurityGroupManagerCheck: true } : {};
+      await this.#writeOnce(identity, { Identity: identity, EmailAddresses: table, ...bypass }, (live) => deltaLanded(live.addresses, delta), setCmdlet);
     }
-    return this.#readFromExchange(identity);
+    return this.#readFromExchange(identity, kind);
   }
 
   async setCloudManaged(identity: string): Promise<void> {
@@ -200,8 +279,8 @@ export class ExchangeOnlineBackend implements TenantBackend {
    * 503/504, a dropped connection or a timeout it first reads the mailbox, and resends only if
    * the change is not there).
    */
-  async #writeOnce(identity: string, parameters: Record<string, unknown>, landed: (live: LiveMailbox) => boolean): Promise<void> {
-    await this.#exchange.write("Set-Mailbox", parameters, identity, async () => landed(await this.#readFromExchange(identity)));
+  async #writeOnce(identity: string, parameters: Record<string, unknown>, landed: (live: LiveMailbox) => boolean, cmdlet = "Set-Mailbox"): Promise<void> {
+    await this.#exchange.write(cmdlet, parameters, identity, async () => landed(await this.#readFromExchange(identity)));
   }
 
   /**
@@ -210,17 +289,36 @@ export class ExchangeOnlineBackend implements TenantBackend {
    * with the first page, marks them.
    */
   async listMailboxes(next?: string): Promise<MailboxPage> {
-    if (next === undefined || this.#specialTypes === undefined) {
-      this.#specialTypes = this.#exchange
-        .read("Get-Mailbox", { RecipientTypeDetails: ["SharedMailbox", "RoomMailbox", "EquipmentMailbox"], ResultSize: "Unlimited" }, "(all)")
-        .then((rows) => new Map(rows.map((r) => [r.ExternalDirectoryObjectId.toLowerCase(), r.RecipientTypeDetails])));
+    if (next === undefined || this.#others === undefined) {
+      // One Get-Recipient listing, with the first page, for what Graph cannot tell: the kinds it
+      // shows as plain users (shared, room, equipment mailboxes, mail users: their kind and a
+      // mail user's ExternalEmailAddress) and the kind it does not show (dynamic distribution
+      // groups). Groups and contacts come from Graph /groups and /contacts with the last page.
+      // docs/RECIPIENT-KINDS.md, "Reading each kind".
+      this.#others = this.#exchange.read("Get-Recipient", { RecipientTypeDetails: [...SPECIAL_USER_KINDS, ...NOT_IN_GRAPH], ResultSize: "Unlimited" }, "(all)").then((rows) => rows.map(fromExchange));
     }
-    const [page, types] = await Promise.all([this.#graph.listUsers(next), this.#specialTypes]);
-    const mailboxes = page.users
+    const [page, others] = await Promise.all([this.#graph.listUsers(next), this.#others]);
+    const kinds = new Map(others.map((r) => [r.id.toLowerCase(), r]));
+    const mailboxes: LiveMailbox[] = page.users
       .filter((u) => u.proxyAddresses.length > 0)
-      .map((u) => ({ ...fromGraph(u), type: types.get(u.id.toLowerCase()) ?? "UserMailbox" }));
+      .map((u) => {
+        const other = kinds.get(u.id.toLowerCase());
+        return other === undefined ? { ...fromGraph(u), kind: "UserMailbox" as const } : { ...fromGraph(u), type: other.type, kind: other.kind, ...(other.externalEmailAddress ? { externalEmailAddress: other.externalEmailAddress } : {}) };
+      });
+    if (page.next === undefined) {
+      const [groups, contacts] = await Promise.all([this.#graph.listAll("groups"), this.#graph.listAll("contacts")]);
+      for (const [collection, objects] of [["groups", groups], ["contacts", contacts]] as const) {
+        for (const o of objects) {
+          const recipient = fromGraphObject(o, collection);
+          if (recipient !== undefined) mailboxes.push(recipient);
+        }
+      }
+      mailboxes.push(...others.filter((r) => NOT_IN_GRAPH.includes(r.kind!)));
+    }
     return { mailboxes, next: page.next };
   }
+
+  #others: Promise<LiveMailbox[]> | undefined;
 
   /** Every mailbox with the attributes address policies read: /users pages ($select) and one Exchange listing of the special kinds. */
   async readPolicyAttributes(): Promise<MailboxAttributes[]> {
@@ -256,8 +354,6 @@ export class ExchangeOnlineBackend implements TenantBackend {
   async setUserPrincipalName(id: string, upn: string): Promise<void> {
     await this.#graph.setUserPrincipalName(id, upn);
   }
-
-  #specialTypes: Promise<Map<string, LiveMailbox["type"]>> | undefined;
 
   async close(): Promise<void> {}
 }

@@ -39,6 +39,21 @@ export interface GraphUser {
   readonly country?: string | null;
 }
 
+/** A group (/groups) or an organizational contact (/contacts), with what tells a group's kind. */
+export interface GraphDirectoryObject {
+  readonly id: string;
+  readonly displayName: string | null;
+  readonly proxyAddresses: readonly string[];
+  readonly onPremisesSyncEnabled: boolean | null;
+  /** Groups: ["Unified"] for a Microsoft 365 group, [] otherwise (Groups overview). */
+  readonly groupTypes?: readonly string[];
+  readonly mailEnabled?: boolean;
+  readonly securityEnabled?: boolean;
+}
+
+const GROUP_SELECT = "id,displayName,proxyAddresses,groupTypes,mailEnabled,securityEnabled,onPremisesSyncEnabled";
+const CONTACT_SELECT = "id,displayName,proxyAddresses,onPremisesSyncEnabled";
+
 interface Pending {
   readonly url: string;
   readonly resolve: (result: { status: number; body: unknown; response: PipelineResponse }) => void;
@@ -181,6 +196,23 @@ export class GraphReader {
   /** PATCH /users/{id} with `userPrincipalName` (User.ReadWrite.All): 204 No Content. Idempotent, so a retry is safe. */
   async setUserPrincipalName(id: string, userPrincipalName: string): Promise<void> {
     await this.#graph("Microsoft Graph PATCH /users", this.#client.api(`/users/${encodeURIComponent(id)}`), (r) => r.patch({ userPrincipalName }) as Promise<unknown>);
+  }
+
+  /**
+   * Every mail-enabled group (/groups, 999 a page; dynamic distribution groups are not in Graph)
+   * or every organizational contact (/contacts), with their proxyAddresses (docs/RECIPIENT-KINDS.md).
+   */
+  async listAll(collection: "groups" | "contacts"): Promise<GraphDirectoryObject[]> {
+    const all: GraphDirectoryObject[] = [];
+    let next: string | undefined;
+    do {
+      const request = next !== undefined ? this.#client.api(next) : this.#client.api(`/${collection}`).select(collection === "groups" ? GROUP_SELECT : CONTACT_SELECT).top(PAGE_SIZE);
+      const { body } = await this.#graph(`Microsoft Graph GET /${collection}`, request, (r) => r.get() as Promise<unknown>);
+      const page = body as { value?: GraphDirectoryObject[]; "@odata.nextLink"?: string };
+      all.push(...(page.value ?? []).map((o) => ({ ...o, proxyAddresses: o.proxyAddresses ?? [] })));
+      next = page["@odata.nextLink"];
+    } while (next !== undefined);
+    return all;
   }
 
   /**

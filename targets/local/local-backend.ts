@@ -19,6 +19,8 @@ const toLive = (r: Recipient): LiveMailbox => ({
   upn: r.upn,
   displayName: r.displayName,
   type: r.type,
+  kind: r.kind,
+  ...(r.externalEmailAddress ? { externalEmailAddress: r.externalEmailAddress } : {}),
   synced: r.synced,
   cloudManaged: r.cloudManaged,
   addresses: r.addresses,
@@ -63,7 +65,7 @@ export class LocalBackend implements TenantBackend {
 
   async readMailboxes(identities: readonly string[]): Promise<Map<string, LiveMailbox | undefined>> {
     return this.#use(() => new Map(identities.map((identity) => {
-      const found = this.#tenant.find(identity);
+      const found = this.#tenant.resolve(identity);
       if (found !== undefined) this.#lastRead.set(identity.toLowerCase(), found.addresses);
       return [identity, found === undefined ? undefined : toLive(found)];
     })));
@@ -86,14 +88,18 @@ export class LocalBackend implements TenantBackend {
 
   async setEmailAddresses(identity: string, addresses: readonly string[], before?: readonly string[]): Promise<LiveMailbox> {
     return this.#use(() => {
-      const base = before ?? this.#lastRead.get(identity.toLowerCase()) ?? this.#tenant.find(identity)?.addresses;
+      // Every kind through the tenant model, which records the kind's cmdlet (Set-UnifiedGroup, …).
+      const target = this.#tenant.resolve(identity);
+      const base = before ?? this.#lastRead.get(identity.toLowerCase()) ?? target?.addresses;
       // An unknown mailbox: the full-list write raises Exchange's not-found error.
-      if (base === undefined) this.#tenant.setEmailAddresses(identity, addresses);
+      // An alias resolves to the object id, as Exchange resolves -Identity.
+      const id = target === undefined || this.#tenant.find(identity) !== undefined ? identity : target.id;
+      if (base === undefined) this.#tenant.setEmailAddresses(id, addresses);
       else {
         const delta = addressDelta(base, addresses);
-        if (!isEmptyDelta(delta)) this.#tenant.addRemoveEmailAddresses(identity, delta.add, delta.remove);
+        if (!isEmptyDelta(delta)) this.#tenant.addRemoveEmailAddresses(id, delta.add, delta.remove);
       }
-      const back = this.#tenant.find(identity);
+      const back = this.#tenant.find(target?.id ?? identity);
       if (back === undefined) throw new Error(`mailbox "${identity}" disappeared after the write`);
       this.#lastRead.set(identity.toLowerCase(), back.addresses);
       return toLive(back);
@@ -117,7 +123,8 @@ export class LocalBackend implements TenantBackend {
 
   async listMailboxes(next?: string): Promise<MailboxPage> {
     return this.#use(() => {
-      const page = this.#tenant.list({ after: next, limit: 1000, usersOnly: true });
+      // Every kind: mailboxes, groups, mail users, contacts (docs/RECIPIENT-KINDS.md).
+      const page = this.#tenant.list({ after: next, limit: 1000 });
       return { mailboxes: page.map(toLive), next: page.length === 1000 ? page[page.length - 1]!.id : undefined };
     });
   }

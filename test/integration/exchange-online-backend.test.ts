@@ -9,6 +9,7 @@ import { addressKey, parseProxyAddress, sameAddressList } from "../../core/addre
 import { planMailbox } from "../../core/plan/plan-mailbox";
 import type { RunningEmulator } from "../../emulator/server";
 import { settingsForEndpoints, type ExchangeOnlineTargetSettings } from "../../targets/exchange-online/target";
+import type { LiveMailbox } from "../../targets/tenant-backend";
 import { ExchangeOnlineBackend } from "../../targets/exchange-online/exchange-online-backend";
 import { HttpError } from "../../targets/exchange-online/http-error";
 import { AccessError } from "../../targets/exchange-online/permissions";
@@ -169,16 +170,18 @@ describe("exchange-online backend against the emulator", () => {
       assert.equal(many.size, 2);
       assert.equal(emulator.counters.get("exchange.Get-Recipient"), Math.ceil(emulator.tenant.count() / 1000), "602 addresses: one listing, paged");
     });
-    it("pages through all users", async () => {
+    it("pages through every recipient, each with its kind: users from Graph, the kinds Graph does not tell apart or show from Exchange", async () => {
       const backend = new ExchangeOnlineBackend(settings);
       let next: string | undefined;
-      let count = 0;
+      const all: LiveMailbox[] = [];
       do {
         const page = await backend.listMailboxes(next);
-        count += page.mailboxes.length;
+        all.push(...page.mailboxes);
         next = page.next;
       } while (next);
-      assert.equal(count, emulator.tenant.list({ usersOnly: true }).length);
+      assert.equal(all.length, emulator.tenant.list({}).length);
+      const kinds = new Map(emulator.tenant.list({}).map((r) => [r.id, r.kind]));
+      for (const m of all) assert.equal(m.kind, kinds.get(m.id), m.displayName);
     });
   });
 
@@ -193,6 +196,30 @@ describe("exchange-online backend against the emulator", () => {
       assert.ok(sameAddressList(emulator.tenant.find("anna.kowalski@contoso.com")!.addresses, wanted));
       const write = emulator.tenant.writes().slice(writes);
       assert.deepEqual(write.map((w) => w.operation), ["Set-Mailbox -EmailAddresses @{Add;Remove}"]);
+    });
+    it("reads and writes every kind with its own cmdlets, by alias, address or object id; owners of every kind are found (Microsoft 365 groups too)", async () => {
+      const backend = new ExchangeOnlineBackend(settings);
+      const cases: [string, string, string][] = [
+        ["marketing", "MailUniversalDistributionGroup", "Set-DistributionGroup -EmailAddresses @{Add;Remove}"],
+        ["phoenix@contoso.com", "GroupMailbox", "Set-UnifiedGroup -EmailAddresses @{Add;Remove}"],
+        ["1137573a-2ba7-51b3-b5df-233172a18ae3", "DynamicDistributionGroup", "Set-DynamicDistributionGroup -EmailAddresses @{Add;Remove}"],
+        ["dana.whitfield@contoso.com", "MailUser", "Set-MailUser -EmailAddresses @{Add;Remove}"],
+        ["ea80995e-6515-588c-a1d2-49c78ab6f97b", "MailContact", "Set-MailContact -EmailAddresses @{Add;Remove}"],
+      ];
+      const read = await backend.readMailboxes(cases.map(([identity]) => identity));
+      for (const [identity, kind, operation] of cases) {
+        const live = read.get(identity);
+        assert.ok(live, identity);
+        const alias = `kinds-${kind.toLowerCase()}@contoso.com`;
+        const writes = emulator.tenant.writes().length;
+        const back = await backend.setEmailAddresses(identity, [...live.addresses, `smtp:${alias}`]);
+        assert.equal(back.kind, kind);
+        assert.ok(back.addresses.includes(`smtp:${alias}`), JSON.stringify(back.addresses));
+        assert.deepEqual(emulator.tenant.writes().slice(writes).map((w) => w.operation), [operation]);
+      }
+      const owners = await backend.ownersOf(["phoenix@contoso.com", "kinds-mailcontact@contoso.com"]);
+      assert.equal(owners.get("phoenix@contoso.com")?.kind, "GroupMailbox");
+      assert.equal(owners.get("kinds-mailcontact@contoso.com")?.kind, "MailContact");
     });
     it("keeps an alias an admin added between the read and the write (defect 2: additive mode lost concurrent edits)", async () => {
       const backend = new ExchangeOnlineBackend(settings);

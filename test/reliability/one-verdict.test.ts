@@ -28,7 +28,9 @@ const CASES: Case[] = [
   { name: "an address owned outside the spec", spec: () => `${HEADER + LEE}    aliases: [press@fabrikam.com]\n`, verdict: 1 },
   { name: "a mailbox that does not exist", spec: () => `${HEADER}  nobody@contoso.com:\n    primary: nobody@contoso.com\n`, verdict: 1 },
   { name: "two keys for one recipient", spec: () => `${HEADER + LEE}  ${leeId()}:\n    primary: lee@fabrikam.com\n`, verdict: 1 },
-  { name: "a mail contact named as a mailbox", spec: () => `${HEADER}  press@agency.example:\n    primary: press@agency.example\n`, verdict: 1 },
+  // Every kind is managed (issue 17): a contact's change is a change; dropping its external address is refused.
+  { name: "a mail contact, managed like a mailbox", spec: () => `${HEADER}  press@agency.example:\n    primary: press@agency.example\n`, verdict: 2 },
+  { name: "a mail contact losing its external address", spec: () => `${HEADER}  press@agency.example:\n    primary: press@fabrikam.com\n`, verdict: 1 },
   { name: "a spec change", spec: () => `${HEADER + LEE}    aliases: [lee@fabrikam.com]\n`, verdict: 2 },
 ];
 

@@ -8,6 +8,7 @@ import { closestName } from "../../../core/did-you-mean";
 import { parseFaultSettings, FaultSettingsError } from "../../../emulator/faults";
 import { checkDeclaredSettings, DECLARED_SETTINGS } from "../../../infra/settings";
 import { schemaReference } from "../../../cli/export-command";
+import { typeFilter } from "../../../cli/drift-command";
 import { Progress } from "../../../cli/progress";
 import { maskSecrets } from "../../../cli/stack-settings";
 
@@ -152,5 +153,13 @@ describe("the declared settings and what documents or uses them", () => {
       const settings = Object.fromEntries(Object.entries(config).map(([k, v]) => [k.replace(/^mailbox-addresses:/, ""), String(v)]));
       assert.deepEqual(checkDeclaredSettings(settings), [], file);
     }
+  });
+});
+
+describe("--type (issue 17)", () => {
+  it("takes a RecipientTypeDetails value in any case and refuses anything else, naming the values", () => {
+    assert.equal(typeFilter(undefined), undefined);
+    assert.equal(typeFilter("groupmailbox"), "GroupMailbox");
+    assert.throws(() => typeFilter("Group"), /--type "Group" is not a recipient kind; use one of UserMailbox, SharedMailbox, .*MailContact/);
   });
 });

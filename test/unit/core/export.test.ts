@@ -70,3 +70,27 @@ describe("renderSpec", () => {
     assert.equal(matchesFilter(mailboxes[0]!, { domain: "fabrikam.com" }), false);
   });
 });
+
+describe("renderSpec: every recipient kind (issue 17)", () => {
+  const kinds: ExportedMailbox[] = [
+    { id: "g1", upn: undefined, displayName: "Marketing", type: "Group", kind: "MailUniversalDistributionGroup", synced: false, cloudManaged: false, addresses: ["SMTP:marketing@contoso.com", "smtp:marketing@contoso.onmicrosoft.com"] },
+    { id: "c1", upn: undefined, displayName: "Litware", type: "MailContact", kind: "MailContact", externalEmailAddress: "support@litware.example", synced: false, cloudManaged: false, addresses: ["SMTP:support@litware.example", "smtp:litware@contoso.com"] },
+    { id: "u1", upn: "ann@contoso.com", displayName: "Ann", type: "UserMailbox", kind: "UserMailbox", synced: false, cloudManaged: false, addresses: ["SMTP:ann@contoso.com"] },
+  ];
+  const { text } = renderSpec(kinds);
+  it("writes each kind but user mailboxes, and a contact's external address, which stays out of allowedDomains", () => {
+    const loaded = loadSpecText("export.yaml", text);
+    assert.ok(loaded.ok, loaded.ok ? "" : loaded.problems.map((p) => p.message).join("\n"));
+    const byId = new Map(loaded.spec.mailboxes.map((m) => [m.identity, m]));
+    assert.equal(byId.get("g1")?.kind, "MailUniversalDistributionGroup");
+    assert.equal(byId.get("c1")?.kind, "MailContact");
+    assert.equal(byId.get("c1")?.externalEmailAddress, "support@litware.example");
+    assert.equal(byId.get("ann@contoso.com")?.kind, undefined);
+    assert.deepEqual(loaded.spec.allowedDomains, ["contoso.com"]);
+    assert.match(text, /"g1": {2}# Marketing; distribution group/);
+  });
+  it("--type filters by the precise kind", () => {
+    assert.deepEqual(kinds.filter((m) => matchesFilter(m, { type: "mailcontact" })).map((m) => m.id), ["c1"]);
+    assert.deepEqual(kinds.filter((m) => matchesFilter(m, { type: "MailUniversalDistributionGroup" })).map((m) => m.id), ["g1"]);
+  });
+});

@@ -115,7 +115,7 @@ describe("preview-time checks (reconcile/preflight.ts) on the local backend", ()
     const problems = await problemsOf("  lee.chen@contoso.com:\n    primary: lee.chen@contoso.com\n    aliases: [Press@Fabrikam.com, allstaff@contoso.com]\n");
     assert.deepEqual(problems, [
       'mailboxes.yaml:6:15: mailboxes["lee.chen@contoso.com"].aliases[0]: alias "Press@fabrikam.com" already belongs to mail contact "Press Office (agency)"; remove "Press@fabrikam.com" from "Press Office (agency)" first (that recipient is not in the spec), or drop it from this mailbox in the spec',
-      'mailboxes.yaml:6:35: mailboxes["lee.chen@contoso.com"].aliases[1]: alias "allstaff@contoso.com" already belongs to group "All Staff"; remove "allstaff@contoso.com" from "All Staff" first (that recipient is not in the spec), or drop it from this mailbox in the spec',
+      'mailboxes.yaml:6:35: mailboxes["lee.chen@contoso.com"].aliases[1]: alias "allstaff@contoso.com" already belongs to distribution group "All Staff"; remove "allstaff@contoso.com" from "All Staff" first (that recipient is not in the spec), or drop it from this mailbox in the spec',
     ]);
   });
 
@@ -148,22 +148,30 @@ describe("preview-time checks (reconcile/preflight.ts) on the local backend", ()
     assert.deepEqual(await problemsOf("  george.hall@contoso.com:\n    primary: george.hall@contoso.com\n    aliases: [ghall@contoso.com]\n    cloudManaged: true\n"), []);
   });
 
-  it("a contact, a group and a mail user named as mailboxes are refused, each in its own words; unchanged ones are left alone", async () => {
+  it("a contact, a group and a mail user are written like mailboxes (each with its own cmdlet): no refusal for their kind", async () => {
     const problems = await problemsOf(
       "  press@fabrikam.com:\n    primary: press@fabrikam.com\n    aliases: [media@fabrikam.com]\n" +
         "  allstaff@contoso.com:\n    primary: allstaff@contoso.com\n    aliases: [everyone@contoso.com]\n" +
         "  contractor@contoso.com:\n    primary: contractor@fabrikam.com\n" +
         "  sales@contoso.com:\n    primary: sales@contoso.com\n",
     );
-    const refusal = (line: number, identity: string, kind: string) =>
-      `mailboxes.yaml:${line}:3: mailboxes["${identity}"]: "${identity}" is ${kind}, not a mailbox; Set-Mailbox changes only user, shared, room and equipment mailboxes. Remove it from the spec (its addresses are managed elsewhere)`;
+    assert.deepEqual(problems, []);
+  });
+
+  it("each kind's own refusals at preview, positioned, naming the kind: the external address dropped, another kind than `kind`, cloudManaged on a group, a wrong externalEmailAddress", async () => {
+    const problems = await problemsOf(
+      "  press@fabrikam.com:\n    primary: press-office@fabrikam.com\n" +
+        "  sales@contoso.com:\n    primary: sales@contoso.com\n    kind: MailUniversalDistributionGroup\n" +
+        "  allstaff@contoso.com:\n    primary: allstaff@contoso.com\n    aliases: [staff@contoso.com]\n    cloudManaged: true\n" +
+        "  00000000-0000-4000-8000-000000000004:\n    primary: press@fabrikam.com\n    externalEmailAddress: someone@agency.example\n" +
+        "  lee.chen@contoso.com:\n    primary: lee.chen@contoso.com\n    kind: UserMailbox\n",
+    );
     assert.deepEqual(problems, [
-      refusal(4, "press@fabrikam.com", 'mail contact "Press Office (agency)"'),
-      refusal(7, "allstaff@contoso.com", 'group "All Staff"'),
-      refusal(10, "contractor@contoso.com", 'mail user "Contractor"'),
+      'mailboxes.yaml:4:3: mailboxes["press@fabrikam.com"]: The address "SMTP:press@fabrikam.com" is the external email address (ExternalEmailAddress) of the mail contact "Press Office (agency)"; it can\'t be removed from EmailAddresses. To change it, use Set-MailContact -ExternalEmailAddress. What to do: list it in the spec (as primary or alias) or set this entry\'s mode to additive; this tool never removes a recipient\'s external address',
+      'mailboxes.yaml:8:11: mailboxes["sales@contoso.com"].kind: "sales@contoso.com" is shared mailbox "Sales" (SharedMailbox), not a distribution group (MailUniversalDistributionGroup); fix `kind` or the key',
+      'mailboxes.yaml:9:3: mailboxes["allstaff@contoso.com"]: "allstaff@contoso.com" is distribution group "All Staff": `cloudManaged: true` applies to mailboxes only (Set-Mailbox -IsExchangeCloudManaged); remove it from this entry',
+      'mailboxes.yaml:13:3: mailboxes["00000000-0000-4000-8000-000000000004"]: the external email address of mail contact "Press Office (agency)" is "press@fabrikam.com", not "someone@agency.example"; this tool never changes it (Set-MailContact -ExternalEmailAddress does): fix `externalEmailAddress` in the spec',
     ]);
-    // A recipient of another kind with nothing to change is not written, so not refused.
-    assert.deepEqual(await problemsOf("  press@fabrikam.com:\n    primary: press@fabrikam.com\n"), []);
   });
 
   it("a MOERA given to another mailbox: at the taker's address, naming the giver's place, never movable", async () => {
@@ -186,6 +194,7 @@ describe("preview-time checks (reconcile/preflight.ts) on the local backend", ()
     assert.equal(moeraDomainOf(["contoso.com", "contoso.mail.onmicrosoft.com", "Contoso.onmicrosoft.com"]), "contoso.onmicrosoft.com");
     assert.equal(moeraDomainOf(["contoso.com"]), undefined);
     assert.equal(describeRecipient({ id: "x", displayName: 'Say "hi"', type: "EquipmentMailbox" }), 'equipment mailbox "Say \\"hi\\""');
-    assert.deepEqual([...WRITABLE_TYPES].sort(), ["EquipmentMailbox", "RoomMailbox", "SharedMailbox", "UserMailbox"]);
+    assert.equal(describeRecipient({ id: "x", displayName: "All", type: "Group", kind: "GroupMailbox" }), 'Microsoft 365 group "All"');
+    assert.equal(WRITABLE_TYPES.size, 10);
   });
 });
