@@ -21,6 +21,34 @@ export interface Report {
    * plan: sha256 of the spec the plan was made from; an apply given this report (MAILBOX_ADDRESSES_REVIEWED_PLAN) refuses another spec. Since 1.1.
    */
   specDigest?: string;
+  /**
+   * plan: what the plan covers. targeted (`plan --changed-since`): only the mailboxes the change touches, listed in declare and release, each row saying why; full: every mailbox, with the reasons a targeted plan was widened. An apply given this report (`apply --plan`) runs the same scope. Since 1.2.
+   */
+  scope?: {
+    kind: "targeted" | "full";
+    /**
+     * The git ref the change was computed from.
+     */
+    since?: string;
+    /**
+     * full: why targeted mode was refused.
+     */
+    reasons?: string[];
+    /**
+     * targeted: the mailboxes the run declares.
+     */
+    declare?: string[];
+    /**
+     * targeted: the mailboxes the run releases.
+     */
+    release?: string[];
+    /**
+     * targeted: mailbox → why it is in the change set.
+     */
+    why?: {
+      [k: string]: string[];
+    };
+  };
   summary: {
     /**
      * Mailboxes in the spec.
@@ -73,4 +101,8 @@ export interface MailboxRow {
    */
   recased?: string[];
   problems: string[];
+  /**
+   * plan --changed-since: why the mailbox is in the change set. Since 1.2.
+   */
+  why?: string[];
 }
