@@ -36,8 +36,18 @@ describe("reports", () => {
     for (const report of [makeReport("plan", "dev", "t", rows), makeReport("drift", "prod", "t", [], ["x"])]) {
       const parsed = JSON.parse(renderJson(report));
       assert.ok(validate(parsed), JSON.stringify(validate.errors));
-      assert.equal(parsed.formatVersion, "1.1");
+      assert.equal(parsed.formatVersion, "1.2");
     }
+  });
+  it("a targeted plan (plan --changed-since): its scope and each row's why follow the schema, and the table and markdown say it is targeted", () => {
+    const made = makeReport("plan", "dev", "t", [{ ...rows[0]!, why: ["changed (addresses)"] }]);
+    const report = { ...made, scope: { kind: "targeted" as const, since: "origin/main", declare: ["mark.wilson@contoso.com"], release: [], why: { "mark.wilson@contoso.com": ["changed (addresses)"] } } };
+    assert.ok(validate(JSON.parse(renderJson(report))), JSON.stringify(validate.errors));
+    assert.match(renderTable(report), /targeted: only the mailboxes the change since origin\/main touches \(1 declared, 0 released\)[\s\S]*why: changed \(addresses\)/);
+    assert.match(renderMarkdown(report), /_targeted: only the mailboxes[\s\S]*why: changed \(addresses\)/);
+    const wide = { ...made, scope: { kind: "full" as const, since: "origin/main", reasons: ["allowedDomains changed (added fabrikam.com): it applies to every mailbox"] } };
+    assert.ok(validate(JSON.parse(renderJson(wide))), JSON.stringify(validate.errors));
+    assert.match(renderTable(wide), /full: every mailbox, not targeted because allowedDomains changed/);
   });
   it("the table shows changed mailboxes (snapshot)", () => matchesSnapshot("plan-table.txt", renderTable(makeReport("plan", "dev", "local tenant .tenant/local.sqlite", rows))));
   it("the markdown starts with its marker and summary, folds the details (snapshot)", () => {
