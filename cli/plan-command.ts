@@ -98,6 +98,8 @@ export async function runPlan(options: PlanOptions): Promise<number> {
         events.push(event);
         const step = event.resourcePreEvent?.metadata;
         if (step?.type !== RESOURCE_TYPE) return;
+        // A targeted run's untargeted entries are replayed as "same": not planned.
+        if (scope?.kind === "targeted" && !scope.urns.includes(step.urn)) return;
         progress.add("planned");
         if (step.op !== "same" && step.op !== "read" && step.op !== "refresh") progress.add("changed");
       },
