@@ -1,8 +1,10 @@
 // `mailbox-addresses drift`: compares the spec with the live tenant, without the Pulumi engine,
 // using the planner `pulumi preview` uses. Exit 0: in sync; 2: drift; 1: problems.
+import { addressKey } from "../core/address";
 import { computeDrift } from "../core/drift/compute-drift";
 import { formatProblem } from "../core/problems";
-import { makeReport } from "../core/report/report";
+import { makeReport, type MailboxRow } from "../core/report/report";
+import type { TenantBackend } from "../targets/tenant-backend";
 import { loadSpecBytes } from "../core/spec/load-spec";
 import { assessSpec } from "../reconcile/assess";
 import { readSpecMailboxes } from "../reconcile/read-tenant";
@@ -46,6 +48,21 @@ export function readingProgress(title: string, quiet: boolean | undefined): { pr
   };
 }
 
+/**
+ * A mailbox written in the cloud that lacks only addresses the cloud still shows on a synced
+ * mailbox whose AD entry let go of them (an alias moving from a synced mailbox to a cloud-only
+ * one): pending sync, not drift; the next run after the sync writes it (target hybrid).
+ */
+async function markWaitingForSync(rows: MailboxRow[], backend: TenantBackend): Promise<MailboxRow[]> {
+  if (backend.waitingForSync === undefined) return rows;
+  const candidates = rows.filter((r) => r.change === "drift" && r.writtenTo === "exchange-online" && r.removed.length === 0 && r.primary === undefined && r.added.length > 0);
+  if (candidates.length === 0) return rows;
+  const waiting = await backend.waitingForSync(candidates.flatMap((r) => r.added));
+  return rows.map((r) =>
+    candidates.includes(r) && r.added.every((a) => waiting.has(addressKey(a))) ? { ...r, change: "none", sync: { state: "pending", waitingForSync: [...r.added] } } : r,
+  );
+}
+
 export async function runDrift(options: DriftOptions): Promise<number> {
   const settings = await readStackSettings(options);
   const loaded = loadSpecBytes(settings.spec, readSpecFile(settings.root, settings.spec, settings.stack, typeof options.spec === "string"));
@@ -61,7 +78,8 @@ export async function runDrift(options: DriftOptions): Promise<number> {
     // the source confirms, and the assessment's problems make drift exit 1 too.
     const assessed = await assessSpec(loaded.spec, backend, { live: read, bulk: true });
     progress.stop();
-    const rows = computeDrift(loaded.spec, new Map([...assessed.live].map(([identity, mailbox]) => [identity, mailbox?.addresses])));
+    const computed = computeDrift(loaded.spec, new Map([...assessed.live].map(([identity, mailbox]) => [identity, mailbox?.addresses])), assessed.live);
+    const rows = await markWaitingForSync(computed, backend);
     const missing = new Set(rows.filter((r) => r.change === "missing").map((r) => r.identity));
     const problems = assessed.problems
       .filter((p) => !(p.path.length === 2 && missing.has(String(p.path[1])) && /^not found in the /.test(p.message)))

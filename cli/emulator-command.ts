@@ -22,6 +22,12 @@ export interface EmulatorCommandOptions {
   readonly seed?: string;
   readonly faults?: string;
   readonly stack: string;
+  /** An on-premises AD to sync users from (emulator/directory-sync.ts). */
+  readonly adUrl?: string;
+  readonly adCaFile?: string;
+  readonly adBaseDn?: string;
+  /** Seconds between sync cycles; without it, only POST /_emulator/sync syncs. */
+  readonly syncInterval?: string;
 }
 
 /** --port: a whole number from 0 to 65535. */
@@ -29,6 +35,21 @@ export function parsePort(value: string): number {
   const port = Number(value);
   if (!/^\d+$/.test(value.trim()) || port > 65535) throw new CliError(`--port is "${value}"; use a port number from 1 to 65535, or 0 for a free one (default ${EMULATOR_DEFAULT_PORT})`);
   return port;
+}
+
+/** --ad-url, --ad-ca-file, --ad-base-dn (all or none), --sync-interval. */
+function directoryOf(options: EmulatorCommandOptions): { directory?: import("../emulator/directory-sync").DirectorySyncSettings } {
+  const given = [options.adUrl, options.adCaFile, options.adBaseDn].filter((v) => v !== undefined).length;
+  if (given === 0) {
+    if (options.syncInterval !== undefined) throw new CliError("--sync-interval needs a directory: --ad-url, --ad-ca-file and --ad-base-dn");
+    return {};
+  }
+  if (given < 3) throw new CliError("a directory to sync needs --ad-url, --ad-ca-file and --ad-base-dn together");
+  const seconds = options.syncInterval === undefined ? undefined : Number(options.syncInterval);
+  if (seconds !== undefined && !(seconds > 0)) throw new CliError(`--sync-interval is "${options.syncInterval}"; use a number of seconds above 0`);
+  return {
+    directory: { url: options.adUrl!, caFile: path.resolve(options.adCaFile!), baseDn: options.adBaseDn!, ...(seconds !== undefined ? { intervalMs: seconds * 1000 } : {}) },
+  };
 }
 
 export async function runEmulatorCommand(options: EmulatorCommandOptions): Promise<number> {
@@ -50,6 +71,7 @@ export async function runEmulatorCommand(options: EmulatorCommandOptions): Promi
       port: options.port,
       ...(options.seed ? { seedFile: path.resolve(options.seed) } : {}),
       faults,
+      ...directoryOf(options),
     });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "EADDRINUSE") {
@@ -82,6 +104,8 @@ export async function runEmulatorCommand(options: EmulatorCommandOptions): Promi
   out.write(`# Faults at run time: curl --cacert ${env.NODE_EXTRA_CA_CERTS} ${control} -X PUT ${emulator.url}/_emulator/faults -d '{"throttleRate":0.3}'
 `);
   out.write(`# Propagation lag:    curl --cacert ${env.NODE_EXTRA_CA_CERTS} ${control} -X PUT ${emulator.url}/_emulator/faults -d '{"graphPropagationLagMs":30000}'
+`);
+  out.write(`# Directory sync:     curl --cacert ${env.NODE_EXTRA_CA_CERTS} ${control} -X POST ${emulator.url}/_emulator/sync
 `);
   out.write(`# Request counters:   curl --cacert ${env.NODE_EXTRA_CA_CERTS} ${control} ${emulator.url}/_emulator/counters
 `);

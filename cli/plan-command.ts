@@ -6,7 +6,7 @@ import os from "node:os";
 import path from "node:path";
 import type { EngineEvent } from "@pulumi/pulumi/automation";
 import type { ChangeRow } from "../core/plan/reviewed-plan";
-import { makeReport, renderJson, type MailboxChange, type MailboxRow, type Report } from "../core/report/report";
+import { makeReport, renderJson, type MailboxChange, type MailboxRow, type Report, type SyncState } from "../core/report/report";
 import { describeTarget } from "../targets/registry";
 import { CliError } from "./cli-error";
 import { count, Progress } from "./progress";
@@ -34,18 +34,22 @@ const OPS: Record<string, MailboxChange> = {
 export type PlannedChanges = Readonly<Record<string, ChangeRow>>;
 
 /** One mailbox's row: the engine's operation, and the program's planned change for the mailbox. */
-export function rowFromStep(op: string, urn: string, planned: PlannedChanges): MailboxRow {
+/** Where each mailbox is written and its sync state (target hybrid), from the program. */
+export type PlannedWhere = Readonly<Record<string, { readonly writtenTo: string; readonly sync?: SyncState }>>;
+
+export function rowFromStep(op: string, urn: string, planned: PlannedChanges, where: PlannedWhere = {}): MailboxRow {
   const identity = decodeURIComponent(urn.slice(urn.lastIndexOf("::") + 2));
   const change = OPS[op] ?? "update";
   const row = planned[identity];
+  const place = where[identity] ? { writtenTo: where[identity].writtenTo, ...(where[identity].sync ? { sync: where[identity].sync } : {}) } : {};
   if (change === "release") return { identity, change, added: [], removed: [], problems: [] };
-  if (row === undefined) return { identity, change: change === "adopt" ? "adopt" : "none", added: [], removed: [], problems: [] };
-  return { identity, change, ...(row.primary ? { primary: row.primary } : {}), added: [...row.added], removed: [...row.removed], ...(row.recased ? { recased: [...row.recased] } : {}), problems: [] };
+  if (row === undefined) return { identity, change: change === "adopt" ? "adopt" : "none", ...place, added: [], removed: [], problems: [] };
+  return { identity, change, ...place, ...(row.primary ? { primary: row.primary } : {}), added: [...row.added], removed: [...row.removed], ...(row.recased ? { recased: [...row.recased] } : {}), problems: [] };
 }
 
-function readPlannedChanges(file: string): { changes: PlannedChanges; specDigest?: string } {
+function readPlannedChanges(file: string): { changes: PlannedChanges; specDigest?: string; where?: PlannedWhere } {
   try {
-    return JSON.parse(readFileSync(file, "utf8")) as { changes: PlannedChanges; specDigest?: string };
+    return JSON.parse(readFileSync(file, "utf8")) as { changes: PlannedChanges; specDigest?: string; where?: PlannedWhere };
   } catch {
     return { changes: {} }; // the program stopped before planning: its errors are the report's problems
   } finally {
@@ -127,12 +131,12 @@ export async function runPlan(options: PlanOptions): Promise<number> {
       else if (!/^\d+ problems? /.test(message) && !message.startsWith("preview failed")) problems.push(message);
     }
   }
-  const { changes: planned, specDigest } = readPlannedChanges(plannedFile);
+  const { changes: planned, specDigest, where } = readPlannedChanges(plannedFile);
   const rows = new Map<string, MailboxRow>();
   for (const event of events) {
     const step = event.resourcePreEvent?.metadata;
     if (!step || step.type !== RESOURCE_TYPE) continue;
-    const found = rowFromStep(step.op, step.urn, planned);
+    const found = rowFromStep(step.op, step.urn, planned, where);
     const why = scope?.kind === "targeted" ? scope.run.reasons[found.identity] : undefined;
     // The engine replays the untargeted entries as "same" steps: not part of a targeted plan.
     if (scope?.kind === "targeted" && why === undefined) continue;

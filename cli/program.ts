@@ -178,8 +178,12 @@ export function buildProgram(version: string, outcome: Outcome): Command {
     .option("--state-dir <dir>", "tenant database, keys and certificate (default .tenant/emulator)")
     .option("--seed <file>", "seed for a new tenant (default tenant/seeds/contoso.yaml)")
     .option("--faults <json>", `faults to inject, e.g. '{"throttleRate":0.3,"retryAfterSeconds":1}' (keys: latencyMs, throttleRate, retryAfterSeconds, serverErrorRate, dropRate, batchItemThrottleRate, tokenBucket, writeBudget, surfaces)`)
+    .option("--ad-url <url>", "an on-premises AD (LDAPS) whose synced users the emulator projects into its tenant, as Entra Connect does (bind account from MAILBOX_ADDRESSES_AD_BIND_DN / _PASSWORD)")
+    .option("--ad-ca-file <file>", "PEM file of the CA that issued the domain controller's certificate")
+    .option("--ad-base-dn <dn>", "where the sync looks for users")
+    .option("--sync-interval <seconds>", "sync on its own this often (default: only POST /_emulator/sync)")
     .addHelpText("after", examples("mailbox-addresses emulator", "mailbox-addresses emulator --stack rehearsal --faults '{\"throttleRate\":0.3,\"retryAfterSeconds\":1}'", "mailbox-addresses emulator --port 0 --state-dir /tmp/emulator"))
-    .action((options: { port: string; stack: string; stateDir?: string; seed?: string; faults?: string }) => {
+    .action((options: { port: string; stack: string; stateDir?: string; seed?: string; faults?: string; adUrl?: string; adCaFile?: string; adBaseDn?: string; syncInterval?: string }) => {
       const emulator = commands.emulator();
       return run(emulator.runEmulatorCommand({ ...options, port: emulator.parsePort(options.port) }));
     });

@@ -137,7 +137,18 @@ const RESOURCES: Record<"users" | "groups" | "contacts", DirectoryResource> = {
     properties: new Map(USER_PROPERTIES.map((p) => [p.toLowerCase(), p])),
     collections: COLLECTION_PROPERTIES,
     filters: USER_FILTERS,
-    view: (r) => ({ id: r.id, userPrincipalName: r.upn ?? null, displayName: r.displayName, mail: primaryAddressOf(r), proxyAddresses: r.addresses, onPremisesSyncEnabled: r.synced ? true : null }),
+    view: (r) => ({
+      id: r.id,
+      userPrincipalName: r.upn ?? null,
+      displayName: r.displayName,
+      mail: primaryAddressOf(r),
+      proxyAddresses: r.addresses,
+      onPremisesSyncEnabled: r.synced ? true : null,
+      // Set by the directory sync (./directory-sync.ts); null on cloud-only users, as Graph shows them.
+      onPremisesImmutableId: r.onPremises?.immutableId ?? null,
+      onPremisesSecurityIdentifier: r.onPremises?.securityIdentifier ?? null,
+      onPremisesLastSyncDateTime: r.onPremises?.lastSyncDateTime ?? null,
+    }),
   },
   groups: {
     root: "groups",

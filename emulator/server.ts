@@ -18,6 +18,7 @@ import { checkFaultSettings, Counters, FaultInjector, FaultSettingsError, type F
 import { GraphEndpoint, graphError, graphHeaders, newCorrelation, type Correlation, type GraphResult } from "./graph-endpoint";
 import { bearerToken, clientRequestId, readJsonBody, RequestError, sendJson, sleep } from "./http";
 import { AUDIENCES, DIRECTORY_ROLES, IdentityEndpoint } from "./identity-endpoint";
+import { DirectorySync, type DirectorySyncSettings } from "./directory-sync";
 import { LaggedGraphView } from "./propagation";
 
 export interface EmulatorOptions {
@@ -28,6 +29,8 @@ export interface EmulatorOptions {
   /** Seed used when the database is empty (default: the shipped Contoso seed). */
   readonly seedFile?: string;
   readonly faults?: FaultSettings;
+  /** An on-premises AD whose users the emulator syncs into its tenant (./directory-sync.ts). */
+  readonly directory?: DirectorySyncSettings;
 }
 
 /**
@@ -97,6 +100,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
   const identity = new IdentityEndpoint(secrets, { tenantId: info.id, tenantDomain }, url);
   const graph = new GraphEndpoint(new LaggedGraphView(tenant, () => faults.settings.graphPropagationLagMs ?? 0), faults, counters, url);
   const exchange = new ExchangeEndpoint(tenant, counters, url, info.id);
+  const directorySync = options.directory ? new DirectorySync(tenant, options.directory) : undefined;
   const federatedTokenFile = path.join(options.stateDir, "federated-token.jwt");
   writePrivateFile(federatedTokenFile, identity.federatedToken());
   writePrivateFile(path.join(options.stateDir, "control-token"), secrets.controlToken);
@@ -167,6 +171,18 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
           return sendJson(res, 400, { error: { code: "BadFaultSettings", message: err.message, problems: err.problems } });
         }
         return sendJson(res, 200, faults.settings);
+      }
+      // Entra Connect's delta cycle, on demand (Start-ADSyncSyncCycle): one sync of the AD given at start.
+      if (p === "/_emulator/sync" && (method === "POST" || method === "GET")) {
+        if (directorySync === undefined) return sendJson(res, 409, { error: { code: "NoDirectory", message: "This emulator syncs no directory: start it with --ad-url, --ad-ca-file and --ad-base-dn (bind account from MAILBOX_ADDRESSES_AD_BIND_DN / _PASSWORD)." } });
+        if (method === "GET") return sendJson(res, 200, directorySync.last ?? {});
+        try {
+          const report = await directorySync.sync();
+          counters.add("sync.cycles");
+          return sendJson(res, 200, report);
+        } catch (err) {
+          return sendJson(res, 502, { error: { code: "DirectoryUnavailable", message: (err as Error).message } });
+        }
       }
       if (p === "/_emulator/federated-token" && method === "POST") return sendJson(res, 200, { token: identity.federatedToken() });
       return sendJson(res, 404, { error: { code: "NotFound", message: "unknown emulator control endpoint" } });
@@ -323,6 +339,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     }),
     endpoints,
     close: async () => {
+      directorySync?.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();

@@ -23,13 +23,15 @@ export class EmulatorProcess {
     this.#secrets = JSON.parse(readFileSync(path.join(stateDir, "secrets.json"), "utf8"));
   }
 
-  static async start(faults: FaultSettings = {}): Promise<EmulatorProcess> {
+  /** `options.args`: more command-line options (a directory to sync); `options.env`: more environment (its bind account). */
+  static async start(faults: FaultSettings = {}, options: { args?: readonly string[]; env?: NodeJS.ProcessEnv; seedFile?: string } = {}): Promise<EmulatorProcess> {
     const secrets = process.env.MAILBOX_ADDRESSES_TEST_SECRETS;
     assert.ok(secrets && process.env.NODE_EXTRA_CA_CERTS, "run the tests through scripts/test: it prepares the emulator's certificate");
     const stateDir = mkdtempSync(path.join(os.tmpdir(), "mbx-emulator-"));
     copyFileSync(path.join(secrets, "secrets.json"), path.join(stateDir, "secrets.json"));
-    const child = spawn(process.execPath, [path.join(PROJECT_ROOT, "bin/mailbox-addresses.js"), "emulator", "--port", "0", "--state-dir", stateDir, "--faults", JSON.stringify(faults)], {
+    const child = spawn(process.execPath, [path.join(PROJECT_ROOT, "bin/mailbox-addresses.js"), "emulator", "--port", "0", "--state-dir", stateDir, "--faults", JSON.stringify(faults), ...(options.seedFile ? ["--seed", options.seedFile] : []), ...(options.args ?? [])], {
       stdio: ["ignore", "pipe", "inherit"],
+      env: { ...process.env, ...options.env },
     });
     const url = await new Promise<string>((resolve, reject) => {
       let out = "";
@@ -94,6 +96,11 @@ export class EmulatorProcess {
 
   async setFaults(faults: FaultSettings): Promise<void> {
     await this.#control("/_emulator/faults", { method: "PUT", body: JSON.stringify(faults) });
+  }
+
+  /** POST /_emulator/sync: one directory sync cycle; its report. */
+  async sync(): Promise<{ read: number; matched: number; exported: number; errors: { upn?: string; message: string }[] }> {
+    return (await this.#control("/_emulator/sync", { method: "POST" })) as { read: number; matched: number; exported: number; errors: { upn?: string; message: string }[] };
   }
 
   async stop(): Promise<void> {

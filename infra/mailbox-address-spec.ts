@@ -20,6 +20,9 @@ import type { Spec } from "../core/spec/rules";
 import { createBackend } from "../targets/registry";
 import { MailboxAddresses } from "../providers/mailbox-addresses/resource";
 import { assessSpec } from "../reconcile/assess";
+import { syncStateOf } from "../core/drift/compute-drift";
+import type { SyncState } from "../core/report/report";
+import type { LiveMailbox } from "../targets/tenant-backend";
 import { stopWhenEngineIsGone } from "../runtime/engine-watchdog";
 import { describeExpected, isExpectedError } from "../reconcile/expected-errors";
 import { leaveForProvider, takeFromRefresh } from "../runtime/refresh-handoff";
@@ -52,10 +55,31 @@ function readSpec(file: string): { spec: Spec; digest: string } {
  * With MAILBOX_ADDRESSES_PLAN_OUT set (by `mailbox-addresses plan`), writes there what this run
  * changes per mailbox, as data: the plan's rows come from the planner, never from log text.
  */
-function writePlannedChanges(specDigest: string, changes: ReadonlyMap<string, ChangeRow>): void {
+function writePlannedChanges(specDigest: string, changes: ReadonlyMap<string, ChangeRow>, where: ReadonlyMap<string, MailboxWhere> = new Map()): void {
   const file = process.env.MAILBOX_ADDRESSES_PLAN_OUT;
-  if (file) writeFileSync(file, JSON.stringify({ specDigest, changes: Object.fromEntries(changes) }));
+  if (file) writeFileSync(file, JSON.stringify({ specDigest, changes: Object.fromEntries(changes), ...(where.size > 0 ? { where: Object.fromEntries(where) } : {}) }));
 }
+
+/** Where each mailbox is written and its sync state, when the stack writes to more than one place (target hybrid). */
+type MailboxWhere = { readonly writtenTo: string; readonly sync?: SyncState };
+
+function whereOf(spec: Spec, live: ReadonlyMap<string, LiveMailbox | undefined>, change: ChangePlan): Map<string, MailboxWhere> {
+  const where = new Map<string, MailboxWhere>();
+  for (const m of spec.mailboxes) {
+    const mailbox = live.get(m.identity);
+    if (mailbox?.writtenTo === undefined) continue;
+    // `cloudManaged: true` takes a synced mailbox over: it is written in Exchange Online.
+    if (m.cloudManaged && mailbox.writtenTo === "active-directory") {
+      where.set(m.identity, { writtenTo: "exchange-online" });
+      continue;
+    }
+    const sync = syncStateOf(spec, m.identity, mailbox, change.plans.get(m.identity)?.changed === true);
+    where.set(m.identity, { writtenTo: mailbox.writtenTo, ...(sync ? { sync } : {}) });
+  }
+  return where;
+}
+
+const WHERE_WORDS: Record<string, string> = { "active-directory": "written to Active Directory (synced; the cloud follows at the next sync)", "exchange-online": "written to Exchange Online" };
 
 /**
  * With MAILBOX_ADDRESSES_REVIEWED_PLAN set (the `plan --json` file a pull request reviewed), fails
@@ -122,7 +146,7 @@ function narrowToTargets(spec: Spec, change: ChangePlan, run: TargetedRun): { sp
   return { spec: { ...spec, mailboxes: spec.mailboxes.filter((m) => declare.has(m.identity)) }, change: narrowed.change };
 }
 
-function declare(spec: Spec, change: ChangePlan, parent: pulumi.Resource | undefined) {
+function declare(spec: Spec, change: ChangePlan, parent: pulumi.Resource | undefined, where: ReadonlyMap<string, MailboxWhere> = new Map()) {
   const resources = new Map<string, MailboxAddresses>();
   const declared = new Map(spec.mailboxes.map((m) => [m.identity, m]));
   const movesFrom = new Map<string, ChangePlan["moves"][number][]>();
@@ -154,7 +178,13 @@ function declare(spec: Spec, change: ChangePlan, parent: pulumi.Resource | undef
     const plan = change.plans.get(mailbox.identity);
     // Ephemeral: shown once on the mailbox's own status line, not again in Pulumi's diagnostics
     // summary (an up of 300 mailboxes printed each line four times).
-    if (plan?.changed) pulumi.log.info(`${mailbox.identity}: live tenant → spec: ${describePlan(plan)}`, resource, undefined, true);
+    const place = where.get(mailbox.identity);
+    const placed = place ? `; ${WHERE_WORDS[place.writtenTo] ?? `written to ${place.writtenTo}`}` : "";
+    if (plan?.changed) pulumi.log.info(`${mailbox.identity}: live tenant → spec: ${describePlan(plan)}${placed}`, resource, undefined, true);
+    else if (place?.sync?.state === "pending") {
+      const age = place.sync.lastSyncAgeSeconds === undefined ? "" : ` (last sync ${Math.round(place.sync.lastSyncAgeSeconds / 60)} min ago)`;
+      pulumi.log.info(`${mailbox.identity}: pending sync: Active Directory matches the spec, the cloud follows at the next sync${age}; nothing to write`, resource, undefined, true);
+    }
   }
   return resources;
 }
@@ -242,8 +272,9 @@ async function program(options: { spec?: string; parent?: pulumi.Resource }): Pr
     const changes = new Map([...change.plans].filter(([, plan]) => plan.changed).map(([identity, plan]) => [identity, summarizePlan(plan)]));
     checkReviewedPlan(digest, changes);
     if (targeted) leaveForProvider(settings.target, settings.spec, new Map(declared.mailboxes.map((m) => [m.identity, assessed.live.get(m.identity)])));
-    declare(declared, change, options.parent);
-    writePlannedChanges(digest, changes);
+    const where = whereOf(declared, live, change);
+    declare(declared, change, options.parent, where);
+    writePlannedChanges(digest, changes, where);
     // The same outputs in either scope: the stack's entry is always targeted, and must not flip.
     return {
       spec: settings.spec,

@@ -76,7 +76,8 @@ export async function assessSpec(spec: Spec, backend: TenantBackend, read?: Alre
   if (read === undefined) live = await backend.readMailboxes(spec.mailboxes.map((m) => m.identity));
   else if (!read.bulk) live = read.live;
   else {
-    const synced = [...read.live].filter(([, m]) => m?.synced === true && !m.cloudManaged).map(([identity]) => identity);
+    // Not those read from AD itself (target active-directory): the directory is their source.
+    const synced = [...read.live].filter(([, m]) => m?.synced === true && !m.cloudManaged && !(m.writtenTo === "active-directory" && m.cloudAddresses === undefined)).map(([identity]) => identity);
     live = synced.length === 0 ? read.live : new Map([...read.live, ...(await backend.readMailboxes(synced))]);
   }
   const entries = new Map(spec.mailboxes.map((m) => [m.identity, m]));

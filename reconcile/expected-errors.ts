@@ -15,6 +15,7 @@ export const EXPECTED_ERROR_NAMES: ReadonlySet<string> = new Set([
   "ExchangeError",
   "RetriesExhaustedError",
   "MailboxError",
+  "DirectoryError",
 ]);
 
 export function isExpectedError(err: unknown): err is Error {

@@ -95,7 +95,8 @@ export async function preflight(spec: Spec, live: ReadonlyMap<string, LiveMailbo
       );
       continue;
     }
-    const facts = { ...current, cloudManaged: current.cloudManaged || mailbox.cloudManaged };
+    // A mailbox written in AD, where it is mastered, is in the write scope (targets/hybrid/).
+    const facts = { ...current, cloudManaged: current.cloudManaged || mailbox.cloudManaged || current.writtenTo === "active-directory" };
     const violations = checkEmailAddresses(facts, plan.final, {
       acceptedDomains,
       moeraDomain: "", // the planner never removes *.onmicrosoft.com addresses

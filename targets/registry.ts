@@ -5,24 +5,26 @@
 // and every message follow from it.
 //
 // Composition (a hybrid stack naming Exchange Online and Active Directory, each mailbox written
-// where it is mastered) plugs in as one more entry, not a change here: a definition (say
-// `targets/hybrid/target.ts`, `target: hybrid`) whose settings are `{ target: "hybrid", members:
+// where it is mastered) plugs in as one more entry, not a change here: ./hybrid/target.ts
+// (`target: hybrid`), a definition whose settings are `{ target: "hybrid", members:
 // [ExchangeOnlineTargetSettings, ActiveDirectoryTargetSettings] }`, each member's read with
 // `readTargetSettings(member, config.source)` (keys are unique across targets, which the registry's
 // unit test checks, so members never collide); whose `describe` joins its members'; whose
 // capabilities are the union of theirs (cloudManaged from Exchange Online); and whose `create`
-// builds each member with createBackend (required inside `create`, since this module imports the
-// definition) and returns a routing TenantBackend: reads from every member, each write to the one
+// builds each member with its definition's `create` (the members' clients load only then, as the
+// other targets') and returns a routing TenantBackend: reads from every member, each write to the one
 // that masters the mailbox (`synced` ones to AD; cloud-only and `cloudManaged` ones to Exchange
 // Online). Nothing below assumes that a backend talks to one tenant or that settings name one.
 import { findProjectRoot } from "../runtime/project-root";
+import { activeDirectoryTarget } from "./active-directory/target";
 import { exchangeOnlineTarget } from "./exchange-online/target";
+import { hybridTarget } from "./hybrid/target";
 import { localTarget } from "./local/target";
 import { readTargetSettings, type BackendContext, type ConfigReader, type TargetDefinition } from "./target-definition";
 import type { TenantBackend } from "./tenant-backend";
 
 /** Every target, in the order messages list them. */
-export const TARGETS = [localTarget, exchangeOnlineTarget] as const;
+export const TARGETS = [localTarget, exchangeOnlineTarget, activeDirectoryTarget, hybridTarget] as const;
 
 /** The settings of one target: the union over TARGETS, told apart by `target`. */
 export type TargetSettings = (typeof TARGETS)[number] extends infer D ? (D extends TargetDefinition<infer S> ? S : never) : never;
@@ -30,7 +32,7 @@ export type TargetSettings = (typeof TARGETS)[number] extends infer D ? (D exten
 /** A target's name, the value of the `target` setting. */
 export type TargetName = TargetSettings["target"];
 
-/** The names, in registry order: `local`, `exchange-online`. */
+/** The names, in registry order: `local`, `exchange-online`, `active-directory`, `hybrid`. */
 export const TARGET_NAMES: readonly TargetName[] = TARGETS.map((t) => t.name);
 
 /** The target of a stack that does not set `target`. */

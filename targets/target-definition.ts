@@ -57,6 +57,11 @@ export interface TargetDefinition<S extends { readonly target: string } = { read
   readSettings(config: TargetConfig): S;
   /** The tenant, for messages: "Exchange Online tenant 1234…"; equal to its backend's `description`. */
   describe(settings: S): string;
+  /**
+   * A composed target (../hybrid/target.ts): the targets whose settings it reads (each with its
+   * own definition, from TargetConfig.source) and whose backends it routes to.
+   */
+  readonly members?: readonly TargetDefinition<{ readonly target: string }>[];
   /** The optional operations its backends offer (TenantBackend.capabilities has exactly these). */
   readonly capabilities: readonly CapabilityName[];
   /** A backend; heavy clients are required here, not at the top of the module. */

@@ -13,6 +13,24 @@ export interface LiveMailbox {
   readonly cloudManaged: boolean;
   /** EmailAddresses, with prefixes, in the tenant's order. */
   readonly addresses: readonly string[];
+  /**
+   * The target a write of this mailbox goes to (its name in the registry), where a stack writes
+   * to more than one (targets/hybrid/): "active-directory" for a synced mailbox, else
+   * "exchange-online". Absent: the stack's one target.
+   */
+  readonly writtenTo?: string;
+  /** When the directory sync last touched this mailbox (Graph's onPremisesLastSyncDateTime), ISO 8601. */
+  readonly lastSyncAt?: string;
+  /**
+   * A mailbox mastered in AD (targets/hybrid/): what the cloud shows now. `addresses` are AD's,
+   * the truth; the cloud follows at the next sync, so a difference here is pending sync, not drift.
+   */
+  readonly cloudAddresses?: readonly string[];
+  /**
+   * Addresses a write left out because the cloud still shows them on a synced mailbox whose AD
+   * entry let go of them: they can be taken once the next sync has run (targets/hybrid/).
+   */
+  readonly waitingForSync?: readonly string[];
 }
 
 // Each target's settings live in its own folder (./local/target.ts, ./exchange-online/target.ts)
@@ -84,6 +102,11 @@ export interface TenantBackend {
    * else added or removed meanwhile stays as they left it (core/plan/address-delta.ts).
    */
   setEmailAddresses(identity: string, addresses: readonly string[], before?: readonly string[]): Promise<LiveMailbox>;
+  /**
+   * Of `addresses`, those the cloud still shows on a synced mailbox although AD no longer holds
+   * them: they move at the next directory sync. Absent on targets without a sync (all but hybrid).
+   */
+  waitingForSync?(addresses: readonly string[]): Promise<Set<string>>;
   /** Pages through every mailbox (recipients with a UPN). */
   listMailboxes(next?: string): Promise<MailboxPage>;
   close(): Promise<void>;

@@ -34,12 +34,24 @@ export interface ListOptions {
   readonly types?: readonly RecipientTypeDetails[];
 }
 
+/** What the directory sync (Entra Connect) set on a synced recipient, as Graph names it. */
+export interface OnPremisesAttributes {
+  /** base64 of the AD objectGUID (onPremisesImmutableId). */
+  readonly immutableId: string;
+  /** The AD objectSid as a string (onPremisesSecurityIdentifier). */
+  readonly securityIdentifier: string;
+  /** ISO 8601, seconds, Z (onPremisesLastSyncDateTime). */
+  readonly lastSyncDateTime: string;
+}
+
 /** A recipient as the tenant holds it. */
 export interface Recipient extends RecipientFacts {
   /** User principal name; groups and contacts have none. */
   readonly upn: string | undefined;
   /** Exchange's RecipientTypeDetails (`type` is the coarse kind: every group is "Group"). */
   readonly kind: RecipientTypeDetails;
+  /** Set by the emulator's directory sync (emulator/directory-sync.ts) on the users it synced. */
+  readonly onPremises?: OnPremisesAttributes;
 }
 
 /** A recipient to add: its precise `kind` may be left to its coarse `type` ("Group": a distribution group). */
@@ -100,6 +112,7 @@ interface RecipientRow {
   cloud_managed: number;
   addresses: string;
   external_address: string | null;
+  on_premises?: string | null;
 }
 
 function toRecipient(row: RecipientRow): Recipient {
@@ -115,6 +128,7 @@ function toRecipient(row: RecipientRow): Recipient {
     cloudManaged: row.cloud_managed === 1,
     addresses: JSON.parse(row.addresses) as string[],
     ...(row.external_address ? { externalEmailAddress: row.external_address } : {}),
+    ...(row.on_premises ? { onPremises: JSON.parse(row.on_premises) as OnPremisesAttributes } : {}),
   };
 }
 
@@ -148,6 +162,8 @@ export class Tenant {
     // Tenant files from before ExternalEmailAddress was kept gain the column (empty).
     const columns = db.prepare("PRAGMA table_info(recipients)").all() as { name: string }[];
     if (!columns.some((c) => c.name === "external_address")) db.exec("ALTER TABLE recipients ADD COLUMN external_address TEXT");
+    // Tenant files from before the emulator's directory sync gain its column (empty).
+    if (!columns.some((c) => c.name === "on_premises")) db.exec("ALTER TABLE recipients ADD COLUMN on_premises TEXT");
     return new Tenant(db);
   }
 
@@ -366,6 +382,10 @@ export class Tenant {
   #write(recipient: Recipient, identity: string, addresses: readonly string[], operation: string, before: readonly string[] = recipient.addresses): Recipient {
     const violations = checkEmailAddresses(recipient, addresses, this.facts(), identity);
     if (violations.length > 0) throw new ExchangeError(identity, violations);
+    return this.#store(recipient, addresses, operation, before);
+  }
+
+  #store(recipient: Recipient, addresses: readonly string[], operation: string, before: readonly string[] = recipient.addresses): Recipient {
     this.#db.prepare("UPDATE recipients SET addresses = ? WHERE id = ?").run(JSON.stringify(addresses), recipient.id);
     this.#db.prepare("DELETE FROM smtp_addresses WHERE recipient_id = ?").run(recipient.id);
     const index = this.#db.prepare("INSERT INTO smtp_addresses (address, recipient_id) VALUES (?, ?)");
@@ -374,6 +394,28 @@ export class Tenant {
       .prepare("INSERT INTO writes (recipient_id, operation, before, after, at) VALUES (?, ?, ?, ?, ?)")
       .run(recipient.id, operation, JSON.stringify(before), JSON.stringify(addresses), new Date().toISOString());
     return { ...recipient, addresses: [...addresses] };
+  }
+
+  /**
+   * The directory sync's export into the cloud (emulator/directory-sync.ts): the synced user's
+   * computed proxy addresses and on-premises attributes, written without Exchange's write-scope
+   * rule (the sync is the one writer of a synced object) but with its uniqueness: an address
+   * another recipient holds fails the whole object, as a sync error does, and writes nothing.
+   */
+  applyDirectorySync(id: string, addresses: readonly string[], onPremises: OnPremisesAttributes): Recipient {
+    return this.#transaction(() => {
+      const recipient = this.#require(id);
+      for (const key of new Set(smtpKeysOf(addresses))) {
+        const owner = this.ownerOf(key);
+        if (owner !== undefined && owner.id !== recipient.id) {
+          throw new Error(`AttributeValueMustBeUnique: ${key} is already held by ${owner.displayName} (${owner.id})`);
+        }
+      }
+      const changed = JSON.stringify(addresses) !== JSON.stringify(recipient.addresses);
+      this.#db.prepare("UPDATE recipients SET on_premises = ?, synced = 1 WHERE id = ?").run(JSON.stringify(onPremises), recipient.id);
+      if (!changed) return { ...recipient, synced: true, onPremises };
+      return { ...this.#store(recipient, addresses, "directory sync"), synced: true, onPremises };
+    });
   }
 
   /** Set-Mailbox -IsExchangeCloudManaged: moves a synced mailbox's Exchange attributes to the cloud. */

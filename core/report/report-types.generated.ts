@@ -100,9 +100,23 @@ export interface MailboxRow {
    * plan: addresses the write rewrites in the spec's case (a case-only difference is written only with another change). Since 1.1.
    */
   recased?: string[];
+  /**
+   * Where a write of this mailbox goes, when the stack writes to more than one place (target hybrid): active-directory (a synced mailbox, written where it is mastered) or exchange-online. Since 1.2.
+   */
+  writtenTo?: string;
+  sync?: SyncState;
   problems: string[];
   /**
    * plan --changed-since: why the mailbox is in the change set. Since 1.2.
    */
   why?: string[];
+}
+/**
+ * A mailbox whose addresses the directory sync carries to the cloud (target hybrid): in-sync; drift (Active Directory differs from the spec); pending (Active Directory matches the spec, the cloud does not yet: the next sync closes it; not a change, exit code 0). lastSyncAt and lastSyncAgeSeconds: when the tenant last synced it, where the tenant tells. waitingForSync: addresses the cloud still shows on another, synced mailbox until the next sync. Since 1.2.
+ */
+export interface SyncState {
+  state: "in-sync" | "drift" | "pending";
+  lastSyncAt?: string;
+  lastSyncAgeSeconds?: number;
+  waitingForSync?: string[];
 }

@@ -2,12 +2,29 @@
 // JSON (versioned, schemas/report.schema.json) or as Markdown for a pull-request comment. Pure.
 
 import { safeMessage, withoutStackTrace } from "../text";
-import type { MailboxChange, MailboxRow, Report } from "./report-types.generated";
+import type { MailboxChange, MailboxRow, Report, SyncState } from "./report-types.generated";
 
 /** Bumped in the minor for additions (readers ignore unknown keys), in the major for changes. */
 export const REPORT_FORMAT_VERSION = "1.2";
 
-export type { MailboxChange, MailboxRow, Report };
+export type { MailboxChange, MailboxRow, Report, SyncState };
+
+/** "3 min", "2 h": the age of the last sync, for a person. */
+function ageText(seconds: number): string {
+  if (seconds < 90) return `${seconds} s`;
+  if (seconds < 90 * 60) return `${Math.round(seconds / 60)} min`;
+  return `${Math.round(seconds / 3600)} h`;
+}
+
+/** The change column: a synced mailbox says whether the cloud has caught up (target hybrid). */
+function changeText(row: MailboxRow): string {
+  if (row.sync?.state !== "pending") return row.change;
+  const age = row.sync.lastSyncAgeSeconds === undefined ? "" : `, last sync ${ageText(row.sync.lastSyncAgeSeconds)} ago`;
+  return `pending sync${age}`;
+}
+
+/** Where the mailbox's write goes: "AD" or "Exchange Online" (only stacks with both say it). */
+const whereText = (row: MailboxRow) => (row.writtenTo === "active-directory" ? "AD" : row.writtenTo === "exchange-online" ? "Exchange Online" : "");
 
 /** A problem as a report carries it: no stack trace, unsafe characters escaped, length capped. */
 const clean = (problem: string) => safeMessage(withoutStackTrace(problem), { multiline: true });
@@ -53,7 +70,9 @@ function summaryLine(report: Report): string {
   const noun = report.kind === "drift" ? "mailboxes drifted" : "mailboxes change";
   const stackText = [adopted > 0 ? `${adopted} adopted` : "", released > 0 ? `${released} released (left as they are)` : ""].filter(Boolean).join(", ");
   const problemText = problems === 0 ? "" : `, ${problems} ${problems === 1 ? "problem" : "problems"}`;
-  return `${changed} of ${mailboxes} ${noun}${stackText ? `; ${stackText}` : ""}${problemText}`;
+  const pending = report.mailboxes.filter((r) => r.sync?.state === "pending").length;
+  const pendingText = pending > 0 ? `; ${pending} pending sync (Active Directory matches the spec, the cloud follows at the next sync)` : "";
+  return `${changed} of ${mailboxes} ${noun}${stackText ? `; ${stackText}` : ""}${pendingText}${problemText}`;
 }
 
 const primaryText = (row: MailboxRow) => (row.primary ? `${row.primary.from ?? "(none)"} → ${row.primary.to}` : "");
@@ -86,16 +105,24 @@ export function scopeLine(report: Report): string | undefined {
 
 /** A plain table for a terminal. Unchanged mailboxes are left out unless `all`. */
 export function renderTable(report: Report, all = false): string {
-  const rows = report.mailboxes.filter((r) => all || r.change !== "none" || r.why !== undefined);
+  const rows = report.mailboxes.filter((r) => all || r.change !== "none" || r.sync?.state === "pending" || r.why !== undefined);
   const lines = [`${report.kind} for stack ${report.stack} (${report.target}): ${summaryLine(report)}`];
   const scope = scopeLine(report);
   if (scope) lines.push(`  ${scope}`);
+  const withWhere = report.mailboxes.some((r) => r.writtenTo !== undefined);
   for (const problem of report.problems) lines.push(`  problem: ${problem}`);
   if (rows.length > 0) {
     // Signs only where they mean what the apply does (a plan); drift's columns say what differs.
     const [plus, minus] = report.kind === "plan" ? ["+", "-"] : ["", ""];
-    const cells = rows.map((r) => [r.identity, r.change, primaryText(r), [...r.added.map((a) => `${plus}${a}`), ...(r.recased ?? []).map((a) => `~${a}`)].join(" "), r.removed.map((a) => `${minus}${a}`).join(" ")]);
-    const header = ["mailbox", "change", "primary", ...columnNames(report)];
+    const cells = rows.map((r) => [
+      r.identity,
+      changeText(r),
+      ...(withWhere ? [whereText(r)] : []),
+      primaryText(r),
+      [...r.added.map((a) => `${plus}${a}`), ...(r.recased ?? []).map((a) => `~${a}`)].join(" "),
+      r.removed.map((a) => `${minus}${a}`).join(" "),
+    ]);
+    const header = ["mailbox", "change", ...(withWhere ? ["written to"] : []), "primary", ...columnNames(report)];
     const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
     const format = (c: string[]) => c.map((v, i) => v.padEnd(widths[i]!)).join("  ").trimEnd();
     lines.push("", format(header), format(widths.map((w) => "-".repeat(w))));
@@ -137,12 +164,12 @@ export function renderMarkdown(report: Report, limit = MARKDOWN_LIMIT): string {
   if (scope) head.push(`_${cell(scope)}_`, "");
   for (const problem of report.problems) head.push(`- :x: ${cell(problem)}`);
   if (report.problems.length > 0) head.push("");
-  const rows = report.mailboxes.filter((r) => r.change !== "none" || r.why !== undefined);
+  const rows = report.mailboxes.filter((r) => r.change !== "none" || r.sync?.state === "pending" || r.why !== undefined);
   if (rows.length === 0) return `${head.join("\n")}\n`;
   const tableHead = ["<details><summary>Mailboxes</summary>", "", `| mailbox | change | primary | ${columnNames(report).join(" | ")} | problems |`, "|---|---|---|---|---|---|"];
   const tail = ["", "</details>", ""];
   const lines = rows.map((r) =>
-    `| ${code(r.identity)} | ${r.change} | ${r.primary ? `${r.primary.from ? code(r.primary.from) : "(none)"} → ${code(r.primary.to)}` : ""} | ${[...r.added.map(code), ...(r.recased ?? []).map((a) => `${code(a)} (re-cased)`)].join("<br>")} | ${r.removed.map(code).join("<br>")} | ${cell([...r.problems, ...(r.why ?? []).map((w) => `why: ${w}`)].join("; "))} |`,
+    `| ${code(r.identity)} | ${changeText(r)}${r.writtenTo ? ` (${whereText(r)})` : ""} | ${r.primary ? `${r.primary.from ? code(r.primary.from) : "(none)"} → ${code(r.primary.to)}` : ""} | ${[...r.added.map(code), ...(r.recased ?? []).map((a) => `${code(a)} (re-cased)`)].join("<br>")} | ${r.removed.map(code).join("<br>")} | ${cell([...r.problems, ...(r.why ?? []).map((w) => `why: ${w}`)].join("; "))} |`,
   );
   let size = [...head, ...tableHead, ...tail].join("\n").length + 200;
   const kept: string[] = [];

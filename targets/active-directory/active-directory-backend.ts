@@ -27,6 +27,8 @@ export interface DirectoryMailbox extends LiveMailbox {
 /** Another object holding an address, with its DN. */
 export interface DirectoryOwner extends AddressOwner {
   readonly dn: string;
+  /** A user's userPrincipalName: how a hybrid stack finds the cloud recipient it syncs to. */
+  readonly upn?: string;
 }
 
 export interface ActiveDirectoryBackendSettings extends DirectorySettings {
@@ -74,6 +76,7 @@ function toMailbox(entry: Entry): DirectoryMailbox {
     synced: true,
     cloudManaged: false,
     addresses: proxyAddresses,
+    writtenTo: "active-directory",
     dn: entry.dn,
     mail,
     mailNickname: first(entry, "mailNickname"),
@@ -188,7 +191,7 @@ export class ActiveDirectoryBackend implements TenantBackend {
       const wanted = new Set(group);
       const terms = group.flatMap((a) => [equals("proxyAddresses", `smtp:${a}`), equals("mail", a)]);
       const entries = await this.directory.search(
-        { base, filter: new OrFilter({ filters: terms }), attributes: ["displayName", "cn", "objectClass", "proxyAddresses", "mail", "objectGUID"], explicitBufferAttributes: ["objectGUID"] },
+        { base, filter: new OrFilter({ filters: terms }), attributes: ["displayName", "cn", "objectClass", "proxyAddresses", "mail", "objectGUID", "userPrincipalName"], explicitBufferAttributes: ["objectGUID"] },
         { action: "checking who holds", mailbox: group.length === 1 ? group[0] : `${group.length} addresses` },
       );
       for (const entry of entries) {
@@ -198,7 +201,8 @@ export class ActiveDirectoryBackend implements TenantBackend {
             .map((e) => addressKey(parseProxyAddress(e).value)),
           ...strings(entry, "mail").map(addressKey),
         ];
-        const owner: DirectoryOwner = { id: entry.dn, dn: entry.dn, displayName: first(entry, "displayName") ?? first(entry, "cn") ?? entry.dn, type: ownerKind(entry) };
+        const upn = first(entry, "userPrincipalName");
+        const owner: DirectoryOwner = { id: entry.dn, dn: entry.dn, displayName: first(entry, "displayName") ?? first(entry, "cn") ?? entry.dn, type: ownerKind(entry), ...(upn ? { upn } : {}) };
         for (const key of held) if (wanted.has(key) && !owners.has(key)) owners.set(key, owner);
       }
     }

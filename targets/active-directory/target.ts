@@ -1,6 +1,6 @@
 // The active-directory target: on-premises Active Directory over LDAPS (./active-directory-backend.ts),
-// where directory-synced mailboxes are written. Not yet listed in ../registry.ts: a stack selects it
-// once the registry (and hybrid routing with exchange-online) lists it. No secrets among the
+// where directory-synced mailboxes are written: alone (`target: active-directory`, AD without a
+// cloud tenant) or as a member of ../hybrid/ (with exchange-online). No secrets among the
 // settings: the bind account comes from MAILBOX_ADDRESSES_AD_BIND_DN / _PASSWORD at call time.
 import { isAbsolute, resolve } from "node:path";
 import type { TargetDefinition } from "../target-definition";

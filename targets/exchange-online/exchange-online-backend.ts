@@ -49,6 +49,7 @@ function fromGraph(u: GraphUser): LiveMailbox {
     synced: u.onPremisesSyncEnabled === true,
     cloudManaged: false,
     addresses: [...u.proxyAddresses],
+    ...(u.onPremisesLastSyncDateTime ? { lastSyncAt: u.onPremisesLastSyncDateTime } : {}),
   };
 }
 
@@ -87,7 +88,9 @@ export class ExchangeOnlineBackend implements TenantBackend {
           return;
         }
         // Only Exchange knows whether a synced mailbox's Exchange attributes are cloud-managed.
-        const mailbox = user.onPremisesSyncEnabled ? await this.#readFromExchange(user.id) : fromGraph(user);
+        const mailbox = user.onPremisesSyncEnabled
+          ? { ...(await this.#readFromExchange(user.id)), ...(user.onPremisesLastSyncDateTime ? { lastSyncAt: user.onPremisesLastSyncDateTime } : {}) }
+          : fromGraph(user);
         this.#lastRead.set(identity.toLowerCase(), mailbox.addresses);
         result.set(identity, mailbox);
       }),

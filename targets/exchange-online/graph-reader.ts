@@ -9,7 +9,7 @@ import { accessDenied, tokenFailure } from "./permissions";
 import { backoffMs, retryAfterMs, RETRYABLE_STATUSES, sendWithRetries, type RetryOptions } from "./retry-policy";
 
 export const GRAPH_SCOPE = "https://graph.microsoft.com/.default";
-export const USER_SELECT = "id,userPrincipalName,displayName,mail,proxyAddresses,onPremisesSyncEnabled";
+export const USER_SELECT = "id,userPrincipalName,displayName,mail,proxyAddresses,onPremisesSyncEnabled,onPremisesLastSyncDateTime";
 const MAX_BATCH = 20;
 const PAGE_SIZE = 999;
 
@@ -20,6 +20,7 @@ export interface GraphUser {
   readonly mail: string | null;
   readonly proxyAddresses: readonly string[];
   readonly onPremisesSyncEnabled: boolean | null;
+  readonly onPremisesLastSyncDateTime?: string | null;
 }
 
 /** The Graph client's middleware step that applies our retry policy and concurrency limit. */

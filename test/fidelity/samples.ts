@@ -689,3 +689,76 @@ export const SAMPLES: readonly Sample[] = [
       ),
   },
 ];
+
+/**
+ * The emulator's directory sync (emulator/directory-sync.ts) against the proxy calculation rules of
+ * Microsoft's "How the proxyAddresses attribute is populated in Microsoft Entra ID" (KB 3190357,
+ * learn.microsoft.com/troubleshoot/azure/active-directory/proxyaddresses-attribute-populate): an
+ * on-premises user's values and what the cloud shows after a sync. Run by
+ * test/fidelity/directory-sync.test.ts (the pure calculation) and, through a real Samba DC, by
+ * test/e2e/hybrid.test.ts.
+ */
+export interface SyncSample {
+  readonly name: string;
+  /** The article's rule or scenario the row follows. */
+  readonly source: string;
+  readonly user: { readonly upn: string; readonly proxyAddresses: readonly string[]; readonly mail?: string };
+  /** The cloud's proxyAddresses after the sync (order as the emulator writes them). */
+  readonly cloud: readonly string[];
+  readonly exception?: string;
+}
+
+const KB = "KB 3190357 (How the proxyAddresses attribute is populated in Microsoft Entra ID)";
+
+export const SYNC_SAMPLES: readonly SyncSample[] = [
+  {
+    name: "proxyAddresses with a primary: kept, MOERA added",
+    source: `${KB}: primary and secondary addresses set from the on-premises proxyAddresses; the MOERA (<UPN prefix>@<initial domain>) added`,
+    user: { upn: "ada@contoso.com", proxyAddresses: ["SMTP:ada@contoso.com", "smtp:ada.alias@contoso.com"], mail: "ada@contoso.com" },
+    cloud: ["SMTP:ada@contoso.com", "smtp:ada.alias@contoso.com", "smtp:ada@contoso.onmicrosoft.com"],
+  },
+  {
+    name: "reserved suffixes dropped",
+    source: `${KB}: on-premises addresses with a reserved domain suffix (*.onmicrosoft.com, *.microsoftonline.com) removed`,
+    user: { upn: "ben@contoso.com", proxyAddresses: ["SMTP:ben@contoso.com", "smtp:ben@contoso.mail.onmicrosoft.com", "smtp:ben@legacy.microsoftonline.com"] },
+    cloud: ["SMTP:ben@contoso.com", "smtp:ben@contoso.onmicrosoft.com"],
+  },
+  {
+    name: "legacy protocols dropped, X500 and SIP kept",
+    source: `${KB}: on-premises proxyAddresses with legacy protocols (MSMAIL, X400, …) removed`,
+    user: { upn: "cy@contoso.com", proxyAddresses: ["SMTP:cy@contoso.com", "X400:c=US;a= ;p=Contoso;o=Exchange;s=Cy;", "MSMAIL:CONTOSO/CY", "X500:/o=Contoso/cn=cy", "SIP:cy@contoso.com"] },
+    cloud: ["SMTP:cy@contoso.com", "smtp:cy@contoso.onmicrosoft.com", "X500:/o=Contoso/cn=cy", "SIP:cy@contoso.com"],
+  },
+  {
+    name: "invalid addresses dropped",
+    source: `${KB}: on-premises addresses that are not valid removed`,
+    user: { upn: "dee@contoso.com", proxyAddresses: ["SMTP:dee@contoso.com", "smtp:not an address@contoso.com"] },
+    cloud: ["SMTP:dee@contoso.com", "smtp:dee@contoso.onmicrosoft.com"],
+  },
+  {
+    name: "no proxyAddresses, mail set: mail is the primary",
+    source: `${KB}: the primary SMTP address from the on-premises mail when proxyAddresses holds none (mail set from the computed primary)`,
+    user: { upn: "eli@corp.contoso.com", proxyAddresses: [], mail: "eli@contoso.com" },
+    cloud: ["SMTP:eli@contoso.com", "smtp:eli@contoso.onmicrosoft.com"],
+  },
+  {
+    name: "neither proxyAddresses nor mail: the UPN is the primary",
+    source: `${KB}: primary SMTP address set from the on-premises UserPrincipalName when there are no proxyAddresses`,
+    user: { upn: "fay@contoso.com", proxyAddresses: [] },
+    cloud: ["SMTP:fay@contoso.com", "smtp:fay@contoso.onmicrosoft.com"],
+  },
+  {
+    name: "only lowercase smtp: entries and mail: mail becomes the primary",
+    source: `${KB}: the primary SMTP address computed from the on-premises values; shared/reference/hybrid-active-directory.md: without an uppercase SMTP: the cloud picks the primary itself`,
+    user: { upn: "gus@contoso.com", proxyAddresses: ["smtp:gus@contoso.com", "smtp:g@contoso.com"], mail: "gus@contoso.com" },
+    cloud: ["SMTP:gus@contoso.com", "smtp:g@contoso.com", "smtp:gus@contoso.onmicrosoft.com"],
+    exception: "Which address the cloud promotes when AD has neither an uppercase SMTP: nor mail is not documented; the emulator then uses the MOERA (the reference note's observation)",
+  },
+  {
+    name: "two uppercase SMTP: entries: the first stays primary",
+    source: `${KB}: one primary SMTP address in the cloud`,
+    user: { upn: "hal@contoso.com", proxyAddresses: ["SMTP:hal@contoso.com", "SMTP:hal.b@contoso.com"] },
+    cloud: ["SMTP:hal@contoso.com", "smtp:hal.b@contoso.com", "smtp:hal@contoso.onmicrosoft.com"],
+    exception: "Which of two uppercase entries wins is not documented; the emulator keeps the first as AD returns them",
+  },
+];

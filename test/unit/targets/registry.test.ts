@@ -80,7 +80,8 @@ describe("the target registry", () => {
     describe(`target "${target.name}"`, () => {
       it("declares, describes and validates every setting it has", () => {
         assert.ok(target.summary.trim().length > 0, "a summary for --help and messages");
-        assert.ok(target.settings.length > 0);
+        // A composed target (hybrid) has its members' settings instead of its own.
+        assert.ok(target.settings.length > 0 || (target.members ?? []).length > 1);
         for (const setting of target.settings) {
           const declared = DECLARED_SETTINGS.find((s) => s.key === setting.key);
           assert.equal(declared?.target, target.name, `${setting.key} is in DECLARED_SETTINGS, for ${target.name}`);
@@ -102,15 +103,16 @@ describe("the target registry", () => {
       });
 
       it("reads exactly its declared settings into its typed settings, and describes them", () => {
-        const values = Object.fromEntries(target.settings.map((s) => [s.key, goodValue(s)]));
+        const all = [...target.settings, ...(target.members ?? []).flatMap((m) => m.settings)];
+        const values = Object.fromEntries(all.map((s) => [s.key, goodValue(s)]));
         const config = recordingConfig({ target: target.name, ...values });
         const read = withoutClientIdVariable(() => readSettings(config));
         assert.equal(read.target.target, target.name);
-        for (const setting of target.settings) assert.ok(config.asked.has(setting.key), `${target.name} reads ${setting.key}`);
+        for (const setting of all) assert.ok(config.asked.has(setting.key), `${target.name} reads ${setting.key}`);
         assert.equal(typeof describeTarget(read.target), "string");
         assert.ok(describeTarget(read.target).length > 0);
         // Without any value: the defaults, and the required settings asked for through the reader.
-        const missing = target.settings.filter((s) => s.default === undefined).map((s) => s.key);
+        const missing = all.filter((s) => s.default === undefined).map((s) => s.key);
         const definition = findTarget(target.name)!;
         if (missing.length === 0) assert.equal(readSettingsOf(definition, recordingConfig({})).target, target.name);
         else assert.throws(() => withoutClientIdVariable(() => readSettingsOf(definition, recordingConfig({}))), (err: Error) => err instanceof MissingSetting && missing.includes(err.message));
