@@ -139,15 +139,81 @@ async function floor(): Promise<void> {
   }
 }
 
+/** The section of docs/benchmarks.md, from the marker on (`npm run bench` keeps it). */
+export const SECTION_MARKER = "<!-- targeted-runs: written by bench/scale/targeted-runs.ts -->";
+
+function renderSection(command: string): string {
+  const get = (what: string, k: number | undefined) => rows.find((r) => r.what === what && r.k === k);
+  const s = (r: Row | undefined) => (r ? r.seconds.toFixed(1) : "–");
+  const mb = (r: Row | undefined) => (r ? `${r.engineMb ?? "–"} / ${r.programMb ?? "–"} / ${r.providerMb ?? "–"}` : "–");
+  const lines = [
+    SECTION_MARKER,
+    "## Targeted runs",
+    "",
+    `N = ${N.toLocaleString("en-US")} mailboxes on the local target; k mailboxes changed (rebranded) and committed between steps. Wall seconds, one run each, in one run of:`,
+    "",
+    "```",
+    command,
+    "```",
+    "",
+    "“targeted plan” is `mailbox-addresses plan --changed-since HEAD --save plan.json`, all of it (the CLI, `stack export`, the change set, the engine with the program in targeted mode); “of which engine” is the `pulumi preview --refresh=false --target …` it runs, alone. “targeted apply” is `mailbox-addresses apply --plan plan.json`. “full” is `pulumi preview` (the project refreshes) with the same k changes pending. The no-op floor runs the no-op provider's program declaring only the k resources, `--refresh=false --target` each.",
+    "",
+    "| k | full `preview` | targeted plan | of which engine | no-op targeted `preview` | targeted apply | no-op targeted `up` |",
+    "| --: | --: | --: | --: | --: | --: | --: |",
+  ];
+  for (const k of KS) {
+    lines.push(`| ${k} | ${s(get("full `pulumi preview`", k))} | ${s(get("targeted `plan --changed-since HEAD --save`", k))} | ${s(get("of which: `pulumi preview --refresh=false --target`… (program in targeted mode)", k))} | ${s(get("no-op: targeted `preview --refresh=false`", k))} | ${s(get("targeted `apply --plan`", k))} | ${s(get("no-op: targeted `up --refresh=false`", k))} |`);
+  }
+  const big = Math.max(...KS);
+  lines.push(
+    "",
+    `Also in this run: adopting the N mailboxes (\`up\`) ${s(get("adopt: `up` of N mailboxes (setup)", undefined))} s; a full \`pulumi up\` of k = ${big} changed mailboxes ${s(get("full `pulumi up`", big))} s; \`pulumi stack export\` ${s(get("of which: `pulumi stack export`", KS[0]))} s; the no-op provider's full \`preview\` ${s(get("no-op: full `pulumi preview`", KS[0]))} s.`,
+    "",
+    "Peak memory, MB (engine / program / provider):",
+    "",
+    "| run | k | peak MB |",
+    "| :-- | --: | --: |",
+    `| full \`preview\` | ${KS[0]} | ${mb(get("full `pulumi preview`", KS[0]))} |`,
+    `| targeted plan | ${KS[0]} | ${mb(get("targeted `plan --changed-since HEAD --save`", KS[0]))} |`,
+    `| targeted plan | ${big} | ${mb(get("targeted `plan --changed-since HEAD --save`", big))} |`,
+    `| targeted apply | ${big} | ${mb(get("targeted `apply --plan`", big))} |`,
+    `| full \`up\` | ${big} | ${mb(get("full `pulumi up`", big))} |`,
+    `| no-op targeted \`up\` | ${big} | ${mb(get("no-op: targeted `up --refresh=false`", big))} |`,
+    "",
+  );
+  return lines.join("\n");
+}
+
 async function main(): Promise<void> {
   await ours();
   if (arg("floor", "yes") !== "no") await floor();
   const lines = ["| what | k | wall s | engine MB | program MB | provider MB |", "| :-- | --: | --: | --: | --: | --: |"];
   for (const r of rows) lines.push(`| ${r.what} | ${r.k ?? ""} | ${r.seconds.toFixed(1)} | ${r.engineMb ?? ""} | ${r.programMb ?? ""} | ${r.providerMb ?? ""} |`);
   process.stdout.write(`N = ${N}, local target\n\n${lines.join("\n")}\n`);
+  const doc = arg("doc", "");
+  if (doc) {
+    // Replaces this section of the page (from the marker on), keeping the rest.
+    const file = path.resolve(PROJECT_ROOT, doc);
+    const text = readFileSync(file, "utf8");
+    const at = text.indexOf(SECTION_MARKER);
+    const command = ["node dist/bench/scale/targeted-runs.js", ...process.argv.slice(2)].join(" ");
+    writeFileSync(file, `${(at >= 0 ? text.slice(0, at) : `${text.trimEnd()}\n\n`)}${renderSection(command)}`);
+  }
 }
 
-main().catch((err) => {
+/** Renders the section from a raw results file: node dist/bench/scale/targeted-runs.js --render results.json --doc docs/benchmarks.md */
+function renderFrom(file: string): void {
+  const saved = JSON.parse(readFileSync(file, "utf8")) as { rows: Row[] };
+  rows.push(...saved.rows);
+}
+
+if (arg("render", "")) {
+  renderFrom(arg("render", ""));
+  const file = path.resolve(PROJECT_ROOT, arg("doc", "docs/benchmarks.md"));
+  const text = readFileSync(file, "utf8");
+  const at = text.indexOf(SECTION_MARKER);
+  writeFileSync(file, `${(at >= 0 ? text.slice(0, at) : `${text.trimEnd()}\n\n`)}${renderSection(arg("command", "node dist/bench/scale/targeted-runs.js"))}`);
+} else main().catch((err) => {
   console.error(err);
   process.exit(1);
 });
