@@ -8,8 +8,6 @@
 //     [--write-budget 20] [--latency-ms 0] [--parallel P] [--max-concurrency C]
 //     [--checkpoint-sizes 100,1000] [--floor yes|no] [--out docs/benchmarks.md]
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
-
-const TARGETED_MARKER = "<!-- targeted-runs: written by bench/scale/targeted-runs.ts -->";
 import path from "node:path";
 import { EmulatorProcess } from "../../harness/emulator-process";
 import { PROJECT_ROOT, TestStack } from "../../harness/pulumi-stack";
@@ -17,6 +15,9 @@ import { Tenant } from "../../tenant/tenant";
 import { benchSeed, benchSpec } from "./generate-tenant";
 import { runMeasured, type Measured } from "./measure-process";
 import { renderBenchmarks, type BenchOptions, type SizeResult, type TargetResult, type Run } from "./render-benchmarks";
+
+/** The section bench/scale/targeted-runs.ts writes at the end of the page. */
+const TARGETED_MARKER = "<!-- targeted-runs: written by bench/scale/targeted-runs.ts -->";
 
 function parseOptions(argv: readonly string[]): BenchOptions {
   const value = (name: string, fallback: string) => {
