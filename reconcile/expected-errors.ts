@@ -13,7 +13,8 @@ export const EXPECTED_ERROR_NAMES: ReadonlySet<string> = new Set([
   "TenantNotFoundError",
   "ConnectionError",
   "ExchangeError",
-  "RetriesExhaustedError",
+  "HttpError",
+  "TransportError",
   "MailboxError",
   "DirectoryError",
 ]);

@@ -1,9 +1,10 @@
 // App-only credentials from @azure/identity, chosen from the standard AZURE_* variables (or
 // forced by the stack's `credential` setting). Read from the environment when the first request
 // needs a token, never from config or state, so no secret reaches Pulumi.
+import { createDefaultHttpClient, createPipelineRequest, type PipelineResponse } from "@azure/core-rest-pipeline";
 import type { TokenCredential } from "@azure/identity";
 import type { ExchangeOnlineTargetSettings } from "../tenant-backend";
-import { ConnectionError, connectionProblem } from "./retry-policy";
+import { ConnectionError, connectionProblem } from "./http-error";
 
 export class CredentialSetupError extends Error {
   constructor(message: string) {
@@ -79,17 +80,18 @@ export class TenantNotFoundError extends Error {
  */
 export async function diagnoseAuthority(authorityHost: string, tenantId: string): Promise<Error | undefined> {
   const url = `${authorityHost.replace(/\/$/, "")}/${encodeURIComponent(tenantId)}/v2.0/.well-known/openid-configuration`;
-  let response: Response;
+  let response: PipelineResponse;
   try {
-    response = await fetch(url, { signal: AbortSignal.timeout(10_000) });
+    // One request, no retries, on the same HTTP client (and so the same TLS trust) as the pipeline.
+    response = await createDefaultHttpClient().sendRequest(createPipelineRequest({ url, timeout: 10_000 }));
   } catch (err) {
     const problem = connectionProblem(err);
     if (problem !== undefined) return new ConnectionError(authorityHost, problem);
-    if (err instanceof Error && (err.name === "TimeoutError" || err.name === "AbortError")) return new ConnectionError(authorityHost, { kind: "unreachable", code: "no answer in 10 s" });
+    if (err instanceof Error && err.name === "AbortError") return new ConnectionError(authorityHost, { kind: "unreachable", code: "no answer in 10 s" });
     return undefined;
   }
-  const text = await response.text().catch(() => "");
-  if (response.ok) return undefined;
+  const text = response.bodyAsText ?? "";
+  if (response.status >= 200 && response.status < 300) return undefined;
   const aadsts = /AADSTS(90002|900023|90013)\b[^\\"\r\n]*/.exec(text)?.[0];
   if (aadsts !== undefined || response.status === 404 || /invalid_tenant/.test(text)) {
     return new TenantNotFoundError(authorityHost, tenantId, aadsts ?? `HTTP ${response.status}`);
@@ -107,30 +109,6 @@ export function diagnosingCredential(credential: TokenCredential, settings: Exch
       } catch (err) {
         throw (await diagnoseAuthority(settings.authorityHost, settings.tenantId)) ?? err;
       }
-    },
-  };
-}
-
-/**
- * Shares tokens across concurrent requests: one token request per scope in flight at a time, and
- * the token reused until five minutes before it expires. (MSAL caches too, but only once a first
- * request has finished: twenty batches sent at once would otherwise fetch twenty tokens.)
- */
-export function sharedTokens(credential: TokenCredential): TokenCredential {
-  const tokens = new Map<string, Promise<import("@azure/identity").AccessToken | null>>();
-  return {
-    getToken: async (scopes, options) => {
-      const key = [scopes].flat().join(" ");
-      const cached = tokens.get(key);
-      if (cached !== undefined) {
-        const token = await cached.catch(() => null);
-        if (token && token.expiresOnTimestamp - Date.now() > 5 * 60 * 1000) return token;
-        if (tokens.get(key) !== cached) return tokens.get(key)!;
-      }
-      const pending = credential.getToken(scopes, options);
-      tokens.set(key, pending);
-      pending.catch(() => tokens.delete(key));
-      return pending;
     },
   };
 }

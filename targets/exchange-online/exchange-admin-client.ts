@@ -1,13 +1,13 @@
 // Calls the Exchange Online admin API (`InvokeCommand`, the REST API under the
-// ExchangeOnlineManagement module) with an app-only token, and turns its error bodies into
-// ExchangeErrors with Exchange's own code and text.
-import { randomUUID } from "node:crypto";
-import type { TokenCredential } from "@azure/identity";
+// ExchangeOnlineManagement module) through the HTTP pipeline (./http-pipeline.ts: app-only token,
+// retries, concurrency, and for writes the write gate and verify-before-retry), and turns its
+// error bodies into ExchangeErrors with Exchange's own code and text.
+import type { PipelineResponse } from "@azure/core-rest-pipeline";
 import { ExchangeError } from "../../exchange/exchange-error";
 import { EXCEPTION_TYPES, type ExchangeErrorCode, type RecipientType } from "../../exchange/exchange-rules";
-import type { ConcurrencyLimit } from "./concurrency-limit";
-import { accessDenied, tokenFailure } from "./permissions";
-import { sendWithRetries, type RetryOptions } from "./retry-policy";
+import { HttpError, responseJson } from "./http-error";
+import { isVerifiedWrite, type MicrosoftHttp } from "./http-pipeline";
+import { accessDenied } from "./permissions";
 
 export const EXCHANGE_SCOPE = "https://outlook.office365.com/.default";
 
@@ -32,13 +32,18 @@ export function classifyCmdletError(exceptionType: string, text: string): Exchan
   return match?.[0];
 }
 
-/** Reads `{"error":{"details":[{"message":"ExXXXX|Type|text"}]}}` into an ExchangeError. */
-export function cmdletFailure(identity: string, body: unknown, status: number): Error {
+/**
+ * Reads `{"error":{"details":[{"message":"ExXXXX|Type|text"}]}}` into an ExchangeError; an error
+ * Exchange's rules do not name stays the typed HTTP error, with its status and request ids.
+ */
+export function cmdletFailure(cmdlet: string, identity: string, response: PipelineResponse): Error {
+  const body = responseJson(response);
+  const status = response.status;
   const error = (body as { error?: { message?: string; details?: { message?: string }[]; innererror?: { internalException?: { message?: string } } } })?.error;
   const detail = error?.details?.[0]?.message ?? error?.innererror?.internalException?.message ?? error?.message ?? `HTTP ${status}`;
   const [, exceptionType = "", text = detail] = detail.split("|");
   const code = classifyCmdletError(exceptionType, text) ?? (status === 404 ? "NotFound" : undefined);
-  if (code === undefined) return new Error(`Exchange refused the request for "${identity}": ${text}`);
+  if (code === undefined) return new HttpError(`Exchange ${cmdlet} "${identity.slice(0, 100)}"`, response, { detail: text });
   const ownerName = code === "ProxyAddressExists" ? /of "([^"]+)"/.exec(text)?.[1] : undefined;
   const address = /"(?:smtp|SMTP):([^"]+)"/.exec(text)?.[1];
   return new ExchangeError(identity, [
@@ -51,96 +56,76 @@ export function cmdletFailure(identity: string, body: unknown, status: number): 
   ]);
 }
 
+/** A row of Get-AcceptedDomain. */
+export interface ExchangeAcceptedDomain {
+  readonly DomainName: string;
+}
+
 export class ExchangeAdminClient {
   readonly #url: string;
   readonly #tenantId: string;
   readonly #clientId: string;
-  readonly #credential: TokenCredential;
-  readonly #limit: ConcurrencyLimit;
-  readonly #options: RetryOptions;
+  readonly #http: MicrosoftHttp;
 
-  constructor(baseUrl: string, tenantId: string, clientId: string, credential: TokenCredential, limit: ConcurrencyLimit, options: RetryOptions) {
+  constructor(baseUrl: string, tenantId: string, clientId: string, http: MicrosoftHttp) {
     this.#url = `${baseUrl.replace(/\/$/, "")}/adminapi/beta/${tenantId}/InvokeCommand`;
     this.#tenantId = tenantId;
     this.#clientId = clientId;
-    this.#credential = credential;
-    this.#limit = limit;
-    this.#options = options;
+    this.#http = http;
   }
 
-  /** The InvokeCommand endpoint, for messages. */
-  get url(): string {
-    return this.#url;
-  }
-
-  async #headers(cmdlet: string): Promise<Record<string, string>> {
-    let token: string;
-    try {
-      const result = await this.#credential.getToken(EXCHANGE_SCOPE);
-      if (!result) throw new Error("no token returned");
-      token = result.token;
-    } catch (err) {
-      throw tokenFailure("the Exchange Online admin API", err);
-    }
+  #headers(cmdlet: string): Record<string, string> {
     return {
-      authorization: `Bearer ${token}`,
-      "content-type": "application/json",
       prefer: "odata.maxpagesize=1000",
       // The anchor mailbox app-only callers use (CIPP, the ExchangeOnlineManagement module).
       "x-anchormailbox": `APP:SystemMailbox{bb558c35-97f1-4cb9-8ff7-d53741dc928c}@${this.#tenantId}`,
       "x-cmdletname": cmdlet,
       "x-clientapplication": "mailbox-addresses",
-      "client-request-id": randomUUID(),
     };
   }
 
-  /** One attempt, no retry: for writes, whose retries must read first. */
-  async invokeOnce(cmdlet: string, parameters: Record<string, unknown>, signal?: AbortSignal): Promise<Response> {
-    const headers = await this.#headers(cmdlet);
-    return this.#limit.run(() =>
-      fetch(this.#url, { method: "POST", headers, body: JSON.stringify({ CmdletInput: { CmdletName: cmdlet, Parameters: parameters } }), signal: signal ?? AbortSignal.timeout(this.#options.timeoutMs) }),
-    );
+  #invoke(url: string, cmdlet: string, parameters: Record<string, unknown>, write?: { landed: () => Promise<boolean> }): Promise<PipelineResponse> {
+    return this.#http.send(url, {
+      what: `Exchange ${cmdlet}`,
+      scope: EXCHANGE_SCOPE,
+      method: "POST",
+      headers: this.#headers(cmdlet),
+      body: { CmdletInput: { CmdletName: cmdlet, Parameters: parameters } },
+      ...(write ? { write } : {}),
+    });
   }
 
   /**
-   * Runs a read cmdlet with retries and returns its `value` rows (following @odata.nextLink).
-   * A cmdlet error becomes an ExchangeError; 401/403 an AccessError saying what to grant.
+   * Runs a read cmdlet and returns its `value` rows (following @odata.nextLink). A cmdlet error
+   * becomes an ExchangeError; 401/403 an AccessError saying what to grant.
    */
-  async read(cmdlet: string, parameters: Record<string, unknown>, identity = String(parameters.Identity ?? "")): Promise<ExchangeRecipient[]> {
-    const rows: ExchangeRecipient[] = [];
-    let url = this.#url;
-    for (;;) {
-      const headers = await this.#headers(cmdlet);
-      const target = url;
-      const response = await sendWithRetries(
-        `Exchange ${cmdlet}`,
-        (signal) => this.#limit.run(() => fetch(target, { method: "POST", headers, body: JSON.stringify({ CmdletInput: { CmdletName: cmdlet, Parameters: parameters } }), signal })),
-        this.#options,
-        undefined,
-        target,
-      );
-      const body = await this.json(response);
-      this.check(identity, response.status, body);
-      rows.push(...((body as { value?: ExchangeRecipient[] }).value ?? []));
-      const next = (body as { "@odata.nextLink"?: string })["@odata.nextLink"];
-      if (!next) return rows;
-      url = next;
+  async read<Row = ExchangeRecipient>(cmdlet: string, parameters: Record<string, unknown>, identity = String(parameters.Identity ?? "")): Promise<Row[]> {
+    const rows: Row[] = [];
+    for (let url: string | undefined = this.#url; url !== undefined; ) {
+      const response = await this.#invoke(url, cmdlet, parameters);
+      this.#check(cmdlet, identity, response);
+      const page = responseJson(response) as { value?: Row[]; "@odata.nextLink"?: string };
+      rows.push(...(page.value ?? []));
+      url = page["@odata.nextLink"] || undefined;
     }
+    return rows;
   }
 
-  async json(response: Response): Promise<unknown> {
-    const text = await response.text();
-    try {
-      return text ? JSON.parse(text) : {};
-    } catch {
-      return text;
-    }
+  /**
+   * Runs a write cmdlet once: the pipeline's write gate paces it, and before any resend of an
+   * attempt that may have landed it asks `landed` (a read of the mailbox), so nothing is written
+   * twice. Refusals as in {@link read}.
+   */
+  async write(cmdlet: string, parameters: Record<string, unknown>, identity: string, landed: () => Promise<boolean>): Promise<void> {
+    const response = await this.#invoke(this.#url, cmdlet, parameters, { landed });
+    if (isVerifiedWrite(response)) return;
+    this.#check(cmdlet, identity, response);
   }
 
   /** Throws the right error for a failed answer; returns for a 2xx one. */
-  check(identity: string, status: number, body: unknown): void {
-    if (status >= 200 && status < 300) return;
-    if (status === 401 || status === 403) throw accessDenied("exchange", status, body, this.#clientId);
-    throw cmdletFailure(identity, body, status);
+  #check(cmdlet: string, identity: string, response: PipelineResponse): void {
+    if (response.status >= 200 && response.status < 300) return;
+    if (response.status === 401 || response.status === 403) throw accessDenied("exchange", response, this.#clientId);
+    throw cmdletFailure(cmdlet, identity, response);
   }
 }

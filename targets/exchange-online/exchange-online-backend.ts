@@ -2,22 +2,19 @@
 // Exchange Online admin API (Set-Mailbox -EmailAddresses, one per changed mailbox), reads back
 // from Exchange after every write (Graph can lag), and never writes twice when a retried write
 // had already landed: before retrying a write whose outcome is unknown (503, 504, a dropped
-// connection) it reads the mailbox and stops if the list is there. Writes are paced by the write
-// gate (./write-gate.ts) when Exchange throttles.
+// connection) it reads the mailbox and stops if the list is there. Both go through one HTTP
+// pipeline (./http-pipeline.ts), which also paces writes through the write gate (./write-gate.ts).
 import { addressKey, parseProxyAddress } from "../../core/address";
 import { addressDelta, deltaLanded, isEmptyDelta } from "../../core/plan/address-delta";
 import { ExchangeError } from "../../exchange/exchange-error";
 import type { AddressOwner } from "../../exchange/exchange-rules";
 import type { BackendCapabilities, LiveMailbox, MailboxPage, TenantBackend } from "../tenant-backend";
 import type { ExchangeOnlineTargetSettings } from "./target";
-import { ConcurrencyLimit } from "./concurrency-limit";
-import { createCredential, diagnosingCredential, sharedTokens } from "./credentials";
-import { ExchangeAdminClient, type ExchangeRecipient } from "./exchange-admin-client";
-import { GraphReader, type GraphUser } from "./graph-reader";
-import { backoffMs, ConnectionError, connectionProblem, DEFAULT_RETRY_OPTIONS, isTransportError, retryAfterMs, RETRYABLE_STATUSES, RetriesExhaustedError, type RetryOptions } from "./retry-policy";
+import { createCredential, diagnosingCredential } from "./credentials";
+import { EXCHANGE_SCOPE, ExchangeAdminClient, type ExchangeAcceptedDomain, type ExchangeRecipient } from "./exchange-admin-client";
+import { GRAPH_SCOPE, GraphReader, type GraphUser } from "./graph-reader";
+import { DEFAULT_RETRY_OPTIONS, MicrosoftHttp, type RetryOptions } from "./http-pipeline";
 import { SCAN_THRESHOLD } from "../../reconcile/read-tenant";
-import { WriteGate } from "./write-gate";
-import { EngineGoneError, engineIsAlive } from "../../runtime/engine-watchdog";
 
 /** Addresses per Get-Recipient -Filter: each adds about 50 characters to the filter. */
 const OWNER_FILTER_CHUNK = 20;
@@ -62,19 +59,22 @@ export class ExchangeOnlineBackend implements TenantBackend {
   };
   readonly #graph: GraphReader;
   readonly #exchange: ExchangeAdminClient;
-  readonly #options: RetryOptions;
-  readonly #writes: WriteGate;
   /** The list last read per identity (lower-case): what a write's delta is taken against. */
   readonly #lastRead = new Map<string, readonly string[]>();
 
   constructor(settings: ExchangeOnlineTargetSettings, options: RetryOptions = DEFAULT_RETRY_OPTIONS) {
     this.description = `Exchange Online tenant ${settings.tenantId}`;
-    const credential = sharedTokens(diagnosingCredential(createCredential(settings), settings));
-    const limit = new ConcurrencyLimit(settings.maxConcurrency);
-    this.#options = options;
-    this.#writes = new WriteGate(settings.maxConcurrency);
-    this.#graph = new GraphReader(settings.graphBaseUrl, credential, limit, options, settings.clientId);
-    this.#exchange = new ExchangeAdminClient(settings.exchangeBaseUrl, settings.tenantId, settings.clientId, credential, limit, options);
+    const http = new MicrosoftHttp({
+      credential: diagnosingCredential(createCredential(settings), settings),
+      apiNames: new Map([
+        [GRAPH_SCOPE, "Microsoft Graph"],
+        [EXCHANGE_SCOPE, "the Exchange Online admin API"],
+      ]),
+      maxConcurrency: settings.maxConcurrency,
+      retry: options,
+    });
+    this.#graph = new GraphReader(settings.graphBaseUrl, http, options, settings.clientId);
+    this.#exchange = new ExchangeAdminClient(settings.exchangeBaseUrl, settings.tenantId, settings.clientId, http);
   }
 
   async readMailboxes(identities: readonly string[]): Promise<Map<string, LiveMailbox | undefined>> {
@@ -166,7 +166,7 @@ export class ExchangeOnlineBackend implements TenantBackend {
   }
 
   async acceptedDomains(): Promise<string[]> {
-    const rows = (await this.#exchange.read("Get-AcceptedDomain", {}, "(tenant)")) as unknown as { DomainName: string }[];
+    const rows = await this.#exchange.read<ExchangeAcceptedDomain>("Get-AcceptedDomain", {}, "(tenant)");
     return rows.map((r) => r.DomainName.toLowerCase());
   }
 
@@ -193,63 +193,12 @@ export class ExchangeOnlineBackend implements TenantBackend {
   }
 
   /**
-   * One write, retried until it lands. A 429 means it was not applied: the write gate holds it
-   * (and every other write of the process) for the Retry-After, then lets it go first. After a
-   * 503/504 or a dropped connection the outcome is unknown: the mailbox is read before any retry.
+   * One write, applied once: the pipeline retries it (a 429 waits in the write gate; after a
+   * 503/504, a dropped connection or a timeout it first reads the mailbox, and resends only if
+   * the change is not there).
    */
   async #writeOnce(identity: string, parameters: Record<string, unknown>, landed: (live: LiveMailbox) => boolean): Promise<void> {
-    const attempts: { attempt: number; status?: number; error?: string; waitedMs: number }[] = [];
-    const ticket = this.#writes.ticket();
-    let outcomeUnknown = false;
-    let connectWaitedMs = 0;
-    for (let attempt = 1; attempt <= this.#options.maxAttempts; attempt++) {
-      if (outcomeUnknown && landed(await this.#readFromExchange(identity))) return;
-      const release = await this.#writes.acquire(ticket);
-      // A write may wait in the gate for seconds: it never leaves once the engine is gone.
-      if (!engineIsAlive()) {
-        release("done");
-        throw new EngineGoneError();
-      }
-      let wait: number;
-      try {
-        const response = await this.#exchange.invokeOnce("Set-Mailbox", parameters);
-        if (!RETRYABLE_STATUSES.has(response.status)) {
-          release("done");
-          this.#exchange.check(identity, response.status, await this.#exchange.json(response));
-          return;
-        }
-        wait = Math.min(this.#options.maxDelayMs, retryAfterMs(response.headers) ?? backoffMs(attempt, this.#options));
-        await response.body?.cancel().catch(() => undefined);
-        attempts.push({ attempt, status: response.status, waitedMs: wait });
-        if (response.status === 429) {
-          release({ throttledForMs: wait });
-          outcomeUnknown = false;
-          continue;
-        }
-        outcomeUnknown = true;
-      } catch (err) {
-        const problem = connectionProblem(err);
-        if (!isTransportError(err) && problem === undefined) throw err;
-        wait = backoffMs(attempt, this.#options);
-        attempts.push({ attempt, error: (err as Error).message, waitedMs: wait });
-        if (problem !== undefined) {
-          // No connection, so no request was sent: the outcome is known (nothing landed).
-          if (problem.kind === "untrusted" || connectWaitedMs + wait > (this.#options.connectBudgetMs ?? Infinity)) {
-            throw new ConnectionError(this.#exchange.url, problem, connectWaitedMs);
-          }
-          connectWaitedMs += wait;
-          // A timeout may strike after the request went out: then read before retrying.
-          outcomeUnknown = problem.code === "ETIMEDOUT";
-        } else {
-          outcomeUnknown = true;
-        }
-      } finally {
-        release("unknown");
-      }
-      await this.#options.sleep(wait);
-    }
-    if (landed(await this.#readFromExchange(identity))) return;
-    throw new RetriesExhaustedError(`Set-Mailbox "${identity}"`, attempts, undefined);
+    await this.#exchange.write("Set-Mailbox", parameters, identity, async () => landed(await this.#readFromExchange(identity)));
   }
 
   /**

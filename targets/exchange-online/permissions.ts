@@ -1,12 +1,17 @@
 // Errors about access, in words that say which permission or role is missing and how to grant it.
+import type { PipelineResponse } from "@azure/core-rest-pipeline";
+import { clientRequestIdOf, requestIdOf, responseJson } from "./http-error";
 
 export class AccessError extends Error {
   readonly status: number;
+  /** Microsoft's request-id of the refused request, when there was one. */
+  readonly requestId: string | undefined;
 
-  constructor(message: string, status: number) {
+  constructor(message: string, status: number, requestId?: string) {
     super(message);
     this.name = "AccessError";
     this.status = status;
+    this.requestId = requestId;
   }
 }
 
@@ -20,12 +25,16 @@ function describe(body: unknown): string {
 }
 
 /** 401/403 from Graph or the Exchange admin API. */
-export function accessDenied(api: "graph" | "exchange", status: number, body: unknown, clientId: string): AccessError {
+export function accessDenied(api: "graph" | "exchange", response: PipelineResponse, clientId: string): AccessError {
+  const { status } = response;
+  const body = responseJson(response);
+  const requestId = requestIdOf(response);
   const name = api === "graph" ? "Microsoft Graph" : "The Exchange Online admin API";
   // Exchange refuses an app whose service principal has no Exchange role with this text.
   const noRole = api === "exchange" && /isn't supported in this scenario|isn't assigned to any management roles/i.test(describe(body));
   const what = noRole ? "refused the app: its service principal has no Exchange role" : status === 401 ? "did not accept the app's token" : "refused the app";
-  return new AccessError(`${name} ${what} (HTTP ${status} ${describe(body)}). App ${clientId}: ${api === "graph" ? GRAPH_FIX : EXCHANGE_FIX}`, status);
+  const ids = `request-id ${requestId ?? "none"}, client-request-id ${clientRequestIdOf(response) ?? "none"}`;
+  return new AccessError(`${name} ${what} (HTTP ${status} ${describe(body)}; ${ids}). App ${clientId}: ${api === "graph" ? GRAPH_FIX : EXCHANGE_FIX}`, status, requestId);
 }
 
 /** A failure to get a token: keeps the identity platform's AADSTS text, never a secret. */

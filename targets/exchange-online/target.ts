@@ -64,14 +64,8 @@ export const exchangeOnlineTarget: TargetDefinition<ExchangeOnlineTargetSettings
     const { ExchangeOnlineBackend } = require("./exchange-online-backend") as typeof import("./exchange-online-backend");
     const onWait = context.onRetryWait;
     if (onWait === undefined) return new ExchangeOnlineBackend(settings);
-    const { DEFAULT_RETRY_OPTIONS } = require("./retry-policy") as typeof import("./retry-policy");
-    return new ExchangeOnlineBackend(settings, {
-      ...DEFAULT_RETRY_OPTIONS,
-      sleep: (ms) => {
-        onWait(ms);
-        return DEFAULT_RETRY_OPTIONS.sleep(ms);
-      },
-    });
+    const { DEFAULT_RETRY_OPTIONS } = require("./http-pipeline") as typeof import("./http-pipeline");
+    return new ExchangeOnlineBackend(settings, { ...DEFAULT_RETRY_OPTIONS, onRetry: onWait });
   },
 };
 

@@ -224,9 +224,11 @@ mailboxes:
     assert.equal(rows.get("eve@contoso.com")!.writtenTo, "exchange-online");
     assert.equal(rows.get("eve@contoso.com")!.change, "update");
 
-    // cy is outside the OU the bind account may write: its write fails, the others land.
+    // cy is outside the OU the bind account may write: its write fails, the others land. Without
+    // --continue-on-error the engine stops starting steps at the first failure, so which of the
+    // independent writes had started by then depends on timing (seen: ben's write not started).
     const usn = { ada: "", ben: "" };
-    const up = stack.up();
+    const up = stack.up("--continue-on-error");
     assert.notEqual(up.code, 0, up.output);
     assert.match(up.output, /cy@contoso\.com[\s\S]*InsufficientRights|may not write proxyAddresses or mail of "CN=cy/);
     assert.deepEqual(await adRead("ada@contoso.com"), {

@@ -1,4 +1,4 @@
-// The exchange-online backend with the real @azure/identity and Graph clients, over real HTTPS,
+// The exchange-online backend with the real @azure/identity and @azure/core-rest-pipeline, over real HTTPS,
 // against the emulator: every credential kind, clear failures for a wrong secret, a wrong
 // audience and missing permissions, batched reads, Exchange's refusals, and retries under faults.
 import assert from "node:assert/strict";
@@ -10,7 +10,7 @@ import type { RunningEmulator } from "../../emulator/server";
 import { settingsForEndpoints, type ExchangeOnlineTargetSettings } from "../../targets/exchange-online/target";
 import { ExchangeOnlineBackend } from "../../targets/exchange-online/exchange-online-backend";
 import { AccessError } from "../../targets/exchange-online/permissions";
-import { DEFAULT_RETRY_OPTIONS } from "../../targets/exchange-online/retry-policy";
+import { DEFAULT_RETRY_OPTIONS } from "../../targets/exchange-online/http-pipeline";
 import { ExchangeError } from "../../exchange/exchange-error";
 import { startTestEmulator } from "../../harness/emulator";
 
