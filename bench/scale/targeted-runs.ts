@@ -6,7 +6,8 @@
 // Wall seconds and peak memory (engine, program, provider). Prints a Markdown table and writes the
 // raw numbers next to --out.
 //   node dist/bench/scale/targeted-runs.js [--size 10000] [--ks 1,10,100] [--floor yes|no]
-//     [--decompose yes|no] [--out docs/benchmarks-targeted.json]
+//     [--ours yes|no] [--decompose yes|no] [--doc docs/benchmarks.md] [--out docs/benchmarks-targeted.json]
+//   node dist/bench/scale/targeted-runs.js --render results.json --size N --ks 1,10,100 --doc docs/benchmarks.md
 import { spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -185,7 +186,7 @@ function renderSection(command: string): string {
 }
 
 async function main(): Promise<void> {
-  await ours();
+  if (arg("ours", "yes") !== "no") await ours();
   if (arg("floor", "yes") !== "no") await floor();
   const lines = ["| what | k | wall s | engine MB | program MB | provider MB |", "| :-- | --: | --: | --: | --: | --: |"];
   for (const r of rows) lines.push(`| ${r.what} | ${r.k ?? ""} | ${r.seconds.toFixed(1)} | ${r.engineMb ?? ""} | ${r.programMb ?? ""} | ${r.providerMb ?? ""} |`);
