@@ -1,5 +1,5 @@
 // Benchmark (not a test): export and drift of a generated 10,000-mailbox tenant through the
-// exchange-online backend (real @azure/identity and @azure/core-rest-pipeline, HTTPS) against the emulator.
+// exchange-online backend (real @azure/identity, Graph client and @azure/core-rest-pipeline, HTTPS) against the emulator.
 // Reports time, HTTP requests (counted by the emulator) and peak memory; drift is measured both
 // ways side by side: full scan (what `drift` does from 500 mailboxes on) and batched reads.
 //   node dist/bench/export-drift.js [mailboxes]

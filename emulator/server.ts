@@ -1,6 +1,6 @@
 // The emulator: one HTTPS server on 127.0.0.1 speaking the Microsoft identity platform,
 // Microsoft Graph (users) and the Exchange Online admin API over the tenant model, so the real
-// @azure/identity and @azure/core-rest-pipeline clients run end to end. State (tenant database, keys) persists in
+// @azure/identity, Graph (JavaScript and Python) and @azure/core-rest-pipeline clients run end to end. State (tenant database, keys) persists in
 // a folder private to the user; faults and a propagation lag can be injected; every request is
 // counted. The control plane (/_emulator/...) answers only to the token the emulator writes to
 // its state folder (control-token, mode 0600) and prints at start.

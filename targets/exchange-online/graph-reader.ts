@@ -1,9 +1,17 @@
-// Reads users from Microsoft Graph through the HTTP pipeline (./http-pipeline.ts). Concurrent
-// reads of single users are coalesced into JSON $batch requests of up to 20; an item Graph
-// throttles inside a batch (a 200 holding a 429) waits as the pipeline's throttling strategy
-// would (Retry-After, else backoff) and joins a later batch; full scans page through /users with
-// large pages.
-import { createHttpHeaders, type PipelineResponse } from "@azure/core-rest-pipeline";
+// Reads users from Microsoft Graph. Requests are built by Microsoft's Graph JavaScript client
+// (@microsoft/microsoft-graph-client: `api().select().top()`, BatchRequestContent and
+// BatchResponseContent for $batch) and sent by the one HTTP pipeline (./http-pipeline.ts): the
+// client's middleware chain is a single terminal step, PipelineHandler, that sends
+// `context.request` through MicrosoftHttp, so tokens, retries, throttling, the concurrency limit
+// and typed errors are the pipeline's alone. The Graph client wraps anything that goes wrong in a
+// GraphError; every request goes through `#graph`, which throws our own error instead (the
+// pipeline's HttpError, ConnectionError, TransportError or AccessError, unchanged, request ids
+// included). Concurrent reads of single users are coalesced into JSON $batch requests of up to
+// 20; an item Graph throttles inside a batch (a 200 holding a 429) waits as the pipeline's
+// throttling strategy would (Retry-After, else backoff) and joins a later batch; full scans page
+// through /users with large pages.
+import { createHttpHeaders, type HttpMethods, type PipelineResponse } from "@azure/core-rest-pipeline";
+import { BatchRequestContent, BatchResponseContent, Client, type Context, type GraphRequest, type Middleware, type MiddlewareOptions } from "@microsoft/microsoft-graph-client";
 import { HttpError, responseJson } from "./http-error";
 import { RETRYABLE_STATUSES, retryDelayMs, type MicrosoftHttp, type RetryOptions } from "./http-pipeline";
 import { accessDenied } from "./permissions";
@@ -49,9 +57,89 @@ function batchIds(response: PipelineResponse): Record<string, string> {
   return ids;
 }
 
+/**
+ * One Graph call, handed to the terminal middleware in the Graph client's middleware options:
+ * what it is called in messages, and, once sent, the pipeline's answer or the error it threw
+ * (which the Graph client would otherwise hide in a GraphError).
+ */
+export class PipelineCall implements MiddlewareOptions {
+  readonly what: string;
+  response: PipelineResponse | undefined;
+  failed = false;
+  error: unknown;
+
+  constructor(what: string) {
+    this.what = what;
+  }
+}
+
+/** Statuses whose answer has no body (the Response constructor refuses one). */
+const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
+
+/**
+ * The Graph client's only middleware, the terminal one: `context.request` goes through the HTTP
+ * pipeline (token for Graph, retries, throttling, concurrency limit, typed errors) and its answer,
+ * whatever the status, becomes `context.response` for the client to read.
+ */
+export class PipelineHandler implements Middleware {
+  readonly #http: MicrosoftHttp;
+
+  constructor(http: MicrosoftHttp) {
+    this.#http = http;
+  }
+
+  async execute(context: Context): Promise<void> {
+    const call = context.middlewareControl?.getMiddlewareOptions(PipelineCall) as PipelineCall | undefined;
+    const request = context.request as string | URL | Request;
+    const url = typeof request === "string" ? request : request instanceof URL ? request.href : request.url;
+    const method = (context.options?.method ?? (request instanceof Request ? request.method : "GET")).toUpperCase() as HttpMethods;
+    const headers = Object.fromEntries(new Headers(context.options?.headers ?? (request instanceof Request ? request.headers : undefined)));
+    const body = jsonBody(context.options?.body);
+    try {
+      const response = await this.#http.send(url, { what: call?.what ?? `Microsoft Graph ${method} ${new URL(url).pathname}`, scope: GRAPH_SCOPE, method, headers, ...(body !== undefined ? { body } : {}) });
+      if (call !== undefined) call.response = response;
+      context.response = new Response(NULL_BODY_STATUSES.has(response.status) ? null : (response.bodyAsText ?? ""), { status: response.status, headers: response.headers.toJSON() });
+    } catch (err) {
+      if (call !== undefined) {
+        call.failed = true;
+        call.error = err;
+      }
+      throw err;
+    }
+  }
+}
+
+/** The JSON text the Graph client serialized a body to, as the value the pipeline sends as JSON. */
+function jsonBody(body: unknown): unknown {
+  if (body === undefined || body === null) return undefined;
+  if (typeof body !== "string") throw new TypeError("the Graph reader sends JSON bodies only");
+  return JSON.parse(body) as unknown;
+}
+
+/**
+ * BatchResponseContent serializes an item's JSON body only when its header is spelled
+ * `Content-Type` (else the object becomes "[object Object]"). Graph spells it so; another spelling
+ * is renamed, and a JSON body without one is given it.
+ */
+function forBatchResponseContent(answers: readonly BatchItemAnswer[]): { responses: BatchItemAnswer[] } {
+  return {
+    responses: answers.map((answer) => {
+      if (answer.body === undefined || typeof answer.body === "string") return answer;
+      const headers: Record<string, string> = {};
+      let contentType = "application/json";
+      for (const [name, value] of Object.entries(answer.headers ?? {})) {
+        if (name.toLowerCase() === "content-type") contentType = value;
+        else headers[name] = value;
+      }
+      return { ...answer, headers: { ...headers, "Content-Type": contentType } };
+    }),
+  };
+}
+
 export class GraphReader {
   readonly #http: MicrosoftHttp;
   readonly #base: string;
+  readonly #client: Client;
   readonly #options: RetryOptions;
   readonly #clientId: string;
   readonly #queue: Pending[] = [];
@@ -60,6 +148,7 @@ export class GraphReader {
   constructor(baseUrl: string, http: MicrosoftHttp, options: RetryOptions, clientId: string) {
     this.#base = `${baseUrl.replace(/\/$/, "")}/v1.0`;
     this.#http = http;
+    this.#client = Client.initWithMiddleware({ middleware: new PipelineHandler(this.#http), baseUrl, defaultVersion: "v1.0" });
     this.#options = options;
     this.#clientId = clientId;
   }
@@ -75,10 +164,30 @@ export class GraphReader {
 
   /** A page of users (999 at a time); pass the returned `next` to continue. */
   async listUsers(next?: string): Promise<{ users: GraphUser[]; next: string | undefined }> {
-    const response = await this.#http.send(next ?? `${this.#base}/users?$select=${USER_SELECT}&$top=${PAGE_SIZE}`, { what: "Microsoft Graph GET /users", scope: GRAPH_SCOPE });
-    if (response.status !== 200) throw this.#failure("Microsoft Graph GET /users", response);
-    const page = responseJson(response) as { value?: GraphUser[]; "@odata.nextLink"?: string };
+    const request = next !== undefined ? this.#client.api(next) : this.#client.api("/users").select(USER_SELECT).top(PAGE_SIZE);
+    const { body } = await this.#graph("Microsoft Graph GET /users", request, (r) => r.get() as Promise<unknown>);
+    const page = body as { value?: GraphUser[]; "@odata.nextLink"?: string };
     return { users: (page.value ?? []).map((u) => ({ ...u, proxyAddresses: u.proxyAddresses ?? [] })), next: page["@odata.nextLink"] };
+  }
+
+  /**
+   * Sends a request the Graph client built (`send` calls its get, post, …) through the pipeline.
+   * Returns the parsed body and the pipeline's answer; a failure is our typed error, never the
+   * client's GraphError: what the pipeline threw, or for an answer that is not 2xx, an HttpError
+   * (AccessError for 401/403) made from that answer, request ids included.
+   */
+  async #graph<T>(what: string, request: GraphRequest, send: (request: GraphRequest) => Promise<T>): Promise<{ body: T; response: PipelineResponse }> {
+    const call = new PipelineCall(what);
+    let body: T;
+    try {
+      body = await send(request.middlewareOptions([call]));
+    } catch (err) {
+      if (call.failed) throw call.error;
+      if (call.response !== undefined && (call.response.status < 200 || call.response.status > 299)) throw this.#failure(what, call.response);
+      throw err;
+    }
+    if (call.response === undefined) throw new Error(`${what}: the Graph client answered without sending the request through the pipeline`);
+    return { body, response: call.response };
   }
 
   /** 401/403: which permission is missing; anything else: the typed HTTP error. */
@@ -112,26 +221,32 @@ export class GraphReader {
   }
 
   async #sendBatch(items: Pending[]): Promise<void> {
-    let response: PipelineResponse;
-    let answers: BatchItemAnswer[];
+    let batch: PipelineResponse;
+    let answers: Map<string, Response>;
     try {
-      response = await this.#http.send(`${this.#base}/$batch`, {
-        what: "Microsoft Graph POST /$batch",
-        scope: GRAPH_SCOPE,
-        method: "POST",
-        body: { requests: items.map((item, i) => ({ id: String(i), method: "GET", url: item.url })) },
-      });
-      if (response.status !== 200) throw this.#failure("Microsoft Graph POST /$batch", response);
-      answers = (responseJson(response) as { responses?: BatchItemAnswer[] }).responses ?? [];
+      // BatchRequestContent (3.0.7) keeps everything after the host as the item's URL, version
+      // included, which Graph refuses (msgraph-sdk-javascript#1178): the steps' URLs are given
+      // without it, so the items read "/users/…", relative to the version as Graph documents.
+      const origin = new URL(this.#base).origin;
+      const steps = items.map((item, i) => ({ id: String(i), request: new Request(`${origin}${item.url}`, { method: "GET" }) }));
+      const content = await new BatchRequestContent(steps).getContent();
+      const { body, response } = await this.#graph("Microsoft Graph POST /$batch", this.#client.api("/$batch"), (r) => r.post(content) as Promise<unknown>);
+      batch = response;
+      answers = new BatchResponseContent(forBatchResponseContent((body as { responses?: BatchItemAnswer[] }).responses ?? [])).getResponses();
     } catch (err) {
       for (const item of items) item.reject(err);
       return;
     }
-    for (const answer of answers) {
-      const item = items[Number(answer.id)];
+    for (const [id, answer] of answers) {
+      const item = items[Number(id)];
       if (item === undefined) continue;
       // Each item as an answer of its own: its status, headers and body, the batch's request.
-      const itemResponse: PipelineResponse = { request: response.request, status: answer.status, headers: createHttpHeaders({ ...batchIds(response), ...answer.headers }), bodyAsText: JSON.stringify(answer.body ?? {}) };
+      const itemResponse: PipelineResponse = {
+        request: batch.request,
+        status: answer.status,
+        headers: createHttpHeaders({ ...batchIds(batch), ...Object.fromEntries(answer.headers) }),
+        bodyAsText: await answer.text(),
+      };
       if (RETRYABLE_STATUSES.has(answer.status)) {
         item.attempts++;
         if (item.attempts >= this.#options.maxAttempts) {
@@ -146,7 +261,7 @@ export class GraphReader {
         this.#schedule(wait);
         continue;
       }
-      item.resolve({ status: answer.status, body: answer.body, response: itemResponse });
+      item.resolve({ status: answer.status, body: responseJson(itemResponse), response: itemResponse });
     }
   }
 }

@@ -1,4 +1,5 @@
-// The exchange-online backend with the real @azure/identity and @azure/core-rest-pipeline, over real HTTPS,
+// The exchange-online backend with the real @azure/identity and Graph clients (requests built by
+// @microsoft/microsoft-graph-client, sent by the @azure/core-rest-pipeline pipeline), over real HTTPS,
 // against the emulator: every credential kind, clear failures for a wrong secret, a wrong
 // audience and missing permissions, batched reads, Exchange's refusals, and retries under faults.
 import assert from "node:assert/strict";
@@ -9,6 +10,7 @@ import { planMailbox } from "../../core/plan/plan-mailbox";
 import type { RunningEmulator } from "../../emulator/server";
 import { settingsForEndpoints, type ExchangeOnlineTargetSettings } from "../../targets/exchange-online/target";
 import { ExchangeOnlineBackend } from "../../targets/exchange-online/exchange-online-backend";
+import { HttpError } from "../../targets/exchange-online/http-error";
 import { AccessError } from "../../targets/exchange-online/permissions";
 import { DEFAULT_RETRY_OPTIONS } from "../../targets/exchange-online/http-pipeline";
 import { ExchangeError } from "../../exchange/exchange-error";
@@ -120,6 +122,25 @@ describe("exchange-online backend against the emulator", () => {
         const live = await backend.readMailboxes(users.map((u) => u.id));
         assert.ok(emulator.counters.get("graph.batch.items.throttled") > 0);
         for (const user of users) assert.deepEqual(live.get(user.id)?.addresses, user.addresses);
+      } finally {
+        emulator.faults.settings = {};
+      }
+    });
+    it("a Graph failure after retries is our HttpError with Graph's request id, not the Graph client's GraphError", async () => {
+      const backend = new ExchangeOnlineBackend(settings, { ...DEFAULT_RETRY_OPTIONS, baseDelayMs: 5, maxDelayMs: 20, maxAttempts: 3 });
+      emulator.faults.settings = { serverErrorRate: 1, surfaces: ["graph"] };
+      emulator.counters.reset();
+      try {
+        await assert.rejects(backend.readMailboxes(["mark.wilson@contoso.com"]), (err: Error) => {
+          assert.ok(err instanceof HttpError, `${err.name}: ${err.message}`);
+          assert.equal(err.status, 503);
+          assert.equal(err.attempts, 3);
+          assert.match(err.requestId ?? "", /^[0-9a-f-]{36}$/);
+          assert.match(err.clientRequestId ?? "", /^[0-9a-f-]{36}$/);
+          assert.match(err.message, /^Microsoft Graph POST \/\$batch: gave up after 3 attempts \(last: HTTP 503 ServiceUnavailable\) from 127\.0\.0\.1:\d+/);
+          return true;
+        });
+        assert.equal(emulator.counters.get("faults.graph.503"), 3);
       } finally {
         emulator.faults.settings = {};
       }
