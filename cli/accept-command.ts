@@ -24,14 +24,18 @@ export async function runAccept(positionals: readonly string[], options: AcceptO
   const root = settings.root;
   const file = path.resolve(root, settings.spec);
   const text = readSpecFile(root, settings.spec, settings.stack).toString("utf8");
-  const loaded = loadSpecBytes(settings.spec, Buffer.from(text));
+  // Explicit entries are rewritten; a mailbox a policy manages is changed by changing the policy.
+  const loaded = loadSpecBytes(settings.spec, Buffer.from(text), { policies: true });
   if (!loaded.ok) {
     for (const problem of loaded.problems) process.stderr.write(`${formatProblem(problem)}\n`);
     return 1;
   }
   const byKey = new Map(loaded.spec.mailboxes.map((m) => [addressKey(m.identity), m]));
   const unknown = positionals.filter((identity) => !byKey.has(addressKey(identity)));
-  if (unknown.length > 0) throw new CliError(`not in ${settings.spec}: ${unknown.join(", ")}; accept names mailboxes the spec declares (export adopts new ones)`);
+  if (unknown.length > 0) {
+    const policies = (loaded.spec.policies ?? []).length > 0 ? "; a mailbox a policy manages is accepted by changing the policy, or by giving it an explicit entry (see mailbox-addresses expand)" : "";
+    throw new CliError(`not in ${settings.spec}: ${unknown.join(", ")}; accept names mailboxes the spec declares (export adopts new ones)${policies}`);
+  }
   if (positionals.length === 0 && !options.all) throw new CliError("name the mailboxes to accept (as `drift` lists them), or --all");
   const chosen = options.all ? loaded.spec.mailboxes : positionals.map((identity) => byKey.get(addressKey(identity))!);
   const backend = createBackend(settings.target, root);

@@ -6,6 +6,8 @@ import { formatProblem } from "../core/problems";
 import { makeReport, type MailboxRow } from "../core/report/report";
 import type { TenantBackend } from "../targets/tenant-backend";
 import { loadSpecBytes } from "../core/spec/load-spec";
+import { expandSpec } from "../reconcile/expand-spec";
+import { upnChanges } from "../reconcile/upn";
 import { assessSpec } from "../reconcile/assess";
 import { readSpecMailboxes } from "../reconcile/read-tenant";
 import { readSpecFile as readSafely, SpecFileError } from "../runtime/spec-file";
@@ -65,7 +67,7 @@ async function markWaitingForSync(rows: MailboxRow[], backend: TenantBackend): P
 
 export async function runDrift(options: DriftOptions): Promise<number> {
   const settings = await readStackSettings(options);
-  const loaded = loadSpecBytes(settings.spec, readSpecFile(settings.root, settings.spec, settings.stack, typeof options.spec === "string"));
+  const loaded = loadSpecBytes(settings.spec, readSpecFile(settings.root, settings.spec, settings.stack, typeof options.spec === "string"), { policies: true });
   if (!loaded.ok) {
     for (const problem of loaded.problems) process.stderr.write(`${formatProblem(problem)}\n`);
     return 1;
@@ -73,13 +75,26 @@ export async function runDrift(options: DriftOptions): Promise<number> {
   const { progress, onWait } = readingProgress("drift", options.quiet);
   const backend = openBackend(settings.target, settings.root, onWait);
   try {
-    const read = await readSpecMailboxes(backend, loaded.spec.mailboxes.map((m) => m.identity), (n) => progress.set("read", n));
+    // Policies become per-mailbox entries from the tenant's attributes, as in preview.
+    const expanded = await expandSpec(loaded.spec, backend);
+    if (expanded.problems.length > 0) {
+      progress.stop();
+      for (const problem of expanded.problems) process.stderr.write(`${formatProblem(problem)}\n`);
+      return 1;
+    }
+    const spec = expanded.spec;
+    const read = await readSpecMailboxes(backend, spec.mailboxes.map((m) => m.identity), (n) => progress.set("read", n));
     // The verdict `pulumi preview` reaches on the same inputs (reconcile/assess.ts): drift is what
     // the source confirms, and the assessment's problems make drift exit 1 too.
-    const assessed = await assessSpec(loaded.spec, backend, { live: read, bulk: true });
+    const assessed = await assessSpec(spec, backend, { live: read, bulk: true });
     progress.stop();
-    const computed = computeDrift(loaded.spec, new Map([...assessed.live].map(([identity, mailbox]) => [identity, mailbox?.addresses])), assessed.live);
-    const rows = await markWaitingForSync(computed, backend);
+    const computed = computeDrift(spec, new Map([...assessed.live].map(([identity, mailbox]) => [identity, mailbox?.addresses])), assessed.live);
+    // A sign-in name that differs from what the spec asks for (userPrincipalName) is drift too, as preview sees it.
+    const upns = upnChanges(spec, assessed.live);
+    const rows = (await markWaitingForSync(computed, backend)).map((r) => {
+      const upn = upns.get(r.identity);
+      return upn === undefined ? r : { ...r, change: r.change === "none" ? ("drift" as const) : r.change, userPrincipalName: upn };
+    });
     const missing = new Set(rows.filter((r) => r.change === "missing").map((r) => r.identity));
     const problems = assessed.problems
       .filter((p) => !(p.path.length === 2 && missing.has(String(p.path[1])) && /^not found in the /.test(p.message)))

@@ -4,6 +4,7 @@
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { renderSpec, matchesFilter } from "../core/export/render-spec";
+import { renderSpecWithPolicies } from "../core/export/propose-policies";
 import { scanMailboxes } from "../reconcile/read-tenant";
 import { CliError } from "./cli-error";
 import { readingProgress } from "./drift-command";
@@ -16,6 +17,8 @@ export interface ExportOptions extends StackFlags {
   readonly type?: string;
   readonly output?: string;
   readonly quiet?: boolean;
+  /** Write a policy where most mailboxes of a primary domain follow one pattern, and only the exceptions as entries. */
+  readonly policies?: boolean;
 }
 
 /**
@@ -28,6 +31,9 @@ export function schemaReference(root: string, writtenTo: string): string {
 }
 
 export async function runExport(options: ExportOptions): Promise<number> {
+  if (options.policies && (options.domain || options.upn || options.type)) {
+    throw new CliError("--policies exports the whole tenant: a policy matches mailboxes by their primary domain, whatever --domain, --upn or --type would leave out; drop those options");
+  }
   const settings = await readStackSettings(options);
   const { progress, onWait } = readingProgress("export", options.quiet);
   const backend = openBackend(settings.target, settings.root, onWait);
@@ -38,7 +44,13 @@ export async function runExport(options: ExportOptions): Promise<number> {
     progress.stop();
     const chosen = mailboxes.filter((m) => matchesFilter(m, { domain: options.domain, upn: options.upn, type: options.type }));
     const schema = schemaReference(settings.root, options.output ? path.resolve(options.output) : settings.spec);
-    const { text, exported, skipped } = renderSpec(chosen, acceptedDomains, { schema });
+    let rendered: { text: string; exported: number; skipped: string[]; policies?: number };
+    if (options.policies) {
+      const capability = backend.capabilities.policyAttributes;
+      if (capability === undefined) throw new CliError(`--policies: the ${backend.description} cannot read the attributes policies match; export without --policies`);
+      rendered = renderSpecWithPolicies(chosen, await capability.readAll(), acceptedDomains, { schema });
+    } else rendered = renderSpec(chosen, acceptedDomains, { schema });
+    const { text, exported, skipped } = rendered;
     if (options.output) {
       try {
         writeFileSync(options.output, text);
@@ -48,7 +60,13 @@ export async function runExport(options: ExportOptions): Promise<number> {
     } else process.stdout.write(text);
     if (!options.quiet) {
       for (const reason of skipped) process.stderr.write(`skipped ${reason}\n`);
-      process.stderr.write(`exported ${exported} of ${mailboxes.length} mailboxes${options.output ? ` to ${options.output}` : ""}\n`);
+      const policyNote =
+        rendered.policies === undefined
+          ? ""
+          : rendered.policies === 0
+            ? " (no pattern most mailboxes of a domain follow: no policy)"
+            : ` (${rendered.policies} ${rendered.policies === 1 ? "policy" : "policies"})`;
+      process.stderr.write(`exported ${exported} of ${mailboxes.length} mailboxes${policyNote}${options.output ? ` to ${options.output}` : ""}\n`);
     }
     return 0;
   } finally {

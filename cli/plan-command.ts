@@ -37,19 +37,36 @@ export type PlannedChanges = Readonly<Record<string, ChangeRow>>;
 /** Where each mailbox is written and its sync state (target hybrid), from the program. */
 export type PlannedWhere = Readonly<Record<string, { readonly writtenTo: string; readonly sync?: SyncState }>>;
 
-export function rowFromStep(op: string, urn: string, planned: PlannedChanges, where: PlannedWhere = {}): MailboxRow {
+/** Per policy-managed mailbox (keyed by object id): the policy that gives its addresses, its UPN as read. */
+export type PlannedPolicies = Readonly<Record<string, { readonly policy: string; readonly upn?: string }>>;
+
+export function rowFromStep(op: string, urn: string, planned: PlannedChanges, where: PlannedWhere = {}, policies: PlannedPolicies = {}): MailboxRow {
   const identity = decodeURIComponent(urn.slice(urn.lastIndexOf("::") + 2));
   const change = OPS[op] ?? "update";
   const row = planned[identity];
-  const place = where[identity] ? { writtenTo: where[identity].writtenTo, ...(where[identity].sync ? { sync: where[identity].sync } : {}) } : {};
+  const byPolicy = policies[identity];
+  const place = {
+    ...(byPolicy ? { policy: byPolicy.policy, ...(byPolicy.upn ? { upn: byPolicy.upn } : {}) } : {}),
+    ...(where[identity] ? { writtenTo: where[identity].writtenTo, ...(where[identity].sync ? { sync: where[identity].sync } : {}) } : {}),
+  };
   if (change === "release") return { identity, change, added: [], removed: [], problems: [] };
   if (row === undefined) return { identity, change: change === "adopt" ? "adopt" : "none", ...place, added: [], removed: [], problems: [] };
-  return { identity, change, ...place, ...(row.primary ? { primary: row.primary } : {}), added: [...row.added], removed: [...row.removed], ...(row.recased ? { recased: [...row.recased] } : {}), problems: [] };
+  return {
+    identity,
+    change,
+    ...place,
+    ...(row.primary ? { primary: row.primary } : {}),
+    added: [...row.added],
+    removed: [...row.removed],
+    ...(row.recased ? { recased: [...row.recased] } : {}),
+    ...(row.userPrincipalName ? { userPrincipalName: row.userPrincipalName } : {}),
+    problems: [],
+  };
 }
 
-function readPlannedChanges(file: string): { changes: PlannedChanges; specDigest?: string; where?: PlannedWhere } {
+function readPlannedChanges(file: string): { changes: PlannedChanges; specDigest?: string; where?: PlannedWhere; policies?: PlannedPolicies } {
   try {
-    return JSON.parse(readFileSync(file, "utf8")) as { changes: PlannedChanges; specDigest?: string; where?: PlannedWhere };
+    return JSON.parse(readFileSync(file, "utf8")) as { changes: PlannedChanges; specDigest?: string; where?: PlannedWhere; policies?: PlannedPolicies };
   } catch {
     return { changes: {} }; // the program stopped before planning: its errors are the report's problems
   } finally {
@@ -131,12 +148,12 @@ export async function runPlan(options: PlanOptions): Promise<number> {
       else if (!/^\d+ problems? /.test(message) && !message.startsWith("preview failed")) problems.push(message);
     }
   }
-  const { changes: planned, specDigest, where } = readPlannedChanges(plannedFile);
+  const { changes: planned, specDigest, where, policies } = readPlannedChanges(plannedFile);
   const rows = new Map<string, MailboxRow>();
   for (const event of events) {
     const step = event.resourcePreEvent?.metadata;
     if (!step || step.type !== RESOURCE_TYPE) continue;
-    const found = rowFromStep(step.op, step.urn, planned, where);
+    const found = rowFromStep(step.op, step.urn, planned, where, policies);
     const why = scope?.kind === "targeted" ? scope.run.reasons[found.identity] : undefined;
     // The engine replays the untargeted entries as "same" steps: not part of a targeted plan.
     if (scope?.kind === "targeted" && why === undefined) continue;

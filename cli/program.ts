@@ -29,6 +29,7 @@ const commands = {
   validate: lazy(() => require("./validate-command") as typeof import("./validate-command")),
   export: lazy(() => require("./export-command") as typeof import("./export-command")),
   drift: lazy(() => require("./drift-command") as typeof import("./drift-command")),
+  expand: lazy(() => require("./expand-command") as typeof import("./expand-command")),
   plan: lazy(() => require("./plan-command") as typeof import("./plan-command")),
   apply: lazy(() => require("./apply-command") as typeof import("./apply-command")),
   accept: lazy(() => require("./accept-command") as typeof import("./accept-command")),
@@ -71,6 +72,7 @@ export function buildProgram(version: string, outcome: Outcome): Command {
     .addHelpText("after", `${EXIT_CODES}${examples(
       "mailbox-addresses validate infra/mailboxes.yaml",
       "mailbox-addresses drift --stack prod --markdown",
+      "mailbox-addresses expand --policy newbrand",
       "mailbox-addresses plan --json",
       "mailbox-addresses export --domain fabrikam.com -o infra/adopted.yaml",
       "mailbox-addresses tenant show mark.wilson@contoso.com",
@@ -96,7 +98,8 @@ export function buildProgram(version: string, outcome: Outcome): Command {
     .option("--upn <pattern>", "only mailboxes whose UPN matches (* matches anything)")
     .option("--type <type>", "only this recipient type: UserMailbox, SharedMailbox, RoomMailbox, EquipmentMailbox")
     .option("-o, --output <file>", "write to this file instead of stdout")
-    .addHelpText("after", examples("mailbox-addresses export -o infra/adopted.yaml", "mailbox-addresses export --domain fabrikam.com --type SharedMailbox", "mailbox-addresses export --stack prod --upn 'sales*'"))
+    .option("--policies", "where most mailboxes of a primary domain follow one pattern (%m@domain), write it as a policy and only the exceptions as entries; previews with zero changes")
+    .addHelpText("after", examples("mailbox-addresses export -o infra/adopted.yaml", "mailbox-addresses export --policies -o infra/adopted.yaml", "mailbox-addresses export --domain fabrikam.com --type SharedMailbox", "mailbox-addresses export --stack prod --upn 'sales*'"))
     .action((_options: unknown, command: Command) => run(commands.export().runExport({ ...command.opts(), ...globals(command) })));
 
   outputOptions(
@@ -109,6 +112,22 @@ export function buildProgram(version: string, outcome: Outcome): Command {
   )
     .addHelpText("after", `${EXIT_CODES}${examples("mailbox-addresses drift", "mailbox-addresses drift --stack prod --markdown > drift.md", "mailbox-addresses drift --json --all")}`)
     .action((_options: unknown, command: Command) => run(commands.drift().runDrift({ ...command.opts(), ...globals(command) })));
+
+  stackOptions(
+    program
+      .command("expand")
+      .summary("print the spec with its policies expanded: what each mailbox gets, and from which policy")
+      .description(
+        "Reads the attributes the stack's spec's policies match and template on (given name, surname, alias, department…) for every mailbox of the stack's tenant, in one pass, and prints the expanded spec: explicit entries, then each mailbox a policy manages (keyed by object id), each address commented with the policy that gave it. Put it in a pull request to show what a policy change does. The output is itself a valid spec. Templates, collisions and unaccepted domains are errors at the policy's file:line:col.",
+      ),
+  )
+    .option("--policy <name>", "only the mailboxes this policy gives addresses to")
+    .option("-o, --output <file>", "write to this file instead of stdout")
+    .addHelpText(
+      "after",
+      `\nExit codes: 0 expanded, 1 problems (and any usage error).\n${examples("mailbox-addresses expand", "mailbox-addresses expand --policy typo-domain", "mailbox-addresses expand --stack prod -o expanded.yaml && git diff --no-index old.yaml expanded.yaml")}`,
+    )
+    .action((_options: unknown, command: Command) => run(commands.expand().runExpand({ ...command.opts(), ...globals(command) })));
 
   outputOptions(
     program

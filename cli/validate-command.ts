@@ -23,10 +23,12 @@ export function runValidate(files: readonly string[]): number {
       failed = true;
       continue;
     }
-    const result = loadSpecBytes(file, bytes);
+    // Policies are checked here (templates, domains, names); `expand` shows what they give a tenant.
+    const result = loadSpecBytes(file, bytes, { policies: true });
     if (result.ok) {
       valid.push(result.spec);
-      process.stdout.write(`${file}: valid (${result.spec.mailboxes.length} mailboxes)\n`);
+      const policies = result.spec.policies?.length ?? 0;
+      process.stdout.write(`${file}: valid (${result.spec.mailboxes.length} mailboxes${policies > 0 ? `, ${policies} ${policies === 1 ? "policy" : "policies"}` : ""})\n`);
     } else {
       failed = true;
       for (const problem of result.problems) process.stderr.write(`${formatProblem(problem)}\n`);

@@ -110,6 +110,7 @@ function primaryOf(r: Recipient): string {
 
 /** The Exchange alias: the MOERA's local part, else the UPN's, else the primary's. */
 export function aliasOf(r: Recipient): string {
+  if (r.attributes?.mailNickname) return r.attributes.mailNickname;
   const smtp = r.addresses.map(parseProxyAddress).filter((p) => p.kind === "smtp");
   const moera = smtp.find((p) => /\.onmicrosoft\.com$/i.test(p.value) && !/\.mail\.onmicrosoft\.com$/i.test(p.value));
   const from = moera?.value ?? r.upn ?? primaryOf(r);

@@ -148,6 +148,13 @@ const RESOURCES: Record<"users" | "groups" | "contacts", DirectoryResource> = {
       onPremisesImmutableId: r.onPremises?.immutableId ?? null,
       onPremisesSecurityIdentifier: r.onPremises?.securityIdentifier ?? null,
       onPremisesLastSyncDateTime: r.onPremises?.lastSyncDateTime ?? null,
+      // The attributes address policies read (tenant/tenant.ts DirectoryAttributes); null when unset, as Graph shows them.
+      givenName: r.attributes?.givenName ?? null,
+      surname: r.attributes?.surname ?? null,
+      mailNickname: aliasOf(r),
+      department: r.attributes?.department ?? null,
+      companyName: r.attributes?.companyName ?? null,
+      country: r.attributes?.country ?? null,
     }),
   },
   groups: {
@@ -252,6 +259,11 @@ function toGraphObject(resource: DirectoryResource, r: Recipient, select: readon
 /** `users` or `groups(a,b)`, the form Graph puts in @odata.context. */
 const contextOf = (select: readonly string[] | undefined, root = "users") => (select === undefined ? root : `${root}(${select.join(",")})`);
 
+/** What Graph's PATCH of userPrincipalName writes to (the tenant). */
+export interface UserPrincipalNameWriter {
+  setUserPrincipalName(identity: string, upn: string): unknown;
+}
+
 /** Where Graph's directory objects come from: the tenant, possibly behind Exchange by a propagation lag. */
 export interface GraphUserSource {
   find(identity: string): Recipient | undefined;
@@ -304,6 +316,47 @@ export class GraphEndpoint {
       return graphError(501, "NotImplemented", `The emulator does not implement '/${segments.join("/")}'; it serves /users, /groups and /contacts (lists and one by id), and /$batch.`, correlation);
     }
     return graphError(400, "BadRequest", `Resource not found for the segment '${segments[0] ?? ""}'.`, correlation);
+  }
+
+  /**
+   * PATCH /users/{id | userPrincipalName} (user-update): the emulator models userPrincipalName
+   * only, under Entra's rules (tenant/tenant.ts setUserPrincipalName): 204 No Content on success;
+   * 400 Request_BadRequest for a domain the tenant has not verified, a UPN another object has, a
+   * synced user; 404 for an unknown user. Other properties: 501 (not modelled).
+   */
+  patch(path: string, body: unknown, correlation: Correlation, writer: UserPrincipalNameWriter): GraphResult {
+    const segments = path.split("/").filter(Boolean).map((s) => {
+      try {
+        return decodeURIComponent(s);
+      } catch {
+        return s;
+      }
+    });
+    if (segments.length !== 2 || segments[0]!.toLowerCase() !== "users") return graphError(405, "Request_BadRequest", `The emulator serves PATCH on /users/{id} only.`, correlation);
+    this.#counters.add("graph.users.patch");
+    if (typeof body !== "object" || body === null || Array.isArray(body)) return graphError(400, "BadRequest", "Empty Payload. JSON content expected.", correlation);
+    const keys = Object.keys(body);
+    const unmodelled = keys.filter((k) => k !== "userPrincipalName");
+    if (unmodelled.length > 0) {
+      const unknown = unmodelled.find((k) => !RESOURCES.users.properties.has(k.toLowerCase()));
+      if (unknown !== undefined) return graphError(400, "Request_BadRequest", `Property '${unknown}' does not exist as a declared property or extension property.`, correlation);
+      return graphError(501, "NotImplemented", `The emulator writes userPrincipalName only; not ${unmodelled.join(", ")}.`, correlation);
+    }
+    const upn = (body as { userPrincipalName?: unknown }).userPrincipalName;
+    if (typeof upn !== "string") return graphError(400, "Request_BadRequest", "Invalid value specified for property 'userPrincipalName' of resource 'User'.", correlation);
+    const found = this.#users.find(segments[1]!);
+    const key = segments[1]!.toLowerCase();
+    if (found === undefined || found.upn === undefined || (found.id !== key && found.upn.toLowerCase() !== key)) {
+      return graphError(404, "Request_ResourceNotFound", `Resource '${segments[1]}' does not exist or one of its queried reference-property objects are not present.`, correlation);
+    }
+    try {
+      writer.setUserPrincipalName(found.id, upn);
+    } catch (err) {
+      const e = err as { name?: string; status?: number; code?: string; message?: string };
+      if (e.name === "UpnError") return graphError(e.status ?? 400, e.code ?? "Request_BadRequest", e.message ?? "", correlation);
+      throw err;
+    }
+    return { status: 204, body: undefined };
   }
 
   /** GET /users/{id | userPrincipalName}, /groups/{id}, /contacts/{id}. */

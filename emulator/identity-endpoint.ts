@@ -61,7 +61,7 @@ export class IdentityEndpoint {
     this.#tenant = tenant;
     this.#baseUrl = baseUrl;
     this.#grants = new Map<string, AppGrant>([
-      [secrets.clientId, { displayName: "mailbox-addresses (emulator test app)", roles: { [AUDIENCES.graph]: ["User.Read.All"], [AUDIENCES.exchange]: ["Exchange.ManageAsApp"] }, wids: [DIRECTORY_ROLES.exchangeAdministrator] }],
+      [secrets.clientId, { displayName: "mailbox-addresses (emulator test app)", roles: { [AUDIENCES.graph]: ["User.Read.All", "User.ReadWrite.All"], [AUDIENCES.exchange]: ["Exchange.ManageAsApp"] }, wids: [DIRECTORY_ROLES.exchangeAdministrator] }],
       [secrets.unprivilegedClientId, { displayName: "mailbox-addresses (no permissions)", roles: {}, wids: [] }],
       [secrets.rolelessClientId, { displayName: "mailbox-addresses (no Exchange role)", roles: { [AUDIENCES.graph]: ["User.Read.All"], [AUDIENCES.exchange]: ["Exchange.ManageAsApp"] }, wids: [] }],
     ]);

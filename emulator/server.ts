@@ -65,6 +65,8 @@ export interface RunningEmulator {
 }
 
 const GRAPH_ROLES = ["User.Read.All", "User.ReadWrite.All", "Directory.Read.All"];
+/** Graph application permissions that allow PATCH /users/{id} (user-update). */
+const GRAPH_WRITE_ROLES = ["User.ReadWrite.All", "Directory.ReadWrite.All"];
 const EXCHANGE_ROLES = ["Exchange.ManageAsApp"];
 /** Directory roles that carry an Exchange RBAC role in app-only sessions (app-only auth docs). */
 const EXCHANGE_DIRECTORY_ROLES: readonly string[] = [DIRECTORY_ROLES.exchangeAdministrator, DIRECTORY_ROLES.globalAdministrator];
@@ -137,6 +139,11 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
   }
 
   function sendGraph(res: ServerResponse, result: GraphResult, correlation: Correlation): void {
+    if (result.status === 204) {
+      res.writeHead(204, { ...graphHeaders(correlation), ...(result.headers ?? {}) });
+      res.end();
+      return;
+    }
     sendJson(res, result.status, result.body, { ...graphHeaders(correlation), ...(result.headers ?? {}) });
   }
 
@@ -229,7 +236,13 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
         return sendGraph(res, graph.batch(await readJsonBody(req), correlation), correlation);
       }
       if (method === "GET") return sendGraph(res, graph.get(p.slice("/v1.0".length), requestUrl.searchParams, correlation), correlation);
-      return sendGraph(res, graphError(405, "Request_BadRequest", `The emulator serves only reads on ${p}.`, correlation), correlation);
+      if (method === "PATCH") {
+        // user-update: permission User.ReadWrite.All (or Directory.ReadWrite.All), application.
+        const writes = identity.checkBearer(bearerToken(req), AUDIENCES.graph, GRAPH_WRITE_ROLES);
+        if (!writes.ok) return sendGraph(res, graphError(writes.status, writes.status === 401 ? "InvalidAuthenticationToken" : "Authorization_RequestDenied", writes.reason, correlation), correlation);
+        return sendGraph(res, graph.patch(p.slice("/v1.0".length), await readJsonBody(req), correlation, tenant), correlation);
+      }
+      return sendGraph(res, graphError(405, "Request_BadRequest", `The emulator serves only reads and PATCH of a user on ${p}.`, correlation), correlation);
     }
 
     // Exchange Online admin API.

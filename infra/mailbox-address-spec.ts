@@ -20,6 +20,8 @@ import type { Spec } from "../core/spec/rules";
 import { createBackend } from "../targets/registry";
 import { MailboxAddresses } from "../providers/mailbox-addresses/resource";
 import { assessSpec } from "../reconcile/assess";
+import { expandSpec, type ExpandedSpec } from "../reconcile/expand-spec";
+import { targetUpnOf, upnChanges, type UpnChange } from "../reconcile/upn";
 import { syncStateOf } from "../core/drift/compute-drift";
 import type { SyncState } from "../core/report/report";
 import type { LiveMailbox } from "../targets/tenant-backend";
@@ -46,7 +48,8 @@ function readSpec(file: string): { spec: Spec; digest: string } {
     if (!SpecFileError.isInstance(err)) throw err;
     throw new pulumi.RunError(`the spec ${err.message}`);
   }
-  const result = loadSpecBytes(file, bytes);
+  // Policies are expanded below, from the tenant's attributes (reconcile/expand-spec.ts).
+  const result = loadSpecBytes(file, bytes, { policies: true });
   if (!result.ok) fail(result.problems, "in the spec");
   return { spec: result.spec, digest: `sha256:${createHash("sha256").update(bytes).digest("hex")}` };
 }
@@ -55,9 +58,23 @@ function readSpec(file: string): { spec: Spec; digest: string } {
  * With MAILBOX_ADDRESSES_PLAN_OUT set (by `mailbox-addresses plan`), writes there what this run
  * changes per mailbox, as data: the plan's rows come from the planner, never from log text.
  */
-function writePlannedChanges(specDigest: string, changes: ReadonlyMap<string, ChangeRow>, where: ReadonlyMap<string, MailboxWhere> = new Map()): void {
+function writePlannedChanges(specDigest: string, changes: ReadonlyMap<string, ChangeRow>, where: ReadonlyMap<string, MailboxWhere> = new Map(), policies: ReadonlyMap<string, { policy: string; upn?: string }> = new Map()): void {
   const file = process.env.MAILBOX_ADDRESSES_PLAN_OUT;
-  if (file) writeFileSync(file, JSON.stringify({ specDigest, changes: Object.fromEntries(changes), ...(where.size > 0 ? { where: Object.fromEntries(where) } : {}) }));
+  if (file) {
+    writeFileSync(
+      file,
+      JSON.stringify({ specDigest, changes: Object.fromEntries(changes), ...(where.size > 0 ? { where: Object.fromEntries(where) } : {}), ...(policies.size > 0 ? { policies: Object.fromEntries(policies) } : {}) }),
+    );
+  }
+}
+
+/** Per policy-managed mailbox (its key, the object id), the policy that gives it its addresses (the first-wins one) and its UPN: plan rows are grouped by policy. */
+function policyOf(expanded: ExpandedSpec): Map<string, { policy: string; upn?: string }> {
+  const policies = new Map<string, { policy: string; upn?: string }>();
+  for (const entry of expanded.expansion?.entries ?? []) {
+    if (entry.origin.kind === "policy") policies.set(entry.declaration.identity, { policy: entry.origin.policies[0]!, ...(entry.upn ? { upn: entry.upn } : {}) });
+  }
+  return policies;
 }
 
 /** Where each mailbox is written and its sync state, when the stack writes to more than one place (target hybrid). */
@@ -146,7 +163,7 @@ function narrowToTargets(spec: Spec, change: ChangePlan, run: TargetedRun): { sp
   return { spec: { ...spec, mailboxes: spec.mailboxes.filter((m) => declare.has(m.identity)) }, change: narrowed.change };
 }
 
-function declare(spec: Spec, change: ChangePlan, parent: pulumi.Resource | undefined, where: ReadonlyMap<string, MailboxWhere> = new Map()) {
+function declare(spec: Spec, change: ChangePlan, parent: pulumi.Resource | undefined, where: ReadonlyMap<string, MailboxWhere> = new Map(), upns: ReadonlyMap<string, UpnChange> = new Map()) {
   const resources = new Map<string, MailboxAddresses>();
   const declared = new Map(spec.mailboxes.map((m) => [m.identity, m]));
   const movesFrom = new Map<string, ChangePlan["moves"][number][]>();
@@ -169,6 +186,7 @@ function declare(spec: Spec, change: ChangePlan, parent: pulumi.Resource | undef
         addresses: desiredAddressMap(mailbox),
         mode: mailbox.mode,
         ...(mailbox.cloudManaged ? { cloudManaged: true } : {}),
+        ...(targetUpnOf(mailbox) !== undefined ? { upn: targetUpnOf(mailbox)! } : {}),
         ...(releasesOut.length > 0 ? { releases: Object.fromEntries(releasesOut.map((r) => [addressKey(r.address), r.to])) } : {}),
         ...(takeFrom.length > 0 ? { takeFrom } : {}),
       },
@@ -180,7 +198,10 @@ function declare(spec: Spec, change: ChangePlan, parent: pulumi.Resource | undef
     // summary (an up of 300 mailboxes printed each line four times).
     const place = where.get(mailbox.identity);
     const placed = place ? `; ${WHERE_WORDS[place.writtenTo] ?? `written to ${place.writtenTo}`}` : "";
-    if (plan?.changed) pulumi.log.info(`${mailbox.identity}: live tenant → spec: ${describePlan(plan)}${placed}`, resource, undefined, true);
+    const upn = upns.get(mailbox.identity);
+    const upnText = upn ? `user principal name ${upn.from ?? "(none)"} → ${upn.to}` : "";
+    if (plan?.changed) pulumi.log.info(`${mailbox.identity}: live tenant → spec: ${describePlan(plan)}${upnText ? `; ${upnText}` : ""}${placed}`, resource, undefined, true);
+    else if (upn) pulumi.log.info(`${mailbox.identity}: live tenant → spec: ${upnText}${placed}`, resource, undefined, true);
     else if (place?.sync?.state === "pending") {
       const age = place.sync.lastSyncAgeSeconds === undefined ? "" : ` (last sync ${Math.round(place.sync.lastSyncAgeSeconds / 60)} min ago)`;
       pulumi.log.info(`${mailbox.identity}: pending sync: Active Directory matches the spec, the cloud follows at the next sync${age}; nothing to write`, resource, undefined, true);
@@ -255,9 +276,13 @@ async function program(options: { spec?: string; parent?: pulumi.Resource }): Pr
   checkStackSettings();
   const configured = readSettings(new pulumi.Config(SETTINGS_NAMESPACE));
   const settings = options.spec ? { ...configured, spec: options.spec } : configured;
-  const { spec, digest } = readSpec(settings.spec);
+  const { spec: written, digest } = readSpec(settings.spec);
   const backend = createBackend(settings.target);
   try {
+    // Policies become per-mailbox declarations, from the attributes read in one pass.
+    const expanded = await expandSpec(written, backend);
+    if (expanded.problems.length > 0) fail(expanded.problems, "in the spec's policies");
+    const spec = expanded.spec;
     const targeted = readTargetedRun(digest);
     // This run's refresh has just read them all (the provider's sweep hands it over): one pass.
     // A targeted run has no refresh (--refresh=false): the program reads.
@@ -269,12 +294,15 @@ async function program(options: { spec?: string; parent?: pulumi.Resource }): Pr
     if (assessed.problems.length > 0) fail(assessed.problems, `between the spec and the ${backend.description}`);
     // A targeted run declares only its mailboxes (the CLI passes --target for each).
     const { spec: declared, change } = targeted ? narrowToTargets(spec, assessed.change, targeted) : { spec, change: assessed.change };
-    const changes = new Map([...change.plans].filter(([, plan]) => plan.changed).map(([identity, plan]) => [identity, summarizePlan(plan)]));
+    const changes = new Map<string, ChangeRow>([...change.plans].filter(([, plan]) => plan.changed).map(([identity, plan]) => [identity, summarizePlan(plan)]));
+    // Sign-in names the spec changes (reconcile/upn.ts) are changes too: shown, reviewed, planned.
+    const upns = upnChanges(declared, live);
+    for (const [identity, upn] of upns) changes.set(identity, { ...(changes.get(identity) ?? { added: [], removed: [] }), userPrincipalName: upn });
     checkReviewedPlan(digest, changes);
     if (targeted) leaveForProvider(settings.target, settings.spec, new Map(declared.mailboxes.map((m) => [m.identity, assessed.live.get(m.identity)])));
     const where = whereOf(declared, live, change);
-    declare(declared, change, options.parent, where);
-    writePlannedChanges(digest, changes, where);
+    declare(declared, change, options.parent, where, upns);
+    writePlannedChanges(digest, changes, where, policyOf(expanded));
     // The same outputs in either scope: the stack's entry is always targeted, and must not flip.
     return {
       spec: settings.spec,

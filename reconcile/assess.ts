@@ -11,6 +11,7 @@ import { quote } from "../core/text";
 import type { LiveMailbox, TenantBackend } from "../targets/tenant-backend";
 import { preflight } from "./preflight";
 import { confirmChanged } from "./read-tenant";
+import { checkUpnChanges } from "./upn";
 
 /** What the spec and the tenant say together. `problems` empty: the change can be applied. */
 export interface Assessment {
@@ -88,5 +89,7 @@ export async function assessSpec(spec: Spec, backend: TenantBackend, read?: Alre
   const resolved = resolveIdentities(spec, confirmed);
   const change = planEntries(resolved.spec.mailboxes, (identity) => confirmed.get(identity)?.addresses);
   const checked = await preflight(resolved.spec, confirmed, change, backend);
-  return { spec: resolved.spec, live: confirmed, change, problems: [...resolved.problems, ...checked] };
+  // The sign-in names the spec changes (userPrincipalName): ./upn.ts.
+  const upns = await checkUpnChanges(resolved.spec, confirmed, backend);
+  return { spec: resolved.spec, live: confirmed, change, problems: [...resolved.problems, ...checked, ...upns] };
 }

@@ -17,6 +17,7 @@ export const EXPECTED_ERROR_NAMES: ReadonlySet<string> = new Set([
   "TransportError",
   "MailboxError",
   "DirectoryError",
+  "UpnError",
 ]);
 
 export function isExpectedError(err: unknown): err is Error {

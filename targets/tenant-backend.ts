@@ -1,6 +1,7 @@
 // What the provider, the program and the CLI need from a tenant, whichever it is: the embedded
 // local tenant (SQLite) or Exchange Online (Graph reads, Exchange admin API writes; also the
 // emulator). Settings here are never secret: credentials come from the environment at call time.
+import type { MailboxAttributes } from "../core/policy/policy-types";
 import type { AddressOwner, RecipientType } from "../exchange/exchange-rules";
 
 /** A mailbox as read from the tenant. */
@@ -58,6 +59,18 @@ export interface BackendCapabilities {
    * only, and `export` writes allowedDomains from the exported addresses alone.
    */
   readonly acceptedDomains?: AcceptedDomainsCapability;
+  /**
+   * The directory attributes address policies match and template on (given name, surname,
+   * initials, display name, alias, department, company, country, recipient type, UPN), for every
+   * mailbox in one pass (Graph: /users with $select, paged). Absent: a spec with policies is
+   * refused at preview (the target cannot say whom a policy matches).
+   */
+  readonly policyAttributes?: PolicyAttributesCapability;
+  /**
+   * Writes a user's principal name (Graph: PATCH /users/{id} with userPrincipalName, permission
+   * User.ReadWrite.All). Absent: a spec that manages a UPN is refused at preview.
+   */
+  readonly userPrincipalName?: UserPrincipalNameCapability;
 }
 
 /** The name of one optional capability: "cloudManaged", "acceptedDomains". */
@@ -66,6 +79,19 @@ export type CapabilityName = keyof BackendCapabilities;
 export interface CloudManagedCapability {
   /** Set-Mailbox -IsExchangeCloudManaged $true. */
   set(identity: string): Promise<void>;
+}
+
+export interface PolicyAttributesCapability {
+  /** Every mailbox (users with a UPN and addresses), with the attributes policies read. */
+  readAll(): Promise<MailboxAttributes[]>;
+}
+
+export interface UserPrincipalNameCapability {
+  /**
+   * Sets the user principal name of the user `id` (object id). Throws with the tenant's message
+   * when refused (another user has it, a domain the tenant does not accept, a synced user).
+   */
+  set(id: string, userPrincipalName: string): Promise<void>;
 }
 
 export interface AcceptedDomainsCapability {

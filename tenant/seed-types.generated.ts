@@ -71,8 +71,24 @@ export interface SeedRecipient {
    * @minItems 1
    */
   addresses: [string, ...string[]];
+  attributes?: SeedAttributes;
   /**
    * Mail users and mail contacts: ExternalEmailAddress, the address mail is sent on to (not a proxy address the spec manages). A mail contact without one uses its primary SMTP address.
    */
   externalEmailAddress?: string;
+}
+/**
+ * Directory attributes address policies match and template on (Graph's names; initials is Exchange's Initials). Absent: none set.
+ */
+export interface SeedAttributes {
+  givenName?: string;
+  surname?: string;
+  initials?: string;
+  /**
+   * Exchange's alias. Absent: the local part of the MOERA address, else of the UPN.
+   */
+  mailNickname?: string;
+  department?: string;
+  companyName?: string;
+  country?: string;
 }

@@ -21,6 +21,7 @@ import {
   type RecipientTypeDetails,
   type TenantFacts,
 } from "../exchange/exchange-rules";
+import type { MailboxAttributes } from "../core/policy/policy-types";
 import type { TenantSeed } from "./seed-types.generated";
 
 /** Which recipients {@link Tenant.list} returns. */
@@ -44,6 +45,18 @@ export interface OnPremisesAttributes {
   readonly lastSyncDateTime: string;
 }
 
+/** Directory attributes address policies read (Graph's names; `initials` is Exchange's Initials). */
+export interface DirectoryAttributes {
+  readonly givenName?: string;
+  readonly surname?: string;
+  readonly initials?: string;
+  /** Exchange's alias; absent: derived (emulator/exchange-endpoint.ts aliasOf). */
+  readonly mailNickname?: string;
+  readonly department?: string;
+  readonly companyName?: string;
+  readonly country?: string;
+}
+
 /** A recipient as the tenant holds it. */
 export interface Recipient extends RecipientFacts {
   /** User principal name; groups and contacts have none. */
@@ -52,6 +65,8 @@ export interface Recipient extends RecipientFacts {
   readonly kind: RecipientTypeDetails;
   /** Set by the emulator's directory sync (emulator/directory-sync.ts) on the users it synced. */
   readonly onPremises?: OnPremisesAttributes;
+  /** Given name, surname, department…: what address policies match and template on. */
+  readonly attributes?: DirectoryAttributes;
 }
 
 /** A recipient to add: its precise `kind` may be left to its coarse `type` ("Group": a distribution group). */
@@ -113,6 +128,7 @@ interface RecipientRow {
   addresses: string;
   external_address: string | null;
   on_premises?: string | null;
+  attributes?: string | null;
 }
 
 function toRecipient(row: RecipientRow): Recipient {
@@ -129,6 +145,7 @@ function toRecipient(row: RecipientRow): Recipient {
     addresses: JSON.parse(row.addresses) as string[],
     ...(row.external_address ? { externalEmailAddress: row.external_address } : {}),
     ...(row.on_premises ? { onPremises: JSON.parse(row.on_premises) as OnPremisesAttributes } : {}),
+    ...(row.attributes ? { attributes: JSON.parse(row.attributes) as DirectoryAttributes } : {}),
   };
 }
 
@@ -143,6 +160,46 @@ function defaultExternalAddress(type: RecipientTypeDetails, addresses: readonly 
 
 const smtpKeysOf = (addresses: readonly string[]) =>
   addresses.map(parseProxyAddress).filter((p) => p.kind === "smtp").map((p) => addressKey(p.value));
+
+/** Exchange's alias of a recipient: the stored one, else the MOERA's local part, the UPN's, the primary's. */
+export function mailNicknameOf(r: Recipient): string {
+  if (r.attributes?.mailNickname) return r.attributes.mailNickname;
+  const smtp = r.addresses.map(parseProxyAddress).filter((p) => p.kind === "smtp");
+  const moera = smtp.find((p) => /\.onmicrosoft\.com$/i.test(p.value) && !/\.mail\.onmicrosoft\.com$/i.test(p.value));
+  const from = moera?.value ?? r.upn ?? smtp.find((p) => p.primary)?.value ?? "";
+  return from.split("@")[0] || r.id;
+}
+
+/** What address policies read of a recipient (core/policy/policy-types.ts). */
+export function policyAttributesOf(r: Recipient): MailboxAttributes {
+  const a = r.attributes ?? {};
+  return {
+    id: r.id,
+    userPrincipalName: r.upn,
+    type: r.kind,
+    displayName: r.displayName,
+    givenName: a.givenName,
+    surname: a.surname,
+    initials: a.initials,
+    alias: mailNicknameOf(r),
+    department: a.department,
+    company: a.companyName,
+    country: a.country,
+    addresses: r.addresses,
+  };
+}
+
+/** A refusal of Graph's PATCH of userPrincipalName, with Graph's status and error code. */
+export class UpnError extends Error {
+  override readonly name = "UpnError";
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
 
 /** A tenant kept in a SQLite file (or `:memory:`). */
 export class Tenant {
@@ -164,6 +221,8 @@ export class Tenant {
     if (!columns.some((c) => c.name === "external_address")) db.exec("ALTER TABLE recipients ADD COLUMN external_address TEXT");
     // Tenant files from before the emulator's directory sync gain its column (empty).
     if (!columns.some((c) => c.name === "on_premises")) db.exec("ALTER TABLE recipients ADD COLUMN on_premises TEXT");
+    // Tenant files from before address policies gain the directory attributes (empty).
+    if (!columns.some((c) => c.name === "attributes")) db.exec("ALTER TABLE recipients ADD COLUMN attributes TEXT");
     return new Tenant(db);
   }
 
@@ -230,6 +289,7 @@ export class Tenant {
           cloudManaged: r.cloudManaged ?? false,
           addresses: r.addresses,
           externalEmailAddress: r.externalEmailAddress?.replace(/^smtp:/i, "") ?? defaultExternalAddress(recipientTypeOf(r.type) ?? "UserMailbox", r.addresses),
+          ...(r.attributes ? { attributes: r.attributes } : {}),
         });
       }
     });
@@ -243,7 +303,7 @@ export class Tenant {
   #insertRecipient(r: NewRecipient): void {
     const kind = kindOf(r);
     this.#db
-      .prepare("INSERT INTO recipients (id, upn, upn_key, display_name, type, synced, cloud_managed, addresses, external_address) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
+      .prepare("INSERT INTO recipients (id, upn, upn_key, display_name, type, synced, cloud_managed, addresses, external_address, attributes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
       .run(
         r.id.toLowerCase(),
         r.upn ?? null,
@@ -254,6 +314,7 @@ export class Tenant {
         r.cloudManaged ? 1 : 0,
         JSON.stringify(r.addresses),
         RECIPIENT_KINDS[kind].external ? (r.externalEmailAddress ?? defaultExternalAddress(kind, r.addresses) ?? null) : null,
+        r.attributes && Object.keys(r.attributes).length > 0 ? JSON.stringify(r.attributes) : null,
       );
     const index = this.#db.prepare("INSERT INTO smtp_addresses (address, recipient_id) VALUES (?, ?)");
     for (const key of new Set(smtpKeysOf(r.addresses))) {
@@ -416,6 +477,57 @@ export class Tenant {
       if (!changed) return { ...recipient, synced: true, onPremises };
       return { ...this.#store(recipient, addresses, "directory sync"), synced: true, onPremises };
     });
+  }
+
+  /**
+   * Graph's PATCH /users/{id} with userPrincipalName, under Entra's rules: a user (not a group or
+   * contact), cloud-only (a synced user's UPN is written on premises), a domain the tenant accepts
+   * (the MOERA's included), unique among users. Exchange Online's proxy rule for cloud users: the
+   * old UPN stays where it is in EmailAddresses (nothing removes it), and when the new UPN is an
+   * SMTP address nobody holds on an accepted domain, it is added as an alias, as Entra adds the
+   * UPN to a cloud user's proxyAddresses. Throws a {@link UpnError} and writes nothing when a rule is broken.
+   */
+  setUserPrincipalName(identity: string, upn: string): Recipient {
+    return this.#transaction(() => {
+      const recipient = this.find(identity);
+      if (recipient === undefined || recipient.upn === undefined) throw new UpnError(404, "Request_ResourceNotFound", `Resource '${identity}' does not exist or one of its queried reference-property objects are not present.`);
+      const value = upn.trim();
+      const at = value.lastIndexOf("@");
+      const local = value.slice(0, at);
+      const domain = value.slice(at + 1).toLowerCase();
+      if (at <= 0 || at === value.length - 1 || !/^[A-Za-z0-9'._~!#^&{}-]+$/.test(local) || local.startsWith(".") || local.endsWith(".") || local.length > 64) {
+        throw new UpnError(400, "Request_BadRequest", "Invalid value specified for property 'userPrincipalName' of resource 'User'.");
+      }
+      if (recipient.synced) {
+        throw new UpnError(400, "Request_BadRequest", "Unable to update the specified properties for on-premises mastered Directory Sync objects or objects currently undergoing migration.");
+      }
+      if (!this.acceptedDomains().includes(domain)) {
+        throw new UpnError(400, "Request_BadRequest", `The domain portion of the userPrincipalName property is invalid. You must use one of the verified domain names in your organization.`);
+      }
+      const holder = this.#db.prepare("SELECT id FROM recipients WHERE upn_key = ?").get(value.toLowerCase()) as { id: string } | undefined;
+      if (holder !== undefined && holder.id !== recipient.id) {
+        throw new UpnError(400, "Request_BadRequest", "Another object with the same value for property userPrincipalName already exists.");
+      }
+      this.#db.prepare("UPDATE recipients SET upn = ?, upn_key = ? WHERE id = ?").run(value, value.toLowerCase(), recipient.id);
+      let addresses = recipient.addresses;
+      const owner = this.ownerOf(value);
+      if (owner === undefined) {
+        addresses = [...recipient.addresses, `smtp:${value}`];
+        const index = this.#db.prepare("INSERT INTO smtp_addresses (address, recipient_id) VALUES (?, ?)");
+        this.#db.prepare("UPDATE recipients SET addresses = ? WHERE id = ?").run(JSON.stringify(addresses), recipient.id);
+        index.run(addressKey(value), recipient.id);
+      }
+      this.#db
+        .prepare("INSERT INTO writes (recipient_id, operation, before, after, at) VALUES (?, ?, ?, ?, ?)")
+        .run(recipient.id, `PATCH /users userPrincipalName ${recipient.upn} -> ${value}`, JSON.stringify(recipient.addresses), JSON.stringify(addresses), new Date().toISOString());
+      return { ...recipient, upn: value, addresses };
+    });
+  }
+
+  /** Sets directory attributes (tests and generated tenants). */
+  setAttributes(identity: string, attributes: DirectoryAttributes): void {
+    const recipient = this.#require(identity);
+    this.#db.prepare("UPDATE recipients SET attributes = ? WHERE id = ?").run(JSON.stringify({ ...recipient.attributes, ...attributes }), recipient.id);
   }
 
   /** Set-Mailbox -IsExchangeCloudManaged: moves a synced mailbox's Exchange attributes to the cloud. */

@@ -17,6 +17,8 @@ export interface ChangeRow {
   readonly removed: readonly string[];
   /** Addresses rewritten in the spec's case along with the change. */
   readonly recased?: readonly string[];
+  /** The user principal name, when the spec changes it (userPrincipalName). */
+  readonly userPrincipalName?: { readonly from: string | null; readonly to: string };
 }
 
 /** The part of a `plan --json` report the check reads. */
@@ -42,6 +44,7 @@ function describe(row: ChangeRow | undefined): string {
   for (const a of row.added) parts.push(`+ ${a}`);
   for (const r of row.removed) parts.push(`- ${r}`);
   for (const c of row.recased ?? []) parts.push(`~ ${c}`);
+  if (row.userPrincipalName) parts.push(`UPN ${row.userPrincipalName.from ?? "(none)"} → ${row.userPrincipalName.to}`);
   return parts.length === 0 ? "no change" : parts.join("; ");
 }
 
@@ -55,7 +58,8 @@ function shownIn(now: ChangeRow, reviewed: ChangeRow): boolean {
   const primaryShown = now.primary === undefined || (reviewed.primary !== undefined && addressKey(reviewed.primary.to) === addressKey(now.primary.to));
   // Re-casing compares spellings exactly: that is all it changes.
   const recasedShown = (now.recased ?? []).every((c) => (reviewed.recased ?? []).includes(c));
-  return primaryShown && within(now.added, reviewed.added) && within(now.removed, reviewed.removed) && recasedShown;
+  const upnShown = now.userPrincipalName === undefined || (reviewed.userPrincipalName !== undefined && reviewed.userPrincipalName.to.toLowerCase() === now.userPrincipalName.to.toLowerCase());
+  return primaryShown && within(now.added, reviewed.added) && within(now.removed, reviewed.removed) && recasedShown && upnShown;
 }
 
 /**

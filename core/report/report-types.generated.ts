@@ -22,7 +22,7 @@ export interface Report {
    */
   specDigest?: string;
   /**
-   * plan: what the plan covers. targeted (`plan --changed-since`): only the mailboxes the change touches, listed in declare and release, each row saying why; full: every mailbox, with the reasons a targeted plan was widened. An apply given this report (`apply --plan`) runs the same scope. Since 1.2.
+   * plan: what the plan covers. targeted (`plan --changed-since`): only the mailboxes the change touches, listed in declare and release, each row saying why; full: every mailbox, with the reasons a targeted plan was widened. An apply given this report (`apply --plan`) runs the same scope. Since 1.3.
    */
   scope?: {
     kind: "targeted" | "full";
@@ -101,13 +101,28 @@ export interface MailboxRow {
    */
   recased?: string[];
   /**
+   * plan: the address policy that gives this mailbox its addresses (the first that matches it); absent for explicit entries. Rows are grouped by it. Since 1.3.
+   */
+  policy?: string;
+  /**
+   * plan: the mailbox's user principal name as read, for a mailbox a policy manages (its identity is then its object id). Since 1.3.
+   */
+  upn?: string;
+  /**
+   * Present when the user principal name differs from what the spec asks for (userPrincipalName): from (live) → to; plan: the change, drift: the difference. Since 1.3.
+   */
+  userPrincipalName?: {
+    from: string | null;
+    to: string;
+  };
+  /**
    * Where a write of this mailbox goes, when the stack writes to more than one place (target hybrid): active-directory (a synced mailbox, written where it is mastered) or exchange-online. Since 1.2.
    */
   writtenTo?: string;
   sync?: SyncState;
   problems: string[];
   /**
-   * plan --changed-since: why the mailbox is in the change set. Since 1.2.
+   * plan --changed-since: why the mailbox is in the change set. Since 1.3.
    */
   why?: string[];
 }

@@ -5,7 +5,7 @@ import { safeMessage, withoutStackTrace } from "../text";
 import type { MailboxChange, MailboxRow, Report, SyncState } from "./report-types.generated";
 
 /** Bumped in the minor for additions (readers ignore unknown keys), in the major for changes. */
-export const REPORT_FORMAT_VERSION = "1.2";
+export const REPORT_FORMAT_VERSION = "1.3";
 
 export type { MailboxChange, MailboxRow, Report, SyncState };
 
@@ -32,7 +32,9 @@ const clean = (problem: string) => safeMessage(withoutStackTrace(problem), { mul
 export function makeReport(kind: Report["kind"], stack: string, target: string, inputRows: readonly MailboxRow[], inputProblems: string[] = []): Report {
   const problems = inputProblems.map(clean);
   const rows = inputRows.map((r) => (r.problems.length === 0 ? r : { ...r, problems: r.problems.map(clean) }));
-  const sorted = [...rows].sort((a, b) => a.identity.toLowerCase().localeCompare(b.identity.toLowerCase()));
+  // Grouped by policy (explicit entries first), then by mailbox.
+  const nameOf = (r: MailboxRow) => (r.upn ?? r.identity).toLowerCase();
+  const sorted = [...rows].sort((a, b) => (a.policy ?? "").localeCompare(b.policy ?? "") || nameOf(a).localeCompare(nameOf(b)));
   return {
     formatVersion: REPORT_FORMAT_VERSION,
     kind,
@@ -52,7 +54,7 @@ export function makeReport(kind: Report["kind"], stack: string, target: string, 
 /** A row that changes the mailbox in the tenant: adopting or releasing alone writes nothing. */
 function writes(row: MailboxRow): boolean {
   if (row.change === "none" || row.change === "error" || row.change === "release" || row.change === "delete") return false;
-  if (row.change === "adopt") return row.primary !== undefined || row.added.length > 0 || row.removed.length > 0;
+  if (row.change === "adopt") return row.primary !== undefined || row.added.length > 0 || row.removed.length > 0 || row.userPrincipalName !== undefined;
   return true;
 }
 
@@ -76,6 +78,9 @@ function summaryLine(report: Report): string {
 }
 
 const primaryText = (row: MailboxRow) => (row.primary ? `${row.primary.from ?? "(none)"} → ${row.primary.to}` : "");
+/** A mailbox a policy manages is keyed by object id: shown by its UPN. */
+const mailboxText = (row: MailboxRow) => (row.upn !== undefined && row.upn.toLowerCase() !== row.identity.toLowerCase() ? `${row.upn} (${row.identity})` : row.identity);
+const upnText = (row: MailboxRow) => (row.userPrincipalName ? `UPN ${row.userPrincipalName.from ?? "(none)"} → ${row.userPrincipalName.to}` : "");
 
 /**
  * The address columns. A plan says what the apply adds and removes; drift says what differs in the
@@ -110,19 +115,23 @@ export function renderTable(report: Report, all = false): string {
   const scope = scopeLine(report);
   if (scope) lines.push(`  ${scope}`);
   const withWhere = report.mailboxes.some((r) => r.writtenTo !== undefined);
+  const withPolicy = report.mailboxes.some((r) => r.policy !== undefined);
+  const withUpn = report.mailboxes.some((r) => r.userPrincipalName !== undefined);
   for (const problem of report.problems) lines.push(`  problem: ${problem}`);
   if (rows.length > 0) {
     // Signs only where they mean what the apply does (a plan); drift's columns say what differs.
     const [plus, minus] = report.kind === "plan" ? ["+", "-"] : ["", ""];
     const cells = rows.map((r) => [
-      r.identity,
+      ...(withPolicy ? [r.policy ?? "(explicit)"] : []),
+      mailboxText(r),
       changeText(r),
       ...(withWhere ? [whereText(r)] : []),
       primaryText(r),
       [...r.added.map((a) => `${plus}${a}`), ...(r.recased ?? []).map((a) => `~${a}`)].join(" "),
       r.removed.map((a) => `${minus}${a}`).join(" "),
+      ...(withUpn ? [upnText(r)] : []),
     ]);
-    const header = ["mailbox", "change", ...(withWhere ? ["written to"] : []), "primary", ...columnNames(report)];
+    const header = [...(withPolicy ? ["policy"] : []), "mailbox", "change", ...(withWhere ? ["written to"] : []), "primary", ...columnNames(report), ...(withUpn ? ["sign-in name"] : [])];
     const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
     const format = (c: string[]) => c.map((v, i) => v.padEnd(widths[i]!)).join("  ").trimEnd();
     lines.push("", format(header), format(widths.map((w) => "-".repeat(w))));
@@ -169,7 +178,7 @@ export function renderMarkdown(report: Report, limit = MARKDOWN_LIMIT): string {
   const tableHead = ["<details><summary>Mailboxes</summary>", "", `| mailbox | change | primary | ${columnNames(report).join(" | ")} | problems |`, "|---|---|---|---|---|---|"];
   const tail = ["", "</details>", ""];
   const lines = rows.map((r) =>
-    `| ${code(r.identity)} | ${changeText(r)}${r.writtenTo ? ` (${whereText(r)})` : ""} | ${r.primary ? `${r.primary.from ? code(r.primary.from) : "(none)"} → ${code(r.primary.to)}` : ""} | ${[...r.added.map(code), ...(r.recased ?? []).map((a) => `${code(a)} (re-cased)`)].join("<br>")} | ${r.removed.map(code).join("<br>")} | ${cell([...r.problems, ...(r.why ?? []).map((w) => `why: ${w}`)].join("; "))} |`,
+    `| ${r.policy !== undefined ? `${cell(r.policy)}: ` : ""}${code(mailboxText(r))}${r.userPrincipalName ? ` (${cell(upnText(r))})` : ""} | ${changeText(r)}${r.writtenTo ? ` (${whereText(r)})` : ""} | ${r.primary ? `${r.primary.from ? code(r.primary.from) : "(none)"} → ${code(r.primary.to)}` : ""} | ${[...r.added.map(code), ...(r.recased ?? []).map((a) => `${code(a)} (re-cased)`)].join("<br>")} | ${r.removed.map(code).join("<br>")} | ${cell([...r.problems, ...(r.why ?? []).map((w) => `why: ${w}`)].join("; "))} |`,
   );
   let size = [...head, ...tableHead, ...tail].join("\n").length + 200;
   const kept: string[] = [];

@@ -31,7 +31,8 @@ export interface MailboxDeclaration {
   readonly cloudManaged: boolean;
   /**
    * `follows-primary`, or an explicit user principal name; undefined when the spec does not manage
-   * the UPN. Recorded for the expanded spec; nothing writes UPNs yet (docs/POLICIES.md).
+   * the UPN. Written after the addresses by callers that load with `{ policies: true }`
+   * (reconcile/upn.ts, docs/POLICIES.md).
    */
   readonly userPrincipalName?: string;
   readonly source: MailboxSource;

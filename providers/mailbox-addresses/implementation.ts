@@ -18,6 +18,7 @@ import { remedyFor } from "../../reconcile/explain";
 import { findProjectRoot } from "../../runtime/project-root";
 import { readSpecFile } from "../../runtime/spec-file";
 import { confirmChanged } from "../../reconcile/read-tenant";
+import { expandSpec, hasPolicies } from "../../reconcile/expand-spec";
 import { leaveForProgram, readFromProgram } from "../../runtime/refresh-handoff";
 import { stopWhenEngineIsGone, assertEngineAlive } from "../../runtime/engine-watchdog";
 import { checkMailboxInputs, type CheckFailure, type MailboxAddressesInputs, type MailboxAddressesOutputs, type TakeFrom } from "./inputs";
@@ -37,6 +38,8 @@ export class MailboxError extends Error {
 class ProviderContext {
   readonly backend: TenantBackend;
   #spec: Spec | null | undefined;
+  /** The spec with its policies expanded (reconcile/expand-spec.ts), once per process. */
+  #expanded: Promise<Spec | undefined> | undefined;
   #sweep: Promise<Map<string, LiveMailbox | undefined> | undefined> | undefined;
 
   constructor(readonly settings: ProgramSettings) {
@@ -49,13 +52,31 @@ class ProviderContext {
       this.#spec = null;
       try {
         const bytes = readSpecFile(this.settings.spec, { root: process.env.MAILBOX_ADDRESSES_ROOT || findProjectRoot(), explicit: false });
-        const loaded = loadSpecBytes(this.settings.spec, bytes);
+        const loaded = loadSpecBytes(this.settings.spec, bytes, { policies: true });
         if (loaded.ok) this.#spec = loaded.spec;
       } catch {
         // without the spec: messages go without a position, and each read() reads its own mailbox
       }
     }
     return this.#spec ?? undefined;
+  }
+
+  /** The spec's mailboxes, policy-managed ones included (keyed by object id); undefined when it cannot tell. */
+  expandedSpec(): Promise<Spec | undefined> {
+    this.#expanded ??= (async () => {
+      const spec = this.spec();
+      if (spec === undefined) return undefined;
+      if (!hasPolicies(spec)) return spec;
+      try {
+        const expanded = await expandSpec(spec, this.backend);
+        if (expanded.problems.length > 0) return undefined;
+        this.#spec = expanded.spec;
+        return expanded.spec;
+      } catch {
+        return undefined;
+      }
+    })();
+    return this.#expanded;
   }
 
   /** `infra/mailboxes.yaml:14:9` for a mailbox (and address) of the stack's spec, if it can tell. */
@@ -85,7 +106,7 @@ class ProviderContext {
   // batched sweep (ceil(N/20) Graph requests) and answers the others from it. Any write ends it.
   sweep(): Promise<Map<string, LiveMailbox | undefined> | undefined> {
     this.#sweep ??= (async () => {
-      const spec = this.spec();
+      const spec = await this.expandedSpec();
       if (spec === undefined) return undefined;
       try {
         const identities = spec.mailboxes.map((m) => m.identity);
@@ -155,6 +176,7 @@ function outputsOf(inputs: MailboxAddressesInputs, live: LiveMailbox): MailboxAd
     ...inputs,
     addresses: maps.addresses,
     kept: maps.kept,
+    ...(inputs.upn !== undefined ? { upn: live.upn ?? "" } : {}),
     objectId: live.id,
     userPrincipalName: live.upn ?? "",
     displayName: live.displayName,
@@ -171,7 +193,13 @@ function inputsOf(outputs: MailboxAddressesOutputs): MailboxAddressesInputs {
     ...(outputs.cloudManaged ? { cloudManaged: outputs.cloudManaged } : {}),
     ...(outputs.releases ? { releases: outputs.releases } : {}),
     ...(outputs.takeFrom ? { takeFrom: outputs.takeFrom } : {}),
+    ...(outputs.upn !== undefined ? { upn: outputs.upn } : {}),
   };
+}
+
+/** The spec changes the mailbox's user principal name (compared case-insensitively, as Entra does). */
+function upnChanges(inputs: MailboxAddressesInputs, liveUpn: string | undefined): boolean {
+  return inputs.upn !== undefined && inputs.upn.toLowerCase() !== (liveUpn ?? "").toLowerCase();
 }
 
 /**
@@ -219,7 +247,7 @@ async function converge(inputs: MailboxAddressesInputs, recorded?: readonly stri
       await cloudManaged.set(inputs.identity);
     }
     const wanted = plan(inputs, live.addresses);
-    if (!wanted.changed) return outputsOf(inputs, live);
+    if (!wanted.changed) return await withUpn(ctx, inputs, live);
     await assertEngineAlive();
     // The write is a delta from the list just read (@{Add; Remove}), so an alias an admin adds
     // meanwhile stays; the read-back must then satisfy the plan, not equal the list planned.
@@ -236,10 +264,25 @@ async function converge(inputs: MailboxAddressesInputs, recorded?: readonly stri
         "run `pulumi up` again; if it persists, something else is changing this mailbox",
       );
     }
-    return outputsOf(inputs, back);
+    return await withUpn(ctx, inputs, back);
   } catch (err) {
     throw ctx.explain(inputs.identity, err);
   }
+}
+
+/**
+ * Writes the user principal name the spec asks for, after the addresses (the new UPN is usually
+ * the new primary, which the mailbox then holds), and reads the mailbox back. Preview refuses what
+ * Graph would (reconcile/upn.ts); a program of one's own may not have.
+ */
+async function withUpn(ctx: ProviderContext, inputs: MailboxAddressesInputs, live: LiveMailbox): Promise<MailboxAddressesOutputs> {
+  if (!upnChanges(inputs, live.upn)) return outputsOf(inputs, live);
+  const capability = ctx.backend.capabilities.userPrincipalName;
+  if (capability === undefined) throw ctx.error(inputs.identity, `userPrincipalName is set, but the ${ctx.backend.description} cannot write user principal names`, "remove userPrincipalName from the spec");
+  await assertEngineAlive();
+  await capability.set(live.id, inputs.upn!);
+  const back = (await ctx.backend.readMailboxes([live.id])).get(live.id) ?? { ...live, upn: inputs.upn };
+  return outputsOf(inputs, back);
 }
 
 // The provider's methods, called by ./resource.ts (short names: each is written into the state).
@@ -278,7 +321,7 @@ export async function diff(_id: string, olds: MailboxAddressesOutputs, news: Mai
   if (olds.addresses === undefined || olds.kept === undefined) return { changes: true }; // a state from before this shape
   // A targeted run does not refresh: plan against what its program has just read, not the state.
   const live = current?.programLive(news.identity)?.addresses ?? liveListOf(olds);
-  const changed = plan(news, live).changed || (news.cloudManaged === true && !olds.cloudManaged);
+  const changed = plan(news, live).changed || (news.cloudManaged === true && !olds.cloudManaged) || upnChanges(news, olds.userPrincipalName);
   if (!changed) return { changes: false };
   // The state's inputs equal its outputs' live set after every create, update and refresh.
   return sameAddressMap(olds.addresses, news.addresses) ? { changes: true } : {};

@@ -24,6 +24,12 @@ export interface MailboxAddressesInputs {
   readonly releases?: AddressReleases;
   /** Addresses to take from a mailbox in a cycle, before this mailbox's own write. */
   readonly takeFrom?: readonly TakeFrom[];
+  /**
+   * The user principal name the spec asks for (`userPrincipalName`), present only when the spec
+   * manages it; written after the addresses (Graph PATCH /users/{id}). In the state after a read:
+   * the live UPN, so the engine's diff shows the change.
+   */
+  readonly upn?: string;
 }
 
 /**
@@ -85,6 +91,9 @@ export function checkMailboxInputs(news: Partial<MailboxAddressesInputs>): Check
   }
   if (news.mode !== "strict" && news.mode !== "additive") {
     failures.push({ property: "mode", reason: 'mode must be "strict" or "additive"' });
+  }
+  if (news.upn !== undefined && (typeof news.upn !== "string" || !/^[^\s@]+@[^\s@]+$/.test(news.upn))) {
+    failures.push({ property: "upn", reason: "upn must be a user principal name (name@domain)" });
   }
   return failures;
 }

@@ -12,7 +12,8 @@ import type { BackendCapabilities, LiveMailbox, MailboxPage, TenantBackend } fro
 import type { ExchangeOnlineTargetSettings } from "./target";
 import { createCredential, diagnosingCredential } from "./credentials";
 import { EXCHANGE_SCOPE, ExchangeAdminClient, type ExchangeAcceptedDomain, type ExchangeRecipient } from "./exchange-admin-client";
-import { GRAPH_SCOPE, GraphReader, type GraphUser } from "./graph-reader";
+import { GRAPH_SCOPE, GraphReader, POLICY_USER_SELECT, type GraphUser } from "./graph-reader";
+import type { MailboxAttributes } from "../../core/policy/policy-types";
 import { DEFAULT_RETRY_OPTIONS, MicrosoftHttp, type RetryOptions } from "./http-pipeline";
 import { SCAN_THRESHOLD } from "../../reconcile/read-tenant";
 
@@ -56,6 +57,8 @@ export class ExchangeOnlineBackend implements TenantBackend {
   readonly capabilities: BackendCapabilities = {
     cloudManaged: { set: (identity) => this.setCloudManaged(identity) },
     acceptedDomains: { list: () => this.acceptedDomains() },
+    policyAttributes: { readAll: () => this.readPolicyAttributes() },
+    userPrincipalName: { set: (id, upn) => this.setUserPrincipalName(id, upn) },
   };
   readonly #graph: GraphReader;
   readonly #exchange: ExchangeAdminClient;
@@ -217,6 +220,41 @@ export class ExchangeOnlineBackend implements TenantBackend {
       .filter((u) => u.proxyAddresses.length > 0)
       .map((u) => ({ ...fromGraph(u), type: types.get(u.id.toLowerCase()) ?? "UserMailbox" }));
     return { mailboxes, next: page.next };
+  }
+
+  /** Every mailbox with the attributes address policies read: /users pages ($select) and one Exchange listing of the special kinds. */
+  async readPolicyAttributes(): Promise<MailboxAttributes[]> {
+    const types = await this.#exchange
+      .read("Get-Mailbox", { RecipientTypeDetails: ["SharedMailbox", "RoomMailbox", "EquipmentMailbox"], ResultSize: "Unlimited" }, "(all)")
+      .then((rows) => new Map(rows.map((r) => [r.ExternalDirectoryObjectId.toLowerCase(), r.RecipientTypeDetails])));
+    const all: MailboxAttributes[] = [];
+    let next: string | undefined;
+    do {
+      const page = await this.#graph.listUsers(next, POLICY_USER_SELECT);
+      for (const u of page.users) {
+        if (u.proxyAddresses.length === 0) continue;
+        all.push({
+          id: u.id,
+          userPrincipalName: u.userPrincipalName ?? undefined,
+          type: types.get(u.id.toLowerCase()) ?? "UserMailbox",
+          displayName: u.displayName ?? undefined,
+          givenName: u.givenName ?? undefined,
+          surname: u.surname ?? undefined,
+          alias: u.mailNickname ?? undefined,
+          department: u.department ?? undefined,
+          company: u.companyName ?? undefined,
+          country: u.country ?? undefined,
+          addresses: [...u.proxyAddresses],
+        });
+      }
+      next = page.next;
+    } while (next !== undefined);
+    return all;
+  }
+
+  /** Graph's PATCH /users/{id} of userPrincipalName. */
+  async setUserPrincipalName(id: string, upn: string): Promise<void> {
+    await this.#graph.setUserPrincipalName(id, upn);
   }
 
   #specialTypes: Promise<Map<string, LiveMailbox["type"]>> | undefined;

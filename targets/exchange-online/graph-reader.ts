@@ -18,6 +18,8 @@ import { accessDenied } from "./permissions";
 
 export const GRAPH_SCOPE = "https://graph.microsoft.com/.default";
 export const USER_SELECT = "id,userPrincipalName,displayName,mail,proxyAddresses,onPremisesSyncEnabled,onPremisesLastSyncDateTime";
+/** A full scan for address policies: USER_SELECT and the attributes policies read. */
+export const POLICY_USER_SELECT = `${USER_SELECT},givenName,surname,mailNickname,department,companyName,country`;
 const MAX_BATCH = 20;
 const PAGE_SIZE = 999;
 
@@ -29,6 +31,12 @@ export interface GraphUser {
   readonly proxyAddresses: readonly string[];
   readonly onPremisesSyncEnabled: boolean | null;
   readonly onPremisesLastSyncDateTime?: string | null;
+  readonly givenName?: string | null;
+  readonly surname?: string | null;
+  readonly mailNickname?: string | null;
+  readonly department?: string | null;
+  readonly companyName?: string | null;
+  readonly country?: string | null;
 }
 
 interface Pending {
@@ -163,11 +171,16 @@ export class GraphReader {
   }
 
   /** A page of users (999 at a time); pass the returned `next` to continue. */
-  async listUsers(next?: string): Promise<{ users: GraphUser[]; next: string | undefined }> {
-    const request = next !== undefined ? this.#client.api(next) : this.#client.api("/users").select(USER_SELECT).top(PAGE_SIZE);
+  async listUsers(next?: string, select: string = USER_SELECT): Promise<{ users: GraphUser[]; next: string | undefined }> {
+    const request = next !== undefined ? this.#client.api(next) : this.#client.api("/users").select(select).top(PAGE_SIZE);
     const { body } = await this.#graph("Microsoft Graph GET /users", request, (r) => r.get() as Promise<unknown>);
     const page = body as { value?: GraphUser[]; "@odata.nextLink"?: string };
     return { users: (page.value ?? []).map((u) => ({ ...u, proxyAddresses: u.proxyAddresses ?? [] })), next: page["@odata.nextLink"] };
+  }
+
+  /** PATCH /users/{id} with `userPrincipalName` (User.ReadWrite.All): 204 No Content. Idempotent, so a retry is safe. */
+  async setUserPrincipalName(id: string, userPrincipalName: string): Promise<void> {
+    await this.#graph("Microsoft Graph PATCH /users", this.#client.api(`/users/${encodeURIComponent(id)}`), (r) => r.patch({ userPrincipalName }) as Promise<unknown>);
   }
 
   /**

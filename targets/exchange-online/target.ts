@@ -58,7 +58,7 @@ export const exchangeOnlineTarget: TargetDefinition<ExchangeOnlineTargetSettings
     maxConcurrency: config.positiveInteger("maxConcurrency"),
   }),
   describe: (settings) => `Exchange Online tenant ${settings.tenantId}`,
-  capabilities: ["cloudManaged", "acceptedDomains"],
+  capabilities: ["cloudManaged", "acceptedDomains", "policyAttributes", "userPrincipalName"],
   create: (settings, context) => {
     // Required here, not at the top: the local target never loads the Microsoft clients.
     const { ExchangeOnlineBackend } = require("./exchange-online-backend") as typeof import("./exchange-online-backend");

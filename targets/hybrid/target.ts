@@ -28,7 +28,7 @@ export const hybridTarget: TargetDefinition<HybridTargetSettings> = {
   readSettings: (config) => ({ target: "hybrid", members: [asMember(exchangeOnlineTarget, config.source), asMember(activeDirectoryTarget, config.source)] }),
   describe: (settings) => `${exchangeOnlineTarget.describe(settings.members[0])} with ${activeDirectoryTarget.describe(settings.members[1])}`,
   // cloudManaged and acceptedDomains come from Exchange Online.
-  capabilities: ["acceptedDomains", "cloudManaged"],
+  capabilities: ["acceptedDomains", "cloudManaged", "policyAttributes", "userPrincipalName"],
   create: (settings, context) => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- a lazy load, as the other targets do
     const { HybridBackend } = require("./hybrid-backend") as typeof import("./hybrid-backend");

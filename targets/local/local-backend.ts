@@ -6,7 +6,10 @@ import { addressKey } from "../../core/address";
 import { addressDelta, isEmptyDelta } from "../../core/plan/address-delta";
 import { loadSeedFile } from "../../tenant/load-seed";
 import { openLocalStore, StoreIdentity, storeFailure } from "../../tenant/local-store";
-import type { Tenant, Recipient } from "../../tenant/tenant";
+import { policyAttributesOf, UpnError, type Tenant, type Recipient } from "../../tenant/tenant";
+
+/** The kinds address policies apply to. */
+const MAILBOX_KINDS = ["UserMailbox", "SharedMailbox", "RoomMailbox", "EquipmentMailbox"] as const;
 import type { AddressOwner } from "../../exchange/exchange-rules";
 import type { BackendCapabilities, LiveMailbox, MailboxPage, TenantBackend } from "../tenant-backend";
 import { localTarget, type LocalTargetSettings } from "./target";
@@ -32,6 +35,8 @@ export class LocalBackend implements TenantBackend {
   readonly capabilities: BackendCapabilities = {
     cloudManaged: { set: (identity) => this.setCloudManaged(identity) },
     acceptedDomains: { list: () => this.acceptedDomains() },
+    policyAttributes: { readAll: async () => this.#use(() => this.#tenant.list({ usersOnly: true, types: MAILBOX_KINDS }).filter((r) => r.addresses.length > 0).map(policyAttributesOf)) },
+    userPrincipalName: { set: async (id, upn) => this.setUserPrincipalName(id, upn) },
   };
   readonly #tenant: Tenant;
   readonly #database: string;
@@ -92,6 +97,17 @@ export class LocalBackend implements TenantBackend {
       if (back === undefined) throw new Error(`mailbox "${identity}" disappeared after the write`);
       this.#lastRead.set(identity.toLowerCase(), back.addresses);
       return toLive(back);
+    });
+  }
+
+  async setUserPrincipalName(id: string, upn: string): Promise<void> {
+    this.#use(() => {
+      try {
+        this.#tenant.setUserPrincipalName(id, upn);
+      } catch (err) {
+        if (err instanceof UpnError) throw new UpnError(err.status, err.code, `the user principal name of "${id}" cannot become "${upn}": ${err.message}`);
+        throw err;
+      }
     });
   }
 

@@ -27,7 +27,7 @@ export const localTarget: TargetDefinition<LocalTargetSettings> = {
   readSettings: (config) => ({ target: "local", database: config.value("localDatabase"), seed: config.value("localSeed") }),
   describe: (settings) => `local tenant ${settings.database}`,
   // The tenant model applies Exchange's rules, accepted domains and cloud management included.
-  capabilities: ["cloudManaged", "acceptedDomains"],
+  capabilities: ["cloudManaged", "acceptedDomains", "policyAttributes", "userPrincipalName"],
   create: (settings, context) => {
     // Required here, not at the top: `validate` and `--help` never open SQLite.
     const { LocalBackend } = require("./local-backend") as typeof import("./local-backend");

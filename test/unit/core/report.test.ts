@@ -36,7 +36,7 @@ describe("reports", () => {
     for (const report of [makeReport("plan", "dev", "t", rows), makeReport("drift", "prod", "t", [], ["x"])]) {
       const parsed = JSON.parse(renderJson(report));
       assert.ok(validate(parsed), JSON.stringify(validate.errors));
-      assert.equal(parsed.formatVersion, "1.2");
+      assert.equal(parsed.formatVersion, "1.3");
     }
   });
   it("a targeted plan (plan --changed-since): its scope and each row's why follow the schema, and the table and markdown say it is targeted", () => {
@@ -48,6 +48,22 @@ describe("reports", () => {
     const wide = { ...made, scope: { kind: "full" as const, since: "origin/main", reasons: ["allowedDomains changed (added fabrikam.com): it applies to every mailbox"] } };
     assert.ok(validate(JSON.parse(renderJson(wide))), JSON.stringify(validate.errors));
     assert.match(renderTable(wide), /full: every mailbox, not targeted because allowedDomains changed/);
+  });
+  it("plan rows are grouped by policy (explicit entries first), policy-managed mailboxes shown by UPN, UPN changes in their column", () => {
+    const policyRows: MailboxRow[] = [
+      { identity: "00000000-0000-4000-8000-00000000000b", change: "update", policy: "typo", upn: "b@contoso.com", added: ["b@contoos.com"], removed: [], problems: [] },
+      { identity: "00000000-0000-4000-8000-00000000000a", change: "update", policy: "newbrand", upn: "z@contoso.com", userPrincipalName: { from: "z@contoso.com", to: "z@fabrikam.com" }, added: [], removed: [], problems: [] },
+      { identity: "00000000-0000-4000-8000-00000000000c", change: "update", policy: "newbrand", upn: "a@contoso.com", added: ["a@fabrikam.com"], removed: [], problems: [] },
+      { identity: "ceo@contoso.com", change: "update", added: ["boss@contoso.com"], removed: [], problems: [] },
+    ];
+    const report = makeReport("plan", "dev", "t", policyRows);
+    assert.deepEqual(report.mailboxes.map((r) => r.policy ?? "-"), ["-", "newbrand", "newbrand", "typo"]);
+    assert.deepEqual(report.mailboxes.map((r) => r.upn ?? r.identity), ["ceo@contoso.com", "a@contoso.com", "z@contoso.com", "b@contoso.com"]);
+    assert.ok(validate(JSON.parse(renderJson(report))), JSON.stringify(validate.errors));
+    const table = renderTable(report);
+    assert.match(table, /^\(explicit\) +ceo@contoso\.com/m);
+    assert.match(table, /^newbrand +z@contoso\.com \(00000000-0000-4000-8000-00000000000a\).*UPN z@contoso\.com → z@fabrikam\.com$/m);
+    assert.match(renderMarkdown(report), /\| newbrand: `a@contoso\.com \(00000000-0000-4000-8000-00000000000c\)`/);
   });
   it("the table shows changed mailboxes (snapshot)", () => matchesSnapshot("plan-table.txt", renderTable(makeReport("plan", "dev", "local tenant .tenant/local.sqlite", rows))));
   it("the markdown starts with its marker and summary, folds the details (snapshot)", () => {

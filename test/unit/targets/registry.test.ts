@@ -16,7 +16,7 @@ import { checkSettingValue, type ConfigReader, type TargetSetting } from "../../
 import type { CapabilityName, TenantBackend } from "../../../targets/tenant-backend";
 import { PROJECT_ROOT } from "../../../harness/pulumi-stack";
 
-const CAPABILITIES: readonly CapabilityName[] = ["cloudManaged", "acceptedDomains"];
+const CAPABILITIES: readonly CapabilityName[] = ["cloudManaged", "acceptedDomains", "policyAttributes", "userPrincipalName"];
 
 /** A value the declaration accepts: its default, its first allowed value, a number, or a word. */
 function goodValue(setting: TargetSetting): string {
