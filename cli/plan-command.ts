@@ -6,13 +6,14 @@ import os from "node:os";
 import path from "node:path";
 import type { EngineEvent } from "@pulumi/pulumi/automation";
 import type { ChangeRow } from "../core/plan/reviewed-plan";
-import { makeReport, renderJson, type MailboxChange, type MailboxRow, type SyncState } from "../core/report/report";
+import { makeReport, renderJson, type MailboxChange, type MailboxRow, type Report, type SyncState } from "../core/report/report";
 import { describeTarget } from "../targets/registry";
 import { CliError } from "./cli-error";
 import { count, Progress } from "./progress";
 import { printReport, type OutputOptions } from "./report-output";
 import { typeFilter } from "./drift-command";
 import { maskSecrets, pulumiMessage, readStackSettings } from "./stack-settings";
+import { computeScope, prepareTargetedRun, type Scope } from "./targeted-scope";
 
 const RESOURCE_TYPE = "pulumi-nodejs:dynamic/mailbox:MailboxAddresses";
 
@@ -83,6 +84,16 @@ export interface PlanOptions extends OutputOptions {
   readonly verbose?: boolean;
   /** Only recipients of this kind (RecipientTypeDetails). */
   readonly type?: string;
+  /** Plan only the mailboxes the spec's change since this git ref touches (a targeted run). */
+  readonly changedSince?: string;
+}
+
+/** The report's `scope`: what a targeted plan covers, or why it was widened to a full one. */
+function scopeOf(scope: Scope | undefined): Report["scope"] | undefined {
+  if (scope === undefined) return undefined;
+  if (scope.kind === "full") return { kind: "full", ...(scope.since ? { since: scope.since } : {}), reasons: [...scope.reasons] };
+  const { since, declare, release, reasons } = scope.run;
+  return { kind: "targeted", ...(since ? { since } : {}), declare: [...declare], release: [...release], why: Object.fromEntries(Object.entries(reasons).map(([k, v]) => [k, [...v]])) };
 }
 
 export async function runPlan(options: PlanOptions): Promise<number> {
@@ -98,22 +109,33 @@ export async function runPlan(options: PlanOptions): Promise<number> {
     .counter("planned", (n) => `${count(n, "mailbox", "mailboxes")} planned`)
     .counter("changed", (n) => `${n.toLocaleString("en-US")} to adopt, update or release`);
   let failed = false;
+  let scope: Scope | undefined;
   try {
     const stack = await LocalWorkspace.selectStack({ stackName: settings.stack, workDir: settings.root });
-    await stack.preview({
+    if (options.changedSince !== undefined) {
+      scope = await computeScope(settings, stack, options.changedSince);
+      if (scope.kind === "full" && !options.quiet) process.stderr.write(`not targeted, planning every mailbox: ${scope.reasons.join("; ")}\n`);
+      if (scope.kind === "targeted") prepareTargetedRun(stack, scope.run, path.dirname(plannedFile));
+    }
+    // An empty change set: nothing to run (a run with no --target would cover everything).
+    if (scope?.kind !== "targeted" || scope.urns.length > 0) await stack.preview({
       onEvent: (event) => {
         events.push(event);
         const step = event.resourcePreEvent?.metadata;
         if (step?.type !== RESOURCE_TYPE) return;
+        // A targeted run's untargeted entries are replayed as "same": not planned.
+        if (scope?.kind === "targeted" && !scope.urns.includes(step.urn)) return;
         progress.add("planned");
         if (step.op !== "same" && step.op !== "read" && step.op !== "refresh") progress.add("changed");
       },
       // --verbose shows the engine's own output as it runs.
       ...(options.verbose ? { onOutput: (text: string) => process.stderr.write(text) } : {}),
-      refresh: options.refresh === true,
+      refresh: options.refresh === true && scope?.kind !== "targeted",
       color: "never",
+      ...(scope?.kind === "targeted" ? { target: [...scope.urns] } : {}),
     });
   } catch (err) {
+    if (err instanceof CliError) throw err;
     failed = true;
     const errors = events.flatMap((e) => (e.diagnosticEvent?.severity === "error" ? [e.diagnosticEvent] : []));
     if (errors.length === 0) problems.push(`pulumi preview failed: ${pulumiMessage(err)}`);
@@ -135,17 +157,23 @@ export async function runPlan(options: PlanOptions): Promise<number> {
   for (const event of events) {
     const step = event.resourcePreEvent?.metadata;
     if (!step || step.type !== RESOURCE_TYPE) continue;
-    const stepRow = rowFromStep(step.op, step.urn, planned, where, policies);
-    const kind = kinds[stepRow.identity];
-    const row = kind === undefined ? stepRow : { ...stepRow, kind };
-    if (wanted !== undefined && row.kind !== wanted) continue;
+    const found = rowFromStep(step.op, step.urn, planned, where, policies);
+    const why = scope?.kind === "targeted" ? scope.run.reasons[found.identity] : undefined;
+    // The engine replays the untargeted entries as "same" steps: not part of a targeted plan.
+    if (scope?.kind === "targeted" && why === undefined) continue;
+    const kind = kinds[found.identity];
+    const withKind = kind === undefined ? found : { ...found, kind };
+    if (wanted !== undefined && withKind.kind !== wanted) continue;
+    const row = why ? { ...withKind, why: [...why] } : withKind;
     const errors = errorsByUrn.get(step.urn) ?? [];
     rows.set(step.urn, errors.length > 0 ? { ...row, change: "error", problems: errors } : row);
   }
   if (failed && problems.length === 0 && [...rows.values()].every((r) => r.problems.length === 0)) problems.push("pulumi preview failed; run scripts/pulumi preview for details");
   const target = describeTarget(settings.target);
   const made = makeReport("plan", settings.stack, maskSecrets(target, settings.secrets), [...rows.values()], problems);
-  const report = specDigest ? { ...made, specDigest } : made;
+  const digest = specDigest ?? (scope?.kind === "targeted" ? scope.run.specDigest : undefined);
+  const withScope = scope ? { ...made, scope: scopeOf(scope)! } : made;
+  const report = digest ? { ...withScope, specDigest: digest } : withScope;
   // --save FILE: the JSON report as well, whatever is printed: the reviewed plan an apply can hold to.
   if (options.save) {
     try {

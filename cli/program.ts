@@ -31,6 +31,7 @@ const commands = {
   drift: lazy(() => require("./drift-command") as typeof import("./drift-command")),
   expand: lazy(() => require("./expand-command") as typeof import("./expand-command")),
   plan: lazy(() => require("./plan-command") as typeof import("./plan-command")),
+  apply: lazy(() => require("./apply-command") as typeof import("./apply-command")),
   accept: lazy(() => require("./accept-command") as typeof import("./accept-command")),
   tenant: lazy(() => require("./tenant-command") as typeof import("./tenant-command")),
   emulator: lazy(() => require("./emulator-command") as typeof import("./emulator-command")),
@@ -136,10 +137,20 @@ export function buildProgram(version: string, outcome: Outcome): Command {
       .option("--stack <name>", STACK_HELP)
       .option("--refresh", "read the live tenant first (pulumi preview --refresh)")
       .option("--save <file>", "also write the JSON report to this file: the reviewed plan an apply can hold to")
-      .option("--type <type>", "only recipients of this kind (RecipientTypeDetails): UserMailbox, SharedMailbox, RoomMailbox, EquipmentMailbox, MailUniversalDistributionGroup, MailUniversalSecurityGroup, GroupMailbox, DynamicDistributionGroup, MailUser, MailContact"),
+      .option("--type <type>", "only recipients of this kind (RecipientTypeDetails): UserMailbox, SharedMailbox, RoomMailbox, EquipmentMailbox, MailUniversalDistributionGroup, MailUniversalSecurityGroup, GroupMailbox, DynamicDistributionGroup, MailUser, MailContact")
+      .option("--changed-since <ref>", "targeted: plan only the mailboxes the spec's change since this git ref touches (widened to every mailbox, saying why, when a stack-wide setting changed)"),
   )
-    .addHelpText("after", `${EXIT_CODES}${examples("mailbox-addresses plan", "mailbox-addresses plan --refresh --markdown > plan.md", "mailbox-addresses plan --stack prod --json", "mailbox-addresses plan --markdown --save plan.json > plan.md")}`)
+    .addHelpText("after", `${EXIT_CODES}${examples("mailbox-addresses plan", "mailbox-addresses plan --refresh --markdown > plan.md", "mailbox-addresses plan --stack prod --json", "mailbox-addresses plan --markdown --save plan.json > plan.md", "mailbox-addresses plan --changed-since origin/main --markdown --save plan.json > plan.md")}`)
     .action((_options: unknown, command: Command) => run(commands.plan().runPlan({ ...command.opts(), ...globals(command) })));
+
+  program
+    .command("apply")
+    .summary("run pulumi up held to a saved plan (targeted when the plan is); exit 0 applied, 1 refused or failed")
+    .description("Runs pulumi up of the plan's stack through the Automation API, refusing anything the saved plan (plan --save) did not show. A targeted plan (plan --changed-since) is applied to the same change set: the same mailboxes declared and passed as --target, without refresh; the others are neither read by the engine nor written, and their state entries stay as they are.")
+    .requiredOption("--plan <file>", "the plan saved by mailbox-addresses plan --save")
+    .option("--stack <name>", "the stack; it must be the one the plan was made for (default: the plan's)")
+    .addHelpText("after", `\nExit codes: 0 applied (or nothing to apply), 1 refused or failed (and any usage error).\n${examples("mailbox-addresses plan --changed-since origin/main --save plan.json && mailbox-addresses apply --plan plan.json", "mailbox-addresses apply --plan plan.json --stack prod")}`)
+    .action((_options: unknown, command: Command) => run(commands.apply().runApply({ ...(command.opts() as { plan: string; stack?: string }), ...globals(command) })));
 
   stackOptions(
     program

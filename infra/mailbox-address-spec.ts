@@ -11,6 +11,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { addressKey } from "../core/address";
 import { desiredAddressMap } from "../core/plan/address-map";
 import { describePlan, summarizePlan } from "../core/plan/describe-plan";
+import { narrowChangePlan, type TargetedRun } from "../core/plan/targeted-run";
 import { compareWithReviewedPlan, type ChangeRow, type ReviewedPlan } from "../core/plan/reviewed-plan";
 import { declarationOrder, type ChangePlan } from "../core/plan/plan-changes";
 import { formatProblem, type SpecProblem } from "../core/problems";
@@ -27,7 +28,7 @@ import type { SyncState } from "../core/report/report";
 import type { LiveMailbox } from "../targets/tenant-backend";
 import { stopWhenEngineIsGone } from "../runtime/engine-watchdog";
 import { describeExpected, isExpectedError } from "../reconcile/expected-errors";
-import { takeFromRefresh } from "../runtime/refresh-handoff";
+import { leaveForProvider, takeFromRefresh } from "../runtime/refresh-handoff";
 import { findProjectRoot } from "../runtime/project-root";
 import { readSpecFile, SpecFileError } from "../runtime/spec-file";
 import { checkDeclaredSettings, readSettings, SETTINGS_NAMESPACE } from "./settings";
@@ -130,6 +131,49 @@ function checkReviewedPlan(specDigest: string, changes: ReadonlyMap<string, Chan
     `this run would do what the reviewed plan (${file}) did not show (${mismatches.length} ${mismatches.length === 1 ? "difference" : "differences"}, above); nothing was changed. ` +
       "The tenant or the spec changed since the review: run the plan again and have it reviewed.",
   );
+}
+
+/**
+ * With MAILBOX_ADDRESSES_TARGETS set (by `mailbox-addresses plan --changed-since` and `apply`), the
+ * targeted run: which mailboxes to declare (docs/TARGETED-RUNS.md). Undefined for a full run.
+ */
+function readTargetedRun(specDigest: string): TargetedRun | undefined {
+  const file = process.env.MAILBOX_ADDRESSES_TARGETS;
+  if (!file) return undefined;
+  let run: TargetedRun;
+  try {
+    run = JSON.parse(readFileSync(path.resolve(findProjectRoot(), file), "utf8")) as TargetedRun;
+  } catch (err) {
+    throw new pulumi.RunError(`cannot read the targeted run ${file} (MAILBOX_ADDRESSES_TARGETS): ${(err as Error).message.split("\n")[0]}`);
+  }
+  if (run.scope !== "targeted" || !Array.isArray(run.declare) || !Array.isArray(run.release)) {
+    throw new pulumi.RunError(`${file} (MAILBOX_ADDRESSES_TARGETS) is not a targeted run`);
+  }
+  if (run.specDigest !== specDigest) {
+    throw new pulumi.RunError(`the targeted run ${file} was computed for another spec (its digest differs); nothing was changed. Run the plan again.`);
+  }
+  return run;
+}
+
+/**
+ * The whole spec's assessment narrowed to a targeted run's mailboxes. Refused (nothing declared)
+ * when an address would move across the set's boundary: a managed holder outside the set, after
+ * drift since the state was written; only a full run sees and orders that move.
+ */
+function narrowToTargets(spec: Spec, change: ChangePlan, run: TargetedRun): { spec: Spec; change: ChangePlan } {
+  const names = new Set(spec.mailboxes.map((m) => m.identity));
+  const unknown = run.declare.filter((identity) => !names.has(identity));
+  if (unknown.length > 0) throw new pulumi.RunError(`the targeted run declares ${unknown.map((u) => `"${u}"`).join(", ")}, which the spec does not have; run the plan again`);
+  const declare = new Set(run.declare);
+  const narrowed = narrowChangePlan(change, declare);
+  if (narrowed.crossing.length > 0) {
+    for (const m of narrowed.crossing) {
+      const outside = declare.has(m.from) ? m.to : m.from;
+      pulumi.log.error(`${m.address} moves from "${m.from}" to "${m.to}", and "${outside}" is not in the targeted run (the tenant changed since the state was written)`);
+    }
+    throw new pulumi.RunError("targeted mode refused: the change reaches mailboxes outside the change set (above); nothing was changed. Run the full plan (without --changed-since), which sees and orders these moves.");
+  }
+  return { spec: { ...spec, mailboxes: spec.mailboxes.filter((m) => declare.has(m.identity)) }, change: narrowed.change };
 }
 
 function declare(spec: Spec, change: ChangePlan, parent: pulumi.Resource | undefined, where: ReadonlyMap<string, MailboxWhere> = new Map(), upns: ReadonlyMap<string, UpnChange> = new Map()) {
@@ -252,28 +296,35 @@ async function program(options: { spec?: string; parent?: pulumi.Resource }): Pr
     const expanded = await expandSpec(written, backend);
     if (expanded.problems.length > 0) fail(expanded.problems, "in the spec's policies");
     const spec = expanded.spec;
+    const targeted = readTargetedRun(digest);
     // This run's refresh has just read them all (the provider's sweep hands it over): one pass.
+    // A targeted run has no refresh (--refresh=false): the program reads.
     const identities = spec.mailboxes.map((m) => m.identity);
-    const live = takeFromRefresh(settings.target, settings.spec, identities) ?? (await backend.readMailboxes(identities));
+    const live = (targeted ? undefined : takeFromRefresh(settings.target, settings.spec, identities)) ?? (await backend.readMailboxes(identities));
     // The same assessment `drift` makes (reconcile/assess.ts): changes confirmed from the source,
-    // keys resolved, plan, preview checks.
-    const { change, problems, live: confirmed } = await assessSpec(spec, backend, { live, bulk: false });
-    if (problems.length > 0) fail(problems, `between the spec and the ${backend.description}`);
+    // keys resolved, plan, preview checks. Over the whole spec, in a targeted run too.
+    const assessed = await assessSpec(spec, backend, { live, bulk: false });
+    if (assessed.problems.length > 0) fail(assessed.problems, `between the spec and the ${backend.description}`);
+    const confirmed = assessed.live;
+    // A targeted run declares only its mailboxes (the CLI passes --target for each).
+    const { spec: declared, change } = targeted ? narrowToTargets(spec, assessed.change, targeted) : { spec, change: assessed.change };
     const changes = new Map<string, ChangeRow>([...change.plans].filter(([, plan]) => plan.changed).map(([identity, plan]) => [identity, summarizePlan(plan)]));
     // Sign-in names the spec changes (reconcile/upn.ts) are changes too: shown, reviewed, planned.
-    const upns = upnChanges(spec, live);
+    const upns = upnChanges(declared, live);
     for (const [identity, upn] of upns) changes.set(identity, { ...(changes.get(identity) ?? { added: [], removed: [] }), userPrincipalName: upn });
     checkReviewedPlan(digest, changes);
-    const where = whereOf(spec, live, change);
-    const resources = declare(spec, change, options.parent, where, upns);
+    if (targeted) leaveForProvider(settings.target, settings.spec, new Map(declared.mailboxes.map((m) => [m.identity, assessed.live.get(m.identity)])));
+    const where = whereOf(declared, live, change);
+    declare(declared, change, options.parent, where, upns);
     // `plan` shows each recipient's kind (RecipientTypeDetails); a plain preview or up asks nothing more.
     const kinds = process.env.MAILBOX_ADDRESSES_PLAN_OUT ? await resolveKinds(confirmed, backend) : new Map<string, string>();
     writePlannedChanges(digest, changes, where, policyOf(expanded), kinds);
+    // The same outputs in either scope: the stack's entry is always targeted, and must not flip.
     return {
       spec: settings.spec,
       specDigest: digest,
       target: backend.description,
-      mailboxes: resources.size,
+      mailboxes: spec.mailboxes.length,
     };
   } catch (err) {
     // A missing permission or role is an expected refusal: its message says what to grant, no stack.

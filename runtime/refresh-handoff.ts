@@ -68,3 +68,38 @@ export function takeFromRefresh(target: TargetSettings, spec: string, identities
     return undefined; // none left for this run: read the tenant
   }
 }
+
+// The other direction, for targeted runs (docs/TARGETED-RUNS.md): they run without the engine's
+// refresh (--refresh=false), so the state's recorded lists may be behind the tenant. The program
+// has just read the targeted mailboxes; it leaves those lists for the provider's diff, which plans
+// against them instead of the state. Read, not taken: diff runs once per declared mailbox, and the
+// folder goes with the run (removeLeftovers).
+
+function programFileFor(target: TargetSettings, spec: string): string | undefined {
+  const file = fileFor(target, spec);
+  return file === undefined ? undefined : path.join(path.dirname(file), `program-${path.basename(file)}`);
+}
+
+/** The program, in a targeted run: leaves the declared mailboxes' live lists for the provider. */
+export function leaveForProvider(target: TargetSettings, spec: string, live: ReadonlyMap<string, LiveMailbox | undefined>): void {
+  const file = programFileFor(target, spec);
+  if (file === undefined) return;
+  try {
+    mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+    writeFileSync(file, JSON.stringify({ identities: [...live.keys()], live: [...live].map(([identity, mailbox]) => [identity, mailbox ?? null]) } satisfies Handoff), { mode: 0o600 });
+  } catch {
+    // the provider then plans against the state's recorded lists; update reads live anyway
+  }
+}
+
+/** The provider's diff: what this run's program read, if it left anything (a targeted run). */
+export function readFromProgram(target: TargetSettings, spec: string): Map<string, LiveMailbox | undefined> | undefined {
+  const file = programFileFor(target, spec);
+  if (file === undefined) return undefined;
+  try {
+    const handoff = JSON.parse(readFileSync(file, "utf8")) as Handoff;
+    return new Map(handoff.live.map(([identity, mailbox]) => [identity, mailbox ?? undefined]));
+  } catch {
+    return undefined;
+  }
+}

@@ -7,7 +7,7 @@
 //   node dist/bench/scale/run-benchmarks.js [--sizes 100,1000,10000] [--targets local,emulator]
 //     [--write-budget 20] [--latency-ms 0] [--parallel P] [--max-concurrency C]
 //     [--checkpoint-sizes 100,1000] [--floor yes|no] [--out docs/benchmarks.md]
-import { writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { EmulatorProcess } from "../../harness/emulator-process";
 import { PROJECT_ROOT, TestStack } from "../../harness/pulumi-stack";
@@ -15,6 +15,9 @@ import { Tenant } from "../../tenant/tenant";
 import { benchSeed, benchSpec } from "./generate-tenant";
 import { runMeasured, type Measured } from "./measure-process";
 import { renderBenchmarks, type BenchOptions, type SizeResult, type TargetResult, type Run } from "./render-benchmarks";
+
+/** The section bench/scale/targeted-runs.ts writes at the end of the page. */
+const TARGETED_MARKER = "<!-- targeted-runs: written by bench/scale/targeted-runs.ts -->";
 
 function parseOptions(argv: readonly string[]): BenchOptions {
   const value = (name: string, fallback: string) => {
@@ -160,7 +163,10 @@ async function main(): Promise<void> {
     // Written after every size, so a long run leaves its results so far.
     const text = renderBenchmarks(sizes, options);
     const out = path.resolve(PROJECT_ROOT, options.out);
-    writeFileSync(out, text);
+    // The targeted runs' section is another benchmark's (bench/scale/targeted-runs.ts): kept.
+    const previous = existsSync(out) ? readFileSync(out, "utf8") : "";
+    const kept = previous.indexOf(TARGETED_MARKER) >= 0 ? `\n${previous.slice(previous.indexOf(TARGETED_MARKER))}` : "";
+    writeFileSync(out, `${text}${kept}`);
     // The raw measurements, for comparing runs or rendering them again.
     writeFileSync(out.replace(/\.md$/, "") + ".json", `${JSON.stringify({ options, sizes }, null, 2)}\n`);
     process.stdout.write(`${text}\n`);

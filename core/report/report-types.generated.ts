@@ -21,6 +21,34 @@ export interface Report {
    * plan: sha256 of the spec the plan was made from; an apply given this report (MAILBOX_ADDRESSES_REVIEWED_PLAN) refuses another spec. Since 1.1.
    */
   specDigest?: string;
+  /**
+   * plan: what the plan covers. targeted (`plan --changed-since`): only the mailboxes the change touches, listed in declare and release, each row saying why; full: every mailbox, with the reasons a targeted plan was widened. An apply given this report (`apply --plan`) runs the same scope. Since 1.3.
+   */
+  scope?: {
+    kind: "targeted" | "full";
+    /**
+     * The git ref the change was computed from.
+     */
+    since?: string;
+    /**
+     * full: why targeted mode was refused.
+     */
+    reasons?: string[];
+    /**
+     * targeted: the mailboxes the run declares.
+     */
+    declare?: string[];
+    /**
+     * targeted: the mailboxes the run releases.
+     */
+    release?: string[];
+    /**
+     * targeted: mailbox → why it is in the change set.
+     */
+    why?: {
+      [k: string]: string[];
+    };
+  };
   summary: {
     /**
      * Mailboxes in the spec.
@@ -97,6 +125,10 @@ export interface MailboxRow {
   writtenTo?: string;
   sync?: SyncState;
   problems: string[];
+  /**
+   * plan --changed-since: why the mailbox is in the change set. Since 1.3.
+   */
+  why?: string[];
 }
 /**
  * A mailbox whose addresses the directory sync carries to the cloud (target hybrid): in-sync; drift (Active Directory differs from the spec); pending (Active Directory matches the spec, the cloud does not yet: the next sync closes it; not a change, exit code 0). lastSyncAt and lastSyncAgeSeconds: when the tenant last synced it, where the tenant tells. waitingForSync: addresses the cloud still shows on another, synced mailbox until the next sync. Since 1.2.

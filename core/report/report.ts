@@ -100,10 +100,20 @@ function remedies(report: Report): { what: string; command: string }[] {
   ];
 }
 
+/** What a plan covers, in a sentence: a targeted plan names its ref, a widened one its reasons. */
+export function scopeLine(report: Report): string | undefined {
+  const scope = report.scope;
+  if (scope === undefined) return undefined;
+  if (scope.kind === "targeted") return `targeted: only the mailboxes the change${scope.since ? ` since ${scope.since}` : ""} touches (${(scope.declare ?? []).length} declared, ${(scope.release ?? []).length} released); the others are not read by the engine nor written`;
+  return `full: every mailbox${(scope.reasons ?? []).length > 0 ? `, not targeted because ${(scope.reasons ?? []).join("; ")}` : ""}`;
+}
+
 /** A plain table for a terminal. Unchanged mailboxes are left out unless `all`. */
 export function renderTable(report: Report, all = false): string {
-  const rows = report.mailboxes.filter((r) => all || r.change !== "none" || r.sync?.state === "pending");
+  const rows = report.mailboxes.filter((r) => all || r.change !== "none" || r.sync?.state === "pending" || r.why !== undefined);
   const lines = [`${report.kind} for stack ${report.stack} (${report.target}): ${summaryLine(report)}`];
+  const scope = scopeLine(report);
+  if (scope) lines.push(`  ${scope}`);
   const withWhere = report.mailboxes.some((r) => r.writtenTo !== undefined);
   // The kind column, once a row shown is a recipient that is not a user mailbox.
   const withKind = rows.some((r) => r.kind !== undefined && r.kind !== "UserMailbox");
@@ -130,6 +140,7 @@ export function renderTable(report: Report, all = false): string {
     lines.push("", format(header), format(widths.map((w) => "-".repeat(w))));
     for (let i = 0; i < rows.length; i++) {
       lines.push(format(cells[i]!));
+      if (rows[i]!.why) lines.push(`    why: ${rows[i]!.why!.join("; ")}`);
       for (const problem of rows[i]!.problems) lines.push(`    problem: ${problem}`);
     }
   }
@@ -161,14 +172,16 @@ export function renderMarkdown(report: Report, limit = MARKDOWN_LIMIT): string {
   const heading = `### mailbox-addresses ${report.kind}: \`${report.stack}\``;
   const icon = report.summary.problems > 0 ? ":x:" : report.summary.changed > 0 ? ":pencil2:" : ":white_check_mark:";
   const head = [markdownMarker(report), heading, "", `${icon} **${summaryLine(report)}** (${report.target})`, ""];
+  const scope = scopeLine(report);
+  if (scope) head.push(`_${cell(scope)}_`, "");
   for (const problem of report.problems) head.push(`- :x: ${cell(problem)}`);
   if (report.problems.length > 0) head.push("");
-  const rows = report.mailboxes.filter((r) => r.change !== "none" || r.sync?.state === "pending");
+  const rows = report.mailboxes.filter((r) => r.change !== "none" || r.sync?.state === "pending" || r.why !== undefined);
   if (rows.length === 0) return `${head.join("\n")}\n`;
   const tableHead = ["<details><summary>Mailboxes</summary>", "", `| mailbox | change | primary | ${columnNames(report).join(" | ")} | problems |`, "|---|---|---|---|---|---|"];
   const tail = ["", "</details>", ""];
   const lines = rows.map((r) =>
-    `| ${r.policy !== undefined ? `${cell(r.policy)}: ` : ""}${code(mailboxText(r))}${r.userPrincipalName ? ` (${cell(upnText(r))})` : ""} | ${changeText(r)}${r.writtenTo ? ` (${whereText(r)})` : ""} | ${r.primary ? `${r.primary.from ? code(r.primary.from) : "(none)"} → ${code(r.primary.to)}` : ""} | ${[...r.added.map(code), ...(r.recased ?? []).map((a) => `${code(a)} (re-cased)`)].join("<br>")} | ${r.removed.map(code).join("<br>")} | ${cell(r.problems.join("; "))} |`,
+    `| ${r.policy !== undefined ? `${cell(r.policy)}: ` : ""}${code(mailboxText(r))}${r.userPrincipalName ? ` (${cell(upnText(r))})` : ""} | ${changeText(r)}${r.writtenTo ? ` (${whereText(r)})` : ""} | ${r.primary ? `${r.primary.from ? code(r.primary.from) : "(none)"} → ${code(r.primary.to)}` : ""} | ${[...r.added.map(code), ...(r.recased ?? []).map((a) => `${code(a)} (re-cased)`)].join("<br>")} | ${r.removed.map(code).join("<br>")} | ${cell([...r.problems, ...(r.why ?? []).map((w) => `why: ${w}`)].join("; "))} |`,
   );
   let size = [...head, ...tableHead, ...tail].join("\n").length + 200;
   const kept: string[] = [];

@@ -19,7 +19,7 @@ import { findProjectRoot } from "../../runtime/project-root";
 import { readSpecFile } from "../../runtime/spec-file";
 import { confirmChanged } from "../../reconcile/read-tenant";
 import { expandSpec, hasPolicies } from "../../reconcile/expand-spec";
-import { leaveForProgram } from "../../runtime/refresh-handoff";
+import { leaveForProgram, readFromProgram } from "../../runtime/refresh-handoff";
 import { stopWhenEngineIsGone, assertEngineAlive } from "../../runtime/engine-watchdog";
 import { checkMailboxInputs, type CheckFailure, type MailboxAddressesInputs, type MailboxAddressesOutputs, type TakeFrom } from "./inputs";
 
@@ -118,6 +118,17 @@ class ProviderContext {
       }
     })();
     return this.#sweep;
+  }
+
+  #fromProgram: Map<string, LiveMailbox | undefined> | undefined | null = null;
+
+  /**
+   * In a targeted run (no engine refresh), the live lists this run's program read for the mailboxes
+   * it declared (runtime/refresh-handoff.ts); undefined in a full run.
+   */
+  programLive(identity: string): LiveMailbox | undefined {
+    if (this.#fromProgram === null) this.#fromProgram = readFromProgram(this.settings.target, this.settings.spec);
+    return this.#fromProgram?.get(identity);
   }
 
   /** From the first write on, reads must be fresh. */
@@ -308,7 +319,9 @@ export async function diff(_id: string, olds: MailboxAddressesOutputs, news: Mai
     return { changes: true, replaces: ["identity"], deleteBeforeReplace: true };
   }
   if (olds.addresses === undefined || olds.kept === undefined) return { changes: true }; // a state from before this shape
-  const changed = plan(news, liveListOf(olds)).changed || (news.cloudManaged === true && !olds.cloudManaged) || upnChanges(news, olds.userPrincipalName);
+  // A targeted run does not refresh: plan against what its program has just read, not the state.
+  const live = current?.programLive(news.identity)?.addresses ?? liveListOf(olds);
+  const changed = plan(news, live).changed || (news.cloudManaged === true && !olds.cloudManaged) || upnChanges(news, olds.userPrincipalName);
   if (!changed) return { changes: false };
   // The state's inputs equal its outputs' live set after every create, update and refresh.
   return sameAddressMap(olds.addresses, news.addresses) ? { changes: true } : {};

@@ -49,9 +49,10 @@ describe("CI templates", () => {
     }
   });
   it("the reviewed plan goes from the pull request to the apply", () => {
-    assert.match(runs(load("pull-request.yml")), /plan --stack "\$PULUMI_STACK" --markdown --save plan\.json/);
+    assert.match(runs(load("pull-request.yml")), /plan --stack "\$PULUMI_STACK" --changed-since "origin\/\$BASE_REF" --markdown --save plan\.json/);
     assert.match(readFileSync(path.join(dir, "pull-request.yml"), "utf8"), /name: reviewed-plan-\$\{\{ github\.event\.pull_request\.head\.sha \}\}/);
-    assert.match(runs(load("apply.yml")), /MAILBOX_ADDRESSES_REVIEWED_PLAN=\$RUNNER_TEMP\/reviewed\/plan\.json/);
+    // The apply applies the same change set, held to the reviewed rows.
+    assert.match(runs(load("apply.yml")), /mailbox-addresses apply --plan "\$RUNNER_TEMP\/reviewed\/plan\.json"/);
   });
   for (const file of files) {
     it(`${file}: parses and references only scripts and commands that exist`, () => {
@@ -69,7 +70,7 @@ describe("CI templates", () => {
     const w = load("pull-request.yml");
     assert.ok("pull_request" in w.on);
     assert.match(runs(w), /mailbox-addresses validate/);
-    assert.match(runs(w), /mailbox-addresses plan --stack "\$PULUMI_STACK" --markdown/);
+    assert.match(runs(w), /mailbox-addresses plan --stack "\$PULUMI_STACK" --changed-since "origin\/\$BASE_REF" --markdown/);
     assert.match(runs(w), /startswith\(\\"\$marker\\"\)/);
     assert.equal(w.permissions?.["pull-requests"], "write");
   });
@@ -123,7 +124,7 @@ describe("CI templates for Azure DevOps Pipelines", () => {
     const p = pipeline("pull-request.yml");
     assert.equal(p.trigger, "none");
     assert.match(scripts(p), /mailbox-addresses validate/);
-    assert.match(scripts(p), /plan --stack "\$PULUMI_STACK" --markdown --save plan\.json/);
+    assert.match(scripts(p), /plan --stack "\$PULUMI_STACK" --changed-since "\$base" --markdown --save plan\.json/);
     assert.equal(steps(p).find((s) => s.task === "AzureCLI@2")?.inputs?.azureSubscription, "mailbox-addresses-reader");
     assert.match(scripts(p), /startswith\(\$m\)/);
     assert.ok(steps(p).some((s) => (s as { artifact?: string }).artifact === "reviewed-plan"));
@@ -132,8 +133,7 @@ describe("CI templates for Azure DevOps Pipelines", () => {
     const p = pipeline("apply.yml");
     assert.equal(p.pr, "none");
     assert.equal(steps(p).find((s) => s.task === "AzureCLI@2")?.inputs?.azureSubscription, "mailbox-addresses-writer");
-    assert.match(scripts(p), /MAILBOX_ADDRESSES_REVIEWED_PLAN=/);
-    assert.match(scripts(p), /pulumi up --yes/);
+    assert.match(scripts(p), /mailbox-addresses apply --plan "\$AGENT_TEMPDIRECTORY\/reviewed\/plan\.json"/);
   });
   it("drift: scheduled, the reader connection, fails on drift", () => {
     const p = pipeline("drift.yml");

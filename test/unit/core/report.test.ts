@@ -39,6 +39,16 @@ describe("reports", () => {
       assert.equal(parsed.formatVersion, "1.3");
     }
   });
+  it("a targeted plan (plan --changed-since): its scope and each row's why follow the schema, and the table and markdown say it is targeted", () => {
+    const made = makeReport("plan", "dev", "t", [{ ...rows[0]!, why: ["changed (addresses)"] }]);
+    const report = { ...made, scope: { kind: "targeted" as const, since: "origin/main", declare: ["mark.wilson@contoso.com"], release: [], why: { "mark.wilson@contoso.com": ["changed (addresses)"] } } };
+    assert.ok(validate(JSON.parse(renderJson(report))), JSON.stringify(validate.errors));
+    assert.match(renderTable(report), /targeted: only the mailboxes the change since origin\/main touches \(1 declared, 0 released\)[\s\S]*why: changed \(addresses\)/);
+    assert.match(renderMarkdown(report), /_targeted: only the mailboxes[\s\S]*why: changed \(addresses\)/);
+    const wide = { ...made, scope: { kind: "full" as const, since: "origin/main", reasons: ["allowedDomains changed (added fabrikam.com): it applies to every mailbox"] } };
+    assert.ok(validate(JSON.parse(renderJson(wide))), JSON.stringify(validate.errors));
+    assert.match(renderTable(wide), /full: every mailbox, not targeted because allowedDomains changed/);
+  });
   it("plan rows are grouped by policy (explicit entries first), policy-managed mailboxes shown by UPN, UPN changes in their column", () => {
     const policyRows: MailboxRow[] = [
       { identity: "00000000-0000-4000-8000-00000000000b", change: "update", policy: "typo", upn: "b@contoso.com", added: ["b@contoos.com"], removed: [], problems: [] },

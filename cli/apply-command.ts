@@ -1,0 +1,114 @@
+// `mailbox-addresses apply --plan plan.json`: runs `pulumi up` held to a plan saved by
+// `plan --save`. The program refuses anything the plan did not show (MAILBOX_ADDRESSES_REVIEWED_PLAN),
+// and a targeted plan (`plan --changed-since`) is applied to the same change set: the same
+// mailboxes declared and passed as --target, without refresh (docs/TARGETED-RUNS.md).
+// Exit 0: applied (or nothing to apply); 1: refused or failed, nothing written past the refusal.
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import type { EngineEvent } from "@pulumi/pulumi/automation";
+import type { TargetedRun } from "../core/plan/targeted-run";
+import type { Report } from "../core/report/report";
+import { CliError } from "./cli-error";
+import { count, Progress } from "./progress";
+import { pulumiMessage, readStackSettings } from "./stack-settings";
+import { prepareTargetedRun, RESOURCE_TYPE } from "./targeted-scope";
+
+export interface ApplyOptions {
+  readonly plan: string;
+  readonly stack?: string;
+  readonly quiet?: boolean;
+  readonly verbose?: boolean;
+}
+
+function readPlan(file: string): Report {
+  let report: Report;
+  try {
+    report = JSON.parse(readFileSync(file, "utf8")) as Report;
+  } catch (err) {
+    throw new CliError(`cannot read the plan ${file}: ${(err as Error).message.split("\n")[0]} (write one with mailbox-addresses plan --save ${file})`);
+  }
+  if (report.kind !== "plan") throw new CliError(`${file} is a "${String(report.kind)}" report, not a plan (write one with mailbox-addresses plan --save ${file})`);
+  if (report.scope?.kind === "targeted" && report.specDigest === undefined) throw new CliError(`${file} is a targeted plan without the spec's digest: run the plan again`);
+  return report;
+}
+
+interface StateEntry {
+  readonly urn: string;
+  readonly type: string;
+  readonly inputs?: { readonly identity?: string };
+  readonly dependencies?: readonly string[];
+}
+
+export async function runApply(options: ApplyOptions): Promise<number> {
+  const file = path.resolve(options.plan);
+  const report = readPlan(file);
+  if (options.stack !== undefined && options.stack !== report.stack) throw new CliError(`${options.plan} was made for stack "${report.stack}", not "${options.stack}"`);
+  const settings = await readStackSettings({ stack: report.stack });
+  const { LocalWorkspace } = require("@pulumi/pulumi/automation") as typeof import("@pulumi/pulumi/automation");
+  const stack = await LocalWorkspace.selectStack({ stackName: settings.stack, workDir: settings.root });
+  const say = (text: string) => void (options.quiet ? undefined : process.stderr.write(`${text}\n`));
+  process.env.MAILBOX_ADDRESSES_REVIEWED_PLAN = file;
+
+  const scope = report.scope;
+  let targets: string[] | undefined;
+  const dir = mkdtempSync(path.join(os.tmpdir(), "mbx-apply-"));
+  try {
+    if (scope?.kind === "targeted") {
+      const declare = scope.declare ?? [];
+      const release = scope.release ?? [];
+      const deployment = (await stack.exportStack()).deployment as { resources?: StateEntry[]; pending_operations?: unknown[] } | undefined;
+      if ((deployment?.pending_operations ?? []).length > 0) throw new CliError("the state has pending operations from an interrupted run: run a full apply (pulumi up), then plan again");
+      const resources = deployment?.resources ?? [];
+      const stackEntry = resources.find((r) => r.type === "pulumi:pulumi:Stack");
+      if (stackEntry === undefined) throw new CliError(`stack "${report.stack}" has no state: a targeted plan cannot be applied to it`);
+      const mailboxes = resources.filter((r) => r.type === RESOURCE_TYPE);
+      const identityOf = (r: StateEntry) => r.inputs?.identity ?? r.urn.slice(r.urn.lastIndexOf("::") + 2);
+      const inSet = new Set([...declare, ...release]);
+      const prefix = stackEntry.urn.slice(0, stackEntry.urn.indexOf("::pulumi:pulumi:Stack::"));
+      const byIdentity = new Map(mailboxes.map((r) => [identityOf(r), r.urn]));
+      targets = [...declare, ...release].map((identity) => byIdentity.get(identity) ?? `${prefix}::${RESOURCE_TYPE}::${identity}`);
+      const targetSet = new Set(targets);
+      // The engine counts a target's dependents in the state among what it may delete: a dependent
+      // the plan did not include would fail the run after the target was written (fact 8).
+      const outside = resources.filter((r) => r.type !== "pulumi:pulumi:Stack" && (r.type !== RESOURCE_TYPE || !inSet.has(identityOf(r))) && (r.dependencies ?? []).some((d) => targetSet.has(d)));
+      if (outside.length > 0) throw new CliError(`the state changed since the plan: ${outside[0]!.urn} now depends on a mailbox of the change set; run the plan again`);
+      const run: TargetedRun = { scope: "targeted", ...(scope.since ? { since: scope.since } : {}), specDigest: report.specDigest!, declare, release, reasons: scope.why ?? {} };
+      if (targets.length === 0) {
+        say(`nothing to apply: the plan's change set (since ${scope.since ?? "its ref"}) is empty`);
+        return 0;
+      }
+      prepareTargetedRun(stack, run, dir);
+      say(`targeted apply: ${count(targets.length, "mailbox", "mailboxes")} of the change${scope.since ? ` since ${scope.since}` : ""} (${declare.join(", ")}${release.length > 0 ? `; releasing ${release.join(", ")}` : ""})`);
+    } else {
+      say(`full apply of stack ${report.stack}${scope?.reasons?.length ? ` (the plan was not targeted: ${scope.reasons.join("; ")})` : ""}`);
+    }
+
+    const events: EngineEvent[] = [];
+    const progress = new Progress("apply (pulumi up)", { quiet: options.quiet === true }).counter("done", (n) => `${count(n, "mailbox", "mailboxes")} done`);
+    try {
+      const result = await stack.up({
+        onEvent: (event) => {
+          events.push(event);
+          if (event.resOutputsEvent?.metadata?.type === RESOURCE_TYPE) progress.add("done");
+        },
+        ...(options.verbose ? { onOutput: (text: string) => process.stderr.write(text) } : {}),
+        color: "never",
+        ...(targets ? { target: targets } : {}),
+      });
+      progress.stop();
+      const changes = Object.entries(result.summary.resourceChanges ?? {})
+        .filter(([op, n]) => op !== "same" && (n ?? 0) > 0)
+        .map(([op, n]) => `${n} ${op}`);
+      process.stdout.write(`applied to stack ${report.stack}: ${changes.length > 0 ? changes.join(", ") : "nothing to change"}${targets ? ` (targeted: ${targets.length} of the stack's resources)` : ""}\n`);
+      return 0;
+    } catch (err) {
+      progress.stop();
+      const errors = events.flatMap((e) => (e.diagnosticEvent?.severity === "error" ? [e.diagnosticEvent.message.trim()] : []));
+      for (const message of errors.length > 0 ? errors : [`pulumi up failed: ${pulumiMessage(err)}`]) process.stderr.write(`error: ${message}\n`);
+      return 1;
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,154 @@
+// `plan --changed-since <ref>`: which mailboxes the change touches, without reading the tenant
+// (docs/TARGETED-RUNS.md, "Design"). `before` is the spec at <ref> (git show) and the state's last
+// applied inputs (pulumi stack export), merged; who holds each address and who depends on whom come
+// from the state. The answer is a targeted run (the mailboxes to declare and release, with the
+// URNs to pass as --target) or a full run with the reasons targeted mode was refused.
+import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { realpathSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import type { Stack } from "@pulumi/pulumi/automation";
+import { addressKey, parseProxyAddress } from "../core/address";
+import { desiredFromMap, type AddressMap } from "../core/plan/address-map";
+import { computeChangeSet, withStateDependents, type ChangeSet } from "../core/plan/change-set";
+import { describeReason, unionChangeSets, type TargetedRun } from "../core/plan/targeted-run";
+import { loadSpecBytes } from "../core/spec/load-spec";
+import type { MailboxDeclaration, Spec } from "../core/spec/rules";
+import { describeTarget } from "../targets/registry";
+import { readSpecFile } from "../runtime/spec-file";
+import { CliError } from "./cli-error";
+import type { StackSettings } from "./stack-settings";
+
+export const RESOURCE_TYPE = "pulumi-nodejs:dynamic/mailbox:MailboxAddresses";
+
+/** Past this many mailboxes (or half the stack), a full run costs about the same: run full. */
+export const MAX_TARGETS = 5000;
+
+export type Scope =
+  | { readonly kind: "targeted"; readonly run: TargetedRun; readonly urns: readonly string[] }
+  | { readonly kind: "full"; readonly since?: string; readonly reasons: readonly string[] };
+
+interface StateEntry {
+  readonly urn: string;
+  readonly type: string;
+  readonly parent?: string;
+  readonly inputs?: Record<string, unknown>;
+  readonly outputs?: Record<string, unknown>;
+  readonly dependencies?: readonly string[];
+}
+
+function git(cwd: string, args: readonly string[]): { code: number; stdout: Buffer; stderr: string } {
+  const result = spawnSync("git", args, { cwd, maxBuffer: 512 * 1024 * 1024 });
+  if (result.error) {
+    const code = (result.error as NodeJS.ErrnoException).code;
+    throw new CliError(code === "ENOENT" ? "--changed-since needs git, which is not on PATH" : `cannot run git: ${result.error.message}`);
+  }
+  return { code: result.status ?? 1, stdout: result.stdout, stderr: result.stderr.toString("utf8").trim() };
+}
+
+/** The spec's bytes at `ref`, or undefined when the file did not exist there. Errors: no git, no repository, no such ref. */
+export function specAtRef(specPath: string, ref: string): Buffer | undefined {
+  const dir = path.dirname(specPath);
+  const top = git(dir, ["rev-parse", "--show-toplevel"]);
+  if (top.code !== 0) throw new CliError(`--changed-since: ${dir} is not inside a git repository`);
+  if (git(dir, ["rev-parse", "--verify", "--quiet", `${ref}^{commit}`]).code !== 0) {
+    throw new CliError(`--changed-since: git knows no commit "${ref}" (in CI, fetch it first, e.g. git fetch origin main, and pass origin/main)`);
+  }
+  const relative = path.relative(realpathSync(top.stdout.toString("utf8").trim()), realpathSync(specPath)).split(path.sep).join("/");
+  const shown = git(dir, ["show", `${ref}:${relative}`]);
+  return shown.code === 0 ? shown.stdout : undefined;
+}
+
+const digestOf = (bytes: Uint8Array) => `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
+
+/** The spec as the state last applied it: each entry's inputs, with `after`'s stack-wide settings. */
+function specFromState(entries: readonly StateEntry[], after: Spec): Spec {
+  const now = new Map(after.mailboxes.map((m) => [m.identity, m]));
+  const nowhere = { line: 0, col: 0 } as MailboxDeclaration["source"]["identity"];
+  const mailboxes = entries.map((entry): MailboxDeclaration => {
+    const inputs = entry.inputs as { identity: string; addresses: AddressMap; mode: MailboxDeclaration["mode"]; cloudManaged?: boolean };
+    const { primary, aliases } = desiredFromMap(inputs.addresses ?? {});
+    const upn = now.get(inputs.identity)?.userPrincipalName;
+    return { identity: inputs.identity, primary, aliases, mode: inputs.mode, cloudManaged: inputs.cloudManaged === true, ...(upn !== undefined ? { userPrincipalName: upn } : {}), source: { identity: nowhere, primary: nowhere, aliases: [] } };
+  });
+  return { ...after, mailboxes };
+}
+
+/**
+ * Computes the scope of a plan of the stack's spec against `ref`. `stack` is the Automation API's
+ * stack (for `stack export`).
+ */
+export async function computeScope(settings: StackSettings, stack: Stack, ref: string): Promise<Scope> {
+  const full = (...reasons: string[]): Scope => ({ kind: "full", since: ref, reasons });
+  const specPath = path.resolve(settings.root, settings.spec);
+  const atRef = specAtRef(specPath, ref);
+  let afterBytes: Buffer;
+  try {
+    afterBytes = readSpecFile(settings.spec, { root: settings.root, explicit: false });
+  } catch (err) {
+    return full(`the spec cannot be read (${(err as Error).message})`);
+  }
+  const loadedAfter = loadSpecBytes(settings.spec, afterBytes);
+  if (!loadedAfter.ok) return full("the spec has problems (the full plan lists them)");
+  const after = loadedAfter.spec;
+  if (atRef === undefined) return full(`the spec ${settings.spec} did not exist at ${ref}`);
+  const loadedBefore = loadSpecBytes(settings.spec, atRef);
+  if (!loadedBefore.ok) return full(`the spec at ${ref} does not load, so what changed is unknown`);
+
+  const deployment = (await stack.exportStack()).deployment as { resources?: StateEntry[]; pending_operations?: unknown[] } | undefined;
+  const resources = deployment?.resources ?? [];
+  if ((deployment?.pending_operations ?? []).length > 0) return full("the state has pending operations from an interrupted run");
+  const stackEntry = resources.find((r) => r.type === "pulumi:pulumi:Stack");
+  const mailboxes = resources.filter((r) => r.type === RESOURCE_TYPE);
+  if (stackEntry === undefined || mailboxes.length === 0) return full("the stack has no state yet (the first apply is full)");
+  if (mailboxes.some((r) => r.parent !== undefined && r.parent !== stackEntry.urn)) return full("the stack's mailboxes are children of a component of a program of your own");
+  const outputs = (stackEntry.outputs ?? {}) as { spec?: string; target?: string };
+  if (outputs.spec !== undefined && outputs.spec !== settings.spec) return full(`the stack's spec setting changed (${outputs.spec} → ${settings.spec})`);
+  if (outputs.target !== undefined && outputs.target !== describeTarget(settings.target)) return full("the stack's target settings changed since the last apply");
+
+  const identityOf = new Map(mailboxes.map((r) => [r.urn, (r.inputs as { identity?: string } | undefined)?.identity ?? r.urn.slice(r.urn.lastIndexOf("::") + 2)]));
+  const holders = new Map<string, string>();
+  for (const r of mailboxes) {
+    const out = (r.outputs ?? {}) as { identity?: string; addresses?: AddressMap; kept?: AddressMap };
+    for (const entry of [...Object.values(out.addresses ?? {}), ...Object.values(out.kept ?? {})]) {
+      const parsed = parseProxyAddress(entry);
+      if (parsed.kind === "smtp") holders.set(addressKey(parsed.value), identityOf.get(r.urn)!);
+    }
+  }
+  const before = loadedBefore.spec;
+  let set: ChangeSet = unionChangeSets(computeChangeSet(before, after, { holders }), computeChangeSet(specFromState(mailboxes, after), after, { holders }), after);
+  const dependencies = new Map(mailboxes.map((r) => [identityOf.get(r.urn)!, (r.dependencies ?? []).flatMap((d) => (identityOf.has(d) ? [identityOf.get(d)!] : []))]));
+  set = withStateDependents(set, after, dependencies);
+  if (set.scope === "everything") return full(...set.reasons.map((r) => r.message));
+
+  // Released identities the state does not have were never applied: nothing to target.
+  const inState = new Set(identityOf.values());
+  const release = set.release.filter((identity) => inState.has(identity));
+  const targetUrns = new Set([...set.declare, ...release].flatMap((identity) => mailboxes.filter((r) => identityOf.get(r.urn) === identity).map((r) => r.urn)));
+  const foreign = resources.filter((r) => r.type !== RESOURCE_TYPE && (r.dependencies ?? []).some((d) => targetUrns.has(d)));
+  if (foreign.length > 0) return full(`${foreign[0]!.urn} depends on a targeted mailbox and is not one of this spec's mailboxes`);
+  const count = set.declare.length + release.length;
+  if (count > MAX_TARGETS || count > Math.max(1, mailboxes.length) / 2) return full(`the change touches ${count} of ${mailboxes.length} mailboxes: a full run costs about the same`);
+
+  const prefix = stackEntry.urn.slice(0, stackEntry.urn.indexOf("::pulumi:pulumi:Stack::"));
+  const urnOf = (identity: string) => mailboxes.find((r) => identityOf.get(r.urn) === identity)?.urn ?? `${prefix}::${RESOURCE_TYPE}::${identity}`;
+  const reasons = Object.fromEntries([...set.declare, ...release].map((identity) => [identity, (set.targets.get(identity) ?? []).map(describeReason)]));
+  const run: TargetedRun = { scope: "targeted", since: ref, specDigest: digestOf(afterBytes), declare: set.declare, release, reasons };
+  return { kind: "targeted", run, urns: [...set.declare, ...release].map(urnOf) };
+}
+
+/**
+ * Prepares a stack for a targeted engine run: the run's file for the program
+ * (MAILBOX_ADDRESSES_TARGETS, in `dir`) and `--refresh=false` on every operation (the Automation
+ * API passes `--refresh` when asked, never `--refresh=false`, and Pulumi.yaml says `refresh:
+ * always`; docs/TARGETED-RUNS.md, facts 2 and 4, say why a targeted run must not refresh).
+ */
+export function prepareTargetedRun(stack: Stack, run: TargetedRun, dir: string): void {
+  const file = path.join(dir, "targets.json");
+  writeFileSync(file, JSON.stringify(run));
+  process.env.MAILBOX_ADDRESSES_TARGETS = file;
+  // Only on preview and up: the other commands the Automation API runs (stack output...) have no such flag.
+  const target = stack as unknown as { runPulumiCmd(args: string[], ...rest: unknown[]): Promise<unknown> };
+  const runCmd = target.runPulumiCmd.bind(stack);
+  target.runPulumiCmd = (args: string[], ...rest: unknown[]) => runCmd(args[0] === "preview" || args[0] === "up" ? [...args, "--refresh=false"] : args, ...rest);
+}
