@@ -47,12 +47,7 @@ function tenant(count: number): MailboxAttributes[] {
       displayName: `${given} ${surname}`,
       department: i % 3 === 0 ? "Sales" : "Ops",
       type: i % 20 === 0 ? "SharedMailbox" : "UserMailbox",
-      addresses: [
-        `SMTP:${alias}@contoso.com`,
-        `smtp:${alias}@contoso.onmicrosoft.com`,
-        `X500:/o=ExchangeLabs/ou=Exchange Administrative Group/cn=Recipients/cn=${alias}`,
-        `SIP:${alias}@contoso.com`,
-      ],
+      addresses: [`SMTP:${alias}@contoso.com`, `smtp:${alias}@contoso.onmicrosoft.com`, `X500:/o=ExchangeLabs/ou=Exchange Administrative Group/cn=Recipients/cn=${alias}`, `SIP:${alias}@contoso.com`],
     });
   }
   return out;
@@ -119,7 +114,9 @@ function main(): void {
     writeFileSync(path.join(dir, "tenant.json"), JSON.stringify(mailboxes));
     writeFileSync(path.join(dir, "policies.yaml"), POLICIES);
     writeFileSync(path.join(dir, "explicit.yaml"), explicitSpec(mailboxes));
-    const results = (["policies", "explicit"] as const).map((kind) => JSON.parse(execFileSync(process.execPath, [__filename, "--measure", kind, dir], { encoding: "utf8" })) as Record<string, number | string>);
+    const results = (["policies", "explicit"] as const).map(
+      (kind) => JSON.parse(execFileSync(process.execPath, [__filename, "--measure", kind, dir], { encoding: "utf8" })) as Record<string, number | string>,
+    );
     const keys = ["mailboxes", "specLines", "specBytes", "validateMs", "expandMs", "planMs", "totalMs", "changed", "peakRssMb"];
     console.log(`| ${count} mailboxes | three policies | explicit entries |\n|---|---:|---:|`);
     for (const key of keys) console.log(`| ${key} | ${results[0]![key]} | ${results[1]![key]} |`);

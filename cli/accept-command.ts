@@ -40,7 +40,10 @@ export async function runAccept(positionals: readonly string[], options: AcceptO
   const chosen = options.all ? loaded.spec.mailboxes : positionals.map((identity) => byKey.get(addressKey(identity))!);
   const backend = createBackend(settings.target, root);
   try {
-    const live = await readSpecMailboxes(backend, chosen.map((m) => m.identity));
+    const live = await readSpecMailboxes(
+      backend,
+      chosen.map((m) => m.identity),
+    );
     const accepted = [];
     for (const mailbox of chosen) {
       const addresses = live.get(mailbox.identity)?.addresses;
@@ -58,11 +61,7 @@ export async function runAccept(positionals: readonly string[], options: AcceptO
     }
     writeFileSync(file, result.text);
     for (const change of result.changes) {
-      const parts = [
-        ...(change.primary ? [`primary ${change.primary.from} → ${change.primary.to}`] : []),
-        ...change.added.map((a) => `+ ${a}`),
-        ...change.removed.map((r) => `- ${r}`),
-      ];
+      const parts = [...(change.primary ? [`primary ${change.primary.from} → ${change.primary.to}`] : []), ...change.added.map((a) => `+ ${a}`), ...change.removed.map((r) => `- ${r}`)];
       process.stdout.write(`${settings.spec}: ${change.identity}: ${parts.join("; ")}\n`);
     }
     process.stdout.write(`accepted ${result.changes.length} of ${chosen.length}; review and commit ${settings.spec}\n`);

@@ -45,6 +45,7 @@ export async function runApply(options: ApplyOptions): Promise<number> {
   const report = readPlan(file);
   if (options.stack !== undefined && options.stack !== report.stack) throw new CliError(`${options.plan} was made for stack "${report.stack}", not "${options.stack}"`);
   const settings = await readStackSettings({ stack: report.stack });
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- commands load what they use when they run, so `--help` and `validate` stay fast
   const { LocalWorkspace } = require("@pulumi/pulumi/automation") as typeof import("@pulumi/pulumi/automation");
   const stack = await LocalWorkspace.selectStack({ stackName: settings.stack, workDir: settings.root });
   const say = (text: string) => void (options.quiet ? undefined : process.stderr.write(`${text}\n`));
@@ -79,7 +80,9 @@ export async function runApply(options: ApplyOptions): Promise<number> {
         return 0;
       }
       prepareTargetedRun(stack, run, dir);
-      say(`targeted apply: ${count(targets.length, "mailbox", "mailboxes")} of the change${scope.since ? ` since ${scope.since}` : ""} (${declare.join(", ")}${release.length > 0 ? `; releasing ${release.join(", ")}` : ""})`);
+      say(
+        `targeted apply: ${count(targets.length, "mailbox", "mailboxes")} of the change${scope.since ? ` since ${scope.since}` : ""} (${declare.join(", ")}${release.length > 0 ? `; releasing ${release.join(", ")}` : ""})`,
+      );
     } else {
       say(`full apply of stack ${report.stack}${scope?.reasons?.length ? ` (the plan was not targeted: ${scope.reasons.join("; ")})` : ""}`);
     }
@@ -100,7 +103,9 @@ export async function runApply(options: ApplyOptions): Promise<number> {
       const changes = Object.entries(result.summary.resourceChanges ?? {})
         .filter(([op, n]) => op !== "same" && (n ?? 0) > 0)
         .map(([op, n]) => `${n} ${op}`);
-      process.stdout.write(`applied to stack ${report.stack}: ${changes.length > 0 ? changes.join(", ") : "nothing to change"}${targets ? ` (targeted: ${targets.length} of the stack's resources)` : ""}\n`);
+      process.stdout.write(
+        `applied to stack ${report.stack}: ${changes.length > 0 ? changes.join(", ") : "nothing to change"}${targets ? ` (targeted: ${targets.length} of the stack's resources)` : ""}\n`,
+      );
       return 0;
     } catch (err) {
       progress.stop();

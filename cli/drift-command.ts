@@ -72,9 +72,7 @@ async function markWaitingForSync(rows: MailboxRow[], backend: TenantBackend): P
   const candidates = rows.filter((r) => r.change === "drift" && r.writtenTo === "exchange-online" && r.removed.length === 0 && r.primary === undefined && r.added.length > 0);
   if (candidates.length === 0) return rows;
   const waiting = await backend.waitingForSync(candidates.flatMap((r) => r.added));
-  return rows.map((r) =>
-    candidates.includes(r) && r.added.every((a) => waiting.has(addressKey(a))) ? { ...r, change: "none", sync: { state: "pending", waitingForSync: [...r.added] } } : r,
-  );
+  return rows.map((r) => (candidates.includes(r) && r.added.every((a) => waiting.has(addressKey(a))) ? { ...r, change: "none", sync: { state: "pending", waitingForSync: [...r.added] } } : r));
 }
 
 export async function runDrift(options: DriftOptions): Promise<number> {
@@ -95,7 +93,11 @@ export async function runDrift(options: DriftOptions): Promise<number> {
       return 1;
     }
     const spec = expanded.spec;
-    const read = await readSpecMailboxes(backend, spec.mailboxes.map((m) => m.identity), (n) => progress.set("read", n));
+    const read = await readSpecMailboxes(
+      backend,
+      spec.mailboxes.map((m) => m.identity),
+      (n) => progress.set("read", n),
+    );
     // The verdict `pulumi preview` reaches on the same inputs (reconcile/assess.ts): drift is what
     // the source confirms, and the assessment's problems make drift exit 1 too.
     const assessed = await assessSpec(spec, backend, { live: read, bulk: true });
@@ -112,9 +114,7 @@ export async function runDrift(options: DriftOptions): Promise<number> {
       return upn === undefined ? r : { ...r, change: r.change === "none" ? ("drift" as const) : r.change, userPrincipalName: upn };
     });
     const missing = new Set(rows.filter((r) => r.change === "missing").map((r) => r.identity));
-    const problems = assessed.problems
-      .filter((p) => !(p.path.length === 2 && missing.has(String(p.path[1])) && /^not found in the /.test(p.message)))
-      .map(formatProblem);
+    const problems = assessed.problems.filter((p) => !(p.path.length === 2 && missing.has(String(p.path[1])) && /^not found in the /.test(p.message))).map(formatProblem);
     return printReport(makeReport("drift", settings.stack, maskSecrets(backend.description, settings.secrets), rows, problems), options);
   } finally {
     progress.stop();

@@ -81,7 +81,9 @@ export async function runEmulatorCommand(options: EmulatorCommandOptions): Promi
   }
   const out = process.stdout;
   const stack = options.stack;
-  out.write(`mailbox-addresses emulator listening on ${emulator.url} (tenant ${emulator.tenantDomain}, ${emulator.tenant.count()} recipients, state in ${path.relative(process.cwd(), stateDir) || "."})\n\n`);
+  out.write(
+    `mailbox-addresses emulator listening on ${emulator.url} (tenant ${emulator.tenantDomain}, ${emulator.tenant.count()} recipients, state in ${path.relative(process.cwd(), stateDir) || "."})\n\n`,
+  );
   out.write("# Environment for the clients (NODE_EXTRA_CA_CERTS must be set before node starts):\n");
   const env = emulator.environment();
   for (const key of ["NODE_EXTRA_CA_CERTS", "AZURE_CLIENT_SECRET"]) out.write(`export ${key}=${env[key]}\n`);
@@ -92,7 +94,8 @@ export async function runEmulatorCommand(options: EmulatorCommandOptions): Promi
 `);
   out.write(`scripts/pulumi stack init ${stack} --no-select
 `);
-  for (const [key, value] of Object.entries(stackConfigForEndpoints(emulator.endpoints()))) out.write(`scripts/pulumi config set --stack ${stack} ${key} ${value}
+  for (const [key, value] of Object.entries(stackConfigForEndpoints(emulator.endpoints())))
+    out.write(`scripts/pulumi config set --stack ${stack} ${key} ${value}
 `);
   out.write(`# then: scripts/pulumi preview --stack ${stack}, scripts/mailbox-addresses drift --stack ${stack}
 `);

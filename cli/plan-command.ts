@@ -99,6 +99,7 @@ function scopeOf(scope: Scope | undefined): Report["scope"] | undefined {
 export async function runPlan(options: PlanOptions): Promise<number> {
   const wanted = typeFilter(options.type);
   const settings = await readStackSettings({ stack: options.stack });
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- commands load what they use when they run, so `--help` and `validate` stay fast
   const { LocalWorkspace } = require("@pulumi/pulumi/automation") as typeof import("@pulumi/pulumi/automation");
   const events: EngineEvent[] = [];
   // The program writes its planned rows here (infra/mailbox-address-spec.ts, writePlannedChanges).
@@ -118,22 +119,23 @@ export async function runPlan(options: PlanOptions): Promise<number> {
       if (scope.kind === "targeted") prepareTargetedRun(stack, scope.run, path.dirname(plannedFile));
     }
     // An empty change set: nothing to run (a run with no --target would cover everything).
-    if (scope?.kind !== "targeted" || scope.urns.length > 0) await stack.preview({
-      onEvent: (event) => {
-        events.push(event);
-        const step = event.resourcePreEvent?.metadata;
-        if (step?.type !== RESOURCE_TYPE) return;
-        // A targeted run's untargeted entries are replayed as "same": not planned.
-        if (scope?.kind === "targeted" && !scope.urns.includes(step.urn)) return;
-        progress.add("planned");
-        if (step.op !== "same" && step.op !== "read" && step.op !== "refresh") progress.add("changed");
-      },
-      // --verbose shows the engine's own output as it runs.
-      ...(options.verbose ? { onOutput: (text: string) => process.stderr.write(text) } : {}),
-      refresh: options.refresh === true && scope?.kind !== "targeted",
-      color: "never",
-      ...(scope?.kind === "targeted" ? { target: [...scope.urns] } : {}),
-    });
+    if (scope?.kind !== "targeted" || scope.urns.length > 0)
+      await stack.preview({
+        onEvent: (event) => {
+          events.push(event);
+          const step = event.resourcePreEvent?.metadata;
+          if (step?.type !== RESOURCE_TYPE) return;
+          // A targeted run's untargeted entries are replayed as "same": not planned.
+          if (scope?.kind === "targeted" && !scope.urns.includes(step.urn)) return;
+          progress.add("planned");
+          if (step.op !== "same" && step.op !== "read" && step.op !== "refresh") progress.add("changed");
+        },
+        // --verbose shows the engine's own output as it runs.
+        ...(options.verbose ? { onOutput: (text: string) => process.stderr.write(text) } : {}),
+        refresh: options.refresh === true && scope?.kind !== "targeted",
+        color: "never",
+        ...(scope?.kind === "targeted" ? { target: [...scope.urns] } : {}),
+      });
   } catch (err) {
     if (err instanceof CliError) throw err;
     failed = true;

@@ -25,6 +25,8 @@ function lazy<T>(load: () => T): () => T {
   return load;
 }
 
+// Each command loads what it uses when it runs, so `--help` and `validate` stay fast.
+/* eslint-disable @typescript-eslint/no-require-imports */
 const commands = {
   validate: lazy(() => require("./validate-command") as typeof import("./validate-command")),
   export: lazy(() => require("./export-command") as typeof import("./export-command")),
@@ -36,6 +38,7 @@ const commands = {
   tenant: lazy(() => require("./tenant-command") as typeof import("./tenant-command")),
   emulator: lazy(() => require("./emulator-command") as typeof import("./emulator-command")),
 };
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 /** --stack and the flags that override one of its settings for one run (each setting declares its flag). */
 function stackOptions(command: Command): Command {
@@ -69,37 +72,58 @@ export function buildProgram(version: string, outcome: Outcome): Command {
     .showSuggestionAfterError(true)
     .showHelpAfterError("(add --help for usage and examples)")
     .configureHelp({ showGlobalOptions: true })
-    .addHelpText("after", `${EXIT_CODES}${examples(
-      "mailbox-addresses validate infra/mailboxes.yaml",
-      "mailbox-addresses drift --stack prod --markdown",
-      "mailbox-addresses expand --policy newbrand",
-      "mailbox-addresses plan --json",
-      "mailbox-addresses export --domain fabrikam.com -o infra/adopted.yaml",
-      "mailbox-addresses tenant show mark.wilson@contoso.com",
-      "mailbox-addresses help drift",
-    )}`);
+    .addHelpText(
+      "after",
+      `${EXIT_CODES}${examples(
+        "mailbox-addresses validate infra/mailboxes.yaml",
+        "mailbox-addresses drift --stack prod --markdown",
+        "mailbox-addresses expand --policy newbrand",
+        "mailbox-addresses plan --json",
+        "mailbox-addresses export --domain fabrikam.com -o infra/adopted.yaml",
+        "mailbox-addresses tenant show mark.wilson@contoso.com",
+        "mailbox-addresses help drift",
+      )}`,
+    );
   const globals = (command: Command) => command.optsWithGlobals() as { quiet?: boolean; verbose?: boolean };
 
   program
     .command("validate")
     .summary("check spec files; exit 0 when valid, 1 with every problem")
-    .description("Checks spec files without Pulumi or a tenant: the schema, the rules, and, for several files (shards of one tenant, one stack each), that a mailbox and an address belong to one file only. Every problem is reported at once with file:line:col.")
+    .description(
+      "Checks spec files without Pulumi or a tenant: the schema, the rules, and, for several files (shards of one tenant, one stack each), that a mailbox and an address belong to one file only. Every problem is reported at once with file:line:col.",
+    )
     .argument("<spec...>", "spec files (YAML)")
-    .addHelpText("after", `\nExit codes: 0 valid, 1 problems (and any usage error).\n${examples("mailbox-addresses validate infra/mailboxes.yaml", "mailbox-addresses validate examples/shards/*.yaml")}`)
+    .addHelpText(
+      "after",
+      `\nExit codes: 0 valid, 1 problems (and any usage error).\n${examples("mailbox-addresses validate infra/mailboxes.yaml", "mailbox-addresses validate examples/shards/*.yaml")}`,
+    )
     .action((files: string[]) => run(commands.validate().runValidate(files)));
 
   stackOptions(
     program
       .command("export")
       .summary("write a spec for the tenant as it is (adopt it into git)")
-      .description("Reads every mailbox of the stack's tenant and writes a spec that previews with zero changes, to stdout or a file. The file names the spec's JSON Schema for editors (yaml-language-server)."),
+      .description(
+        "Reads every mailbox of the stack's tenant and writes a spec that previews with zero changes, to stdout or a file. The file names the spec's JSON Schema for editors (yaml-language-server).",
+      ),
   )
     .option("--domain <domain>", "only mailboxes with an SMTP address on this domain")
     .option("--upn <pattern>", "only mailboxes whose UPN matches (* matches anything)")
-    .option("--type <type>", "only recipients of this kind (RecipientTypeDetails): UserMailbox, SharedMailbox, RoomMailbox, EquipmentMailbox, MailUniversalDistributionGroup, MailUniversalSecurityGroup, GroupMailbox, DynamicDistributionGroup, MailUser, MailContact")
+    .option(
+      "--type <type>",
+      "only recipients of this kind (RecipientTypeDetails): UserMailbox, SharedMailbox, RoomMailbox, EquipmentMailbox, MailUniversalDistributionGroup, MailUniversalSecurityGroup, GroupMailbox, DynamicDistributionGroup, MailUser, MailContact",
+    )
     .option("-o, --output <file>", "write to this file instead of stdout")
     .option("--policies", "where most mailboxes of a primary domain follow one pattern (%m@domain), write it as a policy and only the exceptions as entries; previews with zero changes")
-    .addHelpText("after", examples("mailbox-addresses export -o infra/adopted.yaml", "mailbox-addresses export --policies -o infra/adopted.yaml", "mailbox-addresses export --domain fabrikam.com --type SharedMailbox", "mailbox-addresses export --stack prod --upn 'sales*'"))
+    .addHelpText(
+      "after",
+      examples(
+        "mailbox-addresses export -o infra/adopted.yaml",
+        "mailbox-addresses export --policies -o infra/adopted.yaml",
+        "mailbox-addresses export --domain fabrikam.com --type SharedMailbox",
+        "mailbox-addresses export --stack prod --upn 'sales*'",
+      ),
+    )
     .action((_options: unknown, command: Command) => run(commands.export().runExport({ ...command.opts(), ...globals(command) })));
 
   outputOptions(
@@ -108,9 +132,15 @@ export function buildProgram(version: string, outcome: Outcome): Command {
         .command("drift")
         .summary("compare the spec with the live tenant, without Pulumi; exit 0 in sync, 2 drift, 1 problems")
         .description("Reads the mailboxes the stack's spec names and compares them with the spec, with the planner pulumi preview uses: it agrees with pulumi preview --refresh, without the engine."),
-    ).option("--type <type>", "only recipients of this kind (RecipientTypeDetails): UserMailbox, SharedMailbox, RoomMailbox, EquipmentMailbox, MailUniversalDistributionGroup, MailUniversalSecurityGroup, GroupMailbox, DynamicDistributionGroup, MailUser, MailContact"),
+    ).option(
+      "--type <type>",
+      "only recipients of this kind (RecipientTypeDetails): UserMailbox, SharedMailbox, RoomMailbox, EquipmentMailbox, MailUniversalDistributionGroup, MailUniversalSecurityGroup, GroupMailbox, DynamicDistributionGroup, MailUser, MailContact",
+    ),
   )
-    .addHelpText("after", `${EXIT_CODES}${examples("mailbox-addresses drift", "mailbox-addresses drift --type GroupMailbox", "mailbox-addresses drift --stack prod --markdown > drift.md", "mailbox-addresses drift --json --all")}`)
+    .addHelpText(
+      "after",
+      `${EXIT_CODES}${examples("mailbox-addresses drift", "mailbox-addresses drift --type GroupMailbox", "mailbox-addresses drift --stack prod --markdown > drift.md", "mailbox-addresses drift --json --all")}`,
+    )
     .action((_options: unknown, command: Command) => run(commands.drift().runDrift({ ...command.opts(), ...globals(command) })));
 
   stackOptions(
@@ -137,38 +167,60 @@ export function buildProgram(version: string, outcome: Outcome): Command {
       .option("--stack <name>", STACK_HELP)
       .option("--refresh", "read the live tenant first (pulumi preview --refresh)")
       .option("--save <file>", "also write the JSON report to this file: the reviewed plan an apply can hold to")
-      .option("--type <type>", "only recipients of this kind (RecipientTypeDetails): UserMailbox, SharedMailbox, RoomMailbox, EquipmentMailbox, MailUniversalDistributionGroup, MailUniversalSecurityGroup, GroupMailbox, DynamicDistributionGroup, MailUser, MailContact")
+      .option(
+        "--type <type>",
+        "only recipients of this kind (RecipientTypeDetails): UserMailbox, SharedMailbox, RoomMailbox, EquipmentMailbox, MailUniversalDistributionGroup, MailUniversalSecurityGroup, GroupMailbox, DynamicDistributionGroup, MailUser, MailContact",
+      )
       .option("--changed-since <ref>", "targeted: plan only the mailboxes the spec's change since this git ref touches (widened to every mailbox, saying why, when a stack-wide setting changed)"),
   )
-    .addHelpText("after", `${EXIT_CODES}${examples("mailbox-addresses plan", "mailbox-addresses plan --refresh --markdown > plan.md", "mailbox-addresses plan --stack prod --json", "mailbox-addresses plan --markdown --save plan.json > plan.md", "mailbox-addresses plan --changed-since origin/main --markdown --save plan.json > plan.md")}`)
+    .addHelpText(
+      "after",
+      `${EXIT_CODES}${examples("mailbox-addresses plan", "mailbox-addresses plan --refresh --markdown > plan.md", "mailbox-addresses plan --stack prod --json", "mailbox-addresses plan --markdown --save plan.json > plan.md", "mailbox-addresses plan --changed-since origin/main --markdown --save plan.json > plan.md")}`,
+    )
     .action((_options: unknown, command: Command) => run(commands.plan().runPlan({ ...command.opts(), ...globals(command) })));
 
   program
     .command("apply")
     .summary("run pulumi up held to a saved plan (targeted when the plan is); exit 0 applied, 1 refused or failed")
-    .description("Runs pulumi up of the plan's stack through the Automation API, refusing anything the saved plan (plan --save) did not show. A targeted plan (plan --changed-since) is applied to the same change set: the same mailboxes declared and passed as --target, without refresh; the others are neither read by the engine nor written, and their state entries stay as they are.")
+    .description(
+      "Runs pulumi up of the plan's stack through the Automation API, refusing anything the saved plan (plan --save) did not show. A targeted plan (plan --changed-since) is applied to the same change set: the same mailboxes declared and passed as --target, without refresh; the others are neither read by the engine nor written, and their state entries stay as they are.",
+    )
     .requiredOption("--plan <file>", "the plan saved by mailbox-addresses plan --save")
     .option("--stack <name>", "the stack; it must be the one the plan was made for (default: the plan's)")
-    .addHelpText("after", `\nExit codes: 0 applied (or nothing to apply), 1 refused or failed (and any usage error).\n${examples("mailbox-addresses plan --changed-since origin/main --save plan.json && mailbox-addresses apply --plan plan.json", "mailbox-addresses apply --plan plan.json --stack prod")}`)
+    .addHelpText(
+      "after",
+      `\nExit codes: 0 applied (or nothing to apply), 1 refused or failed (and any usage error).\n${examples("mailbox-addresses plan --changed-since origin/main --save plan.json && mailbox-addresses apply --plan plan.json", "mailbox-addresses apply --plan plan.json --stack prod")}`,
+    )
     .action((_options: unknown, command: Command) => run(commands.apply().runApply({ ...(command.opts() as { plan: string; stack?: string }), ...globals(command) })));
 
   stackOptions(
     program
       .command("accept")
       .summary("accept drift: rewrite mailboxes' entries in the spec to what the tenant has")
-      .description("For each named mailbox (as drift lists them), reads it from the stack's tenant and rewrites its entry in the stack's spec in place, comments and order kept, so the spec says what the tenant has; commit it for review. The other remedy, reverting the tenant, is pulumi up.")
+      .description(
+        "For each named mailbox (as drift lists them), reads it from the stack's tenant and rewrites its entry in the stack's spec in place, comments and order kept, so the spec says what the tenant has; commit it for review. The other remedy, reverting the tenant, is pulumi up.",
+      )
       .argument("[identity...]", "mailboxes the spec declares")
       .option("--all", "every mailbox of the spec"),
   )
-    .addHelpText("after", `\nExit codes: 0 accepted (or nothing to accept), 1 problems (and any usage error).\n${examples("mailbox-addresses accept support@contoso.com", "mailbox-addresses accept --stack prod --all")}`)
+    .addHelpText(
+      "after",
+      `\nExit codes: 0 accepted (or nothing to accept), 1 problems (and any usage error).\n${examples("mailbox-addresses accept support@contoso.com", "mailbox-addresses accept --stack prod --all")}`,
+    )
     .action((identities: string[], _options: unknown, command: Command) => run(commands.accept().runAccept(identities, { ...command.opts(), ...globals(command) })));
 
   const tenant = program
     .command("tenant")
     .summary("an admin's hand on the local tenant: show, set, add, remove, seed, reset")
     .description("Reads and changes the embedded local tenant (a SQLite file) as an admin would, under Exchange's rules: to make drift on purpose in demos and tests.")
-    .addHelpText("after", examples("mailbox-addresses tenant show mark.wilson@contoso.com", "mailbox-addresses tenant add mark.wilson@contoso.com smtp:rogue@contoso.com", "mailbox-addresses tenant reset"));
-  const database = (command: Command) => command.option("--database <file>", "the local tenant's database (default .tenant/local.sqlite)").option("--seed <file>", "seed used when the database is empty (default tenant/seeds/contoso.yaml)");
+    .addHelpText(
+      "after",
+      examples("mailbox-addresses tenant show mark.wilson@contoso.com", "mailbox-addresses tenant add mark.wilson@contoso.com smtp:rogue@contoso.com", "mailbox-addresses tenant reset"),
+    );
+  const database = (command: Command) =>
+    command
+      .option("--database <file>", "the local tenant's database (default .tenant/local.sqlite)")
+      .option("--seed <file>", "seed used when the database is empty (default tenant/seeds/contoso.yaml)");
   database(tenant.command("show").description("show a mailbox of the local tenant").argument("<identity>", "UPN or object id"))
     .addHelpText("after", examples("mailbox-addresses tenant show mark.wilson@contoso.com", "mailbox-addresses tenant show sales@contoso.com --database /tmp/other.sqlite"))
     .action((identity: string, options: object) => run(commands.tenant().runTenantShow(identity, options)));
@@ -192,17 +244,29 @@ export function buildProgram(version: string, outcome: Outcome): Command {
   program
     .command("emulator")
     .summary("run the HTTPS emulator of the Microsoft endpoints on 127.0.0.1")
-    .description(`Serves the Microsoft identity platform, Microsoft Graph (users) and the Exchange admin API over the local tenant model, on 127.0.0.1:${EMULATOR_DEFAULT_PORT} unless --port says otherwise, and prints the environment and the settings of a stack that targets it. Stops on Ctrl-C.`)
+    .description(
+      `Serves the Microsoft identity platform, Microsoft Graph (users) and the Exchange admin API over the local tenant model, on 127.0.0.1:${EMULATOR_DEFAULT_PORT} unless --port says otherwise, and prints the environment and the settings of a stack that targets it. Stops on Ctrl-C.`,
+    )
     .option("--port <port>", `the port on 127.0.0.1; 0 picks a free one`, String(EMULATOR_DEFAULT_PORT))
     .option("--stack <name>", "the stack the printed settings are for", EMULATOR_DEFAULT_STACK)
     .option("--state-dir <dir>", "tenant database, keys and certificate (default .tenant/emulator)")
     .option("--seed <file>", "seed for a new tenant (default tenant/seeds/contoso.yaml)")
-    .option("--faults <json>", `faults to inject, e.g. '{"throttleRate":0.3,"retryAfterSeconds":1}' (keys: latencyMs, throttleRate, retryAfterSeconds, serverErrorRate, dropRate, batchItemThrottleRate, tokenBucket, writeBudget, surfaces)`)
+    .option(
+      "--faults <json>",
+      `faults to inject, e.g. '{"throttleRate":0.3,"retryAfterSeconds":1}' (keys: latencyMs, throttleRate, retryAfterSeconds, serverErrorRate, dropRate, batchItemThrottleRate, tokenBucket, writeBudget, surfaces)`,
+    )
     .option("--ad-url <url>", "an on-premises AD (LDAPS) whose synced users the emulator projects into its tenant, as Entra Connect does (bind account from MAILBOX_ADDRESSES_AD_BIND_DN / _PASSWORD)")
     .option("--ad-ca-file <file>", "PEM file of the CA that issued the domain controller's certificate")
     .option("--ad-base-dn <dn>", "where the sync looks for users")
     .option("--sync-interval <seconds>", "sync on its own this often (default: only POST /_emulator/sync)")
-    .addHelpText("after", examples("mailbox-addresses emulator", "mailbox-addresses emulator --stack rehearsal --faults '{\"throttleRate\":0.3,\"retryAfterSeconds\":1}'", "mailbox-addresses emulator --port 0 --state-dir /tmp/emulator"))
+    .addHelpText(
+      "after",
+      examples(
+        "mailbox-addresses emulator",
+        'mailbox-addresses emulator --stack rehearsal --faults \'{"throttleRate":0.3,"retryAfterSeconds":1}\'',
+        "mailbox-addresses emulator --port 0 --state-dir /tmp/emulator",
+      ),
+    )
     .action((options: { port: string; stack: string; stateDir?: string; seed?: string; faults?: string; adUrl?: string; adCaFile?: string; adBaseDn?: string; syncInterval?: string }) => {
       const emulator = commands.emulator();
       return run(emulator.runEmulatorCommand({ ...options, port: emulator.parsePort(options.port) }));

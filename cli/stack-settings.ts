@@ -10,7 +10,10 @@ import { CliError } from "./cli-error";
 
 /** `--graph-url <url>` → `graphUrl`: the name commander gives the option's value. */
 export function flagAttribute(flag: string): string {
-  return flag.split(/[ <[]/)[0]!.replace(/^--/, "").replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+  return flag
+    .split(/[ <[]/)[0]!
+    .replace(/^--/, "")
+    .replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 }
 
 /**
@@ -47,19 +50,26 @@ export function defaultStack(env: NodeJS.ProcessEnv = process.env): string {
 /** Pulumi's own words from a failed command: its `error:` lines, else its first lines. */
 export function pulumiMessage(err: unknown): string {
   const text = err instanceof Error ? err.message : String(err);
-  const errors = text.split("\n").map((l) => l.trim()).filter((l) => l.startsWith("error:")).map((l) => l.slice("error:".length).trim());
+  const errors = text
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => l.startsWith("error:"))
+    .map((l) => l.slice("error:".length).trim());
   return errors.length > 0 ? [...new Set(errors)].join("; ") : text.split("\n").slice(0, 3).join(" ").trim();
 }
 
 /** Reads, checks and resolves the settings of `flags.stack` (default: see defaultStack). */
 export async function readStackSettings(flags: StackFlags, root = findProjectRoot()): Promise<StackSettings> {
   const stack = flags.stack ?? defaultStack();
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- commands load what they use when they run, so `--help` and `validate` stay fast
   const { LocalWorkspace } = require("@pulumi/pulumi/automation") as typeof import("@pulumi/pulumi/automation");
   let workspace: import("@pulumi/pulumi/automation").LocalWorkspace;
   try {
     workspace = await LocalWorkspace.create({ workDir: root });
   } catch (err) {
-    throw new CliError(`cannot run pulumi to read the settings of stack "${stack}": ${pulumiMessage(err)}. Run the tool through scripts/mailbox-addresses, which sets Pulumi up, or install the Pulumi CLI`);
+    throw new CliError(
+      `cannot run pulumi to read the settings of stack "${stack}": ${pulumiMessage(err)}. Run the tool through scripts/mailbox-addresses, which sets Pulumi up, or install the Pulumi CLI`,
+    );
   }
   let names: string[];
   try {
@@ -73,8 +83,7 @@ export async function readStackSettings(flags: StackFlags, root = findProjectRoo
     const near = closestName(stack, known);
     const listing = known.length > 0 ? `the stacks are: ${known.join(", ")}` : "there are no stacks yet";
     throw new CliError(
-      `stack "${stack}" does not exist${near ? ` (did you mean "${near}"?)` : ""}; ${listing}. ` +
-        `Create it with: scripts/pulumi stack init ${stack}${stack === "dev" ? " (or run scripts/up)" : ""}`,
+      `stack "${stack}" does not exist${near ? ` (did you mean "${near}"?)` : ""}; ${listing}. ` + `Create it with: scripts/pulumi stack init ${stack}${stack === "dev" ? " (or run scripts/up)" : ""}`,
     );
   }
   let config: import("@pulumi/pulumi/automation").ConfigMap;
@@ -111,7 +120,9 @@ export async function readStackSettings(flags: StackFlags, root = findProjectRoo
       const value = values[key];
       if (value === undefined) {
         const flag = flagOf(key);
-        throw new CliError(`stack "${stack}" has no setting "${key}", which target "${values.target}" needs: scripts/pulumi config set --stack ${stack} ${key} <value>${flag ? ` (or pass --${kebab(flag)})` : ""}`);
+        throw new CliError(
+          `stack "${stack}" has no setting "${key}", which target "${values.target}" needs: scripts/pulumi config set --stack ${stack} ${key} <value>${flag ? ` (or pass --${kebab(flag)})` : ""}`,
+        );
       }
       return value;
     },

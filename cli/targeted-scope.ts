@@ -25,8 +25,7 @@ export const RESOURCE_TYPE = "pulumi-nodejs:dynamic/mailbox:MailboxAddresses";
 export const MAX_TARGETS = 5000;
 
 export type Scope =
-  | { readonly kind: "targeted"; readonly run: TargetedRun; readonly urns: readonly string[] }
-  | { readonly kind: "full"; readonly since?: string; readonly reasons: readonly string[] };
+  { readonly kind: "targeted"; readonly run: TargetedRun; readonly urns: readonly string[] } | { readonly kind: "full"; readonly since?: string; readonly reasons: readonly string[] };
 
 interface StateEntry {
   readonly urn: string;
@@ -54,7 +53,10 @@ export function specAtRef(specPath: string, ref: string): Buffer | undefined {
   if (git(dir, ["rev-parse", "--verify", "--quiet", `${ref}^{commit}`]).code !== 0) {
     throw new CliError(`--changed-since: git knows no commit "${ref}" (in CI, fetch it first, e.g. git fetch origin main, and pass origin/main)`);
   }
-  const relative = path.relative(realpathSync(top.stdout.toString("utf8").trim()), realpathSync(specPath)).split(path.sep).join("/");
+  const relative = path
+    .relative(realpathSync(top.stdout.toString("utf8").trim()), realpathSync(specPath))
+    .split(path.sep)
+    .join("/");
   const shown = git(dir, ["show", `${ref}:${relative}`]);
   return shown.code === 0 ? shown.stdout : undefined;
 }
@@ -69,7 +71,15 @@ function specFromState(entries: readonly StateEntry[], after: Spec): Spec {
     const inputs = entry.inputs as { identity: string; addresses: AddressMap; mode: MailboxDeclaration["mode"]; cloudManaged?: boolean };
     const { primary, aliases } = desiredFromMap(inputs.addresses ?? {});
     const upn = now.get(inputs.identity)?.userPrincipalName;
-    return { identity: inputs.identity, primary, aliases, mode: inputs.mode, cloudManaged: inputs.cloudManaged === true, ...(upn !== undefined ? { userPrincipalName: upn } : {}), source: { identity: nowhere, primary: nowhere, aliases: [] } };
+    return {
+      identity: inputs.identity,
+      primary,
+      aliases,
+      mode: inputs.mode,
+      cloudManaged: inputs.cloudManaged === true,
+      ...(upn !== undefined ? { userPrincipalName: upn } : {}),
+      source: { identity: nowhere, primary: nowhere, aliases: [] },
+    };
   });
   return { ...after, mailboxes };
 }

@@ -11,16 +11,19 @@ export const MAX_MESSAGE_CHARS = 2000;
 // C0 and C1 controls (tab and line breaks included: a message is one line), DEL; bidi embeddings,
 // overrides, isolates and marks; zero-width characters, soft hyphen, word joiner, BOM; line and
 // paragraph separators; the Unicode tag block (invisible ASCII look-alikes).
-const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2069\u206a-\u206f\ufeff\ufff9-\ufffb]|\udb40[\udc00-\udc7f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+const UNSAFE =
+  /[\u0000-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2069\u206a-\u206f\ufeff\ufff9-\ufffb]|\udb40[\udc00-\udc7f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
 const NAMED: Record<string, string> = { "\n": "\\n", "\r": "\\r", "\t": "\\t", "\0": "\\0" };
 
 function escapeChar(ch: string): string {
   if (NAMED[ch] !== undefined) return NAMED[ch]!;
-  return [...ch].map((c) => {
-    const code = c.codePointAt(0)!;
-    return code > 0xffff ? `\\u{${code.toString(16)}}` : `\\u${code.toString(16).padStart(4, "0")}`;
-  }).join("");
+  return [...ch]
+    .map((c) => {
+      const code = c.codePointAt(0)!;
+      return code > 0xffff ? `\\u{${code.toString(16)}}` : `\\u${code.toString(16).padStart(4, "0")}`;
+    })
+    .join("");
 }
 
 /** True when `text` holds a character {@link escapeUnsafe} would escape. */
@@ -66,7 +69,10 @@ export function quote(value: unknown, max = MAX_QUOTED_CHARS): string {
 export function safeMessage(message: string, options: { multiline?: boolean; max?: number } = {}): string {
   const max = options.max ?? MAX_MESSAGE_CHARS;
   const escaped = options.multiline
-    ? message.split("\n").map((line) => escapeUnsafe(line.replace(/\r$/, ""))).join("\n")
+    ? message
+        .split("\n")
+        .map((line) => escapeUnsafe(line.replace(/\r$/, "")))
+        .join("\n")
     : escapeUnsafe(message);
   return cut(escaped, max);
 }

@@ -40,19 +40,22 @@ export interface EmulatorSecrets {
 
 async function selfSignedCertificate(commonName: string, withAltNames: boolean): Promise<{ cert: string; key: string }> {
   const selfsigned = (await import("selfsigned")).default ?? (await import("selfsigned"));
-  const result = await (selfsigned as unknown as { generate: (a: unknown, o: unknown) => Promise<{ cert: string; private: string }> }).generate(
-    [{ name: "commonName", value: commonName }],
-    {
-      keySize: 2048,
-      notAfterDate: new Date(Date.now() + 825 * 24 * 3600 * 1000),
-      extensions: withAltNames
-        ? [
-            { name: "basicConstraints", cA: true },
-            { name: "subjectAltName", altNames: [{ type: 7, ip: "127.0.0.1" }, { type: 2, value: "localhost" }] },
-          ]
-        : [{ name: "basicConstraints", cA: false }],
-    },
-  );
+  const result = await (selfsigned as unknown as { generate: (a: unknown, o: unknown) => Promise<{ cert: string; private: string }> }).generate([{ name: "commonName", value: commonName }], {
+    keySize: 2048,
+    notAfterDate: new Date(Date.now() + 825 * 24 * 3600 * 1000),
+    extensions: withAltNames
+      ? [
+          { name: "basicConstraints", cA: true },
+          {
+            name: "subjectAltName",
+            altNames: [
+              { type: 7, ip: "127.0.0.1" },
+              { type: 2, value: "localhost" },
+            ],
+          },
+        ]
+      : [{ name: "basicConstraints", cA: false }],
+  });
   return { cert: result.cert, key: result.private };
 }
 

@@ -8,7 +8,7 @@
 // PowerShell binds them (./cmdlet-parameters.ts). Answers follow a captured real exchange: the
 // OData envelope (@odata.context, @adminapi.warnings), type annotations, Identity as the alias,
 // paging by Prefer: odata.maxpagesize and ResultSize, and error bodies whose Ex… code is stable per
-// kind of error (../shared/reference/exchange-online-addresses.md §2; the captured Get-Mailbox of
+// kind of error (docs/reference/exchange-online-addresses.md §2; the captured Get-Mailbox of
 // May 2024; docs/RECIPIENT-KINDS.md for the other kinds).
 import { createHash } from "node:crypto";
 import { parseProxyAddress } from "../core/address";
@@ -17,8 +17,6 @@ import { applyAddRemove, applyPrimarySmtpAddress, EXCEPTION_TYPES, notFoundMessa
 import { aliasOf, type Recipient, type Tenant } from "../tenant/tenant";
 import { bindParameters } from "./cmdlet-parameters";
 import type { Counters } from "./faults";
-
-const PAGE_SIZE = 1000;
 
 /** The kinds each Get-/Set- cmdlet reads and writes (each cmdlet's page; docs/RECIPIENT-KINDS.md). */
 export const CMDLET_KINDS: Readonly<Record<string, readonly RecipientTypeDetails[]>> = (() => {
@@ -36,10 +34,34 @@ const RECIPIENT_TYPES_BUT_GROUP_MAILBOXES: readonly RecipientTypeDetails[] = REC
 /** Every RecipientTypeDetails value Get-Recipient's page lists: valid, even where the tenant holds none. */
 const KNOWN_RECIPIENT_TYPE_DETAILS = new Set(
   [
-    "DiscoveryMailbox", "DynamicDistributionGroup", "EquipmentMailbox", "GroupMailbox", "GuestMailUser", "LegacyMailbox", "LinkedMailbox",
-    "LinkedRoomMailbox", "MailContact", "MailForestContact", "MailNonUniversalGroup", "MailUniversalDistributionGroup", "MailUniversalSecurityGroup",
-    "MailUser", "PublicFolder", "PublicFolderMailbox", "RemoteEquipmentMailbox", "RemoteRoomMailbox", "RemoteSharedMailbox", "RemoteTeamMailbox",
-    "RemoteUserMailbox", "RoomList", "RoomMailbox", "SchedulingMailbox", "SharedMailbox", "SharedWithMailUser", "TeamMailbox", "UserMailbox",
+    "DiscoveryMailbox",
+    "DynamicDistributionGroup",
+    "EquipmentMailbox",
+    "GroupMailbox",
+    "GuestMailUser",
+    "LegacyMailbox",
+    "LinkedMailbox",
+    "LinkedRoomMailbox",
+    "MailContact",
+    "MailForestContact",
+    "MailNonUniversalGroup",
+    "MailUniversalDistributionGroup",
+    "MailUniversalSecurityGroup",
+    "MailUser",
+    "PublicFolder",
+    "PublicFolderMailbox",
+    "RemoteEquipmentMailbox",
+    "RemoteRoomMailbox",
+    "RemoteSharedMailbox",
+    "RemoteTeamMailbox",
+    "RemoteUserMailbox",
+    "RoomList",
+    "RoomMailbox",
+    "SchedulingMailbox",
+    "SharedMailbox",
+    "SharedWithMailUser",
+    "TeamMailbox",
+    "UserMailbox",
   ].map((t) => t.toLowerCase()),
 );
 
@@ -208,13 +230,11 @@ export class ExchangeEndpoint {
   readonly #tenant: Tenant;
   readonly #counters: Counters;
   readonly #baseUrl: () => string;
-  readonly #tenantId: string;
 
-  constructor(tenant: Tenant, counters: Counters, baseUrl: () => string, tenantId: string) {
+  constructor(tenant: Tenant, counters: Counters, baseUrl: () => string) {
     this.#tenant = tenant;
     this.#counters = counters;
     this.#baseUrl = baseUrl;
-    this.#tenantId = tenantId;
   }
 
   get #organization(): string {
@@ -260,7 +280,11 @@ export class ExchangeEndpoint {
   #page(all: (after: string | undefined, limit: number) => Recipient[], parameters: Record<string, unknown>, options: InvokeOptions): InvokeResult {
     const resultSize = parameters.ResultSize === undefined ? DEFAULT_RESULT_SIZE : String(parameters.ResultSize).toLowerCase() === "unlimited" ? Infinity : Number(parameters.ResultSize);
     if (!Number.isFinite(resultSize) && resultSize !== Infinity) {
-      return cmdletError(400, "System.Management.Automation.ParameterBindingException", `Cannot process argument transformation on parameter 'ResultSize'. Cannot convert value "${String(parameters.ResultSize)}" to type "Microsoft.Exchange.Data.Unlimited\`1[System.UInt32]".`);
+      return cmdletError(
+        400,
+        "System.Management.Automation.ParameterBindingException",
+        `Cannot process argument transformation on parameter 'ResultSize'. Cannot convert value "${String(parameters.ResultSize)}" to type "Microsoft.Exchange.Data.Unlimited\`1[System.UInt32]".`,
+      );
     }
     const state = (() => {
       try {
@@ -281,7 +305,12 @@ export class ExchangeEndpoint {
       more && served < resultSize
         ? `${this.#baseUrl()}/adminapi/beta/${options.tenantInUrl}/InvokeCommand?$skiptoken=${Buffer.from(JSON.stringify({ after: page[page.length - 1]!.id, served })).toString("base64url")}`
         : undefined;
-    return this.#envelope(page.map((r) => recipientView(r, this.#organization)), options, warnings, next);
+    return this.#envelope(
+      page.map((r) => recipientView(r, this.#organization)),
+      options,
+      warnings,
+      next,
+    );
   }
 
   /** Runs one InvokeCommand request body. */
@@ -293,7 +322,11 @@ export class ExchangeEndpoint {
     const name = canonicalCmdlet(input.CmdletName);
     this.#counters.add(`exchange.${name ?? (input.CmdletName || "(none)")}`);
     if (name === undefined) {
-      return cmdletError(400, "System.Management.Automation.CommandNotFoundException", `The term '${input.CmdletName}' is not recognized as a name of a cmdlet the emulator serves (${[...CMDLETS.values()].join(", ")}).`);
+      return cmdletError(
+        400,
+        "System.Management.Automation.CommandNotFoundException",
+        `The term '${input.CmdletName}' is not recognized as a name of a cmdlet the emulator serves (${[...CMDLETS.values()].join(", ")}).`,
+      );
     }
     const bound = bindParameters(name, input.Parameters);
     if (!bound.ok) return cmdletError(400, bound.refusal.exceptionType, bound.refusal.message);
@@ -314,14 +347,21 @@ export class ExchangeEndpoint {
   /** -RecipientTypeDetails as a set of kinds (a list, or one comma-separated string); an error for an unknown value. */
   #typesParameter(parameters: Record<string, unknown>): Set<RecipientTypeDetails> | undefined | InvokeResult {
     if (parameters.RecipientTypeDetails === undefined) return undefined;
-    const names = asList(parameters.RecipientTypeDetails).flatMap((t) => t.split(",")).map((t) => t.trim()).filter(Boolean);
+    const names = asList(parameters.RecipientTypeDetails)
+      .flatMap((t) => t.split(","))
+      .map((t) => t.trim())
+      .filter(Boolean);
     const types = new Set<RecipientTypeDetails>();
     for (const n of names) {
       const type = recipientTypeOf(n);
       // A valid RecipientTypeDetails this tenant has no recipient of (LinkedMailbox, RoomList…) matches nothing.
       if (type !== undefined && n.toLowerCase() !== "group") types.add(type);
       else if (!KNOWN_RECIPIENT_TYPE_DETAILS.has(n.toLowerCase())) {
-        return cmdletError(400, "System.Management.Automation.ParameterBindingException", `Cannot process argument transformation on parameter 'RecipientTypeDetails'. Cannot convert value "${n}" to type "Microsoft.Exchange.Data.Directory.Recipient.RecipientTypeDetails". Error: "Unable to match the identifier name ${n} to a valid enumerator name."`);
+        return cmdletError(
+          400,
+          "System.Management.Automation.ParameterBindingException",
+          `Cannot process argument transformation on parameter 'RecipientTypeDetails'. Cannot convert value "${n}" to type "Microsoft.Exchange.Data.Directory.Recipient.RecipientTypeDetails". Error: "Unable to match the identifier name ${n} to a valid enumerator name."`,
+        );
       }
     }
     return types;
@@ -331,7 +371,11 @@ export class ExchangeEndpoint {
   #filtered(filter: unknown, keep: (r: Recipient) => boolean): Recipient[] | InvokeResult {
     const addresses = parseEmailAddressFilter(String(filter));
     if (addresses === undefined) {
-      return cmdletError(400, "Microsoft.Exchange.Management.Tasks.InvalidFilterException", `The emulator understands only filters of the form "EmailAddresses -eq 'smtp:a@b' -or ...": ${String(filter)}`);
+      return cmdletError(
+        400,
+        "Microsoft.Exchange.Management.Tasks.InvalidFilterException",
+        `The emulator understands only filters of the form "EmailAddresses -eq 'smtp:a@b' -or ...": ${String(filter)}`,
+      );
     }
     const found = new Map<string, Recipient>();
     for (const address of addresses) {
@@ -355,7 +399,12 @@ export class ExchangeEndpoint {
     }
     if (parameters.Filter !== undefined) {
       const found = this.#filtered(parameters.Filter, wanted);
-      return Array.isArray(found) ? this.#envelope(found.map((r) => recipientView(r, this.#organization)), options) : found;
+      return Array.isArray(found)
+        ? this.#envelope(
+            found.map((r) => recipientView(r, this.#organization)),
+            options,
+          )
+        : found;
     }
     return this.#page((after, limit) => this.#tenant.list({ after, limit, types: kinds.filter((k) => types === undefined || types.has(k)) }), parameters, options);
   }
@@ -378,7 +427,12 @@ export class ExchangeEndpoint {
     }
     if (parameters.Filter !== undefined) {
       const found = this.#filtered(parameters.Filter, (r) => listed.includes(r.kind));
-      return Array.isArray(found) ? this.#envelope(found.map((r) => recipientView(r, this.#organization)), options) : found;
+      return Array.isArray(found)
+        ? this.#envelope(
+            found.map((r) => recipientView(r, this.#organization)),
+            options,
+          )
+        : found;
     }
     return this.#page((after, limit) => this.#tenant.list({ after, limit, types: listed }), parameters, options);
   }
@@ -403,7 +457,11 @@ export class ExchangeEndpoint {
     }
     if (parameters.PrimarySmtpAddress !== undefined && !RECIPIENT_KINDS[found.kind].primarySmtpAddressParameter) {
       // Set-MailUser docs: "This parameter is functional only in on-premises Exchange."
-      return cmdletError(400, TASK_ARGUMENT, `The PrimarySmtpAddress parameter is functional only in on-premises Exchange. To change the primary address of the ${RECIPIENT_KINDS[found.kind].noun} "${found.displayName}", use an SMTP: entry in EmailAddresses.`);
+      return cmdletError(
+        400,
+        TASK_ARGUMENT,
+        `The PrimarySmtpAddress parameter is functional only in on-premises Exchange. To change the primary address of the ${RECIPIENT_KINDS[found.kind].noun} "${found.displayName}", use an SMTP: entry in EmailAddresses.`,
+      );
     }
     if (cmdlet === "Set-DistributionGroup" && parameters.BypassSecurityGroupManagerCheck !== true && parameters.BypassSecurityGroupManagerCheck !== 1) {
       // Set-DistributionGroup docs: without ManagedBy membership "you need to use this switch"; the

@@ -43,10 +43,7 @@ export interface TokenBucket {
 }
 
 export type FaultDecision =
-  | { readonly kind: "none" }
-  | { readonly kind: "throttle"; readonly retryAfterSeconds: number }
-  | { readonly kind: "server-error" }
-  | { readonly kind: "drop"; readonly afterApply: boolean };
+  { readonly kind: "none" } | { readonly kind: "throttle"; readonly retryAfterSeconds: number } | { readonly kind: "server-error" } | { readonly kind: "drop"; readonly afterApply: boolean };
 
 /** Decides, request by request, which fault (if any) to inject. `random` is injectable for tests. */
 export class FaultInjector {

@@ -33,43 +33,172 @@ export const GRAPH_CONTENT_TYPE = "application/json;odata.metadata=minimal;odata
 export const DEFAULT_USER_PROPERTIES = ["businessPhones", "displayName", "givenName", "jobTitle", "mail", "mobilePhone", "officeLocation", "preferredLanguage", "surname", "userPrincipalName", "id"];
 
 /** Collection-valued user properties: unmodelled ones come back as [], as Graph sends empty collections. */
-const COLLECTION_PROPERTIES = new Set(["businessPhones", "imAddresses", "otherMails", "proxyAddresses", "identities", "assignedLicenses", "assignedPlans", "provisionedPlans", "onPremisesProvisioningErrors", "infoCatalogs", "interests", "pastProjects", "responsibilities", "schools", "skills"]);
+const COLLECTION_PROPERTIES = new Set([
+  "businessPhones",
+  "imAddresses",
+  "otherMails",
+  "proxyAddresses",
+  "identities",
+  "assignedLicenses",
+  "assignedPlans",
+  "provisionedPlans",
+  "onPremisesProvisioningErrors",
+  "infoCatalogs",
+  "interests",
+  "pastProjects",
+  "responsibilities",
+  "schools",
+  "skills",
+]);
 
 /** Every property of the v1.0 user resource a $select may name (the emulator models a few). */
 const USER_PROPERTIES = [
   ...DEFAULT_USER_PROPERTIES,
-  "aboutMe", "accountEnabled", "ageGroup", "assignedLicenses", "assignedPlans", "birthday", "city", "companyName", "consentProvidedForMinor",
-  "country", "createdDateTime", "creationType", "deletedDateTime", "department", "employeeHireDate", "employeeId", "employeeLeaveDateTime",
-  "employeeOrgData", "employeeType", "externalUserState", "externalUserStateChangeDateTime", "faxNumber", "hireDate", "identities",
-  "imAddresses", "interests", "isResourceAccount", "lastPasswordChangeDateTime", "legalAgeGroupClassification", "licenseAssignmentStates",
-  "mailboxSettings", "mailNickname", "mySite", "onPremisesDistinguishedName", "onPremisesDomainName", "onPremisesExtensionAttributes",
-  "onPremisesImmutableId", "onPremisesLastSyncDateTime", "onPremisesProvisioningErrors", "onPremisesSamAccountName",
-  "onPremisesSecurityIdentifier", "onPremisesSyncEnabled", "onPremisesUserPrincipalName", "otherMails", "passwordPolicies",
-  "passwordProfile", "pastProjects", "postalCode", "preferredDataLocation", "preferredName", "provisionedPlans", "proxyAddresses",
-  "responsibilities", "schools", "securityIdentifier", "showInAddressList", "signInActivity", "signInSessionsValidFromDateTime", "skills",
-  "state", "streetAddress", "usageLocation", "userType",
+  "aboutMe",
+  "accountEnabled",
+  "ageGroup",
+  "assignedLicenses",
+  "assignedPlans",
+  "birthday",
+  "city",
+  "companyName",
+  "consentProvidedForMinor",
+  "country",
+  "createdDateTime",
+  "creationType",
+  "deletedDateTime",
+  "department",
+  "employeeHireDate",
+  "employeeId",
+  "employeeLeaveDateTime",
+  "employeeOrgData",
+  "employeeType",
+  "externalUserState",
+  "externalUserStateChangeDateTime",
+  "faxNumber",
+  "hireDate",
+  "identities",
+  "imAddresses",
+  "interests",
+  "isResourceAccount",
+  "lastPasswordChangeDateTime",
+  "legalAgeGroupClassification",
+  "licenseAssignmentStates",
+  "mailboxSettings",
+  "mailNickname",
+  "mySite",
+  "onPremisesDistinguishedName",
+  "onPremisesDomainName",
+  "onPremisesExtensionAttributes",
+  "onPremisesImmutableId",
+  "onPremisesLastSyncDateTime",
+  "onPremisesProvisioningErrors",
+  "onPremisesSamAccountName",
+  "onPremisesSecurityIdentifier",
+  "onPremisesSyncEnabled",
+  "onPremisesUserPrincipalName",
+  "otherMails",
+  "passwordPolicies",
+  "passwordProfile",
+  "pastProjects",
+  "postalCode",
+  "preferredDataLocation",
+  "preferredName",
+  "provisionedPlans",
+  "proxyAddresses",
+  "responsibilities",
+  "schools",
+  "securityIdentifier",
+  "showInAddressList",
+  "signInActivity",
+  "signInSessionsValidFromDateTime",
+  "skills",
+  "state",
+  "streetAddress",
+  "usageLocation",
+  "userType",
 ];
 /** Properties v1.0 returns for a group without $select, in the order of group-list's example 1. */
 export const DEFAULT_GROUP_PROPERTIES = [
-  "id", "deletedDateTime", "classification", "createdDateTime", "description", "displayName", "expirationDateTime", "groupTypes",
-  "isAssignableToRole", "mail", "mailEnabled", "mailNickname", "membershipRule", "membershipRuleProcessingState", "onPremisesLastSyncDateTime",
-  "onPremisesSecurityIdentifier", "onPremisesSyncEnabled", "preferredDataLocation", "preferredLanguage", "proxyAddresses", "renewedDateTime",
-  "resourceBehaviorOptions", "resourceProvisioningOptions", "securityEnabled", "theme", "visibility", "onPremisesProvisioningErrors",
+  "id",
+  "deletedDateTime",
+  "classification",
+  "createdDateTime",
+  "description",
+  "displayName",
+  "expirationDateTime",
+  "groupTypes",
+  "isAssignableToRole",
+  "mail",
+  "mailEnabled",
+  "mailNickname",
+  "membershipRule",
+  "membershipRuleProcessingState",
+  "onPremisesLastSyncDateTime",
+  "onPremisesSecurityIdentifier",
+  "onPremisesSyncEnabled",
+  "preferredDataLocation",
+  "preferredLanguage",
+  "proxyAddresses",
+  "renewedDateTime",
+  "resourceBehaviorOptions",
+  "resourceProvisioningOptions",
+  "securityEnabled",
+  "theme",
+  "visibility",
+  "onPremisesProvisioningErrors",
 ];
 /** Every property of the v1.0 group resource a $select may name. */
 const GROUP_PROPERTIES = [
   ...DEFAULT_GROUP_PROPERTIES,
-  "allowExternalSenders", "assignedLabels", "assignedLicenses", "autoSubscribeNewMembers", "hasMembersWithLicenseErrors", "hideFromAddressLists",
-  "hideFromOutlookClients", "isArchived", "isSubscribedByMail", "licenseProcessingState", "onPremisesDomainName", "onPremisesNetBiosName",
-  "onPremisesSamAccountName", "securityIdentifier", "serviceProvisioningErrors", "unseenCount",
+  "allowExternalSenders",
+  "assignedLabels",
+  "assignedLicenses",
+  "autoSubscribeNewMembers",
+  "hasMembersWithLicenseErrors",
+  "hideFromAddressLists",
+  "hideFromOutlookClients",
+  "isArchived",
+  "isSubscribedByMail",
+  "licenseProcessingState",
+  "onPremisesDomainName",
+  "onPremisesNetBiosName",
+  "onPremisesSamAccountName",
+  "securityIdentifier",
+  "serviceProvisioningErrors",
+  "unseenCount",
 ];
 /** Properties of an organizational contact returned without $select (orgContact resource; order unverified). */
 export const DEFAULT_CONTACT_PROPERTIES = [
-  "id", "deletedDateTime", "companyName", "department", "displayName", "givenName", "jobTitle", "mail", "mailNickname", "onPremisesLastSyncDateTime",
-  "onPremisesSyncEnabled", "surname", "addresses", "onPremisesProvisioningErrors", "phones", "proxyAddresses", "serviceProvisioningErrors",
+  "id",
+  "deletedDateTime",
+  "companyName",
+  "department",
+  "displayName",
+  "givenName",
+  "jobTitle",
+  "mail",
+  "mailNickname",
+  "onPremisesLastSyncDateTime",
+  "onPremisesSyncEnabled",
+  "surname",
+  "addresses",
+  "onPremisesProvisioningErrors",
+  "phones",
+  "proxyAddresses",
+  "serviceProvisioningErrors",
 ];
 const CONTACT_PROPERTIES = [...DEFAULT_CONTACT_PROPERTIES, "imAddresses", "manager"];
-const GROUP_COLLECTIONS = new Set(["groupTypes", "proxyAddresses", "resourceBehaviorOptions", "resourceProvisioningOptions", "onPremisesProvisioningErrors", "assignedLabels", "assignedLicenses", "serviceProvisioningErrors"]);
+const GROUP_COLLECTIONS = new Set([
+  "groupTypes",
+  "proxyAddresses",
+  "resourceBehaviorOptions",
+  "resourceProvisioningOptions",
+  "onPremisesProvisioningErrors",
+  "assignedLabels",
+  "assignedLicenses",
+  "serviceProvisioningErrors",
+]);
 const CONTACT_COLLECTIONS = new Set(["addresses", "onPremisesProvisioningErrors", "phones", "proxyAddresses", "serviceProvisioningErrors", "imAddresses"]);
 
 /** What $filter may name on each resource (the resource pages' "Supports $filter"). */
@@ -195,7 +324,37 @@ const RESOURCES: Record<"users" | "groups" | "contacts", DirectoryResource> = {
 };
 
 /** Root segments of real Graph v1.0 that the emulator does not serve: Graph has them, so not 400. */
-const UNMODELLED_ROOTS = new Set(["me", "orgcontact", "applications", "serviceprincipals", "organization", "domains", "directoryobjects", "directoryroles", "devices", "invitations", "sites", "drives", "teams", "chats", "security", "identity", "policies", "reports", "subscriptions", "auditlogs", "admin", "places", "solutions", "education", "communications", "identitygovernance", "rolemanagement", "print", "external"]);
+const UNMODELLED_ROOTS = new Set([
+  "me",
+  "orgcontact",
+  "applications",
+  "serviceprincipals",
+  "organization",
+  "domains",
+  "directoryobjects",
+  "directoryroles",
+  "devices",
+  "invitations",
+  "sites",
+  "drives",
+  "teams",
+  "chats",
+  "security",
+  "identity",
+  "policies",
+  "reports",
+  "subscriptions",
+  "auditlogs",
+  "admin",
+  "places",
+  "solutions",
+  "education",
+  "communications",
+  "identitygovernance",
+  "rolemanagement",
+  "print",
+  "external",
+]);
 
 export interface GraphResult {
   readonly status: number;
@@ -239,7 +398,10 @@ export function graphHeaders(correlation: Correlation): Record<string, string> {
 function parseSelect(query: URLSearchParams, correlation: Correlation, resource: DirectoryResource = RESOURCES.users): string[] | GraphResult | undefined {
   const raw = query.get("$select");
   if (raw === null) return undefined;
-  const names = raw.split(",").map((s) => s.trim()).filter(Boolean);
+  const names = raw
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
   const selected: string[] = [];
   for (const name of names) {
     const canonical = resource.properties.get(name.toLowerCase());
@@ -325,13 +487,16 @@ export class GraphEndpoint {
    * synced user; 404 for an unknown user. Other properties: 501 (not modelled).
    */
   patch(path: string, body: unknown, correlation: Correlation, writer: UserPrincipalNameWriter): GraphResult {
-    const segments = path.split("/").filter(Boolean).map((s) => {
-      try {
-        return decodeURIComponent(s);
-      } catch {
-        return s;
-      }
-    });
+    const segments = path
+      .split("/")
+      .filter(Boolean)
+      .map((s) => {
+        try {
+          return decodeURIComponent(s);
+        } catch {
+          return s;
+        }
+      });
     if (segments.length !== 2 || segments[0]!.toLowerCase() !== "users") return graphError(405, "Request_BadRequest", `The emulator serves PATCH on /users/{id} only.`, correlation);
     this.#counters.add("graph.users.patch");
     if (typeof body !== "object" || body === null || Array.isArray(body)) return graphError(400, "BadRequest", "Empty Payload. JSON content expected.", correlation);
@@ -394,7 +559,12 @@ export class GraphEndpoint {
       // Advanced queries need $count=true and ConsistencyLevel: eventual (where the headers are known).
       const eventual = headers === undefined || /^eventual$/i.test(headers["consistencylevel"] ?? "");
       if (filter.advanced && (!count || !eventual)) {
-        return graphError(400, "Request_UnsupportedQuery", `Unsupported or invalid query filter clause specified for property '${advancedPropertyOf(filterText, resource)}' of resource '${resource.filterName}'. This query needs the ConsistencyLevel: eventual header and $count=true.`, correlation);
+        return graphError(
+          400,
+          "Request_UnsupportedQuery",
+          `Unsupported or invalid query filter clause specified for property '${advancedPropertyOf(filterText, resource)}' of resource '${resource.filterName}'. This query needs the ConsistencyLevel: eventual header and $count=true.`,
+          correlation,
+        );
       }
       const predicate = filter.predicate;
       keep = (r) => {

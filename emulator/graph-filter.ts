@@ -23,8 +23,7 @@ export type FilterValue = string | boolean | null | readonly string[];
 export type FilterPredicate = (get: (property: string) => FilterValue) => boolean;
 
 export type FilterResult =
-  | { readonly ok: true; readonly predicate: FilterPredicate; readonly advanced: boolean }
-  | { readonly ok: false; readonly code: "BadRequest" | "Request_UnsupportedQuery"; readonly message: string };
+  { readonly ok: true; readonly predicate: FilterPredicate; readonly advanced: boolean } | { readonly ok: false; readonly code: "BadRequest" | "Request_UnsupportedQuery"; readonly message: string };
 
 interface Token {
   readonly kind: "name" | "string" | "punct" | "bool" | "null";

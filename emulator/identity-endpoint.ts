@@ -61,7 +61,14 @@ export class IdentityEndpoint {
     this.#tenant = tenant;
     this.#baseUrl = baseUrl;
     this.#grants = new Map<string, AppGrant>([
-      [secrets.clientId, { displayName: "mailbox-addresses (emulator test app)", roles: { [AUDIENCES.graph]: ["User.Read.All", "User.ReadWrite.All"], [AUDIENCES.exchange]: ["Exchange.ManageAsApp"] }, wids: [DIRECTORY_ROLES.exchangeAdministrator] }],
+      [
+        secrets.clientId,
+        {
+          displayName: "mailbox-addresses (emulator test app)",
+          roles: { [AUDIENCES.graph]: ["User.Read.All", "User.ReadWrite.All"], [AUDIENCES.exchange]: ["Exchange.ManageAsApp"] },
+          wids: [DIRECTORY_ROLES.exchangeAdministrator],
+        },
+      ],
       [secrets.unprivilegedClientId, { displayName: "mailbox-addresses (no permissions)", roles: {}, wids: [] }],
       [secrets.rolelessClientId, { displayName: "mailbox-addresses (no Exchange role)", roles: { [AUDIENCES.graph]: ["User.Read.All"], [AUDIENCES.exchange]: ["Exchange.ManageAsApp"] }, wids: [] }],
     ]);
@@ -83,7 +90,10 @@ export class IdentityEndpoint {
   }
 
   #error(res: ServerResponse, status: number, error: string, code: number, description: string): void {
-    const timestamp = new Date().toISOString().replace(/\.\d+Z$/, "Z").replace("T", " ");
+    const timestamp = new Date()
+      .toISOString()
+      .replace(/\.\d+Z$/, "Z")
+      .replace("T", " ");
     const traceId = randomUUID();
     const correlationId = randomUUID();
     this.#send(res, status, {
@@ -131,16 +141,14 @@ export class IdentityEndpoint {
   /** Signs a token as the stand-in CI provider would (a GitHub Actions OIDC token, say). */
   federatedToken(lifetimeSeconds = 3600): string {
     const issuedAt = now();
-    return signJwt(
-      { iss: FEDERATION.issuer, sub: FEDERATION.subject, aud: FEDERATION.audience, iat: issuedAt, nbf: issuedAt, exp: issuedAt + lifetimeSeconds },
-      this.#secrets.federationKey,
-    );
+    return signJwt({ iss: FEDERATION.issuer, sub: FEDERATION.subject, aud: FEDERATION.audience, iat: issuedAt, nbf: issuedAt, exp: issuedAt + lifetimeSeconds }, this.#secrets.federationKey);
   }
 
   /** `/{tenant}/v2.0/.well-known/openid-configuration`, with every field Entra's document has. */
   openidConfiguration(res: ServerResponse, tenant: string): void {
     const multi = MULTI_TENANT_AUTHORITIES.has(tenant.toLowerCase());
-    if (!multi && !this.#knownTenant(tenant)) return this.#error(res, 400, "invalid_tenant", 90002, `Tenant '${tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`);
+    if (!multi && !this.#knownTenant(tenant))
+      return this.#error(res, 400, "invalid_tenant", 90002, `Tenant '${tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`);
     const base = `${this.#baseUrl()}/${tenant}`;
     sendJson(res, 200, {
       token_endpoint: `${base}/oauth2/v2.0/token`,
@@ -160,7 +168,27 @@ export class IdentityEndpoint {
       http_logout_supported: true,
       frontchannel_logout_supported: true,
       end_session_endpoint: `${base}/oauth2/v2.0/logout`,
-      claims_supported: ["sub", "iss", "cloud_instance_name", "cloud_instance_host_name", "cloud_graph_host_name", "msgraph_host", "aud", "exp", "iat", "auth_time", "acr", "nonce", "preferred_username", "name", "tid", "ver", "at_hash", "c_hash", "email"],
+      claims_supported: [
+        "sub",
+        "iss",
+        "cloud_instance_name",
+        "cloud_instance_host_name",
+        "cloud_graph_host_name",
+        "msgraph_host",
+        "aud",
+        "exp",
+        "iat",
+        "auth_time",
+        "acr",
+        "nonce",
+        "preferred_username",
+        "name",
+        "tid",
+        "ver",
+        "at_hash",
+        "c_hash",
+        "email",
+      ],
       kerberos_endpoint: `${base}/kerberos`,
       tenant_region_scope: multi ? null : "EU",
       cloud_instance_name: "microsoftonline.com",
@@ -185,9 +213,16 @@ export class IdentityEndpoint {
   async token(req: IncomingMessage, res: ServerResponse, tenant: string): Promise<void> {
     if (MULTI_TENANT_AUTHORITIES.has(tenant.toLowerCase())) {
       // The test apps are single-tenant, and client credentials need to know the tenant.
-      return this.#error(res, 400, "invalid_request", 50194, `Application is not configured as a multi-tenant application. Usage of the /${tenant} endpoint is not supported for such applications created after '10/15/2018'. Use a tenant-specific endpoint or configure the application to be multi-tenant.`);
+      return this.#error(
+        res,
+        400,
+        "invalid_request",
+        50194,
+        `Application is not configured as a multi-tenant application. Usage of the /${tenant} endpoint is not supported for such applications created after '10/15/2018'. Use a tenant-specific endpoint or configure the application to be multi-tenant.`,
+      );
     }
-    if (!this.#knownTenant(tenant)) return this.#error(res, 400, "invalid_tenant", 90002, `Tenant '${tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`);
+    if (!this.#knownTenant(tenant))
+      return this.#error(res, 400, "invalid_tenant", 90002, `Tenant '${tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`);
     const form = new URLSearchParams(await readBody(req, 64 * 1024));
     // HTTP Basic client authentication (client_secret_basic, RFC 6749 §2.3.1): the metadata
     // advertises it, so the endpoint accepts it.
@@ -195,7 +230,8 @@ export class IdentityEndpoint {
     if (basic) {
       const decoded = Buffer.from(basic[1]!, "base64").toString("utf8");
       const colon = decoded.indexOf(":");
-      if (colon < 0) return this.#error(res, 401, "invalid_client", 7000215, "Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID.");
+      if (colon < 0)
+        return this.#error(res, 401, "invalid_client", 7000215, "Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID.");
       const id = decodeURIComponent(decoded.slice(0, colon).replace(/\+/g, " "));
       const secret = decodeURIComponent(decoded.slice(colon + 1).replace(/\+/g, " "));
       if (form.has("client_id") && form.get("client_id") !== id) {
@@ -210,7 +246,13 @@ export class IdentityEndpoint {
     const clientId = form.get("client_id") ?? "";
     if (clientId === "") return this.#error(res, 400, "invalid_request", 900144, "The request body must contain the following parameter: 'client_id'.");
     if (!this.#grants.has(clientId)) {
-      return this.#error(res, 400, "unauthorized_client", 700016, `Application with identifier '${clientId}' was not found in the directory '${this.#tenant.tenantDomain}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.`);
+      return this.#error(
+        res,
+        400,
+        "unauthorized_client",
+        700016,
+        `Application with identifier '${clientId}' was not found in the directory '${this.#tenant.tenantDomain}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.`,
+      );
     }
     const scope = (form.get("scope") ?? "").trim();
     const scopes = scope.split(/\s+/).filter(Boolean);
@@ -218,22 +260,47 @@ export class IdentityEndpoint {
     // Client credentials ask for one resource's /.default, nothing else.
     const wrong = scopes.find((s) => !s.endsWith("/.default"));
     if (wrong !== undefined) {
-      return this.#error(res, 400, "invalid_scope", 1002012, `The provided value for scope ${wrong} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).`);
+      return this.#error(
+        res,
+        400,
+        "invalid_scope",
+        1002012,
+        `The provided value for scope ${wrong} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).`,
+      );
     }
     if (new Set(scopes).size > 1) {
-      return this.#error(res, 400, "invalid_scope", 70011, `The provided request must include a 'scope' input parameter. The provided value for the input parameter 'scope' is not valid. The scope ${scope} is not valid.`);
+      return this.#error(
+        res,
+        400,
+        "invalid_scope",
+        70011,
+        `The provided request must include a 'scope' input parameter. The provided value for the input parameter 'scope' is not valid. The scope ${scope} is not valid.`,
+      );
     }
     const audience = scopes[0]!.slice(0, -"/.default".length).replace(/\/$/, "");
     if (!Object.values(AUDIENCES).includes(audience as never)) {
-      return this.#error(res, 400, "invalid_resource", 500011, `The resource principal named ${audience} was not found in the tenant named ${this.#tenant.tenantDomain}. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You might have sent your authentication request to the wrong tenant.`);
+      return this.#error(
+        res,
+        400,
+        "invalid_resource",
+        500011,
+        `The resource principal named ${audience} was not found in the tenant named ${this.#tenant.tenantDomain}. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You might have sent your authentication request to the wrong tenant.`,
+      );
     }
     const secret = form.get("client_secret");
     const assertion = form.get("client_assertion");
     let appidacr: "1" | "2";
     if (secret !== null) {
-      const expected = clientId === this.#secrets.clientId ? this.#secrets.clientSecret : clientId === this.#secrets.rolelessClientId ? this.#secrets.rolelessClientSecret : this.#secrets.unprivilegedClientSecret;
+      const expected =
+        clientId === this.#secrets.clientId ? this.#secrets.clientSecret : clientId === this.#secrets.rolelessClientId ? this.#secrets.rolelessClientSecret : this.#secrets.unprivilegedClientSecret;
       if (secret !== expected) {
-        return this.#error(res, 401, "invalid_client", 7000215, `Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${clientId}'.`);
+        return this.#error(
+          res,
+          401,
+          "invalid_client",
+          7000215,
+          `Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${clientId}'.`,
+        );
       }
       appidacr = "1";
     } else if (assertion !== null) {

@@ -1,5 +1,5 @@
 // Exchange → Graph propagation lag. Exchange Online dual-writes address changes to Entra, and
-// Graph shows them "close to immediate" but with no SLA (../shared/reference/exchange-online-
+// Graph shows them "close to immediate" but with no SLA (docs/reference/exchange-online-
 // addresses.md §3). With a lag set, Graph answers from the tenant as it was `lagMs` ago: a
 // recipient written within the lag shows the list it had before its oldest such write. Exchange
 // itself (InvokeCommand) always answers with the current state. Every kind Graph shows (users,

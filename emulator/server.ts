@@ -101,7 +101,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
   const url = () => baseUrl;
   const identity = new IdentityEndpoint(secrets, { tenantId: info.id, tenantDomain }, url);
   const graph = new GraphEndpoint(new LaggedGraphView(tenant, () => faults.settings.graphPropagationLagMs ?? 0), faults, counters, url);
-  const exchange = new ExchangeEndpoint(tenant, counters, url, info.id);
+  const exchange = new ExchangeEndpoint(tenant, counters, url);
   const directorySync = options.directory ? new DirectorySync(tenant, options.directory) : undefined;
   const federatedTokenFile = path.join(options.stateDir, "federated-token.jwt");
   writePrivateFile(federatedTokenFile, identity.federatedToken());
@@ -162,7 +162,12 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
       if (p === "/_emulator/health") return sendJson(res, 200, { ok: true });
       if (!sameSecret(bearerToken(req), secrets.controlToken)) {
         counters.add("control.refused");
-        return sendJson(res, 401, { error: { code: "Unauthorized", message: "The emulator's control plane needs the token from its state folder (control-token): Authorization: Bearer <token>." } }, { "WWW-Authenticate": 'Bearer realm="mailbox-addresses emulator control"' });
+        return sendJson(
+          res,
+          401,
+          { error: { code: "Unauthorized", message: "The emulator's control plane needs the token from its state folder (control-token): Authorization: Bearer <token>." } },
+          { "WWW-Authenticate": 'Bearer realm="mailbox-addresses emulator control"' },
+        );
       }
       if (p === "/_emulator/counters" && method === "GET") return sendJson(res, 200, counters.snapshot());
       if (p === "/_emulator/counters/reset" && method === "POST") {
@@ -181,7 +186,13 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
       }
       // Entra Connect's delta cycle, on demand (Start-ADSyncSyncCycle): one sync of the AD given at start.
       if (p === "/_emulator/sync" && (method === "POST" || method === "GET")) {
-        if (directorySync === undefined) return sendJson(res, 409, { error: { code: "NoDirectory", message: "This emulator syncs no directory: start it with --ad-url, --ad-ca-file and --ad-base-dn (bind account from MAILBOX_ADDRESSES_AD_BIND_DN / _PASSWORD)." } });
+        if (directorySync === undefined)
+          return sendJson(res, 409, {
+            error: {
+              code: "NoDirectory",
+              message: "This emulator syncs no directory: start it with --ad-url, --ad-ca-file and --ad-base-dn (bind account from MAILBOX_ADDRESSES_AD_BIND_DN / _PASSWORD).",
+            },
+          });
         if (method === "GET") return sendJson(res, 200, directorySync.last ?? {});
         try {
           const report = await directorySync.sync();
@@ -249,7 +260,12 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     const invoke = /^\/adminapi\/(?:beta|v1\.0)\/([^/]+)\/InvokeCommand$/i.exec(p);
     if (invoke && method === "POST") {
       counters.add("exchange.requests");
-      const headers = { "content-type": "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8", "OData-Version": "4.0", "request-id": newCorrelation("").requestId, "Cache-Control": "no-cache" };
+      const headers = {
+        "content-type": "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8",
+        "OData-Version": "4.0",
+        "request-id": newCorrelation("").requestId,
+        "Cache-Control": "no-cache",
+      };
       const checked = identity.checkBearer(bearerToken(req), AUDIENCES.exchange, EXCHANGE_ROLES);
       if (!checked.ok) {
         counters.add(`exchange.status.${checked.status}`);
@@ -276,7 +292,11 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
         if (mutates) counters.add(`exchange.${canonicalCmdlet(cmdlet) ?? cmdlet}.faulted`);
         return;
       }
-      const select = requestUrl.searchParams.get("$select")?.split(",").map((s) => s.trim()).filter(Boolean);
+      const select = requestUrl.searchParams
+        .get("$select")
+        ?.split(",")
+        .map((s) => s.trim())
+        .filter(Boolean);
       const pageSize = maxPageSize(req);
       const result = exchange.invoke(body, {
         ...(select ? { select } : {}),

@@ -1,6 +1,6 @@
 // Exchange Online's rules for a recipient's EmailAddresses, in one place. The local tenant, the
 // emulator and the preview-time checks all ask this module, so they answer alike. The wording
-// follows Exchange's messages where they are documented (see ../shared/reference/
+// follows Exchange's messages where they are documented (see docs/reference/
 // exchange-online-addresses.md §3); each rule names its source. Pure: the caller supplies lookups.
 import { addressKey, domainOf, entryKey, MAX_PROXY_ADDRESSES, normalizeAddress, parseProxyAddress } from "../core/address";
 
@@ -50,7 +50,16 @@ export interface RecipientKind {
   readonly cloudManageable: boolean;
 }
 
-const MAILBOX = { recipientType: "UserMailbox", getCmdlet: "Get-Mailbox", setCmdlet: "Set-Mailbox", graph: { collection: "users" }, prefixes: undefined, external: false, primarySmtpAddressParameter: false, cloudManageable: true } as const;
+const MAILBOX = {
+  recipientType: "UserMailbox",
+  getCmdlet: "Get-Mailbox",
+  setCmdlet: "Set-Mailbox",
+  graph: { collection: "users" },
+  prefixes: undefined,
+  external: false,
+  primarySmtpAddressParameter: false,
+  cloudManageable: true,
+} as const;
 /** Prefixes a group, a dynamic group, a mail user and a mail contact take (ours: see RECIPIENT-KINDS.md). */
 const DIRECTORY_PREFIXES = ["SMTP", "X400", "X500"] as const;
 
@@ -221,15 +230,7 @@ export interface TenantFacts {
   readonly ownerOf: (address: string) => AddressOwner | undefined;
 }
 
-export type ExchangeErrorCode =
-  | "InvalidAddress"
-  | "PrimaryAddressCount"
-  | "ProxyAddressExists"
-  | "NotAcceptedDomain"
-  | "MoeraRemoval"
-  | "WriteScope"
-  | "TooManyAddresses"
-  | "NotFound";
+export type ExchangeErrorCode = "InvalidAddress" | "PrimaryAddressCount" | "ProxyAddressExists" | "NotAcceptedDomain" | "MoeraRemoval" | "WriteScope" | "TooManyAddresses" | "NotFound";
 
 /**
  * Rules that belong to one kind of recipient. Their violations carry the code InvalidAddress (the

@@ -29,10 +29,25 @@ export class EmulatorProcess {
     assert.ok(secrets && process.env.NODE_EXTRA_CA_CERTS, "run the tests through scripts/test: it prepares the emulator's certificate");
     const stateDir = mkdtempSync(path.join(os.tmpdir(), "mbx-emulator-"));
     copyFileSync(path.join(secrets, "secrets.json"), path.join(stateDir, "secrets.json"));
-    const child = spawn(process.execPath, [path.join(PROJECT_ROOT, "bin/mailbox-addresses.js"), "emulator", "--port", "0", "--state-dir", stateDir, "--faults", JSON.stringify(faults), ...(options.seedFile ? ["--seed", options.seedFile] : []), ...(options.args ?? [])], {
-      stdio: ["ignore", "pipe", "inherit"],
-      env: { ...process.env, ...options.env },
-    });
+    const child = spawn(
+      process.execPath,
+      [
+        path.join(PROJECT_ROOT, "bin/mailbox-addresses.js"),
+        "emulator",
+        "--port",
+        "0",
+        "--state-dir",
+        stateDir,
+        "--faults",
+        JSON.stringify(faults),
+        ...(options.seedFile ? ["--seed", options.seedFile] : []),
+        ...(options.args ?? []),
+      ],
+      {
+        stdio: ["ignore", "pipe", "inherit"],
+        env: { ...process.env, ...options.env },
+      },
+    );
     const url = await new Promise<string>((resolve, reject) => {
       let out = "";
       child.stdout!.on("data", (chunk: Buffer) => {

@@ -64,7 +64,12 @@ export class TestStack {
     };
     this.run(["stack", "init", this.stack], { check: true });
     const config = { spec: this.specFile, target: "local", localDatabase: this.database, ...extraConfig };
-    appendFileSync(this.configFile, `config:\n${Object.entries(config).map(([k, v]) => `  mailbox-addresses:${k}: ${JSON.stringify(v)}`).join("\n")}\n`);
+    appendFileSync(
+      this.configFile,
+      `config:\n${Object.entries(config)
+        .map(([k, v]) => `  mailbox-addresses:${k}: ${JSON.stringify(v)}`)
+        .join("\n")}\n`,
+    );
   }
 
   /** The command line, folder and environment of `pulumi <args>` for this stack. */
@@ -139,7 +144,12 @@ export class TestStack {
     const found: string[] = [];
     for (const pid of readdirSync("/proc").filter((p) => /^\d+$/.test(p) && Number(p) !== process.pid)) {
       try {
-        if (!readFileSync(`/proc/${pid}/environ`, "utf8").split("\0").includes(`PULUMI_BACKEND_URL=file://${path.join(this.dir, "state")}`)) continue;
+        if (
+          !readFileSync(`/proc/${pid}/environ`, "utf8")
+            .split("\0")
+            .includes(`PULUMI_BACKEND_URL=file://${path.join(this.dir, "state")}`)
+        )
+          continue;
         found.push(`${pid} ${readFileSync(`/proc/${pid}/cmdline`, "utf8").replace(/\0/g, " ").trim()}`);
       } catch {
         // gone meanwhile, or not ours to read

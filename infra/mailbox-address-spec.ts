@@ -171,7 +171,9 @@ function narrowToTargets(spec: Spec, change: ChangePlan, run: TargetedRun): { sp
       const outside = declare.has(m.from) ? m.to : m.from;
       pulumi.log.error(`${m.address} moves from "${m.from}" to "${m.to}", and "${outside}" is not in the targeted run (the tenant changed since the state was written)`);
     }
-    throw new pulumi.RunError("targeted mode refused: the change reaches mailboxes outside the change set (above); nothing was changed. Run the full plan (without --changed-since), which sees and orders these moves.");
+    throw new pulumi.RunError(
+      "targeted mode refused: the change reaches mailboxes outside the change set (above); nothing was changed. Run the full plan (without --changed-since), which sees and orders these moves.",
+    );
   }
   return { spec: { ...spec, mailboxes: spec.mailboxes.filter((m) => declare.has(m.identity)) }, change: narrowed.change };
 }
@@ -282,7 +284,9 @@ function checkStackSettings(): void {
   const problems = checkDeclaredSettings(ours);
   if (problems.length === 0) return;
   for (const problem of problems) pulumi.log.error(problem);
-  throw new pulumi.RunError(`${problems.length === 1 ? "a setting" : `${problems.length} settings`} of stack "${pulumi.getStack()}" refused (above): fix it with pulumi config set / rm; nothing was changed`);
+  throw new pulumi.RunError(
+    `${problems.length === 1 ? "a setting" : `${problems.length} settings`} of stack "${pulumi.getStack()}" refused (above): fix it with pulumi config set / rm; nothing was changed`,
+  );
 }
 
 async function program(options: { spec?: string; parent?: pulumi.Resource }): Promise<DeclaredMailboxes> {

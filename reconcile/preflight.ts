@@ -8,7 +8,7 @@ import type { SpecProblem } from "../core/problems";
 import { placeOf } from "../core/spec/positions";
 import type { MailboxDeclaration, Spec } from "../core/spec/rules";
 import { quote } from "../core/text";
-import { checkEmailAddresses, describeKind, kindOf, RECIPIENT_KINDS, RECIPIENT_TYPES, type AddressOwner, type RecipientType, type RecipientTypeDetails } from "../exchange/exchange-rules";
+import { checkEmailAddresses, kindOf, RECIPIENT_KINDS, RECIPIENT_TYPES, type AddressOwner, type RecipientType, type RecipientTypeDetails } from "../exchange/exchange-rules";
 import { TARGETS } from "../targets/registry";
 import type { LiveMailbox, TenantBackend } from "../targets/tenant-backend";
 import { remedyFor } from "./explain";
@@ -161,15 +161,20 @@ export async function preflight(spec: Spec, live: ReadonlyMap<string, LiveMailbo
     // synced groups) are checked here with the kind named (exchange/exchange-rules.ts).
     // A mailbox written in AD, where it is mastered, is in the write scope (targets/hybrid/).
     const facts = { ...current, kind, cloudManaged: current.cloudManaged || mailbox.cloudManaged || current.writtenTo === "active-directory" };
-    const violations = checkEmailAddresses(facts, plan.final, {
-      acceptedDomains,
-      moeraDomain: "", // the planner never removes *.onmicrosoft.com addresses
-      // An address held by another mailbox of the spec moves in order; only outsiders conflict.
-      ownerOf: (address) => {
-        const owner = owners.get(addressKey(address));
-        return owner !== undefined && !managedIds.has(owner.id.toLowerCase()) ? owner : undefined;
+    const violations = checkEmailAddresses(
+      facts,
+      plan.final,
+      {
+        acceptedDomains,
+        moeraDomain: "", // the planner never removes *.onmicrosoft.com addresses
+        // An address held by another mailbox of the spec moves in order; only outsiders conflict.
+        ownerOf: (address) => {
+          const owner = owners.get(addressKey(address));
+          return owner !== undefined && !managedIds.has(owner.id.toLowerCase()) ? owner : undefined;
+        },
       },
-    }, mailbox.identity);
+      mailbox.identity,
+    );
     for (const v of violations) {
       const place = placeOf(mailbox, v.address);
       const remedy = remedyFor(v.code, { identity: mailbox.identity, address: v.address, owner: v.owner?.displayName });

@@ -36,7 +36,10 @@ interface Handoff {
 function fileFor(target: TargetSettings, spec: string): string | undefined {
   const run = engineRunId();
   if (run === undefined) return undefined;
-  const key = createHash("sha256").update(JSON.stringify([target, spec])).digest("hex").slice(0, 16);
+  const key = createHash("sha256")
+    .update(JSON.stringify([target, spec]))
+    .digest("hex")
+    .slice(0, 16);
   return path.join(os.tmpdir(), `${PREFIX}${run}`, `live-${key}.json`);
 }
 

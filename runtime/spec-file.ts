@@ -77,7 +77,11 @@ export function readSpecFile(file: string, options: ReadSpecOptions): Buffer {
       root = path.resolve(options.root);
     }
     if (!isInside(real, root)) {
-      throw new SpecFileError(file, `the file is outside the project (${quote(root, 200)})`, `${SETTING_REMEDY}; to check a file elsewhere, name it on the command line: mailbox-addresses validate <file>`);
+      throw new SpecFileError(
+        file,
+        `the file is outside the project (${quote(root, 200)})`,
+        `${SETTING_REMEDY}; to check a file elsewhere, name it on the command line: mailbox-addresses validate <file>`,
+      );
     }
     if (!/\.ya?ml$/i.test(real)) throw new SpecFileError(file, "the file is not a .yaml or .yml file", SETTING_REMEDY);
   }

@@ -64,9 +64,7 @@ function watchQuietSpells(stream, files) {
 
 async function main() {
   const targets = process.argv.slice(2);
-  const files = [...new Set((targets.length ? targets : [path.join(root, "dist/test")]).flatMap((t) => testFiles(path.resolve(t))))].sort(
-    (a, b) => kindOf(a) - kindOf(b) || a.localeCompare(b),
-  );
+  const files = [...new Set((targets.length ? targets : [path.join(root, "dist/test")]).flatMap((t) => testFiles(path.resolve(t))))].sort((a, b) => kindOf(a) - kindOf(b) || a.localeCompare(b));
   if (files.length === 0) {
     console.error("no test files found: build first (scripts/test does)");
     process.exit(1);

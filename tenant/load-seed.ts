@@ -23,7 +23,10 @@ export function parseSeed(file: string, text: string): TenantSeed {
   const data = parsed.source.toJS();
   if (validate(data)) return data;
   const problems: SpecProblem[] = (validate.errors ?? []).map((error) => {
-    const segments = error.instancePath.split("/").slice(1).map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+    const segments = error.instancePath
+      .split("/")
+      .slice(1)
+      .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
     return { file, position: parsed.source!.positionOf(segments), path: segments, message: error.message ?? error.keyword };
   });
   throw new SpecError(problems);

@@ -30,8 +30,7 @@ export class TenantStoreError extends Error {
 
 const markerOf = (database: string) => `${database}.created`;
 
-const resetRemedy = (what: string) =>
-  `Nothing was re-seeded. Restore the file from a backup, or run \`${RESET}\` to start again from the seed (${what})`;
+const resetRemedy = (what: string) => `Nothing was re-seeded. Restore the file from a backup, or run \`${RESET}\` to start again from the seed (${what})`;
 
 /** Deletes the database, its journal files and its marker: the next use seeds afresh. */
 export function deleteLocalStore(database: string): void {
@@ -73,7 +72,11 @@ export function openLocalStore(database: string, seed: () => TenantSeed): Tenant
   if (!existsSync(database)) {
     if (existsSync(markerOf(database))) {
       const created = readFileSync(markerOf(database), "utf8").split(";")[0]!.trim();
-      throw new TenantStoreError(database, `the database is missing, but it was ${quote(created, 60).slice(1, -1)} and has been deleted or moved since`, resetRemedy("the seed's addresses replace whatever the tenant held"));
+      throw new TenantStoreError(
+        database,
+        `the database is missing, but it was ${quote(created, 60).slice(1, -1)} and has been deleted or moved since`,
+        resetRemedy("the seed's addresses replace whatever the tenant held"),
+      );
     }
     const tenant = Tenant.open(database);
     try {

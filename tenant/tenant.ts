@@ -164,7 +164,10 @@ export function aliasOf(r: Recipient): string {
 }
 
 const smtpKeysOf = (addresses: readonly string[]) =>
-  addresses.map(parseProxyAddress).filter((p) => p.kind === "smtp").map((p) => addressKey(p.value));
+  addresses
+    .map(parseProxyAddress)
+    .filter((p) => p.kind === "smtp")
+    .map((p) => addressKey(p.value));
 
 /** Exchange's alias of a recipient: the stored one, else the MOERA's local part, the UPN's, the primary's. */
 export function mailNicknameOf(r: Recipient): string {
@@ -370,9 +373,7 @@ export class Tenant {
       clauses.push(`type IN (${stored.map(() => "?").join(", ") || "NULL"})`);
       values.push(...stored);
     }
-    const rows = this.#db
-      .prepare(`SELECT * FROM recipients WHERE ${clauses.join(" AND ")} ORDER BY id LIMIT ?`)
-      .all(...values, options.limit ?? -1) as unknown as RecipientRow[];
+    const rows = this.#db.prepare(`SELECT * FROM recipients WHERE ${clauses.join(" AND ")} ORDER BY id LIMIT ?`).all(...values, options.limit ?? -1) as unknown as RecipientRow[];
     return rows.map(toRecipient);
   }
 
@@ -382,9 +383,8 @@ export class Tenant {
 
   /** The recipient holding an SMTP address (case-insensitive), if any. */
   ownerOf(address: string): AddressOwner | undefined {
-    const row = this.#db
-      .prepare("SELECT r.id, r.display_name, r.type FROM recipients r JOIN smtp_addresses s ON s.recipient_id = r.id WHERE s.address = ?")
-      .get(addressKey(address)) as { id: string; display_name: string; type: string } | undefined;
+    const row = this.#db.prepare("SELECT r.id, r.display_name, r.type FROM recipients r JOIN smtp_addresses s ON s.recipient_id = r.id WHERE s.address = ?").get(addressKey(address)) as
+      { id: string; display_name: string; type: string } | undefined;
     if (row === undefined) return undefined;
     const kind = recipientTypeOf(row.type) ?? "UserMailbox";
     return { id: row.id, displayName: row.display_name, type: coarseTypeOf(kind), kind };
@@ -507,7 +507,8 @@ export class Tenant {
   setUserPrincipalName(identity: string, upn: string): Recipient {
     return this.#transaction(() => {
       const recipient = this.find(identity);
-      if (recipient === undefined || recipient.upn === undefined) throw new UpnError(404, "Request_ResourceNotFound", `Resource '${identity}' does not exist or one of its queried reference-property objects are not present.`);
+      if (recipient === undefined || recipient.upn === undefined)
+        throw new UpnError(404, "Request_ResourceNotFound", `Resource '${identity}' does not exist or one of its queried reference-property objects are not present.`);
       const value = upn.trim();
       const at = value.lastIndexOf("@");
       const local = value.slice(0, at);

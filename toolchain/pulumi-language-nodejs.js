@@ -66,7 +66,11 @@ const EXIT_AFTER_USER_MESSAGE = 32;
 require("./exit-with-engine");
 
 // The engine passes its own address as the last argument, after any flags (-tracing=..., -root=...).
-let engineAddress = process.argv.slice(2).filter((arg) => !arg.startsWith("-")).at(-1) ?? "";
+let engineAddress =
+  process.argv
+    .slice(2)
+    .filter((arg) => !arg.startsWith("-"))
+    .at(-1) ?? "";
 if (!/^[^\s:]*:\d+$/.test(engineAddress)) {
   refuseToStart(
     `started without the engine's address (got ${JSON.stringify(process.argv.slice(2))}): the pulumi CLI starts this host with its gRPC address as the last argument, as ${PROTOCOL} does. Run pulumi (scripts/pulumi), not this file`,
@@ -273,9 +277,7 @@ const handlers = {
 for (const [name, method] of Object.entries(languageRpc.LanguageRuntimeService)) {
   if (handlers[name]) continue;
   const details = `${method.path} is not implemented by mailbox-addresses' language host (toolchain/pulumi-language-nodejs.js), which serves compiled programs over ${PROTOCOL}`;
-  handlers[name] = method.responseStream
-    ? (call) => call.emit("error", { code: grpc.status.UNIMPLEMENTED, details })
-    : (call, callback) => callback({ code: grpc.status.UNIMPLEMENTED, details });
+  handlers[name] = method.responseStream ? (call) => call.emit("error", { code: grpc.status.UNIMPLEMENTED, details }) : (call, callback) => callback({ code: grpc.status.UNIMPLEMENTED, details });
 }
 
 const server = new grpc.Server();

@@ -138,7 +138,18 @@ export function renderBenchmarks(sizes: readonly SizeResult[], options: BenchOpt
       if (!em) continue;
       const r = em.upChanged.requests!;
       const floor = size.count / options.writeBudget;
-      out.push(row([n(size.count), s(em.upChanged.seconds), s(floor), ratio(em.upChanged.seconds, floor), (r.setMailbox / size.count).toFixed(2), (r.applied / size.count).toFixed(2), n(r.throttled), n(r.total)]));
+      out.push(
+        row([
+          n(size.count),
+          s(em.upChanged.seconds),
+          s(floor),
+          ratio(em.upChanged.seconds, floor),
+          (r.setMailbox / size.count).toFixed(2),
+          (r.applied / size.count).toFixed(2),
+          n(r.throttled),
+          n(r.total),
+        ]),
+      );
     }
     out.push(
       "",
@@ -146,7 +157,16 @@ export function renderBenchmarks(sizes: readonly SizeResult[], options: BenchOpt
       "",
       "All requests of the command (Graph, Exchange admin API, tokens); the target is ceil(N/20) plus a small constant.",
       "",
-      row(["N", "ceil(N/20)", "`preview`", "`refresh`", "`preview --refresh`", "`preview`, every mailbox changed", "requests per mailbox read (`refresh`)", "`up`, every mailbox changed, per mailbox"]),
+      row([
+        "N",
+        "ceil(N/20)",
+        "`preview`",
+        "`refresh`",
+        "`preview --refresh`",
+        "`preview`, every mailbox changed",
+        "requests per mailbox read (`refresh`)",
+        "`up`, every mailbox changed, per mailbox",
+      ]),
       row(["--:", "--:", "--:", "--:", "--:", "--:", "--:", "--:"]),
     );
     for (const size of sizes) {
@@ -154,7 +174,18 @@ export function renderBenchmarks(sizes: readonly SizeResult[], options: BenchOpt
       if (!em) continue;
       const req = (run: Run) => n(run.requests?.total ?? 0);
       const perMailbox = (run: Run) => ((run.requests?.total ?? 0) / size.count).toFixed(3);
-      out.push(row([n(size.count), n(Math.ceil(size.count / 20)), req(em.preview), req(em.refresh), req(em.previewRefresh), req(em.previewChanged), perMailbox(em.refresh), ((em.upChanged.requests?.total ?? 0) / size.count).toFixed(2)]));
+      out.push(
+        row([
+          n(size.count),
+          n(Math.ceil(size.count / 20)),
+          req(em.preview),
+          req(em.refresh),
+          req(em.previewRefresh),
+          req(em.previewChanged),
+          perMailbox(em.refresh),
+          ((em.upChanged.requests?.total ?? 0) / size.count).toFixed(2),
+        ]),
+      );
     }
     out.push("", "## `export` and `drift` (emulator, no added latency)", "", row(["N", "`export` s", "requests", "`drift` s", "requests"]), row(["--:", "--:", "--:", "--:", "--:"]));
     for (const size of sizes) {
@@ -192,7 +223,8 @@ export function renderBenchmarks(sizes: readonly SizeResult[], options: BenchOpt
       row(["N", "provider", "checkpoints on, s", "skipped, s", "ratio"]),
       row(["--:", ":--", "--:", "--:", "--:"]),
     );
-    for (const { size, t } of withCheckpoints) out.push(row([n(size.count), t.target, s(t.adoptWithCheckpoints!.seconds), s(t.adopt.seconds), ratio(t.adoptWithCheckpoints!.seconds, t.adopt.seconds)]));
+    for (const { size, t } of withCheckpoints)
+      out.push(row([n(size.count), t.target, s(t.adoptWithCheckpoints!.seconds), s(t.adopt.seconds), ratio(t.adoptWithCheckpoints!.seconds, t.adopt.seconds)]));
   }
   return `${out.join("\n")}\n`;
 }

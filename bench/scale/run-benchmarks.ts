@@ -33,7 +33,9 @@ function parseOptions(argv: readonly string[]): BenchOptions {
     parallel: value("parallel", ""),
     maxConcurrency: value("max-concurrency", ""),
     floor: value("floor", "yes") !== "no",
-    checkpointSizes: list("checkpoint-sizes", "100,1000").map(Number).filter((n) => n > 0),
+    checkpointSizes: list("checkpoint-sizes", "100,1000")
+      .map(Number)
+      .filter((n) => n > 0),
     out: value("out", "docs/benchmarks.md"),
     command: ["npm run bench --", ...argv].join(" "),
   };
@@ -53,7 +55,15 @@ function requestsOf(c: Record<string, number>) {
   const graph = c["graph.requests"] ?? 0;
   const exchange = c["exchange.requests"] ?? 0;
   const tokens = (c["identity.token"] ?? 0) + (c["identity.openid-configuration"] ?? 0);
-  return { total: graph + exchange + tokens, graph, exchange, tokens, setMailbox: (c["exchange.Set-Mailbox"] ?? 0) + (c["exchange.Set-Mailbox.faulted"] ?? 0), applied: c["exchange.Set-Mailbox.applied"] ?? 0, throttled: c["faults.exchange.429"] ?? 0 };
+  return {
+    total: graph + exchange + tokens,
+    graph,
+    exchange,
+    tokens,
+    setMailbox: (c["exchange.Set-Mailbox"] ?? 0) + (c["exchange.Set-Mailbox.faulted"] ?? 0),
+    applied: c["exchange.Set-Mailbox.applied"] ?? 0,
+    throttled: c["faults.exchange.429"] ?? 0,
+  };
 }
 
 function stateFacts(stack: TestStack, count: number) {

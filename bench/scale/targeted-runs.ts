@@ -51,7 +51,9 @@ function record(what: string, k: number | undefined, m: Measured, allowed: reado
   if (!allowed.includes(m.code)) throw new Error(`${what} failed (${m.code}):\n${m.output.slice(-4000)}`);
   const row = { what, k, seconds: m.ms / 1000, engineMb: m.peakMb.engine, programMb: m.peakMb.program, providerMb: m.peakMb.provider };
   rows.push(row);
-  process.stderr.write(`  ${what}${k !== undefined ? ` k=${k}` : ""}: ${row.seconds.toFixed(1)} s (engine ${row.engineMb ?? "-"} MB, program ${row.programMb ?? "-"} MB, provider ${row.providerMb ?? "-"} MB)\n`);
+  process.stderr.write(
+    `  ${what}${k !== undefined ? ` k=${k}` : ""}: ${row.seconds.toFixed(1)} s (engine ${row.engineMb ?? "-"} MB, program ${row.programMb ?? "-"} MB, provider ${row.providerMb ?? "-"} MB)\n`,
+  );
   writeFileSync(OUT, `${JSON.stringify({ N, ks: KS, rows }, null, 2)}\n`);
 }
 
@@ -97,11 +99,24 @@ async function ours(): Promise<void> {
         // program in targeted mode on the same set (what the CLI runs after computing it).
         if (k === KS[0]) record("of which: `pulumi stack export`", k, await runMeasured(stack.command(["stack", "export"])));
         const scope = (JSON.parse(readFileSync(plan, "utf8")) as { scope: { declare: string[]; release: string[]; why: Record<string, string[]> }; specDigest: string }).scope;
-        const run = { scope: "targeted", specDigest: (JSON.parse(readFileSync(plan, "utf8")) as { specDigest: string }).specDigest, declare: scope.declare, release: scope.release, reasons: scope.why };
+        const run = {
+          scope: "targeted",
+          specDigest: (JSON.parse(readFileSync(plan, "utf8")) as { specDigest: string }).specDigest,
+          declare: scope.declare,
+          release: scope.release,
+          reasons: scope.why,
+        };
         const targetsFile = path.join(stack.dir, `targets-${k}.json`);
         writeFileSync(targetsFile, JSON.stringify(run));
-        const targets = [...scope.declare, ...scope.release].flatMap((identity) => ["--target", `urn:pulumi:${stack.stack}::mailbox-addresses::pulumi-nodejs:dynamic/mailbox:MailboxAddresses::${identity}`]);
-        record("of which: `pulumi preview --refresh=false --target`… (program in targeted mode)", k, await runMeasured(stack.command(["preview", "--refresh=false", ...targets], { MAILBOX_ADDRESSES_TARGETS: targetsFile })));
+        const targets = [...scope.declare, ...scope.release].flatMap((identity) => [
+          "--target",
+          `urn:pulumi:${stack.stack}::mailbox-addresses::pulumi-nodejs:dynamic/mailbox:MailboxAddresses::${identity}`,
+        ]);
+        record(
+          "of which: `pulumi preview --refresh=false --target`… (program in targeted mode)",
+          k,
+          await runMeasured(stack.command(["preview", "--refresh=false", ...targets], { MAILBOX_ADDRESSES_TARGETS: targetsFile })),
+        );
       }
       record("targeted `apply --plan`", k, await runMeasured(cli(stack, ["apply", "--plan", plan, "--quiet"])));
       git(stack, "commit", "-q", "-am", `k=${k}`);
@@ -163,7 +178,9 @@ function renderSection(command: string): string {
     "| --: | --: | --: | --: | --: | --: | --: |",
   ];
   for (const k of KS) {
-    lines.push(`| ${k} | ${s(get("full `pulumi preview`", k))} | ${s(get("targeted `plan --changed-since HEAD --save`", k))} | ${s(get("of which: `pulumi preview --refresh=false --target`… (program in targeted mode)", k))} | ${s(get("no-op: targeted `preview --refresh=false`", k))} | ${s(get("targeted `apply --plan`", k))} | ${s(get("no-op: targeted `up --refresh=false`", k))} |`);
+    lines.push(
+      `| ${k} | ${s(get("full `pulumi preview`", k))} | ${s(get("targeted `plan --changed-since HEAD --save`", k))} | ${s(get("of which: `pulumi preview --refresh=false --target`… (program in targeted mode)", k))} | ${s(get("no-op: targeted `preview --refresh=false`", k))} | ${s(get("targeted `apply --plan`", k))} | ${s(get("no-op: targeted `up --refresh=false`", k))} |`,
+    );
   }
   const big = Math.max(...KS);
   lines.push(
@@ -198,7 +215,7 @@ async function main(): Promise<void> {
     const text = readFileSync(file, "utf8");
     const at = text.indexOf(SECTION_MARKER);
     const command = ["node dist/bench/scale/targeted-runs.js", ...process.argv.slice(2)].join(" ");
-    writeFileSync(file, `${(at >= 0 ? text.slice(0, at) : `${text.trimEnd()}\n\n`)}${renderSection(command)}`);
+    writeFileSync(file, `${at >= 0 ? text.slice(0, at) : `${text.trimEnd()}\n\n`}${renderSection(command)}`);
   }
 }
 
@@ -213,8 +230,9 @@ if (arg("render", "")) {
   const file = path.resolve(PROJECT_ROOT, arg("doc", "docs/benchmarks.md"));
   const text = readFileSync(file, "utf8");
   const at = text.indexOf(SECTION_MARKER);
-  writeFileSync(file, `${(at >= 0 ? text.slice(0, at) : `${text.trimEnd()}\n\n`)}${renderSection(arg("command", "node dist/bench/scale/targeted-runs.js"))}`);
-} else main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+  writeFileSync(file, `${at >= 0 ? text.slice(0, at) : `${text.trimEnd()}\n\n`}${renderSection(arg("command", "node dist/bench/scale/targeted-runs.js"))}`);
+} else
+  main().catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });

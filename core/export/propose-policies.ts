@@ -102,10 +102,7 @@ export function renderSpecWithPolicies(
   for (let round = 0; round < 5 && proposals.length > 0; round++) {
     const { text } = render(mailboxes, proposals, acceptedDomains, options);
     const loaded = loadSpecText("export", text, { policies: true });
-    if (!loaded.ok) {
-      proposals = [];
-      break;
-    }
+    if (!loaded.ok) break;
     const expansion = expandPolicies(loaded.spec, attributes);
     const policyManaged = expansion.entries.filter((e) => e.origin.kind === "policy");
     const changing = new Set(policyManaged.filter((e) => planMailbox(e.declaration, live.get(e.declaration.identity.toLowerCase()) ?? []).changed).map((e) => e.declaration.identity.toLowerCase()));
@@ -117,10 +114,7 @@ export function renderSpecWithPolicies(
       const rendered = render(mailboxes, proposals, acceptedDomains, options);
       return { ...rendered, policies: proposals.length };
     }
-    if (failed) {
-      proposals = [];
-      break;
-    }
+    if (failed) break;
     proposals = proposals
       .map((p) => ({ ...p, members: new Set([...p.members].filter((id) => !changing.has(id) && policyManaged.some((e) => e.declaration.identity.toLowerCase() === id))) }))
       .filter((p) => p.members.size >= MIN_FITTING);

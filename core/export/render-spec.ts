@@ -31,7 +31,13 @@ export interface ExportFilter {
 export function matchesFilter(mailbox: ExportedMailbox, filter: ExportFilter): boolean {
   if (filter.type && (mailbox.kind ?? mailbox.type).toLowerCase() !== filter.type.toLowerCase()) return false;
   if (filter.upn) {
-    const pattern = new RegExp(`^${filter.upn.split("*").map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`, "i");
+    const pattern = new RegExp(
+      `^${filter.upn
+        .split("*")
+        .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&"))
+        .join(".*")}$`,
+      "i",
+    );
     if (!pattern.test(mailbox.upn ?? "")) return false;
   }
   if (filter.domain) {
@@ -90,10 +96,15 @@ export function renderSpec(mailboxes: readonly ExportedMailbox[], acceptedDomain
     }
     const normalizedPrimary = (normalizeAddress(primary) as { address: string }).address;
     const kind = mailbox.kind ?? mailbox.type;
-    const external = mailbox.externalEmailAddress !== undefined && normalizeAddress(mailbox.externalEmailAddress).ok ? (normalizeAddress(mailbox.externalEmailAddress) as { address: string }).address : undefined;
+    const external =
+      mailbox.externalEmailAddress !== undefined && normalizeAddress(mailbox.externalEmailAddress).ok ? (normalizeAddress(mailbox.externalEmailAddress) as { address: string }).address : undefined;
     // The external address's domain is outside the organization: the entry states it instead.
     for (const a of [normalizedPrimary, ...aliases]) if (external === undefined || addressKey(a) !== addressKey(external)) domains.add(domainOf(a));
-    const notes = [mailbox.displayName, TYPE_NOTES[kind], mailbox.synced ? (mailbox.cloudManaged ? "synced, Exchange attributes cloud-managed" : "synced from on-premises AD: changes must be made there, or set cloudManaged: true") : undefined].filter(Boolean);
+    const notes = [
+      mailbox.displayName,
+      TYPE_NOTES[kind],
+      mailbox.synced ? (mailbox.cloudManaged ? "synced, Exchange attributes cloud-managed" : "synced from on-premises AD: changes must be made there, or set cloudManaged: true") : undefined,
+    ].filter(Boolean);
     const lines = [`  ${scalar(identity)}:  # ${notes.join("; ").replace(/\n/g, " ")}`];
     // Every kind but user mailboxes names its kind, which preview then checks.
     if (kind !== "UserMailbox" && kind !== "Group" && TYPE_NOTES[kind] !== undefined) lines.push(`    kind: ${kind}`);

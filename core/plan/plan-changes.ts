@@ -99,7 +99,13 @@ export function planChanges(inputs: readonly MailboxInput[]): ChangePlan {
     if (cycle === undefined) break;
     // Break the cycle at the first mailbox (in spec order) that can release.
     const candidates = order.filter((id) => cycle.includes(id) && !released.has(id));
-    const chosen = candidates.find((id) => releaseList(inputs.find((i) => i.identity === id)!, moves) !== undefined);
+    const chosen = candidates.find(
+      (id) =>
+        releaseList(
+          inputs.find((i) => i.identity === id)!,
+          moves,
+        ) !== undefined,
+    );
     if (chosen === undefined) {
       const first = candidates[0] ?? cycle[0]!;
       problems.push({
@@ -154,7 +160,10 @@ export function planRelease(identity: string, desired: DesiredAddresses, live: r
   const primary = primaryOf(live);
   if (primary !== undefined && !givingKeys.has(addressKey(primary))) return { identity, addresses, list: kept };
 
-  const keptSmtp = kept.map(parseProxyAddress).filter((p) => p.kind === "smtp").map((p) => p.value);
+  const keptSmtp = kept
+    .map(parseProxyAddress)
+    .filter((p) => p.kind === "smtp")
+    .map((p) => p.value);
   const wantedPrimary = keptSmtp.find((a) => addressKey(a) === addressKey(desired.primary));
   const listedAlias = keptSmtp.find((a) => desired.aliases.some((alias) => addressKey(alias) === addressKey(a)));
   const routing = keptSmtp.find(isMicrosoftRoutingAddress);

@@ -1,14 +1,6 @@
 // The planner for one mailbox: (what the spec wants, the live EmailAddresses) → what to write,
 // with a reason for every address added, removed or kept. Pure.
-import {
-  addressKey,
-  entryKey,
-  formatSmtp,
-  isMicrosoftRoutingAddress,
-  parseProxyAddress,
-  primaryOf,
-  sameAddressList,
-} from "../address";
+import { addressKey, entryKey, formatSmtp, isMicrosoftRoutingAddress, parseProxyAddress, primaryOf, sameAddressList } from "../address";
 import type { Mode } from "../spec/rules";
 
 /** What the spec wants for one mailbox. Addresses are normalised, without prefixes. */
@@ -130,12 +122,7 @@ export function planMailbox(desired: DesiredAddresses, live: readonly string[], 
     if (!liveKeys.has(addressKey(alias))) add.push({ address: alias, reason: REASONS.listed });
   }
 
-  const final = [
-    formatSmtp(desired.primary, true),
-    ...desired.aliases.map((alias) => formatSmtp(alias, false)),
-    ...keptSmtp,
-    ...keptOther,
-  ];
+  const final = [formatSmtp(desired.primary, true), ...desired.aliases.map((alias) => formatSmtp(alias, false)), ...keptSmtp, ...keptOther];
   return {
     primary: {
       from: livePrimary,

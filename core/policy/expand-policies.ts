@@ -225,7 +225,11 @@ export function expandPolicies(spec: Spec, mailboxesAsRead: readonly MailboxAttr
     const primary = policyPrimary ? slots.get(policyPrimary.slot)! : livePrimary;
     const lead = contributing[0]!;
     if (primary === undefined) {
-      problem(["policies", lead.index, "name"], lead.source.name, `${policyLabel(lead.name)}: mailbox ${mailboxLabel(mailbox)} has no primary address and no matching policy gives one; add a primary template`);
+      problem(
+        ["policies", lead.index, "name"],
+        lead.source.name,
+        `${policyLabel(lead.name)}: mailbox ${mailboxLabel(mailbox)} has no primary address and no matching policy gives one; add a primary template`,
+      );
       continue;
     }
     const addressFrom = new Map<string, string>();

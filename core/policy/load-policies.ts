@@ -10,10 +10,8 @@ import { globToRegExp } from "./match-policy";
 import type { CollisionRule, PlacedTemplate, PolicyDeclaration, PolicyMatch } from "./policy-types";
 import { isLiteral, parseTemplate } from "./template";
 
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  value !== null && typeof value === "object" && !Array.isArray(value);
-const strings = (value: unknown): string[] | undefined =>
-  Array.isArray(value) ? value.filter((v): v is string => typeof v === "string") : undefined;
+const isObject = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === "object" && !Array.isArray(value);
+const strings = (value: unknown): string[] | undefined => (Array.isArray(value) ? value.filter((v): v is string => typeof v === "string") : undefined);
 const lowerSet = (value: unknown): Set<string> | undefined => {
   const list = strings(value);
   return list === undefined ? undefined : new Set(list.map((v) => v.trim().toLowerCase()));

@@ -7,14 +7,11 @@ import type { MailboxAttributes, PolicyMatch } from "./policy-types";
 
 /** A `*` / `?` pattern as a case-insensitive regular expression over the whole value. */
 export function globToRegExp(pattern: string): RegExp {
-  const body = [...pattern.trim()]
-    .map((c) => (c === "*" ? ".*" : c === "?" ? "." : c.replace(/[.+^${}()|[\]\\]/g, "\\$&")))
-    .join("");
+  const body = [...pattern.trim()].map((c) => (c === "*" ? ".*" : c === "?" ? "." : c.replace(/[.+^${}()|[\]\\]/g, "\\$&"))).join("");
   return new RegExp(`^${body}$`, "is");
 }
 
-const inSet = (set: ReadonlySet<string> | undefined, value: string | undefined): boolean =>
-  set === undefined || (value !== undefined && set.has(value.trim().toLowerCase()));
+const inSet = (set: ReadonlySet<string> | undefined, value: string | undefined): boolean => set === undefined || (value !== undefined && set.has(value.trim().toLowerCase()));
 
 /** True when every criterion of `match` holds for `mailbox`. */
 export function matchesPolicy(match: PolicyMatch, mailbox: MailboxAttributes): boolean {
@@ -28,7 +25,10 @@ export function matchesPolicy(match: PolicyMatch, mailbox: MailboxAttributes): b
     if (upn === undefined || !match.upn.some((re) => re.test(upn))) return false;
   }
   if (match.addresses) {
-    const smtp = mailbox.addresses.map(parseProxyAddress).filter((p) => p.kind === "smtp").map((p) => p.value);
+    const smtp = mailbox.addresses
+      .map(parseProxyAddress)
+      .filter((p) => p.kind === "smtp")
+      .map((p) => p.value);
     if (!smtp.some((address) => match.addresses!.some((re) => re.test(address)))) return false;
   }
   if (match.identities) {

@@ -79,9 +79,7 @@ export interface AddressTemplate {
   readonly domainOffset: number;
 }
 
-export type TemplateParse =
-  | { readonly ok: true; readonly template: AddressTemplate }
-  | { readonly ok: false; readonly offset: number; readonly message: string };
+export type TemplateParse = { readonly ok: true; readonly template: AddressTemplate } | { readonly ok: false; readonly offset: number; readonly message: string };
 
 // RFC 5322 atext plus the dot: what a local part may hold (the same set core/address.ts accepts).
 const LOCAL_CHAR = /^[A-Za-z0-9!#$&'*+/=?^_`{|}~.-]$/;

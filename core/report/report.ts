@@ -104,7 +104,8 @@ function remedies(report: Report): { what: string; command: string }[] {
 export function scopeLine(report: Report): string | undefined {
   const scope = report.scope;
   if (scope === undefined) return undefined;
-  if (scope.kind === "targeted") return `targeted: only the mailboxes the change${scope.since ? ` since ${scope.since}` : ""} touches (${(scope.declare ?? []).length} declared, ${(scope.release ?? []).length} released); the others are not read by the engine nor written`;
+  if (scope.kind === "targeted")
+    return `targeted: only the mailboxes the change${scope.since ? ` since ${scope.since}` : ""} touches (${(scope.declare ?? []).length} declared, ${(scope.release ?? []).length} released); the others are not read by the engine nor written`;
   return `full: every mailbox${(scope.reasons ?? []).length > 0 ? `, not targeted because ${(scope.reasons ?? []).join("; ")}` : ""}`;
 }
 
@@ -134,9 +135,22 @@ export function renderTable(report: Report, all = false): string {
       r.removed.map((a) => `${minus}${a}`).join(" "),
       ...(withUpn ? [upnText(r)] : []),
     ]);
-    const header = [...(withPolicy ? ["policy"] : []), "mailbox", ...(withKind ? ["kind"] : []), "change", ...(withWhere ? ["written to"] : []), "primary", ...columnNames(report), ...(withUpn ? ["sign-in name"] : [])];
+    const header = [
+      ...(withPolicy ? ["policy"] : []),
+      "mailbox",
+      ...(withKind ? ["kind"] : []),
+      "change",
+      ...(withWhere ? ["written to"] : []),
+      "primary",
+      ...columnNames(report),
+      ...(withUpn ? ["sign-in name"] : []),
+    ];
     const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
-    const format = (c: string[]) => c.map((v, i) => v.padEnd(widths[i]!)).join("  ").trimEnd();
+    const format = (c: string[]) =>
+      c
+        .map((v, i) => v.padEnd(widths[i]!))
+        .join("  ")
+        .trimEnd();
     lines.push("", format(header), format(widths.map((w) => "-".repeat(w))));
     for (let i = 0; i < rows.length; i++) {
       lines.push(format(cells[i]!));
@@ -180,8 +194,9 @@ export function renderMarkdown(report: Report, limit = MARKDOWN_LIMIT): string {
   if (rows.length === 0) return `${head.join("\n")}\n`;
   const tableHead = ["<details><summary>Mailboxes</summary>", "", `| mailbox | change | primary | ${columnNames(report).join(" | ")} | problems |`, "|---|---|---|---|---|---|"];
   const tail = ["", "</details>", ""];
-  const lines = rows.map((r) =>
-    `| ${r.policy !== undefined ? `${cell(r.policy)}: ` : ""}${code(mailboxText(r))}${r.userPrincipalName ? ` (${cell(upnText(r))})` : ""} | ${changeText(r)}${r.writtenTo ? ` (${whereText(r)})` : ""} | ${r.primary ? `${r.primary.from ? code(r.primary.from) : "(none)"} → ${code(r.primary.to)}` : ""} | ${[...r.added.map(code), ...(r.recased ?? []).map((a) => `${code(a)} (re-cased)`)].join("<br>")} | ${r.removed.map(code).join("<br>")} | ${cell([...r.problems, ...(r.why ?? []).map((w) => `why: ${w}`)].join("; "))} |`,
+  const lines = rows.map(
+    (r) =>
+      `| ${r.policy !== undefined ? `${cell(r.policy)}: ` : ""}${code(mailboxText(r))}${r.userPrincipalName ? ` (${cell(upnText(r))})` : ""} | ${changeText(r)}${r.writtenTo ? ` (${whereText(r)})` : ""} | ${r.primary ? `${r.primary.from ? code(r.primary.from) : "(none)"} → ${code(r.primary.to)}` : ""} | ${[...r.added.map(code), ...(r.recased ?? []).map((a) => `${code(a)} (re-cased)`)].join("<br>")} | ${r.removed.map(code).join("<br>")} | ${cell([...r.problems, ...(r.why ?? []).map((w) => `why: ${w}`)].join("; "))} |`,
   );
   let size = [...head, ...tableHead, ...tail].join("\n").length + 200;
   const kept: string[] = [];
@@ -191,7 +206,14 @@ export function renderMarkdown(report: Report, limit = MARKDOWN_LIMIT): string {
     size += line.length + 1;
   }
   const trimmed = lines.length - kept.length;
-  const note = trimmed > 0 ? [`| … | | | | | |`, "", `:warning: **Trimmed**: ${trimmed} more ${trimmed === 1 ? "mailbox is" : "mailboxes are"} not shown (the comment would exceed GitHub's limit). Run \`mailbox-addresses ${report.kind}\` for the full list.`] : [];
+  const note =
+    trimmed > 0
+      ? [
+          `| … | | | | | |`,
+          "",
+          `:warning: **Trimmed**: ${trimmed} more ${trimmed === 1 ? "mailbox is" : "mailboxes are"} not shown (the comment would exceed GitHub's limit). Run \`mailbox-addresses ${report.kind}\` for the full list.`,
+        ]
+      : [];
   const remedy = remedies(report).map((r) => `- ${r.what}: \`${r.command}\``);
   return [...head, ...tableHead, ...kept, ...note, ...tail, ...remedy, ...(remedy.length > 0 ? [""] : [])].join("\n");
 }

@@ -44,7 +44,8 @@ export function acceptLive(text: string, accepted: readonly { mailbox: MailboxDe
     const entry = mailboxes.get(mailbox.identity, true);
     if (!isMap(entry)) throw new Error(`mailbox "${mailbox.identity}" is not a mapping in the spec`);
     const change: { identity: string; primary?: { from: string; to: string }; added: string[]; removed: string[] } = { identity: mailbox.identity, added: [], removed: [] };
-    if (addressKey(primary) !== addressKey(mailbox.primary)) { // a case-only difference is not drift
+    if (addressKey(primary) !== addressKey(mailbox.primary)) {
+      // a case-only difference is not drift
       const node = entry.get("primary", true);
       if (!isScalar(node) || node.range === undefined || node.range === null) throw new Error(`mailbox "${mailbox.identity}" has no primary scalar`);
       edits.push({ from: node.range[0], to: node.range[1], text: primary });

@@ -17,7 +17,12 @@ export function checkAcrossShards(specs: readonly Spec[]): SpecProblem[] {
       const other = mailboxes.get(key);
       if (other !== undefined && other.file !== spec.file) {
         const place = placeOf(mailbox, undefined);
-        problems.push({ file: spec.file, position: place.position, path: place.path, message: `mailbox ${quote(mailbox.identity)} is also declared in ${other.file} at ${other.line}; a mailbox belongs to one shard, remove it from one of the files` });
+        problems.push({
+          file: spec.file,
+          position: place.position,
+          path: place.path,
+          message: `mailbox ${quote(mailbox.identity)} is also declared in ${other.file} at ${other.line}; a mailbox belongs to one shard, remove it from one of the files`,
+        });
         continue;
       }
       mailboxes.set(key, { file: spec.file, line: lineRef(mailbox.source.identity) });
@@ -25,7 +30,12 @@ export function checkAcrossShards(specs: readonly Spec[]): SpecProblem[] {
         const place = placeOf(mailbox, address);
         const claim = addresses.get(addressKey(address));
         if (claim !== undefined && claim.file !== spec.file) {
-          problems.push({ file: spec.file, position: place.position, path: place.path, message: `${place.role} ${quote(address)} is also claimed by mailbox ${quote(claim.identity)} in ${claim.file} at ${claim.line}; an address belongs to one mailbox, remove it from one of the files` });
+          problems.push({
+            file: spec.file,
+            position: place.position,
+            path: place.path,
+            message: `${place.role} ${quote(address)} is also claimed by mailbox ${quote(claim.identity)} in ${claim.file} at ${claim.line}; an address belongs to one mailbox, remove it from one of the files`,
+          });
         } else if (claim === undefined) {
           addresses.set(addressKey(address), { file: spec.file, identity: mailbox.identity, line: lineRef(place.position) });
         }

@@ -8,9 +8,7 @@ import { MAX_FILE_BYTES, parseYamlSafely, type YamlSource } from "./yaml-source"
 export type { MailboxDeclaration, Spec, Mode } from "./rules";
 
 /** The outcome of loading a spec: the spec when there is no problem, else the problems. */
-export type LoadResult =
-  | { readonly ok: true; readonly spec: Spec; readonly problems: readonly [] }
-  | { readonly ok: false; readonly problems: readonly SpecProblem[] };
+export type LoadResult = { readonly ok: true; readonly spec: Spec; readonly problems: readonly [] } | { readonly ok: false; readonly problems: readonly SpecProblem[] };
 
 /** How a caller takes a spec. */
 export interface LoadOptions {

@@ -65,10 +65,8 @@ export function lineRef(position: SourcePosition): string {
   return `line ${position.line}`;
 }
 
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  value !== null && typeof value === "object" && !Array.isArray(value);
-const stringsOf = (value: unknown): (string | undefined)[] =>
-  Array.isArray(value) ? value.map((v) => (typeof v === "string" ? v : undefined)) : [];
+const isObject = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === "object" && !Array.isArray(value);
+const stringsOf = (value: unknown): (string | undefined)[] => (Array.isArray(value) ? value.map((v) => (typeof v === "string" ? v : undefined)) : []);
 
 /**
  * Applies the rules to a document. Runs on schema-invalid documents too (skipping values of the
@@ -77,8 +75,7 @@ const stringsOf = (value: unknown): (string | undefined)[] =>
 export function applySpecRules(source: YamlSource, document: unknown): { spec: Spec; problems: SpecProblem[] } {
   const data = (isObject(document) ? document : {}) as Partial<MailboxAddressesSpec>;
   const problems: SpecProblem[] = [];
-  const problem = (path: DocumentPath, message: string, key = false) =>
-    problems.push({ file: source.file, position: source.positionOf(path, key), path, message });
+  const problem = (path: DocumentPath, message: string, key = false) => problems.push({ file: source.file, position: source.positionOf(path, key), path, message });
 
   const allowedDomains: string[] = [];
   const domainIndex = new Map<string, number>();
@@ -130,18 +127,12 @@ export function applySpecRules(source: YamlSource, document: unknown): { spec: S
       }
       const domain = domainOf(result.address);
       if (!domainIndex.has(domain) && addressKey(result.address) !== externalKey) {
-        problem(
-          path,
-          `the domain ${quote(domain)} of ${role} ${quote(result.address)} is not in allowedDomains (${allowedDomains.join(", ")}); add the domain there or fix the address`,
-        );
+        problem(path, `the domain ${quote(domain)} of ${role} ${quote(result.address)} is not in allowedDomains (${allowedDomains.join(", ")}); add the domain there or fix the address`);
       }
       const key = addressKey(result.address);
       const claim = claims.get(key);
       if (claim !== undefined && claim.identity !== identity) {
-        problem(
-          path,
-          `${quote(result.address)} is also claimed by ${formatPath(claim.path)} at ${lineRef(claim.position)}; an address belongs to one mailbox, remove it from one of them`,
-        );
+        problem(path, `${quote(result.address)} is also claimed by ${formatPath(claim.path)} at ${lineRef(claim.position)}; an address belongs to one mailbox, remove it from one of them`);
       } else if (claim === undefined) {
         claims.set(key, { identity, path, position: source.positionOf(path) });
       }
@@ -185,7 +176,12 @@ export function applySpecRules(source: YamlSource, document: unknown): { spec: S
       mode: entry.mode === "strict" || entry.mode === "additive" ? entry.mode : defaultMode,
       cloudManaged: entry.cloudManaged === true,
       ...(typeof entry.userPrincipalName === "string" ? { userPrincipalName: entry.userPrincipalName.trim() } : {}),
-      source: { identity: identityPosition, ...(typeof entry.kind === "string" ? { kind: source.positionOf([...base, "kind"]) } : {}), primary: source.positionOf([...base, "primary"]), aliases: aliasPositions },
+      source: {
+        identity: identityPosition,
+        ...(typeof entry.kind === "string" ? { kind: source.positionOf([...base, "kind"]) } : {}),
+        primary: source.positionOf([...base, "primary"]),
+        aliases: aliasPositions,
+      },
     });
   }
 

@@ -1,18 +1,6 @@
 // Safe YAML parsing that keeps source positions. Hostile input (anchor bombs, deep nesting,
 // custom tags, huge files) gets a clear problem, fast, with bounded memory. Pure: takes text.
-import {
-  Document,
-  LineCounter,
-  isAlias,
-  isMap,
-  isNode,
-  isScalar,
-  isSeq,
-  parseDocument,
-  visit,
-  type Node,
-  type YAMLError,
-} from "yaml";
+import { Document, LineCounter, isAlias, isMap, isNode, isScalar, isSeq, parseDocument, visit, type Node, type YAMLError } from "yaml";
 import type { DocumentPath, SourcePosition, SpecProblem } from "../problems";
 import { quote } from "../text";
 
@@ -49,7 +37,7 @@ export class YamlSource {
    */
   positionOf(path: DocumentPath, key = false): SourcePosition {
     let node: unknown = this.document.contents;
-    let keyNode: unknown = undefined;
+    let keyNode: unknown;
     let position = this.positionAt(rangeStart(node) ?? 0);
     for (const segment of path) {
       const next = this.#childOf(node, segment);
@@ -113,8 +101,6 @@ export class YamlSource {
 function rangeStart(node: unknown): number | undefined {
   return isNode(node) && node.range ? node.range[0] : undefined;
 }
-
-
 
 const DUPLICATE_KEY_MESSAGE = "this key appears twice in the same mapping; keep one (for a mailbox, merge the two entries)";
 
@@ -229,4 +215,3 @@ export function parseYamlSafely(file: string, text: string): { source?: YamlSour
   });
   return problems.length > 0 ? { problems } : { source, problems };
 }
-

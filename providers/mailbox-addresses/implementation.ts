@@ -241,7 +241,11 @@ async function converge(inputs: MailboxAddressesInputs, recorded?: readonly stri
       // Preview refuses this first (reconcile/preflight.ts); a program of one's own may not have.
       const cloudManaged = ctx.backend.capabilities.cloudManaged;
       if (cloudManaged === undefined) {
-        throw ctx.error(inputs.identity, `cloudManaged is set, but the ${ctx.backend.description} cannot move a mailbox's Exchange attributes to the cloud`, "remove `cloudManaged` from this mailbox in the spec");
+        throw ctx.error(
+          inputs.identity,
+          `cloudManaged is set, but the ${ctx.backend.description} cannot move a mailbox's Exchange attributes to the cloud`,
+          "remove `cloudManaged` from this mailbox in the spec",
+        );
       }
       await assertEngineAlive();
       await cloudManaged.set(inputs.identity);
@@ -278,7 +282,8 @@ async function converge(inputs: MailboxAddressesInputs, recorded?: readonly stri
 async function withUpn(ctx: ProviderContext, inputs: MailboxAddressesInputs, live: LiveMailbox): Promise<MailboxAddressesOutputs> {
   if (!upnChanges(inputs, live.upn)) return outputsOf(inputs, live);
   const capability = ctx.backend.capabilities.userPrincipalName;
-  if (capability === undefined) throw ctx.error(inputs.identity, `userPrincipalName is set, but the ${ctx.backend.description} cannot write user principal names`, "remove userPrincipalName from the spec");
+  if (capability === undefined)
+    throw ctx.error(inputs.identity, `userPrincipalName is set, but the ${ctx.backend.description} cannot write user principal names`, "remove userPrincipalName from the spec");
   await assertEngineAlive();
   await capability.set(live.id, inputs.upn!);
   const back = (await ctx.backend.readMailboxes([live.id])).get(live.id) ?? { ...live, upn: inputs.upn };

@@ -191,7 +191,12 @@ export class ActiveDirectoryBackend implements TenantBackend {
       const wanted = new Set(group);
       const terms = group.flatMap((a) => [equals("proxyAddresses", `smtp:${a}`), equals("mail", a)]);
       const entries = await this.directory.search(
-        { base, filter: new OrFilter({ filters: terms }), attributes: ["displayName", "cn", "objectClass", "proxyAddresses", "mail", "objectGUID", "userPrincipalName"], explicitBufferAttributes: ["objectGUID"] },
+        {
+          base,
+          filter: new OrFilter({ filters: terms }),
+          attributes: ["displayName", "cn", "objectClass", "proxyAddresses", "mail", "objectGUID", "userPrincipalName"],
+          explicitBufferAttributes: ["objectGUID"],
+        },
         { action: "checking who holds", mailbox: group.length === 1 ? group[0] : `${group.length} addresses` },
       );
       for (const entry of entries) {

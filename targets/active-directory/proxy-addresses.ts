@@ -1,5 +1,5 @@
 // The rules for a user's `proxyAddresses` and `mail` in on-premises Active Directory, which AD
-// itself does not enforce and admins get wrong by hand (../shared/reference/
+// itself does not enforce and admins get wrong by hand (docs/reference/
 // hybrid-active-directory.md): exactly one uppercase `SMTP:`; `mail` equal to the primary; entries
 // the tool does not manage (X500, SIP, X400, routing addresses on *.onmicrosoft.com, anything
 // invalid) kept byte for byte; no address added that the cloud's proxy calculation would drop.

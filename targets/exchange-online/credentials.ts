@@ -26,6 +26,7 @@ export function credentialKindFromEnvironment(env: NodeJS.ProcessEnv): Kind | un
 
 export function createCredential(settings: ExchangeOnlineTargetSettings, env: NodeJS.ProcessEnv = process.env): TokenCredential {
   // Required here: the local target never loads the Microsoft clients.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a target loads its clients only when a backend is created
   const identity = require("@azure/identity") as typeof import("@azure/identity");
   const kind = settings.credential === "environment" ? credentialKindFromEnvironment(env) : settings.credential;
   const options = { authorityHost: settings.authorityHost, disableInstanceDiscovery: settings.authorityHost !== "https://login.microsoftonline.com" };

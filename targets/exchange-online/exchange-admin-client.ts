@@ -101,7 +101,7 @@ export class ExchangeAdminClient {
    */
   async read<Row = ExchangeRecipient>(cmdlet: string, parameters: Record<string, unknown>, identity = String(parameters.Identity ?? "")): Promise<Row[]> {
     const rows: Row[] = [];
-    for (let url: string | undefined = this.#url; url !== undefined; ) {
+    for (let url: string | undefined = this.#url; url !== undefined;) {
       const response = await this.#invoke(url, cmdlet, parameters);
       this.#check(cmdlet, identity, response);
       const page = responseJson(response) as { value?: Row[]; "@odata.nextLink"?: string };

@@ -51,7 +51,16 @@ function fromGraphObject(o: GraphDirectoryObject, collection: "groups" | "contac
           return unified ? t === "GroupMailbox" : (view.groupTypes ?? []).length === 0 && o.mailEnabled === true && o.securityEnabled === view.securityEnabled;
         });
   if (kind === undefined) return undefined;
-  return { id: o.id, upn: undefined, displayName: o.displayName ?? o.id, type: coarseTypeOf(kind), kind, synced: o.onPremisesSyncEnabled === true, cloudManaged: false, addresses: [...o.proxyAddresses] };
+  return {
+    id: o.id,
+    upn: undefined,
+    displayName: o.displayName ?? o.id,
+    type: coarseTypeOf(kind),
+    kind,
+    synced: o.onPremisesSyncEnabled === true,
+    cloudManaged: false,
+    addresses: [...o.proxyAddresses],
+  };
 }
 
 /** The kind of an Exchange row (its RecipientTypeDetails). */
@@ -239,7 +248,9 @@ export class ExchangeOnlineBackend implements TenantBackend {
     }
     const all = [...wanted];
     const chunks = Array.from({ length: Math.ceil(all.length / OWNER_FILTER_CHUNK) }, (_, i) => all.slice(i * OWNER_FILTER_CHUNK, (i + 1) * OWNER_FILTER_CHUNK));
-    await Promise.all(chunks.map(async (chunk) => keep(await this.#exchange.read("Get-Recipient", { Filter: emailAddressFilter(chunk), RecipientTypeDetails: [...EVERY_KIND], ResultSize: "Unlimited" }, chunk[0]))));
+    await Promise.all(
+      chunks.map(async (chunk) => keep(await this.#exchange.read("Get-Recipient", { Filter: emailAddressFilter(chunk), RecipientTypeDetails: [...EVERY_KIND], ResultSize: "Unlimited" }, chunk[0]))),
+    );
     return owners;
   }
 
@@ -303,11 +314,16 @@ export class ExchangeOnlineBackend implements TenantBackend {
       .filter((u) => u.proxyAddresses.length > 0)
       .map((u) => {
         const other = kinds.get(u.id.toLowerCase());
-        return other === undefined ? { ...fromGraph(u), kind: "UserMailbox" as const } : { ...fromGraph(u), type: other.type, kind: other.kind, ...(other.externalEmailAddress ? { externalEmailAddress: other.externalEmailAddress } : {}) };
+        return other === undefined
+          ? { ...fromGraph(u), kind: "UserMailbox" as const }
+          : { ...fromGraph(u), type: other.type, kind: other.kind, ...(other.externalEmailAddress ? { externalEmailAddress: other.externalEmailAddress } : {}) };
       });
     if (page.next === undefined) {
       const [groups, contacts] = await Promise.all([this.#graph.listAll("groups"), this.#graph.listAll("contacts")]);
-      for (const [collection, objects] of [["groups", groups], ["contacts", contacts]] as const) {
+      for (const [collection, objects] of [
+        ["groups", groups],
+        ["contacts", contacts],
+      ] as const) {
         for (const o of objects) {
           const recipient = fromGraphObject(o, collection);
           if (recipient !== undefined) mailboxes.push(recipient);

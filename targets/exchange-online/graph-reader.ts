@@ -119,7 +119,13 @@ export class PipelineHandler implements Middleware {
     const headers = Object.fromEntries(new Headers(context.options?.headers ?? (request instanceof Request ? request.headers : undefined)));
     const body = jsonBody(context.options?.body);
     try {
-      const response = await this.#http.send(url, { what: call?.what ?? `Microsoft Graph ${method} ${new URL(url).pathname}`, scope: GRAPH_SCOPE, method, headers, ...(body !== undefined ? { body } : {}) });
+      const response = await this.#http.send(url, {
+        what: call?.what ?? `Microsoft Graph ${method} ${new URL(url).pathname}`,
+        scope: GRAPH_SCOPE,
+        method,
+        headers,
+        ...(body !== undefined ? { body } : {}),
+      });
       if (call !== undefined) call.response = response;
       context.response = new Response(NULL_BODY_STATUSES.has(response.status) ? null : (response.bodyAsText ?? ""), { status: response.status, headers: response.headers.toJSON() });
     } catch (err) {
@@ -206,7 +212,13 @@ export class GraphReader {
     const all: GraphDirectoryObject[] = [];
     let next: string | undefined;
     do {
-      const request = next !== undefined ? this.#client.api(next) : this.#client.api(`/${collection}`).select(collection === "groups" ? GROUP_SELECT : CONTACT_SELECT).top(PAGE_SIZE);
+      const request =
+        next !== undefined
+          ? this.#client.api(next)
+          : this.#client
+              .api(`/${collection}`)
+              .select(collection === "groups" ? GROUP_SELECT : CONTACT_SELECT)
+              .top(PAGE_SIZE);
       const { body } = await this.#graph(`Microsoft Graph GET /${collection}`, request, (r) => r.get() as Promise<unknown>);
       const page = body as { value?: GraphDirectoryObject[]; "@odata.nextLink"?: string };
       all.push(...(page.value ?? []).map((o) => ({ ...o, proxyAddresses: o.proxyAddresses ?? [] })));
@@ -251,10 +263,13 @@ export class GraphReader {
   #schedule(delayMs: number): void {
     if (this.#timer !== undefined) return;
     // A short window lets reads that arrive together share a batch.
-    this.#timer = setTimeout(() => {
-      this.#timer = undefined;
-      this.#flush();
-    }, Math.max(2, delayMs));
+    this.#timer = setTimeout(
+      () => {
+        this.#timer = undefined;
+        this.#flush();
+      },
+      Math.max(2, delayMs),
+    );
   }
 
   #flush(): void {

@@ -151,7 +151,7 @@ export class HttpError extends RestError {
     const excerpt = cut(response.bodyAsText ?? "", BODY_EXCERPT_CHARS);
     const ids = [`request-id ${requestIdOf(response) ?? "none"}`, `client-request-id ${clientRequestIdOf(response) ?? "none"}`].join(", ");
     const answer = `HTTP ${response.status}${code ? ` ${code}` : ""}`;
-    const said = message !== undefined ? cut(message, 300) : (typeof body === "string" && body !== "" ? cut(body, 200) : undefined);
+    const said = message !== undefined ? cut(message, 300) : typeof body === "string" && body !== "" ? cut(body, 200) : undefined;
     const text =
       attempts > 1
         ? `${what}: gave up after ${attempts} attempts (last: ${answer}) from ${hostOf(response.request.url)}${said ? `: ${said}` : ""} (${ids})`

@@ -37,7 +37,15 @@ export class LocalBackend implements TenantBackend {
   readonly capabilities: BackendCapabilities = {
     cloudManaged: { set: (identity) => this.setCloudManaged(identity) },
     acceptedDomains: { list: () => this.acceptedDomains() },
-    policyAttributes: { readAll: async () => this.#use(() => this.#tenant.list({ usersOnly: true, types: MAILBOX_KINDS }).filter((r) => r.addresses.length > 0).map(policyAttributesOf)) },
+    policyAttributes: {
+      readAll: async () =>
+        this.#use(() =>
+          this.#tenant
+            .list({ usersOnly: true, types: MAILBOX_KINDS })
+            .filter((r) => r.addresses.length > 0)
+            .map(policyAttributesOf),
+        ),
+    },
     userPrincipalName: { set: async (id, upn) => this.setUserPrincipalName(id, upn) },
   };
   readonly #tenant: Tenant;
@@ -64,11 +72,16 @@ export class LocalBackend implements TenantBackend {
   }
 
   async readMailboxes(identities: readonly string[]): Promise<Map<string, LiveMailbox | undefined>> {
-    return this.#use(() => new Map(identities.map((identity) => {
-      const found = this.#tenant.resolve(identity);
-      if (found !== undefined) this.#lastRead.set(identity.toLowerCase(), found.addresses);
-      return [identity, found === undefined ? undefined : toLive(found)];
-    })));
+    return this.#use(
+      () =>
+        new Map(
+          identities.map((identity) => {
+            const found = this.#tenant.resolve(identity);
+            if (found !== undefined) this.#lastRead.set(identity.toLowerCase(), found.addresses);
+            return [identity, found === undefined ? undefined : toLive(found)];
+          }),
+        ),
+    );
   }
 
   async ownersOf(addresses: readonly string[]): Promise<Map<string, AddressOwner>> {

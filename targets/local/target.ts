@@ -30,6 +30,7 @@ export const localTarget: TargetDefinition<LocalTargetSettings> = {
   capabilities: ["cloudManaged", "acceptedDomains", "policyAttributes", "userPrincipalName"],
   create: (settings, context) => {
     // Required here, not at the top: `validate` and `--help` never open SQLite.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- a target loads its clients only when a backend is created
     const { LocalBackend } = require("./local-backend") as typeof import("./local-backend");
     return new LocalBackend(settings, context.baseDir);
   },

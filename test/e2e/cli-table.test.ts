@@ -31,7 +31,13 @@ const ROWS: readonly Row[] = [
   { command: ["plan"], args: [], typoOption: ["--refrsh", "--refresh"], typoCommand: "plna", readsStack: true },
   { command: ["accept"], args: ["support@contoso.com"], typoOption: ["--al", "--all"], typoCommand: "acept", readsStack: true },
   { command: ["tenant", "show"], args: ["mark.wilson@contoso.com"], typoOption: ["--databse", "--database"], typoCommand: "shwo", readsStack: false },
-  { command: ["tenant", "set"], args: ["lee.chen@contoso.com", "SMTP:lee.chen@contoso.com", "smtp:lee.chen@contoso.onmicrosoft.com"], typoOption: ["--databse", "--database"], typoCommand: "sett", readsStack: false },
+  {
+    command: ["tenant", "set"],
+    args: ["lee.chen@contoso.com", "SMTP:lee.chen@contoso.com", "smtp:lee.chen@contoso.onmicrosoft.com"],
+    typoOption: ["--databse", "--database"],
+    typoCommand: "sett",
+    readsStack: false,
+  },
   { command: ["tenant", "add"], args: ["lee.chen@contoso.com", "smtp:lee@contoso.com"], typoOption: ["--databse", "--database"], typoCommand: "ad", readsStack: false },
   { command: ["tenant", "remove"], args: ["lee.chen@contoso.com", "smtp:lee@contoso.com"], typoOption: ["--databse", "--database"], typoCommand: "remvoe", readsStack: false },
   { command: ["tenant", "seed"], args: [], typoOption: ["--databse", "--database"], typoCommand: "sede", readsStack: false },
@@ -97,7 +103,10 @@ describe("the command-line table", () => {
           const typo = stack.stack.slice(0, -1);
           const result = stack.cli([...row.command, "--stack", typo]);
           assert.equal(result.code, 1, result.output);
-          assert.match(result.stderr, new RegExp(`^error: stack "${typo}" does not exist \\(did you mean "${stack.stack}"\\?\\); the stacks are: ${stack.stack}\\. Create it with: scripts/pulumi stack init ${typo}\\n$`));
+          assert.match(
+            result.stderr,
+            new RegExp(`^error: stack "${typo}" does not exist \\(did you mean "${stack.stack}"\\?\\); the stacks are: ${stack.stack}\\. Create it with: scripts/pulumi stack init ${typo}\\n$`),
+          );
           assert.equal(result.stdout, "");
           noStackTrace(result);
         } else if (row.command[0] === "emulator") {
@@ -115,7 +124,7 @@ describe("the command-line table", () => {
   }
 
   describe("a misspelt setting in the stack (targt, maxConcurrancy)", () => {
-    before(() => appendFileSync(stack.configFile, "  mailbox-addresses:targt: local\n  mailbox-addresses:maxConcurrancy: \"8\"\n"));
+    before(() => appendFileSync(stack.configFile, '  mailbox-addresses:targt: local\n  mailbox-addresses:maxConcurrancy: "8"\n'));
     for (const row of ROWS.filter((r) => r.readsStack)) {
       it(`${row.command.join(" ")}: refused, each key with the declared one it is closest to, exit 1`, () => {
         const result = stack.cli([...row.command]);

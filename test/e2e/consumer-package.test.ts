@@ -30,10 +30,21 @@ describe("the npm package in a consumer's Pulumi program", () => {
     const pack = spawnSync("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"], { cwd: PROJECT_ROOT, encoding: "utf8" });
     assert.equal(pack.status, 0, pack.stderr);
     const files = (JSON.parse(pack.stdout) as { files: { path: string }[] }[])[0]!.files.map((f) => f.path);
-    for (const needed of ["dist/index.js", "dist/index.d.ts", "dist/providers/mailbox-addresses/implementation.js", "dist/infra/mailbox-address-spec.d.ts", "bin/mailbox-addresses.js", "tenant/seeds/contoso.yaml", "package.json"]) {
+    for (const needed of [
+      "dist/index.js",
+      "dist/index.d.ts",
+      "dist/providers/mailbox-addresses/implementation.js",
+      "dist/infra/mailbox-address-spec.d.ts",
+      "bin/mailbox-addresses.js",
+      "tenant/seeds/contoso.yaml",
+      "package.json",
+    ]) {
       assert.ok(files.includes(needed), `${needed} is not in the package`);
     }
-    assert.deepEqual(files.filter((f) => f.startsWith("dist/test/") || f.startsWith("dist/bench/") || !/^(dist|bin|schemas|tenant|README|package)/.test(f)), []);
+    assert.deepEqual(
+      files.filter((f) => f.startsWith("dist/test/") || f.startsWith("dist/bench/") || !/^(dist|bin|schemas|tenant|README|package)/.test(f)),
+      [],
+    );
   });
 
   it("installed from the tarball: MailboxAddressSpec converges with pulumi up; a conflict stops the preview at file:line:col", () => {
@@ -43,8 +54,12 @@ describe("the npm package in a consumer's Pulumi program", () => {
     const tarball = path.join(dir, (JSON.parse(packed.stdout) as { filename: string }[])[0]!.filename);
     const project = path.join(dir, "consumer");
     mkdirSync(project);
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded at this point of the test on purpose
     const pulumiVersion = (require(path.join(PROJECT_ROOT, "package.json")) as { dependencies: Record<string, string> }).dependencies["@pulumi/pulumi"];
-    writeFileSync(path.join(project, "package.json"), JSON.stringify({ name: "consumer", private: true, dependencies: { "@pulumi/pulumi": pulumiVersion, "mailbox-addresses": `file:${tarball}` } }, null, 2));
+    writeFileSync(
+      path.join(project, "package.json"),
+      JSON.stringify({ name: "consumer", private: true, dependencies: { "@pulumi/pulumi": pulumiVersion, "mailbox-addresses": `file:${tarball}` } }, null, 2),
+    );
     writeFileSync(path.join(project, "Pulumi.yaml"), "name: consumer\nruntime:\n  name: nodejs\n  options:\n    typescript: false\nmain: index.js\n");
     writeFileSync(path.join(project, "index.js"), 'const { MailboxAddressSpec } = require("mailbox-addresses");\nnew MailboxAddressSpec("tenant", { spec: "mailboxes.yaml" });\n');
     writeFileSync(path.join(project, "mailboxes.yaml"), SPEC);
@@ -59,7 +74,12 @@ describe("the npm package in a consumer's Pulumi program", () => {
     assert.equal(install.code, 0, install.output);
     assert.equal(run("pulumi", ["stack", "init", "test", "--non-interactive"]).code, 0);
     const database = path.join(project, "tenant.sqlite");
-    for (const [key, value] of [["target", "local"], ["spec", "mailboxes.yaml"], ["localDatabase", database], ["localSeed", "node_modules/mailbox-addresses/tenant/seeds/contoso.yaml"]]) {
+    for (const [key, value] of [
+      ["target", "local"],
+      ["spec", "mailboxes.yaml"],
+      ["localDatabase", database],
+      ["localSeed", "node_modules/mailbox-addresses/tenant/seeds/contoso.yaml"],
+    ]) {
       const set = run("pulumi", ["config", "set", `mailbox-addresses:${key}`, value!]);
       assert.equal(set.code, 0, set.output);
     }
@@ -77,6 +97,9 @@ describe("the npm package in a consumer's Pulumi program", () => {
     const conflict = run("pulumi", ["preview", "--non-interactive"]);
     assert.notEqual(conflict.code, 0);
     assert.match(conflict.output, /mailboxes\.yaml:6:\d+: .*alias "press@fabrikam\.com" already belongs to mail contact "Press Office \(agency\)"/);
-    assert.equal(Tenant.withFile(database, (t) => t.writes().length), writes);
+    assert.equal(
+      Tenant.withFile(database, (t) => t.writes().length),
+      writes,
+    );
   });
 });

@@ -101,9 +101,15 @@ describe("the emulator command", () => {
       const busy = spawnSync(process.execPath, [CLI, "emulator", "--port", String(port), "--state-dir", other], { encoding: "utf8", timeout: 60_000 });
       assert.equal(busy.status, 1, busy.stdout + busy.stderr);
       assert.equal(busy.stderr, `error: port ${port} on 127.0.0.1 is in use (another emulator?): stop what holds it, or pass --port N (--port 0 picks a free one)\n`);
-      const faults = spawnSync(process.execPath, [CLI, "emulator", "--port", "0", "--state-dir", other, "--faults", '{"retryAfterSeconds":-1,"surfaces":["grahp"]}'], { encoding: "utf8", timeout: 60_000 });
+      const faults = spawnSync(process.execPath, [CLI, "emulator", "--port", "0", "--state-dir", other, "--faults", '{"retryAfterSeconds":-1,"surfaces":["grahp"]}'], {
+        encoding: "utf8",
+        timeout: 60_000,
+      });
       assert.equal(faults.status, 1);
-      assert.match(faults.stderr, /^error: --faults: fault settings refused:\n {2}retryAfterSeconds is -1; use seconds, 0 or more \(fractions allowed\)\n {2}surfaces has "grahp" \(did you mean "graph"\?\); use identity, graph, exchange\n$/);
+      assert.match(
+        faults.stderr,
+        /^error: --faults: fault settings refused:\n {2}retryAfterSeconds is -1; use seconds, 0 or more \(fractions allowed\)\n {2}surfaces has "grahp" \(did you mean "graph"\?\); use identity, graph, exchange\n$/,
+      );
       assert.equal(faults.stdout, "");
     } finally {
       holder.close();

@@ -54,17 +54,43 @@ describe(`${N} changed mailboxes on the emulator, through the pulumi binary`, ()
     const seconds = (Date.now() - started) / 1000;
     await emulator.setFaults({});
     const counters = await emulator.counters();
-    assert.equal(result.code, 0, result.output.split("\n").filter((l) => /error|fail/i.test(l)).slice(0, 40).join("\n"));
+    assert.equal(
+      result.code,
+      0,
+      result.output
+        .split("\n")
+        .filter((l) => /error|fail/i.test(l))
+        .slice(0, 40)
+        .join("\n"),
+    );
     emulator.withTenant((tenant) => {
       for (const u of users) {
         const addresses = tenant.find(`${u}@contoso.com`)!.addresses;
-        assert.deepEqual([...addresses].sort(), [`SMTP:${u}@fabrikam.com`, `smtp:${u}@contoso.com`, `smtp:${u}@contoso.onmicrosoft.com`, `X500:/o=ExchangeLabs/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn=${u}`].sort());
+        assert.deepEqual(
+          [...addresses].sort(),
+          [
+            `SMTP:${u}@fabrikam.com`,
+            `smtp:${u}@contoso.com`,
+            `smtp:${u}@contoso.onmicrosoft.com`,
+            `X500:/o=ExchangeLabs/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn=${u}`,
+          ].sort(),
+        );
       }
     });
     const reached = counters["exchange.Set-Mailbox"] ?? 0;
     const applied = counters["exchange.Set-Mailbox.applied"] ?? 0;
     const faulted = counters["exchange.Set-Mailbox.faulted"] ?? 0;
-    console.log(JSON.stringify({ scenario: `up of ${N} changed mailboxes with faults`, seconds, setMailboxRequests: reached + faulted, applied, faulted, droppedAfterApply: counters["faults.exchange.drop-after-apply"] ?? 0, counters }));
+    console.log(
+      JSON.stringify({
+        scenario: `up of ${N} changed mailboxes with faults`,
+        seconds,
+        setMailboxRequests: reached + faulted,
+        applied,
+        faulted,
+        droppedAfterApply: counters["faults.exchange.drop-after-apply"] ?? 0,
+        counters,
+      }),
+    );
     assert.ok(faulted > 0, "faults were injected on writes");
     // Each mailbox written once; every other write request was a retry of one that failed.
     assert.equal(applied, N);

@@ -69,7 +69,10 @@ function defineGitOpsTests(title: string, makeTarget: () => Promise<Target>): vo
       const writes = target.withTenant((t) => t.writes().length);
       const up = stack.up();
       assert.equal(up.code, 0, up.output);
-      assert.equal(target.withTenant((t) => t.writes().length), writes);
+      assert.equal(
+        target.withTenant((t) => t.writes().length),
+        writes,
+      );
       assert.equal(stack.preview("--expect-no-changes").code, 0);
     });
 
@@ -81,7 +84,10 @@ function defineGitOpsTests(title: string, makeTarget: () => Promise<Target>): vo
       const json = stack.cli(["drift", "--json"]);
       assert.equal(json.code, 2);
       const drift = report(json.stdout);
-      assert.deepEqual(drift.mailboxes.filter((m) => m.change !== "none").map((m) => [m.identity, m.removed]), [["lee.chen@contoso.com", ["rogue@contoso.com"]]]);
+      assert.deepEqual(
+        drift.mailboxes.filter((m) => m.change !== "none").map((m) => [m.identity, m.removed]),
+        [["lee.chen@contoso.com", ["rogue@contoso.com"]]],
+      );
       const markdown = stack.cli(["drift", "--markdown"]);
       assert.ok(markdown.stdout.startsWith(`<!-- mailbox-addresses:drift:${stack.stack} -->\n### mailbox-addresses drift: \`${stack.stack}\``));
     });
@@ -91,13 +97,25 @@ function defineGitOpsTests(title: string, makeTarget: () => Promise<Target>): vo
       const preview = stack.run(["preview", "--refresh", "--json"]);
       assert.equal(preview.code, 0, preview.output);
       const steps = (JSON.parse(preview.stdout).steps ?? []) as { op: string; urn: string }[];
-      const updated = steps.filter((s) => s.urn.includes("MailboxAddresses") && s.op === "update").map((s) => decodeURIComponent(s.urn.slice(s.urn.lastIndexOf("::") + 2))).sort();
-      const drifted = fast.mailboxes.filter((m) => m.change === "drift").map((m) => m.identity).sort();
+      const updated = steps
+        .filter((s) => s.urn.includes("MailboxAddresses") && s.op === "update")
+        .map((s) => decodeURIComponent(s.urn.slice(s.urn.lastIndexOf("::") + 2)))
+        .sort();
+      const drifted = fast.mailboxes
+        .filter((m) => m.change === "drift")
+        .map((m) => m.identity)
+        .sort();
       assert.deepEqual(updated, drifted);
       assert.ok(drifted.length > 0);
       // plan --refresh says the same, per mailbox.
       const plan = report(stack.cli(["plan", "--refresh", "--json"]).stdout);
-      assert.deepEqual(plan.mailboxes.filter((m) => m.change !== "none").map((m) => m.identity).sort(), drifted);
+      assert.deepEqual(
+        plan.mailboxes
+          .filter((m) => m.change !== "none")
+          .map((m) => m.identity)
+          .sort(),
+        drifted,
+      );
     });
 
     it("plan shows a spec change per mailbox (exit 2) and a problem at preview (exit 1)", () => {

@@ -55,7 +55,9 @@ describe("Exchange → Graph propagation lag, end to end", () => {
       method: "POST",
       body: new URLSearchParams({ client_id: secrets.clientId, client_secret: secrets.clientSecret, scope: "https://graph.microsoft.com/.default", grant_type: "client_credentials" }),
     }).then((r) => r.json() as Promise<{ access_token: string }>);
-    const user = await fetchOnce(`${emulator.url}/v1.0/users/${upn}?$select=proxyAddresses`, { headers: { authorization: `Bearer ${token.access_token}` } }).then((r) => r.json() as Promise<{ proxyAddresses: string[] }>);
+    const user = await fetchOnce(`${emulator.url}/v1.0/users/${upn}?$select=proxyAddresses`, { headers: { authorization: `Bearer ${token.access_token}` } }).then(
+      (r) => r.json() as Promise<{ proxyAddresses: string[] }>,
+    );
     return user.proxyAddresses;
   }
 
@@ -64,7 +66,10 @@ describe("Exchange → Graph propagation lag, end to end", () => {
     assert.equal(result.code, 0, result.output);
     const counters = await emulator.counters();
     assert.equal(counters["exchange.Set-Mailbox.applied"], 2, JSON.stringify(counters));
-    assert.ok(emulator.withTenant((t) => t.find("mark.wilson@contoso.com")!.addresses.includes("SMTP:mark.wilson@fabrikam.com")), "Exchange has the change");
+    assert.ok(
+      emulator.withTenant((t) => t.find("mark.wilson@contoso.com")!.addresses.includes("SMTP:mark.wilson@fabrikam.com")),
+      "Exchange has the change",
+    );
     assert.ok((await graphAddresses("mark.wilson@contoso.com")).includes("SMTP:mark.wilson@contoso.com"), "Graph does not have it yet");
   });
 

@@ -41,7 +41,12 @@ describe("provider-level settings on the exchange-online target", () => {
 
   it("maxConcurrency, the endpoints' spelling and the app id change: no change to any mailbox, refresh works", () => {
     const localhost = emulator.url.replace("127.0.0.1", "localhost");
-    for (const [key, value] of [["maxConcurrency", "5"], ["graphBaseUrl", localhost], ["exchangeBaseUrl", `${localhost}/`], ["clientId", "11111111-2222-3333-4444-555555555555"]]) {
+    for (const [key, value] of [
+      ["maxConcurrency", "5"],
+      ["graphBaseUrl", localhost],
+      ["exchangeBaseUrl", `${localhost}/`],
+      ["clientId", "11111111-2222-3333-4444-555555555555"],
+    ]) {
       stack.run(["config", "set", key!, value!], { check: true });
     }
     // The stack's clientId is now wrong; the workflow's AZURE_CLIENT_ID names the app that works.

@@ -139,7 +139,10 @@ function defineKindTests(title: string, makeTarget: () => Promise<Target>): void
       assert.equal(planned.summary.changed, RECIPIENTS.length);
       for (const r of RECIPIENTS) assert.equal(planned.mailboxes.find((m) => m.identity === r.key)?.kind, r.kind, r.key);
       const groupsOnly = report(stack.cli(["plan", "--json", "--type", "GroupMailbox"]).stdout);
-      assert.deepEqual(groupsOnly.mailboxes.map((m) => m.identity), [RECIPIENTS[6]!.key]);
+      assert.deepEqual(
+        groupsOnly.mailboxes.map((m) => m.identity),
+        [RECIPIENTS[6]!.key],
+      );
       seq = lastSeq(target);
       await target.counters(); // (the emulator's counters are reset below)
       const second = stack.up();
@@ -178,10 +181,17 @@ function defineKindTests(title: string, makeTarget: () => Promise<Target>): void
         if (index === 4) return ["mwilson-old@contoso.com"]; // ...and the group the user's
         return [];
       };
-      stack.writeSpec(specText((_i, j) => j, (index) => (index === 0 ? ["mwilson-old@contoso.com"] : index === 4 ? ["campaigns@contoso.com"] : [])));
+      stack.writeSpec(
+        specText(
+          (_i, j) => j,
+          (index) => (index === 0 ? ["mwilson-old@contoso.com"] : index === 4 ? ["campaigns@contoso.com"] : []),
+        ),
+      );
       assert.equal(stack.up().code, 0);
       // The swap, and mwilson@contoso.com from the user to the shared mailbox, in one change.
-      const text = specText((_i, j) => j, swap).replace("    aliases:\n      - mwilson@contoso.com\n", "    aliases:\n").replace("      - orders@contoso.com\n", "      - orders@contoso.com\n      - mwilson@contoso.com\n");
+      const text = specText((_i, j) => j, swap)
+        .replace("    aliases:\n      - mwilson@contoso.com\n", "    aliases:\n")
+        .replace("      - orders@contoso.com\n", "      - orders@contoso.com\n      - mwilson@contoso.com\n");
       stack.writeSpec(text);
       const up = stack.up();
       assert.equal(up.code, 0, up.output);
@@ -196,14 +206,23 @@ function defineKindTests(title: string, makeTarget: () => Promise<Target>): void
 
     it("what a kind refuses is an error at preview, positioned and naming the kind; drift agrees", () => {
       // The mail contact's external address dropped from its list.
-      stack.writeSpec(specText((_i, j) => j).replace("    primary: support@litware.example\n", "    primary: litware-support@contoso.com\n").replace("      - litware-support@contoso.com\n", ""));
+      stack.writeSpec(
+        specText((_i, j) => j)
+          .replace("    primary: support@litware.example\n", "    primary: litware-support@contoso.com\n")
+          .replace("      - litware-support@contoso.com\n", ""),
+      );
       const preview = stack.preview();
       assert.notEqual(preview.code, 0);
       assert.match(preview.output, /mailboxes\.yaml:\d+:3: .*external email address \(ExternalEmailAddress\) of the mail contact "Litware Support Desk"/);
       const drift = stack.cli(["drift"]);
       assert.equal(drift.code, 1, drift.output);
       // An address a Microsoft 365 group outside the spec holds: found by the owner lookup (every kind asked for).
-      stack.writeSpec(specText((_i, j) => j, (index) => (index === 0 ? ["allstaff@contoso.com"] : [])));
+      stack.writeSpec(
+        specText(
+          (_i, j) => j,
+          (index) => (index === 0 ? ["allstaff@contoso.com"] : []),
+        ),
+      );
       const taken = stack.preview();
       assert.notEqual(taken.code, 0);
       assert.match(taken.output, /mailboxes\.yaml:\d+:\d+: mailboxes\["mark\.wilson@contoso\.com"\]\.aliases\[\d+\]: alias "allstaff@contoso\.com" already belongs to Microsoft 365 group "All Staff"/);

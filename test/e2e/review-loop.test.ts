@@ -45,7 +45,10 @@ describe("the review loop: preview --diff, plan, apply, saved plans", () => {
     const plan = stack.cli(["plan", "--json"]);
     assert.equal(plan.code, 2, plan.output);
     const report = JSON.parse(plan.stdout) as Report;
-    assert.ok(report.mailboxes.every((m) => m.change === "adopt"), JSON.stringify(report.mailboxes.map((m) => m.change)));
+    assert.ok(
+      report.mailboxes.every((m) => m.change === "adopt"),
+      JSON.stringify(report.mailboxes.map((m) => m.change)),
+    );
     assert.equal(report.summary.adopted, 8);
     const mark = report.mailboxes.find((m) => m.identity === "mark.wilson@contoso.com")!;
     assert.deepEqual(mark.primary, { from: "mark.wilson@contoso.com", to: "mark.wilson@fabrikam.com" });
@@ -94,7 +97,10 @@ describe("the review loop: preview --diff, plan, apply, saved plans", () => {
     assert.equal(up.code, 0, up.output);
     assert.match(up.output, /1 updated/);
     const after = writes().slice(before);
-    assert.deepEqual(after.map((w) => upnOf(w.recipientId)), ["mark.wilson@contoso.com"]);
+    assert.deepEqual(
+      after.map((w) => upnOf(w.recipientId)),
+      ["mark.wilson@contoso.com"],
+    );
     assert.deepEqual(effectOf(after[0]!).removed, ["rogue@contoso.com"]);
     assert.equal(stack.preview("--expect-no-changes").code, 0);
   });
@@ -157,7 +163,9 @@ describe("the review loop: preview --diff, plan, apply, saved plans", () => {
     assert.deepEqual(rows, ["info@contoso.com", "lee.chen@contoso.com", "priya.patel@contoso.com"]); // priya@ was the last change's
     const applied = stack.run(["up", "--yes", "--skip-preview"], { env: { MAILBOX_ADDRESSES_REVIEWED_PLAN: planFile } });
     assert.equal(applied.code, 0, applied.output);
-    const made = writes().slice(before).map((w) => `${upnOf(w.recipientId)} ${JSON.stringify(effectOf(w))}`);
+    const made = writes()
+      .slice(before)
+      .map((w) => `${upnOf(w.recipientId)} ${JSON.stringify(effectOf(w))}`);
     assert.deepEqual(made.sort(), [
       'info@contoso.com {"added":["welcome@contoso.com"],"removed":[]}',
       'lee.chen@contoso.com {"added":[],"removed":["lee@contoso.com"]}',
@@ -175,7 +183,10 @@ describe("the review loop: preview --diff, plan, apply, saved plans", () => {
     stack.withTenant((t) => t.addRemoveEmailAddresses("support@contoso.com", ["smtp:sneaky@contoso.com"], []));
     const ours = stack.run(["up", "--yes", "--skip-preview"], { env: { MAILBOX_ADDRESSES_REVIEWED_PLAN: path.join(stack.dir, "reviewed-plan.json") } });
     assert.notEqual(ours.code, 0, "the reviewed-plan check refuses");
-    assert.match(ours.output, /mailbox "support@contoso\.com": the reviewed plan showed - helpdesk@contoso\.com; the tenant now needs - helpdesk@contoso\.com; - sneaky@contoso\.com|mailbox "support@contoso\.com": the reviewed plan showed - helpdesk@contoso\.com; the tenant now needs - sneaky@contoso\.com; - helpdesk@contoso\.com/);
+    assert.match(
+      ours.output,
+      /mailbox "support@contoso\.com": the reviewed plan showed - helpdesk@contoso\.com; the tenant now needs - helpdesk@contoso\.com; - sneaky@contoso\.com|mailbox "support@contoso\.com": the reviewed plan showed - helpdesk@contoso\.com; the tenant now needs - sneaky@contoso\.com; - helpdesk@contoso\.com/,
+    );
     const theirs = stack.run(["up", "--yes", "--plan", pulumiPlan]);
     assert.equal(theirs.code, 0, "Pulumi's update plan accepts the apply");
     assert.ok(!stack.withTenant((t) => t.find("support@contoso.com")!.addresses).some((e) => /sneaky/i.test(e)), "and the unreviewed alias is gone");
@@ -210,7 +221,10 @@ describe("the review loop: preview --diff, plan, apply, saved plans", () => {
     assert.equal(preview.code, 0, preview.output);
     assert.match(preview.output, /priya\.patel@contoso\.com +delete\[retain\]/);
     const plan = JSON.parse(stack.cli(["plan", "--json"]).stdout) as Report;
-    assert.deepEqual(plan.mailboxes.filter((m) => m.change !== "none").map((m) => [m.identity, m.change]), [["priya.patel@contoso.com", "release"]]);
+    assert.deepEqual(
+      plan.mailboxes.filter((m) => m.change !== "none").map((m) => [m.identity, m.change]),
+      [["priya.patel@contoso.com", "release"]],
+    );
     const before = writes().length;
     const up = stack.up();
     assert.equal(up.code, 0, up.output);

@@ -34,7 +34,15 @@ describe("a pulumi up killed mid-way with PULUMI_SKIP_CHECKPOINTS=true", () => {
     emulator = await EmulatorProcess.start();
     emulator.withTenant((tenant) => {
       for (const u of users) {
-        tenant.addRecipient({ id: randomUUID(), upn: `${u}@contoso.com`, displayName: u, type: "UserMailbox", synced: false, cloudManaged: false, addresses: [`SMTP:${u}@contoso.com`, `smtp:${u}@contoso.onmicrosoft.com`] });
+        tenant.addRecipient({
+          id: randomUUID(),
+          upn: `${u}@contoso.com`,
+          displayName: u,
+          type: "UserMailbox",
+          synced: false,
+          cloudManaged: false,
+          addresses: [`SMTP:${u}@contoso.com`, `smtp:${u}@contoso.onmicrosoft.com`],
+        });
       }
     });
     stack = new TestStack("ckpt", emulator.stackConfig(), { ...emulator.environment(), PULUMI_SKIP_CHECKPOINTS: "true" });
@@ -76,7 +84,10 @@ describe("a pulumi up killed mid-way with PULUMI_SKIP_CHECKPOINTS=true", () => {
     // Nothing of the killed run is in the state: every resource still holds the adopted list.
     const recorded = (stack.state().checkpoint.latest?.resources ?? []).filter((r) => r.type.includes("MailboxAddresses"));
     assert.equal(recorded.length, N);
-    assert.ok(recorded.every((r) => Object.values(r.outputs?.addresses as Record<string, string>).some((e) => /^SMTP:.*@contoso\.com$/.test(e))), "the killed run left no checkpoint");
+    assert.ok(
+      recorded.every((r) => Object.values(r.outputs?.addresses as Record<string, string>).some((e) => /^SMTP:.*@contoso\.com$/.test(e))),
+      "the killed run left no checkpoint",
+    );
 
     // As after any killed run (checkpoints or not), the stack's lock is left behind: the operator
     // removes it, as the engine's message says.
@@ -95,7 +106,11 @@ describe("a pulumi up killed mid-way with PULUMI_SKIP_CHECKPOINTS=true", () => {
     const back = stack.up();
     assert.equal(back.code, 0, back.output.slice(-3000));
     emulator.withTenant((tenant) => {
-      for (const u of users) assert.equal(tenant.find(`${u}@contoso.com`)!.addresses.find((e) => e.startsWith("SMTP:")), `SMTP:${u}@contoso.com`);
+      for (const u of users)
+        assert.equal(
+          tenant.find(`${u}@contoso.com`)!.addresses.find((e) => e.startsWith("SMTP:")),
+          `SMTP:${u}@contoso.com`,
+        );
     });
     assert.equal((await emulator.counters())["exchange.Set-Mailbox.applied"], N);
     stack.writeSpec(specOf(true));

@@ -95,7 +95,10 @@ describe("stack settings through Pulumi, and progress, on the emulator", () => {
       for (const command of ["drift", "export", "plan"]) {
         const result = withEnvironment.cli([command]);
         assert.equal(result.code, 1, result.output);
-        assert.match(result.stderr, new RegExp(`^error: cannot read the settings of stack "${withEnvironment.stack}": .*does not support environments; Pulumi ESC environments require the Pulumi Cloud backend`));
+        assert.match(
+          result.stderr,
+          new RegExp(`^error: cannot read the settings of stack "${withEnvironment.stack}": .*does not support environments; Pulumi ESC environments require the Pulumi Cloud backend`),
+        );
         assert.doesNotMatch(result.output, /^\s+at .+:\d+:\d+\)?$/m);
       }
     } finally {
@@ -123,7 +126,12 @@ describe("stack settings through Pulumi, and progress, on the emulator", () => {
       writeFileSync(missing.specFile, readFileSync(path.join(PROJECT_ROOT, "infra/mailboxes.yaml")));
       const result = missing.cli(["drift"]);
       assert.equal(result.code, 1, result.output);
-      assert.match(result.stderr, new RegExp(`^error: stack "${missing.stack}" has no setting "tenantId", which target "exchange-online" needs: scripts/pulumi config set --stack ${missing.stack} tenantId <value> \\(or pass --tenant-id\\)\\n$`));
+      assert.match(
+        result.stderr,
+        new RegExp(
+          `^error: stack "${missing.stack}" has no setting "tenantId", which target "exchange-online" needs: scripts/pulumi config set --stack ${missing.stack} tenantId <value> \\(or pass --tenant-id\\)\\n$`,
+        ),
+      );
     } finally {
       missing.dispose();
     }

@@ -88,7 +88,10 @@ function differingFields(a: string | undefined, b: string | undefined): string[]
 
 /** Resources of the fixture's type in an export, by name. */
 function items(entries: Map<string, string>): string[] {
-  return [...entries.keys()].filter((urn) => urn.includes(`::${TYPE}::`)).map((urn) => urn.split("::").pop()!).sort();
+  return [...entries.keys()]
+    .filter((urn) => urn.includes(`::${TYPE}::`))
+    .map((urn) => urn.split("::").pop()!)
+    .sort();
 }
 
 /** "N to delete" (and the like) from a preview's summary. */
@@ -133,7 +136,11 @@ describe("pulumi --target with resources the program does not register (options.
     const afterUp = fx.exported();
     assert.deepEqual(items(afterUp.entries), names(9));
     for (const name of names(8).filter((n) => n !== "item-000")) {
-      assert.equal(afterUp.entries.get(fx.urn(name)), before.entries.get(fx.urn(name)), `${name} changed: ${differingFields(before.entries.get(fx.urn(name)), afterUp.entries.get(fx.urn(name))).join(", ")}`);
+      assert.equal(
+        afterUp.entries.get(fx.urn(name)),
+        before.entries.get(fx.urn(name)),
+        `${name} changed: ${differingFields(before.entries.get(fx.urn(name)), afterUp.entries.get(fx.urn(name))).join(", ")}`,
+      );
     }
     assert.match(afterUp.entries.get(fx.urn("item-000"))!, /"value":"v2"/);
     // The root stack is always targeted: its outputs are what this run's program exported.
@@ -165,11 +172,17 @@ describe("pulumi --target with resources the program does not register (options.
       assert.ok(changed.length === 0 || (changed.length === 1 && changed[0] === "propertyDependencies"), `${name}: ${changed.join(", ")}`);
       if (changed.length === 1) {
         const deps = (JSON.parse(was!) as { propertyDependencies: Record<string, unknown[]> }).propertyDependencies;
-        assert.ok(Object.values(deps).every((list) => list.length === 0), `${name}: non-empty propertyDependencies dropped`);
+        assert.ok(
+          Object.values(deps).every((list) => list.length === 0),
+          `${name}: non-empty propertyDependencies dropped`,
+        );
         assert.equal((JSON.parse(now!) as { propertyDependencies?: unknown }).propertyDependencies, undefined);
       }
     }
-    assert.ok(names(9).some((n) => n !== "item-001" && differingFields(before.entries.get(fx.urn(n)), afterUp.entries.get(fx.urn(n))).length === 1), "the refresh's normalisation did not show: this fact changed");
+    assert.ok(
+      names(9).some((n) => n !== "item-001" && differingFields(before.entries.get(fx.urn(n)), afterUp.entries.get(fx.urn(n))).length === 1),
+      "the refresh's normalisation did not show: this fact changed",
+    );
   });
 
   it("the program registering everything, --target A: the others are not sent to the provider, and their entries are copied from the state whatever the program now says", () => {
@@ -214,7 +227,11 @@ describe("pulumi --target with resources the program does not register (options.
     assert.equal(widened.code, 0, widened.output);
     assert.match(widened.output, /item-007 delete\[retain\]/);
     // Registering the dependent is enough: it is then a same, not a delete.
-    const registered = fx.run(["preview", "--target", fx.urn("item-006")], { ...run, TARGETED_FIXTURE_REGISTER: "item-006,item-007", TARGETED_FIXTURE_DEPENDS: JSON.stringify({ "item-007": ["item-006"] }) });
+    const registered = fx.run(["preview", "--target", fx.urn("item-006")], {
+      ...run,
+      TARGETED_FIXTURE_REGISTER: "item-006,item-007",
+      TARGETED_FIXTURE_DEPENDS: JSON.stringify({ "item-007": ["item-006"] }),
+    });
     assert.equal(registered.code, 0, registered.output);
     assert.equal(planned(registered, "delete"), 0);
   });
@@ -232,7 +249,10 @@ describe("pulumi --target with resources the program does not register (options.
     assert.equal(up.code, 0, up.output);
     assert.deepEqual(fx.calls(), []);
     const afterUp = fx.exported();
-    assert.deepEqual(items(afterUp.entries), names(9).filter((n) => n !== "item-005"));
+    assert.deepEqual(
+      items(afterUp.entries),
+      names(9).filter((n) => n !== "item-005"),
+    );
     for (const name of items(afterUp.entries)) assert.equal(afterUp.entries.get(fx.urn(name)), before.entries.get(fx.urn(name)), name);
   });
 });
@@ -276,7 +296,12 @@ describe("the engine's floor: a targeted preview of 1 resource in a stack of 300
     const [fullWall, fullCpu] = [median(wall.get(cases[0]!.label)!), median(cpu.get(cases[0]!.label)!)];
     for (const c of cases) {
       const [w, u] = [median(wall.get(c.label)!), median(cpu.get(c.label)!)];
-      t.diagnostic(`N=${N} ${c.label}: wall ${w.toFixed(2)} s (${(w / fullWall).toFixed(2)}×), CPU ${u.toFixed(2)} s (${(u / fullCpu).toFixed(2)}×); wall of each round ${wall.get(c.label)!.map((x) => x.toFixed(1)).join(", ")}`);
+      t.diagnostic(
+        `N=${N} ${c.label}: wall ${w.toFixed(2)} s (${(w / fullWall).toFixed(2)}×), CPU ${u.toFixed(2)} s (${(u / fullCpu).toFixed(2)}×); wall of each round ${wall
+          .get(c.label)!
+          .map((x) => x.toFixed(1))
+          .join(", ")}`,
+      );
     }
   });
 });
@@ -321,7 +346,15 @@ describe("a targeted move on the real resource: preview and up of 2 mailboxes in
     stack.seedTenant();
     stack.withTenant((tenant) => {
       users.forEach((u, i) =>
-        tenant.addRecipient({ id: randomUUID(), upn: u, displayName: u, type: "UserMailbox", synced: false, cloudManaged: false, addresses: [`SMTP:${u}`, `smtp:${u.replace("@contoso.com", "@contoso.onmicrosoft.com")}`, ...(i === 0 ? [`smtp:${SHARED}`] : [])] }),
+        tenant.addRecipient({
+          id: randomUUID(),
+          upn: u,
+          displayName: u,
+          type: "UserMailbox",
+          synced: false,
+          cloudManaged: false,
+          addresses: [`SMTP:${u}`, `smtp:${u.replace("@contoso.com", "@contoso.onmicrosoft.com")}`, ...(i === 0 ? [`smtp:${SHARED}`] : [])],
+        }),
       );
     });
     stack.writeSpec(specOf(false));
@@ -366,7 +399,12 @@ describe("a targeted move on the real resource: preview and up of 2 mailboxes in
         const releases = change.moves.filter((move) => move.from === m.identity);
         return {
           identity: m.identity,
-          inputs: { identity: m.identity, addresses: desiredAddressMap(m), mode: m.mode, ...(releases.length > 0 ? { releases: Object.fromEntries(releases.map((r) => [addressKey(r.address), r.to])) } : {}) },
+          inputs: {
+            identity: m.identity,
+            addresses: desiredAddressMap(m),
+            mode: m.mode,
+            ...(releases.length > 0 ? { releases: Object.fromEntries(releases.map((r) => [addressKey(r.address), r.to])) } : {}),
+          },
           dependsOn: [...(change.dependsOn.get(m.identity) ?? [])],
         };
       }),
@@ -392,7 +430,10 @@ describe("a targeted move on the real resource: preview and up of 2 mailboxes in
     assert.equal(up.code, 0, up.output.slice(-3000));
 
     stack.withTenant((tenant) => {
-      assert.ok(tenant.find(users[1]!)!.addresses.some((e) => e.toLowerCase() === `smtp:${SHARED}`), "the taker has the alias");
+      assert.ok(
+        tenant.find(users[1]!)!.addresses.some((e) => e.toLowerCase() === `smtp:${SHARED}`),
+        "the taker has the alias",
+      );
       assert.ok(!tenant.find(users[0]!)!.addresses.some((e) => e.toLowerCase() === `smtp:${SHARED}`), "the giver let go of it");
     });
     const afterUp = new Map(exported().deployment.resources.map((r) => [r.urn, JSON.stringify(r)]));
@@ -403,11 +444,16 @@ describe("a targeted move on the real resource: preview and up of 2 mailboxes in
       identical++;
     }
     assert.equal(identical, N - 2);
-    assert.equal(afterUp.get(baseline.find((r) => r.type === "pulumi:pulumi:Stack")!.urn), JSON.stringify({ ...JSON.parse(before.get(baseline.find((r) => r.type === "pulumi:pulumi:Stack")!.urn)!), outputs: declarations.outputs }));
+    assert.equal(
+      afterUp.get(baseline.find((r) => r.type === "pulumi:pulumi:Stack")!.urn),
+      JSON.stringify({ ...JSON.parse(before.get(baseline.find((r) => r.type === "pulumi:pulumi:Stack")!.urn)!), outputs: declarations.outputs }),
+    );
 
     // The project's program, full: nothing left to do, in the state or in the tenant.
     const [full, fullSeconds] = timed(() => stack.preview("--refresh", "--expect-no-changes"));
     assert.equal(full.code, 0, full.output.slice(-3000));
-    t.diagnostic(`N=${N}, real resource, local tenant: targeted preview of the move ${targetedSeconds.toFixed(1)} s; full preview --refresh ${fullSeconds.toFixed(1)} s (one run each, a shared machine)`);
+    t.diagnostic(
+      `N=${N}, real resource, local tenant: targeted preview of the move ${targetedSeconds.toFixed(1)} s; full preview --refresh ${fullSeconds.toFixed(1)} s (one run each, a shared machine)`,
+    );
   });
 });

@@ -50,7 +50,15 @@ describe(`targeted runs through the CLI: plan --changed-since and apply --plan i
     stack.seedTenant();
     stack.withTenant((tenant) => {
       users.forEach((u, i) =>
-        tenant.addRecipient({ id: randomUUID(), upn: u, displayName: u, type: "UserMailbox", synced: false, cloudManaged: false, addresses: [`SMTP:${u}`, `smtp:${u.replace("@contoso.com", "@contoso.onmicrosoft.com")}`, ...(i === 0 ? [`smtp:${SHARED}`] : [])] }),
+        tenant.addRecipient({
+          id: randomUUID(),
+          upn: u,
+          displayName: u,
+          type: "UserMailbox",
+          synced: false,
+          cloudManaged: false,
+          addresses: [`SMTP:${u}`, `smtp:${u.replace("@contoso.com", "@contoso.onmicrosoft.com")}`, ...(i === 0 ? [`smtp:${SHARED}`] : [])],
+        }),
       );
     });
     git("init", "-q");
@@ -75,11 +83,14 @@ describe(`targeted runs through the CLI: plan --changed-since and apply --plan i
     const saved = report(planFile);
     assert.equal(saved.scope?.kind, "targeted");
     assert.deepEqual(saved.scope?.declare, [users[0], users[1], users[N]]);
-    assert.deepEqual(saved.mailboxes.map((m) => [m.identity, m.change]), [
-      [users[0], "update"],
-      [users[1], "update"],
-      [users[N], "adopt"],
-    ]);
+    assert.deepEqual(
+      saved.mailboxes.map((m) => [m.identity, m.change]),
+      [
+        [users[0], "update"],
+        [users[1], "update"],
+        [users[N], "adopt"],
+      ],
+    );
     assert.deepEqual(saved.mailboxes[1]!.added, [SHARED]);
     assert.deepEqual(saved.mailboxes[0]!.removed, [SHARED]);
     assert.deepEqual(saved.mailboxes[1]!.why, ["changed (addresses)"]);
@@ -89,7 +100,10 @@ describe(`targeted runs through the CLI: plan --changed-since and apply --plan i
     assert.equal(apply.code, 0, apply.output);
     assert.match(apply.stdout, /applied to stack .*: 1 create, 2 update \(targeted: 3 of the stack's resources\)/);
     stack.withTenant((tenant) => {
-      assert.ok(tenant.find(users[1]!)!.addresses.some((e) => e.toLowerCase() === `smtp:${SHARED}`), "the taker has the alias");
+      assert.ok(
+        tenant.find(users[1]!)!.addresses.some((e) => e.toLowerCase() === `smtp:${SHARED}`),
+        "the taker has the alias",
+      );
       assert.ok(!tenant.find(users[0]!)!.addresses.some((e) => e.toLowerCase() === `smtp:${SHARED}`), "the giver let go of it");
     });
 

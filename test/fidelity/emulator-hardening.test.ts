@@ -66,7 +66,12 @@ describe("emulator hardening", () => {
 
   describe("control plane", () => {
     it("refuses requests without the control token, answers with it", async () => {
-      for (const [method, p] of [["GET", "/_emulator/counters"], ["PUT", "/_emulator/faults"], ["POST", "/_emulator/federated-token"], ["POST", "/_emulator/counters/reset"]] as const) {
+      for (const [method, p] of [
+        ["GET", "/_emulator/counters"],
+        ["PUT", "/_emulator/faults"],
+        ["POST", "/_emulator/federated-token"],
+        ["POST", "/_emulator/counters/reset"],
+      ] as const) {
         const response = await fetch(`${emulator.url}${p}`, { method, ...(method === "PUT" ? { body: JSON.stringify({ throttleRate: 1 }) } : {}) });
         assert.equal(response.status, 401, `${method} ${p}`);
         assert.doesNotMatch(await response.text(), /"token"/);
@@ -94,9 +99,15 @@ describe("emulator hardening", () => {
       const invoke = await post(`/adminapi/beta/${emulator.tenantId}/InvokeCommand`, "{not json", { authorization: `Bearer ${ctx.exchangeToken}`, "content-type": "application/json" });
       assert.equal(invoke.status, 400);
       assert.equal(((await invoke.json()) as { error: { message: string } }).error.message, "Error executing cmdlet");
-      const shape = await post(`/adminapi/beta/${emulator.tenantId}/InvokeCommand`, JSON.stringify({ CmdletInput: "Get-Mailbox" }), { authorization: `Bearer ${ctx.exchangeToken}`, "content-type": "application/json" });
+      const shape = await post(`/adminapi/beta/${emulator.tenantId}/InvokeCommand`, JSON.stringify({ CmdletInput: "Get-Mailbox" }), {
+        authorization: `Bearer ${ctx.exchangeToken}`,
+        "content-type": "application/json",
+      });
       assert.equal(shape.status, 400);
-      const batchShape = await post("/v1.0/$batch", JSON.stringify({ requests: [{ id: 1, method: "GET", url: "/users" }] }), { authorization: `Bearer ${ctx.graphToken}`, "content-type": "application/json" });
+      const batchShape = await post("/v1.0/$batch", JSON.stringify({ requests: [{ id: 1, method: "GET", url: "/users" }] }), {
+        authorization: `Bearer ${ctx.graphToken}`,
+        "content-type": "application/json",
+      });
       assert.equal(batchShape.status, 400);
     });
     it("an oversized body: 413, answered, not a reset", async () => {
@@ -122,7 +133,10 @@ describe("emulator hardening", () => {
     it("a broken URL encoding or invalid UTF-8: 400", async () => {
       const badPath = await fetch(`${emulator.url}/v1.0/users/%E0%A4%A`, { headers: { authorization: `Bearer ${ctx.graphToken}` } });
       assert.equal(badPath.status, 400);
-      const badUtf8 = await post(`/adminapi/beta/${emulator.tenantId}/InvokeCommand`, Buffer.from([0x7b, 0xff, 0xfe, 0x7d]), { authorization: `Bearer ${ctx.exchangeToken}`, "content-type": "application/json" });
+      const badUtf8 = await post(`/adminapi/beta/${emulator.tenantId}/InvokeCommand`, Buffer.from([0x7b, 0xff, 0xfe, 0x7d]), {
+        authorization: `Bearer ${ctx.exchangeToken}`,
+        "content-type": "application/json",
+      });
       assert.equal(badUtf8.status, 400);
     });
   });
@@ -130,7 +144,10 @@ describe("emulator hardening", () => {
   describe("Set-Mailbox binds its parameters as PowerShell does (https://learn.microsoft.com/powershell/module/exchange/set-mailbox)", () => {
     it("a comma-joined string for EmailAddresses is refused and changes nothing", async () => {
       const before = emulator.tenant.find("lee.chen@contoso.com")!.addresses;
-      const answer = await invokeCommand(ctx, "Set-Mailbox", { Identity: "lee.chen@contoso.com", EmailAddresses: "SMTP:lee.chen@contoso.com,smtp:lee.chen@contoso.onmicrosoft.com,smtp:lee@fabrikam.com" });
+      const answer = await invokeCommand(ctx, "Set-Mailbox", {
+        Identity: "lee.chen@contoso.com",
+        EmailAddresses: "SMTP:lee.chen@contoso.com,smtp:lee.chen@contoso.onmicrosoft.com,smtp:lee@fabrikam.com",
+      });
       assert.equal(answer.status, 400);
       assert.match(answer.body.error.details[0].message, /\|System\.Management\.Automation\.ParameterBindingException\|Cannot process argument transformation on parameter 'EmailAddresses'/);
       assert.deepEqual(emulator.tenant.find("lee.chen@contoso.com")!.addresses, before);
@@ -161,7 +178,16 @@ describe("emulator hardening", () => {
   describe("Exchange resolves -Identity as Exchange does", () => {
     it("by alias, UPN, primary address, Entra object id, Exchange GUID and distinguished name", async () => {
       const mark = (await invokeCommand(ctx, "Get-Mailbox", { Identity: "mark.wilson@contoso.com" })).body.value[0];
-      for (const identity of [mark.Alias, mark.UserPrincipalName, mark.PrimarySmtpAddress, `smtp:${mark.PrimarySmtpAddress}`, mark.ExternalDirectoryObjectId, mark.Guid, mark.DistinguishedName, "MWILSON@contoso.com"]) {
+      for (const identity of [
+        mark.Alias,
+        mark.UserPrincipalName,
+        mark.PrimarySmtpAddress,
+        `smtp:${mark.PrimarySmtpAddress}`,
+        mark.ExternalDirectoryObjectId,
+        mark.Guid,
+        mark.DistinguishedName,
+        "MWILSON@contoso.com",
+      ]) {
         const answer = await invokeCommand(ctx, "Get-Mailbox", { Identity: identity });
         assert.equal(answer.status, 200, identity);
         assert.equal(answer.body.value[0].ExternalDirectoryObjectId, mark.ExternalDirectoryObjectId, identity);

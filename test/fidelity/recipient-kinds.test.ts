@@ -9,7 +9,11 @@ import { startTestEmulator } from "../../harness/emulator";
 import { invokeCommand, tokenFor, type SampleContext } from "./samples";
 
 const table = (add: string[], remove: string[] = []) => ({ "@odata.type": "#Exchange.GenericHashTable", ...(add.length ? { Add: add } : {}), ...(remove.length ? { Remove: remove } : {}) });
-const detail = (body: any) => String(body?.error?.details?.[0]?.message ?? "").split("|").slice(2).join("|");
+const detail = (body: any) =>
+  String(body?.error?.details?.[0]?.message ?? "")
+    .split("|")
+    .slice(2)
+    .join("|");
 
 describe("recipient kinds through the emulator", () => {
   let emulator: RunningEmulator;
@@ -25,7 +29,8 @@ describe("recipient kinds through the emulator", () => {
   });
   after(async () => emulator?.close());
 
-  const graph = (path: string) => fetch(`${emulator.url}/v1.0${path}`, { headers: { authorization: `Bearer ${ctx.graphToken}` } }).then(async (r) => ({ status: r.status, body: (await r.json()) as any }));
+  const graph = (path: string) =>
+    fetch(`${emulator.url}/v1.0${path}`, { headers: { authorization: `Bearer ${ctx.graphToken}` } }).then(async (r) => ({ status: r.status, body: (await r.json()) as any }));
 
   const kinds = [
     { identity: "projector1@contoso.com", get: "Get-Mailbox", set: "Set-Mailbox", details: "EquipmentMailbox", graph: "users" },
@@ -46,10 +51,17 @@ describe("recipient kinds through the emulator", () => {
       const id = read.body.value[0].ExternalDirectoryObjectId as string;
       const writesBefore = emulator.tenant.writes(id).length;
       const added = `smtp:${local}.kinds@fabrikam.com`;
-      const set = await invokeCommand(ctx, kind.set, { Identity: kind.identity, EmailAddresses: table([added]), ...(kind.set === "Set-DistributionGroup" ? { BypassSecurityGroupManagerCheck: true } : {}) });
+      const set = await invokeCommand(ctx, kind.set, {
+        Identity: kind.identity,
+        EmailAddresses: table([added]),
+        ...(kind.set === "Set-DistributionGroup" ? { BypassSecurityGroupManagerCheck: true } : {}),
+      });
       assert.equal(set.status, 200, JSON.stringify(set.body));
       const writes = emulator.tenant.writes(id).slice(writesBefore);
-      assert.deepEqual(writes.map((w) => w.operation), [`${kind.set} -EmailAddresses @{Add;Remove}`]);
+      assert.deepEqual(
+        writes.map((w) => w.operation),
+        [`${kind.set} -EmailAddresses @{Add;Remove}`],
+      );
       const again = await invokeCommand(ctx, kind.get, { Identity: `${local}.kinds@fabrikam.com` }, "?$select=EmailAddresses");
       assert.ok(again.body.value[0].EmailAddresses.includes(added));
       // Another kind's cmdlet does not find it.
@@ -69,8 +81,20 @@ describe("recipient kinds through the emulator", () => {
     const filter = addresses.map((a) => `EmailAddresses -eq 'smtp:${a}'`).join(" -or ");
     const plain = await invokeCommand(ctx, "Get-Recipient", { Filter: filter }, "?$select=RecipientTypeDetails,PrimarySmtpAddress");
     assert.deepEqual(plain.body.value.map((r: any) => r.RecipientTypeDetails).sort(), ["DynamicDistributionGroup", "MailContact", "MailUniversalDistributionGroup", "MailUser", "SharedMailbox"]);
-    const every = await invokeCommand(ctx, "Get-Recipient", { Filter: filter, RecipientTypeDetails: "SharedMailbox,MailUniversalDistributionGroup,GroupMailbox,DynamicDistributionGroup,MailContact,MailUser" }, "?$select=RecipientTypeDetails");
-    assert.deepEqual(every.body.value.map((r: any) => r.RecipientTypeDetails).sort(), ["DynamicDistributionGroup", "GroupMailbox", "MailContact", "MailUniversalDistributionGroup", "MailUser", "SharedMailbox"]);
+    const every = await invokeCommand(
+      ctx,
+      "Get-Recipient",
+      { Filter: filter, RecipientTypeDetails: "SharedMailbox,MailUniversalDistributionGroup,GroupMailbox,DynamicDistributionGroup,MailContact,MailUser" },
+      "?$select=RecipientTypeDetails",
+    );
+    assert.deepEqual(every.body.value.map((r: any) => r.RecipientTypeDetails).sort(), [
+      "DynamicDistributionGroup",
+      "GroupMailbox",
+      "MailContact",
+      "MailUniversalDistributionGroup",
+      "MailUser",
+      "SharedMailbox",
+    ]);
     const unknown = await invokeCommand(ctx, "Get-Recipient", { RecipientTypeDetails: "Group" });
     assert.equal(unknown.status, 400);
     assert.match(detail(unknown.body), /^Cannot process argument transformation on parameter 'RecipientTypeDetails'/);
@@ -78,7 +102,12 @@ describe("recipient kinds through the emulator", () => {
 
   it("moves an address from a user mailbox to a shared mailbox, a distribution group, a Microsoft 365 group and back, one write each", async () => {
     const holders = ["james.miller@contoso.com", "finance@contoso.com", "marketing@contoso.com", "allstaff@contoso.com", "james.miller@contoso.com"];
-    const setFor: Record<string, string> = { "james.miller@contoso.com": "Set-Mailbox", "finance@contoso.com": "Set-Mailbox", "marketing@contoso.com": "Set-DistributionGroup", "allstaff@contoso.com": "Set-UnifiedGroup" };
+    const setFor: Record<string, string> = {
+      "james.miller@contoso.com": "Set-Mailbox",
+      "finance@contoso.com": "Set-Mailbox",
+      "marketing@contoso.com": "Set-DistributionGroup",
+      "allstaff@contoso.com": "Set-UnifiedGroup",
+    };
     for (let i = 0; i + 1 < holders.length; i++) {
       const [from, to] = [holders[i]!, holders[i + 1]!];
       const extra = (cmdlet: string) => (cmdlet === "Set-DistributionGroup" ? { BypassSecurityGroupManagerCheck: true } : {});
@@ -95,12 +124,21 @@ describe("recipient kinds through the emulator", () => {
     const before = emulator.tenant.writes().length;
     const spo = await invokeCommand(ctx, "Set-DynamicDistributionGroup", { Identity: "everyone@contoso.com", EmailAddresses: table(["SPO:SPO_a@SPO_b"]) });
     assert.equal(spo.status, 400);
-    assert.equal(detail(spo.body), 'The dynamic distribution group "Everyone (dynamic)" can\'t take the address "SPO:SPO_a@SPO_b": a dynamic distribution group\'s EmailAddresses take SMTP (SMTP:/smtp:), X400 and X500 addresses, not SPO.');
+    assert.equal(
+      detail(spo.body),
+      'The dynamic distribution group "Everyone (dynamic)" can\'t take the address "SPO:SPO_a@SPO_b": a dynamic distribution group\'s EmailAddresses take SMTP (SMTP:/smtp:), X400 and X500 addresses, not SPO.',
+    );
     const external = await invokeCommand(ctx, "Set-MailContact", { Identity: "press@agency.example", EmailAddresses: table([], ["SMTP:press@agency.example"]) });
     assert.equal(external.status, 400);
-    assert.match(detail(external.body), /is the external email address \(ExternalEmailAddress\) of the mail contact "Press Office \(agency\)"; it can't be removed from EmailAddresses\. To change it, use Set-MailContact -ExternalEmailAddress\.$/);
+    assert.match(
+      detail(external.body),
+      /is the external email address \(ExternalEmailAddress\) of the mail contact "Press Office \(agency\)"; it can't be removed from EmailAddresses\. To change it, use Set-MailContact -ExternalEmailAddress\.$/,
+    );
     const synced = await invokeCommand(ctx, "Set-DistributionGroup", { Identity: "legal@contoso.com", BypassSecurityGroupManagerCheck: true, EmailAddresses: table(["smtp:law@contoso.com"]) });
-    assert.equal(detail(synced.body), "The action 'Set-DistributionGroup', 'EmailAddresses', can't be performed on the object 'legal@contoso.com' because the object is being synchronized from your on-premises organization. This action should be performed on the object in your on-premises organization.");
+    assert.equal(
+      detail(synced.body),
+      "The action 'Set-DistributionGroup', 'EmailAddresses', can't be performed on the object 'legal@contoso.com' because the object is being synchronized from your on-premises organization. This action should be performed on the object in your on-premises organization.",
+    );
     const mailUserPrimary = await invokeCommand(ctx, "Set-MailUser", { Identity: "contractor@contoso.com", PrimarySmtpAddress: "contractor@fabrikam.com" });
     assert.equal(mailUserPrimary.status, 400);
     assert.match(detail(mailUserPrimary.body), /^The PrimarySmtpAddress parameter is functional only in on-premises Exchange\./);
@@ -118,13 +156,29 @@ describe("recipient kinds through the emulator", () => {
     // -EmailAddresses with -WindowsEmailAddress is one change, one write.
     const id = emulator.tenant.find("everyone@contoso.com")!.id;
     const before = emulator.tenant.writes(id).length;
-    const both = await invokeCommand(ctx, "Set-DynamicDistributionGroup", { Identity: "everyone@contoso.com", EmailAddresses: table(["smtp:all@fabrikam.com"]), WindowsEmailAddress: "all@fabrikam.com" });
+    const both = await invokeCommand(ctx, "Set-DynamicDistributionGroup", {
+      Identity: "everyone@contoso.com",
+      EmailAddresses: table(["smtp:all@fabrikam.com"]),
+      WindowsEmailAddress: "all@fabrikam.com",
+    });
     assert.equal(both.status, 200, JSON.stringify(both.body));
-    assert.deepEqual(emulator.tenant.writes(id).slice(before).map((w) => w.operation), ["Set-DynamicDistributionGroup -EmailAddresses @{Add;Remove} -WindowsEmailAddress"]);
-    assert.equal(emulator.tenant.find(id)!.addresses.find((e) => e.startsWith("SMTP:")), "SMTP:all@fabrikam.com");
+    assert.deepEqual(
+      emulator.tenant
+        .writes(id)
+        .slice(before)
+        .map((w) => w.operation),
+      ["Set-DynamicDistributionGroup -EmailAddresses @{Add;Remove} -WindowsEmailAddress"],
+    );
+    assert.equal(
+      emulator.tenant.find(id)!.addresses.find((e) => e.startsWith("SMTP:")),
+      "SMTP:all@fabrikam.com",
+    );
     const bad = await invokeCommand(ctx, "Set-UnifiedGroup", { Identity: "phoenix@contoso.com", PrimarySmtpAddress: "not an address" });
     assert.equal(bad.status, 400);
-    assert.match(detail(bad.body), /^Cannot process argument transformation on parameter 'PrimarySmtpAddress'\. Cannot convert value "not an address" to type "Microsoft\.Exchange\.Data\.SmtpAddress"/);
+    assert.match(
+      detail(bad.body),
+      /^Cannot process argument transformation on parameter 'PrimarySmtpAddress'\. Cannot convert value "not an address" to type "Microsoft\.Exchange\.Data\.SmtpAddress"/,
+    );
   });
 
   it("Graph pages /groups and /contacts with $top and @odata.nextLink, filters users and contacts by proxyAddresses", async () => {

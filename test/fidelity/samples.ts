@@ -81,7 +81,8 @@ const expect = {
     return missing.length === 0 ? undefined : `${what} lacks ${missing.join(", ")}`;
   },
   header: (a: Answer, name: string, pattern: RegExp) => (pattern.test(a.headers.get(name) ?? "") ? undefined : `header ${name} is "${a.headers.get(name)}", expected ${pattern}`),
-  equal: (actual: unknown, expected: unknown, what: string) => (JSON.stringify(actual) === JSON.stringify(expected) ? undefined : `${what} is ${JSON.stringify(actual)}, expected ${JSON.stringify(expected)}`),
+  equal: (actual: unknown, expected: unknown, what: string) =>
+    JSON.stringify(actual) === JSON.stringify(expected) ? undefined : `${what} is ${JSON.stringify(actual)}, expected ${JSON.stringify(expected)}`,
   match: (actual: unknown, pattern: RegExp, what: string) => (pattern.test(String(actual)) ? undefined : `${what} is ${JSON.stringify(actual)}, expected ${pattern}`),
 };
 const problems = (...checks: (string | undefined)[]) => checks.filter((c): c is string => c !== undefined);
@@ -134,16 +135,39 @@ const GET_CONTACT = "https://learn.microsoft.com/graph/api/orgcontact-get";
 const EXO_CMDLETS = "https://learn.microsoft.com/powershell/module/exchange";
 /** The documented default properties of a group (group-list, example 1, in its order). */
 const GROUP_DEFAULTS = [
-  "id", "deletedDateTime", "classification", "createdDateTime", "description", "displayName", "expirationDateTime", "groupTypes", "isAssignableToRole",
-  "mail", "mailEnabled", "mailNickname", "membershipRule", "membershipRuleProcessingState", "onPremisesLastSyncDateTime", "onPremisesSecurityIdentifier",
-  "onPremisesSyncEnabled", "preferredDataLocation", "preferredLanguage", "proxyAddresses", "renewedDateTime", "resourceBehaviorOptions",
-  "resourceProvisioningOptions", "securityEnabled", "theme", "visibility", "onPremisesProvisioningErrors",
+  "id",
+  "deletedDateTime",
+  "classification",
+  "createdDateTime",
+  "description",
+  "displayName",
+  "expirationDateTime",
+  "groupTypes",
+  "isAssignableToRole",
+  "mail",
+  "mailEnabled",
+  "mailNickname",
+  "membershipRule",
+  "membershipRuleProcessingState",
+  "onPremisesLastSyncDateTime",
+  "onPremisesSecurityIdentifier",
+  "onPremisesSyncEnabled",
+  "preferredDataLocation",
+  "preferredLanguage",
+  "proxyAddresses",
+  "renewedDateTime",
+  "resourceBehaviorOptions",
+  "resourceProvisioningOptions",
+  "securityEnabled",
+  "theme",
+  "visibility",
+  "onPremisesProvisioningErrors",
 ];
 const addTable = (add: string[]) => ({ "@odata.type": "#Exchange.GenericHashTable", Add: add });
 /** The cmdlet error's `details[0].message`: "ExXXXX|exception type|text". */
 const detailOf = (a: Answer) => String(a.body?.error?.details?.[0]?.message ?? "");
-const CAPTURED_GET_MAILBOX = "captured InvokeCommand get-mailbox exchange, May 2024, public PowerShell script (headers and body); ../shared/reference/exchange-online-addresses.md §2";
-const CAPTURED_ERROR = "captured module error body (../shared/reference/exchange-online-addresses.md §2, 'Error shape')";
+const CAPTURED_GET_MAILBOX = "captured InvokeCommand get-mailbox exchange, May 2024, public PowerShell script (headers and body); docs/reference/exchange-online-addresses.md §2";
+const CAPTURED_ERROR = "captured module error body (docs/reference/exchange-online-addresses.md §2, 'Error shape')";
 
 export const SAMPLES: readonly Sample[] = [
   {
@@ -184,7 +208,11 @@ export const SAMPLES: readonly Sample[] = [
       const principal = ctx.emulator.secrets.servicePrincipals[ctx.emulator.secrets.clientId];
       const lifetime = Number(claims.exp) - Number(claims.iat);
       return problems(
-        expect.equal(Object.keys(claims).sort(), ["aud", "iss", "iat", "nbf", "exp", "app_displayname", "appid", "appidacr", "idp", "idtyp", "oid", "roles", "sub", "tid", "uti", "ver", "wids"].sort(), "claims"),
+        expect.equal(
+          Object.keys(claims).sort(),
+          ["aud", "iss", "iat", "nbf", "exp", "app_displayname", "appid", "appidacr", "idp", "idtyp", "oid", "roles", "sub", "tid", "uti", "ver", "wids"].sort(),
+          "claims",
+        ),
         expect.equal(claims.sub, principal, "sub"),
         expect.equal(claims.oid, principal, "oid"),
         claims.oid === ctx.emulator.secrets.clientId ? "oid is the app id, not the service principal's object id" : undefined,
@@ -250,7 +278,35 @@ export const SAMPLES: readonly Sample[] = [
     compare: (a, ctx) =>
       problems(
         expect.status(a, 200),
-        expect.has(a.body?.metadata, ["token_endpoint", "token_endpoint_auth_methods_supported", "jwks_uri", "issuer", "authorization_endpoint", "device_authorization_endpoint", "end_session_endpoint", "userinfo_endpoint", "claims_supported", "kerberos_endpoint", "tenant_region_scope", "cloud_instance_name", "cloud_graph_host_name", "msgraph_host", "rbac_url", "http_logout_supported", "frontchannel_logout_supported", "request_uri_parameter_supported", "response_modes_supported", "subject_types_supported", "id_token_signing_alg_values_supported", "response_types_supported", "scopes_supported"], "metadata"),
+        expect.has(
+          a.body?.metadata,
+          [
+            "token_endpoint",
+            "token_endpoint_auth_methods_supported",
+            "jwks_uri",
+            "issuer",
+            "authorization_endpoint",
+            "device_authorization_endpoint",
+            "end_session_endpoint",
+            "userinfo_endpoint",
+            "claims_supported",
+            "kerberos_endpoint",
+            "tenant_region_scope",
+            "cloud_instance_name",
+            "cloud_graph_host_name",
+            "msgraph_host",
+            "rbac_url",
+            "http_logout_supported",
+            "frontchannel_logout_supported",
+            "request_uri_parameter_supported",
+            "response_modes_supported",
+            "subject_types_supported",
+            "id_token_signing_alg_values_supported",
+            "response_types_supported",
+            "scopes_supported",
+          ],
+          "metadata",
+        ),
         expect.equal(a.body?.keysStatus, 200, "jwks_uri status"),
         expect.has(a.body?.keys?.keys?.[0], ["kty", "use", "kid", "x5t", "n", "e"], "signing key"),
         expect.equal(a.body?.keys?.keys?.[0]?.kid, ctx.emulator.secrets.tokenKeyId, "kid"),
@@ -284,7 +340,20 @@ export const SAMPLES: readonly Sample[] = [
     compare: (a) =>
       problems(
         expect.status(a, 200),
-        expect.keys(a.body, ["@odata.context", "businessPhones", "displayName", "givenName", "jobTitle", "mail", "mobilePhone", "officeLocation", "preferredLanguage", "surname", "userPrincipalName", "id"]),
+        expect.keys(a.body, [
+          "@odata.context",
+          "businessPhones",
+          "displayName",
+          "givenName",
+          "jobTitle",
+          "mail",
+          "mobilePhone",
+          "officeLocation",
+          "preferredLanguage",
+          "surname",
+          "userPrincipalName",
+          "id",
+        ]),
         expect.match(a.body?.["@odata.context"], /\$metadata#users\/\$entity$/, "@odata.context"),
         expect.equal(a.body?.businessPhones, [], "businessPhones"),
       ),
@@ -294,7 +363,8 @@ export const SAMPLES: readonly Sample[] = [
     name: "Graph: selected properties the emulator does not model are null, not missing",
     source: `${GET_USER} (every selected property is returned)`,
     send: (ctx) => graphGet(ctx, "/users/mark.wilson@contoso.com?$select=id,jobTitle,otherMails"),
-    compare: (a) => problems(expect.keys(a.body, ["@odata.context", "id", "jobTitle", "otherMails"]), expect.equal(a.body?.jobTitle, null, "jobTitle"), expect.equal(a.body?.otherMails, [], "otherMails")),
+    compare: (a) =>
+      problems(expect.keys(a.body, ["@odata.context", "id", "jobTitle", "otherMails"]), expect.equal(a.body?.jobTitle, null, "jobTitle"), expect.equal(a.body?.otherMails, [], "otherMails")),
   },
   {
     name: "Graph: the attributes address policies read, by $select",
@@ -338,7 +408,11 @@ export const SAMPLES: readonly Sample[] = [
     name: "Graph: 401 without a token, with WWW-Authenticate",
     source: `${ERRORS} (401); https://learn.microsoft.com/graph/auth/auth-concepts`,
     send: async (ctx) => answerOf(await fetch(`${ctx.emulator.url}/v1.0/users`)),
-    compare: (a) => problems(...graphErrorShape(a, 401, "InvalidAuthenticationToken"), expect.header(a, "www-authenticate", /^Bearer realm="", authorization_uri="[^"]+\/common\/oauth2\/authorize", client_id="00000003-0000-0000-c000-000000000000"$/)),
+    compare: (a) =>
+      problems(
+        ...graphErrorShape(a, 401, "InvalidAuthenticationToken"),
+        expect.header(a, "www-authenticate", /^Bearer realm="", authorization_uri="[^"]+\/common\/oauth2\/authorize", client_id="00000003-0000-0000-c000-000000000000"$/),
+      ),
   },
   {
     name: "Graph: 403 for an app without User.Read.All",
@@ -385,7 +459,11 @@ export const SAMPLES: readonly Sample[] = [
   {
     name: "Graph: $batch answers each item with status, headers and body",
     source: `${BATCHING}#response-format`,
-    send: (ctx) => batch(ctx, [{ id: "1", method: "GET", url: "/users/mark.wilson@contoso.com?$select=id" }, { id: "2", method: "GET", url: "/users/nobody@contoso.com" }]),
+    send: (ctx) =>
+      batch(ctx, [
+        { id: "1", method: "GET", url: "/users/mark.wilson@contoso.com?$select=id" },
+        { id: "2", method: "GET", url: "/users/nobody@contoso.com" },
+      ]),
     compare: (a) =>
       problems(
         expect.status(a, 200),
@@ -399,16 +477,28 @@ export const SAMPLES: readonly Sample[] = [
   {
     name: "Graph: $batch with duplicate ids is 400",
     source: `${BATCHING} (ids must be unique)`,
-    send: (ctx) => batch(ctx, [{ id: "1", method: "GET", url: "/users?$top=1" }, { id: "1", method: "GET", url: "/users?$top=1" }]),
+    send: (ctx) =>
+      batch(ctx, [
+        { id: "1", method: "GET", url: "/users?$top=1" },
+        { id: "1", method: "GET", url: "/users?$top=1" },
+      ]),
     compare: (a) => graphErrorShape(a, 400, "BadRequest"),
   },
   {
     name: "Graph: $batch dependsOn a failed request answers 424",
     source: `${BATCHING}#sequencing-requests-with-the-dependson-property`,
-    send: (ctx) => batch(ctx, [{ id: "1", method: "GET", url: "/users/nobody@contoso.com" }, { id: "2", method: "GET", url: "/users/mark.wilson@contoso.com", dependsOn: ["1"] }]),
+    send: (ctx) =>
+      batch(ctx, [
+        { id: "1", method: "GET", url: "/users/nobody@contoso.com" },
+        { id: "2", method: "GET", url: "/users/mark.wilson@contoso.com", dependsOn: ["1"] },
+      ]),
     compare: (a) => {
       const second = a.body?.responses?.find((r: { id: string }) => r.id === "2");
-      return problems(expect.status(a, 200), expect.equal(second?.status, 424, "responses[id=2].status"), expect.equal(second?.body?.error?.code, "FailedDependency", "responses[id=2].body.error.code"));
+      return problems(
+        expect.status(a, 200),
+        expect.equal(second?.status, 424, "responses[id=2].status"),
+        expect.equal(second?.body?.error?.code, "FailedDependency", "responses[id=2].body.error.code"),
+      );
     },
   },
   {
@@ -421,7 +511,22 @@ export const SAMPLES: readonly Sample[] = [
         expect.keys(a.body, ["@odata.context", "adminapi.warnings@odata.type", "@adminapi.warnings", "value"]),
         expect.match(a.body?.["@odata.context"], new RegExp(`/adminapi/beta/${ctx.emulator.tenantId}/\\$metadata#Collection\\(Exchange\\.GenericHashTable\\)$`), "@odata.context"),
         expect.equal(a.body?.["@adminapi.warnings"], [], "@adminapi.warnings"),
-        expect.has(a.body?.value?.[0], ["EmailAddresses@odata.type", "EmailAddresses", "ExternalDirectoryObjectId", "PrimarySmtpAddress", "RecipientTypeDetails", "Identity", "Alias", "DistinguishedName", "Guid@odata.type", "Guid"], "value[0]"),
+        expect.has(
+          a.body?.value?.[0],
+          [
+            "EmailAddresses@odata.type",
+            "EmailAddresses",
+            "ExternalDirectoryObjectId",
+            "PrimarySmtpAddress",
+            "RecipientTypeDetails",
+            "Identity",
+            "Alias",
+            "DistinguishedName",
+            "Guid@odata.type",
+            "Guid",
+          ],
+          "value[0]",
+        ),
         expect.equal(a.body?.value?.[0]?.["EmailAddresses@odata.type"], "#Collection(String)", "EmailAddresses@odata.type"),
         expect.equal(a.body?.value?.[0]?.Identity, a.body?.value?.[0]?.Alias, "Identity (the alias)"),
         expect.header(a, "content-type", /^application\/json;odata\.metadata=minimal;odata\.streaming=true;IEEE754Compatible=false;charset=utf-8$/),
@@ -441,13 +546,18 @@ export const SAMPLES: readonly Sample[] = [
         expect.equal(a.body?.error?.code, "NotFound", "error.code"),
         expect.equal(a.body?.error?.message, "Error executing cmdlet", "error.message"),
         expect.keys(a.body?.error?.details?.[0], ["code", "target", "message"], "error.details[0]"),
-        expect.match(a.body?.error?.details?.[0]?.message, /^Ex6F9304\|Microsoft\.Exchange\.Configuration\.Tasks\.ManagementObjectNotFoundException\|The operation couldn't be performed because object 'nobody@contoso\.com' couldn't be found on '.+'\.$/, "error.details[0].message"),
+        expect.match(
+          a.body?.error?.details?.[0]?.message,
+          /^Ex6F9304\|Microsoft\.Exchange\.Configuration\.Tasks\.ManagementObjectNotFoundException\|The operation couldn't be performed because object 'nobody@contoso\.com' couldn't be found on '.+'\.$/,
+          "error.details[0].message",
+        ),
         expect.equal(a.body?.error?.innererror?.type, "Microsoft.Exchange.Admin.OData.Core.ODataServiceException", "error.innererror.type"),
       ),
   },
   {
     name: "Exchange: an app with Exchange.ManageAsApp but no Exchange role is refused",
-    source: "https://learn.microsoft.com/powershell/exchange/app-only-auth-powershell-v2#step-5-assign-microsoft-entra-roles-to-the-application; message: https://github.com/MicrosoftDocs/office-docs-powershell/issues/11332",
+    source:
+      "https://learn.microsoft.com/powershell/exchange/app-only-auth-powershell-v2#step-5-assign-microsoft-entra-roles-to-the-application; message: https://github.com/MicrosoftDocs/office-docs-powershell/issues/11332",
     send: async (ctx) => {
       const token = (await tokenFor(ctx.emulator, EXCHANGE, ctx.emulator.secrets.rolelessClientId, ctx.emulator.secrets.rolelessClientSecret)).body.access_token;
       return invokeCommand(ctx, "Get-AcceptedDomain", {}, "", {}, token);
@@ -514,7 +624,11 @@ export const SAMPLES: readonly Sample[] = [
     compare: (a) =>
       problems(
         expect.status(a, 200),
-        expect.equal((a.body?.value ?? []).map((g: any) => g.displayName), ["Newsletter Editors"], "groups found"),
+        expect.equal(
+          (a.body?.value ?? []).map((g: any) => g.displayName),
+          ["Newsletter Editors"],
+          "groups found",
+        ),
         expect.keys(a.body?.value?.[0], ["id", "displayName", "proxyAddresses"], "value[0]"),
       ),
     exception: "the comparison ignores case, as the directory's are assumed to (not stated on the page)",
@@ -541,9 +655,13 @@ export const SAMPLES: readonly Sample[] = [
   },
   {
     name: "Graph: an unsupported property in $filter is 400 Request_UnsupportedQuery",
-    source: "https://learn.microsoft.com/answers/questions/728705/cannot-filter-by-showinaddresslist (\"Unsupported or invalid query filter clause specified for property …\")",
+    source: 'https://learn.microsoft.com/answers/questions/728705/cannot-filter-by-showinaddresslist ("Unsupported or invalid query filter clause specified for property …")',
     send: (ctx) => graphGet(ctx, `/groups?$filter=${encodeURIComponent("showInAddressList eq true")}`),
-    compare: (a) => problems(...graphErrorShape(a, 400, "Request_UnsupportedQuery"), expect.match(a.body?.error?.message, /^Unsupported or invalid query filter clause specified for property 'showInAddressList' of resource 'Group'\.$/, "error.message")),
+    compare: (a) =>
+      problems(
+        ...graphErrorShape(a, 400, "Request_UnsupportedQuery"),
+        expect.match(a.body?.error?.message, /^Unsupported or invalid query filter clause specified for property 'showInAddressList' of resource 'Group'\.$/, "error.message"),
+      ),
   },
   {
     name: "Graph: get a group by id with $select",
@@ -580,11 +698,11 @@ export const SAMPLES: readonly Sample[] = [
         expect.has(a.body?.value?.[0], ["displayName", "mail", "mailNickname", "companyName", "department", "givenName", "jobTitle", "surname", "addresses", "phones"], "value[0]"),
         expect.equal(Array.isArray(a.body?.value?.[0]?.addresses), true, "addresses is a collection"),
       ),
-    exception: "the page's example omits @odata.context and id (\"shortened for readability\"); the emulator sends both, and null or [] for unmodelled properties",
+    exception: 'the page\'s example omits @odata.context and id ("shortened for readability"); the emulator sends both, and null or [] for unmodelled properties',
   },
   {
     name: "Graph: get an organizational contact by id with $select=mail,proxyAddresses",
-    source: `${GET_CONTACT}; ${LIST_CONTACTS} (\"$metadata#contacts\")`,
+    source: `${GET_CONTACT}; ${LIST_CONTACTS} ("$metadata#contacts")`,
     send: (ctx) => graphGet(ctx, "/contacts/ea80995e-6515-588c-a1d2-49c78ab6f97b?$select=mail,proxyAddresses"),
     compare: (a) =>
       problems(
@@ -599,7 +717,12 @@ export const SAMPLES: readonly Sample[] = [
     source: `${BATCHING}#request-format (headers per request); ${ADVANCED_QUERIES}`,
     send: (ctx) =>
       batch(ctx, [
-        { id: "1", method: "GET", url: `/groups?$count=true&$filter=${encodeURIComponent("proxyAddresses/any(x:endswith(x,'@fabrikam.com'))")}&$select=displayName`, headers: { ConsistencyLevel: "eventual" } },
+        {
+          id: "1",
+          method: "GET",
+          url: `/groups?$count=true&$filter=${encodeURIComponent("proxyAddresses/any(x:endswith(x,'@fabrikam.com'))")}&$select=displayName`,
+          headers: { ConsistencyLevel: "eventual" },
+        },
         { id: "2", method: "GET", url: `/groups?$count=true&$filter=${encodeURIComponent("proxyAddresses/any(x:endswith(x,'@fabrikam.com'))")}` },
         { id: "3", method: "GET", url: "/contacts?$select=id,proxyAddresses&$top=2" },
       ]),
@@ -628,7 +751,11 @@ export const SAMPLES: readonly Sample[] = [
       const kinds = (body: any) => [...new Set<string>((body?.value ?? []).map((r: any) => r.RecipientTypeDetails))].sort();
       return problems(
         expect.status(a, 200),
-        expect.equal(kinds(a.body?.all), ["DynamicDistributionGroup", "EquipmentMailbox", "MailContact", "MailUniversalDistributionGroup", "MailUniversalSecurityGroup", "MailUser", "RoomMailbox", "SharedMailbox", "UserMailbox"], "kinds without -RecipientTypeDetails"),
+        expect.equal(
+          kinds(a.body?.all),
+          ["DynamicDistributionGroup", "EquipmentMailbox", "MailContact", "MailUniversalDistributionGroup", "MailUniversalSecurityGroup", "MailUser", "RoomMailbox", "SharedMailbox", "UserMailbox"],
+          "kinds without -RecipientTypeDetails",
+        ),
         expect.equal(kinds(a.body?.groups), ["GroupMailbox", "MailUniversalDistributionGroup"], "kinds with -RecipientTypeDetails GroupMailbox,MailUniversalDistributionGroup"),
         expect.equal(a.body?.groups?.value?.find((r: any) => r.RecipientTypeDetails === "GroupMailbox")?.RecipientType, "MailUniversalDistributionGroup", "a Microsoft 365 group's RecipientType"),
       );
@@ -652,7 +779,11 @@ export const SAMPLES: readonly Sample[] = [
     source: `${EXO_CMDLETS}/set-distributiongroup#-bypasssecuritygroupmanagercheck; message: https://github.com/Microsoft365DSC/Microsoft365DSC/issues/6435`,
     send: async (ctx) => {
       const refused = await invokeCommand(ctx, "Set-DistributionGroup", { Identity: "finance-approvers@contoso.com", EmailAddresses: addTable(["smtp:approvers@fabrikam.com"]) });
-      const bypassed = await invokeCommand(ctx, "Set-DistributionGroup", { Identity: "finance-approvers@contoso.com", BypassSecurityGroupManagerCheck: true, EmailAddresses: addTable(["smtp:approvers@fabrikam.com"]) });
+      const bypassed = await invokeCommand(ctx, "Set-DistributionGroup", {
+        Identity: "finance-approvers@contoso.com",
+        BypassSecurityGroupManagerCheck: true,
+        EmailAddresses: addTable(["smtp:approvers@fabrikam.com"]),
+      });
       const after = await invokeCommand(ctx, "Get-DistributionGroup", { Identity: "approvers@fabrikam.com" }, "?$select=EmailAddresses,RecipientTypeDetails,GroupType");
       return { ...refused, body: { refused: refused.body, bypassedStatus: bypassed.status, after: after.body } };
     },
@@ -686,7 +817,15 @@ export const SAMPLES: readonly Sample[] = [
     name: "Exchange: -PrimarySmtpAddress is on-premises only on Set-Mailbox and Set-MailContact: refused as an unknown parameter",
     source: `${EXO_CMDLETS}/set-mailbox#-primarysmtpaddress, ${EXO_CMDLETS}/set-mailcontact#-primarysmtpaddress ("This parameter is available only in on-premises Exchange."); binding text: about_Parameters`,
     send: (ctx) => invokeCommand(ctx, "Set-MailContact", { Identity: "press@agency.example", PrimarySmtpAddress: "press@fabrikam.com" }),
-    compare: (a) => problems(expect.status(a, 400), expect.match(detailOf(a), /\|System\.Management\.Automation\.ParameterBindingException\|A parameter cannot be found that matches parameter name 'PrimarySmtpAddress'\.$/, "error.details[0].message")),
+    compare: (a) =>
+      problems(
+        expect.status(a, 400),
+        expect.match(
+          detailOf(a),
+          /\|System\.Management\.Automation\.ParameterBindingException\|A parameter cannot be found that matches parameter name 'PrimarySmtpAddress'\.$/,
+          "error.details[0].message",
+        ),
+      ),
   },
   {
     name: "Exchange: each kind's Get- cmdlet finds only its kinds: Get-Mailbox does not find a Microsoft 365 group",
@@ -713,7 +852,8 @@ export const SAMPLES: readonly Sample[] = [
       await graphPatch(ctx, "/users/anna.kowalski@fabrikam.com", { userPrincipalName: "anna.kowalski@contoso.com" });
       return { ...first, body: { first: first.body, read: read.body, readStatus: read.status } };
     },
-    compare: (a) => problems(expect.status(a, 204), expect.equal(a.body?.readStatus, 200, "read by the new UPN"), expect.equal(a.body?.read?.userPrincipalName, "anna.kowalski@fabrikam.com", "userPrincipalName")),
+    compare: (a) =>
+      problems(expect.status(a, 204), expect.equal(a.body?.readStatus, 200, "read by the new UPN"), expect.equal(a.body?.read?.userPrincipalName, "anna.kowalski@fabrikam.com", "userPrincipalName")),
   },
   {
     name: "Graph: PATCH userPrincipalName on a domain the tenant has not verified (400)",
@@ -725,13 +865,23 @@ export const SAMPLES: readonly Sample[] = [
     name: "Graph: PATCH userPrincipalName another user has (400)",
     source: `${UPDATE_USER} (userPrincipalName is unique in the tenant: user resource)`,
     send: (ctx) => graphPatch(ctx, "/users/anna.kowalski@contoso.com", { userPrincipalName: "lee.chen@contoso.com" }),
-    compare: (a) => problems(expect.status(a, 400), expect.equal(a.body?.error?.code, "Request_BadRequest", "error.code"), expect.match(a.body?.error?.message, /Another object with the same value for property userPrincipalName already exists/, "error.message")),
+    compare: (a) =>
+      problems(
+        expect.status(a, 400),
+        expect.equal(a.body?.error?.code, "Request_BadRequest", "error.code"),
+        expect.match(a.body?.error?.message, /Another object with the same value for property userPrincipalName already exists/, "error.message"),
+      ),
   },
   {
     name: "Graph: PATCH userPrincipalName of a directory-synced user (400)",
     source: `${UPDATE_USER}; https://learn.microsoft.com/entra/identity/hybrid/connect/how-to-connect-syncservice-features (a synced user's UPN is written on premises)`,
     send: (ctx) => graphPatch(ctx, "/users/george.hall@contoso.com", { userPrincipalName: "george.hall@fabrikam.com" }),
-    compare: (a) => problems(expect.status(a, 400), expect.equal(a.body?.error?.code, "Request_BadRequest", "error.code"), expect.match(a.body?.error?.message, /on-premises mastered Directory Sync objects/, "error.message")),
+    compare: (a) =>
+      problems(
+        expect.status(a, 400),
+        expect.equal(a.body?.error?.code, "Request_BadRequest", "error.code"),
+        expect.match(a.body?.error?.message, /on-premises mastered Directory Sync objects/, "error.message"),
+      ),
   },
 ];
 
@@ -794,7 +944,7 @@ export const SYNC_SAMPLES: readonly SyncSample[] = [
   },
   {
     name: "only lowercase smtp: entries and mail: mail becomes the primary",
-    source: `${KB}: the primary SMTP address computed from the on-premises values; shared/reference/hybrid-active-directory.md: without an uppercase SMTP: the cloud picks the primary itself`,
+    source: `${KB}: the primary SMTP address computed from the on-premises values; docs/reference/hybrid-active-directory.md: without an uppercase SMTP: the cloud picks the primary itself`,
     user: { upn: "gus@contoso.com", proxyAddresses: ["smtp:gus@contoso.com", "smtp:g@contoso.com"], mail: "gus@contoso.com" },
     cloud: ["SMTP:gus@contoso.com", "smtp:g@contoso.com", "smtp:gus@contoso.onmicrosoft.com"],
     exception: "Which address the cloud promotes when AD has neither an uppercase SMTP: nor mail is not documented; the emulator then uses the MOERA (the reference note's observation)",

@@ -88,7 +88,10 @@ describe("exchange-online backend against the emulator", () => {
       process.env.AZURE_CLIENT_SECRET = emulator.secrets.unprivilegedClientSecret;
       try {
         const backend = new ExchangeOnlineBackend({ ...settings, clientId: emulator.secrets.unprivilegedClientId });
-        await assert.rejects(backend.readMailboxes(["mark.wilson@contoso.com"]), (err: Error) => err instanceof AccessError && /User\.Read\.All/.test(err.message) && /admin consent/.test(err.message));
+        await assert.rejects(
+          backend.readMailboxes(["mark.wilson@contoso.com"]),
+          (err: Error) => err instanceof AccessError && /User\.Read\.All/.test(err.message) && /admin consent/.test(err.message),
+        );
         await assert.rejects(backend.acceptedDomains(), (err: Error) => err instanceof AccessError && /Exchange\.ManageAsApp/.test(err.message) && /Exchange Administrator role/.test(err.message));
       } finally {
         process.env.AZURE_CLIENT_SECRET = emulator.secrets.clientSecret;
@@ -99,7 +102,10 @@ describe("exchange-online backend against the emulator", () => {
   describe("reads", () => {
     it("reads many mailboxes in $batch requests of 20", async () => {
       const backend = new ExchangeOnlineBackend(settings);
-      const users = emulator.tenant.list({ usersOnly: true }).filter((r) => !r.synced).slice(0, 41);
+      const users = emulator.tenant
+        .list({ usersOnly: true })
+        .filter((r) => !r.synced)
+        .slice(0, 41);
       emulator.counters.reset();
       const live = await backend.readMailboxes(users.map((u) => u.upn!));
       assert.equal(emulator.counters.get("graph.batch"), Math.ceil(users.length / 20));
@@ -118,7 +124,10 @@ describe("exchange-online backend against the emulator", () => {
       const backend = new ExchangeOnlineBackend(settings);
       emulator.faults.settings = { batchItemThrottleRate: 0.5, retryAfterSeconds: 0.05 };
       try {
-        const users = emulator.tenant.list({ usersOnly: true }).filter((r) => !r.synced).slice(0, 30);
+        const users = emulator.tenant
+          .list({ usersOnly: true })
+          .filter((r) => !r.synced)
+          .slice(0, 30);
         emulator.counters.reset();
         const live = await backend.readMailboxes(users.map((u) => u.id));
         assert.ok(emulator.counters.get("graph.batch.items.throttled") > 0);
@@ -195,7 +204,10 @@ describe("exchange-online backend against the emulator", () => {
       assert.ok(sameAddressList(back.addresses, wanted), JSON.stringify(back.addresses));
       assert.ok(sameAddressList(emulator.tenant.find("anna.kowalski@contoso.com")!.addresses, wanted));
       const write = emulator.tenant.writes().slice(writes);
-      assert.deepEqual(write.map((w) => w.operation), ["Set-Mailbox -EmailAddresses @{Add;Remove}"]);
+      assert.deepEqual(
+        write.map((w) => w.operation),
+        ["Set-Mailbox -EmailAddresses @{Add;Remove}"],
+      );
     });
     it("reads and writes every kind with its own cmdlets, by alias, address or object id; owners of every kind are found (Microsoft 365 groups too)", async () => {
       const backend = new ExchangeOnlineBackend(settings);
@@ -215,7 +227,13 @@ describe("exchange-online backend against the emulator", () => {
         const back = await backend.setEmailAddresses(identity, [...live.addresses, `smtp:${alias}`]);
         assert.equal(back.kind, kind);
         assert.ok(back.addresses.includes(`smtp:${alias}`), JSON.stringify(back.addresses));
-        assert.deepEqual(emulator.tenant.writes().slice(writes).map((w) => w.operation), [operation]);
+        assert.deepEqual(
+          emulator.tenant
+            .writes()
+            .slice(writes)
+            .map((w) => w.operation),
+          [operation],
+        );
       }
       const owners = await backend.ownersOf(["phoenix@contoso.com", "kinds-mailcontact@contoso.com"]);
       assert.equal(owners.get("phoenix@contoso.com")?.kind, "GroupMailbox");
@@ -231,9 +249,16 @@ describe("exchange-online backend against the emulator", () => {
       emulator.tenant.addRemoveEmailAddresses(identity, ["smtp:mei.admin-added@contoso.com"], []);
       const back = await backend.setEmailAddresses(identity, plan.final);
       const now = emulator.tenant.find(identity)!.addresses;
-      assert.ok(now.some((e) => addressKey(parseProxyAddress(e).value) === "mei.admin-added@contoso.com"), `the admin's alias was lost: ${JSON.stringify(now)}`);
+      assert.ok(
+        now.some((e) => addressKey(parseProxyAddress(e).value) === "mei.admin-added@contoso.com"),
+        `the admin's alias was lost: ${JSON.stringify(now)}`,
+      );
       assert.ok(now.includes("SMTP:mei.tanaka@fabrikam.com"));
-      for (const entry of plan.final) assert.ok(now.some((e) => addressKey(e) === addressKey(entry)), `${entry} missing from ${JSON.stringify(now)}`);
+      for (const entry of plan.final)
+        assert.ok(
+          now.some((e) => addressKey(e) === addressKey(entry)),
+          `${entry} missing from ${JSON.stringify(now)}`,
+        );
       assert.ok(sameAddressList(back.addresses, now));
     });
     it("the emulator's Set-Mailbox refuses a hashtable without its @odata.type, or with other keys or values", async () => {
@@ -247,7 +272,12 @@ describe("exchange-online backend against the emulator", () => {
         return { status: response.status, text: await response.text() };
       };
       const before = emulator.tenant.find("lee.chen@contoso.com")!.addresses;
-      for (const table of [{ Add: ["smtp:lee.x@contoso.com"] }, { "@odata.type": "#Exchange.GenericHashTable", Replace: ["smtp:lee.x@contoso.com"] }, { "@odata.type": "#Exchange.GenericHashTable", add: [42] }, { "@odata.type": "#Exchange.GenericHashTable" }]) {
+      for (const table of [
+        { Add: ["smtp:lee.x@contoso.com"] },
+        { "@odata.type": "#Exchange.GenericHashTable", Replace: ["smtp:lee.x@contoso.com"] },
+        { "@odata.type": "#Exchange.GenericHashTable", add: [42] },
+        { "@odata.type": "#Exchange.GenericHashTable" },
+      ]) {
         const answer = await send(table);
         assert.equal(answer.status, 400, answer.text);
         assert.match(answer.text, /ParameterBindingException/);
@@ -271,7 +301,10 @@ describe("exchange-online backend against the emulator", () => {
     it("reports the write-scope refusal for a synced mailbox, and the unaccepted domain, and a missing mailbox", async () => {
       const backend = new ExchangeOnlineBackend(settings);
       await assert.rejects(backend.setEmailAddresses("george.hall@contoso.com", ["SMTP:george.hall@contoso.com"]), (err: unknown) => ExchangeError.isInstance(err) && err.code === "WriteScope");
-      await assert.rejects(backend.setEmailAddresses("lee.chen@contoso.com", ["SMTP:lee.chen@contoso.com", "smtp:lee.chen@contoso.onmicrosoft.com", "smtp:lee@northwind.example"]), (err: unknown) => ExchangeError.isInstance(err) && err.code === "NotAcceptedDomain");
+      await assert.rejects(
+        backend.setEmailAddresses("lee.chen@contoso.com", ["SMTP:lee.chen@contoso.com", "smtp:lee.chen@contoso.onmicrosoft.com", "smtp:lee@northwind.example"]),
+        (err: unknown) => ExchangeError.isInstance(err) && err.code === "NotAcceptedDomain",
+      );
       await assert.rejects(backend.setEmailAddresses("nobody@contoso.com", ["SMTP:nobody@contoso.com"]), (err: unknown) => ExchangeError.isInstance(err) && err.code === "NotFound");
     });
     it("sets IsExchangeCloudManaged", async () => {
@@ -283,7 +316,15 @@ describe("exchange-online backend against the emulator", () => {
       const backend = new ExchangeOnlineBackend(settings);
       const users = Array.from({ length: 60 }, (_, i) => `budget${i}`);
       for (const [i, u] of users.entries()) {
-        emulator.tenant.addRecipient({ id: `00000000-0000-4000-9000-${String(i).padStart(12, "0")}`, upn: `${u}@contoso.com`, displayName: u, type: "UserMailbox", synced: false, cloudManaged: false, addresses: [`SMTP:${u}@contoso.com`] });
+        emulator.tenant.addRecipient({
+          id: `00000000-0000-4000-9000-${String(i).padStart(12, "0")}`,
+          upn: `${u}@contoso.com`,
+          displayName: u,
+          type: "UserMailbox",
+          synced: false,
+          cloudManaged: false,
+          addresses: [`SMTP:${u}@contoso.com`],
+        });
       }
       emulator.faults.settings = { writeBudget: { capacity: 5, refillPerSecond: 20 } };
       emulator.counters.reset();
@@ -303,14 +344,14 @@ describe("exchange-online backend against the emulator", () => {
       const backend = new ExchangeOnlineBackend(settings, { ...DEFAULT_RETRY_OPTIONS, baseDelayMs: 20, maxDelayMs: 500, maxAttempts: 20 });
       const users = emulator.tenant
         .list({ usersOnly: true })
-        .filter((r) => !r.synced && r.type === "UserMailbox" && r.upn!.endsWith("@contoso.com") && !r.addresses.some((a) => addressKey(a).endsWith(`:${r.upn!.replace("@contoso.com", "@fabrikam.com")}`)))
+        .filter(
+          (r) => !r.synced && r.type === "UserMailbox" && r.upn!.endsWith("@contoso.com") && !r.addresses.some((a) => addressKey(a).endsWith(`:${r.upn!.replace("@contoso.com", "@fabrikam.com")}`)),
+        )
         .slice(0, 25);
       emulator.faults.settings = { throttleRate: 0.3, retryAfterSeconds: 0.02, serverErrorRate: 0.05, dropRate: 0.1 };
       emulator.counters.reset();
       try {
-        await Promise.all(
-          users.map((u) => backend.setEmailAddresses(u.id, [...u.addresses.map((a) => a.replace(/^SMTP:/, "smtp:")), `SMTP:${u.upn!.replace("@contoso.com", "@fabrikam.com")}`])),
-        );
+        await Promise.all(users.map((u) => backend.setEmailAddresses(u.id, [...u.addresses.map((a) => a.replace(/^SMTP:/, "smtp:")), `SMTP:${u.upn!.replace("@contoso.com", "@fabrikam.com")}`])));
       } finally {
         emulator.faults.settings = {};
       }

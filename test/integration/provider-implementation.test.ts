@@ -27,7 +27,10 @@ describe("provider implementation on the local target", () => {
   });
 
   before(async () => {
-    writeFileSync(specFile, "version: 1\nallowedDomains: [contoso.com, fabrikam.com]\nmailboxes:\n  lee.chen@contoso.com:\n    primary: lee.chen@contoso.com\n    aliases:\n      - lee.chen@fabrikam.com\n      - press@fabrikam.com\n");
+    writeFileSync(
+      specFile,
+      "version: 1\nallowedDomains: [contoso.com, fabrikam.com]\nmailboxes:\n  lee.chen@contoso.com:\n    primary: lee.chen@contoso.com\n    aliases:\n      - lee.chen@fabrikam.com\n      - press@fabrikam.com\n",
+    );
     // The project this provider serves is the temp folder: the spec setting must name a file inside it.
     process.env.MAILBOX_ADDRESSES_ROOT = dir;
     await provider.configure({ get: (key) => config[key] });
@@ -35,7 +38,12 @@ describe("provider implementation on the local target", () => {
 
   it("a write Exchange refuses names the spec's place, the mailbox, the owner and what to do", async () => {
     await assert.rejects(provider.create(inputs({ aliases: ["lee.chen@fabrikam.com", "press@fabrikam.com"] })), (err: Error) => {
-      assert.match(err.message, new RegExp(`^${specFile.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}:8:9: mailbox "lee\\.chen@contoso\\.com": Exchange refused the change: The proxy address "smtp:press@fabrikam\\.com" is already being used by the proxy addresses or LegacyExchangeDN of "Press Office \\(agency\\)"`));
+      assert.match(
+        err.message,
+        new RegExp(
+          `^${specFile.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}:8:9: mailbox "lee\\.chen@contoso\\.com": Exchange refused the change: The proxy address "smtp:press@fabrikam\\.com" is already being used by the proxy addresses or LegacyExchangeDN of "Press Office \\(agency\\)"`,
+        ),
+      );
       assert.match(err.message, /what to do: remove "press@fabrikam\.com" from "Press Office \(agency\)" first/);
       return true;
     });

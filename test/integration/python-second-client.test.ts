@@ -36,7 +36,10 @@ describe("second client: Microsoft's Python libraries against the emulator", () 
   after(async () => emulator?.close());
 
   it("msal and azure-identity get tokens; msgraph-sdk pages, reads by UPN and batches; InvokeCommand reads and writes", { timeout: 120_000 }, async () => {
-    assert.ok(existsSync(PYTHON), `no Python virtual environment at ${PYTHON}: run scripts/test, whose setup (toolchain/python-clients.sh) creates it with python3 -m venv and pip; is Python 3 installed?`);
+    assert.ok(
+      existsSync(PYTHON),
+      `no Python virtual environment at ${PYTHON}: run scripts/test, whose setup (toolchain/python-clients.sh) creates it with python3 -m venv and pip; is Python 3 installed?`,
+    );
     const result = await run(PYTHON, [SCRIPT], {
       ...process.env,
       EMULATOR_URL: emulator.url,

@@ -57,9 +57,7 @@ describe("reliability: an admin's edit during an apply", () => {
     assert.ok(edited.length > 0, "every write had landed before the edit");
     const code = await exited;
 
-    const lost = emulator.withTenant((tenant) =>
-      edited.filter((u) => !tenant.find(`${u}@contoso.com`)!.addresses.some((e) => addressKey(parseProxyAddress(e).value) === `${u}.admin@contoso.com`)),
-    );
+    const lost = emulator.withTenant((tenant) => edited.filter((u) => !tenant.find(`${u}@contoso.com`)!.addresses.some((e) => addressKey(parseProxyAddress(e).value) === `${u}.admin@contoso.com`)));
     const applied = emulator.withTenant((tenant) => USERS.filter((u) => tenant.find(`${u}@contoso.com`)!.addresses.includes(`SMTP:${u}@fabrikam.com`)));
     t.diagnostic(`figures: admin edits during the apply ${edited.length}, lost ${lost.length}; mailboxes converged ${applied.length} of ${USERS.length}; up exit ${code}`);
     assert.deepEqual(lost, [], `the admin's aliases were deleted:\n${output}`);
@@ -70,7 +68,13 @@ describe("reliability: an admin's edit during an apply", () => {
     assert.equal(again.code, 0, again.output);
     const writes = emulator.withTenant((tenant) => tenant.writes().length);
     assert.equal(stack.up().code, 0);
-    assert.equal(emulator.withTenant((tenant) => tenant.writes().length), writes);
-    assert.deepEqual(emulator.withTenant((tenant) => edited.filter((u) => !tenant.find(`${u}@contoso.com`)!.addresses.some((e) => e.toLowerCase() === `smtp:${u}.admin@contoso.com`))), []);
+    assert.equal(
+      emulator.withTenant((tenant) => tenant.writes().length),
+      writes,
+    );
+    assert.deepEqual(
+      emulator.withTenant((tenant) => edited.filter((u) => !tenant.find(`${u}@contoso.com`)!.addresses.some((e) => e.toLowerCase() === `smtp:${u}.admin@contoso.com`))),
+      [],
+    );
   });
 });

@@ -50,11 +50,31 @@ describe("reliability: errors name the host, the cause and the remedy", () => {
   /** `mailbox-addresses drift` against the exchange-online target, with some settings changed. */
   function drift(overrides: Record<string, string>, env: NodeJS.ProcessEnv = emulator.environment()) {
     const settings = { ...config, ...overrides };
-    const flags = ["--target", "exchange-online", "--tenant-id", settings.tenantId!, "--client-id", settings.clientId!, "--authority-host", settings.authorityHost!, "--graph-url", settings.graphBaseUrl!, "--exchange-url", settings.exchangeBaseUrl!, "--spec", path.join(dir, "spec.yaml")];
+    const flags = [
+      "--target",
+      "exchange-online",
+      "--tenant-id",
+      settings.tenantId!,
+      "--client-id",
+      settings.clientId!,
+      "--authority-host",
+      settings.authorityHost!,
+      "--graph-url",
+      settings.graphBaseUrl!,
+      "--exchange-url",
+      settings.exchangeBaseUrl!,
+      "--spec",
+      path.join(dir, "spec.yaml"),
+    ];
     const childEnv: NodeJS.ProcessEnv = { ...base.command([]).env, ...env };
     if (env.NODE_EXTRA_CA_CERTS === undefined) delete childEnv.NODE_EXTRA_CA_CERTS;
     const started = Date.now();
-    const result = spawnSync(process.execPath, [path.join(PROJECT_ROOT, "bin/mailbox-addresses.js"), "drift", "--stack", base.stack, ...flags], { cwd: base.dir, env: childEnv, encoding: "utf8", timeout: 120_000 });
+    const result = spawnSync(process.execPath, [path.join(PROJECT_ROOT, "bin/mailbox-addresses.js"), "drift", "--stack", base.stack, ...flags], {
+      cwd: base.dir,
+      env: childEnv,
+      encoding: "utf8",
+      timeout: 120_000,
+    });
     figures.cases++;
     if (STACK_TRACE.test(result.stderr)) figures.stackTraces++;
     return { code: result.status, stderr: result.stderr, stdout: result.stdout, ms: Date.now() - started };

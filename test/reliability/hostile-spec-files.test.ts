@@ -42,7 +42,9 @@ const file = (name: string, content: string | Buffer, dir = project) => {
   writeFileSync(full, content);
   return full;
 };
-const pem = `-----BEGIN PRIVATE KEY-----\n${Buffer.from(CANARY.repeat(4)).toString("base64").replace(/(.{64})/g, "$1\n")}\n-----END PRIVATE KEY-----\n`;
+const pem = `-----BEGIN PRIVATE KEY-----\n${Buffer.from(CANARY.repeat(4))
+  .toString("base64")
+  .replace(/(.{64})/g, "$1\n")}\n-----END PRIVATE KEY-----\n`;
 
 const CASES: Case[] = [
   { name: "/dev/zero as the setting", explicit: false, make: () => "/dev/zero" },
@@ -50,7 +52,11 @@ const CASES: Case[] = [
   { name: "/dev/null on the command line", explicit: true, make: () => "/dev/null" },
   { name: "/proc/self/environ as the setting", explicit: false, make: () => "/proc/self/environ" },
   { name: "a directory", explicit: true, make: () => (mkdirSync(path.join(project, "dir.yaml"), { recursive: true }), path.join(project, "dir.yaml")) },
-  { name: "a symlink loop", explicit: true, make: () => (symlinkSync("loop-b.yaml", path.join(project, "loop-a.yaml")), symlinkSync("loop-a.yaml", path.join(project, "loop-b.yaml")), path.join(project, "loop-a.yaml")) },
+  {
+    name: "a symlink loop",
+    explicit: true,
+    make: () => (symlinkSync("loop-b.yaml", path.join(project, "loop-a.yaml")), symlinkSync("loop-a.yaml", path.join(project, "loop-b.yaml")), path.join(project, "loop-a.yaml")),
+  },
   { name: "a named pipe", explicit: true, make: () => (execFileSync("mkfifo", [path.join(project, "pipe.yaml")]), path.join(project, "pipe.yaml")) },
   { name: "a file outside the project (setting)", explicit: false, make: () => file("spec.yaml", `${HEADER}  a@contoso.com: {primary: a@contoso.com}\n`, outside) },
   { name: "a symlink inside pointing outside (setting)", explicit: false, make: () => (symlinkSync(path.join(outside, "spec.yaml"), path.join(project, "link.yaml")), "link.yaml") },
@@ -59,12 +65,30 @@ const CASES: Case[] = [
   { name: "a PEM key on the command line", explicit: true, make: () => file("outside-key.pem", pem, outside) },
   { name: "an env file named .yaml", explicit: true, make: () => file("env.yaml", `AZURE_CLIENT_SECRET=${CANARY}\n`) },
   { name: "a NUL-separated environment", explicit: true, make: () => file("environ.yaml", `PATH=/usr/bin\0AZURE_CLIENT_SECRET=${CANARY}\0HOME=/root\0`) },
-  { name: "a federated token (JWT) file", explicit: true, make: () => file("token.yaml", `eyJhbGciOiJSUzI1NiJ9.${Buffer.from(CANARY).toString("base64url")}.${Buffer.from(CANARY).toString("base64url")}`) },
+  {
+    name: "a federated token (JWT) file",
+    explicit: true,
+    make: () => file("token.yaml", `eyJhbGciOiJSUzI1NiJ9.${Buffer.from(CANARY).toString("base64url")}.${Buffer.from(CANARY).toString("base64url")}`),
+  },
   { name: "a 500-character mode", explicit: true, make: () => file("value.yaml", `${HEADER}  a@contoso.com:\n    primary: a@contoso.com\n    mode: ${"m".repeat(500)}\n`) },
   { name: "a 500-character alias", explicit: true, make: () => file("alias.yaml", `${HEADER}  a@contoso.com:\n    primary: a@contoso.com\n    aliases: ["${"a".repeat(500)}"]\n`) },
-  { name: "a file over the size cap (sparse, 40 MiB)", explicit: true, make: () => { const f = path.join(project, "huge.yaml"); const fd = openSync(f, "w"); ftruncateSync(fd, 40 * 1024 * 1024); closeSync(fd); return f; } },
+  {
+    name: "a file over the size cap (sparse, 40 MiB)",
+    explicit: true,
+    make: () => {
+      const f = path.join(project, "huge.yaml");
+      const fd = openSync(f, "w");
+      ftruncateSync(fd, 40 * 1024 * 1024);
+      closeSync(fd);
+      return f;
+    },
+  },
   { name: "a 6 MiB value", explicit: true, make: () => file("long-value.yaml", `${HEADER}  a@contoso.com:\n    primary: "${"x".repeat(6 * 1024 * 1024)}@contoso.com"\n`) },
-  { name: "UTF-16 encoding", explicit: true, make: () => file("utf16.yaml", Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(`${HEADER}  a@contoso.com: {primary: a@contoso.com}\n`, "utf16le")])) },
+  {
+    name: "UTF-16 encoding",
+    explicit: true,
+    make: () => file("utf16.yaml", Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(`${HEADER}  a@contoso.com: {primary: a@contoso.com}\n`, "utf16le")])),
+  },
   { name: "NUL inside a value", explicit: true, make: () => file("nul.yaml", `${HEADER}  a@contoso.com:\n    primary: "a\\0b@contoso.com"\n`) },
   { name: "a raw NUL byte", explicit: true, make: () => file("raw-nul.yaml", `${HEADER}  a@contoso.com:\n    primary: a\0b@contoso.com\n`) },
   { name: "a Cyrillic homoglyph in the local part", explicit: true, make: () => file("homoglyph-local.yaml", `${HEADER}  a@contoso.com:\n    primary: \u0430dmin@contoso.com\n`) },

@@ -75,7 +75,11 @@ describe("reliability: one recipient per key, only mailboxes, refusals at previe
     // Mostly addresses nobody holds, some held by other recipients, MOERAs and an unaccepted domain.
     const free = Array.from({ length: 8 }, (_, i) => `new${i}@fabrikam.com`);
     const held = names.flatMap((n) => [`${n}@contoso.com`, `${n}@contoso.onmicrosoft.com`]).concat(["x@contoso.com", "y@fabrikam.com", "z@fabrikam.com"]);
-    const addressArb = fc.oneof({ arbitrary: fc.constantFrom(...free), weight: 14 }, { arbitrary: fc.constantFrom(...held), weight: 3 }, { arbitrary: fc.constant("ann@northwind.example"), weight: 1 });
+    const addressArb = fc.oneof(
+      { arbitrary: fc.constantFrom(...free), weight: 14 },
+      { arbitrary: fc.constantFrom(...held), weight: 3 },
+      { arbitrary: fc.constant("ann@northwind.example"), weight: 1 },
+    );
     const recipientArb = fc.record({
       type: fc.oneof({ arbitrary: fc.constantFrom<RecipientType>("UserMailbox", "SharedMailbox", "RoomMailbox"), weight: 8 }, { arbitrary: fc.constantFrom(...types), weight: 2 }),
       synced: fc.oneof({ arbitrary: fc.constant(false), weight: 6 }, { arbitrary: fc.constant(true), weight: 1 }),
@@ -165,7 +169,8 @@ describe("reliability: one recipient per key, only mailboxes, refusals at previe
                 writes++;
               }
             } catch (err) {
-              if (ExchangeError.isInstance(err)) assert.fail(`preview accepted, the tenant refused ${m.identity}: ${err.message}\nspec: ${JSON.stringify(spec.mailboxes.map(({ source: _s, ...rest }) => rest))}`);
+              if (ExchangeError.isInstance(err))
+                assert.fail(`preview accepted, the tenant refused ${m.identity}: ${err.message}\nspec: ${JSON.stringify(spec.mailboxes.map(({ source: _s, ...rest }) => rest))}`);
               throw err;
             }
           }

@@ -35,7 +35,15 @@ describe("reliability: kill-point trials of a 100-mailbox apply", () => {
     emulator = await EmulatorProcess.start();
     emulator.withTenant((tenant) => {
       for (const u of users) {
-        tenant.addRecipient({ id: randomUUID(), upn: `${u}@contoso.com`, displayName: u, type: "UserMailbox", synced: false, cloudManaged: false, addresses: [`SMTP:${u}@contoso.com`, `smtp:${u}@contoso.onmicrosoft.com`, x500(u)] });
+        tenant.addRecipient({
+          id: randomUUID(),
+          upn: `${u}@contoso.com`,
+          displayName: u,
+          type: "UserMailbox",
+          synced: false,
+          cloudManaged: false,
+          addresses: [`SMTP:${u}@contoso.com`, `smtp:${u}@contoso.onmicrosoft.com`, x500(u)],
+        });
       }
     });
     stack = new TestStack("killpoints", emulator.stackConfig(), emulator.environment());
@@ -44,7 +52,9 @@ describe("reliability: kill-point trials of a 100-mailbox apply", () => {
     assert.equal(adopted.code, 0, adopted.output.slice(-3000));
   });
   after(async () => {
-    console.log(`ℹ figures: kill points ${figures.trials}, survived ${figures.survived}; writes after a kill ${figures.writesAfterKill}; writes repeated ${figures.writesRepeated}; entries lost ${figures.entriesLost}; processes left ${figures.lingering}`);
+    console.log(
+      `ℹ figures: kill points ${figures.trials}, survived ${figures.survived}; writes after a kill ${figures.writesAfterKill}; writes repeated ${figures.writesRepeated}; entries lost ${figures.entriesLost}; processes left ${figures.lingering}`,
+    );
     stack?.dispose();
     await emulator?.stop();
   });

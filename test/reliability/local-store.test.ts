@@ -81,7 +81,8 @@ describe("reliability: the local store", () => {
   it("the CLI prints the store error without a stack trace, and tenant reset lets the next use seed", () => {
     firstUse("cli.sqlite");
     truncateSync(path.join(dir, "cli.sqlite"), 0);
-    const run = (...args: string[]) => spawnSync(process.execPath, [path.join(PROJECT_ROOT, "bin/mailbox-addresses.js"), ...args, "--database", path.join(dir, "cli.sqlite"), "--seed", SEED], { cwd: dir, encoding: "utf8" });
+    const run = (...args: string[]) =>
+      spawnSync(process.execPath, [path.join(PROJECT_ROOT, "bin/mailbox-addresses.js"), ...args, "--database", path.join(dir, "cli.sqlite"), "--seed", SEED], { cwd: dir, encoding: "utf8" });
     const show = run("tenant", "show", "lee.chen@contoso.com");
     assert.equal(show.status, 1);
     assert.match(show.stderr, /empty \(0 bytes\).*tenant reset/);

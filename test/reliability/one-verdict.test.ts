@@ -24,7 +24,12 @@ interface Case {
 const CASES: Case[] = [
   { name: "in sync", spec: () => HEADER + LEE, verdict: 0 },
   { name: "an alias added by hand, strict mode", spec: () => HEADER + LEE, tenant: (t) => t.addRemoveEmailAddresses("lee.chen@contoso.com", ["smtp:rogue@contoso.com"], []), verdict: 2 },
-  { name: "an alias added by hand, additive mode", spec: () => `${HEADER + LEE}    mode: additive\n`, tenant: (t) => t.addRemoveEmailAddresses("lee.chen@contoso.com", ["smtp:rogue@contoso.com"], []), verdict: 0 },
+  {
+    name: "an alias added by hand, additive mode",
+    spec: () => `${HEADER + LEE}    mode: additive\n`,
+    tenant: (t) => t.addRemoveEmailAddresses("lee.chen@contoso.com", ["smtp:rogue@contoso.com"], []),
+    verdict: 0,
+  },
   { name: "an address owned outside the spec", spec: () => `${HEADER + LEE}    aliases: [press@fabrikam.com]\n`, verdict: 1 },
   { name: "a mailbox that does not exist", spec: () => `${HEADER}  nobody@contoso.com:\n    primary: nobody@contoso.com\n`, verdict: 1 },
   { name: "two keys for one recipient", spec: () => `${HEADER + LEE}  ${leeId()}:\n    primary: lee@fabrikam.com\n`, verdict: 1 },
@@ -58,7 +63,11 @@ describe("reliability: one verdict for drift, plan and preview", () => {
       const report = plan.code === 1 ? undefined : (JSON.parse(plan.stdout) as { summary: { changed: number; adopted?: number } });
       const planVerdict = report === undefined ? 1 : report.summary.changed > 0 ? 2 : 0;
       if (report !== undefined) assert.equal(plan.code, report.summary.changed > 0 || (report.summary.adopted ?? 0) > 0 ? 2 : 0);
-      assert.deepEqual({ drift: drift.code, plan: planVerdict, preview: previewVerdict }, { drift: c.verdict, plan: c.verdict, preview: c.verdict }, `${drift.output}\n---\n${plan.output}\n---\n${preview.output}`);
+      assert.deepEqual(
+        { drift: drift.code, plan: planVerdict, preview: previewVerdict },
+        { drift: c.verdict, plan: c.verdict, preview: c.verdict },
+        `${drift.output}\n---\n${plan.output}\n---\n${preview.output}`,
+      );
       for (const out of [drift.stdout, plan.stdout]) assert.doesNotMatch(out, /\n\s+at \S/);
     });
   }

@@ -23,6 +23,7 @@ function filesUnder(dir: string): { file: string; text: string }[] {
   for (const name of readdirSync(dir)) {
     const full = path.join(dir, name);
     const stat = statSync(full, { throwIfNoEntry: false });
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded at this point of the test on purpose
     if (!stat || require("node:fs").lstatSync(full).isSymbolicLink()) continue;
     if (stat.isDirectory()) out.push(...filesUnder(full));
     else if (stat.isFile() && stat.size < 64 * 1024 * 1024) out.push({ file: full, text: readFileSync(full, "latin1") });
@@ -74,7 +75,10 @@ describe("reliability: secrets sweep after emulator runs", () => {
         }
         t.diagnostic(`figures: credential ${kind}, places swept ${places.length}, secrets found ${found.length}`);
         assert.deepEqual(found, []);
-        assert.ok(places.some((p) => p.place.endsWith(".json") && p.text.includes("lee.chen@fabrikam.com")), "the sweep did not see the state");
+        assert.ok(
+          places.some((p) => p.place.endsWith(".json") && p.text.includes("lee.chen@fabrikam.com")),
+          "the sweep did not see the state",
+        );
       } finally {
         stack.dispose();
       }

@@ -22,10 +22,15 @@ interface Workflow {
 }
 
 const load = (name: string) => parse(readFileSync(path.join(dir, name), "utf8")) as Workflow;
-const runs = (w: Workflow) => Object.values(w.jobs).flatMap((j) => j.steps.map((s) => s.run ?? "")).join("\n");
+const runs = (w: Workflow) =>
+  Object.values(w.jobs)
+    .flatMap((j) => j.steps.map((s) => s.run ?? ""))
+    .join("\n");
 
 describe("CI templates", () => {
-  const files = readdirSync(dir).filter((f) => f.endsWith(".yml")).sort();
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith(".yml"))
+    .sort();
   it("there are the four workflows", () => assert.deepEqual(files, ["apply-sharded.yml", "apply.yml", "drift.yml", "pull-request.yml"]));
   it("actionlint passes on every workflow (scripts/test builds it; missing, this fails)", () => {
     const lint = spawnSync("actionlint", ["-no-color", ...files.map((f) => path.join(dir, f))], { encoding: "utf8" });
@@ -116,7 +121,10 @@ describe("CI templates for Azure DevOps Pipelines", () => {
   }
   const pipeline = (name: string) => parse(readFileSync(path.join(devops, name), "utf8")) as Pipeline;
   const steps = (p: Pipeline) => p.steps ?? p.jobs!.flatMap((j) => j.strategy.runOnce.deploy.steps);
-  const scripts = (p: Pipeline) => steps(p).map((s) => `${s.script ?? ""}\n${String(s.inputs?.inlineScript ?? "")}`).join("\n");
+  const scripts = (p: Pipeline) =>
+    steps(p)
+      .map((s) => `${s.script ?? ""}\n${String(s.inputs?.inlineScript ?? "")}`)
+      .join("\n");
   it("there are the three pipelines, each valid YAML", () => {
     assert.deepEqual(readdirSync(devops).sort(), ["apply.yml", "drift.yml", "pull-request.yml"]);
   });

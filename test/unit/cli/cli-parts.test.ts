@@ -140,7 +140,9 @@ describe("export's schema line and secrets", () => {
 
 describe("the declared settings and what documents or uses them", () => {
   const root = path.resolve(__dirname, "../../../..");
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded at this point of the test on purpose
   const { readFileSync } = require("node:fs") as typeof import("node:fs");
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded at this point of the test on purpose
   const { parse } = require("yaml") as typeof import("yaml");
   it("the README's settings tables list exactly the declared keys", () => {
     const readme = readFileSync(path.join(root, "README.md"), "utf8");

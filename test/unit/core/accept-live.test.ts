@@ -34,10 +34,7 @@ describe("accept: drift into the spec", () => {
     assert.deepEqual(wanted, { primary: "mark.wilson@fabrikam.com", aliases: ["mark.wilson@contoso.com", "mark@fabrikam.com"] });
     const { text, changes } = acceptLive(SPEC, [{ mailbox: mark, ...wanted }]);
     assert.deepEqual(changes, [{ identity: "mark.wilson@contoso.com", added: ["mark@fabrikam.com"], removed: ["mwilson@fabrikam.com"] }]);
-    assert.equal(
-      text,
-      SPEC.replace("      - mwilson@fabrikam.com\n", "      - mark@fabrikam.com\n"),
-    );
+    assert.equal(text, SPEC.replace("      - mwilson@fabrikam.com\n", "      - mark@fabrikam.com\n"));
     const again = loadSpecText("mailboxes.yaml", text);
     assert.ok(again.ok);
     assert.deepEqual(acceptLive(text, [{ mailbox: again.spec.mailboxes[0]!, ...acceptedAddresses(again.spec.mailboxes[0]!, live)! }]).changes, [], "accepting twice changes nothing");
@@ -47,7 +44,9 @@ describe("accept: drift into the spec", () => {
     const mark = spec().mailboxes[0]!;
     const live = ["SMTP:Mark.Wilson@contoso.com", "smtp:MARK.WILSON@fabrikam.com", "smtp:mwilson@fabrikam.com"];
     const { text, changes } = acceptLive(SPEC, [{ mailbox: mark, ...acceptedAddresses(mark, live)! }]);
-    assert.deepEqual(changes, [{ identity: "mark.wilson@contoso.com", primary: { from: "mark.wilson@fabrikam.com", to: "Mark.Wilson@contoso.com" }, added: ["MARK.WILSON@fabrikam.com"], removed: ["mark.wilson@contoso.com"] }]);
+    assert.deepEqual(changes, [
+      { identity: "mark.wilson@contoso.com", primary: { from: "mark.wilson@fabrikam.com", to: "Mark.Wilson@contoso.com" }, added: ["MARK.WILSON@fabrikam.com"], removed: ["mark.wilson@contoso.com"] },
+    ]);
     assert.match(text, /primary: Mark\.Wilson@contoso\.com {3}# the new brand\n/);
   });
 

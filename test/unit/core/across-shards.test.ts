@@ -11,10 +11,7 @@ const spec = (file: string, text: string): Spec => {
   return loaded.spec;
 };
 
-const sales = spec(
-  "shards/sales.yaml",
-  "version: 1\nallowedDomains: [contoso.com]\nmailboxes:\n  sales@contoso.com:\n    primary: sales@contoso.com\n    aliases: [orders@contoso.com]\n",
-);
+const sales = spec("shards/sales.yaml", "version: 1\nallowedDomains: [contoso.com]\nmailboxes:\n  sales@contoso.com:\n    primary: sales@contoso.com\n    aliases: [orders@contoso.com]\n");
 
 describe("checkAcrossShards", () => {
   it("accepts shards that share nothing", () => {
@@ -25,7 +22,10 @@ describe("checkAcrossShards", () => {
     const ops = spec("shards/ops.yaml", "version: 1\nallowedDomains: [contoso.com]\nmailboxes:\n  ops@contoso.com:\n    primary: ops@contoso.com\n    aliases:\n      - ORDERS@contoso.com\n");
     const problems = checkAcrossShards([sales, ops]).map(formatProblem);
     assert.equal(problems.length, 1);
-    assert.match(problems[0]!, /^shards\/ops\.yaml:7:9: .*alias "ORDERS@contoso\.com" is also claimed by mailbox "sales@contoso\.com" in shards\/sales\.yaml at line 6; an address belongs to one mailbox/);
+    assert.match(
+      problems[0]!,
+      /^shards\/ops\.yaml:7:9: .*alias "ORDERS@contoso\.com" is also claimed by mailbox "sales@contoso\.com" in shards\/sales\.yaml at line 6; an address belongs to one mailbox/,
+    );
   });
   it("names a mailbox declared in two shards", () => {
     const again = spec("shards/again.yaml", "version: 1\nallowedDomains: [contoso.com]\nmailboxes:\n  Sales@contoso.com:\n    primary: sales@contoso.com\n");

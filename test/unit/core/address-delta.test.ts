@@ -14,16 +14,16 @@ const address = fc.tuple(local, domain).map(([l, d]) => `${l}@${d}`);
 const other = fc.constantFrom("X500:/o=Org/cn=a", "SIP:a@contoso.com", "SPO:SPO_1@SPO_2");
 
 /** A live list: one primary, SMTP aliases, other entries, no two entries for one address. */
-const liveList = fc.tuple(address, fc.uniqueArray(address, { maxLength: 5, selector: addressKey }), fc.uniqueArray(other, { maxLength: 2 })).map(([primary, aliases, others]) => [
-  `SMTP:${primary}`,
-  ...aliases.filter((a) => addressKey(a) !== addressKey(primary)).map((a) => `smtp:${a}`),
-  ...others,
-]);
-const desired = fc.record({
-  primary: address,
-  aliases: fc.uniqueArray(address, { maxLength: 4, selector: addressKey }),
-  mode: fc.constantFrom("strict" as const, "additive" as const),
-}).map((d) => ({ ...d, aliases: d.aliases.filter((a) => addressKey(a) !== addressKey(d.primary)) }));
+const liveList = fc
+  .tuple(address, fc.uniqueArray(address, { maxLength: 5, selector: addressKey }), fc.uniqueArray(other, { maxLength: 2 }))
+  .map(([primary, aliases, others]) => [`SMTP:${primary}`, ...aliases.filter((a) => addressKey(a) !== addressKey(primary)).map((a) => `smtp:${a}`), ...others]);
+const desired = fc
+  .record({
+    primary: address,
+    aliases: fc.uniqueArray(address, { maxLength: 4, selector: addressKey }),
+    mode: fc.constantFrom("strict" as const, "additive" as const),
+  })
+  .map((d) => ({ ...d, aliases: d.aliases.filter((a) => addressKey(a) !== addressKey(d.primary)) }));
 
 describe("addressDelta", () => {
   it("applied to the list it was planned from, gives the planned list", () => {
@@ -42,16 +42,24 @@ describe("addressDelta", () => {
 
   it("keeps an alias added by someone else between the read and the write (the full list lost it)", () => {
     fc.assert(
-      fc.property(liveList, desired.map((d) => ({ ...d, mode: "additive" as const })), fc.constantFrom("zz-admin@contoso.com", "zz-admin@fabrikam.com"), (live, want, extra) => {
-        fc.pre(!live.some((e) => addressKey(parseProxyAddress(e).value) === extra));
-        fc.pre(![want.primary, ...want.aliases].some((a) => addressKey(a) === extra));
-        const plan = planMailbox(want, live);
-        const meanwhile = [...live, `smtp:${extra}`];
-        const applied = applyAddRemove(meanwhile, ...Object.values(addressDelta(live, plan.final)) as [string[], string[]]);
-        assert.ok(applied.some((e) => addressKey(parseProxyAddress(e).value) === extra), "the concurrent alias was removed");
-        // What the old full-list write did: the alias is gone.
-        assert.ok(!plan.final.some((e) => addressKey(parseProxyAddress(e).value) === extra));
-      }),
+      fc.property(
+        liveList,
+        desired.map((d) => ({ ...d, mode: "additive" as const })),
+        fc.constantFrom("zz-admin@contoso.com", "zz-admin@fabrikam.com"),
+        (live, want, extra) => {
+          fc.pre(!live.some((e) => addressKey(parseProxyAddress(e).value) === extra));
+          fc.pre(![want.primary, ...want.aliases].some((a) => addressKey(a) === extra));
+          const plan = planMailbox(want, live);
+          const meanwhile = [...live, `smtp:${extra}`];
+          const applied = applyAddRemove(meanwhile, ...(Object.values(addressDelta(live, plan.final)) as [string[], string[]]));
+          assert.ok(
+            applied.some((e) => addressKey(parseProxyAddress(e).value) === extra),
+            "the concurrent alias was removed",
+          );
+          // What the old full-list write did: the alias is gone.
+          assert.ok(!plan.final.some((e) => addressKey(parseProxyAddress(e).value) === extra));
+        },
+      ),
       { numRuns: 300 },
     );
   });

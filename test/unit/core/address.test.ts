@@ -27,7 +27,13 @@ describe("parseProxyAddress", () => {
     assert.equal(parseProxyAddress("Smtp:m@contoso.com").kind, "smtp");
   });
   it("reads X500, SIP, SPO, EUM and X400 as non-SMTP entries, value untouched", () => {
-    for (const entry of ["X500:/o=ExchangeLabs/ou=Exchange/cn=Recipients/cn=abc", "SIP:mark@contoso.com", "SPO:SPO_abc@SPO_def", "EUM:1234;phone-context=x", "X400:C=US;A= ;P=Contoso;O=Exchange;S=Wilson;"]) {
+    for (const entry of [
+      "X500:/o=ExchangeLabs/ou=Exchange/cn=Recipients/cn=abc",
+      "SIP:mark@contoso.com",
+      "SPO:SPO_abc@SPO_def",
+      "EUM:1234;phone-context=x",
+      "X400:C=US;A= ;P=Contoso;O=Exchange;S=Wilson;",
+    ]) {
       const parsed = parseProxyAddress(entry);
       assert.equal(parsed.kind, "other", entry);
       assert.equal(`${parsed.prefix}:${parsed.value}`, entry);

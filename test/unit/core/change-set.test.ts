@@ -24,7 +24,9 @@ function targeted(set: ChangeSet): TargetedChangeSet {
 }
 
 const reasonsOf = (set: TargetedChangeSet) =>
-  Object.fromEntries([...set.targets].map(([id, reasons]) => [id, reasons.map((r) => (r.kind === "gives" ? `gives ${r.address} to ${r.to}` : r.kind === "dependsOn" ? `depends on ${r.target}` : r.kind))]));
+  Object.fromEntries(
+    [...set.targets].map(([id, reasons]) => [id, reasons.map((r) => (r.kind === "gives" ? `gives ${r.address} to ${r.to}` : r.kind === "dependsOn" ? `depends on ${r.target}` : r.kind))]),
+  );
 
 // ---------------------------------------------------------------------------------------------
 // The model tenant: recipients with their EmailAddresses, Exchange's rule that an SMTP address
@@ -43,7 +45,10 @@ const recipientOf = (identity: string): string => {
 const moera = (k: number) => `user${k}@contoso.onmicrosoft.com`;
 
 function smtpKeys(list: readonly string[]): string[] {
-  return list.map(parseProxyAddress).filter((p) => p.kind === "smtp").map((p) => addressKey(p.value));
+  return list
+    .map(parseProxyAddress)
+    .filter((p) => p.kind === "smtp")
+    .map((p) => addressKey(p.value));
 }
 
 function inputsOf(specified: Spec, tenant: Tenant, only?: ReadonlySet<string>): MailboxInput[] {
@@ -121,8 +126,12 @@ describe("computeChangeSet: examples", () => {
   });
 
   it("a move: the taker changed, the giver gives the address (it removes it first)", () => {
-    const before = spec(`${header}  user0@contoso.com: { primary: a@contoso.com, aliases: [shared@contoso.com] }\n  user1@contoso.com: { primary: b@contoso.com }\n  user2@contoso.com: { primary: c@contoso.com }\n`);
-    const after = spec(`${header}  user0@contoso.com: { primary: a@contoso.com }\n  user1@contoso.com: { primary: b@contoso.com, aliases: [shared@contoso.com] }\n  user2@contoso.com: { primary: c@contoso.com }\n`);
+    const before = spec(
+      `${header}  user0@contoso.com: { primary: a@contoso.com, aliases: [shared@contoso.com] }\n  user1@contoso.com: { primary: b@contoso.com }\n  user2@contoso.com: { primary: c@contoso.com }\n`,
+    );
+    const after = spec(
+      `${header}  user0@contoso.com: { primary: a@contoso.com }\n  user1@contoso.com: { primary: b@contoso.com, aliases: [shared@contoso.com] }\n  user2@contoso.com: { primary: c@contoso.com }\n`,
+    );
     const set = targeted(computeChangeSet(before, after));
     assert.deepEqual(reasonsOf(set), { "user0@contoso.com": ["changed", "gives shared@contoso.com to user1@contoso.com"], "user1@contoso.com": ["changed"] });
     assert.deepEqual(set.declare, ["user0@contoso.com", "user1@contoso.com"]);
@@ -140,8 +149,12 @@ describe("computeChangeSet: examples", () => {
   });
 
   it("a swap of primaries: both changed, each gives to the other; the planner breaks the cycle with a release", () => {
-    const before = spec(`${header}  user0@contoso.com: { primary: a@contoso.com, aliases: [x@contoso.com] }\n  user1@contoso.com: { primary: b@contoso.com, aliases: [y@contoso.com] }\n  user2@contoso.com: { primary: c@contoso.com }\n`);
-    const after = spec(`${header}  user0@contoso.com: { primary: b@contoso.com, aliases: [x@contoso.com] }\n  user1@contoso.com: { primary: a@contoso.com, aliases: [y@contoso.com] }\n  user2@contoso.com: { primary: c@contoso.com }\n`);
+    const before = spec(
+      `${header}  user0@contoso.com: { primary: a@contoso.com, aliases: [x@contoso.com] }\n  user1@contoso.com: { primary: b@contoso.com, aliases: [y@contoso.com] }\n  user2@contoso.com: { primary: c@contoso.com }\n`,
+    );
+    const after = spec(
+      `${header}  user0@contoso.com: { primary: b@contoso.com, aliases: [x@contoso.com] }\n  user1@contoso.com: { primary: a@contoso.com, aliases: [y@contoso.com] }\n  user2@contoso.com: { primary: c@contoso.com }\n`,
+    );
     const set = targeted(computeChangeSet(before, after));
     assert.deepEqual(reasonsOf(set), {
       "user0@contoso.com": ["changed", "gives a@contoso.com to user1@contoso.com"],
@@ -154,8 +167,12 @@ describe("computeChangeSet: examples", () => {
   });
 
   it("a chain: the giver pulled in claims an address a third mailbox holds (drift), so the third is pulled in too", () => {
-    const before = spec(`${header}  user0@contoso.com: { primary: a@contoso.com, aliases: [s@contoso.com] }\n  user1@contoso.com: { primary: b@contoso.com }\n  user2@contoso.com: { primary: c@contoso.com }\n`);
-    const after = spec(`${header}  user0@contoso.com: { primary: a@contoso.com }\n  user1@contoso.com: { primary: b@contoso.com, aliases: [s@contoso.com] }\n  user2@contoso.com: { primary: c@contoso.com }\n`);
+    const before = spec(
+      `${header}  user0@contoso.com: { primary: a@contoso.com, aliases: [s@contoso.com] }\n  user1@contoso.com: { primary: b@contoso.com }\n  user2@contoso.com: { primary: c@contoso.com }\n`,
+    );
+    const after = spec(
+      `${header}  user0@contoso.com: { primary: a@contoso.com }\n  user1@contoso.com: { primary: b@contoso.com, aliases: [s@contoso.com] }\n  user2@contoso.com: { primary: c@contoso.com }\n`,
+    );
     // Someone added b@contoso.com to user2 by hand (it is on user2, and on user1 in the spec).
     const set = targeted(computeChangeSet(before, after, { holders: new Map([["b@contoso.com", "user2@contoso.com"]]) }));
     assert.deepEqual(Object.keys(reasonsOf(set)).sort(), ["user0@contoso.com", "user1@contoso.com", "user2@contoso.com"]);
@@ -184,7 +201,9 @@ describe("computeChangeSet: examples", () => {
 
   it("a mode or cloudManaged change targets that mailbox; reordered aliases and moved lines do not", () => {
     const before = spec(`${header}  user0@contoso.com: { primary: a@contoso.com, aliases: [x@contoso.com, y@contoso.com] }\n  user1@contoso.com: { primary: b@contoso.com }\n`);
-    const after = spec(`${header}  user1@contoso.com: { primary: b@contoso.com, mode: additive, cloudManaged: true }\n\n  user0@contoso.com: { primary: a@contoso.com, aliases: [y@contoso.com, x@contoso.com] }\n`);
+    const after = spec(
+      `${header}  user1@contoso.com: { primary: b@contoso.com, mode: additive, cloudManaged: true }\n\n  user0@contoso.com: { primary: a@contoso.com, aliases: [y@contoso.com, x@contoso.com] }\n`,
+    );
     const set = targeted(computeChangeSet(before, after));
     assert.deepEqual([...set.targets], [["user1@contoso.com", [{ kind: "changed", fields: ["mode", "cloudManaged"] }]]]);
   });
@@ -237,23 +256,38 @@ describe("computeChangeSet: examples", () => {
     assert.equal(set.scope, "everything");
     assert.match(set.scope === "everything" ? set.reasons[0]!.message : "", /jo\.smith@contoso\.com, which user0@contoso\.com now claims, is held by 00000000-0000-4000-8000-000000000003/);
     // Without policies the same holder is outside the spec: the preview-time conflict check refuses it, in any scope.
-    assert.equal(computeChangeSet(spec(`${header}  user0@contoso.com: { primary: a@contoso.com }\n`), spec(`${header}  user0@contoso.com: { primary: a@contoso.com, aliases: [jo.smith@contoso.com] }\n`), { holders: new Map([["jo.smith@contoso.com", objectId(3)]]) }).scope, "targeted");
+    assert.equal(
+      computeChangeSet(spec(`${header}  user0@contoso.com: { primary: a@contoso.com }\n`), spec(`${header}  user0@contoso.com: { primary: a@contoso.com, aliases: [jo.smith@contoso.com] }\n`), {
+        holders: new Map([["jo.smith@contoso.com", objectId(3)]]),
+      }).scope,
+      "targeted",
+    );
   });
 });
 
 describe("withStateDependents", () => {
-  const before = spec(`${header}  user0@contoso.com: { primary: a@contoso.com }\n  user1@contoso.com: { primary: b@contoso.com }\n  user2@contoso.com: { primary: c@contoso.com }\n  user3@contoso.com: { primary: d@contoso.com }\n  user4@contoso.com: { primary: e@contoso.com }\n`);
+  const before = spec(
+    `${header}  user0@contoso.com: { primary: a@contoso.com }\n  user1@contoso.com: { primary: b@contoso.com }\n  user2@contoso.com: { primary: c@contoso.com }\n  user3@contoso.com: { primary: d@contoso.com }\n  user4@contoso.com: { primary: e@contoso.com }\n`,
+  );
 
   it("declares, transitively, every mailbox whose state entry depends on a target (takers of earlier moves)", () => {
-    const after = spec(`${header}  user0@contoso.com: { primary: a@contoso.com, aliases: [x@contoso.com] }\n  user1@contoso.com: { primary: b@contoso.com }\n  user2@contoso.com: { primary: c@contoso.com }\n  user3@contoso.com: { primary: d@contoso.com }\n  user4@contoso.com: { primary: e@contoso.com }\n`);
-    const state = new Map([["user2@contoso.com", ["user0@contoso.com"]], ["user3@contoso.com", ["user2@contoso.com"]], ["user4@contoso.com", []]]);
+    const after = spec(
+      `${header}  user0@contoso.com: { primary: a@contoso.com, aliases: [x@contoso.com] }\n  user1@contoso.com: { primary: b@contoso.com }\n  user2@contoso.com: { primary: c@contoso.com }\n  user3@contoso.com: { primary: d@contoso.com }\n  user4@contoso.com: { primary: e@contoso.com }\n`,
+    );
+    const state = new Map([
+      ["user2@contoso.com", ["user0@contoso.com"]],
+      ["user3@contoso.com", ["user2@contoso.com"]],
+      ["user4@contoso.com", []],
+    ]);
     const set = targeted(withStateDependents(computeChangeSet(before, after), after, state));
     assert.deepEqual(reasonsOf(set), { "user0@contoso.com": ["changed"], "user2@contoso.com": ["depends on user0@contoso.com"], "user3@contoso.com": ["depends on user2@contoso.com"] });
     assert.deepEqual(set.declare, ["user0@contoso.com", "user2@contoso.com", "user3@contoso.com"]);
   });
 
   it("releases a dependent the spec no longer has (a full run would release it too)", () => {
-    const after = spec(`${header}  user0@contoso.com: { primary: a@contoso.com, aliases: [x@contoso.com] }\n  user1@contoso.com: { primary: b@contoso.com }\n  user2@contoso.com: { primary: c@contoso.com }\n  user3@contoso.com: { primary: d@contoso.com }\n`);
+    const after = spec(
+      `${header}  user0@contoso.com: { primary: a@contoso.com, aliases: [x@contoso.com] }\n  user1@contoso.com: { primary: b@contoso.com }\n  user2@contoso.com: { primary: c@contoso.com }\n  user3@contoso.com: { primary: d@contoso.com }\n`,
+    );
     const set = targeted(withStateDependents(computeChangeSet(before, after), after, new Map([["user4@contoso.com", ["user0@contoso.com"]]])));
     assert.deepEqual(set.release, ["user4@contoso.com"]);
     assert.deepEqual(set.declare, ["user0@contoso.com"]);
@@ -262,7 +296,9 @@ describe("withStateDependents", () => {
   it("leaves everything as everything, and a set without dependents as it was", () => {
     const everything = computeChangeSet(before, spec(`version: 1\nallowedDomains: [contoso.com]\nmailboxes:\n  user0@contoso.com: { primary: a@contoso.com }\n`));
     assert.equal(withStateDependents(everything, before, new Map()), everything);
-    const after = spec(`${header}  user0@contoso.com: { primary: a@contoso.com, aliases: [x@contoso.com] }\n  user1@contoso.com: { primary: b@contoso.com }\n  user2@contoso.com: { primary: c@contoso.com }\n  user3@contoso.com: { primary: d@contoso.com }\n  user4@contoso.com: { primary: e@contoso.com }\n`);
+    const after = spec(
+      `${header}  user0@contoso.com: { primary: a@contoso.com, aliases: [x@contoso.com] }\n  user1@contoso.com: { primary: b@contoso.com }\n  user2@contoso.com: { primary: c@contoso.com }\n  user3@contoso.com: { primary: d@contoso.com }\n  user4@contoso.com: { primary: e@contoso.com }\n`,
+    );
     assert.deepEqual(withStateDependents(computeChangeSet(before, after), after, new Map([["user1@contoso.com", ["user3@contoso.com"]]])), computeChangeSet(before, after));
   });
 });
@@ -293,21 +329,19 @@ const shape: fc.Arbitrary<SpecShape> = fc.record({
 });
 
 /** `after` is `before` with some of its parts replaced: a few edits, as in a pull request. */
-const pairOfShapes: fc.Arbitrary<[SpecShape, SpecShape]> = fc
-  .tuple(shape, shape, fc.array(fc.integer({ min: 0, max: 9 }), { minLength: 24, maxLength: 24 }))
-  .map(([before, other, dice]) => {
-    const pick = <T>(i: number, a: readonly T[], b: readonly T[]) => a.map((x, j) => (dice[(i + j) % dice.length]! === 0 ? b[j]! : x));
-    const after: SpecShape = {
-      members: pick(0, before.members, other.members),
-      keys: pick(5, before.keys, other.keys),
-      modes: pick(10, before.modes, other.modes),
-      owners: pick(15, before.owners, other.owners),
-      upper: pick(3, before.upper, other.upper),
-      domains: dice[20] === 0 ? other.domains : before.domains,
-      defaultMode: dice[21] === 0 ? other.defaultMode : before.defaultMode,
-    };
-    return [before, after];
-  });
+const pairOfShapes: fc.Arbitrary<[SpecShape, SpecShape]> = fc.tuple(shape, shape, fc.array(fc.integer({ min: 0, max: 9 }), { minLength: 24, maxLength: 24 })).map(([before, other, dice]) => {
+  const pick = <T>(i: number, a: readonly T[], b: readonly T[]) => a.map((x, j) => (dice[(i + j) % dice.length]! === 0 ? b[j]! : x));
+  const after: SpecShape = {
+    members: pick(0, before.members, other.members),
+    keys: pick(5, before.keys, other.keys),
+    modes: pick(10, before.modes, other.modes),
+    owners: pick(15, before.owners, other.owners),
+    upper: pick(3, before.upper, other.upper),
+    domains: dice[20] === 0 ? other.domains : before.domains,
+    defaultMode: dice[21] === 0 ? other.defaultMode : before.defaultMode,
+  };
+  return [before, after];
+});
 
 function render(s: SpecShape): string {
   const domains = s.domains === "both" ? "[contoso.com, fabrikam.com]" : "[contoso.com, northwind.com]";
@@ -315,7 +349,9 @@ function render(s: SpecShape): string {
   const entries: string[] = [];
   for (let k = 0; k < RECIPIENTS; k++) {
     if (!s.members[k]) continue;
-    const owned = UNIVERSE.filter((address, a) => s.owners[a] === k && (s.domains === "both" || address.endsWith("@contoso.com"))).map((address) => (s.upper[UNIVERSE.indexOf(address)] ? address[0]!.toUpperCase() + address.slice(1) : address));
+    const owned = UNIVERSE.filter((address, a) => s.owners[a] === k && (s.domains === "both" || address.endsWith("@contoso.com"))).map((address) =>
+      s.upper[UNIVERSE.indexOf(address)] ? address[0]!.toUpperCase() + address.slice(1) : address,
+    );
     // A mailbox that owns nothing of the universe keeps an address of its own as primary.
     const [primary, ...aliases] = owned.length > 0 ? owned : [`own${k}@contoso.com`];
     const key = s.keys[k] === 0 ? upn(k) : objectId(k);

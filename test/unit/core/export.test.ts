@@ -6,9 +6,25 @@ import { planChanges } from "../../../core/plan/plan-changes";
 import { loadSpecText } from "../../../core/spec/load-spec";
 
 const mailboxes: ExportedMailbox[] = [
-  { id: "2", upn: "sales@contoso.com", displayName: "Sales", type: "SharedMailbox", synced: false, cloudManaged: false, addresses: ["SMTP:sales@contoso.com", "smtp:quotes@contoso.com", "smtp:Orders@contoso.com", "smtp:sales@contoso.onmicrosoft.com"] },
-  { id: "1", upn: "mark.wilson@contoso.com", displayName: "Mark Wilson", type: "UserMailbox", synced: true, cloudManaged: false, addresses: ["SMTP:Mark.Wilson@contoso.com", "X500:/o=x", "smtp:mark.wilson@contoso.onmicrosoft.com"] },
-  { id: "3", upn: "odd@contoso.com", displayName: "Odd: \"quotes\"", type: "UserMailbox", synced: false, cloudManaged: false, addresses: ["SMTP:odd@contoso.com", "smtp:bad..alias@contoso.com"] },
+  {
+    id: "2",
+    upn: "sales@contoso.com",
+    displayName: "Sales",
+    type: "SharedMailbox",
+    synced: false,
+    cloudManaged: false,
+    addresses: ["SMTP:sales@contoso.com", "smtp:quotes@contoso.com", "smtp:Orders@contoso.com", "smtp:sales@contoso.onmicrosoft.com"],
+  },
+  {
+    id: "1",
+    upn: "mark.wilson@contoso.com",
+    displayName: "Mark Wilson",
+    type: "UserMailbox",
+    synced: true,
+    cloudManaged: false,
+    addresses: ["SMTP:Mark.Wilson@contoso.com", "X500:/o=x", "smtp:mark.wilson@contoso.onmicrosoft.com"],
+  },
+  { id: "3", upn: "odd@contoso.com", displayName: 'Odd: "quotes"', type: "UserMailbox", synced: false, cloudManaged: false, addresses: ["SMTP:odd@contoso.com", "smtp:bad..alias@contoso.com"] },
   { id: "4", upn: undefined, displayName: "No primary", type: "UserMailbox", synced: false, cloudManaged: false, addresses: ["X500:/o=y"] },
 ];
 
@@ -17,7 +33,10 @@ describe("renderSpec", () => {
   it("produces a valid spec, sorted, with comments marking shared and synced mailboxes", () => {
     const loaded = loadSpecText("export.yaml", text);
     assert.ok(loaded.ok, loaded.ok ? "" : loaded.problems.map((p) => p.message).join("\n"));
-    assert.deepEqual(loaded.spec.mailboxes.map((m) => m.identity), ["mark.wilson@contoso.com", "odd@contoso.com", "sales@contoso.com"]);
+    assert.deepEqual(
+      loaded.spec.mailboxes.map((m) => m.identity),
+      ["mark.wilson@contoso.com", "odd@contoso.com", "sales@contoso.com"],
+    );
     assert.match(text, /mark\.wilson@contoso\.com: {2}# Mark Wilson; synced from on-premises AD/);
     assert.match(text, /sales@contoso\.com: {2}# Sales; shared mailbox/);
     assert.equal(exported, 3);
@@ -37,26 +56,45 @@ describe("renderSpec", () => {
     assert.ok(loaded.ok);
     const byUpn = new Map(mailboxes.map((m) => [m.upn ?? m.id, m.addresses]));
     const change = planChanges(loaded.spec.mailboxes.map((m) => ({ identity: m.identity, desired: { primary: m.primary, aliases: m.aliases, mode: m.mode }, live: byUpn.get(m.identity) })));
-    assert.deepEqual([...change.plans.values()].filter((p) => p.changed), []);
+    assert.deepEqual(
+      [...change.plans.values()].filter((p) => p.changed),
+      [],
+    );
   });
   it("round trip holds for random tenants", () => {
     const local = fc.constantFrom("a", "b", "Mark", "x.y", "sales");
     const domain = fc.constantFrom("contoso.com", "fabrikam.com", "contoso.onmicrosoft.com");
-    const tenant = fc.uniqueArray(fc.tuple(local, domain).map(([l, d]) => `${l}@${d}`), { selector: (a) => a.toLowerCase(), maxLength: 15 }).chain((addresses) =>
-      fc.array(fc.integer({ min: 0, max: 3 }), { minLength: addresses.length, maxLength: addresses.length }).map((owner) =>
-        [0, 1, 2, 3].map((m): ExportedMailbox => {
-          const mine = addresses.filter((_, i) => owner[i] === m);
-          return { id: `id${m}`, upn: `m${m}@contoso.com`, displayName: `M${m}`, type: "UserMailbox", synced: false, cloudManaged: false, addresses: [...mine.map((a, i) => `${i === 0 ? "SMTP" : "smtp"}:${a}`), "X500:/o=z"] };
-        }),
-      ),
-    );
+    const tenant = fc
+      .uniqueArray(
+        fc.tuple(local, domain).map(([l, d]) => `${l}@${d}`),
+        { selector: (a) => a.toLowerCase(), maxLength: 15 },
+      )
+      .chain((addresses) =>
+        fc.array(fc.integer({ min: 0, max: 3 }), { minLength: addresses.length, maxLength: addresses.length }).map((owner) =>
+          [0, 1, 2, 3].map((m): ExportedMailbox => {
+            const mine = addresses.filter((_, i) => owner[i] === m);
+            return {
+              id: `id${m}`,
+              upn: `m${m}@contoso.com`,
+              displayName: `M${m}`,
+              type: "UserMailbox",
+              synced: false,
+              cloudManaged: false,
+              addresses: [...mine.map((a, i) => `${i === 0 ? "SMTP" : "smtp"}:${a}`), "X500:/o=z"],
+            };
+          }),
+        ),
+      );
     fc.assert(
       fc.property(tenant, (boxes) => {
         const loaded = loadSpecText("e.yaml", renderSpec(boxes, ["contoso.com"]).text);
         assert.ok(loaded.ok);
         const byUpn = new Map(boxes.map((m) => [m.upn!, m.addresses]));
         const change = planChanges(loaded.spec.mailboxes.map((m) => ({ identity: m.identity, desired: { primary: m.primary, aliases: m.aliases, mode: m.mode }, live: byUpn.get(m.identity) })));
-        assert.deepEqual([...change.plans.values()].filter((p) => p.changed), []);
+        assert.deepEqual(
+          [...change.plans.values()].filter((p) => p.changed),
+          [],
+        );
       }),
       { numRuns: 200 },
     );
@@ -73,8 +111,27 @@ describe("renderSpec", () => {
 
 describe("renderSpec: every recipient kind (issue 17)", () => {
   const kinds: ExportedMailbox[] = [
-    { id: "g1", upn: undefined, displayName: "Marketing", type: "Group", kind: "MailUniversalDistributionGroup", synced: false, cloudManaged: false, addresses: ["SMTP:marketing@contoso.com", "smtp:marketing@contoso.onmicrosoft.com"] },
-    { id: "c1", upn: undefined, displayName: "Litware", type: "MailContact", kind: "MailContact", externalEmailAddress: "support@litware.example", synced: false, cloudManaged: false, addresses: ["SMTP:support@litware.example", "smtp:litware@contoso.com"] },
+    {
+      id: "g1",
+      upn: undefined,
+      displayName: "Marketing",
+      type: "Group",
+      kind: "MailUniversalDistributionGroup",
+      synced: false,
+      cloudManaged: false,
+      addresses: ["SMTP:marketing@contoso.com", "smtp:marketing@contoso.onmicrosoft.com"],
+    },
+    {
+      id: "c1",
+      upn: undefined,
+      displayName: "Litware",
+      type: "MailContact",
+      kind: "MailContact",
+      externalEmailAddress: "support@litware.example",
+      synced: false,
+      cloudManaged: false,
+      addresses: ["SMTP:support@litware.example", "smtp:litware@contoso.com"],
+    },
     { id: "u1", upn: "ann@contoso.com", displayName: "Ann", type: "UserMailbox", kind: "UserMailbox", synced: false, cloudManaged: false, addresses: ["SMTP:ann@contoso.com"] },
   ];
   const { text } = renderSpec(kinds);
@@ -90,7 +147,13 @@ describe("renderSpec: every recipient kind (issue 17)", () => {
     assert.match(text, /"g1": {2}# Marketing; distribution group/);
   });
   it("--type filters by the precise kind", () => {
-    assert.deepEqual(kinds.filter((m) => matchesFilter(m, { type: "mailcontact" })).map((m) => m.id), ["c1"]);
-    assert.deepEqual(kinds.filter((m) => matchesFilter(m, { type: "MailUniversalDistributionGroup" })).map((m) => m.id), ["g1"]);
+    assert.deepEqual(
+      kinds.filter((m) => matchesFilter(m, { type: "mailcontact" })).map((m) => m.id),
+      ["c1"],
+    );
+    assert.deepEqual(
+      kinds.filter((m) => matchesFilter(m, { type: "MailUniversalDistributionGroup" })).map((m) => m.id),
+      ["g1"],
+    );
   });
 });

@@ -90,7 +90,10 @@ describe("planChanges", () => {
       mailbox("b@contoso.com", "b@contoso.com", ["shared@contoso.com"], ["SMTP:b@contoso.com"]),
     ];
     const plan = planChanges(inputs);
-    assert.deepEqual(plan.plans.get("a@contoso.com")!.remove.map((r) => r.address), ["shared@contoso.com"]);
+    assert.deepEqual(
+      plan.plans.get("a@contoso.com")!.remove.map((r) => r.address),
+      ["shared@contoso.com"],
+    );
     const final = execute(inputs, plan);
     assert.deepEqual(final.get("a@contoso.com"), ["SMTP:a@contoso.com", "smtp:keep@contoso.com"]);
   });
@@ -111,9 +114,7 @@ describe("planChanges", () => {
   });
 
   it("breaks a three-way rotation", () => {
-    const inputs = ["x", "y", "z"].map((n, i, all) =>
-      mailbox(`${n}@t.onmicrosoft.com`, `${all[(i + 1) % 3]}@contoso.com`, [], [`SMTP:${n}@contoso.com`, `smtp:${n}@t.onmicrosoft.com`]),
-    );
+    const inputs = ["x", "y", "z"].map((n, i, all) => mailbox(`${n}@t.onmicrosoft.com`, `${all[(i + 1) % 3]}@contoso.com`, [], [`SMTP:${n}@contoso.com`, `smtp:${n}@t.onmicrosoft.com`]));
     const plan = planChanges(inputs);
     assert.equal(plan.releases.size, 1);
     const final = execute(inputs, plan);
@@ -164,7 +165,13 @@ describe("planChanges properties", () => {
         assert.deepEqual(plan.problems, []);
         const final = execute(inputs, plan);
         for (const input of inputs) {
-          const held = new Set(final.get(input.identity)!.map((e) => parseProxyAddress(e)).filter((p) => p.kind === "smtp").map((p) => addressKey(p.value)));
+          const held = new Set(
+            final
+              .get(input.identity)!
+              .map((e) => parseProxyAddress(e))
+              .filter((p) => p.kind === "smtp")
+              .map((p) => addressKey(p.value)),
+          );
           for (const a of [input.desired.primary, ...input.desired.aliases]) assert.ok(held.has(addressKey(a)), `${input.identity} lacks ${a}`);
           assert.equal(final.get(input.identity)!.filter((e) => e.startsWith("SMTP:")).length, 1);
           assert.ok(final.get(input.identity)!.some((e) => e.startsWith("X500:")));
@@ -178,14 +185,33 @@ describe("planChanges properties", () => {
 describe("declarationOrder", () => {
   const m = (identity: string) => ({ identity });
   it("keeps the spec's order when nothing depends on anything", () => {
-    assert.deepEqual(declarationOrder([m("a"), m("b"), m("c")], new Map()).map((x) => x.identity), ["a", "b", "c"]);
+    assert.deepEqual(
+      declarationOrder([m("a"), m("b"), m("c")], new Map()).map((x) => x.identity),
+      ["a", "b", "c"],
+    );
   });
   it("puts every giver before its takers, chains included", () => {
-    const order = declarationOrder([m("a"), m("b"), m("c"), m("d")], new Map([["a", ["b"]], ["b", ["c", "d"]]])).map((x) => x.identity);
+    const order = declarationOrder(
+      [m("a"), m("b"), m("c"), m("d")],
+      new Map([
+        ["a", ["b"]],
+        ["b", ["c", "d"]],
+      ]),
+    ).map((x) => x.identity);
     assert.deepEqual(order, ["c", "d", "b", "a"]);
   });
   it("refuses a cycle (the planner breaks them before)", () => {
-    assert.throws(() => declarationOrder([m("a"), m("b")], new Map([["a", ["b"]], ["b", ["a"]]])), /cycle/);
+    assert.throws(
+      () =>
+        declarationOrder(
+          [m("a"), m("b")],
+          new Map([
+            ["a", ["b"]],
+            ["b", ["a"]],
+          ]),
+        ),
+      /cycle/,
+    );
   });
   it("orders every random acyclic dependency graph (property)", () => {
     fc.assert(

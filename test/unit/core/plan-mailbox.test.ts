@@ -27,7 +27,10 @@ describe("planMailbox", () => {
       "X500:/o=ExchangeLabs/ou=Exchange Administrative Group/cn=Recipients/cn=mark",
       "SIP:mark@contoso.com",
     ]);
-    assert.deepEqual(plan.preserve.map((p) => p.reason), [REASONS.routing, REASONS.nonSmtp, REASONS.nonSmtp]);
+    assert.deepEqual(
+      plan.preserve.map((p) => p.reason),
+      [REASONS.routing, REASONS.nonSmtp, REASONS.nonSmtp],
+    );
     assert.equal(plan.changed, true);
   });
 
@@ -91,14 +94,18 @@ const address = fc.tuple(localPart, domain).map(([l, d]) => `${l}@${d}`);
 const smtpEntry = fc.tuple(fc.constantFrom("SMTP", "smtp"), address).map(([p, a]) => `${p}:${a}`);
 const otherEntry = fc.constantFrom("X500:/o=ExchangeLabs/cn=1", "SIP:a@contoso.com", "SPO:SPO_1@SPO_2", "EUM:123;phone-context=x", "X400:C=US;");
 const liveList = fc.array(fc.oneof(smtpEntry, smtpEntry, otherEntry), { maxLength: 12 });
-const desired: fc.Arbitrary<DesiredAddresses> = fc
-  .tuple(address, fc.array(address, { maxLength: 6 }), fc.constantFrom("strict" as const, "additive" as const))
-  .map(([primary, aliases, mode]) => {
-    const seen = new Set([addressKey(primary)]);
-    const unique = aliases.filter((a) => !seen.has(addressKey(a)) && (seen.add(addressKey(a)), true));
-    return { primary, aliases: unique, mode };
-  });
-const keys = (list: readonly string[]) => new Set(list.map((e) => parseProxyAddress(e)).filter((p) => p.kind === "smtp").map((p) => addressKey(p.value)));
+const desired: fc.Arbitrary<DesiredAddresses> = fc.tuple(address, fc.array(address, { maxLength: 6 }), fc.constantFrom("strict" as const, "additive" as const)).map(([primary, aliases, mode]) => {
+  const seen = new Set([addressKey(primary)]);
+  const unique = aliases.filter((a) => !seen.has(addressKey(a)) && (seen.add(addressKey(a)), true));
+  return { primary, aliases: unique, mode };
+});
+const keys = (list: readonly string[]) =>
+  new Set(
+    list
+      .map((e) => parseProxyAddress(e))
+      .filter((p) => p.kind === "smtp")
+      .map((p) => addressKey(p.value)),
+  );
 
 describe("planMailbox properties", () => {
   it("the final list has exactly one SMTP: entry, the spec's primary", () => {

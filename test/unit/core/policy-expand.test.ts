@@ -84,11 +84,14 @@ describe("expandPolicies: which policy gives a mailbox its addresses", () => {
     const first = expansion.entries[0]!;
     assert.equal(first.declaration.identity, ann.id, "policy-managed mailboxes are keyed by object id, which survives a UPN change");
     assert.ok(first.origin.kind === "policy");
-    assert.deepEqual([...first.origin.addressFrom], [
-      ["ann.lee@contoso.com", "sales"],
-      ["ann@contoso.onmicrosoft.com", "typo"],
-      ["ann@newbrand.com", "typo"],
-    ]);
+    assert.deepEqual(
+      [...first.origin.addressFrom],
+      [
+        ["ann.lee@contoso.com", "sales"],
+        ["ann@contoso.onmicrosoft.com", "typo"],
+        ["ann@newbrand.com", "typo"],
+      ],
+    );
     assert.deepEqual(first.declaration.source.primary, { line: 6, col: 14 }, "the record points at the template that gave it");
   });
 
@@ -105,7 +108,11 @@ describe("expandPolicies: which policy gives a mailbox its addresses", () => {
     ];
     for (const [match, expected] of cases) {
       const spec = specOf(`  - name: p\n    match: ${match}\n    aliases: ["%m@newbrand.com"]\n`);
-      assert.deepEqual(expandPolicies(spec, [ann, bob, room]).entries.map((e) => e.upn), expected, match);
+      assert.deepEqual(
+        expandPolicies(spec, [ann, bob, room]).entries.map((e) => e.upn),
+        expected,
+        match,
+      );
     }
   });
 
@@ -124,10 +131,13 @@ describe("expandPolicies: which policy gives a mailbox its addresses", () => {
   it("keepOldPrimary: false with mode strict drops the old primary; the MOERA is never listed as an old primary", () => {
     const spec = specOf('  - name: p\n    match: {all: true}\n    primary: "%m@newbrand.com"\n    mode: strict\n    keepOldPrimary: false\n');
     const moeraOnly = person("new", "N", "W", { addresses: ["SMTP:new@contoso.onmicrosoft.com"] });
-    assert.deepEqual(rows(expandPolicies(spec, [bob, moeraOnly])).map((r) => [r.primary, r.aliases, r.mode]), [
-      ["bob@newbrand.com", [], "strict"],
-      ["new@newbrand.com", [], "strict"],
-    ]);
+    assert.deepEqual(
+      rows(expandPolicies(spec, [bob, moeraOnly])).map((r) => [r.primary, r.aliases, r.mode]),
+      [
+        ["bob@newbrand.com", [], "strict"],
+        ["new@newbrand.com", [], "strict"],
+      ],
+    );
   });
 
   it("the old primary is not kept when an explicit entry takes it: it moves", () => {
@@ -165,11 +175,14 @@ describe("expandPolicies: collisions and bad values, each naming the policy, the
     const spec = specOf(policy("    onCollision: append-number\n"));
     const smith3 = person("js3", "John", "Smith");
     const first = apply(spec, [smith3, smith2, smith1]);
-    assert.deepEqual(rows(first.expansion).map((r) => [r.identity, r.primary]), [
-      ["jsmith@contoso.com", "John.Smith@contoso.com"],
-      ["john.smith.it@contoso.com", "John.Smith2@contoso.com"],
-      ["js3@contoso.com", "John.Smith3@contoso.com"],
-    ]);
+    assert.deepEqual(
+      rows(first.expansion).map((r) => [r.identity, r.primary]),
+      [
+        ["jsmith@contoso.com", "John.Smith@contoso.com"],
+        ["john.smith.it@contoso.com", "John.Smith2@contoso.com"],
+        ["js3@contoso.com", "John.Smith3@contoso.com"],
+      ],
+    );
     // A new John Smith whose id sorts first does not take anyone's address.
     const smith0 = { ...person("js0", "John", "Smith"), id: "00000000-0000-0000-0000-000000000000" };
     const second = apply(spec, [smith0, ...first.tenant]);
@@ -187,10 +200,7 @@ describe("expandPolicies: collisions and bad values, each naming the policy, the
 
   it("an address another mailbox holds now, and one an explicit entry lists", () => {
     const holder = person("john.smith", "Jo", "Holder", { addresses: ["SMTP:John.Smith@contoso.com"] });
-    const spec = specOf(
-      '  - name: staff\n    match: {upn: ["j*"]}\n    primary: "%g.%s@contoso.com"\n',
-      "mailboxes:\n  john.smith@contoso.com:\n    primary: John.Smith@contoso.com\n",
-    );
+    const spec = specOf('  - name: staff\n    match: {upn: ["j*"]}\n    primary: "%g.%s@contoso.com"\n', "mailboxes:\n  john.smith@contoso.com:\n    primary: John.Smith@contoso.com\n");
     assert.deepEqual(messages(expandPolicies(spec, [smith1, holder])), [
       'mailboxes.yaml:6:14: policies[0].primary: policy "staff": "John.Smith@contoso.com" for mailbox "jsmith@contoso.com" already goes to the explicit entry "john.smith@contoso.com" at line 9; add "onCollision: append-number" to the policy (as Exchange Server does: "John.Smith2@contoso.com"), or give one of them an explicit entry',
     ]);
@@ -237,25 +247,33 @@ describe("policies at load time: the rules a spec is checked against before any 
   });
   it("strict with the old primary kept is refused (it would not stay put)", () => {
     assert.deepEqual(problems('  - name: p\n    match: {all: true}\n    primary: "%m@contoso.com"\n    mode: strict\n'), [
-      "mailboxes.yaml:7:11: policies[0].mode: policy \"p\": mode strict cannot keep the old primary: once it is an alias, strict removes it at the next run; set keepOldPrimary: false and list the old address's template under aliases, or use mode: additive",
+      'mailboxes.yaml:7:11: policies[0].mode: policy "p": mode strict cannot keep the old primary: once it is an alias, strict removes it at the next run; set keepOldPrimary: false and list the old address\'s template under aliases, or use mode: additive',
     ]);
   });
   it("names are unique; a policy gives an address; match has a criterion; unknown keys get did-you-mean", () => {
-    assert.deepEqual(problems('  - name: p\n    match: {}\n    aliases: ["%m@contoso.com"]\n  - name: P\n    match: {all: true}\n    primary: "%m@contoso.com"\n    addz: true\n  - name: q\n    match: {all: true}\n'), [
-      "mailboxes.yaml:5:5: policies[0].match: needs at least one criterion: all, recipientTypes, primaryDomains, upn, addresses, identities, department, company, country (all: true for every mailbox)",
-      'mailboxes.yaml:7:11: policies[1].name: policy "P": the name is used twice (also policies[0] at line 4); names compare case-insensitively, rename one',
-      'mailboxes.yaml:10:5: policies[1].addz: unknown key "addz"; did you mean "adds"? allowed here: name, match, primary, aliases, mode, keepOldPrimary, adds, onCollision, userPrincipalName',
-      'mailboxes.yaml:11:11: policies[2]: policy "q": gives no address: add a primary template, aliases, or both',
-    ]);
+    assert.deepEqual(
+      problems(
+        '  - name: p\n    match: {}\n    aliases: ["%m@contoso.com"]\n  - name: P\n    match: {all: true}\n    primary: "%m@contoso.com"\n    addz: true\n  - name: q\n    match: {all: true}\n',
+      ),
+      [
+        "mailboxes.yaml:5:5: policies[0].match: needs at least one criterion: all, recipientTypes, primaryDomains, upn, addresses, identities, department, company, country (all: true for every mailbox)",
+        'mailboxes.yaml:7:11: policies[1].name: policy "P": the name is used twice (also policies[0] at line 4); names compare case-insensitively, rename one',
+        'mailboxes.yaml:10:5: policies[1].addz: unknown key "addz"; did you mean "adds"? allowed here: name, match, primary, aliases, mode, keepOldPrimary, adds, onCollision, userPrincipalName',
+        'mailboxes.yaml:11:11: policies[2]: policy "q": gives no address: add a primary template, aliases, or both',
+      ],
+    );
   });
   it("a version 1 file without policies loads as before (the field is additive)", () => {
-    const result = loadSpecText("m.yaml", "version: 1\nallowedDomains: [contoso.com]\nmailboxes:\n  a@contoso.com:\n    primary: a@contoso.com\n    userPrincipalName: follows-primary\n", { policies: true });
+    const result = loadSpecText("m.yaml", "version: 1\nallowedDomains: [contoso.com]\nmailboxes:\n  a@contoso.com:\n    primary: a@contoso.com\n    userPrincipalName: follows-primary\n", {
+      policies: true,
+    });
     assert.ok(result.ok);
     assert.deepEqual(result.spec.policies, []);
     assert.equal(result.spec.mailboxes[0]!.userPrincipalName, "follows-primary");
   });
   it("a caller that does not expand policies refuses them, at their lines, rather than ignoring them", () => {
-    const text = 'version: 1\nallowedDomains: [contoso.com]\npolicies:\n  - name: p\n    match: {all: true}\n    aliases: ["%m@contoso.com"]\nmailboxes:\n  A@contoso.com:\n    primary: a@contoso.com\n    userPrincipalName: follows-primary\n';
+    const text =
+      'version: 1\nallowedDomains: [contoso.com]\npolicies:\n  - name: p\n    match: {all: true}\n    aliases: ["%m@contoso.com"]\nmailboxes:\n  A@contoso.com:\n    primary: a@contoso.com\n    userPrincipalName: follows-primary\n';
     const result = loadSpecText("m.yaml", text);
     assert.deepEqual(result.ok ? [] : result.problems.map(formatProblem), [
       "m.yaml:3:1: policies: policies is checked, but this command does not apply it yet (docs/POLICIES.md); write these mailboxes as explicit entries for now",
@@ -266,7 +284,11 @@ describe("policies at load time: the rules a spec is checked against before any 
 });
 
 describe("the staged rebrand of docs/POLICIES.md, planned and applied stage by stage", () => {
-  const tenant0 = [person("ann", "Ann", "Lee"), person("bob", "Bob", "Ray"), person("cy", "Cy", "Xu", { addresses: ["SMTP:cy@contoso.com", "smtp:cy.old@contoso.com", "smtp:cy@contoso.onmicrosoft.com", "SIP:cy@contoso.com"] })];
+  const tenant0 = [
+    person("ann", "Ann", "Lee"),
+    person("bob", "Bob", "Ray"),
+    person("cy", "Cy", "Xu", { addresses: ["SMTP:cy@contoso.com", "smtp:cy.old@contoso.com", "smtp:cy@contoso.onmicrosoft.com", "SIP:cy@contoso.com"] }),
+  ];
   // Stage 1 names today's primary too, so that reverting stage 2 moves the primary back.
   const stage1 = specOf('  - name: newbrand\n    match: {all: true}\n    primary: "%m@contoso.com"\n    aliases: ["%m@newbrand.com"]\n');
   const stage2 = specOf('  - name: newbrand\n    match: {all: true}\n    primary: "%m@newbrand.com"\n');
@@ -285,7 +307,10 @@ describe("the staged rebrand of docs/POLICIES.md, planned and applied stage by s
 
     const three = apply(stage3, two.tenant);
     assert.deepEqual(three.changed, [], "stage 3 changes no address (UPN writes are later work)");
-    assert.deepEqual(three.expansion.entries.map((e) => e.targetUserPrincipalName), ["ann@newbrand.com", "bob@newbrand.com", "cy@newbrand.com"]);
+    assert.deepEqual(
+      three.expansion.entries.map((e) => e.targetUserPrincipalName),
+      ["ann@newbrand.com", "bob@newbrand.com", "cy@newbrand.com"],
+    );
 
     // Reverting stage 2 (back to stage 1's file): the primary moves back, the new address stays an alias.
     const back = apply(stage1, two.tenant);

@@ -24,13 +24,15 @@ interface PolicyShape {
   readonly adds: boolean;
 }
 
-const policyArb: fc.Arbitrary<PolicyShape> = fc.record({
-  departments: fc.oneof(fc.constant("all" as const), fc.subarray(DEPARTMENTS, { minLength: 1 })),
-  primary: fc.option(fc.constantFrom(...TEMPLATES), { nil: undefined }),
-  aliases: fc.uniqueArray(fc.constantFrom(...TEMPLATES), { maxLength: 2 }),
-  strict: fc.boolean(),
-  adds: fc.boolean(),
-}).filter((p) => p.primary !== undefined || p.aliases.length > 0);
+const policyArb: fc.Arbitrary<PolicyShape> = fc
+  .record({
+    departments: fc.oneof(fc.constant("all" as const), fc.subarray(DEPARTMENTS, { minLength: 1 })),
+    primary: fc.option(fc.constantFrom(...TEMPLATES), { nil: undefined }),
+    aliases: fc.uniqueArray(fc.constantFrom(...TEMPLATES), { maxLength: 2 }),
+    strict: fc.boolean(),
+    adds: fc.boolean(),
+  })
+  .filter((p) => p.primary !== undefined || p.aliases.length > 0);
 
 function policyYaml(policy: PolicyShape, name: string): string {
   const aliases = policy.aliases.filter((a) => a !== policy.primary);
@@ -54,33 +56,35 @@ function specOf(policies: readonly string[], explicit = ""): Spec {
 
 const NAMES = ["Ann", "Bob", "Cy", "Di", "Ed"];
 const mailboxArb = (i: number): fc.Arbitrary<MailboxAttributes> =>
-  fc.record({
-    given: fc.constantFrom(...NAMES),
-    surname: fc.constantFrom("Lee", "Ray", "Xu"),
-    department: fc.constantFrom(...DEPARTMENTS),
-    sip: fc.boolean(),
-    extra: fc.option(fc.constantFrom("old", "x", "team"), { nil: undefined }),
-    primaryOnBrand: fc.boolean(),
-  }).map(({ given, surname, department, sip, extra, primaryOnBrand }) => {
-    const alias = `u${i}`;
-    return {
-      id: `00000000-0000-4000-8000-${String(i).padStart(12, "0")}`,
-      userPrincipalName: `${alias}@contoso.com`,
-      givenName: given,
-      surname,
-      alias,
-      displayName: `${given} ${surname}`,
-      department,
-      type: "UserMailbox",
-      addresses: [
-        `SMTP:${alias}@${primaryOnBrand ? "newbrand.com" : "contoso.com"}`,
-        `smtp:${alias}@contoso.onmicrosoft.com`,
-        `X500:/o=ExchangeLabs/ou=Exchange Administrative Group/cn=Recipients/cn=${alias}`,
-        ...(sip ? [`SIP:${alias}@contoso.com`] : []),
-        ...(extra ? [`smtp:${alias}.${extra}@contoso.com`] : []),
-      ],
-    };
-  });
+  fc
+    .record({
+      given: fc.constantFrom(...NAMES),
+      surname: fc.constantFrom("Lee", "Ray", "Xu"),
+      department: fc.constantFrom(...DEPARTMENTS),
+      sip: fc.boolean(),
+      extra: fc.option(fc.constantFrom("old", "x", "team"), { nil: undefined }),
+      primaryOnBrand: fc.boolean(),
+    })
+    .map(({ given, surname, department, sip, extra, primaryOnBrand }) => {
+      const alias = `u${i}`;
+      return {
+        id: `00000000-0000-4000-8000-${String(i).padStart(12, "0")}`,
+        userPrincipalName: `${alias}@contoso.com`,
+        givenName: given,
+        surname,
+        alias,
+        displayName: `${given} ${surname}`,
+        department,
+        type: "UserMailbox",
+        addresses: [
+          `SMTP:${alias}@${primaryOnBrand ? "newbrand.com" : "contoso.com"}`,
+          `smtp:${alias}@contoso.onmicrosoft.com`,
+          `X500:/o=ExchangeLabs/ou=Exchange Administrative Group/cn=Recipients/cn=${alias}`,
+          ...(sip ? [`SIP:${alias}@contoso.com`] : []),
+          ...(extra ? [`smtp:${alias}.${extra}@contoso.com`] : []),
+        ],
+      };
+    });
 const tenantArb = fc.integer({ min: 1, max: 12 }).chain((n) => fc.tuple(...Array.from({ length: n }, (_, i) => mailboxArb(i + 1))));
 
 /** What an expansion says, without the spec positions (which move when the file is reordered). */
@@ -168,7 +172,10 @@ describe("policy expansion: properties", () => {
         assert.deepEqual(again.problems.map(formatProblem), []);
         const liveAfter = new Map(after.map((m) => [m.id, m.addresses]));
         const replan = planChanges(again.mailboxes.map((d) => ({ identity: d.identity, desired: d, live: liveAfter.get(d.identity) })));
-        assert.deepEqual([...replan.plans].filter(([, p]) => p.changed).map(([id]) => id), []);
+        assert.deepEqual(
+          [...replan.plans].filter(([, p]) => p.changed).map(([id]) => id),
+          [],
+        );
       }),
       { numRuns: 200 },
     );
@@ -194,7 +201,10 @@ describe("policy expansion: properties", () => {
       fc.property(fc.array(policyArb, { minLength: 1, maxLength: 3 }), tenantArb, fc.nat(), (policies, tenant, pick) => {
         const chosen = tenant[pick % tenant.length]!;
         const explicit = `  ${chosen.userPrincipalName}:\n    primary: ${chosen.alias}.explicit@contoso.com\n    aliases: [Ann.Lee@contoso.com]`;
-        const spec = specOf(policies.map((p, i) => policyYaml(p, `p${i}`)), explicit);
+        const spec = specOf(
+          policies.map((p, i) => policyYaml(p, `p${i}`)),
+          explicit,
+        );
         const expansion = expandPolicies(spec, tenant);
         const entry = expansion.entries.find((e) => e.declaration.identity.toLowerCase() === chosen.userPrincipalName!.toLowerCase() || e.declaration.identity === chosen.id);
         assert.ok(entry);
@@ -205,7 +215,8 @@ describe("policy expansion: properties", () => {
         for (const other of expansion.entries) {
           if (other === entry) continue;
           for (const address of [other.declaration.primary, ...other.declaration.aliases]) {
-            if (other.origin.kind === "policy" && other.origin.addressFrom.has(addressKey(address))) assert.ok(!explicitKeys.has(addressKey(address)), `${address} given to ${other.declaration.identity}`);
+            if (other.origin.kind === "policy" && other.origin.addressFrom.has(addressKey(address)))
+              assert.ok(!explicitKeys.has(addressKey(address)), `${address} given to ${other.declaration.identity}`);
           }
         }
       }),

@@ -15,7 +15,14 @@ function matchesSnapshot(name: string, text: string): void {
 }
 
 const rows: MailboxRow[] = [
-  { identity: "mark.wilson@contoso.com", change: "update", primary: { from: "mark.wilson@contoso.com", to: "mark.wilson@fabrikam.com" }, added: ["mwilson@fabrikam.com"], removed: ["mwilson@contoso.com"], problems: [] },
+  {
+    identity: "mark.wilson@contoso.com",
+    change: "update",
+    primary: { from: "mark.wilson@contoso.com", to: "mark.wilson@fabrikam.com" },
+    added: ["mwilson@fabrikam.com"],
+    removed: ["mwilson@contoso.com"],
+    problems: [],
+  },
   { identity: "anna.kowalski@contoso.com", change: "none", added: [], removed: [], problems: [] },
   { identity: "sales@contoso.com", change: "update", added: [], removed: ["quotes|old@contoso.com"], problems: [] },
 ];
@@ -23,7 +30,10 @@ const rows: MailboxRow[] = [
 describe("reports", () => {
   it("sorts rows and counts changes and problems", () => {
     const report = makeReport("plan", "dev", "local tenant", rows, ["a spec problem"]);
-    assert.deepEqual(report.mailboxes.map((r) => r.identity), ["anna.kowalski@contoso.com", "mark.wilson@contoso.com", "sales@contoso.com"]);
+    assert.deepEqual(
+      report.mailboxes.map((r) => r.identity),
+      ["anna.kowalski@contoso.com", "mark.wilson@contoso.com", "sales@contoso.com"],
+    );
     assert.deepEqual(report.summary, { mailboxes: 3, changed: 2, adopted: 0, released: 0, problems: 1 });
   });
   it("exit codes: 0 nothing to do, 2 changes, 1 problems", () => {
@@ -41,7 +51,10 @@ describe("reports", () => {
   });
   it("a targeted plan (plan --changed-since): its scope and each row's why follow the schema, and the table and markdown say it is targeted", () => {
     const made = makeReport("plan", "dev", "t", [{ ...rows[0]!, why: ["changed (addresses)"] }]);
-    const report = { ...made, scope: { kind: "targeted" as const, since: "origin/main", declare: ["mark.wilson@contoso.com"], release: [], why: { "mark.wilson@contoso.com": ["changed (addresses)"] } } };
+    const report = {
+      ...made,
+      scope: { kind: "targeted" as const, since: "origin/main", declare: ["mark.wilson@contoso.com"], release: [], why: { "mark.wilson@contoso.com": ["changed (addresses)"] } },
+    };
     assert.ok(validate(JSON.parse(renderJson(report))), JSON.stringify(validate.errors));
     assert.match(renderTable(report), /targeted: only the mailboxes the change since origin\/main touches \(1 declared, 0 released\)[\s\S]*why: changed \(addresses\)/);
     assert.match(renderMarkdown(report), /_targeted: only the mailboxes[\s\S]*why: changed \(addresses\)/);
@@ -52,13 +65,28 @@ describe("reports", () => {
   it("plan rows are grouped by policy (explicit entries first), policy-managed mailboxes shown by UPN, UPN changes in their column", () => {
     const policyRows: MailboxRow[] = [
       { identity: "00000000-0000-4000-8000-00000000000b", change: "update", policy: "typo", upn: "b@contoso.com", added: ["b@contoos.com"], removed: [], problems: [] },
-      { identity: "00000000-0000-4000-8000-00000000000a", change: "update", policy: "newbrand", upn: "z@contoso.com", userPrincipalName: { from: "z@contoso.com", to: "z@fabrikam.com" }, added: [], removed: [], problems: [] },
+      {
+        identity: "00000000-0000-4000-8000-00000000000a",
+        change: "update",
+        policy: "newbrand",
+        upn: "z@contoso.com",
+        userPrincipalName: { from: "z@contoso.com", to: "z@fabrikam.com" },
+        added: [],
+        removed: [],
+        problems: [],
+      },
       { identity: "00000000-0000-4000-8000-00000000000c", change: "update", policy: "newbrand", upn: "a@contoso.com", added: ["a@fabrikam.com"], removed: [], problems: [] },
       { identity: "ceo@contoso.com", change: "update", added: ["boss@contoso.com"], removed: [], problems: [] },
     ];
     const report = makeReport("plan", "dev", "t", policyRows);
-    assert.deepEqual(report.mailboxes.map((r) => r.policy ?? "-"), ["-", "newbrand", "newbrand", "typo"]);
-    assert.deepEqual(report.mailboxes.map((r) => r.upn ?? r.identity), ["ceo@contoso.com", "a@contoso.com", "z@contoso.com", "b@contoso.com"]);
+    assert.deepEqual(
+      report.mailboxes.map((r) => r.policy ?? "-"),
+      ["-", "newbrand", "newbrand", "typo"],
+    );
+    assert.deepEqual(
+      report.mailboxes.map((r) => r.upn ?? r.identity),
+      ["ceo@contoso.com", "a@contoso.com", "z@contoso.com", "b@contoso.com"],
+    );
     assert.ok(validate(JSON.parse(renderJson(report))), JSON.stringify(validate.errors));
     const table = renderTable(report);
     assert.match(table, /^\(explicit\) +ceo@contoso\.com/m);

@@ -17,7 +17,9 @@ function report(name: string, bytes: Uint8Array): string[] {
 }
 
 describe("malformed and hostile spec files", () => {
-  const bad = readdirSync(path.join(fixtures, "bad")).filter((f) => f.endsWith(".yaml")).sort();
+  const bad = readdirSync(path.join(fixtures, "bad"))
+    .filter((f) => f.endsWith(".yaml"))
+    .sort();
   it("the corpus holds at least 30 files", () => assert.ok(bad.length >= 30, `${bad.length} files`));
   for (const file of bad) {
     it(file, () => {
@@ -85,7 +87,10 @@ describe("generated hostile input", () => {
   });
   it("rejects a long anchor bomb before expanding it", () => {
     let text = "version: 1\nallowedDomains: [contoso.com]\nmailboxes: {}\nx0: &a0 [" + "lol,".repeat(50) + "lol]\n";
-    for (let i = 1; i < 40; i++) text += `x${i}: &a${i} [${Array(20).fill(`*a${i - 1}`).join(", ")}]\n`;
+    for (let i = 1; i < 40; i++)
+      text += `x${i}: &a${i} [${Array(20)
+        .fill(`*a${i - 1}`)
+        .join(", ")}]\n`;
     const before = process.memoryUsage().heapUsed;
     const result = loadSpecText("bomb.yaml", text);
     assert.equal(result.ok, false);

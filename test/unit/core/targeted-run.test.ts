@@ -14,9 +14,13 @@ const base = spec("  a@contoso.com: { primary: a@contoso.com, aliases: [x@contos
 
 describe("targeted runs: union of change sets, the whole spec's plan narrowed to the set", () => {
   it("the union of the set from the git ref and the set from the state: every target of both, in the spec's order", () => {
-    const after = spec("  a@contoso.com: { primary: a@contoso.com }\n  b@contoso.com: { primary: b@contoso.com, aliases: [x@contoso.com] }\n  c@contoso.com: { primary: c@contoso.com, aliases: [y@contoso.com] }\n");
+    const after = spec(
+      "  a@contoso.com: { primary: a@contoso.com }\n  b@contoso.com: { primary: b@contoso.com, aliases: [x@contoso.com] }\n  c@contoso.com: { primary: c@contoso.com, aliases: [y@contoso.com] }\n",
+    );
     const fromGit = computeChangeSet(base, after);
-    const behind = spec("  a@contoso.com: { primary: a@contoso.com, aliases: [x@contoso.com] }\n  b@contoso.com: { primary: b@contoso.com }\n  c@contoso.com: { primary: c@contoso.com, aliases: [y@contoso.com] }\n  gone@contoso.com: { primary: gone@contoso.com }\n");
+    const behind = spec(
+      "  a@contoso.com: { primary: a@contoso.com, aliases: [x@contoso.com] }\n  b@contoso.com: { primary: b@contoso.com }\n  c@contoso.com: { primary: c@contoso.com, aliases: [y@contoso.com] }\n  gone@contoso.com: { primary: gone@contoso.com }\n",
+    );
     const fromState = computeChangeSet(behind, after);
     const union = unionChangeSets(fromGit, fromState, after);
     assert.equal(union.scope, "targeted");

@@ -11,7 +11,13 @@ const properties: Record<string, FilterableProperty> = {
   displayName: { collection: false, operators: ["eq", "ne", "startswith"] },
 };
 const group = (values: Record<string, unknown>) => (p: string) => (values[p] ?? (p === "proxyAddresses" || p === "groupTypes" ? [] : null)) as never;
-const allStaff = group({ proxyAddresses: ["SMTP:allstaff@contoso.com", "smtp:allstaff@contoso.onmicrosoft.com"], groupTypes: ["Unified"], mailEnabled: true, securityEnabled: false, displayName: "All Staff" });
+const allStaff = group({
+  proxyAddresses: ["SMTP:allstaff@contoso.com", "smtp:allstaff@contoso.onmicrosoft.com"],
+  groupTypes: ["Unified"],
+  mailEnabled: true,
+  securityEnabled: false,
+  displayName: "All Staff",
+});
 const approvers = group({ proxyAddresses: ["SMTP:finance-approvers@contoso.com"], groupTypes: [], mailEnabled: true, securityEnabled: true, displayName: "Finance Approvers" });
 
 function matches(filter: string, object = allStaff): boolean {
@@ -54,11 +60,15 @@ describe("Graph $filter on directory objects", () => {
       ["proxyAddresses eq 'smtp:a@b.c'", "proxyAddresses"],
       ["mailEnabled/any(x:x eq true)", "mailEnabled"],
     ]) {
-      assert.deepEqual(parseDirectoryFilter(filter!, "Group", properties), {
-        ok: false,
-        code: "Request_UnsupportedQuery",
-        message: `Unsupported or invalid query filter clause specified for property '${property}' of resource 'Group'.`,
-      }, filter);
+      assert.deepEqual(
+        parseDirectoryFilter(filter!, "Group", properties),
+        {
+          ok: false,
+          code: "Request_UnsupportedQuery",
+          message: `Unsupported or invalid query filter clause specified for property '${property}' of resource 'Group'.`,
+        },
+        filter,
+      );
     }
   });
 

@@ -87,9 +87,14 @@ describe("recipient kinds: the facts per kind", () => {
 
 describe("recipient kinds: prefixes each kind takes", () => {
   it("a distribution group refuses an SPO address, in words naming the kind", () => {
-    assert.deepEqual(messages(recipient("MailUniversalDistributionGroup", ["SMTP:marketing@contoso.com", "smtp:marketing@contoso.onmicrosoft.com"]), ["SMTP:marketing@contoso.com", "smtp:marketing@contoso.onmicrosoft.com", "SPO:SPO_1@SPO_2"]), [
-      'The distribution group "Marketing" can\'t take the address "SPO:SPO_1@SPO_2": a distribution group\'s EmailAddresses take SMTP (SMTP:/smtp:), X400 and X500 addresses, not SPO.',
-    ]);
+    assert.deepEqual(
+      messages(recipient("MailUniversalDistributionGroup", ["SMTP:marketing@contoso.com", "smtp:marketing@contoso.onmicrosoft.com"]), [
+        "SMTP:marketing@contoso.com",
+        "smtp:marketing@contoso.onmicrosoft.com",
+        "SPO:SPO_1@SPO_2",
+      ]),
+      ['The distribution group "Marketing" can\'t take the address "SPO:SPO_1@SPO_2": a distribution group\'s EmailAddresses take SMTP (SMTP:/smtp:), X400 and X500 addresses, not SPO.'],
+    );
   });
 
   it("a Microsoft 365 group takes SPO and refuses SIP", () => {
@@ -101,7 +106,8 @@ describe("recipient kinds: prefixes each kind takes", () => {
         code: "InvalidAddress",
         rule: "PrefixNotAccepted",
         address: "SIP:allstaff@contoso.com",
-        message: 'The Microsoft 365 group "All Staff" can\'t take the address "SIP:allstaff@contoso.com": a Microsoft 365 group\'s EmailAddresses take SMTP (SMTP:/smtp:), SPO and X500 addresses, not SIP.',
+        message:
+          'The Microsoft 365 group "All Staff" can\'t take the address "SIP:allstaff@contoso.com": a Microsoft 365 group\'s EmailAddresses take SMTP (SMTP:/smtp:), SPO and X500 addresses, not SIP.',
       },
     ]);
   });
@@ -139,7 +145,7 @@ describe("recipient kinds: a mail contact's and a mail user's external address",
   it("the external address may stay outside the accepted domains; another alias there may not", () => {
     assert.deepEqual(messages(contact, ["SMTP:press@agency.example", "smtp:press@fabrikam.com"]), []);
     assert.deepEqual(messages(contact, ["SMTP:press@agency.example", "smtp:press@other.example"]), [
-      'You can\'t use the domain "other.example" because it\'s not an accepted domain for your organization.',
+      "You can't use the domain \"other.example\" because it's not an accepted domain for your organization.",
     ]);
   });
 
@@ -150,12 +156,12 @@ describe("recipient kinds: a mail contact's and a mail user's external address",
         rule: "ExternalAddressRemoval",
         address: "press@agency.example",
         message:
-          "The address \"SMTP:press@agency.example\" is the external email address (ExternalEmailAddress) of the mail contact \"Press Office (agency)\"; it can't be removed from EmailAddresses. To change it, use Set-MailContact -ExternalEmailAddress.",
+          'The address "SMTP:press@agency.example" is the external email address (ExternalEmailAddress) of the mail contact "Press Office (agency)"; it can\'t be removed from EmailAddresses. To change it, use Set-MailContact -ExternalEmailAddress.',
       },
     ]);
     const user = recipient("MailUser", ["SMTP:dana@contoso.com", "smtp:dana@consulting.example"], { displayName: "Dana", externalEmailAddress: "dana@consulting.example" });
     assert.deepEqual(messages(user, ["SMTP:dana@contoso.com"]), [
-      "The address \"SMTP:dana@consulting.example\" is the external email address (ExternalEmailAddress) of the mail user \"Dana\"; it can't be removed from EmailAddresses. To change it, use Set-MailUser -ExternalEmailAddress.",
+      'The address "SMTP:dana@consulting.example" is the external email address (ExternalEmailAddress) of the mail user "Dana"; it can\'t be removed from EmailAddresses. To change it, use Set-MailUser -ExternalEmailAddress.',
     ]);
   });
 
@@ -176,14 +182,22 @@ describe("recipient kinds: the rules every kind shares, in their existing words"
       "The operation on mailbox \"george.hall@contoso.com\" failed because it's out of the current user's write scope. The action 'Set-Mailbox', 'EmailAddresses', can't be performed on the object 'george.hall@contoso.com' because the object is being synchronized from your on-premises organization. This action should be performed on the object in your on-premises organization.",
     );
     const synced = recipient("GroupMailbox", ["SMTP:g@contoso.com"], { synced: true });
-    assert.deepEqual(checkEmailAddresses(synced, ["SMTP:g@contoso.com", "smtp:h@contoso.com"], tenantFacts(), "g@contoso.com").map((v) => [v.code, v.message]), [
-      ["WriteScope", "The action 'Set-UnifiedGroup', 'EmailAddresses', can't be performed on the object 'g@contoso.com' because the object is being synchronized from your on-premises organization. This action should be performed on the object in your on-premises organization."],
-    ]);
+    assert.deepEqual(
+      checkEmailAddresses(synced, ["SMTP:g@contoso.com", "smtp:h@contoso.com"], tenantFacts(), "g@contoso.com").map((v) => [v.code, v.message]),
+      [
+        [
+          "WriteScope",
+          "The action 'Set-UnifiedGroup', 'EmailAddresses', can't be performed on the object 'g@contoso.com' because the object is being synchronized from your on-premises organization. This action should be performed on the object in your on-premises organization.",
+        ],
+      ],
+    );
   });
 
   it("a group's MOERA can't be removed; an address another recipient holds can't be taken, whatever the kinds", () => {
     const group = recipient("MailUniversalSecurityGroup", ["SMTP:fa@contoso.com", "smtp:fa@contoso.onmicrosoft.com"]);
-    assert.deepEqual(messages(group, ["SMTP:fa@contoso.com"]), ['The address "smtp:fa@contoso.onmicrosoft.com" is the recipient\'s Microsoft Online Email Routing Address (MOERA) and can\'t be removed.']);
+    assert.deepEqual(messages(group, ["SMTP:fa@contoso.com"]), [
+      "The address \"smtp:fa@contoso.onmicrosoft.com\" is the recipient's Microsoft Online Email Routing Address (MOERA) and can't be removed.",
+    ]);
     const facts = tenantFacts({ "sales@contoso.com": { id: "other", displayName: "Sales" } });
     assert.deepEqual(messages(group, [...group.addresses, "smtp:sales@contoso.com"], facts), [
       'The proxy address "smtp:sales@contoso.com" is already being used by the proxy addresses or LegacyExchangeDN of "Sales". Please choose another proxy address.',
@@ -195,7 +209,10 @@ describe("recipient kinds: the tenant model", () => {
   it("the seed holds at least one recipient of every kind, the old groups told apart", () => {
     const tenant = seededTenant();
     const kinds = new Set(tenant.list().map((r) => r.kind));
-    assert.deepEqual([...RECIPIENT_TYPES].filter((t) => !kinds.has(t)), []);
+    assert.deepEqual(
+      [...RECIPIENT_TYPES].filter((t) => !kinds.has(t)),
+      [],
+    );
     assert.equal(tenant.find("allstaff@contoso.com")?.kind, "GroupMailbox");
     assert.equal(tenant.find("allstaff@contoso.com")?.type, "Group");
     assert.equal(tenant.find("marketing@contoso.com")?.kind, "MailUniversalDistributionGroup");
@@ -221,7 +238,11 @@ describe("recipient kinds: the tenant model", () => {
       const local = identity.split("@")[0]!;
       tenant.addRemoveEmailAddresses(identity, [`smtp:${local}-new@fabrikam.com`], []);
       const writes = tenant.writes().slice(before);
-      assert.deepEqual(writes.map((w) => w.operation), [`${cmdlet} -EmailAddresses @{Add;Remove}`], identity);
+      assert.deepEqual(
+        writes.map((w) => w.operation),
+        [`${cmdlet} -EmailAddresses @{Add;Remove}`],
+        identity,
+      );
     }
     tenant.close();
   });
@@ -239,14 +260,22 @@ describe("recipient kinds: the tenant model", () => {
     move("ppatel@contoso.com", "phoenix@contoso.com", "support@litware.example");
     move("ppatel@contoso.com", "support@litware.example", "priya.patel@contoso.com");
     // Taking it while another recipient holds it is refused, whatever the kinds.
-    assert.throws(() => tenant.addRemoveEmailAddresses("everyone@contoso.com", ["smtp:ppatel@contoso.com"], []), (err: unknown) => ExchangeError.isInstance(err) && err.code === "ProxyAddressExists" && err.owner?.displayName === "Priya Patel");
+    assert.throws(
+      () => tenant.addRemoveEmailAddresses("everyone@contoso.com", ["smtp:ppatel@contoso.com"], []),
+      (err: unknown) => ExchangeError.isInstance(err) && err.code === "ProxyAddressExists" && err.owner?.displayName === "Priya Patel",
+    );
     tenant.close();
   });
 
   it("-PrimarySmtpAddress makes an address the primary and keeps the old one as an alias", () => {
     const tenant = seededTenant();
     const after = tenant.setPrimarySmtpAddress("phoenix@contoso.com", "phoenix@fabrikam.com");
-    assert.deepEqual(after.addresses, ["smtp:phoenix@contoso.com", "smtp:phoenix@contoso.onmicrosoft.com", "SPO:SPO_5cfaed8d-398d-50ca-ad53-2892577dccb6@SPO_14a088a5-efa8-5004-9b96-806d51f29782", "SMTP:phoenix@fabrikam.com"]);
+    assert.deepEqual(after.addresses, [
+      "smtp:phoenix@contoso.com",
+      "smtp:phoenix@contoso.onmicrosoft.com",
+      "SPO:SPO_5cfaed8d-398d-50ca-ad53-2892577dccb6@SPO_14a088a5-efa8-5004-9b96-806d51f29782",
+      "SMTP:phoenix@fabrikam.com",
+    ]);
     assert.equal(tenant.writes().at(-1)?.operation, "Set-UnifiedGroup -PrimarySmtpAddress");
     tenant.close();
   });
@@ -260,7 +289,10 @@ describe("recipient kinds: the tenant model", () => {
     assert.equal(tenant.ownerOf("support@litware.example"), undefined);
     assert.equal(tenant.writes().at(-1)?.operation, "Set-MailContact -ExternalEmailAddress");
     // The new external address is then kept like the old one.
-    assert.throws(() => tenant.setEmailAddresses("helpdesk@litware.example", ["SMTP:litware-support@contoso.com"]), (err: unknown) => ExchangeError.isInstance(err) && err.violations[0]?.rule === "ExternalAddressRemoval");
+    assert.throws(
+      () => tenant.setEmailAddresses("helpdesk@litware.example", ["SMTP:litware-support@contoso.com"]),
+      (err: unknown) => ExchangeError.isInstance(err) && err.violations[0]?.rule === "ExternalAddressRemoval",
+    );
     tenant.close();
   });
 
@@ -271,7 +303,8 @@ describe("recipient kinds: the tenant model", () => {
       () => tenant.addRemoveEmailAddresses("newsletter@contoso.com", ["SPO:SPO_x@SPO_y"], []),
       (err: unknown) =>
         ExchangeError.isInstance(err) &&
-        err.message === 'The distribution group "Newsletter Editors" can\'t take the address "SPO:SPO_x@SPO_y": a distribution group\'s EmailAddresses take SMTP (SMTP:/smtp:), X400 and X500 addresses, not SPO.',
+        err.message ===
+          'The distribution group "Newsletter Editors" can\'t take the address "SPO:SPO_x@SPO_y": a distribution group\'s EmailAddresses take SMTP (SMTP:/smtp:), X400 and X500 addresses, not SPO.',
     );
     assert.equal(tenant.writes().length, before);
     tenant.close();
@@ -279,10 +312,27 @@ describe("recipient kinds: the tenant model", () => {
 
   it("lists by kind; a recipient added with the coarse Group is a distribution group", () => {
     const tenant = seededTenant();
-    assert.deepEqual(tenant.list({ types: ["GroupMailbox"] }).map((r) => r.displayName).sort(), ["All Staff", "Project Phoenix"]);
-    tenant.addRecipient({ id: "00000000-0000-4000-9000-000000000001", upn: undefined, displayName: "Old group", type: "Group", synced: false, cloudManaged: false, addresses: ["SMTP:old@contoso.com"] });
+    assert.deepEqual(
+      tenant
+        .list({ types: ["GroupMailbox"] })
+        .map((r) => r.displayName)
+        .sort(),
+      ["All Staff", "Project Phoenix"],
+    );
+    tenant.addRecipient({
+      id: "00000000-0000-4000-9000-000000000001",
+      upn: undefined,
+      displayName: "Old group",
+      type: "Group",
+      synced: false,
+      cloudManaged: false,
+      addresses: ["SMTP:old@contoso.com"],
+    });
     assert.equal(tenant.find("old@contoso.com")?.kind, "MailUniversalDistributionGroup");
-    assert.equal(tenant.list({ types: ["MailUniversalDistributionGroup"] }).some((r) => r.displayName === "Old group"), true);
+    assert.equal(
+      tenant.list({ types: ["MailUniversalDistributionGroup"] }).some((r) => r.displayName === "Old group"),
+      true,
+    );
     tenant.close();
   });
 
@@ -308,7 +358,10 @@ describe("recipient kinds: the tenant model", () => {
         assert.equal(group.kind, "MailUniversalDistributionGroup");
         assert.equal(group.type, "Group");
         assert.equal(tenant.ownerOf("marketing@contoso.com")?.kind, "MailUniversalDistributionGroup");
-        assert.deepEqual(tenant.list({ types: ["MailUniversalDistributionGroup"] }).map((r) => r.id), ["g1"]);
+        assert.deepEqual(
+          tenant.list({ types: ["MailUniversalDistributionGroup"] }).map((r) => r.id),
+          ["g1"],
+        );
         tenant.addRemoveEmailAddresses("g1", ["smtp:mkt@contoso.com"], []);
         assert.equal(tenant.writes().at(-1)?.operation, "Set-DistributionGroup -EmailAddresses @{Add;Remove}");
       });

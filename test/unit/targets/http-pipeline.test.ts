@@ -10,15 +10,7 @@ import type { TokenCredential } from "@azure/identity";
 import { ConcurrencyLimit } from "../../../targets/exchange-online/concurrency-limit";
 import { ConnectionError, HttpError, TransportError } from "../../../targets/exchange-online/http-error";
 import { accessDenied, AccessError } from "../../../targets/exchange-online/permissions";
-import {
-  backoffMs,
-  DEFAULT_RETRY_OPTIONS,
-  isVerifiedWrite,
-  MicrosoftHttp,
-  retryAfterMs,
-  transportStrategy,
-  type RetryOptions,
-} from "../../../targets/exchange-online/http-pipeline";
+import { backoffMs, DEFAULT_RETRY_OPTIONS, isVerifiedWrite, MicrosoftHttp, retryAfterMs, transportStrategy, type RetryOptions } from "../../../targets/exchange-online/http-pipeline";
 import { EngineGoneError } from "../../../runtime/engine-watchdog";
 
 const SCOPE = "https://graph.microsoft.com/.default";
@@ -58,7 +50,14 @@ class FakeClient implements HttpClient {
 }
 
 function pipeline(client: HttpClient, options: RetryOptions, extra: { engineIsAlive?: () => boolean; maxConcurrency?: number } = {}): MicrosoftHttp {
-  return new MicrosoftHttp({ credential, apiNames: new Map([[SCOPE, "Microsoft Graph"]]), maxConcurrency: extra.maxConcurrency ?? 4, retry: options, httpClient: client, ...(extra.engineIsAlive ? { engineIsAlive: extra.engineIsAlive } : {}) });
+  return new MicrosoftHttp({
+    credential,
+    apiNames: new Map([[SCOPE, "Microsoft Graph"]]),
+    maxConcurrency: extra.maxConcurrency ?? 4,
+    retry: options,
+    httpClient: client,
+    ...(extra.engineIsAlive ? { engineIsAlive: extra.engineIsAlive } : {}),
+  });
 }
 
 const read = (http: MicrosoftHttp) => http.send(URL_, { what: "Microsoft Graph GET /users", scope: SCOPE });
@@ -178,7 +177,10 @@ describe("MicrosoftHttp: one pipeline", () => {
       assert.equal(err.clientRequestId, client.requests[0]!.headers["client-request-id"]);
       assert.equal(err.attempts, 3);
       assert.ok(err.bodyExcerpt.length < 600 && err.bodyExcerpt.startsWith('{"error":{"code":"ServiceUnavailable"'));
-      assert.match(err.message, /^Microsoft Graph GET \/users: gave up after 3 attempts \(last: HTTP 503 ServiceUnavailable\) from graph\.test: Service is unavailable\. \(request-id 11111111-2222-3333-4444-555555555555, client-request-id [0-9a-f-]{36}\)$/);
+      assert.match(
+        err.message,
+        /^Microsoft Graph GET \/users: gave up after 3 attempts \(last: HTTP 503 ServiceUnavailable\) from graph\.test: Service is unavailable\. \(request-id 11111111-2222-3333-4444-555555555555, client-request-id [0-9a-f-]{36}\)$/,
+      );
       return true;
     });
     assert.equal(client.requests.length, 3);
@@ -191,7 +193,10 @@ describe("MicrosoftHttp: one pipeline", () => {
     assert.equal((await read(pipeline(client, options))).status, 200);
     assert.deepEqual(options.waits, [10, 20]);
     const few = fastOptions({ maxAttempts: 2 });
-    await assert.rejects(read(pipeline(new FakeClient([dropped()]), few)), (err: unknown) => err instanceof TransportError && /gave up after 2 attempts \(last: socket hang up\) on graph\.test/.test(err.message));
+    await assert.rejects(
+      read(pipeline(new FakeClient([dropped()]), few)),
+      (err: unknown) => err instanceof TransportError && /gave up after 2 attempts \(last: socket hang up\) on graph\.test/.test(err.message),
+    );
   });
 
   it("a stream error or an abort by timeout becomes a retried transport error", async () => {
@@ -209,7 +214,10 @@ describe("MicrosoftHttp: one pipeline", () => {
   it("gives up on a refused host within its connect budget, naming host, cause and remedy", async () => {
     const options = fastOptions({ connectBudgetMs: 100 });
     const client = new FakeClient([new RestError("connect ECONNREFUSED 127.0.0.1:9", { code: "ECONNREFUSED" })]);
-    await assert.rejects(read(pipeline(client, options)), (err: unknown) => err instanceof ConnectionError && /^cannot connect to graph\.test: the connection was refused \(ECONNREFUSED\).*Check the URL setting/.test(err.message));
+    await assert.rejects(
+      read(pipeline(client, options)),
+      (err: unknown) => err instanceof ConnectionError && /^cannot connect to graph\.test: the connection was refused \(ECONNREFUSED\).*Check the URL setting/.test(err.message),
+    );
     assert.ok(options.waits.reduce((a, b) => a + b, 0) <= 100, JSON.stringify(options.waits));
     assert.equal(client.requests.length, options.waits.length + 1);
   });
@@ -239,9 +247,16 @@ describe("MicrosoftHttp: one pipeline", () => {
   });
 
   it("names the API when a token cannot be had", async () => {
-    const failing: TokenCredential = { getToken: async () => { throw new Error("AADSTS7000215: Invalid client secret provided.\nTrace ID: x"); } };
+    const failing: TokenCredential = {
+      getToken: async () => {
+        throw new Error("AADSTS7000215: Invalid client secret provided.\nTrace ID: x");
+      },
+    };
     const http = new MicrosoftHttp({ credential: failing, apiNames: new Map([[SCOPE, "Microsoft Graph"]]), maxConcurrency: 1, retry: fastOptions(), httpClient: new FakeClient([{ status: 200 }]) });
-    await assert.rejects(read(http), (err: unknown) => err instanceof Error && err.name === "AccessError" && /could not get a token for Microsoft Graph: AADSTS7000215: Invalid client secret provided\.$/.test(err.message));
+    await assert.rejects(
+      read(http),
+      (err: unknown) => err instanceof Error && err.name === "AccessError" && /could not get a token for Microsoft Graph: AADSTS7000215: Invalid client secret provided\.$/.test(err.message),
+    );
   });
 
   it("keeps at most maxConcurrency requests in flight", async () => {
@@ -269,7 +284,13 @@ describe("MicrosoftHttp: writes", () => {
     return { state, landed: async () => (state.reads++, state.applied > 0) };
   }
   const write = (http: MicrosoftHttp, landed: () => Promise<boolean>) =>
-    http.send("https://exchange.test/adminapi/beta/t/InvokeCommand", { what: "Exchange Set-Mailbox", scope: SCOPE, method: "POST", body: { CmdletInput: { CmdletName: "Set-Mailbox" } }, write: { landed } });
+    http.send("https://exchange.test/adminapi/beta/t/InvokeCommand", {
+      what: "Exchange Set-Mailbox",
+      scope: SCOPE,
+      method: "POST",
+      body: { CmdletInput: { CmdletName: "Set-Mailbox" } },
+      write: { landed },
+    });
 
   it("after a connection dropped once the write was applied, reads first and does not write again", async () => {
     const box = mailbox();
@@ -336,14 +357,21 @@ describe("MicrosoftHttp: writes", () => {
     const b = send("B");
     await Promise.all([a, b]);
     const times = order.map((o) => Number(o.split("@")[1]));
-    assert.deepEqual(order.map((o) => o[0]), ["A", "A", "B"], "the throttled writer keeps its place at the head");
+    assert.deepEqual(
+      order.map((o) => o[0]),
+      ["A", "A", "B"],
+      "the throttled writer keeps its place at the head",
+    );
     assert.ok(times[1]! - times[0]! >= 240, `nobody wrote during the Retry-After (${times[1]! - times[0]!} ms)`);
   });
 
   it("sends no write once the engine is gone, but still reads", async () => {
     const client = new FakeClient([{ status: 200 }]);
     const http = pipeline(client, fastOptions(), { engineIsAlive: () => false });
-    await assert.rejects(write(http, async () => false), EngineGoneError);
+    await assert.rejects(
+      write(http, async () => false),
+      EngineGoneError,
+    );
     assert.equal(client.requests.length, 0);
     assert.equal((await read(http)).status, 200);
   });
@@ -356,7 +384,9 @@ describe("typed errors", () => {
   };
 
   it("an HttpError says the host, status, code, the service's words and both request ids", () => {
-    const err = new HttpError('Exchange Set-Mailbox "lee"', answer(400, '{"error":{"code":"BadRequest","message":"Error executing cmdlet"}}', { "request-id": "r1" }), { detail: "The proxy address is invalid." });
+    const err = new HttpError('Exchange Set-Mailbox "lee"', answer(400, '{"error":{"code":"BadRequest","message":"Error executing cmdlet"}}', { "request-id": "r1" }), {
+      detail: "The proxy address is invalid.",
+    });
     assert.equal(err.message, 'Exchange Set-Mailbox "lee": outlook.test answered HTTP 400 BadRequest: The proxy address is invalid. (request-id r1, client-request-id c1)');
     assert.equal(err.serviceCode, "BadRequest");
     assert.equal(err.requestId, "r1");

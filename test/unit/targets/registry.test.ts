@@ -52,7 +52,10 @@ function withoutClientIdVariable<T>(work: () => T): T {
 
 describe("the target registry", () => {
   it("names each target once; the default target is one of them", () => {
-    assert.deepEqual(TARGET_NAMES, TARGETS.map((t) => t.name));
+    assert.deepEqual(
+      TARGET_NAMES,
+      TARGETS.map((t) => t.name),
+    );
     assert.equal(new Set(TARGET_NAMES).size, TARGET_NAMES.length);
     assert.ok(TARGET_NAMES.includes(DEFAULT_TARGET));
     for (const name of TARGET_NAMES) assert.equal(findTarget(name)?.name, name);
@@ -66,14 +69,23 @@ describe("the target registry", () => {
   it("the target setting offers exactly the registry's names", () => {
     assert.deepEqual(DECLARED_SETTINGS.find((s) => s.key === "target")?.values, TARGET_NAMES);
     assert.deepEqual(checkDeclaredSettings({ target: "ldap" }).length, 1);
-    assert.throws(() => readSettings(recordingConfig({ target: "exchange_online" })), (err: Error) => err instanceof SettingsError && /did you mean "exchange-online"/.test(err.message));
+    assert.throws(
+      () => readSettings(recordingConfig({ target: "exchange_online" })),
+      (err: Error) => err instanceof SettingsError && /did you mean "exchange-online"/.test(err.message),
+    );
   });
 
   it("keys and flags are unique across all targets (a composed stack reads several targets' settings at once)", () => {
     const keys = DECLARED_SETTINGS.map((s) => s.key);
-    assert.deepEqual(keys.filter((k, i) => keys.indexOf(k) !== i), []);
+    assert.deepEqual(
+      keys.filter((k, i) => keys.indexOf(k) !== i),
+      [],
+    );
     const flags = DECLARED_SETTINGS.flatMap((s) => (s.flag ? [s.flag.split(" ")[0]] : []));
-    assert.deepEqual(flags.filter((f, i) => flags.indexOf(f) !== i), []);
+    assert.deepEqual(
+      flags.filter((f, i) => flags.indexOf(f) !== i),
+      [],
+    );
   });
 
   for (const target of TARGETS) {
@@ -115,7 +127,11 @@ describe("the target registry", () => {
         const missing = all.filter((s) => s.default === undefined).map((s) => s.key);
         const definition = findTarget(target.name)!;
         if (missing.length === 0) assert.equal(readSettingsOf(definition, recordingConfig({})).target, target.name);
-        else assert.throws(() => withoutClientIdVariable(() => readSettingsOf(definition, recordingConfig({}))), (err: Error) => err instanceof MissingSetting && missing.includes(err.message));
+        else
+          assert.throws(
+            () => withoutClientIdVariable(() => readSettingsOf(definition, recordingConfig({}))),
+            (err: Error) => err instanceof MissingSetting && missing.includes(err.message),
+          );
       });
 
       it("refuses a bad value when it reads the settings, naming the setting and the target", () => {
@@ -198,7 +214,14 @@ describe("a spec that needs a capability the target lacks", () => {
       assert.equal(refused.length, 1, refused.join("\n"));
       assert.match(refused[0]!, /^mailboxes\.yaml:4:3\b/);
       assert.match(refused[0]!, /"george\.hall@contoso\.com" has `cloudManaged: true`, but the directory without capabilities cannot move a mailbox's Exchange attributes to the cloud/);
-      assert.match(refused[0]!, new RegExp(`a target that can \\(${TARGETS.filter((t) => t.capabilities.includes("cloudManaged")).map((t) => t.name).join(", ")}\\)`));
+      assert.match(
+        refused[0]!,
+        new RegExp(
+          `a target that can \\(${TARGETS.filter((t) => t.capabilities.includes("cloudManaged"))
+            .map((t) => t.name)
+            .join(", ")}\\)`,
+        ),
+      );
     } finally {
       await full.close();
     }

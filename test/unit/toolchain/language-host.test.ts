@@ -14,11 +14,8 @@ import { PROJECT_ROOT } from "../../../harness/pulumi-stack";
 /* eslint-disable @typescript-eslint/no-require-imports */
 const grpc = require("@grpc/grpc-js") as typeof import("@grpc/grpc-js");
 // The generated stubs have loose typings: used through `any` here, as the host itself does.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 const languageRpc = require("@pulumi/pulumi/proto/language_grpc_pb") as any;
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 const languageProto = require("@pulumi/pulumi/proto/language_pb") as any;
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Client = any;
 
 const HOST = path.join(PROJECT_ROOT, "toolchain/pulumi-language-nodejs.js");
