@@ -2,7 +2,6 @@
 // expanded against the stack's tenant (attributes read in one pass), printed as an explicit spec
 // in which each line names the policy that gave it (core/policy/render-expansion.ts). A pull
 // request shows what a two-line policy change does to every mailbox. Exit 0: expanded; 1: problems.
-import { writeFileSync } from "node:fs";
 import { formatProblem } from "../core/problems";
 import { loadSpecBytes } from "../core/spec/load-spec";
 import { renderExpansion } from "../core/policy/render-expansion";
@@ -12,6 +11,7 @@ import { didYouMean } from "../core/did-you-mean";
 import { CliError } from "./cli-error";
 import { readSpecFile } from "./drift-command";
 import { openBackend } from "./open-backend";
+import { writeOutput } from "./report-output";
 import { readStackSettings, type StackFlags } from "./stack-settings";
 
 export interface ExpandOptions extends StackFlags {
@@ -58,12 +58,6 @@ export async function runExpand(options: ExpandOptions): Promise<number> {
   } finally {
     await backend.close();
   }
-  if (options.output) {
-    try {
-      writeFileSync(options.output, text);
-    } catch (err) {
-      throw new CliError(`cannot write ${options.output}: ${(err as Error).message}`);
-    }
-  } else process.stdout.write(text);
+  writeOutput(options.output, text);
   return 0;
 }

@@ -1,7 +1,6 @@
 // `mailbox-addresses export`: writes a spec for an existing tenant (or part of it) that previews
 // with zero changes. The file starts with the yaml-language-server line that points editors at
 // the spec's schema (completion, hover, checks as you type).
-import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { renderSpec, matchesFilter } from "../core/export/render-spec";
 import { renderSpecWithPolicies } from "../core/export/propose-policies";
@@ -9,6 +8,7 @@ import { scanMailboxes } from "../reconcile/read-tenant";
 import { CliError } from "./cli-error";
 import { readingProgress, typeFilter } from "./drift-command";
 import { openBackend } from "./open-backend";
+import { writeOutput } from "./report-output";
 import { readStackSettings, type StackFlags } from "./stack-settings";
 
 export interface ExportOptions extends StackFlags {
@@ -51,13 +51,7 @@ export async function runExport(options: ExportOptions): Promise<number> {
       rendered = renderSpecWithPolicies(chosen, await capability.readAll(), acceptedDomains, { schema });
     } else rendered = renderSpec(chosen, acceptedDomains, { schema });
     const { text, exported, skipped } = rendered;
-    if (options.output) {
-      try {
-        writeFileSync(options.output, text);
-      } catch (err) {
-        throw new CliError(`cannot write ${options.output}: ${(err as Error).message}`);
-      }
-    } else process.stdout.write(text);
+    writeOutput(options.output, text);
     if (!options.quiet) {
       for (const reason of skipped) process.stderr.write(`skipped ${reason}\n`);
       const policyNote =

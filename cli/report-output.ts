@@ -1,5 +1,7 @@
 // Prints a drift or plan report in the format the flags ask for, and returns its exit code.
+import { writeFileSync } from "node:fs";
 import { exitCodeOf, renderJson, renderMarkdown, renderTable, type Report } from "../core/report/report";
+import { CliError } from "./cli-error";
 
 export interface OutputOptions {
   readonly json?: boolean | undefined;
@@ -11,4 +13,17 @@ export function printReport(report: Report, values: OutputOptions): number {
   const text = values.json ? renderJson(report) : values.markdown ? renderMarkdown(report) : renderTable(report, values.all === true);
   process.stdout.write(text);
   return exitCodeOf(report);
+}
+
+/** Writes a command's text to `-o FILE` when given, else to stdout; a file that cannot be written is one message. */
+export function writeOutput(file: string | undefined, text: string): void {
+  if (!file) {
+    process.stdout.write(text);
+    return;
+  }
+  try {
+    writeFileSync(file, text);
+  } catch (err) {
+    throw new CliError(`cannot write ${file}: ${(err as Error).message}`);
+  }
 }
