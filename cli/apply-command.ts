@@ -12,7 +12,8 @@ import type { Report } from "../core/report/report";
 import { CliError } from "./cli-error";
 import { count, Progress } from "./progress";
 import { pulumiMessage, readStackSettings } from "./stack-settings";
-import { prepareTargetedRun, RESOURCE_TYPE } from "./targeted-scope";
+import { upTargeted } from "./engine-run";
+import { managedOutside, writeTargetedRun, RESOURCE_TYPE, type StateEntry } from "./targeted-scope";
 
 export interface ApplyOptions {
   readonly plan: string;
@@ -33,11 +34,12 @@ function readPlan(file: string): Report {
   return report;
 }
 
-interface StateEntry {
-  readonly urn: string;
-  readonly type: string;
-  readonly inputs?: { readonly identity?: string };
-  readonly dependencies?: readonly string[];
+/** "1 create, 2 update", or "nothing to change": the engine's counts without the unchanged. */
+function describeChanges(changes: Readonly<Record<string, number | undefined>>): string {
+  const done = Object.entries(changes)
+    .filter(([op, n]) => op !== "same" && (n ?? 0) > 0)
+    .map(([op, n]) => `${n} ${op}`);
+  return done.length > 0 ? done.join(", ") : "nothing to change";
 }
 
 export async function runApply(options: ApplyOptions): Promise<number> {
@@ -64,7 +66,7 @@ export async function runApply(options: ApplyOptions): Promise<number> {
       const stackEntry = resources.find((r) => r.type === "pulumi:pulumi:Stack");
       if (stackEntry === undefined) throw new CliError(`stack "${report.stack}" has no state: a targeted plan cannot be applied to it`);
       const mailboxes = resources.filter((r) => r.type === RESOURCE_TYPE);
-      const identityOf = (r: StateEntry) => r.inputs?.identity ?? r.urn.slice(r.urn.lastIndexOf("::") + 2);
+      const identityOf = (r: StateEntry) => (r.inputs as { identity?: string } | undefined)?.identity ?? r.urn.slice(r.urn.lastIndexOf("::") + 2);
       const inSet = new Set([...declare, ...release]);
       const prefix = stackEntry.urn.slice(0, stackEntry.urn.indexOf("::pulumi:pulumi:Stack::"));
       const byIdentity = new Map(mailboxes.map((r) => [identityOf(r), r.urn]));
@@ -74,12 +76,20 @@ export async function runApply(options: ApplyOptions): Promise<number> {
       // the plan did not include would fail the run after the target was written (fact 8).
       const outside = resources.filter((r) => r.type !== "pulumi:pulumi:Stack" && (r.type !== RESOURCE_TYPE || !inSet.has(identityOf(r))) && (r.dependencies ?? []).some((d) => targetSet.has(d)));
       if (outside.length > 0) throw new CliError(`the state changed since the plan: ${outside[0]!.urn} now depends on a mailbox of the change set; run the plan again`);
-      const run: TargetedRun = { scope: "targeted", ...(scope.since ? { since: scope.since } : {}), specDigest: report.specDigest!, declare, release, reasons: scope.why ?? {} };
+      const run: TargetedRun = {
+        scope: "targeted",
+        ...(scope.since ? { since: scope.since } : {}),
+        specDigest: report.specDigest!,
+        declare,
+        release,
+        reasons: scope.why ?? {},
+        managedElsewhere: managedOutside(mailboxes, inSet),
+      };
       if (targets.length === 0) {
         say(`nothing to apply: the plan's change set (since ${scope.since ?? "its ref"}) is empty`);
         return 0;
       }
-      prepareTargetedRun(stack, run, dir);
+      writeTargetedRun(run, dir);
       say(
         `targeted apply: ${count(targets.length, "mailbox", "mailboxes")} of the change${scope.since ? ` since ${scope.since}` : ""} (${declare.join(", ")}${release.length > 0 ? `; releasing ${release.join(", ")}` : ""})`,
       );
@@ -87,6 +97,17 @@ export async function runApply(options: ApplyOptions): Promise<number> {
       say(`full apply of stack ${report.stack}${scope?.reasons?.length ? ` (the plan was not targeted: ${scope.reasons.join("; ")})` : ""}`);
     }
 
+    if (targets) {
+      // Not through the Automation API: its event stream would carry every untargeted entry (./engine-run.ts).
+      if (!options.quiet) process.stderr.write(`apply (pulumi up --target, ${count(targets.length, "mailbox", "mailboxes")})…\n`);
+      const result = await upTargeted(settings, targets, options.verbose ? (text) => process.stderr.write(text) : undefined);
+      if (!result.ok) {
+        for (const message of result.errors) process.stderr.write(`error: ${message}\n`);
+        return 1;
+      }
+      process.stdout.write(`applied to stack ${report.stack}: ${describeChanges(result.resourceChanges)} (targeted: ${targets.length} of the stack's resources)\n`);
+      return 0;
+    }
     const events: EngineEvent[] = [];
     const progress = new Progress("apply (pulumi up)", { quiet: options.quiet === true }).counter("done", (n) => `${count(n, "mailbox", "mailboxes")} done`);
     try {
@@ -97,15 +118,9 @@ export async function runApply(options: ApplyOptions): Promise<number> {
         },
         ...(options.verbose ? { onOutput: (text: string) => process.stderr.write(text) } : {}),
         color: "never",
-        ...(targets ? { target: targets } : {}),
       });
       progress.stop();
-      const changes = Object.entries(result.summary.resourceChanges ?? {})
-        .filter(([op, n]) => op !== "same" && (n ?? 0) > 0)
-        .map(([op, n]) => `${n} ${op}`);
-      process.stdout.write(
-        `applied to stack ${report.stack}: ${changes.length > 0 ? changes.join(", ") : "nothing to change"}${targets ? ` (targeted: ${targets.length} of the stack's resources)` : ""}\n`,
-      );
+      process.stdout.write(`applied to stack ${report.stack}: ${describeChanges(result.summary.resourceChanges ?? {})}\n`);
       return 0;
     } catch (err) {
       progress.stop();

@@ -4,7 +4,6 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import type { EngineEvent } from "@pulumi/pulumi/automation";
 import type { ChangeRow } from "../core/plan/reviewed-plan";
 import { makeReport, renderJson, type MailboxChange, type MailboxRow, type Report, type SyncState } from "../core/report/report";
 import { describeTarget } from "../targets/registry";
@@ -13,7 +12,8 @@ import { count, Progress } from "./progress";
 import { printReport, type OutputOptions } from "./report-output";
 import { typeFilter } from "./drift-command";
 import { maskSecrets, pulumiMessage, readStackSettings } from "./stack-settings";
-import { computeScope, prepareTargetedRun, type Scope } from "./targeted-scope";
+import { previewTargeted } from "./engine-run";
+import { computeScope, writeTargetedRun, type Scope } from "./targeted-scope";
 
 const RESOURCE_TYPE = "pulumi-nodejs:dynamic/mailbox:MailboxAddresses";
 
@@ -101,7 +101,6 @@ export async function runPlan(options: PlanOptions): Promise<number> {
   const settings = await readStackSettings({ stack: options.stack });
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- commands load what they use when they run, so `--help` and `validate` stay fast
   const { LocalWorkspace } = require("@pulumi/pulumi/automation") as typeof import("@pulumi/pulumi/automation");
-  const events: EngineEvent[] = [];
   // The program writes its planned rows here (infra/mailbox-address-spec.ts, writePlannedChanges).
   const plannedFile = path.join(mkdtempSync(path.join(os.tmpdir(), "mbx-plan-")), "changes.json");
   process.env.MAILBOX_ADDRESSES_PLAN_OUT = plannedFile;
@@ -111,43 +110,59 @@ export async function runPlan(options: PlanOptions): Promise<number> {
     .counter("changed", (n) => `${n.toLocaleString("en-US")} to adopt, update or release`);
   let failed = false;
   let scope: Scope | undefined;
+  // The engine's steps and diagnostics, from the Automation API's events (a full run) or from
+  // `pulumi preview --json` (a targeted run: ./engine-run.ts says why).
+  const steps: { op: string; urn: string }[] = [];
+  const diagnostics: { urn?: string; severity: string; message: string }[] = [];
   try {
     const stack = await LocalWorkspace.selectStack({ stackName: settings.stack, workDir: settings.root });
     if (options.changedSince !== undefined) {
       scope = await computeScope(settings, stack, options.changedSince);
       if (scope.kind === "full" && !options.quiet) process.stderr.write(`not targeted, planning every mailbox: ${scope.reasons.join("; ")}\n`);
-      if (scope.kind === "targeted") prepareTargetedRun(stack, scope.run, path.dirname(plannedFile));
+      if (scope.kind === "targeted") writeTargetedRun(scope.run, path.dirname(plannedFile));
     }
-    // An empty change set: nothing to run (a run with no --target would cover everything).
-    if (scope?.kind !== "targeted" || scope.urns.length > 0)
+    if (scope?.kind === "targeted") {
+      // An empty change set: nothing to run (a run with no --target would cover everything).
+      if (scope.urns.length > 0) {
+        const { digest, errors } = await previewTargeted(settings, scope.urns, options.verbose ? (text) => process.stderr.write(text) : undefined);
+        for (const message of errors) diagnostics.push({ severity: "error", message });
+        failed = digest === undefined || errors.length > 0 || digest.diagnostics.some((d) => d.severity === "error");
+        for (const d of digest?.diagnostics ?? []) diagnostics.push({ ...(d.urn ? { urn: d.urn } : {}), severity: d.severity, message: d.message.replace(/^error: /, "") });
+        // The digest leaves out `same` steps: a mailbox of the set with nothing to do is one.
+        const shown = new Set((digest?.steps ?? []).map((s) => s.urn));
+        for (const step of digest?.steps ?? []) steps.push({ op: step.op, urn: step.urn });
+        if (digest !== undefined) for (const urn of scope.urns) if (!shown.has(urn)) steps.push({ op: "same", urn });
+        for (const step of steps.filter((s) => s.urn.includes(`::${RESOURCE_TYPE}::`))) {
+          progress.add("planned");
+          if (step.op !== "same") progress.add("changed");
+        }
+      }
+    } else {
       await stack.preview({
         onEvent: (event) => {
-          events.push(event);
+          const d = event.diagnosticEvent;
+          if (d) diagnostics.push({ ...(d.urn ? { urn: d.urn } : {}), severity: d.severity, message: d.message });
           const step = event.resourcePreEvent?.metadata;
           if (step?.type !== RESOURCE_TYPE) return;
-          // A targeted run's untargeted entries are replayed as "same": not planned.
-          if (scope?.kind === "targeted" && !scope.urns.includes(step.urn)) return;
+          steps.push({ op: step.op, urn: step.urn });
           progress.add("planned");
           if (step.op !== "same" && step.op !== "read" && step.op !== "refresh") progress.add("changed");
         },
         // --verbose shows the engine's own output as it runs.
         ...(options.verbose ? { onOutput: (text: string) => process.stderr.write(text) } : {}),
-        refresh: options.refresh === true && scope?.kind !== "targeted",
+        refresh: options.refresh === true,
         color: "never",
-        ...(scope?.kind === "targeted" ? { target: [...scope.urns] } : {}),
       });
+    }
   } catch (err) {
     if (err instanceof CliError) throw err;
     failed = true;
-    const errors = events.flatMap((e) => (e.diagnosticEvent?.severity === "error" ? [e.diagnosticEvent] : []));
-    if (errors.length === 0) problems.push(`pulumi preview failed: ${pulumiMessage(err)}`);
+    if (!diagnostics.some((d) => d.severity === "error")) problems.push(`pulumi preview failed: ${pulumiMessage(err)}`);
   } finally {
     progress.stop();
   }
   const errorsByUrn = new Map<string, string[]>();
-  for (const event of events) {
-    const d = event.diagnosticEvent;
-    if (!d) continue;
+  for (const d of diagnostics) {
     const message = d.message.trim();
     if (d.severity === "error") {
       if (d.urn && d.urn.includes(RESOURCE_TYPE)) errorsByUrn.set(d.urn, [...(errorsByUrn.get(d.urn) ?? []), message]);
@@ -156,9 +171,8 @@ export async function runPlan(options: PlanOptions): Promise<number> {
   }
   const { changes: planned, specDigest, where, policies, kinds = {} } = readPlannedChanges(plannedFile);
   const rows = new Map<string, MailboxRow>();
-  for (const event of events) {
-    const step = event.resourcePreEvent?.metadata;
-    if (!step || step.type !== RESOURCE_TYPE) continue;
+  for (const step of steps) {
+    if (!step.urn.includes(`::${RESOURCE_TYPE}::`)) continue;
     const found = rowFromStep(step.op, step.urn, planned, where, policies);
     const why = scope?.kind === "targeted" ? scope.run.reasons[found.identity] : undefined;
     // The engine replays the untargeted entries as "same" steps: not part of a targeted plan.

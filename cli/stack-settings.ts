@@ -71,25 +71,29 @@ export async function readStackSettings(flags: StackFlags, root = findProjectRoo
       `cannot run pulumi to read the settings of stack "${stack}": ${pulumiMessage(err)}. Run the tool through scripts/mailbox-addresses, which sets Pulumi up, or install the Pulumi CLI`,
     );
   }
-  let names: string[];
-  try {
-    names = (await workspace.listStacks()).map((s) => s.name);
-  } catch (err) {
-    throw new CliError(`cannot list the stacks of ${root}: ${pulumiMessage(err)}`);
-  }
-  // Pulumi Cloud lists "org/stack": a bare name matches its last part.
-  const known = names.map((n) => n.slice(n.lastIndexOf("/") + 1));
-  if (!names.includes(stack) && !known.includes(stack)) {
-    const near = closestName(stack, known);
-    const listing = known.length > 0 ? `the stacks are: ${known.join(", ")}` : "there are no stacks yet";
-    throw new CliError(
-      `stack "${stack}" does not exist${near ? ` (did you mean "${near}"?)` : ""}; ${listing}. ` + `Create it with: scripts/pulumi stack init ${stack}${stack === "dev" ? " (or run scripts/up)" : ""}`,
-    );
-  }
+  // The stack's settings first: listing the stacks loads every stack's state (the file backend
+  // reads each checkpoint whole), which at 10,000 mailboxes costs more than a second, so it is
+  // done only to explain why the settings could not be read.
   let config: import("@pulumi/pulumi/automation").ConfigMap;
   try {
     config = await workspace.getAllConfig(stack);
   } catch (err) {
+    let names: string[];
+    try {
+      names = (await workspace.listStacks()).map((s) => s.name);
+    } catch (listErr) {
+      throw new CliError(`cannot list the stacks of ${root}: ${pulumiMessage(listErr)}`);
+    }
+    // Pulumi Cloud lists "org/stack": a bare name matches its last part.
+    const known = names.map((n) => n.slice(n.lastIndexOf("/") + 1));
+    if (!names.includes(stack) && !known.includes(stack)) {
+      const near = closestName(stack, known);
+      const listing = known.length > 0 ? `the stacks are: ${known.join(", ")}` : "there are no stacks yet";
+      throw new CliError(
+        `stack "${stack}" does not exist${near ? ` (did you mean "${near}"?)` : ""}; ${listing}. ` +
+          `Create it with: scripts/pulumi stack init ${stack}${stack === "dev" ? " (or run scripts/up)" : ""}`,
+      );
+    }
     throw new CliError(`cannot read the settings of stack "${stack}": ${pulumiMessage(err)}`);
   }
   const prefix = `${SETTINGS_NAMESPACE}:`;

@@ -27,7 +27,7 @@ export const MAX_TARGETS = 5000;
 export type Scope =
   { readonly kind: "targeted"; readonly run: TargetedRun; readonly urns: readonly string[] } | { readonly kind: "full"; readonly since?: string; readonly reasons: readonly string[] };
 
-interface StateEntry {
+export interface StateEntry {
   readonly urn: string;
   readonly type: string;
   readonly parent?: string;
@@ -82,6 +82,21 @@ function specFromState(entries: readonly StateEntry[], after: Spec): Spec {
     };
   });
   return { ...after, mailboxes };
+}
+
+/**
+ * Object id (lower case) → key of each mailbox entry of the state outside `inSet`: what the
+ * program of a targeted run needs to know about the mailboxes it does not read.
+ */
+export function managedOutside(mailboxes: readonly StateEntry[], inSet: ReadonlySet<string>): Record<string, string> {
+  const outside: Record<string, string> = {};
+  for (const r of mailboxes) {
+    const out = (r.outputs ?? {}) as { identity?: string; objectId?: string };
+    const identity = (r.inputs as { identity?: string } | undefined)?.identity ?? out.identity;
+    if (identity === undefined || inSet.has(identity) || typeof out.objectId !== "string") continue;
+    outside[out.objectId.toLowerCase()] = identity;
+  }
+  return outside;
 }
 
 /**
@@ -143,22 +158,25 @@ export async function computeScope(settings: StackSettings, stack: Stack, ref: s
   const prefix = stackEntry.urn.slice(0, stackEntry.urn.indexOf("::pulumi:pulumi:Stack::"));
   const urnOf = (identity: string) => mailboxes.find((r) => identityOf.get(r.urn) === identity)?.urn ?? `${prefix}::${RESOURCE_TYPE}::${identity}`;
   const reasons = Object.fromEntries([...set.declare, ...release].map((identity) => [identity, (set.targets.get(identity) ?? []).map(describeReason)]));
-  const run: TargetedRun = { scope: "targeted", since: ref, specDigest: digestOf(afterBytes), declare: set.declare, release, reasons };
+  const run: TargetedRun = {
+    scope: "targeted",
+    since: ref,
+    specDigest: digestOf(afterBytes),
+    declare: set.declare,
+    release,
+    reasons,
+    managedElsewhere: managedOutside(mailboxes, new Set([...set.declare, ...release])),
+  };
   return { kind: "targeted", run, urns: [...set.declare, ...release].map(urnOf) };
 }
 
 /**
- * Prepares a stack for a targeted engine run: the run's file for the program
- * (MAILBOX_ADDRESSES_TARGETS, in `dir`) and `--refresh=false` on every operation (the Automation
- * API passes `--refresh` when asked, never `--refresh=false`, and Pulumi.yaml says `refresh:
- * always`; docs/TARGETED-RUNS.md, facts 2 and 4, say why a targeted run must not refresh).
+ * Writes the run's file for the program (MAILBOX_ADDRESSES_TARGETS, in `dir`). The engine run
+ * itself (./engine-run.ts) passes `--refresh=false` and the targets: docs/TARGETED-RUNS.md,
+ * facts 2 and 4, say why a targeted run must not refresh.
  */
-export function prepareTargetedRun(stack: Stack, run: TargetedRun, dir: string): void {
+export function writeTargetedRun(run: TargetedRun, dir: string): void {
   const file = path.join(dir, "targets.json");
   writeFileSync(file, JSON.stringify(run));
   process.env.MAILBOX_ADDRESSES_TARGETS = file;
-  // Only on preview and up: the other commands the Automation API runs (stack output...) have no such flag.
-  const target = stack as unknown as { runPulumiCmd(args: string[], ...rest: unknown[]): Promise<unknown> };
-  const runCmd = target.runPulumiCmd.bind(stack);
-  target.runPulumiCmd = (args: string[], ...rest: unknown[]) => runCmd(args[0] === "preview" || args[0] === "up" ? [...args, "--refresh=false"] : args, ...rest);
 }

@@ -303,11 +303,17 @@ async function program(options: { spec?: string; parent?: pulumi.Resource }): Pr
     const targeted = readTargetedRun(digest);
     // This run's refresh has just read them all (the provider's sweep hands it over): one pass.
     // A targeted run has no refresh (--refresh=false): the program reads.
-    const identities = spec.mailboxes.map((m) => m.identity);
+    // A targeted run that knows the stack's other mailboxes (their object ids, from the state) reads
+    // and assesses only its own: ceil(k/20) reads. With policies, which give addresses by rule from
+    // every recipient's attributes, it assesses the whole spec, as a full run does.
+    const elsewhere = targeted?.managedElsewhere !== undefined && (written.policies ?? []).length === 0 ? new Map(Object.entries(targeted.managedElsewhere)) : undefined;
+    const inRun = new Set(targeted?.declare ?? []);
+    const assessedSpec = elsewhere ? { ...spec, mailboxes: spec.mailboxes.filter((m) => inRun.has(m.identity)) } : spec;
+    const identities = assessedSpec.mailboxes.map((m) => m.identity);
     const live = (targeted ? undefined : takeFromRefresh(settings.target, settings.spec, identities)) ?? (await backend.readMailboxes(identities));
     // The same assessment `drift` makes (reconcile/assess.ts): changes confirmed from the source,
-    // keys resolved, plan, preview checks. Over the whole spec, in a targeted run too.
-    const assessed = await assessSpec(spec, backend, { live, bulk: false });
+    // keys resolved, plan, preview checks; the spec itself was checked whole when it was loaded.
+    const assessed = await assessSpec(assessedSpec, backend, { live, bulk: false, ...(elsewhere ? { managedElsewhere: elsewhere } : {}) });
     if (assessed.problems.length > 0) fail(assessed.problems, `between the spec and the ${backend.description}`);
     const confirmed = assessed.live;
     // A targeted run declares only its mailboxes (the CLI passes --target for each).
@@ -321,7 +327,8 @@ async function program(options: { spec?: string; parent?: pulumi.Resource }): Pr
     const where = whereOf(declared, live, change);
     declare(declared, change, options.parent, where, upns);
     // `plan` shows each recipient's kind (RecipientTypeDetails); a plain preview or up asks nothing more.
-    const kinds = process.env.MAILBOX_ADDRESSES_PLAN_OUT ? await resolveKinds(confirmed, backend) : new Map<string, string>();
+    const declaredLive = targeted ? new Map(declared.mailboxes.map((m) => [m.identity, confirmed.get(m.identity)])) : confirmed;
+    const kinds = process.env.MAILBOX_ADDRESSES_PLAN_OUT ? await resolveKinds(declaredLive, backend) : new Map<string, string>();
     writePlannedChanges(digest, changes, where, policyOf(expanded), kinds);
     // The same outputs in either scope: the stack's entry is always targeted, and must not flip.
     return {

@@ -65,6 +65,12 @@ export interface AlreadyRead {
    * tells whether their Exchange attributes are cloud-managed, so the verdict matches preview's.
    */
   readonly bulk: boolean;
+  /**
+   * A targeted run that read only its own mailboxes: the recipients the stack manages outside the
+   * run (object id, lower case → the spec's key, from the state). An address a target claims from
+   * one of them, or a key that resolves to one of them, is refused: only a full run sees both.
+   */
+  readonly managedElsewhere?: ReadonlyMap<string, string>;
 }
 
 /**
@@ -87,9 +93,24 @@ export async function assessSpec(spec: Spec, backend: TenantBackend, read?: Alre
     return entry !== undefined && planMailbox(entry, mailbox.addresses).changed;
   });
   const resolved = resolveIdentities(spec, confirmed);
+  const elsewhere = read?.managedElsewhere ?? new Map<string, string>();
+  const sameRecipient = resolved.spec.mailboxes.flatMap((m): SpecProblem[] => {
+    const recipient = confirmed.get(m.identity);
+    const other = recipient === undefined ? undefined : elsewhere.get(recipient.id.toLowerCase());
+    if (other === undefined || other === m.identity) return [];
+    const place = placeOf(m, undefined);
+    return [
+      {
+        file: spec.file,
+        position: place.position,
+        path: place.path,
+        message: `the key ${quote(m.identity)} names ${quote(recipient!.displayName)} (object id ${recipient!.id}), which the stack already manages as ${quote(other)}; a recipient has one entry in the spec: keep one key and merge the addresses into it`,
+      },
+    ];
+  });
   const change = planEntries(resolved.spec.mailboxes, (identity) => confirmed.get(identity)?.addresses);
-  const checked = await preflight(resolved.spec, confirmed, change, backend);
+  const checked = await preflight(resolved.spec, confirmed, change, backend, elsewhere);
   // The sign-in names the spec changes (userPrincipalName): ./upn.ts.
   const upns = await checkUpnChanges(resolved.spec, confirmed, backend);
-  return { spec: resolved.spec, live: confirmed, change, problems: [...resolved.problems, ...checked, ...upns] };
+  return { spec: resolved.spec, live: confirmed, change, problems: [...resolved.problems, ...sameRecipient, ...checked, ...upns] };
 }

@@ -71,8 +71,18 @@ export function describeRecipient(owner: AddressOwner): string {
   return `${RECIPIENT_WORDS[owner.type] ?? owner.type} ${quote(owner.displayName)}`;
 }
 
-/** Every problem the tenant would raise for this change; empty when it can be applied. */
-export async function preflight(spec: Spec, live: ReadonlyMap<string, LiveMailbox | undefined>, change: ChangePlan, backend: TenantBackend): Promise<SpecProblem[]> {
+/**
+ * Every problem the tenant would raise for this change; empty when it can be applied.
+ * `managedElsewhere` (a targeted run: object id → the spec's key of each recipient the stack
+ * manages outside the run) turns an address held by one of them into a refusal of targeted mode.
+ */
+export async function preflight(
+  spec: Spec,
+  live: ReadonlyMap<string, LiveMailbox | undefined>,
+  change: ChangePlan,
+  backend: TenantBackend,
+  managedElsewhere: ReadonlyMap<string, string> = new Map(),
+): Promise<SpecProblem[]> {
   const problems: SpecProblem[] = [];
   const report = (mailbox: MailboxDeclaration, address: string | undefined, message: string) => {
     const place = placeOf(mailbox, address);
@@ -170,11 +180,22 @@ export async function preflight(spec: Spec, live: ReadonlyMap<string, LiveMailbo
         // An address held by another mailbox of the spec moves in order; only outsiders conflict.
         ownerOf: (address) => {
           const owner = owners.get(addressKey(address));
-          return owner !== undefined && !managedIds.has(owner.id.toLowerCase()) ? owner : undefined;
+          return owner !== undefined && !managedIds.has(owner.id.toLowerCase()) && !managedElsewhere.has(owner.id.toLowerCase()) ? owner : undefined;
         },
       },
       mailbox.identity,
     );
+    // Held by a mailbox this stack manages outside a targeted run: that run cannot order the move.
+    for (const added of plan.add) {
+      const owner = owners.get(addressKey(added.address));
+      const elsewhere = owner === undefined ? undefined : managedElsewhere.get(owner.id.toLowerCase());
+      if (elsewhere === undefined || elsewhere === mailbox.identity) continue;
+      report(
+        mailbox,
+        added.address,
+        `${quote(added.address)} is on ${quote(elsewhere)}, a mailbox of this spec outside the targeted run (the tenant changed since the state was written); targeted mode refused: run the full plan (without --changed-since), which sees and orders the move`,
+      );
+    }
     for (const v of violations) {
       const place = placeOf(mailbox, v.address);
       const remedy = remedyFor(v.code, { identity: mailbox.identity, address: v.address, owner: v.owner?.displayName });

@@ -19,6 +19,12 @@ export interface TargetedRun {
   readonly release: readonly string[];
   /** identity → why it is in the set, in words. */
   readonly reasons: Readonly<Record<string, readonly string[]>>;
+  /**
+   * Object id (lower case) → key of every mailbox the state records outside the set. With it the
+   * program reads only the set and still knows which recipients the stack manages; not recorded
+   * in a saved plan (the apply takes it from the state again).
+   */
+  readonly managedElsewhere?: Readonly<Record<string, string>>;
 }
 
 /** A change set in words, for reports and messages. */

@@ -1,9 +1,12 @@
 // The Pulumi resource: MailboxAddresses, one per mailbox in the spec. Its provider is what
-// Pulumi serializes into the state (`__provider`, twice per resource), so it is kept to a few
-// lines: each method loads ./implementation.js from the project at call time. They capture no
-// module, client, config or secret (configure reads the stack's config in the provider process);
-// `MAILBOX_ADDRESSES_ROOT` overrides where the project is (default: found upwards from the
-// directory Pulumi starts the provider in).
+// Pulumi serializes into the state (`__provider`, twice per resource). Where the package can be
+// required by name from node_modules, that is ./provider.ts stored as a `require` (see there);
+// otherwise the few lines below: each method loads ./implementation.js from the project at call
+// time. Neither captures a client, config or secret (configure reads the stack's config in the
+// provider process); `MAILBOX_ADDRESSES_ROOT` overrides where the project is (default: found
+// upwards from the directory Pulumi starts the provider in).
+import { createRequire } from "node:module";
+import path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import type { MailboxAddressesInputs, MailboxAddressesOutputs } from "./inputs";
 
@@ -37,6 +40,30 @@ function L(): typeof import("./implementation") {
   }
 }
 
+/**
+ * ./provider.ts's exports, when Pulumi's closure serializer will store them as
+ * `require("mailbox-addresses/provider")`: the package resolves by that name from Pulumi's own
+ * package, as it will in the provider process (whose host runs from there), to a file in
+ * node_modules (an installed package, or in this repository the link toolchain/build.js writes),
+ * and that file is the first module whose exports are this object (the serializer names the first
+ * it finds in require.cache: createClosure.js findNormalizedModuleNameAsync). Otherwise undefined.
+ */
+function providerByName(): pulumi.dynamic.ResourceProvider<MailboxAddressesArgs, MailboxAddressesOutputs> | undefined {
+  try {
+    const fromPulumi = createRequire(require.resolve("@pulumi/pulumi/package.json"));
+    const file = fromPulumi.resolve("mailbox-addresses/provider");
+    if (!file.split(path.sep).includes("node_modules")) return undefined;
+    const provider = fromPulumi(file) as pulumi.dynamic.ResourceProvider<MailboxAddressesArgs, MailboxAddressesOutputs>;
+    const first = Object.keys(require.cache).find((key) => require.cache[key]?.exports === provider);
+    return first === file ? provider : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The provider every resource is declared with (one object: Pulumi serializes it once per process). */
+const storedProvider = process.env.MAILBOX_ADDRESSES_PROVIDER_BY_VALUE === "1" ? mailboxProvider : (providerByName() ?? mailboxProvider);
+
 /** What the spec wants for one mailbox: see {@link MailboxAddressesInputs}. */
 export type MailboxAddressesArgs = MailboxAddressesInputs;
 
@@ -51,6 +78,6 @@ export type MailboxAddressesArgs = MailboxAddressesInputs;
 export class MailboxAddresses extends pulumi.dynamic.Resource {
   constructor(name: string, args: MailboxAddressesArgs, opts?: pulumi.CustomResourceOptions) {
     // takeFrom is a cycle's mechanics (the giver's own resource shows what it loses): not shown in diffs.
-    super(mailboxProvider, name, args, { retainOnDelete: true, hideDiffs: ["takeFrom"], ...opts }, "mailbox", "MailboxAddresses");
+    super(storedProvider, name, args, { retainOnDelete: true, hideDiffs: ["takeFrom"], ...opts }, "mailbox", "MailboxAddresses");
   }
 }

@@ -90,6 +90,11 @@ describe("the npm package in a consumer's Pulumi program", () => {
     const lee = Tenant.withFile(database, (t) => t.find("lee.chen@contoso.com")!.addresses);
     assert.ok(lee.includes("smtp:lee.chen@fabrikam.com"), JSON.stringify(lee));
     assert.equal(run("pulumi", ["preview", "--expect-no-changes", "--non-interactive"]).code, 0);
+    // The installed package's provider is stored by name, not as serialized code (providers/mailbox-addresses/provider.ts).
+    const exported = JSON.parse(run("pulumi", ["stack", "export", "--non-interactive"]).output) as { deployment: { resources: { type: string; inputs?: { __provider?: string } }[] } };
+    const stored = exported.deployment.resources.filter((r) => r.type === "pulumi-nodejs:dynamic/mailbox:MailboxAddresses").map((r) => r.inputs?.__provider ?? "");
+    assert.equal(stored.length, 2);
+    for (const text of stored) assert.match(text, /require\("mailbox-addresses\/provider"\)/);
 
     // press@fabrikam.com belongs to a mail contact outside the spec: refused at preview.
     writeFileSync(path.join(project, "mailboxes.yaml"), SPEC.replace("    aliases: [lee.chen@fabrikam.com]\n", "    aliases: [lee.chen@fabrikam.com, press@fabrikam.com]\n"));

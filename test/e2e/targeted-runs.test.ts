@@ -17,6 +17,7 @@ const N = 300;
 const TYPE = "pulumi-nodejs:dynamic/mailbox:MailboxAddresses";
 const users = Array.from({ length: N + 1 }, (_, i) => `trun${String(i).padStart(3, "0")}@contoso.com`);
 const SHARED = "moving-alias@contoso.com";
+const ids = users.map(() => randomUUID());
 
 /** The spec: N mailboxes (N + 1 with `added`), the shared alias on the first or the second. */
 function specOf(options: { moved: boolean; added?: boolean; domains?: string }): string {
@@ -51,7 +52,7 @@ describe(`targeted runs through the CLI: plan --changed-since and apply --plan i
     stack.withTenant((tenant) => {
       users.forEach((u, i) =>
         tenant.addRecipient({
-          id: randomUUID(),
+          id: ids[i]!,
           upn: u,
           displayName: u,
           type: "UserMailbox",
@@ -132,6 +133,31 @@ describe(`targeted runs through the CLI: plan --changed-since and apply --plan i
     assert.match(apply.stderr, /computed for another spec/);
     assert.doesNotMatch(apply.output, /at .*\.js:\d+/);
     stack.writeSpec(specOf({ moved: true, added: true }));
+  });
+
+  it("a targeted plan refuses an address drifted onto a mailbox outside it, and a new key for a recipient the stack manages under another key", () => {
+    // Drift since the state was written: trun005 got an alias by hand; the state does not know.
+    const DRIFTED = "drifted@contoso.com";
+    stack.withTenant((tenant) => tenant.addRemoveEmailAddresses(users[5]!, [`smtp:${DRIFTED}`], []));
+    const base = specOf({ moved: true, added: true });
+    const claiming = base.replace(`  ${users[6]}:\n    primary: ${users[6]}\n`, `  ${users[6]}:\n    primary: ${users[6]}\n    aliases: [${DRIFTED}]\n`);
+    stack.writeSpec(claiming);
+    const line = claiming.split("\n").indexOf(`    aliases: [${DRIFTED}]`) + 1;
+    const drifted = stack.cli(["plan", "--changed-since", "HEAD"]);
+    assert.equal(drifted.code, 1, drifted.output);
+    assert.match(
+      drifted.output,
+      new RegExp(`mailboxes\\.yaml:${line}:\\d+: .*"${DRIFTED}" is on "${users[5]}", a mailbox of this spec outside the targeted run .*run the full plan \\(without --changed-since\\)`),
+    );
+    assert.doesNotMatch(drifted.output, /\n\s+at /);
+    stack.withTenant((tenant) => tenant.addRemoveEmailAddresses(users[5]!, [], [`smtp:${DRIFTED}`]));
+
+    // The object id of trun007, which the stack manages as trun007@contoso.com: one recipient, two keys.
+    stack.writeSpec(`${base}  ${ids[7]}:\n    primary: second-key@contoso.com\n`);
+    const twice = stack.cli(["plan", "--changed-since", "HEAD"]);
+    assert.equal(twice.code, 1, twice.output);
+    assert.match(twice.output, new RegExp(`the key "${ids[7]}" names .*which the stack already manages as "${users[7]}"`));
+    stack.writeSpec(base);
   });
 
   it("a stack-wide setting changed (allowedDomains): not targeted, every mailbox planned, with the reason", () => {

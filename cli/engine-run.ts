@@ -1,0 +1,107 @@
+// Targeted engine runs, started as plain `pulumi preview --json` and `pulumi up` rather than
+// through the Automation API. The Automation API always streams the engine's event log, and in a
+// targeted run that log carries every untargeted state entry as a `same` step with its whole old
+// and new state: at 10,000 mailboxes about 140 MB of JSON for a change to one mailbox, which took
+// longer than the engine run itself (docs/TARGETED-RUNS.md, "Cost"). `preview --json` prints a
+// digest of the steps it shows (sames are hidden) and the diagnostics; `up` prints the engine's
+// usual display, and what it changed is read back from the stack's history.
+import { spawn } from "node:child_process";
+import { CliError } from "./cli-error";
+import type { StackSettings } from "./stack-settings";
+
+/** One step of `pulumi preview --json`'s digest (backend/display/json.go ShowPreviewDigest). */
+export interface DigestStep {
+  readonly op: string;
+  readonly urn: string;
+}
+
+/** One diagnostic of the digest: the program's and the provider's errors and warnings. */
+export interface DigestDiagnostic {
+  readonly urn?: string;
+  readonly message: string;
+  readonly severity: string;
+}
+
+/** What `pulumi preview --json` prints. */
+export interface PreviewDigest {
+  readonly steps: readonly DigestStep[];
+  readonly diagnostics: readonly DigestDiagnostic[];
+  readonly changeSummary?: Readonly<Record<string, number>>;
+}
+
+interface Ran {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+function runPulumi(settings: StackSettings, args: readonly string[], onOutput?: (text: string) => void): Promise<Ran> {
+  return new Promise((resolve, reject) => {
+    const child = spawn("pulumi", [...args, "--stack", settings.stack, "--non-interactive"], { cwd: settings.root, env: process.env, stdio: ["ignore", "pipe", "pipe"] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on("data", (chunk: Buffer) => {
+      out.push(chunk);
+      onOutput?.(chunk.toString("utf8"));
+    });
+    child.stderr.on("data", (chunk: Buffer) => {
+      err.push(chunk);
+      onOutput?.(chunk.toString("utf8"));
+    });
+    child.on("error", (e: NodeJS.ErrnoException) =>
+      reject(new CliError(e.code === "ENOENT" ? "pulumi is not on PATH: run the tool through scripts/mailbox-addresses, which sets Pulumi up" : `cannot run pulumi: ${e.message}`)),
+    );
+    child.on("close", (code) => resolve({ code: code ?? 1, stdout: Buffer.concat(out).toString("utf8"), stderr: Buffer.concat(err).toString("utf8") }));
+  });
+}
+
+const targetArgs = (urns: readonly string[]) => urns.flatMap((urn) => ["--target", urn]);
+
+/** The `error:` lines of the engine's display, without the prefix, each once. */
+export function errorLines(text: string): string[] {
+  const lines = text
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => l.startsWith("error:"))
+    .map((l) => l.slice("error:".length).trim());
+  return [...new Set(lines)];
+}
+
+/**
+ * `pulumi preview --json --refresh=false --target …`: the digest, or, when the engine printed none
+ * (it failed before the program ran), its error lines.
+ */
+export async function previewTargeted(settings: StackSettings, urns: readonly string[], onOutput?: (text: string) => void): Promise<{ digest?: PreviewDigest; errors: string[] }> {
+  const ran = await runPulumi(settings, ["preview", "--json", "--refresh=false", ...targetArgs(urns)], onOutput);
+  try {
+    const digest = JSON.parse(ran.stdout) as PreviewDigest;
+    return { digest: { steps: digest.steps ?? [], diagnostics: digest.diagnostics ?? [], ...(digest.changeSummary ? { changeSummary: digest.changeSummary } : {}) }, errors: [] };
+  } catch {
+    const errors = errorLines(`${ran.stdout}\n${ran.stderr}`);
+    return { errors: errors.length > 0 ? errors : [`pulumi preview failed (exit ${ran.code}): ${ran.stderr.trim().split("\n").slice(0, 3).join(" ")}`] };
+  }
+}
+
+/**
+ * `pulumi up --yes --skip-preview --refresh=false --target …`. On success, what it changed (the
+ * stack's latest history entry, as `pulumi stack history --json` gives it); on failure, the
+ * engine's error lines.
+ */
+export async function upTargeted(
+  settings: StackSettings,
+  urns: readonly string[],
+  onOutput?: (text: string) => void,
+): Promise<{ ok: true; resourceChanges: Readonly<Record<string, number>> } | { ok: false; errors: string[] }> {
+  const ran = await runPulumi(settings, ["up", "--yes", "--skip-preview", "--refresh=false", "--color", "never", ...targetArgs(urns)], onOutput);
+  if (ran.code !== 0) {
+    const errors = errorLines(`${ran.stdout}\n${ran.stderr}`).filter((l) => !/^update failed$/.test(l));
+    return { ok: false, errors: errors.length > 0 ? errors : [`pulumi up failed (exit ${ran.code})`] };
+  }
+  const history = await runPulumi(settings, ["stack", "history", "--json", "--page-size", "1"]);
+  try {
+    const [latest] = JSON.parse(history.stdout) as { resourceChanges?: Record<string, number> }[];
+    return { ok: true, resourceChanges: latest?.resourceChanges ?? {} };
+  } catch {
+    return { ok: true, resourceChanges: {} };
+  }
+}
