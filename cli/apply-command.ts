@@ -12,7 +12,7 @@ import type { Report } from "../core/report/report";
 import { CliError } from "./cli-error";
 import { count, Progress } from "./progress";
 import { pulumiMessage, readStackSettings } from "./stack-settings";
-import { upTargeted } from "./engine-run";
+import { exportState, upTargeted } from "./engine-run";
 import { managedOutside, writeTargetedRun, RESOURCE_TYPE, type StateEntry } from "./targeted-scope";
 
 export interface ApplyOptions {
@@ -49,7 +49,6 @@ export async function runApply(options: ApplyOptions): Promise<number> {
   const settings = await readStackSettings({ stack: report.stack });
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- commands load what they use when they run, so `--help` and `validate` stay fast
   const { LocalWorkspace } = require("@pulumi/pulumi/automation") as typeof import("@pulumi/pulumi/automation");
-  const stack = await LocalWorkspace.selectStack({ stackName: settings.stack, workDir: settings.root });
   const say = (text: string) => void (options.quiet ? undefined : process.stderr.write(`${text}\n`));
   process.env.MAILBOX_ADDRESSES_REVIEWED_PLAN = file;
 
@@ -60,9 +59,9 @@ export async function runApply(options: ApplyOptions): Promise<number> {
     if (scope?.kind === "targeted") {
       const declare = scope.declare ?? [];
       const release = scope.release ?? [];
-      const deployment = (await stack.exportStack()).deployment as { resources?: StateEntry[]; pending_operations?: unknown[] } | undefined;
-      if ((deployment?.pending_operations ?? []).length > 0) throw new CliError("the state has pending operations from an interrupted run: run a full apply (pulumi up), then plan again");
-      const resources = deployment?.resources ?? [];
+      const deployment = await exportState(settings);
+      if ((deployment.pending_operations ?? []).length > 0) throw new CliError("the state has pending operations from an interrupted run: run a full apply (pulumi up), then plan again");
+      const resources: readonly StateEntry[] = deployment.resources ?? [];
       const stackEntry = resources.find((r) => r.type === "pulumi:pulumi:Stack");
       if (stackEntry === undefined) throw new CliError(`stack "${report.stack}" has no state: a targeted plan cannot be applied to it`);
       const mailboxes = resources.filter((r) => r.type === RESOURCE_TYPE);
@@ -108,6 +107,7 @@ export async function runApply(options: ApplyOptions): Promise<number> {
       process.stdout.write(`applied to stack ${report.stack}: ${describeChanges(result.resourceChanges)} (targeted: ${targets.length} of the stack's resources)\n`);
       return 0;
     }
+    const stack = await LocalWorkspace.selectStack({ stackName: settings.stack, workDir: settings.root });
     const events: EngineEvent[] = [];
     const progress = new Progress("apply (pulumi up)", { quiet: options.quiet === true }).counter("done", (n) => `${count(n, "mailbox", "mailboxes")} done`);
     try {

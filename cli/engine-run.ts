@@ -55,6 +55,26 @@ function runPulumi(settings: StackSettings, args: readonly string[], onOutput?: 
   });
 }
 
+/** The state as `pulumi stack export` prints it (without --show-secrets: what a change set needs holds none). */
+export interface ExportedState {
+  readonly resources?: readonly {
+    readonly urn: string;
+    readonly type: string;
+    readonly parent?: string;
+    readonly inputs?: Record<string, unknown>;
+    readonly outputs?: Record<string, unknown>;
+    readonly dependencies?: readonly string[];
+  }[];
+  readonly pending_operations?: readonly unknown[];
+}
+
+/** `pulumi stack export`: the stack's deployment. */
+export async function exportState(settings: StackSettings): Promise<ExportedState> {
+  const ran = await runPulumi(settings, ["stack", "export"]);
+  if (ran.code !== 0) throw new CliError(`cannot read the state of stack "${settings.stack}" (pulumi stack export): ${errorLines(ran.stderr).join("; ") || ran.stderr.trim().split("\n")[0]}`);
+  return (JSON.parse(ran.stdout) as { deployment?: ExportedState }).deployment ?? {};
+}
+
 const targetArgs = (urns: readonly string[]) => urns.flatMap((urn) => ["--target", urn]);
 
 /** The `error:` lines of the engine's display, without the prefix, each once. */

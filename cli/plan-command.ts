@@ -115,9 +115,8 @@ export async function runPlan(options: PlanOptions): Promise<number> {
   const steps: { op: string; urn: string }[] = [];
   const diagnostics: { urn?: string; severity: string; message: string }[] = [];
   try {
-    const stack = await LocalWorkspace.selectStack({ stackName: settings.stack, workDir: settings.root });
     if (options.changedSince !== undefined) {
-      scope = await computeScope(settings, stack, options.changedSince);
+      scope = await computeScope(settings, options.changedSince);
       if (scope.kind === "full" && !options.quiet) process.stderr.write(`not targeted, planning every mailbox: ${scope.reasons.join("; ")}\n`);
       if (scope.kind === "targeted") writeTargetedRun(scope.run, path.dirname(plannedFile));
     }
@@ -138,6 +137,7 @@ export async function runPlan(options: PlanOptions): Promise<number> {
         }
       }
     } else {
+      const stack = await LocalWorkspace.selectStack({ stackName: settings.stack, workDir: settings.root });
       await stack.preview({
         onEvent: (event) => {
           const d = event.diagnosticEvent;

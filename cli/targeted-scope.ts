@@ -7,7 +7,6 @@ import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { realpathSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import type { Stack } from "@pulumi/pulumi/automation";
 import { addressKey, parseProxyAddress } from "../core/address";
 import { desiredFromMap, type AddressMap } from "../core/plan/address-map";
 import { computeChangeSet, withStateDependents, type ChangeSet } from "../core/plan/change-set";
@@ -17,6 +16,7 @@ import type { MailboxDeclaration, Spec } from "../core/spec/rules";
 import { describeTarget } from "../targets/registry";
 import { readSpecFile } from "../runtime/spec-file";
 import { CliError } from "./cli-error";
+import { exportState } from "./engine-run";
 import type { StackSettings } from "./stack-settings";
 
 export const RESOURCE_TYPE = "pulumi-nodejs:dynamic/mailbox:MailboxAddresses";
@@ -100,10 +100,9 @@ export function managedOutside(mailboxes: readonly StateEntry[], inSet: Readonly
 }
 
 /**
- * Computes the scope of a plan of the stack's spec against `ref`. `stack` is the Automation API's
- * stack (for `stack export`).
+ * Computes the scope of a plan of the stack's spec against `ref` (the state from `pulumi stack export`).
  */
-export async function computeScope(settings: StackSettings, stack: Stack, ref: string): Promise<Scope> {
+export async function computeScope(settings: StackSettings, ref: string): Promise<Scope> {
   const full = (...reasons: string[]): Scope => ({ kind: "full", since: ref, reasons });
   const specPath = path.resolve(settings.root, settings.spec);
   const atRef = specAtRef(specPath, ref);
@@ -120,9 +119,9 @@ export async function computeScope(settings: StackSettings, stack: Stack, ref: s
   const loadedBefore = loadSpecBytes(settings.spec, atRef);
   if (!loadedBefore.ok) return full(`the spec at ${ref} does not load, so what changed is unknown`);
 
-  const deployment = (await stack.exportStack()).deployment as { resources?: StateEntry[]; pending_operations?: unknown[] } | undefined;
-  const resources = deployment?.resources ?? [];
-  if ((deployment?.pending_operations ?? []).length > 0) return full("the state has pending operations from an interrupted run");
+  const deployment = await exportState(settings);
+  const resources: readonly StateEntry[] = deployment.resources ?? [];
+  if ((deployment.pending_operations ?? []).length > 0) return full("the state has pending operations from an interrupted run");
   const stackEntry = resources.find((r) => r.type === "pulumi:pulumi:Stack");
   const mailboxes = resources.filter((r) => r.type === RESOURCE_TYPE);
   if (stackEntry === undefined || mailboxes.length === 0) return full("the stack has no state yet (the first apply is full)");

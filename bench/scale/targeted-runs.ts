@@ -1,20 +1,20 @@
 // The targeted-run benchmark (not a test; docs/TARGETED-RUNS.md, issue 18): in a stack of N
-// mailboxes on the local target, side by side in one run, a full `pulumi preview` and `up` of a
-// change to k mailboxes against `mailbox-addresses plan --changed-since HEAD` and `apply --plan`
-// of the same kind of change (k = 1, 10, 100), and the no-op provider's floor for the same
-// targeted runs (its program declaring only the k resources, `--refresh=false --target` each).
-// Wall seconds and peak memory (engine, program, provider). Prints a Markdown table and writes the
-// raw numbers next to --out.
-//   node dist/bench/scale/targeted-runs.js [--size 10000] [--ks 1,10,100] [--floor yes|no]
-//     [--ours yes|no] [--decompose yes|no] [--doc docs/benchmarks.md] [--out docs/benchmarks-targeted.json]
+// mailboxes on the local target and on the emulator, side by side in one run, a full `pulumi
+// preview` and `up` of a change to k mailboxes against `mailbox-addresses plan --changed-since
+// HEAD` and `apply --plan` of the same kind of change (k = 1, 10, 100), and the no-op provider's
+// floor for the same targeted runs (its program declaring only the k resources, `--refresh=false
+// --target` each). Wall seconds, peak memory (engine, program, provider), the emulator's request
+// counts and the state's size. Prints a Markdown table and writes the raw numbers next to --out.
+//   node dist/bench/scale/targeted-runs.js [--size 10000] [--ks 1,10,100] [--targets local,emulator]
+//     [--floor yes|no] [--ours yes|no] [--decompose yes|no] [--doc docs/benchmarks.md] [--out docs/benchmarks-targeted.json]
 //   node dist/bench/scale/targeted-runs.js --render results.json --size N --ks 1,10,100 --doc docs/benchmarks.md
 import { spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { EmulatorProcess } from "../../harness/emulator-process";
 import { PROJECT_ROOT, TestStack } from "../../harness/pulumi-stack";
-import { Tenant } from "../../tenant/tenant";
 import { benchSeed, benchUser } from "./generate-tenant";
-import { runMeasured, type Measured } from "./measure-process";
+import { runMeasured } from "./measure-process";
 
 const arg = (name: string, fallback: string) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -22,6 +22,7 @@ const arg = (name: string, fallback: string) => {
 };
 const N = Number(arg("size", "10000"));
 const KS = arg("ks", "1,10,100").split(",").map(Number);
+const TARGETS = arg("targets", "local,emulator").split(",") as ("local" | "emulator")[];
 const OUT = path.resolve(PROJECT_ROOT, arg("out", "docs/benchmarks-targeted.json"));
 const SKIP = { PULUMI_SKIP_CHECKPOINTS: "true" };
 
@@ -38,8 +39,12 @@ function specWith(changed: ReadonlySet<number>): string {
 }
 
 interface Row {
+  /** local, emulator, or noop (the no-op provider's floor). */
+  readonly target: string;
   readonly what: string;
   readonly k: number | undefined;
+  /** Requests the emulator answered during the run (Graph, Exchange, tokens). */
+  readonly requests?: number;
   readonly seconds: number;
   readonly engineMb?: number;
   readonly programMb?: number;
@@ -47,14 +52,38 @@ interface Row {
 }
 const rows: Row[] = [];
 
-function record(what: string, k: number | undefined, m: Measured, allowed: readonly number[] = [0]): void {
-  if (!allowed.includes(m.code)) throw new Error(`${what} failed (${m.code}):\n${m.output.slice(-4000)}`);
-  const row = { what, k, seconds: m.ms / 1000, engineMb: m.peakMb.engine, programMb: m.peakMb.program, providerMb: m.peakMb.provider };
+/** State facts per target: bytes per mailbox and `__provider` bytes per mailbox, after adopting. */
+const states: Record<string, { bytesPerMailbox: number; providerBytesPerMailbox: number }> = {};
+
+function save(): void {
+  writeFileSync(OUT, `${JSON.stringify({ N, ks: KS, rows, states }, null, 2)}\n`);
+}
+
+/** Runs a measured command (on the emulator, counting its requests) and records it. */
+async function measure(target: string, what: string, k: number | undefined, command: Parameters<typeof runMeasured>[0], emulator?: EmulatorProcess, allowed: readonly number[] = [0]): Promise<void> {
+  await emulator?.resetCounters();
+  const m = await runMeasured(command);
+  if (!allowed.includes(m.code)) throw new Error(`${target}: ${what} failed (${m.code}):\n${m.output.slice(-4000)}`);
+  let requests: number | undefined;
+  if (emulator) {
+    const c = await emulator.counters();
+    requests = (c["graph.requests"] ?? 0) + (c["exchange.requests"] ?? 0) + (c["identity.token"] ?? 0) + (c["identity.openid-configuration"] ?? 0);
+  }
+  const row: Row = { target, what, k, seconds: m.ms / 1000, engineMb: m.peakMb.engine, programMb: m.peakMb.program, providerMb: m.peakMb.provider, ...(requests !== undefined ? { requests } : {}) };
   rows.push(row);
   process.stderr.write(
-    `  ${what}${k !== undefined ? ` k=${k}` : ""}: ${row.seconds.toFixed(1)} s (engine ${row.engineMb ?? "-"} MB, program ${row.programMb ?? "-"} MB, provider ${row.providerMb ?? "-"} MB)\n`,
+    `  [${target}] ${what}${k !== undefined ? ` k=${k}` : ""}: ${row.seconds.toFixed(1)} s (engine ${row.engineMb ?? "-"} MB, program ${row.programMb ?? "-"} MB, provider ${row.providerMb ?? "-"} MB${requests !== undefined ? `, ${requests} requests` : ""})\n`,
   );
-  writeFileSync(OUT, `${JSON.stringify({ N, ks: KS, rows }, null, 2)}\n`);
+  save();
+}
+
+function stateFacts(stack: TestStack): { bytesPerMailbox: number; providerBytesPerMailbox: number } {
+  const text = stack.stateText();
+  const resources =
+    (JSON.parse(text) as { checkpoint: { latest?: { resources?: { type: string; inputs?: { __provider?: string }; outputs?: { __provider?: string } }[] } } }).checkpoint.latest?.resources ?? [];
+  const ours = resources.filter((r) => r.type.includes("MailboxAddresses") || r.type.includes("NoopMailbox"));
+  const providerBytes = ours.reduce((sum, r) => sum + (r.inputs?.__provider?.length ?? 0) + (r.outputs?.__provider?.length ?? 0), 0);
+  return { bytesPerMailbox: Math.round(Buffer.byteLength(text) / N), providerBytesPerMailbox: Math.round(providerBytes / Math.max(1, ours.length)) };
 }
 
 function git(stack: TestStack, ...args: string[]): void {
@@ -77,57 +106,65 @@ function ranges(): { k: number; changed: number[] }[] {
   });
 }
 
-async function ours(): Promise<void> {
-  process.stderr.write(`N=${N}: the project's program, local target\n`);
-  const stack = new TestStack(`tbench-${N}`);
+async function ours(target: "local" | "emulator"): Promise<void> {
+  process.stderr.write(`N=${N}: the project's program, ${target} target\n`);
+  const emulator = target === "emulator" ? await EmulatorProcess.start() : undefined;
+  const stack = emulator ? new TestStack(`tbench-emu-${N}`, emulator.stackConfig(), emulator.environment()) : new TestStack(`tbench-${N}`);
   try {
-    Tenant.withFile(stack.database, (tenant) => tenant.seed(benchSeed(N)));
+    (emulator ?? stack).withTenant((tenant) => tenant.seed(benchSeed(N)));
     git(stack, "init", "-q");
     const done = new Set<number>();
     stack.writeSpec(specWith(done));
     git(stack, "add", "mailboxes.yaml");
     git(stack, "commit", "-q", "-m", "as is");
-    record("adopt: `up` of N mailboxes (setup)", undefined, await runMeasured(stack.command(["up", "--yes", "--skip-preview"], SKIP)));
+    await measure(target, "adopt: `up` of N mailboxes (setup)", undefined, stack.command(["up", "--yes", "--skip-preview"], SKIP), emulator);
+    states[target] = stateFacts(stack);
+    save();
     for (const { k, changed } of ranges()) {
       for (const i of changed) done.add(i);
       stack.writeSpec(specWith(done));
-      record("full `pulumi preview`", k, await runMeasured(stack.command(["preview"])));
+      await measure(target, "full `pulumi preview`", k, stack.command(["preview"]), emulator);
       const plan = path.join(stack.dir, `plan-${k}.json`);
-      record("targeted `plan --changed-since HEAD --save`", k, await runMeasured(cli(stack, ["plan", "--changed-since", "HEAD", "--save", plan, "--json", "--quiet", "--stack", stack.stack])), [2]);
+      await measure(
+        target,
+        "targeted `plan --changed-since HEAD --save`",
+        k,
+        cli(stack, ["plan", "--changed-since", "HEAD", "--save", plan, "--json", "--quiet", "--stack", stack.stack]),
+        emulator,
+        [2],
+      );
       if (arg("decompose", "yes") !== "no") {
         // Where the targeted plan's time goes: the CLI's `stack export`, and the engine with the
         // program in targeted mode on the same set (what the CLI runs after computing it).
-        if (k === KS[0]) record("of which: `pulumi stack export`", k, await runMeasured(stack.command(["stack", "export"])));
-        const scope = (JSON.parse(readFileSync(plan, "utf8")) as { scope: { declare: string[]; release: string[]; why: Record<string, string[]> }; specDigest: string }).scope;
-        const run = {
-          scope: "targeted",
-          specDigest: (JSON.parse(readFileSync(plan, "utf8")) as { specDigest: string }).specDigest,
-          declare: scope.declare,
-          release: scope.release,
-          reasons: scope.why,
-        };
+        if (k === KS[0]) await measure(target, "of which: `pulumi stack export`", k, stack.command(["stack", "export"]));
+        const saved = JSON.parse(readFileSync(plan, "utf8")) as { scope: { declare: string[]; release: string[]; why: Record<string, string[]> }; specDigest: string };
         const targetsFile = path.join(stack.dir, `targets-${k}.json`);
-        writeFileSync(targetsFile, JSON.stringify(run));
-        const targets = [...scope.declare, ...scope.release].flatMap((identity) => [
+        // Without managedElsewhere: the program then assesses the whole spec (what a run that
+        // cannot know the stack's other mailboxes does); the CLI's own run reads only the set.
+        writeFileSync(targetsFile, JSON.stringify({ scope: "targeted", specDigest: saved.specDigest, declare: saved.scope.declare, release: saved.scope.release, reasons: saved.scope.why }));
+        const targets = [...saved.scope.declare, ...saved.scope.release].flatMap((identity) => [
           "--target",
           `urn:pulumi:${stack.stack}::mailbox-addresses::pulumi-nodejs:dynamic/mailbox:MailboxAddresses::${identity}`,
         ]);
-        record(
-          "of which: `pulumi preview --refresh=false --target`… (program in targeted mode)",
+        await measure(
+          target,
+          "of which: `pulumi preview --refresh=false --target`… (program in targeted mode, whole spec read)",
           k,
-          await runMeasured(stack.command(["preview", "--refresh=false", ...targets], { MAILBOX_ADDRESSES_TARGETS: targetsFile })),
+          stack.command(["preview", "--refresh=false", ...targets], { MAILBOX_ADDRESSES_TARGETS: targetsFile }),
+          emulator,
         );
       }
-      record("targeted `apply --plan`", k, await runMeasured(cli(stack, ["apply", "--plan", plan, "--quiet"])));
+      await measure(target, "targeted `apply --plan`", k, cli(stack, ["apply", "--plan", plan, "--quiet"]), emulator);
       git(stack, "commit", "-q", "-am", `k=${k}`);
     }
     // A full up of the largest k, on mailboxes no step touched yet.
     const k = Math.max(...KS);
     for (let i = 0; i < k; i++) done.add(N - 1 - i);
     stack.writeSpec(specWith(done));
-    record("full `pulumi up`", k, await runMeasured(stack.command(["up", "--yes", "--skip-preview"], SKIP)));
+    await measure(target, "full `pulumi up`", k, stack.command(["up", "--yes", "--skip-preview"], SKIP), emulator);
   } finally {
     stack.dispose();
+    await emulator?.stop();
   }
 }
 
@@ -137,18 +174,19 @@ async function floor(): Promise<void> {
   try {
     const done = new Set<number>();
     stack.writeSpec(specWith(done));
-    record("no-op: adopt (setup)", undefined, await runMeasured(stack.command(["up", "--yes", "--skip-preview"], SKIP)));
+    await measure("noop", "no-op: adopt (setup)", undefined, stack.command(["up", "--yes", "--skip-preview"], SKIP));
+    states.noop = stateFacts(stack);
     const declareFile = path.join(stack.dir, "declare.json");
     for (const { k, changed } of ranges()) {
       for (const i of changed) done.add(i);
       stack.writeSpec(specWith(done));
-      if (k === KS[0]) record("no-op: full `pulumi preview`", k, await runMeasured(stack.command(["preview"])));
+      if (k === KS[0]) await measure("noop", "no-op: full `pulumi preview`", k, stack.command(["preview"]));
       const identities = changed.map((i) => `${benchUser(i)}@contoso.com`);
       writeFileSync(declareFile, JSON.stringify(identities));
       const targets = identities.flatMap((identity) => ["--target", `urn:pulumi:${stack.stack}::mailbox-addresses::pulumi-nodejs:dynamic/noop:NoopMailbox::${identity}`]);
       const env = { NOOP_DECLARE: declareFile };
-      record("no-op: targeted `preview --refresh=false`", k, await runMeasured(stack.command(["preview", "--refresh=false", ...targets], env)));
-      record("no-op: targeted `up --refresh=false`", k, await runMeasured(stack.command(["up", "--yes", "--skip-preview", "--refresh=false", ...targets], { ...env, ...SKIP })));
+      await measure("noop", "no-op: targeted `preview --refresh=false`", k, stack.command(["preview", "--refresh=false", ...targets], env));
+      await measure("noop", "no-op: targeted `up --refresh=false`", k, stack.command(["up", "--yes", "--skip-preview", "--refresh=false", ...targets], { ...env, ...SKIP }));
     }
   } finally {
     stack.dispose();
@@ -159,55 +197,71 @@ async function floor(): Promise<void> {
 export const SECTION_MARKER = "<!-- targeted-runs: written by bench/scale/targeted-runs.ts -->";
 
 function renderSection(command: string): string {
-  const get = (what: string, k: number | undefined) => rows.find((r) => r.what === what && r.k === k);
+  const get = (target: string, what: string, k: number | undefined) => rows.find((r) => r.target === target && r.what === what && r.k === k);
   const s = (r: Row | undefined) => (r ? r.seconds.toFixed(1) : "–");
+  const req = (r: Row | undefined) => (r?.requests !== undefined ? ` (${r.requests.toLocaleString("en-US")} req.)` : "");
   const mb = (r: Row | undefined) => (r ? `${r.engineMb ?? "–"} / ${r.programMb ?? "–"} / ${r.providerMb ?? "–"}` : "–");
+  const ENGINE = "of which: `pulumi preview --refresh=false --target`… (program in targeted mode, whole spec read)";
   const lines = [
     SECTION_MARKER,
     "## Targeted runs",
     "",
-    `N = ${N.toLocaleString("en-US")} mailboxes on the local target; k mailboxes changed (rebranded) and committed between steps. Wall seconds, one run each, in one run of:`,
+    `N = ${N.toLocaleString("en-US")} mailboxes on the local target and on the emulator (no write budget); k mailboxes changed (rebranded) and committed between steps. Wall seconds, one run each, all in one run of:`,
     "",
     "```",
     command,
     "```",
     "",
-    "“targeted plan” is `mailbox-addresses plan --changed-since HEAD --save plan.json`, all of it (the CLI, `stack export`, the change set, the engine with the program in targeted mode); “of which engine” is the `pulumi preview --refresh=false --target …` it runs, alone. “targeted apply” is `mailbox-addresses apply --plan plan.json`. “full” is `pulumi preview` (the project refreshes) with the same k changes pending. The no-op floor runs the no-op provider's program declaring only the k resources, `--refresh=false --target` each.",
+    "“targeted plan” is `mailbox-addresses plan --changed-since HEAD --save plan.json`, all of it (the CLI, `stack export`, the change set, `pulumi preview --json --refresh=false --target …` with the program reading only the set). “engine, whole spec” is that preview run alone, with a program that reads and assesses the whole spec (the targets file without the state's other object ids). “targeted apply” is `mailbox-addresses apply --plan plan.json`. “full” is `pulumi preview` (the project refreshes) with the same k changes pending. The no-op floor runs the no-op provider's program declaring only the k resources, `--refresh=false --target` each. On the emulator, the requests it answered are in brackets.",
     "",
-    "| k | full `preview` | targeted plan | of which engine | no-op targeted `preview` | targeted apply | no-op targeted `up` |",
-    "| --: | --: | --: | --: | --: | --: | --: |",
   ];
-  for (const k of KS) {
+  for (const target of TARGETS.filter((t) => rows.some((r) => r.target === t))) {
     lines.push(
-      `| ${k} | ${s(get("full `pulumi preview`", k))} | ${s(get("targeted `plan --changed-since HEAD --save`", k))} | ${s(get("of which: `pulumi preview --refresh=false --target`… (program in targeted mode)", k))} | ${s(get("no-op: targeted `preview --refresh=false`", k))} | ${s(get("targeted `apply --plan`", k))} | ${s(get("no-op: targeted `up --refresh=false`", k))} |`,
+      `**${target === "local" ? "Local target" : "Emulator"}**`,
+      "",
+      "| k | full `preview` | targeted plan | engine, whole spec | no-op targeted `preview` | targeted apply | no-op targeted `up` | full ÷ targeted plan |",
+      "| --: | --: | --: | --: | --: | --: | --: | --: |",
+    );
+    for (const k of KS) {
+      const full = get(target, "full `pulumi preview`", k);
+      const plan = get(target, "targeted `plan --changed-since HEAD --save`", k);
+      lines.push(
+        `| ${k} | ${s(full)}${req(full)} | ${s(plan)}${req(plan)} | ${s(get(target, ENGINE, k))}${req(get(target, ENGINE, k))} | ${s(get("noop", "no-op: targeted `preview --refresh=false`", k))} | ${s(get(target, "targeted `apply --plan`", k))}${req(get(target, "targeted `apply --plan`", k))} | ${s(get("noop", "no-op: targeted `up --refresh=false`", k))} | ${full && plan ? `${(full.seconds / plan.seconds).toFixed(1)}×` : "–"} |`,
+      );
+    }
+    const big = Math.max(...KS);
+    const state = states[target];
+    lines.push(
+      "",
+      `Also: adopting the N mailboxes (\`up\`) ${s(get(target, "adopt: `up` of N mailboxes (setup)", undefined))} s; a full \`pulumi up\` of k = ${big} changed mailboxes ${s(get(target, "full `pulumi up`", big))} s; \`pulumi stack export\` ${s(get(target, "of which: `pulumi stack export`", KS[0]))} s${state ? `; the state: ${state.bytesPerMailbox.toLocaleString("en-US")} bytes per mailbox, of which \`__provider\` ${state.providerBytesPerMailbox.toLocaleString("en-US")}` : ""}.`,
+      "",
     );
   }
   const big = Math.max(...KS);
   lines.push(
-    "",
-    `Also in this run: adopting the N mailboxes (\`up\`) ${s(get("adopt: `up` of N mailboxes (setup)", undefined))} s; a full \`pulumi up\` of k = ${big} changed mailboxes ${s(get("full `pulumi up`", big))} s; \`pulumi stack export\` ${s(get("of which: `pulumi stack export`", KS[0]))} s; the no-op provider's full \`preview\` ${s(get("no-op: full `pulumi preview`", KS[0]))} s.`,
+    `The no-op provider's full \`preview\`: ${s(get("noop", "no-op: full `pulumi preview`", KS[0]))} s${states.noop ? `; its state: ${states.noop.bytesPerMailbox.toLocaleString("en-US")} bytes per mailbox` : ""}.`,
     "",
     "Peak memory, MB (engine / program / provider):",
     "",
-    "| run | k | peak MB |",
-    "| :-- | --: | --: |",
-    `| full \`preview\` | ${KS[0]} | ${mb(get("full `pulumi preview`", KS[0]))} |`,
-    `| targeted plan | ${KS[0]} | ${mb(get("targeted `plan --changed-since HEAD --save`", KS[0]))} |`,
-    `| targeted plan | ${big} | ${mb(get("targeted `plan --changed-since HEAD --save`", big))} |`,
-    `| targeted apply | ${big} | ${mb(get("targeted `apply --plan`", big))} |`,
-    `| full \`up\` | ${big} | ${mb(get("full `pulumi up`", big))} |`,
-    `| no-op targeted \`up\` | ${big} | ${mb(get("no-op: targeted `up --refresh=false`", big))} |`,
+    "| run | k | local | emulator | no-op |",
+    "| :-- | --: | --: | --: | --: |",
+    `| adopt (\`up\` of N) | | ${mb(get("local", "adopt: `up` of N mailboxes (setup)", undefined))} | ${mb(get("emulator", "adopt: `up` of N mailboxes (setup)", undefined))} | ${mb(get("noop", "no-op: adopt (setup)", undefined))} |`,
+    `| full \`preview\` | ${KS[0]} | ${mb(get("local", "full `pulumi preview`", KS[0]))} | ${mb(get("emulator", "full `pulumi preview`", KS[0]))} | ${mb(get("noop", "no-op: full `pulumi preview`", KS[0]))} |`,
+    `| targeted plan | ${KS[0]} | ${mb(get("local", "targeted `plan --changed-since HEAD --save`", KS[0]))} | ${mb(get("emulator", "targeted `plan --changed-since HEAD --save`", KS[0]))} | ${mb(get("noop", "no-op: targeted `preview --refresh=false`", KS[0]))} |`,
+    `| targeted plan | ${big} | ${mb(get("local", "targeted `plan --changed-since HEAD --save`", big))} | ${mb(get("emulator", "targeted `plan --changed-since HEAD --save`", big))} | ${mb(get("noop", "no-op: targeted `preview --refresh=false`", big))} |`,
+    `| targeted apply | ${big} | ${mb(get("local", "targeted `apply --plan`", big))} | ${mb(get("emulator", "targeted `apply --plan`", big))} | ${mb(get("noop", "no-op: targeted `up --refresh=false`", big))} |`,
+    `| full \`up\` | ${big} | ${mb(get("local", "full `pulumi up`", big))} | ${mb(get("emulator", "full `pulumi up`", big))} | |`,
     "",
   );
   return lines.join("\n");
 }
 
 async function main(): Promise<void> {
-  if (arg("ours", "yes") !== "no") await ours();
+  if (arg("ours", "yes") !== "no") for (const target of TARGETS) await ours(target);
   if (arg("floor", "yes") !== "no") await floor();
-  const lines = ["| what | k | wall s | engine MB | program MB | provider MB |", "| :-- | --: | --: | --: | --: | --: |"];
-  for (const r of rows) lines.push(`| ${r.what} | ${r.k ?? ""} | ${r.seconds.toFixed(1)} | ${r.engineMb ?? ""} | ${r.programMb ?? ""} | ${r.providerMb ?? ""} |`);
-  process.stdout.write(`N = ${N}, local target\n\n${lines.join("\n")}\n`);
+  const lines = ["| target | what | k | wall s | requests | engine MB | program MB | provider MB |", "| :-- | :-- | --: | --: | --: | --: | --: | --: |"];
+  for (const r of rows) lines.push(`| ${r.target} | ${r.what} | ${r.k ?? ""} | ${r.seconds.toFixed(1)} | ${r.requests ?? ""} | ${r.engineMb ?? ""} | ${r.programMb ?? ""} | ${r.providerMb ?? ""} |`);
+  process.stdout.write(`N = ${N}\n\n${lines.join("\n")}\n`);
   const doc = arg("doc", "");
   if (doc) {
     // Replaces this section of the page (from the marker on), keeping the rest.
@@ -221,8 +275,9 @@ async function main(): Promise<void> {
 
 /** Renders the section from a raw results file: node dist/bench/scale/targeted-runs.js --render results.json --doc docs/benchmarks.md */
 function renderFrom(file: string): void {
-  const saved = JSON.parse(readFileSync(file, "utf8")) as { rows: Row[] };
+  const saved = JSON.parse(readFileSync(file, "utf8")) as { rows: Row[]; states?: typeof states };
   rows.push(...saved.rows);
+  Object.assign(states, saved.states ?? {});
 }
 
 if (arg("render", "")) {
