@@ -14,6 +14,7 @@ import path from "node:path";
 import { EmulatorProcess } from "../../harness/emulator-process";
 import { PROJECT_ROOT, TestStack } from "../../harness/pulumi-stack";
 import { benchSeed, benchUser } from "./generate-tenant";
+import { replaceSection } from "./doc-section";
 import { runMeasured } from "./measure-process";
 
 const arg = (name: string, fallback: string) => {
@@ -265,11 +266,7 @@ async function main(): Promise<void> {
   const doc = arg("doc", "");
   if (doc) {
     // Replaces this section of the page (from the marker on), keeping the rest.
-    const file = path.resolve(PROJECT_ROOT, doc);
-    const text = readFileSync(file, "utf8");
-    const at = text.indexOf(SECTION_MARKER);
-    const command = ["node dist/bench/scale/targeted-runs.js", ...process.argv.slice(2)].join(" ");
-    writeFileSync(file, `${at >= 0 ? text.slice(0, at) : `${text.trimEnd()}\n\n`}${renderSection(command)}`);
+    replaceSection(doc, SECTION_MARKER, renderSection(["scripts/bench --script targeted-runs", ...process.argv.slice(2)].join(" ")));
   }
 }
 
@@ -282,10 +279,7 @@ function renderFrom(file: string): void {
 
 if (arg("render", "")) {
   renderFrom(arg("render", ""));
-  const file = path.resolve(PROJECT_ROOT, arg("doc", "docs/benchmarks.md"));
-  const text = readFileSync(file, "utf8");
-  const at = text.indexOf(SECTION_MARKER);
-  writeFileSync(file, `${at >= 0 ? text.slice(0, at) : `${text.trimEnd()}\n\n`}${renderSection(arg("command", "node dist/bench/scale/targeted-runs.js"))}`);
+  replaceSection(arg("doc", "docs/benchmarks.md"), SECTION_MARKER, renderSection(arg("command", "scripts/bench --script targeted-runs")));
 } else
   main().catch((err) => {
     console.error(err);
