@@ -2,7 +2,7 @@
 // facts and sources: docs/RECIPIENT-KINDS.md), in the exact words an admin reads, and the tenant
 // model writing each kind with its own cmdlet under those rules.
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { DatabaseSync } from "node:sqlite";
@@ -368,5 +368,24 @@ describe("recipient kinds: the tenant model", () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe("the kinds the schemas accept are exchange-rules' kinds", () => {
+  // RecipientTypeDetails is written once in exchange/exchange-rules.ts; the spec's and the tenant
+  // seed's schemas (the source of the generated types) list the same values: a kind added to one
+  // and not the other fails here.
+  const enumAt = (file: string, pointer: string[]): string[] => {
+    let node: unknown = JSON.parse(readFileSync(path.join(__dirname, "../../../../schemas", file), "utf8"));
+    for (const key of pointer) node = (node as Record<string, unknown>)[key];
+    return (node as { enum: string[] }).enum;
+  };
+
+  it("mailboxes.schema.json's recipientKind lists every kind, in the same order", () => {
+    assert.deepEqual(enumAt("mailboxes.schema.json", ["$defs", "recipientKind"]), [...RECIPIENT_TYPES]);
+  });
+
+  it("tenant-seed.schema.json's recipient type lists every kind, and the deprecated Group", () => {
+    assert.deepEqual(enumAt("tenant-seed.schema.json", ["$defs", "recipient", "properties", "type"]), [...RECIPIENT_TYPES, "Group"]);
   });
 });
