@@ -62,7 +62,7 @@ function providerByName(): pulumi.dynamic.ResourceProvider<MailboxAddressesArgs,
 }
 
 /** The provider every resource is declared with (one object: Pulumi serializes it once per process). */
-const storedProvider = process.env.MAILBOX_ADDRESSES_PROVIDER_BY_VALUE === "1" ? mailboxProvider : (providerByName() ?? mailboxProvider);
+const storedProvider = providerByName() ?? mailboxProvider;
 
 /** What the spec wants for one mailbox: see {@link MailboxAddressesInputs}. */
 export type MailboxAddressesArgs = MailboxAddressesInputs;
