@@ -12,8 +12,8 @@ import type { Report } from "../core/report/report";
 import { CliError } from "./cli-error";
 import { count, Progress } from "./progress";
 import { pulumiMessage, readStackSettings } from "./stack-settings";
-import { exportState, upTargeted } from "./engine-run";
-import { managedOutside, writeTargetedRun, RESOURCE_TYPE, type StateEntry } from "./targeted-scope";
+import { exportState, upTargeted, type StateEntry } from "./engine-run";
+import { managedOutside, writeTargetedRun, RESOURCE_TYPE } from "./targeted-scope";
 
 export interface ApplyOptions {
   readonly plan: string;

@@ -55,16 +55,19 @@ function runPulumi(settings: StackSettings, args: readonly string[], onOutput?: 
   });
 }
 
+/** One entry of the state, as `pulumi stack export` prints it (the fields this tool reads). */
+export interface StateEntry {
+  readonly urn: string;
+  readonly type: string;
+  readonly parent?: string;
+  readonly inputs?: Record<string, unknown>;
+  readonly outputs?: Record<string, unknown>;
+  readonly dependencies?: readonly string[];
+}
+
 /** The state as `pulumi stack export` prints it (without --show-secrets: what a change set needs holds none). */
 export interface ExportedState {
-  readonly resources?: readonly {
-    readonly urn: string;
-    readonly type: string;
-    readonly parent?: string;
-    readonly inputs?: Record<string, unknown>;
-    readonly outputs?: Record<string, unknown>;
-    readonly dependencies?: readonly string[];
-  }[];
+  readonly resources?: readonly StateEntry[];
   readonly pending_operations?: readonly unknown[];
 }
 

@@ -16,7 +16,7 @@ import type { MailboxDeclaration, Spec } from "../core/spec/rules";
 import { describeTarget } from "../targets/registry";
 import { readSpecFile } from "../runtime/spec-file";
 import { CliError } from "./cli-error";
-import { exportState } from "./engine-run";
+import { exportState, type StateEntry } from "./engine-run";
 import type { StackSettings } from "./stack-settings";
 
 export const RESOURCE_TYPE = "pulumi-nodejs:dynamic/mailbox:MailboxAddresses";
@@ -26,15 +26,6 @@ export const MAX_TARGETS = 5000;
 
 export type Scope =
   { readonly kind: "targeted"; readonly run: TargetedRun; readonly urns: readonly string[] } | { readonly kind: "full"; readonly since?: string; readonly reasons: readonly string[] };
-
-export interface StateEntry {
-  readonly urn: string;
-  readonly type: string;
-  readonly parent?: string;
-  readonly inputs?: Record<string, unknown>;
-  readonly outputs?: Record<string, unknown>;
-  readonly dependencies?: readonly string[];
-}
 
 function git(cwd: string, args: readonly string[]): { code: number; stdout: Buffer; stderr: string } {
   const result = spawnSync("git", args, { cwd, maxBuffer: 512 * 1024 * 1024 });
