@@ -5,9 +5,9 @@
 // floor for the same targeted runs (its program declaring only the k resources, `--refresh=false
 // --target` each). Wall seconds, peak memory (engine, program, provider), the emulator's request
 // counts and the state's size. Prints a Markdown table and writes the raw numbers next to --out.
-//   node dist/bench/scale/targeted-runs.js [--size 10000] [--ks 1,10,100] [--targets local,emulator]
+//   scripts/bench --script targeted-runs [--size 10000] [--ks 1,10,100] [--targets local,emulator]
 //     [--floor yes|no] [--ours yes|no] [--decompose yes|no] [--doc docs/benchmarks.md] [--out docs/benchmarks-targeted.json]
-//   node dist/bench/scale/targeted-runs.js --render results.json --size N --ks 1,10,100 --doc docs/benchmarks.md
+//   scripts/bench --script targeted-runs --render results.json --size N --ks 1,10,100 --doc docs/benchmarks.md
 import { spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -270,7 +270,7 @@ async function main(): Promise<void> {
   }
 }
 
-/** Renders the section from a raw results file: node dist/bench/scale/targeted-runs.js --render results.json --doc docs/benchmarks.md */
+/** Renders the section from a raw results file: scripts/bench --script targeted-runs --render results.json --doc docs/benchmarks.md */
 function renderFrom(file: string): void {
   const saved = JSON.parse(readFileSync(file, "utf8")) as { rows: Row[]; states?: typeof states };
   rows.push(...saved.rows);
