@@ -4,9 +4,9 @@
 // a refresh and a preview --refresh cost, counted by the emulator.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { randomUUID } from "node:crypto";
 import { after, before, describe, it } from "node:test";
 import { EmulatorProcess } from "../../harness/emulator-process";
+import { generatedMailbox, migratedX500 } from "../../harness/generated-mailbox";
 import { TestStack } from "../../harness/pulumi-stack";
 
 const N = 200;
@@ -28,15 +28,7 @@ describe(`${N} changed mailboxes on the emulator, through the pulumi binary`, ()
     emulator = await EmulatorProcess.start();
     emulator.withTenant((tenant) => {
       for (const u of users) {
-        tenant.addRecipient({
-          id: randomUUID(),
-          upn: `${u}@contoso.com`,
-          displayName: u,
-          type: "UserMailbox",
-          synced: false,
-          cloudManaged: false,
-          addresses: [`SMTP:${u}@contoso.com`, `smtp:${u}@contoso.onmicrosoft.com`, `X500:/o=ExchangeLabs/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn=${u}`],
-        });
+        tenant.addRecipient(generatedMailbox(`${u}@contoso.com`, { x500: true }));
       }
     });
     stack = new TestStack("scale", emulator.stackConfig(), emulator.environment());
@@ -67,15 +59,7 @@ describe(`${N} changed mailboxes on the emulator, through the pulumi binary`, ()
     emulator.withTenant((tenant) => {
       for (const u of users) {
         const addresses = tenant.find(`${u}@contoso.com`)!.addresses;
-        assert.deepEqual(
-          [...addresses].sort(),
-          [
-            `SMTP:${u}@fabrikam.com`,
-            `smtp:${u}@contoso.com`,
-            `smtp:${u}@contoso.onmicrosoft.com`,
-            `X500:/o=ExchangeLabs/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn=${u}`,
-          ].sort(),
-        );
+        assert.deepEqual([...addresses].sort(), [`SMTP:${u}@fabrikam.com`, `smtp:${u}@contoso.com`, `smtp:${u}@contoso.onmicrosoft.com`, migratedX500(u)].sort());
       }
     });
     const reached = counters["exchange.Set-Mailbox"] ?? 0;

@@ -10,9 +10,9 @@
 // (providers/engine-watchdog.ts) and exits, and no write is sent after the engine died.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { randomUUID } from "node:crypto";
 import { after, before, describe, it } from "node:test";
 import { EmulatorProcess } from "../../harness/emulator-process";
+import { generatedMailbox } from "../../harness/generated-mailbox";
 import { TestStack } from "../../harness/pulumi-stack";
 
 const N = 120;
@@ -34,15 +34,7 @@ describe("a pulumi up killed mid-way with PULUMI_SKIP_CHECKPOINTS=true", () => {
     emulator = await EmulatorProcess.start();
     emulator.withTenant((tenant) => {
       for (const u of users) {
-        tenant.addRecipient({
-          id: randomUUID(),
-          upn: `${u}@contoso.com`,
-          displayName: u,
-          type: "UserMailbox",
-          synced: false,
-          cloudManaged: false,
-          addresses: [`SMTP:${u}@contoso.com`, `smtp:${u}@contoso.onmicrosoft.com`],
-        });
+        tenant.addRecipient(generatedMailbox(`${u}@contoso.com`));
       }
     });
     stack = new TestStack("ckpt", emulator.stackConfig(), { ...emulator.environment(), PULUMI_SKIP_CHECKPOINTS: "true" });

@@ -8,7 +8,7 @@
 // The facts these tests hold (each `it` names one) are what the targeted-run design relies on: if
 // an engine upgrade changes one, this file fails before a targeted run loses a state entry.
 import assert from "node:assert/strict";
-import { createHash, randomUUID } from "node:crypto";
+import { createHash } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -17,6 +17,7 @@ import { desiredAddressMap } from "../../core/plan/address-map";
 import { computeChangeSet } from "../../core/plan/change-set";
 import { declarationOrder, planChanges } from "../../core/plan/plan-changes";
 import { loadSpecText } from "../../core/spec/load-spec";
+import { generatedMailbox } from "../../harness/generated-mailbox";
 import { TestStack, type CommandResult } from "../../harness/pulumi-stack";
 
 const PROGRAM = "dist/test/fixtures/targeted-engine/program.js";
@@ -345,17 +346,7 @@ describe("a targeted move on the real resource: preview and up of 2 mailboxes in
     stack = new TestStack("tgtmove", {}, {}, "dist/test/fixtures/targeted-engine/mailboxes-program.js");
     stack.seedTenant();
     stack.withTenant((tenant) => {
-      users.forEach((u, i) =>
-        tenant.addRecipient({
-          id: randomUUID(),
-          upn: u,
-          displayName: u,
-          type: "UserMailbox",
-          synced: false,
-          cloudManaged: false,
-          addresses: [`SMTP:${u}`, `smtp:${u.replace("@contoso.com", "@contoso.onmicrosoft.com")}`, ...(i === 0 ? [`smtp:${SHARED}`] : [])],
-        }),
-      );
+      users.forEach((u, i) => tenant.addRecipient(generatedMailbox(u, { extra: i === 0 ? [`smtp:${SHARED}`] : [] })));
     });
     stack.writeSpec(specOf(false));
     const adopted = stack.up();

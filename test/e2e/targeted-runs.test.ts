@@ -11,6 +11,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { Report } from "../../core/report/report";
+import { generatedMailbox } from "../../harness/generated-mailbox";
 import { TestStack } from "../../harness/pulumi-stack";
 
 const N = 300;
@@ -50,17 +51,7 @@ describe(`targeted runs through the CLI: plan --changed-since and apply --plan i
     stack = new TestStack("tgtrun");
     stack.seedTenant();
     stack.withTenant((tenant) => {
-      users.forEach((u, i) =>
-        tenant.addRecipient({
-          id: ids[i]!,
-          upn: u,
-          displayName: u,
-          type: "UserMailbox",
-          synced: false,
-          cloudManaged: false,
-          addresses: [`SMTP:${u}`, `smtp:${u.replace("@contoso.com", "@contoso.onmicrosoft.com")}`, ...(i === 0 ? [`smtp:${SHARED}`] : [])],
-        }),
-      );
+      users.forEach((u, i) => tenant.addRecipient(generatedMailbox(u, { id: ids[i]!, extra: i === 0 ? [`smtp:${SHARED}`] : [] })));
     });
     git("init", "-q");
     stack.writeSpec(specOf({ moved: false }));

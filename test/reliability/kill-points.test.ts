@@ -6,10 +6,10 @@
 // routing entry is still there. Between trials the spec flips between the two brands.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { randomUUID } from "node:crypto";
 import { after, before, describe, it } from "node:test";
 import type { FaultSettings } from "../../emulator/faults";
 import { EmulatorProcess } from "../../harness/emulator-process";
+import { generatedMailbox, migratedX500 } from "../../harness/generated-mailbox";
 import { TestStack } from "../../harness/pulumi-stack";
 
 const N = 100;
@@ -23,7 +23,7 @@ const specFor = (brand: (typeof brands)[number]) =>
     ...users.flatMap((u) => [`  ${u}@contoso.com:`, `    primary: ${u}@${brand}`, ...(brand === "fabrikam.com" ? [`    aliases: [${u}@contoso.com]`] : [])]),
     "",
   ].join("\n");
-const x500 = (u: string) => `X500:/o=ExchangeLabs/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn=${u}`;
+const x500 = migratedX500;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe("reliability: kill-point trials of a 100-mailbox apply", () => {
@@ -35,15 +35,7 @@ describe("reliability: kill-point trials of a 100-mailbox apply", () => {
     emulator = await EmulatorProcess.start();
     emulator.withTenant((tenant) => {
       for (const u of users) {
-        tenant.addRecipient({
-          id: randomUUID(),
-          upn: `${u}@contoso.com`,
-          displayName: u,
-          type: "UserMailbox",
-          synced: false,
-          cloudManaged: false,
-          addresses: [`SMTP:${u}@contoso.com`, `smtp:${u}@contoso.onmicrosoft.com`, x500(u)],
-        });
+        tenant.addRecipient(generatedMailbox(`${u}@contoso.com`, { x500: true }));
       }
     });
     stack = new TestStack("killpoints", emulator.stackConfig(), emulator.environment());
