@@ -1,5 +1,6 @@
-// `mailbox-addresses plan`: runs `pulumi preview` through the Automation API and renders its
-// engine events as one row per mailbox: primary from → to, aliases added and removed, problems.
+// `mailbox-addresses plan`: runs `pulumi preview` (through the Automation API; a targeted plan
+// starts it itself, ./engine-run.ts) and renders its engine steps as one row per mailbox:
+// primary from → to, aliases added and removed, problems.
 // Exit 0: nothing to do; 2: changes; 1: problems (the preview failed).
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";

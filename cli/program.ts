@@ -163,7 +163,9 @@ export function buildProgram(version: string, outcome: Outcome): Command {
     program
       .command("plan")
       .summary("run pulumi preview and show it per mailbox; exit 0/2/1")
-      .description("Runs pulumi preview of the stack through the Automation API and shows, per mailbox, the primary from → to, the aliases added and removed, and the problems found.")
+      .description(
+        "Runs pulumi preview of the stack and shows, per mailbox, the primary from → to, the aliases added and removed, and the problems found. With --changed-since, only the mailboxes the change touches are read, declared and passed as --target.",
+      )
       .option("--stack <name>", STACK_HELP)
       .option("--refresh", "read the live tenant first (pulumi preview --refresh)")
       .option("--save <file>", "also write the JSON report to this file: the reviewed plan an apply can hold to")
@@ -183,7 +185,7 @@ export function buildProgram(version: string, outcome: Outcome): Command {
     .command("apply")
     .summary("run pulumi up held to a saved plan (targeted when the plan is); exit 0 applied, 1 refused or failed")
     .description(
-      "Runs pulumi up of the plan's stack through the Automation API, refusing anything the saved plan (plan --save) did not show. A targeted plan (plan --changed-since) is applied to the same change set: the same mailboxes declared and passed as --target, without refresh; the others are neither read by the engine nor written, and their state entries stay as they are.",
+      "Runs pulumi up of the plan's stack, refusing anything the saved plan (plan --save) did not show. A targeted plan (plan --changed-since) is applied to the same change set: the same mailboxes declared and passed as --target, without refresh; the others are neither read by the engine nor written, and their state entries stay as they are.",
     )
     .requiredOption("--plan <file>", "the plan saved by mailbox-addresses plan --save")
     .option("--stack <name>", "the stack; it must be the one the plan was made for (default: the plan's)")
