@@ -104,7 +104,8 @@ export async function runApply(options: ApplyOptions): Promise<number> {
         for (const message of result.errors) process.stderr.write(`error: ${message}\n`);
         return 1;
       }
-      process.stdout.write(`applied to stack ${report.stack}: ${describeChanges(result.resourceChanges)} (targeted: ${targets.length} of the stack's resources)\n`);
+      const what = result.resourceChanges ? describeChanges(result.resourceChanges) : "done (what changed: pulumi stack history)";
+      process.stdout.write(`applied to stack ${report.stack}: ${what} (targeted: ${targets.length} of the stack's resources)\n`);
       return 0;
     }
     const stack = await LocalWorkspace.selectStack({ stackName: settings.stack, workDir: settings.root });

@@ -94,15 +94,21 @@ export function errorLines(text: string): string[] {
  * `pulumi preview --json --refresh=false --target …`: the digest, or, when the engine printed none
  * (it failed before the program ran), its error lines.
  */
-export async function previewTargeted(settings: StackSettings, urns: readonly string[], onOutput?: (text: string) => void): Promise<{ digest?: PreviewDigest; errors: string[] }> {
+export async function previewTargeted(settings: StackSettings, urns: readonly string[], onOutput?: (text: string) => void): Promise<{ ok: boolean; digest?: PreviewDigest; errors: string[] }> {
   const ran = await runPulumi(settings, ["preview", "--json", "--refresh=false", ...targetArgs(urns)], onOutput);
+  let digest: PreviewDigest | undefined;
   try {
-    const digest = JSON.parse(ran.stdout) as PreviewDigest;
-    return { digest: { steps: digest.steps ?? [], diagnostics: digest.diagnostics ?? [], ...(digest.changeSummary ? { changeSummary: digest.changeSummary } : {}) }, errors: [] };
+    const printed = JSON.parse(ran.stdout) as PreviewDigest;
+    digest = { steps: printed.steps ?? [], diagnostics: printed.diagnostics ?? [], ...(printed.changeSummary ? { changeSummary: printed.changeSummary } : {}) };
   } catch {
-    const errors = errorLines(`${ran.stdout}\n${ran.stderr}`);
-    return { errors: errors.length > 0 ? errors : [`pulumi preview failed (exit ${ran.code}): ${ran.stderr.trim().split("\n").slice(0, 3).join(" ")}`] };
+    digest = undefined;
   }
+  if (ran.code === 0 && digest !== undefined) return { ok: true, digest, errors: [] };
+  // A failed preview may still print a digest (backend/display/display.go), without the engine's
+  // own error, which goes to stderr: the run failed whatever the digest shows.
+  const errors = errorLines(`${digest === undefined ? ran.stdout : ""}\n${ran.stderr}`);
+  const explained = errors.length > 0 || (digest?.diagnostics.some((d) => d.severity === "error") ?? false);
+  return { ok: false, ...(digest ? { digest } : {}), errors: explained ? errors : [`pulumi preview failed (exit ${ran.code}): ${ran.stderr.trim().split("\n").slice(0, 3).join(" ")}`] };
 }
 
 /**
@@ -114,17 +120,18 @@ export async function upTargeted(
   settings: StackSettings,
   urns: readonly string[],
   onOutput?: (text: string) => void,
-): Promise<{ ok: true; resourceChanges: Readonly<Record<string, number>> } | { ok: false; errors: string[] }> {
+): Promise<{ ok: true; resourceChanges?: Readonly<Record<string, number>> } | { ok: false; errors: string[] }> {
   const ran = await runPulumi(settings, ["up", "--yes", "--skip-preview", "--refresh=false", "--color", "never", ...targetArgs(urns)], onOutput);
   if (ran.code !== 0) {
     const errors = errorLines(`${ran.stdout}\n${ran.stderr}`).filter((l) => !/^update failed$/.test(l));
     return { ok: false, errors: errors.length > 0 ? errors : [`pulumi up failed (exit ${ran.code})`] };
   }
+  // What changed, from the update's own history entry; unknown (not "nothing") when it cannot be read.
   const history = await runPulumi(settings, ["stack", "history", "--json", "--page-size", "1"]);
   try {
     const [latest] = JSON.parse(history.stdout) as { resourceChanges?: Record<string, number> }[];
-    return { ok: true, resourceChanges: latest?.resourceChanges ?? {} };
+    return history.code === 0 && latest?.resourceChanges ? { ok: true, resourceChanges: latest.resourceChanges } : { ok: true };
   } catch {
-    return { ok: true, resourceChanges: {} };
+    return { ok: true };
   }
 }

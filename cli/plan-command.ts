@@ -124,14 +124,14 @@ export async function runPlan(options: PlanOptions): Promise<number> {
     if (scope?.kind === "targeted") {
       // An empty change set: nothing to run (a run with no --target would cover everything).
       if (scope.urns.length > 0) {
-        const { digest, errors } = await previewTargeted(settings, scope.urns, options.verbose ? (text) => process.stderr.write(text) : undefined);
+        const { digest, errors, ok } = await previewTargeted(settings, scope.urns, options.verbose ? (text) => process.stderr.write(text) : undefined);
         for (const message of errors) diagnostics.push({ severity: "error", message });
-        failed = digest === undefined || errors.length > 0 || digest.diagnostics.some((d) => d.severity === "error");
+        failed = !ok || digest === undefined || digest.diagnostics.some((d) => d.severity === "error");
         for (const d of digest?.diagnostics ?? []) diagnostics.push({ ...(d.urn ? { urn: d.urn } : {}), severity: d.severity, message: d.message.replace(/^error: /, "") });
         // The digest leaves out `same` steps: a mailbox of the set with nothing to do is one.
         const shown = new Set((digest?.steps ?? []).map((s) => s.urn));
         for (const step of digest?.steps ?? []) steps.push({ op: step.op, urn: step.urn });
-        if (digest !== undefined) for (const urn of scope.urns) if (!shown.has(urn)) steps.push({ op: "same", urn });
+        if (digest !== undefined && !failed) for (const urn of scope.urns) if (!shown.has(urn)) steps.push({ op: "same", urn });
         for (const step of steps.filter((s) => s.urn.includes(`::${RESOURCE_TYPE}::`))) {
           progress.add("planned");
           if (step.op !== "same") progress.add("changed");

@@ -82,7 +82,7 @@ export async function readStackSettings(flags: StackFlags, root = findProjectRoo
     try {
       names = (await workspace.listStacks()).map((s) => s.name);
     } catch (listErr) {
-      throw new CliError(`cannot list the stacks of ${root}: ${pulumiMessage(listErr)}`);
+      throw new CliError(`cannot read the settings of stack "${stack}": ${pulumiMessage(err)} (and listing the stacks of ${root} failed too: ${pulumiMessage(listErr)})`);
     }
     // Pulumi Cloud lists "org/stack": a bare name matches its last part.
     const known = names.map((n) => n.slice(n.lastIndexOf("/") + 1));

@@ -87,31 +87,7 @@ function removeStale() {
   return removed;
 }
 
-/**
- * node_modules/mailbox-addresses: two small files pointing at dist/, so that this repository's own
- * program stores its provider by package name, as a program using the installed package does
- * (providers/mailbox-addresses/provider.ts says why). Written on every run, since npm ci empties
- * node_modules; an installed package of that name (not written here) is left alone.
- */
-const LINK = path.join(ROOT, "node_modules", "mailbox-addresses");
-const LINK_NOTE = "Written by toolchain/build.js: this repository's provider, required by package name";
-function writeProviderLink() {
-  const manifest = path.join(LINK, "package.json");
-  if (fs.existsSync(manifest) && JSON.parse(fs.readFileSync(manifest, "utf8")).description !== LINK_NOTE) return;
-  if (!fs.existsSync(path.join(ROOT, "node_modules"))) return;
-  const files = {
-    "package.json": `${JSON.stringify({ name: "mailbox-addresses", version: "0.0.0", private: true, description: LINK_NOTE, exports: { ".": "./provider.js", "./provider": "./provider.js" } }, null, 2)}\n`,
-    "provider.js": `"use strict";\n// ${LINK_NOTE}.\nmodule.exports = require("../../dist/providers/mailbox-addresses/provider.js");\n`,
-  };
-  fs.mkdirSync(LINK, { recursive: true });
-  for (const [name, text] of Object.entries(files)) {
-    const file = path.join(LINK, name);
-    if (!fs.existsSync(file) || fs.readFileSync(file, "utf8") !== text) fs.writeFileSync(file, text);
-  }
-}
-
 function main() {
-  writeProviderLink();
   const before = fingerprint();
   const stamp = fs.existsSync(STAMP) ? fs.readFileSync(STAMP, "utf8").trim() : "";
   if (stamp === before && process.env.MAILBOX_ADDRESSES_BUILD !== "always") return 0;

@@ -1,8 +1,8 @@
 // The Pulumi resource: MailboxAddresses, one per mailbox in the spec. Its provider is what
-// Pulumi serializes into the state (`__provider`, twice per resource). Where the package can be
-// required by name from node_modules, that is ./provider.ts stored as a `require` (see there);
-// otherwise the few lines below: each method loads ./implementation.js from the project at call
-// time. Neither captures a client, config or secret (configure reads the stack's config in the
+// Pulumi serializes into the state (`__provider`, twice per resource). When the package is
+// installed (a program of your own), that is ./provider.ts stored as a `require` (see there);
+// otherwise (this repository's own program) the few lines below: each method loads
+// ./implementation.js from the project at call time. Neither captures a client, config or secret (configure reads the stack's config in the
 // provider process); `MAILBOX_ADDRESSES_ROOT` overrides where the project is (default: found
 // upwards from the directory Pulumi starts the provider in).
 import { createRequire } from "node:module";
@@ -41,21 +41,25 @@ function L(): typeof import("./implementation") {
 }
 
 /**
- * ./provider.ts's exports, when Pulumi's closure serializer will store them as
- * `require("mailbox-addresses/provider")`: the package resolves by that name from Pulumi's own
- * package, as it will in the provider process (whose host runs from there), to a file in
- * node_modules (an installed package, or in this repository the link toolchain/build.js writes),
- * and that file is the first module whose exports are this object (the serializer names the first
- * it finds in require.cache: createClosure.js findNormalizedModuleNameAsync). Otherwise undefined.
+ * ./provider.ts's exports, when this package is installed (this file lies under node_modules, where
+ * npm keeps it, and the name resolves from Pulumi's package to this very file): Pulumi's closure
+ * serializer then stores them as `require("mailbox-addresses/provider")` (it stores a module from
+ * node_modules by name and names the first module in require.cache whose exports are the object:
+ * createClosure.js findNormalizedModuleNameAsync), which the provider process resolves from the
+ * project's node_modules as the program did. Otherwise undefined, and the serialized lines above
+ * are stored: in this repository's own checkout nothing keeps a package of that name installed (a
+ * link written by the build is pruned by the next `npm install <pkg>`, after which every stack whose
+ * state named it would fail to refresh).
  */
 function providerByName(): pulumi.dynamic.ResourceProvider<MailboxAddressesArgs, MailboxAddressesOutputs> | undefined {
+  const own = path.join(__dirname, "provider.js");
+  if (!own.split(path.sep).includes("node_modules")) return undefined;
   try {
     const fromPulumi = createRequire(require.resolve("@pulumi/pulumi/package.json"));
-    const file = fromPulumi.resolve("mailbox-addresses/provider");
-    if (!file.split(path.sep).includes("node_modules")) return undefined;
-    const provider = fromPulumi(file) as pulumi.dynamic.ResourceProvider<MailboxAddressesArgs, MailboxAddressesOutputs>;
+    if (fromPulumi.resolve("mailbox-addresses/provider") !== own) return undefined; // another copy of the package
+    const provider = require("./provider") as pulumi.dynamic.ResourceProvider<MailboxAddressesArgs, MailboxAddressesOutputs>;
     const first = Object.keys(require.cache).find((key) => require.cache[key]?.exports === provider);
-    return first === file ? provider : undefined;
+    return first === own ? provider : undefined;
   } catch {
     return undefined;
   }

@@ -268,10 +268,11 @@ export function defineEndToEndScenarios(title: string, makeTarget: () => Promise
       assert.ok(resources.length > 0);
       for (const r of resources) {
         const provider = String(r.inputs?.__provider ?? "");
-        // Two copies per resource (inputs, outputs): the provider stored by package name
-        // (providers/mailbox-addresses/provider.ts), 2 × 248 bytes, not 2 × 2.3 KB of serialized code.
-        assert.match(provider, /require\("mailbox-addresses\/provider"\)/);
-        assert.ok(2 * provider.length <= 600, `__provider is 2 × ${provider.length} bytes per resource`);
+        // Two copies per resource (inputs, outputs), at most 4.5 KB together (measured 2 × 2,285 bytes).
+        // This repository's own program stores the serialized lines; an installed package stores
+        // `require("mailbox-addresses/provider")` (test/e2e/consumer-package.test.ts).
+        assert.ok(provider.length > 0 && 2 * provider.length <= 4608, `__provider is 2 × ${provider.length} bytes per resource`);
+        assert.doesNotMatch(provider, /require\("mailbox-addresses\/provider"\)/);
         assert.equal(r.inputs?.target, undefined, "no tenant settings in a resource's inputs");
         assert.equal(r.outputs?.__provider, provider);
       }
