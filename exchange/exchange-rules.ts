@@ -3,22 +3,15 @@
 // follows Exchange's messages where they are documented (see docs/reference/
 // exchange-online-addresses.md §3); each rule names its source. Pure: the caller supplies lookups.
 import { addressKey, domainOf, entryKey, MAX_PROXY_ADDRESSES, normalizeAddress, parseProxyAddress } from "../core/address";
+import type { RecipientKind as SpecRecipientKind } from "../core/spec/spec-types.generated";
 
 /**
  * Kinds of recipient that hold addresses: Exchange's RecipientTypeDetails values (Get-Recipient
- * -RecipientTypeDetails docs). Facts and sources per kind: docs/RECIPIENT-KINDS.md.
+ * -RecipientTypeDetails docs), as the spec's schema lists them (`recipientKind`, the one source;
+ * the tenant seed's schema lists the same, test/unit/exchange/recipient-kinds.test.ts). Facts and
+ * sources per kind: docs/RECIPIENT-KINDS.md.
  */
-export type RecipientTypeDetails =
-  | "UserMailbox"
-  | "SharedMailbox"
-  | "RoomMailbox"
-  | "EquipmentMailbox"
-  | "MailUniversalDistributionGroup"
-  | "MailUniversalSecurityGroup"
-  | "GroupMailbox"
-  | "DynamicDistributionGroup"
-  | "MailUser"
-  | "MailContact";
+export type RecipientTypeDetails = SpecRecipientKind;
 
 /** Where Microsoft Graph shows a kind (`null`: Graph does not show it at all). */
 export interface GraphView {
