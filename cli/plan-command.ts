@@ -14,9 +14,7 @@ import { printReport, type OutputOptions } from "./report-output";
 import { typeFilter } from "./drift-command";
 import { maskSecrets, pulumiMessage, readStackSettings } from "./stack-settings";
 import { previewTargeted } from "./engine-run";
-import { computeScope, writeTargetedRun, type Scope } from "./targeted-scope";
-
-const RESOURCE_TYPE = "pulumi-nodejs:dynamic/mailbox:MailboxAddresses";
+import { computeScope, RESOURCE_TYPE, writeTargetedRun, type Scope } from "./targeted-scope";
 
 // Honest verbs: creating a MailboxAddresses resource adopts an existing mailbox (nothing is
 // created in the tenant); deleting one releases it (retainOnDelete: nothing is written).

@@ -1,6 +1,7 @@
 // Runs a command and measures it: wall time, and the peak resident memory (VmHWM, sampled from
 // /proc every 200 ms) of each kind of process under it: the engine, the Pulumi program and the
 // dynamic provider.
+import type { TestStack } from "../../harness/pulumi-stack";
 import { spawn } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 
@@ -63,4 +64,16 @@ export function runMeasured(command: { file: string; args: string[]; cwd: string
       resolve({ code: code ?? -1, ms: Number(process.hrtime.bigint() - started) / 1e6, output: Buffer.concat(chunks).toString("utf8"), peakMb });
     });
   });
+}
+
+/**
+ * The size of a stack's state: bytes in all, per mailbox (of `count`), and the serialized provider's
+ * bytes (`__provider`, inputs and outputs) per MailboxAddresses or no-op resource.
+ */
+export function stateFacts(stack: TestStack, count: number): { stateBytes: number; bytesPerMailbox: number; providerBytesPerMailbox: number } {
+  const text = stack.stateText();
+  const resources = (JSON.parse(text).checkpoint.latest?.resources ?? []) as { type: string; inputs?: { __provider?: string }; outputs?: { __provider?: string } }[];
+  const ours = resources.filter((r) => r.type.includes("MailboxAddresses") || r.type.includes("NoopMailbox"));
+  const providerBytes = ours.reduce((sum, r) => sum + (r.inputs?.__provider?.length ?? 0) + (r.outputs?.__provider?.length ?? 0), 0);
+  return { stateBytes: Buffer.byteLength(text), bytesPerMailbox: Math.round(Buffer.byteLength(text) / count), providerBytesPerMailbox: Math.round(providerBytes / Math.max(1, ours.length)) };
 }

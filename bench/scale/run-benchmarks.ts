@@ -13,7 +13,7 @@ import { EmulatorProcess } from "../../harness/emulator-process";
 import { PROJECT_ROOT, TestStack } from "../../harness/pulumi-stack";
 import { Tenant } from "../../tenant/tenant";
 import { benchSeed, benchSpec } from "./generate-tenant";
-import { runMeasured, type Measured } from "./measure-process";
+import { runMeasured, stateFacts, type Measured } from "./measure-process";
 import { renderBenchmarks, type BenchOptions, type SizeResult, type TargetResult, type Run } from "./render-benchmarks";
 
 /** The section bench/scale/targeted-runs.ts writes at the end of the page. */
@@ -64,14 +64,6 @@ function requestsOf(c: Record<string, number>) {
     applied: c["exchange.Set-Mailbox.applied"] ?? 0,
     throttled: c["faults.exchange.429"] ?? 0,
   };
-}
-
-function stateFacts(stack: TestStack, count: number) {
-  const text = stack.stateText();
-  const resources = (JSON.parse(text).checkpoint.latest?.resources ?? []) as { type: string; inputs?: { __provider?: string }; outputs?: { __provider?: string } }[];
-  const ours = resources.filter((r) => r.type.includes("MailboxAddresses") || r.type.includes("NoopMailbox"));
-  const providerBytes = ours.reduce((sum, r) => sum + (r.inputs?.__provider?.length ?? 0) + (r.outputs?.__provider?.length ?? 0), 0);
-  return { stateBytes: Buffer.byteLength(text), bytesPerMailbox: Math.round(Buffer.byteLength(text) / count), providerBytesPerMailbox: Math.round(providerBytes / Math.max(1, ours.length)) };
 }
 
 /** The commands every provider runs, in order, each measured (and counted, on the emulator). */

@@ -15,7 +15,7 @@ import { EmulatorProcess } from "../../harness/emulator-process";
 import { PROJECT_ROOT, TestStack } from "../../harness/pulumi-stack";
 import { benchSeed, benchUser } from "./generate-tenant";
 import { replaceSection } from "./doc-section";
-import { runMeasured } from "./measure-process";
+import { runMeasured, stateFacts } from "./measure-process";
 
 const arg = (name: string, fallback: string) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -78,15 +78,6 @@ async function measure(target: string, what: string, k: number | undefined, comm
   save();
 }
 
-function stateFacts(stack: TestStack): { bytesPerMailbox: number; providerBytesPerMailbox: number } {
-  const text = stack.stateText();
-  const resources =
-    (JSON.parse(text) as { checkpoint: { latest?: { resources?: { type: string; inputs?: { __provider?: string }; outputs?: { __provider?: string } }[] } } }).checkpoint.latest?.resources ?? [];
-  const ours = resources.filter((r) => r.type.includes("MailboxAddresses") || r.type.includes("NoopMailbox"));
-  const providerBytes = ours.reduce((sum, r) => sum + (r.inputs?.__provider?.length ?? 0) + (r.outputs?.__provider?.length ?? 0), 0);
-  return { bytesPerMailbox: Math.round(Buffer.byteLength(text) / N), providerBytesPerMailbox: Math.round(providerBytes / Math.max(1, ours.length)) };
-}
-
 function git(stack: TestStack, ...args: string[]): void {
   const r = spawnSync("git", ["-c", "user.name=bench", "-c", "user.email=bench@example.com", ...args], { cwd: stack.dir, encoding: "utf8" });
   if (r.status !== 0) throw new Error(`git ${args.join(" ")}: ${r.stderr}`);
@@ -119,7 +110,7 @@ async function ours(target: "local" | "emulator"): Promise<void> {
     git(stack, "add", "mailboxes.yaml");
     git(stack, "commit", "-q", "-m", "as is");
     await measure(target, "adopt: `up` of N mailboxes (setup)", undefined, stack.command(["up", "--yes", "--skip-preview"], SKIP), emulator);
-    states[target] = stateFacts(stack);
+    states[target] = stateFacts(stack, N);
     save();
     for (const { k, changed } of ranges()) {
       for (const i of changed) done.add(i);
@@ -176,7 +167,7 @@ async function floor(): Promise<void> {
     const done = new Set<number>();
     stack.writeSpec(specWith(done));
     await measure("noop", "no-op: adopt (setup)", undefined, stack.command(["up", "--yes", "--skip-preview"], SKIP));
-    states.noop = stateFacts(stack);
+    states.noop = stateFacts(stack, N);
     const declareFile = path.join(stack.dir, "declare.json");
     for (const { k, changed } of ranges()) {
       for (const i of changed) done.add(i);
