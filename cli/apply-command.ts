@@ -13,7 +13,7 @@ import { CliError } from "./cli-error";
 import { count, Progress } from "./progress";
 import { pulumiMessage, readStackSettings } from "./stack-settings";
 import { exportState, upTargeted, type StateEntry } from "./engine-run";
-import { managedOutside, writeTargetedRun, RESOURCE_TYPE } from "./targeted-scope";
+import { identityOfEntry, managedOutside, writeTargetedRun, RESOURCE_TYPE } from "./targeted-scope";
 
 export interface ApplyOptions {
   readonly plan: string;
@@ -65,15 +65,14 @@ export async function runApply(options: ApplyOptions): Promise<number> {
       const stackEntry = resources.find((r) => r.type === "pulumi:pulumi:Stack");
       if (stackEntry === undefined) throw new CliError(`stack "${report.stack}" has no state: a targeted plan cannot be applied to it`);
       const mailboxes = resources.filter((r) => r.type === RESOURCE_TYPE);
-      const identityOf = (r: StateEntry) => (r.inputs as { identity?: string } | undefined)?.identity ?? r.urn.slice(r.urn.lastIndexOf("::") + 2);
       const inSet = new Set([...declare, ...release]);
       const prefix = stackEntry.urn.slice(0, stackEntry.urn.indexOf("::pulumi:pulumi:Stack::"));
-      const byIdentity = new Map(mailboxes.map((r) => [identityOf(r), r.urn]));
+      const byIdentity = new Map(mailboxes.map((r) => [identityOfEntry(r), r.urn]));
       targets = [...declare, ...release].map((identity) => byIdentity.get(identity) ?? `${prefix}::${RESOURCE_TYPE}::${identity}`);
       const targetSet = new Set(targets);
       // The engine counts a target's dependents in the state among what it may delete: a dependent
       // the plan did not include would fail the run after the target was written (fact 8).
-      const outside = resources.filter((r) => r.type !== "pulumi:pulumi:Stack" && (r.type !== RESOURCE_TYPE || !inSet.has(identityOf(r))) && (r.dependencies ?? []).some((d) => targetSet.has(d)));
+      const outside = resources.filter((r) => r.type !== "pulumi:pulumi:Stack" && (r.type !== RESOURCE_TYPE || !inSet.has(identityOfEntry(r))) && (r.dependencies ?? []).some((d) => targetSet.has(d)));
       if (outside.length > 0) throw new CliError(`the state changed since the plan: ${outside[0]!.urn} now depends on a mailbox of the change set; run the plan again`);
       const run: TargetedRun = {
         scope: "targeted",

@@ -75,6 +75,11 @@ function specFromState(entries: readonly StateEntry[], after: Spec): Spec {
   return { ...after, mailboxes };
 }
 
+/** The spec's key a MailboxAddresses entry of the state was declared with (its inputs, else its URN's name). */
+export function identityOfEntry(entry: StateEntry): string {
+  return (entry.inputs as { identity?: string } | undefined)?.identity ?? entry.urn.slice(entry.urn.lastIndexOf("::") + 2);
+}
+
 /**
  * Object id (lower case) → key of each mailbox entry of the state outside `inSet`: what the
  * program of a targeted run needs to know about the mailboxes it does not read.
@@ -121,7 +126,9 @@ export async function computeScope(settings: StackSettings, ref: string): Promis
   if (outputs.spec !== undefined && outputs.spec !== settings.spec) return full(`the stack's spec setting changed (${outputs.spec} → ${settings.spec})`);
   if (outputs.target !== undefined && outputs.target !== describeTarget(settings.target)) return full("the stack's target settings changed since the last apply");
 
-  const identityOf = new Map(mailboxes.map((r) => [r.urn, (r.inputs as { identity?: string } | undefined)?.identity ?? r.urn.slice(r.urn.lastIndexOf("::") + 2)]));
+  const identityOf = new Map(mailboxes.map((r) => [r.urn, identityOfEntry(r)]));
+  const urnsOf = new Map<string, string[]>();
+  for (const r of mailboxes) urnsOf.set(identityOf.get(r.urn)!, [...(urnsOf.get(identityOf.get(r.urn)!) ?? []), r.urn]);
   const holders = new Map<string, string>();
   for (const r of mailboxes) {
     const out = (r.outputs ?? {}) as { identity?: string; addresses?: AddressMap; kept?: AddressMap };
@@ -139,14 +146,14 @@ export async function computeScope(settings: StackSettings, ref: string): Promis
   // Released identities the state does not have were never applied: nothing to target.
   const inState = new Set(identityOf.values());
   const release = set.release.filter((identity) => inState.has(identity));
-  const targetUrns = new Set([...set.declare, ...release].flatMap((identity) => mailboxes.filter((r) => identityOf.get(r.urn) === identity).map((r) => r.urn)));
+  const targetUrns = new Set([...set.declare, ...release].flatMap((identity) => urnsOf.get(identity) ?? []));
   const foreign = resources.filter((r) => r.type !== RESOURCE_TYPE && (r.dependencies ?? []).some((d) => targetUrns.has(d)));
   if (foreign.length > 0) return full(`${foreign[0]!.urn} depends on a targeted mailbox and is not one of this spec's mailboxes`);
   const count = set.declare.length + release.length;
   if (count > MAX_TARGETS || count > Math.max(1, mailboxes.length) / 2) return full(`the change touches ${count} of ${mailboxes.length} mailboxes: a full run costs about the same`);
 
   const prefix = stackEntry.urn.slice(0, stackEntry.urn.indexOf("::pulumi:pulumi:Stack::"));
-  const urnOf = (identity: string) => mailboxes.find((r) => identityOf.get(r.urn) === identity)?.urn ?? `${prefix}::${RESOURCE_TYPE}::${identity}`;
+  const urnOf = (identity: string) => urnsOf.get(identity)?.[0] ?? `${prefix}::${RESOURCE_TYPE}::${identity}`;
   const reasons = Object.fromEntries([...set.declare, ...release].map((identity) => [identity, (set.targets.get(identity) ?? []).map(describeReason)]));
   const run: TargetedRun = {
     scope: "targeted",
