@@ -7,7 +7,7 @@
 // Sources: https://learn.microsoft.com/entra/identity-platform/v2-oauth2-client-creds-grant-flow
 //          https://learn.microsoft.com/entra/identity-platform/access-token-claims-reference
 //          https://learn.microsoft.com/entra/identity-platform/reference-error-codes
-import { createPublicKey, randomBytes, randomInt, randomUUID } from "node:crypto";
+import { createHash, createPublicKey, randomBytes, randomInt, randomUUID, X509Certificate } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { EmulatorSecrets } from "./certificates";
 import { readBody, sendJson } from "./http";
@@ -35,6 +35,15 @@ export const FEDERATION = {
 /** Clock skew a token's `nbf` and `exp` are given, as Microsoft.IdentityModel's default (5 min). */
 export const CLOCK_SKEW_SECONDS = 300;
 
+/** Entra backdates an access token's `iat` and `nbf` by five minutes, for clients whose clock runs late. */
+export const TOKEN_BACKDATE_SECONDS = 300;
+
+/** The only `client_assertion_type` Entra takes (RFC 7523 §2.2). */
+export const JWT_BEARER_ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+
+/** What discovery documents may be cached for, as Entra sends them. */
+const DISCOVERY_CACHE_CONTROL = "max-age=86400, private";
+
 /** What each app was granted: app roles per API, and the directory roles of its service principal. */
 interface AppGrant {
   readonly displayName: string;
@@ -55,9 +64,16 @@ export class IdentityEndpoint {
   readonly #tenant: TenantIdentity;
   readonly #baseUrl: () => string;
   readonly #grants: Map<string, AppGrant>;
+  /** The test app's registered certificate as a client names it in an assertion's header: `x5t` (SHA-1) or `x5t#S256` (SHA-256), base64url. */
+  readonly #certificateThumbprints: { readonly x5t: string; readonly x5tS256: string };
 
   constructor(secrets: EmulatorSecrets, tenant: TenantIdentity, baseUrl: () => string) {
     this.#secrets = secrets;
+    const der = new X509Certificate(secrets.clientCertificate).raw;
+    this.#certificateThumbprints = {
+      x5t: createHash("sha1").update(der).digest("base64url"),
+      x5tS256: createHash("sha256").update(der).digest("base64url"),
+    };
     this.#tenant = tenant;
     this.#baseUrl = baseUrl;
     this.#grants = new Map<string, AppGrant>([
@@ -85,8 +101,9 @@ export class IdentityEndpoint {
   }
 
   #send(res: ServerResponse, status: number, body: unknown): void {
-    // The token endpoint forbids caching of what it answers (RFC 6749 §5.1), as Entra does.
-    sendJson(res, status, body, { "Cache-Control": "no-store, no-cache", Pragma: "no-cache" });
+    // The token endpoint forbids caching of what it answers (RFC 6749 §5.1), as Entra does, and
+    // names each answer with a request id, as every Entra answer does (x-ms-request-id).
+    sendJson(res, status, body, { "Cache-Control": "no-store, no-cache", Pragma: "no-cache", "x-ms-request-id": randomUUID(), "x-ms-ests-server": "emulator" });
   }
 
   #error(res: ServerResponse, status: number, error: string, code: number, description: string): void {
@@ -109,7 +126,7 @@ export class IdentityEndpoint {
 
   /** Issues an access token for `clientId` and `audience`; `appidacr` says how the app proved itself. */
   issueToken(clientId: string, audience: string, appidacr: "1" | "2" = "1"): { token: string; expiresIn: number } {
-    const issuedAt = now();
+    const issuedAt = now() - TOKEN_BACKDATE_SECONDS;
     // Entra picks an access token's lifetime between 60 and 90 minutes.
     const lifetime = randomInt(3600, 5401);
     const grant = this.#grants.get(clientId);
@@ -120,15 +137,20 @@ export class IdentityEndpoint {
       iss: this.accessTokenIssuer,
       iat: issuedAt,
       nbf: issuedAt,
-      exp: issuedAt + lifetime,
+      exp: issuedAt + TOKEN_BACKDATE_SECONDS + lifetime,
+      // Opaque to clients (Entra's claims reference: "aio", "rh"): present so that clients and
+      // token checks meet the shape real tokens have; their content means nothing here.
+      aio: randomBytes(48).toString("base64url"),
       app_displayname: grant?.displayName,
       appid: clientId,
       appidacr,
       idp: this.accessTokenIssuer,
       idtyp: "app",
       oid: principal,
+      rh: `1.${randomBytes(40).toString("base64url")}.`,
       // Claims with nothing to say are left out, not sent empty.
       ...(roles.length > 0 ? { roles } : {}),
+      sid: randomUUID(),
       sub: principal,
       tid: this.#tenant.tenantId,
       uti: randomBytes(16).toString("base64url").slice(0, 22),
@@ -150,52 +172,57 @@ export class IdentityEndpoint {
     if (!multi && !this.#knownTenant(tenant))
       return this.#error(res, 400, "invalid_tenant", 90002, `Tenant '${tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`);
     const base = `${this.#baseUrl()}/${tenant}`;
-    sendJson(res, 200, {
-      token_endpoint: `${base}/oauth2/v2.0/token`,
-      token_endpoint_auth_methods_supported: ["client_secret_post", "private_key_jwt", "client_secret_basic"],
-      jwks_uri: `${base}/discovery/v2.0/keys`,
-      response_modes_supported: ["query", "fragment", "form_post"],
-      subject_types_supported: ["pairwise"],
-      id_token_signing_alg_values_supported: ["RS256"],
-      response_types_supported: ["code", "id_token", "code id_token", "id_token token"],
-      scopes_supported: ["openid", "profile", "email", "offline_access"],
-      // The tenant-independent documents name the issuer with a placeholder, as Entra's do.
-      issuer: `${this.#baseUrl()}/${multi ? "{tenantid}" : this.#tenant.tenantId}/v2.0`,
-      request_uri_parameter_supported: false,
-      userinfo_endpoint: `${this.#baseUrl()}/oidc/userinfo`,
-      authorization_endpoint: `${base}/oauth2/v2.0/authorize`,
-      device_authorization_endpoint: `${base}/oauth2/v2.0/devicecode`,
-      http_logout_supported: true,
-      frontchannel_logout_supported: true,
-      end_session_endpoint: `${base}/oauth2/v2.0/logout`,
-      claims_supported: [
-        "sub",
-        "iss",
-        "cloud_instance_name",
-        "cloud_instance_host_name",
-        "cloud_graph_host_name",
-        "msgraph_host",
-        "aud",
-        "exp",
-        "iat",
-        "auth_time",
-        "acr",
-        "nonce",
-        "preferred_username",
-        "name",
-        "tid",
-        "ver",
-        "at_hash",
-        "c_hash",
-        "email",
-      ],
-      kerberos_endpoint: `${base}/kerberos`,
-      tenant_region_scope: multi ? null : "EU",
-      cloud_instance_name: "microsoftonline.com",
-      cloud_graph_host_name: "graph.windows.net",
-      msgraph_host: "graph.microsoft.com",
-      rbac_url: "https://pas.windows.net",
-    });
+    sendJson(
+      res,
+      200,
+      {
+        token_endpoint: `${base}/oauth2/v2.0/token`,
+        token_endpoint_auth_methods_supported: ["client_secret_post", "private_key_jwt", "client_secret_basic"],
+        jwks_uri: `${base}/discovery/v2.0/keys`,
+        response_modes_supported: ["query", "fragment", "form_post"],
+        subject_types_supported: ["pairwise"],
+        id_token_signing_alg_values_supported: ["RS256"],
+        response_types_supported: ["code", "id_token", "code id_token", "id_token token"],
+        scopes_supported: ["openid", "profile", "email", "offline_access"],
+        // The tenant-independent documents name the issuer with a placeholder, as Entra's do.
+        issuer: `${this.#baseUrl()}/${multi ? "{tenantid}" : this.#tenant.tenantId}/v2.0`,
+        request_uri_parameter_supported: false,
+        userinfo_endpoint: `${this.#baseUrl()}/oidc/userinfo`,
+        authorization_endpoint: `${base}/oauth2/v2.0/authorize`,
+        device_authorization_endpoint: `${base}/oauth2/v2.0/devicecode`,
+        http_logout_supported: true,
+        frontchannel_logout_supported: true,
+        end_session_endpoint: `${base}/oauth2/v2.0/logout`,
+        claims_supported: [
+          "sub",
+          "iss",
+          "cloud_instance_name",
+          "cloud_instance_host_name",
+          "cloud_graph_host_name",
+          "msgraph_host",
+          "aud",
+          "exp",
+          "iat",
+          "auth_time",
+          "acr",
+          "nonce",
+          "preferred_username",
+          "name",
+          "tid",
+          "ver",
+          "at_hash",
+          "c_hash",
+          "email",
+        ],
+        kerberos_endpoint: `${base}/kerberos`,
+        tenant_region_scope: multi ? null : "EU",
+        cloud_instance_name: "microsoftonline.com",
+        cloud_graph_host_name: "graph.windows.net",
+        msgraph_host: "graph.microsoft.com",
+        rbac_url: "https://pas.windows.net",
+      },
+      { "Cache-Control": DISCOVERY_CACHE_CONTROL, "x-ms-request-id": randomUUID() },
+    );
   }
 
   /** `/{tenant}/discovery/v2.0/keys`: the keys that sign this tenant's tokens, as a JWK set. */
@@ -204,9 +231,14 @@ export class IdentityEndpoint {
       return this.#error(res, 400, "invalid_tenant", 90002, `Tenant '${tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`);
     }
     const jwk = createPublicKey(this.#secrets.tokenSigningPublicKey).export({ format: "jwk" }) as { n: string; e: string };
-    sendJson(res, 200, {
-      keys: [{ kty: "RSA", use: "sig", kid: this.#secrets.tokenKeyId, x5t: this.#secrets.tokenKeyId, n: jwk.n, e: jwk.e, issuer: `${this.#baseUrl()}/${this.#tenant.tenantId}/v2.0` }],
-    });
+    sendJson(
+      res,
+      200,
+      {
+        keys: [{ kty: "RSA", use: "sig", kid: this.#secrets.tokenKeyId, x5t: this.#secrets.tokenKeyId, n: jwk.n, e: jwk.e, issuer: `${this.#baseUrl()}/${this.#tenant.tenantId}/v2.0` }],
+      },
+      { "Cache-Control": DISCOVERY_CACHE_CONTROL, "x-ms-request-id": randomUUID() },
+    );
   }
 
   /** `/{tenant}/oauth2/v2.0/token`: the client credentials grant. */
@@ -304,6 +336,12 @@ export class IdentityEndpoint {
       }
       appidacr = "1";
     } else if (assertion !== null) {
+      // Entra refuses an assertion whose type is not said (AADSTS900144) or is another type.
+      const assertionType = form.get("client_assertion_type");
+      if (assertionType === null) return this.#error(res, 400, "invalid_request", 900144, "The request body must contain the following parameter: 'client_assertion_type'.");
+      if (assertionType !== JWT_BEARER_ASSERTION_TYPE) {
+        return this.#error(res, 400, "invalid_request", 50027, `Invalid JWT token. The client_assertion_type '${assertionType}' is not supported.`);
+      }
       const problem = this.#checkAssertion(assertion, clientId, tenant);
       if (problem) return this.#error(res, 401, "invalid_client", problem.code, problem.description);
       appidacr = "2";
@@ -334,7 +372,20 @@ export class IdentityEndpoint {
     if (!audience.endsWith(`/${tenant}/oauth2/v2.0/token`) && !audience.endsWith(`/${this.#tenant.tenantId}/oauth2/v2.0/token`)) {
       return { code: 700023, description: "Client assertion audience claim does not match Realm issuer." };
     }
-    if (clientId !== this.#secrets.clientId || !verifySignature(jwt, this.#secrets.clientCertificate)) {
+    // Entra finds the key by the thumbprint in the header, before it checks the signature
+    // (msal-node sends `x5t`, or `x5t#S256` with PS256; a thumbprint it does not know: AADSTS700027).
+    const x5t = typeof jwt.header.x5t === "string" ? jwt.header.x5t : undefined;
+    const x5tS256 = typeof jwt.header["x5t#S256"] === "string" ? jwt.header["x5t#S256"] : undefined;
+    if (x5t === undefined && x5tS256 === undefined) return { code: 50027, description: "Invalid JWT token. No certificate thumbprint specified in token header." };
+    const known = clientId === this.#secrets.clientId && (x5t === this.#certificateThumbprints.x5t || x5tS256 === this.#certificateThumbprints.x5tS256);
+    if (!known) {
+      const shown = x5t !== undefined ? Buffer.from(x5t, "base64url").toString("hex").toUpperCase() : (x5tS256 ?? "");
+      return {
+        code: 700027,
+        description: `The certificate with identifier used to sign the client assertion is not registered on application. [Reason - The key was not found., Thumbprint of key used by client: '${shown}', Please visit the Azure Portal, Graph Explorer or directly use MS Graph to see configured keys for app Id '${clientId}'.]`,
+      };
+    }
+    if (!verifySignature(jwt, this.#secrets.clientCertificate)) {
       return { code: 700027, description: "Client assertion contains an invalid signature." };
     }
     return undefined;

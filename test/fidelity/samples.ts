@@ -1,7 +1,9 @@
 // Microsoft's documented requests and answers the emulator claims to emulate, each with its
 // source, and how to compare the emulator's answer with it: status, headers, keys and error
 // shape. Samples the emulator does not match exactly carry the documented exception.
-import { decodeJwt } from "../../emulator/jwt";
+import { createHash, randomUUID, X509Certificate } from "node:crypto";
+import { JWT_BEARER_ASSERTION_TYPE } from "../../emulator/identity-endpoint";
+import { decodeJwt, signJwt } from "../../emulator/jwt";
 import type { RunningEmulator } from "../../emulator/server";
 
 export interface Answer {
@@ -20,6 +22,13 @@ export interface Sample {
   readonly compare: (answer: Answer, ctx: SampleContext) => string[];
   /** Where the emulator knowingly differs from the sample, and why. */
   readonly exception?: string;
+  /**
+   * How sure the expectation is: "documented" (Microsoft's docs say so), "captured" (a recorded
+   * answer of the real service, named in `source`), "inferred" (no capture found: reasoned from
+   * Microsoft's own clients' code, which must work against the real service; `source` says how).
+   * Unset means "documented".
+   */
+  readonly confidence?: "documented" | "captured" | "inferred";
 }
 
 export interface SampleContext {
@@ -116,6 +125,32 @@ function aadErrorShape(a: Answer, status: number, error: string, code: number): 
   );
 }
 
+/** The token endpoint's answer to a client assertion signed with the test app's certificate key. */
+async function assertionAnswer(ctx: SampleContext, options: { header?: Record<string, unknown>; assertionType?: string | null; assertion?: string } = {}): Promise<Answer> {
+  const tokenUrl = `${ctx.emulator.url}/${ctx.emulator.tenantId}/oauth2/v2.0/token`;
+  const form = new URLSearchParams({ client_id: ctx.emulator.secrets.clientId, scope: GRAPH, grant_type: "client_credentials" });
+  form.set("client_assertion", options.assertion ?? certificateAssertion(ctx, options.header));
+  if (options.assertionType !== null) form.set("client_assertion_type", options.assertionType ?? JWT_BEARER_ASSERTION_TYPE);
+  return answerOf(await fetch(tokenUrl, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: form.toString() }));
+}
+
+/** A client assertion as msal-node builds one (RFC 7523: iss = sub = the app, aud = the token endpoint, a fresh jti), `x5t` the certificate's SHA-1 thumbprint unless `header` says otherwise. */
+function certificateAssertion(ctx: SampleContext, header: Record<string, unknown> = {}): string {
+  const pem = ctx.emulator.secrets.clientCertificate;
+  const x5t = createHash("sha1").update(new X509Certificate(pem).raw).digest("base64url");
+  const issuedAt = Math.floor(Date.now() / 1000);
+  const claims = {
+    aud: `${ctx.emulator.url}/${ctx.emulator.tenantId}/oauth2/v2.0/token`,
+    iss: ctx.emulator.secrets.clientId,
+    sub: ctx.emulator.secrets.clientId,
+    nbf: issuedAt,
+    exp: issuedAt + 600,
+    jti: randomUUID(),
+  };
+  const key = /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]+?-----END [A-Z ]*PRIVATE KEY-----/.exec(pem)?.[0] ?? pem;
+  return signJwt(claims, key, { x5t, ...header });
+}
+
 const GRAPH = "https://graph.microsoft.com/.default";
 const EXCHANGE = "https://outlook.office365.com/.default";
 const CLIENT_CREDS = "https://learn.microsoft.com/entra/identity-platform/v2-oauth2-client-creds-grant-flow";
@@ -206,13 +241,17 @@ export const SAMPLES: readonly Sample[] = [
     compare: (a, ctx) => {
       const claims = decodeJwt(String(a.body?.access_token))?.claims ?? {};
       const principal = ctx.emulator.secrets.servicePrincipals[ctx.emulator.secrets.clientId];
-      const lifetime = Number(claims.exp) - Number(claims.iat);
+      // Entra backdates iat and nbf by five minutes; the lifetime (60 to 90 minutes) runs from the answer.
+      const lifetime = Number(claims.exp) - Number(claims.iat) - 300;
+      const answeredAt = Math.floor(Date.now() / 1000);
       return problems(
         expect.equal(
           Object.keys(claims).sort(),
-          ["aud", "iss", "iat", "nbf", "exp", "app_displayname", "appid", "appidacr", "idp", "idtyp", "oid", "roles", "sub", "tid", "uti", "ver", "wids"].sort(),
+          ["aud", "iss", "iat", "nbf", "exp", "aio", "app_displayname", "appid", "appidacr", "idp", "idtyp", "oid", "rh", "roles", "sid", "sub", "tid", "uti", "ver", "wids"].sort(),
           "claims",
         ),
+        Number(claims.iat) <= answeredAt - 295 ? undefined : `iat ${String(claims.iat)} is not backdated by five minutes`,
+        expect.equal(claims.nbf, claims.iat, "nbf"),
         expect.equal(claims.sub, principal, "sub"),
         expect.equal(claims.oid, principal, "oid"),
         claims.oid === ctx.emulator.secrets.clientId ? "oid is the app id, not the service principal's object id" : undefined,
@@ -223,9 +262,53 @@ export const SAMPLES: readonly Sample[] = [
         expect.equal(claims.wids, ["29232cdf-9323-42fd-ade2-1d097af3e4de"], "wids (Exchange Administrator)"),
         lifetime >= 3600 && lifetime <= 5400 ? undefined : `lifetime ${lifetime} s, expected 60 to 90 minutes`,
         expect.equal(a.body?.expires_in, lifetime, "expires_in"),
+        expect.header(a, "x-ms-request-id", /^[0-9a-f-]{36}$/),
       );
     },
-    exception: "aio, rh and xms_* claims are opaque to clients and left out",
+    exception: "xms_* claims are opaque to clients and left out; aio, rh and sid carry random values of the real shape",
+  },
+  {
+    name: "token: a client assertion without client_assertion_type refused (AADSTS900144)",
+    source: "https://learn.microsoft.com/entra/identity-platform/v2-oauth2-client-creds-grant-flow#second-case-access-token-request-with-a-certificate (client_assertion_type is required)",
+    send: (ctx) => assertionAnswer(ctx, { assertionType: null }),
+    compare: (a) => aadErrorShape(a, 400, "invalid_request", 900144),
+  },
+  {
+    name: "token: a certificate assertion with a thumbprint the app does not have refused (AADSTS700027)",
+    source: 'captured: AzureAD/microsoft-authentication-library-for-js#3741 and #8339 ("The key was not found., Thumbprint of key used by client")',
+    confidence: "captured",
+    send: (ctx) => assertionAnswer(ctx, { header: { x5t: createHash("sha1").update("another certificate").digest("base64url") } }),
+    compare: (a) =>
+      problems(
+        ...aadErrorShape(a, 401, "invalid_client", 700027),
+        expect.match(a.body?.error_description, /The key was not found\., Thumbprint of key used by client: '[0-9A-F]{40}'/, "error_description"),
+      ),
+  },
+  {
+    name: "token: a certificate assertion without x5t refused (AADSTS50027)",
+    source: 'captured: AzureAD/microsoft-authentication-library-for-dotnet#124 ("Invalid JWT token. No certificate thumbprint specified in token header.")',
+    confidence: "captured",
+    send: (ctx) => assertionAnswer(ctx, { header: { x5t: undefined } }),
+    compare: (a) => problems(...aadErrorShape(a, 401, "invalid_client", 50027), expect.match(a.body?.error_description, /No certificate thumbprint specified in token header/, "error_description")),
+  },
+  {
+    name: "token: the same certificate assertion presented twice is accepted both times",
+    source:
+      "inferred: Microsoft's msal-node keeps one assertion and resends it until it nears expiry (ClientAssertion.getJwt returns the cached jwt), so Entra must accept a repeated jti for client credentials; refusing it would fail Microsoft's own client",
+    confidence: "inferred",
+    send: async (ctx) => {
+      const assertion = certificateAssertion(ctx);
+      const first = await assertionAnswer(ctx, { assertion });
+      const second = await assertionAnswer(ctx, { assertion });
+      return { ...second, body: { first: first.status, second: second.status, token: second.body?.access_token } };
+    },
+    compare: (a) => problems(expect.equal(a.body?.first, 200, "first answer"), expect.equal(a.body?.second, 200, "second answer"), expect.match(a.body?.token, /^ey/, "access_token")),
+  },
+  {
+    name: "token: an error answer carries x-ms-request-id",
+    source: "https://learn.microsoft.com/entra/identity-platform/reference-error-codes (the request id Entra names in every answer)",
+    send: (ctx) => tokenFor(ctx.emulator, GRAPH, ctx.emulator.secrets.clientId, "wrong"),
+    compare: (a) => problems(expect.header(a, "x-ms-request-id", /^[0-9a-f-]{36}$/)),
   },
   {
     name: "token: an app without roles gets no empty roles or wids claims",
@@ -310,6 +393,8 @@ export const SAMPLES: readonly Sample[] = [
         expect.equal(a.body?.keysStatus, 200, "jwks_uri status"),
         expect.has(a.body?.keys?.keys?.[0], ["kty", "use", "kid", "x5t", "n", "e"], "signing key"),
         expect.equal(a.body?.keys?.keys?.[0]?.kid, ctx.emulator.secrets.tokenKeyId, "kid"),
+        // Entra lets clients cache discovery for a day (msal caches it per authority).
+        expect.header(a, "cache-control", /^max-age=86400, private$/),
       ),
     exception: "the signing key carries no x5c certificate chain",
   },
