@@ -2,6 +2,7 @@
 // help with examples, and what the process exits with. Each command's code lives in its own
 // file and is loaded only when that command runs (validate and tenant need no Pulumi).
 import { Command, Option } from "commander";
+import { FAULT_SETTING_HELP } from "../emulator/faults";
 import { DECLARED_SETTINGS } from "../infra/settings";
 import { TARGET_NAMES } from "../targets/registry";
 import { EMULATOR_DEFAULT_PORT, EMULATOR_DEFAULT_STACK } from "./emulator-command";
@@ -19,6 +20,14 @@ const STACK_HELP = `the stack whose settings (spec, target, tenant) to use; it m
 
 function examples(...lines: string[]): string {
   return `\nExamples:\n${lines.map((l) => `  ${l}`).join("\n")}\n`;
+}
+
+/** The emulator's fault settings, one a line, from the list its parser checks against. */
+function faultSettingsHelp(): string {
+  const width = Math.max(...Object.keys(FAULT_SETTING_HELP).map((k) => k.length));
+  return `\nFault settings (--faults, or at run time PUT /_emulator/faults):\n${Object.entries(FAULT_SETTING_HELP)
+    .map(([key, text]) => `  ${key.padEnd(width)}  ${text}`)
+    .join("\n")}\n`;
 }
 
 function lazy<T>(load: () => T): () => T {
@@ -253,21 +262,19 @@ export function buildProgram(version: string, outcome: Outcome): Command {
     .option("--stack <name>", "the stack the printed settings are for", EMULATOR_DEFAULT_STACK)
     .option("--state-dir <dir>", "tenant database, keys and certificate (default .tenant/emulator)")
     .option("--seed <file>", "seed for a new tenant (default tenant/seeds/contoso.yaml)")
-    .option(
-      "--faults <json>",
-      `faults to inject, e.g. '{"throttleRate":0.3,"retryAfterSeconds":1}' (keys: latencyMs, throttleRate, retryAfterSeconds, serverErrorRate, dropRate, batchItemThrottleRate, tokenBucket, writeBudget, surfaces)`,
-    )
+    .option("--faults <json>", `faults to inject, as JSON, e.g. '{"throttleRate":0.3,"retryAfterSeconds":1}'; the settings are listed below`)
     .option("--ad-url <url>", "an on-premises AD (LDAPS) whose synced users the emulator projects into its tenant, as Entra Connect does (bind account from MAILBOX_ADDRESSES_AD_BIND_DN / _PASSWORD)")
     .option("--ad-ca-file <file>", "PEM file of the CA that issued the domain controller's certificate")
     .option("--ad-base-dn <dn>", "where the sync looks for users")
     .option("--sync-interval <seconds>", "sync on its own this often (default: only POST /_emulator/sync)")
     .addHelpText(
       "after",
-      examples(
-        "mailbox-addresses emulator",
-        'mailbox-addresses emulator --stack rehearsal --faults \'{"throttleRate":0.3,"retryAfterSeconds":1}\'',
-        "mailbox-addresses emulator --port 0 --state-dir /tmp/emulator",
-      ),
+      faultSettingsHelp() +
+        examples(
+          "mailbox-addresses emulator",
+          'mailbox-addresses emulator --stack rehearsal --faults \'{"throttleRate":0.3,"retryAfterSeconds":1}\'',
+          "mailbox-addresses emulator --port 0 --state-dir /tmp/emulator",
+        ),
     )
     .action((options: { port: string; stack: string; stateDir?: string; seed?: string; faults?: string; adUrl?: string; adCaFile?: string; adBaseDn?: string; syncInterval?: string }) => {
       const emulator = commands.emulator();

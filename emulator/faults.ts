@@ -33,6 +33,12 @@ export interface FaultSettings {
    * shows a recipient as it was before any write made within the lag (./propagation.ts).
    */
   readonly graphPropagationLagMs?: number;
+  /**
+   * Answer a $batch's items in reverse order (default false). Graph may answer a batch's items in
+   * any order (json-batching: "the responses might appear in a different order"): clients must
+   * match answers by id.
+   */
+  readonly batchOutOfOrder?: boolean;
   /** Surfaces the faults apply to; default graph and exchange. */
   readonly surfaces?: readonly Surface[];
 }
@@ -153,7 +159,22 @@ export class FaultSettingsError extends Error {
 }
 
 const RATES = ["throttleRate", "serverErrorRate", "dropRate", "batchItemThrottleRate"] as const;
-const FAULT_KEYS = ["latencyMs", ...RATES, "retryAfterSeconds", "tokenBucket", "writeBudget", "graphPropagationLagMs", "surfaces"] as const;
+
+/** Every fault setting with a line for `emulator --help` (the one list: parsing and help both read it). */
+export const FAULT_SETTING_HELP: { readonly [K in keyof Required<FaultSettings>]: string } = {
+  latencyMs: '{"min": ms, "max": ms}: added delay per request',
+  throttleRate: "fraction of requests answered 429 with Retry-After",
+  retryAfterSeconds: "Retry-After of injected 429s, seconds (fractions allowed)",
+  serverErrorRate: "fraction of requests answered 503",
+  dropRate: "fraction of requests whose connection drops (half of dropped writes applied first)",
+  batchItemThrottleRate: "fraction of $batch items answered 429 inside a 200 batch",
+  tokenBucket: '{"capacity": n, "refillPerSecond": r}: a request budget per surface',
+  writeBudget: '{"capacity": n, "refillPerSecond": r}: a Set-* write budget (Graph-like 20/s)',
+  graphPropagationLagMs: "ms Graph shows a recipient as it was before a write (Exchange to Graph lag)",
+  batchOutOfOrder: "true: a $batch's items answered in reverse order",
+  surfaces: 'where faults apply: ["identity", "graph", "exchange"] (default graph and exchange)',
+};
+const FAULT_KEYS = Object.keys(FAULT_SETTING_HELP) as (keyof FaultSettings)[];
 const SURFACES: readonly Surface[] = ["identity", "graph", "exchange"];
 
 /**
@@ -198,6 +219,8 @@ export function checkFaultSettings(value: unknown): FaultSettings {
   if (total > 1) problems.push(`throttleRate + serverErrorRate + dropRate is ${total}; together they are a share of requests, at most 1`);
   const lag = settings.graphPropagationLagMs;
   if (lag !== undefined && (!isNumber(lag) || lag < 0)) problems.push(`graphPropagationLagMs is ${JSON.stringify(lag)}; use milliseconds, 0 or more`);
+  const outOfOrder = settings.batchOutOfOrder;
+  if (outOfOrder !== undefined && typeof outOfOrder !== "boolean") problems.push(`batchOutOfOrder is ${JSON.stringify(outOfOrder)}; use true or false`);
   const retryAfter = settings.retryAfterSeconds;
   if (retryAfter !== undefined && (!isNumber(retryAfter) || retryAfter < 0)) problems.push(`retryAfterSeconds is ${JSON.stringify(retryAfter)}; use seconds, 0 or more (fractions allowed)`);
   object("latencyMs", { min: (n) => n >= 0, max: (n) => n >= 0 }, '{"min": ms, "max": ms} with 0 <= min <= max');

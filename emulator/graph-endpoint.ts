@@ -368,8 +368,13 @@ export interface Correlation {
   readonly clientRequestId: string;
 }
 
-export function newCorrelation(clientRequestId: string): Correlation {
-  return { requestId: randomUUID(), clientRequestId };
+/**
+ * The ids of one request. Graph echoes the client's client-request-id; when the client sent none,
+ * both headers carry the one id Graph made up (graph/errors: "request-id" and "client-request-id").
+ */
+export function newCorrelation(clientRequestId: string | undefined): Correlation {
+  const requestId = randomUUID();
+  return { requestId, clientRequestId: clientRequestId ?? requestId };
 }
 
 /** Graph's error body: code, message and innerError with the date (seconds) and both ids. */
@@ -464,6 +469,10 @@ export class GraphEndpoint {
     } catch {
       return graphError(400, "BadRequest", `The request URI '${path}' is not valid.`, correlation);
     }
+    // Graph also takes a key in parentheses: /users('{id | userPrincipalName}'), the form it
+    // requires for a UPN that starts with "$" (user-get); a quote inside is written twice.
+    const keyed = /^(users|groups|contacts)\('((?:[^']|'')*)'\)$/i.exec(segments[0] ?? "");
+    if (keyed) segments = [keyed[1]!, keyed[2]!.replace(/''/g, "'"), ...segments.slice(1)];
     const root = (segments[0] ?? "").toLowerCase();
     const resource = root === "users" || root === "groups" || root === "contacts" ? RESOURCES[root] : undefined;
     if (resource !== undefined && (segments.length === 1 || (segments.length === 2 && segments[1]!.toLowerCase() !== "delta"))) {
@@ -574,17 +583,26 @@ export class GraphEndpoint {
     }
     const types = KINDS_IN[resource.root];
     const options = { usersOnly: resource.root === "users", types };
-    const page = this.#collect(options, query.get("$skiptoken") ?? undefined, top + 1, keep);
+    const skipToken = query.get("$skiptoken");
+    let after: string | undefined;
+    if (skipToken !== null) {
+      after = /^RFNwdA:(.+)$/.exec(Buffer.from(skipToken, "base64url").toString("utf8"))?.[1];
+      if (after === undefined) return graphError(400, "Request_BadRequest", "Invalid $skiptoken.", correlation);
+    }
+    const page = this.#collect(options, after, top + 1, keep);
     const objects = page.slice(0, top);
     const more = page.length > top;
+    // Graph's nextLink keeps the query's "$" names as written and carries an opaque skip token.
     const next = new URLSearchParams(query);
-    if (more) next.set("$skiptoken", objects[objects.length - 1]!.id);
+    if (more) next.set("$skiptoken", Buffer.from(`RFNwdA:${objects[objects.length - 1]!.id}`).toString("base64url"));
+    const nextQuery = [...next].map(([k, v]) => `${k}=${encodeURIComponent(v).replace(/%2C/gi, ",").replace(/%24/g, "$")}`).join("&");
     return {
       status: 200,
       body: {
         "@odata.context": `${this.#baseUrl()}/v1.0/$metadata#${contextOf(select, resource.root)}`,
-        ...(count ? { "@odata.count": this.#collect(options, undefined, Infinity, keep).length } : {}),
-        ...(more ? { "@odata.nextLink": `${this.#baseUrl()}/v1.0/${resource.root}?${next.toString()}` } : {}),
+        // The count comes with the first page only.
+        ...(count && !query.has("$skiptoken") ? { "@odata.count": this.#collect(options, undefined, Infinity, keep).length } : {}),
+        ...(more ? { "@odata.nextLink": `${this.#baseUrl()}/v1.0/${resource.root}?${nextQuery}` } : {}),
         value: objects.map((o) => toGraphObject(resource, o, select)),
       },
     };
@@ -614,18 +632,19 @@ export class GraphEndpoint {
       return graphError(400, "BadRequest", `Number of batch requests must be between 1 and ${MAX_BATCH_REQUESTS}; this batch holds ${requests.length}.`, correlation);
     }
     const items = requests as BatchItem[];
+    // Graph compares batch request ids without regard to case (duplicates and dependsOn).
     const ids = new Set<string>();
     for (const item of items) {
       if (typeof item !== "object" || item === null || typeof item.id !== "string" || item.id === "" || typeof item.method !== "string" || typeof item.url !== "string") {
         return graphError(400, "BadRequest", "Each batch request needs a string id, method and url.", correlation);
       }
-      if (ids.has(item.id)) return graphError(400, "BadRequest", `Batch request contains duplicate id '${item.id}'.`, correlation);
-      ids.add(item.id);
+      if (ids.has(item.id.toLowerCase())) return graphError(400, "BadRequest", `Batch request contains duplicate id '${item.id}'.`, correlation);
+      ids.add(item.id.toLowerCase());
     }
     for (const item of items) {
       const deps = item.dependsOn;
       if (deps === undefined) continue;
-      if (!Array.isArray(deps) || deps.some((d) => typeof d !== "string" || !ids.has(d) || d === item.id)) {
+      if (!Array.isArray(deps) || deps.some((d) => typeof d !== "string" || !ids.has(d.toLowerCase()) || d.toLowerCase() === item.id!.toString().toLowerCase())) {
         return graphError(400, "BadRequest", `The dependsOn of batch request '${String(item.id)}' names a request that is not in the batch.`, correlation);
       }
     }
@@ -635,15 +654,17 @@ export class GraphEndpoint {
       const id = item.id as string;
       const itemCorrelation = { requestId: randomUUID(), clientRequestId: correlation.clientRequestId };
       const answer = this.#batchItem(item, (item.dependsOn as string[] | undefined) ?? [], statusById, itemCorrelation);
-      statusById.set(id, answer.status);
+      statusById.set(id.toLowerCase(), answer.status);
       return { id, status: answer.status, headers: { ...batchItemHeaders(), ...(answer.headers ?? {}) }, body: answer.body };
     });
+    // Graph may answer a batch's items in any order (json-batching); the fault shows it.
+    if (this.#faults.settings.batchOutOfOrder === true) responses.reverse();
     return { status: 200, body: { responses } };
   }
 
   #batchItem(item: BatchItem, dependsOn: readonly string[], statusById: ReadonlyMap<string, number>, correlation: Correlation): GraphResult {
     this.#counters.add("graph.batch.items");
-    const failed = dependsOn.find((d) => (statusById.get(d) ?? 0) >= 400);
+    const failed = dependsOn.find((d) => (statusById.get(d.toLowerCase()) ?? 0) >= 400);
     if (failed !== undefined) return graphError(424, "FailedDependency", `Batch request '${String(item.id)}' depends on request '${failed}', which failed.`, correlation);
     if ((item.method as string).toUpperCase() !== "GET") return graphError(405, "Request_BadRequest", "The emulator batches GET requests only.", correlation);
     const fault = this.#faults.decideBatchItem();

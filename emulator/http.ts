@@ -1,6 +1,5 @@
 // Small HTTP helpers shared by the emulator's endpoints: bounded body reads that fail with a
 // status (413, 400) instead of an exception, JSON answers, and bearer tokens.
-import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 
 /** Largest request body the emulator reads (a $batch of 20 or a Set-Mailbox is far smaller). */
@@ -62,11 +61,11 @@ export function bearerToken(req: IncomingMessage): string | undefined {
   return /^Bearer /i.test(header) ? header.slice(7).trim() : undefined;
 }
 
-/** The client's correlation id (echoed as Microsoft's services do), or a new one. */
-export function clientRequestId(req: IncomingMessage): string {
+/** The client's correlation id (echoed as Microsoft's services do), if it sent a usable one. */
+export function clientRequestId(req: IncomingMessage): string | undefined {
   const sent = req.headers["client-request-id"];
   const value = Array.isArray(sent) ? sent[0] : sent;
-  return value !== undefined && /^[\w.:-]{1,128}$/.test(value) ? value : randomUUID();
+  return value !== undefined && /^[\w.:-]{1,128}$/.test(value) ? value : undefined;
 }
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

@@ -263,7 +263,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
       const headers = {
         "content-type": "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8",
         "OData-Version": "4.0",
-        "request-id": newCorrelation("").requestId,
+        "request-id": newCorrelation(undefined).requestId,
         "Cache-Control": "no-cache",
       };
       const checked = identity.checkBearer(bearerToken(req), AUDIENCES.exchange, EXCHANGE_ROLES);

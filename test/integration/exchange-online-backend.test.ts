@@ -120,6 +120,21 @@ describe("exchange-online backend against the emulator", () => {
       assert.equal(live.get("george.hall@contoso.com")?.synced, true);
       assert.equal(live.get("nobody@contoso.com"), undefined);
     });
+    it("matches $batch answers by id when Graph answers them in another order", async () => {
+      const backend = new ExchangeOnlineBackend(settings);
+      emulator.faults.settings = { batchOutOfOrder: true };
+      try {
+        const users = emulator.tenant
+          .list({ usersOnly: true })
+          .filter((r) => !r.synced)
+          .slice(0, 25);
+        const live = await backend.readMailboxes([...users.map((u) => u.upn!), "nobody@contoso.com"]);
+        for (const user of users) assert.deepEqual(live.get(user.upn!)?.addresses, user.addresses, user.upn);
+        assert.equal(live.get("nobody@contoso.com"), undefined);
+      } finally {
+        emulator.faults.settings = {};
+      }
+    });
     it("retries items throttled inside a batch", async () => {
       const backend = new ExchangeOnlineBackend(settings);
       emulator.faults.settings = { batchItemThrottleRate: 0.5, retryAfterSeconds: 0.05 };
