@@ -7,7 +7,8 @@
 # `samba` alone cannot provision a domain controller: provisioning needs its recommended
 # packages samba-ad-provision (the AD schema files), samba-dsdb-modules and samba-vfs-modules
 # (the sysvol ACLs): named here, since recommends are not pulled for an already installed samba.
-SAMBA_PACKAGES="samba samba-ad-provision samba-dsdb-modules samba-vfs-modules ldap-utils"
+# iproute2 (`ip`): the harness gives each DC a network namespace and a veth pair of its own.
+SAMBA_PACKAGES="samba samba-ad-provision samba-dsdb-modules samba-vfs-modules ldap-utils iproute2"
 
 samba_present() {
   # shellcheck disable=SC2086

@@ -2,13 +2,13 @@
 // paged reads, the three ways a user is named, the seed's hard cases, concurrent edits,
 // duplicates, and each failure an admin meets, with nothing written when it fails.
 import assert from "node:assert/strict";
-import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, readlinkSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { Attribute, Change } from "ldapts";
-import { startSambaDc, type SambaDc, type SeedUser } from "../../harness/samba-dc";
+import { DEFAULT_LOCK_TIMEOUT_SECONDS, startSambaDc, type SambaDc, type SeedUser } from "../../harness/samba-dc";
 import { ActiveDirectoryBackend, type DirectoryMailbox } from "../../targets/active-directory/active-directory-backend";
 import { BIND_DN_VARIABLE, BIND_PASSWORD_VARIABLE, DirectoryError, type DirectoryErrorCode } from "../../targets/active-directory/directory-client";
 
@@ -310,22 +310,79 @@ describe("Active Directory backend: refusals and failures write nothing", () => 
 });
 
 describe("Samba DC harness", () => {
+  const harness = JSON.stringify(join(__dirname, "../../harness/samba-dc.js"));
   const start = (env: NodeJS.ProcessEnv) =>
-    spawnSync(
-      process.execPath,
-      ["-e", `require(${JSON.stringify(join(__dirname, "../../harness/samba-dc.js"))}).startSambaDc().then(() => process.exit(0), (e) => { console.error(e.message); process.exit(3); })`],
-      {
-        env,
-        encoding: "utf8",
-        timeout: 30_000,
-      },
-    );
+    spawnSync(process.execPath, ["-e", `require(${harness}).startSambaDc().then(() => process.exit(0), (e) => { console.error(e.message); process.exit(3); })`], {
+      env,
+      encoding: "utf8",
+      timeout: 60_000,
+    });
+  const namespaceOf = (pid: number | "self") => readlinkSync(`/proc/${pid}/ns/net`);
 
-  it("a second server waits for the machine-wide lock and says who holds it", () => {
-    const second = start({ ...process.env, MAILBOX_ADDRESSES_SAMBA_LOCK_TIMEOUT: "1" });
-    assert.equal(second.status, 3, second.stderr);
-    assert.match(second.stderr, new RegExp(`Samba DC lock .* held by process ${process.pid} since`));
-    assert.match(second.stderr, /one test file runs a server at a time/);
+  it("two DCs run side by side, each in a network namespace of its own, reached over a veth pair that goes with it", async () => {
+    assert.equal(dc.isolation, "network namespace", "this machine is root with iproute2: each DC gets its own namespace");
+    const second = await startSambaDc();
+    let pair: string;
+    try {
+      assert.equal(second.isolation, "network namespace");
+      assert.notEqual(second.url, dc.url);
+      assert.match(second.url, /^ldaps:\/\/198\.18\.\d+\.2:636$/);
+      assert.notEqual(namespaceOf(second.pid), namespaceOf(dc.pid));
+      assert.notEqual(namespaceOf(second.pid), namespaceOf("self"));
+      // Both answer, each with its own directory: a user added to one is not in the other.
+      await second.addUsers([{ name: "only-here", upn: "only-here@contoso.com" }]);
+      for (const [server, expected] of [
+        [second, 1],
+        [dc, 0],
+      ] as const) {
+        const client = await server.adminClient();
+        try {
+          assert.equal((await client.search(server.baseDn, { filter: "(userPrincipalName=only-here@contoso.com)" })).searchEntries.length, expected);
+        } finally {
+          await client.unbind();
+        }
+      }
+      pair = `mbxdc${second.host.split(".")[2]}`;
+      assert.equal(spawnSync("ip", ["link", "show", pair]).status, 0);
+    } finally {
+      await second.stop();
+    }
+    assert.notEqual(spawnSync("ip", ["link", "show", pair]).status, 0, `${pair} is gone with its namespace`);
+  });
+
+  it("without network namespaces, a DC listens on 127.0.0.1 under a lock, and a second fails naming the process that holds it", async () => {
+    assert.equal(DEFAULT_LOCK_TIMEOUT_SECONDS, 30);
+    const env = { ...process.env, MAILBOX_ADDRESSES_SAMBA_NETNS: "0" };
+    const holder = spawn(
+      process.execPath,
+      [
+        "-e",
+        `require(${harness}).startSambaDc().then((dc) => { console.log("up " + dc.url + " " + dc.isolation); process.stdin.on("end", () => dc.stop().then(() => process.exit(0))); process.stdin.resume(); }, (e) => { console.error(e.message); process.exit(3); })`,
+      ],
+      { env, stdio: ["pipe", "pipe", "pipe"] },
+    );
+    try {
+      const line = await new Promise<string>((resolve, reject) => {
+        let out = "";
+        let err = "";
+        holder.stdout!.on("data", (chunk: Buffer) => {
+          out += chunk.toString();
+          if (out.includes("\n")) resolve(out.trim());
+        });
+        holder.stderr!.on("data", (chunk: Buffer) => (err += chunk.toString()));
+        holder.once("exit", (code) => reject(new Error(`the first DC exited (${code}): ${err}`)));
+      });
+      assert.equal(line, "up ldaps://127.0.0.1:636 machine-wide lock");
+      const second = start({ ...env, MAILBOX_ADDRESSES_SAMBA_LOCK_TIMEOUT: "1" });
+      assert.equal(second.status, 3, second.stderr);
+      assert.match(second.stderr, new RegExp(`Samba DC lock .* held by process ${holder.pid} \\(.*node.*startSambaDc.*\\) since`));
+      assert.match(second.stderr, /MAILBOX_ADDRESSES_SAMBA_NETNS=0/);
+      assert.match(second.stderr, /one DC runs at a time/);
+    } finally {
+      const exited = new Promise((resolve) => holder.once("exit", resolve));
+      holder.stdin!.end();
+      await exited;
+    }
   });
 
   it("a machine without samba fails, naming what to install", () => {
