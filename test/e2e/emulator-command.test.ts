@@ -10,6 +10,7 @@ import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { EMULATOR_DEFAULT_PORT } from "../../cli/emulator-command";
+import { FAULT_SETTING_HELP } from "../../emulator/faults";
 import { PROJECT_ROOT, TestStack } from "../../harness/pulumi-stack";
 
 const CLI = path.join(PROJECT_ROOT, "bin/mailbox-addresses.js");
@@ -90,6 +91,8 @@ describe("the emulator command", () => {
     const help = spawnSync(process.execPath, [CLI, "emulator", "--help"], { encoding: "utf8" });
     assert.match(help.stdout.replace(/\s+/g, " "), /--port <port> the port on 127\.0\.0\.1; 0 picks a free one \(default: "10443"\)/);
     assert.match(readFileSync(path.join(PROJECT_ROOT, "README.md"), "utf8"), /127\.0\.0\.1:10443/);
+    // Every fault setting the parser takes is listed, with what it does.
+    for (const [key, text] of Object.entries(FAULT_SETTING_HELP)) assert.ok(help.stdout.replace(/\s+/g, " ").includes(`${key} ${text.replace(/\s+/g, " ")}`), `emulator --help lists ${key}`);
   });
 
   it("a port in use and bad --faults: one message each, exit 1, nothing started", async () => {
