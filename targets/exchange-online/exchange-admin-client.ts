@@ -22,15 +22,29 @@ export interface ExchangeRecipient {
   readonly IsExchangeCloudManaged: boolean;
 }
 
-/** Maps the .NET exception type and text in an error body to our code. */
+/** The class name of a .NET exception type, without its namespace. */
+const className = (type: string) => type.slice(type.lastIndexOf(".") + 1);
+
+/**
+ * Maps the .NET exception type and text in an error body to our code. Captured answers name one
+ * exception in different namespaces (ProxyAddressExistsException under Microsoft.Exchange.Data,
+ * .Data.Directory and .Configuration.ObjectModel: test/unit/targets/captured-exchange-errors.test.ts),
+ * so types are compared by class name, and the texts Exchange is known to send come first.
+ */
 export function classifyCmdletError(exceptionType: string, text: string): ExchangeErrorCode | undefined {
-  if (/out of the current user's write scope/i.test(text)) return "WriteScope";
+  if (/out of the current user's write scope|because the object is being synchronized from your on-premises organization/i.test(text)) return "WriteScope";
+  // Exchange's own refusal, and Entra's when it finds the conflict first (ObjectConflict).
+  if (/is already being used by the proxy addresses or LegacyExchangeDN|Reason: ObjectConflict/i.test(text)) return "ProxyAddressExists";
   if (/Email Routing Address|MOERA/i.test(text)) return "MoeraRemoval";
   if (/primary SMTP address/i.test(text)) return "PrimaryAddressCount";
   if (/at most \d+/i.test(text)) return "TooManyAddresses";
-  const match = (Object.entries(EXCEPTION_TYPES) as [ExchangeErrorCode, string][]).find(([, type]) => type === exceptionType);
+  if (/couldn't be found on '/i.test(text)) return "NotFound";
+  const match = (Object.entries(EXCEPTION_TYPES) as [ExchangeErrorCode, string][]).find(([, type]) => exceptionType !== "" && className(type) === className(exceptionType));
   return match?.[0];
 }
+
+/** A GUID, as Exchange names a holder by its object id in some answers. */
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * Reads `{"error":{"details":[{"message":"ExXXXX|Type|text"}]}}` into an ExchangeError; an error
@@ -44,14 +58,16 @@ export function cmdletFailure(cmdlet: string, identity: string, response: Pipeli
   const [, exceptionType = "", text = detail] = detail.split("|");
   const code = classifyCmdletError(exceptionType, text) ?? (status === 404 ? "NotFound" : undefined);
   if (code === undefined) return new HttpError(`Exchange ${cmdlet} "${identity.slice(0, 100)}"`, response, { detail: text });
-  const ownerName = code === "ProxyAddressExists" ? /of "([^"]+)"/.exec(text)?.[1] : undefined;
+  // The holder, when the text names it (`… LegacyExchangeDN of "<name or object id>".`); some
+  // answers name none.
+  const ownerName = code === "ProxyAddressExists" ? /LegacyExchangeDN of "([^"]+)"/.exec(text)?.[1] : undefined;
   const address = /"(?:smtp|SMTP):([^"]+)"/.exec(text)?.[1];
   return new ExchangeError(identity, [
     {
       code,
       message: text,
       ...(address ? { address } : {}),
-      ...(ownerName ? { owner: { id: "", displayName: ownerName, type: "UserMailbox" as RecipientType } } : {}),
+      ...(ownerName ? { owner: { id: GUID.test(ownerName) ? ownerName.toLowerCase() : "", displayName: ownerName, type: "UserMailbox" as RecipientType } } : {}),
     },
   ]);
 }
