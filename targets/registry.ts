@@ -64,8 +64,6 @@ export function describeTarget(settings: TargetSettings): string {
   return targetOf(settings).describe(settings);
 }
 
-const backends = new Map<string, TenantBackend>();
-
 /**
  * A new backend; the local target's relative paths resolve against the project directory.
  * `onRetryWait` hears of every retry wait of a network client (the CLI's progress line).
@@ -77,16 +75,5 @@ export function createBackend(settings: TargetSettings, baseDir = findProjectRoo
   const offered = Object.keys(backend.capabilities).sort().join(", ");
   const declared = [...definition.capabilities].sort().join(", ");
   if (offered !== declared) throw new Error(`target "${definition.name}" declares capabilities [${declared}] but its backend offers [${offered}]`);
-  return backend;
-}
-
-/** The shared backend for `settings` in this process. */
-export function backendFor(settings: TargetSettings): TenantBackend {
-  const key = JSON.stringify(settings);
-  let backend = backends.get(key);
-  if (backend === undefined) {
-    backend = createBackend(settings);
-    backends.set(key, backend);
-  }
   return backend;
 }

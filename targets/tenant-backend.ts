@@ -42,11 +42,6 @@ export interface LiveMailbox {
   readonly waitingForSync?: readonly string[];
 }
 
-// Each target's settings live in its own folder (./local/target.ts, ./exchange-online/target.ts)
-// and their union in ./registry.ts (TargetSettings). This alias stays for the modules of
-// ./exchange-online/ that still import it from here (credentials.ts); new code imports ./registry.
-export type { ExchangeOnlineTargetSettings } from "./exchange-online/target";
-
 /**
  * Operations only some targets offer, each absent where the target cannot do it. Every caller
  * handles absence explicitly (reconcile/preflight.ts refuses a spec that needs a missing one at

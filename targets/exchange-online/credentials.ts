@@ -3,7 +3,7 @@
 // needs a token, never from config or state, so no secret reaches Pulumi.
 import { createDefaultHttpClient, createPipelineRequest, type PipelineResponse } from "@azure/core-rest-pipeline";
 import type { TokenCredential } from "@azure/identity";
-import type { ExchangeOnlineTargetSettings } from "../tenant-backend";
+import type { ExchangeOnlineTargetSettings } from "./settings";
 import { ConnectionError, connectionProblem } from "./http-error";
 
 export class CredentialSetupError extends Error {

@@ -9,7 +9,7 @@ import { addressDelta, deltaLanded, isEmptyDelta } from "../../core/plan/address
 import { ExchangeError } from "../../exchange/exchange-error";
 import { coarseTypeOf, MAILBOX_TYPES, RECIPIENT_KINDS, RECIPIENT_TYPES, recipientTypeOf, type AddressOwner, type RecipientTypeDetails } from "../../exchange/exchange-rules";
 import type { BackendCapabilities, LiveMailbox, MailboxPage, TenantBackend } from "../tenant-backend";
-import type { ExchangeOnlineTargetSettings } from "./target";
+import type { ExchangeOnlineTargetSettings } from "./settings";
 import { createCredential, diagnosingCredential } from "./credentials";
 import { EXCHANGE_SCOPE, ExchangeAdminClient, type ExchangeAcceptedDomain, type ExchangeRecipient } from "./exchange-admin-client";
 import { GRAPH_SCOPE, GraphReader, POLICY_USER_SELECT, type GraphDirectoryObject, type GraphUser } from "./graph-reader";

@@ -3,25 +3,9 @@
 // project knows about it is here; ../registry.ts lists it. No setting is a secret: credentials
 // come from the environment at call time.
 import type { TargetDefinition } from "../target-definition";
+import { CREDENTIAL_KINDS, type ExchangeOnlineTargetSettings } from "./settings";
 
-/** How to authenticate: "environment" picks from AZURE_* variables. */
-export const CREDENTIAL_KINDS = ["environment", "client-secret", "client-certificate", "workload-identity", "managed-identity"] as const;
-
-/** Settings of the exchange-online target (also used against the emulator). No secrets. */
-export interface ExchangeOnlineTargetSettings {
-  readonly target: "exchange-online";
-  /** Directory (tenant) id or its onmicrosoft.com domain. */
-  readonly tenantId: string;
-  /** Application (client) id of the app registration. */
-  readonly clientId: string;
-  readonly authorityHost: string;
-  readonly graphBaseUrl: string;
-  readonly exchangeBaseUrl: string;
-  /** How to authenticate: "environment" picks from AZURE_* variables. */
-  readonly credential: (typeof CREDENTIAL_KINDS)[number];
-  /** Requests in flight at once, shared by all resources in one process. */
-  readonly maxConcurrency: number;
-}
+export { CREDENTIAL_KINDS, type ExchangeOnlineTargetSettings };
 
 /** Microsoft's public cloud, and the requests in flight per provider process. */
 export const EXCHANGE_ONLINE_DEFAULTS = {

@@ -12,7 +12,7 @@ import { policyAttributesOf, UpnError, type Tenant, type Recipient } from "../..
 const MAILBOX_KINDS = ["UserMailbox", "SharedMailbox", "RoomMailbox", "EquipmentMailbox"] as const;
 import type { AddressOwner } from "../../exchange/exchange-rules";
 import type { BackendCapabilities, LiveMailbox, MailboxPage, TenantBackend } from "../tenant-backend";
-import { localTarget, type LocalTargetSettings } from "./target";
+import { describeLocalTarget, type LocalTargetSettings } from "./settings";
 
 const toLive = (r: Recipient): LiveMailbox => ({
   id: r.id,
@@ -55,7 +55,7 @@ export class LocalBackend implements TenantBackend {
   readonly #lastRead = new Map<string, readonly string[]>();
 
   constructor(settings: LocalTargetSettings, baseDir = process.cwd()) {
-    this.description = localTarget.describe(settings);
+    this.description = describeLocalTarget(settings);
     this.#database = path.resolve(baseDir, settings.database);
     this.#tenant = openLocalTenant(settings, baseDir);
     this.#store = new StoreIdentity(this.#database);

@@ -1,21 +1,9 @@
 // The local target: the tenant model in a SQLite file inside the project (./local-backend.ts).
 // Everything the rest of the project knows about it is here; ../registry.ts lists it.
 import type { TargetDefinition } from "../target-definition";
+import { describeLocalTarget, LOCAL_DEFAULTS, type LocalTargetSettings } from "./settings";
 
-/** Settings of the local target. */
-export interface LocalTargetSettings {
-  readonly target: "local";
-  /** The SQLite file, relative to the project directory. */
-  readonly database: string;
-  /** Seed file used when the database is empty, relative to the project directory. */
-  readonly seed: string;
-}
-
-/** Where the local tenant lives when the stack does not say. */
-export const LOCAL_DEFAULTS = {
-  localDatabase: ".tenant/local.sqlite",
-  localSeed: "tenant/seeds/contoso.yaml",
-} as const;
+export { LOCAL_DEFAULTS, type LocalTargetSettings };
 
 export const localTarget: TargetDefinition<LocalTargetSettings> = {
   name: "local",
@@ -25,7 +13,7 @@ export const localTarget: TargetDefinition<LocalTargetSettings> = {
     { key: "localSeed", meaning: "seed used on the local tenant's first use", default: LOCAL_DEFAULTS.localSeed },
   ],
   readSettings: (config) => ({ target: "local", database: config.value("localDatabase"), seed: config.value("localSeed") }),
-  describe: (settings) => `local tenant ${settings.database}`,
+  describe: describeLocalTarget,
   // The tenant model applies Exchange's rules, accepted domains and cloud management included.
   capabilities: ["cloudManaged", "acceptedDomains", "policyAttributes", "userPrincipalName"],
   create: (settings, context) => {
