@@ -207,7 +207,16 @@ export class ActiveDirectoryBackend implements TenantBackend {
           ...strings(entry, "mail").map(addressKey),
         ];
         const upn = first(entry, "userPrincipalName");
-        const owner: DirectoryOwner = { id: entry.dn, dn: entry.dn, displayName: first(entry, "displayName") ?? first(entry, "cn") ?? entry.dn, type: ownerKind(entry), ...(upn ? { upn } : {}) };
+        // One identity for a recipient: the objectGUID, as a mailbox read here has (toMailbox), so
+        // a user holding its own address is never taken for another owner. The DN is for messages.
+        const owner: DirectoryOwner = {
+          id: bytes(entry, "objectGUID").toString("base64"),
+          dn: entry.dn,
+          // Named with its DN: an admin finds the object in AD by it (the name alone may repeat).
+          displayName: `${first(entry, "displayName") ?? first(entry, "cn") ?? "object"} (${entry.dn})`,
+          type: ownerKind(entry),
+          ...(upn ? { upn } : {}),
+        };
         for (const key of held) if (wanted.has(key) && !owners.has(key)) owners.set(key, owner);
       }
     }

@@ -136,7 +136,7 @@ export class HybridBackend implements TenantBackend {
     }
     for (const [key, owner] of directory) {
       const cloudId = this.#cloudIdOfDn.get(owner.dn.toLowerCase());
-      owners.set(key, cloudId !== undefined ? { id: cloudId, displayName: owner.displayName, type: owner.type } : { ...owner, displayName: `${owner.displayName} (${owner.dn})` });
+      owners.set(key, cloudId !== undefined ? { id: cloudId, displayName: owner.displayName, type: owner.type } : owner);
     }
     for (const [key, owner] of cloud) if (!owners.has(key) && !(await this.#heldOnlyInCloudBySynced(key, owner))) owners.set(key, owner);
     return owners;

@@ -1,0 +1,158 @@
+// The active-directory target alone (`target: active-directory`: on-premises AD, no cloud tenant)
+// end to end on the real engine and a real domain controller (Samba, harness/samba-dc.ts; missing
+// samba fails, never skips): a change that adds an alias, changes a primary and removes an alias
+// is announced by `pulumi preview --diff` and `mailbox-addresses plan`, and `up` leaves exactly
+// that in AD, read back over LDAP.
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { TestStack } from "../../harness/pulumi-stack";
+import { startSambaDc, type SambaDc } from "../../harness/samba-dc";
+
+const X500 = "X500:/o=ExchangeLabs/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn=xena-onprem";
+const SIP = "SIP:Xena@contoso.com";
+
+let dc: SambaDc;
+let stack: TestStack;
+
+/** What AD holds for a user, read as Administrator over LDAPS (sorted: AD keeps no order). */
+async function adRead(upn: string): Promise<{ proxyAddresses: string[]; mail: string | undefined; usn: string }> {
+  const client = await dc.adminClient();
+  try {
+    const { searchEntries } = await client.search(dc.baseDn, { filter: `(userPrincipalName=${upn})`, attributes: ["proxyAddresses", "mail", "uSNChanged"] });
+    const entry = searchEntries[0]!;
+    const list = (v: unknown) => (v === undefined ? [] : Array.isArray(v) ? v.map(String) : [String(v)]);
+    return { proxyAddresses: list(entry.proxyAddresses).sort(), mail: list(entry.mail)[0], usn: String(entry.uSNChanged) };
+  } finally {
+    await client.unbind();
+  }
+}
+
+interface PlanRow {
+  identity: string;
+  change: string;
+  primary?: { from: string | null; to: string };
+  added: string[];
+  removed: string[];
+  problems: string[];
+}
+
+/** `mailbox-addresses plan --json`: exit code and rows by identity. */
+function plan(): { code: number; rows: Map<string, PlanRow>; output: string } {
+  const result = stack.cli(["plan", "--json", "--quiet"]);
+  const rows = result.stdout.trim() ? (JSON.parse(result.stdout) as { mailboxes: PlanRow[] }).mailboxes : [];
+  return { code: result.code, rows: new Map(rows.map((r) => [r.identity, r])), output: result.output };
+}
+
+const ADOPTED = `version: 1
+allowedDomains: [contoso.com]
+defaults:
+  mode: strict
+mailboxes:
+  xena@contoso.com:
+    primary: xena@contoso.com
+    aliases: [xena.old@contoso.com]
+  yuri@contoso.com:
+    primary: yuri@contoso.com
+`;
+
+// xena: a new primary (the old one kept as an alias), an alias added, one removed; yuri: an alias added.
+const CHANGED = `version: 1
+allowedDomains: [contoso.com]
+defaults:
+  mode: strict
+mailboxes:
+  xena@contoso.com:
+    primary: xena.warrior@contoso.com
+    aliases: [xena@contoso.com, xena.new@contoso.com]
+  yuri@contoso.com:
+    primary: yuri@contoso.com
+    aliases: [yuri.new@contoso.com]
+`;
+
+describe("the active-directory target alone (Samba AD) end to end through the pulumi binary", () => {
+  before(async () => {
+    dc = await startSambaDc();
+    const ou = await dc.addOu("Mailboxes");
+    await dc.addUsers([
+      { name: "xena", upn: "xena@contoso.com", parent: ou, mail: "xena@contoso.com", proxyAddresses: ["SMTP:xena@contoso.com", "smtp:xena.old@contoso.com", X500, SIP] },
+      { name: "yuri", upn: "yuri@contoso.com", parent: ou, mail: "yuri@contoso.com", proxyAddresses: ["SMTP:yuri@contoso.com"] },
+      // In no spec: holds an address.
+      { name: "zed", upn: "zed@contoso.com", mail: "zed@contoso.com", proxyAddresses: ["SMTP:zed@contoso.com", "smtp:shared@contoso.com"] },
+    ]);
+    stack = new TestStack(
+      "adtarget",
+      { target: "active-directory", adUrl: dc.url, adCaFile: dc.caFile, adBaseDn: dc.baseDn },
+      { MAILBOX_ADDRESSES_AD_BIND_DN: dc.admin.bindDn, MAILBOX_ADDRESSES_AD_BIND_PASSWORD: dc.admin.password },
+    );
+  });
+
+  after(async () => {
+    stack?.dispose();
+    await dc?.stop();
+  });
+
+  it("adopts the directory as it is: no write", async () => {
+    stack.writeSpec(ADOPTED);
+    const usn = (await adRead("xena@contoso.com")).usn;
+    const adopted = stack.up();
+    assert.equal(adopted.code, 0, adopted.output);
+    assert.equal((await adRead("xena@contoso.com")).usn, usn);
+    const clean = stack.preview("--refresh", "--expect-no-changes");
+    assert.equal(clean.code, 0, clean.output);
+  });
+
+  it("adds an alias, changes a primary and removes an alias: preview --diff and plan say so, up writes exactly that", async () => {
+    stack.writeSpec(CHANGED);
+    const preview = stack.preview("--diff");
+    assert.equal(preview.code, 0, preview.output);
+    assert.doesNotMatch(preview.output, /already belongs to/);
+    // xena: the primary moves, xena.new@ comes, xena.old@ goes; yuri: yuri.new@ comes.
+    assert.match(preview.output, /xena@contoso\.com: live tenant → spec: .*primary xena@contoso\.com → xena\.warrior@contoso\.com/);
+    assert.match(preview.output, /\+ .*xena\.new@contoso\.com/);
+    assert.match(preview.output, /- .*xena\.old@contoso\.com/);
+    assert.match(preview.output, /~ xena@contoso\.com *: "SMTP:xena@contoso\.com" => "smtp:xena@contoso\.com"/);
+    assert.match(preview.output, /\+ .*yuri\.new@contoso\.com/);
+    assert.match(preview.output, /~ 2 to update/);
+
+    const planned = plan();
+    assert.equal(planned.code, 2, planned.output);
+    const xena = planned.rows.get("xena@contoso.com")!;
+    assert.equal(xena.change, "update");
+    assert.deepEqual(xena.primary, { from: "xena@contoso.com", to: "xena.warrior@contoso.com" });
+    assert.deepEqual(xena.added, ["xena.new@contoso.com"]);
+    assert.deepEqual(xena.removed, ["xena.old@contoso.com"]);
+    const yuri = planned.rows.get("yuri@contoso.com")!;
+    assert.equal(yuri.change, "update");
+    assert.deepEqual(yuri.added, ["yuri.new@contoso.com"]);
+    assert.deepEqual(yuri.removed, []);
+
+    const up = stack.up();
+    assert.equal(up.code, 0, up.output);
+    assert.match(up.output, /~ 2 updated/);
+    const xenaNow = await adRead("xena@contoso.com");
+    assert.deepEqual(xenaNow.proxyAddresses, ["SMTP:xena.warrior@contoso.com", SIP, X500, "smtp:xena.new@contoso.com", "smtp:xena@contoso.com"].sort());
+    assert.equal(xenaNow.mail, "xena.warrior@contoso.com");
+    assert.deepEqual(await adRead("yuri@contoso.com"), { ...(await adRead("yuri@contoso.com")), proxyAddresses: ["SMTP:yuri@contoso.com", "smtp:yuri.new@contoso.com"], mail: "yuri@contoso.com" });
+
+    // Converged: nothing more to do, nothing written again.
+    const clean = stack.preview("--refresh", "--expect-no-changes");
+    assert.equal(clean.code, 0, clean.output);
+    const again = stack.up();
+    assert.equal(again.code, 0, again.output);
+    assert.equal((await adRead("xena@contoso.com")).usn, xenaNow.usn);
+    const settled = plan();
+    assert.equal(settled.code, 0, settled.output);
+  });
+
+  it("an address another AD object holds is refused at preview, naming it by DN; nothing written", async () => {
+    stack.writeSpec(CHANGED.replace("aliases: [yuri.new@contoso.com]", "aliases: [yuri.new@contoso.com, shared@contoso.com]"));
+    const usn = (await adRead("yuri@contoso.com")).usn;
+    const refused = stack.preview();
+    assert.notEqual(refused.code, 0, refused.output);
+    assert.match(refused.output, /mailboxes\.yaml:\d+:\d+: .*"shared@contoso\.com" already belongs to .*CN=zed,CN=Users,DC=corp,DC=contoso,DC=com/);
+    assert.doesNotMatch(refused.output, /"yuri\.new@contoso\.com" already belongs/);
+    const up = stack.up();
+    assert.notEqual(up.code, 0, up.output);
+    assert.equal((await adRead("yuri@contoso.com")).usn, usn);
+  });
+});
