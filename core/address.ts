@@ -1,6 +1,7 @@
 // Address algebra: parsing, normalising, classifying and comparing the entries of a mailbox's
 // EmailAddresses (Entra: proxyAddresses). Pure: no I/O.
-import { domainToASCII } from "node:url";
+import * as punycode from "punycode/punycode.js";
+import { characterClass, describeCharacter } from "./characters";
 import { quote } from "./text";
 
 /**
@@ -25,18 +26,48 @@ export interface ProxyAddress {
   readonly value: string;
 }
 
-/** Why an address string is not acceptable as an SMTP address. */
-export type AddressProblem = { readonly ok: false; readonly reason: string };
+/**
+ * Why an address string is not acceptable as an SMTP address. `index` is where in the value the
+ * character or construct at fault starts (UTF-16 units), when the problem is about one; `at`
+ * writes the message with the caller's place for it (`at column 17` in the spec file) instead of
+ * the default `at character 9`.
+ */
+export interface AddressProblem {
+  readonly ok: false;
+  readonly reason: string;
+  readonly index?: number;
+  readonly at?: (where: string) => string;
+}
 export type NormalizedAddress = { readonly ok: true; readonly address: string };
 
 /** Longest SMTP address Exchange accepts (RFC 5321 path limit). */
 export const MAX_ADDRESS_LENGTH = 254;
-const MAX_LOCAL_PART_LENGTH = 64;
+/** Longest part before "@" (RFC 5321 §4.5.3.1.1; Exchange applies it). */
+export const MAX_LOCAL_PART_LENGTH = 64;
+/**
+ * Longest proxyAddresses value, prefix included (`smtp:` + address), in Active Directory and Entra
+ * (the attribute's rangeUpper, docs/reference/hybrid-active-directory.md): a 254-character address
+ * does not fit there, 251 does.
+ */
+export const MAX_PROXY_VALUE_LENGTH = 256;
 
-// RFC 5322 dot-atom for the local part, without quoted strings: Exchange does not accept those
-// for proxy addresses either.
-const LOCAL_PART = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$/;
-const DOMAIN_LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
+/**
+ * What the address check changes in what the spec writes: nothing. An address is written to the
+ * tenant exactly as the spec spells it (case included); whatever would need changing (white
+ * space, invisible or non-ASCII characters, a trailing dot, a prefix) is refused with the
+ * character and its place instead. Comparisons fold ASCII case only ({@link addressKey}), which
+ * is how Exchange compares SMTP proxy addresses; the case a mailbox already has is Exchange's to
+ * keep (exchange/exchange-rules.ts, `applyAddRemove`) and the plan says so.
+ */
+export const ADDRESS_NORMALIZATIONS: readonly { readonly step: string; readonly effect: string }[] = [];
+
+// RFC 5322 atext: the characters a dot-atom local part may hold besides dots. Exchange does not
+// accept quoted local parts for proxy addresses either.
+const ATEXT = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]$/;
+const LABEL_CHAR = /^[A-Za-z0-9-]$/;
+const REFERENCE = "docs/reference/exchange-online-addresses.md";
+
+type Check = NormalizedAddress | AddressProblem;
 
 /**
  * Parses `PREFIX:value`. An entry without a prefix is an SMTP alias, as Set-Mailbox treats it.
@@ -62,66 +93,197 @@ export function formatSmtp(address: string, primary: boolean): string {
 }
 
 /**
- * Normalises an SMTP address as written by an admin: trims white space, lower-cases the domain,
- * turns an internationalised (Unicode) domain into its ASCII form (`xn--`), and keeps the local
- * part's case (the case written is the case written to the mailbox). Rejects what Exchange would.
+ * Checks an SMTP address as written in a spec or read from a tenant, and returns it unchanged
+ * when Exchange would take it as is. Refuses, naming the character (code point and name) or the
+ * construct and where it is: white space, control, invisible and non-ASCII characters (Exchange
+ * Online takes no EAI addresses and Microsoft 365 no IDN domains: {@link REFERENCE} §7), punycode
+ * labels (decoded and shown), a prefix (`SMTP:`), quoted local parts, comments, `<…>`, IP
+ * literals, misplaced dots and hyphens, and the length limits. ASCII-only rules and tables of our
+ * own (core/characters.ts): the verdict is the same on every Node version.
  */
-export function normalizeAddress(raw: string): NormalizedAddress | AddressProblem {
-  const text = raw.trim();
-  if (text.length === 0) return { ok: false, reason: "the address is empty" };
-  const at = text.lastIndexOf("@");
-  if (at < 0) return { ok: false, reason: `${quote(text)} is not an email address (no "@")` };
-  if (text.indexOf("@") !== at) return { ok: false, reason: `${quote(text)} has more than one "@"` };
-  const local = text.slice(0, at);
-  const domainRaw = text.slice(at + 1);
-  if (local.length === 0) return { ok: false, reason: `${quote(text)} has nothing before the "@"` };
-  if (domainRaw.length === 0) return { ok: false, reason: `${quote(text)} has no domain after the "@"` };
-  if (/\s/.test(text)) return { ok: false, reason: `${quote(text)} contains white space` };
-  if (/[^\x00-\x7f]/.test(local)) {
+export function checkAddress(raw: string): Check {
+  const shown = quote(raw);
+  const fail = (reason: string): AddressProblem => ({ ok: false, reason: `${shown}${reason.startsWith(":") ? "" : " "}${reason}` });
+  const failAt = (index: number, what: string, rest: string): AddressProblem => ({
+    ok: false,
+    index,
+    reason: `${shown}: ${what} at character ${index + 1}${rest}`,
+    at: (where) => `${shown}: ${what} at ${where}${rest}`,
+  });
+  if (raw.length === 0) return { ok: false, reason: "the address is empty" };
+
+  const prefix = /^([A-Za-z][A-Za-z0-9]*):/.exec(raw);
+  if (prefix !== null) {
+    const name = prefix[1]!;
+    // Where it is needs no saying: an address starts with it.
     return {
       ok: false,
-      reason: `${quote(text)}: the part before "@" has non-ASCII characters, which Exchange Online does not accept for proxy addresses`,
+      index: 0,
+      reason:
+        name.toLowerCase() === "smtp"
+          ? `${quote(`${name}:`)} is a prefix; write the address without it (the primary is set by "primary:")`
+          : `${quote(`${name}:`)} is the prefix of a non-SMTP entry; the spec lists SMTP addresses only, without a prefix (non-SMTP entries stay on the mailbox as they are)`,
     };
   }
+
+  if (raw.startsWith('"')) return failAt(0, 'a quoted local part ("…"@)', "; Exchange does not accept quoted addresses: write it as a dot-atom, like first.last@contoso.com");
+  for (const [open, close, what] of [
+    ["<", ">", "an angle-bracket form (<…>)"],
+    ["(", ")", "a comment ((…))"],
+  ] as const) {
+    const index = [raw.indexOf(open), raw.indexOf(close)].filter((i) => i >= 0).sort((a, b) => a - b)[0];
+    if (index !== undefined) return failAt(index, what, "; write only the address itself, like mark@contoso.com");
+  }
+
+  const at = raw.lastIndexOf("@");
+  for (let i = 0; i < raw.length;) {
+    const codePoint = raw.codePointAt(i)!;
+    if (codePoint <= 0x20 || codePoint >= 0x7f) {
+      const cls = characterClass(codePoint);
+      const rest =
+        cls === "other" || cls === "look-alike"
+          ? at >= 0 && i > at
+            ? `; Microsoft 365 does not accept international domain names (${REFERENCE} §7): write the domain in ASCII`
+            : `; Exchange Online accepts only ASCII in an address (${REFERENCE} §7)`
+          : `; an address is written exactly as it is sent, so it cannot hold one: remove it`;
+      return failAt(i, describeCharacter(codePoint), rest);
+    }
+    i += codePoint > 0xffff ? 2 : 1;
+  }
+
+  if (at < 0) return fail(`is not an email address (no "@")`);
+  const firstAt = raw.indexOf("@");
+  if (firstAt !== at) return failAt(raw.indexOf("@", firstAt + 1), 'a second "@"', "; an address has exactly one");
+  const local = raw.slice(0, at);
+  const domain = raw.slice(at + 1);
+  if (local.length === 0) return fail(`has nothing before the "@"`);
+  if (domain.length === 0) return fail(`has no domain after the "@"`);
+
   if (local.length > MAX_LOCAL_PART_LENGTH) {
-    return { ok: false, reason: `${quote(text)}: the part before "@" is longer than ${MAX_LOCAL_PART_LENGTH} characters` };
+    return fail(`: the part before "@" has ${local.length} characters; Exchange accepts at most ${MAX_LOCAL_PART_LENGTH} (RFC 5321)`);
   }
-  if (!LOCAL_PART.test(local)) {
-    return { ok: false, reason: `${quote(text)}: the part before "@" has characters or dots an email address cannot have` };
+  for (let i = 0; i < local.length; i++) {
+    const ch = local[i]!;
+    if (ch === ".") {
+      if (i === 0) return failAt(i, 'a dot at the start of the part before "@"', "; remove it");
+      if (i === local.length - 1) return failAt(i, 'a dot just before "@"', "; remove it");
+      if (local[i + 1] === ".") return failAt(i, "two dots in a row", "; an address cannot hold them");
+    } else if (!ATEXT.test(ch)) {
+      return failAt(i, quote(ch), ' cannot be in the part before "@" (letters, digits, dots and !#$%&\'*+/=?^_`{|}~- only)');
+    }
   }
-  const domain = normalizeDomain(domainRaw);
-  if (domain === undefined) return { ok: false, reason: `${quote(text)}: ${quote(domainRaw)} is not a valid domain name` };
-  const address = `${local}@${domain}`;
-  if (address.length > MAX_ADDRESS_LENGTH) {
-    return { ok: false, reason: `${quote(text)} is longer than ${MAX_ADDRESS_LENGTH} characters` };
+
+  const domainProblem = domainProblemOf(domain);
+  if (domainProblem !== undefined) {
+    if (domainProblem.index === undefined) return fail(domainProblem.what);
+    return failAt(at + 1 + domainProblem.index, domainProblem.what, domainProblem.rest);
   }
-  return { ok: true, address };
+  if (raw.length > MAX_ADDRESS_LENGTH) return fail(`has ${raw.length} characters; an address has at most ${MAX_ADDRESS_LENGTH} (RFC 5321)`);
+  return { ok: true, address: raw };
 }
 
 /**
- * Lower-cases a domain and converts Unicode labels to ASCII (punycode), so `bücher.example` and
- * `xn--bcher-kva.example` are the same domain. Returns undefined for an invalid name.
+ * The address check under its old name: it no longer normalises anything (see
+ * {@link ADDRESS_NORMALIZATIONS}); the address it returns is the one it was given.
+ */
+export const normalizeAddress = checkAddress;
+
+/** The SMTP entry a target that writes proxyAddresses (Active Directory, Entra) would refuse as too long, if so. */
+export function proxyValueProblem(entry: string): string | undefined {
+  if (entry.length <= MAX_PROXY_VALUE_LENGTH) return undefined;
+  return `${quote(entry)} has ${entry.length} characters with its prefix; a proxyAddresses value holds at most ${MAX_PROXY_VALUE_LENGTH} (the address at most ${MAX_PROXY_VALUE_LENGTH - "smtp:".length})`;
+}
+
+/** What is wrong with an ASCII domain name, and where (an index into it), if anything is. */
+function domainProblemOf(domain: string): { index?: number; what: string; rest: string } | undefined {
+  if (domain.startsWith("[")) return { index: 0, what: "an IP address literal ([…])", rest: "; an Exchange address needs a domain name, like contoso.com" };
+  const labels = domain.split(".");
+  let start = 0;
+  for (let n = 0; n < labels.length; n++) {
+    const label = labels[n]!;
+    if (label.length === 0) {
+      if (n === labels.length - 1 && n > 0) return { index: start - 1, what: "a trailing dot", rest: "; the domain is written without it (contoso.com, not contoso.com.)" };
+      if (n === 0) return { index: 0, what: "a dot at the start of the domain", rest: "; remove it" };
+      return { index: start - 1, what: "two dots in a row", rest: "; a domain cannot hold them" };
+    }
+    for (let i = 0; i < label.length; i++) {
+      if (!LABEL_CHAR.test(label[i]!)) return { index: start + i, what: quote(label[i]!), rest: " cannot be in a domain name (letters, digits, hyphens and dots only)" };
+    }
+    if (label.startsWith("-")) return { index: start, what: "a hyphen at the start of a domain label", rest: "; remove it" };
+    if (label.endsWith("-")) return { index: start + label.length - 1, what: "a hyphen at the end of a domain label", rest: "; remove it" };
+    if (label.length > 63) return { index: start, what: `the label ${quote(label)}, of ${label.length} characters,`, rest: "; a domain label has at most 63" };
+    if (/^xn--/i.test(label)) {
+      const decoded = decodePunycode(label.slice(4));
+      return decoded === undefined
+        ? { index: start, what: `${quote(label)}, which is not valid punycode`, rest: "; fix the domain" }
+        : {
+            index: start,
+            what: `${quote(label)}, an international domain name label (it reads ${quote(decoded)})`,
+            rest: `; Microsoft 365 does not accept international domain names (${REFERENCE} §7)`,
+          };
+    }
+    start += label.length + 1;
+  }
+  if (labels.length < 2) return { what: `: the domain ${quote(domain)} has no dot; a domain has at least two labels, like contoso.com`, rest: "" };
+  const last = labels[labels.length - 1]!;
+  if (/^[0-9]+$/.test(last)) return { index: domain.length - last.length, what: `the last label ${quote(last)}, all digits,`, rest: "; a domain ends in a name, like .com" };
+  if (domain.length > 253) return { what: `: the domain has ${domain.length} characters; a domain name has at most 253`, rest: "" };
+  return undefined;
+}
+
+/** The Unicode text of a punycode label's tail (after `xn--`), or undefined when it is not valid punycode. */
+function decodePunycode(tail: string): string | undefined {
+  try {
+    const decoded = punycode.decode(tail);
+    // A real IDN label (RFC 5891 §4.4): it decodes to something outside ASCII, encodes back to
+    // itself, and holds no control, space or invisible character.
+    if (decoded.length === 0 || !/[^\x00-\x7f]/.test(decoded) || punycode.encode(decoded) !== tail.toLowerCase()) return undefined;
+    for (const ch of decoded) if (["control", "space", "invisible"].includes(characterClass(ch.codePointAt(0)!))) return undefined;
+    return decoded;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * What is wrong with a domain written alone (allowedDomains, a policy's domain), with the character
+ * or construct and its place, as {@link checkAddress} says it of an address's domain.
+ */
+export function checkDomain(raw: string): { ok: true; domain: string } | AddressProblem {
+  const result = checkAddress(`postmaster@${raw}`);
+  if (result.ok) return { ok: true, domain: raw };
+  const shift = "postmaster@".length;
+  const shown = quote(raw);
+  const original = quote(`postmaster@${raw}`);
+  const reword = (text: string) => text.replace(original, shown).replace(/at character (\d+)/, (_m, n: string) => `at character ${Number(n) - shift}`);
+  if (result.index === undefined || result.at === undefined || result.index < shift) return { ok: false, reason: reword(result.reason) };
+  const at = result.at;
+  return { ok: false, reason: reword(result.reason), index: result.index - shift, at: (where) => at(where).replace(original, shown) };
+}
+
+/**
+ * A domain as a comparison key (allowed domains, accepted domains, policy templates): checked
+ * like an address's domain and lower-cased (ASCII). Undefined for a name an address could not
+ * have: white space, a trailing dot, non-ASCII, punycode (international) labels.
  */
 export function normalizeDomain(raw: string): string | undefined {
-  const trimmed = raw.trim().replace(/\.$/, "");
-  if (trimmed.length === 0 || trimmed.length > 253) return undefined;
-  const ascii = /[^\x00-\x7f]/.test(trimmed) ? domainToASCII(trimmed) : trimmed.toLowerCase();
-  if (ascii === "") return undefined;
-  const labels = ascii.split(".");
-  if (labels.length < 2) return undefined;
-  if (!labels.every((label) => DOMAIN_LABEL.test(label))) return undefined;
-  if (/^[0-9]+$/.test(labels[labels.length - 1]!)) return undefined;
-  return ascii;
+  if (raw.length === 0 || /[^\x21-\x7e]/.test(raw)) return undefined;
+  return domainProblemOf(raw) === undefined ? asciiLower(raw) : undefined;
+}
+
+/** Lower-cases ASCII letters only: the same on every runtime, whatever its Unicode tables. */
+function asciiLower(text: string): string {
+  return text.replace(/[A-Z]+/g, (upper) => upper.toLowerCase());
 }
 
 /** The case-insensitive identity of an address: what two spellings of one address share. */
 export function addressKey(address: string): string {
-  return address.trim().toLowerCase();
+  return asciiLower(address.trim());
 }
 
 /** The domain part of an address, lower-cased. */
 export function domainOf(address: string): string {
-  return address.slice(address.lastIndexOf("@") + 1).toLowerCase();
+  return asciiLower(address.slice(address.lastIndexOf("@") + 1));
 }
 
 /**

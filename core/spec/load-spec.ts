@@ -33,9 +33,10 @@ export function loadSpecText(file: string, text: string, options: LoadOptions = 
   }
   const schemaProblems = checkAgainstSchema(parsed.source, data);
   const { spec, problems: ruleProblems } = applySpecRules(parsed.source, data);
-  // Both stages see a bad address; report each place once, in the schema stage's words.
-  const placesWithSchemaProblems = new Set(schemaProblems.map((p) => JSON.stringify(p.path)));
-  const problems = [...schemaProblems, ...ruleProblems.filter((p) => !placesWithSchemaProblems.has(JSON.stringify(p.path)))];
+  // Both stages see a bad address or domain; report each place once, in the rules' words: they
+  // name the character or construct and its column (core/address.ts), the schema's pattern only fails.
+  const placesWithRuleProblems = new Set(ruleProblems.map((p) => JSON.stringify(p.path)));
+  const problems = [...schemaProblems.filter((p) => !placesWithRuleProblems.has(JSON.stringify(p.path))), ...ruleProblems];
   if (problems.length === 0 && !options.policies) problems.push(...unsupportedPolicyFields(parsed.source, spec, data));
   if (problems.length > 0) return { ok: false, problems: sortProblems(problems) };
   return { ok: true, spec, problems: [] };

@@ -1,6 +1,6 @@
-// The spec's rules beyond its shape: normalised addresses, one owner per address, allowed
+// The spec's rules beyond its shape: addresses as written (checked, never rewritten), one owner per address, allowed
 // domains, one entry per mailbox. Turns a schema-valid document into the model the planner uses.
-import { addressKey, domainOf, normalizeAddress, normalizeDomain } from "../address";
+import { addressKey, checkAddress, checkDomain, domainOf, normalizeDomain, type AddressProblem } from "../address";
 import { quote } from "../text";
 import { formatPath, type DocumentPath, type SourcePosition, type SpecProblem } from "../problems";
 import type { MailboxAddressesSpec, Mode, RecipientKind } from "./spec-types.generated";
@@ -30,9 +30,9 @@ export interface MailboxDeclaration {
   readonly kind?: RecipientKind;
   /** A mail user's or mail contact's external address, when the spec states it (never written). */
   readonly externalEmailAddress?: string;
-  /** The primary SMTP address, normalised (domain lower-cased, local part as written). */
+  /** The primary SMTP address, exactly as written (core/address.ts `checkAddress` changes nothing). */
   readonly primary: string;
-  /** SMTP aliases, normalised, in the order written. */
+  /** SMTP aliases, exactly as written, in the order written. */
   readonly aliases: readonly string[];
   /** The effective mode: the mailbox's own, else the file's default, else strict. */
   readonly mode: Mode;
@@ -76,6 +76,15 @@ export function applySpecRules(source: YamlSource, document: unknown): { spec: S
   const data = (isObject(document) ? document : {}) as Partial<MailboxAddressesSpec>;
   const problems: SpecProblem[] = [];
   const problem = (path: DocumentPath, message: string, key = false) => problems.push({ file: source.file, position: source.positionOf(path, key), path, message });
+  // An address problem points at the character or construct at fault (its file column), where the
+  // scalar is written without escapes; otherwise at the value, with the character's place in it.
+  const addressProblem = (path: DocumentPath, result: AddressProblem) => {
+    const start = source.positionOf(path);
+    if (result.index === undefined || result.at === undefined) return problems.push({ file: source.file, position: start, path, message: result.reason });
+    const position = source.positionInScalar(path, result.index);
+    const exact = result.index === 0 || position.line !== start.line || position.col !== start.col;
+    problems.push({ file: source.file, position, path, message: exact ? result.at(`column ${position.col}`) : result.reason });
+  };
 
   const allowedDomains: string[] = [];
   const domainIndex = new Map<string, number>();
@@ -83,7 +92,9 @@ export function applySpecRules(source: YamlSource, document: unknown): { spec: S
     if (raw === undefined) return;
     const domain = normalizeDomain(raw);
     if (domain === undefined) {
-      problem(["allowedDomains", i], `${quote(raw)} is not a domain name (like contoso.com)`);
+      const checked = checkDomain(raw);
+      if (!checked.ok) addressProblem(["allowedDomains", i], checked);
+      else problem(["allowedDomains", i], `${quote(raw)} is not a domain name (like contoso.com)`);
       return;
     }
     const first = domainIndex.get(domain);
@@ -116,13 +127,13 @@ export function applySpecRules(source: YamlSource, document: unknown): { spec: S
     identities.set(identityKey, rawIdentity);
 
     // A mail user's or contact's external address is outside the organization by design.
-    const external = typeof entry.externalEmailAddress === "string" ? normalizeAddress(entry.externalEmailAddress) : undefined;
-    if (external !== undefined && !external.ok) problem([...base, "externalEmailAddress"], external.reason);
+    const external = typeof entry.externalEmailAddress === "string" ? checkAddress(entry.externalEmailAddress) : undefined;
+    if (external !== undefined && !external.ok) addressProblem([...base, "externalEmailAddress"], external);
     const externalKey = external?.ok ? addressKey(external.address) : undefined;
-    const checkAddress = (raw: string, path: DocumentPath, role: "primary" | "alias"): string | undefined => {
-      const result = normalizeAddress(raw);
+    const claimAddress = (raw: string, path: DocumentPath, role: "primary" | "alias"): string | undefined => {
+      const result = checkAddress(raw);
       if (!result.ok) {
-        problem(path, result.reason);
+        addressProblem(path, result);
         return undefined;
       }
       const domain = domainOf(result.address);
@@ -139,14 +150,14 @@ export function applySpecRules(source: YamlSource, document: unknown): { spec: S
       return result.address;
     };
 
-    const primary = typeof entry.primary === "string" ? checkAddress(entry.primary, [...base, "primary"], "primary") : undefined;
+    const primary = typeof entry.primary === "string" ? claimAddress(entry.primary, [...base, "primary"], "primary") : undefined;
     const aliases: string[] = [];
     const aliasPositions: SourcePosition[] = [];
     const seenInMailbox = new Map<string, number>();
     stringsOf(entry.aliases).forEach((raw, i) => {
       if (raw === undefined) return;
       const path: DocumentPath = [...base, "aliases", i];
-      const normalized = normalizeAddress(raw);
+      const normalized = checkAddress(raw);
       if (normalized.ok && primary !== undefined && addressKey(normalized.address) === addressKey(primary)) {
         problem(path, `${quote(normalized.address)} repeats the primary address; list it once, as primary`);
         return;
@@ -159,7 +170,7 @@ export function applySpecRules(source: YamlSource, document: unknown): { spec: S
         }
         seenInMailbox.set(addressKey(normalized.address), i);
       }
-      const address = checkAddress(raw, path, "alias");
+      const address = claimAddress(raw, path, "alias");
       if (address !== undefined) {
         aliases.push(address);
         aliasPositions.push(source.positionOf(path));

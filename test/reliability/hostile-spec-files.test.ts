@@ -34,6 +34,8 @@ interface Case {
   readonly make: () => string;
   /** A path typed on the command line (true) or the stack's `spec` setting (false). */
   readonly explicit: boolean;
+  /** What the refusal must name (issue 29: the code point and its name, or the construct, and where). */
+  readonly says?: string;
 }
 
 const file = (name: string, content: string | Buffer, dir = project) => {
@@ -100,6 +102,182 @@ const CASES: Case[] = [
   { name: "YAML 1.1 boolean on as a mode", explicit: true, make: () => file("on.yaml", `${HEADER}  a@contoso.com:\n    primary: a@contoso.com\n    mode: on\n`) },
   { name: "a merge key", explicit: true, make: () => file("merge.yaml", `${HEADER}  base: &b {primary: a@contoso.com}\n  a@contoso.com:\n    <<: *b\n`) },
   { name: "case-only duplicate keys", explicit: true, make: () => file("case-dup.yaml", `${HEADER}  Mark@contoso.com: {primary: a@contoso.com}\n  mark@contoso.com: {primary: b@contoso.com}\n`) },
+  // Issue 29: nothing is rewritten behind the reviewer's back; each is refused naming the code
+  // point or the construct, and where it is.
+  {
+    name: "a soft hyphen in the local part",
+    explicit: true,
+    says: "U+00AD SOFT HYPHEN (an invisible character) at character 3",
+    make: () => file("soft-hyphen.yaml", `${HEADER}  a@contoso.com:\n    primary: a@contoso.com\n    aliases: ["jo\\u00adhn@contoso.com"]\n`),
+  },
+  {
+    name: "a word joiner in the domain",
+    explicit: true,
+    says: "U+2060 WORD JOINER",
+    make: () => file("word-joiner.yaml", `${HEADER}  a@contoso.com:\n    primary: a@contoso.com\n    aliases: ["john@con\\u2060toso.com"]\n`),
+  },
+  {
+    name: "a combining grapheme joiner",
+    explicit: true,
+    says: "U+034F COMBINING GRAPHEME JOINER",
+    make: () => file("cgj.yaml", `${HEADER}  a@contoso.com:\n    primary: a@contoso.com\n    aliases: ["john@con\\u034ftoso.com"]\n`),
+  },
+  {
+    name: "a variation selector",
+    explicit: true,
+    says: "U+FE0F VARIATION SELECTOR-16",
+    make: () => file("vs16.yaml", `${HEADER}  a@contoso.com:\n    primary: a@contoso.com\n    aliases: ["john@contoso\\ufe0f.com"]\n`),
+  },
+  {
+    name: "a Mongolian free variation selector",
+    explicit: true,
+    says: "U+180B MONGOLIAN FREE VARIATION SELECTOR ONE",
+    make: () => file("fvs1.yaml", `${HEADER}  a@contoso.com:\n    primary: a@contoso.com\n    aliases: ["john@con\\u180btoso.com"]\n`),
+  },
+  {
+    name: "a trailing zero-width space",
+    explicit: true,
+    says: "U+200B ZERO WIDTH SPACE (an invisible character) at character 17",
+    make: () => file("trailing-zwsp.yaml", `${HEADER}  a@contoso.com:\n    primary: a@contoso.com\n    aliases: ["john@contoso.com\\u200b"]\n`),
+  },
+  {
+    name: "a trailing BOM",
+    explicit: true,
+    says: "U+FEFF ZERO WIDTH NO-BREAK SPACE",
+    make: () => file("trailing-bom.yaml", `${HEADER}  a@contoso.com:\n    primary: a@contoso.com\n    aliases: ["john@contoso.com\\ufeff"]\n`),
+  },
+  {
+    name: "a trailing Mongolian vowel separator (Zs in old Unicode, Cf now)",
+    explicit: true,
+    says: "U+180E MONGOLIAN VOWEL SEPARATOR (an invisible character)",
+    make: () => file("mvs.yaml", `${HEADER}  a@contoso.com:\n    primary: a@contoso.com\n    aliases: ["john@contoso.com\\u180e"]\n`),
+  },
+  {
+    name: "a Roman numeral twelve (NFKC: xii)",
+    explicit: true,
+    says: "U+216B ROMAN NUMERAL TWELVE",
+    make: () => file("roman.yaml", `${HEADER}  a@contoso.com:\n    primary: a@contoso.com\n    aliases: ["john@\\u216b.com"]\n`),
+  },
+  {
+    name: "a ligature fi (NFKC: fi)",
+    explicit: true,
+    says: "U+FB01 LATIN SMALL LIGATURE FI",
+    make: () => file("ligature.yaml", `${HEADER}  a@contoso.com:\n    primary: a@contoso.com\n    aliases: ["john@\\ufb01.com"]\n`),
+  },
+  {
+    name: "an ideographic full stop in an address",
+    explicit: true,
+    says: "U+3002 IDEOGRAPHIC FULL STOP",
+    make: () => file("ideographic-stop.yaml", `${HEADER}  a@contoso.com:\n    primary: a@contoso.com\n    aliases: ["john@contoso\\u3002com"]\n`),
+  },
+  { name: "a snowman domain", explicit: true, says: "U+2603 SNOWMAN", make: () => file("snowman.yaml", `${HEADER}  a@contoso.com:\n    primary: a@contoso.com\n    aliases: ["john@\\u2603.com"]\n`) },
+  { name: "an emoji domain", explicit: true, says: "U+1F600", make: () => file("emoji.yaml", `${HEADER}  a@contoso.com:\n    primary: a@contoso.com\n    aliases: ["john@\\U0001F600.com"]\n`) },
+  {
+    name: "invalid punycode",
+    explicit: true,
+    says: '"xn--a", which is not valid punycode',
+    make: () => file("bad-punycode.yaml", `${HEADER}  a@contoso.com:\n    primary: a@contoso.com\n    aliases: ["john@xn--a.com"]\n`),
+  },
+  {
+    name: "punycode of a Greek homograph",
+    explicit: true,
+    says: '(it reads "c\u03a9ntoso")',
+    make: () => file("greek-punycode.yaml", `${HEADER}  a@contoso.com:\n    primary: a@contoso.com\n    aliases: ["john@xn--cntoso-3ve.com"]\n`),
+  },
+  {
+    name: "a leading no-break space",
+    explicit: true,
+    says: "U+00A0 NO-BREAK SPACE (a space) at column 15",
+    make: () => file("nbsp.yaml", `${HEADER}  a@contoso.com:\n    primary: a@contoso.com\n    aliases: ["\\u00a0john@contoso.com"]\n`),
+  },
+  {
+    name: "a trailing ideographic space",
+    explicit: true,
+    says: "U+3000 IDEOGRAPHIC SPACE",
+    make: () => file("ideographic-space.yaml", `${HEADER}  a@contoso.com:\n    primary: a@contoso.com\n    aliases: ["john@contoso.com\\u3000"]\n`),
+  },
+  {
+    name: "a trailing line separator",
+    explicit: true,
+    says: "U+2028 LINE SEPARATOR",
+    make: () => file("line-separator.yaml", `${HEADER}  a@contoso.com:\n    primary: a@contoso.com\n    aliases: ["john@contoso.com\\u2028"]\n`),
+  },
+  {
+    name: "a leading BOM inside a value",
+    explicit: true,
+    says: "U+FEFF ZERO WIDTH NO-BREAK SPACE (an invisible character) at column 15",
+    make: () => file("leading-bom.yaml", `${HEADER}  a@contoso.com:\n    primary: a@contoso.com\n    aliases: ["\\ufeffjohn@contoso.com"]\n`),
+  },
+  {
+    name: "a trailing next-line control",
+    explicit: true,
+    says: "U+0085 NEXT LINE (a control character)",
+    make: () => file("next-line.yaml", `${HEADER}  a@contoso.com:\n    primary: a@contoso.com\n    aliases: ["john@contoso.com\\u0085"]\n`),
+  },
+  {
+    name: "a trailing dot",
+    explicit: true,
+    says: "a trailing dot at column",
+    make: () => file("trailing-dot.yaml", `${HEADER}  a@contoso.com:\n    primary: a@contoso.com\n    aliases: ["john@contoso.com."]\n`),
+  },
+  {
+    name: "the SMTP: prefix in an alias",
+    explicit: true,
+    says: '"SMTP:" is a prefix; write the address without it (the primary is set by "primary:")',
+    make: () => file("prefix.yaml", `${HEADER}  a@contoso.com:\n    primary: a@contoso.com\n    aliases: ["SMTP:john@contoso.com"]\n`),
+  },
+  {
+    name: "a quoted local part",
+    explicit: true,
+    says: "a quoted local part",
+    make: () => file("quoted-local.yaml", `${HEADER}  a@contoso.com:\n    primary: a@contoso.com\n    aliases: ["\\"john smith\\"@contoso.com"]\n`),
+  },
+  {
+    name: "a comment",
+    explicit: true,
+    says: "a comment ((…)) at column",
+    make: () => file("comment.yaml", `${HEADER}  a@contoso.com:\n    primary: a@contoso.com\n    aliases: ["john(work)@contoso.com"]\n`),
+  },
+  {
+    name: "an angle-bracket form",
+    explicit: true,
+    says: "an angle-bracket form (<…>) at column",
+    make: () => file("angle.yaml", `${HEADER}  a@contoso.com:\n    primary: a@contoso.com\n    aliases: ["John <john@contoso.com>"]\n`),
+  },
+  {
+    name: "an IP literal",
+    explicit: true,
+    says: "an IP address literal ([…]) at column",
+    make: () => file("ip-literal.yaml", `${HEADER}  a@contoso.com:\n    primary: a@contoso.com\n    aliases: ["john@[192.0.2.1]"]\n`),
+  },
+  {
+    name: "a leading dot",
+    explicit: true,
+    says: 'a dot at the start of the part before "@" at column',
+    make: () => file("leading-dot.yaml", `${HEADER}  a@contoso.com:\n    primary: a@contoso.com\n    aliases: [".john@contoso.com"]\n`),
+  },
+  {
+    name: "a 255-character address ending in a dot (nothing is stripped before the length check)",
+    explicit: true,
+    says: "a trailing dot",
+    make: () => {
+      const domain = `${["b".repeat(63), "b".repeat(63), "b".repeat(63), "c".repeat(60)].join(".")}`;
+      return file("long-dot.yaml", `version: 1\nallowedDomains: [contoso.com, ${domain}]\nmailboxes:\n  a@contoso.com:\n    primary: a@contoso.com\n    aliases: ["a@${domain}."]\n`);
+    },
+  },
+  {
+    name: "a Cyrillic homograph domain that allowedDomains lists as punycode",
+    explicit: true,
+    says: "U+043E CYRILLIC SMALL LETTER O",
+    make: () =>
+      file("homograph-allowed.yaml", `version: 1\nallowedDomains: [contoso.com, xn--cntoso-wqf.com]\nmailboxes:\n  a@contoso.com:\n    primary: a@contoso.com\n    aliases: [john@c\u043entoso.com]\n`),
+  },
+  {
+    name: "an ideographic full stop in allowedDomains",
+    explicit: true,
+    says: "U+3002 IDEOGRAPHIC FULL STOP",
+    make: () => file("ideographic-allowed.yaml", `version: 1\nallowedDomains: [contoso.com, "contoso\u3002com"]\nmailboxes:\n  a@contoso.com: {primary: a@contoso.com}\n`),
+  },
   { name: "a NUL in the path", explicit: true, make: () => "spec\0.yaml" },
 ];
 
@@ -135,6 +313,8 @@ describe("reliability: hostile spec files", () => {
       const outcome = attempt(c.make(), c.explicit);
       if (outcome.refused) refused++;
       else failures.push(`${c.name}: accepted`);
+      if (c.says !== undefined && !outcome.messages.some((m) => m.includes(c.says!)))
+        failures.push(`${c.name}: no message says ${JSON.stringify(c.says)}: ${outcome.messages.join(" | ").slice(0, 300)}`);
       for (const message of outcome.messages) {
         if (leaks(message)) {
           secretsFound++;

@@ -2,9 +2,15 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, it } from "node:test";
+import fc from "fast-check";
 import {
+  ADDRESS_NORMALIZATIONS,
   MAX_PROXY_ADDRESSES,
+  MAX_PROXY_VALUE_LENGTH,
   addressKey,
+  checkAddress,
+  checkDomain,
+  proxyValueProblem,
   classifyEntry,
   entryKey,
   isMicrosoftRoutingAddress,
@@ -44,47 +50,161 @@ describe("parseProxyAddress", () => {
   });
 });
 
-describe("normalizeAddress", () => {
-  it("trims white space, lower-cases the domain and keeps the local part's case", () => {
-    assert.deepEqual(normalizeAddress("  Mark.Wilson@Contoso.COM "), { ok: true, address: "Mark.Wilson@contoso.com" });
+describe("checkAddress: an address is written as the spec spells it, or refused", () => {
+  it("accepts an address and returns it unchanged, case included", () => {
+    assert.deepEqual(checkAddress("Mark.Wilson@Contoso.COM"), { ok: true, address: "Mark.Wilson@Contoso.COM" });
+    assert.deepEqual(normalizeAddress("o'brien+news@sub.contoso.co.uk"), { ok: true, address: "o'brien+news@sub.contoso.co.uk" });
   });
-  it("turns a Unicode (IDN) domain into its ASCII form", () => {
-    assert.deepEqual(normalizeAddress("info@Bücher.example"), { ok: true, address: "info@xn--bcher-kva.example" });
-  });
-  const rejected: [string, RegExp][] = [
-    ["", /empty/],
-    ["mark", /no "@"/],
-    ["a@@b.com", /more than one "@"/],
-    ["@contoso.com", /nothing before/],
-    ["mark@", /no domain/],
-    ["ma rk@contoso.com", /white space/],
-    ["märk@contoso.com", /non-ASCII/],
-    [`${"a".repeat(65)}@contoso.com`, /longer than 64/],
-    ["mark..wilson@contoso.com", /characters or dots/],
-    [".mark@contoso.com", /characters or dots/],
-    ["mark@contoso", /not a valid domain/],
-    ["mark@-contoso.com", /not a valid domain/],
-    ["mark@contoso.123", /not a valid domain/],
-    [`a@${"b".repeat(64)}.com`, /not a valid domain/],
+  it("normalises nothing: its table of normalisations is empty", () => assert.deepEqual(ADDRESS_NORMALIZATIONS, []));
+  // Each refusal names the character (code point and name) or the construct, and where it is.
+  const rejected: [string, string][] = [
+    ["", "the address is empty"],
+    ["mark", '"mark" is not an email address (no "@")'],
+    ["a@@b.com", '"a@@b.com": a second "@" at character 3; an address has exactly one'],
+    ["@contoso.com", '"@contoso.com" has nothing before the "@"'],
+    ["mark@", '"mark@" has no domain after the "@"'],
+    ["ma rk@contoso.com", '"ma rk@contoso.com": U+0020 SPACE (a space) at character 3; an address is written exactly as it is sent, so it cannot hold one: remove it'],
+    [" mark@contoso.com", '" mark@contoso.com": U+0020 SPACE (a space) at character 1'],
+    ["märk@contoso.com", '"märk@contoso.com": U+00E4 LATIN SMALL LETTER A WITH DIAERESIS (a character outside ASCII) at character 2; Exchange Online accepts only ASCII in an address'],
+    [`${"a".repeat(65)}@contoso.com`, 'the part before "@" has 65 characters; Exchange accepts at most 64'],
+    ["mark..wilson@contoso.com", '"mark..wilson@contoso.com": two dots in a row at character 5'],
+    [".mark@contoso.com", '".mark@contoso.com": a dot at the start of the part before "@" at character 1'],
+    ["mark.@contoso.com", '"mark.@contoso.com": a dot just before "@" at character 5'],
+    ["mark@contoso", '"mark@contoso": the domain "contoso" has no dot'],
+    ["mark@-contoso.com", '"mark@-contoso.com": a hyphen at the start of a domain label at character 6'],
+    ["mark@contoso-.com", "a hyphen at the end of a domain label at character 13"],
+    ["mark@contoso.123", '"mark@contoso.123": the last label "123", all digits, at character 14'],
+    [`a@${"b".repeat(64)}.com`, "a domain label has at most 63"],
+    ["mark@contoso.com.", '"mark@contoso.com.": a trailing dot at character 17; the domain is written without it'],
+    ["mark@contoso..com", "two dots in a row at character 13; a domain cannot hold them"],
+    ["mark@con_toso.com", '"_" at character 9 cannot be in a domain name'],
+    ["ma,rk@contoso.com", '"," at character 3 cannot be in the part before "@"'],
+    ["SMTP:mark@contoso.com", '"SMTP:" is a prefix; write the address without it (the primary is set by "primary:")'],
+    ["smtp:mark@contoso.com", '"smtp:" is a prefix; write the address without it'],
+    ["X500:/o=Contoso/cn=mark", '"X500:" is the prefix of a non-SMTP entry; the spec lists SMTP addresses only'],
+    ['"mark wilson"@contoso.com', "a quoted local part"],
+    ["Mark <mark@contoso.com>", "an angle-bracket form (<…>) at character 6; write only the address itself"],
+    ["mark(comment)@contoso.com", "a comment ((…)) at character 5"],
+    ["mark@[192.0.2.1]", "an IP address literal ([…]) at character 6; an Exchange address needs a domain name"],
+    ["john@con\u200btoso.com", '"john@con\\u200btoso.com": U+200B ZERO WIDTH SPACE (an invisible character) at character 9'],
+    ["john@contoso.com\u180e", "U+180E MONGOLIAN VOWEL SEPARATOR (an invisible character) at character 17"],
+    ["john@contoso.com\ufeff", "U+FEFF ZERO WIDTH NO-BREAK SPACE (an invisible character) at character 17"],
+    ["\ufeffjohn@contoso.com", "U+FEFF ZERO WIDTH NO-BREAK SPACE (an invisible character) at character 1"],
+    ["jo\u00adhn@contoso.com", "U+00AD SOFT HYPHEN (an invisible character) at character 3"],
+    ["john@con\u2060toso.com", "U+2060 WORD JOINER"],
+    ["john@con\u034ftoso.com", "U+034F COMBINING GRAPHEME JOINER"],
+    ["john@contoso\ufe0f.com", "U+FE0F VARIATION SELECTOR-16 (an invisible character)"],
+    ["john@con\u180btoso.com", "U+180B MONGOLIAN FREE VARIATION SELECTOR ONE"],
+    ["john@contoso.com\u0085", "U+0085 NEXT LINE (a control character) at character 17"],
+    ["\u00a0john@contoso.com", "U+00A0 NO-BREAK SPACE (a space) at character 1"],
+    ["john@contoso.com\u3000", "U+3000 IDEOGRAPHIC SPACE (a space)"],
+    ["john@contoso.com\u2028", "U+2028 LINE SEPARATOR (a space)"],
+    ["john\t@contoso.com", "U+0009 CHARACTER TABULATION (a control character) at character 5"],
+    ["john@\u216b.com", "U+216B ROMAN NUMERAL TWELVE (a character that looks like an ASCII one) at character 6; Microsoft 365 does not accept international domain names"],
+    ["john@\ufb01.com", "U+FB01 LATIN SMALL LIGATURE FI"],
+    ["john@contoso\u3002com", "U+3002 IDEOGRAPHIC FULL STOP (a character that looks like an ASCII one) at character 13"],
+    ["john\uff20contoso.com", "U+FF20 FULLWIDTH COMMERCIAL AT"],
+    ["john@c\u043entoso.com", "U+043E CYRILLIC SMALL LETTER O (a character that looks like an ASCII one) at character 7"],
+    ["john@\u2603.com", "U+2603 SNOWMAN (a character outside ASCII) at character 6"],
+    ["john@\u{1f600}.com", "U+1F600 (a character outside ASCII) at character 6"],
+    ["john@\ud800.com", "U+D800 (half of a character: a lone surrogate)"],
+    ["info@B\u00fccher.example", "U+00FC LATIN SMALL LETTER U WITH DIAERESIS"],
+    ["john@xn--a.com", '"xn--a", which is not valid punycode at character 6'],
+    ["john@xn--cntoso-3ve.com", '"xn--cntoso-3ve", an international domain name label (it reads "c\u03a9ntoso") at character 6; Microsoft 365 does not accept international domain names'],
+    ["info@xn--bcher-kva.example", '(it reads "bücher")'],
   ];
   for (const [input, reason] of rejected) {
-    it(`rejects ${JSON.stringify(input)}`, () => {
-      const result = normalizeAddress(input);
+    it(`refuses ${JSON.stringify(input)}`, () => {
+      const result = checkAddress(input);
       assert.equal(result.ok, false);
-      assert.match((result as { reason: string }).reason, reason);
+      assert.ok((result as { reason: string }).reason.includes(reason), (result as { reason: string }).reason);
     });
   }
-  it("rejects an address longer than 254 characters", () => {
-    const long = `a@${Array.from({ length: 5 }, () => "b".repeat(60)).join(".")}.com`;
-    const result = normalizeAddress(long);
-    assert.equal(result.ok, false);
+  it("names the place the caller gives (a file column) instead of the character's index", () => {
+    const result = checkAddress("john@con\u200btoso.com");
+    assert.ok(!result.ok && result.index === 8 && result.at !== undefined);
+    assert.equal(
+      result.at!("column 17"),
+      '"john@con\\u200btoso.com": U+200B ZERO WIDTH SPACE (an invisible character) at column 17; an address is written exactly as it is sent, so it cannot hold one: remove it',
+    );
+  });
+  it("limits: local part 64, address 254 (nothing is stripped first), proxy value 256 with its prefix", () => {
+    const domain = `${Array.from({ length: 3 }, () => "b".repeat(63)).join(".")}.${"c".repeat(60)}`;
+    assert.ok(checkAddress(`${"a".repeat(64)}@contoso.com`).ok);
+    const fits = `${"a".repeat(254 - 1 - domain.length)}@${domain}`;
+    assert.equal(fits.length, 254);
+    assert.ok(checkAddress(fits).ok, JSON.stringify(checkAddress(fits)));
+    assert.match((checkAddress(`a${fits}`) as { reason: string }).reason, /has 255 characters; an address has at most 254/);
+    assert.match((checkAddress(`${fits}.`) as { reason: string }).reason, /a trailing dot/);
+    assert.equal(MAX_PROXY_VALUE_LENGTH, 256);
+    assert.equal(proxyValueProblem(`smtp:${fits.slice(3)}`), undefined);
+    assert.match(proxyValueProblem(`smtp:${fits}`)!, /has 259 characters with its prefix; a proxyAddresses value holds at most 256 \(the address at most 251\)/);
+  });
+  it("property: whatever it accepts is written exactly as given, and is printable ASCII", () => {
+    const chars = fc.constantFrom(...'aZ09.-_+@ \t\u200b\u00a0\u3002\u043e\u00fc\ufeff\u180eE:"<>()[],;'.split(""));
+    const near = fc.array(chars, { minLength: 1, maxLength: 30 }).map((a) => a.join(""));
+    const shaped = fc.tuple(fc.stringMatching(/^[A-Za-z0-9.+_-]{1,12}$/), fc.stringMatching(/^[A-Za-z0-9.-]{1,12}$/), fc.stringMatching(/^[A-Za-z]{2,6}$/)).map(([l, d, t]) => `${l}@${d}.${t}`);
+    fc.assert(
+      fc.property(fc.oneof(fc.string({ unit: "grapheme", maxLength: 40 }), fc.string({ unit: "binary", maxLength: 40 }), near, shaped), (raw) => {
+        const result = checkAddress(raw);
+        if (result.ok) {
+          assert.equal(result.address, raw);
+          assert.match(raw, /^[\x21-\x7e]+$/);
+        } else {
+          assert.ok(result.reason.length > 0);
+          if (result.index !== undefined) assert.ok(result.index >= 0 && result.index < raw.length);
+        }
+      }),
+      { numRuns: 3000 },
+    );
+  });
+  it("property: any non-ASCII or white-space character anywhere is refused, named by its code point", () => {
+    const bad = fc.integer({ min: 0x80, max: 0x10ffff }).filter((cp) => cp < 0xd800 || cp > 0xdfff);
+    fc.assert(
+      fc.property(fc.nat(16), bad, (at, cp) => {
+        const base = "mark.wilson@contoso.com";
+        const i = Math.min(at, base.length);
+        const raw = base.slice(0, i) + String.fromCodePoint(cp) + base.slice(i);
+        const result = checkAddress(raw);
+        assert.equal(result.ok, false);
+        const hex = cp.toString(16).toUpperCase().padStart(4, "0");
+        assert.ok(!result.ok && result.reason.includes(`U+${hex}`), !result.ok ? result.reason : "");
+        assert.equal(!result.ok && result.index, i);
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
 
-describe("normalizeDomain", () => {
-  it("drops a trailing dot and lower-cases", () => assert.equal(normalizeDomain("Contoso.COM."), "contoso.com"));
-  it("accepts punycode as is", () => assert.equal(normalizeDomain("xn--bcher-kva.example"), "xn--bcher-kva.example"));
+describe("normalizeDomain and checkDomain (allowed domains, policy domains)", () => {
+  it("lower-cases an ASCII domain as a comparison key", () => assert.equal(normalizeDomain("Contoso.COM"), "contoso.com"));
+  it("refuses a trailing dot, punycode and non-ASCII instead of rewriting them", () => {
+    assert.equal(normalizeDomain("contoso.com."), undefined);
+    assert.equal(normalizeDomain("xn--bcher-kva.example"), undefined);
+    assert.equal(normalizeDomain("bücher.example"), undefined);
+    assert.equal(normalizeDomain("contoso\u3002com"), undefined);
+    assert.equal(normalizeDomain(" contoso.com"), undefined);
+  });
   it("rejects a single label", () => assert.equal(normalizeDomain("localhost"), undefined));
+  it("checkDomain names the character and its place in the domain", () => {
+    const result = checkDomain("contoso\u3002com");
+    assert.ok(!result.ok);
+    assert.equal(
+      result.reason,
+      '"contoso\u3002com": U+3002 IDEOGRAPHIC FULL STOP (a character that looks like an ASCII one) at character 8; Microsoft 365 does not accept international domain names (docs/reference/exchange-online-addresses.md §7): write the domain in ASCII',
+    );
+    assert.equal(result.index, 7);
+    assert.deepEqual(checkDomain("contoso.com"), { ok: true, domain: "contoso.com" });
+  });
+});
+
+describe("the verdict does not depend on the runtime's Unicode tables", () => {
+  it("core/address.ts and core/characters.ts use no normalize(), no \\p{…} and no domainToASCII", () => {
+    for (const file of ["core/address.ts", "core/characters.ts"]) {
+      const text = readFileSync(path.resolve(__dirname, "../../../..", file), "utf8");
+      assert.doesNotMatch(text, /\.normalize\(|\\p\{|domainToASCII|toLocale/, file);
+    }
+  });
 });
 
 describe("classification and comparison", () => {

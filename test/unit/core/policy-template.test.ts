@@ -103,7 +103,7 @@ describe("template errors", () => {
   it("a result that is not an address (a dot at the start)", () => {
     assert.equal(
       failure(".%g@contoso.com", { givenName: "a" }),
-      'invalid@0: the template gives ".a@contoso.com", not an address: ".a@contoso.com": the part before "@" has characters or dots an email address cannot have',
+      'invalid@0: the template gives ".a@contoso.com", not an address: ".a@contoso.com": a dot at the start of the part before "@" at character 1; remove it',
     );
   });
 });

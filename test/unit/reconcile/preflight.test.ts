@@ -114,7 +114,7 @@ describe("preview-time checks (reconcile/preflight.ts) on the local backend", ()
   it("an address held by a recipient outside the spec: at the address, naming the holder and its kind, with the remedy", async () => {
     const problems = await problemsOf("  lee.chen@contoso.com:\n    primary: lee.chen@contoso.com\n    aliases: [Press@Fabrikam.com, allstaff@contoso.com]\n");
     assert.deepEqual(problems, [
-      'mailboxes.yaml:6:15: mailboxes["lee.chen@contoso.com"].aliases[0]: alias "Press@fabrikam.com" already belongs to mail contact "Press Office (agency)"; remove "Press@fabrikam.com" from "Press Office (agency)" first (that recipient is not in the spec), or drop it from this mailbox in the spec',
+      'mailboxes.yaml:6:15: mailboxes["lee.chen@contoso.com"].aliases[0]: alias "Press@Fabrikam.com" already belongs to mail contact "Press Office (agency)"; remove "Press@Fabrikam.com" from "Press Office (agency)" first (that recipient is not in the spec), or drop it from this mailbox in the spec',
       'mailboxes.yaml:6:35: mailboxes["lee.chen@contoso.com"].aliases[1]: alias "allstaff@contoso.com" already belongs to distribution group "All Staff"; remove "allstaff@contoso.com" from "All Staff" first (that recipient is not in the spec), or drop it from this mailbox in the spec',
     ]);
   });
