@@ -198,7 +198,7 @@ export async function preflight(
     }
     for (const v of violations) {
       const place = placeOf(mailbox, v.address);
-      const remedy = remedyFor(v.code, { identity: mailbox.identity, address: v.address, owner: v.owner?.displayName });
+      const remedy = remedyFor(v.code, { identity: mailbox.identity, address: v.address, owner: v.owner?.displayName, kind });
       const message =
         v.code === "ProxyAddressExists" && v.owner
           ? `${place.role} "${v.address}" already belongs to ${describeRecipient(v.owner)}; ${remedy}`

@@ -73,6 +73,7 @@ const SEED: TenantSeed = {
       type: "RoomMailbox",
       addresses: ["SMTP:room.1@contoso.com", "smtp:room.1@contoso.onmicrosoft.com"],
     },
+    { id: "00000000-0000-4000-8000-000000000010", displayName: "Legal", type: "Group", synced: true, addresses: ["SMTP:legal@contoso.com"] },
   ],
 };
 
@@ -140,8 +141,15 @@ describe("preview-time checks (reconcile/preflight.ts) on the local backend", ()
     );
     assert.match(
       problems[0]!,
-      / What to do: this mailbox is synced from on-premises AD\. Either change proxyAddresses in AD .* or move its Exchange attributes to the cloud: set `cloudManaged: true` on this mailbox in the spec/,
+      / What to do: this mailbox is synced from on-premises AD\. Either change proxyAddresses in AD .* or move its Exchange attributes to the cloud: set `cloudManaged: true` on it in the spec/,
     );
+  });
+
+  it("a synced group is refused with a remedy for groups: change it in AD, never `cloudManaged: true` (refused for groups)", async () => {
+    const problems = await problemsOf("  legal@contoso.com:\n    primary: legal@contoso.com\n    aliases: [law@contoso.com]\n");
+    assert.equal(problems.length, 1, problems.join("\n"));
+    assert.match(problems[0]!, /What to do: this distribution group is synced from on-premises AD, where its addresses are mastered: change proxyAddresses in AD/);
+    assert.doesNotMatch(problems[0]!, /set `cloudManaged: true`/);
   });
 
   it("a synced mailbox with cloudManaged: true in the spec passes (the provider moves it to the cloud first)", async () => {
