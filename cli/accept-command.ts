@@ -9,7 +9,10 @@ import { addressKey } from "../core/address";
 import { formatProblem } from "../core/problems";
 import { acceptedAddresses, acceptLive } from "../core/spec/accept-live";
 import { loadSpecBytes } from "../core/spec/load-spec";
+import { acceptDrift, causesOf, changeText, causeWords } from "../core/plan/change-causes";
+import { planMailbox } from "../core/plan/plan-mailbox";
 import { readSpecMailboxes } from "../reconcile/read-tenant";
+import { readRecorded } from "./cause-context";
 import { CliError } from "./cli-error";
 import { readSpecFile } from "./drift-command";
 import { createBackend } from "../targets/registry";
@@ -44,10 +47,20 @@ export async function runAccept(positionals: readonly string[], options: AcceptO
       backend,
       chosen.map((m) => m.identity),
     );
+    // With the state's record, only what changed outside git is accepted; the spec's own changes
+    // not applied yet stay (the same causes `plan` and `drift` show: core/plan/change-causes.ts).
+    const recorded = await readRecorded(settings);
     const accepted = [];
+    const keptChanges: string[] = [];
     for (const mailbox of chosen) {
       const addresses = live.get(mailbox.identity)?.addresses;
-      const wanted = addresses && acceptedAddresses(mailbox, addresses);
+      const record = recorded?.get(mailbox.identity);
+      let wanted = addresses && acceptedAddresses(mailbox, addresses);
+      if (addresses && wanted && record !== undefined) {
+        const causes = causesOf({ plan: planMailbox(mailbox, addresses), recorded: record });
+        wanted = acceptDrift(mailbox, causes, addresses);
+        for (const c of causes.filter((x) => x.cause !== "drift")) keptChanges.push(`${mailbox.identity}: ${changeText(c)} kept (${causeWords(c)}; \`pulumi up\` applies it)`);
+      }
       if (wanted === undefined) {
         process.stderr.write(`mailbox "${mailbox.identity}": not found in the ${backend.description} (or it has no primary); nothing to accept\n`);
         return 1;
@@ -55,6 +68,7 @@ export async function runAccept(positionals: readonly string[], options: AcceptO
       accepted.push({ mailbox, ...wanted });
     }
     const result = acceptLive(text, accepted);
+    for (const line of keptChanges) process.stdout.write(`${line}\n`);
     if (result.changes.length === 0) {
       process.stdout.write(`nothing to accept: ${settings.spec} already matches the ${backend.description} for ${chosen.length === 1 ? "this mailbox" : "these mailboxes"}\n`);
       return 0;

@@ -13,6 +13,7 @@ import { upnChanges } from "../reconcile/upn";
 import { assessSpec } from "../reconcile/assess";
 import { readSpecMailboxes } from "../reconcile/read-tenant";
 import { readSpecFile as readSafely, SpecFileError } from "../runtime/spec-file";
+import { readRecorded } from "./cause-context";
 import { CliError } from "./cli-error";
 import { openBackend } from "./open-backend";
 import { count, Progress } from "./progress";
@@ -102,7 +103,9 @@ export async function runDrift(options: DriftOptions): Promise<number> {
     // the source confirms, and the assessment's problems make drift exit 1 too.
     const assessed = await assessSpec(spec, backend, { live: read, bulk: true });
     progress.stop();
-    const computed = computeDrift(spec, new Map([...assessed.live].map(([identity, mailbox]) => [identity, mailbox?.addresses])), assessed.live);
+    // The state's record tells changes made outside git from spec changes not applied yet.
+    const recorded = await readRecorded(settings);
+    const computed = computeDrift(spec, new Map([...assessed.live].map(([identity, mailbox]) => [identity, mailbox?.addresses])), assessed.live, recorded);
     // Each row names its recipient's kind; --type keeps one kind.
     const kinds = await resolveKinds(assessed.live, backend);
     const wanted = typeFilter(options.type);

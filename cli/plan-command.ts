@@ -6,7 +6,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { ChangeRow } from "../core/plan/reviewed-plan";
-import { makeReport, renderJson, type MailboxChange, type MailboxRow, type Report, type SyncState } from "../core/report/report";
+import { makeReport, renderJson, type ChangeCause, type MailboxChange, type MailboxRow, type Report, type SyncState } from "../core/report/report";
+import { writeCauseContext } from "./cause-context";
 import { describeTarget } from "../targets/registry";
 import { CliError } from "./cli-error";
 import { count, Progress } from "./progress";
@@ -64,9 +65,22 @@ export function rowFromStep(op: string, urn: string, planned: PlannedChanges, wh
   };
 }
 
-function readPlannedChanges(file: string): { changes: PlannedChanges; specDigest?: string; where?: PlannedWhere; policies?: PlannedPolicies; kinds?: Readonly<Record<string, string>> } {
+/** What the program wrote (infra/mailbox-address-spec.ts, writePlannedChanges). */
+interface PlannedFile {
+  changes: PlannedChanges;
+  specDigest?: string;
+  where?: PlannedWhere;
+  policies?: PlannedPolicies;
+  kinds?: Readonly<Record<string, string>>;
+  /** identity → why each change happens (core/plan/change-causes.ts). */
+  causes?: Readonly<Record<string, ChangeCause[]>>;
+  /** A targeted run: the mailboxes outside its change set. */
+  outside?: NonNullable<Report["scope"]>["outside"];
+}
+
+function readPlannedChanges(file: string): PlannedFile {
   try {
-    return JSON.parse(readFileSync(file, "utf8")) as { changes: PlannedChanges; specDigest?: string; where?: PlannedWhere; policies?: PlannedPolicies; kinds?: Readonly<Record<string, string>> };
+    return JSON.parse(readFileSync(file, "utf8")) as PlannedFile;
   } catch {
     return { changes: {} }; // the program stopped before planning: its errors are the report's problems
   } finally {
@@ -88,11 +102,18 @@ export interface PlanOptions extends OutputOptions {
 }
 
 /** The report's `scope`: what a targeted plan covers, or why it was widened to a full one. */
-function scopeOf(scope: Scope | undefined): Report["scope"] | undefined {
+function scopeOf(scope: Scope | undefined, outside?: NonNullable<Report["scope"]>["outside"]): Report["scope"] | undefined {
   if (scope === undefined) return undefined;
   if (scope.kind === "full") return { kind: "full", ...(scope.since ? { since: scope.since } : {}), reasons: [...scope.reasons] };
   const { since, declare, release, reasons } = scope.run;
-  return { kind: "targeted", ...(since ? { since } : {}), declare: [...declare], release: [...release], why: Object.fromEntries(Object.entries(reasons).map(([k, v]) => [k, [...v]])) };
+  return {
+    kind: "targeted",
+    ...(since ? { since } : {}),
+    declare: [...declare],
+    release: [...release],
+    why: Object.fromEntries(Object.entries(reasons).map(([k, v]) => [k, [...v]])),
+    ...(outside ? { outside } : {}),
+  };
 }
 
 export async function runPlan(options: PlanOptions): Promise<number> {
@@ -118,6 +139,8 @@ export async function runPlan(options: PlanOptions): Promise<number> {
       scope = await computeScope(settings, options.changedSince);
       if (scope.kind === "full" && !options.quiet) process.stderr.write(`not targeted, planning every mailbox: ${scope.reasons.join("; ")}\n`);
       if (scope.kind === "targeted") writeTargetedRun(scope.run, path.dirname(plannedFile));
+      // The spec at the ref tells this change from earlier ones not applied yet (core/plan/change-causes.ts).
+      writeCauseContext(settings, options.changedSince, scope.kind === "targeted" ? scope.recorded : undefined, path.dirname(plannedFile));
     }
     if (scope?.kind === "targeted") {
       // An empty change set: nothing to run (a run with no --target would cover everything).
@@ -168,7 +191,7 @@ export async function runPlan(options: PlanOptions): Promise<number> {
       else if (!/^\d+ problems? /.test(message) && !message.startsWith("preview failed")) problems.push(message);
     }
   }
-  const { changes: planned, specDigest, where, policies, kinds = {} } = readPlannedChanges(plannedFile);
+  const { changes: planned, specDigest, where, policies, kinds = {}, causes = {}, outside } = readPlannedChanges(plannedFile);
   const rows = new Map<string, MailboxRow>();
   for (const step of steps) {
     if (!step.urn.includes(`::${RESOURCE_TYPE}::`)) continue;
@@ -179,7 +202,9 @@ export async function runPlan(options: PlanOptions): Promise<number> {
     const kind = kinds[found.identity];
     const withKind = kind === undefined ? found : { ...found, kind };
     if (wanted !== undefined && withKind.kind !== wanted) continue;
-    const row = why ? { ...withKind, why: [...why] } : withKind;
+    const caused = found.change === "update" || found.change === "adopt" ? causes[found.identity] : undefined;
+    const withCauses = caused && caused.length > 0 ? { ...withKind, causes: caused } : withKind;
+    const row = why ? { ...withCauses, why: [...why] } : withCauses;
     const errors = errorsByUrn.get(step.urn) ?? [];
     rows.set(step.urn, errors.length > 0 ? { ...row, change: "error", problems: errors } : row);
   }
@@ -187,7 +212,7 @@ export async function runPlan(options: PlanOptions): Promise<number> {
   const target = describeTarget(settings.target);
   const made = makeReport("plan", settings.stack, maskSecrets(target, settings.secrets), [...rows.values()], problems);
   const digest = specDigest ?? (scope?.kind === "targeted" ? scope.run.specDigest : undefined);
-  const withScope = scope ? { ...made, scope: scopeOf(scope)! } : made;
+  const withScope = scope ? { ...made, scope: scopeOf(scope, outside)! } : made;
   const report = digest ? { ...withScope, specDigest: digest } : withScope;
   // --save FILE: the JSON report as well, whatever is printed: the reviewed plan an apply can hold to.
   if (options.save) {

@@ -25,7 +25,14 @@ export const RESOURCE_TYPE = "pulumi-nodejs:dynamic/mailbox:MailboxAddresses";
 export const MAX_TARGETS = 5000;
 
 export type Scope =
-  { readonly kind: "targeted"; readonly run: TargetedRun; readonly urns: readonly string[] } | { readonly kind: "full"; readonly since?: string; readonly reasons: readonly string[] };
+  | {
+      readonly kind: "targeted";
+      readonly run: TargetedRun;
+      readonly urns: readonly string[];
+      /** identity → the live list the state recorded, for the declared mailboxes (the causes of their changes: core/plan/change-causes.ts). */
+      readonly recorded?: Readonly<Record<string, readonly string[]>>;
+    }
+  | { readonly kind: "full"; readonly since?: string; readonly reasons: readonly string[] };
 
 function git(cwd: string, args: readonly string[]): { code: number; stdout: Buffer; stderr: string } {
   const result = spawnSync("git", args, { cwd, maxBuffer: 512 * 1024 * 1024 });
@@ -164,7 +171,14 @@ export async function computeScope(settings: StackSettings, ref: string): Promis
     reasons,
     managedElsewhere: managedOutside(mailboxes, new Set([...set.declare, ...release])),
   };
-  return { kind: "targeted", run, urns: [...set.declare, ...release].map(urnOf) };
+  const declared = new Set(set.declare);
+  const recorded: Record<string, readonly string[]> = {};
+  for (const r of mailboxes) {
+    const out = (r.outputs ?? {}) as { addresses?: AddressMap; kept?: AddressMap };
+    const identity = identityOf.get(r.urn)!;
+    if (declared.has(identity) && out.addresses && out.kept) recorded[identity] = [...Object.values(out.addresses), ...Object.values(out.kept)];
+  }
+  return { kind: "targeted", run, urns: [...set.declare, ...release].map(urnOf), recorded };
 }
 
 /**

@@ -28,7 +28,8 @@ import type { SyncState } from "../core/report/report";
 import type { LiveMailbox } from "../targets/tenant-backend";
 import { stopWhenEngineIsGone } from "../runtime/engine-watchdog";
 import { describeExpected, isExpectedError } from "../reconcile/expected-errors";
-import { leaveForProvider, takeFromRefresh } from "../runtime/refresh-handoff";
+import { leaveForProvider, takeFromRefresh, takeRecorded } from "../runtime/refresh-handoff";
+import { causesOfPlan, describeCauses, type CauseContext, type ChangeCause } from "../core/plan/change-causes";
 import { findProjectRoot } from "../runtime/project-root";
 import { readSpecFile, SpecFileError } from "../runtime/spec-file";
 import { checkDeclaredSettings, readSettings, SETTINGS_NAMESPACE } from "./settings";
@@ -65,6 +66,8 @@ function writePlannedChanges(
   where: ReadonlyMap<string, MailboxWhere> = new Map(),
   policies: ReadonlyMap<string, { policy: string; upn?: string }> = new Map(),
   kinds: ReadonlyMap<string, string> = new Map(),
+  causes: ReadonlyMap<string, readonly ChangeCause[]> = new Map(),
+  outside?: OutsideDrift,
 ): void {
   const file = process.env.MAILBOX_ADDRESSES_PLAN_OUT;
   if (file) {
@@ -76,8 +79,24 @@ function writePlannedChanges(
         ...(where.size > 0 ? { where: Object.fromEntries(where) } : {}),
         ...(policies.size > 0 ? { policies: Object.fromEntries(policies) } : {}),
         ...(kinds.size > 0 ? { kinds: Object.fromEntries(kinds) } : {}),
+        ...(causes.size > 0 ? { causes: Object.fromEntries(causes) } : {}),
+        ...(outside ? { outside } : {}),
       }),
     );
+  }
+}
+
+/** A targeted run: whether it read the mailboxes outside its change set, and which of them differ from the spec. */
+type OutsideDrift = { readonly read: boolean; readonly mailboxes: number; readonly drifted: readonly string[] };
+
+/** MAILBOX_ADDRESSES_CAUSES (written by `mailbox-addresses plan`): the base spec and, without a refresh, the state's record. */
+function readCauseContext(): CauseContext {
+  const file = process.env.MAILBOX_ADDRESSES_CAUSES;
+  if (!file) return {};
+  try {
+    return JSON.parse(readFileSync(file, "utf8")) as CauseContext;
+  } catch {
+    return {}; // causes then say "since the last apply"
   }
 }
 
@@ -178,7 +197,14 @@ function narrowToTargets(spec: Spec, change: ChangePlan, run: TargetedRun): { sp
   return { spec: { ...spec, mailboxes: spec.mailboxes.filter((m) => declare.has(m.identity)) }, change: narrowed.change };
 }
 
-function declare(spec: Spec, change: ChangePlan, parent: pulumi.Resource | undefined, where: ReadonlyMap<string, MailboxWhere> = new Map(), upns: ReadonlyMap<string, UpnChange> = new Map()) {
+function declare(
+  spec: Spec,
+  change: ChangePlan,
+  parent: pulumi.Resource | undefined,
+  where: ReadonlyMap<string, MailboxWhere> = new Map(),
+  upns: ReadonlyMap<string, UpnChange> = new Map(),
+  causes: ReadonlyMap<string, readonly ChangeCause[]> = new Map(),
+) {
   const resources = new Map<string, MailboxAddresses>();
   const declared = new Map(spec.mailboxes.map((m) => [m.identity, m]));
   const movesFrom = new Map<string, ChangePlan["moves"][number][]>();
@@ -215,7 +241,9 @@ function declare(spec: Spec, change: ChangePlan, parent: pulumi.Resource | undef
     const placed = place ? `; ${WHERE_WORDS[place.writtenTo] ?? `written to ${place.writtenTo}`}` : "";
     const upn = upns.get(mailbox.identity);
     const upnText = upn ? `user principal name ${upn.from ?? "(none)"} → ${upn.to}` : "";
-    if (plan?.changed) pulumi.log.info(`${mailbox.identity}: live tenant → spec: ${describePlan(plan)}${upnText ? `; ${upnText}` : ""}${placed}`, resource, undefined, true);
+    // Why, per address (core/plan/change-causes.ts): the same words as `plan`'s rows.
+    const why = (causes.get(mailbox.identity) ?? []).length > 0 ? ` [why: ${describeCauses(mailbox.identity, causes.get(mailbox.identity)!)}]` : "";
+    if (plan?.changed) pulumi.log.info(`${mailbox.identity}: live tenant → spec: ${describePlan(plan)}${upnText ? `; ${upnText}` : ""}${placed}${why}`, resource, undefined, true);
     else if (upn) pulumi.log.info(`${mailbox.identity}: live tenant → spec: ${upnText}${placed}`, resource, undefined, true);
     else if (place?.sync?.state === "pending") {
       const age = place.sync.lastSyncAgeSeconds === undefined ? "" : ` (last sync ${Math.round(place.sync.lastSyncAgeSeconds / 60)} min ago)`;
@@ -310,6 +338,9 @@ async function program(options: { spec?: string; parent?: pulumi.Resource }): Pr
     const inRun = new Set(targeted?.declare ?? []);
     const assessedSpec = elsewhere ? { ...spec, mailboxes: spec.mailboxes.filter((m) => inRun.has(m.identity)) } : spec;
     const identities = assessedSpec.mailboxes.map((m) => m.identity);
+    // The state's record of each mailbox (this run's refresh found it), taken before the live lists.
+    const context = readCauseContext();
+    const recorded = (targeted ? undefined : takeRecorded(settings.target, settings.spec)) ?? (context.recorded ? new Map(Object.entries(context.recorded)) : undefined);
     const live = (targeted ? undefined : takeFromRefresh(settings.target, settings.spec, identities)) ?? (await backend.readMailboxes(identities));
     // The same assessment `drift` makes (reconcile/assess.ts): changes confirmed from the source,
     // keys resolved, plan, preview checks; the spec itself was checked whole when it was loaded.
@@ -325,11 +356,24 @@ async function program(options: { spec?: string; parent?: pulumi.Resource }): Pr
     checkReviewedPlan(digest, changes);
     if (targeted) leaveForProvider(settings.target, settings.spec, new Map(declared.mailboxes.map((m) => [m.identity, assessed.live.get(m.identity)])));
     const where = whereOf(declared, live, change);
-    declare(declared, change, options.parent, where, upns);
+    const policies = policyOf(expanded);
+    const causes = causesOfPlan(change.plans, recorded, {
+      ...(context.base ? { base: new Map(Object.entries(context.base)) } : {}),
+      policies: new Map([...policies].map(([identity, p]) => [identity, p.policy])),
+    });
+    declare(declared, change, options.parent, where, upns, causes);
     // `plan` shows each recipient's kind (RecipientTypeDetails); a plain preview or up asks nothing more.
     const declaredLive = targeted ? new Map(declared.mailboxes.map((m) => [m.identity, confirmed.get(m.identity)])) : confirmed;
     const kinds = process.env.MAILBOX_ADDRESSES_PLAN_OUT ? await resolveKinds(declaredLive, backend) : new Map<string, string>();
-    writePlannedChanges(digest, changes, where, policyOf(expanded), kinds);
+    // A targeted run: drift outside its change set, which a full apply would revert and this one leaves.
+    const outside = targeted
+      ? {
+          read: elsewhere === undefined,
+          mailboxes: spec.mailboxes.length - declared.mailboxes.length,
+          drifted: elsewhere === undefined ? [...assessed.change.plans].filter(([identity, plan]) => plan.changed && !inRun.has(identity)).map(([identity]) => identity) : [],
+        }
+      : undefined;
+    writePlannedChanges(digest, changes, where, policies, kinds, causes, outside);
     // The same outputs in either scope: the stack's entry is always targeted, and must not flip.
     return {
       spec: settings.spec,

@@ -8,7 +8,7 @@
 // file from another run, another stack or another tenant is never used; where the engine cannot be
 // identified (not Linux), nothing is handed off and the program reads as before.
 import { createHash } from "node:crypto";
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { TargetSettings } from "../targets/registry";
@@ -102,6 +102,41 @@ export function readFromProgram(target: TargetSettings, spec: string): Map<strin
   try {
     const handoff = JSON.parse(readFileSync(file, "utf8")) as Handoff;
     return new Map(handoff.live.map(([identity, mailbox]) => [identity, mailbox ?? undefined]));
+  } catch {
+    return undefined;
+  }
+}
+
+// The state's record, for the causes of each change (core/plan/change-causes.ts): every read() of
+// the refresh gets the state's outputs of its mailbox (what the tenant held when the stack last
+// wrote or refreshed it) and appends them here, one JSON line per mailbox; the program takes them
+// (before takeFromRefresh, which removes the folder) to tell the spec's changes from the tenant's.
+
+function recordFileFor(target: TargetSettings, spec: string): string | undefined {
+  const file = fileFor(target, spec);
+  return file === undefined ? undefined : path.join(path.dirname(file), `recorded-${path.basename(file, ".json")}.jsonl`);
+}
+
+/** The provider's read(): leaves the list the state recorded for one mailbox. */
+export function recordForProgram(target: TargetSettings, spec: string, identity: string, recorded: readonly string[]): void {
+  const file = recordFileFor(target, spec);
+  if (file === undefined) return;
+  try {
+    mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+    appendFileSync(file, `${JSON.stringify([identity, recorded])}\n`, { mode: 0o600 });
+  } catch {
+    // the program then names no cause it cannot tell
+  }
+}
+
+/** The program: identity → the list the state recorded, as this run's refresh found it; undefined without a refresh. */
+export function takeRecorded(target: TargetSettings, spec: string): Map<string, readonly string[]> | undefined {
+  const file = recordFileFor(target, spec);
+  if (file === undefined) return undefined;
+  try {
+    const lines = readFileSync(file, "utf8").split("\n").filter(Boolean);
+    rmSync(file, { force: true });
+    return new Map(lines.map((line) => JSON.parse(line) as [string, string[]]));
   } catch {
     return undefined;
   }

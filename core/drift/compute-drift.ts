@@ -1,5 +1,6 @@
 // Drift: the spec against the live tenant, decided by the same planner `pulumi preview` uses, so
 // the fast path (`mailbox-addresses drift`) and `pulumi preview --refresh` never disagree. Pure.
+import { causesOfPlan } from "../plan/change-causes";
 import { summarizePlan } from "../plan/describe-plan";
 import { planEntries, type ChangePlan } from "../plan/plan-changes";
 import type { MailboxRow, SyncState } from "../report/report";
@@ -33,9 +34,17 @@ export function syncStateOf(spec: Spec, identity: string, facts: MailboxFacts | 
  * outside git), `removed` what the tenant has and strict mode would remove (added outside git).
  * With `facts` (target hybrid), rows say where each mailbox is written and, for synced ones,
  * in sync / drift / pending sync: AD is the truth, and a cloud that has not caught up is not drift.
+ * With `recorded` (the lists the stack's state recorded), each row says why it differs, as `plan`
+ * does (core/plan/change-causes.ts): changed outside git, or the spec changed and is not applied yet.
  */
-export function computeDrift(spec: Spec, live: ReadonlyMap<string, readonly string[] | undefined>, facts?: ReadonlyMap<string, MailboxFacts | undefined>): MailboxRow[] {
+export function computeDrift(
+  spec: Spec,
+  live: ReadonlyMap<string, readonly string[] | undefined>,
+  facts?: ReadonlyMap<string, MailboxFacts | undefined>,
+  recorded?: ReadonlyMap<string, readonly string[]>,
+): MailboxRow[] {
   const change = planEntries(spec.mailboxes, (identity) => live.get(identity));
+  const causes = causesOfPlan(change.plans, recorded);
   return spec.mailboxes.map((m): MailboxRow => {
     const plan = change.plans.get(m.identity);
     const fact = facts?.get(m.identity);
@@ -44,6 +53,7 @@ export function computeDrift(spec: Spec, live: ReadonlyMap<string, readonly stri
     const sync = syncStateOf(spec, m.identity, fact, plan.changed);
     const synced = sync ? { sync } : {};
     if (!plan.changed) return { identity: m.identity, change: "none", ...where, ...synced, added: [], removed: [], problems: [] };
-    return { identity: m.identity, change: "drift", ...where, ...synced, ...summarizePlan(plan), problems: [] };
+    const why = causes.get(m.identity);
+    return { identity: m.identity, change: "drift", ...where, ...synced, ...summarizePlan(plan), ...(why && why.length > 0 ? { causes: why } : {}), problems: [] };
   });
 }

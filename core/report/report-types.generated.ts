@@ -48,6 +48,14 @@ export interface Report {
     why?: {
       [k: string]: string[];
     };
+    /**
+     * targeted: the mailboxes outside the change set. read: whether the run read them (it does when the spec has policies); drifted: those of them that differ from the tenant, which a full apply would revert and this targeted apply leaves as they are. Not read: a targeted apply leaves any drift on them as it is. Since 1.4.
+     */
+    outside?: {
+      read: boolean;
+      mailboxes: number;
+      drifted: string[];
+    };
   };
   summary: {
     /**
@@ -129,6 +137,10 @@ export interface MailboxRow {
    * plan --changed-since: why the mailbox is in the change set. Since 1.3.
    */
   why?: string[];
+  /**
+   * Why each change happens (plan: what the apply does; drift: what differs), one per address: the spec changed, the tenant changed outside git (drift: merging reverts it; `mailbox-addresses accept <identity>` keeps it instead), a policy, a move to another mailbox of the spec. Absent when the run had no record of the last apply (no refresh, no state). Since 1.4.
+   */
+  causes?: ChangeCause[];
 }
 /**
  * A mailbox whose addresses the directory sync carries to the cloud (target hybrid): in-sync; drift (Active Directory differs from the spec); pending (Active Directory matches the spec, the cloud does not yet: the next sync closes it; not a change, exit code 0). lastSyncAt and lastSyncAgeSeconds: when the tenant last synced it, where the tenant tells. waitingForSync: addresses the cloud still shows on another, synced mailbox until the next sync. Since 1.2.
@@ -138,4 +150,35 @@ export interface SyncState {
   lastSyncAt?: string;
   lastSyncAgeSeconds?: number;
   waitingForSync?: string[];
+}
+/**
+ * This interface was referenced by `Report`'s JSON-Schema
+ * via the `definition` "changeCause".
+ */
+export interface ChangeCause {
+  address: string;
+  /**
+   * What the apply does to the address: add, remove, primary (makes it the primary), recase (writes the spec's case).
+   */
+  change: "add" | "remove" | "primary" | "recase";
+  /**
+   * spec: the spec asks for it; policy: a policy of the spec does; drift: the tenant changed outside git since the stack last recorded it, and merging reverts that; move: another mailbox of the spec takes the address.
+   */
+  cause: "spec" | "policy" | "drift" | "move";
+  /**
+   * spec and policy: this-change (since the base the plan was given, plan --changed-since), last-apply (since the stack's last apply, before this change when a base is known), adopt (the mailbox is new to the stack).
+   */
+  since?: "this-change" | "last-apply" | "adopt";
+  /**
+   * policy: its name.
+   */
+  policy?: string;
+  /**
+   * move: the mailbox the address moves to.
+   */
+  to?: string;
+  /**
+   * drift: when the tenant last changed the recipient, where the target tells (ISO 8601).
+   */
+  changedAt?: string;
 }

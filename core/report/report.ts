@@ -1,13 +1,29 @@
 // The report `drift` and `plan` print: one row per mailbox, rendered as a terminal table, as
 // JSON (versioned, schemas/report.schema.json) or as Markdown for a pull-request comment. Pure.
 
+import { acceptCommand, causeWords, changeText as causedChangeText, describeCauses } from "../plan/change-causes";
 import { safeMessage, withoutStackTrace } from "../text";
-import type { MailboxChange, MailboxRow, Report, SyncState } from "./report-types.generated";
+import type { ChangeCause, MailboxChange, MailboxRow, Report, SyncState } from "./report-types.generated";
 
 /** Bumped in the minor for additions (readers ignore unknown keys), in the major for changes. */
-export const REPORT_FORMAT_VERSION = "1.3";
+export const REPORT_FORMAT_VERSION = "1.4";
 
-export type { MailboxChange, MailboxRow, Report, SyncState };
+export type { ChangeCause, MailboxChange, MailboxRow, Report, SyncState };
+
+/** The rows with changes made outside git (drift causes), which merging reverts. */
+function revertedRows(report: Report): MailboxRow[] {
+  return report.mailboxes.filter((r) => (r.causes ?? []).some((c) => c.cause === "drift"));
+}
+
+/** "2 revert changes made outside git (on 1 mailbox)", or "" when none do. */
+function revertText(report: Report): string {
+  const rows = revertedRows(report);
+  if (rows.length === 0) return "";
+  const n = rows.reduce((k, r) => k + (r.causes ?? []).filter((c) => c.cause === "drift").length, 0);
+  const what =
+    report.kind === "plan" ? `${n} ${n === 1 ? "change reverts a change" : "changes revert changes"} made outside git` : `${n} ${n === 1 ? "difference was" : "differences were"} made outside git`;
+  return `${what} (on ${rows.length} ${rows.length === 1 ? "mailbox" : "mailboxes"})`;
+}
 
 /** "3 min", "2 h": the age of the last sync, for a person. */
 function ageText(seconds: number): string {
@@ -74,7 +90,8 @@ function summaryLine(report: Report): string {
   const problemText = problems === 0 ? "" : `, ${problems} ${problems === 1 ? "problem" : "problems"}`;
   const pending = report.mailboxes.filter((r) => r.sync?.state === "pending").length;
   const pendingText = pending > 0 ? `; ${pending} pending sync (Active Directory matches the spec, the cloud follows at the next sync)` : "";
-  return `${changed} of ${mailboxes} ${noun}${stackText ? `; ${stackText}` : ""}${pendingText}${problemText}`;
+  const reverts = revertText(report);
+  return `${changed} of ${mailboxes} ${noun}${stackText ? `; ${stackText}` : ""}${reverts ? `; ${reverts}` : ""}${pendingText}${problemText}`;
 }
 
 const primaryText = (row: MailboxRow) => (row.primary ? `${row.primary.from ?? "(none)"} → ${row.primary.to}` : "");
@@ -93,11 +110,23 @@ function columnNames(report: Report): [string, string] {
 /** Drift has two remedies; the report names both, with the mailboxes to pass. */
 function remedies(report: Report): { what: string; command: string }[] {
   if (report.kind !== "drift" || report.summary.changed === 0) return [];
-  const drifted = report.mailboxes.filter((r) => r.change === "drift").map((r) => r.identity);
+  // With causes, only mailboxes changed outside git have anything to accept; the spec's own changes are applied by up.
+  const known = report.mailboxes.some((r) => r.causes !== undefined);
+  const drifted = report.mailboxes.filter((r) => r.change === "drift" && (!known || (r.causes ?? []).some((c) => c.cause === "drift"))).map((r) => r.identity);
+  if (drifted.length === 0) return [{ what: "To apply the spec's changes (or run the apply workflow)", command: "pulumi up" }];
   return [
     { what: "To revert the tenant to the spec (or run the apply workflow)", command: "pulumi up" },
     { what: "To accept the tenant's values into the spec, then commit it", command: `mailbox-addresses accept ${drifted.length > 5 ? "--all" : drifted.join(" ")}` },
   ];
+}
+
+/** What a targeted plan says of drift outside its change set. */
+function outsideText(outside: NonNullable<Report["scope"]>["outside"]): string {
+  if (outside === undefined || outside.mailboxes === 0) return "";
+  if (!outside.read) return `. Drift on the ${outside.mailboxes} other mailboxes was not read: a targeted apply leaves it as it is (\`mailbox-addresses drift\` or the full plan shows it)`;
+  if (outside.drifted.length === 0) return `. The ${outside.mailboxes} other mailboxes match the spec`;
+  const names = outside.drifted.length > 5 ? `${outside.drifted.slice(0, 5).join(", ")} and ${outside.drifted.length - 5} more` : outside.drifted.join(", ");
+  return `. Outside the change set, ${outside.drifted.length} ${outside.drifted.length === 1 ? "mailbox differs" : "mailboxes differ"} from the spec (${names}): a full apply would revert ${outside.drifted.length === 1 ? "it" : "them"}; this targeted apply leaves ${outside.drifted.length === 1 ? "it" : "them"} as ${outside.drifted.length === 1 ? "it is" : "they are"}`;
 }
 
 /** What a plan covers, in a sentence: a targeted plan names its ref, a widened one its reasons. */
@@ -105,7 +134,7 @@ export function scopeLine(report: Report): string | undefined {
   const scope = report.scope;
   if (scope === undefined) return undefined;
   if (scope.kind === "targeted")
-    return `targeted: only the mailboxes the change${scope.since ? ` since ${scope.since}` : ""} touches (${(scope.declare ?? []).length} declared, ${(scope.release ?? []).length} released); the others are not read by the engine nor written`;
+    return `targeted: only the mailboxes the change${scope.since ? ` since ${scope.since}` : ""} touches (${(scope.declare ?? []).length} declared, ${(scope.release ?? []).length} released); the others are not read by the engine nor written${outsideText(scope.outside)}`;
   return `full: every mailbox${(scope.reasons ?? []).length > 0 ? `, not targeted because ${(scope.reasons ?? []).join("; ")}` : ""}`;
 }
 
@@ -155,6 +184,7 @@ export function renderTable(report: Report, all = false): string {
     for (let i = 0; i < rows.length; i++) {
       lines.push(format(cells[i]!));
       if (rows[i]!.why) lines.push(`    why: ${rows[i]!.why!.join("; ")}`);
+      if ((rows[i]!.causes ?? []).length > 0) lines.push(`    cause: ${describeCauses(rows[i]!.identity, rows[i]!.causes!)}`);
       for (const problem of rows[i]!.problems) lines.push(`    problem: ${problem}`);
     }
   }
@@ -190,13 +220,51 @@ export function renderMarkdown(report: Report, limit = MARKDOWN_LIMIT): string {
   if (scope) head.push(`_${cell(scope)}_`, "");
   for (const problem of report.problems) head.push(`- :x: ${cell(problem)}`);
   if (report.problems.length > 0) head.push("");
-  const rows = report.mailboxes.filter((r) => r.change !== "none" || r.sync?.state === "pending" || r.why !== undefined);
-  if (rows.length === 0) return `${head.join("\n")}\n`;
-  const tableHead = ["<details><summary>Mailboxes</summary>", "", `| mailbox | change | primary | ${columnNames(report).join(" | ")} | problems |`, "|---|---|---|---|---|---|"];
+  // Changes made outside git come first, in their own section: approving the pull request approves
+  // reverting them, and each one can be kept instead with `accept` (core/plan/change-causes.ts).
+  const reverted = revertedRows(report);
+  if (reverted.length > 0) {
+    head.push(report.kind === "plan" ? "#### Changed outside git: merging reverts these" : "#### Changed outside git", "");
+    let used = head.join("\n").length;
+    for (const [i, r] of reverted.entries()) {
+      if (used > limit / 2) {
+        head.push(`- … and ${reverted.length - i} more (run \`mailbox-addresses ${report.kind}\` for the full list)`);
+        break;
+      }
+      const drifted = (r.causes ?? []).filter((c) => c.cause === "drift");
+      const items = drifted.map((c) => `${code(causedChangeText(c))} (${cell(causeWords(c).replace(/^changed outside git: /, ""))})`).join(", ");
+      const keep = report.kind === "plan" ? "keep it instead" : "accept it into the spec";
+      const line = `- ${code(mailboxText(r))}: ${items}. ${keep.charAt(0).toUpperCase()}${keep.slice(1)}: \`${acceptCommand(r.identity)}\``;
+      head.push(line);
+      used += line.length + 1;
+    }
+    head.push("");
+  }
+  // The rest: the pull request's own changes (a row made only of reverts is in the section above).
+  const ownChange = (r: MailboxRow) => r.causes === undefined || r.causes.length === 0 || r.causes.some((c) => c.cause !== "drift");
+  const rows = report.mailboxes.filter((r) => (r.change !== "none" || r.sync?.state === "pending" || r.why !== undefined) && (r.change === "error" || r.problems.length > 0 || ownChange(r)));
+  if (rows.length === 0) {
+    const remedy = remedies(report).map((r) => `- ${r.what}: \`${r.command}\``);
+    return `${[...head, ...remedy].join("\n")}\n`;
+  }
+  const ownTitle = reverted.length === 0 ? "Mailboxes" : report.kind === "plan" ? "This pull request's own changes" : "The spec's changes not applied yet";
+  const tableHead = [
+    `<details${reverted.length > 0 ? " open" : ""}><summary>${ownTitle}</summary>`,
+    "",
+    `| mailbox | change | primary | ${columnNames(report).join(" | ")} | problems |`,
+    "|---|---|---|---|---|---|",
+  ];
   const tail = ["", "</details>", ""];
+  // An address whose change reverts one made outside git says so in its cell too.
+  const driftOf = (r: MailboxRow, address: string) => (r.causes ?? []).some((c) => c.cause === "drift" && c.address === address);
+  const addressCell = (r: MailboxRow, address: string) => `${code(address)}${driftOf(r, address) ? " (outside git)" : ""}`;
+  const whyCell = (r: MailboxRow) =>
+    (r.causes ?? []).length === 0
+      ? []
+      : [`cause: ${[...new Set((r.causes ?? []).map((c) => (c.cause === "drift" ? "changed outside git (above)" : c.cause === "move" ? `moves to ${c.to}` : causeWords(c))))].join(", ")}`];
   const lines = rows.map(
     (r) =>
-      `| ${r.policy !== undefined ? `${cell(r.policy)}: ` : ""}${code(mailboxText(r))}${r.userPrincipalName ? ` (${cell(upnText(r))})` : ""} | ${changeText(r)}${r.writtenTo ? ` (${whereText(r)})` : ""} | ${r.primary ? `${r.primary.from ? code(r.primary.from) : "(none)"} → ${code(r.primary.to)}` : ""} | ${[...r.added.map(code), ...(r.recased ?? []).map((a) => `${code(a)} (re-cased)`)].join("<br>")} | ${r.removed.map(code).join("<br>")} | ${cell([...r.problems, ...(r.why ?? []).map((w) => `why: ${w}`)].join("; "))} |`,
+      `| ${r.policy !== undefined ? `${cell(r.policy)}: ` : ""}${code(mailboxText(r))}${r.userPrincipalName ? ` (${cell(upnText(r))})` : ""} | ${changeText(r)}${r.writtenTo ? ` (${whereText(r)})` : ""} | ${r.primary ? `${r.primary.from ? code(r.primary.from) : "(none)"} → ${code(r.primary.to)}${driftOf(r, r.primary.to) ? " (outside git)" : ""}` : ""} | ${[...r.added.map((a) => addressCell(r, a)), ...(r.recased ?? []).map((a) => `${code(a)} (re-cased)`)].join("<br>")} | ${r.removed.map((a) => addressCell(r, a)).join("<br>")} | ${cell([...r.problems, ...(r.why ?? []).map((w) => `why: ${w}`), ...whyCell(r)].join("; "))} |`,
   );
   let size = [...head, ...tableHead, ...tail].join("\n").length + 200;
   const kept: string[] = [];

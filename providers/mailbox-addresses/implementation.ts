@@ -19,7 +19,7 @@ import { findProjectRoot } from "../../runtime/project-root";
 import { readSpecFile } from "../../runtime/spec-file";
 import { confirmChanged } from "../../reconcile/read-tenant";
 import { expandSpec, hasPolicies } from "../../reconcile/expand-spec";
-import { leaveForProgram, readFromProgram } from "../../runtime/refresh-handoff";
+import { leaveForProgram, readFromProgram, recordForProgram } from "../../runtime/refresh-handoff";
 import { stopWhenEngineIsGone, assertEngineAlive } from "../../runtime/engine-watchdog";
 import { checkMailboxInputs, type CheckFailure, type MailboxAddressesInputs, type MailboxAddressesOutputs, type TakeFrom } from "./inputs";
 
@@ -350,6 +350,8 @@ export async function read(id: string, props: MailboxAddressesOutputs | undefine
   const fresh = swept?.has(props.identity) ? swept.get(props.identity) : await ctx.readLive(props.identity);
   // What differs from the state is confirmed from the source before it counts as drift.
   const recorded = props.addresses && props.kept ? liveListOf(props) : undefined;
+  // The program tells the spec's changes from the tenant's by this record (core/plan/change-causes.ts).
+  if (recorded !== undefined) recordForProgram(ctx.settings.target, ctx.settings.spec, props.identity, recorded);
   const live = await ctx.confirmIfChanged(props.identity, fresh, (mailbox) => recorded === undefined || !sameAddressList(mailbox.addresses, recorded));
   // No id tells the engine the mailbox is gone; refresh drops it from the state.
   if (live === undefined) return {};

@@ -46,9 +46,70 @@ describe("reports", () => {
     for (const report of [makeReport("plan", "dev", "t", rows), makeReport("drift", "prod", "t", [], ["x"])]) {
       const parsed = JSON.parse(renderJson(report));
       assert.ok(validate(parsed), JSON.stringify(validate.errors));
-      assert.equal(parsed.formatVersion, "1.3");
+      assert.equal(parsed.formatVersion, "1.4");
     }
   });
+  it("causes (issue 31): changes made outside git get their own section before the pull request's own, with accept per mailbox; the table says the same per row", () => {
+    const caused: MailboxRow[] = [
+      {
+        identity: "anna.kowalski@contoso.com",
+        change: "update",
+        added: [],
+        removed: ["rogue@contoso.com"],
+        causes: [{ address: "rogue@contoso.com", change: "remove", cause: "drift" }],
+        problems: [],
+      },
+      {
+        identity: "mark.wilson@contoso.com",
+        change: "update",
+        added: ["info2@contoso.com"],
+        removed: [],
+        causes: [{ address: "info2@contoso.com", change: "add", cause: "spec", since: "this-change" }],
+        problems: [],
+      },
+    ];
+    const report = makeReport("plan", "dev", "t", caused);
+    assert.ok(validate(JSON.parse(renderJson(report))), JSON.stringify(validate.errors));
+    const markdown = renderMarkdown(report);
+    const outside = markdown.indexOf("#### Changed outside git: merging reverts these");
+    const own = markdown.indexOf("<summary>This pull request's own changes</summary>");
+    assert.ok(outside > 0 && own > outside, markdown);
+    assert.match(
+      markdown,
+      /- `anna\.kowalski@contoso\.com`: `- rogue@contoso\.com` \(added outside git; merging removes it\)\. Keep it instead: `mailbox-addresses accept anna\.kowalski@contoso\.com`/,
+    );
+    // Only the pull request's own changes are in its table.
+    assert.doesNotMatch(markdown.slice(own), /rogue@/);
+    assert.match(markdown.slice(own), /`mark\.wilson@contoso\.com` \| update \| {2}\| `info2@contoso\.com` \| {2}\| cause: the spec \(this change\) \|/);
+    assert.match(markdown, /1 change reverts a change made outside git \(on 1 mailbox\)/);
+    const table = renderTable(report);
+    assert.match(
+      table,
+      /anna\.kowalski@contoso\.com +update +-rogue@contoso\.com\n {4}cause: changed outside git, merging reverts: - rogue@contoso\.com \(added outside git; merging removes it\); keep it instead: mailbox-addresses accept anna\.kowalski@contoso\.com/,
+    );
+    assert.match(table, /mark\.wilson@contoso\.com +update +\+info2@contoso\.com\n {4}cause: the spec \(this change\): \+ info2@contoso\.com/);
+    // Drift: accept names only the mailboxes changed outside git; the spec's own change is applied by up.
+    const drift = renderTable(
+      makeReport(
+        "drift",
+        "dev",
+        "t",
+        caused.map((r) => ({ ...r, change: "drift" as const })),
+      ),
+    );
+    assert.match(drift, /To accept the tenant's values into the spec, then commit it: mailbox-addresses accept anna\.kowalski@contoso\.com\n/);
+  });
+
+  it("a targeted plan says what it leaves outside its change set: drift it read, or drift it did not read", () => {
+    const made = makeReport("plan", "dev", "t", [{ ...rows[0]!, why: ["changed (addresses)"] }]);
+    const scope = { kind: "targeted" as const, since: "origin/main", declare: ["mark.wilson@contoso.com"], release: [], why: {} };
+    const read = { ...made, scope: { ...scope, outside: { read: true, mailboxes: 4, drifted: ["anna.kowalski@contoso.com"] } } };
+    assert.ok(validate(JSON.parse(renderJson(read))), JSON.stringify(validate.errors));
+    assert.match(renderTable(read), /Outside the change set, 1 mailbox differs from the spec \(anna\.kowalski@contoso\.com\): a full apply would revert it; this targeted apply leaves it as it is/);
+    const unread = { ...made, scope: { ...scope, outside: { read: false, mailboxes: 4, drifted: [] } } };
+    assert.match(renderMarkdown(unread), /Drift on the 4 other mailboxes was not read: a targeted apply leaves it as it is/);
+  });
+
   it("a targeted plan (plan --changed-since): its scope and each row's why follow the schema, and the table and markdown say it is targeted", () => {
     const made = makeReport("plan", "dev", "t", [{ ...rows[0]!, why: ["changed (addresses)"] }]);
     const report = {

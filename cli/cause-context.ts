@@ -1,0 +1,50 @@
+// `plan --changed-since <ref>`: what the program needs besides the spec to say why each change
+// happens (core/plan/change-causes.ts): the spec's entries at the ref (this change, or an earlier
+// one not applied yet) and, for a targeted run (no refresh), the lists the state recorded. Written
+// to a file the program reads (MAILBOX_ADDRESSES_CAUSES).
+import { writeFileSync } from "node:fs";
+import path from "node:path";
+import type { BaseEntry, CauseContext } from "../core/plan/change-causes";
+import { loadSpecBytes } from "../core/spec/load-spec";
+import type { StackSettings } from "./stack-settings";
+import { exportState } from "./engine-run";
+import { identityOfEntry, RESOURCE_TYPE, specAtRef } from "./targeted-scope";
+
+export function writeCauseContext(settings: StackSettings, ref: string, recorded: CauseContext["recorded"], dir: string): void {
+  let base: Record<string, BaseEntry | null> | undefined;
+  try {
+    const bytes = specAtRef(path.resolve(settings.root, settings.spec), ref);
+    // A spec that did not exist at the ref: every entry is this change.
+    const loaded = bytes === undefined ? undefined : loadSpecBytes(settings.spec, bytes);
+    if (bytes === undefined) base = {};
+    else if (loaded?.ok) base = Object.fromEntries(loaded.spec.mailboxes.map((m) => [m.identity, { primary: m.primary, aliases: [...m.aliases] }]));
+  } catch {
+    base = undefined; // the scope already said why; the causes then say "since the last apply"
+  }
+  const context: CauseContext = { since: ref, ...(base ? { base } : {}), ...(recorded ? { recorded } : {}) };
+  const file = path.join(dir, "causes.json");
+  writeFileSync(file, JSON.stringify(context));
+  process.env.MAILBOX_ADDRESSES_CAUSES = file;
+}
+
+/**
+ * identity → the live list the stack's state recorded for each mailbox (`pulumi stack export`),
+ * for `drift` and `accept`, which run without the engine; undefined when the stack has no state
+ * or it cannot be read (no cause is then claimed).
+ */
+export async function readRecorded(settings: StackSettings): Promise<Map<string, readonly string[]> | undefined> {
+  let deployment: Awaited<ReturnType<typeof exportState>>;
+  try {
+    deployment = await exportState(settings);
+  } catch {
+    return undefined;
+  }
+  const mailboxes = (deployment.resources ?? []).filter((r) => r.type === RESOURCE_TYPE);
+  if (mailboxes.length === 0) return undefined;
+  const recorded = new Map<string, readonly string[]>();
+  for (const r of mailboxes) {
+    const out = (r.outputs ?? {}) as { addresses?: Record<string, string>; kept?: Record<string, string> };
+    if (out.addresses && out.kept) recorded.set(identityOfEntry(r), [...Object.values(out.addresses), ...Object.values(out.kept)]);
+  }
+  return recorded;
+}
