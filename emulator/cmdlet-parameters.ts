@@ -19,7 +19,7 @@ const COMMON = ["ErrorAction", "WarningAction", "Confirm", "WhatIf", "Verbose", 
 // Sources: each cmdlet's page under https://learn.microsoft.com/powershell/module/exchange/ (the
 // parameters this project's writes and reads use; docs/RECIPIENT-KINDS.md).
 export const CMDLET_PARAMETERS: Readonly<Record<string, readonly string[]>> = {
-  "Get-Mailbox": ["Identity", "RecipientTypeDetails", "ResultSize", "Filter", "Anr"],
+  "Get-Mailbox": ["Identity", "RecipientTypeDetails", "ResultSize", "Filter", "Anr", "SoftDeletedMailbox"],
   "Set-Mailbox": ["Identity", "EmailAddresses", "IsExchangeCloudManaged", "WindowsEmailAddress", "Force"],
   "Get-Recipient": ["Identity", "Filter", "ResultSize", "RecipientTypeDetails"],
   "Get-AcceptedDomain": ["Identity", "ResultSize"],
@@ -112,7 +112,7 @@ export function bindParameters(cmdlet: string, parameters: unknown): { ok: true;
     }
     bound[parameter] = text;
   }
-  for (const flag of ["IsExchangeCloudManaged", "Force", "ForceUpgrade", "BypassSecurityGroupManagerCheck", "IncludeAllProperties", "Confirm", "WhatIf"]) {
+  for (const flag of ["IsExchangeCloudManaged", "SoftDeletedMailbox", "Force", "ForceUpgrade", "BypassSecurityGroupManagerCheck", "IncludeAllProperties", "Confirm", "WhatIf"]) {
     const value = bound[flag];
     if (value !== undefined && typeof value !== "boolean" && value !== 0 && value !== 1) {
       return {

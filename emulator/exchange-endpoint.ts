@@ -14,7 +14,7 @@ import { createHash } from "node:crypto";
 import { parseProxyAddress } from "../core/address";
 import { ExchangeError } from "../exchange/exchange-error";
 import { applyAddRemove, applyPrimarySmtpAddress, EXCEPTION_TYPES, notFoundMessage, RECIPIENT_KINDS, RECIPIENT_TYPES, recipientTypeOf, type RecipientTypeDetails } from "../exchange/exchange-rules";
-import { aliasOf, type Recipient, type Tenant } from "../tenant/tenant";
+import { aliasOf, type DirectoryHolder, type Recipient, type Tenant } from "../tenant/tenant";
 import { bindParameters } from "./cmdlet-parameters";
 import type { Counters } from "./faults";
 
@@ -180,6 +180,51 @@ function recipientView(r: Recipient, organization: string): Record<string, unkno
   };
 }
 
+/** Exchange's GUID of a holder (a public folder, a soft-deleted mailbox): derived, so it is stable. */
+function holderGuidOf(h: DirectoryHolder): string {
+  const hash = createHash("sha1").update(`exchange:${h.id}`).digest("hex");
+  return `${hash.slice(0, 8)}-${hash.slice(8, 12)}-4${hash.slice(13, 16)}-a${hash.slice(17, 20)}-${hash.slice(20, 32)}`;
+}
+
+/**
+ * A mail-enabled public folder as Get-Recipient shows it (RecipientTypeDetails PublicFolder; it
+ * has no Entra object, so no ExternalDirectoryObjectId), or a soft-deleted mailbox as Get-Mailbox
+ * -SoftDeletedMailbox shows it (WhenSoftDeleted, IsSoftDeletedByRemove).
+ */
+function holderView(h: DirectoryHolder, organization: string): Record<string, unknown> {
+  const alias = (h.upn ?? h.addresses.map(parseProxyAddress).find((p) => p.primary)?.value ?? h.id).split("@")[0]!;
+  const primary = h.addresses.map(parseProxyAddress).find((p) => p.primary)?.value ?? "";
+  const deleted = h.kind === "SoftDeletedMailbox";
+  return {
+    "EmailAddresses@odata.type": "#Collection(String)",
+    EmailAddresses: h.addresses,
+    DisplayName: h.displayName,
+    Alias: alias,
+    ExternalDirectoryObjectId: deleted ? h.id : null,
+    UserPrincipalName: h.upn ?? null,
+    PrimarySmtpAddress: primary,
+    WindowsEmailAddress: primary,
+    RecipientType: deleted ? "UserMailbox" : "PublicFolder",
+    RecipientTypeDetails: deleted ? "UserMailbox" : "PublicFolder",
+    ...(deleted ? { "WhenSoftDeleted@odata.type": "#DateTimeOffset", WhenSoftDeleted: h.deletedAt, IsSoftDeletedByRemove: true } : {}),
+    IsDirSynced: h.synced,
+    Identity: deleted ? `Soft Deleted Objects\\${alias}` : alias,
+    Id: alias,
+    Name: alias,
+    DistinguishedName: `CN=${alias},OU=${deleted ? "Soft Deleted Objects," : ""}OU=${organization},OU=Microsoft Exchange Hosted Organizations,DC=EMULATOR01A001,DC=PROD,DC=OUTLOOK,DC=COM`,
+    "Guid@data.type": "System.Guid",
+    "Guid@odata.type": "#Guid",
+    Guid: holderGuidOf(h),
+    OrganizationalUnitRoot: organization,
+  };
+}
+
+/** A row of a listing, with the id it is ordered and paged by. */
+interface ListedRow {
+  readonly id: string;
+  readonly row: Record<string, unknown>;
+}
+
 /** Keeps the `$select`ed properties and their annotations. */
 function selectProperties(row: Record<string, unknown>, select: readonly string[] | undefined): Record<string, unknown> {
   if (select === undefined || select.length === 0) return row;
@@ -277,7 +322,7 @@ export class ExchangeEndpoint {
    * most) and no more than ResultSize in all (1,000 by default, with Exchange's warning when
    * more exist). The nextLink carries where the page ended and how many were returned.
    */
-  #page(all: (after: string | undefined, limit: number) => Recipient[], parameters: Record<string, unknown>, options: InvokeOptions): InvokeResult {
+  #page(all: (after: string | undefined, limit: number) => readonly ListedRow[], parameters: Record<string, unknown>, options: InvokeOptions): InvokeResult {
     const resultSize = parameters.ResultSize === undefined ? DEFAULT_RESULT_SIZE : String(parameters.ResultSize).toLowerCase() === "unlimited" ? Infinity : Number(parameters.ResultSize);
     if (!Number.isFinite(resultSize) && resultSize !== Infinity) {
       return cmdletError(
@@ -306,11 +351,30 @@ export class ExchangeEndpoint {
         ? `${this.#baseUrl()}/adminapi/beta/${options.tenantInUrl}/InvokeCommand?$skiptoken=${Buffer.from(JSON.stringify({ after: page[page.length - 1]!.id, served })).toString("base64url")}`
         : undefined;
     return this.#envelope(
-      page.map((r) => recipientView(r, this.#organization)),
+      page.map((r) => r.row),
       options,
       warnings,
       next,
     );
+  }
+
+  /** Recipients as listed rows. */
+  #rows(recipients: readonly Recipient[]): ListedRow[] {
+    return recipients.map((r) => ({ id: r.id, row: recipientView(r, this.#organization) }));
+  }
+
+  /** Recipients and holders (public folders, soft-deleted mailboxes) after `after`, in id order, at most `limit`. */
+  #merged(recipients: (after: string | undefined, limit: number) => Recipient[], holders: readonly DirectoryHolder[], after: string | undefined, limit: number): ListedRow[] {
+    const extra = holders.filter((h) => after === undefined || h.id > after).map((h) => ({ id: h.id, row: holderView(h, this.#organization) }));
+    return [...this.#rows(recipients(after, limit)), ...extra].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)).slice(0, limit);
+  }
+
+  /** Holders of `kind` that hold one of the addresses of an EmailAddresses filter. */
+  #holdersFiltered(filter: unknown, kind: DirectoryHolder["kind"]): DirectoryHolder[] {
+    const wanted = new Set((parseEmailAddressFilter(String(filter)) ?? []).map((a) => a.toLowerCase()));
+    return this.#tenant
+      .holders([kind])
+      .filter((h) => h.addresses.some((e) => { const p = parseProxyAddress(e); return p.kind === "smtp" && wanted.has(p.value.toLowerCase()); }));
   }
 
   /** Runs one InvokeCommand request body. */
@@ -391,6 +455,7 @@ export class ExchangeEndpoint {
     const types = this.#typesParameter(parameters);
     if (types !== undefined && !(types instanceof Set)) return types;
     const wanted = (r: Recipient) => kinds.includes(r.kind) && (types === undefined || types.has(r.kind));
+    if (kinds.includes("UserMailbox") && (parameters.SoftDeletedMailbox === true || parameters.SoftDeletedMailbox === 1)) return this.#softDeleted(parameters, options);
     if (parameters.Identity !== undefined) {
       const identity = String(parameters.Identity);
       const found = this.resolve(identity);
@@ -406,7 +471,30 @@ export class ExchangeEndpoint {
           )
         : found;
     }
-    return this.#page((after, limit) => this.#tenant.list({ after, limit, types: kinds.filter((k) => types === undefined || types.has(k)) }), parameters, options);
+    return this.#page((after, limit) => this.#rows(this.#tenant.list({ after, limit, types: kinds.filter((k) => types === undefined || types.has(k)) })), parameters, options);
+  }
+
+  /**
+   * Get-Mailbox -SoftDeletedMailbox: the mailboxes deleted less than 30 days ago (Get-Mailbox docs:
+   * "Soft-deleted mailboxes are deleted mailboxes that are still recoverable"), by -Identity,
+   * -Filter on EmailAddresses, or all, paged.
+   */
+  #softDeleted(parameters: Record<string, unknown>, options: InvokeOptions): InvokeResult {
+    const deleted = this.#tenant.holders(["SoftDeletedMailbox"]);
+    if (parameters.Identity !== undefined) {
+      const identity = String(parameters.Identity).trim().toLowerCase();
+      const found = deleted.find((h) => h.id === identity || h.upn?.toLowerCase() === identity || h.addresses.some((e) => parseProxyAddress(e).value.toLowerCase() === identity.replace(/^smtp:/, "")));
+      if (found === undefined) return this.#notFound(String(parameters.Identity));
+      return this.#envelope([holderView(found, this.#organization)], options);
+    }
+    if (parameters.Filter !== undefined) {
+      if (parseEmailAddressFilter(String(parameters.Filter)) === undefined) return this.#filtered(parameters.Filter, () => false) as InvokeResult;
+      return this.#envelope(
+        this.#holdersFiltered(parameters.Filter, "SoftDeletedMailbox").map((h) => holderView(h, this.#organization)),
+        options,
+      );
+    }
+    return this.#page((after) => deleted.filter((h) => after === undefined || h.id > after).map((h) => ({ id: h.id, row: holderView(h, this.#organization) })), parameters, options);
   }
 
   /**
@@ -419,6 +507,12 @@ export class ExchangeEndpoint {
     const types = this.#typesParameter(parameters);
     if (types !== undefined && !(types instanceof Set)) return types;
     const listed = types === undefined ? RECIPIENT_TYPES_BUT_GROUP_MAILBOXES : [...types];
+    // Mail-enabled public folders: listed by default and when -RecipientTypeDetails names PublicFolder.
+    const publicFolders =
+      parameters.RecipientTypeDetails === undefined ||
+      asList(parameters.RecipientTypeDetails)
+        .flatMap((t) => t.split(","))
+        .some((t) => t.trim().toLowerCase() === "publicfolder");
     if (parameters.Identity !== undefined) {
       const identity = String(parameters.Identity);
       const found = this.resolve(identity);
@@ -429,12 +523,16 @@ export class ExchangeEndpoint {
       const found = this.#filtered(parameters.Filter, (r) => listed.includes(r.kind));
       return Array.isArray(found)
         ? this.#envelope(
-            found.map((r) => recipientView(r, this.#organization)),
+            [
+              ...found.map((r) => recipientView(r, this.#organization)),
+              ...(publicFolders ? this.#holdersFiltered(parameters.Filter, "PublicFolder").map((h) => holderView(h, this.#organization)) : []),
+            ],
             options,
           )
         : found;
     }
-    return this.#page((after, limit) => this.#tenant.list({ after, limit, types: listed }), parameters, options);
+    const folders = publicFolders ? this.#tenant.holders(["PublicFolder"]) : [];
+    return this.#page((after, limit) => this.#merged((a, l) => this.#tenant.list({ after: a, limit: l, types: listed }), folders, after, limit), parameters, options);
   }
 
   /**

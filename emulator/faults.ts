@@ -39,6 +39,14 @@ export interface FaultSettings {
    * match answers by id.
    */
   readonly batchOutOfOrder?: boolean;
+  /**
+   * The release lag, in milliseconds (the fault profile of issue 30): for so long after an address
+   * is removed from a recipient, any other recipient's add of it is refused with Exchange's
+   * "already being used" (administrators report about an hour: MicrosoftDocs/OfficeDocs-Support#46).
+   * Set on the tenant (tenant/tenant.ts setAddressReleaseLagMs), where it stays; absent: the
+   * tenant's own setting (its seed's `addressReleaseLagMs`, off by default) is left as it is.
+   */
+  readonly addressReleaseLagMs?: number;
   /** Surfaces the faults apply to; default graph and exchange. */
   readonly surfaces?: readonly Surface[];
 }
@@ -171,6 +179,7 @@ export const FAULT_SETTING_HELP: { readonly [K in keyof Required<FaultSettings>]
   tokenBucket: '{"capacity": n, "refillPerSecond": r}: a request budget per surface',
   writeBudget: '{"capacity": n, "refillPerSecond": r}: a Set-* write budget (Graph-like 20/s)',
   graphPropagationLagMs: "ms Graph shows a recipient as it was before a write (Exchange to Graph lag)",
+  addressReleaseLagMs: "ms an address removed from a recipient is still refused to any other (Exchange's release lag; set on the tenant)",
   batchOutOfOrder: "true: a $batch's items answered in reverse order",
   surfaces: 'where faults apply: ["identity", "graph", "exchange"] (default graph and exchange)',
 };
@@ -221,6 +230,8 @@ export function checkFaultSettings(value: unknown): FaultSettings {
   if (lag !== undefined && (!isNumber(lag) || lag < 0)) problems.push(`graphPropagationLagMs is ${JSON.stringify(lag)}; use milliseconds, 0 or more`);
   const outOfOrder = settings.batchOutOfOrder;
   if (outOfOrder !== undefined && typeof outOfOrder !== "boolean") problems.push(`batchOutOfOrder is ${JSON.stringify(outOfOrder)}; use true or false`);
+  const release = settings.addressReleaseLagMs;
+  if (release !== undefined && (!isNumber(release) || release < 0)) problems.push(`addressReleaseLagMs is ${JSON.stringify(release)}; use milliseconds, 0 or more (0: an address removed is free at once)`);
   const retryAfter = settings.retryAfterSeconds;
   if (retryAfter !== undefined && (!isNumber(retryAfter) || retryAfter < 0)) problems.push(`retryAfterSeconds is ${JSON.stringify(retryAfter)}; use seconds, 0 or more (fractions allowed)`);
   object("latencyMs", { min: (n) => n >= 0, max: (n) => n >= 0 }, '{"min": ms, "max": ms} with 0 <= min <= max');

@@ -16,7 +16,7 @@
 import { randomUUID } from "node:crypto";
 import { parseProxyAddress } from "../core/address";
 import { RECIPIENT_KINDS, RECIPIENT_TYPES, type RecipientTypeDetails } from "../exchange/exchange-rules";
-import type { ListOptions, Recipient } from "../tenant/tenant";
+import type { DirectoryHolder, ListOptions, Recipient } from "../tenant/tenant";
 import { aliasOf } from "./exchange-endpoint";
 import type { Counters, FaultInjector } from "./faults";
 import { parseDirectoryFilter, type FilterableProperty, type FilterValue } from "./graph-filter";
@@ -435,7 +435,21 @@ export interface UserPrincipalNameWriter {
 export interface GraphUserSource {
   find(identity: string): Recipient | undefined;
   list(options: ListOptions): Recipient[];
+  /** Objects holding addresses that are not recipients (tenant/tenant.ts DirectoryHolder); absent: none. */
+  holders?(kinds: readonly DirectoryHolder["kind"][]): DirectoryHolder[];
 }
+
+/** Which holders Graph shows in each collection: Entra users and contacts without a recipient. */
+const HOLDERS_IN: Record<"users" | "groups" | "contacts", readonly DirectoryHolder["kind"][]> = { users: ["EntraUser"], groups: [], contacts: ["EntraContact"] };
+
+/** A holder Graph shows as a user or contact, in the shape the collection's view reads. */
+function holderAsObject(h: DirectoryHolder): Recipient {
+  const kind = h.kind === "EntraContact" ? "MailContact" : "UserMailbox";
+  return { id: h.id, upn: h.upn, displayName: h.displayName, type: kind, kind, synced: h.synced, cloudManaged: false, addresses: [...h.addresses] };
+}
+
+/** What Graph returns of a deleted user (user resource; deletedDateTime: directoryObject). */
+const DELETED_USER_PROPERTIES = ["id", "displayName", "userPrincipalName", "mail", "proxyAddresses", "deletedDateTime", "onPremisesSyncEnabled"];
 
 interface BatchItem {
   id?: unknown;
@@ -474,6 +488,9 @@ export class GraphEndpoint {
     const keyed = /^(users|groups|contacts)\('((?:[^']|'')*)'\)$/i.exec(segments[0] ?? "");
     if (keyed) segments = [keyed[1]!, keyed[2]!.replace(/''/g, "'"), ...segments.slice(1)];
     const root = (segments[0] ?? "").toLowerCase();
+    if (root === "directory" && segments.length === 3 && segments[1]!.toLowerCase() === "deleteditems" && segments[2]!.toLowerCase() === "microsoft.graph.user") {
+      return this.#deletedUsers(query, correlation);
+    }
     const resource = root === "users" || root === "groups" || root === "contacts" ? RESOURCES[root] : undefined;
     if (resource !== undefined && (segments.length === 1 || (segments.length === 2 && segments[1]!.toLowerCase() !== "delta"))) {
       const select = parseSelect(query, correlation, resource);
@@ -533,10 +550,61 @@ export class GraphEndpoint {
     return { status: 204, body: undefined };
   }
 
+  /**
+   * GET /directory/deletedItems/microsoft.graph.user (directory-deleteditems-list): the users in
+   * Entra's recycle bin, deleted less than 30 days ago (soft-deleted mailboxes' users among them),
+   * with deletedDateTime and proxyAddresses; $select, $top, paged by @odata.nextLink.
+   */
+  #deletedUsers(query: URLSearchParams, correlation: Correlation): GraphResult {
+    this.#counters.add("graph.deletedItems.list");
+    if (query.has("$filter") || query.has("$search") || query.has("$orderby")) {
+      return graphError(501, "NotImplemented", "The emulator lists deleted users without $filter, $search or $orderby.", correlation);
+    }
+    const topText = query.get("$top");
+    const top = topText === null ? DEFAULT_PAGE : Number(topText);
+    if (!Number.isInteger(top) || top < 1 || top > MAX_PAGE) {
+      return graphError(400, "Request_UnsupportedQuery", `Invalid page size specified: '${topText}'. Must be between 1 and ${MAX_PAGE} inclusive.`, correlation);
+    }
+    const raw = query.get("$select");
+    const select = raw === null ? DELETED_USER_PROPERTIES : raw.split(",").map((n) => n.trim()).filter(Boolean);
+    const unknown = select.find((n) => !DELETED_USER_PROPERTIES.some((p) => p.toLowerCase() === n.toLowerCase()));
+    if (unknown !== undefined) return graphError(400, "BadRequest", `Could not find a property named '${unknown}' on type 'microsoft.graph.user'.`, correlation);
+    // An opaque skip token, as /users pages carry.
+    const skipToken = query.get("$skiptoken");
+    const after = skipToken === null ? "" : /^RFNwdA:(.+)$/.exec(Buffer.from(skipToken, "base64url").toString("utf8"))?.[1];
+    if (after === undefined) return graphError(400, "Request_BadRequest", "Invalid $skiptoken.", correlation);
+    const all = (this.#users.holders?.(["SoftDeletedMailbox", "DeletedUser"]) ?? []).filter((h) => h.id > after);
+    const page = all.slice(0, top);
+    const view = (h: DirectoryHolder): Record<string, unknown> => ({
+      id: h.id,
+      displayName: h.displayName,
+      userPrincipalName: h.upn ?? null,
+      mail: h.addresses.map(parseProxyAddress).find((p) => p.primary)?.value ?? null,
+      proxyAddresses: h.addresses,
+      deletedDateTime: h.deletedAt ?? null,
+      onPremisesSyncEnabled: h.synced ? true : null,
+    });
+    const next = new URLSearchParams(query);
+    if (all.length > top) next.set("$skiptoken", Buffer.from(`RFNwdA:${page[page.length - 1]!.id}`).toString("base64url"));
+    return {
+      status: 200,
+      body: {
+        "@odata.context": `${this.#baseUrl()}/v1.0/$metadata#directoryObjects/microsoft.graph.user`,
+        ...(all.length > top ? { "@odata.nextLink": `${this.#baseUrl()}/v1.0/directory/deletedItems/microsoft.graph.user?${next.toString()}` } : {}),
+        value: page.map((h) => {
+          const full = view(h);
+          return { "@odata.type": "#microsoft.graph.user", ...Object.fromEntries(select.map((n) => DELETED_USER_PROPERTIES.find((p) => p.toLowerCase() === n.toLowerCase())!).map((p) => [p, full[p]])) };
+        }),
+      },
+    };
+  }
+
   /** GET /users/{id | userPrincipalName}, /groups/{id}, /contacts/{id}. */
   #getOne(resource: DirectoryResource, identity: string, select: readonly string[] | undefined, correlation: Correlation): GraphResult {
     this.#counters.add(`graph.${resource.root}.get`);
-    const found = this.#users.find(identity);
+    const key0 = identity.toLowerCase();
+    const holder = this.#users.holders?.(HOLDERS_IN[resource.root]).find((h) => h.id === key0 || h.upn?.toLowerCase() === key0);
+    const found = this.#users.find(identity) ?? (holder && holderAsObject(holder));
     // Graph addresses a user by object id or user principal name, a group or contact by object id: never by an email address.
     const key = identity.toLowerCase();
     const addressed = found !== undefined && (found.id === key || (resource.root === "users" && found.upn?.toLowerCase() === key));
@@ -589,7 +657,7 @@ export class GraphEndpoint {
       after = /^RFNwdA:(.+)$/.exec(Buffer.from(skipToken, "base64url").toString("utf8"))?.[1];
       if (after === undefined) return graphError(400, "Request_BadRequest", "Invalid $skiptoken.", correlation);
     }
-    const page = this.#collect(options, after, top + 1, keep);
+    const page = this.#collect(options, after, top + 1, keep, resource.root);
     const objects = page.slice(0, top);
     const more = page.length > top;
     // Graph's nextLink keeps the query's "$" names as written and carries an opaque skip token.
@@ -601,26 +669,38 @@ export class GraphEndpoint {
       body: {
         "@odata.context": `${this.#baseUrl()}/v1.0/$metadata#${contextOf(select, resource.root)}`,
         // The count comes with the first page only.
-        ...(count && !query.has("$skiptoken") ? { "@odata.count": this.#collect(options, undefined, Infinity, keep).length } : {}),
+        ...(count && !query.has("$skiptoken") ? { "@odata.count": this.#collect(options, undefined, Infinity, keep, resource.root).length } : {}),
         ...(more ? { "@odata.nextLink": `${this.#baseUrl()}/v1.0/${resource.root}?${nextQuery}` } : {}),
         value: objects.map((o) => toGraphObject(resource, o, select)),
       },
     };
   }
 
-  /** Up to `limit` objects after `after` that pass `keep`, in id order. */
-  #collect(options: ListOptions, after: string | undefined, limit: number, keep: (r: Recipient) => boolean): Recipient[] {
+  /**
+   * Up to `limit` objects after `after` that pass `keep`, in id order: the collection's recipients
+   * and the Entra objects without a recipient it shows (HOLDERS_IN).
+   */
+  #collect(options: ListOptions, after: string | undefined, limit: number, keep: (r: Recipient) => boolean, root: "users" | "groups" | "contacts" = "users"): Recipient[] {
     const out: Recipient[] = [];
+    const extra = (this.#users.holders?.(HOLDERS_IN[root]) ?? [])
+      .map(holderAsObject)
+      .filter((h) => (after === undefined || h.id > after) && (root !== "users" || h.upn !== undefined) && keep(h));
+    const take = (r: Recipient) => {
+      while (extra.length > 0 && extra[0]!.id < r.id && out.length < limit) out.push(extra.shift()!);
+      if (out.length < limit && keep(r)) out.push(r);
+    };
     let cursor = after;
     for (;;) {
       const chunk = this.#users.list({ ...options, after: cursor, limit: 1000 });
       for (const r of chunk) {
-        if (keep(r)) out.push(r);
+        take(r);
         if (out.length >= limit) return out;
       }
-      if (chunk.length < 1000) return out;
+      if (chunk.length < 1000) break;
       cursor = chunk[chunk.length - 1]!.id;
     }
+    while (extra.length > 0 && out.length < limit) out.push(extra.shift()!);
+    return out;
   }
 
   /** POST /v1.0/$batch with a parsed body. */

@@ -4,7 +4,7 @@
 // recipient written within the lag shows the list it had before its oldest such write. Exchange
 // itself (InvokeCommand) always answers with the current state. Every kind Graph shows (users,
 // groups, contacts) lags alike.
-import type { ListOptions, Recipient, Tenant } from "../tenant/tenant";
+import type { DirectoryHolder, ListOptions, Recipient, Tenant } from "../tenant/tenant";
 import type { GraphUserSource } from "./graph-endpoint";
 
 export class LaggedGraphView implements GraphUserSource {
@@ -32,5 +32,10 @@ export class LaggedGraphView implements GraphUserSource {
 
   list(options: ListOptions): Recipient[] {
     return this.#tenant.list(options).map((r) => this.#asSeen(r));
+  }
+
+  /** Holders are not written through Exchange: Graph shows them as they are. */
+  holders(kinds: readonly DirectoryHolder["kind"][]): DirectoryHolder[] {
+    return this.#tenant.holders(kinds);
   }
 }

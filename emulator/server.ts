@@ -97,6 +97,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
   const tenantDomain = `${info.name}.onmicrosoft.com`;
   const counters = new Counters();
   const faults = new FaultInjector(options.faults ?? {});
+  // The release lag is the tenant's (it persists with it); a fault profile that names it sets it.
+  if (options.faults?.addressReleaseLagMs !== undefined) tenant.setAddressReleaseLagMs(options.faults.addressReleaseLagMs);
   let baseUrl = "";
   const url = () => baseUrl;
   const identity = new IdentityEndpoint(secrets, { tenantId: info.id, tenantDomain }, url);
@@ -178,6 +180,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
       if (p === "/_emulator/faults" && method === "PUT") {
         try {
           faults.settings = checkFaultSettings(await readJsonBody(req, 64 * 1024));
+          if (faults.settings.addressReleaseLagMs !== undefined) tenant.setAddressReleaseLagMs(faults.settings.addressReleaseLagMs);
         } catch (err) {
           if (!(err instanceof FaultSettingsError)) throw err;
           return sendJson(res, 400, { error: { code: "BadFaultSettings", message: err.message, problems: err.problems } });

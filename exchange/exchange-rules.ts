@@ -208,6 +208,94 @@ export interface AddressOwner {
   readonly type: RecipientType;
   /** The precise kind, where known. */
   readonly kind?: RecipientTypeDetails | undefined;
+  /**
+   * Set when the holder is not a recipient this tool writes: a mail-enabled public folder, an
+   * Entra object without a recipient, a deleted one, or an address still being released
+   * ({@link HolderKind}). `type` and `kind` then say nothing about it.
+   */
+  readonly holder?: HolderFacts | undefined;
+}
+
+/**
+ * Holders of an address that Get-Mailbox does not list, yet that make Exchange refuse it to
+ * anyone else with "already being used" (docs/reference/exchange-online-addresses.md §3, "Holders
+ * Exchange's cmdlets do not show"):
+ * - PublicFolder: a mail-enabled public folder (Get-Recipient -RecipientTypeDetails PublicFolder);
+ * - EntraUser, EntraGroup, EntraContact: an Entra user, group or contact without a recipient in
+ *   Exchange (a synced user without a mailbox) whose proxyAddresses carry it (Graph only);
+ * - SoftDeletedMailbox: a deleted mailbox, kept 30 days (Get-Mailbox -SoftDeletedMailbox), whose
+ *   user is in Entra's recycle bin;
+ * - DeletedUser: a deleted user in Entra's recycle bin, kept 30 days (Graph
+ *   /directory/deletedItems/microsoft.graph.user);
+ * - Releasing: an address just removed from a recipient, which Exchange still refuses to anyone
+ *   else for a while (the release lag: MicrosoftDocs/OfficeDocs-Support#46 reports about an hour).
+ */
+export type HolderKind = "PublicFolder" | "EntraUser" | "EntraGroup" | "EntraContact" | "SoftDeletedMailbox" | "DeletedUser" | "Releasing";
+
+export interface HolderFacts {
+  readonly kind: HolderKind;
+  /** Deleted holders: when they were deleted (ISO 8601). */
+  readonly deletedAt?: string | undefined;
+  /** Releasing: when the address was removed (ISO 8601). */
+  readonly releasedAt?: string | undefined;
+  /** EntraUser, EntraContact: synced from on-premises AD (the change is made there). */
+  readonly synced?: boolean | undefined;
+  /** A user's principal name, where it has one. */
+  readonly upn?: string | undefined;
+}
+
+/** Days a deleted user stays in Entra's recycle bin, and a soft-deleted mailbox in Exchange, before they are purged. */
+export const DELETED_RETENTION_DAYS = 30;
+
+/** When a deleted holder is purged, and its addresses free: deletion + {@link DELETED_RETENTION_DAYS}. */
+export function purgeDateOf(deletedAt: string): string {
+  return new Date(Date.parse(deletedAt) + DELETED_RETENTION_DAYS * 86_400_000).toISOString();
+}
+
+/** How an admin names each kind of holder that is not a recipient the tool writes. */
+export const HOLDER_NOUNS: Readonly<Record<HolderKind, string>> = {
+  PublicFolder: "mail-enabled public folder",
+  EntraUser: "Entra user without a mailbox",
+  EntraGroup: "Entra group without a mail-enabled recipient",
+  EntraContact: "Entra contact without a mail contact",
+  SoftDeletedMailbox: "soft-deleted mailbox",
+  DeletedUser: "deleted user in Entra's recycle bin",
+  Releasing: "recipient that just let go of it",
+};
+
+/**
+ * What an admin can do about an address a holder of this kind keeps: for a deleted one, restore
+ * it, purge it, or wait until it is purged (the date); for the others, where to remove it.
+ */
+export function holderRemedy(owner: AddressOwner, address: string): string {
+  const holder = owner.holder;
+  const name = owner.displayName.replace(/"/g, "'");
+  switch (holder?.kind) {
+    case "PublicFolder":
+      return `remove it from the public folder (Set-MailPublicFolder "${name}" -EmailAddresses @{Remove="smtp:${address}"}), or drop it from this mailbox in the spec`;
+    case "EntraUser":
+    case "EntraGroup":
+    case "EntraContact":
+      return holder.synced
+        ? `remove it from the proxyAddresses of "${name}" in on-premises AD and let Entra Connect sync it (Exchange does not list this object), or drop it from this mailbox in the spec`
+        : `remove it from the proxyAddresses of "${name}" in Entra ID (Exchange does not list this object), or drop it from this mailbox in the spec`;
+    case "SoftDeletedMailbox":
+      return (
+        `restore the mailbox (restore the user in the Microsoft 365 admin center > Deleted users) and remove the address from it, ` +
+        `purge it (Remove-Mailbox "${name}" -PermanentlyDelete, or delete the user permanently from Entra's recycle bin), ` +
+        `or wait until ${holder.deletedAt ? purgeDateOf(holder.deletedAt).slice(0, 10) : `${DELETED_RETENTION_DAYS} days after its deletion`}, when it is purged; or drop it from this mailbox in the spec`
+      );
+    case "DeletedUser":
+      return (
+        `restore the user (Entra admin center > Deleted users > Restore, or POST /directory/deletedItems/${owner.id}/restore) and remove the address from it, ` +
+        `delete it permanently (DELETE /directory/deletedItems/${owner.id}), ` +
+        `or wait until ${holder.deletedAt ? purgeDateOf(holder.deletedAt).slice(0, 10) : `${DELETED_RETENTION_DAYS} days after its deletion`}, when it is purged; or drop it from this mailbox in the spec`
+      );
+    case "Releasing":
+      return `wait: Exchange frees an address some time after it was removed (up to about an hour), then run the command again`;
+    default:
+      return `remove "${address}" from "${owner.displayName}" first (that recipient is not in the spec), or drop it from this mailbox in the spec`;
+  }
 }
 
 /** The tenant-wide facts the rules consult. */
@@ -291,9 +379,21 @@ export function externalAddressRemovalMessage(type: RecipientTypeDetails, displa
   );
 }
 
-/** Source: Microsoft's shared-mailbox docs (§3, "Duplicate address"). */
+/**
+ * Source: Microsoft's shared-mailbox docs (§3, "Duplicate address"). For a holder Exchange does
+ * not name (an Entra object, a deleted one, an address being released), the form without the
+ * name, as administrators report it on Microsoft's page "Proxy address is already being used"
+ * (learn.microsoft.com/exchange/troubleshoot/add-users/proxy-address-being-used; its feedback
+ * threads MicrosoftDocs/OfficeDocs-Support#22, #46, MicrosoftDocs/OfficeDocs-Exchange#1821).
+ */
 export function proxyAddressExistsMessage(entry: string, owner: AddressOwner): string {
+  if (owner.holder !== undefined && owner.holder.kind !== "PublicFolder") return proxyAddressInUseMessage(entry);
   return `The proxy address "${entry}" is already being used by the proxy addresses or LegacyExchangeDN of "${describeOwner(owner)}". Please choose another proxy address.`;
+}
+
+/** The "already being used" refusal without a holder's name (see {@link proxyAddressExistsMessage}). */
+export function proxyAddressInUseMessage(entry: string): string {
+  return `The proxy address "${entry}" is already being used by the proxy addresses or LegacyExchangeDN. Please choose another proxy address.`;
 }
 
 /** Source: NotAcceptedDomainException's documented text (§3); Set-Mailbox's own wording is unconfirmed. */

@@ -8,7 +8,18 @@ import type { SpecProblem } from "../core/problems";
 import { placeOf } from "../core/spec/positions";
 import type { MailboxDeclaration, Spec } from "../core/spec/rules";
 import { quote } from "../core/text";
-import { checkEmailAddresses, kindOf, RECIPIENT_KINDS, RECIPIENT_TYPES, type AddressOwner, type RecipientType, type RecipientTypeDetails } from "../exchange/exchange-rules";
+import {
+  checkEmailAddresses,
+  HOLDER_NOUNS,
+  holderRemedy,
+  kindOf,
+  purgeDateOf,
+  RECIPIENT_KINDS,
+  RECIPIENT_TYPES,
+  type AddressOwner,
+  type RecipientType,
+  type RecipientTypeDetails,
+} from "../exchange/exchange-rules";
 import { TARGETS } from "../targets/registry";
 import type { LiveMailbox, TenantBackend } from "../targets/tenant-backend";
 import { remedyFor } from "./explain";
@@ -65,8 +76,17 @@ export function moeraDomainOf(acceptedDomains: Iterable<string>): string | undef
   return undefined;
 }
 
-/** `shared mailbox "Sales"`: how an admin names a recipient. */
+/**
+ * `shared mailbox "Sales"`: how an admin names a recipient; a holder that is not one by its kind,
+ * a deleted one with when it was deleted and when it is purged.
+ */
 export function describeRecipient(owner: AddressOwner): string {
+  if (owner.holder !== undefined) {
+    const { kind, deletedAt, synced } = owner.holder;
+    const when = deletedAt === undefined ? "" : ` (deleted ${deletedAt.slice(0, 10)}; it keeps its addresses until it is purged on ${purgeDateOf(deletedAt).slice(0, 10)})`;
+    const origin = synced && (kind === "EntraUser" || kind === "EntraGroup" || kind === "EntraContact") ? " (synced from on-premises AD)" : "";
+    return `${HOLDER_NOUNS[kind]} ${quote(owner.displayName)}${origin}${when}`;
+  }
   if (owner.kind !== undefined) return `${RECIPIENT_KINDS[owner.kind]?.noun ?? owner.kind} ${quote(owner.displayName)}`;
   return `${RECIPIENT_WORDS[owner.type] ?? owner.type} ${quote(owner.displayName)}`;
 }
@@ -100,7 +120,16 @@ export async function preflight(
     .flatMap((m) => [primaryOf(live.get(m.identity)?.addresses ?? [])].filter((p): p is string => p !== undefined));
   // A target without accepted domains (an on-premises directory) refuses no domain here: the
   // spec's allowedDomains, checked when it was loaded, are then the only domain rule.
-  const [owners, accepted] = await Promise.all([backend.ownersOf([...adding, ...primaries]), backend.capabilities.acceptedDomains?.list()]);
+  // Holders Exchange's recipient lookup does not list (Entra-only objects, deleted users, soft-
+  // deleted mailboxes: targets/tenant-backend.ts hiddenHoldersOf) are looked up for the addresses
+  // added only, in the same moment (the exchange-online target batches them); the lookup's own
+  // answer wins where both know the address.
+  const [found, hidden, accepted] = await Promise.all([
+    backend.ownersOf([...adding, ...primaries]),
+    adding.length > 0 && backend.hiddenHoldersOf !== undefined ? backend.hiddenHoldersOf(adding) : new Map<string, AddressOwner>(),
+    backend.capabilities.acceptedDomains?.list(),
+  ]);
+  const owners = new Map([...hidden, ...found]);
   const acceptedDomains = accepted === undefined ? undefined : new Set(accepted.map((d) => d.toLowerCase()));
   const moeraDomain = acceptedDomains === undefined ? undefined : moeraDomainOf(acceptedDomains);
   const canCloudManage = backend.capabilities.cloudManaged !== undefined;
@@ -200,7 +229,9 @@ export async function preflight(
       const place = placeOf(mailbox, v.address);
       const remedy = remedyFor(v.code, { identity: mailbox.identity, address: v.address, owner: v.owner?.displayName, kind });
       const message =
-        v.code === "ProxyAddressExists" && v.owner
+        v.code === "ProxyAddressExists" && v.owner?.holder !== undefined
+          ? `${place.role} "${v.address}" is held by ${describeRecipient(v.owner)}, which Exchange's mailbox listings do not show, and Exchange refuses it to any other recipient; what to do: ${holderRemedy(v.owner, v.address!)}`
+          : v.code === "ProxyAddressExists" && v.owner
           ? `${place.role} "${v.address}" already belongs to ${describeRecipient(v.owner)}; ${remedy}`
           : v.rule === "ExternalAddressRemoval"
             ? `${v.message} What to do: list it in the spec (as primary or alias) or set this entry's mode to additive; this tool never removes a recipient's external address`

@@ -128,6 +128,13 @@ export interface TenantBackend {
   /** Who holds each address (case-insensitive keys); addresses nobody holds are absent. */
   ownersOf(addresses: readonly string[]): Promise<Map<string, AddressOwner>>;
   /**
+   * Who holds each address where `ownersOf` does not look (exchange-rules HolderKind): Entra
+   * objects without a recipient, deleted users in the recycle bin, soft-deleted mailboxes; each
+   * with `holder` set. Absent where `ownersOf` already answers for them (the local tenant model).
+   * Preview asks it for the addresses a change adds (reconcile/preflight.ts).
+   */
+  hiddenHoldersOf?(addresses: readonly string[]): Promise<Map<string, AddressOwner>>;
+  /**
    * Makes a recipient's EmailAddresses `addresses` with its kind's cmdlet (Set-Mailbox,
    * Set-DistributionGroup, Set-UnifiedGroup, …) and returns it read back.
    * Sent as `@{Add=...; Remove=...}`: the difference between `before` (default: the list this

@@ -15,6 +15,11 @@ export type SeedRecipientType =
   | "MailUser"
   | "MailContact"
   | "Group";
+/**
+ * PublicFolder: a mail-enabled public folder (Get-Recipient -RecipientTypeDetails PublicFolder). EntraUser, EntraContact: an Entra user or contact without an Exchange recipient whose proxyAddresses carry the addresses (Graph /users, /contacts). SoftDeletedMailbox: a deleted mailbox (Get-Mailbox -SoftDeletedMailbox) whose user is in Entra's recycle bin. DeletedUser: a deleted user in Entra's recycle bin (Graph /directory/deletedItems/microsoft.graph.user). Deleted ones hold their addresses for 30 days.
+ */
+export type SeedHolderKind =
+  "PublicFolder" | "EntraUser" | "EntraContact" | "SoftDeletedMailbox" | "DeletedUser";
 
 /**
  * A tenant for the local target and the emulator: its domains and its recipients with their EmailAddresses.
@@ -23,6 +28,10 @@ export interface TenantSeed {
   version: 1;
   tenant: TenantInfo;
   recipients: SeedRecipient[];
+  /**
+   * Objects that hold addresses without being recipients Get-Mailbox lists; Exchange refuses their addresses to anyone else.
+   */
+  holders?: SeedHolder[];
 }
 export interface TenantInfo {
   /**
@@ -41,6 +50,10 @@ export interface TenantInfo {
    * @minItems 1
    */
   acceptedDomains: [string, ...string[]];
+  /**
+   * The release lag, in milliseconds: for so long after an address is removed from a recipient, Exchange still refuses it to any other with "already being used" (administrators report about an hour). Absent or 0: free at once.
+   */
+  addressReleaseLagMs?: number;
 }
 /**
  * This interface was referenced by `TenantSeed`'s JSON-Schema
@@ -91,4 +104,34 @@ export interface SeedAttributes {
   department?: string;
   companyName?: string;
   country?: string;
+}
+/**
+ * This interface was referenced by `TenantSeed`'s JSON-Schema
+ * via the `definition` "holder".
+ */
+export interface SeedHolder {
+  /**
+   * Object id (Entra's; a public folder's own).
+   */
+  id: string;
+  kind: SeedHolderKind;
+  displayName: string;
+  /**
+   * User principal name (users).
+   */
+  upn?: string;
+  /**
+   * Synced from on-premises AD.
+   */
+  synced?: boolean;
+  /**
+   * EmailAddresses (proxyAddresses) with prefixes.
+   *
+   * @minItems 1
+   */
+  addresses: [string, ...string[]];
+  /**
+   * SoftDeletedMailbox, DeletedUser: deleted this many days before the tenant was seeded (0 to 29).
+   */
+  deletedDaysAgo?: number;
 }

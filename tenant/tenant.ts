@@ -16,7 +16,9 @@ import {
   kindOf,
   RECIPIENT_KINDS,
   recipientTypeOf,
+  DELETED_RETENTION_DAYS,
   type AddressOwner,
+  type HolderKind,
   type RecipientFacts,
   type RecipientTypeDetails,
   type TenantFacts,
@@ -82,6 +84,24 @@ export interface WriteRecord {
   readonly at: string;
 }
 
+/**
+ * An object holding addresses that is not a recipient Exchange lists (exchange-rules HolderKind):
+ * a mail-enabled public folder, an Entra user or contact without a recipient, a soft-deleted
+ * mailbox or a deleted user in Entra's recycle bin. Exchange refuses its addresses to anyone else.
+ */
+export interface DirectoryHolder {
+  readonly id: string;
+  readonly kind: Exclude<HolderKind, "Releasing" | "EntraGroup">;
+  readonly displayName: string;
+  readonly upn?: string | undefined;
+  readonly synced: boolean;
+  readonly addresses: readonly string[];
+  /** Deleted holders (SoftDeletedMailbox, DeletedUser): when, ISO 8601. */
+  readonly deletedAt?: string | undefined;
+}
+
+const DELETED_KINDS: ReadonlySet<string> = new Set(["SoftDeletedMailbox", "DeletedUser"]);
+
 export interface TenantInfo {
   readonly name: string;
   readonly id: string;
@@ -108,6 +128,28 @@ CREATE TABLE IF NOT EXISTS smtp_addresses (
   recipient_id TEXT NOT NULL REFERENCES recipients(id) ON DELETE CASCADE
 );
 CREATE INDEX IF NOT EXISTS smtp_addresses_recipient ON smtp_addresses(recipient_id);
+-- Objects holding addresses that are not recipients Exchange lists (DirectoryHolder), and their
+-- SMTP addresses (lower-cased), unique among themselves; the model keeps them apart from recipients'.
+CREATE TABLE IF NOT EXISTS holders (
+  id TEXT PRIMARY KEY,
+  kind TEXT NOT NULL,
+  display_name TEXT NOT NULL,
+  upn TEXT,
+  synced INTEGER NOT NULL DEFAULT 0,
+  addresses TEXT NOT NULL,
+  deleted_at TEXT
+);
+CREATE TABLE IF NOT EXISTS holder_addresses (
+  address TEXT PRIMARY KEY,
+  holder_id TEXT NOT NULL REFERENCES holders(id) ON DELETE CASCADE
+);
+-- Addresses removed from a recipient, kept while the tenant's release lag lasts (addressReleaseLagMs).
+CREATE TABLE IF NOT EXISTS released_addresses (
+  address TEXT PRIMARY KEY,
+  recipient_id TEXT NOT NULL,
+  display_name TEXT NOT NULL,
+  released_at INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS writes (
   seq INTEGER PRIMARY KEY AUTOINCREMENT,
   recipient_id TEXT NOT NULL,
@@ -130,6 +172,31 @@ interface RecipientRow {
   on_premises?: string | null;
   attributes?: string | null;
 }
+
+interface HolderRow {
+  id: string;
+  kind: string;
+  display_name: string;
+  upn: string | null;
+  synced: number;
+  addresses: string;
+  deleted_at: string | null;
+}
+
+function toHolder(row: HolderRow): DirectoryHolder {
+  return {
+    id: row.id,
+    kind: row.kind as DirectoryHolder["kind"],
+    displayName: row.display_name,
+    upn: row.upn ?? undefined,
+    synced: row.synced === 1,
+    addresses: JSON.parse(row.addresses) as string[],
+    deletedAt: row.deleted_at ?? undefined,
+  };
+}
+
+/** A deleted holder past its retention: purged, its addresses free. */
+const purged = (h: DirectoryHolder) => h.deletedAt !== undefined && Date.parse(h.deletedAt) + DELETED_RETENTION_DAYS * 86_400_000 <= Date.now();
 
 function toRecipient(row: RecipientRow): Recipient {
   // A tenant file written before the kinds were told apart holds "Group": a distribution group.
@@ -279,11 +346,14 @@ export class Tenant {
   /** Replaces the whole tenant with a seed. */
   seed(seed: TenantSeed): void {
     this.#transaction(() => {
-      this.#db.exec("DELETE FROM smtp_addresses; DELETE FROM recipients; DELETE FROM accepted_domains; DELETE FROM tenant; DELETE FROM writes;");
+      this.#db.exec(
+        "DELETE FROM smtp_addresses; DELETE FROM recipients; DELETE FROM holder_addresses; DELETE FROM holders; DELETE FROM released_addresses; DELETE FROM accepted_domains; DELETE FROM tenant; DELETE FROM writes;",
+      );
       const setInfo = this.#db.prepare("INSERT INTO tenant (key, value) VALUES (?, ?)");
       setInfo.run("name", seed.tenant.name);
       setInfo.run("id", seed.tenant.id);
       setInfo.run("moeraDomain", seed.tenant.moeraDomain.toLowerCase());
+      if (seed.tenant.addressReleaseLagMs !== undefined) setInfo.run("addressReleaseLagMs", String(seed.tenant.addressReleaseLagMs));
       const addDomain = this.#db.prepare("INSERT INTO accepted_domains (domain) VALUES (?)");
       for (const domain of seed.tenant.acceptedDomains) addDomain.run(domain.toLowerCase());
       for (const r of seed.recipients) {
@@ -300,7 +370,60 @@ export class Tenant {
           ...(r.attributes ? { attributes: r.attributes } : {}),
         });
       }
+      // Deleted holders are seeded as deleted so many days before the seeding: the seed stays valid.
+      for (const h of seed.holders ?? []) {
+        this.#insertHolder({
+          id: h.id,
+          kind: h.kind,
+          displayName: h.displayName,
+          upn: h.upn,
+          synced: h.synced ?? false,
+          addresses: h.addresses,
+          deletedAt: h.deletedDaysAgo === undefined ? undefined : new Date(Date.now() - h.deletedDaysAgo * 86_400_000).toISOString(),
+        });
+      }
     });
+  }
+
+  /** Adds an object that holds addresses without being a recipient Exchange lists (tests, seeds). Fails on a duplicate address. */
+  addHolder(holder: DirectoryHolder): void {
+    this.#transaction(() => this.#insertHolder(holder));
+  }
+
+  #insertHolder(h: DirectoryHolder): void {
+    if (DELETED_KINDS.has(h.kind) !== (h.deletedAt !== undefined)) throw new Error(`holder "${h.displayName}": a ${h.kind} ${h.deletedAt === undefined ? "needs" : "has no"} deletion time`);
+    this.#db
+      .prepare("INSERT INTO holders (id, kind, display_name, upn, synced, addresses, deleted_at) VALUES (?, ?, ?, ?, ?, ?, ?)")
+      .run(h.id.toLowerCase(), h.kind, h.displayName, h.upn ?? null, h.synced ? 1 : 0, JSON.stringify(h.addresses), h.deletedAt ?? null);
+    const index = this.#db.prepare("INSERT INTO holder_addresses (address, holder_id) VALUES (?, ?)");
+    for (const key of new Set(smtpKeysOf(h.addresses))) {
+      if (this.#recipientOwnerOf(key) !== undefined) throw new Error(`seed: the address ${key} of "${h.displayName}" already belongs to a recipient`);
+      try {
+        index.run(key, h.id.toLowerCase());
+      } catch {
+        throw new Error(`seed: the address ${key} of "${h.displayName}" already belongs to another holder`);
+      }
+    }
+  }
+
+  /**
+   * The holders of `kinds` that still hold their addresses: deleted ones until they are purged,
+   * {@link DELETED_RETENTION_DAYS} days after their deletion.
+   */
+  holders(kinds?: readonly DirectoryHolder["kind"][]): DirectoryHolder[] {
+    const rows = this.#db.prepare("SELECT * FROM holders ORDER BY id").all() as unknown as HolderRow[];
+    return rows.map(toHolder).filter((h) => (kinds === undefined || kinds.includes(h.kind)) && !purged(h));
+  }
+
+  /** The tenant's release lag (0: an address removed is free at once). */
+  addressReleaseLagMs(): number {
+    const row = this.#db.prepare("SELECT value FROM tenant WHERE key = 'addressReleaseLagMs'").get() as { value: string } | undefined;
+    return row === undefined ? 0 : Number(row.value) || 0;
+  }
+
+  /** Sets the release lag: for so long after an address leaves a recipient, Exchange refuses it to any other. */
+  setAddressReleaseLagMs(ms: number): void {
+    this.#db.prepare("INSERT OR REPLACE INTO tenant (key, value) VALUES ('addressReleaseLagMs', ?)").run(String(Math.max(0, ms)));
   }
 
   /** Adds a recipient (seeding, generated benchmark tenants). Fails on a duplicate address. */
@@ -310,6 +433,9 @@ export class Tenant {
 
   #insertRecipient(r: NewRecipient): void {
     const kind = kindOf(r);
+    for (const key of new Set(smtpKeysOf(r.addresses))) {
+      if (this.#holderOf(key) !== undefined) throw new Error(`seed: the address ${key} of "${r.displayName}" already belongs to a holder`);
+    }
     this.#db
       .prepare("INSERT INTO recipients (id, upn, upn_key, display_name, type, synced, cloud_managed, addresses, external_address, attributes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
       .run(
@@ -381,8 +507,15 @@ export class Tenant {
     return (this.#db.prepare("SELECT count(*) AS n FROM recipients").get() as { n: number }).n;
   }
 
-  /** The recipient holding an SMTP address (case-insensitive), if any. */
+  /**
+   * Who holds an SMTP address (case-insensitive), if anyone: a recipient, else an object Exchange
+   * does not list as one (a public folder, an Entra-only or a deleted holder, with `holder` set).
+   */
   ownerOf(address: string): AddressOwner | undefined {
+    return this.#recipientOwnerOf(address) ?? this.#holderOf(address);
+  }
+
+  #recipientOwnerOf(address: string): AddressOwner | undefined {
     const row = this.#db.prepare("SELECT r.id, r.display_name, r.type FROM recipients r JOIN smtp_addresses s ON s.recipient_id = r.id WHERE s.address = ?").get(addressKey(address)) as
       { id: string; display_name: string; type: string } | undefined;
     if (row === undefined) return undefined;
@@ -390,9 +523,36 @@ export class Tenant {
     return { id: row.id, displayName: row.display_name, type: coarseTypeOf(kind), kind };
   }
 
-  /** The facts Exchange's rules consult, read from this tenant. */
+  #holderOf(address: string): AddressOwner | undefined {
+    const row = this.#db.prepare("SELECT h.* FROM holders h JOIN holder_addresses a ON a.holder_id = h.id WHERE a.address = ?").get(addressKey(address)) as unknown as HolderRow | undefined;
+    if (row === undefined) return undefined;
+    const holder = toHolder(row);
+    if (purged(holder)) return undefined;
+    return {
+      id: holder.id,
+      displayName: holder.displayName,
+      type: holder.kind === "EntraContact" ? "MailContact" : "UserMailbox",
+      holder: { kind: holder.kind, deletedAt: holder.deletedAt, synced: holder.synced, upn: holder.upn },
+    };
+  }
+
+  /** The recipient that let go of an address less than the release lag ago, if any. */
+  #releasingOwnerOf(address: string): AddressOwner | undefined {
+    const lag = this.addressReleaseLagMs();
+    if (lag <= 0) return undefined;
+    const row = this.#db.prepare("SELECT * FROM released_addresses WHERE address = ? AND released_at > ?").get(addressKey(address), Date.now() - lag) as
+      { recipient_id: string; display_name: string; released_at: number } | undefined;
+    if (row === undefined) return undefined;
+    return { id: row.recipient_id, displayName: row.display_name, type: "UserMailbox", holder: { kind: "Releasing", releasedAt: new Date(row.released_at).toISOString() } };
+  }
+
+  /**
+   * The facts Exchange's rules consult, read from this tenant: who holds an address is also, for
+   * the release lag, the recipient that let go of it a moment ago (any other recipient's add is
+   * refused; its own is not).
+   */
   facts(): TenantFacts {
-    return { acceptedDomains: new Set(this.acceptedDomains()), moeraDomain: this.info().moeraDomain, ownerOf: (a) => this.ownerOf(a) };
+    return { acceptedDomains: new Set(this.acceptedDomains()), moeraDomain: this.info().moeraDomain, ownerOf: (a) => this.ownerOf(a) ?? this.#releasingOwnerOf(a) };
   }
 
   #require(identity: string): Recipient {
@@ -464,6 +624,15 @@ export class Tenant {
   }
 
   #store(recipient: Recipient, addresses: readonly string[], operation: string, before: readonly string[] = recipient.addresses): Recipient {
+    // The release lag: each address this write lets go of is remembered with the time; an address
+    // it takes is no longer being released.
+    const kept = new Set(smtpKeysOf(addresses));
+    if (this.addressReleaseLagMs() > 0) {
+      const release = this.#db.prepare("INSERT OR REPLACE INTO released_addresses (address, recipient_id, display_name, released_at) VALUES (?, ?, ?, ?)");
+      for (const key of new Set(smtpKeysOf(recipient.addresses))) if (!kept.has(key)) release.run(key, recipient.id, recipient.displayName, Date.now());
+    }
+    const taken = this.#db.prepare("DELETE FROM released_addresses WHERE address = ?");
+    for (const key of kept) taken.run(key);
     this.#db.prepare("UPDATE recipients SET addresses = ? WHERE id = ?").run(JSON.stringify(addresses), recipient.id);
     this.#db.prepare("DELETE FROM smtp_addresses WHERE recipient_id = ?").run(recipient.id);
     const index = this.#db.prepare("INSERT INTO smtp_addresses (address, recipient_id) VALUES (?, ?)");

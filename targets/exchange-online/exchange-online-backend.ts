@@ -16,6 +16,7 @@ import { GRAPH_SCOPE, GraphReader, POLICY_USER_SELECT, type GraphDirectoryObject
 import type { MailboxAttributes } from "../../core/policy/policy-types";
 import { DEFAULT_RETRY_OPTIONS, MicrosoftHttp, type RetryOptions } from "./http-pipeline";
 import { SCAN_THRESHOLD } from "../../reconcile/read-tenant";
+import { findHiddenHolders } from "./hidden-holders";
 
 /** Addresses per Get-Recipient -Filter: each adds about 50 characters to the filter. */
 const OWNER_FILTER_CHUNK = 20;
@@ -31,6 +32,8 @@ export function emailAddressFilter(addresses: readonly string[]): string {
  * RecipientTypeDetails parameter with the value GroupMailbox": Get-Recipient docs).
  */
 const EVERY_KIND: readonly RecipientTypeDetails[] = RECIPIENT_TYPES;
+/** Who holds an address: every kind, and mail-enabled public folders (which hold addresses too). */
+const OWNER_KINDS: readonly string[] = [...EVERY_KIND, "PublicFolder"];
 /** Kinds Graph does not show at all (dynamic distribution groups): listed from Exchange. */
 const NOT_IN_GRAPH: readonly RecipientTypeDetails[] = RECIPIENT_TYPES.filter((t) => RECIPIENT_KINDS[t].graph.collection === null);
 /** Kinds Graph shows as plain users although they are not user mailboxes: told apart by Exchange. */
@@ -238,20 +241,28 @@ export class ExchangeOnlineBackend implements TenantBackend {
         for (const entry of r.EmailAddresses) {
           const parsed = parseProxyAddress(entry);
           const key = addressKey(parsed.value);
-          if (parsed.kind === "smtp" && wanted.has(key)) owners.set(key, { id: r.ExternalDirectoryObjectId, displayName: r.DisplayName, type: coarseTypeOf(kindOfRow(r)), kind: kindOfRow(r) });
+          if (parsed.kind !== "smtp" || !wanted.has(key)) continue;
+          // A mail-enabled public folder: no Entra object, named as a holder (exchange-rules HolderKind).
+          if (String(r.RecipientTypeDetails) === "PublicFolder") owners.set(key, { id: r.ExternalDirectoryObjectId ?? (r as { Guid?: string }).Guid ?? r.DisplayName, displayName: r.DisplayName, type: "UserMailbox", holder: { kind: "PublicFolder" } });
+          else owners.set(key, { id: r.ExternalDirectoryObjectId, displayName: r.DisplayName, type: coarseTypeOf(kindOfRow(r)), kind: kindOfRow(r) });
         }
       }
     };
     if (wanted.size >= SCAN_THRESHOLD) {
-      keep(await this.#exchange.read("Get-Recipient", { RecipientTypeDetails: [...EVERY_KIND], ResultSize: "Unlimited" }, "(all recipients)"));
+      keep(await this.#exchange.read("Get-Recipient", { RecipientTypeDetails: [...OWNER_KINDS], ResultSize: "Unlimited" }, "(all recipients)"));
       return owners;
     }
     const all = [...wanted];
     const chunks = Array.from({ length: Math.ceil(all.length / OWNER_FILTER_CHUNK) }, (_, i) => all.slice(i * OWNER_FILTER_CHUNK, (i + 1) * OWNER_FILTER_CHUNK));
     await Promise.all(
-      chunks.map(async (chunk) => keep(await this.#exchange.read("Get-Recipient", { Filter: emailAddressFilter(chunk), RecipientTypeDetails: [...EVERY_KIND], ResultSize: "Unlimited" }, chunk[0]))),
+      chunks.map(async (chunk) => keep(await this.#exchange.read("Get-Recipient", { Filter: emailAddressFilter(chunk), RecipientTypeDetails: [...OWNER_KINDS], ResultSize: "Unlimited" }, chunk[0]))),
     );
     return owners;
+  }
+
+  /** Entra-only, deleted and soft-deleted holders (./hidden-holders.ts): Graph in the $batch, one Get-Mailbox -SoftDeletedMailbox per 20 addresses. */
+  async hiddenHoldersOf(addresses: readonly string[]): Promise<Map<string, AddressOwner>> {
+    return findHiddenHolders(this.#graph, this.#exchange, addresses);
   }
 
   async acceptedDomains(): Promise<string[]> {

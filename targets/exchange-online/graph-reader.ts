@@ -191,6 +191,16 @@ export class GraphReader {
     return { ...user, proxyAddresses: user.proxyAddresses ?? [] };
   }
 
+  /**
+   * One GET (a path after the version, query encoded) sent inside a $batch with whatever else is
+   * asked at the same moment; its body, or the typed error of its answer.
+   */
+  async getBatched(url: string, what: string): Promise<unknown> {
+    const result = await this.#enqueue(url);
+    if (result.status !== 200) throw this.#failure(`Microsoft Graph GET ${what} (in $batch)`, result.response);
+    return result.body;
+  }
+
   /** A page of users (999 at a time); pass the returned `next` to continue. */
   async listUsers(next?: string, select: string = USER_SELECT): Promise<{ users: GraphUser[]; next: string | undefined }> {
     const request = next !== undefined ? this.#client.api(next) : this.#client.api("/users").select(select).top(PAGE_SIZE);

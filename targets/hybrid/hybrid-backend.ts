@@ -118,6 +118,11 @@ export class HybridBackend implements TenantBackend {
    * a synced user read this run named as its cloud recipient; then the cloud's recipients for
    * what AD does not hold, except synced ones (their AD entry, just searched, let go of it).
    */
+  /** The cloud's hidden holders (Entra-only, deleted): AD's own objects are what AD's owner lookup sees. */
+  async hiddenHoldersOf(addresses: readonly string[]): Promise<Map<string, AddressOwner>> {
+    return (await this.cloud.hiddenHoldersOf?.(addresses)) ?? new Map();
+  }
+
   async ownersOf(addresses: readonly string[]): Promise<Map<string, AddressOwner>> {
     const [cloud, directory] = await Promise.all([this.cloud.ownersOf(addresses), this.directory.ownersOf(addresses)]);
     const owners = new Map<string, AddressOwner>();

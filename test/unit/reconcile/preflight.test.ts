@@ -82,11 +82,14 @@ const dir = mkdtempSync(path.join(os.tmpdir(), "mbx-preflight-"));
 let counter = 0;
 
 /** The problems preflight reports for a spec over a fresh copy of SEED, as `file:line:col: message`. */
-async function problemsOf(body: string): Promise<string[]> {
+async function problemsOf(body: string, setup: (tenant: Tenant) => void = () => {}): Promise<string[]> {
   const loaded = loadSpecText("mailboxes.yaml", HEADER + body);
   assert.ok(loaded.ok, JSON.stringify(loaded.ok ? [] : loaded.problems));
   const database = path.join(dir, `t${counter++}.sqlite`);
-  Tenant.withFile(database, (t) => t.seed(SEED));
+  Tenant.withFile(database, (t) => {
+    t.seed(SEED);
+    setup(t);
+  });
   const backend = new LocalBackend({ target: "local", database, seed: "unused" }, dir);
   try {
     const spec = loaded.spec;
@@ -118,6 +121,40 @@ describe("preview-time checks (reconcile/preflight.ts) on the local backend", ()
       'mailboxes.yaml:6:15: mailboxes["lee.chen@contoso.com"].aliases[0]: alias "Press@Fabrikam.com" already belongs to mail contact "Press Office (agency)"; remove "Press@Fabrikam.com" from "Press Office (agency)" first (that recipient is not in the spec), or drop it from this mailbox in the spec',
       'mailboxes.yaml:6:35: mailboxes["lee.chen@contoso.com"].aliases[1]: alias "allstaff@contoso.com" already belongs to distribution group "All Staff"; remove "allstaff@contoso.com" from "All Staff" first (that recipient is not in the spec), or drop it from this mailbox in the spec',
     ]);
+  });
+
+  it("holders Get-Mailbox does not list: a public folder, an Entra-only user and contact, a soft-deleted mailbox, a recycle-bin user, each named with its kind, dates and remedies; a purged one is free", async () => {
+    const day = 86_400_000;
+    const deleted = (days: number) => new Date(Date.now() - days * day).toISOString();
+    const at = (iso: string) => iso.slice(0, 10);
+    const softDeletedAt = deleted(3);
+    const binAt = deleted(12);
+    const problems = await problemsOf(
+      "  lee.chen@contoso.com:\n    primary: lee.chen@contoso.com\n    aliases: [archive@contoso.com, jo@contoso.com, partner@fabrikam.com, olivia@fabrikam.com, tom@fabrikam.com, gone@fabrikam.com]\n",
+      (t) => {
+        t.addHolder({ id: "00000000-0000-4000-9000-000000000001", kind: "PublicFolder", displayName: "Archive", synced: false, addresses: ["SMTP:archive@contoso.com"] });
+        t.addHolder({ id: "00000000-0000-4000-9000-000000000002", kind: "EntraUser", displayName: "Jo Synced", upn: "jo.synced@contoso.com", synced: true, addresses: ["SMTP:jo@contoso.com"] });
+        t.addHolder({ id: "00000000-0000-4000-9000-000000000003", kind: "EntraContact", displayName: "Partner", synced: false, addresses: ["SMTP:partner@fabrikam.com"] });
+        t.addHolder({ id: "00000000-0000-4000-9000-000000000004", kind: "SoftDeletedMailbox", displayName: "Olivia Former", upn: "olivia@contoso.com", synced: false, addresses: ["SMTP:olivia@fabrikam.com"], deletedAt: softDeletedAt });
+        t.addHolder({ id: "00000000-0000-4000-9000-000000000005", kind: "DeletedUser", displayName: "Tom Temp", upn: "tom@contoso.com", synced: false, addresses: ["SMTP:tom@fabrikam.com"], deletedAt: binAt });
+        t.addHolder({ id: "00000000-0000-4000-9000-000000000006", kind: "DeletedUser", displayName: "Long Gone", upn: "gone@contoso.com", synced: false, addresses: ["SMTP:gone@fabrikam.com"], deletedAt: deleted(31) });
+      },
+    );
+    const purge = (iso: string) => at(new Date(Date.parse(iso) + 30 * day).toISOString());
+    assert.equal(problems.length, 5, problems.join("\n"));
+    assert.match(problems[0]!, /^mailboxes\.yaml:6:15: .*alias "archive@contoso\.com" is held by mail-enabled public folder "Archive", which Exchange's mailbox listings do not show.*Set-MailPublicFolder "Archive" -EmailAddresses @\{Remove="smtp:archive@contoso\.com"\}/);
+    assert.match(problems[1]!, /^mailboxes\.yaml:6:36: .*"jo@contoso\.com" is held by Entra user without a mailbox "Jo Synced" \(synced from on-premises AD\).*in on-premises AD and let Entra Connect sync it/);
+    assert.match(problems[2]!, /"partner@fabrikam\.com" is held by Entra contact without a mail contact "Partner".*in Entra ID/);
+    assert.ok(
+      problems[3]!.includes(`"olivia@fabrikam.com" is held by soft-deleted mailbox "Olivia Former" (deleted ${at(softDeletedAt)}; it keeps its addresses until it is purged on ${purge(softDeletedAt)})`) &&
+        /restore the mailbox.*purge it \(Remove-Mailbox "Olivia Former" -PermanentlyDelete.*or wait until \d{4}-\d\d-\d\d/.test(problems[3]!),
+      problems[3],
+    );
+    assert.ok(
+      problems[4]!.includes(`"tom@fabrikam.com" is held by deleted user in Entra's recycle bin "Tom Temp" (deleted ${at(binAt)}; it keeps its addresses until it is purged on ${purge(binAt)})`) &&
+        /restore the user .*delete it permanently \(DELETE \/directory\/deletedItems\/00000000-0000-4000-9000-000000000005\).*or wait until/.test(problems[4]!),
+      problems[4],
+    );
   });
 
   it("a domain the tenant does not accept (though the spec allows it): Exchange's words and what to do", async () => {

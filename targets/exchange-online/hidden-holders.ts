@@ -1,0 +1,113 @@
+// Holders of an address that Get-Recipient does not list (exchange/exchange-rules.ts HolderKind):
+// Entra users, groups and contacts without an Exchange recipient (Graph /users, /groups, /contacts
+// filtered on proxyAddresses), deleted users in Entra's recycle bin (Graph
+// /directory/deletedItems/microsoft.graph.user, deletedDateTime and proxyAddresses) and soft-deleted
+// mailboxes (Get-Mailbox -SoftDeletedMailbox -Filter). Few requests: the Graph lookups travel in
+// the reader's $batch (3 items per 10 addresses, and one listing of the recycle bin, 20 items a
+// batch), the soft-deleted mailboxes in one Get-Mailbox per 20 addresses.
+import { addressKey, parseProxyAddress } from "../../core/address";
+import type { AddressOwner, HolderKind, RecipientType } from "../../exchange/exchange-rules";
+import type { ExchangeAdminClient } from "./exchange-admin-client";
+import type { GraphReader } from "./graph-reader";
+
+/** Addresses per Graph filter (`proxyAddresses/any(...) or ...`); Graph caps the terms of a filter. */
+const GRAPH_FILTER_CHUNK = 10;
+/** Addresses per Get-Mailbox -Filter, as the owner lookup (exchange-online-backend.ts). */
+const EXCHANGE_FILTER_CHUNK = 20;
+
+interface HolderObject {
+  readonly id: string;
+  readonly displayName?: string | null;
+  readonly userPrincipalName?: string | null;
+  readonly proxyAddresses?: readonly string[] | null;
+  readonly onPremisesSyncEnabled?: boolean | null;
+  readonly deletedDateTime?: string | null;
+}
+
+interface SoftDeletedRow {
+  readonly ExternalDirectoryObjectId?: string | null;
+  readonly Guid?: string;
+  readonly DisplayName: string;
+  readonly UserPrincipalName?: string | null;
+  readonly EmailAddresses: readonly string[];
+  readonly WhenSoftDeleted?: string | null;
+}
+
+const chunked = <T>(items: readonly T[], size: number): T[][] => Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
+
+/** `proxyAddresses/any(x:x eq 'smtp:a@b') or …`, quotes doubled as OData wants. */
+export function proxyAddressFilter(addresses: readonly string[]): string {
+  return addresses.map((a) => `proxyAddresses/any(x:x eq 'smtp:${a.replace(/'/g, "''")}')`).join(" or ");
+}
+
+/** Exchange's filter for soft-deleted mailboxes holding the addresses. */
+function emailAddressFilter(addresses: readonly string[]): string {
+  return addresses.map((a) => `EmailAddresses -eq 'smtp:${a.replace(/'/g, "''")}'`).join(" -or ");
+}
+
+/**
+ * Who holds each address (lower-case keys) among the objects Get-Recipient does not list. An
+ * object Graph shows that is also an Exchange recipient is answered here too; the caller prefers
+ * its own owner lookup's answer (reconcile/preflight.ts).
+ */
+export async function findHiddenHolders(graph: GraphReader, exchange: ExchangeAdminClient, addresses: readonly string[]): Promise<Map<string, AddressOwner>> {
+  const wanted = [...new Set(addresses.map(addressKey))];
+  const found = new Map<string, AddressOwner>();
+  if (wanted.length === 0) return found;
+  const keep = (o: HolderObject, kind: HolderKind, type: RecipientType, entries: readonly string[] | null | undefined) => {
+    for (const entry of entries ?? []) {
+      const parsed = parseProxyAddress(entry);
+      const key = addressKey(parsed.value);
+      if (parsed.kind !== "smtp" || !wanted.includes(key)) continue;
+      // A deleted or soft-deleted holder names its deletion; it wins over a live Entra-only answer.
+      if (found.has(key) && kind !== "SoftDeletedMailbox" && kind !== "DeletedUser") continue;
+      found.set(key, {
+        id: o.id,
+        displayName: o.displayName ?? o.userPrincipalName ?? o.id,
+        type,
+        holder: { kind, deletedAt: o.deletedDateTime ?? undefined, synced: o.onPremisesSyncEnabled === true, upn: o.userPrincipalName ?? undefined },
+      });
+    }
+  };
+  const filters = chunked(wanted, GRAPH_FILTER_CHUNK).map((chunk) => encodeURIComponent(proxyAddressFilter(chunk)));
+  const list = (collection: string, select: string, filter: string) =>
+    graph.getBatched(`/${collection}?$filter=${filter}&$select=${select}&$top=999`, `/${collection}`).then((body) => (body as { value?: HolderObject[] }).value ?? []);
+  const [users, groups, contacts, deleted, softDeleted] = await Promise.all([
+    Promise.all(filters.map((f) => list("users", "id,displayName,userPrincipalName,proxyAddresses,onPremisesSyncEnabled", f))).then((p) => p.flat()),
+    Promise.all(filters.map((f) => list("groups", "id,displayName,proxyAddresses,onPremisesSyncEnabled", f))).then((p) => p.flat()),
+    Promise.all(filters.map((f) => list("contacts", "id,displayName,proxyAddresses,onPremisesSyncEnabled", f))).then((p) => p.flat()),
+    listDeletedUsers(graph),
+    Promise.all(
+      chunked(wanted, EXCHANGE_FILTER_CHUNK).map((chunk) =>
+        exchange.read<SoftDeletedRow>("Get-Mailbox", { SoftDeletedMailbox: true, Filter: emailAddressFilter(chunk), ResultSize: "Unlimited" }, chunk[0]),
+      ),
+    ).then((p) => p.flat()),
+  ]);
+  for (const u of users) keep(u, "EntraUser", "UserMailbox", u.proxyAddresses);
+  for (const g of groups) keep(g, "EntraGroup", "Group", g.proxyAddresses);
+  for (const c of contacts) keep(c, "EntraContact", "MailContact", c.proxyAddresses);
+  for (const d of deleted) keep(d, "DeletedUser", "UserMailbox", d.proxyAddresses);
+  for (const m of softDeleted) {
+    keep(
+      { id: m.ExternalDirectoryObjectId ?? m.Guid ?? m.DisplayName, displayName: m.DisplayName, userPrincipalName: m.UserPrincipalName ?? null, deletedDateTime: m.WhenSoftDeleted ?? null },
+      "SoftDeletedMailbox",
+      "UserMailbox",
+      m.EmailAddresses,
+    );
+  }
+  return found;
+}
+
+/** Every user in Entra's recycle bin (deleted less than 30 days ago), 999 a page: the first page in the batch. */
+async function listDeletedUsers(graph: GraphReader): Promise<HolderObject[]> {
+  const select = "id,displayName,userPrincipalName,proxyAddresses,deletedDateTime,onPremisesSyncEnabled";
+  const all: HolderObject[] = [];
+  let url: string | undefined = `/directory/deletedItems/microsoft.graph.user?$select=${select}&$top=999`;
+  while (url !== undefined) {
+    const page = (await graph.getBatched(url, "/directory/deletedItems/microsoft.graph.user")) as { value?: HolderObject[]; "@odata.nextLink"?: string };
+    all.push(...(page.value ?? []));
+    const next = page["@odata.nextLink"];
+    url = next === undefined ? undefined : next.slice(next.indexOf("/v1.0") + "/v1.0".length);
+  }
+  return all;
+}
