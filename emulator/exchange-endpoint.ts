@@ -372,9 +372,12 @@ export class ExchangeEndpoint {
   /** Holders of `kind` that hold one of the addresses of an EmailAddresses filter. */
   #holdersFiltered(filter: unknown, kind: DirectoryHolder["kind"]): DirectoryHolder[] {
     const wanted = new Set((parseEmailAddressFilter(String(filter)) ?? []).map((a) => a.toLowerCase()));
-    return this.#tenant
-      .holders([kind])
-      .filter((h) => h.addresses.some((e) => { const p = parseProxyAddress(e); return p.kind === "smtp" && wanted.has(p.value.toLowerCase()); }));
+    return this.#tenant.holders([kind]).filter((h) =>
+      h.addresses.some((e) => {
+        const p = parseProxyAddress(e);
+        return p.kind === "smtp" && wanted.has(p.value.toLowerCase());
+      }),
+    );
   }
 
   /** Runs one InvokeCommand request body. */

@@ -231,7 +231,8 @@ export function checkFaultSettings(value: unknown): FaultSettings {
   const outOfOrder = settings.batchOutOfOrder;
   if (outOfOrder !== undefined && typeof outOfOrder !== "boolean") problems.push(`batchOutOfOrder is ${JSON.stringify(outOfOrder)}; use true or false`);
   const release = settings.addressReleaseLagMs;
-  if (release !== undefined && (!isNumber(release) || release < 0)) problems.push(`addressReleaseLagMs is ${JSON.stringify(release)}; use milliseconds, 0 or more (0: an address removed is free at once)`);
+  if (release !== undefined && (!isNumber(release) || release < 0))
+    problems.push(`addressReleaseLagMs is ${JSON.stringify(release)}; use milliseconds, 0 or more (0: an address removed is free at once)`);
   const retryAfter = settings.retryAfterSeconds;
   if (retryAfter !== undefined && (!isNumber(retryAfter) || retryAfter < 0)) problems.push(`retryAfterSeconds is ${JSON.stringify(retryAfter)}; use seconds, 0 or more (fractions allowed)`);
   object("latencyMs", { min: (n) => n >= 0, max: (n) => n >= 0 }, '{"min": ms, "max": ms} with 0 <= min <= max');

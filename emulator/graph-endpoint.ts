@@ -566,7 +566,13 @@ export class GraphEndpoint {
       return graphError(400, "Request_UnsupportedQuery", `Invalid page size specified: '${topText}'. Must be between 1 and ${MAX_PAGE} inclusive.`, correlation);
     }
     const raw = query.get("$select");
-    const select = raw === null ? DELETED_USER_PROPERTIES : raw.split(",").map((n) => n.trim()).filter(Boolean);
+    const select =
+      raw === null
+        ? DELETED_USER_PROPERTIES
+        : raw
+            .split(",")
+            .map((n) => n.trim())
+            .filter(Boolean);
     const unknown = select.find((n) => !DELETED_USER_PROPERTIES.some((p) => p.toLowerCase() === n.toLowerCase()));
     if (unknown !== undefined) return graphError(400, "BadRequest", `Could not find a property named '${unknown}' on type 'microsoft.graph.user'.`, correlation);
     // An opaque skip token, as /users pages carry.
@@ -593,7 +599,10 @@ export class GraphEndpoint {
         ...(all.length > top ? { "@odata.nextLink": `${this.#baseUrl()}/v1.0/directory/deletedItems/microsoft.graph.user?${next.toString()}` } : {}),
         value: page.map((h) => {
           const full = view(h);
-          return { "@odata.type": "#microsoft.graph.user", ...Object.fromEntries(select.map((n) => DELETED_USER_PROPERTIES.find((p) => p.toLowerCase() === n.toLowerCase())!).map((p) => [p, full[p]])) };
+          return {
+            "@odata.type": "#microsoft.graph.user",
+            ...Object.fromEntries(select.map((n) => DELETED_USER_PROPERTIES.find((p) => p.toLowerCase() === n.toLowerCase())!).map((p) => [p, full[p]])),
+          };
         }),
       },
     };
@@ -682,9 +691,7 @@ export class GraphEndpoint {
    */
   #collect(options: ListOptions, after: string | undefined, limit: number, keep: (r: Recipient) => boolean, root: "users" | "groups" | "contacts" = "users"): Recipient[] {
     const out: Recipient[] = [];
-    const extra = (this.#users.holders?.(HOLDERS_IN[root]) ?? [])
-      .map(holderAsObject)
-      .filter((h) => (after === undefined || h.id > after) && (root !== "users" || h.upn !== undefined) && keep(h));
+    const extra = (this.#users.holders?.(HOLDERS_IN[root]) ?? []).map(holderAsObject).filter((h) => (after === undefined || h.id > after) && (root !== "users" || h.upn !== undefined) && keep(h));
     const take = (r: Recipient) => {
       while (extra.length > 0 && extra[0]!.id < r.id && out.length < limit) out.push(extra.shift()!);
       if (out.length < limit && keep(r)) out.push(r);

@@ -9,6 +9,8 @@ export interface ProgramSettings {
   /** The spec file, relative to the project directory. */
   readonly spec: string;
   readonly target: TargetSettings;
+  /** How long a taker's add waits through Exchange's release lag (seconds); absent: DEFAULTS.releaseWaitSeconds. */
+  readonly releaseWaitSeconds?: number;
 }
 
 export { DEFAULTS, SettingsError, type ConfigReader };
@@ -23,7 +25,10 @@ export function readSettings(config: ConfigReader): ProgramSettings {
       `config "target" is ${JSON.stringify(name.slice(0, 60))}${didYouMean(name, TARGET_NAMES)}; use ${TARGET_NAMES.map((n) => `"${n}"`).join(" or ")} (pulumi config set target ${DEFAULT_TARGET})`,
     );
   }
-  return { spec, target: readSettingsOf(definition, config) };
+  const wait = config.get("releaseWaitSeconds");
+  const releaseProblem = wait === undefined ? undefined : checkSettingValue(RELEASE_WAIT_SETTING, wait);
+  if (releaseProblem !== undefined) throw new SettingsError(`${releaseProblem} (pulumi config set releaseWaitSeconds ${DEFAULTS.releaseWaitSeconds})`);
+  return { spec, target: readSettingsOf(definition, config), ...(wait === undefined ? {} : { releaseWaitSeconds: Number(wait) }) };
 }
 
 /** One stack setting the project knows: `pulumi config set <key> <value>`. */
@@ -32,10 +37,19 @@ export interface DeclaredSetting extends TargetSetting {
   readonly target: "any" | TargetName;
 }
 
-/** The settings of every target: where the spec is, and which target. */
+const RELEASE_WAIT_SETTING: DeclaredSetting = {
+  key: "releaseWaitSeconds",
+  target: "any",
+  meaning: "how long a move's taker retries an address Exchange has not yet freed after its giver let go of it (the release lag), before the run stops and reports the move pending",
+  default: String(DEFAULTS.releaseWaitSeconds),
+  positiveInteger: true,
+};
+
+/** The settings of every target: where the spec is, which target, how long a move waits for a release. */
 const COMMON_SETTINGS: readonly DeclaredSetting[] = [
   { key: "spec", target: "any", meaning: "the spec file, relative to the project", default: DEFAULTS.spec, flag: "--spec <file>" },
   { key: "target", target: "any", meaning: `which tenant: ${TARGETS.map((t) => `${t.name} (${t.summary})`).join(", ")}`, default: DEFAULT_TARGET, values: TARGET_NAMES },
+  RELEASE_WAIT_SETTING,
 ];
 
 /**

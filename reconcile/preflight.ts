@@ -232,10 +232,10 @@ export async function preflight(
         v.code === "ProxyAddressExists" && v.owner?.holder !== undefined
           ? `${place.role} "${v.address}" is held by ${describeRecipient(v.owner)}, which Exchange's mailbox listings do not show, and Exchange refuses it to any other recipient; what to do: ${holderRemedy(v.owner, v.address!)}`
           : v.code === "ProxyAddressExists" && v.owner
-          ? `${place.role} "${v.address}" already belongs to ${describeRecipient(v.owner)}; ${remedy}`
-          : v.rule === "ExternalAddressRemoval"
-            ? `${v.message} What to do: list it in the spec (as primary or alias) or set this entry's mode to additive; this tool never removes a recipient's external address`
-            : `${v.message} What to do: ${remedy}`;
+            ? `${place.role} "${v.address}" already belongs to ${describeRecipient(v.owner)}; ${remedy}`
+            : v.rule === "ExternalAddressRemoval"
+              ? `${v.message} What to do: list it in the spec (as primary or alias) or set this entry's mode to additive; this tool never removes a recipient's external address`
+              : `${v.message} What to do: ${remedy}`;
       report(mailbox, v.address, message);
     }
   }

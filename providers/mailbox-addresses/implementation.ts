@@ -15,6 +15,8 @@ import { readSettings, type ConfigReader, type ProgramSettings } from "../../inf
 import type { LiveMailbox, TenantBackend } from "../../targets/tenant-backend";
 import { createBackend } from "../../targets/registry";
 import { remedyFor } from "../../reconcile/explain";
+import { describeRecipient } from "../../reconcile/preflight";
+import { DEFAULTS } from "../../reconcile/defaults";
 import { findProjectRoot } from "../../runtime/project-root";
 import { readSpecFile } from "../../runtime/spec-file";
 import { confirmChanged } from "../../reconcile/read-tenant";
@@ -255,7 +257,7 @@ async function converge(inputs: MailboxAddressesInputs, recorded?: readonly stri
     await assertEngineAlive();
     // The write is a delta from the list just read (@{Add; Remove}), so an alias an admin adds
     // meanwhile stays; the read-back must then satisfy the plan, not equal the list planned.
-    const back = await ctx.backend.setEmailAddresses(inputs.identity, wanted.final, live.addresses);
+    const back = await writeThroughReleaseLag(ctx, inputs.identity, live, () => ctx.backend.setEmailAddresses(inputs.identity, wanted.final, live.addresses));
     // Addresses the cloud still shows on a synced mailbox whose AD entry let go of them (target
     // hybrid) were left out of the write: the next run after the directory sync takes them.
     const waiting = new Set((back.waitingForSync ?? []).map(addressKey));
@@ -271,6 +273,62 @@ async function converge(inputs: MailboxAddressesInputs, recorded?: readonly stri
     return await withUpn(ctx, inputs, back);
   } catch (err) {
     throw ctx.explain(inputs.identity, err);
+  }
+}
+
+/** The first wait after a refusal in the release lag, and the longest, in milliseconds. */
+const RELEASE_RETRY_FIRST_MS = 2_000;
+const RELEASE_RETRY_MAX_MS = 60_000;
+
+/**
+ * The write of a mailbox that takes an address, retried while Exchange still refuses it with
+ * "already being used" although no recipient holds it any more: the release lag after another
+ * mailbox let go of it (MicrosoftDocs/OfficeDocs-Support#46: about an hour). Each refusal asks
+ * Exchange's owner lookup (one Get-Recipient) who holds the refused addresses: a holder is a real
+ * conflict, reported at once; nobody is the lag, waited out with backoff (2 s doubling, at most
+ * 60 s) for at most the stack's `releaseWaitSeconds`, saying what it waits for. Past the bound the
+ * run stops with the move pending: the address is on neither mailbox, and the state (the giver's
+ * write recorded, this one's not) says so; the next `pulumi up` adds it.
+ */
+async function writeThroughReleaseLag(ctx: ProviderContext, identity: string, live: LiveMailbox, write: () => Promise<LiveMailbox>): Promise<LiveMailbox> {
+  const boundMs = (ctx.settings.releaseWaitSeconds ?? DEFAULTS.releaseWaitSeconds) * 1000;
+  const started = Date.now();
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await write();
+    } catch (err) {
+      if (!ExchangeError.isInstance(err) || err.code !== "ProxyAddressExists") throw err;
+      const refused = [...new Set(err.violations.filter((v) => v.code === "ProxyAddressExists" && v.address !== undefined).map((v) => v.address!))];
+      if (refused.length === 0) throw err;
+      const owners = await ctx.backend.ownersOf(refused);
+      const held = refused.some((a) => {
+        const owner = owners.get(addressKey(a));
+        return owner !== undefined && owner.id.toLowerCase() !== live.id.toLowerCase();
+      });
+      if (held) throw err;
+      const waited = Date.now() - started;
+      const list = refused.map((a) => `"${a}"`).join(", ");
+      if (waited >= boundMs) {
+        // Name a holder Exchange's recipients do not show, if one has appeared since preview.
+        const hidden = (await ctx.backend.hiddenHoldersOf?.(refused).catch(() => undefined)) ?? new Map();
+        const holder = [...hidden.values()].find((o) => o.id.toLowerCase() !== live.id.toLowerCase());
+        throw ctx.error(
+          identity,
+          `pending move: ${list} ${refused.length === 1 ? "is" : "are"} on no mailbox now: ${holder !== undefined ? `held by ${describeRecipient(holder)}` : "let go of by the mailbox it moves from, and Exchange has not freed it yet (the release lag)"}; ` +
+            `this mailbox's write was refused for ${Math.round(waited / 1000)} s ("${err.violations.find((v) => v.code === "ProxyAddressExists")?.message ?? err.message}"), ` +
+            `beyond the stack's releaseWaitSeconds (${boundMs / 1000}). Mail to ${list} bounces until the move is finished; nothing else of either mailbox changed`,
+          `run \`pulumi up\` again (or \`mailbox-addresses apply\`) to finish the move once Exchange frees the address (administrators report up to about an hour); to wait longer in one run, raise it: pulumi config set releaseWaitSeconds ${Math.max(boundMs / 1000, DEFAULTS.releaseWaitSeconds) * 2}`,
+          refused[0],
+        );
+      }
+      const delay = Math.min(RELEASE_RETRY_FIRST_MS * 2 ** (attempt - 1), RELEASE_RETRY_MAX_MS, boundMs - waited);
+      // The engine shows a provider's stderr: the run says what it waits for.
+      process.stderr.write(
+        `mailbox-addresses: mailbox "${identity}": Exchange has not freed ${list} yet (the release lag after a move's giver let go of it); retrying in ${Math.ceil(delay / 1000)} s (waited ${Math.round(waited / 1000)} s of releaseWaitSeconds ${boundMs / 1000})\n`,
+      );
+      await new Promise((resolve) => setTimeout(resolve, delay));
+      await assertEngineAlive();
+    }
   }
 }
 

@@ -243,7 +243,8 @@ export class ExchangeOnlineBackend implements TenantBackend {
           const key = addressKey(parsed.value);
           if (parsed.kind !== "smtp" || !wanted.has(key)) continue;
           // A mail-enabled public folder: no Entra object, named as a holder (exchange-rules HolderKind).
-          if (String(r.RecipientTypeDetails) === "PublicFolder") owners.set(key, { id: r.ExternalDirectoryObjectId ?? (r as { Guid?: string }).Guid ?? r.DisplayName, displayName: r.DisplayName, type: "UserMailbox", holder: { kind: "PublicFolder" } });
+          if (String(r.RecipientTypeDetails) === "PublicFolder")
+            owners.set(key, { id: r.ExternalDirectoryObjectId ?? (r as { Guid?: string }).Guid ?? r.DisplayName, displayName: r.DisplayName, type: "UserMailbox", holder: { kind: "PublicFolder" } });
           else owners.set(key, { id: r.ExternalDirectoryObjectId, displayName: r.DisplayName, type: coarseTypeOf(kindOfRow(r)), kind: kindOfRow(r) });
         }
       }

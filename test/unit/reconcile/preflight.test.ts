@@ -135,19 +135,50 @@ describe("preview-time checks (reconcile/preflight.ts) on the local backend", ()
         t.addHolder({ id: "00000000-0000-4000-9000-000000000001", kind: "PublicFolder", displayName: "Archive", synced: false, addresses: ["SMTP:archive@contoso.com"] });
         t.addHolder({ id: "00000000-0000-4000-9000-000000000002", kind: "EntraUser", displayName: "Jo Synced", upn: "jo.synced@contoso.com", synced: true, addresses: ["SMTP:jo@contoso.com"] });
         t.addHolder({ id: "00000000-0000-4000-9000-000000000003", kind: "EntraContact", displayName: "Partner", synced: false, addresses: ["SMTP:partner@fabrikam.com"] });
-        t.addHolder({ id: "00000000-0000-4000-9000-000000000004", kind: "SoftDeletedMailbox", displayName: "Olivia Former", upn: "olivia@contoso.com", synced: false, addresses: ["SMTP:olivia@fabrikam.com"], deletedAt: softDeletedAt });
-        t.addHolder({ id: "00000000-0000-4000-9000-000000000005", kind: "DeletedUser", displayName: "Tom Temp", upn: "tom@contoso.com", synced: false, addresses: ["SMTP:tom@fabrikam.com"], deletedAt: binAt });
-        t.addHolder({ id: "00000000-0000-4000-9000-000000000006", kind: "DeletedUser", displayName: "Long Gone", upn: "gone@contoso.com", synced: false, addresses: ["SMTP:gone@fabrikam.com"], deletedAt: deleted(31) });
+        t.addHolder({
+          id: "00000000-0000-4000-9000-000000000004",
+          kind: "SoftDeletedMailbox",
+          displayName: "Olivia Former",
+          upn: "olivia@contoso.com",
+          synced: false,
+          addresses: ["SMTP:olivia@fabrikam.com"],
+          deletedAt: softDeletedAt,
+        });
+        t.addHolder({
+          id: "00000000-0000-4000-9000-000000000005",
+          kind: "DeletedUser",
+          displayName: "Tom Temp",
+          upn: "tom@contoso.com",
+          synced: false,
+          addresses: ["SMTP:tom@fabrikam.com"],
+          deletedAt: binAt,
+        });
+        t.addHolder({
+          id: "00000000-0000-4000-9000-000000000006",
+          kind: "DeletedUser",
+          displayName: "Long Gone",
+          upn: "gone@contoso.com",
+          synced: false,
+          addresses: ["SMTP:gone@fabrikam.com"],
+          deletedAt: deleted(31),
+        });
       },
     );
     const purge = (iso: string) => at(new Date(Date.parse(iso) + 30 * day).toISOString());
     assert.equal(problems.length, 5, problems.join("\n"));
-    assert.match(problems[0]!, /^mailboxes\.yaml:6:15: .*alias "archive@contoso\.com" is held by mail-enabled public folder "Archive", which Exchange's mailbox listings do not show.*Set-MailPublicFolder "Archive" -EmailAddresses @\{Remove="smtp:archive@contoso\.com"\}/);
-    assert.match(problems[1]!, /^mailboxes\.yaml:6:36: .*"jo@contoso\.com" is held by Entra user without a mailbox "Jo Synced" \(synced from on-premises AD\).*in on-premises AD and let Entra Connect sync it/);
+    assert.match(
+      problems[0]!,
+      /^mailboxes\.yaml:6:15: .*alias "archive@contoso\.com" is held by mail-enabled public folder "Archive", which Exchange's mailbox listings do not show.*Set-MailPublicFolder "Archive" -EmailAddresses @\{Remove="smtp:archive@contoso\.com"\}/,
+    );
+    assert.match(
+      problems[1]!,
+      /^mailboxes\.yaml:6:36: .*"jo@contoso\.com" is held by Entra user without a mailbox "Jo Synced" \(synced from on-premises AD\).*in on-premises AD and let Entra Connect sync it/,
+    );
     assert.match(problems[2]!, /"partner@fabrikam\.com" is held by Entra contact without a mail contact "Partner".*in Entra ID/);
     assert.ok(
-      problems[3]!.includes(`"olivia@fabrikam.com" is held by soft-deleted mailbox "Olivia Former" (deleted ${at(softDeletedAt)}; it keeps its addresses until it is purged on ${purge(softDeletedAt)})`) &&
-        /restore the mailbox.*purge it \(Remove-Mailbox "Olivia Former" -PermanentlyDelete.*or wait until \d{4}-\d\d-\d\d/.test(problems[3]!),
+      problems[3]!.includes(
+        `"olivia@fabrikam.com" is held by soft-deleted mailbox "Olivia Former" (deleted ${at(softDeletedAt)}; it keeps its addresses until it is purged on ${purge(softDeletedAt)})`,
+      ) && /restore the mailbox.*purge it \(Remove-Mailbox "Olivia Former" -PermanentlyDelete.*or wait until \d{4}-\d\d-\d\d/.test(problems[3]!),
       problems[3],
     );
     assert.ok(

@@ -22,10 +22,19 @@ describe("tenant model: holders Get-Mailbox does not list, and the release lag",
   it("the shipped seed's public folder, soft-deleted mailbox and recycle-bin user hold their addresses; Exchange refuses them to a mailbox", () => {
     const tenant = Tenant.open(":memory:");
     tenant.seed(loadSeedFile());
-    assert.deepEqual(tenant.holders().map((h) => `${h.kind} ${h.displayName}`).sort(), ["DeletedUser Tom Temp", "PublicFolder Archive (public folder)", "SoftDeletedMailbox Olivia Former"]);
+    assert.deepEqual(
+      tenant
+        .holders()
+        .map((h) => `${h.kind} ${h.displayName}`)
+        .sort(),
+      ["DeletedUser Tom Temp", "PublicFolder Archive (public folder)", "SoftDeletedMailbox Olivia Former"],
+    );
     const folder = refusal(() => tenant.addRemoveEmailAddresses("mark.wilson@contoso.com", ["smtp:archive@contoso.com"], []));
     assert.equal(folder.code, "ProxyAddressExists");
-    assert.equal(folder.message, 'The proxy address "smtp:archive@contoso.com" is already being used by the proxy addresses or LegacyExchangeDN of "Archive (public folder)". Please choose another proxy address.');
+    assert.equal(
+      folder.message,
+      'The proxy address "smtp:archive@contoso.com" is already being used by the proxy addresses or LegacyExchangeDN of "Archive (public folder)". Please choose another proxy address.',
+    );
     for (const address of ["olivia@fabrikam.com", "tom@fabrikam.com"]) {
       const deleted = refusal(() => tenant.addRemoveEmailAddresses("mark.wilson@contoso.com", [`smtp:${address}`], []));
       assert.equal(deleted.message, IN_USE(`smtp:${address}`));
@@ -38,7 +47,14 @@ describe("tenant model: holders Get-Mailbox does not list, and the release lag",
   it("a deleted holder past 30 days is purged: its address is free", () => {
     const tenant = Tenant.open(":memory:");
     tenant.seed(loadSeedFile());
-    tenant.addHolder({ id: "00000000-0000-4000-9000-00000000000a", kind: "DeletedUser", displayName: "Old", synced: false, addresses: ["SMTP:old@fabrikam.com"], deletedAt: new Date(Date.now() - 31 * 86_400_000).toISOString() });
+    tenant.addHolder({
+      id: "00000000-0000-4000-9000-00000000000a",
+      kind: "DeletedUser",
+      displayName: "Old",
+      synced: false,
+      addresses: ["SMTP:old@fabrikam.com"],
+      deletedAt: new Date(Date.now() - 31 * 86_400_000).toISOString(),
+    });
     tenant.addRemoveEmailAddresses("mark.wilson@contoso.com", ["smtp:old@fabrikam.com"], []);
     assert.ok(tenant.find("mark.wilson@contoso.com")!.addresses.includes("smtp:old@fabrikam.com"));
     assert.ok(!tenant.holders().some((h) => h.displayName === "Old"));
