@@ -13,7 +13,17 @@
 import { createHash } from "node:crypto";
 import { parseProxyAddress } from "../core/address";
 import { ExchangeError } from "../exchange/exchange-error";
-import { applyAddRemove, applyPrimarySmtpAddress, EXCEPTION_TYPES, notFoundMessage, RECIPIENT_KINDS, RECIPIENT_TYPES, recipientTypeOf, type RecipientTypeDetails } from "../exchange/exchange-rules";
+import {
+  applyAddRemove,
+  applyPrimarySmtpAddress,
+  EXCEPTION_TYPES,
+  EXCHANGE_RECIPIENT_TYPE_DETAILS,
+  notFoundMessage,
+  RECIPIENT_KINDS,
+  RECIPIENT_TYPES,
+  recipientTypeOf,
+  type RecipientTypeDetails,
+} from "../exchange/exchange-rules";
 import { aliasOf, type DirectoryHolder, type Recipient, type Tenant } from "../tenant/tenant";
 import { bindParameters } from "./cmdlet-parameters";
 import type { Counters } from "./faults";
@@ -32,38 +42,7 @@ export const CMDLET_KINDS: Readonly<Record<string, readonly RecipientTypeDetails
 const RECIPIENT_TYPES_BUT_GROUP_MAILBOXES: readonly RecipientTypeDetails[] = RECIPIENT_TYPES.filter((t) => t !== "GroupMailbox");
 
 /** Every RecipientTypeDetails value Get-Recipient's page lists: valid, even where the tenant holds none. */
-const KNOWN_RECIPIENT_TYPE_DETAILS = new Set(
-  [
-    "DiscoveryMailbox",
-    "DynamicDistributionGroup",
-    "EquipmentMailbox",
-    "GroupMailbox",
-    "GuestMailUser",
-    "LegacyMailbox",
-    "LinkedMailbox",
-    "LinkedRoomMailbox",
-    "MailContact",
-    "MailForestContact",
-    "MailNonUniversalGroup",
-    "MailUniversalDistributionGroup",
-    "MailUniversalSecurityGroup",
-    "MailUser",
-    "PublicFolder",
-    "PublicFolderMailbox",
-    "RemoteEquipmentMailbox",
-    "RemoteRoomMailbox",
-    "RemoteSharedMailbox",
-    "RemoteTeamMailbox",
-    "RemoteUserMailbox",
-    "RoomList",
-    "RoomMailbox",
-    "SchedulingMailbox",
-    "SharedMailbox",
-    "SharedWithMailUser",
-    "TeamMailbox",
-    "UserMailbox",
-  ].map((t) => t.toLowerCase()),
-);
+const KNOWN_RECIPIENT_TYPE_DETAILS = new Set(EXCHANGE_RECIPIENT_TYPE_DETAILS.map((t) => t.toLowerCase()));
 
 /** Exception types of a cmdlet's own refusals (not rule violations); not documented: see docs/RECIPIENT-KINDS.md. */
 const TASK_ARGUMENT = "Microsoft.Exchange.Configuration.Tasks.TaskArgumentException";

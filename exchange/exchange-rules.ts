@@ -136,6 +136,42 @@ export const RECIPIENT_KINDS: Readonly<Record<RecipientTypeDetails, RecipientKin
   },
 };
 
+/**
+ * Every RecipientTypeDetails value Get-Recipient's page lists (-RecipientTypeDetails): the kinds
+ * this project writes and the ones it does not (linked, remote, discovery, team, guest…), which can
+ * hold an address all the same. Preview's owner lookup asks for all of them.
+ */
+export const EXCHANGE_RECIPIENT_TYPE_DETAILS: readonly string[] = [
+  "DiscoveryMailbox",
+  "DynamicDistributionGroup",
+  "EquipmentMailbox",
+  "GroupMailbox",
+  "GuestMailUser",
+  "LegacyMailbox",
+  "LinkedMailbox",
+  "LinkedRoomMailbox",
+  "MailContact",
+  "MailForestContact",
+  "MailNonUniversalGroup",
+  "MailUniversalDistributionGroup",
+  "MailUniversalSecurityGroup",
+  "MailUser",
+  "PublicFolder",
+  "PublicFolderMailbox",
+  "RemoteEquipmentMailbox",
+  "RemoteRoomMailbox",
+  "RemoteSharedMailbox",
+  "RemoteTeamMailbox",
+  "RemoteUserMailbox",
+  "RoomList",
+  "RoomMailbox",
+  "SchedulingMailbox",
+  "SharedMailbox",
+  "SharedWithMailUser",
+  "TeamMailbox",
+  "UserMailbox",
+];
+
 /** Every kind, in the order above. */
 export const RECIPIENT_TYPES: readonly RecipientTypeDetails[] = Object.keys(RECIPIENT_KINDS) as RecipientTypeDetails[];
 
@@ -221,6 +257,8 @@ export interface AddressOwner {
  * anyone else with "already being used" (docs/reference/exchange-online-addresses.md §3, "Holders
  * Exchange's cmdlets do not show"):
  * - PublicFolder: a mail-enabled public folder (Get-Recipient -RecipientTypeDetails PublicFolder);
+ * - OtherRecipient: a recipient of a kind this project does not write (a linked, remote, team or
+ *   discovery mailbox, a guest mail user…: EXCHANGE_RECIPIENT_TYPE_DETAILS), its kind in `recipientTypeDetails`;
  * - EntraUser, EntraGroup, EntraContact: an Entra user, group or contact without a recipient in
  *   Exchange (a synced user without a mailbox) whose proxyAddresses carry it (Graph only);
  * - SoftDeletedMailbox: a deleted mailbox, kept 30 days (Get-Mailbox -SoftDeletedMailbox), whose
@@ -230,7 +268,7 @@ export interface AddressOwner {
  * - Releasing: an address just removed from a recipient, which Exchange still refuses to anyone
  *   else for a while (the release lag: MicrosoftDocs/OfficeDocs-Support#46 reports about an hour).
  */
-export type HolderKind = "PublicFolder" | "EntraUser" | "EntraGroup" | "EntraContact" | "SoftDeletedMailbox" | "DeletedUser" | "Releasing";
+export type HolderKind = "PublicFolder" | "OtherRecipient" | "EntraUser" | "EntraGroup" | "EntraContact" | "SoftDeletedMailbox" | "DeletedUser" | "Releasing";
 
 export interface HolderFacts {
   readonly kind: HolderKind;
@@ -242,6 +280,8 @@ export interface HolderFacts {
   readonly synced?: boolean | undefined;
   /** A user's principal name, where it has one. */
   readonly upn?: string | undefined;
+  /** OtherRecipient: Exchange's RecipientTypeDetails of it. */
+  readonly recipientTypeDetails?: string | undefined;
 }
 
 /** Days a deleted user stays in Entra's recycle bin, and a soft-deleted mailbox in Exchange, before they are purged. */
@@ -255,6 +295,7 @@ export function purgeDateOf(deletedAt: string): string {
 /** How an admin names each kind of holder that is not a recipient the tool writes. */
 export const HOLDER_NOUNS: Readonly<Record<HolderKind, string>> = {
   PublicFolder: "mail-enabled public folder",
+  OtherRecipient: "recipient",
   EntraUser: "Entra user without a mailbox",
   EntraGroup: "Entra group without a mail-enabled recipient",
   EntraContact: "Entra contact without a mail contact",
@@ -273,6 +314,8 @@ export function holderRemedy(owner: AddressOwner, address: string): string {
   switch (holder?.kind) {
     case "PublicFolder":
       return `remove it from the public folder (Set-MailPublicFolder "${name}" -EmailAddresses @{Remove="smtp:${address}"}), or drop it from this mailbox in the spec`;
+    case "OtherRecipient":
+      return `remove it from that recipient first (Get-Recipient "${name}" shows it; its kind, ${holder.recipientTypeDetails ?? "unknown"}, is not one this tool writes), or drop it from this mailbox in the spec`;
     case "EntraUser":
     case "EntraGroup":
     case "EntraContact":
@@ -387,7 +430,7 @@ export function externalAddressRemovalMessage(type: RecipientTypeDetails, displa
  * threads MicrosoftDocs/OfficeDocs-Support#22, #46, MicrosoftDocs/OfficeDocs-Exchange#1821).
  */
 export function proxyAddressExistsMessage(entry: string, owner: AddressOwner): string {
-  if (owner.holder !== undefined && owner.holder.kind !== "PublicFolder") return proxyAddressInUseMessage(entry);
+  if (owner.holder !== undefined && owner.holder.kind !== "PublicFolder" && owner.holder.kind !== "OtherRecipient") return proxyAddressInUseMessage(entry);
   return `The proxy address "${entry}" is already being used by the proxy addresses or LegacyExchangeDN of "${describeOwner(owner)}". Please choose another proxy address.`;
 }
 

@@ -85,7 +85,8 @@ export function describeRecipient(owner: AddressOwner): string {
     const { kind, deletedAt, synced } = owner.holder;
     const when = deletedAt === undefined ? "" : ` (deleted ${deletedAt.slice(0, 10)}; it keeps its addresses until it is purged on ${purgeDateOf(deletedAt).slice(0, 10)})`;
     const origin = synced && (kind === "EntraUser" || kind === "EntraGroup" || kind === "EntraContact") ? " (synced from on-premises AD)" : "";
-    return `${HOLDER_NOUNS[kind]} ${quote(owner.displayName)}${origin}${when}`;
+    const noun = kind === "OtherRecipient" ? `recipient of kind ${owner.holder.recipientTypeDetails ?? "unknown"}` : HOLDER_NOUNS[kind];
+    return `${noun} ${quote(owner.displayName)}${origin}${when}`;
   }
   if (owner.kind !== undefined) return `${RECIPIENT_KINDS[owner.kind]?.noun ?? owner.kind} ${quote(owner.displayName)}`;
   return `${RECIPIENT_WORDS[owner.type] ?? owner.type} ${quote(owner.displayName)}`;

@@ -7,7 +7,16 @@
 import { addressKey, parseProxyAddress } from "../../core/address";
 import { addressDelta, deltaLanded, isEmptyDelta } from "../../core/plan/address-delta";
 import { ExchangeError } from "../../exchange/exchange-error";
-import { coarseTypeOf, MAILBOX_TYPES, RECIPIENT_KINDS, RECIPIENT_TYPES, recipientTypeOf, type AddressOwner, type RecipientTypeDetails } from "../../exchange/exchange-rules";
+import {
+  coarseTypeOf,
+  EXCHANGE_RECIPIENT_TYPE_DETAILS,
+  MAILBOX_TYPES,
+  RECIPIENT_KINDS,
+  RECIPIENT_TYPES,
+  recipientTypeOf,
+  type AddressOwner,
+  type RecipientTypeDetails,
+} from "../../exchange/exchange-rules";
 import type { BackendCapabilities, LiveMailbox, MailboxPage, TenantBackend } from "../tenant-backend";
 import type { ExchangeOnlineTargetSettings } from "./settings";
 import { createCredential, diagnosingCredential } from "./credentials";
@@ -32,8 +41,8 @@ export function emailAddressFilter(addresses: readonly string[]): string {
  * RecipientTypeDetails parameter with the value GroupMailbox": Get-Recipient docs).
  */
 const EVERY_KIND: readonly RecipientTypeDetails[] = RECIPIENT_TYPES;
-/** Who holds an address: every kind, and mail-enabled public folders (which hold addresses too). */
-const OWNER_KINDS: readonly string[] = [...EVERY_KIND, "PublicFolder"];
+/** Who holds an address: every kind Exchange lists, those this project writes and the others (public folders, linked, remote…). */
+const OWNER_KINDS: readonly string[] = EXCHANGE_RECIPIENT_TYPE_DETAILS;
 /** Kinds Graph does not show at all (dynamic distribution groups): listed from Exchange. */
 const NOT_IN_GRAPH: readonly RecipientTypeDetails[] = RECIPIENT_TYPES.filter((t) => RECIPIENT_KINDS[t].graph.collection === null);
 /** Kinds Graph shows as plain users although they are not user mailboxes: told apart by Exchange. */
@@ -242,9 +251,11 @@ export class ExchangeOnlineBackend implements TenantBackend {
           const parsed = parseProxyAddress(entry);
           const key = addressKey(parsed.value);
           if (parsed.kind !== "smtp" || !wanted.has(key)) continue;
-          // A mail-enabled public folder: no Entra object, named as a holder (exchange-rules HolderKind).
-          if (String(r.RecipientTypeDetails) === "PublicFolder")
-            owners.set(key, { id: r.ExternalDirectoryObjectId ?? (r as { Guid?: string }).Guid ?? r.DisplayName, displayName: r.DisplayName, type: "UserMailbox", holder: { kind: "PublicFolder" } });
+          // A mail-enabled public folder, or a kind this project does not write: named as a holder (exchange-rules HolderKind).
+          const details = String(r.RecipientTypeDetails);
+          const id = r.ExternalDirectoryObjectId ?? (r as { Guid?: string }).Guid ?? r.DisplayName;
+          if (details === "PublicFolder") owners.set(key, { id, displayName: r.DisplayName, type: "UserMailbox", holder: { kind: "PublicFolder" } });
+          else if (recipientTypeOf(details) === undefined) owners.set(key, { id, displayName: r.DisplayName, type: "UserMailbox", holder: { kind: "OtherRecipient", recipientTypeDetails: details } });
           else owners.set(key, { id: r.ExternalDirectoryObjectId, displayName: r.DisplayName, type: coarseTypeOf(kindOfRow(r)), kind: kindOfRow(r) });
         }
       }

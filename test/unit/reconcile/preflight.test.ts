@@ -10,6 +10,7 @@ import { after, describe, it } from "node:test";
 import { planChanges } from "../../../core/plan/plan-changes";
 import { formatProblem } from "../../../core/problems";
 import { loadSpecText } from "../../../core/spec/load-spec";
+import { holderRemedy, proxyAddressExistsMessage } from "../../../exchange/exchange-rules";
 import { describeRecipient, moeraDomainOf, preflight, WRITABLE_TYPES } from "../../../reconcile/preflight";
 import { LocalBackend } from "../../../targets/local/local-backend";
 import { Tenant } from "../../../tenant/tenant";
@@ -272,5 +273,21 @@ describe("preview-time checks (reconcile/preflight.ts) on the local backend", ()
     assert.equal(describeRecipient({ id: "x", displayName: 'Say "hi"', type: "EquipmentMailbox" }), 'equipment mailbox "Say \\"hi\\""');
     assert.equal(describeRecipient({ id: "x", displayName: "All", type: "Group", kind: "GroupMailbox" }), 'Microsoft 365 group "All"');
     assert.equal(WRITABLE_TYPES.size, 10);
+  });
+
+  it("describeRecipient and holderRemedy name holders that are not recipients this tool writes: a kind it does not write, an address being released", () => {
+    const remote = { id: "x", displayName: "Remote Rita", type: "UserMailbox" as const, holder: { kind: "OtherRecipient" as const, recipientTypeDetails: "RemoteUserMailbox" } };
+    assert.equal(describeRecipient(remote), 'recipient of kind RemoteUserMailbox "Remote Rita"');
+    assert.match(holderRemedy(remote, "rita@contoso.com"), /Get-Recipient "Remote Rita" shows it; its kind, RemoteUserMailbox, is not one this tool writes/);
+    assert.equal(
+      proxyAddressExistsMessage("smtp:rita@contoso.com", remote),
+      'The proxy address "smtp:rita@contoso.com" is already being used by the proxy addresses or LegacyExchangeDN of "Remote Rita". Please choose another proxy address.',
+    );
+    const releasing = { id: "y", displayName: "Mark", type: "UserMailbox" as const, holder: { kind: "Releasing" as const, releasedAt: new Date().toISOString() } };
+    assert.equal(
+      proxyAddressExistsMessage("SMTP:x@contoso.com", releasing),
+      'The proxy address "SMTP:x@contoso.com" is already being used by the proxy addresses or LegacyExchangeDN. Please choose another proxy address.',
+    );
+    assert.match(holderRemedy(releasing, "x@contoso.com"), /^wait: Exchange frees an address some time after it was removed/);
   });
 });
