@@ -254,11 +254,19 @@ export class ExchangeEndpoint {
   readonly #tenant: Tenant;
   readonly #counters: Counters;
   readonly #baseUrl: () => string;
+  /** How reads see recipients: fresh, or behind a recent write (a replica; ./propagation.ts). */
+  readonly #reads: { asRead(r: Recipient): Recipient } | undefined;
 
-  constructor(tenant: Tenant, counters: Counters, baseUrl: () => string) {
+  constructor(tenant: Tenant, counters: Counters, baseUrl: () => string, reads?: { asRead(r: Recipient): Recipient }) {
     this.#tenant = tenant;
     this.#counters = counters;
     this.#baseUrl = baseUrl;
+    this.#reads = reads;
+  }
+
+  /** A recipient as a Get- cmdlet shows it. */
+  #view(r: Recipient): Record<string, unknown> {
+    return recipientView(this.#reads ? this.#reads.asRead(r) : r, this.#organization);
   }
 
   get #organization(): string {
@@ -339,7 +347,7 @@ export class ExchangeEndpoint {
 
   /** Recipients as listed rows. */
   #rows(recipients: readonly Recipient[]): ListedRow[] {
-    return recipients.map((r) => ({ id: r.id, row: recipientView(r, this.#organization) }));
+    return recipients.map((r) => ({ id: r.id, row: this.#view(r) }));
   }
 
   /** Recipients and holders (public folders, soft-deleted mailboxes) after `after`, in id order, at most `limit`. */
@@ -442,13 +450,13 @@ export class ExchangeEndpoint {
       const identity = String(parameters.Identity);
       const found = this.resolve(identity);
       if (found === undefined || !kinds.includes(found.kind)) return this.#notFound(identity);
-      return this.#envelope([recipientView(found, this.#organization)], options);
+      return this.#envelope([this.#view(found)], options);
     }
     if (parameters.Filter !== undefined) {
       const found = this.#filtered(parameters.Filter, wanted);
       return Array.isArray(found)
         ? this.#envelope(
-            found.map((r) => recipientView(r, this.#organization)),
+            found.map((r) => this.#view(r)),
             options,
           )
         : found;
@@ -499,16 +507,13 @@ export class ExchangeEndpoint {
       const identity = String(parameters.Identity);
       const found = this.resolve(identity);
       if (found === undefined || (types !== undefined && !types.has(found.kind))) return this.#notFound(identity);
-      return this.#envelope([recipientView(found, this.#organization)], options);
+      return this.#envelope([this.#view(found)], options);
     }
     if (parameters.Filter !== undefined) {
       const found = this.#filtered(parameters.Filter, (r) => listed.includes(r.kind));
       return Array.isArray(found)
         ? this.#envelope(
-            [
-              ...found.map((r) => recipientView(r, this.#organization)),
-              ...(publicFolders ? this.#holdersFiltered(parameters.Filter, "PublicFolder").map((h) => holderView(h, this.#organization)) : []),
-            ],
+            [...found.map((r) => this.#view(r)), ...(publicFolders ? this.#holdersFiltered(parameters.Filter, "PublicFolder").map((h) => holderView(h, this.#organization)) : [])],
             options,
           )
         : found;

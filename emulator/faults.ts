@@ -30,9 +30,16 @@ export interface FaultSettings {
   readonly writeBudget?: TokenBucket;
   /**
    * Exchange → Graph propagation lag in milliseconds (default 0: Graph sees writes at once): Graph
-   * shows a recipient as it was before any write made within the lag (./propagation.ts).
+   * shows a recipient as it was before any write made within the lag (./propagation.ts). A range
+   * gives each write its own lag within it, as objects reach Graph at different times.
    */
-  readonly graphPropagationLagMs?: number;
+  readonly graphPropagationLagMs?: number | LagRange;
+  /**
+   * Reads of Exchange served by a replica that has not seen a recent write (./propagation.ts):
+   * for `windowMs` after a write, a Get- cmdlet answers the recipient as it was before that write,
+   * on a `rate` share of reads. Default off.
+   */
+  readonly exchangeStaleReads?: { readonly windowMs: number; readonly rate: number };
   /**
    * Answer a $batch's items in reverse order (default false). Graph may answer a batch's items in
    * any order (json-batching: "the responses might appear in a different order"): clients must
@@ -49,6 +56,11 @@ export interface FaultSettings {
   readonly addressReleaseLagMs?: number;
   /** Surfaces the faults apply to; default graph and exchange. */
   readonly surfaces?: readonly Surface[];
+}
+
+export interface LagRange {
+  readonly min: number;
+  readonly max: number;
 }
 
 export interface TokenBucket {
@@ -178,7 +190,8 @@ export const FAULT_SETTING_HELP: { readonly [K in keyof Required<FaultSettings>]
   batchItemThrottleRate: "fraction of $batch items answered 429 inside a 200 batch",
   tokenBucket: '{"capacity": n, "refillPerSecond": r}: a request budget per surface',
   writeBudget: '{"capacity": n, "refillPerSecond": r}: a Set-* write budget (Graph-like 20/s)',
-  graphPropagationLagMs: "ms Graph shows a recipient as it was before a write (Exchange to Graph lag)",
+  graphPropagationLagMs: 'ms Graph shows a recipient as it was before a write (Exchange to Graph lag); {"min": ms, "max": ms}: each write its own lag',
+  exchangeStaleReads: '{"windowMs": ms, "rate": r}: for ms after a write, a share r of Exchange reads answer as before it (another replica)',
   addressReleaseLagMs: "ms an address removed from a recipient is still refused to any other (Exchange's release lag; set on the tenant)",
   batchOutOfOrder: "true: a $batch's items answered in reverse order",
   surfaces: 'where faults apply: ["identity", "graph", "exchange"] (default graph and exchange)',
@@ -227,7 +240,14 @@ export function checkFaultSettings(value: unknown): FaultSettings {
   const total = (["throttleRate", "serverErrorRate", "dropRate"] as const).reduce((sum, key) => sum + (isNumber(settings[key]) ? (settings[key] as number) : 0), 0);
   if (total > 1) problems.push(`throttleRate + serverErrorRate + dropRate is ${total}; together they are a share of requests, at most 1`);
   const lag = settings.graphPropagationLagMs;
-  if (lag !== undefined && (!isNumber(lag) || lag < 0)) problems.push(`graphPropagationLagMs is ${JSON.stringify(lag)}; use milliseconds, 0 or more`);
+  if (lag !== undefined && !(isNumber(lag) && lag >= 0)) {
+    if (typeof lag === "object" && lag !== null && !Array.isArray(lag)) {
+      object("graphPropagationLagMs", { min: (n) => n >= 0, max: (n) => n >= 0 }, '{"min": ms, "max": ms} with 0 <= min <= max, or milliseconds');
+      const range = lag as { min?: unknown; max?: unknown };
+      if (isNumber(range.min) && isNumber(range.max) && range.min > range.max) problems.push(`graphPropagationLagMs.min (${range.min}) is above graphPropagationLagMs.max (${range.max})`);
+    } else problems.push(`graphPropagationLagMs is ${JSON.stringify(lag)}; use milliseconds, 0 or more, or {"min": ms, "max": ms}`);
+  }
+  object("exchangeStaleReads", { windowMs: (n) => n >= 0, rate: (n) => n >= 0 && n <= 1 }, '{"windowMs": ms, "rate": a share of reads between 0 and 1}');
   const outOfOrder = settings.batchOutOfOrder;
   if (outOfOrder !== undefined && typeof outOfOrder !== "boolean") problems.push(`batchOutOfOrder is ${JSON.stringify(outOfOrder)}; use true or false`);
   const release = settings.addressReleaseLagMs;

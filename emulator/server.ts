@@ -19,7 +19,7 @@ import { GraphEndpoint, graphError, graphHeaders, newCorrelation, type Correlati
 import { bearerToken, clientRequestId, readJsonBody, RequestError, sendJson, sleep } from "./http";
 import { AUDIENCES, DIRECTORY_ROLES, IdentityEndpoint } from "./identity-endpoint";
 import { DirectorySync, type DirectorySyncSettings } from "./directory-sync";
-import { LaggedGraphView } from "./propagation";
+import { LaggedGraphView, StaleExchangeReads } from "./propagation";
 
 export interface EmulatorOptions {
   /** Folder for the tenant database, keys and certificates (kept between starts). */
@@ -102,8 +102,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
   let baseUrl = "";
   const url = () => baseUrl;
   const identity = new IdentityEndpoint(secrets, { tenantId: info.id, tenantDomain }, url);
-  const graph = new GraphEndpoint(new LaggedGraphView(tenant, () => faults.settings.graphPropagationLagMs ?? 0), faults, counters, url);
-  const exchange = new ExchangeEndpoint(tenant, counters, url);
+  const graph = new GraphEndpoint(new LaggedGraphView(tenant, () => faults.settings.graphPropagationLagMs), faults, counters, url);
+  const exchange = new ExchangeEndpoint(tenant, counters, url, new StaleExchangeReads(tenant, () => faults.settings.exchangeStaleReads));
   const directorySync = options.directory ? new DirectorySync(tenant, options.directory) : undefined;
   const federatedTokenFile = path.join(options.stateDir, "federated-token.jwt");
   writePrivateFile(federatedTokenFile, identity.federatedToken());
