@@ -406,6 +406,11 @@ export class Tenant {
     }
   }
 
+  /** Removes a holder, freeing its addresses at once: a purge (Remove-Mailbox -PermanentlyDelete, a permanent delete from the recycle bin), or a test's cleanup. */
+  removeHolder(id: string): void {
+    this.#db.prepare("DELETE FROM holders WHERE id = ?").run(id.toLowerCase());
+  }
+
   /**
    * The holders of `kinds` that still hold their addresses: deleted ones until they are purged,
    * {@link DELETED_RETENTION_DAYS} days after their deletion.

@@ -4,9 +4,12 @@
 // /directory/deletedItems/microsoft.graph.user, deletedDateTime and proxyAddresses) and soft-deleted
 // mailboxes (Get-Mailbox -SoftDeletedMailbox -Filter). Few requests: the Graph lookups travel in
 // the reader's $batch (3 items per 10 addresses, and one listing of the recycle bin, 20 items a
-// batch), the soft-deleted mailboxes in one Get-Mailbox per 20 addresses.
+// batch), the soft-deleted mailboxes in one Get-Mailbox per 20 addresses. From SCAN_THRESHOLD
+// addresses on (a rebrand), listings instead, as the owner lookup does: /users, /groups and
+// /contacts paged (999 a page) and one Get-Mailbox -SoftDeletedMailbox of all.
 import { addressKey, parseProxyAddress } from "../../core/address";
 import type { AddressOwner, HolderKind, RecipientType } from "../../exchange/exchange-rules";
+import { SCAN_THRESHOLD } from "../../reconcile/read-tenant";
 import type { ExchangeAdminClient } from "./exchange-admin-client";
 import type { GraphReader } from "./graph-reader";
 
@@ -54,11 +57,12 @@ export async function findHiddenHolders(graph: GraphReader, exchange: ExchangeAd
   const wanted = [...new Set(addresses.map(addressKey))];
   const found = new Map<string, AddressOwner>();
   if (wanted.length === 0) return found;
+  const wantedKeys = new Set(wanted);
   const keep = (o: HolderObject, kind: HolderKind, type: RecipientType, entries: readonly string[] | null | undefined) => {
     for (const entry of entries ?? []) {
       const parsed = parseProxyAddress(entry);
       const key = addressKey(parsed.value);
-      if (parsed.kind !== "smtp" || !wanted.includes(key)) continue;
+      if (parsed.kind !== "smtp" || !wantedKeys.has(key)) continue;
       // A deleted or soft-deleted holder names its deletion; it wins over a live Entra-only answer.
       if (found.has(key) && kind !== "SoftDeletedMailbox" && kind !== "DeletedUser") continue;
       found.set(key, {
@@ -69,20 +73,7 @@ export async function findHiddenHolders(graph: GraphReader, exchange: ExchangeAd
       });
     }
   };
-  const filters = chunked(wanted, GRAPH_FILTER_CHUNK).map((chunk) => encodeURIComponent(proxyAddressFilter(chunk)));
-  const list = (collection: string, select: string, filter: string) =>
-    graph.getBatched(`/${collection}?$filter=${filter}&$select=${select}&$top=999`, `/${collection}`).then((body) => (body as { value?: HolderObject[] }).value ?? []);
-  const [users, groups, contacts, deleted, softDeleted] = await Promise.all([
-    Promise.all(filters.map((f) => list("users", "id,displayName,userPrincipalName,proxyAddresses,onPremisesSyncEnabled", f))).then((p) => p.flat()),
-    Promise.all(filters.map((f) => list("groups", "id,displayName,proxyAddresses,onPremisesSyncEnabled", f))).then((p) => p.flat()),
-    Promise.all(filters.map((f) => list("contacts", "id,displayName,proxyAddresses,onPremisesSyncEnabled", f))).then((p) => p.flat()),
-    listDeletedUsers(graph),
-    Promise.all(
-      chunked(wanted, EXCHANGE_FILTER_CHUNK).map((chunk) =>
-        exchange.read<SoftDeletedRow>("Get-Mailbox", { SoftDeletedMailbox: true, Filter: emailAddressFilter(chunk), ResultSize: "Unlimited" }, chunk[0]),
-      ),
-    ).then((p) => p.flat()),
-  ]);
+  const [users, groups, contacts, deleted, softDeleted] = await (wanted.length >= SCAN_THRESHOLD ? scanAll(graph, exchange) : lookUp(graph, exchange, wanted));
   for (const u of users) keep(u, "EntraUser", "UserMailbox", u.proxyAddresses);
   for (const g of groups) keep(g, "EntraGroup", "Group", g.proxyAddresses);
   for (const c of contacts) keep(c, "EntraContact", "MailContact", c.proxyAddresses);
@@ -96,6 +87,49 @@ export async function findHiddenHolders(graph: GraphReader, exchange: ExchangeAd
     );
   }
   return found;
+}
+
+type Found = [HolderObject[], HolderObject[], HolderObject[], HolderObject[], SoftDeletedRow[]];
+
+const USER_FIELDS = "id,displayName,userPrincipalName,proxyAddresses,onPremisesSyncEnabled";
+
+/** Few addresses: filtered lookups (Graph in the $batch; Exchange 20 addresses a request). */
+function lookUp(graph: GraphReader, exchange: ExchangeAdminClient, wanted: readonly string[]): Promise<Found> {
+  const filters = chunked(wanted, GRAPH_FILTER_CHUNK).map((chunk) => encodeURIComponent(proxyAddressFilter(chunk)));
+  const list = (collection: string, select: string, filter: string) =>
+    graph.getBatched(`/${collection}?$filter=${filter}&$select=${select}&$top=999`, `/${collection}`).then((body) => (body as { value?: HolderObject[] }).value ?? []);
+  return Promise.all([
+    Promise.all(filters.map((f) => list("users", USER_FIELDS, f))).then((p) => p.flat()),
+    Promise.all(filters.map((f) => list("groups", "id,displayName,proxyAddresses,onPremisesSyncEnabled", f))).then((p) => p.flat()),
+    Promise.all(filters.map((f) => list("contacts", "id,displayName,proxyAddresses,onPremisesSyncEnabled", f))).then((p) => p.flat()),
+    listDeletedUsers(graph),
+    Promise.all(
+      chunked(wanted, EXCHANGE_FILTER_CHUNK).map((chunk) =>
+        exchange.read<SoftDeletedRow>("Get-Mailbox", { SoftDeletedMailbox: true, Filter: emailAddressFilter(chunk), ResultSize: "Unlimited" }, chunk[0]),
+      ),
+    ).then((p) => p.flat()),
+  ]);
+}
+
+/** Many addresses (a rebrand): every user, group and contact (999 a page), the recycle bin, and one Get-Mailbox -SoftDeletedMailbox of all. */
+async function scanAll(graph: GraphReader, exchange: ExchangeAdminClient): Promise<Found> {
+  const users = async () => {
+    const all: HolderObject[] = [];
+    let next: string | undefined;
+    do {
+      const page = await graph.listUsers(next, USER_FIELDS);
+      all.push(...page.users.map((u) => ({ ...u, proxyAddresses: [...u.proxyAddresses] })));
+      next = page.next;
+    } while (next !== undefined);
+    return all;
+  };
+  return Promise.all([
+    users(),
+    graph.listAll("groups"),
+    graph.listAll("contacts"),
+    listDeletedUsers(graph),
+    exchange.read<SoftDeletedRow>("Get-Mailbox", { SoftDeletedMailbox: true, ResultSize: "Unlimited" }, "(soft-deleted mailboxes)"),
+  ]);
 }
 
 /** Every user in Entra's recycle bin (deleted less than 30 days ago), 999 a page: the first page in the batch. */

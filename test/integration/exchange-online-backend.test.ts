@@ -112,6 +112,49 @@ describe("exchange-online backend against the emulator", () => {
       assert.equal(emulator.counters.get("graph.batch.items"), users.length);
       for (const user of users) assert.deepEqual(live.get(user.upn!)?.addresses, user.addresses);
     });
+    it("finds the holders Get-Recipient does not list (issue 30), the same with filtered lookups and, from 500 addresses on, with listings; what each costs", async () => {
+      const backend = new ExchangeOnlineBackend(settings);
+      // Entra-only holders for this test only: the listings of the tests after it count recipients.
+      emulator.tenant.addHolder({
+        id: "7d1c6a40-35b4-4c1e-9d0e-0f3a3f4f0a02",
+        kind: "EntraUser",
+        displayName: "Jo Synced",
+        upn: "jo.synced@contoso.com",
+        synced: true,
+        addresses: ["SMTP:jo@contoso.com"],
+      });
+      emulator.tenant.addHolder({ id: "7d1c6a40-35b4-4c1e-9d0e-0f3a3f4f0a03", kind: "EntraContact", displayName: "Partner", synced: false, addresses: ["SMTP:partner@fabrikam.com"] });
+      try {
+        const held = ["jo@contoso.com", "Partner@fabrikam.com", "olivia@fabrikam.com", "tom@fabrikam.com"];
+        const summary = (found: Map<string, { displayName: string; holder?: { kind: string; deletedAt?: string } }>) =>
+          [...found].map(([address, o]) => `${address} ${o.holder?.kind} ${o.displayName}${o.holder?.deletedAt ? " deleted" : ""}`).sort();
+        const expected = [
+          "jo@contoso.com EntraUser Jo Synced",
+          "olivia@fabrikam.com SoftDeletedMailbox Olivia Former deleted",
+          "partner@fabrikam.com EntraContact Partner",
+          "tom@fabrikam.com DeletedUser Tom Temp deleted",
+        ];
+        emulator.counters.reset();
+        assert.deepEqual(summary(await backend.hiddenHoldersOf([...held, "free@contoso.com"])), expected);
+        const few = {
+          graph: emulator.counters.get("graph.requests"),
+          batches: emulator.counters.get("graph.batch"),
+          items: emulator.counters.get("graph.batch.items"),
+          exchange: emulator.counters.get("exchange.Get-Mailbox"),
+        };
+        assert.deepEqual(few, { graph: 1, batches: 1, items: 4, exchange: 1 }, "few addresses: one $batch of 4 items and one Get-Mailbox -SoftDeletedMailbox");
+        emulator.counters.reset();
+        const many = [...held, ...Array.from({ length: 600 }, (_, i) => `free${i}@contoso.com`)];
+        assert.deepEqual(summary(await backend.hiddenHoldersOf(many)), expected);
+        const scan = { graph: emulator.counters.get("graph.requests"), exchange: emulator.counters.get("exchange.Get-Mailbox") };
+        console.log(`ℹ figures: hidden-holder lookup of 5 addresses: ${JSON.stringify(few)}; of 604 addresses (listings): ${JSON.stringify(scan)}`);
+        assert.equal(scan.exchange, 1, "many addresses: one Get-Mailbox -SoftDeletedMailbox listing");
+        assert.ok(scan.graph <= 5, `many addresses: /users, /groups, /contacts and the recycle bin listed (${scan.graph} Graph requests)`);
+      } finally {
+        emulator.tenant.removeHolder("7d1c6a40-35b4-4c1e-9d0e-0f3a3f4f0a02");
+        emulator.tenant.removeHolder("7d1c6a40-35b4-4c1e-9d0e-0f3a3f4f0a03");
+      }
+    });
     it("reads a synced mailbox's cloud-management flag from Exchange", async () => {
       const backend = new ExchangeOnlineBackend(settings);
       const live = await backend.readMailboxes(["helen.ward@contoso.com", "george.hall@contoso.com", "nobody@contoso.com"]);
