@@ -16,6 +16,8 @@ import { typeFilter } from "./drift-command";
 import { maskSecrets, pulumiMessage, readStackSettings } from "./stack-settings";
 import { previewTargeted } from "./engine-run";
 import { computeScope, RESOURCE_TYPE, writeTargetedRun, type Scope } from "./targeted-scope";
+import { nameOfUrn, typeOfUrn } from "./resource-urn";
+import { toolCommands } from "./commands-here";
 
 // Honest verbs: creating a MailboxAddresses resource adopts an existing mailbox (nothing is
 // created in the tenant); deleting one releases it (retainOnDelete: nothing is written).
@@ -41,8 +43,22 @@ export type PlannedWhere = Readonly<Record<string, { readonly writtenTo: string;
 /** Per policy-managed mailbox (keyed by object id): the policy that gives its addresses, its UPN as read. */
 export type PlannedPolicies = Readonly<Record<string, { readonly policy: string; readonly upn?: string }>>;
 
-export function rowFromStep(op: string, urn: string, planned: PlannedChanges, where: PlannedWhere = {}, policies: PlannedPolicies = {}): MailboxRow {
-  const identity = decodeURIComponent(urn.slice(urn.lastIndexOf("::") + 2));
+/** The spec's key of a mailbox's step: its inputs' `identity` when the step carries them, else its URN's name. */
+export function identityOfStep(urn: string, inputs?: { readonly identity?: unknown }): string {
+  if (typeof inputs?.identity === "string") return inputs.identity;
+  const name = nameOfUrn(urn);
+  try {
+    return decodeURIComponent(name);
+  } catch {
+    return name;
+  }
+}
+
+/**
+ * `planKnown`: the program planned this mailbox (a MailboxAddressSpec declared it), so a step without
+ * a planned row changes nothing in the tenant; a resource declared otherwise keeps the engine's verb.
+ */
+export function rowFromStep(op: string, urn: string, planned: PlannedChanges, where: PlannedWhere = {}, policies: PlannedPolicies = {}, identity = identityOfStep(urn), planKnown = true): MailboxRow {
   const change = OPS[op] ?? "update";
   const row = planned[identity];
   const byPolicy = policies[identity];
@@ -51,7 +67,7 @@ export function rowFromStep(op: string, urn: string, planned: PlannedChanges, wh
     ...(where[identity] ? { writtenTo: where[identity].writtenTo, ...(where[identity].sync ? { sync: where[identity].sync } : {}) } : {}),
   };
   if (change === "release") return { identity, change, added: [], removed: [], problems: [] };
-  if (row === undefined) return { identity, change: change === "adopt" ? "adopt" : "none", ...place, added: [], removed: [], problems: [] };
+  if (row === undefined) return { identity, change: change === "adopt" || !planKnown ? change : "none", ...place, added: [], removed: [], problems: [] };
   return {
     identity,
     change,
@@ -65,24 +81,26 @@ export function rowFromStep(op: string, urn: string, planned: PlannedChanges, wh
   };
 }
 
-/** What the program wrote (infra/mailbox-address-spec.ts, writePlannedChanges). */
-interface PlannedFile {
-  changes: PlannedChanges;
-  specDigest?: string;
-  where?: PlannedWhere;
-  policies?: PlannedPolicies;
-  kinds?: Readonly<Record<string, string>>;
+/** What the program wrote (infra/mailbox-address-spec.ts, writePlannedChanges); `declared` undefined when it wrote nothing. */
+interface ProgramPlan {
+  readonly changes: PlannedChanges;
+  /** Every mailbox the program declared (each component adds its own). */
+  readonly declared?: readonly string[];
+  readonly specDigest?: string;
+  readonly where?: PlannedWhere;
+  readonly policies?: PlannedPolicies;
+  readonly kinds?: Readonly<Record<string, string>>;
   /** identity → why each change happens (core/plan/change-causes.ts). */
-  causes?: Readonly<Record<string, ChangeCause[]>>;
+  readonly causes?: Readonly<Record<string, ChangeCause[]>>;
   /** A targeted run: the mailboxes outside its change set. */
-  outside?: NonNullable<Report["scope"]>["outside"];
+  readonly outside?: NonNullable<Report["scope"]>["outside"];
 }
 
-function readPlannedChanges(file: string): PlannedFile {
+function readPlannedChanges(file: string): ProgramPlan {
   try {
-    return JSON.parse(readFileSync(file, "utf8")) as PlannedFile;
+    return JSON.parse(readFileSync(file, "utf8")) as ProgramPlan;
   } catch {
-    return { changes: {} }; // the program stopped before planning: its errors are the report's problems
+    return { changes: {} }; // the program stopped before planning (its errors are the report's problems), or declared no spec
   } finally {
     rmSync(path.dirname(file), { recursive: true, force: true });
   }
@@ -99,6 +117,30 @@ export interface PlanOptions extends OutputOptions {
   readonly type?: string;
   /** Plan only the mailboxes the spec's change since this git ref touches (a targeted run). */
   readonly changedSince?: string;
+}
+
+/**
+ * What a plan cannot account for: mailboxes the program declared with no step of the engine's (a
+ * resource the tool did not find), or a program that reported nothing and showed no mailbox. Each
+ * is a problem (exit 1), never "nothing changes".
+ */
+export function unaccounted(program: ProgramPlan, shown: ReadonlySet<string>, failed: boolean): string[] {
+  if (failed) return [];
+  if (program.declared === undefined) {
+    return shown.size === 0
+      ? ["the program neither declared a MailboxAddressSpec nor showed a MailboxAddresses resource: is this the project of a Pulumi program that uses mailbox-addresses? Nothing was planned"]
+      : [];
+  }
+  const missing = program.declared.filter((identity) => !shown.has(identity));
+  if (missing.length === 0) return [];
+  const listed =
+    missing
+      .slice(0, 10)
+      .map((m) => `"${m}"`)
+      .join(", ") + (missing.length > 10 ? ` and ${missing.length - 10} more` : "");
+  return [
+    `the program declared ${missing.length === 1 ? "a mailbox" : `${missing.length} mailboxes`} that the engine's steps do not show (${listed}): this plan cannot say what happens to ${missing.length === 1 ? "it" : "them"}; run pulumi preview --diff to see the engine's view`,
+  ];
 }
 
 /** The report's `scope`: what a targeted plan covers, or why it was widened to a full one. */
@@ -132,7 +174,14 @@ export async function runPlan(options: PlanOptions): Promise<number> {
   let scope: Scope | undefined;
   // The engine's steps and diagnostics, from the Automation API's events (a full run) or from
   // `pulumi preview --json` (a targeted run: ./engine-run.ts says why).
-  const steps: { op: string; urn: string }[] = [];
+  const steps: { op: string; urn: string; inputs?: { identity?: unknown } }[] = [];
+  // A refreshing preview shows a mailbox twice (its refresh, then its step): counted once.
+  const counted = new Set<string>();
+  const countStep = (urn: string, op: string) => {
+    if (!counted.has(urn)) progress.add("planned");
+    counted.add(urn);
+    if (op !== "same" && op !== "read" && op !== "refresh") progress.add("changed");
+  };
   const diagnostics: { urn?: string; severity: string; message: string }[] = [];
   try {
     if (options.changedSince !== undefined) {
@@ -153,10 +202,7 @@ export async function runPlan(options: PlanOptions): Promise<number> {
         const shown = new Set((digest?.steps ?? []).map((s) => s.urn));
         for (const step of digest?.steps ?? []) steps.push({ op: step.op, urn: step.urn });
         if (digest !== undefined && !failed) for (const urn of scope.urns) if (!shown.has(urn)) steps.push({ op: "same", urn });
-        for (const step of steps.filter((s) => s.urn.includes(`::${RESOURCE_TYPE}::`))) {
-          progress.add("planned");
-          if (step.op !== "same") progress.add("changed");
-        }
+        for (const step of steps.filter((s) => typeOfUrn(s.urn) === RESOURCE_TYPE)) countStep(step.urn, step.op);
       }
     } else {
       const stack = await LocalWorkspace.selectStack({ stackName: settings.stack, workDir: settings.root });
@@ -165,10 +211,11 @@ export async function runPlan(options: PlanOptions): Promise<number> {
           const d = event.diagnosticEvent;
           if (d) diagnostics.push({ ...(d.urn ? { urn: d.urn } : {}), severity: d.severity, message: d.message });
           const step = event.resourcePreEvent?.metadata;
+          // By type, at any depth of parents (a component's child has the parent's type in its URN).
           if (step?.type !== RESOURCE_TYPE) return;
-          steps.push({ op: step.op, urn: step.urn });
-          progress.add("planned");
-          if (step.op !== "same" && step.op !== "read" && step.op !== "refresh") progress.add("changed");
+          const inputs = (step.new?.inputs ?? step.old?.inputs) as { identity?: unknown } | undefined;
+          steps.push({ op: step.op, urn: step.urn, ...(inputs ? { inputs } : {}) });
+          countStep(step.urn, step.op);
         },
         // --verbose shows the engine's own output as it runs.
         ...(options.verbose ? { onOutput: (text: string) => process.stderr.write(text) } : {}),
@@ -187,15 +234,20 @@ export async function runPlan(options: PlanOptions): Promise<number> {
   for (const d of diagnostics) {
     const message = d.message.trim();
     if (d.severity === "error") {
-      if (d.urn && d.urn.includes(RESOURCE_TYPE)) errorsByUrn.set(d.urn, [...(errorsByUrn.get(d.urn) ?? []), message]);
+      if (d.urn && typeOfUrn(d.urn) === RESOURCE_TYPE) errorsByUrn.set(d.urn, [...(errorsByUrn.get(d.urn) ?? []), message]);
       else if (!/^\d+ problems? /.test(message) && !message.startsWith("preview failed")) problems.push(message);
     }
   }
-  const { changes: planned, specDigest, where, policies, kinds = {}, causes = {}, outside } = readPlannedChanges(plannedFile);
+  const program = readPlannedChanges(plannedFile);
+  const { changes: planned, specDigest, where, policies, kinds = {}, causes = {}, outside } = program;
+  const declared = new Set(program.declared ?? []);
   const rows = new Map<string, MailboxRow>();
+  const shown = new Set<string>();
   for (const step of steps) {
-    if (!step.urn.includes(`::${RESOURCE_TYPE}::`)) continue;
-    const found = rowFromStep(step.op, step.urn, planned, where, policies);
+    if (typeOfUrn(step.urn) !== RESOURCE_TYPE) continue;
+    const identity = identityOfStep(step.urn, step.inputs);
+    const found = rowFromStep(step.op, step.urn, planned, where, policies, identity, declared.has(identity));
+    shown.add(found.identity);
     const why = scope?.kind === "targeted" ? scope.run.reasons[found.identity] : undefined;
     // The engine replays the untargeted entries as "same" steps: not part of a targeted plan.
     if (scope?.kind === "targeted" && why === undefined) continue;
@@ -208,7 +260,10 @@ export async function runPlan(options: PlanOptions): Promise<number> {
     const errors = errorsByUrn.get(step.urn) ?? [];
     rows.set(step.urn, errors.length > 0 ? { ...row, change: "error", problems: errors } : row);
   }
-  if (failed && problems.length === 0 && [...rows.values()].every((r) => r.problems.length === 0)) problems.push("pulumi preview failed; run scripts/pulumi preview for details");
+  // A targeted run declares only its set, and shows a step for each (above).
+  if (scope?.kind !== "targeted") problems.push(...unaccounted(program, shown, failed));
+  if (failed && problems.length === 0 && [...rows.values()].every((r) => r.problems.length === 0))
+    problems.push(`pulumi preview failed; run ${toolCommands(settings.root).pulumi} preview for details`);
   const target = describeTarget(settings.target);
   const made = makeReport("plan", settings.stack, maskSecrets(target, settings.secrets), [...rows.values()], problems);
   const digest = specDigest ?? (scope?.kind === "targeted" ? scope.run.specDigest : undefined);

@@ -8,6 +8,7 @@ import { createHash } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
+import { stringify } from "yaml";
 import { addressKey } from "../core/address";
 import { desiredAddressMap } from "../core/plan/address-map";
 import { describePlan, summarizePlan } from "../core/plan/describe-plan";
@@ -17,6 +18,8 @@ import { declarationOrder, type ChangePlan } from "../core/plan/plan-changes";
 import { formatProblem, type SpecProblem } from "../core/problems";
 import { loadSpecBytes } from "../core/spec/load-spec";
 import type { Spec } from "../core/spec/rules";
+import type { MailboxAddressesSpec, MailboxSpec } from "../core/spec/spec-types.generated";
+import { desiredFromMap, type AddressMap } from "../core/plan/address-map";
 import { createBackend } from "../targets/registry";
 import { MailboxAddresses } from "../providers/mailbox-addresses/resource";
 import { assessSpec } from "../reconcile/assess";
@@ -57,11 +60,40 @@ function readSpec(file: string): { spec: Spec; digest: string } {
 }
 
 /**
+ * A spec given inline to the component: checked exactly as a file is (written out as the YAML a
+ * file would hold, so every rule and message is the file's), problems named after the component.
+ */
+function readInlineSpec(label: string, inline: InlineSpec): { spec: Spec; digest: string } {
+  const bytes = Buffer.from(stringify({ version: 1, ...inline }));
+  const result = loadSpecBytes(label, bytes, { policies: true });
+  if (!result.ok) fail(result.problems, `in the inline spec (the YAML it reads as: ${stringify({ version: 1, ...inline }).split("\n").length - 1} lines)`);
+  return { spec: result.spec, digest: `sha256:${createHash("sha256").update(bytes).digest("hex")}` };
+}
+
+/** What `mailbox-addresses plan` reads back from the program (MAILBOX_ADDRESSES_PLAN_OUT): see writePlannedChanges. */
+interface PlannedFile {
+  specDigest?: string;
+  /** Every mailbox the program declared: the plan must show a step for each, or it says what is missing. */
+  declared: string[];
+  changes: Record<string, ChangeRow>;
+  where?: Record<string, MailboxWhere>;
+  policies?: Record<string, { policy: string; upn?: string }>;
+  kinds?: Record<string, string>;
+  /** identity → why each change happens (core/plan/change-causes.ts). */
+  causes?: Record<string, readonly ChangeCause[]>;
+  /** A targeted run: the mailboxes outside its change set. */
+  outside?: OutsideDrift;
+}
+
+/**
  * With MAILBOX_ADDRESSES_PLAN_OUT set (by `mailbox-addresses plan`), writes there what this run
- * changes per mailbox, as data: the plan's rows come from the planner, never from log text.
+ * changes per mailbox, as data: the plan's rows come from the planner, never from log text. A
+ * program may hold several components: each adds its mailboxes to what the file already holds
+ * (read and written in one synchronous step, so two components never interleave).
  */
 function writePlannedChanges(
   specDigest: string,
+  declared: readonly string[],
   changes: ReadonlyMap<string, ChangeRow>,
   where: ReadonlyMap<string, MailboxWhere> = new Map(),
   policies: ReadonlyMap<string, { policy: string; upn?: string }> = new Map(),
@@ -70,20 +102,25 @@ function writePlannedChanges(
   outside?: OutsideDrift,
 ): void {
   const file = process.env.MAILBOX_ADDRESSES_PLAN_OUT;
-  if (file) {
-    writeFileSync(
-      file,
-      JSON.stringify({
-        specDigest,
-        changes: Object.fromEntries(changes),
-        ...(where.size > 0 ? { where: Object.fromEntries(where) } : {}),
-        ...(policies.size > 0 ? { policies: Object.fromEntries(policies) } : {}),
-        ...(kinds.size > 0 ? { kinds: Object.fromEntries(kinds) } : {}),
-        ...(causes.size > 0 ? { causes: Object.fromEntries(causes) } : {}),
-        ...(outside ? { outside } : {}),
-      }),
-    );
+  if (!file) return;
+  let earlier: PlannedFile = { declared: [], changes: {} };
+  try {
+    earlier = JSON.parse(readFileSync(file, "utf8")) as PlannedFile;
+  } catch {
+    // the first component of the run (or the program itself) writes it afresh
   }
+  const merged: PlannedFile = {
+    // Several components, several specs: their digests, space-separated (checkReviewedPlan holds each to its own).
+    specDigest: [...new Set([...(earlier.specDigest?.split(" ") ?? []), specDigest])].sort().join(" "),
+    declared: [...(earlier.declared ?? []), ...declared],
+    changes: { ...earlier.changes, ...Object.fromEntries(changes) },
+    where: { ...earlier.where, ...Object.fromEntries(where) },
+    policies: { ...earlier.policies, ...Object.fromEntries(policies) },
+    kinds: { ...earlier.kinds, ...Object.fromEntries(kinds) },
+    causes: { ...earlier.causes, ...Object.fromEntries(causes) },
+    ...(outside ? { outside } : earlier.outside ? { outside: earlier.outside } : {}),
+  };
+  writeFileSync(file, JSON.stringify(merged));
 }
 
 /** A targeted run: whether it read the mailboxes outside its change set, and which of them differ from the spec. */
@@ -143,7 +180,10 @@ function checkReviewedPlan(specDigest: string, changes: ReadonlyMap<string, Chan
   } catch (err) {
     throw new pulumi.RunError(`cannot read the reviewed plan ${file} (MAILBOX_ADDRESSES_REVIEWED_PLAN): ${(err as Error).message.split("\n")[0]}`);
   }
-  const mismatches = compareWithReviewedPlan(reviewed, specDigest, changes, pulumi.getStack());
+  // A program of several components reviewed as one plan: each component's spec is one of its digests.
+  const digests = reviewed.specDigest?.split(" ") ?? [];
+  const held = digests.length > 1 && digests.includes(specDigest) ? { ...reviewed, specDigest } : reviewed;
+  const mismatches = compareWithReviewedPlan(held, specDigest, changes, pulumi.getStack());
   if (mismatches.length === 0) return;
   for (const m of mismatches) pulumi.log.error(`${m.identity ? `mailbox "${m.identity}": ` : ""}${m.message}`);
   throw new pulumi.RunError(
@@ -261,11 +301,24 @@ export interface DeclaredMailboxes {
   readonly mailboxes: number;
 }
 
+/** What {@link program} is given: the spec as a file or inline, and the parent of its resources. */
+interface ProgramOptions {
+  readonly spec?: string;
+  readonly inline?: { readonly label: string; readonly spec: InlineSpec };
+  readonly parent?: pulumi.Resource;
+  /** Receives the resources declared, by the spec's key (the component's outputs). */
+  readonly declared?: (resources: ReadonlyMap<string, MailboxAddresses>) => void;
+}
+
 /**
  * Declares the spec's mailboxes (the whole program). `spec` overrides the stack's `spec` setting;
  * `parent` makes the resources children of a component. Expected errors read as one message.
  */
 export async function declareMailboxAddresses(options: { spec?: string; parent?: pulumi.Resource } = {}): Promise<DeclaredMailboxes> {
+  return declareFrom(options);
+}
+
+async function declareFrom(options: ProgramOptions): Promise<DeclaredMailboxes> {
   stopWhenEngineIsGone();
   try {
     return await program(options);
@@ -276,28 +329,109 @@ export async function declareMailboxAddresses(options: { spec?: string; parent?:
   }
 }
 
-/** Arguments of {@link MailboxAddressSpec}. */
+/** A value, or an Output or Promise of it (from another resource), at any depth of objects and arrays. */
+export type DeepInput<T> = pulumi.Input<T extends readonly (infer E)[] ? DeepInput<E>[] : T extends object ? { [K in keyof T]: DeepInput<T[K]> } : T>;
+
+/** One mailbox of an inline spec: as a spec file's entry (schemas/mailboxes.schema.json). */
+export type InlineMailbox = MailboxSpec;
+
+/**
+ * A spec inline: what a spec file holds, as an object (`version` may be left out). For example
+ * `{ allowedDomains: ["contoso.com"], mailboxes: { "lee.chen@contoso.com": { primary: "lee.chen@contoso.com", aliases: ["lee@contoso.com"] } } }`.
+ */
+export type InlineSpec = Omit<MailboxAddressesSpec, "version"> & { readonly version?: 1 };
+
+/** Arguments of {@link MailboxAddressSpec}: a spec file, or a spec inline. */
 export interface MailboxAddressSpecArgs {
-  /** The spec file, relative to the project; default: the stack's `mailbox-addresses:spec` setting. */
-  readonly spec?: string;
+  /**
+   * The spec: a file (relative to the project: a regular .yaml/.yml file inside it), or the spec
+   * inline as an object ({@link InlineSpec}). Any value may come from another resource (an Output).
+   * Default: the file named by the stack's `mailbox-addresses:spec` setting.
+   */
+  readonly spec?: DeepInput<string> | DeepInput<InlineSpec>;
+}
+
+/** One mailbox as the component declared it: its primary and every managed SMTP address. */
+export interface MailboxAddressesState {
+  /** The spec's key (UPN, object id or address). */
+  readonly identity: string;
+  /** The primary SMTP address (the `SMTP:` entry), as written. */
+  readonly primary: string;
+  /** The aliases (the `smtp:` entries the spec manages), as written. */
+  readonly aliases: readonly string[];
+  /** The primary first, then the aliases: every managed SMTP address, without prefix. */
+  readonly addresses: readonly string[];
+}
+
+/** What the component's `mailboxes` output gives for one resource's managed-address map. */
+function stateOf(identity: string, map: AddressMap): MailboxAddressesState {
+  const { primary, aliases } = desiredFromMap(map);
+  return { identity, primary, aliases: [...aliases], addresses: [primary, ...aliases] };
+}
+
+// The resources each component declared: filled by initialize, which the SDK starts before the
+// subclass's constructor has run (so not a field), read once the component's data is ready.
+const declaredBy = new WeakMap<MailboxAddressSpec, ReadonlyMap<string, MailboxAddresses>>();
+
+/**
+ * Resolves an input that may hold Outputs of other resources. A value not known yet (a preview
+ * before the resource it comes from exists) cannot be planned against the tenant: refused.
+ */
+async function resolveInput<T>(value: unknown, what: string): Promise<T> {
+  const output = pulumi.output(value) as unknown as pulumi.Output<T> & { readonly isKnown: Promise<boolean> };
+  if (!(await output.isKnown)) {
+    throw new pulumi.RunError(
+      `${what} depends on a value that is not known until another resource is created: create that resource first (pulumi up --target <its URN>), then preview again; nothing was changed`,
+    );
+  }
+  return new Promise<T>((resolve) => output.apply((v) => void resolve(v as T)));
 }
 
 /**
  * The spec's mailboxes as a component in a Pulumi program of your own: every preview-time check
  * runs (spec problems, conflicts with recipients outside the spec, unaccepted domains, synced
- * mailboxes), then one MailboxAddresses resource per mailbox is declared as its child. The tenant
- * comes from the stack's `mailbox-addresses:*` settings, as for this project's own program.
+ * mailboxes), then one MailboxAddresses resource per mailbox is declared as its child, at any
+ * depth of parents. The tenant comes from the stack's `mailbox-addresses:*` settings, as for this
+ * project's own program.
  *
- *     new MailboxAddressSpec("tenant", { spec: "mailboxes.yaml" });
+ *     const tenant = new MailboxAddressSpec("tenant", { spec: "mailboxes.yaml" });
+ *     new MailboxAddressSpec("team", { spec: { allowedDomains: ["contoso.com"], mailboxes: { "lee.chen@contoso.com": { primary: "lee.chen@contoso.com" } } } });
+ *     export const primaries = tenant.mailboxes.apply((m) => Object.values(m).map((x) => x.primary));
  */
 export class MailboxAddressSpec extends pulumi.ComponentResource<DeclaredMailboxes> {
+  /** Per mailbox (by the spec's key): its primary, aliases and addresses, once its resource is declared (after an up: as written). */
+  readonly mailboxes: pulumi.Output<Readonly<Record<string, MailboxAddressesState>>>;
+  /** How many mailboxes the spec declares. */
+  readonly mailboxCount: pulumi.Output<number>;
+  /** The spec's sha256 (`sha256:…`): what a reviewed plan is held to. */
+  readonly specDigest: pulumi.Output<string>;
+  /** The tenant, as messages name it (e.g. "local tenant .tenant/local.sqlite"). */
+  readonly target: pulumi.Output<string>;
+
   constructor(name: string, args: MailboxAddressSpecArgs = {}, opts?: pulumi.ComponentResourceOptions) {
     super("mailbox-addresses:index:MailboxAddressSpec", name, args, opts);
+    const data = pulumi.output(this.getData());
+    this.mailboxCount = data.apply((d) => d.mailboxes);
+    this.specDigest = data.apply((d) => d.specDigest);
+    this.target = data.apply((d) => d.target);
+    // The resources' own outputs: after an up, what the provider wrote and read back.
+    this.mailboxes = data.apply(() => {
+      const resources = declaredBy.get(this) ?? new Map<string, MailboxAddresses>();
+      // The SDK gives a resource an Output for each of its inputs (`addresses` among them), holding the provider's outputs after an up.
+      const maps = Object.fromEntries([...resources].map(([identity, resource]) => [identity, (resource as unknown as { readonly addresses: pulumi.Output<AddressMap> }).addresses]));
+      return pulumi.all(maps).apply((all) => Object.fromEntries(Object.entries(all).map(([identity, map]) => [identity, stateOf(identity, map)])));
+    });
   }
 
   protected override async initialize(args: MailboxAddressSpecArgs): Promise<DeclaredMailboxes> {
+    const spec = args.spec === undefined ? undefined : await resolveInput<string | InlineSpec>(args.spec, `MailboxAddressSpec's spec`);
+    const label = `MailboxAddressSpec (inline spec)`;
     // What initialize returns becomes the component's outputs (registered by the SDK).
-    return declareMailboxAddresses({ ...(args.spec ? { spec: args.spec } : {}), parent: this });
+    return declareFrom({
+      ...(typeof spec === "string" ? { spec } : spec !== undefined ? { inline: { label, spec } } : {}),
+      parent: this,
+      declared: (resources) => declaredBy.set(this, resources),
+    });
   }
 }
 
@@ -317,11 +451,12 @@ function checkStackSettings(): void {
   );
 }
 
-async function program(options: { spec?: string; parent?: pulumi.Resource }): Promise<DeclaredMailboxes> {
+async function program(options: ProgramOptions): Promise<DeclaredMailboxes> {
   checkStackSettings();
   const configured = readSettings(new pulumi.Config(SETTINGS_NAMESPACE));
-  const settings = options.spec ? { ...configured, spec: options.spec } : configured;
-  const { spec: written, digest } = readSpec(settings.spec);
+  // An inline spec has no file: its label names it in messages and in the run's hand-offs.
+  const settings = options.inline ? { ...configured, spec: options.inline.label } : options.spec ? { ...configured, spec: options.spec } : configured;
+  const { spec: written, digest } = options.inline ? readInlineSpec(options.inline.label, options.inline.spec) : readSpec(settings.spec);
   const backend = createBackend(settings.target);
   try {
     // Policies become per-mailbox declarations, from the attributes read in one pass.
@@ -361,7 +496,8 @@ async function program(options: { spec?: string; parent?: pulumi.Resource }): Pr
       ...(context.base ? { base: new Map(Object.entries(context.base)) } : {}),
       policies: new Map([...policies].map(([identity, p]) => [identity, p.policy])),
     });
-    declare(declared, change, options.parent, where, upns, causes);
+    const resources = declare(declared, change, options.parent, where, upns, causes);
+    options.declared?.(resources);
     // `plan` shows each recipient's kind (RecipientTypeDetails); a plain preview or up asks nothing more.
     const declaredLive = targeted ? new Map(declared.mailboxes.map((m) => [m.identity, confirmed.get(m.identity)])) : confirmed;
     const kinds = process.env.MAILBOX_ADDRESSES_PLAN_OUT ? await resolveKinds(declaredLive, backend) : new Map<string, string>();
@@ -373,7 +509,16 @@ async function program(options: { spec?: string; parent?: pulumi.Resource }): Pr
           drifted: elsewhere === undefined ? [...assessed.change.plans].filter(([identity, plan]) => plan.changed && !inRun.has(identity)).map(([identity]) => identity) : [],
         }
       : undefined;
-    writePlannedChanges(digest, changes, where, policies, kinds, causes, outside);
+    writePlannedChanges(
+      digest,
+      declared.mailboxes.map((m) => m.identity),
+      changes,
+      where,
+      policies,
+      kinds,
+      causes,
+      outside,
+    );
     // The same outputs in either scope: the stack's entry is always targeted, and must not flip.
     return {
       spec: settings.spec,

@@ -1,0 +1,111 @@
+// The parts of the CLI that make every layout work alike: resources found by their type at any
+// depth of parents, a plan that accounts for every mailbox the program declared, messages that
+// name the commands that exist where the user stands, and what `init` writes.
+import assert from "node:assert/strict";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { describe, it } from "node:test";
+import { toolCommands } from "../../../cli/commands-here";
+import { helpAsFlag } from "../../../cli/main";
+import { initialSettings, projectName } from "../../../cli/init-command";
+import { identityOfStep, rowFromStep, unaccounted } from "../../../cli/plan-command";
+import { nameOfUrn, parseUrn, typeOfUrn } from "../../../cli/resource-urn";
+import { RESOURCE_TYPE } from "../../../cli/targeted-scope";
+
+const TOP = `urn:pulumi:dev::mailbox-addresses::${RESOURCE_TYPE}::lee.chen@contoso.com`;
+const NESTED = `urn:pulumi:dev::own::acme:mail:Mail$mailbox-addresses:index:MailboxAddressSpec$${RESOURCE_TYPE}::lee.chen@contoso.com`;
+
+describe("resources found by their type, at any depth of parents", () => {
+  it("a URN's own type and name, whatever its parents", () => {
+    assert.equal(typeOfUrn(TOP), RESOURCE_TYPE);
+    assert.equal(typeOfUrn(NESTED), RESOURCE_TYPE);
+    assert.deepEqual(parseUrn(NESTED)?.parentTypes, ["acme:mail:Mail", "mailbox-addresses:index:MailboxAddressSpec"]);
+    assert.equal(nameOfUrn(NESTED), "lee.chen@contoso.com");
+    // A name may hold "::"; a type never does.
+    assert.equal(nameOfUrn(`urn:pulumi:dev::p::${RESOURCE_TYPE}::a::b`), "a::b");
+    assert.equal(typeOfUrn(`urn:pulumi:dev::p::acme:x:Y::${RESOURCE_TYPE}`), "acme:x:Y");
+    assert.equal(parseUrn("not a urn"), undefined);
+  });
+
+  it("a step's identity is its inputs' identity, else its name", () => {
+    assert.equal(identityOfStep(NESTED), "lee.chen@contoso.com");
+    assert.equal(identityOfStep(`urn:pulumi:dev::own::${RESOURCE_TYPE}::ceo`, { identity: "ceo@contoso.com" }), "ceo@contoso.com");
+  });
+
+  it("an update of a resource the program did not plan keeps the engine's verb (never 'none')", () => {
+    assert.equal(rowFromStep("update", NESTED, {}, {}, {}, "lee.chen@contoso.com", false).change, "update");
+    assert.equal(rowFromStep("update", NESTED, {}, {}, {}, "lee.chen@contoso.com", true).change, "none");
+    assert.equal(rowFromStep("create", NESTED, {}).change, "adopt");
+  });
+});
+
+describe("a plan accounts for every mailbox the program declared", () => {
+  it("a declared mailbox without a step is a problem naming it", () => {
+    const problems = unaccounted({ changes: {}, declared: ["a@contoso.com", "b@contoso.com"] }, new Set(["a@contoso.com"]), false);
+    assert.equal(problems.length, 1);
+    assert.match(problems[0]!, /declared a mailbox that the engine's steps do not show \("b@contoso\.com"\)/);
+  });
+  it("a program that reported nothing and showed no mailbox is a problem; a spec of no mailboxes is not", () => {
+    assert.match(unaccounted({ changes: {} }, new Set(), false)[0]!, /neither declared a MailboxAddressSpec nor showed a MailboxAddresses resource/);
+    assert.deepEqual(unaccounted({ changes: {}, declared: [] }, new Set(), false), []);
+    // A resource declared without the component: its steps are the plan.
+    assert.deepEqual(unaccounted({ changes: {} }, new Set(["a@contoso.com"]), false), []);
+  });
+  it("a failed preview has its own errors: nothing more is added", () => {
+    assert.deepEqual(unaccounted({ changes: {}, declared: ["a@contoso.com"] }, new Set(), true), []);
+  });
+  it("lists ten and counts the rest", () => {
+    const declared = Array.from({ length: 12 }, (_, i) => `m${i}@contoso.com`);
+    assert.match(unaccounted({ changes: {}, declared }, new Set(), false)[0]!, /12 mailboxes .*and 2 more/);
+  });
+});
+
+describe("messages name the commands that exist where the user stands", () => {
+  it("this checkout: its wrappers; elsewhere: pulumi and npx mailbox-addresses", () => {
+    const checkout = mkdtempSync(path.join(os.tmpdir(), "mbx-here-"));
+    try {
+      mkdirSync(path.join(checkout, "scripts"));
+      for (const file of ["pulumi", "mailbox-addresses", "up"]) writeFileSync(path.join(checkout, "scripts", file), "");
+      assert.deepEqual(
+        { pulumi: toolCommands(checkout).pulumi, tool: toolCommands(checkout).tool, up: toolCommands(checkout).up },
+        { pulumi: "scripts/pulumi", tool: "scripts/mailbox-addresses", up: "scripts/up" },
+      );
+      const own = path.join(checkout, "own");
+      mkdirSync(own);
+      assert.equal(toolCommands(own).pulumi, "pulumi");
+      assert.equal(toolCommands(own).tool, "npx mailbox-addresses");
+      assert.equal(toolCommands(own).up, undefined);
+      assert.match(toolCommands(own).setup, /install the Pulumi CLI/);
+    } finally {
+      rmSync(checkout, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("init", () => {
+  it("names the project after its folder, as Pulumi accepts it", () => {
+    assert.equal(projectName("/tmp/Mailboxes GitOps"), "mailboxes-gitops");
+    assert.equal(projectName("/tmp/---"), "mailbox-addresses-gitops");
+  });
+  it("the local target's settings point at the installed package's seed; flags become settings", () => {
+    assert.deepEqual(initialSettings({}), {
+      target: "local",
+      spec: "mailboxes.yaml",
+      localDatabase: ".tenant/local.sqlite",
+      localSeed: "node_modules/mailbox-addresses/tenant/seeds/contoso.yaml",
+    });
+    const online = initialSettings({ target: "exchange-online", ...({ tenantId: "t", clientId: "c" } as object) });
+    assert.equal(online.tenantId, "t");
+    assert.equal(online.clientId, "c");
+    assert.equal(online.localSeed, undefined);
+  });
+});
+
+describe("help a b", () => {
+  it("shows the page of a b, as a b --help", () => {
+    assert.deepEqual(helpAsFlag(["help", "tenant", "show"]), ["tenant", "show", "--help"]);
+    assert.deepEqual(helpAsFlag(["help", "drift"]), ["help", "drift"]);
+    assert.deepEqual(helpAsFlag(["drift", "help", "x"]), ["drift", "help", "x"]);
+  });
+});
