@@ -6,6 +6,7 @@ import { FaultSettingsError, parseFaultSettings, type FaultSettings } from "../e
 import { findProjectRoot } from "../runtime/project-root";
 import { stackConfigForEndpoints } from "../targets/exchange-online/target";
 import { CliError } from "./cli-error";
+import { toolCommands } from "./commands-here";
 
 /**
  * The emulator's port unless --port says otherwise: fixed, as Azurite's are, so a stack's
@@ -92,12 +93,13 @@ export async function runEmulatorCommand(options: EmulatorCommandOptions): Promi
   out.write(`
 # The stack "${stack}" targets the emulator (create it once; the current stack stays selected):
 `);
-  out.write(`scripts/pulumi stack init ${stack} --no-select
+  const here = toolCommands();
+  out.write(`${here.pulumi} stack init ${stack} --no-select
 `);
   for (const [key, value] of Object.entries(stackConfigForEndpoints(emulator.endpoints())))
-    out.write(`scripts/pulumi config set --stack ${stack} ${key} ${value}
+    out.write(`${here.pulumi} config set --stack ${stack} ${key} ${value}
 `);
-  out.write(`# then: scripts/pulumi preview --stack ${stack}, scripts/mailbox-addresses drift --stack ${stack}
+  out.write(`# then: ${here.pulumi} preview --stack ${stack}, ${here.tool} drift --stack ${stack}
 `);
   // The control plane answers only to this token (also in the state folder, readable by this user only).
   const control = `-H "Authorization: Bearer $(cat ${path.join(stateDir, "control-token")})"`;

@@ -7,6 +7,7 @@
 // usual display, and what it changed is read back from the stack's history.
 import { spawn } from "node:child_process";
 import { CliError } from "./cli-error";
+import { toolCommands } from "./commands-here";
 import type { StackSettings } from "./stack-settings";
 
 /** One step of `pulumi preview --json`'s digest (backend/display/json.go ShowPreviewDigest). */
@@ -48,9 +49,7 @@ function runPulumi(settings: StackSettings, args: readonly string[], onOutput?: 
       err.push(chunk);
       onOutput?.(chunk.toString("utf8"));
     });
-    child.on("error", (e: NodeJS.ErrnoException) =>
-      reject(new CliError(e.code === "ENOENT" ? "pulumi is not on PATH: run the tool through scripts/mailbox-addresses, which sets Pulumi up" : `cannot run pulumi: ${e.message}`)),
-    );
+    child.on("error", (e: NodeJS.ErrnoException) => reject(new CliError(e.code === "ENOENT" ? `pulumi is not on PATH: ${toolCommands(settings.root).setup}` : `cannot run pulumi: ${e.message}`)));
     child.on("close", (code) => resolve({ code: code ?? 1, stdout: Buffer.concat(out).toString("utf8"), stderr: Buffer.concat(err).toString("utf8") }));
   });
 }

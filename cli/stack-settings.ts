@@ -7,6 +7,7 @@ import { closestName } from "../core/did-you-mean";
 import { checkDeclaredSettings, DECLARED_SETTINGS, readSettings, SETTINGS_NAMESPACE, type ConfigReader, type ProgramSettings } from "../infra/settings";
 import { findProjectRoot } from "../runtime/project-root";
 import { CliError } from "./cli-error";
+import { toolCommands } from "./commands-here";
 
 /** `--graph-url <url>` → `graphUrl`: the name commander gives the option's value. */
 export function flagAttribute(flag: string): string {
@@ -61,15 +62,14 @@ export function pulumiMessage(err: unknown): string {
 /** Reads, checks and resolves the settings of `flags.stack` (default: see defaultStack). */
 export async function readStackSettings(flags: StackFlags, root = findProjectRoot()): Promise<StackSettings> {
   const stack = flags.stack ?? defaultStack();
+  const here = toolCommands(root);
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- commands load what they use when they run, so `--help` and `validate` stay fast
   const { LocalWorkspace } = require("@pulumi/pulumi/automation") as typeof import("@pulumi/pulumi/automation");
   let workspace: import("@pulumi/pulumi/automation").LocalWorkspace;
   try {
     workspace = await LocalWorkspace.create({ workDir: root });
   } catch (err) {
-    throw new CliError(
-      `cannot run pulumi to read the settings of stack "${stack}": ${pulumiMessage(err)}. Run the tool through scripts/mailbox-addresses, which sets Pulumi up, or install the Pulumi CLI`,
-    );
+    throw new CliError(`cannot run pulumi to read the settings of stack "${stack}": ${pulumiMessage(err)}. To fix: ${here.setup}`);
   }
   // The stack's settings first: listing the stacks loads every stack's state (the file backend
   // reads each checkpoint whole), which at 10,000 mailboxes costs more than a second, so it is
@@ -91,7 +91,7 @@ export async function readStackSettings(flags: StackFlags, root = findProjectRoo
       const listing = known.length > 0 ? `the stacks are: ${known.join(", ")}` : "there are no stacks yet";
       throw new CliError(
         `stack "${stack}" does not exist${near ? ` (did you mean "${near}"?)` : ""}; ${listing}. ` +
-          `Create it with: scripts/pulumi stack init ${stack}${stack === "dev" ? " (or run scripts/up)" : ""}`,
+          `Create it with: ${here.pulumi} stack init ${stack}${stack === "dev" && here.up ? ` (or run ${here.up})` : ""}`,
       );
     }
     throw new CliError(`cannot read the settings of stack "${stack}": ${pulumiMessage(err)}`);
@@ -109,7 +109,7 @@ export async function readStackSettings(flags: StackFlags, root = findProjectRoo
     throw new CliError(
       `stack "${stack}" has ${problems.length === 1 ? "a setting" : "settings"} this tool does not accept:\n  ${problems.join("\n  ")}\n` +
         `The settings are: ${DECLARED_SETTINGS.map((s) => s.key).join(", ")} (README, Stack settings).\n` +
-        `Fix with: scripts/pulumi config rm --stack ${stack} <key>, then scripts/pulumi config set --stack ${stack} <key> <value>`,
+        `Fix with: ${here.pulumi} config rm --stack ${stack} <key>, then ${here.pulumi} config set --stack ${stack} <key> <value>`,
     );
   }
   const values = { ...fromStack };
@@ -125,7 +125,7 @@ export async function readStackSettings(flags: StackFlags, root = findProjectRoo
       if (value === undefined) {
         const flag = flagOf(key);
         throw new CliError(
-          `stack "${stack}" has no setting "${key}", which target "${values.target}" needs: scripts/pulumi config set --stack ${stack} ${key} <value>${flag ? ` (or pass --${kebab(flag)})` : ""}`,
+          `stack "${stack}" has no setting "${key}", which target "${values.target}" needs: ${here.pulumi} config set --stack ${stack} ${key} <value>${flag ? ` (or pass --${kebab(flag)})` : ""}`,
         );
       }
       return value;

@@ -108,6 +108,6 @@ export_pulumi_environment() {
 ensure_node
 ensure_node_modules
 build_typescript
-# Commands that never run the engine (validate, export, drift) set MAILBOX_ADDRESSES_SETUP_PULUMI=no.
+# MAILBOX_ADDRESSES_SETUP_PULUMI=no skips Pulumi (scripts/mailbox-addresses sets it up for every command).
 if [ "${MAILBOX_ADDRESSES_SETUP_PULUMI:-yes}" != no ]; then ensure_pulumi; fi
 export_pulumi_environment

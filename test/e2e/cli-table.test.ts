@@ -105,7 +105,7 @@ describe("the command-line table", () => {
           assert.equal(result.code, 1, result.output);
           assert.match(
             result.stderr,
-            new RegExp(`^error: stack "${typo}" does not exist \\(did you mean "${stack.stack}"\\?\\); the stacks are: ${stack.stack}\\. Create it with: scripts/pulumi stack init ${typo}\\n$`),
+            new RegExp(`^error: stack "${typo}" does not exist \\(did you mean "${stack.stack}"\\?\\); the stacks are: ${stack.stack}\\. Create it with: pulumi stack init ${typo}\\n$`),
           );
           assert.equal(result.stdout, "");
           noStackTrace(result);

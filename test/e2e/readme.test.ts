@@ -4,7 +4,7 @@
 // exit code; otherwise it must succeed.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { after, describe, it } from "node:test";
@@ -47,8 +47,15 @@ describe("the README's runnable blocks", () => {
     }
     symlinkSync(path.join(PROJECT_ROOT, "node_modules"), path.join(copy, "node_modules"));
     cpSync(path.join(PROJECT_ROOT, "dist"), path.join(copy, "dist"), { recursive: true });
-    const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: "1" };
+    // No pulumi on PATH, as on a machine where only the scripts set it up (issue 23: apply and
+    // accept failed there): every line finds Pulumi through the scripts it runs.
+    const pathWithoutPulumi = (process.env.PATH ?? "")
+      .split(path.delimiter)
+      .filter((dir) => !existsSync(path.join(dir, "pulumi")))
+      .join(path.delimiter);
+    const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: "1", PATH: pathWithoutPulumi };
     for (const key of ["PULUMI_BACKEND_URL", "PULUMI_CONFIG_PASSPHRASE", "PULUMI_STACK", "MAILBOX_ADDRESSES_ROOT"]) delete env[key];
+    assert.notEqual(spawnSync("bash", ["-c", "command -v pulumi"], { env }).status, 0, "pulumi is still on PATH");
     for (const { command, exit } of lines) {
       const result = spawnSync("bash", ["-c", command], { cwd: copy, env, encoding: "utf8", timeout: 10 * 60 * 1000, maxBuffer: 64 * 1024 * 1024 });
       const output = `${result.stdout}${result.stderr}`;

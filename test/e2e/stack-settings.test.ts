@@ -129,7 +129,7 @@ describe("stack settings through Pulumi, and progress, on the emulator", () => {
       assert.match(
         result.stderr,
         new RegExp(
-          `^error: stack "${missing.stack}" has no setting "tenantId", which target "exchange-online" needs: scripts/pulumi config set --stack ${missing.stack} tenantId <value> \\(or pass --tenant-id\\)\\n$`,
+          `^error: stack "${missing.stack}" has no setting "tenantId", which target "exchange-online" needs: pulumi config set --stack ${missing.stack} tenantId <value> \\(or pass --tenant-id\\)\\n$`,
         ),
       );
     } finally {
