@@ -1,6 +1,14 @@
 #!/usr/bin/env node
 // The command-line tool. The TypeScript build (npm run build, or any scripts/ command) writes dist/.
 "use strict";
+// A reader that stops early (`mailbox-addresses plan --help | head -n 1`) closes the pipe: that
+// ends the run quietly, as other command-line tools do, with nothing more to say to anyone.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on("error", (err) => {
+    if (err && err.code === "EPIPE") process.exit(0);
+    throw err;
+  });
+}
 require("../dist/cli/main.js")
   .main(process.argv.slice(2))
   .then(

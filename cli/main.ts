@@ -12,11 +12,21 @@ export function packageVersion(): string {
 }
 
 /** Runs one command line (without node and the script); resolves to the process exit code. */
+/**
+ * `help a b` as `a b --help`: commander's help command takes one name, and would show the page
+ * of `a` for `help tenant show`.
+ */
+export function helpAsFlag(args: readonly string[]): readonly string[] {
+  if (args[0] !== "help") return args;
+  const names = args.slice(1).filter((a) => !a.startsWith("-"));
+  return names.length >= 2 ? [...args.slice(1), "--help"] : args;
+}
+
 export async function main(args: readonly string[]): Promise<number> {
   const outcome: Outcome = { code: 0 };
   const program = buildProgram(packageVersion(), outcome);
   try {
-    await program.parseAsync([...args], { from: "user" });
+    await program.parseAsync([...helpAsFlag(args)], { from: "user" });
     return outcome.code;
   } catch (err) {
     // Help, --version and usage errors: commander has printed them already.

@@ -1,7 +1,7 @@
 // The command line, declared with commander: every command and subcommand, its options, its
 // help with examples, and what the process exits with. Each command's code lives in its own
 // file and is loaded only when that command runs (validate and tenant need no Pulumi).
-import { Command, Option } from "commander";
+import { Command, InvalidArgumentError, Option } from "commander";
 import { FAULT_SETTING_HELP } from "../emulator/faults";
 import { DECLARED_SETTINGS } from "../infra/settings";
 import { TARGET_NAMES } from "../targets/registry";
@@ -17,6 +17,18 @@ Exit codes: 0 nothing to do, 2 changes or drift, 1 problems (and any usage error
 `;
 
 const STACK_HELP = `the stack whose settings (spec, target, tenant) to use; it must exist (default: $PULUMI_STACK, else dev)`;
+
+/** --stack's value: a name, never empty (an empty one would read no stack, or the wrong one). */
+function stackName(value: string): string {
+  if (value.trim() === "") throw new InvalidArgumentError("a stack name is needed, not an empty one (pulumi stack ls lists them)");
+  return value;
+}
+
+/** The --stack option, with `help` as its help text. */
+function stackOption(help: string, fallback?: string): Option {
+  const option = new Option("--stack <name>", help).argParser(stackName);
+  return fallback === undefined ? option : option.default(fallback);
+}
 
 function examples(...lines: string[]): string {
   return `\nExamples:\n${lines.map((l) => `  ${l}`).join("\n")}\n`;
@@ -37,6 +49,7 @@ function lazy<T>(load: () => T): () => T {
 // Each command loads what it uses when it runs, so `--help` and `validate` stay fast.
 /* eslint-disable @typescript-eslint/no-require-imports */
 const commands = {
+  init: lazy(() => require("./init-command") as typeof import("./init-command")),
   validate: lazy(() => require("./validate-command") as typeof import("./validate-command")),
   export: lazy(() => require("./export-command") as typeof import("./export-command")),
   drift: lazy(() => require("./drift-command") as typeof import("./drift-command")),
@@ -51,7 +64,7 @@ const commands = {
 
 /** --stack and the flags that override one of its settings for one run (each setting declares its flag). */
 function stackOptions(command: Command): Command {
-  command.option("--stack <name>", STACK_HELP).addOption(new Option("--target <target>", "override the stack's target").choices(TARGET_NAMES));
+  command.addOption(stackOption(STACK_HELP)).addOption(new Option("--target <target>", "override the stack's target").choices(TARGET_NAMES));
   for (const setting of DECLARED_SETTINGS) {
     if (setting.flag) command.option(setting.flag, `override the stack's ${setting.key}${setting.target === "any" ? "" : ` (${setting.target} target)`}`);
   }
@@ -94,6 +107,27 @@ export function buildProgram(version: string, outcome: Outcome): Command {
       )}`,
     );
   const globals = (command: Command) => command.optsWithGlobals() as { quiet?: boolean; verbose?: boolean };
+
+  stackOptions(
+    program
+      .command("init")
+      .summary("scaffold a GitOps repository of your own that depends on this package")
+      .description(
+        "Writes, in DIR (default: here), a Pulumi project that declares the spec with this package's MailboxAddressSpec component: package.json pinning the package and @pulumi/pulumi, Pulumi.yaml (options.refresh: always, so a plain pulumi preview sees drift), index.js, the spec (empty, or the stack's tenant exported with --export), the stack's settings (Pulumi.<stack>.yaml) and the CI workflows for GitHub Actions and Azure DevOps. Files already there are kept, so init also adds a stack's settings to a repository it made. Then: npm install, pulumi stack init <stack>.",
+      )
+      .argument("[dir]", "the repository's folder (created if missing)")
+      .option("--export", "the spec is the tenant as it is (export), not an empty one")
+      .option("--package <spec>", "what package.json depends on for mailbox-addresses (default: this version; e.g. file:../mailbox-addresses-0.2.0.tgz)")
+      .option("--no-ci", "leave out the CI workflows"),
+  )
+    .addHelpText(
+      "after",
+      `\nExit codes: 0 written, 1 problems (and any usage error).\n${examples(
+        "npx mailbox-addresses init mailboxes-gitops",
+        "npx mailbox-addresses init --stack prod --target exchange-online --tenant-id <id> --client-id <id> --export",
+      )}`,
+    )
+    .action((dir: string | undefined, _options: unknown, command: Command) => run(commands.init().runInit(dir, { ...command.opts(), ...globals(command) })));
 
   program
     .command("validate")
@@ -175,7 +209,7 @@ export function buildProgram(version: string, outcome: Outcome): Command {
       .description(
         "Runs pulumi preview of the stack and shows, per mailbox, the primary from → to, the aliases added and removed, and the problems found. With --changed-since, only the mailboxes the change touches are read, declared and passed as --target.",
       )
-      .option("--stack <name>", STACK_HELP)
+      .addOption(stackOption(STACK_HELP))
       .option("--refresh", "read the live tenant first (pulumi preview --refresh)")
       .option("--save <file>", "also write the JSON report to this file: the reviewed plan an apply can hold to")
       .option(
@@ -197,7 +231,7 @@ export function buildProgram(version: string, outcome: Outcome): Command {
       "Runs pulumi up of the plan's stack, refusing anything the saved plan (plan --save) did not show. A targeted plan (plan --changed-since) is applied to the same change set: the same mailboxes declared and passed as --target, without refresh; the others are neither read by the engine nor written, and their state entries stay as they are.",
     )
     .requiredOption("--plan <file>", "the plan saved by mailbox-addresses plan --save")
-    .option("--stack <name>", "the stack; it must be the one the plan was made for (default: the plan's)")
+    .addOption(stackOption("the stack; it must be the one the plan was made for (default: the plan's)"))
     .addHelpText(
       "after",
       `\nExit codes: 0 applied (or nothing to apply), 1 refused or failed (and any usage error).\n${examples("mailbox-addresses plan --changed-since origin/main --save plan.json && mailbox-addresses apply --plan plan.json", "mailbox-addresses apply --plan plan.json --stack prod")}`,
@@ -259,7 +293,7 @@ export function buildProgram(version: string, outcome: Outcome): Command {
       `Serves the Microsoft identity platform, Microsoft Graph (users) and the Exchange admin API over the local tenant model, on 127.0.0.1:${EMULATOR_DEFAULT_PORT} unless --port says otherwise, and prints the environment and the settings of a stack that targets it. Stops on Ctrl-C.`,
     )
     .option("--port <port>", `the port on 127.0.0.1; 0 picks a free one`, String(EMULATOR_DEFAULT_PORT))
-    .option("--stack <name>", "the stack the printed settings are for", EMULATOR_DEFAULT_STACK)
+    .addOption(stackOption("the stack the printed settings are for", EMULATOR_DEFAULT_STACK))
     .option("--state-dir <dir>", "tenant database, keys and certificate (default .tenant/emulator)")
     .option("--seed <file>", "seed for a new tenant (default tenant/seeds/contoso.yaml)")
     .option("--faults <json>", `faults to inject, as JSON, e.g. '{"throttleRate":0.3,"retryAfterSeconds":1}'; the settings are listed below`)

@@ -5,6 +5,7 @@ import { checkAcrossShards } from "../core/spec/across-shards";
 import { loadSpecBytes, type Spec } from "../core/spec/load-spec";
 import { findProjectRoot } from "../runtime/project-root";
 import { readSpecFile, SpecFileError } from "../runtime/spec-file";
+import { count } from "./progress";
 
 export function runValidate(files: readonly string[]): number {
   if (files.length === 0) {
@@ -28,7 +29,7 @@ export function runValidate(files: readonly string[]): number {
     if (result.ok) {
       valid.push(result.spec);
       const policies = result.spec.policies?.length ?? 0;
-      process.stdout.write(`${file}: valid (${result.spec.mailboxes.length} mailboxes${policies > 0 ? `, ${policies} ${policies === 1 ? "policy" : "policies"}` : ""})\n`);
+      process.stdout.write(`${file}: valid (${count(result.spec.mailboxes.length, "mailbox", "mailboxes")}${policies > 0 ? `, ${policies} ${policies === 1 ? "policy" : "policies"}` : ""})\n`);
     } else {
       failed = true;
       for (const problem of result.problems) process.stderr.write(`${formatProblem(problem)}\n`);

@@ -1,6 +1,8 @@
 // The CLI's parts that need no process: did-you-mean, the declared settings, fault settings,
 // the progress line on a terminal and off it, and where export's schema line points.
 import assert from "node:assert/strict";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { Writable } from "node:stream";
 import { describe, it } from "node:test";
@@ -127,10 +129,26 @@ describe("progress", () => {
 
 describe("export's schema line and secrets", () => {
   it("points from the written file's folder to the project's schema", () => {
-    const root = path.resolve("/project");
-    assert.equal(schemaReference(root, "infra/mailboxes.yaml"), "../schemas/mailboxes.schema.json");
-    assert.equal(schemaReference(root, "/project/tenant.yaml"), "schemas/mailboxes.schema.json");
-    assert.equal(schemaReference(root, "/project/specs/shards/a.yaml"), "../../schemas/mailboxes.schema.json");
+    const root = mkdtempSync(path.join(os.tmpdir(), "mbx-schema-"));
+    try {
+      mkdirSync(path.join(root, "schemas"));
+      writeFileSync(path.join(root, "schemas", "mailboxes.schema.json"), "{}");
+      assert.equal(schemaReference(root, "infra/mailboxes.yaml"), "../schemas/mailboxes.schema.json");
+      assert.equal(schemaReference(root, path.join(root, "tenant.yaml")), "schemas/mailboxes.schema.json");
+      assert.equal(schemaReference(root, path.join(root, "specs/shards/a.yaml")), "../../schemas/mailboxes.schema.json");
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+  it("in a repository of one's own, to the installed package's schema", () => {
+    const root = mkdtempSync(path.join(os.tmpdir(), "mbx-schema-"));
+    try {
+      mkdirSync(path.join(root, "node_modules", "mailbox-addresses", "schemas"), { recursive: true });
+      writeFileSync(path.join(root, "node_modules", "mailbox-addresses", "schemas", "mailboxes.schema.json"), "{}");
+      assert.equal(schemaReference(root, "mailboxes.yaml"), "node_modules/mailbox-addresses/schemas/mailboxes.schema.json");
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
   it("secret values are masked in what is printed", () => {
     assert.equal(maskSecrets("Exchange Online tenant 1234-abcd", ["1234-abcd"]), "Exchange Online tenant [secret]");

@@ -1,0 +1,231 @@
+// `mailbox-addresses init [dir]`: scaffolds a GitOps repository of one's own that depends on this
+// package: a Pulumi program that declares the spec as a MailboxAddressSpec component, Pulumi.yaml
+// with `options.refresh: always` (so a plain `pulumi preview` sees drift), package.json pinning the
+// package and @pulumi/pulumi, the spec (empty, or the tenant exported with --export), the stack's
+// settings and the CI workflows, copied from the templates this package ships. A file that is
+// already there is kept, so init also adds a second stack (`init --stack prod --target …`) to a
+// repository it made. Nothing here runs Pulumi: the stack is created by `pulumi stack init`, on the
+// state backend the user picks.
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { checkDeclaredSettings, DECLARED_SETTINGS, readSettings, SETTINGS_NAMESPACE } from "../infra/settings";
+import { CliError } from "./cli-error";
+import { OVERRIDE_FLAGS, type StackFlags, type StackSettings } from "./stack-settings";
+
+/** This package's folder (the checkout, or node_modules/mailbox-addresses when installed). */
+const PACKAGE_ROOT = path.resolve(__dirname, "../..");
+
+/**
+ * The CI templates init copies, folder by folder: every `.yml` of the first source folder that
+ * exists (the templates' home, then their earlier one) goes to the repository's folder for that CI.
+ * `only` limits an earlier folder to the files a repository of one's own uses.
+ */
+export const CI_TEMPLATES: readonly { readonly ci: string; readonly from: readonly { readonly dir: string; readonly only?: readonly string[] }[]; readonly to: string }[] = [
+  {
+    ci: "GitHub Actions",
+    from: [{ dir: "ci-templates/github" }, { dir: "examples/github", only: ["pull-request.yml", "apply.yml", "drift.yml"] }],
+    to: ".github/workflows",
+  },
+  {
+    ci: "Azure DevOps Pipelines",
+    from: [{ dir: "ci-templates/azure-devops" }, { dir: "examples/azure-devops", only: ["pull-request.yml", "apply.yml", "drift.yml"] }],
+    to: ".azure-pipelines",
+  },
+];
+
+export interface InitOptions extends StackFlags {
+  /** Export the stack's tenant into the spec instead of writing an empty one. */
+  readonly export?: boolean;
+  /** What package.json depends on for this package (default: this version, pinned). */
+  readonly package?: string;
+  /** Copy the CI workflows (default true; --no-ci leaves them out). */
+  readonly ci?: boolean;
+  readonly quiet?: boolean;
+}
+
+const DEFAULT_SPEC = "mailboxes.yaml";
+
+/** A project name Pulumi accepts, from the folder's name. */
+export function projectName(dir: string): string {
+  const name = path
+    .basename(path.resolve(dir))
+    .toLowerCase()
+    .replace(/[^a-z0-9._-]+/g, "-")
+    .replace(/^[-.]+|[-.]+$/g, "");
+  return name || "mailbox-addresses-gitops";
+}
+
+/** The stack settings init writes: the flags given, the spec, and for the local target the package's seed. */
+export function initialSettings(options: InitOptions): Record<string, string> {
+  const values: Record<string, string> = { target: options.target ?? "local", spec: options.spec ?? DEFAULT_SPEC };
+  for (const [flag, key] of Object.entries(OVERRIDE_FLAGS)) {
+    const value = (options as Readonly<Record<string, unknown>>)[flag];
+    if (typeof value === "string" && key !== "target" && key !== "spec") values[key] = value;
+  }
+  if (values.target === "local") {
+    values.localDatabase ??= ".tenant/local.sqlite";
+    // The seed ships with the package: under node_modules once `npm install` has run.
+    values.localSeed ??= "node_modules/mailbox-addresses/tenant/seeds/contoso.yaml";
+  }
+  return values;
+}
+
+function own(file: string): string {
+  return readFileSync(path.join(PACKAGE_ROOT, file), "utf8");
+}
+
+function packageJson(name: string, dependency: string): string {
+  const ours = JSON.parse(own("package.json")) as { version: string; dependencies: Record<string, string>; engines: Record<string, string> };
+  return `${JSON.stringify(
+    {
+      name,
+      private: true,
+      description: "Exchange Online mailbox addresses, managed in git with mailbox-addresses",
+      engines: ours.engines,
+      dependencies: { "@pulumi/pulumi": ours.dependencies["@pulumi/pulumi"], "mailbox-addresses": dependency },
+    },
+    null,
+    2,
+  )}\n`;
+}
+
+function pulumiYaml(name: string): string {
+  return `name: ${name}
+description: Exchange Online mailbox addresses, managed in git (mailbox-addresses)
+runtime:
+  name: nodejs
+  options:
+    typescript: false
+main: index.js
+options:
+  # Every preview and up reads the live tenant first: a plain \`pulumi preview --expect-no-changes\`
+  # then fails on drift, and \`pulumi up\` repairs it. --refresh=false opts out for one run.
+  refresh: always
+`;
+}
+
+const INDEX_JS = `// The Pulumi program: the spec named by the stack's mailbox-addresses:spec setting, one
+// MailboxAddresses resource per mailbox, every preview-time check first (npx mailbox-addresses --help).
+const { MailboxAddressSpec } = require("mailbox-addresses");
+
+const mailboxes = new MailboxAddressSpec("mailboxes");
+
+exports.mailboxes = mailboxes.mailboxCount;
+`;
+
+const GITIGNORE = `node_modules/
+.tenant/
+plan.json
+plan.md
+drift.md
+`;
+
+function emptySpec(schema: string, target: string): string {
+  return `# yaml-language-server: $schema=${schema}
+# The mailboxes this repository manages: one entry per mailbox, its primary address and aliases.
+# Adopt a tenant's mailboxes with: npx mailbox-addresses export -o ${DEFAULT_SPEC}
+version: 1
+allowedDomains: [contoso.com]${target === "local" ? "  # the local tenant's domains: contoso.com, fabrikam.com, contoso.onmicrosoft.com" : "  # replace with your tenant's accepted domains"}
+defaults:
+  mode: strict            # strict: unlisted SMTP aliases are removed; additive: they stay
+mailboxes: {}
+`;
+}
+
+function stackFile(settings: Readonly<Record<string, string>>): string {
+  return `config:\n${Object.entries(settings)
+    .map(([key, value]) => `  ${SETTINGS_NAMESPACE}:${key}: ${JSON.stringify(value)}`)
+    .join("\n")}\n`;
+}
+
+export async function runInit(dir: string | undefined, options: InitOptions): Promise<number> {
+  const root = path.resolve(dir ?? ".");
+  const stack = options.stack ?? "dev";
+  if (!/^[A-Za-z0-9_.-]+$/.test(stack)) throw new CliError(`--stack "${stack}": a stack name is letters, digits, '-', '_' and '.'`);
+  const settings = initialSettings(options);
+  const problems = checkDeclaredSettings(settings);
+  if (problems.length > 0) throw new CliError(problems.join("; "));
+  let program: ReturnType<typeof readSettings>;
+  try {
+    program = readSettings({
+      get: (key) => settings[key],
+      require: (key) => {
+        const flag = DECLARED_SETTINGS.find((s) => s.key === key)?.flag?.split(" ")[0];
+        const value = settings[key];
+        if (value === undefined) throw new CliError(`target "${settings.target}" needs the setting "${key}"${flag ? `: pass ${flag}` : ""}`);
+        return value;
+      },
+    });
+  } catch (err) {
+    if (err instanceof CliError) throw err;
+    throw new CliError((err as Error).message);
+  }
+  if (path.isAbsolute(settings.spec!) || settings.spec!.startsWith("..")) throw new CliError(`--spec ${settings.spec}: the spec is a file inside the repository, named relative to it`);
+  mkdirSync(root, { recursive: true });
+  const name = projectName(root);
+  const version = (JSON.parse(own("package.json")) as { version: string }).version;
+  const wrote: string[] = [];
+  const kept: string[] = [];
+  const write = (file: string, text: string) => {
+    const full = path.join(root, file);
+    if (existsSync(full)) {
+      kept.push(file);
+      return;
+    }
+    mkdirSync(path.dirname(full), { recursive: true });
+    writeFileSync(full, text);
+    wrote.push(file);
+  };
+  write("package.json", packageJson(name, options.package ?? version));
+  write("Pulumi.yaml", pulumiYaml(name));
+  write("index.js", INDEX_JS);
+  write(".gitignore", GITIGNORE);
+  write(`Pulumi.${stack}.yaml`, stackFile(settings));
+  const specFile = settings.spec!;
+  const schema = path
+    .relative(path.dirname(path.join(root, specFile)), path.join(root, "node_modules/mailbox-addresses/schemas/mailboxes.schema.json"))
+    .split(path.sep)
+    .join("/");
+  if (options.export && !existsSync(path.join(root, specFile))) {
+    // The tenant as it is: a spec that previews with zero changes (as `export` writes it).
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- export opens a tenant: loaded only when asked for
+    const { exportSpec } = require("./export-command") as typeof import("./export-command");
+    const stackSettings: StackSettings = { ...program, stack, root, secrets: [] };
+    mkdirSync(path.dirname(path.join(root, specFile)), { recursive: true });
+    await exportSpec(stackSettings, { output: path.join(root, specFile), ...(options.quiet ? { quiet: true } : {}) }, schema);
+    wrote.push(`${specFile} (exported from the ${settings.target} tenant)`);
+  } else write(specFile, emptySpec(schema, settings.target!));
+  if (options.ci !== false) {
+    for (const template of CI_TEMPLATES) {
+      const source = template.from.find((s) => existsSync(path.join(PACKAGE_ROOT, s.dir)));
+      if (source === undefined) throw new CliError(`this package has no ${template.ci} templates (${template.from.map((s) => s.dir).join(", ")}); init --no-ci leaves them out`);
+      const files = readdirSync(path.join(PACKAGE_ROOT, source.dir)).filter((f) => f.endsWith(".yml") && (source.only === undefined || source.only.includes(f)));
+      for (const file of files.sort()) {
+        const to = path.join(template.to, file);
+        if (existsSync(path.join(root, to))) kept.push(to);
+        else {
+          mkdirSync(path.join(root, template.to), { recursive: true });
+          copyFileSync(path.join(PACKAGE_ROOT, source.dir, file), path.join(root, to));
+          wrote.push(to);
+        }
+      }
+    }
+  }
+  const out = process.stdout;
+  const where = path.relative(process.cwd(), root) || ".";
+  out.write(`initialized ${where} (Pulumi project "${name}", stack settings for "${stack}", target ${settings.target})\n`);
+  for (const file of wrote) out.write(`  wrote ${file}\n`);
+  for (const file of kept) out.write(`  kept  ${file} (already there)\n`);
+  const cd = where === "." ? "" : `cd ${where}\n  `;
+  out.write(`
+Next:
+  ${cd}npm install                    # the package and the Pulumi SDK; commit package-lock.json (CI runs npm ci)
+  pulumi login --local           # or your state backend: Pulumi Cloud, azblob://…, s3://…
+  pulumi stack init ${stack}           # keeps the settings in Pulumi.${stack}.yaml
+  npx mailbox-addresses validate ${specFile}
+  npx mailbox-addresses plan     # pulumi preview, per mailbox (exit 2: changes)
+  pulumi up                      # applies; a plain pulumi preview --expect-no-changes then checks drift
+  npx mailbox-addresses drift    # the spec against the live tenant
+`);
+  return 0;
+}
