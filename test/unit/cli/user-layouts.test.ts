@@ -2,6 +2,7 @@
 // depth of parents, a plan that accounts for every mailbox the program declared, messages that
 // name the commands that exist where the user stands, and what `init` writes.
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -107,5 +108,29 @@ describe("help a b", () => {
     assert.deepEqual(helpAsFlag(["help", "tenant", "show"]), ["tenant", "show", "--help"]);
     assert.deepEqual(helpAsFlag(["help", "drift"]), ["help", "drift"]);
     assert.deepEqual(helpAsFlag(["drift", "help", "x"]), ["drift", "help", "x"]);
+  });
+});
+
+describe("the command line as a user runs it (bin/mailbox-addresses.js, no Pulumi needed)", () => {
+  const bin = path.resolve(__dirname, "../../../../bin/mailbox-addresses.js");
+  const run = (script: string) => spawnSync("bash", ["-c", script], { encoding: "utf8", env: { ...process.env, BIN: bin, NODE: process.execPath } });
+
+  it("a reader that closes the pipe early ends it quietly, exit 0", () => {
+    for (let i = 0; i < 5; i++) {
+      // node's stderr is the spawn's (head reads stdout only): nothing may be there.
+      const result = run(`"$NODE" "$BIN" plan --help | head -n 1 >/dev/null; exit \${PIPESTATUS[0]}`);
+      assert.equal(result.status, 0, result.stderr);
+      assert.equal(result.stderr, "");
+    }
+  });
+  it("--stack '' is refused", () => {
+    const result = run(`"$NODE" "$BIN" drift --stack ''`);
+    assert.equal(result.status, 1);
+    assert.match(result.stderr, /--stack <name>' argument '' is invalid\. a stack name is needed/);
+  });
+  it("help tenant show shows tenant show's page", () => {
+    const result = run(`"$NODE" "$BIN" help tenant show`);
+    assert.equal(result.status, 0, result.stderr);
+    assert.match(result.stdout, /^Usage: mailbox-addresses tenant show \[options\] <identity>/);
   });
 });

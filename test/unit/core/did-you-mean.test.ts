@@ -12,7 +12,8 @@ describe("editDistance (optimal string alignment)", () => {
     assert.equal(editDistance("ca", "abc"), 3);
     assert.equal(editDistance("", "abc"), 3);
     assert.equal(closestName("dve", ["dev", "prod"]), "dev");
-    assert.equal(closestName("porg", ["dev", "prod"]), undefined);
+    assert.equal(closestName("porg", ["dev", "prod"]), "prod"); // a swap and a substitution: 2 of 4 letters
+    assert.equal(closestName("xyzw", ["dev", "prod"]), undefined);
   });
   it("is symmetric, zero only for equal strings, and never more than Levenshtein's distance", () => {
     fc.assert(
