@@ -51,8 +51,17 @@ export async function runExpand(options: ExpandOptions): Promise<number> {
     text = renderExpansion(expansion, { from: settings.spec, allowedDomains: spec.allowedDomains, ...(policy !== undefined ? { policy } : {}) });
     if (!options.quiet) {
       const byPolicy = expansion.entries.filter((e) => e.origin.kind === "policy" && (policy === undefined || e.origin.policies.includes(policy))).length;
+      // An explicit entry wins over every policy that matches its mailbox: say so, not silently.
+      const overriding = expansion.entries.filter((e) => e.origin.kind === "explicit" && e.origin.overrides !== undefined);
+      const overrideText =
+        overriding.length === 0
+          ? ""
+          : `; ${overriding.length} explicit ${overriding.length === 1 ? "entry overrides" : "entries override"} a policy (${overriding
+              .slice(0, 5)
+              .map((e) => e.declaration.identity)
+              .join(", ")}${overriding.length > 5 ? ", …" : ""})`;
       process.stderr.write(
-        `expanded ${names.length} ${names.length === 1 ? "policy" : "policies"} against the ${backend.description}: ${byPolicy} ${byPolicy === 1 ? "mailbox" : "mailboxes"} by ${policy === undefined ? "policies" : `policy ${policy}`}${options.output ? `, written to ${options.output}` : ""}\n`,
+        `expanded ${names.length} ${names.length === 1 ? "policy" : "policies"} against the ${backend.description}: ${byPolicy} ${byPolicy === 1 ? "mailbox" : "mailboxes"} by ${policy === undefined ? "policies" : `policy ${policy}`}${overrideText}${options.output ? `, written to ${options.output}` : ""}\n`,
       );
     }
   } finally {

@@ -14,7 +14,11 @@ import { evaluateTemplate } from "./template";
 
 /** Where a mailbox's desired state comes from. */
 export type MailboxOrigin =
-  | { readonly kind: "explicit" }
+  | {
+      readonly kind: "explicit";
+      /** Policies that match the mailbox and would give its addresses but for this entry (explicit entries win). */
+      readonly overrides?: readonly string[];
+    }
   | {
       readonly kind: "policy";
       /** The policies that gave its addresses, in priority order: the first-wins one, then those that add. */
@@ -82,14 +86,6 @@ export function expandPolicies(spec: Spec, mailboxesAsRead: readonly MailboxAttr
     byKey.set(mailbox.id.toLowerCase(), mailbox);
     if (mailbox.userPrincipalName) byKey.set(mailbox.userPrincipalName.toLowerCase(), mailbox);
   }
-  const explicitIds = new Set<string>();
-  const explicitOwner = new Map<string, { identity: string; line: number }>();
-  for (const entry of spec.mailboxes) {
-    const read = byKey.get(entry.identity.toLowerCase());
-    if (read) explicitIds.add(read.id.toLowerCase());
-    explicitOwner.set(addressKey(entry.primary), { identity: entry.identity, line: entry.source.primary.line });
-    entry.aliases.forEach((alias, i) => explicitOwner.set(addressKey(alias), { identity: entry.identity, line: entry.source.aliases[i]?.line ?? entry.source.identity.line }));
-  }
   const liveHolder = new Map<string, MailboxAttributes>();
   for (const mailbox of sorted) {
     for (const entry of mailbox.addresses) {
@@ -97,18 +93,39 @@ export function expandPolicies(spec: Spec, mailboxesAsRead: readonly MailboxAttr
       if (parsed.kind === "smtp" && !liveHolder.has(addressKey(parsed.value))) liveHolder.set(addressKey(parsed.value), mailbox);
     }
   }
+  // An explicit entry names its mailbox by object id, UPN or, as Exchange resolves an identity, by
+  // one of its SMTP addresses: keyed either way, it is the mailbox's one verdict (no policy also
+  // manages it, which `plan` would refuse as two keys for one recipient: issue 24).
+  const readOf = (identity: string) => byKey.get(identity.toLowerCase()) ?? (identity.includes("@") ? liveHolder.get(addressKey(identity)) : undefined);
+  const explicitIds = new Set<string>();
+  const explicitOwner = new Map<string, { identity: string; line: number }>();
+  for (const entry of spec.mailboxes) {
+    const read = readOf(entry.identity);
+    if (read) explicitIds.add(read.id.toLowerCase());
+    explicitOwner.set(addressKey(entry.primary), { identity: entry.identity, line: entry.source.primary.line });
+    entry.aliases.forEach((alias, i) => explicitOwner.set(addressKey(alias), { identity: entry.identity, line: entry.source.aliases[i]?.line ?? entry.source.identity.line }));
+  }
   const holds = (mailbox: MailboxAttributes, key: string) => liveHolder.get(key)?.id === mailbox.id;
 
   // 1. Which policies apply to each mailbox, and the addresses their templates give.
   const managed: { mailbox: MailboxAttributes; contributing: PolicyDeclaration[]; primaryBy: PolicyDeclaration | undefined }[] = [];
   const claims: Claim[] = [];
   const failures = new Map<string, { policy: PolicyDeclaration; path: DocumentPath; position: SourcePosition; message: string; empty: boolean; mailboxes: string[] }>();
+  /** Object id (lower case) of an explicitly declared mailbox → the policies its entry overrides. */
+  const overridden = new Map<string, string[]>();
   if (policies.length > 0) {
     for (const mailbox of sorted) {
-      if (explicitIds.has(mailbox.id.toLowerCase())) continue;
       const matching = policies.filter((policy) => matchesPolicy(policy.match, mailbox));
       const first = matching.find((policy) => !policy.adds);
       const contributing = matching.filter((policy) => policy === first || policy.adds);
+      if (explicitIds.has(mailbox.id.toLowerCase())) {
+        if (contributing.length > 0)
+          overridden.set(
+            mailbox.id.toLowerCase(),
+            contributing.map((policy) => policy.name),
+          );
+        continue;
+      }
       if (contributing.length === 0) continue;
       const primaryBy = contributing.find((policy) => policy.primary !== undefined);
       let slot = 0;
@@ -206,10 +223,11 @@ export function expandPolicies(spec: Spec, mailboxesAsRead: readonly MailboxAttr
 
   // 3. The declarations, as explicit entries would give them.
   const entries: ExpandedMailbox[] = spec.mailboxes.map((declaration) => {
-    const read = byKey.get(declaration.identity.toLowerCase());
+    const read = readOf(declaration.identity);
+    const overrides = read ? overridden.get(read.id.toLowerCase()) : undefined;
     return {
       declaration,
-      origin: { kind: "explicit" } as const,
+      origin: { kind: "explicit" as const, ...(overrides ? { overrides } : {}) },
       upn: read?.userPrincipalName,
       targetUserPrincipalName: declaration.userPrincipalName === "follows-primary" ? declaration.primary : declaration.userPrincipalName,
     };

@@ -43,7 +43,11 @@ export function renderExpansion(expansion: Expansion, options: RenderOptions): s
       return role === "primary" ? "  # kept: the current primary" : "  # kept: the old primary";
     };
     const who = entry.upn !== undefined && entry.upn.toLowerCase() !== declaration.identity.toLowerCase() ? `${comment(entry.upn)}: ` : "";
-    lines.push(`  # ${who}${origin.kind === "explicit" ? "explicit entry" : `policies: ${origin.policies.map(comment).join(", ")}`}`);
+    const overrides =
+      origin.kind === "explicit" && origin.overrides !== undefined
+        ? ` (overrides ${origin.overrides.length === 1 ? "policy" : "policies"} ${origin.overrides.map(comment).join(", ")}, which ${origin.overrides.length === 1 ? "matches" : "match"} this mailbox)`
+        : "";
+    lines.push(`  # ${who}${origin.kind === "explicit" ? `explicit entry${overrides}` : `policies: ${origin.policies.map(comment).join(", ")}`}`);
     lines.push(`  ${scalar(declaration.identity)}:`);
     lines.push(`    primary: ${scalar(declaration.primary)}${from(declaration.primary, "primary")}`);
     if (declaration.aliases.length > 0) {

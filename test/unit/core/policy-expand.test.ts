@@ -128,6 +128,35 @@ describe("expandPolicies: which policy gives a mailbox its addresses", () => {
     ]);
   });
 
+  it("expand says which policies an explicit entry overrides (issue 24)", () => {
+    const spec = specOf(
+      '  - name: all\n    match: {all: true}\n    primary: "%m@newbrand.com"\n  - name: typo\n    match: {all: true}\n    aliases: ["%m@contoso.onmicrosoft.com"]\n    adds: true\n',
+      "mailboxes:\n  ANN@contoso.com:\n    primary: ann@contoso.com\n",
+    );
+    const expansion = expandPolicies(spec, [ann, bob]);
+    assert.deepEqual(expansion.entries[0]!.origin, { kind: "explicit", overrides: ["all", "typo"] });
+    const text = renderExpansion(expansion, { from: "mailboxes.yaml", allowedDomains: spec.allowedDomains });
+    assert.match(text, /^ {2}# explicit entry \(overrides policies all, typo, which match this mailbox\)\n {2}"ANN@contoso\.com":$/m);
+    // An explicit entry no policy matches says nothing more.
+    const none = expandPolicies(specOf('  - name: it\n    match: {department: [IT]}\n    primary: "%m@newbrand.com"\n', "mailboxes:\n  ann@contoso.com:\n    primary: ann@contoso.com\n"), [ann, bob]);
+    assert.deepEqual(none.entries[0]!.origin, { kind: "explicit" });
+  });
+
+  it("an explicit entry keyed by one of the mailbox's SMTP addresses wins over the policy too: one entry, one verdict (issue 24)", () => {
+    const withAlias = { ...ann, addresses: [...ann.addresses, "smtp:ann.lee@contoso.com"] };
+    const spec = specOf('  - name: all\n    match: {all: true}\n    primary: "%m@newbrand.com"\n', "mailboxes:\n  ann.lee@contoso.com:\n    primary: ann@contoso.com\n");
+    const expansion = expandPolicies(spec, [withAlias, bob]);
+    assert.deepEqual(messages(expansion), []);
+    assert.deepEqual(
+      rows(expansion).map((r) => [r.identity, r.from]),
+      [
+        ["ann@contoso.com", "explicit"],
+        ["bob@contoso.com", ["all"]],
+      ],
+    );
+    assert.deepEqual(expansion.entries[0]!.origin, { kind: "explicit", overrides: ["all"] });
+  });
+
   it("keepOldPrimary: false with mode strict drops the old primary; the MOERA is never listed as an old primary", () => {
     const spec = specOf('  - name: p\n    match: {all: true}\n    primary: "%m@newbrand.com"\n    mode: strict\n    keepOldPrimary: false\n');
     const moeraOnly = person("new", "N", "W", { addresses: ["SMTP:new@contoso.onmicrosoft.com"] });
@@ -338,7 +367,7 @@ describe("renderExpansion: the expanded spec, each line saying which policy gave
         "version: 1",
         'allowedDomains: ["contoso.com", "newbrand.com", "contoso.onmicrosoft.com"]',
         "mailboxes:",
-        "  # explicit entry",
+        "  # explicit entry (overrides policy typo, which matches this mailbox)",
         '  "bob@contoso.com":',
         '    primary: "bob@contoso.com"',
         "    mode: strict",
