@@ -105,7 +105,8 @@ export async function runDrift(options: DriftOptions): Promise<number> {
     progress.stop();
     // The state's record tells changes made outside git from spec changes not applied yet.
     const recorded = await readRecorded(settings);
-    const computed = computeDrift(spec, new Map([...assessed.live].map(([identity, mailbox]) => [identity, mailbox?.addresses])), assessed.live, recorded);
+    const policies = new Map((expanded.expansion?.entries ?? []).flatMap((e) => (e.origin.kind === "policy" ? [[e.declaration.identity, e.origin.policies[0]!] as const] : [])));
+    const computed = computeDrift(spec, new Map([...assessed.live].map(([identity, mailbox]) => [identity, mailbox?.addresses])), assessed.live, recorded, policies);
     // Each row names its recipient's kind; --type keeps one kind.
     const kinds = await resolveKinds(assessed.live, backend);
     const wanted = typeFilter(options.type);

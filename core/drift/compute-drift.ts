@@ -42,9 +42,10 @@ export function computeDrift(
   live: ReadonlyMap<string, readonly string[] | undefined>,
   facts?: ReadonlyMap<string, MailboxFacts | undefined>,
   recorded?: ReadonlyMap<string, readonly string[]>,
+  policies?: ReadonlyMap<string, string>,
 ): MailboxRow[] {
   const change = planEntries(spec.mailboxes, (identity) => live.get(identity));
-  const causes = causesOfPlan(change.plans, recorded);
+  const causes = causesOfPlan(change.plans, recorded, policies ? { policies } : {});
   return spec.mailboxes.map((m): MailboxRow => {
     const plan = change.plans.get(m.identity);
     const fact = facts?.get(m.identity);
