@@ -87,6 +87,11 @@ describe(`targeted runs through the CLI: plan --changed-since and apply --plan i
     assert.deepEqual(saved.mailboxes[0]!.removed, [SHARED]);
     assert.deepEqual(saved.mailboxes[1]!.why, ["changed (addresses)"]);
     assert.deepEqual(saved.mailboxes[2]!.why, ["added to the spec"]);
+    // Why each change happens (issue 31): the move, this change, an adoption; drift outside the set not read.
+    assert.deepEqual(saved.mailboxes[0]!.causes, [{ address: SHARED, change: "remove", cause: "move", to: users[1] }]);
+    assert.deepEqual(saved.mailboxes[1]!.causes, [{ address: SHARED, change: "add", cause: "spec", since: "this-change" }]);
+    assert.deepEqual(saved.scope?.outside, { read: false, mailboxes: N - 2, drifted: [] });
+    assert.match(plan.stdout, new RegExp(`Drift on the ${N - 2} other mailboxes was not read: a targeted apply leaves it as it is`));
 
     const apply = stack.cli(["apply", "--plan", planFile]);
     assert.equal(apply.code, 0, apply.output);
