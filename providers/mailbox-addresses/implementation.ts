@@ -317,7 +317,7 @@ async function writeThroughReleaseLag(ctx: ProviderContext, identity: string, li
           `pending move: ${list} ${refused.length === 1 ? "is" : "are"} on no mailbox now: ${holder !== undefined ? `held by ${describeRecipient(holder)}` : "let go of by the mailbox it moves from, and Exchange has not freed it yet (the release lag)"}; ` +
             `this mailbox's write was refused for ${Math.round(waited / 1000)} s ("${err.violations.find((v) => v.code === "ProxyAddressExists")?.message ?? err.message}"), ` +
             `beyond the stack's releaseWaitSeconds (${boundMs / 1000}). Mail to ${list} bounces until the move is finished; nothing else of either mailbox changed`,
-          `run \`pulumi up\` again (or \`mailbox-addresses apply\`) to finish the move once Exchange frees the address (administrators report up to about an hour); to wait longer in one run, raise it: pulumi config set releaseWaitSeconds ${Math.max(boundMs / 1000, DEFAULTS.releaseWaitSeconds) * 2}`,
+          `run \`pulumi up\` again to finish the move once Exchange frees the address (administrators report up to about an hour); to wait longer in one run, raise it: pulumi config set releaseWaitSeconds ${Math.max(boundMs / 1000, DEFAULTS.releaseWaitSeconds) * 2}`,
           refused[0],
         );
       }
