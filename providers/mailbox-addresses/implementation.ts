@@ -11,6 +11,7 @@ import { planMailbox, type DesiredAddresses, type MailboxPlan } from "../../core
 import { loadSpecBytes, type Spec } from "../../core/spec/load-spec";
 import { placeOf } from "../../core/spec/positions";
 import { ExchangeError } from "../../exchange/exchange-error";
+import { holderRemedy } from "../../exchange/exchange-rules";
 import { readSettings, type ConfigReader, type ProgramSettings } from "../../infra/settings";
 import type { LiveMailbox, TenantBackend } from "../../targets/tenant-backend";
 import { createBackend } from "../../targets/registry";
@@ -97,7 +98,9 @@ class ProviderContext {
   explain(identity: string, err: unknown): Error {
     if (ExchangeError.isInstance(err)) {
       const messages = err.violations.map((v) => v.message).join("\n  ");
-      const remedy = remedyFor(err.code, { identity, address: err.address, owner: err.owner?.displayName });
+      // A holder that is not a recipient of the spec's kinds (a public folder, a deleted one…) has remedies of its own.
+      const remedy =
+        err.owner?.holder !== undefined && err.address !== undefined ? holderRemedy(err.owner, err.address) : remedyFor(err.code, { identity, address: err.address, owner: err.owner?.displayName });
       return this.error(identity, `Exchange refused the change: ${messages}`, remedy, err.address);
     }
     return err instanceof Error ? err : new Error(String(err));

@@ -9,6 +9,7 @@ import { desiredAddressMap } from "../../core/plan/address-map";
 import * as provider from "../../providers/mailbox-addresses/implementation";
 import type { MailboxAddressesInputs, MailboxAddressesOutputs } from "../../providers/mailbox-addresses/inputs";
 import { PROJECT_ROOT } from "../../harness/pulumi-stack";
+import { Tenant } from "../../tenant/tenant";
 
 describe("provider implementation on the local target", () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), "mbx-provider-"));
@@ -47,6 +48,26 @@ describe("provider implementation on the local target", () => {
       assert.match(err.message, /what to do: remove "press@fabrikam\.com" from "Press Office \(agency\)" first/);
       return true;
     });
+  });
+
+  it("with the release lag on, a real holder is refused at once, never waited for: a recipient, and a soft-deleted mailbox named with its remedies", async () => {
+    Tenant.withFile(config["mailbox-addresses:localDatabase"]!, (t) => t.setAddressReleaseLagMs(3_600_000));
+    try {
+      await assert.rejects(
+        provider.create(inputs({ aliases: ["lee.chen@fabrikam.com", "press@fabrikam.com"] })),
+        /already being used by the proxy addresses or LegacyExchangeDN of "Press Office \(agency\)"/,
+      );
+      await assert.rejects(provider.create(inputs({ aliases: ["lee.chen@fabrikam.com", "olivia@fabrikam.com"] })), (err: Error) => {
+        assert.match(
+          err.message,
+          /Exchange refused the change: The proxy address "smtp:olivia@fabrikam\.com" is already being used by the proxy addresses or LegacyExchangeDN\. Please choose another proxy address\./,
+        );
+        assert.match(err.message, /what to do: restore the mailbox .*purge it \(Remove-Mailbox "Olivia Former" -PermanentlyDelete.*or wait until \d{4}-\d\d-\d\d/);
+        return true;
+      });
+    } finally {
+      Tenant.withFile(config["mailbox-addresses:localDatabase"]!, (t) => t.setAddressReleaseLagMs(0));
+    }
   });
 
   it("create adopts the mailbox with one write; read projects drift into inputs", async () => {
