@@ -14,8 +14,9 @@
 //                       every strategy gives up after maxAttempts with a typed error
 //   verify-before-retry a write whose last attempt may have landed (503/504, dropped connection,
 //                       timeout) reads the mailbox first: if the change is there, nothing is resent
-//   write gate          writes take a place in ./write-gate.ts (first come first served, halved on
-//                       429, Retry-After held for every writer)
+//   write gate          writes take a place in ./write-gate.ts (first come first served, one
+//                       adaptive rate for all, learnt from 429s and the budget headers answers
+//                       carry, Retry-After held for every writer)
 //   bearer token        bearerTokenAuthenticationPolicy, one per audience (Graph, Exchange)
 //   concurrency         at most maxConcurrency requests in flight (./concurrency-limit.ts)
 //   engine alive        no write is sent once the Pulumi engine that started the run is gone
@@ -46,7 +47,8 @@ import { EngineGoneError, engineIsAlive } from "../../runtime/engine-watchdog";
 import { ConcurrencyLimit } from "./concurrency-limit";
 import { ConnectionError, connectionProblem, HttpError, TransportError } from "./http-error";
 import { tokenFailure } from "./permissions";
-import { WriteGate, type WriteOutcome } from "./write-gate";
+import { WriteGate, type RateHint, type WriteOutcome } from "./write-gate";
+import type { ThrottleWait } from "../target-definition";
 
 export interface RetryOptions {
   /** Attempts in all, the first included. */
@@ -67,6 +69,8 @@ export interface RetryOptions {
   readonly connectBudgetMs: number;
   /** Told of every wait before a retry (milliseconds): the CLI's progress line counts them. */
   readonly onRetry?: (waitMs: number) => void;
+  /** Told of every wait a 429 imposes: which service, how long, how many wait (the engine's output, the CLI's progress). */
+  readonly onThrottle?: (wait: ThrottleWait) => void;
 }
 
 /**
@@ -99,6 +103,42 @@ export function retryAfterMs(headers: HttpHeaders, nowMs = Date.now()): number |
   if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
   const date = Date.parse(retryAfter);
   return Number.isNaN(date) ? undefined : Math.max(0, date - nowMs);
+}
+
+/** A header's value as a finite number, if it is one. */
+function numberHeader(headers: HttpHeaders, names: readonly string[]): number | undefined {
+  for (const name of names) {
+    const raw = headers.get(name)?.trim();
+    if (raw === undefined || raw === "") continue;
+    const value = Number(raw);
+    if (Number.isFinite(value)) return value;
+  }
+  return undefined;
+}
+
+/**
+ * What an answer says of the budget: requests left and time to the reset (the Exchange admin API's
+ * Rate-Limit-Remaining/Rate-Limit-Reset, the RateLimit-* names of the IETF draft; a reset in
+ * seconds, as epoch seconds or as an HTTP-date), and how much of its limit Graph sees used
+ * (x-ms-throttle-limit-percentage, sent from 0.8 on). docs/reference/exchange-online-addresses.md.
+ */
+export function rateHintOf(headers: HttpHeaders, nowMs = Date.now()): RateHint | undefined {
+  const remaining = numberHeader(headers, ["rate-limit-remaining", "ratelimit-remaining", "x-ratelimit-remaining"]);
+  let resetMs: number | undefined;
+  const reset = ["rate-limit-reset", "ratelimit-reset", "x-ratelimit-reset"].map((name) => headers.get(name)?.trim()).find((v) => v !== undefined && v !== "");
+  if (reset !== undefined) {
+    const seconds = Number(reset);
+    const date = Date.parse(reset);
+    if (Number.isFinite(seconds)) resetMs = seconds > 1e9 ? seconds * 1000 - nowMs : seconds * 1000;
+    else if (!Number.isNaN(date)) resetMs = date - nowMs;
+  }
+  const usedFraction = numberHeader(headers, ["x-ms-throttle-limit-percentage"]);
+  if (remaining === undefined && usedFraction === undefined) return undefined;
+  return {
+    ...(remaining !== undefined ? { remaining } : {}),
+    ...(resetMs !== undefined ? { resetMs: Math.max(0, resetMs) } : {}),
+    ...(usedFraction !== undefined ? { usedFraction } : {}),
+  };
 }
 
 /** The wait after attempt `attempt` (counting from 1): exponential, ±20% jitter, capped. */
@@ -153,8 +193,8 @@ export function isVerifiedWrite(response: PipelineResponse): boolean {
   return response.headers.get(VERIFIED_HEADER) === "landed";
 }
 
-/** 429 (and 503/504): wait as told, or back off; a throttled write waits in the gate instead. */
-export function throttlingStrategy(options: RetryOptions): RetryStrategy {
+/** 429 (and 503/504): wait as told, or back off; a throttled write waits in the gate instead. `onThrottled` hears of each 429. */
+export function throttlingStrategy(options: RetryOptions, onThrottled?: (request: PipelineRequest, waitMs: number) => void): RetryStrategy {
   return {
     name: "throttlingRetryStrategy",
     retry({ response, retryCount }) {
@@ -164,6 +204,7 @@ export function throttlingStrategy(options: RetryOptions): RetryStrategy {
       if (attempts >= options.maxAttempts) return { errorToThrow: new HttpError(call.what, response, { attempts }) };
       const wait = retryDelayMs(response.headers, attempts, options);
       options.onRetry?.(wait);
+      if (response.status === 429) onThrottled?.(response.request, wait);
       // The write gate has been told of the Retry-After and holds every writer, this one first.
       if (response.status === 429 && call.write !== undefined) return { retryAfterInMs: 0 };
       return { retryAfterInMs: wait };
@@ -239,16 +280,18 @@ function writeGatePolicy(gate: WriteGate, options: RetryOptions): PipelinePolicy
       if (call.write === undefined) return next(request);
       const release = await gate.acquire(call.write.ticket);
       let outcome: WriteOutcome = "unknown";
+      let hint: RateHint | undefined;
       try {
         const response = await next(request);
         if (response.status === 429) outcome = { throttledForMs: retryDelayMs(response.headers, 1, options) };
         else if (!RETRYABLE_STATUSES.has(response.status)) outcome = "done";
+        hint = rateHintOf(response.headers);
         return response;
       } catch (err) {
         if (err instanceof EngineGoneError) outcome = "done";
         throw err;
       } finally {
-        release(outcome);
+        release(outcome, hint);
       }
     },
   };
@@ -348,15 +391,23 @@ export class MicrosoftHttp {
   readonly #client: HttpClient;
   readonly #options: RetryOptions;
   readonly #gate: WriteGate;
+  readonly #apiNames: ReadonlyMap<string, string>;
+  /** Reads waiting out a 429, and until when (for "how many waiting"). */
+  readonly #throttledReads = new Map<object, number>();
 
   constructor(settings: MicrosoftHttpSettings) {
+    this.#apiNames = settings.apiNames;
     this.#options = settings.retry ?? DEFAULT_RETRY_OPTIONS;
     this.#client = settings.httpClient ?? createDefaultHttpClient();
     this.#gate = settings.writeGate ?? new WriteGate(settings.maxConcurrency);
     const pipeline = createEmptyPipeline();
     pipeline.addPolicy(setClientRequestIdPolicy("client-request-id"));
     pipeline.addPolicy(proxyPolicy());
-    pipeline.addPolicy(retryPolicy([throttlingStrategy(this.#options), transportStrategy(this.#options)], { maxRetries: this.#options.maxAttempts }), { phase: "Retry" });
+    const onThrottled = (request: PipelineRequest, waitMs: number) => {
+      const call = callOf(request);
+      this.noteThrottle(call.scope, waitMs, call.write !== undefined, call);
+    };
+    pipeline.addPolicy(retryPolicy([throttlingStrategy(this.#options, onThrottled), transportStrategy(this.#options)], { maxRetries: this.#options.maxAttempts }), { phase: "Retry" });
     pipeline.addPolicy(verifyBeforeRetryPolicy(), { phase: "Retry", afterPolicies: ["retryPolicy"] });
     pipeline.addPolicy(writeGatePolicy(this.#gate, this.#options), { phase: "Retry", afterPolicies: ["verifyBeforeRetry"] });
     pipeline.addPolicy(bearerPerAudiencePolicy(settings.credential, settings.apiNames), { phase: "Sign" });
@@ -364,6 +415,25 @@ export class MicrosoftHttp {
     pipeline.addPolicy(engineAlivePolicy(settings.engineIsAlive ?? engineIsAlive), { afterPhase: "Sign", afterPolicies: ["concurrencyLimit"] });
     pipeline.addPolicy(transportErrorPolicy(), { afterPhase: "Sign", afterPolicies: ["engineAlive"] });
     this.#pipeline = pipeline;
+  }
+
+  /**
+   * A 429 to a call (or to an item of a Graph $batch) of the API of `scope`: tells `onThrottle`
+   * which service, how long (a write: as long as the gate holds every writer) and how many wait.
+   */
+  noteThrottle(scope: string, waitMs: number, write: boolean, call: object = {}): void {
+    const onThrottle = this.#options.onThrottle;
+    if (onThrottle === undefined) return;
+    const service = this.#apiNames.get(scope) ?? scope;
+    if (write) {
+      const gate = this.#gate.state;
+      onThrottle({ service, waitMs: Math.max(waitMs, gate.heldForMs), waiting: gate.waiting + 1, kind: "writes" });
+      return;
+    }
+    const now = Date.now();
+    for (const [other, until] of this.#throttledReads) if (until <= now) this.#throttledReads.delete(other);
+    this.#throttledReads.set(call, now + waitMs);
+    onThrottle({ service, waitMs, waiting: this.#throttledReads.size, kind: "reads" });
   }
 
   /** The policies in the order a request meets them (for tests and docs). */

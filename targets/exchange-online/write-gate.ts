@@ -1,10 +1,19 @@
 // Paces Set-Mailbox calls across every resource the provider process serves, so a write budget
-// (Graph's: 3,000 writes per 2.5 min per app and tenant) is used fully and fairly:
+// (Graph's: 3,000 writes per 2.5 min per app and tenant) is used fully, fairly and without
+// sending until refused:
 //  - first come, first served: a writer that was throttled keeps its place at the head;
-//  - an adaptive number of writes in flight: halved on each 429, grown by one after four times as
-//    many successes as are allowed in flight (AIMD), between 1 and the target's maxConcurrency.
-//    Growing after one window only made every other write probe the budget with a 429 (the scale
-//    benchmark: 2.99 Set-Mailbox requests per applied write; with four windows, fewer);
+//  - one rate, in writes per second, shared by every concurrent write of the run. Unknown at
+//    first (writes go as fast as maxConcurrency allows, using the budget's burst); the first 429
+//    sets it just under the rate the service accepted, each later 429 cuts it by a tenth (once per
+//    round: answers to writes sent before the last cut do not cut again), and every success while
+//    writers wait raises it by a thousandth. A budget's rate is thus approached from below and
+//    probed about once every hundred writes, instead of every other write (the scale benchmark
+//    before: 2.0 Set-Mailbox requests per applied write, half of them answered 429);
+//  - what the service says of its budget overrides the guess: remaining requests and seconds to
+//    the reset (Rate-Limit-Remaining/Rate-Limit-Reset, which the Exchange admin API sends, or the
+//    RateLimit-* names) set the rate to spread the rest evenly, none left holds every writer until
+//    the reset; Graph's x-ms-throttle-limit-percentage from 0.9 on stops the growth and cuts
+//    (docs/reference/exchange-online-addresses.md, throttling);
 //  - nobody sends before the Retry-After of the last 429 has passed.
 // Without it, writers throttled together retried together, and under a steady budget of 20 writes
 // per second the unlucky ones ran out of attempts (the scale benchmark: 3 of 100 mailboxes).
@@ -14,35 +23,77 @@ export interface GateClock {
   sleep(ms: number): Promise<void>;
 }
 
-/** Windows of successes (as many as the limit) before the limit grows by one. */
-const GROWTH_WINDOWS = 4;
+/** Each later 429 keeps this much of the rate. */
+const CUT = 0.9;
+/** Each success while writers wait raises the rate by this fraction. */
+const GROWTH = 0.001;
+/** The slowest pace the gate keeps (writes per second): a budget is never below it. */
+const MIN_RATE = 0.2;
+/** Over how long the accepted rate is measured at the first 429. */
+const MEASURE_MS = 1000;
+/** x-ms-throttle-limit-percentage from which the rate stops growing and is cut. */
+const NEAR_LIMIT = 0.9;
 
 const REAL_CLOCK: GateClock = { now: () => Date.now(), sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)) };
 
 /** How a write that held the gate ended: applied or refused ("done"), throttled, or unknown. */
 export type WriteOutcome = "done" | "unknown" | { readonly throttledForMs: number };
 
+/** What an answer said about the budget (any of them may be missing). */
+export interface RateHint {
+  /** Requests left in the current window. */
+  readonly remaining?: number;
+  /** Milliseconds until the window resets. */
+  readonly resetMs?: number;
+  /** How much of the limit is used, 0..1 (Graph's x-ms-throttle-limit-percentage). */
+  readonly usedFraction?: number;
+}
+
+/** What the gate is doing now, for progress lines: why writers wait and how many. */
+export interface GateState {
+  /** Writers waiting for their turn. */
+  readonly waiting: number;
+  /** Milliseconds until anybody may send again (a Retry-After or a reset being waited out); 0 if none. */
+  readonly heldForMs: number;
+  /** The pace, writes per second; undefined while no budget has been met. */
+  readonly rate: number | undefined;
+}
+
 export class WriteGate {
   readonly #max: number;
   readonly #clock: GateClock;
-  #limit: number;
-  #credit = 0;
+  #rate: number | undefined;
+  /** When the last cut was made. */
+  #lastCut = Number.NEGATIVE_INFINITY;
+  /** Cuts so far: a 429 to a write sent before the last one says nothing new. */
+  #round = 0;
+  #nextStart = 0;
   #inFlight = 0;
   #until = 0;
   #timer = false;
   #nextTicket = 0;
+  /** When recent writes were accepted (for the rate measured at the first 429). */
+  readonly #accepted: number[] = [];
   /** Waiting writers, ordered by ticket (the time they first asked). */
   readonly #queue: { ticket: number; admit: () => void }[] = [];
 
   constructor(max: number, clock: GateClock = REAL_CLOCK) {
     this.#max = Math.max(1, max);
-    this.#limit = this.#max;
     this.#clock = clock;
   }
 
-  /** Writes allowed in flight now. */
+  /** Writes allowed in flight at once (the target's maxConcurrency). */
   get limit(): number {
-    return this.#limit;
+    return this.#max;
+  }
+
+  /** The pace in writes per second; undefined until a budget has been met. */
+  get rate(): number | undefined {
+    return this.#rate;
+  }
+
+  get state(): GateState {
+    return { waiting: this.#queue.length, heldForMs: Math.max(0, this.#until - this.#clock.now()), rate: this.#rate };
   }
 
   /** A place in line for one write and all its retries. */
@@ -50,36 +101,61 @@ export class WriteGate {
     return this.#nextTicket++;
   }
 
-  /** Waits for this ticket's turn; call `release` with the outcome once the answer is in. */
-  async acquire(ticket: number): Promise<(outcome: WriteOutcome) => void> {
+  /** Waits for this ticket's turn; call `release` with the outcome (and what the answer said of the budget) once it is in. */
+  async acquire(ticket: number): Promise<(outcome: WriteOutcome, hint?: RateHint) => void> {
     await new Promise<void>((admit) => {
       const at = this.#queue.findIndex((w) => w.ticket > ticket);
       this.#queue.splice(at < 0 ? this.#queue.length : at, 0, { ticket, admit });
       this.#pump();
     });
+    const round = this.#round;
     let released = false;
-    return (outcome) => {
+    return (outcome, hint) => {
       if (released) return;
       released = true;
       this.#inFlight--;
+      const now = this.#clock.now();
       if (outcome === "done") {
-        this.#credit += 1 / (GROWTH_WINDOWS * this.#limit);
-        if (this.#credit >= 1) {
-          this.#credit = 0;
-          this.#limit = Math.min(this.#max, this.#limit + 1);
-        }
+        this.#accepted.push(now);
+        while (this.#accepted.length > 0 && this.#accepted[0]! < now - MEASURE_MS) this.#accepted.shift();
+        if (this.#rate !== undefined && this.#queue.length > 0 && (hint?.usedFraction ?? 0) < NEAR_LIMIT) this.#rate *= 1 + GROWTH;
       } else if (outcome !== "unknown") {
-        this.#credit = 0;
-        this.#limit = Math.max(1, Math.floor(this.#limit / 2));
-        this.#until = Math.max(this.#until, this.#clock.now() + outcome.throttledForMs);
+        this.#until = Math.max(this.#until, now + outcome.throttledForMs);
+        if (round === this.#round) this.#cut(now);
       }
+      if (hint !== undefined) this.#heed(hint, now);
       this.#pump();
     };
   }
 
+  #cut(now: number): void {
+    this.#lastCut = now;
+    this.#round++;
+    // The first 429: just under what was accepted over the last second (the burst included).
+    const measured = Math.max(this.#accepted.filter((t) => t >= now - MEASURE_MS).length, 1) / (MEASURE_MS / 1000);
+    this.#rate = Math.max(MIN_RATE, (this.#rate ?? measured) * CUT);
+    this.#nextStart = Math.max(this.#nextStart, this.#until);
+  }
+
+  /** The service's own word on its budget. */
+  #heed(hint: RateHint, now: number): void {
+    if (hint.remaining !== undefined && hint.resetMs !== undefined && hint.resetMs > 0) {
+      // Spread what is left evenly until the reset; with nothing left, wait for it.
+      if (hint.remaining <= 0) this.#until = Math.max(this.#until, now + hint.resetMs);
+      else this.#rate = Math.max(MIN_RATE, hint.remaining / (hint.resetMs / 1000));
+    }
+    if (hint.usedFraction !== undefined && hint.usedFraction >= NEAR_LIMIT && now - this.#lastCut >= MEASURE_MS) {
+      this.#lastCut = now;
+      this.#round++;
+      const measured = Math.max(this.#accepted.length, 1) / (MEASURE_MS / 1000);
+      this.#rate = Math.max(MIN_RATE, (this.#rate ?? measured) * CUT);
+    }
+  }
+
   #pump(): void {
-    while (this.#queue.length > 0 && this.#inFlight < this.#limit) {
-      const wait = this.#until - this.#clock.now();
+    while (this.#queue.length > 0 && this.#inFlight < this.#max) {
+      const now = this.#clock.now();
+      const wait = Math.max(this.#until, this.#rate === undefined ? 0 : this.#nextStart) - now;
       if (wait > 0) {
         if (!this.#timer) {
           this.#timer = true;
@@ -90,6 +166,7 @@ export class WriteGate {
         }
         return;
       }
+      if (this.#rate !== undefined) this.#nextStart = Math.max(this.#nextStart, now) + 1000 / this.#rate;
       this.#inFlight++;
       this.#queue.shift()!.admit();
     }

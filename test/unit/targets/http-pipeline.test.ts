@@ -10,7 +10,7 @@ import type { TokenCredential } from "@azure/identity";
 import { ConcurrencyLimit } from "../../../targets/exchange-online/concurrency-limit";
 import { ConnectionError, HttpError, TransportError } from "../../../targets/exchange-online/http-error";
 import { accessDenied, AccessError } from "../../../targets/exchange-online/permissions";
-import { backoffMs, DEFAULT_RETRY_OPTIONS, isVerifiedWrite, MicrosoftHttp, retryAfterMs, transportStrategy, type RetryOptions } from "../../../targets/exchange-online/http-pipeline";
+import { backoffMs, DEFAULT_RETRY_OPTIONS, isVerifiedWrite, MicrosoftHttp, rateHintOf, retryAfterMs, transportStrategy, type RetryOptions } from "../../../targets/exchange-online/http-pipeline";
 import { EngineGoneError } from "../../../runtime/engine-watchdog";
 
 const SCOPE = "https://graph.microsoft.com/.default";
@@ -77,6 +77,18 @@ describe("retryAfterMs", () => {
     assert.equal(retryAfterMs(h({})), undefined);
     assert.equal(retryAfterMs(h({ "Retry-After": "soon" })), undefined);
   });
+});
+
+describe("rateHintOf", () => {
+  const h = (headers: Record<string, string>) => createHttpHeaders(headers);
+  it("reads the Exchange admin API's Rate-Limit-Remaining and Rate-Limit-Reset (seconds)", () =>
+    assert.deepEqual(rateHintOf(h({ "Rate-Limit-Remaining": "12", "Rate-Limit-Reset": "30" })), { remaining: 12, resetMs: 30_000 }));
+  it("reads the RateLimit-* names, a reset as epoch seconds or an HTTP-date", () => {
+    assert.deepEqual(rateHintOf(h({ "RateLimit-Remaining": "0", "RateLimit-Reset": "2000000005" }), 2_000_000_000_000), { remaining: 0, resetMs: 5_000 });
+    assert.deepEqual(rateHintOf(h({ "x-ratelimit-remaining": "3", "x-ratelimit-reset": new Date(10_000).toUTCString() }), 4_000), { remaining: 3, resetMs: 6_000 });
+  });
+  it("reads Graph's x-ms-throttle-limit-percentage", () => assert.deepEqual(rateHintOf(h({ "x-ms-throttle-limit-percentage": "0.92" })), { usedFraction: 0.92 }));
+  it("is undefined when the answer says nothing of the budget", () => assert.equal(rateHintOf(h({ "Retry-After": "3", "RateLimit-Remaining": "many" })), undefined));
 });
 
 describe("backoffMs", () => {
