@@ -10,7 +10,7 @@ import type { MailboxDeclaration, Spec } from "../core/spec/rules";
 import { quote } from "../core/text";
 import type { LiveMailbox, TenantBackend } from "../targets/tenant-backend";
 import { preflight } from "./preflight";
-import { confirmChanged } from "./read-tenant";
+import { confirmChanged, needsOwnRead } from "./read-tenant";
 import { checkUpnChanges } from "./upn";
 
 /** What the spec and the tenant say together. `problems` empty: the change can be applied. */
@@ -84,7 +84,7 @@ export async function assessSpec(spec: Spec, backend: TenantBackend, read?: Alre
   else if (!read.bulk) live = read.live;
   else {
     // Not those read from AD itself (target active-directory): the directory is their source.
-    const synced = [...read.live].filter(([, m]) => m?.synced === true && !m.cloudManaged && !(m.writtenTo === "active-directory" && m.cloudAddresses === undefined)).map(([identity]) => identity);
+    const synced = [...read.live].filter(([, m]) => needsOwnRead(m)).map(([identity]) => identity);
     live = synced.length === 0 ? read.live : new Map([...read.live, ...(await backend.readMailboxes(synced))]);
   }
   const entries = new Map(spec.mailboxes.map((m) => [m.identity, m]));

@@ -50,6 +50,29 @@ export async function readSpecMailboxes(backend: TenantBackend, identities: read
 }
 
 /**
+ * A mailbox a bulk listing cannot answer for: a synced one (only its own read tells whether its
+ * Exchange attributes are cloud-managed), unless read from AD itself (target active-directory).
+ */
+export function needsOwnRead(mailbox: LiveMailbox | undefined): boolean {
+  return mailbox?.synced === true && !mailbox.cloudManaged && !(mailbox.writtenTo === "active-directory" && mailbox.cloudAddresses === undefined);
+}
+
+/**
+ * The spec's mailboxes as `backend.readMailboxes` would answer, at the cost of a listing when
+ * they are many: from SCAN_THRESHOLD on, one paged listing (ceil(N/999) requests, like `drift`),
+ * then one read each for what a listing cannot answer: keys it does not show (an alias, a
+ * group's address) and synced mailboxes (`needsOwnRead`).
+ */
+export async function readManyMailboxes(backend: TenantBackend, identities: readonly string[]): Promise<Map<string, LiveMailbox | undefined>> {
+  if (identities.length < SCAN_THRESHOLD) return backend.readMailboxes(identities);
+  const listed = await readSpecMailboxes(backend, identities);
+  const again = [...listed].filter(([, mailbox]) => mailbox === undefined || needsOwnRead(mailbox)).map(([identity]) => identity);
+  if (again.length === 0) return listed;
+  const read = await backend.readMailboxes(again);
+  return new Map(identities.map((identity) => [identity, read.has(identity) ? read.get(identity) : listed.get(identity)]));
+}
+
+/**
  * Graph is a replica of Exchange and can lag behind a write, so right after an apply it may still
  * show the old list (issue 13). A mailbox whose read shows a change (`changed`) is read again
  * from the source of truth before anything is planned, reported or written from it: drift is

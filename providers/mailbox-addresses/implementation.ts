@@ -20,10 +20,11 @@ import { describeRecipient } from "../../reconcile/preflight";
 import { DEFAULTS } from "../../reconcile/defaults";
 import { findProjectRoot } from "../../runtime/project-root";
 import { readSpecFile } from "../../runtime/spec-file";
-import { confirmChanged } from "../../reconcile/read-tenant";
+import { confirmChanged, readManyMailboxes } from "../../reconcile/read-tenant";
 import { expandSpec, hasPolicies } from "../../reconcile/expand-spec";
 import { leaveForProgram, readFromProgram, recordForProgram } from "../../runtime/refresh-handoff";
 import { stopWhenEngineIsGone, assertEngineAlive } from "../../runtime/engine-watchdog";
+import { throttleReporter } from "./throttle-report";
 import { checkMailboxInputs, type CheckFailure, type MailboxAddressesInputs, type MailboxAddressesOutputs, type TakeFrom } from "./inputs";
 
 /**
@@ -46,7 +47,8 @@ class ProviderContext {
   #sweep: Promise<Map<string, LiveMailbox | undefined> | undefined> | undefined;
 
   constructor(readonly settings: ProgramSettings) {
-    this.backend = createBackend(settings.target);
+    // Waits a service's throttling imposes are told in the engine's output (./throttle-report.ts).
+    this.backend = createBackend(settings.target, undefined, { onThrottle: throttleReporter() });
   }
 
   /** The stack's spec, loaded once; undefined when it cannot be (messages then go without a position). */
@@ -108,15 +110,18 @@ class ProviderContext {
 
   // The engine asks read() one resource at a time (a few in parallel), which would cost one
   // request per mailbox. The first read() instead reads every mailbox of the stack's spec in one
-  // batched sweep (ceil(N/20) Graph requests) and answers the others from it. Any write ends it.
+  // sweep (batched, ceil(N/20) Graph requests; from SCAN_THRESHOLD on one paged listing,
+  // ceil(N/999), as `drift`) and answers the others from it. Any write ends it for read(); the
+  // writes of the same run take their mailbox's list from it once (takeSwept).
   sweep(): Promise<Map<string, LiveMailbox | undefined> | undefined> {
     this.#sweep ??= (async () => {
       const spec = await this.expandedSpec();
       if (spec === undefined) return undefined;
       try {
         const identities = spec.mailboxes.map((m) => m.identity);
-        const live = await this.backend.readMailboxes(identities);
+        const live = await readManyMailboxes(this.backend, identities);
         leaveForProgram(this.settings.target, this.settings.spec, identities, live);
+        this.#swept = new Map(live);
         return live;
       } catch {
         return undefined; // each read() then reads its own mailbox
@@ -139,6 +144,31 @@ class ProviderContext {
   /** From the first write on, reads must be fresh. */
   endSweep(): void {
     this.#sweep = Promise.resolve(undefined);
+  }
+
+  /** What this run's refresh read of each mailbox (confirmed where it differed from the state), for its one write. */
+  #swept: Map<string, LiveMailbox | undefined> | undefined;
+
+  /** read() confirmed a mailbox from the source: that is what its write starts from. */
+  confirmedInSweep(identity: string, live: LiveMailbox | undefined): void {
+    if (this.#swept?.has(identity)) this.#swept.set(identity, live);
+  }
+
+  /**
+   * The mailbox as this run's refresh read it, once: an update plans and writes its delta from it
+   * instead of reading the mailbox again (the refresh and the program's plan saw the same list).
+   * Undefined without a refresh in this process (a targeted run) or once taken or written by
+   * another step (a release to a taker): then the mailbox is read.
+   */
+  takeSwept(identity: string): LiveMailbox | undefined {
+    const live = this.#swept?.get(identity);
+    this.#swept?.delete(identity);
+    return live;
+  }
+
+  /** Another step wrote this mailbox: what the refresh read of it is stale. */
+  touched(identity: string): void {
+    this.#swept?.delete(identity);
   }
 
   async readLive(identity: string): Promise<LiveMailbox | undefined> {
@@ -217,6 +247,7 @@ async function takeAddresses(ctx: ProviderContext, giver: TakeFrom): Promise<voi
   if (live === undefined) return;
   const step = released(live.addresses);
   if (step === undefined) return;
+  ctx.touched(giver.identity);
   try {
     await assertEngineAlive();
     await ctx.backend.setEmailAddresses(giver.identity, step.list, live.addresses);
@@ -236,7 +267,8 @@ async function converge(inputs: MailboxAddressesInputs, recorded?: readonly stri
   // Confirmed from Exchange only when the read differs from what the state recorded (a recent
   // write Graph has not caught up with, or a change by hand): the usual update costs no more.
   const stale = (mailbox: LiveMailbox) => recorded !== undefined && !sameAddressList(mailbox.addresses, recorded) && plan(inputs, mailbox.addresses).changed;
-  const live = await ctx.confirmIfChanged(inputs.identity, await ctx.readLive(inputs.identity), stale);
+  // This run's refresh read it already (every preview and up refreshes): one write, no read.
+  const live = await ctx.confirmIfChanged(inputs.identity, ctx.takeSwept(inputs.identity) ?? (await ctx.readLive(inputs.identity)), stale);
   if (live === undefined) {
     throw ctx.error(inputs.identity, `not found in the ${ctx.backend.description}`, remedyFor("NotFound", inputs));
   }
@@ -347,8 +379,8 @@ async function withUpn(ctx: ProviderContext, inputs: MailboxAddressesInputs, liv
     throw ctx.error(inputs.identity, `userPrincipalName is set, but the ${ctx.backend.description} cannot write user principal names`, "remove userPrincipalName from the spec");
   await assertEngineAlive();
   await capability.set(live.id, inputs.upn!);
-  const back = (await ctx.backend.readMailboxes([live.id])).get(live.id) ?? { ...live, upn: inputs.upn };
-  return outputsOf(inputs, back);
+  // Graph answered 204 to the PATCH: the mailbox now has that name (no read-back).
+  return outputsOf(inputs, { ...live, upn: inputs.upn });
 }
 
 // The provider's methods, called by ./resource.ts (short names: each is written into the state).
@@ -414,6 +446,7 @@ export async function read(id: string, props: MailboxAddressesOutputs | undefine
   // The program tells the spec's changes from the tenant's by this record (core/plan/change-causes.ts).
   if (recorded !== undefined) recordForProgram(ctx.settings.target, ctx.settings.spec, props.identity, recorded);
   const live = await ctx.confirmIfChanged(props.identity, fresh, (mailbox) => recorded === undefined || !sameAddressList(mailbox.addresses, recorded));
+  if (live !== fresh) ctx.confirmedInSweep(props.identity, live);
   // No id tells the engine the mailbox is gone; refresh drops it from the state.
   if (live === undefined) return {};
   // What the tenant has, without the last run's move orchestration (releases, takeFrom): those

@@ -130,12 +130,13 @@ export class ExchangeAdminClient {
   /**
    * Runs a write cmdlet once: the pipeline's write gate paces it, and before any resend of an
    * attempt that may have landed it asks `landed` (a read of the mailbox), so nothing is written
-   * twice. Refusals as in {@link read}.
+   * twice. Refusals as in {@link read}. True when a retry found it already applied (`landed` read it).
    */
-  async write(cmdlet: string, parameters: Record<string, unknown>, identity: string, landed: () => Promise<boolean>): Promise<void> {
+  async write(cmdlet: string, parameters: Record<string, unknown>, identity: string, landed: () => Promise<boolean>): Promise<boolean> {
     const response = await this.#invoke(this.#url, cmdlet, parameters, { landed });
-    if (isVerifiedWrite(response)) return;
+    if (isVerifiedWrite(response)) return true;
     this.#check(cmdlet, identity, response);
+    return false;
   }
 
   /** Throws the right error for a failed answer; returns for a 2xx one. */

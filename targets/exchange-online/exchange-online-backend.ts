@@ -1,13 +1,16 @@
-// The exchange-online target: reads through Microsoft Graph (batched), writes through the
-// Exchange Online admin API (Set-Mailbox -EmailAddresses, one per changed mailbox), reads back
-// from Exchange after every write (Graph can lag), and never writes twice when a retried write
-// had already landed: before retrying a write whose outcome is unknown (503, 504, a dropped
-// connection) it reads the mailbox and stops if the list is there. Both go through one HTTP
+// The exchange-online target: reads through Microsoft Graph (batched, or paged listings for many),
+// writes through the Exchange Online admin API (Set-Mailbox -EmailAddresses, one per changed
+// mailbox), and never writes twice when a retried write had already landed: before retrying a
+// write whose outcome is unknown (503, 504, a dropped connection) it reads the mailbox and stops if
+// the list is there. A write is not read back: what it returns is the list it was taken against
+// with its delta applied as Exchange applies it (exchange-rules `applyAddRemove`), or, when a
+// retry found it landed, what that read showed. Both go through one HTTP
 // pipeline (./http-pipeline.ts), which also paces writes through the write gate (./write-gate.ts).
 import { addressKey, parseProxyAddress } from "../../core/address";
 import { addressDelta, deltaLanded, isEmptyDelta } from "../../core/plan/address-delta";
 import { ExchangeError } from "../../exchange/exchange-error";
 import {
+  applyAddRemove,
   coarseTypeOf,
   EXCHANGE_RECIPIENT_TYPE_DETAILS,
   MAILBOX_TYPES,
@@ -123,6 +126,12 @@ export class ExchangeOnlineBackend implements TenantBackend {
   readonly #lastRead = new Map<string, readonly string[]>();
   /** The kind Exchange reported per identity (lower-case): which Set- cmdlet writes it. */
   readonly #kinds = new Map<string, RecipientTypeDetails>();
+  /** The mailbox last read per identity (lower-case): what a write returns, its delta applied. */
+  readonly #lastMailbox = new Map<string, LiveMailbox>();
+  /** Users read from Graph (lower-case identity → object id): their kind comes from one listing. */
+  readonly #graphUsers = new Map<string, string>();
+  /** One Get-Recipient listing of the kinds Graph shows as plain users, by object id (lower-case). */
+  #specialKinds: Promise<Map<string, RecipientTypeDetails>> | undefined;
 
   constructor(settings: ExchangeOnlineTargetSettings, options: RetryOptions = DEFAULT_RETRY_OPTIONS) {
     this.description = `Exchange Online tenant ${settings.tenantId}`;
@@ -139,6 +148,15 @@ export class ExchangeOnlineBackend implements TenantBackend {
     this.#exchange = new ExchangeAdminClient(settings.exchangeBaseUrl, settings.tenantId, settings.clientId, http);
   }
 
+  /** What a read found, under the identity it was asked by (and the object id and UPN). */
+  #remember(identity: string, mailbox: LiveMailbox): void {
+    for (const key of new Set([identity, mailbox.id, mailbox.upn ?? ""].filter(Boolean).map((k) => k.toLowerCase()))) {
+      this.#lastRead.set(key, mailbox.addresses);
+      this.#lastMailbox.set(key, mailbox);
+      if (mailbox.kind !== undefined) this.#kinds.set(key, mailbox.kind);
+    }
+  }
+
   async readMailboxes(identities: readonly string[]): Promise<Map<string, LiveMailbox | undefined>> {
     const users = await Promise.all(identities.map((identity) => this.#graph.getUser(identity)));
     const result = new Map<string, LiveMailbox | undefined>();
@@ -149,7 +167,7 @@ export class ExchangeOnlineBackend implements TenantBackend {
           // Not a user by UPN or id: a group, a contact, or a key Exchange resolves otherwise
           // (a primary address, an alias). One Get-Recipient for every kind.
           const other = await this.#resolveInExchange(identity);
-          if (other !== undefined) this.#lastRead.set(identity.toLowerCase(), other.addresses);
+          if (other !== undefined) this.#remember(identity, other);
           result.set(identity, other);
           return;
         }
@@ -157,7 +175,8 @@ export class ExchangeOnlineBackend implements TenantBackend {
         const mailbox = user.onPremisesSyncEnabled
           ? { ...(await this.#readFromExchange(user.id)), ...(user.onPremisesLastSyncDateTime ? { lastSyncAt: user.onPremisesLastSyncDateTime } : {}) }
           : fromGraph(user);
-        this.#lastRead.set(identity.toLowerCase(), mailbox.addresses);
+        if (!user.onPremisesSyncEnabled) this.#graphUsers.set(identity.toLowerCase(), user.id.toLowerCase());
+        this.#remember(identity, mailbox);
         result.set(identity, mailbox);
       }),
     );
@@ -184,8 +203,7 @@ export class ExchangeOnlineBackend implements TenantBackend {
     const cmdlet = kind === undefined ? "Get-Mailbox" : RECIPIENT_KINDS[kind].getCmdlet;
     const rows = await this.#exchange.read(cmdlet, { Identity: identity });
     const mailbox = fromExchange(rows[0]!);
-    this.#kinds.set(identity.toLowerCase(), mailbox.kind!);
-    this.#lastRead.set(identity.toLowerCase(), mailbox.addresses);
+    this.#remember(identity, mailbox);
     return mailbox;
   }
 
@@ -193,6 +211,17 @@ export class ExchangeOnlineBackend implements TenantBackend {
   async #kindOf(identity: string): Promise<RecipientTypeDetails> {
     const known = this.#kinds.get(identity.toLowerCase());
     if (known !== undefined) return known;
+    // A user Graph read: Graph cannot tell a shared mailbox or a mail user from a user's mailbox,
+    // but one listing of those kinds can, for every write of the run (instead of one read each).
+    const userId = this.#graphUsers.get(identity.toLowerCase());
+    if (userId !== undefined) {
+      this.#specialKinds ??= this.#exchange
+        .read("Get-Recipient", { RecipientTypeDetails: [...SPECIAL_USER_KINDS], ResultSize: "Unlimited" }, "(all)")
+        .then((rows) => new Map(rows.map((r) => [r.ExternalDirectoryObjectId.toLowerCase(), kindOfRow(r)])));
+      const kind = (await this.#specialKinds).get(userId) ?? "UserMailbox";
+      this.#kinds.set(identity.toLowerCase(), kind);
+      return kind;
+    }
     const rows = await this.#exchange.read("Get-Recipient", { Identity: identity, RecipientTypeDetails: [...EVERY_KIND] });
     const kind = rows[0] === undefined ? "UserMailbox" : kindOfRow(rows[0]);
     this.#kinds.set(identity.toLowerCase(), kind);
@@ -292,16 +321,21 @@ export class ExchangeOnlineBackend implements TenantBackend {
    */
   async setEmailAddresses(identity: string, addresses: readonly string[], before?: readonly string[]): Promise<LiveMailbox> {
     const kind = await this.#kindOf(identity);
-    const base = before ?? this.#lastRead.get(identity.toLowerCase()) ?? (await this.#readFromExchange(identity, kind)).addresses;
+    const known = this.#lastMailbox.get(identity.toLowerCase());
+    const mailbox = known ?? (await this.#readFromExchange(identity, kind));
+    const base = before ?? this.#lastRead.get(identity.toLowerCase()) ?? mailbox.addresses;
     const delta = addressDelta(base, addresses);
-    if (!isEmptyDelta(delta)) {
-      const table = { "@odata.type": "#Exchange.GenericHashTable", ...(delta.add.length > 0 ? { Add: [...delta.add] } : {}), ...(delta.remove.length > 0 ? { Remove: [...delta.remove] } : {}) };
-      const { setCmdlet } = RECIPIENT_KINDS[kind];
-      // Set-DistributionGroup refuses a caller not in the group's ManagedBy without this switch (its docs).
-      const bypass = setCmdlet === "Set-DistributionGroup" ? { BypassSecurityGroupManagerCheck: true } : {};
-      await this.#writeOnce(identity, { Identity: identity, EmailAddresses: table, ...bypass }, (live) => deltaLanded(live.addresses, delta), setCmdlet);
-    }
-    return this.#readFromExchange(identity, kind);
+    if (isEmptyDelta(delta)) return { ...mailbox, kind, addresses: base };
+    const table = { "@odata.type": "#Exchange.GenericHashTable", ...(delta.add.length > 0 ? { Add: [...delta.add] } : {}), ...(delta.remove.length > 0 ? { Remove: [...delta.remove] } : {}) };
+    const { setCmdlet } = RECIPIENT_KINDS[kind];
+    // Set-DistributionGroup refuses a caller not in the group's ManagedBy without this switch (its docs).
+    const bypass = setCmdlet === "Set-DistributionGroup" ? { BypassSecurityGroupManagerCheck: true } : {};
+    const verified = await this.#writeOnce(identity, { Identity: identity, EmailAddresses: table, ...bypass }, (live) => deltaLanded(live.addresses, delta), setCmdlet);
+    // A retry found the write already applied: what that read showed. Otherwise the delta applied
+    // to the list it was taken against, as Exchange applies it: no read-back.
+    const written = verified ? (this.#lastMailbox.get(identity.toLowerCase()) ?? mailbox) : { ...mailbox, kind, addresses: applyAddRemove(base, delta.add, delta.remove) };
+    this.#remember(identity, written);
+    return written;
   }
 
   async setCloudManaged(identity: string): Promise<void> {
@@ -313,8 +347,8 @@ export class ExchangeOnlineBackend implements TenantBackend {
    * 503/504, a dropped connection or a timeout it first reads the mailbox, and resends only if
    * the change is not there).
    */
-  async #writeOnce(identity: string, parameters: Record<string, unknown>, landed: (live: LiveMailbox) => boolean, cmdlet = "Set-Mailbox"): Promise<void> {
-    await this.#exchange.write(cmdlet, parameters, identity, async () => landed(await this.#readFromExchange(identity)));
+  async #writeOnce(identity: string, parameters: Record<string, unknown>, landed: (live: LiveMailbox) => boolean, cmdlet = "Set-Mailbox"): Promise<boolean> {
+    return this.#exchange.write(cmdlet, parameters, identity, async () => landed(await this.#readFromExchange(identity)));
   }
 
   /**
@@ -341,6 +375,7 @@ export class ExchangeOnlineBackend implements TenantBackend {
           ? { ...fromGraph(u), kind: "UserMailbox" as const }
           : { ...fromGraph(u), type: other.type, kind: other.kind, ...(other.externalEmailAddress ? { externalEmailAddress: other.externalEmailAddress } : {}) };
       });
+    for (const mailbox of mailboxes) this.#remember(mailbox.id, mailbox);
     if (page.next === undefined) {
       const [groups, contacts] = await Promise.all([this.#graph.listAll("groups"), this.#graph.listAll("contacts")]);
       for (const [collection, objects] of [
@@ -349,10 +384,16 @@ export class ExchangeOnlineBackend implements TenantBackend {
       ] as const) {
         for (const o of objects) {
           const recipient = fromGraphObject(o, collection);
-          if (recipient !== undefined) mailboxes.push(recipient);
+          if (recipient !== undefined) {
+            mailboxes.push(recipient);
+            this.#remember(recipient.id, recipient);
+          }
         }
       }
-      mailboxes.push(...others.filter((r) => NOT_IN_GRAPH.includes(r.kind!)));
+      for (const other of others.filter((r) => NOT_IN_GRAPH.includes(r.kind!))) {
+        mailboxes.push(other);
+        this.#remember(other.id, other);
+      }
     }
     return { mailboxes, next: page.next };
   }
