@@ -115,6 +115,7 @@ export async function runApply(options: ApplyOptions): Promise<number> {
         onEvent: (event) => {
           events.push(event);
           if (event.resOutputsEvent?.metadata?.type === RESOURCE_TYPE) progress.add("done");
+          progress.fromEngine(event);
         },
         ...(options.verbose ? { onOutput: (text: string) => process.stderr.write(text) } : {}),
         color: "never",

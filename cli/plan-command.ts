@@ -210,6 +210,7 @@ export async function runPlan(options: PlanOptions): Promise<number> {
         onEvent: (event) => {
           const d = event.diagnosticEvent;
           if (d) diagnostics.push({ ...(d.urn ? { urn: d.urn } : {}), severity: d.severity, message: d.message });
+          progress.fromEngine(event);
           const step = event.resourcePreEvent?.metadata;
           // By type, at any depth of parents (a component's child has the parent's type in its URN).
           if (step?.type !== RESOURCE_TYPE) return;

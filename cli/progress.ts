@@ -1,8 +1,22 @@
 // Progress of a long command on stderr, drawn by cli-progress. On a terminal: one line of
 // counters redrawn in place from the start ("read 1,200 mailboxes, 2 waits (3 s)"). Elsewhere (CI,
 // a pipe): nothing for a short run, then a status line every few seconds, so a log shows the run
-// is alive without being flooded. --quiet: nothing at all.
+// is alive without being flooded. --quiet: nothing at all. A service's throttling is shown as it
+// happens: which service, how long, how many wait (`throttled`, from the backend's onThrottle or
+// from the provider's message in the engine's events, `fromEngine`).
 import { SingleBar } from "cli-progress";
+import { describeThrottle, type ThrottleWait } from "../targets/target-definition";
+
+/** How long a throttling note stays on the line after its wait (the next one replaces it). */
+const NOTE_AFTER_MS = 2000;
+
+/** The provider's throttling message (providers/mailbox-addresses/throttle-report.ts) in an engine event, if it is one. */
+export function throttleOf(event: { readonly diagnosticEvent?: { readonly message: string; readonly severity: string } }): string | undefined {
+  const d = event.diagnosticEvent;
+  if (d === undefined || d.severity !== "info") return undefined;
+  const message = d.message.trim();
+  return / is throttling: waiting [\d.]+ s, [\d,]+ (?:writes?|reads?) waiting$/.test(message) ? message : undefined;
+}
 
 /** One counter: its value and how to say it ("12 mailboxes read"). */
 interface Counter {
@@ -31,6 +45,8 @@ export class Progress {
   readonly #startedAt = Date.now();
   #shown = false;
   #delay: NodeJS.Timeout | undefined;
+  /** The last throttling wait, shown until it has passed. */
+  #note: { text: string; until: number } | undefined;
 
   constructor(title: string, options: ProgressOptions = {}) {
     this.#title = title;
@@ -78,10 +94,29 @@ export class Progress {
     return this.#counters.get(name)?.value ?? 0;
   }
 
-  /** The status line: "drift: 120 mailboxes read, 2 waits (3 s) [4 s]". */
+  /** A service throttles: the line says which, how long and how many wait, until the wait is over. */
+  throttled(wait: ThrottleWait): void {
+    this.#noteFor(describeThrottle(wait), wait.waitMs);
+  }
+
+  /** An engine event (Automation API): the provider's throttling message goes on the line. */
+  fromEngine(event: Parameters<typeof throttleOf>[0]): void {
+    const text = throttleOf(event);
+    if (text === undefined) return;
+    const seconds = Number(/waiting ([\d.]+) s/.exec(text)?.[1] ?? 0);
+    this.#noteFor(text, seconds * 1000);
+  }
+
+  #noteFor(text: string, waitMs: number): void {
+    this.#note = { text, until: Date.now() + waitMs + NOTE_AFTER_MS };
+    if (this.#shown) this.#bar!.update(0);
+  }
+
+  /** The status line: "drift: 120 mailboxes read, 2 waits (3 s) [4 s]"; a throttling wait in progress at the end. */
   line(): string {
     const parts = [...this.#counters.values()].filter((c, i) => i === 0 || c.value > 0).map((c) => c.say(c.value));
-    return `${this.#title}: ${parts.join(", ")} [${Math.round((Date.now() - this.#startedAt) / 1000)} s]`;
+    const note = this.#note !== undefined && this.#note.until > Date.now() ? ` (${this.#note.text})` : "";
+    return `${this.#title}: ${parts.join(", ")} [${Math.round((Date.now() - this.#startedAt) / 1000)} s]${note}`;
   }
 
   /** Draws the last state (when anything was shown) and ends the line. */

@@ -43,6 +43,24 @@ export interface BackendContext {
   readonly baseDir: string;
   /** Hears of every retry wait (milliseconds) of a network client; the CLI counts them on its progress line. */
   readonly onRetryWait?: (ms: number) => void;
+  /** Hears of every wait a service's throttling imposes: the engine's output and the CLI's progress show it. */
+  readonly onThrottle?: (wait: ThrottleWait) => void;
+}
+
+/** A wait a service imposed (429, Retry-After): which service, how long, how many calls wait. */
+export interface ThrottleWait {
+  /** "Microsoft Graph", "the Exchange Online admin API". */
+  readonly service: string;
+  readonly waitMs: number;
+  /** Calls of that kind (`writes` or `reads`) waiting now, this one included. */
+  readonly waiting: number;
+  readonly kind: "writes" | "reads";
+}
+
+/** "the Exchange Online admin API is throttling: waiting 3 s, 14 writes waiting". */
+export function describeThrottle(wait: ThrottleWait): string {
+  const seconds = wait.waitMs >= 10_000 ? Math.round(wait.waitMs / 1000) : Math.round(wait.waitMs / 100) / 10;
+  return `${wait.service} is throttling: waiting ${seconds} s, ${wait.waiting.toLocaleString("en-US")} ${wait.kind === "writes" ? (wait.waiting === 1 ? "write" : "writes") : wait.waiting === 1 ? "read" : "reads"} waiting`;
 }
 
 /** A target. `S` is its typed settings, told apart from other targets' by `target` (its name). */

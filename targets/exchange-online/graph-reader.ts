@@ -326,6 +326,7 @@ export class GraphReader {
         // Throttled inside the batch: this item alone waits as the throttling strategy says, then joins a later batch.
         const wait = retryDelayMs(itemResponse.headers, item.attempts, this.#options);
         this.#options.onRetry?.(wait);
+        if (answer.status === 429) this.#http.noteThrottle(GRAPH_SCOPE, wait, false, item);
         item.notBefore = Date.now() + wait;
         this.#queue.push(item);
         this.#schedule(wait);

@@ -47,11 +47,11 @@ export const exchangeOnlineTarget: TargetDefinition<ExchangeOnlineTargetSettings
     // Required here, not at the top: the local target never loads the Microsoft clients.
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- a target loads its clients only when a backend is created
     const { ExchangeOnlineBackend } = require("./exchange-online-backend") as typeof import("./exchange-online-backend");
-    const onWait = context.onRetryWait;
-    if (onWait === undefined) return new ExchangeOnlineBackend(settings);
+    const { onRetryWait: onWait, onThrottle } = context;
+    if (onWait === undefined && onThrottle === undefined) return new ExchangeOnlineBackend(settings);
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- a target loads its clients only when a backend is created
     const { DEFAULT_RETRY_OPTIONS } = require("./http-pipeline") as typeof import("./http-pipeline");
-    return new ExchangeOnlineBackend(settings, { ...DEFAULT_RETRY_OPTIONS, onRetry: onWait });
+    return new ExchangeOnlineBackend(settings, { ...DEFAULT_RETRY_OPTIONS, ...(onWait ? { onRetry: onWait } : {}), ...(onThrottle ? { onThrottle } : {}) });
   },
 };
 
