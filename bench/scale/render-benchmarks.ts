@@ -21,6 +21,12 @@ export interface BenchOptions {
   readonly checkpointSizes: readonly number[];
   readonly out: string;
   readonly command: string;
+  /**
+   * A build of another checkout (its folder) whose emulator runs go beside ours, same sizes, same
+   * run: the "before" of a before/after comparison; `baselineLabel` names it (a commit).
+   */
+  readonly baseline?: string | undefined;
+  readonly baselineLabel?: string | undefined;
 }
 
 /** HTTP requests the emulator counted during one command. */
@@ -44,7 +50,8 @@ export interface Run {
 }
 
 export interface TargetResult {
-  readonly target: "no-op" | "local" | "emulator";
+  /** "before": the emulator runs of the baseline checkout (BenchOptions.baseline). */
+  readonly target: "no-op" | "local" | "emulator" | "before";
   readonly adopt: Run;
   readonly adoptWithCheckpoints?: Run | undefined;
   readonly preview: Run;
@@ -155,7 +162,7 @@ export function renderBenchmarks(sizes: readonly SizeResult[], options: BenchOpt
       "",
       "## HTTP requests for reads (emulator)",
       "",
-      "All requests of the command (Graph, Exchange admin API, tokens); the target is ceil(N/20) plus a small constant.",
+      "All requests of the command (Graph, Exchange admin API, tokens); the target is ceil(N/20) plus a small constant below 500 mailboxes, ceil(N/999) plus a small constant from 500 on (paged listings, as `drift`).",
       "",
       row([
         "N",
@@ -186,6 +193,42 @@ export function renderBenchmarks(sizes: readonly SizeResult[], options: BenchOpt
           ((em.upChanged.requests?.total ?? 0) / size.count).toFixed(2),
         ]),
       );
+    }
+    const before = sizes.filter((size) => get(size, "before") !== undefined && get(size, "emulator") !== undefined);
+    if (before.length > 0) {
+      out.push(
+        "",
+        "## Requests per phase, before / after (emulator)",
+        "",
+        `HTTP requests the emulator answered per command (Graph, Exchange admin API, tokens; 429s included), “before” being ${options.baselineLabel ?? "the baseline"} and “after” this checkout, one after the other in the same run. For \`up\`: also the 429 answers and the wall time against the write budget's floor (N / ${options.writeBudget} s).`,
+        "",
+        row(["N", "command", "before", "after", "after ÷ before", "before 429s", "after 429s", "before s", "after s"]),
+        row(["--:", ":--", "--:", "--:", "--:", "--:", "--:", "--:", "--:"]),
+      );
+      for (const size of before) {
+        const [b, a] = [get(size, "before")!, get(size, "emulator")!];
+        for (const [key, label] of OPERATIONS) {
+          const [rb, ra] = [b[key].requests, a[key].requests];
+          const up = key === "upChanged";
+          out.push(
+            row([
+              n(size.count),
+              label,
+              n(rb?.total ?? 0),
+              n(ra?.total ?? 0),
+              ratio(ra?.total, rb?.total),
+              up ? n(rb?.throttled ?? 0) : "",
+              up ? n(ra?.throttled ?? 0) : "",
+              s(b[key].seconds),
+              s(a[key].seconds),
+            ]),
+          );
+        }
+        for (const key of ["export", "drift"] as const) {
+          const [rb, ra] = [b[key]?.requests, a[key]?.requests];
+          if (rb && ra) out.push(row([n(size.count), `\`${key}\``, n(rb.total), n(ra.total), ratio(ra.total, rb.total), "", "", s(b[key]?.seconds), s(a[key]?.seconds)]));
+        }
+      }
     }
     out.push("", "## `export` and `drift` (emulator, no added latency)", "", row(["N", "`export` s", "requests", "`drift` s", "requests"]), row(["--:", "--:", "--:", "--:", "--:"]));
     for (const size of sizes) {

@@ -7,7 +7,12 @@
 //   node dist/bench/scale/run-benchmarks.js [--sizes 100,1000,10000] [--targets local,emulator]
 //     [--write-budget 20] [--latency-ms 0] [--parallel P] [--max-concurrency C]
 //     [--checkpoint-sizes 100,1000] [--floor yes|no] [--out docs/benchmarks.md]
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+//     [--baseline DIR [--baseline-label TEXT]]
+// --baseline: a built checkout of another commit (DIR/dist); its emulator runs go first for each
+// size, in the same run, and a before/after table of requests per phase compares them with ours.
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { EmulatorProcess } from "../../harness/emulator-process";
 import { PROJECT_ROOT, TestStack } from "../../harness/pulumi-stack";
@@ -38,6 +43,8 @@ function parseOptions(argv: readonly string[]): BenchOptions {
       .filter((n) => n > 0),
     out: value("out", "docs/benchmarks.md"),
     command: ["npm run bench --", ...argv].join(" "),
+    baseline: value("baseline", "") || undefined,
+    baselineLabel: value("baseline-label", "") || undefined,
   };
 }
 
@@ -148,11 +155,52 @@ async function benchNoop(count: number, options: BenchOptions): Promise<TargetRe
   }
 }
 
+/** The baseline checkout's own benchmark, emulator only, at one size: its emulator result. */
+function benchBaseline(count: number, options: BenchOptions): TargetResult {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "bench-baseline-"));
+  try {
+    const out = path.join(dir, "baseline.md");
+    const args = [
+      "--sizes",
+      String(count),
+      "--targets",
+      "emulator",
+      "--floor",
+      "no",
+      "--checkpoint-sizes",
+      "0",
+      "--write-budget",
+      String(options.writeBudget),
+      "--latency-ms",
+      String(options.latencyMs),
+      "--out",
+      out,
+    ];
+    if (options.parallel) args.push("--parallel", options.parallel);
+    if (options.maxConcurrency) args.push("--max-concurrency", options.maxConcurrency);
+    const result = spawnSync(process.execPath, ["--enable-source-maps", path.join(options.baseline!, "dist/bench/scale/run-benchmarks.js"), ...args], {
+      cwd: options.baseline,
+      stdio: ["ignore", "ignore", "inherit"],
+    });
+    if (result.status !== 0) throw new Error(`the baseline's benchmark (${options.baseline}) failed: exit ${result.status}`);
+    const raw = JSON.parse(readFileSync(out.replace(/\.md$/, ".json"), "utf8")) as { sizes: SizeResult[] };
+    const emulator = raw.sizes[0]?.targets.find((t) => t.target === "emulator");
+    if (emulator === undefined) throw new Error(`the baseline's benchmark wrote no emulator result`);
+    return { ...emulator, target: "before" };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
   const sizes: SizeResult[] = [];
   for (const count of options.sizes) {
     const targets: TargetResult[] = [];
+    if (options.baseline) {
+      process.stderr.write(`N=${count}: baseline ${options.baselineLabel ?? options.baseline}, emulator…\n`);
+      targets.push(benchBaseline(count, options));
+    }
     if (options.floor) {
       process.stderr.write(`N=${count}: no-op provider…\n`);
       targets.push(await benchNoop(count, options));
