@@ -20,7 +20,7 @@ import { describeRecipient } from "../../reconcile/preflight";
 import { DEFAULTS } from "../../reconcile/defaults";
 import { findProjectRoot } from "../../runtime/project-root";
 import { readSpecFile } from "../../runtime/spec-file";
-import { confirmChanged, readManyMailboxes } from "../../reconcile/read-tenant";
+import { confirmChanged, readManyMailboxes, SCAN_THRESHOLD } from "../../reconcile/read-tenant";
 import { expandSpec, hasPolicies } from "../../reconcile/expand-spec";
 import { leaveForProgram, readFromProgram, recordForProgram } from "../../runtime/refresh-handoff";
 import { stopWhenEngineIsGone, assertEngineAlive } from "../../runtime/engine-watchdog";
@@ -179,6 +179,29 @@ class ProviderContext {
     }
   }
 
+  /** Mailboxes of this refresh whose swept read differed from the state, so far. */
+  #suspects = 0;
+  /** From the (ONE_BY_ONE + 1)th such mailbox on: one source read of every mailbox of the sweep. */
+  #confirmAll: Promise<Map<string, LiveMailbox>> | undefined;
+
+  /**
+   * refresh's read(), one mailbox at a time: what differs from the state is confirmed from the
+   * source. Right after a large apply Graph can lag for many mailboxes at once; then, from the
+   * 21st, one bulk confirmation of the whole sweep (backend.confirmMailboxes: a paged listing from
+   * 500 on) answers the rest instead of one read each.
+   */
+  async confirmInRefresh(identity: string, live: LiveMailbox | undefined, changed: (mailbox: LiveMailbox) => boolean): Promise<LiveMailbox | undefined> {
+    if (live === undefined || !changed(live)) return live;
+    const swept = this.#swept;
+    if (++this.#suspects <= CONFIRM_ONE_BY_ONE || swept === undefined || swept.size < SCAN_THRESHOLD || this.backend.confirmMailboxes === undefined) return this.confirmIfChanged(identity, live, changed);
+    try {
+      this.#confirmAll ??= this.backend.confirmMailboxes([...swept.keys()]);
+      return (await this.#confirmAll).get(identity) ?? live;
+    } catch (err) {
+      throw this.explain(identity, err);
+    }
+  }
+
   /**
    * The live mailbox, read again from the source of truth when this read shows a change: Graph can
    * lag behind Exchange right after a write (../read-tenant.ts, confirmChanged).
@@ -191,6 +214,9 @@ class ProviderContext {
     }
   }
 }
+
+/** Mailboxes a refresh confirms one read each before it confirms the whole sweep at once. */
+const CONFIRM_ONE_BY_ONE = 20;
 
 let current: ProviderContext | undefined;
 
@@ -445,7 +471,7 @@ export async function read(id: string, props: MailboxAddressesOutputs | undefine
   const recorded = props.addresses && props.kept ? liveListOf(props) : undefined;
   // The program tells the spec's changes from the tenant's by this record (core/plan/change-causes.ts).
   if (recorded !== undefined) recordForProgram(ctx.settings.target, ctx.settings.spec, props.identity, recorded);
-  const live = await ctx.confirmIfChanged(props.identity, fresh, (mailbox) => recorded === undefined || !sameAddressList(mailbox.addresses, recorded));
+  const live = await ctx.confirmInRefresh(props.identity, fresh, (mailbox) => recorded === undefined || !sameAddressList(mailbox.addresses, recorded));
   if (live !== fresh) ctx.confirmedInSweep(props.identity, live);
   // No id tells the engine the mailbox is gone; refresh drops it from the state.
   if (live === undefined) return {};

@@ -5,8 +5,8 @@
 //  - one rate, in writes per second, shared by every concurrent write of the run. Unknown at
 //    first (writes go as fast as maxConcurrency allows, using the budget's burst); the first 429
 //    sets it just under the rate the service accepted, each later 429 cuts it by a tenth (once per
-//    round: answers to writes sent before the last cut do not cut again), and every success while
-//    writers wait raises it by a thousandth. A budget's rate is thus approached from below and
+//    round: answers to writes sent before the last cut do not cut again, and not before twenty
+//    successes since), and every success while writers wait raises it by a thousandth. A budget's rate is thus approached from below and
 //    probed about once every hundred writes, instead of every other write (the scale benchmark
 //    before: 2.0 Set-Mailbox requests per applied write, half of them answered 429);
 //  - what the service says of its budget overrides the guess: remaining requests and seconds to
@@ -25,6 +25,12 @@ export interface GateClock {
 
 /** Each later 429 keeps this much of the rate. */
 const CUT = 0.9;
+/**
+ * Successes between two cuts: 429s that come whatever the pace (a service throttling at random,
+ * the acceptance test's 30%) must not drive the rate to the floor; a budget overrun meanwhile
+ * costs a few 429s more.
+ */
+const SUCCESSES_BETWEEN_CUTS = 20;
 /** Each success while writers wait raises the rate by this fraction. */
 const GROWTH = 0.001;
 /** The slowest pace the gate keeps (writes per second): a budget is never below it. */
@@ -67,6 +73,8 @@ export class WriteGate {
   #lastCut = Number.NEGATIVE_INFINITY;
   /** Cuts so far: a 429 to a write sent before the last one says nothing new. */
   #round = 0;
+  /** Successes since the last cut. */
+  #sinceCut = 0;
   #nextStart = 0;
   #inFlight = 0;
   #until = 0;
@@ -117,11 +125,12 @@ export class WriteGate {
       const now = this.#clock.now();
       if (outcome === "done") {
         this.#accepted.push(now);
+        this.#sinceCut++;
         while (this.#accepted.length > 0 && this.#accepted[0]! < now - MEASURE_MS) this.#accepted.shift();
         if (this.#rate !== undefined && this.#queue.length > 0 && (hint?.usedFraction ?? 0) < NEAR_LIMIT) this.#rate *= 1 + GROWTH;
       } else if (outcome !== "unknown") {
         this.#until = Math.max(this.#until, now + outcome.throttledForMs);
-        if (round === this.#round) this.#cut(now);
+        if (round === this.#round && (this.#rate === undefined || this.#sinceCut >= SUCCESSES_BETWEEN_CUTS)) this.#cut(now);
       }
       if (hint !== undefined) this.#heed(hint, now);
       this.#pump();
@@ -131,6 +140,7 @@ export class WriteGate {
   #cut(now: number): void {
     this.#lastCut = now;
     this.#round++;
+    this.#sinceCut = 0;
     // The first 429: just under what was accepted over the last second (the burst included).
     const measured = Math.max(this.#accepted.filter((t) => t >= now - MEASURE_MS).length, 1) / (MEASURE_MS / 1000);
     this.#rate = Math.max(MIN_RATE, (this.#rate ?? measured) * CUT);
