@@ -193,7 +193,8 @@ class ProviderContext {
   async confirmInRefresh(identity: string, live: LiveMailbox | undefined, changed: (mailbox: LiveMailbox) => boolean): Promise<LiveMailbox | undefined> {
     if (live === undefined || !changed(live)) return live;
     const swept = this.#swept;
-    if (++this.#suspects <= CONFIRM_ONE_BY_ONE || swept === undefined || swept.size < SCAN_THRESHOLD || this.backend.confirmMailboxes === undefined) return this.confirmIfChanged(identity, live, changed);
+    if (++this.#suspects <= CONFIRM_ONE_BY_ONE || swept === undefined || swept.size < SCAN_THRESHOLD || this.backend.confirmMailboxes === undefined)
+      return this.confirmIfChanged(identity, live, changed);
     try {
       this.#confirmAll ??= this.backend.confirmMailboxes([...swept.keys()]);
       return (await this.#confirmAll).get(identity) ?? live;
