@@ -1,0 +1,328 @@
+// The CI templates run as written (harness/workflow-runner.ts), for GitHub Actions and Azure DevOps
+// Pipelines, in a repository of one's own that depends on the package (installed from `npm pack`
+// of this checkout), against the emulator with workload identity federation (OIDC tokens from the
+// CI system's endpoint, exchanged by @azure/identity at the emulator's token endpoint). Each plays
+// the loop: a pull request (the plan comment, edited in place on the second push, and the saved
+// plan as an artifact), the merge (the apply holding to the saved plan; the tenant afterwards) and
+// the scheduled drift run catching a hand edit (exit 2, naming the mailbox).
+import assert from "node:assert/strict";
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import os from "node:os";
+import path from "node:path";
+import { after, before, describe, it } from "node:test";
+import type { RunningEmulator } from "../../emulator/server";
+import { startTestEmulator } from "../../harness/emulator";
+import { PROJECT_ROOT, requirePulumi } from "../../harness/pulumi-stack";
+import { CiWorld, git, runProcess, type JobResult, type PinnedPulumi, type WorkflowRun } from "../../harness/workflow-runner";
+
+const TEMPLATES = path.join(PROJECT_ROOT, "ci-templates");
+const LEE = "lee.chen@contoso.com";
+const PRIYA = "priya.patel@contoso.com";
+
+const SPEC = `# Mailbox addresses of Contoso: reviewed in pull requests, applied on merge.
+version: 1
+allowedDomains: [contoso.com, fabrikam.com]
+mailboxes:
+  ${LEE}:
+    primary: ${LEE}
+  ${PRIYA}:
+    primary: ${PRIYA}
+    aliases: [ppatel@contoso.com]
+`;
+
+/** The pinned CLI the toolchain put on PATH, which the templates' install steps map to. */
+function pinnedPulumi(): PinnedPulumi {
+  requirePulumi();
+  const found = spawnSync("bash", ["-c", "command -v pulumi"], { encoding: "utf8" });
+  const version = /^PULUMI_VERSION=(\S+)$/m.exec(readFileSync(path.join(PROJECT_ROOT, "toolchain/versions.env"), "utf8"))![1]!;
+  return {
+    bin: path.dirname(realpathSync(found.stdout.trim())),
+    version,
+    env: { MAILBOX_ADDRESSES_LANGUAGE_HOST: process.env.MAILBOX_ADDRESSES_LANGUAGE_HOST ?? path.join(PROJECT_ROOT, "toolchain/pulumi-language-nodejs.js") },
+  };
+}
+
+/** Runs a command for the test's own set-up (as the admin at their machine), failing loudly. */
+async function sh(cwd: string, command: string, env: Record<string, string> = {}): Promise<string> {
+  const result = await runProcess("bash", ["-eo", "pipefail", "-c", command], { cwd, env: { ...(process.env as Record<string, string>), ...env } });
+  assert.equal(result.code, 0, `${command}\n${result.output}`);
+  return result.output;
+}
+
+function failureReport(run: WorkflowRun): string {
+  return run.jobs.map((j: JobResult) => `=== job ${j.id}: ${j.conclusion}\n${j.log}`).join("\n");
+}
+
+/**
+ * A repository of one's own, built as a user would until `mailbox-addresses init` does it: the
+ * package from the tarball, Pulumi.yaml with refresh: always, the spec, the prod stack's settings
+ * (exchange-online at the emulator, workload identity), the CI folder copied from ci-templates/,
+ * committed and pushed to the world's remote.
+ */
+async function scaffold(world: CiWorld, tarball: string, system: "github" | "azure-devops"): Promise<string> {
+  const repo = path.join(world.root, "admin");
+  mkdirSync(repo);
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- read at this point on purpose
+  const pulumiSdk = (require(path.join(PROJECT_ROOT, "package.json")) as { dependencies: Record<string, string> }).dependencies["@pulumi/pulumi"];
+  writeFileSync(
+    path.join(repo, "package.json"),
+    `${JSON.stringify({ name: "contoso-mailboxes", private: true, dependencies: { "@pulumi/pulumi": pulumiSdk, "mailbox-addresses": `file:${tarball}` } }, null, 2)}\n`,
+  );
+  writeFileSync(path.join(repo, "Pulumi.yaml"), "name: contoso-mailboxes\nruntime:\n  name: nodejs\n  options:\n    typescript: false\nmain: index.js\noptions:\n  refresh: always\n");
+  writeFileSync(path.join(repo, "index.js"), 'const { declareMailboxAddresses } = require("mailbox-addresses");\nmodule.exports = () => declareMailboxAddresses();\n');
+  writeFileSync(path.join(repo, "mailboxes.yaml"), SPEC);
+  writeFileSync(path.join(repo, ".gitignore"), "node_modules/\n");
+  const ciFolder = system === "github" ? ".github/workflows" : ".azure-pipelines";
+  mkdirSync(path.join(repo, ciFolder), { recursive: true });
+  cpSync(path.join(TEMPLATES, system), path.join(repo, ciFolder), { recursive: true });
+  const pulumi = pinnedPulumi();
+  const env = {
+    PATH: `${pulumi.bin}:${process.env.PATH}`,
+    PULUMI_BACKEND_URL: `file://${path.join(world.root, "state")}`,
+    PULUMI_CONFIG_PASSPHRASE: "",
+    ...pulumi.env,
+  };
+  mkdirSync(path.join(world.root, "state"));
+  await sh(repo, "npm install --prefer-offline --no-audit --no-fund --loglevel=error", env);
+  // "Before the first run" (docs/PERMISSIONS.md): the stack exists, its settings are committed.
+  await sh(repo, "pulumi stack init prod --non-interactive", env);
+  const settings: Record<string, string> = {
+    spec: "mailboxes.yaml",
+    target: "exchange-online",
+    tenantId: world.emulator.tenantId,
+    clientId: world.emulator.secrets.clientId,
+    credential: "workload-identity",
+    authorityHost: world.emulator.url,
+    graphBaseUrl: world.emulator.url,
+    exchangeBaseUrl: world.emulator.url,
+  };
+  for (const [key, value] of Object.entries(settings)) await sh(repo, `pulumi config set --stack prod mailbox-addresses:${key} '${value}'`, env);
+  await git(repo, ["init", "-q", "-b", "main"]);
+  await git(repo, ["add", "-A"]);
+  await git(repo, ["commit", "-q", "-m", "Mailbox addresses as code"]);
+  await git(repo, ["remote", "add", "origin", world.remote]);
+  await git(repo, ["push", "-q", "origin", "main"]);
+  return repo;
+}
+
+/** The variables both systems' templates read, pointing at this world. */
+function variables(world: CiWorld): Record<string, string> {
+  return {
+    PULUMI_BACKEND_URL: `file://${path.join(world.root, "state")}`,
+    AZURE_STORAGE_ACCOUNT: "contosostate",
+    AZURE_TENANT_ID: world.emulator.tenantId,
+    READER_CLIENT_ID: world.emulator.secrets.clientId,
+    WRITER_CLIENT_ID: world.emulator.secrets.clientId,
+  };
+}
+
+/** Commits a spec change on a branch and pushes it; returns the head commit. */
+async function pushChange(repo: string, branch: string, edit: (spec: string) => string, message: string): Promise<string> {
+  await git(repo, ["checkout", "-q", "-B", branch]);
+  writeFileSync(path.join(repo, "mailboxes.yaml"), edit(readFileSync(path.join(repo, "mailboxes.yaml"), "utf8")));
+  await git(repo, ["commit", "-q", "-am", message]);
+  await git(repo, ["push", "-q", "-f", "origin", branch]);
+  return git(repo, ["rev-parse", "HEAD"]);
+}
+
+/** The pull request's test merge (refs/pull/N/merge), as both hosts build it for a pull request's run. */
+async function testMerge(world: CiWorld, number: number, branch: string): Promise<string> {
+  const dir = mkdtempSync(path.join(world.root, "merge-"));
+  await git(dir, ["clone", "-q", world.remote, "."]);
+  await git(dir, ["merge", "-q", "--no-ff", `origin/${branch}`, "-m", `Merge ${branch} into main`]);
+  await git(dir, ["push", "-q", "origin", `+HEAD:refs/pull/${number}/merge`]);
+  return git(dir, ["rev-parse", "HEAD"]);
+}
+
+/** Merges the pull request into main with the host's merge message; returns the merge commit. */
+async function merge(world: CiWorld, repo: string, branch: string, message: string): Promise<string> {
+  await git(repo, ["checkout", "-q", "main"]);
+  await git(repo, ["merge", "-q", "--no-ff", branch, "-m", message]);
+  await git(repo, ["push", "-q", "origin", "main"]);
+  return git(repo, ["rev-parse", "HEAD"]);
+}
+
+function addressesOf(emulator: RunningEmulator, identity: string): string[] {
+  return emulator.tenant.find(identity)!.addresses.map((a) => a.toLowerCase());
+}
+
+describe("the CI templates, run as written against the emulator", { concurrency: false }, () => {
+  const root = mkdtempSync(path.join(os.tmpdir(), "mbx-ci-"));
+  let tarball = "";
+  before(async () => {
+    const packed = await runProcess("npm", ["pack", "--ignore-scripts", "--pack-destination", root, "--json"], { cwd: PROJECT_ROOT, env: process.env as Record<string, string> });
+    assert.equal(packed.code, 0, packed.output);
+    tarball = path.join(
+      root,
+      readdirSync(root).find((f) => f.endsWith(".tgz"))!,
+    );
+  });
+  after(() => rmSync(root, { recursive: true, force: true }));
+
+  it("GitHub Actions: pull request plan and comment, apply on merge held to the saved plan, drift on schedule", async () => {
+    const emulator = await startTestEmulator();
+    const world = new CiWorld(mkdtempSync(path.join(root, "github-")), emulator, pinnedPulumi());
+    await world.start();
+    try {
+      const repo = await scaffold(world, tarball, "github");
+      const workflows = path.join(repo, ".github/workflows");
+      const vars = variables(world);
+      // Someone else's comment is on the pull request already: the plan's must not be confused with it.
+      world.githubComments.set(7, [{ id: 1, body: "Looks good, but check the fabrikam alias", user: { login: "reviewer" } }]);
+
+      // The pull request: lee.chen gets a fabrikam alias.
+      const playPullRequest = async (head: string) => {
+        const mergeSha = await testMerge(world, 7, "add-alias");
+        const run = await world.runGitHub(
+          path.join(workflows, "mailbox-addresses-plan.yml"),
+          {
+            name: "pull_request",
+            ref: "refs/pull/7/merge",
+            sha: mergeSha,
+            pullRequest: { number: 7, headSha: head, headRef: "add-alias", baseRef: "main" },
+            changedFiles: ["mailboxes.yaml"],
+          },
+          vars,
+        );
+        assert.equal(run.conclusion, "success", failureReport(run));
+        return run;
+      };
+      const head1 = await pushChange(repo, "add-alias", (s) => s.replace(`    primary: ${LEE}\n`, `    primary: ${LEE}\n    aliases: [lee.chen@fabrikam.com]\n`), "Lee gets a fabrikam alias");
+      const firstPlan = await playPullRequest(head1);
+      const plan = firstPlan.jobs[0]!;
+      assert.equal(plan.steps.find((s) => s.name.startsWith("Plan the change set"))!.code, 0, plan.log);
+      assert.match(plan.summary, /lee\.chen@fabrikam\.com/);
+      const comments = () => world.githubComments.get(7)!;
+      assert.equal(comments().length, 2, JSON.stringify(comments()));
+      assert.match(comments()[1]!.body, /^<!-- mailbox-addresses:plan:/);
+      assert.match(comments()[1]!.body, /lee\.chen@fabrikam\.com/);
+      // The token was asked for by the step that used it, not earlier.
+      assert.ok(
+        world.oidcRequests.some((r) => r.step.endsWith("/plan/Plan the change set (exit 0 no changes, 2 changes, 1 problems)")),
+        JSON.stringify(world.oidcRequests),
+      );
+      assert.deepEqual(
+        addressesOf(emulator, LEE).filter((a) => a.includes("fabrikam")),
+        [],
+        "a plan writes nothing",
+      );
+
+      // A second push to the pull request: the comment is edited in place, still two comments.
+      const head2 = await pushChange(repo, "add-alias", (s) => s.replace("aliases: [lee.chen@fabrikam.com]", "aliases: [lee.chen@fabrikam.com, lchen@contoso.com]"), "and lchen@");
+      await playPullRequest(head2);
+      assert.equal(comments().length, 2, JSON.stringify(comments()));
+      assert.match(comments()[1]!.body, /lchen@contoso\.com/);
+      assert.equal(comments()[0]!.body, "Looks good, but check the fabrikam alias");
+
+      // The merge: the apply finds the pull request's plan run, downloads its plan and applies it.
+      const mergeSha = await merge(world, repo, "add-alias", "Merge pull request #7 from contoso/add-alias");
+      world.registerMerge(7, head2, mergeSha);
+      const apply = await world.runGitHub(path.join(workflows, "mailbox-addresses-apply.yml"), { name: "push", ref: "refs/heads/main", sha: mergeSha, changedFiles: ["mailboxes.yaml"] }, vars);
+      assert.equal(apply.conclusion, "success", failureReport(apply));
+      assert.ok(apply.jobs[0]!.steps.some((s) => s.name.startsWith("Apply the reviewed plan") && s.outcome === "success"));
+      assert.ok(apply.jobs[0]!.steps.some((s) => s.name.startsWith("Apply without a reviewed plan") && s.outcome === "skipped"));
+      assert.deepEqual(
+        addressesOf(emulator, LEE)
+          .filter((a) => a.startsWith("smtp:"))
+          .sort(),
+        ["smtp:lchen@contoso.com", "smtp:lee.chen@contoso.com", "smtp:lee.chen@contoso.onmicrosoft.com", "smtp:lee.chen@fabrikam.com"],
+      );
+      assert.ok(addressesOf(emulator, PRIYA).includes("smtp:ppatel@contoso.com"));
+
+      // Drift: an admin adds an alias by hand; the morning's check fails naming the mailbox.
+      emulator.tenant.addRemoveEmailAddresses(PRIYA, ["smtp:rogue@contoso.com"], []);
+      const drift = await world.runGitHub(path.join(workflows, "mailbox-addresses-drift.yml"), { name: "schedule", ref: "refs/heads/main", sha: mergeSha }, vars);
+      assert.equal(drift.conclusion, "failure", failureReport(drift));
+      const driftStep = drift.jobs[0]!.steps.at(-1)!;
+      assert.equal(driftStep.code, 2, drift.jobs[0]!.log);
+      assert.match(drift.jobs[0]!.summary, /priya\.patel@contoso\.com/);
+      assert.match(drift.jobs[0]!.summary, /rogue@contoso\.com/);
+      assert.doesNotMatch(drift.jobs[0]!.summary, /lee\.chen@contoso\.com/, "only the hand-edited mailbox drifted");
+    } finally {
+      await world.close();
+      await emulator.close();
+    }
+  });
+
+  it("Azure DevOps Pipelines: pull request plan and thread comment, apply on merge held to the saved plan, drift on schedule", async () => {
+    const emulator = await startTestEmulator();
+    const world = new CiWorld(mkdtempSync(path.join(root, "azure-")), emulator, pinnedPulumi());
+    await world.start();
+    try {
+      const repo = await scaffold(world, tarball, "azure-devops");
+      const pipelines = path.join(repo, ".azure-pipelines");
+      const PLAN_PIPELINE = 11;
+      const vars = { ...variables(world), PR_PIPELINE_ID: String(PLAN_PIPELINE) };
+      // Threads the comment step must read past: one without comments, a system one whose first
+      // comment has no content (jq's startswith on null once ended the step with exit 5), a reviewer's.
+      world.azureThreads.set(42, [
+        { id: 1, status: "active", comments: [] },
+        { id: 2, comments: [{ id: 1, commentType: "system" }] },
+        { id: 3, status: "active", comments: [{ id: 1, content: "Please check the fabrikam alias", commentType: "text" }] },
+      ]);
+      const playPullRequest = async () => {
+        await testMerge(world, 42, "add-alias");
+        const run = await world.runAzure(
+          path.join(pipelines, "mailbox-addresses-plan.yml"),
+          PLAN_PIPELINE,
+          { reason: "PullRequest", sourceBranch: "refs/pull/42/merge", pullRequestId: 42, targetBranch: "main", changedFiles: ["mailboxes.yaml"] },
+          vars,
+        );
+        assert.equal(run.conclusion, "success", failureReport(run));
+        return run;
+      };
+      await pushChange(repo, "add-alias", (s) => s.replace(`    primary: ${LEE}\n`, `    primary: ${LEE}\n    aliases: [lee.chen@fabrikam.com]\n`), "Lee gets a fabrikam alias");
+      const first = await playPullRequest();
+      assert.ok(
+        first.jobs[0]!.steps.some((s) => s.name.startsWith("Comment") && s.outcome === "success"),
+        first.jobs[0]!.log,
+      );
+      const threads = () => world.azureThreads.get(42)!;
+      assert.equal(threads().length, 4, JSON.stringify(threads()));
+      assert.match(threads()[3]!.comments![0]!.content!, /^<!-- mailbox-addresses:plan:/);
+      assert.match(threads()[3]!.comments![0]!.content!, /lee\.chen@fabrikam\.com/);
+      assert.ok(
+        world.oidcRequests.some((r) => r.system === "azure" && r.step.endsWith("/plan/Plan (exit 0 no changes, 2 changes, 1 problems)")),
+        JSON.stringify(world.oidcRequests),
+      );
+
+      await pushChange(repo, "add-alias", (s) => s.replace("aliases: [lee.chen@fabrikam.com]", "aliases: [lee.chen@fabrikam.com, lchen@contoso.com]"), "and lchen@");
+      await playPullRequest();
+      assert.equal(threads().length, 4, "the plan's thread is edited in place");
+      assert.match(threads()[3]!.comments![0]!.content!, /lchen@contoso\.com/);
+      assert.equal(threads()[2]!.comments![0]!.content, "Please check the fabrikam alias");
+      assert.deepEqual(
+        addressesOf(emulator, LEE).filter((a) => a.includes("fabrikam")),
+        [],
+        "a plan writes nothing",
+      );
+
+      // Azure Repos' merge message names the pull request; the apply fetches that pull request's plan.
+      await merge(world, repo, "add-alias", "Merged PR 42: Lee gets a fabrikam alias");
+      const apply = await world.runAzure(path.join(pipelines, "mailbox-addresses-apply.yml"), 12, { reason: "IndividualCI", sourceBranch: "refs/heads/main", changedFiles: ["mailboxes.yaml"] }, vars);
+      assert.equal(apply.conclusion, "success", failureReport(apply));
+      assert.ok(
+        apply.jobs[0]!.steps.some((s) => s.name === "Fetch the reviewed plan" && s.outcome === "success"),
+        apply.jobs[0]!.log,
+      );
+      assert.deepEqual(
+        addressesOf(emulator, LEE)
+          .filter((a) => a.startsWith("smtp:"))
+          .sort(),
+        ["smtp:lchen@contoso.com", "smtp:lee.chen@contoso.com", "smtp:lee.chen@contoso.onmicrosoft.com", "smtp:lee.chen@fabrikam.com"],
+      );
+
+      emulator.tenant.addRemoveEmailAddresses(PRIYA, ["smtp:rogue@contoso.com"], []);
+      const drift = await world.runAzure(path.join(pipelines, "mailbox-addresses-drift.yml"), 13, { reason: "Schedule", sourceBranch: "refs/heads/main" }, vars);
+      assert.equal(drift.conclusion, "failure", failureReport(drift));
+      assert.equal(drift.jobs[0]!.steps.at(-1)!.code, 2, drift.jobs[0]!.log);
+      assert.match(drift.jobs[0]!.summary, /priya\.patel@contoso\.com/);
+      assert.match(drift.jobs[0]!.summary, /rogue@contoso\.com/);
+      assert.doesNotMatch(drift.jobs[0]!.summary, /lee\.chen@contoso\.com/, "only the hand-edited mailbox drifted");
+    } finally {
+      await world.close();
+      await emulator.close();
+    }
+  });
+});
