@@ -56,6 +56,8 @@ export interface StepResult {
   readonly outcome: "success" | "failure" | "skipped";
   readonly code: number | null;
   readonly output: string;
+  /** Wall-clock seconds the step took (for the log; no test asserts on time). */
+  readonly seconds: number;
 }
 
 export interface JobResult {
@@ -127,6 +129,8 @@ export class CiWorld {
   #url = "";
   #currentStep = "";
   #nextId = 1000;
+  /** Finished jobs' folders being removed in the background (each holds an npm install). */
+  readonly #removals: Promise<unknown>[] = [];
 
   constructor(
     readonly root: string,
@@ -158,6 +162,12 @@ export class CiWorld {
 
   async close(): Promise<void> {
     await new Promise<void>((resolve) => (this.#server ? this.#server.close(() => resolve()) : resolve()));
+    await Promise.all(this.#removals);
+  }
+
+  /** Removes a finished job's folder while the next job runs, as a hosted runner is discarded. */
+  #discard(folder: string): void {
+    this.#removals.push(runProcess("rm", ["-rf", folder], { cwd: this.root, env: { PATH: process.env.PATH ?? "/usr/bin:/bin" } }));
   }
 
   /** GitHub: a pull request's merge commit is associated with it (the apply looks it up). */
@@ -464,10 +474,11 @@ export class CiWorld {
       const mentionsStatus = /\b(always|success|failure|cancelled)\(\)/.test(condition);
       const runs = mentionsStatus ? githubCondition(condition, scope()) : !failed && githubCondition(condition, scope());
       if (!runs) {
-        steps.push({ name, outcome: "skipped", code: null, output: "" });
+        steps.push({ name, outcome: "skipped", code: null, output: "", seconds: 0 });
         if (step.id) stepsContext[step.id] = { outputs: {}, outcome: "skipped", conclusion: "skipped" };
         continue;
       }
+      const started = Date.now();
       const stepEnv = this.#githubEnvBlock(step.env, scope());
       const env = { ...base, ...run.workflowEnv, ...jobEnv, ...addedEnv, ...stepEnv, PATH: [...addedPath, base.PATH].join(":") };
       let result: { code: number | null; output: string };
@@ -494,10 +505,11 @@ export class CiWorld {
       } else throw new Error(`${workflowFile} job ${id} step ${index + 1} has neither run nor uses`);
       const outcome = result.code === 0 ? "success" : "failure";
       if (outcome === "failure") failed = true;
-      steps.push({ name, outcome, code: result.code, output: result.output });
+      steps.push({ name, outcome, code: result.code, output: result.output, seconds: (Date.now() - started) / 1000 });
       if (step.id) stepsContext[step.id] = { outputs, outcome, conclusion: outcome };
     }
     this.#currentStep = "";
+    this.#discard(path.dirname(workspace));
     return { id, conclusion: failed ? "failure" : "success", steps, summary, log: formatLog(steps) };
   }
 
@@ -645,9 +657,10 @@ export class CiWorld {
       this.#currentStep = `${file}/${id}/${name}`;
       const runs = step.condition === undefined ? !failed : evaluateAzureCondition(step.condition, { variables, jobFailed: failed });
       if (!runs) {
-        results.push({ name, outcome: "skipped", code: null, output: "" });
+        results.push({ name, outcome: "skipped", code: null, output: "", seconds: 0 });
         continue;
       }
+      const started = Date.now();
       const env: Record<string, string> = { ...this.#runnerEnv(), TF_BUILD: "True" };
       for (const [key, value] of variables) if (key !== "System.AccessToken") env[key.toUpperCase().replace(/\./g, "_")] = value;
       for (const [key, value] of Object.entries(step.env ?? {})) env[key] = substituteAzureMacros(String(value), variables, "value");
@@ -722,9 +735,10 @@ export class CiWorld {
       }
       const outcome = result.code === 0 ? "success" : "failure";
       if (outcome === "failure") failed = true;
-      results.push({ name, outcome, code: result.code, output: result.output });
+      results.push({ name, outcome, code: result.code, output: result.output, seconds: (Date.now() - started) / 1000 });
     }
     this.#currentStep = "";
+    this.#discard(path.dirname(workspace));
     return { id, conclusion: failed ? "failure" : "success", steps: results, summary, log: formatLog(results) };
   }
 
@@ -819,7 +833,7 @@ function skippedJob(id: string): JobResult {
 }
 
 function formatLog(steps: readonly StepResult[]): string {
-  return steps.map((s) => `--- ${s.name}: ${s.outcome}${s.code === null ? "" : ` (exit ${s.code})`}\n${s.output}`).join("\n");
+  return steps.map((s) => `--- ${s.name}: ${s.outcome}${s.code === null ? "" : ` (exit ${s.code}, ${s.seconds.toFixed(1)} s)`}\n${s.output}`).join("\n");
 }
 
 /** `paths:` globs: `**` any folders, `*` within one name. */

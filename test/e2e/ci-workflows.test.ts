@@ -6,7 +6,7 @@
 // plan as an artifact), the merge (the apply holding to the saved plan; the tenant afterwards) and
 // the scheduled drift run catching a hand edit (exit 2, naming the mailbox).
 import assert from "node:assert/strict";
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import os from "node:os";
 import path from "node:path";
@@ -48,6 +48,11 @@ async function sh(cwd: string, command: string, env: Record<string, string> = {}
   const result = await runProcess("bash", ["-eo", "pipefail", "-c", command], { cwd, env: { ...(process.env as Record<string, string>), ...env } });
   assert.equal(result.code, 0, `${command}\n${result.output}`);
   return result.output;
+}
+
+/** One line per run: each step's seconds, for the test's diagnostics (measured, never asserted). */
+function timings(label: string, run: WorkflowRun): string {
+  return `${label}: ${run.jobs.flatMap((j) => j.steps.filter((s) => s.outcome !== "skipped").map((s) => `${s.name.slice(0, 24)} ${s.seconds.toFixed(0)} s`)).join("; ")}`;
 }
 
 function failureReport(run: WorkflowRun): string {
@@ -158,9 +163,10 @@ describe("the CI templates, run as written against the emulator", { concurrency:
       readdirSync(root).find((f) => f.endsWith(".tgz"))!,
     );
   });
-  after(() => rmSync(root, { recursive: true, force: true }));
+  // rm -rf in a child process: the emulator and the test runner stay responsive while it works.
+  after(() => runProcess("rm", ["-rf", root], { cwd: os.tmpdir(), env: process.env as Record<string, string> }));
 
-  it("GitHub Actions: pull request plan and comment, apply on merge held to the saved plan, drift on schedule", async () => {
+  it("GitHub Actions: pull request plan and comment, apply on merge held to the saved plan, drift on schedule", async (t) => {
     const emulator = await startTestEmulator();
     const world = new CiWorld(mkdtempSync(path.join(root, "github-")), emulator, pinnedPulumi());
     await world.start();
@@ -186,6 +192,7 @@ describe("the CI templates, run as written against the emulator", { concurrency:
           vars,
         );
         assert.equal(run.conclusion, "success", failureReport(run));
+        t.diagnostic(timings("pull request", run));
         return run;
       };
       const head1 = await pushChange(repo, "add-alias", (s) => s.replace(`    primary: ${LEE}\n`, `    primary: ${LEE}\n    aliases: [lee.chen@fabrikam.com]\n`), "Lee gets a fabrikam alias");
@@ -220,6 +227,7 @@ describe("the CI templates, run as written against the emulator", { concurrency:
       world.registerMerge(7, head2, mergeSha);
       const apply = await world.runGitHub(path.join(workflows, "mailbox-addresses-apply.yml"), { name: "push", ref: "refs/heads/main", sha: mergeSha, changedFiles: ["mailboxes.yaml"] }, vars);
       assert.equal(apply.conclusion, "success", failureReport(apply));
+      t.diagnostic(timings("apply", apply));
       assert.ok(apply.jobs[0]!.steps.some((s) => s.name.startsWith("Apply the reviewed plan") && s.outcome === "success"));
       assert.ok(apply.jobs[0]!.steps.some((s) => s.name.startsWith("Apply without a reviewed plan") && s.outcome === "skipped"));
       assert.deepEqual(
@@ -234,6 +242,7 @@ describe("the CI templates, run as written against the emulator", { concurrency:
       emulator.tenant.addRemoveEmailAddresses(PRIYA, ["smtp:rogue@contoso.com"], []);
       const drift = await world.runGitHub(path.join(workflows, "mailbox-addresses-drift.yml"), { name: "schedule", ref: "refs/heads/main", sha: mergeSha }, vars);
       assert.equal(drift.conclusion, "failure", failureReport(drift));
+      t.diagnostic(timings("drift", drift));
       const driftStep = drift.jobs[0]!.steps.at(-1)!;
       assert.equal(driftStep.code, 2, drift.jobs[0]!.log);
       assert.match(drift.jobs[0]!.summary, /priya\.patel@contoso\.com/);
@@ -245,7 +254,7 @@ describe("the CI templates, run as written against the emulator", { concurrency:
     }
   });
 
-  it("Azure DevOps Pipelines: pull request plan and thread comment, apply on merge held to the saved plan, drift on schedule", async () => {
+  it("Azure DevOps Pipelines: pull request plan and thread comment, apply on merge held to the saved plan, drift on schedule", async (t) => {
     const emulator = await startTestEmulator();
     const world = new CiWorld(mkdtempSync(path.join(root, "azure-")), emulator, pinnedPulumi());
     await world.start();
@@ -270,6 +279,7 @@ describe("the CI templates, run as written against the emulator", { concurrency:
           vars,
         );
         assert.equal(run.conclusion, "success", failureReport(run));
+        t.diagnostic(timings("pull request", run));
         return run;
       };
       await pushChange(repo, "add-alias", (s) => s.replace(`    primary: ${LEE}\n`, `    primary: ${LEE}\n    aliases: [lee.chen@fabrikam.com]\n`), "Lee gets a fabrikam alias");
@@ -316,6 +326,7 @@ describe("the CI templates, run as written against the emulator", { concurrency:
       emulator.tenant.addRemoveEmailAddresses(PRIYA, ["smtp:rogue@contoso.com"], []);
       const drift = await world.runAzure(path.join(pipelines, "mailbox-addresses-drift.yml"), 13, { reason: "Schedule", sourceBranch: "refs/heads/main" }, vars);
       assert.equal(drift.conclusion, "failure", failureReport(drift));
+      t.diagnostic(timings("drift", drift));
       assert.equal(drift.jobs[0]!.steps.at(-1)!.code, 2, drift.jobs[0]!.log);
       assert.match(drift.jobs[0]!.summary, /priya\.patel@contoso\.com/);
       assert.match(drift.jobs[0]!.summary, /rogue@contoso\.com/);

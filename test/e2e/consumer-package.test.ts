@@ -37,12 +37,14 @@ describe("the npm package in a consumer's Pulumi program", () => {
       "dist/infra/mailbox-address-spec.d.ts",
       "bin/mailbox-addresses.js",
       "tenant/seeds/contoso.yaml",
+      "ci-templates/github/mailbox-addresses-plan.yml", // what init copies into a repository of one's own
+      "ci-templates/azure-devops/mailbox-addresses-plan.yml",
       "package.json",
     ]) {
       assert.ok(files.includes(needed), `${needed} is not in the package`);
     }
     assert.deepEqual(
-      files.filter((f) => f.startsWith("dist/test/") || f.startsWith("dist/bench/") || !/^(dist|bin|schemas|tenant|README|package)/.test(f)),
+      files.filter((f) => f.startsWith("dist/test/") || f.startsWith("dist/bench/") || !/^(dist|bin|ci-templates|schemas|tenant|README|package)/.test(f)),
       [],
     );
   });
