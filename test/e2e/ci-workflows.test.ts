@@ -1,12 +1,12 @@
 // The CI templates run as written (harness/workflow-runner.ts), for GitHub Actions and Azure DevOps
-// Pipelines, in a repository of one's own that depends on the package (installed from `npm pack`
-// of this checkout), against the emulator with workload identity federation (OIDC tokens from the
+// Pipelines, in a repository of one's own made by `mailbox-addresses init` (the package installed
+// from `npm pack` of this checkout), against the emulator with workload identity federation (OIDC tokens from the
 // CI system's endpoint, exchanged by @azure/identity at the emulator's token endpoint). Each plays
 // the loop: a pull request (the plan comment, edited in place on the second push, and the saved
 // plan as an artifact), the merge (the apply holding to the saved plan; the tenant afterwards) and
 // the scheduled drift run catching a hand edit (exit 2, naming the mailbox).
 import assert from "node:assert/strict";
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import os from "node:os";
 import path from "node:path";
@@ -16,7 +16,6 @@ import { startTestEmulator } from "../../harness/emulator";
 import { PROJECT_ROOT, requirePulumi } from "../../harness/pulumi-stack";
 import { CiWorld, git, runProcess, type JobResult, type PinnedPulumi, type WorkflowRun } from "../../harness/workflow-runner";
 
-const TEMPLATES = path.join(PROJECT_ROOT, "ci-templates");
 const LEE = "lee.chen@contoso.com";
 const PRIYA = "priya.patel@contoso.com";
 
@@ -60,27 +59,14 @@ function failureReport(run: WorkflowRun): string {
 }
 
 /**
- * A repository of one's own, built as a user would until `mailbox-addresses init` does it: the
- * package from the tarball, Pulumi.yaml with refresh: always, the spec, the prod stack's settings
- * (exchange-online at the emulator, workload identity), the CI folder copied from ci-templates/,
- * committed and pushed to the world's remote.
+ * A repository of one's own, as the README says to make it: `mailbox-addresses init` (the package
+ * from the tarball, Pulumi.yaml with refresh: always, the prod stack's settings for exchange-online
+ * at the emulator, both CI folders copied from ci-templates/), the spec written, `npm install`,
+ * `pulumi stack init prod`, the credential forced to workload identity (so only the CI system's
+ * OIDC token can sign in), committed and pushed to the world's remote.
  */
-async function scaffold(world: CiWorld, tarball: string, system: "github" | "azure-devops"): Promise<string> {
+async function scaffold(world: CiWorld, tarball: string): Promise<string> {
   const repo = path.join(world.root, "admin");
-  mkdirSync(repo);
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- read at this point on purpose
-  const pulumiSdk = (require(path.join(PROJECT_ROOT, "package.json")) as { dependencies: Record<string, string> }).dependencies["@pulumi/pulumi"];
-  writeFileSync(
-    path.join(repo, "package.json"),
-    `${JSON.stringify({ name: "contoso-mailboxes", private: true, dependencies: { "@pulumi/pulumi": pulumiSdk, "mailbox-addresses": `file:${tarball}` } }, null, 2)}\n`,
-  );
-  writeFileSync(path.join(repo, "Pulumi.yaml"), "name: contoso-mailboxes\nruntime:\n  name: nodejs\n  options:\n    typescript: false\nmain: index.js\noptions:\n  refresh: always\n");
-  writeFileSync(path.join(repo, "index.js"), 'const { declareMailboxAddresses } = require("mailbox-addresses");\nmodule.exports = () => declareMailboxAddresses();\n');
-  writeFileSync(path.join(repo, "mailboxes.yaml"), SPEC);
-  writeFileSync(path.join(repo, ".gitignore"), "node_modules/\n");
-  const ciFolder = system === "github" ? ".github/workflows" : ".azure-pipelines";
-  mkdirSync(path.join(repo, ciFolder), { recursive: true });
-  cpSync(path.join(TEMPLATES, system), path.join(repo, ciFolder), { recursive: true });
   const pulumi = pinnedPulumi();
   const env = {
     PATH: `${pulumi.bin}:${process.env.PATH}`,
@@ -88,21 +74,20 @@ async function scaffold(world: CiWorld, tarball: string, system: "github" | "azu
     PULUMI_CONFIG_PASSPHRASE: "",
     ...pulumi.env,
   };
+  const e = world.emulator;
+  await sh(
+    world.root,
+    `"${process.execPath}" "${path.join(PROJECT_ROOT, "bin/mailbox-addresses.js")}" init admin --package "file:${tarball}" --stack prod --target exchange-online ` +
+      `--tenant-id ${e.tenantId} --client-id ${e.secrets.clientId} --authority-host ${e.url} --graph-url ${e.url} --exchange-url ${e.url}`,
+    env,
+  );
+  for (const folder of [".github/workflows", ".azure-pipelines"]) assert.ok(readdirSync(path.join(repo, folder)).length >= 3, `init copied no workflows into ${folder}`);
+  writeFileSync(path.join(repo, "mailboxes.yaml"), SPEC);
   mkdirSync(path.join(world.root, "state"));
   await sh(repo, "npm install --prefer-offline --no-audit --no-fund --loglevel=error", env);
   // "Before the first run" (docs/PERMISSIONS.md): the stack exists, its settings are committed.
   await sh(repo, "pulumi stack init prod --non-interactive", env);
-  const settings: Record<string, string> = {
-    spec: "mailboxes.yaml",
-    target: "exchange-online",
-    tenantId: world.emulator.tenantId,
-    clientId: world.emulator.secrets.clientId,
-    credential: "workload-identity",
-    authorityHost: world.emulator.url,
-    graphBaseUrl: world.emulator.url,
-    exchangeBaseUrl: world.emulator.url,
-  };
-  for (const [key, value] of Object.entries(settings)) await sh(repo, `pulumi config set --stack prod mailbox-addresses:${key} '${value}'`, env);
+  await sh(repo, "pulumi config set --stack prod mailbox-addresses:credential workload-identity", env);
   await git(repo, ["init", "-q", "-b", "main"]);
   await git(repo, ["add", "-A"]);
   await git(repo, ["commit", "-q", "-m", "Mailbox addresses as code"]);
@@ -171,7 +156,7 @@ describe("the CI templates, run as written against the emulator", { concurrency:
     const world = new CiWorld(mkdtempSync(path.join(root, "github-")), emulator, pinnedPulumi());
     await world.start();
     try {
-      const repo = await scaffold(world, tarball, "github");
+      const repo = await scaffold(world, tarball);
       const workflows = path.join(repo, ".github/workflows");
       const vars = variables(world);
       // Someone else's comment is on the pull request already: the plan's must not be confused with it.
@@ -259,7 +244,7 @@ describe("the CI templates, run as written against the emulator", { concurrency:
     const world = new CiWorld(mkdtempSync(path.join(root, "azure-")), emulator, pinnedPulumi());
     await world.start();
     try {
-      const repo = await scaffold(world, tarball, "azure-devops");
+      const repo = await scaffold(world, tarball);
       const pipelines = path.join(repo, ".azure-pipelines");
       const PLAN_PIPELINE = 11;
       const vars = { ...variables(world), PR_PIPELINE_ID: String(PLAN_PIPELINE) };
