@@ -297,6 +297,7 @@ describe("the CI templates, run as written against the emulator", { concurrency:
       await merge(world, repo, "add-alias", "Merged PR 42: Lee gets a fabrikam alias");
       const apply = await world.runAzure(path.join(pipelines, "mailbox-addresses-apply.yml"), 12, { reason: "IndividualCI", sourceBranch: "refs/heads/main", changedFiles: ["mailboxes.yaml"] }, vars);
       assert.equal(apply.conclusion, "success", failureReport(apply));
+      t.diagnostic(timings("apply", apply));
       assert.ok(
         apply.jobs[0]!.steps.some((s) => s.name === "Fetch the reviewed plan" && s.outcome === "success"),
         apply.jobs[0]!.log,
