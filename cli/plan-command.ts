@@ -75,7 +75,7 @@ export function rowFromStep(op: string, urn: string, planned: PlannedChanges, wh
     ...(row.primary ? { primary: row.primary } : {}),
     added: [...row.added],
     removed: [...row.removed],
-    ...(row.recased ? { recased: [...row.recased] } : {}),
+    ...(row.caseKept ? { caseKept: [...row.caseKept] } : {}),
     ...(row.userPrincipalName ? { userPrincipalName: row.userPrincipalName } : {}),
     problems: [],
   };

@@ -534,6 +534,15 @@ export function checkEmailAddresses(recipient: RecipientFacts, proposed: readonl
  * Applies Set-Mailbox's `@{Add=...; Remove=...}` form to a current list: removes by value
  * (SMTP case-insensitively), then adds; an added `SMTP:` entry becomes the primary and the old
  * primary becomes an alias, as Exchange does.
+ *
+ * Adding an address the list already holds in another case changes its primary flag at most,
+ * never its spelling: Exchange compares SMTP proxy addresses case-insensitively and keeps the
+ * address it has. Administrators report that neither -WindowsEmailAddress/-PrimarySmtpAddress
+ * nor an address policy changes the case of an existing address; the way they report is to
+ * change it to another address first and back (an Exchange 2007 write-up, "Email Address Policy
+ * and Capital Letters", ficility.net, 2013; docs/reference/exchange-online-addresses.md §3).
+ * So this tool never announces a re-case (core/plan/plan-mailbox.ts `caseKept`), and the local
+ * tenant and the emulator keep the spelling the same way.
  */
 export function applyAddRemove(current: readonly string[], add: readonly string[], remove: readonly string[]): string[] {
   const key = (entry: string) => {
@@ -547,8 +556,10 @@ export function applyAddRemove(current: readonly string[], add: readonly string[
     if (parsed.kind === "smtp" && parsed.primary) {
       list = list.map((e) => (parseProxyAddress(e).primary ? `smtp:${parseProxyAddress(e).value}` : e));
     }
+    const held = list.find((e) => key(e) === key(entry));
+    const value = held !== undefined && parsed.kind === "smtp" ? parseProxyAddress(held).value : parsed.value;
     list = list.filter((e) => key(e) !== key(entry));
-    list.push(parsed.kind === "smtp" ? `${parsed.primary ? "SMTP" : "smtp"}:${parsed.value}` : entry);
+    list.push(parsed.kind === "smtp" ? `${parsed.primary ? "SMTP" : "smtp"}:${value}` : entry);
   }
   return list;
 }

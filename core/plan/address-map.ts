@@ -5,6 +5,7 @@
 // change (`smtp:` → `SMTP:`) by the address itself, never by a list position. Pure.
 import { addressKey, entryKey, formatSmtp, isMicrosoftRoutingAddress, parseProxyAddress } from "../address";
 import type { DesiredAddresses } from "./plan-mailbox";
+import type { Mode } from "../spec/rules";
 
 /** `{ "mark@contoso.com": "SMTP:Mark@contoso.com", "mw@contoso.com": "smtp:mw@contoso.com" }` */
 export type AddressMap = Readonly<Record<string, string>>;
@@ -14,6 +15,33 @@ export function desiredAddressMap(desired: Pick<DesiredAddresses, "primary" | "a
   const map: Record<string, string> = {};
   for (const alias of desired.aliases) map[addressKey(alias)] = formatSmtp(alias, false);
   map[addressKey(desired.primary)] = formatSmtp(desired.primary, true);
+  return sortedMap(map);
+}
+
+/**
+ * The map `up` leaves the mailbox with, given the spec's map and the mailbox's managed map from
+ * the last read (the state's inputs after refresh): what the resource's inputs must be for
+ * `pulumi preview --diff` to show exactly what `up` writes. Two differences from the spec's map:
+ * - an address the mailbox has keeps the mailbox's spelling: Exchange does not re-case an address
+ *   (exchange/exchange-rules.ts `applyAddRemove`), so no `"x" => "X"` is shown that no write makes;
+ * - an address the spec drops but the planner keeps (a routing address such as the MOERA, always;
+ *   any alias in additive mode), unless another mailbox takes it, stays as an `smtp:` alias, which
+ *   is what it becomes (a dropped primary is demoted, not removed).
+ */
+export function addressMapAsWritten(desired: AddressMap, previous: AddressMap | undefined, options: { mode: Mode; releases?: Iterable<string> }): AddressMap {
+  if (previous === undefined) return desired;
+  const released = new Set([...(options.releases ?? [])].map(addressKey));
+  const map: Record<string, string> = {};
+  for (const [key, entry] of Object.entries(desired)) {
+    const had = previous[key];
+    const wanted = parseProxyAddress(entry);
+    map[key] = had === undefined ? entry : formatSmtp(parseProxyAddress(had).value, wanted.primary);
+  }
+  for (const [key, entry] of Object.entries(previous)) {
+    if (key in map || released.has(key)) continue;
+    const value = parseProxyAddress(entry).value;
+    if (isMicrosoftRoutingAddress(value) || options.mode === "additive") map[key] = formatSmtp(value, false);
+  }
   return sortedMap(map);
 }
 

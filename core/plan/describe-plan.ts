@@ -1,4 +1,5 @@
 // What a mailbox plan changes, as report columns and as one log line. Pure.
+import { addressKey } from "../address";
 import type { MailboxPlan } from "./plan-mailbox";
 
 /**
@@ -6,23 +7,34 @@ import type { MailboxPlan } from "./plan-mailbox";
  * `primary`, not here) and the addresses removed. `plan.add` holds only addresses the mailbox
  * lacks, so nothing here needs the live list again.
  */
-export function summarizePlan(plan: MailboxPlan): { primary?: { from: string | null; to: string }; added: string[]; removed: string[]; recased?: string[] } {
+export function summarizePlan(plan: MailboxPlan): {
+  primary?: { from: string | null; to: string };
+  added: string[];
+  removed: string[];
+  caseKept?: { spec: string; tenant: string }[];
+} {
   return {
     ...(plan.primary.changed ? { primary: { from: plan.primary.from ?? null, to: plan.primary.to } } : {}),
-    added: plan.add.map((a) => a.address).filter((a) => !(plan.primary.changed && a === plan.primary.to)),
+    added: plan.add.map((a) => a.address).filter((a) => !(plan.primary.changed && addressKey(a) === addressKey(plan.primary.to))),
     removed: plan.remove.map((r) => r.address),
-    // Re-cased addresses are rewritten only when the mailbox is written for another reason.
-    ...(plan.changed && plan.recased.length > 0 ? { recased: [...plan.recased] } : {}),
+    // Shown, never written: the mailbox keeps its spelling of these (plan-mailbox.ts `caseKept`).
+    ...(plan.caseKept.length > 0 ? { caseKept: plan.caseKept.map((c) => ({ ...c })) } : {}),
   };
 }
 
-/** `primary a → b; + x; - y (reason); ~ Z (re-cased)`, or `no change`. */
+/** `Mark@contoso.com (the mailbox keeps "mark@contoso.com")`. */
+export function caseKeptText(c: { readonly spec: string; readonly tenant: string }): string {
+  return `${c.spec} (the mailbox keeps ${JSON.stringify(c.tenant)}: Exchange does not re-case an address)`;
+}
+
+/** `primary a → b; + x; - y (reason); = Z (the mailbox keeps "z": …)`, or `no change`. */
 export function describePlan(plan: MailboxPlan): string {
-  const { primary, added, recased } = summarizePlan(plan);
+  const { primary, added, caseKept } = summarizePlan(plan);
   const parts: string[] = [];
   if (primary) parts.push(`primary ${primary.from ?? "(none)"} → ${primary.to}`);
   for (const address of added) parts.push(`+ ${address}`);
   for (const removed of plan.remove) parts.push(`- ${removed.address} (${removed.reason})`);
-  for (const address of recased ?? []) parts.push(`~ ${address} (re-cased as the spec writes it)`);
-  return parts.length === 0 ? "no change" : parts.join("; ");
+  if (parts.length === 0) return "no change";
+  for (const kept of caseKept ?? []) parts.push(`= ${caseKeptText(kept)}`);
+  return parts.join("; ");
 }

@@ -33,11 +33,16 @@ export interface MailboxPlan {
   /** Entries kept without being listed: non-SMTP, Microsoft routing (MOERA), additive mode. */
   readonly preserve: readonly PreservedEntry[];
   /**
-   * Addresses the mailbox has in another case than the spec writes them (spec's spelling). Not a
-   * change by itself (a case-only difference is not drift), but a write rewrites them as written.
+   * Addresses the mailbox already has in another case than the spec writes them. Exchange compares
+   * SMTP addresses case-insensitively and keeps the spelling an address has: a case-only change is
+   * not written (exchange/exchange-rules.ts `applyAddRemove`, sources there), so the mailbox keeps
+   * `tenant` and the plan says so. Not a change, not drift.
    */
-  readonly recased: readonly string[];
-  /** The whole EmailAddresses list to write: `SMTP:` primary first, then `smtp:` aliases, then the rest. */
+  readonly caseKept: readonly { readonly spec: string; readonly tenant: string }[];
+  /**
+   * The whole EmailAddresses list the mailbox has once written: `SMTP:` primary first, then `smtp:`
+   * aliases, then the rest; an address the mailbox has keeps the tenant's spelling.
+   */
   readonly final: readonly string[];
   /** False when the live list already matches (case-insensitively, in any order): nothing to write. */
   readonly changed: boolean;
@@ -83,7 +88,9 @@ export function planMailbox(desired: DesiredAddresses, live: readonly string[], 
   const keptOther: string[] = [];
   const seenOther = new Set<string>();
   const spelled = new Map([desired.primary, ...desired.aliases].map((a) => [addressKey(a), a]));
-  const recased: string[] = [];
+  /** address key → the spelling the mailbox has, for listed addresses it already holds */
+  const liveSpelling = new Map<string, string>();
+  const caseKept: { spec: string; tenant: string }[] = [];
 
   for (const entry of live) {
     const parsed = parseProxyAddress(entry);
@@ -99,8 +106,9 @@ export function planMailbox(desired: DesiredAddresses, live: readonly string[], 
     if (liveKeys.has(key)) continue;
     liveKeys.add(key);
     if (key === primaryKey || aliasKeys.has(key)) {
-      // written below, in the spec's spelling
-      if (parsed.value !== spelled.get(key)) recased.push(spelled.get(key)!);
+      // listed: kept in the spelling the mailbox has (Exchange does not re-case an address)
+      liveSpelling.set(key, parsed.value);
+      if (parsed.value !== spelled.get(key)) caseKept.push({ spec: spelled.get(key)!, tenant: parsed.value });
       continue;
     }
     const owner = releaseTo.get(key);
@@ -122,17 +130,18 @@ export function planMailbox(desired: DesiredAddresses, live: readonly string[], 
     if (!liveKeys.has(addressKey(alias))) add.push({ address: alias, reason: REASONS.listed });
   }
 
-  const final = [formatSmtp(desired.primary, true), ...desired.aliases.map((alias) => formatSmtp(alias, false)), ...keptSmtp, ...keptOther];
+  const written = (address: string) => liveSpelling.get(addressKey(address)) ?? address;
+  const final = [formatSmtp(written(desired.primary), true), ...desired.aliases.map((alias) => formatSmtp(written(alias), false)), ...keptSmtp, ...keptOther];
   return {
     primary: {
       from: livePrimary,
-      to: desired.primary,
+      to: written(desired.primary),
       changed: livePrimary === undefined || addressKey(livePrimary) !== primaryKey,
     },
     add,
     remove,
     preserve,
-    recased,
+    caseKept,
     final,
     changed: !sameAddressList(live, final),
   };

@@ -15,8 +15,8 @@ export interface ChangeRow {
   readonly primary?: { readonly from: string | null; readonly to: string };
   readonly added: readonly string[];
   readonly removed: readonly string[];
-  /** Addresses rewritten in the spec's case along with the change. */
-  readonly recased?: readonly string[];
+  /** Addresses the spec spells in another case than the mailbox, which keeps its spelling: shown, never written. */
+  readonly caseKept?: readonly { readonly spec: string; readonly tenant: string }[];
   /** The user principal name, when the spec changes it (userPrincipalName). */
   readonly userPrincipalName?: { readonly from: string | null; readonly to: string };
 }
@@ -43,7 +43,6 @@ function describe(row: ChangeRow | undefined): string {
   if (row.primary) parts.push(`primary ${row.primary.from ?? "(none)"} → ${row.primary.to}`);
   for (const a of row.added) parts.push(`+ ${a}`);
   for (const r of row.removed) parts.push(`- ${r}`);
-  for (const c of row.recased ?? []) parts.push(`~ ${c}`);
   if (row.userPrincipalName) parts.push(`UPN ${row.userPrincipalName.from ?? "(none)"} → ${row.userPrincipalName.to}`);
   return parts.length === 0 ? "no change" : parts.join("; ");
 }
@@ -56,10 +55,8 @@ const within = (list: readonly string[], reviewed: readonly string[]) => {
 /** True when every part of `now` was shown in `reviewed` (a part already done by hand may be missing). */
 function shownIn(now: ChangeRow, reviewed: ChangeRow): boolean {
   const primaryShown = now.primary === undefined || (reviewed.primary !== undefined && addressKey(reviewed.primary.to) === addressKey(now.primary.to));
-  // Re-casing compares spellings exactly: that is all it changes.
-  const recasedShown = (now.recased ?? []).every((c) => (reviewed.recased ?? []).includes(c));
   const upnShown = now.userPrincipalName === undefined || (reviewed.userPrincipalName !== undefined && reviewed.userPrincipalName.to.toLowerCase() === now.userPrincipalName.to.toLowerCase());
-  return primaryShown && within(now.added, reviewed.added) && within(now.removed, reviewed.removed) && recasedShown && upnShown;
+  return primaryShown && within(now.added, reviewed.added) && within(now.removed, reviewed.removed) && upnShown;
 }
 
 /**

@@ -105,9 +105,18 @@ export interface MailboxRow {
    */
   removed: string[];
   /**
-   * plan: addresses the write rewrites in the spec's case (a case-only difference is written only with another change). Since 1.1.
+   * plan: addresses the spec spells in another case than the mailbox has them. Nothing is written for them: Exchange compares addresses case-insensitively and keeps the spelling an address has (a case-only change is not drift). Replaces 1.1's recased, which announced a re-case no write made. Since 1.3.
    */
-  recased?: string[];
+  caseKept?: {
+    /**
+     * The spelling in the spec.
+     */
+    spec: string;
+    /**
+     * The spelling the mailbox has and keeps.
+     */
+    tenant: string;
+  }[];
   /**
    * The recipient's kind: Exchange's RecipientTypeDetails (UserMailbox, SharedMailbox, RoomMailbox, EquipmentMailbox, MailUniversalDistributionGroup, MailUniversalSecurityGroup, GroupMailbox, DynamicDistributionGroup, MailUser, MailContact), where known. Since 1.3.
    */

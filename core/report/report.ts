@@ -160,7 +160,7 @@ export function renderTable(report: Report, all = false): string {
       changeText(r),
       ...(withWhere ? [whereText(r)] : []),
       primaryText(r),
-      [...r.added.map((a) => `${plus}${a}`), ...(r.recased ?? []).map((a) => `~${a}`)].join(" "),
+      [...r.added.map((a) => `${plus}${a}`), ...(r.caseKept ?? []).map((c) => `=${c.tenant} (spec: ${c.spec})`)].join(" "),
       r.removed.map((a) => `${minus}${a}`).join(" "),
       ...(withUpn ? [upnText(r)] : []),
     ]);
@@ -264,7 +264,7 @@ export function renderMarkdown(report: Report, limit = MARKDOWN_LIMIT): string {
       : [`cause: ${[...new Set((r.causes ?? []).map((c) => (c.cause === "drift" ? "changed outside git (above)" : c.cause === "move" ? `moves to ${c.to}` : causeWords(c))))].join(", ")}`];
   const lines = rows.map(
     (r) =>
-      `| ${r.policy !== undefined ? `${cell(r.policy)}: ` : ""}${code(mailboxText(r))}${r.userPrincipalName ? ` (${cell(upnText(r))})` : ""} | ${changeText(r)}${r.writtenTo ? ` (${whereText(r)})` : ""} | ${r.primary ? `${r.primary.from ? code(r.primary.from) : "(none)"} → ${code(r.primary.to)}${driftOf(r, r.primary.to) ? " (outside git)" : ""}` : ""} | ${[...r.added.map((a) => addressCell(r, a)), ...(r.recased ?? []).map((a) => `${code(a)} (re-cased)`)].join("<br>")} | ${r.removed.map((a) => addressCell(r, a)).join("<br>")} | ${cell([...r.problems, ...(r.why ?? []).map((w) => `why: ${w}`), ...whyCell(r)].join("; "))} |`,
+      `| ${r.policy !== undefined ? `${cell(r.policy)}: ` : ""}${code(mailboxText(r))}${r.userPrincipalName ? ` (${cell(upnText(r))})` : ""} | ${changeText(r)}${r.writtenTo ? ` (${whereText(r)})` : ""} | ${r.primary ? `${r.primary.from ? code(r.primary.from) : "(none)"} → ${code(r.primary.to)}${driftOf(r, r.primary.to) ? " (outside git)" : ""}` : ""} | ${[...r.added.map((a) => addressCell(r, a)), ...(r.caseKept ?? []).map((c) => `${code(c.spec)} (the mailbox keeps ${code(c.tenant)})`)].join("<br>")} | ${r.removed.map((a) => addressCell(r, a)).join("<br>")} | ${cell([...r.problems, ...(r.why ?? []).map((w) => `why: ${w}`), ...whyCell(r)].join("; "))} |`,
   );
   let size = [...head, ...tableHead, ...tail].join("\n").length + 200;
   const kept: string[] = [];

@@ -5,7 +5,7 @@
 // The provider is configured once per process from the stack's config (configure): which tenant,
 // which app, which spec. Resources carry only what the spec wants for their mailbox.
 import { addressKey, sameAddressList } from "../../core/address";
-import { desiredFromMap, liveAddressMaps, liveListOf, sameAddressMap } from "../../core/plan/address-map";
+import { addressMapAsWritten, desiredFromMap, liveAddressMaps, liveListOf, sameAddressMap } from "../../core/plan/address-map";
 import { planRelease } from "../../core/plan/plan-changes";
 import { planMailbox, type DesiredAddresses, type MailboxPlan } from "../../core/plan/plan-mailbox";
 import { loadSpecBytes, type Spec } from "../../core/spec/load-spec";
@@ -428,8 +428,17 @@ export async function configure(config: { get(key: string): string | undefined }
   current = new ProviderContext(readSettings(reader));
 }
 
-export async function check(_olds: unknown, news: MailboxAddressesInputs): Promise<{ inputs: MailboxAddressesInputs; failures: CheckFailure[] }> {
-  return { inputs: news, failures: checkMailboxInputs(news) };
+/**
+ * The inputs as `up` will leave the mailbox (core/plan/address-map.ts `addressMapAsWritten`): the
+ * spelling the mailbox has for addresses it keeps, and a dropped MOERA (or, in additive mode, a
+ * dropped alias) as the alias it stays. The engine diffs these against the state's inputs (the
+ * live set after refresh), so `pulumi preview --diff` shows what the write does and nothing else.
+ */
+export async function check(olds: Partial<MailboxAddressesInputs> | undefined, news: MailboxAddressesInputs): Promise<{ inputs: MailboxAddressesInputs; failures: CheckFailure[] }> {
+  const failures = checkMailboxInputs(news);
+  if (failures.length > 0 || olds?.addresses === undefined || addressKey(olds.identity ?? "") !== addressKey(news.identity)) return { inputs: news, failures };
+  const addresses = addressMapAsWritten(news.addresses, olds.addresses, { mode: news.mode, releases: Object.keys(news.releases ?? {}) });
+  return { inputs: { ...news, addresses }, failures };
 }
 
 /**

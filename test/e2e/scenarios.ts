@@ -11,6 +11,7 @@ import { loadSpecText } from "../../core/spec/load-spec";
 import { loadSeedFile } from "../../tenant/load-seed";
 import type { Tenant } from "../../tenant/tenant";
 import { PROJECT_ROOT, type TestStack } from "../../harness/pulumi-stack";
+import { assertPreviewPlanAndTenantAgree, specIdentities } from "./agreement";
 
 /** A target the scenarios run against. */
 export interface EndToEndTarget {
@@ -100,6 +101,8 @@ export function defineEndToEndScenarios(title: string, makeTarget: () => Promise
     }
 
     const writeCount = () => target.withTenant((t) => t.writes().length);
+    /** preview --diff, plan --json and the tenant after up agree (test/e2e/agreement.ts); runs the up. */
+    const agree = (specText: string) => assertPreviewPlanAndTenantAgree(stack, (work) => target.withTenant(work), specIdentities(specText));
 
     it("up creates: converges the seeded tenant to the example spec", () => {
       stack.writeSpec(EXAMPLE_SPEC);
@@ -143,9 +146,8 @@ export function defineEndToEndScenarios(title: string, makeTarget: () => Promise
       assert.equal(writeCount(), before, "a preview never writes");
     });
 
-    it("up --refresh repairs the drift", () => {
-      const result = stack.up("--refresh");
-      assert.equal(result.code, 0, result.output);
+    it("up repairs the drift (every preview and up refresh first), as its preview and plan said", () => {
+      agree(EXAMPLE_SPEC);
       target.withTenant((t) => assert.ok(!smtpSet(t.find("mark.wilson@contoso.com")!.addresses).has("rogue@contoso.com")));
       assert.equal(stack.preview("--refresh", "--expect-no-changes").code, 0);
       assertPreservedEntriesSurvive();
@@ -157,12 +159,9 @@ export function defineEndToEndScenarios(title: string, makeTarget: () => Promise
         .replace("primary: info@contoso.com\n    aliases: [hello@contoso.com]", "primary: info@fabrikam.com\n    aliases: [info@contoso.com, hello@contoso.com]"); // switch a primary
       assert.notEqual(spec, EXAMPLE_SPEC);
       stack.writeSpec(spec);
-      const preview = stack.preview("--diff");
-      assert.equal(preview.code, 0, preview.output);
-      assert.match(preview.output, /lchen@fabrikam\.com/);
       const before = target.withTenant((t) => t.writes().length);
-      const result = stack.up();
-      assert.equal(result.code, 0, result.output);
+      const { preview, up: result } = agree(spec);
+      assert.match(preview.output, /lchen@fabrikam\.com/);
       assert.match(result.output, /3 updated/);
       const writes = target.withTenant((t) => t.writes().slice(before));
       const byRecipient = target.withTenant((t) => writes.map((w) => t.find(w.recipientId)!.upn).sort());
@@ -184,11 +183,8 @@ export function defineEndToEndScenarios(title: string, makeTarget: () => Promise
         .replace("primary: anna.kowalski@fabrikam.com", "primary: lee.chen@contoso.com")
         .replace("primary: lee.chen@contoso.com\n    aliases: [lee.chen@fabrikam.com]", "primary: anna.kowalski@fabrikam.com\n    aliases: [lee.chen@fabrikam.com]");
       stack.writeSpec(spec);
-      const preview = stack.preview();
-      assert.equal(preview.code, 0, preview.output);
       const before = writeCount();
-      const result = stack.up();
-      assert.equal(result.code, 0, result.output);
+      agree(spec);
       assertTenantMatches(spec);
       assertPreservedEntriesSurvive();
       target.withTenant((t) => {
@@ -205,6 +201,44 @@ export function defineEndToEndScenarios(title: string, makeTarget: () => Promise
       });
       const after = stack.preview("--expect-no-changes");
       assert.equal(after.code, 0, after.output);
+    });
+
+    it("a re-cased primary and alias with an added alias: preview, plan and up agree; the mailbox keeps its spelling, shown, never announced as written", () => {
+      // Exchange keeps the spelling an address has (exchange/exchange-rules.ts applyAddRemove).
+      const spec = EXAMPLE_SPEC.replace("primary: mark.wilson@fabrikam.com", "primary: Mark.Wilson@fabrikam.com")
+        .replace("      - mwilson@fabrikam.com\n", "      - mwilson@fabrikam.com\n      - mw@fabrikam.com\n")
+        .replace("aliases: [lee.chen@fabrikam.com]", "aliases: [Lee.Chen@fabrikam.com]");
+      assert.notEqual(spec, EXAMPLE_SPEC);
+      stack.writeSpec(spec);
+      const { plan, changed } = agree(spec);
+      assert.deepEqual(changed, ["mark.wilson@contoso.com"], "the re-case alone writes nothing");
+      const mark = plan.mailboxes.find((m) => m.identity === "mark.wilson@contoso.com")!;
+      assert.deepEqual(mark.added, ["mw@fabrikam.com"]);
+      assert.deepEqual(mark.caseKept, [{ spec: "Mark.Wilson@fabrikam.com", tenant: "mark.wilson@fabrikam.com" }]);
+      target.withTenant((t) => {
+        assert.ok(t.find("mark.wilson@contoso.com")!.addresses.includes("SMTP:mark.wilson@fabrikam.com"));
+        assert.ok(t.find("lee.chen@contoso.com")!.addresses.includes("smtp:lee.chen@fabrikam.com"));
+      });
+      // The case-only difference is neither a change nor drift: the next preview is clean.
+      const again = stack.preview("--expect-no-changes", "--diff");
+      assert.equal(again.code, 0, again.output);
+      stack.writeSpec(EXAMPLE_SPEC);
+      agree(EXAMPLE_SPEC);
+    });
+
+    it("the MOERA listed as the primary, then dropped from the spec: preview shows it demoted to an alias, as the tenant keeps it", () => {
+      const moera = "mark.wilson@contoso.onmicrosoft.com";
+      const spec = EXAMPLE_SPEC.replace("primary: mark.wilson@fabrikam.com\n    aliases:\n", `primary: ${moera}\n    aliases:\n      - mark.wilson@fabrikam.com\n`);
+      assert.notEqual(spec, EXAMPLE_SPEC);
+      stack.writeSpec(spec);
+      agree(spec);
+      target.withTenant((t) => assert.ok(t.find("mark.wilson@contoso.com")!.addresses.includes(`SMTP:${moera}`)));
+      stack.writeSpec(EXAMPLE_SPEC);
+      const { preview } = agree(EXAMPLE_SPEC);
+      assert.doesNotMatch(preview.output, /- mark\.wilson@contoso\.onmicrosoft\.com/);
+      assert.match(preview.output, /~ mark\.wilson@contoso\.onmicrosoft\.com\s*: "SMTP:mark\.wilson@contoso\.onmicrosoft\.com" => "smtp:mark\.wilson@contoso\.onmicrosoft\.com"/);
+      target.withTenant((t) => assert.ok(t.find("mark.wilson@contoso.com")!.addresses.includes(`smtp:${moera}`)));
+      assert.equal(stack.preview("--expect-no-changes").code, 0);
     });
 
     it("an alias owned by a recipient outside the spec fails at preview, naming the owner; nothing is written", () => {

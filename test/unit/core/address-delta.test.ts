@@ -25,6 +25,17 @@ const desired = fc
   })
   .map((d) => ({ ...d, aliases: d.aliases.filter((a) => addressKey(a) !== addressKey(d.primary)) }));
 
+describe("applyAddRemove (the tenant model): Exchange keeps the spelling an address has", () => {
+  it("adding an address held in another case changes its primary flag at most", () => {
+    assert.deepEqual(applyAddRemove(["SMTP:a@contoso.com", "smtp:mark@contoso.com"], ["smtp:Mark@Contoso.com"], []), ["SMTP:a@contoso.com", "smtp:mark@contoso.com"]);
+    assert.deepEqual(applyAddRemove(["SMTP:a@contoso.com", "smtp:mark@contoso.com"], ["SMTP:Mark@contoso.com"], []), ["smtp:a@contoso.com", "SMTP:mark@contoso.com"]);
+    assert.deepEqual(applyAddRemove(["SMTP:mark@contoso.com"], ["SMTP:Mark@contoso.com"], []), ["SMTP:mark@contoso.com"]);
+  });
+  it("a new address is written as given, case included", () => {
+    assert.deepEqual(applyAddRemove(["SMTP:a@contoso.com"], ["smtp:New.Alias@Fabrikam.com"], []), ["SMTP:a@contoso.com", "smtp:New.Alias@Fabrikam.com"]);
+  });
+});
+
 describe("addressDelta", () => {
   it("applied to the list it was planned from, gives the planned list", () => {
     fc.assert(
@@ -61,6 +72,22 @@ describe("addressDelta", () => {
         },
       ),
       { numRuns: 300 },
+    );
+  });
+
+  it("what up leaves is what the plan shows, spelling included (a re-case is never announced and skipped)", () => {
+    const entries = (list: readonly string[]) => [...new Set(list.map((e) => (parseProxyAddress(e).kind === "smtp" ? e : e)))].sort();
+    fc.assert(
+      fc.property(liveList, desired, (live, want) => {
+        const plan = planMailbox(want, live);
+        const delta = addressDelta(live, plan.final);
+        const applied = applyAddRemove(live, delta.add, delta.remove);
+        assert.deepEqual(entries(applied), entries(plan.final));
+        // Every address the mailbox had keeps its spelling; every new one is spelled as the spec writes it.
+        for (const kept of plan.caseKept) assert.ok(applied.some((e) => parseProxyAddress(e).value === kept.tenant));
+        for (const added of plan.add) assert.ok(applied.some((e) => parseProxyAddress(e).value === added.address));
+      }),
+      { numRuns: 500 },
     );
   });
 

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
 import { addressKey, isMicrosoftRoutingAddress, parseProxyAddress } from "../../../core/address";
+import { describePlan } from "../../../core/plan/describe-plan";
 import { planMailbox, REASONS, type DesiredAddresses } from "../../../core/plan/plan-mailbox";
 
 const live = [
@@ -60,9 +61,18 @@ describe("planMailbox", () => {
     assert.deepEqual(plan.add, []);
   });
 
-  it("writes the spec's spelling when it writes", () => {
-    const plan = planMailbox({ primary: "Mark@Contoso.com", aliases: ["new@contoso.com"], mode: "additive" }, live);
-    assert.equal(plan.final[0], "SMTP:Mark@Contoso.com");
+  it("keeps the mailbox's spelling of an address it has, and says so; a new address is spelled as the spec writes it", () => {
+    const plan = planMailbox({ primary: "Mark@Contoso.com", aliases: ["New@Contoso.com"], mode: "additive" }, live);
+    assert.equal(plan.final[0], "SMTP:mark@contoso.com");
+    assert.ok(plan.final.includes("smtp:New@Contoso.com"));
+    assert.deepEqual(plan.caseKept, [{ spec: "Mark@Contoso.com", tenant: "mark@contoso.com" }]);
+    assert.deepEqual(plan.add, [{ address: "New@Contoso.com", reason: REASONS.listed }]);
+    assert.match(describePlan(plan), /\+ New@Contoso\.com; = Mark@Contoso\.com \(the mailbox keeps "mark@contoso\.com": Exchange does not re-case an address\)/);
+  });
+  it("promoting an alias spelled otherwise keeps the alias's spelling as the primary", () => {
+    const plan = planMailbox({ primary: "Mark.Wilson@contoso.com", aliases: [], mode: "additive" }, live);
+    assert.equal(plan.primary.to, "mark.wilson@contoso.com");
+    assert.equal(plan.final[0], "SMTP:mark.wilson@contoso.com");
   });
 
   it("promotes an existing alias to primary without adding it", () => {
@@ -112,7 +122,9 @@ describe("planMailbox properties", () => {
     fc.assert(
       fc.property(desired, liveList, (want, have) => {
         const primaries = planMailbox(want, have).final.filter((e) => e.startsWith("SMTP:"));
-        assert.deepEqual(primaries, [`SMTP:${want.primary}`]);
+        // spelled as the mailbox has it when it has it (Exchange keeps an address's case), else as the spec writes it
+        const held = have.map((e) => parseProxyAddress(e)).find((p) => p.kind === "smtp" && addressKey(p.value) === addressKey(want.primary));
+        assert.deepEqual(primaries, [`SMTP:${held?.value ?? want.primary}`]);
       }),
       { numRuns: 500 },
     );

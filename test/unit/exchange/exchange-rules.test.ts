@@ -172,8 +172,8 @@ describe("Set-Mailbox @{Add=…; Remove=…} (applyAddRemove)", () => {
     ]);
   });
 
-  it("re-adding an address it holds moves it (no duplicate), taking the new case and prefix", () => {
-    assert.deepEqual(applyAddRemove(list, ["SMTP:Lee.Chen@contoso.onmicrosoft.com"], []), ["smtp:lee.chen@contoso.com", "X500:/o=x/cn=lee", "SMTP:Lee.Chen@contoso.onmicrosoft.com"]);
+  it("re-adding an address it holds moves it (no duplicate), taking the new prefix but keeping its case (Exchange does not re-case)", () => {
+    assert.deepEqual(applyAddRemove(list, ["SMTP:Lee.Chen@contoso.onmicrosoft.com"], []), ["smtp:lee.chen@contoso.com", "X500:/o=x/cn=lee", "SMTP:lee.chen@contoso.onmicrosoft.com"]);
   });
 
   it("non-SMTP entries are matched by their exact value; removing what is absent changes nothing", () => {
