@@ -69,7 +69,7 @@ describe("the review loop: preview --diff, plan, apply, saved plans", () => {
     // The removed alias is named as itself, not as the list position another address now holds.
     assert.match(out, /- helpdesk@contoso\.com: "smtp:helpdesk@contoso\.com"/);
     assert.doesNotMatch(out, /- support@fabrikam\.com/);
-    assert.match(out, /\+ lchen@fabrikam\.com {3}: "smtp:lchen@fabrikam\.com"/);
+    assert.match(out, /\+ lchen@fabrikam\.com\s*: "smtp:lchen@fabrikam\.com"/);
     // The re-case is not written (exchange/exchange-rules.ts applyAddRemove), so it is not shown as a change.
     assert.doesNotMatch(out, /lee\.chen@fabrikam\.com\s*: "smtp:lee\.chen@fabrikam\.com" => "smtp:Lee\.Chen@fabrikam\.com"/);
     assert.match(out, /~ hello@contoso\.com: "smtp:hello@contoso\.com" => "SMTP:hello@contoso\.com"/);

@@ -209,6 +209,8 @@ export function defineEndToEndScenarios(title: string, makeTarget: () => Promise
         .replace("      - mwilson@fabrikam.com\n", "      - mwilson@fabrikam.com\n      - mw@fabrikam.com\n")
         .replace("aliases: [lee.chen@fabrikam.com]", "aliases: [Lee.Chen@fabrikam.com]");
       assert.notEqual(spec, EXAMPLE_SPEC);
+      stack.writeSpec(EXAMPLE_SPEC);
+      agree(EXAMPLE_SPEC);
       stack.writeSpec(spec);
       const { plan, changed } = agree(spec);
       assert.deepEqual(changed, ["mark.wilson@contoso.com"], "the re-case alone writes nothing");
