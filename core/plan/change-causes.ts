@@ -12,7 +12,7 @@
 //   - r   (the tenant has it, the spec does not): drift when the record lacked it (added by hand),
 //         a move when another mailbox of the spec takes it;
 //   primary → p: drift when the record's primary was p (changed by hand);
-//   ~ a   (re-cased): drift when the record spelled it as the spec does.
+//   (a case-only difference is no change: Exchange keeps an address's spelling, plan-mailbox.ts `caseKept`)
 // Everything else is the spec's. Without a record (a mailbox new to the stack) the spec adopts it.
 // A standalone `pulumi refresh` records the drifted tenant: its changes then read as the spec's
 // (README, "Every change says why").
@@ -105,11 +105,8 @@ export function causesOf(inputs: CauseInputs): ChangeCause[] {
     else if (had !== undefined && !had.has(key)) causes.push(drift(removed.address, "remove"));
     else causes.push(spec(removed.address, "remove", inBase !== undefined && !inBase.has(key)));
   }
-  for (const address of plan.recased) {
-    // The record spelled it as the spec does: someone re-cased it in the tenant.
-    if (had?.get(addressKey(address)) === address) causes.push(drift(address, "recase"));
-    else causes.push(spec(address, "recase", base != null && [base.primary, ...base.aliases].includes(address)));
-  }
+  // No re-case is caused: none is written (Exchange keeps an address's spelling; plan-mailbox.ts
+  // `caseKept` shows the spelling kept instead).
   return causes;
 }
 

@@ -86,11 +86,11 @@ function edited(list: readonly string[], edit: { add: string[]; remove: string[]
   return out;
 }
 
-/** How many changes a plan makes: the primary, the additions other than it, the removals, the re-casings. */
+/** How many changes a plan makes: the primary, the additions other than it, the removals (a re-case is none). */
 function changeCount(plan: ReturnType<typeof planMailbox>): number {
   if (!plan.changed) return 0;
   const adds = plan.add.filter((a) => !(plan.primary.changed && addressKey(a.address) === addressKey(plan.primary.to))).length;
-  return (plan.primary.changed ? 1 : 0) + adds + plan.remove.length + plan.recased.length;
+  return (plan.primary.changed ? 1 : 0) + adds + plan.remove.length;
 }
 
 describe("causesOf (properties)", () => {
