@@ -161,6 +161,18 @@ export async function runInit(dir: string | undefined, options: InitOptions): Pr
     throw new CliError((err as Error).message);
   }
   if (path.isAbsolute(settings.spec!) || settings.spec!.startsWith("..")) throw new CliError(`--spec ${settings.spec}: the spec is a file inside the repository, named relative to it`);
+  // Another project (this checkout's, or any that does not depend on the package) is left alone.
+  if (existsSync(path.join(root, "package.json"))) {
+    let deps: Record<string, unknown> = {};
+    try {
+      deps = (JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")) as { dependencies?: Record<string, unknown> }).dependencies ?? {};
+    } catch {
+      // unreadable: refused below like any other project
+    }
+    if (deps["mailbox-addresses"] === undefined) {
+      throw new CliError(`${root} holds a package.json that does not depend on mailbox-addresses: init writes a new repository (name an empty or new folder), or adds a stack to one it made`);
+    }
+  }
   mkdirSync(root, { recursive: true });
   const name = projectName(root);
   const version = (JSON.parse(own("package.json")) as { version: string }).version;
@@ -216,16 +228,17 @@ export async function runInit(dir: string | undefined, options: InitOptions): Pr
   out.write(`initialized ${where} (Pulumi project "${name}", stack settings for "${stack}", target ${settings.target})\n`);
   for (const file of wrote) out.write(`  wrote ${file}\n`);
   for (const file of kept) out.write(`  kept  ${file} (already there)\n`);
-  const cd = where === "." ? "" : `cd ${where}\n  `;
-  out.write(`
-Next:
-  ${cd}npm install                    # the package and the Pulumi SDK; commit package-lock.json (CI runs npm ci)
-  pulumi login --local           # or your state backend: Pulumi Cloud, azblob://…, s3://…
-  pulumi stack init ${stack}           # keeps the settings in Pulumi.${stack}.yaml
-  npx mailbox-addresses validate ${specFile}
-  npx mailbox-addresses plan     # pulumi preview, per mailbox (exit 2: changes)
-  pulumi up                      # applies; a plain pulumi preview --expect-no-changes then checks drift
-  npx mailbox-addresses drift    # the spec against the live tenant
-`);
+  const steps: [string, string][] = [
+    ...(where === "." ? [] : [[`cd ${where}`, ""] as [string, string]]),
+    ["npm install", "the package and the Pulumi SDK; commit package-lock.json (CI runs npm ci)"],
+    ["pulumi login --local", "or your state backend: Pulumi Cloud, azblob://…, s3://…"],
+    [`pulumi stack init ${stack}`, `keeps the settings in Pulumi.${stack}.yaml`],
+    [`npx mailbox-addresses validate ${specFile}`, ""],
+    ["npx mailbox-addresses plan", "pulumi preview, per mailbox (exit 2: changes)"],
+    ["pulumi up", "applies; a plain pulumi preview --expect-no-changes then checks drift"],
+    ["npx mailbox-addresses drift", "the spec against the live tenant"],
+  ];
+  const width = Math.max(...steps.map(([command]) => command.length));
+  out.write(`\nNext:\n${steps.map(([command, why]) => `  ${why ? `${command.padEnd(width)}  # ${why}` : command}`).join("\n")}\n`);
   return 0;
 }
