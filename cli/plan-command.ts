@@ -77,6 +77,7 @@ export function rowFromStep(op: string, urn: string, planned: PlannedChanges, wh
     removed: [...row.removed],
     ...(row.caseKept ? { caseKept: [...row.caseKept] } : {}),
     ...(row.userPrincipalName ? { userPrincipalName: row.userPrincipalName } : {}),
+    ...(row.findings?.length ? { findings: [...row.findings] } : {}),
     problems: [],
   };
 }

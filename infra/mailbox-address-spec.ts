@@ -13,6 +13,7 @@ import { addressKey } from "../core/address";
 import { desiredAddressMap } from "../core/plan/address-map";
 import { describePlan, summarizePlan } from "../core/plan/describe-plan";
 import { narrowChangePlan, type TargetedRun } from "../core/plan/targeted-run";
+import { liveListFindings } from "../core/plan/live-findings";
 import { compareWithReviewedPlan, type ChangeRow, type ReviewedPlan } from "../core/plan/reviewed-plan";
 import { declarationOrder, type ChangePlan } from "../core/plan/plan-changes";
 import { formatProblem, type SpecProblem } from "../core/problems";
@@ -244,6 +245,7 @@ function declare(
   where: ReadonlyMap<string, MailboxWhere> = new Map(),
   upns: ReadonlyMap<string, UpnChange> = new Map(),
   causes: ReadonlyMap<string, readonly ChangeCause[]> = new Map(),
+  findings: ReadonlyMap<string, readonly string[]> = new Map(),
 ) {
   const resources = new Map<string, MailboxAddresses>();
   const declared = new Map(spec.mailboxes.map((m) => [m.identity, m]));
@@ -283,7 +285,9 @@ function declare(
     const upnText = upn ? `user principal name ${upn.from ?? "(none)"} → ${upn.to}` : "";
     // Why, per address (core/plan/change-causes.ts): the same words as `plan`'s rows.
     const why = (causes.get(mailbox.identity) ?? []).length > 0 ? ` [why: ${describeCauses(mailbox.identity, causes.get(mailbox.identity)!)}]` : "";
-    if (plan?.changed) pulumi.log.info(`${mailbox.identity}: live tenant → spec: ${describePlan(plan)}${upnText ? `; ${upnText}` : ""}${placed}${why}`, resource, undefined, true);
+    const found = findings.get(mailbox.identity) ?? [];
+    const described = plan === undefined ? "" : [...(describePlan(plan) === "no change" && found.length > 0 ? [] : [describePlan(plan)]), ...found.map((f) => `repair: ${f}`)].join("; ");
+    if (plan?.changed) pulumi.log.info(`${mailbox.identity}: live tenant → spec: ${described}${upnText ? `; ${upnText}` : ""}${placed}${why}`, resource, undefined, true);
     else if (upn) pulumi.log.info(`${mailbox.identity}: live tenant → spec: ${upnText}${placed}`, resource, undefined, true);
     else if (place?.sync?.state === "pending") {
       const age = place.sync.lastSyncAgeSeconds === undefined ? "" : ` (last sync ${Math.round(place.sync.lastSyncAgeSeconds / 60)} min ago)`;
@@ -484,7 +488,17 @@ async function program(options: ProgramOptions): Promise<DeclaredMailboxes> {
     const confirmed = assessed.live;
     // A targeted run declares only its mailboxes (the CLI passes --target for each).
     const { spec: declared, change } = targeted ? narrowToTargets(spec, assessed.change, targeted) : { spec, change: assessed.change };
-    const changes = new Map<string, ChangeRow>([...change.plans].filter(([, plan]) => plan.changed).map(([identity, plan]) => [identity, summarizePlan(plan)]));
+    // A live list that breaks a rule whatever the spec says (two SMTP: entries in AD): named in the
+    // preview line and the plan row; the write repairs it.
+    const findings = new Map(
+      declared.mailboxes.flatMap((m) => {
+        const found = liveListFindings(confirmed.get(m.identity)?.addresses ?? [], m.primary);
+        return found.length > 0 ? [[m.identity, found] as const] : [];
+      }),
+    );
+    const changes = new Map<string, ChangeRow>(
+      [...change.plans].filter(([, plan]) => plan.changed).map(([identity, plan]) => [identity, { ...summarizePlan(plan), ...(findings.has(identity) ? { findings: findings.get(identity)! } : {}) }]),
+    );
     // Sign-in names the spec changes (reconcile/upn.ts) are changes too: shown, reviewed, planned.
     const upns = upnChanges(declared, live);
     for (const [identity, upn] of upns) changes.set(identity, { ...(changes.get(identity) ?? { added: [], removed: [] }), userPrincipalName: upn });
@@ -496,7 +510,7 @@ async function program(options: ProgramOptions): Promise<DeclaredMailboxes> {
       ...(context.base ? { base: new Map(Object.entries(context.base)) } : {}),
       policies: new Map([...policies].map(([identity, p]) => [identity, p.policy])),
     });
-    const resources = declare(declared, change, options.parent, where, upns, causes);
+    const resources = declare(declared, change, options.parent, where, upns, causes, findings);
     options.declared?.(resources);
     // `plan` shows each recipient's kind (RecipientTypeDetails); a plain preview or up asks nothing more.
     const declaredLive = targeted ? new Map(declared.mailboxes.map((m) => [m.identity, confirmed.get(m.identity)])) : confirmed;

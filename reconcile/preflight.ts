@@ -240,6 +240,17 @@ export async function preflight(
       report(mailbox, v.address, message);
     }
   }
+  // Rights the target can tell before writing (AD: the bind account's effective rights on each
+  // object to be written, one search): refused here, naming the object and the right, rather
+  // than halfway through up. The whole run is refused, so no write is left half done.
+  if (backend.writeRefusals !== undefined) {
+    const toWrite = spec.mailboxes.flatMap((m) => {
+      const current = live.get(m.identity);
+      return change.plans.get(m.identity)?.changed === true && current !== undefined ? [{ identity: m.identity, live: current, mailbox: m }] : [];
+    });
+    const refusals = toWrite.length === 0 ? new Map<string, string>() : await backend.writeRefusals(toWrite);
+    for (const { identity, mailbox } of toWrite) if (refusals.has(identity)) report(mailbox, undefined, refusals.get(identity)!);
+  }
   // A MOERA stays with its recipient: Exchange refuses to remove it, so it cannot move.
   for (const move of change.moves) {
     if (moeraDomain === undefined || domainOf(move.address) !== moeraDomain) continue;

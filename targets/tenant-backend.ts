@@ -147,6 +147,12 @@ export interface TenantBackend {
    * them: they move at the next directory sync. Absent on targets without a sync (all but hybrid).
    */
   waitingForSync?(addresses: readonly string[]): Promise<Set<string>>;
+  /**
+   * Why this target would refuse to write each of these mailboxes, known before any write (AD:
+   * the bind account's effective rights on each object, one search), keyed by identity; absent
+   * ones are writable. Preview refuses with the message. Absent on targets that cannot tell.
+   */
+  writeRefusals?(mailboxes: readonly { readonly identity: string; readonly live: LiveMailbox }[]): Promise<Map<string, string>>;
   /** Pages through every recipient with addresses, of every kind the target holds. */
   listMailboxes(next?: string): Promise<MailboxPage>;
   close(): Promise<void>;

@@ -1,6 +1,7 @@
 // Drift: the spec against the live tenant, decided by the same planner `pulumi preview` uses, so
 // the fast path (`mailbox-addresses drift`) and `pulumi preview --refresh` never disagree. Pure.
 import { causesOfPlan } from "../plan/change-causes";
+import { liveListFindings } from "../plan/live-findings";
 import { summarizePlan } from "../plan/describe-plan";
 import { planEntries, type ChangePlan } from "../plan/plan-changes";
 import type { MailboxRow, SyncState } from "../report/report";
@@ -55,6 +56,16 @@ export function computeDrift(
     const synced = sync ? { sync } : {};
     if (!plan.changed) return { identity: m.identity, change: "none", ...where, ...synced, added: [], removed: [], problems: [] };
     const why = causes.get(m.identity);
-    return { identity: m.identity, change: "drift", ...where, ...synced, ...summarizePlan(plan), ...(why && why.length > 0 ? { causes: why } : {}), problems: [] };
+    const findings = liveListFindings(live.get(m.identity) ?? [], m.primary);
+    return {
+      identity: m.identity,
+      change: "drift",
+      ...where,
+      ...synced,
+      ...summarizePlan(plan),
+      ...(why && why.length > 0 ? { causes: why } : {}),
+      ...(findings.length > 0 ? { findings } : {}),
+      problems: [],
+    };
   });
 }

@@ -19,6 +19,8 @@ export interface ChangeRow {
   readonly caseKept?: readonly { readonly spec: string; readonly tenant: string }[];
   /** The user principal name, when the spec changes it (userPrincipalName). */
   readonly userPrincipalName?: { readonly from: string | null; readonly to: string };
+  /** What is wrong with the live list as it stands (core/plan/live-findings.ts), repaired by the write. */
+  readonly findings?: readonly string[];
 }
 
 /** The part of a `plan --json` report the check reads. */

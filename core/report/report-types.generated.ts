@@ -141,6 +141,10 @@ export interface MailboxRow {
    */
   writtenTo?: string;
   sync?: SyncState;
+  /**
+   * What is wrong with the tenant's list as it stands, whatever the spec says, naming the entries (two uppercase SMTP: entries in Active Directory's proxyAddresses); an apply repairs it to the spec's one primary. Since 1.3.
+   */
+  findings?: string[];
   problems: string[];
   /**
    * plan --changed-since: why the mailbox is in the change set. Since 1.3.

@@ -107,17 +107,24 @@ function columnNames(report: Report): [string, string] {
   return report.kind === "drift" ? ["missing in tenant", "extra in tenant"] : ["added", "removed"];
 }
 
-/** Drift has two remedies; the report names both, with the mailboxes to pass. */
+/**
+ * Drift has two remedies; the report names both, with the mailboxes to pass. With a problem found
+ * (one that makes `pulumi up` refuse at preview) it does not offer `pulumi up`: the problems first.
+ */
 function remedies(report: Report): { what: string; command: string }[] {
-  if (report.kind !== "drift" || report.summary.changed === 0) return [];
+  if (report.kind !== "drift" || (report.summary.changed === 0 && report.summary.problems === 0)) return [];
   // With causes, only mailboxes changed outside git have anything to accept; the spec's own changes are applied by up.
   const known = report.mailboxes.some((r) => r.causes !== undefined);
   const drifted = report.mailboxes.filter((r) => r.change === "drift" && (!known || (r.causes ?? []).some((c) => c.cause === "drift"))).map((r) => r.identity);
+  const accept = { what: "To accept the tenant's values into the spec, then commit it", command: `mailbox-addresses accept ${drifted.length > 5 ? "--all" : drifted.join(" ")}` };
+  if (report.summary.problems > 0) {
+    return [
+      { what: "pulumi up refuses while a problem above remains; fix those first (the spec, the tenant or the settings), then run", command: "mailbox-addresses drift" },
+      ...(drifted.length > 0 ? [accept] : []),
+    ];
+  }
   if (drifted.length === 0) return [{ what: "To apply the spec's changes (or run the apply workflow)", command: "pulumi up" }];
-  return [
-    { what: "To revert the tenant to the spec (or run the apply workflow)", command: "pulumi up" },
-    { what: "To accept the tenant's values into the spec, then commit it", command: `mailbox-addresses accept ${drifted.length > 5 ? "--all" : drifted.join(" ")}` },
-  ];
+  return [{ what: "To revert the tenant to the spec (or run the apply workflow)", command: "pulumi up" }, accept];
 }
 
 /** What a targeted plan says of drift outside its change set. */
@@ -185,6 +192,7 @@ export function renderTable(report: Report, all = false): string {
       lines.push(format(cells[i]!));
       if (rows[i]!.why) lines.push(`    why: ${rows[i]!.why!.join("; ")}`);
       if ((rows[i]!.causes ?? []).length > 0) lines.push(`    cause: ${describeCauses(rows[i]!.identity, rows[i]!.causes!)}`);
+      for (const finding of rows[i]!.findings ?? []) lines.push(`    finding: ${finding}`);
       for (const problem of rows[i]!.problems) lines.push(`    problem: ${problem}`);
     }
   }
@@ -264,7 +272,7 @@ export function renderMarkdown(report: Report, limit = MARKDOWN_LIMIT): string {
       : [`cause: ${[...new Set((r.causes ?? []).map((c) => (c.cause === "drift" ? "changed outside git (above)" : c.cause === "move" ? `moves to ${c.to}` : causeWords(c))))].join(", ")}`];
   const lines = rows.map(
     (r) =>
-      `| ${r.policy !== undefined ? `${cell(r.policy)}: ` : ""}${code(mailboxText(r))}${r.userPrincipalName ? ` (${cell(upnText(r))})` : ""} | ${changeText(r)}${r.writtenTo ? ` (${whereText(r)})` : ""} | ${r.primary ? `${r.primary.from ? code(r.primary.from) : "(none)"} → ${code(r.primary.to)}${driftOf(r, r.primary.to) ? " (outside git)" : ""}` : ""} | ${[...r.added.map((a) => addressCell(r, a)), ...(r.caseKept ?? []).map((c) => `${code(c.spec)} (the mailbox keeps ${code(c.tenant)})`)].join("<br>")} | ${r.removed.map((a) => addressCell(r, a)).join("<br>")} | ${cell([...r.problems, ...(r.why ?? []).map((w) => `why: ${w}`), ...whyCell(r)].join("; "))} |`,
+      `| ${r.policy !== undefined ? `${cell(r.policy)}: ` : ""}${code(mailboxText(r))}${r.userPrincipalName ? ` (${cell(upnText(r))})` : ""} | ${changeText(r)}${r.writtenTo ? ` (${whereText(r)})` : ""} | ${r.primary ? `${r.primary.from ? code(r.primary.from) : "(none)"} → ${code(r.primary.to)}${driftOf(r, r.primary.to) ? " (outside git)" : ""}` : ""} | ${[...r.added.map((a) => addressCell(r, a)), ...(r.caseKept ?? []).map((c) => `${code(c.spec)} (the mailbox keeps ${code(c.tenant)})`)].join("<br>")} | ${r.removed.map((a) => addressCell(r, a)).join("<br>")} | ${cell([...r.problems, ...(r.findings ?? []).map((f) => `finding: ${f}`), ...(r.why ?? []).map((w) => `why: ${w}`), ...whyCell(r)].join("; "))} |`,
   );
   let size = [...head, ...tableHead, ...tail].join("\n").length + 200;
   const kept: string[] = [];

@@ -21,12 +21,15 @@ export interface AcceptedChange {
  */
 export function acceptedAddresses(mailbox: MailboxDeclaration, live: readonly string[]): { primary: string; aliases: string[] } | undefined {
   const smtp = live.map(parseProxyAddress).filter((p) => p.kind === "smtp");
-  const primary = smtp.find((p) => p.primary)?.value;
+  // Two uppercase SMTP: entries (an on-premises directory can hold them): the spec's primary stays
+  // primary when it is one of them, and the others become aliases, never dropped from the spec.
+  const primaries = smtp.filter((p) => p.primary).map((p) => p.value);
+  const primary = primaries.find((p) => addressKey(p) === addressKey(mailbox.primary)) ?? primaries[0];
   if (primary === undefined) return undefined;
   const listed = new Set([mailbox.primary, ...mailbox.aliases].map(addressKey));
   const aliases = smtp
-    .filter((p) => !p.primary)
     .map((p) => p.value)
+    .filter((a, i, all) => addressKey(a) !== addressKey(primary) && all.findIndex((o) => addressKey(o) === addressKey(a)) === i)
     .filter((a) => (mailbox.mode === "additive" ? listed.has(addressKey(a)) : listed.has(addressKey(a)) || !isMicrosoftRoutingAddress(a)));
   const order = new Map(mailbox.aliases.map((a, i) => [addressKey(a), i]));
   aliases.sort((a, b) => (order.get(addressKey(a)) ?? Infinity) - (order.get(addressKey(b)) ?? Infinity));

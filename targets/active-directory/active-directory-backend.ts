@@ -45,6 +45,8 @@ export interface ActiveDirectoryBackendSettings extends DirectorySettings {
 
 const USER_ATTRIBUTES = ["userPrincipalName", "displayName", "cn", "proxyAddresses", "mail", "mailNickname", "objectGUID", "objectSid"];
 const BINARY_ATTRIBUTES = ["objectGUID", "objectSid"];
+/** What a write changes on a user: the bind account needs "Write" on both. */
+const WRITTEN_ATTRIBUTES = ["proxyAddresses", "mail"];
 const USERS: Filter[] = [new EqualityFilter({ attribute: "objectCategory", value: "person" }), new EqualityFilter({ attribute: "objectClass", value: "user" })];
 const equals = (attribute: string, value: string) => new EqualityFilter({ attribute, value });
 
@@ -146,14 +148,14 @@ export class ActiveDirectoryBackend implements TenantBackend {
     if (scan && known.length > 0) {
       const entries = await this.directory.search(
         { filter: new AndFilter({ filters: USERS }), attributes: USER_ATTRIBUTES, explicitBufferAttributes: BINARY_ATTRIBUTES },
-        { action: "reading", mailbox: `${known.length} mailboxes from "${known[0]!.identity}"` },
+        { action: "reading", scope: `${known.length} mailboxes from "${known[0]!.identity}"` },
       );
       index(entries, byKey);
     }
     for (const group of groups) {
       const filter = new AndFilter({ filters: [...USERS, new OrFilter({ filters: group.map((p) => p.filter) })] });
-      const shown = group.length === 1 ? group[0]!.identity : `${group.length} mailboxes from "${group[0]!.identity}"`;
-      const entries = await this.directory.search({ filter, attributes: USER_ATTRIBUTES, explicitBufferAttributes: BINARY_ATTRIBUTES }, { action: "reading", mailbox: shown });
+      const shown = group.length === 1 ? { mailbox: group[0]!.identity } : { scope: `${group.length} mailboxes from "${group[0]!.identity}"` };
+      const entries = await this.directory.search({ filter, attributes: USER_ATTRIBUTES, explicitBufferAttributes: BINARY_ATTRIBUTES }, { action: "reading", ...shown });
       index(entries, byKey);
     }
     for (const { identity, parsed: p } of parsed) {
@@ -197,7 +199,7 @@ export class ActiveDirectoryBackend implements TenantBackend {
           attributes: ["displayName", "cn", "objectClass", "proxyAddresses", "mail", "objectGUID", "userPrincipalName"],
           explicitBufferAttributes: ["objectGUID"],
         },
-        { action: "checking who holds", mailbox: group.length === 1 ? group[0] : `${group.length} addresses` },
+        { action: "checking who holds", ...(group.length === 1 ? { scope: `address "${group[0]}"` } : { scope: `${group.length} addresses` }) },
       );
       for (const entry of entries) {
         const held = [
@@ -289,6 +291,43 @@ export class ActiveDirectoryBackend implements TenantBackend {
       `mailbox "${identity}" (DN "${user.dn}"): ${taken.map((t) => `${t.address} is already held by "${t.owner.dn}"`).join("; ")}; AD does not refuse duplicates, but Entra Connect stops syncing both objects (AttributeValueMustBeUnique)`,
       { mailbox: identity, dn: user.dn, remedy: "Remove the address from the other object first, or choose another" },
     );
+  }
+
+  /**
+   * The mailboxes the bind account may not write (proxyAddresses and mail), from AD's own answer:
+   * allowedAttributesEffective, the attributes the bound account can write on each object
+   * ([MS-ADTS] 3.1.1.4.5.2). One search per chunk of identities, only over the mailboxes to be
+   * written, so preview names the DN and the missing right before anything is written.
+   */
+  async writeRefusals(mailboxes: readonly { readonly identity: string; readonly live?: LiveMailbox }[]): Promise<Map<string, string>> {
+    const refusals = new Map<string, string>();
+    const parsed = mailboxes.flatMap(({ identity }) => {
+      const p = parseIdentity(identity);
+      return p ? [{ identity, parsed: p }] : [];
+    });
+    for (const group of chunk(parsed, this.settings.chunkSize ?? 1000)) {
+      const entries = await this.directory.search(
+        {
+          filter: new AndFilter({ filters: [...USERS, new OrFilter({ filters: group.map((p) => p.parsed.filter) })] }),
+          attributes: ["allowedAttributesEffective", "userPrincipalName", "objectGUID", "objectSid"],
+          explicitBufferAttributes: BINARY_ATTRIBUTES,
+        },
+        { action: "reading the bind account's rights", ...(group.length === 1 ? { mailbox: group[0]!.identity } : { scope: `on ${group.length} mailboxes from "${group[0]!.identity}"` }) },
+      );
+      const byKey = new Map<string, Entry>();
+      for (const entry of entries) {
+        for (const key of keysOf({ upn: first(entry, "userPrincipalName"), immutableId: bytes(entry, "objectGUID").toString("base64"), sid: sidToString(bytes(entry, "objectSid")) }))
+          byKey.set(key, entry);
+      }
+      for (const { identity, parsed: p } of group) {
+        const entry = byKey.get(p.key);
+        if (entry === undefined) continue; // not found: preview says so on its own
+        const allowed = new Set(strings(entry, "allowedAttributesEffective").map((a) => a.toLowerCase()));
+        const missing = WRITTEN_ATTRIBUTES.filter((a) => !allowed.has(a.toLowerCase()));
+        if (missing.length > 0) refusals.set(identity, this.directory.missingRights(identity, entry.dn, missing));
+      }
+    }
+    return refusals;
   }
 
   /** Pages through every user with proxyAddresses or mail: one paged search for the whole scan. */

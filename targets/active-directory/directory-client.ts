@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 import { Attribute, Change, Client, InsufficientAccessError, InvalidCredentialsError, NoSuchObjectError, type Entry, type SearchOptions } from "ldapts";
 
-/** Where the directory is. No secrets: the bind account comes from the environment. */
+/** Where the directory is, and the bind account when the stack sets it (else the environment's). */
 export interface DirectorySettings {
   /** `ldaps://dc1.corp.contoso.com:636` (LDAPS only: plain LDAP would send the password in clear). */
   readonly url: string;
@@ -18,8 +18,12 @@ export interface DirectorySettings {
   readonly tlsServerName?: string;
   /** Entries per page of a paged search (AD's MaxPageSize is 1,000 by default). */
   readonly pageSize?: number;
-  /** Milliseconds for connecting and for each operation. */
+  /** Milliseconds for connecting (default 15 s); each operation may take up to 120 s, or this when longer. */
   readonly timeoutMs?: number;
+  /** The bind account (stack setting adBindDn); absent: MAILBOX_ADDRESSES_AD_BIND_DN. */
+  readonly bindDn?: string;
+  /** Its password (stack setting adBindPassword, a Pulumi secret); absent: MAILBOX_ADDRESSES_AD_BIND_PASSWORD. */
+  readonly bindPassword?: string;
 }
 
 /** Environment variables holding the bind account, read at each bind, never stored. */
@@ -28,6 +32,9 @@ export const BIND_PASSWORD_VARIABLE = "MAILBOX_ADDRESSES_AD_BIND_PASSWORD";
 /** The stack settings named in messages (`pulumi config set mailbox-addresses:<key>`). */
 export const SETTING_URL = "mailbox-addresses:adUrl";
 export const SETTING_CA_FILE = "mailbox-addresses:adCaFile";
+export const SETTING_TLS_SERVER_NAME = "mailbox-addresses:adTlsServerName";
+export const SETTING_BIND_DN = "mailbox-addresses:adBindDn";
+export const SETTING_BIND_PASSWORD = "mailbox-addresses:adBindPassword";
 
 export type DirectoryErrorCode =
   "MissingCredentials" | "Unreachable" | "CertificateUntrusted" | "BindFailed" | "UserNotFound" | "InsufficientRights" | "AddressRefused" | "AddressTaken" | "DirectoryError";
@@ -49,6 +56,8 @@ export interface OperationContext {
   /** "reading", "writing proxyAddresses of", ... */
   readonly action: string;
   readonly mailbox?: string;
+  /** What a bulk operation covers, already worded ("6 mailboxes from \"ada@contoso.com\""): shown as is, not quoted as one mailbox. */
+  readonly scope?: string;
   readonly dn?: string;
 }
 
@@ -67,8 +76,16 @@ const TLS_VERIFY_CODES = new Set([
 ]);
 const NETWORK_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH", "ENOTFOUND", "EAI_AGAIN", "EPIPE"]);
 
+/**
+ * The server-side time limit of a search request, in seconds: AD's own MaxQueryDuration (120 s by
+ * default). ldapts asks for 10 s unless told, which a loaded DC exceeds on a 1,000-term OR filter.
+ */
+const SEARCH_TIME_LIMIT_SECONDS = 120;
+/** Milliseconds the client waits for each operation's answer (a page of a paged search). */
+const OPERATION_TIMEOUT_MS = 120_000;
+
 const where = (context: OperationContext) =>
-  [context.mailbox !== undefined ? `mailbox "${context.mailbox}"` : undefined, context.dn !== undefined ? `DN "${context.dn}"` : undefined].filter(Boolean).join(", ");
+  [context.mailbox !== undefined ? `mailbox "${context.mailbox}"` : undefined, context.scope, context.dn !== undefined ? `DN "${context.dn}"` : undefined].filter(Boolean).join(", ");
 
 /** The parent container of a DN: the OU to delegate on. */
 export function parentOf(dn: string): string {
@@ -109,10 +126,17 @@ export class DirectoryClient {
     const code = typeof err?.code === "string" ? err.code : undefined;
     const cause = err instanceof Error ? err.message : String(error);
     const subject = `${context.action}${where(context) ? ` (${where(context)})` : ""}`;
+    if (code === "ERR_TLS_CERT_ALTNAME_INVALID") {
+      const name = this.settings.tlsServerName ?? new URL(this.settings.url).hostname;
+      return new DirectoryError("CertificateUntrusted", `${subject}: the certificate of ${this.hostPort} does not name "${name}" (${cause})`, {
+        ...context,
+        remedy: `Set ${SETTING_TLS_SERVER_NAME} to a name the certificate carries (pulumi config set ${SETTING_TLS_SERVER_NAME} dc1.corp.contoso.com), or use that name in ${SETTING_URL}`,
+      });
+    }
     if (code !== undefined && TLS_VERIFY_CODES.has(code)) {
       return new DirectoryError("CertificateUntrusted", `${subject}: the certificate of ${this.hostPort} does not verify against the CA file "${this.settings.caFile}" (${code}: ${cause})`, {
         ...context,
-        remedy: `Set ${SETTING_CA_FILE} to the PEM file of the CA that issued the domain controller's LDAPS certificate${code === "ERR_TLS_CERT_ALTNAME_INVALID" ? ", and use a host name the certificate names in " + SETTING_URL : ""}`,
+        remedy: `Set ${SETTING_CA_FILE} to the PEM file of the CA that issued the domain controller's LDAPS certificate`,
       });
     }
     if ((code !== undefined && NETWORK_CODES.has(code)) || /Connection timeout|Socket error|Connection closed/.test(cause)) {
@@ -122,23 +146,16 @@ export class DirectoryClient {
       });
     }
     if (error instanceof InvalidCredentialsError) {
-      return new DirectoryError(
-        "BindFailed",
-        `${subject}: ${this.hostPort} refused the bind account "${process.env[BIND_DN_VARIABLE] ?? ""}" (wrong name or password, or the account is locked or disabled)`,
-        {
-          ...context,
-          remedy: `Check ${BIND_DN_VARIABLE} and ${BIND_PASSWORD_VARIABLE}`,
-        },
-      );
+      return new DirectoryError("BindFailed", `${subject}: ${this.hostPort} refused the bind account "${this.bindName()}" (wrong name or password, or the account is locked or disabled)`, {
+        ...context,
+        remedy: `Check ${this.bindSource()}`,
+      });
     }
     if (error instanceof InsufficientAccessError) {
       const dn = context.dn ?? "";
-      // dsacls names a trustee as user@domain or DOMAIN\user, not as a DN.
-      const bindName = process.env[BIND_DN_VARIABLE] ?? "";
-      const trustee = bindName.includes("@") ? bindName : "DOMAIN\\account";
-      return new DirectoryError("InsufficientRights", `${subject}: the bind account "${process.env[BIND_DN_VARIABLE] ?? ""}" may not write proxyAddresses or mail of "${dn}" (${cause})`, {
+      return new DirectoryError("InsufficientRights", `${subject}: the bind account "${this.bindName()}" may not write proxyAddresses or mail of "${dn}" (${cause})`, {
         ...context,
-        remedy: `Grant it "Write proxyAddresses" and "Write mail" on the user objects or their OU, e.g. dsacls "${parentOf(dn)}" /I:S /G "${trustee}:WP;proxyAddresses;user" "${trustee}:WP;mail;user"`,
+        remedy: this.grantRemedy(dn),
       });
     }
     if (error instanceof NoSuchObjectError) {
@@ -147,17 +164,45 @@ export class DirectoryClient {
     return new DirectoryError("DirectoryError", `${subject}: ${this.hostPort} answered ${err?.constructor?.name ?? "an error"}: ${cause}`, context);
   }
 
+  /** What to grant the bind account on a user's OU, as dsacls takes it. */
+  grantRemedy(dn: string): string {
+    // dsacls names a trustee as user@domain or DOMAIN\user, not as a DN.
+    const bindName = this.bindName();
+    const trustee = bindName.includes("@") ? bindName : "DOMAIN\\account";
+    return `Grant it "Write proxyAddresses" and "Write mail" on the user objects or their OU, e.g. dsacls "${parentOf(dn)}" /I:S /G "${trustee}:WP;proxyAddresses;user" "${trustee}:WP;mail;user"`;
+  }
+
+  /** The message for rights found missing before a write (allowedAttributesEffective). */
+  missingRights(mailbox: string, dn: string, missing: readonly string[]): string {
+    return (
+      `mailbox "${mailbox}": the bind account "${this.bindName()}" may not write ${missing.join(" or ")} of "${dn}" ` +
+      `(its effective rights there, allowedAttributesEffective, lack ${missing.map((a) => `"Write ${a}"`).join(" and ")}); nothing is written in this run. ${this.grantRemedy(dn)}`
+    );
+  }
+
+  /** The bind account's name: the stack's setting, else the environment's (read now). */
+  private bindName(): string {
+    return this.settings.bindDn ?? process.env[BIND_DN_VARIABLE] ?? "";
+  }
+
+  /** Where the bind account came from, for a remedy: the settings or the variables. */
+  private bindSource(): string {
+    const dn = this.settings.bindDn !== undefined ? SETTING_BIND_DN : BIND_DN_VARIABLE;
+    const password = this.settings.bindPassword !== undefined ? SETTING_BIND_PASSWORD : BIND_PASSWORD_VARIABLE;
+    return `${dn} and ${password}`;
+  }
+
   /** A bound connection; connects and binds (credentials read now) when there is none. */
   private async bound(context: OperationContext): Promise<Client> {
     if (this.client?.isConnected && this.client.isBound) return this.client;
     await this.client?.unbind().catch(() => undefined);
     this.client = undefined;
-    const dn = process.env[BIND_DN_VARIABLE];
-    const password = process.env[BIND_PASSWORD_VARIABLE];
+    const dn = this.bindName();
+    const password = this.settings.bindPassword ?? process.env[BIND_PASSWORD_VARIABLE];
     if (!dn || !password) {
       throw new DirectoryError("MissingCredentials", `${context.action}${where(context) ? ` (${where(context)})` : ""}: no bind account for ${this.hostPort}`, {
         ...context,
-        remedy: `Set ${BIND_DN_VARIABLE} (a DN or user@REALM) and ${BIND_PASSWORD_VARIABLE} in the environment`,
+        remedy: `Set ${SETTING_BIND_DN} (a DN or user@REALM) and ${SETTING_BIND_PASSWORD} (pulumi config set --secret), or ${BIND_DN_VARIABLE} and ${BIND_PASSWORD_VARIABLE} in the environment`,
       });
     }
     let ca: Buffer;
@@ -169,12 +214,13 @@ export class DirectoryClient {
         remedy: `Set ${SETTING_CA_FILE} to a readable PEM file`,
       });
     }
-    const timeout = this.settings.timeoutMs ?? 15_000;
     const client = new Client({
       url: this.settings.url,
-      connectTimeout: timeout,
-      timeout,
-      tlsOptions: { ca, minVersion: "TLSv1.2", ...(this.settings.tlsServerName ? { servername: this.settings.tlsServerName } : {}) },
+      connectTimeout: this.settings.timeoutMs ?? 15_000,
+      timeout: Math.max(this.settings.timeoutMs ?? 0, OPERATION_TIMEOUT_MS),
+      // rejectUnauthorized given, not defaulted: NODE_TLS_REJECT_UNAUTHORIZED=0 changes only the
+      // default (node:tls), so no environment variable turns verification off here.
+      tlsOptions: { ca, rejectUnauthorized: true, minVersion: "TLSv1.2", ...(this.settings.tlsServerName ? { servername: this.settings.tlsServerName } : {}) },
     });
     try {
       this.stats.binds++;
@@ -194,7 +240,7 @@ export class DirectoryClient {
     const entries: Entry[] = [];
     try {
       this.stats.searches++;
-      const pages = client.searchPaginated(base ?? this.settings.baseDn, { scope: "sub", ...search, paged: { pageSize: this.settings.pageSize ?? 1000 } });
+      const pages = client.searchPaginated(base ?? this.settings.baseDn, { scope: "sub", timeLimit: SEARCH_TIME_LIMIT_SECONDS, ...search, paged: { pageSize: this.settings.pageSize ?? 1000 } });
       for await (const page of pages) {
         this.stats.pages++;
         entries.push(...page.searchEntries);
@@ -210,7 +256,7 @@ export class DirectoryClient {
     const client = await this.bound(context);
     this.stats.searches++;
     try {
-      for await (const page of client.searchPaginated(this.settings.baseDn, { scope: "sub", ...options, paged: { pageSize: this.settings.pageSize ?? 1000 } })) {
+      for await (const page of client.searchPaginated(this.settings.baseDn, { scope: "sub", timeLimit: SEARCH_TIME_LIMIT_SECONDS, ...options, paged: { pageSize: this.settings.pageSize ?? 1000 } })) {
         this.stats.pages++;
         yield page.searchEntries;
       }

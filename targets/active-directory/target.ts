@@ -1,7 +1,8 @@
 // The active-directory target: on-premises Active Directory over LDAPS (./active-directory-backend.ts),
 // where directory-synced mailboxes are written: alone (`target: active-directory`, AD without a
-// cloud tenant) or as a member of ../hybrid/ (with exchange-online). No secrets among the
-// settings: the bind account comes from MAILBOX_ADDRESSES_AD_BIND_DN / _PASSWORD at call time.
+// cloud tenant) or as a member of ../hybrid/ (with exchange-online). The bind account: the stack
+// settings adBindDn and adBindPassword (a Pulumi secret: `pulumi config set --secret`), else
+// MAILBOX_ADDRESSES_AD_BIND_DN / _PASSWORD at call time; never in state or outputs.
 import { isAbsolute, resolve } from "node:path";
 import type { TargetDefinition } from "../target-definition";
 
@@ -14,6 +15,10 @@ export interface ActiveDirectoryTargetSettings {
   readonly baseDn: string;
   readonly tlsServerName: string | undefined;
   readonly readStrategy: "auto" | "filter" | "scan";
+  /** The bind account, when the stack sets it; else the environment's. */
+  readonly bindDn: string | undefined;
+  /** Its password, a Pulumi secret (decrypted by the engine); else the environment's. */
+  readonly bindPassword: string | undefined;
 }
 
 export const activeDirectoryTarget: TargetDefinition<ActiveDirectoryTargetSettings> = {
@@ -25,6 +30,8 @@ export const activeDirectoryTarget: TargetDefinition<ActiveDirectoryTargetSettin
     { key: "adBaseDn", meaning: "where users are looked for, e.g. DC=corp,DC=contoso,DC=com or an OU" },
     { key: "adTlsServerName", meaning: "the name the certificate carries, when adUrl uses another (an IP address, an alias)" },
     { key: "adReadStrategy", meaning: "how many users are read: auto, filter (OR filters of 1,000) or scan (one paged search)", default: "auto", values: ["auto", "filter", "scan"] },
+    { key: "adBindDn", meaning: "the bind account, a DN or user@REALM (else MAILBOX_ADDRESSES_AD_BIND_DN)" },
+    { key: "adBindPassword", meaning: "the bind account's password, set as a secret: pulumi config set --secret (else MAILBOX_ADDRESSES_AD_BIND_PASSWORD)" },
   ],
   readSettings: (config) => ({
     target: "active-directory",
@@ -33,6 +40,8 @@ export const activeDirectoryTarget: TargetDefinition<ActiveDirectoryTargetSettin
     baseDn: config.value("adBaseDn"),
     tlsServerName: config.optional("adTlsServerName"),
     readStrategy: config.choice("adReadStrategy", ["auto", "filter", "scan"] as const),
+    bindDn: config.optional("adBindDn"),
+    bindPassword: config.optional("adBindPassword"),
   }),
   describe: (settings) => `Active Directory ${settings.url} (${settings.baseDn})`,
   // AD keeps no accepted-domain list, and a synced mailbox is written here, not taken over.
@@ -47,6 +56,8 @@ export const activeDirectoryTarget: TargetDefinition<ActiveDirectoryTargetSettin
       baseDn: settings.baseDn,
       readStrategy: settings.readStrategy,
       ...(settings.tlsServerName ? { tlsServerName: settings.tlsServerName } : {}),
+      ...(settings.bindDn ? { bindDn: settings.bindDn } : {}),
+      ...(settings.bindPassword ? { bindPassword: settings.bindPassword } : {}),
     });
   },
 };

@@ -205,6 +205,14 @@ export class HybridBackend implements TenantBackend {
     return { ...back, writtenTo: CLOUD, ...(waiting.size > 0 ? { waitingForSync: adding.filter((a) => waiting.has(addressKey(a))) } : {}) };
   }
 
+  /** AD's refusals for the synced mailboxes to be written (by their UPN there); the cloud tells none ahead. */
+  async writeRefusals(mailboxes: readonly { readonly identity: string; readonly live: LiveMailbox }[]): Promise<Map<string, string>> {
+    const synced = mailboxes.filter((m) => m.live.writtenTo === DIRECTORY).map((m) => ({ identity: m.identity, key: m.live.upn ?? m.identity }));
+    if (synced.length === 0) return new Map();
+    const refused = await this.directory.writeRefusals(synced.map((m) => ({ identity: m.key })));
+    return new Map(synced.flatMap((m) => (refused.has(m.key) ? [[m.identity, refused.get(m.key)!] as const] : [])));
+  }
+
   /** The cloud's pages, each synced mailbox with its AD values (one AD read per page). */
   async listMailboxes(next?: string): Promise<MailboxPage> {
     const page = await this.cloud.listMailboxes(next);

@@ -7,9 +7,15 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { TestStack } from "../../harness/pulumi-stack";
 import { startSambaDc, type SambaDc } from "../../harness/samba-dc";
+import { sidToString } from "../../targets/active-directory/identities";
 
 const X500 = "X500:/o=ExchangeLabs/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn=xena-onprem";
 const SIP = "SIP:Xena@contoso.com";
+const DELEGATE_PASSWORD = "Deleg4te-Rights-Pass!";
+// The schemaIDGUIDs of the user class, proxyAddresses and mail: the ACEs dsacls would write.
+const USER_CLASS = "bf967aba-0de6-11d0-a285-00aa003049e2";
+const PROXY_ADDRESSES = "bf967a06-0de6-11d0-a285-00aa003049e2";
+const MAIL = "bf967961-0de6-11d0-a285-00aa003049e2";
 
 let dc: SambaDc;
 let stack: TestStack;
@@ -78,7 +84,19 @@ describe("the active-directory target alone (Samba AD) end to end through the pu
       { name: "yuri", upn: "yuri@contoso.com", parent: ou, mail: "yuri@contoso.com", proxyAddresses: ["SMTP:yuri@contoso.com"] },
       // In no spec: holds an address.
       { name: "zed", upn: "zed@contoso.com", mail: "zed@contoso.com", proxyAddresses: ["SMTP:zed@contoso.com", "smtp:shared@contoso.com"] },
+      // Outside the OU the delegate may write.
+      { name: "wen", upn: "wen@contoso.com", mail: "wen@contoso.com", proxyAddresses: ["SMTP:wen@contoso.com"] },
+      { name: "delegate", upn: "delegate@corp.contoso.com", password: DELEGATE_PASSWORD },
     ]);
+    // "Write proxyAddresses" and "Write mail" for the delegate, on the user objects of the OU only.
+    const client = await dc.adminClient();
+    try {
+      const { searchEntries } = await client.search(dc.baseDn, { filter: "(userPrincipalName=delegate@corp.contoso.com)", attributes: ["objectSid"], explicitBufferAttributes: ["objectSid"] });
+      const sid = sidToString(searchEntries[0]!.objectSid as Buffer);
+      await dc.addAces(ou, `(OA;CIIO;WP;${PROXY_ADDRESSES};${USER_CLASS};${sid})(OA;CIIO;WP;${MAIL};${USER_CLASS};${sid})`);
+    } finally {
+      await client.unbind();
+    }
     stack = new TestStack(
       "adtarget",
       { target: "active-directory", adUrl: dc.url, adCaFile: dc.caFile, adBaseDn: dc.baseDn },
@@ -154,5 +172,50 @@ describe("the active-directory target alone (Samba AD) end to end through the pu
     const up = stack.up();
     assert.notEqual(up.code, 0, up.output);
     assert.equal((await adRead("yuri@contoso.com")).usn, usn);
+  });
+
+  it("a bind account without write rights on one object: preview names its DN and the missing rights; the run writes nothing, the others once it is out of the change", async () => {
+    const delegated = new TestStack(
+      "adrights",
+      { target: "active-directory", adUrl: dc.url, adCaFile: dc.caFile, adBaseDn: dc.baseDn },
+      { MAILBOX_ADDRESSES_AD_BIND_DN: "delegate@corp.contoso.com", MAILBOX_ADDRESSES_AD_BIND_PASSWORD: DELEGATE_PASSWORD },
+    );
+    try {
+      const spec = (xenaAlias: string, wenAlias: string) => `version: 1
+allowedDomains: [contoso.com]
+mailboxes:
+  xena@contoso.com:
+    primary: xena.warrior@contoso.com
+    aliases: [xena@contoso.com, xena.new@contoso.com${xenaAlias}]
+  wen@contoso.com:
+    primary: wen@contoso.com${wenAlias}
+`;
+      delegated.writeSpec(spec(", xena.rights@contoso.com", "\n    aliases: [wen.new@contoso.com]"));
+      const before = { xena: (await adRead("xena@contoso.com")).usn, wen: (await adRead("wen@contoso.com")).usn };
+      const preview = delegated.preview();
+      assert.notEqual(preview.code, 0, preview.output);
+      assert.match(
+        preview.output,
+        /mailboxes\.yaml:\d+:\d+: .*mailbox "wen@contoso\.com": the bind account "delegate@corp\.contoso\.com" may not write proxyAddresses or mail of "CN=wen,CN=Users,DC=corp,DC=contoso,DC=com" \(its effective rights there, allowedAttributesEffective, lack "Write proxyAddresses" and "Write mail"\)/,
+      );
+      assert.match(preview.output, /dsacls "CN=Users,DC=corp,DC=contoso,DC=com" \/I:S \/G "delegate@corp\.contoso\.com:WP;proxyAddresses;user"/);
+      assert.doesNotMatch(preview.output, /may not write .* of "CN=xena/);
+      const plan = delegated.cli(["plan", "--json", "--quiet"]);
+      assert.equal(plan.code, 1, plan.output);
+      assert.match(plan.stdout, /may not write proxyAddresses or mail of \\"CN=wen/);
+      // The run is refused whole (docs/ACTIVE-DIRECTORY.md): nothing written, not even xena's.
+      const up = delegated.up();
+      assert.notEqual(up.code, 0, up.output);
+      assert.equal((await adRead("xena@contoso.com")).usn, before.xena);
+      assert.equal((await adRead("wen@contoso.com")).usn, before.wen);
+      // Without wen's change, xena's is written by the same account.
+      delegated.writeSpec(spec(", xena.rights@contoso.com", ""));
+      const written = delegated.up();
+      assert.equal(written.code, 0, written.output);
+      assert.ok((await adRead("xena@contoso.com")).proxyAddresses.includes("smtp:xena.rights@contoso.com"));
+      assert.equal((await adRead("wen@contoso.com")).usn, before.wen);
+    } finally {
+      delegated.dispose();
+    }
   });
 });

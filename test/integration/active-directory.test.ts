@@ -267,6 +267,58 @@ describe("Active Directory backend: refusals and failures write nothing", () => 
     assert.deepEqual(await adminRead("guarded@contoso.com"), before);
   });
 
+  it("verification cannot be turned off by NODE_TLS_REJECT_UNAUTHORIZED=0; a certificate that does not name the host names adTlsServerName", async () => {
+    const otherCa = mkdtempSync(join(tmpdir(), "other-ca-"));
+    const saved = process.env.NODE_TLS_REJECT_UNAUTHORIZED;
+    try {
+      execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", join(otherCa, "key.pem"), "-out", join(otherCa, "ca.pem"), "-days", "2", "-subj", "/CN=Some other CA"], {
+        stdio: "ignore",
+      });
+      process.env.NODE_TLS_REJECT_UNAUTHORIZED = "0";
+      await rejects(backend({ caFile: join(otherCa, "ca.pem") }).readMailboxes(["guarded@contoso.com"]), "CertificateUntrusted", /does not verify against the CA file/);
+      await rejects(
+        backend({ tlsServerName: "dc1.corp.contoso.com" }).readMailboxes(["guarded@contoso.com"]),
+        "CertificateUntrusted",
+        /does not name "dc1\.corp\.contoso\.com"/,
+        /Set mailbox-addresses:adTlsServerName to a name the certificate carries/,
+      );
+    } finally {
+      if (saved === undefined) delete process.env.NODE_TLS_REJECT_UNAUTHORIZED;
+      else process.env.NODE_TLS_REJECT_UNAUTHORIZED = saved;
+      rmSync(otherCa, { recursive: true, force: true });
+    }
+    // The name the certificate carries (localhost) passes, over the IP address of adUrl.
+    assert.ok((await backend({ tlsServerName: "localhost" }).readMailboxes(["guarded@contoso.com"])).get("guarded@contoso.com"));
+  });
+
+  it("a failed bulk read names how many mailboxes from which, without quotes inside quotes", async () => {
+    const failed = await rejects(
+      backend({ bindDn: dc.admin.bindDn, bindPassword: "wrong" }).readMailboxes(["guarded@contoso.com", "inside@contoso.com"]),
+      "BindFailed",
+      /^reading \(2 mailboxes from "guarded@contoso\.com"\): /,
+    );
+    assert.doesNotMatch(failed.message, /mailbox "\d+ mailboxes/);
+  });
+
+  it("the bind account from the stack settings (adBindDn, adBindPassword) wins over the environment; a wrong one names the setting", async () => {
+    process.env[BIND_DN_VARIABLE] = "nobody@corp.contoso.com";
+    process.env[BIND_PASSWORD_VARIABLE] = "not-the-password";
+    try {
+      assert.ok((await backend({ bindDn: dc.admin.bindDn, bindPassword: dc.admin.password }).readMailboxes(["guarded@contoso.com"])).get("guarded@contoso.com"));
+      await rejects(
+        backend({ bindDn: dc.admin.bindDn, bindPassword: "wrong" }).readMailboxes(["guarded@contoso.com"]),
+        "BindFailed",
+        /refused the bind account "Administrator@CORP\.CONTOSO\.COM"/,
+        /Check mailbox-addresses:adBindDn and mailbox-addresses:adBindPassword/,
+      );
+      delete process.env[BIND_DN_VARIABLE];
+      delete process.env[BIND_PASSWORD_VARIABLE];
+      await rejects(backend().readMailboxes(["guarded@contoso.com"]), "MissingCredentials", /mailbox-addresses:adBindPassword \(pulumi config set --secret\)/);
+    } finally {
+      asAdmin();
+    }
+  });
+
   it("a bind account without write rights is told what to grant, on which DN; nothing written", async () => {
     process.env[BIND_DN_VARIABLE] = "reader@corp.contoso.com";
     process.env[BIND_PASSWORD_VARIABLE] = READER_PASSWORD;

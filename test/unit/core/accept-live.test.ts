@@ -40,6 +40,16 @@ describe("accept: drift into the spec", () => {
     assert.deepEqual(acceptLive(text, [{ mailbox: again.spec.mailboxes[0]!, ...acceptedAddresses(again.spec.mailboxes[0]!, live)! }]).changes, [], "accepting twice changes nothing");
   });
 
+  it("two uppercase SMTP: entries (an AD user edited by hand): the spec's primary stays, the other becomes an alias, neither is dropped", () => {
+    const mark = spec().mailboxes[0]!;
+    const live = ["SMTP:mark.wilson@contoso.com", "SMTP:mark.wilson@fabrikam.com", "smtp:mwilson@fabrikam.com"];
+    assert.deepEqual(acceptedAddresses(mark, live), { primary: "mark.wilson@fabrikam.com", aliases: ["mark.wilson@contoso.com", "mwilson@fabrikam.com"] });
+    assert.deepEqual(acceptLive(SPEC, [{ mailbox: mark, ...acceptedAddresses(mark, live)! }]).changes, []);
+    // Neither is the spec's primary: the first is taken, the second kept as an alias.
+    const other = ["SMTP:a@contoso.com", "SMTP:b@contoso.com"];
+    assert.deepEqual(acceptedAddresses(mark, other), { primary: "a@contoso.com", aliases: ["b@contoso.com"] });
+  });
+
   it("takes a primary changed by hand; a case-only difference is not drift", () => {
     const mark = spec().mailboxes[0]!;
     const live = ["SMTP:Mark.Wilson@contoso.com", "smtp:MARK.WILSON@fabrikam.com", "smtp:mwilson@fabrikam.com"];

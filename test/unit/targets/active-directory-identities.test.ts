@@ -52,7 +52,16 @@ describe("active-directory target", () => {
 
   it("reads its settings (defaults applied, values checked) and builds a backend with no optional capabilities", async () => {
     const settings = readTargetSettings(activeDirectoryTarget, config(minimal));
-    assert.deepEqual(settings, { target: "active-directory", url: minimal.adUrl, caFile: "certs/corp-ca.pem", baseDn: minimal.adBaseDn, tlsServerName: undefined, readStrategy: "auto" });
+    assert.deepEqual(settings, {
+      target: "active-directory",
+      url: minimal.adUrl,
+      caFile: "certs/corp-ca.pem",
+      baseDn: minimal.adBaseDn,
+      tlsServerName: undefined,
+      readStrategy: "auto",
+      bindDn: undefined,
+      bindPassword: undefined,
+    });
     const backend = activeDirectoryTarget.create(settings, { baseDir: "/srv/project" });
     assert.deepEqual(backend.capabilities, {});
     assert.equal(backend.description, activeDirectoryTarget.describe(settings));
