@@ -1,8 +1,8 @@
 // A hybrid tenant end to end on the real engine: the emulator over HTTPS (Exchange Online, with
 // its directory sync) and a real Active Directory domain controller (Samba, harness/samba-dc.ts;
 // missing samba fails, never skips), one stack with `target: hybrid`. Synced mailboxes are
-// written in AD, cloud-only ones in Exchange Online; pending sync is not drift; a failed AD write
-// halfway leaves the rest in the state and a rerun finishes without writing anything twice.
+// written in AD, cloud-only ones in Exchange Online; pending sync is not drift; a bind account
+// without rights on one user is refused at preview, naming its DN; a rerun writes nothing twice.
 import assert from "node:assert/strict";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -210,6 +210,14 @@ mailboxes:
     assert.deepEqual(exchangeWrites(), []);
 
     stack.writeSpec(CHANGED);
+    // cy is outside the OU the bind account may write: preview reads the account's effective
+    // rights (allowedAttributesEffective) and refuses, naming the DN; nothing is written anywhere.
+    const refused = stack.preview("--diff");
+    assert.notEqual(refused.code, 0, refused.output);
+    assert.match(refused.output, /mailbox "cy@contoso\.com": the bind account "delegate@corp\.contoso\.com" may not write proxyAddresses or mail of "CN=cy,CN=Users,DC=corp,DC=contoso,DC=com"/);
+    assert.doesNotMatch(refused.output, /may not write .* of "CN=(ada|ben),/);
+    assert.deepEqual(exchangeWrites(), []);
+    await dc.addAces(dns.cy!, `(OA;;WP;${PROXY_ADDRESSES};;${delegateSid})(OA;;WP;${MAIL};;${delegateSid})`);
     const preview = stack.preview("--diff");
     assert.equal(preview.code, 0, preview.output);
     assert.match(preview.output, /ada@contoso\.com: live tenant → spec: .*written to Active Directory/);
@@ -224,22 +232,19 @@ mailboxes:
     assert.equal(rows.get("eve@contoso.com")!.writtenTo, "exchange-online");
     assert.equal(rows.get("eve@contoso.com")!.change, "update");
 
-    // cy is outside the OU the bind account may write: its write fails, the others land. Without
-    // --continue-on-error the engine stops starting steps at the first failure, so which of the
-    // independent writes had started by then depends on timing (seen: ben's write not started).
-    const usn = { ada: "", ben: "" };
-    const up = stack.up("--continue-on-error");
-    assert.notEqual(up.code, 0, up.output);
-    assert.match(up.output, /cy@contoso\.com[\s\S]*InsufficientRights|may not write proxyAddresses or mail of "CN=cy/);
+    const usn = { ada: "", ben: "", cy: "" };
+    const up = stack.up();
+    assert.equal(up.code, 0, up.output);
     assert.deepEqual(await adRead("ada@contoso.com"), {
       ...(await adRead("ada@contoso.com")),
       proxyAddresses: ["SMTP:ada.lovelace@contoso.com", X500, "smtp:ada@contoso.com"].sort(),
       mail: "ada.lovelace@contoso.com",
     });
     assert.deepEqual((await adRead("ben@contoso.com")).proxyAddresses, ["SMTP:ben@contoso.com"]);
-    assert.deepEqual((await adRead("cy@contoso.com")).proxyAddresses, ["SMTP:cy@contoso.com"]);
+    assert.deepEqual((await adRead("cy@contoso.com")).proxyAddresses, ["SMTP:cy@contoso.com", "smtp:cy.new@contoso.com"]);
     usn.ada = (await adRead("ada@contoso.com")).usn;
     usn.ben = (await adRead("ben@contoso.com")).usn;
+    usn.cy = (await adRead("cy@contoso.com")).usn;
     // Exchange wrote eve only: dan's new alias is still held in the cloud by ben until the sync.
     const writes = exchangeWrites();
     assert.deepEqual(
@@ -252,11 +257,10 @@ mailboxes:
     const state = stack.state().checkpoint.latest!.resources!.find((r) => r.urn.endsWith("::ada@contoso.com"))!;
     assert.ok(JSON.stringify(state.outputs).includes("ada.lovelace@contoso.com"), JSON.stringify(state.outputs));
 
-    // The rights granted on cy, the rerun finishes the rest and writes nothing twice.
-    await dc.addAces(dns.cy!, `(OA;;WP;${PROXY_ADDRESSES};;${delegateSid})(OA;;WP;${MAIL};;${delegateSid})`);
+    // A rerun writes nothing twice.
     const rerun = stack.up();
     assert.equal(rerun.code, 0, rerun.output);
-    assert.deepEqual((await adRead("cy@contoso.com")).proxyAddresses, ["SMTP:cy@contoso.com", "smtp:cy.new@contoso.com"]);
+    assert.equal((await adRead("cy@contoso.com")).usn, usn.cy);
     assert.equal((await adRead("ada@contoso.com")).usn, usn.ada);
     assert.equal((await adRead("ben@contoso.com")).usn, usn.ben);
     assert.equal(exchangeWrites().length, 1);
