@@ -17,18 +17,18 @@ const PACKAGE_ROOT = path.resolve(__dirname, "../..");
 
 /**
  * The CI templates init copies, folder by folder: every `.yml` of the first source folder that
- * exists (the templates' home, then their earlier one) goes to the repository's folder for that CI.
- * `only` limits an earlier folder to the files a repository of one's own uses.
+ * exists goes to the repository's folder for that CI (`only`, when given, limits a folder to
+ * those files).
  */
 export const CI_TEMPLATES: readonly { readonly ci: string; readonly from: readonly { readonly dir: string; readonly only?: readonly string[] }[]; readonly to: string }[] = [
   {
     ci: "GitHub Actions",
-    from: [{ dir: "ci-templates/github" }, { dir: "examples/github", only: ["pull-request.yml", "apply.yml", "drift.yml"] }],
+    from: [{ dir: "ci-templates/github" }],
     to: ".github/workflows",
   },
   {
     ci: "Azure DevOps Pipelines",
-    from: [{ dir: "ci-templates/azure-devops" }, { dir: "examples/azure-devops", only: ["pull-request.yml", "apply.yml", "drift.yml"] }],
+    from: [{ dir: "ci-templates/azure-devops" }],
     to: ".azure-pipelines",
   },
 ];
