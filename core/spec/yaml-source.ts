@@ -9,6 +9,48 @@ export const MAX_FILE_BYTES = 32 * 1024 * 1024;
 /** Deepest nesting accepted. A spec needs four levels; anything deeper is a mistake or an attack. */
 export const MAX_DEPTH = 16;
 
+/**
+ * The entries of the top-level block mapping `key` (`mailboxes:` followed by one indented
+ * `identity:` line per mailbox), counted from the text, before any document is built: the lines
+ * at the entries' indentation that are not comments. A 16 MB spec of 300,000 entries was refused
+ * at the schema's limit only after 13 s and 1.4 GB of parsing (issue 25); this pass takes
+ * milliseconds and no memory beyond the text. Undefined when `key` is not written that way (a
+ * flow mapping, a quoted key): the schema's limit still applies after parsing.
+ */
+export function countBlockEntries(text: string, key: string): { count: number; line: number } | undefined {
+  const header = new RegExp(`^${key}[ \\t]*:[ \\t]*(?:#.*)?$`, "m").exec(text);
+  if (header === null) return undefined;
+  const line = countLines(text, header.index);
+  let at = text.indexOf("\n", header.index);
+  let indent = -1;
+  let count = 0;
+  while (at !== -1 && at < text.length) {
+    const start = at + 1;
+    const end = text.indexOf("\n", start);
+    const stop = end === -1 ? text.length : end;
+    let spaces = 0;
+    while (start + spaces < stop && text.charCodeAt(start + spaces) === 32) spaces++;
+    const first = text[start + spaces];
+    const blank = start + spaces >= stop || first === "\r" || first === "#";
+    if (!blank) {
+      if (indent === -1) {
+        if (spaces === 0 || first === "-") return undefined;
+        indent = spaces;
+      }
+      if (spaces < indent) break;
+      if (spaces === indent) count++;
+    }
+    at = end;
+  }
+  return { count, line };
+}
+
+function countLines(text: string, offset: number): number {
+  let lines = 1;
+  for (let i = text.indexOf("\n"); i !== -1 && i < offset; i = text.indexOf("\n", i + 1)) lines++;
+  return lines;
+}
+
 /** A parsed YAML document with its positions. */
 export class YamlSource {
   readonly file: string;
