@@ -25,6 +25,7 @@ import { expandSpec, hasPolicies } from "../../reconcile/expand-spec";
 import { leaveForProgram, readFromProgram, recordForProgram } from "../../runtime/refresh-handoff";
 import { stopWhenEngineIsGone, assertEngineAlive } from "../../runtime/engine-watchdog";
 import { throttleReporter } from "./throttle-report";
+import { describeExpected, isExpectedError } from "../../reconcile/expected-errors";
 import { checkMailboxInputs, type CheckFailure, type MailboxAddressesInputs, type MailboxAddressesOutputs, type TakeFrom } from "./inputs";
 
 /**
@@ -220,10 +221,50 @@ class ProviderContext {
 const CONFIRM_ONE_BY_ONE = 20;
 
 let current: ProviderContext | undefined;
+/**
+ * Why configure could not set the provider up (a damaged local store, a bad setting): an expected
+ * error, kept and told once, by the first call that needs the tenant (see {@link toldOnce}).
+ */
+let unconfigured: Error | undefined;
 
 function context(): ProviderContext {
+  if (unconfigured !== undefined) throw unconfigured;
   if (current === undefined) throw new Error("the mailbox-addresses provider was not configured (Pulumi calls configure first)");
   return current;
+}
+
+/**
+ * Pulumi's dynamic provider prints `${err}: ${err.stack}` for every error read, diff and check
+ * throw, before returning the message to the engine (@pulumi/pulumi cmd/dynamic-provider): a
+ * damaged local store gave ~52 trace lines through `pulumi preview`, the same message per
+ * mailbox (issue 25). An expected error has its message shown by the engine on the resource; the
+ * printed copy with its stack is dropped here.
+ */
+const quietLines = new Set<string>();
+const printError = console.error.bind(console);
+console.error = (...args: unknown[]) => {
+  if (args.length === 1 && typeof args[0] === "string" && quietLines.delete(args[0])) return;
+  printError(...args);
+};
+
+function quiet(err: unknown): unknown {
+  if (isExpectedError(err)) quietLines.add(`${String(err)}: ${err.stack}`);
+  return err;
+}
+
+/**
+ * The store or settings failure reaches the engine once per run, with its remedy: the first call
+ * that meets it fails with it; every later read keeps its mailbox as the state has it (the run has
+ * failed already, and nothing is read or written), so the output is one message, not one per mailbox.
+ */
+let told = false;
+function toldOnce(err: unknown): boolean {
+  if (!isExpectedError(err) || (err !== unconfigured && err.name !== "TenantStoreError")) return false;
+  if (!told) {
+    told = true;
+    return false;
+  }
+  return true;
 }
 
 const desiredOf = (inputs: MailboxAddressesInputs): DesiredAddresses => ({ ...desiredFromMap(inputs.addresses), mode: inputs.mode });
@@ -425,7 +466,14 @@ export async function configure(config: { get(key: string): string | undefined }
       return value;
     },
   };
-  current = new ProviderContext(readSettings(reader));
+  try {
+    current = new ProviderContext(readSettings(reader));
+  } catch (err) {
+    // Thrown here, the engine would print it with its stack, then "not configured" per mailbox.
+    if (!isExpectedError(err)) throw err;
+    unconfigured = new Error(describeExpected(err));
+    unconfigured.name = err.name;
+  }
 }
 
 /**
@@ -461,16 +509,35 @@ export async function diff(_id: string, olds: MailboxAddressesOutputs, news: Mai
   return sameAddressMap(olds.addresses, news.addresses) ? { changes: true } : {};
 }
 
+/** A write after the store failed: the first failure said why and what to do; the rest say only that. */
+async function writeOnce<T>(identity: string, write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (err) {
+    if (toldOnce(err)) throw new Error(`mailbox "${identity}": not written: the tenant cannot be used (the first error of this run says why and what to do)`, { cause: err });
+    throw err;
+  }
+}
+
 export async function create(inputs: MailboxAddressesInputs) {
-  const outs = await converge(inputs);
+  const outs = await writeOnce(inputs.identity, () => converge(inputs));
   return { id: outs.objectId, outs };
 }
 
 export async function update(_id: string, olds: MailboxAddressesOutputs, news: MailboxAddressesInputs) {
-  return { outs: await converge(news, olds.addresses && olds.kept ? liveListOf(olds) : undefined) };
+  return { outs: await writeOnce(news.identity, () => converge(news, olds.addresses && olds.kept ? liveListOf(olds) : undefined)) };
 }
 
 export async function read(id: string, props: MailboxAddressesOutputs | undefined): Promise<{ id?: string; props?: MailboxAddressesOutputs; inputs?: MailboxAddressesInputs }> {
+  try {
+    return await readMailbox(id, props);
+  } catch (err) {
+    if (toldOnce(err) && props !== undefined) return { id, props, inputs: inputsOf(props) };
+    throw quiet(err);
+  }
+}
+
+async function readMailbox(id: string, props: MailboxAddressesOutputs | undefined): Promise<{ id?: string; props?: MailboxAddressesOutputs; inputs?: MailboxAddressesInputs }> {
   if (props?.identity === undefined) {
     throw new Error(`mailbox ${id}: a mailbox is adopted by declaring it in the spec (\`pulumi up\` adopts it, writing nothing when it already matches), not by \`pulumi import\``);
   }
