@@ -5,6 +5,7 @@
 // ./registry.ts lists them. Light to import: a definition loads its backend's clients only when
 // `create` runs.
 import { didYouMean } from "../core/did-you-mean";
+import { quote } from "../core/text";
 import type { CapabilityName, TenantBackend } from "./tenant-backend";
 
 /** A stack setting with a value the program cannot use: which one, and the values it takes. */
@@ -35,7 +36,37 @@ export interface TargetSetting {
   readonly positiveInteger?: boolean;
   /** The CLI flag that overrides it for one run: `--tenant-id <id>`. */
   readonly flag?: string;
+  /** A shape the value must have, checked when settings are read (see {@link SETTING_FORMATS}). */
+  readonly format?: SettingFormat;
 }
+
+/**
+ * Shapes of setting values, checked when settings are read, so a bad endpoint is named by its key
+ * and rule rather than by a client library's own error at the first request ("Invalid URL",
+ * "Bearer token authentication is not permitted for non-TLS…"), or a stack trace in `up`.
+ */
+export type SettingFormat = "https-url" | "tenant-id";
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const DOMAIN = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$/i;
+
+/** Each format's check: the rule, in an admin's words, when the value breaks it. */
+export const SETTING_FORMATS: Record<SettingFormat, (value: string) => string | undefined> = {
+  "https-url": (value) => {
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      return "it must be an https:// URL (like https://graph.microsoft.com)";
+    }
+    // Tokens are sent to it: never in clear text (Azure SDK refuses bearer tokens over http).
+    if (url.protocol !== "https:") return `it must be an https:// URL, not ${url.protocol.replace(/:$/, "")}:// (tokens are never sent in clear text)`;
+    if (url.username !== "" || url.password !== "") return "it must not carry a user name or password (credentials come from the environment)";
+    if (url.search !== "" || url.hash !== "") return "it must be a base URL, without ?query or #fragment";
+    return undefined;
+  },
+  "tenant-id": (value) => (GUID.test(value) || DOMAIN.test(value) ? undefined : "it must be the directory (tenant) id, a GUID, or a domain name like contoso.onmicrosoft.com"),
+};
 
 /** Options of a backend that are not stack settings. */
 export interface BackendContext {
@@ -103,7 +134,7 @@ export interface TargetConfig {
   readonly source: ConfigReader;
 }
 
-const shown = (value: string) => JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value);
+const shown = (value: string) => quote(value, 60);
 
 /** Why `value` is refused for `setting`, in an admin's words; undefined when it is accepted. */
 export function checkSettingValue(setting: TargetSetting, value: string): string | undefined {
@@ -113,6 +144,8 @@ export function checkSettingValue(setting: TargetSetting, value: string): string
   if (setting.positiveInteger && !/^[1-9]\d*$/.test(value.trim())) {
     return `setting "${setting.key}" is ${shown(value)}; use a whole number of at least 1`;
   }
+  const broken = setting.format === undefined ? undefined : SETTING_FORMATS[setting.format](value);
+  if (broken !== undefined) return `setting "${setting.key}" is ${shown(value)}; ${broken}`;
   return undefined;
 }
 

@@ -21,12 +21,18 @@ export const exchangeOnlineTarget: TargetDefinition<ExchangeOnlineTargetSettings
   name: "exchange-online",
   summary: "Exchange Online (Graph reads, Exchange admin API writes), or the emulator",
   settings: [
-    { key: "tenantId", meaning: "the directory (tenant) id or its onmicrosoft.com domain", flag: "--tenant-id <id>" },
+    { key: "tenantId", meaning: "the directory (tenant) id or its onmicrosoft.com domain", flag: "--tenant-id <id>", format: "tenant-id" },
     { key: "clientId", meaning: "the app registration's application (client) id; AZURE_CLIENT_ID in the environment wins", flag: "--client-id <id>" },
     { key: "credential", meaning: "how to authenticate; environment picks from the AZURE_* variables", default: EXCHANGE_ONLINE_DEFAULTS.credential, values: CREDENTIAL_KINDS },
-    { key: "authorityHost", meaning: "the identity platform (other clouds, or the emulator)", default: EXCHANGE_ONLINE_DEFAULTS.authorityHost, flag: "--authority-host <url>" },
-    { key: "graphBaseUrl", meaning: "Microsoft Graph (other clouds, or the emulator)", default: EXCHANGE_ONLINE_DEFAULTS.graphBaseUrl, flag: "--graph-url <url>" },
-    { key: "exchangeBaseUrl", meaning: "the Exchange Online admin API (other clouds, or the emulator)", default: EXCHANGE_ONLINE_DEFAULTS.exchangeBaseUrl, flag: "--exchange-url <url>" },
+    { key: "authorityHost", meaning: "the identity platform (other clouds, or the emulator)", default: EXCHANGE_ONLINE_DEFAULTS.authorityHost, flag: "--authority-host <url>", format: "https-url" },
+    { key: "graphBaseUrl", meaning: "Microsoft Graph (other clouds, or the emulator)", default: EXCHANGE_ONLINE_DEFAULTS.graphBaseUrl, flag: "--graph-url <url>", format: "https-url" },
+    {
+      key: "exchangeBaseUrl",
+      meaning: "the Exchange Online admin API (other clouds, or the emulator)",
+      default: EXCHANGE_ONLINE_DEFAULTS.exchangeBaseUrl,
+      flag: "--exchange-url <url>",
+      format: "https-url",
+    },
     { key: "maxConcurrency", meaning: "requests in flight at once, shared by all mailboxes", default: String(EXCHANGE_ONLINE_DEFAULTS.maxConcurrency), positiveInteger: true },
   ],
   readSettings: (config) => ({

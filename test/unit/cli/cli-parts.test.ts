@@ -41,7 +41,7 @@ describe("did you mean", () => {
 
 describe("declared settings", () => {
   it("accept every declared key with a good value", () => {
-    assert.deepEqual(checkDeclaredSettings({ spec: "a.yaml", target: "exchange-online", tenantId: "t", clientId: "c", credential: "client-secret", maxConcurrency: "8" }), []);
+    assert.deepEqual(checkDeclaredSettings({ spec: "a.yaml", target: "exchange-online", tenantId: "contoso.onmicrosoft.com", clientId: "c", credential: "client-secret", maxConcurrency: "8" }), []);
   });
   it("refuse unknown keys with the closest one, values outside the list, numbers that are not", () => {
     const problems = checkDeclaredSettings({ targt: "local", maxConcurrancy: "3", target: "exchange_online", maxConcurrency: "many", credential: "secret" });

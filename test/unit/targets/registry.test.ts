@@ -20,7 +20,8 @@ const CAPABILITIES: readonly CapabilityName[] = ["cloudManaged", "acceptedDomain
 
 /** A value the declaration accepts: its default, its first allowed value, a number, or a word. */
 function goodValue(setting: TargetSetting): string {
-  return setting.default ?? setting.values?.[0] ?? (setting.positiveInteger ? "7" : `value-of-${setting.key}`);
+  const byFormat = { "https-url": "https://endpoint.example", "tenant-id": "contoso.onmicrosoft.com" } as const;
+  return setting.default ?? setting.values?.[0] ?? (setting.positiveInteger ? "7" : setting.format ? byFormat[setting.format] : `value-of-${setting.key}`);
 }
 
 /** A config of `values` that records which keys were asked for; a missing required key throws MissingSetting. */
@@ -107,6 +108,17 @@ describe("the target registry", () => {
             assert.match(refused ?? "", new RegExp(`setting "${setting.key}" is "no-such-value"; use one of ${setting.values.join(", ")}`));
             assert.deepEqual(checkDeclaredSettings({ [setting.key]: "no-such-value" }), [refused]);
           }
+          if (setting.format === "https-url") {
+            // Named by key and rule when read, not by a client library at the first request (issue 25).
+            for (const bad of ["not-a-url", "http://graph.example", "file:///etc/passwd", "https://user:pw@graph.example", "https://graph.example/?x=1"]) {
+              assert.match(checkSettingValue(setting, bad) ?? "", new RegExp(`^setting "${setting.key}" is .*; it must (be an https:// URL|not carry|be a base URL)`), bad);
+            }
+            assert.equal(checkSettingValue(setting, "https://127.0.0.1:8443"), undefined);
+          }
+          if (setting.format === "tenant-id") {
+            for (const bad of ["contoso;rm -rf", "", "a b", "../x"]) assert.match(checkSettingValue(setting, bad) ?? "", /it must be the directory \(tenant\) id/, bad);
+            for (const good of ["contoso.onmicrosoft.com", "0f6a1c1e-7c1b-4a57-9d7c-3f2a2b6f9e10"]) assert.equal(checkSettingValue(setting, good), undefined);
+          }
           if (setting.positiveInteger) {
             for (const bad of ["0", "-3", "many", "1.5"]) assert.match(checkSettingValue(setting, bad) ?? "", /use a whole number of at least 1/);
             assert.equal(checkSettingValue(setting, "12"), undefined);
@@ -135,7 +147,7 @@ describe("the target registry", () => {
       });
 
       it("refuses a bad value when it reads the settings, naming the setting and the target", () => {
-        const checked = target.settings.filter((s) => s.values || s.positiveInteger);
+        const checked = target.settings.filter((s) => s.values || s.positiveInteger || s.format);
         for (const setting of checked) {
           const values = { ...Object.fromEntries(target.settings.map((s) => [s.key, goodValue(s)])), [setting.key]: "0.5x" };
           assert.throws(
