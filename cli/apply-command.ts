@@ -3,12 +3,14 @@
 // and a targeted plan (`plan --changed-since`) is applied to the same change set: the same
 // mailboxes declared and passed as --target, without refresh (docs/TARGETED-RUNS.md).
 // Exit 0: applied (or nothing to apply); 1: refused or failed, nothing written past the refusal.
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { EngineEvent } from "@pulumi/pulumi/automation";
 import type { TargetedRun } from "../core/plan/targeted-run";
 import type { Report } from "../core/report/report";
+import { readReviewedPlan } from "../runtime/reviewed-plan-file";
+import { SpecFileError } from "../runtime/spec-file";
 import { CliError } from "./cli-error";
 import { count, Progress } from "./progress";
 import { pulumiMessage, readStackSettings } from "./stack-settings";
@@ -25,8 +27,10 @@ export interface ApplyOptions {
 function readPlan(file: string): Report {
   let report: Report;
   try {
-    report = JSON.parse(readFileSync(file, "utf8")) as Report;
+    // Bounded and checked as the program checks it (runtime/reviewed-plan-file.ts).
+    report = readReviewedPlan(file, process.cwd()) as unknown as Report;
   } catch (err) {
+    if (SpecFileError.isInstance(err)) throw new CliError(`the plan ${err.message}`);
     throw new CliError(`cannot read the plan ${file}: ${(err as Error).message.split("\n")[0]} (write one with mailbox-addresses plan --save ${file})`);
   }
   if (report.kind !== "plan") throw new CliError(`${file} is a "${String(report.kind)}" report, not a plan (write one with mailbox-addresses plan --save ${file})`);

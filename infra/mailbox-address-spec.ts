@@ -5,7 +5,7 @@
 // when any check fails. `declareMailboxAddresses` is the program (infra/index.ts);
 // `MailboxAddressSpec` is the same as a component resource.
 import { createHash } from "node:crypto";
-import { readFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { stringify } from "yaml";
@@ -36,7 +36,9 @@ import { leaveForProvider, takeFromRefresh, takeRecorded } from "../runtime/refr
 import { causesOfPlan, describeCauses, type CauseContext, type ChangeCause } from "../core/plan/change-causes";
 import { findProjectRoot } from "../runtime/project-root";
 import { readSpecFile, SpecFileError } from "../runtime/spec-file";
-import { checkDeclaredSettings, readSettings, SETTINGS_NAMESPACE } from "./settings";
+import { readReviewedPlan } from "../runtime/reviewed-plan-file";
+import { backendUrl, describeConflict, findOwnershipConflicts, recordStoreFor, writeOwnershipRecord, type OwnedRecipient } from "../runtime/stack-ownership";
+import { checkDeclaredSettings, readSettings, SETTINGS_NAMESPACE, type ProgramSettings } from "./settings";
 
 function fail(problems: readonly SpecProblem[], what: string): never {
   for (const problem of problems) pulumi.log.error(formatProblem(problem));
@@ -177,9 +179,11 @@ function checkReviewedPlan(specDigest: string, changes: ReadonlyMap<string, Chan
   if (!file) return;
   let reviewed: ReviewedPlan;
   try {
-    reviewed = JSON.parse(readFileSync(path.resolve(findProjectRoot(), file), "utf8")) as ReviewedPlan;
+    // Bounded, a regular file, the report schema and this build's format version (runtime/reviewed-plan-file.ts).
+    reviewed = readReviewedPlan(file, findProjectRoot());
   } catch (err) {
-    throw new pulumi.RunError(`cannot read the reviewed plan ${file} (MAILBOX_ADDRESSES_REVIEWED_PLAN): ${(err as Error).message.split("\n")[0]}`);
+    if (!SpecFileError.isInstance(err)) throw err;
+    throw new pulumi.RunError(`the reviewed plan (MAILBOX_ADDRESSES_REVIEWED_PLAN) ${err.message}; nothing was changed`);
   }
   // A program of several components reviewed as one plan: each component's spec is one of its digests.
   const digests = reviewed.specDigest?.split(" ") ?? [];
@@ -191,6 +195,58 @@ function checkReviewedPlan(specDigest: string, changes: ReadonlyMap<string, Chan
     `this run would do what the reviewed plan (${file}) did not show (${mismatches.length} ${mismatches.length === 1 ? "difference" : "differences"}, above); nothing was changed. ` +
       "The tenant or the spec changed since the review: run the plan again and have it reviewed.",
   );
+}
+
+/**
+ * One owner per recipient across the stacks of one state backend (runtime/stack-ownership.ts):
+ * refuses, before anything is declared, a recipient another stack's ownership record claims,
+ * naming that stack; an `up` then records what this stack manages (so a mailbox removed from the
+ * spec is freed by the next `up`). One listing and one small read per other stack.
+ */
+async function checkOwnership(
+  spec: Spec,
+  target: ProgramSettings["target"],
+  description: string,
+  live: ReadonlyMap<string, LiveMailbox | undefined>,
+  elsewhere: ReadonlyMap<string, string> | undefined,
+): Promise<void> {
+  const root = process.env.MAILBOX_ADDRESSES_ROOT || pulumi.runtime.getRootDirectory() || findProjectRoot();
+  const url = backendUrl(root);
+  const project = pulumi.getProject();
+  const stack = pulumi.getStack();
+  let store: Awaited<ReturnType<typeof recordStoreFor>>;
+  try {
+    store = url === undefined ? undefined : await recordStoreFor(url, root);
+  } catch (err) {
+    throw new pulumi.RunError(`the one-owner check cannot open the state backend ${url}: ${(err as Error).message.split("\n")[0]}`);
+  }
+  if (store === undefined) {
+    pulumi.log.info(
+      `recipients managed by other stacks are checked on file:// and azblob:// state backends; this one (${url ?? "Pulumi Cloud"}) is not: check specs against each other with mailbox-addresses validate a.yaml b.yaml`,
+    );
+    return;
+  }
+  // The local tenant is a file: named by its absolute path, two projects' relative paths differ.
+  const tenant = target.target === "local" ? `local tenant ${path.resolve(root, target.database)}` : description;
+  const mine: OwnedRecipient[] = spec.mailboxes.map((m) => {
+    const id = live.get(m.identity)?.id || elsewhere?.get(m.identity);
+    return { key: m.identity.toLowerCase(), ...(id ? { id } : {}) };
+  });
+  try {
+    const conflicts = await findOwnershipConflicts(store, `${project}/${stack}`, tenant, mine);
+    if (conflicts.length > 0) {
+      for (const conflict of conflicts) pulumi.log.error(describeConflict(conflict));
+      throw new pulumi.RunError(`${conflicts.length === 1 ? "1 recipient is" : `${conflicts.length} recipients are`} managed by another stack of this state backend (above); nothing was changed`);
+    }
+    if (!pulumi.runtime.isDryRun()) await writeOwnershipRecord(store, project, stack, tenant, mine);
+  } catch (err) {
+    if (err instanceof pulumi.RunError) throw err;
+    throw new pulumi.RunError(`the one-owner check cannot read or write ${store.where}: ${(err as Error).message.split("\n")[0]}`);
+  } finally {
+    // What the check cost, for test/reliability/stack-ownership.test.ts.
+    const costFile = process.env.MAILBOX_ADDRESSES_OWNERSHIP_COST;
+    if (costFile) appendFileSync(costFile, `${JSON.stringify({ stack, dryRun: pulumi.runtime.isDryRun(), ...store.cost })}\n`);
+  }
 }
 
 /**
@@ -486,6 +542,7 @@ async function program(options: ProgramOptions): Promise<DeclaredMailboxes> {
     const assessed = await assessSpec(assessedSpec, backend, { live, bulk: false, ...(elsewhere ? { managedElsewhere: elsewhere } : {}) });
     if (assessed.problems.length > 0) fail(assessed.problems, `between the spec and the ${backend.description}`);
     const confirmed = assessed.live;
+    await checkOwnership(spec, settings.target, backend.description, confirmed, elsewhere);
     // A targeted run declares only its mailboxes (the CLI passes --target for each).
     const { spec: declared, change } = targeted ? narrowToTargets(spec, assessed.change, targeted) : { spec, change: assessed.change };
     // A live list that breaks a rule whatever the spec says (two SMTP: entries in AD): named in the
