@@ -68,7 +68,8 @@ describe("reliability: no command prints more than a bounded excerpt of a hostil
       const output = `${run.stdout}${run.stderr}`;
       figures.files++;
       figures.runs++;
-      if (run.status === 0) failures.push(`${c.name}: validate accepted it`);
+      // A case for the stack's setting may be a good spec outside the project: validate, given its path, may read it.
+      if (run.status === 0 && c.explicit) failures.push(`${c.name}: validate accepted it`);
       if (leaks(output)) failures.push(`${c.name}: the output carries the planted secret`);
       if (/^\s+at \S/m.test(output)) failures.push(`${c.name}: a stack trace`);
       if (content !== undefined) {
