@@ -111,8 +111,14 @@ describe("the review loop: preview --diff, plan, apply, saved plans", () => {
     stack.withTenant((t) => t.addRemoveEmailAddresses("anna.kowalski@contoso.com", ["smtp:anna.k@contoso.com"], []));
     const markdown = stack.cli(["plan", "--markdown"]);
     assert.equal(markdown.code, 2, markdown.output);
-    assert.match(markdown.stdout, /`priya\.patel@contoso\.com` \| update \| +\| `priya@fabrikam\.com`/);
-    assert.match(markdown.stdout, /`anna\.kowalski@contoso\.com` \| update \| +\| +\| `anna\.k@contoso\.com`/);
+    // The pull request's own change is a row of its table; the repair of the hand edit is named
+    // first, in its own section, with the command that keeps it instead (issue 31).
+    assert.match(markdown.stdout, /`priya\.patel@contoso\.com` \| update \| +\| `priya@fabrikam\.com` \| +\| cause: the spec/);
+    assert.match(
+      markdown.stdout,
+      /#### Changed outside git: merging reverts these\n\n- `anna\.kowalski@contoso\.com`: `- anna\.k@contoso\.com` \(added outside git; merging removes it\)\. Keep it instead: `mailbox-addresses accept anna\.kowalski@contoso\.com`/,
+    );
+    assert.ok(markdown.stdout.indexOf("Changed outside git") < markdown.stdout.indexOf("priya.patel@contoso.com"), "the reverts come before the pull request's own changes");
     const json = stack.cli(["plan", "--json"]);
     assert.equal(json.code, 2, json.output);
     const reviewed = JSON.parse(json.stdout) as Report;
