@@ -9,6 +9,13 @@ for (const stream of [process.stdout, process.stderr]) {
     throw err;
   });
 }
+// The tool needs Node.js 22.13 or newer (node:sqlite, @pulumi/pulumi, @azure/identity): say so
+// instead of failing on the first module an older Node lacks.
+const [major, minor] = process.versions.node.split(".").map(Number);
+if (major < 22 || (major === 22 && minor < 13)) {
+  console.error(`error: mailbox-addresses needs Node.js 22.13 or newer; this is Node.js ${process.versions.node}. Install a current Node.js (22 LTS or 24) and run it again.`);
+  process.exit(1);
+}
 require("../dist/cli/main.js")
   .main(process.argv.slice(2))
   .then(

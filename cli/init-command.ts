@@ -232,7 +232,7 @@ export async function runInit(dir: string | undefined, options: InitOptions): Pr
     ...(where === "." ? [] : [[`cd ${where}`, ""] as [string, string]]),
     ["npm install", "the package and the Pulumi SDK; commit package-lock.json (CI runs npm ci)"],
     ["pulumi login --local", "or your state backend: Pulumi Cloud, azblob://…, s3://…"],
-    [`pulumi stack init ${stack}`, `keeps the settings in Pulumi.${stack}.yaml`],
+    [`pulumi stack init ${stack}`, `keeps the settings in Pulumi.${stack}.yaml; asks for a passphrase (PULUMI_CONFIG_PASSPHRASE in CI)`],
     [`npx mailbox-addresses validate ${specFile}`, ""],
     ["npx mailbox-addresses plan", "pulumi preview, per mailbox (exit 2: changes)"],
     ["pulumi up", "applies; a plain pulumi preview --expect-no-changes then checks drift"],
