@@ -114,11 +114,18 @@ export async function runApply(options: ApplyOptions): Promise<number> {
     const stack = await LocalWorkspace.selectStack({ stackName: settings.stack, workDir: settings.root });
     const events: EngineEvent[] = [];
     const progress = new Progress("apply (pulumi up)", { quiet: options.quiet === true }).counter("done", (n) => `${count(n, "mailbox", "mailboxes")} done`);
+    // Each mailbox once: with refresh on, the engine reports a resource's outputs after its refresh
+    // and again after its step.
+    const done = new Set<string>();
     try {
       const result = await stack.up({
         onEvent: (event) => {
           events.push(event);
-          if (event.resOutputsEvent?.metadata?.type === RESOURCE_TYPE) progress.add("done");
+          const outputs = event.resOutputsEvent?.metadata;
+          if (outputs?.type === RESOURCE_TYPE && !done.has(outputs.urn)) {
+            done.add(outputs.urn);
+            progress.add("done");
+          }
           progress.fromEngine(event);
         },
         ...(options.verbose ? { onOutput: (text: string) => process.stderr.write(text) } : {}),
