@@ -6,11 +6,8 @@
 //    first (writes go as fast as maxConcurrency allows, using the budget's burst); the first 429
 //    sets it just under the rate the service accepted, each later 429 cuts it by a tenth (once per
 //    round: answers to writes sent before the last cut do not cut again, and not before twenty
-//    successes since), and every success while writers wait raises it by a thousandth (by half
-//    after 10 s without a cut: the guess may be far below the budget). A 429 after fewer than 10
-//    writes accepted in the last second only holds writers: their rate says nothing of a budget
-//    (a run's first writes, a service throttling at random). A budget's rate is thus approached
-//    from below and probed about once every hundred writes, instead of every other write (the scale benchmark
+//    successes since), and every success while writers wait raises it by a thousandth. A budget's rate is thus approached from below and
+//    probed about once every hundred writes, instead of every other write (the scale benchmark
 //    before: 2.0 Set-Mailbox requests per applied write, half of them answered 429);
 //  - what the service says of its budget overrides the guess: remaining requests and seconds to
 //    the reset (Rate-Limit-Remaining/Rate-Limit-Reset, which the Exchange admin API sends, or the
@@ -40,11 +37,6 @@ const GROWTH = 0.001;
 const MIN_RATE = 0.2;
 /** Over how long the accepted rate is measured at the first 429. */
 const MEASURE_MS = 1000;
-/** Writes accepted within MEASURE_MS before a 429 for their rate to say anything of a budget. */
-const MIN_EVIDENCE = 10;
-/** Without a cut for this long while writers wait, the rate may be far below the budget: ×1.5. */
-const QUIET_MS = 10_000;
-const BOOST = 1.5;
 /** x-ms-throttle-limit-percentage from which the rate stops growing and is cut. */
 const NEAR_LIMIT = 0.9;
 
@@ -83,8 +75,6 @@ export class WriteGate {
   #round = 0;
   /** Successes since the last cut. */
   #sinceCut = 0;
-  /** When the rate was last cut or boosted. */
-  #lastChange = 0;
   #nextStart = 0;
   #inFlight = 0;
   #until = 0;
@@ -137,13 +127,7 @@ export class WriteGate {
         this.#accepted.push(now);
         this.#sinceCut++;
         while (this.#accepted.length > 0 && this.#accepted[0]! < now - MEASURE_MS) this.#accepted.shift();
-        if (this.#rate !== undefined && this.#queue.length > 0 && (hint?.usedFraction ?? 0) < NEAR_LIMIT) {
-          this.#rate *= 1 + GROWTH;
-          if (now - this.#lastChange >= QUIET_MS) {
-            this.#rate *= BOOST;
-            this.#lastChange = now;
-          }
-        }
+        if (this.#rate !== undefined && this.#queue.length > 0 && (hint?.usedFraction ?? 0) < NEAR_LIMIT) this.#rate *= 1 + GROWTH;
       } else if (outcome !== "unknown") {
         this.#until = Math.max(this.#until, now + outcome.throttledForMs);
         if (round === this.#round && (this.#rate === undefined || this.#sinceCut >= SUCCESSES_BETWEEN_CUTS)) this.#cut(now);
@@ -154,14 +138,12 @@ export class WriteGate {
   }
 
   #cut(now: number): void {
-    // The first 429: just under what was accepted over the last second (the burst included).
-    const accepted = this.#accepted.filter((t) => t >= now - MEASURE_MS).length;
-    if (this.#rate === undefined && accepted < MIN_EVIDENCE) return;
     this.#lastCut = now;
-    this.#lastChange = now;
     this.#round++;
     this.#sinceCut = 0;
-    this.#rate = Math.max(MIN_RATE, (this.#rate ?? accepted / (MEASURE_MS / 1000)) * CUT);
+    // The first 429: just under what was accepted over the last second (the burst included).
+    const measured = Math.max(this.#accepted.filter((t) => t >= now - MEASURE_MS).length, 1) / (MEASURE_MS / 1000);
+    this.#rate = Math.max(MIN_RATE, (this.#rate ?? measured) * CUT);
     this.#nextStart = Math.max(this.#nextStart, this.#until);
   }
 
@@ -174,7 +156,6 @@ export class WriteGate {
     }
     if (hint.usedFraction !== undefined && hint.usedFraction >= NEAR_LIMIT && now - this.#lastCut >= MEASURE_MS) {
       this.#lastCut = now;
-      this.#lastChange = now;
       this.#round++;
       const measured = Math.max(this.#accepted.length, 1) / (MEASURE_MS / 1000);
       this.#rate = Math.max(MIN_RATE, (this.#rate ?? measured) * CUT);

@@ -47,19 +47,18 @@ describe("WriteGate", () => {
   it("on a 429 holds every writer for the Retry-After, then lets the throttled one go first, at a rate just under what was accepted", async () => {
     const clock = new FakeClock();
     const gate = new WriteGate(4, clock);
-    for (let i = 0; i < 10; i++) (await gate.acquire(gate.ticket()))("done");
     const first = gate.ticket();
     const release = await gate.acquire(first);
     const later = [gate.ticket(), gate.ticket(), gate.ticket()];
     const admitted: number[] = [];
     const pending = later.map((t) => gate.acquire(t).then((r) => (admitted.push(t), r)));
     await settle();
-    assert.deepEqual(admitted, [11, 12, 13], "free slots are used at once");
+    assert.deepEqual(admitted, [1, 2, 3], "free slots are used at once");
     assert.equal(gate.rate, undefined, "no pace before a budget is met");
     for (const r of await Promise.all(pending)) r("done");
     release({ throttledForMs: 500 });
-    // 13 accepted within the last second: the pace is 0.9 × 13 per second.
-    assert.ok(Math.abs(gate.rate! - 11.7) < 1e-9, String(gate.rate));
+    // 3 accepted within the last second: the pace is 0.9 × 3 per second.
+    assert.ok(Math.abs(gate.rate! - 2.7) < 1e-9, String(gate.rate));
     assert.equal(gate.state.heldForMs, 500);
     const again: number[] = [];
     const next = gate.ticket();
@@ -101,16 +100,16 @@ describe("WriteGate", () => {
   it("paces at its rate, and grows it while writers wait", async () => {
     const clock = new FakeClock();
     const gate = new WriteGate(32, clock);
-    for (let i = 0; i < 10; i++) (await gate.acquire(gate.ticket()))("done");
+    (await gate.acquire(gate.ticket()))("done");
     (await gate.acquire(gate.ticket()))({ throttledForMs: 0 });
     const rate = gate.rate!;
-    assert.ok(Math.abs(rate - 9) < 1e-9, String(rate));
+    assert.ok(Math.abs(rate - 0.9) < 1e-9, String(rate));
     const admitted: number[] = [];
     for (let i = 0; i < 3; i++) void gate.acquire(gate.ticket()).then((r) => (admitted.push(clock.time), r("done")));
     await settle();
-    for (let t = 0; t < 1000; t += 10) await clock.advance(10);
+    for (let t = 0; t < 4000; t += 100) await clock.advance(100);
     assert.equal(admitted.length, 3);
-    assert.ok(admitted[1]! - admitted[0]! >= 110 && admitted[2]! - admitted[1]! >= 110, `spaced by the pace: ${admitted.join(", ")}`);
+    assert.ok(admitted[1]! - admitted[0]! >= 1000 && admitted[2]! - admitted[1]! >= 1000, `spaced by the pace: ${admitted.join(", ")}`);
     assert.ok(gate.rate! > rate, "successes with writers waiting raise the rate");
   });
 
@@ -135,29 +134,6 @@ describe("WriteGate", () => {
     for (let i = 0; i < 5; i++) (await gate.acquire(gate.ticket()))("done");
     (await gate.acquire(gate.ticket()))("done", { usedFraction: 0.95 });
     assert.ok(Math.abs(gate.rate! - 6 * 0.9) < 1e-9, String(gate.rate));
-  });
-
-  it("a 429 before 10 writes were accepted within a second only holds writers: such a rate says nothing of a budget", async () => {
-    const clock = new FakeClock();
-    const gate = new WriteGate(4, clock);
-    for (let i = 0; i < 3; i++) (await gate.acquire(gate.ticket()))("done");
-    (await gate.acquire(gate.ticket()))({ throttledForMs: 500 });
-    assert.equal(gate.rate, undefined);
-    assert.equal(gate.state.heldForMs, 500);
-  });
-
-  it("raises the rate by half after 10 s without a cut while writers wait", async () => {
-    const clock = new FakeClock();
-    const gate = new WriteGate(4, clock);
-    for (let i = 0; i < 10; i++) (await gate.acquire(gate.ticket()))("done");
-    (await gate.acquire(gate.ticket()))({ throttledForMs: 0 });
-    const rate = gate.rate!;
-    await clock.advance(10_000);
-    const first = await gate.acquire(gate.ticket());
-    void gate.acquire(gate.ticket());
-    await settle();
-    first("done");
-    assert.ok(Math.abs(gate.rate! - rate * 1.001 * 1.5) < 1e-9, String(gate.rate));
   });
 
   it("leaves the pace as it is when the outcome is unknown (503, dropped connection)", async () => {
