@@ -87,6 +87,13 @@ export const DEFAULT_RETRY_OPTIONS: RetryOptions = {
   connectBudgetMs: 20_000,
 };
 
+/**
+ * How many times more attempts a throttled write has than other calls: under a budget shared by
+ * many writers (20 a second, 100 writers), each waits in the gate for its turn; a 429 proves the
+ * write was not applied, so waiting longer loses nothing.
+ */
+export const THROTTLED_WRITE_ATTEMPTS_FACTOR = 4;
+
 /** Statuses worth another attempt: throttled, unavailable, gateway timeout. */
 export const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([429, 503, 504]);
 
@@ -201,7 +208,11 @@ export function throttlingStrategy(options: RetryOptions, onThrottled?: (request
       if (response === undefined || !RETRYABLE_STATUSES.has(response.status)) return { skipStrategy: true };
       const call = callOf(response.request);
       const attempts = retryCount + 1;
-      if (attempts >= options.maxAttempts) return { errorToThrow: new HttpError(call.what, response, { attempts }) };
+      // A write waits its turn in the write gate, which paces every writer by the Retry-After it
+      // was told, and is verified before any resend: it may try longer than other calls, up to
+      // THROTTLED_WRITE_ATTEMPTS_FACTOR times as many attempts.
+      const limit = call.write !== undefined ? options.maxAttempts * THROTTLED_WRITE_ATTEMPTS_FACTOR : options.maxAttempts;
+      if (attempts >= limit) return { errorToThrow: new HttpError(call.what, response, { attempts }) };
       const wait = retryDelayMs(response.headers, attempts, options);
       options.onRetry?.(wait);
       if (response.status === 429) onThrottled?.(response.request, wait);
@@ -231,7 +242,8 @@ export function transportStrategy(options: RetryOptions): RetryStrategy {
           return { errorToThrow: new ConnectionError(url, problem, call.connectWaitedMs) };
         }
         call.connectWaitedMs += wait;
-      } else if (attempts >= options.maxAttempts) {
+      } else if (attempts >= (call.write !== undefined ? options.maxAttempts * THROTTLED_WRITE_ATTEMPTS_FACTOR : options.maxAttempts)) {
+        // A dropped write is read before any resend (verifyBeforeRetryPolicy): it tries as long as a throttled one.
         return { errorToThrow: new TransportError(call.what, url, responseError, attempts) };
       }
       options.onRetry?.(wait);
@@ -407,7 +419,9 @@ export class MicrosoftHttp {
       const call = callOf(request);
       this.noteThrottle(call.scope, waitMs, call.write !== undefined, call);
     };
-    pipeline.addPolicy(retryPolicy([throttlingStrategy(this.#options, onThrottled), transportStrategy(this.#options)], { maxRetries: this.#options.maxAttempts }), { phase: "Retry" });
+    pipeline.addPolicy(retryPolicy([throttlingStrategy(this.#options, onThrottled), transportStrategy(this.#options)], { maxRetries: this.#options.maxAttempts * THROTTLED_WRITE_ATTEMPTS_FACTOR }), {
+      phase: "Retry",
+    });
     pipeline.addPolicy(verifyBeforeRetryPolicy(), { phase: "Retry", afterPolicies: ["retryPolicy"] });
     pipeline.addPolicy(writeGatePolicy(this.#gate, this.#options), { phase: "Retry", afterPolicies: ["verifyBeforeRetry"] });
     pipeline.addPolicy(bearerPerAudiencePolicy(settings.credential, settings.apiNames), { phase: "Sign" });
