@@ -183,6 +183,15 @@ interface Call {
 const calls = new WeakMap<PipelineRequest, Call>();
 
 /** A request's call; a request made elsewhere is a read named by its method and URL. */
+/**
+ * How many attempts a call gets. A write waits its turn in the write gate, which paces every
+ * writer by the Retry-After it was told, and is read before any resend (verifyBeforeRetryPolicy):
+ * it may try longer than other calls, THROTTLED_WRITE_ATTEMPTS_FACTOR times as many attempts.
+ */
+function attemptLimit(call: Call, options: RetryOptions): number {
+  return call.write !== undefined ? options.maxAttempts * THROTTLED_WRITE_ATTEMPTS_FACTOR : options.maxAttempts;
+}
+
 function callOf(request: PipelineRequest): Call {
   let call = calls.get(request);
   if (call === undefined) {
@@ -208,11 +217,7 @@ export function throttlingStrategy(options: RetryOptions, onThrottled?: (request
       if (response === undefined || !RETRYABLE_STATUSES.has(response.status)) return { skipStrategy: true };
       const call = callOf(response.request);
       const attempts = retryCount + 1;
-      // A write waits its turn in the write gate, which paces every writer by the Retry-After it
-      // was told, and is verified before any resend: it may try longer than other calls, up to
-      // THROTTLED_WRITE_ATTEMPTS_FACTOR times as many attempts.
-      const limit = call.write !== undefined ? options.maxAttempts * THROTTLED_WRITE_ATTEMPTS_FACTOR : options.maxAttempts;
-      if (attempts >= limit) return { errorToThrow: new HttpError(call.what, response, { attempts }) };
+      if (attempts >= attemptLimit(call, options)) return { errorToThrow: new HttpError(call.what, response, { attempts }) };
       const wait = retryDelayMs(response.headers, attempts, options);
       options.onRetry?.(wait);
       if (response.status === 429) onThrottled?.(response.request, wait);
@@ -242,8 +247,7 @@ export function transportStrategy(options: RetryOptions): RetryStrategy {
           return { errorToThrow: new ConnectionError(url, problem, call.connectWaitedMs) };
         }
         call.connectWaitedMs += wait;
-      } else if (attempts >= (call.write !== undefined ? options.maxAttempts * THROTTLED_WRITE_ATTEMPTS_FACTOR : options.maxAttempts)) {
-        // A dropped write is read before any resend (verifyBeforeRetryPolicy): it tries as long as a throttled one.
+      } else if (attempts >= attemptLimit(call, options)) {
         return { errorToThrow: new TransportError(call.what, url, responseError, attempts) };
       }
       options.onRetry?.(wait);
