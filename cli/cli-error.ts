@@ -1,23 +1,26 @@
 // Errors the tool expects (a typo, a missing stack, a refused setting, a credential that is not
 // set): shown as one message saying what and what to do, exit code 1, never a stack trace.
 
-import { describeExpected, EXPECTED_ERROR_NAMES } from "../reconcile/expected-errors";
+import { describeExpected, isExpectedError, MailboxAddressesError } from "../core/errors";
 
 /** An expected error of the tool itself. */
-export class CliError extends Error {
-  override readonly name = "CliError";
+export class CliError extends MailboxAddressesError {
+  constructor(message: string) {
+    super(message);
+    this.name = "CliError";
+  }
 }
 
 /**
- * Errors that already say what and what to do, raised below the CLI (the tenant's rules, the
- * credentials, permissions, retries given up): shown like a CliError.
+ * @azure/identity's errors that already say what and what to do (a credential that is not set or
+ * not accepted): shown like the tool's own expected errors (core/errors.ts), which say so themselves.
  */
-const EXPECTED = new Set(["CliError", "AuthenticationRequiredError", "CredentialUnavailableError", "AggregateAuthenticationError", ...EXPECTED_ERROR_NAMES]);
+const EXPECTED_FOREIGN = new Set(["AuthenticationRequiredError", "CredentialUnavailableError", "AggregateAuthenticationError"]);
 
 /** What to print for an error: one message, the stack only with --verbose. */
 export function describeError(err: unknown, verbose: boolean): string {
   if (!(err instanceof Error)) return `error: ${String(err)}\n`;
-  const expected = EXPECTED.has(err.name) || EXPECTED.has(err.constructor.name);
+  const expected = isExpectedError(err) || EXPECTED_FOREIGN.has(err.name) || EXPECTED_FOREIGN.has(err.constructor.name);
   // Expected errors' messages are escaped and cut (they may quote a file's content or a value).
   const message = (expected ? describeExpected(err) : err.message).trim() || err.name;
   if (verbose) return `error: ${message}\n${err.stack ?? ""}\n`;

@@ -1,4 +1,5 @@
 import { quote, safeMessage } from "./text";
+import { MailboxAddressesError } from "./errors";
 
 // Problems found in a spec file: where (file, line, column, path inside the document) and what
 // to do about it. Every validation error an admin sees is one of these.
@@ -53,7 +54,7 @@ export function sortProblems(problems: readonly SpecProblem[]): SpecProblem[] {
  * Thrown where a caller needs an exception (the Pulumi program, the CLI); carries every problem,
  * never only the first.
  */
-export class SpecError extends Error {
+export class SpecError extends MailboxAddressesError {
   readonly problems: readonly SpecProblem[];
 
   constructor(problems: readonly SpecProblem[]) {
@@ -62,7 +63,6 @@ export class SpecError extends Error {
     super(`${count} in the spec; nothing was changed:\n${sorted.map(formatProblem).join("\n")}`);
     this.name = "SpecError";
     this.problems = sorted;
-    Object.setPrototypeOf(this, SpecError.prototype);
   }
 
   /** True for a SpecError, also when two copies of this module are loaded. */

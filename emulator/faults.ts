@@ -3,6 +3,7 @@
 // connections, and 429 on single items inside a Graph $batch.
 
 import { didYouMean } from "../core/did-you-mean";
+import { MailboxAddressesError } from "../core/errors";
 
 /** Which part of the emulator a request belongs to. */
 export type Surface = "identity" | "graph" | "exchange";
@@ -168,7 +169,7 @@ export class Counters {
 }
 
 /** Fault settings that cannot be used, each problem named. */
-export class FaultSettingsError extends Error {
+export class FaultSettingsError extends MailboxAddressesError {
   override readonly name = "FaultSettingsError";
   readonly problems: readonly string[];
 

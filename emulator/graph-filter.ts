@@ -7,6 +7,7 @@
 // `endsWith` is an advanced query: it needs `ConsistencyLevel: eventual` and `$count=true`
 // (https://learn.microsoft.com/graph/aad-advanced-queries). String comparisons ignore case, as the
 // directory does (unverified for proxyAddresses: docs/RECIPIENT-KINDS.md).
+import { MailboxAddressesError } from "../core/errors";
 
 /** What a filter may do with one property of a resource. */
 export interface FilterableProperty {
@@ -77,7 +78,7 @@ function tokenize(text: string): Token[] | { error: string } {
   return tokens;
 }
 
-class FilterError extends Error {
+class FilterError extends MailboxAddressesError {
   constructor(
     readonly code: "BadRequest" | "Request_UnsupportedQuery",
     message: string,

@@ -1,12 +1,13 @@
 // Small HTTP helpers shared by the emulator's endpoints: bounded body reads that fail with a
 // status (413, 400) instead of an exception, JSON answers, and bearer tokens.
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { MailboxAddressesError } from "../core/errors";
 
 /** Largest request body the emulator reads (a $batch of 20 or a Set-Mailbox is far smaller). */
 export const MAX_BODY_BYTES = 4 * 1024 * 1024;
 
 /** A request the emulator refuses before any endpoint sees it: answered with `status`. */
-export class RequestError extends Error {
+export class RequestError extends MailboxAddressesError {
   readonly status: number;
   readonly code: string;
 

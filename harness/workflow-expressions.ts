@@ -5,9 +5,14 @@
 // expression the harness cannot evaluate fails its test instead of passing on a wrong value.
 // Sources: https://docs.github.com/actions/reference/workflows-and-actions/expressions
 //          https://learn.microsoft.com/azure/devops/pipelines/process/expressions
+import { MailboxAddressesError } from "../core/errors";
 
-export class UnknownExpressionError extends Error {
+/** A bug of the harness or a template, not a user's problem: not expected (core/errors.ts). */
+export class UnknownExpressionError extends MailboxAddressesError {
   override name = "UnknownExpressionError";
+  constructor(message: string) {
+    super(message, { expected: false });
+  }
 }
 
 export type ExpressionValue = string | number | boolean | null | { readonly [key: string]: unknown } | readonly unknown[];

@@ -31,7 +31,7 @@ import { syncStateOf } from "../core/drift/compute-drift";
 import type { SyncState } from "../core/report/report";
 import type { LiveMailbox } from "../targets/tenant-backend";
 import { stopWhenEngineIsGone } from "../runtime/engine-watchdog";
-import { describeExpected, isExpectedError } from "../reconcile/expected-errors";
+import { describeExpected, isExpectedError } from "../core/errors";
 import { leaveForProvider, takeFromRefresh, takeRecorded } from "../runtime/refresh-handoff";
 import { causesOfPlan, describeCauses, type CauseContext, type ChangeCause } from "../core/plan/change-causes";
 import { findProjectRoot } from "../runtime/project-root";

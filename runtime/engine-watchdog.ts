@@ -7,6 +7,7 @@
 //
 // Linux only (/proc); elsewhere both functions do nothing.
 import { readFileSync, readlinkSync } from "node:fs";
+import { MailboxAddressesError } from "../core/errors";
 
 interface ProcessIdentity {
   readonly pid: number;
@@ -91,9 +92,13 @@ function isZombie(pid: number): boolean {
 }
 
 /** The error a write gets instead of being sent once the engine is gone. */
-export class EngineGoneError extends Error {
+export class EngineGoneError extends MailboxAddressesError {
   constructor() {
-    super("the pulumi engine that started this run has exited; nothing more is written. Run `pulumi cancel` if the stack is still locked, then `pulumi up` again");
+    // Not expected: the engine has gone, so nobody reads a worded message; the stack says where a write was stopped.
+    super("the pulumi engine that started this run has exited; nothing more is written. Run `pulumi cancel` if the stack is still locked, then `pulumi up` again", {
+      expected: false,
+      remedy: "run `pulumi cancel` if the stack is still locked, then `pulumi up` again",
+    });
     this.name = "EngineGoneError";
   }
 }

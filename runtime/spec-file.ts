@@ -10,18 +10,16 @@ import { closeSync, constants, existsSync, fstatSync, lstatSync, openSync, readS
 import path from "node:path";
 import { MAX_FILE_BYTES } from "../core/spec/yaml-source";
 import { quote } from "../core/text";
+import { MailboxAddressesError } from "../core/errors";
 
 /** Why a spec file was refused: the file, the cause and what to do. */
-export class SpecFileError extends Error {
-  readonly file: string;
-  readonly remedy: string;
+export class SpecFileError extends MailboxAddressesError {
+  declare readonly file: string;
+  declare readonly remedy: string;
 
   constructor(file: string, cause: string, remedy: string) {
-    super(`${quote(file, 200)}: ${cause}; ${remedy}`);
+    super(`${quote(file, 200)}: ${cause}; ${remedy}`, { file, remedy });
     this.name = "SpecFileError";
-    this.file = file;
-    this.remedy = remedy;
-    Object.setPrototypeOf(this, SpecFileError.prototype);
   }
 
   static isInstance(value: unknown): value is SpecFileError {

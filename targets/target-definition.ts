@@ -5,11 +5,12 @@
 // ./registry.ts lists them. Light to import: a definition loads its backend's clients only when
 // `create` runs.
 import { didYouMean } from "../core/did-you-mean";
+import { MailboxAddressesError } from "../core/errors";
 import { quote } from "../core/text";
 import type { CapabilityName, TenantBackend } from "./tenant-backend";
 
 /** A stack setting with a value the program cannot use: which one, and the values it takes. */
-export class SettingsError extends Error {
+export class SettingsError extends MailboxAddressesError {
   constructor(message: string) {
     super(message);
     this.name = "SettingsError";

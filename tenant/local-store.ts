@@ -8,20 +8,19 @@
 import { DatabaseSync } from "node:sqlite";
 import { closeSync, existsSync, openSync, readFileSync, readSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { quote } from "../core/text";
+import { MailboxAddressesError } from "../core/errors";
 import { Tenant } from "./tenant";
 import type { TenantSeed } from "./seed-types.generated";
 
 const RESET = "mailbox-addresses tenant reset";
 
 /** The local store cannot be used: the path, what is wrong, what to do. */
-export class TenantStoreError extends Error {
-  readonly file: string;
+export class TenantStoreError extends MailboxAddressesError {
+  declare readonly file: string;
 
   constructor(file: string, cause: string, remedy: string) {
-    super(`local tenant ${quote(file, 200)}: ${cause}. ${remedy}`);
+    super(`local tenant ${quote(file, 200)}: ${cause}. ${remedy}`, { file, remedy });
     this.name = "TenantStoreError";
-    this.file = file;
-    Object.setPrototypeOf(this, TenantStoreError.prototype);
   }
 
   static isInstance(value: unknown): value is TenantStoreError {

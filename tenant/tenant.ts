@@ -6,6 +6,7 @@ import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { addressKey, parseProxyAddress } from "../core/address";
+import { MailboxAddressesError } from "../core/errors";
 import { ExchangeError } from "../exchange/exchange-error";
 import {
   applyAddRemove,
@@ -265,14 +266,14 @@ export function policyAttributesOf(r: Recipient): MailboxAttributes {
 }
 
 /** A refusal of Graph's PATCH of userPrincipalName, with Graph's status and error code. */
-export class UpnError extends Error {
-  override readonly name = "UpnError";
+export class UpnError extends MailboxAddressesError {
   constructor(
     readonly status: number,
     readonly code: string,
     message: string,
   ) {
     super(message);
+    this.name = "UpnError";
   }
 }
 

@@ -25,16 +25,20 @@ import { expandSpec, hasPolicies } from "../../reconcile/expand-spec";
 import { leaveForProgram, readFromProgram, recordForProgram } from "../../runtime/refresh-handoff";
 import { stopWhenEngineIsGone, assertEngineAlive } from "../../runtime/engine-watchdog";
 import { throttleReporter } from "./throttle-report";
-import { describeExpected, isExpectedError } from "../../reconcile/expected-errors";
+import { describeExpected, isExpectedError, MailboxAddressesError } from "../../core/errors";
 import { checkMailboxInputs, type CheckFailure, type MailboxAddressesInputs, type MailboxAddressesOutputs, type TakeFrom } from "./inputs";
 
 /**
  * An error the provider reports: where the spec declares it (file:line:col), the mailbox, what
  * Exchange said and what to do.
  */
-export class MailboxError extends Error {
+export class MailboxError extends MailboxAddressesError {
   constructor(where: string | undefined, identity: string, message: string, remedy?: string) {
-    super(`${where ? `${where}: ` : ""}mailbox "${identity}": ${message}${remedy ? `\n  what to do: ${remedy}` : ""}`);
+    super(`${where ? `${where}: ` : ""}mailbox "${identity}": ${message}${remedy ? `\n  what to do: ${remedy}` : ""}`, {
+      mailbox: identity,
+      ...(where ? { file: where } : {}),
+      ...(remedy ? { remedy } : {}),
+    });
     this.name = "MailboxError";
   }
 }
@@ -471,7 +475,7 @@ export async function configure(config: { get(key: string): string | undefined }
   } catch (err) {
     // Thrown here, the engine would print it with its stack, then "not configured" per mailbox.
     if (!isExpectedError(err)) throw err;
-    unconfigured = new Error(describeExpected(err));
+    unconfigured = new MailboxAddressesError(describeExpected(err));
     unconfigured.name = err.name;
   }
 }

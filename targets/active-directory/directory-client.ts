@@ -5,6 +5,7 @@
 // pages, so tests and benchmarks can tell one paged search per 1,000 entries from one per mailbox.
 import { readFileSync } from "node:fs";
 import { Attribute, Change, Client, InsufficientAccessError, InvalidCredentialsError, NoSuchObjectError, type Entry, type SearchOptions } from "ldapts";
+import { MailboxAddressesError } from "../../core/errors";
 
 /** Where the directory is, and the bind account when the stack sets it (else the environment's). */
 export interface DirectorySettings {
@@ -40,14 +41,17 @@ export type DirectoryErrorCode =
   "MissingCredentials" | "Unreachable" | "CertificateUntrusted" | "BindFailed" | "UserNotFound" | "InsufficientRights" | "AddressRefused" | "AddressTaken" | "DirectoryError";
 
 /** An expected failure, in an admin's words: what, where (mailbox, DN), and what to do. */
-export class DirectoryError extends Error {
-  override readonly name = "DirectoryError";
+export class DirectoryError extends MailboxAddressesError {
   constructor(
     readonly code: DirectoryErrorCode,
     message: string,
     readonly details: { readonly mailbox?: string; readonly dn?: string; readonly remedy?: string } = {},
   ) {
-    super(details.remedy ? `${message}. ${details.remedy}` : message);
+    super(details.remedy ? `${message}. ${details.remedy}` : message, {
+      ...(details.mailbox === undefined ? {} : { mailbox: details.mailbox }),
+      ...(details.remedy === undefined ? {} : { remedy: details.remedy }),
+    });
+    this.name = "DirectoryError";
   }
 }
 

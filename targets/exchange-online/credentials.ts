@@ -3,10 +3,11 @@
 // needs a token, never from config or state, so no secret reaches Pulumi.
 import { createDefaultHttpClient, createPipelineRequest, type PipelineResponse } from "@azure/core-rest-pipeline";
 import type { TokenCredential } from "@azure/identity";
+import { MailboxAddressesError } from "../../core/errors";
 import type { ExchangeOnlineTargetSettings } from "./settings";
 import { ConnectionError, connectionProblem } from "./http-error";
 
-export class CredentialSetupError extends Error {
+export class CredentialSetupError extends MailboxAddressesError {
   constructor(message: string) {
     super(message);
     this.name = "CredentialSetupError";
@@ -57,7 +58,7 @@ export function createCredential(settings: ExchangeOnlineTargetSettings, env: No
 }
 
 /** The directory (tenant) is not known to the authority: a wrong `tenantId`, or the wrong cloud. */
-export class TenantNotFoundError extends Error {
+export class TenantNotFoundError extends MailboxAddressesError {
   constructor(authorityHost: string, tenantId: string, detail: string) {
     let host = authorityHost;
     try {

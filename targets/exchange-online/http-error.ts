@@ -4,7 +4,9 @@
 //    bounded excerpt of the body: what a support case with Microsoft needs;
 //  - ConnectionError: no answer because no connection could be made, naming the host, the cause
 //    (refused, not resolved, unreachable, untrusted certificate) and the remedy.
+// Both, and TransportError, are of the tool's error family (core/errors.ts) and expected.
 import { RestError, type PipelineResponse } from "@azure/core-rest-pipeline";
+import type { FamilyError } from "../../core/errors";
 import { cut } from "../../core/text";
 
 /** At most this much of an error body is kept, and shown. */
@@ -69,7 +71,8 @@ export function hostOf(url: string): string {
 }
 
 /** A host that could not be connected to: which host, why, what to do. */
-export class ConnectionError extends RestError {
+export class ConnectionError extends RestError implements FamilyError {
+  readonly expected = true;
   readonly host: string;
   readonly kind: ConnectionProblemKind;
 
@@ -124,7 +127,8 @@ export function clientRequestIdOf(response: PipelineResponse | undefined): strin
  * A failed answer from Graph or the Exchange admin API: status, the service's error code, both
  * request ids and the start of the body, in the error and in its message.
  */
-export class HttpError extends RestError {
+export class HttpError extends RestError implements FamilyError {
+  readonly expected = true;
   /** The HTTP status. */
   readonly status: number;
   /** The service's error code (`error.code` in the body), when it gave one. */
@@ -169,7 +173,8 @@ export class HttpError extends RestError {
 }
 
 /** A transport failure retried until giving up (dropped connections, timeouts). */
-export class TransportError extends RestError {
+export class TransportError extends RestError implements FamilyError {
+  readonly expected = true;
   readonly attempts: number;
 
   constructor(what: string, url: string, cause: RestError, attempts: number) {

@@ -1,8 +1,9 @@
 // Errors about access, in words that say which permission or role is missing and how to grant it.
 import type { PipelineResponse } from "@azure/core-rest-pipeline";
+import { MailboxAddressesError } from "../../core/errors";
 import { clientRequestIdOf, requestIdOf, responseJson } from "./http-error";
 
-export class AccessError extends Error {
+export class AccessError extends MailboxAddressesError {
   readonly status: number;
   /** Microsoft's request-id of the refused request, when there was one. */
   readonly requestId: string | undefined;
