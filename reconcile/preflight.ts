@@ -145,7 +145,7 @@ export async function preflight(
       return current !== undefined && current.kind === undefined && current.externalEmailAddress === undefined && RECIPIENT_KINDS[kindOfLive(current, owners)].external;
     })
     .map((m) => m.identity);
-  const fromSource = external.length > 0 && backend.confirmMailboxes !== undefined ? await backend.confirmMailboxes(external) : new Map<string, LiveMailbox>();
+  const fromSource = external.length > 0 && backend.confirmMailboxes !== undefined ? await backend.confirmMailboxes(external, live) : new Map<string, LiveMailbox>();
 
   for (const mailbox of spec.mailboxes) {
     const current = fromSource.get(mailbox.identity) ?? live.get(mailbox.identity);

@@ -76,7 +76,8 @@ export async function readManyMailboxes(backend: TenantBackend, identities: read
  * Graph is a replica of Exchange and can lag behind a write, so right after an apply it may still
  * show the old list (issue 13). A mailbox whose read shows a change (`changed`) is read again
  * from the source of truth before anything is planned, reported or written from it: drift is
- * only what the source confirms. Mailboxes that show no change cost nothing more.
+ * only what the source confirms. Mailboxes that show no change cost nothing more; those that do are
+ * confirmed in bulk (the exchange-online target: 20 per request, or one listing for many).
  */
 export async function confirmChanged(
   backend: TenantBackend,
@@ -87,6 +88,6 @@ export async function confirmChanged(
   if (backend.confirmMailboxes === undefined) return result;
   const suspects = [...live].filter(([identity, mailbox]) => mailbox !== undefined && changed(identity, mailbox)).map(([identity]) => identity);
   if (suspects.length === 0) return result;
-  for (const [identity, mailbox] of await backend.confirmMailboxes(suspects)) result.set(identity, mailbox);
+  for (const [identity, mailbox] of await backend.confirmMailboxes(suspects, live)) result.set(identity, mailbox);
   return result;
 }

@@ -122,9 +122,10 @@ export interface TenantBackend {
   /**
    * Reads mailboxes again from the source of truth, where `readMailboxes` reads a replica that can
    * lag behind writes (Exchange Online: Graph lags behind Exchange). Absent when reads are exact.
-   * A mailbox the source cannot find keeps the replica's answer (absent from the map).
+   * A mailbox the source cannot find keeps the replica's answer (absent from the map). `seen`: what
+   * the replica showed of them, which tells the source where to look (their addresses).
    */
-  confirmMailboxes?(identities: readonly string[]): Promise<Map<string, LiveMailbox>>;
+  confirmMailboxes?(identities: readonly string[], seen?: ReadonlyMap<string, LiveMailbox | undefined>): Promise<Map<string, LiveMailbox>>;
   /** Who holds each address (case-insensitive keys); addresses nobody holds are absent. */
   ownersOf(addresses: readonly string[]): Promise<Map<string, AddressOwner>>;
   /**

@@ -230,10 +230,13 @@ export class ExchangeOnlineBackend implements TenantBackend {
 
   /**
    * Graph lags behind Exchange after a write (replication has no SLA): what Graph shows as a
-   * change is read again from Exchange. Few mailboxes: one Get-Mailbox each; many: one listing
-   * of all mailboxes (1,000 a page), as cheap as reading them through Graph.
+   * change is read again from Exchange, in bulk. Few mailboxes: Get-Mailbox -Filter on addresses
+   * they hold (their key when it is an address, the primary Graph or an earlier read showed), 20
+   * addresses a request, each row matched to its mailbox by object id; one Get-Mailbox each only
+   * for those no such row answers (an address gone from the mailbox meanwhile, a mail user). Many:
+   * one listing of all mailboxes (1,000 a page), as cheap as reading them through Graph.
    */
-  async confirmMailboxes(identities: readonly string[]): Promise<Map<string, LiveMailbox>> {
+  async confirmMailboxes(identities: readonly string[], seen?: ReadonlyMap<string, LiveMailbox | undefined>): Promise<Map<string, LiveMailbox>> {
     const confirmed = new Map<string, LiveMailbox>();
     if (identities.length >= SCAN_THRESHOLD) {
       const byKey = new Map<string, LiveMailbox>();
@@ -248,21 +251,66 @@ export class ExchangeOnlineBackend implements TenantBackend {
       }
       return confirmed;
     }
+    // Read from Exchange already (a group, a contact): nothing lags.
+    const wanted = identities.filter((identity) => {
+      const kind = this.#kinds.get(identity.toLowerCase());
+      return kind === undefined || MAILBOX_TYPES.has(kind);
+    });
+    for (const [identity, mailbox] of await this.#confirmByAddress(wanted, seen)) confirmed.set(identity, mailbox);
     await Promise.all(
-      identities.map(async (identity) => {
-        try {
-          const kind = this.#kinds.get(identity.toLowerCase());
-          // Read from Exchange already (a group, a contact): nothing lags.
-          if (kind !== undefined && !MAILBOX_TYPES.has(kind)) return;
-          confirmed.set(identity, await this.#readFromExchange(identity));
-        } catch (err) {
-          if (!(ExchangeError.isInstance(err) && err.code === "NotFound")) throw err;
-          // Not a mailbox (a mail user, say): read with its own Get- cmdlet; else Graph's answer stands.
-          const other = await this.#resolveInExchange(identity);
-          if (other !== undefined) confirmed.set(identity, other);
-        }
-      }),
+      wanted
+        .filter((identity) => !confirmed.has(identity))
+        .map(async (identity) => {
+          try {
+            confirmed.set(identity, await this.#readFromExchange(identity));
+          } catch (err) {
+            if (!(ExchangeError.isInstance(err) && err.code === "NotFound")) throw err;
+            // Not a mailbox (a mail user, say): read with its own Get- cmdlet; else Graph's answer stands.
+            const other = await this.#resolveInExchange(identity);
+            if (other !== undefined) confirmed.set(identity, other);
+          }
+        }),
     );
+    return confirmed;
+  }
+
+  /**
+   * Mailboxes read from Exchange by addresses they are known to hold, OWNER_FILTER_CHUNK addresses
+   * a Get-Mailbox -Filter; a row counts for a mailbox only when its object id (or UPN) is the one
+   * Graph showed, so an address that moved meanwhile answers for nobody. Those not answered are absent.
+   */
+  async #confirmByAddress(identities: readonly string[], seen?: ReadonlyMap<string, LiveMailbox | undefined>): Promise<Map<string, LiveMailbox>> {
+    const keysOf = new Map<string, Set<string>>();
+    const addresses = new Set<string>();
+    for (const identity of identities) {
+      const known = seen?.get(identity) ?? this.#lastMailbox.get(identity.toLowerCase());
+      const keys = new Set([identity.toLowerCase(), known?.id.toLowerCase(), known?.upn?.toLowerCase()].filter((k): k is string => k !== undefined && k !== ""));
+      keysOf.set(identity, keys);
+      const primary = known?.addresses.map(parseProxyAddress).find((p) => p.kind === "smtp" && p.primary)?.value;
+      for (const address of [identity.includes("@") ? identity : undefined, primary]) if (address !== undefined) addresses.add(addressKey(address));
+    }
+    const all = [...addresses];
+    const chunks = Array.from({ length: Math.ceil(all.length / OWNER_FILTER_CHUNK) }, (_, i) => all.slice(i * OWNER_FILTER_CHUNK, (i + 1) * OWNER_FILTER_CHUNK));
+    const rows = (await Promise.all(chunks.map((chunk) => this.#exchange.read("Get-Mailbox", { Filter: emailAddressFilter(chunk), ResultSize: "Unlimited" }, chunk[0])))).flat();
+    const byKey = new Map<string, LiveMailbox>();
+    const byAddress = new Map<string, LiveMailbox>();
+    for (const row of rows) {
+      const mailbox = fromExchange(row);
+      for (const key of [mailbox.id, mailbox.upn]) if (key) byKey.set(key.toLowerCase(), mailbox);
+      for (const entry of mailbox.addresses) {
+        const parsed = parseProxyAddress(entry);
+        if (parsed.kind === "smtp") byAddress.set(addressKey(parsed.value), mailbox);
+      }
+    }
+    const confirmed = new Map<string, LiveMailbox>();
+    for (const identity of identities) {
+      // A key Graph did not answer for: the mailbox holding it, as -Identity resolves an address.
+      const unseen = seen?.get(identity) === undefined && !this.#lastMailbox.has(identity.toLowerCase());
+      const mailbox = [...keysOf.get(identity)!].map((k) => byKey.get(k)).find((m) => m !== undefined) ?? (unseen && identity.includes("@") ? byAddress.get(addressKey(identity)) : undefined);
+      if (mailbox === undefined) continue;
+      this.#remember(identity, mailbox);
+      confirmed.set(identity, mailbox);
+    }
     return confirmed;
   }
 

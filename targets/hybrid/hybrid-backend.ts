@@ -103,10 +103,10 @@ export class HybridBackend implements TenantBackend {
   }
 
   /** Only the cloud's replica can lag behind a write: AD's reads are exact. */
-  async confirmMailboxes(identities: readonly string[]): Promise<Map<string, LiveMailbox>> {
+  async confirmMailboxes(identities: readonly string[], seen?: ReadonlyMap<string, LiveMailbox | undefined>): Promise<Map<string, LiveMailbox>> {
     const cloudOnes = identities.filter((identity) => this.#mastered.get(identity)?.where !== DIRECTORY);
     if (cloudOnes.length === 0 || this.cloud.confirmMailboxes === undefined) return new Map();
-    const confirmed = await this.cloud.confirmMailboxes(cloudOnes);
+    const confirmed = await this.cloud.confirmMailboxes(cloudOnes, seen);
     const result = new Map<string, LiveMailbox>();
     // A mailbox the cloud now reads as synced is left to the replica's answer (read with AD).
     for (const [identity, mailbox] of confirmed) if (!masteredInDirectory(mailbox)) result.set(identity, { ...mailbox, writtenTo: CLOUD });

@@ -237,6 +237,46 @@ describe("exchange-online backend against the emulator", () => {
       assert.equal(many.size, 2);
       assert.equal(emulator.counters.get("exchange.Get-Recipient"), Math.ceil(emulator.tenant.count() / 1000), "602 addresses: one listing, paged");
     });
+    it("confirms from Exchange what Graph shows, in bulk: one Get-Mailbox -Filter per 20 addresses, rows matched by object id, one read each only for those no row answers", async () => {
+      const users = Array.from({ length: 30 }, (_, i) => `confirm${i}`);
+      for (const [i, u] of users.entries()) {
+        emulator.tenant.addRecipient({
+          id: `00000000-0000-4000-a000-${String(i).padStart(12, "0")}`,
+          upn: `${u}@contoso.com`,
+          displayName: u,
+          type: "UserMailbox",
+          synced: false,
+          cloudManaged: false,
+          addresses: [`SMTP:${u}@contoso.com`],
+        });
+      }
+      const backend = new ExchangeOnlineBackend(settings);
+      const identities = users.map((u) => `${u}@contoso.com`);
+      const seen = await backend.readMailboxes(identities);
+      // Exchange moves on, Graph lags: a rebrand keeping the old primary as an alias (28 of them), a
+      // primary let go of (confirm28: only its own read finds it), an address that moved to
+      // another mailbox (confirm29's primary, now confirm0's alias: it must not answer for confirm29).
+      emulator.faults.settings = { graphPropagationLagMs: 60_000 };
+      try {
+        for (const u of users.slice(0, 28)) emulator.tenant.setEmailAddresses(`${u}@contoso.com`, [`SMTP:${u}@fabrikam.com`, `smtp:${u}@contoso.com`]);
+        emulator.tenant.setEmailAddresses("confirm28@contoso.com", ["SMTP:confirm28@fabrikam.com"]);
+        emulator.tenant.setEmailAddresses("confirm29@contoso.com", ["SMTP:confirm29@fabrikam.com"]);
+        emulator.tenant.setEmailAddresses("confirm0@contoso.com", ["SMTP:confirm0@fabrikam.com", "smtp:confirm0@contoso.com", "smtp:confirm29@contoso.com"]);
+        const lagging = await new ExchangeOnlineBackend(settings).readMailboxes(identities);
+        assert.deepEqual(lagging.get("confirm1@contoso.com")?.addresses, ["SMTP:confirm1@contoso.com"], "Graph still shows the old list");
+        emulator.counters.reset();
+        const confirmed = await new ExchangeOnlineBackend(settings).confirmMailboxes(identities, seen);
+        for (const u of users.slice(1, 28)) assert.deepEqual(confirmed.get(`${u}@contoso.com`)?.addresses, [`SMTP:${u}@fabrikam.com`, `smtp:${u}@contoso.com`], u);
+        assert.deepEqual(confirmed.get("confirm0@contoso.com")?.addresses, ["SMTP:confirm0@fabrikam.com", "smtp:confirm0@contoso.com", "smtp:confirm29@contoso.com"]);
+        assert.deepEqual(confirmed.get("confirm28@contoso.com")?.addresses, ["SMTP:confirm28@fabrikam.com"]);
+        assert.deepEqual(confirmed.get("confirm29@contoso.com")?.addresses, ["SMTP:confirm29@fabrikam.com"]);
+        assert.equal(confirmed.get("confirm29@contoso.com")?.id, "00000000-0000-4000-a000-000000000029");
+        // 30 addresses: 2 filtered requests; then confirm28 and confirm29 one read each.
+        assert.equal(emulator.counters.get("exchange.Get-Mailbox"), 4, JSON.stringify(emulator.counters.snapshot()));
+      } finally {
+        emulator.faults.settings = {};
+      }
+    });
     it("pages through every recipient, each with its kind: users from Graph, the kinds Graph does not tell apart or show from Exchange", async () => {
       const backend = new ExchangeOnlineBackend(settings);
       let next: string | undefined;
