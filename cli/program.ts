@@ -136,11 +136,15 @@ export function buildProgram(version: string, outcome: Outcome): Command {
       "Checks spec files without Pulumi or a tenant: the schema, the rules, and, for several files (shards of one tenant, one stack each), that a mailbox and an address belong to one file only. Every problem is reported at once with file:line:col.",
     )
     .argument("<spec...>", "spec files (YAML)")
+    .option(
+      "--explain",
+      "also print the one normalization table (what the tool does to an address: the domain compared in lower case; an opted-in international domain written as its A-label) and, with file:line:col, each address or domain of the spec a step applies to",
+    )
     .addHelpText(
       "after",
-      `\nExit codes: 0 valid, 1 problems (and any usage error).\n${examples("mailbox-addresses validate infra/mailboxes.yaml", "mailbox-addresses validate examples/shards/*.yaml")}`,
+      `\nExit codes: 0 valid, 1 problems (and any usage error).\n${examples("mailbox-addresses validate infra/mailboxes.yaml", "mailbox-addresses validate examples/shards/*.yaml", "mailbox-addresses validate --explain infra/mailboxes.yaml")}`,
     )
-    .action((files: string[]) => run(commands.validate().runValidate(files)));
+    .action((files: string[], options: { explain?: boolean }) => run(commands.validate().runValidate(files, { explain: options.explain === true })));
 
   stackOptions(
     program

@@ -1,7 +1,7 @@
 // Address algebra: parsing, normalising, classifying and comparing the entries of a mailbox's
 // EmailAddresses (Entra: proxyAddresses). Pure: no I/O.
-import * as punycode from "punycode/punycode.js";
 import { characterClass, describeCharacter } from "./characters";
+import { decodePunycode, domainForms } from "./idn";
 import { quote } from "./text";
 
 /**
@@ -38,7 +38,22 @@ export interface AddressProblem {
   readonly index?: number;
   readonly at?: (where: string) => string;
 }
-export type NormalizedAddress = { readonly ok: true; readonly address: string };
+/**
+ * An address the checks accept: `address` is what is written to the tenant, the spec's spelling
+ * except for an opted-in international domain, written as its A-label in lower case; `unicode` is
+ * then the address as the spec's reader reads it (`john@bücher.example`).
+ */
+export type NormalizedAddress = { readonly ok: true; readonly address: string; readonly unicode?: string };
+
+/** What the caller allows beyond plain ASCII addresses. */
+export interface AddressOptions {
+  /**
+   * International domain names allowed, by their A-label in lower case (`xn--bcher-kva.example`):
+   * the spec's `internationalDomains`. "any" takes every one that passes the checks (the provider,
+   * the tenant model and the targets, which write what a checked spec declared). Absent: none.
+   */
+  readonly internationalDomains?: ReadonlySet<string> | "any";
+}
 
 /** Longest SMTP address Exchange accepts (RFC 5321 path limit). */
 export const MAX_ADDRESS_LENGTH = 254;
@@ -51,15 +66,54 @@ export const MAX_LOCAL_PART_LENGTH = 64;
  */
 export const MAX_PROXY_VALUE_LENGTH = 256;
 
+/** One step of the one normalization: what it does to an address, and where it applies. */
+export interface Normalization {
+  readonly step: "domain case" | "IDN A-label";
+  readonly appliesTo: string;
+  readonly effect: string;
+}
+
 /**
- * What the address check changes in what the spec writes: nothing. An address is written to the
- * tenant exactly as the spec spells it (case included); whatever would need changing (white
- * space, invisible or non-ASCII characters, a trailing dot, a prefix) is refused with the
- * character and its place instead. Comparisons fold ASCII case only ({@link addressKey}), which
- * is how Exchange compares SMTP proxy addresses; the case a mailbox already has is Exchange's to
- * keep (exchange/exchange-rules.ts, `applyAddRemove`) and the plan says so.
+ * Everything the tool does to an address between the spec and the tenant, as `validate --explain`
+ * prints it. Nothing else changes: whatever would need changing (white space, invisible,
+ * compatibility or look-alike characters, a trailing dot, a prefix) is refused with the character
+ * and its place instead. Comparisons fold ASCII case only ({@link addressKey}), as Exchange
+ * compares SMTP proxy addresses; the case a mailbox already has is Exchange's to keep
+ * (exchange/exchange-rules.ts, `applyAddRemove`) and the plan says so.
  */
-export const ADDRESS_NORMALIZATIONS: readonly { readonly step: string; readonly effect: string }[] = [];
+export const ADDRESS_NORMALIZATIONS: readonly Normalization[] = [
+  {
+    step: "domain case",
+    appliesTo: "a domain with upper-case letters",
+    effect: "compared in lower case (allowedDomains, the tenant's accepted domains, one owner per address); the address is written as spelled, and one a mailbox already has keeps the spelling it has",
+  },
+  {
+    step: "IDN A-label",
+    appliesTo: "a domain listed in internationalDomains (opt-in)",
+    effect: "written as its A-label, in lower case (john@Bücher.example is written john@xn--bcher-kva.example); plan and preview show both forms",
+  },
+];
+
+/** One step applied to one address: `{ step: "IDN A-label", result: "written as info@xn--bcher-kva.example" }`. */
+export interface AppliedNormalization {
+  readonly step: Normalization["step"];
+  readonly result: string;
+}
+
+/** The steps of {@link ADDRESS_NORMALIZATIONS} that apply to an address as written, with what each gives (none for an address refused). */
+export function normalizationsOf(raw: string, options: AddressOptions = {}): AppliedNormalization[] {
+  const checked = checkAddress(raw, options);
+  return checked.ok ? normalizationSteps(raw, checked) : [];
+}
+
+/** {@link normalizationsOf} for an address already checked. */
+export function normalizationSteps(raw: string, checked: NormalizedAddress): AppliedNormalization[] {
+  const steps: AppliedNormalization[] = [];
+  const domain = raw.slice(raw.lastIndexOf("@") + 1);
+  if (/[A-Z]/.test(domain)) steps.push({ step: "domain case", result: `compared as ${asciiLower(raw.slice(0, raw.lastIndexOf("@") + 1))}${asciiLower(domain)}` });
+  if (checked.address !== raw) steps.push({ step: "IDN A-label", result: `written as ${checked.address}` });
+  return steps;
+}
 
 // RFC 5322 atext: the characters a dot-atom local part may hold besides dots. Exchange does not
 // accept quoted local parts for proxy addresses either.
@@ -101,7 +155,7 @@ export function formatSmtp(address: string, primary: boolean): string {
  * literals, misplaced dots and hyphens, and the length limits. ASCII-only rules and tables of our
  * own (core/characters.ts): the verdict is the same on every Node version.
  */
-export function checkAddress(raw: string): Check {
+export function checkAddress(raw: string, options: AddressOptions = {}): Check {
   const shown = quote(raw);
   const fail = (reason: string): AddressProblem => ({ ok: false, reason: `${shown}${reason.startsWith(":") ? "" : " "}${reason}` });
   const failAt = (index: number, what: string, rest: string): AddressProblem => ({
@@ -140,6 +194,11 @@ export function checkAddress(raw: string): Check {
     const codePoint = raw.codePointAt(i)!;
     if (codePoint <= 0x20 || codePoint >= 0x7f) {
       const cls = characterClass(codePoint);
+      // A letter of the domain is the international domain check's to judge (below).
+      if (at >= 0 && i > at && (cls === "other" || cls === "look-alike")) {
+        i += codePoint > 0xffff ? 2 : 1;
+        continue;
+      }
       const rest =
         cls === "other" || cls === "look-alike"
           ? at >= 0 && i > at
@@ -173,13 +232,62 @@ export function checkAddress(raw: string): Check {
     }
   }
 
-  const domainProblem = domainProblemOf(domain);
+  let written = raw;
+  let unicode: string | undefined;
+  let domainProblem: ReturnType<typeof domainProblemOf>;
+  if (/[^\x00-\x7f]|(^|\.)xn--/i.test(domain)) {
+    const forms = domainForms(domain);
+    if (!forms.ok) return failAt(at + 1 + forms.index, forms.what, forms.rest);
+    const allowed = options.internationalDomains;
+    if (allowed !== "any" && allowed?.has(forms.aDomain) !== true) {
+      const { index, what } = firstInternational(domain);
+      const hint = domainProblemOf(forms.aDomain, true) === undefined ? `; if the tenant holds ${quote(forms.aDomain)} anyway, opt in: list it under internationalDomains` : "";
+      return failAt(at + 1 + index, what, `; Microsoft 365 organizations cannot have international domain names (${REFERENCE} §7): write the domain in ASCII${hint}`);
+    }
+    domainProblem = domainProblemOf(forms.aDomain, true);
+    if (domainProblem?.index !== undefined) domainProblem = { ...domainProblem, index: indexInOriginal(domain, forms.aDomain, domainProblem.index) };
+    written = `${local}@${forms.aDomain}`;
+    unicode = `${local}@${forms.uDomain}`;
+  } else {
+    domainProblem = domainProblemOf(domain);
+  }
   if (domainProblem !== undefined) {
     if (domainProblem.index === undefined) return fail(domainProblem.what);
     return failAt(at + 1 + domainProblem.index, domainProblem.what, domainProblem.rest);
   }
-  if (raw.length > MAX_ADDRESS_LENGTH) return fail(`has ${raw.length} characters; an address has at most ${MAX_ADDRESS_LENGTH} (RFC 5321)`);
-  return { ok: true, address: raw };
+  if (written.length > MAX_ADDRESS_LENGTH) {
+    const asWritten = written === raw ? "" : ` with the domain written as its A-label (${quote(written.slice(written.lastIndexOf("@") + 1))})`;
+    return fail(`has ${written.length} characters${asWritten}; an address has at most ${MAX_ADDRESS_LENGTH} (RFC 5321)`);
+  }
+  return unicode === undefined ? { ok: true, address: written } : { ok: true, address: written, unicode };
+}
+
+/** The first international part of a domain: a character outside ASCII, or an `xn--` label (decoded). */
+function firstInternational(domain: string): { index: number; what: string } {
+  const nonAscii = /[^\x00-\x7f]/.exec(domain);
+  let start = 0;
+  for (const label of domain.split(".")) {
+    if (nonAscii !== null && nonAscii.index < start + label.length) break;
+    if (/^xn--/i.test(label)) return { index: start, what: `${quote(label)}, an international domain name label (it reads ${quote(decodePunycode(label.slice(4).toLowerCase()) ?? "?")})` };
+    start += label.length + 1;
+  }
+  const index = nonAscii!.index;
+  return { index, what: describeCharacter(domain.codePointAt(index)!) };
+}
+
+/** An index into the A-form of a domain, as the start of the same label in the domain as written (or the same place, in an ASCII label). */
+function indexInOriginal(original: string, aDomain: string, index: number): number {
+  const written = original.split(".");
+  const ascii = aDomain.split(".");
+  let aStart = 0;
+  let start = 0;
+  for (let n = 0; n < ascii.length; n++) {
+    const label = ascii[n]!;
+    if (index <= aStart + label.length) return written[n] === label || written[n]?.toLowerCase() === label ? start + (index - aStart) : start;
+    aStart += label.length + 1;
+    start += (written[n]?.length ?? 0) + 1;
+  }
+  return index;
 }
 
 /**
@@ -195,7 +303,7 @@ export function proxyValueProblem(entry: string): string | undefined {
 }
 
 /** What is wrong with an ASCII domain name, and where (an index into it), if anything is. */
-function domainProblemOf(domain: string): { index?: number; what: string; rest: string } | undefined {
+function domainProblemOf(domain: string, international = false): { index?: number; what: string; rest: string } | undefined {
   if (domain.startsWith("[")) return { index: 0, what: "an IP address literal ([…])", rest: "; an Exchange address needs a domain name, like contoso.com" };
   const labels = domain.split(".");
   let start = 0;
@@ -212,7 +320,7 @@ function domainProblemOf(domain: string): { index?: number; what: string; rest: 
     if (label.startsWith("-")) return { index: start, what: "a hyphen at the start of a domain label", rest: "; remove it" };
     if (label.endsWith("-")) return { index: start + label.length - 1, what: "a hyphen at the end of a domain label", rest: "; remove it" };
     if (label.length > 63) return { index: start, what: `the label ${quote(label)}, of ${label.length} characters,`, rest: "; a domain label has at most 63" };
-    if (/^xn--/i.test(label)) {
+    if (/^xn--/i.test(label) && !international) {
       const decoded = decodePunycode(label.slice(4));
       return decoded === undefined
         ? { index: start, what: `${quote(label)}, which is not valid punycode`, rest: "; fix the domain" }
@@ -231,27 +339,16 @@ function domainProblemOf(domain: string): { index?: number; what: string; rest: 
   return undefined;
 }
 
-/** The Unicode text of a punycode label's tail (after `xn--`), or undefined when it is not valid punycode. */
-function decodePunycode(tail: string): string | undefined {
-  try {
-    const decoded = punycode.decode(tail);
-    // A real IDN label (RFC 5891 §4.4): it decodes to something outside ASCII, encodes back to
-    // itself, and holds no control, space or invisible character.
-    if (decoded.length === 0 || !/[^\x00-\x7f]/.test(decoded) || punycode.encode(decoded) !== tail.toLowerCase()) return undefined;
-    for (const ch of decoded) if (["control", "space", "invisible"].includes(characterClass(ch.codePointAt(0)!))) return undefined;
-    return decoded;
-  } catch {
-    return undefined;
-  }
-}
-
 /**
  * What is wrong with a domain written alone (allowedDomains, a policy's domain), with the character
  * or construct and its place, as {@link checkAddress} says it of an address's domain.
  */
-export function checkDomain(raw: string): { ok: true; domain: string } | AddressProblem {
-  const result = checkAddress(`postmaster@${raw}`);
-  if (result.ok) return { ok: true, domain: raw };
+export function checkDomain(raw: string, options: AddressOptions = {}): { ok: true; domain: string; unicode?: string } | AddressProblem {
+  const result = checkAddress(`postmaster@${raw}`, options);
+  if (result.ok) {
+    const domain = result.address.slice("postmaster@".length);
+    return result.unicode === undefined ? { ok: true, domain } : { ok: true, domain, unicode: result.unicode.slice("postmaster@".length) };
+  }
   const shift = "postmaster@".length;
   const shown = quote(raw);
   const original = quote(`postmaster@${raw}`);

@@ -488,8 +488,10 @@ export function checkEmailAddresses(recipient: RecipientFacts, proposed: readonl
     const parsed = parseProxyAddress(entry);
     if (parsed.kind !== "smtp") continue;
     if (parsed.primary) primaries++;
-    const normalized = normalizeAddress(parsed.value);
-    if (!normalized.ok) {
+    // An international domain (A-label) is refused by the accepted-domain rule below unless the
+    // tenant holds it (Microsoft 365 organizations cannot; an on-premises or seeded one may).
+    const normalized = normalizeAddress(parsed.value, { internationalDomains: "any" });
+    if (!normalized.ok || normalized.address !== parsed.value) {
       violations.push({
         code: "InvalidAddress",
         address: parsed.value,

@@ -10,6 +10,7 @@ import path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { stringify } from "yaml";
 import { addressKey } from "../core/address";
+import { unicodeFormOf } from "../core/idn";
 import { desiredAddressMap } from "../core/plan/address-map";
 import { describePlan, summarizePlan } from "../core/plan/describe-plan";
 import { narrowChangePlan, type TargetedRun } from "../core/plan/targeted-run";
@@ -18,7 +19,7 @@ import { compareWithReviewedPlan, type ChangeRow, type ReviewedPlan } from "../c
 import { declarationOrder, type ChangePlan } from "../core/plan/plan-changes";
 import { formatProblem, type SpecProblem } from "../core/problems";
 import { loadSpecBytes } from "../core/spec/load-spec";
-import type { Spec } from "../core/spec/rules";
+import type { MailboxDeclaration, Spec } from "../core/spec/rules";
 import type { MailboxAddressesSpec, MailboxSpec } from "../core/spec/spec-types.generated";
 import { desiredFromMap, type AddressMap } from "../core/plan/address-map";
 import { createBackend } from "../targets/registry";
@@ -323,6 +324,7 @@ function declare(
       {
         identity: mailbox.identity,
         addresses: desiredAddressMap(mailbox),
+        ...internationalFormsOf(mailbox),
         mode: mailbox.mode,
         ...(mailbox.cloudManaged ? { cloudManaged: true } : {}),
         ...(targetUpnOf(mailbox) !== undefined ? { upn: targetUpnOf(mailbox)! } : {}),
@@ -604,4 +606,17 @@ async function program(options: ProgramOptions): Promise<DeclaredMailboxes> {
   } finally {
     await backend.close();
   }
+}
+
+/**
+ * The resource's `internationalForms` (providers/mailbox-addresses/inputs.ts): each address in an
+ * international domain, as written and as read, so `pulumi preview --diff` shows both forms.
+ */
+function internationalFormsOf(mailbox: MailboxDeclaration): { internationalForms?: Record<string, string> } {
+  const forms: Record<string, string> = {};
+  for (const address of [mailbox.primary, ...mailbox.aliases]) {
+    const unicode = unicodeFormOf(address);
+    if (unicode !== undefined) forms[addressKey(address)] = unicode;
+  }
+  return Object.keys(forms).length > 0 ? { internationalForms: forms } : {};
 }

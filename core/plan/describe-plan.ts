@@ -1,5 +1,6 @@
 // What a mailbox plan changes, as report columns and as one log line. Pure.
 import { addressKey } from "../address";
+import { withUnicodeForm as shown } from "../idn";
 import type { MailboxPlan } from "./plan-mailbox";
 
 /**
@@ -31,9 +32,10 @@ export function caseKeptText(c: { readonly spec: string; readonly tenant: string
 export function describePlan(plan: MailboxPlan): string {
   const { primary, added, caseKept } = summarizePlan(plan);
   const parts: string[] = [];
-  if (primary) parts.push(`primary ${primary.from ?? "(none)"} → ${primary.to}`);
-  for (const address of added) parts.push(`+ ${address}`);
-  for (const removed of plan.remove) parts.push(`- ${removed.address} (${removed.reason})`);
+  // An international domain's address in both forms (core/idn.ts): what is written, what it reads.
+  if (primary) parts.push(`primary ${primary.from ? shown(primary.from) : "(none)"} → ${shown(primary.to)}`);
+  for (const address of added) parts.push(`+ ${shown(address)}`);
+  for (const removed of plan.remove) parts.push(`- ${shown(removed.address)} (${removed.reason})`);
   if (parts.length === 0) return "no change";
   for (const kept of caseKept ?? []) parts.push(`= ${caseKeptText(kept)}`);
   return parts.join("; ");

@@ -2,6 +2,7 @@
 // JSON (versioned, schemas/report.schema.json) or as Markdown for a pull-request comment. Pure.
 
 import { acceptCommand, causeWords, changeText as causedChangeText, describeCauses } from "../plan/change-causes";
+import { unicodeFormOf, withUnicodeForm } from "../idn";
 import { safeMessage, withoutStackTrace } from "../text";
 import type { ChangeCause, MailboxChange, MailboxRow, Report, SyncState } from "./report-types.generated";
 
@@ -94,7 +95,9 @@ function summaryLine(report: Report): string {
   return `${changed} of ${mailboxes} ${noun}${stackText ? `; ${stackText}` : ""}${reverts ? `; ${reverts}` : ""}${pendingText}${problemText}`;
 }
 
-const primaryText = (row: MailboxRow) => (row.primary ? `${row.primary.from ?? "(none)"} → ${row.primary.to}` : "");
+/** An address as written and, for an international domain, as read: the reviewer sees both forms. */
+const shown = withUnicodeForm;
+const primaryText = (row: MailboxRow) => (row.primary ? `${row.primary.from ? shown(row.primary.from) : "(none)"} → ${shown(row.primary.to)}` : "");
 /** A mailbox a policy manages is keyed by object id: shown by its UPN. */
 const mailboxText = (row: MailboxRow) => (row.upn !== undefined && row.upn.toLowerCase() !== row.identity.toLowerCase() ? `${row.upn} (${row.identity})` : row.identity);
 const upnText = (row: MailboxRow) => (row.userPrincipalName ? `UPN ${row.userPrincipalName.from ?? "(none)"} → ${row.userPrincipalName.to}` : "");
@@ -167,8 +170,8 @@ export function renderTable(report: Report, all = false): string {
       changeText(r),
       ...(withWhere ? [whereText(r)] : []),
       primaryText(r),
-      [...r.added.map((a) => `${plus}${a}`), ...(r.caseKept ?? []).map((c) => `=${c.tenant} (spec: ${c.spec})`)].join(" "),
-      r.removed.map((a) => `${minus}${a}`).join(" "),
+      [...r.added.map((a) => `${plus}${shown(a)}`), ...(r.caseKept ?? []).map((c) => `=${c.tenant} (spec: ${c.spec})`)].join(" "),
+      r.removed.map((a) => `${minus}${shown(a)}`).join(" "),
       ...(withUpn ? [upnText(r)] : []),
     ]);
     const header = [
@@ -214,7 +217,11 @@ export function markdownMarker(report: Pick<Report, "kind" | "stack">): string {
 }
 
 const cell = (text: string) => text.replace(/\|/g, "\\|").replace(/\n/g, " ");
-const code = (address: string) => `\`${address.replace(/\|/g, "\\|")}\``;
+const code = (address: string) => {
+  const unicode = unicodeFormOf(address);
+  const quoted = (text: string) => `\`${text.replace(/\|/g, "\\|")}\``;
+  return unicode === undefined ? quoted(address) : `${quoted(address)} (${quoted(unicode)})`;
+};
 
 /**
  * A pull-request comment: the marker, a stable heading, the summary line, then the details

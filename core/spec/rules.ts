@@ -1,6 +1,7 @@
 // The spec's rules beyond its shape: addresses as written (checked, never rewritten), one owner per address, allowed
 // domains, one entry per mailbox. Turns a schema-valid document into the model the planner uses.
-import { addressKey, checkAddress, checkDomain, domainOf, normalizeDomain, type AddressProblem } from "../address";
+import { addressKey, checkAddress, checkDomain, domainOf, normalizationSteps, normalizeDomain, type AddressProblem, type AppliedNormalization } from "../address";
+import { unicodeFormOf } from "../idn";
 import { quote } from "../text";
 import { formatPath, type DocumentPath, type SourcePosition, type SpecProblem } from "../problems";
 import type { MailboxAddressesSpec, Mode, RecipientKind } from "./spec-types.generated";
@@ -30,7 +31,10 @@ export interface MailboxDeclaration {
   readonly kind?: RecipientKind;
   /** A mail user's or mail contact's external address, when the spec states it (never written). */
   readonly externalEmailAddress?: string;
-  /** The primary SMTP address, exactly as written (core/address.ts `checkAddress` changes nothing). */
+  /**
+   * The primary SMTP address, exactly as written (core/address.ts `checkAddress` changes nothing),
+   * but for an opted-in international domain: its A-label, in lower case.
+   */
   readonly primary: string;
   /** SMTP aliases, exactly as written, in the order written. */
   readonly aliases: readonly string[];
@@ -50,7 +54,13 @@ export interface MailboxDeclaration {
 /** A valid spec file, ready to plan. */
 export interface Spec {
   readonly file: string;
+  /** Lower case; an international domain by its A-label. */
   readonly allowedDomains: readonly string[];
+  /**
+   * The international domains the spec opts in to (`internationalDomains`), by their A-label in
+   * lower case; each is also in allowedDomains. Optional in the type, like `policies`.
+   */
+  readonly internationalDomains?: readonly string[];
   readonly defaultMode: Mode;
   readonly mailboxes: readonly MailboxDeclaration[];
   /**
@@ -58,12 +68,36 @@ export interface Spec {
    * stay valid; the loader always sets it.
    */
   readonly policies?: readonly PolicyDeclaration[];
+  /**
+   * Where a step of the one normalization applies (core/address.ts `ADDRESS_NORMALIZATIONS`):
+   * each address or domain as written, its place and what the steps give, for `validate --explain`.
+   * Optional in the type, like `policies`.
+   */
+  readonly normalizations?: readonly SpecNormalization[];
+}
+
+/** An address or domain of the spec that a normalization step applies to. */
+export interface SpecNormalization {
+  readonly path: DocumentPath;
+  readonly position: SourcePosition;
+  /** As written in the spec. */
+  readonly written: string;
+  readonly steps: readonly AppliedNormalization[];
 }
 
 /** `file:line` of a position, for messages that point at another place in the file. */
 export function lineRef(position: SourcePosition): string {
   return `line ${position.line}`;
 }
+
+/** `"info@xn--bcher-kva.example" ("info@bücher.example")`: quoted, and for an international domain in both forms. */
+const quoteBoth = (address: string) => {
+  const unicode = unicodeFormOf(address);
+  return unicode === undefined ? quote(address) : `${quote(address)} (${quote(unicode)})`;
+};
+
+/** A step of a domain's normalization, said of the domain (`compared as contoso.com`), not of `postmaster@…`. */
+const domainStep = (step: AppliedNormalization): AppliedNormalization => ({ ...step, result: step.result.replace("postmaster@", "") });
 
 const isObject = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === "object" && !Array.isArray(value);
 const stringsOf = (value: unknown): (string | undefined)[] => (Array.isArray(value) ? value.map((v) => (typeof v === "string" ? v : undefined)) : []);
@@ -75,6 +109,10 @@ const stringsOf = (value: unknown): (string | undefined)[] => (Array.isArray(val
 export function applySpecRules(source: YamlSource, document: unknown): { spec: Spec; problems: SpecProblem[] } {
   const data = (isObject(document) ? document : {}) as Partial<MailboxAddressesSpec>;
   const problems: SpecProblem[] = [];
+  const normalizations: SpecNormalization[] = [];
+  const noteSteps = (path: DocumentPath, written: string, steps: AppliedNormalization[]) => {
+    if (steps.length > 0) normalizations.push({ path, position: source.positionOf(path), written, steps });
+  };
   const problem = (path: DocumentPath, message: string, key = false) => problems.push({ file: source.file, position: source.positionOf(path, key), path, message });
   // An address problem points at the character or construct at fault (its file column), where the
   // scalar is written without escapes; otherwise at the value, with the character's place in it.
@@ -86,16 +124,37 @@ export function applySpecRules(source: YamlSource, document: unknown): { spec: S
     problems.push({ file: source.file, position, path, message: exact ? result.at(`column ${position.col}`) : result.reason });
   };
 
+  // The international domains opted in to, by A-label (core/idn.ts checks each for look-alikes).
+  const international = new Map<string, number>();
+  const internationalNames = new Map<string, string>();
+  stringsOf(data.internationalDomains).forEach((raw, i) => {
+    if (raw === undefined) return;
+    const checked = checkDomain(raw, { internationalDomains: "any" });
+    if (!checked.ok) return addressProblem(["internationalDomains", i], checked);
+    if (checked.unicode === undefined) {
+      return problem(["internationalDomains", i], `${quote(raw)} is not an international domain name; an ASCII domain needs only allowedDomains, remove it here`);
+    }
+    const first = international.get(checked.domain);
+    if (first !== undefined) return problem(["internationalDomains", i], `${quote(raw)} is listed twice (also internationalDomains[${first}], ${quote(checked.domain)}); keep one`);
+    international.set(checked.domain, i);
+    internationalNames.set(checked.domain, checked.unicode);
+  });
+  const addressOptions = { internationalDomains: new Set(international.keys()) };
+
   const allowedDomains: string[] = [];
   const domainIndex = new Map<string, number>();
   stringsOf(data.allowedDomains).forEach((raw, i) => {
     if (raw === undefined) return;
-    const domain = normalizeDomain(raw);
+    let domain = normalizeDomain(raw);
+    if (domain !== undefined) noteSteps(["allowedDomains", i], raw, normalizationSteps(`postmaster@${raw}`, { ok: true, address: `postmaster@${raw}` }).map(domainStep));
     if (domain === undefined) {
-      const checked = checkDomain(raw);
+      const checked = checkDomain(raw, addressOptions);
       if (!checked.ok) addressProblem(["allowedDomains", i], checked);
-      else problem(["allowedDomains", i], `${quote(raw)} is not a domain name (like contoso.com)`);
-      return;
+      else if (checked.unicode !== undefined) {
+        domain = checked.domain;
+        noteSteps(["allowedDomains", i], raw, normalizationSteps(`postmaster@${raw}`, { ok: true, address: `postmaster@${checked.domain}` }).map(domainStep));
+      } else problem(["allowedDomains", i], `${quote(raw)} is not a domain name (like contoso.com)`);
+      if (domain === undefined) return;
     }
     const first = domainIndex.get(domain);
     if (first !== undefined) {
@@ -105,6 +164,10 @@ export function applySpecRules(source: YamlSource, document: unknown): { spec: S
     domainIndex.set(domain, i);
     allowedDomains.push(domain);
   });
+  for (const [domain, i] of international) {
+    if (!domainIndex.has(domain))
+      problem(["internationalDomains", i], `${quote(domain)} (${quote(internationalNames.get(domain)!)}) is not in allowedDomains; add it there too (in either form), or remove it here`);
+  }
 
   const defaultMode: Mode = isObject(data.defaults) && data.defaults.mode === "additive" ? "additive" : "strict";
   const identities = new Map<string, string>();
@@ -127,23 +190,25 @@ export function applySpecRules(source: YamlSource, document: unknown): { spec: S
     identities.set(identityKey, rawIdentity);
 
     // A mail user's or contact's external address is outside the organization by design.
-    const external = typeof entry.externalEmailAddress === "string" ? checkAddress(entry.externalEmailAddress) : undefined;
+    const external = typeof entry.externalEmailAddress === "string" ? checkAddress(entry.externalEmailAddress, addressOptions) : undefined;
     if (external !== undefined && !external.ok) addressProblem([...base, "externalEmailAddress"], external);
+    if (external?.ok) noteSteps([...base, "externalEmailAddress"], entry.externalEmailAddress as string, normalizationSteps(entry.externalEmailAddress as string, external));
     const externalKey = external?.ok ? addressKey(external.address) : undefined;
     const claimAddress = (raw: string, path: DocumentPath, role: "primary" | "alias"): string | undefined => {
-      const result = checkAddress(raw);
+      const result = checkAddress(raw, addressOptions);
       if (!result.ok) {
         addressProblem(path, result);
         return undefined;
       }
+      noteSteps(path, raw, normalizationSteps(raw, result));
       const domain = domainOf(result.address);
       if (!domainIndex.has(domain) && addressKey(result.address) !== externalKey) {
-        problem(path, `the domain ${quote(domain)} of ${role} ${quote(result.address)} is not in allowedDomains (${allowedDomains.join(", ")}); add the domain there or fix the address`);
+        problem(path, `the domain ${quote(domain)} of ${role} ${quoteBoth(result.address)} is not in allowedDomains (${allowedDomains.join(", ")}); add the domain there or fix the address`);
       }
       const key = addressKey(result.address);
       const claim = claims.get(key);
       if (claim !== undefined && claim.identity !== identity) {
-        problem(path, `${quote(result.address)} is also claimed by ${formatPath(claim.path)} at ${lineRef(claim.position)}; an address belongs to one mailbox, remove it from one of them`);
+        problem(path, `${quoteBoth(result.address)} is also claimed by ${formatPath(claim.path)} at ${lineRef(claim.position)}; an address belongs to one mailbox, remove it from one of them`);
       } else if (claim === undefined) {
         claims.set(key, { identity, path, position: source.positionOf(path) });
       }
@@ -157,15 +222,15 @@ export function applySpecRules(source: YamlSource, document: unknown): { spec: S
     stringsOf(entry.aliases).forEach((raw, i) => {
       if (raw === undefined) return;
       const path: DocumentPath = [...base, "aliases", i];
-      const normalized = checkAddress(raw);
+      const normalized = checkAddress(raw, addressOptions);
       if (normalized.ok && primary !== undefined && addressKey(normalized.address) === addressKey(primary)) {
-        problem(path, `${quote(normalized.address)} repeats the primary address; list it once, as primary`);
+        problem(path, `${quoteBoth(normalized.address)} repeats the primary address; list it once, as primary`);
         return;
       }
       if (normalized.ok) {
         const first = seenInMailbox.get(addressKey(normalized.address));
         if (first !== undefined) {
-          problem(path, `${quote(normalized.address)} is listed twice in this mailbox (also aliases[${first}]); keep one`);
+          problem(path, `${quoteBoth(normalized.address)} is listed twice in this mailbox (also aliases[${first}]); keep one`);
           return;
         }
         seenInMailbox.set(addressKey(normalized.address), i);
@@ -198,5 +263,5 @@ export function applySpecRules(source: YamlSource, document: unknown): { spec: S
 
   const loaded = loadPolicies(source, data.policies, allowedDomains);
   problems.push(...loaded.problems);
-  return { spec: { file: source.file, allowedDomains, defaultMode, mailboxes, policies: loaded.policies }, problems };
+  return { spec: { file: source.file, allowedDomains, internationalDomains: [...international.keys()], defaultMode, mailboxes, policies: loaded.policies, normalizations }, problems };
 }

@@ -67,7 +67,7 @@ function kindOf(path: DocumentPath): "address" | "domain" | "template" | "other"
     return "other";
   }
   if (last === "primary" || parent === "aliases") return "address";
-  if (parent === "allowedDomains") return "domain";
+  if (parent === "allowedDomains" || parent === "internationalDomains") return "domain";
   return "other";
 }
 

@@ -98,6 +98,12 @@ export interface MailboxAddressesSpec {
    * @maxItems 1000
    */
   allowedDomains: [Domain, ...Domain[]];
+  /**
+   * Opt-in for international domain names (IDN): domains of allowedDomains, in either form (bücher.example or xn--bcher-kva.example), that addresses may use. Microsoft 365 organizations cannot have IDN domains (the Exchange Team's EAI announcement, 2017), so list one only for a tenant or directory that holds it anyway (an on-premises Active Directory, a hybrid). An address in one is written as its A-label in lower case; plan and preview show both forms; look-alike letters and mixed scripts are refused still.
+   *
+   * @maxItems 100
+   */
+  internationalDomains?: Domain[];
   defaults?: {
     mode?: Mode;
   };

@@ -301,6 +301,7 @@ function inputsOf(outputs: MailboxAddressesOutputs): MailboxAddressesInputs {
     ...(outputs.releases ? { releases: outputs.releases } : {}),
     ...(outputs.takeFrom ? { takeFrom: outputs.takeFrom } : {}),
     ...(outputs.upn !== undefined ? { upn: outputs.upn } : {}),
+    ...(outputs.internationalForms !== undefined ? { internationalForms: outputs.internationalForms } : {}),
   };
 }
 

@@ -30,6 +30,13 @@ export interface MailboxAddressesInputs {
    * the live UPN, so the engine's diff shows the change.
    */
   readonly upn?: string;
+  /**
+   * Addresses in an international domain the spec opted in to (`internationalDomains`): the
+   * address as written (lower case, A-label) → as the spec's reader reads it (U-label). Present
+   * only when the mailbox has one; shown by `pulumi preview --diff` beside `addresses`, never
+   * written, never a change by itself.
+   */
+  readonly internationalForms?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -77,11 +84,14 @@ export function checkMailboxInputs(news: Partial<MailboxAddressesInputs>): Check
     let primaries = 0;
     for (const [key, entry] of Object.entries(news.addresses)) {
       const parsed = typeof entry === "string" ? parseProxyAddress(entry) : undefined;
-      const normalized = parsed?.kind === "smtp" ? normalizeAddress(parsed.value) : undefined;
+      // An international domain reached here only through a spec that opted in to it (core/spec/rules.ts).
+      const normalized = parsed?.kind === "smtp" ? normalizeAddress(parsed.value, { internationalDomains: "any" }) : undefined;
       if (parsed === undefined || parsed.kind !== "smtp" || !entry.startsWith(parsed.primary ? "SMTP:" : "smtp:")) {
         failures.push({ property: "addresses", reason: `"${key}": must be "SMTP:<address>" or "smtp:<address>"` });
       } else if (normalized !== undefined && !normalized.ok) {
         failures.push({ property: "addresses", reason: `"${key}": ${normalized.reason}` });
+      } else if (normalized !== undefined && normalized.address !== parsed.value) {
+        failures.push({ property: "addresses", reason: `"${key}": an international domain is written as its A-label, in lower case ("${normalized.address}")` });
       } else if (addressKey(parsed.value) !== key) {
         failures.push({ property: "addresses", reason: `"${key}": the key must be the address in lower case ("${addressKey(parsed.value)}")` });
       }

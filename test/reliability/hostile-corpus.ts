@@ -176,7 +176,7 @@ export const CASES: Case[] = [
   {
     name: "punycode of a Greek homograph",
     explicit: true,
-    says: '(it reads "c\u03a9ntoso")',
+    says: 'which reads "c\u03a9ntoso"',
     make: () => file("greek-punycode.yaml", `${HEADER}  a@contoso.com:\n    primary: a@contoso.com\n    aliases: ["john@xn--cntoso-3ve.com"]\n`),
   },
   {
@@ -273,6 +273,23 @@ export const CASES: Case[] = [
     says: "U+3002 IDEOGRAPHIC FULL STOP",
     make: () => file("ideographic-allowed.yaml", `version: 1\nallowedDomains: [contoso.com, "contoso\u3002com"]\nmailboxes:\n  a@contoso.com: {primary: a@contoso.com}\n`),
   },
+  // Issue 29: an opt-in for international domains does not let a homograph through.
+  ...[
+    ["a Cyrillic о in an opted-in domain", "xn--cntoso-wqf.com", "john@c\u043entoso.com", "a Cyrillic letter among Latin ones (mixed scripts in one label)"],
+    ["an all-Cyrillic look-alike of apple, opted in", "xn--80ak6aa92e.com", "john@xn--80ak6aa92e.com", 'all Cyrillic letters that look like Latin ones, reads as "apple"'],
+    ["a ligature in an opted-in domain", "xn--bcher-kva.example", "john@b\u00fc\ufb01cher.example", "U+FB01 LATIN SMALL LIGATURE FI"],
+    ["a zero-width joiner in an opted-in domain", "xn--bcher-kva.example", "john@b\u00fc\u200dcher.example", "U+200D ZERO WIDTH JOINER (an invisible character)"],
+    ["an upper-case Ü in an opted-in domain", "xn--bcher-kva.example", "john@B\u00dccher.example", "an international domain name is written in lower case"],
+  ].map(([name, domain, address, says]): Case => ({
+    name: name!,
+    explicit: true,
+    says: says!,
+    make: () =>
+      file(
+        `idn-${name!.replace(/[^a-z]+/gi, "-")}.yaml`,
+        `version: 1\nallowedDomains: [contoso.com, ${domain!}]\ninternationalDomains: [${domain!}]\nmailboxes:\n  a@contoso.com:\n    primary: a@contoso.com\n    aliases: ["${address!}"]\n`,
+      ),
+  })),
   { name: "a NUL in the path", explicit: true, make: () => "spec\0.yaml" },
   // Issue 25: a link planted inside the repository that leads out of it, typed (or globbed) on the
   // command line; a one-line secret named as the spec; a password-file look-alike; a spec of

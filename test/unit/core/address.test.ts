@@ -16,10 +16,12 @@ import {
   isMicrosoftRoutingAddress,
   normalizeAddress,
   normalizeDomain,
+  normalizationsOf,
   parseProxyAddress,
   primaryOf,
   sameAddressList,
 } from "../../../core/address";
+import { unicodeFormOf, withUnicodeForm } from "../../../core/idn";
 
 describe("parseProxyAddress", () => {
   it("reads the upper-case SMTP prefix as the primary", () => {
@@ -55,7 +57,20 @@ describe("checkAddress: an address is written as the spec spells it, or refused"
     assert.deepEqual(checkAddress("Mark.Wilson@Contoso.COM"), { ok: true, address: "Mark.Wilson@Contoso.COM" });
     assert.deepEqual(normalizeAddress("o'brien+news@sub.contoso.co.uk"), { ok: true, address: "o'brien+news@sub.contoso.co.uk" });
   });
-  it("normalises nothing: its table of normalisations is empty", () => assert.deepEqual(ADDRESS_NORMALIZATIONS, []));
+  it("its one normalization table: the case of the domain, and the A-label of an opted-in international domain", () => {
+    assert.deepEqual(
+      ADDRESS_NORMALIZATIONS.map((n) => n.step),
+      ["domain case", "IDN A-label"],
+    );
+    assert.deepEqual(normalizationsOf("mark@contoso.com"), []);
+    assert.deepEqual(normalizationsOf("Mark@contoso.com"), []);
+    assert.deepEqual(normalizationsOf("mark@Contoso.COM"), [{ step: "domain case", result: "compared as mark@contoso.com" }]);
+    assert.deepEqual(normalizationsOf("info@B\u00fccher.example"), [], "refused without the opt-in: nothing applies");
+    assert.deepEqual(normalizationsOf("info@B\u00fccher.example", { internationalDomains: new Set(["xn--bcher-kva.example"]) }), [
+      { step: "domain case", result: "compared as info@b\u00fccher.example" },
+      { step: "IDN A-label", result: "written as info@xn--bcher-kva.example" },
+    ]);
+  });
   // Each refusal names the character (code point and name) or the construct, and where it is.
   const rejected: [string, string][] = [
     ["", "the address is empty"],
@@ -110,8 +125,12 @@ describe("checkAddress: an address is written as the spec spells it, or refused"
     ["john@\ud800.com", "U+D800 (half of a character: a lone surrogate)"],
     ["info@B\u00fccher.example", "U+00FC LATIN SMALL LETTER U WITH DIAERESIS"],
     ["john@xn--a.com", '"xn--a", which is not valid punycode at character 6'],
-    ["john@xn--cntoso-3ve.com", '"xn--cntoso-3ve", an international domain name label (it reads "c\u03a9ntoso") at character 6; Microsoft 365 does not accept international domain names'],
-    ["info@xn--bcher-kva.example", '(it reads "bücher")'],
+    ["john@xn--cntoso-3ve.com", '"xn--cntoso-3ve" at character 6, which reads "c\u03a9ntoso": U+03A9 GREEK CAPITAL LETTER OMEGA'],
+    [
+      "info@xn--bcher-kva.example",
+      '"xn--bcher-kva", an international domain name label (it reads "bücher") at character 6; Microsoft 365 organizations cannot have international domain names (docs/reference/exchange-online-addresses.md §7): write the domain in ASCII; if the tenant holds "xn--bcher-kva.example" anyway, opt in: list it under internationalDomains',
+    ],
+    ["info@b\u00fccher.example", "U+00FC LATIN SMALL LETTER U WITH DIAERESIS (a character outside ASCII) at character 7; Microsoft 365 organizations cannot have international domain names"],
   ];
   for (const [input, reason] of rejected) {
     it(`refuses ${JSON.stringify(input)}`, () => {
@@ -172,6 +191,88 @@ describe("checkAddress: an address is written as the spec spells it, or refused"
         assert.equal(!result.ok && result.index, i);
       }),
       { numRuns: 2000 },
+    );
+  });
+});
+
+describe("international domains: refused unless the spec opts in; then written as the A-label, homographs refused still", () => {
+  const optIn = { internationalDomains: new Set(["xn--bcher-kva.example", "xn--e1afmkfd.xn--p1ai", "xn--80ak6aa92e.com", "xn--cntoso-wqf.com", "xn--wgv71a119e.jp"]) };
+  it("writes an opted-in domain as its A-label, in lower case, and keeps the form a reader reads", () => {
+    assert.deepEqual(checkAddress("info@B\u00fccher.Example", optIn), { ok: true, address: "info@xn--bcher-kva.example", unicode: "info@b\u00fccher.example" });
+    assert.deepEqual(checkAddress("Info@XN--BCHER-KVA.example", optIn), { ok: true, address: "Info@xn--bcher-kva.example", unicode: "Info@b\u00fccher.example" });
+    assert.deepEqual(checkAddress("a@\u043f\u0440\u0438\u043c\u0435\u0440.\u0440\u0444", optIn), {
+      ok: true,
+      address: "a@xn--e1afmkfd.xn--p1ai",
+      unicode: "a@\u043f\u0440\u0438\u043c\u0435\u0440.\u0440\u0444",
+    });
+    assert.deepEqual(checkAddress("a@\u65e5\u672c\u8a9e.jp", optIn), { ok: true, address: "a@xn--wgv71a119e.jp", unicode: "a@\u65e5\u672c\u8a9e.jp" });
+    assert.equal(unicodeFormOf("info@xn--bcher-kva.example"), "info@b\u00fccher.example");
+    assert.equal(withUnicodeForm("info@xn--bcher-kva.example"), "info@xn--bcher-kva.example (info@b\u00fccher.example)");
+    assert.equal(withUnicodeForm("info@contoso.com"), "info@contoso.com");
+  });
+  it("refuses a domain the spec did not opt in to, naming the opt-in and Microsoft 365's rule", () => {
+    const result = checkAddress("info@b\u00fccher.example", { internationalDomains: new Set(["xn--e1afmkfd.xn--p1ai"]) });
+    assert.ok(!result.ok);
+    assert.match(
+      result.reason,
+      /Microsoft 365 organizations cannot have international domain names .*; if the tenant holds "xn--bcher-kva.example" anyway, opt in: list it under internationalDomains/,
+    );
+  });
+  const refusedEvenOptedIn: [string, string][] = [
+    ["john@c\u043entoso.com", "U+043E CYRILLIC SMALL LETTER O (a character that looks like an ASCII one) at character 7; a Cyrillic letter among Latin ones (mixed scripts in one label): a homograph"],
+    ["john@xn--cntoso-wqf.com", '"xn--cntoso-wqf" at character 6, which reads "c\u043entoso": U+043E CYRILLIC SMALL LETTER O'],
+    ["john@xn--80ak6aa92e.com", 'reads as "apple": a homograph of an ASCII name, refused'],
+    ["john@\u0430\u0440\u0440\u04cf\u0435.com", 'the label "\u0430\u0440\u0440\u04cf\u0435" at character 6, all Cyrillic letters that look like Latin ones, reads as "apple"'],
+    ["john@b\u00fc\ufb01cher.example", "U+FB01 LATIN SMALL LIGATURE FI (a character that looks like an ASCII one) at character 8"],
+    ["john@b\u00fc\u200dcher.example", "U+200D ZERO WIDTH JOINER (an invisible character) at character 8"],
+    ["john@B\u00dccher.example", "U+00DC (a character outside ASCII) at character 7; an international domain name is written in lower case"],
+    ["john@b\u00fccher\u3002example", "U+3002 IDEOGRAPHIC FULL STOP"],
+    ["john@b\u00fcc\u0301her.example", "U+0301 (a character outside ASCII) at character 9; an international domain name may hold letters of Latin, Greek, Cyrillic, Han, Hiragana, Katakana, Hangul"],
+    ["john@-b\u00fccher.example", "a hyphen at the start of a domain label at character 6"],
+    ["j\u00f6hn@b\u00fccher.example", "U+00F6 LATIN SMALL LETTER O WITH DIAERESIS (a character outside ASCII) at character 2; Exchange Online accepts only ASCII in an address"],
+  ];
+  for (const [input, reason] of refusedEvenOptedIn) {
+    it(`refuses ${JSON.stringify(input)} even when every domain is opted in`, () => {
+      const result = checkAddress(input, { internationalDomains: "any" });
+      assert.ok(!result.ok, JSON.stringify(result));
+      assert.ok(result.reason.includes(reason), result.reason);
+    });
+  }
+  it("limits apply to the address as written (the A-label), not as read", () => {
+    const label = "\u00fc".repeat(40);
+    const written = checkAddress(`a@${label}.example`, { internationalDomains: "any" });
+    assert.ok(written.ok && written.address.length > `a@${label}.example`.length);
+    const local = "a".repeat(64);
+    const domain = `${"b".repeat(60)}.${"c".repeat(60)}.${"d".repeat(50)}.${"\u00fc".repeat(15)}`;
+    assert.ok(`${local}@${domain}`.length <= 254);
+    const result = checkAddress(`${local}@${domain}`, { internationalDomains: "any" });
+    assert.ok(!result.ok && /has 259 characters with the domain written as its A-label \(".*\); an address has at most 254/.test(result.reason), JSON.stringify(result));
+  });
+  it("property: an accepted address is written as given up to the case of the domain, or as the A-label of the domain given", () => {
+    const letters = fc.constantFrom(..."abcXYZ\u00fc\u00e9\u00df\u0436\u043f\u03bb\u65e5\u3042\u30ab\ud55c0-".split(""));
+    const label = fc.array(letters, { minLength: 1, maxLength: 12 }).map((a) => a.join(""));
+    const address = fc
+      .tuple(fc.stringMatching(/^[A-Za-z0-9.+_-]{1,10}$/), fc.array(label, { minLength: 1, maxLength: 3 }), fc.constantFrom("com", "Example", "JP"))
+      .map(([l, ls, tld]) => `${l}@${ls.join(".")}.${tld}`);
+    fc.assert(
+      fc.property(fc.oneof(address, fc.string({ unit: "grapheme", maxLength: 30 })), (raw) => {
+        const result = checkAddress(raw, { internationalDomains: "any" });
+        if (!result.ok) return;
+        const at = raw.lastIndexOf("@");
+        assert.equal(result.address.slice(0, result.address.lastIndexOf("@")), raw.slice(0, at), "the part before @ is never changed");
+        const domain = raw.slice(at + 1);
+        const written = result.address.slice(result.address.lastIndexOf("@") + 1);
+        if (result.unicode === undefined) assert.equal(written, domain);
+        else {
+          assert.match(written, /^[a-z0-9.-]+$/);
+          assert.equal(unicodeFormOf(result.address), result.unicode);
+          assert.equal(
+            result.unicode.slice(result.unicode.lastIndexOf("@") + 1),
+            domain.replace(/[A-Z]/g, (c) => c.toLowerCase()),
+          );
+        }
+      }),
+      { numRuns: 3000 },
     );
   });
 });

@@ -69,6 +69,10 @@ describe("planMailbox", () => {
     assert.deepEqual(plan.add, [{ address: "New@Contoso.com", reason: REASONS.listed }]);
     assert.match(describePlan(plan), /\+ New@Contoso\.com; = Mark@Contoso\.com \(the mailbox keeps "mark@contoso\.com": Exchange does not re-case an address\)/);
   });
+  it("the log line (pulumi preview's) shows an address in an international domain in both forms", () => {
+    const plan = planMailbox({ primary: "mark@contoso.com", aliases: ["info@xn--bcher-kva.example"], mode: "additive" }, live);
+    assert.match(describePlan(plan), /\+ info@xn--bcher-kva\.example \(info@bücher\.example\)/);
+  });
   it("promoting an alias spelled otherwise keeps the alias's spelling as the primary", () => {
     const plan = planMailbox({ primary: "Mark.Wilson@contoso.com", aliases: [], mode: "additive" }, live);
     assert.equal(plan.primary.to, "mark.wilson@contoso.com");

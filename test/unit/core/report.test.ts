@@ -154,6 +154,26 @@ describe("reports", () => {
     assert.match(table, /^newbrand +z@contoso\.com \(00000000-0000-4000-8000-00000000000a\).*UPN z@contoso\.com → z@fabrikam\.com$/m);
     assert.match(renderMarkdown(report), /\| newbrand: `a@contoso\.com \(00000000-0000-4000-8000-00000000000c\)`/);
   });
+  it("an address in an opted-in international domain shows in both forms: as written (A-label) and as read", () => {
+    const idn: MailboxRow[] = [
+      {
+        identity: "info@contoso.com",
+        change: "update",
+        primary: { from: "info@contoso.com", to: "info@xn--bcher-kva.example" },
+        added: ["sales@xn--bcher-kva.example"],
+        removed: ["old@xn--bcher-kva.example"],
+        problems: [],
+      },
+    ];
+    const report = makeReport("plan", "dev", "t", idn);
+    const table = renderTable(report);
+    assert.match(table, /info@contoso\.com → info@xn--bcher-kva\.example \(info@bücher\.example\)/);
+    assert.match(table, /\+sales@xn--bcher-kva\.example \(sales@bücher\.example\)/);
+    assert.match(table, /-old@xn--bcher-kva\.example \(old@bücher\.example\)/);
+    assert.match(renderMarkdown(report), /`sales@xn--bcher-kva\.example` \(`sales@bücher\.example`\)/);
+    // JSON keeps the address as written: one form, the one written to the tenant.
+    assert.deepEqual(JSON.parse(renderJson(report)).mailboxes[0].added, ["sales@xn--bcher-kva.example"]);
+  });
   it("the table shows changed mailboxes (snapshot)", () => matchesSnapshot("plan-table.txt", renderTable(makeReport("plan", "dev", "local tenant .tenant/local.sqlite", rows))));
   it("the markdown starts with its marker and summary, folds the details (snapshot)", () => {
     const text = renderMarkdown(makeReport("plan", "dev", "local tenant .tenant/local.sqlite", rows));
