@@ -4,6 +4,7 @@
 // to a file the program reads (MAILBOX_ADDRESSES_CAUSES).
 import { writeFileSync } from "node:fs";
 import path from "node:path";
+import { recordOf } from "../core/plan/address-map";
 import type { BaseEntry, CauseContext } from "../core/plan/change-causes";
 import { loadSpecBytes } from "../core/spec/load-spec";
 import type { StackSettings } from "./stack-settings";
@@ -28,7 +29,7 @@ export function writeCauseContext(settings: StackSettings, ref: string, recorded
 }
 
 /**
- * identity → the live list the stack's state recorded for each mailbox (`pulumi stack export`),
+ * identity → the list the stack's state recorded as last applied for each mailbox (`pulumi stack export`),
  * for `drift` and `accept`, which run without the engine; undefined when the stack has no state
  * or it cannot be read (no cause is then claimed).
  */
@@ -43,8 +44,9 @@ export async function readRecorded(settings: StackSettings): Promise<Map<string,
   if (mailboxes.length === 0) return undefined;
   const recorded = new Map<string, readonly string[]>();
   for (const r of mailboxes) {
-    const out = (r.outputs ?? {}) as { addresses?: Record<string, string>; kept?: Record<string, string> };
-    if (out.addresses && out.kept) recorded.set(identityOfEntry(r), [...Object.values(out.addresses), ...Object.values(out.kept)]);
+    // What the stack last applied, not what a refresh read since (core/plan/address-map.ts `recordOf`).
+    const record = recordOf((r.outputs ?? {}) as Parameters<typeof recordOf>[0]);
+    if (record !== undefined) recorded.set(identityOfEntry(r), record);
   }
   return recorded;
 }

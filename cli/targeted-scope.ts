@@ -8,7 +8,7 @@ import { createHash } from "node:crypto";
 import { realpathSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { addressKey, parseProxyAddress } from "../core/address";
-import { desiredFromMap, type AddressMap } from "../core/plan/address-map";
+import { desiredFromMap, recordOf, type AddressMap } from "../core/plan/address-map";
 import { computeChangeSet, withStateDependents, type ChangeSet } from "../core/plan/change-set";
 import { describeReason, unionChangeSets, type TargetedRun } from "../core/plan/targeted-run";
 import { loadSpecBytes } from "../core/spec/load-spec";
@@ -174,9 +174,10 @@ export async function computeScope(settings: StackSettings, ref: string): Promis
   const declared = new Set(set.declare);
   const recorded: Record<string, readonly string[]> = {};
   for (const r of mailboxes) {
-    const out = (r.outputs ?? {}) as { addresses?: AddressMap; kept?: AddressMap };
     const identity = identityOf.get(r.urn)!;
-    if (declared.has(identity) && out.addresses && out.kept) recorded[identity] = [...Object.values(out.addresses), ...Object.values(out.kept)];
+    // What the stack last applied, not what a refresh read since (core/plan/address-map.ts `recordOf`).
+    const record = recordOf((r.outputs ?? {}) as { applied?: readonly string[]; addresses?: AddressMap; kept?: AddressMap });
+    if (declared.has(identity) && record !== undefined) recorded[identity] = record;
   }
   return { kind: "targeted", run, urns: [...set.declare, ...release].map(urnOf), recorded };
 }

@@ -95,6 +95,17 @@ export function liveListOf(maps: { readonly addresses?: AddressMap; readonly kep
   return [...Object.values(maps.addresses ?? {}), ...Object.values(maps.kept ?? {})];
 }
 
+/**
+ * The list a mailbox's change causes are told against (core/plan/change-causes.ts): what the stack
+ * last applied (the resource's `applied` output: the live list after the tool last wrote the
+ * mailbox, or found it as the spec asks), which no refresh changes; for a state from before that
+ * output (0.1), the live set the outputs hold, as that release did. Undefined: no record.
+ */
+export function recordOf(outputs: { readonly applied?: readonly string[]; readonly addresses?: AddressMap; readonly kept?: AddressMap }): string[] | undefined {
+  if (Array.isArray(outputs.applied) && outputs.applied.every((entry) => typeof entry === "string")) return [...outputs.applied];
+  return outputs.addresses && outputs.kept ? liveListOf(outputs) : undefined;
+}
+
 /** True when two maps hold the same entries, spelled the same, in any key order. */
 export function sameAddressMap(a: AddressMap, b: AddressMap): boolean {
   const keys = Object.keys(a);

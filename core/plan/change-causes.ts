@@ -5,17 +5,19 @@
 // pull request's base (to tell "this change" from "changed earlier, not applied yet"). `plan`,
 // `pulumi preview --diff`, `drift` and `accept` all read the causes from here. Pure.
 //
-// The rule: the state records what the tenant held when the stack last wrote or refreshed it. A
-// difference between that record and the live list is the tenant's (made outside git); a
-// difference between the record and the spec is the spec's (or its policy's). So:
+// The rule: the state records what the stack last applied (the resource's `applied` output: the
+// list after the tool last wrote the mailbox, or found it as the spec asks; a refresh does not
+// change it, core/plan/address-map.ts `recordOf`). A difference between that record and the live
+// list is the tenant's (made outside git); a difference between the record and the spec is the
+// spec's (or its policy's). So:
 //   + a   (the spec has it, the tenant lacks it): drift when the record held it (removed by hand);
 //   - r   (the tenant has it, the spec does not): drift when the record lacked it (added by hand),
 //         a move when another mailbox of the spec takes it;
 //   primary → p: drift when the record's primary was p (changed by hand);
 //   (a case-only difference is no change: Exchange keeps an address's spelling, plan-mailbox.ts `caseKept`)
 // Everything else is the spec's. Without a record (a mailbox new to the stack) the spec adopts it.
-// A standalone `pulumi refresh` records the drifted tenant: its changes then read as the spec's
-// (README, "Every change says why").
+// A refresh (a standalone `pulumi refresh`, or the saved refresh of a refused `apply --plan`)
+// records the drifted tenant as live, never as applied, so the causes stay the same after it.
 import { addressKey, parseProxyAddress, primaryOf } from "../address";
 import type { MailboxPlan } from "./plan-mailbox";
 
@@ -54,7 +56,7 @@ export interface BaseEntry {
 export interface CauseInputs {
   /** The plan of the spec against the live list (core/plan/plan-mailbox.ts). */
   readonly plan: MailboxPlan;
-  /** The live list the state recorded at the last apply; undefined: the stack has no record (new to it). */
+  /** The list the state recorded as last applied (`recordOf`); undefined: the stack has no record (new to it). */
   readonly recorded?: readonly string[] | undefined;
   /** The spec's entry at the base; null: no entry there; undefined: no base known. */
   readonly base?: BaseEntry | null | undefined;

@@ -5,7 +5,7 @@
 // The provider is configured once per process from the stack's config (configure): which tenant,
 // which app, which spec. Resources carry only what the spec wants for their mailbox.
 import { addressKey, sameAddressList } from "../../core/address";
-import { addressMapAsWritten, desiredFromMap, liveAddressMaps, liveListOf, sameAddressMap } from "../../core/plan/address-map";
+import { addressMapAsWritten, desiredFromMap, liveAddressMaps, liveListOf, recordOf, sameAddressMap } from "../../core/plan/address-map";
 import { planRelease } from "../../core/plan/plan-changes";
 import { planMailbox, type DesiredAddresses, type MailboxPlan } from "../../core/plan/plan-mailbox";
 import { loadSpecBytes, type Spec } from "../../core/spec/load-spec";
@@ -144,6 +144,22 @@ class ProviderContext {
   programLive(identity: string): LiveMailbox | undefined {
     if (this.#fromProgram === null) this.#fromProgram = readFromProgram(this.settings.target, this.settings.spec);
     return this.#fromProgram?.get(identity);
+  }
+
+  /**
+   * The stack's spec asks nothing of this mailbox with this live list: no address to add, remove or
+   * make primary (core/plan/plan-mailbox.ts). False when the spec cannot be loaded or does not
+   * declare the mailbox (a program of one's own with an inline spec): the record then stays.
+   */
+  async agreesWithSpec(identity: string, live: readonly string[]): Promise<boolean> {
+    const spec = await this.expandedSpec();
+    const mailbox = spec?.mailboxes.find((m) => addressKey(m.identity) === addressKey(identity));
+    if (mailbox === undefined) return false;
+    try {
+      return !planMailbox(mailbox, live).changed;
+    } catch {
+      return false;
+    }
   }
 
   /** From the first write on, reads must be fresh. */
@@ -524,13 +540,18 @@ async function writeOnce<T>(identity: string, write: () => Promise<T>): Promise<
   }
 }
 
+/** The mailbox as the spec's write left it: that list is also what the stack last applied. */
+function applied(outs: MailboxAddressesOutputs): MailboxAddressesOutputs {
+  return { ...outs, applied: liveListOf(outs) };
+}
+
 export async function create(inputs: MailboxAddressesInputs) {
-  const outs = await writeOnce(inputs.identity, () => converge(inputs));
+  const outs = applied(await writeOnce(inputs.identity, () => converge(inputs)));
   return { id: outs.objectId, outs };
 }
 
 export async function update(_id: string, olds: MailboxAddressesOutputs, news: MailboxAddressesInputs) {
-  return { outs: await writeOnce(news.identity, () => converge(news, olds.addresses && olds.kept ? liveListOf(olds) : undefined)) };
+  return { outs: applied(await writeOnce(news.identity, () => converge(news, olds.addresses && olds.kept ? liveListOf(olds) : undefined))) };
 }
 
 export async function read(id: string, props: MailboxAddressesOutputs | undefined): Promise<{ id?: string; props?: MailboxAddressesOutputs; inputs?: MailboxAddressesInputs }> {
@@ -551,8 +572,11 @@ async function readMailbox(id: string, props: MailboxAddressesOutputs | undefine
   const fresh = swept?.has(props.identity) ? swept.get(props.identity) : await ctx.readLive(props.identity);
   // What differs from the state is confirmed from the source before it counts as drift.
   const recorded = props.addresses && props.kept ? liveListOf(props) : undefined;
-  // The program tells the spec's changes from the tenant's by this record (core/plan/change-causes.ts).
-  if (recorded !== undefined) recordForProgram(ctx.settings.target, ctx.settings.spec, props.identity, recorded);
+  // What the stack last applied: the program tells the spec's changes from the tenant's by it
+  // (core/plan/change-causes.ts). Never what an earlier refresh read: that would take a hand edit
+  // for the spec's (issue 31: a refused `apply --plan`, a standalone `pulumi refresh`).
+  const applied = recordOf(props);
+  if (applied !== undefined) recordForProgram(ctx.settings.target, ctx.settings.spec, props.identity, applied);
   const live = await ctx.confirmInRefresh(props.identity, fresh, (mailbox) => recorded === undefined || !sameAddressList(mailbox.addresses, recorded));
   if (live !== fresh) ctx.confirmedInSweep(props.identity, live);
   // No id tells the engine the mailbox is gone; refresh drops it from the state.
@@ -561,5 +585,9 @@ async function readMailbox(id: string, props: MailboxAddressesOutputs | undefine
   // describe a change, not the mailbox, and would linger in later diffs.
   const { releases: _releases, takeFrom: _takeFrom, ...current } = inputsOf(props);
   const outputs = outputsOf(current, live);
-  return { id: live.id || id, props: outputs, inputs: inputsOf(outputs) };
+  // The refresh reads `addresses` and `kept`; `applied` goes on as it was, unless the mailbox now
+  // holds what the stack's spec asks (nothing to write: an `accept` merged, a hand edit undone),
+  // which is then the record, as an apply that found nothing to write would have left it.
+  const agreed = (await ctx.agreesWithSpec(props.identity, live.addresses)) || applied === undefined;
+  return { id: live.id || id, props: { ...outputs, applied: agreed ? liveListOf(outputs) : applied }, inputs: inputsOf(outputs) };
 }

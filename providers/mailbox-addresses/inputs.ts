@@ -51,6 +51,15 @@ export interface MailboxAddressesOutputs extends MailboxAddressesInputs {
   readonly recipientType: string;
   /** Live entries the spec does not manage, kept untouched: non-SMTP, routing (MOERA), additive mode. */
   readonly kept: AddressMap;
+  /**
+   * What the stack last applied: the mailbox's list (`addresses` then `kept` entries) after the
+   * tool last wrote it, or last found it as the stack's spec asks. A refresh (an up's, a refused
+   * `apply --plan`'s, a standalone `pulumi refresh`) carries it over unchanged while `addresses`
+   * and `kept` take the live read, so a change made in the tenant outside git stays told apart
+   * from the spec's (core/plan/change-causes.ts). Absent in a state written by 0.1: the
+   * live set is the record then (core/plan/address-map.ts `recordOf`).
+   */
+  readonly applied?: readonly string[];
 }
 
 /**

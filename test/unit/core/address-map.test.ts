@@ -6,7 +6,7 @@ import { describe, it } from "node:test";
 import fc from "fast-check";
 import { addressKey } from "../../../core/address";
 import { addressDelta } from "../../../core/plan/address-delta";
-import { addressMapAsWritten, desiredAddressMap, desiredFromMap, liveAddressMaps, liveListOf } from "../../../core/plan/address-map";
+import { addressMapAsWritten, desiredAddressMap, desiredFromMap, liveAddressMaps, liveListOf, recordOf } from "../../../core/plan/address-map";
 import { planMailbox } from "../../../core/plan/plan-mailbox";
 import { applyAddRemove } from "../../../exchange/exchange-rules";
 
@@ -63,5 +63,17 @@ describe("addressMapAsWritten", () => {
       }),
       { numRuns: 500 },
     );
+  });
+});
+
+describe("recordOf: what the causes are told against", () => {
+  const outputs = { addresses: { "anna@contoso.com": "SMTP:anna@contoso.com", "rogue@contoso.com": "smtp:rogue@contoso.com" }, kept: { "x500:/o=a": "X500:/o=a" } };
+  it("is what the stack last applied when the state keeps it, whatever a refresh read since", () => {
+    assert.deepEqual(recordOf({ ...outputs, applied: ["SMTP:anna@contoso.com", "X500:/o=a"] }), ["SMTP:anna@contoso.com", "X500:/o=a"]);
+  });
+  it("is the recorded live set for a state from before `applied` (0.1), and nothing without one", () => {
+    assert.deepEqual(recordOf(outputs), ["SMTP:anna@contoso.com", "smtp:rogue@contoso.com", "X500:/o=a"]);
+    assert.equal(recordOf({ addresses: outputs.addresses }), undefined);
+    assert.deepEqual(recordOf({ ...outputs, applied: "SMTP:anna@contoso.com" as unknown as string[] }), liveListOf(outputs), "a malformed `applied` (a state edited by hand) is not trusted");
   });
 });
