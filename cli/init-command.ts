@@ -8,7 +8,7 @@
 // state backend the user picks.
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { checkDeclaredSettings, DECLARED_SETTINGS, readSettings, SETTINGS_NAMESPACE } from "../infra/settings";
+import { checkDeclaredSettings, DECLARED_SETTINGS, readSettings, SETTINGS_NAMESPACE } from "../reconcile/settings";
 import { CliError } from "./cli-error";
 import { OVERRIDE_FLAGS, type StackFlags, type StackSettings } from "./stack-settings";
 

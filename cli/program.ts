@@ -3,7 +3,7 @@
 // file and is loaded only when that command runs (validate and tenant need no Pulumi).
 import { Command, InvalidArgumentError, Option } from "commander";
 import { FAULT_SETTING_HELP } from "../emulator/faults";
-import { DECLARED_SETTINGS } from "../infra/settings";
+import { DECLARED_SETTINGS } from "../reconcile/settings";
 import { TARGET_NAMES } from "../targets/registry";
 import { EMULATOR_DEFAULT_PORT, EMULATOR_DEFAULT_STACK } from "./emulator-command";
 

@@ -2,9 +2,9 @@
 // `pulumi config --show-secrets`), so secrets set with `pulumi config set --secret` and values
 // from imported environments arrive exactly as `pulumi up` sees them. The stack must exist (a
 // typo never falls back to another tenant); keys are checked against the declared list
-// (infra/settings.ts); flags may override a setting for one run.
+// (reconcile/settings.ts); flags may override a setting for one run.
 import { closestName } from "../core/did-you-mean";
-import { checkDeclaredSettings, DECLARED_SETTINGS, readSettings, SETTINGS_NAMESPACE, type ConfigReader, type ProgramSettings } from "../infra/settings";
+import { checkDeclaredSettings, DECLARED_SETTINGS, readSettings, SETTINGS_NAMESPACE, type ConfigReader, type ProgramSettings } from "../reconcile/settings";
 import { findProjectRoot } from "../runtime/project-root";
 import { CliError } from "./cli-error";
 import { toolCommands } from "./commands-here";
@@ -19,7 +19,7 @@ export function flagAttribute(flag: string): string {
 
 /**
  * Flags that override one setting of the stack for one run (commander's name → the setting's
- * key): `--target`, and each declared setting's `flag` (infra/settings.ts, the targets' own).
+ * key): `--target`, and each declared setting's `flag` (reconcile/settings.ts, the targets' own).
  */
 export const OVERRIDE_FLAGS: Readonly<Record<string, string>> = Object.fromEntries([
   ["target", "target"],

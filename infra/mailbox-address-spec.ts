@@ -39,7 +39,7 @@ import { findProjectRoot } from "../runtime/project-root";
 import { readSpecFile, SpecFileError } from "../runtime/spec-file";
 import { readReviewedPlan } from "../runtime/reviewed-plan-file";
 import { backendUrl, describeConflict, findOwnershipConflicts, recordStoreFor, writeOwnershipRecord, type OwnedRecipient } from "../runtime/stack-ownership";
-import { checkDeclaredSettings, readSettings, SETTINGS_NAMESPACE, type ProgramSettings } from "./settings";
+import { checkDeclaredSettings, readSettings, SETTINGS_NAMESPACE, type ProgramSettings } from "../reconcile/settings";
 
 function fail(problems: readonly SpecProblem[], what: string): never {
   for (const problem of problems) pulumi.log.error(formatProblem(problem));

@@ -1,6 +1,6 @@
 // Bulk reads for export and drift, over any backend: a full scan page by page, or reads by
 // identity when the spec names few mailboxes of a large tenant.
-import type { LiveMailbox, TenantBackend } from "../targets/tenant-backend";
+import { SCAN_THRESHOLD, type LiveMailbox, type TenantBackend } from "../targets/tenant-backend";
 
 /** Every mailbox of the tenant. `onPage` reports progress. */
 export async function scanMailboxes(backend: TenantBackend, onPage?: (count: number) => void): Promise<LiveMailbox[]> {
@@ -15,16 +15,14 @@ export async function scanMailboxes(backend: TenantBackend, onPage?: (count: num
   return all;
 }
 
-/**
- * The live mailboxes a spec names, keyed by the spec's identities. From this many mailboxes on, a
- * full scan (999 or 1,000 per request) is cheaper than reading them one by one (20 per request).
- */
-export const SCAN_THRESHOLD = 500;
-
 /** Identities per progress report of `readSpecMailboxes`: one Graph $batch. */
 const READ_CHUNK = 20;
 
-/** `onRead` reports progress: how many mailboxes were read so far. */
+/**
+ * The live mailboxes a spec names, keyed by the spec's identities: read one by one below
+ * SCAN_THRESHOLD (targets/tenant-backend.ts), a full scan from there on. `onRead` reports progress:
+ * how many mailboxes were read so far.
+ */
 export async function readSpecMailboxes(backend: TenantBackend, identities: readonly string[], onRead?: (count: number) => void): Promise<Map<string, LiveMailbox | undefined>> {
   if (identities.length < SCAN_THRESHOLD) {
     if (onRead === undefined) return backend.readMailboxes(identities);

@@ -1,7 +1,7 @@
 // The one list of targets, and what everything else asks of it: which target a stack names, its
 // settings, its description, its backend. A new target is one folder (`targets/<name>/target.ts`
 // exporting a TargetDefinition, beside its backend) and one line in TARGETS; the settings union,
-// the declared stack settings (infra/settings.ts), the CLI's --target choices and override flags
+// the declared stack settings (reconcile/settings.ts), the CLI's --target choices and override flags
 // and every message follow from it.
 //
 // Composition (a hybrid stack naming Exchange Online and Active Directory, each mailbox written

@@ -102,6 +102,13 @@ export interface AcceptedDomainsCapability {
   list(): Promise<string[]>;
 }
 
+/**
+ * From this many mailboxes on, a full scan (999 or 1,000 per request) is cheaper than reading them
+ * one by one (20 per request): the bulk readers (reconcile/read-tenant.ts, the provider's sweep) and
+ * the backends that choose between a listing and lookups (exchange-online) all switch here.
+ */
+export const SCAN_THRESHOLD = 500;
+
 /** A full scan's page of mailboxes, for export and drift. */
 export interface MailboxPage {
   readonly mailboxes: readonly LiveMailbox[];

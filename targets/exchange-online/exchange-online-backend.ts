@@ -27,7 +27,7 @@ import { EXCHANGE_SCOPE, ExchangeAdminClient, type ExchangeAcceptedDomain, type 
 import { GRAPH_SCOPE, GraphReader, POLICY_USER_SELECT, type GraphDirectoryObject, type GraphUser } from "./graph-reader";
 import type { MailboxAttributes } from "../../core/policy/policy-types";
 import { DEFAULT_RETRY_OPTIONS, MicrosoftHttp, type RetryOptions } from "./http-pipeline";
-import { SCAN_THRESHOLD } from "../../reconcile/read-tenant";
+import { SCAN_THRESHOLD } from "../tenant-backend";
 import { findHiddenHolders } from "./hidden-holders";
 
 /** Addresses per Get-Recipient -Filter: each adds about 50 characters to the filter. */

@@ -9,7 +9,7 @@
 // /contacts paged (999 a page) and one Get-Mailbox -SoftDeletedMailbox of all.
 import { addressKey, parseProxyAddress } from "../../core/address";
 import type { AddressOwner, HolderKind, RecipientType } from "../../exchange/exchange-rules";
-import { SCAN_THRESHOLD } from "../../reconcile/read-tenant";
+import { SCAN_THRESHOLD } from "../tenant-backend";
 import type { ExchangeAdminClient } from "./exchange-admin-client";
 import type { GraphReader } from "./graph-reader";
 

@@ -8,7 +8,7 @@ import { Writable } from "node:stream";
 import { describe, it } from "node:test";
 import { closestName } from "../../../core/did-you-mean";
 import { parseFaultSettings, FaultSettingsError } from "../../../emulator/faults";
-import { checkDeclaredSettings, DECLARED_SETTINGS } from "../../../infra/settings";
+import { checkDeclaredSettings, DECLARED_SETTINGS } from "../../../reconcile/settings";
 import { schemaReference } from "../../../cli/export-command";
 import { typeFilter } from "../../../cli/drift-command";
 import { Progress } from "../../../cli/progress";

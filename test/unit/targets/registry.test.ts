@@ -9,7 +9,7 @@ import path from "node:path";
 import { after, describe, it } from "node:test";
 import { formatProblem } from "../../../core/problems";
 import { loadSpecText } from "../../../core/spec/load-spec";
-import { checkDeclaredSettings, DECLARED_SETTINGS, readSettings, SettingsError } from "../../../infra/settings";
+import { checkDeclaredSettings, DECLARED_SETTINGS, readSettings, SettingsError } from "../../../reconcile/settings";
 import { assessSpec } from "../../../reconcile/assess";
 import { createBackend, DEFAULT_TARGET, describeTarget, findTarget, readSettingsOf, TARGET_NAMES, TARGETS, type TargetSettings } from "../../../targets/registry";
 import { checkSettingValue, type ConfigReader, type TargetSetting } from "../../../targets/target-definition";

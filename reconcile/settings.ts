@@ -1,9 +1,20 @@
 // Reads the stack's settings (`pulumi config set <key> <value>`): where the spec is and which
-// tenant to converge. None of them is a secret; credentials come from AZURE_* variables.
+// tenant to converge. None of them is a secret; credentials come from AZURE_* variables. The
+// program (infra/), the provider and the CLI all read them here; each target's own settings are in
+// its definition (targets/<name>/target.ts).
 import { didYouMean } from "../core/did-you-mean";
 import { DEFAULT_TARGET, findTarget, readSettingsOf, TARGET_NAMES, TARGETS, type TargetName, type TargetSettings } from "../targets/registry";
 import { checkSettingValue, SettingsError, type ConfigReader, type TargetSetting } from "../targets/target-definition";
-import { DEFAULTS } from "../reconcile/defaults";
+
+/** The defaults of the settings every target shares. */
+export const DEFAULTS = {
+  spec: "infra/mailboxes.yaml",
+  /**
+   * How long a move waits for Exchange to free an address its giver just let go of (the release
+   * lag: administrators report about an hour, MicrosoftDocs/OfficeDocs-Support#46), in seconds.
+   */
+  releaseWaitSeconds: 3600,
+} as const;
 
 export interface ProgramSettings {
   /** The spec file, relative to the project directory. */
@@ -13,7 +24,7 @@ export interface ProgramSettings {
   readonly releaseWaitSeconds?: number;
 }
 
-export { DEFAULTS, SettingsError, type ConfigReader };
+export { SettingsError, type ConfigReader };
 
 /** The spec and the target's settings; the target reads its own (targets/registry.ts). */
 export function readSettings(config: ConfigReader): ProgramSettings {
