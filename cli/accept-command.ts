@@ -14,9 +14,8 @@ import { planMailbox } from "../core/plan/plan-mailbox";
 import { readSpecMailboxes } from "../reconcile/read-tenant";
 import { readRecorded } from "./cause-context";
 import { CliError } from "./cli-error";
-import { readSpecFile } from "./drift-command";
 import { createBackend } from "../targets/registry";
-import { readStackSettings, type StackFlags } from "./stack-settings";
+import { readStackSettings, readStackSpec, type StackFlags } from "./stack-settings";
 
 export interface AcceptOptions extends StackFlags {
   readonly all?: boolean;
@@ -26,7 +25,7 @@ export async function runAccept(positionals: readonly string[], options: AcceptO
   const settings = await readStackSettings(options);
   const root = settings.root;
   const file = path.resolve(root, settings.spec);
-  const text = readSpecFile(root, settings.spec, settings.stack).toString("utf8");
+  const text = readStackSpec(settings).toString("utf8");
   // Explicit entries are rewritten; a mailbox a policy manages is changed by changing the policy.
   const loaded = loadSpecBytes(settings.spec, Buffer.from(text), { policies: true });
   if (!loaded.ok) {

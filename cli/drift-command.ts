@@ -12,13 +12,12 @@ import { expandSpec } from "../reconcile/expand-spec";
 import { upnChanges } from "../reconcile/upn";
 import { assessSpec } from "../reconcile/assess";
 import { readSpecMailboxes } from "../reconcile/read-tenant";
-import { readSpecFile as readSafely, SpecFileError } from "../runtime/spec-file";
 import { readRecorded } from "./cause-context";
 import { CliError } from "./cli-error";
 import { openBackend } from "./open-backend";
 import { count, Progress } from "./progress";
 import { printReport, type OutputOptions } from "./report-output";
-import { maskSecrets, readStackSettings, type StackFlags } from "./stack-settings";
+import { maskSecrets, readStackSettings, readStackSpec, type StackFlags } from "./stack-settings";
 
 export interface DriftOptions extends StackFlags, OutputOptions {
   readonly quiet?: boolean;
@@ -32,20 +31,6 @@ export function typeFilter(type: string | undefined): RecipientTypeDetails | und
   const kind = type.toLowerCase() === "group" ? undefined : recipientTypeOf(type);
   if (kind === undefined) throw new CliError(`--type ${JSON.stringify(type)} is not a recipient kind; use one of ${RECIPIENT_TYPES.join(", ")}`);
   return kind;
-}
-
-/**
- * The spec file of a stack's settings, read safely (providers/spec-file.ts: a regular YAML file
- * inside the project, size-capped; `explicit` when the path was typed on the command line, which
- * may be anywhere); any failure says which setting names it.
- */
-export function readSpecFile(root: string, spec: string, stack: string, explicit = false): Buffer {
-  try {
-    return readSafely(spec, { root, explicit });
-  } catch (err) {
-    if (!SpecFileError.isInstance(err)) throw err;
-    throw new CliError(`the spec ${err.message}${explicit ? "" : ` (setting "spec" of stack "${stack}")`}`);
-  }
 }
 
 /** Counters for commands that read a tenant: mailboxes read, and waits for throttling or retries. */
@@ -78,7 +63,7 @@ async function markWaitingForSync(rows: MailboxRow[], backend: TenantBackend): P
 
 export async function runDrift(options: DriftOptions): Promise<number> {
   const settings = await readStackSettings(options);
-  const loaded = loadSpecBytes(settings.spec, readSpecFile(settings.root, settings.spec, settings.stack, typeof options.spec === "string"), { policies: true });
+  const loaded = loadSpecBytes(settings.spec, readStackSpec(settings, typeof options.spec === "string"), { policies: true });
   if (!loaded.ok) {
     for (const problem of loaded.problems) process.stderr.write(`${formatProblem(problem)}\n`);
     return 1;

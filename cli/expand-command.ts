@@ -9,10 +9,9 @@ import { expandPolicies } from "../core/policy/expand-policies";
 import { expandSpec } from "../reconcile/expand-spec";
 import { didYouMean } from "../core/did-you-mean";
 import { CliError } from "./cli-error";
-import { readSpecFile } from "./drift-command";
 import { openBackend } from "./open-backend";
 import { writeOutput } from "./report-output";
-import { readStackSettings, type StackFlags } from "./stack-settings";
+import { readStackSettings, readStackSpec, type StackFlags } from "./stack-settings";
 
 export interface ExpandOptions extends StackFlags {
   readonly policy?: string;
@@ -22,7 +21,7 @@ export interface ExpandOptions extends StackFlags {
 
 export async function runExpand(options: ExpandOptions): Promise<number> {
   const settings = await readStackSettings(options);
-  const loaded = loadSpecBytes(settings.spec, readSpecFile(settings.root, settings.spec, settings.stack, typeof options.spec === "string"), { policies: true });
+  const loaded = loadSpecBytes(settings.spec, readStackSpec(settings, typeof options.spec === "string"), { policies: true });
   if (!loaded.ok) {
     for (const problem of loaded.problems) process.stderr.write(`${formatProblem(problem)}\n`);
     return 1;

@@ -6,6 +6,7 @@
 import { closestName } from "../core/did-you-mean";
 import { checkDeclaredSettings, DECLARED_SETTINGS, readSettings, SETTINGS_NAMESPACE, type ConfigReader, type ProgramSettings } from "../reconcile/settings";
 import { findProjectRoot } from "../runtime/project-root";
+import { readSpecFile, SpecFileError } from "../runtime/spec-file";
 import { CliError } from "./cli-error";
 import { toolCommands } from "./commands-here";
 
@@ -34,6 +35,20 @@ export interface StackSettings extends ProgramSettings {
   readonly root: string;
   /** Values the stack keeps as secrets: never printed (see maskSecrets). */
   readonly secrets: readonly string[];
+}
+
+/**
+ * The spec file a stack's settings name, read safely (runtime/spec-file.ts: a regular YAML file
+ * inside the project, size-capped; `explicit` when the path was typed on the command line, which
+ * may be anywhere); any failure says which setting names it.
+ */
+export function readStackSpec(settings: Pick<StackSettings, "root" | "spec" | "stack">, explicit = false): Buffer {
+  try {
+    return readSpecFile(settings.spec, { root: settings.root, explicit });
+  } catch (err) {
+    if (!SpecFileError.isInstance(err)) throw err;
+    throw new CliError(`the spec ${err.message}${explicit ? "" : ` (setting "spec" of stack "${settings.stack}")`}`);
+  }
 }
 
 /** `text` with every secret value of the stack replaced by [secret], as Pulumi shows them. */

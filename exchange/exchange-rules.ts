@@ -172,6 +172,12 @@ export const EXCHANGE_RECIPIENT_TYPE_DETAILS: readonly string[] = [
   "UserMailbox",
 ];
 
+/**
+ * The kind of a recipient nothing tells otherwise: a user mailbox (a Graph user Exchange lists
+ * under no other kind, a row whose kind this project does not hold).
+ */
+export const DEFAULT_RECIPIENT_KIND: RecipientTypeDetails = "UserMailbox";
+
 /** Every kind, in the order above. */
 export const RECIPIENT_TYPES: readonly RecipientTypeDetails[] = Object.keys(RECIPIENT_KINDS) as RecipientTypeDetails[];
 
@@ -214,7 +220,7 @@ export function coarseTypeOf(kind: RecipientTypeDetails): RecipientType {
 
 /** The precise kind of a recipient: its `kind`, else what its coarse type says ("Group": a distribution group). */
 export function kindOf(recipient: { readonly type: RecipientType; readonly kind?: RecipientTypeDetails | undefined }): RecipientTypeDetails {
-  return recipient.kind ?? recipientTypeOf(recipient.type) ?? "UserMailbox";
+  return recipient.kind ?? recipientTypeOf(recipient.type) ?? DEFAULT_RECIPIENT_KIND;
 }
 
 /** What the rules need to know about a recipient. */
@@ -394,8 +400,8 @@ const describeOwner = (owner: AddressOwner) => owner.displayName;
  * other kinds, the widely reported text without the mailbox's "write scope" preamble, naming the
  * kind's cmdlet (not found on a Microsoft page: see docs/RECIPIENT-KINDS.md).
  */
-export function writeScopeMessage(identity: string, type: RecipientTypeDetails = "UserMailbox"): string {
-  const kind = RECIPIENT_KINDS[type] ?? RECIPIENT_KINDS.UserMailbox;
+export function writeScopeMessage(identity: string, type: RecipientTypeDetails = DEFAULT_RECIPIENT_KIND): string {
+  const kind = RECIPIENT_KINDS[type] ?? RECIPIENT_KINDS[DEFAULT_RECIPIENT_KIND];
   const refusal =
     `The action '${kind.setCmdlet}', 'EmailAddresses', can't be performed on the object '${identity}' because the object is being synchronized from your on-premises organization. ` +
     `This action should be performed on the object in your on-premises organization.`;
@@ -461,7 +467,7 @@ export function notFoundMessage(identity: string, tenant: string): string {
 export function checkEmailAddresses(recipient: RecipientFacts, proposed: readonly string[], tenant: TenantFacts, identity = recipient.displayName): RuleViolation[] {
   const violations: RuleViolation[] = [];
   const type = kindOf(recipient);
-  const kind = RECIPIENT_KINDS[type] ?? RECIPIENT_KINDS.UserMailbox;
+  const kind = RECIPIENT_KINDS[type] ?? RECIPIENT_KINDS[DEFAULT_RECIPIENT_KIND];
   if (recipient.synced && !recipient.cloudManaged) {
     violations.push({ code: "WriteScope", message: writeScopeMessage(identity, type) });
     return violations;

@@ -5,7 +5,7 @@
 import { planEntries, type ChangePlan } from "../core/plan/plan-changes";
 import { planMailbox } from "../core/plan/plan-mailbox";
 import type { SpecProblem } from "../core/problems";
-import { placeOf } from "../core/spec/positions";
+import { problemAt } from "../core/spec/positions";
 import type { MailboxDeclaration, Spec } from "../core/spec/rules";
 import { quote } from "../core/text";
 import type { LiveMailbox, TenantBackend } from "../targets/tenant-backend";
@@ -44,15 +44,15 @@ export function resolveIdentities(spec: Spec, live: ReadonlyMap<string, LiveMail
       kept.push(mailbox);
       continue;
     }
-    const place = placeOf(mailbox, undefined);
-    problems.push({
-      file: spec.file,
-      position: place.position,
-      path: place.path,
-      message:
+    problems.push(
+      problemAt(
+        spec.file,
+        mailbox,
+        undefined,
         `the keys ${quote(earlier.identity)} (${where(earlier)}) and ${quote(mailbox.identity)} (${where(mailbox)}) name the same recipient, ` +
-        `${quote(recipient.displayName)} (object id ${recipient.id}); a recipient has one entry in the spec: keep one key and merge the addresses into it`,
-    });
+          `${quote(recipient.displayName)} (object id ${recipient.id}); a recipient has one entry in the spec: keep one key and merge the addresses into it`,
+      ),
+    );
   }
   return { spec: { ...spec, mailboxes: kept }, problems };
 }
@@ -98,14 +98,13 @@ export async function assessSpec(spec: Spec, backend: TenantBackend, read?: Alre
     const recipient = confirmed.get(m.identity);
     const other = recipient === undefined ? undefined : elsewhere.get(recipient.id.toLowerCase());
     if (other === undefined || other === m.identity) return [];
-    const place = placeOf(m, undefined);
     return [
-      {
-        file: spec.file,
-        position: place.position,
-        path: place.path,
-        message: `the key ${quote(m.identity)} names ${quote(recipient!.displayName)} (object id ${recipient!.id}), which the stack already manages as ${quote(other)}; a recipient has one entry in the spec: keep one key and merge the addresses into it`,
-      },
+      problemAt(
+        spec.file,
+        m,
+        undefined,
+        `the key ${quote(m.identity)} names ${quote(recipient!.displayName)} (object id ${recipient!.id}), which the stack already manages as ${quote(other)}; a recipient has one entry in the spec: keep one key and merge the addresses into it`,
+      ),
     ];
   });
   const change = planEntries(resolved.spec.mailboxes, (identity) => confirmed.get(identity)?.addresses);

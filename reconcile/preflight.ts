@@ -5,7 +5,7 @@
 import { addressKey, domainOf, primaryOf } from "../core/address";
 import type { ChangePlan } from "../core/plan/plan-changes";
 import type { SpecProblem } from "../core/problems";
-import { placeOf } from "../core/spec/positions";
+import { placeOf, problemAt } from "../core/spec/positions";
 import type { MailboxDeclaration, Spec } from "../core/spec/rules";
 import { quote } from "../core/text";
 import {
@@ -105,10 +105,7 @@ export async function preflight(
   managedElsewhere: ReadonlyMap<string, string> = new Map(),
 ): Promise<SpecProblem[]> {
   const problems: SpecProblem[] = [];
-  const report = (mailbox: MailboxDeclaration, address: string | undefined, message: string) => {
-    const place = placeOf(mailbox, address);
-    problems.push({ file: spec.file, position: place.position, path: place.path, message });
-  };
+  const report = (mailbox: MailboxDeclaration, address: string | undefined, message: string) => problems.push(problemAt(spec.file, mailbox, address, message));
 
   const managedIds = new Set([...live.values()].filter((m): m is LiveMailbox => m !== undefined).map((m) => m.id.toLowerCase()));
   const adding = [...change.plans.values()].flatMap((p) => p.add.map((a) => a.address));
@@ -227,13 +224,13 @@ export async function preflight(
       );
     }
     for (const v of violations) {
-      const place = placeOf(mailbox, v.address);
+      const role = placeOf(mailbox, v.address).role;
       const remedy = remedyFor(v.code, { identity: mailbox.identity, address: v.address, owner: v.owner?.displayName, kind });
       const message =
         v.code === "ProxyAddressExists" && v.owner?.holder !== undefined
-          ? `${place.role} "${v.address}" is held by ${describeRecipient(v.owner)}, which Exchange's mailbox listings do not show, and Exchange refuses it to any other recipient; what to do: ${holderRemedy(v.owner, v.address!)}`
+          ? `${role} "${v.address}" is held by ${describeRecipient(v.owner)}, which Exchange's mailbox listings do not show, and Exchange refuses it to any other recipient; what to do: ${holderRemedy(v.owner, v.address!)}`
           : v.code === "ProxyAddressExists" && v.owner
-            ? `${place.role} "${v.address}" already belongs to ${describeRecipient(v.owner)}; ${remedy}`
+            ? `${role} "${v.address}" already belongs to ${describeRecipient(v.owner)}; ${remedy}`
             : v.rule === "ExternalAddressRemoval"
               ? `${v.message} What to do: list it in the spec (as primary or alias) or set this entry's mode to additive; this tool never removes a recipient's external address`
               : `${v.message} What to do: ${remedy}`;

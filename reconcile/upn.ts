@@ -4,7 +4,7 @@
 // a directory-synced user's UPN is written on premises), each at the mailbox's file:line:col.
 import { addressKey, domainOf } from "../core/address";
 import type { SpecProblem } from "../core/problems";
-import { placeOf } from "../core/spec/positions";
+import { problemAt } from "../core/spec/positions";
 import type { MailboxDeclaration, Spec } from "../core/spec/rules";
 import { quote } from "../core/text";
 import type { LiveMailbox, TenantBackend } from "../targets/tenant-backend";
@@ -21,14 +21,18 @@ export interface UpnChange {
   readonly to: string;
 }
 
+/** Whether `wanted` changes the `live` UPN (compared case-insensitively, as Entra compares UPNs). */
+export function changesUpn(wanted: string | undefined, live: string | undefined): wanted is string {
+  return wanted !== undefined && wanted.toLowerCase() !== (live ?? "").toLowerCase();
+}
+
 /** Per mailbox whose UPN the spec changes, from → to. */
 export function upnChanges(spec: Spec, live: ReadonlyMap<string, LiveMailbox | undefined>): Map<string, UpnChange> {
   const changes = new Map<string, UpnChange>();
   for (const mailbox of spec.mailboxes) {
     const to = targetUpnOf(mailbox);
     const found = live.get(mailbox.identity);
-    if (to === undefined || found === undefined) continue;
-    if ((found.upn ?? "").toLowerCase() !== to.toLowerCase()) changes.set(mailbox.identity, { from: found.upn ?? null, to });
+    if (found !== undefined && changesUpn(to, found.upn)) changes.set(mailbox.identity, { from: found.upn ?? null, to });
   }
   return changes;
 }
@@ -45,10 +49,7 @@ export async function checkUpnChanges(spec: Spec, live: ReadonlyMap<string, Live
   if (changes.size === 0) return [];
   const problems: SpecProblem[] = [];
   const byIdentity = new Map(spec.mailboxes.map((m) => [m.identity, m]));
-  const report = (identity: string, message: string) => {
-    const place = placeOf(byIdentity.get(identity)!, undefined);
-    problems.push({ file: spec.file, position: place.position, path: [...place.path, "userPrincipalName"], message });
-  };
+  const report = (identity: string, message: string) => problems.push(problemAt(spec.file, byIdentity.get(identity)!, undefined, message, "userPrincipalName"));
   const capability = backend.capabilities.userPrincipalName;
   const accepted = backend.capabilities.acceptedDomains ? new Set(await backend.capabilities.acceptedDomains.list()) : undefined;
   const candidates: [string, UpnChange][] = [];

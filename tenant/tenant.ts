@@ -14,6 +14,7 @@ import {
   checkEmailAddresses,
   notFoundMessage,
   coarseTypeOf,
+  DEFAULT_RECIPIENT_KIND,
   kindOf,
   RECIPIENT_KINDS,
   recipientTypeOf,
@@ -201,7 +202,7 @@ const purged = (h: DirectoryHolder) => h.deletedAt !== undefined && Date.parse(h
 
 function toRecipient(row: RecipientRow): Recipient {
   // A tenant file written before the kinds were told apart holds "Group": a distribution group.
-  const kind = recipientTypeOf(row.type) ?? "UserMailbox";
+  const kind = recipientTypeOf(row.type) ?? DEFAULT_RECIPIENT_KIND;
   return {
     id: row.id,
     upn: row.upn ?? undefined,
@@ -362,12 +363,12 @@ export class Tenant {
           id: r.id,
           upn: r.upn,
           displayName: r.displayName,
-          type: coarseTypeOf(recipientTypeOf(r.type) ?? "UserMailbox"),
-          kind: recipientTypeOf(r.type) ?? "UserMailbox",
+          type: coarseTypeOf(recipientTypeOf(r.type) ?? DEFAULT_RECIPIENT_KIND),
+          kind: recipientTypeOf(r.type) ?? DEFAULT_RECIPIENT_KIND,
           synced: r.synced ?? false,
           cloudManaged: r.cloudManaged ?? false,
           addresses: r.addresses,
-          externalEmailAddress: r.externalEmailAddress?.replace(/^smtp:/i, "") ?? defaultExternalAddress(recipientTypeOf(r.type) ?? "UserMailbox", r.addresses),
+          externalEmailAddress: r.externalEmailAddress?.replace(/^smtp:/i, "") ?? defaultExternalAddress(recipientTypeOf(r.type) ?? DEFAULT_RECIPIENT_KIND, r.addresses),
           ...(r.attributes ? { attributes: r.attributes } : {}),
         });
       }
@@ -525,7 +526,7 @@ export class Tenant {
     const row = this.#db.prepare("SELECT r.id, r.display_name, r.type FROM recipients r JOIN smtp_addresses s ON s.recipient_id = r.id WHERE s.address = ?").get(addressKey(address)) as
       { id: string; display_name: string; type: string } | undefined;
     if (row === undefined) return undefined;
-    const kind = recipientTypeOf(row.type) ?? "UserMailbox";
+    const kind = recipientTypeOf(row.type) ?? DEFAULT_RECIPIENT_KIND;
     return { id: row.id, displayName: row.display_name, type: coarseTypeOf(kind), kind };
   }
 

@@ -4,7 +4,7 @@
 import { addressKey } from "../address";
 import type { SpecProblem } from "../problems";
 import { quote } from "../text";
-import { placeOf } from "./positions";
+import { placeOf, problemAt } from "./positions";
 import { lineRef, type Spec } from "./rules";
 
 export function checkAcrossShards(specs: readonly Spec[]): SpecProblem[] {
@@ -16,13 +16,14 @@ export function checkAcrossShards(specs: readonly Spec[]): SpecProblem[] {
       const key = mailbox.identity.toLowerCase();
       const other = mailboxes.get(key);
       if (other !== undefined && other.file !== spec.file) {
-        const place = placeOf(mailbox, undefined);
-        problems.push({
-          file: spec.file,
-          position: place.position,
-          path: place.path,
-          message: `mailbox ${quote(mailbox.identity)} is also declared in ${other.file} at ${other.line}; a mailbox belongs to one shard, remove it from one of the files`,
-        });
+        problems.push(
+          problemAt(
+            spec.file,
+            mailbox,
+            undefined,
+            `mailbox ${quote(mailbox.identity)} is also declared in ${other.file} at ${other.line}; a mailbox belongs to one shard, remove it from one of the files`,
+          ),
+        );
         continue;
       }
       mailboxes.set(key, { file: spec.file, line: lineRef(mailbox.source.identity) });
@@ -30,12 +31,14 @@ export function checkAcrossShards(specs: readonly Spec[]): SpecProblem[] {
         const place = placeOf(mailbox, address);
         const claim = addresses.get(addressKey(address));
         if (claim !== undefined && claim.file !== spec.file) {
-          problems.push({
-            file: spec.file,
-            position: place.position,
-            path: place.path,
-            message: `${place.role} ${quote(address)} is also claimed by mailbox ${quote(claim.identity)} in ${claim.file} at ${claim.line}; an address belongs to one mailbox, remove it from one of the files`,
-          });
+          problems.push(
+            problemAt(
+              spec.file,
+              mailbox,
+              address,
+              `${place.role} ${quote(address)} is also claimed by mailbox ${quote(claim.identity)} in ${claim.file} at ${claim.line}; an address belongs to one mailbox, remove it from one of the files`,
+            ),
+          );
         } else if (claim === undefined) {
           addresses.set(addressKey(address), { file: spec.file, identity: mailbox.identity, line: lineRef(place.position) });
         }

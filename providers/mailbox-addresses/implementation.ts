@@ -21,6 +21,7 @@ import { findProjectRoot } from "../../runtime/project-root";
 import { readSpecFile } from "../../runtime/spec-file";
 import { confirmChanged, readManyMailboxes } from "../../reconcile/read-tenant";
 import { expandSpec, hasPolicies } from "../../reconcile/expand-spec";
+import { changesUpn } from "../../reconcile/upn";
 import { leaveForProgram, readFromProgram, recordForProgram } from "../../runtime/refresh-handoff";
 import { stopWhenEngineIsGone, assertEngineAlive } from "../../runtime/engine-watchdog";
 import { throttleReporter } from "./throttle-report";
@@ -320,11 +321,6 @@ function inputsOf(outputs: MailboxAddressesOutputs): MailboxAddressesInputs {
   };
 }
 
-/** The spec changes the mailbox's user principal name (compared case-insensitively, as Entra does). */
-function upnChanges(inputs: MailboxAddressesInputs, liveUpn: string | undefined): boolean {
-  return inputs.upn !== undefined && inputs.upn.toLowerCase() !== (liveUpn ?? "").toLowerCase();
-}
-
 /**
  * The first half of a cycle: makes the giver let go of the addresses this mailbox takes (with a
  * temporary primary if its primary goes). Idempotent: nothing is written once they are gone.
@@ -461,7 +457,7 @@ async function writeThroughReleaseLag(ctx: ProviderContext, identity: string, li
  * Graph would (reconcile/upn.ts); a program of one's own may not have.
  */
 async function withUpn(ctx: ProviderContext, inputs: MailboxAddressesInputs, live: LiveMailbox): Promise<MailboxAddressesOutputs> {
-  if (!upnChanges(inputs, live.upn)) return outputsOf(inputs, live);
+  if (!changesUpn(inputs.upn, live.upn)) return outputsOf(inputs, live);
   const capability = ctx.backend.capabilities.userPrincipalName;
   if (capability === undefined)
     throw ctx.error(inputs.identity, `userPrincipalName is set, but the ${ctx.backend.description} cannot write user principal names`, "remove userPrincipalName from the spec");
@@ -523,7 +519,7 @@ export async function diff(_id: string, olds: MailboxAddressesOutputs, news: Mai
   if (olds.addresses === undefined || olds.kept === undefined) return { changes: true }; // a state from before this shape
   // A targeted run does not refresh: plan against what its program has just read, not the state.
   const live = current?.programLive(news.identity)?.addresses ?? liveListOf(olds);
-  const changed = plan(news, live).changed || (news.cloudManaged === true && !olds.cloudManaged) || upnChanges(news, olds.userPrincipalName);
+  const changed = plan(news, live).changed || (news.cloudManaged === true && !olds.cloudManaged) || changesUpn(news.upn, olds.userPrincipalName);
   if (!changed) return { changes: false };
   // The state's inputs equal its outputs' live set after every create, update and refresh.
   return sameAddressMap(olds.addresses, news.addresses) ? { changes: true } : {};

@@ -12,6 +12,7 @@ import { ExchangeError } from "../../exchange/exchange-error";
 import {
   applyAddRemove,
   coarseTypeOf,
+  DEFAULT_RECIPIENT_KIND,
   EXCHANGE_RECIPIENT_TYPE_DETAILS,
   MAILBOX_TYPES,
   RECIPIENT_KINDS,
@@ -79,7 +80,7 @@ function fromGraphObject(o: GraphDirectoryObject, collection: "groups" | "contac
 }
 
 /** The kind of an Exchange row (its RecipientTypeDetails). */
-const kindOfRow = (r: ExchangeRecipient): RecipientTypeDetails => recipientTypeOf(String(r.RecipientTypeDetails)) ?? "UserMailbox";
+const kindOfRow = (r: ExchangeRecipient): RecipientTypeDetails => recipientTypeOf(String(r.RecipientTypeDetails)) ?? DEFAULT_RECIPIENT_KIND;
 
 function fromExchange(r: ExchangeRecipient): LiveMailbox {
   const kind = kindOfRow(r);
@@ -218,12 +219,12 @@ export class ExchangeOnlineBackend implements TenantBackend {
       this.#specialKinds ??= this.#exchange
         .read("Get-Recipient", { RecipientTypeDetails: [...SPECIAL_USER_KINDS], ResultSize: "Unlimited" }, "(all)")
         .then((rows) => new Map(rows.map((r) => [r.ExternalDirectoryObjectId.toLowerCase(), kindOfRow(r)])));
-      const kind = (await this.#specialKinds).get(userId) ?? "UserMailbox";
+      const kind = (await this.#specialKinds).get(userId) ?? DEFAULT_RECIPIENT_KIND;
       this.#kinds.set(identity.toLowerCase(), kind);
       return kind;
     }
     const rows = await this.#exchange.read("Get-Recipient", { Identity: identity, RecipientTypeDetails: [...EVERY_KIND] });
-    const kind = rows[0] === undefined ? "UserMailbox" : kindOfRow(rows[0]);
+    const kind = rows[0] === undefined ? DEFAULT_RECIPIENT_KIND : kindOfRow(rows[0]);
     this.#kinds.set(identity.toLowerCase(), kind);
     return kind;
   }
@@ -462,7 +463,7 @@ export class ExchangeOnlineBackend implements TenantBackend {
         all.push({
           id: u.id,
           userPrincipalName: u.userPrincipalName ?? undefined,
-          type: types.get(u.id.toLowerCase()) ?? "UserMailbox",
+          type: types.get(u.id.toLowerCase()) ?? DEFAULT_RECIPIENT_KIND,
           displayName: u.displayName ?? undefined,
           givenName: u.givenName ?? undefined,
           surname: u.surname ?? undefined,
