@@ -5,18 +5,8 @@
 // and `accept` keeps the hand-made change without undoing the spec's own. Real pulumi, local tenant.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import Ajv2020 from "ajv/dist/2020";
-import schema from "../../schemas/report.schema.json";
-import type { Report } from "../../core/report/report";
 import { TestStack } from "../../harness/pulumi-stack";
-
-const validateReport = new Ajv2020({ allErrors: true, strict: true }).compile(schema);
-
-function report(text: string): Report {
-  const parsed = JSON.parse(text);
-  assert.ok(validateReport(parsed), JSON.stringify(validateReport.errors));
-  return parsed as unknown as Report;
-}
+import { parseReport as report } from "../../harness/stack-on-target";
 
 const ANNA = "anna.kowalski@contoso.com";
 const LEE = "lee.chen@contoso.com";

@@ -5,31 +5,14 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import Ajv2020 from "ajv/dist/2020";
-import schema from "../../schemas/report.schema.json";
-import type { Report } from "../../core/report/report";
-import type { Tenant } from "../../tenant/tenant";
-import { EmulatorProcess } from "../../harness/emulator-process";
-import { PROJECT_ROOT, TestStack } from "../../harness/pulumi-stack";
+import { PROJECT_ROOT, type TestStack } from "../../harness/pulumi-stack";
+import { parseReport as report, stackOnTarget, type StackOnTarget } from "../../harness/stack-on-target";
 
-const validateReport = new Ajv2020({ allErrors: true, strict: true }).compile(schema);
 const EXAMPLE_SPEC = readFileSync(path.join(PROJECT_ROOT, "infra/mailboxes.yaml"), "utf8");
 
-interface Target {
-  stack: TestStack;
-  withTenant<T>(work: (tenant: Tenant) => T): T;
-  dispose(): Promise<void>;
-}
-
-function report(text: string): Report {
-  const parsed = JSON.parse(text);
-  assert.ok(validateReport(parsed), JSON.stringify(validateReport.errors));
-  return parsed as unknown as Report;
-}
-
-function defineGitOpsTests(title: string, makeTarget: () => Promise<Target>): void {
+function defineGitOpsTests(title: string, makeTarget: () => Promise<StackOnTarget>): void {
   describe(title, () => {
-    let target: Target;
+    let target: StackOnTarget;
     let stack: TestStack;
     before(async () => {
       target = await makeTarget();
@@ -148,21 +131,6 @@ function defineGitOpsTests(title: string, makeTarget: () => Promise<Target>): vo
   });
 }
 
-defineGitOpsTests("GitOps commands on the local target", async () => {
-  const stack = new TestStack("gitops-local");
-  stack.seedTenant();
-  return { stack, withTenant: (work) => stack.withTenant(work), dispose: async () => stack.dispose() };
-});
+defineGitOpsTests("GitOps commands on the local target", () => stackOnTarget("local", "gitops"));
 
-defineGitOpsTests("GitOps commands on the emulator (exchange-online target)", async () => {
-  const emulator = await EmulatorProcess.start();
-  const stack = new TestStack("gitops-emu", emulator.stackConfig(), emulator.environment());
-  return {
-    stack,
-    withTenant: (work) => emulator.withTenant(work),
-    dispose: async () => {
-      stack.dispose();
-      await emulator.stop();
-    },
-  };
-});
+defineGitOpsTests("GitOps commands on the emulator (exchange-online target)", () => stackOnTarget("emulator", "gitops"));

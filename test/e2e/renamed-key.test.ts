@@ -4,32 +4,14 @@
 // key as `change: none`. Real pulumi, on the local tenant and the emulator.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import Ajv2020 from "ajv/dist/2020";
-import schema from "../../schemas/report.schema.json";
-import type { Report } from "../../core/report/report";
-import type { Tenant } from "../../tenant/tenant";
-import { EmulatorProcess } from "../../harness/emulator-process";
-import { TestStack } from "../../harness/pulumi-stack";
-
-const validateReport = new Ajv2020({ allErrors: true, strict: true }).compile(schema);
-
-function report(text: string): Report {
-  const parsed = JSON.parse(text);
-  assert.ok(validateReport(parsed), JSON.stringify(validateReport.errors));
-  return parsed as unknown as Report;
-}
+import { parseReport as report, stackOnTarget, type StackOnTarget } from "../../harness/stack-on-target";
+import type { TestStack } from "../../harness/pulumi-stack";
 
 const ANNA = "anna.kowalski@contoso.com";
 
-interface Target {
-  readonly stack: TestStack;
-  withTenant<T>(work: (tenant: Tenant) => T): T;
-  dispose(): Promise<void>;
-}
-
-function defineRenameTests(title: string, makeTarget: () => Promise<Target>): void {
+function defineRenameTests(title: string, makeTarget: () => Promise<StackOnTarget>): void {
   describe(`a key renamed to the mailbox's new UPN: the old key's release is shown (issue 24), ${title}`, () => {
-    let target: Target;
+    let target: StackOnTarget;
     let stack: TestStack;
     let id = "";
     before(async () => {
@@ -97,21 +79,6 @@ function defineRenameTests(title: string, makeTarget: () => Promise<Target>): vo
   });
 }
 
-defineRenameTests("on the local target", async () => {
-  const stack = new TestStack("rename-local");
-  stack.seedTenant();
-  return { stack, withTenant: (work) => stack.withTenant(work), dispose: async () => stack.dispose() };
-});
+defineRenameTests("on the local target", () => stackOnTarget("local", "rename"));
 
-defineRenameTests("on the emulator (exchange-online target)", async () => {
-  const emulator = await EmulatorProcess.start();
-  const stack = new TestStack("rename-emu", emulator.stackConfig(), emulator.environment());
-  return {
-    stack,
-    withTenant: (work) => emulator.withTenant(work),
-    dispose: async () => {
-      stack.dispose();
-      await emulator.stop();
-    },
-  };
-});
+defineRenameTests("on the emulator (exchange-online target)", () => stackOnTarget("emulator", "rename"));
