@@ -1,5 +1,6 @@
 // ESLint (flat config) with typescript-eslint: the recommended rules of both, for the TypeScript
-// sources and the CommonJS scripts (bin/, scripts/, toolchain/). Formatting is prettier's
+// sources and the CommonJS scripts (bin/, scripts/, toolchain/), and two type-checked rules for
+// the TypeScript sources. Formatting is prettier's
 // (.prettierrc.json), not ESLint's. `npm run lint`; scripts/test runs it with MAILBOX_ADDRESSES_LINT=1.
 import js from "@eslint/js";
 import globals from "globals";
@@ -18,6 +19,20 @@ export default tseslint.config(
       // Addresses, identities and messages are checked for control characters on purpose
       // (core/address.ts, core/text.ts: hostile input must not reach an admin's terminal).
       "no-control-regex": "off",
+    },
+  },
+  {
+    // Rules that need the types (typescript-eslint's type-checked rules): a promise nobody awaits
+    // loses its rejection, and one passed where a callback's result is ignored runs unchecked.
+    // node:test's describe/it return promises the runner itself awaits.
+    files: ["**/*.ts"],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      "@typescript-eslint/no-floating-promises": [
+        "error",
+        { allowForKnownSafeCalls: [{ from: "package", package: "node:test", name: ["describe", "it", "test", "suite", "before", "after", "beforeEach", "afterEach"] }] },
+      ],
+      "@typescript-eslint/no-misused-promises": "error",
     },
   },
   {

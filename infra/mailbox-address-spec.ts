@@ -41,8 +41,10 @@ import { readReviewedPlan } from "../runtime/reviewed-plan-file";
 import { backendUrl, describeConflict, findOwnershipConflicts, recordStoreFor, writeOwnershipRecord, type OwnedRecipient } from "../runtime/stack-ownership";
 import { checkDeclaredSettings, readSettings, SETTINGS_NAMESPACE, type ProgramSettings } from "../reconcile/settings";
 
+// pulumi.log's calls return a promise of the engine's acknowledgement, which the program does not
+// wait for (`void`), as it never did.
 function fail(problems: readonly SpecProblem[], what: string): never {
-  for (const problem of problems) pulumi.log.error(formatProblem(problem));
+  for (const problem of problems) void pulumi.log.error(formatProblem(problem));
   const count = problems.length === 1 ? "1 problem" : `${problems.length} problems`;
   throw new pulumi.RunError(`${count} ${what}; nothing was changed (see the errors above)`);
 }
@@ -191,7 +193,7 @@ function checkReviewedPlan(specDigest: string, changes: ReadonlyMap<string, Chan
   const held = digests.length > 1 && digests.includes(specDigest) ? { ...reviewed, specDigest } : reviewed;
   const mismatches = compareWithReviewedPlan(held, specDigest, changes, pulumi.getStack());
   if (mismatches.length === 0) return;
-  for (const m of mismatches) pulumi.log.error(`${m.identity ? `mailbox "${m.identity}": ` : ""}${m.message}`);
+  for (const m of mismatches) void pulumi.log.error(`${m.identity ? `mailbox "${m.identity}": ` : ""}${m.message}`);
   throw new pulumi.RunError(
     `this run would do what the reviewed plan (${file}) did not show (${mismatches.length} ${mismatches.length === 1 ? "difference" : "differences"}, above); nothing was changed. ` +
       "The tenant or the spec changed since the review: run the plan again and have it reviewed.",
@@ -222,7 +224,7 @@ async function checkOwnership(
     throw new pulumi.RunError(`the one-owner check cannot open the state backend ${url}: ${(err as Error).message.split("\n")[0]}`);
   }
   if (store === undefined) {
-    pulumi.log.info(
+    void pulumi.log.info(
       `recipients managed by other stacks are checked on file:// and azblob:// state backends; this one (${url ?? "Pulumi Cloud"}) is not: check specs against each other with mailbox-addresses validate a.yaml b.yaml`,
     );
     return;
@@ -236,7 +238,7 @@ async function checkOwnership(
   try {
     const conflicts = await findOwnershipConflicts(store, `${project}/${stack}`, tenant, mine);
     if (conflicts.length > 0) {
-      for (const conflict of conflicts) pulumi.log.error(describeConflict(conflict));
+      for (const conflict of conflicts) void pulumi.log.error(describeConflict(conflict));
       throw new pulumi.RunError(`${conflicts.length === 1 ? "1 recipient is" : `${conflicts.length} recipients are`} managed by another stack of this state backend (above); nothing was changed`);
     }
     if (!pulumi.runtime.isDryRun()) await writeOwnershipRecord(store, project, stack, tenant, mine);
@@ -286,7 +288,7 @@ function narrowToTargets(spec: Spec, change: ChangePlan, run: TargetedRun): { sp
   if (narrowed.crossing.length > 0) {
     for (const m of narrowed.crossing) {
       const outside = declare.has(m.from) ? m.to : m.from;
-      pulumi.log.error(`${m.address} moves from "${m.from}" to "${m.to}", and "${outside}" is not in the targeted run (the tenant changed since the state was written)`);
+      void pulumi.log.error(`${m.address} moves from "${m.from}" to "${m.to}", and "${outside}" is not in the targeted run (the tenant changed since the state was written)`);
     }
     throw new pulumi.RunError(
       "targeted mode refused: the change reaches mailboxes outside the change set (above); nothing was changed. Run the full plan (without --changed-since), which sees and orders these moves.",
@@ -345,11 +347,11 @@ function declare(
     const why = (causes.get(mailbox.identity) ?? []).length > 0 ? ` [why: ${describeCauses(mailbox.identity, causes.get(mailbox.identity)!)}]` : "";
     const found = findings.get(mailbox.identity) ?? [];
     const described = plan === undefined ? "" : [...(describePlan(plan) === "no change" && found.length > 0 ? [] : [describePlan(plan)]), ...found.map((f) => `repair: ${f}`)].join("; ");
-    if (plan?.changed) pulumi.log.info(`${mailbox.identity}: live tenant → spec: ${described}${upnText ? `; ${upnText}` : ""}${placed}${why}`, resource, undefined, true);
-    else if (upn) pulumi.log.info(`${mailbox.identity}: live tenant → spec: ${upnText}${placed}`, resource, undefined, true);
+    if (plan?.changed) void pulumi.log.info(`${mailbox.identity}: live tenant → spec: ${described}${upnText ? `; ${upnText}` : ""}${placed}${why}`, resource, undefined, true);
+    else if (upn) void pulumi.log.info(`${mailbox.identity}: live tenant → spec: ${upnText}${placed}`, resource, undefined, true);
     else if (place?.sync?.state === "pending") {
       const age = place.sync.lastSyncAgeSeconds === undefined ? "" : ` (last sync ${Math.round(place.sync.lastSyncAgeSeconds / 60)} min ago)`;
-      pulumi.log.info(`${mailbox.identity}: pending sync: Active Directory matches the spec, the cloud follows at the next sync${age}; nothing to write`, resource, undefined, true);
+      void pulumi.log.info(`${mailbox.identity}: pending sync: Active Directory matches the spec, the cloud follows at the next sync${age}; nothing to write`, resource, undefined, true);
     }
   }
   return resources;
@@ -507,7 +509,7 @@ function checkStackSettings(): void {
   );
   const problems = checkDeclaredSettings(ours);
   if (problems.length === 0) return;
-  for (const problem of problems) pulumi.log.error(problem);
+  for (const problem of problems) void pulumi.log.error(problem);
   throw new pulumi.RunError(
     `${problems.length === 1 ? "a setting" : `${problems.length} settings`} of stack "${pulumi.getStack()}" refused (above): fix it with pulumi config set / rm; nothing was changed`,
   );
