@@ -30,7 +30,7 @@ import { expandSpec, type ExpandedSpec } from "../reconcile/expand-spec";
 import { targetUpnOf, upnChanges, type UpnChange } from "../reconcile/upn";
 import { syncStateOf } from "../core/drift/compute-drift";
 import type { SyncState } from "../core/report/report";
-import type { LiveMailbox } from "../targets/tenant-backend";
+import type { LiveMailbox, WrittenTo } from "../targets/tenant-backend";
 import { stopWhenEngineIsGone } from "../runtime/engine-watchdog";
 import { describeExpected, isExpectedError } from "../core/errors";
 import { leaveForProvider, takeFromRefresh, takeRecorded } from "../runtime/refresh-handoff";
@@ -153,7 +153,7 @@ function policyOf(expanded: ExpandedSpec): Map<string, { policy: string; upn?: s
 }
 
 /** Where each mailbox is written and its sync state, when the stack writes to more than one place (target hybrid). */
-type MailboxWhere = { readonly writtenTo: string; readonly sync?: SyncState };
+type MailboxWhere = { readonly writtenTo: WrittenTo; readonly sync?: SyncState };
 
 function whereOf(spec: Spec, live: ReadonlyMap<string, LiveMailbox | undefined>, change: ChangePlan): Map<string, MailboxWhere> {
   const where = new Map<string, MailboxWhere>();
@@ -171,7 +171,7 @@ function whereOf(spec: Spec, live: ReadonlyMap<string, LiveMailbox | undefined>,
   return where;
 }
 
-const WHERE_WORDS: Record<string, string> = { "active-directory": "written to Active Directory (synced; the cloud follows at the next sync)", "exchange-online": "written to Exchange Online" };
+const WHERE_WORDS: Record<WrittenTo, string> = { "active-directory": "written to Active Directory (synced; the cloud follows at the next sync)", "exchange-online": "written to Exchange Online" };
 
 /**
  * With MAILBOX_ADDRESSES_REVIEWED_PLAN set (the `plan --json` file a pull request reviewed), fails

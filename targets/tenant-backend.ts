@@ -4,6 +4,12 @@
 import type { MailboxAttributes } from "../core/policy/policy-types";
 import type { AddressOwner, RecipientType, RecipientTypeDetails } from "../exchange/exchange-rules";
 
+/**
+ * The targets a composed stack writes to, by their names in the registry: a subset of
+ * `TargetName` (targets/registry.ts, which imports this file; its unit test checks each name).
+ */
+export type WrittenTo = "exchange-online" | "active-directory";
+
 /** A mailbox as read from the tenant. */
 export interface LiveMailbox {
   readonly id: string;
@@ -27,7 +33,7 @@ export interface LiveMailbox {
    * to more than one (targets/hybrid/): "active-directory" for a synced mailbox, else
    * "exchange-online". Absent: the stack's one target.
    */
-  readonly writtenTo?: string;
+  readonly writtenTo?: WrittenTo;
   /** When the directory sync last touched this mailbox (Graph's onPremisesLastSyncDateTime), ISO 8601. */
   readonly lastSyncAt?: string;
   /**

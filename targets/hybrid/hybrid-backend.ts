@@ -8,10 +8,10 @@
 import { addressKey, parseProxyAddress, sameAddressList } from "../../core/address";
 import type { AddressOwner } from "../../exchange/exchange-rules";
 import type { ActiveDirectoryBackend, DirectoryMailbox } from "../active-directory/active-directory-backend";
-import type { BackendCapabilities, LiveMailbox, MailboxPage, TenantBackend } from "../tenant-backend";
+import type { BackendCapabilities, LiveMailbox, MailboxPage, TenantBackend, WrittenTo } from "../tenant-backend";
 
-export const CLOUD = "exchange-online";
-export const DIRECTORY = "active-directory";
+export const CLOUD = "exchange-online" satisfies WrittenTo;
+export const DIRECTORY = "active-directory" satisfies WrittenTo;
 
 /** A synced mailbox that Exchange cannot write: AD masters it. */
 const masteredInDirectory = (mailbox: LiveMailbox) => mailbox.synced && !mailbox.cloudManaged;
@@ -26,7 +26,7 @@ export class HybridBackend implements TenantBackend {
   readonly description: string;
   readonly capabilities: BackendCapabilities;
   /** Where each identity read last is mastered, and its AD key (UPN) and cloud id. */
-  readonly #mastered = new Map<string, { where: string; directoryKey?: string; cloudId: string }>();
+  readonly #mastered = new Map<string, { where: WrittenTo; directoryKey?: string; cloudId: string }>();
   /** AD DN (lower-case) → cloud object id, for the synced mailboxes read: owners become recipients. */
   readonly #cloudIdOfDn = new Map<string, string>();
 

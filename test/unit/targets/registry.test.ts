@@ -13,7 +13,7 @@ import { checkDeclaredSettings, DECLARED_SETTINGS, readSettings, SettingsError }
 import { assessSpec } from "../../../reconcile/assess";
 import { createBackend, DEFAULT_TARGET, describeTarget, findTarget, readSettingsOf, TARGET_NAMES, TARGETS, type TargetSettings } from "../../../targets/registry";
 import { checkSettingValue, type ConfigReader, type TargetSetting } from "../../../targets/target-definition";
-import type { CapabilityName, TenantBackend } from "../../../targets/tenant-backend";
+import type { CapabilityName, TenantBackend, WrittenTo } from "../../../targets/tenant-backend";
 import { PROJECT_ROOT } from "../../../harness/pulumi-stack";
 
 const CAPABILITIES: readonly CapabilityName[] = ["cloudManaged", "acceptedDomains", "policyAttributes", "userPrincipalName"];
@@ -52,6 +52,11 @@ function withoutClientIdVariable<T>(work: () => T): T {
 }
 
 describe("the target registry", () => {
+  it("names every target a composed stack writes to (LiveMailbox.writtenTo)", () => {
+    // A Record over WrittenTo must list each of its names: one added there fails to compile here.
+    const writtenTo: Record<WrittenTo, true> = { "exchange-online": true, "active-directory": true };
+    for (const name of Object.keys(writtenTo)) assert.ok((TARGET_NAMES as readonly string[]).includes(name), name);
+  });
   it("names each target once; the default target is one of them", () => {
     assert.deepEqual(
       TARGET_NAMES,
