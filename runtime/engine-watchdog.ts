@@ -94,7 +94,7 @@ function isZombie(pid: number): boolean {
 /** The error a write gets instead of being sent once the engine is gone. */
 export class EngineGoneError extends MailboxAddressesError {
   constructor() {
-    // Not expected: the engine has gone, so nobody reads a worded message; the stack says where a write was stopped.
+    // Not expected, as it never was: its stack shows which write was stopped.
     super("the pulumi engine that started this run has exited; nothing more is written. Run `pulumi cancel` if the stack is still locked, then `pulumi up` again", {
       expected: false,
       remedy: "run `pulumi cancel` if the stack is still locked, then `pulumi up` again",
