@@ -179,6 +179,11 @@ describe("CI templates for GitHub Actions", () => {
     assert.match(runs(w), /\[ "\$TAG" = "v\$version" \]/);
     assert.doesNotMatch(readFileSync(release, "utf8"), /secrets\.|NPM_TOKEN|NODE_AUTH_TOKEN/, "trusted publishing: no stored token");
   });
+  it("package.json names its GitHub repository: npm checks the provenance statement against it", () => {
+    const pkg = JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")) as { name: string; repository?: { type?: string; url?: string } };
+    assert.equal(pkg.repository?.type, "git");
+    assert.match(pkg.repository?.url ?? "", new RegExp(`^git\\+https://github\\.com/[\\w.-]+/${pkg.name}\\.git$`));
+  });
 });
 
 describe("CI templates for Azure DevOps Pipelines", () => {
