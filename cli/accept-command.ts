@@ -13,6 +13,7 @@ import { acceptDrift, causesOf, changeText, causeWords } from "../core/plan/chan
 import { planMailbox } from "../core/plan/plan-mailbox";
 import { readSpecMailboxes } from "../reconcile/read-tenant";
 import { readRecorded } from "./cause-context";
+import { toolCommands } from "../runtime/commands-here";
 import { CliError } from "./cli-error";
 import { createBackend } from "../targets/registry";
 import { readStackSettings, readStackSpec, type StackFlags } from "./stack-settings";
@@ -35,7 +36,8 @@ export async function runAccept(positionals: readonly string[], options: AcceptO
   const byKey = new Map(loaded.spec.mailboxes.map((m) => [addressKey(m.identity), m]));
   const unknown = positionals.filter((identity) => !byKey.has(addressKey(identity)));
   if (unknown.length > 0) {
-    const policies = (loaded.spec.policies ?? []).length > 0 ? "; a mailbox a policy manages is accepted by changing the policy, or by giving it an explicit entry (see mailbox-addresses expand)" : "";
+    const policies =
+      (loaded.spec.policies ?? []).length > 0 ? `; a mailbox a policy manages is accepted by changing the policy, or by giving it an explicit entry (see ${toolCommands(root).tool} expand)` : "";
     throw new CliError(`not in ${settings.spec}: ${unknown.join(", ")}; accept names mailboxes the spec declares (export adopts new ones)${policies}`);
   }
   if (positionals.length === 0 && !options.all) throw new CliError("name the mailboxes to accept (as `drift` lists them), or --all");

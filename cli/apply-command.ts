@@ -12,10 +12,11 @@ import type { Report } from "../core/report/report";
 import { readReviewedPlan } from "../runtime/reviewed-plan-file";
 import { SpecFileError } from "../runtime/spec-file";
 import { CliError } from "./cli-error";
+import { toolCommands } from "../runtime/commands-here";
 import { count, Progress } from "./progress";
 import { pulumiMessage, readStackSettings } from "./stack-settings";
 import { exportState, upTargeted, type StateEntry } from "./engine-run";
-import { identityOfEntry, managedOutside, writeTargetedRun, RESOURCE_TYPE } from "./targeted-scope";
+import { identityOfEntry, managedOutside, placeOfMailboxes, writeTargetedRun, RESOURCE_TYPE } from "./targeted-scope";
 
 export interface ApplyOptions {
   readonly plan: string;
@@ -31,9 +32,9 @@ function readPlan(file: string): Report {
     report = readReviewedPlan(file, process.cwd()) as unknown as Report;
   } catch (err) {
     if (SpecFileError.isInstance(err)) throw new CliError(`the plan ${err.message}`);
-    throw new CliError(`cannot read the plan ${file}: ${(err as Error).message.split("\n")[0]} (write one with mailbox-addresses plan --save ${file})`);
+    throw new CliError(`cannot read the plan ${file}: ${(err as Error).message.split("\n")[0]} (write one with ${toolCommands().tool} plan --save ${file})`);
   }
-  if (report.kind !== "plan") throw new CliError(`${file} is a "${String(report.kind)}" report, not a plan (write one with mailbox-addresses plan --save ${file})`);
+  if (report.kind !== "plan") throw new CliError(`${file} is a "${String(report.kind)}" report, not a plan (write one with ${toolCommands().tool} plan --save ${file})`);
   if (report.scope?.kind === "targeted" && report.specDigest === undefined) throw new CliError(`${file} is a targeted plan without the spec's digest: run the plan again`);
   return report;
 }
@@ -70,9 +71,10 @@ export async function runApply(options: ApplyOptions): Promise<number> {
       if (stackEntry === undefined) throw new CliError(`stack "${report.stack}" has no state: a targeted plan cannot be applied to it`);
       const mailboxes = resources.filter((r) => r.type === RESOURCE_TYPE);
       const inSet = new Set([...declare, ...release]);
-      const prefix = stackEntry.urn.slice(0, stackEntry.urn.indexOf("::pulumi:pulumi:Stack::"));
-      const byIdentity = new Map(mailboxes.map((r) => [identityOfEntry(r), r.urn]));
-      targets = [...declare, ...release].map((identity) => byIdentity.get(identity) ?? `${prefix}::${RESOURCE_TYPE}::${identity}`);
+      // Under the stack, or under the program's MailboxAddressSpec component (init's layout).
+      const place = placeOfMailboxes(resources, stackEntry);
+      if ("refused" in place) throw new CliError(`the state changed since the plan (${place.refused}): run the plan again`);
+      targets = [...declare, ...release].map(place.urnOf);
       const targetSet = new Set(targets);
       // The engine counts a target's dependents in the state among what it may delete: a dependent
       // the plan did not include would fail the run after the target was written (fact 8).

@@ -6,7 +6,7 @@ import { FaultSettingsError, parseFaultSettings, type FaultSettings } from "../e
 import { findProjectRoot } from "../runtime/project-root";
 import { stackConfigForEndpoints } from "../targets/exchange-online/target";
 import { CliError } from "./cli-error";
-import { toolCommands } from "./commands-here";
+import { toolCommands } from "../runtime/commands-here";
 
 /**
  * The emulator's port unless --port says otherwise: fixed, as Azurite's are, so a stack's

@@ -7,7 +7,7 @@
 // usual display, and what it changed is read back from the stack's history.
 import { spawn } from "node:child_process";
 import { CliError } from "./cli-error";
-import { toolCommands } from "./commands-here";
+import { toolCommands } from "../runtime/commands-here";
 import type { StackSettings } from "./stack-settings";
 
 /** One step of `pulumi preview --json`'s digest (backend/display/json.go ShowPreviewDigest). */

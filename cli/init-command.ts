@@ -6,9 +6,10 @@
 // already there is kept, so init also adds a second stack (`init --stack prod --target …`) to a
 // repository it made. Nothing here runs Pulumi: the stack is created by `pulumi stack init`, on the
 // state backend the user picks.
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { checkDeclaredSettings, DECLARED_SETTINGS, readSettings, SETTINGS_NAMESPACE } from "../reconcile/settings";
+import { DEFAULT_SEED_FILE } from "../tenant/load-seed";
 import { CliError } from "./cli-error";
 import { OVERRIDE_FLAGS, type StackFlags, type StackSettings } from "./stack-settings";
 
@@ -132,6 +133,18 @@ mailboxes: {}
 `;
 }
 
+/**
+ * A CI template written for the stack init creates: the templates name the stack `prod` (the
+ * PULUMI_STACK variable, the stack's settings file among the paths that trigger a run, the apply's
+ * and the drift check's concurrency groups); init writes the stack it sets up instead.
+ */
+export function forStack(template: string, stack: string): string {
+  return template
+    .replace(/^(\s*PULUMI_STACK: )prod$/gm, `$1${stack}`)
+    .replace(/\bPulumi\.prod\.yaml\b/g, `Pulumi.${stack}.yaml`)
+    .replace(/\b(mailbox-addresses(?:-drift)?)-prod\b/g, `$1-${stack}`);
+}
+
 function stackFile(settings: Readonly<Record<string, string>>): string {
   return `config:\n${Object.entries(settings)
     .map(([key, value]) => `  ${SETTINGS_NAMESPACE}:${key}: ${JSON.stringify(value)}`)
@@ -173,55 +186,71 @@ export async function runInit(dir: string | undefined, options: InitOptions): Pr
       throw new CliError(`${root} holds a package.json that does not depend on mailbox-addresses: init writes a new repository (name an empty or new folder), or adds a stack to one it made`);
     }
   }
-  mkdirSync(root, { recursive: true });
   const name = projectName(root);
   const version = (JSON.parse(own("package.json")) as { version: string }).version;
   const wrote: string[] = [];
   const kept: string[] = [];
+  // What this run made, undone in reverse if a step fails: a failed init leaves nothing half-made.
+  const made: string[] = [];
+  const makeDir = (dir: string) => {
+    const missing: string[] = [];
+    for (let d = dir; !existsSync(d); d = path.dirname(d)) missing.unshift(d);
+    mkdirSync(dir, { recursive: true });
+    made.push(...missing);
+  };
   const write = (file: string, text: string) => {
     const full = path.join(root, file);
     if (existsSync(full)) {
       kept.push(file);
       return;
     }
-    mkdirSync(path.dirname(full), { recursive: true });
+    makeDir(path.dirname(full));
     writeFileSync(full, text);
+    made.push(full);
     wrote.push(file);
   };
-  write("package.json", packageJson(name, options.package ?? version));
-  write("Pulumi.yaml", pulumiYaml(name));
-  write("index.js", INDEX_JS);
-  write(".gitignore", GITIGNORE);
-  write(`Pulumi.${stack}.yaml`, stackFile(settings));
   const specFile = settings.spec!;
-  const schema = path
-    .relative(path.dirname(path.join(root, specFile)), path.join(root, "node_modules/mailbox-addresses/schemas/mailboxes.schema.json"))
-    .split(path.sep)
-    .join("/");
-  if (options.export && !existsSync(path.join(root, specFile))) {
-    // The tenant as it is: a spec that previews with zero changes (as `export` writes it).
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- export opens a tenant: loaded only when asked for
-    const { exportSpec } = require("./export-command") as typeof import("./export-command");
-    const stackSettings: StackSettings = { ...program, stack, root, secrets: [] };
-    mkdirSync(path.dirname(path.join(root, specFile)), { recursive: true });
-    await exportSpec(stackSettings, { output: path.join(root, specFile), ...(options.quiet ? { quiet: true } : {}) }, schema);
-    wrote.push(`${specFile} (exported from the ${settings.target} tenant)`);
-  } else write(specFile, emptySpec(schema, settings.target!));
-  if (options.ci !== false) {
-    for (const template of CI_TEMPLATES) {
-      const source = template.from.find((s) => existsSync(path.join(PACKAGE_ROOT, s.dir)));
-      if (source === undefined) throw new CliError(`this package has no ${template.ci} templates (${template.from.map((s) => s.dir).join(", ")}); init --no-ci leaves them out`);
-      const files = readdirSync(path.join(PACKAGE_ROOT, source.dir)).filter((f) => f.endsWith(".yml") && (source.only === undefined || source.only.includes(f)));
-      for (const file of files.sort()) {
-        const to = path.join(template.to, file);
-        if (existsSync(path.join(root, to))) kept.push(to);
-        else {
-          mkdirSync(path.join(root, template.to), { recursive: true });
-          copyFileSync(path.join(PACKAGE_ROOT, source.dir, file), path.join(root, to));
-          wrote.push(to);
-        }
+  try {
+    makeDir(root);
+    const schema = path
+      .relative(path.dirname(path.join(root, specFile)), path.join(root, "node_modules/mailbox-addresses/schemas/mailboxes.schema.json"))
+      .split(path.sep)
+      .join("/");
+    // The export first: it is the step that reads a tenant, so the one likeliest to fail.
+    if (options.export && !existsSync(path.join(root, specFile))) {
+      // The tenant as it is: a spec that previews with zero changes (as `export` writes it).
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- export opens a tenant: loaded only when asked for
+      const { exportSpec } = require("./export-command") as typeof import("./export-command");
+      // The local tenant is created here from the seed this package ships: the seed the settings
+      // name (under node_modules) exists only once `npm install` has run, and is the same file.
+      const target = program.target.target === "local" && !existsSync(path.resolve(root, program.target.seed)) ? { ...program.target, seed: DEFAULT_SEED_FILE } : program.target;
+      const database = program.target.target === "local" ? path.resolve(root, program.target.database) : undefined;
+      const stackSettings: StackSettings = { ...program, target, stack, root, secrets: [] };
+      makeDir(path.dirname(path.join(root, specFile)));
+      if (database !== undefined) {
+        makeDir(path.dirname(database));
+        if (!existsSync(database)) made.push(...["", "-wal", "-shm", "-journal", ".created"].map((suffix) => database + suffix));
+      }
+      made.push(path.join(root, specFile));
+      await exportSpec(stackSettings, { output: path.join(root, specFile), ...(options.quiet ? { quiet: true } : {}) }, schema);
+      wrote.push(`${specFile} (exported from the ${settings.target} tenant)`);
+    } else write(specFile, emptySpec(schema, settings.target!));
+    write("package.json", packageJson(name, options.package ?? version));
+    write("Pulumi.yaml", pulumiYaml(name));
+    write("index.js", INDEX_JS);
+    write(".gitignore", GITIGNORE);
+    write(`Pulumi.${stack}.yaml`, stackFile(settings));
+    if (options.ci !== false) {
+      for (const template of CI_TEMPLATES) {
+        const source = template.from.find((s) => existsSync(path.join(PACKAGE_ROOT, s.dir)));
+        if (source === undefined) throw new CliError(`this package has no ${template.ci} templates (${template.from.map((s) => s.dir).join(", ")}); init --no-ci leaves them out`);
+        const files = readdirSync(path.join(PACKAGE_ROOT, source.dir)).filter((f) => f.endsWith(".yml") && (source.only === undefined || source.only.includes(f)));
+        for (const file of files.sort()) write(path.join(template.to, file), forStack(readFileSync(path.join(PACKAGE_ROOT, source.dir, file), "utf8"), stack));
       }
     }
+  } catch (err) {
+    for (const file of made.reverse()) rmSync(file, { recursive: true, force: true });
+    throw err;
   }
   const out = process.stdout;
   const where = path.relative(process.cwd(), root) || ".";

@@ -17,7 +17,7 @@ import { maskSecrets, pulumiMessage, readStackSettings } from "./stack-settings"
 import { previewTargeted } from "./engine-run";
 import { computeScope, RESOURCE_TYPE, writeTargetedRun, type Scope } from "./targeted-scope";
 import { nameOfUrn, typeOfUrn } from "./resource-urn";
-import { toolCommands } from "./commands-here";
+import { toolCommands } from "../runtime/commands-here";
 
 // Honest verbs: creating a MailboxAddresses resource adopts an existing mailbox (nothing is
 // created in the tenant); deleting one releases it (retainOnDelete: nothing is written).

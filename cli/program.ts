@@ -1,10 +1,13 @@
 // The command line, declared with commander: every command and subcommand, its options, its
 // help with examples, and what the process exits with. Each command's code lives in its own
 // file and is loaded only when that command runs (validate and tenant need no Pulumi).
+import { existsSync } from "node:fs";
+import path from "node:path";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { FAULT_SETTING_HELP } from "../emulator/faults";
 import { DECLARED_SETTINGS } from "../reconcile/settings";
 import { TARGET_NAMES } from "../targets/registry";
+import { findProjectRoot } from "../runtime/project-root";
 import { EMULATOR_DEFAULT_PORT, EMULATOR_DEFAULT_STACK } from "./emulator-command";
 
 /** What every run resolves to: the exit code (0 nothing to do, 2 changes or drift, 1 problems). */
@@ -28,6 +31,14 @@ function stackName(value: string): string {
 function stackOption(help: string, fallback?: string): Option {
   const option = new Option("--stack <name>", help).argParser(stackName);
   return fallback === undefined ? option : option.default(fallback);
+}
+
+/**
+ * The spec the examples name, as it is where the user stands: this checkout keeps it in infra/,
+ * a repository made by `init` at its top.
+ */
+function specExample(): string {
+  return existsSync(path.join(findProjectRoot(), "infra", "mailboxes.yaml")) ? "infra/mailboxes.yaml" : "mailboxes.yaml";
 }
 
 function examples(...lines: string[]): string {
@@ -97,11 +108,11 @@ export function buildProgram(version: string, outcome: Outcome): Command {
     .addHelpText(
       "after",
       `${EXIT_CODES}${examples(
-        "mailbox-addresses validate infra/mailboxes.yaml",
+        `mailbox-addresses validate ${specExample()}`,
         "mailbox-addresses drift --stack prod --markdown",
         "mailbox-addresses expand --policy newbrand",
         "mailbox-addresses plan --json",
-        "mailbox-addresses export --domain fabrikam.com -o infra/adopted.yaml",
+        "mailbox-addresses export --domain fabrikam.com -o adopted.yaml",
         "mailbox-addresses tenant show mark.wilson@contoso.com",
         "mailbox-addresses help drift",
       )}`,
@@ -142,7 +153,7 @@ export function buildProgram(version: string, outcome: Outcome): Command {
     )
     .addHelpText(
       "after",
-      `\nExit codes: 0 valid, 1 problems (and any usage error).\n${examples("mailbox-addresses validate infra/mailboxes.yaml", "mailbox-addresses validate examples/shards/*.yaml", "mailbox-addresses validate --explain infra/mailboxes.yaml")}`,
+      `\nExit codes: 0 valid, 1 problems (and any usage error).\n${examples(`mailbox-addresses validate ${specExample()}`, `mailbox-addresses validate ${existsSync(path.join(findProjectRoot(), "examples", "shards")) ? "examples/shards" : "shards"}/*.yaml`, `mailbox-addresses validate --explain ${specExample()}`)}`,
     )
     .action((files: string[], options: { explain?: boolean }) => run(commands.validate().runValidate(files, { explain: options.explain === true })));
 
@@ -165,8 +176,8 @@ export function buildProgram(version: string, outcome: Outcome): Command {
     .addHelpText(
       "after",
       examples(
-        "mailbox-addresses export -o infra/adopted.yaml",
-        "mailbox-addresses export --policies -o infra/adopted.yaml",
+        "mailbox-addresses export -o adopted.yaml",
+        "mailbox-addresses export --policies -o adopted.yaml",
         "mailbox-addresses export --domain fabrikam.com --type SharedMailbox",
         "mailbox-addresses export --stack prod --upn 'sales*'",
       ),

@@ -8,7 +8,7 @@ import { checkDeclaredSettings, DECLARED_SETTINGS, readSettings, SETTINGS_NAMESP
 import { findProjectRoot } from "../runtime/project-root";
 import { readSpecFile, SpecFileError } from "../runtime/spec-file";
 import { CliError } from "./cli-error";
-import { toolCommands } from "./commands-here";
+import { toolCommands } from "../runtime/commands-here";
 
 /** `--graph-url <url>` → `graphUrl`: the name commander gives the option's value. */
 export function flagAttribute(flag: string): string {

@@ -14,12 +14,15 @@ import { describeReason, unionChangeSets, type TargetedRun } from "../core/plan/
 import { loadSpecBytes } from "../core/spec/load-spec";
 import type { MailboxDeclaration, Spec } from "../core/spec/rules";
 import { describeTarget } from "../targets/registry";
+import { parseUrn } from "./resource-urn";
 import { readSpecFile } from "../runtime/spec-file";
 import { CliError } from "./cli-error";
 import { exportState, type StateEntry } from "./engine-run";
 import type { StackSettings } from "./stack-settings";
 
 export const RESOURCE_TYPE = "pulumi-nodejs:dynamic/mailbox:MailboxAddresses";
+/** The component a program of one's own (and `init`'s) declares the spec with: infra/mailbox-address-spec.ts. */
+export const COMPONENT_TYPE = "mailbox-addresses:index:MailboxAddressSpec";
 
 /** Past this many mailboxes (or half the stack), a full run costs about the same: run full. */
 export const MAX_TARGETS = 5000;
@@ -102,6 +105,39 @@ export function managedOutside(mailboxes: readonly StateEntry[], inSet: Readonly
   return outside;
 }
 
+/** Where the state's mailboxes sit, for naming them as --target: the URN of each, new ones included. */
+export type MailboxPlace =
+  | {
+      /** The URN a mailbox of the spec has, or has once created: its parents' types are its siblings'. */
+      readonly urnOf: (identity: string) => string;
+      /** The MailboxAddressSpec component they are children of (a program of one's own, `init`'s), if any. */
+      readonly component?: StateEntry;
+    }
+  | { readonly refused: string };
+
+/**
+ * The one parent of the state's mailboxes: the stack (this checkout's program), or one
+ * MailboxAddressSpec component at any depth (a repository made by `init`, a program of one's own).
+ * A new mailbox's URN has its siblings' qualified type (the parents' types, resource-urn.ts).
+ * Several components (or mailboxes under a component of another type) are refused: the targeted
+ * run names one spec, which each component would be asked to narrow.
+ */
+export function placeOfMailboxes(resources: readonly StateEntry[], stackEntry: StateEntry): MailboxPlace {
+  const mailboxes = resources.filter((r) => r.type === RESOURCE_TYPE);
+  const components = resources.filter((r) => r.type === COMPONENT_TYPE);
+  const parents = new Set(mailboxes.map((r) => r.parent ?? stackEntry.urn));
+  if (components.length > 1) return { refused: `the program declares ${components.length} MailboxAddressSpec components; a targeted run narrows one spec` };
+  if (parents.size > 1) return { refused: "the stack's mailboxes have more than one parent" };
+  const parent = [...parents][0] ?? stackEntry.urn;
+  const component = parent === stackEntry.urn ? undefined : resources.find((r) => r.urn === parent);
+  if (component !== undefined && component.type !== COMPONENT_TYPE) return { refused: `the stack's mailboxes are children of ${component.type}, not of a MailboxAddressSpec component` };
+  const sibling = mailboxes[0] === undefined ? undefined : parseUrn(mailboxes[0].urn);
+  const prefix = stackEntry.urn.slice(0, stackEntry.urn.indexOf("::pulumi:pulumi:Stack::"));
+  const qualified = sibling === undefined ? RESOURCE_TYPE : [...sibling.parentTypes, sibling.type].join("$");
+  const byIdentity = new Map(mailboxes.map((r) => [identityOfEntry(r), r.urn]));
+  return { urnOf: (identity) => byIdentity.get(identity) ?? `${prefix}::${qualified}::${identity}`, ...(component ? { component } : {}) };
+}
+
 /**
  * Computes the scope of a plan of the stack's spec against `ref` (the state from `pulumi stack export`).
  */
@@ -128,8 +164,10 @@ export async function computeScope(settings: StackSettings, ref: string): Promis
   const stackEntry = resources.find((r) => r.type === "pulumi:pulumi:Stack");
   const mailboxes = resources.filter((r) => r.type === RESOURCE_TYPE);
   if (stackEntry === undefined || mailboxes.length === 0) return full("the stack has no state yet (the first apply is full)");
-  if (mailboxes.some((r) => r.parent !== undefined && r.parent !== stackEntry.urn)) return full("the stack's mailboxes are children of a component of a program of your own");
-  const outputs = (stackEntry.outputs ?? {}) as { spec?: string; target?: string };
+  const place = placeOfMailboxes(resources, stackEntry);
+  if ("refused" in place) return full(place.refused);
+  // What the spec's declaration last reported: the stack's outputs (this checkout), the component's (init's layout).
+  const outputs = ((place.component ?? stackEntry).outputs ?? {}) as { spec?: string; target?: string };
   if (outputs.spec !== undefined && outputs.spec !== settings.spec) return full(`the stack's spec setting changed (${outputs.spec} → ${settings.spec})`);
   if (outputs.target !== undefined && outputs.target !== describeTarget(settings.target)) return full("the stack's target settings changed since the last apply");
 
@@ -159,8 +197,7 @@ export async function computeScope(settings: StackSettings, ref: string): Promis
   const count = set.declare.length + release.length;
   if (count > MAX_TARGETS || count > Math.max(1, mailboxes.length) / 2) return full(`the change touches ${count} of ${mailboxes.length} mailboxes: a full run costs about the same`);
 
-  const prefix = stackEntry.urn.slice(0, stackEntry.urn.indexOf("::pulumi:pulumi:Stack::"));
-  const urnOf = (identity: string) => urnsOf.get(identity)?.[0] ?? `${prefix}::${RESOURCE_TYPE}::${identity}`;
+  const urnOf = (identity: string) => urnsOf.get(identity)?.[0] ?? place.urnOf(identity);
   const reasons = Object.fromEntries([...set.declare, ...release].map((identity) => [identity, (set.targets.get(identity) ?? []).map(describeReason)]));
   const run: TargetedRun = {
     scope: "targeted",

@@ -1,7 +1,8 @@
 // `mailbox-addresses tenant ...`: an admin's hand on the local tenant, to make drift on purpose
 // in demos and tests. Writes go through the same Exchange rules as every other write.
+import { existsSync } from "node:fs";
 import path from "node:path";
-import { openLocalTenant } from "../targets/local/local-backend";
+import { openLocalTenant, seedFileOf } from "../targets/local/local-backend";
 import { LOCAL_DEFAULTS } from "../targets/local/target";
 import { remedyFor } from "../reconcile/explain";
 import { findProjectRoot } from "../runtime/project-root";
@@ -10,6 +11,7 @@ import { loadSeedFile } from "../tenant/load-seed";
 import { deleteLocalStore, markCreated } from "../tenant/local-store";
 import { RECIPIENT_KINDS } from "../exchange/exchange-rules";
 import { Tenant, type Recipient } from "../tenant/tenant";
+import { CliError } from "./cli-error";
 
 export interface TenantOptions {
   /** The local tenant's database (default .tenant/local.sqlite). */
@@ -18,9 +20,10 @@ export interface TenantOptions {
   readonly seed?: string;
 }
 
+/** The database and the seed, relative to the project (the seed by default the package's own: seedFileOf). */
 function paths(options: TenantOptions): { root: string; database: string; seed: string } {
   const root = findProjectRoot();
-  return { root, database: path.resolve(root, options.database ?? LOCAL_DEFAULTS.localDatabase), seed: path.resolve(root, options.seed ?? LOCAL_DEFAULTS.localSeed) };
+  return { root, database: path.resolve(root, options.database ?? LOCAL_DEFAULTS.localDatabase), seed: seedFileOf({ seed: options.seed ?? LOCAL_DEFAULTS.localSeed }, root) };
 }
 
 function printRecipient(r: Recipient): void {
@@ -41,11 +44,17 @@ export function runTenantReset(options: TenantOptions): number {
 }
 
 export function runTenantSeed(file: string | undefined, options: TenantOptions): number {
-  const { database, seed } = paths(options);
+  const { root, database, seed } = paths(options);
   const source = file ? path.resolve(file) : seed;
+  if (!existsSync(source))
+    throw new CliError(
+      `the seed ${path.relative(process.cwd(), source) || source} does not exist; nothing was changed (the package's own seed: ${seedFileOf({ seed: LOCAL_DEFAULTS.localSeed }, root)})`,
+    );
+  // Read first: a seed that cannot be read leaves the database as it was (or not made at all).
+  const data = loadSeedFile(source);
   const tenant = Tenant.open(database);
   try {
-    tenant.seed(loadSeedFile(source));
+    tenant.seed(data);
     markCreated(database);
     process.stdout.write(`seeded ${path.relative(process.cwd(), database)} with ${tenant.count()} recipients from ${path.relative(process.cwd(), source)}\n`);
     return 0;

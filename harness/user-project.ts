@@ -10,6 +10,17 @@ import path from "node:path";
 import type { CommandResult } from "./pulumi-stack";
 import { PROJECT_ROOT, requirePulumi } from "./pulumi-stack";
 
+/** The spec the tests of a repository of one's own start from: two mailboxes of the seeded tenant, one with an alias. */
+export const TWO_MAILBOX_SPEC = `version: 1
+allowedDomains: [contoso.com, fabrikam.com]
+mailboxes:
+  lee.chen@contoso.com:
+    primary: lee.chen@contoso.com
+    aliases: [lee.chen@fabrikam.com]
+  priya.patel@contoso.com:
+    primary: priya.patel@contoso.com
+`;
+
 let packed: { dir: string; tarball: string } | undefined;
 
 /** `npm pack` of this checkout (its current build), once per test process. */

@@ -36,6 +36,7 @@ import { describeExpected, isExpectedError } from "../core/errors";
 import { leaveForProvider, takeFromRefresh, takeRecorded } from "../runtime/refresh-handoff";
 import { causesOfPlan, describeCauses, type CauseContext, type ChangeCause } from "../core/plan/change-causes";
 import { findProjectRoot } from "../runtime/project-root";
+import { toolCommands } from "../runtime/commands-here";
 import { readSpecFile, SpecFileError } from "../runtime/spec-file";
 import { readReviewedPlan } from "../runtime/reviewed-plan-file";
 import { backendUrl, describeConflict, findOwnershipConflicts, recordStoreFor, writeOwnershipRecord, type OwnedRecipient } from "../runtime/stack-ownership";
@@ -225,7 +226,7 @@ async function checkOwnership(
   }
   if (store === undefined) {
     void pulumi.log.info(
-      `recipients managed by other stacks are checked on file:// and azblob:// state backends; this one (${url ?? "Pulumi Cloud"}) is not: check specs against each other with mailbox-addresses validate a.yaml b.yaml`,
+      `recipients managed by other stacks are checked on file:// and azblob:// state backends; this one (${url ?? "Pulumi Cloud"}) is not: check specs against each other with ${toolCommands(root).tool} validate a.yaml b.yaml`,
     );
     return;
   }
@@ -344,7 +345,7 @@ function declare(
     const upn = upns.get(mailbox.identity);
     const upnText = upn ? `user principal name ${upn.from ?? "(none)"} → ${upn.to}` : "";
     // Why, per address (core/plan/change-causes.ts): the same words as `plan`'s rows.
-    const why = (causes.get(mailbox.identity) ?? []).length > 0 ? ` [why: ${describeCauses(mailbox.identity, causes.get(mailbox.identity)!)}]` : "";
+    const why = (causes.get(mailbox.identity) ?? []).length > 0 ? ` [why: ${describeCauses(mailbox.identity, causes.get(mailbox.identity)!, toolCommands().tool)}]` : "";
     const found = findings.get(mailbox.identity) ?? [];
     const described = plan === undefined ? "" : [...(describePlan(plan) === "no change" && found.length > 0 ? [] : [describePlan(plan)]), ...found.map((f) => `repair: ${f}`)].join("; ");
     if (plan?.changed) void pulumi.log.info(`${mailbox.identity}: live tenant → spec: ${described}${upnText ? `; ${upnText}` : ""}${placed}${why}`, resource, undefined, true);

@@ -4,7 +4,7 @@
 // CLI and the installed package's bin.
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { findProjectRoot } from "../runtime/project-root";
+import { findProjectRoot } from "./project-root";
 
 export interface ToolCommands {
   /** How to run pulumi here: `scripts/pulumi` in this checkout, else `pulumi`. */

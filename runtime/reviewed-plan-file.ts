@@ -9,6 +9,7 @@ import type { ReviewedPlan } from "../core/plan/reviewed-plan";
 import { REPORT_FORMAT_VERSION } from "../core/report/report";
 import { quote } from "../core/text";
 import { readBoundedFile, SpecFileError } from "./spec-file";
+import { toolCommands } from "./commands-here";
 
 /**
  * Largest reviewed plan accepted. `plan --json` writes about 250 bytes a mailbox (a row with a
@@ -16,8 +17,9 @@ import { readBoundedFile, SpecFileError } from "./spec-file";
  */
 export const MAX_REVIEWED_PLAN_BYTES = 64 * 1024 * 1024;
 
-const REMEDY = "give the file `mailbox-addresses plan --json` wrote for this change";
-const AGAIN = "run `mailbox-addresses plan --json` again with this version and have it reviewed";
+// The commands as they exist where the user stands (this checkout's wrapper, or npx in a repository of one's own).
+const REMEDY = () => `give the file \`${toolCommands().tool} plan --json\` wrote for this change`;
+const AGAIN = () => `run \`${toolCommands().tool} plan --json\` again with this version and have it reviewed`;
 
 let validate: ReturnType<Ajv2020["compile"]> | undefined;
 
@@ -27,7 +29,7 @@ export function readReviewedPlan(file: string, root: string, maxBytes = MAX_REVI
     root,
     explicit: true,
     maxBytes,
-    remedy: REMEDY,
+    remedy: REMEDY(),
     tooLarge: "a reviewed plan is the report of one plan; check that the path names it",
     outsideRemedy: "name the plan file itself, not a link to it",
   });
@@ -35,23 +37,23 @@ export function readReviewedPlan(file: string, root: string, maxBytes = MAX_REVI
   try {
     data = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
   } catch {
-    throw new SpecFileError(file, "is not a JSON report (it does not parse as UTF-8 JSON)", REMEDY);
+    throw new SpecFileError(file, "is not a JSON report (it does not parse as UTF-8 JSON)", REMEDY());
   }
   if (data === null || typeof data !== "object" || Array.isArray(data)) {
-    throw new SpecFileError(file, `is not a plan report (its JSON is ${Array.isArray(data) ? "a list" : data === null ? "null" : `a ${typeof data}`}, not an object)`, REMEDY);
+    throw new SpecFileError(file, `is not a plan report (its JSON is ${Array.isArray(data) ? "a list" : data === null ? "null" : `a ${typeof data}`}, not an object)`, REMEDY());
   }
   // The version first: a report of another format may fail the schema for that reason alone.
   const version = (data as { formatVersion?: unknown }).formatVersion;
   if (version !== REPORT_FORMAT_VERSION) {
     const shown = typeof version === "string" ? quote(version, 20) : version === undefined ? "missing" : `a ${typeof version}`;
-    throw new SpecFileError(file, `its formatVersion is ${shown}; this version of mailbox-addresses reads reviewed plans of format ${REPORT_FORMAT_VERSION} only`, AGAIN);
+    throw new SpecFileError(file, `its formatVersion is ${shown}; this version of mailbox-addresses reads reviewed plans of format ${REPORT_FORMAT_VERSION} only`, AGAIN());
   }
   validate ??= new Ajv2020({ allErrors: false, strict: false }).compile(schema);
   if (!validate(data)) {
     const error = validate.errors?.[0];
     const where = error?.instancePath ? quote(error.instancePath, 60) : "the report";
-    throw new SpecFileError(file, `is not a plan report of format ${REPORT_FORMAT_VERSION} (${where} ${error?.message ?? "fails the schema"})`, AGAIN);
+    throw new SpecFileError(file, `is not a plan report of format ${REPORT_FORMAT_VERSION} (${where} ${error?.message ?? "fails the schema"})`, AGAIN());
   }
-  if ((data as { kind?: unknown }).kind !== "plan") throw new SpecFileError(file, `is a ${quote((data as { kind: string }).kind, 20)} report, not a plan`, REMEDY);
+  if ((data as { kind?: unknown }).kind !== "plan") throw new SpecFileError(file, `is a ${quote((data as { kind: string }).kind, 20)} report, not a plan`, REMEDY());
   return data as ReviewedPlan;
 }

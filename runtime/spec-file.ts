@@ -11,6 +11,7 @@ import path from "node:path";
 import { MAX_FILE_BYTES } from "../core/spec/yaml-source";
 import { quote } from "../core/text";
 import { MailboxAddressesError } from "../core/errors";
+import { toolCommands } from "./commands-here";
 
 /** Why a spec file was refused: the file, the cause and what to do. */
 export class SpecFileError extends MailboxAddressesError {
@@ -80,7 +81,7 @@ export function readSpecFile(file: string, options: ReadSpecOptions): Buffer {
     extension: options.explicit ? undefined : { pattern: /\.ya?ml$/i, name: "a .yaml or .yml file" },
     outsideRemedy: options.explicit
       ? "name the file itself, not a link to it, or copy it into the repository"
-      : `${SETTING_REMEDY}; to check a file elsewhere, name it on the command line: mailbox-addresses validate <file>`,
+      : `${SETTING_REMEDY}; to check a file elsewhere, name it on the command line: ${toolCommands().tool} validate <file>`,
   });
 }
 

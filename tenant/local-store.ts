@@ -9,10 +9,12 @@ import { DatabaseSync } from "node:sqlite";
 import { closeSync, existsSync, openSync, readFileSync, readSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { quote } from "../core/text";
 import { MailboxAddressesError } from "../core/errors";
+import { toolCommands } from "../runtime/commands-here";
 import { Tenant } from "./tenant";
 import type { TenantSeed } from "./seed-types.generated";
 
-const RESET = "mailbox-addresses tenant reset";
+/** The reset command, as it exists where the user stands (runtime/commands-here.ts). */
+const RESET = () => `${toolCommands().tool} tenant reset`;
 
 /** The local store cannot be used: the path, what is wrong, what to do. */
 export class TenantStoreError extends MailboxAddressesError {
@@ -30,7 +32,7 @@ export class TenantStoreError extends MailboxAddressesError {
 
 const markerOf = (database: string) => `${database}.created`;
 
-const resetRemedy = (what: string) => `Nothing was re-seeded. Restore the file from a backup, or run \`${RESET}\` to start again from the seed (${what})`;
+const resetRemedy = (what: string) => `Nothing was re-seeded. Restore the file from a backup, or run \`${RESET()}\` to start again from the seed (${what})`;
 
 /** Deletes the database, its journal files and its marker: the next use seeds afresh. */
 export function deleteLocalStore(database: string): void {
@@ -39,7 +41,7 @@ export function deleteLocalStore(database: string): void {
 
 /** Records that the database was created and seeded, so a later loss of it is noticed. */
 export function markCreated(database: string): void {
-  writeFileSync(markerOf(database), `created ${new Date().toISOString()}; deleting the database without \`${RESET}\` is reported, not re-seeded\n`, { mode: 0o600 });
+  writeFileSync(markerOf(database), `created ${new Date().toISOString()}; deleting the database without \`${RESET()}\` is reported, not re-seeded\n`, { mode: 0o600 });
 }
 
 function looksLikeSqlite(database: string): boolean {
@@ -101,13 +103,17 @@ export function openLocalStore(database: string, seed: () => TenantSeed): Tenant
         resetRemedy("the seed's addresses replace whatever the tenant held"),
       );
     }
+    // The seed is read before the file is made: a seed that cannot be read leaves nothing behind
+    // (an empty database would read as "holds no tenant" on the next use).
+    const data = seed();
     const tenant = Tenant.open(database);
     try {
-      tenant.seed(seed());
+      tenant.seed(data);
       markCreated(database);
       return tenant;
     } catch (err) {
       tenant.close();
+      deleteLocalStore(database);
       throw err;
     }
   }

@@ -153,8 +153,8 @@ export function sinceWords(since: CauseSince): string {
 }
 
 /** The command that keeps a drifted mailbox's tenant values instead of reverting them. */
-export function acceptCommand(identity: string): string {
-  return `mailbox-addresses accept ${identity}`;
+export function acceptCommand(identity: string, tool = "mailbox-addresses"): string {
+  return `${tool} accept ${identity}`;
 }
 
 /**
@@ -162,12 +162,12 @@ export function acceptCommand(identity: string): string {
  * `changed outside git, merging reverts: - rogue@contoso.com (added outside git; merging removes it),
  * keep it instead: mailbox-addresses accept anna@contoso.com; the spec (this change): + info2@contoso.com`.
  */
-export function describeCauses(identity: string, causes: readonly ChangeCause[]): string {
+export function describeCauses(identity: string, causes: readonly ChangeCause[], tool = "mailbox-addresses"): string {
   const parts: string[] = [];
   const drifted = causes.filter((c) => c.cause === "drift");
   if (drifted.length > 0) {
     parts.push(
-      `changed outside git, merging reverts: ${drifted.map((c) => `${changeText(c)} (${driftWords(c)})`).join(", ")}; keep ${drifted.length === 1 ? "it" : "them"} instead: ${acceptCommand(identity)}`,
+      `changed outside git, merging reverts: ${drifted.map((c) => `${changeText(c)} (${driftWords(c)})`).join(", ")}; keep ${drifted.length === 1 ? "it" : "them"} instead: ${acceptCommand(identity, tool)}`,
     );
   }
   const groups = new Map<string, ChangeCause[]>();

@@ -114,45 +114,57 @@ function columnNames(report: Report): [string, string] {
  * Drift has two remedies; the report names both, with the mailboxes to pass. With a problem found
  * (one that makes `pulumi up` refuse at preview) it does not offer `pulumi up`: the problems first.
  */
-function remedies(report: Report): { what: string; command: string }[] {
+/**
+ * The commands a report's remedies name, as they exist where it is read: `scripts/mailbox-addresses`
+ * in this tool's checkout, `npx mailbox-addresses` in a repository of one's own
+ * (runtime/commands-here.ts). The plain names when the caller does not say.
+ */
+export interface ReportCommands {
+  readonly tool: string;
+  readonly pulumi: string;
+}
+
+export const PLAIN_COMMANDS: ReportCommands = { tool: "mailbox-addresses", pulumi: "pulumi" };
+
+function remedies(report: Report, commands: ReportCommands): { what: string; command: string }[] {
   if (report.kind !== "drift" || (report.summary.changed === 0 && report.summary.problems === 0)) return [];
   // With causes, only mailboxes changed outside git have anything to accept; the spec's own changes are applied by up.
   const known = report.mailboxes.some((r) => r.causes !== undefined);
   const drifted = report.mailboxes.filter((r) => r.change === "drift" && (!known || (r.causes ?? []).some((c) => c.cause === "drift"))).map((r) => r.identity);
-  const accept = { what: "To accept the tenant's values into the spec, then commit it", command: `mailbox-addresses accept ${drifted.length > 5 ? "--all" : drifted.join(" ")}` };
+  const accept = { what: "To accept the tenant's values into the spec, then commit it", command: `${commands.tool} accept ${drifted.length > 5 ? "--all" : drifted.join(" ")}` };
   if (report.summary.problems > 0) {
     return [
-      { what: "pulumi up refuses while a problem above remains; fix those first (the spec, the tenant or the settings), then run", command: "mailbox-addresses drift" },
+      { what: "pulumi up refuses while a problem above remains; fix those first (the spec, the tenant or the settings), then run", command: `${commands.tool} drift` },
       ...(drifted.length > 0 ? [accept] : []),
     ];
   }
-  if (drifted.length === 0) return [{ what: "To apply the spec's changes (or run the apply workflow)", command: "pulumi up" }];
-  return [{ what: "To revert the tenant to the spec (or run the apply workflow)", command: "pulumi up" }, accept];
+  if (drifted.length === 0) return [{ what: "To apply the spec's changes (or run the apply workflow)", command: `${commands.pulumi} up` }];
+  return [{ what: "To revert the tenant to the spec (or run the apply workflow)", command: `${commands.pulumi} up` }, accept];
 }
 
 /** What a targeted plan says of drift outside its change set. */
-function outsideText(outside: NonNullable<Report["scope"]>["outside"]): string {
+function outsideText(outside: NonNullable<Report["scope"]>["outside"], commands: ReportCommands): string {
   if (outside === undefined || outside.mailboxes === 0) return "";
-  if (!outside.read) return `. Drift on the ${outside.mailboxes} other mailboxes was not read: a targeted apply leaves it as it is (\`mailbox-addresses drift\` or the full plan shows it)`;
+  if (!outside.read) return `. Drift on the ${outside.mailboxes} other mailboxes was not read: a targeted apply leaves it as it is (\`${commands.tool} drift\` or the full plan shows it)`;
   if (outside.drifted.length === 0) return `. The ${outside.mailboxes} other mailboxes match the spec`;
   const names = outside.drifted.length > 5 ? `${outside.drifted.slice(0, 5).join(", ")} and ${outside.drifted.length - 5} more` : outside.drifted.join(", ");
   return `. Outside the change set, ${outside.drifted.length} ${outside.drifted.length === 1 ? "mailbox differs" : "mailboxes differ"} from the spec (${names}): a full apply would revert ${outside.drifted.length === 1 ? "it" : "them"}; this targeted apply leaves ${outside.drifted.length === 1 ? "it" : "them"} as ${outside.drifted.length === 1 ? "it is" : "they are"}`;
 }
 
 /** What a plan covers, in a sentence: a targeted plan names its ref, a widened one its reasons. */
-export function scopeLine(report: Report): string | undefined {
+export function scopeLine(report: Report, commands: ReportCommands = PLAIN_COMMANDS): string | undefined {
   const scope = report.scope;
   if (scope === undefined) return undefined;
   if (scope.kind === "targeted")
-    return `targeted: only the mailboxes the change${scope.since ? ` since ${scope.since}` : ""} touches (${(scope.declare ?? []).length} declared, ${(scope.release ?? []).length} released); the others are not read by the engine nor written${outsideText(scope.outside)}`;
+    return `targeted: only the mailboxes the change${scope.since ? ` since ${scope.since}` : ""} touches (${(scope.declare ?? []).length} declared, ${(scope.release ?? []).length} released); the others are not read by the engine nor written${outsideText(scope.outside, commands)}`;
   return `full: every mailbox${(scope.reasons ?? []).length > 0 ? `, not targeted because ${(scope.reasons ?? []).join("; ")}` : ""}`;
 }
 
 /** A plain table for a terminal. Unchanged mailboxes are left out unless `all`. */
-export function renderTable(report: Report, all = false): string {
+export function renderTable(report: Report, all = false, commands: ReportCommands = PLAIN_COMMANDS): string {
   const rows = report.mailboxes.filter((r) => all || r.change !== "none" || r.sync?.state === "pending" || r.why !== undefined);
   const lines = [`${report.kind} for stack ${report.stack} (${report.target}): ${summaryLine(report)}`];
-  const scope = scopeLine(report);
+  const scope = scopeLine(report, commands);
   if (scope) lines.push(`  ${scope}`);
   const withWhere = report.mailboxes.some((r) => r.writtenTo !== undefined);
   // The kind column, once a row shown is a recipient that is not a user mailbox.
@@ -194,12 +206,12 @@ export function renderTable(report: Report, all = false): string {
     for (let i = 0; i < rows.length; i++) {
       lines.push(format(cells[i]!));
       if (rows[i]!.why) lines.push(`    why: ${rows[i]!.why!.join("; ")}`);
-      if ((rows[i]!.causes ?? []).length > 0) lines.push(`    cause: ${describeCauses(rows[i]!.identity, rows[i]!.causes!)}`);
+      if ((rows[i]!.causes ?? []).length > 0) lines.push(`    cause: ${describeCauses(rows[i]!.identity, rows[i]!.causes!, commands.tool)}`);
       for (const finding of rows[i]!.findings ?? []) lines.push(`    finding: ${finding}`);
       for (const problem of rows[i]!.problems) lines.push(`    problem: ${problem}`);
     }
   }
-  const remedy = remedies(report);
+  const remedy = remedies(report, commands);
   if (remedy.length > 0) lines.push("", ...remedy.map((r) => `${r.what}: ${r.command}`));
   return `${lines.join("\n")}\n`;
 }
@@ -227,11 +239,11 @@ const code = (address: string) => {
  * A pull-request comment: the marker, a stable heading, the summary line, then the details
  * folded. Rows past `limit` characters are left out with a note saying how many.
  */
-export function renderMarkdown(report: Report, limit = MARKDOWN_LIMIT): string {
+export function renderMarkdown(report: Report, limit = MARKDOWN_LIMIT, commands: ReportCommands = PLAIN_COMMANDS): string {
   const heading = `### mailbox-addresses ${report.kind}: \`${report.stack}\``;
   const icon = report.summary.problems > 0 ? ":x:" : report.summary.changed > 0 ? ":pencil2:" : ":white_check_mark:";
   const head = [markdownMarker(report), heading, "", `${icon} **${summaryLine(report)}** (${report.target})`, ""];
-  const scope = scopeLine(report);
+  const scope = scopeLine(report, commands);
   if (scope) head.push(`_${cell(scope)}_`, "");
   for (const problem of report.problems) head.push(`- :x: ${cell(problem)}`);
   if (report.problems.length > 0) head.push("");
@@ -243,13 +255,13 @@ export function renderMarkdown(report: Report, limit = MARKDOWN_LIMIT): string {
     let used = head.join("\n").length;
     for (const [i, r] of reverted.entries()) {
       if (used > limit / 2) {
-        head.push(`- … and ${reverted.length - i} more (run \`mailbox-addresses ${report.kind}\` for the full list)`);
+        head.push(`- … and ${reverted.length - i} more (run \`${commands.tool} ${report.kind}\` for the full list)`);
         break;
       }
       const drifted = (r.causes ?? []).filter((c) => c.cause === "drift");
       const items = drifted.map((c) => `${code(causedChangeText(c))} (${cell(causeWords(c).replace(/^changed outside git: /, ""))})`).join(", ");
       const keep = report.kind === "plan" ? "keep it instead" : "accept it into the spec";
-      const line = `- ${code(mailboxText(r))}: ${items}. ${keep.charAt(0).toUpperCase()}${keep.slice(1)}: \`${acceptCommand(r.identity)}\``;
+      const line = `- ${code(mailboxText(r))}: ${items}. ${keep.charAt(0).toUpperCase()}${keep.slice(1)}: \`${acceptCommand(r.identity, commands.tool)}\``;
       head.push(line);
       used += line.length + 1;
     }
@@ -259,16 +271,14 @@ export function renderMarkdown(report: Report, limit = MARKDOWN_LIMIT): string {
   const ownChange = (r: MailboxRow) => r.causes === undefined || r.causes.length === 0 || r.causes.some((c) => c.cause !== "drift");
   const rows = report.mailboxes.filter((r) => (r.change !== "none" || r.sync?.state === "pending" || r.why !== undefined) && (r.change === "error" || r.problems.length > 0 || ownChange(r)));
   if (rows.length === 0) {
-    const remedy = remedies(report).map((r) => `- ${r.what}: \`${r.command}\``);
+    const remedy = remedies(report, commands).map((r) => `- ${r.what}: \`${r.command}\``);
     return `${[...head, ...remedy].join("\n")}\n`;
   }
   const ownTitle = reverted.length === 0 ? "Mailboxes" : report.kind === "plan" ? "This pull request's own changes" : "The spec's changes not applied yet";
-  const tableHead = [
-    `<details${reverted.length > 0 ? " open" : ""}><summary>${ownTitle}</summary>`,
-    "",
-    `| mailbox | change | primary | ${columnNames(report).join(" | ")} | problems |`,
-    "|---|---|---|---|---|---|",
-  ];
+  // Why a row changes (its causes; a targeted plan's reasons) has a column of its own, apart from its problems.
+  const withWhy = rows.some((r) => (r.causes ?? []).length > 0 || (r.why ?? []).length > 0);
+  const columns = ["mailbox", "change", "primary", ...columnNames(report), ...(withWhy ? ["why"] : []), "problems"];
+  const tableHead = [`<details${reverted.length > 0 ? " open" : ""}><summary>${ownTitle}</summary>`, "", `| ${columns.join(" | ")} |`, `|${columns.map(() => "---").join("|")}|`];
   const tail = ["", "</details>", ""];
   // An address whose change reverts one made outside git says so in its cell too.
   const driftOf = (r: MailboxRow, address: string) => (r.causes ?? []).some((c) => c.cause === "drift" && c.address === address);
@@ -279,7 +289,7 @@ export function renderMarkdown(report: Report, limit = MARKDOWN_LIMIT): string {
       : [`cause: ${[...new Set((r.causes ?? []).map((c) => (c.cause === "drift" ? "changed outside git (above)" : c.cause === "move" ? `moves to ${c.to}` : causeWords(c))))].join(", ")}`];
   const lines = rows.map(
     (r) =>
-      `| ${r.policy !== undefined ? `${cell(r.policy)}: ` : ""}${code(mailboxText(r))}${r.userPrincipalName ? ` (${cell(upnText(r))})` : ""} | ${changeText(r)}${r.writtenTo ? ` (${whereText(r)})` : ""} | ${r.primary ? `${r.primary.from ? code(r.primary.from) : "(none)"} → ${code(r.primary.to)}${driftOf(r, r.primary.to) ? " (outside git)" : ""}` : ""} | ${[...r.added.map((a) => addressCell(r, a)), ...(r.caseKept ?? []).map((c) => `${code(c.spec)} (the mailbox keeps ${code(c.tenant)})`)].join("<br>")} | ${r.removed.map((a) => addressCell(r, a)).join("<br>")} | ${cell([...r.problems, ...(r.findings ?? []).map((f) => `finding: ${f}`), ...(r.why ?? []).map((w) => `why: ${w}`), ...whyCell(r)].join("; "))} |`,
+      `| ${r.policy !== undefined ? `${cell(r.policy)}: ` : ""}${code(mailboxText(r))}${r.userPrincipalName ? ` (${cell(upnText(r))})` : ""} | ${changeText(r)}${r.writtenTo ? ` (${whereText(r)})` : ""} | ${r.primary ? `${r.primary.from ? code(r.primary.from) : "(none)"} → ${code(r.primary.to)}${driftOf(r, r.primary.to) ? " (outside git)" : ""}` : ""} | ${[...r.added.map((a) => addressCell(r, a)), ...(r.caseKept ?? []).map((c) => `${code(c.spec)} (the mailbox keeps ${code(c.tenant)})`)].join("<br>")} | ${r.removed.map((a) => addressCell(r, a)).join("<br>")} |${withWhy ? ` ${cell([...(r.why ?? []).map((w) => `why: ${w}`), ...whyCell(r)].join("; "))} |` : ""} ${cell([...r.problems, ...(r.findings ?? []).map((f) => `finding: ${f}`)].join("; "))} |`,
   );
   let size = [...head, ...tableHead, ...tail].join("\n").length + 200;
   const kept: string[] = [];
@@ -292,11 +302,11 @@ export function renderMarkdown(report: Report, limit = MARKDOWN_LIMIT): string {
   const note =
     trimmed > 0
       ? [
-          `| … | | | | | |`,
+          `| … |${" |".repeat(columns.length - 1)}`,
           "",
-          `:warning: **Trimmed**: ${trimmed} more ${trimmed === 1 ? "mailbox is" : "mailboxes are"} not shown (the comment would exceed GitHub's limit). Run \`mailbox-addresses ${report.kind}\` for the full list.`,
+          `:warning: **Trimmed**: ${trimmed} more ${trimmed === 1 ? "mailbox is" : "mailboxes are"} not shown (the comment would exceed GitHub's limit). Run \`${commands.tool} ${report.kind}\` for the full list.`,
         ]
       : [];
-  const remedy = remedies(report).map((r) => `- ${r.what}: \`${r.command}\``);
+  const remedy = remedies(report, commands).map((r) => `- ${r.what}: \`${r.command}\``);
   return [...head, ...tableHead, ...kept, ...note, ...tail, ...remedy, ...(remedy.length > 0 ? [""] : [])].join("\n");
 }

@@ -1,18 +1,19 @@
 // The local target: the tenant model in a SQLite file inside the project. Seeds itself from the
 // shipped fixture on first use only (tenant/local-store.ts): a store that was lost or damaged
 // later is an error naming the path and `tenant reset`, never a silent re-seed.
+import { existsSync } from "node:fs";
 import path from "node:path";
 import { addressKey } from "../../core/address";
 import { addressDelta, isEmptyDelta } from "../../core/plan/address-delta";
-import { loadSeedFile } from "../../tenant/load-seed";
-import { openLocalStore, StoreIdentity, storeFailure } from "../../tenant/local-store";
+import { DEFAULT_SEED_FILE, loadSeedFile } from "../../tenant/load-seed";
+import { openLocalStore, StoreIdentity, storeFailure, TenantStoreError } from "../../tenant/local-store";
 import { policyAttributesOf, UpnError, type Tenant, type Recipient } from "../../tenant/tenant";
 
 /** The kinds address policies apply to. */
 const MAILBOX_KINDS = ["UserMailbox", "SharedMailbox", "RoomMailbox", "EquipmentMailbox"] as const;
 import type { AddressOwner } from "../../exchange/exchange-rules";
 import type { BackendCapabilities, LiveMailbox, MailboxPage, TenantBackend } from "../tenant-backend";
-import { describeLocalTarget, type LocalTargetSettings } from "./settings";
+import { describeLocalTarget, LOCAL_DEFAULTS, type LocalTargetSettings } from "./settings";
 
 const toLive = (r: Recipient): LiveMailbox => ({
   id: r.id,
@@ -28,7 +29,28 @@ const toLive = (r: Recipient): LiveMailbox => ({
 
 /** Opens the local tenant, seeding it on first use only. Paths resolve against `baseDir`. */
 export function openLocalTenant(settings: LocalTargetSettings, baseDir = process.cwd()): Tenant {
-  return openLocalStore(path.resolve(baseDir, settings.database), () => loadSeedFile(path.resolve(baseDir, settings.seed)));
+  const database = path.resolve(baseDir, settings.database);
+  return openLocalStore(database, () => {
+    const seed = seedFileOf(settings, baseDir);
+    if (!existsSync(seed)) {
+      throw new TenantStoreError(
+        database,
+        `its seed ${path.relative(process.cwd(), seed) || seed} does not exist, so the tenant cannot be created`,
+        `Nothing was created. Name a seed file with mailbox-addresses:localSeed (or --seed); the package ships one: ${DEFAULT_SEED_FILE}`,
+      );
+    }
+    return loadSeedFile(seed);
+  });
+}
+
+/**
+ * The seed a local tenant is created from: the setting's file, relative to `baseDir`. The default
+ * (tenant/seeds/contoso.yaml) is the package's shipped seed wherever the project keeps no file of
+ * that name: a repository of one's own, whose package sits in node_modules.
+ */
+export function seedFileOf(settings: Pick<LocalTargetSettings, "seed">, baseDir = process.cwd()): string {
+  const named = path.resolve(baseDir, settings.seed);
+  return settings.seed === LOCAL_DEFAULTS.localSeed && !existsSync(named) ? DEFAULT_SEED_FILE : named;
 }
 
 export class LocalBackend implements TenantBackend {

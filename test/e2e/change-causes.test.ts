@@ -60,7 +60,7 @@ describe("why each change happens (issue 31), on the local target", () => {
     assert.ok(outside > 0 && own > outside, markdown);
     assert.match(
       markdown,
-      /- `anna\.kowalski@contoso\.com`: `- rogue@contoso\.com` \(added outside git; merging removes it\)\. Keep it instead: `mailbox-addresses accept anna\.kowalski@contoso\.com`/,
+      /- `anna\.kowalski@contoso\.com`: `- rogue@contoso\.com` \(added outside git; merging removes it\)\. Keep it instead: `npx mailbox-addresses accept anna\.kowalski@contoso\.com`/,
     );
     assert.doesNotMatch(markdown.slice(own), /rogue@|anna\.kowalski/);
     assert.match(markdown.slice(own), /`lee\.chen@contoso\.com` \| update \| {2}\| `lee@contoso\.com` \| {2}\| cause: the spec \(changed since the last apply\) \|/);
@@ -70,7 +70,7 @@ describe("why each change happens (issue 31), on the local target", () => {
     assert.match(table, /1 change reverts a change made outside git \(on 1 mailbox\)/);
     assert.match(
       table,
-      /anna\.kowalski@contoso\.com +update +-rogue@contoso\.com\n {4}cause: changed outside git, merging reverts: - rogue@contoso\.com \(added outside git; merging removes it\); keep it instead: mailbox-addresses accept anna\.kowalski@contoso\.com/,
+      /anna\.kowalski@contoso\.com +update +-rogue@contoso\.com\n {4}cause: changed outside git, merging reverts: - rogue@contoso\.com \(added outside git; merging removes it\); keep it instead: npx mailbox-addresses accept anna\.kowalski@contoso\.com/,
     );
     assert.match(table, /lee\.chen@contoso\.com +update +\+lee@contoso\.com\n {4}cause: the spec \(changed since the last apply\): \+ lee@contoso\.com/);
 
@@ -78,7 +78,7 @@ describe("why each change happens (issue 31), on the local target", () => {
     assert.equal(diff.code, 0, diff.output);
     assert.match(
       diff.output,
-      /anna\.kowalski@contoso\.com: live tenant → spec: - rogue@contoso\.com \([^)]*\) \[why: changed outside git, merging reverts: - rogue@contoso\.com \(added outside git; merging removes it\); keep it instead: mailbox-addresses accept anna\.kowalski@contoso\.com\]/,
+      /anna\.kowalski@contoso\.com: live tenant → spec: - rogue@contoso\.com \([^)]*\) \[why: changed outside git, merging reverts: - rogue@contoso\.com \(added outside git; merging removes it\); keep it instead: npx mailbox-addresses accept anna\.kowalski@contoso\.com\]/,
     );
     assert.match(diff.output, /lee\.chen@contoso\.com: live tenant → spec: \+ lee@contoso\.com \[why: the spec \(changed since the last apply\): \+ lee@contoso\.com\]/);
   });
@@ -87,7 +87,7 @@ describe("why each change happens (issue 31), on the local target", () => {
     const drift = report(stack.cli(["drift", "--json"]).stdout);
     const causes = Object.fromEntries(drift.mailboxes.filter((m) => m.change === "drift").map((m) => [m.identity, m.causes?.map((c) => [c.address, c.cause])]));
     assert.deepEqual(causes, { [ANNA]: [["rogue@contoso.com", "drift"]], [LEE]: [["lee@contoso.com", "spec"]], [MEI]: [["mei@contoso.com", "spec"]] });
-    assert.match(stack.cli(["drift"]).stdout, /To accept the tenant's values into the spec, then commit it: mailbox-addresses accept anna\.kowalski@contoso\.com\n/);
+    assert.match(stack.cli(["drift"]).stdout, /To accept the tenant's values into the spec, then commit it: npx mailbox-addresses accept anna\.kowalski@contoso\.com\n/);
 
     // Accepting lee keeps the spec's own alias (not yet applied) instead of dropping it.
     const keepLee = stack.cli(["accept", LEE]);

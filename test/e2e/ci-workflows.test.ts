@@ -14,6 +14,7 @@ import { after, before, describe, it } from "node:test";
 import type { RunningEmulator } from "../../emulator/server";
 import { startTestEmulator } from "../../harness/emulator";
 import { PROJECT_ROOT, requirePulumi } from "../../harness/pulumi-stack";
+import { packThisCheckout } from "../../harness/user-project";
 import { CiWorld, git, runProcess, type JobResult, type PinnedPulumi, type WorkflowRun } from "../../harness/workflow-runner";
 
 const LEE = "lee.chen@contoso.com";
@@ -60,10 +61,11 @@ function failureReport(run: WorkflowRun): string {
 
 /**
  * A repository of one's own, as the README says to make it: `mailbox-addresses init` (the package
- * from the tarball, Pulumi.yaml with refresh: always, the prod stack's settings for exchange-online
- * at the emulator, both CI folders copied from ci-templates/), the spec written, `npm install`,
- * `pulumi stack init prod`, the credential forced to workload identity (so only the CI system's
- * OIDC token can sign in), committed and pushed to the world's remote.
+ * from the tarball, Pulumi.yaml with refresh: always, the settings of init's stack (dev) for
+ * exchange-online at the emulator, both CI folders copied from ci-templates/ and written for that
+ * stack), the spec written, `npm install`, `pulumi stack init dev`, the credential forced to
+ * workload identity (so only the CI system's OIDC token can sign in), committed and pushed to the
+ * world's remote. The workflows run as init wrote them: on the stack init set up.
  */
 async function scaffold(world: CiWorld, tarball: string): Promise<string> {
   const repo = path.join(world.root, "admin");
@@ -77,17 +79,21 @@ async function scaffold(world: CiWorld, tarball: string): Promise<string> {
   const e = world.emulator;
   await sh(
     world.root,
-    `"${process.execPath}" "${path.join(PROJECT_ROOT, "bin/mailbox-addresses.js")}" init admin --package "file:${tarball}" --stack prod --target exchange-online ` +
+    `"${process.execPath}" "${path.join(PROJECT_ROOT, "bin/mailbox-addresses.js")}" init admin --package "file:${tarball}" --target exchange-online ` +
       `--tenant-id ${e.tenantId} --client-id ${e.secrets.clientId} --authority-host ${e.url} --graph-url ${e.url} --exchange-url ${e.url}`,
     env,
   );
-  for (const folder of [".github/workflows", ".azure-pipelines"]) assert.ok(readdirSync(path.join(repo, folder)).length >= 3, `init copied no workflows into ${folder}`);
+  for (const folder of [".github/workflows", ".azure-pipelines"]) {
+    const files = readdirSync(path.join(repo, folder));
+    assert.ok(files.length >= 3, `init copied no workflows into ${folder}`);
+    for (const file of files) assert.match(readFileSync(path.join(repo, folder, file), "utf8"), /^\s*PULUMI_STACK: dev$/m, `${folder}/${file} names the stack init made`);
+  }
   writeFileSync(path.join(repo, "mailboxes.yaml"), SPEC);
   mkdirSync(path.join(world.root, "state"));
   await sh(repo, "npm install --prefer-offline --no-audit --no-fund --loglevel=error", env);
   // "Before the first run" (docs/PERMISSIONS.md): the stack exists, its settings are committed.
-  await sh(repo, "pulumi stack init prod --non-interactive", env);
-  await sh(repo, "pulumi config set --stack prod mailbox-addresses:credential workload-identity", env);
+  await sh(repo, "pulumi stack init dev --non-interactive", env);
+  await sh(repo, "pulumi config set --stack dev mailbox-addresses:credential workload-identity", env);
   await git(repo, ["init", "-q", "-b", "main"]);
   await git(repo, ["add", "-A"]);
   await git(repo, ["commit", "-q", "-m", "Mailbox addresses as code"]);
@@ -140,23 +146,25 @@ function addressesOf(emulator: RunningEmulator, identity: string): string[] {
 describe("the CI templates, run as written against the emulator", { concurrency: false }, () => {
   const root = mkdtempSync(path.join(os.tmpdir(), "mbx-ci-"));
   let tarball = "";
-  before(async () => {
-    const packed = await runProcess("npm", ["pack", "--ignore-scripts", "--pack-destination", root, "--json"], { cwd: PROJECT_ROOT, env: process.env as Record<string, string> });
-    assert.equal(packed.code, 0, packed.output);
-    tarball = path.join(
-      root,
-      readdirSync(root).find((f) => f.endsWith(".tgz"))!,
-    );
-  });
+  before(() => void (tarball = packThisCheckout()));
   // rm -rf in a child process: the emulator and the test runner stay responsive while it works.
   after(() => runProcess("rm", ["-rf", root], { cwd: os.tmpdir(), env: process.env as Record<string, string> }));
 
-  it("GitHub Actions: pull request plan and comment, apply on merge held to the saved plan, drift on schedule", async (t) => {
+  /** One CI system's loop in a world of its own (the emulator, the hosts, the remote) with the scaffolded repository; closed afterwards. */
+  async function inWorld(system: string, play: (world: CiWorld, repo: string, emulator: RunningEmulator) => Promise<void>): Promise<void> {
     const emulator = await startTestEmulator();
-    const world = new CiWorld(mkdtempSync(path.join(root, "github-")), emulator, pinnedPulumi());
+    const world = new CiWorld(mkdtempSync(path.join(root, `${system}-`)), emulator, pinnedPulumi());
     await world.start();
     try {
-      const repo = await scaffold(world, tarball);
+      await play(world, await scaffold(world, tarball), emulator);
+    } finally {
+      await world.close();
+      await emulator.close();
+    }
+  }
+
+  it("GitHub Actions: pull request plan and comment, apply on merge held to the saved plan, drift on schedule", (t) =>
+    inWorld("github", async (world, repo, emulator) => {
       const workflows = path.join(repo, ".github/workflows");
       const vars = variables(world);
       // Someone else's comment is on the pull request already: the plan's must not be confused with it.
@@ -233,18 +241,10 @@ describe("the CI templates, run as written against the emulator", { concurrency:
       assert.match(drift.jobs[0]!.summary, /priya\.patel@contoso\.com/);
       assert.match(drift.jobs[0]!.summary, /rogue@contoso\.com/);
       assert.doesNotMatch(drift.jobs[0]!.summary, /lee\.chen@contoso\.com/, "only the hand-edited mailbox drifted");
-    } finally {
-      await world.close();
-      await emulator.close();
-    }
-  });
+    }));
 
-  it("Azure DevOps Pipelines: pull request plan and thread comment, apply on merge held to the saved plan, drift on schedule", async (t) => {
-    const emulator = await startTestEmulator();
-    const world = new CiWorld(mkdtempSync(path.join(root, "azure-")), emulator, pinnedPulumi());
-    await world.start();
-    try {
-      const repo = await scaffold(world, tarball);
+  it("Azure DevOps Pipelines: pull request plan and thread comment, apply on merge held to the saved plan, drift on schedule", (t) =>
+    inWorld("azure", async (world, repo, emulator) => {
       const pipelines = path.join(repo, ".azure-pipelines");
       const PLAN_PIPELINE = 11;
       const vars = { ...variables(world), PR_PIPELINE_ID: String(PLAN_PIPELINE) };
@@ -317,9 +317,5 @@ describe("the CI templates, run as written against the emulator", { concurrency:
       assert.match(drift.jobs[0]!.summary, /priya\.patel@contoso\.com/);
       assert.match(drift.jobs[0]!.summary, /rogue@contoso\.com/);
       assert.doesNotMatch(drift.jobs[0]!.summary, /lee\.chen@contoso\.com/, "only the hand-edited mailbox drifted");
-    } finally {
-      await world.close();
-      await emulator.close();
-    }
-  });
+    }));
 });

@@ -5,26 +5,15 @@
 // spec's file:line:col, before anything is written.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { after, describe, it } from "node:test";
 import { Tenant } from "../../tenant/tenant";
-import { PROJECT_ROOT, requirePulumi } from "../../harness/pulumi-stack";
-
-const SPEC = `version: 1
-allowedDomains: [contoso.com, fabrikam.com]
-mailboxes:
-  lee.chen@contoso.com:
-    primary: lee.chen@contoso.com
-    aliases: [lee.chen@fabrikam.com]
-  priya.patel@contoso.com:
-    primary: priya.patel@contoso.com
-`;
+import { PROJECT_ROOT } from "../../harness/pulumi-stack";
+import { packThisCheckout, pinnedPulumiSdk, TWO_MAILBOX_SPEC as SPEC, UserProject } from "../../harness/user-project";
 
 describe("the npm package in a consumer's Pulumi program", () => {
-  const dir = mkdtempSync(path.join(os.tmpdir(), "mbx-consumer-"));
-  after(() => rmSync(dir, { recursive: true, force: true }));
+  let project: UserProject | undefined;
+  after(() => project?.dispose());
 
   it("npm pack holds the built code and types, not the tests", () => {
     const pack = spawnSync("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"], { cwd: PROJECT_ROOT, encoding: "utf8" });
@@ -50,60 +39,43 @@ describe("the npm package in a consumer's Pulumi program", () => {
   });
 
   it("installed from the tarball: MailboxAddressSpec converges with pulumi up; a conflict stops the preview at file:line:col", () => {
-    requirePulumi();
-    const packed = spawnSync("npm", ["pack", "--ignore-scripts", "--pack-destination", dir, "--json"], { cwd: PROJECT_ROOT, encoding: "utf8" });
-    assert.equal(packed.status, 0, packed.stderr);
-    const tarball = path.join(dir, (JSON.parse(packed.stdout) as { filename: string }[])[0]!.filename);
-    const project = path.join(dir, "consumer");
-    mkdirSync(project);
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded at this point of the test on purpose
-    const pulumiVersion = (require(path.join(PROJECT_ROOT, "package.json")) as { dependencies: Record<string, string> }).dependencies["@pulumi/pulumi"];
-    writeFileSync(
-      path.join(project, "package.json"),
-      JSON.stringify({ name: "consumer", private: true, dependencies: { "@pulumi/pulumi": pulumiVersion, "mailbox-addresses": `file:${tarball}` } }, null, 2),
-    );
-    writeFileSync(path.join(project, "Pulumi.yaml"), "name: consumer\nruntime:\n  name: nodejs\n  options:\n    typescript: false\nmain: index.js\n");
-    writeFileSync(path.join(project, "index.js"), 'const { MailboxAddressSpec } = require("mailbox-addresses");\nnew MailboxAddressSpec("tenant", { spec: "mailboxes.yaml" });\n');
-    writeFileSync(path.join(project, "mailboxes.yaml"), SPEC);
-    mkdirSync(path.join(project, "state"));
-    const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: "1", PULUMI_BACKEND_URL: `file://${path.join(project, "state")}`, PULUMI_CONFIG_PASSPHRASE: "" };
-    delete env.MAILBOX_ADDRESSES_ROOT;
-    const run = (file: string, args: string[]) => {
-      const result = spawnSync(file, args, { cwd: project, env, encoding: "utf8", timeout: 10 * 60 * 1000, maxBuffer: 64 * 1024 * 1024 });
-      return { code: result.status, output: `${result.stdout}${result.stderr}` };
-    };
-    const install = run("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error"]);
-    assert.equal(install.code, 0, install.output);
-    assert.equal(run("pulumi", ["stack", "init", "test", "--non-interactive"]).code, 0);
-    const database = path.join(project, "tenant.sqlite");
+    const tarball = packThisCheckout();
+    project = new UserProject("consumer");
+    project.write("package.json", JSON.stringify({ name: "consumer", private: true, dependencies: { "@pulumi/pulumi": pinnedPulumiSdk(), "mailbox-addresses": `file:${tarball}` } }, null, 2));
+    project.write("Pulumi.yaml", "name: consumer\nruntime:\n  name: nodejs\n  options:\n    typescript: false\nmain: index.js\n");
+    project.write("index.js", 'const { MailboxAddressSpec } = require("mailbox-addresses");\nnew MailboxAddressSpec("tenant", { spec: "mailboxes.yaml" });\n');
+    project.write("mailboxes.yaml", SPEC);
+    project.install();
+    assert.equal(project.pulumi(["stack", "init", "test"]).code, 0);
+    const database = path.join(project.dir, "tenant.sqlite");
     for (const [key, value] of [
       ["target", "local"],
       ["spec", "mailboxes.yaml"],
       ["localDatabase", database],
       ["localSeed", "node_modules/mailbox-addresses/tenant/seeds/contoso.yaml"],
     ]) {
-      const set = run("pulumi", ["config", "set", `mailbox-addresses:${key}`, value!]);
+      const set = project.pulumi(["config", "set", `mailbox-addresses:${key}`, value!]);
       assert.equal(set.code, 0, set.output);
     }
-    const up = run("pulumi", ["up", "--yes", "--skip-preview", "--non-interactive"]);
+    const up = project.pulumi(["up", "--yes", "--skip-preview"]);
     assert.equal(up.code, 0, up.output);
     assert.match(up.output, /mailbox-addresses:index:MailboxAddressSpec/);
     assert.match(up.output, /4 created/); // the stack, the component and two mailboxes
     const lee = Tenant.withFile(database, (t) => t.find("lee.chen@contoso.com")!.addresses);
     assert.ok(lee.includes("smtp:lee.chen@fabrikam.com"), JSON.stringify(lee));
     // --refresh: the provider process reads each mailbox through the provider stored by name.
-    const refreshed = run("pulumi", ["preview", "--refresh", "--expect-no-changes", "--non-interactive"]);
+    const refreshed = project.pulumi(["preview", "--refresh", "--expect-no-changes"]);
     assert.equal(refreshed.code, 0, refreshed.output);
     // The installed package's provider is stored by name, not as serialized code (providers/mailbox-addresses/provider.ts).
-    const exported = JSON.parse(run("pulumi", ["stack", "export", "--non-interactive"]).output) as { deployment: { resources: { type: string; inputs?: { __provider?: string } }[] } };
+    const exported = JSON.parse(project.pulumi(["stack", "export"]).stdout) as { deployment: { resources: { type: string; inputs?: { __provider?: string } }[] } };
     const stored = exported.deployment.resources.filter((r) => r.type === "pulumi-nodejs:dynamic/mailbox:MailboxAddresses").map((r) => r.inputs?.__provider ?? "");
     assert.equal(stored.length, 2);
     for (const text of stored) assert.match(text, /require\("mailbox-addresses\/provider"\)/);
 
     // press@fabrikam.com belongs to a mail contact outside the spec: refused at preview.
-    writeFileSync(path.join(project, "mailboxes.yaml"), SPEC.replace("    aliases: [lee.chen@fabrikam.com]\n", "    aliases: [lee.chen@fabrikam.com, press@fabrikam.com]\n"));
+    project.write("mailboxes.yaml", SPEC.replace("    aliases: [lee.chen@fabrikam.com]\n", "    aliases: [lee.chen@fabrikam.com, press@fabrikam.com]\n"));
     const writes = Tenant.withFile(database, (t) => t.writes().length);
-    const conflict = run("pulumi", ["preview", "--non-interactive"]);
+    const conflict = project.pulumi(["preview"]);
     assert.notEqual(conflict.code, 0);
     assert.match(conflict.output, /mailboxes\.yaml:6:\d+: .*alias "press@fabrikam\.com" already belongs to mail contact "Press Office \(agency\)"/);
     assert.equal(

@@ -116,7 +116,7 @@ describe("the review loop: preview --diff, plan, apply, saved plans", () => {
     assert.match(markdown.stdout, /`priya\.patel@contoso\.com` \| update \| +\| `priya@fabrikam\.com` \| +\| cause: the spec/);
     assert.match(
       markdown.stdout,
-      /#### Changed outside git: merging reverts these\n\n- `anna\.kowalski@contoso\.com`: `- anna\.k@contoso\.com` \(added outside git; merging removes it\)\. Keep it instead: `mailbox-addresses accept anna\.kowalski@contoso\.com`/,
+      /#### Changed outside git: merging reverts these\n\n- `anna\.kowalski@contoso\.com`: `- anna\.k@contoso\.com` \(added outside git; merging removes it\)\. Keep it instead: `npx mailbox-addresses accept anna\.kowalski@contoso\.com`/,
     );
     assert.ok(markdown.stdout.indexOf("Changed outside git") < markdown.stdout.indexOf("priya.patel@contoso.com"), "the reverts come before the pull request's own changes");
     const json = stack.cli(["plan", "--json"]);
@@ -207,7 +207,7 @@ describe("the review loop: preview --diff, plan, apply, saved plans", () => {
     const drift = stack.cli(["drift"]);
     assert.equal(drift.code, 2, drift.output);
     assert.match(drift.stdout, /To revert the tenant to the spec.*: pulumi up/);
-    assert.match(drift.stdout, /To accept the tenant's values into the spec, then commit it: mailbox-addresses accept support@contoso\.com/);
+    assert.match(drift.stdout, /To accept the tenant's values into the spec, then commit it: npx mailbox-addresses accept support@contoso\.com/);
     const accept = stack.cli(["accept", "support@contoso.com"]);
     assert.equal(accept.code, 0, accept.output);
     assert.match(accept.stdout, /support@contoso\.com: \+ help@contoso\.com; - helpdesk@contoso\.com/);

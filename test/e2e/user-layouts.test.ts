@@ -10,18 +10,9 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { after, describe, it } from "node:test";
 import { PROJECT_ROOT, TestStack, type CommandResult } from "../../harness/pulumi-stack";
-import { packThisCheckout, pinnedPulumiSdk, UserProject } from "../../harness/user-project";
+import { forStack } from "../../cli/init-command";
+import { packThisCheckout, pinnedPulumiSdk, TWO_MAILBOX_SPEC as SPEC, UserProject } from "../../harness/user-project";
 import { Tenant } from "../../tenant/tenant";
-
-const SPEC = `version: 1
-allowedDomains: [contoso.com, fabrikam.com]
-mailboxes:
-  lee.chen@contoso.com:
-    primary: lee.chen@contoso.com
-    aliases: [lee.chen@fabrikam.com]
-  priya.patel@contoso.com:
-    primary: priya.patel@contoso.com
-`;
 
 /** What a command matrix needs of a layout. */
 interface Layout {
@@ -42,6 +33,7 @@ interface Row {
   extra?: string[];
 }
 interface Report {
+  scope?: unknown;
   summary: { mailboxes: number; changed: number; problems: number };
   problems: string[];
   mailboxes: Row[];
@@ -163,8 +155,10 @@ describe("a repository scaffolded by mailbox-addresses init, outside this checko
     ] as const) {
       const copied = readdirSync(path.join(project.dir, folder));
       assert.ok(copied.length >= 3, `${folder}: ${copied.join(", ")}`);
-      const source = existsSync(path.join(PROJECT_ROOT, "ci-templates", ci)) ? path.join(PROJECT_ROOT, "ci-templates", ci) : path.join(PROJECT_ROOT, "examples", ci);
-      for (const file of copied) assert.equal(project.read(path.join(folder, file)), readFileSync(path.join(source, file), "utf8"));
+      const source = path.join(PROJECT_ROOT, "ci-templates", ci);
+      // Written for the stack init sets up (dev), where the templates name prod.
+      for (const file of copied) assert.equal(project.read(path.join(folder, file)), forStack(readFileSync(path.join(source, file), "utf8"), "dev"));
+      for (const file of copied) assert.doesNotMatch(project.read(path.join(folder, file)), /PULUMI_STACK: prod|Pulumi\.prod\.yaml/);
     }
     // A second init keeps every file.
     const again = project.exec(process.execPath, [path.join(PROJECT_ROOT, "bin/mailbox-addresses.js"), "init", project.dir]);
@@ -174,6 +168,19 @@ describe("a repository scaffolded by mailbox-addresses init, outside this checko
 
   it("as the README says: npm install, pulumi stack init; the empty spec plans nothing (exit 0)", () => {
     project.install();
+    // The local tenant's first use, before any pulumi run: seeded from the installed package's seed
+    // (this repository has no tenant/seeds/); a seed that is missing leaves no database behind.
+    const show = project.tool(["tenant", "show", "lee.chen@contoso.com"]);
+    assert.equal(show.code, 0, show.output);
+    assert.match(show.stdout, /smtp:lee\.chen@contoso\.onmicrosoft\.com/i);
+    const missing = project.tool(["tenant", "show", "lee.chen@contoso.com", "--database", ".tenant/other.sqlite", "--seed", "no-such-seed.yaml"]);
+    assert.equal(missing.code, 1, missing.output);
+    assert.match(missing.stderr, /its seed no-such-seed\.yaml does not exist, so the tenant cannot be created\. Nothing was created/);
+    assert.doesNotMatch(missing.stderr, /ENOENT|\n\s+at /);
+    assert.deepEqual(
+      readdirSync(path.join(project.dir, ".tenant")).filter((f) => f.startsWith("other")),
+      [],
+    );
     const init = project.pulumi(["stack", "init", "dev"]);
     assert.equal(init.code, 0, init.output);
     // The stack keeps the settings init wrote.
@@ -191,6 +198,76 @@ describe("a repository scaffolded by mailbox-addresses init, outside this checko
   });
 
   commandMatrix(() => layout!);
+
+  it("plan --changed-since is targeted under the MailboxAddressSpec component; apply --plan applies the same set, a new mailbox created as the component's child", () => {
+    // The spec as applied (accept above changed it without an apply), committed on main.
+    assert.equal(project.pulumi(["up", "--yes", "--skip-preview"]).code, 0);
+    const git = (args: readonly string[]) => project.exec("git", ["-c", "user.name=Admin", "-c", "user.email=admin@contoso.com", ...args]);
+    for (const args of [
+      ["init", "-q", "-b", "main"],
+      ["add", "-A"],
+      ["commit", "-q", "-m", "mailboxes"],
+    ])
+      assert.equal(git(args).code, 0);
+    project.write("mailboxes.yaml", `${project.read("mailboxes.yaml").trimEnd()}\n  anna.kowalski@contoso.com:\n    primary: anna.kowalski@contoso.com\n    aliases: [anna.k@contoso.com]\n`);
+    const plan = project.tool(["plan", "--changed-since", "main", "--save", "plan.json", "--json"]);
+    assert.equal(plan.code, 2, plan.output);
+    const report = JSON.parse(plan.stdout) as Report & { scope: { kind: string; declare: string[]; reasons?: string[] } };
+    assert.equal(report.scope.kind, "targeted", JSON.stringify(report.scope));
+    assert.deepEqual(report.scope.declare, ["anna.kowalski@contoso.com"]);
+    assert.deepEqual(
+      report.mailboxes.map((m) => [m.identity, m.change, m.added]),
+      [["anna.kowalski@contoso.com", "adopt", ["anna.k@contoso.com"]]],
+    );
+    const apply = project.tool(["apply", "--plan", "plan.json"]);
+    assert.equal(apply.code, 0, apply.output);
+    assert.match(apply.output, /targeted apply: 1 mailbox of the change since main/);
+    assert.ok(addresses(layout!, "anna.kowalski@contoso.com").includes("smtp:anna.k@contoso.com"));
+    const state = JSON.parse(project.pulumi(["stack", "export"]).stdout) as { deployment: { resources: { urn: string }[] } };
+    assert.ok(
+      state.deployment.resources.some((r) => r.urn.endsWith("::mailbox-addresses:index:MailboxAddressSpec$pulumi-nodejs:dynamic/mailbox:MailboxAddresses::anna.kowalski@contoso.com")),
+      JSON.stringify(state.deployment.resources.map((r) => r.urn)),
+    );
+    const drift = project.tool(["drift"]);
+    assert.equal(drift.code, 0, drift.output);
+  });
+
+  it("remedies name npx mailbox-addresses, in the table and the Markdown report; --help names this repository's spec, not infra/", () => {
+    assert.equal(project.tool(["tenant", "add", "lee.chen@contoso.com", "smtp:rogue@contoso.com"]).code, 0);
+    const table = project.tool(["drift"]);
+    assert.equal(table.code, 2, table.output);
+    assert.match(table.stdout, /then commit it: npx mailbox-addresses accept lee\.chen@contoso\.com$/m);
+    const markdown = project.tool(["drift", "--markdown"]);
+    assert.equal(markdown.code, 2, markdown.output);
+    assert.match(markdown.stdout, /Accept it into the spec: `npx mailbox-addresses accept lee\.chen@contoso\.com`/);
+    assert.doesNotMatch(markdown.stdout, /`mailbox-addresses |scripts\//);
+    assert.equal(project.pulumi(["up", "--yes", "--skip-preview"]).code, 0);
+    for (const args of [["--help"], ["validate", "--help"]]) {
+      const help = project.tool(args);
+      assert.equal(help.code, 0, help.output);
+      assert.match(help.stdout, /mailbox-addresses validate mailboxes\.yaml/);
+      assert.doesNotMatch(help.stdout, /infra\/|examples\//);
+    }
+  });
+
+  it("init --export with the local target, from the installed package, in a fresh folder: the tenant exported; a failed export leaves no folder", () => {
+    const exported = path.join(path.dirname(project.dir), "exported");
+    const made = project.tool(["init", exported, "--export"]);
+    assert.equal(made.code, 0, made.output);
+    assert.match(readFileSync(path.join(exported, "mailboxes.yaml"), "utf8"), /^ {2}lee\.chen@contoso\.com:/m);
+    assert.ok(existsSync(path.join(exported, "Pulumi.dev.yaml")));
+    const valid = project.tool(["validate", path.join(exported, "mailboxes.yaml")]);
+    assert.equal(valid.code, 0, valid.output);
+    const refused = path.join(path.dirname(project.dir), "refused");
+    const failed = project.tool(
+      ["init", refused, "--export", "--target", "exchange-online", "--tenant-id", "00000000-0000-4000-8000-000000000001", "--client-id", "00000000-0000-4000-8000-000000000002"].concat(
+        ["--authority-host", "--graph-url", "--exchange-url"].flatMap((flag) => [flag, "https://127.0.0.1:9"]),
+      ),
+    );
+    assert.equal(failed.code, 1, failed.output);
+    assert.match(failed.stderr, /^error: /m);
+    assert.equal(existsSync(refused), false, "nothing half-made is left");
+  });
 });
 
 // The component nested under a component of the user's: its resources' URNs carry both parents'
@@ -257,6 +334,22 @@ describe("a hand-written program: the component nested under a component of one'
     assert.deepEqual(values.anna, ["anna.kowalski@contoso.com", "anna.k@contoso.com"]);
     assert.equal(values.count, 2);
     assert.ok(addresses(layout, "anna.kowalski@contoso.com").includes("smtp:anna.k@contoso.com"));
+  });
+
+  it("plan --changed-since with two MailboxAddressSpec components plans every mailbox, saying why", () => {
+    const git = (args: readonly string[]) => project.exec("git", ["-c", "user.name=Admin", "-c", "user.email=admin@contoso.com", ...args]);
+    for (const args of [
+      ["init", "-q", "-b", "main"],
+      ["add", "mailboxes.yaml", "index.js"],
+      ["commit", "-q", "-m", "mailboxes"],
+    ])
+      assert.equal(git(args).code, 0);
+    project.write("mailboxes.yaml", `${project.read("mailboxes.yaml").trimEnd()}\n  mark.wilson@contoso.com:\n    primary: mark.wilson@contoso.com\n`);
+    const plan = project.tool(["plan", "--changed-since", "main", "--json"]);
+    assert.equal(plan.code, 2, plan.output);
+    const scope = (JSON.parse(plan.stdout) as { scope: { kind: string; reasons: string[] } }).scope;
+    assert.equal(scope.kind, "full");
+    assert.match(scope.reasons.join(), /2 MailboxAddressSpec components/);
   });
 
   it("a plan of a program that declares none of the tool's resources is an error, never 0 change", () => {

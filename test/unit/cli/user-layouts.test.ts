@@ -3,17 +3,18 @@
 // name the commands that exist where the user stands, and what `init` writes.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, it } from "node:test";
-import { toolCommands } from "../../../cli/commands-here";
+import { toolCommands } from "../../../runtime/commands-here";
 import { helpAsFlag } from "../../../cli/main";
-import { initialSettings, projectName } from "../../../cli/init-command";
+import { forStack, initialSettings, projectName } from "../../../cli/init-command";
 import { identityOfStep, rowFromStep, unaccounted } from "../../../cli/plan-command";
 import { nameOfUrn, parseUrn, typeOfUrn } from "../../../cli/resource-urn";
 import { RESOURCE_TYPE } from "../../../cli/targeted-scope";
 
+const PACKAGE_DIR = path.resolve(__dirname, "../../../..");
 const TOP = `urn:pulumi:dev::mailbox-addresses::${RESOURCE_TYPE}::lee.chen@contoso.com`;
 const NESTED = `urn:pulumi:dev::own::acme:mail:Mail$mailbox-addresses:index:MailboxAddressSpec$${RESOURCE_TYPE}::lee.chen@contoso.com`;
 
@@ -100,6 +101,24 @@ describe("init", () => {
     assert.equal(online.tenantId, "t");
     assert.equal(online.clientId, "c");
     assert.equal(online.localSeed, undefined);
+  });
+});
+
+describe("init's CI workflows", () => {
+  it("are written for the stack init sets up: the variable, the settings file that triggers a run, the concurrency groups", () => {
+    const template =
+      "concurrency:\n  group: mailbox-addresses-drift-prod\n  group: mailbox-addresses-prod\nenv:\n  PULUMI_STACK: prod\n    paths: [mailboxes.yaml, Pulumi.prod.yaml]\n# the production environment\n";
+    assert.equal(
+      forStack(template, "dev"),
+      "concurrency:\n  group: mailbox-addresses-drift-dev\n  group: mailbox-addresses-dev\nenv:\n  PULUMI_STACK: dev\n    paths: [mailboxes.yaml, Pulumi.dev.yaml]\n# the production environment\n",
+    );
+    // Every template init copies names no other stack once written for dev.
+    for (const ci of ["github", "azure-devops"]) {
+      for (const file of readdirSync(path.join(PACKAGE_DIR, "ci-templates", ci))) {
+        assert.doesNotMatch(forStack(readFileSync(path.join(PACKAGE_DIR, "ci-templates", ci, file), "utf8"), "dev").replace(/\bproduction\b/g, ""), /\bprod\b/, `${ci}/${file}`);
+      }
+    }
+    assert.equal(forStack(template, "prod"), template);
   });
 });
 

@@ -23,6 +23,21 @@ describe("drift remedies", () => {
     }
   });
 
+  it("remedies name the commands as they exist where the user stands, in the table and in Markdown", () => {
+    const here = { tool: "npx mailbox-addresses", pulumi: "pulumi" };
+    const caused = { ...drifted, causes: [{ address: "ada.alias@contoso.com", change: "add" as const, cause: "drift" as const }] };
+    const report = makeReport("drift", "prod", "local tenant", [caused]);
+    const table = renderTable(report, false, here);
+    assert.match(table, /then commit it: npx mailbox-addresses accept ada@contoso\.com$/m);
+    assert.match(table, /cause: .*keep it instead: npx mailbox-addresses accept ada@contoso\.com/);
+    const markdown = renderMarkdown(report, undefined, here);
+    assert.match(markdown, /Accept it into the spec: `npx mailbox-addresses accept ada@contoso\.com`/);
+    assert.match(markdown, /then commit it: `npx mailbox-addresses accept ada@contoso\.com`/);
+    assert.doesNotMatch(markdown, /`mailbox-addresses /, "no command without npx");
+    // In this checkout: its wrappers.
+    assert.match(renderTable(report, false, { tool: "scripts/mailbox-addresses", pulumi: "scripts/pulumi" }), /: scripts\/pulumi up\n.*: scripts\/mailbox-addresses accept ada@contoso\.com/);
+  });
+
   it("a finding (two SMTP: entries) is printed under its row, in the table and in Markdown", () => {
     const row = { ...drifted, added: [], findings: ['2 uppercase SMTP: entries ("SMTP:a@contoso.com", "SMTP:b@contoso.com")'] };
     const report = makeReport("drift", "prod", "Active Directory", [row]);

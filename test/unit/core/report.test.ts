@@ -80,7 +80,9 @@ describe("reports", () => {
     );
     // Only the pull request's own changes are in its table.
     assert.doesNotMatch(markdown.slice(own), /rogue@/);
-    assert.match(markdown.slice(own), /`mark\.wilson@contoso\.com` \| update \| {2}\| `info2@contoso\.com` \| {2}\| cause: the spec \(this change\) \|/);
+    // The cause has its own column (why), apart from the problems.
+    assert.match(markdown.slice(own), /^\| mailbox \| change \| primary \| added \| removed \| why \| problems \|\n\|---\|---\|---\|---\|---\|---\|---\|$/m);
+    assert.match(markdown.slice(own), /`mark\.wilson@contoso\.com` \| update \| {2}\| `info2@contoso\.com` \| {2}\| cause: the spec \(this change\) \| {2}\|$/m);
     assert.match(markdown, /1 change reverts a change made outside git \(on 1 mailbox\)/);
     const table = renderTable(report);
     assert.match(

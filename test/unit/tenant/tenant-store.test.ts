@@ -3,13 +3,15 @@
 // addresses are unique across recipients, lookups by id, UPN or any address; the store seeds on
 // first use only and names the path and the remedy otherwise.
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, renameSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { after, describe, it } from "node:test";
 import { ExchangeError } from "../../../exchange/exchange-error";
 import { deleteLocalStore, openLocalStore, StoreIdentity, storeFailure, TenantStoreError } from "../../../tenant/local-store";
 import { Tenant } from "../../../tenant/tenant";
+import { openLocalTenant, seedFileOf } from "../../../targets/local/local-backend";
+import { DEFAULT_SEED_FILE } from "../../../tenant/load-seed";
 import type { TenantSeed } from "../../../tenant/seed-types.generated";
 
 const LEE = "00000000-0000-4000-8000-00000000000a";
@@ -248,7 +250,7 @@ describe("the local store (tenant/local-store.ts)", () => {
         assert.equal(err.file, database);
         assert.match(
           err.message,
-          /^local tenant ".*deleted\.sqlite": the database is missing, but it was created \d{4}-.* and has been deleted or moved since\. Nothing was re-seeded\. .*`mailbox-addresses tenant reset`/,
+          /^local tenant ".*deleted\.sqlite": the database is missing, but it was created \d{4}-.* and has been deleted or moved since\. Nothing was re-seeded\. .*`scripts\/mailbox-addresses tenant reset`/,
         );
         return true;
       },
@@ -265,7 +267,7 @@ describe("the local store (tenant/local-store.ts)", () => {
     assert.throws(() => openLocalStore(store("unseeded.sqlite"), () => SEED), /the database holds no tenant \(it was emptied or never seeded\)/);
   });
 
-  it("a seed that fails on first use leaves no marker: the next use seeds again", () => {
+  it("a seed that fails on first use leaves nothing behind (no database, no marker): the next use seeds again", () => {
     const database = store("bad-seed.sqlite");
     assert.throws(
       () =>
@@ -275,9 +277,30 @@ describe("the local store (tenant/local-store.ts)", () => {
       /seed file has a problem/,
     );
     assert.equal(existsSync(`${database}.created`), false);
-    unlinkSync(database);
+    assert.equal(existsSync(database), false);
     openLocalStore(database, () => SEED).close();
     assert.ok(existsSync(`${database}.created`));
+  });
+
+  it("a project of one's own keeps no seed: the default seed is the package's own; a seed that is missing is named, nothing is created", () => {
+    const project = mkdtempSync(path.join(os.tmpdir(), "mbx-own-seed-"));
+    try {
+      assert.equal(seedFileOf({ seed: "tenant/seeds/contoso.yaml" }, project), DEFAULT_SEED_FILE);
+      assert.equal(seedFileOf({ seed: "my-seed.yaml" }, project), path.join(project, "my-seed.yaml"));
+      const tenant = openLocalTenant({ target: "local", database: ".tenant/local.sqlite", seed: "tenant/seeds/contoso.yaml" }, project);
+      try {
+        assert.ok(tenant.find("lee.chen@contoso.com"));
+      } finally {
+        tenant.close();
+      }
+      assert.throws(
+        () => openLocalTenant({ target: "local", database: ".tenant/other.sqlite", seed: "missing.yaml" }, project),
+        (err: Error) => TenantStoreError.isInstance(err) && /its seed .*missing\.yaml does not exist, so the tenant cannot be created\. Nothing was created/.test(err.message),
+      );
+      assert.equal(existsSync(path.join(project, ".tenant/other.sqlite")), false);
+    } finally {
+      rmSync(project, { recursive: true, force: true });
+    }
   });
 
   it("deleteLocalStore removes the database, its journal and its marker: the next use seeds afresh", () => {
@@ -309,7 +332,7 @@ describe("the local store (tenant/local-store.ts)", () => {
     assert.ok(TenantStoreError.isInstance(mapped));
     assert.equal(
       mapped.message,
-      'local tenant "/x/t.sqlite": the database is damaged (SQLite: database disk image is malformed). Nothing was re-seeded. Restore the file from a backup, or run `mailbox-addresses tenant reset` to start again from the seed (its addresses are lost)',
+      'local tenant "/x/t.sqlite": the database is damaged (SQLite: database disk image is malformed). Nothing was re-seeded. Restore the file from a backup, or run `scripts/mailbox-addresses tenant reset` to start again from the seed (its addresses are lost)',
     );
     const other = new TypeError("not ours");
     assert.equal(storeFailure("/x/t.sqlite", other), other);
