@@ -67,6 +67,15 @@ export function exchangeErrorCode(exceptionType: string): string {
 /** The warnings annotation every admin API answer carries. */
 const warningsOf = (warnings: readonly string[]) => ({ "adminapi.warnings@odata.type": "#Collection(String)", "@adminapi.warnings": warnings });
 
+/**
+ * The error detail's `code`: "Client" on the captured not-found answers (the module's error body,
+ * docs/reference/exchange-online-addresses.md §2, and a Remove-Mailbox proxy error quoting one),
+ * "Context" on the captured 400 refusal (a public admin API client's fixture of an
+ * ADObjectAlreadyExistsException). Which code other refusals carry is not captured: 400s follow
+ * the 400 capture.
+ */
+export const detailCodeOf = (status: number) => (status === 404 ? "Client" : "Context");
+
 /** The error body the admin API returns when a cmdlet fails. */
 export function cmdletError(status: number, exceptionType: string, text: string): InvokeResult {
   return {
@@ -75,7 +84,7 @@ export function cmdletError(status: number, exceptionType: string, text: string)
       error: {
         code: status === 404 ? "NotFound" : status === 400 ? "BadRequest" : status === 401 ? "Unauthorized" : "InternalServerError",
         message: "Error executing cmdlet",
-        details: [{ code: "Client", target: "", message: `${exchangeErrorCode(exceptionType)}|${exceptionType}|${text}` }],
+        details: [{ code: detailCodeOf(status), target: "", message: `${exchangeErrorCode(exceptionType)}|${exceptionType}|${text}` }],
         innererror: { message: "Error executing cmdlet", type: "Microsoft.Exchange.Admin.OData.Core.ODataServiceException" },
       },
       ...warningsOf([]),
@@ -112,10 +121,60 @@ function primaryOf(r: Recipient): string {
 /** The Exchange alias (tenant/tenant.ts). */
 export { aliasOf };
 
-/** Exchange's own object GUID (not the Entra object id): derived, so it is stable. */
-export function exchangeGuidOf(r: Recipient): string {
-  const h = createHash("sha1").update(`exchange:${r.id}`).digest("hex");
+/** A GUID derived from a name, so it is stable across starts. */
+function derivedGuid(name: string): string {
+  const h = createHash("sha1").update(name).digest("hex");
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+const NO_GUID = "00000000-0000-0000-0000-000000000000";
+
+/**
+ * A recipient's three Exchange GUIDs, each its own as on the captured Get-Mailbox (May 2024):
+ * `Guid` (the directory object), `ExchangeObjectId`, and for a mailbox `ExchangeGuid` (the
+ * mailbox itself, also in MailboxLocations); none is the Entra object id. Recipients without a
+ * mailbox carry the empty GUID as ExchangeGuid (inferred: a mail user's or group's ExchangeGuid
+ * is not in the capture).
+ */
+export function exchangeGuidsOf(id: string, hasMailbox: boolean): { guid: string; exchangeObjectId: string; exchangeGuid: string } {
+  return { guid: derivedGuid(`exchange:${id}`), exchangeObjectId: derivedGuid(`exchange-object:${id}`), exchangeGuid: hasMailbox ? derivedGuid(`exchange-mailbox:${id}`) : NO_GUID };
+}
+
+/** Kinds that have a mailbox of their own (an ExchangeGuid): Get-Mailbox's kinds and Microsoft 365 groups. */
+const MAILBOX_KINDS: ReadonlySet<RecipientTypeDetails> = new Set(["UserMailbox", "SharedMailbox", "RoomMailbox", "EquipmentMailbox", "GroupMailbox"]);
+
+/** The GUIDs -Identity may name a recipient by: Guid, ExchangeObjectId and (a mailbox's) ExchangeGuid. */
+function guidsOf(r: Recipient): string[] {
+  const ids = exchangeGuidsOf(r.id, MAILBOX_KINDS.has(r.kind));
+  return [ids.guid, ids.exchangeObjectId, ...(ids.exchangeGuid === NO_GUID ? [] : [ids.exchangeGuid])];
+}
+
+/**
+ * EmailAddresses as Exchange lists them: the captured Get-Mailbox shows the primary (SMTP:) last,
+ * after the other entries ("smtp:…", "SPO:…", "SIP:…", then "SMTP:…"). The others keep the
+ * order they were written in (their order in the capture follows no rule we can see).
+ */
+export function listedOrder(addresses: readonly string[]): string[] {
+  const primary = addresses.filter((e) => parseProxyAddress(e).primary);
+  return [...addresses.filter((e) => !parseProxyAddress(e).primary), ...primary];
+}
+
+/**
+ * A whole EmailAddresses list as Set-<kind> takes it (Set-Mailbox docs, -EmailAddresses): an
+ * entry without a type is an SMTP address ("If you don't include a Type value for an email
+ * address, the address is assumed to be an SMTP email address"), and without an SMTP: entry
+ * "the first email address when you don't use any Type values, or when you use multiple
+ * lowercase smtp Type values" is the primary.
+ */
+export function typedAddressList(entries: readonly string[]): string[] {
+  const typed = entries.map((e) => {
+    const parsed = parseProxyAddress(e);
+    return parsed.kind === "smtp" && !e.toLowerCase().startsWith("smtp:") ? `smtp:${e}` : e;
+  });
+  if (typed.some((e) => parseProxyAddress(e).primary)) return typed;
+  const first = typed.findIndex((e) => parseProxyAddress(e).kind === "smtp");
+  if (first >= 0) typed[first] = `SMTP:${parseProxyAddress(typed[first]!).value}`;
+  return typed;
 }
 
 function distinguishedNameOf(r: Recipient, organization: string): string {
@@ -126,9 +185,10 @@ function distinguishedNameOf(r: Recipient, organization: string): string {
 function recipientView(r: Recipient, organization: string): Record<string, unknown> {
   const alias = aliasOf(r);
   const kind = RECIPIENT_KINDS[r.kind];
+  const guids = exchangeGuidsOf(r.id, MAILBOX_KINDS.has(r.kind));
   return {
     "EmailAddresses@odata.type": "#Collection(String)",
-    EmailAddresses: r.addresses,
+    EmailAddresses: listedOrder(r.addresses),
     DisplayName: r.displayName,
     Alias: alias,
     ExternalDirectoryObjectId: r.id,
@@ -149,20 +209,24 @@ function recipientView(r: Recipient, organization: string): Record<string, unkno
     Id: alias,
     Name: alias,
     DistinguishedName: distinguishedNameOf(r, organization),
-    "ExchangeObjectId@data.type": "System.Guid",
-    "ExchangeObjectId@odata.type": "#Guid",
-    ExchangeObjectId: exchangeGuidOf(r),
-    "Guid@data.type": "System.Guid",
-    "Guid@odata.type": "#Guid",
-    Guid: exchangeGuidOf(r),
+    ...guidProperties(guids),
     OrganizationalUnitRoot: organization,
   };
 }
 
-/** Exchange's GUID of a holder (a public folder, a soft-deleted mailbox): derived, so it is stable. */
-function holderGuidOf(h: DirectoryHolder): string {
-  const hash = createHash("sha1").update(`exchange:${h.id}`).digest("hex");
-  return `${hash.slice(0, 8)}-${hash.slice(8, 12)}-4${hash.slice(13, 16)}-a${hash.slice(17, 20)}-${hash.slice(20, 32)}`;
+/** The GUID properties with the captured type annotations. */
+function guidProperties(guids: { guid: string; exchangeObjectId: string; exchangeGuid: string }): Record<string, unknown> {
+  return {
+    "ExchangeGuid@data.type": "System.Guid",
+    "ExchangeGuid@odata.type": "#Guid",
+    ExchangeGuid: guids.exchangeGuid,
+    "ExchangeObjectId@data.type": "System.Guid",
+    "ExchangeObjectId@odata.type": "#Guid",
+    ExchangeObjectId: guids.exchangeObjectId,
+    "Guid@data.type": "System.Guid",
+    "Guid@odata.type": "#Guid",
+    Guid: guids.guid,
+  };
 }
 
 /**
@@ -176,7 +240,7 @@ function holderView(h: DirectoryHolder, organization: string): Record<string, un
   const deleted = h.kind === "SoftDeletedMailbox";
   return {
     "EmailAddresses@odata.type": "#Collection(String)",
-    EmailAddresses: h.addresses,
+    EmailAddresses: listedOrder(h.addresses),
     DisplayName: h.displayName,
     Alias: alias,
     ExternalDirectoryObjectId: deleted ? h.id : null,
@@ -191,9 +255,7 @@ function holderView(h: DirectoryHolder, organization: string): Record<string, un
     Id: alias,
     Name: alias,
     DistinguishedName: `CN=${alias},OU=${deleted ? "Soft Deleted Objects," : ""}OU=${organization},OU=Microsoft Exchange Hosted Organizations,DC=EMULATOR01A001,DC=PROD,DC=OUTLOOK,DC=COM`,
-    "Guid@data.type": "System.Guid",
-    "Guid@odata.type": "#Guid",
-    Guid: holderGuidOf(h),
+    ...guidProperties(exchangeGuidsOf(h.id, deleted)),
     OrganizationalUnitRoot: organization,
   };
 }
@@ -278,9 +340,9 @@ export class ExchangeEndpoint {
   }
 
   /**
-   * The recipient an -Identity names, resolved as Exchange resolves it: Entra object id, Exchange
-   * GUID, user principal name, any SMTP address (with or without its prefix), alias, or
-   * distinguished name.
+   * The recipient an -Identity names, resolved as Exchange resolves it: Entra object id, an
+   * Exchange GUID (Guid, ExchangeObjectId, a mailbox's ExchangeGuid), user principal name, any
+   * SMTP address (with or without its prefix), alias, or distinguished name.
    */
   resolve(identity: string): Recipient | undefined {
     const text = identity.trim();
@@ -289,7 +351,7 @@ export class ExchangeEndpoint {
     const cn = /^CN=([^,]+),OU=([^,]+),/i.exec(text);
     if (cn && cn[2]!.toLowerCase() !== this.#organization.toLowerCase()) return undefined;
     const wanted = (cn ? cn[1]! : text).toLowerCase();
-    return this.#tenant.list({}).find((r) => aliasOf(r).toLowerCase() === wanted || exchangeGuidOf(r) === wanted);
+    return this.#tenant.list({}).find((r) => aliasOf(r).toLowerCase() === wanted || guidsOf(r).includes(wanted));
   }
 
   #envelope(value: readonly Record<string, unknown>[], options: InvokeOptions, warnings: readonly string[] = [], next?: string): InvokeResult {
@@ -567,7 +629,7 @@ export class ExchangeEndpoint {
       let list: string[] | undefined;
       const used: string[] = [];
       if (Array.isArray(addresses)) {
-        list = addresses.map(String);
+        list = typedAddressList(addresses.map(String));
         used.push("-EmailAddresses");
       } else if (addresses !== undefined && addresses !== null && typeof addresses === "object") {
         const table = parseAddRemoveTable(addresses as Record<string, unknown>);

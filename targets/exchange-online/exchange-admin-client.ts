@@ -47,6 +47,25 @@ export function classifyCmdletError(exceptionType: string, text: string): Exchan
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
+ * The exception type and text of an error detail, in either captured form: "ExXXXX|Type|text"
+ * (the module's error bodies) or `{"Message": text, "TypeName": type, …}` (a public admin API
+ * client's captured 400 and 404 bodies). Nothing else in the body is relied on: not the detail's
+ * `code` ("Client" on some captures, "Context" on others), not the Ex… code.
+ */
+export function detailParts(detail: string): { exceptionType: string; text: string } {
+  if (detail.trimStart().startsWith("{")) {
+    try {
+      const parsed = JSON.parse(detail) as { Message?: unknown; TypeName?: unknown };
+      if (typeof parsed.Message === "string") return { exceptionType: typeof parsed.TypeName === "string" ? parsed.TypeName : "", text: parsed.Message };
+    } catch {
+      // not JSON after all: read as text
+    }
+  }
+  const [, exceptionType, ...rest] = detail.split("|");
+  return rest.length > 0 ? { exceptionType: exceptionType!, text: rest.join("|") } : { exceptionType: "", text: detail };
+}
+
+/**
  * Reads `{"error":{"details":[{"message":"ExXXXX|Type|text"}]}}` into an ExchangeError; an error
  * Exchange's rules do not name stays the typed HTTP error, with its status and request ids.
  */
@@ -55,7 +74,7 @@ export function cmdletFailure(cmdlet: string, identity: string, response: Pipeli
   const status = response.status;
   const error = (body as { error?: { message?: string; details?: { message?: string }[]; innererror?: { internalException?: { message?: string } } } })?.error;
   const detail = error?.details?.[0]?.message ?? error?.innererror?.internalException?.message ?? error?.message ?? `HTTP ${status}`;
-  const [, exceptionType = "", text = detail] = detail.split("|");
+  const { exceptionType, text } = detailParts(detail);
   const code = classifyCmdletError(exceptionType, text) ?? (status === 404 ? "NotFound" : undefined);
   if (code === undefined) return new HttpError(`Exchange ${cmdlet} "${identity.slice(0, 100)}"`, response, { detail: text });
   // The holder, when the text names it (`… LegacyExchangeDN of "<name or object id>".`); some

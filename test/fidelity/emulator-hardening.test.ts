@@ -176,7 +176,7 @@ describe("emulator hardening", () => {
   });
 
   describe("Exchange resolves -Identity as Exchange does", () => {
-    it("by alias, UPN, primary address, Entra object id, Exchange GUID and distinguished name", async () => {
+    it("by alias, UPN, primary address, Entra object id, each Exchange GUID and distinguished name", async () => {
       const mark = (await invokeCommand(ctx, "Get-Mailbox", { Identity: "mark.wilson@contoso.com" })).body.value[0];
       for (const identity of [
         mark.Alias,
@@ -185,6 +185,8 @@ describe("emulator hardening", () => {
         `smtp:${mark.PrimarySmtpAddress}`,
         mark.ExternalDirectoryObjectId,
         mark.Guid,
+        mark.ExchangeObjectId,
+        mark.ExchangeGuid,
         mark.DistinguishedName,
         "MWILSON@contoso.com",
       ]) {

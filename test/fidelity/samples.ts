@@ -686,6 +686,100 @@ export const SAMPLES: readonly Sample[] = [
     exception: "only the properties this project and its tests read are modelled (the captured mailbox has about 250)",
   },
   {
+    name: "Exchange: a mailbox has three Exchange GUIDs of its own: Guid, ExchangeObjectId and ExchangeGuid, none the Entra object id",
+    source: `${CAPTURED_GET_MAILBOX}: ExchangeGuid 2be92a50-…, ExchangeObjectId 2700871c-…, Guid 9feb45ad-…, ExternalDirectoryObjectId 7cdbe897-…`,
+    confidence: "captured",
+    send: async (ctx) => {
+      const mailbox = await invokeCommand(ctx, "Get-Mailbox", { Identity: "priya.patel@contoso.com" });
+      const contact = await invokeCommand(ctx, "Get-MailContact", { Identity: "support@litware.example" }, "?$select=ExchangeGuid");
+      const byExchangeGuid = await invokeCommand(ctx, "Get-Mailbox", { Identity: String(mailbox.body?.value?.[0]?.ExchangeGuid) }, "?$select=PrimarySmtpAddress");
+      return { ...mailbox, body: { mailbox: mailbox.body?.value?.[0], contact: contact.body?.value?.[0], byExchangeGuid: byExchangeGuid.body?.value?.[0] } };
+    },
+    compare: (a) => {
+      const m = a.body?.mailbox ?? {};
+      const guids = [m.Guid, m.ExchangeObjectId, m.ExchangeGuid, m.ExternalDirectoryObjectId];
+      return problems(
+        expect.status(a, 200),
+        guids.every((g) => /^[0-9a-f-]{36}$/.test(String(g))) ? undefined : `GUIDs ${JSON.stringify(guids)}`,
+        new Set(guids).size === 4 ? undefined : `Guid, ExchangeObjectId, ExchangeGuid and ExternalDirectoryObjectId are not four distinct values: ${JSON.stringify(guids)}`,
+        expect.equal(m["ExchangeGuid@odata.type"], "#Guid", "ExchangeGuid@odata.type"),
+        expect.equal(a.body?.contact?.ExchangeGuid, "00000000-0000-0000-0000-000000000000", "a mail contact's ExchangeGuid"),
+        expect.equal(a.body?.byExchangeGuid?.PrimarySmtpAddress, "priya.patel@contoso.com", "-Identity by ExchangeGuid"),
+      );
+    },
+    exception: "a recipient without a mailbox shows the empty GUID as ExchangeGuid (inferred: the capture is of a mailbox)",
+  },
+  {
+    name: "Exchange: EmailAddresses list the primary (SMTP:) last, after the other entries",
+    source: `${CAPTURED_GET_MAILBOX}: EmailAddresses ["smtp:c@….onmicrosoft.com", "smtp:C@….ie", "SPO:…", "SIP:…", "SMTP:C@lvin.ie"]`,
+    confidence: "captured",
+    send: async (ctx) => {
+      const before = await invokeCommand(ctx, "Get-Mailbox", { Identity: "priya.patel@contoso.com" }, "?$select=EmailAddresses");
+      await invokeCommand(ctx, "Set-Mailbox", { Identity: "priya.patel@contoso.com", EmailAddresses: addTable(["SMTP:priya@fabrikam.com"]) });
+      const after = await invokeCommand(ctx, "Get-Mailbox", { Identity: "priya.patel@contoso.com" }, "?$select=EmailAddresses");
+      await invokeCommand(ctx, "Set-Mailbox", {
+        Identity: "priya.patel@contoso.com",
+        EmailAddresses: { "@odata.type": "#Exchange.GenericHashTable", Add: ["SMTP:priya.patel@contoso.com"], Remove: ["smtp:priya@fabrikam.com"] },
+      });
+      return { ...before, body: { before: before.body?.value?.[0]?.EmailAddresses, after: after.body?.value?.[0]?.EmailAddresses } };
+    },
+    compare: (a) =>
+      problems(
+        expect.status(a, 200),
+        expect.equal(a.body?.before, ["smtp:priya.patel@contoso.onmicrosoft.com", "smtp:ppatel@contoso.com", "SMTP:priya.patel@contoso.com"], "EmailAddresses (seeded primary first)"),
+        expect.equal(a.body?.after?.[a.body?.after?.length - 1], "SMTP:priya@fabrikam.com", "the new primary, listed last"),
+      ),
+    exception: "the order of the entries other than the primary follows no rule the capture shows: the emulator keeps their written order",
+  },
+  {
+    name: "Exchange: a refused Set- cmdlet's error detail has code Context; a not-found's has Client",
+    source:
+      "captured: a public admin API client's fixture of a 400 ('A real 400 body': details[].code \"Context\", ADObjectAlreadyExistsException); not-found bodies with \"Client\": the module's error (docs/reference/exchange-online-addresses.md §2) and a Remove-Mailbox proxy error quoting one",
+    confidence: "captured",
+    send: async (ctx) => {
+      const refused = await invokeCommand(ctx, "Set-Mailbox", { Identity: "priya.patel@contoso.com", EmailAddresses: addTable(["smtp:lee.chen@contoso.com"]) });
+      const missing = await invokeCommand(ctx, "Get-Mailbox", { Identity: "nobody@contoso.com" });
+      return { ...refused, body: { refused: refused.body, missing: missing.body, missingStatus: missing.status } };
+    },
+    compare: (a) =>
+      problems(
+        expect.status(a, 400),
+        expect.equal(a.body?.refused?.error?.details?.[0]?.code, "Context", "400 error.details[0].code"),
+        expect.equal(a.body?.missingStatus, 404, "not-found status"),
+        expect.equal(a.body?.missing?.error?.details?.[0]?.code, "Client", "404 error.details[0].code"),
+      ),
+    exception: "only one 400 is captured with its detail code; the emulator gives every 400 refusal that code",
+  },
+  {
+    name: "Exchange: Set-Mailbox -EmailAddresses as a whole list without types: SMTP addresses, the first the primary",
+    source: `${EXO_CMDLETS}/set-mailbox#-emailaddresses ("If you don't include a Type value for an email address, the address is assumed to be an SMTP email address"; the primary is "the first email address when you don't use any Type values, or when you use multiple lowercase smtp Type values")`,
+    send: async (ctx) => {
+      const bare = await invokeCommand(ctx, "Set-Mailbox", {
+        Identity: "priya.patel@contoso.com",
+        EmailAddresses: ["priya@fabrikam.com", "priya.patel@contoso.com", "priya.patel@contoso.onmicrosoft.com"],
+      });
+      const afterBare = await invokeCommand(ctx, "Get-Mailbox", { Identity: "priya.patel@contoso.com" }, "?$select=EmailAddresses,PrimarySmtpAddress");
+      const lower = await invokeCommand(ctx, "Set-Mailbox", {
+        Identity: "priya.patel@contoso.com",
+        EmailAddresses: ["smtp:priya.patel@contoso.com", "smtp:priya.patel@contoso.onmicrosoft.com", "smtp:ppatel@contoso.com"],
+      });
+      const afterLower = await invokeCommand(ctx, "Get-Mailbox", { Identity: "priya.patel@contoso.com" }, "?$select=EmailAddresses,PrimarySmtpAddress");
+      return { ...bare, body: { lowerStatus: lower.status, bare: afterBare.body?.value?.[0], lower: afterLower.body?.value?.[0] } };
+    },
+    compare: (a) =>
+      problems(
+        expect.status(a, 200),
+        expect.equal(a.body?.bare?.PrimarySmtpAddress, "priya@fabrikam.com", "PrimarySmtpAddress (no types: the first)"),
+        expect.equal(
+          [...(a.body?.bare?.EmailAddresses ?? [])].sort(),
+          ["SMTP:priya@fabrikam.com", "smtp:priya.patel@contoso.com", "smtp:priya.patel@contoso.onmicrosoft.com"],
+          "EmailAddresses (no types)",
+        ),
+        expect.equal(a.body?.lowerStatus, 200, "status (lowercase smtp: only)"),
+        expect.equal(a.body?.lower?.PrimarySmtpAddress, "priya.patel@contoso.com", "PrimarySmtpAddress (lowercase smtp: only: the first)"),
+      ),
+  },
+  {
     name: "Exchange: a missing mailbox, with the captured error shape and code Ex6F9304",
     source: CAPTURED_ERROR,
     send: (ctx) => invokeCommand(ctx, "Get-Mailbox", { Identity: "nobody@contoso.com" }),

@@ -19,6 +19,8 @@ interface CapturedError {
   readonly exceptionType: string;
   readonly text: string;
   readonly expected: { readonly code: string | undefined; readonly address?: string; readonly owner?: string; readonly ownerId?: string };
+  /** The whole captured body, where it is captured in another form than the module's. */
+  readonly body?: string;
 }
 
 const CAPTURED: readonly CapturedError[] = [
@@ -30,6 +32,59 @@ const CAPTURED: readonly CapturedError[] = [
     exceptionType: "Microsoft.Exchange.Configuration.Tasks.ManagementObjectNotFoundException",
     text: "The operation couldn't be performed because object 'nobody@contoso.com' couldn't be found on 'AM0PR01A001DC01.EURPR01A001.PROD.OUTLOOK.COM'.",
     expected: { code: "NotFound" },
+  },
+  {
+    name: "not found, the detail as JSON with TypeName (another client's captured body)",
+    source: "captured: a public admin API client's test fixture ('A real 400 body' and its not-found twin): details[].message as {Message, TypeName}",
+    wholeBody: true,
+    status: 404,
+    exceptionType: "Microsoft.Exchange.Configuration.Tasks.ManagementObjectNotFoundException",
+    text: "The operation couldn't be performed because object 'rg' couldn't be found.",
+    expected: { code: "NotFound" },
+    body: JSON.stringify({
+      error: {
+        code: "NotFound",
+        message: "Error executing cmdlet",
+        details: [
+          {
+            code: "Client",
+            message: JSON.stringify({
+              Message: "The operation couldn't be performed because object 'rg' couldn't be found.",
+              TypeName: "Microsoft.Exchange.Configuration.Tasks.ManagementObjectNotFoundException",
+              InnerError: null,
+            }),
+          },
+        ],
+      },
+    }),
+  },
+  {
+    name: "a 400 refusal with details[].code Context, the detail as JSON: not an address rule, so the typed HTTP error",
+    source: "captured: the same client's fixture ('A real 400 body': ADObjectAlreadyExistsException, details[].code \"Context\")",
+    wholeBody: true,
+    status: 400,
+    exceptionType: "Microsoft.Exchange.Data.Directory.ADObjectAlreadyExistsException",
+    text: "The object 'CN=rg,OU=x' already exists.",
+    expected: { code: undefined },
+    body: JSON.stringify({
+      error: {
+        code: "BadRequest",
+        message: "Error executing cmdlet",
+        details: [
+          {
+            code: "Context",
+            target: "",
+            message: JSON.stringify({
+              Message: "The object 'CN=rg,OU=x' already exists.",
+              TypeName: "Microsoft.Exchange.Data.Directory.ADObjectAlreadyExistsException",
+              StackTrace: null,
+              InnerError: null,
+            }),
+          },
+        ],
+        innererror: { message: "Error executing cmdlet", type: "ODataServiceException" },
+      },
+    }),
   },
   {
     name: "proxy address in use, the holder named (Microsoft's shared-mailbox page)",
@@ -99,14 +154,15 @@ const CAPTURED: readonly CapturedError[] = [
   },
 ];
 
-/** The captured module error shape around a cmdlet's text. */
+/** The captured module error shape around a cmdlet's text (details[].code as captured: "Client" on a 404, "Context" on a 400). */
 function moduleErrorBody(c: CapturedError): string {
+  if (c.body !== undefined) return c.body;
   const message = c.exceptionType === "" ? c.text : `Ex6F9304|${c.exceptionType}|${c.text}`;
   return JSON.stringify({
     error: {
       code: c.status === 404 ? "NotFound" : "BadRequest",
       message: "Error executing cmdlet",
-      details: [{ code: "Client", target: "", message }],
+      details: [{ code: c.status === 404 ? "Client" : "Context", target: "", message }],
       innererror: { message: "Error executing cmdlet", type: "Microsoft.Exchange.Admin.OData.Core.ODataServiceException" },
     },
   });
@@ -126,6 +182,8 @@ describe("Exchange's error answers, as captured, read by the tool", () => {
         // Not an Exchange rule: the typed HTTP error, with Microsoft's request id, for the pipeline to handle.
         assert.ok(failure instanceof HttpError, String(failure));
         assert.match(failure.message, /0b9c2f4e-1d2a-4b3c-9e8f-7a6b5c4d3e2f/);
+        // Exchange's own words, not the JSON around them.
+        if (c.body !== undefined) assert.ok(failure.message.includes(c.text) && !failure.message.includes("TypeName"), failure.message);
         return;
       }
       assert.ok(failure instanceof ExchangeError, String(failure));
