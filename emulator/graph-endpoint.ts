@@ -1,7 +1,9 @@
 // Microsoft Graph v1.0, the part this project reads: users by id or UPN, groups and organizational
 // contacts by id, their lists with @odata.nextLink paging, $select, $filter on proxyAddresses and
-// the properties that tell the kinds apart (./graph-filter.ts), and JSON $batch (at most 20
-// requests, each throttled on its own, dependsOn honoured). The tenant model's recipients are
+// the properties that tell the kinds apart (./graph-filter.ts), PATCH of a user's
+// userPrincipalName, and JSON $batch (at most 20 requests, each throttled on its own, dependsOn
+// honoured; GET and PATCH items answered as the same request sent alone, POST, PUT and DELETE
+// items as Graph methods the emulator does not implement). The tenant model's recipients are
 // shown where Graph shows each kind (exchange/exchange-rules.ts RECIPIENT_KINDS: mailboxes and
 // mail users are users; distribution, mail-enabled security and Microsoft 365 groups are groups;
 // mail contacts are contacts; dynamic distribution groups are not in Graph), seen through the
@@ -457,6 +459,24 @@ interface BatchItem {
   url?: unknown;
   dependsOn?: unknown;
   headers?: unknown;
+  body?: unknown;
+}
+
+/** What a batch's write items need: whether the caller's token may write (user-update's permissions), and the writer. */
+export interface GraphWrites {
+  readonly allowed: { readonly ok: true } | { readonly ok: false; readonly status: number; readonly reason: string };
+  readonly writer: UserPrincipalNameWriter;
+}
+
+/** Methods Graph serves on its resources that the emulator does not implement (it writes a user's UPN only). */
+const UNIMPLEMENTED_METHODS = new Set(["POST", "PUT", "DELETE"]);
+
+/** A request method the emulator does not serve on `path`: 501 for a Graph method it does not implement, 405 otherwise. */
+export function unservedMethod(method: string, path: string, correlation: Correlation): GraphResult {
+  if (UNIMPLEMENTED_METHODS.has(method.toUpperCase())) {
+    return graphError(501, "NotImplemented", `The emulator does not implement ${method.toUpperCase()} on '${path}'; it serves reads, PATCH of a user's userPrincipalName, and /$batch.`, correlation);
+  }
+  return graphError(405, "Request_BadRequest", `The emulator serves only reads and PATCH of a user on ${path}.`, correlation);
 }
 
 export class GraphEndpoint {
@@ -710,8 +730,8 @@ export class GraphEndpoint {
     return out;
   }
 
-  /** POST /v1.0/$batch with a parsed body. */
-  batch(body: unknown, correlation: Correlation): GraphResult {
+  /** POST /v1.0/$batch with a parsed body; `writes` for its PATCH items. */
+  batch(body: unknown, correlation: Correlation, writes: GraphWrites): GraphResult {
     this.#counters.add("graph.batch");
     const requests = (body as { requests?: unknown })?.requests;
     if (!Array.isArray(requests)) return graphError(400, "BadRequest", "Invalid batch payload format.", correlation);
@@ -740,7 +760,7 @@ export class GraphEndpoint {
     const responses = items.map((item) => {
       const id = item.id as string;
       const itemCorrelation = { requestId: randomUUID(), clientRequestId: correlation.clientRequestId };
-      const answer = this.#batchItem(item, (item.dependsOn as string[] | undefined) ?? [], statusById, itemCorrelation);
+      const answer = this.#batchItem(item, (item.dependsOn as string[] | undefined) ?? [], statusById, itemCorrelation, writes);
       statusById.set(id.toLowerCase(), answer.status);
       return { id, status: answer.status, headers: { ...batchItemHeaders(), ...(answer.headers ?? {}) }, body: answer.body };
     });
@@ -749,11 +769,11 @@ export class GraphEndpoint {
     return { status: 200, body: { responses } };
   }
 
-  #batchItem(item: BatchItem, dependsOn: readonly string[], statusById: ReadonlyMap<string, number>, correlation: Correlation): GraphResult {
+  #batchItem(item: BatchItem, dependsOn: readonly string[], statusById: ReadonlyMap<string, number>, correlation: Correlation, writes: GraphWrites): GraphResult {
     this.#counters.add("graph.batch.items");
     const failed = dependsOn.find((d) => (statusById.get(d.toLowerCase()) ?? 0) >= 400);
     if (failed !== undefined) return graphError(424, "FailedDependency", `Batch request '${String(item.id)}' depends on request '${failed}', which failed.`, correlation);
-    if ((item.method as string).toUpperCase() !== "GET") return graphError(405, "Request_BadRequest", "The emulator batches GET requests only.", correlation);
+    const method = (item.method as string).toUpperCase();
     const fault = this.#faults.decideBatchItem();
     if (fault.kind === "throttle") {
       this.#counters.add("graph.batch.items.throttled");
@@ -770,12 +790,25 @@ export class GraphEndpoint {
     if (url.host !== "graph.invalid" && url.host !== new URL(this.#baseUrl()).host && url.host !== "graph.microsoft.com") {
       return graphError(400, "BadRequest", "Batch request URLs must be relative to this service.", correlation);
     }
-    const path = url.pathname.replace(/^\/v1\.0/, "");
+    const relative = url.pathname.replace(/^\/v1\.0/, "");
+    const path = relative.startsWith("/") ? relative : `/${relative}`;
     // An item's own headers (ConsistencyLevel for an advanced query) travel in the batch.
     const headers = Object.fromEntries(
       Object.entries(typeof item.headers === "object" && item.headers !== null ? (item.headers as Record<string, unknown>) : {}).map(([k, v]) => [k.toLowerCase(), String(v)]),
     );
-    return this.get(path.startsWith("/") ? path : `/${path}`, url.searchParams, correlation, headers);
+    if (method === "GET") return this.get(path, url.searchParams, correlation, headers);
+    // json-batching: "If a body is included with the request, the headers object must contain a
+    // value for Content-Type" (the refusal's status and wording are not documented).
+    if (item.body !== undefined && headers["content-type"] === undefined) {
+      return graphError(400, "BadRequest", `Batch request '${String(item.id)}' has a body but no Content-Type header.`, correlation);
+    }
+    if (method !== "PATCH") return unservedMethod(method, path, correlation);
+    // A PATCH in a batch needs what the same PATCH alone needs: user-update's permissions.
+    if (!writes.allowed.ok) {
+      return graphError(writes.allowed.status, writes.allowed.status === 401 ? "InvalidAuthenticationToken" : "Authorization_RequestDenied", writes.allowed.reason, correlation);
+    }
+    this.#counters.add("graph.batch.items.patch");
+    return this.patch(path, item.body, correlation, writes.writer);
   }
 }
 

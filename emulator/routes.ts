@@ -9,7 +9,7 @@ import type { EmulatorSecrets } from "./certificates";
 import type { DirectorySync } from "./directory-sync";
 import { canonicalCmdlet, isWriteCmdlet, type ExchangeEndpoint } from "./exchange-endpoint";
 import { checkFaultSettings, FaultSettingsError, type Counters, type FaultInjector, type Surface } from "./faults";
-import { graphError, graphHeaders, newCorrelation, type Correlation, type GraphEndpoint, type GraphResult } from "./graph-endpoint";
+import { graphError, graphHeaders, newCorrelation, unservedMethod, type Correlation, type GraphEndpoint, type GraphResult } from "./graph-endpoint";
 import { bearerToken, clientRequestId, readJsonBody, sendJson, sleep } from "./http";
 import { AUDIENCES, DIRECTORY_ROLES, type IdentityEndpoint } from "./identity-endpoint";
 import type { Call, RouteEntry } from "./router";
@@ -220,7 +220,17 @@ export function emulatorRoutes(parts: RouteParts): readonly RouteEntry[] {
       return (await injectFault(req, res, "graph", false, correlation)) === "go";
     },
     routes: [
-      { method: "POST", path: /^\/v1\.0\/\$batch$/, handle: async ({ req, res }) => sendGraph(res, graph.batch(await readJsonBody(req), correlationOf(req)), correlationOf(req)) },
+      {
+        method: "POST",
+        path: /^\/v1\.0\/\$batch$/,
+        handle: async ({ req, res }) => {
+          const correlation = correlationOf(req);
+          // A batch's PATCH items need what the same PATCH alone needs (user-update's permissions).
+          const writes = identity.checkBearer(bearerToken(req), AUDIENCES.graph, GRAPH_WRITE_ROLES);
+          const allowed = writes.ok ? ({ ok: true } as const) : { ok: false as const, status: writes.status, reason: writes.reason };
+          sendGraph(res, graph.batch(await readJsonBody(req), correlation, { allowed, writer: tenant }), correlation);
+        },
+      },
       {
         method: "*",
         path: /^\/v1\.0\/\$batch$/,
@@ -244,7 +254,7 @@ export function emulatorRoutes(parts: RouteParts): readonly RouteEntry[] {
         },
       },
     ],
-    otherwise: ({ req, res, path }) => sendGraph(res, graphError(405, "Request_BadRequest", `The emulator serves only reads and PATCH of a user on ${path}.`, correlationOf(req)), correlationOf(req)),
+    otherwise: ({ req, res, path, method }) => sendGraph(res, unservedMethod(method, path, correlationOf(req)), correlationOf(req)),
   };
 
   // Exchange Online admin API.

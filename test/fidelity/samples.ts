@@ -542,6 +542,82 @@ export const SAMPLES: readonly Sample[] = [
       ),
   },
   {
+    name: "Graph: $batch PATCH /users/{id} is answered as the same PATCH alone: 204, written, a later item that depends on it sees it",
+    source: `${BATCHING} (any method; "If a body is included with the request, the headers object must contain a value for Content-Type"); ${UPDATE_USER} (204 No Content)`,
+    send: async (ctx) => {
+      const answer = await batch(ctx, [
+        { id: "1", method: "PATCH", url: "/users/anna.kowalski@contoso.com", headers: { "Content-Type": "application/json" }, body: { userPrincipalName: "anna.kowalski@fabrikam.com" } },
+        { id: "2", method: "GET", url: "/users/anna.kowalski@fabrikam.com?$select=userPrincipalName", dependsOn: ["1"] },
+      ]);
+      await graphPatch(ctx, "/users/anna.kowalski@fabrikam.com", { userPrincipalName: "anna.kowalski@contoso.com" });
+      return answer;
+    },
+    compare: (a) => {
+      const item = (id: string) => a.body?.responses?.find((r: { id: string }) => r.id === id);
+      return problems(
+        expect.status(a, 200),
+        expect.equal(item("1")?.status, 204, "responses[id=1].status"),
+        expect.equal(item("2")?.status, 200, "responses[id=2].status"),
+        expect.equal(item("2")?.body?.userPrincipalName, "anna.kowalski@fabrikam.com", "responses[id=2].body.userPrincipalName"),
+      );
+    },
+  },
+  {
+    name: "Graph: $batch PATCH by an app without User.ReadWrite.All: that item 403, the batch 200",
+    source: `${BATCHING} (each request answered on its own); ${UPDATE_USER} (permissions: User.ReadWrite.All); ${ERRORS} (403 Authorization_RequestDenied)`,
+    send: async (ctx) => {
+      const token = (await tokenFor(ctx.emulator, GRAPH, ctx.emulator.secrets.rolelessClientId, ctx.emulator.secrets.rolelessClientSecret)).body.access_token;
+      return answerOf(
+        await fetch(`${ctx.emulator.url}/v1.0/$batch`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+          body: JSON.stringify({
+            requests: [
+              { id: "1", method: "PATCH", url: "/users/anna.kowalski@contoso.com", headers: { "Content-Type": "application/json" }, body: { userPrincipalName: "anna.kowalski@fabrikam.com" } },
+              { id: "2", method: "GET", url: "/users/anna.kowalski@contoso.com?$select=userPrincipalName" },
+            ],
+          }),
+        }),
+      );
+    },
+    compare: (a) => {
+      const item = (id: string) => a.body?.responses?.find((r: { id: string }) => r.id === id);
+      return problems(
+        expect.status(a, 200),
+        expect.equal(item("1")?.status, 403, "responses[id=1].status"),
+        expect.equal(item("1")?.body?.error?.code, "Authorization_RequestDenied", "responses[id=1].body.error.code"),
+        expect.equal(item("2")?.body?.userPrincipalName, "anna.kowalski@contoso.com", "the user unchanged"),
+      );
+    },
+  },
+  {
+    name: "Graph: $batch POST and DELETE items are Graph methods the emulator does not implement: 501 for each, the batch 200",
+    source: `${BATCHING} (POST, PATCH, PUT and DELETE items); ${ERRORS} (501 Not Implemented)`,
+    send: (ctx) =>
+      batch(ctx, [
+        { id: "1", method: "POST", url: "/users", headers: { "Content-Type": "application/json" }, body: { displayName: "New" } },
+        { id: "2", method: "DELETE", url: "/users/anna.kowalski@contoso.com" },
+      ]),
+    compare: (a) =>
+      problems(
+        expect.status(a, 200),
+        expect.equal(
+          a.body?.responses?.map((r: { id: string; status: number; body?: any }) => `${r.id}:${r.status}:${r.body?.error?.code}`),
+          ["1:501:NotImplemented", "2:501:NotImplemented"],
+          "responses (id:status:code)",
+        ),
+      ),
+    exception: "real Graph creates and deletes users; the emulator models writes of a user's userPrincipalName only",
+  },
+  {
+    name: "Graph: a $batch item with a body but no Content-Type header is refused",
+    source: `${BATCHING}#request-format ("If a body is included with the request, the headers object must contain a value for Content-Type")`,
+    send: (ctx) => batch(ctx, [{ id: "1", method: "PATCH", url: "/users/anna.kowalski@contoso.com", body: { userPrincipalName: "anna.kowalski@fabrikam.com" } }]),
+    compare: (a) =>
+      problems(expect.status(a, 200), expect.equal(a.body?.responses?.[0]?.status, 400, "responses[0].status"), expect.equal(a.body?.responses?.[0]?.body?.error?.code, "BadRequest", "error.code")),
+    exception: "the refusal's status (per item, 400) and wording are not documented",
+  },
+  {
     name: "Graph: $top above 999 refused",
     source: `${LIST_USERS} ($top: 1 to 999 for directory objects)`,
     send: (ctx) => graphGet(ctx, "/users?$top=1000"),
