@@ -25,6 +25,13 @@ export const DIRECTORY_ROLES = {
   exchangeAdministrator: "29232cdf-9323-42fd-ade2-1d097af3e4de",
 } as const;
 
+/**
+ * The id every captured app-only token carries in `wids`, after the roles assigned (a captured
+ * Exchange app-only token: wids ["0997a1d0-…"] alone; a captured one with Global Reader:
+ * [Global Reader, "0997a1d0-…"]). No role definition has that template id: it grants nothing.
+ */
+export const APP_ONLY_WID = "0997a1d0-0d1d-4acb-b408-d5ca73121e90";
+
 /** The stand-in CI identity provider whose tokens the test app trusts (workload identity). */
 export const FEDERATION = {
   issuer: "https://ci.emulator.invalid",
@@ -49,6 +56,12 @@ interface AppGrant {
   readonly displayName: string;
   readonly roles: Readonly<Record<string, readonly string[]>>;
   readonly wids: readonly string[];
+  /**
+   * Its service principal is registered in Exchange with a management role assignment
+   * (New-ServicePrincipal, New-ManagementRoleAssignment: the app-only auth docs' custom RBAC,
+   * REST mode only), so Exchange grants it a session without a directory role in `wids`.
+   */
+  readonly exchangeRoleAssignment: boolean;
 }
 
 export interface TenantIdentity {
@@ -83,10 +96,19 @@ export class IdentityEndpoint {
           displayName: "mailbox-addresses (emulator test app)",
           roles: { [AUDIENCES.graph]: ["User.Read.All", "User.ReadWrite.All"], [AUDIENCES.exchange]: ["Exchange.ManageAsApp"] },
           wids: [DIRECTORY_ROLES.exchangeAdministrator],
+          exchangeRoleAssignment: true,
         },
       ],
-      [secrets.unprivilegedClientId, { displayName: "mailbox-addresses (no permissions)", roles: {}, wids: [] }],
-      [secrets.rolelessClientId, { displayName: "mailbox-addresses (no Exchange role)", roles: { [AUDIENCES.graph]: ["User.Read.All"], [AUDIENCES.exchange]: ["Exchange.ManageAsApp"] }, wids: [] }],
+      [secrets.unprivilegedClientId, { displayName: "mailbox-addresses (no permissions)", roles: {}, wids: [], exchangeRoleAssignment: false }],
+      [
+        secrets.rolelessClientId,
+        {
+          displayName: "mailbox-addresses (no Exchange role)",
+          roles: { [AUDIENCES.graph]: ["User.Read.All"], [AUDIENCES.exchange]: ["Exchange.ManageAsApp"] },
+          wids: [],
+          exchangeRoleAssignment: false,
+        },
+      ],
     ]);
   }
 
@@ -155,7 +177,9 @@ export class IdentityEndpoint {
       tid: this.#tenant.tenantId,
       uti: randomBytes(16).toString("base64url").slice(0, 22),
       ver: "1.0",
-      ...(grant && grant.wids.length > 0 ? { wids: grant.wids } : {}),
+      // An app with roles gets its directory roles and the app-only id, as captured tokens have
+      // them; an app with nothing granted gets no wids (not captured: see the fidelity samples).
+      ...(grant && (grant.wids.length > 0 || Object.values(grant.roles).some((r) => r.length > 0)) ? { wids: [...grant.wids, APP_ONLY_WID] } : {}),
     };
     return { token: signJwt(claims, this.#secrets.tokenSigningKey, { kid: this.#secrets.tokenKeyId, x5t: this.#secrets.tokenKeyId }), expiresIn: lifetime };
   }
@@ -415,6 +439,11 @@ export class IdentityEndpoint {
    * status and the reason (401: missing, malformed, bad signature, another issuer or tenant, not
    * yet valid, expired, wrong audience; 403: no app role).
    */
+  /** True when the service principal `oid` has a management role assignment in Exchange (see AppGrant). */
+  hasExchangeRoleAssignment(oid: unknown): boolean {
+    return [...this.#grants].some(([clientId, grant]) => grant.exchangeRoleAssignment && this.#secrets.servicePrincipals[clientId] === oid);
+  }
+
   checkBearer(token: string | undefined, audience: string, anyRole: readonly string[]): { ok: true; claims: Claims } | { ok: false; status: 401 | 403; reason: string } {
     const refuse = (status: 401 | 403, reason: string) => ({ ok: false as const, status, reason });
     if (token === undefined || token === "") return refuse(401, "Access token is empty.");

@@ -271,11 +271,13 @@ export function emulatorRoutes(parts: RouteParts): readonly RouteEntry[] {
       counters.add(`exchange.status.${checked.status}`);
       return sendJson(res, checked.status, { error: { code: checked.status === 401 ? "Unauthorized" : "Forbidden", message: checked.reason } }, headers);
     }
-    // App-only sessions take their Exchange RBAC from the directory roles in the token: an app
-    // with Exchange.ManageAsApp but no Exchange role is refused, as Exchange refuses it
-    // (MicrosoftDocs/office-docs-powershell#11332; Microsoft365DSC#4530).
+    // App-only sessions take their Exchange RBAC from the directory roles in the token, or from a
+    // management role assignment of the app's service principal in Exchange (custom RBAC): an app
+    // with Exchange.ManageAsApp and neither is refused, as Exchange refuses it
+    // (MicrosoftDocs/office-docs-powershell#11332; Microsoft365DSC#4530). A captured token Exchange
+    // accepted carries no directory role in wids at all (test/fidelity/samples.ts).
     const wids = Array.isArray(checked.claims.wids) ? (checked.claims.wids as string[]) : [];
-    if (!wids.some((w) => EXCHANGE_DIRECTORY_ROLES.includes(w))) {
+    if (!wids.some((w) => EXCHANGE_DIRECTORY_ROLES.includes(w)) && !identity.hasExchangeRoleAssignment(checked.claims.oid)) {
       counters.add("exchange.status.401");
       const message = `The role assigned to application ${String(checked.claims.appid)} isn't supported in this scenario. Please check online documentation for assigning correct Directory Roles to Azure AD Application for EXO App-Only Authentication.`;
       return sendJson(res, 401, { error: { code: "Unauthorized", message, innererror: { message, type: "Microsoft.Exchange.Admin.OData.Core.ODataServiceException" } } }, headers);

@@ -2,7 +2,7 @@
 // source, and how to compare the emulator's answer with it: status, headers, keys and error
 // shape. Samples the emulator does not match exactly carry the documented exception.
 import { createHash, randomUUID, X509Certificate } from "node:crypto";
-import { JWT_BEARER_ASSERTION_TYPE } from "../../emulator/identity-endpoint";
+import { APP_ONLY_WID, JWT_BEARER_ASSERTION_TYPE } from "../../emulator/identity-endpoint";
 import { decodeJwt, signJwt } from "../../emulator/jwt";
 import type { RunningEmulator } from "../../emulator/server";
 
@@ -259,7 +259,7 @@ export const SAMPLES: readonly Sample[] = [
         expect.equal(claims.appidacr, "1", "appidacr (secret)"),
         expect.equal(claims.iss, `https://sts.windows.net/${ctx.emulator.tenantId}/`, "iss"),
         expect.equal(claims.idp, claims.iss, "idp"),
-        expect.equal(claims.wids, ["29232cdf-9323-42fd-ade2-1d097af3e4de"], "wids (Exchange Administrator)"),
+        expect.equal(claims.wids, ["29232cdf-9323-42fd-ade2-1d097af3e4de", APP_ONLY_WID], "wids (Exchange Administrator, then the id every captured app-only token carries)"),
         lifetime >= 3600 && lifetime <= 5400 ? undefined : `lifetime ${lifetime} s, expected 60 to 90 minutes`,
         expect.equal(a.body?.expires_in, lifetime, "expires_in"),
         expect.header(a, "x-ms-request-id", /^[0-9a-f-]{36}$/),
@@ -892,6 +892,44 @@ export const SAMPLES: readonly Sample[] = [
         ),
       ),
     exception: "the HTTP status of this refusal is not documented; 401 follows the captured 'User is not allowed to call Get-Mailbox' answer (MicrosoftDocs/office-docs-powershell#7970)",
+  },
+  {
+    name: "Exchange: a token shaped as a captured Exchange app-only token (wids only the app-only id, its roles as captured) opens InvokeCommand",
+    source:
+      "captured: an Exchange app-only token in a public PowerShell script, beside that script's recorded InvokeCommand get-mailbox on the same tenant answered 200 (May 2024, the Get-Mailbox capture above): roles [full_access_as_app, Organization.ReadWrite.All, Mail.ReadWrite, MailboxSettings.ReadWrite, User.ReadBasic.All, Mailbox.Migration, SMTP.SendAsApp, Exchange.ManageAsApp], wids [0997a1d0-0d1d-4acb-b408-d5ca73121e90]; Exchange's custom RBAC for apps (New-ServicePrincipal): https://learn.microsoft.com/powershell/exchange/app-only-auth-powershell-v2",
+    confidence: "captured",
+    send: async (ctx) => {
+      const { emulator } = ctx;
+      const issuedAt = Math.floor(Date.now() / 1000) - 300;
+      const principal = emulator.secrets.servicePrincipals[emulator.secrets.clientId];
+      const issuer = `https://sts.windows.net/${emulator.tenantId}/`;
+      const claims = {
+        aud: "https://outlook.office365.com",
+        iss: issuer,
+        iat: issuedAt,
+        nbf: issuedAt,
+        exp: issuedAt + 300 + 3900,
+        aio: "E2NgYMhZ3T1FqvbS77MBR7hn5F+IBgA=",
+        app_displayname: "mailbox-addresses (emulator test app)",
+        appid: emulator.secrets.clientId,
+        appidacr: "1",
+        idp: issuer,
+        oid: principal,
+        rh: "0.AXkAsUb7-mRL70GPUmjtDMrjDwIAAAAAAPEPzgAAAAAAAACUAAA.",
+        roles: ["full_access_as_app", "Organization.ReadWrite.All", "Mail.ReadWrite", "MailboxSettings.ReadWrite", "User.ReadBasic.All", "Mailbox.Migration", "SMTP.SendAsApp", "Exchange.ManageAsApp"],
+        sid: randomUUID(),
+        sub: principal,
+        tid: emulator.tenantId,
+        uti: "Fz5ABNwFe0eVKw_Sod8uAA",
+        ver: "1.0",
+        wids: [APP_ONLY_WID],
+      };
+      const token = signJwt(claims, emulator.secrets.tokenSigningKey, { kid: emulator.secrets.tokenKeyId, x5t: emulator.secrets.tokenKeyId });
+      return invokeCommand(ctx, "Get-AcceptedDomain", {}, "", {}, token);
+    },
+    compare: (a) => problems(expect.status(a, 200), expect.match(a.body?.value?.[0]?.DomainName, /\./, "value[0].DomainName")),
+    exception:
+      "which grant let the captured app in is not in the capture: its wids name no directory role, so the emulator lets it in as an app Exchange's own RBAC knows (New-ServicePrincipal with a role assignment), which the emulator's test app is; the roleless app, with neither, is still refused",
   },
   {
     name: "Graph: list groups returns each group with the documented default properties",
