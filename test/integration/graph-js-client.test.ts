@@ -96,6 +96,32 @@ describe("Microsoft's Graph JavaScript client against the emulator", () => {
     assert.equal(answer.getResponseById("3")!.status, 200);
   });
 
+  it("batches a PATCH of a user's userPrincipalName, with the body and Content-Type BatchRequestContent writes, and a GET that depends on it", async () => {
+    const origin = new URL(emulator.url).origin;
+    const content = new BatchRequestContent([
+      {
+        id: "1",
+        request: new Request(`${origin}/users/anna.kowalski@contoso.com`, {
+          method: "PATCH",
+          headers: { "Content-Type": "application/json" },
+          body: JSON.stringify({ userPrincipalName: "anna.kowalski@fabrikam.com" }),
+        }),
+      },
+      { id: "2", request: new Request(`${origin}/users/anna.kowalski@fabrikam.com?$select=userPrincipalName`, { method: "GET" }), dependsOn: ["1"] },
+    ]);
+    const body = await content.getContent();
+    try {
+      const answer = new BatchResponseContent(await client.api("/$batch").post(body));
+      assert.equal(answer.getResponseById("1")!.status, 204);
+      const read = answer.getResponseById("2")!;
+      assert.equal(read.status, 200);
+      assert.equal(((await read.json()) as { userPrincipalName: string }).userPrincipalName, "anna.kowalski@fabrikam.com");
+      assert.equal(emulator.tenant.find("anna.kowalski@fabrikam.com")?.upn, "anna.kowalski@fabrikam.com");
+    } finally {
+      await client.api("/users/anna.kowalski@fabrikam.com").patch({ userPrincipalName: "anna.kowalski@contoso.com" });
+    }
+  });
+
   it("the client's own retry handler waits out the emulator's 429 and its Retry-After", async () => {
     emulator.faults.settings = { throttleRate: 1, retryAfterSeconds: 0.2, surfaces: ["graph"] };
     const started = Date.now();
