@@ -4,7 +4,7 @@
 // the tool does not manage (X500, SIP, X400, routing addresses on *.onmicrosoft.com, anything
 // invalid) kept byte for byte; no address added that the cloud's proxy calculation would drop.
 // Pure: no I/O. The backend reads, applies these rules, and writes the delta.
-import { addressKey, domainOf, normalizeAddress, parseProxyAddress } from "../../core/address";
+import { addressKey, domainOf, formatSmtp, normalizeAddress, parseProxyAddress, proxyValueProblem } from "../../core/address";
 import { quote } from "../../core/text";
 
 /** What a user object holds. */
@@ -55,7 +55,14 @@ const valueOf = (entry: string) => parseProxyAddress(entry).value;
  */
 export function cloudDropReason(address: string): string | undefined {
   const normalized = normalizeAddress(address);
-  if (!normalized.ok) return `not a valid address, which the cloud drops at sync: ${normalized.reason}`;
+  if (!normalized.ok) {
+    // An international domain the spec opted in to: valid for AD, but no Microsoft 365 tenant can
+    // verify it (docs/reference/exchange-online-addresses.md §7), so the cloud drops it.
+    if (normalizeAddress(address, { internationalDomains: "any" }).ok) {
+      return `${quote(address)} is on an international domain name, which a Microsoft 365 tenant cannot verify (docs/reference/exchange-online-addresses.md §7): the cloud drops it at sync (KB 3190357)`;
+    }
+    return `not a valid address, which the cloud drops at sync: ${normalized.reason}`;
+  }
   const domain = domainOf(normalized.address);
   if (domain.endsWith(".mail.onmicrosoft.com")) {
     return `${quote(normalized.address)} is on ${domain}, a hybrid routing domain: the cloud drops addresses on *.mail.onmicrosoft.com synced from AD (KB 3190357)`;
@@ -98,11 +105,12 @@ export function inspectAddresses(current: DirectoryAddresses): Finding[] {
 function refusalsFor(current: DirectoryAddresses, wanted: WantedAddresses): Refusal[] {
   const present = new Set(current.proxyAddresses.filter(isSmtp).map((e) => addressKey(valueOf(e))));
   const refusals: Refusal[] = [];
-  const primaryReason = cloudDropReason(wanted.primary);
+  const primaryReason = cloudDropReason(wanted.primary) ?? proxyValueProblem(formatSmtp(wanted.primary, true));
   if (primaryReason !== undefined) refusals.push({ address: wanted.primary, reason: `cannot be the primary: ${primaryReason}` });
   for (const alias of wanted.aliases) {
     if (present.has(addressKey(alias))) continue; // already there: not managed, kept as it is
-    const reason = cloudDropReason(alias);
+    // proxyAddresses' rangeUpper: 256 characters with the prefix (core/address.ts MAX_PROXY_VALUE_LENGTH).
+    const reason = cloudDropReason(alias) ?? proxyValueProblem(formatSmtp(alias, false));
     if (reason !== undefined) refusals.push({ address: alias, reason });
   }
   return refusals;

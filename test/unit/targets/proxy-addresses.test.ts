@@ -88,6 +88,20 @@ describe("proxyAddresses rules: the seed's hard cases", () => {
     assert.ok(applyRules(current, { primary: "mark@contoso.com", aliases: ["mark@contoso.mail.onmicrosoft.com"] }).ok);
   });
 
+  it("refuses a value longer than proxyAddresses holds (256 with the prefix), and an international domain, which the cloud drops", () => {
+    const current: DirectoryAddresses = { proxyAddresses: ["SMTP:mark@contoso.com"], mail: "mark@contoso.com" };
+    const domain = `${"b".repeat(63)}.${"c".repeat(63)}.${"d".repeat(63)}.com`;
+    const long = `${"a".repeat(254 - 1 - domain.length)}@${domain}`;
+    assert.equal(long.length, 254);
+    const refused = applyRules(current, { primary: "mark@contoso.com", aliases: [long] });
+    assert.ok(!refused.ok);
+    assert.match(refused.refusals[0]!.reason, /has 259 characters with its prefix; a proxyAddresses value holds at most 256/);
+    const primary = applyRules(current, { primary: long, aliases: [] });
+    assert.ok(!primary.ok && /cannot be the primary: .*has 259 characters with its prefix/.test(primary.refusals[0]!.reason));
+    assert.ok(applyRules(current, { primary: "mark@contoso.com", aliases: [long.slice(3)] }).ok);
+    assert.match(cloudDropReason("info@xn--bcher-kva.example")!, /an international domain name, which a Microsoft 365 tenant cannot verify .*: the cloud drops it at sync/);
+  });
+
   it("a new list from the port needs exactly one SMTP: entry; non-SMTP entries it lacks are not removed", () => {
     const current = { proxyAddresses: ["SMTP:a@contoso.com", X500], mail: "a@contoso.com" };
     assert.ok(!applyRulesToList(current, ["smtp:a@contoso.com"]).ok);
