@@ -5,22 +5,28 @@
 // after each `up`; `export` of the seeded tenant covers every kind and previews with zero changes.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import Ajv2020 from "ajv/dist/2020";
-import schema from "../../schemas/report.schema.json";
-import type { Report } from "../../core/report/report";
 import { RECIPIENT_KINDS, RECIPIENT_TYPES, type RecipientTypeDetails } from "../../exchange/exchange-rules";
-import type { Tenant } from "../../tenant/tenant";
-import { EmulatorProcess } from "../../harness/emulator-process";
-import { TestStack } from "../../harness/pulumi-stack";
+import type { TestStack } from "../../harness/pulumi-stack";
+import { parseReport as report, stackOnTarget, type StackOnTarget } from "../../harness/stack-on-target";
 
-const validateReport = new Ajv2020({ allErrors: true, strict: true }).compile(schema);
-
-interface Target {
-  stack: TestStack;
-  withTenant<T>(work: (tenant: Tenant) => T): T;
+interface Target extends StackOnTarget {
   /** Exchange cmdlet counters (the emulator), or undefined (the local target has none). */
   counters(): Promise<Record<string, number> | undefined>;
-  dispose(): Promise<void>;
+}
+
+/** A stack on `target`, with the emulator's counters read and reset at each call. */
+async function kindsTarget(target: "local" | "emulator"): Promise<Target> {
+  const on = await stackOnTarget(target, "kinds");
+  const emulator = on.emulator;
+  return {
+    ...on,
+    counters: async () => {
+      if (emulator === undefined) return undefined;
+      const counters = await emulator.counters();
+      await emulator.resetCounters();
+      return counters;
+    },
+  };
 }
 
 /** One recipient of each kind from the seed, in the order addresses move (lower to higher: no cycle). */
@@ -59,12 +65,6 @@ function specText(holder: (i: number, j: number) => number, extra: (i: number) =
     if (aliases.length > 0) lines.push("    aliases:", ...aliases.map((a) => `      - ${a}`));
   });
   return `${lines.join("\n")}\n`;
-}
-
-function report(text: string): Report {
-  const parsed = JSON.parse(text);
-  assert.ok(validateReport(parsed), JSON.stringify(validateReport.errors));
-  return parsed as unknown as Report;
 }
 
 /** Writes since `seq`, per recipient id: their operations. */
@@ -235,26 +235,6 @@ function defineKindTests(title: string, makeTarget: () => Promise<Target>): void
   });
 }
 
-defineKindTests("every recipient kind on the local target", async () => {
-  const stack = new TestStack("kinds-local");
-  stack.seedTenant();
-  return { stack, withTenant: (work) => stack.withTenant(work), counters: async () => undefined, dispose: async () => stack.dispose() };
-});
+defineKindTests("every recipient kind on the local target", () => kindsTarget("local"));
 
-defineKindTests("every recipient kind on the emulator (exchange-online target)", async () => {
-  const emulator = await EmulatorProcess.start();
-  const stack = new TestStack("kinds-emu", emulator.stackConfig(), emulator.environment());
-  return {
-    stack,
-    withTenant: (work) => emulator.withTenant(work),
-    counters: async () => {
-      const counters = await emulator.counters();
-      await emulator.resetCounters();
-      return counters;
-    },
-    dispose: async () => {
-      stack.dispose();
-      await emulator.stop();
-    },
-  };
-});
+defineKindTests("every recipient kind on the emulator (exchange-online target)", () => kindsTarget("emulator"));
