@@ -69,17 +69,80 @@ function mailboxLabel(mailbox: MailboxAttributes): string {
   return mailbox.userPrincipalName ? quote(mailbox.userPrincipalName) : quote(mailbox.id);
 }
 
+/** A problem found by one step; `expandPolicies` adds the spec's file. */
+interface Finding {
+  readonly path: DocumentPath;
+  readonly position: SourcePosition;
+  readonly message: string;
+}
+
+/** The mailboxes as read, indexed once for every step. */
+interface ReadIndex {
+  /** By object id (lower case): the order every step walks them in, whatever order they were read in. */
+  readonly sorted: readonly MailboxAttributes[];
+  /** Lower-cased SMTP address → the first mailbox (in `sorted` order) that holds it now. */
+  readonly liveHolder: ReadonlyMap<string, MailboxAttributes>;
+  /** The mailbox an explicit entry's key names, if it was read. */
+  readonly readOf: (identity: string) => MailboxAttributes | undefined;
+  /** Whether the mailbox holds the (lower-cased) address now. */
+  readonly holds: (mailbox: MailboxAttributes, key: string) => boolean;
+}
+
+/** What the explicit entries under `mailboxes` take from the policies. */
+interface ExplicitEntries {
+  /** Object ids (lower case) of the mailboxes they name: no policy manages these. */
+  readonly ids: ReadonlySet<string>;
+  /** Lower-cased address → the entry that gives it, with the line it is written on. */
+  readonly owner: ReadonlyMap<string, { readonly identity: string; readonly line: number }>;
+}
+
+/** A mailbox some policy manages: the policies that give its addresses, and the one giving its primary. */
+interface Matched {
+  readonly mailbox: MailboxAttributes;
+  readonly contributing: readonly PolicyDeclaration[];
+  readonly primaryBy: PolicyDeclaration | undefined;
+}
+
+/** One problem per template and cause, with the mailboxes it failed for. */
+interface TemplateFailure {
+  readonly policy: PolicyDeclaration;
+  readonly path: DocumentPath;
+  readonly position: SourcePosition;
+  readonly message: string;
+  readonly empty: boolean;
+  readonly mailboxes: string[];
+}
+
+/** Per mailbox id: claim slot → the address it was given (numbered when it collided). */
+type Given = ReadonlyMap<string, ReadonlyMap<number, string>>;
+
 /**
  * Expands `spec.policies` over `mailboxesAsRead`. Explicit entries win: a mailbox with an entry
  * under `mailboxes` takes no policy. Among policies, the first that matches gives the mailbox its
  * addresses (Exchange's priority order), and every matching policy with `adds: true` adds its own.
+ * The steps: index the mailboxes read, take what explicit entries claim, match, render the
+ * templates, give each address one owner, then the verdicts (explicit entries, then policies').
  */
 export function expandPolicies(spec: Spec, mailboxesAsRead: readonly MailboxAttributes[]): Expansion {
-  const problems: SpecProblem[] = [];
   const policies = spec.policies ?? [];
-  const problem = (path: DocumentPath, position: SourcePosition, message: string) => problems.push({ file: spec.file, position, path, message });
+  const read = indexRead(mailboxesAsRead);
+  const explicit = explicitEntriesOf(spec, read);
+  const { candidates, overridden } = matchPolicies(policies, read.sorted, explicit.ids);
+  const rendered = renderTemplates(candidates);
+  const collisions = resolveCollisions(rendered.claims, explicit, read);
+  const verdicts = policyVerdicts(rendered.managed, rendered.claims, collisions.given, collisions.assigned, explicit);
+  const entries = [...explicitVerdicts(spec, read, overridden), ...verdicts.entries];
+  const findings = [...templateFailureFindings(rendered.failures), ...collisions.findings, ...verdicts.findings];
+  const problems: SpecProblem[] = findings.map(({ path, position, message }) => ({ file: spec.file, position, path, message }));
+  return { entries, mailboxes: entries.map((entry) => entry.declaration), problems };
+}
 
-  // Read mailboxes by id and UPN; explicit entries name them either way.
+/**
+ * Indexes the mailboxes read: sorted by object id, each address to the mailbox holding it now,
+ * and each by id and UPN. An explicit entry names its mailbox by object id, UPN or, as Exchange
+ * resolves an identity, by one of its SMTP addresses.
+ */
+function indexRead(mailboxesAsRead: readonly MailboxAttributes[]): ReadIndex {
   const sorted = [...mailboxesAsRead].sort((a, b) => byText(a.id.toLowerCase(), b.id.toLowerCase()));
   const byKey = new Map<string, MailboxAttributes>();
   for (const mailbox of sorted) {
@@ -93,75 +156,113 @@ export function expandPolicies(spec: Spec, mailboxesAsRead: readonly MailboxAttr
       if (parsed.kind === "smtp" && !liveHolder.has(addressKey(parsed.value))) liveHolder.set(addressKey(parsed.value), mailbox);
     }
   }
-  // An explicit entry names its mailbox by object id, UPN or, as Exchange resolves an identity, by
-  // one of its SMTP addresses: keyed either way, it is the mailbox's one verdict (no policy also
-  // manages it, which `plan` would refuse as two keys for one recipient: issue 24).
   const readOf = (identity: string) => byKey.get(identity.toLowerCase()) ?? (identity.includes("@") ? liveHolder.get(addressKey(identity)) : undefined);
-  const explicitIds = new Set<string>();
-  const explicitOwner = new Map<string, { identity: string; line: number }>();
-  for (const entry of spec.mailboxes) {
-    const read = readOf(entry.identity);
-    if (read) explicitIds.add(read.id.toLowerCase());
-    explicitOwner.set(addressKey(entry.primary), { identity: entry.identity, line: entry.source.primary.line });
-    entry.aliases.forEach((alias, i) => explicitOwner.set(addressKey(alias), { identity: entry.identity, line: entry.source.aliases[i]?.line ?? entry.source.identity.line }));
-  }
   const holds = (mailbox: MailboxAttributes, key: string) => liveHolder.get(key)?.id === mailbox.id;
+  return { sorted, liveHolder, readOf, holds };
+}
 
-  // 1. Which policies apply to each mailbox, and the addresses their templates give.
-  const managed: { mailbox: MailboxAttributes; contributing: PolicyDeclaration[]; primaryBy: PolicyDeclaration | undefined }[] = [];
-  const claims: Claim[] = [];
-  const failures = new Map<string, { policy: PolicyDeclaration; path: DocumentPath; position: SourcePosition; message: string; empty: boolean; mailboxes: string[] }>();
-  /** Object id (lower case) of an explicitly declared mailbox → the policies its entry overrides. */
-  const overridden = new Map<string, string[]>();
-  if (policies.length > 0) {
-    for (const mailbox of sorted) {
-      const matching = policies.filter((policy) => matchesPolicy(policy.match, mailbox));
-      const first = matching.find((policy) => !policy.adds);
-      const contributing = matching.filter((policy) => policy === first || policy.adds);
-      if (explicitIds.has(mailbox.id.toLowerCase())) {
-        if (contributing.length > 0)
-          overridden.set(
-            mailbox.id.toLowerCase(),
-            contributing.map((policy) => policy.name),
-          );
-        continue;
-      }
-      if (contributing.length === 0) continue;
-      const primaryBy = contributing.find((policy) => policy.primary !== undefined);
-      let slot = 0;
-      let failed = false;
-      const evaluate = (policy: PolicyDeclaration, placed: PlacedTemplate, role: "primary" | "alias") => {
-        const result = evaluateTemplate(placed.template, mailbox);
-        if (result.ok) {
-          claims.push({ mailbox, policy, placed, role, slot: slot++, address: result.address });
-          return;
-        }
-        failed = true;
-        const part = placed.template.parts.findIndex((p) => p.offset === result.offset);
-        const position = placed.partPositions[part] ?? placed.position;
-        const id = `${policy.index} ${placed.path.join(".")} ${result.offset} ${result.message}`;
-        const group = failures.get(id) ?? { policy, path: placed.path, position, message: result.message, empty: result.reason === "empty", mailboxes: [] };
-        group.mailboxes.push(mailboxLabel(mailbox));
-        failures.set(id, group);
-      };
-      if (primaryBy?.primary) evaluate(primaryBy, primaryBy.primary, "primary");
-      for (const policy of contributing) for (const placed of policy.aliases) evaluate(policy, placed, "alias");
-      if (!failed) managed.push({ mailbox, contributing, primaryBy });
-    }
+/**
+ * Explicit-entry override: the mailboxes explicit entries name, however keyed, are each one
+ * verdict (no policy also manages them, which `plan` would refuse as two keys for one recipient:
+ * issue 24), and the addresses they list are theirs, whatever a policy's template gives.
+ */
+function explicitEntriesOf(spec: Spec, read: ReadIndex): ExplicitEntries {
+  const ids = new Set<string>();
+  const owner = new Map<string, { identity: string; line: number }>();
+  for (const entry of spec.mailboxes) {
+    const mailbox = read.readOf(entry.identity);
+    if (mailbox) ids.add(mailbox.id.toLowerCase());
+    owner.set(addressKey(entry.primary), { identity: entry.identity, line: entry.source.primary.line });
+    entry.aliases.forEach((alias, i) => owner.set(addressKey(alias), { identity: entry.identity, line: entry.source.aliases[i]?.line ?? entry.source.identity.line }));
   }
-  // One problem per template and cause, naming the mailboxes: 500 mailboxes without a given name
-  // are one line to act on, not 500.
-  for (const group of failures.values()) {
+  return { ids, owner };
+}
+
+/**
+ * Match: which policies give each mailbox its addresses, the first matching one that does not
+ * add (priority order) and every matching one that adds. A mailbox an explicit entry names is not
+ * a candidate: the policies it would have had are recorded as overridden (object id → names).
+ */
+function matchPolicies(policies: readonly PolicyDeclaration[], sorted: readonly MailboxAttributes[], explicitIds: ReadonlySet<string>): { candidates: Matched[]; overridden: Map<string, string[]> } {
+  const candidates: Matched[] = [];
+  const overridden = new Map<string, string[]>();
+  if (policies.length === 0) return { candidates, overridden };
+  for (const mailbox of sorted) {
+    const matching = policies.filter((policy) => matchesPolicy(policy.match, mailbox));
+    const first = matching.find((policy) => !policy.adds);
+    const contributing = matching.filter((policy) => policy === first || policy.adds);
+    if (explicitIds.has(mailbox.id.toLowerCase())) {
+      if (contributing.length > 0)
+        overridden.set(
+          mailbox.id.toLowerCase(),
+          contributing.map((policy) => policy.name),
+        );
+      continue;
+    }
+    if (contributing.length === 0) continue;
+    candidates.push({ mailbox, contributing, primaryBy: contributing.find((policy) => policy.primary !== undefined) });
+  }
+  return { candidates, overridden };
+}
+
+/**
+ * Render: each candidate's templates filled in, primary first, then the aliases in policy order
+ * (the claim's slot). A mailbox with a template that fails is not managed; the failures are
+ * grouped by template and cause (id → group, in the order first met).
+ */
+function renderTemplates(candidates: readonly Matched[]): { managed: Matched[]; claims: Claim[]; failures: Map<string, TemplateFailure> } {
+  const managed: Matched[] = [];
+  const claims: Claim[] = [];
+  const failures = new Map<string, TemplateFailure>();
+  for (const candidate of candidates) {
+    const { mailbox, contributing, primaryBy } = candidate;
+    let slot = 0;
+    let failed = false;
+    const evaluate = (policy: PolicyDeclaration, placed: PlacedTemplate, role: "primary" | "alias") => {
+      const result = evaluateTemplate(placed.template, mailbox);
+      if (result.ok) {
+        claims.push({ mailbox, policy, placed, role, slot: slot++, address: result.address });
+        return;
+      }
+      failed = true;
+      const part = placed.template.parts.findIndex((p) => p.offset === result.offset);
+      const position = placed.partPositions[part] ?? placed.position;
+      const id = `${policy.index} ${placed.path.join(".")} ${result.offset} ${result.message}`;
+      const group = failures.get(id) ?? { policy, path: placed.path, position, message: result.message, empty: result.reason === "empty", mailboxes: [] };
+      group.mailboxes.push(mailboxLabel(mailbox));
+      failures.set(id, group);
+    };
+    if (primaryBy?.primary) evaluate(primaryBy, primaryBy.primary, "primary");
+    for (const policy of contributing) for (const placed of policy.aliases) evaluate(policy, placed, "alias");
+    if (!failed) managed.push(candidate);
+  }
+  return { managed, claims, failures };
+}
+
+/**
+ * One problem per template and cause, naming the mailboxes: 500 mailboxes without a given name
+ * are one line to act on, not 500.
+ */
+function templateFailureFindings(failures: ReadonlyMap<string, TemplateFailure>): Finding[] {
+  return [...failures.values()].map((group) => {
     const shown = group.mailboxes.slice(0, MAILBOXES_NAMED);
     const more = group.mailboxes.length - shown.length;
     const who = group.mailboxes.length === 1 ? `mailbox ${shown[0]}` : `${group.mailboxes.length} mailboxes (${shown.join(", ")}${more > 0 ? ` and ${more} more` : ""})`;
     const remedy = `${group.empty ? "set it in the tenant, or" : "or"} give ${group.mailboxes.length === 1 ? "the mailbox an explicit entry" : "them explicit entries"} under mailboxes`;
-    problem(group.path, group.position, `${policyLabel(group.policy.name)}: ${who}: ${group.message}; ${remedy}`);
-  }
+    return { path: group.path, position: group.position, message: `${policyLabel(group.policy.name)}: ${who}: ${group.message}; ${remedy}` };
+  });
+}
 
-  // 2. One owner per address. Claims are taken address by address; for one address a mailbox that
-  //    already holds it comes first, then object ids in order: the result does not depend on the
-  //    order mailboxes were read in, and a later run keeps what an earlier one gave.
+/**
+ * Collisions: one owner per address. Claims are taken address by address; for one address a
+ * mailbox that already holds it comes first, then object ids in order: the result does not depend
+ * on the order mailboxes were read in, and a later run keeps what an earlier one gave. An address
+ * an explicit entry, another claim or another mailbox has is a problem, or with
+ * `onCollision: append-number` a numbered address. Returns what each claim was given (a claim
+ * refused has no slot) and the owner of each address given.
+ */
+function resolveCollisions(claims: readonly Claim[], explicit: ExplicitEntries, read: ReadIndex): { given: Given; assigned: ReadonlyMap<string, MailboxAttributes>; findings: Finding[] } {
+  const findings: Finding[] = [];
   const baseClaimants = new Map<string, Set<string>>();
   for (const claim of claims) {
     const key = addressKey(claim.address);
@@ -170,7 +271,7 @@ export function expandPolicies(spec: Spec, mailboxesAsRead: readonly MailboxAttr
     baseClaimants.set(key, set);
   }
   const ordered = claims
-    .map((claim) => ({ claim, key: addressKey(claim.address), away: Number(!holds(claim.mailbox, addressKey(claim.address))), id: claim.mailbox.id.toLowerCase() }))
+    .map((claim) => ({ claim, key: addressKey(claim.address), away: Number(!read.holds(claim.mailbox, addressKey(claim.address))), id: claim.mailbox.id.toLowerCase() }))
     .sort((a, b) => byText(a.key, b.key) || a.away - b.away || byText(a.id, b.id) || a.claim.slot - b.claim.slot)
     .map(({ claim }) => claim);
   /** Per numbered base address, the last number given: the next search starts after it. */
@@ -180,11 +281,11 @@ export function expandPolicies(spec: Spec, mailboxesAsRead: readonly MailboxAttr
   const assigned = new Map<string, MailboxAttributes>();
   const given = new Map<string, Map<number, string>>(); // mailbox id → slot → address
   const ownerOf = (key: string, mailbox: MailboxAttributes): Owner | undefined => {
-    const explicit = explicitOwner.get(key);
-    if (explicit) return { label: `the explicit entry ${quote(explicit.identity)} at line ${explicit.line}`, id: undefined };
+    const entry = explicit.owner.get(key);
+    if (entry) return { label: `the explicit entry ${quote(entry.identity)} at line ${entry.line}`, id: undefined };
     const other = assigned.get(key);
     if (other && other.id !== mailbox.id) return { label: `mailbox ${mailboxLabel(other)}`, id: other.id };
-    const live = liveHolder.get(key);
+    const live = read.liveHolder.get(key);
     if (live && live.id !== mailbox.id) return { label: `mailbox ${mailboxLabel(live)}, which has it now`, id: live.id };
     return undefined;
   };
@@ -195,11 +296,11 @@ export function expandPolicies(spec: Spec, mailboxesAsRead: readonly MailboxAttr
     if (owner !== undefined) {
       if (claim.policy.onCollision !== "append-number") {
         const numbered = numberedAddress(claim.address, 2);
-        problem(
-          claim.placed.path,
-          claim.placed.position,
-          `${policyLabel(claim.policy.name)}: ${quote(claim.address)} for mailbox ${mailboxLabel(claim.mailbox)} already goes to ${owner.label}; add "onCollision: append-number" to the policy (as Exchange Server does: ${quote(numbered)}), or give one of them an explicit entry`,
-        );
+        findings.push({
+          path: claim.placed.path,
+          position: claim.placed.position,
+          message: `${policyLabel(claim.policy.name)}: ${quote(claim.address)} for mailbox ${mailboxLabel(claim.mailbox)} already goes to ${owner.label}; add "onCollision: append-number" to the policy (as Exchange Server does: ${quote(numbered)}), or give one of them an explicit entry`,
+        });
         continue;
       }
       const already = numberedFor.get(`${key} ${claim.mailbox.id}`);
@@ -210,7 +311,7 @@ export function expandPolicies(spec: Spec, mailboxesAsRead: readonly MailboxAttr
         given.set(claim.mailbox.id, slots);
         continue;
       }
-      const found = freeNumberedAddress(claim, (k) => ownerOf(k, claim.mailbox) === undefined && !otherClaims(baseClaimants, k, claim.mailbox.id), holds, lastNumber.get(key) ?? 1);
+      const found = freeNumberedAddress(claim, (k) => ownerOf(k, claim.mailbox) === undefined && !otherClaims(baseClaimants, k, claim.mailbox.id), read.holds, lastNumber.get(key) ?? 1);
       address = found.address;
       if (found.searched) lastNumber.set(key, found.n);
       numberedFor.set(`${key} ${claim.mailbox.id}`, address);
@@ -220,18 +321,37 @@ export function expandPolicies(spec: Spec, mailboxesAsRead: readonly MailboxAttr
     slots.set(claim.slot, address);
     given.set(claim.mailbox.id, slots);
   }
+  return { given, assigned, findings };
+}
 
-  // 3. The declarations, as explicit entries would give them.
-  const entries: ExpandedMailbox[] = spec.mailboxes.map((declaration) => {
-    const read = readOf(declaration.identity);
-    const overrides = read ? overridden.get(read.id.toLowerCase()) : undefined;
+/** Verdicts of the explicit entries, in spec order: each as written, with the policies it overrides. */
+function explicitVerdicts(spec: Spec, read: ReadIndex, overridden: ReadonlyMap<string, readonly string[]>): ExpandedMailbox[] {
+  return spec.mailboxes.map((declaration) => {
+    const mailbox = read.readOf(declaration.identity);
+    const overrides = mailbox ? overridden.get(mailbox.id.toLowerCase()) : undefined;
     return {
       declaration,
       origin: { kind: "explicit" as const, ...(overrides ? { overrides } : {}) },
-      upn: read?.userPrincipalName,
+      upn: mailbox?.userPrincipalName,
       targetUserPrincipalName: declaration.userPrincipalName === "follows-primary" ? declaration.primary : declaration.userPrincipalName,
     };
   });
+}
+
+/**
+ * Verdicts of the policy-managed mailboxes, by object id: the declarations explicit entries would
+ * give, from the addresses each claim was given. A mailbox with a refused claim has none (the
+ * collision was reported); one left without a primary is a problem.
+ */
+function policyVerdicts(
+  managed: readonly Matched[],
+  claims: readonly Claim[],
+  given: Given,
+  assigned: ReadonlyMap<string, MailboxAttributes>,
+  explicit: ExplicitEntries,
+): { entries: ExpandedMailbox[]; findings: Finding[] } {
+  const entries: ExpandedMailbox[] = [];
+  const findings: Finding[] = [];
   const claimsOf = new Map<string, Claim[]>();
   for (const claim of claims) claimsOf.set(claim.mailbox.id, [...(claimsOf.get(claim.mailbox.id) ?? []), claim]);
   for (const { mailbox, contributing, primaryBy } of managed) {
@@ -243,11 +363,11 @@ export function expandPolicies(spec: Spec, mailboxesAsRead: readonly MailboxAttr
     const primary = policyPrimary ? slots.get(policyPrimary.slot)! : livePrimary;
     const lead = contributing[0]!;
     if (primary === undefined) {
-      problem(
-        ["policies", lead.index, "name"],
-        lead.source.name,
-        `${policyLabel(lead.name)}: mailbox ${mailboxLabel(mailbox)} has no primary address and no matching policy gives one; add a primary template`,
-      );
+      findings.push({
+        path: ["policies", lead.index, "name"],
+        position: lead.source.name,
+        message: `${policyLabel(lead.name)}: mailbox ${mailboxLabel(mailbox)} has no primary address and no matching policy gives one; add a primary template`,
+      });
       continue;
     }
     const addressFrom = new Map<string, string>();
@@ -270,7 +390,7 @@ export function expandPolicies(spec: Spec, mailboxesAsRead: readonly MailboxAttr
       addressKey(livePrimary) !== addressKey(primary) &&
       !isMicrosoftRoutingAddress(livePrimary) &&
       // Not when the spec gives it to another mailbox: then it moves (the planner releases it).
-      !explicitOwner.has(addressKey(livePrimary)) &&
+      !explicit.owner.has(addressKey(livePrimary)) &&
       (assigned.get(addressKey(livePrimary)) ?? mailbox).id === mailbox.id
     ) {
       addAlias(livePrimary, primaryBy.source.keepOldPrimary, undefined);
@@ -292,7 +412,7 @@ export function expandPolicies(spec: Spec, mailboxesAsRead: readonly MailboxAttr
       targetUserPrincipalName: upnPolicy ? primary : undefined,
     });
   }
-  return { entries, mailboxes: entries.map((entry) => entry.declaration), problems };
+  return { entries, findings };
 }
 
 /**
