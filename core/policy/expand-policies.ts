@@ -354,65 +354,87 @@ function policyVerdicts(
   const findings: Finding[] = [];
   const claimsOf = new Map<string, Claim[]>();
   for (const claim of claims) claimsOf.set(claim.mailbox.id, [...(claimsOf.get(claim.mailbox.id) ?? []), claim]);
-  for (const { mailbox, contributing, primaryBy } of managed) {
-    const slots = given.get(mailbox.id) ?? new Map<number, string>();
-    const mine = (claimsOf.get(mailbox.id) ?? []).sort((a, b) => a.slot - b.slot);
+  for (const matched of managed) {
+    const slots = given.get(matched.mailbox.id) ?? new Map<number, string>();
+    const mine = (claimsOf.get(matched.mailbox.id) ?? []).sort((a, b) => a.slot - b.slot);
     if (mine.some((claim) => !slots.has(claim.slot))) continue; // a collision was reported
-    const livePrimary = primaryOf(mailbox.addresses);
-    const policyPrimary = mine.find((claim) => claim.role === "primary");
-    const primary = policyPrimary ? slots.get(policyPrimary.slot)! : livePrimary;
-    const lead = contributing[0]!;
-    if (primary === undefined) {
-      findings.push({
+    const verdict = policyVerdict(matched, mine, slots, assigned, explicit);
+    if (verdict.kind === "entry") entries.push(verdict.entry);
+    else findings.push(verdict.finding);
+  }
+  return { entries, findings };
+}
+
+/**
+ * One policy-managed mailbox's declaration from its claims (`mine`, by slot) and the addresses
+ * they were given (`slots`): the policy's primary, else the live one; the aliases in claim order;
+ * the old primary kept as an alias where its policy says so and nothing else takes it.
+ */
+function policyVerdict(
+  { mailbox, contributing, primaryBy }: Matched,
+  mine: readonly Claim[],
+  slots: ReadonlyMap<number, string>,
+  assigned: ReadonlyMap<string, MailboxAttributes>,
+  explicit: ExplicitEntries,
+): { kind: "entry"; entry: ExpandedMailbox } | { kind: "problem"; finding: Finding } {
+  const livePrimary = primaryOf(mailbox.addresses);
+  const policyPrimary = mine.find((claim) => claim.role === "primary");
+  const primary = policyPrimary ? slots.get(policyPrimary.slot)! : livePrimary;
+  const lead = contributing[0]!;
+  if (primary === undefined) {
+    return {
+      kind: "problem",
+      finding: {
         path: ["policies", lead.index, "name"],
         position: lead.source.name,
         message: `${policyLabel(lead.name)}: mailbox ${mailboxLabel(mailbox)} has no primary address and no matching policy gives one; add a primary template`,
-      });
-      continue;
-    }
-    const addressFrom = new Map<string, string>();
-    if (policyPrimary) addressFrom.set(addressKey(primary), policyPrimary.policy.name);
-    const aliases: string[] = [];
-    const aliasPositions: SourcePosition[] = [];
-    const seen = new Set([addressKey(primary)]);
-    const addAlias = (address: string, position: SourcePosition, from: string | undefined) => {
-      if (seen.has(addressKey(address))) return;
-      seen.add(addressKey(address));
-      aliases.push(address);
-      aliasPositions.push(position);
-      if (from !== undefined) addressFrom.set(addressKey(address), from);
+      },
     };
-    for (const claim of mine) if (claim.role === "alias") addAlias(slots.get(claim.slot)!, claim.placed.position, claim.policy.name);
-    // Mail to the old primary keeps arriving: it stays, as an alias, listed so the plan shows why.
-    if (
-      primaryBy?.keepOldPrimary &&
-      livePrimary !== undefined &&
-      addressKey(livePrimary) !== addressKey(primary) &&
-      !isMicrosoftRoutingAddress(livePrimary) &&
-      // Not when the spec gives it to another mailbox: then it moves (the planner releases it).
-      !explicit.owner.has(addressKey(livePrimary)) &&
-      (assigned.get(addressKey(livePrimary)) ?? mailbox).id === mailbox.id
-    ) {
-      addAlias(livePrimary, primaryBy.source.keepOldPrimary, undefined);
-    }
-    const upnPolicy = contributing.find((policy) => policy.userPrincipalName !== undefined);
-    const declaration: MailboxDeclaration = {
-      identity: mailbox.id,
-      primary,
-      aliases,
-      mode: modeOf(contributing, primaryBy),
-      cloudManaged: false,
-      ...(upnPolicy ? { userPrincipalName: "follows-primary" } : {}),
-      source: { identity: lead.source.name, primary: policyPrimary?.placed.position ?? lead.source.name, aliases: aliasPositions },
-    };
-    entries.push({
+  }
+  const addressFrom = new Map<string, string>();
+  if (policyPrimary) addressFrom.set(addressKey(primary), policyPrimary.policy.name);
+  const aliases: string[] = [];
+  const aliasPositions: SourcePosition[] = [];
+  const seen = new Set([addressKey(primary)]);
+  const addAlias = (address: string, position: SourcePosition, from: string | undefined) => {
+    if (seen.has(addressKey(address))) return;
+    seen.add(addressKey(address));
+    aliases.push(address);
+    aliasPositions.push(position);
+    if (from !== undefined) addressFrom.set(addressKey(address), from);
+  };
+  for (const claim of mine) if (claim.role === "alias") addAlias(slots.get(claim.slot)!, claim.placed.position, claim.policy.name);
+  // Mail to the old primary keeps arriving: it stays, as an alias, listed so the plan shows why.
+  if (
+    primaryBy?.keepOldPrimary &&
+    livePrimary !== undefined &&
+    addressKey(livePrimary) !== addressKey(primary) &&
+    !isMicrosoftRoutingAddress(livePrimary) &&
+    // Not when the spec gives it to another mailbox: then it moves (the planner releases it).
+    !explicit.owner.has(addressKey(livePrimary)) &&
+    (assigned.get(addressKey(livePrimary)) ?? mailbox).id === mailbox.id
+  ) {
+    addAlias(livePrimary, primaryBy.source.keepOldPrimary, undefined);
+  }
+  const upnPolicy = contributing.find((policy) => policy.userPrincipalName !== undefined);
+  const declaration: MailboxDeclaration = {
+    identity: mailbox.id,
+    primary,
+    aliases,
+    mode: modeOf(contributing, primaryBy),
+    cloudManaged: false,
+    ...(upnPolicy ? { userPrincipalName: "follows-primary" } : {}),
+    source: { identity: lead.source.name, primary: policyPrimary?.placed.position ?? lead.source.name, aliases: aliasPositions },
+  };
+  return {
+    kind: "entry",
+    entry: {
       declaration,
       origin: { kind: "policy", policies: contributing.map((policy) => policy.name), addressFrom },
       upn: mailbox.userPrincipalName,
       targetUserPrincipalName: upnPolicy ? primary : undefined,
-    });
-  }
-  return { entries, findings };
+    },
+  };
 }
 
 /**
