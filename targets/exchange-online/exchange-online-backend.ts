@@ -1,8 +1,8 @@
 // The exchange-online target: reads through Microsoft Graph (batched, or paged listings for many),
 // writes through the Exchange Online admin API (Set-Mailbox -EmailAddresses, one per changed
 // mailbox), and never writes twice when a retried write had already landed: before retrying a
-// write whose outcome is unknown (503, 504, a dropped connection) it reads the mailbox and stops if
-// the list is there. A write is not read back: what it returns is the list it was taken against
+// write whose outcome is unknown (503, 504, a dropped connection) it reads the mailbox (with the
+// others failed at the same moment, in bulk) and stops if the list is there. A write is not read back: what it returns is the list it was taken against
 // with its delta applied as Exchange applies it (exchange-rules `applyAddRemove`), or, when a
 // retry found it landed, what that read showed. Both go through one HTTP
 // pipeline (./http-pipeline.ts), which also paces writes through the write gate (./write-gate.ts).
@@ -30,6 +30,9 @@ import type { MailboxAttributes } from "../../core/policy/policy-types";
 import { DEFAULT_RETRY_OPTIONS, MicrosoftHttp, type RetryOptions } from "./http-pipeline";
 import { SCAN_THRESHOLD } from "../tenant-backend";
 import { findHiddenHolders } from "./hidden-holders";
+
+/** How long the reads before resending writes are gathered into one bulk read, in milliseconds. */
+const VERIFY_WINDOW_MS = 100;
 
 /** Addresses per Get-Recipient -Filter: each adds about 50 characters to the filter. */
 const OWNER_FILTER_CHUNK = 20;
@@ -394,10 +397,51 @@ export class ExchangeOnlineBackend implements TenantBackend {
   /**
    * One write, applied once: the pipeline retries it (a 429 waits in the write gate; after a
    * 503/504, a dropped connection or a timeout it first reads the mailbox, and resends only if
-   * the change is not there).
+   * the change is not there). Those reads are made in bulk (#verifyRead).
    */
   async #writeOnce(identity: string, parameters: Record<string, unknown>, landed: (live: LiveMailbox) => boolean, cmdlet = "Set-Mailbox"): Promise<boolean> {
-    return this.#exchange.write(cmdlet, parameters, identity, async () => landed(await this.#readFromExchange(identity)));
+    return this.#exchange.write(cmdlet, parameters, identity, async () => landed(await this.#verifyRead(identity)));
+  }
+
+  /** Mailboxes to read before a resend, gathered for VERIFY_WINDOW_MS, each with who waits for it. */
+  #toVerify: Map<string, { resolve: (m: LiveMailbox) => void; reject: (err: unknown) => void }[]> | undefined;
+
+  /**
+   * The mailbox from Exchange, for a write whose outcome is unknown: a service failing (503/504,
+   * dropped connections) fails many writes at once, so the reads asked for within
+   * VERIFY_WINDOW_MS go together, as the lag confirmation does (#confirmByAddress: 20 addresses a
+   * Get-Mailbox -Filter, rows matched by object id), and one Get-Mailbox each only for those no
+   * row answers.
+   */
+  #verifyRead(identity: string): Promise<LiveMailbox> {
+    return new Promise((resolve, reject) => {
+      if (this.#toVerify === undefined) {
+        this.#toVerify = new Map();
+        setTimeout(() => void this.#verifyNow(), VERIFY_WINDOW_MS);
+      }
+      const waiting = this.#toVerify.get(identity) ?? [];
+      waiting.push({ resolve, reject });
+      this.#toVerify.set(identity, waiting);
+    });
+  }
+
+  async #verifyNow(): Promise<void> {
+    const batch = this.#toVerify!;
+    this.#toVerify = undefined;
+    const identities = [...batch.keys()];
+    // A failed bulk read leaves each to its own read, which reports its own failure.
+    const found = identities.length > 1 ? await this.#confirmByAddress(identities).catch(() => new Map<string, LiveMailbox>()) : new Map<string, LiveMailbox>();
+    await Promise.all(
+      identities.map(async (identity) => {
+        const waiting = batch.get(identity)!;
+        try {
+          const mailbox = found.get(identity) ?? (await this.#readFromExchange(identity));
+          for (const w of waiting) w.resolve(mailbox);
+        } catch (err) {
+          for (const w of waiting) w.reject(err);
+        }
+      }),
+    );
   }
 
   /**

@@ -446,6 +446,36 @@ describe("exchange-online backend against the emulator", () => {
       assert.ok(emulator.counters.get("faults.exchange.429") > 0, "the budget was enforced");
       assert.ok(elapsed >= 2500, `55 writes beyond the burst of 5 at 20/s take at least 2.75 s (took ${elapsed} ms)`);
     });
+    it("after 503s to many writes at once, reads them before resending in bulk (Get-Mailbox -Filter), not one Get-Mailbox each", async () => {
+      const backend = new ExchangeOnlineBackend(settings, { ...DEFAULT_RETRY_OPTIONS, baseDelayMs: 20, maxDelayMs: 200, maxAttempts: 20 });
+      const users = Array.from({ length: 40 }, (_, i) => `verify${i}`);
+      for (const [i, u] of users.entries()) {
+        emulator.tenant.addRecipient({
+          id: `00000000-0000-4000-b000-${String(i).padStart(12, "0")}`,
+          upn: `${u}@contoso.com`,
+          displayName: u,
+          type: "UserMailbox",
+          synced: false,
+          cloudManaged: false,
+          addresses: [`SMTP:${u}@contoso.com`],
+        });
+      }
+      await backend.readMailboxes(users.map((u) => `${u}@contoso.com`));
+      emulator.faults.settings = { serverErrorRate: 0.3, surfaces: ["exchange"] };
+      emulator.counters.reset();
+      try {
+        await Promise.all(users.map((u) => backend.setEmailAddresses(`${u}@contoso.com`, [`SMTP:${u}@fabrikam.com`, `smtp:${u}@contoso.com`])));
+      } finally {
+        emulator.faults.settings = {};
+      }
+      const c = emulator.counters.snapshot();
+      for (const u of users) assert.ok(sameAddressList(emulator.tenant.find(`${u}@contoso.com`)!.addresses, [`SMTP:${u}@fabrikam.com`, `smtp:${u}@contoso.com`]), u);
+      assert.equal(c["exchange.Set-Mailbox.applied"], users.length, JSON.stringify(c));
+      const unknown = c["exchange.Set-Mailbox.faulted"] ?? 0;
+      assert.ok(unknown >= 5, `writes answered 503: ${JSON.stringify(c)}`);
+      // Each write answered 503 is read before it is resent; together, a few requests (their own 503s included).
+      assert.ok((c["exchange.Get-Mailbox"] ?? 0) <= unknown / 2, JSON.stringify(c));
+    });
     it("under 429s, 503s and dropped connections, writes each list once and never rewrites one that landed", async () => {
       const backend = new ExchangeOnlineBackend(settings, { ...DEFAULT_RETRY_OPTIONS, baseDelayMs: 20, maxDelayMs: 500, maxAttempts: 20 });
       const users = emulator.tenant
