@@ -2,7 +2,7 @@
 // emulator and the preview-time checks all ask this module, so they answer alike. The wording
 // follows Exchange's messages where they are documented (see docs/reference/
 // exchange-online-addresses.md §3); each rule names its source. Pure: the caller supplies lookups.
-import { addressKey, domainOf, entryKey, MAX_PROXY_ADDRESSES, normalizeAddress, parseProxyAddress } from "../core/address";
+import { addressKey, domainOf, entryKey, MAX_PROXY_ADDRESSES, normalizeAddress, parseProxyAddress, proxyValueProblem } from "../core/address";
 import type { RecipientKind as SpecRecipientKind } from "../core/spec/spec-types.generated";
 
 /**
@@ -241,6 +241,12 @@ export interface RecipientFacts {
    * prefix. It is not one of the proxy addresses the spec manages: kept unless said otherwise.
    */
   readonly externalEmailAddress?: string | undefined;
+  /**
+   * Written where each entry is one value of a `proxyAddresses` attribute with its prefix (Active
+   * Directory: the target active-directory, and synced mailboxes of the target hybrid), which
+   * holds at most 256 characters (core/address.ts, MAX_PROXY_VALUE_LENGTH).
+   */
+  readonly writesProxyAddresses?: boolean | undefined;
 }
 
 /** Who else holds an address. */
@@ -368,6 +374,12 @@ export type ExchangeErrorCode = "InvalidAddress" | "PrimaryAddressCount" | "Prox
  */
 export type KindRule = "PrefixNotAccepted" | "ExternalAddressRemoval";
 
+/**
+ * Rules of where the recipient is written rather than of its kind, with the code InvalidAddress:
+ * an entry longer than a proxyAddresses value holds (RecipientFacts.writesProxyAddresses).
+ */
+export type TargetRule = "ProxyValueTooLong";
+
 /** One rule a proposed change breaks. */
 export interface RuleViolation {
   readonly code: ExchangeErrorCode;
@@ -375,8 +387,8 @@ export interface RuleViolation {
   readonly message: string;
   readonly address?: string;
   readonly owner?: AddressOwner;
-  /** The kind's own rule this violation breaks, if it is one. */
-  readonly rule?: KindRule;
+  /** The kind's (or the target's) own rule this violation breaks, if it is one. */
+  readonly rule?: KindRule | TargetRule;
 }
 
 /** The .NET exception type Exchange reports for each code, used in the admin API's error body. */
@@ -506,6 +518,10 @@ export function checkEmailAddresses(recipient: RecipientFacts, proposed: readonl
       continue;
     }
     proposedKeys.add(addressKey(parsed.value));
+    // Only entries this change adds: AD holds no longer value, so whatever is there fits.
+    const held = recipient.writesProxyAddresses && recipient.addresses.some((e) => parseProxyAddress(e).kind === "smtp" && addressKey(parseProxyAddress(e).value) === addressKey(parsed.value));
+    const tooLong = recipient.writesProxyAddresses && !held ? proxyValueProblem(entry) : undefined;
+    if (tooLong !== undefined) violations.push({ code: "InvalidAddress", rule: "ProxyValueTooLong", address: parsed.value, message: `${tooLong}.` });
     const domain = domainOf(parsed.value);
     // A mail user's or mail contact's external address is outside the organization by design.
     if (tenant.acceptedDomains !== undefined && !tenant.acceptedDomains.has(domain) && addressKey(parsed.value) !== external) {

@@ -2,7 +2,7 @@
 // exists, Exchange's rules accept each new list (tenant/exchange-rules, the same rules the local
 // tenant and the emulator enforce), no address belongs to a recipient outside the spec, cycles can
 // be broken. Each problem points at the spec's file, line and column.
-import { addressKey, domainOf, primaryOf } from "../core/address";
+import { addressKey, domainOf, MAX_PROXY_VALUE_LENGTH, primaryOf } from "../core/address";
 import type { ChangePlan } from "../core/plan/plan-changes";
 import type { SpecProblem } from "../core/problems";
 import { placeOf, problemAt } from "../core/spec/positions";
@@ -197,7 +197,13 @@ export async function preflight(
     // Every kind is written with its own cmdlet; its own rules (prefixes, the external address,
     // synced groups) are checked here with the kind named (exchange/exchange-rules.ts).
     // A mailbox written in AD, where it is mastered, is in the write scope (targets/hybrid/).
-    const facts = { ...current, kind, cloudManaged: current.cloudManaged || mailbox.cloudManaged || current.writtenTo === "active-directory" };
+    // AD holds each entry as one proxyAddresses value of at most 256 characters, prefix included.
+    const facts = {
+      ...current,
+      kind,
+      cloudManaged: current.cloudManaged || mailbox.cloudManaged || current.writtenTo === "active-directory",
+      writesProxyAddresses: current.writtenTo === "active-directory",
+    };
     const violations = checkEmailAddresses(
       facts,
       plan.final,
@@ -231,9 +237,11 @@ export async function preflight(
           ? `${role} "${v.address}" is held by ${describeRecipient(v.owner)}, which Exchange's mailbox listings do not show, and Exchange refuses it to any other recipient; what to do: ${holderRemedy(v.owner, v.address!)}`
           : v.code === "ProxyAddressExists" && v.owner
             ? `${role} "${v.address}" already belongs to ${describeRecipient(v.owner)}; ${remedy}`
-            : v.rule === "ExternalAddressRemoval"
-              ? `${v.message} What to do: list it in the spec (as primary or alias) or set this entry's mode to additive; this tool never removes a recipient's external address`
-              : `${v.message} What to do: ${remedy}`;
+            : v.rule === "ProxyValueTooLong"
+              ? `${role} ${v.message.replace(/\.$/, "")}: the ${backend.description} cannot hold it; nothing is written. What to do: shorten the address to at most ${MAX_PROXY_VALUE_LENGTH - "smtp:".length} characters in the spec, or drop it`
+              : v.rule === "ExternalAddressRemoval"
+                ? `${v.message} What to do: list it in the spec (as primary or alias) or set this entry's mode to additive; this tool never removes a recipient's external address`
+                : `${v.message} What to do: ${remedy}`;
       report(mailbox, v.address, message);
     }
   }

@@ -128,8 +128,9 @@ class ProviderContext {
         leaveForProgram(this.settings.target, this.settings.spec, identities, live);
         this.#swept = new Map(live);
         return live;
-      } catch {
-        return undefined; // each read() then reads its own mailbox
+      } catch (err) {
+        if (isRunWideError(err)) this.#runFailure = err;
+        return undefined; // each read() then reads its own mailbox (or meets the run's failure)
       }
     })();
     return this.#sweep;
@@ -192,10 +193,19 @@ class ProviderContext {
     this.#swept?.delete(identity);
   }
 
+  /**
+   * A failure no call of this run gets past (the directory refused the bind account, is
+   * unreachable…): met once, then every read and write that needs the tenant meets it at once,
+   * without asking the tenant again, and it is told once ({@link toldOnce}).
+   */
+  #runFailure: Error | undefined;
+
   async readLive(identity: string): Promise<LiveMailbox | undefined> {
+    if (this.#runFailure !== undefined) throw this.#runFailure;
     try {
       return (await this.backend.readMailboxes([identity])).get(identity);
     } catch (err) {
+      if (isRunWideError(err)) this.#runFailure = err;
       throw this.explain(identity, err);
     }
   }
@@ -254,6 +264,17 @@ function context(): ProviderContext {
 }
 
 /**
+ * An expected error that no call of this run can get past: a damaged local store, or a target
+ * that says so on the error (`runWide`: an Active Directory that refuses the bind account, cannot
+ * be reached or is not trusted, targets/active-directory/directory-client.ts). Told once per run
+ * ({@link toldOnce}), not once per mailbox. A property, not a class: the provider and the program
+ * may hold two copies of the error classes.
+ */
+function isRunWideError(err: unknown): err is Error {
+  return isExpectedError(err) && (err.name === "TenantStoreError" || (err as { runWide?: unknown }).runWide === true);
+}
+
+/**
  * Pulumi's dynamic provider prints `${err}: ${err.stack}` for every error read, diff and check
  * throw, before returning the message to the engine (@pulumi/pulumi cmd/dynamic-provider): a
  * damaged local store gave ~52 trace lines through `pulumi preview`, the same message per
@@ -273,13 +294,15 @@ function quiet(err: unknown): unknown {
 }
 
 /**
- * The store or settings failure reaches the engine once per run, with its remedy: the first call
- * that meets it fails with it; every later read keeps its mailbox as the state has it (the run has
- * failed already, and nothing is read or written), so the output is one message, not one per mailbox.
+ * The store, settings or connection failure (isRunWideError: a damaged store, a directory that
+ * refuses the bind account or cannot be reached) reaches the engine once per run, with its remedy:
+ * the first call that meets it fails with it; every later read keeps its mailbox as the state has
+ * it (the run has failed already, and nothing is read or written), so the output is one message,
+ * not one per mailbox.
  */
 let told = false;
 function toldOnce(err: unknown): boolean {
-  if (!isExpectedError(err) || (err !== unconfigured && err.name !== "TenantStoreError")) return false;
+  if (!isExpectedError(err) || (err !== unconfigured && !isRunWideError(err))) return false;
   if (!told) {
     told = true;
     return false;

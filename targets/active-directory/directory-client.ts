@@ -40,8 +40,17 @@ export const SETTING_BIND_PASSWORD = "mailbox-addresses:adBindPassword";
 export type DirectoryErrorCode =
   "MissingCredentials" | "Unreachable" | "CertificateUntrusted" | "BindFailed" | "UserNotFound" | "InsufficientRights" | "AddressRefused" | "AddressTaken" | "DirectoryError";
 
+/** Failures of the connection itself, not of one mailbox: every other call of the run would meet them too. */
+const RUN_WIDE_CODES: ReadonlySet<DirectoryErrorCode> = new Set(["MissingCredentials", "Unreachable", "CertificateUntrusted", "BindFailed"]);
+
 /** An expected failure, in an admin's words: what, where (mailbox, DN), and what to do. */
 export class DirectoryError extends MailboxAddressesError {
+  /**
+   * The directory cannot be used at all in this run (no bind account, unreachable, an untrusted
+   * certificate, a refused bind): told once per run, not once per mailbox
+   * (providers/mailbox-addresses/implementation.ts, isRunWideError).
+   */
+  readonly runWide: boolean;
   constructor(
     readonly code: DirectoryErrorCode,
     message: string,
@@ -52,6 +61,7 @@ export class DirectoryError extends MailboxAddressesError {
       ...(details.remedy === undefined ? {} : { remedy: details.remedy }),
     });
     this.name = "DirectoryError";
+    this.runWide = RUN_WIDE_CODES.has(code);
   }
 }
 
@@ -196,6 +206,13 @@ export class DirectoryClient {
     return `${dn} and ${password}`;
   }
 
+  /**
+   * The bind the directory refused, with the credentials it was tried with: the same account and
+   * password are not tried again by this client, so a run of many mailboxes costs one failed bind,
+   * not one per mailbox (AD locks an account out after a few bad passwords).
+   */
+  private refusedBind: { readonly dn: string; readonly password: string; readonly error: DirectoryError } | undefined;
+
   /** A bound connection; connects and binds (credentials read now) when there is none. */
   private async bound(context: OperationContext): Promise<Client> {
     if (this.client?.isConnected && this.client.isBound) return this.client;
@@ -203,6 +220,7 @@ export class DirectoryClient {
     this.client = undefined;
     const dn = this.bindName();
     const password = this.settings.bindPassword ?? process.env[BIND_PASSWORD_VARIABLE];
+    if (this.refusedBind !== undefined && this.refusedBind.dn === dn && this.refusedBind.password === password) throw this.refusedBind.error;
     if (!dn || !password) {
       throw new DirectoryError("MissingCredentials", `${context.action}${where(context) ? ` (${where(context)})` : ""}: no bind account for ${this.hostPort}`, {
         ...context,
@@ -231,7 +249,9 @@ export class DirectoryClient {
       await client.bind(dn, password);
     } catch (error) {
       await client.unbind().catch(() => undefined);
-      throw this.explain(error, context);
+      const explained = this.explain(error, context);
+      if (explained.code === "BindFailed") this.refusedBind = { dn, password, error: explained };
+      throw explained;
     }
     this.client = client;
     return client;

@@ -2,7 +2,8 @@
 // end to end on the real engine and a real domain controller (Samba, harness/samba-dc.ts; missing
 // samba fails, never skips): a change that adds an alias, changes a primary and removes an alias
 // is announced by `pulumi preview --diff` and `mailbox-addresses plan`, and `up` leaves exactly
-// that in AD, read back over LDAP.
+// that in AD, read back over LDAP. A refused bind or an unreachable directory is told once, and
+// an address too long for one proxyAddresses value is refused at preview.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { TestStack } from "../../harness/pulumi-stack";
@@ -41,6 +42,23 @@ interface PlanRow {
   removed: string[];
   problems: string[];
 }
+
+/** A stack trace's frame line, as Node prints it. */
+const TRACE = /^\s+at .*:\d+/m;
+
+/** How many times `pattern` (global) occurs in `text`. */
+const occurrences = (text: string, pattern: RegExp) => text.match(pattern)?.length ?? 0;
+
+/** The engine's "Diagnostics:" section of a pulumi run's output (to its "Resources:" summary). */
+function diagnostics(output: string): string {
+  const start = output.indexOf("\nDiagnostics:");
+  if (start < 0) return "";
+  const end = output.indexOf("\nResources:", start);
+  return output.slice(start, end < 0 ? undefined : end);
+}
+
+/** An address of `length` characters (64 before "@", labels of at most 63). */
+const longAddress = (length: number) => `${"x".repeat(64)}@${"d".repeat(length - 193)}.${"e".repeat(63)}.${"f".repeat(59)}.com`;
 
 /** `mailbox-addresses plan --json`: exit code and rows by identity. */
 function plan(): { code: number; rows: Map<string, PlanRow>; output: string } {
@@ -119,6 +137,54 @@ describe("the active-directory target alone (Samba AD) end to end through the pu
     assert.equal(clean.code, 0, clean.output);
   });
 
+  it("a wrong bind password: preview, up, plan and drift tell it once, naming the directory, the account and the remedy, with no stack trace; nothing written", async () => {
+    const usn = (await adRead("xena@contoso.com")).usn;
+    const wrong = { MAILBOX_ADDRESSES_AD_BIND_PASSWORD: "not-the-password" };
+    const told = new RegExp(
+      `${dc.host.replace(/\./g, "\\.")}:636 refused the bind account "${dc.admin.bindDn.replace(/\./g, "\\.")}" \\(wrong name or password, or the account is locked or disabled\\)\\. Check MAILBOX_ADDRESSES_AD_BIND_DN and MAILBOX_ADDRESSES_AD_BIND_PASSWORD`,
+      "g",
+    );
+    for (const args of [["preview"], ["preview", "--diff"], ["up", "--yes", "--skip-preview"]]) {
+      const run = stack.run(args, { env: wrong });
+      assert.notEqual(run.code, 0, run.output);
+      assert.doesNotMatch(run.output, TRACE, run.output);
+      // One diagnostic for the run, not one per mailbox: the engine lists it once under
+      // "Diagnostics:" (and shows it on the row of the resource that met it while it runs).
+      assert.equal(occurrences(args.includes("--diff") ? run.output : diagnostics(run.output), told), 1, `pulumi ${args.join(" ")}:\n${run.output}`);
+      const perMailbox = ["xena", "yuri"].filter((m) => new RegExp(`mailbox "${m}@contoso\\.com"\\): [^\\n]*refused the bind account`).test(run.output));
+      assert.ok(perMailbox.length <= 1, `told for ${perMailbox.join(" and ")}:\n${run.output}`);
+    }
+    for (const command of ["plan", "drift"]) {
+      const run = stack.cli([command], wrong);
+      assert.equal(run.code, 1, run.output);
+      assert.equal(occurrences(run.output, told), 1, `${command}:\n${run.output}`);
+      assert.doesNotMatch(run.output, TRACE, run.output);
+      assert.doesNotMatch(run.output, /pulumi up/, `${command} offers no apply it would refuse:\n${run.output}`);
+    }
+    assert.equal((await adRead("xena@contoso.com")).usn, usn);
+  });
+
+  it("an unreachable directory: preview and drift tell it once, naming its address and the remedy, with no stack trace", () => {
+    const unreachable = `ldaps://${dc.host}:1`;
+    stack.run(["config", "set", "mailbox-addresses:adUrl", unreachable], { check: true });
+    try {
+      const told = new RegExp(
+        `Active Directory at ${dc.host.replace(/\./g, "\\.")}:1 is unreachable \\([^)]*\\)\\. Check mailbox-addresses:adUrl and that LDAPS \\(TCP 1\\) is open from this machine`,
+        "g",
+      );
+      const preview = stack.preview();
+      assert.notEqual(preview.code, 0, preview.output);
+      assert.equal(occurrences(diagnostics(preview.output), told), 1, preview.output);
+      assert.doesNotMatch(preview.output, TRACE, preview.output);
+      const drift = stack.cli(["drift"]);
+      assert.equal(drift.code, 1, drift.output);
+      assert.equal(occurrences(drift.output, told), 1, drift.output);
+      assert.doesNotMatch(drift.output, /pulumi up/, drift.output);
+    } finally {
+      stack.run(["config", "set", "mailbox-addresses:adUrl", dc.url], { check: true });
+    }
+  });
+
   it("adds an alias, changes a primary and removes an alias: preview --diff and plan say so, up writes exactly that", async () => {
     stack.writeSpec(CHANGED);
     const preview = stack.preview("--diff");
@@ -169,9 +235,52 @@ describe("the active-directory target alone (Samba AD) end to end through the pu
     assert.notEqual(refused.code, 0, refused.output);
     assert.match(refused.output, /mailboxes\.yaml:\d+:\d+: .*"shared@contoso\.com" already belongs to .*CN=zed,CN=Users,DC=corp,DC=contoso,DC=com/);
     assert.doesNotMatch(refused.output, /"yuri\.new@contoso\.com" already belongs/);
+    // drift finds the same problem; up would refuse it, so drift does not offer up.
+    const drift = stack.cli(["drift"]);
+    assert.equal(drift.code, 1, drift.output);
+    assert.match(drift.output, /"shared@contoso\.com" already belongs to/);
+    assert.match(drift.output, /pulumi up refuses while a problem above remains/);
+    assert.doesNotMatch(drift.output, /^\s*pulumi up\s*$/m);
     const up = stack.up();
     assert.notEqual(up.code, 0, up.output);
     assert.equal((await adRead("yuri@contoso.com")).usn, usn);
+  });
+
+  it("an address too long for one proxyAddresses value (257 characters with smtp:) is refused at preview, at its line, naming the mailbox and the limit; nothing written; 256 fits", async () => {
+    const tooLong = longAddress(252);
+    const fits = longAddress(251);
+    const spec = (alias: string) => `version: 1
+allowedDomains: [contoso.com, ${alias.split("@")[1]}]
+defaults:
+  mode: strict
+mailboxes:
+  xena@contoso.com:
+    primary: xena.warrior@contoso.com
+    aliases: [xena@contoso.com, xena.new@contoso.com]
+  yuri@contoso.com:
+    primary: yuri@contoso.com
+    aliases: [yuri.new@contoso.com, ${alias}]
+`;
+    stack.writeSpec(spec(tooLong));
+    const before = await adRead("yuri@contoso.com");
+    const refused = stack.preview();
+    assert.notEqual(refused.code, 0, refused.output);
+    assert.match(
+      refused.output,
+      /mailboxes\.yaml:11:\d+: mailboxes\["yuri@contoso\.com"\]\.aliases\[1\]: alias "smtp:x{64}@d+.*has 257 characters with its prefix; a proxyAddresses value holds at most 256 \(the address at most 251\): the Active Directory ldaps:\/\/.* cannot hold it; nothing is written\. What to do: shorten the address to at most 251 characters in the spec, or drop it/,
+    );
+    assert.doesNotMatch(refused.output, TRACE, refused.output);
+    const up = stack.up();
+    assert.notEqual(up.code, 0, up.output);
+    assert.deepEqual(await adRead("yuri@contoso.com"), before);
+    // 251 characters, 256 with the prefix: written.
+    stack.writeSpec(spec(fits));
+    const written = stack.up();
+    assert.equal(written.code, 0, written.output);
+    assert.ok((await adRead("yuri@contoso.com")).proxyAddresses.includes(`smtp:${fits}`));
+    stack.writeSpec(CHANGED);
+    const back = stack.up();
+    assert.equal(back.code, 0, back.output);
   });
 
   it("a bind account without write rights on one object: preview names its DN and the missing rights; the run writes nothing, the others once it is out of the change", async () => {

@@ -138,6 +138,27 @@ describe("Exchange's rules for EmailAddresses", () => {
     assert.deepEqual(codes, ["InvalidAddress", "ProxyAddressExists", "NotAcceptedDomain", "PrimaryAddressCount", "MoeraRemoval"]);
   });
 
+  it("ProxyValueTooLong: where proxyAddresses is written (AD), an added entry over 256 characters with its prefix is refused; 256 fits; Exchange Online alone has no such rule", () => {
+    // 64 characters before "@", a domain of labels up to 63: an address of `length` characters.
+    const address = (length: number) => `${"a".repeat(64)}@${"d".repeat(length - 193)}.${"e".repeat(63)}.${"f".repeat(59)}.com`;
+    assert.equal(address(252).length, 252);
+    const inAd: RecipientFacts = { ...lee, writesProxyAddresses: true };
+    const adTenant: TenantFacts = { ...tenant, acceptedDomains: undefined };
+    const [v, ...rest] = checkEmailAddresses(inAd, ["SMTP:lee.chen@contoso.com", `smtp:${address(252)}`, ...KEEP], adTenant);
+    assert.deepEqual(rest, []);
+    assert.equal(v!.code, "InvalidAddress");
+    assert.equal(v!.rule, "ProxyValueTooLong");
+    assert.equal(v!.address, address(252));
+    assert.match(v!.message, /has 257 characters with its prefix; a proxyAddresses value holds at most 256 \(the address at most 251\)\.$/);
+    // As the primary too; 251 characters (256 with the prefix) fit.
+    assert.equal(checkEmailAddresses(inAd, [`SMTP:${address(254)}`, "smtp:lee.chen@contoso.com", ...KEEP], adTenant)[0]?.rule, "ProxyValueTooLong");
+    assert.deepEqual(checkEmailAddresses(inAd, ["SMTP:lee.chen@contoso.com", `smtp:${address(251)}`, ...KEEP], adTenant), []);
+    // Not written to proxyAddresses by this target: no length rule beyond the address's own.
+    assert.deepEqual(checkEmailAddresses(lee, ["SMTP:lee.chen@contoso.com", `smtp:${address(252)}`, ...KEEP], adTenant), []);
+    // An entry the recipient holds already fits where it is.
+    assert.deepEqual(checkEmailAddresses({ ...inAd, addresses: [...inAd.addresses, `smtp:${address(252)}`] }, ["SMTP:lee.chen@contoso.com", `smtp:${address(252)}`, ...KEEP], adTenant), []);
+  });
+
   it("NotFound's wording, and the .NET exception type of every code", () => {
     assert.equal(
       notFoundMessage("nobody@contoso.com", "contoso.onmicrosoft.com"),
