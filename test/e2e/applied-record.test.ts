@@ -83,7 +83,7 @@ describe("the last applied list stays apart from what refresh reads, on the loca
     assert.match(
       markdown.slice(outside, own),
       new RegExp(
-        String.raw`\`anna\.kowalski@contoso\.com\`: \`- rogue@contoso\.com\` \(added outside git${WHEN}; merging removes it\)\. Keep it instead: \`mailbox-addresses accept anna\.kowalski@contoso\.com\``,
+        String.raw`\`anna\.kowalski@contoso\.com\`: \`- rogue@contoso\.com\` \(added outside git${WHEN}; merging removes it\)\. Keep it instead: \`npx mailbox-addresses accept anna\.kowalski@contoso\.com\``,
       ),
     );
     assert.doesNotMatch(markdown.slice(own), /rogue@/);
@@ -106,7 +106,7 @@ describe("the last applied list stays apart from what refresh reads, on the loca
       [ANNA]: [["rogue@contoso.com", "drift"]],
       [LEE]: [["lee@contoso.com", "spec"]],
     });
-    assert.match(stack.cli(["drift"]).stdout, /To accept the tenant's values into the spec, then commit it: mailbox-addresses accept anna\.kowalski@contoso\.com\n/);
+    assert.match(stack.cli(["drift"]).stdout, /To accept the tenant's values into the spec, then commit it: npx mailbox-addresses accept anna\.kowalski@contoso\.com\n/);
   }
 
   it("an up records what it applied as `applied`, the live list as it left it", () => {
