@@ -21,6 +21,17 @@ export interface CommandResult {
 }
 
 /** Finds pulumi on PATH (toolchain/setup.sh puts it there) or fails with what to do. */
+/**
+ * The engine's "Diagnostics:" section of a pulumi run's output, up to its "Resources:" summary
+ * (empty when there is none): each diagnostic once, where the progress rows may repeat it.
+ */
+export function diagnosticsOf(output: string): string {
+  const start = output.indexOf("\nDiagnostics:");
+  if (start < 0) return "";
+  const end = output.indexOf("\nResources:", start);
+  return output.slice(start, end < 0 ? undefined : end);
+}
+
 export function requirePulumi(): string {
   const found = spawnSync("pulumi", ["version"], { encoding: "utf8" });
   assert.equal(found.status, 0, "the pulumi CLI is not on PATH: run the tests through scripts/test, which builds or finds it");

@@ -5,23 +5,15 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
+import { readAddresses } from "../../harness/active-directory-fixtures";
 import { TestStack } from "../../harness/pulumi-stack";
 import { startSambaDc, type SambaDc } from "../../harness/samba-dc";
 
 let dc: SambaDc;
 let stack: TestStack;
 
-async function adRead(upn: string): Promise<{ proxyAddresses: string[]; mail: string | undefined }> {
-  const client = await dc.adminClient();
-  try {
-    const { searchEntries } = await client.search(dc.baseDn, { filter: `(userPrincipalName=${upn})`, attributes: ["proxyAddresses", "mail"] });
-    const entry = searchEntries[0]!;
-    const list = (v: unknown) => (v === undefined ? [] : Array.isArray(v) ? v.map(String) : [String(v)]);
-    return { proxyAddresses: list(entry.proxyAddresses).sort(), mail: list(entry.mail)[0] };
-  } finally {
-    await client.unbind();
-  }
-}
+/** What AD holds for a user, read as Administrator over LDAPS. */
+const adRead = (upn: string) => readAddresses(dc, upn);
 
 interface Row {
   identity: string;

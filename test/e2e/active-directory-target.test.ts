@@ -6,33 +6,19 @@
 // an address too long for one proxyAddresses value is refused at preview.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { TestStack } from "../../harness/pulumi-stack";
+import { delegateAddressWrites, readUser, sidOf } from "../../harness/active-directory-fixtures";
+import { diagnosticsOf, TestStack } from "../../harness/pulumi-stack";
 import { startSambaDc, type SambaDc } from "../../harness/samba-dc";
-import { sidToString } from "../../targets/active-directory/identities";
 
 const X500 = "X500:/o=ExchangeLabs/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn=xena-onprem";
 const SIP = "SIP:Xena@contoso.com";
 const DELEGATE_PASSWORD = "Deleg4te-Rights-Pass!";
-// The schemaIDGUIDs of the user class, proxyAddresses and mail: the ACEs dsacls would write.
-const USER_CLASS = "bf967aba-0de6-11d0-a285-00aa003049e2";
-const PROXY_ADDRESSES = "bf967a06-0de6-11d0-a285-00aa003049e2";
-const MAIL = "bf967961-0de6-11d0-a285-00aa003049e2";
 
 let dc: SambaDc;
 let stack: TestStack;
 
-/** What AD holds for a user, read as Administrator over LDAPS (sorted: AD keeps no order). */
-async function adRead(upn: string): Promise<{ proxyAddresses: string[]; mail: string | undefined; usn: string }> {
-  const client = await dc.adminClient();
-  try {
-    const { searchEntries } = await client.search(dc.baseDn, { filter: `(userPrincipalName=${upn})`, attributes: ["proxyAddresses", "mail", "uSNChanged"] });
-    const entry = searchEntries[0]!;
-    const list = (v: unknown) => (v === undefined ? [] : Array.isArray(v) ? v.map(String) : [String(v)]);
-    return { proxyAddresses: list(entry.proxyAddresses).sort(), mail: list(entry.mail)[0], usn: String(entry.uSNChanged) };
-  } finally {
-    await client.unbind();
-  }
-}
+/** What AD holds for a user, read as Administrator over LDAPS. */
+const adRead = (upn: string) => readUser(dc, upn);
 
 interface PlanRow {
   identity: string;
@@ -48,14 +34,6 @@ const TRACE = /^\s+at .*:\d+/m;
 
 /** How many times `pattern` (global) occurs in `text`. */
 const occurrences = (text: string, pattern: RegExp) => text.match(pattern)?.length ?? 0;
-
-/** The engine's "Diagnostics:" section of a pulumi run's output (to its "Resources:" summary). */
-function diagnostics(output: string): string {
-  const start = output.indexOf("\nDiagnostics:");
-  if (start < 0) return "";
-  const end = output.indexOf("\nResources:", start);
-  return output.slice(start, end < 0 ? undefined : end);
-}
 
 /** An address of `length` characters (64 before "@", labels of at most 63). */
 const longAddress = (length: number) => `${"x".repeat(64)}@${"d".repeat(length - 193)}.${"e".repeat(63)}.${"f".repeat(59)}.com`;
@@ -97,7 +75,7 @@ describe("the active-directory target alone (Samba AD) end to end through the pu
   before(async () => {
     dc = await startSambaDc();
     const ou = await dc.addOu("Mailboxes");
-    await dc.addUsers([
+    const users = await dc.addUsers([
       { name: "xena", upn: "xena@contoso.com", parent: ou, mail: "xena@contoso.com", proxyAddresses: ["SMTP:xena@contoso.com", "smtp:xena.old@contoso.com", X500, SIP] },
       { name: "yuri", upn: "yuri@contoso.com", parent: ou, mail: "yuri@contoso.com", proxyAddresses: ["SMTP:yuri@contoso.com"] },
       // In no spec: holds an address.
@@ -107,14 +85,7 @@ describe("the active-directory target alone (Samba AD) end to end through the pu
       { name: "delegate", upn: "delegate@corp.contoso.com", password: DELEGATE_PASSWORD },
     ]);
     // "Write proxyAddresses" and "Write mail" for the delegate, on the user objects of the OU only.
-    const client = await dc.adminClient();
-    try {
-      const { searchEntries } = await client.search(dc.baseDn, { filter: "(userPrincipalName=delegate@corp.contoso.com)", attributes: ["objectSid"], explicitBufferAttributes: ["objectSid"] });
-      const sid = sidToString(searchEntries[0]!.objectSid as Buffer);
-      await dc.addAces(ou, `(OA;CIIO;WP;${PROXY_ADDRESSES};${USER_CLASS};${sid})(OA;CIIO;WP;${MAIL};${USER_CLASS};${sid})`);
-    } finally {
-      await client.unbind();
-    }
+    await delegateAddressWrites(dc, ou, await sidOf(dc, users[4]!), "below");
     stack = new TestStack(
       "adtarget",
       { target: "active-directory", adUrl: dc.url, adCaFile: dc.caFile, adBaseDn: dc.baseDn },
@@ -150,7 +121,7 @@ describe("the active-directory target alone (Samba AD) end to end through the pu
       assert.doesNotMatch(run.output, TRACE, run.output);
       // One diagnostic for the run, not one per mailbox: the engine lists it once under
       // "Diagnostics:" (and shows it on the row of the resource that met it while it runs).
-      assert.equal(occurrences(args.includes("--diff") ? run.output : diagnostics(run.output), told), 1, `pulumi ${args.join(" ")}:\n${run.output}`);
+      assert.equal(occurrences(args.includes("--diff") ? run.output : diagnosticsOf(run.output), told), 1, `pulumi ${args.join(" ")}:\n${run.output}`);
       const perMailbox = ["xena", "yuri"].filter((m) => new RegExp(`mailbox "${m}@contoso\\.com"\\): [^\\n]*refused the bind account`).test(run.output));
       assert.ok(perMailbox.length <= 1, `told for ${perMailbox.join(" and ")}:\n${run.output}`);
     }
@@ -174,7 +145,7 @@ describe("the active-directory target alone (Samba AD) end to end through the pu
       );
       const preview = stack.preview();
       assert.notEqual(preview.code, 0, preview.output);
-      assert.equal(occurrences(diagnostics(preview.output), told), 1, preview.output);
+      assert.equal(occurrences(diagnosticsOf(preview.output), told), 1, preview.output);
       assert.doesNotMatch(preview.output, TRACE, preview.output);
       const drift = stack.cli(["drift"]);
       assert.equal(drift.code, 1, drift.output);

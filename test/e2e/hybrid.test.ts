@@ -7,15 +7,12 @@ import assert from "node:assert/strict";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { EmulatorProcess } from "../../harness/emulator-process";
-import { PROJECT_ROOT, TestStack } from "../../harness/pulumi-stack";
+import { diagnosticsOf, PROJECT_ROOT, TestStack } from "../../harness/pulumi-stack";
+import { delegateAddressWrites, readUser, sidOf } from "../../harness/active-directory-fixtures";
 import { startSambaDc, type SambaDc } from "../../harness/samba-dc";
-import { sidToString } from "../../targets/active-directory/identities";
 
 const DELEGATE_PASSWORD = "Deleg4te-Hybrid-Pass!";
 const X500 = "X500:/o=ExchangeLabs/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn=ada-onprem";
-const USER_CLASS = "bf967aba-0de6-11d0-a285-00aa003049e2";
-const PROXY_ADDRESSES = "bf967a06-0de6-11d0-a285-00aa003049e2";
-const MAIL = "bf967961-0de6-11d0-a285-00aa003049e2";
 
 let dc: SambaDc;
 let emulator: EmulatorProcess;
@@ -24,17 +21,7 @@ let delegateSid: string;
 const dns: Record<string, string> = {};
 
 /** What AD holds for a user, read as Administrator over LDAPS. */
-async function adRead(upn: string): Promise<{ proxyAddresses: string[]; mail: string | undefined; usn: string }> {
-  const client = await dc.adminClient();
-  try {
-    const { searchEntries } = await client.search(dc.baseDn, { filter: `(userPrincipalName=${upn})`, attributes: ["proxyAddresses", "mail", "uSNChanged"] });
-    const entry = searchEntries[0]!;
-    const list = (v: unknown) => (v === undefined ? [] : Array.isArray(v) ? v.map(String) : [String(v)]);
-    return { proxyAddresses: list(entry.proxyAddresses).sort(), mail: list(entry.mail)[0], usn: String(entry.uSNChanged) };
-  } finally {
-    await client.unbind();
-  }
-}
+const adRead = (upn: string) => readUser(dc, upn);
 
 /** Set-Mailbox writes the emulator's tenant recorded (the directory sync's own exports left out). */
 const exchangeWrites = () => emulator.withTenant((t) => t.writes().filter((w) => w.operation !== "directory sync"));
@@ -98,15 +85,8 @@ describe("hybrid tenant (emulator + Samba AD) end to end through the pulumi bina
     ]);
     Object.assign(dns, { delegate: delegate!, ada: ada!, ben: ben!, cy: cy! });
     // The bind account's SID, then "Write proxyAddresses" and "Write mail" on the OU's user objects.
-    const client = await dc.adminClient();
-    try {
-      const { searchEntries } = await client.search(delegate!, { scope: "base", attributes: ["objectSid"], explicitBufferAttributes: ["objectSid"] });
-      delegateSid = sidToString(searchEntries[0]!.objectSid as Buffer);
-    } finally {
-      await client.unbind();
-    }
-    const ace = (attribute: string) => `(OA;CIIO;WP;${attribute};${USER_CLASS};${delegateSid})`;
-    await dc.addAces(ou, ace(PROXY_ADDRESSES) + ace(MAIL));
+    delegateSid = await sidOf(dc, delegate!);
+    await delegateAddressWrites(dc, ou, delegateSid, "below");
 
     const admin = { MAILBOX_ADDRESSES_AD_BIND_DN: dc.admin.bindDn, MAILBOX_ADDRESSES_AD_BIND_PASSWORD: dc.admin.password };
     emulator = await EmulatorProcess.start(
@@ -201,6 +181,8 @@ mailboxes:
     assert.match(refused.output, /refused the bind account "delegate@corp\.contoso\.com"/);
     assert.match(refused.output, /Check MAILBOX_ADDRESSES_AD_BIND_DN and MAILBOX_ADDRESSES_AD_BIND_PASSWORD/);
     assert.doesNotMatch(refused.output, /\n\s+at .*\.js:\d+/);
+    // Once for the run, not once per mailbox (five here).
+    assert.equal(diagnosticsOf(refused.output).match(/refused the bind account/g)?.length, 1, refused.output);
     assert.equal(exchangeWrites().length, before);
   });
 
@@ -217,7 +199,7 @@ mailboxes:
     assert.match(refused.output, /mailbox "cy@contoso\.com": the bind account "delegate@corp\.contoso\.com" may not write proxyAddresses or mail of "CN=cy,CN=Users,DC=corp,DC=contoso,DC=com"/);
     assert.doesNotMatch(refused.output, /may not write .* of "CN=(ada|ben),/);
     assert.deepEqual(exchangeWrites(), []);
-    await dc.addAces(dns.cy!, `(OA;;WP;${PROXY_ADDRESSES};;${delegateSid})(OA;;WP;${MAIL};;${delegateSid})`);
+    await delegateAddressWrites(dc, dns.cy!, delegateSid, "object");
     const preview = stack.preview("--diff");
     assert.equal(preview.code, 0, preview.output);
     assert.match(preview.output, /ada@contoso\.com: live tenant → spec: .*written to Active Directory/);

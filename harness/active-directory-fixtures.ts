@@ -1,0 +1,62 @@
+// What the Active Directory tests share around a Samba DC (./samba-dc.ts): a user's address
+// attributes read as Administrator, an account's SID, and the delegation an admin gives a bind
+// account ("Write proxyAddresses" and "Write mail" on user objects), as dsacls or the Delegation
+// wizard would write it. One place, so the AD-only, findings and hybrid tests set the
+// directory up and read it back the same way.
+import type { SambaDc } from "./samba-dc";
+import { sidToString } from "../targets/active-directory/identities";
+
+/** The schemaIDGUIDs of the user class, proxyAddresses and mail: what an object ACE names. */
+export const SCHEMA_GUIDS = {
+  user: "bf967aba-0de6-11d0-a285-00aa003049e2",
+  proxyAddresses: "bf967a06-0de6-11d0-a285-00aa003049e2",
+  mail: "bf967961-0de6-11d0-a285-00aa003049e2",
+} as const;
+
+/** What AD holds for a user: proxyAddresses sorted (AD keeps no order), mail, and uSNChanged (any write moves it). */
+export interface DirectoryUser {
+  readonly proxyAddresses: string[];
+  readonly mail: string | undefined;
+  readonly usn: string;
+}
+
+const list = (value: unknown): string[] => (value === undefined ? [] : Array.isArray(value) ? value.map(String) : [String(value)]);
+
+/** Reads a user by its userPrincipalName, as Administrator over LDAPS. */
+export async function readUser(dc: SambaDc, upn: string): Promise<DirectoryUser> {
+  const client = await dc.adminClient();
+  try {
+    const { searchEntries } = await client.search(dc.baseDn, { filter: `(userPrincipalName=${upn})`, attributes: ["proxyAddresses", "mail", "uSNChanged"] });
+    const entry = searchEntries[0];
+    if (entry === undefined) throw new Error(`no user with userPrincipalName ${upn} under ${dc.baseDn}`);
+    return { proxyAddresses: list(entry.proxyAddresses).sort(), mail: list(entry.mail)[0], usn: String(entry.uSNChanged) };
+  } finally {
+    await client.unbind();
+  }
+}
+
+/** Reads a user's address attributes only (for comparisons that must not depend on uSNChanged). */
+export async function readAddresses(dc: SambaDc, upn: string): Promise<{ proxyAddresses: string[]; mail: string | undefined }> {
+  const { proxyAddresses, mail } = await readUser(dc, upn);
+  return { proxyAddresses, mail };
+}
+
+/** The objectSid of the object at `dn`, as a string (S-1-5-21-…). */
+export async function sidOf(dc: SambaDc, dn: string): Promise<string> {
+  const client = await dc.adminClient();
+  try {
+    const { searchEntries } = await client.search(dn, { scope: "base", attributes: ["objectSid"], explicitBufferAttributes: ["objectSid"] });
+    return sidToString(searchEntries[0]!.objectSid as Buffer);
+  } finally {
+    await client.unbind();
+  }
+}
+
+/**
+ * Grants `sid` "Write proxyAddresses" and "Write mail": on the user objects below a container
+ * (`below`: inherited, as the Delegation wizard on an OU) or on one object itself (`object`).
+ */
+export async function delegateAddressWrites(dc: SambaDc, dn: string, sid: string, scope: "below" | "object"): Promise<void> {
+  const ace = (attribute: string) => (scope === "below" ? `(OA;CIIO;WP;${attribute};${SCHEMA_GUIDS.user};${sid})` : `(OA;;WP;${attribute};;${sid})`);
+  await dc.addAces(dn, ace(SCHEMA_GUIDS.proxyAddresses) + ace(SCHEMA_GUIDS.mail));
+}
