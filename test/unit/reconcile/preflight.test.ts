@@ -83,7 +83,7 @@ const dir = mkdtempSync(path.join(os.tmpdir(), "mbx-preflight-"));
 let counter = 0;
 
 /** The problems preflight reports for a spec over a fresh copy of SEED, as `file:line:col: message`. */
-async function problemsOf(body: string, setup: (tenant: Tenant) => void = () => {}): Promise<string[]> {
+async function problemsOf(body: string, setup: (tenant: Tenant) => void = () => {}, managedElsewhere?: ReadonlyMap<string, string>): Promise<string[]> {
   const loaded = loadSpecText("mailboxes.yaml", HEADER + body);
   assert.ok(loaded.ok, JSON.stringify(loaded.ok ? [] : loaded.problems));
   const database = path.join(dir, `t${counter++}.sqlite`);
@@ -96,7 +96,7 @@ async function problemsOf(body: string, setup: (tenant: Tenant) => void = () => 
     const spec = loaded.spec;
     const live = await backend.readMailboxes(spec.mailboxes.map((m) => m.identity));
     const change = planChanges(spec.mailboxes.map((m) => ({ identity: m.identity, desired: { primary: m.primary, aliases: m.aliases, mode: m.mode }, live: live.get(m.identity)?.addresses })));
-    return (await preflight(spec, live, change, backend)).map(formatProblem);
+    return (await preflight(spec, live, change, backend, managedElsewhere)).map(formatProblem);
   } finally {
     await backend.close();
   }
@@ -248,6 +248,19 @@ describe("preview-time checks (reconcile/preflight.ts) on the local backend", ()
       'mailboxes.yaml:8:11: mailboxes["sales@contoso.com"].kind: "sales@contoso.com" is shared mailbox "Sales" (SharedMailbox), not a distribution group (MailUniversalDistributionGroup); fix `kind` or the key',
       'mailboxes.yaml:9:3: mailboxes["allstaff@contoso.com"]: "allstaff@contoso.com" is distribution group "All Staff": `cloudManaged: true` applies to mailboxes only (Set-Mailbox -IsExchangeCloudManaged); remove it from this entry',
       'mailboxes.yaml:13:3: mailboxes["00000000-0000-4000-8000-000000000004"]: the external email address of mail contact "Press Office (agency)" is "press@fabrikam.com", not "someone@agency.example"; this tool never changes it (Set-MailContact -ExternalEmailAddress does): fix `externalEmailAddress` in the spec',
+    ]);
+  });
+
+  it("an address on a mailbox the stack manages outside a targeted run refuses targeted mode, at the address; an external address on a kind without one refuses the entry", async () => {
+    const problems = await problemsOf(
+      "  lee.chen@contoso.com:\n    primary: lee.chen@contoso.com\n    aliases: [anna@contoso.com]\n" +
+        "  sales@contoso.com:\n    primary: sales@contoso.com\n    externalEmailAddress: sales@agency.example\n",
+      () => {},
+      new Map([["00000000-0000-4000-8000-000000000002", "anna.kowalski@contoso.com"]]),
+    );
+    assert.deepEqual(problems, [
+      'mailboxes.yaml:6:15: mailboxes["lee.chen@contoso.com"].aliases[0]: "anna@contoso.com" is on "anna.kowalski@contoso.com", a mailbox of this spec outside the targeted run (the tenant changed since the state was written); targeted mode refused: run the full plan (without --changed-since), which sees and orders the move',
+      'mailboxes.yaml:7:3: mailboxes["sales@contoso.com"]: "sales@contoso.com" is shared mailbox "Sales", which has no external email address; remove `externalEmailAddress` (only mail users and mail contacts have one)',
     ]);
   });
 
