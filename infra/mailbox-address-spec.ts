@@ -571,6 +571,7 @@ async function program(options: ProgramOptions): Promise<DeclaredMailboxes> {
     const causes = causesOfPlan(change.plans, recorded, {
       ...(context.base ? { base: new Map(Object.entries(context.base)) } : {}),
       policies: new Map([...policies].map(([identity, p]) => [identity, p.policy])),
+      changedAt: new Map([...confirmed].map(([identity, mailbox]) => [identity, mailbox?.addressesChangedAt])),
     });
     const resources = declare(declared, change, options.parent, where, upns, causes, findings);
     options.declared?.(resources);

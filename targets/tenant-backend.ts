@@ -34,6 +34,12 @@ export interface LiveMailbox {
    * "exchange-online". Absent: the stack's one target.
    */
   readonly writtenTo?: WrittenTo;
+  /**
+   * When the mailbox's EmailAddresses last changed, ISO 8601, where the target can tell: the local
+   * target from its tenant's write log. Exchange Online does not say (Graph has no change time for
+   * proxyAddresses; Exchange's WhenChangedUTC moves with any attribute), nor does AD here.
+   */
+  readonly addressesChangedAt?: string;
   /** When the directory sync last touched this mailbox (Graph's onPremisesLastSyncDateTime), ISO 8601. */
   readonly lastSyncAt?: string;
   /**

@@ -160,6 +160,7 @@ CREATE TABLE IF NOT EXISTS writes (
   after TEXT NOT NULL,
   at TEXT NOT NULL
 );
+CREATE INDEX IF NOT EXISTS writes_by_recipient ON writes (recipient_id, seq);
 `;
 
 interface RecipientRow {
@@ -734,6 +735,22 @@ export class Tenant {
         .run(recipient.id, `Set-Mailbox -IsExchangeCloudManaged $${value}`, JSON.stringify(recipient.addresses), JSON.stringify(recipient.addresses), new Date().toISOString());
       return { ...recipient, cloudManaged: value };
     });
+  }
+
+  /**
+   * When each recipient's EmailAddresses last changed (ISO 8601), from the write log: recipient id
+   * → the time of its last write that changed the list, whoever made it (the tool, an admin by
+   * hand, the directory sync), for the recipients `ids` names. A recipient not written since it was
+   * seeded is absent. One lookup each on the log's index (writes_by_recipient), however long the log.
+   */
+  addressesChangedAt(ids: readonly string[]): Map<string, string> {
+    const last = this.#db.prepare("SELECT at FROM writes WHERE recipient_id = ? AND before <> after ORDER BY seq DESC LIMIT 1");
+    const changed = new Map<string, string>();
+    for (const id of ids) {
+      const row = last.get(id.toLowerCase()) as { at: string } | undefined;
+      if (row !== undefined) changed.set(id, row.at);
+    }
+    return changed;
   }
 
   /** Writes recorded so far, oldest first; `recipientId` narrows them to one recipient. */

@@ -16,6 +16,8 @@ export interface MailboxFacts {
   /** A synced mailbox: the cloud's list (its `addresses` are Active Directory's, the truth). */
   readonly cloudAddresses?: readonly string[];
   readonly lastSyncAt?: string;
+  /** When the tenant last changed the mailbox's addresses, where the target tells: a drift cause's `changedAt`. */
+  readonly addressesChangedAt?: string;
 }
 
 /** The sync state of one mailbox, when the directory sync carries it (it has `cloudAddresses`). */
@@ -46,7 +48,8 @@ export function computeDrift(
   policies?: ReadonlyMap<string, string>,
 ): MailboxRow[] {
   const change = planEntries(spec.mailboxes, (identity) => live.get(identity));
-  const causes = causesOfPlan(change.plans, recorded, policies ? { policies } : {});
+  const changedAt = new Map(spec.mailboxes.map((m) => [m.identity, facts?.get(m.identity)?.addressesChangedAt]));
+  const causes = causesOfPlan(change.plans, recorded, { ...(policies ? { policies } : {}), changedAt });
   return spec.mailboxes.map((m): MailboxRow => {
     const plan = change.plans.get(m.identity);
     const fact = facts?.get(m.identity);

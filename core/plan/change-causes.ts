@@ -43,7 +43,7 @@ export interface ChangeCause {
   readonly policy?: string;
   /** move: the mailbox the address moves to. */
   readonly to?: string;
-  /** drift: when the tenant last changed the recipient, where the target tells (ISO 8601). */
+  /** drift: when the tenant last changed the recipient's addresses, where the target tells (ISO 8601; LiveMailbox.addressesChangedAt). */
   readonly changedAt?: string;
 }
 
@@ -222,7 +222,12 @@ export interface CauseContext {
 export function causesOfPlan(
   plans: ReadonlyMap<string, MailboxPlan>,
   recorded: ReadonlyMap<string, readonly string[]> | undefined,
-  options: { readonly base?: ReadonlyMap<string, BaseEntry | null> | undefined; readonly policies?: ReadonlyMap<string, string> } = {},
+  options: {
+    readonly base?: ReadonlyMap<string, BaseEntry | null> | undefined;
+    readonly policies?: ReadonlyMap<string, string>;
+    /** identity → when the tenant last changed the mailbox's addresses, where the target tells (LiveMailbox.addressesChangedAt). */
+    readonly changedAt?: ReadonlyMap<string, string | undefined>;
+  } = {},
 ): Map<string, ChangeCause[]> {
   const causes = new Map<string, ChangeCause[]>();
   if (recorded === undefined) return causes;
@@ -231,7 +236,7 @@ export function causesOfPlan(
     const policy = options.policies?.get(identity);
     // A policy's mailbox has no entry of its own at the base: its since is the last apply.
     const base = options.base === undefined || policy !== undefined ? undefined : (options.base.get(identity) ?? null);
-    causes.set(identity, causesOf({ plan, recorded: recorded.get(identity), base, policy }));
+    causes.set(identity, causesOf({ plan, recorded: recorded.get(identity), base, policy, changedAt: options.changedAt?.get(identity) }));
   }
   return causes;
 }

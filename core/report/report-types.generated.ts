@@ -191,7 +191,7 @@ export interface ChangeCause {
    */
   to?: string;
   /**
-   * drift: when the tenant last changed the recipient, where the target tells (ISO 8601).
+   * drift: when the tenant last changed the recipient's addresses (ISO 8601), where the target tells: the local target from its tenant's write log; Exchange Online and Active Directory do not tell it (absent).
    */
   changedAt?: string;
 }

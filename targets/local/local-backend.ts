@@ -15,7 +15,8 @@ import type { AddressOwner } from "../../exchange/exchange-rules";
 import type { BackendCapabilities, LiveMailbox, MailboxPage, TenantBackend } from "../tenant-backend";
 import { describeLocalTarget, LOCAL_DEFAULTS, type LocalTargetSettings } from "./settings";
 
-const toLive = (r: Recipient): LiveMailbox => ({
+/** `changedAt`: recipient id → when its addresses last changed (Tenant.addressesChangedAt). */
+const toLive = (r: Recipient, changedAt: ReadonlyMap<string, string>): LiveMailbox => ({
   id: r.id,
   upn: r.upn,
   displayName: r.displayName,
@@ -25,6 +26,7 @@ const toLive = (r: Recipient): LiveMailbox => ({
   synced: r.synced,
   cloudManaged: r.cloudManaged,
   addresses: r.addresses,
+  ...(changedAt.has(r.id) ? { addressesChangedAt: changedAt.get(r.id)! } : {}),
 });
 
 /** Opens the local tenant, seeding it on first use only. Paths resolve against `baseDir`. */
@@ -100,7 +102,7 @@ export class LocalBackend implements TenantBackend {
           identities.map((identity) => {
             const found = this.#tenant.resolve(identity);
             if (found !== undefined) this.#lastRead.set(identity.toLowerCase(), found.addresses);
-            return [identity, found === undefined ? undefined : toLive(found)];
+            return [identity, found === undefined ? undefined : toLive(found, this.#tenant.addressesChangedAt([found.id]))];
           }),
         ),
     );
@@ -137,7 +139,8 @@ export class LocalBackend implements TenantBackend {
       const back = this.#tenant.find(target?.id ?? identity);
       if (back === undefined) throw new Error(`mailbox "${identity}" disappeared after the write`);
       this.#lastRead.set(identity.toLowerCase(), back.addresses);
-      return toLive(back);
+      // What a write returns is planned with, not told as drift: no change time needed.
+      return toLive(back, new Map());
     });
   }
 
@@ -160,7 +163,8 @@ export class LocalBackend implements TenantBackend {
     return this.#use(() => {
       // Every kind: mailboxes, groups, mail users, contacts (docs/RECIPIENT-KINDS.md).
       const page = this.#tenant.list({ after: next, limit: 1000 });
-      return { mailboxes: page.map(toLive), next: page.length === 1000 ? page[page.length - 1]!.id : undefined };
+      const changedAt = this.#tenant.addressesChangedAt(page.map((r) => r.id));
+      return { mailboxes: page.map((r) => toLive(r, changedAt)), next: page.length === 1000 ? page[page.length - 1]!.id : undefined };
     });
   }
 

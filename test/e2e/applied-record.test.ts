@@ -39,9 +39,6 @@ function outputsOf(stack: TestStack): Record<string, { live: string[]; applied: 
   );
 }
 
-/** Words a drift cause may carry after "added outside git": when the tenant last changed the mailbox. */
-const WHEN = String.raw`(?: \(last changed [^)]+\))?`;
-
 const ANNA = "anna.kowalski@contoso.com";
 const LEE = "lee.chen@contoso.com";
 const ROGUE = "smtp:rogue@contoso.com";
@@ -61,6 +58,8 @@ describe("the last applied list stays apart from what refresh reads, on the loca
   let stack: TestStack;
   let planFile: string;
   const annaWrites = () => stack.withTenant((t) => t.writes(t.find(ANNA)!.id).length);
+  /** When rogue@ was added by hand, from the local tenant's write log. */
+  let handEdit = "";
 
   before(() => {
     stack = new TestStack("applied");
@@ -76,6 +75,9 @@ describe("the last applied list stays apart from what refresh reads, on the loca
       [ANNA]: [["rogue@contoso.com", "remove", "drift"]],
       [LEE]: [["lee@contoso.com", "add", "spec"]],
     });
+    // When: the local tenant's write log tells the hand edit's time.
+    assert.equal(plan.mailboxes.find((m) => m.identity === ANNA)?.causes?.[0]?.changedAt, handEdit);
+    const WHEN = String.raw` \(last changed ${handEdit.replaceAll(".", "\\.")}\)`;
     const markdown = stack.cli(["plan", "--markdown"]).stdout;
     const outside = markdown.indexOf("#### Changed outside git: merging reverts these");
     const own = markdown.indexOf("<summary>This pull request's own changes</summary>");
@@ -106,6 +108,7 @@ describe("the last applied list stays apart from what refresh reads, on the loca
       [ANNA]: [["rogue@contoso.com", "drift"]],
       [LEE]: [["lee@contoso.com", "spec"]],
     });
+    assert.equal(found.mailboxes.find((m) => m.identity === ANNA)?.causes?.[0]?.changedAt, handEdit);
     assert.match(stack.cli(["drift"]).stdout, /To accept the tenant's values into the spec, then commit it: npx mailbox-addresses accept anna\.kowalski@contoso\.com\n/);
   }
 
@@ -125,7 +128,10 @@ describe("the last applied list stays apart from what refresh reads, on the loca
     const saved = stack.cli(["plan", "--save", planFile]);
     assert.equal(saved.code, 2, saved.output);
     // After the review, an admin adds rogue@ to anna in the tenant.
-    stack.withTenant((t) => t.addRemoveEmailAddresses(ANNA, [ROGUE], []));
+    handEdit = stack.withTenant((t) => {
+      t.addRemoveEmailAddresses(ANNA, [ROGUE], []);
+      return t.writes(t.find(ANNA)!.id).at(-1)!.at;
+    });
     const writesBefore = stack.withTenant((t) => t.writes().length);
     const refused = stack.cli(["apply", "--plan", planFile]);
     assert.equal(refused.code, 1, refused.output);

@@ -40,7 +40,10 @@ describe("why each change happens (issue 31), on the local target", () => {
     const first = stack.up();
     assert.equal(first.code, 0, first.output);
     // Outside git: someone adds rogue@ to anna by hand. In git: aliases for lee and mei.
-    stack.withTenant((t) => t.addRemoveEmailAddresses(ANNA, ["smtp:rogue@contoso.com"], []));
+    const handEdit = stack.withTenant((t) => {
+      t.addRemoveEmailAddresses(ANNA, ["smtp:rogue@contoso.com"], []);
+      return t.writes(t.find(ANNA)!.id).at(-1)!.at;
+    });
     stack.writeSpec(SPEC(["lchen@contoso.com", "lee@contoso.com"], ["mtanaka@contoso.com", "mei@contoso.com"]));
 
     const json = stack.cli(["plan", "--json"]);
@@ -49,7 +52,8 @@ describe("why each change happens (issue 31), on the local target", () => {
     assert.equal(plan.formatVersion, "1.4");
     const causes = Object.fromEntries(plan.mailboxes.filter((m) => m.change !== "none").map((m) => [m.identity, m.causes]));
     assert.deepEqual(causes, {
-      [ANNA]: [{ address: "rogue@contoso.com", change: "remove", cause: "drift" }],
+      // When: the local tenant's write log tells the hand edit's time.
+      [ANNA]: [{ address: "rogue@contoso.com", change: "remove", cause: "drift", changedAt: handEdit }],
       [LEE]: [{ address: "lee@contoso.com", change: "add", cause: "spec", since: "last-apply" }],
       [MEI]: [{ address: "mei@contoso.com", change: "add", cause: "spec", since: "last-apply" }],
     });
@@ -60,7 +64,7 @@ describe("why each change happens (issue 31), on the local target", () => {
     assert.ok(outside > 0 && own > outside, markdown);
     assert.match(
       markdown,
-      /- `anna\.kowalski@contoso\.com`: `- rogue@contoso\.com` \(added outside git; merging removes it\)\. Keep it instead: `npx mailbox-addresses accept anna\.kowalski@contoso\.com`/,
+      /- `anna\.kowalski@contoso\.com`: `- rogue@contoso\.com` \(added outside git \(last changed [0-9T:.-]+Z\); merging removes it\)\. Keep it instead: `npx mailbox-addresses accept anna\.kowalski@contoso\.com`/,
     );
     assert.doesNotMatch(markdown.slice(own), /rogue@|anna\.kowalski/);
     assert.match(markdown.slice(own), /`lee\.chen@contoso\.com` \| update \| {2}\| `lee@contoso\.com` \| {2}\| cause: the spec \(changed since the last apply\) \|/);
@@ -70,7 +74,7 @@ describe("why each change happens (issue 31), on the local target", () => {
     assert.match(table, /1 change reverts a change made outside git \(on 1 mailbox\)/);
     assert.match(
       table,
-      /anna\.kowalski@contoso\.com +update +-rogue@contoso\.com\n {4}cause: changed outside git, merging reverts: - rogue@contoso\.com \(added outside git; merging removes it\); keep it instead: npx mailbox-addresses accept anna\.kowalski@contoso\.com/,
+      /anna\.kowalski@contoso\.com +update +-rogue@contoso\.com\n {4}cause: changed outside git, merging reverts: - rogue@contoso\.com \(added outside git \(last changed [0-9T:.-]+Z\); merging removes it\); keep it instead: npx mailbox-addresses accept anna\.kowalski@contoso\.com/,
     );
     assert.match(table, /lee\.chen@contoso\.com +update +\+lee@contoso\.com\n {4}cause: the spec \(changed since the last apply\): \+ lee@contoso\.com/);
 
@@ -78,7 +82,7 @@ describe("why each change happens (issue 31), on the local target", () => {
     assert.equal(diff.code, 0, diff.output);
     assert.match(
       diff.output,
-      /anna\.kowalski@contoso\.com: live tenant → spec: - rogue@contoso\.com \([^)]*\) \[why: changed outside git, merging reverts: - rogue@contoso\.com \(added outside git; merging removes it\); keep it instead: npx mailbox-addresses accept anna\.kowalski@contoso\.com\]/,
+      /anna\.kowalski@contoso\.com: live tenant → spec: - rogue@contoso\.com \([^)]*\) \[why: changed outside git, merging reverts: - rogue@contoso\.com \(added outside git \(last changed [0-9T:.-]+Z\); merging removes it\); keep it instead: npx mailbox-addresses accept anna\.kowalski@contoso\.com\]/,
     );
     assert.match(diff.output, /lee\.chen@contoso\.com: live tenant → spec: \+ lee@contoso\.com \[why: the spec \(changed since the last apply\): \+ lee@contoso\.com\]/);
   });

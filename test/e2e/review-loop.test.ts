@@ -116,7 +116,7 @@ describe("the review loop: preview --diff, plan, apply, saved plans", () => {
     assert.match(markdown.stdout, /`priya\.patel@contoso\.com` \| update \| +\| `priya@fabrikam\.com` \| +\| cause: the spec/);
     assert.match(
       markdown.stdout,
-      /#### Changed outside git: merging reverts these\n\n- `anna\.kowalski@contoso\.com`: `- anna\.k@contoso\.com` \(added outside git; merging removes it\)\. Keep it instead: `npx mailbox-addresses accept anna\.kowalski@contoso\.com`/,
+      /#### Changed outside git: merging reverts these\n\n- `anna\.kowalski@contoso\.com`: `- anna\.k@contoso\.com` \(added outside git \(last changed [0-9T:.-]+Z\); merging removes it\)\. Keep it instead: `npx mailbox-addresses accept anna\.kowalski@contoso\.com`/,
     );
     assert.ok(markdown.stdout.indexOf("Changed outside git") < markdown.stdout.indexOf("priya.patel@contoso.com"), "the reverts come before the pull request's own changes");
     const json = stack.cli(["plan", "--json"]);

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
 import { addressKey } from "../../../core/address";
-import { acceptDrift, causesOf, describeCauses, type ChangeCause } from "../../../core/plan/change-causes";
+import { acceptDrift, causesOf, causesOfPlan, describeCauses, type ChangeCause } from "../../../core/plan/change-causes";
 import { planMailbox, type DesiredAddresses } from "../../../core/plan/plan-mailbox";
 
 const anna: DesiredAddresses = { primary: "anna.kowalski@contoso.com", aliases: ["anna@contoso.com"], mode: "strict" };
@@ -23,6 +23,25 @@ describe("causesOf", () => {
       describeCauses("anna.kowalski@contoso.com", causes),
       "changed outside git, merging reverts: - rogue@contoso.com (added outside git (last changed 2026-12-05T10:00:00Z); merging removes it); keep it instead: mailbox-addresses accept anna.kowalski@contoso.com; the spec (this change): + kowalski@contoso.com",
     );
+  });
+
+  it("causesOfPlan gives each mailbox's drift the time its target tells, and the spec's changes none", () => {
+    const plans = new Map([
+      ["anna.kowalski@contoso.com", planMailbox(anna, [...applied, "smtp:rogue@contoso.com"])],
+      ["lee.chen@contoso.com", planMailbox({ primary: "lee.chen@contoso.com", aliases: ["lee@contoso.com"], mode: "strict" }, ["SMTP:lee.chen@contoso.com"])],
+    ]);
+    const recorded = new Map([
+      ["anna.kowalski@contoso.com", applied],
+      ["lee.chen@contoso.com", ["SMTP:lee.chen@contoso.com"]],
+    ]);
+    const changedAt = new Map([
+      ["anna.kowalski@contoso.com", "2026-12-06T07:30:00.000Z"],
+      ["lee.chen@contoso.com", "2026-12-01T00:00:00.000Z"],
+    ]);
+    assert.deepEqual(Object.fromEntries(causesOfPlan(plans, recorded, { changedAt })), {
+      "anna.kowalski@contoso.com": [{ address: "rogue@contoso.com", change: "remove", cause: "drift", changedAt: "2026-12-06T07:30:00.000Z" }],
+      "lee.chen@contoso.com": [{ address: "lee@contoso.com", change: "add", cause: "spec", since: "last-apply" }],
+    });
   });
 
   it("an alias removed by hand and a primary changed by hand are drift; the spec's removal is the spec's", () => {

@@ -10,7 +10,7 @@ import { after, describe, it } from "node:test";
 import { ExchangeError } from "../../../exchange/exchange-error";
 import { deleteLocalStore, openLocalStore, StoreIdentity, storeFailure, TenantStoreError } from "../../../tenant/local-store";
 import { Tenant } from "../../../tenant/tenant";
-import { openLocalTenant, seedFileOf } from "../../../targets/local/local-backend";
+import { LocalBackend, openLocalTenant, seedFileOf } from "../../../targets/local/local-backend";
 import { DEFAULT_SEED_FILE } from "../../../tenant/load-seed";
 import type { TenantSeed } from "../../../tenant/seed-types.generated";
 
@@ -182,6 +182,31 @@ describe("the tenant model (tenant/tenant.ts)", () => {
       );
     } finally {
       tenant.close();
+    }
+  });
+
+  it("addressesChangedAt: each recipient's last write that changed its addresses, from the log; the local target reads it with the mailbox", async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "mbx-changed-at-"));
+    const database = path.join(dir, "tenant.sqlite");
+    const backend = (() => {
+      Tenant.withFile(database, (t) => t.seed(SEED));
+      return new LocalBackend({ target: "local", database, seed: "unused" }, dir);
+    })();
+    try {
+      const written = Tenant.withFile(database, (tenant) => {
+        assert.deepEqual(tenant.addressesChangedAt([ANNA, GEORGE]), new Map(), "nothing written since the seed");
+        tenant.addRemoveEmailAddresses(ANNA, ["smtp:rogue@contoso.com"], []);
+        tenant.setCloudManaged(GEORGE, true); // a write, but not of the addresses
+        const at = tenant.writes(ANNA).at(-1)!.at;
+        assert.deepEqual(tenant.addressesChangedAt([ANNA, GEORGE, LEE]), new Map([[ANNA, at]]));
+        return at;
+      });
+      const live = await backend.readMailboxes(["anna.kowalski@contoso.com", "george.hall@contoso.com"]);
+      assert.equal(live.get("anna.kowalski@contoso.com")?.addressesChangedAt, written);
+      assert.equal(live.get("george.hall@contoso.com")?.addressesChangedAt, undefined);
+    } finally {
+      await backend.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 
