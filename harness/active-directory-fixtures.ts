@@ -1,7 +1,7 @@
 // What the Active Directory tests share around a Samba DC (./samba-dc.ts): a user's address
 // attributes read as Administrator, an account's SID, and the delegation an admin gives a bind
 // account ("Write proxyAddresses" and "Write mail" on user objects), as dsacls or the Delegation
-// wizard would write it. One place, so the AD-only, findings and hybrid tests set the
+// wizard would write it. One place, so the AD-only, findings, hybrid and backend tests set the
 // directory up and read it back the same way.
 import type { SambaDc } from "./samba-dc";
 import { sidToString } from "../targets/active-directory/identities";

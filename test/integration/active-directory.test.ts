@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { Attribute, Change } from "ldapts";
+import { delegateAddressWrites, readAddresses } from "../../harness/active-directory-fixtures";
 import { DEFAULT_LOCK_TIMEOUT_SECONDS, startSambaDc, type SambaDc, type SeedUser } from "../../harness/samba-dc";
 import { ActiveDirectoryBackend, type DirectoryMailbox } from "../../targets/active-directory/active-directory-backend";
 import { BIND_DN_VARIABLE, BIND_PASSWORD_VARIABLE, DirectoryError, type DirectoryErrorCode } from "../../targets/active-directory/directory-client";
@@ -39,17 +40,7 @@ function asAdmin(): void {
 }
 
 /** What AD holds, read as Administrator (sorted: AD keeps no order). */
-async function adminRead(upn: string): Promise<{ proxyAddresses: string[]; mail: string | undefined }> {
-  const client = await dc.adminClient();
-  try {
-    const { searchEntries } = await client.search(dc.baseDn, { filter: `(userPrincipalName=${upn})`, attributes: ["proxyAddresses", "mail"] });
-    const entry = searchEntries[0]!;
-    const list = (v: unknown) => (v === undefined ? [] : Array.isArray(v) ? v.map(String) : [String(v)]);
-    return { proxyAddresses: list(entry.proxyAddresses).sort(), mail: list(entry.mail)[0] };
-  } finally {
-    await client.unbind();
-  }
-}
+const adminRead = (upn: string) => readAddresses(dc, upn);
 
 async function rejects(promise: Promise<unknown>, code: DirectoryErrorCode, ...patterns: RegExp[]): Promise<DirectoryError> {
   try {
@@ -343,10 +334,8 @@ describe("Active Directory backend: refusals and failures write nothing", () => 
 
   it("an account granted Write proxyAddresses and Write mail on an OU (user objects) writes users there, and only there", async () => {
     const delegate = (await backend().readMailboxes(["delegate@corp.contoso.com"])).get("delegate@corp.contoso.com")!;
-    // The schemaIDGUIDs of proxyAddresses and mail, inherited by objects of class user.
-    const USER = "bf967aba-0de6-11d0-a285-00aa003049e2";
-    const ace = (attribute: string) => `(OA;CIIO;WP;${attribute};${USER};${delegate.sid})`;
-    await dc.addAces(mailboxesOu, ace("bf967a06-0de6-11d0-a285-00aa003049e2") + ace("bf967961-0de6-11d0-a285-00aa003049e2"));
+    // "Write proxyAddresses" and "Write mail", inherited by the OU's objects of class user.
+    await delegateAddressWrites(dc, mailboxesOu, delegate.sid, "below");
     process.env[BIND_DN_VARIABLE] = "delegate@corp.contoso.com";
     process.env[BIND_PASSWORD_VARIABLE] = READER_PASSWORD;
     try {
