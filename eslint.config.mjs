@@ -7,7 +7,9 @@ import globals from "globals";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["dist/", "node_modules/", ".tools/", ".pulumi-state/", "**/*.generated.ts", "test/fixtures/state-v0.1/"] },
+  {
+    ignores: ["dist/", "node_modules/", ".tools/", ".pulumi-state/", "**/*.generated.ts", "test/fixtures/state-v0.1/"],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -15,7 +17,10 @@ export default tseslint.config(
     linterOptions: { reportUnusedDisableDirectives: "error" },
     rules: {
       // `_`-prefixed parameters and caught errors are deliberately unused.
-      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_", caughtErrors: "none" }],
+      "@typescript-eslint/no-unused-vars": [
+        "error",
+        { argsIgnorePattern: "^_", varsIgnorePattern: "^_", caughtErrors: "none" },
+      ],
       // Addresses, identities and messages are checked for control characters on purpose
       // (core/address.ts, core/text.ts: hostile input must not reach an admin's terminal).
       "no-control-regex": "off",
@@ -30,7 +35,15 @@ export default tseslint.config(
     rules: {
       "@typescript-eslint/no-floating-promises": [
         "error",
-        { allowForKnownSafeCalls: [{ from: "package", package: "node:test", name: ["describe", "it", "test", "suite", "before", "after", "beforeEach", "afterEach"] }] },
+        {
+          allowForKnownSafeCalls: [
+            {
+              from: "package",
+              package: "node:test",
+              name: ["describe", "it", "test", "suite", "before", "after", "beforeEach", "afterEach"],
+            },
+          ],
+        },
       ],
       "@typescript-eslint/no-misused-promises": "error",
     },

@@ -37,7 +37,10 @@ const user = (i: number): SeedUser => ({
 });
 
 /** The emulator with the N users as synced cloud users, synced once from the DC. */
-async function hybridEmulator(count: number, dc: { url: string; caFile: string; baseDn: string }): Promise<RunningEmulator> {
+async function hybridEmulator(
+  count: number,
+  dc: { url: string; caFile: string; baseDn: string },
+): Promise<RunningEmulator> {
   const stateDir = mkdtempSync(path.join(os.tmpdir(), "mbx-bench-hybrid-"));
   copyFileSync(path.join(process.env.BENCH_SECRETS!, "secrets.json"), path.join(stateDir, "secrets.json"));
   const seed = loadSeedFile();
@@ -55,8 +58,13 @@ async function hybridEmulator(count: number, dc: { url: string; caFile: string; 
   const emulator = await startEmulator({ stateDir, directory: { url: dc.url, caFile: dc.caFile, baseDn: dc.baseDn } });
   emulator.tenant.seed(seed);
   const started = Date.now();
-  const report = await fetch(`${emulator.url}/_emulator/sync`, { method: "POST", headers: { authorization: `Bearer ${emulator.controlToken}` } }).then((r) => r.json() as Promise<{ matched: number }>);
-  console.log(`[bench] emulator synced ${report.matched.toLocaleString("en-US")} users from AD in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  const report = await fetch(`${emulator.url}/_emulator/sync`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${emulator.controlToken}` },
+  }).then((r) => r.json() as Promise<{ matched: number }>);
+  console.log(
+    `[bench] emulator synced ${report.matched.toLocaleString("en-US")} users from AD in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+  );
   process.env.AZURE_CLIENT_SECRET = emulator.secrets.clientSecret;
   return emulator;
 }
@@ -68,16 +76,28 @@ async function main(): Promise<void> {
     // Node trusts extra certificates only from start: make them, then run again with them.
     const dir = path.join(os.tmpdir(), "mailbox-addresses-bench-secrets");
     const secrets = await ensureSecrets(dir);
-    const again = spawnSync(process.execPath, [__filename, ...process.argv.slice(2)], { stdio: "inherit", env: { ...process.env, NODE_EXTRA_CA_CERTS: secrets.serverCertPath, BENCH_SECRETS: dir } });
+    const again = spawnSync(process.execPath, [__filename, ...process.argv.slice(2)], {
+      stdio: "inherit",
+      env: { ...process.env, NODE_EXTRA_CA_CERTS: secrets.serverCertPath, BENCH_SECRETS: dir },
+    });
     process.exit(again.status ?? 1);
   }
   const started = Date.now();
-  const dc = await startSambaDc({ seed: { name: `synced-${count}-v1`, users: () => Array.from({ length: count }, (_, i) => user(i)) } });
-  console.log(`[bench] Samba DC with ${count.toLocaleString("en-US")} users up in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  const dc = await startSambaDc({
+    seed: { name: `synced-${count}-v1`, users: () => Array.from({ length: count }, (_, i) => user(i)) },
+  });
+  console.log(
+    `[bench] Samba DC with ${count.toLocaleString("en-US")} users up in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+  );
   process.env[BIND_DN_VARIABLE] = dc.admin.bindDn;
   process.env[BIND_PASSWORD_VARIABLE] = dc.admin.password;
   const lines = ["version: 1", "allowedDomains: [contoso.com, fabrikam.com]", "mailboxes:"];
-  for (let i = 0; i < count; i++) lines.push(`  ${name(i)}@contoso.com:`, `    primary: ${name(i)}@contoso.com`, `    aliases: [${name(i)}@fabrikam.com]`);
+  for (let i = 0; i < count; i++)
+    lines.push(
+      `  ${name(i)}@contoso.com:`,
+      `    primary: ${name(i)}@contoso.com`,
+      `    aliases: [${name(i)}@fabrikam.com]`,
+    );
   const loaded = loadSpecText("mailboxes.yaml", `${lines.join("\n")}\n`);
   if (!loaded.ok) throw new Error(JSON.stringify(loaded.problems.slice(0, 3)));
   const spec = loaded.spec;
@@ -87,7 +107,9 @@ async function main(): Promise<void> {
   try {
     for (const what of ["preview", "drift"] as const) {
       const directory = new ActiveDirectoryBackend({ url: dc.url, caFile: dc.caFile, baseDn: dc.baseDn });
-      const backend: TenantBackend = emulator ? new HybridBackend(new ExchangeOnlineBackend(settingsForEndpoints(emulator.endpoints())), directory) : directory;
+      const backend: TenantBackend = emulator
+        ? new HybridBackend(new ExchangeOnlineBackend(settingsForEndpoints(emulator.endpoints())), directory)
+        : directory;
       emulator?.counters.reset();
       const t0 = Date.now();
       const memory = process.memoryUsage().rss;
@@ -105,7 +127,11 @@ async function main(): Promise<void> {
       } else {
         const read = await readSpecMailboxes(backend, identities);
         const assessed = await assessSpec(spec, backend, { live: read, bulk: true });
-        changed = computeDrift(spec, new Map([...assessed.live].map(([k, m]) => [k, m?.addresses])), assessed.live).filter((r) => r.change !== "none").length;
+        changed = computeDrift(
+          spec,
+          new Map([...assessed.live].map(([k, m]) => [k, m?.addresses])),
+          assessed.live,
+        ).filter((r) => r.change !== "none").length;
       }
       const seconds = (Date.now() - t0) / 1000;
       const { searches, pages, binds } = directory.directory.stats;
@@ -121,8 +147,14 @@ async function main(): Promise<void> {
     await dc.stop();
   }
   const head = emulator
-    ? ["| run | synced mailboxes | LDAP searches | pages | binds | cloud requests | seconds | changed | RSS growth (MiB) |", "|---|---|---|---|---|---|---|---|---|"]
-    : ["| run | synced mailboxes | LDAP searches | pages | binds | seconds | changed | RSS growth (MiB) |", "|---|---|---|---|---|---|---|---|"];
+    ? [
+        "| run | synced mailboxes | LDAP searches | pages | binds | cloud requests | seconds | changed | RSS growth (MiB) |",
+        "|---|---|---|---|---|---|---|---|---|",
+      ]
+    : [
+        "| run | synced mailboxes | LDAP searches | pages | binds | seconds | changed | RSS growth (MiB) |",
+        "|---|---|---|---|---|---|---|---|",
+      ];
   console.log([...head, ...rows].join("\n"));
 }
 

@@ -5,16 +5,41 @@ import { planEntries } from "../core/plan/plan-changes";
 import { loadSpecText } from "../core/spec/load-spec";
 
 const count = Number(process.argv[2] ?? 10_000);
-const lines = ["version: 1", "allowedDomains: [contoso.com, fabrikam.com, contoso.onmicrosoft.com]", "defaults: {mode: strict}", "mailboxes:"];
+const lines = [
+  "version: 1",
+  "allowedDomains: [contoso.com, fabrikam.com, contoso.onmicrosoft.com]",
+  "defaults: {mode: strict}",
+  "mailboxes:",
+];
 const live = new Map<string, string[]>();
 for (let i = 0; i < count; i++) {
   const user = `user${i}`;
-  lines.push(`  ${user}@contoso.com:`, `    primary: ${user}@fabrikam.com`, `    aliases: [${user}@contoso.com, ${user}.alt@fabrikam.com]`);
+  lines.push(
+    `  ${user}@contoso.com:`,
+    `    primary: ${user}@fabrikam.com`,
+    `    aliases: [${user}@contoso.com, ${user}.alt@fabrikam.com]`,
+  );
   // Live: a third already match, a third need a new primary, a third carry a stray alias.
-  const base = [`smtp:${user}@contoso.onmicrosoft.com`, `X500:/o=ExchangeLabs/ou=Exchange Administrative Group/cn=Recipients/cn=${user}`, `SIP:${user}@contoso.com`];
-  if (i % 3 === 0) live.set(`${user}@contoso.com`, [`SMTP:${user}@fabrikam.com`, `smtp:${user}@contoso.com`, `smtp:${user}.alt@fabrikam.com`, ...base]);
+  const base = [
+    `smtp:${user}@contoso.onmicrosoft.com`,
+    `X500:/o=ExchangeLabs/ou=Exchange Administrative Group/cn=Recipients/cn=${user}`,
+    `SIP:${user}@contoso.com`,
+  ];
+  if (i % 3 === 0)
+    live.set(`${user}@contoso.com`, [
+      `SMTP:${user}@fabrikam.com`,
+      `smtp:${user}@contoso.com`,
+      `smtp:${user}.alt@fabrikam.com`,
+      ...base,
+    ]);
   else if (i % 3 === 1) live.set(`${user}@contoso.com`, [`SMTP:${user}@contoso.com`, ...base]);
-  else live.set(`${user}@contoso.com`, [`SMTP:${user}@fabrikam.com`, `smtp:${user}@contoso.com`, `smtp:stray${i}@contoso.com`, ...base]);
+  else
+    live.set(`${user}@contoso.com`, [
+      `SMTP:${user}@fabrikam.com`,
+      `smtp:${user}@contoso.com`,
+      `smtp:stray${i}@contoso.com`,
+      ...base,
+    ]);
 }
 const text = `${lines.join("\n")}\n`;
 

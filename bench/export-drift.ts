@@ -23,7 +23,10 @@ async function main(): Promise<void> {
     // Node trusts extra certificates only from start: make them, then run again with them.
     const dir = path.join(os.tmpdir(), "mailbox-addresses-bench-secrets");
     const secrets = await ensureSecrets(dir);
-    const again = spawnSync(process.execPath, [__filename, String(count)], { stdio: "inherit", env: { ...process.env, NODE_EXTRA_CA_CERTS: secrets.serverCertPath, BENCH_SECRETS: dir } });
+    const again = spawnSync(process.execPath, [__filename, String(count)], {
+      stdio: "inherit",
+      env: { ...process.env, NODE_EXTRA_CA_CERTS: secrets.serverCertPath, BENCH_SECRETS: dir },
+    });
     process.exit(again.status ?? 1);
   }
   const stateDir = mkdtempSync(path.join(os.tmpdir(), "mbx-bench-"));
@@ -36,7 +39,12 @@ async function main(): Promise<void> {
       upn: `${u}@contoso.com`,
       displayName: `Bench ${i}`,
       type: i % 50 === 0 ? "SharedMailbox" : "UserMailbox",
-      addresses: [`SMTP:${u}@contoso.com`, `smtp:${u}@fabrikam.com`, `smtp:${u}@contoso.onmicrosoft.com`, `X500:/o=ExchangeLabs/cn=Recipients/cn=${u}`],
+      addresses: [
+        `SMTP:${u}@contoso.com`,
+        `smtp:${u}@fabrikam.com`,
+        `smtp:${u}@contoso.onmicrosoft.com`,
+        `X500:/o=ExchangeLabs/cn=Recipients/cn=${u}`,
+      ],
     });
   }
   const emulator = await startEmulator({ stateDir, seedFile: undefined });
@@ -45,7 +53,12 @@ async function main(): Promise<void> {
   const backend = new ExchangeOnlineBackend(settingsForEndpoints(emulator.endpoints()));
   const requests = () => {
     const c = emulator.counters.snapshot();
-    return (c["graph.requests"] ?? 0) + (c["exchange.requests"] ?? 0) + (c["identity.token"] ?? 0) + (c["identity.openid-configuration"] ?? 0);
+    return (
+      (c["graph.requests"] ?? 0) +
+      (c["exchange.requests"] ?? 0) +
+      (c["identity.token"] ?? 0) +
+      (c["identity.openid-configuration"] ?? 0)
+    );
   };
   const timed = async <T>(work: () => Promise<T>) => {
     emulator.counters.reset();
@@ -58,7 +71,12 @@ async function main(): Promise<void> {
   const spec = loadSpecText("export.yaml", exported.value.text);
   if (!spec.ok) throw new Error("the export is not a valid spec");
   // 1% of the mailboxes drift outside git.
-  for (let i = 0; i < count; i += 100) emulator.tenant.addRemoveEmailAddresses(`bench${String(i).padStart(5, "0")}@contoso.com`, [`smtp:rogue${i}@contoso.com`], []);
+  for (let i = 0; i < count; i += 100)
+    emulator.tenant.addRemoveEmailAddresses(
+      `bench${String(i).padStart(5, "0")}@contoso.com`,
+      [`smtp:rogue${i}@contoso.com`],
+      [],
+    );
   const identities = spec.spec.mailboxes.map((m) => m.identity);
   const scan = await timed(async () => {
     const all = await scanMailboxes(backend);
@@ -74,7 +92,12 @@ async function main(): Promise<void> {
     JSON.stringify(
       {
         tenantRecipients: seed.recipients.length,
-        export: { mailboxes: exported.value.exported, ms: exported.ms, httpRequests: exported.requests, bytes: exported.value.text.length },
+        export: {
+          mailboxes: exported.value.exported,
+          ms: exported.ms,
+          httpRequests: exported.requests,
+          bytes: exported.value.text.length,
+        },
         driftFullScan: { ms: scan.ms, httpRequests: scan.requests, drifted: drifted(scan.value) },
         driftBatchedReads: { ms: batched.ms, httpRequests: batched.requests, drifted: drifted(batched.value) },
         scanVsBatchedTimeRatio: Number((scan.ms / batched.ms).toFixed(2)),

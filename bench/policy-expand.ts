@@ -29,8 +29,50 @@ policies:
 mailboxes: {}
 `;
 
-const GIVEN = ["Ann", "Bob", "Cy", "Dana", "Eli", "Fay", "Gus", "Hana", "Ivo", "Jo", "Kai", "Lea", "Max", "Nia", "Oto", "Pia", "Quin", "Rae", "Sam", "Tia"];
-const SURNAME = ["Lee", "Ray", "Xu", "Kim", "Diaz", "Berg", "Costa", "Novak", "Okafor", "Ivanova", "Smith", "Jones", "Moreau", "Rossi", "Silva", "Tanaka", "Weber", "Young", "Zhang", "O'Neil"];
+const GIVEN = [
+  "Ann",
+  "Bob",
+  "Cy",
+  "Dana",
+  "Eli",
+  "Fay",
+  "Gus",
+  "Hana",
+  "Ivo",
+  "Jo",
+  "Kai",
+  "Lea",
+  "Max",
+  "Nia",
+  "Oto",
+  "Pia",
+  "Quin",
+  "Rae",
+  "Sam",
+  "Tia",
+];
+const SURNAME = [
+  "Lee",
+  "Ray",
+  "Xu",
+  "Kim",
+  "Diaz",
+  "Berg",
+  "Costa",
+  "Novak",
+  "Okafor",
+  "Ivanova",
+  "Smith",
+  "Jones",
+  "Moreau",
+  "Rossi",
+  "Silva",
+  "Tanaka",
+  "Weber",
+  "Young",
+  "Zhang",
+  "O'Neil",
+];
 
 function tenant(count: number): MailboxAttributes[] {
   const out: MailboxAttributes[] = [];
@@ -47,7 +89,12 @@ function tenant(count: number): MailboxAttributes[] {
       displayName: `${given} ${surname}`,
       department: i % 3 === 0 ? "Sales" : "Ops",
       type: i % 20 === 0 ? "SharedMailbox" : "UserMailbox",
-      addresses: [`SMTP:${alias}@contoso.com`, `smtp:${alias}@contoso.onmicrosoft.com`, `X500:/o=ExchangeLabs/ou=Exchange Administrative Group/cn=Recipients/cn=${alias}`, `SIP:${alias}@contoso.com`],
+      addresses: [
+        `SMTP:${alias}@contoso.com`,
+        `smtp:${alias}@contoso.onmicrosoft.com`,
+        `X500:/o=ExchangeLabs/ou=Exchange Administrative Group/cn=Recipients/cn=${alias}`,
+        `SIP:${alias}@contoso.com`,
+      ],
     });
   }
   return out;
@@ -60,9 +107,18 @@ function explicitSpec(mailboxes: readonly MailboxAttributes[]): string {
   const expansion = expandPolicies(loaded.spec, mailboxes);
   if (expansion.problems.length > 0) throw new Error(`${expansion.problems.length} problems in the expansion`);
   const upn = new Map(mailboxes.map((m) => [m.id, m.userPrincipalName!]));
-  const lines = ["version: 1", "allowedDomains: [contoso.com, contoos.com, contoso.onmicrosoft.com]", "defaults: {mode: additive}", "mailboxes:"];
+  const lines = [
+    "version: 1",
+    "allowedDomains: [contoso.com, contoos.com, contoso.onmicrosoft.com]",
+    "defaults: {mode: additive}",
+    "mailboxes:",
+  ];
   for (const { declaration } of expansion.entries) {
-    lines.push(`  ${upn.get(declaration.identity)}:`, `    primary: "${declaration.primary}"`, `    aliases: [${declaration.aliases.map((a) => `"${a}"`).join(", ")}]`);
+    lines.push(
+      `  ${upn.get(declaration.identity)}:`,
+      `    primary: "${declaration.primary}"`,
+      `    aliases: [${declaration.aliases.map((a) => `"${a}"`).join(", ")}]`,
+    );
   }
   return `${lines.join("\n")}\n`;
 }
@@ -83,7 +139,13 @@ function measure(kind: "policies" | "explicit", dir: string): void {
     live.set(m.id, m.addresses);
     live.set(m.userPrincipalName!.toLowerCase(), m.addresses);
   }
-  const plan = planChanges(expansion.mailboxes.map((d) => ({ identity: d.identity, desired: d, live: live.get(d.identity) ?? live.get(d.identity.toLowerCase()) })));
+  const plan = planChanges(
+    expansion.mailboxes.map((d) => ({
+      identity: d.identity,
+      desired: d,
+      live: live.get(d.identity) ?? live.get(d.identity.toLowerCase()),
+    })),
+  );
   const t3 = process.hrtime.bigint();
   const ms = (a: bigint, b: bigint) => Math.round(Number(b - a) / 1e6);
   console.log(
@@ -115,9 +177,22 @@ function main(): void {
     writeFileSync(path.join(dir, "policies.yaml"), POLICIES);
     writeFileSync(path.join(dir, "explicit.yaml"), explicitSpec(mailboxes));
     const results = (["policies", "explicit"] as const).map(
-      (kind) => JSON.parse(execFileSync(process.execPath, [__filename, "--measure", kind, dir], { encoding: "utf8" })) as Record<string, number | string>,
+      (kind) =>
+        JSON.parse(
+          execFileSync(process.execPath, [__filename, "--measure", kind, dir], { encoding: "utf8" }),
+        ) as Record<string, number | string>,
     );
-    const keys = ["mailboxes", "specLines", "specBytes", "validateMs", "expandMs", "planMs", "totalMs", "changed", "peakRssMb"];
+    const keys = [
+      "mailboxes",
+      "specLines",
+      "specBytes",
+      "validateMs",
+      "expandMs",
+      "planMs",
+      "totalMs",
+      "changed",
+      "peakRssMb",
+    ];
     console.log(`| ${count} mailboxes | three policies | explicit entries |\n|---|---:|---:|`);
     for (const key of keys) console.log(`| ${key} | ${results[0]![key]} | ${results[1]![key]} |`);
     console.log(`node ${process.version}`);

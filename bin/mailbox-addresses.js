@@ -13,7 +13,9 @@ for (const stream of [process.stdout, process.stderr]) {
 // instead of failing on the first module an older Node lacks.
 const [major, minor] = process.versions.node.split(".").map(Number);
 if (major < 22 || (major === 22 && minor < 13)) {
-  console.error(`error: mailbox-addresses needs Node.js 22.13 or newer; this is Node.js ${process.versions.node}. Install a current Node.js (22 LTS or 24) and run it again.`);
+  console.error(
+    `error: mailbox-addresses needs Node.js 22.13 or newer; this is Node.js ${process.versions.node}. Install a current Node.js (22 LTS or 24) and run it again.`,
+  );
   process.exit(1);
 }
 require("../dist/cli/main.js")
@@ -22,7 +24,11 @@ require("../dist/cli/main.js")
     (code) => process.exit(code),
     (err) => {
       // main() reports every error itself; this is the last resort.
-      console.error(process.argv.includes("--verbose") && err && err.stack ? err.stack : `error: ${err && err.message ? err.message : String(err)}`);
+      console.error(
+        process.argv.includes("--verbose") && err && err.stack
+          ? err.stack
+          : `error: ${err && err.message ? err.message : String(err)}`,
+      );
       process.exit(1);
     },
   );

@@ -37,10 +37,15 @@ export async function runAccept(positionals: readonly string[], options: AcceptO
   const unknown = positionals.filter((identity) => !byKey.has(addressKey(identity)));
   if (unknown.length > 0) {
     const policies =
-      (loaded.spec.policies ?? []).length > 0 ? `; a mailbox a policy manages is accepted by changing the policy, or by giving it an explicit entry (see ${toolCommands(root).tool} expand)` : "";
-    throw new CliError(`not in ${settings.spec}: ${unknown.join(", ")}; accept names mailboxes the spec declares (export adopts new ones)${policies}`);
+      (loaded.spec.policies ?? []).length > 0
+        ? `; a mailbox a policy manages is accepted by changing the policy, or by giving it an explicit entry (see ${toolCommands(root).tool} expand)`
+        : "";
+    throw new CliError(
+      `not in ${settings.spec}: ${unknown.join(", ")}; accept names mailboxes the spec declares (export adopts new ones)${policies}`,
+    );
   }
-  if (positionals.length === 0 && !options.all) throw new CliError("name the mailboxes to accept (as `drift` lists them), or --all");
+  if (positionals.length === 0 && !options.all)
+    throw new CliError("name the mailboxes to accept (as `drift` lists them), or --all");
   const chosen = options.all ? loaded.spec.mailboxes : positionals.map((identity) => byKey.get(addressKey(identity))!);
   const backend = createBackend(settings.target, root);
   try {
@@ -60,10 +65,13 @@ export async function runAccept(positionals: readonly string[], options: AcceptO
       if (addresses && wanted && record !== undefined) {
         const causes = causesOf({ plan: planMailbox(mailbox, addresses), recorded: record });
         wanted = acceptDrift(mailbox, causes, addresses);
-        for (const c of causes.filter((x) => x.cause !== "drift")) keptChanges.push(`${mailbox.identity}: ${changeText(c)} kept (${causeWords(c)}; \`pulumi up\` applies it)`);
+        for (const c of causes.filter((x) => x.cause !== "drift"))
+          keptChanges.push(`${mailbox.identity}: ${changeText(c)} kept (${causeWords(c)}; \`pulumi up\` applies it)`);
       }
       if (wanted === undefined) {
-        process.stderr.write(`mailbox "${mailbox.identity}": not found in the ${backend.description} (or it has no primary); nothing to accept\n`);
+        process.stderr.write(
+          `mailbox "${mailbox.identity}": not found in the ${backend.description} (or it has no primary); nothing to accept\n`,
+        );
         return 1;
       }
       accepted.push({ mailbox, ...wanted });
@@ -71,12 +79,18 @@ export async function runAccept(positionals: readonly string[], options: AcceptO
     const result = acceptLive(text, accepted);
     for (const line of keptChanges) process.stdout.write(`${line}\n`);
     if (result.changes.length === 0) {
-      process.stdout.write(`nothing to accept: ${settings.spec} already matches the ${backend.description} for ${chosen.length === 1 ? "this mailbox" : "these mailboxes"}\n`);
+      process.stdout.write(
+        `nothing to accept: ${settings.spec} already matches the ${backend.description} for ${chosen.length === 1 ? "this mailbox" : "these mailboxes"}\n`,
+      );
       return 0;
     }
     writeFileSync(file, result.text);
     for (const change of result.changes) {
-      const parts = [...(change.primary ? [`primary ${change.primary.from} → ${change.primary.to}`] : []), ...change.added.map((a) => `+ ${a}`), ...change.removed.map((r) => `- ${r}`)];
+      const parts = [
+        ...(change.primary ? [`primary ${change.primary.from} → ${change.primary.to}`] : []),
+        ...change.added.map((a) => `+ ${a}`),
+        ...change.removed.map((r) => `- ${r}`),
+      ];
       process.stdout.write(`${settings.spec}: ${change.identity}: ${parts.join("; ")}\n`);
     }
     process.stdout.write(`accepted ${result.changes.length} of ${chosen.length}; review and commit ${settings.spec}\n`);

@@ -32,10 +32,16 @@ function readPlan(file: string): Report {
     report = readReviewedPlan(file, process.cwd()) as unknown as Report;
   } catch (err) {
     if (SpecFileError.isInstance(err)) throw new CliError(`the plan ${err.message}`);
-    throw new CliError(`cannot read the plan ${file}: ${(err as Error).message.split("\n")[0]} (write one with ${toolCommands().tool} plan --save ${file})`);
+    throw new CliError(
+      `cannot read the plan ${file}: ${(err as Error).message.split("\n")[0]} (write one with ${toolCommands().tool} plan --save ${file})`,
+    );
   }
-  if (report.kind !== "plan") throw new CliError(`${file} is a "${String(report.kind)}" report, not a plan (write one with ${toolCommands().tool} plan --save ${file})`);
-  if (report.scope?.kind === "targeted" && report.specDigest === undefined) throw new CliError(`${file} is a targeted plan without the spec's digest: run the plan again`);
+  if (report.kind !== "plan")
+    throw new CliError(
+      `${file} is a "${String(report.kind)}" report, not a plan (write one with ${toolCommands().tool} plan --save ${file})`,
+    );
+  if (report.scope?.kind === "targeted" && report.specDigest === undefined)
+    throw new CliError(`${file} is a targeted plan without the spec's digest: run the plan again`);
   return report;
 }
 
@@ -50,7 +56,8 @@ function describeChanges(changes: Readonly<Record<string, number | undefined>>):
 export async function runApply(options: ApplyOptions): Promise<number> {
   const file = path.resolve(options.plan);
   const report = readPlan(file);
-  if (options.stack !== undefined && options.stack !== report.stack) throw new CliError(`${options.plan} was made for stack "${report.stack}", not "${options.stack}"`);
+  if (options.stack !== undefined && options.stack !== report.stack)
+    throw new CliError(`${options.plan} was made for stack "${report.stack}", not "${options.stack}"`);
   const settings = await readStackSettings({ stack: report.stack });
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- commands load what they use when they run, so `--help` and `validate` stay fast
   const { LocalWorkspace } = require("@pulumi/pulumi/automation") as typeof import("@pulumi/pulumi/automation");
@@ -65,21 +72,34 @@ export async function runApply(options: ApplyOptions): Promise<number> {
       const declare = scope.declare ?? [];
       const release = scope.release ?? [];
       const deployment = await exportState(settings);
-      if ((deployment.pending_operations ?? []).length > 0) throw new CliError("the state has pending operations from an interrupted run: run a full apply (pulumi up), then plan again");
+      if ((deployment.pending_operations ?? []).length > 0)
+        throw new CliError(
+          "the state has pending operations from an interrupted run: run a full apply (pulumi up), then plan again",
+        );
       const resources: readonly StateEntry[] = deployment.resources ?? [];
       const stackEntry = resources.find((r) => r.type === "pulumi:pulumi:Stack");
-      if (stackEntry === undefined) throw new CliError(`stack "${report.stack}" has no state: a targeted plan cannot be applied to it`);
+      if (stackEntry === undefined)
+        throw new CliError(`stack "${report.stack}" has no state: a targeted plan cannot be applied to it`);
       const mailboxes = resources.filter((r) => r.type === RESOURCE_TYPE);
       const inSet = new Set([...declare, ...release]);
       // Under the stack, or under the program's MailboxAddressSpec component (init's layout).
       const place = placeOfMailboxes(resources, stackEntry);
-      if ("refused" in place) throw new CliError(`the state changed since the plan (${place.refused}): run the plan again`);
+      if ("refused" in place)
+        throw new CliError(`the state changed since the plan (${place.refused}): run the plan again`);
       targets = [...declare, ...release].map(place.urnOf);
       const targetSet = new Set(targets);
       // The engine counts a target's dependents in the state among what it may delete: a dependent
       // the plan did not include would fail the run after the target was written (fact 8).
-      const outside = resources.filter((r) => r.type !== "pulumi:pulumi:Stack" && (r.type !== RESOURCE_TYPE || !inSet.has(identityOfEntry(r))) && (r.dependencies ?? []).some((d) => targetSet.has(d)));
-      if (outside.length > 0) throw new CliError(`the state changed since the plan: ${outside[0]!.urn} now depends on a mailbox of the change set; run the plan again`);
+      const outside = resources.filter(
+        (r) =>
+          r.type !== "pulumi:pulumi:Stack" &&
+          (r.type !== RESOURCE_TYPE || !inSet.has(identityOfEntry(r))) &&
+          (r.dependencies ?? []).some((d) => targetSet.has(d)),
+      );
+      if (outside.length > 0)
+        throw new CliError(
+          `the state changed since the plan: ${outside[0]!.urn} now depends on a mailbox of the change set; run the plan again`,
+        );
       const run: TargetedRun = {
         scope: "targeted",
         ...(scope.since ? { since: scope.since } : {}),
@@ -98,24 +118,38 @@ export async function runApply(options: ApplyOptions): Promise<number> {
         `targeted apply: ${count(targets.length, "mailbox", "mailboxes")} of the change${scope.since ? ` since ${scope.since}` : ""} (${declare.join(", ")}${release.length > 0 ? `; releasing ${release.join(", ")}` : ""})`,
       );
     } else {
-      say(`full apply of stack ${report.stack}${scope?.reasons?.length ? ` (the plan was not targeted: ${scope.reasons.join("; ")})` : ""}`);
+      say(
+        `full apply of stack ${report.stack}${scope?.reasons?.length ? ` (the plan was not targeted: ${scope.reasons.join("; ")})` : ""}`,
+      );
     }
 
     if (targets) {
       // Not through the Automation API: its event stream would carry every untargeted entry (./engine-run.ts).
-      if (!options.quiet) process.stderr.write(`apply (pulumi up --target, ${count(targets.length, "mailbox", "mailboxes")})…\n`);
-      const result = await upTargeted(settings, targets, options.verbose ? (text) => process.stderr.write(text) : undefined);
+      if (!options.quiet)
+        process.stderr.write(`apply (pulumi up --target, ${count(targets.length, "mailbox", "mailboxes")})…\n`);
+      const result = await upTargeted(
+        settings,
+        targets,
+        options.verbose ? (text) => process.stderr.write(text) : undefined,
+      );
       if (!result.ok) {
         for (const message of result.errors) process.stderr.write(`error: ${message}\n`);
         return 1;
       }
-      const what = result.resourceChanges ? describeChanges(result.resourceChanges) : "done (what changed: pulumi stack history)";
-      process.stdout.write(`applied to stack ${report.stack}: ${what} (targeted: ${targets.length} of the stack's resources)\n`);
+      const what = result.resourceChanges
+        ? describeChanges(result.resourceChanges)
+        : "done (what changed: pulumi stack history)";
+      process.stdout.write(
+        `applied to stack ${report.stack}: ${what} (targeted: ${targets.length} of the stack's resources)\n`,
+      );
       return 0;
     }
     const stack = await LocalWorkspace.selectStack({ stackName: settings.stack, workDir: settings.root });
     const events: EngineEvent[] = [];
-    const progress = new Progress("apply (pulumi up)", { quiet: options.quiet === true }).counter("done", (n) => `${count(n, "mailbox", "mailboxes")} done`);
+    const progress = new Progress("apply (pulumi up)", { quiet: options.quiet === true }).counter(
+      "done",
+      (n) => `${count(n, "mailbox", "mailboxes")} done`,
+    );
     // Each mailbox once: with refresh on, the engine reports a resource's outputs after its refresh
     // and again after its step.
     const done = new Set<string>();
@@ -134,12 +168,17 @@ export async function runApply(options: ApplyOptions): Promise<number> {
         color: "never",
       });
       progress.stop();
-      process.stdout.write(`applied to stack ${report.stack}: ${describeChanges(result.summary.resourceChanges ?? {})}\n`);
+      process.stdout.write(
+        `applied to stack ${report.stack}: ${describeChanges(result.summary.resourceChanges ?? {})}\n`,
+      );
       return 0;
     } catch (err) {
       progress.stop();
-      const errors = events.flatMap((e) => (e.diagnosticEvent?.severity === "error" ? [e.diagnosticEvent.message.trim()] : []));
-      for (const message of errors.length > 0 ? errors : [`pulumi up failed: ${pulumiMessage(err)}`]) process.stderr.write(`error: ${message}\n`);
+      const errors = events.flatMap((e) =>
+        e.diagnosticEvent?.severity === "error" ? [e.diagnosticEvent.message.trim()] : [],
+      );
+      for (const message of errors.length > 0 ? errors : [`pulumi up failed: ${pulumiMessage(err)}`])
+        process.stderr.write(`error: ${message}\n`);
       return 1;
     }
   } finally {

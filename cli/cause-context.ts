@@ -11,14 +11,22 @@ import type { StackSettings } from "./stack-settings";
 import { exportState } from "./engine-run";
 import { identityOfEntry, RESOURCE_TYPE, specAtRef } from "./targeted-scope";
 
-export function writeCauseContext(settings: StackSettings, ref: string, recorded: CauseContext["recorded"], dir: string): void {
+export function writeCauseContext(
+  settings: StackSettings,
+  ref: string,
+  recorded: CauseContext["recorded"],
+  dir: string,
+): void {
   let base: Record<string, BaseEntry | null> | undefined;
   try {
     const bytes = specAtRef(path.resolve(settings.root, settings.spec), ref);
     // A spec that did not exist at the ref: every entry is this change.
     const loaded = bytes === undefined ? undefined : loadSpecBytes(settings.spec, bytes);
     if (bytes === undefined) base = {};
-    else if (loaded?.ok) base = Object.fromEntries(loaded.spec.mailboxes.map((m) => [m.identity, { primary: m.primary, aliases: [...m.aliases] }]));
+    else if (loaded?.ok)
+      base = Object.fromEntries(
+        loaded.spec.mailboxes.map((m) => [m.identity, { primary: m.primary, aliases: [...m.aliases] }]),
+      );
   } catch {
     base = undefined; // the scope already said why; the causes then say "since the last apply"
   }

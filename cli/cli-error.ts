@@ -15,7 +15,11 @@ export class CliError extends MailboxAddressesError {
  * @azure/identity's errors that already say what and what to do (a credential that is not set or
  * not accepted): shown like the tool's own expected errors (core/errors.ts), which say so themselves.
  */
-const EXPECTED_FOREIGN = new Set(["AuthenticationRequiredError", "CredentialUnavailableError", "AggregateAuthenticationError"]);
+const EXPECTED_FOREIGN = new Set([
+  "AuthenticationRequiredError",
+  "CredentialUnavailableError",
+  "AggregateAuthenticationError",
+]);
 
 /** What to print for an error: one message, the stack only with --verbose. */
 export function describeError(err: unknown, verbose: boolean): string {

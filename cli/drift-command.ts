@@ -29,12 +29,18 @@ export interface DriftOptions extends StackFlags, OutputOptions {
 export function typeFilter(type: string | undefined): RecipientTypeDetails | undefined {
   if (type === undefined) return undefined;
   const kind = type.toLowerCase() === "group" ? undefined : recipientTypeOf(type);
-  if (kind === undefined) throw new CliError(`--type ${JSON.stringify(type)} is not a recipient kind; use one of ${RECIPIENT_TYPES.join(", ")}`);
+  if (kind === undefined)
+    throw new CliError(
+      `--type ${JSON.stringify(type)} is not a recipient kind; use one of ${RECIPIENT_TYPES.join(", ")}`,
+    );
   return kind;
 }
 
 /** Counters for commands that read a tenant: mailboxes read, and waits for throttling or retries. */
-export function readingProgress(title: string, quiet: boolean | undefined): { progress: Progress; onWait: (ms: number) => void } {
+export function readingProgress(
+  title: string,
+  quiet: boolean | undefined,
+): { progress: Progress; onWait: (ms: number) => void } {
   let waitedMs = 0;
   const progress = new Progress(title, { quiet: quiet === true })
     .counter("read", (n) => `${count(n, "mailbox", "mailboxes")} read`)
@@ -55,15 +61,28 @@ export function readingProgress(title: string, quiet: boolean | undefined): { pr
  */
 async function markWaitingForSync(rows: MailboxRow[], backend: TenantBackend): Promise<MailboxRow[]> {
   if (backend.waitingForSync === undefined) return rows;
-  const candidates = rows.filter((r) => r.change === "drift" && r.writtenTo === "exchange-online" && r.removed.length === 0 && r.primary === undefined && r.added.length > 0);
+  const candidates = rows.filter(
+    (r) =>
+      r.change === "drift" &&
+      r.writtenTo === "exchange-online" &&
+      r.removed.length === 0 &&
+      r.primary === undefined &&
+      r.added.length > 0,
+  );
   if (candidates.length === 0) return rows;
   const waiting = await backend.waitingForSync(candidates.flatMap((r) => r.added));
-  return rows.map((r) => (candidates.includes(r) && r.added.every((a) => waiting.has(addressKey(a))) ? { ...r, change: "none", sync: { state: "pending", waitingForSync: [...r.added] } } : r));
+  return rows.map((r) =>
+    candidates.includes(r) && r.added.every((a) => waiting.has(addressKey(a)))
+      ? { ...r, change: "none", sync: { state: "pending", waitingForSync: [...r.added] } }
+      : r,
+  );
 }
 
 export async function runDrift(options: DriftOptions): Promise<number> {
   const settings = await readStackSettings(options);
-  const loaded = loadSpecBytes(settings.spec, readStackSpec(settings, typeof options.spec === "string"), { policies: true });
+  const loaded = loadSpecBytes(settings.spec, readStackSpec(settings, typeof options.spec === "string"), {
+    policies: true,
+  });
   if (!loaded.ok) {
     for (const problem of loaded.problems) process.stderr.write(`${formatProblem(problem)}\n`);
     return 1;
@@ -90,21 +109,40 @@ export async function runDrift(options: DriftOptions): Promise<number> {
     progress.stop();
     // The state's record tells changes made outside git from spec changes not applied yet.
     const recorded = await readRecorded(settings);
-    const policies = new Map((expanded.expansion?.entries ?? []).flatMap((e) => (e.origin.kind === "policy" ? [[e.declaration.identity, e.origin.policies[0]!] as const] : [])));
-    const computed = computeDrift(spec, new Map([...assessed.live].map(([identity, mailbox]) => [identity, mailbox?.addresses])), assessed.live, recorded, policies);
+    const policies = new Map(
+      (expanded.expansion?.entries ?? []).flatMap((e) =>
+        e.origin.kind === "policy" ? [[e.declaration.identity, e.origin.policies[0]!] as const] : [],
+      ),
+    );
+    const computed = computeDrift(
+      spec,
+      new Map([...assessed.live].map(([identity, mailbox]) => [identity, mailbox?.addresses])),
+      assessed.live,
+      recorded,
+      policies,
+    );
     // Each row names its recipient's kind; --type keeps one kind.
     const kinds = await resolveKinds(assessed.live, backend);
     const wanted = typeFilter(options.type);
-    const typed = computed.map((r) => (kinds.has(r.identity) ? { ...r, kind: kinds.get(r.identity)! } : r)).filter((r) => wanted === undefined || r.kind === wanted);
+    const typed = computed
+      .map((r) => (kinds.has(r.identity) ? { ...r, kind: kinds.get(r.identity)! } : r))
+      .filter((r) => wanted === undefined || r.kind === wanted);
     // A sign-in name that differs from what the spec asks for (userPrincipalName) is drift too, as preview sees it.
     const upns = upnChanges(spec, assessed.live);
     const rows = (await markWaitingForSync(typed, backend)).map((r) => {
       const upn = upns.get(r.identity);
-      return upn === undefined ? r : { ...r, change: r.change === "none" ? ("drift" as const) : r.change, userPrincipalName: upn };
+      return upn === undefined
+        ? r
+        : { ...r, change: r.change === "none" ? ("drift" as const) : r.change, userPrincipalName: upn };
     });
     const missing = new Set(rows.filter((r) => r.change === "missing").map((r) => r.identity));
-    const problems = assessed.problems.filter((p) => !(p.path.length === 2 && missing.has(String(p.path[1])) && /^not found in the /.test(p.message))).map(formatProblem);
-    return printReport(makeReport("drift", settings.stack, maskSecrets(backend.description, settings.secrets), rows, problems), options);
+    const problems = assessed.problems
+      .filter((p) => !(p.path.length === 2 && missing.has(String(p.path[1])) && /^not found in the /.test(p.message)))
+      .map(formatProblem);
+    return printReport(
+      makeReport("drift", settings.stack, maskSecrets(backend.description, settings.secrets), rows, problems),
+      options,
+    );
   } finally {
     progress.stop();
     await backend.close();

@@ -34,22 +34,34 @@ export interface EmulatorCommandOptions {
 /** --port: a whole number from 0 to 65535. */
 export function parsePort(value: string): number {
   const port = Number(value);
-  if (!/^\d+$/.test(value.trim()) || port > 65535) throw new CliError(`--port is "${value}"; use a port number from 1 to 65535, or 0 for a free one (default ${EMULATOR_DEFAULT_PORT})`);
+  if (!/^\d+$/.test(value.trim()) || port > 65535)
+    throw new CliError(
+      `--port is "${value}"; use a port number from 1 to 65535, or 0 for a free one (default ${EMULATOR_DEFAULT_PORT})`,
+    );
   return port;
 }
 
 /** --ad-url, --ad-ca-file, --ad-base-dn (all or none), --sync-interval. */
-function directoryOf(options: EmulatorCommandOptions): { directory?: import("../emulator/directory-sync").DirectorySyncSettings } {
+function directoryOf(options: EmulatorCommandOptions): {
+  directory?: import("../emulator/directory-sync").DirectorySyncSettings;
+} {
   const given = [options.adUrl, options.adCaFile, options.adBaseDn].filter((v) => v !== undefined).length;
   if (given === 0) {
-    if (options.syncInterval !== undefined) throw new CliError("--sync-interval needs a directory: --ad-url, --ad-ca-file and --ad-base-dn");
+    if (options.syncInterval !== undefined)
+      throw new CliError("--sync-interval needs a directory: --ad-url, --ad-ca-file and --ad-base-dn");
     return {};
   }
   if (given < 3) throw new CliError("a directory to sync needs --ad-url, --ad-ca-file and --ad-base-dn together");
   const seconds = options.syncInterval === undefined ? undefined : Number(options.syncInterval);
-  if (seconds !== undefined && !(seconds > 0)) throw new CliError(`--sync-interval is "${options.syncInterval}"; use a number of seconds above 0`);
+  if (seconds !== undefined && !(seconds > 0))
+    throw new CliError(`--sync-interval is "${options.syncInterval}"; use a number of seconds above 0`);
   return {
-    directory: { url: options.adUrl!, caFile: path.resolve(options.adCaFile!), baseDn: options.adBaseDn!, ...(seconds !== undefined ? { intervalMs: seconds * 1000 } : {}) },
+    directory: {
+      url: options.adUrl!,
+      caFile: path.resolve(options.adCaFile!),
+      baseDn: options.adBaseDn!,
+      ...(seconds !== undefined ? { intervalMs: seconds * 1000 } : {}),
+    },
   };
 }
 
@@ -76,7 +88,9 @@ export async function runEmulatorCommand(options: EmulatorCommandOptions): Promi
     });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "EADDRINUSE") {
-      throw new CliError(`port ${options.port} on 127.0.0.1 is in use (another emulator?): stop what holds it, or pass --port N (--port 0 picks a free one)`);
+      throw new CliError(
+        `port ${options.port} on 127.0.0.1 is in use (another emulator?): stop what holds it, or pass --port N (--port 0 picks a free one)`,
+      );
     }
     throw err;
   }
@@ -89,7 +103,13 @@ export async function runEmulatorCommand(options: EmulatorCommandOptions): Promi
   const env = emulator.environment();
   for (const key of ["NODE_EXTRA_CA_CERTS", "AZURE_CLIENT_SECRET"]) out.write(`export ${key}=${env[key]}\n`);
   out.write("# other credential kinds, instead of AZURE_CLIENT_SECRET:\n");
-  for (const key of ["AZURE_CLIENT_CERTIFICATE_PATH", "AZURE_FEDERATED_TOKEN_FILE", "IDENTITY_ENDPOINT", "IDENTITY_HEADER"]) out.write(`#   export ${key}=${env[key]}\n`);
+  for (const key of [
+    "AZURE_CLIENT_CERTIFICATE_PATH",
+    "AZURE_FEDERATED_TOKEN_FILE",
+    "IDENTITY_ENDPOINT",
+    "IDENTITY_HEADER",
+  ])
+    out.write(`#   export ${key}=${env[key]}\n`);
   out.write(`
 # The stack "${stack}" targets the emulator (create it once; the current stack stays selected):
 `);

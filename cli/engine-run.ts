@@ -38,7 +38,11 @@ interface Ran {
 
 function runPulumi(settings: StackSettings, args: readonly string[], onOutput?: (text: string) => void): Promise<Ran> {
   return new Promise((resolve, reject) => {
-    const child = spawn("pulumi", [...args, "--stack", settings.stack, "--non-interactive"], { cwd: settings.root, env: process.env, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn("pulumi", [...args, "--stack", settings.stack, "--non-interactive"], {
+      cwd: settings.root,
+      env: process.env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on("data", (chunk: Buffer) => {
@@ -49,8 +53,22 @@ function runPulumi(settings: StackSettings, args: readonly string[], onOutput?: 
       err.push(chunk);
       onOutput?.(chunk.toString("utf8"));
     });
-    child.on("error", (e: NodeJS.ErrnoException) => reject(new CliError(e.code === "ENOENT" ? `pulumi is not on PATH: ${toolCommands(settings.root).setup}` : `cannot run pulumi: ${e.message}`)));
-    child.on("close", (code) => resolve({ code: code ?? 1, stdout: Buffer.concat(out).toString("utf8"), stderr: Buffer.concat(err).toString("utf8") }));
+    child.on("error", (e: NodeJS.ErrnoException) =>
+      reject(
+        new CliError(
+          e.code === "ENOENT"
+            ? `pulumi is not on PATH: ${toolCommands(settings.root).setup}`
+            : `cannot run pulumi: ${e.message}`,
+        ),
+      ),
+    );
+    child.on("close", (code) =>
+      resolve({
+        code: code ?? 1,
+        stdout: Buffer.concat(out).toString("utf8"),
+        stderr: Buffer.concat(err).toString("utf8"),
+      }),
+    );
   });
 }
 
@@ -73,7 +91,10 @@ export interface ExportedState {
 /** `pulumi stack export`: the stack's deployment. */
 export async function exportState(settings: StackSettings): Promise<ExportedState> {
   const ran = await runPulumi(settings, ["stack", "export"]);
-  if (ran.code !== 0) throw new CliError(`cannot read the state of stack "${settings.stack}" (pulumi stack export): ${errorLines(ran.stderr).join("; ") || ran.stderr.trim().split("\n")[0]}`);
+  if (ran.code !== 0)
+    throw new CliError(
+      `cannot read the state of stack "${settings.stack}" (pulumi stack export): ${errorLines(ran.stderr).join("; ") || ran.stderr.trim().split("\n")[0]}`,
+    );
   return (JSON.parse(ran.stdout) as { deployment?: ExportedState }).deployment ?? {};
 }
 
@@ -93,12 +114,20 @@ export function errorLines(text: string): string[] {
  * `pulumi preview --json --refresh=false --target …`: the digest, or, when the engine printed none
  * (it failed before the program ran), its error lines.
  */
-export async function previewTargeted(settings: StackSettings, urns: readonly string[], onOutput?: (text: string) => void): Promise<{ ok: boolean; digest?: PreviewDigest; errors: string[] }> {
+export async function previewTargeted(
+  settings: StackSettings,
+  urns: readonly string[],
+  onOutput?: (text: string) => void,
+): Promise<{ ok: boolean; digest?: PreviewDigest; errors: string[] }> {
   const ran = await runPulumi(settings, ["preview", "--json", "--refresh=false", ...targetArgs(urns)], onOutput);
   let digest: PreviewDigest | undefined;
   try {
     const printed = JSON.parse(ran.stdout) as PreviewDigest;
-    digest = { steps: printed.steps ?? [], diagnostics: printed.diagnostics ?? [], ...(printed.changeSummary ? { changeSummary: printed.changeSummary } : {}) };
+    digest = {
+      steps: printed.steps ?? [],
+      diagnostics: printed.diagnostics ?? [],
+      ...(printed.changeSummary ? { changeSummary: printed.changeSummary } : {}),
+    };
   } catch {
     digest = undefined;
   }
@@ -107,7 +136,13 @@ export async function previewTargeted(settings: StackSettings, urns: readonly st
   // own error, which goes to stderr: the run failed whatever the digest shows.
   const errors = errorLines(`${digest === undefined ? ran.stdout : ""}\n${ran.stderr}`);
   const explained = errors.length > 0 || (digest?.diagnostics.some((d) => d.severity === "error") ?? false);
-  return { ok: false, ...(digest ? { digest } : {}), errors: explained ? errors : [`pulumi preview failed (exit ${ran.code}): ${ran.stderr.trim().split("\n").slice(0, 3).join(" ")}`] };
+  return {
+    ok: false,
+    ...(digest ? { digest } : {}),
+    errors: explained
+      ? errors
+      : [`pulumi preview failed (exit ${ran.code}): ${ran.stderr.trim().split("\n").slice(0, 3).join(" ")}`],
+  };
 }
 
 /**
@@ -120,7 +155,11 @@ export async function upTargeted(
   urns: readonly string[],
   onOutput?: (text: string) => void,
 ): Promise<{ ok: true; resourceChanges?: Readonly<Record<string, number>> } | { ok: false; errors: string[] }> {
-  const ran = await runPulumi(settings, ["up", "--yes", "--skip-preview", "--refresh=false", "--color", "never", ...targetArgs(urns)], onOutput);
+  const ran = await runPulumi(
+    settings,
+    ["up", "--yes", "--skip-preview", "--refresh=false", "--color", "never", ...targetArgs(urns)],
+    onOutput,
+  );
   if (ran.code !== 0) {
     const errors = errorLines(`${ran.stdout}\n${ran.stderr}`).filter((l) => !/^update failed$/.test(l));
     return { ok: false, errors: errors.length > 0 ? errors : [`pulumi up failed (exit ${ran.code})`] };
@@ -129,7 +168,9 @@ export async function upTargeted(
   const history = await runPulumi(settings, ["stack", "history", "--json", "--page-size", "1"]);
   try {
     const [latest] = JSON.parse(history.stdout) as { resourceChanges?: Record<string, number> }[];
-    return history.code === 0 && latest?.resourceChanges ? { ok: true, resourceChanges: latest.resourceChanges } : { ok: true };
+    return history.code === 0 && latest?.resourceChanges
+      ? { ok: true, resourceChanges: latest.resourceChanges }
+      : { ok: true };
   } catch {
     return { ok: true };
   }

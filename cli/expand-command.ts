@@ -21,14 +21,17 @@ export interface ExpandOptions extends StackFlags {
 
 export async function runExpand(options: ExpandOptions): Promise<number> {
   const settings = await readStackSettings(options);
-  const loaded = loadSpecBytes(settings.spec, readStackSpec(settings, typeof options.spec === "string"), { policies: true });
+  const loaded = loadSpecBytes(settings.spec, readStackSpec(settings, typeof options.spec === "string"), {
+    policies: true,
+  });
   if (!loaded.ok) {
     for (const problem of loaded.problems) process.stderr.write(`${formatProblem(problem)}\n`);
     return 1;
   }
   const spec = loaded.spec;
   const names = (spec.policies ?? []).map((p) => p.name);
-  const policy = options.policy === undefined ? undefined : names.find((n) => n.toLowerCase() === options.policy!.toLowerCase());
+  const policy =
+    options.policy === undefined ? undefined : names.find((n) => n.toLowerCase() === options.policy!.toLowerCase());
   if (options.policy !== undefined && policy === undefined) {
     throw new CliError(
       names.length === 0
@@ -43,15 +46,25 @@ export async function runExpand(options: ExpandOptions): Promise<number> {
     if (expanded.problems.length > 0) {
       for (const problem of expanded.problems) process.stderr.write(`${formatProblem(problem)}\n`);
       const n = expanded.problems.length;
-      process.stderr.write(`${settings.spec}: ${n === 1 ? "1 problem" : `${n} problems`} expanding the policies; nothing was written\n`);
+      process.stderr.write(
+        `${settings.spec}: ${n === 1 ? "1 problem" : `${n} problems`} expanding the policies; nothing was written\n`,
+      );
       return 1;
     }
     const expansion = expanded.expansion ?? expandPolicies(spec, []);
-    text = renderExpansion(expansion, { from: settings.spec, allowedDomains: spec.allowedDomains, ...(policy !== undefined ? { policy } : {}) });
+    text = renderExpansion(expansion, {
+      from: settings.spec,
+      allowedDomains: spec.allowedDomains,
+      ...(policy !== undefined ? { policy } : {}),
+    });
     if (!options.quiet) {
-      const byPolicy = expansion.entries.filter((e) => e.origin.kind === "policy" && (policy === undefined || e.origin.policies.includes(policy))).length;
+      const byPolicy = expansion.entries.filter(
+        (e) => e.origin.kind === "policy" && (policy === undefined || e.origin.policies.includes(policy)),
+      ).length;
       // An explicit entry wins over every policy that matches its mailbox: say so, not silently.
-      const overriding = expansion.entries.filter((e) => e.origin.kind === "explicit" && e.origin.overrides !== undefined);
+      const overriding = expansion.entries.filter(
+        (e) => e.origin.kind === "explicit" && e.origin.overrides !== undefined,
+      );
       const overrideText =
         overriding.length === 0
           ? ""

@@ -30,9 +30,11 @@ export interface ExportOptions extends StackFlags {
 export function schemaReference(root: string, writtenTo: string): string {
   // This checkout has the schema in schemas/; a repository of one's own, in the installed package;
   // else the schema of the package this runs from.
-  const candidates = [path.join(root, "schemas"), path.join(root, "node_modules", "mailbox-addresses", "schemas"), path.resolve(__dirname, "../../schemas")].map((dir) =>
-    path.join(dir, "mailboxes.schema.json"),
-  );
+  const candidates = [
+    path.join(root, "schemas"),
+    path.join(root, "node_modules", "mailbox-addresses", "schemas"),
+    path.resolve(__dirname, "../../schemas"),
+  ].map((dir) => path.join(dir, "mailboxes.schema.json"));
   const schema = candidates.find((file) => existsSync(file)) ?? candidates[0]!;
   const relative = path.relative(path.dirname(path.resolve(root, writtenTo)), schema);
   return relative.split(path.sep).join("/");
@@ -40,14 +42,20 @@ export function schemaReference(root: string, writtenTo: string): string {
 
 export async function runExport(options: ExportOptions): Promise<number> {
   if (options.policies && (options.domain || options.upn || options.type)) {
-    throw new CliError("--policies exports the whole tenant: a policy matches mailboxes by their primary domain, whatever --domain, --upn or --type would leave out; drop those options");
+    throw new CliError(
+      "--policies exports the whole tenant: a policy matches mailboxes by their primary domain, whatever --domain, --upn or --type would leave out; drop those options",
+    );
   }
   const settings = await readStackSettings(options);
   return exportSpec(settings, options);
 }
 
 /** Exports the tenant of `settings` (a stack's, or the ones `init` is writing); `schema` overrides the schema line's path. */
-export async function exportSpec(settings: StackSettings, options: ExportOptions, schemaPath?: string): Promise<number> {
+export async function exportSpec(
+  settings: StackSettings,
+  options: ExportOptions,
+  schemaPath?: string,
+): Promise<number> {
   const { progress, onWait } = readingProgress("export", options.quiet);
   const backend = openBackend(settings.target, settings.root, onWait);
   try {
@@ -55,12 +63,18 @@ export async function exportSpec(settings: StackSettings, options: ExportOptions
     // Without accepted domains (a target that keeps none), allowedDomains come from the addresses exported.
     const acceptedDomains = (await backend.capabilities.acceptedDomains?.list()) ?? [];
     progress.stop();
-    const chosen = mailboxes.filter((m) => matchesFilter(m, { domain: options.domain, upn: options.upn, type: typeFilter(options.type) }));
-    const schema = schemaPath ?? schemaReference(settings.root, options.output ? path.resolve(options.output) : settings.spec);
+    const chosen = mailboxes.filter((m) =>
+      matchesFilter(m, { domain: options.domain, upn: options.upn, type: typeFilter(options.type) }),
+    );
+    const schema =
+      schemaPath ?? schemaReference(settings.root, options.output ? path.resolve(options.output) : settings.spec);
     let rendered: { text: string; exported: number; skipped: string[]; policies?: number };
     if (options.policies) {
       const capability = backend.capabilities.policyAttributes;
-      if (capability === undefined) throw new CliError(`--policies: the ${backend.description} cannot read the attributes policies match; export without --policies`);
+      if (capability === undefined)
+        throw new CliError(
+          `--policies: the ${backend.description} cannot read the attributes policies match; export without --policies`,
+        );
       rendered = renderSpecWithPolicies(chosen, await capability.readAll(), acceptedDomains, { schema });
     } else rendered = renderSpec(chosen, acceptedDomains, { schema });
     const { text, exported, skipped } = rendered;
@@ -73,7 +87,9 @@ export async function exportSpec(settings: StackSettings, options: ExportOptions
           : rendered.policies === 0
             ? " (no pattern most mailboxes of a domain follow: no policy)"
             : ` (${rendered.policies} ${rendered.policies === 1 ? "policy" : "policies"})`;
-      process.stderr.write(`exported ${exported} of ${count(mailboxes.length, "mailbox", "mailboxes")}${policyNote}${options.output ? ` to ${options.output}` : ""}\n`);
+      process.stderr.write(
+        `exported ${exported} of ${count(mailboxes.length, "mailbox", "mailboxes")}${policyNote}${options.output ? ` to ${options.output}` : ""}\n`,
+      );
     }
     return 0;
   } finally {

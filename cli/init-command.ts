@@ -21,7 +21,11 @@ const PACKAGE_ROOT = path.resolve(__dirname, "../..");
  * exists goes to the repository's folder for that CI (`only`, when given, limits a folder to
  * those files).
  */
-export const CI_TEMPLATES: readonly { readonly ci: string; readonly from: readonly { readonly dir: string; readonly only?: readonly string[] }[]; readonly to: string }[] = [
+export const CI_TEMPLATES: readonly {
+  readonly ci: string;
+  readonly from: readonly { readonly dir: string; readonly only?: readonly string[] }[];
+  readonly to: string;
+}[] = [
   {
     ci: "GitHub Actions",
     from: [{ dir: "ci-templates/github" }],
@@ -76,7 +80,11 @@ function own(file: string): string {
 }
 
 function packageJson(name: string, dependency: string): string {
-  const ours = JSON.parse(own("package.json")) as { version: string; dependencies: Record<string, string>; engines: Record<string, string> };
+  const ours = JSON.parse(own("package.json")) as {
+    version: string;
+    dependencies: Record<string, string>;
+    engines: Record<string, string>;
+  };
   return `${JSON.stringify(
     {
       name,
@@ -154,7 +162,8 @@ function stackFile(settings: Readonly<Record<string, string>>): string {
 export async function runInit(dir: string | undefined, options: InitOptions): Promise<number> {
   const root = path.resolve(dir ?? ".");
   const stack = options.stack ?? "dev";
-  if (!/^[A-Za-z0-9_.-]+$/.test(stack)) throw new CliError(`--stack "${stack}": a stack name is letters, digits, '-', '_' and '.'`);
+  if (!/^[A-Za-z0-9_.-]+$/.test(stack))
+    throw new CliError(`--stack "${stack}": a stack name is letters, digits, '-', '_' and '.'`);
   const settings = initialSettings(options);
   const problems = checkDeclaredSettings(settings);
   if (problems.length > 0) throw new CliError(problems.join("; "));
@@ -165,7 +174,8 @@ export async function runInit(dir: string | undefined, options: InitOptions): Pr
       require: (key) => {
         const flag = DECLARED_SETTINGS.find((s) => s.key === key)?.flag?.split(" ")[0];
         const value = settings[key];
-        if (value === undefined) throw new CliError(`target "${settings.target}" needs the setting "${key}"${flag ? `: pass ${flag}` : ""}`);
+        if (value === undefined)
+          throw new CliError(`target "${settings.target}" needs the setting "${key}"${flag ? `: pass ${flag}` : ""}`);
         return value;
       },
     });
@@ -173,17 +183,25 @@ export async function runInit(dir: string | undefined, options: InitOptions): Pr
     if (err instanceof CliError) throw err;
     throw new CliError((err as Error).message);
   }
-  if (path.isAbsolute(settings.spec!) || settings.spec!.startsWith("..")) throw new CliError(`--spec ${settings.spec}: the spec is a file inside the repository, named relative to it`);
+  if (path.isAbsolute(settings.spec!) || settings.spec!.startsWith(".."))
+    throw new CliError(`--spec ${settings.spec}: the spec is a file inside the repository, named relative to it`);
   // Another project (this checkout's, or any that does not depend on the package) is left alone.
   if (existsSync(path.join(root, "package.json"))) {
     let deps: Record<string, unknown> = {};
     try {
-      deps = (JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")) as { dependencies?: Record<string, unknown> }).dependencies ?? {};
+      deps =
+        (
+          JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")) as {
+            dependencies?: Record<string, unknown>;
+          }
+        ).dependencies ?? {};
     } catch {
       // unreadable: refused below like any other project
     }
     if (deps["mailbox-addresses"] === undefined) {
-      throw new CliError(`${root} holds a package.json that does not depend on mailbox-addresses: init writes a new repository (name an empty or new folder), or adds a stack to one it made`);
+      throw new CliError(
+        `${root} holds a package.json that does not depend on mailbox-addresses: init writes a new repository (name an empty or new folder), or adds a stack to one it made`,
+      );
     }
   }
   const name = projectName(root);
@@ -213,7 +231,10 @@ export async function runInit(dir: string | undefined, options: InitOptions): Pr
   try {
     makeDir(root);
     const schema = path
-      .relative(path.dirname(path.join(root, specFile)), path.join(root, "node_modules/mailbox-addresses/schemas/mailboxes.schema.json"))
+      .relative(
+        path.dirname(path.join(root, specFile)),
+        path.join(root, "node_modules/mailbox-addresses/schemas/mailboxes.schema.json"),
+      )
       .split(path.sep)
       .join("/");
     // The export first: it is the step that reads a tenant, so the one likeliest to fail.
@@ -223,16 +244,24 @@ export async function runInit(dir: string | undefined, options: InitOptions): Pr
       const { exportSpec } = require("./export-command") as typeof import("./export-command");
       // The local tenant is created here from the seed this package ships: the seed the settings
       // name (under node_modules) exists only once `npm install` has run, and is the same file.
-      const target = program.target.target === "local" && !existsSync(path.resolve(root, program.target.seed)) ? { ...program.target, seed: DEFAULT_SEED_FILE } : program.target;
+      const target =
+        program.target.target === "local" && !existsSync(path.resolve(root, program.target.seed))
+          ? { ...program.target, seed: DEFAULT_SEED_FILE }
+          : program.target;
       const database = program.target.target === "local" ? path.resolve(root, program.target.database) : undefined;
       const stackSettings: StackSettings = { ...program, target, stack, root, secrets: [] };
       makeDir(path.dirname(path.join(root, specFile)));
       if (database !== undefined) {
         makeDir(path.dirname(database));
-        if (!existsSync(database)) made.push(...["", "-wal", "-shm", "-journal", ".created"].map((suffix) => database + suffix));
+        if (!existsSync(database))
+          made.push(...["", "-wal", "-shm", "-journal", ".created"].map((suffix) => database + suffix));
       }
       made.push(path.join(root, specFile));
-      await exportSpec(stackSettings, { output: path.join(root, specFile), ...(options.quiet ? { quiet: true } : {}) }, schema);
+      await exportSpec(
+        stackSettings,
+        { output: path.join(root, specFile), ...(options.quiet ? { quiet: true } : {}) },
+        schema,
+      );
       wrote.push(`${specFile} (exported from the ${settings.target} tenant)`);
     } else write(specFile, emptySpec(schema, settings.target!));
     write("package.json", packageJson(name, options.package ?? version));
@@ -243,9 +272,18 @@ export async function runInit(dir: string | undefined, options: InitOptions): Pr
     if (options.ci !== false) {
       for (const template of CI_TEMPLATES) {
         const source = template.from.find((s) => existsSync(path.join(PACKAGE_ROOT, s.dir)));
-        if (source === undefined) throw new CliError(`this package has no ${template.ci} templates (${template.from.map((s) => s.dir).join(", ")}); init --no-ci leaves them out`);
-        const files = readdirSync(path.join(PACKAGE_ROOT, source.dir)).filter((f) => f.endsWith(".yml") && (source.only === undefined || source.only.includes(f)));
-        for (const file of files.sort()) write(path.join(template.to, file), forStack(readFileSync(path.join(PACKAGE_ROOT, source.dir, file), "utf8"), stack));
+        if (source === undefined)
+          throw new CliError(
+            `this package has no ${template.ci} templates (${template.from.map((s) => s.dir).join(", ")}); init --no-ci leaves them out`,
+          );
+        const files = readdirSync(path.join(PACKAGE_ROOT, source.dir)).filter(
+          (f) => f.endsWith(".yml") && (source.only === undefined || source.only.includes(f)),
+        );
+        for (const file of files.sort())
+          write(
+            path.join(template.to, file),
+            forStack(readFileSync(path.join(PACKAGE_ROOT, source.dir, file), "utf8"), stack),
+          );
       }
     }
   } catch (err) {
@@ -254,20 +292,27 @@ export async function runInit(dir: string | undefined, options: InitOptions): Pr
   }
   const out = process.stdout;
   const where = path.relative(process.cwd(), root) || ".";
-  out.write(`initialized ${where} (Pulumi project "${name}", stack settings for "${stack}", target ${settings.target})\n`);
+  out.write(
+    `initialized ${where} (Pulumi project "${name}", stack settings for "${stack}", target ${settings.target})\n`,
+  );
   for (const file of wrote) out.write(`  wrote ${file}\n`);
   for (const file of kept) out.write(`  kept  ${file} (already there)\n`);
   const steps: [string, string][] = [
     ...(where === "." ? [] : [[`cd ${where}`, ""] as [string, string]]),
     ["npm install", "the package and the Pulumi SDK; commit package-lock.json (CI runs npm ci)"],
     ["pulumi login --local", "or your state backend: Pulumi Cloud, azblob://…, s3://…"],
-    [`pulumi stack init ${stack}`, `keeps the settings in Pulumi.${stack}.yaml; asks for a passphrase (PULUMI_CONFIG_PASSPHRASE in CI)`],
+    [
+      `pulumi stack init ${stack}`,
+      `keeps the settings in Pulumi.${stack}.yaml; asks for a passphrase (PULUMI_CONFIG_PASSPHRASE in CI)`,
+    ],
     [`npx mailbox-addresses validate ${specFile}`, ""],
     ["npx mailbox-addresses plan", "pulumi preview, per mailbox (exit 2: changes)"],
     ["pulumi up", "applies; a plain pulumi preview --expect-no-changes then checks drift"],
     ["npx mailbox-addresses drift", "the spec against the live tenant"],
   ];
   const width = Math.max(...steps.map(([command]) => command.length));
-  out.write(`\nNext:\n${steps.map(([command, why]) => `  ${why ? `${command.padEnd(width)}  # ${why}` : command}`).join("\n")}\n`);
+  out.write(
+    `\nNext:\n${steps.map(([command, why]) => `  ${why ? `${command.padEnd(width)}  # ${why}` : command}`).join("\n")}\n`,
+  );
   return 0;
 }

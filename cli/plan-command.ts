@@ -6,7 +6,15 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { ChangeRow } from "../core/plan/reviewed-plan";
-import { makeReport, renderJson, type ChangeCause, type MailboxChange, type MailboxRow, type Report, type SyncState } from "../core/report/report";
+import {
+  makeReport,
+  renderJson,
+  type ChangeCause,
+  type MailboxChange,
+  type MailboxRow,
+  type Report,
+  type SyncState,
+} from "../core/report/report";
 import { writeCauseContext } from "./cause-context";
 import { describeTarget } from "../targets/registry";
 import { CliError } from "./cli-error";
@@ -58,16 +66,34 @@ export function identityOfStep(urn: string, inputs?: { readonly identity?: unkno
  * `planKnown`: the program planned this mailbox (a MailboxAddressSpec declared it), so a step without
  * a planned row changes nothing in the tenant; a resource declared otherwise keeps the engine's verb.
  */
-export function rowFromStep(op: string, urn: string, planned: PlannedChanges, where: PlannedWhere = {}, policies: PlannedPolicies = {}, identity = identityOfStep(urn), planKnown = true): MailboxRow {
+export function rowFromStep(
+  op: string,
+  urn: string,
+  planned: PlannedChanges,
+  where: PlannedWhere = {},
+  policies: PlannedPolicies = {},
+  identity = identityOfStep(urn),
+  planKnown = true,
+): MailboxRow {
   const change = OPS[op] ?? "update";
   const row = planned[identity];
   const byPolicy = policies[identity];
   const place = {
     ...(byPolicy ? { policy: byPolicy.policy, ...(byPolicy.upn ? { upn: byPolicy.upn } : {}) } : {}),
-    ...(where[identity] ? { writtenTo: where[identity].writtenTo, ...(where[identity].sync ? { sync: where[identity].sync } : {}) } : {}),
+    ...(where[identity]
+      ? { writtenTo: where[identity].writtenTo, ...(where[identity].sync ? { sync: where[identity].sync } : {}) }
+      : {}),
   };
   if (change === "release") return { identity, change, added: [], removed: [], problems: [] };
-  if (row === undefined) return { identity, change: change === "adopt" || !planKnown ? change : "none", ...place, added: [], removed: [], problems: [] };
+  if (row === undefined)
+    return {
+      identity,
+      change: change === "adopt" || !planKnown ? change : "none",
+      ...place,
+      added: [],
+      removed: [],
+      problems: [],
+    };
   return {
     identity,
     change,
@@ -129,7 +155,9 @@ export function unaccounted(program: ProgramPlan, shown: ReadonlySet<string>, fa
   if (failed) return [];
   if (program.declared === undefined) {
     return shown.size === 0
-      ? ["the program neither declared a MailboxAddressSpec nor showed a MailboxAddresses resource: is this the project of a Pulumi program that uses mailbox-addresses? Nothing was planned"]
+      ? [
+          "the program neither declared a MailboxAddressSpec nor showed a MailboxAddresses resource: is this the project of a Pulumi program that uses mailbox-addresses? Nothing was planned",
+        ]
       : [];
   }
   const missing = program.declared.filter((identity) => !shown.has(identity));
@@ -145,9 +173,13 @@ export function unaccounted(program: ProgramPlan, shown: ReadonlySet<string>, fa
 }
 
 /** The report's `scope`: what a targeted plan covers, or why it was widened to a full one. */
-function scopeOf(scope: Scope | undefined, outside?: NonNullable<Report["scope"]>["outside"]): Report["scope"] | undefined {
+function scopeOf(
+  scope: Scope | undefined,
+  outside?: NonNullable<Report["scope"]>["outside"],
+): Report["scope"] | undefined {
   if (scope === undefined) return undefined;
-  if (scope.kind === "full") return { kind: "full", ...(scope.since ? { since: scope.since } : {}), reasons: [...scope.reasons] };
+  if (scope.kind === "full")
+    return { kind: "full", ...(scope.since ? { since: scope.since } : {}), reasons: [...scope.reasons] };
   const { since, declare, release, reasons } = scope.run;
   return {
     kind: "targeted",
@@ -187,22 +219,38 @@ export async function runPlan(options: PlanOptions): Promise<number> {
   try {
     if (options.changedSince !== undefined) {
       scope = await computeScope(settings, options.changedSince);
-      if (scope.kind === "full" && !options.quiet) process.stderr.write(`not targeted, planning every mailbox: ${scope.reasons.join("; ")}\n`);
+      if (scope.kind === "full" && !options.quiet)
+        process.stderr.write(`not targeted, planning every mailbox: ${scope.reasons.join("; ")}\n`);
       if (scope.kind === "targeted") writeTargetedRun(scope.run, path.dirname(plannedFile));
       // The spec at the ref tells this change from earlier ones not applied yet (core/plan/change-causes.ts).
-      writeCauseContext(settings, options.changedSince, scope.kind === "targeted" ? scope.recorded : undefined, path.dirname(plannedFile));
+      writeCauseContext(
+        settings,
+        options.changedSince,
+        scope.kind === "targeted" ? scope.recorded : undefined,
+        path.dirname(plannedFile),
+      );
     }
     if (scope?.kind === "targeted") {
       // An empty change set: nothing to run (a run with no --target would cover everything).
       if (scope.urns.length > 0) {
-        const { digest, errors, ok } = await previewTargeted(settings, scope.urns, options.verbose ? (text) => process.stderr.write(text) : undefined);
+        const { digest, errors, ok } = await previewTargeted(
+          settings,
+          scope.urns,
+          options.verbose ? (text) => process.stderr.write(text) : undefined,
+        );
         for (const message of errors) diagnostics.push({ severity: "error", message });
         failed = !ok || digest === undefined || digest.diagnostics.some((d) => d.severity === "error");
-        for (const d of digest?.diagnostics ?? []) diagnostics.push({ ...(d.urn ? { urn: d.urn } : {}), severity: d.severity, message: d.message.replace(/^error: /, "") });
+        for (const d of digest?.diagnostics ?? [])
+          diagnostics.push({
+            ...(d.urn ? { urn: d.urn } : {}),
+            severity: d.severity,
+            message: d.message.replace(/^error: /, ""),
+          });
         // The digest leaves out `same` steps: a mailbox of the set with nothing to do is one.
         const shown = new Set((digest?.steps ?? []).map((s) => s.urn));
         for (const step of digest?.steps ?? []) steps.push({ op: step.op, urn: step.urn });
-        if (digest !== undefined && !failed) for (const urn of scope.urns) if (!shown.has(urn)) steps.push({ op: "same", urn });
+        if (digest !== undefined && !failed)
+          for (const urn of scope.urns) if (!shown.has(urn)) steps.push({ op: "same", urn });
         for (const step of steps.filter((s) => typeOfUrn(s.urn) === RESOURCE_TYPE)) countStep(step.urn, step.op);
       }
     } else {
@@ -236,7 +284,8 @@ export async function runPlan(options: PlanOptions): Promise<number> {
   for (const d of diagnostics) {
     const message = d.message.trim();
     if (d.severity === "error") {
-      if (d.urn && typeOfUrn(d.urn) === RESOURCE_TYPE) errorsByUrn.set(d.urn, [...(errorsByUrn.get(d.urn) ?? []), message]);
+      if (d.urn && typeOfUrn(d.urn) === RESOURCE_TYPE)
+        errorsByUrn.set(d.urn, [...(errorsByUrn.get(d.urn) ?? []), message]);
       else if (!/^\d+ problems? /.test(message) && !message.startsWith("preview failed")) problems.push(message);
     }
   }

@@ -23,7 +23,8 @@ const STACK_HELP = `the stack whose settings (spec, target, tenant) to use; it m
 
 /** --stack's value: a name, never empty (an empty one would read no stack, or the wrong one). */
 function stackName(value: string): string {
-  if (value.trim() === "") throw new InvalidArgumentError("a stack name is needed, not an empty one (pulumi stack ls lists them)");
+  if (value.trim() === "")
+    throw new InvalidArgumentError("a stack name is needed, not an empty one (pulumi stack ls lists them)");
   return value;
 }
 
@@ -38,7 +39,9 @@ function stackOption(help: string, fallback?: string): Option {
  * a repository made by `init` at its top.
  */
 function specExample(): string {
-  return existsSync(path.join(findProjectRoot(), "infra", "mailboxes.yaml")) ? "infra/mailboxes.yaml" : "mailboxes.yaml";
+  return existsSync(path.join(findProjectRoot(), "infra", "mailboxes.yaml"))
+    ? "infra/mailboxes.yaml"
+    : "mailboxes.yaml";
 }
 
 function examples(...lines: string[]): string {
@@ -75,9 +78,15 @@ const commands = {
 
 /** --stack and the flags that override one of its settings for one run (each setting declares its flag). */
 function stackOptions(command: Command): Command {
-  command.addOption(stackOption(STACK_HELP)).addOption(new Option("--target <target>", "override the stack's target").choices(TARGET_NAMES));
+  command
+    .addOption(stackOption(STACK_HELP))
+    .addOption(new Option("--target <target>", "override the stack's target").choices(TARGET_NAMES));
   for (const setting of DECLARED_SETTINGS) {
-    if (setting.flag) command.option(setting.flag, `override the stack's ${setting.key}${setting.target === "any" ? "" : ` (${setting.target} target)`}`);
+    if (setting.flag)
+      command.option(
+        setting.flag,
+        `override the stack's ${setting.key}${setting.target === "any" ? "" : ` (${setting.target} target)`}`,
+      );
   }
   return command;
 }
@@ -94,7 +103,9 @@ export function buildProgram(version: string, outcome: Outcome): Command {
   const program = new Command("mailbox-addresses");
   const run = (code: number | Promise<number>) => Promise.resolve(code).then((c) => void (outcome.code = c));
   program
-    .description("GitOps for Exchange Online mailbox addresses: check a spec, adopt a tenant, report drift, preview a change.")
+    .description(
+      "GitOps for Exchange Online mailbox addresses: check a spec, adopt a tenant, report drift, preview a change.",
+    )
     .version(version, "-V, --version", "print the version")
     .helpOption("-h, --help", "show help for a command")
     .helpCommand("help [command]", "show help for a command")
@@ -128,7 +139,10 @@ export function buildProgram(version: string, outcome: Outcome): Command {
       )
       .argument("[dir]", "the repository's folder (created if missing)")
       .option("--export", "the spec is the tenant as it is (export), not an empty one")
-      .option("--package <spec>", "what package.json depends on for mailbox-addresses (default: this version; e.g. file:../mailbox-addresses-0.2.0.tgz)")
+      .option(
+        "--package <spec>",
+        "what package.json depends on for mailbox-addresses (default: this version; e.g. file:../mailbox-addresses-0.2.0.tgz)",
+      )
       .option("--no-ci", "leave out the CI workflows"),
   )
     .addHelpText(
@@ -138,7 +152,9 @@ export function buildProgram(version: string, outcome: Outcome): Command {
         "npx mailbox-addresses init --stack prod --target exchange-online --tenant-id <id> --client-id <id> --export",
       )}`,
     )
-    .action((dir: string | undefined, _options: unknown, command: Command) => run(commands.init().runInit(dir, { ...command.opts(), ...globals(command) })));
+    .action((dir: string | undefined, _options: unknown, command: Command) =>
+      run(commands.init().runInit(dir, { ...command.opts(), ...globals(command) })),
+    );
 
   program
     .command("validate")
@@ -155,7 +171,9 @@ export function buildProgram(version: string, outcome: Outcome): Command {
       "after",
       `\nExit codes: 0 valid, 1 problems (and any usage error).\n${examples(`mailbox-addresses validate ${specExample()}`, `mailbox-addresses validate ${existsSync(path.join(findProjectRoot(), "examples", "shards")) ? "examples/shards" : "shards"}/*.yaml`, `mailbox-addresses validate --explain ${specExample()}`)}`,
     )
-    .action((files: string[], options: { explain?: boolean }) => run(commands.validate().runValidate(files, { explain: options.explain === true })));
+    .action((files: string[], options: { explain?: boolean }) =>
+      run(commands.validate().runValidate(files, { explain: options.explain === true })),
+    );
 
   stackOptions(
     program
@@ -172,7 +190,10 @@ export function buildProgram(version: string, outcome: Outcome): Command {
       "only recipients of this kind (RecipientTypeDetails): UserMailbox, SharedMailbox, RoomMailbox, EquipmentMailbox, MailUniversalDistributionGroup, MailUniversalSecurityGroup, GroupMailbox, DynamicDistributionGroup, MailUser, MailContact",
     )
     .option("-o, --output <file>", "write to this file instead of stdout")
-    .option("--policies", "where most mailboxes of a primary domain follow one pattern (%m@domain), write it as a policy and only the exceptions as entries; previews with zero changes")
+    .option(
+      "--policies",
+      "where most mailboxes of a primary domain follow one pattern (%m@domain), write it as a policy and only the exceptions as entries; previews with zero changes",
+    )
     .addHelpText(
       "after",
       examples(
@@ -182,14 +203,18 @@ export function buildProgram(version: string, outcome: Outcome): Command {
         "mailbox-addresses export --stack prod --upn 'sales*'",
       ),
     )
-    .action((_options: unknown, command: Command) => run(commands.export().runExport({ ...command.opts(), ...globals(command) })));
+    .action((_options: unknown, command: Command) =>
+      run(commands.export().runExport({ ...command.opts(), ...globals(command) })),
+    );
 
   outputOptions(
     stackOptions(
       program
         .command("drift")
         .summary("compare the spec with the live tenant, without Pulumi; exit 0 in sync, 2 drift, 1 problems")
-        .description("Reads the mailboxes the stack's spec names and compares them with the spec, with the planner pulumi preview uses: it agrees with pulumi preview --refresh, without the engine."),
+        .description(
+          "Reads the mailboxes the stack's spec names and compares them with the spec, with the planner pulumi preview uses: it agrees with pulumi preview --refresh, without the engine.",
+        ),
     ).option(
       "--type <type>",
       "only recipients of this kind (RecipientTypeDetails): UserMailbox, SharedMailbox, RoomMailbox, EquipmentMailbox, MailUniversalDistributionGroup, MailUniversalSecurityGroup, GroupMailbox, DynamicDistributionGroup, MailUser, MailContact",
@@ -199,7 +224,9 @@ export function buildProgram(version: string, outcome: Outcome): Command {
       "after",
       `${EXIT_CODES}${examples("mailbox-addresses drift", "mailbox-addresses drift --type GroupMailbox", "mailbox-addresses drift --stack prod --markdown > drift.md", "mailbox-addresses drift --json --all")}`,
     )
-    .action((_options: unknown, command: Command) => run(commands.drift().runDrift({ ...command.opts(), ...globals(command) })));
+    .action((_options: unknown, command: Command) =>
+      run(commands.drift().runDrift({ ...command.opts(), ...globals(command) })),
+    );
 
   stackOptions(
     program
@@ -215,7 +242,9 @@ export function buildProgram(version: string, outcome: Outcome): Command {
       "after",
       `\nExit codes: 0 expanded, 1 problems (and any usage error).\n${examples("mailbox-addresses expand", "mailbox-addresses expand --policy typo-domain", "mailbox-addresses expand --stack prod -o expanded.yaml && git diff --no-index old.yaml expanded.yaml")}`,
     )
-    .action((_options: unknown, command: Command) => run(commands.expand().runExpand({ ...command.opts(), ...globals(command) })));
+    .action((_options: unknown, command: Command) =>
+      run(commands.expand().runExpand({ ...command.opts(), ...globals(command) })),
+    );
 
   outputOptions(
     program
@@ -231,13 +260,18 @@ export function buildProgram(version: string, outcome: Outcome): Command {
         "--type <type>",
         "only recipients of this kind (RecipientTypeDetails): UserMailbox, SharedMailbox, RoomMailbox, EquipmentMailbox, MailUniversalDistributionGroup, MailUniversalSecurityGroup, GroupMailbox, DynamicDistributionGroup, MailUser, MailContact",
       )
-      .option("--changed-since <ref>", "targeted: plan only the mailboxes the spec's change since this git ref touches (widened to every mailbox, saying why, when a stack-wide setting changed)"),
+      .option(
+        "--changed-since <ref>",
+        "targeted: plan only the mailboxes the spec's change since this git ref touches (widened to every mailbox, saying why, when a stack-wide setting changed)",
+      ),
   )
     .addHelpText(
       "after",
       `${EXIT_CODES}${examples("mailbox-addresses plan", "mailbox-addresses plan --refresh --markdown > plan.md", "mailbox-addresses plan --stack prod --json", "mailbox-addresses plan --markdown --save plan.json > plan.md", "mailbox-addresses plan --changed-since origin/main --markdown --save plan.json > plan.md")}`,
     )
-    .action((_options: unknown, command: Command) => run(commands.plan().runPlan({ ...command.opts(), ...globals(command) })));
+    .action((_options: unknown, command: Command) =>
+      run(commands.plan().runPlan({ ...command.opts(), ...globals(command) })),
+    );
 
   program
     .command("apply")
@@ -251,7 +285,9 @@ export function buildProgram(version: string, outcome: Outcome): Command {
       "after",
       `\nExit codes: 0 applied (or nothing to apply), 1 refused or failed (and any usage error).\n${examples("mailbox-addresses plan --changed-since origin/main --save plan.json && mailbox-addresses apply --plan plan.json", "mailbox-addresses apply --plan plan.json --stack prod")}`,
     )
-    .action((_options: unknown, command: Command) => run(commands.apply().runApply({ ...(command.opts() as { plan: string; stack?: string }), ...globals(command) })));
+    .action((_options: unknown, command: Command) =>
+      run(commands.apply().runApply({ ...(command.opts() as { plan: string; stack?: string }), ...globals(command) })),
+    );
 
   stackOptions(
     program
@@ -267,35 +303,75 @@ export function buildProgram(version: string, outcome: Outcome): Command {
       "after",
       `\nExit codes: 0 accepted (or nothing to accept), 1 problems (and any usage error).\n${examples("mailbox-addresses accept support@contoso.com", "mailbox-addresses accept --stack prod --all")}`,
     )
-    .action((identities: string[], _options: unknown, command: Command) => run(commands.accept().runAccept(identities, { ...command.opts(), ...globals(command) })));
+    .action((identities: string[], _options: unknown, command: Command) =>
+      run(commands.accept().runAccept(identities, { ...command.opts(), ...globals(command) })),
+    );
 
   const tenant = program
     .command("tenant")
     .summary("an admin's hand on the local tenant: show, set, add, remove, seed, reset")
-    .description("Reads and changes the embedded local tenant (a SQLite file) as an admin would, under Exchange's rules: to make drift on purpose in demos and tests.")
+    .description(
+      "Reads and changes the embedded local tenant (a SQLite file) as an admin would, under Exchange's rules: to make drift on purpose in demos and tests.",
+    )
     .addHelpText(
       "after",
-      examples("mailbox-addresses tenant show mark.wilson@contoso.com", "mailbox-addresses tenant add mark.wilson@contoso.com smtp:rogue@contoso.com", "mailbox-addresses tenant reset"),
+      examples(
+        "mailbox-addresses tenant show mark.wilson@contoso.com",
+        "mailbox-addresses tenant add mark.wilson@contoso.com smtp:rogue@contoso.com",
+        "mailbox-addresses tenant reset",
+      ),
     );
   const database = (command: Command) =>
     command
       .option("--database <file>", "the local tenant's database (default .tenant/local.sqlite)")
       .option("--seed <file>", "seed used when the database is empty (default tenant/seeds/contoso.yaml)");
-  database(tenant.command("show").description("show a mailbox of the local tenant").argument("<identity>", "UPN or object id"))
-    .addHelpText("after", examples("mailbox-addresses tenant show mark.wilson@contoso.com", "mailbox-addresses tenant show sales@contoso.com --database /tmp/other.sqlite"))
+  database(
+    tenant.command("show").description("show a mailbox of the local tenant").argument("<identity>", "UPN or object id"),
+  )
+    .addHelpText(
+      "after",
+      examples(
+        "mailbox-addresses tenant show mark.wilson@contoso.com",
+        "mailbox-addresses tenant show sales@contoso.com --database /tmp/other.sqlite",
+      ),
+    )
     .action((identity: string, options: object) => run(commands.tenant().runTenantShow(identity, options)));
   const writes = [
-    ["set", "replace its EmailAddresses (entries with prefixes: SMTP:, smtp:, X500:...)", "tenant set lee.chen@contoso.com SMTP:lee.chen@contoso.com smtp:lee@contoso.com"],
-    ["add", "add entries (Set-Mailbox -EmailAddresses @{Add=...})", "tenant add mark.wilson@contoso.com smtp:rogue@contoso.com"],
+    [
+      "set",
+      "replace its EmailAddresses (entries with prefixes: SMTP:, smtp:, X500:...)",
+      "tenant set lee.chen@contoso.com SMTP:lee.chen@contoso.com smtp:lee@contoso.com",
+    ],
+    [
+      "add",
+      "add entries (Set-Mailbox -EmailAddresses @{Add=...})",
+      "tenant add mark.wilson@contoso.com smtp:rogue@contoso.com",
+    ],
     ["remove", "remove entries (@{Remove=...})", "tenant remove mark.wilson@contoso.com smtp:rogue@contoso.com"],
   ] as const;
   for (const [action, summary, example] of writes) {
-    database(tenant.command(action).description(summary).argument("<identity>", "UPN or object id").argument("<entry...>", "EmailAddresses entries, with their prefix"))
+    database(
+      tenant
+        .command(action)
+        .description(summary)
+        .argument("<identity>", "UPN or object id")
+        .argument("<entry...>", "EmailAddresses entries, with their prefix"),
+    )
       .addHelpText("after", examples(`mailbox-addresses ${example}`))
-      .action((identity: string, entries: string[], options: object) => run(commands.tenant().runTenantWrite(action, identity, entries, options)));
+      .action((identity: string, entries: string[], options: object) =>
+        run(commands.tenant().runTenantWrite(action, identity, entries, options)),
+      );
   }
-  database(tenant.command("seed").description("(re)load the local tenant from a seed file").argument("[seed.yaml]", "a seed (schemas/tenant-seed.schema.json); default the shipped one"))
-    .addHelpText("after", examples("mailbox-addresses tenant seed", "mailbox-addresses tenant seed my-seed.yaml --database /tmp/t.sqlite"))
+  database(
+    tenant
+      .command("seed")
+      .description("(re)load the local tenant from a seed file")
+      .argument("[seed.yaml]", "a seed (schemas/tenant-seed.schema.json); default the shipped one"),
+  )
+    .addHelpText(
+      "after",
+      examples("mailbox-addresses tenant seed", "mailbox-addresses tenant seed my-seed.yaml --database /tmp/t.sqlite"),
+    )
     .action((file: string | undefined, options: object) => run(commands.tenant().runTenantSeed(file, options)));
   database(tenant.command("reset").description("delete the local tenant; the next use seeds it afresh"))
     .addHelpText("after", examples("mailbox-addresses tenant reset"))
@@ -311,8 +387,14 @@ export function buildProgram(version: string, outcome: Outcome): Command {
     .addOption(stackOption("the stack the printed settings are for", EMULATOR_DEFAULT_STACK))
     .option("--state-dir <dir>", "tenant database, keys and certificate (default .tenant/emulator)")
     .option("--seed <file>", "seed for a new tenant (default tenant/seeds/contoso.yaml)")
-    .option("--faults <json>", `faults to inject, as JSON, e.g. '{"throttleRate":0.3,"retryAfterSeconds":1}'; the settings are listed below`)
-    .option("--ad-url <url>", "an on-premises AD (LDAPS) whose synced users the emulator projects into its tenant, as Entra Connect does (bind account from MAILBOX_ADDRESSES_AD_BIND_DN / _PASSWORD)")
+    .option(
+      "--faults <json>",
+      `faults to inject, as JSON, e.g. '{"throttleRate":0.3,"retryAfterSeconds":1}'; the settings are listed below`,
+    )
+    .option(
+      "--ad-url <url>",
+      "an on-premises AD (LDAPS) whose synced users the emulator projects into its tenant, as Entra Connect does (bind account from MAILBOX_ADDRESSES_AD_BIND_DN / _PASSWORD)",
+    )
     .option("--ad-ca-file <file>", "PEM file of the CA that issued the domain controller's certificate")
     .option("--ad-base-dn <dn>", "where the sync looks for users")
     .option("--sync-interval <seconds>", "sync on its own this often (default: only POST /_emulator/sync)")
@@ -325,10 +407,22 @@ export function buildProgram(version: string, outcome: Outcome): Command {
           "mailbox-addresses emulator --port 0 --state-dir /tmp/emulator",
         ),
     )
-    .action((options: { port: string; stack: string; stateDir?: string; seed?: string; faults?: string; adUrl?: string; adCaFile?: string; adBaseDn?: string; syncInterval?: string }) => {
-      const emulator = commands.emulator();
-      return run(emulator.runEmulatorCommand({ ...options, port: emulator.parsePort(options.port) }));
-    });
+    .action(
+      (options: {
+        port: string;
+        stack: string;
+        stateDir?: string;
+        seed?: string;
+        faults?: string;
+        adUrl?: string;
+        adCaFile?: string;
+        adBaseDn?: string;
+        syncInterval?: string;
+      }) => {
+        const emulator = commands.emulator();
+        return run(emulator.runEmulatorCommand({ ...options, port: emulator.parsePort(options.port) }));
+      },
+    );
 
   return program;
 }

@@ -11,7 +11,9 @@ import { describeThrottle, type ThrottleWait } from "../targets/target-definitio
 const NOTE_AFTER_MS = 2000;
 
 /** The provider's throttling message (providers/mailbox-addresses/throttle-report.ts) in an engine event, if it is one. */
-export function throttleOf(event: { readonly diagnosticEvent?: { readonly message: string; readonly severity: string } }): string | undefined {
+export function throttleOf(event: {
+  readonly diagnosticEvent?: { readonly message: string; readonly severity: string };
+}): string | undefined {
   const d = event.diagnosticEvent;
   if (d === undefined || d.severity !== "info") return undefined;
   const message = d.message.trim();

@@ -1,6 +1,13 @@
 // Prints a drift or plan report in the format the flags ask for, and returns its exit code.
 import { writeFileSync } from "node:fs";
-import { exitCodeOf, MARKDOWN_LIMIT, renderJson, renderMarkdown, renderTable, type Report } from "../core/report/report";
+import {
+  exitCodeOf,
+  MARKDOWN_LIMIT,
+  renderJson,
+  renderMarkdown,
+  renderTable,
+  type Report,
+} from "../core/report/report";
 import { toolCommands } from "../runtime/commands-here";
 import { CliError } from "./cli-error";
 
@@ -14,7 +21,11 @@ export function printReport(report: Report, values: OutputOptions): number {
   // Remedies name the commands as they exist where the user stands (runtime/commands-here.ts).
   const here = toolCommands();
   const commands = { tool: here.tool, pulumi: here.pulumi };
-  const text = values.json ? renderJson(report) : values.markdown ? renderMarkdown(report, MARKDOWN_LIMIT, commands) : renderTable(report, values.all === true, commands);
+  const text = values.json
+    ? renderJson(report)
+    : values.markdown
+      ? renderMarkdown(report, MARKDOWN_LIMIT, commands)
+      : renderTable(report, values.all === true, commands);
   process.stdout.write(text);
   return exitCodeOf(report);
 }

@@ -22,7 +22,13 @@ export function parseUrn(urn: string): ParsedUrn | undefined {
   if (parts.length < 4) return undefined;
   const [stack, project, qualified] = parts as [string, string, string];
   const types = qualified.split("$");
-  return { stack, project, type: types[types.length - 1]!, parentTypes: types.slice(0, -1), name: parts.slice(3).join("::") };
+  return {
+    stack,
+    project,
+    type: types[types.length - 1]!,
+    parentTypes: types.slice(0, -1),
+    name: parts.slice(3).join("::"),
+  };
 }
 
 /** The resource's own type, whatever its parents. */

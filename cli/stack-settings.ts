@@ -4,7 +4,14 @@
 // typo never falls back to another tenant); keys are checked against the declared list
 // (reconcile/settings.ts); flags may override a setting for one run.
 import { closestName } from "../core/did-you-mean";
-import { checkDeclaredSettings, DECLARED_SETTINGS, readSettings, SETTINGS_NAMESPACE, type ConfigReader, type ProgramSettings } from "../reconcile/settings";
+import {
+  checkDeclaredSettings,
+  DECLARED_SETTINGS,
+  readSettings,
+  SETTINGS_NAMESPACE,
+  type ConfigReader,
+  type ProgramSettings,
+} from "../reconcile/settings";
 import { findProjectRoot } from "../runtime/project-root";
 import { readSpecFile, SpecFileError } from "../runtime/spec-file";
 import { CliError } from "./cli-error";
@@ -28,7 +35,11 @@ export const OVERRIDE_FLAGS: Readonly<Record<string, string>> = Object.fromEntri
 ]);
 
 /** --stack and the override flags (OVERRIDE_FLAGS), as commander parses them. */
-export type StackFlags = { readonly stack?: string | undefined; readonly spec?: string | undefined; readonly target?: string | undefined };
+export type StackFlags = {
+  readonly stack?: string | undefined;
+  readonly spec?: string | undefined;
+  readonly target?: string | undefined;
+};
 
 export interface StackSettings extends ProgramSettings {
   readonly stack: string;
@@ -84,7 +95,9 @@ export async function readStackSettings(flags: StackFlags, root = findProjectRoo
   try {
     workspace = await LocalWorkspace.create({ workDir: root });
   } catch (err) {
-    throw new CliError(`cannot run pulumi to read the settings of stack "${stack}": ${pulumiMessage(err)}. To fix: ${here.setup}`);
+    throw new CliError(
+      `cannot run pulumi to read the settings of stack "${stack}": ${pulumiMessage(err)}. To fix: ${here.setup}`,
+    );
   }
   // The stack's settings first: listing the stacks loads every stack's state (the file backend
   // reads each checkpoint whole), which at 10,000 mailboxes costs more than a second, so it is
@@ -97,7 +110,9 @@ export async function readStackSettings(flags: StackFlags, root = findProjectRoo
     try {
       names = (await workspace.listStacks()).map((s) => s.name);
     } catch (listErr) {
-      throw new CliError(`cannot read the settings of stack "${stack}": ${pulumiMessage(err)} (and listing the stacks of ${root} failed too: ${pulumiMessage(listErr)})`);
+      throw new CliError(
+        `cannot read the settings of stack "${stack}": ${pulumiMessage(err)} (and listing the stacks of ${root} failed too: ${pulumiMessage(listErr)})`,
+      );
     }
     // Pulumi Cloud lists "org/stack": a bare name matches its last part.
     const known = names.map((n) => n.slice(n.lastIndexOf("/") + 1));

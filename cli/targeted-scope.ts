@@ -41,7 +41,9 @@ function git(cwd: string, args: readonly string[]): { code: number; stdout: Buff
   const result = spawnSync("git", args, { cwd, maxBuffer: 512 * 1024 * 1024 });
   if (result.error) {
     const code = (result.error as NodeJS.ErrnoException).code;
-    throw new CliError(code === "ENOENT" ? "--changed-since needs git, which is not on PATH" : `cannot run git: ${result.error.message}`);
+    throw new CliError(
+      code === "ENOENT" ? "--changed-since needs git, which is not on PATH" : `cannot run git: ${result.error.message}`,
+    );
   }
   return { code: result.status ?? 1, stdout: result.stdout, stderr: result.stderr.toString("utf8").trim() };
 }
@@ -52,7 +54,9 @@ export function specAtRef(specPath: string, ref: string): Buffer | undefined {
   const top = git(dir, ["rev-parse", "--show-toplevel"]);
   if (top.code !== 0) throw new CliError(`--changed-since: ${dir} is not inside a git repository`);
   if (git(dir, ["rev-parse", "--verify", "--quiet", `${ref}^{commit}`]).code !== 0) {
-    throw new CliError(`--changed-since: git knows no commit "${ref}" (in CI, fetch it first, e.g. git fetch origin main, and pass origin/main)`);
+    throw new CliError(
+      `--changed-since: git knows no commit "${ref}" (in CI, fetch it first, e.g. git fetch origin main, and pass origin/main)`,
+    );
   }
   const relative = path
     .relative(realpathSync(top.stdout.toString("utf8").trim()), realpathSync(specPath))
@@ -69,7 +73,12 @@ function specFromState(entries: readonly StateEntry[], after: Spec): Spec {
   const now = new Map(after.mailboxes.map((m) => [m.identity, m]));
   const nowhere = { line: 0, col: 0 } as MailboxDeclaration["source"]["identity"];
   const mailboxes = entries.map((entry): MailboxDeclaration => {
-    const inputs = entry.inputs as { identity: string; addresses: AddressMap; mode: MailboxDeclaration["mode"]; cloudManaged?: boolean };
+    const inputs = entry.inputs as {
+      identity: string;
+      addresses: AddressMap;
+      mode: MailboxDeclaration["mode"];
+      cloudManaged?: boolean;
+    };
     const { primary, aliases } = desiredFromMap(inputs.addresses ?? {});
     const upn = now.get(inputs.identity)?.userPrincipalName;
     return {
@@ -87,7 +96,9 @@ function specFromState(entries: readonly StateEntry[], after: Spec): Spec {
 
 /** The spec's key a MailboxAddresses entry of the state was declared with (its inputs, else its URN's name). */
 export function identityOfEntry(entry: StateEntry): string {
-  return (entry.inputs as { identity?: string } | undefined)?.identity ?? entry.urn.slice(entry.urn.lastIndexOf("::") + 2);
+  return (
+    (entry.inputs as { identity?: string } | undefined)?.identity ?? entry.urn.slice(entry.urn.lastIndexOf("::") + 2)
+  );
 }
 
 /**
@@ -126,16 +137,25 @@ export function placeOfMailboxes(resources: readonly StateEntry[], stackEntry: S
   const mailboxes = resources.filter((r) => r.type === RESOURCE_TYPE);
   const components = resources.filter((r) => r.type === COMPONENT_TYPE);
   const parents = new Set(mailboxes.map((r) => r.parent ?? stackEntry.urn));
-  if (components.length > 1) return { refused: `the program declares ${components.length} MailboxAddressSpec components; a targeted run narrows one spec` };
+  if (components.length > 1)
+    return {
+      refused: `the program declares ${components.length} MailboxAddressSpec components; a targeted run narrows one spec`,
+    };
   if (parents.size > 1) return { refused: "the stack's mailboxes have more than one parent" };
   const parent = [...parents][0] ?? stackEntry.urn;
   const component = parent === stackEntry.urn ? undefined : resources.find((r) => r.urn === parent);
-  if (component !== undefined && component.type !== COMPONENT_TYPE) return { refused: `the stack's mailboxes are children of ${component.type}, not of a MailboxAddressSpec component` };
+  if (component !== undefined && component.type !== COMPONENT_TYPE)
+    return {
+      refused: `the stack's mailboxes are children of ${component.type}, not of a MailboxAddressSpec component`,
+    };
   const sibling = mailboxes[0] === undefined ? undefined : parseUrn(mailboxes[0].urn);
   const prefix = stackEntry.urn.slice(0, stackEntry.urn.indexOf("::pulumi:pulumi:Stack::"));
   const qualified = sibling === undefined ? RESOURCE_TYPE : [...sibling.parentTypes, sibling.type].join("$");
   const byIdentity = new Map(mailboxes.map((r) => [identityOfEntry(r), r.urn]));
-  return { urnOf: (identity) => byIdentity.get(identity) ?? `${prefix}::${qualified}::${identity}`, ...(component ? { component } : {}) };
+  return {
+    urnOf: (identity) => byIdentity.get(identity) ?? `${prefix}::${qualified}::${identity}`,
+    ...(component ? { component } : {}),
+  };
 }
 
 /**
@@ -160,16 +180,20 @@ export async function computeScope(settings: StackSettings, ref: string): Promis
 
   const deployment = await exportState(settings);
   const resources: readonly StateEntry[] = deployment.resources ?? [];
-  if ((deployment.pending_operations ?? []).length > 0) return full("the state has pending operations from an interrupted run");
+  if ((deployment.pending_operations ?? []).length > 0)
+    return full("the state has pending operations from an interrupted run");
   const stackEntry = resources.find((r) => r.type === "pulumi:pulumi:Stack");
   const mailboxes = resources.filter((r) => r.type === RESOURCE_TYPE);
-  if (stackEntry === undefined || mailboxes.length === 0) return full("the stack has no state yet (the first apply is full)");
+  if (stackEntry === undefined || mailboxes.length === 0)
+    return full("the stack has no state yet (the first apply is full)");
   const place = placeOfMailboxes(resources, stackEntry);
   if ("refused" in place) return full(place.refused);
   // What the spec's declaration last reported: the stack's outputs (this checkout), the component's (init's layout).
   const outputs = ((place.component ?? stackEntry).outputs ?? {}) as { spec?: string; target?: string };
-  if (outputs.spec !== undefined && outputs.spec !== settings.spec) return full(`the stack's spec setting changed (${outputs.spec} → ${settings.spec})`);
-  if (outputs.target !== undefined && outputs.target !== describeTarget(settings.target)) return full("the stack's target settings changed since the last apply");
+  if (outputs.spec !== undefined && outputs.spec !== settings.spec)
+    return full(`the stack's spec setting changed (${outputs.spec} → ${settings.spec})`);
+  if (outputs.target !== undefined && outputs.target !== describeTarget(settings.target))
+    return full("the stack's target settings changed since the last apply");
 
   const identityOf = new Map(mailboxes.map((r) => [r.urn, identityOfEntry(r)]));
   const urnsOf = new Map<string, string[]>();
@@ -183,8 +207,17 @@ export async function computeScope(settings: StackSettings, ref: string): Promis
     }
   }
   const before = loadedBefore.spec;
-  let set: ChangeSet = unionChangeSets(computeChangeSet(before, after, { holders }), computeChangeSet(specFromState(mailboxes, after), after, { holders }), after);
-  const dependencies = new Map(mailboxes.map((r) => [identityOf.get(r.urn)!, (r.dependencies ?? []).flatMap((d) => (identityOf.has(d) ? [identityOf.get(d)!] : []))]));
+  let set: ChangeSet = unionChangeSets(
+    computeChangeSet(before, after, { holders }),
+    computeChangeSet(specFromState(mailboxes, after), after, { holders }),
+    after,
+  );
+  const dependencies = new Map(
+    mailboxes.map((r) => [
+      identityOf.get(r.urn)!,
+      (r.dependencies ?? []).flatMap((d) => (identityOf.has(d) ? [identityOf.get(d)!] : [])),
+    ]),
+  );
   set = withStateDependents(set, after, dependencies);
   if (set.scope === "everything") return full(...set.reasons.map((r) => r.message));
 
@@ -192,13 +225,19 @@ export async function computeScope(settings: StackSettings, ref: string): Promis
   const inState = new Set(identityOf.values());
   const release = set.release.filter((identity) => inState.has(identity));
   const targetUrns = new Set([...set.declare, ...release].flatMap((identity) => urnsOf.get(identity) ?? []));
-  const foreign = resources.filter((r) => r.type !== RESOURCE_TYPE && (r.dependencies ?? []).some((d) => targetUrns.has(d)));
-  if (foreign.length > 0) return full(`${foreign[0]!.urn} depends on a targeted mailbox and is not one of this spec's mailboxes`);
+  const foreign = resources.filter(
+    (r) => r.type !== RESOURCE_TYPE && (r.dependencies ?? []).some((d) => targetUrns.has(d)),
+  );
+  if (foreign.length > 0)
+    return full(`${foreign[0]!.urn} depends on a targeted mailbox and is not one of this spec's mailboxes`);
   const count = set.declare.length + release.length;
-  if (count > MAX_TARGETS || count > Math.max(1, mailboxes.length) / 2) return full(`the change touches ${count} of ${mailboxes.length} mailboxes: a full run costs about the same`);
+  if (count > MAX_TARGETS || count > Math.max(1, mailboxes.length) / 2)
+    return full(`the change touches ${count} of ${mailboxes.length} mailboxes: a full run costs about the same`);
 
   const urnOf = (identity: string) => urnsOf.get(identity)?.[0] ?? place.urnOf(identity);
-  const reasons = Object.fromEntries([...set.declare, ...release].map((identity) => [identity, (set.targets.get(identity) ?? []).map(describeReason)]));
+  const reasons = Object.fromEntries(
+    [...set.declare, ...release].map((identity) => [identity, (set.targets.get(identity) ?? []).map(describeReason)]),
+  );
   const run: TargetedRun = {
     scope: "targeted",
     since: ref,
@@ -213,7 +252,9 @@ export async function computeScope(settings: StackSettings, ref: string): Promis
   for (const r of mailboxes) {
     const identity = identityOf.get(r.urn)!;
     // What the stack last applied, not what a refresh read since (core/plan/address-map.ts `recordOf`).
-    const record = recordOf((r.outputs ?? {}) as { applied?: readonly string[]; addresses?: AddressMap; kept?: AddressMap });
+    const record = recordOf(
+      (r.outputs ?? {}) as { applied?: readonly string[]; addresses?: AddressMap; kept?: AddressMap },
+    );
     if (declared.has(identity) && record !== undefined) recorded[identity] = record;
   }
   return { kind: "targeted", run, urns: [...set.declare, ...release].map(urnOf), recorded };

@@ -23,13 +23,25 @@ export interface TenantOptions {
 /** The database and the seed, relative to the project (the seed by default the package's own: seedFileOf). */
 function paths(options: TenantOptions): { root: string; database: string; seed: string } {
   const root = findProjectRoot();
-  return { root, database: path.resolve(root, options.database ?? LOCAL_DEFAULTS.localDatabase), seed: seedFileOf({ seed: options.seed ?? LOCAL_DEFAULTS.localSeed }, root) };
+  return {
+    root,
+    database: path.resolve(root, options.database ?? LOCAL_DEFAULTS.localDatabase),
+    seed: seedFileOf({ seed: options.seed ?? LOCAL_DEFAULTS.localSeed }, root),
+  };
 }
 
 function printRecipient(r: Recipient): void {
-  const flags = [r.synced ? (r.cloudManaged ? "synced, Exchange attributes cloud-managed" : "synced from on-premises AD") : undefined].filter(Boolean);
+  const flags = [
+    r.synced
+      ? r.cloudManaged
+        ? "synced, Exchange attributes cloud-managed"
+        : "synced from on-premises AD"
+      : undefined,
+  ].filter(Boolean);
   // The precise kind (RecipientTypeDetails) and the cmdlet that writes it.
-  process.stdout.write(`${r.displayName} (${r.kind}: ${RECIPIENT_KINDS[r.kind].noun}, written with ${RECIPIENT_KINDS[r.kind].setCmdlet}${flags.length ? `, ${flags.join(", ")}` : ""})\n`);
+  process.stdout.write(
+    `${r.displayName} (${r.kind}: ${RECIPIENT_KINDS[r.kind].noun}, written with ${RECIPIENT_KINDS[r.kind].setCmdlet}${flags.length ? `, ${flags.join(", ")}` : ""})\n`,
+  );
   if (r.upn) process.stdout.write(`  upn: ${r.upn}\n`);
   if (r.externalEmailAddress) process.stdout.write(`  ExternalEmailAddress: SMTP:${r.externalEmailAddress}\n`);
   process.stdout.write(`  id:  ${r.id}\n  EmailAddresses:\n`);
@@ -39,7 +51,9 @@ function printRecipient(r: Recipient): void {
 export function runTenantReset(options: TenantOptions): number {
   const { database, seed } = paths(options);
   deleteLocalStore(database);
-  process.stdout.write(`deleted ${path.relative(process.cwd(), database)}; the next use seeds it from ${path.relative(process.cwd(), seed)}\n`);
+  process.stdout.write(
+    `deleted ${path.relative(process.cwd(), database)}; the next use seeds it from ${path.relative(process.cwd(), seed)}\n`,
+  );
   return 0;
 }
 
@@ -56,7 +70,9 @@ export function runTenantSeed(file: string | undefined, options: TenantOptions):
   try {
     tenant.seed(data);
     markCreated(database);
-    process.stdout.write(`seeded ${path.relative(process.cwd(), database)} with ${tenant.count()} recipients from ${path.relative(process.cwd(), source)}\n`);
+    process.stdout.write(
+      `seeded ${path.relative(process.cwd(), database)} with ${tenant.count()} recipients from ${path.relative(process.cwd(), source)}\n`,
+    );
     return 0;
   } finally {
     tenant.close();
@@ -80,7 +96,12 @@ export function runTenantShow(identity: string, options: TenantOptions): number 
 }
 
 /** `tenant set|add|remove`: Set-Mailbox -EmailAddresses with a whole list, or @{Add}/@{Remove}. */
-export function runTenantWrite(action: "set" | "add" | "remove", identity: string, entries: readonly string[], options: TenantOptions): number {
+export function runTenantWrite(
+  action: "set" | "add" | "remove",
+  identity: string,
+  entries: readonly string[],
+  options: TenantOptions,
+): number {
   const { root, database, seed } = paths(options);
   const tenant = openLocalTenant({ target: "local", database, seed }, root);
   try {
@@ -91,7 +112,9 @@ export function runTenantWrite(action: "set" | "add" | "remove", identity: strin
   } catch (err) {
     if (!ExchangeError.isInstance(err)) throw err;
     for (const v of err.violations) process.stderr.write(`error: ${v.message}\n`);
-    process.stderr.write(`what to do: ${remedyFor(err.code, { identity, address: err.address, owner: err.owner?.displayName })}\n`);
+    process.stderr.write(
+      `what to do: ${remedyFor(err.code, { identity, address: err.address, owner: err.owner?.displayName })}\n`,
+    );
     return 1;
   } finally {
     tenant.close();

@@ -14,7 +14,9 @@ export function normalizationTable(): string {
   const width = Math.max(...ADDRESS_NORMALIZATIONS.map((n) => n.step.length));
   return [
     "What mailbox-addresses does to an address between the spec and the tenant (anything else that would need changing is refused, never rewritten):",
-    ...ADDRESS_NORMALIZATIONS.map((n) => `  ${n.step.padEnd(width)}  where: ${n.appliesTo}\n  ${" ".repeat(width)}  what: ${n.effect}`),
+    ...ADDRESS_NORMALIZATIONS.map(
+      (n) => `  ${n.step.padEnd(width)}  where: ${n.appliesTo}\n  ${" ".repeat(width)}  what: ${n.effect}`,
+    ),
     "",
   ].join("\n");
 }
@@ -22,7 +24,10 @@ export function normalizationTable(): string {
 /** `file:line:col: path: "written": step: result; step: result` for each address of a valid spec that a step applies to. */
 function explainSpec(spec: Spec): string {
   const found = spec.normalizations ?? [];
-  const lines = found.map((n) => `${spec.file}:${n.position.line}:${n.position.col}: ${formatPath(n.path)}: ${quote(n.written)}: ${n.steps.map((s) => `${s.step}: ${s.result}`).join("; ")}`);
+  const lines = found.map(
+    (n) =>
+      `${spec.file}:${n.position.line}:${n.position.col}: ${formatPath(n.path)}: ${quote(n.written)}: ${n.steps.map((s) => `${s.step}: ${s.result}`).join("; ")}`,
+  );
   const head =
     found.length === 0
       ? `${spec.file}: no address or domain a step applies to: each is written as spelled`
@@ -53,7 +58,9 @@ export function runValidate(files: readonly string[], options: { explain?: boole
     if (result.ok) {
       valid.push(result.spec);
       const policies = result.spec.policies?.length ?? 0;
-      process.stdout.write(`${file}: valid (${count(result.spec.mailboxes.length, "mailbox", "mailboxes")}${policies > 0 ? `, ${policies} ${policies === 1 ? "policy" : "policies"}` : ""})\n`);
+      process.stdout.write(
+        `${file}: valid (${count(result.spec.mailboxes.length, "mailbox", "mailboxes")}${policies > 0 ? `, ${policies} ${policies === 1 ? "policy" : "policies"}` : ""})\n`,
+      );
       if (options.explain) process.stdout.write(explainSpec(result.spec));
     } else {
       failed = true;
@@ -64,6 +71,7 @@ export function runValidate(files: readonly string[], options: { explain?: boole
   }
   const across = checkAcrossShards(valid);
   for (const problem of across) process.stderr.write(`${formatProblem(problem)}\n`);
-  if (across.length > 0) process.stderr.write(`${across.length === 1 ? "1 problem" : `${across.length} problems`} across the files\n`);
+  if (across.length > 0)
+    process.stderr.write(`${across.length === 1 ? "1 problem" : `${across.length} problems`} across the files\n`);
   return failed || across.length > 0 ? 1 : 0;
 }

@@ -85,12 +85,14 @@ export const ADDRESS_NORMALIZATIONS: readonly Normalization[] = [
   {
     step: "domain case",
     appliesTo: "a domain with upper-case letters",
-    effect: "compared in lower case (allowedDomains, the tenant's accepted domains, one owner per address); the address is written as spelled, and one a mailbox already has keeps the spelling it has",
+    effect:
+      "compared in lower case (allowedDomains, the tenant's accepted domains, one owner per address); the address is written as spelled, and one a mailbox already has keeps the spelling it has",
   },
   {
     step: "IDN A-label",
     appliesTo: "a domain listed in internationalDomains (opt-in)",
-    effect: "written as its A-label, in lower case (john@Bücher.example is written john@xn--bcher-kva.example); plan and preview show both forms",
+    effect:
+      "written as its A-label, in lower case (john@Bücher.example is written john@xn--bcher-kva.example); plan and preview show both forms",
   },
 ];
 
@@ -110,7 +112,11 @@ export function normalizationsOf(raw: string, options: AddressOptions = {}): App
 export function normalizationSteps(raw: string, checked: NormalizedAddress): AppliedNormalization[] {
   const steps: AppliedNormalization[] = [];
   const domain = raw.slice(raw.lastIndexOf("@") + 1);
-  if (/[A-Z]/.test(domain)) steps.push({ step: "domain case", result: `compared as ${asciiLower(raw.slice(0, raw.lastIndexOf("@") + 1))}${asciiLower(domain)}` });
+  if (/[A-Z]/.test(domain))
+    steps.push({
+      step: "domain case",
+      result: `compared as ${asciiLower(raw.slice(0, raw.lastIndexOf("@") + 1))}${asciiLower(domain)}`,
+    });
   if (checked.address !== raw) steps.push({ step: "IDN A-label", result: `written as ${checked.address}` });
   return steps;
 }
@@ -157,7 +163,10 @@ export function formatSmtp(address: string, primary: boolean): string {
  */
 export function checkAddress(raw: string, options: AddressOptions = {}): Check {
   const shown = quote(raw);
-  const fail = (reason: string): AddressProblem => ({ ok: false, reason: `${shown}${reason.startsWith(":") ? "" : " "}${reason}` });
+  const fail = (reason: string): AddressProblem => ({
+    ok: false,
+    reason: `${shown}${reason.startsWith(":") ? "" : " "}${reason}`,
+  });
   const failAt = (index: number, what: string, rest: string): AddressProblem => ({
     ok: false,
     index,
@@ -180,7 +189,12 @@ export function checkAddress(raw: string, options: AddressOptions = {}): Check {
     };
   }
 
-  if (raw.startsWith('"')) return failAt(0, 'a quoted local part ("…"@)', "; Exchange does not accept quoted addresses: write it as a dot-atom, like first.last@contoso.com");
+  if (raw.startsWith('"'))
+    return failAt(
+      0,
+      'a quoted local part ("…"@)',
+      "; Exchange does not accept quoted addresses: write it as a dot-atom, like first.last@contoso.com",
+    );
   for (const [open, close, what] of [
     ["<", ">", "an angle-bracket form (<…>)"],
     ["(", ")", "a comment ((…))"],
@@ -219,7 +233,9 @@ export function checkAddress(raw: string, options: AddressOptions = {}): Check {
   if (domain.length === 0) return fail(`has no domain after the "@"`);
 
   if (local.length > MAX_LOCAL_PART_LENGTH) {
-    return fail(`: the part before "@" has ${local.length} characters; Exchange accepts at most ${MAX_LOCAL_PART_LENGTH} (RFC 5321)`);
+    return fail(
+      `: the part before "@" has ${local.length} characters; Exchange accepts at most ${MAX_LOCAL_PART_LENGTH} (RFC 5321)`,
+    );
   }
   for (let i = 0; i < local.length; i++) {
     const ch = local[i]!;
@@ -228,7 +244,11 @@ export function checkAddress(raw: string, options: AddressOptions = {}): Check {
       if (i === local.length - 1) return failAt(i, 'a dot just before "@"', "; remove it");
       if (local[i + 1] === ".") return failAt(i, "two dots in a row", "; an address cannot hold them");
     } else if (!ATEXT.test(ch)) {
-      return failAt(i, quote(ch), ' cannot be in the part before "@" (letters, digits, dots and !#$%&\'*+/=?^_`{|}~- only)');
+      return failAt(
+        i,
+        quote(ch),
+        ' cannot be in the part before "@" (letters, digits, dots and !#$%&\'*+/=?^_`{|}~- only)',
+      );
     }
   }
 
@@ -241,11 +261,19 @@ export function checkAddress(raw: string, options: AddressOptions = {}): Check {
     const allowed = options.internationalDomains;
     if (allowed !== "any" && allowed?.has(forms.aDomain) !== true) {
       const { index, what } = firstInternational(domain);
-      const hint = domainProblemOf(forms.aDomain, true) === undefined ? `; if the tenant holds ${quote(forms.aDomain)} anyway, opt in: list it under internationalDomains` : "";
-      return failAt(at + 1 + index, what, `; Microsoft 365 organizations cannot have international domain names (${REFERENCE} §7): write the domain in ASCII${hint}`);
+      const hint =
+        domainProblemOf(forms.aDomain, true) === undefined
+          ? `; if the tenant holds ${quote(forms.aDomain)} anyway, opt in: list it under internationalDomains`
+          : "";
+      return failAt(
+        at + 1 + index,
+        what,
+        `; Microsoft 365 organizations cannot have international domain names (${REFERENCE} §7): write the domain in ASCII${hint}`,
+      );
     }
     domainProblem = domainProblemOf(forms.aDomain, true);
-    if (domainProblem?.index !== undefined) domainProblem = { ...domainProblem, index: indexInOriginal(domain, forms.aDomain, domainProblem.index) };
+    if (domainProblem?.index !== undefined)
+      domainProblem = { ...domainProblem, index: indexInOriginal(domain, forms.aDomain, domainProblem.index) };
     written = `${local}@${forms.aDomain}`;
     unicode = `${local}@${forms.uDomain}`;
   } else {
@@ -256,8 +284,13 @@ export function checkAddress(raw: string, options: AddressOptions = {}): Check {
     return failAt(at + 1 + domainProblem.index, domainProblem.what, domainProblem.rest);
   }
   if (written.length > MAX_ADDRESS_LENGTH) {
-    const asWritten = written === raw ? "" : ` with the domain written as its A-label (${quote(written.slice(written.lastIndexOf("@") + 1))})`;
-    return fail(`has ${written.length} characters${asWritten}; an address has at most ${MAX_ADDRESS_LENGTH} (RFC 5321)`);
+    const asWritten =
+      written === raw
+        ? ""
+        : ` with the domain written as its A-label (${quote(written.slice(written.lastIndexOf("@") + 1))})`;
+    return fail(
+      `has ${written.length} characters${asWritten}; an address has at most ${MAX_ADDRESS_LENGTH} (RFC 5321)`,
+    );
   }
   return unicode === undefined ? { ok: true, address: written } : { ok: true, address: written, unicode };
 }
@@ -268,7 +301,11 @@ function firstInternational(domain: string): { index: number; what: string } {
   let start = 0;
   for (const label of domain.split(".")) {
     if (nonAscii !== null && nonAscii.index < start + label.length) break;
-    if (/^xn--/i.test(label)) return { index: start, what: `${quote(label)}, an international domain name label (it reads ${quote(decodePunycode(label.slice(4).toLowerCase()) ?? "?")})` };
+    if (/^xn--/i.test(label))
+      return {
+        index: start,
+        what: `${quote(label)}, an international domain name label (it reads ${quote(decodePunycode(label.slice(4).toLowerCase()) ?? "?")})`,
+      };
     start += label.length + 1;
   }
   const index = nonAscii!.index;
@@ -283,7 +320,8 @@ function indexInOriginal(original: string, aDomain: string, index: number): numb
   let start = 0;
   for (let n = 0; n < ascii.length; n++) {
     const label = ascii[n]!;
-    if (index <= aStart + label.length) return written[n] === label || written[n]?.toLowerCase() === label ? start + (index - aStart) : start;
+    if (index <= aStart + label.length)
+      return written[n] === label || written[n]?.toLowerCase() === label ? start + (index - aStart) : start;
     aStart += label.length + 1;
     start += (written[n]?.length ?? 0) + 1;
   }
@@ -303,23 +341,48 @@ export function proxyValueProblem(entry: string): string | undefined {
 }
 
 /** What is wrong with an ASCII domain name, and where (an index into it), if anything is. */
-function domainProblemOf(domain: string, international = false): { index?: number; what: string; rest: string } | undefined {
-  if (domain.startsWith("[")) return { index: 0, what: "an IP address literal ([…])", rest: "; an Exchange address needs a domain name, like contoso.com" };
+function domainProblemOf(
+  domain: string,
+  international = false,
+): { index?: number; what: string; rest: string } | undefined {
+  if (domain.startsWith("["))
+    return {
+      index: 0,
+      what: "an IP address literal ([…])",
+      rest: "; an Exchange address needs a domain name, like contoso.com",
+    };
   const labels = domain.split(".");
   let start = 0;
   for (let n = 0; n < labels.length; n++) {
     const label = labels[n]!;
     if (label.length === 0) {
-      if (n === labels.length - 1 && n > 0) return { index: start - 1, what: "a trailing dot", rest: "; the domain is written without it (contoso.com, not contoso.com.)" };
+      if (n === labels.length - 1 && n > 0)
+        return {
+          index: start - 1,
+          what: "a trailing dot",
+          rest: "; the domain is written without it (contoso.com, not contoso.com.)",
+        };
       if (n === 0) return { index: 0, what: "a dot at the start of the domain", rest: "; remove it" };
       return { index: start - 1, what: "two dots in a row", rest: "; a domain cannot hold them" };
     }
     for (let i = 0; i < label.length; i++) {
-      if (!LABEL_CHAR.test(label[i]!)) return { index: start + i, what: quote(label[i]!), rest: " cannot be in a domain name (letters, digits, hyphens and dots only)" };
+      if (!LABEL_CHAR.test(label[i]!))
+        return {
+          index: start + i,
+          what: quote(label[i]!),
+          rest: " cannot be in a domain name (letters, digits, hyphens and dots only)",
+        };
     }
-    if (label.startsWith("-")) return { index: start, what: "a hyphen at the start of a domain label", rest: "; remove it" };
-    if (label.endsWith("-")) return { index: start + label.length - 1, what: "a hyphen at the end of a domain label", rest: "; remove it" };
-    if (label.length > 63) return { index: start, what: `the label ${quote(label)}, of ${label.length} characters,`, rest: "; a domain label has at most 63" };
+    if (label.startsWith("-"))
+      return { index: start, what: "a hyphen at the start of a domain label", rest: "; remove it" };
+    if (label.endsWith("-"))
+      return { index: start + label.length - 1, what: "a hyphen at the end of a domain label", rest: "; remove it" };
+    if (label.length > 63)
+      return {
+        index: start,
+        what: `the label ${quote(label)}, of ${label.length} characters,`,
+        rest: "; a domain label has at most 63",
+      };
     if (/^xn--/i.test(label) && !international) {
       const decoded = decodePunycode(label.slice(4));
       return decoded === undefined
@@ -332,10 +395,20 @@ function domainProblemOf(domain: string, international = false): { index?: numbe
     }
     start += label.length + 1;
   }
-  if (labels.length < 2) return { what: `: the domain ${quote(domain)} has no dot; a domain has at least two labels, like contoso.com`, rest: "" };
+  if (labels.length < 2)
+    return {
+      what: `: the domain ${quote(domain)} has no dot; a domain has at least two labels, like contoso.com`,
+      rest: "",
+    };
   const last = labels[labels.length - 1]!;
-  if (/^[0-9]+$/.test(last)) return { index: domain.length - last.length, what: `the last label ${quote(last)}, all digits,`, rest: "; a domain ends in a name, like .com" };
-  if (domain.length > 253) return { what: `: the domain has ${domain.length} characters; a domain name has at most 253`, rest: "" };
+  if (/^[0-9]+$/.test(last))
+    return {
+      index: domain.length - last.length,
+      what: `the last label ${quote(last)}, all digits,`,
+      rest: "; a domain ends in a name, like .com",
+    };
+  if (domain.length > 253)
+    return { what: `: the domain has ${domain.length} characters; a domain name has at most 253`, rest: "" };
   return undefined;
 }
 
@@ -343,19 +416,31 @@ function domainProblemOf(domain: string, international = false): { index?: numbe
  * What is wrong with a domain written alone (allowedDomains, a policy's domain), with the character
  * or construct and its place, as {@link checkAddress} says it of an address's domain.
  */
-export function checkDomain(raw: string, options: AddressOptions = {}): { ok: true; domain: string; unicode?: string } | AddressProblem {
+export function checkDomain(
+  raw: string,
+  options: AddressOptions = {},
+): { ok: true; domain: string; unicode?: string } | AddressProblem {
   const result = checkAddress(`postmaster@${raw}`, options);
   if (result.ok) {
     const domain = result.address.slice("postmaster@".length);
-    return result.unicode === undefined ? { ok: true, domain } : { ok: true, domain, unicode: result.unicode.slice("postmaster@".length) };
+    return result.unicode === undefined
+      ? { ok: true, domain }
+      : { ok: true, domain, unicode: result.unicode.slice("postmaster@".length) };
   }
   const shift = "postmaster@".length;
   const shown = quote(raw);
   const original = quote(`postmaster@${raw}`);
-  const reword = (text: string) => text.replace(original, shown).replace(/at character (\d+)/, (_m, n: string) => `at character ${Number(n) - shift}`);
-  if (result.index === undefined || result.at === undefined || result.index < shift) return { ok: false, reason: reword(result.reason) };
+  const reword = (text: string) =>
+    text.replace(original, shown).replace(/at character (\d+)/, (_m, n: string) => `at character ${Number(n) - shift}`);
+  if (result.index === undefined || result.at === undefined || result.index < shift)
+    return { ok: false, reason: reword(result.reason) };
   const at = result.at;
-  return { ok: false, reason: reword(result.reason), index: result.index - shift, at: (where) => at(where).replace(original, shown) };
+  return {
+    ok: false,
+    reason: reword(result.reason),
+    index: result.index - shift,
+    at: (where) => at(where).replace(original, shown),
+  };
 }
 
 /**

@@ -159,12 +159,18 @@ export function characterClass(codePoint: number): CharacterClass {
   if (SPACES[codePoint] !== undefined) return "space";
   if (INVISIBLE[codePoint] !== undefined) return "invisible";
   // Variation selectors (VS1-16, VS17-256) and the tag block: invisible by definition.
-  if ((codePoint >= 0xfe00 && codePoint <= 0xfe0f) || (codePoint >= 0xe0100 && codePoint <= 0xe01ef) || (codePoint >= 0xe0000 && codePoint <= 0xe007f)) return "invisible";
+  if (
+    (codePoint >= 0xfe00 && codePoint <= 0xfe0f) ||
+    (codePoint >= 0xe0100 && codePoint <= 0xe01ef) ||
+    (codePoint >= 0xe0000 && codePoint <= 0xe007f)
+  )
+    return "invisible";
   // Bidi and deprecated format controls not named above (U+206A-206F).
   if (codePoint >= 0x206a && codePoint <= 0x206f) return "invisible";
   if (LOOK_ALIKES[codePoint] !== undefined) return "look-alike";
   // Fullwidth ASCII forms (U+FF01-FF5E) and mathematical alphanumerics look like ASCII letters.
-  if ((codePoint >= 0xff01 && codePoint <= 0xff5e) || (codePoint >= 0x1d400 && codePoint <= 0x1d7ff)) return "look-alike";
+  if ((codePoint >= 0xff01 && codePoint <= 0xff5e) || (codePoint >= 0x1d400 && codePoint <= 0x1d7ff))
+    return "look-alike";
   return "other";
 }
 
@@ -172,7 +178,12 @@ export function characterClass(codePoint: number): CharacterClass {
 export function characterName(codePoint: number): string | undefined {
   if (codePoint >= 0xfe00 && codePoint <= 0xfe0f) return `VARIATION SELECTOR-${codePoint - 0xfe00 + 1}`;
   if (codePoint >= 0xe0100 && codePoint <= 0xe01ef) return `VARIATION SELECTOR-${codePoint - 0xe0100 + 17}`;
-  const named = CONTROL_NAMES[codePoint] ?? SPACES[codePoint] ?? INVISIBLE[codePoint] ?? LOOK_ALIKES[codePoint] ?? OTHER_NAMES[codePoint];
+  const named =
+    CONTROL_NAMES[codePoint] ??
+    SPACES[codePoint] ??
+    INVISIBLE[codePoint] ??
+    LOOK_ALIKES[codePoint] ??
+    OTHER_NAMES[codePoint];
   if (named !== undefined) return named;
   // Fullwidth letters and digits: Unicode names them after the ASCII character they copy.
   const ascii = codePoint >= 0xff01 && codePoint <= 0xff5e ? String.fromCharCode(codePoint - 0xfee0) : "";

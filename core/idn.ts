@@ -116,7 +116,11 @@ function checkULabel(label: string, shownAt: (index: number) => number): LabelFo
     }
     const script = letterScript(cp);
     if (script === "upper") {
-      return { index: shownAt(i), what: describeCharacter(cp), rest: "; an international domain name is written in lower case: write the small letter" };
+      return {
+        index: shownAt(i),
+        what: describeCharacter(cp),
+        rest: "; an international domain name is written in lower case: write the small letter",
+      };
     }
     if (script === undefined) {
       const cls = characterClass(cp);
@@ -133,7 +137,9 @@ function checkULabel(label: string, shownAt: (index: number) => number): LabelFo
   if (used.length > 1 && !MIXES.some((mix) => used.every((s) => mix.includes(s)))) {
     // Name the letter that does not belong: in a label with Latin letters the first other one,
     // else the first of a script other than the label's first letter.
-    const odd = used.includes("Latin") ? scripts.find((s) => s.script !== "Latin")! : scripts.find((s) => s.script !== scripts[0]!.script)!;
+    const odd = used.includes("Latin")
+      ? scripts.find((s) => s.script !== "Latin")!
+      : scripts.find((s) => s.script !== scripts[0]!.script)!;
     const among = used.includes("Latin") && odd.script !== "Latin" ? "Latin" : scripts[0]!.script;
     return {
       index: shownAt(odd.index),
@@ -141,7 +147,11 @@ function checkULabel(label: string, shownAt: (index: number) => number): LabelFo
       rest: `; a ${odd.script} letter among ${among} ones (mixed scripts in one label): a homograph of another name, refused`,
     };
   }
-  if (used.length === 1 && (used[0] === "Cyrillic" || used[0] === "Greek") && scripts.every((s) => PASSES_FOR_LATIN[s.cp] !== undefined)) {
+  if (
+    used.length === 1 &&
+    (used[0] === "Cyrillic" || used[0] === "Greek") &&
+    scripts.every((s) => PASSES_FOR_LATIN[s.cp] !== undefined)
+  ) {
     const reads = [...label].map((ch) => PASSES_FOR_LATIN[ch.codePointAt(0)!] ?? ch).join("");
     return {
       index: shownAt(0),
@@ -149,10 +159,16 @@ function checkULabel(label: string, shownAt: (index: number) => number): LabelFo
       rest: `, all ${used[0]} letters that look like Latin ones, reads as ${quote(reads)}: a homograph of an ASCII name, refused`,
     };
   }
-  if (label.startsWith("-")) return { index: shownAt(0), what: "a hyphen at the start of a domain label", rest: "; remove it" };
-  if (label.endsWith("-")) return { index: shownAt(label.length - 1), what: "a hyphen at the end of a domain label", rest: "; remove it" };
+  if (label.startsWith("-"))
+    return { index: shownAt(0), what: "a hyphen at the start of a domain label", rest: "; remove it" };
+  if (label.endsWith("-"))
+    return { index: shownAt(label.length - 1), what: "a hyphen at the end of a domain label", rest: "; remove it" };
   if (label.length >= 4 && label.slice(2, 4) === "--")
-    return { index: shownAt(2), what: '"--" in the third and fourth places of a label', rest: "; an international label cannot have them (RFC 5891)" };
+    return {
+      index: shownAt(2),
+      what: '"--" in the third and fourth places of a label',
+      rest: "; an international label cannot have them (RFC 5891)",
+    };
   return { uLabel: label, aLabel: `xn--${punycode.encode(label)}` };
 }
 
@@ -162,8 +178,10 @@ export function decodePunycode(tail: string): string | undefined {
     const decoded = punycode.decode(tail);
     // A real IDN label (RFC 5891 §4.4): it decodes to something outside ASCII, encodes back to
     // itself, and holds no control, space or invisible character.
-    if (decoded.length === 0 || !/[^\x00-\x7f]/.test(decoded) || punycode.encode(decoded) !== tail.toLowerCase()) return undefined;
-    for (const ch of decoded) if (["control", "space", "invisible"].includes(characterClass(ch.codePointAt(0)!))) return undefined;
+    if (decoded.length === 0 || !/[^\x00-\x7f]/.test(decoded) || punycode.encode(decoded) !== tail.toLowerCase())
+      return undefined;
+    for (const ch of decoded)
+      if (["control", "space", "invisible"].includes(characterClass(ch.codePointAt(0)!))) return undefined;
     return decoded;
   } catch {
     return undefined;
@@ -198,10 +216,21 @@ export function domainForms(domain: string): DomainForms | ({ readonly ok: false
     if (/^xn--/.test(lower)) {
       international = true;
       const decoded = decodePunycode(lower.slice(4));
-      if (decoded === undefined) return { ok: false, index: start, what: `${quote(label)}, which is not valid punycode`, rest: "; fix the domain" };
+      if (decoded === undefined)
+        return {
+          ok: false,
+          index: start,
+          what: `${quote(label)}, which is not valid punycode`,
+          rest: "; fix the domain",
+        };
       const checked = checkULabel(decoded, () => start);
       if (!("aLabel" in checked)) {
-        return { ok: false, index: checked.index, what: quote(label), rest: `, which reads ${quote(decoded)}: ${checked.what}${checked.rest}` };
+        return {
+          ok: false,
+          index: checked.index,
+          what: quote(label),
+          rest: `, which reads ${quote(decoded)}: ${checked.what}${checked.rest}`,
+        };
       }
       u.push(decoded);
       a.push(lower);

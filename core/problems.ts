@@ -47,7 +47,10 @@ export function formatProblem(problem: SpecProblem): string {
 
 /** Orders problems by position, so a long list reads top to bottom like the file. */
 export function sortProblems(problems: readonly SpecProblem[]): SpecProblem[] {
-  return [...problems].sort((a, b) => a.position.line - b.position.line || a.position.col - b.position.col || a.message.localeCompare(b.message));
+  return [...problems].sort(
+    (a, b) =>
+      a.position.line - b.position.line || a.position.col - b.position.col || a.message.localeCompare(b.message),
+  );
 }
 
 /**

@@ -38,9 +38,14 @@ export interface EmulatorSecrets {
   readonly federationPublicKey: string;
 }
 
-async function selfSignedCertificate(commonName: string, withAltNames: boolean): Promise<{ cert: string; key: string }> {
+async function selfSignedCertificate(
+  commonName: string,
+  withAltNames: boolean,
+): Promise<{ cert: string; key: string }> {
   const selfsigned = (await import("selfsigned")).default ?? (await import("selfsigned"));
-  const result = await (selfsigned as unknown as { generate: (a: unknown, o: unknown) => Promise<{ cert: string; private: string }> }).generate([{ name: "commonName", value: commonName }], {
+  const result = await (
+    selfsigned as unknown as { generate: (a: unknown, o: unknown) => Promise<{ cert: string; private: string }> }
+  ).generate([{ name: "commonName", value: commonName }], {
     keySize: 2048,
     notAfterDate: new Date(Date.now() + 825 * 24 * 3600 * 1000),
     extensions: withAltNames
@@ -96,7 +101,11 @@ export async function ensureSecrets(dir: string): Promise<EmulatorSecrets> {
   }
   if (stored.tokenSigningKey === undefined) {
     const signing = rsaKeyPair();
-    Object.assign(stored, { tokenSigningKey: signing.privateKey, tokenSigningPublicKey: signing.publicKey, tokenKeyId: randomBytes(8).toString("hex") });
+    Object.assign(stored, {
+      tokenSigningKey: signing.privateKey,
+      tokenSigningPublicKey: signing.publicKey,
+      tokenKeyId: randomBytes(8).toString("hex"),
+    });
   }
   if (stored.federationKey === undefined) {
     const federation = rsaKeyPair();

@@ -24,13 +24,33 @@ export const CMDLET_PARAMETERS: Readonly<Record<string, readonly string[]>> = {
   "Get-Recipient": ["Identity", "Filter", "ResultSize", "RecipientTypeDetails"],
   "Get-AcceptedDomain": ["Identity", "ResultSize"],
   "Get-DistributionGroup": ["Identity", "RecipientTypeDetails", "ResultSize", "Filter", "Anr"],
-  "Set-DistributionGroup": ["Identity", "EmailAddresses", "PrimarySmtpAddress", "WindowsEmailAddress", "BypassSecurityGroupManagerCheck", "ForceUpgrade"],
+  "Set-DistributionGroup": [
+    "Identity",
+    "EmailAddresses",
+    "PrimarySmtpAddress",
+    "WindowsEmailAddress",
+    "BypassSecurityGroupManagerCheck",
+    "ForceUpgrade",
+  ],
   "Get-UnifiedGroup": ["Identity", "ResultSize", "Filter", "Anr", "IncludeAllProperties"],
   "Set-UnifiedGroup": ["Identity", "EmailAddresses", "PrimarySmtpAddress", "ForceUpgrade"],
   "Get-DynamicDistributionGroup": ["Identity", "ResultSize", "Filter", "Anr"],
-  "Set-DynamicDistributionGroup": ["Identity", "EmailAddresses", "PrimarySmtpAddress", "WindowsEmailAddress", "ForceUpgrade"],
+  "Set-DynamicDistributionGroup": [
+    "Identity",
+    "EmailAddresses",
+    "PrimarySmtpAddress",
+    "WindowsEmailAddress",
+    "ForceUpgrade",
+  ],
   "Get-MailUser": ["Identity", "ResultSize", "Filter", "Anr"],
-  "Set-MailUser": ["Identity", "EmailAddresses", "ExternalEmailAddress", "PrimarySmtpAddress", "WindowsEmailAddress", "ForceUpgrade"],
+  "Set-MailUser": [
+    "Identity",
+    "EmailAddresses",
+    "ExternalEmailAddress",
+    "PrimarySmtpAddress",
+    "WindowsEmailAddress",
+    "ForceUpgrade",
+  ],
   "Get-MailContact": ["Identity", "RecipientTypeDetails", "ResultSize", "Filter", "Anr"],
   "Set-MailContact": ["Identity", "EmailAddresses", "ExternalEmailAddress", "WindowsEmailAddress", "ForceUpgrade"],
 };
@@ -84,35 +104,77 @@ function cannotConvert(parameter: string, value: unknown, type: string, why: str
  * would give. Hashtable values (`@{Add=...; Remove=...}`) are passed through unchecked here: the
  * cmdlet reads them.
  */
-export function bindParameters(cmdlet: string, parameters: unknown): { ok: true; parameters: Record<string, unknown> } | { ok: false; refusal: BindingRefusal } {
+export function bindParameters(
+  cmdlet: string,
+  parameters: unknown,
+): { ok: true; parameters: Record<string, unknown> } | { ok: false; refusal: BindingRefusal } {
   if (parameters === undefined || parameters === null) return { ok: true, parameters: {} };
   if (typeof parameters !== "object" || Array.isArray(parameters)) {
-    return { ok: false, refusal: { exceptionType: BINDING, message: "Parameters must be an object of parameter names and values." } };
+    return {
+      ok: false,
+      refusal: { exceptionType: BINDING, message: "Parameters must be an object of parameter names and values." },
+    };
   }
   const bound: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(parameters as Record<string, unknown>)) {
     if (name.startsWith("@") || name.includes("@odata.")) continue; // OData annotations, not parameters
     const canonical = canonicalName(cmdlet, name);
     if (canonical === undefined) {
-      return { ok: false, refusal: { exceptionType: BINDING, message: `A parameter cannot be found that matches parameter name '${name}'.` } };
+      return {
+        ok: false,
+        refusal: {
+          exceptionType: BINDING,
+          message: `A parameter cannot be found that matches parameter name '${name}'.`,
+        },
+      };
     }
     bound[canonical] = value;
   }
   const identity = bound.Identity;
   if (identity !== undefined && typeof identity !== "string") {
-    return { ok: false, refusal: cannotConvert("Identity", identity, IDENTITY_TYPES[cmdlet] ?? IDENTITY_TYPES["Get-Recipient"]!, "The identity must be a string.") };
+    return {
+      ok: false,
+      refusal: cannotConvert(
+        "Identity",
+        identity,
+        IDENTITY_TYPES[cmdlet] ?? IDENTITY_TYPES["Get-Recipient"]!,
+        "The identity must be a string.",
+      ),
+    };
   }
   for (const [parameter, type] of Object.entries(SMTP_ADDRESS_PARAMETERS)) {
     const value = bound[parameter];
     if (value === undefined) continue;
     // ExternalEmailAddress is a ProxyAddress: "SMTP:" may precede it. The others are bare addresses.
-    const text = typeof value === "string" ? (parameter === "ExternalEmailAddress" ? value.trim().replace(/^smtp:/i, "") : value.trim()) : undefined;
+    const text =
+      typeof value === "string"
+        ? parameter === "ExternalEmailAddress"
+          ? value.trim().replace(/^smtp:/i, "")
+          : value.trim()
+        : undefined;
     if (text === undefined || !/^[^@\s,;:]+@[^@\s,;]+$/.test(text)) {
-      return { ok: false, refusal: cannotConvert(parameter, value, type, `The email address "${typeof value === "string" ? value : JSON.stringify(value)}" isn't correct.`) };
+      return {
+        ok: false,
+        refusal: cannotConvert(
+          parameter,
+          value,
+          type,
+          `The email address "${typeof value === "string" ? value : JSON.stringify(value)}" isn't correct.`,
+        ),
+      };
     }
     bound[parameter] = text;
   }
-  for (const flag of ["IsExchangeCloudManaged", "SoftDeletedMailbox", "Force", "ForceUpgrade", "BypassSecurityGroupManagerCheck", "IncludeAllProperties", "Confirm", "WhatIf"]) {
+  for (const flag of [
+    "IsExchangeCloudManaged",
+    "SoftDeletedMailbox",
+    "Force",
+    "ForceUpgrade",
+    "BypassSecurityGroupManagerCheck",
+    "IncludeAllProperties",
+    "Confirm",
+    "WhatIf",
+  ]) {
     const value = bound[flag];
     if (value !== undefined && typeof value !== "boolean" && value !== 0 && value !== 1) {
       return {
@@ -130,14 +192,30 @@ export function bindParameters(cmdlet: string, parameters: unknown): { ok: true;
     if (typeof addresses === "string") {
       // PowerShell turns one string into a one-entry collection: a comma-joined list is one
       // invalid address, refused; a single valid entry replaces the whole list.
-      if (!isProxyAddress(addresses)) return { ok: false, refusal: cannotConvert("EmailAddresses", addresses, type, `The address '${addresses}' is invalid.`) };
+      if (!isProxyAddress(addresses))
+        return {
+          ok: false,
+          refusal: cannotConvert("EmailAddresses", addresses, type, `The address '${addresses}' is invalid.`),
+        };
       bound.EmailAddresses = [addresses.trim()];
     } else if (Array.isArray(addresses)) {
       // Each entry must be text; whether it is a valid address is Exchange's rule (exchange-rules.ts).
       const bad = addresses.find((a) => typeof a !== "string");
-      if (bad !== undefined) return { ok: false, refusal: cannotConvert("EmailAddresses", addresses, type, `The address '${typeof bad === "string" ? bad : JSON.stringify(bad)}' is invalid.`) };
+      if (bad !== undefined)
+        return {
+          ok: false,
+          refusal: cannotConvert(
+            "EmailAddresses",
+            addresses,
+            type,
+            `The address '${typeof bad === "string" ? bad : JSON.stringify(bad)}' is invalid.`,
+          ),
+        };
     } else if (typeof addresses !== "object") {
-      return { ok: false, refusal: cannotConvert("EmailAddresses", addresses, type, `The address '${String(addresses)}' is invalid.`) };
+      return {
+        ok: false,
+        refusal: cannotConvert("EmailAddresses", addresses, type, `The address '${String(addresses)}' is invalid.`),
+      };
     }
   }
   return { ok: true, parameters: bound };

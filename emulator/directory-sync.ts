@@ -51,7 +51,9 @@ const LEGACY_TYPES = new Set(["msmail", "x400", "ccmail", "notes", "gwise", "fax
 /** KB 3190357, "Remove on-premises addresses with a reserved domain suffix such as @*.onmicrosoft.com, @*.microsoftonline.com". */
 function reservedSuffix(address: string): boolean {
   const domain = domainOf(address);
-  return domain.endsWith(".onmicrosoft.com") || domain === "microsoftonline.com" || domain.endsWith(".microsoftonline.com");
+  return (
+    domain.endsWith(".onmicrosoft.com") || domain === "microsoftonline.com" || domain.endsWith(".microsoftonline.com")
+  );
 }
 
 /**
@@ -102,7 +104,8 @@ export function proxyCalculation(user: DirectoryUser, moeraDomain: string, cloud
   }
   if (primary === undefined) primary = moera;
   const entries = smtp.map((s) => `${addressKey(s.value) === addressKey(primary ?? "") ? "SMTP" : "smtp"}:${s.value}`);
-  if (moera !== undefined && !seen.has(addressKey(moera))) entries.push(`${addressKey(moera) === addressKey(primary ?? "") ? "SMTP" : "smtp"}:${moera}`);
+  if (moera !== undefined && !seen.has(addressKey(moera)))
+    entries.push(`${addressKey(moera) === addressKey(primary ?? "") ? "SMTP" : "smtp"}:${moera}`);
   // Entries the cloud stamped itself (Exchange Online's own X500): not on-premises values, kept.
   for (const entry of cloudOwn) if (!entries.includes(entry) && !other.includes(entry)) other.push(entry);
   return [...entries, ...other];
@@ -141,7 +144,8 @@ export class DirectorySync {
     const synced = new Map<string, { id: string; immutableId: string | undefined }>();
     for (const r of this.#tenant.list({ usersOnly: true })) {
       if (!r.synced) continue;
-      if (r.onPremises?.immutableId) synced.set(`guid:${r.onPremises.immutableId}`, { id: r.id, immutableId: r.onPremises.immutableId });
+      if (r.onPremises?.immutableId)
+        synced.set(`guid:${r.onPremises.immutableId}`, { id: r.id, immutableId: r.onPremises.immutableId });
       if (r.upn) synced.set(`upn:${r.upn.toLowerCase()}`, { id: r.id, immutableId: r.onPremises?.immutableId });
     }
     let matched = 0;
@@ -152,19 +156,26 @@ export class DirectorySync {
       // Entra Connect joins on the source anchor (immutable id); a soft match by UPN links a cloud
       // user that has none yet. Only users the tenant already has as synced are joined here.
       const joined = synced.get(`guid:${user.immutableId}`) ?? synced.get(`upn:${(user.upn ?? "").toLowerCase()}`);
-      if (joined === undefined || (joined.immutableId !== undefined && joined.immutableId !== user.immutableId)) return [];
+      if (joined === undefined || (joined.immutableId !== undefined && joined.immutableId !== user.immutableId))
+        return [];
       const cloud = this.#tenant.find(joined.id)!;
       // IsExchangeCloudManaged: Exchange attributes are written in the cloud now; the sync leaves them.
       if (cloud.cloudManaged) return [];
       const addresses = proxyCalculation(user, moeraDomain, cloud.addresses.filter(isCloudStamp));
-      const losing = cloud.addresses.some((e) => parseProxyAddress(e).kind === "smtp" && !addresses.some((a) => a.toLowerCase() === e.toLowerCase()));
+      const losing = cloud.addresses.some(
+        (e) => parseProxyAddress(e).kind === "smtp" && !addresses.some((a) => a.toLowerCase() === e.toLowerCase()),
+      );
       return [{ user, id: joined.id, addresses, losing, before: cloud.addresses }];
     });
     plans.sort((a, b) => Number(b.losing) - Number(a.losing));
     for (const plan of plans) {
       matched++;
       try {
-        this.#tenant.applyDirectorySync(plan.id, plan.addresses, { immutableId: plan.user.immutableId, securityIdentifier: plan.user.sid, lastSyncDateTime: at });
+        this.#tenant.applyDirectorySync(plan.id, plan.addresses, {
+          immutableId: plan.user.immutableId,
+          securityIdentifier: plan.user.sid,
+          lastSyncDateTime: at,
+        });
         if (JSON.stringify(plan.before) !== JSON.stringify(plan.addresses)) exported++;
       } catch (err) {
         errors.push({ upn: plan.user.upn, message: (err as Error).message });
@@ -175,8 +186,9 @@ export class DirectorySync {
   }
 
   async #readDirectory(): Promise<DirectoryUser[]> {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only when the emulator is given a directory
-    const { ActiveDirectoryBackend } = require("../targets/active-directory/active-directory-backend") as typeof import("../targets/active-directory/active-directory-backend");
+    const { ActiveDirectoryBackend } =
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only when the emulator is given a directory
+      require("../targets/active-directory/active-directory-backend") as typeof import("../targets/active-directory/active-directory-backend");
     const directory = new ActiveDirectoryBackend({
       url: this.#settings.url,
       caFile: this.#settings.caFile,

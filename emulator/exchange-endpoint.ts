@@ -39,7 +39,9 @@ export const CMDLET_KINDS: Readonly<Record<string, readonly RecipientTypeDetails
 })();
 
 /** Every kind but Microsoft 365 groups: what Get-Recipient returns unless asked for GroupMailbox (Get-Recipient docs). */
-const RECIPIENT_TYPES_BUT_GROUP_MAILBOXES: readonly RecipientTypeDetails[] = RECIPIENT_TYPES.filter((t) => t !== "GroupMailbox");
+const RECIPIENT_TYPES_BUT_GROUP_MAILBOXES: readonly RecipientTypeDetails[] = RECIPIENT_TYPES.filter(
+  (t) => t !== "GroupMailbox",
+);
 
 /** Every RecipientTypeDetails value Get-Recipient's page lists: valid, even where the tenant holds none. */
 const KNOWN_RECIPIENT_TYPE_DETAILS = new Set(EXCHANGE_RECIPIENT_TYPE_DETAILS.map((t) => t.toLowerCase()));
@@ -65,7 +67,10 @@ export function exchangeErrorCode(exceptionType: string): string {
 }
 
 /** The warnings annotation every admin API answer carries. */
-const warningsOf = (warnings: readonly string[]) => ({ "adminapi.warnings@odata.type": "#Collection(String)", "@adminapi.warnings": warnings });
+const warningsOf = (warnings: readonly string[]) => ({
+  "adminapi.warnings@odata.type": "#Collection(String)",
+  "@adminapi.warnings": warnings,
+});
 
 /**
  * The error detail's `code`: "Client" on the captured not-found answers (the module's error body,
@@ -82,10 +87,26 @@ export function cmdletError(status: number, exceptionType: string, text: string)
     status,
     body: {
       error: {
-        code: status === 404 ? "NotFound" : status === 400 ? "BadRequest" : status === 401 ? "Unauthorized" : "InternalServerError",
+        code:
+          status === 404
+            ? "NotFound"
+            : status === 400
+              ? "BadRequest"
+              : status === 401
+                ? "Unauthorized"
+                : "InternalServerError",
         message: "Error executing cmdlet",
-        details: [{ code: detailCodeOf(status), target: "", message: `${exchangeErrorCode(exceptionType)}|${exceptionType}|${text}` }],
-        innererror: { message: "Error executing cmdlet", type: "Microsoft.Exchange.Admin.OData.Core.ODataServiceException" },
+        details: [
+          {
+            code: detailCodeOf(status),
+            target: "",
+            message: `${exchangeErrorCode(exceptionType)}|${exceptionType}|${text}`,
+          },
+        ],
+        innererror: {
+          message: "Error executing cmdlet",
+          type: "Microsoft.Exchange.Admin.OData.Core.ODataServiceException",
+        },
       },
       ...warningsOf([]),
     },
@@ -93,7 +114,13 @@ export function cmdletError(status: number, exceptionType: string, text: string)
 }
 
 /** Canonical names of the cmdlets served; Exchange matches cmdlet names case-insensitively. */
-const CMDLETS = new Map(["Get-Recipient", "Get-AcceptedDomain", ...Object.values(RECIPIENT_KINDS).flatMap((k) => [k.getCmdlet, k.setCmdlet])].map((c) => [c.toLowerCase(), c]));
+const CMDLETS = new Map(
+  [
+    "Get-Recipient",
+    "Get-AcceptedDomain",
+    ...Object.values(RECIPIENT_KINDS).flatMap((k) => [k.getCmdlet, k.setCmdlet]),
+  ].map((c) => [c.toLowerCase(), c]),
+);
 
 /** A cmdlet name as served (its canonical spelling), or undefined. */
 export function canonicalCmdlet(name: string): string | undefined {
@@ -136,12 +163,25 @@ const NO_GUID = "00000000-0000-0000-0000-000000000000";
  * mailbox carry the empty GUID as ExchangeGuid (inferred: a mail user's or group's ExchangeGuid
  * is not in the capture).
  */
-export function exchangeGuidsOf(id: string, hasMailbox: boolean): { guid: string; exchangeObjectId: string; exchangeGuid: string } {
-  return { guid: derivedGuid(`exchange:${id}`), exchangeObjectId: derivedGuid(`exchange-object:${id}`), exchangeGuid: hasMailbox ? derivedGuid(`exchange-mailbox:${id}`) : NO_GUID };
+export function exchangeGuidsOf(
+  id: string,
+  hasMailbox: boolean,
+): { guid: string; exchangeObjectId: string; exchangeGuid: string } {
+  return {
+    guid: derivedGuid(`exchange:${id}`),
+    exchangeObjectId: derivedGuid(`exchange-object:${id}`),
+    exchangeGuid: hasMailbox ? derivedGuid(`exchange-mailbox:${id}`) : NO_GUID,
+  };
 }
 
 /** Kinds that have a mailbox of their own (an ExchangeGuid): Get-Mailbox's kinds and Microsoft 365 groups. */
-const MAILBOX_KINDS: ReadonlySet<RecipientTypeDetails> = new Set(["UserMailbox", "SharedMailbox", "RoomMailbox", "EquipmentMailbox", "GroupMailbox"]);
+const MAILBOX_KINDS: ReadonlySet<RecipientTypeDetails> = new Set([
+  "UserMailbox",
+  "SharedMailbox",
+  "RoomMailbox",
+  "EquipmentMailbox",
+  "GroupMailbox",
+]);
 
 /** The GUIDs -Identity may name a recipient by: Guid, ExchangeObjectId and (a mailbox's) ExchangeGuid. */
 function guidsOf(r: Recipient): string[] {
@@ -202,7 +242,9 @@ function recipientView(r: Recipient, organization: string): Record<string, unkno
       ? { GroupType: r.kind === "MailUniversalSecurityGroup" ? "Universal, SecurityEnabled" : "Universal" }
       : {}),
     // Mail users and mail contacts: where mail goes, as a ProxyAddress ("SMTP:…"); not an EmailAddresses entry of its own.
-    ...(kind?.external ? { ExternalEmailAddress: r.externalEmailAddress ? `SMTP:${r.externalEmailAddress}` : null } : {}),
+    ...(kind?.external
+      ? { ExternalEmailAddress: r.externalEmailAddress ? `SMTP:${r.externalEmailAddress}` : null }
+      : {}),
     IsDirSynced: r.synced,
     IsExchangeCloudManaged: r.cloudManaged,
     Identity: alias,
@@ -215,7 +257,11 @@ function recipientView(r: Recipient, organization: string): Record<string, unkno
 }
 
 /** The GUID properties with the captured type annotations. */
-function guidProperties(guids: { guid: string; exchangeObjectId: string; exchangeGuid: string }): Record<string, unknown> {
+function guidProperties(guids: {
+  guid: string;
+  exchangeObjectId: string;
+  exchangeGuid: string;
+}): Record<string, unknown> {
   return {
     "ExchangeGuid@data.type": "System.Guid",
     "ExchangeGuid@odata.type": "#Guid",
@@ -249,7 +295,9 @@ function holderView(h: DirectoryHolder, organization: string): Record<string, un
     WindowsEmailAddress: primary,
     RecipientType: deleted ? "UserMailbox" : "PublicFolder",
     RecipientTypeDetails: deleted ? "UserMailbox" : "PublicFolder",
-    ...(deleted ? { "WhenSoftDeleted@odata.type": "#DateTimeOffset", WhenSoftDeleted: h.deletedAt, IsSoftDeletedByRemove: true } : {}),
+    ...(deleted
+      ? { "WhenSoftDeleted@odata.type": "#DateTimeOffset", WhenSoftDeleted: h.deletedAt, IsSoftDeletedByRemove: true }
+      : {}),
     IsDirSynced: h.synced,
     Identity: deleted ? `Soft Deleted Objects\\${alias}` : alias,
     Id: alias,
@@ -267,7 +315,10 @@ interface ListedRow {
 }
 
 /** Keeps the `$select`ed properties and their annotations. */
-function selectProperties(row: Record<string, unknown>, select: readonly string[] | undefined): Record<string, unknown> {
+function selectProperties(
+  row: Record<string, unknown>,
+  select: readonly string[] | undefined,
+): Record<string, unknown> {
   if (select === undefined || select.length === 0) return row;
   const wanted = new Set(select.map((s) => s.toLowerCase()));
   return Object.fromEntries(Object.entries(row).filter(([k]) => wanted.has(k.split("@")[0]!.toLowerCase())));
@@ -287,7 +338,8 @@ export function parseEmailAddressFilter(filter: string): string[] | undefined {
   return addresses.length > 0 ? addresses : undefined;
 }
 
-const asList = (value: unknown): string[] => (Array.isArray(value) ? value.map(String) : value === undefined || value === null ? [] : [String(value)]);
+const asList = (value: unknown): string[] =>
+  Array.isArray(value) ? value.map(String) : value === undefined || value === null ? [] : [String(value)];
 
 /**
  * `-EmailAddresses @{Add=...; Remove=...}` as the admin API carries it: a JSON object marked
@@ -295,20 +347,28 @@ const asList = (value: unknown): string[] => (Array.isArray(value) ? value.map(S
  * Add and Remove in any case (PowerShell hashtables ignore case), each a string or a list of
  * strings. Anything else is refused, as parameter binding refuses it.
  */
-export function parseAddRemoveTable(table: Record<string, unknown>): { add: string[]; remove: string[] } | { error: string } {
+export function parseAddRemoveTable(
+  table: Record<string, unknown>,
+): { add: string[]; remove: string[] } | { error: string } {
   if (table["@odata.type"] !== "#Exchange.GenericHashTable") {
-    return { error: 'A hashtable value needs "@odata.type": "#Exchange.GenericHashTable"; for a whole list, send an array of strings.' };
+    return {
+      error:
+        'A hashtable value needs "@odata.type": "#Exchange.GenericHashTable"; for a whole list, send an array of strings.',
+    };
   }
   const lists: Record<"add" | "remove", string[]> = { add: [], remove: [] };
   for (const [key, value] of Object.entries(table)) {
     if (key === "@odata.type") continue;
     const name = key.toLowerCase();
-    if (name !== "add" && name !== "remove") return { error: `The hashtable key '${key.slice(0, 40)}' is not valid; use Add and Remove.` };
+    if (name !== "add" && name !== "remove")
+      return { error: `The hashtable key '${key.slice(0, 40)}' is not valid; use Add and Remove.` };
     const values = Array.isArray(value) ? value : [value];
-    if (!values.every((v) => typeof v === "string")) return { error: `The ${key} values must be strings (proxy addresses such as "smtp:name@domain").` };
+    if (!values.every((v) => typeof v === "string"))
+      return { error: `The ${key} values must be strings (proxy addresses such as "smtp:name@domain").` };
     lists[name].push(...(values as string[]));
   }
-  if (lists.add.length === 0 && lists.remove.length === 0) return { error: "The hashtable has neither Add nor Remove values." };
+  if (lists.add.length === 0 && lists.remove.length === 0)
+    return { error: "The hashtable has neither Add nor Remove values." };
   return lists;
 }
 
@@ -336,7 +396,11 @@ export class ExchangeEndpoint {
   }
 
   #notFound(identity: string): InvokeResult {
-    return cmdletError(404, EXCEPTION_TYPES.NotFound, notFoundMessage(identity, `${this.#tenant.info().name}.prod.outlook.com`));
+    return cmdletError(
+      404,
+      EXCEPTION_TYPES.NotFound,
+      notFoundMessage(identity, `${this.#tenant.info().name}.prod.outlook.com`),
+    );
   }
 
   /**
@@ -354,7 +418,12 @@ export class ExchangeEndpoint {
     return this.#tenant.list({}).find((r) => aliasOf(r).toLowerCase() === wanted || guidsOf(r).includes(wanted));
   }
 
-  #envelope(value: readonly Record<string, unknown>[], options: InvokeOptions, warnings: readonly string[] = [], next?: string): InvokeResult {
+  #envelope(
+    value: readonly Record<string, unknown>[],
+    options: InvokeOptions,
+    warnings: readonly string[] = [],
+    next?: string,
+  ): InvokeResult {
     return {
       status: 200,
       body: {
@@ -371,8 +440,17 @@ export class ExchangeEndpoint {
    * most) and no more than ResultSize in all (1,000 by default, with Exchange's warning when
    * more exist). The nextLink carries where the page ended and how many were returned.
    */
-  #page(all: (after: string | undefined, limit: number) => readonly ListedRow[], parameters: Record<string, unknown>, options: InvokeOptions): InvokeResult {
-    const resultSize = parameters.ResultSize === undefined ? DEFAULT_RESULT_SIZE : String(parameters.ResultSize).toLowerCase() === "unlimited" ? Infinity : Number(parameters.ResultSize);
+  #page(
+    all: (after: string | undefined, limit: number) => readonly ListedRow[],
+    parameters: Record<string, unknown>,
+    options: InvokeOptions,
+  ): InvokeResult {
+    const resultSize =
+      parameters.ResultSize === undefined
+        ? DEFAULT_RESULT_SIZE
+        : String(parameters.ResultSize).toLowerCase() === "unlimited"
+          ? Infinity
+          : Number(parameters.ResultSize);
     if (!Number.isFinite(resultSize) && resultSize !== Infinity) {
       return cmdletError(
         400,
@@ -382,12 +460,22 @@ export class ExchangeEndpoint {
     }
     const state = (() => {
       try {
-        return options.skipToken ? (JSON.parse(Buffer.from(options.skipToken, "base64url").toString("utf8")) as { after: string; served: number }) : { after: undefined, served: 0 };
+        return options.skipToken
+          ? (JSON.parse(Buffer.from(options.skipToken, "base64url").toString("utf8")) as {
+              after: string;
+              served: number;
+            })
+          : { after: undefined, served: 0 };
       } catch {
         return undefined;
       }
     })();
-    if (state === undefined) return cmdletError(400, "Microsoft.Exchange.Admin.OData.Core.ODataServiceException", "The $skiptoken is not valid.");
+    if (state === undefined)
+      return cmdletError(
+        400,
+        "Microsoft.Exchange.Admin.OData.Core.ODataServiceException",
+        "The $skiptoken is not valid.",
+      );
     const pageSize = Math.min(1000, Math.max(1, options.maxPageSize ?? 1000));
     const room = Math.min(pageSize, resultSize - state.served);
     const rows = room > 0 ? all(state.after, room + 1) : [];
@@ -413,9 +501,18 @@ export class ExchangeEndpoint {
   }
 
   /** Recipients and holders (public folders, soft-deleted mailboxes) after `after`, in id order, at most `limit`. */
-  #merged(recipients: (after: string | undefined, limit: number) => Recipient[], holders: readonly DirectoryHolder[], after: string | undefined, limit: number): ListedRow[] {
-    const extra = holders.filter((h) => after === undefined || h.id > after).map((h) => ({ id: h.id, row: holderView(h, this.#organization) }));
-    return [...this.#rows(recipients(after, limit)), ...extra].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)).slice(0, limit);
+  #merged(
+    recipients: (after: string | undefined, limit: number) => Recipient[],
+    holders: readonly DirectoryHolder[],
+    after: string | undefined,
+    limit: number,
+  ): ListedRow[] {
+    const extra = holders
+      .filter((h) => after === undefined || h.id > after)
+      .map((h) => ({ id: h.id, row: holderView(h, this.#organization) }));
+    return [...this.#rows(recipients(after, limit)), ...extra]
+      .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+      .slice(0, limit);
   }
 
   /** Holders of `kind` that hold one of the addresses of an EmailAddresses filter. */
@@ -433,7 +530,11 @@ export class ExchangeEndpoint {
   invoke(body: unknown, options: InvokeOptions): InvokeResult {
     const input = (body as { CmdletInput?: { CmdletName?: unknown; Parameters?: unknown } })?.CmdletInput;
     if (typeof input !== "object" || input === null || typeof input.CmdletName !== "string") {
-      return cmdletError(400, "Microsoft.Exchange.Admin.OData.Core.ODataServiceException", 'The request body must be {"CmdletInput":{"CmdletName":"…","Parameters":{…}}}.');
+      return cmdletError(
+        400,
+        "Microsoft.Exchange.Admin.OData.Core.ODataServiceException",
+        'The request body must be {"CmdletInput":{"CmdletName":"…","Parameters":{…}}}.',
+      );
     }
     const name = canonicalCmdlet(input.CmdletName);
     this.#counters.add(`exchange.${name ?? (input.CmdletName || "(none)")}`);
@@ -450,7 +551,9 @@ export class ExchangeEndpoint {
     if (name === "Get-Recipient") return this.#getRecipient(parameters, options);
     if (name === "Get-AcceptedDomain") {
       return this.#envelope(
-        this.#tenant.acceptedDomains().map((d, i) => ({ DomainName: d, Name: d, Identity: d, DomainType: "Authoritative", Default: i === 0 })),
+        this.#tenant
+          .acceptedDomains()
+          .map((d, i) => ({ DomainName: d, Name: d, Identity: d, DomainType: "Authoritative", Default: i === 0 })),
         options,
       );
     }
@@ -503,11 +606,19 @@ export class ExchangeEndpoint {
   }
 
   /** Get-Mailbox, Get-DistributionGroup, Get-UnifiedGroup, …: -Identity, -Filter or a paged listing of the cmdlet's kinds. */
-  #getKinds(kinds: readonly RecipientTypeDetails[], parameters: Record<string, unknown>, options: InvokeOptions): InvokeResult {
+  #getKinds(
+    kinds: readonly RecipientTypeDetails[],
+    parameters: Record<string, unknown>,
+    options: InvokeOptions,
+  ): InvokeResult {
     const types = this.#typesParameter(parameters);
     if (types !== undefined && !(types instanceof Set)) return types;
     const wanted = (r: Recipient) => kinds.includes(r.kind) && (types === undefined || types.has(r.kind));
-    if (kinds.includes("UserMailbox") && (parameters.SoftDeletedMailbox === true || parameters.SoftDeletedMailbox === 1)) return this.#softDeleted(parameters, options);
+    if (
+      kinds.includes("UserMailbox") &&
+      (parameters.SoftDeletedMailbox === true || parameters.SoftDeletedMailbox === 1)
+    )
+      return this.#softDeleted(parameters, options);
     if (parameters.Identity !== undefined) {
       const identity = String(parameters.Identity);
       const found = this.resolve(identity);
@@ -523,7 +634,14 @@ export class ExchangeEndpoint {
           )
         : found;
     }
-    return this.#page((after, limit) => this.#rows(this.#tenant.list({ after, limit, types: kinds.filter((k) => types === undefined || types.has(k)) })), parameters, options);
+    return this.#page(
+      (after, limit) =>
+        this.#rows(
+          this.#tenant.list({ after, limit, types: kinds.filter((k) => types === undefined || types.has(k)) }),
+        ),
+      parameters,
+      options,
+    );
   }
 
   /**
@@ -535,18 +653,31 @@ export class ExchangeEndpoint {
     const deleted = this.#tenant.holders(["SoftDeletedMailbox"]);
     if (parameters.Identity !== undefined) {
       const identity = String(parameters.Identity).trim().toLowerCase();
-      const found = deleted.find((h) => h.id === identity || h.upn?.toLowerCase() === identity || h.addresses.some((e) => parseProxyAddress(e).value.toLowerCase() === identity.replace(/^smtp:/, "")));
+      const found = deleted.find(
+        (h) =>
+          h.id === identity ||
+          h.upn?.toLowerCase() === identity ||
+          h.addresses.some((e) => parseProxyAddress(e).value.toLowerCase() === identity.replace(/^smtp:/, "")),
+      );
       if (found === undefined) return this.#notFound(String(parameters.Identity));
       return this.#envelope([holderView(found, this.#organization)], options);
     }
     if (parameters.Filter !== undefined) {
-      if (parseEmailAddressFilter(String(parameters.Filter)) === undefined) return this.#filtered(parameters.Filter, () => false) as InvokeResult;
+      if (parseEmailAddressFilter(String(parameters.Filter)) === undefined)
+        return this.#filtered(parameters.Filter, () => false) as InvokeResult;
       return this.#envelope(
         this.#holdersFiltered(parameters.Filter, "SoftDeletedMailbox").map((h) => holderView(h, this.#organization)),
         options,
       );
     }
-    return this.#page((after) => deleted.filter((h) => after === undefined || h.id > after).map((h) => ({ id: h.id, row: holderView(h, this.#organization) })), parameters, options);
+    return this.#page(
+      (after) =>
+        deleted
+          .filter((h) => after === undefined || h.id > after)
+          .map((h) => ({ id: h.id, row: holderView(h, this.#organization) })),
+      parameters,
+      options,
+    );
   }
 
   /**
@@ -575,13 +706,23 @@ export class ExchangeEndpoint {
       const found = this.#filtered(parameters.Filter, (r) => listed.includes(r.kind));
       return Array.isArray(found)
         ? this.#envelope(
-            [...found.map((r) => this.#view(r)), ...(publicFolders ? this.#holdersFiltered(parameters.Filter, "PublicFolder").map((h) => holderView(h, this.#organization)) : [])],
+            [
+              ...found.map((r) => this.#view(r)),
+              ...(publicFolders
+                ? this.#holdersFiltered(parameters.Filter, "PublicFolder").map((h) => holderView(h, this.#organization))
+                : []),
+            ],
             options,
           )
         : found;
     }
     const folders = publicFolders ? this.#tenant.holders(["PublicFolder"]) : [];
-    return this.#page((after, limit) => this.#merged((a, l) => this.#tenant.list({ after: a, limit: l, types: listed }), folders, after, limit), parameters, options);
+    return this.#page(
+      (after, limit) =>
+        this.#merged((a, l) => this.#tenant.list({ after: a, limit: l, types: listed }), folders, after, limit),
+      parameters,
+      options,
+    );
   }
 
   /**
@@ -591,7 +732,11 @@ export class ExchangeEndpoint {
    * -PrimarySmtpAddress / -WindowsEmailAddress, -IsExchangeCloudManaged, each under the tenant's
    * rules. Parameters that the cmdlet's page says Exchange Online refuses are refused.
    */
-  #setRecipient(cmdlet: string, kinds: readonly RecipientTypeDetails[], parameters: Record<string, unknown>): InvokeResult {
+  #setRecipient(
+    cmdlet: string,
+    kinds: readonly RecipientTypeDetails[],
+    parameters: Record<string, unknown>,
+  ): InvokeResult {
     const identity = String(parameters.Identity ?? "");
     const found = this.resolve(identity);
     if (found === undefined || !kinds.includes(found.kind)) return this.#notFound(identity);
@@ -600,7 +745,11 @@ export class ExchangeEndpoint {
     let id = this.#tenant.find(identity) !== undefined ? identity : found.id;
     if (parameters.EmailAddresses !== undefined && parameters.PrimarySmtpAddress !== undefined) {
       // Set-DistributionGroup, Set-UnifiedGroup, … docs: "You can't use the EmailAddresses and PrimarySmtpAddress parameters in the same command."
-      return cmdletError(400, TASK_ARGUMENT, "You can't use the EmailAddresses and PrimarySmtpAddress parameters in the same command.");
+      return cmdletError(
+        400,
+        TASK_ARGUMENT,
+        "You can't use the EmailAddresses and PrimarySmtpAddress parameters in the same command.",
+      );
     }
     if (parameters.PrimarySmtpAddress !== undefined && !RECIPIENT_KINDS[found.kind].primarySmtpAddressParameter) {
       // Set-MailUser docs: "This parameter is functional only in on-premises Exchange."
@@ -610,11 +759,19 @@ export class ExchangeEndpoint {
         `The PrimarySmtpAddress parameter is functional only in on-premises Exchange. To change the primary address of the ${RECIPIENT_KINDS[found.kind].noun} "${found.displayName}", use an SMTP: entry in EmailAddresses.`,
       );
     }
-    if (cmdlet === "Set-DistributionGroup" && parameters.BypassSecurityGroupManagerCheck !== true && parameters.BypassSecurityGroupManagerCheck !== 1) {
+    if (
+      cmdlet === "Set-DistributionGroup" &&
+      parameters.BypassSecurityGroupManagerCheck !== true &&
+      parameters.BypassSecurityGroupManagerCheck !== 1
+    ) {
       // Set-DistributionGroup docs: without ManagedBy membership "you need to use this switch"; the
       // refusal's text as reported from Exchange Online (Microsoft365DSC#6435). The emulator's app
       // is never a group's manager.
-      return cmdletError(400, TASK_OPERATION, "You don't have sufficient permissions. This operation can only be performed by a manager of the group.");
+      return cmdletError(
+        400,
+        TASK_OPERATION,
+        "You don't have sufficient permissions. This operation can only be performed by a manager of the group.",
+      );
     }
     try {
       if (parameters.ExternalEmailAddress !== undefined) {
@@ -622,7 +779,11 @@ export class ExchangeEndpoint {
         // The identity may have been the old external address, which is gone now.
         id = found.id;
       }
-      if (parameters.IsExchangeCloudManaged !== undefined) this.#tenant.setCloudManaged(id, parameters.IsExchangeCloudManaged === true || parameters.IsExchangeCloudManaged === 1);
+      if (parameters.IsExchangeCloudManaged !== undefined)
+        this.#tenant.setCloudManaged(
+          id,
+          parameters.IsExchangeCloudManaged === true || parameters.IsExchangeCloudManaged === 1,
+        );
       // -EmailAddresses and -WindowsEmailAddress (or -PrimarySmtpAddress) are one change: one write.
       const addresses = parameters.EmailAddresses;
       const current = this.#tenant.find(found.id)!.addresses;
@@ -633,7 +794,12 @@ export class ExchangeEndpoint {
         used.push("-EmailAddresses");
       } else if (addresses !== undefined && addresses !== null && typeof addresses === "object") {
         const table = parseAddRemoveTable(addresses as Record<string, unknown>);
-        if ("error" in table) return cmdletError(400, "System.Management.Automation.ParameterBindingException", `Cannot bind parameter 'EmailAddresses'. ${table.error}`);
+        if ("error" in table)
+          return cmdletError(
+            400,
+            "System.Management.Automation.ParameterBindingException",
+            `Cannot bind parameter 'EmailAddresses'. ${table.error}`,
+          );
         list = applyAddRemove(current, table.add, table.remove);
         used.push("-EmailAddresses @{Add;Remove}");
       }
@@ -648,7 +814,11 @@ export class ExchangeEndpoint {
       return { status: 200, body: { value: [] } };
     } catch (err) {
       if (!ExchangeError.isInstance(err)) throw err;
-      return cmdletError(err.code === "NotFound" ? 404 : 400, EXCEPTION_TYPES[err.code], err.violations.map((v) => v.message).join(" "));
+      return cmdletError(
+        err.code === "NotFound" ? 404 : 400,
+        EXCEPTION_TYPES[err.code],
+        err.violations.map((v) => v.message).join(" "),
+      );
     }
   }
 }

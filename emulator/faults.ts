@@ -70,7 +70,10 @@ export interface TokenBucket {
 }
 
 export type FaultDecision =
-  { readonly kind: "none" } | { readonly kind: "throttle"; readonly retryAfterSeconds: number } | { readonly kind: "server-error" } | { readonly kind: "drop"; readonly afterApply: boolean };
+  | { readonly kind: "none" }
+  | { readonly kind: "throttle"; readonly retryAfterSeconds: number }
+  | { readonly kind: "server-error" }
+  | { readonly kind: "drop"; readonly afterApply: boolean };
 
 /** Decides, request by request, which fault (if any) to inject. `random` is injectable for tests. */
 export class FaultInjector {
@@ -139,7 +142,8 @@ export class FaultInjector {
   decideBatchItem(): FaultDecision {
     if (!this.#applies("graph")) return { kind: "none" };
     const wait = this.#takeToken("graph");
-    if (wait !== undefined) return { kind: "throttle", retryAfterSeconds: Math.max(wait, this.#settings.retryAfterSeconds ?? 0) };
+    if (wait !== undefined)
+      return { kind: "throttle", retryAfterSeconds: Math.max(wait, this.#settings.retryAfterSeconds ?? 0) };
     if (this.#random() < (this.#settings.batchItemThrottleRate ?? 0)) {
       return { kind: "throttle", retryAfterSeconds: this.#settings.retryAfterSeconds ?? 1 };
     }
@@ -191,9 +195,12 @@ export const FAULT_SETTING_HELP: { readonly [K in keyof Required<FaultSettings>]
   batchItemThrottleRate: "fraction of $batch items answered 429 inside a 200 batch",
   tokenBucket: '{"capacity": n, "refillPerSecond": r}: a request budget per surface',
   writeBudget: '{"capacity": n, "refillPerSecond": r}: a Set-* write budget (Graph-like 20/s)',
-  graphPropagationLagMs: 'ms Graph shows a recipient as it was before a write (Exchange to Graph lag); {"min": ms, "max": ms}: each write its own lag',
-  exchangeStaleReads: '{"windowMs": ms, "rate": r}: for ms after a write, a share r of Exchange reads answer as before it (another replica)',
-  addressReleaseLagMs: "ms an address removed from a recipient is still refused to any other (Exchange's release lag; set on the tenant)",
+  graphPropagationLagMs:
+    'ms Graph shows a recipient as it was before a write (Exchange to Graph lag); {"min": ms, "max": ms}: each write its own lag',
+  exchangeStaleReads:
+    '{"windowMs": ms, "rate": r}: for ms after a write, a share r of Exchange reads answer as before it (another replica)',
+  addressReleaseLagMs:
+    "ms an address removed from a recipient is still refused to any other (Exchange's release lag; set on the tenant)",
   batchOutOfOrder: "true: a $batch's items answered in reverse order",
   surfaces: 'where faults apply: ["identity", "graph", "exchange"] (default graph and exchange)',
 };
@@ -210,61 +217,107 @@ export function parseFaultSettings(text: string): FaultSettings {
   try {
     value = JSON.parse(text);
   } catch (err) {
-    throw new FaultSettingsError([`not JSON (${(err as Error).message}); e.g. '{"throttleRate":0.3,"retryAfterSeconds":1}'`]);
+    throw new FaultSettingsError([
+      `not JSON (${(err as Error).message}); e.g. '{"throttleRate":0.3,"retryAfterSeconds":1}'`,
+    ]);
   }
   return checkFaultSettings(value);
 }
 
 /** Checks parsed fault settings (see parseFaultSettings); throws FaultSettingsError with every problem. */
 export function checkFaultSettings(value: unknown): FaultSettings {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) throw new FaultSettingsError(["must be a JSON object, e.g. '{\"throttleRate\":0.3}'"]);
+  if (typeof value !== "object" || value === null || Array.isArray(value))
+    throw new FaultSettingsError(["must be a JSON object, e.g. '{\"throttleRate\":0.3}'"]);
   const settings = value as Record<string, unknown>;
   const problems: string[] = [];
   const isNumber = (v: unknown): v is number => typeof v === "number" && Number.isFinite(v);
   const object = (key: string, fields: Record<string, (v: number) => boolean>, want: string) => {
     const v = settings[key];
     if (v === undefined) return;
-    if (typeof v !== "object" || v === null || Array.isArray(v)) return problems.push(`${key} must be an object ${want}`);
-    for (const field of Object.keys(v)) if (!(field in fields)) problems.push(`${key}.${field} is not a setting${didYouMean(field, Object.keys(fields))}; ${key} is ${want}`);
+    if (typeof v !== "object" || v === null || Array.isArray(v))
+      return problems.push(`${key} must be an object ${want}`);
+    for (const field of Object.keys(v))
+      if (!(field in fields))
+        problems.push(`${key}.${field} is not a setting${didYouMean(field, Object.keys(fields))}; ${key} is ${want}`);
     for (const [field, ok] of Object.entries(fields)) {
       const n = (v as Record<string, unknown>)[field];
       if (!isNumber(n) || !ok(n)) problems.push(`${key}.${field} is ${JSON.stringify(n)}; ${key} is ${want}`);
     }
   };
   for (const key of Object.keys(settings)) {
-    if (!(FAULT_KEYS as readonly string[]).includes(key)) problems.push(`"${key}" is not a fault setting${didYouMean(key, FAULT_KEYS)}; the settings are: ${FAULT_KEYS.join(", ")}`);
+    if (!(FAULT_KEYS as readonly string[]).includes(key))
+      problems.push(
+        `"${key}" is not a fault setting${didYouMean(key, FAULT_KEYS)}; the settings are: ${FAULT_KEYS.join(", ")}`,
+      );
   }
   for (const key of RATES) {
     const v = settings[key];
-    if (v !== undefined && (!isNumber(v) || v < 0 || v > 1)) problems.push(`${key} is ${JSON.stringify(v)}; use a fraction of requests between 0 and 1`);
+    if (v !== undefined && (!isNumber(v) || v < 0 || v > 1))
+      problems.push(`${key} is ${JSON.stringify(v)}; use a fraction of requests between 0 and 1`);
   }
-  const total = (["throttleRate", "serverErrorRate", "dropRate"] as const).reduce((sum, key) => sum + (isNumber(settings[key]) ? (settings[key] as number) : 0), 0);
-  if (total > 1) problems.push(`throttleRate + serverErrorRate + dropRate is ${total}; together they are a share of requests, at most 1`);
+  const total = (["throttleRate", "serverErrorRate", "dropRate"] as const).reduce(
+    (sum, key) => sum + (isNumber(settings[key]) ? (settings[key] as number) : 0),
+    0,
+  );
+  if (total > 1)
+    problems.push(
+      `throttleRate + serverErrorRate + dropRate is ${total}; together they are a share of requests, at most 1`,
+    );
   const lag = settings.graphPropagationLagMs;
   if (lag !== undefined && !(isNumber(lag) && lag >= 0)) {
     if (typeof lag === "object" && lag !== null && !Array.isArray(lag)) {
-      object("graphPropagationLagMs", { min: (n) => n >= 0, max: (n) => n >= 0 }, '{"min": ms, "max": ms} with 0 <= min <= max, or milliseconds');
+      object(
+        "graphPropagationLagMs",
+        { min: (n) => n >= 0, max: (n) => n >= 0 },
+        '{"min": ms, "max": ms} with 0 <= min <= max, or milliseconds',
+      );
       const range = lag as { min?: unknown; max?: unknown };
-      if (isNumber(range.min) && isNumber(range.max) && range.min > range.max) problems.push(`graphPropagationLagMs.min (${range.min}) is above graphPropagationLagMs.max (${range.max})`);
-    } else problems.push(`graphPropagationLagMs is ${JSON.stringify(lag)}; use milliseconds, 0 or more, or {"min": ms, "max": ms}`);
+      if (isNumber(range.min) && isNumber(range.max) && range.min > range.max)
+        problems.push(`graphPropagationLagMs.min (${range.min}) is above graphPropagationLagMs.max (${range.max})`);
+    } else
+      problems.push(
+        `graphPropagationLagMs is ${JSON.stringify(lag)}; use milliseconds, 0 or more, or {"min": ms, "max": ms}`,
+      );
   }
-  object("exchangeStaleReads", { windowMs: (n) => n >= 0, rate: (n) => n >= 0 && n <= 1 }, '{"windowMs": ms, "rate": a share of reads between 0 and 1}');
+  object(
+    "exchangeStaleReads",
+    { windowMs: (n) => n >= 0, rate: (n) => n >= 0 && n <= 1 },
+    '{"windowMs": ms, "rate": a share of reads between 0 and 1}',
+  );
   const outOfOrder = settings.batchOutOfOrder;
-  if (outOfOrder !== undefined && typeof outOfOrder !== "boolean") problems.push(`batchOutOfOrder is ${JSON.stringify(outOfOrder)}; use true or false`);
+  if (outOfOrder !== undefined && typeof outOfOrder !== "boolean")
+    problems.push(`batchOutOfOrder is ${JSON.stringify(outOfOrder)}; use true or false`);
   const release = settings.addressReleaseLagMs;
   if (release !== undefined && (!isNumber(release) || release < 0))
-    problems.push(`addressReleaseLagMs is ${JSON.stringify(release)}; use milliseconds, 0 or more (0: an address removed is free at once)`);
+    problems.push(
+      `addressReleaseLagMs is ${JSON.stringify(release)}; use milliseconds, 0 or more (0: an address removed is free at once)`,
+    );
   const retryAfter = settings.retryAfterSeconds;
-  if (retryAfter !== undefined && (!isNumber(retryAfter) || retryAfter < 0)) problems.push(`retryAfterSeconds is ${JSON.stringify(retryAfter)}; use seconds, 0 or more (fractions allowed)`);
+  if (retryAfter !== undefined && (!isNumber(retryAfter) || retryAfter < 0))
+    problems.push(`retryAfterSeconds is ${JSON.stringify(retryAfter)}; use seconds, 0 or more (fractions allowed)`);
   object("latencyMs", { min: (n) => n >= 0, max: (n) => n >= 0 }, '{"min": ms, "max": ms} with 0 <= min <= max');
   const latency = settings.latencyMs as { min?: unknown; max?: unknown } | undefined;
-  if (latency && isNumber(latency.min) && isNumber(latency.max) && latency.min > latency.max) problems.push(`latencyMs.min (${latency.min}) is above latencyMs.max (${latency.max})`);
-  object("tokenBucket", { capacity: (n) => n >= 1, refillPerSecond: (n) => n > 0 }, '{"capacity": 1 or more, "refillPerSecond": above 0}');
-  object("writeBudget", { capacity: (n) => n >= 1, refillPerSecond: (n) => n > 0 }, '{"capacity": 1 or more, "refillPerSecond": above 0}');
+  if (latency && isNumber(latency.min) && isNumber(latency.max) && latency.min > latency.max)
+    problems.push(`latencyMs.min (${latency.min}) is above latencyMs.max (${latency.max})`);
+  object(
+    "tokenBucket",
+    { capacity: (n) => n >= 1, refillPerSecond: (n) => n > 0 },
+    '{"capacity": 1 or more, "refillPerSecond": above 0}',
+  );
+  object(
+    "writeBudget",
+    { capacity: (n) => n >= 1, refillPerSecond: (n) => n > 0 },
+    '{"capacity": 1 or more, "refillPerSecond": above 0}',
+  );
   const surfaces = settings.surfaces;
   if (surfaces !== undefined) {
     if (!Array.isArray(surfaces)) problems.push(`surfaces must be a list of ${SURFACES.join(", ")}`);
-    else for (const s of surfaces) if (!SURFACES.includes(s as Surface)) problems.push(`surfaces has ${JSON.stringify(s)}${didYouMean(String(s), SURFACES)}; use ${SURFACES.join(", ")}`);
+    else
+      for (const s of surfaces)
+        if (!SURFACES.includes(s as Surface))
+          problems.push(
+            `surfaces has ${JSON.stringify(s)}${didYouMean(String(s), SURFACES)}; use ${SURFACES.join(", ")}`,
+          );
   }
   if (problems.length > 0) throw new FaultSettingsError(problems);
   return settings as FaultSettings;

@@ -29,10 +29,23 @@ const MAX_PAGE = 999;
 const DEFAULT_PAGE = 100;
 
 /** The content type Graph answers with (JSON, OData minimal metadata). */
-export const GRAPH_CONTENT_TYPE = "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8";
+export const GRAPH_CONTENT_TYPE =
+  "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8";
 
 /** Properties v1.0 returns for a user without $select, in Graph's order. */
-export const DEFAULT_USER_PROPERTIES = ["businessPhones", "displayName", "givenName", "jobTitle", "mail", "mobilePhone", "officeLocation", "preferredLanguage", "surname", "userPrincipalName", "id"];
+export const DEFAULT_USER_PROPERTIES = [
+  "businessPhones",
+  "displayName",
+  "givenName",
+  "jobTitle",
+  "mail",
+  "mobilePhone",
+  "officeLocation",
+  "preferredLanguage",
+  "surname",
+  "userPrincipalName",
+  "id",
+];
 
 /** Collection-valued user properties: unmodelled ones come back as [], as Graph sends empty collections. */
 const COLLECTION_PROPERTIES = new Set([
@@ -201,10 +214,21 @@ const GROUP_COLLECTIONS = new Set([
   "assignedLicenses",
   "serviceProvisioningErrors",
 ]);
-const CONTACT_COLLECTIONS = new Set(["addresses", "onPremisesProvisioningErrors", "phones", "proxyAddresses", "serviceProvisioningErrors", "imAddresses"]);
+const CONTACT_COLLECTIONS = new Set([
+  "addresses",
+  "onPremisesProvisioningErrors",
+  "phones",
+  "proxyAddresses",
+  "serviceProvisioningErrors",
+  "imAddresses",
+]);
 
 /** What $filter may name on each resource (the resource pages' "Supports $filter"). */
-const PROXY_ADDRESSES: FilterableProperty = { collection: true, operators: ["eq", "startswith", "endswith"], advanced: ["endswith"] };
+const PROXY_ADDRESSES: FilterableProperty = {
+  collection: true,
+  operators: ["eq", "startswith", "endswith"],
+  advanced: ["endswith"],
+};
 const STRING_EQ: FilterableProperty = { collection: false, operators: ["eq", "ne", "startswith"] };
 const BOOLEAN_EQ: FilterableProperty = { collection: false, operators: ["eq", "ne"] };
 const ID_EQ: FilterableProperty = { collection: false, operators: ["eq", "ne"] };
@@ -212,7 +236,11 @@ const USER_FILTERS: Record<string, FilterableProperty> = {
   id: ID_EQ,
   displayName: STRING_EQ,
   mail: { collection: false, operators: ["eq", "ne", "startswith", "endswith"], advanced: ["endswith", "ne"] },
-  userPrincipalName: { collection: false, operators: ["eq", "ne", "startswith", "endswith"], advanced: ["endswith", "ne"] },
+  userPrincipalName: {
+    collection: false,
+    operators: ["eq", "ne", "startswith", "endswith"],
+    advanced: ["endswith", "ne"],
+  },
   onPremisesSyncEnabled: BOOLEAN_EQ,
   proxyAddresses: PROXY_ADDRESSES,
 };
@@ -321,7 +349,14 @@ const RESOURCES: Record<"users" | "groups" | "contacts", DirectoryResource> = {
     properties: new Map(CONTACT_PROPERTIES.map((p) => [p.toLowerCase(), p])),
     collections: CONTACT_COLLECTIONS,
     filters: CONTACT_FILTERS,
-    view: (r) => ({ id: r.id, displayName: r.displayName, mail: primaryAddressOf(r), mailNickname: aliasOf(r), proxyAddresses: r.addresses, onPremisesSyncEnabled: r.synced ? true : null }),
+    view: (r) => ({
+      id: r.id,
+      displayName: r.displayName,
+      mail: primaryAddressOf(r),
+      mailNickname: aliasOf(r),
+      proxyAddresses: r.addresses,
+      onPremisesSyncEnabled: r.synced ? true : null,
+    }),
   },
 };
 
@@ -380,10 +415,26 @@ export function newCorrelation(clientRequestId: string | undefined): Correlation
 }
 
 /** Graph's error body: code, message and innerError with the date (seconds) and both ids. */
-export function graphError(status: number, code: string, message: string, correlation: Correlation, headers?: Record<string, string>): GraphResult {
+export function graphError(
+  status: number,
+  code: string,
+  message: string,
+  correlation: Correlation,
+  headers?: Record<string, string>,
+): GraphResult {
   return {
     status,
-    body: { error: { code, message, innerError: { date: new Date().toISOString().replace(/\.\d+Z$/, ""), "request-id": correlation.requestId, "client-request-id": correlation.clientRequestId } } },
+    body: {
+      error: {
+        code,
+        message,
+        innerError: {
+          date: new Date().toISOString().replace(/\.\d+Z$/, ""),
+          "request-id": correlation.requestId,
+          "client-request-id": correlation.clientRequestId,
+        },
+      },
+    },
     ...(headers ? { headers } : {}),
   };
 }
@@ -395,14 +446,20 @@ export function graphHeaders(correlation: Correlation): Record<string, string> {
     "OData-Version": "4.0",
     "request-id": correlation.requestId,
     "client-request-id": correlation.clientRequestId,
-    "x-ms-ags-diagnostic": JSON.stringify({ ServerInfo: { DataCenter: "Emulator", Slice: "E", Ring: "0", ScaleUnit: "000", RoleInstance: "127.0.0.1" } }),
+    "x-ms-ags-diagnostic": JSON.stringify({
+      ServerInfo: { DataCenter: "Emulator", Slice: "E", Ring: "0", ScaleUnit: "000", RoleInstance: "127.0.0.1" },
+    }),
     "Strict-Transport-Security": "max-age=31536000",
     "Cache-Control": "no-cache",
   };
 }
 
 /** $select parsed to canonical names; an error result for a name the resource does not have. */
-function parseSelect(query: URLSearchParams, correlation: Correlation, resource: DirectoryResource = RESOURCES.users): string[] | GraphResult | undefined {
+function parseSelect(
+  query: URLSearchParams,
+  correlation: Correlation,
+  resource: DirectoryResource = RESOURCES.users,
+): string[] | GraphResult | undefined {
   const raw = query.get("$select");
   if (raw === null) return undefined;
   const names = raw
@@ -412,21 +469,34 @@ function parseSelect(query: URLSearchParams, correlation: Correlation, resource:
   const selected: string[] = [];
   for (const name of names) {
     const canonical = resource.properties.get(name.toLowerCase());
-    if (canonical === undefined) return graphError(400, "BadRequest", `Could not find a property named '${name}' on type '${resource.odataType}'.`, correlation);
+    if (canonical === undefined)
+      return graphError(
+        400,
+        "BadRequest",
+        `Could not find a property named '${name}' on type '${resource.odataType}'.`,
+        correlation,
+      );
     if (!selected.includes(canonical)) selected.push(canonical);
   }
   return selected;
 }
 
 /** An object with exactly the selected properties (the default set without $select); unmodelled ones null or []. */
-function toGraphObject(resource: DirectoryResource, r: Recipient, select: readonly string[] | undefined): Record<string, unknown> {
+function toGraphObject(
+  resource: DirectoryResource,
+  r: Recipient,
+  select: readonly string[] | undefined,
+): Record<string, unknown> {
   const modelled = resource.view(r);
   const keys = select ?? resource.defaults;
-  return Object.fromEntries(keys.map((k) => [k, k in modelled ? modelled[k] : resource.collections.has(k) ? [] : null]));
+  return Object.fromEntries(
+    keys.map((k) => [k, k in modelled ? modelled[k] : resource.collections.has(k) ? [] : null]),
+  );
 }
 
 /** `users` or `groups(a,b)`, the form Graph puts in @odata.context. */
-const contextOf = (select: readonly string[] | undefined, root = "users") => (select === undefined ? root : `${root}(${select.join(",")})`);
+const contextOf = (select: readonly string[] | undefined, root = "users") =>
+  select === undefined ? root : `${root}(${select.join(",")})`;
 
 /** What Graph's PATCH of userPrincipalName writes to (the tenant). */
 export interface UserPrincipalNameWriter {
@@ -442,16 +512,37 @@ export interface GraphUserSource {
 }
 
 /** Which holders Graph shows in each collection: Entra users and contacts without a recipient. */
-const HOLDERS_IN: Record<"users" | "groups" | "contacts", readonly DirectoryHolder["kind"][]> = { users: ["EntraUser"], groups: [], contacts: ["EntraContact"] };
+const HOLDERS_IN: Record<"users" | "groups" | "contacts", readonly DirectoryHolder["kind"][]> = {
+  users: ["EntraUser"],
+  groups: [],
+  contacts: ["EntraContact"],
+};
 
 /** A holder Graph shows as a user or contact, in the shape the collection's view reads. */
 function holderAsObject(h: DirectoryHolder): Recipient {
   const kind = h.kind === "EntraContact" ? "MailContact" : "UserMailbox";
-  return { id: h.id, upn: h.upn, displayName: h.displayName, type: kind, kind, synced: h.synced, cloudManaged: false, addresses: [...h.addresses] };
+  return {
+    id: h.id,
+    upn: h.upn,
+    displayName: h.displayName,
+    type: kind,
+    kind,
+    synced: h.synced,
+    cloudManaged: false,
+    addresses: [...h.addresses],
+  };
 }
 
 /** What Graph returns of a deleted user (user resource; deletedDateTime: directoryObject). */
-const DELETED_USER_PROPERTIES = ["id", "displayName", "userPrincipalName", "mail", "proxyAddresses", "deletedDateTime", "onPremisesSyncEnabled"];
+const DELETED_USER_PROPERTIES = [
+  "id",
+  "displayName",
+  "userPrincipalName",
+  "mail",
+  "proxyAddresses",
+  "deletedDateTime",
+  "onPremisesSyncEnabled",
+];
 
 interface BatchItem {
   id?: unknown;
@@ -474,9 +565,19 @@ const UNIMPLEMENTED_METHODS = new Set(["POST", "PUT", "DELETE"]);
 /** A request method the emulator does not serve on `path`: 501 for a Graph method it does not implement, 405 otherwise. */
 export function unservedMethod(method: string, path: string, correlation: Correlation): GraphResult {
   if (UNIMPLEMENTED_METHODS.has(method.toUpperCase())) {
-    return graphError(501, "NotImplemented", `The emulator does not implement ${method.toUpperCase()} on '${path}'; it serves reads, PATCH of a user's userPrincipalName, and /$batch.`, correlation);
+    return graphError(
+      501,
+      "NotImplemented",
+      `The emulator does not implement ${method.toUpperCase()} on '${path}'; it serves reads, PATCH of a user's userPrincipalName, and /$batch.`,
+      correlation,
+    );
   }
-  return graphError(405, "Request_BadRequest", `The emulator serves only reads and PATCH of a user on ${path}.`, correlation);
+  return graphError(
+    405,
+    "Request_BadRequest",
+    `The emulator serves only reads and PATCH of a user on ${path}.`,
+    correlation,
+  );
 }
 
 export class GraphEndpoint {
@@ -496,7 +597,12 @@ export class GraphEndpoint {
    * Answers one Graph GET (also used for each item of a batch). `path` is after /v1.0. `headers`
    * (lower-case names), where known, tell an advanced query (ConsistencyLevel: eventual) apart.
    */
-  get(path: string, query: URLSearchParams, correlation: Correlation, headers?: Readonly<Record<string, string>>): GraphResult {
+  get(
+    path: string,
+    query: URLSearchParams,
+    correlation: Correlation,
+    headers?: Readonly<Record<string, string>>,
+  ): GraphResult {
     let segments: string[];
     try {
       segments = path.split("/").filter(Boolean).map(decodeURIComponent);
@@ -508,20 +614,35 @@ export class GraphEndpoint {
     const keyed = /^(users|groups|contacts)\('((?:[^']|'')*)'\)$/i.exec(segments[0] ?? "");
     if (keyed) segments = [keyed[1]!, keyed[2]!.replace(/''/g, "'"), ...segments.slice(1)];
     const root = (segments[0] ?? "").toLowerCase();
-    if (root === "directory" && segments.length === 3 && segments[1]!.toLowerCase() === "deleteditems" && segments[2]!.toLowerCase() === "microsoft.graph.user") {
+    if (
+      root === "directory" &&
+      segments.length === 3 &&
+      segments[1]!.toLowerCase() === "deleteditems" &&
+      segments[2]!.toLowerCase() === "microsoft.graph.user"
+    ) {
       return this.#deletedUsers(query, correlation);
     }
     const resource = root === "users" || root === "groups" || root === "contacts" ? RESOURCES[root] : undefined;
-    if (resource !== undefined && (segments.length === 1 || (segments.length === 2 && segments[1]!.toLowerCase() !== "delta"))) {
+    if (
+      resource !== undefined &&
+      (segments.length === 1 || (segments.length === 2 && segments[1]!.toLowerCase() !== "delta"))
+    ) {
       const select = parseSelect(query, correlation, resource);
       if (select !== undefined && !Array.isArray(select)) return select;
-      return segments.length === 2 ? this.#getOne(resource, segments[1]!, select, correlation) : this.#list(resource, query, select, correlation, headers);
+      return segments.length === 2
+        ? this.#getOne(resource, segments[1]!, select, correlation)
+        : this.#list(resource, query, select, correlation, headers);
     }
     if (resource !== undefined || UNMODELLED_ROOTS.has(root)) {
       const select = parseSelect(query, correlation);
       if (root === "users" && select !== undefined && !Array.isArray(select)) return select;
       // A real Graph resource the emulator does not model (users/delta, a user's memberOf, /groups/{id}/members…).
-      return graphError(501, "NotImplemented", `The emulator does not implement '/${segments.join("/")}'; it serves /users, /groups and /contacts (lists and one by id), and /$batch.`, correlation);
+      return graphError(
+        501,
+        "NotImplemented",
+        `The emulator does not implement '/${segments.join("/")}'; it serves /users, /groups and /contacts (lists and one by id), and /$batch.`,
+        correlation,
+      );
     }
     return graphError(400, "BadRequest", `Resource not found for the segment '${segments[0] ?? ""}'.`, correlation);
   }
@@ -543,28 +664,53 @@ export class GraphEndpoint {
           return s;
         }
       });
-    if (segments.length !== 2 || segments[0]!.toLowerCase() !== "users") return graphError(405, "Request_BadRequest", `The emulator serves PATCH on /users/{id} only.`, correlation);
+    if (segments.length !== 2 || segments[0]!.toLowerCase() !== "users")
+      return graphError(405, "Request_BadRequest", `The emulator serves PATCH on /users/{id} only.`, correlation);
     this.#counters.add("graph.users.patch");
-    if (typeof body !== "object" || body === null || Array.isArray(body)) return graphError(400, "BadRequest", "Empty Payload. JSON content expected.", correlation);
+    if (typeof body !== "object" || body === null || Array.isArray(body))
+      return graphError(400, "BadRequest", "Empty Payload. JSON content expected.", correlation);
     const keys = Object.keys(body);
     const unmodelled = keys.filter((k) => k !== "userPrincipalName");
     if (unmodelled.length > 0) {
       const unknown = unmodelled.find((k) => !RESOURCES.users.properties.has(k.toLowerCase()));
-      if (unknown !== undefined) return graphError(400, "Request_BadRequest", `Property '${unknown}' does not exist as a declared property or extension property.`, correlation);
-      return graphError(501, "NotImplemented", `The emulator writes userPrincipalName only; not ${unmodelled.join(", ")}.`, correlation);
+      if (unknown !== undefined)
+        return graphError(
+          400,
+          "Request_BadRequest",
+          `Property '${unknown}' does not exist as a declared property or extension property.`,
+          correlation,
+        );
+      return graphError(
+        501,
+        "NotImplemented",
+        `The emulator writes userPrincipalName only; not ${unmodelled.join(", ")}.`,
+        correlation,
+      );
     }
     const upn = (body as { userPrincipalName?: unknown }).userPrincipalName;
-    if (typeof upn !== "string") return graphError(400, "Request_BadRequest", "Invalid value specified for property 'userPrincipalName' of resource 'User'.", correlation);
+    if (typeof upn !== "string")
+      return graphError(
+        400,
+        "Request_BadRequest",
+        "Invalid value specified for property 'userPrincipalName' of resource 'User'.",
+        correlation,
+      );
     const found = this.#users.find(segments[1]!);
     const key = segments[1]!.toLowerCase();
     if (found === undefined || found.upn === undefined || (found.id !== key && found.upn.toLowerCase() !== key)) {
-      return graphError(404, "Request_ResourceNotFound", `Resource '${segments[1]}' does not exist or one of its queried reference-property objects are not present.`, correlation);
+      return graphError(
+        404,
+        "Request_ResourceNotFound",
+        `Resource '${segments[1]}' does not exist or one of its queried reference-property objects are not present.`,
+        correlation,
+      );
     }
     try {
       writer.setUserPrincipalName(found.id, upn);
     } catch (err) {
       const e = err as { name?: string; status?: number; code?: string; message?: string };
-      if (e.name === "UpnError") return graphError(e.status ?? 400, e.code ?? "Request_BadRequest", e.message ?? "", correlation);
+      if (e.name === "UpnError")
+        return graphError(e.status ?? 400, e.code ?? "Request_BadRequest", e.message ?? "", correlation);
       throw err;
     }
     return { status: 204, body: undefined };
@@ -578,12 +724,22 @@ export class GraphEndpoint {
   #deletedUsers(query: URLSearchParams, correlation: Correlation): GraphResult {
     this.#counters.add("graph.deletedItems.list");
     if (query.has("$filter") || query.has("$search") || query.has("$orderby")) {
-      return graphError(501, "NotImplemented", "The emulator lists deleted users without $filter, $search or $orderby.", correlation);
+      return graphError(
+        501,
+        "NotImplemented",
+        "The emulator lists deleted users without $filter, $search or $orderby.",
+        correlation,
+      );
     }
     const topText = query.get("$top");
     const top = topText === null ? DEFAULT_PAGE : Number(topText);
     if (!Number.isInteger(top) || top < 1 || top > MAX_PAGE) {
-      return graphError(400, "Request_UnsupportedQuery", `Invalid page size specified: '${topText}'. Must be between 1 and ${MAX_PAGE} inclusive.`, correlation);
+      return graphError(
+        400,
+        "Request_UnsupportedQuery",
+        `Invalid page size specified: '${topText}'. Must be between 1 and ${MAX_PAGE} inclusive.`,
+        correlation,
+      );
     }
     const raw = query.get("$select");
     const select =
@@ -594,10 +750,17 @@ export class GraphEndpoint {
             .map((n) => n.trim())
             .filter(Boolean);
     const unknown = select.find((n) => !DELETED_USER_PROPERTIES.some((p) => p.toLowerCase() === n.toLowerCase()));
-    if (unknown !== undefined) return graphError(400, "BadRequest", `Could not find a property named '${unknown}' on type 'microsoft.graph.user'.`, correlation);
+    if (unknown !== undefined)
+      return graphError(
+        400,
+        "BadRequest",
+        `Could not find a property named '${unknown}' on type 'microsoft.graph.user'.`,
+        correlation,
+      );
     // An opaque skip token, as /users pages carry.
     const skipToken = query.get("$skiptoken");
-    const after = skipToken === null ? "" : /^RFNwdA:(.+)$/.exec(Buffer.from(skipToken, "base64url").toString("utf8"))?.[1];
+    const after =
+      skipToken === null ? "" : /^RFNwdA:(.+)$/.exec(Buffer.from(skipToken, "base64url").toString("utf8"))?.[1];
     if (after === undefined) return graphError(400, "Request_BadRequest", "Invalid $skiptoken.", correlation);
     const all = (this.#users.holders?.(["SoftDeletedMailbox", "DeletedUser"]) ?? []).filter((h) => h.id > after);
     const page = all.slice(0, top);
@@ -611,17 +774,26 @@ export class GraphEndpoint {
       onPremisesSyncEnabled: h.synced ? true : null,
     });
     const next = new URLSearchParams(query);
-    if (all.length > top) next.set("$skiptoken", Buffer.from(`RFNwdA:${page[page.length - 1]!.id}`).toString("base64url"));
+    if (all.length > top)
+      next.set("$skiptoken", Buffer.from(`RFNwdA:${page[page.length - 1]!.id}`).toString("base64url"));
     return {
       status: 200,
       body: {
         "@odata.context": `${this.#baseUrl()}/v1.0/$metadata#directoryObjects/microsoft.graph.user`,
-        ...(all.length > top ? { "@odata.nextLink": `${this.#baseUrl()}/v1.0/directory/deletedItems/microsoft.graph.user?${next.toString()}` } : {}),
+        ...(all.length > top
+          ? {
+              "@odata.nextLink": `${this.#baseUrl()}/v1.0/directory/deletedItems/microsoft.graph.user?${next.toString()}`,
+            }
+          : {}),
         value: page.map((h) => {
           const full = view(h);
           return {
             "@odata.type": "#microsoft.graph.user",
-            ...Object.fromEntries(select.map((n) => DELETED_USER_PROPERTIES.find((p) => p.toLowerCase() === n.toLowerCase())!).map((p) => [p, full[p]])),
+            ...Object.fromEntries(
+              select
+                .map((n) => DELETED_USER_PROPERTIES.find((p) => p.toLowerCase() === n.toLowerCase())!)
+                .map((p) => [p, full[p]]),
+            ),
           };
         }),
       },
@@ -629,32 +801,70 @@ export class GraphEndpoint {
   }
 
   /** GET /users/{id | userPrincipalName}, /groups/{id}, /contacts/{id}. */
-  #getOne(resource: DirectoryResource, identity: string, select: readonly string[] | undefined, correlation: Correlation): GraphResult {
+  #getOne(
+    resource: DirectoryResource,
+    identity: string,
+    select: readonly string[] | undefined,
+    correlation: Correlation,
+  ): GraphResult {
     this.#counters.add(`graph.${resource.root}.get`);
     const key0 = identity.toLowerCase();
-    const holder = this.#users.holders?.(HOLDERS_IN[resource.root]).find((h) => h.id === key0 || h.upn?.toLowerCase() === key0);
+    const holder = this.#users
+      .holders?.(HOLDERS_IN[resource.root])
+      .find((h) => h.id === key0 || h.upn?.toLowerCase() === key0);
     const found = this.#users.find(identity) ?? (holder && holderAsObject(holder));
     // Graph addresses a user by object id or user principal name, a group or contact by object id: never by an email address.
     const key = identity.toLowerCase();
-    const addressed = found !== undefined && (found.id === key || (resource.root === "users" && found.upn?.toLowerCase() === key));
-    const shown = found !== undefined && KINDS_IN[resource.root].includes(found.kind) && (resource.root !== "users" || found.upn !== undefined);
+    const addressed =
+      found !== undefined && (found.id === key || (resource.root === "users" && found.upn?.toLowerCase() === key));
+    const shown =
+      found !== undefined &&
+      KINDS_IN[resource.root].includes(found.kind) &&
+      (resource.root !== "users" || found.upn !== undefined);
     if (found === undefined || !addressed || !shown) {
-      return graphError(404, "Request_ResourceNotFound", `Resource '${identity}' does not exist or one of its queried reference-property objects are not present.`, correlation);
+      return graphError(
+        404,
+        "Request_ResourceNotFound",
+        `Resource '${identity}' does not exist or one of its queried reference-property objects are not present.`,
+        correlation,
+      );
     }
-    return { status: 200, body: { "@odata.context": `${this.#baseUrl()}/v1.0/$metadata#${contextOf(select, resource.root)}/$entity`, ...toGraphObject(resource, found, select) } };
+    return {
+      status: 200,
+      body: {
+        "@odata.context": `${this.#baseUrl()}/v1.0/$metadata#${contextOf(select, resource.root)}/$entity`,
+        ...toGraphObject(resource, found, select),
+      },
+    };
   }
 
   /** GET /users, /groups, /contacts: $select, $top (1..999), $filter, $count, paged by @odata.nextLink. */
-  #list(resource: DirectoryResource, query: URLSearchParams, select: readonly string[] | undefined, correlation: Correlation, headers: Readonly<Record<string, string>> | undefined): GraphResult {
+  #list(
+    resource: DirectoryResource,
+    query: URLSearchParams,
+    select: readonly string[] | undefined,
+    correlation: Correlation,
+    headers: Readonly<Record<string, string>> | undefined,
+  ): GraphResult {
     this.#counters.add(`graph.${resource.root}.list`);
     if (query.has("$search") || query.has("$orderby") || query.has("$expand")) {
-      return graphError(501, "NotImplemented", `The emulator does not implement $search, $orderby or $expand on ${resource.root}.`, correlation);
+      return graphError(
+        501,
+        "NotImplemented",
+        `The emulator does not implement $search, $orderby or $expand on ${resource.root}.`,
+        correlation,
+      );
     }
     const topText = query.get("$top");
     const top = topText === null ? DEFAULT_PAGE : Number(topText);
     if (!Number.isInteger(top) || top < 1 || top > MAX_PAGE) {
       // Graph refuses a page size outside 1..999 for directory objects.
-      return graphError(400, "Request_UnsupportedQuery", `Invalid page size specified: '${topText}'. Must be between 1 and ${MAX_PAGE} inclusive.`, correlation);
+      return graphError(
+        400,
+        "Request_UnsupportedQuery",
+        `Invalid page size specified: '${topText}'. Must be between 1 and ${MAX_PAGE} inclusive.`,
+        correlation,
+      );
     }
     const count = query.get("$count")?.toLowerCase() === "true";
     let keep: (r: Recipient) => boolean = () => true;
@@ -692,13 +902,17 @@ export class GraphEndpoint {
     // Graph's nextLink keeps the query's "$" names as written and carries an opaque skip token.
     const next = new URLSearchParams(query);
     if (more) next.set("$skiptoken", Buffer.from(`RFNwdA:${objects[objects.length - 1]!.id}`).toString("base64url"));
-    const nextQuery = [...next].map(([k, v]) => `${k}=${encodeURIComponent(v).replace(/%2C/gi, ",").replace(/%24/g, "$")}`).join("&");
+    const nextQuery = [...next]
+      .map(([k, v]) => `${k}=${encodeURIComponent(v).replace(/%2C/gi, ",").replace(/%24/g, "$")}`)
+      .join("&");
     return {
       status: 200,
       body: {
         "@odata.context": `${this.#baseUrl()}/v1.0/$metadata#${contextOf(select, resource.root)}`,
         // The count comes with the first page only.
-        ...(count && !query.has("$skiptoken") ? { "@odata.count": this.#collect(options, undefined, Infinity, keep, resource.root).length } : {}),
+        ...(count && !query.has("$skiptoken")
+          ? { "@odata.count": this.#collect(options, undefined, Infinity, keep, resource.root).length }
+          : {}),
         ...(more ? { "@odata.nextLink": `${this.#baseUrl()}/v1.0/${resource.root}?${nextQuery}` } : {}),
         value: objects.map((o) => toGraphObject(resource, o, select)),
       },
@@ -709,9 +923,17 @@ export class GraphEndpoint {
    * Up to `limit` objects after `after` that pass `keep`, in id order: the collection's recipients
    * and the Entra objects without a recipient it shows (HOLDERS_IN).
    */
-  #collect(options: ListOptions, after: string | undefined, limit: number, keep: (r: Recipient) => boolean, root: "users" | "groups" | "contacts" = "users"): Recipient[] {
+  #collect(
+    options: ListOptions,
+    after: string | undefined,
+    limit: number,
+    keep: (r: Recipient) => boolean,
+    root: "users" | "groups" | "contacts" = "users",
+  ): Recipient[] {
     const out: Recipient[] = [];
-    const extra = (this.#users.holders?.(HOLDERS_IN[root]) ?? []).map(holderAsObject).filter((h) => (after === undefined || h.id > after) && (root !== "users" || h.upn !== undefined) && keep(h));
+    const extra = (this.#users.holders?.(HOLDERS_IN[root]) ?? [])
+      .map(holderAsObject)
+      .filter((h) => (after === undefined || h.id > after) && (root !== "users" || h.upn !== undefined) && keep(h));
     const take = (r: Recipient) => {
       while (extra.length > 0 && extra[0]!.id < r.id && out.length < limit) out.push(extra.shift()!);
       if (out.length < limit && keep(r)) out.push(r);
@@ -736,23 +958,47 @@ export class GraphEndpoint {
     const requests = (body as { requests?: unknown })?.requests;
     if (!Array.isArray(requests)) return graphError(400, "BadRequest", "Invalid batch payload format.", correlation);
     if (requests.length === 0 || requests.length > MAX_BATCH_REQUESTS) {
-      return graphError(400, "BadRequest", `Number of batch requests must be between 1 and ${MAX_BATCH_REQUESTS}; this batch holds ${requests.length}.`, correlation);
+      return graphError(
+        400,
+        "BadRequest",
+        `Number of batch requests must be between 1 and ${MAX_BATCH_REQUESTS}; this batch holds ${requests.length}.`,
+        correlation,
+      );
     }
     const items = requests as BatchItem[];
     // Graph compares batch request ids without regard to case (duplicates and dependsOn).
     const ids = new Set<string>();
     for (const item of items) {
-      if (typeof item !== "object" || item === null || typeof item.id !== "string" || item.id === "" || typeof item.method !== "string" || typeof item.url !== "string") {
+      if (
+        typeof item !== "object" ||
+        item === null ||
+        typeof item.id !== "string" ||
+        item.id === "" ||
+        typeof item.method !== "string" ||
+        typeof item.url !== "string"
+      ) {
         return graphError(400, "BadRequest", "Each batch request needs a string id, method and url.", correlation);
       }
-      if (ids.has(item.id.toLowerCase())) return graphError(400, "BadRequest", `Batch request contains duplicate id '${item.id}'.`, correlation);
+      if (ids.has(item.id.toLowerCase()))
+        return graphError(400, "BadRequest", `Batch request contains duplicate id '${item.id}'.`, correlation);
       ids.add(item.id.toLowerCase());
     }
     for (const item of items) {
       const deps = item.dependsOn;
       if (deps === undefined) continue;
-      if (!Array.isArray(deps) || deps.some((d) => typeof d !== "string" || !ids.has(d.toLowerCase()) || d.toLowerCase() === item.id!.toString().toLowerCase())) {
-        return graphError(400, "BadRequest", `The dependsOn of batch request '${String(item.id)}' names a request that is not in the batch.`, correlation);
+      if (
+        !Array.isArray(deps) ||
+        deps.some(
+          (d) =>
+            typeof d !== "string" || !ids.has(d.toLowerCase()) || d.toLowerCase() === item.id!.toString().toLowerCase(),
+        )
+      ) {
+        return graphError(
+          400,
+          "BadRequest",
+          `The dependsOn of batch request '${String(item.id)}' names a request that is not in the batch.`,
+          correlation,
+        );
       }
     }
     // Items run in order (a dependency runs first); one whose dependency failed is answered 424.
@@ -760,24 +1006,53 @@ export class GraphEndpoint {
     const responses = items.map((item) => {
       const id = item.id as string;
       const itemCorrelation = { requestId: randomUUID(), clientRequestId: correlation.clientRequestId };
-      const answer = this.#batchItem(item, (item.dependsOn as string[] | undefined) ?? [], statusById, itemCorrelation, writes);
+      const answer = this.#batchItem(
+        item,
+        (item.dependsOn as string[] | undefined) ?? [],
+        statusById,
+        itemCorrelation,
+        writes,
+      );
       statusById.set(id.toLowerCase(), answer.status);
-      return { id, status: answer.status, headers: { ...batchItemHeaders(), ...(answer.headers ?? {}) }, body: answer.body };
+      return {
+        id,
+        status: answer.status,
+        headers: { ...batchItemHeaders(), ...(answer.headers ?? {}) },
+        body: answer.body,
+      };
     });
     // Graph may answer a batch's items in any order (json-batching); the fault shows it.
     if (this.#faults.settings.batchOutOfOrder === true) responses.reverse();
     return { status: 200, body: { responses } };
   }
 
-  #batchItem(item: BatchItem, dependsOn: readonly string[], statusById: ReadonlyMap<string, number>, correlation: Correlation, writes: GraphWrites): GraphResult {
+  #batchItem(
+    item: BatchItem,
+    dependsOn: readonly string[],
+    statusById: ReadonlyMap<string, number>,
+    correlation: Correlation,
+    writes: GraphWrites,
+  ): GraphResult {
     this.#counters.add("graph.batch.items");
     const failed = dependsOn.find((d) => (statusById.get(d.toLowerCase()) ?? 0) >= 400);
-    if (failed !== undefined) return graphError(424, "FailedDependency", `Batch request '${String(item.id)}' depends on request '${failed}', which failed.`, correlation);
+    if (failed !== undefined)
+      return graphError(
+        424,
+        "FailedDependency",
+        `Batch request '${String(item.id)}' depends on request '${failed}', which failed.`,
+        correlation,
+      );
     const method = (item.method as string).toUpperCase();
     const fault = this.#faults.decideBatchItem();
     if (fault.kind === "throttle") {
       this.#counters.add("graph.batch.items.throttled");
-      return graphError(429, "TooManyRequests", "Too many requests. Please retry after the time given in Retry-After.", correlation, { "Retry-After": String(fault.retryAfterSeconds) });
+      return graphError(
+        429,
+        "TooManyRequests",
+        "Too many requests. Please retry after the time given in Retry-After.",
+        correlation,
+        { "Retry-After": String(fault.retryAfterSeconds) },
+      );
     }
     let url: URL;
     try {
@@ -787,25 +1062,41 @@ export class GraphEndpoint {
     }
     // Relative URLs as the docs show them; Microsoft's SDKs (msgraph-core) also send absolute
     // URLs to Graph's own host, which Graph accepts. Another host is refused.
-    if (url.host !== "graph.invalid" && url.host !== new URL(this.#baseUrl()).host && url.host !== "graph.microsoft.com") {
+    if (
+      url.host !== "graph.invalid" &&
+      url.host !== new URL(this.#baseUrl()).host &&
+      url.host !== "graph.microsoft.com"
+    ) {
       return graphError(400, "BadRequest", "Batch request URLs must be relative to this service.", correlation);
     }
     const relative = url.pathname.replace(/^\/v1\.0/, "");
     const path = relative.startsWith("/") ? relative : `/${relative}`;
     // An item's own headers (ConsistencyLevel for an advanced query) travel in the batch.
     const headers = Object.fromEntries(
-      Object.entries(typeof item.headers === "object" && item.headers !== null ? (item.headers as Record<string, unknown>) : {}).map(([k, v]) => [k.toLowerCase(), String(v)]),
+      Object.entries(
+        typeof item.headers === "object" && item.headers !== null ? (item.headers as Record<string, unknown>) : {},
+      ).map(([k, v]) => [k.toLowerCase(), String(v)]),
     );
     if (method === "GET") return this.get(path, url.searchParams, correlation, headers);
     // json-batching: "If a body is included with the request, the headers object must contain a
     // value for Content-Type" (the refusal's status and wording are not documented).
     if (item.body !== undefined && headers["content-type"] === undefined) {
-      return graphError(400, "BadRequest", `Batch request '${String(item.id)}' has a body but no Content-Type header.`, correlation);
+      return graphError(
+        400,
+        "BadRequest",
+        `Batch request '${String(item.id)}' has a body but no Content-Type header.`,
+        correlation,
+      );
     }
     if (method !== "PATCH") return unservedMethod(method, path, correlation);
     // A PATCH in a batch needs what the same PATCH alone needs: user-update's permissions.
     if (!writes.allowed.ok) {
-      return graphError(writes.allowed.status, writes.allowed.status === 401 ? "InvalidAuthenticationToken" : "Authorization_RequestDenied", writes.allowed.reason, correlation);
+      return graphError(
+        writes.allowed.status,
+        writes.allowed.status === 401 ? "InvalidAuthenticationToken" : "Authorization_RequestDenied",
+        writes.allowed.reason,
+        correlation,
+      );
     }
     this.#counters.add("graph.batch.items.patch");
     return this.patch(path, item.body, correlation, writes.writer);
@@ -814,7 +1105,12 @@ export class GraphEndpoint {
 
 /** Headers Graph puts on each response inside a batch. */
 function batchItemHeaders(): Record<string, string> {
-  return { "Cache-Control": "no-cache", "x-ms-resource-unit": "1", "OData-Version": "4.0", "Content-Type": GRAPH_CONTENT_TYPE };
+  return {
+    "Cache-Control": "no-cache",
+    "x-ms-resource-unit": "1",
+    "OData-Version": "4.0",
+    "Content-Type": GRAPH_CONTENT_TYPE,
+  };
 }
 
 /** The property an advanced filter uses, named in the refusal. */

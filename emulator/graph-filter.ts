@@ -24,7 +24,8 @@ export type FilterValue = string | boolean | null | readonly string[];
 export type FilterPredicate = (get: (property: string) => FilterValue) => boolean;
 
 export type FilterResult =
-  { readonly ok: true; readonly predicate: FilterPredicate; readonly advanced: boolean } | { readonly ok: false; readonly code: "BadRequest" | "Request_UnsupportedQuery"; readonly message: string };
+  | { readonly ok: true; readonly predicate: FilterPredicate; readonly advanced: boolean }
+  | { readonly ok: false; readonly code: "BadRequest" | "Request_UnsupportedQuery"; readonly message: string };
 
 interface Token {
   readonly kind: "name" | "string" | "punct" | "bool" | "null";
@@ -45,7 +46,8 @@ function tokenize(text: string): Token[] | { error: string } {
       let value = "";
       let j = i + 1;
       for (;;) {
-        if (j >= text.length) return { error: `Syntax error: unterminated string literal at position ${i} in '${text}'.` };
+        if (j >= text.length)
+          return { error: `Syntax error: unterminated string literal at position ${i} in '${text}'.` };
         if (text[j] === "'") {
           if (text[j + 1] === "'") {
             value += "'";
@@ -69,7 +71,11 @@ function tokenize(text: string): Token[] | { error: string } {
     const word = /^[A-Za-z_][A-Za-z0-9_.]*/.exec(text.slice(i));
     if (word) {
       const lower = word[0].toLowerCase();
-      tokens.push({ kind: lower === "true" || lower === "false" ? "bool" : lower === "null" ? "null" : "name", text: word[0], at: i });
+      tokens.push({
+        kind: lower === "true" || lower === "false" ? "bool" : lower === "null" ? "null" : "name",
+        text: word[0],
+        at: i,
+      });
       i += word[0].length;
       continue;
     }
@@ -92,9 +98,14 @@ class FilterError extends MailboxAddressesError {
  * properties are `properties` (canonical names). Unknown properties and unsupported operators are
  * refused as Graph refuses them.
  */
-export function parseDirectoryFilter(text: string, resource: string, properties: Readonly<Record<string, FilterableProperty>>): FilterResult {
+export function parseDirectoryFilter(
+  text: string,
+  resource: string,
+  properties: Readonly<Record<string, FilterableProperty>>,
+): FilterResult {
   const tokens = tokenize(text);
-  if (!Array.isArray(tokens)) return { ok: false, code: "BadRequest", message: `Invalid filter clause: ${tokens.error}` };
+  if (!Array.isArray(tokens))
+    return { ok: false, code: "BadRequest", message: `Invalid filter clause: ${tokens.error}` };
   const canonical = new Map(Object.keys(properties).map((p) => [p.toLowerCase(), p]));
   let pos = 0;
   let advanced = false;
@@ -117,7 +128,10 @@ export function parseDirectoryFilter(text: string, resource: string, properties:
     return false;
   };
   const unsupported = (property: string): never => {
-    throw new FilterError("Request_UnsupportedQuery", `Unsupported or invalid query filter clause specified for property '${property}' of resource '${resource}'.`);
+    throw new FilterError(
+      "Request_UnsupportedQuery",
+      `Unsupported or invalid query filter clause specified for property '${property}' of resource '${resource}'.`,
+    );
   };
   const property = (name: string): [string, FilterableProperty] => {
     const found = canonical.get(name.toLowerCase());
@@ -148,7 +162,10 @@ export function parseDirectoryFilter(text: string, resource: string, properties:
   };
 
   // startswith(p,'x') / endswith(p,'x') where p is a property or the lambda variable.
-  const functionCall = (name: string, variable: string | undefined): FilterPredicate | { variableTest: (v: unknown) => boolean } => {
+  const functionCall = (
+    name: string,
+    variable: string | undefined,
+  ): FilterPredicate | { variableTest: (v: unknown) => boolean } => {
     const fn = name.toLowerCase();
     expectPunct("(");
     const target = peek();

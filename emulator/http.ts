@@ -24,18 +24,24 @@ export async function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Pr
   const declared = Number(req.headers["content-length"] ?? NaN);
   if (Number.isFinite(declared) && declared > limit) {
     req.resume();
-    throw new RequestError(413, "RequestEntityTooLarge", `The request body is ${declared} bytes; at most ${limit} are accepted.`);
+    throw new RequestError(
+      413,
+      "RequestEntityTooLarge",
+      `The request body is ${declared} bytes; at most ${limit} are accepted.`,
+    );
   }
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > limit) throw new RequestError(413, "RequestEntityTooLarge", `The request body is larger than ${limit} bytes.`);
+    if (size > limit)
+      throw new RequestError(413, "RequestEntityTooLarge", `The request body is larger than ${limit} bytes.`);
     chunks.push(chunk as Buffer);
   }
   const bytes = Buffer.concat(chunks);
   const text = bytes.toString("utf8");
-  if (Buffer.byteLength(text) !== bytes.length) throw new RequestError(400, "BadRequest", "The request body is not valid UTF-8.");
+  if (Buffer.byteLength(text) !== bytes.length)
+    throw new RequestError(400, "BadRequest", "The request body is not valid UTF-8.");
   return text;
 }
 
@@ -50,9 +56,18 @@ export async function readJsonBody(req: IncomingMessage, limit = MAX_BODY_BYTES)
   }
 }
 
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(text), ...headers });
+  res.writeHead(status, {
+    "content-type": "application/json; charset=utf-8",
+    "content-length": Buffer.byteLength(text),
+    ...headers,
+  });
   res.end(text);
 }
 

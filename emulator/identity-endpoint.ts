@@ -94,12 +94,18 @@ export class IdentityEndpoint {
         secrets.clientId,
         {
           displayName: "mailbox-addresses (emulator test app)",
-          roles: { [AUDIENCES.graph]: ["User.Read.All", "User.ReadWrite.All"], [AUDIENCES.exchange]: ["Exchange.ManageAsApp"] },
+          roles: {
+            [AUDIENCES.graph]: ["User.Read.All", "User.ReadWrite.All"],
+            [AUDIENCES.exchange]: ["Exchange.ManageAsApp"],
+          },
           wids: [DIRECTORY_ROLES.exchangeAdministrator],
           exchangeRoleAssignment: true,
         },
       ],
-      [secrets.unprivilegedClientId, { displayName: "mailbox-addresses (no permissions)", roles: {}, wids: [], exchangeRoleAssignment: false }],
+      [
+        secrets.unprivilegedClientId,
+        { displayName: "mailbox-addresses (no permissions)", roles: {}, wids: [], exchangeRoleAssignment: false },
+      ],
       [
         secrets.rolelessClientId,
         {
@@ -125,7 +131,12 @@ export class IdentityEndpoint {
   #send(res: ServerResponse, status: number, body: unknown): void {
     // The token endpoint forbids caching of what it answers (RFC 6749 §5.1), as Entra does, and
     // names each answer with a request id, as every Entra answer does (x-ms-request-id).
-    sendJson(res, status, body, { "Cache-Control": "no-store, no-cache", Pragma: "no-cache", "x-ms-request-id": randomUUID(), "x-ms-ests-server": "emulator" });
+    sendJson(res, status, body, {
+      "Cache-Control": "no-store, no-cache",
+      Pragma: "no-cache",
+      "x-ms-request-id": randomUUID(),
+      "x-ms-ests-server": "emulator",
+    });
   }
 
   #error(res: ServerResponse, status: number, error: string, code: number, description: string): void {
@@ -179,22 +190,46 @@ export class IdentityEndpoint {
       ver: "1.0",
       // An app with roles gets its directory roles and the app-only id, as captured tokens have
       // them; an app with nothing granted gets no wids (not captured: see the fidelity samples).
-      ...(grant && (grant.wids.length > 0 || Object.values(grant.roles).some((r) => r.length > 0)) ? { wids: [...grant.wids, APP_ONLY_WID] } : {}),
+      ...(grant && (grant.wids.length > 0 || Object.values(grant.roles).some((r) => r.length > 0))
+        ? { wids: [...grant.wids, APP_ONLY_WID] }
+        : {}),
     };
-    return { token: signJwt(claims, this.#secrets.tokenSigningKey, { kid: this.#secrets.tokenKeyId, x5t: this.#secrets.tokenKeyId }), expiresIn: lifetime };
+    return {
+      token: signJwt(claims, this.#secrets.tokenSigningKey, {
+        kid: this.#secrets.tokenKeyId,
+        x5t: this.#secrets.tokenKeyId,
+      }),
+      expiresIn: lifetime,
+    };
   }
 
   /** Signs a token as the stand-in CI provider would (a GitHub Actions OIDC token, say). */
   federatedToken(lifetimeSeconds = 3600): string {
     const issuedAt = now();
-    return signJwt({ iss: FEDERATION.issuer, sub: FEDERATION.subject, aud: FEDERATION.audience, iat: issuedAt, nbf: issuedAt, exp: issuedAt + lifetimeSeconds }, this.#secrets.federationKey);
+    return signJwt(
+      {
+        iss: FEDERATION.issuer,
+        sub: FEDERATION.subject,
+        aud: FEDERATION.audience,
+        iat: issuedAt,
+        nbf: issuedAt,
+        exp: issuedAt + lifetimeSeconds,
+      },
+      this.#secrets.federationKey,
+    );
   }
 
   /** `/{tenant}/v2.0/.well-known/openid-configuration`, with every field Entra's document has. */
   openidConfiguration(res: ServerResponse, tenant: string): void {
     const multi = MULTI_TENANT_AUTHORITIES.has(tenant.toLowerCase());
     if (!multi && !this.#knownTenant(tenant))
-      return this.#error(res, 400, "invalid_tenant", 90002, `Tenant '${tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`);
+      return this.#error(
+        res,
+        400,
+        "invalid_tenant",
+        90002,
+        `Tenant '${tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`,
+      );
     const base = `${this.#baseUrl()}/${tenant}`;
     sendJson(
       res,
@@ -252,14 +287,33 @@ export class IdentityEndpoint {
   /** `/{tenant}/discovery/v2.0/keys`: the keys that sign this tenant's tokens, as a JWK set. */
   signingKeys(res: ServerResponse, tenant: string): void {
     if (!MULTI_TENANT_AUTHORITIES.has(tenant.toLowerCase()) && !this.#knownTenant(tenant)) {
-      return this.#error(res, 400, "invalid_tenant", 90002, `Tenant '${tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`);
+      return this.#error(
+        res,
+        400,
+        "invalid_tenant",
+        90002,
+        `Tenant '${tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`,
+      );
     }
-    const jwk = createPublicKey(this.#secrets.tokenSigningPublicKey).export({ format: "jwk" }) as { n: string; e: string };
+    const jwk = createPublicKey(this.#secrets.tokenSigningPublicKey).export({ format: "jwk" }) as {
+      n: string;
+      e: string;
+    };
     sendJson(
       res,
       200,
       {
-        keys: [{ kty: "RSA", use: "sig", kid: this.#secrets.tokenKeyId, x5t: this.#secrets.tokenKeyId, n: jwk.n, e: jwk.e, issuer: `${this.#baseUrl()}/${this.#tenant.tenantId}/v2.0` }],
+        keys: [
+          {
+            kty: "RSA",
+            use: "sig",
+            kid: this.#secrets.tokenKeyId,
+            x5t: this.#secrets.tokenKeyId,
+            n: jwk.n,
+            e: jwk.e,
+            issuer: `${this.#baseUrl()}/${this.#tenant.tenantId}/v2.0`,
+          },
+        ],
       },
       { "Cache-Control": DISCOVERY_CACHE_CONTROL, "x-ms-request-id": randomUUID() },
     );
@@ -278,7 +332,13 @@ export class IdentityEndpoint {
       );
     }
     if (!this.#knownTenant(tenant))
-      return this.#error(res, 400, "invalid_tenant", 90002, `Tenant '${tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`);
+      return this.#error(
+        res,
+        400,
+        "invalid_tenant",
+        90002,
+        `Tenant '${tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`,
+      );
     const form = new URLSearchParams(await readBody(req, 64 * 1024));
     // HTTP Basic client authentication (client_secret_basic, RFC 6749 §2.3.1): the metadata
     // advertises it, so the endpoint accepts it.
@@ -287,20 +347,45 @@ export class IdentityEndpoint {
       const decoded = Buffer.from(basic[1]!, "base64").toString("utf8");
       const colon = decoded.indexOf(":");
       if (colon < 0)
-        return this.#error(res, 401, "invalid_client", 7000215, "Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID.");
+        return this.#error(
+          res,
+          401,
+          "invalid_client",
+          7000215,
+          "Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID.",
+        );
       const id = decodeURIComponent(decoded.slice(0, colon).replace(/\+/g, " "));
       const secret = decodeURIComponent(decoded.slice(colon + 1).replace(/\+/g, " "));
       if (form.has("client_id") && form.get("client_id") !== id) {
-        return this.#error(res, 400, "invalid_request", 900144, "The client_id in the Authorization header and the request body differ.");
+        return this.#error(
+          res,
+          400,
+          "invalid_request",
+          900144,
+          "The client_id in the Authorization header and the request body differ.",
+        );
       }
       form.set("client_id", id);
       form.set("client_secret", secret);
     }
     if (form.get("grant_type") !== "client_credentials") {
-      return this.#error(res, 400, "unsupported_grant_type", 70003, "The app requested an unsupported grant type; the emulator serves client_credentials only.");
+      return this.#error(
+        res,
+        400,
+        "unsupported_grant_type",
+        70003,
+        "The app requested an unsupported grant type; the emulator serves client_credentials only.",
+      );
     }
     const clientId = form.get("client_id") ?? "";
-    if (clientId === "") return this.#error(res, 400, "invalid_request", 900144, "The request body must contain the following parameter: 'client_id'.");
+    if (clientId === "")
+      return this.#error(
+        res,
+        400,
+        "invalid_request",
+        900144,
+        "The request body must contain the following parameter: 'client_id'.",
+      );
     if (!this.#grants.has(clientId)) {
       return this.#error(
         res,
@@ -312,7 +397,14 @@ export class IdentityEndpoint {
     }
     const scope = (form.get("scope") ?? "").trim();
     const scopes = scope.split(/\s+/).filter(Boolean);
-    if (scopes.length === 0) return this.#error(res, 400, "invalid_request", 900144, "The request body must contain the following parameter: 'scope'.");
+    if (scopes.length === 0)
+      return this.#error(
+        res,
+        400,
+        "invalid_request",
+        900144,
+        "The request body must contain the following parameter: 'scope'.",
+      );
     // Client credentials ask for one resource's /.default, nothing else.
     const wrong = scopes.find((s) => !s.endsWith("/.default"));
     if (wrong !== undefined) {
@@ -348,7 +440,11 @@ export class IdentityEndpoint {
     let appidacr: "1" | "2";
     if (secret !== null) {
       const expected =
-        clientId === this.#secrets.clientId ? this.#secrets.clientSecret : clientId === this.#secrets.rolelessClientId ? this.#secrets.rolelessClientSecret : this.#secrets.unprivilegedClientSecret;
+        clientId === this.#secrets.clientId
+          ? this.#secrets.clientSecret
+          : clientId === this.#secrets.rolelessClientId
+            ? this.#secrets.rolelessClientSecret
+            : this.#secrets.unprivilegedClientSecret;
       if (secret !== expected) {
         return this.#error(
           res,
@@ -362,46 +458,87 @@ export class IdentityEndpoint {
     } else if (assertion !== null) {
       // Entra refuses an assertion whose type is not said (AADSTS900144) or is another type.
       const assertionType = form.get("client_assertion_type");
-      if (assertionType === null) return this.#error(res, 400, "invalid_request", 900144, "The request body must contain the following parameter: 'client_assertion_type'.");
+      if (assertionType === null)
+        return this.#error(
+          res,
+          400,
+          "invalid_request",
+          900144,
+          "The request body must contain the following parameter: 'client_assertion_type'.",
+        );
       if (assertionType !== JWT_BEARER_ASSERTION_TYPE) {
-        return this.#error(res, 400, "invalid_request", 50027, `Invalid JWT token. The client_assertion_type '${assertionType}' is not supported.`);
+        return this.#error(
+          res,
+          400,
+          "invalid_request",
+          50027,
+          `Invalid JWT token. The client_assertion_type '${assertionType}' is not supported.`,
+        );
       }
       const problem = this.#checkAssertion(assertion, clientId, tenant);
       if (problem) return this.#error(res, 401, "invalid_client", problem.code, problem.description);
       appidacr = "2";
     } else {
-      return this.#error(res, 401, "invalid_client", 7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.");
+      return this.#error(
+        res,
+        401,
+        "invalid_client",
+        7000218,
+        "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
+      );
     }
     const { token, expiresIn } = this.issueToken(clientId, audience, appidacr);
-    this.#send(res, 200, { token_type: "Bearer", expires_in: expiresIn, ext_expires_in: expiresIn, access_token: token });
+    this.#send(res, 200, {
+      token_type: "Bearer",
+      expires_in: expiresIn,
+      ext_expires_in: expiresIn,
+      access_token: token,
+    });
   }
 
-  #checkAssertion(assertion: string, clientId: string, tenant: string): { code: number; description: string } | undefined {
+  #checkAssertion(
+    assertion: string,
+    clientId: string,
+    tenant: string,
+  ): { code: number; description: string } | undefined {
     const jwt = decodeJwt(assertion);
     if (jwt === undefined) return { code: 50027, description: "JWT token is invalid or malformed." };
     const exp = Number(jwt.claims.exp ?? 0);
     if (exp < now()) return { code: 700024, description: "Client assertion is not within its valid time range." };
-    if (Number(jwt.claims.nbf ?? 0) > now() + CLOCK_SKEW_SECONDS) return { code: 700024, description: "Client assertion is not within its valid time range." };
+    if (Number(jwt.claims.nbf ?? 0) > now() + CLOCK_SKEW_SECONDS)
+      return { code: 700024, description: "Client assertion is not within its valid time range." };
     if (jwt.claims.iss === FEDERATION.issuer) {
-      if (!verifySignature(jwt, this.#secrets.federationPublicKey) || jwt.claims.sub !== FEDERATION.subject || jwt.claims.aud !== FEDERATION.audience) {
+      if (
+        !verifySignature(jwt, this.#secrets.federationPublicKey) ||
+        jwt.claims.sub !== FEDERATION.subject ||
+        jwt.claims.aud !== FEDERATION.audience
+      ) {
         return { code: 70021, description: "No matching federated identity record found for presented assertion." };
       }
-      return clientId === this.#secrets.clientId ? undefined : { code: 70021, description: "No matching federated identity record found for presented assertion." };
+      return clientId === this.#secrets.clientId
+        ? undefined
+        : { code: 70021, description: "No matching federated identity record found for presented assertion." };
     }
     // A certificate assertion: signed with the app's key, issued by and about the app itself.
     if (jwt.claims.iss !== clientId || jwt.claims.sub !== clientId) {
       return { code: 700023, description: "Client assertion audience claim does not match Realm issuer." };
     }
     const audience = String(jwt.claims.aud ?? "");
-    if (!audience.endsWith(`/${tenant}/oauth2/v2.0/token`) && !audience.endsWith(`/${this.#tenant.tenantId}/oauth2/v2.0/token`)) {
+    if (
+      !audience.endsWith(`/${tenant}/oauth2/v2.0/token`) &&
+      !audience.endsWith(`/${this.#tenant.tenantId}/oauth2/v2.0/token`)
+    ) {
       return { code: 700023, description: "Client assertion audience claim does not match Realm issuer." };
     }
     // Entra finds the key by the thumbprint in the header, before it checks the signature
     // (msal-node sends `x5t`, or `x5t#S256` with PS256; a thumbprint it does not know: AADSTS700027).
     const x5t = typeof jwt.header.x5t === "string" ? jwt.header.x5t : undefined;
     const x5tS256 = typeof jwt.header["x5t#S256"] === "string" ? jwt.header["x5t#S256"] : undefined;
-    if (x5t === undefined && x5tS256 === undefined) return { code: 50027, description: "Invalid JWT token. No certificate thumbprint specified in token header." };
-    const known = clientId === this.#secrets.clientId && (x5t === this.#certificateThumbprints.x5t || x5tS256 === this.#certificateThumbprints.x5tS256);
+    if (x5t === undefined && x5tS256 === undefined)
+      return { code: 50027, description: "Invalid JWT token. No certificate thumbprint specified in token header." };
+    const known =
+      clientId === this.#secrets.clientId &&
+      (x5t === this.#certificateThumbprints.x5t || x5tS256 === this.#certificateThumbprints.x5tS256);
     if (!known) {
       const shown = x5t !== undefined ? Buffer.from(x5t, "base64url").toString("hex").toUpperCase() : (x5tS256 ?? "");
       return {
@@ -418,11 +555,17 @@ export class IdentityEndpoint {
   /** App Service managed identity: `GET /msi/token?resource=...` with X-IDENTITY-HEADER. */
   managedIdentity(req: IncomingMessage, res: ServerResponse, url: URL): void {
     if (req.headers["x-identity-header"] !== this.#secrets.clientSecret) {
-      return sendJson(res, 401, { error: "invalid_request", error_description: "The X-IDENTITY-HEADER header is missing or wrong." });
+      return sendJson(res, 401, {
+        error: "invalid_request",
+        error_description: "The X-IDENTITY-HEADER header is missing or wrong.",
+      });
     }
     const resource = (url.searchParams.get("resource") ?? "").replace(/\/\.default$/, "").replace(/\/$/, "");
     if (!Object.values(AUDIENCES).includes(resource as never)) {
-      return sendJson(res, 400, { error: "invalid_resource", error_description: `The resource ${resource} is not known.` });
+      return sendJson(res, 400, {
+        error: "invalid_resource",
+        error_description: `The resource ${resource} is not known.`,
+      });
     }
     const { token, expiresIn } = this.issueToken(this.#secrets.clientId, resource, "2");
     sendJson(res, 200, {
@@ -441,24 +584,36 @@ export class IdentityEndpoint {
    */
   /** True when the service principal `oid` has a management role assignment in Exchange (see AppGrant). */
   hasExchangeRoleAssignment(oid: unknown): boolean {
-    return [...this.#grants].some(([clientId, grant]) => grant.exchangeRoleAssignment && this.#secrets.servicePrincipals[clientId] === oid);
+    return [...this.#grants].some(
+      ([clientId, grant]) => grant.exchangeRoleAssignment && this.#secrets.servicePrincipals[clientId] === oid,
+    );
   }
 
-  checkBearer(token: string | undefined, audience: string, anyRole: readonly string[]): { ok: true; claims: Claims } | { ok: false; status: 401 | 403; reason: string } {
+  checkBearer(
+    token: string | undefined,
+    audience: string,
+    anyRole: readonly string[],
+  ): { ok: true; claims: Claims } | { ok: false; status: 401 | 403; reason: string } {
     const refuse = (status: 401 | 403, reason: string) => ({ ok: false as const, status, reason });
     if (token === undefined || token === "") return refuse(401, "Access token is empty.");
     const jwt = decodeJwt(token);
     if (jwt === undefined) return refuse(401, "IDX14100: JWT is not well formed, there are no dots (.).");
-    if (jwt.header.alg !== "RS256" || !verifySignature(jwt, this.#secrets.tokenSigningPublicKey)) return refuse(401, "Access token validation failure. Invalid signature.");
+    if (jwt.header.alg !== "RS256" || !verifySignature(jwt, this.#secrets.tokenSigningPublicKey))
+      return refuse(401, "Access token validation failure. Invalid signature.");
     // A token signed by the same key but issued for another tenant must not open this one.
-    if (jwt.claims.iss !== this.accessTokenIssuer) return refuse(401, "Access token validation failure. Invalid issuer.");
-    if (String(jwt.claims.tid ?? "").toLowerCase() !== this.#tenant.tenantId.toLowerCase()) return refuse(401, "Access token validation failure. Invalid tenant.");
+    if (jwt.claims.iss !== this.accessTokenIssuer)
+      return refuse(401, "Access token validation failure. Invalid issuer.");
+    if (String(jwt.claims.tid ?? "").toLowerCase() !== this.#tenant.tenantId.toLowerCase())
+      return refuse(401, "Access token validation failure. Invalid tenant.");
     const t = now();
-    if (typeof jwt.claims.nbf !== "number" || jwt.claims.nbf > t + CLOCK_SKEW_SECONDS) return refuse(401, "Lifetime validation failed, the token is not yet valid.");
-    if (typeof jwt.claims.exp !== "number" || jwt.claims.exp < t) return refuse(401, "Lifetime validation failed, the token is expired.");
+    if (typeof jwt.claims.nbf !== "number" || jwt.claims.nbf > t + CLOCK_SKEW_SECONDS)
+      return refuse(401, "Lifetime validation failed, the token is not yet valid.");
+    if (typeof jwt.claims.exp !== "number" || jwt.claims.exp < t)
+      return refuse(401, "Lifetime validation failed, the token is expired.");
     if (jwt.claims.aud !== audience) return refuse(401, "Access token validation failure. Invalid audience.");
     const roles = Array.isArray(jwt.claims.roles) ? (jwt.claims.roles as string[]) : [];
-    if (!roles.some((r) => anyRole.includes(r))) return refuse(403, "Insufficient privileges to complete the operation.");
+    if (!roles.some((r) => anyRole.includes(r)))
+      return refuse(403, "Insufficient privileges to complete the operation.");
     return { ok: true, claims: jwt.claims };
   }
 }

@@ -42,7 +42,9 @@ export function verifySignature(jwt: DecodedJwt, key: string | KeyObject): boole
   const alg = jwt.header.alg;
   if (alg === "RS256") return createVerify("RSA-SHA256").update(jwt.signingInput).verify(publicKey, jwt.signature);
   if (alg === "PS256") {
-    return createVerify("RSA-SHA256").update(jwt.signingInput).verify({ key: publicKey, padding: 6 /* RSA_PKCS1_PSS_PADDING */, saltLength: 32 }, jwt.signature);
+    return createVerify("RSA-SHA256")
+      .update(jwt.signingInput)
+      .verify({ key: publicKey, padding: 6 /* RSA_PKCS1_PSS_PADDING */, saltLength: 32 }, jwt.signature);
   }
   return false;
 }

@@ -13,7 +13,10 @@ import type { LagRange } from "./faults";
 import type { GraphUserSource } from "./graph-endpoint";
 
 /** The lag of one write: the setting, or a point in its range picked from the write itself. */
-export function lagOfWrite(lag: number | LagRange | undefined, write: Pick<WriteRecord, "recipientId" | "seq">): number {
+export function lagOfWrite(
+  lag: number | LagRange | undefined,
+  write: Pick<WriteRecord, "recipientId" | "seq">,
+): number {
   if (lag === undefined) return 0;
   if (typeof lag === "number") return lag;
   const spread = Math.max(0, lag.max - lag.min);
@@ -60,7 +63,11 @@ export class StaleExchangeReads {
   readonly #settings: () => { readonly windowMs: number; readonly rate: number } | undefined;
   readonly #random: () => number;
 
-  constructor(tenant: Tenant, settings: () => { readonly windowMs: number; readonly rate: number } | undefined, random: () => number = Math.random) {
+  constructor(
+    tenant: Tenant,
+    settings: () => { readonly windowMs: number; readonly rate: number } | undefined,
+    random: () => number = Math.random,
+  ) {
     this.#tenant = tenant;
     this.#settings = settings;
     this.#random = random;

@@ -39,7 +39,8 @@ export interface Area {
 
 export type RouteEntry = Route | Area;
 
-const takesMethod = (route: Route, method: string) => route.method === "*" || (typeof route.method === "string" ? route.method === method : route.method.includes(method));
+const takesMethod = (route: Route, method: string) =>
+  route.method === "*" || (typeof route.method === "string" ? route.method === method : route.method.includes(method));
 
 /**
  * Answers a request by the first entry of `table` that takes it; true when one did. A route

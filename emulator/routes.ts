@@ -9,7 +9,15 @@ import type { EmulatorSecrets } from "./certificates";
 import type { DirectorySync } from "./directory-sync";
 import { canonicalCmdlet, isWriteCmdlet, type ExchangeEndpoint } from "./exchange-endpoint";
 import { checkFaultSettings, FaultSettingsError, type Counters, type FaultInjector, type Surface } from "./faults";
-import { graphError, graphHeaders, newCorrelation, unservedMethod, type Correlation, type GraphEndpoint, type GraphResult } from "./graph-endpoint";
+import {
+  graphError,
+  graphHeaders,
+  newCorrelation,
+  unservedMethod,
+  type Correlation,
+  type GraphEndpoint,
+  type GraphResult,
+} from "./graph-endpoint";
 import { bearerToken, clientRequestId, readJsonBody, sendJson, sleep } from "./http";
 import { AUDIENCES, DIRECTORY_ROLES, type IdentityEndpoint } from "./identity-endpoint";
 import type { Call, RouteEntry } from "./router";
@@ -35,7 +43,10 @@ const GRAPH_ROLES = ["User.Read.All", "User.ReadWrite.All", "Directory.Read.All"
 const GRAPH_WRITE_ROLES = ["User.ReadWrite.All", "Directory.ReadWrite.All"];
 const EXCHANGE_ROLES = ["Exchange.ManageAsApp"];
 /** Directory roles that carry an Exchange RBAC role in app-only sessions (app-only auth docs). */
-const EXCHANGE_DIRECTORY_ROLES: readonly string[] = [DIRECTORY_ROLES.exchangeAdministrator, DIRECTORY_ROLES.globalAdministrator];
+const EXCHANGE_DIRECTORY_ROLES: readonly string[] = [
+  DIRECTORY_ROLES.exchangeAdministrator,
+  DIRECTORY_ROLES.globalAdministrator,
+];
 
 /** Compares secrets in constant time. */
 function sameSecret(given: string | undefined, expected: string): boolean {
@@ -67,7 +78,13 @@ export function emulatorRoutes(parts: RouteParts): readonly RouteEntry[] {
   const { secrets, tenant, counters, faults, identity, graph, exchange, directorySync, url } = parts;
 
   /** Applies latency and the injected fault; "answered" when the request was answered or dropped. */
-  async function injectFault(req: IncomingMessage, res: ServerResponse, surface: Surface, mutates: boolean, correlation?: Correlation): Promise<"answered" | "apply-then-drop" | "go"> {
+  async function injectFault(
+    req: IncomingMessage,
+    res: ServerResponse,
+    surface: Surface,
+    mutates: boolean,
+    correlation?: Correlation,
+  ): Promise<"answered" | "apply-then-drop" | "go"> {
     const delay = faults.latency(surface);
     if (delay > 0) await sleep(delay);
     const fault = faults.decide(surface, mutates);
@@ -83,7 +100,9 @@ export function emulatorRoutes(parts: RouteParts): readonly RouteEntry[] {
         return "go";
       case "throttle":
         counters.add(`faults.${surface}.429`);
-        answer(429, "TooManyRequests", "Too many requests. Retry after the time given in Retry-After.", { "Retry-After": String(fault.retryAfterSeconds) });
+        answer(429, "TooManyRequests", "Too many requests. Retry after the time given in Retry-After.", {
+          "Retry-After": String(fault.retryAfterSeconds),
+        });
         return "answered";
       case "server-error":
         counters.add(`faults.${surface}.503`);
@@ -106,7 +125,13 @@ export function emulatorRoutes(parts: RouteParts): readonly RouteEntry[] {
       sendJson(
         res,
         401,
-        { error: { code: "Unauthorized", message: "The emulator's control plane needs the token from its state folder (control-token): Authorization: Bearer <token>." } },
+        {
+          error: {
+            code: "Unauthorized",
+            message:
+              "The emulator's control plane needs the token from its state folder (control-token): Authorization: Bearer <token>.",
+          },
+        },
         { "WWW-Authenticate": 'Bearer realm="mailbox-addresses emulator control"' },
       );
       return false;
@@ -128,19 +153,27 @@ export function emulatorRoutes(parts: RouteParts): readonly RouteEntry[] {
         handle: async ({ req, res }) => {
           try {
             faults.settings = checkFaultSettings(await readJsonBody(req, 64 * 1024));
-            if (faults.settings.addressReleaseLagMs !== undefined) tenant.setAddressReleaseLagMs(faults.settings.addressReleaseLagMs);
+            if (faults.settings.addressReleaseLagMs !== undefined)
+              tenant.setAddressReleaseLagMs(faults.settings.addressReleaseLagMs);
           } catch (err) {
             if (!(err instanceof FaultSettingsError)) throw err;
-            return sendJson(res, 400, { error: { code: "BadFaultSettings", message: err.message, problems: err.problems } });
+            return sendJson(res, 400, {
+              error: { code: "BadFaultSettings", message: err.message, problems: err.problems },
+            });
           }
           sendJson(res, 200, faults.settings);
         },
       },
       // Entra Connect's delta cycle, on demand (Start-ADSyncSyncCycle): one sync of the AD given at start.
       { method: ["POST", "GET"], path: /^\/_emulator\/sync$/, handle: syncDirectory },
-      { method: "POST", path: /^\/_emulator\/federated-token$/, handle: ({ res }) => sendJson(res, 200, { token: identity.federatedToken() }) },
+      {
+        method: "POST",
+        path: /^\/_emulator\/federated-token$/,
+        handle: ({ res }) => sendJson(res, 200, { token: identity.federatedToken() }),
+      },
     ],
-    otherwise: ({ res }) => sendJson(res, 404, { error: { code: "NotFound", message: "unknown emulator control endpoint" } }),
+    otherwise: ({ res }) =>
+      sendJson(res, 404, { error: { code: "NotFound", message: "unknown emulator control endpoint" } }),
   };
 
   async function syncDirectory({ res, method }: Call): Promise<void> {
@@ -148,7 +181,8 @@ export function emulatorRoutes(parts: RouteParts): readonly RouteEntry[] {
       return sendJson(res, 409, {
         error: {
           code: "NoDirectory",
-          message: "This emulator syncs no directory: start it with --ad-url, --ad-ca-file and --ad-base-dn (bind account from MAILBOX_ADDRESSES_AD_BIND_DN / _PASSWORD).",
+          message:
+            "This emulator syncs no directory: start it with --ad-url, --ad-ca-file and --ad-base-dn (bind account from MAILBOX_ADDRESSES_AD_BIND_DN / _PASSWORD).",
         },
       });
     if (method === "GET") return sendJson(res, 200, directorySync.last ?? {});
@@ -213,7 +247,11 @@ export function emulatorRoutes(parts: RouteParts): readonly RouteEntry[] {
         const code = checked.status === 401 ? "InvalidAuthenticationToken" : "Authorization_RequestDenied";
         // Graph's 401 challenge names the authority and Graph's own app id (00000003-…).
         const challenge: Record<string, string> =
-          checked.status === 401 ? { "WWW-Authenticate": `Bearer realm="", authorization_uri="${url()}/common/oauth2/authorize", client_id="00000003-0000-0000-c000-000000000000"` } : {};
+          checked.status === 401
+            ? {
+                "WWW-Authenticate": `Bearer realm="", authorization_uri="${url()}/common/oauth2/authorize", client_id="00000003-0000-0000-c000-000000000000"`,
+              }
+            : {};
         sendGraph(res, graphError(checked.status, code, checked.reason, correlation, challenge), correlation);
         return false;
       }
@@ -227,19 +265,31 @@ export function emulatorRoutes(parts: RouteParts): readonly RouteEntry[] {
           const correlation = correlationOf(req);
           // A batch's PATCH items need what the same PATCH alone needs (user-update's permissions).
           const writes = identity.checkBearer(bearerToken(req), AUDIENCES.graph, GRAPH_WRITE_ROLES);
-          const allowed = writes.ok ? ({ ok: true } as const) : { ok: false as const, status: writes.status, reason: writes.reason };
+          const allowed = writes.ok
+            ? ({ ok: true } as const)
+            : { ok: false as const, status: writes.status, reason: writes.reason };
           sendGraph(res, graph.batch(await readJsonBody(req), correlation, { allowed, writer: tenant }), correlation);
         },
       },
       {
         method: "*",
         path: /^\/v1\.0\/\$batch$/,
-        handle: ({ req, res }) => sendGraph(res, graphError(405, "Request_BadRequest", "The $batch endpoint takes POST only.", correlationOf(req)), correlationOf(req)),
+        handle: ({ req, res }) =>
+          sendGraph(
+            res,
+            graphError(405, "Request_BadRequest", "The $batch endpoint takes POST only.", correlationOf(req)),
+            correlationOf(req),
+          ),
       },
       {
         method: "GET",
         path: /^\/v1\.0(\/.*)?$/,
-        handle: ({ req, res, path, url: requestUrl }) => sendGraph(res, graph.get(path.slice("/v1.0".length), requestUrl.searchParams, correlationOf(req)), correlationOf(req)),
+        handle: ({ req, res, path, url: requestUrl }) =>
+          sendGraph(
+            res,
+            graph.get(path.slice("/v1.0".length), requestUrl.searchParams, correlationOf(req)),
+            correlationOf(req),
+          ),
       },
       {
         method: "PATCH",
@@ -249,19 +299,34 @@ export function emulatorRoutes(parts: RouteParts): readonly RouteEntry[] {
           // user-update: permission User.ReadWrite.All (or Directory.ReadWrite.All), application.
           const writes = identity.checkBearer(bearerToken(req), AUDIENCES.graph, GRAPH_WRITE_ROLES);
           if (!writes.ok)
-            return sendGraph(res, graphError(writes.status, writes.status === 401 ? "InvalidAuthenticationToken" : "Authorization_RequestDenied", writes.reason, correlation), correlation);
-          sendGraph(res, graph.patch(path.slice("/v1.0".length), await readJsonBody(req), correlation, tenant), correlation);
+            return sendGraph(
+              res,
+              graphError(
+                writes.status,
+                writes.status === 401 ? "InvalidAuthenticationToken" : "Authorization_RequestDenied",
+                writes.reason,
+                correlation,
+              ),
+              correlation,
+            );
+          sendGraph(
+            res,
+            graph.patch(path.slice("/v1.0".length), await readJsonBody(req), correlation, tenant),
+            correlation,
+          );
         },
       },
     ],
-    otherwise: ({ req, res, path, method }) => sendGraph(res, unservedMethod(method, path, correlationOf(req)), correlationOf(req)),
+    otherwise: ({ req, res, path, method }) =>
+      sendGraph(res, unservedMethod(method, path, correlationOf(req)), correlationOf(req)),
   };
 
   // Exchange Online admin API.
   async function invokeCommand({ req, res, match, url: requestUrl }: Call): Promise<void> {
     counters.add("exchange.requests");
     const headers = {
-      "content-type": "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8",
+      "content-type":
+        "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8",
       "OData-Version": "4.0",
       "request-id": newCorrelation(undefined).requestId,
       "Cache-Control": "no-cache",
@@ -269,7 +334,12 @@ export function emulatorRoutes(parts: RouteParts): readonly RouteEntry[] {
     const checked = identity.checkBearer(bearerToken(req), AUDIENCES.exchange, EXCHANGE_ROLES);
     if (!checked.ok) {
       counters.add(`exchange.status.${checked.status}`);
-      return sendJson(res, checked.status, { error: { code: checked.status === 401 ? "Unauthorized" : "Forbidden", message: checked.reason } }, headers);
+      return sendJson(
+        res,
+        checked.status,
+        { error: { code: checked.status === 401 ? "Unauthorized" : "Forbidden", message: checked.reason } },
+        headers,
+      );
     }
     // App-only sessions take their Exchange RBAC from the directory roles in the token, or from a
     // management role assignment of the app's service principal in Exchange (custom RBAC): an app
@@ -277,14 +347,33 @@ export function emulatorRoutes(parts: RouteParts): readonly RouteEntry[] {
     // (MicrosoftDocs/office-docs-powershell#11332; Microsoft365DSC#4530). A captured token Exchange
     // accepted carries no directory role in wids at all (test/fidelity/samples.ts).
     const wids = Array.isArray(checked.claims.wids) ? (checked.claims.wids as string[]) : [];
-    if (!wids.some((w) => EXCHANGE_DIRECTORY_ROLES.includes(w)) && !identity.hasExchangeRoleAssignment(checked.claims.oid)) {
+    if (
+      !wids.some((w) => EXCHANGE_DIRECTORY_ROLES.includes(w)) &&
+      !identity.hasExchangeRoleAssignment(checked.claims.oid)
+    ) {
       counters.add("exchange.status.401");
       const message = `The role assigned to application ${String(checked.claims.appid)} isn't supported in this scenario. Please check online documentation for assigning correct Directory Roles to Azure AD Application for EXO App-Only Authentication.`;
-      return sendJson(res, 401, { error: { code: "Unauthorized", message, innererror: { message, type: "Microsoft.Exchange.Admin.OData.Core.ODataServiceException" } } }, headers);
+      return sendJson(
+        res,
+        401,
+        {
+          error: {
+            code: "Unauthorized",
+            message,
+            innererror: { message, type: "Microsoft.Exchange.Admin.OData.Core.ODataServiceException" },
+          },
+        },
+        headers,
+      );
     }
     const tenantInUrl = decodeURIComponent(match[1]!);
     if (tenantInUrl.toLowerCase() !== parts.tenantId && tenantInUrl.toLowerCase() !== parts.tenantDomain) {
-      return sendJson(res, 404, { error: { code: "NotFound", message: `Tenant '${tenantInUrl}' not found.` } }, headers);
+      return sendJson(
+        res,
+        404,
+        { error: { code: "NotFound", message: `Tenant '${tenantInUrl}' not found.` } },
+        headers,
+      );
     }
     const body = await readJsonBody(req);
     const cmdlet = String((body as { CmdletInput?: { CmdletName?: unknown } })?.CmdletInput?.CmdletName ?? "");
@@ -311,7 +400,10 @@ export function emulatorRoutes(parts: RouteParts): readonly RouteEntry[] {
       req.socket.destroy();
       return;
     }
-    sendJson(res, result.status, result.body, { ...headers, ...(pageSize !== undefined ? { "Preference-Applied": `odata.maxpagesize=${Math.min(pageSize, 1000)}` } : {}) });
+    sendJson(res, result.status, result.body, {
+      ...headers,
+      ...(pageSize !== undefined ? { "Preference-Applied": `odata.maxpagesize=${Math.min(pageSize, 1000)}` } : {}),
+    });
   }
 
   return [

@@ -71,25 +71,49 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
   const tenantFile = path.join(options.stateDir, "tenant.sqlite");
   const tenant = Tenant.open(tenantFile);
   // The tenant's database is private too (SQLite gives its -wal and -shm files the same mode).
-  for (const file of [tenantFile, `${tenantFile}-wal`, `${tenantFile}-shm`]) if (existsSync(file)) chmodSync(file, 0o600);
+  for (const file of [tenantFile, `${tenantFile}-wal`, `${tenantFile}-shm`])
+    if (existsSync(file)) chmodSync(file, 0o600);
   if (!tenant.isSeeded()) tenant.seed(loadSeedFile(options.seedFile));
   const info = tenant.info();
   const tenantDomain = `${info.name}.onmicrosoft.com`;
   const counters = new Counters();
   const faults = new FaultInjector(options.faults ?? {});
   // The release lag is the tenant's (it persists with it); a fault profile that names it sets it.
-  if (options.faults?.addressReleaseLagMs !== undefined) tenant.setAddressReleaseLagMs(options.faults.addressReleaseLagMs);
+  if (options.faults?.addressReleaseLagMs !== undefined)
+    tenant.setAddressReleaseLagMs(options.faults.addressReleaseLagMs);
   let baseUrl = "";
   const url = () => baseUrl;
   const identity = new IdentityEndpoint(secrets, { tenantId: info.id, tenantDomain }, url);
-  const graph = new GraphEndpoint(new LaggedGraphView(tenant, () => faults.settings.graphPropagationLagMs), faults, counters, url);
-  const exchange = new ExchangeEndpoint(tenant, counters, url, new StaleExchangeReads(tenant, () => faults.settings.exchangeStaleReads));
+  const graph = new GraphEndpoint(
+    new LaggedGraphView(tenant, () => faults.settings.graphPropagationLagMs),
+    faults,
+    counters,
+    url,
+  );
+  const exchange = new ExchangeEndpoint(
+    tenant,
+    counters,
+    url,
+    new StaleExchangeReads(tenant, () => faults.settings.exchangeStaleReads),
+  );
   const directorySync = options.directory ? new DirectorySync(tenant, options.directory) : undefined;
   const federatedTokenFile = path.join(options.stateDir, "federated-token.jwt");
   writePrivateFile(federatedTokenFile, identity.federatedToken());
   writePrivateFile(path.join(options.stateDir, "control-token"), secrets.controlToken);
 
-  const routes = emulatorRoutes({ secrets, tenant, tenantId: info.id, tenantDomain, counters, faults, identity, graph, exchange, directorySync, url });
+  const routes = emulatorRoutes({
+    secrets,
+    tenant,
+    tenantId: info.id,
+    tenantDomain,
+    counters,
+    faults,
+    identity,
+    graph,
+    exchange,
+    directorySync,
+    url,
+  });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     let requestUrl: URL;
@@ -101,7 +125,9 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     const method = req.method ?? "GET";
     const pathname = requestUrl.pathname;
     if (!(await dispatch(routes, { req, res, url: requestUrl, path: pathname, method }))) {
-      sendJson(res, 404, { error: { code: "NotFound", message: `The emulator does not serve ${method} ${pathname}.` } });
+      sendJson(res, 404, {
+        error: { code: "NotFound", message: `The emulator does not serve ${method} ${pathname}.` },
+      });
     }
   }
 
@@ -138,7 +164,13 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     server.listen(options.port ?? 0, "127.0.0.1", () => resolve());
   });
   baseUrl = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const endpoints = (): EmulatorEndpoints => ({ tenantId: info.id, clientId: secrets.clientId, authorityHost: baseUrl, graphBaseUrl: baseUrl, exchangeBaseUrl: baseUrl });
+  const endpoints = (): EmulatorEndpoints => ({
+    tenantId: info.id,
+    clientId: secrets.clientId,
+    authorityHost: baseUrl,
+    graphBaseUrl: baseUrl,
+    exchangeBaseUrl: baseUrl,
+  });
 
   return {
     url: baseUrl,

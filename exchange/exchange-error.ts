@@ -24,6 +24,8 @@ export class ExchangeError extends MailboxAddressesError {
 
   /** True for an ExchangeError, also when two copies of this module are loaded. */
   static isInstance(value: unknown): value is ExchangeError {
-    return value instanceof Error && value.name === "ExchangeError" && typeof (value as ExchangeError).code === "string";
+    return (
+      value instanceof Error && value.name === "ExchangeError" && typeof (value as ExchangeError).code === "string"
+    );
   }
 }

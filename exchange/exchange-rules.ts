@@ -2,7 +2,15 @@
 // emulator and the preview-time checks all ask this module, so they answer alike. The wording
 // follows Exchange's messages where they are documented (see docs/reference/
 // exchange-online-addresses.md §3); each rule names its source. Pure: the caller supplies lookups.
-import { addressKey, domainOf, entryKey, MAX_PROXY_ADDRESSES, normalizeAddress, parseProxyAddress, proxyValueProblem } from "../core/address";
+import {
+  addressKey,
+  domainOf,
+  entryKey,
+  MAX_PROXY_ADDRESSES,
+  normalizeAddress,
+  parseProxyAddress,
+  proxyValueProblem,
+} from "../core/address";
 import type { RecipientKind as SpecRecipientKind } from "../core/spec/spec-types.generated";
 
 /**
@@ -182,7 +190,12 @@ export const DEFAULT_RECIPIENT_KIND: RecipientTypeDetails = "UserMailbox";
 export const RECIPIENT_TYPES: readonly RecipientTypeDetails[] = Object.keys(RECIPIENT_KINDS) as RecipientTypeDetails[];
 
 /** The four mailbox kinds (Get-Mailbox, Set-Mailbox). */
-export const MAILBOX_TYPES: ReadonlySet<RecipientTypeDetails> = new Set<RecipientTypeDetails>(["UserMailbox", "SharedMailbox", "RoomMailbox", "EquipmentMailbox"]);
+export const MAILBOX_TYPES: ReadonlySet<RecipientTypeDetails> = new Set<RecipientTypeDetails>([
+  "UserMailbox",
+  "SharedMailbox",
+  "RoomMailbox",
+  "EquipmentMailbox",
+]);
 
 /** The kind of a RecipientTypeDetails value, case-insensitively; undefined for one this project does not hold. */
 export function recipientTypeOf(value: string): RecipientTypeDetails | undefined {
@@ -203,7 +216,8 @@ export function describeKind(type: RecipientTypeDetails, displayName: string): s
  * precise kind is {@link RecipientTypeDetails} (RecipientFacts.kind); phase 2 of issue 17 moves
  * those layers onto it.
  */
-export type RecipientType = "UserMailbox" | "SharedMailbox" | "RoomMailbox" | "EquipmentMailbox" | "Group" | "MailContact" | "MailUser";
+export type RecipientType =
+  "UserMailbox" | "SharedMailbox" | "RoomMailbox" | "EquipmentMailbox" | "Group" | "MailContact" | "MailUser";
 
 /** The coarse kind of a precise one. */
 export function coarseTypeOf(kind: RecipientTypeDetails): RecipientType {
@@ -219,7 +233,10 @@ export function coarseTypeOf(kind: RecipientTypeDetails): RecipientType {
 }
 
 /** The precise kind of a recipient: its `kind`, else what its coarse type says ("Group": a distribution group). */
-export function kindOf(recipient: { readonly type: RecipientType; readonly kind?: RecipientTypeDetails | undefined }): RecipientTypeDetails {
+export function kindOf(recipient: {
+  readonly type: RecipientType;
+  readonly kind?: RecipientTypeDetails | undefined;
+}): RecipientTypeDetails {
   return recipient.kind ?? recipientTypeOf(recipient.type) ?? DEFAULT_RECIPIENT_KIND;
 }
 
@@ -280,7 +297,15 @@ export interface AddressOwner {
  * - Releasing: an address just removed from a recipient, which Exchange still refuses to anyone
  *   else for a while (the release lag: MicrosoftDocs/OfficeDocs-Support#46 reports about an hour).
  */
-export type HolderKind = "PublicFolder" | "OtherRecipient" | "EntraUser" | "EntraGroup" | "EntraContact" | "SoftDeletedMailbox" | "DeletedUser" | "Releasing";
+export type HolderKind =
+  | "PublicFolder"
+  | "OtherRecipient"
+  | "EntraUser"
+  | "EntraGroup"
+  | "EntraContact"
+  | "SoftDeletedMailbox"
+  | "DeletedUser"
+  | "Releasing";
 
 export interface HolderFacts {
   readonly kind: HolderKind;
@@ -366,7 +391,15 @@ export interface TenantFacts {
   readonly ownerOf: (address: string) => AddressOwner | undefined;
 }
 
-export type ExchangeErrorCode = "InvalidAddress" | "PrimaryAddressCount" | "ProxyAddressExists" | "NotAcceptedDomain" | "MoeraRemoval" | "WriteScope" | "TooManyAddresses" | "NotFound";
+export type ExchangeErrorCode =
+  | "InvalidAddress"
+  | "PrimaryAddressCount"
+  | "ProxyAddressExists"
+  | "NotAcceptedDomain"
+  | "MoeraRemoval"
+  | "WriteScope"
+  | "TooManyAddresses"
+  | "NotFound";
 
 /**
  * Rules that belong to one kind of recipient. Their violations carry the code InvalidAddress (the
@@ -417,7 +450,9 @@ export function writeScopeMessage(identity: string, type: RecipientTypeDetails =
   const refusal =
     `The action '${kind.setCmdlet}', 'EmailAddresses', can't be performed on the object '${identity}' because the object is being synchronized from your on-premises organization. ` +
     `This action should be performed on the object in your on-premises organization.`;
-  return MAILBOX_TYPES.has(type) ? `The operation on mailbox "${identity}" failed because it's out of the current user's write scope. ${refusal}` : refusal;
+  return MAILBOX_TYPES.has(type)
+    ? `The operation on mailbox "${identity}" failed because it's out of the current user's write scope. ${refusal}`
+    : refusal;
 }
 
 /** Ours: which prefixes a kind takes (docs/RECIPIENT-KINDS.md, "Prefixes"). */
@@ -433,7 +468,11 @@ export function prefixNotAcceptedMessage(type: RecipientTypeDetails, displayName
  * Ours: a mail user's or mail contact's ExternalEmailAddress stays in its EmailAddresses (Set-MailContact
  * docs: the external address is the primary by default; changing it is -ExternalEmailAddress's job).
  */
-export function externalAddressRemovalMessage(type: RecipientTypeDetails, displayName: string, external: string): string {
+export function externalAddressRemovalMessage(
+  type: RecipientTypeDetails,
+  displayName: string,
+  external: string,
+): string {
   return (
     `The address "SMTP:${external}" is the external email address (ExternalEmailAddress) of the ${describeKind(type, displayName)}; it can't be removed from EmailAddresses. ` +
     `To change it, use ${RECIPIENT_KINDS[type].setCmdlet} -ExternalEmailAddress.`
@@ -448,7 +487,8 @@ export function externalAddressRemovalMessage(type: RecipientTypeDetails, displa
  * threads MicrosoftDocs/OfficeDocs-Support#22, #46, MicrosoftDocs/OfficeDocs-Exchange#1821).
  */
 export function proxyAddressExistsMessage(entry: string, owner: AddressOwner): string {
-  if (owner.holder !== undefined && owner.holder.kind !== "PublicFolder" && owner.holder.kind !== "OtherRecipient") return proxyAddressInUseMessage(entry);
+  if (owner.holder !== undefined && owner.holder.kind !== "PublicFolder" && owner.holder.kind !== "OtherRecipient")
+    return proxyAddressInUseMessage(entry);
   return `The proxy address "${entry}" is already being used by the proxy addresses or LegacyExchangeDN of "${describeOwner(owner)}". Please choose another proxy address.`;
 }
 
@@ -476,7 +516,12 @@ export function notFoundMessage(identity: string, tenant: string): string {
  * Checks a proposed EmailAddresses list for a recipient. Returns every rule it breaks (empty when
  * Exchange would accept it). `current` is the recipient as it is now.
  */
-export function checkEmailAddresses(recipient: RecipientFacts, proposed: readonly string[], tenant: TenantFacts, identity = recipient.displayName): RuleViolation[] {
+export function checkEmailAddresses(
+  recipient: RecipientFacts,
+  proposed: readonly string[],
+  tenant: TenantFacts,
+  identity = recipient.displayName,
+): RuleViolation[] {
   const violations: RuleViolation[] = [];
   const type = kindOf(recipient);
   const kind = RECIPIENT_KINDS[type] ?? RECIPIENT_KINDS[DEFAULT_RECIPIENT_KIND];
@@ -484,14 +529,20 @@ export function checkEmailAddresses(recipient: RecipientFacts, proposed: readonl
     violations.push({ code: "WriteScope", message: writeScopeMessage(identity, type) });
     return violations;
   }
-  const external = kind.external && recipient.externalEmailAddress ? addressKey(recipient.externalEmailAddress) : undefined;
+  const external =
+    kind.external && recipient.externalEmailAddress ? addressKey(recipient.externalEmailAddress) : undefined;
   if (kind.prefixes !== undefined) {
     // Only entries this change adds: whatever the recipient already holds stays writable.
     const held = new Set(recipient.addresses.map(entryKey));
     for (const entry of proposed) {
       const parsed = parseProxyAddress(entry);
       if (held.has(entryKey(entry)) || kind.prefixes.includes(parsed.prefix.toUpperCase())) continue;
-      violations.push({ code: "InvalidAddress", rule: "PrefixNotAccepted", address: entry, message: prefixNotAcceptedMessage(type, recipient.displayName, entry) });
+      violations.push({
+        code: "InvalidAddress",
+        rule: "PrefixNotAccepted",
+        address: entry,
+        message: prefixNotAcceptedMessage(type, recipient.displayName, entry),
+      });
     }
   }
   if (proposed.length > MAX_PROXY_ADDRESSES) {
@@ -519,17 +570,37 @@ export function checkEmailAddresses(recipient: RecipientFacts, proposed: readonl
     }
     proposedKeys.add(addressKey(parsed.value));
     // Only entries this change adds: AD holds no longer value, so whatever is there fits.
-    const held = recipient.writesProxyAddresses && recipient.addresses.some((e) => parseProxyAddress(e).kind === "smtp" && addressKey(parseProxyAddress(e).value) === addressKey(parsed.value));
+    const held =
+      recipient.writesProxyAddresses &&
+      recipient.addresses.some(
+        (e) =>
+          parseProxyAddress(e).kind === "smtp" && addressKey(parseProxyAddress(e).value) === addressKey(parsed.value),
+      );
     const tooLong = recipient.writesProxyAddresses && !held ? proxyValueProblem(entry) : undefined;
-    if (tooLong !== undefined) violations.push({ code: "InvalidAddress", rule: "ProxyValueTooLong", address: parsed.value, message: `${tooLong}.` });
+    if (tooLong !== undefined)
+      violations.push({
+        code: "InvalidAddress",
+        rule: "ProxyValueTooLong",
+        address: parsed.value,
+        message: `${tooLong}.`,
+      });
     const domain = domainOf(parsed.value);
     // A mail user's or mail contact's external address is outside the organization by design.
-    if (tenant.acceptedDomains !== undefined && !tenant.acceptedDomains.has(domain) && addressKey(parsed.value) !== external) {
+    if (
+      tenant.acceptedDomains !== undefined &&
+      !tenant.acceptedDomains.has(domain) &&
+      addressKey(parsed.value) !== external
+    ) {
       violations.push({ code: "NotAcceptedDomain", address: parsed.value, message: notAcceptedDomainMessage(domain) });
     }
     const owner = tenant.ownerOf(parsed.value);
     if (owner !== undefined && owner.id !== recipient.id) {
-      violations.push({ code: "ProxyAddressExists", address: parsed.value, owner, message: proxyAddressExistsMessage(entry, owner) });
+      violations.push({
+        code: "ProxyAddressExists",
+        address: parsed.value,
+        owner,
+        message: proxyAddressExistsMessage(entry, owner),
+      });
     }
   }
   if (primaries !== 1) {
@@ -548,7 +619,12 @@ export function checkEmailAddresses(recipient: RecipientFacts, proposed: readonl
     if (domainOf(parsed.value) === tenant.moeraDomain) {
       violations.push({ code: "MoeraRemoval", address: parsed.value, message: moeraRemovalMessage(entry) });
     } else if (external !== undefined && addressKey(parsed.value) === external) {
-      violations.push({ code: "InvalidAddress", rule: "ExternalAddressRemoval", address: parsed.value, message: externalAddressRemovalMessage(type, recipient.displayName, parsed.value) });
+      violations.push({
+        code: "InvalidAddress",
+        rule: "ExternalAddressRemoval",
+        address: parsed.value,
+        message: externalAddressRemovalMessage(type, recipient.displayName, parsed.value),
+      });
     }
   }
   return violations;
@@ -568,10 +644,16 @@ export function checkEmailAddresses(recipient: RecipientFacts, proposed: readonl
  * So this tool never announces a re-case (core/plan/plan-mailbox.ts `caseKept`), and the local
  * tenant and the emulator keep the spelling the same way.
  */
-export function applyAddRemove(current: readonly string[], add: readonly string[], remove: readonly string[]): string[] {
+export function applyAddRemove(
+  current: readonly string[],
+  add: readonly string[],
+  remove: readonly string[],
+): string[] {
   const key = (entry: string) => {
     const parsed = parseProxyAddress(entry);
-    return parsed.kind === "smtp" ? `smtp:${addressKey(parsed.value)}` : `${parsed.prefix.toUpperCase()}:${parsed.value}`;
+    return parsed.kind === "smtp"
+      ? `smtp:${addressKey(parsed.value)}`
+      : `${parsed.prefix.toUpperCase()}:${parsed.value}`;
   };
   const removeKeys = new Set(remove.map(key));
   let list = current.filter((entry) => !removeKeys.has(key(entry)));

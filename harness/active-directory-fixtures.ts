@@ -20,23 +20,34 @@ export interface DirectoryUser {
   readonly usn: string;
 }
 
-const list = (value: unknown): string[] => (value === undefined ? [] : Array.isArray(value) ? value.map(String) : [String(value)]);
+const list = (value: unknown): string[] =>
+  value === undefined ? [] : Array.isArray(value) ? value.map(String) : [String(value)];
 
 /** Reads a user by its userPrincipalName, as Administrator over LDAPS. */
 export async function readUser(dc: SambaDc, upn: string): Promise<DirectoryUser> {
   const client = await dc.adminClient();
   try {
-    const { searchEntries } = await client.search(dc.baseDn, { filter: `(userPrincipalName=${upn})`, attributes: ["proxyAddresses", "mail", "uSNChanged"] });
+    const { searchEntries } = await client.search(dc.baseDn, {
+      filter: `(userPrincipalName=${upn})`,
+      attributes: ["proxyAddresses", "mail", "uSNChanged"],
+    });
     const entry = searchEntries[0];
     if (entry === undefined) throw new Error(`no user with userPrincipalName ${upn} under ${dc.baseDn}`);
-    return { proxyAddresses: list(entry.proxyAddresses).sort(), mail: list(entry.mail)[0], usn: String(entry.uSNChanged) };
+    return {
+      proxyAddresses: list(entry.proxyAddresses).sort(),
+      mail: list(entry.mail)[0],
+      usn: String(entry.uSNChanged),
+    };
   } finally {
     await client.unbind();
   }
 }
 
 /** Reads a user's address attributes only (for comparisons that must not depend on uSNChanged). */
-export async function readAddresses(dc: SambaDc, upn: string): Promise<{ proxyAddresses: string[]; mail: string | undefined }> {
+export async function readAddresses(
+  dc: SambaDc,
+  upn: string,
+): Promise<{ proxyAddresses: string[]; mail: string | undefined }> {
   const { proxyAddresses, mail } = await readUser(dc, upn);
   return { proxyAddresses, mail };
 }
@@ -45,7 +56,11 @@ export async function readAddresses(dc: SambaDc, upn: string): Promise<{ proxyAd
 export async function sidOf(dc: SambaDc, dn: string): Promise<string> {
   const client = await dc.adminClient();
   try {
-    const { searchEntries } = await client.search(dn, { scope: "base", attributes: ["objectSid"], explicitBufferAttributes: ["objectSid"] });
+    const { searchEntries } = await client.search(dn, {
+      scope: "base",
+      attributes: ["objectSid"],
+      explicitBufferAttributes: ["objectSid"],
+    });
     return sidToString(searchEntries[0]!.objectSid as Buffer);
   } finally {
     await client.unbind();
@@ -56,7 +71,13 @@ export async function sidOf(dc: SambaDc, dn: string): Promise<string> {
  * Grants `sid` "Write proxyAddresses" and "Write mail": on the user objects below a container
  * (`below`: inherited, as the Delegation wizard on an OU) or on one object itself (`object`).
  */
-export async function delegateAddressWrites(dc: SambaDc, dn: string, sid: string, scope: "below" | "object"): Promise<void> {
-  const ace = (attribute: string) => (scope === "below" ? `(OA;CIIO;WP;${attribute};${SCHEMA_GUIDS.user};${sid})` : `(OA;;WP;${attribute};;${sid})`);
+export async function delegateAddressWrites(
+  dc: SambaDc,
+  dn: string,
+  sid: string,
+  scope: "below" | "object",
+): Promise<void> {
+  const ace = (attribute: string) =>
+    scope === "below" ? `(OA;CIIO;WP;${attribute};${SCHEMA_GUIDS.user};${sid})` : `(OA;;WP;${attribute};;${sid})`;
   await dc.addAces(dn, ace(SCHEMA_GUIDS.proxyAddresses) + ace(SCHEMA_GUIDS.mail));
 }

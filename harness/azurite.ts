@@ -18,7 +18,8 @@ const ACCOUNT = "devstoreaccount1";
 /** Azurite's published development account key, read from the package rather than repeated here. */
 function accountKey(): string {
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- azurite's own constant, loaded only where Azurite is used
-  return (require("azurite/dist/src/blob/utils/constants") as { EMULATOR_ACCOUNT_KEY_STR: string }).EMULATOR_ACCOUNT_KEY_STR;
+  return (require("azurite/dist/src/blob/utils/constants") as { EMULATOR_ACCOUNT_KEY_STR: string })
+    .EMULATOR_ACCOUNT_KEY_STR;
 }
 
 async function freePort(): Promise<number> {
@@ -80,7 +81,9 @@ export class AzuriteProcess {
     await listening;
     const azurite = new AzuriteProcess(child, location, port, container);
     const { BlobServiceClient } = await import("@azure/storage-blob");
-    await BlobServiceClient.fromConnectionString(azurite.connectionString()).getContainerClient(container).createIfNotExists();
+    await BlobServiceClient.fromConnectionString(azurite.connectionString())
+      .getContainerClient(container)
+      .createIfNotExists();
     return azurite;
   }
 
@@ -102,7 +105,10 @@ export class AzuriteProcess {
   async list(prefix: string): Promise<string[]> {
     const { BlobServiceClient } = await import("@azure/storage-blob");
     const names: string[] = [];
-    for await (const blob of BlobServiceClient.fromConnectionString(this.connectionString()).getContainerClient(this.container).listBlobsFlat({ prefix })) names.push(blob.name);
+    for await (const blob of BlobServiceClient.fromConnectionString(this.connectionString())
+      .getContainerClient(this.container)
+      .listBlobsFlat({ prefix }))
+      names.push(blob.name);
     return names;
   }
 

@@ -24,9 +24,15 @@ export class EmulatorProcess {
   }
 
   /** `options.args`: more command-line options (a directory to sync); `options.env`: more environment (its bind account). */
-  static async start(faults: FaultSettings = {}, options: { args?: readonly string[]; env?: NodeJS.ProcessEnv; seedFile?: string } = {}): Promise<EmulatorProcess> {
+  static async start(
+    faults: FaultSettings = {},
+    options: { args?: readonly string[]; env?: NodeJS.ProcessEnv; seedFile?: string } = {},
+  ): Promise<EmulatorProcess> {
     const secrets = process.env.MAILBOX_ADDRESSES_TEST_SECRETS;
-    assert.ok(secrets && process.env.NODE_EXTRA_CA_CERTS, "run the tests through scripts/test: it prepares the emulator's certificate");
+    assert.ok(
+      secrets && process.env.NODE_EXTRA_CA_CERTS,
+      "run the tests through scripts/test: it prepares the emulator's certificate",
+    );
     const stateDir = mkdtempSync(path.join(os.tmpdir(), "mbx-emulator-"));
     copyFileSync(path.join(secrets, "secrets.json"), path.join(stateDir, "secrets.json"));
     const child = spawn(
@@ -81,19 +87,34 @@ export class EmulatorProcess {
 
   /** Environment for a client process (pulumi and the provider it starts). */
   environment(): Record<string, string> {
-    return { NODE_EXTRA_CA_CERTS: path.join(this.stateDir, "emulator-ca.pem"), AZURE_CLIENT_SECRET: this.#secrets.clientSecret };
+    return {
+      NODE_EXTRA_CA_CERTS: path.join(this.stateDir, "emulator-ca.pem"),
+      AZURE_CLIENT_SECRET: this.#secrets.clientSecret,
+    };
   }
 
   stackConfig(): Record<string, string> {
     const tenantId = this.withTenant((t) => t.info().id);
-    return stackConfigForEndpoints({ tenantId, clientId: this.#secrets.clientId, authorityHost: this.url, graphBaseUrl: this.url, exchangeBaseUrl: this.url });
+    return stackConfigForEndpoints({
+      tenantId,
+      clientId: this.#secrets.clientId,
+      authorityHost: this.url,
+      graphBaseUrl: this.url,
+      exchangeBaseUrl: this.url,
+    });
   }
 
   /** A control request; retried once, since a kept-alive socket may have been closed meanwhile. */
   async #control(pathname: string, init: RequestInit = {}): Promise<unknown> {
     for (let attempt = 1; ; attempt++) {
       try {
-        const response = await fetch(`${this.url}${pathname}`, { ...init, headers: { ...(init.headers as Record<string, string> | undefined), authorization: `Bearer ${this.controlToken}` } });
+        const response = await fetch(`${this.url}${pathname}`, {
+          ...init,
+          headers: {
+            ...(init.headers as Record<string, string> | undefined),
+            authorization: `Bearer ${this.controlToken}`,
+          },
+        });
         return await response.json();
       } catch (err) {
         if (attempt >= 3) throw err;
@@ -114,8 +135,18 @@ export class EmulatorProcess {
   }
 
   /** POST /_emulator/sync: one directory sync cycle; its report. */
-  async sync(): Promise<{ read: number; matched: number; exported: number; errors: { upn?: string; message: string }[] }> {
-    return (await this.#control("/_emulator/sync", { method: "POST" })) as { read: number; matched: number; exported: number; errors: { upn?: string; message: string }[] };
+  async sync(): Promise<{
+    read: number;
+    matched: number;
+    exported: number;
+    errors: { upn?: string; message: string }[];
+  }> {
+    return (await this.#control("/_emulator/sync", { method: "POST" })) as {
+      read: number;
+      matched: number;
+      exported: number;
+      errors: { upn?: string; message: string }[];
+    };
   }
 
   async stop(): Promise<void> {

@@ -9,7 +9,10 @@ import { startEmulator, type RunningEmulator } from "../emulator/server";
 
 export async function startTestEmulator(faults: FaultSettings = {}): Promise<RunningEmulator> {
   const secrets = process.env.MAILBOX_ADDRESSES_TEST_SECRETS;
-  assert.ok(secrets && process.env.NODE_EXTRA_CA_CERTS, "the emulator's certificate is not trusted: run the tests through scripts/test (scripts/run-tests.js prepares it)");
+  assert.ok(
+    secrets && process.env.NODE_EXTRA_CA_CERTS,
+    "the emulator's certificate is not trusted: run the tests through scripts/test (scripts/run-tests.js prepares it)",
+  );
   const stateDir = mkdtempSync(path.join(os.tmpdir(), "mbx-emulator-"));
   copyFileSync(path.join(secrets, "secrets.json"), path.join(stateDir, "secrets.json"));
   return startEmulator({ stateDir, faults });

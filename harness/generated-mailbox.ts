@@ -5,10 +5,14 @@ import { randomUUID } from "node:crypto";
 import type { NewRecipient } from "../tenant/tenant";
 
 /** The X500 address a migrated mailbox keeps (legacyExchangeDN), for the user part `user`. */
-export const migratedX500 = (user: string): string => `X500:/o=ExchangeLabs/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn=${user}`;
+export const migratedX500 = (user: string): string =>
+  `X500:/o=ExchangeLabs/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn=${user}`;
 
 /** A user mailbox whose UPN and primary are `upn` (a contoso.com address); `extra` entries follow the MOERA. */
-export function generatedMailbox(upn: string, options: { id?: string; x500?: boolean; extra?: readonly string[] } = {}): NewRecipient {
+export function generatedMailbox(
+  upn: string,
+  options: { id?: string; x500?: boolean; extra?: readonly string[] } = {},
+): NewRecipient {
   const user = upn.slice(0, upn.indexOf("@"));
   return {
     id: options.id ?? randomUUID(),
@@ -17,6 +21,11 @@ export function generatedMailbox(upn: string, options: { id?: string; x500?: boo
     type: "UserMailbox",
     synced: false,
     cloudManaged: false,
-    addresses: [`SMTP:${upn}`, `smtp:${user}@contoso.onmicrosoft.com`, ...(options.x500 ? [migratedX500(user)] : []), ...(options.extra ?? [])],
+    addresses: [
+      `SMTP:${upn}`,
+      `smtp:${user}@contoso.onmicrosoft.com`,
+      ...(options.x500 ? [migratedX500(user)] : []),
+      ...(options.extra ?? []),
+    ],
   };
 }

@@ -25,8 +25,20 @@ function option(name: string, fallback: string): string {
 async function seedDirectory(dc: SambaDc): Promise<void> {
   const ou = await dc.addOu("Mailboxes");
   await dc.addUsers([
-    { name: "ada", upn: "ada@contoso.com", parent: ou, mail: "ada@contoso.com", proxyAddresses: ["SMTP:ada@contoso.com", "smtp:ada.alias@contoso.com", X500] },
-    { name: "ben", upn: "ben@contoso.com", parent: ou, mail: "ben@contoso.com", proxyAddresses: ["SMTP:ben@contoso.com", "smtp:sales@contoso.com"] },
+    {
+      name: "ada",
+      upn: "ada@contoso.com",
+      parent: ou,
+      mail: "ada@contoso.com",
+      proxyAddresses: ["SMTP:ada@contoso.com", "smtp:ada.alias@contoso.com", X500],
+    },
+    {
+      name: "ben",
+      upn: "ben@contoso.com",
+      parent: ou,
+      mail: "ben@contoso.com",
+      proxyAddresses: ["SMTP:ben@contoso.com", "smtp:sales@contoso.com"],
+    },
     { name: "cy", upn: "cy@contoso.com", mail: "cy@contoso.com", proxyAddresses: ["SMTP:cy@contoso.com"] },
   ]);
 }
@@ -35,11 +47,19 @@ async function seedDirectory(dc: SambaDc): Promise<void> {
 function syncNow(url: string, caFile: string, stateDir: string): Promise<string> {
   const token = readFileSync(path.join(stateDir, "control-token"), "utf8").trim();
   return new Promise((resolve, reject) => {
-    const req = request(`${url}/_emulator/sync`, { method: "POST", ca: readFileSync(caFile), headers: { authorization: `Bearer ${token}` } }, (res) => {
-      let body = "";
-      res.on("data", (chunk: Buffer) => (body += chunk.toString()));
-      res.on("end", () => (res.statusCode === 200 ? resolve(body) : reject(new Error(`the first directory sync answered ${res.statusCode}: ${body.slice(0, 300)}`))));
-    });
+    const req = request(
+      `${url}/_emulator/sync`,
+      { method: "POST", ca: readFileSync(caFile), headers: { authorization: `Bearer ${token}` } },
+      (res) => {
+        let body = "";
+        res.on("data", (chunk: Buffer) => (body += chunk.toString()));
+        res.on("end", () =>
+          res.statusCode === 200
+            ? resolve(body)
+            : reject(new Error(`the first directory sync answered ${res.statusCode}: ${body.slice(0, 300)}`)),
+        );
+      },
+    );
     req.once("error", reject);
     req.end();
   });
@@ -55,9 +75,13 @@ async function main(): Promise<number> {
   try {
     await seedDirectory(dc);
     process.stderr.write(`[lab] domain controller at ${dc.url} (${dc.isolation}); starting the emulator…\n`);
-    const bind = { MAILBOX_ADDRESSES_AD_BIND_DN: dc.admin.bindDn, MAILBOX_ADDRESSES_AD_BIND_PASSWORD: dc.admin.password };
+    const bind = {
+      MAILBOX_ADDRESSES_AD_BIND_DN: dc.admin.bindDn,
+      MAILBOX_ADDRESSES_AD_BIND_PASSWORD: dc.admin.password,
+    };
     // A fresh tenant each time (keys and certificate kept): its synced users come from this run's DC.
-    for (const file of ["tenant.sqlite", "tenant.sqlite-wal", "tenant.sqlite-shm"]) rmSync(path.join(stateDir, file), { force: true });
+    for (const file of ["tenant.sqlite", "tenant.sqlite-wal", "tenant.sqlite-shm"])
+      rmSync(path.join(stateDir, file), { force: true });
     const emulator = spawn(
       process.execPath,
       [
@@ -95,10 +119,12 @@ async function main(): Promise<number> {
     });
     const url = /listening on (https:\/\/\S+)/.exec(printed)?.[1];
     const ca = /export NODE_EXTRA_CA_CERTS=(\S+)/.exec(printed)?.[1];
-    if (url === undefined || ca === undefined) throw new Error("the emulator did not print its address and certificate");
+    if (url === undefined || ca === undefined)
+      throw new Error("the emulator did not print its address and certificate");
     const synced = JSON.parse(await syncNow(url, ca, stateDir)) as { matched: number };
     process.stderr.write(`[lab] first directory sync: ${synced.matched} synced users matched\n`);
-    const set = (key: string, value: string, secret = false) => `scripts/pulumi config set --stack ${stack}${secret ? " --secret" : ""} ${key} ${JSON.stringify(value)}\n`;
+    const set = (key: string, value: string, secret = false) =>
+      `scripts/pulumi config set --stack ${stack}${secret ? " --secret" : ""} ${key} ${JSON.stringify(value)}\n`;
     process.stdout.write(
       `\n# Hybrid: the same stack writes synced mailboxes in the domain controller, the others in the emulator's Exchange Online:\n` +
         set("target", "hybrid") +

@@ -4,7 +4,16 @@
 // own stacks and can run side by side. A missing pulumi fails the test; it never skips.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { appendFileSync, mkdtempSync, readdirSync, readFileSync, writeFileSync, mkdirSync, rmSync, symlinkSync } from "node:fs";
+import {
+  appendFileSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  writeFileSync,
+  mkdirSync,
+  rmSync,
+  symlinkSync,
+} from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { Tenant } from "../tenant/tenant";
@@ -34,7 +43,11 @@ export function diagnosticsOf(output: string): string {
 
 export function requirePulumi(): string {
   const found = spawnSync("pulumi", ["version"], { encoding: "utf8" });
-  assert.equal(found.status, 0, "the pulumi CLI is not on PATH: run the tests through scripts/test, which builds or finds it");
+  assert.equal(
+    found.status,
+    0,
+    "the pulumi CLI is not on PATH: run the tests through scripts/test, which builds or finds it",
+  );
   return found.stdout.trim();
 }
 
@@ -50,7 +63,12 @@ export class TestStack {
    * `program` replaces the project's `main` (a path relative to this project, e.g. the
    * benchmarks' no-op program); the stack still links this project's dist/ and node_modules.
    */
-  constructor(name: string, extraConfig: Record<string, string> = {}, extraEnv: NodeJS.ProcessEnv = {}, program?: string) {
+  constructor(
+    name: string,
+    extraConfig: Record<string, string> = {},
+    extraEnv: NodeJS.ProcessEnv = {},
+    program?: string,
+  ) {
     requirePulumi();
     this.dir = mkdtempSync(path.join(os.tmpdir(), `mbx-${name}-`));
     this.stack = `${name}-${path.basename(this.dir).slice(-6).toLowerCase()}`;
@@ -84,31 +102,58 @@ export class TestStack {
   }
 
   /** The command line, folder and environment of `pulumi <args>` for this stack. */
-  command(args: readonly string[], env: NodeJS.ProcessEnv = {}): { file: string; args: string[]; cwd: string; env: NodeJS.ProcessEnv } {
-    const full = args[0] === "stack" && args[1] === "init" ? [...args] : [...args, "--stack", this.stack, "--non-interactive"];
+  command(
+    args: readonly string[],
+    env: NodeJS.ProcessEnv = {},
+  ): { file: string; args: string[]; cwd: string; env: NodeJS.ProcessEnv } {
+    const full =
+      args[0] === "stack" && args[1] === "init" ? [...args] : [...args, "--stack", this.stack, "--non-interactive"];
     return { file: "pulumi", args: full, cwd: this.dir, env: { ...this.#env, ...env } };
   }
 
   /** Runs `pulumi <args>` for this stack; `check` asserts success. */
   run(args: readonly string[], options: { check?: boolean; env?: NodeJS.ProcessEnv } = {}): CommandResult {
     const { file, args: full, cwd, env } = this.command(args, options.env);
-    const result = spawnSync(file, full, { cwd, env, encoding: "utf8", maxBuffer: 64 * 1024 * 1024, timeout: 10 * 60 * 1000 });
-    const out = { code: result.status ?? -1, stdout: result.stdout ?? "", stderr: result.stderr ?? "", output: `${result.stdout ?? ""}${result.stderr ?? ""}` };
+    const result = spawnSync(file, full, {
+      cwd,
+      env,
+      encoding: "utf8",
+      maxBuffer: 64 * 1024 * 1024,
+      timeout: 10 * 60 * 1000,
+    });
+    const out = {
+      code: result.status ?? -1,
+      stdout: result.stdout ?? "",
+      stderr: result.stderr ?? "",
+      output: `${result.stdout ?? ""}${result.stderr ?? ""}`,
+    };
     if (options.check) assert.equal(out.code, 0, `pulumi ${full.join(" ")} failed:\n${out.output}`);
     return out;
   }
 
   /** Runs `mailbox-addresses <args>` in this stack's project, with the stack's environment. */
   cli(args: readonly string[], env: NodeJS.ProcessEnv = {}): CommandResult {
-    const stackFlag = ["export", "drift", "plan", "accept"].includes(args[0]!) && !args.includes("--stack") ? ["--stack", this.stack] : [];
-    const result = spawnSync(process.execPath, [path.join(PROJECT_ROOT, "bin/mailbox-addresses.js"), ...args, ...stackFlag], {
-      cwd: this.dir,
-      env: { ...this.#env, ...env },
-      encoding: "utf8",
-      maxBuffer: 256 * 1024 * 1024,
-      timeout: 10 * 60 * 1000,
-    });
-    return { code: result.status ?? -1, stdout: result.stdout ?? "", stderr: result.stderr ?? "", output: `${result.stdout ?? ""}${result.stderr ?? ""}` };
+    const stackFlag =
+      ["export", "drift", "plan", "accept"].includes(args[0]!) && !args.includes("--stack")
+        ? ["--stack", this.stack]
+        : [];
+    const result = spawnSync(
+      process.execPath,
+      [path.join(PROJECT_ROOT, "bin/mailbox-addresses.js"), ...args, ...stackFlag],
+      {
+        cwd: this.dir,
+        env: { ...this.#env, ...env },
+        encoding: "utf8",
+        maxBuffer: 256 * 1024 * 1024,
+        timeout: 10 * 60 * 1000,
+      },
+    );
+    return {
+      code: result.status ?? -1,
+      stdout: result.stdout ?? "",
+      stderr: result.stderr ?? "",
+      output: `${result.stdout ?? ""}${result.stderr ?? ""}`,
+    };
   }
 
   up(...extra: string[]): CommandResult {
@@ -134,7 +179,18 @@ export class TestStack {
   }
 
   /** The stack's state file, as JSON. */
-  state(): { checkpoint: { latest?: { resources?: { type: string; urn: string; inputs?: Record<string, unknown>; outputs?: Record<string, unknown> }[] } } } {
+  state(): {
+    checkpoint: {
+      latest?: {
+        resources?: {
+          type: string;
+          urn: string;
+          inputs?: Record<string, unknown>;
+          outputs?: Record<string, unknown>;
+        }[];
+      };
+    };
+  } {
     return JSON.parse(this.stateText());
   }
 

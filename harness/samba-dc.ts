@@ -12,7 +12,21 @@
 // second start fails within 30 s naming the process that holds it.
 // A machine without samba fails here, loudly: the tests never skip.
 import { execFile, spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+  writeSync,
+} from "node:fs";
 import { connect as netConnect } from "node:net";
 import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -101,7 +115,8 @@ export function networkNamespaces(): { ok: true } | { ok: false; reason: string 
   const ip = spawnSync("ip", ["-V"], { encoding: "utf8" });
   if (ip.error || ip.status !== 0) return no("`ip` (iproute2) is not installed: toolchain/samba.sh installs it");
   const unshare = spawnSync("unshare", ["--net", "true"], { encoding: "utf8" });
-  if (unshare.error || unshare.status !== 0) return no(`\`unshare --net\` failed: ${(unshare.stderr || unshare.error?.message || "").trim()}`);
+  if (unshare.error || unshare.status !== 0)
+    return no(`\`unshare --net\` failed: ${(unshare.stderr || unshare.error?.message || "").trim()}`);
   return (namespaceCheck = { ok: true });
 }
 
@@ -136,7 +151,11 @@ function describeProcess(pid: number | undefined): string {
  * Takes a lock file, waiting while a live process holds it; a lock whose holder died is taken
  * over. `explain` words the error when the wait runs out.
  */
-async function acquireLock(file: string, timeoutMs: number, explain: (holder: string, waitedSeconds: number) => string): Promise<() => void> {
+async function acquireLock(
+  file: string,
+  timeoutMs: number,
+  explain: (holder: string, waitedSeconds: number) => string,
+): Promise<() => void> {
   const started = Date.now();
   for (;;) {
     try {
@@ -166,7 +185,12 @@ async function acquireLock(file: string, timeoutMs: number, explain: (holder: st
       continue;
     }
     if (Date.now() - started > timeoutMs) {
-      throw new Error(explain(`${describeProcess(holder.pid)} since ${holder.since ?? "?"}`, Math.round((Date.now() - started) / 1000)));
+      throw new Error(
+        explain(
+          `${describeProcess(holder.pid)} since ${holder.since ?? "?"}`,
+          Math.round((Date.now() - started) / 1000),
+        ),
+      );
     }
     await new Promise((r) => setTimeout(r, 250));
   }
@@ -198,8 +222,24 @@ async function issueServerCertificate(tlsDir: string, host: string): Promise<voi
   const key = join(tlsDir, "key.pem");
   const csr = join(tlsDir, "server.csr");
   const ext = join(tlsDir, "server.ext");
-  await run("openssl", ["req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", key, "-out", csr, "-subj", "/CN=localhost"]);
-  writeFileSync(ext, `subjectAltName=DNS:localhost,IP:${host}\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n`);
+  await run("openssl", [
+    "req",
+    "-newkey",
+    "ec",
+    "-pkeyopt",
+    "ec_paramgen_curve:prime256v1",
+    "-nodes",
+    "-keyout",
+    key,
+    "-out",
+    csr,
+    "-subj",
+    "/CN=localhost",
+  ]);
+  writeFileSync(
+    ext,
+    `subjectAltName=DNS:localhost,IP:${host}\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n`,
+  );
   const serial = String(Date.now());
   await run("openssl", [
     "x509",
@@ -225,14 +265,21 @@ async function issueServerCertificate(tlsDir: string, host: string): Promise<voi
   await run("chmod", ["600", key]);
 }
 
-const cacheRoot = (version: string) => join(process.env.MAILBOX_ADDRESSES_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "mailbox-addresses"), "samba", version);
+const cacheRoot = (version: string) =>
+  join(
+    process.env.MAILBOX_ADDRESSES_CACHE ??
+      join(process.env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "mailbox-addresses"),
+    "samba",
+    version,
+  );
 
 /** Waits for another process making the same cached folder (provisioning, seeding): minutes at most. */
 const cacheLock = (root: string, name: string) =>
   acquireLock(
     join(root, `${name}.lock`),
     1000 * Number(process.env.MAILBOX_ADDRESSES_SAMBA_CACHE_TIMEOUT ?? 1800),
-    (holder, waited) => `waited ${waited} s for ${holder} to make the cached Samba folder ${join(root, name)}; let that run end, or raise MAILBOX_ADDRESSES_SAMBA_CACHE_TIMEOUT (seconds)`,
+    (holder, waited) =>
+      `waited ${waited} s for ${holder} to make the cached Samba folder ${join(root, name)}; let that run end, or raise MAILBOX_ADDRESSES_SAMBA_CACHE_TIMEOUT (seconds)`,
   );
 
 /** The provisioned template for this Samba version: made once per machine. */
@@ -266,9 +313,12 @@ async function template(version: string): Promise<{ dir: string; provisionedAt: 
     } catch (error) {
       rmSync(work, { recursive: true, force: true });
       const e = error as { stderr?: string; message: string };
-      throw new Error(`samba-tool domain provision failed (is samba-ad-provision installed? toolchain/samba.sh installs it): ${(e.stderr ?? e.message).split("\n").slice(-6).join("\n")}`, {
-        cause: error,
-      });
+      throw new Error(
+        `samba-tool domain provision failed (is samba-ad-provision installed? toolchain/samba.sh installs it): ${(e.stderr ?? e.message).split("\n").slice(-6).join("\n")}`,
+        {
+          cause: error,
+        },
+      );
     }
     await issueCa(join(work, "private", "tls"));
     writeFileSync(join(work, ".provisioned-at"), work);
@@ -372,7 +422,9 @@ function attachPair(pid: number): string {
     const added = ip(["link", "add", name, "type", "veth", "peer", "name", NAMESPACE_INTERFACE, "netns", String(pid)]);
     if (added.status !== 0) {
       if (/exists/i.test(added.stderr)) continue;
-      throw new Error(`ip link add ${name} (a veth pair into the DC's network namespace) failed: ${added.stderr.trim()}`);
+      throw new Error(
+        `ip link add ${name} (a veth pair into the DC's network namespace) failed: ${added.stderr.trim()}`,
+      );
     }
     const host = `198.18.${n}.2`;
     const steps = [
@@ -383,13 +435,24 @@ function attachPair(pid: number): string {
       const done = ip(step);
       if (done.status !== 0) throw new Error(`ip ${step.join(" ")} failed: ${done.stderr.trim()}`);
     }
-    const inside = spawnSync("nsenter", [`--net=/proc/${pid}/ns/net`, "sh", "-c", `ip link set lo up && ip addr add ${host}/30 dev ${NAMESPACE_INTERFACE} && ip link set ${NAMESPACE_INTERFACE} up`], {
-      encoding: "utf8",
-    });
+    const inside = spawnSync(
+      "nsenter",
+      [
+        `--net=/proc/${pid}/ns/net`,
+        "sh",
+        "-c",
+        `ip link set lo up && ip addr add ${host}/30 dev ${NAMESPACE_INTERFACE} && ip link set ${NAMESPACE_INTERFACE} up`,
+      ],
+      {
+        encoding: "utf8",
+      },
+    );
     if (inside.status !== 0) throw new Error(`addressing the DC's network namespace failed: ${inside.stderr.trim()}`);
     return host;
   }
-  throw new Error(`all ${PAIRS} veth pairs ${PAIR_PREFIX}0…${PAIR_PREFIX}${PAIRS - 1} are in use: stop some Samba DCs (ip link show)`);
+  throw new Error(
+    `all ${PAIRS} veth pairs ${PAIR_PREFIX}0…${PAIR_PREFIX}${PAIRS - 1} are in use: stop some Samba DCs (ip link show)`,
+  );
 }
 
 /**
@@ -407,13 +470,27 @@ async function launch(dir: string, isolation: SambaIsolation): Promise<Running> 
     "--option=ldb:nosync=true",
     `--option=log file=${join(dir, "samba.log")}`,
     "--option=bind interfaces only=yes",
-    ...["pid directory", "ncalrpc dir", "winbindd socket directory", "ntp signd socket directory"].map((option) => `--option=${option}=${join(dir, "run")}`),
+    ...["pid directory", "ncalrpc dir", "winbindd socket directory", "ntp signd socket directory"].map(
+      (option) => `--option=${option}=${join(dir, "run")}`,
+    ),
   ];
   const samba = ["samba", "-s", join(dir, "etc", "smb.conf"), "-i", "-M", "single", ...options];
   const namespaced = isolation === "network namespace";
   // The shell says "ready" once unshare has made the namespace, then reads the go line: the address.
   const child = namespaced
-    ? spawn("unshare", ["--net", "--", "sh", "-c", 'echo ready; read -r host && exec "$@" "--option=interfaces=$host"', "samba-dc", ...samba], { stdio: ["pipe", "pipe", "pipe"] })
+    ? spawn(
+        "unshare",
+        [
+          "--net",
+          "--",
+          "sh",
+          "-c",
+          'echo ready; read -r host && exec "$@" "--option=interfaces=$host"',
+          "samba-dc",
+          ...samba,
+        ],
+        { stdio: ["pipe", "pipe", "pipe"] },
+      )
     : spawn(samba[0]!, [...samba.slice(1), "--option=interfaces=127.0.0.1"], { stdio: ["pipe", "pipe", "pipe"] });
   const keep = (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4000));
   child.stdout!.on("data", keep);
@@ -432,7 +509,9 @@ async function launch(dir: string, isolation: SambaIsolation): Promise<Running> 
       await new Promise<void>((resolve, reject) => {
         const look = () => (output.includes("ready\n") ? resolve() : undefined);
         child.stdout!.on("data", look);
-        child.once("exit", (code) => reject(new Error(`unshare --net exited (${code}) before the namespace was ready:\n${output}`)));
+        child.once("exit", (code) =>
+          reject(new Error(`unshare --net exited (${code}) before the namespace was ready:\n${output}`)),
+        );
         look();
       });
       host = attachPair(child.pid!);
@@ -476,7 +555,8 @@ async function addUsers(url: string, ca: Buffer, users: readonly SeedUser[]): Pr
       ];
       if (user.upn) attributes.push(new Attribute({ type: "userPrincipalName", values: [user.upn] }));
       if (user.mail) attributes.push(new Attribute({ type: "mail", values: [user.mail] }));
-      if (user.proxyAddresses?.length) attributes.push(new Attribute({ type: "proxyAddresses", values: [...user.proxyAddresses] }));
+      if (user.proxyAddresses?.length)
+        attributes.push(new Attribute({ type: "proxyAddresses", values: [...user.proxyAddresses] }));
       if (user.password) {
         attributes.push(new Attribute({ type: "unicodePwd", values: [unicodePwd(user.password)] }));
         attributes.push(new Attribute({ type: "userAccountControl", values: ["512"] }));
@@ -510,7 +590,9 @@ async function takeLoopback(reason: string): Promise<() => void> {
   );
   if (await portAnswers("127.0.0.1", LDAPS_PORT)) {
     release();
-    throw new Error(`port ${LDAPS_PORT} on 127.0.0.1 already answers, though this process holds the Samba DC lock: another LDAP server (a samba left from a killed run?) must be stopped first`);
+    throw new Error(
+      `port ${LDAPS_PORT} on 127.0.0.1 already answers, though this process holds the Samba DC lock: another LDAP server (a samba left from a killed run?) must be stopped first`,
+    );
   }
   return release;
 }
@@ -534,10 +616,13 @@ export async function startSambaDc(options: { seed?: Seed } = {}): Promise<Samba
     const seedName = options.seed ? `seed-${options.seed.name.replace(/[^A-Za-z0-9._-]/g, "_")}` : undefined;
     const seeded = seedName ? join(base.dir, "..", seedName) : undefined;
     let releaseSeed: (() => void) | undefined;
-    if (seeded !== undefined && !existsSync(join(seeded, ".provisioned-at"))) releaseSeed = await cacheLock(join(base.dir, ".."), seedName!);
+    if (seeded !== undefined && !existsSync(join(seeded, ".provisioned-at")))
+      releaseSeed = await cacheLock(join(base.dir, ".."), seedName!);
     try {
       const fromSeed = seeded !== undefined && existsSync(join(seeded, ".provisioned-at"));
-      dir = await copyTemplate(fromSeed ? { dir: seeded, provisionedAt: readFileSync(join(seeded, ".provisioned-at"), "utf8") } : base);
+      dir = await copyTemplate(
+        fromSeed ? { dir: seeded, provisionedAt: readFileSync(join(seeded, ".provisioned-at"), "utf8") } : base,
+      );
       running = await launch(dir, isolation);
       if (options.seed && !fromSeed) {
         // Seed once, stop cleanly so every write is on disk, keep a copy, start again.
@@ -581,7 +666,16 @@ export async function startSambaDc(options: { seed?: Seed } = {}): Promise<Samba
       },
       async addAces(objectDn, sddl) {
         // samba-tool edits the live database directly: LDAP here has no Kerberos for it.
-        await run("samba-tool", ["dsacl", "set", "-H", join(folder, "private", "sam.ldb"), "-s", join(folder, "etc", "smb.conf"), `--objectdn=${objectDn}`, `--sddl=${sddl}`]);
+        await run("samba-tool", [
+          "dsacl",
+          "set",
+          "-H",
+          join(folder, "private", "sam.ldb"),
+          "-s",
+          join(folder, "etc", "smb.conf"),
+          `--objectdn=${objectDn}`,
+          `--sddl=${sddl}`,
+        ]);
       },
       async stop() {
         try {

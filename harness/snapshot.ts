@@ -19,14 +19,25 @@ export function updateCommand(testFile: string): string {
  * first; otherwise a missing file fails, naming the command (`testFile`: the calling test's
  * __filename) that writes it.
  */
-export function assertMatchesSnapshot(file: string, text: string, testFile: string, env: NodeJS.ProcessEnv = process.env): void {
+export function assertMatchesSnapshot(
+  file: string,
+  text: string,
+  testFile: string,
+  env: NodeJS.ProcessEnv = process.env,
+): void {
   const shown = path.relative(PROJECT_ROOT, file);
   if (env.UPDATE_SNAPSHOTS === "1") {
     mkdirSync(path.dirname(file), { recursive: true });
     writeFileSync(file, text);
   }
   if (!existsSync(file)) {
-    assert.fail(`snapshot ${shown} is missing: create it with \`${updateCommand(testFile)}\`, review it, and commit it`);
+    assert.fail(
+      `snapshot ${shown} is missing: create it with \`${updateCommand(testFile)}\`, review it, and commit it`,
+    );
   }
-  assert.equal(text, readFileSync(file, "utf8"), `snapshot ${shown} differs; if the change is intended: \`${updateCommand(testFile)}\`, then review the diff`);
+  assert.equal(
+    text,
+    readFileSync(file, "utf8"),
+    `snapshot ${shown} differs; if the change is intended: \`${updateCommand(testFile)}\`, then review the diff`,
+  );
 }

@@ -26,7 +26,12 @@ export async function stackOnTarget(target: "local" | "emulator", name: string):
   if (target === "local") {
     const stack = new TestStack(`${name}-local`);
     stack.seedTenant();
-    return { stack, emulator: undefined, withTenant: (work) => stack.withTenant(work), dispose: async () => stack.dispose() };
+    return {
+      stack,
+      emulator: undefined,
+      withTenant: (work) => stack.withTenant(work),
+      dispose: async () => stack.dispose(),
+    };
   }
   const emulator = await EmulatorProcess.start();
   const stack = new TestStack(`${name}-emu`, emulator.stackConfig(), emulator.environment());

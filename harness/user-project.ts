@@ -27,7 +27,10 @@ let packed: { dir: string; tarball: string } | undefined;
 export function packThisCheckout(): string {
   if (packed === undefined) {
     const dir = mkdtempSync(path.join(os.tmpdir(), "mbx-pack-"));
-    const result = spawnSync("npm", ["pack", "--ignore-scripts", "--pack-destination", dir, "--json"], { cwd: PROJECT_ROOT, encoding: "utf8" });
+    const result = spawnSync("npm", ["pack", "--ignore-scripts", "--pack-destination", dir, "--json"], {
+      cwd: PROJECT_ROOT,
+      encoding: "utf8",
+    });
     assert.equal(result.status, 0, result.stderr);
     packed = { dir, tarball: path.join(dir, (JSON.parse(result.stdout) as { filename: string }[])[0]!.filename) };
     process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
@@ -37,7 +40,11 @@ export function packThisCheckout(): string {
 
 /** This checkout's pinned @pulumi/pulumi, as a repository of one's own pins it. */
 export function pinnedPulumiSdk(): string {
-  return (JSON.parse(readFileSync(path.join(PROJECT_ROOT, "package.json"), "utf8")) as { dependencies: Record<string, string> }).dependencies["@pulumi/pulumi"]!;
+  return (
+    JSON.parse(readFileSync(path.join(PROJECT_ROOT, "package.json"), "utf8")) as {
+      dependencies: Record<string, string>;
+    }
+  ).dependencies["@pulumi/pulumi"]!;
 }
 
 export class UserProject {
@@ -51,15 +58,39 @@ export class UserProject {
     this.dir = path.join(parent, name);
     mkdirSync(this.dir);
     mkdirSync(path.join(parent, "state"));
-    this.#env = { ...process.env, NO_COLOR: "1", PULUMI_BACKEND_URL: `file://${path.join(parent, "state")}`, PULUMI_CONFIG_PASSPHRASE: "", PULUMI_SKIP_UPDATE_CHECK: "true" };
+    this.#env = {
+      ...process.env,
+      NO_COLOR: "1",
+      PULUMI_BACKEND_URL: `file://${path.join(parent, "state")}`,
+      PULUMI_CONFIG_PASSPHRASE: "",
+      PULUMI_SKIP_UPDATE_CHECK: "true",
+    };
     // Nothing of this checkout's own setup leaks in: the project is found from the folder.
-    for (const key of ["MAILBOX_ADDRESSES_ROOT", "PULUMI_STACK", "MAILBOX_ADDRESSES_PLAN_OUT", "MAILBOX_ADDRESSES_TARGETS", "MAILBOX_ADDRESSES_REVIEWED_PLAN"]) delete this.#env[key];
+    for (const key of [
+      "MAILBOX_ADDRESSES_ROOT",
+      "PULUMI_STACK",
+      "MAILBOX_ADDRESSES_PLAN_OUT",
+      "MAILBOX_ADDRESSES_TARGETS",
+      "MAILBOX_ADDRESSES_REVIEWED_PLAN",
+    ])
+      delete this.#env[key];
   }
 
   /** Runs a command in the repository's folder, as a user at its shell would. */
   exec(file: string, args: readonly string[], env: NodeJS.ProcessEnv = {}): CommandResult {
-    const result = spawnSync(file, [...args], { cwd: this.dir, env: { ...this.#env, ...env }, encoding: "utf8", timeout: 10 * 60 * 1000, maxBuffer: 256 * 1024 * 1024 });
-    return { code: result.status ?? -1, stdout: result.stdout ?? "", stderr: result.stderr ?? "", output: `${result.stdout ?? ""}${result.stderr ?? ""}` };
+    const result = spawnSync(file, [...args], {
+      cwd: this.dir,
+      env: { ...this.#env, ...env },
+      encoding: "utf8",
+      timeout: 10 * 60 * 1000,
+      maxBuffer: 256 * 1024 * 1024,
+    });
+    return {
+      code: result.status ?? -1,
+      stdout: result.stdout ?? "",
+      stderr: result.stderr ?? "",
+      output: `${result.stdout ?? ""}${result.stderr ?? ""}`,
+    };
   }
 
   pulumi(args: readonly string[]): CommandResult {

@@ -15,9 +15,14 @@ export class UnknownExpressionError extends MailboxAddressesError {
   }
 }
 
-export type ExpressionValue = string | number | boolean | null | { readonly [key: string]: unknown } | readonly unknown[];
+export type ExpressionValue =
+  string | number | boolean | null | { readonly [key: string]: unknown } | readonly unknown[];
 
-type Token = { kind: "string"; value: string } | { kind: "number"; value: number } | { kind: "name"; value: string } | { kind: "op"; value: string };
+type Token =
+  | { kind: "string"; value: string }
+  | { kind: "number"; value: number }
+  | { kind: "name"; value: string }
+  | { kind: "op"; value: string };
 
 function tokenize(text: string): Token[] {
   const tokens: Token[] = [];
@@ -78,10 +83,12 @@ class Cursor {
   }
   expect(value: string): void {
     const token = this.next();
-    if (token.kind !== "op" || token.value !== value) throw new UnknownExpressionError(`expected "${value}" in: ${this.text}`);
+    if (token.kind !== "op" || token.value !== value)
+      throw new UnknownExpressionError(`expected "${value}" in: ${this.text}`);
   }
   done(): void {
-    if (this.peek() !== undefined) throw new UnknownExpressionError(`unexpected "${String(this.peek()!.value)}" in: ${this.text}`);
+    if (this.peek() !== undefined)
+      throw new UnknownExpressionError(`unexpected "${String(this.peek()!.value)}" in: ${this.text}`);
   }
 }
 
@@ -94,7 +101,18 @@ export function truthy(value: ExpressionValue | undefined): boolean {
 function looseEquals(a: ExpressionValue, b: ExpressionValue): boolean {
   if (typeof a === "string" && typeof b === "string") return a.toLowerCase() === b.toLowerCase();
   if (typeof a === typeof b && (typeof a !== "object" || a === null)) return a === b;
-  const number = (v: ExpressionValue) => (v === null ? 0 : typeof v === "boolean" ? Number(v) : typeof v === "string" ? (v.trim() === "" ? 0 : Number(v)) : typeof v === "number" ? v : NaN);
+  const number = (v: ExpressionValue) =>
+    v === null
+      ? 0
+      : typeof v === "boolean"
+        ? Number(v)
+        : typeof v === "string"
+          ? v.trim() === ""
+            ? 0
+            : Number(v)
+          : typeof v === "number"
+            ? v
+            : NaN;
   return number(a) === number(b);
 }
 
@@ -191,7 +209,8 @@ export function evaluateGitHub(text: string, scope: GitHubScope): ExpressionValu
       if (fn === undefined) throw new UnknownExpressionError(`unknown function ${token.value}() in: ${text}`);
       return fn(...args);
     }
-    if (!Object.prototype.hasOwnProperty.call(scope.contexts, token.value)) throw new UnknownExpressionError(`unknown context "${token.value}" in: ${text}`);
+    if (!Object.prototype.hasOwnProperty.call(scope.contexts, token.value))
+      throw new UnknownExpressionError(`unknown context "${token.value}" in: ${text}`);
     let value = scope.contexts[token.value] as ExpressionValue;
     let path = token.value;
     for (;;) {
@@ -316,9 +335,15 @@ export function evaluateAzureCondition(text: string, scope: AzureScope): boolean
  * variable's name stays (it is bash's command substitution, as on an agent); a dotted name that is
  * not defined (`$(System.Foo)`) throws, and so does any undefined name outside scripts.
  */
-export function substituteAzureMacros(text: string, variables: ReadonlyMap<string, string>, where: "script" | "value"): string {
-  if (/\$\{\{/.test(text)) throw new UnknownExpressionError(`template expressions \${{ }} are not known to the harness: ${text}`);
-  if (/\$\[/.test(text)) throw new UnknownExpressionError(`runtime expressions $[ ] are not known to the harness: ${text}`);
+export function substituteAzureMacros(
+  text: string,
+  variables: ReadonlyMap<string, string>,
+  where: "script" | "value",
+): string {
+  if (/\$\{\{/.test(text))
+    throw new UnknownExpressionError(`template expressions \${{ }} are not known to the harness: ${text}`);
+  if (/\$\[/.test(text))
+    throw new UnknownExpressionError(`runtime expressions $[ ] are not known to the harness: ${text}`);
   return text.replace(/\$\(([A-Za-z_][\w.]*)\)/g, (whole, name: string) => {
     const value = azureVariable(variables, name);
     if (value !== undefined) return value;

@@ -49,7 +49,8 @@ export const PINNED_ACTIONS: Readonly<Record<string, { readonly sha: string; rea
 };
 
 /** Pulumi's install script as the Azure templates call it; the harness maps it to the pinned CLI. */
-const PULUMI_INSTALL_SCRIPT = /^curl -fsSL https:\/\/get\.pulumi\.com \| sh -s -- --version (\S+) && echo "##vso\[task\.prependpath\]\$HOME\/\.pulumi\/bin"$/;
+const PULUMI_INSTALL_SCRIPT =
+  /^curl -fsSL https:\/\/get\.pulumi\.com \| sh -s -- --version (\S+) && echo "##vso\[task\.prependpath\]\$HOME\/\.pulumi\/bin"$/;
 
 export interface StepResult {
   readonly name: string;
@@ -167,7 +168,9 @@ export class CiWorld {
 
   /** Removes a finished job's folder while the next job runs, as a hosted runner is discarded. */
   #discard(folder: string): void {
-    this.#removals.push(runProcess("rm", ["-rf", folder], { cwd: this.root, env: { PATH: process.env.PATH ?? "/usr/bin:/bin" } }));
+    this.#removals.push(
+      runProcess("rm", ["-rf", folder], { cwd: this.root, env: { PATH: process.env.PATH ?? "/usr/bin:/bin" } }),
+    );
   }
 
   /** GitHub: a pull request's merge commit is associated with it (the apply looks it up). */
@@ -185,16 +188,25 @@ export class CiWorld {
     const parts = url.pathname.split("/").filter(Boolean);
     if (parts[0] === "github" && parts[1] === "oidc") {
       if (grant?.system !== "github") return send(res, 401, { message: "bad ACTIONS_ID_TOKEN_REQUEST_TOKEN" });
-      if (url.searchParams.get("audience") !== "api://AzureADTokenExchange") return send(res, 400, { message: "audience must be api://AzureADTokenExchange" });
+      if (url.searchParams.get("audience") !== "api://AzureADTokenExchange")
+        return send(res, 400, { message: "audience must be api://AzureADTokenExchange" });
       this.oidcRequests.push({ system: "github", step: this.#currentStep, at: Date.now() });
       return send(res, 200, { value: await this.#federatedToken() });
     }
-    if (parts[0] === "github" && parts[1] === "api") return this.#githubApi(req.method ?? "GET", parts.slice(2), url, body, grant, res);
+    if (parts[0] === "github" && parts[1] === "api")
+      return this.#githubApi(req.method ?? "GET", parts.slice(2), url, body, grant, res);
     if (parts[0] === "azure") return this.#azureApi(req.method ?? "GET", parts.slice(1), url, body, grant, res);
     send(res, 404, { message: `no such endpoint: ${req.method} ${url.pathname}` });
   }
 
-  #githubApi(method: string, parts: string[], url: URL, body: string, grant: TokenGrant | undefined, res: http.ServerResponse): void {
+  #githubApi(
+    method: string,
+    parts: string[],
+    url: URL,
+    body: string,
+    grant: TokenGrant | undefined,
+    res: http.ServerResponse,
+  ): void {
     if (grant?.system !== "github") return send(res, 401, { message: "Bad credentials" });
     const need = (scope: string, level: "read" | "write") => {
       const has = grant.permissions[scope];
@@ -203,17 +215,26 @@ export class CiWorld {
       return false;
     };
     const route = `${method} ${parts.join("/")}`;
-    if (parts[0] !== "repos" || `${parts[1]}/${parts[2]}` !== this.repository) return send(res, 404, { message: "Not Found" });
+    if (parts[0] !== "repos" || `${parts[1]}/${parts[2]}` !== this.repository)
+      return send(res, 404, { message: "Not Found" });
     let match: RegExpExecArray | null;
     if ((match = /^GET repos\/[^/]+\/[^/]+\/issues\/(\d+)\/comments$/.exec(route))) {
       if (!need("pull-requests", "read")) return;
       const perPage = Number(url.searchParams.get("per_page") ?? 30);
       const page = Number(url.searchParams.get("page") ?? 1);
-      return send(res, 200, (this.githubComments.get(Number(match[1])) ?? []).slice((page - 1) * perPage, page * perPage));
+      return send(
+        res,
+        200,
+        (this.githubComments.get(Number(match[1])) ?? []).slice((page - 1) * perPage, page * perPage),
+      );
     }
     if ((match = /^POST repos\/[^/]+\/[^/]+\/issues\/(\d+)\/comments$/.exec(route))) {
       if (!need("pull-requests", "write")) return;
-      const comment = { id: this.#nextId++, body: (JSON.parse(body) as { body: string }).body, user: { login: "github-actions[bot]" } };
+      const comment = {
+        id: this.#nextId++,
+        body: (JSON.parse(body) as { body: string }).body,
+        user: { login: "github-actions[bot]" },
+      };
       const list = this.githubComments.get(Number(match[1])) ?? [];
       list.push(comment);
       this.githubComments.set(Number(match[1]), list);
@@ -233,7 +254,11 @@ export class CiWorld {
     if ((match = /^GET repos\/[^/]+\/[^/]+\/actions\/workflows\/([^/]+)\/runs$/.exec(route))) {
       if (!need("actions", "read")) return;
       const runs = this.#githubRuns
-        .filter((r) => r.workflow === match![1] && (!url.searchParams.get("head_sha") || r.headSha === url.searchParams.get("head_sha")))
+        .filter(
+          (r) =>
+            r.workflow === match![1] &&
+            (!url.searchParams.get("head_sha") || r.headSha === url.searchParams.get("head_sha")),
+        )
         .filter((r) => !url.searchParams.get("status") || r.conclusion === url.searchParams.get("status"))
         .reverse()
         .map((r) => ({ id: r.id, head_sha: r.headSha, conclusion: r.conclusion }));
@@ -242,29 +267,55 @@ export class CiWorld {
     send(res, 404, { message: `the harness does not serve ${route}` });
   }
 
-  #azureApi(method: string, parts: string[], url: URL, body: string, grant: TokenGrant | undefined, res: http.ServerResponse): void {
-    if (grant?.system !== "azure") return send(res, 401, { message: "TF400813: The user is not authorized to access this resource." });
+  #azureApi(
+    method: string,
+    parts: string[],
+    url: URL,
+    body: string,
+    grant: TokenGrant | undefined,
+    res: http.ServerResponse,
+  ): void {
+    if (grant?.system !== "azure")
+      return send(res, 401, { message: "TF400813: The user is not authorized to access this resource." });
     const route = `${method} ${parts.join("/")}`;
     let match: RegExpExecArray | null;
-    if ((match = /^POST contoso\/mailboxes\/_apis\/distributedtask\/hubs\/build\/plans\/[^/]+\/jobs\/[^/]+\/oidctoken$/.exec(route))) {
+    if (
+      (match =
+        /^POST contoso\/mailboxes\/_apis\/distributedtask\/hubs\/build\/plans\/[^/]+\/jobs\/[^/]+\/oidctoken$/.exec(
+          route,
+        ))
+    ) {
       const id = url.searchParams.get("serviceConnectionId");
-      if (![...this.serviceConnections.values()].some((c) => c.id === id)) return send(res, 400, { message: `unknown serviceConnectionId ${String(id)}` });
+      if (![...this.serviceConnections.values()].some((c) => c.id === id))
+        return send(res, 400, { message: `unknown serviceConnectionId ${String(id)}` });
       this.oidcRequests.push({ system: "azure", step: this.#currentStep, at: Date.now() });
       void this.#federatedToken().then((token) => send(res, 200, { oidcToken: token }));
       return;
     }
-    const threads = /^(GET|POST) contoso\/mailboxes\/_apis\/git\/repositories\/[^/]+\/pullRequests\/(\d+)\/threads$/.exec(route);
+    const threads =
+      /^(GET|POST) contoso\/mailboxes\/_apis\/git\/repositories\/[^/]+\/pullRequests\/(\d+)\/threads$/.exec(route);
     if (threads) {
       const list = this.azureThreads.get(Number(threads[2])) ?? [];
       this.azureThreads.set(Number(threads[2]), list);
       if (threads[1] === "GET") return send(res, 200, { count: list.length, value: list });
       const thread = JSON.parse(body) as AzureThread;
-      const created: AzureThread = { id: this.#nextId++, status: thread.status, comments: (thread.comments ?? []).map((c, i) => ({ ...c, id: i + 1 })) };
+      const created: AzureThread = {
+        id: this.#nextId++,
+        status: thread.status,
+        comments: (thread.comments ?? []).map((c, i) => ({ ...c, id: i + 1 })),
+      };
       list.push(created);
       return send(res, 200, created);
     }
-    if ((match = /^PATCH contoso\/mailboxes\/_apis\/git\/repositories\/[^/]+\/pullRequests\/(\d+)\/threads\/(\d+)\/comments\/(\d+)$/.exec(route))) {
-      const comment = (this.azureThreads.get(Number(match[1])) ?? []).find((t) => t.id === Number(match![2]))?.comments?.find((c) => c.id === Number(match![3]));
+    if (
+      (match =
+        /^PATCH contoso\/mailboxes\/_apis\/git\/repositories\/[^/]+\/pullRequests\/(\d+)\/threads\/(\d+)\/comments\/(\d+)$/.exec(
+          route,
+        ))
+    ) {
+      const comment = (this.azureThreads.get(Number(match[1])) ?? [])
+        .find((t) => t.id === Number(match![2]))
+        ?.comments?.find((c) => c.id === Number(match![3]));
       if (comment === undefined) return send(res, 404, { message: "comment not found" });
       comment.content = (JSON.parse(body) as { content: string }).content;
       return send(res, 200, comment);
@@ -277,11 +328,19 @@ export class CiWorld {
     return new Promise((resolve, reject) => {
       const req = https.request(
         `${this.emulator.url}/_emulator/federated-token`,
-        { method: "POST", headers: { authorization: `Bearer ${this.emulator.controlToken}` }, ca: readFileSync(this.emulator.secrets.serverCertPath) },
+        {
+          method: "POST",
+          headers: { authorization: `Bearer ${this.emulator.controlToken}` },
+          ca: readFileSync(this.emulator.secrets.serverCertPath),
+        },
         (res) => {
           let text = "";
           res.on("data", (chunk: Buffer) => (text += chunk.toString()));
-          res.on("end", () => (res.statusCode === 200 ? resolve((JSON.parse(text) as { token: string }).token) : reject(new Error(`federated token: ${res.statusCode} ${text}`))));
+          res.on("end", () =>
+            res.statusCode === 200
+              ? resolve((JSON.parse(text) as { token: string }).token)
+              : reject(new Error(`federated token: ${res.statusCode} ${text}`)),
+          );
         },
       );
       req.on("error", reject);
@@ -311,7 +370,14 @@ export class CiWorld {
   async #checkout(workspace: string, ref: string, fullHistory: boolean): Promise<string> {
     await git(workspace, ["init", "-q"]);
     await git(workspace, ["remote", "add", "origin", `file://${this.remote}`]);
-    if (fullHistory) await git(workspace, ["fetch", "-q", "origin", "+refs/heads/*:refs/remotes/origin/*", "+refs/tags/*:refs/tags/*"]);
+    if (fullHistory)
+      await git(workspace, [
+        "fetch",
+        "-q",
+        "origin",
+        "+refs/heads/*:refs/remotes/origin/*",
+        "+refs/tags/*:refs/tags/*",
+      ]);
     await git(workspace, ["fetch", "-q", ...(fullHistory ? [] : ["--depth=1"]), "origin", ref]);
     await git(workspace, ["checkout", "-q", "--detach", "FETCH_HEAD"]);
     return `checked out ${ref} (${fullHistory ? "full history" : "depth 1"})`;
@@ -319,7 +385,9 @@ export class CiWorld {
 
   /** The runner's environment: this machine's tools, without the pinned Pulumi (the install step adds it). */
   #runnerEnv(): Record<string, string> {
-    const pathDirs = (process.env.PATH ?? "").split(":").filter((dir) => dir && path.resolve(dir) !== path.resolve(this.pulumi.bin));
+    const pathDirs = (process.env.PATH ?? "")
+      .split(":")
+      .filter((dir) => dir && path.resolve(dir) !== path.resolve(this.pulumi.bin));
     // The Node that runs this test first: setup-node/NodeTool map to it.
     pathDirs.unshift(path.dirname(process.execPath));
     const env: Record<string, string> = {
@@ -343,7 +411,9 @@ export class CiWorld {
 
   #checkPulumiVersion(asked: string): void {
     if (asked !== this.pulumi.version) {
-      throw new Error(`the template installs Pulumi ${asked}, but the pinned CLI is ${this.pulumi.version} (toolchain/versions.env): keep them one release`);
+      throw new Error(
+        `the template installs Pulumi ${asked}, but the pinned CLI is ${this.pulumi.version} (toolchain/versions.env): keep them one release`,
+      );
     }
   }
 
@@ -373,7 +443,11 @@ export class CiWorld {
           : {
               pull_request: {
                 number: event.pullRequest.number,
-                head: { sha: event.pullRequest.headSha, ref: event.pullRequest.headRef, repo: { full_name: this.repository } },
+                head: {
+                  sha: event.pullRequest.headSha,
+                  ref: event.pullRequest.headRef,
+                  repo: { full_name: this.repository },
+                },
                 base: { ref: event.pullRequest.baseRef },
               },
             },
@@ -388,12 +462,19 @@ export class CiWorld {
       assert.ok(index >= 0, `${workflowFile}: jobs with unmet needs`);
       const [id, job] = pending.splice(index, 1)[0]!;
       const blocked = [job.needs ?? []].flat().some((n) => done.get(n)!.conclusion !== "success");
-      const result = blocked ? skippedJob(id) : await this.#runGitHubJob(workflowFile, id, job, { runId, token, permissions, contexts, workflowEnv, event });
+      const result = blocked
+        ? skippedJob(id)
+        : await this.#runGitHubJob(workflowFile, id, job, { runId, token, permissions, contexts, workflowEnv, event });
       done.set(id, result);
       results.push(result);
     }
     const conclusion = results.every((j) => j.conclusion !== "failure") ? "success" : "failure";
-    this.#githubRuns.push({ id: runId, workflow: workflowFile, headSha: event.pullRequest?.headSha ?? event.sha, conclusion });
+    this.#githubRuns.push({
+      id: runId,
+      workflow: workflowFile,
+      headSha: event.pullRequest?.headSha ?? event.sha,
+      conclusion,
+    });
     return { id: runId, conclusion, jobs: results };
   }
 
@@ -402,7 +483,8 @@ export class CiWorld {
     assert.ok(event.name in on, `${file} does not run on ${event.name} (on: ${Object.keys(on).join(", ")})`);
     const filter = on[event.name];
     const branch = event.name === "pull_request" ? event.pullRequest!.baseRef : event.ref.replace(/^refs\/heads\//, "");
-    if (filter?.branches) assert.ok(filter.branches.includes(branch), `${file} does not run on ${event.name} for branch ${branch}`);
+    if (filter?.branches)
+      assert.ok(filter.branches.includes(branch), `${file} does not run on ${event.name} for branch ${branch}`);
     if (filter?.paths && event.changedFiles) {
       const patterns = filter.paths.map(globToRegExp);
       assert.ok(
@@ -422,11 +504,34 @@ export class CiWorld {
     workflowFile: string,
     id: string,
     job: GitHubJob,
-    run: { runId: number; token: string; permissions: Record<string, string>; contexts: Record<string, unknown>; workflowEnv: Record<string, string>; event: GitHubEvent },
+    run: {
+      runId: number;
+      token: string;
+      permissions: Record<string, string>;
+      contexts: Record<string, unknown>;
+      workflowEnv: Record<string, string>;
+      event: GitHubEvent;
+    },
   ): Promise<JobResult> {
-    knownKeys(job, ["if", "runs-on", "timeout-minutes", "environment", "needs", "steps", "env", "permissions", "concurrency", "strategy"], `${workflowFile} job ${id}`);
+    knownKeys(
+      job,
+      [
+        "if",
+        "runs-on",
+        "timeout-minutes",
+        "environment",
+        "needs",
+        "steps",
+        "env",
+        "permissions",
+        "concurrency",
+        "strategy",
+      ],
+      `${workflowFile} job ${id}`,
+    );
     assert.ok(typeof job["timeout-minutes"] === "number", `${workflowFile} job ${id} has no timeout-minutes`);
-    if (job.strategy !== undefined) throw new Error(`${workflowFile} job ${id}: matrix jobs are not run by the harness`);
+    if (job.strategy !== undefined)
+      throw new Error(`${workflowFile} job ${id}: matrix jobs are not run by the harness`);
     const { workspace, temp } = this.#jobFolders(`gh-${path.basename(workflowFile, ".yml")}-${id}`);
     const deadline = Date.now() + job["timeout-minutes"] * 60_000;
     const stepsContext: Record<string, { outputs: Record<string, string>; outcome: string; conclusion: string }> = {};
@@ -439,7 +544,12 @@ export class CiWorld {
       hashFiles: (...patterns: ExpressionValue[]) => hashFiles(hashBase, patterns.map(asText)),
     });
     const scope = (): GitHubScope => ({
-      contexts: { ...run.contexts, steps: strict("steps", stepsContext), runner: { temp, os: "Linux" }, env: { ...run.workflowEnv, ...jobEnv, ...addedEnv } },
+      contexts: {
+        ...run.contexts,
+        steps: strict("steps", stepsContext),
+        runner: { temp, os: "Linux" },
+        env: { ...run.workflowEnv, ...jobEnv, ...addedEnv },
+      },
       functions: functions(workspace),
     });
     const jobEnv: Record<string, string> = {};
@@ -462,17 +572,28 @@ export class CiWorld {
       GITHUB_RUN_ID: String(run.runId),
       GITHUB_API_URL: `${this.#url}/github/api`,
       // Only a job allowed id-token: write gets the OIDC request variables, as on GitHub.
-      ...(idToken ? { ACTIONS_ID_TOKEN_REQUEST_URL: `${this.#url}/github/oidc/${run.runId}?api-version=2.0`, ACTIONS_ID_TOKEN_REQUEST_TOKEN: run.token } : {}),
+      ...(idToken
+        ? {
+            ACTIONS_ID_TOKEN_REQUEST_URL: `${this.#url}/github/oidc/${run.runId}?api-version=2.0`,
+            ACTIONS_ID_TOKEN_REQUEST_TOKEN: run.token,
+          }
+        : {}),
     };
     const steps: StepResult[] = [];
     let summary = "";
     for (const [index, step] of job.steps.entries()) {
-      knownKeys(step, ["name", "id", "if", "run", "uses", "with", "env", "shell", "working-directory"], `${workflowFile} job ${id} step ${index + 1}`);
+      knownKeys(
+        step,
+        ["name", "id", "if", "run", "uses", "with", "env", "shell", "working-directory"],
+        `${workflowFile} job ${id} step ${index + 1}`,
+      );
       const name = step.name ?? step.run?.split("\n")[0] ?? step.uses ?? `step ${index + 1}`;
       this.#currentStep = `${workflowFile}/${id}/${name}`;
       const condition = step.if === undefined ? "success()" : String(step.if);
       const mentionsStatus = /\b(always|success|failure|cancelled)\(\)/.test(condition);
-      const runs = mentionsStatus ? githubCondition(condition, scope()) : !failed && githubCondition(condition, scope());
+      const runs = mentionsStatus
+        ? githubCondition(condition, scope())
+        : !failed && githubCondition(condition, scope());
       if (!runs) {
         steps.push({ name, outcome: "skipped", code: null, output: "", seconds: 0 });
         if (step.id) stepsContext[step.id] = { outputs: {}, outcome: "skipped", conclusion: "skipped" };
@@ -480,11 +601,23 @@ export class CiWorld {
       }
       const started = Date.now();
       const stepEnv = this.#githubEnvBlock(step.env, scope());
-      const env = { ...base, ...run.workflowEnv, ...jobEnv, ...addedEnv, ...stepEnv, PATH: [...addedPath, base.PATH].join(":") };
+      const env = {
+        ...base,
+        ...run.workflowEnv,
+        ...jobEnv,
+        ...addedEnv,
+        ...stepEnv,
+        PATH: [...addedPath, base.PATH].join(":"),
+      };
       let result: { code: number | null; output: string };
       const outputs: Record<string, string> = {};
       if (step.run !== undefined) {
-        const files = { GITHUB_ENV: "env", GITHUB_OUTPUT: "output", GITHUB_PATH: "path", GITHUB_STEP_SUMMARY: "summary" } as const;
+        const files = {
+          GITHUB_ENV: "env",
+          GITHUB_OUTPUT: "output",
+          GITHUB_PATH: "path",
+          GITHUB_STEP_SUMMARY: "summary",
+        } as const;
         const stepFiles: Record<string, string> = {};
         for (const [variable, suffix] of Object.entries(files)) {
           stepFiles[variable] = path.join(temp, `_step${index}_${suffix}`);
@@ -493,15 +626,30 @@ export class CiWorld {
         const script = path.join(temp, `_step${index}.sh`);
         writeFileSync(script, substituteGitHub(step.run, scope()));
         const cwd = step["working-directory"] ? path.join(workspace, step["working-directory"]) : workspace;
-        if (step.shell !== undefined && step.shell !== "bash") throw new Error(`${workflowFile}: shell ${step.shell} is not run by the harness`);
-        result = await runProcess("bash", ["--noprofile", "--norc", "-eo", "pipefail", script], { cwd, env: { ...env, ...stepFiles }, deadline });
+        if (step.shell !== undefined && step.shell !== "bash")
+          throw new Error(`${workflowFile}: shell ${step.shell} is not run by the harness`);
+        result = await runProcess("bash", ["--noprofile", "--norc", "-eo", "pipefail", script], {
+          cwd,
+          env: { ...env, ...stepFiles },
+          deadline,
+        });
         Object.assign(addedEnv, readFileCommand(stepFiles.GITHUB_ENV!));
         Object.assign(outputs, readFileCommand(stepFiles.GITHUB_OUTPUT!));
         addedPath.unshift(...readFileSync(stepFiles.GITHUB_PATH!, "utf8").split("\n").filter(Boolean).reverse());
         summary += readFileSync(stepFiles.GITHUB_STEP_SUMMARY!, "utf8");
       } else if (step.uses !== undefined) {
-        const inputs = Object.fromEntries(Object.entries(step.with ?? {}).map(([k, v]) => [k, substituteGitHub(String(v), scope())]));
-        result = await this.#githubAction(step.uses, inputs, { workspace, runId: run.runId, token: run.token, permissions: run.permissions, event: run.event, addedPath, addedEnv });
+        const inputs = Object.fromEntries(
+          Object.entries(step.with ?? {}).map(([k, v]) => [k, substituteGitHub(String(v), scope())]),
+        );
+        result = await this.#githubAction(step.uses, inputs, {
+          workspace,
+          runId: run.runId,
+          token: run.token,
+          permissions: run.permissions,
+          event: run.event,
+          addedPath,
+          addedEnv,
+        });
       } else throw new Error(`${workflowFile} job ${id} step ${index + 1} has neither run nor uses`);
       const outcome = result.code === 0 ? "success" : "failure";
       if (outcome === "failure") failed = true;
@@ -516,7 +664,15 @@ export class CiWorld {
   async #githubAction(
     uses: string,
     inputs: Record<string, string>,
-    job: { workspace: string; runId: number; token: string; permissions: Record<string, string>; event: GitHubEvent; addedPath: string[]; addedEnv: Record<string, string> },
+    job: {
+      workspace: string;
+      runId: number;
+      token: string;
+      permissions: Record<string, string>;
+      event: GitHubEvent;
+      addedPath: string[];
+      addedEnv: Record<string, string>;
+    },
   ): Promise<{ code: number; output: string }> {
     const [action, ref] = uses.split("@") as [string, string | undefined];
     const pinned = PINNED_ACTIONS[action];
@@ -535,7 +691,10 @@ export class CiWorld {
       case "actions/setup-node": {
         allow("node-version", "cache");
         const major = Number(process.versions.node.split(".")[0]);
-        assert.ok(major >= Number(inputs["node-version"]), `setup-node asks for Node ${inputs["node-version"]}; the Node on PATH is ${process.versions.node}`);
+        assert.ok(
+          major >= Number(inputs["node-version"]),
+          `setup-node asks for Node ${inputs["node-version"]}; the Node on PATH is ${process.versions.node}`,
+        );
         return { code: 0, output: `node ${process.versions.node} (the Node on PATH)` };
       }
       case "pulumi/actions": {
@@ -550,11 +709,15 @@ export class CiWorld {
         const source = path.resolve(job.workspace, inputs.path ?? "");
         if (!existsSync(source)) {
           const warn = inputs["if-no-files-found"] ?? "warn";
-          return warn === "error" ? { code: 1, output: `No files were found with the provided path: ${inputs.path}` } : { code: 0, output: "no files: nothing uploaded" };
+          return warn === "error"
+            ? { code: 1, output: `No files were found with the provided path: ${inputs.path}` }
+            : { code: 0, output: "no files: nothing uploaded" };
         }
         const target = path.join(this.artifacts, "github", String(job.runId), inputs.name ?? "artifact");
         mkdirSync(target, { recursive: true });
-        cpSync(source, statSync(source).isDirectory() ? target : path.join(target, path.basename(source)), { recursive: true });
+        cpSync(source, statSync(source).isDirectory() ? target : path.join(target, path.basename(source)), {
+          recursive: true,
+        });
         return { code: 0, output: `uploaded ${inputs.path} as ${inputs.name}` };
       }
       case "actions/download-artifact": {
@@ -562,11 +725,13 @@ export class CiWorld {
         let runId = job.runId;
         if (inputs["github-token"]) {
           assert.equal(inputs["github-token"], job.token, "download-artifact: github-token is not this job's token");
-          if (!["read", "write"].includes(job.permissions.actions ?? "")) return { code: 1, output: "Resource not accessible by integration (needs actions: read)" };
+          if (!["read", "write"].includes(job.permissions.actions ?? ""))
+            return { code: 1, output: "Resource not accessible by integration (needs actions: read)" };
           runId = Number(inputs["run-id"]);
         }
         const source = path.join(this.artifacts, "github", String(runId), inputs.name ?? "");
-        if (!existsSync(source)) return { code: 1, output: `Artifact not found for name: ${inputs.name} (run ${runId})` };
+        if (!existsSync(source))
+          return { code: 1, output: `Artifact not found for name: ${inputs.name} (run ${runId})` };
         const target = path.resolve(job.workspace, inputs.path ?? ".");
         mkdirSync(target, { recursive: true });
         cpSync(source, target, { recursive: true });
@@ -580,7 +745,12 @@ export class CiWorld {
   // ---- Azure Pipelines ----
 
   /** Runs an Azure Pipelines file for a trigger; `pipelineId` identifies its definition (artifacts across runs). */
-  async runAzure(file: string, pipelineId: number, event: AzureEvent, variables: Record<string, string>): Promise<WorkflowRun> {
+  async runAzure(
+    file: string,
+    pipelineId: number,
+    event: AzureEvent,
+    variables: Record<string, string>,
+  ): Promise<WorkflowRun> {
     const pipeline = parse(readFileSync(file, "utf8")) as AzurePipeline;
     const name = path.basename(file);
     knownKeys(pipeline, ["trigger", "pr", "schedules", "pool", "variables", "jobs", "lockBehavior"], name);
@@ -591,19 +761,39 @@ export class CiWorld {
     for (const job of pipeline.jobs) {
       const id = job.job ?? job.deployment;
       assert.ok(id, `${name}: a job without a name`);
-      knownKeys(job, ["job", "deployment", "environment", "timeoutInMinutes", "steps", "strategy", "displayName"], `${name} job ${id}`);
+      knownKeys(
+        job,
+        ["job", "deployment", "environment", "timeoutInMinutes", "steps", "strategy", "displayName"],
+        `${name} job ${id}`,
+      );
       assert.ok(typeof job.timeoutInMinutes === "number", `${name} job ${id} has no timeoutInMinutes`);
       const steps = job.steps ?? job.strategy?.runOnce?.deploy?.steps;
       assert.ok(steps, `${name} job ${id} has no steps`);
-      jobs.push(await this.#runAzureJob(name, id, job.timeoutInMinutes, steps, { pipelineId, runId, accessToken, event, variables: { ...pipeline.variables, ...variables } }));
+      jobs.push(
+        await this.#runAzureJob(name, id, job.timeoutInMinutes, steps, {
+          pipelineId,
+          runId,
+          accessToken,
+          event,
+          variables: { ...pipeline.variables, ...variables },
+        }),
+      );
     }
     const conclusion = jobs.every((j) => j.conclusion === "success") ? "success" : "failure";
-    this.#azureRuns.push({ pipeline: pipelineId, id: runId, branch: event.sourceBranch, result: conclusion === "success" ? "succeeded" : "failed" });
+    this.#azureRuns.push({
+      pipeline: pipelineId,
+      id: runId,
+      branch: event.sourceBranch,
+      result: conclusion === "success" ? "succeeded" : "failed",
+    });
     return { id: runId, conclusion, jobs };
   }
 
   #checkAzureTrigger(pipeline: AzurePipeline, event: AzureEvent, name: string): void {
-    const includes = (filter: { branches?: { include?: string[] }; paths?: { include?: string[] } } | string | undefined, branch: string) => {
+    const includes = (
+      filter: { branches?: { include?: string[] }; paths?: { include?: string[] } } | string | undefined,
+      branch: string,
+    ) => {
       if (filter === undefined || filter === "none") return false;
       if (typeof filter === "string") throw new Error(`${name}: trigger ${filter} is not known to the harness`);
       if (filter.branches?.include && !filter.branches.include.includes(branch)) return false;
@@ -613,8 +803,13 @@ export class CiWorld {
       }
       return true;
     };
-    if (event.reason === "PullRequest") assert.ok(includes(pipeline.pr, event.targetBranch!), `${name} does not run for this pull request`);
-    if (event.reason === "IndividualCI") assert.ok(includes(pipeline.trigger, event.sourceBranch.replace(/^refs\/heads\//, "")), `${name} does not run for a push to ${event.sourceBranch}`);
+    if (event.reason === "PullRequest")
+      assert.ok(includes(pipeline.pr, event.targetBranch!), `${name} does not run for this pull request`);
+    if (event.reason === "IndividualCI")
+      assert.ok(
+        includes(pipeline.trigger, event.sourceBranch.replace(/^refs\/heads\//, "")),
+        `${name} does not run for a push to ${event.sourceBranch}`,
+      );
     if (event.reason === "Schedule") assert.ok((pipeline.schedules ?? []).length > 0, `${name} has no schedule`);
   }
 
@@ -623,7 +818,13 @@ export class CiWorld {
     id: string,
     timeoutMinutes: number,
     steps: AzureStep[],
-    run: { pipelineId: number; runId: number; accessToken: string; event: AzureEvent; variables: Record<string, string> },
+    run: {
+      pipelineId: number;
+      runId: number;
+      accessToken: string;
+      event: AzureEvent;
+      variables: Record<string, string>;
+    },
   ): Promise<JobResult> {
     const { workspace, temp } = this.#jobFolders(`azdo-${path.basename(file, ".yml")}-${id}`);
     const deadline = Date.now() + timeoutMinutes * 60_000;
@@ -642,7 +843,10 @@ export class CiWorld {
       "Agent.TempDirectory": temp,
       ...(run.event.pullRequestId === undefined
         ? {}
-        : { "System.PullRequest.PullRequestId": String(run.event.pullRequestId), "System.PullRequest.TargetBranch": `refs/heads/${run.event.targetBranch}` }),
+        : {
+            "System.PullRequest.PullRequestId": String(run.event.pullRequestId),
+            "System.PullRequest.TargetBranch": `refs/heads/${run.event.targetBranch}`,
+          }),
     };
     for (const [key, value] of Object.entries(predefined)) variables.set(key, value);
     // Secret: never an environment variable unless a step maps it (env: SYSTEM_ACCESSTOKEN: $(System.AccessToken)).
@@ -652,20 +856,47 @@ export class CiWorld {
     let summary = "";
     let failed = false;
     for (const [index, step] of steps.entries()) {
-      knownKeys(step, ["checkout", "fetchDepth", "task", "inputs", "script", "displayName", "condition", "env", "publish", "artifact", "name"], `${file} job ${id} step ${index + 1}`);
-      const name = step.displayName ?? step.script?.split("\n")[0] ?? step.task ?? (step.checkout ? `checkout ${step.checkout}` : `publish ${String(step.publish)}`);
+      knownKeys(
+        step,
+        [
+          "checkout",
+          "fetchDepth",
+          "task",
+          "inputs",
+          "script",
+          "displayName",
+          "condition",
+          "env",
+          "publish",
+          "artifact",
+          "name",
+        ],
+        `${file} job ${id} step ${index + 1}`,
+      );
+      const name =
+        step.displayName ??
+        step.script?.split("\n")[0] ??
+        step.task ??
+        (step.checkout ? `checkout ${step.checkout}` : `publish ${String(step.publish)}`);
       this.#currentStep = `${file}/${id}/${name}`;
-      const runs = step.condition === undefined ? !failed : evaluateAzureCondition(step.condition, { variables, jobFailed: failed });
+      const runs =
+        step.condition === undefined
+          ? !failed
+          : evaluateAzureCondition(step.condition, { variables, jobFailed: failed });
       if (!runs) {
         results.push({ name, outcome: "skipped", code: null, output: "", seconds: 0 });
         continue;
       }
       const started = Date.now();
       const env: Record<string, string> = { ...this.#runnerEnv(), TF_BUILD: "True" };
-      for (const [key, value] of variables) if (key !== "System.AccessToken") env[key.toUpperCase().replace(/\./g, "_")] = value;
-      for (const [key, value] of Object.entries(step.env ?? {})) env[key] = substituteAzureMacros(String(value), variables, "value");
+      for (const [key, value] of variables)
+        if (key !== "System.AccessToken") env[key.toUpperCase().replace(/\./g, "_")] = value;
+      for (const [key, value] of Object.entries(step.env ?? {}))
+        env[key] = substituteAzureMacros(String(value), variables, "value");
       env.PATH = [...addedPath, env.PATH].join(":");
-      const inputs = Object.fromEntries(Object.entries(step.inputs ?? {}).map(([k, v]) => [k, substituteAzureMacros(String(v), variables, "value")]));
+      const inputs = Object.fromEntries(
+        Object.entries(step.inputs ?? {}).map(([k, v]) => [k, substituteAzureMacros(String(v), variables, "value")]),
+      );
       let result: { code: number | null; output: string };
       if (step.checkout !== undefined) {
         assert.equal(step.checkout, "self", `${file}: checkout of ${step.checkout} is not known to the harness`);
@@ -678,11 +909,21 @@ export class CiWorld {
           for (const [key, value] of Object.entries(this.pulumi.env)) variables.set(key, value);
           result = { code: 0, output: `pulumi ${this.pulumi.version} (the pinned CLI) on PATH` };
         } else {
-          result = await this.#azureScript(substituteAzureMacros(step.script, variables, "script"), workspace, temp, index, env, deadline);
+          result = await this.#azureScript(
+            substituteAzureMacros(step.script, variables, "script"),
+            workspace,
+            temp,
+            index,
+            env,
+            deadline,
+          );
         }
       } else if (step.task === "NodeTool@0") {
         const major = Number(process.versions.node.split(".")[0]);
-        assert.ok(major >= Number.parseInt(inputs.versionSpec ?? "", 10), `NodeTool asks for ${inputs.versionSpec}; the Node on PATH is ${process.versions.node}`);
+        assert.ok(
+          major >= Number.parseInt(inputs.versionSpec ?? "", 10),
+          `NodeTool asks for ${inputs.versionSpec}; the Node on PATH is ${process.versions.node}`,
+        );
         result = { code: 0, output: `node ${process.versions.node} (the Node on PATH)` };
       } else if (step.task === "AzureCLI@2") {
         assert.equal(inputs.scriptType, "bash");
@@ -690,7 +931,13 @@ export class CiWorld {
         const connection = this.serviceConnections.get(inputs.azureSubscription ?? "");
         assert.ok(connection, `unknown service connection ${inputs.azureSubscription}`);
         const spn: Record<string, string> =
-          inputs.addSpnToEnvironment === "true" ? { servicePrincipalId: connection.clientId, tenantId: connection.tenantId, idToken: await this.#federatedToken() } : {};
+          inputs.addSpnToEnvironment === "true"
+            ? {
+                servicePrincipalId: connection.clientId,
+                tenantId: connection.tenantId,
+                idToken: await this.#federatedToken(),
+              }
+            : {};
         const taskEnv = {
           ...env,
           ...spn,
@@ -698,25 +945,51 @@ export class CiWorld {
           AZURESUBSCRIPTION_TENANT_ID: connection.tenantId,
           AZURESUBSCRIPTION_SERVICE_CONNECTION_ID: connection.id,
         };
-        result = await this.#azureScript(substituteAzureMacros(step.inputs!.inlineScript as string, variables, "script"), workspace, temp, index, taskEnv, deadline);
+        result = await this.#azureScript(
+          substituteAzureMacros(step.inputs!.inlineScript as string, variables, "script"),
+          workspace,
+          temp,
+          index,
+          taskEnv,
+          deadline,
+        );
       } else if (step.publish !== undefined) {
         const source = path.resolve(workspace, substituteAzureMacros(step.publish, variables, "value"));
         if (!existsSync(source)) result = { code: 1, output: `Path does not exist: ${source}` };
         else {
-          const target = path.join(this.artifacts, "azure", String(run.pipelineId), String(run.runId), step.artifact ?? "drop");
+          const target = path.join(
+            this.artifacts,
+            "azure",
+            String(run.pipelineId),
+            String(run.runId),
+            step.artifact ?? "drop",
+          );
           mkdirSync(target, { recursive: true });
-          cpSync(source, statSync(source).isDirectory() ? target : path.join(target, path.basename(source)), { recursive: true });
+          cpSync(source, statSync(source).isDirectory() ? target : path.join(target, path.basename(source)), {
+            recursive: true,
+          });
           result = { code: 0, output: `published ${step.publish} as ${step.artifact}` };
         }
       } else if (step.task === "DownloadPipelineArtifact@2") {
         const known = ["source", "project", "pipeline", "runVersion", "runBranch", "artifact", "path"];
         const unknown = Object.keys(inputs).filter((k) => !known.includes(k));
-        if (unknown.length > 0) throw new Error(`DownloadPipelineArtifact@2: inputs ${unknown.join(", ")} are not known to the harness`);
+        if (unknown.length > 0)
+          throw new Error(`DownloadPipelineArtifact@2: inputs ${unknown.join(", ")} are not known to the harness`);
         assert.equal(inputs.source, "specific");
         assert.equal(inputs.runVersion, "latestFromBranch");
-        const source = this.#azureRuns.filter((r) => r.pipeline === Number(inputs.pipeline) && r.branch === inputs.runBranch && r.result === "succeeded").at(-1);
-        const folder = source && path.join(this.artifacts, "azure", String(source.pipeline), String(source.id), inputs.artifact ?? "");
-        if (folder === undefined || !existsSync(folder)) result = { code: 1, output: `no artifact ${inputs.artifact} from a successful run of pipeline ${inputs.pipeline} on ${inputs.runBranch}` };
+        const source = this.#azureRuns
+          .filter(
+            (r) => r.pipeline === Number(inputs.pipeline) && r.branch === inputs.runBranch && r.result === "succeeded",
+          )
+          .at(-1);
+        const folder =
+          source &&
+          path.join(this.artifacts, "azure", String(source.pipeline), String(source.id), inputs.artifact ?? "");
+        if (folder === undefined || !existsSync(folder))
+          result = {
+            code: 1,
+            output: `no artifact ${inputs.artifact} from a successful run of pipeline ${inputs.pipeline} on ${inputs.runBranch}`,
+          };
         else {
           mkdirSync(inputs.path!, { recursive: true });
           cpSync(folder, inputs.path!, { recursive: true });
@@ -743,7 +1016,14 @@ export class CiWorld {
   }
 
   /** An Azure script step: bash without -e, as the agent runs it; the exit code is the script's. */
-  #azureScript(script: string, workspace: string, temp: string, index: number, env: Record<string, string>, deadline: number): Promise<{ code: number | null; output: string }> {
+  #azureScript(
+    script: string,
+    workspace: string,
+    temp: string,
+    index: number,
+    env: Record<string, string>,
+    deadline: number,
+  ): Promise<{ code: number | null; output: string }> {
     const file = path.join(temp, `_step${index}.sh`);
     writeFileSync(file, script);
     return runProcess("bash", ["--noprofile", "--norc", file], { cwd: workspace, env, deadline });
@@ -757,7 +1037,12 @@ export interface GitHubEvent {
   /** The ref the run checks out: refs/pull/N/merge for a pull request, refs/heads/main otherwise. */
   readonly ref: string;
   readonly sha: string;
-  readonly pullRequest?: { readonly number: number; readonly headSha: string; readonly headRef: string; readonly baseRef: string };
+  readonly pullRequest?: {
+    readonly number: number;
+    readonly headSha: string;
+    readonly headRef: string;
+    readonly baseRef: string;
+  };
   readonly inputs?: Record<string, string | boolean>;
   /** For the `paths` filter: the files the push or pull request changes. */
   readonly changedFiles?: readonly string[];
@@ -818,7 +1103,13 @@ interface AzurePipeline {
   pr?: { branches?: { include?: string[] }; paths?: { include?: string[] } } | string;
   schedules?: unknown[];
   variables?: Record<string, string>;
-  jobs: { job?: string; deployment?: string; timeoutInMinutes?: number; steps?: AzureStep[]; strategy?: { runOnce?: { deploy?: { steps?: AzureStep[] } } } }[];
+  jobs: {
+    job?: string;
+    deployment?: string;
+    timeoutInMinutes?: number;
+    steps?: AzureStep[];
+    strategy?: { runOnce?: { deploy?: { steps?: AzureStep[] } } };
+  }[];
 }
 
 // ---- helpers ----
@@ -833,21 +1124,29 @@ function skippedJob(id: string): JobResult {
 }
 
 function formatLog(steps: readonly StepResult[]): string {
-  return steps.map((s) => `--- ${s.name}: ${s.outcome}${s.code === null ? "" : ` (exit ${s.code}, ${s.seconds.toFixed(1)} s)`}\n${s.output}`).join("\n");
+  return steps
+    .map(
+      (s) =>
+        `--- ${s.name}: ${s.outcome}${s.code === null ? "" : ` (exit ${s.code}, ${s.seconds.toFixed(1)} s)`}\n${s.output}`,
+    )
+    .join("\n");
 }
 
 /** `paths:` globs: `**` any folders, `*` within one name. */
 function globToRegExp(glob: string): RegExp {
   const source = glob
     .split(/(\*\*\/?|\*)/)
-    .map((part) => (part === "**/" || part === "**" ? ".*" : part === "*" ? "[^/]*" : part.replace(/[.+?^${}()|[\]\\]/g, "\\$&")))
+    .map((part) =>
+      part === "**/" || part === "**" ? ".*" : part === "*" ? "[^/]*" : part.replace(/[.+?^${}()|[\]\\]/g, "\\$&"),
+    )
     .join("");
   return new RegExp(`^${source}$`);
 }
 
 /** hashFiles() of literal paths (the templates use no globs): '' when none exists. */
 function hashFiles(base: string, patterns: string[]): string {
-  if (patterns.some((p) => /[*?[]/.test(p))) throw new UnknownExpressionError(`hashFiles() with a glob is not known to the harness: ${patterns.join(", ")}`);
+  if (patterns.some((p) => /[*?[]/.test(p)))
+    throw new UnknownExpressionError(`hashFiles() with a glob is not known to the harness: ${patterns.join(", ")}`);
   const files = patterns.map((p) => path.join(base, p)).filter((f) => existsSync(f) && statSync(f).isFile());
   if (files.length === 0) return "";
   const hash = createHash("sha256");
@@ -894,9 +1193,18 @@ function send(res: http.ServerResponse, status: number, body: unknown): void {
  * Runs a process without blocking this one (the emulator answers in this process), output and
  * errors together; killed with its group at the job's deadline (timeout-minutes).
  */
-export function runProcess(file: string, args: string[], options: { cwd: string; env: Record<string, string>; deadline?: number }): Promise<{ code: number | null; output: string }> {
+export function runProcess(
+  file: string,
+  args: string[],
+  options: { cwd: string; env: Record<string, string>; deadline?: number },
+): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(file, args, { cwd: options.cwd, env: options.env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+    const child = spawn(file, args, {
+      cwd: options.cwd,
+      env: options.env,
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: true,
+    });
     let output = "";
     child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));

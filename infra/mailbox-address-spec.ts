@@ -39,7 +39,14 @@ import { findProjectRoot } from "../runtime/project-root";
 import { toolCommands } from "../runtime/commands-here";
 import { readSpecFile, SpecFileError } from "../runtime/spec-file";
 import { readReviewedPlan } from "../runtime/reviewed-plan-file";
-import { backendUrl, describeConflict, findOwnershipConflicts, recordStoreFor, writeOwnershipRecord, type OwnedRecipient } from "../runtime/stack-ownership";
+import {
+  backendUrl,
+  describeConflict,
+  findOwnershipConflicts,
+  recordStoreFor,
+  writeOwnershipRecord,
+  type OwnedRecipient,
+} from "../runtime/stack-ownership";
 import { checkDeclaredSettings, readSettings, SETTINGS_NAMESPACE, type ProgramSettings } from "../reconcile/settings";
 
 // pulumi.log's calls return a promise of the engine's acknowledgement, which the program does not
@@ -73,7 +80,11 @@ function readSpec(file: string): { spec: Spec; digest: string } {
 function readInlineSpec(label: string, inline: InlineSpec): { spec: Spec; digest: string } {
   const bytes = Buffer.from(stringify({ version: 1, ...inline }));
   const result = loadSpecBytes(label, bytes, { policies: true });
-  if (!result.ok) fail(result.problems, `in the inline spec (the YAML it reads as: ${stringify({ version: 1, ...inline }).split("\n").length - 1} lines)`);
+  if (!result.ok)
+    fail(
+      result.problems,
+      `in the inline spec (the YAML it reads as: ${stringify({ version: 1, ...inline }).split("\n").length - 1} lines)`,
+    );
   return { spec: result.spec, digest: `sha256:${createHash("sha256").update(bytes).digest("hex")}` };
 }
 
@@ -148,7 +159,11 @@ function readCauseContext(): CauseContext {
 function policyOf(expanded: ExpandedSpec): Map<string, { policy: string; upn?: string }> {
   const policies = new Map<string, { policy: string; upn?: string }>();
   for (const entry of expanded.expansion?.entries ?? []) {
-    if (entry.origin.kind === "policy") policies.set(entry.declaration.identity, { policy: entry.origin.policies[0]!, ...(entry.upn ? { upn: entry.upn } : {}) });
+    if (entry.origin.kind === "policy")
+      policies.set(entry.declaration.identity, {
+        policy: entry.origin.policies[0]!,
+        ...(entry.upn ? { upn: entry.upn } : {}),
+      });
   }
   return policies;
 }
@@ -156,7 +171,11 @@ function policyOf(expanded: ExpandedSpec): Map<string, { policy: string; upn?: s
 /** Where each mailbox is written and its sync state, when the stack writes to more than one place (target hybrid). */
 type MailboxWhere = { readonly writtenTo: WrittenTo; readonly sync?: SyncState };
 
-function whereOf(spec: Spec, live: ReadonlyMap<string, LiveMailbox | undefined>, change: ChangePlan): Map<string, MailboxWhere> {
+function whereOf(
+  spec: Spec,
+  live: ReadonlyMap<string, LiveMailbox | undefined>,
+  change: ChangePlan,
+): Map<string, MailboxWhere> {
   const where = new Map<string, MailboxWhere>();
   for (const m of spec.mailboxes) {
     const mailbox = live.get(m.identity);
@@ -172,7 +191,10 @@ function whereOf(spec: Spec, live: ReadonlyMap<string, LiveMailbox | undefined>,
   return where;
 }
 
-const WHERE_WORDS: Record<WrittenTo, string> = { "active-directory": "written to Active Directory (synced; the cloud follows at the next sync)", "exchange-online": "written to Exchange Online" };
+const WHERE_WORDS: Record<WrittenTo, string> = {
+  "active-directory": "written to Active Directory (synced; the cloud follows at the next sync)",
+  "exchange-online": "written to Exchange Online",
+};
 
 /**
  * With MAILBOX_ADDRESSES_REVIEWED_PLAN set (the `plan --json` file a pull request reviewed), fails
@@ -187,7 +209,9 @@ function checkReviewedPlan(specDigest: string, changes: ReadonlyMap<string, Chan
     reviewed = readReviewedPlan(file, findProjectRoot());
   } catch (err) {
     if (!SpecFileError.isInstance(err)) throw err;
-    throw new pulumi.RunError(`the reviewed plan (MAILBOX_ADDRESSES_REVIEWED_PLAN) ${err.message}; nothing was changed`);
+    throw new pulumi.RunError(
+      `the reviewed plan (MAILBOX_ADDRESSES_REVIEWED_PLAN) ${err.message}; nothing was changed`,
+    );
   }
   // A program of several components reviewed as one plan: each component's spec is one of its digests.
   const digests = reviewed.specDigest?.split(" ") ?? [];
@@ -222,7 +246,9 @@ async function checkOwnership(
   try {
     store = url === undefined ? undefined : await recordStoreFor(url, root);
   } catch (err) {
-    throw new pulumi.RunError(`the one-owner check cannot open the state backend ${url}: ${(err as Error).message.split("\n")[0]}`);
+    throw new pulumi.RunError(
+      `the one-owner check cannot open the state backend ${url}: ${(err as Error).message.split("\n")[0]}`,
+    );
   }
   if (store === undefined) {
     void pulumi.log.info(
@@ -240,16 +266,21 @@ async function checkOwnership(
     const conflicts = await findOwnershipConflicts(store, `${project}/${stack}`, tenant, mine);
     if (conflicts.length > 0) {
       for (const conflict of conflicts) void pulumi.log.error(describeConflict(conflict));
-      throw new pulumi.RunError(`${conflicts.length === 1 ? "1 recipient is" : `${conflicts.length} recipients are`} managed by another stack of this state backend (above); nothing was changed`);
+      throw new pulumi.RunError(
+        `${conflicts.length === 1 ? "1 recipient is" : `${conflicts.length} recipients are`} managed by another stack of this state backend (above); nothing was changed`,
+      );
     }
     if (!pulumi.runtime.isDryRun()) await writeOwnershipRecord(store, project, stack, tenant, mine);
   } catch (err) {
     if (err instanceof pulumi.RunError) throw err;
-    throw new pulumi.RunError(`the one-owner check cannot read or write ${store.where}: ${(err as Error).message.split("\n")[0]}`);
+    throw new pulumi.RunError(
+      `the one-owner check cannot read or write ${store.where}: ${(err as Error).message.split("\n")[0]}`,
+    );
   } finally {
     // What the check cost, for test/reliability/stack-ownership.test.ts.
     const costFile = process.env.MAILBOX_ADDRESSES_OWNERSHIP_COST;
-    if (costFile) appendFileSync(costFile, `${JSON.stringify({ stack, dryRun: pulumi.runtime.isDryRun(), ...store.cost })}\n`);
+    if (costFile)
+      appendFileSync(costFile, `${JSON.stringify({ stack, dryRun: pulumi.runtime.isDryRun(), ...store.cost })}\n`);
   }
 }
 
@@ -264,13 +295,17 @@ function readTargetedRun(specDigest: string): TargetedRun | undefined {
   try {
     run = JSON.parse(readFileSync(path.resolve(findProjectRoot(), file), "utf8")) as TargetedRun;
   } catch (err) {
-    throw new pulumi.RunError(`cannot read the targeted run ${file} (MAILBOX_ADDRESSES_TARGETS): ${(err as Error).message.split("\n")[0]}`);
+    throw new pulumi.RunError(
+      `cannot read the targeted run ${file} (MAILBOX_ADDRESSES_TARGETS): ${(err as Error).message.split("\n")[0]}`,
+    );
   }
   if (run.scope !== "targeted" || !Array.isArray(run.declare) || !Array.isArray(run.release)) {
     throw new pulumi.RunError(`${file} (MAILBOX_ADDRESSES_TARGETS) is not a targeted run`);
   }
   if (run.specDigest !== specDigest) {
-    throw new pulumi.RunError(`the targeted run ${file} was computed for another spec (its digest differs); nothing was changed. Run the plan again.`);
+    throw new pulumi.RunError(
+      `the targeted run ${file} was computed for another spec (its digest differs); nothing was changed. Run the plan again.`,
+    );
   }
   return run;
 }
@@ -283,19 +318,27 @@ function readTargetedRun(specDigest: string): TargetedRun | undefined {
 function narrowToTargets(spec: Spec, change: ChangePlan, run: TargetedRun): { spec: Spec; change: ChangePlan } {
   const names = new Set(spec.mailboxes.map((m) => m.identity));
   const unknown = run.declare.filter((identity) => !names.has(identity));
-  if (unknown.length > 0) throw new pulumi.RunError(`the targeted run declares ${unknown.map((u) => `"${u}"`).join(", ")}, which the spec does not have; run the plan again`);
+  if (unknown.length > 0)
+    throw new pulumi.RunError(
+      `the targeted run declares ${unknown.map((u) => `"${u}"`).join(", ")}, which the spec does not have; run the plan again`,
+    );
   const declare = new Set(run.declare);
   const narrowed = narrowChangePlan(change, declare);
   if (narrowed.crossing.length > 0) {
     for (const m of narrowed.crossing) {
       const outside = declare.has(m.from) ? m.to : m.from;
-      void pulumi.log.error(`${m.address} moves from "${m.from}" to "${m.to}", and "${outside}" is not in the targeted run (the tenant changed since the state was written)`);
+      void pulumi.log.error(
+        `${m.address} moves from "${m.from}" to "${m.to}", and "${outside}" is not in the targeted run (the tenant changed since the state was written)`,
+      );
     }
     throw new pulumi.RunError(
       "targeted mode refused: the change reaches mailboxes outside the change set (above); nothing was changed. Run the full plan (without --changed-since), which sees and orders these moves.",
     );
   }
-  return { spec: { ...spec, mailboxes: spec.mailboxes.filter((m) => declare.has(m.identity)) }, change: narrowed.change };
+  return {
+    spec: { ...spec, mailboxes: spec.mailboxes.filter((m) => declare.has(m.identity)) },
+    change: narrowed.change,
+  };
 }
 
 function declare(
@@ -331,7 +374,9 @@ function declare(
         mode: mailbox.mode,
         ...(mailbox.cloudManaged ? { cloudManaged: true } : {}),
         ...(targetUpnOf(mailbox) !== undefined ? { upn: targetUpnOf(mailbox)! } : {}),
-        ...(releasesOut.length > 0 ? { releases: Object.fromEntries(releasesOut.map((r) => [addressKey(r.address), r.to])) } : {}),
+        ...(releasesOut.length > 0
+          ? { releases: Object.fromEntries(releasesOut.map((r) => [addressKey(r.address), r.to])) }
+          : {}),
         ...(takeFrom.length > 0 ? { takeFrom } : {}),
       },
       { dependsOn, ...(parent ? { parent } : {}) },
@@ -345,14 +390,38 @@ function declare(
     const upn = upns.get(mailbox.identity);
     const upnText = upn ? `user principal name ${upn.from ?? "(none)"} → ${upn.to}` : "";
     // Why, per address (core/plan/change-causes.ts): the same words as `plan`'s rows.
-    const why = (causes.get(mailbox.identity) ?? []).length > 0 ? ` [why: ${describeCauses(mailbox.identity, causes.get(mailbox.identity)!, toolCommands().tool)}]` : "";
+    const why =
+      (causes.get(mailbox.identity) ?? []).length > 0
+        ? ` [why: ${describeCauses(mailbox.identity, causes.get(mailbox.identity)!, toolCommands().tool)}]`
+        : "";
     const found = findings.get(mailbox.identity) ?? [];
-    const described = plan === undefined ? "" : [...(describePlan(plan) === "no change" && found.length > 0 ? [] : [describePlan(plan)]), ...found.map((f) => `repair: ${f}`)].join("; ");
-    if (plan?.changed) void pulumi.log.info(`${mailbox.identity}: live tenant → spec: ${described}${upnText ? `; ${upnText}` : ""}${placed}${why}`, resource, undefined, true);
-    else if (upn) void pulumi.log.info(`${mailbox.identity}: live tenant → spec: ${upnText}${placed}`, resource, undefined, true);
+    const described =
+      plan === undefined
+        ? ""
+        : [
+            ...(describePlan(plan) === "no change" && found.length > 0 ? [] : [describePlan(plan)]),
+            ...found.map((f) => `repair: ${f}`),
+          ].join("; ");
+    if (plan?.changed)
+      void pulumi.log.info(
+        `${mailbox.identity}: live tenant → spec: ${described}${upnText ? `; ${upnText}` : ""}${placed}${why}`,
+        resource,
+        undefined,
+        true,
+      );
+    else if (upn)
+      void pulumi.log.info(`${mailbox.identity}: live tenant → spec: ${upnText}${placed}`, resource, undefined, true);
     else if (place?.sync?.state === "pending") {
-      const age = place.sync.lastSyncAgeSeconds === undefined ? "" : ` (last sync ${Math.round(place.sync.lastSyncAgeSeconds / 60)} min ago)`;
-      void pulumi.log.info(`${mailbox.identity}: pending sync: Active Directory matches the spec, the cloud follows at the next sync${age}; nothing to write`, resource, undefined, true);
+      const age =
+        place.sync.lastSyncAgeSeconds === undefined
+          ? ""
+          : ` (last sync ${Math.round(place.sync.lastSyncAgeSeconds / 60)} min ago)`;
+      void pulumi.log.info(
+        `${mailbox.identity}: pending sync: Active Directory matches the spec, the cloud follows at the next sync${age}; nothing to write`,
+        resource,
+        undefined,
+        true,
+      );
     }
   }
   return resources;
@@ -379,7 +448,9 @@ interface ProgramOptions {
  * Declares the spec's mailboxes (the whole program). `spec` overrides the stack's `spec` setting;
  * `parent` makes the resources children of a component. Expected errors read as one message.
  */
-export async function declareMailboxAddresses(options: { spec?: string; parent?: pulumi.Resource } = {}): Promise<DeclaredMailboxes> {
+export async function declareMailboxAddresses(
+  options: { spec?: string; parent?: pulumi.Resource } = {},
+): Promise<DeclaredMailboxes> {
   return declareFrom(options);
 }
 
@@ -395,7 +466,9 @@ async function declareFrom(options: ProgramOptions): Promise<DeclaredMailboxes> 
 }
 
 /** A value, or an Output or Promise of it (from another resource), at any depth of objects and arrays. */
-export type DeepInput<T> = pulumi.Input<T extends readonly (infer E)[] ? DeepInput<E>[] : T extends object ? { [K in keyof T]: DeepInput<T[K]> } : T>;
+export type DeepInput<T> = pulumi.Input<
+  T extends readonly (infer E)[] ? DeepInput<E>[] : T extends object ? { [K in keyof T]: DeepInput<T[K]> } : T
+>;
 
 /** One mailbox of an inline spec: as a spec file's entry (schemas/mailboxes.schema.json). */
 export type InlineMailbox = MailboxSpec;
@@ -483,13 +556,25 @@ export class MailboxAddressSpec extends pulumi.ComponentResource<DeclaredMailbox
     this.mailboxes = data.apply(() => {
       const resources = declaredBy.get(this) ?? new Map<string, MailboxAddresses>();
       // The SDK gives a resource an Output for each of its inputs (`addresses` among them), holding the provider's outputs after an up.
-      const maps = Object.fromEntries([...resources].map(([identity, resource]) => [identity, (resource as unknown as { readonly addresses: pulumi.Output<AddressMap> }).addresses]));
-      return pulumi.all(maps).apply((all) => Object.fromEntries(Object.entries(all).map(([identity, map]) => [identity, stateOf(identity, map)])));
+      const maps = Object.fromEntries(
+        [...resources].map(([identity, resource]) => [
+          identity,
+          (resource as unknown as { readonly addresses: pulumi.Output<AddressMap> }).addresses,
+        ]),
+      );
+      return pulumi
+        .all(maps)
+        .apply((all) =>
+          Object.fromEntries(Object.entries(all).map(([identity, map]) => [identity, stateOf(identity, map)])),
+        );
     });
   }
 
   protected override async initialize(args: MailboxAddressSpecArgs): Promise<DeclaredMailboxes> {
-    const spec = args.spec === undefined ? undefined : await resolveInput<string | InlineSpec>(args.spec, `MailboxAddressSpec's spec`);
+    const spec =
+      args.spec === undefined
+        ? undefined
+        : await resolveInput<string | InlineSpec>(args.spec, `MailboxAddressSpec's spec`);
     const label = `MailboxAddressSpec (inline spec)`;
     // What initialize returns becomes the component's outputs (registered by the SDK).
     return declareFrom({
@@ -520,8 +605,14 @@ async function program(options: ProgramOptions): Promise<DeclaredMailboxes> {
   checkStackSettings();
   const configured = readSettings(new pulumi.Config(SETTINGS_NAMESPACE));
   // An inline spec has no file: its label names it in messages and in the run's hand-offs.
-  const settings = options.inline ? { ...configured, spec: options.inline.label } : options.spec ? { ...configured, spec: options.spec } : configured;
-  const { spec: written, digest } = options.inline ? readInlineSpec(options.inline.label, options.inline.spec) : readSpec(settings.spec);
+  const settings = options.inline
+    ? { ...configured, spec: options.inline.label }
+    : options.spec
+      ? { ...configured, spec: options.spec }
+      : configured;
+  const { spec: written, digest } = options.inline
+    ? readInlineSpec(options.inline.label, options.inline.spec)
+    : readSpec(settings.spec);
   const backend = createBackend(settings.target);
   try {
     // Policies become per-mailbox declarations, from the attributes read in one pass.
@@ -534,22 +625,35 @@ async function program(options: ProgramOptions): Promise<DeclaredMailboxes> {
     // A targeted run that knows the stack's other mailboxes (their object ids, from the state) reads
     // and assesses only its own: ceil(k/20) reads. With policies, which give addresses by rule from
     // every recipient's attributes, it assesses the whole spec, as a full run does.
-    const elsewhere = targeted?.managedElsewhere !== undefined && (written.policies ?? []).length === 0 ? new Map(Object.entries(targeted.managedElsewhere)) : undefined;
+    const elsewhere =
+      targeted?.managedElsewhere !== undefined && (written.policies ?? []).length === 0
+        ? new Map(Object.entries(targeted.managedElsewhere))
+        : undefined;
     const inRun = new Set(targeted?.declare ?? []);
     const assessedSpec = elsewhere ? { ...spec, mailboxes: spec.mailboxes.filter((m) => inRun.has(m.identity)) } : spec;
     const identities = assessedSpec.mailboxes.map((m) => m.identity);
     // The state's record of each mailbox (this run's refresh found it), taken before the live lists.
     const context = readCauseContext();
-    const recorded = (targeted ? undefined : takeRecorded(settings.target, settings.spec)) ?? (context.recorded ? new Map(Object.entries(context.recorded)) : undefined);
-    const live = (targeted ? undefined : takeFromRefresh(settings.target, settings.spec, identities)) ?? (await backend.readMailboxes(identities));
+    const recorded =
+      (targeted ? undefined : takeRecorded(settings.target, settings.spec)) ??
+      (context.recorded ? new Map(Object.entries(context.recorded)) : undefined);
+    const live =
+      (targeted ? undefined : takeFromRefresh(settings.target, settings.spec, identities)) ??
+      (await backend.readMailboxes(identities));
     // The same assessment `drift` makes (reconcile/assess.ts): changes confirmed from the source,
     // keys resolved, plan, preview checks; the spec itself was checked whole when it was loaded.
-    const assessed = await assessSpec(assessedSpec, backend, { live, bulk: false, ...(elsewhere ? { managedElsewhere: elsewhere } : {}) });
+    const assessed = await assessSpec(assessedSpec, backend, {
+      live,
+      bulk: false,
+      ...(elsewhere ? { managedElsewhere: elsewhere } : {}),
+    });
     if (assessed.problems.length > 0) fail(assessed.problems, `between the spec and the ${backend.description}`);
     const confirmed = assessed.live;
     await checkOwnership(spec, settings.target, backend.description, confirmed, elsewhere);
     // A targeted run declares only its mailboxes (the CLI passes --target for each).
-    const { spec: declared, change } = targeted ? narrowToTargets(spec, assessed.change, targeted) : { spec, change: assessed.change };
+    const { spec: declared, change } = targeted
+      ? narrowToTargets(spec, assessed.change, targeted)
+      : { spec, change: assessed.change };
     // A live list that breaks a rule whatever the spec says (two SMTP: entries in AD): named in the
     // preview line and the plan row; the write repairs it.
     const findings = new Map(
@@ -559,13 +663,24 @@ async function program(options: ProgramOptions): Promise<DeclaredMailboxes> {
       }),
     );
     const changes = new Map<string, ChangeRow>(
-      [...change.plans].filter(([, plan]) => plan.changed).map(([identity, plan]) => [identity, { ...summarizePlan(plan), ...(findings.has(identity) ? { findings: findings.get(identity)! } : {}) }]),
+      [...change.plans]
+        .filter(([, plan]) => plan.changed)
+        .map(([identity, plan]) => [
+          identity,
+          { ...summarizePlan(plan), ...(findings.has(identity) ? { findings: findings.get(identity)! } : {}) },
+        ]),
     );
     // Sign-in names the spec changes (reconcile/upn.ts) are changes too: shown, reviewed, planned.
     const upns = upnChanges(declared, live);
-    for (const [identity, upn] of upns) changes.set(identity, { ...(changes.get(identity) ?? { added: [], removed: [] }), userPrincipalName: upn });
+    for (const [identity, upn] of upns)
+      changes.set(identity, { ...(changes.get(identity) ?? { added: [], removed: [] }), userPrincipalName: upn });
     checkReviewedPlan(digest, changes);
-    if (targeted) leaveForProvider(settings.target, settings.spec, new Map(declared.mailboxes.map((m) => [m.identity, assessed.live.get(m.identity)])));
+    if (targeted)
+      leaveForProvider(
+        settings.target,
+        settings.spec,
+        new Map(declared.mailboxes.map((m) => [m.identity, assessed.live.get(m.identity)])),
+      );
     const where = whereOf(declared, live, change);
     const policies = policyOf(expanded);
     const causes = causesOfPlan(change.plans, recorded, {
@@ -576,14 +691,23 @@ async function program(options: ProgramOptions): Promise<DeclaredMailboxes> {
     const resources = declare(declared, change, options.parent, where, upns, causes, findings);
     options.declared?.(resources);
     // `plan` shows each recipient's kind (RecipientTypeDetails); a plain preview or up asks nothing more.
-    const declaredLive = targeted ? new Map(declared.mailboxes.map((m) => [m.identity, confirmed.get(m.identity)])) : confirmed;
-    const kinds = process.env.MAILBOX_ADDRESSES_PLAN_OUT ? await resolveKinds(declaredLive, backend) : new Map<string, string>();
+    const declaredLive = targeted
+      ? new Map(declared.mailboxes.map((m) => [m.identity, confirmed.get(m.identity)]))
+      : confirmed;
+    const kinds = process.env.MAILBOX_ADDRESSES_PLAN_OUT
+      ? await resolveKinds(declaredLive, backend)
+      : new Map<string, string>();
     // A targeted run: drift outside its change set, which a full apply would revert and this one leaves.
     const outside = targeted
       ? {
           read: elsewhere === undefined,
           mailboxes: spec.mailboxes.length - declared.mailboxes.length,
-          drifted: elsewhere === undefined ? [...assessed.change.plans].filter(([identity, plan]) => plan.changed && !inRun.has(identity)).map(([identity]) => identity) : [],
+          drifted:
+            elsewhere === undefined
+              ? [...assessed.change.plans]
+                  .filter(([identity, plan]) => plan.changed && !inRun.has(identity))
+                  .map(([identity]) => identity)
+              : [],
         }
       : undefined;
     writePlannedChanges(

@@ -26,7 +26,10 @@ export interface Assessment {
  * Two keys of the spec that resolve to one recipient (a UPN and the object id of the same user):
  * an error at the second key naming both places; the second key is left out of the plan.
  */
-export function resolveIdentities(spec: Spec, live: ReadonlyMap<string, LiveMailbox | undefined>): { spec: Spec; problems: SpecProblem[] } {
+export function resolveIdentities(
+  spec: Spec,
+  live: ReadonlyMap<string, LiveMailbox | undefined>,
+): { spec: Spec; problems: SpecProblem[] } {
   const first = new Map<string, MailboxDeclaration>();
   const problems: SpecProblem[] = [];
   const kept: MailboxDeclaration[] = [];
@@ -111,5 +114,10 @@ export async function assessSpec(spec: Spec, backend: TenantBackend, read?: Alre
   const checked = await preflight(resolved.spec, confirmed, change, backend, elsewhere);
   // The sign-in names the spec changes (userPrincipalName): ./upn.ts.
   const upns = await checkUpnChanges(resolved.spec, confirmed, backend);
-  return { spec: resolved.spec, live: confirmed, change, problems: [...resolved.problems, ...sameRecipient, ...checked, ...upns] };
+  return {
+    spec: resolved.spec,
+    live: confirmed,
+    change,
+    problems: [...resolved.problems, ...sameRecipient, ...checked, ...upns],
+  };
 }

@@ -31,7 +31,9 @@ export function hasPolicies(spec: Spec): boolean {
  */
 export async function expandSpec(spec: Spec, backend: TenantBackend): Promise<ExpandedSpec> {
   if (!hasPolicies(spec)) {
-    const expansion = spec.mailboxes.some((m) => m.userPrincipalName !== undefined) ? expandPolicies(spec, []) : undefined;
+    const expansion = spec.mailboxes.some((m) => m.userPrincipalName !== undefined)
+      ? expandPolicies(spec, [])
+      : undefined;
     return { spec, expansion, attributes: undefined, problems: [] };
   }
   const capability = backend.capabilities.policyAttributes;

@@ -14,7 +14,8 @@ export interface RemedyContext {
   readonly kind?: RecipientTypeDetails | string | undefined;
 }
 
-const ON_PREMISES = "change proxyAddresses in AD (write SMTP: in capitals for the primary) and let Entra Connect sync it";
+const ON_PREMISES =
+  "change proxyAddresses in AD (write SMTP: in capitals for the primary) and let Entra Connect sync it";
 
 function writeScopeRemedy(kind: RecipientTypeDetails | undefined): string {
   if (kind === undefined) {
@@ -35,7 +36,8 @@ function writeScopeRemedy(kind: RecipientTypeDetails | undefined): string {
 }
 
 export function remedyFor(code: ExchangeErrorCode, context: RemedyContext): string {
-  const kind = context.kind !== undefined && context.kind in RECIPIENT_KINDS ? (context.kind as RecipientTypeDetails) : undefined;
+  const kind =
+    context.kind !== undefined && context.kind in RECIPIENT_KINDS ? (context.kind as RecipientTypeDetails) : undefined;
   const noun = kind === undefined ? "recipient" : RECIPIENT_KINDS[kind].noun;
   switch (code) {
     case "ProxyAddressExists":

@@ -58,7 +58,10 @@ export function kindOfLive(current: LiveMailbox, owners: ReadonlyMap<string, Add
  * answer where it has one; for the rest (users read through Graph), one owner lookup of their
  * primaries (Get-Recipient with every kind, 20 addresses a request).
  */
-export async function resolveKinds(live: ReadonlyMap<string, LiveMailbox | undefined>, backend: TenantBackend): Promise<Map<string, RecipientTypeDetails>> {
+export async function resolveKinds(
+  live: ReadonlyMap<string, LiveMailbox | undefined>,
+  backend: TenantBackend,
+): Promise<Map<string, RecipientTypeDetails>> {
   const unknown = [...live.values()].filter((m): m is LiveMailbox => m !== undefined && m.kind === undefined);
   const primaries = unknown.flatMap((m) => [primaryOf(m.addresses)].filter((p): p is string => p !== undefined));
   const owners = primaries.length === 0 ? new Map<string, AddressOwner>() : await backend.ownersOf(primaries);
@@ -72,7 +75,8 @@ export async function resolveKinds(live: ReadonlyMap<string, LiveMailbox | undef
  * (one label before onmicrosoft.com; `<name>.mail.onmicrosoft.com` is the hybrid routing domain).
  */
 export function moeraDomainOf(acceptedDomains: Iterable<string>): string | undefined {
-  for (const domain of acceptedDomains) if (/^[a-z0-9-]+\.onmicrosoft\.com$/.test(domain.toLowerCase())) return domain.toLowerCase();
+  for (const domain of acceptedDomains)
+    if (/^[a-z0-9-]+\.onmicrosoft\.com$/.test(domain.toLowerCase())) return domain.toLowerCase();
   return undefined;
 }
 
@@ -83,9 +87,18 @@ export function moeraDomainOf(acceptedDomains: Iterable<string>): string | undef
 export function describeRecipient(owner: AddressOwner): string {
   if (owner.holder !== undefined) {
     const { kind, deletedAt, synced } = owner.holder;
-    const when = deletedAt === undefined ? "" : ` (deleted ${deletedAt.slice(0, 10)}; it keeps its addresses until it is purged on ${purgeDateOf(deletedAt).slice(0, 10)})`;
-    const origin = synced && (kind === "EntraUser" || kind === "EntraGroup" || kind === "EntraContact") ? " (synced from on-premises AD)" : "";
-    const noun = kind === "OtherRecipient" ? `recipient of kind ${owner.holder.recipientTypeDetails ?? "unknown"}` : HOLDER_NOUNS[kind];
+    const when =
+      deletedAt === undefined
+        ? ""
+        : ` (deleted ${deletedAt.slice(0, 10)}; it keeps its addresses until it is purged on ${purgeDateOf(deletedAt).slice(0, 10)})`;
+    const origin =
+      synced && (kind === "EntraUser" || kind === "EntraGroup" || kind === "EntraContact")
+        ? " (synced from on-premises AD)"
+        : "";
+    const noun =
+      kind === "OtherRecipient"
+        ? `recipient of kind ${owner.holder.recipientTypeDetails ?? "unknown"}`
+        : HOLDER_NOUNS[kind];
     return `${noun} ${quote(owner.displayName)}${origin}${when}`;
   }
   if (owner.kind !== undefined) return `${RECIPIENT_KINDS[owner.kind]?.noun ?? owner.kind} ${quote(owner.displayName)}`;
@@ -144,7 +157,12 @@ export async function preflight(
   managedElsewhere: ReadonlyMap<string, string> = new Map(),
 ): Promise<SpecProblem[]> {
   const facts = await gatherFacts(spec, live, change, backend, managedElsewhere);
-  return [...spec.mailboxes.flatMap((mailbox) => checkEntry(facts, mailbox)), ...checkWriteRights(facts), ...checkMoeraMoves(facts), ...checkCycles(facts)];
+  return [
+    ...spec.mailboxes.flatMap((mailbox) => checkEntry(facts, mailbox)),
+    ...checkWriteRights(facts),
+    ...checkMoeraMoves(facts),
+    ...checkCycles(facts),
+  ];
 }
 
 /**
@@ -160,13 +178,18 @@ async function gatherFacts(
   backend: TenantBackend,
   managedElsewhere: ReadonlyMap<string, string>,
 ): Promise<PreflightFacts> {
-  const managedIds = new Set([...live.values()].filter((m): m is LiveMailbox => m !== undefined).map((m) => m.id.toLowerCase()));
+  const managedIds = new Set(
+    [...live.values()].filter((m): m is LiveMailbox => m !== undefined).map((m) => m.id.toLowerCase()),
+  );
   const adding = [...change.plans.values()].flatMap((p) => p.add.map((a) => a.address));
   // The primary of each mailbox about to be written, too: who holds it tells the recipient's kind
   // (Graph reads every user as a mailbox; Exchange knows a mail user from one). Batched with the
   // owner lookups; a preview with nothing to write costs nothing more.
   const primaries = spec.mailboxes
-    .filter((m) => change.plans.get(m.identity)?.changed === true || m.kind !== undefined || m.externalEmailAddress !== undefined)
+    .filter(
+      (m) =>
+        change.plans.get(m.identity)?.changed === true || m.kind !== undefined || m.externalEmailAddress !== undefined,
+    )
     .filter((m) => live.get(m.identity)?.kind === undefined)
     .flatMap((m) => [primaryOf(live.get(m.identity)?.addresses ?? [])].filter((p): p is string => p !== undefined));
   // A target without accepted domains (an on-premises directory) refuses no domain here: the
@@ -177,7 +200,9 @@ async function gatherFacts(
   // answer wins where both know the address.
   const [found, hidden, accepted] = await Promise.all([
     backend.ownersOf([...adding, ...primaries]),
-    adding.length > 0 && backend.hiddenHoldersOf !== undefined ? backend.hiddenHoldersOf(adding) : new Map<string, AddressOwner>(),
+    adding.length > 0 && backend.hiddenHoldersOf !== undefined
+      ? backend.hiddenHoldersOf(adding)
+      : new Map<string, AddressOwner>(),
     backend.capabilities.acceptedDomains?.list(),
   ]);
   const owners = new Map([...hidden, ...found]);
@@ -190,17 +215,27 @@ async function gatherFacts(
     .filter((m) => change.plans.get(m.identity)?.changed === true || m.externalEmailAddress !== undefined)
     .filter((m) => {
       const current = live.get(m.identity);
-      return current !== undefined && current.kind === undefined && current.externalEmailAddress === undefined && RECIPIENT_KINDS[kindOfLive(current, owners)].external;
+      return (
+        current !== undefined &&
+        current.kind === undefined &&
+        current.externalEmailAddress === undefined &&
+        RECIPIENT_KINDS[kindOfLive(current, owners)].external
+      );
     })
     .map((m) => m.identity);
-  const fromSource = external.length > 0 && backend.confirmMailboxes !== undefined ? await backend.confirmMailboxes(external, live) : new Map<string, LiveMailbox>();
+  const fromSource =
+    external.length > 0 && backend.confirmMailboxes !== undefined
+      ? await backend.confirmMailboxes(external, live)
+      : new Map<string, LiveMailbox>();
   // Rights the target can tell before writing (AD: the bind account's effective rights on each
   // object to be written, one search).
   let writeRefusals = new Map<string, string>();
   if (backend.writeRefusals !== undefined) {
     const toWrite = spec.mailboxes.flatMap((m) => {
       const current = live.get(m.identity);
-      return change.plans.get(m.identity)?.changed === true && current !== undefined ? [{ identity: m.identity, live: current, mailbox: m }] : [];
+      return change.plans.get(m.identity)?.changed === true && current !== undefined
+        ? [{ identity: m.identity, live: current, mailbox: m }]
+        : [];
     });
     if (toWrite.length > 0) writeRefusals = await backend.writeRefusals(toWrite);
   }
@@ -227,9 +262,21 @@ async function gatherFacts(
  */
 function checkEntry(facts: PreflightFacts, mailbox: MailboxDeclaration): SpecProblem[] {
   const current = facts.fromSource.get(mailbox.identity) ?? facts.live.get(mailbox.identity);
-  if (current === undefined) return [problemAt(facts.spec.file, mailbox, undefined, `not found in the ${facts.targetDescription}; ${remedyFor("NotFound", mailbox)}`)];
+  if (current === undefined)
+    return [
+      problemAt(
+        facts.spec.file,
+        mailbox,
+        undefined,
+        `not found in the ${facts.targetDescription}; ${remedyFor("NotFound", mailbox)}`,
+      ),
+    ];
   const kind = kindOfLive(current, facts.owners);
-  const recipient: Recipient = { current, kind, what: describeRecipient({ id: current.id, displayName: current.displayName, type: current.type, kind }) };
+  const recipient: Recipient = {
+    current,
+    kind,
+    what: describeRecipient({ id: current.id, displayName: current.displayName, type: current.type, kind }),
+  };
   for (const check of ENTRY_CHECKS) {
     const problems = check(facts, mailbox, recipient);
     if (problems.length > 0) return problems;
@@ -309,7 +356,12 @@ const checkCloudManagedTarget: EntryCheck = (facts, mailbox) => {
 };
 
 /** The checks of an entry itself, in order; the first that fails refuses the entry. */
-const ENTRY_CHECKS: readonly EntryCheck[] = [checkKind, checkExternalAddress, checkCloudManagedKind, checkCloudManagedTarget];
+const ENTRY_CHECKS: readonly EntryCheck[] = [
+  checkKind,
+  checkExternalAddress,
+  checkCloudManagedKind,
+  checkCloudManagedTarget,
+];
 
 /** Held by a mailbox this stack manages outside a targeted run: that run cannot order the move. */
 const checkTargetedMoves: EntryCheck = (facts, mailbox) => {
@@ -354,14 +406,23 @@ const checkExchangeRules: EntryCheck = (facts, mailbox, { current, kind }) => {
       // An address held by another mailbox of the spec moves in order; only outsiders conflict.
       ownerOf: (address) => {
         const owner = facts.owners.get(addressKey(address));
-        return owner !== undefined && !facts.managedIds.has(owner.id.toLowerCase()) && !facts.managedElsewhere.has(owner.id.toLowerCase()) ? owner : undefined;
+        return owner !== undefined &&
+          !facts.managedIds.has(owner.id.toLowerCase()) &&
+          !facts.managedElsewhere.has(owner.id.toLowerCase())
+          ? owner
+          : undefined;
       },
     },
     mailbox.identity,
   );
   return violations.map((v) => {
     const role = placeOf(mailbox, v.address).role;
-    const remedy = remedyFor(v.code, { identity: mailbox.identity, address: v.address, owner: v.owner?.displayName, kind });
+    const remedy = remedyFor(v.code, {
+      identity: mailbox.identity,
+      address: v.address,
+      owner: v.owner?.displayName,
+      kind,
+    });
     const message =
       v.code === "ProxyAddressExists" && v.owner?.holder !== undefined
         ? `${role} "${v.address}" is held by ${describeRecipient(v.owner)}, which Exchange's mailbox listings do not show, and Exchange refuses it to any other recipient; what to do: ${holderRemedy(v.owner, v.address!)}`
@@ -385,8 +446,13 @@ const WRITE_CHECKS: readonly EntryCheck[] = [checkTargetedMoves, checkExchangeRu
  * through up. The whole run is refused, so no write is left half done.
  */
 function checkWriteRights(facts: PreflightFacts): SpecProblem[] {
-  const written = (m: MailboxDeclaration) => facts.change.plans.get(m.identity)?.changed === true && facts.live.get(m.identity) !== undefined;
-  return facts.spec.mailboxes.flatMap((m) => (written(m) && facts.writeRefusals.has(m.identity) ? [problemAt(facts.spec.file, m, undefined, facts.writeRefusals.get(m.identity)!)] : []));
+  const written = (m: MailboxDeclaration) =>
+    facts.change.plans.get(m.identity)?.changed === true && facts.live.get(m.identity) !== undefined;
+  return facts.spec.mailboxes.flatMap((m) =>
+    written(m) && facts.writeRefusals.has(m.identity)
+      ? [problemAt(facts.spec.file, m, undefined, facts.writeRefusals.get(m.identity)!)]
+      : [],
+  );
 }
 
 /** A MOERA stays with its recipient: Exchange refuses to remove it, so it cannot move. */

@@ -23,12 +23,18 @@ const READ_CHUNK = 20;
  * SCAN_THRESHOLD (targets/tenant-backend.ts), a full scan from there on. `onRead` reports progress:
  * how many mailboxes were read so far.
  */
-export async function readSpecMailboxes(backend: TenantBackend, identities: readonly string[], onRead?: (count: number) => void): Promise<Map<string, LiveMailbox | undefined>> {
+export async function readSpecMailboxes(
+  backend: TenantBackend,
+  identities: readonly string[],
+  onRead?: (count: number) => void,
+): Promise<Map<string, LiveMailbox | undefined>> {
   if (identities.length < SCAN_THRESHOLD) {
     if (onRead === undefined) return backend.readMailboxes(identities);
     // All chunks are asked for at once, so the backend batches and limits them as one call.
     let read = 0;
-    const chunks = Array.from({ length: Math.ceil(identities.length / READ_CHUNK) }, (_, i) => identities.slice(i * READ_CHUNK, (i + 1) * READ_CHUNK));
+    const chunks = Array.from({ length: Math.ceil(identities.length / READ_CHUNK) }, (_, i) =>
+      identities.slice(i * READ_CHUNK, (i + 1) * READ_CHUNK),
+    );
     const results = await Promise.all(
       chunks.map(async (chunk) => {
         const result = await backend.readMailboxes(chunk);
@@ -52,7 +58,11 @@ export async function readSpecMailboxes(backend: TenantBackend, identities: read
  * Exchange attributes are cloud-managed), unless read from AD itself (target active-directory).
  */
 export function needsOwnRead(mailbox: LiveMailbox | undefined): boolean {
-  return mailbox?.synced === true && !mailbox.cloudManaged && !(mailbox.writtenTo === "active-directory" && mailbox.cloudAddresses === undefined);
+  return (
+    mailbox?.synced === true &&
+    !mailbox.cloudManaged &&
+    !(mailbox.writtenTo === "active-directory" && mailbox.cloudAddresses === undefined)
+  );
 }
 
 /**
@@ -61,13 +71,20 @@ export function needsOwnRead(mailbox: LiveMailbox | undefined): boolean {
  * then one read each for what a listing cannot answer: keys it does not show (an alias, a
  * group's address) and synced mailboxes (`needsOwnRead`).
  */
-export async function readManyMailboxes(backend: TenantBackend, identities: readonly string[]): Promise<Map<string, LiveMailbox | undefined>> {
+export async function readManyMailboxes(
+  backend: TenantBackend,
+  identities: readonly string[],
+): Promise<Map<string, LiveMailbox | undefined>> {
   if (identities.length < SCAN_THRESHOLD) return backend.readMailboxes(identities);
   const listed = await readSpecMailboxes(backend, identities);
-  const again = [...listed].filter(([, mailbox]) => mailbox === undefined || needsOwnRead(mailbox)).map(([identity]) => identity);
+  const again = [...listed]
+    .filter(([, mailbox]) => mailbox === undefined || needsOwnRead(mailbox))
+    .map(([identity]) => identity);
   if (again.length === 0) return listed;
   const read = await backend.readMailboxes(again);
-  return new Map(identities.map((identity) => [identity, read.has(identity) ? read.get(identity) : listed.get(identity)]));
+  return new Map(
+    identities.map((identity) => [identity, read.has(identity) ? read.get(identity) : listed.get(identity)]),
+  );
 }
 
 /**
@@ -84,7 +101,9 @@ export async function confirmChanged(
 ): Promise<Map<string, LiveMailbox | undefined>> {
   const result = new Map(live);
   if (backend.confirmMailboxes === undefined) return result;
-  const suspects = [...live].filter(([identity, mailbox]) => mailbox !== undefined && changed(identity, mailbox)).map(([identity]) => identity);
+  const suspects = [...live]
+    .filter(([identity, mailbox]) => mailbox !== undefined && changed(identity, mailbox))
+    .map(([identity]) => identity);
   if (suspects.length === 0) return result;
   for (const [identity, mailbox] of await backend.confirmMailboxes(suspects, live)) result.set(identity, mailbox);
   return result;

@@ -3,7 +3,15 @@
 // program (infra/), the provider and the CLI all read them here; each target's own settings are in
 // its definition (targets/<name>/target.ts).
 import { didYouMean } from "../core/did-you-mean";
-import { DEFAULT_TARGET, findTarget, readSettingsOf, TARGET_NAMES, TARGETS, type TargetName, type TargetSettings } from "../targets/registry";
+import {
+  DEFAULT_TARGET,
+  findTarget,
+  readSettingsOf,
+  TARGET_NAMES,
+  TARGETS,
+  type TargetName,
+  type TargetSettings,
+} from "../targets/registry";
 import { checkSettingValue, SettingsError, type ConfigReader, type TargetSetting } from "../targets/target-definition";
 
 /** The defaults of the settings every target shares. */
@@ -38,8 +46,13 @@ export function readSettings(config: ConfigReader): ProgramSettings {
   }
   const wait = config.get("releaseWaitSeconds");
   const releaseProblem = wait === undefined ? undefined : checkSettingValue(RELEASE_WAIT_SETTING, wait);
-  if (releaseProblem !== undefined) throw new SettingsError(`${releaseProblem} (pulumi config set releaseWaitSeconds ${DEFAULTS.releaseWaitSeconds})`);
-  return { spec, target: readSettingsOf(definition, config), ...(wait === undefined ? {} : { releaseWaitSeconds: Number(wait) }) };
+  if (releaseProblem !== undefined)
+    throw new SettingsError(`${releaseProblem} (pulumi config set releaseWaitSeconds ${DEFAULTS.releaseWaitSeconds})`);
+  return {
+    spec,
+    target: readSettingsOf(definition, config),
+    ...(wait === undefined ? {} : { releaseWaitSeconds: Number(wait) }),
+  };
 }
 
 /** One stack setting the project knows: `pulumi config set <key> <value>`. */
@@ -51,15 +64,28 @@ export interface DeclaredSetting extends TargetSetting {
 const RELEASE_WAIT_SETTING: DeclaredSetting = {
   key: "releaseWaitSeconds",
   target: "any",
-  meaning: "how long a move's taker retries an address Exchange has not yet freed after its giver let go of it (the release lag), before the run stops and reports the move pending",
+  meaning:
+    "how long a move's taker retries an address Exchange has not yet freed after its giver let go of it (the release lag), before the run stops and reports the move pending",
   default: String(DEFAULTS.releaseWaitSeconds),
   positiveInteger: true,
 };
 
 /** The settings of every target: where the spec is, which target, how long a move waits for a release. */
 const COMMON_SETTINGS: readonly DeclaredSetting[] = [
-  { key: "spec", target: "any", meaning: "the spec file, relative to the project", default: DEFAULTS.spec, flag: "--spec <file>" },
-  { key: "target", target: "any", meaning: `which tenant: ${TARGETS.map((t) => `${t.name} (${t.summary})`).join(", ")}`, default: DEFAULT_TARGET, values: TARGET_NAMES },
+  {
+    key: "spec",
+    target: "any",
+    meaning: "the spec file, relative to the project",
+    default: DEFAULTS.spec,
+    flag: "--spec <file>",
+  },
+  {
+    key: "target",
+    target: "any",
+    meaning: `which tenant: ${TARGETS.map((t) => `${t.name} (${t.summary})`).join(", ")}`,
+    default: DEFAULT_TARGET,
+    values: TARGET_NAMES,
+  },
   RELEASE_WAIT_SETTING,
 ];
 
@@ -68,7 +94,10 @@ const COMMON_SETTINGS: readonly DeclaredSetting[] = [
  * not here are refused (with a did-you-mean), so a typo such as `targt` cannot go unnoticed. The
  * common ones are here; each target declares its own (targets/<name>/target.ts).
  */
-export const DECLARED_SETTINGS: readonly DeclaredSetting[] = [...COMMON_SETTINGS, ...TARGETS.flatMap((t) => t.settings.map((s): DeclaredSetting => ({ ...s, target: t.name })))];
+export const DECLARED_SETTINGS: readonly DeclaredSetting[] = [
+  ...COMMON_SETTINGS,
+  ...TARGETS.flatMap((t) => t.settings.map((s): DeclaredSetting => ({ ...s, target: t.name }))),
+];
 
 /** The project's config namespace (`mailbox-addresses:spec`), its name in Pulumi.yaml. */
 export const SETTINGS_NAMESPACE = "mailbox-addresses";

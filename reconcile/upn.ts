@@ -32,7 +32,8 @@ export function upnChanges(spec: Spec, live: ReadonlyMap<string, LiveMailbox | u
   for (const mailbox of spec.mailboxes) {
     const to = targetUpnOf(mailbox);
     const found = live.get(mailbox.identity);
-    if (found !== undefined && changesUpn(to, found.upn)) changes.set(mailbox.identity, { from: found.upn ?? null, to });
+    if (found !== undefined && changesUpn(to, found.upn))
+      changes.set(mailbox.identity, { from: found.upn ?? null, to });
   }
   return changes;
 }
@@ -44,21 +45,31 @@ export function upnChanges(spec: Spec, live: ReadonlyMap<string, LiveMailbox | u
  * strict mode the new UPN is one of the mailbox's addresses (Exchange Online keeps an address for
  * the UPN of every mailbox user: strict would remove it at every run).
  */
-export async function checkUpnChanges(spec: Spec, live: ReadonlyMap<string, LiveMailbox | undefined>, backend: TenantBackend): Promise<SpecProblem[]> {
+export async function checkUpnChanges(
+  spec: Spec,
+  live: ReadonlyMap<string, LiveMailbox | undefined>,
+  backend: TenantBackend,
+): Promise<SpecProblem[]> {
   const changes = upnChanges(spec, live);
   if (changes.size === 0) return [];
   const problems: SpecProblem[] = [];
   const byIdentity = new Map(spec.mailboxes.map((m) => [m.identity, m]));
-  const report = (identity: string, message: string) => problems.push(problemAt(spec.file, byIdentity.get(identity)!, undefined, message, "userPrincipalName"));
+  const report = (identity: string, message: string) =>
+    problems.push(problemAt(spec.file, byIdentity.get(identity)!, undefined, message, "userPrincipalName"));
   const capability = backend.capabilities.userPrincipalName;
-  const accepted = backend.capabilities.acceptedDomains ? new Set(await backend.capabilities.acceptedDomains.list()) : undefined;
+  const accepted = backend.capabilities.acceptedDomains
+    ? new Set(await backend.capabilities.acceptedDomains.list())
+    : undefined;
   const candidates: [string, UpnChange][] = [];
   for (const [identity, change] of changes) {
     const mailbox = byIdentity.get(identity)!;
     const found = live.get(identity)!;
     const what = `the user principal name ${quote(change.from ?? "(none)")} → ${quote(change.to)}`;
     if (capability === undefined) {
-      report(identity, `${what}: the ${backend.description} cannot write user principal names; remove userPrincipalName, or use a target that writes them (local, exchange-online)`);
+      report(
+        identity,
+        `${what}: the ${backend.description} cannot write user principal names; remove userPrincipalName, or use a target that writes them (local, exchange-online)`,
+      );
       continue;
     }
     if (found.synced) {
@@ -69,11 +80,17 @@ export async function checkUpnChanges(spec: Spec, live: ReadonlyMap<string, Live
       continue;
     }
     if (found.upn !== undefined && addressKey(mailbox.identity) === addressKey(found.upn)) {
-      report(identity, `${what}: this entry is keyed by the user principal name it changes; key it by its object id (${found.id}) so it keeps its place and its resource through the change`);
+      report(
+        identity,
+        `${what}: this entry is keyed by the user principal name it changes; key it by its object id (${found.id}) so it keeps its place and its resource through the change`,
+      );
       continue;
     }
     if (accepted !== undefined && !accepted.has(domainOf(change.to))) {
-      report(identity, `${what}: the domain ${quote(domainOf(change.to))} is not a verified domain of the tenant; add it to the tenant first`);
+      report(
+        identity,
+        `${what}: the domain ${quote(domainOf(change.to))} is not a verified domain of the tenant; add it to the tenant first`,
+      );
       continue;
     }
     const addresses = [mailbox.primary, ...mailbox.aliases].map(addressKey);
@@ -93,7 +110,10 @@ export async function checkUpnChanges(spec: Spec, live: ReadonlyMap<string, Live
       const holder = holders.get(change.to);
       const self = live.get(identity)!;
       if (holder !== undefined && holder.id.toLowerCase() !== self.id.toLowerCase()) {
-        const how = (holder.upn ?? "").toLowerCase() === change.to.toLowerCase() ? "is the user principal name of" : "is an address of";
+        const how =
+          (holder.upn ?? "").toLowerCase() === change.to.toLowerCase()
+            ? "is the user principal name of"
+            : "is an address of";
         report(
           identity,
           `the user principal name ${quote(change.from ?? "(none)")} → ${quote(change.to)}: ${quote(change.to)} ${how} ${quote(holder.displayName)} (${holder.upn ?? holder.id}); a user principal name is unique in the tenant`,

@@ -27,5 +27,9 @@ export function toolCommands(root: string = findProjectRoot()): ToolCommands {
       setup: "run the tool through scripts/mailbox-addresses, which sets Pulumi up",
     };
   }
-  return { pulumi: "pulumi", tool: "npx mailbox-addresses", setup: "install the Pulumi CLI (https://www.pulumi.com/docs/iac/download-install/) and put it on PATH" };
+  return {
+    pulumi: "pulumi",
+    tool: "npx mailbox-addresses",
+    setup: "install the Pulumi CLI (https://www.pulumi.com/docs/iac/download-install/) and put it on PATH",
+  };
 }

@@ -95,10 +95,13 @@ function isZombie(pid: number): boolean {
 export class EngineGoneError extends MailboxAddressesError {
   constructor() {
     // Not expected, as it never was: its stack shows which write was stopped.
-    super("the pulumi engine that started this run has exited; nothing more is written. Run `pulumi cancel` if the stack is still locked, then `pulumi up` again", {
-      expected: false,
-      remedy: "run `pulumi cancel` if the stack is still locked, then `pulumi up` again",
-    });
+    super(
+      "the pulumi engine that started this run has exited; nothing more is written. Run `pulumi cancel` if the stack is still locked, then `pulumi up` again",
+      {
+        expected: false,
+        remedy: "run `pulumi cancel` if the stack is still locked, then `pulumi up` again",
+      },
+    );
     this.name = "EngineGoneError";
   }
 }

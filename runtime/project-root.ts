@@ -5,7 +5,9 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { engineWorkingDirectory } from "./engine-watchdog";
 
-export function findProjectRoot(start = process.env.MAILBOX_ADDRESSES_ROOT || engineWorkingDirectory() || process.cwd()): string {
+export function findProjectRoot(
+  start = process.env.MAILBOX_ADDRESSES_ROOT || engineWorkingDirectory() || process.cwd(),
+): string {
   for (let dir = path.resolve(start); ; dir = path.dirname(dir)) {
     if (existsSync(path.join(dir, "Pulumi.yaml"))) return dir;
     if (path.dirname(dir) === dir) return path.resolve(start);

@@ -21,7 +21,8 @@ const PREFIX = "mailbox-addresses-run-";
 function removeLeftovers(): void {
   try {
     for (const name of readdirSync(os.tmpdir())) {
-      if (name.startsWith(PREFIX) && !runIsAlive(name.slice(PREFIX.length))) rmSync(path.join(os.tmpdir(), name), { recursive: true, force: true });
+      if (name.startsWith(PREFIX) && !runIsAlive(name.slice(PREFIX.length)))
+        rmSync(path.join(os.tmpdir(), name), { recursive: true, force: true });
     }
   } catch {
     // another user's folder, or gone meanwhile
@@ -44,7 +45,12 @@ function fileFor(target: TargetSettings, spec: string): string | undefined {
 }
 
 /** The provider's sweep: leaves what it read for this run's program. */
-export function leaveForProgram(target: TargetSettings, spec: string, identities: readonly string[], live: ReadonlyMap<string, LiveMailbox | undefined>): void {
+export function leaveForProgram(
+  target: TargetSettings,
+  spec: string,
+  identities: readonly string[],
+  live: ReadonlyMap<string, LiveMailbox | undefined>,
+): void {
   const file = fileFor(target, spec);
   if (file === undefined) return;
   removeLeftovers();
@@ -58,14 +64,22 @@ export function leaveForProgram(target: TargetSettings, spec: string, identities
 }
 
 /** The program: what this run's refresh read, if it read exactly these mailboxes; taken once. */
-export function takeFromRefresh(target: TargetSettings, spec: string, identities: readonly string[]): Map<string, LiveMailbox | undefined> | undefined {
+export function takeFromRefresh(
+  target: TargetSettings,
+  spec: string,
+  identities: readonly string[],
+): Map<string, LiveMailbox | undefined> | undefined {
   const file = fileFor(target, spec);
   if (file === undefined) return undefined;
   removeLeftovers();
   try {
     const handoff = JSON.parse(readFileSync(file, "utf8")) as Handoff;
     rmSync(path.dirname(file), { recursive: true, force: true });
-    if (handoff.identities.length !== identities.length || handoff.identities.some((identity, i) => identity !== identities[i])) return undefined;
+    if (
+      handoff.identities.length !== identities.length ||
+      handoff.identities.some((identity, i) => identity !== identities[i])
+    )
+      return undefined;
     return new Map(handoff.live.map(([identity, mailbox]) => [identity, mailbox ?? undefined]));
   } catch {
     return undefined; // none left for this run: read the tenant
@@ -84,19 +98,33 @@ function programFileFor(target: TargetSettings, spec: string): string | undefine
 }
 
 /** The program, in a targeted run: leaves the declared mailboxes' live lists for the provider. */
-export function leaveForProvider(target: TargetSettings, spec: string, live: ReadonlyMap<string, LiveMailbox | undefined>): void {
+export function leaveForProvider(
+  target: TargetSettings,
+  spec: string,
+  live: ReadonlyMap<string, LiveMailbox | undefined>,
+): void {
   const file = programFileFor(target, spec);
   if (file === undefined) return;
   try {
     mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-    writeFileSync(file, JSON.stringify({ identities: [...live.keys()], live: [...live].map(([identity, mailbox]) => [identity, mailbox ?? null]) } satisfies Handoff), { mode: 0o600 });
+    writeFileSync(
+      file,
+      JSON.stringify({
+        identities: [...live.keys()],
+        live: [...live].map(([identity, mailbox]) => [identity, mailbox ?? null]),
+      } satisfies Handoff),
+      { mode: 0o600 },
+    );
   } catch {
     // the provider then plans against the state's recorded lists; update reads live anyway
   }
 }
 
 /** The provider's diff: what this run's program read, if it left anything (a targeted run). */
-export function readFromProgram(target: TargetSettings, spec: string): Map<string, LiveMailbox | undefined> | undefined {
+export function readFromProgram(
+  target: TargetSettings,
+  spec: string,
+): Map<string, LiveMailbox | undefined> | undefined {
   const file = programFileFor(target, spec);
   if (file === undefined) return undefined;
   try {
@@ -114,13 +142,20 @@ export function readFromProgram(target: TargetSettings, spec: string): Map<strin
 
 function recordFileFor(target: TargetSettings, spec: string): string | undefined {
   const file = fileFor(target, spec);
-  return file === undefined ? undefined : path.join(path.dirname(file), `recorded-${path.basename(file, ".json")}.jsonl`);
+  return file === undefined
+    ? undefined
+    : path.join(path.dirname(file), `recorded-${path.basename(file, ".json")}.jsonl`);
 }
 
 const recordDirs = new Set<string>();
 
 /** The provider's read(): leaves the list the state recorded for one mailbox. */
-export function recordForProgram(target: TargetSettings, spec: string, identity: string, recorded: readonly string[]): void {
+export function recordForProgram(
+  target: TargetSettings,
+  spec: string,
+  identity: string,
+  recorded: readonly string[],
+): void {
   const file = recordFileFor(target, spec);
   if (file === undefined) return;
   try {

@@ -40,20 +40,34 @@ export function readReviewedPlan(file: string, root: string, maxBytes = MAX_REVI
     throw new SpecFileError(file, "is not a JSON report (it does not parse as UTF-8 JSON)", REMEDY());
   }
   if (data === null || typeof data !== "object" || Array.isArray(data)) {
-    throw new SpecFileError(file, `is not a plan report (its JSON is ${Array.isArray(data) ? "a list" : data === null ? "null" : `a ${typeof data}`}, not an object)`, REMEDY());
+    throw new SpecFileError(
+      file,
+      `is not a plan report (its JSON is ${Array.isArray(data) ? "a list" : data === null ? "null" : `a ${typeof data}`}, not an object)`,
+      REMEDY(),
+    );
   }
   // The version first: a report of another format may fail the schema for that reason alone.
   const version = (data as { formatVersion?: unknown }).formatVersion;
   if (version !== REPORT_FORMAT_VERSION) {
-    const shown = typeof version === "string" ? quote(version, 20) : version === undefined ? "missing" : `a ${typeof version}`;
-    throw new SpecFileError(file, `its formatVersion is ${shown}; this version of mailbox-addresses reads reviewed plans of format ${REPORT_FORMAT_VERSION} only`, AGAIN());
+    const shown =
+      typeof version === "string" ? quote(version, 20) : version === undefined ? "missing" : `a ${typeof version}`;
+    throw new SpecFileError(
+      file,
+      `its formatVersion is ${shown}; this version of mailbox-addresses reads reviewed plans of format ${REPORT_FORMAT_VERSION} only`,
+      AGAIN(),
+    );
   }
   validate ??= new Ajv2020({ allErrors: false, strict: false }).compile(schema);
   if (!validate(data)) {
     const error = validate.errors?.[0];
     const where = error?.instancePath ? quote(error.instancePath, 60) : "the report";
-    throw new SpecFileError(file, `is not a plan report of format ${REPORT_FORMAT_VERSION} (${where} ${error?.message ?? "fails the schema"})`, AGAIN());
+    throw new SpecFileError(
+      file,
+      `is not a plan report of format ${REPORT_FORMAT_VERSION} (${where} ${error?.message ?? "fails the schema"})`,
+      AGAIN(),
+    );
   }
-  if ((data as { kind?: unknown }).kind !== "plan") throw new SpecFileError(file, `is a ${quote((data as { kind: string }).kind, 20)} report, not a plan`, REMEDY());
+  if ((data as { kind?: unknown }).kind !== "plan")
+    throw new SpecFileError(file, `is a ${quote((data as { kind: string }).kind, 20)} report, not a plan`, REMEDY());
   return data as ReviewedPlan;
 }

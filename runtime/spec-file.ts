@@ -37,7 +37,8 @@ export interface ReadSpecOptions {
   readonly maxBytes?: number;
 }
 
-const SETTING_REMEDY = "the `spec` setting names a .yaml or .yml file inside the project (pulumi config set spec infra/mailboxes.yaml)";
+const SETTING_REMEDY =
+  "the `spec` setting names a .yaml or .yml file inside the project (pulumi config set spec infra/mailboxes.yaml)";
 
 const mib = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MiB`;
 
@@ -114,15 +115,18 @@ export function readBoundedFile(file: string, options: BoundedFileOptions): Buff
     real = realpathSync(absolute);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === "ENOENT") throw new SpecFileError(file, `the file does not exist (looked for ${quote(absolute, 200)})`, remedy);
+    if (code === "ENOENT")
+      throw new SpecFileError(file, `the file does not exist (looked for ${quote(absolute, 200)})`, remedy);
     if (code === "ELOOP") throw new SpecFileError(file, "the path is a loop of symbolic links", remedy);
     if (code === "EACCES") throw new SpecFileError(file, "permission denied", "make the file readable by this user");
     throw new SpecFileError(file, `cannot be read (${code ?? "unknown error"})`, remedy);
   }
   if (!options.explicit) {
     const root = realOrResolved(options.root);
-    if (!isInside(real, root)) throw new SpecFileError(file, `the file is outside the project (${quote(root, 200)})`, options.outsideRemedy);
-    if (options.extension && !options.extension.pattern.test(real)) throw new SpecFileError(file, `the file is not ${options.extension.name}`, remedy);
+    if (!isInside(real, root))
+      throw new SpecFileError(file, `the file is outside the project (${quote(root, 200)})`, options.outsideRemedy);
+    if (options.extension && !options.extension.pattern.test(real))
+      throw new SpecFileError(file, `the file is not ${options.extension.name}`, remedy);
   } else {
     // Written inside the repository, it must stay there: a link out of it is what a pull request
     // can plant (issue 25). A path written outside it was the user's own choice.
@@ -130,7 +134,11 @@ export function readBoundedFile(file: string, options: BoundedFileOptions): Buff
     const realRepository = realOrResolved(repository);
     const written = isInside(absolute, repository) || isInside(absolute, realRepository);
     if (written && !isInside(real, realRepository)) {
-      throw new SpecFileError(file, `the path leads outside the repository (${quote(realRepository, 200)}) through a symbolic link`, options.outsideRemedy);
+      throw new SpecFileError(
+        file,
+        `the path leads outside the repository (${quote(realRepository, 200)}) through a symbolic link`,
+        options.outsideRemedy,
+      );
     }
   }
   let fd: number;

@@ -95,7 +95,8 @@ class FileRecordStore implements RecordStore {
     const names: string[] = [];
     for (const project of readdirSync(owners, { withFileTypes: true })) {
       if (!project.isDirectory()) continue;
-      for (const file of readdirSync(path.join(owners, project.name))) if (file.endsWith(".json")) names.push(`${project.name}/${file.slice(0, -5)}`);
+      for (const file of readdirSync(path.join(owners, project.name)))
+        if (file.endsWith(".json")) names.push(`${project.name}/${file.slice(0, -5)}`);
     }
     return names;
   }
@@ -174,13 +175,18 @@ class BlobRecordStore implements RecordStore {
 
   async write(name: string, text: string): Promise<void> {
     const body = Buffer.from(text);
-    await this.#container.getBlockBlobClient(`${PREFIX}${name}.json`).upload(body, body.length, { blobHTTPHeaders: { blobContentType: "application/json" } });
+    await this.#container
+      .getBlockBlobClient(`${PREFIX}${name}.json`)
+      .upload(body, body.length, { blobHTTPHeaders: { blobContentType: "application/json" } });
     this.cost.writes++;
   }
 
   async hasState(name: string): Promise<boolean> {
     const base = `.pulumi/stacks/${name}`;
-    return (await this.#container.getBlobClient(`${base}.json`).exists()) || (await this.#container.getBlobClient(`${base}.json.gz`).exists());
+    return (
+      (await this.#container.getBlobClient(`${base}.json`).exists()) ||
+      (await this.#container.getBlobClient(`${base}.json.gz`).exists())
+    );
   }
 }
 
@@ -191,7 +197,9 @@ class BlobRecordStore implements RecordStore {
 export function backendUrl(projectRoot: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
   if (env.PULUMI_BACKEND_URL) return env.PULUMI_BACKEND_URL;
   try {
-    const project = parseYaml(readFileSync(path.join(projectRoot, "Pulumi.yaml"), "utf8")) as { backend?: { url?: unknown } } | null;
+    const project = parseYaml(readFileSync(path.join(projectRoot, "Pulumi.yaml"), "utf8")) as {
+      backend?: { url?: unknown };
+    } | null;
     if (typeof project?.backend?.url === "string") return project.backend.url;
   } catch {
     // no project file: the login decides
@@ -207,10 +215,19 @@ export function backendUrl(projectRoot: string, env: NodeJS.ProcessEnv = process
 }
 
 /** The record store beside the state at `url`, or undefined for a backend it cannot read (Pulumi Cloud, s3://, gs://). */
-export async function recordStoreFor(url: string, projectRoot: string, env: NodeJS.ProcessEnv = process.env): Promise<RecordStore | undefined> {
+export async function recordStoreFor(
+  url: string,
+  projectRoot: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<RecordStore | undefined> {
   if (url.startsWith("file://")) {
     const rest = url.slice("file://".length).replace(/\?.*$/, "");
-    const root = rest === "" || rest === "~" ? os.homedir() : rest.startsWith("~/") ? path.join(os.homedir(), rest.slice(2)) : path.resolve(projectRoot, rest);
+    const root =
+      rest === "" || rest === "~"
+        ? os.homedir()
+        : rest.startsWith("~/")
+          ? path.join(os.homedir(), rest.slice(2))
+          : path.resolve(projectRoot, rest);
     return new FileRecordStore(url, root);
   }
   if (url.startsWith("azblob://")) {
@@ -227,8 +244,13 @@ export async function recordStoreFor(url: string, projectRoot: string, env: Node
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded when the state is in Azure Blob Storage only
     const blob = require("@azure/storage-blob") as typeof import("@azure/storage-blob");
     let service: import("@azure/storage-blob").BlobServiceClient;
-    if (env.AZURE_STORAGE_KEY) service = new blob.BlobServiceClient(serviceUrl, new blob.StorageSharedKeyCredential(account, env.AZURE_STORAGE_KEY));
-    else if (env.AZURE_STORAGE_SAS_TOKEN) service = new blob.BlobServiceClient(`${serviceUrl}?${env.AZURE_STORAGE_SAS_TOKEN.replace(/^\?/, "")}`);
+    if (env.AZURE_STORAGE_KEY)
+      service = new blob.BlobServiceClient(
+        serviceUrl,
+        new blob.StorageSharedKeyCredential(account, env.AZURE_STORAGE_KEY),
+      );
+    else if (env.AZURE_STORAGE_SAS_TOKEN)
+      service = new blob.BlobServiceClient(`${serviceUrl}?${env.AZURE_STORAGE_SAS_TOKEN.replace(/^\?/, "")}`);
     else {
       // eslint-disable-next-line @typescript-eslint/no-require-imports -- as the Pulumi CLI does without a key: Entra ID
       const { DefaultAzureCredential } = require("@azure/identity") as typeof import("@azure/identity");
@@ -243,7 +265,9 @@ function parseRecord(text: string | undefined): OwnershipRecord | undefined {
   if (text === undefined) return undefined;
   try {
     const record = JSON.parse(text) as OwnershipRecord;
-    return record.formatVersion === 1 && typeof record.tenant === "string" && Array.isArray(record.recipients) ? record : undefined;
+    return record.formatVersion === 1 && typeof record.tenant === "string" && Array.isArray(record.recipients)
+      ? record
+      : undefined;
   } catch {
     return undefined;
   }
@@ -254,7 +278,12 @@ function parseRecord(text: string | undefined): OwnershipRecord | undefined {
  * either side has no id). Reads each other stack's record once; a record whose stack has no state
  * any more (removed with `pulumi stack rm`) is ignored.
  */
-export async function findOwnershipConflicts(store: RecordStore, self: string, tenant: string, mine: readonly OwnedRecipient[]): Promise<OwnershipConflict[]> {
+export async function findOwnershipConflicts(
+  store: RecordStore,
+  self: string,
+  tenant: string,
+  mine: readonly OwnedRecipient[],
+): Promise<OwnershipConflict[]> {
   if (mine.length === 0) return [];
   const byId = new Map<string, string>();
   const byKey = new Map<string, string>();
@@ -269,7 +298,8 @@ export async function findOwnershipConflicts(store: RecordStore, self: string, t
     if (record === undefined || record.tenant.toLowerCase() !== tenant.toLowerCase()) continue;
     const found: OwnershipConflict[] = [];
     for (const theirs of record.recipients) {
-      const identity = (theirs.id ? byId.get(theirs.id.toLowerCase()) : undefined) ?? byKey.get(String(theirs.key).toLowerCase());
+      const identity =
+        (theirs.id ? byId.get(theirs.id.toLowerCase()) : undefined) ?? byKey.get(String(theirs.key).toLowerCase());
       if (identity !== undefined) found.push({ identity, owner: name, record: `${store.where}/${PREFIX}${name}.json` });
     }
     // Only a conflict costs the extra look: does that stack still exist?
@@ -279,8 +309,21 @@ export async function findOwnershipConflicts(store: RecordStore, self: string, t
 }
 
 /** Writes this stack's record: the recipients its spec manages now (an empty list frees them all). */
-export async function writeOwnershipRecord(store: RecordStore, project: string, stack: string, tenant: string, recipients: readonly OwnedRecipient[]): Promise<void> {
-  const record: OwnershipRecord = { formatVersion: 1, project, stack, tenant, updatedAt: new Date().toISOString(), recipients };
+export async function writeOwnershipRecord(
+  store: RecordStore,
+  project: string,
+  stack: string,
+  tenant: string,
+  recipients: readonly OwnedRecipient[],
+): Promise<void> {
+  const record: OwnershipRecord = {
+    formatVersion: 1,
+    project,
+    stack,
+    tenant,
+    updatedAt: new Date().toISOString(),
+    recipients,
+  };
   await store.write(`${project}/${stack}`, JSON.stringify(record));
 }
 

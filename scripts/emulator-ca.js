@@ -15,7 +15,10 @@ async function emulatorEnvironment() {
   const emulatorCa = await prepareTestSecrets(secretsDir);
   // Keep whatever extra certificates the machine already trusts, and add the emulator's.
   const caFile = path.join(secretsDir, "ca-bundle.pem");
-  const existing = process.env.NODE_EXTRA_CA_CERTS && fs.existsSync(process.env.NODE_EXTRA_CA_CERTS) ? fs.readFileSync(process.env.NODE_EXTRA_CA_CERTS, "utf8") : "";
+  const existing =
+    process.env.NODE_EXTRA_CA_CERTS && fs.existsSync(process.env.NODE_EXTRA_CA_CERTS)
+      ? fs.readFileSync(process.env.NODE_EXTRA_CA_CERTS, "utf8")
+      : "";
   fs.writeFileSync(caFile, `${existing.trimEnd()}\n${fs.readFileSync(emulatorCa, "utf8")}`);
   return { ...process.env, NODE_EXTRA_CA_CERTS: caFile, MAILBOX_ADDRESSES_TEST_SECRETS: secretsDir };
 }

@@ -16,11 +16,26 @@ emulatorEnvironment()
     if (named !== undefined && (!/^[a-z-]+$/.test(named) || !fs.existsSync(bench))) {
       const known = fs
         .readdirSync(path.dirname(bench))
-        .filter((f) => /^[a-z-]+\.js$/.test(f) && !["generate-tenant.js", "measure-process.js", "noop-program.js", "render-benchmarks.js", "doc-section.js"].includes(f));
-      console.error(`scripts/bench: no benchmark "${named}"; --script takes one of: ${known.map((f) => f.replace(/\.js$/, "")).join(", ")}`);
+        .filter(
+          (f) =>
+            /^[a-z-]+\.js$/.test(f) &&
+            ![
+              "generate-tenant.js",
+              "measure-process.js",
+              "noop-program.js",
+              "render-benchmarks.js",
+              "doc-section.js",
+            ].includes(f),
+        );
+      console.error(
+        `scripts/bench: no benchmark "${named}"; --script takes one of: ${known.map((f) => f.replace(/\.js$/, "")).join(", ")}`,
+      );
       process.exit(2);
     }
-    const result = spawnSync(process.execPath, ["--enable-source-maps", bench, ...(named ? args.slice(2) : args)], { stdio: "inherit", env });
+    const result = spawnSync(process.execPath, ["--enable-source-maps", bench, ...(named ? args.slice(2) : args)], {
+      stdio: "inherit",
+      env,
+    });
     process.exit(result.status ?? 1);
   })
   .catch((err) => {

@@ -42,7 +42,8 @@ function watchQuietSpells(stream, files) {
   const reported = new Set();
   let lastNews = Date.now();
   // Events name a file by its compiled path or, through source maps, by its TypeScript source.
-  const name = (file) => path.relative(path.join(root, file.endsWith(".ts") ? "test" : "dist/test"), file).replace(/\.(js|ts)$/, "");
+  const name = (file) =>
+    path.relative(path.join(root, file.endsWith(".ts") ? "test" : "dist/test"), file).replace(/\.(js|ts)$/, "");
   stream.on("data", ({ type, data }) => {
     if (type === "test:dequeue" && data?.file) started.add(name(data.file));
     if (type === "test:pass" || type === "test:fail") {
@@ -56,7 +57,9 @@ function watchQuietSpells(stream, files) {
     lastNews = now;
     const waiting = [...started].filter((f) => !reported.has(f));
     const left = files.filter((f) => !reported.has(name(f))).length;
-    process.stdout.write(`[test] ${Math.round((now - startedAt) / 1000)} s, waiting on ${waiting.join(", ") || "the next file"} (${left} of ${files.length} files to report)\n`);
+    process.stdout.write(
+      `[test] ${Math.round((now - startedAt) / 1000)} s, waiting on ${waiting.join(", ") || "the next file"} (${left} of ${files.length} files to report)\n`,
+    );
   }, 1000);
   timer.unref();
   stream.once("end", () => clearInterval(timer));
@@ -64,13 +67,19 @@ function watchQuietSpells(stream, files) {
 
 async function main() {
   const targets = process.argv.slice(2);
-  const files = [...new Set((targets.length ? targets : [path.join(root, "dist/test")]).flatMap((t) => testFiles(path.resolve(t))))].sort((a, b) => kindOf(a) - kindOf(b) || a.localeCompare(b));
+  const files = [
+    ...new Set((targets.length ? targets : [path.join(root, "dist/test")]).flatMap((t) => testFiles(path.resolve(t)))),
+  ].sort((a, b) => kindOf(a) - kindOf(b) || a.localeCompare(b));
   if (files.length === 0) {
     console.error("no test files found: build first (scripts/test does)");
     process.exit(1);
   }
-  const counts = KINDS.map((kind, rank) => [kind, files.filter((f) => kindOf(f) === rank).length]).filter(([, n]) => n > 0);
-  console.log(`[test] ${files.length} test files (${counts.map(([kind, n]) => `${n} ${kind}`).join(", ")}), fast ones first`);
+  const counts = KINDS.map((kind, rank) => [kind, files.filter((f) => kindOf(f) === rank).length]).filter(
+    ([, n]) => n > 0,
+  );
+  console.log(
+    `[test] ${files.length} test files (${counts.map(([kind, n]) => `${n} ${kind}`).join(", ")}), fast ones first`,
+  );
   // The emulator tests need its certificate trusted from process start: each test file is a
   // child process that inherits this environment.
   Object.assign(process.env, await emulatorEnvironment());

@@ -27,7 +27,11 @@ import type { TenantBackend } from "./tenant-backend";
 export const TARGETS = [localTarget, exchangeOnlineTarget, activeDirectoryTarget, hybridTarget] as const;
 
 /** The settings of one target: the union over TARGETS, told apart by `target`. */
-export type TargetSettings = (typeof TARGETS)[number] extends infer D ? (D extends TargetDefinition<infer S> ? S : never) : never;
+export type TargetSettings = (typeof TARGETS)[number] extends infer D
+  ? D extends TargetDefinition<infer S>
+    ? S
+    : never
+  : never;
 
 /** A target's name, the value of the `target` setting. */
 export type TargetName = TargetSettings["target"];
@@ -55,7 +59,8 @@ export function targetOf(settings: TargetSettings): TargetDefinition<TargetSetti
 /** `definition`'s typed settings from `config`, checked against what it declares. */
 export function readSettingsOf(definition: TargetDefinition<TargetSettings>, config: ConfigReader): TargetSettings {
   const settings = readTargetSettings(definition, config);
-  if (settings.target !== definition.name) throw new Error(`target "${definition.name}" read settings of target "${settings.target}"`);
+  if (settings.target !== definition.name)
+    throw new Error(`target "${definition.name}" read settings of target "${settings.target}"`);
   return settings;
 }
 
@@ -68,12 +73,19 @@ export function describeTarget(settings: TargetSettings): string {
  * A new backend; the local target's relative paths resolve against the project directory.
  * `onRetryWait` hears of every retry wait of a network client (the CLI's progress line).
  */
-export function createBackend(settings: TargetSettings, baseDir = findProjectRoot(), options: Omit<BackendContext, "baseDir"> = {}): TenantBackend {
+export function createBackend(
+  settings: TargetSettings,
+  baseDir = findProjectRoot(),
+  options: Omit<BackendContext, "baseDir"> = {},
+): TenantBackend {
   const definition = targetOf(settings);
   const backend = definition.create(settings, { ...options, baseDir });
   // What the definition declares is what callers may rely on before a backend exists.
   const offered = Object.keys(backend.capabilities).sort().join(", ");
   const declared = [...definition.capabilities].sort().join(", ");
-  if (offered !== declared) throw new Error(`target "${definition.name}" declares capabilities [${declared}] but its backend offers [${offered}]`);
+  if (offered !== declared)
+    throw new Error(
+      `target "${definition.name}" declares capabilities [${declared}] but its backend offers [${offered}]`,
+    );
   return backend;
 }

@@ -61,12 +61,17 @@ export const SETTING_FORMATS: Record<SettingFormat, (value: string) => string | 
       return "it must be an https:// URL (like https://graph.microsoft.com)";
     }
     // Tokens are sent to it: never in clear text (Azure SDK refuses bearer tokens over http).
-    if (url.protocol !== "https:") return `it must be an https:// URL, not ${url.protocol.replace(/:$/, "")}:// (tokens are never sent in clear text)`;
-    if (url.username !== "" || url.password !== "") return "it must not carry a user name or password (credentials come from the environment)";
+    if (url.protocol !== "https:")
+      return `it must be an https:// URL, not ${url.protocol.replace(/:$/, "")}:// (tokens are never sent in clear text)`;
+    if (url.username !== "" || url.password !== "")
+      return "it must not carry a user name or password (credentials come from the environment)";
     if (url.search !== "" || url.hash !== "") return "it must be a base URL, without ?query or #fragment";
     return undefined;
   },
-  "tenant-id": (value) => (GUID.test(value) || DOMAIN.test(value) ? undefined : "it must be the directory (tenant) id, a GUID, or a domain name like contoso.onmicrosoft.com"),
+  "tenant-id": (value) =>
+    GUID.test(value) || DOMAIN.test(value)
+      ? undefined
+      : "it must be the directory (tenant) id, a GUID, or a domain name like contoso.onmicrosoft.com",
 };
 
 /** Options of a backend that are not stack settings. */
@@ -151,11 +156,15 @@ export function checkSettingValue(setting: TargetSetting, value: string): string
 }
 
 /** Reads `definition`'s settings from `config`: defaults from its declarations, every value checked (SettingsError). */
-export function readTargetSettings<S extends { readonly target: string }>(definition: TargetDefinition<S>, config: ConfigReader): S {
+export function readTargetSettings<S extends { readonly target: string }>(
+  definition: TargetDefinition<S>,
+  config: ConfigReader,
+): S {
   const declared = (key: string): TargetSetting => {
     const setting = definition.settings.find((s) => s.key === key);
     // A programming error: the registry's unit test reads every target's settings.
-    if (setting === undefined) throw new Error(`target "${definition.name}" reads setting "${key}", which it does not declare`);
+    if (setting === undefined)
+      throw new Error(`target "${definition.name}" reads setting "${key}", which it does not declare`);
     return setting;
   };
   const checked = (setting: TargetSetting, value: string): string => {
@@ -175,12 +184,16 @@ export function readTargetSettings<S extends { readonly target: string }>(defini
     value,
     choice: <T extends string>(key: string, values: readonly T[]): T => {
       const chosen = value(key);
-      if (!(values as readonly string[]).includes(chosen)) throw new Error(`target "${definition.name}": setting "${key}" declares values other than ${values.join(", ")}`);
+      if (!(values as readonly string[]).includes(chosen))
+        throw new Error(
+          `target "${definition.name}": setting "${key}" declares values other than ${values.join(", ")}`,
+        );
       return chosen as T;
     },
     positiveInteger: (key: string): number => {
       const setting = declared(key);
-      if (!setting.positiveInteger) throw new Error(`target "${definition.name}": setting "${key}" is not declared positiveInteger`);
+      if (!setting.positiveInteger)
+        throw new Error(`target "${definition.name}": setting "${key}" is not declared positiveInteger`);
       return Number(value(key).trim());
     },
   });

@@ -144,7 +144,10 @@ export interface TenantBackend {
    * A mailbox the source cannot find keeps the replica's answer (absent from the map). `seen`: what
    * the replica showed of them, which tells the source where to look (their addresses).
    */
-  confirmMailboxes?(identities: readonly string[], seen?: ReadonlyMap<string, LiveMailbox | undefined>): Promise<Map<string, LiveMailbox>>;
+  confirmMailboxes?(
+    identities: readonly string[],
+    seen?: ReadonlyMap<string, LiveMailbox | undefined>,
+  ): Promise<Map<string, LiveMailbox>>;
   /** Who holds each address (case-insensitive keys); addresses nobody holds are absent. */
   ownersOf(addresses: readonly string[]): Promise<Map<string, AddressOwner>>;
   /**
@@ -172,7 +175,9 @@ export interface TenantBackend {
    * the bind account's effective rights on each object, one search), keyed by identity; absent
    * ones are writable. Preview refuses with the message. Absent on targets that cannot tell.
    */
-  writeRefusals?(mailboxes: readonly { readonly identity: string; readonly live: LiveMailbox }[]): Promise<Map<string, string>>;
+  writeRefusals?(
+    mailboxes: readonly { readonly identity: string; readonly live: LiveMailbox }[],
+  ): Promise<Map<string, string>>;
   /** Pages through every recipient with addresses, of every kind the target holds. */
   listMailboxes(next?: string): Promise<MailboxPage>;
   close(): Promise<void>;

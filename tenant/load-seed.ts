@@ -27,7 +27,12 @@ export function parseSeed(file: string, text: string): TenantSeed {
       .split("/")
       .slice(1)
       .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
-    return { file, position: parsed.source!.positionOf(segments), path: segments, message: error.message ?? error.keyword };
+    return {
+      file,
+      position: parsed.source!.positionOf(segments),
+      path: segments,
+      message: error.message ?? error.keyword,
+    };
   });
   throw new SpecError(problems);
 }

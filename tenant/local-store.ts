@@ -32,7 +32,8 @@ export class TenantStoreError extends MailboxAddressesError {
 
 const markerOf = (database: string) => `${database}.created`;
 
-const resetRemedy = (what: string) => `Nothing was re-seeded. Restore the file from a backup, or run \`${RESET()}\` to start again from the seed (${what})`;
+const resetRemedy = (what: string) =>
+  `Nothing was re-seeded. Restore the file from a backup, or run \`${RESET()}\` to start again from the seed (${what})`;
 
 /** Deletes the database, its journal files and its marker: the next use seeds afresh. */
 export function deleteLocalStore(database: string): void {
@@ -41,7 +42,11 @@ export function deleteLocalStore(database: string): void {
 
 /** Records that the database was created and seeded, so a later loss of it is noticed. */
 export function markCreated(database: string): void {
-  writeFileSync(markerOf(database), `created ${new Date().toISOString()}; deleting the database without \`${RESET()}\` is reported, not re-seeded\n`, { mode: 0o600 });
+  writeFileSync(
+    markerOf(database),
+    `created ${new Date().toISOString()}; deleting the database without \`${RESET()}\` is reported, not re-seeded\n`,
+    { mode: 0o600 },
+  );
 }
 
 function looksLikeSqlite(database: string): boolean {
@@ -74,7 +79,11 @@ export function checkStoreIntegrity(database: string): void {
     db?.close();
   }
   if (verdict !== "ok") {
-    throw new TenantStoreError(database, `the database is damaged (SQLite's check: ${quote(verdict, 120).slice(1, -1)})`, resetRemedy("its addresses are lost"));
+    throw new TenantStoreError(
+      database,
+      `the database is damaged (SQLite's check: ${quote(verdict, 120).slice(1, -1)})`,
+      resetRemedy("its addresses are lost"),
+    );
   }
 }
 
@@ -84,7 +93,11 @@ export function storeFailure(database: string, err: unknown): Error {
   const code = (err as { code?: string }).code;
   const message = err instanceof Error ? err.message : String(err);
   if (code === "ERR_SQLITE_ERROR" || /^(database|file is not a database|disk I\/O)/i.test(message)) {
-    return new TenantStoreError(database, `the database is damaged (SQLite: ${quote(message.split("\n")[0], 120).slice(1, -1)})`, resetRemedy("its addresses are lost"));
+    return new TenantStoreError(
+      database,
+      `the database is damaged (SQLite: ${quote(message.split("\n")[0], 120).slice(1, -1)})`,
+      resetRemedy("its addresses are lost"),
+    );
   }
   return err instanceof Error ? err : new Error(message);
 }
@@ -118,8 +131,14 @@ export function openLocalStore(database: string, seed: () => TenantSeed): Tenant
     }
   }
   const size = statSync(database).size;
-  if (size === 0) throw new TenantStoreError(database, "the database file is empty (0 bytes): it was truncated", resetRemedy("its addresses are lost"));
-  if (!looksLikeSqlite(database)) throw new TenantStoreError(database, "the file is not an SQLite database", resetRemedy("its addresses are lost"));
+  if (size === 0)
+    throw new TenantStoreError(
+      database,
+      "the database file is empty (0 bytes): it was truncated",
+      resetRemedy("its addresses are lost"),
+    );
+  if (!looksLikeSqlite(database))
+    throw new TenantStoreError(database, "the file is not an SQLite database", resetRemedy("its addresses are lost"));
   checkStoreIntegrity(database);
   let tenant: Tenant;
   try {
@@ -128,7 +147,12 @@ export function openLocalStore(database: string, seed: () => TenantSeed): Tenant
     throw storeFailure(database, err);
   }
   try {
-    if (!tenant.isSeeded()) throw new TenantStoreError(database, "the database holds no tenant (it was emptied or never seeded)", resetRemedy("its addresses are lost"));
+    if (!tenant.isSeeded())
+      throw new TenantStoreError(
+        database,
+        "the database holds no tenant (it was emptied or never seeded)",
+        resetRemedy("its addresses are lost"),
+      );
     if (!existsSync(markerOf(database))) markCreated(database);
     return tenant;
   } catch (err) {
@@ -165,7 +189,9 @@ export class StoreIdentity {
     if (now === this.#identity) return;
     throw new TenantStoreError(
       this.#database,
-      now === undefined ? "the database was deleted while this run was using it; nothing more was written" : "the database was replaced while this run was using it; nothing more was written",
+      now === undefined
+        ? "the database was deleted while this run was using it; nothing more was written"
+        : "the database was replaced while this run was using it; nothing more was written",
       resetRemedy("the seed's addresses replace whatever the tenant held"),
     );
   }

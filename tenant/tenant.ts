@@ -199,7 +199,8 @@ function toHolder(row: HolderRow): DirectoryHolder {
 }
 
 /** A deleted holder past its retention: purged, its addresses free. */
-const purged = (h: DirectoryHolder) => h.deletedAt !== undefined && Date.parse(h.deletedAt) + DELETED_RETENTION_DAYS * 86_400_000 <= Date.now();
+const purged = (h: DirectoryHolder) =>
+  h.deletedAt !== undefined && Date.parse(h.deletedAt) + DELETED_RETENTION_DAYS * 86_400_000 <= Date.now();
 
 function toRecipient(row: RecipientRow): Recipient {
   // A tenant file written before the kinds were told apart holds "Group": a distribution group.
@@ -296,7 +297,8 @@ export class Tenant {
     db.exec(SCHEMA);
     // Tenant files from before ExternalEmailAddress was kept gain the column (empty).
     const columns = db.prepare("PRAGMA table_info(recipients)").all() as { name: string }[];
-    if (!columns.some((c) => c.name === "external_address")) db.exec("ALTER TABLE recipients ADD COLUMN external_address TEXT");
+    if (!columns.some((c) => c.name === "external_address"))
+      db.exec("ALTER TABLE recipients ADD COLUMN external_address TEXT");
     // Tenant files from before the emulator's directory sync gain its column (empty).
     if (!columns.some((c) => c.name === "on_premises")) db.exec("ALTER TABLE recipients ADD COLUMN on_premises TEXT");
     // Tenant files from before address policies gain the directory attributes (empty).
@@ -343,7 +345,9 @@ export class Tenant {
   }
 
   acceptedDomains(): string[] {
-    return (this.#db.prepare("SELECT domain FROM accepted_domains ORDER BY domain").all() as { domain: string }[]).map((r) => r.domain);
+    return (this.#db.prepare("SELECT domain FROM accepted_domains ORDER BY domain").all() as { domain: string }[]).map(
+      (r) => r.domain,
+    );
   }
 
   /** Replaces the whole tenant with a seed. */
@@ -356,7 +360,8 @@ export class Tenant {
       setInfo.run("name", seed.tenant.name);
       setInfo.run("id", seed.tenant.id);
       setInfo.run("moeraDomain", seed.tenant.moeraDomain.toLowerCase());
-      if (seed.tenant.addressReleaseLagMs !== undefined) setInfo.run("addressReleaseLagMs", String(seed.tenant.addressReleaseLagMs));
+      if (seed.tenant.addressReleaseLagMs !== undefined)
+        setInfo.run("addressReleaseLagMs", String(seed.tenant.addressReleaseLagMs));
       const addDomain = this.#db.prepare("INSERT INTO accepted_domains (domain) VALUES (?)");
       for (const domain of seed.tenant.acceptedDomains) addDomain.run(domain.toLowerCase());
       for (const r of seed.recipients) {
@@ -369,7 +374,9 @@ export class Tenant {
           synced: r.synced ?? false,
           cloudManaged: r.cloudManaged ?? false,
           addresses: r.addresses,
-          externalEmailAddress: r.externalEmailAddress?.replace(/^smtp:/i, "") ?? defaultExternalAddress(recipientTypeOf(r.type) ?? DEFAULT_RECIPIENT_KIND, r.addresses),
+          externalEmailAddress:
+            r.externalEmailAddress?.replace(/^smtp:/i, "") ??
+            defaultExternalAddress(recipientTypeOf(r.type) ?? DEFAULT_RECIPIENT_KIND, r.addresses),
           ...(r.attributes ? { attributes: r.attributes } : {}),
         });
       }
@@ -382,7 +389,10 @@ export class Tenant {
           upn: h.upn,
           synced: h.synced ?? false,
           addresses: h.addresses,
-          deletedAt: h.deletedDaysAgo === undefined ? undefined : new Date(Date.now() - h.deletedDaysAgo * 86_400_000).toISOString(),
+          deletedAt:
+            h.deletedDaysAgo === undefined
+              ? undefined
+              : new Date(Date.now() - h.deletedDaysAgo * 86_400_000).toISOString(),
         });
       }
     });
@@ -394,13 +404,27 @@ export class Tenant {
   }
 
   #insertHolder(h: DirectoryHolder): void {
-    if (DELETED_KINDS.has(h.kind) !== (h.deletedAt !== undefined)) throw new Error(`holder "${h.displayName}": a ${h.kind} ${h.deletedAt === undefined ? "needs" : "has no"} deletion time`);
+    if (DELETED_KINDS.has(h.kind) !== (h.deletedAt !== undefined))
+      throw new Error(
+        `holder "${h.displayName}": a ${h.kind} ${h.deletedAt === undefined ? "needs" : "has no"} deletion time`,
+      );
     this.#db
-      .prepare("INSERT INTO holders (id, kind, display_name, upn, synced, addresses, deleted_at) VALUES (?, ?, ?, ?, ?, ?, ?)")
-      .run(h.id.toLowerCase(), h.kind, h.displayName, h.upn ?? null, h.synced ? 1 : 0, JSON.stringify(h.addresses), h.deletedAt ?? null);
+      .prepare(
+        "INSERT INTO holders (id, kind, display_name, upn, synced, addresses, deleted_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+      )
+      .run(
+        h.id.toLowerCase(),
+        h.kind,
+        h.displayName,
+        h.upn ?? null,
+        h.synced ? 1 : 0,
+        JSON.stringify(h.addresses),
+        h.deletedAt ?? null,
+      );
     const index = this.#db.prepare("INSERT INTO holder_addresses (address, holder_id) VALUES (?, ?)");
     for (const key of new Set(smtpKeysOf(h.addresses))) {
-      if (this.#recipientOwnerOf(key) !== undefined) throw new Error(`seed: the address ${key} of "${h.displayName}" already belongs to a recipient`);
+      if (this.#recipientOwnerOf(key) !== undefined)
+        throw new Error(`seed: the address ${key} of "${h.displayName}" already belongs to a recipient`);
       try {
         index.run(key, h.id.toLowerCase());
       } catch {
@@ -425,13 +449,16 @@ export class Tenant {
 
   /** The tenant's release lag (0: an address removed is free at once). */
   addressReleaseLagMs(): number {
-    const row = this.#db.prepare("SELECT value FROM tenant WHERE key = 'addressReleaseLagMs'").get() as { value: string } | undefined;
+    const row = this.#db.prepare("SELECT value FROM tenant WHERE key = 'addressReleaseLagMs'").get() as
+      { value: string } | undefined;
     return row === undefined ? 0 : Number(row.value) || 0;
   }
 
   /** Sets the release lag: for so long after an address leaves a recipient, Exchange refuses it to any other. */
   setAddressReleaseLagMs(ms: number): void {
-    this.#db.prepare("INSERT OR REPLACE INTO tenant (key, value) VALUES ('addressReleaseLagMs', ?)").run(String(Math.max(0, ms)));
+    this.#db
+      .prepare("INSERT OR REPLACE INTO tenant (key, value) VALUES ('addressReleaseLagMs', ?)")
+      .run(String(Math.max(0, ms)));
   }
 
   /** Adds a recipient (seeding, generated benchmark tenants). Fails on a duplicate address. */
@@ -442,10 +469,13 @@ export class Tenant {
   #insertRecipient(r: NewRecipient): void {
     const kind = kindOf(r);
     for (const key of new Set(smtpKeysOf(r.addresses))) {
-      if (this.#holderOf(key) !== undefined) throw new Error(`seed: the address ${key} of "${r.displayName}" already belongs to a holder`);
+      if (this.#holderOf(key) !== undefined)
+        throw new Error(`seed: the address ${key} of "${r.displayName}" already belongs to a holder`);
     }
     this.#db
-      .prepare("INSERT INTO recipients (id, upn, upn_key, display_name, type, synced, cloud_managed, addresses, external_address, attributes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+      .prepare(
+        "INSERT INTO recipients (id, upn, upn_key, display_name, type, synced, cloud_managed, addresses, external_address, attributes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      )
       .run(
         r.id.toLowerCase(),
         r.upn ?? null,
@@ -455,7 +485,9 @@ export class Tenant {
         r.synced ? 1 : 0,
         r.cloudManaged ? 1 : 0,
         JSON.stringify(r.addresses),
-        RECIPIENT_KINDS[kind].external ? (r.externalEmailAddress ?? defaultExternalAddress(kind, r.addresses) ?? null) : null,
+        RECIPIENT_KINDS[kind].external
+          ? (r.externalEmailAddress ?? defaultExternalAddress(kind, r.addresses) ?? null)
+          : null,
         r.attributes && Object.keys(r.attributes).length > 0 ? JSON.stringify(r.attributes) : null,
       );
     const index = this.#db.prepare("INSERT INTO smtp_addresses (address, recipient_id) VALUES (?, ?)");
@@ -477,7 +509,9 @@ export class Tenant {
     const row =
       this.#db.prepare("SELECT * FROM recipients WHERE id = ?").get(key) ??
       this.#db.prepare("SELECT * FROM recipients WHERE upn_key = ?").get(key) ??
-      this.#db.prepare("SELECT r.* FROM recipients r JOIN smtp_addresses s ON s.recipient_id = r.id WHERE s.address = ?").get(key);
+      this.#db
+        .prepare("SELECT r.* FROM recipients r JOIN smtp_addresses s ON s.recipient_id = r.id WHERE s.address = ?")
+        .get(key);
     return row === undefined ? undefined : toRecipient(row as unknown as RecipientRow);
   }
 
@@ -507,7 +541,9 @@ export class Tenant {
       clauses.push(`type IN (${stored.map(() => "?").join(", ") || "NULL"})`);
       values.push(...stored);
     }
-    const rows = this.#db.prepare(`SELECT * FROM recipients WHERE ${clauses.join(" AND ")} ORDER BY id LIMIT ?`).all(...values, options.limit ?? -1) as unknown as RecipientRow[];
+    const rows = this.#db
+      .prepare(`SELECT * FROM recipients WHERE ${clauses.join(" AND ")} ORDER BY id LIMIT ?`)
+      .all(...values, options.limit ?? -1) as unknown as RecipientRow[];
     return rows.map(toRecipient);
   }
 
@@ -524,15 +560,20 @@ export class Tenant {
   }
 
   #recipientOwnerOf(address: string): AddressOwner | undefined {
-    const row = this.#db.prepare("SELECT r.id, r.display_name, r.type FROM recipients r JOIN smtp_addresses s ON s.recipient_id = r.id WHERE s.address = ?").get(addressKey(address)) as
-      { id: string; display_name: string; type: string } | undefined;
+    const row = this.#db
+      .prepare(
+        "SELECT r.id, r.display_name, r.type FROM recipients r JOIN smtp_addresses s ON s.recipient_id = r.id WHERE s.address = ?",
+      )
+      .get(addressKey(address)) as { id: string; display_name: string; type: string } | undefined;
     if (row === undefined) return undefined;
     const kind = recipientTypeOf(row.type) ?? DEFAULT_RECIPIENT_KIND;
     return { id: row.id, displayName: row.display_name, type: coarseTypeOf(kind), kind };
   }
 
   #holderOf(address: string): AddressOwner | undefined {
-    const row = this.#db.prepare("SELECT h.* FROM holders h JOIN holder_addresses a ON a.holder_id = h.id WHERE a.address = ?").get(addressKey(address)) as unknown as HolderRow | undefined;
+    const row = this.#db
+      .prepare("SELECT h.* FROM holders h JOIN holder_addresses a ON a.holder_id = h.id WHERE a.address = ?")
+      .get(addressKey(address)) as unknown as HolderRow | undefined;
     if (row === undefined) return undefined;
     const holder = toHolder(row);
     if (purged(holder)) return undefined;
@@ -548,10 +589,17 @@ export class Tenant {
   #releasingOwnerOf(address: string): AddressOwner | undefined {
     const lag = this.addressReleaseLagMs();
     if (lag <= 0) return undefined;
-    const row = this.#db.prepare("SELECT * FROM released_addresses WHERE address = ? AND released_at > ?").get(addressKey(address), Date.now() - lag) as
+    const row = this.#db
+      .prepare("SELECT * FROM released_addresses WHERE address = ? AND released_at > ?")
+      .get(addressKey(address), Date.now() - lag) as
       { recipient_id: string; display_name: string; released_at: number } | undefined;
     if (row === undefined) return undefined;
-    return { id: row.recipient_id, displayName: row.display_name, type: "UserMailbox", holder: { kind: "Releasing", releasedAt: new Date(row.released_at).toISOString() } };
+    return {
+      id: row.recipient_id,
+      displayName: row.display_name,
+      type: "UserMailbox",
+      holder: { kind: "Releasing", releasedAt: new Date(row.released_at).toISOString() },
+    };
   }
 
   /**
@@ -560,7 +608,11 @@ export class Tenant {
    * refused; its own is not).
    */
   facts(): TenantFacts {
-    return { acceptedDomains: new Set(this.acceptedDomains()), moeraDomain: this.info().moeraDomain, ownerOf: (a) => this.ownerOf(a) ?? this.#releasingOwnerOf(a) };
+    return {
+      acceptedDomains: new Set(this.acceptedDomains()),
+      moeraDomain: this.info().moeraDomain,
+      ownerOf: (a) => this.ownerOf(a) ?? this.#releasingOwnerOf(a),
+    };
   }
 
   #require(identity: string): Recipient {
@@ -578,7 +630,12 @@ export class Tenant {
   setEmailAddresses(identity: string, addresses: readonly string[], operation?: string): Recipient {
     return this.#transaction(() => {
       const recipient = this.#require(identity);
-      return this.#write(recipient, identity, addresses, operation ?? `${RECIPIENT_KINDS[recipient.kind].setCmdlet} -EmailAddresses`);
+      return this.#write(
+        recipient,
+        identity,
+        addresses,
+        operation ?? `${RECIPIENT_KINDS[recipient.kind].setCmdlet} -EmailAddresses`,
+      );
     });
   }
 
@@ -586,7 +643,12 @@ export class Tenant {
   addRemoveEmailAddresses(identity: string, add: readonly string[], remove: readonly string[]): Recipient {
     return this.#transaction(() => {
       const recipient = this.#require(identity);
-      return this.#write(recipient, identity, applyAddRemove(recipient.addresses, add, remove), `${RECIPIENT_KINDS[recipient.kind].setCmdlet} -EmailAddresses @{Add;Remove}`);
+      return this.#write(
+        recipient,
+        identity,
+        applyAddRemove(recipient.addresses, add, remove),
+        `${RECIPIENT_KINDS[recipient.kind].setCmdlet} -EmailAddresses @{Add;Remove}`,
+      );
     });
   }
 
@@ -597,7 +659,12 @@ export class Tenant {
   setPrimarySmtpAddress(identity: string, address: string, parameter = "PrimarySmtpAddress"): Recipient {
     return this.#transaction(() => {
       const recipient = this.#require(identity);
-      return this.#write(recipient, identity, applyPrimarySmtpAddress(recipient.addresses, address), `${RECIPIENT_KINDS[recipient.kind].setCmdlet} -${parameter}`);
+      return this.#write(
+        recipient,
+        identity,
+        applyPrimarySmtpAddress(recipient.addresses, address),
+        `${RECIPIENT_KINDS[recipient.kind].setCmdlet} -${parameter}`,
+      );
     });
   }
 
@@ -611,33 +678,65 @@ export class Tenant {
       const recipient = this.#require(identity);
       const address = external.replace(/^smtp:/i, "");
       const old = recipient.externalEmailAddress;
-      const wasPrimary = old !== undefined && recipient.addresses.some((e) => parseProxyAddress(e).primary && addressKey(parseProxyAddress(e).value) === addressKey(old));
+      const wasPrimary =
+        old !== undefined &&
+        recipient.addresses.some(
+          (e) => parseProxyAddress(e).primary && addressKey(parseProxyAddress(e).value) === addressKey(old),
+        );
       const held = old !== undefined && smtpKeysOf(recipient.addresses).includes(addressKey(old));
       const rest = recipient.addresses.filter((e) => {
         const p = parseProxyAddress(e);
-        return !(p.kind === "smtp" && (addressKey(p.value) === addressKey(address) || (old !== undefined && addressKey(p.value) === addressKey(old))));
+        return !(
+          p.kind === "smtp" &&
+          (addressKey(p.value) === addressKey(address) ||
+            (old !== undefined && addressKey(p.value) === addressKey(old)))
+        );
       });
-      const addresses = held ? (wasPrimary ? [`SMTP:${address}`, ...rest] : [...rest, `smtp:${address}`]) : recipient.addresses;
+      const addresses = held
+        ? wasPrimary
+          ? [`SMTP:${address}`, ...rest]
+          : [...rest, `smtp:${address}`]
+        : recipient.addresses;
       // The old external address leaves the list: the rules see the new one as the external one.
-      const updated = this.#write({ ...recipient, externalEmailAddress: address }, identity, addresses, `${RECIPIENT_KINDS[recipient.kind].setCmdlet} -ExternalEmailAddress`, recipient.addresses);
+      const updated = this.#write(
+        { ...recipient, externalEmailAddress: address },
+        identity,
+        addresses,
+        `${RECIPIENT_KINDS[recipient.kind].setCmdlet} -ExternalEmailAddress`,
+        recipient.addresses,
+      );
       this.#db.prepare("UPDATE recipients SET external_address = ? WHERE id = ?").run(address, recipient.id);
       return { ...updated, externalEmailAddress: address };
     });
   }
 
-  #write(recipient: Recipient, identity: string, addresses: readonly string[], operation: string, before: readonly string[] = recipient.addresses): Recipient {
+  #write(
+    recipient: Recipient,
+    identity: string,
+    addresses: readonly string[],
+    operation: string,
+    before: readonly string[] = recipient.addresses,
+  ): Recipient {
     const violations = checkEmailAddresses(recipient, addresses, this.facts(), identity);
     if (violations.length > 0) throw new ExchangeError(identity, violations);
     return this.#store(recipient, addresses, operation, before);
   }
 
-  #store(recipient: Recipient, addresses: readonly string[], operation: string, before: readonly string[] = recipient.addresses): Recipient {
+  #store(
+    recipient: Recipient,
+    addresses: readonly string[],
+    operation: string,
+    before: readonly string[] = recipient.addresses,
+  ): Recipient {
     // The release lag: each address this write lets go of is remembered with the time; an address
     // it takes is no longer being released.
     const kept = new Set(smtpKeysOf(addresses));
     if (this.addressReleaseLagMs() > 0) {
-      const release = this.#db.prepare("INSERT OR REPLACE INTO released_addresses (address, recipient_id, display_name, released_at) VALUES (?, ?, ?, ?)");
-      for (const key of new Set(smtpKeysOf(recipient.addresses))) if (!kept.has(key)) release.run(key, recipient.id, recipient.displayName, Date.now());
+      const release = this.#db.prepare(
+        "INSERT OR REPLACE INTO released_addresses (address, recipient_id, display_name, released_at) VALUES (?, ?, ?, ?)",
+      );
+      for (const key of new Set(smtpKeysOf(recipient.addresses)))
+        if (!kept.has(key)) release.run(key, recipient.id, recipient.displayName, Date.now());
     }
     const taken = this.#db.prepare("DELETE FROM released_addresses WHERE address = ?");
     for (const key of kept) taken.run(key);
@@ -667,7 +766,9 @@ export class Tenant {
         }
       }
       const changed = JSON.stringify(addresses) !== JSON.stringify(recipient.addresses);
-      this.#db.prepare("UPDATE recipients SET on_premises = ?, synced = 1 WHERE id = ?").run(JSON.stringify(onPremises), recipient.id);
+      this.#db
+        .prepare("UPDATE recipients SET on_premises = ?, synced = 1 WHERE id = ?")
+        .run(JSON.stringify(onPremises), recipient.id);
       if (!changed) return { ...recipient, synced: true, onPremises };
       return { ...this.#store(recipient, addresses, "directory sync"), synced: true, onPremises };
     });
@@ -685,36 +786,74 @@ export class Tenant {
     return this.#transaction(() => {
       const recipient = this.find(identity);
       if (recipient === undefined || recipient.upn === undefined)
-        throw new UpnError(404, "Request_ResourceNotFound", `Resource '${identity}' does not exist or one of its queried reference-property objects are not present.`);
+        throw new UpnError(
+          404,
+          "Request_ResourceNotFound",
+          `Resource '${identity}' does not exist or one of its queried reference-property objects are not present.`,
+        );
       const value = upn.trim();
       const at = value.lastIndexOf("@");
       const local = value.slice(0, at);
       const domain = value.slice(at + 1).toLowerCase();
-      if (at <= 0 || at === value.length - 1 || !/^[A-Za-z0-9'._~!#^&{}-]+$/.test(local) || local.startsWith(".") || local.endsWith(".") || local.length > 64) {
-        throw new UpnError(400, "Request_BadRequest", "Invalid value specified for property 'userPrincipalName' of resource 'User'.");
+      if (
+        at <= 0 ||
+        at === value.length - 1 ||
+        !/^[A-Za-z0-9'._~!#^&{}-]+$/.test(local) ||
+        local.startsWith(".") ||
+        local.endsWith(".") ||
+        local.length > 64
+      ) {
+        throw new UpnError(
+          400,
+          "Request_BadRequest",
+          "Invalid value specified for property 'userPrincipalName' of resource 'User'.",
+        );
       }
       if (recipient.synced) {
-        throw new UpnError(400, "Request_BadRequest", "Unable to update the specified properties for on-premises mastered Directory Sync objects or objects currently undergoing migration.");
+        throw new UpnError(
+          400,
+          "Request_BadRequest",
+          "Unable to update the specified properties for on-premises mastered Directory Sync objects or objects currently undergoing migration.",
+        );
       }
       if (!this.acceptedDomains().includes(domain)) {
-        throw new UpnError(400, "Request_BadRequest", `The domain portion of the userPrincipalName property is invalid. You must use one of the verified domain names in your organization.`);
+        throw new UpnError(
+          400,
+          "Request_BadRequest",
+          `The domain portion of the userPrincipalName property is invalid. You must use one of the verified domain names in your organization.`,
+        );
       }
-      const holder = this.#db.prepare("SELECT id FROM recipients WHERE upn_key = ?").get(value.toLowerCase()) as { id: string } | undefined;
+      const holder = this.#db.prepare("SELECT id FROM recipients WHERE upn_key = ?").get(value.toLowerCase()) as
+        { id: string } | undefined;
       if (holder !== undefined && holder.id !== recipient.id) {
-        throw new UpnError(400, "Request_BadRequest", "Another object with the same value for property userPrincipalName already exists.");
+        throw new UpnError(
+          400,
+          "Request_BadRequest",
+          "Another object with the same value for property userPrincipalName already exists.",
+        );
       }
-      this.#db.prepare("UPDATE recipients SET upn = ?, upn_key = ? WHERE id = ?").run(value, value.toLowerCase(), recipient.id);
+      this.#db
+        .prepare("UPDATE recipients SET upn = ?, upn_key = ? WHERE id = ?")
+        .run(value, value.toLowerCase(), recipient.id);
       let addresses = recipient.addresses;
       const owner = this.ownerOf(value);
       if (owner === undefined) {
         addresses = [...recipient.addresses, `smtp:${value}`];
         const index = this.#db.prepare("INSERT INTO smtp_addresses (address, recipient_id) VALUES (?, ?)");
-        this.#db.prepare("UPDATE recipients SET addresses = ? WHERE id = ?").run(JSON.stringify(addresses), recipient.id);
+        this.#db
+          .prepare("UPDATE recipients SET addresses = ? WHERE id = ?")
+          .run(JSON.stringify(addresses), recipient.id);
         index.run(addressKey(value), recipient.id);
       }
       this.#db
         .prepare("INSERT INTO writes (recipient_id, operation, before, after, at) VALUES (?, ?, ?, ?, ?)")
-        .run(recipient.id, `PATCH /users userPrincipalName ${recipient.upn} -> ${value}`, JSON.stringify(recipient.addresses), JSON.stringify(addresses), new Date().toISOString());
+        .run(
+          recipient.id,
+          `PATCH /users userPrincipalName ${recipient.upn} -> ${value}`,
+          JSON.stringify(recipient.addresses),
+          JSON.stringify(addresses),
+          new Date().toISOString(),
+        );
       return { ...recipient, upn: value, addresses };
     });
   }
@@ -722,7 +861,9 @@ export class Tenant {
   /** Sets directory attributes (tests and generated tenants). */
   setAttributes(identity: string, attributes: DirectoryAttributes): void {
     const recipient = this.#require(identity);
-    this.#db.prepare("UPDATE recipients SET attributes = ? WHERE id = ?").run(JSON.stringify({ ...recipient.attributes, ...attributes }), recipient.id);
+    this.#db
+      .prepare("UPDATE recipients SET attributes = ? WHERE id = ?")
+      .run(JSON.stringify({ ...recipient.attributes, ...attributes }), recipient.id);
   }
 
   /** Set-Mailbox -IsExchangeCloudManaged: moves a synced mailbox's Exchange attributes to the cloud. */
@@ -732,7 +873,13 @@ export class Tenant {
       this.#db.prepare("UPDATE recipients SET cloud_managed = ? WHERE id = ?").run(value ? 1 : 0, recipient.id);
       this.#db
         .prepare("INSERT INTO writes (recipient_id, operation, before, after, at) VALUES (?, ?, ?, ?, ?)")
-        .run(recipient.id, `Set-Mailbox -IsExchangeCloudManaged $${value}`, JSON.stringify(recipient.addresses), JSON.stringify(recipient.addresses), new Date().toISOString());
+        .run(
+          recipient.id,
+          `Set-Mailbox -IsExchangeCloudManaged $${value}`,
+          JSON.stringify(recipient.addresses),
+          JSON.stringify(recipient.addresses),
+          new Date().toISOString(),
+        );
       return { ...recipient, cloudManaged: value };
     });
   }
@@ -744,7 +891,9 @@ export class Tenant {
    * seeded is absent. One lookup each on the log's index (writes_by_recipient), however long the log.
    */
   addressesChangedAt(ids: readonly string[]): Map<string, string> {
-    const last = this.#db.prepare("SELECT at FROM writes WHERE recipient_id = ? AND before <> after ORDER BY seq DESC LIMIT 1");
+    const last = this.#db.prepare(
+      "SELECT at FROM writes WHERE recipient_id = ? AND before <> after ORDER BY seq DESC LIMIT 1",
+    );
     const changed = new Map<string, string>();
     for (const id of ids) {
       const row = last.get(id.toLowerCase()) as { at: string } | undefined;

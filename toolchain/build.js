@@ -28,7 +28,8 @@ function inputs() {
     const glob = /^(.*)\/\*(\.[a-z]+)$/.exec(entry);
     if (glob) {
       const dir = path.join(ROOT, glob[1]);
-      if (fs.existsSync(dir)) for (const name of fs.readdirSync(dir)) if (name.endsWith(glob[2])) found.push(path.join(dir, name));
+      if (fs.existsSync(dir))
+        for (const name of fs.readdirSync(dir)) if (name.endsWith(glob[2])) found.push(path.join(dir, name));
       continue;
     }
     const full = path.join(ROOT, entry);
@@ -39,7 +40,9 @@ function inputs() {
       continue;
     }
     if (stat.isFile()) found.push(full);
-    else for (const name of fs.readdirSync(full, { recursive: true })) if (/\.(ts|json)$/.test(String(name))) found.push(path.join(full, String(name)));
+    else
+      for (const name of fs.readdirSync(full, { recursive: true }))
+        if (/\.(ts|json)$/.test(String(name))) found.push(path.join(full, String(name)));
   }
   return found.sort();
 }
@@ -91,13 +94,20 @@ function main() {
   const before = fingerprint();
   const stamp = fs.existsSync(STAMP) ? fs.readFileSync(STAMP, "utf8").trim() : "";
   if (stamp === before && process.env.MAILBOX_ADDRESSES_BUILD !== "always") return 0;
-  const tsc = spawnSync(process.execPath, [require.resolve("typescript/bin/tsc", { paths: [ROOT] }), "-p", path.join(ROOT, "tsconfig.json")], { cwd: ROOT, stdio: "inherit" });
+  const tsc = spawnSync(
+    process.execPath,
+    [require.resolve("typescript/bin/tsc", { paths: [ROOT] }), "-p", path.join(ROOT, "tsconfig.json")],
+    { cwd: ROOT, stdio: "inherit" },
+  );
   if (tsc.status !== 0) {
     fs.rmSync(STAMP, { force: true });
     return tsc.status ?? 1;
   }
   const removed = removeStale();
-  if (removed.length > 0) process.stderr.write(`[build] removed ${removed.length} stale output(s) whose source is gone: ${removed.slice(0, 5).join(", ")}${removed.length > 5 ? ", ..." : ""}\n`);
+  if (removed.length > 0)
+    process.stderr.write(
+      `[build] removed ${removed.length} stale output(s) whose source is gone: ${removed.slice(0, 5).join(", ")}${removed.length > 5 ? ", ..." : ""}\n`,
+    );
   // An input edited while tsc ran leaves the old stamp: the next call compiles again.
   if (fingerprint() === before) fs.writeFileSync(STAMP, `${before}\n`);
   return 0;

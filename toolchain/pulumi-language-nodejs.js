@@ -56,7 +56,9 @@ function refuseToStart(message) {
 
 // The gRPC stubs come from the project's @pulumi/pulumi: another major version is another protocol.
 if (sdkVersion.split(".")[0] !== PINNED_PULUMI.split(".")[0]) {
-  refuseToStart(`the project's @pulumi/pulumi is ${sdkVersion}, whose gRPC protocol this host does not speak: it is written for ${PROTOCOL}. Install @pulumi/pulumi ${PINNED_PULUMI} (npm ci)`);
+  refuseToStart(
+    `the project's @pulumi/pulumi is ${sdkVersion}, whose gRPC protocol this host does not speak: it is written for ${PROTOCOL}. Install @pulumi/pulumi ${PINNED_PULUMI} (npm ci)`,
+  );
 }
 
 // The exit code @pulumi/pulumi's runner uses after it has already shown the user an actionable error.
@@ -142,7 +144,9 @@ function checkRunRequest(request) {
   let nodeArgs = [];
   if (options.nodeargs !== undefined && options.nodeargs !== null) {
     if (typeof options.nodeargs !== "string") {
-      return { error: `runtime option "nodeargs" must be a string of node flags, e.g. "--max-old-space-size=4096"; got ${JSON.stringify(options.nodeargs)}` };
+      return {
+        error: `runtime option "nodeargs" must be a string of node flags, e.g. "--max-old-space-size=4096"; got ${JSON.stringify(options.nodeargs)}`,
+      };
     }
     nodeArgs = options.nodeargs.split(/\s+/).filter(Boolean);
   }
@@ -229,7 +233,10 @@ const handlers = {
   // engine has its address from the command line already.
   handshake(call, callback) {
     if (!call.request.getEngineAddress()) {
-      callback({ code: grpc.status.INVALID_ARGUMENT, details: `the engine's handshake names no engine address: this host is written for ${PROTOCOL}` });
+      callback({
+        code: grpc.status.INVALID_ARGUMENT,
+        details: `the engine's handshake names no engine address: this host is written for ${PROTOCOL}`,
+      });
       return;
     }
     engineAddress = call.request.getEngineAddress();
@@ -277,7 +284,9 @@ const handlers = {
 for (const [name, method] of Object.entries(languageRpc.LanguageRuntimeService)) {
   if (handlers[name]) continue;
   const details = `${method.path} is not implemented by mailbox-addresses' language host (toolchain/pulumi-language-nodejs.js), which serves compiled programs over ${PROTOCOL}`;
-  handlers[name] = method.responseStream ? (call) => call.emit("error", { code: grpc.status.UNIMPLEMENTED, details }) : (call, callback) => callback({ code: grpc.status.UNIMPLEMENTED, details });
+  handlers[name] = method.responseStream
+    ? (call) => call.emit("error", { code: grpc.status.UNIMPLEMENTED, details })
+    : (call, callback) => callback({ code: grpc.status.UNIMPLEMENTED, details });
 }
 
 const server = new grpc.Server();

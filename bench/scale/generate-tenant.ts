@@ -18,7 +18,11 @@ export function benchSeed(count: number): TenantSeed {
       upn: `${user}@contoso.com`,
       displayName: `Bench ${i}`,
       type: "UserMailbox",
-      addresses: [`SMTP:${user}@contoso.com`, `smtp:${user}@contoso.onmicrosoft.com`, `X500:/o=ExchangeLabs/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn=${user}`],
+      addresses: [
+        `SMTP:${user}@contoso.com`,
+        `smtp:${user}@contoso.onmicrosoft.com`,
+        `X500:/o=ExchangeLabs/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn=${user}`,
+      ],
     });
   }
   return { ...seed, recipients };

@@ -49,10 +49,19 @@ function sample(root: number, peaks: Record<string, number>): void {
   }
 }
 
-export function runMeasured(command: { file: string; args: string[]; cwd: string; env: NodeJS.ProcessEnv }): Promise<Measured> {
+export function runMeasured(command: {
+  file: string;
+  args: string[];
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+}): Promise<Measured> {
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
-    const child = spawn(command.file, command.args, { cwd: command.cwd, env: command.env, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(command.file, command.args, {
+      cwd: command.cwd,
+      env: command.env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     const chunks: Buffer[] = [];
     child.stdout.on("data", (c: Buffer) => chunks.push(c));
     child.stderr.on("data", (c: Buffer) => chunks.push(c));
@@ -61,7 +70,12 @@ export function runMeasured(command: { file: string; args: string[]; cwd: string
     child.once("error", reject);
     child.once("close", (code) => {
       clearInterval(timer);
-      resolve({ code: code ?? -1, ms: Number(process.hrtime.bigint() - started) / 1e6, output: Buffer.concat(chunks).toString("utf8"), peakMb });
+      resolve({
+        code: code ?? -1,
+        ms: Number(process.hrtime.bigint() - started) / 1e6,
+        output: Buffer.concat(chunks).toString("utf8"),
+        peakMb,
+      });
     });
   });
 }
@@ -70,10 +84,24 @@ export function runMeasured(command: { file: string; args: string[]; cwd: string
  * The size of a stack's state: bytes in all, per mailbox (of `count`), and the serialized provider's
  * bytes (`__provider`, inputs and outputs) per MailboxAddresses or no-op resource.
  */
-export function stateFacts(stack: TestStack, count: number): { stateBytes: number; bytesPerMailbox: number; providerBytesPerMailbox: number } {
+export function stateFacts(
+  stack: TestStack,
+  count: number,
+): { stateBytes: number; bytesPerMailbox: number; providerBytesPerMailbox: number } {
   const text = stack.stateText();
-  const resources = (JSON.parse(text).checkpoint.latest?.resources ?? []) as { type: string; inputs?: { __provider?: string }; outputs?: { __provider?: string } }[];
+  const resources = (JSON.parse(text).checkpoint.latest?.resources ?? []) as {
+    type: string;
+    inputs?: { __provider?: string };
+    outputs?: { __provider?: string };
+  }[];
   const ours = resources.filter((r) => r.type.includes("MailboxAddresses") || r.type.includes("NoopMailbox"));
-  const providerBytes = ours.reduce((sum, r) => sum + (r.inputs?.__provider?.length ?? 0) + (r.outputs?.__provider?.length ?? 0), 0);
-  return { stateBytes: Buffer.byteLength(text), bytesPerMailbox: Math.round(Buffer.byteLength(text) / count), providerBytesPerMailbox: Math.round(providerBytes / Math.max(1, ours.length)) };
+  const providerBytes = ours.reduce(
+    (sum, r) => sum + (r.inputs?.__provider?.length ?? 0) + (r.outputs?.__provider?.length ?? 0),
+    0,
+  );
+  return {
+    stateBytes: Buffer.byteLength(text),
+    bytesPerMailbox: Math.round(Buffer.byteLength(text) / count),
+    providerBytesPerMailbox: Math.round(providerBytes / Math.max(1, ours.length)),
+  };
 }

@@ -28,10 +28,14 @@ class NoopMailbox extends pulumi.dynamic.Resource {
 }
 
 const config = new pulumi.Config("mailbox-addresses");
-const spec = parse(readFileSync(config.require("spec"), "utf8")) as { mailboxes: Record<string, { primary: string; aliases?: string[] }> };
+const spec = parse(readFileSync(config.require("spec"), "utf8")) as {
+  mailboxes: Record<string, { primary: string; aliases?: string[] }>;
+};
 // The floor of a targeted run (bench/scale/targeted-runs.ts): NOOP_DECLARE names a JSON file of the
 // identities to declare, as the program's targeted mode declares only its change set.
-const only = process.env.NOOP_DECLARE ? new Set(JSON.parse(readFileSync(process.env.NOOP_DECLARE, "utf8")) as string[]) : undefined;
+const only = process.env.NOOP_DECLARE
+  ? new Set(JSON.parse(readFileSync(process.env.NOOP_DECLARE, "utf8")) as string[])
+  : undefined;
 for (const [identity, mailbox] of Object.entries(spec.mailboxes)) {
   if (only && !only.has(identity)) continue;
   new NoopMailbox(identity, {

@@ -81,7 +81,8 @@ const OPERATIONS = [
 ] as const;
 
 const s = (seconds: number | undefined) => (seconds === undefined ? "—" : seconds.toFixed(1));
-const ratio = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined || b === 0 ? "—" : `${(a / b).toFixed(2)}×`);
+const ratio = (a: number | undefined, b: number | undefined) =>
+  a === undefined || b === undefined || b === 0 ? "—" : `${(a / b).toFixed(2)}×`;
 const n = (value: number) => value.toLocaleString("en-US");
 const row = (cells: readonly (string | number)[]) => `| ${cells.join(" | ")} |`;
 
@@ -137,7 +138,16 @@ export function renderBenchmarks(sizes: readonly SizeResult[], options: BenchOpt
       "",
       `The floor is N / budget = N / ${options.writeBudget} s. Requests are HTTP requests the emulator answered (429s included).`,
       "",
-      row(["N", "wall s", "N / budget s", "ratio", "Set-Mailbox requests per changed mailbox", "applied per changed mailbox", "429 answers", "all requests"]),
+      row([
+        "N",
+        "wall s",
+        "N / budget s",
+        "ratio",
+        "Set-Mailbox requests per changed mailbox",
+        "applied per changed mailbox",
+        "429 answers",
+        "all requests",
+      ]),
       row(["--:", "--:", "--:", "--:", "--:", "--:", "--:", "--:"]),
     );
     for (const size of sizes) {
@@ -226,15 +236,42 @@ export function renderBenchmarks(sizes: readonly SizeResult[], options: BenchOpt
         }
         for (const key of ["export", "drift"] as const) {
           const [rb, ra] = [b[key]?.requests, a[key]?.requests];
-          if (rb && ra) out.push(row([n(size.count), `\`${key}\``, n(rb.total), n(ra.total), ratio(ra.total, rb.total), "", "", s(b[key]?.seconds), s(a[key]?.seconds)]));
+          if (rb && ra)
+            out.push(
+              row([
+                n(size.count),
+                `\`${key}\``,
+                n(rb.total),
+                n(ra.total),
+                ratio(ra.total, rb.total),
+                "",
+                "",
+                s(b[key]?.seconds),
+                s(a[key]?.seconds),
+              ]),
+            );
         }
       }
     }
-    out.push("", "## `export` and `drift` (emulator, no added latency)", "", row(["N", "`export` s", "requests", "`drift` s", "requests"]), row(["--:", "--:", "--:", "--:", "--:"]));
+    out.push(
+      "",
+      "## `export` and `drift` (emulator, no added latency)",
+      "",
+      row(["N", "`export` s", "requests", "`drift` s", "requests"]),
+      row(["--:", "--:", "--:", "--:", "--:"]),
+    );
     for (const size of sizes) {
       const em = get(size, "emulator");
       if (!em?.export || !em.drift) continue;
-      out.push(row([n(size.count), s(em.export.seconds), n(em.export.requests?.total ?? 0), s(em.drift.seconds), n(em.drift.requests?.total ?? 0)]));
+      out.push(
+        row([
+          n(size.count),
+          s(em.export.seconds),
+          n(em.export.requests?.total ?? 0),
+          s(em.drift.seconds),
+          n(em.drift.requests?.total ?? 0),
+        ]),
+      );
     }
   }
 
@@ -244,18 +281,41 @@ export function renderBenchmarks(sizes: readonly SizeResult[], options: BenchOpt
     "",
     "State after the last `up`; `__provider` counts both copies Pulumi keeps per resource (inputs and outputs). Peak RSS is the highest over all commands of that column.",
     "",
-    row(["N", "provider", "state bytes", "bytes per mailbox", "`__provider` bytes per mailbox", "provider process peak MB", "program peak MB", "engine peak MB"]),
+    row([
+      "N",
+      "provider",
+      "state bytes",
+      "bytes per mailbox",
+      "`__provider` bytes per mailbox",
+      "provider process peak MB",
+      "program peak MB",
+      "engine peak MB",
+    ]),
     row(["--:", ":--", "--:", "--:", "--:", "--:", "--:", "--:"]),
   );
   for (const size of sizes) {
     for (const t of size.targets) {
       const runs = [t.adopt, t.preview, t.previewRefresh, t.refresh, t.previewChanged, t.upChanged];
-      const peak = (pick: (r: Run) => number | undefined) => String(Math.max(0, ...runs.map((r) => pick(r) ?? 0)) || "—");
-      out.push(row([n(size.count), t.target, n(t.stateBytes), n(t.bytesPerMailbox), n(t.providerBytesPerMailbox), peak((r) => r.providerMb), peak((r) => r.programMb), peak((r) => r.engineMb)]));
+      const peak = (pick: (r: Run) => number | undefined) =>
+        String(Math.max(0, ...runs.map((r) => pick(r) ?? 0)) || "—");
+      out.push(
+        row([
+          n(size.count),
+          t.target,
+          n(t.stateBytes),
+          n(t.bytesPerMailbox),
+          n(t.providerBytesPerMailbox),
+          peak((r) => r.providerMb),
+          peak((r) => r.programMb),
+          peak((r) => r.engineMb),
+        ]),
+      );
     }
   }
 
-  const withCheckpoints = sizes.flatMap((size) => size.targets.filter((t) => t.adoptWithCheckpoints).map((t) => ({ size, t })));
+  const withCheckpoints = sizes.flatMap((size) =>
+    size.targets.filter((t) => t.adoptWithCheckpoints).map((t) => ({ size, t })),
+  );
   if (withCheckpoints.length > 0) {
     out.push(
       "",
@@ -267,7 +327,15 @@ export function renderBenchmarks(sizes: readonly SizeResult[], options: BenchOpt
       row(["--:", ":--", "--:", "--:", "--:"]),
     );
     for (const { size, t } of withCheckpoints)
-      out.push(row([n(size.count), t.target, s(t.adoptWithCheckpoints!.seconds), s(t.adopt.seconds), ratio(t.adoptWithCheckpoints!.seconds, t.adopt.seconds)]));
+      out.push(
+        row([
+          n(size.count),
+          t.target,
+          s(t.adoptWithCheckpoints!.seconds),
+          s(t.adopt.seconds),
+          ratio(t.adoptWithCheckpoints!.seconds, t.adopt.seconds),
+        ]),
+      );
   }
   return `${out.join("\n")}\n`;
 }

@@ -51,11 +51,18 @@ function parseOptions(argv: readonly string[]): BenchOptions {
 /** Runs one pulumi command, measured; any non-zero exit stops the benchmark with its output. */
 async function pulumi(stack: TestStack, args: string[], env: NodeJS.ProcessEnv = {}): Promise<Measured> {
   const measured = await runMeasured(stack.command(args, env));
-  if (measured.code !== 0) throw new Error(`pulumi ${args.join(" ")} failed (${measured.code}):\n${measured.output.slice(-4000)}`);
+  if (measured.code !== 0)
+    throw new Error(`pulumi ${args.join(" ")} failed (${measured.code}):\n${measured.output.slice(-4000)}`);
   return measured;
 }
 
-const run = (m: Measured, extra: Partial<Run> = {}): Run => ({ seconds: m.ms / 1000, providerMb: m.peakMb.provider, programMb: m.peakMb.program, engineMb: m.peakMb.engine, ...extra });
+const run = (m: Measured, extra: Partial<Run> = {}): Run => ({
+  seconds: m.ms / 1000,
+  providerMb: m.peakMb.provider,
+  programMb: m.peakMb.program,
+  engineMb: m.peakMb.engine,
+  ...extra,
+});
 
 /** Requests the emulator counted since the last reset: Graph, Exchange, tokens. */
 function requestsOf(c: Record<string, number>) {
@@ -115,14 +122,22 @@ async function benchTarget(target: "local" | "emulator", count: number, options:
   if (target === "emulator") {
     emulator = await EmulatorProcess.start();
     emulator.withTenant((tenant) => tenant.seed(seed));
-    config = { ...emulator.stackConfig(), ...(options.maxConcurrency ? { maxConcurrency: options.maxConcurrency } : {}) };
+    config = {
+      ...emulator.stackConfig(),
+      ...(options.maxConcurrency ? { maxConcurrency: options.maxConcurrency } : {}),
+    };
     env = emulator.environment();
   }
   const stack = new TestStack(`bench-${target}-${count}`, config, env);
   try {
     if (target === "local") Tenant.withFile(stack.database, (tenant) => tenant.seed(seed));
     const runs = await runCommands(stack, count, options, emulator);
-    const applied = (emulator ?? stack).withTenant((tenant) => tenant.list({ usersOnly: true }).filter((r) => r.addresses.includes(`SMTP:${r.upn!.split("@")[0]}@fabrikam.com`)).length);
+    const applied = (emulator ?? stack).withTenant(
+      (tenant) =>
+        tenant
+          .list({ usersOnly: true })
+          .filter((r) => r.addresses.includes(`SMTP:${r.upn!.split("@")[0]}@fabrikam.com`)).length,
+    );
     if (applied !== count) throw new Error(`after pulumi up, ${applied} of ${count} mailboxes carry the new primary`);
     const facts = stateFacts(stack, count);
     const cli = async (args: string[]): Promise<Run | undefined> => {
@@ -131,12 +146,20 @@ async function benchTarget(target: "local" | "emulator", count: number, options:
       const started = process.hrtime.bigint();
       const result = stack.cli(args);
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      if (result.code !== 0) throw new Error(`mailbox-addresses ${args.join(" ")} failed (${result.code}):\n${result.output.slice(-4000)}`);
+      if (result.code !== 0)
+        throw new Error(`mailbox-addresses ${args.join(" ")} failed (${result.code}):\n${result.output.slice(-4000)}`);
       return { seconds, requests: requestsOf(await emulator.counters()) };
     };
     const exportRun = await cli(["export", "-o", path.join(stack.dir, "export.yaml")]);
     const driftRun = await cli(["drift", "--json"]);
-    return { target, ...runs, adoptWithCheckpoints: await adoptWithCheckpoints(stack, count, options), export: exportRun, drift: driftRun, ...facts };
+    return {
+      target,
+      ...runs,
+      adoptWithCheckpoints: await adoptWithCheckpoints(stack, count, options),
+      export: exportRun,
+      drift: driftRun,
+      ...facts,
+    };
   } finally {
     stack.dispose();
     await emulator?.stop();
@@ -149,7 +172,12 @@ async function benchNoop(count: number, options: BenchOptions): Promise<TargetRe
   try {
     const runs = await runCommands(stack, count, options);
     const facts = stateFacts(stack, count);
-    return { target: "no-op", ...runs, adoptWithCheckpoints: await adoptWithCheckpoints(stack, count, options), ...facts };
+    return {
+      target: "no-op",
+      ...runs,
+      adoptWithCheckpoints: await adoptWithCheckpoints(stack, count, options),
+      ...facts,
+    };
   } finally {
     stack.dispose();
   }
@@ -178,11 +206,16 @@ function benchBaseline(count: number, options: BenchOptions): TargetResult {
     ];
     if (options.parallel) args.push("--parallel", options.parallel);
     if (options.maxConcurrency) args.push("--max-concurrency", options.maxConcurrency);
-    const result = spawnSync(process.execPath, ["--enable-source-maps", path.join(options.baseline!, "dist/bench/scale/run-benchmarks.js"), ...args], {
-      cwd: options.baseline,
-      stdio: ["ignore", "ignore", "inherit"],
-    });
-    if (result.status !== 0) throw new Error(`the baseline's benchmark (${options.baseline}) failed: exit ${result.status}`);
+    const result = spawnSync(
+      process.execPath,
+      ["--enable-source-maps", path.join(options.baseline!, "dist/bench/scale/run-benchmarks.js"), ...args],
+      {
+        cwd: options.baseline,
+        stdio: ["ignore", "ignore", "inherit"],
+      },
+    );
+    if (result.status !== 0)
+      throw new Error(`the baseline's benchmark (${options.baseline}) failed: exit ${result.status}`);
     const raw = JSON.parse(readFileSync(out.replace(/\.md$/, ".json"), "utf8")) as { sizes: SizeResult[] };
     const emulator = raw.sizes[0]?.targets.find((t) => t.target === "emulator");
     if (emulator === undefined) throw new Error(`the baseline's benchmark wrote no emulator result`);

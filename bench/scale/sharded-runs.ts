@@ -53,11 +53,23 @@ interface PhaseResult {
   readonly setMailboxApplied: number;
 }
 
-const results: { phases: PhaseResult[]; lock?: Record<string, unknown>; setup?: Record<string, number> } = { phases: [] };
-const save = () => writeFileSync(OUT, `${JSON.stringify({ shards: SHARDS, perShard: PER_SHARD, concurrency: CONCURRENCY, writeBudget: BUDGET, ...results }, null, 2)}\n`);
+const results: { phases: PhaseResult[]; lock?: Record<string, unknown>; setup?: Record<string, number> } = {
+  phases: [],
+};
+const save = () =>
+  writeFileSync(
+    OUT,
+    `${JSON.stringify({ shards: SHARDS, perShard: PER_SHARD, concurrency: CONCURRENCY, writeBudget: BUDGET, ...results }, null, 2)}\n`,
+  );
 
 /** Runs `args` on every shard, C at a time; any failure stops the benchmark with its output. */
-async function phase(name: string, stacks: readonly TestStack[], emulator: EmulatorProcess, args: (s: number) => string[], env: NodeJS.ProcessEnv = {}): Promise<PhaseResult> {
+async function phase(
+  name: string,
+  stacks: readonly TestStack[],
+  emulator: EmulatorProcess,
+  args: (s: number) => string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<PhaseResult> {
   process.stderr.write(`${name}: ${SHARDS} shards, ${CONCURRENCY} at a time\n`);
   await emulator.resetCounters();
   const measured: Measured[] = new Array(stacks.length);
@@ -68,7 +80,9 @@ async function phase(name: string, stacks: readonly TestStack[], emulator: Emula
       const m = await runMeasured(stacks[s]!.command(args(s), env));
       if (m.code !== 0) throw new Error(`${name}, shard ${s}: exit ${m.code}\n${m.output.slice(-4000)}`);
       measured[s] = m;
-      process.stderr.write(`  shard ${s}: ${(m.ms / 1000).toFixed(1)} s (engine ${m.peakMb.engine ?? "-"} MB, program ${m.peakMb.program ?? "-"} MB, provider ${m.peakMb.provider ?? "-"} MB)\n`);
+      process.stderr.write(
+        `  shard ${s}: ${(m.ms / 1000).toFixed(1)} s (engine ${m.peakMb.engine ?? "-"} MB, program ${m.peakMb.program ?? "-"} MB, provider ${m.peakMb.provider ?? "-"} MB)\n`,
+      );
     }
   };
   await Promise.all(Array.from({ length: Math.min(CONCURRENCY, stacks.length) }, worker));
@@ -94,16 +108,24 @@ async function lockProbe(stack: TestStack, azurite: AzuriteProcess, s: number): 
   process.stderr.write(`lock: two concurrent up on shard ${s}\n`);
   // A change to one mailbox, so that the first run has something to apply.
   const user = benchUser(s * PER_SHARD);
-  stack.writeSpec(shardSpec(s, true).replace(`    aliases: [${user}@contoso.com]\n`, `    aliases: [${user}@contoso.com, ${user}-lock@contoso.com]\n`));
+  stack.writeSpec(
+    shardSpec(s, true).replace(
+      `    aliases: [${user}@contoso.com]\n`,
+      `    aliases: [${user}@contoso.com, ${user}-lock@contoso.com]\n`,
+    ),
+  );
   const first = runMeasured(stack.command(["up", "--yes", "--skip-preview"], SKIP));
   // The second starts once the first's lock blob exists (pkg/backend/diy/lock.go), as a second CI job would meet it.
   const waitStarted = Date.now();
-  while ((await azurite.list(".pulumi/locks/")).length === 0 && Date.now() - waitStarted < 60_000) await new Promise((r) => setTimeout(r, 100));
+  while ((await azurite.list(".pulumi/locks/")).length === 0 && Date.now() - waitStarted < 60_000)
+    await new Promise((r) => setTimeout(r, 100));
   const locksSeen = await azurite.list(".pulumi/locks/");
   const second = await runMeasured(stack.command(["up", "--yes", "--skip-preview"], SKIP));
   const done = await first;
   const after = stack.run(["stack", "export"]);
-  const resources = (JSON.parse(after.stdout) as { deployment: { resources?: { type: string }[]; pending_operations?: unknown[] } }).deployment;
+  const resources = (
+    JSON.parse(after.stdout) as { deployment: { resources?: { type: string }[]; pending_operations?: unknown[] } }
+  ).deployment;
   const clean = stack.run(["preview", "--expect-no-changes"]);
   return {
     locksSeenBySecond: locksSeen.length,
@@ -111,7 +133,9 @@ async function lockProbe(stack: TestStack, azurite: AzuriteProcess, s: number): 
     firstSeconds: done.ms / 1000,
     secondExit: second.code,
     secondSeconds: second.ms / 1000,
-    secondMessage: (second.output.split("\n").find((l) => /locked/i.test(l)) ?? second.output.split("\n").slice(-3).join(" ")).trim(),
+    secondMessage: (
+      second.output.split("\n").find((l) => /locked/i.test(l)) ?? second.output.split("\n").slice(-3).join(" ")
+    ).trim(),
     mailboxesInState: (resources.resources ?? []).filter((r) => r.type.includes("MailboxAddresses")).length,
     pendingOperations: (resources.pending_operations ?? []).length,
     previewAfterExpectNoChanges: clean.code,
@@ -122,7 +146,10 @@ async function lockProbe(stack: TestStack, azurite: AzuriteProcess, s: number): 
 /** The section of docs/benchmarks.md, from the marker on. */
 export const SECTION_MARKER = "<!-- sharded-runs: written by bench/scale/sharded-runs.ts -->";
 
-function renderSection(command: string, saved: typeof results & { shards: number; perShard: number; concurrency: number; writeBudget: number }): string {
+function renderSection(
+  command: string,
+  saved: typeof results & { shards: number; perShard: number; concurrency: number; writeBudget: number },
+): string {
   const total = saved.shards * saved.perShard;
   const floor = total / saved.writeBudget;
   const lines = [
@@ -163,8 +190,17 @@ function renderSection(command: string, saved: typeof results & { shards: number
 async function main(): Promise<void> {
   const doc = arg("doc", "");
   if (arg("render", "")) {
-    const saved = JSON.parse(readFileSync(arg("render", ""), "utf8")) as typeof results & { shards: number; perShard: number; concurrency: number; writeBudget: number };
-    replaceSection(doc || "docs/benchmarks.md", SECTION_MARKER, renderSection(arg("command", "scripts/bench --script sharded-runs"), saved));
+    const saved = JSON.parse(readFileSync(arg("render", ""), "utf8")) as typeof results & {
+      shards: number;
+      perShard: number;
+      concurrency: number;
+      writeBudget: number;
+    };
+    replaceSection(
+      doc || "docs/benchmarks.md",
+      SECTION_MARKER,
+      renderSection(arg("command", "scripts/bench --script sharded-runs"), saved),
+    );
     return;
   }
   const setupStarted = process.hrtime.bigint();
@@ -174,17 +210,28 @@ async function main(): Promise<void> {
   try {
     emulator.withTenant((tenant) => tenant.seed(benchSeed(TOTAL)));
     for (let s = 0; s < SHARDS; s++) {
-      const stack = new TestStack(`shard${String(s).padStart(2, "0")}`, emulator.stackConfig(), { ...emulator.environment(), ...azurite.environment() });
+      const stack = new TestStack(`shard${String(s).padStart(2, "0")}`, emulator.stackConfig(), {
+        ...emulator.environment(),
+        ...azurite.environment(),
+      });
       stack.writeSpec(shardSpec(s, false));
       stacks.push(stack);
     }
     results.setup = { seconds: Number(process.hrtime.bigint() - setupStarted) / 1e9 };
-    process.stderr.write(`setup (Azurite, the emulator with ${TOTAL} mailboxes, ${SHARDS} stacks on azblob://): ${results.setup.seconds!.toFixed(1)} s\n`);
+    process.stderr.write(
+      `setup (Azurite, the emulator with ${TOTAL} mailboxes, ${SHARDS} stacks on azblob://): ${results.setup.seconds!.toFixed(1)} s\n`,
+    );
     await phase("adopt (`up`)", stacks, emulator, () => ["up", "--yes", "--skip-preview"], SKIP);
     await phase("`preview`, nothing to change (refreshes)", stacks, emulator, () => ["preview", "--expect-no-changes"]);
     for (let s = 0; s < SHARDS; s++) stacks[s]!.writeSpec(shardSpec(s, true));
     await emulator.setFaults({ writeBudget: { capacity: BUDGET, refillPerSecond: BUDGET } });
-    await phase(`rebrand (\`up\`, every mailbox, budget ${BUDGET}/s)`, stacks, emulator, () => ["up", "--yes", "--skip-preview"], SKIP);
+    await phase(
+      `rebrand (\`up\`, every mailbox, budget ${BUDGET}/s)`,
+      stacks,
+      emulator,
+      () => ["up", "--yes", "--skip-preview"],
+      SKIP,
+    );
     await emulator.setFaults({});
     results.lock = await lockProbe(stacks[0]!, azurite, 0);
     save();
@@ -194,7 +241,13 @@ async function main(): Promise<void> {
     await azurite.stop();
   }
   const command = ["scripts/bench --script sharded-runs", ...process.argv.slice(2)].join(" ");
-  const section = renderSection(command, { ...results, shards: SHARDS, perShard: PER_SHARD, concurrency: CONCURRENCY, writeBudget: BUDGET });
+  const section = renderSection(command, {
+    ...results,
+    shards: SHARDS,
+    perShard: PER_SHARD,
+    concurrency: CONCURRENCY,
+    writeBudget: BUDGET,
+  });
   process.stdout.write(`${section}\n`);
   if (doc) replaceSection(doc, SECTION_MARKER, section);
 }

@@ -61,16 +61,36 @@ function save(): void {
 }
 
 /** Runs a measured command (on the emulator, counting its requests) and records it. */
-async function measure(target: string, what: string, k: number | undefined, command: Parameters<typeof runMeasured>[0], emulator?: EmulatorProcess, allowed: readonly number[] = [0]): Promise<void> {
+async function measure(
+  target: string,
+  what: string,
+  k: number | undefined,
+  command: Parameters<typeof runMeasured>[0],
+  emulator?: EmulatorProcess,
+  allowed: readonly number[] = [0],
+): Promise<void> {
   await emulator?.resetCounters();
   const m = await runMeasured(command);
   if (!allowed.includes(m.code)) throw new Error(`${target}: ${what} failed (${m.code}):\n${m.output.slice(-4000)}`);
   let requests: number | undefined;
   if (emulator) {
     const c = await emulator.counters();
-    requests = (c["graph.requests"] ?? 0) + (c["exchange.requests"] ?? 0) + (c["identity.token"] ?? 0) + (c["identity.openid-configuration"] ?? 0);
+    requests =
+      (c["graph.requests"] ?? 0) +
+      (c["exchange.requests"] ?? 0) +
+      (c["identity.token"] ?? 0) +
+      (c["identity.openid-configuration"] ?? 0);
   }
-  const row: Row = { target, what, k, seconds: m.ms / 1000, engineMb: m.peakMb.engine, programMb: m.peakMb.program, providerMb: m.peakMb.provider, ...(requests !== undefined ? { requests } : {}) };
+  const row: Row = {
+    target,
+    what,
+    k,
+    seconds: m.ms / 1000,
+    engineMb: m.peakMb.engine,
+    programMb: m.peakMb.program,
+    providerMb: m.peakMb.provider,
+    ...(requests !== undefined ? { requests } : {}),
+  };
   rows.push(row);
   process.stderr.write(
     `  [${target}] ${what}${k !== undefined ? ` k=${k}` : ""}: ${row.seconds.toFixed(1)} s (engine ${row.engineMb ?? "-"} MB, program ${row.programMb ?? "-"} MB, provider ${row.providerMb ?? "-"} MB${requests !== undefined ? `, ${requests} requests` : ""})\n`,
@@ -79,13 +99,21 @@ async function measure(target: string, what: string, k: number | undefined, comm
 }
 
 function git(stack: TestStack, ...args: string[]): void {
-  const r = spawnSync("git", ["-c", "user.name=bench", "-c", "user.email=bench@example.com", ...args], { cwd: stack.dir, encoding: "utf8" });
+  const r = spawnSync("git", ["-c", "user.name=bench", "-c", "user.email=bench@example.com", ...args], {
+    cwd: stack.dir,
+    encoding: "utf8",
+  });
   if (r.status !== 0) throw new Error(`git ${args.join(" ")}: ${r.stderr}`);
 }
 
 const cli = (stack: TestStack, args: string[]) => {
   const { cwd, env } = stack.command([]);
-  return { file: process.execPath, args: [path.join(PROJECT_ROOT, "bin/mailbox-addresses.js"), ...args], cwd, env: { ...env, ...SKIP } };
+  return {
+    file: process.execPath,
+    args: [path.join(PROJECT_ROOT, "bin/mailbox-addresses.js"), ...args],
+    cwd,
+    env: { ...env, ...SKIP },
+  };
 };
 
 /** The ranges of mailboxes each step changes: disjoint, so each k is a fresh change. */
@@ -101,7 +129,9 @@ function ranges(): { k: number; changed: number[] }[] {
 async function ours(target: "local" | "emulator"): Promise<void> {
   process.stderr.write(`N=${N}: the project's program, ${target} target\n`);
   const emulator = target === "emulator" ? await EmulatorProcess.start() : undefined;
-  const stack = emulator ? new TestStack(`tbench-emu-${N}`, emulator.stackConfig(), emulator.environment()) : new TestStack(`tbench-${N}`);
+  const stack = emulator
+    ? new TestStack(`tbench-emu-${N}`, emulator.stackConfig(), emulator.environment())
+    : new TestStack(`tbench-${N}`);
   try {
     (emulator ?? stack).withTenant((tenant) => tenant.seed(benchSeed(N)));
     git(stack, "init", "-q");
@@ -109,7 +139,13 @@ async function ours(target: "local" | "emulator"): Promise<void> {
     stack.writeSpec(specWith(done));
     git(stack, "add", "mailboxes.yaml");
     git(stack, "commit", "-q", "-m", "as is");
-    await measure(target, "adopt: `up` of N mailboxes (setup)", undefined, stack.command(["up", "--yes", "--skip-preview"], SKIP), emulator);
+    await measure(
+      target,
+      "adopt: `up` of N mailboxes (setup)",
+      undefined,
+      stack.command(["up", "--yes", "--skip-preview"], SKIP),
+      emulator,
+    );
     states[target] = stateFacts(stack, N);
     save();
     for (const { k, changed } of ranges()) {
@@ -128,12 +164,25 @@ async function ours(target: "local" | "emulator"): Promise<void> {
       if (arg("decompose", "yes") !== "no") {
         // Where the targeted plan's time goes: the CLI's `stack export`, and the engine with the
         // program in targeted mode on the same set (what the CLI runs after computing it).
-        if (k === KS[0]) await measure(target, "of which: `pulumi stack export`", k, stack.command(["stack", "export"]));
-        const saved = JSON.parse(readFileSync(plan, "utf8")) as { scope: { declare: string[]; release: string[]; why: Record<string, string[]> }; specDigest: string };
+        if (k === KS[0])
+          await measure(target, "of which: `pulumi stack export`", k, stack.command(["stack", "export"]));
+        const saved = JSON.parse(readFileSync(plan, "utf8")) as {
+          scope: { declare: string[]; release: string[]; why: Record<string, string[]> };
+          specDigest: string;
+        };
         const targetsFile = path.join(stack.dir, `targets-${k}.json`);
         // Without managedElsewhere: the program then assesses the whole spec (what a run that
         // cannot know the stack's other mailboxes does); the CLI's own run reads only the set.
-        writeFileSync(targetsFile, JSON.stringify({ scope: "targeted", specDigest: saved.specDigest, declare: saved.scope.declare, release: saved.scope.release, reasons: saved.scope.why }));
+        writeFileSync(
+          targetsFile,
+          JSON.stringify({
+            scope: "targeted",
+            specDigest: saved.specDigest,
+            declare: saved.scope.declare,
+            release: saved.scope.release,
+            reasons: saved.scope.why,
+          }),
+        );
         const targets = [...saved.scope.declare, ...saved.scope.release].flatMap((identity) => [
           "--target",
           `urn:pulumi:${stack.stack}::mailbox-addresses::pulumi-nodejs:dynamic/mailbox:MailboxAddresses::${identity}`,
@@ -175,10 +224,23 @@ async function floor(): Promise<void> {
       if (k === KS[0]) await measure("noop", "no-op: full `pulumi preview`", k, stack.command(["preview"]));
       const identities = changed.map((i) => `${benchUser(i)}@contoso.com`);
       writeFileSync(declareFile, JSON.stringify(identities));
-      const targets = identities.flatMap((identity) => ["--target", `urn:pulumi:${stack.stack}::mailbox-addresses::pulumi-nodejs:dynamic/noop:NoopMailbox::${identity}`]);
+      const targets = identities.flatMap((identity) => [
+        "--target",
+        `urn:pulumi:${stack.stack}::mailbox-addresses::pulumi-nodejs:dynamic/noop:NoopMailbox::${identity}`,
+      ]);
       const env = { NOOP_DECLARE: declareFile };
-      await measure("noop", "no-op: targeted `preview --refresh=false`", k, stack.command(["preview", "--refresh=false", ...targets], env));
-      await measure("noop", "no-op: targeted `up --refresh=false`", k, stack.command(["up", "--yes", "--skip-preview", "--refresh=false", ...targets], { ...env, ...SKIP }));
+      await measure(
+        "noop",
+        "no-op: targeted `preview --refresh=false`",
+        k,
+        stack.command(["preview", "--refresh=false", ...targets], env),
+      );
+      await measure(
+        "noop",
+        "no-op: targeted `up --refresh=false`",
+        k,
+        stack.command(["up", "--yes", "--skip-preview", "--refresh=false", ...targets], { ...env, ...SKIP }),
+      );
     }
   } finally {
     stack.dispose();
@@ -189,10 +251,13 @@ async function floor(): Promise<void> {
 export const SECTION_MARKER = "<!-- targeted-runs: written by bench/scale/targeted-runs.ts -->";
 
 function renderSection(command: string): string {
-  const get = (target: string, what: string, k: number | undefined) => rows.find((r) => r.target === target && r.what === what && r.k === k);
+  const get = (target: string, what: string, k: number | undefined) =>
+    rows.find((r) => r.target === target && r.what === what && r.k === k);
   const s = (r: Row | undefined) => (r ? r.seconds.toFixed(1) : "–");
-  const req = (r: Row | undefined) => (r?.requests !== undefined ? ` (${r.requests.toLocaleString("en-US")} req.)` : "");
-  const mb = (r: Row | undefined) => (r ? `${r.engineMb ?? "–"} / ${r.programMb ?? "–"} / ${r.providerMb ?? "–"}` : "–");
+  const req = (r: Row | undefined) =>
+    r?.requests !== undefined ? ` (${r.requests.toLocaleString("en-US")} req.)` : "";
+  const mb = (r: Row | undefined) =>
+    r ? `${r.engineMb ?? "–"} / ${r.programMb ?? "–"} / ${r.providerMb ?? "–"}` : "–";
   const ENGINE = "of which: `pulumi preview --refresh=false --target`… (program in targeted mode, whole spec read)";
   const lines = [
     SECTION_MARKER,
@@ -251,13 +316,23 @@ function renderSection(command: string): string {
 async function main(): Promise<void> {
   if (arg("ours", "yes") !== "no") for (const target of TARGETS) await ours(target);
   if (arg("floor", "yes") !== "no") await floor();
-  const lines = ["| target | what | k | wall s | requests | engine MB | program MB | provider MB |", "| :-- | :-- | --: | --: | --: | --: | --: | --: |"];
-  for (const r of rows) lines.push(`| ${r.target} | ${r.what} | ${r.k ?? ""} | ${r.seconds.toFixed(1)} | ${r.requests ?? ""} | ${r.engineMb ?? ""} | ${r.programMb ?? ""} | ${r.providerMb ?? ""} |`);
+  const lines = [
+    "| target | what | k | wall s | requests | engine MB | program MB | provider MB |",
+    "| :-- | :-- | --: | --: | --: | --: | --: | --: |",
+  ];
+  for (const r of rows)
+    lines.push(
+      `| ${r.target} | ${r.what} | ${r.k ?? ""} | ${r.seconds.toFixed(1)} | ${r.requests ?? ""} | ${r.engineMb ?? ""} | ${r.programMb ?? ""} | ${r.providerMb ?? ""} |`,
+    );
   process.stdout.write(`N = ${N}\n\n${lines.join("\n")}\n`);
   const doc = arg("doc", "");
   if (doc) {
     // Replaces this section of the page (from the marker on), keeping the rest.
-    replaceSection(doc, SECTION_MARKER, renderSection(["scripts/bench --script targeted-runs", ...process.argv.slice(2)].join(" ")));
+    replaceSection(
+      doc,
+      SECTION_MARKER,
+      renderSection(["scripts/bench --script targeted-runs", ...process.argv.slice(2)].join(" ")),
+    );
   }
 }
 
@@ -270,7 +345,11 @@ function renderFrom(file: string): void {
 
 if (arg("render", "")) {
   renderFrom(arg("render", ""));
-  replaceSection(arg("doc", "docs/benchmarks.md"), SECTION_MARKER, renderSection(arg("command", "scripts/bench --script targeted-runs")));
+  replaceSection(
+    arg("doc", "docs/benchmarks.md"),
+    SECTION_MARKER,
+    renderSection(arg("command", "scripts/bench --script targeted-runs")),
+  );
 } else
   main().catch((err) => {
     console.error(err);

@@ -21,9 +21,15 @@ async function main(): Promise<void> {
     stack.run(["up", "--yes", "--skip-preview"], { check: true });
     stack.writeSpec(benchSpec(size, "rebrand"));
     await emulator.resetCounters();
-    await emulator.setFaults({ throttleRate: option("throttle-rate", 0.3), retryAfterSeconds: option("retry-after", 2), surfaces: ["exchange"] });
+    await emulator.setFaults({
+      throttleRate: option("throttle-rate", 0.3),
+      retryAfterSeconds: option("retry-after", 2),
+      surfaces: ["exchange"],
+    });
     const result = stack.run(["up", "--yes", "--skip-preview"]);
-    process.stdout.write(`${result.output}\nexit ${result.code}\ncounters ${JSON.stringify(await emulator.counters())}\n`);
+    process.stdout.write(
+      `${result.output}\nexit ${result.code}\ncounters ${JSON.stringify(await emulator.counters())}\n`,
+    );
   } finally {
     stack.dispose();
     await emulator.stop();

@@ -21,10 +21,19 @@ export interface MailboxFacts {
 }
 
 /** The sync state of one mailbox, when the directory sync carries it (it has `cloudAddresses`). */
-export function syncStateOf(spec: Spec, identity: string, facts: MailboxFacts | undefined, sourceChanged: boolean, now = Date.now()): SyncState | undefined {
+export function syncStateOf(
+  spec: Spec,
+  identity: string,
+  facts: MailboxFacts | undefined,
+  sourceChanged: boolean,
+  now = Date.now(),
+): SyncState | undefined {
   if (facts?.cloudAddresses === undefined) return undefined;
   const age = facts.lastSyncAt ? Math.max(0, Math.round((now - Date.parse(facts.lastSyncAt)) / 1000)) : undefined;
-  const when = { ...(facts.lastSyncAt ? { lastSyncAt: facts.lastSyncAt } : {}), ...(age !== undefined && Number.isFinite(age) ? { lastSyncAgeSeconds: age } : {}) };
+  const when = {
+    ...(facts.lastSyncAt ? { lastSyncAt: facts.lastSyncAt } : {}),
+    ...(age !== undefined && Number.isFinite(age) ? { lastSyncAgeSeconds: age } : {}),
+  };
   if (sourceChanged) return { state: "drift", ...when };
   // AD matches the spec; the cloud is pending when the same planner still finds a change against it.
   const entry = spec.mailboxes.find((m) => m.identity === identity);
@@ -54,10 +63,12 @@ export function computeDrift(
     const plan = change.plans.get(m.identity);
     const fact = facts?.get(m.identity);
     const where = fact?.writtenTo ? { writtenTo: fact.writtenTo } : {};
-    if (plan === undefined) return { identity: m.identity, change: "missing", added: [], removed: [], problems: ["not found in the tenant"] };
+    if (plan === undefined)
+      return { identity: m.identity, change: "missing", added: [], removed: [], problems: ["not found in the tenant"] };
     const sync = syncStateOf(spec, m.identity, fact, plan.changed);
     const synced = sync ? { sync } : {};
-    if (!plan.changed) return { identity: m.identity, change: "none", ...where, ...synced, added: [], removed: [], problems: [] };
+    if (!plan.changed)
+      return { identity: m.identity, change: "none", ...where, ...synced, added: [], removed: [], problems: [] };
     const why = causes.get(m.identity);
     const findings = liveListFindings(live.get(m.identity) ?? [], m.primary);
     return {

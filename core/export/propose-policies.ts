@@ -21,9 +21,14 @@ interface Proposal {
 }
 
 /** `%m@d` for the primary and each alias, or undefined when an address is not the alias at its domain. */
-function signatureOf(mailbox: ExportedMailbox, alias: string | undefined): { domain: string; aliasDomains: string[] } | undefined {
+function signatureOf(
+  mailbox: ExportedMailbox,
+  alias: string | undefined,
+): { domain: string; aliasDomains: string[] } | undefined {
   if (alias === undefined || alias === "" || mailbox.synced) return undefined;
-  const smtp = mailbox.addresses.map(parseProxyAddress).filter((p) => p.kind === "smtp" && !isMicrosoftRoutingAddress(p.value));
+  const smtp = mailbox.addresses
+    .map(parseProxyAddress)
+    .filter((p) => p.kind === "smtp" && !isMicrosoftRoutingAddress(p.value));
   const primary = smtp.find((p) => p.primary);
   if (primary === undefined) return undefined;
   const local = (address: string) => address.slice(0, address.lastIndexOf("@"));
@@ -45,7 +50,9 @@ function policiesText(proposals: readonly Proposal[]): string[] {
       `  - name: ${JSON.stringify(`primary-${p.domain}`)}  # ${p.members.size} mailboxes follow it`,
       `    match: {primaryDomains: [${JSON.stringify(p.domain)}]}`,
       `    primary: ${JSON.stringify(`%m@${p.domain}`)}`,
-      ...(p.aliasDomains.length > 0 ? [`    aliases: [${p.aliasDomains.map((d) => JSON.stringify(`%m@${d}`)).join(", ")}]`] : []),
+      ...(p.aliasDomains.length > 0
+        ? [`    aliases: [${p.aliasDomains.map((d) => JSON.stringify(`%m@${d}`)).join(", ")}]`]
+        : []),
       "    mode: strict",
       "    keepOldPrimary: false",
     );
@@ -54,16 +61,27 @@ function policiesText(proposals: readonly Proposal[]): string[] {
 }
 
 /** The spec text: policies, then explicit entries for the mailboxes the policies leave out. */
-function render(mailboxes: readonly ExportedMailbox[], proposals: readonly Proposal[], acceptedDomains: readonly string[], options: RenderOptions) {
+function render(
+  mailboxes: readonly ExportedMailbox[],
+  proposals: readonly Proposal[],
+  acceptedDomains: readonly string[],
+  options: RenderOptions,
+) {
   const managed = new Set(proposals.flatMap((p) => [...p.members]));
   const exceptions = mailboxes.filter((m) => !managed.has(m.id.toLowerCase()));
   const rendered = renderSpec(exceptions, acceptedDomains, options);
   // allowedDomains must also cover the domains the policies write.
-  const domains = new Set([...(/^allowedDomains: \[(.*)\]$/m.exec(rendered.text)?.[1] ?? "").split(", ").filter(Boolean), ...proposals.flatMap((p) => [p.domain, ...p.aliasDomains])]);
+  const domains = new Set([
+    ...(/^allowedDomains: \[(.*)\]$/m.exec(rendered.text)?.[1] ?? "").split(", ").filter(Boolean),
+    ...proposals.flatMap((p) => [p.domain, ...p.aliasDomains]),
+  ]);
   const text = rendered.text
     .replace(/^allowedDomains: \[.*\]$/m, `allowedDomains: [${[...domains].sort().join(", ")}]`)
     .replace(/^(mailboxes:.*)$/m, `${policiesText(proposals).join("\n")}${proposals.length > 0 ? "\n" : ""}$1`)
-    .replace("# Exported by mailbox-addresses export.", `# Exported by mailbox-addresses export --policies: ${managed.size} mailboxes by policy, ${rendered.exported} as entries.\n#`);
+    .replace(
+      "# Exported by mailbox-addresses export.",
+      `# Exported by mailbox-addresses export --policies: ${managed.size} mailboxes by policy, ${rendered.exported} as entries.\n#`,
+    );
   return { text, exported: rendered.exported + managed.size, skipped: rendered.skipped };
 }
 
@@ -86,16 +104,24 @@ export function renderSpecWithPolicies(
     const domain = domainOf(smtpPrimary.value);
     const signature = signatureOf(mailbox, aliasOf.get(mailbox.id.toLowerCase()));
     const list = byDomain.get(domain) ?? [];
-    list.push({ signature: signature === undefined || signature.domain !== domain ? undefined : signature.aliasDomains.join(","), id: mailbox.id.toLowerCase() });
+    list.push({
+      signature: signature === undefined || signature.domain !== domain ? undefined : signature.aliasDomains.join(","),
+      id: mailbox.id.toLowerCase(),
+    });
     byDomain.set(domain, list);
   }
   let proposals: Proposal[] = [];
   for (const [domain, list] of [...byDomain].sort(([a], [b]) => a.localeCompare(b))) {
     const counts = new Map<string, number>();
-    for (const { signature } of list) if (signature !== undefined) counts.set(signature, (counts.get(signature) ?? 0) + 1);
+    for (const { signature } of list)
+      if (signature !== undefined) counts.set(signature, (counts.get(signature) ?? 0) + 1);
     const best = [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0];
     if (best === undefined || best[1] < MIN_FITTING || best[1] / list.length < MIN_SHARE) continue;
-    proposals.push({ domain, aliasDomains: best[0] === "" ? [] : best[0].split(","), members: new Set(list.filter((l) => l.signature === best[0]).map((l) => l.id)) });
+    proposals.push({
+      domain,
+      aliasDomains: best[0] === "" ? [] : best[0].split(","),
+      members: new Set(list.filter((l) => l.signature === best[0]).map((l) => l.id)),
+    });
   }
   // Check with the expansion and the planner; a mailbox that would change becomes an explicit entry.
   const live = new Map(mailboxes.map((m) => [m.id.toLowerCase(), m.addresses]));
@@ -105,18 +131,34 @@ export function renderSpecWithPolicies(
     if (!loaded.ok) break;
     const expansion = expandPolicies(loaded.spec, attributes);
     const policyManaged = expansion.entries.filter((e) => e.origin.kind === "policy");
-    const changing = new Set(policyManaged.filter((e) => planMailbox(e.declaration, live.get(e.declaration.identity.toLowerCase()) ?? []).changed).map((e) => e.declaration.identity.toLowerCase()));
+    const changing = new Set(
+      policyManaged
+        .filter((e) => planMailbox(e.declaration, live.get(e.declaration.identity.toLowerCase()) ?? []).changed)
+        .map((e) => e.declaration.identity.toLowerCase()),
+    );
     // Matched by a policy but not a member: it must be an explicit entry too (members are the fitting ones).
     const members = new Set(proposals.flatMap((p) => [...p.members]));
-    for (const e of policyManaged) if (!members.has(e.declaration.identity.toLowerCase())) changing.add(e.declaration.identity.toLowerCase());
+    for (const e of policyManaged)
+      if (!members.has(e.declaration.identity.toLowerCase())) changing.add(e.declaration.identity.toLowerCase());
     const failed = expansion.problems.length > 0;
-    if (!failed && changing.size === 0 && [...members].every((id) => policyManaged.some((e) => e.declaration.identity.toLowerCase() === id))) {
+    if (
+      !failed &&
+      changing.size === 0 &&
+      [...members].every((id) => policyManaged.some((e) => e.declaration.identity.toLowerCase() === id))
+    ) {
       const rendered = render(mailboxes, proposals, acceptedDomains, options);
       return { ...rendered, policies: proposals.length };
     }
     if (failed) break;
     proposals = proposals
-      .map((p) => ({ ...p, members: new Set([...p.members].filter((id) => !changing.has(id) && policyManaged.some((e) => e.declaration.identity.toLowerCase() === id))) }))
+      .map((p) => ({
+        ...p,
+        members: new Set(
+          [...p.members].filter(
+            (id) => !changing.has(id) && policyManaged.some((e) => e.declaration.identity.toLowerCase() === id),
+          ),
+        ),
+      }))
       .filter((p) => p.members.size >= MIN_FITTING);
   }
   const plain = renderSpec(mailboxes, acceptedDomains, options);

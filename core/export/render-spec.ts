@@ -74,7 +74,11 @@ export interface RenderOptions {
   readonly schema?: string;
 }
 
-export function renderSpec(mailboxes: readonly ExportedMailbox[], acceptedDomains: readonly string[] = [], options: RenderOptions = {}): { text: string; exported: number; skipped: string[] } {
+export function renderSpec(
+  mailboxes: readonly ExportedMailbox[],
+  acceptedDomains: readonly string[] = [],
+  options: RenderOptions = {},
+): { text: string; exported: number; skipped: string[] } {
   const entries: { identity: string; lines: string[] }[] = [];
   const domains = new Set<string>();
   const skipped: string[] = [];
@@ -97,13 +101,20 @@ export function renderSpec(mailboxes: readonly ExportedMailbox[], acceptedDomain
     const normalizedPrimary = (normalizeAddress(primary) as { address: string }).address;
     const kind = mailbox.kind ?? mailbox.type;
     const external =
-      mailbox.externalEmailAddress !== undefined && normalizeAddress(mailbox.externalEmailAddress).ok ? (normalizeAddress(mailbox.externalEmailAddress) as { address: string }).address : undefined;
+      mailbox.externalEmailAddress !== undefined && normalizeAddress(mailbox.externalEmailAddress).ok
+        ? (normalizeAddress(mailbox.externalEmailAddress) as { address: string }).address
+        : undefined;
     // The external address's domain is outside the organization: the entry states it instead.
-    for (const a of [normalizedPrimary, ...aliases]) if (external === undefined || addressKey(a) !== addressKey(external)) domains.add(domainOf(a));
+    for (const a of [normalizedPrimary, ...aliases])
+      if (external === undefined || addressKey(a) !== addressKey(external)) domains.add(domainOf(a));
     const notes = [
       mailbox.displayName,
       TYPE_NOTES[kind],
-      mailbox.synced ? (mailbox.cloudManaged ? "synced, Exchange attributes cloud-managed" : "synced from on-premises AD: changes must be made there, or set cloudManaged: true") : undefined,
+      mailbox.synced
+        ? mailbox.cloudManaged
+          ? "synced, Exchange attributes cloud-managed"
+          : "synced from on-premises AD: changes must be made there, or set cloudManaged: true"
+        : undefined,
     ].filter(Boolean);
     const lines = [`  ${scalar(identity)}:  # ${notes.join("; ").replace(/\n/g, " ")}`];
     // Every kind but user mailboxes names its kind, which preview then checks.
@@ -116,7 +127,8 @@ export function renderSpec(mailboxes: readonly ExportedMailbox[], acceptedDomain
       for (const alias of sorted) lines.push(`      - ${scalar(alias)}`);
     }
     // An alias the spec cannot express must not be removed by a strict round trip.
-    if (unexpressible > 0) lines.push(`    mode: additive  # ${unexpressible} alias(es) the spec format cannot express are kept`);
+    if (unexpressible > 0)
+      lines.push(`    mode: additive  # ${unexpressible} alias(es) the spec format cannot express are kept`);
     entries.push({ identity, lines });
   }
   entries.sort((a, b) => a.identity.toLowerCase().localeCompare(b.identity.toLowerCase()));

@@ -28,7 +28,11 @@ export function desiredAddressMap(desired: Pick<DesiredAddresses, "primary" | "a
  *   any alias in additive mode), unless another mailbox takes it, stays as an `smtp:` alias, which
  *   is what it becomes (a dropped primary is demoted, not removed).
  */
-export function addressMapAsWritten(desired: AddressMap, previous: AddressMap | undefined, options: { mode: Mode; releases?: Iterable<string> }): AddressMap {
+export function addressMapAsWritten(
+  desired: AddressMap,
+  previous: AddressMap | undefined,
+  options: { mode: Mode; releases?: Iterable<string> },
+): AddressMap {
   if (previous === undefined) return desired;
   const released = new Set([...(options.releases ?? [])].map(addressKey));
   const map: Record<string, string> = {};
@@ -70,7 +74,11 @@ export interface LiveAddressMaps {
  * to other mailboxes (`releases`) and, in strict mode, every other alias but the routing ones.
  * Everything else is kept. The union of both maps' values is the live list (without repeats).
  */
-export function liveAddressMaps(desired: DesiredAddresses, live: readonly string[], releases: Iterable<string> = []): LiveAddressMaps {
+export function liveAddressMaps(
+  desired: DesiredAddresses,
+  live: readonly string[],
+  releases: Iterable<string> = [],
+): LiveAddressMaps {
   const listed = new Set([desired.primary, ...desired.aliases].map(addressKey));
   const released = new Set([...releases].map(addressKey));
   const addresses: Record<string, string> = {};
@@ -101,8 +109,13 @@ export function liveListOf(maps: { readonly addresses?: AddressMap; readonly kep
  * mailbox, or found it as the spec asks), which no refresh changes; for a state from before that
  * output (0.1), the live set the outputs hold, as that release did. Undefined: no record.
  */
-export function recordOf(outputs: { readonly applied?: readonly string[]; readonly addresses?: AddressMap; readonly kept?: AddressMap }): string[] | undefined {
-  if (Array.isArray(outputs.applied) && outputs.applied.every((entry) => typeof entry === "string")) return [...outputs.applied];
+export function recordOf(outputs: {
+  readonly applied?: readonly string[];
+  readonly addresses?: AddressMap;
+  readonly kept?: AddressMap;
+}): string[] | undefined {
+  if (Array.isArray(outputs.applied) && outputs.applied.every((entry) => typeof entry === "string"))
+    return [...outputs.applied];
   return outputs.addresses && outputs.kept ? liveListOf(outputs) : undefined;
 }
 

@@ -70,7 +70,8 @@ function smtpSpellings(list: readonly string[]): Map<string, string> {
   const spelled = new Map<string, string>();
   for (const entry of list) {
     const parsed = parseProxyAddress(entry);
-    if (parsed.kind === "smtp" && !spelled.has(addressKey(parsed.value))) spelled.set(addressKey(parsed.value), parsed.value);
+    if (parsed.kind === "smtp" && !spelled.has(addressKey(parsed.value)))
+      spelled.set(addressKey(parsed.value), parsed.value);
   }
   return spelled;
 }
@@ -82,16 +83,37 @@ export function causesOf(inputs: CauseInputs): ChangeCause[] {
   const had = recorded === undefined ? undefined : smtpSpellings(recorded);
   const recordedPrimary = recorded === undefined ? undefined : primaryOf(recorded);
   const inBase = base ? new Set([base.primary, ...base.aliases].map(addressKey)) : undefined;
-  const drift = (address: string, change: CausedChange): ChangeCause => ({ address, change, cause: "drift", ...(changedAt ? { changedAt } : {}) });
+  const drift = (address: string, change: CausedChange): ChangeCause => ({
+    address,
+    change,
+    cause: "drift",
+    ...(changedAt ? { changedAt } : {}),
+  });
   // listedInBase: whether the base listed the address the way the spec now wants it.
   const spec = (address: string, change: CausedChange, sameAtBase: boolean): ChangeCause => {
-    const since: CauseSince = had === undefined ? "adopt" : base === undefined ? "last-apply" : base === null ? "this-change" : sameAtBase ? "last-apply" : "this-change";
-    return { address, change, cause: policy !== undefined ? "policy" : "spec", since, ...(policy !== undefined ? { policy } : {}) };
+    const since: CauseSince =
+      had === undefined
+        ? "adopt"
+        : base === undefined
+          ? "last-apply"
+          : base === null
+            ? "this-change"
+            : sameAtBase
+              ? "last-apply"
+              : "this-change";
+    return {
+      address,
+      change,
+      cause: policy !== undefined ? "policy" : "spec",
+      since,
+      ...(policy !== undefined ? { policy } : {}),
+    };
   };
   const causes: ChangeCause[] = [];
   if (plan.primary.changed) {
     const to = plan.primary.to;
-    if (recordedPrimary !== undefined && addressKey(recordedPrimary) === addressKey(to)) causes.push(drift(to, "primary"));
+    if (recordedPrimary !== undefined && addressKey(recordedPrimary) === addressKey(to))
+      causes.push(drift(to, "primary"));
     else causes.push(spec(to, "primary", base != null && addressKey(base.primary) === addressKey(to)));
   }
   for (const added of plan.add) {
@@ -149,7 +171,11 @@ export function causeWords(cause: ChangeCause): string {
 }
 
 export function sinceWords(since: CauseSince): string {
-  return since === "this-change" ? "this change" : since === "adopt" ? "adopted: the stack's first apply of this mailbox" : "changed since the last apply";
+  return since === "this-change"
+    ? "this change"
+    : since === "adopt"
+      ? "adopted: the stack's first apply of this mailbox"
+      : "changed since the last apply";
 }
 
 /** The command that keeps a drifted mailbox's tenant values instead of reverting them. */
@@ -183,11 +209,16 @@ export function describeCauses(identity: string, causes: readonly ChangeCause[],
  * The spec with the tenant's drift taken in and the spec's own changes kept (`accept`): the
  * primary and aliases the spec's entry would need so that the drift is no longer a change.
  */
-export function acceptDrift(desired: BaseEntry, causes: readonly ChangeCause[], live: readonly string[]): { primary: string; aliases: string[] } {
+export function acceptDrift(
+  desired: BaseEntry,
+  causes: readonly ChangeCause[],
+  live: readonly string[],
+): { primary: string; aliases: string[] } {
   const drifted = causes.filter((c) => c.cause === "drift");
   const gone = new Set(drifted.filter((c) => c.change === "add").map((c) => addressKey(c.address)));
   let aliases = desired.aliases.filter((a) => !gone.has(addressKey(a)));
-  for (const c of drifted) if (c.change === "remove" && !aliases.some((a) => addressKey(a) === addressKey(c.address))) aliases.push(c.address);
+  for (const c of drifted)
+    if (c.change === "remove" && !aliases.some((a) => addressKey(a) === addressKey(c.address))) aliases.push(c.address);
   let primary = desired.primary;
   const livePrimary = primaryOf(live);
   if (drifted.some((c) => c.change === "primary") && livePrimary !== undefined) {
@@ -197,7 +228,11 @@ export function acceptDrift(desired: BaseEntry, causes: readonly ChangeCause[], 
     const onTenant = smtpSpellings(live).has(addressKey(desired.primary));
     if (onTenant && !aliases.some((a) => addressKey(a) === addressKey(desired.primary))) aliases.push(desired.primary);
   }
-  const respelled = new Map(drifted.filter((c) => c.change === "recase").map((c) => [addressKey(c.address), smtpSpellings(live).get(addressKey(c.address)) ?? c.address]));
+  const respelled = new Map(
+    drifted
+      .filter((c) => c.change === "recase")
+      .map((c) => [addressKey(c.address), smtpSpellings(live).get(addressKey(c.address)) ?? c.address]),
+  );
   if (respelled.size > 0) {
     aliases = aliases.map((a) => respelled.get(addressKey(a)) ?? a);
     primary = respelled.get(addressKey(primary)) ?? primary;
@@ -236,7 +271,10 @@ export function causesOfPlan(
     const policy = options.policies?.get(identity);
     // A policy's mailbox has no entry of its own at the base: its since is the last apply.
     const base = options.base === undefined || policy !== undefined ? undefined : (options.base.get(identity) ?? null);
-    causes.set(identity, causesOf({ plan, recorded: recorded.get(identity), base, policy, changedAt: options.changedAt?.get(identity) }));
+    causes.set(
+      identity,
+      causesOf({ plan, recorded: recorded.get(identity), base, policy, changedAt: options.changedAt?.get(identity) }),
+    );
   }
   return causes;
 }

@@ -84,7 +84,8 @@ export function computeChangeSet(before: Spec, after: Spec, options: ChangeSetOp
   const was = new Map(before.mailboxes.map((m) => [m.identity, m]));
   const now = new Map(after.mailboxes.map((m) => [m.identity, m]));
   const reasons = new Map<string, TargetReason[]>();
-  const add = (identity: string, reason: TargetReason) => reasons.set(identity, [...(reasons.get(identity) ?? []), reason]);
+  const add = (identity: string, reason: TargetReason) =>
+    reasons.set(identity, [...(reasons.get(identity) ?? []), reason]);
 
   for (const mailbox of after.mailboxes) {
     const old = was.get(mailbox.identity);
@@ -102,7 +103,8 @@ export function computeChangeSet(before: Spec, after: Spec, options: ChangeSetOp
   // Who may hold each address: what `before` declares, and what the caller knows beyond that.
   const holders = new Map<string, Set<string>>();
   const holds = (key: string, identity: string) => holders.set(key, (holders.get(key) ?? new Set()).add(identity));
-  for (const mailbox of before.mailboxes) for (const address of declared(mailbox)) holds(addressKey(address), mailbox.identity);
+  for (const mailbox of before.mailboxes)
+    for (const address of declared(mailbox)) holds(addressKey(address), mailbox.identity);
   for (const [key, identity] of options.holders ?? []) holds(addressKey(key), identity);
 
   // Every declared target's claims, to a fixpoint: a giver pulled in is declared too, so its own
@@ -120,12 +122,19 @@ export function computeChangeSet(before: Spec, after: Spec, options: ChangeSetOp
         if (hasPolicies && !now.has(holder) && !was.has(holder)) {
           return {
             scope: "everything",
-            reasons: [{ setting: "policies", message: `${address}, which ${taker.identity} now claims, is held by ${holder}, which the spec's policies may manage: only a full run expands them` }],
+            reasons: [
+              {
+                setting: "policies",
+                message: `${address}, which ${taker.identity} now claims, is held by ${holder}, which the spec's policies may manage: only a full run expands them`,
+              },
+            ],
           };
         }
         if (holder === taker.identity || !now.has(holder)) continue;
         if (!reasons.has(holder)) queue.push(holder);
-        if (!(reasons.get(holder) ?? []).some((r) => r.kind === "gives" && addressKey(r.address) === addressKey(address))) {
+        if (
+          !(reasons.get(holder) ?? []).some((r) => r.kind === "gives" && addressKey(r.address) === addressKey(address))
+        ) {
           add(holder, { kind: "gives", address, to: taker.identity });
         }
       }
@@ -133,7 +142,9 @@ export function computeChangeSet(before: Spec, after: Spec, options: ChangeSetOp
   }
 
   const declare = after.mailboxes.map((m) => m.identity).filter((identity) => reasons.has(identity));
-  const release = before.mailboxes.map((m) => m.identity).filter((identity) => !now.has(identity) && reasons.has(identity));
+  const release = before.mailboxes
+    .map((m) => m.identity)
+    .filter((identity) => !now.has(identity) && reasons.has(identity));
   const targets = new Map([...declare, ...release].map((identity) => [identity, reasons.get(identity)!] as const));
   return { scope: "targeted", targets, declare, release };
 }
@@ -156,7 +167,10 @@ export function stackWideChanges(before: Spec, after: Spec): StackWideChange[] {
       const added = [...now].filter((d) => !was.has(d));
       const removed = [...was].filter((d) => !now.has(d));
       if (added.length + removed.length === 0) continue;
-      const parts = [...(added.length > 0 ? [`added ${added.join(", ")}`] : []), ...(removed.length > 0 ? [`removed ${removed.join(", ")}`] : [])];
+      const parts = [
+        ...(added.length > 0 ? [`added ${added.join(", ")}`] : []),
+        ...(removed.length > 0 ? [`removed ${removed.join(", ")}`] : []),
+      ];
       changes.push({ setting, message: `allowedDomains changed (${parts.join("; ")}): it applies to every mailbox` });
       continue;
     }
@@ -166,7 +180,10 @@ export function stackWideChanges(before: Spec, after: Spec): StackWideChange[] {
       continue;
     }
     const label = setting === "defaultMode" ? "defaults.mode" : setting;
-    changes.push({ setting, message: `${label} changed (${canonical(a) ?? "unset"} → ${canonical(b) ?? "unset"}): it applies to every mailbox` });
+    changes.push({
+      setting,
+      message: `${label} changed (${canonical(a) ?? "unset"} → ${canonical(b) ?? "unset"}): it applies to every mailbox`,
+    });
   }
   return changes;
 }
@@ -205,21 +222,35 @@ function canonical(value: unknown, omit: ReadonlySet<string> = new Set()): strin
  * with its unchanged desired state (the diff finds nothing); one `after` no longer has is released,
  * as a full run would release it.
  */
-export function withStateDependents(set: ChangeSet, after: Spec, dependencies: ReadonlyMap<string, readonly string[]>): ChangeSet {
+export function withStateDependents(
+  set: ChangeSet,
+  after: Spec,
+  dependencies: ReadonlyMap<string, readonly string[]>,
+): ChangeSet {
   if (set.scope === "everything") return set;
   const dependents = new Map<string, string[]>();
-  for (const [identity, on] of dependencies) for (const target of on) dependents.set(target, [...(dependents.get(target) ?? []), identity]);
+  for (const [identity, on] of dependencies)
+    for (const target of on) dependents.set(target, [...(dependents.get(target) ?? []), identity]);
   const reasons = new Map([...set.targets].map(([identity, r]) => [identity, [...r]]));
   const queue = [...reasons.keys()];
   for (let i = 0; i < queue.length; i++) {
     for (const dependent of dependents.get(queue[i]!) ?? []) {
       if (!reasons.has(dependent)) queue.push(dependent);
       const list = reasons.get(dependent) ?? [];
-      if (!list.some((r) => r.kind === "dependsOn" && r.target === queue[i])) reasons.set(dependent, [...list, { kind: "dependsOn", target: queue[i]! }]);
+      if (!list.some((r) => r.kind === "dependsOn" && r.target === queue[i]))
+        reasons.set(dependent, [...list, { kind: "dependsOn", target: queue[i]! }]);
     }
   }
   const inAfter = new Set(after.mailboxes.map((m) => m.identity));
   const declare = after.mailboxes.map((m) => m.identity).filter((identity) => reasons.has(identity));
-  const release = [...set.release, ...[...reasons.keys()].filter((identity) => !inAfter.has(identity) && !set.release.includes(identity))];
-  return { scope: "targeted", targets: new Map([...declare, ...release].map((identity) => [identity, reasons.get(identity)!] as const)), declare, release };
+  const release = [
+    ...set.release,
+    ...[...reasons.keys()].filter((identity) => !inAfter.has(identity) && !set.release.includes(identity)),
+  ];
+  return {
+    scope: "targeted",
+    targets: new Map([...declare, ...release].map((identity) => [identity, reasons.get(identity)!] as const)),
+    declare,
+    release,
+  };
 }

@@ -16,7 +16,9 @@ export function summarizePlan(plan: MailboxPlan): {
 } {
   return {
     ...(plan.primary.changed ? { primary: { from: plan.primary.from ?? null, to: plan.primary.to } } : {}),
-    added: plan.add.map((a) => a.address).filter((a) => !(plan.primary.changed && addressKey(a) === addressKey(plan.primary.to))),
+    added: plan.add
+      .map((a) => a.address)
+      .filter((a) => !(plan.primary.changed && addressKey(a) === addressKey(plan.primary.to))),
     removed: plan.remove.map((r) => r.address),
     // Shown, never written: the mailbox keeps its spelling of these (plan-mailbox.ts `caseKept`).
     ...(plan.caseKept.length > 0 ? { caseKept: plan.caseKept.map((c) => ({ ...c })) } : {}),

@@ -11,11 +11,14 @@ export function liveListFindings(live: readonly string[], specPrimary?: string):
   const primaries = new Map<string, string>();
   for (const entry of live) {
     const parsed = parseProxyAddress(entry);
-    if (parsed.kind === "smtp" && parsed.primary && !primaries.has(addressKey(parsed.value))) primaries.set(addressKey(parsed.value), entry);
+    if (parsed.kind === "smtp" && parsed.primary && !primaries.has(addressKey(parsed.value)))
+      primaries.set(addressKey(parsed.value), entry);
   }
   if (primaries.size < 2) return [];
   const entries = [...primaries.values()].map((e) => quote(e)).join(", ");
   const repair =
-    specPrimary === undefined ? "a write keeps the spec's primary as the only SMTP: entry" : `a write keeps ${quote(specPrimary)} as the only primary and makes the others aliases (smtp:)`;
+    specPrimary === undefined
+      ? "a write keeps the spec's primary as the only SMTP: entry"
+      : `a write keeps ${quote(specPrimary)} as the only primary and makes the others aliases (smtp:)`;
   return [`${primaries.size} uppercase SMTP: entries (${entries}): a mailbox has one primary; ${repair}`];
 }

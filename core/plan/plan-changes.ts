@@ -57,8 +57,13 @@ export interface ChangePlan {
  * Plans the mailboxes of a spec (each entry is its own desired state) against what the tenant
  * holds: `live(identity)` gives the live EmailAddresses, undefined when not found.
  */
-export function planEntries(entries: readonly (DesiredAddresses & { readonly identity: string })[], live: (identity: string) => readonly string[] | undefined): ChangePlan {
-  return planChanges(entries.map((entry) => ({ identity: entry.identity, desired: entry, live: live(entry.identity) })));
+export function planEntries(
+  entries: readonly (DesiredAddresses & { readonly identity: string })[],
+  live: (identity: string) => readonly string[] | undefined,
+): ChangePlan {
+  return planChanges(
+    entries.map((entry) => ({ identity: entry.identity, desired: entry, live: live(entry.identity) })),
+  );
 }
 
 /** Plans all mailboxes together. Input order decides ties, so the result is deterministic. */
@@ -66,7 +71,8 @@ export function planChanges(inputs: readonly MailboxInput[]): ChangePlan {
   // Who claims each address in the spec, and who holds it now (among managed mailboxes).
   const claimedBy = new Map<string, string>();
   for (const input of inputs) {
-    for (const address of [input.desired.primary, ...input.desired.aliases]) claimedBy.set(addressKey(address), input.identity);
+    for (const address of [input.desired.primary, ...input.desired.aliases])
+      claimedBy.set(addressKey(address), input.identity);
   }
   const plans = new Map<string, MailboxPlan>();
   const moves: Move[] = [];
@@ -148,7 +154,12 @@ function releaseList(input: MailboxInput, moves: readonly Move[]): Release | und
  * routing address becomes primary meanwhile. Undefined when nothing would change, or when nothing
  * could be primary.
  */
-export function planRelease(identity: string, desired: DesiredAddresses, live: readonly string[], giving: readonly string[]): Release | undefined {
+export function planRelease(
+  identity: string,
+  desired: DesiredAddresses,
+  live: readonly string[],
+  giving: readonly string[],
+): Release | undefined {
   const givingKeys = new Set(giving.map(addressKey));
   const isGiven = (entry: string) => {
     const parsed = parseProxyAddress(entry);
@@ -228,7 +239,10 @@ function stronglyConnected(nodes: readonly string[], edges: ReadonlyMap<string, 
  * name them in dependsOn. Linear in mailboxes and dependencies; `dependsOn` is acyclic (the planner
  * breaks cycles with a release), and a cycle here is a bug.
  */
-export function declarationOrder<T extends { readonly identity: string }>(mailboxes: readonly T[], dependsOn: ReadonlyMap<string, readonly string[]>): T[] {
+export function declarationOrder<T extends { readonly identity: string }>(
+  mailboxes: readonly T[],
+  dependsOn: ReadonlyMap<string, readonly string[]>,
+): T[] {
   const unmet = new Map(mailboxes.map((m) => [m.identity, (dependsOn.get(m.identity) ?? []).length]));
   const takers = new Map<string, T[]>();
   for (const m of mailboxes) {
@@ -246,6 +260,7 @@ export function declarationOrder<T extends { readonly identity: string }>(mailbo
       if (left === 0) order.push(taker);
     }
   }
-  if (order.length !== mailboxes.length) throw new Error("declarationOrder: the dependencies between mailboxes form a cycle");
+  if (order.length !== mailboxes.length)
+    throw new Error("declarationOrder: the dependencies between mailboxes form a cycle");
   return order;
 }

@@ -1,6 +1,14 @@
 // The planner for one mailbox: (what the spec wants, the live EmailAddresses) → what to write,
 // with a reason for every address added, removed or kept. Pure.
-import { addressKey, entryKey, formatSmtp, isMicrosoftRoutingAddress, parseProxyAddress, primaryOf, sameAddressList } from "../address";
+import {
+  addressKey,
+  entryKey,
+  formatSmtp,
+  isMicrosoftRoutingAddress,
+  parseProxyAddress,
+  primaryOf,
+  sameAddressList,
+} from "../address";
 import type { Mode } from "../spec/rules";
 
 /** What the spec wants for one mailbox. Addresses are normalised, without prefixes. */
@@ -74,7 +82,11 @@ export const REASONS = {
  * routing entry; additive mode removes nothing but releases; planning the final list again
  * changes nothing.
  */
-export function planMailbox(desired: DesiredAddresses, live: readonly string[], options: PlanOptions = {}): MailboxPlan {
+export function planMailbox(
+  desired: DesiredAddresses,
+  live: readonly string[],
+  options: PlanOptions = {},
+): MailboxPlan {
   const releaseTo = options.releaseTo ?? new Map<string, string>();
   const primaryKey = addressKey(desired.primary);
   const aliasKeys = new Set(desired.aliases.map(addressKey));
@@ -131,7 +143,12 @@ export function planMailbox(desired: DesiredAddresses, live: readonly string[], 
   }
 
   const written = (address: string) => liveSpelling.get(addressKey(address)) ?? address;
-  const final = [formatSmtp(written(desired.primary), true), ...desired.aliases.map((alias) => formatSmtp(written(alias), false)), ...keptSmtp, ...keptOther];
+  const final = [
+    formatSmtp(written(desired.primary), true),
+    ...desired.aliases.map((alias) => formatSmtp(written(alias), false)),
+    ...keptSmtp,
+    ...keptOther,
+  ];
   return {
     primary: {
       from: livePrimary,

@@ -56,8 +56,13 @@ const within = (list: readonly string[], reviewed: readonly string[]) => {
 
 /** True when every part of `now` was shown in `reviewed` (a part already done by hand may be missing). */
 function shownIn(now: ChangeRow, reviewed: ChangeRow): boolean {
-  const primaryShown = now.primary === undefined || (reviewed.primary !== undefined && addressKey(reviewed.primary.to) === addressKey(now.primary.to));
-  const upnShown = now.userPrincipalName === undefined || (reviewed.userPrincipalName !== undefined && reviewed.userPrincipalName.to.toLowerCase() === now.userPrincipalName.to.toLowerCase());
+  const primaryShown =
+    now.primary === undefined ||
+    (reviewed.primary !== undefined && addressKey(reviewed.primary.to) === addressKey(now.primary.to));
+  const upnShown =
+    now.userPrincipalName === undefined ||
+    (reviewed.userPrincipalName !== undefined &&
+      reviewed.userPrincipalName.to.toLowerCase() === now.userPrincipalName.to.toLowerCase());
   return primaryShown && within(now.added, reviewed.added) && within(now.removed, reviewed.removed) && upnShown;
 }
 
@@ -66,21 +71,38 @@ function shownIn(now: ChangeRow, reviewed: ChangeRow): boolean {
  * the apply would do nothing the reviewed plan did not show; a reviewed change that someone has
  * since made by hand is simply not repeated.
  */
-export function compareWithReviewedPlan(reviewed: ReviewedPlan, specDigest: string, now: ReadonlyMap<string, ChangeRow>, stack?: string): ReviewMismatch[] {
-  if (reviewed.kind !== "plan") return [{ identity: undefined, message: `the reviewed plan file is a "${reviewed.kind}" report, not a plan` }];
+export function compareWithReviewedPlan(
+  reviewed: ReviewedPlan,
+  specDigest: string,
+  now: ReadonlyMap<string, ChangeRow>,
+  stack?: string,
+): ReviewMismatch[] {
+  if (reviewed.kind !== "plan")
+    return [{ identity: undefined, message: `the reviewed plan file is a "${reviewed.kind}" report, not a plan` }];
   const mismatches: ReviewMismatch[] = [];
   if (stack !== undefined && reviewed.stack !== undefined && reviewed.stack !== stack) {
-    mismatches.push({ identity: undefined, message: `the reviewed plan was made for stack "${reviewed.stack}", not "${stack}"` });
+    mismatches.push({
+      identity: undefined,
+      message: `the reviewed plan was made for stack "${reviewed.stack}", not "${stack}"`,
+    });
   }
   if (reviewed.specDigest !== undefined && reviewed.specDigest !== specDigest) {
-    mismatches.push({ identity: undefined, message: "the spec is not the one the reviewed plan was made from (its digest differs)" });
+    mismatches.push({
+      identity: undefined,
+      message: "the spec is not the one the reviewed plan was made from (its digest differs)",
+    });
   }
-  const before = new Map(reviewed.mailboxes.filter((r) => CHANGES.has(r.change)).map((r) => [addressKey(r.identity), r]));
+  const before = new Map(
+    reviewed.mailboxes.filter((r) => CHANGES.has(r.change)).map((r) => [addressKey(r.identity), r]),
+  );
   const after = new Map([...now].map(([identity, row]) => [addressKey(identity), { identity, row }]));
   for (const [key, { identity, row }] of after) {
     const seen = before.get(key);
     if (seen === undefined || !shownIn(row, seen)) {
-      mismatches.push({ identity, message: `the reviewed plan showed ${describe(seen)}; the tenant now needs ${describe(row)}` });
+      mismatches.push({
+        identity,
+        message: `the reviewed plan showed ${describe(seen)}; the tenant now needs ${describe(row)}`,
+      });
     }
   }
   return mismatches;

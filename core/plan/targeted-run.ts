@@ -50,7 +50,9 @@ export function describeReason(reason: TargetReason): string {
 export function unionChangeSets(a: ChangeSet, b: ChangeSet, after: Spec): ChangeSet {
   if (a.scope === "everything" || b.scope === "everything") {
     const reasons: StackWideChange[] = [];
-    for (const set of [a, b]) for (const r of set.scope === "everything" ? set.reasons : []) if (!reasons.some((x) => x.message === r.message)) reasons.push(r);
+    for (const set of [a, b])
+      for (const r of set.scope === "everything" ? set.reasons : [])
+        if (!reasons.some((x) => x.message === r.message)) reasons.push(r);
     return { scope: "everything", reasons };
   }
   const reasons = new Map<string, TargetReason[]>();
@@ -80,10 +82,16 @@ export interface CrossingMove {
  * declared and an undeclared mailbox (drift since the state was written: a managed holder outside
  * the set) cannot be done by a targeted run; those are returned, and the caller refuses.
  */
-export function narrowChangePlan(change: ChangePlan, declare: ReadonlySet<string>): { change: ChangePlan; crossing: CrossingMove[] } {
-  const crossing = change.moves.filter((m) => declare.has(m.from) !== declare.has(m.to)).map((m) => ({ address: m.address, from: m.from, to: m.to }));
+export function narrowChangePlan(
+  change: ChangePlan,
+  declare: ReadonlySet<string>,
+): { change: ChangePlan; crossing: CrossingMove[] } {
+  const crossing = change.moves
+    .filter((m) => declare.has(m.from) !== declare.has(m.to))
+    .map((m) => ({ address: m.address, from: m.from, to: m.to }));
   const keep = <V>(map: ReadonlyMap<string, V>) => new Map([...map].filter(([identity]) => declare.has(identity)));
-  const among = (map: ReadonlyMap<string, readonly string[]>) => new Map([...keep(map)].map(([identity, list]) => [identity, list.filter((d) => declare.has(d))] as const));
+  const among = (map: ReadonlyMap<string, readonly string[]>) =>
+    new Map([...keep(map)].map(([identity, list]) => [identity, list.filter((d) => declare.has(d))] as const));
   return {
     change: {
       plans: keep(change.plans),

@@ -133,7 +133,12 @@ export function expandPolicies(spec: Spec, mailboxesAsRead: readonly MailboxAttr
   const verdicts = policyVerdicts(rendered.managed, rendered.claims, collisions.given, collisions.assigned, explicit);
   const entries = [...explicitVerdicts(spec, read, overridden), ...verdicts.entries];
   const findings = [...templateFailureFindings(rendered.failures), ...collisions.findings, ...verdicts.findings];
-  const problems: SpecProblem[] = findings.map(({ path, position, message }) => ({ file: spec.file, position, path, message }));
+  const problems: SpecProblem[] = findings.map(({ path, position, message }) => ({
+    file: spec.file,
+    position,
+    path,
+    message,
+  }));
   return { entries, mailboxes: entries.map((entry) => entry.declaration), problems };
 }
 
@@ -153,10 +158,12 @@ function indexRead(mailboxesAsRead: readonly MailboxAttributes[]): ReadIndex {
   for (const mailbox of sorted) {
     for (const entry of mailbox.addresses) {
       const parsed = parseProxyAddress(entry);
-      if (parsed.kind === "smtp" && !liveHolder.has(addressKey(parsed.value))) liveHolder.set(addressKey(parsed.value), mailbox);
+      if (parsed.kind === "smtp" && !liveHolder.has(addressKey(parsed.value)))
+        liveHolder.set(addressKey(parsed.value), mailbox);
     }
   }
-  const readOf = (identity: string) => byKey.get(identity.toLowerCase()) ?? (identity.includes("@") ? liveHolder.get(addressKey(identity)) : undefined);
+  const readOf = (identity: string) =>
+    byKey.get(identity.toLowerCase()) ?? (identity.includes("@") ? liveHolder.get(addressKey(identity)) : undefined);
   const holds = (mailbox: MailboxAttributes, key: string) => liveHolder.get(key)?.id === mailbox.id;
   return { sorted, liveHolder, readOf, holds };
 }
@@ -173,7 +180,12 @@ function explicitEntriesOf(spec: Spec, read: ReadIndex): ExplicitEntries {
     const mailbox = read.readOf(entry.identity);
     if (mailbox) ids.add(mailbox.id.toLowerCase());
     owner.set(addressKey(entry.primary), { identity: entry.identity, line: entry.source.primary.line });
-    entry.aliases.forEach((alias, i) => owner.set(addressKey(alias), { identity: entry.identity, line: entry.source.aliases[i]?.line ?? entry.source.identity.line }));
+    entry.aliases.forEach((alias, i) =>
+      owner.set(addressKey(alias), {
+        identity: entry.identity,
+        line: entry.source.aliases[i]?.line ?? entry.source.identity.line,
+      }),
+    );
   }
   return { ids, owner };
 }
@@ -183,7 +195,11 @@ function explicitEntriesOf(spec: Spec, read: ReadIndex): ExplicitEntries {
  * add (priority order) and every matching one that adds. A mailbox an explicit entry names is not
  * a candidate: the policies it would have had are recorded as overridden (object id → names).
  */
-function matchPolicies(policies: readonly PolicyDeclaration[], sorted: readonly MailboxAttributes[], explicitIds: ReadonlySet<string>): { candidates: Matched[]; overridden: Map<string, string[]> } {
+function matchPolicies(
+  policies: readonly PolicyDeclaration[],
+  sorted: readonly MailboxAttributes[],
+  explicitIds: ReadonlySet<string>,
+): { candidates: Matched[]; overridden: Map<string, string[]> } {
   const candidates: Matched[] = [];
   const overridden = new Map<string, string[]>();
   if (policies.length === 0) return { candidates, overridden };
@@ -210,7 +226,11 @@ function matchPolicies(policies: readonly PolicyDeclaration[], sorted: readonly 
  * (the claim's slot). A mailbox with a template that fails is not managed; the failures are
  * grouped by template and cause (id → group, in the order first met).
  */
-function renderTemplates(candidates: readonly Matched[]): { managed: Matched[]; claims: Claim[]; failures: Map<string, TemplateFailure> } {
+function renderTemplates(candidates: readonly Matched[]): {
+  managed: Matched[];
+  claims: Claim[];
+  failures: Map<string, TemplateFailure>;
+} {
   const managed: Matched[] = [];
   const claims: Claim[] = [];
   const failures = new Map<string, TemplateFailure>();
@@ -228,7 +248,14 @@ function renderTemplates(candidates: readonly Matched[]): { managed: Matched[]; 
       const part = placed.template.parts.findIndex((p) => p.offset === result.offset);
       const position = placed.partPositions[part] ?? placed.position;
       const id = `${policy.index} ${placed.path.join(".")} ${result.offset} ${result.message}`;
-      const group = failures.get(id) ?? { policy, path: placed.path, position, message: result.message, empty: result.reason === "empty", mailboxes: [] };
+      const group = failures.get(id) ?? {
+        policy,
+        path: placed.path,
+        position,
+        message: result.message,
+        empty: result.reason === "empty",
+        mailboxes: [],
+      };
       group.mailboxes.push(mailboxLabel(mailbox));
       failures.set(id, group);
     };
@@ -247,9 +274,16 @@ function templateFailureFindings(failures: ReadonlyMap<string, TemplateFailure>)
   return [...failures.values()].map((group) => {
     const shown = group.mailboxes.slice(0, MAILBOXES_NAMED);
     const more = group.mailboxes.length - shown.length;
-    const who = group.mailboxes.length === 1 ? `mailbox ${shown[0]}` : `${group.mailboxes.length} mailboxes (${shown.join(", ")}${more > 0 ? ` and ${more} more` : ""})`;
+    const who =
+      group.mailboxes.length === 1
+        ? `mailbox ${shown[0]}`
+        : `${group.mailboxes.length} mailboxes (${shown.join(", ")}${more > 0 ? ` and ${more} more` : ""})`;
     const remedy = `${group.empty ? "set it in the tenant, or" : "or"} give ${group.mailboxes.length === 1 ? "the mailbox an explicit entry" : "them explicit entries"} under mailboxes`;
-    return { path: group.path, position: group.position, message: `${policyLabel(group.policy.name)}: ${who}: ${group.message}; ${remedy}` };
+    return {
+      path: group.path,
+      position: group.position,
+      message: `${policyLabel(group.policy.name)}: ${who}: ${group.message}; ${remedy}`,
+    };
   });
 }
 
@@ -261,7 +295,11 @@ function templateFailureFindings(failures: ReadonlyMap<string, TemplateFailure>)
  * `onCollision: append-number` a numbered address. Returns what each claim was given (a claim
  * refused has no slot) and the owner of each address given.
  */
-function resolveCollisions(claims: readonly Claim[], explicit: ExplicitEntries, read: ReadIndex): { given: Given; assigned: ReadonlyMap<string, MailboxAttributes>; findings: Finding[] } {
+function resolveCollisions(
+  claims: readonly Claim[],
+  explicit: ExplicitEntries,
+  read: ReadIndex,
+): { given: Given; assigned: ReadonlyMap<string, MailboxAttributes>; findings: Finding[] } {
   const findings: Finding[] = [];
   const baseClaimants = new Map<string, Set<string>>();
   for (const claim of claims) {
@@ -271,7 +309,12 @@ function resolveCollisions(claims: readonly Claim[], explicit: ExplicitEntries, 
     baseClaimants.set(key, set);
   }
   const ordered = claims
-    .map((claim) => ({ claim, key: addressKey(claim.address), away: Number(!read.holds(claim.mailbox, addressKey(claim.address))), id: claim.mailbox.id.toLowerCase() }))
+    .map((claim) => ({
+      claim,
+      key: addressKey(claim.address),
+      away: Number(!read.holds(claim.mailbox, addressKey(claim.address))),
+      id: claim.mailbox.id.toLowerCase(),
+    }))
     .sort((a, b) => byText(a.key, b.key) || a.away - b.away || byText(a.id, b.id) || a.claim.slot - b.claim.slot)
     .map(({ claim }) => claim);
   /** Per numbered base address, the last number given: the next search starts after it. */
@@ -286,7 +329,8 @@ function resolveCollisions(claims: readonly Claim[], explicit: ExplicitEntries, 
     const other = assigned.get(key);
     if (other && other.id !== mailbox.id) return { label: `mailbox ${mailboxLabel(other)}`, id: other.id };
     const live = read.liveHolder.get(key);
-    if (live && live.id !== mailbox.id) return { label: `mailbox ${mailboxLabel(live)}, which has it now`, id: live.id };
+    if (live && live.id !== mailbox.id)
+      return { label: `mailbox ${mailboxLabel(live)}, which has it now`, id: live.id };
     return undefined;
   };
   for (const claim of ordered) {
@@ -311,7 +355,12 @@ function resolveCollisions(claims: readonly Claim[], explicit: ExplicitEntries, 
         given.set(claim.mailbox.id, slots);
         continue;
       }
-      const found = freeNumberedAddress(claim, (k) => ownerOf(k, claim.mailbox) === undefined && !otherClaims(baseClaimants, k, claim.mailbox.id), read.holds, lastNumber.get(key) ?? 1);
+      const found = freeNumberedAddress(
+        claim,
+        (k) => ownerOf(k, claim.mailbox) === undefined && !otherClaims(baseClaimants, k, claim.mailbox.id),
+        read.holds,
+        lastNumber.get(key) ?? 1,
+      );
       address = found.address;
       if (found.searched) lastNumber.set(key, found.n);
       numberedFor.set(`${key} ${claim.mailbox.id}`, address);
@@ -325,7 +374,11 @@ function resolveCollisions(claims: readonly Claim[], explicit: ExplicitEntries, 
 }
 
 /** Verdicts of the explicit entries, in spec order: each as written, with the policies it overrides. */
-function explicitVerdicts(spec: Spec, read: ReadIndex, overridden: ReadonlyMap<string, readonly string[]>): ExpandedMailbox[] {
+function explicitVerdicts(
+  spec: Spec,
+  read: ReadIndex,
+  overridden: ReadonlyMap<string, readonly string[]>,
+): ExpandedMailbox[] {
   return spec.mailboxes.map((declaration) => {
     const mailbox = read.readOf(declaration.identity);
     const overrides = mailbox ? overridden.get(mailbox.id.toLowerCase()) : undefined;
@@ -333,7 +386,8 @@ function explicitVerdicts(spec: Spec, read: ReadIndex, overridden: ReadonlyMap<s
       declaration,
       origin: { kind: "explicit" as const, ...(overrides ? { overrides } : {}) },
       upn: mailbox?.userPrincipalName,
-      targetUserPrincipalName: declaration.userPrincipalName === "follows-primary" ? declaration.primary : declaration.userPrincipalName,
+      targetUserPrincipalName:
+        declaration.userPrincipalName === "follows-primary" ? declaration.primary : declaration.userPrincipalName,
     };
   });
 }
@@ -403,7 +457,8 @@ function policyVerdict(
     aliasPositions.push(position);
     if (from !== undefined) addressFrom.set(addressKey(address), from);
   };
-  for (const claim of mine) if (claim.role === "alias") addAlias(slots.get(claim.slot)!, claim.placed.position, claim.policy.name);
+  for (const claim of mine)
+    if (claim.role === "alias") addAlias(slots.get(claim.slot)!, claim.placed.position, claim.policy.name);
   // Mail to the old primary keeps arriving: it stays, as an alias, listed so the plan shows why.
   if (
     primaryBy?.keepOldPrimary &&
@@ -424,7 +479,11 @@ function policyVerdict(
     mode: modeOf(contributing, primaryBy),
     cloudManaged: false,
     ...(upnPolicy ? { userPrincipalName: "follows-primary" } : {}),
-    source: { identity: lead.source.name, primary: policyPrimary?.placed.position ?? lead.source.name, aliases: aliasPositions },
+    source: {
+      identity: lead.source.name,
+      primary: policyPrimary?.placed.position ?? lead.source.name,
+      aliases: aliasPositions,
+    },
   };
   return {
     kind: "entry",
@@ -442,7 +501,10 @@ function policyVerdict(
  * from a policy keeping the old primary makes it additive. Strict would remove the kept address at
  * the next run, once it is an ordinary alias: the result would not stay put. The safe side wins.
  */
-function modeOf(contributing: readonly PolicyDeclaration[], primaryBy: PolicyDeclaration | undefined): "strict" | "additive" {
+function modeOf(
+  contributing: readonly PolicyDeclaration[],
+  primaryBy: PolicyDeclaration | undefined,
+): "strict" | "additive" {
   const deciding = contributing.find((policy) => !policy.adds) ?? contributing[0]!;
   if (primaryBy?.keepOldPrimary) return "additive";
   return deciding.mode;
@@ -482,7 +544,8 @@ function freeNumberedAddress(
     .sort((a, b) => a - b);
   for (const n of held) {
     const candidate = numberedAddress(claim.address, n);
-    if (free(addressKey(candidate)) && holds(claim.mailbox, addressKey(candidate))) return { address: candidate, n, searched: false };
+    if (free(addressKey(candidate)) && holds(claim.mailbox, addressKey(candidate)))
+      return { address: candidate, n, searched: false };
   }
   // Numbers below `after` were given or found taken by earlier claims of the same address.
   for (let n = Math.max(2, after + 1); ; n++) {

@@ -10,8 +10,10 @@ import { globToRegExp } from "./match-policy";
 import type { CollisionRule, PlacedTemplate, PolicyDeclaration, PolicyMatch } from "./policy-types";
 import { isLiteral, parseTemplate } from "./template";
 
-const isObject = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === "object" && !Array.isArray(value);
-const strings = (value: unknown): string[] | undefined => (Array.isArray(value) ? value.filter((v): v is string => typeof v === "string") : undefined);
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  value !== null && typeof value === "object" && !Array.isArray(value);
+const strings = (value: unknown): string[] | undefined =>
+  Array.isArray(value) ? value.filter((v): v is string => typeof v === "string") : undefined;
 const lowerSet = (value: unknown): Set<string> | undefined => {
   const list = strings(value);
   return list === undefined ? undefined : new Set(list.map((v) => v.trim().toLowerCase()));
@@ -26,13 +28,18 @@ export function policyLabel(name: string): string {
  * Checks and models `policies`. `allowedDomains` are the spec's, normalised: a template's domain
  * must be one of them, as an explicit address's must.
  */
-export function loadPolicies(source: YamlSource, raw: unknown, allowedDomains: readonly string[]): { policies: PolicyDeclaration[]; problems: SpecProblem[] } {
+export function loadPolicies(
+  source: YamlSource,
+  raw: unknown,
+  allowedDomains: readonly string[],
+): { policies: PolicyDeclaration[]; problems: SpecProblem[] } {
   const problems: SpecProblem[] = [];
   const policies: PolicyDeclaration[] = [];
   if (!Array.isArray(raw)) return { policies, problems };
   const allowed = new Set(allowedDomains);
   const names = new Map<string, { index: number; position: SourcePosition }>();
-  const problemAt = (path: DocumentPath, position: SourcePosition, message: string) => problems.push({ file: source.file, position, path, message });
+  const problemAt = (path: DocumentPath, position: SourcePosition, message: string) =>
+    problems.push({ file: source.file, position, path, message });
 
   raw.forEach((entry, index) => {
     if (!isObject(entry) || typeof entry.name !== "string") return;
@@ -48,12 +55,19 @@ export function loadPolicies(source: YamlSource, raw: unknown, allowedDomains: r
 
     const first = names.get(name.toLowerCase());
     if (first !== undefined) {
-      problem([...base, "name"], `the name is used twice (also policies[${first.index}] at line ${first.position.line}); names compare case-insensitively, rename one`);
+      problem(
+        [...base, "name"],
+        `the name is used twice (also policies[${first.index}] at line ${first.position.line}); names compare case-insensitively, rename one`,
+      );
     } else {
       names.set(name.toLowerCase(), { index, position: namePosition });
     }
 
-    const placeTemplate = (text: unknown, path: DocumentPath, role: "primary" | "alias"): PlacedTemplate | undefined => {
+    const placeTemplate = (
+      text: unknown,
+      path: DocumentPath,
+      role: "primary" | "alias",
+    ): PlacedTemplate | undefined => {
       if (typeof text !== "string") {
         valid = false;
         return undefined;
@@ -79,10 +93,16 @@ export function loadPolicies(source: YamlSource, raw: unknown, allowedDomains: r
           return undefined;
         }
       }
-      return { template, path, position: source.positionOf(path), partPositions: template.parts.map((part) => source.positionInScalar(path, part.offset)) };
+      return {
+        template,
+        path,
+        position: source.positionOf(path),
+        partPositions: template.parts.map((part) => source.positionInScalar(path, part.offset)),
+      };
     };
 
-    const primary = entry.primary === undefined ? undefined : placeTemplate(entry.primary, [...base, "primary"], "primary");
+    const primary =
+      entry.primary === undefined ? undefined : placeTemplate(entry.primary, [...base, "primary"], "primary");
     const aliases: PlacedTemplate[] = [];
     const seen = new Map<string, number>();
     (Array.isArray(entry.aliases) ? entry.aliases : []).forEach((text, i) => {
@@ -96,7 +116,10 @@ export function loadPolicies(source: YamlSource, raw: unknown, allowedDomains: r
         return;
       }
       if (primary !== undefined && addressKey(primary.template.text) === key) {
-        problem(path, `the template ${quote(placed.template.text)} repeats the primary template; list it once, as primary`);
+        problem(
+          path,
+          `the template ${quote(placed.template.text)} repeats the primary template; list it once, as primary`,
+        );
         return;
       }
       seen.set(key, i);
@@ -130,13 +153,21 @@ export function loadPolicies(source: YamlSource, raw: unknown, allowedDomains: r
       adds: entry.adds === true,
       onCollision: (entry.onCollision === "append-number" ? "append-number" : "error") as CollisionRule,
       userPrincipalName: entry.userPrincipalName === "follows-primary" ? "follows-primary" : undefined,
-      source: { policy: source.positionOf(base), name: namePosition, keepOldPrimary: source.positionOf([...base, entry.keepOldPrimary === undefined ? "name" : "keepOldPrimary"]) },
+      source: {
+        policy: source.positionOf(base),
+        name: namePosition,
+        keepOldPrimary: source.positionOf([...base, entry.keepOldPrimary === undefined ? "name" : "keepOldPrimary"]),
+      },
     });
   });
   return { policies, problems };
 }
 
-function loadMatch(raw: unknown, path: DocumentPath, problem: (path: DocumentPath, message: string) => void): PolicyMatch | undefined {
+function loadMatch(
+  raw: unknown,
+  path: DocumentPath,
+  problem: (path: DocumentPath, message: string) => void,
+): PolicyMatch | undefined {
   if (!isObject(raw)) return undefined;
   let ok = true;
   const primaryDomains = strings(raw.primaryDomains)?.map((d, i) => {

@@ -7,11 +7,14 @@ import type { MailboxAttributes, PolicyMatch } from "./policy-types";
 
 /** A `*` / `?` pattern as a case-insensitive regular expression over the whole value. */
 export function globToRegExp(pattern: string): RegExp {
-  const body = [...pattern.trim()].map((c) => (c === "*" ? ".*" : c === "?" ? "." : c.replace(/[.+^${}()|[\]\\]/g, "\\$&"))).join("");
+  const body = [...pattern.trim()]
+    .map((c) => (c === "*" ? ".*" : c === "?" ? "." : c.replace(/[.+^${}()|[\]\\]/g, "\\$&")))
+    .join("");
   return new RegExp(`^${body}$`, "is");
 }
 
-const inSet = (set: ReadonlySet<string> | undefined, value: string | undefined): boolean => set === undefined || (value !== undefined && set.has(value.trim().toLowerCase()));
+const inSet = (set: ReadonlySet<string> | undefined, value: string | undefined): boolean =>
+  set === undefined || (value !== undefined && set.has(value.trim().toLowerCase()));
 
 /** True when every criterion of `match` holds for `mailbox`. */
 export function matchesPolicy(match: PolicyMatch, mailbox: MailboxAttributes): boolean {
@@ -33,7 +36,12 @@ export function matchesPolicy(match: PolicyMatch, mailbox: MailboxAttributes): b
   }
   if (match.identities) {
     const upn = mailbox.userPrincipalName?.toLowerCase();
-    if (!match.identities.has(mailbox.id.toLowerCase()) && (upn === undefined || !match.identities.has(upn))) return false;
+    if (!match.identities.has(mailbox.id.toLowerCase()) && (upn === undefined || !match.identities.has(upn)))
+      return false;
   }
-  return inSet(match.department, mailbox.department) && inSet(match.company, mailbox.company) && inSet(match.country, mailbox.country);
+  return (
+    inSet(match.department, mailbox.department) &&
+    inSet(match.company, mailbox.company) &&
+    inSet(match.country, mailbox.country)
+  );
 }

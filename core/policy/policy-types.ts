@@ -45,7 +45,11 @@ export interface PolicyDeclaration {
   readonly adds: boolean;
   readonly onCollision: CollisionRule;
   readonly userPrincipalName: "follows-primary" | undefined;
-  readonly source: { readonly policy: SourcePosition; readonly name: SourcePosition; readonly keepOldPrimary: SourcePosition };
+  readonly source: {
+    readonly policy: SourcePosition;
+    readonly name: SourcePosition;
+    readonly keepOldPrimary: SourcePosition;
+  };
 }
 
 /**

@@ -25,7 +25,8 @@ function gives(entry: ExpandedMailbox, policy: string): boolean {
 
 /** Renders an expansion (without problems) as an explicit spec, annotated with each line's origin. */
 export function renderExpansion(expansion: Expansion, options: RenderOptions): string {
-  const entries = options.policy === undefined ? expansion.entries : expansion.entries.filter((e) => gives(e, options.policy!));
+  const entries =
+    options.policy === undefined ? expansion.entries : expansion.entries.filter((e) => gives(e, options.policy!));
   const byPolicy = entries.filter((e) => e.origin.kind === "policy").length;
   const lines = [
     `# Expanded from ${comment(options.from)}${options.policy === undefined ? "" : `, policy ${comment(options.policy)} only`}: ${entries.length} mailbox${entries.length === 1 ? "" : "es"} (${byPolicy} by policies, ${entries.length - byPolicy} explicit).`,
@@ -42,12 +43,17 @@ export function renderExpansion(expansion: Expansion, options: RenderOptions): s
       if (policy !== undefined) return `  # ${comment(policy)}`;
       return role === "primary" ? "  # kept: the current primary" : "  # kept: the old primary";
     };
-    const who = entry.upn !== undefined && entry.upn.toLowerCase() !== declaration.identity.toLowerCase() ? `${comment(entry.upn)}: ` : "";
+    const who =
+      entry.upn !== undefined && entry.upn.toLowerCase() !== declaration.identity.toLowerCase()
+        ? `${comment(entry.upn)}: `
+        : "";
     const overrides =
       origin.kind === "explicit" && origin.overrides !== undefined
         ? ` (overrides ${origin.overrides.length === 1 ? "policy" : "policies"} ${origin.overrides.map(comment).join(", ")}, which ${origin.overrides.length === 1 ? "matches" : "match"} this mailbox)`
         : "";
-    lines.push(`  # ${who}${origin.kind === "explicit" ? `explicit entry${overrides}` : `policies: ${origin.policies.map(comment).join(", ")}`}`);
+    lines.push(
+      `  # ${who}${origin.kind === "explicit" ? `explicit entry${overrides}` : `policies: ${origin.policies.map(comment).join(", ")}`}`,
+    );
     lines.push(`  ${scalar(declaration.identity)}:`);
     lines.push(`    primary: ${scalar(declaration.primary)}${from(declaration.primary, "primary")}`);
     if (declaration.aliases.length > 0) {
@@ -57,7 +63,10 @@ export function renderExpansion(expansion: Expansion, options: RenderOptions): s
     lines.push(`    mode: ${declaration.mode}`);
     if (declaration.cloudManaged) lines.push("    cloudManaged: true");
     if (declaration.userPrincipalName !== undefined) {
-      const target = entry.targetUserPrincipalName !== undefined && declaration.userPrincipalName === "follows-primary" ? `  # → ${comment(entry.targetUserPrincipalName)}` : "";
+      const target =
+        entry.targetUserPrincipalName !== undefined && declaration.userPrincipalName === "follows-primary"
+          ? `  # → ${comment(entry.targetUserPrincipalName)}`
+          : "";
       lines.push(`    userPrincipalName: ${scalar(declaration.userPrincipalName)}${target}`);
     }
   }

@@ -79,7 +79,9 @@ export interface AddressTemplate {
   readonly domainOffset: number;
 }
 
-export type TemplateParse = { readonly ok: true; readonly template: AddressTemplate } | { readonly ok: false; readonly offset: number; readonly message: string };
+export type TemplateParse =
+  | { readonly ok: true; readonly template: AddressTemplate }
+  | { readonly ok: false; readonly offset: number; readonly message: string };
 
 // RFC 5322 atext plus the dot: what a local part may hold (the same set core/address.ts accepts).
 const LOCAL_CHAR = /^[A-Za-z0-9!#$&'*+/=?^_`{|}~.-]$/;
@@ -92,14 +94,26 @@ export function parseTemplate(text: string): TemplateParse {
   if (at < 0) return fail(0, `the template ${quote(text)} has no "@domain"; write e.g. "%g.%s@contoso.com"`);
   if (text.indexOf("@") !== at) return fail(text.indexOf("@"), `the template ${quote(text)} has more than one "@"`);
   const domainText = text.slice(at + 1);
-  if (domainText.includes("%")) return fail(at + 1 + domainText.indexOf("%"), `the domain of a template is written out; variables are for the part before "@"`);
+  if (domainText.includes("%"))
+    return fail(
+      at + 1 + domainText.indexOf("%"),
+      `the domain of a template is written out; variables are for the part before "@"`,
+    );
   const domain = normalizeDomain(domainText);
   if (domain === undefined) return fail(at + 1, `${quote(domainText)} is not a domain name (like contoso.com)`);
 
   const local = text.slice(0, at);
   // Exchange's default policy is written "@domain": the alias at that domain.
   if (local.length === 0) {
-    return { ok: true, template: { text, parts: [{ kind: "variable", variable: "m", count: undefined, replacements: [], offset: 0, length: 0 }], domain, domainOffset: at + 1 } };
+    return {
+      ok: true,
+      template: {
+        text,
+        parts: [{ kind: "variable", variable: "m", count: undefined, replacements: [], offset: 0, length: 0 }],
+        domain,
+        domainOffset: at + 1,
+      },
+    };
   }
   const parts: TemplatePart[] = [];
   let replacements: (readonly [string, string])[] = [];
@@ -109,7 +123,10 @@ export function parseTemplate(text: string): TemplateParse {
     if (ch !== "%") {
       if (!LOCAL_CHAR.test(ch)) {
         const what = /[^\x00-\x7f]/.test(ch) ? "a non-ASCII character" : "a character an address cannot hold";
-        return fail(i, `${quote(ch)} is ${what}; write it with letters, digits and . _ - (or %r to replace it in a variable)`);
+        return fail(
+          i,
+          `${quote(ch)} is ${what}; write it with letters, digits and . _ - (or %r to replace it in a variable)`,
+        );
       }
       const last = parts[parts.length - 1];
       if (last?.kind === "text") parts[parts.length - 1] = { ...last, text: last.text + ch };
@@ -122,9 +139,14 @@ export function parseTemplate(text: string): TemplateParse {
     if (local[i] === "r" || local[i] === "R") {
       const x = local[i + 1];
       const y = local[i + 2];
-      if (x === undefined || y === undefined) return fail(start, `"%r" needs two characters after it: %r<x><y> replaces x by y (%rxx removes x)`);
+      if (x === undefined || y === undefined)
+        return fail(start, `"%r" needs two characters after it: %r<x><y> replaces x by y (%rxx removes x)`);
       // "%r'%g" reads as "replace ' by %", then a literal "g": almost surely "%r''%g" was meant.
-      if (y === "%") return fail(start, `${quote(local.slice(start, i + 3))} would replace ${quote(x)} by "%"; to remove ${quote(x)} write %r${x}${x}`);
+      if (y === "%")
+        return fail(
+          start,
+          `${quote(local.slice(start, i + 3))} would replace ${quote(x)} by "%"; to remove ${quote(x)} write %r${x}${x}`,
+        );
       replacements = [...replacements, [x, y]];
       i += 3;
       continue;
@@ -137,9 +159,17 @@ export function parseTemplate(text: string): TemplateParse {
       return fail(start, `unknown token ${quote(token)}; supported: ${TOKENS}`);
     }
     const count = digits === "" ? undefined : Number(digits);
-    if (count === 0) return fail(start, `${quote(local.slice(start, i + 1))} takes no characters; the count starts at 1`);
+    if (count === 0)
+      return fail(start, `${quote(local.slice(start, i + 1))} takes no characters; the count starts at 1`);
     i++;
-    parts.push({ kind: "variable", variable: letter as TemplateVariable, count, replacements, offset: start, length: i - start });
+    parts.push({
+      kind: "variable",
+      variable: letter as TemplateVariable,
+      count,
+      replacements,
+      offset: start,
+      length: i - start,
+    });
   }
   if (!parts.some((p) => p.kind === "variable") && replacements.length > 0) {
     return fail(0, `the %r replacements apply to the variables after them, and this template has none`);
@@ -168,7 +198,10 @@ export interface TemplateFailure {
  * value keeps a non-ASCII character, is an error naming the attribute: Exchange Online accepts
  * only ASCII local parts, and dropping "é" from "José" silently would give a surprising address.
  */
-export function evaluateTemplate(template: AddressTemplate, attributes: TemplateAttributes): { readonly ok: true; readonly address: string } | TemplateFailure {
+export function evaluateTemplate(
+  template: AddressTemplate,
+  attributes: TemplateAttributes,
+): { readonly ok: true; readonly address: string } | TemplateFailure {
   let local = "";
   for (const part of template.parts) {
     if (part.kind === "text") {
@@ -177,7 +210,13 @@ export function evaluateTemplate(template: AddressTemplate, attributes: Template
     }
     const name = VARIABLE_NAMES[part.variable];
     const raw = (valueOf(part.variable, attributes) ?? "").trim();
-    if (raw === "") return { ok: false, reason: "empty", offset: part.offset, message: `%${part.variable} reads the ${name}, which is empty` };
+    if (raw === "")
+      return {
+        ok: false,
+        reason: "empty",
+        offset: part.offset,
+        message: `%${part.variable} reads the ${name}, which is empty`,
+      };
     let value = raw;
     for (const [x, y] of part.replacements) value = value.split(x).join(x === y ? "" : y);
     value = [...value].filter((c) => /[^\x00-\x7f]/.test(c) || LOCAL_CHAR.test(c)).join("");
@@ -192,11 +231,23 @@ export function evaluateTemplate(template: AddressTemplate, attributes: Template
         message: `%${part.variable} gives ${quote(value)}: the ${name} has the non-ASCII character${foreign.length > 1 ? "s" : ""} ${foreign.map((c) => quote(c)).join(", ")}, which Exchange Online does not accept before "@"; add a replacement before the variable, e.g. %r${first}${asciiHint(first)}`,
       };
     }
-    if (value === "") return { ok: false, reason: "nothing", offset: part.offset, message: `%${part.variable} gives nothing: the ${name} ${quote(raw)} has no character an address can hold` };
+    if (value === "")
+      return {
+        ok: false,
+        reason: "nothing",
+        offset: part.offset,
+        message: `%${part.variable} gives nothing: the ${name} ${quote(raw)} has no character an address can hold`,
+      };
     local += value;
   }
   const result = normalizeAddress(`${local}@${template.domain}`);
-  if (!result.ok) return { ok: false, reason: "invalid", offset: 0, message: `the template gives ${quote(`${local}@${template.domain}`)}, not an address: ${result.reason}` };
+  if (!result.ok)
+    return {
+      ok: false,
+      reason: "invalid",
+      offset: 0,
+      message: `the template gives ${quote(`${local}@${template.domain}`)}, not an address: ${result.reason}`,
+    };
   return { ok: true, address: result.address };
 }
 

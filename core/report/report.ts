@@ -22,7 +22,9 @@ function revertText(report: Report): string {
   if (rows.length === 0) return "";
   const n = rows.reduce((k, r) => k + (r.causes ?? []).filter((c) => c.cause === "drift").length, 0);
   const what =
-    report.kind === "plan" ? `${n} ${n === 1 ? "change reverts a change" : "changes revert changes"} made outside git` : `${n} ${n === 1 ? "difference was" : "differences were"} made outside git`;
+    report.kind === "plan"
+      ? `${n} ${n === 1 ? "change reverts a change" : "changes revert changes"} made outside git`
+      : `${n} ${n === 1 ? "difference was" : "differences were"} made outside git`;
   return `${what} (on ${rows.length} ${rows.length === 1 ? "mailbox" : "mailboxes"})`;
 }
 
@@ -36,22 +38,32 @@ function ageText(seconds: number): string {
 /** The change column: a synced mailbox says whether the cloud has caught up (target hybrid). */
 function changeText(row: MailboxRow): string {
   if (row.sync?.state !== "pending") return row.change;
-  const age = row.sync.lastSyncAgeSeconds === undefined ? "" : `, last sync ${ageText(row.sync.lastSyncAgeSeconds)} ago`;
+  const age =
+    row.sync.lastSyncAgeSeconds === undefined ? "" : `, last sync ${ageText(row.sync.lastSyncAgeSeconds)} ago`;
   return `pending sync${age}`;
 }
 
 /** Where the mailbox's write goes: "AD" or "Exchange Online" (only stacks with both say it). */
-const whereText = (row: MailboxRow) => (row.writtenTo === "active-directory" ? "AD" : row.writtenTo === "exchange-online" ? "Exchange Online" : "");
+const whereText = (row: MailboxRow) =>
+  row.writtenTo === "active-directory" ? "AD" : row.writtenTo === "exchange-online" ? "Exchange Online" : "";
 
 /** A problem as a report carries it: no stack trace, unsafe characters escaped, length capped. */
 const clean = (problem: string) => safeMessage(withoutStackTrace(problem), { multiline: true });
 
-export function makeReport(kind: Report["kind"], stack: string, target: string, inputRows: readonly MailboxRow[], inputProblems: string[] = []): Report {
+export function makeReport(
+  kind: Report["kind"],
+  stack: string,
+  target: string,
+  inputRows: readonly MailboxRow[],
+  inputProblems: string[] = [],
+): Report {
   const problems = inputProblems.map(clean);
   const rows = inputRows.map((r) => (r.problems.length === 0 ? r : { ...r, problems: r.problems.map(clean) }));
   // Grouped by policy (explicit entries first), then by mailbox.
   const nameOf = (r: MailboxRow) => (r.upn ?? r.identity).toLowerCase();
-  const sorted = [...rows].sort((a, b) => (a.policy ?? "").localeCompare(b.policy ?? "") || nameOf(a).localeCompare(nameOf(b)));
+  const sorted = [...rows].sort(
+    (a, b) => (a.policy ?? "").localeCompare(b.policy ?? "") || nameOf(a).localeCompare(nameOf(b)),
+  );
   return {
     formatVersion: REPORT_FORMAT_VERSION,
     kind,
@@ -60,7 +72,12 @@ export function makeReport(kind: Report["kind"], stack: string, target: string, 
     summary: {
       mailboxes: rows.length,
       changed: rows.filter(writes).length,
-      ...(kind === "plan" ? { adopted: rows.filter((r) => r.change === "adopt").length, released: rows.filter((r) => r.change === "release").length } : {}),
+      ...(kind === "plan"
+        ? {
+            adopted: rows.filter((r) => r.change === "adopt").length,
+            released: rows.filter((r) => r.change === "release").length,
+          }
+        : {}),
       problems: problems.length + rows.reduce((n, r) => n + r.problems.length, 0),
     },
     problems,
@@ -70,8 +87,12 @@ export function makeReport(kind: Report["kind"], stack: string, target: string, 
 
 /** A row that changes the mailbox in the tenant: adopting or releasing alone writes nothing. */
 function writes(row: MailboxRow): boolean {
-  if (row.change === "none" || row.change === "error" || row.change === "release" || row.change === "delete") return false;
-  if (row.change === "adopt") return row.primary !== undefined || row.added.length > 0 || row.removed.length > 0 || row.userPrincipalName !== undefined;
+  if (row.change === "none" || row.change === "error" || row.change === "release" || row.change === "delete")
+    return false;
+  if (row.change === "adopt")
+    return (
+      row.primary !== undefined || row.added.length > 0 || row.removed.length > 0 || row.userPrincipalName !== undefined
+    );
   return true;
 }
 
@@ -87,20 +108,33 @@ export function exitCodeOf(report: Report): 0 | 1 | 2 {
 function summaryLine(report: Report): string {
   const { mailboxes, changed, problems, adopted = 0, released = 0 } = report.summary;
   const noun = report.kind === "drift" ? "mailboxes drifted" : "mailboxes change";
-  const stackText = [adopted > 0 ? `${adopted} adopted` : "", released > 0 ? `${released} released (left as they are)` : ""].filter(Boolean).join(", ");
+  const stackText = [
+    adopted > 0 ? `${adopted} adopted` : "",
+    released > 0 ? `${released} released (left as they are)` : "",
+  ]
+    .filter(Boolean)
+    .join(", ");
   const problemText = problems === 0 ? "" : `, ${problems} ${problems === 1 ? "problem" : "problems"}`;
   const pending = report.mailboxes.filter((r) => r.sync?.state === "pending").length;
-  const pendingText = pending > 0 ? `; ${pending} pending sync (Active Directory matches the spec, the cloud follows at the next sync)` : "";
+  const pendingText =
+    pending > 0
+      ? `; ${pending} pending sync (Active Directory matches the spec, the cloud follows at the next sync)`
+      : "";
   const reverts = revertText(report);
   return `${changed} of ${mailboxes} ${noun}${stackText ? `; ${stackText}` : ""}${reverts ? `; ${reverts}` : ""}${pendingText}${problemText}`;
 }
 
 /** An address as written and, for an international domain, as read: the reviewer sees both forms. */
 const shown = withUnicodeForm;
-const primaryText = (row: MailboxRow) => (row.primary ? `${row.primary.from ? shown(row.primary.from) : "(none)"} → ${shown(row.primary.to)}` : "");
+const primaryText = (row: MailboxRow) =>
+  row.primary ? `${row.primary.from ? shown(row.primary.from) : "(none)"} → ${shown(row.primary.to)}` : "";
 /** A mailbox a policy manages is keyed by object id: shown by its UPN. */
-const mailboxText = (row: MailboxRow) => (row.upn !== undefined && row.upn.toLowerCase() !== row.identity.toLowerCase() ? `${row.upn} (${row.identity})` : row.identity);
-const upnText = (row: MailboxRow) => (row.userPrincipalName ? `UPN ${row.userPrincipalName.from ?? "(none)"} → ${row.userPrincipalName.to}` : "");
+const mailboxText = (row: MailboxRow) =>
+  row.upn !== undefined && row.upn.toLowerCase() !== row.identity.toLowerCase()
+    ? `${row.upn} (${row.identity})`
+    : row.identity;
+const upnText = (row: MailboxRow) =>
+  row.userPrincipalName ? `UPN ${row.userPrincipalName.from ?? "(none)"} → ${row.userPrincipalName.to}` : "";
 
 /**
  * The address columns. A plan says what the apply adds and removes; drift says what differs in the
@@ -130,24 +164,40 @@ function remedies(report: Report, commands: ReportCommands): { what: string; com
   if (report.kind !== "drift" || (report.summary.changed === 0 && report.summary.problems === 0)) return [];
   // With causes, only mailboxes changed outside git have anything to accept; the spec's own changes are applied by up.
   const known = report.mailboxes.some((r) => r.causes !== undefined);
-  const drifted = report.mailboxes.filter((r) => r.change === "drift" && (!known || (r.causes ?? []).some((c) => c.cause === "drift"))).map((r) => r.identity);
-  const accept = { what: "To accept the tenant's values into the spec, then commit it", command: `${commands.tool} accept ${drifted.length > 5 ? "--all" : drifted.join(" ")}` };
+  const drifted = report.mailboxes
+    .filter((r) => r.change === "drift" && (!known || (r.causes ?? []).some((c) => c.cause === "drift")))
+    .map((r) => r.identity);
+  const accept = {
+    what: "To accept the tenant's values into the spec, then commit it",
+    command: `${commands.tool} accept ${drifted.length > 5 ? "--all" : drifted.join(" ")}`,
+  };
   if (report.summary.problems > 0) {
     return [
-      { what: "pulumi up refuses while a problem above remains; fix those first (the spec, the tenant or the settings), then run", command: `${commands.tool} drift` },
+      {
+        what: "pulumi up refuses while a problem above remains; fix those first (the spec, the tenant or the settings), then run",
+        command: `${commands.tool} drift`,
+      },
       ...(drifted.length > 0 ? [accept] : []),
     ];
   }
-  if (drifted.length === 0) return [{ what: "To apply the spec's changes (or run the apply workflow)", command: `${commands.pulumi} up` }];
-  return [{ what: "To revert the tenant to the spec (or run the apply workflow)", command: `${commands.pulumi} up` }, accept];
+  if (drifted.length === 0)
+    return [{ what: "To apply the spec's changes (or run the apply workflow)", command: `${commands.pulumi} up` }];
+  return [
+    { what: "To revert the tenant to the spec (or run the apply workflow)", command: `${commands.pulumi} up` },
+    accept,
+  ];
 }
 
 /** What a targeted plan says of drift outside its change set. */
 function outsideText(outside: NonNullable<Report["scope"]>["outside"], commands: ReportCommands): string {
   if (outside === undefined || outside.mailboxes === 0) return "";
-  if (!outside.read) return `. Drift on the ${outside.mailboxes} other mailboxes was not read: a targeted apply leaves it as it is (\`${commands.tool} drift\` or the full plan shows it)`;
+  if (!outside.read)
+    return `. Drift on the ${outside.mailboxes} other mailboxes was not read: a targeted apply leaves it as it is (\`${commands.tool} drift\` or the full plan shows it)`;
   if (outside.drifted.length === 0) return `. The ${outside.mailboxes} other mailboxes match the spec`;
-  const names = outside.drifted.length > 5 ? `${outside.drifted.slice(0, 5).join(", ")} and ${outside.drifted.length - 5} more` : outside.drifted.join(", ");
+  const names =
+    outside.drifted.length > 5
+      ? `${outside.drifted.slice(0, 5).join(", ")} and ${outside.drifted.length - 5} more`
+      : outside.drifted.join(", ");
   return `. Outside the change set, ${outside.drifted.length} ${outside.drifted.length === 1 ? "mailbox differs" : "mailboxes differ"} from the spec (${names}): a full apply would revert ${outside.drifted.length === 1 ? "it" : "them"}; this targeted apply leaves ${outside.drifted.length === 1 ? "it" : "them"} as ${outside.drifted.length === 1 ? "it is" : "they are"}`;
 }
 
@@ -162,7 +212,9 @@ export function scopeLine(report: Report, commands: ReportCommands = PLAIN_COMMA
 
 /** A plain table for a terminal. Unchanged mailboxes are left out unless `all`. */
 export function renderTable(report: Report, all = false, commands: ReportCommands = PLAIN_COMMANDS): string {
-  const rows = report.mailboxes.filter((r) => all || r.change !== "none" || r.sync?.state === "pending" || r.why !== undefined);
+  const rows = report.mailboxes.filter(
+    (r) => all || r.change !== "none" || r.sync?.state === "pending" || r.why !== undefined,
+  );
   const lines = [`${report.kind} for stack ${report.stack} (${report.target}): ${summaryLine(report)}`];
   const scope = scopeLine(report, commands);
   if (scope) lines.push(`  ${scope}`);
@@ -182,7 +234,10 @@ export function renderTable(report: Report, all = false, commands: ReportCommand
       changeText(r),
       ...(withWhere ? [whereText(r)] : []),
       primaryText(r),
-      [...r.added.map((a) => `${plus}${shown(a)}`), ...(r.caseKept ?? []).map((c) => `=${c.tenant} (spec: ${c.spec})`)].join(" "),
+      [
+        ...r.added.map((a) => `${plus}${shown(a)}`),
+        ...(r.caseKept ?? []).map((c) => `=${c.tenant} (spec: ${c.spec})`),
+      ].join(" "),
       r.removed.map((a) => `${minus}${shown(a)}`).join(" "),
       ...(withUpn ? [upnText(r)] : []),
     ]);
@@ -206,7 +261,8 @@ export function renderTable(report: Report, all = false, commands: ReportCommand
     for (let i = 0; i < rows.length; i++) {
       lines.push(format(cells[i]!));
       if (rows[i]!.why) lines.push(`    why: ${rows[i]!.why!.join("; ")}`);
-      if ((rows[i]!.causes ?? []).length > 0) lines.push(`    cause: ${describeCauses(rows[i]!.identity, rows[i]!.causes!, commands.tool)}`);
+      if ((rows[i]!.causes ?? []).length > 0)
+        lines.push(`    cause: ${describeCauses(rows[i]!.identity, rows[i]!.causes!, commands.tool)}`);
       for (const finding of rows[i]!.findings ?? []) lines.push(`    finding: ${finding}`);
       for (const problem of rows[i]!.problems) lines.push(`    problem: ${problem}`);
     }
@@ -239,7 +295,11 @@ const code = (address: string) => {
  * A pull-request comment: the marker, a stable heading, the summary line, then the details
  * folded. Rows past `limit` characters are left out with a note saying how many.
  */
-export function renderMarkdown(report: Report, limit = MARKDOWN_LIMIT, commands: ReportCommands = PLAIN_COMMANDS): string {
+export function renderMarkdown(
+  report: Report,
+  limit = MARKDOWN_LIMIT,
+  commands: ReportCommands = PLAIN_COMMANDS,
+): string {
   const heading = `### mailbox-addresses ${report.kind}: \`${report.stack}\``;
   const icon = report.summary.problems > 0 ? ":x:" : report.summary.changed > 0 ? ":pencil2:" : ":white_check_mark:";
   const head = [markdownMarker(report), heading, "", `${icon} **${summaryLine(report)}** (${report.target})`, ""];
@@ -251,7 +311,10 @@ export function renderMarkdown(report: Report, limit = MARKDOWN_LIMIT, commands:
   // reverting them, and each one can be kept instead with `accept` (core/plan/change-causes.ts).
   const reverted = revertedRows(report);
   if (reverted.length > 0) {
-    head.push(report.kind === "plan" ? "#### Changed outside git: merging reverts these" : "#### Changed outside git", "");
+    head.push(
+      report.kind === "plan" ? "#### Changed outside git: merging reverts these" : "#### Changed outside git",
+      "",
+    );
     let used = head.join("\n").length;
     for (const [i, r] of reverted.entries()) {
       if (used > limit / 2) {
@@ -259,7 +322,9 @@ export function renderMarkdown(report: Report, limit = MARKDOWN_LIMIT, commands:
         break;
       }
       const drifted = (r.causes ?? []).filter((c) => c.cause === "drift");
-      const items = drifted.map((c) => `${code(causedChangeText(c))} (${cell(causeWords(c).replace(/^changed outside git: /, ""))})`).join(", ");
+      const items = drifted
+        .map((c) => `${code(causedChangeText(c))} (${cell(causeWords(c).replace(/^changed outside git: /, ""))})`)
+        .join(", ");
       const keep = report.kind === "plan" ? "keep it instead" : "accept it into the spec";
       const line = `- ${code(mailboxText(r))}: ${items}. ${keep.charAt(0).toUpperCase()}${keep.slice(1)}: \`${acceptCommand(r.identity, commands.tool)}\``;
       head.push(line);
@@ -268,25 +333,44 @@ export function renderMarkdown(report: Report, limit = MARKDOWN_LIMIT, commands:
     head.push("");
   }
   // The rest: the pull request's own changes (a row made only of reverts is in the section above).
-  const ownChange = (r: MailboxRow) => r.causes === undefined || r.causes.length === 0 || r.causes.some((c) => c.cause !== "drift");
-  const rows = report.mailboxes.filter((r) => (r.change !== "none" || r.sync?.state === "pending" || r.why !== undefined) && (r.change === "error" || r.problems.length > 0 || ownChange(r)));
+  const ownChange = (r: MailboxRow) =>
+    r.causes === undefined || r.causes.length === 0 || r.causes.some((c) => c.cause !== "drift");
+  const rows = report.mailboxes.filter(
+    (r) =>
+      (r.change !== "none" || r.sync?.state === "pending" || r.why !== undefined) &&
+      (r.change === "error" || r.problems.length > 0 || ownChange(r)),
+  );
   if (rows.length === 0) {
     const remedy = remedies(report, commands).map((r) => `- ${r.what}: \`${r.command}\``);
     return `${[...head, ...remedy].join("\n")}\n`;
   }
-  const ownTitle = reverted.length === 0 ? "Mailboxes" : report.kind === "plan" ? "This pull request's own changes" : "The spec's changes not applied yet";
+  const ownTitle =
+    reverted.length === 0
+      ? "Mailboxes"
+      : report.kind === "plan"
+        ? "This pull request's own changes"
+        : "The spec's changes not applied yet";
   // Why a row changes (its causes; a targeted plan's reasons) has a column of its own, apart from its problems.
   const withWhy = rows.some((r) => (r.causes ?? []).length > 0 || (r.why ?? []).length > 0);
   const columns = ["mailbox", "change", "primary", ...columnNames(report), ...(withWhy ? ["why"] : []), "problems"];
-  const tableHead = [`<details${reverted.length > 0 ? " open" : ""}><summary>${ownTitle}</summary>`, "", `| ${columns.join(" | ")} |`, `|${columns.map(() => "---").join("|")}|`];
+  const tableHead = [
+    `<details${reverted.length > 0 ? " open" : ""}><summary>${ownTitle}</summary>`,
+    "",
+    `| ${columns.join(" | ")} |`,
+    `|${columns.map(() => "---").join("|")}|`,
+  ];
   const tail = ["", "</details>", ""];
   // An address whose change reverts one made outside git says so in its cell too.
-  const driftOf = (r: MailboxRow, address: string) => (r.causes ?? []).some((c) => c.cause === "drift" && c.address === address);
-  const addressCell = (r: MailboxRow, address: string) => `${code(address)}${driftOf(r, address) ? " (outside git)" : ""}`;
+  const driftOf = (r: MailboxRow, address: string) =>
+    (r.causes ?? []).some((c) => c.cause === "drift" && c.address === address);
+  const addressCell = (r: MailboxRow, address: string) =>
+    `${code(address)}${driftOf(r, address) ? " (outside git)" : ""}`;
   const whyCell = (r: MailboxRow) =>
     (r.causes ?? []).length === 0
       ? []
-      : [`cause: ${[...new Set((r.causes ?? []).map((c) => (c.cause === "drift" ? "changed outside git (above)" : c.cause === "move" ? `moves to ${c.to}` : causeWords(c))))].join(", ")}`];
+      : [
+          `cause: ${[...new Set((r.causes ?? []).map((c) => (c.cause === "drift" ? "changed outside git (above)" : c.cause === "move" ? `moves to ${c.to}` : causeWords(c))))].join(", ")}`,
+        ];
   const lines = rows.map(
     (r) =>
       `| ${r.policy !== undefined ? `${cell(r.policy)}: ` : ""}${code(mailboxText(r))}${r.userPrincipalName ? ` (${cell(upnText(r))})` : ""} | ${changeText(r)}${r.writtenTo ? ` (${whereText(r)})` : ""} | ${r.primary ? `${r.primary.from ? code(r.primary.from) : "(none)"} → ${code(r.primary.to)}${driftOf(r, r.primary.to) ? " (outside git)" : ""}` : ""} | ${[...r.added.map((a) => addressCell(r, a)), ...(r.caseKept ?? []).map((c) => `${code(c.spec)} (the mailbox keeps ${code(c.tenant)})`)].join("<br>")} | ${r.removed.map((a) => addressCell(r, a)).join("<br>")} |${withWhy ? ` ${cell([...(r.why ?? []).map((w) => `why: ${w}`), ...whyCell(r)].join("; "))} |` : ""} ${cell([...r.problems, ...(r.findings ?? []).map((f) => `finding: ${f}`)].join("; "))} |`,

@@ -19,7 +19,10 @@ export interface AcceptedChange {
  * the live aliases that are not routing addresses (additive mode: only those the spec lists, or
  * its old primary); the spec's order first, new aliases after it in the tenant's order.
  */
-export function acceptedAddresses(mailbox: MailboxDeclaration, live: readonly string[]): { primary: string; aliases: string[] } | undefined {
+export function acceptedAddresses(
+  mailbox: MailboxDeclaration,
+  live: readonly string[],
+): { primary: string; aliases: string[] } | undefined {
   const smtp = live.map(parseProxyAddress).filter((p) => p.kind === "smtp");
   // Two uppercase SMTP: entries (an on-premises directory can hold them): the spec's primary stays
   // primary when it is one of them, and the others become aliases, never dropped from the spec.
@@ -29,15 +32,25 @@ export function acceptedAddresses(mailbox: MailboxDeclaration, live: readonly st
   const listed = new Set([mailbox.primary, ...mailbox.aliases].map(addressKey));
   const aliases = smtp
     .map((p) => p.value)
-    .filter((a, i, all) => addressKey(a) !== addressKey(primary) && all.findIndex((o) => addressKey(o) === addressKey(a)) === i)
-    .filter((a) => (mailbox.mode === "additive" ? listed.has(addressKey(a)) : listed.has(addressKey(a)) || !isMicrosoftRoutingAddress(a)));
+    .filter(
+      (a, i, all) =>
+        addressKey(a) !== addressKey(primary) && all.findIndex((o) => addressKey(o) === addressKey(a)) === i,
+    )
+    .filter((a) =>
+      mailbox.mode === "additive"
+        ? listed.has(addressKey(a))
+        : listed.has(addressKey(a)) || !isMicrosoftRoutingAddress(a),
+    );
   const order = new Map(mailbox.aliases.map((a, i) => [addressKey(a), i]));
   aliases.sort((a, b) => (order.get(addressKey(a)) ?? Infinity) - (order.get(addressKey(b)) ?? Infinity));
   return { primary, aliases };
 }
 
 /** Rewrites the spec's text for each accepted mailbox; returns the new text and what changed. */
-export function acceptLive(text: string, accepted: readonly { mailbox: MailboxDeclaration; primary: string; aliases: readonly string[] }[]): { text: string; changes: AcceptedChange[] } {
+export function acceptLive(
+  text: string,
+  accepted: readonly { mailbox: MailboxDeclaration; primary: string; aliases: readonly string[] }[],
+): { text: string; changes: AcceptedChange[] } {
   const doc = parseDocument(text);
   const mailboxes = doc.get("mailboxes", true);
   if (!isMap(mailboxes)) throw new Error("the spec has no mailboxes mapping");
@@ -46,11 +59,16 @@ export function acceptLive(text: string, accepted: readonly { mailbox: MailboxDe
   for (const { mailbox, primary, aliases } of accepted) {
     const entry = mailboxes.get(mailbox.identity, true);
     if (!isMap(entry)) throw new Error(`mailbox "${mailbox.identity}" is not a mapping in the spec`);
-    const change: { identity: string; primary?: { from: string; to: string }; added: string[]; removed: string[] } = { identity: mailbox.identity, added: [], removed: [] };
+    const change: { identity: string; primary?: { from: string; to: string }; added: string[]; removed: string[] } = {
+      identity: mailbox.identity,
+      added: [],
+      removed: [],
+    };
     if (addressKey(primary) !== addressKey(mailbox.primary)) {
       // a case-only difference is not drift
       const node = entry.get("primary", true);
-      if (!isScalar(node) || node.range === undefined || node.range === null) throw new Error(`mailbox "${mailbox.identity}" has no primary scalar`);
+      if (!isScalar(node) || node.range === undefined || node.range === null)
+        throw new Error(`mailbox "${mailbox.identity}" has no primary scalar`);
       edits.push({ from: node.range[0], to: node.range[1], text: primary });
       change.primary = { from: mailbox.primary, to: primary };
     }
@@ -62,7 +80,8 @@ export function acceptLive(text: string, accepted: readonly { mailbox: MailboxDe
     if (change.primary || change.added.length > 0 || change.removed.length > 0) changes.push(change);
   }
   let out = text;
-  for (const edit of edits.sort((a, b) => b.from - a.from)) out = out.slice(0, edit.from) + edit.text + out.slice(edit.to);
+  for (const edit of edits.sort((a, b) => b.from - a.from))
+    out = out.slice(0, edit.from) + edit.text + out.slice(edit.to);
   return { text: out, changes };
 }
 
@@ -100,7 +119,16 @@ function aliasesEdit(text: string, entry: YAMLMap, aliases: readonly string[]): 
   const first = lineStart(text, items[0]!.range![0]);
   const last = lineEnd(text, items[items.length - 1]!.range![0]);
   const indent = text.slice(first, items[0]!.range![0]).replace(/-\s*$/, "");
-  const lines = new Map(items.map((item) => [addressKey(String(item.value)), text.slice(lineStart(text, item.range![0]), lineEnd(text, item.range![0]))]));
+  const lines = new Map(
+    items.map((item) => [
+      addressKey(String(item.value)),
+      text.slice(lineStart(text, item.range![0]), lineEnd(text, item.range![0])),
+    ]),
+  );
   if (aliases.length === 0) return { from: first - 1, to: last, text: " []" }; // `aliases:` ends the line before
-  return { from: first, to: last, text: aliases.map((alias) => lines.get(addressKey(alias)) ?? `${indent}- ${alias}`).join("\n") };
+  return {
+    from: first,
+    to: last,
+    text: aliases.map((alias) => lines.get(addressKey(alias)) ?? `${indent}- ${alias}`).join("\n"),
+  };
 }

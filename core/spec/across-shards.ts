@@ -40,7 +40,11 @@ export function checkAcrossShards(specs: readonly Spec[]): SpecProblem[] {
             ),
           );
         } else if (claim === undefined) {
-          addresses.set(addressKey(address), { file: spec.file, identity: mailbox.identity, line: lineRef(place.position) });
+          addresses.set(addressKey(address), {
+            file: spec.file,
+            identity: mailbox.identity,
+            line: lineRef(place.position),
+          });
         }
       }
     }

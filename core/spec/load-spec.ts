@@ -16,7 +16,9 @@ const SPEC_KEYS: ReadonlySet<string> = new Set(Object.keys(schema.properties));
 export type { MailboxDeclaration, Spec, Mode } from "./rules";
 
 /** The outcome of loading a spec: the spec when there is no problem, else the problems. */
-export type LoadResult = { readonly ok: true; readonly spec: Spec; readonly problems: readonly [] } | { readonly ok: false; readonly problems: readonly SpecProblem[] };
+export type LoadResult =
+  | { readonly ok: true; readonly spec: Spec; readonly problems: readonly [] }
+  | { readonly ok: false; readonly problems: readonly SpecProblem[] };
 
 /** How a caller takes a spec. */
 export interface LoadOptions {
@@ -41,17 +43,28 @@ export function loadSpecText(file: string, text: string, options: LoadOptions = 
   if (data === null || data === undefined) {
     return {
       ok: false,
-      problems: [{ file, position: { line: 1, col: 1 }, path: [], message: "the file is empty; a spec needs version, allowedDomains and mailboxes" }],
+      problems: [
+        {
+          file,
+          position: { line: 1, col: 1 },
+          path: [],
+          message: "the file is empty; a spec needs version, allowedDomains and mailboxes",
+        },
+      ],
     };
   }
   const notSpec = notASpec(data, text);
-  if (notSpec !== undefined) return { ok: false, problems: [{ file, position: { line: 1, col: 1 }, path: [], message: notSpec }] };
+  if (notSpec !== undefined)
+    return { ok: false, problems: [{ file, position: { line: 1, col: 1 }, path: [], message: notSpec }] };
   const schemaProblems = checkAgainstSchema(parsed.source, data);
   const { spec, problems: ruleProblems } = applySpecRules(parsed.source, data);
   // Both stages see a bad address or domain; report each place once, in the rules' words: they
   // name the character or construct and its column (core/address.ts), the schema's pattern only fails.
   const placesWithRuleProblems = new Set(ruleProblems.map((p) => JSON.stringify(p.path)));
-  const problems = [...schemaProblems.filter((p) => !placesWithRuleProblems.has(JSON.stringify(p.path))), ...ruleProblems];
+  const problems = [
+    ...schemaProblems.filter((p) => !placesWithRuleProblems.has(JSON.stringify(p.path))),
+    ...ruleProblems,
+  ];
   if (problems.length === 0 && !options.policies) problems.push(...unsupportedPolicyFields(parsed.source, spec, data));
   if (problems.length > 0) return { ok: false, problems: sortProblems(problems) };
   return { ok: true, spec, problems: [] };
@@ -66,7 +79,14 @@ export function loadSpecBytes(file: string, bytes: Uint8Array, options: LoadOpti
     const mib = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MiB`;
     return {
       ok: false,
-      problems: [{ file, position: { line: 1, col: 1 }, path: [], message: `the file is ${mib(bytes.length)}; the limit is ${mib(MAX_FILE_BYTES)}. Split the tenant into several specs` }],
+      problems: [
+        {
+          file,
+          position: { line: 1, col: 1 },
+          path: [],
+          message: `the file is ${mib(bytes.length)}; the limit is ${mib(MAX_FILE_BYTES)}. Split the tenant into several specs`,
+        },
+      ],
     };
   }
   let text: string;
@@ -75,7 +95,9 @@ export function loadSpecBytes(file: string, bytes: Uint8Array, options: LoadOpti
   } catch {
     return {
       ok: false,
-      problems: [{ file, position: { line: 1, col: 1 }, path: [], message: "the file is not UTF-8 text; save it as UTF-8" }],
+      problems: [
+        { file, position: { line: 1, col: 1 }, path: [], message: "the file is not UTF-8 text; save it as UTF-8" },
+      ],
     };
   }
   return loadSpecText(file, text, options);
@@ -94,7 +116,8 @@ function notASpec(data: unknown, text: string): string | undefined {
   for (let i = text.indexOf("\n"); i !== -1; i = text.indexOf("\n", i + 1)) lines++;
   const size = `${lines === 1 ? "1 line" : `${lines} lines`}, ${text.length} characters`;
   if (Array.isArray(data)) return `the file is a list of ${data.length} entries (${size}), not a spec: ${SPEC_SHAPE}`;
-  if (typeof data !== "object" || data === null) return `the file is ${typeof data === "string" ? "a string" : `a ${typeof data}`} (${size}), not a spec: ${SPEC_SHAPE}`;
+  if (typeof data !== "object" || data === null)
+    return `the file is ${typeof data === "string" ? "a string" : `a ${typeof data}`} (${size}), not a spec: ${SPEC_SHAPE}`;
   const keys = Object.keys(data);
   if (keys.length === 0 || keys.some((key) => SPEC_KEYS.has(key))) return undefined;
   // A short excerpt, escaped, so the admin can tell which file it is.
@@ -120,7 +143,12 @@ function unsupportedPolicyFields(source: YamlSource, spec: Spec, data: unknown):
     if (mailbox.userPrincipalName === undefined) continue;
     const rawKey = rawKeys.get(mailbox.identity) ?? mailbox.identity;
     const path = ["mailboxes", rawKey, "userPrincipalName"];
-    problems.push({ file: spec.file, position: source.positionOf(path, true), path, message: `userPrincipalName ${NOT_APPLIED}; remove it for now` });
+    problems.push({
+      file: spec.file,
+      position: source.positionOf(path, true),
+      path,
+      message: `userPrincipalName ${NOT_APPLIED}; remove it for now`,
+    });
   }
   return problems;
 }

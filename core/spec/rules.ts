@@ -1,6 +1,15 @@
 // The spec's rules beyond its shape: addresses as written (checked, never rewritten), one owner per address, allowed
 // domains, one entry per mailbox. Turns a schema-valid document into the model the planner uses.
-import { addressKey, checkAddress, checkDomain, domainOf, normalizationSteps, normalizeDomain, type AddressProblem, type AppliedNormalization } from "../address";
+import {
+  addressKey,
+  checkAddress,
+  checkDomain,
+  domainOf,
+  normalizationSteps,
+  normalizeDomain,
+  type AddressProblem,
+  type AppliedNormalization,
+} from "../address";
 import { unicodeFormOf } from "../idn";
 import { quote } from "../text";
 import { formatPath, type DocumentPath, type SourcePosition, type SpecProblem } from "../problems";
@@ -97,10 +106,15 @@ const quoteBoth = (address: string) => {
 };
 
 /** A step of a domain's normalization, said of the domain (`compared as contoso.com`), not of `postmaster@…`. */
-const domainStep = (step: AppliedNormalization): AppliedNormalization => ({ ...step, result: step.result.replace("postmaster@", "") });
+const domainStep = (step: AppliedNormalization): AppliedNormalization => ({
+  ...step,
+  result: step.result.replace("postmaster@", ""),
+});
 
-const isObject = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === "object" && !Array.isArray(value);
-const stringsOf = (value: unknown): (string | undefined)[] => (Array.isArray(value) ? value.map((v) => (typeof v === "string" ? v : undefined)) : []);
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  value !== null && typeof value === "object" && !Array.isArray(value);
+const stringsOf = (value: unknown): (string | undefined)[] =>
+  Array.isArray(value) ? value.map((v) => (typeof v === "string" ? v : undefined)) : [];
 
 /**
  * Applies the rules to a document. Runs on schema-invalid documents too (skipping values of the
@@ -113,15 +127,22 @@ export function applySpecRules(source: YamlSource, document: unknown): { spec: S
   const noteSteps = (path: DocumentPath, written: string, steps: AppliedNormalization[]) => {
     if (steps.length > 0) normalizations.push({ path, position: source.positionOf(path), written, steps });
   };
-  const problem = (path: DocumentPath, message: string, key = false) => problems.push({ file: source.file, position: source.positionOf(path, key), path, message });
+  const problem = (path: DocumentPath, message: string, key = false) =>
+    problems.push({ file: source.file, position: source.positionOf(path, key), path, message });
   // An address problem points at the character or construct at fault (its file column), where the
   // scalar is written without escapes; otherwise at the value, with the character's place in it.
   const addressProblem = (path: DocumentPath, result: AddressProblem) => {
     const start = source.positionOf(path);
-    if (result.index === undefined || result.at === undefined) return problems.push({ file: source.file, position: start, path, message: result.reason });
+    if (result.index === undefined || result.at === undefined)
+      return problems.push({ file: source.file, position: start, path, message: result.reason });
     const position = source.positionInScalar(path, result.index);
     const exact = result.index === 0 || position.line !== start.line || position.col !== start.col;
-    problems.push({ file: source.file, position, path, message: exact ? result.at(`column ${position.col}`) : result.reason });
+    problems.push({
+      file: source.file,
+      position,
+      path,
+      message: exact ? result.at(`column ${position.col}`) : result.reason,
+    });
   };
 
   // The international domains opted in to, by A-label (core/idn.ts checks each for look-alikes).
@@ -132,10 +153,17 @@ export function applySpecRules(source: YamlSource, document: unknown): { spec: S
     const checked = checkDomain(raw, { internationalDomains: "any" });
     if (!checked.ok) return addressProblem(["internationalDomains", i], checked);
     if (checked.unicode === undefined) {
-      return problem(["internationalDomains", i], `${quote(raw)} is not an international domain name; an ASCII domain needs only allowedDomains, remove it here`);
+      return problem(
+        ["internationalDomains", i],
+        `${quote(raw)} is not an international domain name; an ASCII domain needs only allowedDomains, remove it here`,
+      );
     }
     const first = international.get(checked.domain);
-    if (first !== undefined) return problem(["internationalDomains", i], `${quote(raw)} is listed twice (also internationalDomains[${first}], ${quote(checked.domain)}); keep one`);
+    if (first !== undefined)
+      return problem(
+        ["internationalDomains", i],
+        `${quote(raw)} is listed twice (also internationalDomains[${first}], ${quote(checked.domain)}); keep one`,
+      );
     international.set(checked.domain, i);
     internationalNames.set(checked.domain, checked.unicode);
   });
@@ -146,13 +174,24 @@ export function applySpecRules(source: YamlSource, document: unknown): { spec: S
   stringsOf(data.allowedDomains).forEach((raw, i) => {
     if (raw === undefined) return;
     let domain = normalizeDomain(raw);
-    if (domain !== undefined) noteSteps(["allowedDomains", i], raw, normalizationSteps(`postmaster@${raw}`, { ok: true, address: `postmaster@${raw}` }).map(domainStep));
+    if (domain !== undefined)
+      noteSteps(
+        ["allowedDomains", i],
+        raw,
+        normalizationSteps(`postmaster@${raw}`, { ok: true, address: `postmaster@${raw}` }).map(domainStep),
+      );
     if (domain === undefined) {
       const checked = checkDomain(raw, addressOptions);
       if (!checked.ok) addressProblem(["allowedDomains", i], checked);
       else if (checked.unicode !== undefined) {
         domain = checked.domain;
-        noteSteps(["allowedDomains", i], raw, normalizationSteps(`postmaster@${raw}`, { ok: true, address: `postmaster@${checked.domain}` }).map(domainStep));
+        noteSteps(
+          ["allowedDomains", i],
+          raw,
+          normalizationSteps(`postmaster@${raw}`, { ok: true, address: `postmaster@${checked.domain}` }).map(
+            domainStep,
+          ),
+        );
       } else problem(["allowedDomains", i], `${quote(raw)} is not a domain name (like contoso.com)`);
       if (domain === undefined) return;
     }
@@ -166,7 +205,10 @@ export function applySpecRules(source: YamlSource, document: unknown): { spec: S
   });
   for (const [domain, i] of international) {
     if (!domainIndex.has(domain))
-      problem(["internationalDomains", i], `${quote(domain)} (${quote(internationalNames.get(domain)!)}) is not in allowedDomains; add it there too (in either form), or remove it here`);
+      problem(
+        ["internationalDomains", i],
+        `${quote(domain)} (${quote(internationalNames.get(domain)!)}) is not in allowedDomains; add it there too (in either form), or remove it here`,
+      );
   }
 
   const defaultMode: Mode = isObject(data.defaults) && data.defaults.mode === "additive" ? "additive" : "strict";
@@ -184,15 +226,27 @@ export function applySpecRules(source: YamlSource, document: unknown): { spec: S
     const firstIdentity = identities.get(identityKey);
     if (firstIdentity !== undefined) {
       const firstPosition = source.positionOf(["mailboxes", firstIdentity], true);
-      problem(base, `the same mailbox is declared twice (also ${quote(firstIdentity)} at ${lineRef(firstPosition)}; identities compare case-insensitively); merge the two entries`, true);
+      problem(
+        base,
+        `the same mailbox is declared twice (also ${quote(firstIdentity)} at ${lineRef(firstPosition)}; identities compare case-insensitively); merge the two entries`,
+        true,
+      );
       continue;
     }
     identities.set(identityKey, rawIdentity);
 
     // A mail user's or contact's external address is outside the organization by design.
-    const external = typeof entry.externalEmailAddress === "string" ? checkAddress(entry.externalEmailAddress, addressOptions) : undefined;
+    const external =
+      typeof entry.externalEmailAddress === "string"
+        ? checkAddress(entry.externalEmailAddress, addressOptions)
+        : undefined;
     if (external !== undefined && !external.ok) addressProblem([...base, "externalEmailAddress"], external);
-    if (external?.ok) noteSteps([...base, "externalEmailAddress"], entry.externalEmailAddress as string, normalizationSteps(entry.externalEmailAddress as string, external));
+    if (external?.ok)
+      noteSteps(
+        [...base, "externalEmailAddress"],
+        entry.externalEmailAddress as string,
+        normalizationSteps(entry.externalEmailAddress as string, external),
+      );
     const externalKey = external?.ok ? addressKey(external.address) : undefined;
     const claimAddress = (raw: string, path: DocumentPath, role: "primary" | "alias"): string | undefined => {
       const result = checkAddress(raw, addressOptions);
@@ -203,19 +257,26 @@ export function applySpecRules(source: YamlSource, document: unknown): { spec: S
       noteSteps(path, raw, normalizationSteps(raw, result));
       const domain = domainOf(result.address);
       if (!domainIndex.has(domain) && addressKey(result.address) !== externalKey) {
-        problem(path, `the domain ${quote(domain)} of ${role} ${quoteBoth(result.address)} is not in allowedDomains (${allowedDomains.join(", ")}); add the domain there or fix the address`);
+        problem(
+          path,
+          `the domain ${quote(domain)} of ${role} ${quoteBoth(result.address)} is not in allowedDomains (${allowedDomains.join(", ")}); add the domain there or fix the address`,
+        );
       }
       const key = addressKey(result.address);
       const claim = claims.get(key);
       if (claim !== undefined && claim.identity !== identity) {
-        problem(path, `${quoteBoth(result.address)} is also claimed by ${formatPath(claim.path)} at ${lineRef(claim.position)}; an address belongs to one mailbox, remove it from one of them`);
+        problem(
+          path,
+          `${quoteBoth(result.address)} is also claimed by ${formatPath(claim.path)} at ${lineRef(claim.position)}; an address belongs to one mailbox, remove it from one of them`,
+        );
       } else if (claim === undefined) {
         claims.set(key, { identity, path, position: source.positionOf(path) });
       }
       return result.address;
     };
 
-    const primary = typeof entry.primary === "string" ? claimAddress(entry.primary, [...base, "primary"], "primary") : undefined;
+    const primary =
+      typeof entry.primary === "string" ? claimAddress(entry.primary, [...base, "primary"], "primary") : undefined;
     const aliases: string[] = [];
     const aliasPositions: SourcePosition[] = [];
     const seenInMailbox = new Map<string, number>();
@@ -230,7 +291,10 @@ export function applySpecRules(source: YamlSource, document: unknown): { spec: S
       if (normalized.ok) {
         const first = seenInMailbox.get(addressKey(normalized.address));
         if (first !== undefined) {
-          problem(path, `${quoteBoth(normalized.address)} is listed twice in this mailbox (also aliases[${first}]); keep one`);
+          problem(
+            path,
+            `${quoteBoth(normalized.address)} is listed twice in this mailbox (also aliases[${first}]); keep one`,
+          );
           return;
         }
         seenInMailbox.set(addressKey(normalized.address), i);
@@ -263,5 +327,16 @@ export function applySpecRules(source: YamlSource, document: unknown): { spec: S
 
   const loaded = loadPolicies(source, data.policies, allowedDomains);
   problems.push(...loaded.problems);
-  return { spec: { file: source.file, allowedDomains, internationalDomains: [...international.keys()], defaultMode, mailboxes, policies: loaded.policies, normalizations }, problems };
+  return {
+    spec: {
+      file: source.file,
+      allowedDomains,
+      internationalDomains: [...international.keys()],
+      defaultMode,
+      mailboxes,
+      policies: loaded.policies,
+      normalizations,
+    },
+    problems,
+  };
 }

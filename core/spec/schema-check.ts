@@ -42,7 +42,8 @@ function describeType(value: unknown): string {
   if (Array.isArray(value)) return "a list";
   if (typeof value === "object") return "a mapping";
   // A short string is shown; a long one (a file that is not a spec: a key, a token) only counted.
-  if (typeof value === "string") return value.length <= 40 ? `the string ${quote(value)}` : `a string of ${value.length} characters`;
+  if (typeof value === "string")
+    return value.length <= 40 ? `the string ${quote(value)}` : `a string of ${value.length} characters`;
   return `${typeof value} ${quote(JSON.stringify(value))}`;
 }
 
@@ -76,7 +77,8 @@ function allowedKeys(path: DocumentPath): string[] {
   if (path[0] === "mailboxes" && path.length === 2) return Object.keys(schema.$defs.mailbox.properties);
   if (path[0] === "defaults") return Object.keys(schema.properties.defaults.properties);
   if (path[0] === "policies" && path.length === 2) return Object.keys(schema.$defs.policy.properties);
-  if (path[0] === "policies" && path[2] === "match" && path.length === 3) return Object.keys(schema.$defs.policyMatch.properties);
+  if (path[0] === "policies" && path[2] === "match" && path.length === 3)
+    return Object.keys(schema.$defs.policyMatch.properties);
   return Object.keys(schema.properties);
 }
 
@@ -84,7 +86,9 @@ function closest(word: string, candidates: string[]): string | undefined {
   const distance = (a: string, b: string) => {
     const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
     for (let j = 1; j <= b.length; j++) d[0]![j] = j;
-    for (let i = 1; i <= a.length; i++) for (let j = 1; j <= b.length; j++) d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    for (let i = 1; i <= a.length; i++)
+      for (let j = 1; j <= b.length; j++)
+        d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
     return d[a.length]![b.length]!;
   };
   const lower = word.toLowerCase();
@@ -157,12 +161,24 @@ function translate(error: ErrorObject, data: unknown): Translated | undefined {
       return { path, key: false, message: `must list at least ${String(params.limit)} entry` };
     case "maxItems": {
       const note = path[path.length - 1] === "aliases" ? ` (${ADDRESS_LIMIT_NOTE})` : "";
-      return { path, key: false, message: `has ${(value as unknown[]).length} entries; the limit is ${String(params.limit)}${note}` };
+      return {
+        path,
+        key: false,
+        message: `has ${(value as unknown[]).length} entries; the limit is ${String(params.limit)}${note}`,
+      };
     }
     case "minProperties":
-      return { path, key: true, message: `needs at least one criterion: ${Object.keys(schema.$defs.policyMatch.properties).join(", ")} (all: true for every mailbox)` };
+      return {
+        path,
+        key: true,
+        message: `needs at least one criterion: ${Object.keys(schema.$defs.policyMatch.properties).join(", ")} (all: true for every mailbox)`,
+      };
     case "maxProperties":
-      return { path, key: false, message: `has ${Object.keys(value as object).length} mailboxes; the limit is ${String(params.limit)} per file: split the spec` };
+      return {
+        path,
+        key: false,
+        message: `has ${Object.keys(value as object).length} mailboxes; the limit is ${String(params.limit)} per file: split the spec`,
+      };
     case "pattern":
     case "minLength":
     case "maxLength":
@@ -170,17 +186,34 @@ function translate(error: ErrorObject, data: unknown): Translated | undefined {
       const text = String(value);
       if (kindOf(path) === "address") {
         const result = normalizeAddress(text);
-        return { path, key: false, message: result.ok ? `${quote(text)} is not an email address Exchange accepts` : result.reason };
+        return {
+          path,
+          key: false,
+          message: result.ok ? `${quote(text)} is not an email address Exchange accepts` : result.reason,
+        };
       }
       if (kindOf(path) === "domain") {
-        return { path, key: false, message: `${quote(text)} is not a domain name${normalizeDomain(text) ? "" : " (like contoso.com)"}` };
+        return {
+          path,
+          key: false,
+          message: `${quote(text)} is not a domain name${normalizeDomain(text) ? "" : " (like contoso.com)"}`,
+        };
       }
-      if (kindOf(path) === "template") return { path, key: false, message: `${quote(text)} is not an address template (like "%g.%s@contoso.com")` };
+      if (kindOf(path) === "template")
+        return { path, key: false, message: `${quote(text)} is not an address template (like "%g.%s@contoso.com")` };
       if (path[0] === "policies" && path[path.length - 1] === "name") {
-        return { path, key: false, message: `${quote(text)} is not a policy name: up to 64 letters, digits, spaces, ".", "_" or "-", starting with a letter or digit` };
+        return {
+          path,
+          key: false,
+          message: `${quote(text)} is not a policy name: up to 64 letters, digits, spaces, ".", "_" or "-", starting with a letter or digit`,
+        };
       }
       if (path[path.length - 1] === "userPrincipalName") {
-        return { path, key: false, message: `${quote(text)} is not "follows-primary" or a user principal name (name@domain)` };
+        return {
+          path,
+          key: false,
+          message: `${quote(text)} is not "follows-primary" or a user principal name (name@domain)`,
+        };
       }
       return { path, key: false, message: `${quote(text)} is not valid here` };
     }

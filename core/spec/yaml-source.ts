@@ -1,6 +1,18 @@
 // Safe YAML parsing that keeps source positions. Hostile input (anchor bombs, deep nesting,
 // custom tags, huge files) gets a clear problem, fast, with bounded memory. Pure: takes text.
-import { Document, LineCounter, isAlias, isMap, isNode, isScalar, isSeq, parseDocument, visit, type Node, type YAMLError } from "yaml";
+import {
+  Document,
+  LineCounter,
+  isAlias,
+  isMap,
+  isNode,
+  isScalar,
+  isSeq,
+  parseDocument,
+  visit,
+  type Node,
+  type YAMLError,
+} from "yaml";
 import type { DocumentPath, SourcePosition, SpecProblem } from "../problems";
 import { quote } from "../text";
 
@@ -144,7 +156,8 @@ function rangeStart(node: unknown): number | undefined {
   return isNode(node) && node.range ? node.range[0] : undefined;
 }
 
-const DUPLICATE_KEY_MESSAGE = "this key appears twice in the same mapping; keep one (for a mailbox, merge the two entries)";
+const DUPLICATE_KEY_MESSAGE =
+  "this key appears twice in the same mapping; keep one (for a mailbox, merge the two entries)";
 
 /** Messages for the YAML parser's error codes, in an admin's words. */
 function describeYamlError(error: YAMLError): string {
@@ -214,7 +227,12 @@ export function parseYamlSafely(file: string, text: string): { source?: YamlSour
   if (bytes > MAX_FILE_BYTES) {
     const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MiB`;
     return {
-      problems: [at({ line: 1, col: 1 }, `the file is ${mb(bytes)}; the limit is ${mb(MAX_FILE_BYTES)}. Split the tenant into several specs`)],
+      problems: [
+        at(
+          { line: 1, col: 1 },
+          `the file is ${mb(bytes)}; the limit is ${mb(MAX_FILE_BYTES)}. Split the tenant into several specs`,
+        ),
+      ],
     };
   }
   // A byte-order mark is harmless; drop it so columns on line 1 match what an editor shows.
@@ -241,7 +259,9 @@ export function parseYamlSafely(file: string, text: string): { source?: YamlSour
     customTags: [],
   });
   const source = new YamlSource(file, body, document, lines);
-  const problems: SpecProblem[] = document.errors.map((error) => at(source.positionAt(error.pos[0]), describeYamlError(error)));
+  const problems: SpecProblem[] = document.errors.map((error) =>
+    at(source.positionAt(error.pos[0]), describeYamlError(error)),
+  );
   if (problems.length > 0) return { problems };
 
   visit(document, {
@@ -255,14 +275,29 @@ export function parseYamlSafely(file: string, text: string): { source?: YamlSour
         return source.positionAt(at);
       };
       if (isAlias(node)) {
-        problems.push(at(where, `an alias (*${quote(node.source).slice(1, -1)}) is used; anchors and aliases are not allowed in a spec, write the value out`));
+        problems.push(
+          at(
+            where,
+            `an alias (*${quote(node.source).slice(1, -1)}) is used; anchors and aliases are not allowed in a spec, write the value out`,
+          ),
+        );
         return visit.SKIP;
       }
       if (node.anchor) {
-        problems.push(at(before(`&${node.anchor}`), `an anchor (&${quote(node.anchor).slice(1, -1)}) is defined; anchors and aliases are not allowed in a spec, write the value out`));
+        problems.push(
+          at(
+            before(`&${node.anchor}`),
+            `an anchor (&${quote(node.anchor).slice(1, -1)}) is defined; anchors and aliases are not allowed in a spec, write the value out`,
+          ),
+        );
       }
       if (node.tag && !CORE_TAGS.has(node.tag)) {
-        problems.push(at(before("!"), `the custom tag ${quote(node.tag).slice(1, -1)} is not allowed; a spec holds plain strings, lists and mappings`));
+        problems.push(
+          at(
+            before("!"),
+            `the custom tag ${quote(node.tag).slice(1, -1)} is not allowed; a spec holds plain strings, lists and mappings`,
+          ),
+        );
         return visit.SKIP;
       }
       if (isMap(node)) {

@@ -5,7 +5,14 @@
 // The provider is configured once per process from the stack's config (configure): which tenant,
 // which app, which spec. Resources carry only what the spec wants for their mailbox.
 import { addressKey, sameAddressList } from "../../core/address";
-import { addressMapAsWritten, desiredFromMap, liveAddressMaps, liveListOf, recordOf, sameAddressMap } from "../../core/plan/address-map";
+import {
+  addressMapAsWritten,
+  desiredFromMap,
+  liveAddressMaps,
+  liveListOf,
+  recordOf,
+  sameAddressMap,
+} from "../../core/plan/address-map";
 import { planRelease } from "../../core/plan/plan-changes";
 import { planMailbox, type DesiredAddresses, type MailboxPlan } from "../../core/plan/plan-mailbox";
 import { loadSpecBytes, type Spec } from "../../core/spec/load-spec";
@@ -26,7 +33,13 @@ import { leaveForProgram, readFromProgram, recordForProgram } from "../../runtim
 import { stopWhenEngineIsGone, assertEngineAlive } from "../../runtime/engine-watchdog";
 import { throttleReporter } from "./throttle-report";
 import { describeExpected, isExpectedError, MailboxAddressesError } from "../../core/errors";
-import { checkMailboxInputs, type CheckFailure, type MailboxAddressesInputs, type MailboxAddressesOutputs, type TakeFrom } from "./inputs";
+import {
+  checkMailboxInputs,
+  type CheckFailure,
+  type MailboxAddressesInputs,
+  type MailboxAddressesOutputs,
+  type TakeFrom,
+} from "./inputs";
 
 /**
  * An error the provider reports: where the spec declares it (file:line:col), the mailbox, what
@@ -61,7 +74,10 @@ class ProviderContext {
     if (this.#spec === undefined) {
       this.#spec = null;
       try {
-        const bytes = readSpecFile(this.settings.spec, { root: process.env.MAILBOX_ADDRESSES_ROOT || findProjectRoot(), explicit: false });
+        const bytes = readSpecFile(this.settings.spec, {
+          root: process.env.MAILBOX_ADDRESSES_ROOT || findProjectRoot(),
+          explicit: false,
+        });
         const loaded = loadSpecBytes(this.settings.spec, bytes, { policies: true });
         if (loaded.ok) this.#spec = loaded.spec;
       } catch {
@@ -107,7 +123,9 @@ class ProviderContext {
       const messages = err.violations.map((v) => v.message).join("\n  ");
       // A holder that is not a recipient of the spec's kinds (a public folder, a deleted one…) has remedies of its own.
       const remedy =
-        err.owner?.holder !== undefined && err.address !== undefined ? holderRemedy(err.owner, err.address) : remedyFor(err.code, { identity, address: err.address, owner: err.owner?.displayName });
+        err.owner?.holder !== undefined && err.address !== undefined
+          ? holderRemedy(err.owner, err.address)
+          : remedyFor(err.code, { identity, address: err.address, owner: err.owner?.displayName });
       return this.error(identity, `Exchange refused the change: ${messages}`, remedy, err.address);
     }
     return err instanceof Error ? err : new Error(String(err));
@@ -221,10 +239,19 @@ class ProviderContext {
    * 21st, one bulk confirmation of the whole sweep (backend.confirmMailboxes: a paged listing from
    * 500 on) answers the rest instead of one read each.
    */
-  async confirmInRefresh(identity: string, live: LiveMailbox | undefined, changed: (mailbox: LiveMailbox) => boolean): Promise<LiveMailbox | undefined> {
+  async confirmInRefresh(
+    identity: string,
+    live: LiveMailbox | undefined,
+    changed: (mailbox: LiveMailbox) => boolean,
+  ): Promise<LiveMailbox | undefined> {
     if (live === undefined || !changed(live)) return live;
     const swept = this.#swept;
-    if (++this.#suspects <= CONFIRM_ONE_BY_ONE || swept === undefined || swept.size < SCAN_THRESHOLD || this.backend.confirmMailboxes === undefined)
+    if (
+      ++this.#suspects <= CONFIRM_ONE_BY_ONE ||
+      swept === undefined ||
+      swept.size < SCAN_THRESHOLD ||
+      this.backend.confirmMailboxes === undefined
+    )
       return this.confirmIfChanged(identity, live, changed);
     try {
       this.#confirmAll ??= this.backend.confirmMailboxes([...swept.keys()]);
@@ -238,9 +265,15 @@ class ProviderContext {
    * The live mailbox, read again from the source of truth when this read shows a change: Graph can
    * lag behind Exchange right after a write (../read-tenant.ts, confirmChanged).
    */
-  async confirmIfChanged(identity: string, live: LiveMailbox | undefined, changed: (mailbox: LiveMailbox) => boolean): Promise<LiveMailbox | undefined> {
+  async confirmIfChanged(
+    identity: string,
+    live: LiveMailbox | undefined,
+    changed: (mailbox: LiveMailbox) => boolean,
+  ): Promise<LiveMailbox | undefined> {
     try {
-      return (await confirmChanged(this.backend, new Map([[identity, live]]), (_identity, mailbox) => changed(mailbox))).get(identity);
+      return (
+        await confirmChanged(this.backend, new Map([[identity, live]]), (_identity, mailbox) => changed(mailbox))
+      ).get(identity);
     } catch (err) {
       throw this.explain(identity, err);
     }
@@ -259,7 +292,8 @@ let unconfigured: Error | undefined;
 
 function context(): ProviderContext {
   if (unconfigured !== undefined) throw unconfigured;
-  if (current === undefined) throw new Error("the mailbox-addresses provider was not configured (Pulumi calls configure first)");
+  if (current === undefined)
+    throw new Error("the mailbox-addresses provider was not configured (Pulumi calls configure first)");
   return current;
 }
 
@@ -310,7 +344,10 @@ function toldOnce(err: unknown): boolean {
   return true;
 }
 
-const desiredOf = (inputs: MailboxAddressesInputs): DesiredAddresses => ({ ...desiredFromMap(inputs.addresses), mode: inputs.mode });
+const desiredOf = (inputs: MailboxAddressesInputs): DesiredAddresses => ({
+  ...desiredFromMap(inputs.addresses),
+  mode: inputs.mode,
+});
 
 function plan(inputs: MailboxAddressesInputs, live: readonly string[]): MailboxPlan {
   return planMailbox(desiredOf(inputs), live, { releaseTo: new Map(Object.entries(inputs.releases ?? {})) });
@@ -349,8 +386,18 @@ function inputsOf(outputs: MailboxAddressesOutputs): MailboxAddressesInputs {
  * temporary primary if its primary goes). Idempotent: nothing is written once they are gone.
  */
 async function takeAddresses(ctx: ProviderContext, giver: TakeFrom): Promise<void> {
-  const released = (addresses: readonly string[]) => planRelease(giver.identity, { primary: giver.primary, aliases: giver.aliases, mode: "strict" }, addresses, giver.addresses);
-  const live = await ctx.confirmIfChanged(giver.identity, await ctx.readLive(giver.identity), (mailbox) => released(mailbox.addresses) !== undefined);
+  const released = (addresses: readonly string[]) =>
+    planRelease(
+      giver.identity,
+      { primary: giver.primary, aliases: giver.aliases, mode: "strict" },
+      addresses,
+      giver.addresses,
+    );
+  const live = await ctx.confirmIfChanged(
+    giver.identity,
+    await ctx.readLive(giver.identity),
+    (mailbox) => released(mailbox.addresses) !== undefined,
+  );
   if (live === undefined) return;
   const step = released(live.addresses);
   if (step === undefined) return;
@@ -368,14 +415,22 @@ async function takeAddresses(ctx: ProviderContext, giver: TakeFrom): Promise<voi
  * (adopting an existing mailbox: nothing is created in the tenant) and update. Idempotent: a
  * retry after a write that landed finds nothing left to do.
  */
-async function converge(inputs: MailboxAddressesInputs, recorded?: readonly string[]): Promise<MailboxAddressesOutputs> {
+async function converge(
+  inputs: MailboxAddressesInputs,
+  recorded?: readonly string[],
+): Promise<MailboxAddressesOutputs> {
   const ctx = context();
   ctx.endSweep();
   // Confirmed from Exchange only when the read differs from what the state recorded (a recent
   // write Graph has not caught up with, or a change by hand): the usual update costs no more.
-  const stale = (mailbox: LiveMailbox) => recorded !== undefined && !sameAddressList(mailbox.addresses, recorded) && plan(inputs, mailbox.addresses).changed;
+  const stale = (mailbox: LiveMailbox) =>
+    recorded !== undefined && !sameAddressList(mailbox.addresses, recorded) && plan(inputs, mailbox.addresses).changed;
   // This run's refresh read it already (every preview and up refreshes): one write, no read.
-  const live = await ctx.confirmIfChanged(inputs.identity, ctx.takeSwept(inputs.identity) ?? (await ctx.readLive(inputs.identity)), stale);
+  const live = await ctx.confirmIfChanged(
+    inputs.identity,
+    ctx.takeSwept(inputs.identity) ?? (await ctx.readLive(inputs.identity)),
+    stale,
+  );
   if (live === undefined) {
     throw ctx.error(inputs.identity, `not found in the ${ctx.backend.description}`, remedyFor("NotFound", inputs));
   }
@@ -399,12 +454,18 @@ async function converge(inputs: MailboxAddressesInputs, recorded?: readonly stri
     await assertEngineAlive();
     // The write is a delta from the list just read (@{Add; Remove}), so an alias an admin adds
     // meanwhile stays; the read-back must then satisfy the plan, not equal the list planned.
-    const back = await writeThroughReleaseLag(ctx, inputs.identity, live, () => ctx.backend.setEmailAddresses(inputs.identity, wanted.final, live.addresses));
+    const back = await writeThroughReleaseLag(ctx, inputs.identity, live, () =>
+      ctx.backend.setEmailAddresses(inputs.identity, wanted.final, live.addresses),
+    );
     // Addresses the cloud still shows on a synced mailbox whose AD entry let go of them (target
     // hybrid) were left out of the write: the next run after the directory sync takes them.
     const waiting = new Set((back.waitingForSync ?? []).map(addressKey));
     const left = plan(inputs, back.addresses);
-    const onlyWaiting = waiting.size > 0 && !left.primary.changed && left.remove.length === 0 && left.add.every((a) => waiting.has(addressKey(a.address)));
+    const onlyWaiting =
+      waiting.size > 0 &&
+      !left.primary.changed &&
+      left.remove.length === 0 &&
+      left.add.every((a) => waiting.has(addressKey(a.address)));
     if (left.changed && !onlyWaiting) {
       throw ctx.error(
         inputs.identity,
@@ -432,7 +493,12 @@ const RELEASE_RETRY_MAX_MS = 60_000;
  * run stops with the move pending: the address is on neither mailbox, and the state (the giver's
  * write recorded, this one's not) says so; the next `pulumi up` adds it.
  */
-async function writeThroughReleaseLag(ctx: ProviderContext, identity: string, live: LiveMailbox, write: () => Promise<LiveMailbox>): Promise<LiveMailbox> {
+async function writeThroughReleaseLag(
+  ctx: ProviderContext,
+  identity: string,
+  live: LiveMailbox,
+  write: () => Promise<LiveMailbox>,
+): Promise<LiveMailbox> {
   const boundMs = (ctx.settings.releaseWaitSeconds ?? DEFAULTS.releaseWaitSeconds) * 1000;
   const started = Date.now();
   for (let attempt = 1; ; attempt++) {
@@ -440,7 +506,13 @@ async function writeThroughReleaseLag(ctx: ProviderContext, identity: string, li
       return await write();
     } catch (err) {
       if (!ExchangeError.isInstance(err) || err.code !== "ProxyAddressExists") throw err;
-      const refused = [...new Set(err.violations.filter((v) => v.code === "ProxyAddressExists" && v.address !== undefined).map((v) => v.address!))];
+      const refused = [
+        ...new Set(
+          err.violations
+            .filter((v) => v.code === "ProxyAddressExists" && v.address !== undefined)
+            .map((v) => v.address!),
+        ),
+      ];
       if (refused.length === 0) throw err;
       const owners = await ctx.backend.ownersOf(refused);
       const held = refused.some((a) => {
@@ -479,11 +551,19 @@ async function writeThroughReleaseLag(ctx: ProviderContext, identity: string, li
  * the new primary, which the mailbox then holds), and reads the mailbox back. Preview refuses what
  * Graph would (reconcile/upn.ts); a program of one's own may not have.
  */
-async function withUpn(ctx: ProviderContext, inputs: MailboxAddressesInputs, live: LiveMailbox): Promise<MailboxAddressesOutputs> {
+async function withUpn(
+  ctx: ProviderContext,
+  inputs: MailboxAddressesInputs,
+  live: LiveMailbox,
+): Promise<MailboxAddressesOutputs> {
   if (!changesUpn(inputs.upn, live.upn)) return outputsOf(inputs, live);
   const capability = ctx.backend.capabilities.userPrincipalName;
   if (capability === undefined)
-    throw ctx.error(inputs.identity, `userPrincipalName is set, but the ${ctx.backend.description} cannot write user principal names`, "remove userPrincipalName from the spec");
+    throw ctx.error(
+      inputs.identity,
+      `userPrincipalName is set, but the ${ctx.backend.description} cannot write user principal names`,
+      "remove userPrincipalName from the spec",
+    );
   await assertEngineAlive();
   await capability.set(live.id, inputs.upn!);
   // Graph answered 204 to the PATCH: the mailbox now has that name (no read-back).
@@ -521,10 +601,21 @@ export async function configure(config: { get(key: string): string | undefined }
  * dropped alias) as the alias it stays. The engine diffs these against the state's inputs (the
  * live set after refresh), so `pulumi preview --diff` shows what the write does and nothing else.
  */
-export async function check(olds: Partial<MailboxAddressesInputs> | undefined, news: MailboxAddressesInputs): Promise<{ inputs: MailboxAddressesInputs; failures: CheckFailure[] }> {
+export async function check(
+  olds: Partial<MailboxAddressesInputs> | undefined,
+  news: MailboxAddressesInputs,
+): Promise<{ inputs: MailboxAddressesInputs; failures: CheckFailure[] }> {
   const failures = checkMailboxInputs(news);
-  if (failures.length > 0 || olds?.addresses === undefined || addressKey(olds.identity ?? "") !== addressKey(news.identity)) return { inputs: news, failures };
-  const addresses = addressMapAsWritten(news.addresses, olds.addresses, { mode: news.mode, releases: Object.keys(news.releases ?? {}) });
+  if (
+    failures.length > 0 ||
+    olds?.addresses === undefined ||
+    addressKey(olds.identity ?? "") !== addressKey(news.identity)
+  )
+    return { inputs: news, failures };
+  const addresses = addressMapAsWritten(news.addresses, olds.addresses, {
+    mode: news.mode,
+    releases: Object.keys(news.releases ?? {}),
+  });
   return { inputs: { ...news, addresses }, failures };
 }
 
@@ -542,7 +633,10 @@ export async function diff(_id: string, olds: MailboxAddressesOutputs, news: Mai
   if (olds.addresses === undefined || olds.kept === undefined) return { changes: true }; // a state from before this shape
   // A targeted run does not refresh: plan against what its program has just read, not the state.
   const live = current?.programLive(news.identity)?.addresses ?? liveListOf(olds);
-  const changed = plan(news, live).changed || (news.cloudManaged === true && !olds.cloudManaged) || changesUpn(news.upn, olds.userPrincipalName);
+  const changed =
+    plan(news, live).changed ||
+    (news.cloudManaged === true && !olds.cloudManaged) ||
+    changesUpn(news.upn, olds.userPrincipalName);
   if (!changed) return { changes: false };
   // The state's inputs equal its outputs' live set after every create, update and refresh.
   return sameAddressMap(olds.addresses, news.addresses) ? { changes: true } : {};
@@ -553,7 +647,11 @@ async function writeOnce<T>(identity: string, write: () => Promise<T>): Promise<
   try {
     return await write();
   } catch (err) {
-    if (toldOnce(err)) throw new Error(`mailbox "${identity}": not written: the tenant cannot be used (the first error of this run says why and what to do)`, { cause: err });
+    if (toldOnce(err))
+      throw new Error(
+        `mailbox "${identity}": not written: the tenant cannot be used (the first error of this run says why and what to do)`,
+        { cause: err },
+      );
     throw err;
   }
 }
@@ -569,10 +667,17 @@ export async function create(inputs: MailboxAddressesInputs) {
 }
 
 export async function update(_id: string, olds: MailboxAddressesOutputs, news: MailboxAddressesInputs) {
-  return { outs: applied(await writeOnce(news.identity, () => converge(news, olds.addresses && olds.kept ? liveListOf(olds) : undefined))) };
+  return {
+    outs: applied(
+      await writeOnce(news.identity, () => converge(news, olds.addresses && olds.kept ? liveListOf(olds) : undefined)),
+    ),
+  };
 }
 
-export async function read(id: string, props: MailboxAddressesOutputs | undefined): Promise<{ id?: string; props?: MailboxAddressesOutputs; inputs?: MailboxAddressesInputs }> {
+export async function read(
+  id: string,
+  props: MailboxAddressesOutputs | undefined,
+): Promise<{ id?: string; props?: MailboxAddressesOutputs; inputs?: MailboxAddressesInputs }> {
   try {
     return await readMailbox(id, props);
   } catch (err) {
@@ -581,9 +686,14 @@ export async function read(id: string, props: MailboxAddressesOutputs | undefine
   }
 }
 
-async function readMailbox(id: string, props: MailboxAddressesOutputs | undefined): Promise<{ id?: string; props?: MailboxAddressesOutputs; inputs?: MailboxAddressesInputs }> {
+async function readMailbox(
+  id: string,
+  props: MailboxAddressesOutputs | undefined,
+): Promise<{ id?: string; props?: MailboxAddressesOutputs; inputs?: MailboxAddressesInputs }> {
   if (props?.identity === undefined) {
-    throw new Error(`mailbox ${id}: a mailbox is adopted by declaring it in the spec (\`pulumi up\` adopts it, writing nothing when it already matches), not by \`pulumi import\``);
+    throw new Error(
+      `mailbox ${id}: a mailbox is adopted by declaring it in the spec (\`pulumi up\` adopts it, writing nothing when it already matches), not by \`pulumi import\``,
+    );
   }
   const ctx = context();
   const swept = await ctx.sweep();
@@ -595,7 +705,11 @@ async function readMailbox(id: string, props: MailboxAddressesOutputs | undefine
   // for the spec's (issue 31: a refused `apply --plan`, a standalone `pulumi refresh`).
   const applied = recordOf(props);
   if (applied !== undefined) recordForProgram(ctx.settings.target, ctx.settings.spec, props.identity, applied);
-  const live = await ctx.confirmInRefresh(props.identity, fresh, (mailbox) => recorded === undefined || !sameAddressList(mailbox.addresses, recorded));
+  const live = await ctx.confirmInRefresh(
+    props.identity,
+    fresh,
+    (mailbox) => recorded === undefined || !sameAddressList(mailbox.addresses, recorded),
+  );
   if (live !== fresh) ctx.confirmedInSweep(props.identity, live);
   // No id tells the engine the mailbox is gone; refresh drops it from the state.
   if (live === undefined) return {};
@@ -607,5 +721,9 @@ async function readMailbox(id: string, props: MailboxAddressesOutputs | undefine
   // holds what the stack's spec asks (nothing to write: an `accept` merged, a hand edit undone),
   // which is then the record, as an apply that found nothing to write would have left it.
   const agreed = (await ctx.agreesWithSpec(props.identity, live.addresses)) || applied === undefined;
-  return { id: live.id || id, props: { ...outputs, applied: agreed ? liveListOf(outputs) : applied }, inputs: inputsOf(outputs) };
+  return {
+    id: live.id || id,
+    props: { ...outputs, applied: agreed ? liveListOf(outputs) : applied },
+    inputs: inputsOf(outputs),
+  };
 }

@@ -88,25 +88,39 @@ export function checkMailboxInputs(news: Partial<MailboxAddressesInputs>): Check
     failures.push({ property: "identity", reason: "identity must be a user principal name or an Entra object id" });
   }
   if (news.addresses === null || typeof news.addresses !== "object" || Array.isArray(news.addresses)) {
-    failures.push({ property: "addresses", reason: 'addresses must map each address to "SMTP:<address>" (the primary) or "smtp:<address>" (an alias)' });
+    failures.push({
+      property: "addresses",
+      reason: 'addresses must map each address to "SMTP:<address>" (the primary) or "smtp:<address>" (an alias)',
+    });
   } else {
     let primaries = 0;
     for (const [key, entry] of Object.entries(news.addresses)) {
       const parsed = typeof entry === "string" ? parseProxyAddress(entry) : undefined;
       // An international domain reached here only through a spec that opted in to it (core/spec/rules.ts).
-      const normalized = parsed?.kind === "smtp" ? normalizeAddress(parsed.value, { internationalDomains: "any" }) : undefined;
+      const normalized =
+        parsed?.kind === "smtp" ? normalizeAddress(parsed.value, { internationalDomains: "any" }) : undefined;
       if (parsed === undefined || parsed.kind !== "smtp" || !entry.startsWith(parsed.primary ? "SMTP:" : "smtp:")) {
         failures.push({ property: "addresses", reason: `"${key}": must be "SMTP:<address>" or "smtp:<address>"` });
       } else if (normalized !== undefined && !normalized.ok) {
         failures.push({ property: "addresses", reason: `"${key}": ${normalized.reason}` });
       } else if (normalized !== undefined && normalized.address !== parsed.value) {
-        failures.push({ property: "addresses", reason: `"${key}": an international domain is written as its A-label, in lower case ("${normalized.address}")` });
+        failures.push({
+          property: "addresses",
+          reason: `"${key}": an international domain is written as its A-label, in lower case ("${normalized.address}")`,
+        });
       } else if (addressKey(parsed.value) !== key) {
-        failures.push({ property: "addresses", reason: `"${key}": the key must be the address in lower case ("${addressKey(parsed.value)}")` });
+        failures.push({
+          property: "addresses",
+          reason: `"${key}": the key must be the address in lower case ("${addressKey(parsed.value)}")`,
+        });
       }
       if (parsed?.primary) primaries++;
     }
-    if (primaries !== 1) failures.push({ property: "addresses", reason: `exactly one address must be the primary ("SMTP:"); found ${primaries}` });
+    if (primaries !== 1)
+      failures.push({
+        property: "addresses",
+        reason: `exactly one address must be the primary ("SMTP:"); found ${primaries}`,
+      });
   }
   if (news.mode !== "strict" && news.mode !== "additive") {
     failures.push({ property: "mode", reason: 'mode must be "strict" or "additive"' });

@@ -22,7 +22,10 @@ function connectToEngine(): boolean {
 }
 
 /** A reporter for one provider process: throttling waits of a second or more, each service at most every 5 s. */
-export function throttleReporter(now: () => number = Date.now, log: (message: string) => void = defaultLog): (wait: ThrottleWait) => void {
+export function throttleReporter(
+  now: () => number = Date.now,
+  log: (message: string) => void = defaultLog,
+): (wait: ThrottleWait) => void {
   const last = new Map<string, number>();
   return (wait) => {
     if (wait.waitMs < REPORT_FROM_MS) return;

@@ -3,13 +3,29 @@
 // filter), never one search per mailbox; writes `proxyAddresses` as the exact values to delete
 // and add in one LDAP modify, plus `mail` replaced, so a value someone else changed meanwhile
 // stays as they left it; checks that no other object holds an added address (AD does not).
-import { AndFilter, EqualityFilter, NoSuchAttributeError, OrFilter, PresenceFilter, TypeOrValueExistsError, type Entry, type Filter } from "ldapts";
+import {
+  AndFilter,
+  EqualityFilter,
+  NoSuchAttributeError,
+  OrFilter,
+  PresenceFilter,
+  TypeOrValueExistsError,
+  type Entry,
+  type Filter,
+} from "ldapts";
 import { addressKey, parseProxyAddress } from "../../core/address";
 import type { AddressOwner, RecipientType } from "../../exchange/exchange-rules";
 import type { BackendCapabilities, LiveMailbox, MailboxPage, TenantBackend } from "../tenant-backend";
 import { DirectoryClient, DirectoryError, type DirectorySettings, type ModifyStep } from "./directory-client";
 import { keysOf, parseIdentity, sidToString } from "./identities";
-import { applyDelta, applyRules, applyRulesToList, directoryDelta, inspectAddresses, type Finding } from "./proxy-addresses";
+import {
+  applyDelta,
+  applyRules,
+  applyRulesToList,
+  directoryDelta,
+  inspectAddresses,
+  type Finding,
+} from "./proxy-addresses";
 
 /** A mailbox as AD holds it: the port's view plus what the directory adds. */
 export interface DirectoryMailbox extends LiveMailbox {
@@ -43,11 +59,23 @@ export interface ActiveDirectoryBackendSettings extends DirectorySettings {
   readonly readStrategy?: "auto" | "filter" | "scan";
 }
 
-const USER_ATTRIBUTES = ["userPrincipalName", "displayName", "cn", "proxyAddresses", "mail", "mailNickname", "objectGUID", "objectSid"];
+const USER_ATTRIBUTES = [
+  "userPrincipalName",
+  "displayName",
+  "cn",
+  "proxyAddresses",
+  "mail",
+  "mailNickname",
+  "objectGUID",
+  "objectSid",
+];
 const BINARY_ATTRIBUTES = ["objectGUID", "objectSid"];
 /** What a write changes on a user: the bind account needs "Write" on both. */
 const WRITTEN_ATTRIBUTES = ["proxyAddresses", "mail"];
-const USERS: Filter[] = [new EqualityFilter({ attribute: "objectCategory", value: "person" }), new EqualityFilter({ attribute: "objectClass", value: "user" })];
+const USERS: Filter[] = [
+  new EqualityFilter({ attribute: "objectCategory", value: "person" }),
+  new EqualityFilter({ attribute: "objectClass", value: "user" }),
+];
 const equals = (attribute: string, value: string) => new EqualityFilter({ attribute, value });
 
 function attribute(entry: Entry, name: string): Buffer | Buffer[] | string[] | string | undefined {
@@ -147,15 +175,25 @@ export class ActiveDirectoryBackend implements TenantBackend {
     const groups = scan ? [] : chunk(known, chunkSize);
     if (scan && known.length > 0) {
       const entries = await this.directory.search(
-        { filter: new AndFilter({ filters: USERS }), attributes: USER_ATTRIBUTES, explicitBufferAttributes: BINARY_ATTRIBUTES },
+        {
+          filter: new AndFilter({ filters: USERS }),
+          attributes: USER_ATTRIBUTES,
+          explicitBufferAttributes: BINARY_ATTRIBUTES,
+        },
         { action: "reading", scope: `${known.length} mailboxes from "${known[0]!.identity}"` },
       );
       index(entries, byKey);
     }
     for (const group of groups) {
       const filter = new AndFilter({ filters: [...USERS, new OrFilter({ filters: group.map((p) => p.filter) })] });
-      const shown = group.length === 1 ? { mailbox: group[0]!.identity } : { scope: `${group.length} mailboxes from "${group[0]!.identity}"` };
-      const entries = await this.directory.search({ filter, attributes: USER_ATTRIBUTES, explicitBufferAttributes: BINARY_ATTRIBUTES }, { action: "reading", ...shown });
+      const shown =
+        group.length === 1
+          ? { mailbox: group[0]!.identity }
+          : { scope: `${group.length} mailboxes from "${group[0]!.identity}"` };
+      const entries = await this.directory.search(
+        { filter, attributes: USER_ATTRIBUTES, explicitBufferAttributes: BINARY_ATTRIBUTES },
+        { action: "reading", ...shown },
+      );
       index(entries, byKey);
     }
     for (const { identity, parsed: p } of parsed) {
@@ -174,7 +212,11 @@ export class ActiveDirectoryBackend implements TenantBackend {
       throw new DirectoryError(
         "UserNotFound",
         `mailbox "${identity}": no user with this ${how ? { upn: "userPrincipalName", immutableId: "objectGUID (immutable id)", sid: "objectSid" }[how.kind] : "identity (use a UPN, an immutable id or a SID)"} under DN "${this.settings.baseDn}" in ${this.directory.settings.url}`,
-        { mailbox: identity, dn: this.settings.baseDn, remedy: "Check the spec's key and the base DN; a user outside the base DN is not seen" },
+        {
+          mailbox: identity,
+          dn: this.settings.baseDn,
+          remedy: "Check the spec's key and the base DN; a user outside the base DN is not seen",
+        },
       );
     }
     return user;
@@ -199,7 +241,10 @@ export class ActiveDirectoryBackend implements TenantBackend {
           attributes: ["displayName", "cn", "objectClass", "proxyAddresses", "mail", "objectGUID", "userPrincipalName"],
           explicitBufferAttributes: ["objectGUID"],
         },
-        { action: "checking who holds", ...(group.length === 1 ? { scope: `address "${group[0]}"` } : { scope: `${group.length} addresses` }) },
+        {
+          action: "checking who holds",
+          ...(group.length === 1 ? { scope: `address "${group[0]}"` } : { scope: `${group.length} addresses` }),
+        },
       );
       for (const entry of entries) {
         const held = [
@@ -230,17 +275,25 @@ export class ActiveDirectoryBackend implements TenantBackend {
    * unmanaged entries kept), as the delta from `before` (default: the last read) applied to what
    * AD holds now. Refuses, writing nothing, an address another object holds or the cloud drops.
    */
-  async setEmailAddresses(identity: string, addresses: readonly string[], before?: readonly string[]): Promise<DirectoryMailbox> {
+  async setEmailAddresses(
+    identity: string,
+    addresses: readonly string[],
+    before?: readonly string[],
+  ): Promise<DirectoryMailbox> {
     const base = before ?? this.lastRead.get(identity);
     for (let attempt = 1; ; attempt++) {
       const user = await this.findUser(identity);
       const planned = applyRulesToList({ proxyAddresses: base ?? user.addresses, mail: user.mail }, addresses);
       if (!planned.ok) {
-        throw new DirectoryError("AddressRefused", `mailbox "${identity}" (DN "${user.dn}"): ${planned.refusals.map((r) => `${r.address}: ${r.reason}`).join("; ")}`, {
-          mailbox: identity,
-          dn: user.dn,
-          remedy: "Change the spec: the directory is left as it is",
-        });
+        throw new DirectoryError(
+          "AddressRefused",
+          `mailbox "${identity}" (DN "${user.dn}"): ${planned.refusals.map((r) => `${r.address}: ${r.reason}`).join("; ")}`,
+          {
+            mailbox: identity,
+            dn: user.dn,
+            remedy: "Change the spec: the directory is left as it is",
+          },
+        );
       }
       // The delta planned from `before`, applied to what AD holds now, then the rules once more
       // (a concurrent edit may have added a second SMTP:): the final values for this user.
@@ -252,16 +305,26 @@ export class ActiveDirectoryBackend implements TenantBackend {
       }).filter((v, i, all) => all.findIndex((o) => o.toLowerCase() === v.toLowerCase()) === i);
       const primary = parseProxyAddress(addresses.find((a) => parseProxyAddress(a).primary)!).value;
       const final = applyRules({ proxyAddresses: merged, mail: user.mail }, { primary, aliases: [], additive: true });
-      if (!final.ok) throw new DirectoryError("AddressRefused", `mailbox "${identity}" (DN "${user.dn}"): ${final.refusals.map((r) => r.reason).join("; ")}`, { mailbox: identity, dn: user.dn });
+      if (!final.ok)
+        throw new DirectoryError(
+          "AddressRefused",
+          `mailbox "${identity}" (DN "${user.dn}"): ${final.refusals.map((r) => r.reason).join("; ")}`,
+          { mailbox: identity, dn: user.dn },
+        );
       const delta = directoryDelta(current, final.proxyAddresses);
       await this.refuseTaken(identity, user, delta.add);
       const steps: ModifyStep[] = [];
-      if (delta.remove.length > 0) steps.push({ operation: "delete", attribute: "proxyAddresses", values: delta.remove });
+      if (delta.remove.length > 0)
+        steps.push({ operation: "delete", attribute: "proxyAddresses", values: delta.remove });
       if (delta.add.length > 0) steps.push({ operation: "add", attribute: "proxyAddresses", values: delta.add });
       if (user.mail !== final.mail) steps.push({ operation: "replace", attribute: "mail", values: [final.mail] });
       if (steps.length === 0) return user;
       try {
-        await this.directory.modify(user.dn, steps, { action: "writing proxyAddresses and mail", mailbox: identity, dn: user.dn });
+        await this.directory.modify(user.dn, steps, {
+          action: "writing proxyAddresses and mail",
+          mailbox: identity,
+          dn: user.dn,
+        });
       } catch (error) {
         // A value deleted or added by someone else between our read and our write: the modify
         // changed nothing (LDAP applies it whole or not at all); read again and recompute once.
@@ -299,7 +362,9 @@ export class ActiveDirectoryBackend implements TenantBackend {
    * ([MS-ADTS] 3.1.1.4.5.2). One search per chunk of identities, only over the mailboxes to be
    * written, so preview names the DN and the missing right before anything is written.
    */
-  async writeRefusals(mailboxes: readonly { readonly identity: string; readonly live?: LiveMailbox }[]): Promise<Map<string, string>> {
+  async writeRefusals(
+    mailboxes: readonly { readonly identity: string; readonly live?: LiveMailbox }[],
+  ): Promise<Map<string, string>> {
     const refusals = new Map<string, string>();
     const parsed = mailboxes.flatMap(({ identity }) => {
       const p = parseIdentity(identity);
@@ -312,11 +377,20 @@ export class ActiveDirectoryBackend implements TenantBackend {
           attributes: ["allowedAttributesEffective", "userPrincipalName", "objectGUID", "objectSid"],
           explicitBufferAttributes: BINARY_ATTRIBUTES,
         },
-        { action: "reading the bind account's rights", ...(group.length === 1 ? { mailbox: group[0]!.identity } : { scope: `on ${group.length} mailboxes from "${group[0]!.identity}"` }) },
+        {
+          action: "reading the bind account's rights",
+          ...(group.length === 1
+            ? { mailbox: group[0]!.identity }
+            : { scope: `on ${group.length} mailboxes from "${group[0]!.identity}"` }),
+        },
       );
       const byKey = new Map<string, Entry>();
       for (const entry of entries) {
-        for (const key of keysOf({ upn: first(entry, "userPrincipalName"), immutableId: bytes(entry, "objectGUID").toString("base64"), sid: sidToString(bytes(entry, "objectSid")) }))
+        for (const key of keysOf({
+          upn: first(entry, "userPrincipalName"),
+          immutableId: bytes(entry, "objectGUID").toString("base64"),
+          sid: sidToString(bytes(entry, "objectSid")),
+        }))
           byKey.set(key, entry);
       }
       for (const { identity, parsed: p } of group) {
@@ -335,10 +409,24 @@ export class ActiveDirectoryBackend implements TenantBackend {
     const token = next ?? `scan-${++this.scanCount}`;
     let pages = this.scans.get(token);
     if (pages === undefined) {
-      if (next !== undefined) throw new DirectoryError("DirectoryError", `listing mailboxes: the page token "${next}" is unknown (a scan continues only in the process that began it)`);
+      if (next !== undefined)
+        throw new DirectoryError(
+          "DirectoryError",
+          `listing mailboxes: the page token "${next}" is unknown (a scan continues only in the process that began it)`,
+        );
       pages = this.directory.searchPages(
         {
-          filter: new AndFilter({ filters: [...USERS, new OrFilter({ filters: [new PresenceFilter({ attribute: "proxyAddresses" }), new PresenceFilter({ attribute: "mail" })] })] }),
+          filter: new AndFilter({
+            filters: [
+              ...USERS,
+              new OrFilter({
+                filters: [
+                  new PresenceFilter({ attribute: "proxyAddresses" }),
+                  new PresenceFilter({ attribute: "mail" }),
+                ],
+              }),
+            ],
+          }),
           attributes: USER_ATTRIBUTES,
           explicitBufferAttributes: BINARY_ATTRIBUTES,
         },

@@ -4,7 +4,16 @@
 // admin can act on: which server, which account, which setting, what to do. Counts searches and
 // pages, so tests and benchmarks can tell one paged search per 1,000 entries from one per mailbox.
 import { readFileSync } from "node:fs";
-import { Attribute, Change, Client, InsufficientAccessError, InvalidCredentialsError, NoSuchObjectError, type Entry, type SearchOptions } from "ldapts";
+import {
+  Attribute,
+  Change,
+  Client,
+  InsufficientAccessError,
+  InvalidCredentialsError,
+  NoSuchObjectError,
+  type Entry,
+  type SearchOptions,
+} from "ldapts";
 import { MailboxAddressesError } from "../../core/errors";
 
 /** Where the directory is, and the bind account when the stack sets it (else the environment's). */
@@ -38,10 +47,23 @@ export const SETTING_BIND_DN = "mailbox-addresses:adBindDn";
 export const SETTING_BIND_PASSWORD = "mailbox-addresses:adBindPassword";
 
 export type DirectoryErrorCode =
-  "MissingCredentials" | "Unreachable" | "CertificateUntrusted" | "BindFailed" | "UserNotFound" | "InsufficientRights" | "AddressRefused" | "AddressTaken" | "DirectoryError";
+  | "MissingCredentials"
+  | "Unreachable"
+  | "CertificateUntrusted"
+  | "BindFailed"
+  | "UserNotFound"
+  | "InsufficientRights"
+  | "AddressRefused"
+  | "AddressTaken"
+  | "DirectoryError";
 
 /** Failures of the connection itself, not of one mailbox: every other call of the run would meet them too. */
-const RUN_WIDE_CODES: ReadonlySet<DirectoryErrorCode> = new Set(["MissingCredentials", "Unreachable", "CertificateUntrusted", "BindFailed"]);
+const RUN_WIDE_CODES: ReadonlySet<DirectoryErrorCode> = new Set([
+  "MissingCredentials",
+  "Unreachable",
+  "CertificateUntrusted",
+  "BindFailed",
+]);
 
 /** An expected failure, in an admin's words: what, where (mailbox, DN), and what to do. */
 export class DirectoryError extends MailboxAddressesError {
@@ -88,7 +110,16 @@ const TLS_VERIFY_CODES = new Set([
   "CERT_REJECTED",
   "ERR_TLS_CERT_ALTNAME_INVALID",
 ]);
-const NETWORK_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH", "ENOTFOUND", "EAI_AGAIN", "EPIPE"]);
+const NETWORK_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "EPIPE",
+]);
 
 /**
  * The server-side time limit of a search request, in seconds: AD's own MaxQueryDuration (120 s by
@@ -99,7 +130,13 @@ const SEARCH_TIME_LIMIT_SECONDS = 120;
 const OPERATION_TIMEOUT_MS = 120_000;
 
 const where = (context: OperationContext) =>
-  [context.mailbox !== undefined ? `mailbox "${context.mailbox}"` : undefined, context.scope, context.dn !== undefined ? `DN "${context.dn}"` : undefined].filter(Boolean).join(", ");
+  [
+    context.mailbox !== undefined ? `mailbox "${context.mailbox}"` : undefined,
+    context.scope,
+    context.dn !== undefined ? `DN "${context.dn}"` : undefined,
+  ]
+    .filter(Boolean)
+    .join(", ");
 
 /** The parent container of a DN: the OU to delegate on. */
 export function parentOf(dn: string): string {
@@ -142,40 +179,70 @@ export class DirectoryClient {
     const subject = `${context.action}${where(context) ? ` (${where(context)})` : ""}`;
     if (code === "ERR_TLS_CERT_ALTNAME_INVALID") {
       const name = this.settings.tlsServerName ?? new URL(this.settings.url).hostname;
-      return new DirectoryError("CertificateUntrusted", `${subject}: the certificate of ${this.hostPort} does not name "${name}" (${cause})`, {
-        ...context,
-        remedy: `Set ${SETTING_TLS_SERVER_NAME} to a name the certificate carries (pulumi config set ${SETTING_TLS_SERVER_NAME} dc1.corp.contoso.com), or use that name in ${SETTING_URL}`,
-      });
+      return new DirectoryError(
+        "CertificateUntrusted",
+        `${subject}: the certificate of ${this.hostPort} does not name "${name}" (${cause})`,
+        {
+          ...context,
+          remedy: `Set ${SETTING_TLS_SERVER_NAME} to a name the certificate carries (pulumi config set ${SETTING_TLS_SERVER_NAME} dc1.corp.contoso.com), or use that name in ${SETTING_URL}`,
+        },
+      );
     }
     if (code !== undefined && TLS_VERIFY_CODES.has(code)) {
-      return new DirectoryError("CertificateUntrusted", `${subject}: the certificate of ${this.hostPort} does not verify against the CA file "${this.settings.caFile}" (${code}: ${cause})`, {
-        ...context,
-        remedy: `Set ${SETTING_CA_FILE} to the PEM file of the CA that issued the domain controller's LDAPS certificate`,
-      });
+      return new DirectoryError(
+        "CertificateUntrusted",
+        `${subject}: the certificate of ${this.hostPort} does not verify against the CA file "${this.settings.caFile}" (${code}: ${cause})`,
+        {
+          ...context,
+          remedy: `Set ${SETTING_CA_FILE} to the PEM file of the CA that issued the domain controller's LDAPS certificate`,
+        },
+      );
     }
-    if ((code !== undefined && NETWORK_CODES.has(code)) || /Connection timeout|Socket error|Connection closed/.test(cause)) {
-      return new DirectoryError("Unreachable", `${subject}: Active Directory at ${this.hostPort} is unreachable (${cause})`, {
-        ...context,
-        remedy: `Check ${SETTING_URL} and that LDAPS (TCP ${this.hostPort.split(":").pop()}) is open from this machine`,
-      });
+    if (
+      (code !== undefined && NETWORK_CODES.has(code)) ||
+      /Connection timeout|Socket error|Connection closed/.test(cause)
+    ) {
+      return new DirectoryError(
+        "Unreachable",
+        `${subject}: Active Directory at ${this.hostPort} is unreachable (${cause})`,
+        {
+          ...context,
+          remedy: `Check ${SETTING_URL} and that LDAPS (TCP ${this.hostPort.split(":").pop()}) is open from this machine`,
+        },
+      );
     }
     if (error instanceof InvalidCredentialsError) {
-      return new DirectoryError("BindFailed", `${subject}: ${this.hostPort} refused the bind account "${this.bindName()}" (wrong name or password, or the account is locked or disabled)`, {
-        ...context,
-        remedy: `Check ${this.bindSource()}`,
-      });
+      return new DirectoryError(
+        "BindFailed",
+        `${subject}: ${this.hostPort} refused the bind account "${this.bindName()}" (wrong name or password, or the account is locked or disabled)`,
+        {
+          ...context,
+          remedy: `Check ${this.bindSource()}`,
+        },
+      );
     }
     if (error instanceof InsufficientAccessError) {
       const dn = context.dn ?? "";
-      return new DirectoryError("InsufficientRights", `${subject}: the bind account "${this.bindName()}" may not write proxyAddresses or mail of "${dn}" (${cause})`, {
-        ...context,
-        remedy: this.grantRemedy(dn),
-      });
+      return new DirectoryError(
+        "InsufficientRights",
+        `${subject}: the bind account "${this.bindName()}" may not write proxyAddresses or mail of "${dn}" (${cause})`,
+        {
+          ...context,
+          remedy: this.grantRemedy(dn),
+        },
+      );
     }
     if (error instanceof NoSuchObjectError) {
-      return new DirectoryError("UserNotFound", `${subject}: no such object in ${this.hostPort} (${cause})`, { ...context, remedy: "Check the base DN and that the user was not moved or deleted" });
+      return new DirectoryError("UserNotFound", `${subject}: no such object in ${this.hostPort} (${cause})`, {
+        ...context,
+        remedy: "Check the base DN and that the user was not moved or deleted",
+      });
     }
-    return new DirectoryError("DirectoryError", `${subject}: ${this.hostPort} answered ${err?.constructor?.name ?? "an error"}: ${cause}`, context);
+    return new DirectoryError(
+      "DirectoryError",
+      `${subject}: ${this.hostPort} answered ${err?.constructor?.name ?? "an error"}: ${cause}`,
+      context,
+    );
   }
 
   /** What to grant the bind account on a user's OU, as dsacls takes it. */
@@ -220,21 +287,30 @@ export class DirectoryClient {
     this.client = undefined;
     const dn = this.bindName();
     const password = this.settings.bindPassword ?? process.env[BIND_PASSWORD_VARIABLE];
-    if (this.refusedBind !== undefined && this.refusedBind.dn === dn && this.refusedBind.password === password) throw this.refusedBind.error;
+    if (this.refusedBind !== undefined && this.refusedBind.dn === dn && this.refusedBind.password === password)
+      throw this.refusedBind.error;
     if (!dn || !password) {
-      throw new DirectoryError("MissingCredentials", `${context.action}${where(context) ? ` (${where(context)})` : ""}: no bind account for ${this.hostPort}`, {
-        ...context,
-        remedy: `Set ${SETTING_BIND_DN} (a DN or user@REALM) and ${SETTING_BIND_PASSWORD} (pulumi config set --secret), or ${BIND_DN_VARIABLE} and ${BIND_PASSWORD_VARIABLE} in the environment`,
-      });
+      throw new DirectoryError(
+        "MissingCredentials",
+        `${context.action}${where(context) ? ` (${where(context)})` : ""}: no bind account for ${this.hostPort}`,
+        {
+          ...context,
+          remedy: `Set ${SETTING_BIND_DN} (a DN or user@REALM) and ${SETTING_BIND_PASSWORD} (pulumi config set --secret), or ${BIND_DN_VARIABLE} and ${BIND_PASSWORD_VARIABLE} in the environment`,
+        },
+      );
     }
     let ca: Buffer;
     try {
       ca = readFileSync(this.settings.caFile);
     } catch (error) {
-      throw new DirectoryError("CertificateUntrusted", `cannot read the CA file "${this.settings.caFile}" (${(error as Error).message})`, {
-        ...context,
-        remedy: `Set ${SETTING_CA_FILE} to a readable PEM file`,
-      });
+      throw new DirectoryError(
+        "CertificateUntrusted",
+        `cannot read the CA file "${this.settings.caFile}" (${(error as Error).message})`,
+        {
+          ...context,
+          remedy: `Set ${SETTING_CA_FILE} to a readable PEM file`,
+        },
+      );
     }
     const client = new Client({
       url: this.settings.url,
@@ -242,7 +318,12 @@ export class DirectoryClient {
       timeout: Math.max(this.settings.timeoutMs ?? 0, OPERATION_TIMEOUT_MS),
       // rejectUnauthorized given, not defaulted: NODE_TLS_REJECT_UNAUTHORIZED=0 changes only the
       // default (node:tls), so no environment variable turns verification off here.
-      tlsOptions: { ca, rejectUnauthorized: true, minVersion: "TLSv1.2", ...(this.settings.tlsServerName ? { servername: this.settings.tlsServerName } : {}) },
+      tlsOptions: {
+        ca,
+        rejectUnauthorized: true,
+        minVersion: "TLSv1.2",
+        ...(this.settings.tlsServerName ? { servername: this.settings.tlsServerName } : {}),
+      },
     });
     try {
       this.stats.binds++;
@@ -264,7 +345,12 @@ export class DirectoryClient {
     const entries: Entry[] = [];
     try {
       this.stats.searches++;
-      const pages = client.searchPaginated(base ?? this.settings.baseDn, { scope: "sub", timeLimit: SEARCH_TIME_LIMIT_SECONDS, ...search, paged: { pageSize: this.settings.pageSize ?? 1000 } });
+      const pages = client.searchPaginated(base ?? this.settings.baseDn, {
+        scope: "sub",
+        timeLimit: SEARCH_TIME_LIMIT_SECONDS,
+        ...search,
+        paged: { pageSize: this.settings.pageSize ?? 1000 },
+      });
       for await (const page of pages) {
         this.stats.pages++;
         entries.push(...page.searchEntries);
@@ -280,7 +366,12 @@ export class DirectoryClient {
     const client = await this.bound(context);
     this.stats.searches++;
     try {
-      for await (const page of client.searchPaginated(this.settings.baseDn, { scope: "sub", timeLimit: SEARCH_TIME_LIMIT_SECONDS, ...options, paged: { pageSize: this.settings.pageSize ?? 1000 } })) {
+      for await (const page of client.searchPaginated(this.settings.baseDn, {
+        scope: "sub",
+        timeLimit: SEARCH_TIME_LIMIT_SECONDS,
+        ...options,
+        paged: { pageSize: this.settings.pageSize ?? 1000 },
+      })) {
         this.stats.pages++;
         yield page.searchEntries;
       }
@@ -296,7 +387,13 @@ export class DirectoryClient {
       this.stats.modifies++;
       await client.modify(
         dn,
-        changes.map((step) => new Change({ operation: step.operation, modification: new Attribute({ type: step.attribute, values: [...step.values] }) })),
+        changes.map(
+          (step) =>
+            new Change({
+              operation: step.operation,
+              modification: new Attribute({ type: step.attribute, values: [...step.values] }),
+            }),
+        ),
       );
     } catch (error) {
       throw this.explain(error, { ...context, dn });

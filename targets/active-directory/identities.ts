@@ -44,15 +44,31 @@ export function sidToBytes(sid: string): Buffer {
 export function parseIdentity(identity: string): ParsedIdentity | undefined {
   const text = identity.trim();
   if (text.includes("@")) {
-    return { identity, kind: "upn", key: `upn:${text.toLowerCase()}`, filter: new EqualityFilter({ attribute: "userPrincipalName", value: text }) };
+    return {
+      identity,
+      kind: "upn",
+      key: `upn:${text.toLowerCase()}`,
+      filter: new EqualityFilter({ attribute: "userPrincipalName", value: text }),
+    };
   }
   if (SID.test(text)) {
     const sid = text.toUpperCase();
-    return { identity, kind: "sid", key: `sid:${sid}`, filter: new EqualityFilter({ attribute: "objectSid", value: sidToBytes(sid) }) };
+    return {
+      identity,
+      kind: "sid",
+      key: `sid:${sid}`,
+      filter: new EqualityFilter({ attribute: "objectSid", value: sidToBytes(sid) }),
+    };
   }
   if (IMMUTABLE_ID.test(text)) {
     const bytes = Buffer.from(text, "base64");
-    if (bytes.length === 16) return { identity, kind: "immutableId", key: `guid:${text}`, filter: new EqualityFilter({ attribute: "objectGUID", value: bytes }) };
+    if (bytes.length === 16)
+      return {
+        identity,
+        kind: "immutableId",
+        key: `guid:${text}`,
+        filter: new EqualityFilter({ attribute: "objectGUID", value: bytes }),
+      };
   }
   return undefined;
 }

@@ -4,7 +4,14 @@
 // the tool does not manage (X500, SIP, X400, routing addresses on *.onmicrosoft.com, anything
 // invalid) kept byte for byte; no address added that the cloud's proxy calculation would drop.
 // Pure: no I/O. The backend reads, applies these rules, and writes the delta.
-import { addressKey, domainOf, formatSmtp, normalizeAddress, parseProxyAddress, proxyValueProblem } from "../../core/address";
+import {
+  addressKey,
+  domainOf,
+  formatSmtp,
+  normalizeAddress,
+  parseProxyAddress,
+  proxyValueProblem,
+} from "../../core/address";
 import { quote } from "../../core/text";
 
 /** What a user object holds. */
@@ -36,7 +43,13 @@ export interface Refusal {
 }
 
 export type RuleOutcome =
-  { readonly ok: true; readonly proxyAddresses: string[]; readonly mail: string; readonly repairs: readonly Finding[] } | { readonly ok: false; readonly refusals: readonly Refusal[] };
+  | {
+      readonly ok: true;
+      readonly proxyAddresses: string[];
+      readonly mail: string;
+      readonly repairs: readonly Finding[];
+    }
+  | { readonly ok: false; readonly refusals: readonly Refusal[] };
 
 /** The exact values to delete and add in one LDAP modify (deletes apply first). */
 export interface DirectoryDelta {
@@ -88,14 +101,20 @@ export function inspectAddresses(current: DirectoryAddresses): Finding[] {
     });
   }
   if (primaries.length > 1) {
-    findings.push({ code: "TwoPrimaries", message: `proxyAddresses has ${primaries.length} uppercase SMTP: entries: ${primaries.map((e) => quote(e)).join(", ")}` });
+    findings.push({
+      code: "TwoPrimaries",
+      message: `proxyAddresses has ${primaries.length} uppercase SMTP: entries: ${primaries.map((e) => quote(e)).join(", ")}`,
+    });
   }
   if (primaries.length === 1) {
     const primary = valueOf(primaries[0]!);
     if (current.mail === undefined || current.mail === "") {
       findings.push({ code: "MailMissing", message: `mail is empty; the primary is ${quote(primary)}` });
     } else if (addressKey(current.mail) !== addressKey(primary)) {
-      findings.push({ code: "MailNotPrimary", message: `mail is ${quote(current.mail)}, not the primary ${quote(primary)}` });
+      findings.push({
+        code: "MailNotPrimary",
+        message: `mail is ${quote(current.mail)}, not the primary ${quote(primary)}`,
+      });
     }
   }
   return findings;
@@ -106,7 +125,8 @@ function refusalsFor(current: DirectoryAddresses, wanted: WantedAddresses): Refu
   const present = new Set(current.proxyAddresses.filter(isSmtp).map((e) => addressKey(valueOf(e))));
   const refusals: Refusal[] = [];
   const primaryReason = cloudDropReason(wanted.primary) ?? proxyValueProblem(formatSmtp(wanted.primary, true));
-  if (primaryReason !== undefined) refusals.push({ address: wanted.primary, reason: `cannot be the primary: ${primaryReason}` });
+  if (primaryReason !== undefined)
+    refusals.push({ address: wanted.primary, reason: `cannot be the primary: ${primaryReason}` });
   for (const alias of wanted.aliases) {
     if (present.has(addressKey(alias))) continue; // already there: not managed, kept as it is
     // proxyAddresses' rangeUpper: 256 characters with the prefix (core/address.ts MAX_PROXY_VALUE_LENGTH).
@@ -178,7 +198,12 @@ export function applyRulesToList(current: DirectoryAddresses, target: readonly s
   if (primaries.length !== 1) {
     return {
       ok: false,
-      refusals: [{ address: primaries.map(valueOf).join(", "), reason: `the new list must have exactly one uppercase SMTP: entry; it has ${primaries.length}` }],
+      refusals: [
+        {
+          address: primaries.map(valueOf).join(", "),
+          reason: `the new list must have exactly one uppercase SMTP: entry; it has ${primaries.length}`,
+        },
+      ],
     };
   }
   const primary = valueOf(primaries[0]!);

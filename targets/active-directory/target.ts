@@ -26,12 +26,27 @@ export const activeDirectoryTarget: TargetDefinition<ActiveDirectoryTargetSettin
   summary: "on-premises Active Directory over LDAPS (proxyAddresses and mail of synced users)",
   settings: [
     { key: "adUrl", meaning: "the domain controller's LDAPS address, e.g. ldaps://dc1.corp.contoso.com:636" },
-    { key: "adCaFile", meaning: "PEM file of the CA that issued the domain controller's certificate (always verified)" },
+    {
+      key: "adCaFile",
+      meaning: "PEM file of the CA that issued the domain controller's certificate (always verified)",
+    },
     { key: "adBaseDn", meaning: "where users are looked for, e.g. DC=corp,DC=contoso,DC=com or an OU" },
-    { key: "adTlsServerName", meaning: "the name the certificate carries, when adUrl uses another (an IP address, an alias)" },
-    { key: "adReadStrategy", meaning: "how many users are read: auto, filter (OR filters of 1,000) or scan (one paged search)", default: "auto", values: ["auto", "filter", "scan"] },
+    {
+      key: "adTlsServerName",
+      meaning: "the name the certificate carries, when adUrl uses another (an IP address, an alias)",
+    },
+    {
+      key: "adReadStrategy",
+      meaning: "how many users are read: auto, filter (OR filters of 1,000) or scan (one paged search)",
+      default: "auto",
+      values: ["auto", "filter", "scan"],
+    },
     { key: "adBindDn", meaning: "the bind account, a DN or user@REALM (else MAILBOX_ADDRESSES_AD_BIND_DN)" },
-    { key: "adBindPassword", meaning: "the bind account's password, set as a secret: pulumi config set --secret (else MAILBOX_ADDRESSES_AD_BIND_PASSWORD)" },
+    {
+      key: "adBindPassword",
+      meaning:
+        "the bind account's password, set as a secret: pulumi config set --secret (else MAILBOX_ADDRESSES_AD_BIND_PASSWORD)",
+    },
   ],
   readSettings: (config) => ({
     target: "active-directory",
@@ -48,8 +63,9 @@ export const activeDirectoryTarget: TargetDefinition<ActiveDirectoryTargetSettin
   capabilities: [],
   create: (settings, context) => {
     // Required here, not at the top: `validate` and `--help` never load the LDAP client.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- a lazy load, as the other targets do
-    const { ActiveDirectoryBackend } = require("./active-directory-backend") as typeof import("./active-directory-backend");
+    const { ActiveDirectoryBackend } =
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- a lazy load, as the other targets do
+      require("./active-directory-backend") as typeof import("./active-directory-backend");
     return new ActiveDirectoryBackend({
       url: settings.url,
       caFile: isAbsolute(settings.caFile) ? settings.caFile : resolve(context.baseDir, settings.caFile),

@@ -25,12 +25,18 @@ export function credentialKindFromEnvironment(env: NodeJS.ProcessEnv): Kind | un
   return undefined;
 }
 
-export function createCredential(settings: ExchangeOnlineTargetSettings, env: NodeJS.ProcessEnv = process.env): TokenCredential {
+export function createCredential(
+  settings: ExchangeOnlineTargetSettings,
+  env: NodeJS.ProcessEnv = process.env,
+): TokenCredential {
   // Required here: the local target never loads the Microsoft clients.
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- a target loads its clients only when a backend is created
   const identity = require("@azure/identity") as typeof import("@azure/identity");
   const kind = settings.credential === "environment" ? credentialKindFromEnvironment(env) : settings.credential;
-  const options = { authorityHost: settings.authorityHost, disableInstanceDiscovery: settings.authorityHost !== "https://login.microsoftonline.com" };
+  const options = {
+    authorityHost: settings.authorityHost,
+    disableInstanceDiscovery: settings.authorityHost !== "https://login.microsoftonline.com",
+  };
   const need = (name: string): string => {
     const value = env[name];
     if (!value) throw new CredentialSetupError(`the ${kind} credential needs the environment variable ${name}`);
@@ -38,16 +44,31 @@ export function createCredential(settings: ExchangeOnlineTargetSettings, env: No
   };
   switch (kind) {
     case "client-secret":
-      return new identity.ClientSecretCredential(settings.tenantId, settings.clientId, need("AZURE_CLIENT_SECRET"), options);
+      return new identity.ClientSecretCredential(
+        settings.tenantId,
+        settings.clientId,
+        need("AZURE_CLIENT_SECRET"),
+        options,
+      );
     case "client-certificate":
       return new identity.ClientCertificateCredential(
         settings.tenantId,
         settings.clientId,
-        { certificatePath: need("AZURE_CLIENT_CERTIFICATE_PATH"), ...(env.AZURE_CLIENT_CERTIFICATE_PASSWORD ? { certificatePassword: env.AZURE_CLIENT_CERTIFICATE_PASSWORD } : {}) },
+        {
+          certificatePath: need("AZURE_CLIENT_CERTIFICATE_PATH"),
+          ...(env.AZURE_CLIENT_CERTIFICATE_PASSWORD
+            ? { certificatePassword: env.AZURE_CLIENT_CERTIFICATE_PASSWORD }
+            : {}),
+        },
         options,
       );
     case "workload-identity":
-      return new identity.WorkloadIdentityCredential({ tenantId: settings.tenantId, clientId: settings.clientId, tokenFilePath: need("AZURE_FEDERATED_TOKEN_FILE"), ...options });
+      return new identity.WorkloadIdentityCredential({
+        tenantId: settings.tenantId,
+        clientId: settings.clientId,
+        tokenFilePath: need("AZURE_FEDERATED_TOKEN_FILE"),
+        ...options,
+      });
     case "managed-identity":
       return new identity.ManagedIdentityCredential(env.AZURE_CLIENT_ID ? { clientId: env.AZURE_CLIENT_ID } : {});
     default:
@@ -89,7 +110,8 @@ export async function diagnoseAuthority(authorityHost: string, tenantId: string)
   } catch (err) {
     const problem = connectionProblem(err);
     if (problem !== undefined) return new ConnectionError(authorityHost, problem);
-    if (err instanceof Error && err.name === "AbortError") return new ConnectionError(authorityHost, { kind: "unreachable", code: "no answer in 10 s" });
+    if (err instanceof Error && err.name === "AbortError")
+      return new ConnectionError(authorityHost, { kind: "unreachable", code: "no answer in 10 s" });
     return undefined;
   }
   const text = response.bodyAsText ?? "";
@@ -102,7 +124,10 @@ export async function diagnoseAuthority(authorityHost: string, tenantId: string)
 }
 
 /** A credential whose failures say when the authority is the cause (see {@link diagnoseAuthority}). */
-export function diagnosingCredential(credential: TokenCredential, settings: ExchangeOnlineTargetSettings): TokenCredential {
+export function diagnosingCredential(
+  credential: TokenCredential,
+  settings: ExchangeOnlineTargetSettings,
+): TokenCredential {
   if (settings.credential === "managed-identity") return credential;
   return {
     getToken: async (scopes, options) => {

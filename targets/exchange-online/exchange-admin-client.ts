@@ -32,14 +32,22 @@ const className = (type: string) => type.slice(type.lastIndexOf(".") + 1);
  * so types are compared by class name, and the texts Exchange is known to send come first.
  */
 export function classifyCmdletError(exceptionType: string, text: string): ExchangeErrorCode | undefined {
-  if (/out of the current user's write scope|because the object is being synchronized from your on-premises organization/i.test(text)) return "WriteScope";
+  if (
+    /out of the current user's write scope|because the object is being synchronized from your on-premises organization/i.test(
+      text,
+    )
+  )
+    return "WriteScope";
   // Exchange's own refusal, and Entra's when it finds the conflict first (ObjectConflict).
-  if (/is already being used by the proxy addresses or LegacyExchangeDN|Reason: ObjectConflict/i.test(text)) return "ProxyAddressExists";
+  if (/is already being used by the proxy addresses or LegacyExchangeDN|Reason: ObjectConflict/i.test(text))
+    return "ProxyAddressExists";
   if (/Email Routing Address|MOERA/i.test(text)) return "MoeraRemoval";
   if (/primary SMTP address/i.test(text)) return "PrimaryAddressCount";
   if (/at most \d+/i.test(text)) return "TooManyAddresses";
   if (/couldn't be found on '/i.test(text)) return "NotFound";
-  const match = (Object.entries(EXCEPTION_TYPES) as [ExchangeErrorCode, string][]).find(([, type]) => exceptionType !== "" && className(type) === className(exceptionType));
+  const match = (Object.entries(EXCEPTION_TYPES) as [ExchangeErrorCode, string][]).find(
+    ([, type]) => exceptionType !== "" && className(type) === className(exceptionType),
+  );
   return match?.[0];
 }
 
@@ -56,13 +64,16 @@ export function detailParts(detail: string): { exceptionType: string; text: stri
   if (detail.trimStart().startsWith("{")) {
     try {
       const parsed = JSON.parse(detail) as { Message?: unknown; TypeName?: unknown };
-      if (typeof parsed.Message === "string") return { exceptionType: typeof parsed.TypeName === "string" ? parsed.TypeName : "", text: parsed.Message };
+      if (typeof parsed.Message === "string")
+        return { exceptionType: typeof parsed.TypeName === "string" ? parsed.TypeName : "", text: parsed.Message };
     } catch {
       // not JSON after all: read as text
     }
   }
   const [, exceptionType, ...rest] = detail.split("|");
-  return rest.length > 0 ? { exceptionType: exceptionType!, text: rest.join("|") } : { exceptionType: "", text: detail };
+  return rest.length > 0
+    ? { exceptionType: exceptionType!, text: rest.join("|") }
+    : { exceptionType: "", text: detail };
 }
 
 /**
@@ -72,11 +83,21 @@ export function detailParts(detail: string): { exceptionType: string; text: stri
 export function cmdletFailure(cmdlet: string, identity: string, response: PipelineResponse): Error {
   const body = responseJson(response);
   const status = response.status;
-  const error = (body as { error?: { message?: string; details?: { message?: string }[]; innererror?: { internalException?: { message?: string } } } })?.error;
-  const detail = error?.details?.[0]?.message ?? error?.innererror?.internalException?.message ?? error?.message ?? `HTTP ${status}`;
+  const error = (
+    body as {
+      error?: {
+        message?: string;
+        details?: { message?: string }[];
+        innererror?: { internalException?: { message?: string } };
+      };
+    }
+  )?.error;
+  const detail =
+    error?.details?.[0]?.message ?? error?.innererror?.internalException?.message ?? error?.message ?? `HTTP ${status}`;
   const { exceptionType, text } = detailParts(detail);
   const code = classifyCmdletError(exceptionType, text) ?? (status === 404 ? "NotFound" : undefined);
-  if (code === undefined) return new HttpError(`Exchange ${cmdlet} "${identity.slice(0, 100)}"`, response, { detail: text });
+  if (code === undefined)
+    return new HttpError(`Exchange ${cmdlet} "${identity.slice(0, 100)}"`, response, { detail: text });
   // The holder, when the text names it (`… LegacyExchangeDN of "<name or object id>".`); some
   // answers name none.
   const ownerName = code === "ProxyAddressExists" ? /LegacyExchangeDN of "([^"]+)"/.exec(text)?.[1] : undefined;
@@ -86,7 +107,15 @@ export function cmdletFailure(cmdlet: string, identity: string, response: Pipeli
       code,
       message: text,
       ...(address ? { address } : {}),
-      ...(ownerName ? { owner: { id: GUID.test(ownerName) ? ownerName.toLowerCase() : "", displayName: ownerName, type: "UserMailbox" as RecipientType } } : {}),
+      ...(ownerName
+        ? {
+            owner: {
+              id: GUID.test(ownerName) ? ownerName.toLowerCase() : "",
+              displayName: ownerName,
+              type: "UserMailbox" as RecipientType,
+            },
+          }
+        : {}),
     },
   ]);
 }
@@ -119,7 +148,12 @@ export class ExchangeAdminClient {
     };
   }
 
-  #invoke(url: string, cmdlet: string, parameters: Record<string, unknown>, write?: { landed: () => Promise<boolean> }): Promise<PipelineResponse> {
+  #invoke(
+    url: string,
+    cmdlet: string,
+    parameters: Record<string, unknown>,
+    write?: { landed: () => Promise<boolean> },
+  ): Promise<PipelineResponse> {
     return this.#http.send(url, {
       what: `Exchange ${cmdlet}`,
       scope: EXCHANGE_SCOPE,
@@ -134,7 +168,11 @@ export class ExchangeAdminClient {
    * Runs a read cmdlet and returns its `value` rows (following @odata.nextLink). A cmdlet error
    * becomes an ExchangeError; 401/403 an AccessError saying what to grant.
    */
-  async read<Row = ExchangeRecipient>(cmdlet: string, parameters: Record<string, unknown>, identity = String(parameters.Identity ?? "")): Promise<Row[]> {
+  async read<Row = ExchangeRecipient>(
+    cmdlet: string,
+    parameters: Record<string, unknown>,
+    identity = String(parameters.Identity ?? ""),
+  ): Promise<Row[]> {
     const rows: Row[] = [];
     for (let url: string | undefined = this.#url; url !== undefined;) {
       const response = await this.#invoke(url, cmdlet, parameters);
@@ -151,7 +189,12 @@ export class ExchangeAdminClient {
    * attempt that may have landed it asks `landed` (a read of the mailbox), so nothing is written
    * twice. Refusals as in {@link read}. True when a retry found it already applied (`landed` read it).
    */
-  async write(cmdlet: string, parameters: Record<string, unknown>, identity: string, landed: () => Promise<boolean>): Promise<boolean> {
+  async write(
+    cmdlet: string,
+    parameters: Record<string, unknown>,
+    identity: string,
+    landed: () => Promise<boolean>,
+  ): Promise<boolean> {
     const response = await this.#invoke(this.#url, cmdlet, parameters, { landed });
     if (isVerifiedWrite(response)) return true;
     this.#check(cmdlet, identity, response);

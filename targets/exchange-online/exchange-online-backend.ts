@@ -24,8 +24,19 @@ import {
 import type { BackendCapabilities, LiveMailbox, MailboxPage, TenantBackend } from "../tenant-backend";
 import type { ExchangeOnlineTargetSettings } from "./settings";
 import { createCredential, diagnosingCredential } from "./credentials";
-import { EXCHANGE_SCOPE, ExchangeAdminClient, type ExchangeAcceptedDomain, type ExchangeRecipient } from "./exchange-admin-client";
-import { GRAPH_SCOPE, GraphReader, POLICY_USER_SELECT, type GraphDirectoryObject, type GraphUser } from "./graph-reader";
+import {
+  EXCHANGE_SCOPE,
+  ExchangeAdminClient,
+  type ExchangeAcceptedDomain,
+  type ExchangeRecipient,
+} from "./exchange-admin-client";
+import {
+  GRAPH_SCOPE,
+  GraphReader,
+  POLICY_USER_SELECT,
+  type GraphDirectoryObject,
+  type GraphUser,
+} from "./graph-reader";
 import type { MailboxAttributes } from "../../core/policy/policy-types";
 import { DEFAULT_RETRY_OPTIONS, MicrosoftHttp, type RetryOptions } from "./http-pipeline";
 import { SCAN_THRESHOLD } from "../tenant-backend";
@@ -51,11 +62,17 @@ const EVERY_KIND: readonly RecipientTypeDetails[] = RECIPIENT_TYPES;
 /** Who holds an address: every kind Exchange lists, those this project writes and the others (public folders, linked, remote…). */
 const OWNER_KINDS: readonly string[] = EXCHANGE_RECIPIENT_TYPE_DETAILS;
 /** Kinds Graph does not show at all (dynamic distribution groups): listed from Exchange. */
-const NOT_IN_GRAPH: readonly RecipientTypeDetails[] = RECIPIENT_TYPES.filter((t) => RECIPIENT_KINDS[t].graph.collection === null);
+const NOT_IN_GRAPH: readonly RecipientTypeDetails[] = RECIPIENT_TYPES.filter(
+  (t) => RECIPIENT_KINDS[t].graph.collection === null,
+);
 /** Kinds Graph shows as plain users although they are not user mailboxes: told apart by Exchange. */
-const SPECIAL_USER_KINDS: readonly RecipientTypeDetails[] = RECIPIENT_TYPES.filter((t) => RECIPIENT_KINDS[t].graph.collection === "users" && t !== "UserMailbox");
+const SPECIAL_USER_KINDS: readonly RecipientTypeDetails[] = RECIPIENT_TYPES.filter(
+  (t) => RECIPIENT_KINDS[t].graph.collection === "users" && t !== "UserMailbox",
+);
 /** The group kinds Graph tells apart by groupTypes, mailEnabled and securityEnabled (Groups overview). */
-const GRAPH_GROUP_KINDS: readonly RecipientTypeDetails[] = RECIPIENT_TYPES.filter((t) => RECIPIENT_KINDS[t].graph.collection === "groups");
+const GRAPH_GROUP_KINDS: readonly RecipientTypeDetails[] = RECIPIENT_TYPES.filter(
+  (t) => RECIPIENT_KINDS[t].graph.collection === "groups",
+);
 
 /** A /groups or /contacts object as a recipient, its kind from Graph's own properties; undefined: not mail-enabled. */
 function fromGraphObject(o: GraphDirectoryObject, collection: "groups" | "contacts"): LiveMailbox | undefined {
@@ -67,7 +84,11 @@ function fromGraphObject(o: GraphDirectoryObject, collection: "groups" | "contac
           const view = RECIPIENT_KINDS[t].graph;
           const unified = (o.groupTypes ?? []).some((g) => g.toLowerCase() === "unified");
           // A Microsoft 365 group is security-enabled or not ("true or false"): groupTypes decides.
-          return unified ? t === "GroupMailbox" : (view.groupTypes ?? []).length === 0 && o.mailEnabled === true && o.securityEnabled === view.securityEnabled;
+          return unified
+            ? t === "GroupMailbox"
+            : (view.groupTypes ?? []).length === 0 &&
+                o.mailEnabled === true &&
+                o.securityEnabled === view.securityEnabled;
         });
   if (kind === undefined) return undefined;
   return {
@@ -83,7 +104,8 @@ function fromGraphObject(o: GraphDirectoryObject, collection: "groups" | "contac
 }
 
 /** The kind of an Exchange row (its RecipientTypeDetails). */
-const kindOfRow = (r: ExchangeRecipient): RecipientTypeDetails => recipientTypeOf(String(r.RecipientTypeDetails)) ?? DEFAULT_RECIPIENT_KIND;
+const kindOfRow = (r: ExchangeRecipient): RecipientTypeDetails =>
+  recipientTypeOf(String(r.RecipientTypeDetails)) ?? DEFAULT_RECIPIENT_KIND;
 
 function fromExchange(r: ExchangeRecipient): LiveMailbox {
   const kind = kindOfRow(r);
@@ -177,7 +199,10 @@ export class ExchangeOnlineBackend implements TenantBackend {
         }
         // Only Exchange knows whether a synced mailbox's Exchange attributes are cloud-managed.
         const mailbox = user.onPremisesSyncEnabled
-          ? { ...(await this.#readFromExchange(user.id)), ...(user.onPremisesLastSyncDateTime ? { lastSyncAt: user.onPremisesLastSyncDateTime } : {}) }
+          ? {
+              ...(await this.#readFromExchange(user.id)),
+              ...(user.onPremisesLastSyncDateTime ? { lastSyncAt: user.onPremisesLastSyncDateTime } : {}),
+            }
           : fromGraph(user);
         if (!user.onPremisesSyncEnabled) this.#graphUsers.set(identity.toLowerCase(), user.id.toLowerCase());
         this.#remember(identity, mailbox);
@@ -190,7 +215,10 @@ export class ExchangeOnlineBackend implements TenantBackend {
   /** Get-Recipient -Identity with every kind; undefined when Exchange finds none. */
   async #resolveInExchange(identity: string): Promise<LiveMailbox | undefined> {
     try {
-      const rows = await this.#exchange.read("Get-Recipient", { Identity: identity, RecipientTypeDetails: [...EVERY_KIND] });
+      const rows = await this.#exchange.read("Get-Recipient", {
+        Identity: identity,
+        RecipientTypeDetails: [...EVERY_KIND],
+      });
       if (rows[0] === undefined) return undefined;
       const kind = kindOfRow(rows[0]);
       this.#kinds.set(identity.toLowerCase(), kind);
@@ -226,7 +254,10 @@ export class ExchangeOnlineBackend implements TenantBackend {
       this.#kinds.set(identity.toLowerCase(), kind);
       return kind;
     }
-    const rows = await this.#exchange.read("Get-Recipient", { Identity: identity, RecipientTypeDetails: [...EVERY_KIND] });
+    const rows = await this.#exchange.read("Get-Recipient", {
+      Identity: identity,
+      RecipientTypeDetails: [...EVERY_KIND],
+    });
     const kind = rows[0] === undefined ? DEFAULT_RECIPIENT_KIND : kindOfRow(rows[0]);
     this.#kinds.set(identity.toLowerCase(), kind);
     return kind;
@@ -240,7 +271,10 @@ export class ExchangeOnlineBackend implements TenantBackend {
    * for those no such row answers (an address gone from the mailbox meanwhile, a mail user). Many:
    * one listing of all mailboxes (1,000 a page), as cheap as reading them through Graph.
    */
-  async confirmMailboxes(identities: readonly string[], seen?: ReadonlyMap<string, LiveMailbox | undefined>): Promise<Map<string, LiveMailbox>> {
+  async confirmMailboxes(
+    identities: readonly string[],
+    seen?: ReadonlyMap<string, LiveMailbox | undefined>,
+  ): Promise<Map<string, LiveMailbox>> {
     const confirmed = new Map<string, LiveMailbox>();
     if (identities.length >= SCAN_THRESHOLD) {
       const byKey = new Map<string, LiveMailbox>();
@@ -283,19 +317,35 @@ export class ExchangeOnlineBackend implements TenantBackend {
    * a Get-Mailbox -Filter; a row counts for a mailbox only when its object id (or UPN) is the one
    * Graph showed, so an address that moved meanwhile answers for nobody. Those not answered are absent.
    */
-  async #confirmByAddress(identities: readonly string[], seen?: ReadonlyMap<string, LiveMailbox | undefined>): Promise<Map<string, LiveMailbox>> {
+  async #confirmByAddress(
+    identities: readonly string[],
+    seen?: ReadonlyMap<string, LiveMailbox | undefined>,
+  ): Promise<Map<string, LiveMailbox>> {
     const keysOf = new Map<string, Set<string>>();
     const addresses = new Set<string>();
     for (const identity of identities) {
       const known = seen?.get(identity) ?? this.#lastMailbox.get(identity.toLowerCase());
-      const keys = new Set([identity.toLowerCase(), known?.id.toLowerCase(), known?.upn?.toLowerCase()].filter((k): k is string => k !== undefined && k !== ""));
+      const keys = new Set(
+        [identity.toLowerCase(), known?.id.toLowerCase(), known?.upn?.toLowerCase()].filter(
+          (k): k is string => k !== undefined && k !== "",
+        ),
+      );
       keysOf.set(identity, keys);
       const primary = known?.addresses.map(parseProxyAddress).find((p) => p.kind === "smtp" && p.primary)?.value;
-      for (const address of [identity.includes("@") ? identity : undefined, primary]) if (address !== undefined) addresses.add(addressKey(address));
+      for (const address of [identity.includes("@") ? identity : undefined, primary])
+        if (address !== undefined) addresses.add(addressKey(address));
     }
     const all = [...addresses];
-    const chunks = Array.from({ length: Math.ceil(all.length / OWNER_FILTER_CHUNK) }, (_, i) => all.slice(i * OWNER_FILTER_CHUNK, (i + 1) * OWNER_FILTER_CHUNK));
-    const rows = (await Promise.all(chunks.map((chunk) => this.#exchange.read("Get-Mailbox", { Filter: emailAddressFilter(chunk), ResultSize: "Unlimited" }, chunk[0])))).flat();
+    const chunks = Array.from({ length: Math.ceil(all.length / OWNER_FILTER_CHUNK) }, (_, i) =>
+      all.slice(i * OWNER_FILTER_CHUNK, (i + 1) * OWNER_FILTER_CHUNK),
+    );
+    const rows = (
+      await Promise.all(
+        chunks.map((chunk) =>
+          this.#exchange.read("Get-Mailbox", { Filter: emailAddressFilter(chunk), ResultSize: "Unlimited" }, chunk[0]),
+        ),
+      )
+    ).flat();
     const byKey = new Map<string, LiveMailbox>();
     const byAddress = new Map<string, LiveMailbox>();
     for (const row of rows) {
@@ -310,7 +360,9 @@ export class ExchangeOnlineBackend implements TenantBackend {
     for (const identity of identities) {
       // A key Graph did not answer for: the mailbox holding it, as -Identity resolves an address.
       const unseen = seen?.get(identity) === undefined && !this.#lastMailbox.has(identity.toLowerCase());
-      const mailbox = [...keysOf.get(identity)!].map((k) => byKey.get(k)).find((m) => m !== undefined) ?? (unseen && identity.includes("@") ? byAddress.get(addressKey(identity)) : undefined);
+      const mailbox =
+        [...keysOf.get(identity)!].map((k) => byKey.get(k)).find((m) => m !== undefined) ??
+        (unseen && identity.includes("@") ? byAddress.get(addressKey(identity)) : undefined);
       if (mailbox === undefined) continue;
       this.#remember(identity, mailbox);
       confirmed.set(identity, mailbox);
@@ -335,20 +387,49 @@ export class ExchangeOnlineBackend implements TenantBackend {
           // A mail-enabled public folder, or a kind this project does not write: named as a holder (exchange-rules HolderKind).
           const details = String(r.RecipientTypeDetails);
           const id = r.ExternalDirectoryObjectId ?? (r as { Guid?: string }).Guid ?? r.DisplayName;
-          if (details === "PublicFolder") owners.set(key, { id, displayName: r.DisplayName, type: "UserMailbox", holder: { kind: "PublicFolder" } });
-          else if (recipientTypeOf(details) === undefined) owners.set(key, { id, displayName: r.DisplayName, type: "UserMailbox", holder: { kind: "OtherRecipient", recipientTypeDetails: details } });
-          else owners.set(key, { id: r.ExternalDirectoryObjectId, displayName: r.DisplayName, type: coarseTypeOf(kindOfRow(r)), kind: kindOfRow(r) });
+          if (details === "PublicFolder")
+            owners.set(key, { id, displayName: r.DisplayName, type: "UserMailbox", holder: { kind: "PublicFolder" } });
+          else if (recipientTypeOf(details) === undefined)
+            owners.set(key, {
+              id,
+              displayName: r.DisplayName,
+              type: "UserMailbox",
+              holder: { kind: "OtherRecipient", recipientTypeDetails: details },
+            });
+          else
+            owners.set(key, {
+              id: r.ExternalDirectoryObjectId,
+              displayName: r.DisplayName,
+              type: coarseTypeOf(kindOfRow(r)),
+              kind: kindOfRow(r),
+            });
         }
       }
     };
     if (wanted.size >= SCAN_THRESHOLD) {
-      keep(await this.#exchange.read("Get-Recipient", { RecipientTypeDetails: [...OWNER_KINDS], ResultSize: "Unlimited" }, "(all recipients)"));
+      keep(
+        await this.#exchange.read(
+          "Get-Recipient",
+          { RecipientTypeDetails: [...OWNER_KINDS], ResultSize: "Unlimited" },
+          "(all recipients)",
+        ),
+      );
       return owners;
     }
     const all = [...wanted];
-    const chunks = Array.from({ length: Math.ceil(all.length / OWNER_FILTER_CHUNK) }, (_, i) => all.slice(i * OWNER_FILTER_CHUNK, (i + 1) * OWNER_FILTER_CHUNK));
+    const chunks = Array.from({ length: Math.ceil(all.length / OWNER_FILTER_CHUNK) }, (_, i) =>
+      all.slice(i * OWNER_FILTER_CHUNK, (i + 1) * OWNER_FILTER_CHUNK),
+    );
     await Promise.all(
-      chunks.map(async (chunk) => keep(await this.#exchange.read("Get-Recipient", { Filter: emailAddressFilter(chunk), RecipientTypeDetails: [...OWNER_KINDS], ResultSize: "Unlimited" }, chunk[0]))),
+      chunks.map(async (chunk) =>
+        keep(
+          await this.#exchange.read(
+            "Get-Recipient",
+            { Filter: emailAddressFilter(chunk), RecipientTypeDetails: [...OWNER_KINDS], ResultSize: "Unlimited" },
+            chunk[0],
+          ),
+        ),
+      ),
     );
     return owners;
   }
@@ -371,21 +452,36 @@ export class ExchangeOnlineBackend implements TenantBackend {
    * written. The hashtable travels as `{"@odata.type":"#Exchange.GenericHashTable","Add":[...],
    * "Remove":[...]}`, as the admin API expects hashtable parameters.
    */
-  async setEmailAddresses(identity: string, addresses: readonly string[], before?: readonly string[]): Promise<LiveMailbox> {
+  async setEmailAddresses(
+    identity: string,
+    addresses: readonly string[],
+    before?: readonly string[],
+  ): Promise<LiveMailbox> {
     const kind = await this.#kindOf(identity);
     const known = this.#lastMailbox.get(identity.toLowerCase());
     const mailbox = known ?? (await this.#readFromExchange(identity, kind));
     const base = before ?? this.#lastRead.get(identity.toLowerCase()) ?? mailbox.addresses;
     const delta = addressDelta(base, addresses);
     if (isEmptyDelta(delta)) return { ...mailbox, kind, addresses: base };
-    const table = { "@odata.type": "#Exchange.GenericHashTable", ...(delta.add.length > 0 ? { Add: [...delta.add] } : {}), ...(delta.remove.length > 0 ? { Remove: [...delta.remove] } : {}) };
+    const table = {
+      "@odata.type": "#Exchange.GenericHashTable",
+      ...(delta.add.length > 0 ? { Add: [...delta.add] } : {}),
+      ...(delta.remove.length > 0 ? { Remove: [...delta.remove] } : {}),
+    };
     const { setCmdlet } = RECIPIENT_KINDS[kind];
     // Set-DistributionGroup refuses a caller not in the group's ManagedBy without this switch (its docs).
     const bypass = setCmdlet === "Set-DistributionGroup" ? { BypassSecurityGroupManagerCheck: true } : {};
-    const verified = await this.#writeOnce(identity, { Identity: identity, EmailAddresses: table, ...bypass }, (live) => deltaLanded(live.addresses, delta), setCmdlet);
+    const verified = await this.#writeOnce(
+      identity,
+      { Identity: identity, EmailAddresses: table, ...bypass },
+      (live) => deltaLanded(live.addresses, delta),
+      setCmdlet,
+    );
     // A retry found the write already applied: what that read showed. Otherwise the delta applied
     // to the list it was taken against, as Exchange applies it: no read-back.
-    const written = verified ? (this.#lastMailbox.get(identity.toLowerCase()) ?? mailbox) : { ...mailbox, kind, addresses: applyAddRemove(base, delta.add, delta.remove) };
+    const written = verified
+      ? (this.#lastMailbox.get(identity.toLowerCase()) ?? mailbox)
+      : { ...mailbox, kind, addresses: applyAddRemove(base, delta.add, delta.remove) };
     this.#remember(identity, written);
     return written;
   }
@@ -399,7 +495,12 @@ export class ExchangeOnlineBackend implements TenantBackend {
    * 503/504, a dropped connection or a timeout it first reads the mailbox, and resends only if
    * the change is not there). Those reads are made in bulk (#verifyRead).
    */
-  async #writeOnce(identity: string, parameters: Record<string, unknown>, landed: (live: LiveMailbox) => boolean, cmdlet = "Set-Mailbox"): Promise<boolean> {
+  async #writeOnce(
+    identity: string,
+    parameters: Record<string, unknown>,
+    landed: (live: LiveMailbox) => boolean,
+    cmdlet = "Set-Mailbox",
+  ): Promise<boolean> {
     return this.#exchange.write(cmdlet, parameters, identity, async () => landed(await this.#verifyRead(identity)));
   }
 
@@ -430,7 +531,10 @@ export class ExchangeOnlineBackend implements TenantBackend {
     this.#toVerify = undefined;
     const identities = [...batch.keys()];
     // A failed bulk read leaves each to its own read, which reports its own failure.
-    const found = identities.length > 1 ? await this.#confirmByAddress(identities).catch(() => new Map<string, LiveMailbox>()) : new Map<string, LiveMailbox>();
+    const found =
+      identities.length > 1
+        ? await this.#confirmByAddress(identities).catch(() => new Map<string, LiveMailbox>())
+        : new Map<string, LiveMailbox>();
     await Promise.all(
       identities.map(async (identity) => {
         const waiting = batch.get(identity)!;
@@ -456,7 +560,13 @@ export class ExchangeOnlineBackend implements TenantBackend {
       // mail user's ExternalEmailAddress) and the kind it does not show (dynamic distribution
       // groups). Groups and contacts come from Graph /groups and /contacts with the last page.
       // docs/RECIPIENT-KINDS.md, "Reading each kind".
-      this.#others = this.#exchange.read("Get-Recipient", { RecipientTypeDetails: [...SPECIAL_USER_KINDS, ...NOT_IN_GRAPH], ResultSize: "Unlimited" }, "(all)").then((rows) => rows.map(fromExchange));
+      this.#others = this.#exchange
+        .read(
+          "Get-Recipient",
+          { RecipientTypeDetails: [...SPECIAL_USER_KINDS, ...NOT_IN_GRAPH], ResultSize: "Unlimited" },
+          "(all)",
+        )
+        .then((rows) => rows.map(fromExchange));
     }
     const [page, others] = await Promise.all([this.#graph.listUsers(next), this.#others]);
     const kinds = new Map(others.map((r) => [r.id.toLowerCase(), r]));
@@ -466,7 +576,12 @@ export class ExchangeOnlineBackend implements TenantBackend {
         const other = kinds.get(u.id.toLowerCase());
         return other === undefined
           ? { ...fromGraph(u), kind: "UserMailbox" as const }
-          : { ...fromGraph(u), type: other.type, kind: other.kind, ...(other.externalEmailAddress ? { externalEmailAddress: other.externalEmailAddress } : {}) };
+          : {
+              ...fromGraph(u),
+              type: other.type,
+              kind: other.kind,
+              ...(other.externalEmailAddress ? { externalEmailAddress: other.externalEmailAddress } : {}),
+            };
       });
     for (const mailbox of mailboxes) this.#remember(mailbox.id, mailbox);
     if (page.next === undefined) {
@@ -496,7 +611,11 @@ export class ExchangeOnlineBackend implements TenantBackend {
   /** Every mailbox with the attributes address policies read: /users pages ($select) and one Exchange listing of the special kinds. */
   async readPolicyAttributes(): Promise<MailboxAttributes[]> {
     const types = await this.#exchange
-      .read("Get-Mailbox", { RecipientTypeDetails: ["SharedMailbox", "RoomMailbox", "EquipmentMailbox"], ResultSize: "Unlimited" }, "(all)")
+      .read(
+        "Get-Mailbox",
+        { RecipientTypeDetails: ["SharedMailbox", "RoomMailbox", "EquipmentMailbox"], ResultSize: "Unlimited" },
+        "(all)",
+      )
       .then((rows) => new Map(rows.map((r) => [r.ExternalDirectoryObjectId.toLowerCase(), r.RecipientTypeDetails])));
     const all: MailboxAttributes[] = [];
     let next: string | undefined;

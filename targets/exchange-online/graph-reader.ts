@@ -11,13 +11,22 @@
 // throttling strategy would (Retry-After, else backoff) and joins a later batch; full scans page
 // through /users with large pages.
 import { createHttpHeaders, type HttpMethods, type PipelineResponse } from "@azure/core-rest-pipeline";
-import { BatchRequestContent, BatchResponseContent, Client, type Context, type GraphRequest, type Middleware, type MiddlewareOptions } from "@microsoft/microsoft-graph-client";
+import {
+  BatchRequestContent,
+  BatchResponseContent,
+  Client,
+  type Context,
+  type GraphRequest,
+  type Middleware,
+  type MiddlewareOptions,
+} from "@microsoft/microsoft-graph-client";
 import { HttpError, responseJson } from "./http-error";
 import { RETRYABLE_STATUSES, retryDelayMs, type MicrosoftHttp, type RetryOptions } from "./http-pipeline";
 import { accessDenied } from "./permissions";
 
 export const GRAPH_SCOPE = "https://graph.microsoft.com/.default";
-export const USER_SELECT = "id,userPrincipalName,displayName,mail,proxyAddresses,onPremisesSyncEnabled,onPremisesLastSyncDateTime";
+export const USER_SELECT =
+  "id,userPrincipalName,displayName,mail,proxyAddresses,onPremisesSyncEnabled,onPremisesLastSyncDateTime";
 /** A full scan for address policies: USER_SELECT and the attributes policies read. */
 export const POLICY_USER_SELECT = `${USER_SELECT},givenName,surname,mailNickname,department,companyName,country`;
 const MAX_BATCH = 20;
@@ -115,8 +124,12 @@ export class PipelineHandler implements Middleware {
     const call = context.middlewareControl?.getMiddlewareOptions(PipelineCall) as PipelineCall | undefined;
     const request = context.request as string | URL | Request;
     const url = typeof request === "string" ? request : request instanceof URL ? request.href : request.url;
-    const method = (context.options?.method ?? (request instanceof Request ? request.method : "GET")).toUpperCase() as HttpMethods;
-    const headers = Object.fromEntries(new Headers(context.options?.headers ?? (request instanceof Request ? request.headers : undefined)));
+    const method = (
+      context.options?.method ?? (request instanceof Request ? request.method : "GET")
+    ).toUpperCase() as HttpMethods;
+    const headers = Object.fromEntries(
+      new Headers(context.options?.headers ?? (request instanceof Request ? request.headers : undefined)),
+    );
     const body = jsonBody(context.options?.body);
     try {
       const response = await this.#http.send(url, {
@@ -127,7 +140,10 @@ export class PipelineHandler implements Middleware {
         ...(body !== undefined ? { body } : {}),
       });
       if (call !== undefined) call.response = response;
-      context.response = new Response(NULL_BODY_STATUSES.has(response.status) ? null : (response.bodyAsText ?? ""), { status: response.status, headers: response.headers.toJSON() });
+      context.response = new Response(NULL_BODY_STATUSES.has(response.status) ? null : (response.bodyAsText ?? ""), {
+        status: response.status,
+        headers: response.headers.toJSON(),
+      });
     } catch (err) {
       if (call !== undefined) {
         call.failed = true;
@@ -177,7 +193,11 @@ export class GraphReader {
   constructor(baseUrl: string, http: MicrosoftHttp, options: RetryOptions, clientId: string) {
     this.#base = `${baseUrl.replace(/\/$/, "")}/v1.0`;
     this.#http = http;
-    this.#client = Client.initWithMiddleware({ middleware: new PipelineHandler(this.#http), baseUrl, defaultVersion: "v1.0" });
+    this.#client = Client.initWithMiddleware({
+      middleware: new PipelineHandler(this.#http),
+      baseUrl,
+      defaultVersion: "v1.0",
+    });
     this.#options = options;
     this.#clientId = clientId;
   }
@@ -186,7 +206,8 @@ export class GraphReader {
   async getUser(identity: string): Promise<GraphUser | undefined> {
     const result = await this.#enqueue(`/users/${encodeURIComponent(identity)}?$select=${USER_SELECT}`);
     if (result.status === 404) return undefined;
-    if (result.status !== 200) throw this.#failure(`Microsoft Graph GET /users/${identity.slice(0, 100)} (in $batch)`, result.response);
+    if (result.status !== 200)
+      throw this.#failure(`Microsoft Graph GET /users/${identity.slice(0, 100)} (in $batch)`, result.response);
     const user = result.body as GraphUser;
     return { ...user, proxyAddresses: user.proxyAddresses ?? [] };
   }
@@ -202,16 +223,27 @@ export class GraphReader {
   }
 
   /** A page of users (999 at a time); pass the returned `next` to continue. */
-  async listUsers(next?: string, select: string = USER_SELECT): Promise<{ users: GraphUser[]; next: string | undefined }> {
-    const request = next !== undefined ? this.#client.api(next) : this.#client.api("/users").select(select).top(PAGE_SIZE);
+  async listUsers(
+    next?: string,
+    select: string = USER_SELECT,
+  ): Promise<{ users: GraphUser[]; next: string | undefined }> {
+    const request =
+      next !== undefined ? this.#client.api(next) : this.#client.api("/users").select(select).top(PAGE_SIZE);
     const { body } = await this.#graph("Microsoft Graph GET /users", request, (r) => r.get() as Promise<unknown>);
     const page = body as { value?: GraphUser[]; "@odata.nextLink"?: string };
-    return { users: (page.value ?? []).map((u) => ({ ...u, proxyAddresses: u.proxyAddresses ?? [] })), next: page["@odata.nextLink"] };
+    return {
+      users: (page.value ?? []).map((u) => ({ ...u, proxyAddresses: u.proxyAddresses ?? [] })),
+      next: page["@odata.nextLink"],
+    };
   }
 
   /** PATCH /users/{id} with `userPrincipalName` (User.ReadWrite.All): 204 No Content. Idempotent, so a retry is safe. */
   async setUserPrincipalName(id: string, userPrincipalName: string): Promise<void> {
-    await this.#graph("Microsoft Graph PATCH /users", this.#client.api(`/users/${encodeURIComponent(id)}`), (r) => r.patch({ userPrincipalName }) as Promise<unknown>);
+    await this.#graph(
+      "Microsoft Graph PATCH /users",
+      this.#client.api(`/users/${encodeURIComponent(id)}`),
+      (r) => r.patch({ userPrincipalName }) as Promise<unknown>,
+    );
   }
 
   /**
@@ -229,7 +261,11 @@ export class GraphReader {
               .api(`/${collection}`)
               .select(collection === "groups" ? GROUP_SELECT : CONTACT_SELECT)
               .top(PAGE_SIZE);
-      const { body } = await this.#graph(`Microsoft Graph GET /${collection}`, request, (r) => r.get() as Promise<unknown>);
+      const { body } = await this.#graph(
+        `Microsoft Graph GET /${collection}`,
+        request,
+        (r) => r.get() as Promise<unknown>,
+      );
       const page = body as { value?: GraphDirectoryObject[]; "@odata.nextLink"?: string };
       all.push(...(page.value ?? []).map((o) => ({ ...o, proxyAddresses: o.proxyAddresses ?? [] })));
       next = page["@odata.nextLink"];
@@ -243,17 +279,23 @@ export class GraphReader {
    * client's GraphError: what the pipeline threw, or for an answer that is not 2xx, an HttpError
    * (AccessError for 401/403) made from that answer, request ids included.
    */
-  async #graph<T>(what: string, request: GraphRequest, send: (request: GraphRequest) => Promise<T>): Promise<{ body: T; response: PipelineResponse }> {
+  async #graph<T>(
+    what: string,
+    request: GraphRequest,
+    send: (request: GraphRequest) => Promise<T>,
+  ): Promise<{ body: T; response: PipelineResponse }> {
     const call = new PipelineCall(what);
     let body: T;
     try {
       body = await send(request.middlewareOptions([call]));
     } catch (err) {
       if (call.failed) throw call.error;
-      if (call.response !== undefined && (call.response.status < 200 || call.response.status > 299)) throw this.#failure(what, call.response);
+      if (call.response !== undefined && (call.response.status < 200 || call.response.status > 299))
+        throw this.#failure(what, call.response);
       throw err;
     }
-    if (call.response === undefined) throw new Error(`${what}: the Graph client answered without sending the request through the pipeline`);
+    if (call.response === undefined)
+      throw new Error(`${what}: the Graph client answered without sending the request through the pipeline`);
     return { body, response: call.response };
   }
 
@@ -298,11 +340,20 @@ export class GraphReader {
       // included, which Graph refuses (msgraph-sdk-javascript#1178): the steps' URLs are given
       // without it, so the items read "/users/…", relative to the version as Graph documents.
       const origin = new URL(this.#base).origin;
-      const steps = items.map((item, i) => ({ id: String(i), request: new Request(`${origin}${item.url}`, { method: "GET" }) }));
+      const steps = items.map((item, i) => ({
+        id: String(i),
+        request: new Request(`${origin}${item.url}`, { method: "GET" }),
+      }));
       const content = await new BatchRequestContent(steps).getContent();
-      const { body, response } = await this.#graph("Microsoft Graph POST /$batch", this.#client.api("/$batch"), (r) => r.post(content) as Promise<unknown>);
+      const { body, response } = await this.#graph(
+        "Microsoft Graph POST /$batch",
+        this.#client.api("/$batch"),
+        (r) => r.post(content) as Promise<unknown>,
+      );
       batch = response;
-      answers = new BatchResponseContent(forBatchResponseContent((body as { responses?: BatchItemAnswer[] }).responses ?? [])).getResponses();
+      answers = new BatchResponseContent(
+        forBatchResponseContent((body as { responses?: BatchItemAnswer[] }).responses ?? []),
+      ).getResponses();
     } catch (err) {
       for (const item of items) item.reject(err);
       return;
@@ -320,7 +371,11 @@ export class GraphReader {
       if (RETRYABLE_STATUSES.has(answer.status)) {
         item.attempts++;
         if (item.attempts >= this.#options.maxAttempts) {
-          item.reject(new HttpError(`Microsoft Graph GET ${item.url.split("?")[0]} (in $batch)`, itemResponse, { attempts: item.attempts }));
+          item.reject(
+            new HttpError(`Microsoft Graph GET ${item.url.split("?")[0]} (in $batch)`, itemResponse, {
+              attempts: item.attempts,
+            }),
+          );
           continue;
         }
         // Throttled inside the batch: this item alone waits as the throttling strategy says, then joins a later batch.

@@ -36,7 +36,8 @@ interface SoftDeletedRow {
   readonly WhenSoftDeleted?: string | null;
 }
 
-const chunked = <T>(items: readonly T[], size: number): T[][] => Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
+const chunked = <T>(items: readonly T[], size: number): T[][] =>
+  Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
 
 /** `proxyAddresses/any(x:x eq 'smtp:a@b') or …`, quotes doubled as OData wants. */
 export function proxyAddressFilter(addresses: readonly string[]): string {
@@ -53,12 +54,21 @@ function emailAddressFilter(addresses: readonly string[]): string {
  * object Graph shows that is also an Exchange recipient is answered here too; the caller prefers
  * its own owner lookup's answer (reconcile/preflight.ts).
  */
-export async function findHiddenHolders(graph: GraphReader, exchange: ExchangeAdminClient, addresses: readonly string[]): Promise<Map<string, AddressOwner>> {
+export async function findHiddenHolders(
+  graph: GraphReader,
+  exchange: ExchangeAdminClient,
+  addresses: readonly string[],
+): Promise<Map<string, AddressOwner>> {
   const wanted = [...new Set(addresses.map(addressKey))];
   const found = new Map<string, AddressOwner>();
   if (wanted.length === 0) return found;
   const wantedKeys = new Set(wanted);
-  const keep = (o: HolderObject, kind: HolderKind, type: RecipientType, entries: readonly string[] | null | undefined) => {
+  const keep = (
+    o: HolderObject,
+    kind: HolderKind,
+    type: RecipientType,
+    entries: readonly string[] | null | undefined,
+  ) => {
     for (const entry of entries ?? []) {
       const parsed = parseProxyAddress(entry);
       const key = addressKey(parsed.value);
@@ -69,18 +79,30 @@ export async function findHiddenHolders(graph: GraphReader, exchange: ExchangeAd
         id: o.id,
         displayName: o.displayName ?? o.userPrincipalName ?? o.id,
         type,
-        holder: { kind, deletedAt: o.deletedDateTime ?? undefined, synced: o.onPremisesSyncEnabled === true, upn: o.userPrincipalName ?? undefined },
+        holder: {
+          kind,
+          deletedAt: o.deletedDateTime ?? undefined,
+          synced: o.onPremisesSyncEnabled === true,
+          upn: o.userPrincipalName ?? undefined,
+        },
       });
     }
   };
-  const [users, groups, contacts, deleted, softDeleted] = await (wanted.length >= SCAN_THRESHOLD ? scanAll(graph, exchange) : lookUp(graph, exchange, wanted));
+  const [users, groups, contacts, deleted, softDeleted] = await (wanted.length >= SCAN_THRESHOLD
+    ? scanAll(graph, exchange)
+    : lookUp(graph, exchange, wanted));
   for (const u of users) keep(u, "EntraUser", "UserMailbox", u.proxyAddresses);
   for (const g of groups) keep(g, "EntraGroup", "Group", g.proxyAddresses);
   for (const c of contacts) keep(c, "EntraContact", "MailContact", c.proxyAddresses);
   for (const d of deleted) keep(d, "DeletedUser", "UserMailbox", d.proxyAddresses);
   for (const m of softDeleted) {
     keep(
-      { id: m.ExternalDirectoryObjectId ?? m.Guid ?? m.DisplayName, displayName: m.DisplayName, userPrincipalName: m.UserPrincipalName ?? null, deletedDateTime: m.WhenSoftDeleted ?? null },
+      {
+        id: m.ExternalDirectoryObjectId ?? m.Guid ?? m.DisplayName,
+        displayName: m.DisplayName,
+        userPrincipalName: m.UserPrincipalName ?? null,
+        deletedDateTime: m.WhenSoftDeleted ?? null,
+      },
       "SoftDeletedMailbox",
       "UserMailbox",
       m.EmailAddresses,
@@ -97,15 +119,25 @@ const USER_FIELDS = "id,displayName,userPrincipalName,proxyAddresses,onPremisesS
 function lookUp(graph: GraphReader, exchange: ExchangeAdminClient, wanted: readonly string[]): Promise<Found> {
   const filters = chunked(wanted, GRAPH_FILTER_CHUNK).map((chunk) => encodeURIComponent(proxyAddressFilter(chunk)));
   const list = (collection: string, select: string, filter: string) =>
-    graph.getBatched(`/${collection}?$filter=${filter}&$select=${select}&$top=999`, `/${collection}`).then((body) => (body as { value?: HolderObject[] }).value ?? []);
+    graph
+      .getBatched(`/${collection}?$filter=${filter}&$select=${select}&$top=999`, `/${collection}`)
+      .then((body) => (body as { value?: HolderObject[] }).value ?? []);
   return Promise.all([
     Promise.all(filters.map((f) => list("users", USER_FIELDS, f))).then((p) => p.flat()),
-    Promise.all(filters.map((f) => list("groups", "id,displayName,proxyAddresses,onPremisesSyncEnabled", f))).then((p) => p.flat()),
-    Promise.all(filters.map((f) => list("contacts", "id,displayName,proxyAddresses,onPremisesSyncEnabled", f))).then((p) => p.flat()),
+    Promise.all(filters.map((f) => list("groups", "id,displayName,proxyAddresses,onPremisesSyncEnabled", f))).then(
+      (p) => p.flat(),
+    ),
+    Promise.all(filters.map((f) => list("contacts", "id,displayName,proxyAddresses,onPremisesSyncEnabled", f))).then(
+      (p) => p.flat(),
+    ),
     listDeletedUsers(graph),
     Promise.all(
       chunked(wanted, EXCHANGE_FILTER_CHUNK).map((chunk) =>
-        exchange.read<SoftDeletedRow>("Get-Mailbox", { SoftDeletedMailbox: true, Filter: emailAddressFilter(chunk), ResultSize: "Unlimited" }, chunk[0]),
+        exchange.read<SoftDeletedRow>(
+          "Get-Mailbox",
+          { SoftDeletedMailbox: true, Filter: emailAddressFilter(chunk), ResultSize: "Unlimited" },
+          chunk[0],
+        ),
       ),
     ).then((p) => p.flat()),
   ]);
@@ -128,7 +160,11 @@ async function scanAll(graph: GraphReader, exchange: ExchangeAdminClient): Promi
     graph.listAll("groups"),
     graph.listAll("contacts"),
     listDeletedUsers(graph),
-    exchange.read<SoftDeletedRow>("Get-Mailbox", { SoftDeletedMailbox: true, ResultSize: "Unlimited" }, "(soft-deleted mailboxes)"),
+    exchange.read<SoftDeletedRow>(
+      "Get-Mailbox",
+      { SoftDeletedMailbox: true, ResultSize: "Unlimited" },
+      "(soft-deleted mailboxes)",
+    ),
   ]);
 }
 
@@ -138,7 +174,10 @@ async function listDeletedUsers(graph: GraphReader): Promise<HolderObject[]> {
   const all: HolderObject[] = [];
   let url: string | undefined = `/directory/deletedItems/microsoft.graph.user?$select=${select}&$top=999`;
   while (url !== undefined) {
-    const page = (await graph.getBatched(url, "/directory/deletedItems/microsoft.graph.user")) as { value?: HolderObject[]; "@odata.nextLink"?: string };
+    const page = (await graph.getBatched(url, "/directory/deletedItems/microsoft.graph.user")) as {
+      value?: HolderObject[];
+      "@odata.nextLink"?: string;
+    };
     all.push(...(page.value ?? []));
     const next = page["@odata.nextLink"];
     url = next === undefined ? undefined : next.slice(next.indexOf("/v1.0") + "/v1.0".length);

@@ -41,7 +41,8 @@ function codesOf(err: unknown): string[] {
   for (let depth = 0; e !== undefined && depth < 5; depth++) {
     if (typeof e.code === "string") codes.push(e.code);
     // AggregateError (happy eyeballs) holds one error per address tried.
-    if (Array.isArray(e.errors)) for (const inner of e.errors as ErrorLike[]) if (typeof inner?.code === "string") codes.push(inner.code);
+    if (Array.isArray(e.errors))
+      for (const inner of e.errors as ErrorLike[]) if (typeof inner?.code === "string") codes.push(inner.code);
     e = typeof e.cause === "object" && e.cause !== null ? e.cause : undefined;
   }
   return codes;
@@ -147,15 +148,23 @@ export class HttpError extends RestError implements FamilyError {
    * says the pipeline gave up after retrying; `detail` replaces the body's `error.message` when
    * the caller knows better (Exchange's cmdlet text inside `error.details`).
    */
-  constructor(what: string, response: PipelineResponse, options: { readonly attempts?: number; readonly detail?: string } = {}) {
+  constructor(
+    what: string,
+    response: PipelineResponse,
+    options: { readonly attempts?: number; readonly detail?: string } = {},
+  ) {
     const attempts = options.attempts ?? 1;
     const body = responseJson(response);
     const { code, message: serviceMessage } = serviceError(body);
     const message = options.detail ?? serviceMessage;
     const excerpt = cut(response.bodyAsText ?? "", BODY_EXCERPT_CHARS);
-    const ids = [`request-id ${requestIdOf(response) ?? "none"}`, `client-request-id ${clientRequestIdOf(response) ?? "none"}`].join(", ");
+    const ids = [
+      `request-id ${requestIdOf(response) ?? "none"}`,
+      `client-request-id ${clientRequestIdOf(response) ?? "none"}`,
+    ].join(", ");
     const answer = `HTTP ${response.status}${code ? ` ${code}` : ""}`;
-    const said = message !== undefined ? cut(message, 300) : typeof body === "string" && body !== "" ? cut(body, 200) : undefined;
+    const said =
+      message !== undefined ? cut(message, 300) : typeof body === "string" && body !== "" ? cut(body, 200) : undefined;
     const text =
       attempts > 1
         ? `${what}: gave up after ${attempts} attempts (last: ${answer}) from ${hostOf(response.request.url)}${said ? `: ${said}` : ""} (${ids})`
@@ -178,10 +187,13 @@ export class TransportError extends RestError implements FamilyError {
   readonly attempts: number;
 
   constructor(what: string, url: string, cause: RestError, attempts: number) {
-    super(`${what}: gave up after ${attempts} attempts (last: ${cause.message || cause.code || "no answer"}) on ${hostOf(url)}; check the network between this machine and ${hostOf(url)}`, {
-      ...(cause.code ? { code: cause.code } : {}),
-      ...(cause.request ? { request: cause.request } : {}),
-    });
+    super(
+      `${what}: gave up after ${attempts} attempts (last: ${cause.message || cause.code || "no answer"}) on ${hostOf(url)}; check the network between this machine and ${hostOf(url)}`,
+      {
+        ...(cause.code ? { code: cause.code } : {}),
+        ...(cause.request ? { request: cause.request } : {}),
+      },
+    );
     Object.setPrototypeOf(this, new.target.prototype);
     this.name = "TransportError";
     this.attempts = attempts;

@@ -132,7 +132,9 @@ function numberHeader(headers: HttpHeaders, names: readonly string[]): number | 
 export function rateHintOf(headers: HttpHeaders, nowMs = Date.now()): RateHint | undefined {
   const remaining = numberHeader(headers, ["rate-limit-remaining", "ratelimit-remaining", "x-ratelimit-remaining"]);
   let resetMs: number | undefined;
-  const reset = ["rate-limit-reset", "ratelimit-reset", "x-ratelimit-reset"].map((name) => headers.get(name)?.trim()).find((v) => v !== undefined && v !== "");
+  const reset = ["rate-limit-reset", "ratelimit-reset", "x-ratelimit-reset"]
+    .map((name) => headers.get(name)?.trim())
+    .find((v) => v !== undefined && v !== "");
   if (reset !== undefined) {
     const seconds = Number(reset);
     const date = Date.parse(reset);
@@ -161,7 +163,16 @@ export function retryDelayMs(headers: HttpHeaders, attempt: number, options: Ret
 }
 
 /** Codes of errors that mean the request was sent, or may have been, and no answer came. */
-const TRANSPORT_CODES = new Set(["ECONNRESET", "EPIPE", "ETIMEDOUT", "ESOCKETTIMEDOUT", "REQUEST_TIMEOUT", "REQUEST_SEND_ERROR", "ECONNABORTED", "ERR_STREAM_PREMATURE_CLOSE"]);
+const TRANSPORT_CODES = new Set([
+  "ECONNRESET",
+  "EPIPE",
+  "ETIMEDOUT",
+  "ESOCKETTIMEDOUT",
+  "REQUEST_TIMEOUT",
+  "REQUEST_SEND_ERROR",
+  "ECONNABORTED",
+  "ERR_STREAM_PREMATURE_CLOSE",
+]);
 
 /** A write: its place in the write gate, and how to tell that it landed. */
 export interface WriteCall {
@@ -195,7 +206,13 @@ function attemptLimit(call: Call, options: RetryOptions): number {
 function callOf(request: PipelineRequest): Call {
   let call = calls.get(request);
   if (call === undefined) {
-    call = { what: `${request.method} ${request.url}`, scope: "", write: undefined, connectWaitedMs: 0, outcomeUnknown: false };
+    call = {
+      what: `${request.method} ${request.url}`,
+      scope: "",
+      write: undefined,
+      connectWaitedMs: 0,
+      outcomeUnknown: false,
+    };
     calls.set(request, call);
   }
   return call;
@@ -210,14 +227,18 @@ export function isVerifiedWrite(response: PipelineResponse): boolean {
 }
 
 /** 429 (and 503/504): wait as told, or back off; a throttled write waits in the gate instead. `onThrottled` hears of each 429. */
-export function throttlingStrategy(options: RetryOptions, onThrottled?: (request: PipelineRequest, waitMs: number) => void): RetryStrategy {
+export function throttlingStrategy(
+  options: RetryOptions,
+  onThrottled?: (request: PipelineRequest, waitMs: number) => void,
+): RetryStrategy {
   return {
     name: "throttlingRetryStrategy",
     retry({ response, retryCount }) {
       if (response === undefined || !RETRYABLE_STATUSES.has(response.status)) return { skipStrategy: true };
       const call = callOf(response.request);
       const attempts = retryCount + 1;
-      if (attempts >= attemptLimit(call, options)) return { errorToThrow: new HttpError(call.what, response, { attempts }) };
+      if (attempts >= attemptLimit(call, options))
+        return { errorToThrow: new HttpError(call.what, response, { attempts }) };
       const wait = retryDelayMs(response.headers, attempts, options);
       options.onRetry?.(wait);
       if (response.status === 429) onThrottled?.(response.request, wait);
@@ -233,7 +254,8 @@ export function transportStrategy(options: RetryOptions): RetryStrategy {
   return {
     name: "transportRetryStrategy",
     retry({ response, responseError, retryCount }) {
-      if (response !== undefined || responseError === undefined || responseError.request === undefined) return { skipStrategy: true };
+      if (response !== undefined || responseError === undefined || responseError.request === undefined)
+        return { skipStrategy: true };
       const call = callOf(responseError.request);
       const url = responseError.request.url;
       const attempts = retryCount + 1;
@@ -334,7 +356,10 @@ function bearerPerAudiencePolicy(credential: TokenCredential, apiNames: Readonly
     }
     return policy;
   };
-  return { name: "bearerTokenPerAudience", sendRequest: (request, next) => policyFor(callOf(request).scope).sendRequest(request, next) };
+  return {
+    name: "bearerTokenPerAudience",
+    sendRequest: (request, next) => policyFor(callOf(request).scope).sendRequest(request, next),
+  };
 }
 
 function concurrencyPolicy(limit: ConcurrencyLimit): PipelinePolicy {
@@ -362,11 +387,17 @@ function transportErrorPolicy(): PipelinePolicy {
       } catch (err) {
         if (isRestError(err) || !(err instanceof Error)) throw err;
         if (err.name === "AbortError" && request.abortSignal?.aborted !== true) {
-          throw new RestError(`no answer within ${Math.round(request.timeout / 1000)} s`, { code: "REQUEST_TIMEOUT", request });
+          throw new RestError(`no answer within ${Math.round(request.timeout / 1000)} s`, {
+            code: "REQUEST_TIMEOUT",
+            request,
+          });
         }
         const code = (err as { code?: unknown }).code;
         if (typeof code === "string" || /aborted|socket|terminated|premature/i.test(err.message)) {
-          throw new RestError(err.message, { code: typeof code === "string" ? code : RestError.REQUEST_SEND_ERROR, request });
+          throw new RestError(err.message, {
+            code: typeof code === "string" ? code : RestError.REQUEST_SEND_ERROR,
+            request,
+          });
         }
         throw err;
       }
@@ -423,14 +454,25 @@ export class MicrosoftHttp {
       const call = callOf(request);
       this.noteThrottle(call.scope, waitMs, call.write !== undefined, call);
     };
-    pipeline.addPolicy(retryPolicy([throttlingStrategy(this.#options, onThrottled), transportStrategy(this.#options)], { maxRetries: this.#options.maxAttempts * THROTTLED_WRITE_ATTEMPTS_FACTOR }), {
-      phase: "Retry",
-    });
+    pipeline.addPolicy(
+      retryPolicy([throttlingStrategy(this.#options, onThrottled), transportStrategy(this.#options)], {
+        maxRetries: this.#options.maxAttempts * THROTTLED_WRITE_ATTEMPTS_FACTOR,
+      }),
+      {
+        phase: "Retry",
+      },
+    );
     pipeline.addPolicy(verifyBeforeRetryPolicy(), { phase: "Retry", afterPolicies: ["retryPolicy"] });
-    pipeline.addPolicy(writeGatePolicy(this.#gate, this.#options), { phase: "Retry", afterPolicies: ["verifyBeforeRetry"] });
+    pipeline.addPolicy(writeGatePolicy(this.#gate, this.#options), {
+      phase: "Retry",
+      afterPolicies: ["verifyBeforeRetry"],
+    });
     pipeline.addPolicy(bearerPerAudiencePolicy(settings.credential, settings.apiNames), { phase: "Sign" });
     pipeline.addPolicy(concurrencyPolicy(new ConcurrencyLimit(settings.maxConcurrency)), { afterPhase: "Sign" });
-    pipeline.addPolicy(engineAlivePolicy(settings.engineIsAlive ?? engineIsAlive), { afterPhase: "Sign", afterPolicies: ["concurrencyLimit"] });
+    pipeline.addPolicy(engineAlivePolicy(settings.engineIsAlive ?? engineIsAlive), {
+      afterPhase: "Sign",
+      afterPolicies: ["concurrencyLimit"],
+    });
     pipeline.addPolicy(transportErrorPolicy(), { afterPhase: "Sign", afterPolicies: ["engineAlive"] });
     this.#pipeline = pipeline;
   }
@@ -468,7 +510,11 @@ export class MicrosoftHttp {
     const request = createPipelineRequest({
       url,
       method: options.method ?? "GET",
-      headers: createHttpHeaders({ accept: "application/json", ...(options.body !== undefined ? { "content-type": "application/json" } : {}), ...options.headers }),
+      headers: createHttpHeaders({
+        accept: "application/json",
+        ...(options.body !== undefined ? { "content-type": "application/json" } : {}),
+        ...options.headers,
+      }),
       ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
       timeout: this.#options.timeoutMs,
       requestId: randomUUID(),
@@ -485,7 +531,13 @@ export class MicrosoftHttp {
       return await this.#pipeline.sendRequest(this.#client, request);
     } catch (err) {
       // Out of attempts with the outcome unknown: one last read says whether it landed.
-      if (call.write !== undefined && call.outcomeUnknown && !(err instanceof EngineGoneError) && (await call.write.landed())) return verifiedAnswer(request);
+      if (
+        call.write !== undefined &&
+        call.outcomeUnknown &&
+        !(err instanceof EngineGoneError) &&
+        (await call.write.landed())
+      )
+        return verifiedAnswer(request);
       throw err;
     }
   }

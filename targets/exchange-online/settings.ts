@@ -2,7 +2,13 @@
 // from the target's definition (./target.ts), which loads the backend; so neither imports the other.
 
 /** How to authenticate: "environment" picks from AZURE_* variables. */
-export const CREDENTIAL_KINDS = ["environment", "client-secret", "client-certificate", "workload-identity", "managed-identity"] as const;
+export const CREDENTIAL_KINDS = [
+  "environment",
+  "client-secret",
+  "client-certificate",
+  "workload-identity",
+  "managed-identity",
+] as const;
 
 /** Settings of the exchange-online target (also used against the emulator). No secrets. */
 export interface ExchangeOnlineTargetSettings {

@@ -21,11 +21,37 @@ export const exchangeOnlineTarget: TargetDefinition<ExchangeOnlineTargetSettings
   name: "exchange-online",
   summary: "Exchange Online (Graph reads, Exchange admin API writes), or the emulator",
   settings: [
-    { key: "tenantId", meaning: "the directory (tenant) id or its onmicrosoft.com domain", flag: "--tenant-id <id>", format: "tenant-id" },
-    { key: "clientId", meaning: "the app registration's application (client) id; AZURE_CLIENT_ID in the environment wins", flag: "--client-id <id>" },
-    { key: "credential", meaning: "how to authenticate; environment picks from the AZURE_* variables", default: EXCHANGE_ONLINE_DEFAULTS.credential, values: CREDENTIAL_KINDS },
-    { key: "authorityHost", meaning: "the identity platform (other clouds, or the emulator)", default: EXCHANGE_ONLINE_DEFAULTS.authorityHost, flag: "--authority-host <url>", format: "https-url" },
-    { key: "graphBaseUrl", meaning: "Microsoft Graph (other clouds, or the emulator)", default: EXCHANGE_ONLINE_DEFAULTS.graphBaseUrl, flag: "--graph-url <url>", format: "https-url" },
+    {
+      key: "tenantId",
+      meaning: "the directory (tenant) id or its onmicrosoft.com domain",
+      flag: "--tenant-id <id>",
+      format: "tenant-id",
+    },
+    {
+      key: "clientId",
+      meaning: "the app registration's application (client) id; AZURE_CLIENT_ID in the environment wins",
+      flag: "--client-id <id>",
+    },
+    {
+      key: "credential",
+      meaning: "how to authenticate; environment picks from the AZURE_* variables",
+      default: EXCHANGE_ONLINE_DEFAULTS.credential,
+      values: CREDENTIAL_KINDS,
+    },
+    {
+      key: "authorityHost",
+      meaning: "the identity platform (other clouds, or the emulator)",
+      default: EXCHANGE_ONLINE_DEFAULTS.authorityHost,
+      flag: "--authority-host <url>",
+      format: "https-url",
+    },
+    {
+      key: "graphBaseUrl",
+      meaning: "Microsoft Graph (other clouds, or the emulator)",
+      default: EXCHANGE_ONLINE_DEFAULTS.graphBaseUrl,
+      flag: "--graph-url <url>",
+      format: "https-url",
+    },
     {
       key: "exchangeBaseUrl",
       meaning: "the Exchange Online admin API (other clouds, or the emulator)",
@@ -33,7 +59,12 @@ export const exchangeOnlineTarget: TargetDefinition<ExchangeOnlineTargetSettings
       flag: "--exchange-url <url>",
       format: "https-url",
     },
-    { key: "maxConcurrency", meaning: "requests in flight at once, shared by all mailboxes", default: String(EXCHANGE_ONLINE_DEFAULTS.maxConcurrency), positiveInteger: true },
+    {
+      key: "maxConcurrency",
+      meaning: "requests in flight at once, shared by all mailboxes",
+      default: String(EXCHANGE_ONLINE_DEFAULTS.maxConcurrency),
+      positiveInteger: true,
+    },
   ],
   readSettings: (config) => ({
     target: "exchange-online",
@@ -51,13 +82,18 @@ export const exchangeOnlineTarget: TargetDefinition<ExchangeOnlineTargetSettings
   capabilities: ["cloudManaged", "acceptedDomains", "policyAttributes", "userPrincipalName"],
   create: (settings, context) => {
     // Required here, not at the top: the local target never loads the Microsoft clients.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- a target loads its clients only when a backend is created
-    const { ExchangeOnlineBackend } = require("./exchange-online-backend") as typeof import("./exchange-online-backend");
+    const { ExchangeOnlineBackend } =
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- a target loads its clients only when a backend is created
+      require("./exchange-online-backend") as typeof import("./exchange-online-backend");
     const { onRetryWait: onWait, onThrottle } = context;
     if (onWait === undefined && onThrottle === undefined) return new ExchangeOnlineBackend(settings);
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- a target loads its clients only when a backend is created
     const { DEFAULT_RETRY_OPTIONS } = require("./http-pipeline") as typeof import("./http-pipeline");
-    return new ExchangeOnlineBackend(settings, { ...DEFAULT_RETRY_OPTIONS, ...(onWait ? { onRetry: onWait } : {}), ...(onThrottle ? { onThrottle } : {}) });
+    return new ExchangeOnlineBackend(settings, {
+      ...DEFAULT_RETRY_OPTIONS,
+      ...(onWait ? { onRetry: onWait } : {}),
+      ...(onThrottle ? { onThrottle } : {}),
+    });
   },
 };
 
@@ -71,9 +107,21 @@ export interface MicrosoftEndpoints {
 }
 
 /** The target's settings for `endpoints` (the emulator's, in tests and benchmarks). */
-export function settingsForEndpoints(endpoints: MicrosoftEndpoints, credential: ExchangeOnlineTargetSettings["credential"] = "client-secret"): ExchangeOnlineTargetSettings {
+export function settingsForEndpoints(
+  endpoints: MicrosoftEndpoints,
+  credential: ExchangeOnlineTargetSettings["credential"] = "client-secret",
+): ExchangeOnlineTargetSettings {
   const { tenantId, clientId, authorityHost, graphBaseUrl, exchangeBaseUrl } = endpoints;
-  return { target: "exchange-online", tenantId, clientId, authorityHost, graphBaseUrl, exchangeBaseUrl, credential, maxConcurrency: EXCHANGE_ONLINE_DEFAULTS.maxConcurrency };
+  return {
+    target: "exchange-online",
+    tenantId,
+    clientId,
+    authorityHost,
+    graphBaseUrl,
+    exchangeBaseUrl,
+    credential,
+    maxConcurrency: EXCHANGE_ONLINE_DEFAULTS.maxConcurrency,
+  };
 }
 
 /** `pulumi config set` values for a stack that targets `endpoints`. */

@@ -55,7 +55,10 @@ const MEASURED_FRACTION = 0.1;
 /** The measured rate is this fraction of what the service accepted. */
 const UNDER = 0.95;
 
-const REAL_CLOCK: GateClock = { now: () => Date.now(), sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)) };
+const REAL_CLOCK: GateClock = {
+  now: () => Date.now(),
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+};
 
 /** How a write that held the gate ended: applied or refused ("done"), throttled, or unknown. */
 export type WriteOutcome = "done" | "unknown" | { readonly throttledForMs: number };
@@ -145,10 +148,12 @@ export class WriteGate {
         this.#accepted.push(now);
         this.#sinceCut++;
         while (this.#accepted.length > 0 && this.#accepted[0]! < now - MEASURE_MS) this.#accepted.shift();
-        if (this.#rate !== undefined && this.#queue.length > 0 && (hint?.usedFraction ?? 0) < NEAR_LIMIT) this.#rate *= 1 + GROWTH;
+        if (this.#rate !== undefined && this.#queue.length > 0 && (hint?.usedFraction ?? 0) < NEAR_LIMIT)
+          this.#rate *= 1 + GROWTH;
       } else if (outcome !== "unknown") {
         this.#until = Math.max(this.#until, now + outcome.throttledForMs);
-        if (round === this.#round && (this.#rate === undefined || this.#sinceCut >= SUCCESSES_BETWEEN_CUTS)) this.#cut(now);
+        if (round === this.#round && (this.#rate === undefined || this.#sinceCut >= SUCCESSES_BETWEEN_CUTS))
+          this.#cut(now);
       }
       if (hint !== undefined) this.#heed(hint, now);
       if (outcome !== "unknown") this.#measure(outcome === "done", sent, now);
@@ -183,7 +188,8 @@ export class WriteGate {
     this.#round++;
     this.#sinceCut = 0;
     // The first 429: just under what was accepted over the last second (the burst included).
-    const measured = Math.max(this.#accepted.filter((t) => t >= now - MEASURE_MS).length, PERIOD_ANSWERS) / (MEASURE_MS / 1000);
+    const measured =
+      Math.max(this.#accepted.filter((t) => t >= now - MEASURE_MS).length, PERIOD_ANSWERS) / (MEASURE_MS / 1000);
     this.#rate = Math.max(MIN_RATE, (this.#rate ?? measured) * CUT);
     this.#nextStart = Math.max(this.#nextStart, this.#until);
   }

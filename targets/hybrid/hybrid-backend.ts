@@ -59,13 +59,19 @@ export class HybridBackend implements TenantBackend {
     return this.#withDirectory(identities, cloud);
   }
 
-  async #withDirectory(identities: readonly string[], cloud: ReadonlyMap<string, LiveMailbox | undefined>): Promise<Map<string, LiveMailbox | undefined>> {
+  async #withDirectory(
+    identities: readonly string[],
+    cloud: ReadonlyMap<string, LiveMailbox | undefined>,
+  ): Promise<Map<string, LiveMailbox | undefined>> {
     const synced = identities.filter((identity) => {
       const mailbox = cloud.get(identity);
       return mailbox !== undefined && masteredInDirectory(mailbox);
     });
     const keyOf = (identity: string) => cloud.get(identity)!.upn ?? identity;
-    const directory = synced.length === 0 ? new Map<string, DirectoryMailbox | undefined>() : await this.directory.readMailboxes([...new Set(synced.map(keyOf))]);
+    const directory =
+      synced.length === 0
+        ? new Map<string, DirectoryMailbox | undefined>()
+        : await this.directory.readMailboxes([...new Set(synced.map(keyOf))]);
     const result = new Map<string, LiveMailbox | undefined>();
     for (const identity of identities) {
       const mailbox = cloud.get(identity);
@@ -103,13 +109,17 @@ export class HybridBackend implements TenantBackend {
   }
 
   /** Only the cloud's replica can lag behind a write: AD's reads are exact. */
-  async confirmMailboxes(identities: readonly string[], seen?: ReadonlyMap<string, LiveMailbox | undefined>): Promise<Map<string, LiveMailbox>> {
+  async confirmMailboxes(
+    identities: readonly string[],
+    seen?: ReadonlyMap<string, LiveMailbox | undefined>,
+  ): Promise<Map<string, LiveMailbox>> {
     const cloudOnes = identities.filter((identity) => this.#mastered.get(identity)?.where !== DIRECTORY);
     if (cloudOnes.length === 0 || this.cloud.confirmMailboxes === undefined) return new Map();
     const confirmed = await this.cloud.confirmMailboxes(cloudOnes, seen);
     const result = new Map<string, LiveMailbox>();
     // A mailbox the cloud now reads as synced is left to the replica's answer (read with AD).
-    for (const [identity, mailbox] of confirmed) if (!masteredInDirectory(mailbox)) result.set(identity, { ...mailbox, writtenTo: CLOUD });
+    for (const [identity, mailbox] of confirmed)
+      if (!masteredInDirectory(mailbox)) result.set(identity, { ...mailbox, writtenTo: CLOUD });
     return result;
   }
 
@@ -128,7 +138,13 @@ export class HybridBackend implements TenantBackend {
     const owners = new Map<string, AddressOwner>();
     // AD users this process has not read yet (the program gets its reads from the refresh): their
     // cloud recipient, by UPN, in one bulk read.
-    const unknown = [...new Set([...directory.values()].filter((o) => !this.#cloudIdOfDn.has(o.dn.toLowerCase()) && o.upn !== undefined).map((o) => o.upn!))];
+    const unknown = [
+      ...new Set(
+        [...directory.values()]
+          .filter((o) => !this.#cloudIdOfDn.has(o.dn.toLowerCase()) && o.upn !== undefined)
+          .map((o) => o.upn!),
+      ),
+    ];
     if (unknown.length > 0) {
       const found = await this.cloud.readMailboxes(unknown);
       for (const owner of directory.values()) {
@@ -141,15 +157,21 @@ export class HybridBackend implements TenantBackend {
     }
     for (const [key, owner] of directory) {
       const cloudId = this.#cloudIdOfDn.get(owner.dn.toLowerCase());
-      owners.set(key, cloudId !== undefined ? { id: cloudId, displayName: owner.displayName, type: owner.type } : owner);
+      owners.set(
+        key,
+        cloudId !== undefined ? { id: cloudId, displayName: owner.displayName, type: owner.type } : owner,
+      );
     }
-    for (const [key, owner] of cloud) if (!owners.has(key) && !(await this.#heldOnlyInCloudBySynced(key, owner))) owners.set(key, owner);
+    for (const [key, owner] of cloud)
+      if (!owners.has(key) && !(await this.#heldOnlyInCloudBySynced(key, owner))) owners.set(key, owner);
     return owners;
   }
 
   async #heldOnlyInCloudBySynced(_key: string, owner: AddressOwner): Promise<boolean> {
     // An owner read this run as mastered in AD: AD's answer (above) is the truth for it.
-    return [...this.#mastered.values()].some((m) => m.where === DIRECTORY && m.cloudId.toLowerCase() === owner.id.toLowerCase());
+    return [...this.#mastered.values()].some(
+      (m) => m.where === DIRECTORY && m.cloudId.toLowerCase() === owner.id.toLowerCase(),
+    );
   }
 
   /** Addresses the cloud still shows on a synced mailbox whose AD entry no longer holds them. */
@@ -174,7 +196,11 @@ export class HybridBackend implements TenantBackend {
    * shows on a synced mailbox that AD already let go of (Exchange would refuse it until the next
    * sync): the mailbox read back names it in `waitingForSync`, and the next run takes it.
    */
-  async setEmailAddresses(identity: string, addresses: readonly string[], before?: readonly string[]): Promise<LiveMailbox> {
+  async setEmailAddresses(
+    identity: string,
+    addresses: readonly string[],
+    before?: readonly string[],
+  ): Promise<LiveMailbox> {
     let where = this.#mastered.get(identity);
     if (where === undefined) {
       await this.readMailboxes([identity]);
@@ -202,12 +228,20 @@ export class HybridBackend implements TenantBackend {
       waiting.size > 0 && before !== undefined && sameAddressList(list, before)
         ? (await this.cloud.readMailboxes([identity])).get(identity)!
         : await this.cloud.setEmailAddresses(identity, list, before);
-    return { ...back, writtenTo: CLOUD, ...(waiting.size > 0 ? { waitingForSync: adding.filter((a) => waiting.has(addressKey(a))) } : {}) };
+    return {
+      ...back,
+      writtenTo: CLOUD,
+      ...(waiting.size > 0 ? { waitingForSync: adding.filter((a) => waiting.has(addressKey(a))) } : {}),
+    };
   }
 
   /** AD's refusals for the synced mailboxes to be written (by their UPN there); the cloud tells none ahead. */
-  async writeRefusals(mailboxes: readonly { readonly identity: string; readonly live: LiveMailbox }[]): Promise<Map<string, string>> {
-    const synced = mailboxes.filter((m) => m.live.writtenTo === DIRECTORY).map((m) => ({ identity: m.identity, key: m.live.upn ?? m.identity }));
+  async writeRefusals(
+    mailboxes: readonly { readonly identity: string; readonly live: LiveMailbox }[],
+  ): Promise<Map<string, string>> {
+    const synced = mailboxes
+      .filter((m) => m.live.writtenTo === DIRECTORY)
+      .map((m) => ({ identity: m.identity, key: m.live.upn ?? m.identity }));
     if (synced.length === 0) return new Map();
     const refused = await this.directory.writeRefusals(synced.map((m) => ({ identity: m.key })));
     return new Map(synced.flatMap((m) => (refused.has(m.key) ? [[m.identity, refused.get(m.key)!] as const] : [])));

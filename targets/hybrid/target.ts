@@ -16,17 +16,28 @@ export interface HybridTargetSettings {
 }
 
 /** A member's settings read from the stack's values, with the member's own `target` name. */
-const asMember = <S extends { readonly target: string }>(definition: TargetDefinition<S>, source: { get(key: string): string | undefined; require(key: string): string }): S =>
-  readTargetSettings(definition, { get: (key) => (key === "target" ? definition.name : source.get(key)), require: (key) => source.require(key) });
+const asMember = <S extends { readonly target: string }>(
+  definition: TargetDefinition<S>,
+  source: { get(key: string): string | undefined; require(key: string): string },
+): S =>
+  readTargetSettings(definition, {
+    get: (key) => (key === "target" ? definition.name : source.get(key)),
+    require: (key) => source.require(key),
+  });
 
 export const hybridTarget: TargetDefinition<HybridTargetSettings> = {
   name: "hybrid",
-  summary: "Exchange Online and on-premises Active Directory together: synced mailboxes written in AD, the others in Exchange Online",
+  summary:
+    "Exchange Online and on-premises Active Directory together: synced mailboxes written in AD, the others in Exchange Online",
   // Its members' keys are declared by the members (keys are unique across targets).
   settings: [],
   members: [exchangeOnlineTarget, activeDirectoryTarget],
-  readSettings: (config) => ({ target: "hybrid", members: [asMember(exchangeOnlineTarget, config.source), asMember(activeDirectoryTarget, config.source)] }),
-  describe: (settings) => `${exchangeOnlineTarget.describe(settings.members[0])} with ${activeDirectoryTarget.describe(settings.members[1])}`,
+  readSettings: (config) => ({
+    target: "hybrid",
+    members: [asMember(exchangeOnlineTarget, config.source), asMember(activeDirectoryTarget, config.source)],
+  }),
+  describe: (settings) =>
+    `${exchangeOnlineTarget.describe(settings.members[0])} with ${activeDirectoryTarget.describe(settings.members[1])}`,
   // cloudManaged and acceptedDomains come from Exchange Online.
   capabilities: ["acceptedDomains", "cloudManaged", "policyAttributes", "userPrincipalName"],
   create: (settings, context) => {
@@ -34,7 +45,10 @@ export const hybridTarget: TargetDefinition<HybridTargetSettings> = {
     const { HybridBackend } = require("./hybrid-backend") as typeof import("./hybrid-backend");
     return new HybridBackend(
       exchangeOnlineTarget.create(settings.members[0], context),
-      activeDirectoryTarget.create(settings.members[1], context) as import("../active-directory/active-directory-backend").ActiveDirectoryBackend,
+      activeDirectoryTarget.create(
+        settings.members[1],
+        context,
+      ) as import("../active-directory/active-directory-backend").ActiveDirectoryBackend,
     );
   },
 };

@@ -102,7 +102,10 @@ export class LocalBackend implements TenantBackend {
           identities.map((identity) => {
             const found = this.#tenant.resolve(identity);
             if (found !== undefined) this.#lastRead.set(identity.toLowerCase(), found.addresses);
-            return [identity, found === undefined ? undefined : toLive(found, this.#tenant.addressesChangedAt([found.id]))];
+            return [
+              identity,
+              found === undefined ? undefined : toLive(found, this.#tenant.addressesChangedAt([found.id])),
+            ];
           }),
         ),
     );
@@ -123,7 +126,11 @@ export class LocalBackend implements TenantBackend {
     return this.#use(() => this.#tenant.acceptedDomains());
   }
 
-  async setEmailAddresses(identity: string, addresses: readonly string[], before?: readonly string[]): Promise<LiveMailbox> {
+  async setEmailAddresses(
+    identity: string,
+    addresses: readonly string[],
+    before?: readonly string[],
+  ): Promise<LiveMailbox> {
     return this.#use(() => {
       // Every kind through the tenant model, which records the kind's cmdlet (Set-UnifiedGroup, …).
       const target = this.#tenant.resolve(identity);
@@ -149,7 +156,12 @@ export class LocalBackend implements TenantBackend {
       try {
         this.#tenant.setUserPrincipalName(id, upn);
       } catch (err) {
-        if (err instanceof UpnError) throw new UpnError(err.status, err.code, `the user principal name of "${id}" cannot become "${upn}": ${err.message}`);
+        if (err instanceof UpnError)
+          throw new UpnError(
+            err.status,
+            err.code,
+            `the user principal name of "${id}" cannot become "${upn}": ${err.message}`,
+          );
         throw err;
       }
     });
@@ -164,7 +176,10 @@ export class LocalBackend implements TenantBackend {
       // Every kind: mailboxes, groups, mail users, contacts (docs/RECIPIENT-KINDS.md).
       const page = this.#tenant.list({ after: next, limit: 1000 });
       const changedAt = this.#tenant.addressesChangedAt(page.map((r) => r.id));
-      return { mailboxes: page.map((r) => toLive(r, changedAt)), next: page.length === 1000 ? page[page.length - 1]!.id : undefined };
+      return {
+        mailboxes: page.map((r) => toLive(r, changedAt)),
+        next: page.length === 1000 ? page[page.length - 1]!.id : undefined,
+      };
     });
   }
 

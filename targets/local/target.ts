@@ -9,10 +9,19 @@ export const localTarget: TargetDefinition<LocalTargetSettings> = {
   name: "local",
   summary: "the embedded tenant (SQLite, in the project)",
   settings: [
-    { key: "localDatabase", meaning: "the local tenant's database", default: LOCAL_DEFAULTS.localDatabase, flag: "--database <file>" },
+    {
+      key: "localDatabase",
+      meaning: "the local tenant's database",
+      default: LOCAL_DEFAULTS.localDatabase,
+      flag: "--database <file>",
+    },
     { key: "localSeed", meaning: "seed used on the local tenant's first use", default: LOCAL_DEFAULTS.localSeed },
   ],
-  readSettings: (config) => ({ target: "local", database: config.value("localDatabase"), seed: config.value("localSeed") }),
+  readSettings: (config) => ({
+    target: "local",
+    database: config.value("localDatabase"),
+    seed: config.value("localSeed"),
+  }),
   describe: describeLocalTarget,
   // The tenant model applies Exchange's rules, accepted domains and cloud management included.
   capabilities: ["cloudManaged", "acceptedDomains", "policyAttributes", "userPrincipalName"],

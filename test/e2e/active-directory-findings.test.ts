@@ -20,7 +20,8 @@ interface Row {
   change: string;
   findings?: string[];
 }
-const rowsOf = (stdout: string) => new Map((JSON.parse(stdout) as { mailboxes: Row[] }).mailboxes.map((r) => [r.identity, r]));
+const rowsOf = (stdout: string) =>
+  new Map((JSON.parse(stdout) as { mailboxes: Row[] }).mailboxes.map((r) => [r.identity, r]));
 
 const SPEC = `version: 1
 allowedDomains: [contoso.com]
@@ -38,14 +39,35 @@ describe("the active-directory target: two primaries, the bind password as a sec
     dc = await startSambaDc();
     const ou = await dc.addOu("Mailboxes");
     await dc.addUsers([
-      { name: "twin", upn: "twin@contoso.com", parent: ou, mail: "twin.a@contoso.com", proxyAddresses: ["SMTP:twin.a@contoso.com", "SMTP:twin.b@contoso.com"] },
-      { name: "solo", upn: "solo@contoso.com", parent: ou, mail: "solo@contoso.com", proxyAddresses: ["SMTP:solo@contoso.com"] },
+      {
+        name: "twin",
+        upn: "twin@contoso.com",
+        parent: ou,
+        mail: "twin.a@contoso.com",
+        proxyAddresses: ["SMTP:twin.a@contoso.com", "SMTP:twin.b@contoso.com"],
+      },
+      {
+        name: "solo",
+        upn: "solo@contoso.com",
+        parent: ou,
+        mail: "solo@contoso.com",
+        proxyAddresses: ["SMTP:solo@contoso.com"],
+      },
     ]);
     // The environment's account is wrong on purpose: the stack's settings must be what binds.
     stack = new TestStack(
       "adfindings",
-      { target: "active-directory", adUrl: dc.url, adCaFile: dc.caFile, adBaseDn: dc.baseDn, adBindDn: dc.admin.bindDn },
-      { MAILBOX_ADDRESSES_AD_BIND_DN: "nobody@corp.contoso.com", MAILBOX_ADDRESSES_AD_BIND_PASSWORD: "not-the-password" },
+      {
+        target: "active-directory",
+        adUrl: dc.url,
+        adCaFile: dc.caFile,
+        adBaseDn: dc.baseDn,
+        adBindDn: dc.admin.bindDn,
+      },
+      {
+        MAILBOX_ADDRESSES_AD_BIND_DN: "nobody@corp.contoso.com",
+        MAILBOX_ADDRESSES_AD_BIND_PASSWORD: "not-the-password",
+      },
     );
     stack.run(["config", "set", "--secret", "mailbox-addresses:adBindPassword", dc.admin.password], { check: true });
     stack.writeSpec(SPEC);
@@ -91,7 +113,10 @@ describe("the active-directory target: two primaries, the bind password as a sec
 
     const up = stack.up();
     assert.equal(up.code, 0, up.output);
-    assert.deepEqual(await adRead("twin@contoso.com"), { proxyAddresses: ["SMTP:twin.a@contoso.com", "smtp:twin.b@contoso.com"], mail: "twin.a@contoso.com" });
+    assert.deepEqual(await adRead("twin@contoso.com"), {
+      proxyAddresses: ["SMTP:twin.a@contoso.com", "smtp:twin.b@contoso.com"],
+      mail: "twin.a@contoso.com",
+    });
     const settled = stack.cli(["drift", "--json", "--quiet"]);
     assert.equal(settled.code, 0, settled.output);
     assert.equal(rowsOf(settled.stdout).get("twin@contoso.com")!.findings, undefined);
@@ -119,7 +144,10 @@ describe("the active-directory target: two primaries, the bind password as a sec
     try {
       const preview = stack.preview();
       assert.notEqual(preview.code, 0, preview.output);
-      assert.match(preview.output, /refused the bind account "Administrator@CORP\.CONTOSO\.COM".*Check mailbox-addresses:adBindDn and mailbox-addresses:adBindPassword/);
+      assert.match(
+        preview.output,
+        /refused the bind account "Administrator@CORP\.CONTOSO\.COM".*Check mailbox-addresses:adBindDn and mailbox-addresses:adBindPassword/,
+      );
       const drift = stack.cli(["drift"]);
       assert.equal(drift.code, 1, drift.output);
       assert.doesNotMatch(drift.output, /: pulumi up$/m);

@@ -36,7 +36,8 @@ const TRACE = /^\s+at .*:\d+/m;
 const occurrences = (text: string, pattern: RegExp) => text.match(pattern)?.length ?? 0;
 
 /** An address of `length` characters (64 before "@", labels of at most 63). */
-const longAddress = (length: number) => `${"x".repeat(64)}@${"d".repeat(length - 193)}.${"e".repeat(63)}.${"f".repeat(59)}.com`;
+const longAddress = (length: number) =>
+  `${"x".repeat(64)}@${"d".repeat(length - 193)}.${"e".repeat(63)}.${"f".repeat(59)}.com`;
 
 /** `mailbox-addresses plan --json`: exit code and rows by identity. */
 function plan(): { code: number; rows: Map<string, PlanRow>; output: string } {
@@ -76,10 +77,27 @@ describe("the active-directory target alone (Samba AD) end to end through the pu
     dc = await startSambaDc();
     const ou = await dc.addOu("Mailboxes");
     const users = await dc.addUsers([
-      { name: "xena", upn: "xena@contoso.com", parent: ou, mail: "xena@contoso.com", proxyAddresses: ["SMTP:xena@contoso.com", "smtp:xena.old@contoso.com", X500, SIP] },
-      { name: "yuri", upn: "yuri@contoso.com", parent: ou, mail: "yuri@contoso.com", proxyAddresses: ["SMTP:yuri@contoso.com"] },
+      {
+        name: "xena",
+        upn: "xena@contoso.com",
+        parent: ou,
+        mail: "xena@contoso.com",
+        proxyAddresses: ["SMTP:xena@contoso.com", "smtp:xena.old@contoso.com", X500, SIP],
+      },
+      {
+        name: "yuri",
+        upn: "yuri@contoso.com",
+        parent: ou,
+        mail: "yuri@contoso.com",
+        proxyAddresses: ["SMTP:yuri@contoso.com"],
+      },
       // In no spec: holds an address.
-      { name: "zed", upn: "zed@contoso.com", mail: "zed@contoso.com", proxyAddresses: ["SMTP:zed@contoso.com", "smtp:shared@contoso.com"] },
+      {
+        name: "zed",
+        upn: "zed@contoso.com",
+        mail: "zed@contoso.com",
+        proxyAddresses: ["SMTP:zed@contoso.com", "smtp:shared@contoso.com"],
+      },
       // Outside the OU the delegate may write.
       { name: "wen", upn: "wen@contoso.com", mail: "wen@contoso.com", proxyAddresses: ["SMTP:wen@contoso.com"] },
       { name: "delegate", upn: "delegate@corp.contoso.com", password: DELEGATE_PASSWORD },
@@ -121,8 +139,14 @@ describe("the active-directory target alone (Samba AD) end to end through the pu
       assert.doesNotMatch(run.output, TRACE, run.output);
       // One diagnostic for the run, not one per mailbox: the engine lists it once under
       // "Diagnostics:" (and shows it on the row of the resource that met it while it runs).
-      assert.equal(occurrences(args.includes("--diff") ? run.output : diagnosticsOf(run.output), told), 1, `pulumi ${args.join(" ")}:\n${run.output}`);
-      const perMailbox = ["xena", "yuri"].filter((m) => new RegExp(`mailbox "${m}@contoso\\.com"\\): [^\\n]*refused the bind account`).test(run.output));
+      assert.equal(
+        occurrences(args.includes("--diff") ? run.output : diagnosticsOf(run.output), told),
+        1,
+        `pulumi ${args.join(" ")}:\n${run.output}`,
+      );
+      const perMailbox = ["xena", "yuri"].filter((m) =>
+        new RegExp(`mailbox "${m}@contoso\\.com"\\): [^\\n]*refused the bind account`).test(run.output),
+      );
       assert.ok(perMailbox.length <= 1, `told for ${perMailbox.join(" and ")}:\n${run.output}`);
     }
     for (const command of ["plan", "drift"]) {
@@ -162,7 +186,10 @@ describe("the active-directory target alone (Samba AD) end to end through the pu
     assert.equal(preview.code, 0, preview.output);
     assert.doesNotMatch(preview.output, /already belongs to/);
     // xena: the primary moves, xena.new@ comes, xena.old@ goes; yuri: yuri.new@ comes.
-    assert.match(preview.output, /xena@contoso\.com: live tenant → spec: .*primary xena@contoso\.com → xena\.warrior@contoso\.com/);
+    assert.match(
+      preview.output,
+      /xena@contoso\.com: live tenant → spec: .*primary xena@contoso\.com → xena\.warrior@contoso\.com/,
+    );
     assert.match(preview.output, /\+ .*xena\.new@contoso\.com/);
     assert.match(preview.output, /- .*xena\.old@contoso\.com/);
     assert.match(preview.output, /~ xena@contoso\.com *: "SMTP:xena@contoso\.com" => "smtp:xena@contoso\.com"/);
@@ -185,9 +212,16 @@ describe("the active-directory target alone (Samba AD) end to end through the pu
     assert.equal(up.code, 0, up.output);
     assert.match(up.output, /~ 2 updated/);
     const xenaNow = await adRead("xena@contoso.com");
-    assert.deepEqual(xenaNow.proxyAddresses, ["SMTP:xena.warrior@contoso.com", SIP, X500, "smtp:xena.new@contoso.com", "smtp:xena@contoso.com"].sort());
+    assert.deepEqual(
+      xenaNow.proxyAddresses,
+      ["SMTP:xena.warrior@contoso.com", SIP, X500, "smtp:xena.new@contoso.com", "smtp:xena@contoso.com"].sort(),
+    );
     assert.equal(xenaNow.mail, "xena.warrior@contoso.com");
-    assert.deepEqual(await adRead("yuri@contoso.com"), { ...(await adRead("yuri@contoso.com")), proxyAddresses: ["SMTP:yuri@contoso.com", "smtp:yuri.new@contoso.com"], mail: "yuri@contoso.com" });
+    assert.deepEqual(await adRead("yuri@contoso.com"), {
+      ...(await adRead("yuri@contoso.com")),
+      proxyAddresses: ["SMTP:yuri@contoso.com", "smtp:yuri.new@contoso.com"],
+      mail: "yuri@contoso.com",
+    });
 
     // Converged: nothing more to do, nothing written again.
     const clean = stack.preview("--refresh", "--expect-no-changes");
@@ -200,11 +234,16 @@ describe("the active-directory target alone (Samba AD) end to end through the pu
   });
 
   it("an address another AD object holds is refused at preview, naming it by DN; nothing written", async () => {
-    stack.writeSpec(CHANGED.replace("aliases: [yuri.new@contoso.com]", "aliases: [yuri.new@contoso.com, shared@contoso.com]"));
+    stack.writeSpec(
+      CHANGED.replace("aliases: [yuri.new@contoso.com]", "aliases: [yuri.new@contoso.com, shared@contoso.com]"),
+    );
     const usn = (await adRead("yuri@contoso.com")).usn;
     const refused = stack.preview();
     assert.notEqual(refused.code, 0, refused.output);
-    assert.match(refused.output, /mailboxes\.yaml:\d+:\d+: .*"shared@contoso\.com" already belongs to .*CN=zed,CN=Users,DC=corp,DC=contoso,DC=com/);
+    assert.match(
+      refused.output,
+      /mailboxes\.yaml:\d+:\d+: .*"shared@contoso\.com" already belongs to .*CN=zed,CN=Users,DC=corp,DC=contoso,DC=com/,
+    );
     assert.doesNotMatch(refused.output, /"yuri\.new@contoso\.com" already belongs/);
     // drift finds the same problem; up would refuse it, so drift does not offer up.
     const drift = stack.cli(["drift"]);
@@ -258,7 +297,10 @@ mailboxes:
     const delegated = new TestStack(
       "adrights",
       { target: "active-directory", adUrl: dc.url, adCaFile: dc.caFile, adBaseDn: dc.baseDn },
-      { MAILBOX_ADDRESSES_AD_BIND_DN: "delegate@corp.contoso.com", MAILBOX_ADDRESSES_AD_BIND_PASSWORD: DELEGATE_PASSWORD },
+      {
+        MAILBOX_ADDRESSES_AD_BIND_DN: "delegate@corp.contoso.com",
+        MAILBOX_ADDRESSES_AD_BIND_PASSWORD: DELEGATE_PASSWORD,
+      },
     );
     try {
       const spec = (xenaAlias: string, wenAlias: string) => `version: 1
@@ -278,7 +320,10 @@ mailboxes:
         preview.output,
         /mailboxes\.yaml:\d+:\d+: .*mailbox "wen@contoso\.com": the bind account "delegate@corp\.contoso\.com" may not write proxyAddresses or mail of "CN=wen,CN=Users,DC=corp,DC=contoso,DC=com" \(its effective rights there, allowedAttributesEffective, lack "Write proxyAddresses" and "Write mail"\)/,
       );
-      assert.match(preview.output, /dsacls "CN=Users,DC=corp,DC=contoso,DC=com" \/I:S \/G "delegate@corp\.contoso\.com:WP;proxyAddresses;user"/);
+      assert.match(
+        preview.output,
+        /dsacls "CN=Users,DC=corp,DC=contoso,DC=com" \/I:S \/G "delegate@corp\.contoso\.com:WP;proxyAddresses;user"/,
+      );
       assert.doesNotMatch(preview.output, /may not write .* of "CN=xena/);
       const plan = delegated.cli(["plan", "--json", "--quiet"]);
       assert.equal(plan.code, 1, plan.output);

@@ -21,7 +21,8 @@ const smtpEntries = (list: readonly string[]): SmtpEntries => {
   const map: SmtpEntries = new Map();
   for (const entry of list) {
     const parsed = parseProxyAddress(entry);
-    if (parsed.kind === "smtp") map.set(addressKey(parsed.value), `${parsed.primary ? "SMTP" : "smtp"}:${parsed.value}`);
+    if (parsed.kind === "smtp")
+      map.set(addressKey(parsed.value), `${parsed.primary ? "SMTP" : "smtp"}:${parsed.value}`);
   }
   return map;
 };
@@ -72,7 +73,12 @@ export function parsePreviewDiff(output: string): Map<string, DiffLine[]> {
     const m = /^\s*([-+~])\s+(\S+?)\s*: "([^"]*)"(?: => "([^"]*)")?\s*$/.exec(line);
     if (!m) continue;
     const sign = m[1] as DiffLine["sign"];
-    const entry: DiffLine = sign === "+" ? { sign, key: m[2]!, to: m[3]! } : sign === "-" ? { sign, key: m[2]!, from: m[3]! } : { sign, key: m[2]!, from: m[3]!, to: m[4]! };
+    const entry: DiffLine =
+      sign === "+"
+        ? { sign, key: m[2]!, to: m[3]! }
+        : sign === "-"
+          ? { sign, key: m[2]!, from: m[3]! }
+          : { sign, key: m[2]!, from: m[3]!, to: m[4]! };
     byMailbox.set(identity, [...(byMailbox.get(identity) ?? []), entry]);
   }
   return byMailbox;
@@ -95,17 +101,27 @@ function expectedDiff(before: SmtpEntries, after: SmtpEntries, unmanaged: Readon
   return lines.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 }
 
-const sortLines = (lines: readonly DiffLine[]) => [...lines].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+const sortLines = (lines: readonly DiffLine[]) =>
+  [...lines].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 
 /** The plan row a change of SMTP entries must give: the primary from → to, addresses added and removed. */
-function expectedRow(before: SmtpEntries, after: SmtpEntries): { primary?: { from: string | null; to: string }; added: string[]; removed: string[] } {
+function expectedRow(
+  before: SmtpEntries,
+  after: SmtpEntries,
+): { primary?: { from: string | null; to: string }; added: string[]; removed: string[] } {
   const primaryOf = (m: SmtpEntries) => [...m.values()].find((e) => e.startsWith("SMTP:"))?.slice(5);
   const from = primaryOf(before);
   const to = primaryOf(after)!;
   const primaryChanged = from === undefined || addressKey(from) !== addressKey(to);
-  const added = [...after.entries()].filter(([key]) => !before.has(key) && !(primaryChanged && key === addressKey(to))).map(([, e]) => e.slice(5));
+  const added = [...after.entries()]
+    .filter(([key]) => !before.has(key) && !(primaryChanged && key === addressKey(to)))
+    .map(([, e]) => e.slice(5));
   const removed = [...before.entries()].filter(([key]) => !after.has(key)).map(([, e]) => e.slice(5));
-  return { ...(primaryChanged ? { primary: { from: from ?? null, to } } : {}), added: added.sort(), removed: removed.sort() };
+  return {
+    ...(primaryChanged ? { primary: { from: from ?? null, to } } : {}),
+    added: added.sort(),
+    removed: removed.sort(),
+  };
 }
 
 export interface Agreement {
@@ -122,7 +138,11 @@ export interface Agreement {
  * after the up (spelling included). `identities` are the spec's mailbox keys to look at (the
  * mailboxes of the spec); every other recipient must be left untouched.
  */
-export function assertPreviewPlanAndTenantAgree(stack: TestStack, withTenant: WithTenant, identities: readonly string[]): Agreement {
+export function assertPreviewPlanAndTenantAgree(
+  stack: TestStack,
+  withTenant: WithTenant,
+  identities: readonly string[],
+): Agreement {
   const snapshot = () => withTenant((t) => new Map(t.list().map((r) => [r.id, r.addresses])));
   const idOf = new Map(withTenant((t) => identities.map((identity) => [identity, t.find(identity)?.id] as const)));
   const before = snapshot();
@@ -131,12 +151,22 @@ export function assertPreviewPlanAndTenantAgree(stack: TestStack, withTenant: Wi
   const recorded = new Map(
     (stack.state().checkpoint.latest?.resources ?? [])
       .filter((r) => r.type.includes("MailboxAddresses"))
-      .map((r) => [addressKey(String(r.inputs?.identity ?? "")), { keys: new Set(Object.keys((r.inputs?.addresses ?? {}) as object)), additive: r.inputs?.mode === "additive" }]),
+      .map((r) => [
+        addressKey(String(r.inputs?.identity ?? "")),
+        { keys: new Set(Object.keys((r.inputs?.addresses ?? {}) as object)), additive: r.inputs?.mode === "additive" },
+      ]),
   );
   const unmanagedOf = (identity: string, was: SmtpEntries): Set<string> => {
     const state = recorded.get(addressKey(identity));
     if (state === undefined) return new Set();
-    return new Set([...was.entries()].filter(([key, entry]) => !state.keys.has(key) && entry.startsWith("smtp:") && (key.endsWith(".onmicrosoft.com") || state.additive)).map(([key]) => key));
+    return new Set(
+      [...was.entries()]
+        .filter(
+          ([key, entry]) =>
+            !state.keys.has(key) && entry.startsWith("smtp:") && (key.endsWith(".onmicrosoft.com") || state.additive),
+        )
+        .map(([key]) => key),
+    );
   };
 
   const preview = stack.preview("--diff");
@@ -163,17 +193,29 @@ export function assertPreviewPlanAndTenantAgree(stack: TestStack, withTenant: Wi
     const lines = sortLines(shown.get(identity) ?? []);
     if (diff.length > 0) changed.push(identity);
     if (JSON.stringify(lines) !== JSON.stringify(diff)) {
-      problems.push(`${identity}: pulumi preview --diff showed ${JSON.stringify(lines)}, the up did ${JSON.stringify(diff)}`);
+      problems.push(
+        `${identity}: pulumi preview --diff showed ${JSON.stringify(lines)}, the up did ${JSON.stringify(diff)}`,
+      );
     }
     const want = expectedRow(was, now);
     const isWrite = diff.length > 0;
-    const rowWrites = row !== undefined && row.change !== "none" && row.change !== "release" && (row.primary !== undefined || row.added.length > 0 || row.removed.length > 0);
+    const rowWrites =
+      row !== undefined &&
+      row.change !== "none" &&
+      row.change !== "release" &&
+      (row.primary !== undefined || row.added.length > 0 || row.removed.length > 0);
     if (isWrite !== rowWrites) {
-      problems.push(`${identity}: plan --json says ${JSON.stringify(row ?? null)}, the up ${isWrite ? "wrote" : "wrote nothing"}`);
+      problems.push(
+        `${identity}: plan --json says ${JSON.stringify(row ?? null)}, the up ${isWrite ? "wrote" : "wrote nothing"}`,
+      );
       continue;
     }
     if (!isWrite) continue;
-    const got = { ...(row!.primary ? { primary: row!.primary } : {}), added: [...row!.added].sort(), removed: [...row!.removed].sort() };
+    const got = {
+      ...(row!.primary ? { primary: row!.primary } : {}),
+      added: [...row!.added].sort(),
+      removed: [...row!.removed].sort(),
+    };
     // The plan names removed addresses as the tenant spells them, added ones as they are written.
     const norm = (r: typeof got) => ({ ...r, removed: r.removed.map(addressKey).sort() });
     if (JSON.stringify(norm(got)) !== JSON.stringify(norm(want))) {
@@ -183,9 +225,12 @@ export function assertPreviewPlanAndTenantAgree(stack: TestStack, withTenant: Wi
   // No recipient outside `identities` changed, and neither the preview nor the plan named one.
   const watched = new Set([...idOf.values()].filter((id): id is string => id !== undefined));
   for (const [id, list] of after) {
-    if (!watched.has(id) && JSON.stringify(list) !== JSON.stringify(before.get(id))) problems.push(`${id}: changed by the up, but no spec mailbox names it`);
+    if (!watched.has(id) && JSON.stringify(list) !== JSON.stringify(before.get(id)))
+      problems.push(`${id}: changed by the up, but no spec mailbox names it`);
   }
-  for (const identity of shown.keys()) if (!identities.some((i) => addressKey(i) === addressKey(identity))) problems.push(`${identity}: shown by the preview, not a spec mailbox`);
+  for (const identity of shown.keys())
+    if (!identities.some((i) => addressKey(i) === addressKey(identity)))
+      problems.push(`${identity}: shown by the preview, not a spec mailbox`);
   assert.deepEqual(problems, [], `${problems.join("\n")}\n--- preview ---\n${preview.output}`);
   return { preview, plan, up, changed };
 }

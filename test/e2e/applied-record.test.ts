@@ -25,7 +25,14 @@ function report(text: string): Report {
 
 /** identity → [address, change, cause] of each changed mailbox. */
 function causesIn(r: Report): Record<string, [string, string, string][]> {
-  return Object.fromEntries(r.mailboxes.filter((m) => m.change !== "none").map((m) => [m.identity, (m.causes ?? []).map((c) => [c.address, c.change, c.cause] as [string, string, string])]));
+  return Object.fromEntries(
+    r.mailboxes
+      .filter((m) => m.change !== "none")
+      .map((m) => [
+        m.identity,
+        (m.causes ?? []).map((c) => [c.address, c.change, c.cause] as [string, string, string]),
+      ]),
+  );
 }
 
 /** identity → { live: the list the outputs hold (addresses, kept: what the last refresh or write read), applied } of the stack's state. */
@@ -33,8 +40,16 @@ function outputsOf(stack: TestStack): Record<string, { live: string[]; applied: 
   const resources = (stack.state().checkpoint.latest?.resources ?? []).filter((r) => r.type === RESOURCE_TYPE);
   return Object.fromEntries(
     resources.map((r) => {
-      const out = r.outputs as { identity: string; addresses: Record<string, string>; kept: Record<string, string>; applied?: string[] };
-      return [out.identity, { live: [...Object.values(out.addresses), ...Object.values(out.kept)], applied: out.applied }];
+      const out = r.outputs as {
+        identity: string;
+        addresses: Record<string, string>;
+        kept: Record<string, string>;
+        applied?: string[];
+      };
+      return [
+        out.identity,
+        { live: [...Object.values(out.addresses), ...Object.values(out.kept)], applied: out.applied },
+      ];
     }),
   );
 }
@@ -99,17 +114,30 @@ describe("the last applied list stays apart from what refresh reads, on the loca
         String.raw`anna\.kowalski@contoso\.com: live tenant → spec: - rogue@contoso\.com \([^)]*\) \[why: changed outside git, merging reverts: - rogue@contoso\.com \(added outside git${WHEN}; merging removes it\)`,
       ),
     );
-    assert.match(diff.output, /lee\.chen@contoso\.com: live tenant → spec: \+ lee@contoso\.com \[why: the spec \(changed since the last apply\): \+ lee@contoso\.com\]/);
+    assert.match(
+      diff.output,
+      /lee\.chen@contoso\.com: live tenant → spec: \+ lee@contoso\.com \[why: the spec \(changed since the last apply\): \+ lee@contoso\.com\]/,
+    );
 
     const drift = stack.cli(["drift", "--json"]);
     assert.equal(drift.code, 2, drift.output);
     const found = report(drift.stdout);
-    assert.deepEqual(Object.fromEntries(found.mailboxes.filter((m) => m.change === "drift").map((m) => [m.identity, m.causes?.map((c) => [c.address, c.cause])])), {
-      [ANNA]: [["rogue@contoso.com", "drift"]],
-      [LEE]: [["lee@contoso.com", "spec"]],
-    });
+    assert.deepEqual(
+      Object.fromEntries(
+        found.mailboxes
+          .filter((m) => m.change === "drift")
+          .map((m) => [m.identity, m.causes?.map((c) => [c.address, c.cause])]),
+      ),
+      {
+        [ANNA]: [["rogue@contoso.com", "drift"]],
+        [LEE]: [["lee@contoso.com", "spec"]],
+      },
+    );
     assert.equal(found.mailboxes.find((m) => m.identity === ANNA)?.causes?.[0]?.changedAt, handEdit);
-    assert.match(stack.cli(["drift"]).stdout, /To accept the tenant's values into the spec, then commit it: npx mailbox-addresses accept anna\.kowalski@contoso\.com\n/);
+    assert.match(
+      stack.cli(["drift"]).stdout,
+      /To accept the tenant's values into the spec, then commit it: npx mailbox-addresses accept anna\.kowalski@contoso\.com\n/,
+    );
   }
 
   it("an up records what it applied as `applied`, the live list as it left it", () => {
@@ -135,7 +163,10 @@ describe("the last applied list stays apart from what refresh reads, on the loca
     const writesBefore = stack.withTenant((t) => t.writes().length);
     const refused = stack.cli(["apply", "--plan", planFile]);
     assert.equal(refused.code, 1, refused.output);
-    assert.match(refused.output, /mailbox "anna\.kowalski@contoso\.com": the reviewed plan showed no change; the tenant now needs - rogue@contoso\.com/);
+    assert.match(
+      refused.output,
+      /mailbox "anna\.kowalski@contoso\.com": the reviewed plan showed no change; the tenant now needs - rogue@contoso\.com/,
+    );
     assert.equal(
       stack.withTenant((t) => t.writes().length),
       writesBefore,
@@ -161,7 +192,10 @@ describe("the last applied list stays apart from what refresh reads, on the loca
   it("accept keeps rogue@ as the admin's and lee@ as the spec's; the up then writes lee only, and the record follows the spec", () => {
     const accept = stack.cli(["accept", ANNA, LEE]);
     assert.equal(accept.code, 0, accept.output);
-    assert.match(accept.stdout, /lee\.chen@contoso\.com: \+ lee@contoso\.com kept \(the spec \(changed since the last apply\); `pulumi up` applies it\)/);
+    assert.match(
+      accept.stdout,
+      /lee\.chen@contoso\.com: \+ lee@contoso\.com kept \(the spec \(changed since the last apply\); `pulumi up` applies it\)/,
+    );
     assert.match(accept.stdout, /anna\.kowalski@contoso\.com: \+ rogue@contoso\.com/);
     assert.match(readFileSync(stack.specFile, "utf8"), /aliases: \[anna@contoso\.com, rogue@contoso\.com\]/);
     const plan = report(stack.cli(["plan", "--json"]).stdout);
@@ -181,7 +215,9 @@ describe("the last applied list stays apart from what refresh reads, on the loca
 
     // So a later removal of rogue@ by hand is the tenant's change, which merging reverts.
     stack.withTenant((t) => t.addRemoveEmailAddresses(ANNA, [], [ROGUE]));
-    assert.deepEqual(causesIn(report(stack.cli(["plan", "--json"]).stdout)), { [ANNA]: [["rogue@contoso.com", "add", "drift"]] });
+    assert.deepEqual(causesIn(report(stack.cli(["plan", "--json"]).stdout)), {
+      [ANNA]: [["rogue@contoso.com", "add", "drift"]],
+    });
   });
 });
 
@@ -193,7 +229,9 @@ describe("a state from the previous release (no `applied` output) behaves as it 
     stack = new TestStack("applied-v01");
     stack.withTenant((tenant) => tenant.seed(loadSeedFile(path.join(FIXTURE, "tenant-after-up.yaml"))));
     copyFileSync(path.join(FIXTURE, "mailboxes.yaml"), stack.specFile);
-    const state = readFileSync(path.join(FIXTURE, "state.json"), "utf8").replaceAll("STACK", stack.stack).replaceAll("/FIXTURE", stack.dir);
+    const state = readFileSync(path.join(FIXTURE, "state.json"), "utf8")
+      .replaceAll("STACK", stack.stack)
+      .replaceAll("/FIXTURE", stack.dir);
     const file = path.join(stack.dir, "state-v0.1.json");
     writeFileSync(file, state);
     stack.run(["stack", "import", "--file", file], { check: true });
@@ -208,18 +246,27 @@ describe("a state from the previous release (no `applied` output) behaves as it 
 
     const drift = report(stack.cli(["drift", "--json"]).stdout);
     assert.deepEqual(
-      drift.mailboxes.filter((m) => m.change === "drift").map((m) => [m.identity, m.causes?.map((c) => [c.address, c.cause])]),
+      drift.mailboxes
+        .filter((m) => m.change === "drift")
+        .map((m) => [m.identity, m.causes?.map((c) => [c.address, c.cause])]),
       [[LEE, [["rogue@contoso.com", "drift"]]]],
     );
-    assert.deepEqual(causesIn(report(stack.cli(["plan", "--json"]).stdout)), { [LEE]: [["rogue@contoso.com", "remove", "drift"]] });
+    assert.deepEqual(causesIn(report(stack.cli(["plan", "--json"]).stdout)), {
+      [LEE]: [["rogue@contoso.com", "remove", "drift"]],
+    });
 
     const refresh = stack.run(["refresh", "--yes", "--skip-preview"]);
     assert.equal(refresh.code, 0, refresh.output);
     const lee = outputsOf(stack)[LEE]!;
     assert.ok(lee.live.includes(ROGUE), JSON.stringify(lee));
     assert.deepEqual([...lee.applied!].sort(), [...imported[LEE]!.live].sort(), "applied: what the old state recorded");
-    assert.deepEqual(causesIn(report(stack.cli(["plan", "--json"]).stdout)), { [LEE]: [["rogue@contoso.com", "remove", "drift"]] });
+    assert.deepEqual(causesIn(report(stack.cli(["plan", "--json"]).stdout)), {
+      [LEE]: [["rogue@contoso.com", "remove", "drift"]],
+    });
     const diff = stack.preview("--diff");
-    assert.match(diff.output, /lee\.chen@contoso\.com: live tenant → spec: - rogue@contoso\.com \([^)]*\) \[why: changed outside git/);
+    assert.match(
+      diff.output,
+      /lee\.chen@contoso\.com: live tenant → spec: - rogue@contoso\.com \([^)]*\) \[why: changed outside git/,
+    );
   });
 });

@@ -50,7 +50,9 @@ describe("why each change happens (issue 31), on the local target", () => {
     assert.equal(json.code, 2, json.output);
     const plan = report(json.stdout);
     assert.equal(plan.formatVersion, "1.4");
-    const causes = Object.fromEntries(plan.mailboxes.filter((m) => m.change !== "none").map((m) => [m.identity, m.causes]));
+    const causes = Object.fromEntries(
+      plan.mailboxes.filter((m) => m.change !== "none").map((m) => [m.identity, m.causes]),
+    );
     assert.deepEqual(causes, {
       // When: the local tenant's write log tells the hand edit's time.
       [ANNA]: [{ address: "rogue@contoso.com", change: "remove", cause: "drift", changedAt: handEdit }],
@@ -67,7 +69,10 @@ describe("why each change happens (issue 31), on the local target", () => {
       /- `anna\.kowalski@contoso\.com`: `- rogue@contoso\.com` \(added outside git \(last changed [0-9T:.-]+Z\); merging removes it\)\. Keep it instead: `npx mailbox-addresses accept anna\.kowalski@contoso\.com`/,
     );
     assert.doesNotMatch(markdown.slice(own), /rogue@|anna\.kowalski/);
-    assert.match(markdown.slice(own), /`lee\.chen@contoso\.com` \| update \| {2}\| `lee@contoso\.com` \| {2}\| cause: the spec \(changed since the last apply\) \|/);
+    assert.match(
+      markdown.slice(own),
+      /`lee\.chen@contoso\.com` \| update \| {2}\| `lee@contoso\.com` \| {2}\| cause: the spec \(changed since the last apply\) \|/,
+    );
     assert.match(markdown.slice(own), /`mei\.tanaka@contoso\.com` \| update \|/);
 
     const table = stack.cli(["plan"]).stdout;
@@ -76,7 +81,10 @@ describe("why each change happens (issue 31), on the local target", () => {
       table,
       /anna\.kowalski@contoso\.com +update +-rogue@contoso\.com\n {4}cause: changed outside git, merging reverts: - rogue@contoso\.com \(added outside git \(last changed [0-9T:.-]+Z\); merging removes it\); keep it instead: npx mailbox-addresses accept anna\.kowalski@contoso\.com/,
     );
-    assert.match(table, /lee\.chen@contoso\.com +update +\+lee@contoso\.com\n {4}cause: the spec \(changed since the last apply\): \+ lee@contoso\.com/);
+    assert.match(
+      table,
+      /lee\.chen@contoso\.com +update +\+lee@contoso\.com\n {4}cause: the spec \(changed since the last apply\): \+ lee@contoso\.com/,
+    );
 
     const diff = stack.preview("--diff");
     assert.equal(diff.code, 0, diff.output);
@@ -84,19 +92,36 @@ describe("why each change happens (issue 31), on the local target", () => {
       diff.output,
       /anna\.kowalski@contoso\.com: live tenant → spec: - rogue@contoso\.com \([^)]*\) \[why: changed outside git, merging reverts: - rogue@contoso\.com \(added outside git \(last changed [0-9T:.-]+Z\); merging removes it\); keep it instead: npx mailbox-addresses accept anna\.kowalski@contoso\.com\]/,
     );
-    assert.match(diff.output, /lee\.chen@contoso\.com: live tenant → spec: \+ lee@contoso\.com \[why: the spec \(changed since the last apply\): \+ lee@contoso\.com\]/);
+    assert.match(
+      diff.output,
+      /lee\.chen@contoso\.com: live tenant → spec: \+ lee@contoso\.com \[why: the spec \(changed since the last apply\): \+ lee@contoso\.com\]/,
+    );
   });
 
   it("drift gives the same causes, and names only anna for accept; accept keeps rogue@ and the spec's own change", () => {
     const drift = report(stack.cli(["drift", "--json"]).stdout);
-    const causes = Object.fromEntries(drift.mailboxes.filter((m) => m.change === "drift").map((m) => [m.identity, m.causes?.map((c) => [c.address, c.cause])]));
-    assert.deepEqual(causes, { [ANNA]: [["rogue@contoso.com", "drift"]], [LEE]: [["lee@contoso.com", "spec"]], [MEI]: [["mei@contoso.com", "spec"]] });
-    assert.match(stack.cli(["drift"]).stdout, /To accept the tenant's values into the spec, then commit it: npx mailbox-addresses accept anna\.kowalski@contoso\.com\n/);
+    const causes = Object.fromEntries(
+      drift.mailboxes
+        .filter((m) => m.change === "drift")
+        .map((m) => [m.identity, m.causes?.map((c) => [c.address, c.cause])]),
+    );
+    assert.deepEqual(causes, {
+      [ANNA]: [["rogue@contoso.com", "drift"]],
+      [LEE]: [["lee@contoso.com", "spec"]],
+      [MEI]: [["mei@contoso.com", "spec"]],
+    });
+    assert.match(
+      stack.cli(["drift"]).stdout,
+      /To accept the tenant's values into the spec, then commit it: npx mailbox-addresses accept anna\.kowalski@contoso\.com\n/,
+    );
 
     // Accepting lee keeps the spec's own alias (not yet applied) instead of dropping it.
     const keepLee = stack.cli(["accept", LEE]);
     assert.equal(keepLee.code, 0, keepLee.output);
-    assert.match(keepLee.stdout, /lee\.chen@contoso\.com: \+ lee@contoso\.com kept \(the spec \(changed since the last apply\); `pulumi up` applies it\)/);
+    assert.match(
+      keepLee.stdout,
+      /lee\.chen@contoso\.com: \+ lee@contoso\.com kept \(the spec \(changed since the last apply\); `pulumi up` applies it\)/,
+    );
     const acceptAnna = stack.cli(["accept", ANNA]);
     assert.equal(acceptAnna.code, 0, acceptAnna.output);
     assert.match(acceptAnna.stdout, /anna\.kowalski@contoso\.com: \+ rogue@contoso\.com/);

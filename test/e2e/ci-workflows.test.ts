@@ -15,7 +15,14 @@ import type { RunningEmulator } from "../../emulator/server";
 import { startTestEmulator } from "../../harness/emulator";
 import { PROJECT_ROOT, requirePulumi } from "../../harness/pulumi-stack";
 import { packThisCheckout } from "../../harness/user-project";
-import { CiWorld, git, runProcess, type JobResult, type PinnedPulumi, type WorkflowRun } from "../../harness/workflow-runner";
+import {
+  CiWorld,
+  git,
+  runProcess,
+  type JobResult,
+  type PinnedPulumi,
+  type WorkflowRun,
+} from "../../harness/workflow-runner";
 
 const LEE = "lee.chen@contoso.com";
 const PRIYA = "priya.patel@contoso.com";
@@ -35,17 +42,25 @@ mailboxes:
 function pinnedPulumi(): PinnedPulumi {
   requirePulumi();
   const found = spawnSync("bash", ["-c", "command -v pulumi"], { encoding: "utf8" });
-  const version = /^PULUMI_VERSION=(\S+)$/m.exec(readFileSync(path.join(PROJECT_ROOT, "toolchain/versions.env"), "utf8"))![1]!;
+  const version = /^PULUMI_VERSION=(\S+)$/m.exec(
+    readFileSync(path.join(PROJECT_ROOT, "toolchain/versions.env"), "utf8"),
+  )![1]!;
   return {
     bin: path.dirname(realpathSync(found.stdout.trim())),
     version,
-    env: { MAILBOX_ADDRESSES_LANGUAGE_HOST: process.env.MAILBOX_ADDRESSES_LANGUAGE_HOST ?? path.join(PROJECT_ROOT, "toolchain/pulumi-language-nodejs.js") },
+    env: {
+      MAILBOX_ADDRESSES_LANGUAGE_HOST:
+        process.env.MAILBOX_ADDRESSES_LANGUAGE_HOST ?? path.join(PROJECT_ROOT, "toolchain/pulumi-language-nodejs.js"),
+    },
   };
 }
 
 /** Runs a command for the test's own set-up (as the admin at their machine), failing loudly. */
 async function sh(cwd: string, command: string, env: Record<string, string> = {}): Promise<string> {
-  const result = await runProcess("bash", ["-eo", "pipefail", "-c", command], { cwd, env: { ...(process.env as Record<string, string>), ...env } });
+  const result = await runProcess("bash", ["-eo", "pipefail", "-c", command], {
+    cwd,
+    env: { ...(process.env as Record<string, string>), ...env },
+  });
   assert.equal(result.code, 0, `${command}\n${result.output}`);
   return result.output;
 }
@@ -86,7 +101,12 @@ async function scaffold(world: CiWorld, tarball: string): Promise<string> {
   for (const folder of [".github/workflows", ".azure-pipelines"]) {
     const files = readdirSync(path.join(repo, folder));
     assert.ok(files.length >= 3, `init copied no workflows into ${folder}`);
-    for (const file of files) assert.match(readFileSync(path.join(repo, folder, file), "utf8"), /^\s*PULUMI_STACK: dev$/m, `${folder}/${file} names the stack init made`);
+    for (const file of files)
+      assert.match(
+        readFileSync(path.join(repo, folder, file), "utf8"),
+        /^\s*PULUMI_STACK: dev$/m,
+        `${folder}/${file} names the stack init made`,
+      );
   }
   writeFileSync(path.join(repo, "mailboxes.yaml"), SPEC);
   mkdirSync(path.join(world.root, "state"));
@@ -114,7 +134,12 @@ function variables(world: CiWorld): Record<string, string> {
 }
 
 /** Commits a spec change on a branch and pushes it; returns the head commit. */
-async function pushChange(repo: string, branch: string, edit: (spec: string) => string, message: string): Promise<string> {
+async function pushChange(
+  repo: string,
+  branch: string,
+  edit: (spec: string) => string,
+  message: string,
+): Promise<string> {
   await git(repo, ["checkout", "-q", "-B", branch]);
   writeFileSync(path.join(repo, "mailboxes.yaml"), edit(readFileSync(path.join(repo, "mailboxes.yaml"), "utf8")));
   await git(repo, ["commit", "-q", "-am", message]);
@@ -151,7 +176,10 @@ describe("the CI templates, run as written against the emulator", { concurrency:
   after(() => runProcess("rm", ["-rf", root], { cwd: os.tmpdir(), env: process.env as Record<string, string> }));
 
   /** One CI system's loop in a world of its own (the emulator, the hosts, the remote) with the scaffolded repository; closed afterwards. */
-  async function inWorld(system: string, play: (world: CiWorld, repo: string, emulator: RunningEmulator) => Promise<void>): Promise<void> {
+  async function inWorld(
+    system: string,
+    play: (world: CiWorld, repo: string, emulator: RunningEmulator) => Promise<void>,
+  ): Promise<void> {
     const emulator = await startTestEmulator();
     const world = new CiWorld(mkdtempSync(path.join(root, `${system}-`)), emulator, pinnedPulumi());
     await world.start();
@@ -168,7 +196,9 @@ describe("the CI templates, run as written against the emulator", { concurrency:
       const workflows = path.join(repo, ".github/workflows");
       const vars = variables(world);
       // Someone else's comment is on the pull request already: the plan's must not be confused with it.
-      world.githubComments.set(7, [{ id: 1, body: "Looks good, but check the fabrikam alias", user: { login: "reviewer" } }]);
+      world.githubComments.set(7, [
+        { id: 1, body: "Looks good, but check the fabrikam alias", user: { login: "reviewer" } },
+      ]);
 
       // The pull request: lee.chen gets a fabrikam alias.
       const playPullRequest = async (head: string) => {
@@ -188,7 +218,12 @@ describe("the CI templates, run as written against the emulator", { concurrency:
         t.diagnostic(timings("pull request", run));
         return run;
       };
-      const head1 = await pushChange(repo, "add-alias", (s) => s.replace(`    primary: ${LEE}\n`, `    primary: ${LEE}\n    aliases: [lee.chen@fabrikam.com]\n`), "Lee gets a fabrikam alias");
+      const head1 = await pushChange(
+        repo,
+        "add-alias",
+        (s) => s.replace(`    primary: ${LEE}\n`, `    primary: ${LEE}\n    aliases: [lee.chen@fabrikam.com]\n`),
+        "Lee gets a fabrikam alias",
+      );
       const firstPlan = await playPullRequest(head1);
       const plan = firstPlan.jobs[0]!;
       assert.equal(plan.steps.find((s) => s.name.startsWith("Plan the change set"))!.code, 0, plan.log);
@@ -199,7 +234,9 @@ describe("the CI templates, run as written against the emulator", { concurrency:
       assert.match(comments()[1]!.body, /lee\.chen@fabrikam\.com/);
       // The token was asked for by the step that used it, not earlier.
       assert.ok(
-        world.oidcRequests.some((r) => r.step.endsWith("/plan/Plan the change set (exit 0 no changes, 2 changes, 1 problems)")),
+        world.oidcRequests.some((r) =>
+          r.step.endsWith("/plan/Plan the change set (exit 0 no changes, 2 changes, 1 problems)"),
+        ),
         JSON.stringify(world.oidcRequests),
       );
       assert.deepEqual(
@@ -209,7 +246,12 @@ describe("the CI templates, run as written against the emulator", { concurrency:
       );
 
       // A second push to the pull request: the comment is edited in place, still two comments.
-      const head2 = await pushChange(repo, "add-alias", (s) => s.replace("aliases: [lee.chen@fabrikam.com]", "aliases: [lee.chen@fabrikam.com, lchen@contoso.com]"), "and lchen@");
+      const head2 = await pushChange(
+        repo,
+        "add-alias",
+        (s) => s.replace("aliases: [lee.chen@fabrikam.com]", "aliases: [lee.chen@fabrikam.com, lchen@contoso.com]"),
+        "and lchen@",
+      );
       await playPullRequest(head2);
       assert.equal(comments().length, 2, JSON.stringify(comments()));
       assert.match(comments()[1]!.body, /lchen@contoso\.com/);
@@ -218,22 +260,39 @@ describe("the CI templates, run as written against the emulator", { concurrency:
       // The merge: the apply finds the pull request's plan run, downloads its plan and applies it.
       const mergeSha = await merge(world, repo, "add-alias", "Merge pull request #7 from contoso/add-alias");
       world.registerMerge(7, head2, mergeSha);
-      const apply = await world.runGitHub(path.join(workflows, "mailbox-addresses-apply.yml"), { name: "push", ref: "refs/heads/main", sha: mergeSha, changedFiles: ["mailboxes.yaml"] }, vars);
+      const apply = await world.runGitHub(
+        path.join(workflows, "mailbox-addresses-apply.yml"),
+        { name: "push", ref: "refs/heads/main", sha: mergeSha, changedFiles: ["mailboxes.yaml"] },
+        vars,
+      );
       assert.equal(apply.conclusion, "success", failureReport(apply));
       t.diagnostic(timings("apply", apply));
-      assert.ok(apply.jobs[0]!.steps.some((s) => s.name.startsWith("Apply the reviewed plan") && s.outcome === "success"));
-      assert.ok(apply.jobs[0]!.steps.some((s) => s.name.startsWith("Apply without a reviewed plan") && s.outcome === "skipped"));
+      assert.ok(
+        apply.jobs[0]!.steps.some((s) => s.name.startsWith("Apply the reviewed plan") && s.outcome === "success"),
+      );
+      assert.ok(
+        apply.jobs[0]!.steps.some((s) => s.name.startsWith("Apply without a reviewed plan") && s.outcome === "skipped"),
+      );
       assert.deepEqual(
         addressesOf(emulator, LEE)
           .filter((a) => a.startsWith("smtp:"))
           .sort(),
-        ["smtp:lchen@contoso.com", "smtp:lee.chen@contoso.com", "smtp:lee.chen@contoso.onmicrosoft.com", "smtp:lee.chen@fabrikam.com"],
+        [
+          "smtp:lchen@contoso.com",
+          "smtp:lee.chen@contoso.com",
+          "smtp:lee.chen@contoso.onmicrosoft.com",
+          "smtp:lee.chen@fabrikam.com",
+        ],
       );
       assert.ok(addressesOf(emulator, PRIYA).includes("smtp:ppatel@contoso.com"));
 
       // Drift: an admin adds an alias by hand; the morning's check fails naming the mailbox.
       emulator.tenant.addRemoveEmailAddresses(PRIYA, ["smtp:rogue@contoso.com"], []);
-      const drift = await world.runGitHub(path.join(workflows, "mailbox-addresses-drift.yml"), { name: "schedule", ref: "refs/heads/main", sha: mergeSha }, vars);
+      const drift = await world.runGitHub(
+        path.join(workflows, "mailbox-addresses-drift.yml"),
+        { name: "schedule", ref: "refs/heads/main", sha: mergeSha },
+        vars,
+      );
       assert.equal(drift.conclusion, "failure", failureReport(drift));
       t.diagnostic(timings("drift", drift));
       const driftStep = drift.jobs[0]!.steps.at(-1)!;
@@ -253,21 +312,36 @@ describe("the CI templates, run as written against the emulator", { concurrency:
       world.azureThreads.set(42, [
         { id: 1, status: "active", comments: [] },
         { id: 2, comments: [{ id: 1, commentType: "system" }] },
-        { id: 3, status: "active", comments: [{ id: 1, content: "Please check the fabrikam alias", commentType: "text" }] },
+        {
+          id: 3,
+          status: "active",
+          comments: [{ id: 1, content: "Please check the fabrikam alias", commentType: "text" }],
+        },
       ]);
       const playPullRequest = async () => {
         await testMerge(world, 42, "add-alias");
         const run = await world.runAzure(
           path.join(pipelines, "mailbox-addresses-plan.yml"),
           PLAN_PIPELINE,
-          { reason: "PullRequest", sourceBranch: "refs/pull/42/merge", pullRequestId: 42, targetBranch: "main", changedFiles: ["mailboxes.yaml"] },
+          {
+            reason: "PullRequest",
+            sourceBranch: "refs/pull/42/merge",
+            pullRequestId: 42,
+            targetBranch: "main",
+            changedFiles: ["mailboxes.yaml"],
+          },
           vars,
         );
         assert.equal(run.conclusion, "success", failureReport(run));
         t.diagnostic(timings("pull request", run));
         return run;
       };
-      await pushChange(repo, "add-alias", (s) => s.replace(`    primary: ${LEE}\n`, `    primary: ${LEE}\n    aliases: [lee.chen@fabrikam.com]\n`), "Lee gets a fabrikam alias");
+      await pushChange(
+        repo,
+        "add-alias",
+        (s) => s.replace(`    primary: ${LEE}\n`, `    primary: ${LEE}\n    aliases: [lee.chen@fabrikam.com]\n`),
+        "Lee gets a fabrikam alias",
+      );
       const first = await playPullRequest();
       assert.ok(
         first.jobs[0]!.steps.some((s) => s.name.startsWith("Comment") && s.outcome === "success"),
@@ -278,11 +352,18 @@ describe("the CI templates, run as written against the emulator", { concurrency:
       assert.match(threads()[3]!.comments![0]!.content!, /^<!-- mailbox-addresses:plan:/);
       assert.match(threads()[3]!.comments![0]!.content!, /lee\.chen@fabrikam\.com/);
       assert.ok(
-        world.oidcRequests.some((r) => r.system === "azure" && r.step.endsWith("/plan/Plan (exit 0 no changes, 2 changes, 1 problems)")),
+        world.oidcRequests.some(
+          (r) => r.system === "azure" && r.step.endsWith("/plan/Plan (exit 0 no changes, 2 changes, 1 problems)"),
+        ),
         JSON.stringify(world.oidcRequests),
       );
 
-      await pushChange(repo, "add-alias", (s) => s.replace("aliases: [lee.chen@fabrikam.com]", "aliases: [lee.chen@fabrikam.com, lchen@contoso.com]"), "and lchen@");
+      await pushChange(
+        repo,
+        "add-alias",
+        (s) => s.replace("aliases: [lee.chen@fabrikam.com]", "aliases: [lee.chen@fabrikam.com, lchen@contoso.com]"),
+        "and lchen@",
+      );
       await playPullRequest();
       assert.equal(threads().length, 4, "the plan's thread is edited in place");
       assert.match(threads()[3]!.comments![0]!.content!, /lchen@contoso\.com/);
@@ -295,7 +376,12 @@ describe("the CI templates, run as written against the emulator", { concurrency:
 
       // Azure Repos' merge message names the pull request; the apply fetches that pull request's plan.
       await merge(world, repo, "add-alias", "Merged PR 42: Lee gets a fabrikam alias");
-      const apply = await world.runAzure(path.join(pipelines, "mailbox-addresses-apply.yml"), 12, { reason: "IndividualCI", sourceBranch: "refs/heads/main", changedFiles: ["mailboxes.yaml"] }, vars);
+      const apply = await world.runAzure(
+        path.join(pipelines, "mailbox-addresses-apply.yml"),
+        12,
+        { reason: "IndividualCI", sourceBranch: "refs/heads/main", changedFiles: ["mailboxes.yaml"] },
+        vars,
+      );
       assert.equal(apply.conclusion, "success", failureReport(apply));
       t.diagnostic(timings("apply", apply));
       assert.ok(
@@ -306,11 +392,21 @@ describe("the CI templates, run as written against the emulator", { concurrency:
         addressesOf(emulator, LEE)
           .filter((a) => a.startsWith("smtp:"))
           .sort(),
-        ["smtp:lchen@contoso.com", "smtp:lee.chen@contoso.com", "smtp:lee.chen@contoso.onmicrosoft.com", "smtp:lee.chen@fabrikam.com"],
+        [
+          "smtp:lchen@contoso.com",
+          "smtp:lee.chen@contoso.com",
+          "smtp:lee.chen@contoso.onmicrosoft.com",
+          "smtp:lee.chen@fabrikam.com",
+        ],
       );
 
       emulator.tenant.addRemoveEmailAddresses(PRIYA, ["smtp:rogue@contoso.com"], []);
-      const drift = await world.runAzure(path.join(pipelines, "mailbox-addresses-drift.yml"), 13, { reason: "Schedule", sourceBranch: "refs/heads/main" }, vars);
+      const drift = await world.runAzure(
+        path.join(pipelines, "mailbox-addresses-drift.yml"),
+        13,
+        { reason: "Schedule", sourceBranch: "refs/heads/main" },
+        vars,
+      );
       assert.equal(drift.conclusion, "failure", failureReport(drift));
       t.diagnostic(timings("drift", drift));
       assert.equal(drift.jobs[0]!.steps.at(-1)!.code, 2, drift.jobs[0]!.log);

@@ -16,7 +16,10 @@ describe("the npm package in a consumer's Pulumi program", () => {
   after(() => project?.dispose());
 
   it("npm pack holds the built code and types, not the tests", () => {
-    const pack = spawnSync("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"], { cwd: PROJECT_ROOT, encoding: "utf8" });
+    const pack = spawnSync("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"], {
+      cwd: PROJECT_ROOT,
+      encoding: "utf8",
+    });
     assert.equal(pack.status, 0, pack.stderr);
     const files = (JSON.parse(pack.stdout) as { files: { path: string }[] }[])[0]!.files.map((f) => f.path);
     for (const needed of [
@@ -33,7 +36,12 @@ describe("the npm package in a consumer's Pulumi program", () => {
       assert.ok(files.includes(needed), `${needed} is not in the package`);
     }
     assert.deepEqual(
-      files.filter((f) => f.startsWith("dist/test/") || f.startsWith("dist/bench/") || !/^(dist|bin|ci-templates|schemas|tenant|README|CHANGELOG|package)/.test(f)),
+      files.filter(
+        (f) =>
+          f.startsWith("dist/test/") ||
+          f.startsWith("dist/bench/") ||
+          !/^(dist|bin|ci-templates|schemas|tenant|README|CHANGELOG|package)/.test(f),
+      ),
       [],
     );
   });
@@ -41,9 +49,26 @@ describe("the npm package in a consumer's Pulumi program", () => {
   it("installed from the tarball: MailboxAddressSpec converges with pulumi up; a conflict stops the preview at file:line:col", () => {
     const tarball = packThisCheckout();
     project = new UserProject("consumer");
-    project.write("package.json", JSON.stringify({ name: "consumer", private: true, dependencies: { "@pulumi/pulumi": pinnedPulumiSdk(), "mailbox-addresses": `file:${tarball}` } }, null, 2));
-    project.write("Pulumi.yaml", "name: consumer\nruntime:\n  name: nodejs\n  options:\n    typescript: false\nmain: index.js\n");
-    project.write("index.js", 'const { MailboxAddressSpec } = require("mailbox-addresses");\nnew MailboxAddressSpec("tenant", { spec: "mailboxes.yaml" });\n');
+    project.write(
+      "package.json",
+      JSON.stringify(
+        {
+          name: "consumer",
+          private: true,
+          dependencies: { "@pulumi/pulumi": pinnedPulumiSdk(), "mailbox-addresses": `file:${tarball}` },
+        },
+        null,
+        2,
+      ),
+    );
+    project.write(
+      "Pulumi.yaml",
+      "name: consumer\nruntime:\n  name: nodejs\n  options:\n    typescript: false\nmain: index.js\n",
+    );
+    project.write(
+      "index.js",
+      'const { MailboxAddressSpec } = require("mailbox-addresses");\nnew MailboxAddressSpec("tenant", { spec: "mailboxes.yaml" });\n',
+    );
     project.write("mailboxes.yaml", SPEC);
     project.install();
     assert.equal(project.pulumi(["stack", "init", "test"]).code, 0);
@@ -67,17 +92,30 @@ describe("the npm package in a consumer's Pulumi program", () => {
     const refreshed = project.pulumi(["preview", "--refresh", "--expect-no-changes"]);
     assert.equal(refreshed.code, 0, refreshed.output);
     // The installed package's provider is stored by name, not as serialized code (providers/mailbox-addresses/provider.ts).
-    const exported = JSON.parse(project.pulumi(["stack", "export"]).stdout) as { deployment: { resources: { type: string; inputs?: { __provider?: string } }[] } };
-    const stored = exported.deployment.resources.filter((r) => r.type === "pulumi-nodejs:dynamic/mailbox:MailboxAddresses").map((r) => r.inputs?.__provider ?? "");
+    const exported = JSON.parse(project.pulumi(["stack", "export"]).stdout) as {
+      deployment: { resources: { type: string; inputs?: { __provider?: string } }[] };
+    };
+    const stored = exported.deployment.resources
+      .filter((r) => r.type === "pulumi-nodejs:dynamic/mailbox:MailboxAddresses")
+      .map((r) => r.inputs?.__provider ?? "");
     assert.equal(stored.length, 2);
     for (const text of stored) assert.match(text, /require\("mailbox-addresses\/provider"\)/);
 
     // press@fabrikam.com belongs to a mail contact outside the spec: refused at preview.
-    project.write("mailboxes.yaml", SPEC.replace("    aliases: [lee.chen@fabrikam.com]\n", "    aliases: [lee.chen@fabrikam.com, press@fabrikam.com]\n"));
+    project.write(
+      "mailboxes.yaml",
+      SPEC.replace(
+        "    aliases: [lee.chen@fabrikam.com]\n",
+        "    aliases: [lee.chen@fabrikam.com, press@fabrikam.com]\n",
+      ),
+    );
     const writes = Tenant.withFile(database, (t) => t.writes().length);
     const conflict = project.pulumi(["preview"]);
     assert.notEqual(conflict.code, 0);
-    assert.match(conflict.output, /mailboxes\.yaml:6:\d+: .*alias "press@fabrikam\.com" already belongs to mail contact "Press Office \(agency\)"/);
+    assert.match(
+      conflict.output,
+      /mailboxes\.yaml:6:\d+: .*alias "press@fabrikam\.com" already belongs to mail contact "Press Office \(agency\)"/,
+    );
     assert.equal(
       Tenant.withFile(database, (t) => t.writes().length),
       writes,

@@ -29,7 +29,9 @@ describe("the emulator command", () => {
   let child: ReturnType<typeof spawn>;
   let printed = "";
   before(async () => {
-    child = spawn(process.execPath, [CLI, "emulator", "--port", "0", "--state-dir", dir, "--stack", "rehearsal"], { stdio: ["ignore", "pipe", "inherit"] });
+    child = spawn(process.execPath, [CLI, "emulator", "--port", "0", "--state-dir", dir, "--stack", "rehearsal"], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
     await new Promise<void>((resolve, reject) => {
       child.stdout!.on("data", (chunk: Buffer) => {
         printed += chunk.toString();
@@ -67,7 +69,11 @@ describe("the emulator command", () => {
       const current = spawnSync("pulumi", ["stack", "--show-name"], { cwd: project.dir, env, encoding: "utf8" });
       assert.equal(current.stdout.trim(), project.stack);
       project.writeSpec(readFileSync(path.join(PROJECT_ROOT, "infra/mailboxes.yaml"), "utf8"));
-      const drift = spawnSync(process.execPath, [CLI, "drift", "--stack", "rehearsal", "--spec", project.specFile, "--json"], { cwd: project.dir, env, encoding: "utf8" });
+      const drift = spawnSync(
+        process.execPath,
+        [CLI, "drift", "--stack", "rehearsal", "--spec", project.specFile, "--json"],
+        { cwd: project.dir, env, encoding: "utf8" },
+      );
       assert.equal(drift.status, 2, `${drift.stdout}${drift.stderr}`);
       assert.match(JSON.parse(drift.stdout).target, /^Exchange Online tenant /);
     } finally {
@@ -78,21 +84,35 @@ describe("the emulator command", () => {
   it("refuses bad fault settings at run time with every problem named (HTTP 400), and keeps the old ones", async () => {
     const url = /listening on (https:\/\/127\.0\.0\.1:\d+)/.exec(printed)![1]!;
     const headers = { Authorization: `Bearer ${readFileSync(path.join(dir, "control-token"), "utf8").trim()}` };
-    const response = await fetch(`${url}/_emulator/faults`, { method: "PUT", headers, body: JSON.stringify({ throtleRate: 0.3, retryAfterSeconds: -1 }) });
+    const response = await fetch(`${url}/_emulator/faults`, {
+      method: "PUT",
+      headers,
+      body: JSON.stringify({ throtleRate: 0.3, retryAfterSeconds: -1 }),
+    });
     assert.equal(response.status, 400);
     const body = (await response.json()) as { error: { problems: string[] } };
     assert.deepEqual(body.error.problems.length, 2);
-    assert.match(body.error.problems.join("\n"), /"throtleRate" is not a fault setting \(did you mean "throttleRate"\?\)/);
+    assert.match(
+      body.error.problems.join("\n"),
+      /"throtleRate" is not a fault setting \(did you mean "throttleRate"\?\)/,
+    );
     assert.deepEqual(await (await fetch(`${url}/_emulator/faults`, { headers })).json(), {});
   });
 
   it("has a fixed, documented default port", () => {
     assert.equal(EMULATOR_DEFAULT_PORT, 10443);
     const help = spawnSync(process.execPath, [CLI, "emulator", "--help"], { encoding: "utf8" });
-    assert.match(help.stdout.replace(/\s+/g, " "), /--port <port> the port on 127\.0\.0\.1; 0 picks a free one \(default: "10443"\)/);
+    assert.match(
+      help.stdout.replace(/\s+/g, " "),
+      /--port <port> the port on 127\.0\.0\.1; 0 picks a free one \(default: "10443"\)/,
+    );
     assert.match(readFileSync(path.join(PROJECT_ROOT, "README.md"), "utf8"), /127\.0\.0\.1:10443/);
     // Every fault setting the parser takes is listed, with what it does.
-    for (const [key, text] of Object.entries(FAULT_SETTING_HELP)) assert.ok(help.stdout.replace(/\s+/g, " ").includes(`${key} ${text.replace(/\s+/g, " ")}`), `emulator --help lists ${key}`);
+    for (const [key, text] of Object.entries(FAULT_SETTING_HELP))
+      assert.ok(
+        help.stdout.replace(/\s+/g, " ").includes(`${key} ${text.replace(/\s+/g, " ")}`),
+        `emulator --help lists ${key}`,
+      );
   });
 
   it("a port in use and bad --faults: one message each, exit 1, nothing started", async () => {
@@ -101,13 +121,32 @@ describe("the emulator command", () => {
     const port = (holder.address() as AddressInfo).port;
     const other = stateDir();
     try {
-      const busy = spawnSync(process.execPath, [CLI, "emulator", "--port", String(port), "--state-dir", other], { encoding: "utf8", timeout: 60_000 });
-      assert.equal(busy.status, 1, busy.stdout + busy.stderr);
-      assert.equal(busy.stderr, `error: port ${port} on 127.0.0.1 is in use (another emulator?): stop what holds it, or pass --port N (--port 0 picks a free one)\n`);
-      const faults = spawnSync(process.execPath, [CLI, "emulator", "--port", "0", "--state-dir", other, "--faults", '{"retryAfterSeconds":-1,"surfaces":["grahp"]}'], {
+      const busy = spawnSync(process.execPath, [CLI, "emulator", "--port", String(port), "--state-dir", other], {
         encoding: "utf8",
         timeout: 60_000,
       });
+      assert.equal(busy.status, 1, busy.stdout + busy.stderr);
+      assert.equal(
+        busy.stderr,
+        `error: port ${port} on 127.0.0.1 is in use (another emulator?): stop what holds it, or pass --port N (--port 0 picks a free one)\n`,
+      );
+      const faults = spawnSync(
+        process.execPath,
+        [
+          CLI,
+          "emulator",
+          "--port",
+          "0",
+          "--state-dir",
+          other,
+          "--faults",
+          '{"retryAfterSeconds":-1,"surfaces":["grahp"]}',
+        ],
+        {
+          encoding: "utf8",
+          timeout: 60_000,
+        },
+      );
       assert.equal(faults.status, 1);
       assert.match(
         faults.stderr,

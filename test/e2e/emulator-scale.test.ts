@@ -59,7 +59,15 @@ describe(`${N} changed mailboxes on the emulator, through the pulumi binary`, ()
     emulator.withTenant((tenant) => {
       for (const u of users) {
         const addresses = tenant.find(`${u}@contoso.com`)!.addresses;
-        assert.deepEqual([...addresses].sort(), [`SMTP:${u}@fabrikam.com`, `smtp:${u}@contoso.com`, `smtp:${u}@contoso.onmicrosoft.com`, migratedX500(u)].sort());
+        assert.deepEqual(
+          [...addresses].sort(),
+          [
+            `SMTP:${u}@fabrikam.com`,
+            `smtp:${u}@contoso.com`,
+            `smtp:${u}@contoso.onmicrosoft.com`,
+            migratedX500(u),
+          ].sort(),
+        );
       }
     });
     const reached = counters["exchange.Set-Mailbox"] ?? 0;
@@ -116,13 +124,21 @@ describe(`${N} changed mailboxes on the emulator, through the pulumi binary`, ()
 
   it(`a targeted plan (plan --changed-since) of one changed mailbox reads that mailbox, not the ${N}`, async () => {
     const git = (...args: string[]) => {
-      const r = spawnSync("git", ["-c", "user.name=test", "-c", "user.email=test@example.com", ...args], { cwd: stack.dir, encoding: "utf8" });
+      const r = spawnSync("git", ["-c", "user.name=test", "-c", "user.email=test@example.com", ...args], {
+        cwd: stack.dir,
+        encoding: "utf8",
+      });
       assert.equal(r.status, 0, `git ${args.join(" ")}: ${r.stderr}`);
     };
     git("init", "-q");
     git("add", "mailboxes.yaml");
     git("commit", "-q", "-m", "applied");
-    stack.writeSpec(spec.replace(`    aliases: [${users[7]}@contoso.com]\n`, `    aliases: [${users[7]}@contoso.com, ${users[7]}-extra@contoso.com]\n`));
+    stack.writeSpec(
+      spec.replace(
+        `    aliases: [${users[7]}@contoso.com]\n`,
+        `    aliases: [${users[7]}@contoso.com, ${users[7]}-extra@contoso.com]\n`,
+      ),
+    );
     await emulator.resetCounters();
     const plan = stack.cli(["plan", "--changed-since", "HEAD", "--json"]);
     const c = await emulator.counters();
@@ -133,7 +149,11 @@ describe(`${N} changed mailboxes on the emulator, through the pulumi binary`, ()
       report.mailboxes.map((m) => [m.identity, m.added]),
       [[`${users[7]}@contoso.com`, [`${users[7]}-extra@contoso.com`]]],
     );
-    const counted = { graphBatches: c["graph.batch"] ?? 0, graph: c["graph.requests"] ?? 0, exchange: c["exchange.requests"] ?? 0 };
+    const counted = {
+      graphBatches: c["graph.batch"] ?? 0,
+      graph: c["graph.requests"] ?? 0,
+      exchange: c["exchange.requests"] ?? 0,
+    };
     console.log(JSON.stringify({ scenario: `targeted plan of 1 in ${N}`, ...counted }));
     // One read batch for the one mailbox (a full run reads ceil(N/20)), plus the owner lookup of
     // the new alias, its lookup among holders Get-Mailbox does not list (one Graph batch of the

@@ -5,18 +5,22 @@ import { EmulatorProcess } from "../../harness/emulator-process";
 import { TestStack } from "../../harness/pulumi-stack";
 import { defineEndToEndScenarios } from "./scenarios";
 
-defineEndToEndScenarios("exchange-online target against the emulator, end to end through the pulumi binary", async () => {
-  const emulator = await EmulatorProcess.start();
-  const stack = new TestStack("emulator", emulator.stackConfig(), emulator.environment());
-  return {
-    stack,
-    secret: emulator.clientSecret,
-    withTenant: (work) => emulator.withTenant(work),
-    // As an admin would in the Exchange admin center: straight into the tenant.
-    addByHand: (identity, entries) => emulator.withTenant((t) => void t.addRemoveEmailAddresses(identity, entries, [])),
-    dispose: async () => {
-      stack.dispose();
-      await emulator.stop();
-    },
-  };
-});
+defineEndToEndScenarios(
+  "exchange-online target against the emulator, end to end through the pulumi binary",
+  async () => {
+    const emulator = await EmulatorProcess.start();
+    const stack = new TestStack("emulator", emulator.stackConfig(), emulator.environment());
+    return {
+      stack,
+      secret: emulator.clientSecret,
+      withTenant: (work) => emulator.withTenant(work),
+      // As an admin would in the Exchange admin center: straight into the tenant.
+      addByHand: (identity, entries) =>
+        emulator.withTenant((t) => void t.addRemoveEmailAddresses(identity, entries, [])),
+      dispose: async () => {
+        stack.dispose();
+        await emulator.stop();
+      },
+    };
+  },
+);

@@ -47,7 +47,11 @@ function defineGitOpsTests(title: string, makeTarget: () => Promise<StackOnTarge
       const adopted = report(plan.stdout);
       assert.equal(adopted.summary.changed, 0); // ...and writes none
       assert.equal(adopted.summary.adopted, adopted.summary.mailboxes);
-      assert.ok(adopted.mailboxes.every((m) => m.change === "adopt" && m.added.length === 0 && m.removed.length === 0 && m.primary === undefined));
+      assert.ok(
+        adopted.mailboxes.every(
+          (m) => m.change === "adopt" && m.added.length === 0 && m.removed.length === 0 && m.primary === undefined,
+        ),
+      );
       assert.equal(stack.cli(["drift"]).code, 0);
       const writes = target.withTenant((t) => t.writes().length);
       const up = stack.up();
@@ -72,7 +76,11 @@ function defineGitOpsTests(title: string, makeTarget: () => Promise<StackOnTarge
         [["lee.chen@contoso.com", ["rogue@contoso.com"]]],
       );
       const markdown = stack.cli(["drift", "--markdown"]);
-      assert.ok(markdown.stdout.startsWith(`<!-- mailbox-addresses:drift:${stack.stack} -->\n### mailbox-addresses drift: \`${stack.stack}\``));
+      assert.ok(
+        markdown.stdout.startsWith(
+          `<!-- mailbox-addresses:drift:${stack.stack} -->\n### mailbox-addresses drift: \`${stack.stack}\``,
+        ),
+      );
     });
 
     it("the fast path and pulumi preview --refresh agree on the drifted tenant", () => {
@@ -109,21 +117,35 @@ function defineGitOpsTests(title: string, makeTarget: () => Promise<StackOnTarge
       assert.deepEqual(mark.primary, { from: "mark.wilson@contoso.com", to: "mark.wilson@fabrikam.com" });
       assert.deepEqual(mark.added, ["mwilson@fabrikam.com"]);
       assert.deepEqual(mark.removed, ["mwilson@contoso.com"]);
-      stack.writeSpec(EXAMPLE_SPEC.replace("      - mwilson@fabrikam.com\n", "      - mwilson@fabrikam.com\n      - press@fabrikam.com\n"));
+      stack.writeSpec(
+        EXAMPLE_SPEC.replace(
+          "      - mwilson@fabrikam.com\n",
+          "      - mwilson@fabrikam.com\n      - press@fabrikam.com\n",
+        ),
+      );
       const bad = stack.cli(["plan", "--json"]);
       assert.equal(bad.code, 1, bad.output);
-      assert.match(report(bad.stdout).problems.join("\n"), /alias "press@fabrikam\.com" already belongs to mail contact "Press Office \(agency\)"/);
+      assert.match(
+        report(bad.stdout).problems.join("\n"),
+        /alias "press@fabrikam\.com" already belongs to mail contact "Press Office \(agency\)"/,
+      );
       // One verdict (issue 19): drift reports the conflict preview reports, and exits 1 too.
       const drift = stack.cli(["drift"]);
       assert.equal(drift.code, 1, drift.output);
-      assert.match(drift.stdout, /alias "press@fabrikam\.com" already belongs to mail contact "Press Office \(agency\)"/);
+      assert.match(
+        drift.stdout,
+        /alias "press@fabrikam\.com" already belongs to mail contact "Press Office \(agency\)"/,
+      );
     });
 
     it("an invalid spec makes drift and plan exit 1 with positions", () => {
       stack.writeSpec(EXAMPLE_SPEC.replace("mode: additive", "mode: merge"));
       const drift = stack.cli(["drift"]);
       assert.equal(drift.code, 1);
-      assert.match(drift.stderr, /mailboxes\.yaml:\d+:\d+: mailboxes\["sales@contoso\.com"\]\.mode: "merge" is not allowed/);
+      assert.match(
+        drift.stderr,
+        /mailboxes\.yaml:\d+:\d+: mailboxes\["sales@contoso\.com"\]\.mode: "merge" is not allowed/,
+      );
       const plan = stack.cli(["plan"]);
       assert.equal(plan.code, 1);
       assert.match(plan.stdout, /"merge" is not allowed/);
@@ -133,4 +155,6 @@ function defineGitOpsTests(title: string, makeTarget: () => Promise<StackOnTarge
 
 defineGitOpsTests("GitOps commands on the local target", () => stackOnTarget("local", "gitops"));
 
-defineGitOpsTests("GitOps commands on the emulator (exchange-online target)", () => stackOnTarget("emulator", "gitops"));
+defineGitOpsTests("GitOps commands on the emulator (exchange-online target)", () =>
+  stackOnTarget("emulator", "gitops"),
+);

@@ -18,9 +18,21 @@ describe("scripts/lab-hybrid", () => {
 
   it("starts a DC and the emulator wired for hybrid, prints every setting (AD keys included); a stack with them reads both", async () => {
     stack = new TestStack("hybridlab");
-    const lab = spawn(process.execPath, [path.join(PROJECT_ROOT, "dist/harness/hybrid-lab.js"), "--port", "0", "--stack", stack.stack, "--state-dir", stateDir], {
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const lab = spawn(
+      process.execPath,
+      [
+        path.join(PROJECT_ROOT, "dist/harness/hybrid-lab.js"),
+        "--port",
+        "0",
+        "--stack",
+        stack.stack,
+        "--state-dir",
+        stateDir,
+      ],
+      {
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
     const exited = new Promise<number | null>((resolve) => lab.once("exit", resolve));
     let out = "";
     let err = "";
@@ -36,16 +48,32 @@ describe("scripts/lab-hybrid", () => {
       assert.match(err, /first directory sync: 3 synced users matched/);
       const settings = [...out.matchAll(/^scripts\/pulumi config set --stack (\S+)( --secret)? (\S+) (.+)$/gm)];
       const keys = settings.map((m) => m[3]);
-      for (const key of ["tenantId", "clientId", "authorityHost", "graphBaseUrl", "exchangeBaseUrl", "target", "adUrl", "adCaFile", "adBaseDn", "adBindDn", "adBindPassword"])
+      for (const key of [
+        "tenantId",
+        "clientId",
+        "authorityHost",
+        "graphBaseUrl",
+        "exchangeBaseUrl",
+        "target",
+        "adUrl",
+        "adCaFile",
+        "adBaseDn",
+        "adBindDn",
+        "adBindPassword",
+      ])
         assert.ok(keys.includes(key), `${key} printed:\n${out}`);
       assert.ok(settings.every((m) => m[1] === stack!.stack));
       assert.equal(settings.find((m) => m[3] === "adBindPassword")![2], " --secret");
       // Apply the printed lines as a user would (the last `target` wins: hybrid).
       for (const m of settings) {
         const value = m[4]!.startsWith('"') ? (JSON.parse(m[4]!) as string) : m[4]!;
-        stack.run(["config", "set", ...(m[2] ? ["--secret"] : []), `mailbox-addresses:${m[3]}`, value], { check: true });
+        stack.run(["config", "set", ...(m[2] ? ["--secret"] : []), `mailbox-addresses:${m[3]}`, value], {
+          check: true,
+        });
       }
-      const env = Object.fromEntries([...out.matchAll(/^export (NODE_EXTRA_CA_CERTS|AZURE_CLIENT_SECRET)=(\S+)$/gm)].map((m) => [m[1]!, m[2]!]));
+      const env = Object.fromEntries(
+        [...out.matchAll(/^export (NODE_EXTRA_CA_CERTS|AZURE_CLIENT_SECRET)=(\S+)$/gm)].map((m) => [m[1]!, m[2]!]),
+      );
       assert.equal(Object.keys(env).length, 2, out);
       const exported = stack.cli(["export", "-o", stack.specFile], env);
       assert.equal(exported.code, 0, exported.output);
@@ -53,7 +81,12 @@ describe("scripts/lab-hybrid", () => {
       for (const user of ["ada", "ben", "cy", "dan", "eve"]) assert.match(spec, new RegExp(`${user}@contoso\\.com:`));
       const drift = stack.cli(["drift", "--json", "--quiet"], env);
       assert.equal(drift.code, 0, drift.output);
-      const rows = new Map((JSON.parse(drift.stdout) as { mailboxes: { identity: string; writtenTo?: string }[] }).mailboxes.map((r) => [r.identity, r.writtenTo]));
+      const rows = new Map(
+        (JSON.parse(drift.stdout) as { mailboxes: { identity: string; writtenTo?: string }[] }).mailboxes.map((r) => [
+          r.identity,
+          r.writtenTo,
+        ]),
+      );
       assert.equal(rows.get("ada@contoso.com"), "active-directory");
       assert.equal(rows.get("dan@contoso.com"), "exchange-online");
     } finally {

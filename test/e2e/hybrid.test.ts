@@ -77,8 +77,20 @@ describe("hybrid tenant (emulator + Samba AD) end to end through the pulumi bina
     const ou = await dc.addOu("Mailboxes");
     const [delegate, ada, ben, cy] = await dc.addUsers([
       { name: "delegate", upn: "delegate@corp.contoso.com", password: DELEGATE_PASSWORD },
-      { name: "ada", upn: "ada@contoso.com", parent: ou, mail: "ada@contoso.com", proxyAddresses: ["SMTP:ada@contoso.com", "smtp:ada.alias@contoso.com", X500] },
-      { name: "ben", upn: "ben@contoso.com", parent: ou, mail: "ben@contoso.com", proxyAddresses: ["SMTP:ben@contoso.com", "smtp:sales@contoso.com"] },
+      {
+        name: "ada",
+        upn: "ada@contoso.com",
+        parent: ou,
+        mail: "ada@contoso.com",
+        proxyAddresses: ["SMTP:ada@contoso.com", "smtp:ada.alias@contoso.com", X500],
+      },
+      {
+        name: "ben",
+        upn: "ben@contoso.com",
+        parent: ou,
+        mail: "ben@contoso.com",
+        proxyAddresses: ["SMTP:ben@contoso.com", "smtp:sales@contoso.com"],
+      },
       { name: "cy", upn: "cy@contoso.com", mail: "cy@contoso.com", proxyAddresses: ["SMTP:cy@contoso.com"] },
       // In AD only (not synced to the cloud, in no spec): holds an address.
       { name: "zed", upn: "zed@corp.contoso.com", mail: "zed@contoso.com", proxyAddresses: ["SMTP:zed@contoso.com"] },
@@ -88,10 +100,17 @@ describe("hybrid tenant (emulator + Samba AD) end to end through the pulumi bina
     delegateSid = await sidOf(dc, delegate!);
     await delegateAddressWrites(dc, ou, delegateSid, "below");
 
-    const admin = { MAILBOX_ADDRESSES_AD_BIND_DN: dc.admin.bindDn, MAILBOX_ADDRESSES_AD_BIND_PASSWORD: dc.admin.password };
+    const admin = {
+      MAILBOX_ADDRESSES_AD_BIND_DN: dc.admin.bindDn,
+      MAILBOX_ADDRESSES_AD_BIND_PASSWORD: dc.admin.password,
+    };
     emulator = await EmulatorProcess.start(
       {},
-      { seedFile: path.join(PROJECT_ROOT, "test/fixtures/hybrid/tenant.yaml"), args: ["--ad-url", dc.url, "--ad-ca-file", dc.caFile, "--ad-base-dn", dc.baseDn], env: admin },
+      {
+        seedFile: path.join(PROJECT_ROOT, "test/fixtures/hybrid/tenant.yaml"),
+        args: ["--ad-url", dc.url, "--ad-ca-file", dc.caFile, "--ad-base-dn", dc.baseDn],
+        env: admin,
+      },
     );
     const first = await emulator.sync();
     assert.equal(first.matched, 3, JSON.stringify(first));
@@ -99,7 +118,11 @@ describe("hybrid tenant (emulator + Samba AD) end to end through the pulumi bina
     stack = new TestStack(
       "hybrid",
       { ...emulator.stackConfig(), target: "hybrid", adUrl: dc.url, adCaFile: dc.caFile, adBaseDn: dc.baseDn },
-      { ...emulator.environment(), MAILBOX_ADDRESSES_AD_BIND_DN: "delegate@corp.contoso.com", MAILBOX_ADDRESSES_AD_BIND_PASSWORD: DELEGATE_PASSWORD },
+      {
+        ...emulator.environment(),
+        MAILBOX_ADDRESSES_AD_BIND_DN: "delegate@corp.contoso.com",
+        MAILBOX_ADDRESSES_AD_BIND_PASSWORD: DELEGATE_PASSWORD,
+      },
     );
   });
 
@@ -111,7 +134,10 @@ describe("hybrid tenant (emulator + Samba AD) end to end through the pulumi bina
 
   it("the emulator's sync projects AD into the cloud as ProxyCalc does, with the on-premises attributes Graph returns", async () => {
     // AD's values, the MOERA added (KB 3190357), X500 kept.
-    assert.deepEqual([...cloudAddresses("ada@contoso.com")].sort(), ["SMTP:ada@contoso.com", X500, "smtp:ada.alias@contoso.com", "smtp:ada@contoso.onmicrosoft.com"].sort());
+    assert.deepEqual(
+      [...cloudAddresses("ada@contoso.com")].sort(),
+      ["SMTP:ada@contoso.com", X500, "smtp:ada.alias@contoso.com", "smtp:ada@contoso.onmicrosoft.com"].sort(),
+    );
     const user = await emulator.withTenant((t) => t.find("ben@contoso.com")!);
     assert.equal(user.synced, true);
     assert.match(user.onPremises!.immutableId, /^[A-Za-z0-9+/]{22}==$/);
@@ -169,8 +195,14 @@ mailboxes:
 `);
     const refused = stack.preview("--refresh");
     assert.notEqual(refused.code, 0, refused.output);
-    assert.match(refused.output, /mailboxes\.yaml:6:\d+: .*"zed@contoso\.com" already belongs to .*CN=zed,CN=Users,DC=corp,DC=contoso,DC=com/);
-    assert.match(refused.output, /mailboxes\.yaml:6:\d+: .*"eve\.old@contoso\.com" already belongs to mailbox "Eve \(cloud-only\)"/);
+    assert.match(
+      refused.output,
+      /mailboxes\.yaml:6:\d+: .*"zed@contoso\.com" already belongs to .*CN=zed,CN=Users,DC=corp,DC=contoso,DC=com/,
+    );
+    assert.match(
+      refused.output,
+      /mailboxes\.yaml:6:\d+: .*"eve\.old@contoso\.com" already belongs to mailbox "Eve \(cloud-only\)"/,
+    );
   });
 
   it("a wrong bind password is refused at preview, naming the account, the variables, and writing nothing", () => {
@@ -196,7 +228,10 @@ mailboxes:
     // rights (allowedAttributesEffective) and refuses, naming the DN; nothing is written anywhere.
     const refused = stack.preview("--diff");
     assert.notEqual(refused.code, 0, refused.output);
-    assert.match(refused.output, /mailbox "cy@contoso\.com": the bind account "delegate@corp\.contoso\.com" may not write proxyAddresses or mail of "CN=cy,CN=Users,DC=corp,DC=contoso,DC=com"/);
+    assert.match(
+      refused.output,
+      /mailbox "cy@contoso\.com": the bind account "delegate@corp\.contoso\.com" may not write proxyAddresses or mail of "CN=cy,CN=Users,DC=corp,DC=contoso,DC=com"/,
+    );
     assert.doesNotMatch(refused.output, /may not write .* of "CN=(ada|ben),/);
     assert.deepEqual(exchangeWrites(), []);
     await delegateAddressWrites(dc, dns.cy!, delegateSid, "object");
@@ -208,7 +243,11 @@ mailboxes:
     assert.match(preview.output, /dan@contoso\.com: live tenant → spec: .*written to Exchange Online/);
     const plan = stack.cli(["plan", "--json", "--quiet"]);
     assert.equal(plan.code, 2, plan.output);
-    const rows = new Map((JSON.parse(plan.stdout) as { mailboxes: { identity: string; change: string; writtenTo?: string }[] }).mailboxes.map((r) => [r.identity, r]));
+    const rows = new Map(
+      (
+        JSON.parse(plan.stdout) as { mailboxes: { identity: string; change: string; writtenTo?: string }[] }
+      ).mailboxes.map((r) => [r.identity, r]),
+    );
     assert.equal(rows.get("ada@contoso.com")!.writtenTo, "active-directory");
     assert.equal(rows.get("cy@contoso.com")!.writtenTo, "active-directory");
     assert.equal(rows.get("eve@contoso.com")!.writtenTo, "exchange-online");
@@ -223,7 +262,10 @@ mailboxes:
       mail: "ada.lovelace@contoso.com",
     });
     assert.deepEqual((await adRead("ben@contoso.com")).proxyAddresses, ["SMTP:ben@contoso.com"]);
-    assert.deepEqual((await adRead("cy@contoso.com")).proxyAddresses, ["SMTP:cy@contoso.com", "smtp:cy.new@contoso.com"]);
+    assert.deepEqual((await adRead("cy@contoso.com")).proxyAddresses, [
+      "SMTP:cy@contoso.com",
+      "smtp:cy.new@contoso.com",
+    ]);
     usn.ada = (await adRead("ada@contoso.com")).usn;
     usn.ben = (await adRead("ben@contoso.com")).usn;
     usn.cy = (await adRead("cy@contoso.com")).usn;
@@ -258,7 +300,12 @@ mailboxes:
     const drift = stack.cli(["drift", "--json", "--quiet"]);
     assert.equal(drift.code, 0, drift.output);
     const report = JSON.parse(drift.stdout) as {
-      mailboxes: { identity: string; change: string; writtenTo?: string; sync?: { state: string; lastSyncAgeSeconds?: number; waitingForSync?: string[] } }[];
+      mailboxes: {
+        identity: string;
+        change: string;
+        writtenTo?: string;
+        sync?: { state: string; lastSyncAgeSeconds?: number; waitingForSync?: string[] };
+      }[];
     };
     const byId = new Map(report.mailboxes.map((r) => [r.identity, r]));
     for (const synced of ["ada@contoso.com", "ben@contoso.com", "cy@contoso.com"]) {
@@ -288,13 +335,20 @@ mailboxes:
     const settled = stack.cli(["drift", "--json", "--quiet"]);
     assert.equal(settled.code, 0, settled.output);
     assert.ok(
-      (JSON.parse(settled.stdout) as { mailboxes: { sync?: { state: string } }[] }).mailboxes.every((r) => r.sync === undefined || r.sync.state === "in-sync"),
+      (JSON.parse(settled.stdout) as { mailboxes: { sync?: { state: string } }[] }).mailboxes.every(
+        (r) => r.sync === undefined || r.sync.state === "in-sync",
+      ),
       settled.stdout,
     );
 
     // `cloudManaged: true` takes a synced mailbox over: written in Exchange Online, AD left alone.
     const cyUsn = (await adRead("cy@contoso.com")).usn;
-    stack.writeSpec(CHANGED.replace("    aliases: [cy.new@contoso.com]", "    aliases: [cy.new@contoso.com, cy.cloud@contoso.com]\n    cloudManaged: true"));
+    stack.writeSpec(
+      CHANGED.replace(
+        "    aliases: [cy.new@contoso.com]",
+        "    aliases: [cy.new@contoso.com, cy.cloud@contoso.com]\n    cloudManaged: true",
+      ),
+    );
     const takeover = stack.preview();
     assert.match(takeover.output, /cy@contoso\.com: live tenant → spec: .*written to Exchange Online/);
     const taken = stack.up();
@@ -302,7 +356,10 @@ mailboxes:
     assert.equal((await adRead("cy@contoso.com")).usn, cyUsn);
     assert.ok(cloudAddresses("cy@contoso.com").includes("smtp:cy.cloud@contoso.com"));
     await emulator.sync();
-    assert.ok(cloudAddresses("cy@contoso.com").includes("smtp:cy.cloud@contoso.com"), "the sync leaves a cloud-managed mailbox's addresses");
+    assert.ok(
+      cloudAddresses("cy@contoso.com").includes("smtp:cy.cloud@contoso.com"),
+      "the sync leaves a cloud-managed mailbox's addresses",
+    );
     const steady = stack.preview("--refresh", "--expect-no-changes");
     assert.equal(steady.code, 0, steady.output);
   });
@@ -313,7 +370,14 @@ describe("the emulator's directory sync on an interval", () => {
     const dc = await startSambaDc();
     let emulator: EmulatorProcess | undefined;
     try {
-      await dc.addUsers([{ name: "ivy", upn: "ada@contoso.com", mail: "ada.interval@contoso.com", proxyAddresses: ["SMTP:ada.interval@contoso.com"] }]);
+      await dc.addUsers([
+        {
+          name: "ivy",
+          upn: "ada@contoso.com",
+          mail: "ada.interval@contoso.com",
+          proxyAddresses: ["SMTP:ada.interval@contoso.com"],
+        },
+      ]);
       emulator = await EmulatorProcess.start(
         {},
         {

@@ -23,7 +23,12 @@ describe("an opted-in international domain: both forms shown, the A-label writte
   before(() => {
     stack = new TestStack("idn-local");
     const seed = loadSeedFile();
-    stack.withTenant((t) => t.seed({ ...seed, tenant: { ...seed.tenant, acceptedDomains: [...seed.tenant.acceptedDomains, "xn--bcher-kva.example"] } }));
+    stack.withTenant((t) =>
+      t.seed({
+        ...seed,
+        tenant: { ...seed.tenant, acceptedDomains: [...seed.tenant.acceptedDomains, "xn--bcher-kva.example"] },
+      }),
+    );
   });
   after(() => stack?.dispose());
 
@@ -31,7 +36,10 @@ describe("an opted-in international domain: both forms shown, the A-label writte
     stack.writeSpec(SPEC(false));
     const preview = stack.preview();
     assert.notEqual(preview.code, 0, preview.output);
-    assert.match(preview.output, /U\+00FC LATIN SMALL LETTER U WITH DIAERESIS \(a character outside ASCII\) at column \d+; Microsoft 365 organizations cannot have international domain names/);
+    assert.match(
+      preview.output,
+      /U\+00FC LATIN SMALL LETTER U WITH DIAERESIS \(a character outside ASCII\) at column \d+; Microsoft 365 organizations cannot have international domain names/,
+    );
     assert.match(preview.output, /opt in: list it under internationalDomains/);
   });
 
@@ -45,9 +53,15 @@ describe("an opted-in international domain: both forms shown, the A-label writte
     assert.equal(diff.code, 0, diff.output);
     // The resource's inputs: the address as written, and its forms for the reviewer.
     assert.match(diff.output, /info@xn--bcher-kva\.example\s*:\s*"smtp:info@xn--bcher-kva\.example"/);
-    assert.match(diff.output, /internationalForms\s*:\s*\{\s*"?info@xn--bcher-kva\.example"?\s*:\s*"info@bücher\.example"/);
+    assert.match(
+      diff.output,
+      /internationalForms\s*:\s*\{\s*"?info@xn--bcher-kva\.example"?\s*:\s*"info@bücher\.example"/,
+    );
     // The mailbox's log line, as plan's rows say it.
-    assert.match(diff.output, /mark\.wilson@contoso\.com: live tenant → spec: .*\+ info@xn--bcher-kva\.example \(info@bücher\.example\)/);
+    assert.match(
+      diff.output,
+      /mark\.wilson@contoso\.com: live tenant → spec: .*\+ info@xn--bcher-kva\.example \(info@bücher\.example\)/,
+    );
 
     const up = stack.up();
     assert.equal(up.code, 0, up.output);

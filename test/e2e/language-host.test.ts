@@ -31,7 +31,10 @@ describe("the project's language host under the pulumi binary", () => {
     assert.equal(up.code, 0, up.output);
     const output = stack.run(["stack", "output", "execArgv", "--json"], { check: true });
     const execArgv = JSON.parse(output.stdout) as string[];
-    assert.ok(execArgv.includes("--max-old-space-size=1234") && execArgv.includes("--no-deprecation"), JSON.stringify(execArgv));
+    assert.ok(
+      execArgv.includes("--max-old-space-size=1234") && execArgv.includes("--no-deprecation"),
+      JSON.stringify(execArgv),
+    );
   });
 
   it("nodeargs that is not a string is refused, naming the option", () => {
@@ -47,7 +50,10 @@ describe("the project's language host under the pulumi binary", () => {
     setRuntimeOptions(stack, "typescript: true");
     const preview = stack.preview();
     assert.notEqual(preview.code, 0, preview.output);
-    assert.match(preview.output, /runtime option "typescript: true" .* is not supported by this project's language host: the program is compiled with tsc first/);
+    assert.match(
+      preview.output,
+      /runtime option "typescript: true" .* is not supported by this project's language host: the program is compiled with tsc first/,
+    );
     assert.match(preview.output, /Set "typescript: false" under runtime\.options in Pulumi\.yaml/);
   });
 
@@ -67,7 +73,10 @@ describe("the project's language host under the pulumi binary", () => {
       }
       // One SIGINT to pulumi itself, as a terminal's Ctrl-C: the engine cancels and calls Cancel on the host.
       process.kill(child.pid!, "SIGINT");
-      const code = await Promise.race([exited, sleep(60_000, undefined, { ref: false }).then(() => "timeout" as const)]);
+      const code = await Promise.race([
+        exited,
+        sleep(60_000, undefined, { ref: false }).then(() => "timeout" as const),
+      ]);
       assert.notEqual(code, "timeout", `pulumi up did not end within 60 s of the cancel:\n${output}`);
       // From the host, while it runs (not the engine's SIGINT to the whole group when it stops its plugins).
       assert.equal(readFileSync(marker, "utf8"), "started\nSIGINT, host alive\n", output);

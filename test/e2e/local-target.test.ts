@@ -17,7 +17,19 @@ defineEndToEndScenarios("local target, end to end through the pulumi binary", as
     secret: CANARY_SECRET,
     withTenant: (work) => stack.withTenant(work),
     addByHand: (identity, entries) => {
-      const cli = spawnSync(process.execPath, [path.join(PROJECT_ROOT, "bin/mailbox-addresses.js"), "tenant", "add", identity, ...entries, "--database", stack.database], { encoding: "utf8" });
+      const cli = spawnSync(
+        process.execPath,
+        [
+          path.join(PROJECT_ROOT, "bin/mailbox-addresses.js"),
+          "tenant",
+          "add",
+          identity,
+          ...entries,
+          "--database",
+          stack.database,
+        ],
+        { encoding: "utf8" },
+      );
       assert.equal(cli.status, 0, cli.stderr);
     },
     dispose: async () => stack.dispose(),

@@ -25,7 +25,13 @@ describe("a normal Pulumi project: npm ci, then pulumi up, without the bash scri
     const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: "1", PULUMI_CONFIG_PASSPHRASE: "" };
     delete env.PULUMI_BACKEND_URL; // the project's own backend (Pulumi.yaml)
     const run = (file: string, args: string[]) => {
-      const result = spawnSync(file, args, { cwd: clone, env, encoding: "utf8", timeout: 15 * 60 * 1000, maxBuffer: 64 * 1024 * 1024 });
+      const result = spawnSync(file, args, {
+        cwd: clone,
+        env,
+        encoding: "utf8",
+        timeout: 15 * 60 * 1000,
+        maxBuffer: 64 * 1024 * 1024,
+      });
       return { code: result.status, output: `${result.stdout}${result.stderr}` };
     };
     const npm = run("npm", ["ci", "--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error"]);

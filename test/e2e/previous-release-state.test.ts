@@ -23,7 +23,9 @@ describe("a stack made by the previous release (state fixture v0.1)", () => {
     tenantBefore = stack.withTenant((tenant) => tenant.list());
     copyFileSync(path.join(FIXTURE, "mailboxes.yaml"), stack.specFile);
     // The fixture names its stack STACK and its folder /FIXTURE (make-fixture.js): they become this stack's.
-    const state = readFileSync(path.join(FIXTURE, "state.json"), "utf8").replaceAll("STACK", stack.stack).replaceAll("/FIXTURE", stack.dir);
+    const state = readFileSync(path.join(FIXTURE, "state.json"), "utf8")
+      .replaceAll("STACK", stack.stack)
+      .replaceAll("/FIXTURE", stack.dir);
     const file = path.join(stack.dir, "state-v0.1.json");
     writeFileSync(file, state);
     stack.run(["stack", "import", "--file", file], { check: true });
@@ -34,7 +36,8 @@ describe("a stack made by the previous release (state fixture v0.1)", () => {
     const resources = stack.state().checkpoint.latest?.resources ?? [];
     const mailboxes = resources.filter((r) => r.type === "pulumi-nodejs:dynamic/mailbox:MailboxAddresses");
     assert.equal(mailboxes.length, 4);
-    for (const r of mailboxes) assert.match(String(r.inputs?.__provider), /dist\/providers\/mailbox-addresses\/implementation\.js/);
+    for (const r of mailboxes)
+      assert.match(String(r.inputs?.__provider), /dist\/providers\/mailbox-addresses\/implementation\.js/);
   });
 
   it("previews clean after a refresh on this build", () => {
@@ -46,10 +49,13 @@ describe("a stack made by the previous release (state fixture v0.1)", () => {
   it("an up on this build writes nothing and previews clean", () => {
     const up = stack.up();
     assert.equal(up.code, 0, up.output);
-    const mailboxes = (stack.state().checkpoint.latest?.resources ?? []).filter((r) => r.type === "pulumi-nodejs:dynamic/mailbox:MailboxAddresses");
+    const mailboxes = (stack.state().checkpoint.latest?.resources ?? []).filter(
+      (r) => r.type === "pulumi-nodejs:dynamic/mailbox:MailboxAddresses",
+    );
     assert.equal(mailboxes.length, 4);
     // This build's provider, like the release's, loads the implementation from the project's dist/.
-    for (const r of mailboxes) assert.match(String(r.inputs?.__provider), /dist\/providers\/mailbox-addresses\/implementation\.js/);
+    for (const r of mailboxes)
+      assert.match(String(r.inputs?.__provider), /dist\/providers\/mailbox-addresses\/implementation\.js/);
     stack.withTenant((tenant) => assert.deepEqual(tenant.writes(), []));
     const preview = stack.preview("--refresh", "--expect-no-changes");
     assert.equal(preview.code, 0, preview.output);

@@ -53,11 +53,16 @@ describe("Exchange → Graph propagation lag, end to end", () => {
     const tenantId = emulator.withTenant((t) => t.info().id);
     const token = await fetchOnce(`${emulator.url}/${tenantId}/oauth2/v2.0/token`, {
       method: "POST",
-      body: new URLSearchParams({ client_id: secrets.clientId, client_secret: secrets.clientSecret, scope: "https://graph.microsoft.com/.default", grant_type: "client_credentials" }),
+      body: new URLSearchParams({
+        client_id: secrets.clientId,
+        client_secret: secrets.clientSecret,
+        scope: "https://graph.microsoft.com/.default",
+        grant_type: "client_credentials",
+      }),
     }).then((r) => r.json() as Promise<{ access_token: string }>);
-    const user = await fetchOnce(`${emulator.url}/v1.0/users/${upn}?$select=proxyAddresses`, { headers: { authorization: `Bearer ${token.access_token}` } }).then(
-      (r) => r.json() as Promise<{ proxyAddresses: string[] }>,
-    );
+    const user = await fetchOnce(`${emulator.url}/v1.0/users/${upn}?$select=proxyAddresses`, {
+      headers: { authorization: `Bearer ${token.access_token}` },
+    }).then((r) => r.json() as Promise<{ proxyAddresses: string[] }>);
     return user.proxyAddresses;
   }
 
@@ -67,10 +72,15 @@ describe("Exchange → Graph propagation lag, end to end", () => {
     const counters = await emulator.counters();
     assert.equal(counters["exchange.Set-Mailbox.applied"], 2, JSON.stringify(counters));
     assert.ok(
-      emulator.withTenant((t) => t.find("mark.wilson@contoso.com")!.addresses.includes("SMTP:mark.wilson@fabrikam.com")),
+      emulator.withTenant((t) =>
+        t.find("mark.wilson@contoso.com")!.addresses.includes("SMTP:mark.wilson@fabrikam.com"),
+      ),
       "Exchange has the change",
     );
-    assert.ok((await graphAddresses("mark.wilson@contoso.com")).includes("SMTP:mark.wilson@contoso.com"), "Graph does not have it yet");
+    assert.ok(
+      (await graphAddresses("mark.wilson@contoso.com")).includes("SMTP:mark.wilson@contoso.com"),
+      "Graph does not have it yet",
+    );
   });
 
   it("the drift gate right after reports no drift: preview --refresh --expect-no-changes and drift both pass", async () => {
@@ -92,16 +102,23 @@ describe("Exchange → Graph propagation lag, end to end", () => {
   });
 
   it("an update right after an apply builds on Exchange's list, not Graph's stale one (additive mode keeps what the last run added)", async () => {
-    const additive = (aliases: string) => `${SPEC}  priya.patel@contoso.com:\n    primary: priya.patel@contoso.com\n    aliases: [${aliases}]\n    mode: additive\n`;
+    const additive = (aliases: string) =>
+      `${SPEC}  priya.patel@contoso.com:\n    primary: priya.patel@contoso.com\n    aliases: [${aliases}]\n    mode: additive\n`;
     stack.writeSpec(additive("p.patel@contoso.com"));
     assert.equal(stack.up().code, 0);
-    assert.ok(!(await graphAddresses("priya.patel@contoso.com")).includes("smtp:p.patel@contoso.com"), "Graph has not seen the first write");
+    assert.ok(
+      !(await graphAddresses("priya.patel@contoso.com")).includes("smtp:p.patel@contoso.com"),
+      "Graph has not seen the first write",
+    );
     await emulator.resetCounters();
     stack.writeSpec(additive("p.patel2@contoso.com"));
     const result = stack.up();
     assert.equal(result.code, 0, result.output);
     const now = emulator.withTenant((t) => t.find("priya.patel@contoso.com")!.addresses);
-    assert.ok(now.includes("smtp:p.patel@contoso.com"), `additive mode kept the alias the previous run added: ${JSON.stringify(now)}`);
+    assert.ok(
+      now.includes("smtp:p.patel@contoso.com"),
+      `additive mode kept the alias the previous run added: ${JSON.stringify(now)}`,
+    );
     assert.ok(now.includes("smtp:p.patel2@contoso.com"));
     assert.equal((await emulator.counters())["exchange.Set-Mailbox.applied"], 1);
   });
@@ -124,12 +141,24 @@ describe("Exchange → Graph propagation lag, end to end", () => {
 
   it("an app with Exchange.ManageAsApp but no Exchange role is stopped at preview with Exchange's words and the remedy", () => {
     const secrets = JSON.parse(readFileSync(path.join(emulator.stateDir, "secrets.json"), "utf8"));
-    const roleless = new TestStack("norole", { ...emulator.stackConfig(), clientId: secrets.rolelessClientId }, { ...emulator.environment(), AZURE_CLIENT_SECRET: secrets.rolelessClientSecret });
+    const roleless = new TestStack(
+      "norole",
+      { ...emulator.stackConfig(), clientId: secrets.rolelessClientId },
+      { ...emulator.environment(), AZURE_CLIENT_SECRET: secrets.rolelessClientSecret },
+    );
     try {
-      roleless.writeSpec(SPEC.replace("    primary: lee.chen@contoso.com\n", "    primary: lee.chen@fabrikam.com\n    aliases: [lee.chen@contoso.com]\n"));
+      roleless.writeSpec(
+        SPEC.replace(
+          "    primary: lee.chen@contoso.com\n",
+          "    primary: lee.chen@fabrikam.com\n    aliases: [lee.chen@contoso.com]\n",
+        ),
+      );
       const preview = roleless.preview();
       assert.notEqual(preview.code, 0);
-      assert.match(preview.output, new RegExp(`The role assigned to application ${secrets.rolelessClientId} isn't supported in this scenario`));
+      assert.match(
+        preview.output,
+        new RegExp(`The role assigned to application ${secrets.rolelessClientId} isn't supported in this scenario`),
+      );
       assert.match(preview.output, /its service principal has no Exchange role/);
       assert.match(preview.output, /Exchange Administrator role/);
       assert.doesNotMatch(preview.output, /^\s+at .*\(.*:\d+:\d+\)$/m, "no stack trace");

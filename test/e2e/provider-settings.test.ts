@@ -31,10 +31,15 @@ describe("provider-level settings on the exchange-online target", () => {
   });
 
   it("no resource stores a tenant setting", () => {
-    const resources = (stack.state().checkpoint.latest?.resources ?? []).filter((r) => r.type.includes("MailboxAddresses"));
+    const resources = (stack.state().checkpoint.latest?.resources ?? []).filter((r) =>
+      r.type.includes("MailboxAddresses"),
+    );
     assert.equal(resources.length, 8);
     for (const r of resources) {
-      assert.deepEqual(Object.keys(r.inputs ?? {}).sort(), ["__provider", "addresses", "identity", "mode", ...(r.inputs?.cloudManaged ? ["cloudManaged"] : [])].sort());
+      assert.deepEqual(
+        Object.keys(r.inputs ?? {}).sort(),
+        ["__provider", "addresses", "identity", "mode", ...(r.inputs?.cloudManaged ? ["cloudManaged"] : [])].sort(),
+      );
       assert.ok(!JSON.stringify(r).includes(clientId), "the app id is in a resource");
     }
   });

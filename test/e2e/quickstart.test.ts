@@ -21,7 +21,13 @@ describe("Quick start on a fresh clone", () => {
     delete env.PULUMI_BACKEND_URL;
     delete env.PULUMI_CONFIG_PASSPHRASE;
     const run = (command: string, ...args: string[]) => {
-      const result = spawnSync(path.join(clone, command), args, { cwd: dir, env, encoding: "utf8", timeout: 15 * 60 * 1000, maxBuffer: 64 * 1024 * 1024 });
+      const result = spawnSync(path.join(clone, command), args, {
+        cwd: dir,
+        env,
+        encoding: "utf8",
+        timeout: 15 * 60 * 1000,
+        maxBuffer: 64 * 1024 * 1024,
+      });
       return { code: result.status, output: `${result.stdout}${result.stderr}` };
     };
     const up = run("scripts/up");

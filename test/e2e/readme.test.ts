@@ -38,7 +38,10 @@ describe("the README's runnable blocks", () => {
     assert.ok(lines.length >= 10, `only ${lines.length} runnable lines`);
     // The working tree as git sees it (tracked and new files, nothing ignored), so the README is
     // tested with the code beside it; the build and the packages are shared, not redone.
-    const files = spawnSync("git", ["ls-files", "-co", "--exclude-standard", "-z"], { cwd: PROJECT_ROOT, encoding: "utf8" });
+    const files = spawnSync("git", ["ls-files", "-co", "--exclude-standard", "-z"], {
+      cwd: PROJECT_ROOT,
+      encoding: "utf8",
+    });
     assert.equal(files.status, 0, files.stderr);
     const copy = path.join(dir, "repo");
     for (const file of files.stdout.split("\0").filter(Boolean)) {
@@ -54,12 +57,23 @@ describe("the README's runnable blocks", () => {
       .filter((dir) => !existsSync(path.join(dir, "pulumi")))
       .join(path.delimiter);
     const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: "1", PATH: pathWithoutPulumi };
-    for (const key of ["PULUMI_BACKEND_URL", "PULUMI_CONFIG_PASSPHRASE", "PULUMI_STACK", "MAILBOX_ADDRESSES_ROOT"]) delete env[key];
+    for (const key of ["PULUMI_BACKEND_URL", "PULUMI_CONFIG_PASSPHRASE", "PULUMI_STACK", "MAILBOX_ADDRESSES_ROOT"])
+      delete env[key];
     assert.notEqual(spawnSync("bash", ["-c", "command -v pulumi"], { env }).status, 0, "pulumi is still on PATH");
     for (const { command, exit } of lines) {
-      const result = spawnSync("bash", ["-c", command], { cwd: copy, env, encoding: "utf8", timeout: 10 * 60 * 1000, maxBuffer: 64 * 1024 * 1024 });
+      const result = spawnSync("bash", ["-c", command], {
+        cwd: copy,
+        env,
+        encoding: "utf8",
+        timeout: 10 * 60 * 1000,
+        maxBuffer: 64 * 1024 * 1024,
+      });
       const output = `${result.stdout}${result.stderr}`;
-      assert.equal(result.status, exit, `README line: ${command}\nexpected exit ${exit}, got ${result.status}:\n${output.slice(-4000)}`);
+      assert.equal(
+        result.status,
+        exit,
+        `README line: ${command}\nexpected exit ${exit}, got ${result.status}:\n${output.slice(-4000)}`,
+      );
       assert.doesNotMatch(output, /^\s+at .+:\d+:\d+\)?$/m, `a stack trace from: ${command}\n${output}`);
     }
   });

@@ -23,7 +23,11 @@ const specOf = (aliases: { a: string[]; b: string[]; c: string[] }) =>
     "version: 1",
     "allowedDomains: [contoso.com, fabrikam.com]",
     "mailboxes:",
-    ...(["a", "b", "c"] as const).flatMap((k) => [`  rl-${k}@contoso.com:`, `    primary: rl-${k}@contoso.com`, `    aliases: [${aliases[k].map((x) => `${x}@contoso.com`).join(", ")}]`]),
+    ...(["a", "b", "c"] as const).flatMap((k) => [
+      `  rl-${k}@contoso.com:`,
+      `    primary: rl-${k}@contoso.com`,
+      `    aliases: [${aliases[k].map((x) => `${x}@contoso.com`).join(", ")}]`,
+    ]),
     "",
   ].join("\n");
 
@@ -52,7 +56,10 @@ describe("release lag: moves, swaps and rotations converge; a pending move is re
       Object.fromEntries(
         (["a", "b", "c"] as const).map((k) => {
           const addresses = tenant.find(`rl-${k}@contoso.com`)!.addresses;
-          assert.ok(addresses.includes(migratedX500(`rl-${k}`)) && addresses.includes(`smtp:rl-${k}@contoso.onmicrosoft.com`), `rl-${k} lost its X500 or MOERA: ${addresses}`);
+          assert.ok(
+            addresses.includes(migratedX500(`rl-${k}`)) && addresses.includes(`smtp:rl-${k}@contoso.onmicrosoft.com`),
+            `rl-${k} lost its X500 or MOERA: ${addresses}`,
+          );
           assert.ok(addresses.includes(`SMTP:rl-${k}@contoso.com`), `rl-${k}'s primary changed: ${addresses}`);
           return [
             k,
@@ -83,7 +90,10 @@ describe("release lag: moves, swaps and rotations converge; a pending move is re
     stack.writeSpec(specOf({ a: ["y"], b: ["x"], c: ["z"] }));
     const run = stack.up();
     assert.equal(run.code, 0, run.output.slice(-3000));
-    assert.match(run.output, /mailbox "rl-b@contoso\.com": Exchange has not freed "x@contoso\.com" yet \(the release lag/);
+    assert.match(
+      run.output,
+      /mailbox "rl-b@contoso\.com": Exchange has not freed "x@contoso\.com" yet \(the release lag/,
+    );
     assert.deepEqual(aliasesNow(), { a: ["y"], b: ["x"], c: ["z"] });
     const check = stack.preview("--expect-no-changes");
     assert.equal(check.code, 0, check.output.slice(-3000));
@@ -111,7 +121,10 @@ describe("release lag: moves, swaps and rotations converge; a pending move is re
     stack.writeSpec(specOf({ a: ["y", "x"], b: ["z"], c: [] }));
     const run = stack.up();
     assert.equal(run.code, 1, run.output.slice(-3000));
-    assert.match(run.output, /mailboxes\.yaml:\d+:\d+: mailbox "rl-a@contoso\.com": pending move: "x@contoso\.com" is on no mailbox now/);
+    assert.match(
+      run.output,
+      /mailboxes\.yaml:\d+:\d+: mailbox "rl-a@contoso\.com": pending move: "x@contoso\.com" is on no mailbox now/,
+    );
     assert.match(run.output, /what to do: run `pulumi up` again/);
     assert.deepEqual(aliasesNow(), { a: ["y"], b: ["z"], c: [] }, "x is on neither mailbox; everything else as it was");
     assert.deepEqual(stateAliases(), { a: ["y"], b: ["z"], c: [] }, "the state says where x is: nowhere");
@@ -126,15 +139,34 @@ describe("release lag: moves, swaps and rotations converge; a pending move is re
     await emulator.setFaults({ addressReleaseLagMs: 600_000 });
     stack.writeSpec(specOf({ a: ["x"], b: ["z"], c: ["y"] }));
     const command = stack.command(["up", "--yes", "--skip-preview"]);
-    const child = spawn(command.file, command.args, { cwd: command.cwd, env: command.env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(command.file, command.args, {
+      cwd: command.cwd,
+      env: command.env,
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     // The engine shows the provider's waiting line among its diagnostics (stdout or stderr).
     let stderr = "";
-    for (const stream of [child.stdout!, child.stderr!]) stream.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    for (const stream of [child.stdout!, child.stderr!])
+      stream.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
     const exited = new Promise((resolve) => child.once("exit", resolve));
     // The giver has let go of y and the taker is waiting for Exchange to free it.
-    for (let waited = 0; !(aliasesNow().a?.length === 1 && /has not freed "y@contoso\.com"/.test(stderr)) && waited < 120_000; waited += 250) await sleep(250);
-    assert.match(stderr, /mailbox "rl-c@contoso\.com": Exchange has not freed "y@contoso\.com" yet/, "the run says what it waits for");
-    assert.deepEqual(aliasesNow(), { a: ["x"], b: ["z"], c: [] }, `the run is waiting with y on neither mailbox\n${stderr.slice(-2000)}`);
+    for (
+      let waited = 0;
+      !(aliasesNow().a?.length === 1 && /has not freed "y@contoso\.com"/.test(stderr)) && waited < 120_000;
+      waited += 250
+    )
+      await sleep(250);
+    assert.match(
+      stderr,
+      /mailbox "rl-c@contoso\.com": Exchange has not freed "y@contoso\.com" yet/,
+      "the run says what it waits for",
+    );
+    assert.deepEqual(
+      aliasesNow(),
+      { a: ["x"], b: ["z"], c: [] },
+      `the run is waiting with y on neither mailbox\n${stderr.slice(-2000)}`,
+    );
     process.kill(-child.pid!, "SIGKILL");
     await exited;
     stack.run(["cancel", "--yes"]); // the lock a killed run leaves
@@ -148,21 +180,40 @@ describe("release lag: moves, swaps and rotations converge; a pending move is re
 
   it("preview names the holders Get-Mailbox does not list, with kinds, dates and remedies, at the spec's line; and what the lookup costs", async () => {
     emulator.withTenant((tenant) =>
-      tenant.addHolder({ id: "7d1c6a40-35b4-4c1e-9d0e-0f3a3f4f0a01", kind: "EntraUser", displayName: "Jo Synced", upn: "jo.synced@contoso.com", synced: true, addresses: ["SMTP:jo@contoso.com"] }),
+      tenant.addHolder({
+        id: "7d1c6a40-35b4-4c1e-9d0e-0f3a3f4f0a01",
+        kind: "EntraUser",
+        displayName: "Jo Synced",
+        upn: "jo.synced@contoso.com",
+        synced: true,
+        addresses: ["SMTP:jo@contoso.com"],
+      }),
     );
-    const spec = specOf({ a: ["x", "archive", "jo"], b: ["z"], c: ["y"] }).replace("    aliases: [z@contoso.com]", "    aliases: [z@contoso.com, olivia@fabrikam.com, tom@fabrikam.com]");
+    const spec = specOf({ a: ["x", "archive", "jo"], b: ["z"], c: ["y"] }).replace(
+      "    aliases: [z@contoso.com]",
+      "    aliases: [z@contoso.com, olivia@fabrikam.com, tom@fabrikam.com]",
+    );
     stack.writeSpec(spec);
     await emulator.resetCounters();
     const preview = stack.preview();
     assert.notEqual(preview.code, 0, preview.output.slice(-3000));
     const out = preview.output;
-    assert.match(out, /mailboxes\.yaml:\d+:\d+: .*"archive@contoso\.com" is held by mail-enabled public folder "Archive \(public folder\)".*Set-MailPublicFolder/);
-    assert.match(out, /mailboxes\.yaml:\d+:\d+: .*"jo@contoso\.com" is held by Entra user without a mailbox "Jo Synced" \(synced from on-premises AD\)/);
+    assert.match(
+      out,
+      /mailboxes\.yaml:\d+:\d+: .*"archive@contoso\.com" is held by mail-enabled public folder "Archive \(public folder\)".*Set-MailPublicFolder/,
+    );
+    assert.match(
+      out,
+      /mailboxes\.yaml:\d+:\d+: .*"jo@contoso\.com" is held by Entra user without a mailbox "Jo Synced" \(synced from on-premises AD\)/,
+    );
     assert.match(
       out,
       /"olivia@fabrikam\.com" is held by soft-deleted mailbox "Olivia Former" \(deleted \d{4}-\d\d-\d\d; it keeps its addresses until it is purged on \d{4}-\d\d-\d\d\).*restore the mailbox.*purge it.*or wait until/,
     );
-    assert.match(out, /"tom@fabrikam\.com" is held by deleted user in Entra's recycle bin "Tom Temp" \(deleted \d{4}-\d\d-\d\d;.*restore the user.*delete it permanently.*or wait until/);
+    assert.match(
+      out,
+      /"tom@fabrikam\.com" is held by deleted user in Entra's recycle bin "Tom Temp" \(deleted \d{4}-\d\d-\d\d;.*restore the user.*delete it permanently.*or wait until/,
+    );
     const counters = await emulator.counters();
     console.log(`ℹ figures: holder lookup in a preview adding 5 addresses: ${JSON.stringify(counters)}`);
     assert.equal(counters["exchange.Set-Mailbox.applied"] ?? 0, 0, "preview writes nothing");
@@ -203,7 +254,9 @@ describe("release lag and deleted holders on the local target", () => {
       preview.output,
       /mailboxes\.yaml:9:\d+: .*"tom@fabrikam\.com" is held by deleted user in Entra's recycle bin "Tom Temp" \(deleted .*restore the user.*delete it permanently.*or wait until/,
     );
-    stack.withTenant((t) => assert.ok(!t.find("mark.wilson@contoso.com")!.addresses.includes("smtp:olivia@fabrikam.com"), "nothing written"));
+    stack.withTenant((t) =>
+      assert.ok(!t.find("mark.wilson@contoso.com")!.addresses.includes("smtp:olivia@fabrikam.com"), "nothing written"),
+    );
   });
 
   it("a move under the local tenant's release lag converges, saying what it waits for", () => {
@@ -217,7 +270,12 @@ describe("release lag and deleted holders on the local target", () => {
     stack.withTenant((t) => {
       assert.ok(t.find("anna.kowalski@contoso.com")!.addresses.includes("smtp:mwilson@contoso.com"));
       const mark = t.find("mark.wilson@contoso.com")!.addresses;
-      assert.ok(!mark.includes("smtp:mwilson@contoso.com") && mark.includes("SIP:mark.wilson@contoso.com") && mark.some((e) => e.startsWith("X500:")), String(mark));
+      assert.ok(
+        !mark.includes("smtp:mwilson@contoso.com") &&
+          mark.includes("SIP:mark.wilson@contoso.com") &&
+          mark.some((e) => e.startsWith("X500:")),
+        String(mark),
+      );
     });
   });
 });

@@ -8,7 +8,11 @@ import { EmulatorProcess } from "../../harness/emulator-process";
 import { TestStack } from "../../harness/pulumi-stack";
 import { benchSeed, benchSpec } from "../../bench/scale/generate-tenant";
 
-const total = (c: Record<string, number>) => (c["graph.requests"] ?? 0) + (c["exchange.requests"] ?? 0) + (c["identity.token"] ?? 0) + (c["identity.openid-configuration"] ?? 0);
+const total = (c: Record<string, number>) =>
+  (c["graph.requests"] ?? 0) +
+  (c["exchange.requests"] ?? 0) +
+  (c["identity.token"] ?? 0) +
+  (c["identity.openid-configuration"] ?? 0);
 
 /** Adopts N generated mailboxes, then counts the requests of `up` rebranding all of them. */
 function upOfChanged(n: number): () => Promise<Record<string, number>> {
@@ -33,7 +37,12 @@ function upOfChanged(n: number): () => Promise<Record<string, number>> {
     assert.equal(result.code, 0, result.output.slice(-3000));
     const counters = await emulator.counters();
     console.log(JSON.stringify({ scenario: `up of ${n} changed mailboxes`, requests: total(counters), counters }));
-    const rebranded = emulator.withTenant((tenant) => tenant.list({ usersOnly: true }).filter((r) => r.addresses.some((a) => a.startsWith("SMTP:bench") && a.endsWith("@fabrikam.com"))).length);
+    const rebranded = emulator.withTenant(
+      (tenant) =>
+        tenant
+          .list({ usersOnly: true })
+          .filter((r) => r.addresses.some((a) => a.startsWith("SMTP:bench") && a.endsWith("@fabrikam.com"))).length,
+    );
     assert.equal(rebranded, n);
     assert.equal(counters["exchange.Set-Mailbox.applied"], n, "one write per mailbox");
     assert.equal(counters["exchange.Set-Mailbox"], n, "no write resent");

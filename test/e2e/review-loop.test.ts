@@ -24,7 +24,9 @@ function effectOf(write: WriteRecord): { primary?: string; added: string[]; remo
   const primaryChanged = addressKey(primaryBefore?.value ?? "") !== addressKey(primaryAfter?.value ?? "");
   return {
     ...(primaryChanged ? { primary: addressKey(primaryAfter!.value) } : {}),
-    added: [...after.keys()].filter((k) => !before.has(k) && !(primaryChanged && k === addressKey(primaryAfter!.value))).sort(),
+    added: [...after.keys()]
+      .filter((k) => !before.has(k) && !(primaryChanged && k === addressKey(primaryAfter!.value)))
+      .sort(),
     removed: [...before.keys()].filter((k) => !after.has(k)).sort(),
   };
 }
@@ -61,7 +63,10 @@ describe("the review loop: preview --diff, plan, apply, saved plans", () => {
     stack.writeSpec(
       EXAMPLE_SPEC.replace("aliases: [helpdesk@contoso.com, support@fabrikam.com]", "aliases: [support@fabrikam.com]") // remove helpdesk@
         .replace("aliases: [lee.chen@fabrikam.com]", "aliases: [Lee.Chen@fabrikam.com, lchen@fabrikam.com]") // re-case one, add one
-        .replace("primary: info@contoso.com\n    aliases: [hello@contoso.com]", "primary: hello@contoso.com\n    aliases: [info@contoso.com]"), // swap the primary
+        .replace(
+          "primary: info@contoso.com\n    aliases: [hello@contoso.com]",
+          "primary: hello@contoso.com\n    aliases: [info@contoso.com]",
+        ), // swap the primary
     );
     const preview = stack.preview("--diff");
     assert.equal(preview.code, 0, preview.output);
@@ -71,7 +76,10 @@ describe("the review loop: preview --diff, plan, apply, saved plans", () => {
     assert.doesNotMatch(out, /- support@fabrikam\.com/);
     assert.match(out, /\+ lchen@fabrikam\.com\s*: "smtp:lchen@fabrikam\.com"/);
     // The re-case is not written (exchange/exchange-rules.ts applyAddRemove), so it is not shown as a change.
-    assert.doesNotMatch(out, /lee\.chen@fabrikam\.com\s*: "smtp:lee\.chen@fabrikam\.com" => "smtp:Lee\.Chen@fabrikam\.com"/);
+    assert.doesNotMatch(
+      out,
+      /lee\.chen@fabrikam\.com\s*: "smtp:lee\.chen@fabrikam\.com" => "smtp:Lee\.Chen@fabrikam\.com"/,
+    );
     assert.match(out, /~ hello@contoso\.com: "smtp:hello@contoso\.com" => "SMTP:hello@contoso\.com"/);
     assert.match(out, /~ info@contoso\.com : "SMTP:info@contoso\.com" => "smtp:info@contoso\.com"/);
     assert.doesNotMatch(out, /\[\d+\]:/, "no address is shown by list index");
@@ -81,10 +89,19 @@ describe("the review loop: preview --diff, plan, apply, saved plans", () => {
     const preview = stack.preview("--json");
     stack.writeSpec(EXAMPLE_SPEC);
     assert.equal(preview.code, 0, preview.output);
-    const steps = JSON.parse(preview.stdout).steps as { op: string; urn: string; detailedDiff?: Record<string, { kind: string }> }[];
+    const steps = JSON.parse(preview.stdout).steps as {
+      op: string;
+      urn: string;
+      detailedDiff?: Record<string, { kind: string }>;
+    }[];
     const update = (identity: string) => steps.find((s) => s.urn.endsWith(`::${identity}`) && s.op === "update")!;
-    assert.deepEqual(update("support@contoso.com").detailedDiff, { 'addresses["helpdesk@contoso.com"]': { kind: "delete", inputDiff: true } });
-    assert.deepEqual(Object.keys(update("info@contoso.com").detailedDiff ?? {}).sort(), ['addresses["hello@contoso.com"]', 'addresses["info@contoso.com"]']);
+    assert.deepEqual(update("support@contoso.com").detailedDiff, {
+      'addresses["helpdesk@contoso.com"]': { kind: "delete", inputDiff: true },
+    });
+    assert.deepEqual(Object.keys(update("info@contoso.com").detailedDiff ?? {}).sort(), [
+      'addresses["hello@contoso.com"]',
+      'addresses["info@contoso.com"]',
+    ]);
     assert.deepEqual(update("lee.chen@contoso.com").detailedDiff, {
       'addresses["lchen@fabrikam.com"]': { kind: "add", inputDiff: true },
     });
@@ -107,18 +124,26 @@ describe("the review loop: preview --diff, plan, apply, saved plans", () => {
 
   it("the pull request's plan shows the drift repairs and spec changes the merge makes, and nothing else is written", () => {
     // The pull request changes the spec; meanwhile an admin adds an alias by hand elsewhere.
-    stack.writeSpec(EXAMPLE_SPEC.replace("aliases: [ppatel@contoso.com]", "aliases: [ppatel@contoso.com, priya@fabrikam.com]"));
+    stack.writeSpec(
+      EXAMPLE_SPEC.replace("aliases: [ppatel@contoso.com]", "aliases: [ppatel@contoso.com, priya@fabrikam.com]"),
+    );
     stack.withTenant((t) => t.addRemoveEmailAddresses("anna.kowalski@contoso.com", ["smtp:anna.k@contoso.com"], []));
     const markdown = stack.cli(["plan", "--markdown"]);
     assert.equal(markdown.code, 2, markdown.output);
     // The pull request's own change is a row of its table; the repair of the hand edit is named
     // first, in its own section, with the command that keeps it instead (issue 31).
-    assert.match(markdown.stdout, /`priya\.patel@contoso\.com` \| update \| +\| `priya@fabrikam\.com` \| +\| cause: the spec/);
+    assert.match(
+      markdown.stdout,
+      /`priya\.patel@contoso\.com` \| update \| +\| `priya@fabrikam\.com` \| +\| cause: the spec/,
+    );
     assert.match(
       markdown.stdout,
       /#### Changed outside git: merging reverts these\n\n- `anna\.kowalski@contoso\.com`: `- anna\.k@contoso\.com` \(added outside git \(last changed [0-9T:.-]+Z\); merging removes it\)\. Keep it instead: `npx mailbox-addresses accept anna\.kowalski@contoso\.com`/,
     );
-    assert.ok(markdown.stdout.indexOf("Changed outside git") < markdown.stdout.indexOf("priya.patel@contoso.com"), "the reverts come before the pull request's own changes");
+    assert.ok(
+      markdown.stdout.indexOf("Changed outside git") < markdown.stdout.indexOf("priya.patel@contoso.com"),
+      "the reverts come before the pull request's own changes",
+    );
     const json = stack.cli(["plan", "--json"]);
     assert.equal(json.code, 2, json.output);
     const reviewed = JSON.parse(json.stdout) as Report;
@@ -143,7 +168,9 @@ describe("the review loop: preview --diff, plan, apply, saved plans", () => {
   });
 
   it("with the saved plan, an apply refuses once the tenant changed after the review; nothing is written", () => {
-    stack.writeSpec(EXAMPLE_SPEC.replace("aliases: [hello@contoso.com]", "aliases: [hello@contoso.com, welcome@contoso.com]"));
+    stack.writeSpec(
+      EXAMPLE_SPEC.replace("aliases: [hello@contoso.com]", "aliases: [hello@contoso.com, welcome@contoso.com]"),
+    );
     const json = stack.cli(["plan", "--json"]);
     assert.equal(json.code, 2, json.output);
     const planFile = path.join(stack.dir, "reviewed-plan.json");
@@ -151,23 +178,34 @@ describe("the review loop: preview --diff, plan, apply, saved plans", () => {
     // The tenant changes after the review.
     stack.withTenant((t) => t.addRemoveEmailAddresses("lee.chen@contoso.com", ["smtp:lee@contoso.com"], []));
     const before = writes().length;
-    const refused = stack.run(["up", "--yes", "--skip-preview"], { env: { MAILBOX_ADDRESSES_REVIEWED_PLAN: planFile } });
+    const refused = stack.run(["up", "--yes", "--skip-preview"], {
+      env: { MAILBOX_ADDRESSES_REVIEWED_PLAN: planFile },
+    });
     assert.notEqual(refused.code, 0, refused.output);
-    assert.match(refused.output, /mailbox "lee\.chen@contoso\.com": the reviewed plan showed no change; the tenant now needs - lee@contoso\.com/);
+    assert.match(
+      refused.output,
+      /mailbox "lee\.chen@contoso\.com": the reviewed plan showed no change; the tenant now needs - lee@contoso\.com/,
+    );
     assert.match(refused.output, /would do what the reviewed plan .* did not show/);
     assert.equal(writes().length, before, "nothing is written");
     // A spec other than the reviewed one is refused too.
     stack.writeSpec(EXAMPLE_SPEC);
-    const otherSpec = stack.run(["up", "--yes", "--skip-preview"], { env: { MAILBOX_ADDRESSES_REVIEWED_PLAN: planFile } });
+    const otherSpec = stack.run(["up", "--yes", "--skip-preview"], {
+      env: { MAILBOX_ADDRESSES_REVIEWED_PLAN: planFile },
+    });
     assert.notEqual(otherSpec.code, 0);
     assert.match(otherSpec.output, /the spec is not the one the reviewed plan was made from/);
     // Planned again and reviewed, the same change applies.
-    stack.writeSpec(EXAMPLE_SPEC.replace("aliases: [hello@contoso.com]", "aliases: [hello@contoso.com, welcome@contoso.com]"));
+    stack.writeSpec(
+      EXAMPLE_SPEC.replace("aliases: [hello@contoso.com]", "aliases: [hello@contoso.com, welcome@contoso.com]"),
+    );
     const replanned = stack.cli(["plan", "--json"]).stdout;
     writeFileSync(planFile, replanned);
     const rows = (JSON.parse(replanned) as Report).mailboxes.filter((m) => m.change !== "none").map((m) => m.identity);
     assert.deepEqual(rows, ["info@contoso.com", "lee.chen@contoso.com", "priya.patel@contoso.com"]); // priya@ was the last change's
-    const applied = stack.run(["up", "--yes", "--skip-preview"], { env: { MAILBOX_ADDRESSES_REVIEWED_PLAN: planFile } });
+    const applied = stack.run(["up", "--yes", "--skip-preview"], {
+      env: { MAILBOX_ADDRESSES_REVIEWED_PLAN: planFile },
+    });
     assert.equal(applied.code, 0, applied.output);
     const made = writes()
       .slice(before)
@@ -181,13 +219,17 @@ describe("the review loop: preview --diff, plan, apply, saved plans", () => {
 
   it("why not Pulumi's own update plans: `up --plan` lets through a removal the reviewed preview never showed", () => {
     const spec = readFileSync(stack.specFile, "utf8");
-    stack.writeSpec(spec.replace("aliases: [helpdesk@contoso.com, support@fabrikam.com]", "aliases: [support@fabrikam.com]"));
+    stack.writeSpec(
+      spec.replace("aliases: [helpdesk@contoso.com, support@fabrikam.com]", "aliases: [support@fabrikam.com]"),
+    );
     const pulumiPlan = path.join(stack.dir, "pulumi-plan.json");
     assert.equal(stack.run(["preview", "--save-plan", pulumiPlan]).code, 0);
     writeFileSync(path.join(stack.dir, "reviewed-plan.json"), stack.cli(["plan", "--json"]).stdout);
     // After the review, an admin adds an alias to the very mailbox the change updates.
     stack.withTenant((t) => t.addRemoveEmailAddresses("support@contoso.com", ["smtp:sneaky@contoso.com"], []));
-    const ours = stack.run(["up", "--yes", "--skip-preview"], { env: { MAILBOX_ADDRESSES_REVIEWED_PLAN: path.join(stack.dir, "reviewed-plan.json") } });
+    const ours = stack.run(["up", "--yes", "--skip-preview"], {
+      env: { MAILBOX_ADDRESSES_REVIEWED_PLAN: path.join(stack.dir, "reviewed-plan.json") },
+    });
     assert.notEqual(ours.code, 0, "the reviewed-plan check refuses");
     assert.match(
       ours.output,
@@ -195,7 +237,10 @@ describe("the review loop: preview --diff, plan, apply, saved plans", () => {
     );
     const theirs = stack.run(["up", "--yes", "--plan", pulumiPlan]);
     assert.equal(theirs.code, 0, "Pulumi's update plan accepts the apply");
-    assert.ok(!stack.withTenant((t) => t.find("support@contoso.com")!.addresses).some((e) => /sneaky/i.test(e)), "and the unreviewed alias is gone");
+    assert.ok(
+      !stack.withTenant((t) => t.find("support@contoso.com")!.addresses).some((e) => /sneaky/i.test(e)),
+      "and the unreviewed alias is gone",
+    );
     stack.writeSpec(spec);
     assert.equal(stack.up().code, 0);
   });
@@ -203,16 +248,24 @@ describe("the review loop: preview --diff, plan, apply, saved plans", () => {
   it("drift offers both remedies; accept rewrites the spec in place, and then nothing has drifted", () => {
     stack.writeSpec(`# our spec\n${EXAMPLE_SPEC}`);
     assert.equal(stack.up().code, 0);
-    stack.withTenant((t) => t.addRemoveEmailAddresses("support@contoso.com", ["smtp:help@contoso.com"], ["smtp:helpdesk@contoso.com"]));
+    stack.withTenant((t) =>
+      t.addRemoveEmailAddresses("support@contoso.com", ["smtp:help@contoso.com"], ["smtp:helpdesk@contoso.com"]),
+    );
     const drift = stack.cli(["drift"]);
     assert.equal(drift.code, 2, drift.output);
     assert.match(drift.stdout, /To revert the tenant to the spec.*: pulumi up/);
-    assert.match(drift.stdout, /To accept the tenant's values into the spec, then commit it: npx mailbox-addresses accept support@contoso\.com/);
+    assert.match(
+      drift.stdout,
+      /To accept the tenant's values into the spec, then commit it: npx mailbox-addresses accept support@contoso\.com/,
+    );
     const accept = stack.cli(["accept", "support@contoso.com"]);
     assert.equal(accept.code, 0, accept.output);
     assert.match(accept.stdout, /support@contoso\.com: \+ help@contoso\.com; - helpdesk@contoso\.com/);
     const text = readFileSync(stack.specFile, "utf8");
-    assert.equal(text, `# our spec\n${EXAMPLE_SPEC.replace("aliases: [helpdesk@contoso.com, support@fabrikam.com]", "aliases: [support@fabrikam.com, help@contoso.com]")}`);
+    assert.equal(
+      text,
+      `# our spec\n${EXAMPLE_SPEC.replace("aliases: [helpdesk@contoso.com, support@fabrikam.com]", "aliases: [support@fabrikam.com, help@contoso.com]")}`,
+    );
     assert.equal(stack.cli(["drift"]).code, 0);
     const before = writes().length;
     assert.equal(stack.up().code, 0);
@@ -242,7 +295,10 @@ describe("the review loop: preview --diff, plan, apply, saved plans", () => {
     const preview = stack.preview();
     stack.run(["config", "rm", "maxConcurrancy"], { check: true });
     assert.notEqual(preview.code, 0);
-    assert.match(preview.output, /unknown setting "mailbox-addresses:maxConcurrancy" \(did you mean "maxConcurrency"\?\)/);
+    assert.match(
+      preview.output,
+      /unknown setting "mailbox-addresses:maxConcurrancy" \(did you mean "maxConcurrency"\?\)/,
+    );
     assert.doesNotMatch(preview.output, /\n\s+at \S/);
     assert.equal(stack.preview().code, 0);
   });

@@ -46,7 +46,8 @@ const smtpSet = (list: readonly string[]) =>
       .filter((p) => p.kind === "smtp")
       .map((p) => addressKey(p.value)),
   );
-const primaryKey = (list: readonly string[]) => addressKey(parseProxyAddress(list.find((e) => e.startsWith("SMTP:"))!).value);
+const primaryKey = (list: readonly string[]) =>
+  addressKey(parseProxyAddress(list.find((e) => e.startsWith("SMTP:"))!).value);
 
 export function defineEndToEndScenarios(title: string, makeTarget: () => Promise<EndToEndTarget>): void {
   describe(title, () => {
@@ -74,7 +75,8 @@ export function defineEndToEndScenarios(title: string, makeTarget: () => Promise
         for (const write of tenant.writes()) {
           for (const entry of PRESERVED.get(write.recipientId) ?? []) {
             const p = parseProxyAddress(entry);
-            const kept = p.kind === "other" ? write.after.includes(entry) : smtpSet(write.after).has(addressKey(p.value));
+            const kept =
+              p.kind === "other" ? write.after.includes(entry) : smtpSet(write.after).has(addressKey(p.value));
             assert.ok(kept, `write #${write.seq} (${write.operation}) dropped ${entry}`);
           }
         }
@@ -89,7 +91,8 @@ export function defineEndToEndScenarios(title: string, makeTarget: () => Promise
         for (const mailbox of result.spec.mailboxes) {
           const live = tenant.find(mailbox.identity)!.addresses;
           assert.equal(primaryKey(live), addressKey(mailbox.primary), `primary of ${mailbox.identity}`);
-          for (const alias of mailbox.aliases) assert.ok(smtpSet(live).has(addressKey(alias)), `${mailbox.identity} lacks ${alias}`);
+          for (const alias of mailbox.aliases)
+            assert.ok(smtpSet(live).has(addressKey(alias)), `${mailbox.identity} lacks ${alias}`);
           if (mailbox.mode === "strict") {
             const allowed = new Set([mailbox.primary, ...mailbox.aliases].map(addressKey));
             for (const key of smtpSet(live)) {
@@ -102,7 +105,8 @@ export function defineEndToEndScenarios(title: string, makeTarget: () => Promise
 
     const writeCount = () => target.withTenant((t) => t.writes().length);
     /** preview --diff, plan --json and the tenant after up agree (test/e2e/agreement.ts); runs the up. */
-    const agree = (specText: string) => assertPreviewPlanAndTenantAgree(stack, (work) => target.withTenant(work), specIdentities(specText));
+    const agree = (specText: string) =>
+      assertPreviewPlanAndTenantAgree(stack, (work) => target.withTenant(work), specIdentities(specText));
 
     it("up creates: converges the seeded tenant to the example spec", () => {
       stack.writeSpec(EXAMPLE_SPEC);
@@ -114,7 +118,10 @@ export function defineEndToEndScenarios(title: string, makeTarget: () => Promise
       assert.equal(mailboxes, 8);
       assert.match(result.output, new RegExp(`^Resources:\\n\\s+\\+ ${mailboxes + 1} created\\n`, "m"));
       const created = new Set([...result.output.matchAll(/^ \+ +(\S+) (\S+) created/gm)].map((m) => `${m[1]} ${m[2]}`));
-      assert.equal([...created].filter((c) => c.startsWith("pulumi-nodejs:dynamic/mailbox:MailboxAddresses ")).length, mailboxes);
+      assert.equal(
+        [...created].filter((c) => c.startsWith("pulumi-nodejs:dynamic/mailbox:MailboxAddresses ")).length,
+        mailboxes,
+      );
       assert.equal([...created].filter((c) => c.startsWith("pulumi:pulumi:Stack ")).length, 1);
       assertTenantMatches(EXAMPLE_SPEC);
       assertPreservedEntriesSurvive();
@@ -148,15 +155,23 @@ export function defineEndToEndScenarios(title: string, makeTarget: () => Promise
 
     it("up repairs the drift (every preview and up refresh first), as its preview and plan said", () => {
       agree(EXAMPLE_SPEC);
-      target.withTenant((t) => assert.ok(!smtpSet(t.find("mark.wilson@contoso.com")!.addresses).has("rogue@contoso.com")));
+      target.withTenant((t) =>
+        assert.ok(!smtpSet(t.find("mark.wilson@contoso.com")!.addresses).has("rogue@contoso.com")),
+      );
       assert.equal(stack.preview("--refresh", "--expect-no-changes").code, 0);
       assertPreservedEntriesSurvive();
     });
 
     it("an edit yields an update: one write per changed mailbox, none for the others", () => {
-      const spec = EXAMPLE_SPEC.replace("aliases: [lee.chen@fabrikam.com]", "aliases: [lee.chen@fabrikam.com, lchen@fabrikam.com]") // add an alias
+      const spec = EXAMPLE_SPEC.replace(
+        "aliases: [lee.chen@fabrikam.com]",
+        "aliases: [lee.chen@fabrikam.com, lchen@fabrikam.com]",
+      ) // add an alias
         .replace("aliases: [helpdesk@contoso.com, support@fabrikam.com]", "aliases: [support@fabrikam.com]") // remove one
-        .replace("primary: info@contoso.com\n    aliases: [hello@contoso.com]", "primary: info@fabrikam.com\n    aliases: [info@contoso.com, hello@contoso.com]"); // switch a primary
+        .replace(
+          "primary: info@contoso.com\n    aliases: [hello@contoso.com]",
+          "primary: info@fabrikam.com\n    aliases: [info@contoso.com, hello@contoso.com]",
+        ); // switch a primary
       assert.notEqual(spec, EXAMPLE_SPEC);
       stack.writeSpec(spec);
       const before = target.withTenant((t) => t.writes().length);
@@ -178,10 +193,16 @@ export function defineEndToEndScenarios(title: string, makeTarget: () => Promise
         "aliases: [sales@contoso.com, orders@contoso.com]",
         "aliases: [sales@contoso.com]",
       )
-        .replace("aliases: [helpdesk@contoso.com, support@fabrikam.com]", "aliases: [helpdesk@contoso.com, support@fabrikam.com, orders@contoso.com]")
+        .replace(
+          "aliases: [helpdesk@contoso.com, support@fabrikam.com]",
+          "aliases: [helpdesk@contoso.com, support@fabrikam.com, orders@contoso.com]",
+        )
         // Anna and Lee swap primaries
         .replace("primary: anna.kowalski@fabrikam.com", "primary: lee.chen@contoso.com")
-        .replace("primary: lee.chen@contoso.com\n    aliases: [lee.chen@fabrikam.com]", "primary: anna.kowalski@fabrikam.com\n    aliases: [lee.chen@fabrikam.com]");
+        .replace(
+          "primary: lee.chen@contoso.com\n    aliases: [lee.chen@fabrikam.com]",
+          "primary: anna.kowalski@fabrikam.com\n    aliases: [lee.chen@fabrikam.com]",
+        );
       stack.writeSpec(spec);
       const before = writeCount();
       agree(spec);
@@ -193,7 +214,10 @@ export function defineEndToEndScenarios(title: string, makeTarget: () => Promise
         // refused any write that would have put one address on two mailboxes.
         assert.ok(smtpSet(t.find("support@contoso.com")!.addresses).has("orders@contoso.com"));
         assert.ok(!smtpSet(t.find("sales@contoso.com")!.addresses).has("orders@contoso.com"));
-        assert.ok(smtpSet(t.find("sales@contoso.com")!.addresses).has("quotes@contoso.com"), "additive mode keeps quotes@");
+        assert.ok(
+          smtpSet(t.find("sales@contoso.com")!.addresses).has("quotes@contoso.com"),
+          "additive mode keeps quotes@",
+        );
         // Anna: release (drops her primary), then the final write: two writes; the rest one each.
         const perRecipient = new Map<string, number>();
         for (const w of writes) perRecipient.set(w.recipientId, (perRecipient.get(w.recipientId) ?? 0) + 1);
@@ -230,7 +254,10 @@ export function defineEndToEndScenarios(title: string, makeTarget: () => Promise
 
     it("the MOERA listed as the primary, then dropped from the spec: preview shows it demoted to an alias, as the tenant keeps it", () => {
       const moera = "mark.wilson@contoso.onmicrosoft.com";
-      const spec = EXAMPLE_SPEC.replace("primary: mark.wilson@fabrikam.com\n    aliases:\n", `primary: ${moera}\n    aliases:\n      - mark.wilson@fabrikam.com\n`);
+      const spec = EXAMPLE_SPEC.replace(
+        "primary: mark.wilson@fabrikam.com\n    aliases:\n",
+        `primary: ${moera}\n    aliases:\n      - mark.wilson@fabrikam.com\n`,
+      );
       assert.notEqual(spec, EXAMPLE_SPEC);
       stack.writeSpec(spec);
       agree(spec);
@@ -238,13 +265,19 @@ export function defineEndToEndScenarios(title: string, makeTarget: () => Promise
       stack.writeSpec(EXAMPLE_SPEC);
       const { preview } = agree(EXAMPLE_SPEC);
       assert.doesNotMatch(preview.output, /- mark\.wilson@contoso\.onmicrosoft\.com/);
-      assert.match(preview.output, /~ mark\.wilson@contoso\.onmicrosoft\.com\s*: "SMTP:mark\.wilson@contoso\.onmicrosoft\.com" => "smtp:mark\.wilson@contoso\.onmicrosoft\.com"/);
+      assert.match(
+        preview.output,
+        /~ mark\.wilson@contoso\.onmicrosoft\.com\s*: "SMTP:mark\.wilson@contoso\.onmicrosoft\.com" => "smtp:mark\.wilson@contoso\.onmicrosoft\.com"/,
+      );
       target.withTenant((t) => assert.ok(t.find("mark.wilson@contoso.com")!.addresses.includes(`smtp:${moera}`)));
       assert.equal(stack.preview("--expect-no-changes").code, 0);
     });
 
     it("an alias owned by a recipient outside the spec fails at preview, naming the owner; nothing is written", () => {
-      const spec = EXAMPLE_SPEC.replace("      - mwilson@fabrikam.com\n", "      - mwilson@fabrikam.com\n      - press@fabrikam.com\n");
+      const spec = EXAMPLE_SPEC.replace(
+        "      - mwilson@fabrikam.com\n",
+        "      - mwilson@fabrikam.com\n      - press@fabrikam.com\n",
+      );
       stack.writeSpec(spec);
       const before = writeCount();
       const preview = stack.preview();
@@ -264,11 +297,19 @@ export function defineEndToEndScenarios(title: string, makeTarget: () => Promise
       const before = writeCount();
       const preview = stack.preview();
       assert.notEqual(preview.code, 0);
-      assert.match(preview.output, /mailboxes\["george\.hall@contoso\.com"\]: The operation on mailbox "george\.hall@contoso\.com" failed because it's out of the current user's write scope/);
+      assert.match(
+        preview.output,
+        /mailboxes\["george\.hall@contoso\.com"\]: The operation on mailbox "george\.hall@contoso\.com" failed because it's out of the current user's write scope/,
+      );
       assert.match(preview.output, /cloudManaged: true/);
       assert.equal(writeCount(), before);
 
-      stack.writeSpec(spec.replace("aliases: [george.hall@contoso.com]\n", "aliases: [george.hall@contoso.com]\n    cloudManaged: true\n"));
+      stack.writeSpec(
+        spec.replace(
+          "aliases: [george.hall@contoso.com]\n",
+          "aliases: [george.hall@contoso.com]\n    cloudManaged: true\n",
+        ),
+      );
       const up = stack.up();
       assert.equal(up.code, 0, up.output);
       target.withTenant((t) => {
@@ -307,7 +348,10 @@ export function defineEndToEndScenarios(title: string, makeTarget: () => Promise
         // Two copies per resource (inputs, outputs), at most 4.5 KB together (measured 2 × 2,285 bytes).
         // This repository's own program stores the serialized lines; an installed package stores
         // `require("mailbox-addresses/provider")` (test/e2e/consumer-package.test.ts).
-        assert.ok(provider.length > 0 && 2 * provider.length <= 4608, `__provider is 2 × ${provider.length} bytes per resource`);
+        assert.ok(
+          provider.length > 0 && 2 * provider.length <= 4608,
+          `__provider is 2 × ${provider.length} bytes per resource`,
+        );
         assert.doesNotMatch(provider, /require\("mailbox-addresses\/provider"\)/);
         assert.equal(r.inputs?.target, undefined, "no tenant settings in a resource's inputs");
         assert.equal(r.outputs?.__provider, provider);

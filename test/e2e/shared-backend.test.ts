@@ -14,7 +14,11 @@ const PER_SHARD = 30;
 
 function shardSpec(s: number, extra = ""): string {
   const lines = ["version: 1", "allowedDomains: [contoso.com, fabrikam.com]", "mailboxes:"];
-  for (let i = s * PER_SHARD; i < (s + 1) * PER_SHARD; i++) lines.push(`  ${benchUser(i)}@contoso.com:`, `    primary: ${benchUser(i)}@contoso.com${i === s * PER_SHARD ? extra : ""}`);
+  for (let i = s * PER_SHARD; i < (s + 1) * PER_SHARD; i++)
+    lines.push(
+      `  ${benchUser(i)}@contoso.com:`,
+      `    primary: ${benchUser(i)}@contoso.com${i === s * PER_SHARD ? extra : ""}`,
+    );
   return `${lines.join("\n")}\n`;
 }
 
@@ -53,7 +57,8 @@ describe("shards on a shared azblob:// state backend (Azurite): concurrent appli
     const results = await Promise.all(shards.map((stack) => start(stack, ["up", "--yes", "--skip-preview"])));
     for (const r of results) assert.equal(r.code, 0, r.output.slice(-3000));
     const stacks = await azurite.list(".pulumi/stacks/mailbox-addresses/");
-    for (const stack of shards) assert.ok(stacks.includes(`.pulumi/stacks/mailbox-addresses/${stack.stack}.json`), JSON.stringify(stacks));
+    for (const stack of shards)
+      assert.ok(stacks.includes(`.pulumi/stacks/mailbox-addresses/${stack.stack}.json`), JSON.stringify(stacks));
     assert.deepEqual(await azurite.list(".pulumi/locks/"), []);
   });
 
@@ -63,7 +68,8 @@ describe("shards on a shared azblob:// state backend (Azurite): concurrent appli
     const writesBefore = stack!.withTenant((tenant) => tenant.writes().length);
     const first = start(stack!, ["up", "--yes", "--skip-preview"]);
     const waited = Date.now();
-    while ((await azurite.list(".pulumi/locks/")).length === 0 && Date.now() - waited < 60_000) await new Promise((r) => setTimeout(r, 50));
+    while ((await azurite.list(".pulumi/locks/")).length === 0 && Date.now() - waited < 60_000)
+      await new Promise((r) => setTimeout(r, 50));
     assert.equal((await azurite.list(".pulumi/locks/")).length, 1, "the first up holds the stack's lock");
     const second = await start(stack!, ["up", "--yes", "--skip-preview"]);
     assert.notEqual(second.code, 0, second.output);
@@ -75,8 +81,14 @@ describe("shards on a shared azblob:// state backend (Azurite): concurrent appli
       stack!.withTenant((tenant) => tenant.writes().length),
       writesBefore + 1,
     );
-    assert.ok(stack!.withTenant((tenant) => tenant.find(`${benchUser(0)}@contoso.com`)!.addresses.includes(`smtp:${benchUser(0)}@fabrikam.com`)));
-    const exported = JSON.parse(stack!.run(["stack", "export"], { check: true }).stdout) as { deployment: { resources: { type: string }[]; pending_operations?: unknown[] } };
+    assert.ok(
+      stack!.withTenant((tenant) =>
+        tenant.find(`${benchUser(0)}@contoso.com`)!.addresses.includes(`smtp:${benchUser(0)}@fabrikam.com`),
+      ),
+    );
+    const exported = JSON.parse(stack!.run(["stack", "export"], { check: true }).stdout) as {
+      deployment: { resources: { type: string }[]; pending_operations?: unknown[] };
+    };
     assert.equal(exported.deployment.resources.filter((r) => r.type.includes("MailboxAddresses")).length, PER_SHARD);
     assert.deepEqual(exported.deployment.pending_operations ?? [], []);
     assert.deepEqual(await azurite.list(".pulumi/locks/"), []);

@@ -22,7 +22,11 @@ const specOf = (rebrand: boolean) =>
     "version: 1",
     "allowedDomains: [contoso.com, fabrikam.com]",
     "mailboxes:",
-    ...users.flatMap((u) => (rebrand ? [`  ${u}@contoso.com:`, `    primary: ${u}@fabrikam.com`, `    aliases: [${u}@contoso.com]`] : [`  ${u}@contoso.com:`, `    primary: ${u}@contoso.com`])),
+    ...users.flatMap((u) =>
+      rebrand
+        ? [`  ${u}@contoso.com:`, `    primary: ${u}@fabrikam.com`, `    aliases: [${u}@contoso.com]`]
+        : [`  ${u}@contoso.com:`, `    primary: ${u}@contoso.com`],
+    ),
     "",
   ].join("\n");
 
@@ -37,7 +41,10 @@ describe("a pulumi up killed mid-way with PULUMI_SKIP_CHECKPOINTS=true", () => {
         tenant.addRecipient(generatedMailbox(`${u}@contoso.com`));
       }
     });
-    stack = new TestStack("ckpt", emulator.stackConfig(), { ...emulator.environment(), PULUMI_SKIP_CHECKPOINTS: "true" });
+    stack = new TestStack("ckpt", emulator.stackConfig(), {
+      ...emulator.environment(),
+      PULUMI_SKIP_CHECKPOINTS: "true",
+    });
     stack.writeSpec(specOf(false));
     const adopted = stack.up();
     assert.equal(adopted.code, 0, adopted.output.slice(-3000));
@@ -53,7 +60,12 @@ describe("a pulumi up killed mid-way with PULUMI_SKIP_CHECKPOINTS=true", () => {
     await emulator.setFaults({ writeBudget: { capacity: 1, refillPerSecond: 10 } });
     await emulator.resetCounters();
     const command = stack.command(["up", "--yes", "--skip-preview"]);
-    const child = spawn(command.file, command.args, { cwd: command.cwd, env: command.env, detached: true, stdio: "ignore" });
+    const child = spawn(command.file, command.args, {
+      cwd: command.cwd,
+      env: command.env,
+      detached: true,
+      stdio: "ignore",
+    });
     const exited = new Promise((resolve) => child.once("exit", resolve));
     for (;;) {
       const applied = (await emulator.counters())["exchange.Set-Mailbox.applied"] ?? 0;
@@ -67,17 +79,22 @@ describe("a pulumi up killed mid-way with PULUMI_SKIP_CHECKPOINTS=true", () => {
     const atKill = (await emulator.counters())["exchange.Set-Mailbox.applied"] ?? 0;
     assert.ok(atKill > 0 && atKill < N, `the killed run wrote ${atKill} of ${N}`);
     // Within seconds (half a second, unloaded) every process of the run is gone...
-    for (let waited = 0; stack.processes().length > 0 && waited < 10_000; waited += 250) await new Promise((resolve) => setTimeout(resolve, 250));
+    for (let waited = 0; stack.processes().length > 0 && waited < 10_000; waited += 250)
+      await new Promise((resolve) => setTimeout(resolve, 250));
     assert.deepEqual(stack.processes(), [], "processes of the killed run still alive after 10 s");
     // ...and no write arrived after the kill.
     await new Promise((resolve) => setTimeout(resolve, 2000));
     const firstRun = (await emulator.counters())["exchange.Set-Mailbox.applied"] ?? 0;
     assert.equal(firstRun, atKill, `${firstRun - atKill} writes arrived after the kill`);
     // Nothing of the killed run is in the state: every resource still holds the adopted list.
-    const recorded = (stack.state().checkpoint.latest?.resources ?? []).filter((r) => r.type.includes("MailboxAddresses"));
+    const recorded = (stack.state().checkpoint.latest?.resources ?? []).filter((r) =>
+      r.type.includes("MailboxAddresses"),
+    );
     assert.equal(recorded.length, N);
     assert.ok(
-      recorded.every((r) => Object.values(r.outputs?.addresses as Record<string, string>).some((e) => /^SMTP:.*@contoso\.com$/.test(e))),
+      recorded.every((r) =>
+        Object.values(r.outputs?.addresses as Record<string, string>).some((e) => /^SMTP:.*@contoso\.com$/.test(e)),
+      ),
       "the killed run left no checkpoint",
     );
 
@@ -108,7 +125,11 @@ describe("a pulumi up killed mid-way with PULUMI_SKIP_CHECKPOINTS=true", () => {
     stack.writeSpec(specOf(true));
     assert.equal(stack.up().code, 0);
     emulator.withTenant((tenant) => {
-      for (const u of users) assert.deepEqual([...tenant.find(`${u}@contoso.com`)!.addresses].sort(), [`SMTP:${u}@fabrikam.com`, `smtp:${u}@contoso.com`, `smtp:${u}@contoso.onmicrosoft.com`].sort());
+      for (const u of users)
+        assert.deepEqual(
+          [...tenant.find(`${u}@contoso.com`)!.addresses].sort(),
+          [`SMTP:${u}@fabrikam.com`, `smtp:${u}@contoso.com`, `smtp:${u}@contoso.onmicrosoft.com`].sort(),
+        );
     });
     const check = stack.preview("--expect-no-changes");
     assert.equal(check.code, 0, check.output.slice(-3000));

@@ -43,20 +43,30 @@ describe("stack settings through Pulumi, and progress, on the emulator", () => {
     assert.equal(exported.code, 0, exported.output);
     // The schema line names the schema this tool ships, relative to the spec's folder (the stack's project has no schemas/ of its own).
     const schema = /^# yaml-language-server: \$schema=(\S+)\n/.exec(exported.stdout)?.[1];
-    assert.ok(schema !== undefined && existsSync(path.resolve(path.dirname(stack.specFile), schema)) && schema.endsWith("schemas/mailboxes.schema.json"), exported.stdout.slice(0, 200));
+    assert.ok(
+      schema !== undefined &&
+        existsSync(path.resolve(path.dirname(stack.specFile), schema)) &&
+        schema.endsWith("schemas/mailboxes.schema.json"),
+      exported.stdout.slice(0, 200),
+    );
   });
 
   it("off a terminal: a status line every few seconds while reading (MAILBOX_ADDRESSES_STATUS_EVERY), none with --quiet", async () => {
     await emulator.setFaults({ latencyMs: { min: 400, max: 400 } });
     try {
-      const slow = stack.cli(["export", "-o", path.join(stack.dir, "adopted.yaml")], { MAILBOX_ADDRESSES_STATUS_EVERY: "0.3" });
+      const slow = stack.cli(["export", "-o", path.join(stack.dir, "adopted.yaml")], {
+        MAILBOX_ADDRESSES_STATUS_EVERY: "0.3",
+      });
       assert.equal(slow.code, 0, slow.output);
       const lines = slow.stderr.split("\n").filter((l) => l.startsWith("export: "));
       assert.ok(lines.length >= 2, slow.stderr);
-      for (const line of lines) assert.match(line, /^export: [\d,]+ mailboxes read(, throttled or retrying: \d+ waits? \(\d+ s\))? \[\d+ s\]$/);
+      for (const line of lines)
+        assert.match(line, /^export: [\d,]+ mailboxes read(, throttled or retrying: \d+ waits? \(\d+ s\))? \[\d+ s\]$/);
       assert.match(lines.at(-1)!, /^export: \d{2,} mailboxes read/);
       assert.doesNotMatch(slow.stderr, /\r|\x1b\[/);
-      const schema = /^# yaml-language-server: \$schema=(\S+)\n/.exec(readFileSync(path.join(stack.dir, "adopted.yaml"), "utf8"))?.[1];
+      const schema = /^# yaml-language-server: \$schema=(\S+)\n/.exec(
+        readFileSync(path.join(stack.dir, "adopted.yaml"), "utf8"),
+      )?.[1];
       assert.ok(schema !== undefined && existsSync(path.resolve(stack.dir, schema)), String(schema));
       const quiet = stack.cli(["drift", "--quiet"], { MAILBOX_ADDRESSES_STATUS_EVERY: "0.3" });
       assert.equal(quiet.code, 2, quiet.output);
@@ -71,10 +81,23 @@ describe("stack settings through Pulumi, and progress, on the emulator", () => {
     await emulator.setFaults({ tokenBucket: { capacity: 1, refillPerSecond: 1 }, latencyMs: { min: 150, max: 150 } });
     try {
       // script(1) gives the tool a pseudo-terminal; its output is what the terminal received.
-      const command = [process.execPath, path.join(PROJECT_ROOT, "bin/mailbox-addresses.js"), "export", "--stack", stack.stack].map((a) => `'${a}'`).join(" ");
+      const command = [
+        process.execPath,
+        path.join(PROJECT_ROOT, "bin/mailbox-addresses.js"),
+        "export",
+        "--stack",
+        stack.stack,
+      ]
+        .map((a) => `'${a}'`)
+        .join(" ");
       const typescript = path.join(stack.dir, "typescript.txt");
       const { env, cwd } = stack.command([]);
-      const result = spawnSync("script", ["-q", "-e", "-c", command, typescript], { cwd, env, encoding: "utf8", timeout: 5 * 60 * 1000 });
+      const result = spawnSync("script", ["-q", "-e", "-c", command, typescript], {
+        cwd,
+        env,
+        encoding: "utf8",
+        timeout: 5 * 60 * 1000,
+      });
       assert.equal(result.status, 0, `${result.stdout}${result.stderr}`);
       const screen = readFileSync(typescript, "utf8");
       assert.match(screen, /export: \d+ mailboxes read/);
@@ -100,7 +123,9 @@ describe("stack settings through Pulumi, and progress, on the emulator", () => {
         assert.equal(result.code, 1, result.output);
         assert.match(
           result.stderr,
-          new RegExp(`^error: cannot read the settings of stack "${withEnvironment.stack}": .*does not support environments; Pulumi ESC environments require the Pulumi Cloud backend`),
+          new RegExp(
+            `^error: cannot read the settings of stack "${withEnvironment.stack}": .*does not support environments; Pulumi ESC environments require the Pulumi Cloud backend`,
+          ),
         );
         assert.doesNotMatch(result.output, /^\s+at .+:\d+:\d+\)?$/m);
       }
@@ -118,7 +143,10 @@ describe("stack settings through Pulumi, and progress, on the emulator", () => {
   it("a missing credential on the exchange-online target is one message naming the variables, exit 1", () => {
     const result = stack.cli(["drift"], { AZURE_CLIENT_SECRET: "" });
     assert.equal(result.code, 1, result.output);
-    assert.match(result.stderr, /^error: .*(AZURE_CLIENT_SECRET|AZURE_CLIENT_CERTIFICATE_PATH|AZURE_FEDERATED_TOKEN_FILE)/);
+    assert.match(
+      result.stderr,
+      /^error: .*(AZURE_CLIENT_SECRET|AZURE_CLIENT_CERTIFICATE_PATH|AZURE_FEDERATED_TOKEN_FILE)/,
+    );
     assert.doesNotMatch(result.output, /^\s+at .+:\d+:\d+\)?$/m);
     assert.doesNotMatch(result.output, /unexpected error/);
   });

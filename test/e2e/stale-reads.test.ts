@@ -53,7 +53,10 @@ describe("reads behind writes: Graph's lag per object, Exchange's stale replicas
     await emulator.resetCounters();
     const up = stack.up();
     assert.equal(up.code, 0, up.output);
-    assert.deepEqual(smtpOf(emulator, "mark.wilson@contoso.com"), ["smtp:mark.wilson@contoso.com", "smtp:mwilson1@contoso.com"]);
+    assert.deepEqual(smtpOf(emulator, "mark.wilson@contoso.com"), [
+      "smtp:mark.wilson@contoso.com",
+      "smtp:mwilson1@contoso.com",
+    ]);
     assert.equal((await emulator.counters())["exchange.Set-Mailbox.applied"], 3);
     await emulator.resetCounters();
     const preview = stack.preview("--refresh", "--expect-no-changes");
@@ -74,7 +77,10 @@ describe("reads behind writes: Graph's lag per object, Exchange's stale replicas
       ["lee.chen@contoso.com", "lchen2"],
     ] as const) {
       assert.ok(smtpOf(emulator, who).includes(`smtp:${alias}@contoso.com`), `${who} holds ${alias}@`);
-      assert.ok(!smtpOf(emulator, who).some((a) => a.includes(`${alias.slice(0, -1)}1@`)), `${who} no longer holds the alias the spec dropped`);
+      assert.ok(
+        !smtpOf(emulator, who).some((a) => a.includes(`${alias.slice(0, -1)}1@`)),
+        `${who} no longer holds the alias the spec dropped`,
+      );
     }
     await emulator.resetCounters();
     const preview = stack.preview("--refresh", "--expect-no-changes");
@@ -87,16 +93,29 @@ describe("reads behind writes: Graph's lag per object, Exchange's stale replicas
   });
 
   it("a write whose answer is lost while the replica is behind is not lost: the tenant ends holding exactly the spec", async () => {
-    await emulator.setFaults({ exchangeStaleReads: { windowMs: 120_000, rate: 1 }, dropRate: 0.5, surfaces: ["exchange"] });
+    await emulator.setFaults({
+      exchangeStaleReads: { windowMs: 120_000, rate: 1 },
+      dropRate: 0.5,
+      surfaces: ["exchange"],
+    });
     stack.writeSpec(spec("3"));
     const up = stack.up();
     await emulator.setFaults({});
     // Whatever the drops did to this run, a second up (as CI retries) converges, and nothing is lost.
     const settle = up.code === 0 ? up : stack.up();
     assert.equal(settle.code, 0, `${up.output}\n${settle.output}`);
-    assert.deepEqual(smtpOf(emulator, "mark.wilson@contoso.com"), ["smtp:mark.wilson@contoso.com", "smtp:mwilson3@contoso.com"]);
-    assert.deepEqual(smtpOf(emulator, "anna.kowalski@contoso.com"), ["smtp:akowalski3@contoso.com", "smtp:anna.kowalski@contoso.com"]);
-    assert.deepEqual(smtpOf(emulator, "lee.chen@contoso.com"), ["smtp:lchen3@contoso.com", "smtp:lee.chen@contoso.com"]);
+    assert.deepEqual(smtpOf(emulator, "mark.wilson@contoso.com"), [
+      "smtp:mark.wilson@contoso.com",
+      "smtp:mwilson3@contoso.com",
+    ]);
+    assert.deepEqual(smtpOf(emulator, "anna.kowalski@contoso.com"), [
+      "smtp:akowalski3@contoso.com",
+      "smtp:anna.kowalski@contoso.com",
+    ]);
+    assert.deepEqual(smtpOf(emulator, "lee.chen@contoso.com"), [
+      "smtp:lchen3@contoso.com",
+      "smtp:lee.chen@contoso.com",
+    ]);
     const preview = stack.preview("--refresh", "--expect-no-changes");
     assert.equal(preview.code, 0, preview.output);
   });

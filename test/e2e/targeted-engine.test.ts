@@ -84,7 +84,9 @@ class FixtureStack {
 function differingFields(a: string | undefined, b: string | undefined): string[] {
   const x = (a ? JSON.parse(a) : {}) as Record<string, unknown>;
   const y = (b ? JSON.parse(b) : {}) as Record<string, unknown>;
-  return [...new Set([...Object.keys(x), ...Object.keys(y)])].filter((k) => JSON.stringify(x[k]) !== JSON.stringify(y[k])).sort();
+  return [...new Set([...Object.keys(x), ...Object.keys(y)])]
+    .filter((k) => JSON.stringify(x[k]) !== JSON.stringify(y[k]))
+    .sort();
 }
 
 /** Resources of the fixture's type in an export, by name. */
@@ -116,7 +118,10 @@ describe("pulumi --target with resources the program does not register (options.
   after(() => fx?.stack.dispose());
 
   it("preview --target A, the program registering only A: no delete is planned; only A is read (refresh), checked and diffed", () => {
-    const preview = fx.run(["preview", "--target", fx.urn("item-000")], { TARGETED_FIXTURE_REGISTER: "item-000", TARGETED_FIXTURE_VALUES: values({ "item-000": "v2" }) });
+    const preview = fx.run(["preview", "--target", fx.urn("item-000")], {
+      TARGETED_FIXTURE_REGISTER: "item-000",
+      TARGETED_FIXTURE_VALUES: values({ "item-000": "v2" }),
+    });
     assert.equal(preview.code, 0, preview.output);
     assert.equal(planned(preview, "update"), 1, preview.output);
     assert.equal(planned(preview, "delete"), 0, preview.output);
@@ -127,13 +132,31 @@ describe("pulumi --target with resources the program does not register (options.
 
   it("up --refresh=false --target A --target NEW, registering only those: A updated, NEW created, every other state entry byte-identical", () => {
     const before = fx.exported();
-    const up = fx.run(["up", "--yes", "--skip-preview", "--refresh=false", "--target", fx.urn("item-000"), "--target", fx.urn("item-008")], {
-      TARGETED_FIXTURE_COUNT: "9",
-      TARGETED_FIXTURE_REGISTER: "item-000,item-008",
-      TARGETED_FIXTURE_VALUES: values({ "item-000": "v2" }),
-    });
+    const up = fx.run(
+      [
+        "up",
+        "--yes",
+        "--skip-preview",
+        "--refresh=false",
+        "--target",
+        fx.urn("item-000"),
+        "--target",
+        fx.urn("item-008"),
+      ],
+      {
+        TARGETED_FIXTURE_COUNT: "9",
+        TARGETED_FIXTURE_REGISTER: "item-000,item-008",
+        TARGETED_FIXTURE_VALUES: values({ "item-000": "v2" }),
+      },
+    );
     assert.equal(up.code, 0, up.output);
-    assert.deepEqual(fx.calls(), ["check:item-000", "check:item-008", "create:item-008", "diff:item-000", "update:item-000"]);
+    assert.deepEqual(fx.calls(), [
+      "check:item-000",
+      "check:item-008",
+      "create:item-008",
+      "diff:item-000",
+      "update:item-000",
+    ]);
     const afterUp = fx.exported();
     assert.deepEqual(items(afterUp.entries), names(9));
     for (const name of names(8).filter((n) => n !== "item-000")) {
@@ -151,7 +174,10 @@ describe("pulumi --target with resources the program does not register (options.
   });
 
   it("with refresh, a target not yet in the state is refused before the program runs", () => {
-    const preview = fx.run(["preview", "--target", fx.urn("item-009")], { TARGETED_FIXTURE_COUNT: "10", TARGETED_FIXTURE_REGISTER: "item-009" });
+    const preview = fx.run(["preview", "--target", fx.urn("item-009")], {
+      TARGETED_FIXTURE_COUNT: "10",
+      TARGETED_FIXTURE_REGISTER: "item-009",
+    });
     assert.notEqual(preview.code, 0);
     assert.match(preview.output, /Target '[^']*item-009' could not be found in the stack/);
     assert.deepEqual(fx.calls(), []);
@@ -159,9 +185,18 @@ describe("pulumi --target with resources the program does not register (options.
 
   it("up --target A with refresh, registering only A: only A is sent to the provider; other entries keep everything but an all-empty propertyDependencies map", () => {
     const before = fx.exported();
-    const up = fx.run(["up", "--yes", "--skip-preview", "--target", fx.urn("item-001")], { TARGETED_FIXTURE_REGISTER: "item-001", TARGETED_FIXTURE_VALUES: values({ "item-001": "v2" }) });
+    const up = fx.run(["up", "--yes", "--skip-preview", "--target", fx.urn("item-001")], {
+      TARGETED_FIXTURE_REGISTER: "item-001",
+      TARGETED_FIXTURE_VALUES: values({ "item-001": "v2" }),
+    });
     assert.equal(up.code, 0, up.output);
-    assert.deepEqual(fx.calls(), ["check:item-001", "diff:item-001", "diff:item-001", "read:item-001", "update:item-001"]);
+    assert.deepEqual(fx.calls(), [
+      "check:item-001",
+      "diff:item-001",
+      "diff:item-001",
+      "read:item-001",
+      "update:item-001",
+    ]);
     const afterUp = fx.exported();
     assert.deepEqual(items(afterUp.entries), names(9));
     for (const name of names(9).filter((n) => n !== "item-001")) {
@@ -170,7 +205,10 @@ describe("pulumi --target with resources the program does not register (options.
       const changed = differingFields(was, now);
       // The refresh rebuilds the base state (deploymentExecutor.rebuildBaseState): a map of empty
       // lists becomes an empty map, which the state file omits. Nothing else of the entry moves.
-      assert.ok(changed.length === 0 || (changed.length === 1 && changed[0] === "propertyDependencies"), `${name}: ${changed.join(", ")}`);
+      assert.ok(
+        changed.length === 0 || (changed.length === 1 && changed[0] === "propertyDependencies"),
+        `${name}: ${changed.join(", ")}`,
+      );
       if (changed.length === 1) {
         const deps = (JSON.parse(was!) as { propertyDependencies: Record<string, unknown[]> }).propertyDependencies;
         assert.ok(
@@ -181,7 +219,11 @@ describe("pulumi --target with resources the program does not register (options.
       }
     }
     assert.ok(
-      names(9).some((n) => n !== "item-001" && differingFields(before.entries.get(fx.urn(n)), afterUp.entries.get(fx.urn(n))).length === 1),
+      names(9).some(
+        (n) =>
+          n !== "item-001" &&
+          differingFields(before.entries.get(fx.urn(n)), afterUp.entries.get(fx.urn(n))).length === 1,
+      ),
       "the refresh's normalisation did not show: this fact changed",
     );
   });
@@ -197,12 +239,19 @@ describe("pulumi --target with resources the program does not register (options.
     assert.deepEqual(fx.touched(), ["item-002"], `provider calls: ${fx.calls().join(" ")}`);
     const afterUp = fx.exported();
     for (const name of names(9).filter((n) => n !== "item-002")) {
-      assert.equal(afterUp.entries.get(fx.urn(name)), before.entries.get(fx.urn(name)), `${name}: ${differingFields(before.entries.get(fx.urn(name)), afterUp.entries.get(fx.urn(name))).join(", ")}`);
+      assert.equal(
+        afterUp.entries.get(fx.urn(name)),
+        before.entries.get(fx.urn(name)),
+        `${name}: ${differingFields(before.entries.get(fx.urn(name)), afterUp.entries.get(fx.urn(name))).join(", ")}`,
+      );
     }
   });
 
   it("without --target, a program registering a subset deletes the rest (why targeted mode always passes --target)", () => {
-    const preview = fx.run(["preview"], { TARGETED_FIXTURE_REGISTER: "item-000", TARGETED_FIXTURE_VALUES: values({ "item-000": "v2" }) });
+    const preview = fx.run(["preview"], {
+      TARGETED_FIXTURE_REGISTER: "item-000",
+      TARGETED_FIXTURE_VALUES: values({ "item-000": "v2" }),
+    });
     assert.equal(preview.code, 0, preview.output);
     assert.equal(planned(preview, "delete"), 8, preview.output);
     // And an untargeted refresh reads every resource in the state.
@@ -238,7 +287,10 @@ describe("pulumi --target with resources the program does not register (options.
   });
 
   it("--exclude B, the program registering only A: everything unregistered and not excluded is deleted (no use for targeted runs)", () => {
-    const preview = fx.run(["preview", "--exclude", fx.urn("item-001")], { TARGETED_FIXTURE_REGISTER: "item-000", TARGETED_FIXTURE_VALUES: values({ "item-000": "v2" }) });
+    const preview = fx.run(["preview", "--exclude", fx.urn("item-001")], {
+      TARGETED_FIXTURE_REGISTER: "item-000",
+      TARGETED_FIXTURE_VALUES: values({ "item-000": "v2" }),
+    });
     assert.equal(preview.code, 0, preview.output);
     assert.equal(planned(preview, "delete"), 7, preview.output);
     assert.doesNotMatch(preview.output, /item-001 delete/);
@@ -246,7 +298,9 @@ describe("pulumi --target with resources the program does not register (options.
 
   it("--target R, the program no longer registering R (a release): R's entry goes, the provider's delete is not called (retainOnDelete), nothing else changes", () => {
     const before = fx.exported();
-    const up = fx.run(["up", "--yes", "--skip-preview", "--refresh=false", "--target", fx.urn("item-005")], { TARGETED_FIXTURE_REGISTER: "" });
+    const up = fx.run(["up", "--yes", "--skip-preview", "--refresh=false", "--target", fx.urn("item-005")], {
+      TARGETED_FIXTURE_REGISTER: "",
+    });
     assert.equal(up.code, 0, up.output);
     assert.deepEqual(fx.calls(), []);
     const afterUp = fx.exported();
@@ -254,7 +308,8 @@ describe("pulumi --target with resources the program does not register (options.
       items(afterUp.entries),
       names(9).filter((n) => n !== "item-005"),
     );
-    for (const name of items(afterUp.entries)) assert.equal(afterUp.entries.get(fx.urn(name)), before.entries.get(fx.urn(name)), name);
+    for (const name of items(afterUp.entries))
+      assert.equal(afterUp.entries.get(fx.urn(name)), before.entries.get(fx.urn(name)), name);
   });
 });
 
@@ -275,8 +330,16 @@ describe("the engine's floor: a targeted preview of 1 resource in a stack of 300
     const cases: { label: string; args: string[]; env: NodeJS.ProcessEnv }[] = [
       { label: "preview, no --target, registers 300", args: ["preview"], env: changed },
       { label: "preview --target 1, registers 300", args: ["preview", ...target], env: changed },
-      { label: "preview --target 1, registers 1", args: ["preview", ...target], env: { ...changed, TARGETED_FIXTURE_REGISTER: "item-000" } },
-      { label: "preview --refresh=false --target 1, registers 1", args: ["preview", "--refresh=false", ...target], env: { ...changed, TARGETED_FIXTURE_REGISTER: "item-000" } },
+      {
+        label: "preview --target 1, registers 1",
+        args: ["preview", ...target],
+        env: { ...changed, TARGETED_FIXTURE_REGISTER: "item-000" },
+      },
+      {
+        label: "preview --refresh=false --target 1, registers 1",
+        args: ["preview", "--refresh=false", ...target],
+        env: { ...changed, TARGETED_FIXTURE_REGISTER: "item-000" },
+      },
     ];
     const wall = new Map<string, number[]>(cases.map((c) => [c.label, []]));
     const cpu = new Map<string, number[]>(cases.map((c) => [c.label, []]));
@@ -317,7 +380,11 @@ function childCpuSeconds(): number {
 
 /** What test/fixtures/targeted-engine/mailboxes-program.ts declares in targeted mode. */
 interface TargetedDeclarations {
-  readonly resources: readonly { readonly identity: string; readonly inputs: Record<string, unknown>; readonly dependsOn: readonly string[] }[];
+  readonly resources: readonly {
+    readonly identity: string;
+    readonly inputs: Record<string, unknown>;
+    readonly dependsOn: readonly string[];
+  }[];
   readonly outputs: Record<string, unknown>;
 }
 
@@ -334,13 +401,20 @@ describe("a targeted move on the real resource: preview and up of 2 mailboxes in
       "version: 1",
       "allowedDomains: [contoso.com]",
       "mailboxes:",
-      ...users.flatMap((u, i) => [`  ${u}:`, `    primary: ${u}`, ...(i === (moved ? 1 : 0) ? [`    aliases: [${SHARED}]`] : [])]),
+      ...users.flatMap((u, i) => [
+        `  ${u}:`,
+        `    primary: ${u}`,
+        ...(i === (moved ? 1 : 0) ? [`    aliases: [${SHARED}]`] : []),
+      ]),
       "",
     ].join("\n");
   const TYPE_URN = "pulumi-nodejs:dynamic/mailbox:MailboxAddresses";
   let stack: TestStack;
   const urn = (identity: string) => `urn:pulumi:${stack.stack}::mailbox-addresses::${TYPE_URN}::${identity}`;
-  const exported = () => JSON.parse(stack.run(["stack", "export"], { check: true }).stdout) as { deployment: { resources: { urn: string; type: string; outputs?: Record<string, unknown> }[] } };
+  const exported = () =>
+    JSON.parse(stack.run(["stack", "export"], { check: true }).stdout) as {
+      deployment: { resources: { urn: string; type: string; outputs?: Record<string, unknown> }[] };
+    };
 
   before(() => {
     stack = new TestStack("tgtmove", {}, {}, "dist/test/fixtures/targeted-engine/mailboxes-program.js");
@@ -362,7 +436,11 @@ describe("a targeted move on the real resource: preview and up of 2 mailboxes in
     // The CLI's part, without reading the tenant: the change set, with who holds what from the state.
     const holders = new Map<string, string>();
     for (const r of mailboxes) {
-      const outputs = r.outputs as { identity: string; addresses: Record<string, string>; kept: Record<string, string> };
+      const outputs = r.outputs as {
+        identity: string;
+        addresses: Record<string, string>;
+        kept: Record<string, string>;
+      };
       for (const entry of [...Object.values(outputs.addresses), ...Object.values(outputs.kept)]) {
         const parsed = parseProxyAddress(entry);
         if (parsed.kind === "smtp") holders.set(addressKey(parsed.value), outputs.identity);
@@ -381,8 +459,16 @@ describe("a targeted move on the real resource: preview and up of 2 mailboxes in
     // The program's targeted mode: the declared mailboxes' live lists, the planner over them only,
     // and their inputs as the full program builds them (addresses, mode, releases, dependsOn).
     const declared = afterSpec.mailboxes.filter((m) => set.scope === "targeted" && set.declare.includes(m.identity));
-    const live = stack.withTenant((tenant) => new Map(declared.map((m) => [m.identity, [...tenant.find(m.identity)!.addresses]])));
-    const change = planChanges(declared.map((m) => ({ identity: m.identity, desired: { primary: m.primary, aliases: m.aliases, mode: m.mode }, live: live.get(m.identity) })));
+    const live = stack.withTenant(
+      (tenant) => new Map(declared.map((m) => [m.identity, [...tenant.find(m.identity)!.addresses]])),
+    );
+    const change = planChanges(
+      declared.map((m) => ({
+        identity: m.identity,
+        desired: { primary: m.primary, aliases: m.aliases, mode: m.mode },
+        live: live.get(m.identity),
+      })),
+    );
     assert.deepEqual(change.moves, [{ address: SHARED, from: users[0], to: users[1] }]);
     const stackOutputs = baseline.find((r) => r.type === "pulumi:pulumi:Stack")!.outputs!;
     const declarations: TargetedDeclarations = {
@@ -394,7 +480,9 @@ describe("a targeted move on the real resource: preview and up of 2 mailboxes in
             identity: m.identity,
             addresses: desiredAddressMap(m),
             mode: m.mode,
-            ...(releases.length > 0 ? { releases: Object.fromEntries(releases.map((r) => [addressKey(r.address), r.to])) } : {}),
+            ...(releases.length > 0
+              ? { releases: Object.fromEntries(releases.map((r) => [addressKey(r.address), r.to])) }
+              : {}),
           },
           dependsOn: [...(change.dependsOn.get(m.identity) ?? [])],
         };
@@ -425,19 +513,29 @@ describe("a targeted move on the real resource: preview and up of 2 mailboxes in
         tenant.find(users[1]!)!.addresses.some((e) => e.toLowerCase() === `smtp:${SHARED}`),
         "the taker has the alias",
       );
-      assert.ok(!tenant.find(users[0]!)!.addresses.some((e) => e.toLowerCase() === `smtp:${SHARED}`), "the giver let go of it");
+      assert.ok(
+        !tenant.find(users[0]!)!.addresses.some((e) => e.toLowerCase() === `smtp:${SHARED}`),
+        "the giver let go of it",
+      );
     });
     const afterUp = new Map(exported().deployment.resources.map((r) => [r.urn, JSON.stringify(r)]));
     const before = new Map(baseline.map((r) => [r.urn, JSON.stringify(r)]));
     let identical = 0;
     for (const u of users.slice(2)) {
-      assert.equal(afterUp.get(urn(u)), before.get(urn(u)), `${u}: ${differingFields(before.get(urn(u)), afterUp.get(urn(u))).join(", ")}`);
+      assert.equal(
+        afterUp.get(urn(u)),
+        before.get(urn(u)),
+        `${u}: ${differingFields(before.get(urn(u)), afterUp.get(urn(u))).join(", ")}`,
+      );
       identical++;
     }
     assert.equal(identical, N - 2);
     assert.equal(
       afterUp.get(baseline.find((r) => r.type === "pulumi:pulumi:Stack")!.urn),
-      JSON.stringify({ ...JSON.parse(before.get(baseline.find((r) => r.type === "pulumi:pulumi:Stack")!.urn)!), outputs: declarations.outputs }),
+      JSON.stringify({
+        ...JSON.parse(before.get(baseline.find((r) => r.type === "pulumi:pulumi:Stack")!.urn)!),
+        outputs: declarations.outputs,
+      }),
     );
 
     // The project's program, full: nothing left to do, in the state or in the tenant.

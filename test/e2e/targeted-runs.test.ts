@@ -27,7 +27,11 @@ function specOf(options: { moved: boolean; added?: boolean; domains?: string }):
     "version: 1",
     `allowedDomains: [${options.domains ?? "contoso.com"}]`,
     "mailboxes:",
-    ...declared.flatMap((u, i) => [`  ${u}:`, `    primary: ${u}`, ...(i === (options.moved ? 1 : 0) ? [`    aliases: [${SHARED}]`] : [])]),
+    ...declared.flatMap((u, i) => [
+      `  ${u}:`,
+      `    primary: ${u}`,
+      ...(i === (options.moved ? 1 : 0) ? [`    aliases: [${SHARED}]`] : []),
+    ]),
     "",
   ].join("\n");
 }
@@ -35,7 +39,10 @@ function specOf(options: { moved: boolean; added?: boolean; domains?: string }):
 describe(`targeted runs through the CLI: plan --changed-since and apply --plan in a stack of ${N}`, () => {
   let stack: TestStack;
   const git = (...args: string[]) => {
-    const r = spawnSync("git", ["-c", "user.name=test", "-c", "user.email=test@example.com", ...args], { cwd: stack.dir, encoding: "utf8" });
+    const r = spawnSync("git", ["-c", "user.name=test", "-c", "user.email=test@example.com", ...args], {
+      cwd: stack.dir,
+      encoding: "utf8",
+    });
     assert.equal(r.status, 0, `git ${args.join(" ")}: ${r.stderr}`);
     return r.stdout.trim();
   };
@@ -43,7 +50,12 @@ describe(`targeted runs through the CLI: plan --changed-since and apply --plan i
     git("add", "mailboxes.yaml");
     git("commit", "-q", "-m", message);
   };
-  const exported = () => (JSON.parse(stack.run(["stack", "export"], { check: true }).stdout) as { deployment: { resources: { urn: string; type: string }[] } }).deployment.resources;
+  const exported = () =>
+    (
+      JSON.parse(stack.run(["stack", "export"], { check: true }).stdout) as {
+        deployment: { resources: { urn: string; type: string }[] };
+      }
+    ).deployment.resources;
   const urn = (identity: string) => `urn:pulumi:${stack.stack}::mailbox-addresses::${TYPE}::${identity}`;
   const report = (file: string) => JSON.parse(readFileSync(file, "utf8")) as Report;
 
@@ -51,7 +63,9 @@ describe(`targeted runs through the CLI: plan --changed-since and apply --plan i
     stack = new TestStack("tgtrun");
     stack.seedTenant();
     stack.withTenant((tenant) => {
-      users.forEach((u, i) => tenant.addRecipient(generatedMailbox(u, { id: ids[i]!, extra: i === 0 ? [`smtp:${SHARED}`] : [] })));
+      users.forEach((u, i) =>
+        tenant.addRecipient(generatedMailbox(u, { id: ids[i]!, extra: i === 0 ? [`smtp:${SHARED}`] : [] })),
+      );
     });
     git("init", "-q");
     stack.writeSpec(specOf({ moved: false }));
@@ -89,9 +103,14 @@ describe(`targeted runs through the CLI: plan --changed-since and apply --plan i
     assert.deepEqual(saved.mailboxes[2]!.why, ["added to the spec"]);
     // Why each change happens (issue 31): the move, this change, an adoption; drift outside the set not read.
     assert.deepEqual(saved.mailboxes[0]!.causes, [{ address: SHARED, change: "remove", cause: "move", to: users[1] }]);
-    assert.deepEqual(saved.mailboxes[1]!.causes, [{ address: SHARED, change: "add", cause: "spec", since: "this-change" }]);
+    assert.deepEqual(saved.mailboxes[1]!.causes, [
+      { address: SHARED, change: "add", cause: "spec", since: "this-change" },
+    ]);
     assert.deepEqual(saved.scope?.outside, { read: false, mailboxes: N - 2, drifted: [] });
-    assert.match(plan.stdout, new RegExp(`Drift on the ${N - 2} other mailboxes was not read: a targeted apply leaves it as it is`));
+    assert.match(
+      plan.stdout,
+      new RegExp(`Drift on the ${N - 2} other mailboxes was not read: a targeted apply leaves it as it is`),
+    );
 
     const apply = stack.cli(["apply", "--plan", planFile]);
     assert.equal(apply.code, 0, apply.output);
@@ -101,7 +120,10 @@ describe(`targeted runs through the CLI: plan --changed-since and apply --plan i
         tenant.find(users[1]!)!.addresses.some((e) => e.toLowerCase() === `smtp:${SHARED}`),
         "the taker has the alias",
       );
-      assert.ok(!tenant.find(users[0]!)!.addresses.some((e) => e.toLowerCase() === `smtp:${SHARED}`), "the giver let go of it");
+      assert.ok(
+        !tenant.find(users[0]!)!.addresses.some((e) => e.toLowerCase() === `smtp:${SHARED}`),
+        "the giver let go of it",
+      );
     });
 
     const afterApply = new Map(exported().map((r) => [r.urn, JSON.stringify(r)]));
@@ -136,14 +158,19 @@ describe(`targeted runs through the CLI: plan --changed-since and apply --plan i
     const DRIFTED = "drifted@contoso.com";
     stack.withTenant((tenant) => tenant.addRemoveEmailAddresses(users[5]!, [`smtp:${DRIFTED}`], []));
     const base = specOf({ moved: true, added: true });
-    const claiming = base.replace(`  ${users[6]}:\n    primary: ${users[6]}\n`, `  ${users[6]}:\n    primary: ${users[6]}\n    aliases: [${DRIFTED}]\n`);
+    const claiming = base.replace(
+      `  ${users[6]}:\n    primary: ${users[6]}\n`,
+      `  ${users[6]}:\n    primary: ${users[6]}\n    aliases: [${DRIFTED}]\n`,
+    );
     stack.writeSpec(claiming);
     const line = claiming.split("\n").indexOf(`    aliases: [${DRIFTED}]`) + 1;
     const drifted = stack.cli(["plan", "--changed-since", "HEAD"]);
     assert.equal(drifted.code, 1, drifted.output);
     assert.match(
       drifted.output,
-      new RegExp(`mailboxes\\.yaml:${line}:\\d+: .*"${DRIFTED}" is on "${users[5]}", a mailbox of this spec outside the targeted run .*run the full plan \\(without --changed-since\\)`),
+      new RegExp(
+        `mailboxes\\.yaml:${line}:\\d+: .*"${DRIFTED}" is on "${users[5]}", a mailbox of this spec outside the targeted run .*run the full plan \\(without --changed-since\\)`,
+      ),
     );
     assert.doesNotMatch(drifted.output, /\n\s+at /);
     stack.withTenant((tenant) => tenant.addRemoveEmailAddresses(users[5]!, [], [`smtp:${DRIFTED}`]));
@@ -152,7 +179,10 @@ describe(`targeted runs through the CLI: plan --changed-since and apply --plan i
     stack.writeSpec(`${base}  ${ids[7]}:\n    primary: second-key@contoso.com\n`);
     const twice = stack.cli(["plan", "--changed-since", "HEAD"]);
     assert.equal(twice.code, 1, twice.output);
-    assert.match(twice.output, new RegExp(`the key "${ids[7]}" names .*which the stack already manages as "${users[7]}"`));
+    assert.match(
+      twice.output,
+      new RegExp(`the key "${ids[7]}" names .*which the stack already manages as "${users[7]}"`),
+    );
     stack.writeSpec(base);
   });
 

@@ -47,7 +47,8 @@ function json(result: CommandResult): Report {
   }
 }
 
-const addresses = (layout: Layout, identity: string) => Tenant.withFile(layout.database, (t) => t.find(identity)!.addresses.map((a) => a.toLowerCase()));
+const addresses = (layout: Layout, identity: string) =>
+  Tenant.withFile(layout.database, (t) => t.find(identity)!.addresses.map((a) => a.toLowerCase()));
 
 /** The command matrix, in the order a user meets the commands, each with a hand edit it must show. */
 function commandMatrix(layout: () => Layout): void {
@@ -63,16 +64,29 @@ function commandMatrix(layout: () => Layout): void {
     const plan = layout().tool(["plan", "--json"]);
     assert.equal(plan.code, 0, plan.output);
     const report = json(plan);
-    assert.deepEqual(report.mailboxes.map((m) => m.identity).sort(), ["lee.chen@contoso.com", "priya.patel@contoso.com", ...(layout().alsoDeclared ?? [])].sort());
+    assert.deepEqual(
+      report.mailboxes.map((m) => m.identity).sort(),
+      ["lee.chen@contoso.com", "priya.patel@contoso.com", ...(layout().alsoDeclared ?? [])].sort(),
+    );
     assert.equal(report.summary.changed, 0);
   });
 
   it("an alias added by hand: drift (exit 2), plan (exit 2, the row removes it) and the plain preview gate (refresh: always) all show it", () => {
-    const edit = layout().tool(["tenant", "add", "lee.chen@contoso.com", "smtp:rogue@contoso.com", "--database", layout().database]);
+    const edit = layout().tool([
+      "tenant",
+      "add",
+      "lee.chen@contoso.com",
+      "smtp:rogue@contoso.com",
+      "--database",
+      layout().database,
+    ]);
     assert.equal(edit.code, 0, edit.output);
     const drift = layout().tool(["drift", "--json"]);
     assert.equal(drift.code, 2, drift.output);
-    assert.match(JSON.stringify(json(drift).mailboxes.find((m) => m.identity === "lee.chen@contoso.com")), /rogue@contoso\.com/);
+    assert.match(
+      JSON.stringify(json(drift).mailboxes.find((m) => m.identity === "lee.chen@contoso.com")),
+      /rogue@contoso\.com/,
+    );
     const plan = layout().tool(["plan", "--json"]);
     assert.equal(plan.code, 2, plan.output);
     const lee = json(plan).mailboxes.find((m) => m.identity === "lee.chen@contoso.com");
@@ -96,7 +110,14 @@ function commandMatrix(layout: () => Layout): void {
   });
 
   it("accept: an alias added by hand is written into the spec; drift is then clean", () => {
-    const edit = layout().tool(["tenant", "add", "priya.patel@contoso.com", "smtp:priya.p@contoso.com", "--database", layout().database]);
+    const edit = layout().tool([
+      "tenant",
+      "add",
+      "priya.patel@contoso.com",
+      "smtp:priya.p@contoso.com",
+      "--database",
+      layout().database,
+    ]);
     assert.equal(edit.code, 0, edit.output);
     assert.equal(layout().tool(["drift"]).code, 2);
     const accept = layout().tool(["accept", "priya.patel@contoso.com"]);
@@ -111,7 +132,10 @@ function commandMatrix(layout: () => Layout): void {
     assert.equal(exported.code, 0, exported.output);
     assert.match(exported.stdout, /priya\.p@contoso\.com/);
     const schema = /\$schema=(\S+)/.exec(exported.stdout)?.[1];
-    assert.ok(schema && existsSync(path.resolve(path.dirname(layout().specFile), schema)), `the schema line names a file that exists: ${schema}`);
+    assert.ok(
+      schema && existsSync(path.resolve(path.dirname(layout().specFile), schema)),
+      `the schema line names a file that exists: ${schema}`,
+    );
     const expanded = layout().tool(["expand"]);
     assert.equal(expanded.code, 0, expanded.output);
     assert.match(expanded.stdout, /"priya\.p@contoso\.com"/);
@@ -141,7 +165,13 @@ describe("a repository scaffolded by mailbox-addresses init, outside this checko
   it("init writes the repository: Pulumi.yaml with refresh: always, the pinned package and SDK, the spec, the stack's settings, the CI workflows", () => {
     const tarball = packThisCheckout();
     // Run from the folder above, as `npx mailbox-addresses init gitops` would be.
-    const init = project.exec(process.execPath, [path.join(PROJECT_ROOT, "bin/mailbox-addresses.js"), "init", project.dir, "--package", `file:${tarball}`]);
+    const init = project.exec(process.execPath, [
+      path.join(PROJECT_ROOT, "bin/mailbox-addresses.js"),
+      "init",
+      project.dir,
+      "--package",
+      `file:${tarball}`,
+    ]);
     assert.equal(init.code, 0, init.output);
     assert.match(init.stdout, /npm install/);
     assert.match(project.read("Pulumi.yaml"), /^options:\n(\s+#.*\n)*\s+refresh: always$/m);
@@ -157,11 +187,20 @@ describe("a repository scaffolded by mailbox-addresses init, outside this checko
       assert.ok(copied.length >= 3, `${folder}: ${copied.join(", ")}`);
       const source = path.join(PROJECT_ROOT, "ci-templates", ci);
       // Written for the stack init sets up (dev), where the templates name prod.
-      for (const file of copied) assert.equal(project.read(path.join(folder, file)), forStack(readFileSync(path.join(source, file), "utf8"), "dev"));
-      for (const file of copied) assert.doesNotMatch(project.read(path.join(folder, file)), /PULUMI_STACK: prod|Pulumi\.prod\.yaml/);
+      for (const file of copied)
+        assert.equal(
+          project.read(path.join(folder, file)),
+          forStack(readFileSync(path.join(source, file), "utf8"), "dev"),
+        );
+      for (const file of copied)
+        assert.doesNotMatch(project.read(path.join(folder, file)), /PULUMI_STACK: prod|Pulumi\.prod\.yaml/);
     }
     // A second init keeps every file.
-    const again = project.exec(process.execPath, [path.join(PROJECT_ROOT, "bin/mailbox-addresses.js"), "init", project.dir]);
+    const again = project.exec(process.execPath, [
+      path.join(PROJECT_ROOT, "bin/mailbox-addresses.js"),
+      "init",
+      project.dir,
+    ]);
     assert.equal(again.code, 0, again.output);
     assert.doesNotMatch(again.stdout, /wrote/);
   });
@@ -173,9 +212,20 @@ describe("a repository scaffolded by mailbox-addresses init, outside this checko
     const show = project.tool(["tenant", "show", "lee.chen@contoso.com"]);
     assert.equal(show.code, 0, show.output);
     assert.match(show.stdout, /smtp:lee\.chen@contoso\.onmicrosoft\.com/i);
-    const missing = project.tool(["tenant", "show", "lee.chen@contoso.com", "--database", ".tenant/other.sqlite", "--seed", "no-such-seed.yaml"]);
+    const missing = project.tool([
+      "tenant",
+      "show",
+      "lee.chen@contoso.com",
+      "--database",
+      ".tenant/other.sqlite",
+      "--seed",
+      "no-such-seed.yaml",
+    ]);
     assert.equal(missing.code, 1, missing.output);
-    assert.match(missing.stderr, /its seed no-such-seed\.yaml does not exist, so the tenant cannot be created\. Nothing was created/);
+    assert.match(
+      missing.stderr,
+      /its seed no-such-seed\.yaml does not exist, so the tenant cannot be created\. Nothing was created/,
+    );
     assert.doesNotMatch(missing.stderr, /ENOENT|\n\s+at /);
     assert.deepEqual(
       readdirSync(path.join(project.dir, ".tenant")).filter((f) => f.startsWith("other")),
@@ -202,17 +252,23 @@ describe("a repository scaffolded by mailbox-addresses init, outside this checko
   it("plan --changed-since is targeted under the MailboxAddressSpec component; apply --plan applies the same set, a new mailbox created as the component's child", () => {
     // The spec as applied (accept above changed it without an apply), committed on main.
     assert.equal(project.pulumi(["up", "--yes", "--skip-preview"]).code, 0);
-    const git = (args: readonly string[]) => project.exec("git", ["-c", "user.name=Admin", "-c", "user.email=admin@contoso.com", ...args]);
+    const git = (args: readonly string[]) =>
+      project.exec("git", ["-c", "user.name=Admin", "-c", "user.email=admin@contoso.com", ...args]);
     for (const args of [
       ["init", "-q", "-b", "main"],
       ["add", "-A"],
       ["commit", "-q", "-m", "mailboxes"],
     ])
       assert.equal(git(args).code, 0);
-    project.write("mailboxes.yaml", `${project.read("mailboxes.yaml").trimEnd()}\n  anna.kowalski@contoso.com:\n    primary: anna.kowalski@contoso.com\n    aliases: [anna.k@contoso.com]\n`);
+    project.write(
+      "mailboxes.yaml",
+      `${project.read("mailboxes.yaml").trimEnd()}\n  anna.kowalski@contoso.com:\n    primary: anna.kowalski@contoso.com\n    aliases: [anna.k@contoso.com]\n`,
+    );
     const plan = project.tool(["plan", "--changed-since", "main", "--save", "plan.json", "--json"]);
     assert.equal(plan.code, 2, plan.output);
-    const report = JSON.parse(plan.stdout) as Report & { scope: { kind: string; declare: string[]; reasons?: string[] } };
+    const report = JSON.parse(plan.stdout) as Report & {
+      scope: { kind: string; declare: string[]; reasons?: string[] };
+    };
     assert.equal(report.scope.kind, "targeted", JSON.stringify(report.scope));
     assert.deepEqual(report.scope.declare, ["anna.kowalski@contoso.com"]);
     assert.deepEqual(
@@ -223,9 +279,15 @@ describe("a repository scaffolded by mailbox-addresses init, outside this checko
     assert.equal(apply.code, 0, apply.output);
     assert.match(apply.output, /targeted apply: 1 mailbox of the change since main/);
     assert.ok(addresses(layout!, "anna.kowalski@contoso.com").includes("smtp:anna.k@contoso.com"));
-    const state = JSON.parse(project.pulumi(["stack", "export"]).stdout) as { deployment: { resources: { urn: string }[] } };
+    const state = JSON.parse(project.pulumi(["stack", "export"]).stdout) as {
+      deployment: { resources: { urn: string }[] };
+    };
     assert.ok(
-      state.deployment.resources.some((r) => r.urn.endsWith("::mailbox-addresses:index:MailboxAddressSpec$pulumi-nodejs:dynamic/mailbox:MailboxAddresses::anna.kowalski@contoso.com")),
+      state.deployment.resources.some((r) =>
+        r.urn.endsWith(
+          "::mailbox-addresses:index:MailboxAddressSpec$pulumi-nodejs:dynamic/mailbox:MailboxAddresses::anna.kowalski@contoso.com",
+        ),
+      ),
       JSON.stringify(state.deployment.resources.map((r) => r.urn)),
     );
     const drift = project.tool(["drift"]);
@@ -260,9 +322,17 @@ describe("a repository scaffolded by mailbox-addresses init, outside this checko
     assert.equal(valid.code, 0, valid.output);
     const refused = path.join(path.dirname(project.dir), "refused");
     const failed = project.tool(
-      ["init", refused, "--export", "--target", "exchange-online", "--tenant-id", "00000000-0000-4000-8000-000000000001", "--client-id", "00000000-0000-4000-8000-000000000002"].concat(
-        ["--authority-host", "--graph-url", "--exchange-url"].flatMap((flag) => [flag, "https://127.0.0.1:9"]),
-      ),
+      [
+        "init",
+        refused,
+        "--export",
+        "--target",
+        "exchange-online",
+        "--tenant-id",
+        "00000000-0000-4000-8000-000000000001",
+        "--client-id",
+        "00000000-0000-4000-8000-000000000002",
+      ].concat(["--authority-host", "--graph-url", "--exchange-url"].flatMap((flag) => [flag, "https://127.0.0.1:9"])),
     );
     assert.equal(failed.code, 1, failed.output);
     assert.match(failed.stderr, /^error: /m);
@@ -308,8 +378,22 @@ describe("a hand-written program: the component nested under a component of one'
 
   it("installs the packed package; the stack names the spec file and the local tenant", () => {
     const tarball = packThisCheckout();
-    project.write("package.json", JSON.stringify({ name: "own-program", private: true, dependencies: { "@pulumi/pulumi": pinnedPulumiSdk(), "mailbox-addresses": `file:${tarball}` } }, null, 2));
-    project.write("Pulumi.yaml", "name: own-program\nruntime:\n  name: nodejs\n  options:\n    typescript: false\nmain: index.js\noptions:\n  refresh: always\n");
+    project.write(
+      "package.json",
+      JSON.stringify(
+        {
+          name: "own-program",
+          private: true,
+          dependencies: { "@pulumi/pulumi": pinnedPulumiSdk(), "mailbox-addresses": `file:${tarball}` },
+        },
+        null,
+        2,
+      ),
+    );
+    project.write(
+      "Pulumi.yaml",
+      "name: own-program\nruntime:\n  name: nodejs\n  options:\n    typescript: false\nmain: index.js\noptions:\n  refresh: always\n",
+    );
     project.write("index.js", NESTED_PROGRAM);
     project.write("mailboxes.yaml", SPEC);
     project.install();
@@ -330,21 +414,28 @@ describe("a hand-written program: the component nested under a component of one'
     const outputs = project.pulumi(["stack", "output", "--json"]);
     assert.equal(outputs.code, 0, outputs.output);
     const values = JSON.parse(outputs.stdout) as { primaries: Record<string, string>; anna: string[]; count: number };
-    assert.deepEqual(values.primaries, { "lee.chen@contoso.com": "lee.chen@contoso.com", "priya.patel@contoso.com": "priya.patel@contoso.com" });
+    assert.deepEqual(values.primaries, {
+      "lee.chen@contoso.com": "lee.chen@contoso.com",
+      "priya.patel@contoso.com": "priya.patel@contoso.com",
+    });
     assert.deepEqual(values.anna, ["anna.kowalski@contoso.com", "anna.k@contoso.com"]);
     assert.equal(values.count, 2);
     assert.ok(addresses(layout, "anna.kowalski@contoso.com").includes("smtp:anna.k@contoso.com"));
   });
 
   it("plan --changed-since with two MailboxAddressSpec components plans every mailbox, saying why", () => {
-    const git = (args: readonly string[]) => project.exec("git", ["-c", "user.name=Admin", "-c", "user.email=admin@contoso.com", ...args]);
+    const git = (args: readonly string[]) =>
+      project.exec("git", ["-c", "user.name=Admin", "-c", "user.email=admin@contoso.com", ...args]);
     for (const args of [
       ["init", "-q", "-b", "main"],
       ["add", "mailboxes.yaml", "index.js"],
       ["commit", "-q", "-m", "mailboxes"],
     ])
       assert.equal(git(args).code, 0);
-    project.write("mailboxes.yaml", `${project.read("mailboxes.yaml").trimEnd()}\n  mark.wilson@contoso.com:\n    primary: mark.wilson@contoso.com\n`);
+    project.write(
+      "mailboxes.yaml",
+      `${project.read("mailboxes.yaml").trimEnd()}\n  mark.wilson@contoso.com:\n    primary: mark.wilson@contoso.com\n`,
+    );
     const plan = project.tool(["plan", "--changed-since", "main", "--json"]);
     assert.equal(plan.code, 2, plan.output);
     const scope = (JSON.parse(plan.stdout) as { scope: { kind: string; reasons: string[] } }).scope;

@@ -9,7 +9,13 @@ describe("fidelity: the emulator's directory sync against KB 3190357's proxy cal
   for (const sample of SYNC_SAMPLES) {
     it(`${sample.name} (${sample.source.split(": ").slice(1).join(": ")})`, () => {
       const cloud = proxyCalculation(
-        { upn: sample.user.upn, proxyAddresses: sample.user.proxyAddresses, mail: sample.user.mail, immutableId: "AAAAAAAAAAAAAAAAAAAAAA==", sid: "S-1-5-21-1-2-3-1000" },
+        {
+          upn: sample.user.upn,
+          proxyAddresses: sample.user.proxyAddresses,
+          mail: sample.user.mail,
+          immutableId: "AAAAAAAAAAAAAAAAAAAAAA==",
+          sid: "S-1-5-21-1-2-3-1000",
+        },
         "contoso.onmicrosoft.com",
       );
       assert.deepEqual(cloud, sample.cloud);
@@ -18,7 +24,13 @@ describe("fidelity: the emulator's directory sync against KB 3190357's proxy cal
   it("cloud-stamped X500 entries (Exchange Online's own) are kept across syncs", () => {
     const own = "X500:/o=ExchangeLabs/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn=abc-ada";
     const cloud = proxyCalculation(
-      { upn: "ada@contoso.com", proxyAddresses: ["SMTP:ada@contoso.com"], mail: undefined, immutableId: "AAAAAAAAAAAAAAAAAAAAAA==", sid: "S-1-5-21-1" },
+      {
+        upn: "ada@contoso.com",
+        proxyAddresses: ["SMTP:ada@contoso.com"],
+        mail: undefined,
+        immutableId: "AAAAAAAAAAAAAAAAAAAAAA==",
+        sid: "S-1-5-21-1",
+      },
       "contoso.onmicrosoft.com",
       [own],
     );

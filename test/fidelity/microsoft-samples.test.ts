@@ -16,12 +16,15 @@ describe("fidelity: the emulator against Microsoft's documented samples", () => 
   before(async () => {
     emulator = await startTestEmulator();
     const graphToken = (await tokenFor(emulator, "https://graph.microsoft.com/.default")).body.access_token as string;
-    const exchangeToken = (await tokenFor(emulator, "https://outlook.office365.com/.default")).body.access_token as string;
+    const exchangeToken = (await tokenFor(emulator, "https://outlook.office365.com/.default")).body
+      .access_token as string;
     ctx = { emulator, graphToken, exchangeToken };
   });
   after(async () => {
     const matched = verdicts.filter((v) => v.startsWith("match")).length;
-    process.stdout.write(`\nfidelity samples: ${matched} of ${SAMPLES.length} match\n${verdicts.map((v) => `  ${v}`).join("\n")}\n`);
+    process.stdout.write(
+      `\nfidelity samples: ${matched} of ${SAMPLES.length} match\n${verdicts.map((v) => `  ${v}`).join("\n")}\n`,
+    );
     await emulator?.close();
   });
 
@@ -29,7 +32,11 @@ describe("fidelity: the emulator against Microsoft's documented samples", () => 
     it(`${sample.name} [${sample.source}]`, async () => {
       const answer = await sample.send(ctx);
       const found = sample.compare(answer, ctx);
-      verdicts.push(found.length === 0 ? `match${sample.exception ? ` (documented exception: ${sample.exception})` : ""}: ${sample.name}` : `DIFFERS: ${sample.name}: ${found.join("; ")}`);
+      verdicts.push(
+        found.length === 0
+          ? `match${sample.exception ? ` (documented exception: ${sample.exception})` : ""}: ${sample.name}`
+          : `DIFFERS: ${sample.name}: ${found.join("; ")}`,
+      );
       assert.deepEqual(found, [], `${sample.name} differs from ${sample.source}`);
     });
   }

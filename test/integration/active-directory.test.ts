@@ -11,10 +11,16 @@ import { Attribute, Change } from "ldapts";
 import { delegateAddressWrites, readAddresses } from "../../harness/active-directory-fixtures";
 import { DEFAULT_LOCK_TIMEOUT_SECONDS, startSambaDc, type SambaDc, type SeedUser } from "../../harness/samba-dc";
 import { ActiveDirectoryBackend, type DirectoryMailbox } from "../../targets/active-directory/active-directory-backend";
-import { BIND_DN_VARIABLE, BIND_PASSWORD_VARIABLE, DirectoryError, type DirectoryErrorCode } from "../../targets/active-directory/directory-client";
+import {
+  BIND_DN_VARIABLE,
+  BIND_PASSWORD_VARIABLE,
+  DirectoryError,
+  type DirectoryErrorCode,
+} from "../../targets/active-directory/directory-client";
 
 const BULK = 2500;
-const X500 = "X500:/o=ExchangeLabs/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn=5e1c0a9d2b-Mark Wilson";
+const X500 =
+  "X500:/o=ExchangeLabs/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn=5e1c0a9d2b-Mark Wilson";
 const bulkUser = (i: number): SeedUser => ({
   name: `bulk${i}`,
   upn: `bulk${i}@contoso.com`,
@@ -28,7 +34,9 @@ let dc: SambaDc;
 let mailboxesOu: string;
 const backends: ActiveDirectoryBackend[] = [];
 
-function backend(overrides: Partial<ConstructorParameters<typeof ActiveDirectoryBackend>[0]> = {}): ActiveDirectoryBackend {
+function backend(
+  overrides: Partial<ConstructorParameters<typeof ActiveDirectoryBackend>[0]> = {},
+): ActiveDirectoryBackend {
   const made = new ActiveDirectoryBackend({ url: dc.url, caFile: dc.caFile, baseDn: dc.baseDn, ...overrides });
   backends.push(made);
   return made;
@@ -42,7 +50,11 @@ function asAdmin(): void {
 /** What AD holds, read as Administrator (sorted: AD keeps no order). */
 const adminRead = (upn: string) => readAddresses(dc, upn);
 
-async function rejects(promise: Promise<unknown>, code: DirectoryErrorCode, ...patterns: RegExp[]): Promise<DirectoryError> {
+async function rejects(
+  promise: Promise<unknown>,
+  code: DirectoryErrorCode,
+  ...patterns: RegExp[]
+): Promise<DirectoryError> {
   try {
     await promise;
   } catch (error) {
@@ -60,18 +72,51 @@ before(async () => {
   console.log(`[ad] Samba DC up in ${((Date.now() - started) / 1000).toFixed(1)} s (${BULK} seeded users)`);
   mailboxesOu = await dc.addOu("Mailboxes");
   await dc.addUsers([
-    { name: "lower", upn: "lower@contoso.com", parent: mailboxesOu, proxyAddresses: ["smtp:lower@contoso.com", "smtp:lower.alias@contoso.com", X500] },
-    { name: "twin", upn: "twin@contoso.com", parent: mailboxesOu, mail: "twin.a@contoso.com", proxyAddresses: ["SMTP:twin.a@contoso.com", "SMTP:twin.b@contoso.com"] },
+    {
+      name: "lower",
+      upn: "lower@contoso.com",
+      parent: mailboxesOu,
+      proxyAddresses: ["smtp:lower@contoso.com", "smtp:lower.alias@contoso.com", X500],
+    },
+    {
+      name: "twin",
+      upn: "twin@contoso.com",
+      parent: mailboxesOu,
+      mail: "twin.a@contoso.com",
+      proxyAddresses: ["SMTP:twin.a@contoso.com", "SMTP:twin.b@contoso.com"],
+    },
     {
       name: "stale",
       upn: "stale@contoso.com",
       parent: mailboxesOu,
       mail: "old@contoso.com",
-      proxyAddresses: ["SMTP:stale@contoso.com", "smtp:stale.new@contoso.com", "SIP:Stale@contoso.com", "X400:c=US;a= ;p=Contoso;o=Exchange;s=Stale;"],
+      proxyAddresses: [
+        "SMTP:stale@contoso.com",
+        "smtp:stale.new@contoso.com",
+        "SIP:Stale@contoso.com",
+        "X400:c=US;a= ;p=Contoso;o=Exchange;s=Stale;",
+      ],
     },
-    { name: "busy", upn: "busy@contoso.com", parent: mailboxesOu, mail: "busy@contoso.com", proxyAddresses: ["SMTP:busy@contoso.com", "smtp:busy.old@contoso.com"] },
-    { name: "owner", upn: "owner@contoso.com", mail: "owner@contoso.com", proxyAddresses: ["SMTP:owner@contoso.com", "smtp:taken@contoso.com"] },
-    { name: "guarded", upn: "guarded@contoso.com", parent: mailboxesOu, mail: "guarded@contoso.com", proxyAddresses: ["SMTP:guarded@contoso.com", X500] },
+    {
+      name: "busy",
+      upn: "busy@contoso.com",
+      parent: mailboxesOu,
+      mail: "busy@contoso.com",
+      proxyAddresses: ["SMTP:busy@contoso.com", "smtp:busy.old@contoso.com"],
+    },
+    {
+      name: "owner",
+      upn: "owner@contoso.com",
+      mail: "owner@contoso.com",
+      proxyAddresses: ["SMTP:owner@contoso.com", "smtp:taken@contoso.com"],
+    },
+    {
+      name: "guarded",
+      upn: "guarded@contoso.com",
+      parent: mailboxesOu,
+      mail: "guarded@contoso.com",
+      proxyAddresses: ["SMTP:guarded@contoso.com", X500],
+    },
     { name: "reader", upn: "reader@corp.contoso.com", password: READER_PASSWORD },
     { name: "delegate", upn: "delegate@corp.contoso.com", password: READER_PASSWORD },
     { name: "inside", upn: "inside@contoso.com", parent: mailboxesOu, proxyAddresses: ["smtp:inside@contoso.com"] },
@@ -93,7 +138,9 @@ describe("Active Directory backend: reads", () => {
       const started = Date.now();
       const read = await ad.readMailboxes(upns);
       const seconds = (Date.now() - started) / 1000;
-      console.log(`[ad] readMailboxes(${BULK}), ${readStrategy}: ${ad.directory.stats.searches} searches, ${ad.directory.stats.pages} pages, ${seconds.toFixed(2)} s`);
+      console.log(
+        `[ad] readMailboxes(${BULK}), ${readStrategy}: ${ad.directory.stats.searches} searches, ${ad.directory.stats.pages} pages, ${seconds.toFixed(2)} s`,
+      );
       assert.equal([...read.values()].filter((m) => m !== undefined).length, BULK);
       assert.equal(ad.directory.stats.searches, readStrategy === "filter" ? Math.ceil(BULK / 1000) : 1);
       assert.ok(ad.directory.stats.pages <= 2 * Math.ceil((BULK + 10) / 1000), `${ad.directory.stats.pages} pages`);
@@ -114,7 +161,9 @@ describe("Active Directory backend: reads", () => {
       count += page.mailboxes.length;
       next = page.next;
     } while (next !== undefined);
-    console.log(`[ad] listMailboxes: ${count} mailboxes, ${ad.directory.stats.searches} search, ${ad.directory.stats.pages} pages, ${((Date.now() - started) / 1000).toFixed(2)} s`);
+    console.log(
+      `[ad] listMailboxes: ${count} mailboxes, ${ad.directory.stats.searches} search, ${ad.directory.stats.pages} pages, ${((Date.now() - started) / 1000).toFixed(2)} s`,
+    );
     assert.ok(count >= BULK);
     assert.equal(ad.directory.stats.searches, 1);
     assert.equal(ad.directory.stats.pages, Math.ceil(count / 1000));
@@ -126,7 +175,13 @@ describe("Active Directory backend: reads", () => {
     assert.match(byUpn.immutableId, /^[A-Za-z0-9+/]{22}==$/);
     assert.match(byUpn.sid, /^S-1-5-21-\d+-\d+-\d+-\d+$/);
     const before = ad.directory.stats.searches;
-    const read = await ad.readMailboxes([byUpn.immutableId, byUpn.sid, "BULK42@CONTOSO.COM", "nobody@contoso.com", "not an identity"]);
+    const read = await ad.readMailboxes([
+      byUpn.immutableId,
+      byUpn.sid,
+      "BULK42@CONTOSO.COM",
+      "nobody@contoso.com",
+      "not an identity",
+    ]);
     assert.equal(ad.directory.stats.searches - before, 1);
     assert.equal(read.get(byUpn.immutableId)?.dn, byUpn.dn);
     assert.equal(read.get(byUpn.sid)?.dn, byUpn.dn);
@@ -144,8 +199,15 @@ describe("Active Directory backend: the seed's hard cases", () => {
       user.findings.map((f) => f.code),
       ["NoPrimary"],
     );
-    const written = await ad.setEmailAddresses("lower@contoso.com", ["SMTP:lower@contoso.com", "smtp:lower.alias@contoso.com", X500]);
-    assert.deepEqual(await adminRead("lower@contoso.com"), { proxyAddresses: [X500, "SMTP:lower@contoso.com", "smtp:lower.alias@contoso.com"].sort(), mail: "lower@contoso.com" });
+    const written = await ad.setEmailAddresses("lower@contoso.com", [
+      "SMTP:lower@contoso.com",
+      "smtp:lower.alias@contoso.com",
+      X500,
+    ]);
+    assert.deepEqual(await adminRead("lower@contoso.com"), {
+      proxyAddresses: [X500, "SMTP:lower@contoso.com", "smtp:lower.alias@contoso.com"].sort(),
+      mail: "lower@contoso.com",
+    });
     assert.deepEqual(written.findings, []);
   });
 
@@ -157,17 +219,30 @@ describe("Active Directory backend: the seed's hard cases", () => {
       ["TwoPrimaries"],
     );
     await ad.setEmailAddresses("twin@contoso.com", ["SMTP:twin.b@contoso.com", "smtp:twin.a@contoso.com"]);
-    assert.deepEqual(await adminRead("twin@contoso.com"), { proxyAddresses: ["SMTP:twin.b@contoso.com", "smtp:twin.a@contoso.com"], mail: "twin.b@contoso.com" });
+    assert.deepEqual(await adminRead("twin@contoso.com"), {
+      proxyAddresses: ["SMTP:twin.b@contoso.com", "smtp:twin.a@contoso.com"],
+      mail: "twin.b@contoso.com",
+    });
   });
 
   it("a primary change moves mail with it; SIP and X400 stay byte for byte; one modify, nothing for an unchanged list", async () => {
     const ad = backend();
     await ad.readMailboxes(["stale@contoso.com"]);
-    await ad.setEmailAddresses("stale@contoso.com", ["SMTP:stale.new@contoso.com", "smtp:stale@contoso.com", "SIP:Stale@contoso.com", "X400:c=US;a= ;p=Contoso;o=Exchange;s=Stale;"]);
+    await ad.setEmailAddresses("stale@contoso.com", [
+      "SMTP:stale.new@contoso.com",
+      "smtp:stale@contoso.com",
+      "SIP:Stale@contoso.com",
+      "X400:c=US;a= ;p=Contoso;o=Exchange;s=Stale;",
+    ]);
     assert.equal(ad.directory.stats.modifies, 1);
     const now = await adminRead("stale@contoso.com");
     assert.deepEqual(now, {
-      proxyAddresses: ["SIP:Stale@contoso.com", "SMTP:stale.new@contoso.com", "X400:c=US;a= ;p=Contoso;o=Exchange;s=Stale;", "smtp:stale@contoso.com"],
+      proxyAddresses: [
+        "SIP:Stale@contoso.com",
+        "SMTP:stale.new@contoso.com",
+        "X400:c=US;a= ;p=Contoso;o=Exchange;s=Stale;",
+        "smtp:stale@contoso.com",
+      ],
       mail: "stale.new@contoso.com",
     });
     await ad.setEmailAddresses("stale@contoso.com", ["SMTP:stale.new@contoso.com", "smtp:stale@contoso.com"]);
@@ -178,11 +253,24 @@ describe("Active Directory backend: the seed's hard cases", () => {
     const ad = backend();
     const read = (await ad.readMailboxes(["busy@contoso.com"])).get("busy@contoso.com") as DirectoryMailbox;
     const other = await dc.adminClient();
-    await other.modify(read.dn, [new Change({ operation: "add", modification: new Attribute({ type: "proxyAddresses", values: ["smtp:added.meanwhile@contoso.com", "X500:/o=Meanwhile"] }) })]);
+    await other.modify(read.dn, [
+      new Change({
+        operation: "add",
+        modification: new Attribute({
+          type: "proxyAddresses",
+          values: ["smtp:added.meanwhile@contoso.com", "X500:/o=Meanwhile"],
+        }),
+      }),
+    ]);
     await other.unbind();
     // The plan was made from the first read: it adds one alias and drops busy.old.
     await ad.setEmailAddresses("busy@contoso.com", ["SMTP:busy@contoso.com", "smtp:busy.new@contoso.com"]);
-    assert.deepEqual((await adminRead("busy@contoso.com")).proxyAddresses, ["SMTP:busy@contoso.com", "X500:/o=Meanwhile", "smtp:added.meanwhile@contoso.com", "smtp:busy.new@contoso.com"]);
+    assert.deepEqual((await adminRead("busy@contoso.com")).proxyAddresses, [
+      "SMTP:busy@contoso.com",
+      "X500:/o=Meanwhile",
+      "smtp:added.meanwhile@contoso.com",
+      "smtp:busy.new@contoso.com",
+    ]);
   });
 });
 
@@ -201,7 +289,10 @@ describe("Active Directory backend: refusals and failures write nothing", () => 
     );
     // A base DN narrowed to the mailboxes' OU still sees an owner elsewhere in the domain.
     await rejects(
-      backend({ baseDn: mailboxesOu }).setEmailAddresses("guarded@contoso.com", ["SMTP:guarded@contoso.com", "smtp:taken@contoso.com"]),
+      backend({ baseDn: mailboxesOu }).setEmailAddresses("guarded@contoso.com", [
+        "SMTP:guarded@contoso.com",
+        "smtp:taken@contoso.com",
+      ]),
       "AddressTaken",
       /held by "CN=owner,CN=Users,DC=corp,DC=contoso,DC=com"/,
     );
@@ -211,7 +302,10 @@ describe("Active Directory backend: refusals and failures write nothing", () => 
   it("an address the cloud would drop is refused with the reason", async () => {
     const before = await adminRead("guarded@contoso.com");
     await rejects(
-      backend().setEmailAddresses("guarded@contoso.com", ["SMTP:guarded@contoso.com", "smtp:guarded@contoso.onmicrosoft.com"]),
+      backend().setEmailAddresses("guarded@contoso.com", [
+        "SMTP:guarded@contoso.com",
+        "smtp:guarded@contoso.onmicrosoft.com",
+      ]),
       "AddressRefused",
       /onmicrosoft\.com/,
       /DN "CN=guarded,OU=Mailboxes/,
@@ -231,7 +325,11 @@ describe("Active Directory backend: refusals and failures write nothing", () => 
       /MAILBOX_ADDRESSES_AD_BIND_PASSWORD/,
     );
     delete process.env[BIND_PASSWORD_VARIABLE];
-    await rejects(backend().readMailboxes(["guarded@contoso.com"]), "MissingCredentials", /MAILBOX_ADDRESSES_AD_BIND_DN/);
+    await rejects(
+      backend().readMailboxes(["guarded@contoso.com"]),
+      "MissingCredentials",
+      /MAILBOX_ADDRESSES_AD_BIND_DN/,
+    );
     asAdmin();
     await rejects(
       backend({ url: "ldaps://127.0.0.1:1" }).setEmailAddresses("guarded@contoso.com", wanted),
@@ -242,9 +340,27 @@ describe("Active Directory backend: refusals and failures write nothing", () => 
     );
     const otherCa = mkdtempSync(join(tmpdir(), "other-ca-"));
     try {
-      execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", join(otherCa, "key.pem"), "-out", join(otherCa, "ca.pem"), "-days", "2", "-subj", "/CN=Some other CA"], {
-        stdio: "ignore",
-      });
+      execFileSync(
+        "openssl",
+        [
+          "req",
+          "-x509",
+          "-newkey",
+          "rsa:2048",
+          "-nodes",
+          "-keyout",
+          join(otherCa, "key.pem"),
+          "-out",
+          join(otherCa, "ca.pem"),
+          "-days",
+          "2",
+          "-subj",
+          "/CN=Some other CA",
+        ],
+        {
+          stdio: "ignore",
+        },
+      );
       await rejects(
         backend({ caFile: join(otherCa, "ca.pem") }).setEmailAddresses("guarded@contoso.com", wanted),
         "CertificateUntrusted",
@@ -254,7 +370,13 @@ describe("Active Directory backend: refusals and failures write nothing", () => 
     } finally {
       rmSync(otherCa, { recursive: true, force: true });
     }
-    await rejects(backend().setEmailAddresses("ghost@contoso.com", wanted), "UserNotFound", /mailbox "ghost@contoso\.com"/, /userPrincipalName/, /DC=corp,DC=contoso,DC=com/);
+    await rejects(
+      backend().setEmailAddresses("ghost@contoso.com", wanted),
+      "UserNotFound",
+      /mailbox "ghost@contoso\.com"/,
+      /userPrincipalName/,
+      /DC=corp,DC=contoso,DC=com/,
+    );
     assert.deepEqual(await adminRead("guarded@contoso.com"), before);
   });
 
@@ -262,11 +384,33 @@ describe("Active Directory backend: refusals and failures write nothing", () => 
     const otherCa = mkdtempSync(join(tmpdir(), "other-ca-"));
     const saved = process.env.NODE_TLS_REJECT_UNAUTHORIZED;
     try {
-      execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", join(otherCa, "key.pem"), "-out", join(otherCa, "ca.pem"), "-days", "2", "-subj", "/CN=Some other CA"], {
-        stdio: "ignore",
-      });
+      execFileSync(
+        "openssl",
+        [
+          "req",
+          "-x509",
+          "-newkey",
+          "rsa:2048",
+          "-nodes",
+          "-keyout",
+          join(otherCa, "key.pem"),
+          "-out",
+          join(otherCa, "ca.pem"),
+          "-days",
+          "2",
+          "-subj",
+          "/CN=Some other CA",
+        ],
+        {
+          stdio: "ignore",
+        },
+      );
       process.env.NODE_TLS_REJECT_UNAUTHORIZED = "0";
-      await rejects(backend({ caFile: join(otherCa, "ca.pem") }).readMailboxes(["guarded@contoso.com"]), "CertificateUntrusted", /does not verify against the CA file/);
+      await rejects(
+        backend({ caFile: join(otherCa, "ca.pem") }).readMailboxes(["guarded@contoso.com"]),
+        "CertificateUntrusted",
+        /does not verify against the CA file/,
+      );
       await rejects(
         backend({ tlsServerName: "dc1.corp.contoso.com" }).readMailboxes(["guarded@contoso.com"]),
         "CertificateUntrusted",
@@ -279,12 +423,17 @@ describe("Active Directory backend: refusals and failures write nothing", () => 
       rmSync(otherCa, { recursive: true, force: true });
     }
     // The name the certificate carries (localhost) passes, over the IP address of adUrl.
-    assert.ok((await backend({ tlsServerName: "localhost" }).readMailboxes(["guarded@contoso.com"])).get("guarded@contoso.com"));
+    assert.ok(
+      (await backend({ tlsServerName: "localhost" }).readMailboxes(["guarded@contoso.com"])).get("guarded@contoso.com"),
+    );
   });
 
   it("a failed bulk read names how many mailboxes from which, without quotes inside quotes", async () => {
     const failed = await rejects(
-      backend({ bindDn: dc.admin.bindDn, bindPassword: "wrong" }).readMailboxes(["guarded@contoso.com", "inside@contoso.com"]),
+      backend({ bindDn: dc.admin.bindDn, bindPassword: "wrong" }).readMailboxes([
+        "guarded@contoso.com",
+        "inside@contoso.com",
+      ]),
       "BindFailed",
       /^reading \(2 mailboxes from "guarded@contoso\.com"\): /,
     );
@@ -295,7 +444,13 @@ describe("Active Directory backend: refusals and failures write nothing", () => 
     process.env[BIND_DN_VARIABLE] = "nobody@corp.contoso.com";
     process.env[BIND_PASSWORD_VARIABLE] = "not-the-password";
     try {
-      assert.ok((await backend({ bindDn: dc.admin.bindDn, bindPassword: dc.admin.password }).readMailboxes(["guarded@contoso.com"])).get("guarded@contoso.com"));
+      assert.ok(
+        (
+          await backend({ bindDn: dc.admin.bindDn, bindPassword: dc.admin.password }).readMailboxes([
+            "guarded@contoso.com",
+          ])
+        ).get("guarded@contoso.com"),
+      );
       await rejects(
         backend({ bindDn: dc.admin.bindDn, bindPassword: "wrong" }).readMailboxes(["guarded@contoso.com"]),
         "BindFailed",
@@ -304,7 +459,11 @@ describe("Active Directory backend: refusals and failures write nothing", () => 
       );
       delete process.env[BIND_DN_VARIABLE];
       delete process.env[BIND_PASSWORD_VARIABLE];
-      await rejects(backend().readMailboxes(["guarded@contoso.com"]), "MissingCredentials", /mailbox-addresses:adBindPassword \(pulumi config set --secret\)/);
+      await rejects(
+        backend().readMailboxes(["guarded@contoso.com"]),
+        "MissingCredentials",
+        /mailbox-addresses:adBindPassword \(pulumi config set --secret\)/,
+      );
     } finally {
       asAdmin();
     }
@@ -341,9 +500,19 @@ describe("Active Directory backend: refusals and failures write nothing", () => 
     try {
       const ad = backend();
       await ad.setEmailAddresses("inside@contoso.com", ["SMTP:inside@contoso.com"]);
-      assert.deepEqual(await adminRead("inside@contoso.com"), { proxyAddresses: ["SMTP:inside@contoso.com"], mail: "inside@contoso.com" });
-      await rejects(ad.setEmailAddresses("outside@contoso.com", ["SMTP:outside@contoso.com"]), "InsufficientRights", /CN=outside,CN=Users/);
-      assert.deepEqual(await adminRead("outside@contoso.com"), { proxyAddresses: ["smtp:outside@contoso.com"], mail: undefined });
+      assert.deepEqual(await adminRead("inside@contoso.com"), {
+        proxyAddresses: ["SMTP:inside@contoso.com"],
+        mail: "inside@contoso.com",
+      });
+      await rejects(
+        ad.setEmailAddresses("outside@contoso.com", ["SMTP:outside@contoso.com"]),
+        "InsufficientRights",
+        /CN=outside,CN=Users/,
+      );
+      assert.deepEqual(await adminRead("outside@contoso.com"), {
+        proxyAddresses: ["smtp:outside@contoso.com"],
+        mail: undefined,
+      });
     } finally {
       asAdmin();
     }
@@ -353,15 +522,26 @@ describe("Active Directory backend: refusals and failures write nothing", () => 
 describe("Samba DC harness", () => {
   const harness = JSON.stringify(join(__dirname, "../../harness/samba-dc.js"));
   const start = (env: NodeJS.ProcessEnv) =>
-    spawnSync(process.execPath, ["-e", `require(${harness}).startSambaDc().then(() => process.exit(0), (e) => { console.error(e.message); process.exit(3); })`], {
-      env,
-      encoding: "utf8",
-      timeout: 60_000,
-    });
+    spawnSync(
+      process.execPath,
+      [
+        "-e",
+        `require(${harness}).startSambaDc().then(() => process.exit(0), (e) => { console.error(e.message); process.exit(3); })`,
+      ],
+      {
+        env,
+        encoding: "utf8",
+        timeout: 60_000,
+      },
+    );
   const namespaceOf = (pid: number | "self") => readlinkSync(`/proc/${pid}/ns/net`);
 
   it("two DCs run side by side, each in a network namespace of its own, reached over a veth pair that goes with it", async () => {
-    assert.equal(dc.isolation, "network namespace", "this machine is root with iproute2: each DC gets its own namespace");
+    assert.equal(
+      dc.isolation,
+      "network namespace",
+      "this machine is root with iproute2: each DC gets its own namespace",
+    );
     const second = await startSambaDc();
     let pair: string;
     try {
@@ -378,7 +558,11 @@ describe("Samba DC harness", () => {
       ] as const) {
         const client = await server.adminClient();
         try {
-          assert.equal((await client.search(server.baseDn, { filter: "(userPrincipalName=only-here@contoso.com)" })).searchEntries.length, expected);
+          assert.equal(
+            (await client.search(server.baseDn, { filter: "(userPrincipalName=only-here@contoso.com)" })).searchEntries
+              .length,
+            expected,
+          );
         } finally {
           await client.unbind();
         }
@@ -416,7 +600,10 @@ describe("Samba DC harness", () => {
       assert.equal(line, "up ldaps://127.0.0.1:636 machine-wide lock");
       const second = start({ ...env, MAILBOX_ADDRESSES_SAMBA_LOCK_TIMEOUT: "1" });
       assert.equal(second.status, 3, second.stderr);
-      assert.match(second.stderr, new RegExp(`Samba DC lock .* held by process ${holder.pid} \\(.*node.*startSambaDc.*\\) since`));
+      assert.match(
+        second.stderr,
+        new RegExp(`Samba DC lock .* held by process ${holder.pid} \\(.*node.*startSambaDc.*\\) since`),
+      );
       assert.match(second.stderr, /MAILBOX_ADDRESSES_SAMBA_NETNS=0/);
       assert.match(second.stderr, /one DC runs at a time/);
     } finally {

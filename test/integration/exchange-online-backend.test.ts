@@ -4,7 +4,12 @@
 // audience and missing permissions, batched reads, Exchange's refusals, and retries under faults.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { ClientCertificateCredential, ClientSecretCredential, ManagedIdentityCredential, WorkloadIdentityCredential } from "@azure/identity";
+import {
+  ClientCertificateCredential,
+  ClientSecretCredential,
+  ManagedIdentityCredential,
+  WorkloadIdentityCredential,
+} from "@azure/identity";
 import { addressKey, parseProxyAddress, sameAddressList } from "../../core/address";
 import { planMailbox } from "../../core/plan/plan-mailbox";
 import type { RunningEmulator } from "../../emulator/server";
@@ -39,15 +44,30 @@ describe("exchange-online backend against the emulator", () => {
 
   describe("credentials", () => {
     it("a client secret gets a token", async () => {
-      const token = await new ClientSecretCredential(emulator.tenantId, emulator.secrets.clientId, emulator.secrets.clientSecret, options()).getToken(GRAPH);
+      const token = await new ClientSecretCredential(
+        emulator.tenantId,
+        emulator.secrets.clientId,
+        emulator.secrets.clientSecret,
+        options(),
+      ).getToken(GRAPH);
       assert.ok(token.token.split(".").length === 3);
     });
     it("a client certificate gets a token", async () => {
-      const credential = new ClientCertificateCredential(emulator.tenantId, emulator.secrets.clientId, { certificatePath: emulator.secrets.clientCertificatePath }, options());
+      const credential = new ClientCertificateCredential(
+        emulator.tenantId,
+        emulator.secrets.clientId,
+        { certificatePath: emulator.secrets.clientCertificatePath },
+        options(),
+      );
       assert.ok((await credential.getToken(EXCHANGE)).token);
     });
     it("a federated token (workload identity, as in CI) gets a token", async () => {
-      const credential = new WorkloadIdentityCredential({ tenantId: emulator.tenantId, clientId: emulator.secrets.clientId, tokenFilePath: emulator.federatedTokenFile, ...options() });
+      const credential = new WorkloadIdentityCredential({
+        tenantId: emulator.tenantId,
+        clientId: emulator.secrets.clientId,
+        tokenFilePath: emulator.federatedTokenFile,
+        ...options(),
+      });
       assert.ok((await credential.getToken(GRAPH)).token);
     });
     it("a managed identity gets a token", async () => {
@@ -66,7 +86,10 @@ describe("exchange-online backend against the emulator", () => {
       try {
         const backend = new ExchangeOnlineBackend(settings);
         await assert.rejects(backend.readMailboxes(["mark.wilson@contoso.com"]), (err: Error) => {
-          assert.match(err.message, /could not get a token for Microsoft Graph: AADSTS7000215: Invalid client secret provided/);
+          assert.match(
+            err.message,
+            /could not get a token for Microsoft Graph: AADSTS7000215: Invalid client secret provided/,
+          );
           assert.ok(!err.message.includes("not-the-secret"));
           return true;
         });
@@ -75,7 +98,14 @@ describe("exchange-online backend against the emulator", () => {
       }
     });
     it("a Graph token on the Exchange API gets 401", async () => {
-      const graphToken = (await new ClientSecretCredential(emulator.tenantId, emulator.secrets.clientId, emulator.secrets.clientSecret, options()).getToken(GRAPH)).token;
+      const graphToken = (
+        await new ClientSecretCredential(
+          emulator.tenantId,
+          emulator.secrets.clientId,
+          emulator.secrets.clientSecret,
+          options(),
+        ).getToken(GRAPH)
+      ).token;
       const response = await fetch(`${emulator.url}/adminapi/beta/${emulator.tenantId}/InvokeCommand`, {
         method: "POST",
         headers: { authorization: `Bearer ${graphToken}`, "content-type": "application/json" },
@@ -90,9 +120,16 @@ describe("exchange-online backend against the emulator", () => {
         const backend = new ExchangeOnlineBackend({ ...settings, clientId: emulator.secrets.unprivilegedClientId });
         await assert.rejects(
           backend.readMailboxes(["mark.wilson@contoso.com"]),
-          (err: Error) => err instanceof AccessError && /User\.Read\.All/.test(err.message) && /admin consent/.test(err.message),
+          (err: Error) =>
+            err instanceof AccessError && /User\.Read\.All/.test(err.message) && /admin consent/.test(err.message),
         );
-        await assert.rejects(backend.acceptedDomains(), (err: Error) => err instanceof AccessError && /Exchange\.ManageAsApp/.test(err.message) && /Exchange Administrator role/.test(err.message));
+        await assert.rejects(
+          backend.acceptedDomains(),
+          (err: Error) =>
+            err instanceof AccessError &&
+            /Exchange\.ManageAsApp/.test(err.message) &&
+            /Exchange Administrator role/.test(err.message),
+        );
       } finally {
         process.env.AZURE_CLIENT_SECRET = emulator.secrets.clientSecret;
       }
@@ -123,11 +160,21 @@ describe("exchange-online backend against the emulator", () => {
         synced: true,
         addresses: ["SMTP:jo@contoso.com"],
       });
-      emulator.tenant.addHolder({ id: "7d1c6a40-35b4-4c1e-9d0e-0f3a3f4f0a03", kind: "EntraContact", displayName: "Partner", synced: false, addresses: ["SMTP:partner@fabrikam.com"] });
+      emulator.tenant.addHolder({
+        id: "7d1c6a40-35b4-4c1e-9d0e-0f3a3f4f0a03",
+        kind: "EntraContact",
+        displayName: "Partner",
+        synced: false,
+        addresses: ["SMTP:partner@fabrikam.com"],
+      });
       try {
         const held = ["jo@contoso.com", "Partner@fabrikam.com", "olivia@fabrikam.com", "tom@fabrikam.com"];
         const summary = (found: Map<string, { displayName: string; holder?: { kind: string; deletedAt?: string } }>) =>
-          [...found].map(([address, o]) => `${address} ${o.holder?.kind} ${o.displayName}${o.holder?.deletedAt ? " deleted" : ""}`).sort();
+          [...found]
+            .map(
+              ([address, o]) => `${address} ${o.holder?.kind} ${o.displayName}${o.holder?.deletedAt ? " deleted" : ""}`,
+            )
+            .sort();
         const expected = [
           "jo@contoso.com EntraUser Jo Synced",
           "olivia@fabrikam.com SoftDeletedMailbox Olivia Former deleted",
@@ -142,14 +189,26 @@ describe("exchange-online backend against the emulator", () => {
           items: emulator.counters.get("graph.batch.items"),
           exchange: emulator.counters.get("exchange.Get-Mailbox"),
         };
-        assert.deepEqual(few, { graph: 1, batches: 1, items: 4, exchange: 1 }, "few addresses: one $batch of 4 items and one Get-Mailbox -SoftDeletedMailbox");
+        assert.deepEqual(
+          few,
+          { graph: 1, batches: 1, items: 4, exchange: 1 },
+          "few addresses: one $batch of 4 items and one Get-Mailbox -SoftDeletedMailbox",
+        );
         emulator.counters.reset();
         const many = [...held, ...Array.from({ length: 600 }, (_, i) => `free${i}@contoso.com`)];
         assert.deepEqual(summary(await backend.hiddenHoldersOf(many)), expected);
-        const scan = { graph: emulator.counters.get("graph.requests"), exchange: emulator.counters.get("exchange.Get-Mailbox") };
-        console.log(`ℹ figures: hidden-holder lookup of 5 addresses: ${JSON.stringify(few)}; of 604 addresses (listings): ${JSON.stringify(scan)}`);
+        const scan = {
+          graph: emulator.counters.get("graph.requests"),
+          exchange: emulator.counters.get("exchange.Get-Mailbox"),
+        };
+        console.log(
+          `ℹ figures: hidden-holder lookup of 5 addresses: ${JSON.stringify(few)}; of 604 addresses (listings): ${JSON.stringify(scan)}`,
+        );
         assert.equal(scan.exchange, 1, "many addresses: one Get-Mailbox -SoftDeletedMailbox listing");
-        assert.ok(scan.graph <= 5, `many addresses: /users, /groups, /contacts and the recycle bin listed (${scan.graph} Graph requests)`);
+        assert.ok(
+          scan.graph <= 5,
+          `many addresses: /users, /groups, /contacts and the recycle bin listed (${scan.graph} Graph requests)`,
+        );
       } finally {
         emulator.tenant.removeHolder("7d1c6a40-35b4-4c1e-9d0e-0f3a3f4f0a02");
         emulator.tenant.removeHolder("7d1c6a40-35b4-4c1e-9d0e-0f3a3f4f0a03");
@@ -157,7 +216,11 @@ describe("exchange-online backend against the emulator", () => {
     });
     it("reads a synced mailbox's cloud-management flag from Exchange", async () => {
       const backend = new ExchangeOnlineBackend(settings);
-      const live = await backend.readMailboxes(["helen.ward@contoso.com", "george.hall@contoso.com", "nobody@contoso.com"]);
+      const live = await backend.readMailboxes([
+        "helen.ward@contoso.com",
+        "george.hall@contoso.com",
+        "nobody@contoso.com",
+      ]);
       assert.equal(live.get("helen.ward@contoso.com")?.cloudManaged, true);
       assert.equal(live.get("george.hall@contoso.com")?.cloudManaged, false);
       assert.equal(live.get("george.hall@contoso.com")?.synced, true);
@@ -195,7 +258,12 @@ describe("exchange-online backend against the emulator", () => {
       }
     });
     it("a Graph failure after retries is our HttpError with Graph's request id, not the Graph client's GraphError", async () => {
-      const backend = new ExchangeOnlineBackend(settings, { ...DEFAULT_RETRY_OPTIONS, baseDelayMs: 5, maxDelayMs: 20, maxAttempts: 3 });
+      const backend = new ExchangeOnlineBackend(settings, {
+        ...DEFAULT_RETRY_OPTIONS,
+        baseDelayMs: 5,
+        maxDelayMs: 20,
+        maxAttempts: 3,
+      });
       emulator.faults.settings = { serverErrorRate: 1, surfaces: ["graph"] };
       emulator.counters.reset();
       try {
@@ -205,7 +273,10 @@ describe("exchange-online backend against the emulator", () => {
           assert.equal(err.attempts, 3);
           assert.match(err.requestId ?? "", /^[0-9a-f-]{36}$/);
           assert.match(err.clientRequestId ?? "", /^[0-9a-f-]{36}$/);
-          assert.match(err.message, /^Microsoft Graph POST \/\$batch: gave up after 3 attempts \(last: HTTP 503 ServiceUnavailable\) from 127\.0\.0\.1:\d+/);
+          assert.match(
+            err.message,
+            /^Microsoft Graph POST \/\$batch: gave up after 3 attempts \(last: HTTP 503 ServiceUnavailable\) from 127\.0\.0\.1:\d+/,
+          );
           return true;
         });
         assert.equal(emulator.counters.get("faults.graph.503"), 3);
@@ -220,7 +291,12 @@ describe("exchange-online backend against the emulator", () => {
       assert.equal(owners.get("press@fabrikam.com")?.type, "MailContact");
       assert.equal(owners.get("sales@contoso.com")?.type, "SharedMailbox");
       assert.equal(owners.has("nobody-has-this@contoso.com"), false);
-      assert.deepEqual((await backend.acceptedDomains()).sort(), ["contoso.com", "contoso.mail.onmicrosoft.com", "contoso.onmicrosoft.com", "fabrikam.com"]);
+      assert.deepEqual((await backend.acceptedDomains()).sort(), [
+        "contoso.com",
+        "contoso.mail.onmicrosoft.com",
+        "contoso.onmicrosoft.com",
+        "fabrikam.com",
+      ]);
     });
     it("finds owners with one Get-Recipient per 20 addresses, or one listing of all recipients for many", async () => {
       const backend = new ExchangeOnlineBackend(settings);
@@ -235,7 +311,11 @@ describe("exchange-online backend against the emulator", () => {
       assert.equal(many.get("press@fabrikam.com")?.displayName, "Press Office (agency)");
       assert.equal(many.get("sales@contoso.com")?.type, "SharedMailbox");
       assert.equal(many.size, 2);
-      assert.equal(emulator.counters.get("exchange.Get-Recipient"), Math.ceil(emulator.tenant.count() / 1000), "602 addresses: one listing, paged");
+      assert.equal(
+        emulator.counters.get("exchange.Get-Recipient"),
+        Math.ceil(emulator.tenant.count() / 1000),
+        "602 addresses: one listing, paged",
+      );
     });
     it("confirms from Exchange what Graph shows, in bulk: one Get-Mailbox -Filter per 20 addresses, rows matched by object id, one read each only for those no row answers", async () => {
       const users = Array.from({ length: 30 }, (_, i) => `confirm${i}`);
@@ -258,18 +338,35 @@ describe("exchange-online backend against the emulator", () => {
       // another mailbox (confirm29's primary, now confirm0's alias: it must not answer for confirm29).
       emulator.faults.settings = { graphPropagationLagMs: 60_000 };
       try {
-        for (const u of users.slice(0, 28)) emulator.tenant.setEmailAddresses(`${u}@contoso.com`, [`SMTP:${u}@fabrikam.com`, `smtp:${u}@contoso.com`]);
+        for (const u of users.slice(0, 28))
+          emulator.tenant.setEmailAddresses(`${u}@contoso.com`, [`SMTP:${u}@fabrikam.com`, `smtp:${u}@contoso.com`]);
         emulator.tenant.setEmailAddresses("confirm28@contoso.com", ["SMTP:confirm28@fabrikam.com"]);
         emulator.tenant.setEmailAddresses("confirm29@contoso.com", ["SMTP:confirm29@fabrikam.com"]);
-        emulator.tenant.setEmailAddresses("confirm0@contoso.com", ["SMTP:confirm0@fabrikam.com", "smtp:confirm0@contoso.com", "smtp:confirm29@contoso.com"]);
+        emulator.tenant.setEmailAddresses("confirm0@contoso.com", [
+          "SMTP:confirm0@fabrikam.com",
+          "smtp:confirm0@contoso.com",
+          "smtp:confirm29@contoso.com",
+        ]);
         const lagging = await new ExchangeOnlineBackend(settings).readMailboxes(identities);
-        assert.deepEqual(lagging.get("confirm1@contoso.com")?.addresses, ["SMTP:confirm1@contoso.com"], "Graph still shows the old list");
+        assert.deepEqual(
+          lagging.get("confirm1@contoso.com")?.addresses,
+          ["SMTP:confirm1@contoso.com"],
+          "Graph still shows the old list",
+        );
         emulator.counters.reset();
         const confirmed = await new ExchangeOnlineBackend(settings).confirmMailboxes(identities, seen);
         // Exchange lists the primary last (the captured Get-Mailbox): entries compared, not their order.
         const entries = (list: readonly string[] | undefined) => [...(list ?? [])].sort();
-        for (const u of users.slice(1, 28)) assert.deepEqual(entries(confirmed.get(`${u}@contoso.com`)?.addresses), entries([`SMTP:${u}@fabrikam.com`, `smtp:${u}@contoso.com`]), u);
-        assert.deepEqual(entries(confirmed.get("confirm0@contoso.com")?.addresses), entries(["SMTP:confirm0@fabrikam.com", "smtp:confirm0@contoso.com", "smtp:confirm29@contoso.com"]));
+        for (const u of users.slice(1, 28))
+          assert.deepEqual(
+            entries(confirmed.get(`${u}@contoso.com`)?.addresses),
+            entries([`SMTP:${u}@fabrikam.com`, `smtp:${u}@contoso.com`]),
+            u,
+          );
+        assert.deepEqual(
+          entries(confirmed.get("confirm0@contoso.com")?.addresses),
+          entries(["SMTP:confirm0@fabrikam.com", "smtp:confirm0@contoso.com", "smtp:confirm29@contoso.com"]),
+        );
         assert.deepEqual(confirmed.get("confirm28@contoso.com")?.addresses, ["SMTP:confirm28@fabrikam.com"]);
         assert.deepEqual(confirmed.get("confirm29@contoso.com")?.addresses, ["SMTP:confirm29@fabrikam.com"]);
         assert.equal(confirmed.get("confirm29@contoso.com")?.id, "00000000-0000-4000-a000-000000000029");
@@ -314,7 +411,11 @@ describe("exchange-online backend against the emulator", () => {
       const cases: [string, string, string][] = [
         ["marketing", "MailUniversalDistributionGroup", "Set-DistributionGroup -EmailAddresses @{Add;Remove}"],
         ["phoenix@contoso.com", "GroupMailbox", "Set-UnifiedGroup -EmailAddresses @{Add;Remove}"],
-        ["1137573a-2ba7-51b3-b5df-233172a18ae3", "DynamicDistributionGroup", "Set-DynamicDistributionGroup -EmailAddresses @{Add;Remove}"],
+        [
+          "1137573a-2ba7-51b3-b5df-233172a18ae3",
+          "DynamicDistributionGroup",
+          "Set-DynamicDistributionGroup -EmailAddresses @{Add;Remove}",
+        ],
         ["dana.whitfield@contoso.com", "MailUser", "Set-MailUser -EmailAddresses @{Add;Remove}"],
         ["ea80995e-6515-588c-a1d2-49c78ab6f97b", "MailContact", "Set-MailContact -EmailAddresses @{Add;Remove}"],
       ];
@@ -343,7 +444,10 @@ describe("exchange-online backend against the emulator", () => {
       const backend = new ExchangeOnlineBackend(settings);
       const identity = "mei.tanaka@contoso.com";
       const live = (await backend.readMailboxes([identity])).get(identity)!;
-      const plan = planMailbox({ primary: "mei.tanaka@fabrikam.com", aliases: ["mei.tanaka@contoso.com"], mode: "additive" }, live.addresses);
+      const plan = planMailbox(
+        { primary: "mei.tanaka@fabrikam.com", aliases: ["mei.tanaka@contoso.com"], mode: "additive" },
+        live.addresses,
+      );
       assert.ok(plan.changed);
       // The admin's hand, after the run read the mailbox and before its write lands.
       emulator.tenant.addRemoveEmailAddresses(identity, ["smtp:mei.admin-added@contoso.com"], []);
@@ -363,17 +467,29 @@ describe("exchange-online backend against the emulator", () => {
       // its delta applied, so the admin's alias is in the tenant, and the next read shows it.
       assert.ok(sameAddressList(back.addresses, plan.final), `${JSON.stringify(back.addresses)} is the planned list`);
       assert.deepEqual(
-        now.filter((e) => !back.addresses.some((b) => addressKey(b) === addressKey(e))).map((e) => addressKey(parseProxyAddress(e).value)),
+        now
+          .filter((e) => !back.addresses.some((b) => addressKey(b) === addressKey(e)))
+          .map((e) => addressKey(parseProxyAddress(e).value)),
         ["mei.admin-added@contoso.com"],
       );
     });
     it("the emulator's Set-Mailbox refuses a hashtable without its @odata.type, or with other keys or values", async () => {
-      const token = await new ClientSecretCredential(emulator.tenantId, emulator.secrets.clientId, emulator.secrets.clientSecret, options()).getToken(EXCHANGE);
+      const token = await new ClientSecretCredential(
+        emulator.tenantId,
+        emulator.secrets.clientId,
+        emulator.secrets.clientSecret,
+        options(),
+      ).getToken(EXCHANGE);
       const send = async (table: unknown) => {
         const response = await fetch(`${emulator.url}/adminapi/beta/${emulator.tenantId}/InvokeCommand`, {
           method: "POST",
           headers: { authorization: `Bearer ${token.token}`, "content-type": "application/json" },
-          body: JSON.stringify({ CmdletInput: { CmdletName: "Set-Mailbox", Parameters: { Identity: "lee.chen@contoso.com", EmailAddresses: table } } }),
+          body: JSON.stringify({
+            CmdletInput: {
+              CmdletName: "Set-Mailbox",
+              Parameters: { Identity: "lee.chen@contoso.com", EmailAddresses: table },
+            },
+          }),
         });
         return { status: response.status, text: await response.text() };
       };
@@ -396,22 +512,42 @@ describe("exchange-online backend against the emulator", () => {
     });
     it("reports an address owned by another recipient with Exchange's words and the owner", async () => {
       const backend = new ExchangeOnlineBackend(settings);
-      await assert.rejects(backend.setEmailAddresses("lee.chen@contoso.com", ["SMTP:lee.chen@contoso.com", "smtp:lee.chen@contoso.onmicrosoft.com", "smtp:press@fabrikam.com"]), (err: unknown) => {
-        assert.ok(ExchangeError.isInstance(err));
-        assert.equal(err.code, "ProxyAddressExists");
-        assert.equal(err.owner?.displayName, "Press Office (agency)");
-        assert.match(err.message, /already being used by the proxy addresses or LegacyExchangeDN of "Press Office \(agency\)"/);
-        return true;
-      });
+      await assert.rejects(
+        backend.setEmailAddresses("lee.chen@contoso.com", [
+          "SMTP:lee.chen@contoso.com",
+          "smtp:lee.chen@contoso.onmicrosoft.com",
+          "smtp:press@fabrikam.com",
+        ]),
+        (err: unknown) => {
+          assert.ok(ExchangeError.isInstance(err));
+          assert.equal(err.code, "ProxyAddressExists");
+          assert.equal(err.owner?.displayName, "Press Office (agency)");
+          assert.match(
+            err.message,
+            /already being used by the proxy addresses or LegacyExchangeDN of "Press Office \(agency\)"/,
+          );
+          return true;
+        },
+      );
     });
     it("reports the write-scope refusal for a synced mailbox, and the unaccepted domain, and a missing mailbox", async () => {
       const backend = new ExchangeOnlineBackend(settings);
-      await assert.rejects(backend.setEmailAddresses("george.hall@contoso.com", ["SMTP:george.hall@contoso.com"]), (err: unknown) => ExchangeError.isInstance(err) && err.code === "WriteScope");
       await assert.rejects(
-        backend.setEmailAddresses("lee.chen@contoso.com", ["SMTP:lee.chen@contoso.com", "smtp:lee.chen@contoso.onmicrosoft.com", "smtp:lee@northwind.example"]),
+        backend.setEmailAddresses("george.hall@contoso.com", ["SMTP:george.hall@contoso.com"]),
+        (err: unknown) => ExchangeError.isInstance(err) && err.code === "WriteScope",
+      );
+      await assert.rejects(
+        backend.setEmailAddresses("lee.chen@contoso.com", [
+          "SMTP:lee.chen@contoso.com",
+          "smtp:lee.chen@contoso.onmicrosoft.com",
+          "smtp:lee@northwind.example",
+        ]),
         (err: unknown) => ExchangeError.isInstance(err) && err.code === "NotAcceptedDomain",
       );
-      await assert.rejects(backend.setEmailAddresses("nobody@contoso.com", ["SMTP:nobody@contoso.com"]), (err: unknown) => ExchangeError.isInstance(err) && err.code === "NotFound");
+      await assert.rejects(
+        backend.setEmailAddresses("nobody@contoso.com", ["SMTP:nobody@contoso.com"]),
+        (err: unknown) => ExchangeError.isInstance(err) && err.code === "NotFound",
+      );
     });
     it("sets IsExchangeCloudManaged", async () => {
       const backend = new ExchangeOnlineBackend(settings);
@@ -436,18 +572,33 @@ describe("exchange-online backend against the emulator", () => {
       emulator.counters.reset();
       const started = Date.now();
       try {
-        await Promise.all(users.map((u) => backend.setEmailAddresses(`${u}@contoso.com`, [`SMTP:${u}@fabrikam.com`, `smtp:${u}@contoso.com`])));
+        await Promise.all(
+          users.map((u) =>
+            backend.setEmailAddresses(`${u}@contoso.com`, [`SMTP:${u}@fabrikam.com`, `smtp:${u}@contoso.com`]),
+          ),
+        );
       } finally {
         emulator.faults.settings = {};
       }
       const elapsed = Date.now() - started;
-      for (const u of users) assert.ok(sameAddressList(emulator.tenant.find(`${u}@contoso.com`)!.addresses, [`SMTP:${u}@fabrikam.com`, `smtp:${u}@contoso.com`]));
+      for (const u of users)
+        assert.ok(
+          sameAddressList(emulator.tenant.find(`${u}@contoso.com`)!.addresses, [
+            `SMTP:${u}@fabrikam.com`,
+            `smtp:${u}@contoso.com`,
+          ]),
+        );
       assert.equal(emulator.counters.get("exchange.Set-Mailbox.applied"), 60);
       assert.ok(emulator.counters.get("faults.exchange.429") > 0, "the budget was enforced");
       assert.ok(elapsed >= 2500, `55 writes beyond the burst of 5 at 20/s take at least 2.75 s (took ${elapsed} ms)`);
     });
     it("after 503s to many writes at once, reads them before resending in bulk (Get-Mailbox -Filter), not one Get-Mailbox each", async () => {
-      const backend = new ExchangeOnlineBackend(settings, { ...DEFAULT_RETRY_OPTIONS, baseDelayMs: 20, maxDelayMs: 200, maxAttempts: 20 });
+      const backend = new ExchangeOnlineBackend(settings, {
+        ...DEFAULT_RETRY_OPTIONS,
+        baseDelayMs: 20,
+        maxDelayMs: 200,
+        maxAttempts: 20,
+      });
       const users = Array.from({ length: 40 }, (_, i) => `verify${i}`);
       for (const [i, u] of users.entries()) {
         emulator.tenant.addRecipient({
@@ -464,12 +615,23 @@ describe("exchange-online backend against the emulator", () => {
       emulator.faults.settings = { serverErrorRate: 0.3, surfaces: ["exchange"] };
       emulator.counters.reset();
       try {
-        await Promise.all(users.map((u) => backend.setEmailAddresses(`${u}@contoso.com`, [`SMTP:${u}@fabrikam.com`, `smtp:${u}@contoso.com`])));
+        await Promise.all(
+          users.map((u) =>
+            backend.setEmailAddresses(`${u}@contoso.com`, [`SMTP:${u}@fabrikam.com`, `smtp:${u}@contoso.com`]),
+          ),
+        );
       } finally {
         emulator.faults.settings = {};
       }
       const c = emulator.counters.snapshot();
-      for (const u of users) assert.ok(sameAddressList(emulator.tenant.find(`${u}@contoso.com`)!.addresses, [`SMTP:${u}@fabrikam.com`, `smtp:${u}@contoso.com`]), u);
+      for (const u of users)
+        assert.ok(
+          sameAddressList(emulator.tenant.find(`${u}@contoso.com`)!.addresses, [
+            `SMTP:${u}@fabrikam.com`,
+            `smtp:${u}@contoso.com`,
+          ]),
+          u,
+        );
       assert.equal(c["exchange.Set-Mailbox.applied"], users.length, JSON.stringify(c));
       const unknown = c["exchange.Set-Mailbox.faulted"] ?? 0;
       assert.ok(unknown >= 5, `writes answered 503: ${JSON.stringify(c)}`);
@@ -477,28 +639,50 @@ describe("exchange-online backend against the emulator", () => {
       assert.ok((c["exchange.Get-Mailbox"] ?? 0) <= unknown / 2, JSON.stringify(c));
     });
     it("under 429s, 503s and dropped connections, writes each list once and never rewrites one that landed", async () => {
-      const backend = new ExchangeOnlineBackend(settings, { ...DEFAULT_RETRY_OPTIONS, baseDelayMs: 20, maxDelayMs: 500, maxAttempts: 20 });
+      const backend = new ExchangeOnlineBackend(settings, {
+        ...DEFAULT_RETRY_OPTIONS,
+        baseDelayMs: 20,
+        maxDelayMs: 500,
+        maxAttempts: 20,
+      });
       const users = emulator.tenant
         .list({ usersOnly: true })
         .filter(
-          (r) => !r.synced && r.type === "UserMailbox" && r.upn!.endsWith("@contoso.com") && !r.addresses.some((a) => addressKey(a).endsWith(`:${r.upn!.replace("@contoso.com", "@fabrikam.com")}`)),
+          (r) =>
+            !r.synced &&
+            r.type === "UserMailbox" &&
+            r.upn!.endsWith("@contoso.com") &&
+            !r.addresses.some((a) => addressKey(a).endsWith(`:${r.upn!.replace("@contoso.com", "@fabrikam.com")}`)),
         )
         .slice(0, 25);
       emulator.faults.settings = { throttleRate: 0.3, retryAfterSeconds: 0.02, serverErrorRate: 0.05, dropRate: 0.1 };
       emulator.counters.reset();
       try {
-        await Promise.all(users.map((u) => backend.setEmailAddresses(u.id, [...u.addresses.map((a) => a.replace(/^SMTP:/, "smtp:")), `SMTP:${u.upn!.replace("@contoso.com", "@fabrikam.com")}`])));
+        await Promise.all(
+          users.map((u) =>
+            backend.setEmailAddresses(u.id, [
+              ...u.addresses.map((a) => a.replace(/^SMTP:/, "smtp:")),
+              `SMTP:${u.upn!.replace("@contoso.com", "@fabrikam.com")}`,
+            ]),
+          ),
+        );
       } finally {
         emulator.faults.settings = {};
       }
       for (const u of users) {
         const now = emulator.tenant.find(u.id)!.addresses;
         assert.ok(now.includes(`SMTP:${u.upn!.replace("@contoso.com", "@fabrikam.com")}`));
-        assert.equal(now.filter((a) => addressKey(a).startsWith("smtp:")).length, u.addresses.filter((a) => addressKey(a).startsWith("smtp:")).length + 1);
+        assert.equal(
+          now.filter((a) => addressKey(a).startsWith("smtp:")).length,
+          u.addresses.filter((a) => addressKey(a).startsWith("smtp:")).length + 1,
+        );
       }
       const c = emulator.counters.snapshot();
       assert.equal(emulator.counters.get("exchange.Set-Mailbox.applied"), users.length, JSON.stringify(c));
-      assert.ok((c["faults.exchange.429"] ?? 0) + (c["faults.exchange.503"] ?? 0) + (c["faults.exchange.drop"] ?? 0) > 0, "faults were injected");
+      assert.ok(
+        (c["faults.exchange.429"] ?? 0) + (c["faults.exchange.503"] ?? 0) + (c["faults.exchange.drop"] ?? 0) > 0,
+        "faults were injected",
+      );
     });
   });
 });

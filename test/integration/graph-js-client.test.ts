@@ -23,7 +23,12 @@ describe("Microsoft's Graph JavaScript client against the emulator", () => {
 
   before(async () => {
     emulator = await startTestEmulator();
-    const credential = new ClientSecretCredential(emulator.tenantId, emulator.secrets.clientId, emulator.secrets.clientSecret, { authorityHost: emulator.url, disableInstanceDiscovery: true });
+    const credential = new ClientSecretCredential(
+      emulator.tenantId,
+      emulator.secrets.clientId,
+      emulator.secrets.clientSecret,
+      { authorityHost: emulator.url, disableInstanceDiscovery: true },
+    );
     client = Client.initWithMiddleware({
       authProvider: new TokenCredentialAuthenticationProvider(credential, { scopes: [GRAPH] }),
       baseUrl: emulator.url,
@@ -35,7 +40,10 @@ describe("Microsoft's Graph JavaScript client against the emulator", () => {
   after(async () => emulator?.close());
 
   it("pages through all users with $select and $top, following @odata.nextLink", async () => {
-    type Page = { value: { id: string; userPrincipalName: string; proxyAddresses: string[] }[]; "@odata.nextLink"?: string };
+    type Page = {
+      value: { id: string; userPrincipalName: string; proxyAddresses: string[] }[];
+      "@odata.nextLink"?: string;
+    };
     let page = (await client.api("/users").select(["id", "userPrincipalName", "proxyAddresses"]).top(7).get()) as Page;
     const seen = [...page.value];
     let pages = 1;
@@ -48,13 +56,19 @@ describe("Microsoft's Graph JavaScript client against the emulator", () => {
     assert.equal(seen.length, users.length);
     assert.equal(pages, Math.ceil(users.length / 7));
     assert.deepEqual(Object.keys(seen[0]!).sort(), ["id", "proxyAddresses", "userPrincipalName"]);
-    assert.equal(seen.filter((u) => u.proxyAddresses.length > 0).length, users.filter((u) => u.addresses.length > 0).length);
+    assert.equal(
+      seen.filter((u) => u.proxyAddresses.length > 0).length,
+      users.filter((u) => u.addresses.length > 0).length,
+    );
     assert.equal(new Set(seen.map((u) => u.id)).size, users.length);
   });
 
   it("reads one user by UPN", async () => {
     const mark = emulator.tenant.find("mark.wilson@contoso.com")!;
-    const user = await client.api("/users/mark.wilson@contoso.com").select("id,userPrincipalName,displayName,proxyAddresses").get();
+    const user = await client
+      .api("/users/mark.wilson@contoso.com")
+      .select("id,userPrincipalName,displayName,proxyAddresses")
+      .get();
     assert.equal(user.id, mark.id);
     assert.equal(user.userPrincipalName, mark.upn);
     assert.deepEqual(user.proxyAddresses, mark.addresses);
@@ -76,7 +90,12 @@ describe("Microsoft's Graph JavaScript client against the emulator", () => {
     const origin = new URL(emulator.url).origin;
     const upns = ["mark.wilson@contoso.com", "nobody@contoso.com", "anna.kowalski@contoso.com"];
     const content = new BatchRequestContent(
-      upns.map((upn, i) => ({ id: String(i + 1), request: new Request(`${origin}/users/${encodeURIComponent(upn)}?$select=id,userPrincipalName`, { method: "GET" }) })),
+      upns.map((upn, i) => ({
+        id: String(i + 1),
+        request: new Request(`${origin}/users/${encodeURIComponent(upn)}?$select=id,userPrincipalName`, {
+          method: "GET",
+        }),
+      })),
     );
     const body = await content.getContent();
     assert.deepEqual(
@@ -107,7 +126,11 @@ describe("Microsoft's Graph JavaScript client against the emulator", () => {
           body: JSON.stringify({ userPrincipalName: "anna.kowalski@fabrikam.com" }),
         }),
       },
-      { id: "2", request: new Request(`${origin}/users/anna.kowalski@fabrikam.com?$select=userPrincipalName`, { method: "GET" }), dependsOn: ["1"] },
+      {
+        id: "2",
+        request: new Request(`${origin}/users/anna.kowalski@fabrikam.com?$select=userPrincipalName`, { method: "GET" }),
+        dependsOn: ["1"],
+      },
     ]);
     const body = await content.getContent();
     try {
@@ -115,7 +138,10 @@ describe("Microsoft's Graph JavaScript client against the emulator", () => {
       assert.equal(answer.getResponseById("1")!.status, 204);
       const read = answer.getResponseById("2")!;
       assert.equal(read.status, 200);
-      assert.equal(((await read.json()) as { userPrincipalName: string }).userPrincipalName, "anna.kowalski@fabrikam.com");
+      assert.equal(
+        ((await read.json()) as { userPrincipalName: string }).userPrincipalName,
+        "anna.kowalski@fabrikam.com",
+      );
       assert.equal(emulator.tenant.find("anna.kowalski@fabrikam.com")?.upn, "anna.kowalski@fabrikam.com");
     } finally {
       await client.api("/users/anna.kowalski@fabrikam.com").patch({ userPrincipalName: "anna.kowalski@contoso.com" });

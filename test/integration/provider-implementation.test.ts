@@ -23,7 +23,10 @@ describe("provider implementation on the local target", () => {
   };
   const inputs = (overrides: { identity?: string; aliases?: string[] } = {}): MailboxAddressesInputs => ({
     identity: overrides.identity ?? "lee.chen@contoso.com",
-    addresses: desiredAddressMap({ primary: "lee.chen@contoso.com", aliases: overrides.aliases ?? ["lee.chen@fabrikam.com"] }),
+    addresses: desiredAddressMap({
+      primary: "lee.chen@contoso.com",
+      aliases: overrides.aliases ?? ["lee.chen@fabrikam.com"],
+    }),
     mode: "strict",
   });
 
@@ -38,16 +41,19 @@ describe("provider implementation on the local target", () => {
   });
 
   it("a write Exchange refuses names the spec's place, the mailbox, the owner and what to do", async () => {
-    await assert.rejects(provider.create(inputs({ aliases: ["lee.chen@fabrikam.com", "press@fabrikam.com"] })), (err: Error) => {
-      assert.match(
-        err.message,
-        new RegExp(
-          `^${specFile.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}:8:9: mailbox "lee\\.chen@contoso\\.com": Exchange refused the change: The proxy address "smtp:press@fabrikam\\.com" is already being used by the proxy addresses or LegacyExchangeDN of "Press Office \\(agency\\)"`,
-        ),
-      );
-      assert.match(err.message, /what to do: remove "press@fabrikam\.com" from "Press Office \(agency\)" first/);
-      return true;
-    });
+    await assert.rejects(
+      provider.create(inputs({ aliases: ["lee.chen@fabrikam.com", "press@fabrikam.com"] })),
+      (err: Error) => {
+        assert.match(
+          err.message,
+          new RegExp(
+            `^${specFile.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}:8:9: mailbox "lee\\.chen@contoso\\.com": Exchange refused the change: The proxy address "smtp:press@fabrikam\\.com" is already being used by the proxy addresses or LegacyExchangeDN of "Press Office \\(agency\\)"`,
+          ),
+        );
+        assert.match(err.message, /what to do: remove "press@fabrikam\.com" from "Press Office \(agency\)" first/);
+        return true;
+      },
+    );
   });
 
   it("with the release lag on, a real holder is refused at once, never waited for: a recipient, and a soft-deleted mailbox named with its remedies", async () => {
@@ -57,14 +63,20 @@ describe("provider implementation on the local target", () => {
         provider.create(inputs({ aliases: ["lee.chen@fabrikam.com", "press@fabrikam.com"] })),
         /already being used by the proxy addresses or LegacyExchangeDN of "Press Office \(agency\)"/,
       );
-      await assert.rejects(provider.create(inputs({ aliases: ["lee.chen@fabrikam.com", "olivia@fabrikam.com"] })), (err: Error) => {
-        assert.match(
-          err.message,
-          /Exchange refused the change: The proxy address "smtp:olivia@fabrikam\.com" is already being used by the proxy addresses or LegacyExchangeDN\. Please choose another proxy address\./,
-        );
-        assert.match(err.message, /what to do: restore the mailbox .*purge it \(Remove-Mailbox "Olivia Former" -PermanentlyDelete.*or wait until \d{4}-\d\d-\d\d/);
-        return true;
-      });
+      await assert.rejects(
+        provider.create(inputs({ aliases: ["lee.chen@fabrikam.com", "olivia@fabrikam.com"] })),
+        (err: Error) => {
+          assert.match(
+            err.message,
+            /Exchange refused the change: The proxy address "smtp:olivia@fabrikam\.com" is already being used by the proxy addresses or LegacyExchangeDN\. Please choose another proxy address\./,
+          );
+          assert.match(
+            err.message,
+            /what to do: restore the mailbox .*purge it \(Remove-Mailbox "Olivia Former" -PermanentlyDelete.*or wait until \d{4}-\d\d-\d\d/,
+          );
+          return true;
+        },
+      );
     } finally {
       Tenant.withFile(config["mailbox-addresses:localDatabase"]!, (t) => t.setAddressReleaseLagMs(0));
     }
@@ -73,8 +85,15 @@ describe("provider implementation on the local target", () => {
   it("create adopts the mailbox with one write; read projects drift into inputs", async () => {
     const created = await provider.create(inputs());
     assert.equal(created.id, "d52bb218-dc83-56f4-a5e0-05b91b58d78b");
-    assert.deepEqual(created.outs.addresses, { "lee.chen@contoso.com": "SMTP:lee.chen@contoso.com", "lee.chen@fabrikam.com": "smtp:lee.chen@fabrikam.com" });
-    assert.deepEqual(created.outs.kept, { "lee.chen@contoso.onmicrosoft.com": "smtp:lee.chen@contoso.onmicrosoft.com" }, "the MOERA is recorded as kept");
+    assert.deepEqual(created.outs.addresses, {
+      "lee.chen@contoso.com": "SMTP:lee.chen@contoso.com",
+      "lee.chen@fabrikam.com": "smtp:lee.chen@fabrikam.com",
+    });
+    assert.deepEqual(
+      created.outs.kept,
+      { "lee.chen@contoso.onmicrosoft.com": "smtp:lee.chen@contoso.onmicrosoft.com" },
+      "the MOERA is recorded as kept",
+    );
     const read = await provider.read(created.id, created.outs as MailboxAddressesOutputs);
     assert.deepEqual(read.inputs?.addresses, created.outs.addresses);
     const diff = await provider.diff(created.id, created.outs as MailboxAddressesOutputs, inputs());
@@ -85,6 +104,9 @@ describe("provider implementation on the local target", () => {
   });
 
   it("a mailbox that is not in the tenant is reported with the remedy", async () => {
-    await assert.rejects(provider.create(inputs({ identity: "ghost@contoso.com" })), /mailbox "ghost@contoso\.com": not found in the local tenant .*what to do: check the identity/s);
+    await assert.rejects(
+      provider.create(inputs({ identity: "ghost@contoso.com" })),
+      /mailbox "ghost@contoso\.com": not found in the local tenant .*what to do: check the identity/s,
+    );
   });
 });

@@ -29,12 +29,20 @@ function measured(code: string): { out: string; maxRssMiB: number; readMiB: numb
     try { out = (() => { ${code} })(); } catch (err) { out = err.name + ": " + err.message; }
     const read = io() - before;
     process.stdout.write(JSON.stringify({ out: String(out), maxRssMiB: process.resourceUsage().maxRSS / 1024, readMiB: read / 1024 / 1024 }));`;
-  const run = spawnSync(process.execPath, ["-e", script], { cwd: PROJECT_ROOT, encoding: "utf8", maxBuffer: 16 * 1024 * 1024 });
+  const run = spawnSync(process.execPath, ["-e", script], {
+    cwd: PROJECT_ROOT,
+    encoding: "utf8",
+    maxBuffer: 16 * 1024 * 1024,
+  });
   assert.equal(run.status, 0, run.stderr);
   return JSON.parse(run.stdout) as { out: string; maxRssMiB: number; readMiB: number };
 }
 
-const planReport = (version = REPORT_FORMAT_VERSION) => JSON.stringify({ ...JSON.parse(renderJson(makeReport("plan", "dev", "local tenant t", []))), formatVersion: version });
+const planReport = (version = REPORT_FORMAT_VERSION) =>
+  JSON.stringify({
+    ...JSON.parse(renderJson(makeReport("plan", "dev", "local tenant t", []))),
+    formatVersion: version,
+  });
 
 describe("reliability: bounded inputs", () => {
   after(() => rmSync(dir, { recursive: true, force: true }));
@@ -57,8 +65,16 @@ describe("reliability: bounded inputs", () => {
     closeSync(fd);
     assert.match(refusal(big), /the file is 300\.0 MiB; the limit is 64\.0 MiB/);
     writeFileSync(path.join(dir, "v99.json"), planReport("9.9"));
-    assert.match(refusal("v99.json"), new RegExp(`formatVersion is "9\\.9"; this version of mailbox-addresses reads reviewed plans of format ${REPORT_FORMAT_VERSION.replace(".", "\\.")} only`));
-    writeFileSync(path.join(dir, "partial.json"), JSON.stringify({ formatVersion: REPORT_FORMAT_VERSION, kind: "plan" }));
+    assert.match(
+      refusal("v99.json"),
+      new RegExp(
+        `formatVersion is "9\\.9"; this version of mailbox-addresses reads reviewed plans of format ${REPORT_FORMAT_VERSION.replace(".", "\\.")} only`,
+      ),
+    );
+    writeFileSync(
+      path.join(dir, "partial.json"),
+      JSON.stringify({ formatVersion: REPORT_FORMAT_VERSION, kind: "plan" }),
+    );
     assert.match(refusal("partial.json"), /is not a plan report of format/);
     writeFileSync(path.join(dir, "drift.json"), JSON.stringify({ ...JSON.parse(planReport()), kind: "drift" }));
     assert.match(refusal("drift.json"), /report, not a plan/);
@@ -68,7 +84,10 @@ describe("reliability: bounded inputs", () => {
     assert.equal(readReviewedPlan("good.json", dir).kind, "plan");
 
     // Bytes read and peak memory, in a process of its own.
-    const load = (file: string) => measured(`return require("./dist/runtime/reviewed-plan-file").readReviewedPlan(${JSON.stringify(file)}, "/").kind`);
+    const load = (file: string) =>
+      measured(
+        `return require("./dist/runtime/reviewed-plan-file").readReviewedPlan(${JSON.stringify(file)}, "/").kind`,
+      );
     const zero = load("/dev/zero");
     const huge = load(big);
     assert.match(zero.out, /SpecFileError: .*device/);
@@ -86,11 +105,17 @@ describe("reliability: bounded inputs", () => {
     const stack = new TestStack("reviewbound");
     try {
       stack.seedTenant();
-      stack.writeSpec("version: 1\nallowedDomains: [contoso.com]\nmailboxes:\n  lee.chen@contoso.com:\n    primary: lee.chen@contoso.com\n    aliases: [lee.bound@contoso.com]\n");
+      stack.writeSpec(
+        "version: 1\nallowedDomains: [contoso.com]\nmailboxes:\n  lee.chen@contoso.com:\n    primary: lee.chen@contoso.com\n    aliases: [lee.bound@contoso.com]\n",
+      );
       const before = stack.withTenant((tenant) => tenant.resolve("lee.chen@contoso.com")!.addresses);
       writeFileSync(path.join(stack.dir, "v99.json"), planReport("9.9"));
       for (const [name, file, expected] of [
-        ["/dev/zero", "/dev/zero", /the reviewed plan \(MAILBOX_ADDRESSES_REVIEWED_PLAN\) "\/dev\/zero": is a device, not a regular file/],
+        [
+          "/dev/zero",
+          "/dev/zero",
+          /the reviewed plan \(MAILBOX_ADDRESSES_REVIEWED_PLAN\) "\/dev\/zero": is a device, not a regular file/,
+        ],
         ['formatVersion "9.9"', path.join(stack.dir, "v99.json"), /formatVersion is "9\.9"/],
       ] as const) {
         const up = stack.run(["up", "--yes", "--skip-preview"], { env: { MAILBOX_ADDRESSES_REVIEWED_PLAN: file } });
@@ -104,7 +129,9 @@ describe("reliability: bounded inputs", () => {
           before,
           `${name}: nothing written`,
         );
-        t.diagnostic(`figures: reviewed plan ${name} through pulumi up: exit ${up.code}, the message ${lines} times, ${up.output.split("\n").length} lines, 0 writes`);
+        t.diagnostic(
+          `figures: reviewed plan ${name} through pulumi up: exit ${up.code}, the message ${lines} times, ${up.output.split("\n").length} lines, 0 writes`,
+        );
       }
     } finally {
       stack.dispose();
@@ -123,21 +150,46 @@ describe("reliability: bounded inputs", () => {
     // Before: 1.4 GB and 13 s (issue 25). The file itself is 16 MB, held once as bytes and once as text.
     assert.ok(m.maxRssMiB < 300, `peak ${m.maxRssMiB} MiB`);
     assert.ok(m.readMiB < 40, `read ${m.readMiB} MiB`);
-    t.diagnostic(`figures: 300,000 entries (${(Buffer.byteLength(manyEntries(300_000)) / 1e6).toFixed(1)} MB): refused with ${m.readMiB.toFixed(1)} MiB read, peak ${m.maxRssMiB.toFixed(0)} MiB`);
+    t.diagnostic(
+      `figures: 300,000 entries (${(Buffer.byteLength(manyEntries(300_000)) / 1e6).toFixed(1)} MB): refused with ${m.readMiB.toFixed(1)} MiB read, peak ${m.maxRssMiB.toFixed(0)} MiB`,
+    );
   });
 
   it("bad endpoint settings are named by key and rule in preview and up, without the Azure SDK's text or a trace", (t) => {
-    const base = { target: "exchange-online", tenantId: "contoso.onmicrosoft.com", clientId: "00000000-0000-0000-0000-000000000001", credential: "client-secret" };
+    const base = {
+      target: "exchange-online",
+      tenantId: "contoso.onmicrosoft.com",
+      clientId: "00000000-0000-0000-0000-000000000001",
+      credential: "client-secret",
+    };
     const cases: [string, Record<string, string>, RegExp][] = [
-      ["graphBaseUrl: not-a-url", { graphBaseUrl: "not-a-url" }, /setting "graphBaseUrl" is "not-a-url"; it must be an https:\/\/ URL/],
-      ["graphBaseUrl: http://", { graphBaseUrl: "http://graph.example" }, /setting "graphBaseUrl" is "http:\/\/graph\.example"; it must be an https:\/\/ URL, not http:\/\//],
-      ['tenantId: "contoso;rm -rf"', { tenantId: "contoso;rm -rf" }, /setting "tenantId" is "contoso;rm -rf"; it must be the directory \(tenant\) id/],
-      ["exchangeBaseUrl: file:///etc/passwd", { exchangeBaseUrl: "file:///etc/passwd" }, /setting "exchangeBaseUrl" is "file:\/\/\/etc\/passwd"; it must be an https:\/\/ URL, not file:\/\//],
+      [
+        "graphBaseUrl: not-a-url",
+        { graphBaseUrl: "not-a-url" },
+        /setting "graphBaseUrl" is "not-a-url"; it must be an https:\/\/ URL/,
+      ],
+      [
+        "graphBaseUrl: http://",
+        { graphBaseUrl: "http://graph.example" },
+        /setting "graphBaseUrl" is "http:\/\/graph\.example"; it must be an https:\/\/ URL, not http:\/\//,
+      ],
+      [
+        'tenantId: "contoso;rm -rf"',
+        { tenantId: "contoso;rm -rf" },
+        /setting "tenantId" is "contoso;rm -rf"; it must be the directory \(tenant\) id/,
+      ],
+      [
+        "exchangeBaseUrl: file:///etc/passwd",
+        { exchangeBaseUrl: "file:///etc/passwd" },
+        /setting "exchangeBaseUrl" is "file:\/\/\/etc\/passwd"; it must be an https:\/\/ URL, not file:\/\//,
+      ],
     ];
     for (const [name, settings, expected] of cases) {
       const stack = new TestStack("badsetting", { ...base, ...settings }, { AZURE_CLIENT_SECRET: "not-used" });
       try {
-        stack.writeSpec("version: 1\nallowedDomains: [contoso.com]\nmailboxes:\n  lee.chen@contoso.com:\n    primary: lee.chen@contoso.com\n");
+        stack.writeSpec(
+          "version: 1\nallowedDomains: [contoso.com]\nmailboxes:\n  lee.chen@contoso.com:\n    primary: lee.chen@contoso.com\n",
+        );
         for (const run of [stack.preview(), stack.up()]) {
           assert.notEqual(run.code, 0);
           assert.match(run.output, expected, run.output);

@@ -57,9 +57,20 @@ describe("reliability: an admin's edit during an apply", () => {
     assert.ok(edited.length > 0, "every write had landed before the edit");
     const code = await exited;
 
-    const lost = emulator.withTenant((tenant) => edited.filter((u) => !tenant.find(`${u}@contoso.com`)!.addresses.some((e) => addressKey(parseProxyAddress(e).value) === `${u}.admin@contoso.com`)));
-    const applied = emulator.withTenant((tenant) => USERS.filter((u) => tenant.find(`${u}@contoso.com`)!.addresses.includes(`SMTP:${u}@fabrikam.com`)));
-    t.diagnostic(`figures: admin edits during the apply ${edited.length}, lost ${lost.length}; mailboxes converged ${applied.length} of ${USERS.length}; up exit ${code}`);
+    const lost = emulator.withTenant((tenant) =>
+      edited.filter(
+        (u) =>
+          !tenant
+            .find(`${u}@contoso.com`)!
+            .addresses.some((e) => addressKey(parseProxyAddress(e).value) === `${u}.admin@contoso.com`),
+      ),
+    );
+    const applied = emulator.withTenant((tenant) =>
+      USERS.filter((u) => tenant.find(`${u}@contoso.com`)!.addresses.includes(`SMTP:${u}@fabrikam.com`)),
+    );
+    t.diagnostic(
+      `figures: admin edits during the apply ${edited.length}, lost ${lost.length}; mailboxes converged ${applied.length} of ${USERS.length}; up exit ${code}`,
+    );
     assert.deepEqual(lost, [], `the admin's aliases were deleted:\n${output}`);
     assert.deepEqual(applied, USERS, output);
 
@@ -73,7 +84,12 @@ describe("reliability: an admin's edit during an apply", () => {
       writes,
     );
     assert.deepEqual(
-      emulator.withTenant((tenant) => edited.filter((u) => !tenant.find(`${u}@contoso.com`)!.addresses.some((e) => e.toLowerCase() === `smtp:${u}.admin@contoso.com`))),
+      emulator.withTenant((tenant) =>
+        edited.filter(
+          (u) =>
+            !tenant.find(`${u}@contoso.com`)!.addresses.some((e) => e.toLowerCase() === `smtp:${u}.admin@contoso.com`),
+        ),
+      ),
       [],
     );
   });

@@ -37,7 +37,10 @@ describe("reliability: errors name the host, the cause and the remedy", () => {
     });
     config = emulator.stackConfig();
     dir = mkdtempSync(path.join(os.tmpdir(), "mbx-errors-"));
-    writeFileSync(path.join(dir, "spec.yaml"), "version: 1\nallowedDomains: [contoso.com]\nmailboxes:\n  lee.chen@contoso.com:\n    primary: lee.chen@contoso.com\n");
+    writeFileSync(
+      path.join(dir, "spec.yaml"),
+      "version: 1\nallowedDomains: [contoso.com]\nmailboxes:\n  lee.chen@contoso.com:\n    primary: lee.chen@contoso.com\n",
+    );
     // The CLI reads a stack's settings through Pulumi: a project and a stack; the flags override them.
     base = new TestStack("errors-drift", config, emulator.environment());
   });
@@ -69,12 +72,16 @@ describe("reliability: errors name the host, the cause and the remedy", () => {
     const childEnv: NodeJS.ProcessEnv = { ...base.command([]).env, ...env };
     if (env.NODE_EXTRA_CA_CERTS === undefined) delete childEnv.NODE_EXTRA_CA_CERTS;
     const started = Date.now();
-    const result = spawnSync(process.execPath, [path.join(PROJECT_ROOT, "bin/mailbox-addresses.js"), "drift", "--stack", base.stack, ...flags], {
-      cwd: base.dir,
-      env: childEnv,
-      encoding: "utf8",
-      timeout: 120_000,
-    });
+    const result = spawnSync(
+      process.execPath,
+      [path.join(PROJECT_ROOT, "bin/mailbox-addresses.js"), "drift", "--stack", base.stack, ...flags],
+      {
+        cwd: base.dir,
+        env: childEnv,
+        encoding: "utf8",
+        timeout: 120_000,
+      },
+    );
     figures.cases++;
     if (STACK_TRACE.test(result.stderr)) figures.stackTraces++;
     return { code: result.status, stderr: result.stderr, stdout: result.stdout, ms: Date.now() - started };
@@ -87,11 +94,20 @@ describe("reliability: errors name the host, the cause and the remedy", () => {
     const waits: number[] = [];
     let error: unknown;
     for (let retryCount = 0; error === undefined && retryCount < DEFAULT_RETRY_OPTIONS.maxAttempts; retryCount++) {
-      const modifiers = strategy.retry({ retryCount, responseError: new RestError("connect ECONNREFUSED 127.0.0.1:9", { code: "ECONNREFUSED", request }) });
+      const modifiers = strategy.retry({
+        retryCount,
+        responseError: new RestError("connect ECONNREFUSED 127.0.0.1:9", { code: "ECONNREFUSED", request }),
+      });
       if (modifiers.errorToThrow) error = modifiers.errorToThrow;
       else waits.push(modifiers.retryAfterInMs ?? 0);
     }
-    assert.ok(error instanceof ConnectionError && /graph\.example\.test:9: the connection was refused \(ECONNREFUSED\).*Check the URL setting/.test(error.message), String(error));
+    assert.ok(
+      error instanceof ConnectionError &&
+        /graph\.example\.test:9: the connection was refused \(ECONNREFUSED\).*Check the URL setting/.test(
+          error.message,
+        ),
+      String(error),
+    );
     const total = waits.reduce((a, b) => a + b, 0);
     assert.ok(total <= DEFAULT_RETRY_OPTIONS.connectBudgetMs, `waited ${total} ms`);
     assert.ok(waits.length < DEFAULT_RETRY_OPTIONS.maxAttempts - 1, `${waits.length} retries`);
@@ -100,7 +116,12 @@ describe("reliability: errors name the host, the cause and the remedy", () => {
   it("an unreachable Graph endpoint: the host, the cause, the remedy, no stack, bounded", () => {
     const result = drift({ graphBaseUrl: `https://${closed}` });
     assert.equal(result.code, 1, result.stderr);
-    assert.match(result.stderr, new RegExp(`cannot connect to ${closed.replace(/\./g, "\\.")}: the connection was refused \\(ECONNREFUSED\\).*Check the URL setting`));
+    assert.match(
+      result.stderr,
+      new RegExp(
+        `cannot connect to ${closed.replace(/\./g, "\\.")}: the connection was refused \\(ECONNREFUSED\\).*Check the URL setting`,
+      ),
+    );
     assert.doesNotMatch(result.stderr, STACK_TRACE);
     assert.ok(result.ms < 60_000, `took ${result.ms} ms`);
   });
@@ -108,16 +129,27 @@ describe("reliability: errors name the host, the cause and the remedy", () => {
   it("an unreachable authority, a wrong tenant and an untrusted CA are told apart", () => {
     const authority = drift({ authorityHost: `https://${closed}` });
     assert.equal(authority.code, 1);
-    assert.match(authority.stderr, new RegExp(`cannot connect to ${closed.replace(/\./g, "\\.")}: the connection was refused`));
+    assert.match(
+      authority.stderr,
+      new RegExp(`cannot connect to ${closed.replace(/\./g, "\\.")}: the connection was refused`),
+    );
 
     const tenant = drift({ tenantId: "5f0e8d61-0000-4000-8000-000000000000" });
     assert.equal(tenant.code, 1);
-    assert.match(tenant.stderr, /does not know the tenant "5f0e8d61-0000-4000-8000-000000000000" \(AADSTS90002.*Check the stack's tenantId/);
+    assert.match(
+      tenant.stderr,
+      /does not know the tenant "5f0e8d61-0000-4000-8000-000000000000" \(AADSTS90002.*Check the stack's tenantId/,
+    );
 
     const { NODE_EXTRA_CA_CERTS: _trusted, ...untrustedEnv } = emulator.environment();
     const ca = drift({}, untrustedEnv);
     assert.equal(ca.code, 1);
-    assert.match(ca.stderr, new RegExp(`cannot connect to ${new URL(emulator.url).host.replace(/\./g, "\\.")}: its TLS certificate is not trusted .*NODE_EXTRA_CA_CERTS`));
+    assert.match(
+      ca.stderr,
+      new RegExp(
+        `cannot connect to ${new URL(emulator.url).host.replace(/\./g, "\\.")}: its TLS certificate is not trusted .*NODE_EXTRA_CA_CERTS`,
+      ),
+    );
     for (const r of [authority, tenant, ca]) {
       assert.doesNotMatch(r.stderr, STACK_TRACE);
       assert.doesNotMatch(r.stderr, /endpoints_resolution_error/);
@@ -125,9 +157,15 @@ describe("reliability: errors name the host, the cause and the remedy", () => {
   });
 
   it("plan --json reports an unreachable endpoint without a stack trace", (t) => {
-    const stack = new TestStack("errors", { ...config, exchangeBaseUrl: `https://${closed}`, graphBaseUrl: `https://${closed}` }, emulator.environment());
+    const stack = new TestStack(
+      "errors",
+      { ...config, exchangeBaseUrl: `https://${closed}`, graphBaseUrl: `https://${closed}` },
+      emulator.environment(),
+    );
     try {
-      stack.writeSpec("version: 1\nallowedDomains: [contoso.com]\nmailboxes:\n  lee.chen@contoso.com:\n    primary: lee.chen@contoso.com\n");
+      stack.writeSpec(
+        "version: 1\nallowedDomains: [contoso.com]\nmailboxes:\n  lee.chen@contoso.com:\n    primary: lee.chen@contoso.com\n",
+      );
       const plan = stack.cli(["plan", "--json"]);
       figures.cases++;
       assert.equal(plan.code, 1, plan.output);

@@ -52,7 +52,9 @@ describe("reliability: no command prints more than a bounded excerpt of a hostil
   let stack: TestStack | undefined;
   const figures = { files: 0, runs: 0, largest: 0, largestCase: "" };
   after(() => {
-    console.log(`ℹ figures: hostile files ${figures.files}, command runs ${figures.runs}, largest excerpt ${figures.largest} runs of ${GRAM} characters (${figures.largestCase})`);
+    console.log(
+      `ℹ figures: hostile files ${figures.files}, command runs ${figures.runs}, largest excerpt ${figures.largest} runs of ${GRAM} characters (${figures.largestCase})`,
+    );
     stack?.dispose();
     rmSync(project, { recursive: true, force: true });
     rmSync(outside, { recursive: true, force: true });
@@ -64,7 +66,11 @@ describe("reliability: no command prints more than a bounded excerpt of a hostil
       const input = c.make();
       if (input.includes("\0")) continue; // a NUL cannot be passed as an argument at all
       const content = contentOf(input);
-      const run = spawnSync(process.execPath, [path.join(PROJECT_ROOT, "bin/mailbox-addresses.js"), "validate", input], { cwd: project, encoding: "latin1", maxBuffer: 64 * 1024 * 1024 });
+      const run = spawnSync(
+        process.execPath,
+        [path.join(PROJECT_ROOT, "bin/mailbox-addresses.js"), "validate", input],
+        { cwd: project, encoding: "latin1", maxBuffer: 64 * 1024 * 1024 },
+      );
       const output = `${run.stdout}${run.stderr}`;
       figures.files++;
       figures.runs++;
@@ -75,7 +81,8 @@ describe("reliability: no command prints more than a bounded excerpt of a hostil
       if (content !== undefined) {
         const excerpt = excerptOf(content, output);
         if (excerpt > figures.largest) Object.assign(figures, { largest: excerpt, largestCase: `validate: ${c.name}` });
-        if (excerpt > MAX_EXCERPT) failures.push(`${c.name}: validate shows ${excerpt} runs of the file:\n${output.slice(0, 600)}`);
+        if (excerpt > MAX_EXCERPT)
+          failures.push(`${c.name}: validate shows ${excerpt} runs of the file:\n${output.slice(0, 600)}`);
       }
     }
     assert.deepEqual(failures, []);
@@ -98,7 +105,10 @@ describe("reliability: no command prints more than a bounded excerpt of a hostil
           "utf8",
         ),
       ],
-      ["a 6 MiB value", `version: 1\nallowedDomains: [contoso.com]\nmailboxes:\n  a@contoso.com:\n    primary: "${CANARY}${"x".repeat(6 * 1024 * 1024)}@contoso.com"\n`],
+      [
+        "a 6 MiB value",
+        `version: 1\nallowedDomains: [contoso.com]\nmailboxes:\n  a@contoso.com:\n    primary: "${CANARY}${"x".repeat(6 * 1024 * 1024)}@contoso.com"\n`,
+      ],
     ];
     const failures: string[] = [];
     for (const [name, content] of notSpecs) {
@@ -117,8 +127,12 @@ describe("reliability: no command prints more than a bounded excerpt of a hostil
         if (excerpt > figures.largest) Object.assign(figures, { largest: excerpt, largestCase: `${command}: ${name}` });
         const bound = name === "a 6 MiB value" ? MAX_EXCERPT : MAX_NOT_SPEC_EXCERPT;
         if (result.code === 0) failures.push(`${name}: ${command} succeeded`);
-        if (excerpt > bound) failures.push(`${name}: ${command} shows ${excerpt} runs of the file (at most ${bound}):\n${result.output.slice(0, 800)}`);
-        if (name !== "a 6 MiB value" && leaks(result.output)) failures.push(`${name}: ${command} carries the planted secret`);
+        if (excerpt > bound)
+          failures.push(
+            `${name}: ${command} shows ${excerpt} runs of the file (at most ${bound}):\n${result.output.slice(0, 800)}`,
+          );
+        if (name !== "a 6 MiB value" && leaks(result.output))
+          failures.push(`${name}: ${command} carries the planted secret`);
         if (/^\s+at \S/m.test(result.output)) failures.push(`${name}: ${command} prints a stack trace`);
       }
     }

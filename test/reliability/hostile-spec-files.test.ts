@@ -24,7 +24,11 @@ function attempt(input: string, explicit: boolean): Outcome {
   try {
     const bytes = readSpecFile(input, { root: project, explicit });
     const loaded = loadSpecBytes(input, bytes);
-    return { refused: !loaded.ok, messages: loaded.ok ? [] : loaded.problems.map(formatProblem), ms: Date.now() - started };
+    return {
+      refused: !loaded.ok,
+      messages: loaded.ok ? [] : loaded.problems.map(formatProblem),
+      ms: Date.now() - started,
+    };
   } catch (err) {
     assert.ok(SpecFileError.isInstance(err), `not a SpecFileError: ${(err as Error).stack}`);
     return { refused: true, messages: [err.message], ms: Date.now() - started };
@@ -46,18 +50,25 @@ describe("reliability: hostile spec files", () => {
       if (outcome.refused) refused++;
       else failures.push(`${c.name}: accepted`);
       if (c.says !== undefined && !outcome.messages.some((m) => m.includes(c.says!)))
-        failures.push(`${c.name}: no message says ${JSON.stringify(c.says)}: ${outcome.messages.join(" | ").slice(0, 300)}`);
+        failures.push(
+          `${c.name}: no message says ${JSON.stringify(c.says)}: ${outcome.messages.join(" | ").slice(0, 300)}`,
+        );
       for (const message of outcome.messages) {
         if (leaks(message)) {
           secretsFound++;
           failures.push(`${c.name}: the message carries the secret: ${message.slice(0, 200)}`);
         }
-        if (hasUnsafeCharacters(message)) failures.push(`${c.name}: unescaped characters in ${JSON.stringify(message.slice(0, 200))}`);
+        if (hasUnsafeCharacters(message))
+          failures.push(`${c.name}: unescaped characters in ${JSON.stringify(message.slice(0, 200))}`);
         if (message.length > 600) failures.push(`${c.name}: a message of ${message.length} characters`);
       }
-      t.diagnostic(`${c.name}: ${outcome.refused ? "refused" : "ACCEPTED"} in ${outcome.ms} ms: ${(outcome.messages[0] ?? "").slice(0, 160)}`);
+      t.diagnostic(
+        `${c.name}: ${outcome.refused ? "refused" : "ACCEPTED"} in ${outcome.ms} ms: ${(outcome.messages[0] ?? "").slice(0, 160)}`,
+      );
     }
-    t.diagnostic(`figures: hostile inputs ${CASES.length}, refused ${refused}, secrets found in messages ${secretsFound}`);
+    t.diagnostic(
+      `figures: hostile inputs ${CASES.length}, refused ${refused}, secrets found in messages ${secretsFound}`,
+    );
     assert.deepEqual(failures, []);
     assert.equal(refused, CASES.length);
   });

@@ -42,16 +42,22 @@ async function problemsOf(specText: string, seed: TenantSeed = loadSeedFile()): 
   }
 }
 
-const HEADER = "version: 1\nallowedDomains: [contoso.com, fabrikam.com, contoso.onmicrosoft.com, agency.example]\nmailboxes:\n";
+const HEADER =
+  "version: 1\nallowedDomains: [contoso.com, fabrikam.com, contoso.onmicrosoft.com, agency.example]\nmailboxes:\n";
 
 describe("reliability: one recipient per key, only mailboxes, refusals at preview", () => {
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   it("two keys for one recipient (UPN and object id) are an error naming both places (defect 6)", async () => {
     const id = loadSeedFile().recipients.find((r) => r.upn === "lee.chen@contoso.com")!.id;
-    const problems = await problemsOf(`${HEADER}  lee.chen@contoso.com:\n    primary: lee.chen@fabrikam.com\n  ${id}:\n    primary: lee.chen@contoso.com\n    aliases: [lee@fabrikam.com]\n`);
+    const problems = await problemsOf(
+      `${HEADER}  lee.chen@contoso.com:\n    primary: lee.chen@fabrikam.com\n  ${id}:\n    primary: lee.chen@contoso.com\n    aliases: [lee@fabrikam.com]\n`,
+    );
     assert.equal(problems.length, 1, problems.join("\n"));
-    assert.match(problems[0]!, /^mailboxes\.yaml:6:3: .*the keys "lee\.chen@contoso\.com" \(mailboxes\.yaml:4:3\) and "[0-9a-f-]+" \(mailboxes\.yaml:6:3\) name the same recipient/);
+    assert.match(
+      problems[0]!,
+      /^mailboxes\.yaml:6:3: .*the keys "lee\.chen@contoso\.com" \(mailboxes\.yaml:4:3\) and "[0-9a-f-]+" \(mailboxes\.yaml:6:3\) name the same recipient/,
+    );
   });
 
   it("a contact, a group or a mail user is written with its own cmdlet; what its kind refuses is refused at preview, naming the kind (issue 17)", async () => {
@@ -59,13 +65,21 @@ describe("reliability: one recipient per key, only mailboxes, refusals at previe
       `${HEADER}  press@agency.example:\n    primary: press-desk@fabrikam.com\n  contractor@contoso.com:\n    primary: contractor@fabrikam.com\n  marketing@contoso.com:\n    primary: marketing@contoso.com\n    aliases: [campaigns@contoso.com]\n`,
     );
     assert.equal(problems.length, 1, problems.join("\n"));
-    assert.match(problems[0]!, /mailboxes\.yaml:4:3: .*is the external email address \(ExternalEmailAddress\) of the mail contact "Press Office \(agency\)"; it can't be removed/);
+    assert.match(
+      problems[0]!,
+      /mailboxes\.yaml:4:3: .*is the external email address \(ExternalEmailAddress\) of the mail contact "Press Office \(agency\)"; it can't be removed/,
+    );
   });
 
   it("a MOERA given to another mailbox is refused at preview (defect 7)", async () => {
-    const problems = await problemsOf(`${HEADER}  mei.tanaka@contoso.com:\n    primary: mei.tanaka@contoso.com\n    aliases: [lee.chen@contoso.onmicrosoft.com]\n    mode: additive\n`);
+    const problems = await problemsOf(
+      `${HEADER}  mei.tanaka@contoso.com:\n    primary: mei.tanaka@contoso.com\n    aliases: [lee.chen@contoso.onmicrosoft.com]\n    mode: additive\n`,
+    );
     assert.equal(problems.length, 1, problems.join("\n"));
-    assert.match(problems[0]!, /mailboxes\.yaml:6:14: .*"lee\.chen@contoso\.onmicrosoft\.com" is the routing address \(MOERA\) of mailbox "lee\.chen@contoso\.com"|already belongs to mailbox/);
+    assert.match(
+      problems[0]!,
+      /mailboxes\.yaml:6:14: .*"lee\.chen@contoso\.onmicrosoft\.com" is the routing address \(MOERA\) of mailbox "lee\.chen@contoso\.com"|already belongs to mailbox/,
+    );
   });
 
   it("whatever preview accepts, the tenant model accepts in the planned order (property)", async (t) => {
@@ -74,14 +88,19 @@ describe("reliability: one recipient per key, only mailboxes, refusals at previe
     const names = ["ann", "bob", "cy", "dee", "eve"];
     // Mostly addresses nobody holds, some held by other recipients, MOERAs and an unaccepted domain.
     const free = Array.from({ length: 8 }, (_, i) => `new${i}@fabrikam.com`);
-    const held = names.flatMap((n) => [`${n}@contoso.com`, `${n}@contoso.onmicrosoft.com`]).concat(["x@contoso.com", "y@fabrikam.com", "z@fabrikam.com"]);
+    const held = names
+      .flatMap((n) => [`${n}@contoso.com`, `${n}@contoso.onmicrosoft.com`])
+      .concat(["x@contoso.com", "y@fabrikam.com", "z@fabrikam.com"]);
     const addressArb = fc.oneof(
       { arbitrary: fc.constantFrom(...free), weight: 14 },
       { arbitrary: fc.constantFrom(...held), weight: 3 },
       { arbitrary: fc.constant("ann@northwind.example"), weight: 1 },
     );
     const recipientArb = fc.record({
-      type: fc.oneof({ arbitrary: fc.constantFrom<RecipientType>("UserMailbox", "SharedMailbox", "RoomMailbox"), weight: 8 }, { arbitrary: fc.constantFrom(...types), weight: 2 }),
+      type: fc.oneof(
+        { arbitrary: fc.constantFrom<RecipientType>("UserMailbox", "SharedMailbox", "RoomMailbox"), weight: 8 },
+        { arbitrary: fc.constantFrom(...types), weight: 2 },
+      ),
       synced: fc.oneof({ arbitrary: fc.constant(false), weight: 6 }, { arbitrary: fc.constant(true), weight: 1 }),
       extra: fc.subarray(["x@contoso.com", "y@fabrikam.com", "z@fabrikam.com"]),
     });
@@ -107,7 +126,12 @@ describe("reliability: one recipient per key, only mailboxes, refusals at previe
         const owner = new Map<string, number>();
         const seed: TenantSeed = {
           version: 1,
-          tenant: { name: "Contoso", id: "11111111-1111-4111-8111-111111111111", moeraDomain: "contoso.onmicrosoft.com", acceptedDomains: ["contoso.com", "fabrikam.com", "contoso.onmicrosoft.com"] },
+          tenant: {
+            name: "Contoso",
+            id: "11111111-1111-4111-8111-111111111111",
+            moeraDomain: "contoso.onmicrosoft.com",
+            acceptedDomains: ["contoso.com", "fabrikam.com", "contoso.onmicrosoft.com"],
+          },
           recipients: names.map((n, i) => {
             const r = recipients[i]!;
             const extra = r.extra.filter((a) => !owner.has(a));
@@ -118,7 +142,12 @@ describe("reliability: one recipient per key, only mailboxes, refusals at previe
               displayName: n,
               type: r.type,
               synced: r.synced,
-              addresses: [`SMTP:${n}@contoso.com`, `smtp:${n}@contoso.onmicrosoft.com`, ...extra.map((a) => `smtp:${a}`), `X500:/o=Contoso/cn=${n}`],
+              addresses: [
+                `SMTP:${n}@contoso.com`,
+                `smtp:${n}@contoso.onmicrosoft.com`,
+                ...extra.map((a) => `smtp:${a}`),
+                `X500:/o=Contoso/cn=${n}`,
+              ],
             };
           }),
         };
@@ -134,9 +163,21 @@ describe("reliability: one recipient per key, only mailboxes, refusals at previe
           const aliases = m.aliases.filter((a) => !claimed.has(addressKey(a)));
           for (const a of aliases) claimed.add(addressKey(a));
           const at = { line: 4 + i * 3, col: 3 };
-          declarations.push({ identity, primary: m.primary, aliases, mode: m.mode, cloudManaged: m.cloudManaged, source: { identity: at, primary: at, aliases: aliases.map(() => at) } });
+          declarations.push({
+            identity,
+            primary: m.primary,
+            aliases,
+            mode: m.mode,
+            cloudManaged: m.cloudManaged,
+            source: { identity: at, primary: at, aliases: aliases.map(() => at) },
+          });
         });
-        const spec: Spec = { file: "mailboxes.yaml", allowedDomains: domains, defaultMode: "strict", mailboxes: declarations };
+        const spec: Spec = {
+          file: "mailboxes.yaml",
+          allowedDomains: domains,
+          defaultMode: "strict",
+          mailboxes: declarations,
+        };
         const { backend } = backendWith(seed);
         try {
           const assessment = await assessSpec(spec, backend);
@@ -148,14 +189,24 @@ describe("reliability: one recipient per key, only mailboxes, refusals at previe
           // Apply as the provider does, in declaration order: a taker first makes a giver in a
           // cycle let go, then each mailbox is read, planned and written once.
           const byIdentity = new Map(assessment.spec.mailboxes.map((m) => [m.identity, m]));
-          const releaseTo = (identity: string) => new Map(assessment.change.moves.filter((mv) => mv.from === identity).map((mv) => [addressKey(mv.address), mv.to]));
+          const releaseTo = (identity: string) =>
+            new Map(
+              assessment.change.moves.filter((mv) => mv.from === identity).map((mv) => [addressKey(mv.address), mv.to]),
+            );
           for (const m of declarationOrder(assessment.spec.mailboxes, assessment.change.dependsOn)) {
             try {
               for (const giver of assessment.change.dependsOnRelease.get(m.identity) ?? []) {
                 const g = byIdentity.get(giver)!;
                 const live = (await backend.readMailboxes([giver])).get(giver)!;
-                const giving = assessment.change.moves.filter((mv) => mv.from === giver && mv.to === m.identity).map((mv) => mv.address);
-                const step = planRelease(giver, { primary: g.primary, aliases: g.aliases, mode: "strict" }, live.addresses, giving);
+                const giving = assessment.change.moves
+                  .filter((mv) => mv.from === giver && mv.to === m.identity)
+                  .map((mv) => mv.address);
+                const step = planRelease(
+                  giver,
+                  { primary: g.primary, aliases: g.aliases, mode: "strict" },
+                  live.addresses,
+                  giving,
+                );
                 if (step) {
                   await backend.setEmailAddresses(giver, step.list);
                   writes++;
@@ -163,14 +214,18 @@ describe("reliability: one recipient per key, only mailboxes, refusals at previe
               }
               const live = (await backend.readMailboxes([m.identity])).get(m.identity)!;
               if (m.cloudManaged && live.synced && !live.cloudManaged) await backend.setCloudManaged(m.identity);
-              const plan = planMailbox({ primary: m.primary, aliases: m.aliases, mode: m.mode }, live.addresses, { releaseTo: releaseTo(m.identity) });
+              const plan = planMailbox({ primary: m.primary, aliases: m.aliases, mode: m.mode }, live.addresses, {
+                releaseTo: releaseTo(m.identity),
+              });
               if (plan.changed) {
                 await backend.setEmailAddresses(m.identity, plan.final);
                 writes++;
               }
             } catch (err) {
               if (ExchangeError.isInstance(err))
-                assert.fail(`preview accepted, the tenant refused ${m.identity}: ${err.message}\nspec: ${JSON.stringify(spec.mailboxes.map(({ source: _s, ...rest }) => rest))}`);
+                assert.fail(
+                  `preview accepted, the tenant refused ${m.identity}: ${err.message}\nspec: ${JSON.stringify(spec.mailboxes.map(({ source: _s, ...rest }) => rest))}`,
+                );
               throw err;
             }
           }

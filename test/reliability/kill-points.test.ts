@@ -20,7 +20,11 @@ const specFor = (brand: (typeof brands)[number]) =>
     "version: 1",
     "allowedDomains: [contoso.com, fabrikam.com]",
     "mailboxes:",
-    ...users.flatMap((u) => [`  ${u}@contoso.com:`, `    primary: ${u}@${brand}`, ...(brand === "fabrikam.com" ? [`    aliases: [${u}@contoso.com]`] : [])]),
+    ...users.flatMap((u) => [
+      `  ${u}@contoso.com:`,
+      `    primary: ${u}@${brand}`,
+      ...(brand === "fabrikam.com" ? [`    aliases: [${u}@contoso.com]`] : []),
+    ]),
     "",
   ].join("\n");
 const x500 = migratedX500;
@@ -66,7 +70,12 @@ describe("reliability: kill-point trials of a 100-mailbox apply", () => {
       await emulator.setFaults({ ...faults, writeBudget: { capacity: 1, refillPerSecond: 20 } });
       await emulator.resetCounters();
       const command = stack.command(["up", "--yes", "--skip-preview"]);
-      const child = spawn(command.file, command.args, { cwd: command.cwd, env: command.env, detached: true, stdio: "ignore" });
+      const child = spawn(command.file, command.args, {
+        cwd: command.cwd,
+        env: command.env,
+        detached: true,
+        stdio: "ignore",
+      });
       const exited = new Promise((resolve) => child.once("exit", resolve));
       if (k === 0) await sleep(1500);
       else for (let waited = 0; (await applied()) < k && waited < 120_000; waited += 25) await sleep(25);

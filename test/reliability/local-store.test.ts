@@ -75,11 +75,14 @@ describe("reliability: the local store", () => {
     try {
       const live = (await backend.readMailboxes(["lee.chen@contoso.com"])).get("lee.chen@contoso.com")!;
       unlinkSync(path.join(dir, "midrun.sqlite"));
-      await assert.rejects(backend.setEmailAddresses("lee.chen@contoso.com", [...live.addresses, "smtp:lee.x@contoso.com"]), (err: unknown) => {
-        assert.ok(TenantStoreError.isInstance(err));
-        assert.match(err.message, /deleted while this run was using it; nothing more was written/);
-        return true;
-      });
+      await assert.rejects(
+        backend.setEmailAddresses("lee.chen@contoso.com", [...live.addresses, "smtp:lee.x@contoso.com"]),
+        (err: unknown) => {
+          assert.ok(TenantStoreError.isInstance(err));
+          assert.match(err.message, /deleted while this run was using it; nothing more was written/);
+          return true;
+        },
+      );
     } finally {
       await backend.close();
     }
@@ -89,7 +92,18 @@ describe("reliability: the local store", () => {
     firstUse("cli.sqlite");
     truncateSync(path.join(dir, "cli.sqlite"), 0);
     const run = (...args: string[]) =>
-      spawnSync(process.execPath, [path.join(PROJECT_ROOT, "bin/mailbox-addresses.js"), ...args, "--database", path.join(dir, "cli.sqlite"), "--seed", SEED], { cwd: dir, encoding: "utf8" });
+      spawnSync(
+        process.execPath,
+        [
+          path.join(PROJECT_ROOT, "bin/mailbox-addresses.js"),
+          ...args,
+          "--database",
+          path.join(dir, "cli.sqlite"),
+          "--seed",
+          SEED,
+        ],
+        { cwd: dir, encoding: "utf8" },
+      );
     const show = run("tenant", "show", "lee.chen@contoso.com");
     assert.equal(show.status, 1);
     assert.match(show.stderr, /empty \(0 bytes\).*tenant reset/);
@@ -103,7 +117,8 @@ describe("reliability: the local store", () => {
   it("scribbled pages in the middle of a large store are found when it opens; the check's cost", (t) => {
     const file = path.join(dir, "pages.sqlite");
     Tenant.withFile(file, (tenant) => {
-      for (let i = 0; i < 5000; i++) tenant.addRecipient(generatedMailbox(`pg${String(i).padStart(5, "0")}@contoso.com`, { x500: true }));
+      for (let i = 0; i < 5000; i++)
+        tenant.addRecipient(generatedMailbox(`pg${String(i).padStart(5, "0")}@contoso.com`, { x500: true }));
     });
     const size = readFileSync(file).length;
     const started = process.hrtime.bigint();
@@ -116,7 +131,8 @@ describe("reliability: the local store", () => {
     writeFileSync(file, bytes);
     assert.throws(
       () => checkStoreIntegrity(file),
-      (err: unknown) => TenantStoreError.isInstance(err) && /damaged/.test(err.message) && /tenant reset/.test(err.message),
+      (err: unknown) =>
+        TenantStoreError.isInstance(err) && /damaged/.test(err.message) && /tenant reset/.test(err.message),
     );
     t.diagnostic(
       `figures: quick_check of a ${(size / 1024 / 1024).toFixed(1)} MiB store of 5,000 mailboxes took ${ms.toFixed(0)} ms (one pass over ${Math.round(size / 4096)} pages); a scribbled page found: yes`,
@@ -158,7 +174,11 @@ describe("reliability: the local store's errors through pulumi", () => {
       ["empty", () => truncateSync(stack.database, 0), /empty \(0 bytes\)/],
       ["truncated", () => truncateSync(stack.database, 4096 * 2), /damaged|no tenant/],
       ["deleted", () => rmSync(stack.database), /missing, but it was created/],
-      ["not SQLite", () => writeFileSync(stack.database, "PK\u0003\u0004 a zip file, not a database\n".repeat(200)), /not an SQLite database/],
+      [
+        "not SQLite",
+        () => writeFileSync(stack.database, "PK\u0003\u0004 a zip file, not a database\n".repeat(200)),
+        /not an SQLite database/,
+      ],
     ];
     for (const [name, breakIt, expected] of breakings) {
       seed();
@@ -203,7 +223,8 @@ describe("reliability: the local store's errors through pulumi", () => {
       await new Promise((resolve) => setTimeout(resolve, 25));
       if (
         /st\d+\.c@contoso\.com/.test(readFileSync(stack.database).toString("latin1")) ||
-        (existsSync(`${stack.database}-wal`) && /st\d+\.c@contoso\.com/.test(readFileSync(`${stack.database}-wal`).toString("latin1")))
+        (existsSync(`${stack.database}-wal`) &&
+          /st\d+\.c@contoso\.com/.test(readFileSync(`${stack.database}-wal`).toString("latin1")))
       ) {
         unlinkSync(stack.database);
         deleted = true;

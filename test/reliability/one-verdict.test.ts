@@ -8,7 +8,8 @@ import { loadSeedFile } from "../../tenant/load-seed";
 import type { Tenant } from "../../tenant/tenant";
 import { TestStack } from "../../harness/pulumi-stack";
 
-const HEADER = "version: 1\nallowedDomains: [contoso.com, fabrikam.com, contoso.onmicrosoft.com, agency.example]\nmailboxes:\n";
+const HEADER =
+  "version: 1\nallowedDomains: [contoso.com, fabrikam.com, contoso.onmicrosoft.com, agency.example]\nmailboxes:\n";
 const LEE = "  lee.chen@contoso.com:\n    primary: lee.chen@contoso.com\n";
 const leeId = () => loadSeedFile().recipients.find((r) => r.upn === "lee.chen@contoso.com")!.id;
 
@@ -23,19 +24,44 @@ interface Case {
 
 const CASES: Case[] = [
   { name: "in sync", spec: () => HEADER + LEE, verdict: 0 },
-  { name: "an alias added by hand, strict mode", spec: () => HEADER + LEE, tenant: (t) => t.addRemoveEmailAddresses("lee.chen@contoso.com", ["smtp:rogue@contoso.com"], []), verdict: 2 },
+  {
+    name: "an alias added by hand, strict mode",
+    spec: () => HEADER + LEE,
+    tenant: (t) => t.addRemoveEmailAddresses("lee.chen@contoso.com", ["smtp:rogue@contoso.com"], []),
+    verdict: 2,
+  },
   {
     name: "an alias added by hand, additive mode",
     spec: () => `${HEADER + LEE}    mode: additive\n`,
     tenant: (t) => t.addRemoveEmailAddresses("lee.chen@contoso.com", ["smtp:rogue@contoso.com"], []),
     verdict: 0,
   },
-  { name: "an address owned outside the spec", spec: () => `${HEADER + LEE}    aliases: [press@fabrikam.com]\n`, verdict: 1 },
-  { name: "a mailbox that does not exist", spec: () => `${HEADER}  nobody@contoso.com:\n    primary: nobody@contoso.com\n`, verdict: 1 },
-  { name: "two keys for one recipient", spec: () => `${HEADER + LEE}  ${leeId()}:\n    primary: lee@fabrikam.com\n`, verdict: 1 },
+  {
+    name: "an address owned outside the spec",
+    spec: () => `${HEADER + LEE}    aliases: [press@fabrikam.com]\n`,
+    verdict: 1,
+  },
+  {
+    name: "a mailbox that does not exist",
+    spec: () => `${HEADER}  nobody@contoso.com:\n    primary: nobody@contoso.com\n`,
+    verdict: 1,
+  },
+  {
+    name: "two keys for one recipient",
+    spec: () => `${HEADER + LEE}  ${leeId()}:\n    primary: lee@fabrikam.com\n`,
+    verdict: 1,
+  },
   // Every kind is managed (issue 17): a contact's change is a change; dropping its external address is refused.
-  { name: "a mail contact, managed like a mailbox", spec: () => `${HEADER}  press@agency.example:\n    primary: press@agency.example\n`, verdict: 2 },
-  { name: "a mail contact losing its external address", spec: () => `${HEADER}  press@agency.example:\n    primary: press@fabrikam.com\n`, verdict: 1 },
+  {
+    name: "a mail contact, managed like a mailbox",
+    spec: () => `${HEADER}  press@agency.example:\n    primary: press@agency.example\n`,
+    verdict: 2,
+  },
+  {
+    name: "a mail contact losing its external address",
+    spec: () => `${HEADER}  press@agency.example:\n    primary: press@fabrikam.com\n`,
+    verdict: 1,
+  },
   { name: "a spec change", spec: () => `${HEADER + LEE}    aliases: [lee@fabrikam.com]\n`, verdict: 2 },
 ];
 
@@ -60,9 +86,11 @@ describe("reliability: one verdict for drift, plan and preview", () => {
       const previewVerdict = preview.code !== 0 ? 1 : /live tenant → spec:/.test(preview.output) ? 2 : 0;
       // plan's verdict on the tenant: its exit code also says 2 when the stack only adopts mailboxes
       // (nothing written), so read the tenant's verdict from its report.
-      const report = plan.code === 1 ? undefined : (JSON.parse(plan.stdout) as { summary: { changed: number; adopted?: number } });
+      const report =
+        plan.code === 1 ? undefined : (JSON.parse(plan.stdout) as { summary: { changed: number; adopted?: number } });
       const planVerdict = report === undefined ? 1 : report.summary.changed > 0 ? 2 : 0;
-      if (report !== undefined) assert.equal(plan.code, report.summary.changed > 0 || (report.summary.adopted ?? 0) > 0 ? 2 : 0);
+      if (report !== undefined)
+        assert.equal(plan.code, report.summary.changed > 0 || (report.summary.adopted ?? 0) > 0 ? 2 : 0);
       assert.deepEqual(
         { drift: drift.code, plan: planVerdict, preview: previewVerdict },
         { drift: c.verdict, plan: c.verdict, preview: c.verdict },

@@ -26,7 +26,8 @@ function filesUnder(dir: string): { file: string; text: string }[] {
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded at this point of the test on purpose
     if (!stat || require("node:fs").lstatSync(full).isSymbolicLink()) continue;
     if (stat.isDirectory()) out.push(...filesUnder(full));
-    else if (stat.isFile() && stat.size < 64 * 1024 * 1024) out.push({ file: full, text: readFileSync(full, "latin1") });
+    else if (stat.isFile() && stat.size < 64 * 1024 * 1024)
+      out.push({ file: full, text: readFileSync(full, "latin1") });
   }
   return out;
 }
@@ -42,7 +43,10 @@ describe("reliability: secrets sweep after emulator runs", () => {
     it(`with a ${kind}: nothing secret in state, stack file, outputs, logs or files`, (t) => {
       const certificate = path.join(emulator.stateDir, "test-app-certificate.pem");
       const { AZURE_CLIENT_SECRET: secret, ...trust } = emulator.environment();
-      const env = kind === "client-secret" ? { ...trust, AZURE_CLIENT_SECRET: secret! } : { ...trust, AZURE_CLIENT_CERTIFICATE_PATH: certificate };
+      const env =
+        kind === "client-secret"
+          ? { ...trust, AZURE_CLIENT_SECRET: secret! }
+          : { ...trust, AZURE_CLIENT_CERTIFICATE_PATH: certificate };
       const stack = new TestStack(`secrets-${kind}`, { ...emulator.stackConfig(), credential: kind }, env);
       try {
         stack.writeSpec(SPEC);
@@ -57,7 +61,9 @@ describe("reliability: secrets sweep after emulator runs", () => {
         // What must not appear: the secret, any 40 characters of the private key, any access token.
         const pem = readFileSync(certificate, "utf8");
         const keyBody = /-----BEGIN [A-Z ]*PRIVATE KEY-----([\s\S]+?)-----END/.exec(pem)![1]!.replace(/\s+/g, "");
-        const keyPieces = Array.from({ length: Math.floor(keyBody.length / 40) }, (_, i) => keyBody.slice(i * 40, i * 40 + 40));
+        const keyPieces = Array.from({ length: Math.floor(keyBody.length / 40) }, (_, i) =>
+          keyBody.slice(i * 40, i * 40 + 40),
+        );
         const token = /eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{20,}/;
         const places: { place: string; text: string }[] = [
           { place: "pulumi up output (-v=9)", text: up.output },

@@ -27,7 +27,11 @@ interface Cost {
   writes: number;
 }
 
-async function scenario(name: string, backend: () => Promise<{ env: Record<string, string>; cleanup: () => Promise<void> }>, t: { diagnostic(text: string): void }) {
+async function scenario(
+  name: string,
+  backend: () => Promise<{ env: Record<string, string>; cleanup: () => Promise<void> }>,
+  t: { diagnostic(text: string): void },
+) {
   const { env, cleanup } = await backend();
   const shared = mkdtempSync(path.join(os.tmpdir(), `mbx-owners-${name}-`));
   const costFile = path.join(shared, "cost.jsonl");
@@ -63,8 +67,14 @@ async function scenario(name: string, backend: () => Promise<{ env: Record<strin
     writeFileSync(costFile, "");
     const refused = b.preview();
     assert.notEqual(refused.code, 0, refused.output);
-    assert.match(refused.output, new RegExp(`mailbox "${LEE}": stack "mailbox-addresses/${a.stack}" manages this recipient`));
-    assert.match(refused.output, /1 recipient is managed by another stack of this state backend \(above\); nothing was changed/);
+    assert.match(
+      refused.output,
+      new RegExp(`mailbox "${LEE}": stack "mailbox-addresses/${a.stack}" manages this recipient`),
+    );
+    assert.match(
+      refused.output,
+      /1 recipient is managed by another stack of this state backend \(above\); nothing was changed/,
+    );
     const up = b.up();
     assert.notEqual(up.code, 0);
     assert.deepEqual(aliases(), afterA, "b wrote nothing");
@@ -73,7 +83,9 @@ async function scenario(name: string, backend: () => Promise<{ env: Record<strin
     assert.equal(previewCost.lists, 1);
     assert.ok(previewCost.reads <= 2, JSON.stringify(previewCost));
     assert.ok(previewCost.bytesRead < 2048, JSON.stringify(previewCost));
-    t.diagnostic(`${name}: b's refused preview: ${previewCost.lists} listing, ${previewCost.reads} reads for 2 other stacks, ${previewCost.bytesRead} bytes; writes to the tenant by b: 0`);
+    t.diagnostic(
+      `${name}: b's refused preview: ${previewCost.lists} listing, ${previewCost.reads} reads for 2 other stacks, ${previewCost.bytesRead} bytes; writes to the tenant by b: 0`,
+    );
 
     // a releases lee.chen (its spec no longer lists it): the next up frees it, and b may take it.
     a.writeSpec(HEADER + entry("anna.kowalski@contoso.com"));
@@ -81,13 +93,18 @@ async function scenario(name: string, backend: () => Promise<{ env: Record<strin
     const taken = b.up();
     assert.equal(taken.code, 0, taken.output);
     const afterB = aliases();
-    assert.ok(afterB.includes("smtp:lee.b@contoso.com") && !afterB.includes("smtp:lee.a@contoso.com"), JSON.stringify(afterB));
+    assert.ok(
+      afterB.includes("smtp:lee.b@contoso.com") && !afterB.includes("smtp:lee.a@contoso.com"),
+      JSON.stringify(afterB),
+    );
     // and now a may not take it back.
     a.writeSpec(HEADER + entry("anna.kowalski@contoso.com") + entry(LEE));
     const back = a.preview();
     assert.notEqual(back.code, 0);
     assert.match(back.output, new RegExp(`stack "mailbox-addresses/${b.stack}" manages this recipient`));
-    t.diagnostic(`${name}: aliases of ${LEE}: before ${before.length}, after a ${afterA.length}, after b took it ${afterB.length}`);
+    t.diagnostic(
+      `${name}: aliases of ${LEE}: before ${before.length}, after a ${afterA.length}, after b took it ${afterB.length}`,
+    );
   } finally {
     for (const s of stacks) s.dispose();
     rmSync(shared, { recursive: true, force: true });
@@ -109,7 +126,10 @@ describe("reliability: one stack per recipient in a state backend", () => {
       "file",
       async () => {
         const dir = mkdtempSync(path.join(os.tmpdir(), "mbx-owners-state-"));
-        return { env: { PULUMI_BACKEND_URL: `file://${dir}` }, cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
+        return {
+          env: { PULUMI_BACKEND_URL: `file://${dir}` },
+          cleanup: async () => rmSync(dir, { recursive: true, force: true }),
+        };
       },
       t,
     );

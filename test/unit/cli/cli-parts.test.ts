@@ -41,14 +41,33 @@ describe("did you mean", () => {
 
 describe("declared settings", () => {
   it("accept every declared key with a good value", () => {
-    assert.deepEqual(checkDeclaredSettings({ spec: "a.yaml", target: "exchange-online", tenantId: "contoso.onmicrosoft.com", clientId: "c", credential: "client-secret", maxConcurrency: "8" }), []);
+    assert.deepEqual(
+      checkDeclaredSettings({
+        spec: "a.yaml",
+        target: "exchange-online",
+        tenantId: "contoso.onmicrosoft.com",
+        clientId: "c",
+        credential: "client-secret",
+        maxConcurrency: "8",
+      }),
+      [],
+    );
   });
   it("refuse unknown keys with the closest one, values outside the list, numbers that are not", () => {
-    const problems = checkDeclaredSettings({ targt: "local", maxConcurrancy: "3", target: "exchange_online", maxConcurrency: "many", credential: "secret" });
+    const problems = checkDeclaredSettings({
+      targt: "local",
+      maxConcurrancy: "3",
+      target: "exchange_online",
+      maxConcurrency: "many",
+      credential: "secret",
+    });
     assert.equal(problems.length, 5);
     assert.match(problems[0]!, /unknown setting "mailbox-addresses:targt" \(did you mean "target"\?\)/);
     assert.match(problems[1]!, /"mailbox-addresses:maxConcurrancy" \(did you mean "maxConcurrency"\?\)/);
-    assert.match(problems[2]!, /setting "target" is "exchange_online" \(did you mean "exchange-online"\?\); use one of local, exchange-online/);
+    assert.match(
+      problems[2]!,
+      /setting "target" is "exchange_online" \(did you mean "exchange-online"\?\); use one of local, exchange-online/,
+    );
     assert.match(problems[3]!, /setting "maxConcurrency" is "many"; use a whole number of at least 1/);
     assert.match(problems[4]!, /setting "credential" is "secret"/);
   });
@@ -56,7 +75,8 @@ describe("declared settings", () => {
 
 describe("fault settings", () => {
   it("pass valid settings through", () => {
-    const text = '{"throttleRate":0.3,"retryAfterSeconds":0.5,"latencyMs":{"min":1,"max":5},"writeBudget":{"capacity":20,"refillPerSecond":20},"surfaces":["graph"]}';
+    const text =
+      '{"throttleRate":0.3,"retryAfterSeconds":0.5,"latencyMs":{"min":1,"max":5},"writeBudget":{"capacity":20,"refillPerSecond":20},"surfaces":["graph"]}';
     assert.deepEqual(parseFaultSettings(text), JSON.parse(text));
   });
   it("name every problem: typos, ranges, shapes, JSON", () => {
@@ -69,11 +89,17 @@ describe("fault settings", () => {
       }
       assert.fail(`accepted ${text}`);
     };
-    assert.match(refused('{"throtleRate":0.3}'), /"throtleRate" is not a fault setting \(did you mean "throttleRate"\?\)/);
+    assert.match(
+      refused('{"throtleRate":0.3}'),
+      /"throtleRate" is not a fault setting \(did you mean "throttleRate"\?\)/,
+    );
     assert.match(refused('{"throttleRate":1.5}'), /throttleRate is 1\.5; use a fraction of requests between 0 and 1/);
     assert.match(refused('{"throttleRate":0.6,"dropRate":0.6}'), /at most 1/);
     assert.match(refused('{"latencyMs":{"min":9,"max":1}}'), /latencyMs\.min \(9\) is above latencyMs\.max \(1\)/);
-    assert.match(refused('{"tokenBucket":{"capacity":0,"refilPerSecond":1}}'), /tokenBucket\.refilPerSecond is not a setting \(did you mean "refillPerSecond"\?\)[\s\S]*tokenBucket\.capacity is 0/);
+    assert.match(
+      refused('{"tokenBucket":{"capacity":0,"refilPerSecond":1}}'),
+      /tokenBucket\.refilPerSecond is not a setting \(did you mean "refillPerSecond"\?\)[\s\S]*tokenBucket\.capacity is 0/,
+    );
     assert.match(refused('{"surfaces":["grahp"]}'), /did you mean "graph"/);
     assert.match(refused("{throttleRate:0.3}"), /not JSON/);
     assert.match(refused("[1]"), /must be a JSON object/);
@@ -83,7 +109,9 @@ describe("fault settings", () => {
 describe("progress", () => {
   it("on a terminal: one line of counters, redrawn in place from the start", async () => {
     const stream = recorder(true);
-    const progress = new Progress("drift", { stream, statusEverySeconds: 60 }).counter("read", (n) => `${n} mailboxes read`).counter("waits", (n) => `${n} waits`);
+    const progress = new Progress("drift", { stream, statusEverySeconds: 60 })
+      .counter("read", (n) => `${n} mailboxes read`)
+      .counter("waits", (n) => `${n} waits`);
     progress.set("read", 20);
     await sleep(250);
     progress.set("read", 40);
@@ -99,7 +127,10 @@ describe("progress", () => {
   });
   it("off a terminal: nothing for a short run, then a status line at each interval", async () => {
     const quick = recorder(false);
-    const short = new Progress("export", { stream: quick, statusEverySeconds: 0.3 }).counter("read", (n) => `${n} read`);
+    const short = new Progress("export", { stream: quick, statusEverySeconds: 0.3 }).counter(
+      "read",
+      (n) => `${n} read`,
+    );
     short.set("read", 5);
     short.stop();
     assert.equal(quick.text(), "");
@@ -135,7 +166,10 @@ describe("export's schema line and secrets", () => {
       writeFileSync(path.join(root, "schemas", "mailboxes.schema.json"), "{}");
       assert.equal(schemaReference(root, "infra/mailboxes.yaml"), "../schemas/mailboxes.schema.json");
       assert.equal(schemaReference(root, path.join(root, "tenant.yaml")), "schemas/mailboxes.schema.json");
-      assert.equal(schemaReference(root, path.join(root, "specs/shards/a.yaml")), "../../schemas/mailboxes.schema.json");
+      assert.equal(
+        schemaReference(root, path.join(root, "specs/shards/a.yaml")),
+        "../../schemas/mailboxes.schema.json",
+      );
     } finally {
       rmSync(root, { recursive: true, force: true });
     }
@@ -145,7 +179,10 @@ describe("export's schema line and secrets", () => {
     try {
       mkdirSync(path.join(root, "node_modules", "mailbox-addresses", "schemas"), { recursive: true });
       writeFileSync(path.join(root, "node_modules", "mailbox-addresses", "schemas", "mailboxes.schema.json"), "{}");
-      assert.equal(schemaReference(root, "mailboxes.yaml"), "node_modules/mailbox-addresses/schemas/mailboxes.schema.json");
+      assert.equal(
+        schemaReference(root, "mailboxes.yaml"),
+        "node_modules/mailbox-addresses/schemas/mailboxes.schema.json",
+      );
     } finally {
       rmSync(root, { recursive: true, force: true });
     }
@@ -164,13 +201,19 @@ describe("the declared settings and what documents or uses them", () => {
   const { parse } = require("yaml") as typeof import("yaml");
   it("the README's settings tables list exactly the declared keys", () => {
     const readme = readFileSync(path.join(root, "README.md"), "utf8");
-    const documented = new Set([...readme.matchAll(/^\| (`\w+`(?:, `\w+`)*) \|/gm)].flatMap((m) => [...m[1]!.matchAll(/`(\w+)`/g)].map((k) => k[1]!)));
+    const documented = new Set(
+      [...readme.matchAll(/^\| (`\w+`(?:, `\w+`)*) \|/gm)].flatMap((m) =>
+        [...m[1]!.matchAll(/`(\w+)`/g)].map((k) => k[1]!),
+      ),
+    );
     assert.deepEqual([...documented].sort(), DECLARED_SETTINGS.map((s) => s.key).sort());
   });
   it("the shipped stack files use declared keys and values only", () => {
     for (const file of ["Pulumi.dev.yaml", "examples/Pulumi.prod.example.yaml"]) {
       const config = (parse(readFileSync(path.join(root, file), "utf8")) as { config: Record<string, unknown> }).config;
-      const settings = Object.fromEntries(Object.entries(config).map(([k, v]) => [k.replace(/^mailbox-addresses:/, ""), String(v)]));
+      const settings = Object.fromEntries(
+        Object.entries(config).map(([k, v]) => [k.replace(/^mailbox-addresses:/, ""), String(v)]),
+      );
       assert.deepEqual(checkDeclaredSettings(settings), [], file);
     }
   });
@@ -180,6 +223,9 @@ describe("--type (issue 17)", () => {
   it("takes a RecipientTypeDetails value in any case and refuses anything else, naming the values", () => {
     assert.equal(typeFilter(undefined), undefined);
     assert.equal(typeFilter("groupmailbox"), "GroupMailbox");
-    assert.throws(() => typeFilter("Group"), /--type "Group" is not a recipient kind; use one of UserMailbox, SharedMailbox, .*MailContact/);
+    assert.throws(
+      () => typeFilter("Group"),
+      /--type "Group" is not a recipient kind; use one of UserMailbox, SharedMailbox, .*MailContact/,
+    );
   });
 });

@@ -19,7 +19,10 @@ describe("targeted preview: the digest and the exit code", () => {
   const pulumiThat = (stdout: string, stderr: string, code: number) => {
     writeFileSync(path.join(dir, "out.txt"), stdout);
     writeFileSync(path.join(dir, "err.txt"), stderr);
-    writeFileSync(path.join(dir, "pulumi"), `#!/bin/sh\ncat "${dir}/out.txt"\ncat "${dir}/err.txt" >&2\nexit ${code}\n`);
+    writeFileSync(
+      path.join(dir, "pulumi"),
+      `#!/bin/sh\ncat "${dir}/out.txt"\ncat "${dir}/err.txt" >&2\nexit ${code}\n`,
+    );
     chmodSync(path.join(dir, "pulumi"), 0o755);
   };
 
@@ -34,7 +37,11 @@ describe("targeted preview: the digest and the exit code", () => {
   });
 
   it("exit 0 with a digest: its steps and diagnostics", async () => {
-    pulumiThat(JSON.stringify({ steps: [{ op: "update", urn: URN }], diagnostics: [], changeSummary: { update: 1, same: 9 } }), "", 0);
+    pulumiThat(
+      JSON.stringify({ steps: [{ op: "update", urn: URN }], diagnostics: [], changeSummary: { update: 1, same: 9 } }),
+      "",
+      0,
+    );
     const result = await previewTargeted(settings, [URN]);
     assert.equal(result.ok, true);
     assert.deepEqual(result.digest?.steps, [{ op: "update", urn: URN }]);
@@ -49,7 +56,14 @@ describe("targeted preview: the digest and the exit code", () => {
   });
 
   it("a failure whose digest carries the program's errors adds nothing generic", async () => {
-    pulumiThat(JSON.stringify({ steps: [], diagnostics: [{ urn: URN, severity: "error", message: "mailboxes.yaml:3:5: refused" }] }), "", 255);
+    pulumiThat(
+      JSON.stringify({
+        steps: [],
+        diagnostics: [{ urn: URN, severity: "error", message: "mailboxes.yaml:3:5: refused" }],
+      }),
+      "",
+      255,
+    );
     const result = await previewTargeted(settings, [URN]);
     assert.equal(result.ok, false);
     assert.deepEqual(result.errors, []);

@@ -14,8 +14,14 @@ describe("throttling, shown", () => {
       describeThrottle({ service: "the Exchange Online admin API", waitMs: 3_000, waiting: 14, kind: "writes" }),
       "the Exchange Online admin API is throttling: waiting 3 s, 14 writes waiting",
     );
-    assert.equal(describeThrottle({ service: "Microsoft Graph", waitMs: 1_250, waiting: 1, kind: "reads" }), "Microsoft Graph is throttling: waiting 1.3 s, 1 read waiting");
-    assert.equal(describeThrottle({ service: "Microsoft Graph", waitMs: 125_400, waiting: 2_000, kind: "reads" }), "Microsoft Graph is throttling: waiting 125 s, 2,000 reads waiting");
+    assert.equal(
+      describeThrottle({ service: "Microsoft Graph", waitMs: 1_250, waiting: 1, kind: "reads" }),
+      "Microsoft Graph is throttling: waiting 1.3 s, 1 read waiting",
+    );
+    assert.equal(
+      describeThrottle({ service: "Microsoft Graph", waitMs: 125_400, waiting: 2_000, kind: "reads" }),
+      "Microsoft Graph is throttling: waiting 125 s, 2,000 reads waiting",
+    );
   });
 
   it("the provider reports waits of a second or more, each service at most every 5 s", () => {
@@ -44,11 +50,19 @@ describe("throttling, shown", () => {
   it("the CLI's progress line shows the provider's message from the engine's events, and nothing else", () => {
     const message = "the Exchange Online admin API is throttling: waiting 30 s, 12 writes waiting";
     assert.equal(throttleOf({ diagnosticEvent: { message: `${message}\n`, severity: "info" } }), message);
-    assert.equal(throttleOf({ diagnosticEvent: { message: "bench00001@contoso.com: live tenant → spec: +1", severity: "info" } }), undefined);
+    assert.equal(
+      throttleOf({ diagnosticEvent: { message: "bench00001@contoso.com: live tenant → spec: +1", severity: "info" } }),
+      undefined,
+    );
     assert.equal(throttleOf({ diagnosticEvent: { message, severity: "error" } }), undefined);
-    const progress = new Progress("apply (pulumi up)", { stream: new PassThrough() as unknown as NodeJS.WriteStream }).counter("done", (n) => `${n} done`);
+    const progress = new Progress("apply (pulumi up)", {
+      stream: new PassThrough() as unknown as NodeJS.WriteStream,
+    }).counter("done", (n) => `${n} done`);
     progress.fromEngine({ diagnosticEvent: { message, severity: "info" } });
-    assert.match(progress.line(), /^apply \(pulumi up\): 0 done \[\d+ s\] \(the Exchange Online admin API is throttling: waiting 30 s, 12 writes waiting\)$/);
+    assert.match(
+      progress.line(),
+      /^apply \(pulumi up\): 0 done \[\d+ s\] \(the Exchange Online admin API is throttling: waiting 30 s, 12 writes waiting\)$/,
+    );
     progress.stop();
   });
 });

@@ -32,7 +32,10 @@ describe("resources found by their type, at any depth of parents", () => {
 
   it("a step's identity is its inputs' identity, else its name", () => {
     assert.equal(identityOfStep(NESTED), "lee.chen@contoso.com");
-    assert.equal(identityOfStep(`urn:pulumi:dev::own::${RESOURCE_TYPE}::ceo`, { identity: "ceo@contoso.com" }), "ceo@contoso.com");
+    assert.equal(
+      identityOfStep(`urn:pulumi:dev::own::${RESOURCE_TYPE}::ceo`, { identity: "ceo@contoso.com" }),
+      "ceo@contoso.com",
+    );
   });
 
   it("an update of a resource the program did not plan keeps the engine's verb (never 'none')", () => {
@@ -44,12 +47,19 @@ describe("resources found by their type, at any depth of parents", () => {
 
 describe("a plan accounts for every mailbox the program declared", () => {
   it("a declared mailbox without a step is a problem naming it", () => {
-    const problems = unaccounted({ changes: {}, declared: ["a@contoso.com", "b@contoso.com"] }, new Set(["a@contoso.com"]), false);
+    const problems = unaccounted(
+      { changes: {}, declared: ["a@contoso.com", "b@contoso.com"] },
+      new Set(["a@contoso.com"]),
+      false,
+    );
     assert.equal(problems.length, 1);
     assert.match(problems[0]!, /declared a mailbox that the engine's steps do not show \("b@contoso\.com"\)/);
   });
   it("a program that reported nothing and showed no mailbox is a problem; a spec of no mailboxes is not", () => {
-    assert.match(unaccounted({ changes: {} }, new Set(), false)[0]!, /neither declared a MailboxAddressSpec nor showed a MailboxAddresses resource/);
+    assert.match(
+      unaccounted({ changes: {} }, new Set(), false)[0]!,
+      /neither declared a MailboxAddressSpec nor showed a MailboxAddresses resource/,
+    );
     assert.deepEqual(unaccounted({ changes: {}, declared: [] }, new Set(), false), []);
     // A resource declared without the component: its steps are the plan.
     assert.deepEqual(unaccounted({ changes: {} }, new Set(["a@contoso.com"]), false), []);
@@ -115,7 +125,14 @@ describe("init's CI workflows", () => {
     // Every template init copies names no other stack once written for dev.
     for (const ci of ["github", "azure-devops"]) {
       for (const file of readdirSync(path.join(PACKAGE_DIR, "ci-templates", ci))) {
-        assert.doesNotMatch(forStack(readFileSync(path.join(PACKAGE_DIR, "ci-templates", ci, file), "utf8"), "dev").replace(/\bproduction\b/g, ""), /\bprod\b/, `${ci}/${file}`);
+        assert.doesNotMatch(
+          forStack(readFileSync(path.join(PACKAGE_DIR, "ci-templates", ci, file), "utf8"), "dev").replace(
+            /\bproduction\b/g,
+            "",
+          ),
+          /\bprod\b/,
+          `${ci}/${file}`,
+        );
       }
     }
     assert.equal(forStack(template, "prod"), template);
@@ -132,7 +149,8 @@ describe("help a b", () => {
 
 describe("the command line as a user runs it (bin/mailbox-addresses.js, no Pulumi needed)", () => {
   const bin = path.resolve(__dirname, "../../../../bin/mailbox-addresses.js");
-  const run = (script: string) => spawnSync("bash", ["-c", script], { encoding: "utf8", env: { ...process.env, BIN: bin, NODE: process.execPath } });
+  const run = (script: string) =>
+    spawnSync("bash", ["-c", script], { encoding: "utf8", env: { ...process.env, BIN: bin, NODE: process.execPath } });
 
   it("a reader that closes the pipe early ends it quietly, exit 0", () => {
     for (let i = 0; i < 5; i++) {

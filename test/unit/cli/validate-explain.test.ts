@@ -26,14 +26,24 @@ describe("validate --explain", () => {
   after(() => rmSync(dir, { recursive: true, force: true }));
   writeFileSync(path.join(dir, "Pulumi.yaml"), "name: explain\n");
   writeFileSync(path.join(dir, "spec.yaml"), SPEC);
-  writeFileSync(path.join(dir, "plain.yaml"), "version: 1\nallowedDomains: [contoso.com]\nmailboxes:\n  a@contoso.com: {primary: a@contoso.com}\n");
-  writeFileSync(path.join(dir, "bad.yaml"), "version: 1\nallowedDomains: [contoso.com]\nmailboxes:\n  a@contoso.com: {primary: a@b\u00fccher.example}\n");
+  writeFileSync(
+    path.join(dir, "plain.yaml"),
+    "version: 1\nallowedDomains: [contoso.com]\nmailboxes:\n  a@contoso.com: {primary: a@contoso.com}\n",
+  );
+  writeFileSync(
+    path.join(dir, "bad.yaml"),
+    "version: 1\nallowedDomains: [contoso.com]\nmailboxes:\n  a@contoso.com: {primary: a@b\u00fccher.example}\n",
+  );
 
   it("prints the table, then every address and domain a step applies to, with file:line:col", () => {
     const result = cli("validate", "--explain", "spec.yaml");
     assert.equal(result.status, 0, result.stderr);
     for (const n of ADDRESS_NORMALIZATIONS) {
-      assert.ok(result.stdout.includes(`${n.step}  where: ${n.appliesTo}`) || result.stdout.includes(`${n.step} where: ${n.appliesTo}`), n.step);
+      assert.ok(
+        result.stdout.includes(`${n.step}  where: ${n.appliesTo}`) ||
+          result.stdout.includes(`${n.step} where: ${n.appliesTo}`),
+        n.step,
+      );
       assert.ok(result.stdout.includes(`what: ${n.effect}`), n.effect);
     }
     const lines = result.stdout.split("\n").filter((l) => l.startsWith("spec.yaml:"));
@@ -50,7 +60,10 @@ describe("validate --explain", () => {
   it("says so when no step applies; without --explain, prints neither", () => {
     const explained = cli("validate", "--explain", "plain.yaml");
     assert.equal(explained.status, 0, explained.stderr);
-    assert.match(explained.stdout, /^plain\.yaml: no address or domain a step applies to: each is written as spelled$/m);
+    assert.match(
+      explained.stdout,
+      /^plain\.yaml: no address or domain a step applies to: each is written as spelled$/m,
+    );
     const plain = cli("validate", "spec.yaml");
     assert.equal(plain.status, 0, plain.stderr);
     assert.equal(plain.stdout, "spec.yaml: valid (1 mailbox)\n");

@@ -29,21 +29,40 @@ function spec() {
 describe("accept: drift into the spec", () => {
   it("adds a hand-made alias, drops a removed one, keeps comments, order and the other mailboxes", () => {
     const mark = spec().mailboxes[0]!;
-    const live = ["SMTP:mark.wilson@fabrikam.com", "smtp:mark.wilson@contoso.com", "smtp:mark@fabrikam.com", "smtp:mark.wilson@contoso.onmicrosoft.com", "X500:/o=x/cn=mark"];
+    const live = [
+      "SMTP:mark.wilson@fabrikam.com",
+      "smtp:mark.wilson@contoso.com",
+      "smtp:mark@fabrikam.com",
+      "smtp:mark.wilson@contoso.onmicrosoft.com",
+      "X500:/o=x/cn=mark",
+    ];
     const wanted = acceptedAddresses(mark, live)!;
-    assert.deepEqual(wanted, { primary: "mark.wilson@fabrikam.com", aliases: ["mark.wilson@contoso.com", "mark@fabrikam.com"] });
+    assert.deepEqual(wanted, {
+      primary: "mark.wilson@fabrikam.com",
+      aliases: ["mark.wilson@contoso.com", "mark@fabrikam.com"],
+    });
     const { text, changes } = acceptLive(SPEC, [{ mailbox: mark, ...wanted }]);
-    assert.deepEqual(changes, [{ identity: "mark.wilson@contoso.com", added: ["mark@fabrikam.com"], removed: ["mwilson@fabrikam.com"] }]);
+    assert.deepEqual(changes, [
+      { identity: "mark.wilson@contoso.com", added: ["mark@fabrikam.com"], removed: ["mwilson@fabrikam.com"] },
+    ]);
     assert.equal(text, SPEC.replace("      - mwilson@fabrikam.com\n", "      - mark@fabrikam.com\n"));
     const again = loadSpecText("mailboxes.yaml", text);
     assert.ok(again.ok);
-    assert.deepEqual(acceptLive(text, [{ mailbox: again.spec.mailboxes[0]!, ...acceptedAddresses(again.spec.mailboxes[0]!, live)! }]).changes, [], "accepting twice changes nothing");
+    assert.deepEqual(
+      acceptLive(text, [{ mailbox: again.spec.mailboxes[0]!, ...acceptedAddresses(again.spec.mailboxes[0]!, live)! }])
+        .changes,
+      [],
+      "accepting twice changes nothing",
+    );
   });
 
   it("two uppercase SMTP: entries (an AD user edited by hand): the spec's primary stays, the other becomes an alias, neither is dropped", () => {
     const mark = spec().mailboxes[0]!;
     const live = ["SMTP:mark.wilson@contoso.com", "SMTP:mark.wilson@fabrikam.com", "smtp:mwilson@fabrikam.com"];
-    assert.deepEqual(acceptedAddresses(mark, live), { primary: "mark.wilson@fabrikam.com", aliases: ["mark.wilson@contoso.com", "mwilson@fabrikam.com"] });
+    assert.deepEqual(acceptedAddresses(mark, live), {
+      primary: "mark.wilson@fabrikam.com",
+      aliases: ["mark.wilson@contoso.com", "mwilson@fabrikam.com"],
+    });
     assert.deepEqual(acceptLive(SPEC, [{ mailbox: mark, ...acceptedAddresses(mark, live)! }]).changes, []);
     // Neither is the spec's primary: the first is taken, the second kept as an alias.
     const other = ["SMTP:a@contoso.com", "SMTP:b@contoso.com"];
@@ -55,7 +74,12 @@ describe("accept: drift into the spec", () => {
     const live = ["SMTP:Mark.Wilson@contoso.com", "smtp:MARK.WILSON@fabrikam.com", "smtp:mwilson@fabrikam.com"];
     const { text, changes } = acceptLive(SPEC, [{ mailbox: mark, ...acceptedAddresses(mark, live)! }]);
     assert.deepEqual(changes, [
-      { identity: "mark.wilson@contoso.com", primary: { from: "mark.wilson@fabrikam.com", to: "Mark.Wilson@contoso.com" }, added: ["MARK.WILSON@fabrikam.com"], removed: ["mark.wilson@contoso.com"] },
+      {
+        identity: "mark.wilson@contoso.com",
+        primary: { from: "mark.wilson@fabrikam.com", to: "Mark.Wilson@contoso.com" },
+        added: ["MARK.WILSON@fabrikam.com"],
+        removed: ["mark.wilson@contoso.com"],
+      },
     ]);
     assert.match(text, /primary: Mark\.Wilson@contoso\.com {3}# the new brand\n/);
   });

@@ -11,15 +11,24 @@ const spec = (file: string, text: string): Spec => {
   return loaded.spec;
 };
 
-const sales = spec("shards/sales.yaml", "version: 1\nallowedDomains: [contoso.com]\nmailboxes:\n  sales@contoso.com:\n    primary: sales@contoso.com\n    aliases: [orders@contoso.com]\n");
+const sales = spec(
+  "shards/sales.yaml",
+  "version: 1\nallowedDomains: [contoso.com]\nmailboxes:\n  sales@contoso.com:\n    primary: sales@contoso.com\n    aliases: [orders@contoso.com]\n",
+);
 
 describe("checkAcrossShards", () => {
   it("accepts shards that share nothing", () => {
-    const ops = spec("shards/ops.yaml", "version: 1\nallowedDomains: [contoso.com]\nmailboxes:\n  ops@contoso.com:\n    primary: ops@contoso.com\n");
+    const ops = spec(
+      "shards/ops.yaml",
+      "version: 1\nallowedDomains: [contoso.com]\nmailboxes:\n  ops@contoso.com:\n    primary: ops@contoso.com\n",
+    );
     assert.deepEqual(checkAcrossShards([sales, ops]), []);
   });
   it("names an address claimed in two shards at its place, and the first claim", () => {
-    const ops = spec("shards/ops.yaml", "version: 1\nallowedDomains: [contoso.com]\nmailboxes:\n  ops@contoso.com:\n    primary: ops@contoso.com\n    aliases:\n      - ORDERS@contoso.com\n");
+    const ops = spec(
+      "shards/ops.yaml",
+      "version: 1\nallowedDomains: [contoso.com]\nmailboxes:\n  ops@contoso.com:\n    primary: ops@contoso.com\n    aliases:\n      - ORDERS@contoso.com\n",
+    );
     const problems = checkAcrossShards([sales, ops]).map(formatProblem);
     assert.equal(problems.length, 1);
     assert.match(
@@ -28,9 +37,15 @@ describe("checkAcrossShards", () => {
     );
   });
   it("names a mailbox declared in two shards", () => {
-    const again = spec("shards/again.yaml", "version: 1\nallowedDomains: [contoso.com]\nmailboxes:\n  Sales@contoso.com:\n    primary: sales@contoso.com\n");
+    const again = spec(
+      "shards/again.yaml",
+      "version: 1\nallowedDomains: [contoso.com]\nmailboxes:\n  Sales@contoso.com:\n    primary: sales@contoso.com\n",
+    );
     const problems = checkAcrossShards([sales, again]).map(formatProblem);
     assert.equal(problems.length, 1);
-    assert.match(problems[0]!, /^shards\/again\.yaml:4:3: .*mailbox "Sales@contoso\.com" is also declared in shards\/sales\.yaml at line 4; a mailbox belongs to one shard/);
+    assert.match(
+      problems[0]!,
+      /^shards\/again\.yaml:4:3: .*mailbox "Sales@contoso\.com" is also declared in shards\/sales\.yaml at line 4; a mailbox belongs to one shard/,
+    );
   });
 });

@@ -15,8 +15,16 @@ const other = fc.constantFrom("X500:/o=Org/cn=a", "SIP:a@contoso.com", "SPO:SPO_
 
 /** A live list: one primary, SMTP aliases, other entries, no two entries for one address. */
 const liveList = fc
-  .tuple(address, fc.uniqueArray(address, { maxLength: 5, selector: addressKey }), fc.uniqueArray(other, { maxLength: 2 }))
-  .map(([primary, aliases, others]) => [`SMTP:${primary}`, ...aliases.filter((a) => addressKey(a) !== addressKey(primary)).map((a) => `smtp:${a}`), ...others]);
+  .tuple(
+    address,
+    fc.uniqueArray(address, { maxLength: 5, selector: addressKey }),
+    fc.uniqueArray(other, { maxLength: 2 }),
+  )
+  .map(([primary, aliases, others]) => [
+    `SMTP:${primary}`,
+    ...aliases.filter((a) => addressKey(a) !== addressKey(primary)).map((a) => `smtp:${a}`),
+    ...others,
+  ]);
 const desired = fc
   .record({
     primary: address,
@@ -27,12 +35,23 @@ const desired = fc
 
 describe("applyAddRemove (the tenant model): Exchange keeps the spelling an address has", () => {
   it("adding an address held in another case changes its primary flag at most", () => {
-    assert.deepEqual(applyAddRemove(["SMTP:a@contoso.com", "smtp:mark@contoso.com"], ["smtp:Mark@Contoso.com"], []), ["SMTP:a@contoso.com", "smtp:mark@contoso.com"]);
-    assert.deepEqual(applyAddRemove(["SMTP:a@contoso.com", "smtp:mark@contoso.com"], ["SMTP:Mark@contoso.com"], []), ["smtp:a@contoso.com", "SMTP:mark@contoso.com"]);
-    assert.deepEqual(applyAddRemove(["SMTP:mark@contoso.com"], ["SMTP:Mark@contoso.com"], []), ["SMTP:mark@contoso.com"]);
+    assert.deepEqual(applyAddRemove(["SMTP:a@contoso.com", "smtp:mark@contoso.com"], ["smtp:Mark@Contoso.com"], []), [
+      "SMTP:a@contoso.com",
+      "smtp:mark@contoso.com",
+    ]);
+    assert.deepEqual(applyAddRemove(["SMTP:a@contoso.com", "smtp:mark@contoso.com"], ["SMTP:Mark@contoso.com"], []), [
+      "smtp:a@contoso.com",
+      "SMTP:mark@contoso.com",
+    ]);
+    assert.deepEqual(applyAddRemove(["SMTP:mark@contoso.com"], ["SMTP:Mark@contoso.com"], []), [
+      "SMTP:mark@contoso.com",
+    ]);
   });
   it("a new address is written as given, case included", () => {
-    assert.deepEqual(applyAddRemove(["SMTP:a@contoso.com"], ["smtp:New.Alias@Fabrikam.com"], []), ["SMTP:a@contoso.com", "smtp:New.Alias@Fabrikam.com"]);
+    assert.deepEqual(applyAddRemove(["SMTP:a@contoso.com"], ["smtp:New.Alias@Fabrikam.com"], []), [
+      "SMTP:a@contoso.com",
+      "smtp:New.Alias@Fabrikam.com",
+    ]);
   });
 });
 
@@ -62,7 +81,10 @@ describe("addressDelta", () => {
           fc.pre(![want.primary, ...want.aliases].some((a) => addressKey(a) === extra));
           const plan = planMailbox(want, live);
           const meanwhile = [...live, `smtp:${extra}`];
-          const applied = applyAddRemove(meanwhile, ...(Object.values(addressDelta(live, plan.final)) as [string[], string[]]));
+          const applied = applyAddRemove(
+            meanwhile,
+            ...(Object.values(addressDelta(live, plan.final)) as [string[], string[]]),
+          );
           assert.ok(
             applied.some((e) => addressKey(parseProxyAddress(e).value) === extra),
             "the concurrent alias was removed",
@@ -76,7 +98,8 @@ describe("addressDelta", () => {
   });
 
   it("what up leaves is what the plan shows, spelling included (a re-case is never announced and skipped)", () => {
-    const entries = (list: readonly string[]) => [...new Set(list.map((e) => (parseProxyAddress(e).kind === "smtp" ? e : e)))].sort();
+    const entries = (list: readonly string[]) =>
+      [...new Set(list.map((e) => (parseProxyAddress(e).kind === "smtp" ? e : e)))].sort();
     fc.assert(
       fc.property(liveList, desired, (live, want) => {
         const plan = planMailbox(want, live);
@@ -92,8 +115,14 @@ describe("addressDelta", () => {
   });
 
   it("sends a primary change as one added SMTP: entry; a case-only difference as nothing", () => {
-    assert.deepEqual(addressDelta(["SMTP:a@contoso.com", "smtp:b@contoso.com"], ["SMTP:b@contoso.com", "smtp:a@contoso.com"]), { add: ["SMTP:b@contoso.com"], remove: [] });
+    assert.deepEqual(
+      addressDelta(["SMTP:a@contoso.com", "smtp:b@contoso.com"], ["SMTP:b@contoso.com", "smtp:a@contoso.com"]),
+      { add: ["SMTP:b@contoso.com"], remove: [] },
+    );
     assert.deepEqual(addressDelta(["SMTP:a@contoso.com"], ["SMTP:A@Contoso.com"]), { add: [], remove: [] });
-    assert.deepEqual(addressDelta(["SMTP:a@contoso.com", "smtp:old@contoso.com", "X500:/o=x"], ["SMTP:a@contoso.com", "X500:/o=x"]), { add: [], remove: ["smtp:old@contoso.com"] });
+    assert.deepEqual(
+      addressDelta(["SMTP:a@contoso.com", "smtp:old@contoso.com", "X500:/o=x"], ["SMTP:a@contoso.com", "X500:/o=x"]),
+      { add: [], remove: ["smtp:old@contoso.com"] },
+    );
   });
 });

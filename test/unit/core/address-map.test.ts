@@ -6,14 +6,27 @@ import { describe, it } from "node:test";
 import fc from "fast-check";
 import { addressKey } from "../../../core/address";
 import { addressDelta } from "../../../core/plan/address-delta";
-import { addressMapAsWritten, desiredAddressMap, desiredFromMap, liveAddressMaps, liveListOf, recordOf } from "../../../core/plan/address-map";
+import {
+  addressMapAsWritten,
+  desiredAddressMap,
+  desiredFromMap,
+  liveAddressMaps,
+  liveListOf,
+  recordOf,
+} from "../../../core/plan/address-map";
 import { planMailbox } from "../../../core/plan/plan-mailbox";
 import { applyAddRemove } from "../../../exchange/exchange-rules";
 
 describe("addressMapAsWritten", () => {
-  const previous = { "mark.wilson@fabrikam.com": "SMTP:mark.wilson@fabrikam.com", "mw@fabrikam.com": "smtp:mw@fabrikam.com" };
+  const previous = {
+    "mark.wilson@fabrikam.com": "SMTP:mark.wilson@fabrikam.com",
+    "mw@fabrikam.com": "smtp:mw@fabrikam.com",
+  };
   it("keeps the mailbox's spelling of an address it has (Exchange does not re-case it)", () => {
-    const desired = desiredAddressMap({ primary: "Mark.Wilson@fabrikam.com", aliases: ["mw@fabrikam.com", "New@fabrikam.com"] });
+    const desired = desiredAddressMap({
+      primary: "Mark.Wilson@fabrikam.com",
+      aliases: ["mw@fabrikam.com", "New@fabrikam.com"],
+    });
     assert.deepEqual(addressMapAsWritten(desired, previous, { mode: "strict" }), {
       "mark.wilson@fabrikam.com": "SMTP:mark.wilson@fabrikam.com",
       "mw@fabrikam.com": "smtp:mw@fabrikam.com",
@@ -21,7 +34,10 @@ describe("addressMapAsWritten", () => {
     });
   });
   it("a MOERA the spec drops stays, demoted to an alias, as the tenant keeps it", () => {
-    const before = { "mark@contoso.onmicrosoft.com": "SMTP:mark@contoso.onmicrosoft.com", "old@fabrikam.com": "smtp:old@fabrikam.com" };
+    const before = {
+      "mark@contoso.onmicrosoft.com": "SMTP:mark@contoso.onmicrosoft.com",
+      "old@fabrikam.com": "smtp:old@fabrikam.com",
+    };
     const desired = desiredAddressMap({ primary: "mark@fabrikam.com", aliases: [] });
     assert.deepEqual(addressMapAsWritten(desired, before, { mode: "strict" }), {
       "mark@contoso.onmicrosoft.com": "smtp:mark@contoso.onmicrosoft.com",
@@ -31,7 +47,9 @@ describe("addressMapAsWritten", () => {
   it("additive mode keeps a dropped alias; an address another mailbox takes goes", () => {
     const desired = desiredAddressMap({ primary: "mark.wilson@fabrikam.com", aliases: [] });
     assert.deepEqual(addressMapAsWritten(desired, previous, { mode: "additive" }), previous);
-    assert.deepEqual(addressMapAsWritten(desired, previous, { mode: "additive", releases: ["MW@fabrikam.com"] }), { "mark.wilson@fabrikam.com": "SMTP:mark.wilson@fabrikam.com" });
+    assert.deepEqual(addressMapAsWritten(desired, previous, { mode: "additive", releases: ["MW@fabrikam.com"] }), {
+      "mark.wilson@fabrikam.com": "SMTP:mark.wilson@fabrikam.com",
+    });
   });
   it("without a previous state (adoption) it is the spec's map", () => {
     const desired = desiredAddressMap({ primary: "Mark@fabrikam.com", aliases: [] });
@@ -43,9 +61,17 @@ describe("addressMapAsWritten", () => {
   const address = fc.tuple(local, domain).map(([l, d]) => `${l}@${d}`);
   const live = fc
     .tuple(address, fc.uniqueArray(address, { maxLength: 4, selector: addressKey }))
-    .map(([primary, aliases]) => [`SMTP:${primary}`, ...aliases.filter((a) => addressKey(a) !== addressKey(primary)).map((a) => `smtp:${a}`), "X500:/o=x"]);
+    .map(([primary, aliases]) => [
+      `SMTP:${primary}`,
+      ...aliases.filter((a) => addressKey(a) !== addressKey(primary)).map((a) => `smtp:${a}`),
+      "X500:/o=x",
+    ]);
   const want = fc
-    .record({ primary: address, aliases: fc.uniqueArray(address, { maxLength: 3, selector: addressKey }), mode: fc.constantFrom("strict" as const, "additive" as const) })
+    .record({
+      primary: address,
+      aliases: fc.uniqueArray(address, { maxLength: 3, selector: addressKey }),
+      mode: fc.constantFrom("strict" as const, "additive" as const),
+    })
     .map((d) => ({ ...d, aliases: d.aliases.filter((a) => addressKey(a) !== addressKey(d.primary)) }));
   it("property: the inputs shown equal the managed set the tenant holds after the write, entry for entry", () => {
     fc.assert(
@@ -67,13 +93,23 @@ describe("addressMapAsWritten", () => {
 });
 
 describe("recordOf: what the causes are told against", () => {
-  const outputs = { addresses: { "anna@contoso.com": "SMTP:anna@contoso.com", "rogue@contoso.com": "smtp:rogue@contoso.com" }, kept: { "x500:/o=a": "X500:/o=a" } };
+  const outputs = {
+    addresses: { "anna@contoso.com": "SMTP:anna@contoso.com", "rogue@contoso.com": "smtp:rogue@contoso.com" },
+    kept: { "x500:/o=a": "X500:/o=a" },
+  };
   it("is what the stack last applied when the state keeps it, whatever a refresh read since", () => {
-    assert.deepEqual(recordOf({ ...outputs, applied: ["SMTP:anna@contoso.com", "X500:/o=a"] }), ["SMTP:anna@contoso.com", "X500:/o=a"]);
+    assert.deepEqual(recordOf({ ...outputs, applied: ["SMTP:anna@contoso.com", "X500:/o=a"] }), [
+      "SMTP:anna@contoso.com",
+      "X500:/o=a",
+    ]);
   });
   it("is the recorded live set for a state from before `applied` (0.1), and nothing without one", () => {
     assert.deepEqual(recordOf(outputs), ["SMTP:anna@contoso.com", "smtp:rogue@contoso.com", "X500:/o=a"]);
     assert.equal(recordOf({ addresses: outputs.addresses }), undefined);
-    assert.deepEqual(recordOf({ ...outputs, applied: "SMTP:anna@contoso.com" as unknown as string[] }), liveListOf(outputs), "a malformed `applied` (a state edited by hand) is not trusted");
+    assert.deepEqual(
+      recordOf({ ...outputs, applied: "SMTP:anna@contoso.com" as unknown as string[] }),
+      liveListOf(outputs),
+      "a malformed `applied` (a state edited by hand) is not trusted",
+    );
   });
 });

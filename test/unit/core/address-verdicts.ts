@@ -76,7 +76,9 @@ const SWEPT: readonly [number, number][] = [
 function addressVerdict(input: string, options: AddressOptions = {}): Verdict {
   const result = checkAddress(input, options);
   const tag = options.internationalDomains === undefined ? "" : " (international domains opted in)";
-  return result.ok ? { input: `${input}${tag}`, ok: true, said: [result.address, result.unicode ?? ""] } : { input: `${input}${tag}`, ok: false, said: [result.reason] };
+  return result.ok
+    ? { input: `${input}${tag}`, ok: true, said: [result.address, result.unicode ?? ""] }
+    : { input: `${input}${tag}`, ok: false, said: [result.reason] };
 }
 
 /** Letters an opted-in international domain may hold or be refused, swept in a label (core/idn.ts's table and around it). */
@@ -99,13 +101,20 @@ export function verdicts(): Verdict[] {
   for (const [from, to] of SWEPT_INTERNATIONAL) {
     for (let cp = from; cp <= to; cp++) {
       const ch = String.fromCodePoint(cp);
-      out.push(addressVerdict(`john@b${ch}cher.example`, { internationalDomains: "any" }), addressVerdict(`john@${ch}${ch}.example`, { internationalDomains: "any" }));
+      out.push(
+        addressVerdict(`john@b${ch}cher.example`, { internationalDomains: "any" }),
+        addressVerdict(`john@${ch}${ch}.example`, { internationalDomains: "any" }),
+      );
     }
   }
   for (const [from, to] of SWEPT) {
     for (let cp = from; cp <= to; cp++) {
       const ch = String.fromCodePoint(cp);
-      out.push(addressVerdict(`jo${ch}hn@contoso.com`), addressVerdict(`john@con${ch}toso.com`), addressVerdict(`john@contoso.com${ch}`));
+      out.push(
+        addressVerdict(`jo${ch}hn@contoso.com`),
+        addressVerdict(`john@con${ch}toso.com`),
+        addressVerdict(`john@contoso.com${ch}`),
+      );
     }
   }
   const fixtures = path.resolve(__dirname, "../../../../test/fixtures/specs");
@@ -114,7 +123,13 @@ export function verdicts(): Verdict[] {
       .filter((f) => f.endsWith(".yaml"))
       .sort()) {
       const loaded = loadSpecBytes(name, readFileSync(path.join(fixtures, kind, name)));
-      out.push({ input: `${kind}/${name}`, ok: loaded.ok, said: loaded.ok ? loaded.spec.mailboxes.flatMap((m) => [m.primary, ...m.aliases]) : loaded.problems.map(formatProblem) });
+      out.push({
+        input: `${kind}/${name}`,
+        ok: loaded.ok,
+        said: loaded.ok
+          ? loaded.spec.mailboxes.flatMap((m) => [m.primary, ...m.aliases])
+          : loaded.problems.map(formatProblem),
+      });
     }
   }
   out.push(...hostileVerdicts());
@@ -124,8 +139,9 @@ export function verdicts(): Verdict[] {
 /** The hostile corpus's verdicts, its throwaway folders named by placeholders (they differ per process). */
 function hostileVerdicts(): Verdict[] {
   // Loaded here: the corpus makes its folders when loaded.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { CASES, project, outside } = require("../../reliability/hostile-corpus") as typeof import("../../reliability/hostile-corpus");
+  const { CASES, project, outside } =
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    require("../../reliability/hostile-corpus") as typeof import("../../reliability/hostile-corpus");
   const out: Verdict[] = [];
   try {
     for (const c of CASES) {
@@ -134,7 +150,11 @@ function hostileVerdicts(): Verdict[] {
       let verdict: Verdict;
       try {
         const loaded = loadSpecBytes(input, readSpecFile(input, { root: project, explicit: c.explicit }));
-        verdict = { input: c.name, ok: loaded.ok, said: loaded.ok ? [] : loaded.problems.map(formatProblem).map(anonymous) };
+        verdict = {
+          input: c.name,
+          ok: loaded.ok,
+          said: loaded.ok ? [] : loaded.problems.map(formatProblem).map(anonymous),
+        };
       } catch (err) {
         if (!SpecFileError.isInstance(err)) throw err;
         verdict = { input: c.name, ok: false, said: [anonymous(err.message)] };

@@ -23,26 +23,46 @@ import { CliError, describeError } from "../../../cli/cli-error";
 
 const response = () => {
   const request = createPipelineRequest({ url: "https://graph.microsoft.com/v1.0/users", method: "GET" });
-  return { request, status: 404, headers: createHttpHeaders({ "request-id": "r-1" }), bodyAsText: '{"error":{"code":"Request_ResourceNotFound","message":"gone"}}' };
+  return {
+    request,
+    status: 404,
+    headers: createHttpHeaders({ "request-id": "r-1" }),
+    bodyAsText: '{"error":{"code":"Request_ResourceNotFound","message":"gone"}}',
+  };
 };
 
 /** One of each of the tool's error classes, with whether it is expected. */
 function everyError(): { readonly error: FamilyError; readonly expected: boolean }[] {
   const restCause = new RestError("socket hang up", { code: "ECONNRESET" });
   return [
-    { error: new SpecError([{ file: "m.yaml", position: { line: 1, col: 1 }, path: [], message: "bad" }]), expected: true },
-    { error: new ExchangeError("ada", [{ code: "ProxyAddressExists", message: "taken", address: "a@contoso.com" }]), expected: true },
+    {
+      error: new SpecError([{ file: "m.yaml", position: { line: 1, col: 1 }, path: [], message: "bad" }]),
+      expected: true,
+    },
+    {
+      error: new ExchangeError("ada", [{ code: "ProxyAddressExists", message: "taken", address: "a@contoso.com" }]),
+      expected: true,
+    },
     { error: new TenantStoreError(".tenant/local.sqlite", "it is gone", "restore it"), expected: true },
     { error: new UpnError(400, "Request_BadRequest", "refused"), expected: true },
     { error: new SpecFileError("m.yaml", "not found", "check the spec setting"), expected: true },
     { error: new MailboxError("m.yaml:3:5", "ada", "refused", "fix it"), expected: true },
     { error: new SettingsError("config target is bad"), expected: true },
-    { error: new DirectoryError("UserNotFound", "no such user", { mailbox: "ada", remedy: "check it" }), expected: true },
+    {
+      error: new DirectoryError("UserNotFound", "no such user", { mailbox: "ada", remedy: "check it" }),
+      expected: true,
+    },
     { error: new CredentialSetupError("no credential"), expected: true },
     { error: new TenantNotFoundError("https://login.microsoftonline.com", "contoso", "AADSTS90002"), expected: true },
-    { error: new ConnectionError("https://graph.microsoft.com", { kind: "refused", code: "ECONNREFUSED" }), expected: true },
+    {
+      error: new ConnectionError("https://graph.microsoft.com", { kind: "refused", code: "ECONNREFUSED" }),
+      expected: true,
+    },
     { error: new HttpError("Microsoft Graph GET /users", response()), expected: true },
-    { error: new TransportError("Microsoft Graph GET /users", "https://graph.microsoft.com", restCause, 4), expected: true },
+    {
+      error: new TransportError("Microsoft Graph GET /users", "https://graph.microsoft.com", restCause, 4),
+      expected: true,
+    },
     { error: new AccessError("forbidden", 403), expected: true },
     { error: new CliError("no such stack"), expected: true },
     { error: new FaultSettingsError(["throttleRate above 1"]), expected: true },
@@ -76,7 +96,9 @@ describe("the tool's errors", () => {
   });
 
   it("carry their context: mailbox, address, file, remedy", () => {
-    const exchange = new ExchangeError("ada", [{ code: "ProxyAddressExists", message: "taken", address: "a@contoso.com" }]);
+    const exchange = new ExchangeError("ada", [
+      { code: "ProxyAddressExists", message: "taken", address: "a@contoso.com" },
+    ]);
     assert.deepEqual([exchange.mailbox, exchange.address, exchange.identity], ["ada", "a@contoso.com", "ada"]);
     const mailbox = new MailboxError("m.yaml:3:5", "ada", "refused", "fix it");
     assert.deepEqual([mailbox.file, mailbox.mailbox, mailbox.remedy], ["m.yaml:3:5", "ada", "fix it"]);
@@ -85,7 +107,11 @@ describe("the tool's errors", () => {
     assert.deepEqual([file.file, file.remedy, file.mailbox], ["m.yaml", "check the spec setting", undefined]);
     const store = new TenantStoreError("t.sqlite", "gone", "restore it");
     assert.deepEqual([store.file, store.remedy], ["t.sqlite", "restore it"]);
-    const directory = new DirectoryError("UserNotFound", "no such user", { mailbox: "bob", dn: "CN=bob", remedy: "check it" });
+    const directory = new DirectoryError("UserNotFound", "no such user", {
+      mailbox: "bob",
+      dn: "CN=bob",
+      remedy: "check it",
+    });
     assert.deepEqual([directory.mailbox, directory.remedy, directory.details.dn], ["bob", "check it", "CN=bob"]);
     assert.equal(new MailboxAddressesError("x", { cause: exchange }).cause, exchange);
   });
@@ -123,7 +149,10 @@ describe("the CLI's message for an error", () => {
 
   it("treats @azure/identity's credential errors as expected, by their names", () => {
     class CredentialUnavailableError extends Error {}
-    assert.equal(describeError(new CredentialUnavailableError("no credential in the environment"), false), "error: no credential in the environment\n");
+    assert.equal(
+      describeError(new CredentialUnavailableError("no credential in the environment"), false),
+      "error: no credential in the environment\n",
+    );
   });
 
   it("escapes an expected message and drops a stack trace that crept into it", () => {

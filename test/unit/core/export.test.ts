@@ -13,7 +13,12 @@ const mailboxes: ExportedMailbox[] = [
     type: "SharedMailbox",
     synced: false,
     cloudManaged: false,
-    addresses: ["SMTP:sales@contoso.com", "smtp:quotes@contoso.com", "smtp:Orders@contoso.com", "smtp:sales@contoso.onmicrosoft.com"],
+    addresses: [
+      "SMTP:sales@contoso.com",
+      "smtp:quotes@contoso.com",
+      "smtp:Orders@contoso.com",
+      "smtp:sales@contoso.onmicrosoft.com",
+    ],
   },
   {
     id: "1",
@@ -24,8 +29,24 @@ const mailboxes: ExportedMailbox[] = [
     cloudManaged: false,
     addresses: ["SMTP:Mark.Wilson@contoso.com", "X500:/o=x", "smtp:mark.wilson@contoso.onmicrosoft.com"],
   },
-  { id: "3", upn: "odd@contoso.com", displayName: 'Odd: "quotes"', type: "UserMailbox", synced: false, cloudManaged: false, addresses: ["SMTP:odd@contoso.com", "smtp:bad..alias@contoso.com"] },
-  { id: "4", upn: undefined, displayName: "No primary", type: "UserMailbox", synced: false, cloudManaged: false, addresses: ["X500:/o=y"] },
+  {
+    id: "3",
+    upn: "odd@contoso.com",
+    displayName: 'Odd: "quotes"',
+    type: "UserMailbox",
+    synced: false,
+    cloudManaged: false,
+    addresses: ["SMTP:odd@contoso.com", "smtp:bad..alias@contoso.com"],
+  },
+  {
+    id: "4",
+    upn: undefined,
+    displayName: "No primary",
+    type: "UserMailbox",
+    synced: false,
+    cloudManaged: false,
+    addresses: ["X500:/o=y"],
+  },
 ];
 
 describe("renderSpec", () => {
@@ -55,7 +76,13 @@ describe("renderSpec", () => {
     const loaded = loadSpecText("export.yaml", text);
     assert.ok(loaded.ok);
     const byUpn = new Map(mailboxes.map((m) => [m.upn ?? m.id, m.addresses]));
-    const change = planChanges(loaded.spec.mailboxes.map((m) => ({ identity: m.identity, desired: { primary: m.primary, aliases: m.aliases, mode: m.mode }, live: byUpn.get(m.identity) })));
+    const change = planChanges(
+      loaded.spec.mailboxes.map((m) => ({
+        identity: m.identity,
+        desired: { primary: m.primary, aliases: m.aliases, mode: m.mode },
+        live: byUpn.get(m.identity),
+      })),
+    );
     assert.deepEqual(
       [...change.plans.values()].filter((p) => p.changed),
       [],
@@ -70,27 +97,35 @@ describe("renderSpec", () => {
         { selector: (a) => a.toLowerCase(), maxLength: 15 },
       )
       .chain((addresses) =>
-        fc.array(fc.integer({ min: 0, max: 3 }), { minLength: addresses.length, maxLength: addresses.length }).map((owner) =>
-          [0, 1, 2, 3].map((m): ExportedMailbox => {
-            const mine = addresses.filter((_, i) => owner[i] === m);
-            return {
-              id: `id${m}`,
-              upn: `m${m}@contoso.com`,
-              displayName: `M${m}`,
-              type: "UserMailbox",
-              synced: false,
-              cloudManaged: false,
-              addresses: [...mine.map((a, i) => `${i === 0 ? "SMTP" : "smtp"}:${a}`), "X500:/o=z"],
-            };
-          }),
-        ),
+        fc
+          .array(fc.integer({ min: 0, max: 3 }), { minLength: addresses.length, maxLength: addresses.length })
+          .map((owner) =>
+            [0, 1, 2, 3].map((m): ExportedMailbox => {
+              const mine = addresses.filter((_, i) => owner[i] === m);
+              return {
+                id: `id${m}`,
+                upn: `m${m}@contoso.com`,
+                displayName: `M${m}`,
+                type: "UserMailbox",
+                synced: false,
+                cloudManaged: false,
+                addresses: [...mine.map((a, i) => `${i === 0 ? "SMTP" : "smtp"}:${a}`), "X500:/o=z"],
+              };
+            }),
+          ),
       );
     fc.assert(
       fc.property(tenant, (boxes) => {
         const loaded = loadSpecText("e.yaml", renderSpec(boxes, ["contoso.com"]).text);
         assert.ok(loaded.ok);
         const byUpn = new Map(boxes.map((m) => [m.upn!, m.addresses]));
-        const change = planChanges(loaded.spec.mailboxes.map((m) => ({ identity: m.identity, desired: { primary: m.primary, aliases: m.aliases, mode: m.mode }, live: byUpn.get(m.identity) })));
+        const change = planChanges(
+          loaded.spec.mailboxes.map((m) => ({
+            identity: m.identity,
+            desired: { primary: m.primary, aliases: m.aliases, mode: m.mode },
+            live: byUpn.get(m.identity),
+          })),
+        );
         assert.deepEqual(
           [...change.plans.values()].filter((p) => p.changed),
           [],
@@ -132,7 +167,16 @@ describe("renderSpec: every recipient kind (issue 17)", () => {
       cloudManaged: false,
       addresses: ["SMTP:support@litware.example", "smtp:litware@contoso.com"],
     },
-    { id: "u1", upn: "ann@contoso.com", displayName: "Ann", type: "UserMailbox", kind: "UserMailbox", synced: false, cloudManaged: false, addresses: ["SMTP:ann@contoso.com"] },
+    {
+      id: "u1",
+      upn: "ann@contoso.com",
+      displayName: "Ann",
+      type: "UserMailbox",
+      kind: "UserMailbox",
+      synced: false,
+      cloudManaged: false,
+      addresses: ["SMTP:ann@contoso.com"],
+    },
   ];
   const { text } = renderSpec(kinds);
   it("writes each kind but user mailboxes, and a contact's external address, which stays out of allowedDomains", () => {

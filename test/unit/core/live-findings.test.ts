@@ -5,7 +5,10 @@ import { liveListFindings } from "../../../core/plan/live-findings";
 
 describe("live-list findings", () => {
   it("names every uppercase SMTP: entry when there is more than one, and what the write keeps", () => {
-    const found = liveListFindings(["SMTP:twin.a@contoso.com", "X500:/o=x", "SMTP:twin.b@contoso.com", "smtp:twin.c@contoso.com"], "twin.b@contoso.com");
+    const found = liveListFindings(
+      ["SMTP:twin.a@contoso.com", "X500:/o=x", "SMTP:twin.b@contoso.com", "smtp:twin.c@contoso.com"],
+      "twin.b@contoso.com",
+    );
     assert.equal(found.length, 1);
     assert.match(found[0]!, /^2 uppercase SMTP: entries \("SMTP:twin\.a@contoso\.com", "SMTP:twin\.b@contoso\.com"\)/);
     assert.match(found[0]!, /keeps "twin\.b@contoso\.com" as the only primary/);

@@ -35,7 +35,12 @@ function childEnv(): NodeJS.ProcessEnv {
 }
 
 function run(bin: string, args: string[]) {
-  const result = spawnSync(bin, args, { cwd: path.resolve(dist, ".."), env: childEnv(), encoding: "utf8", maxBuffer: 256 * 1024 * 1024 });
+  const result = spawnSync(bin, args, {
+    cwd: path.resolve(dist, ".."),
+    env: childEnv(),
+    encoding: "utf8",
+    maxBuffer: 256 * 1024 * 1024,
+  });
   assert.equal(result.error, undefined, String(result.error));
   return result;
 }
@@ -48,9 +53,15 @@ describe("the same verdict on every supported Node version", () => {
       assert.equal(result.stdout.trim().split(".")[0], String(runtime.major));
     });
     it(`Node ${runtime.major}: the address unit tests and the hostile spec files pass`, () => {
-      const files = ["test/unit/core/address.test.js", "test/reliability/hostile-spec-files.test.js"].map((f) => path.join(dist, f));
+      const files = ["test/unit/core/address.test.js", "test/reliability/hostile-spec-files.test.js"].map((f) =>
+        path.join(dist, f),
+      );
       const result = run(nodeOf(runtime), ["--test", "--test-reporter=dot", ...files]);
-      assert.equal(result.status, 0, `under Node ${runtime.major}:\n${result.stdout.slice(-4000)}\n${result.stderr.slice(-2000)}`);
+      assert.equal(
+        result.status,
+        0,
+        `under Node ${runtime.major}:\n${result.stdout.slice(-4000)}\n${result.stderr.slice(-2000)}`,
+      );
     });
     it(`Node ${runtime.major}: prints the corpus's verdicts`, () => {
       const result = run(nodeOf(runtime), [path.join(dist, "test/unit/core/address-verdicts.js")]);
@@ -65,7 +76,11 @@ describe("the same verdict on every supported Node version", () => {
     const [a, b] = RUNTIMES.map((r) => lists.get(r.major));
     assert.ok(a !== undefined && b !== undefined, "a runtime printed no verdicts (see the test above)");
     assert.ok(a.length > 10_000, `${a.length} verdicts`);
-    const differ = a.flatMap((v, i) => (JSON.stringify(v) === JSON.stringify(b[i]) ? [] : [`${JSON.stringify(v)}\n  under Node 24: ${JSON.stringify(b[i])}`]));
+    const differ = a.flatMap((v, i) =>
+      JSON.stringify(v) === JSON.stringify(b[i])
+        ? []
+        : [`${JSON.stringify(v)}\n  under Node 24: ${JSON.stringify(b[i])}`],
+    );
     assert.deepEqual(differ.slice(0, 10), [], `${differ.length} verdicts differ between Node 22 and Node 24`);
     assert.equal(a.length, b.length);
     assert.deepEqual(a, verdicts());

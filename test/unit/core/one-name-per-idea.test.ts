@@ -14,7 +14,8 @@ import type { LiveMailbox } from "../../../targets/tenant-backend";
 import { readStackSpec } from "../../../cli/stack-settings";
 import { CliError } from "../../../cli/cli-error";
 
-const TEXT = "version: 1\nallowedDomains: [contoso.com]\nmailboxes:\n  ada@contoso.com:\n    primary: ada@contoso.com\n    aliases: [a.l@contoso.com]\n    userPrincipalName: ADA@contoso.com\n";
+const TEXT =
+  "version: 1\nallowedDomains: [contoso.com]\nmailboxes:\n  ada@contoso.com:\n    primary: ada@contoso.com\n    aliases: [a.l@contoso.com]\n    userPrincipalName: ADA@contoso.com\n";
 
 function spec() {
   const loaded = loadSpecText("infra/mailboxes.yaml", TEXT, { policies: true });
@@ -25,10 +26,23 @@ function spec() {
 describe("problemAt", () => {
   it("places a problem at the mailbox, at one of its addresses, or at a key under it", () => {
     const mailbox = spec().mailboxes[0]!;
-    assert.equal(formatProblem(problemAt("m.yaml", mailbox, undefined, "bad")), 'm.yaml:4:3: mailboxes["ada@contoso.com"]: bad');
-    assert.equal(formatProblem(problemAt("m.yaml", mailbox, "A.L@contoso.com", "taken")), 'm.yaml:6:15: mailboxes["ada@contoso.com"].aliases[0]: taken');
-    assert.equal(formatProblem(problemAt("m.yaml", mailbox, "ada@contoso.com", "taken")), 'm.yaml:5:14: mailboxes["ada@contoso.com"].primary: taken');
-    assert.deepEqual(problemAt("m.yaml", mailbox, undefined, "refused", "userPrincipalName").path, ["mailboxes", "ada@contoso.com", "userPrincipalName"]);
+    assert.equal(
+      formatProblem(problemAt("m.yaml", mailbox, undefined, "bad")),
+      'm.yaml:4:3: mailboxes["ada@contoso.com"]: bad',
+    );
+    assert.equal(
+      formatProblem(problemAt("m.yaml", mailbox, "A.L@contoso.com", "taken")),
+      'm.yaml:6:15: mailboxes["ada@contoso.com"].aliases[0]: taken',
+    );
+    assert.equal(
+      formatProblem(problemAt("m.yaml", mailbox, "ada@contoso.com", "taken")),
+      'm.yaml:5:14: mailboxes["ada@contoso.com"].primary: taken',
+    );
+    assert.deepEqual(problemAt("m.yaml", mailbox, undefined, "refused", "userPrincipalName").path, [
+      "mailboxes",
+      "ada@contoso.com",
+      "userPrincipalName",
+    ]);
   });
 });
 
@@ -41,9 +55,25 @@ describe("changesUpn", () => {
   });
   it("is what upnChanges reports per mailbox", () => {
     const live = (upn: string): Map<string, LiveMailbox> =>
-      new Map([["ada@contoso.com", { id: "1", upn, displayName: "Ada", type: "UserMailbox", synced: false, cloudManaged: false, addresses: ["SMTP:ada@contoso.com"] }]]);
+      new Map([
+        [
+          "ada@contoso.com",
+          {
+            id: "1",
+            upn,
+            displayName: "Ada",
+            type: "UserMailbox",
+            synced: false,
+            cloudManaged: false,
+            addresses: ["SMTP:ada@contoso.com"],
+          },
+        ],
+      ]);
     assert.deepEqual([...upnChanges(spec(), live("ada@contoso.com"))], []);
-    assert.deepEqual([...upnChanges(spec(), live("old@contoso.com"))], [["ada@contoso.com", { from: "old@contoso.com", to: "ADA@contoso.com" }]]);
+    assert.deepEqual(
+      [...upnChanges(spec(), live("old@contoso.com"))],
+      [["ada@contoso.com", { from: "old@contoso.com", to: "ADA@contoso.com" }]],
+    );
   });
 });
 
@@ -62,7 +92,8 @@ describe("readStackSpec", () => {
     assert.equal(readStackSpec({ root, spec: "mailboxes.yaml", stack: "dev" }).toString("utf8"), TEXT);
     assert.throws(
       () => readStackSpec({ root, spec: "missing.yaml", stack: "dev" }),
-      (err: unknown) => err instanceof CliError && /^the spec .*missing\.yaml.* \(setting "spec" of stack "dev"\)$/s.test(err.message),
+      (err: unknown) =>
+        err instanceof CliError && /^the spec .*missing\.yaml.* \(setting "spec" of stack "dev"\)$/s.test(err.message),
     );
     assert.throws(
       () => readStackSpec({ root, spec: "missing.yaml", stack: "dev" }, true),

@@ -5,7 +5,13 @@ import { addressKey, parseProxyAddress } from "../../../core/address";
 import { declarationOrder, planChanges, type ChangePlan, type MailboxInput } from "../../../core/plan/plan-changes";
 import { planMailbox } from "../../../core/plan/plan-mailbox";
 
-const mailbox = (identity: string, primary: string, aliases: string[], live: string[], mode: "strict" | "additive" = "strict"): MailboxInput => ({
+const mailbox = (
+  identity: string,
+  primary: string,
+  aliases: string[],
+  live: string[],
+  mode: "strict" | "additive" = "strict",
+): MailboxInput => ({
   identity,
   desired: { primary, aliases, mode },
   live,
@@ -19,14 +25,20 @@ const mailbox = (identity: string, primary: string, aliases: string[], live: str
 function execute(inputs: readonly MailboxInput[], plan: ChangePlan): Map<string, readonly string[]> {
   const state = new Map(inputs.map((i) => [i.identity, i.live ?? []] as const));
   const claimedBy = new Map<string, string>();
-  for (const i of inputs) for (const a of [i.desired.primary, ...i.desired.aliases]) claimedBy.set(addressKey(a), i.identity);
+  for (const i of inputs)
+    for (const a of [i.desired.primary, ...i.desired.aliases]) claimedBy.set(addressKey(a), i.identity);
   const write = (identity: string, list: readonly string[]) => {
     for (const entry of list) {
       const p = parseProxyAddress(entry);
       if (p.kind !== "smtp") continue;
       for (const [other, otherList] of state) {
         if (other === identity) continue;
-        if (otherList.some((e) => parseProxyAddress(e).kind === "smtp" && addressKey(parseProxyAddress(e).value) === addressKey(p.value))) {
+        if (
+          otherList.some(
+            (e) =>
+              parseProxyAddress(e).kind === "smtp" && addressKey(parseProxyAddress(e).value) === addressKey(p.value),
+          )
+        ) {
           throw new Error(`write to ${identity} collides: ${p.value} is still on ${other}`);
         }
       }
@@ -37,7 +49,10 @@ function execute(inputs: readonly MailboxInput[], plan: ChangePlan): Map<string,
   const nodes = [...[...plan.releases.keys()].map((id) => `release:${id}`), ...inputs.map((i) => i.identity)];
   const ready = (node: string) => {
     if (node.startsWith("release:")) return true;
-    return (plan.dependsOn.get(node) ?? []).every((d) => done.has(d)) && (plan.dependsOnRelease.get(node) ?? []).every((d) => done.has(`release:${d}`));
+    return (
+      (plan.dependsOn.get(node) ?? []).every((d) => done.has(d)) &&
+      (plan.dependsOnRelease.get(node) ?? []).every((d) => done.has(`release:${d}`))
+    );
   };
   while (done.size < nodes.length) {
     const next = nodes.find((n) => !done.has(n) && ready(n));
@@ -86,7 +101,13 @@ describe("planChanges", () => {
 
   it("moves an alias out of an additive mailbox", () => {
     const inputs = [
-      mailbox("a@contoso.com", "a@contoso.com", [], ["SMTP:a@contoso.com", "smtp:shared@contoso.com", "smtp:keep@contoso.com"], "additive"),
+      mailbox(
+        "a@contoso.com",
+        "a@contoso.com",
+        [],
+        ["SMTP:a@contoso.com", "smtp:shared@contoso.com", "smtp:keep@contoso.com"],
+        "additive",
+      ),
       mailbox("b@contoso.com", "b@contoso.com", ["shared@contoso.com"], ["SMTP:b@contoso.com"]),
     ];
     const plan = planChanges(inputs);
@@ -100,8 +121,18 @@ describe("planChanges", () => {
 
   it("breaks a primary swap with one release step and converges", () => {
     const inputs = [
-      mailbox("a@contoso.onmicrosoft.com", "b@contoso.com", [], ["SMTP:a@contoso.com", "smtp:a@contoso.onmicrosoft.com"]),
-      mailbox("b@contoso.onmicrosoft.com", "a@contoso.com", [], ["SMTP:b@contoso.com", "smtp:b@contoso.onmicrosoft.com"]),
+      mailbox(
+        "a@contoso.onmicrosoft.com",
+        "b@contoso.com",
+        [],
+        ["SMTP:a@contoso.com", "smtp:a@contoso.onmicrosoft.com"],
+      ),
+      mailbox(
+        "b@contoso.onmicrosoft.com",
+        "a@contoso.com",
+        [],
+        ["SMTP:b@contoso.com", "smtp:b@contoso.onmicrosoft.com"],
+      ),
     ];
     const plan = planChanges(inputs);
     assert.deepEqual([...plan.releases.keys()], ["a@contoso.onmicrosoft.com"]);
@@ -114,7 +145,14 @@ describe("planChanges", () => {
   });
 
   it("breaks a three-way rotation", () => {
-    const inputs = ["x", "y", "z"].map((n, i, all) => mailbox(`${n}@t.onmicrosoft.com`, `${all[(i + 1) % 3]}@contoso.com`, [], [`SMTP:${n}@contoso.com`, `smtp:${n}@t.onmicrosoft.com`]));
+    const inputs = ["x", "y", "z"].map((n, i, all) =>
+      mailbox(
+        `${n}@t.onmicrosoft.com`,
+        `${all[(i + 1) % 3]}@contoso.com`,
+        [],
+        [`SMTP:${n}@contoso.com`, `smtp:${n}@t.onmicrosoft.com`],
+      ),
+    );
     const plan = planChanges(inputs);
     assert.equal(plan.releases.size, 1);
     const final = execute(inputs, plan);
@@ -122,14 +160,19 @@ describe("planChanges", () => {
   });
 
   it("reports a swap that cannot converge and says how to split it", () => {
-    const inputs = [mailbox("a@c.com", "b@c.com", [], ["SMTP:a@c.com"]), mailbox("b@c.com", "a@c.com", [], ["SMTP:b@c.com"])];
+    const inputs = [
+      mailbox("a@c.com", "b@c.com", [], ["SMTP:a@c.com"]),
+      mailbox("b@c.com", "a@c.com", [], ["SMTP:b@c.com"]),
+    ];
     const plan = planChanges(inputs);
     assert.equal(plan.problems.length, 1);
     assert.match(plan.problems[0]!.message, /cycle.*Split the change/s);
   });
 
   it("skips mailboxes that were not found", () => {
-    const plan = planChanges([{ identity: "ghost@c.com", desired: { primary: "g@c.com", aliases: [], mode: "strict" }, live: undefined }]);
+    const plan = planChanges([
+      { identity: "ghost@c.com", desired: { primary: "g@c.com", aliases: [], mode: "strict" }, live: undefined },
+    ]);
     assert.equal(plan.plans.size, 0);
   });
 });
@@ -172,7 +215,8 @@ describe("planChanges properties", () => {
               .filter((p) => p.kind === "smtp")
               .map((p) => addressKey(p.value)),
           );
-          for (const a of [input.desired.primary, ...input.desired.aliases]) assert.ok(held.has(addressKey(a)), `${input.identity} lacks ${a}`);
+          for (const a of [input.desired.primary, ...input.desired.aliases])
+            assert.ok(held.has(addressKey(a)), `${input.identity} lacks ${a}`);
           assert.equal(final.get(input.identity)!.filter((e) => e.startsWith("SMTP:")).length, 1);
           assert.ok(final.get(input.identity)!.some((e) => e.startsWith("X500:")));
         }

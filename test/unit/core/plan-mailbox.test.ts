@@ -16,7 +16,10 @@ const live = [
 
 describe("planMailbox", () => {
   it("switches the primary, adds and removes aliases, keeps MOERA and non-SMTP entries", () => {
-    const plan = planMailbox({ primary: "mark@fabrikam.com", aliases: ["mark.wilson@contoso.com", "mark@contoso.com"], mode: "strict" }, live);
+    const plan = planMailbox(
+      { primary: "mark@fabrikam.com", aliases: ["mark.wilson@contoso.com", "mark@contoso.com"], mode: "strict" },
+      live,
+    );
     assert.deepEqual(plan.primary, { from: "mark@contoso.com", to: "mark@fabrikam.com", changed: true });
     assert.deepEqual(plan.add, [{ address: "mark@fabrikam.com", reason: REASONS.newPrimary }]);
     assert.deepEqual(plan.remove, [{ address: "old@contoso.com", reason: REASONS.notListed }]);
@@ -55,7 +58,10 @@ describe("planMailbox", () => {
   });
 
   it("sees no change when only the case differs", () => {
-    const plan = planMailbox({ primary: "Mark@Contoso.com", aliases: ["MARK.WILSON@contoso.com"], mode: "additive" }, live);
+    const plan = planMailbox(
+      { primary: "Mark@Contoso.com", aliases: ["MARK.WILSON@contoso.com"], mode: "additive" },
+      live,
+    );
     assert.equal(plan.changed, false);
     assert.equal(plan.primary.changed, false);
     assert.deepEqual(plan.add, []);
@@ -67,10 +73,16 @@ describe("planMailbox", () => {
     assert.ok(plan.final.includes("smtp:New@Contoso.com"));
     assert.deepEqual(plan.caseKept, [{ spec: "Mark@Contoso.com", tenant: "mark@contoso.com" }]);
     assert.deepEqual(plan.add, [{ address: "New@Contoso.com", reason: REASONS.listed }]);
-    assert.match(describePlan(plan), /\+ New@Contoso\.com; = Mark@Contoso\.com \(the mailbox keeps "mark@contoso\.com": Exchange does not re-case an address\)/);
+    assert.match(
+      describePlan(plan),
+      /\+ New@Contoso\.com; = Mark@Contoso\.com \(the mailbox keeps "mark@contoso\.com": Exchange does not re-case an address\)/,
+    );
   });
   it("the log line (pulumi preview's) shows an address in an international domain in both forms", () => {
-    const plan = planMailbox({ primary: "mark@contoso.com", aliases: ["info@xn--bcher-kva.example"], mode: "additive" }, live);
+    const plan = planMailbox(
+      { primary: "mark@contoso.com", aliases: ["info@xn--bcher-kva.example"], mode: "additive" },
+      live,
+    );
     assert.match(describePlan(plan), /\+ info@xn--bcher-kva\.example \(info@bücher\.example\)/);
   });
   it("promoting an alias spelled otherwise keeps the alias's spelling as the primary", () => {
@@ -80,7 +92,10 @@ describe("planMailbox", () => {
   });
 
   it("promotes an existing alias to primary without adding it", () => {
-    const plan = planMailbox({ primary: "mark.wilson@contoso.com", aliases: ["mark@contoso.com"], mode: "additive" }, live);
+    const plan = planMailbox(
+      { primary: "mark.wilson@contoso.com", aliases: ["mark@contoso.com"], mode: "additive" },
+      live,
+    );
     assert.equal(plan.primary.changed, true);
     assert.deepEqual(plan.add, []);
     assert.equal(plan.final[0], "SMTP:mark.wilson@contoso.com");
@@ -95,7 +110,12 @@ describe("planMailbox", () => {
   });
 
   it("folds duplicate live entries", () => {
-    const plan = planMailbox({ primary: "a@x.com", aliases: [], mode: "strict" }, ["SMTP:a@x.com", "smtp:A@x.com", "X500:/o=1", "X500:/o=1"]);
+    const plan = planMailbox({ primary: "a@x.com", aliases: [], mode: "strict" }, [
+      "SMTP:a@x.com",
+      "smtp:A@x.com",
+      "X500:/o=1",
+      "X500:/o=1",
+    ]);
     assert.deepEqual(plan.final, ["SMTP:a@x.com", "X500:/o=1"]);
   });
 });
@@ -103,16 +123,30 @@ describe("planMailbox", () => {
 // ---- property-based tests -------------------------------------------------------------------
 
 const localPart = fc.constantFrom("a", "b", "c", "Mark", "sales", "info", "x.y");
-const domain = fc.constantFrom("contoso.com", "fabrikam.com", "Contoso.com", "contoso.onmicrosoft.com", "contoso.mail.onmicrosoft.com");
+const domain = fc.constantFrom(
+  "contoso.com",
+  "fabrikam.com",
+  "Contoso.com",
+  "contoso.onmicrosoft.com",
+  "contoso.mail.onmicrosoft.com",
+);
 const address = fc.tuple(localPart, domain).map(([l, d]) => `${l}@${d}`);
 const smtpEntry = fc.tuple(fc.constantFrom("SMTP", "smtp"), address).map(([p, a]) => `${p}:${a}`);
-const otherEntry = fc.constantFrom("X500:/o=ExchangeLabs/cn=1", "SIP:a@contoso.com", "SPO:SPO_1@SPO_2", "EUM:123;phone-context=x", "X400:C=US;");
+const otherEntry = fc.constantFrom(
+  "X500:/o=ExchangeLabs/cn=1",
+  "SIP:a@contoso.com",
+  "SPO:SPO_1@SPO_2",
+  "EUM:123;phone-context=x",
+  "X400:C=US;",
+);
 const liveList = fc.array(fc.oneof(smtpEntry, smtpEntry, otherEntry), { maxLength: 12 });
-const desired: fc.Arbitrary<DesiredAddresses> = fc.tuple(address, fc.array(address, { maxLength: 6 }), fc.constantFrom("strict" as const, "additive" as const)).map(([primary, aliases, mode]) => {
-  const seen = new Set([addressKey(primary)]);
-  const unique = aliases.filter((a) => !seen.has(addressKey(a)) && (seen.add(addressKey(a)), true));
-  return { primary, aliases: unique, mode };
-});
+const desired: fc.Arbitrary<DesiredAddresses> = fc
+  .tuple(address, fc.array(address, { maxLength: 6 }), fc.constantFrom("strict" as const, "additive" as const))
+  .map(([primary, aliases, mode]) => {
+    const seen = new Set([addressKey(primary)]);
+    const unique = aliases.filter((a) => !seen.has(addressKey(a)) && (seen.add(addressKey(a)), true));
+    return { primary, aliases: unique, mode };
+  });
 const keys = (list: readonly string[]) =>
   new Set(
     list
@@ -127,7 +161,9 @@ describe("planMailbox properties", () => {
       fc.property(desired, liveList, (want, have) => {
         const primaries = planMailbox(want, have).final.filter((e) => e.startsWith("SMTP:"));
         // spelled as the mailbox has it when it has it (Exchange keeps an address's case), else as the spec writes it
-        const held = have.map((e) => parseProxyAddress(e)).find((p) => p.kind === "smtp" && addressKey(p.value) === addressKey(want.primary));
+        const held = have
+          .map((e) => parseProxyAddress(e))
+          .find((p) => p.kind === "smtp" && addressKey(p.value) === addressKey(want.primary));
         assert.deepEqual(primaries, [`SMTP:${held?.value ?? want.primary}`]);
       }),
       { numRuns: 500 },
@@ -149,7 +185,8 @@ describe("planMailbox properties", () => {
         for (const entry of have) {
           const parsed = parseProxyAddress(entry);
           if (parsed.kind === "other") assert.ok(plan.final.includes(entry), entry);
-          else if (isMicrosoftRoutingAddress(parsed.value)) assert.ok(keys(plan.final).has(addressKey(parsed.value)), entry);
+          else if (isMicrosoftRoutingAddress(parsed.value))
+            assert.ok(keys(plan.final).has(addressKey(parsed.value)), entry);
         }
       }),
       { numRuns: 500 },
@@ -182,8 +219,14 @@ describe("planMailbox properties", () => {
         const plan = planMailbox(want, have);
         const before = keys(have);
         const after = keys(plan.final);
-        assert.deepEqual(new Set(plan.add.map((c) => addressKey(c.address))), new Set([...after].filter((k) => !before.has(k))));
-        assert.deepEqual(new Set(plan.remove.map((c) => addressKey(c.address))), new Set([...before].filter((k) => !after.has(k))));
+        assert.deepEqual(
+          new Set(plan.add.map((c) => addressKey(c.address))),
+          new Set([...after].filter((k) => !before.has(k))),
+        );
+        assert.deepEqual(
+          new Set(plan.remove.map((c) => addressKey(c.address))),
+          new Set([...before].filter((k) => !after.has(k))),
+        );
       }),
       { numRuns: 500 },
     );

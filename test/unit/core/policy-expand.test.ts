@@ -11,14 +11,27 @@ import { renderExpansion } from "../../../core/policy/render-expansion";
 import { loadSpecText } from "../../../core/spec/load-spec";
 import type { Spec } from "../../../core/spec/rules";
 
-function specOf(body: string, mailboxes = "mailboxes: {}\n", domains = "[contoso.com, newbrand.com, contoso.onmicrosoft.com]"): Spec {
-  const result = loadSpecText("mailboxes.yaml", `version: 1\nallowedDomains: ${domains}\npolicies:\n${body}${mailboxes}`, { policies: true });
+function specOf(
+  body: string,
+  mailboxes = "mailboxes: {}\n",
+  domains = "[contoso.com, newbrand.com, contoso.onmicrosoft.com]",
+): Spec {
+  const result = loadSpecText(
+    "mailboxes.yaml",
+    `version: 1\nallowedDomains: ${domains}\npolicies:\n${body}${mailboxes}`,
+    { policies: true },
+  );
   assert.ok(result.ok, result.ok ? "" : result.problems.map(formatProblem).join("\n"));
   return result.spec;
 }
 
 let serial = 0;
-function person(alias: string, given: string, surname: string, extra: Partial<MailboxAttributes> = {}): MailboxAttributes {
+function person(
+  alias: string,
+  given: string,
+  surname: string,
+  extra: Partial<MailboxAttributes> = {},
+): MailboxAttributes {
   serial++;
   return {
     id: `00000000-0000-4000-8000-${String(serial).padStart(12, "0")}`,
@@ -28,7 +41,11 @@ function person(alias: string, given: string, surname: string, extra: Partial<Ma
     alias,
     displayName: `${given} ${surname}`,
     type: "UserMailbox",
-    addresses: [`SMTP:${alias}@contoso.com`, `smtp:${alias}@contoso.onmicrosoft.com`, `X500:/o=ExchangeLabs/ou=Exchange Administrative Group/cn=Recipients/cn=${alias}`],
+    addresses: [
+      `SMTP:${alias}@contoso.com`,
+      `smtp:${alias}@contoso.onmicrosoft.com`,
+      `X500:/o=ExchangeLabs/ou=Exchange Administrative Group/cn=Recipients/cn=${alias}`,
+    ],
     ...extra,
   };
 }
@@ -44,13 +61,22 @@ const rows = (expansion: Expansion) =>
 const messages = (expansion: Expansion) => expansion.problems.map(formatProblem);
 
 /** Plans the expansion against the live lists and applies it: the tenant after `up`. */
-function apply(spec: Spec, tenant: MailboxAttributes[]): { tenant: MailboxAttributes[]; changed: string[]; expansion: Expansion } {
+function apply(
+  spec: Spec,
+  tenant: MailboxAttributes[],
+): { tenant: MailboxAttributes[]; changed: string[]; expansion: Expansion } {
   const expansion = expandPolicies(spec, tenant);
   assert.deepEqual(messages(expansion), []);
   const byId = new Map(tenant.map((m) => [m.id, m]));
-  const plan = planChanges(expansion.mailboxes.map((d) => ({ identity: d.identity, desired: d, live: byId.get(d.identity)?.addresses })));
+  const plan = planChanges(
+    expansion.mailboxes.map((d) => ({ identity: d.identity, desired: d, live: byId.get(d.identity)?.addresses })),
+  );
   const changed = [...plan.plans].filter(([, p]) => p.changed).map(([id]) => byId.get(id)!.userPrincipalName!);
-  return { tenant: tenant.map((m) => ({ ...m, addresses: plan.plans.get(m.id)?.final ?? m.addresses })), changed, expansion };
+  return {
+    tenant: tenant.map((m) => ({ ...m, addresses: plan.plans.get(m.id)?.final ?? m.addresses })),
+    changed,
+    expansion,
+  };
 }
 
 describe("expandPolicies: which policy gives a mailbox its addresses", () => {
@@ -77,12 +103,34 @@ describe("expandPolicies: which policy gives a mailbox its addresses", () => {
     const expansion = expandPolicies(spec, [room, bob, ann]);
     assert.deepEqual(messages(expansion), []);
     assert.deepEqual(rows(expansion), [
-      { identity: "ann@contoso.com", primary: "Ann.Lee@contoso.com", aliases: ["ann@contoso.onmicrosoft.com", "ann@newbrand.com", "ann@contoso.com"], mode: "additive", from: ["sales", "typo"] },
-      { identity: "bob@contoso.com", primary: "bob@contoso.com", aliases: ["bob@contoso.onmicrosoft.com", "bob@newbrand.com"], mode: "additive", from: ["everyone", "typo"] },
-      { identity: "room1@contoso.com", primary: "room1@contoso.com", aliases: ["room1@contoso.onmicrosoft.com", "room1@newbrand.com"], mode: "additive", from: ["everyone", "typo"] },
+      {
+        identity: "ann@contoso.com",
+        primary: "Ann.Lee@contoso.com",
+        aliases: ["ann@contoso.onmicrosoft.com", "ann@newbrand.com", "ann@contoso.com"],
+        mode: "additive",
+        from: ["sales", "typo"],
+      },
+      {
+        identity: "bob@contoso.com",
+        primary: "bob@contoso.com",
+        aliases: ["bob@contoso.onmicrosoft.com", "bob@newbrand.com"],
+        mode: "additive",
+        from: ["everyone", "typo"],
+      },
+      {
+        identity: "room1@contoso.com",
+        primary: "room1@contoso.com",
+        aliases: ["room1@contoso.onmicrosoft.com", "room1@newbrand.com"],
+        mode: "additive",
+        from: ["everyone", "typo"],
+      },
     ]);
     const first = expansion.entries[0]!;
-    assert.equal(first.declaration.identity, ann.id, "policy-managed mailboxes are keyed by object id, which survives a UPN change");
+    assert.equal(
+      first.declaration.identity,
+      ann.id,
+      "policy-managed mailboxes are keyed by object id, which survives a UPN change",
+    );
     assert.ok(first.origin.kind === "policy");
     assert.deepEqual(
       [...first.origin.addressFrom],
@@ -92,7 +140,11 @@ describe("expandPolicies: which policy gives a mailbox its addresses", () => {
         ["ann@newbrand.com", "typo"],
       ],
     );
-    assert.deepEqual(first.declaration.source.primary, { line: 6, col: 14 }, "the record points at the template that gave it");
+    assert.deepEqual(
+      first.declaration.source.primary,
+      { line: 6, col: 14 },
+      "the record points at the template that gave it",
+    );
   });
 
   it("matches: recipient type, current primary domain, UPN and address patterns, identities, company, country", () => {
@@ -124,7 +176,13 @@ describe("expandPolicies: which policy gives a mailbox its addresses", () => {
     const expansion = expandPolicies(spec, [ann, bob]);
     assert.deepEqual(rows(expansion), [
       { identity: "ann@contoso.com", primary: "ann@contoso.com", aliases: [], mode: "strict", from: "explicit" },
-      { identity: "bob@contoso.com", primary: "bob@newbrand.com", aliases: ["bob@contoso.onmicrosoft.com", "bob@contoso.com"], mode: "additive", from: ["all", "typo"] },
+      {
+        identity: "bob@contoso.com",
+        primary: "bob@newbrand.com",
+        aliases: ["bob@contoso.onmicrosoft.com", "bob@contoso.com"],
+        mode: "additive",
+        from: ["all", "typo"],
+      },
     ]);
   });
 
@@ -136,15 +194,27 @@ describe("expandPolicies: which policy gives a mailbox its addresses", () => {
     const expansion = expandPolicies(spec, [ann, bob]);
     assert.deepEqual(expansion.entries[0]!.origin, { kind: "explicit", overrides: ["all", "typo"] });
     const text = renderExpansion(expansion, { from: "mailboxes.yaml", allowedDomains: spec.allowedDomains });
-    assert.match(text, /^ {2}# explicit entry \(overrides policies all, typo, which match this mailbox\)\n {2}"ANN@contoso\.com":$/m);
+    assert.match(
+      text,
+      /^ {2}# explicit entry \(overrides policies all, typo, which match this mailbox\)\n {2}"ANN@contoso\.com":$/m,
+    );
     // An explicit entry no policy matches says nothing more.
-    const none = expandPolicies(specOf('  - name: it\n    match: {department: [IT]}\n    primary: "%m@newbrand.com"\n', "mailboxes:\n  ann@contoso.com:\n    primary: ann@contoso.com\n"), [ann, bob]);
+    const none = expandPolicies(
+      specOf(
+        '  - name: it\n    match: {department: [IT]}\n    primary: "%m@newbrand.com"\n',
+        "mailboxes:\n  ann@contoso.com:\n    primary: ann@contoso.com\n",
+      ),
+      [ann, bob],
+    );
     assert.deepEqual(none.entries[0]!.origin, { kind: "explicit" });
   });
 
   it("an explicit entry keyed by one of the mailbox's SMTP addresses wins over the policy too: one entry, one verdict (issue 24)", () => {
     const withAlias = { ...ann, addresses: [...ann.addresses, "smtp:ann.lee@contoso.com"] };
-    const spec = specOf('  - name: all\n    match: {all: true}\n    primary: "%m@newbrand.com"\n', "mailboxes:\n  ann.lee@contoso.com:\n    primary: ann@contoso.com\n");
+    const spec = specOf(
+      '  - name: all\n    match: {all: true}\n    primary: "%m@newbrand.com"\n',
+      "mailboxes:\n  ann.lee@contoso.com:\n    primary: ann@contoso.com\n",
+    );
     const expansion = expandPolicies(spec, [withAlias, bob]);
     assert.deepEqual(messages(expansion), []);
     assert.deepEqual(
@@ -158,7 +228,9 @@ describe("expandPolicies: which policy gives a mailbox its addresses", () => {
   });
 
   it("keepOldPrimary: false with mode strict drops the old primary; the MOERA is never listed as an old primary", () => {
-    const spec = specOf('  - name: p\n    match: {all: true}\n    primary: "%m@newbrand.com"\n    mode: strict\n    keepOldPrimary: false\n');
+    const spec = specOf(
+      '  - name: p\n    match: {all: true}\n    primary: "%m@newbrand.com"\n    mode: strict\n    keepOldPrimary: false\n',
+    );
     const moeraOnly = person("new", "N", "W", { addresses: ["SMTP:new@contoso.onmicrosoft.com"] });
     assert.deepEqual(
       rows(expandPolicies(spec, [bob, moeraOnly])).map((r) => [r.primary, r.aliases, r.mode]),
@@ -170,17 +242,32 @@ describe("expandPolicies: which policy gives a mailbox its addresses", () => {
   });
 
   it("the old primary is not kept when an explicit entry takes it: it moves", () => {
-    const spec = specOf('  - name: p\n    match: {all: true}\n    primary: "%m@newbrand.com"\n', "mailboxes:\n  ann@contoso.com:\n    primary: ann@contoso.com\n    aliases: [bob@contoso.com]\n");
+    const spec = specOf(
+      '  - name: p\n    match: {all: true}\n    primary: "%m@newbrand.com"\n',
+      "mailboxes:\n  ann@contoso.com:\n    primary: ann@contoso.com\n    aliases: [bob@contoso.com]\n",
+    );
     const expansion = expandPolicies(spec, [ann, bob]);
     assert.deepEqual(messages(expansion), []);
-    assert.deepEqual(rows(expansion)[1], { identity: "bob@contoso.com", primary: "bob@newbrand.com", aliases: [], mode: "additive", from: ["p"] });
-    const live = new Map([ann, bob].map((m) => [m.userPrincipalName!, m.addresses] as const).concat([[bob.id, bob.addresses]]));
-    const plan = planChanges(expansion.mailboxes.map((d) => ({ identity: d.identity, desired: d, live: live.get(d.identity) })));
+    assert.deepEqual(rows(expansion)[1], {
+      identity: "bob@contoso.com",
+      primary: "bob@newbrand.com",
+      aliases: [],
+      mode: "additive",
+      from: ["p"],
+    });
+    const live = new Map(
+      [ann, bob].map((m) => [m.userPrincipalName!, m.addresses] as const).concat([[bob.id, bob.addresses]]),
+    );
+    const plan = planChanges(
+      expansion.mailboxes.map((d) => ({ identity: d.identity, desired: d, live: live.get(d.identity) })),
+    );
     assert.deepEqual(plan.moves, [{ address: "bob@contoso.com", from: bob.id, to: "ann@contoso.com" }]);
   });
 
   it("userPrincipalName: follows-primary is recorded with the UPN it asks for", () => {
-    const spec = specOf('  - name: p\n    match: {all: true}\n    primary: "%g.%s@newbrand.com"\n    userPrincipalName: follows-primary\n');
+    const spec = specOf(
+      '  - name: p\n    match: {all: true}\n    primary: "%g.%s@newbrand.com"\n    userPrincipalName: follows-primary\n',
+    );
     const [entry] = expandPolicies(spec, [ann]).entries;
     assert.equal(entry!.declaration.userPrincipalName, "follows-primary");
     assert.equal(entry!.targetUserPrincipalName, "Ann.Lee@newbrand.com");
@@ -216,20 +303,33 @@ describe("expandPolicies: collisions and bad values, each naming the policy, the
     const smith0 = { ...person("js0", "John", "Smith"), id: "00000000-0000-0000-0000-000000000000" };
     const second = apply(spec, [smith0, ...first.tenant]);
     assert.deepEqual(second.changed, ["js0@contoso.com"]);
-    assert.equal(second.expansion.entries.find((e) => e.upn === "js0@contoso.com")!.declaration.primary, "John.Smith4@contoso.com");
+    assert.equal(
+      second.expansion.entries.find((e) => e.upn === "js0@contoso.com")!.declaration.primary,
+      "John.Smith4@contoso.com",
+    );
   });
 
   it("a number never takes an address another mailbox's template gives as is", () => {
     const spec = specOf(policy("    onCollision: append-number\n"));
     const real = person("real", "John", "Smith2");
     const expansion = expandPolicies(spec, [smith1, smith2, real]);
-    assert.deepEqual(expansion.entries.map((e) => e.declaration.primary).sort(), ["John.Smith2@contoso.com", "John.Smith3@contoso.com", "John.Smith@contoso.com"]);
-    assert.equal(expansion.entries.find((e) => e.upn === "real@contoso.com")!.declaration.primary, "John.Smith2@contoso.com");
+    assert.deepEqual(expansion.entries.map((e) => e.declaration.primary).sort(), [
+      "John.Smith2@contoso.com",
+      "John.Smith3@contoso.com",
+      "John.Smith@contoso.com",
+    ]);
+    assert.equal(
+      expansion.entries.find((e) => e.upn === "real@contoso.com")!.declaration.primary,
+      "John.Smith2@contoso.com",
+    );
   });
 
   it("an address another mailbox holds now, and one an explicit entry lists", () => {
     const holder = person("john.smith", "Jo", "Holder", { addresses: ["SMTP:John.Smith@contoso.com"] });
-    const spec = specOf('  - name: staff\n    match: {upn: ["j*"]}\n    primary: "%g.%s@contoso.com"\n', "mailboxes:\n  john.smith@contoso.com:\n    primary: John.Smith@contoso.com\n");
+    const spec = specOf(
+      '  - name: staff\n    match: {upn: ["j*"]}\n    primary: "%g.%s@contoso.com"\n',
+      "mailboxes:\n  john.smith@contoso.com:\n    primary: John.Smith@contoso.com\n",
+    );
     assert.deepEqual(messages(expandPolicies(spec, [smith1, holder])), [
       'mailboxes.yaml:6:14: policies[0].primary: policy "staff": "John.Smith@contoso.com" for mailbox "jsmith@contoso.com" already goes to the explicit entry "john.smith@contoso.com" at line 9; add "onCollision: append-number" to the policy (as Exchange Server does: "John.Smith2@contoso.com"), or give one of them an explicit entry',
     ]);
@@ -266,7 +366,11 @@ describe("expandPolicies: collisions and bad values, each naming the policy, the
 
 describe("policies at load time: the rules a spec is checked against before any tenant is read", () => {
   const problems = (body: string) => {
-    const result = loadSpecText("mailboxes.yaml", `version: 1\nallowedDomains: [contoso.com]\npolicies:\n${body}mailboxes: {}\n`, { policies: true });
+    const result = loadSpecText(
+      "mailboxes.yaml",
+      `version: 1\nallowedDomains: [contoso.com]\npolicies:\n${body}mailboxes: {}\n`,
+      { policies: true },
+    );
     return result.ok ? [] : result.problems.map(formatProblem);
   };
   it("a domain not in allowedDomains, at the policy's line", () => {
@@ -275,9 +379,12 @@ describe("policies at load time: the rules a spec is checked against before any 
     ]);
   });
   it("strict with the old primary kept is refused (it would not stay put)", () => {
-    assert.deepEqual(problems('  - name: p\n    match: {all: true}\n    primary: "%m@contoso.com"\n    mode: strict\n'), [
-      'mailboxes.yaml:7:11: policies[0].mode: policy "p": mode strict cannot keep the old primary: once it is an alias, strict removes it at the next run; set keepOldPrimary: false and list the old address\'s template under aliases, or use mode: additive',
-    ]);
+    assert.deepEqual(
+      problems('  - name: p\n    match: {all: true}\n    primary: "%m@contoso.com"\n    mode: strict\n'),
+      [
+        'mailboxes.yaml:7:11: policies[0].mode: policy "p": mode strict cannot keep the old primary: once it is an alias, strict removes it at the next run; set keepOldPrimary: false and list the old address\'s template under aliases, or use mode: additive',
+      ],
+    );
   });
   it("names are unique; a policy gives an address; match has a criterion; unknown keys get did-you-mean", () => {
     assert.deepEqual(
@@ -293,9 +400,13 @@ describe("policies at load time: the rules a spec is checked against before any 
     );
   });
   it("a version 1 file without policies loads as before (the field is additive)", () => {
-    const result = loadSpecText("m.yaml", "version: 1\nallowedDomains: [contoso.com]\nmailboxes:\n  a@contoso.com:\n    primary: a@contoso.com\n    userPrincipalName: follows-primary\n", {
-      policies: true,
-    });
+    const result = loadSpecText(
+      "m.yaml",
+      "version: 1\nallowedDomains: [contoso.com]\nmailboxes:\n  a@contoso.com:\n    primary: a@contoso.com\n    userPrincipalName: follows-primary\n",
+      {
+        policies: true,
+      },
+    );
     assert.ok(result.ok);
     assert.deepEqual(result.spec.policies, []);
     assert.equal(result.spec.mailboxes[0]!.userPrincipalName, "follows-primary");
@@ -316,22 +427,45 @@ describe("the staged rebrand of docs/POLICIES.md, planned and applied stage by s
   const tenant0 = [
     person("ann", "Ann", "Lee"),
     person("bob", "Bob", "Ray"),
-    person("cy", "Cy", "Xu", { addresses: ["SMTP:cy@contoso.com", "smtp:cy.old@contoso.com", "smtp:cy@contoso.onmicrosoft.com", "SIP:cy@contoso.com"] }),
+    person("cy", "Cy", "Xu", {
+      addresses: [
+        "SMTP:cy@contoso.com",
+        "smtp:cy.old@contoso.com",
+        "smtp:cy@contoso.onmicrosoft.com",
+        "SIP:cy@contoso.com",
+      ],
+    }),
   ];
   // Stage 1 names today's primary too, so that reverting stage 2 moves the primary back.
-  const stage1 = specOf('  - name: newbrand\n    match: {all: true}\n    primary: "%m@contoso.com"\n    aliases: ["%m@newbrand.com"]\n');
+  const stage1 = specOf(
+    '  - name: newbrand\n    match: {all: true}\n    primary: "%m@contoso.com"\n    aliases: ["%m@newbrand.com"]\n',
+  );
   const stage2 = specOf('  - name: newbrand\n    match: {all: true}\n    primary: "%m@newbrand.com"\n');
-  const stage3 = specOf('  - name: newbrand\n    match: {all: true}\n    primary: "%m@newbrand.com"\n    userPrincipalName: follows-primary\n');
+  const stage3 = specOf(
+    '  - name: newbrand\n    match: {all: true}\n    primary: "%m@newbrand.com"\n    userPrincipalName: follows-primary\n',
+  );
 
   it("each stage changes what it says, then previews clean; old addresses stay; nothing else is lost", () => {
     const one = apply(stage1, tenant0);
     assert.deepEqual(one.changed, ["ann@contoso.com", "bob@contoso.com", "cy@contoso.com"]);
-    assert.deepEqual(one.tenant[2]!.addresses, ["SMTP:cy@contoso.com", "smtp:cy@newbrand.com", "smtp:cy.old@contoso.com", "smtp:cy@contoso.onmicrosoft.com", "SIP:cy@contoso.com"]);
+    assert.deepEqual(one.tenant[2]!.addresses, [
+      "SMTP:cy@contoso.com",
+      "smtp:cy@newbrand.com",
+      "smtp:cy.old@contoso.com",
+      "smtp:cy@contoso.onmicrosoft.com",
+      "SIP:cy@contoso.com",
+    ]);
     assert.deepEqual(apply(stage1, one.tenant).changed, [], "stage 1 again: no change");
 
     const two = apply(stage2, one.tenant);
     assert.deepEqual(two.changed, ["ann@contoso.com", "bob@contoso.com", "cy@contoso.com"]);
-    assert.deepEqual(two.tenant[2]!.addresses, ["SMTP:cy@newbrand.com", "smtp:cy@contoso.com", "smtp:cy.old@contoso.com", "smtp:cy@contoso.onmicrosoft.com", "SIP:cy@contoso.com"]);
+    assert.deepEqual(two.tenant[2]!.addresses, [
+      "SMTP:cy@newbrand.com",
+      "smtp:cy@contoso.com",
+      "smtp:cy.old@contoso.com",
+      "smtp:cy@contoso.onmicrosoft.com",
+      "SIP:cy@contoso.com",
+    ]);
     assert.deepEqual(apply(stage2, two.tenant).changed, [], "stage 2 again: the old primary, now an alias, stays");
 
     const three = apply(stage3, two.tenant);
@@ -382,7 +516,10 @@ describe("renderExpansion: the expanded spec, each line saying which policy gave
         "",
       ].join("\n"),
     );
-    assert.match(renderExpansion(expansion, { ...options, policy: "typo" }), /policy typo only: 1 mailbox \(1 by policies, 0 explicit\)/);
+    assert.match(
+      renderExpansion(expansion, { ...options, policy: "typo" }),
+      /policy typo only: 1 mailbox \(1 by policies, 0 explicit\)/,
+    );
     assert.match(renderExpansion(expansion, { ...options, policy: "nothing" }), /\nmailboxes: \{\}\n$/);
   });
 });

@@ -13,7 +13,14 @@ import { renderExpansion } from "../../../core/policy/render-expansion";
 import { loadSpecText } from "../../../core/spec/load-spec";
 import type { Spec } from "../../../core/spec/rules";
 
-const TEMPLATES = ["%g.%s@contoso.com", "%1g%s@newbrand.com", "%m@newbrand.com", "%u@contoso.com", "%r..%d@newbrand.com", "%2g%2s@contoso.com"];
+const TEMPLATES = [
+  "%g.%s@contoso.com",
+  "%1g%s@newbrand.com",
+  "%m@newbrand.com",
+  "%u@contoso.com",
+  "%r..%d@newbrand.com",
+  "%2g%2s@contoso.com",
+];
 const DEPARTMENTS = ["Sales", "IT", "Legal", "Ops"];
 
 interface PolicyShape {
@@ -40,7 +47,11 @@ function policyYaml(policy: PolicyShape, name: string): string {
     `  - name: ${name}`,
     `    match: ${policy.departments === "all" ? "{all: true}" : `{department: [${policy.departments.join(", ")}]}`}`,
     ...(policy.primary ? [`    primary: "${policy.primary}"`] : []),
-    ...(aliases.length > 0 ? [`    aliases: [${aliases.map((a) => `"${a}"`).join(", ")}]`] : policy.primary ? [] : [`    aliases: ["%m@contoso.onmicrosoft.com"]`]),
+    ...(aliases.length > 0
+      ? [`    aliases: [${aliases.map((a) => `"${a}"`).join(", ")}]`]
+      : policy.primary
+        ? []
+        : [`    aliases: ["%m@contoso.onmicrosoft.com"]`]),
     ...(policy.strict ? ["    mode: strict", "    keepOldPrimary: false"] : []),
     ...(policy.adds ? ["    adds: true"] : []),
     "    onCollision: append-number",
@@ -85,7 +96,9 @@ const mailboxArb = (i: number): fc.Arbitrary<MailboxAttributes> =>
         ],
       };
     });
-const tenantArb = fc.integer({ min: 1, max: 12 }).chain((n) => fc.tuple(...Array.from({ length: n }, (_, i) => mailboxArb(i + 1))));
+const tenantArb = fc
+  .integer({ min: 1, max: 12 })
+  .chain((n) => fc.tuple(...Array.from({ length: n }, (_, i) => mailboxArb(i + 1))));
 
 /** What an expansion says, without the spec positions (which move when the file is reordered). */
 function meaning(expansion: Expansion): unknown {
@@ -117,12 +130,17 @@ function shuffled<T>(items: readonly T[], seed: number): T[] {
 describe("policy expansion: properties", () => {
   it("is deterministic, and does not depend on the order mailboxes are read in", () => {
     fc.assert(
-      fc.property(fc.array(policyArb, { minLength: 1, maxLength: 4 }), tenantArb, fc.nat(), (policies, tenant, seed) => {
-        const spec = specOf(policies.map((p, i) => policyYaml(p, `p${i}`)));
-        const once = expandPolicies(spec, tenant);
-        assert.deepEqual(expandPolicies(spec, tenant), once);
-        assert.deepEqual(meaning(expandPolicies(spec, shuffled(tenant, seed))), meaning(once));
-      }),
+      fc.property(
+        fc.array(policyArb, { minLength: 1, maxLength: 4 }),
+        tenantArb,
+        fc.nat(),
+        (policies, tenant, seed) => {
+          const spec = specOf(policies.map((p, i) => policyYaml(p, `p${i}`)));
+          const once = expandPolicies(spec, tenant);
+          assert.deepEqual(expandPolicies(spec, tenant), once);
+          assert.deepEqual(meaning(expandPolicies(spec, shuffled(tenant, seed))), meaning(once));
+        },
+      ),
       { numRuns: 150 },
     );
   });
@@ -148,7 +166,9 @@ describe("policy expansion: properties", () => {
         const expansion = expandPolicies(spec, tenant);
         fc.pre(expansion.problems.length === 0);
         const live = new Map(tenant.map((m) => [m.id, m.addresses]));
-        const plan = planChanges(expansion.mailboxes.map((d) => ({ identity: d.identity, desired: d, live: live.get(d.identity) })));
+        const plan = planChanges(
+          expansion.mailboxes.map((d) => ({ identity: d.identity, desired: d, live: live.get(d.identity) })),
+        );
         assert.deepEqual(plan.problems, []);
         const owners = new Map<string, string>();
         for (const d of expansion.mailboxes) {
@@ -159,11 +179,16 @@ describe("policy expansion: properties", () => {
           }
         }
         for (const [id, mailboxPlan] of plan.plans) {
-          const final = new Set(mailboxPlan.final.map((e) => (parseProxyAddress(e).kind === "smtp" ? addressKey(parseProxyAddress(e).value) : e)));
+          const final = new Set(
+            mailboxPlan.final.map((e) =>
+              parseProxyAddress(e).kind === "smtp" ? addressKey(parseProxyAddress(e).value) : e,
+            ),
+          );
           for (const entry of live.get(id)!) {
             const parsed = parseProxyAddress(entry);
             if (parsed.kind === "other") assert.ok(final.has(entry), `${entry} dropped`);
-            else if (isMicrosoftRoutingAddress(parsed.value)) assert.ok(final.has(addressKey(parsed.value)), `${entry} dropped`);
+            else if (isMicrosoftRoutingAddress(parsed.value))
+              assert.ok(final.has(addressKey(parsed.value)), `${entry} dropped`);
           }
         }
         // Applied, the same spec plans no change: expansion reads its own result back the same way.
@@ -171,7 +196,9 @@ describe("policy expansion: properties", () => {
         const again = expandPolicies(spec, after);
         assert.deepEqual(again.problems.map(formatProblem), []);
         const liveAfter = new Map(after.map((m) => [m.id, m.addresses]));
-        const replan = planChanges(again.mailboxes.map((d) => ({ identity: d.identity, desired: d, live: liveAfter.get(d.identity) })));
+        const replan = planChanges(
+          again.mailboxes.map((d) => ({ identity: d.identity, desired: d, live: liveAfter.get(d.identity) })),
+        );
         assert.deepEqual(
           [...replan.plans].filter(([, p]) => p.changed).map(([id]) => id),
           [],
@@ -187,9 +214,19 @@ describe("policy expansion: properties", () => {
         const spec = specOf(policies.map((p, i) => policyYaml(p, `p${i}`)));
         const expansion = expandPolicies(spec, tenant);
         fc.pre(expansion.problems.length === 0);
-        const loaded = loadSpecText("expanded.yaml", renderExpansion(expansion, { from: "mailboxes.yaml", allowedDomains: spec.allowedDomains }), { policies: true });
+        const loaded = loadSpecText(
+          "expanded.yaml",
+          renderExpansion(expansion, { from: "mailboxes.yaml", allowedDomains: spec.allowedDomains }),
+          { policies: true },
+        );
         assert.ok(loaded.ok, loaded.ok ? "" : loaded.problems.map(formatProblem).join("\n"));
-        const shape = (d: Spec["mailboxes"][number]) => ({ identity: d.identity, primary: d.primary, aliases: d.aliases, mode: d.mode, userPrincipalName: d.userPrincipalName });
+        const shape = (d: Spec["mailboxes"][number]) => ({
+          identity: d.identity,
+          primary: d.primary,
+          aliases: d.aliases,
+          mode: d.mode,
+          userPrincipalName: d.userPrincipalName,
+        });
         assert.deepEqual(loaded.spec.mailboxes.map(shape), expansion.mailboxes.map(shape));
       }),
       { numRuns: 100 },
@@ -198,28 +235,41 @@ describe("policy expansion: properties", () => {
 
   it("explicit entries always win: their record is the spec's, and no policy gives their addresses to another mailbox", () => {
     fc.assert(
-      fc.property(fc.array(policyArb, { minLength: 1, maxLength: 3 }), tenantArb, fc.nat(), (policies, tenant, pick) => {
-        const chosen = tenant[pick % tenant.length]!;
-        const explicit = `  ${chosen.userPrincipalName}:\n    primary: ${chosen.alias}.explicit@contoso.com\n    aliases: [Ann.Lee@contoso.com]`;
-        const spec = specOf(
-          policies.map((p, i) => policyYaml(p, `p${i}`)),
-          explicit,
-        );
-        const expansion = expandPolicies(spec, tenant);
-        const entry = expansion.entries.find((e) => e.declaration.identity.toLowerCase() === chosen.userPrincipalName!.toLowerCase() || e.declaration.identity === chosen.id);
-        assert.ok(entry);
-        assert.equal(entry.origin.kind, "explicit");
-        assert.equal(entry.declaration, spec.mailboxes[0]);
-        assert.equal(expansion.entries.filter((e) => e.declaration.identity === chosen.id).length, 0, "no second record for the same mailbox");
-        const explicitKeys = new Set([entry.declaration.primary, ...entry.declaration.aliases].map(addressKey));
-        for (const other of expansion.entries) {
-          if (other === entry) continue;
-          for (const address of [other.declaration.primary, ...other.declaration.aliases]) {
-            if (other.origin.kind === "policy" && other.origin.addressFrom.has(addressKey(address)))
-              assert.ok(!explicitKeys.has(addressKey(address)), `${address} given to ${other.declaration.identity}`);
+      fc.property(
+        fc.array(policyArb, { minLength: 1, maxLength: 3 }),
+        tenantArb,
+        fc.nat(),
+        (policies, tenant, pick) => {
+          const chosen = tenant[pick % tenant.length]!;
+          const explicit = `  ${chosen.userPrincipalName}:\n    primary: ${chosen.alias}.explicit@contoso.com\n    aliases: [Ann.Lee@contoso.com]`;
+          const spec = specOf(
+            policies.map((p, i) => policyYaml(p, `p${i}`)),
+            explicit,
+          );
+          const expansion = expandPolicies(spec, tenant);
+          const entry = expansion.entries.find(
+            (e) =>
+              e.declaration.identity.toLowerCase() === chosen.userPrincipalName!.toLowerCase() ||
+              e.declaration.identity === chosen.id,
+          );
+          assert.ok(entry);
+          assert.equal(entry.origin.kind, "explicit");
+          assert.equal(entry.declaration, spec.mailboxes[0]);
+          assert.equal(
+            expansion.entries.filter((e) => e.declaration.identity === chosen.id).length,
+            0,
+            "no second record for the same mailbox",
+          );
+          const explicitKeys = new Set([entry.declaration.primary, ...entry.declaration.aliases].map(addressKey));
+          for (const other of expansion.entries) {
+            if (other === entry) continue;
+            for (const address of [other.declaration.primary, ...other.declaration.aliases]) {
+              if (other.origin.kind === "policy" && other.origin.addressFrom.has(addressKey(address)))
+                assert.ok(!explicitKeys.has(addressKey(address)), `${address} given to ${other.declaration.identity}`);
+            }
           }
-        }
-      }),
+        },
+      ),
       { numRuns: 150 },
     );
   });

@@ -4,7 +4,16 @@ import { describe, it } from "node:test";
 import Ajv2020 from "ajv/dist/2020";
 import schema from "../../../schemas/report.schema.json";
 import { assertMatchesSnapshot } from "../../../harness/snapshot";
-import { exitCodeOf, makeReport, markdownMarker, MARKDOWN_LIMIT, renderJson, renderMarkdown, renderTable, type MailboxRow } from "../../../core/report/report";
+import {
+  exitCodeOf,
+  makeReport,
+  markdownMarker,
+  MARKDOWN_LIMIT,
+  renderJson,
+  renderMarkdown,
+  renderTable,
+  type MailboxRow,
+} from "../../../core/report/report";
 
 const validate = new Ajv2020({ allErrors: true, strict: true }).compile(schema);
 const snapshots = path.resolve(__dirname, "../../../../test/fixtures/reports");
@@ -40,7 +49,10 @@ describe("reports", () => {
     assert.equal(exitCodeOf(makeReport("drift", "dev", "t", [rows[1]!])), 0);
     assert.equal(exitCodeOf(makeReport("drift", "dev", "t", rows)), 2);
     assert.equal(exitCodeOf(makeReport("drift", "dev", "t", rows, ["boom"])), 1);
-    assert.equal(exitCodeOf(makeReport("plan", "dev", "t", [{ ...rows[0]!, change: "error", problems: ["refused"] }])), 1);
+    assert.equal(
+      exitCodeOf(makeReport("plan", "dev", "t", [{ ...rows[0]!, change: "error", problems: ["refused"] }])),
+      1,
+    );
   });
   it("--json follows schemas/report.schema.json", () => {
     for (const report of [makeReport("plan", "dev", "t", rows), makeReport("drift", "prod", "t", [], ["x"])]) {
@@ -81,15 +93,24 @@ describe("reports", () => {
     // Only the pull request's own changes are in its table.
     assert.doesNotMatch(markdown.slice(own), /rogue@/);
     // The cause has its own column (why), apart from the problems.
-    assert.match(markdown.slice(own), /^\| mailbox \| change \| primary \| added \| removed \| why \| problems \|\n\|---\|---\|---\|---\|---\|---\|---\|$/m);
-    assert.match(markdown.slice(own), /`mark\.wilson@contoso\.com` \| update \| {2}\| `info2@contoso\.com` \| {2}\| cause: the spec \(this change\) \| {2}\|$/m);
+    assert.match(
+      markdown.slice(own),
+      /^\| mailbox \| change \| primary \| added \| removed \| why \| problems \|\n\|---\|---\|---\|---\|---\|---\|---\|$/m,
+    );
+    assert.match(
+      markdown.slice(own),
+      /`mark\.wilson@contoso\.com` \| update \| {2}\| `info2@contoso\.com` \| {2}\| cause: the spec \(this change\) \| {2}\|$/m,
+    );
     assert.match(markdown, /1 change reverts a change made outside git \(on 1 mailbox\)/);
     const table = renderTable(report);
     assert.match(
       table,
       /anna\.kowalski@contoso\.com +update +-rogue@contoso\.com\n {4}cause: changed outside git, merging reverts: - rogue@contoso\.com \(added outside git; merging removes it\); keep it instead: mailbox-addresses accept anna\.kowalski@contoso\.com/,
     );
-    assert.match(table, /mark\.wilson@contoso\.com +update +\+info2@contoso\.com\n {4}cause: the spec \(this change\): \+ info2@contoso\.com/);
+    assert.match(
+      table,
+      /mark\.wilson@contoso\.com +update +\+info2@contoso\.com\n {4}cause: the spec \(this change\): \+ info2@contoso\.com/,
+    );
     // Drift: accept names only the mailboxes changed outside git; the spec's own change is applied by up.
     const drift = renderTable(
       makeReport(
@@ -99,35 +120,77 @@ describe("reports", () => {
         caused.map((r) => ({ ...r, change: "drift" as const })),
       ),
     );
-    assert.match(drift, /To accept the tenant's values into the spec, then commit it: mailbox-addresses accept anna\.kowalski@contoso\.com\n/);
+    assert.match(
+      drift,
+      /To accept the tenant's values into the spec, then commit it: mailbox-addresses accept anna\.kowalski@contoso\.com\n/,
+    );
   });
 
   it("a targeted plan says what it leaves outside its change set: drift it read, or drift it did not read", () => {
     const made = makeReport("plan", "dev", "t", [{ ...rows[0]!, why: ["changed (addresses)"] }]);
-    const scope = { kind: "targeted" as const, since: "origin/main", declare: ["mark.wilson@contoso.com"], release: [], why: {} };
-    const read = { ...made, scope: { ...scope, outside: { read: true, mailboxes: 4, drifted: ["anna.kowalski@contoso.com"] } } };
+    const scope = {
+      kind: "targeted" as const,
+      since: "origin/main",
+      declare: ["mark.wilson@contoso.com"],
+      release: [],
+      why: {},
+    };
+    const read = {
+      ...made,
+      scope: { ...scope, outside: { read: true, mailboxes: 4, drifted: ["anna.kowalski@contoso.com"] } },
+    };
     assert.ok(validate(JSON.parse(renderJson(read))), JSON.stringify(validate.errors));
-    assert.match(renderTable(read), /Outside the change set, 1 mailbox differs from the spec \(anna\.kowalski@contoso\.com\): a full apply would revert it; this targeted apply leaves it as it is/);
+    assert.match(
+      renderTable(read),
+      /Outside the change set, 1 mailbox differs from the spec \(anna\.kowalski@contoso\.com\): a full apply would revert it; this targeted apply leaves it as it is/,
+    );
     const unread = { ...made, scope: { ...scope, outside: { read: false, mailboxes: 4, drifted: [] } } };
-    assert.match(renderMarkdown(unread), /Drift on the 4 other mailboxes was not read: a targeted apply leaves it as it is/);
+    assert.match(
+      renderMarkdown(unread),
+      /Drift on the 4 other mailboxes was not read: a targeted apply leaves it as it is/,
+    );
   });
 
   it("a targeted plan (plan --changed-since): its scope and each row's why follow the schema, and the table and markdown say it is targeted", () => {
     const made = makeReport("plan", "dev", "t", [{ ...rows[0]!, why: ["changed (addresses)"] }]);
     const report = {
       ...made,
-      scope: { kind: "targeted" as const, since: "origin/main", declare: ["mark.wilson@contoso.com"], release: [], why: { "mark.wilson@contoso.com": ["changed (addresses)"] } },
+      scope: {
+        kind: "targeted" as const,
+        since: "origin/main",
+        declare: ["mark.wilson@contoso.com"],
+        release: [],
+        why: { "mark.wilson@contoso.com": ["changed (addresses)"] },
+      },
     };
     assert.ok(validate(JSON.parse(renderJson(report))), JSON.stringify(validate.errors));
-    assert.match(renderTable(report), /targeted: only the mailboxes the change since origin\/main touches \(1 declared, 0 released\)[\s\S]*why: changed \(addresses\)/);
+    assert.match(
+      renderTable(report),
+      /targeted: only the mailboxes the change since origin\/main touches \(1 declared, 0 released\)[\s\S]*why: changed \(addresses\)/,
+    );
     assert.match(renderMarkdown(report), /_targeted: only the mailboxes[\s\S]*why: changed \(addresses\)/);
-    const wide = { ...made, scope: { kind: "full" as const, since: "origin/main", reasons: ["allowedDomains changed (added fabrikam.com): it applies to every mailbox"] } };
+    const wide = {
+      ...made,
+      scope: {
+        kind: "full" as const,
+        since: "origin/main",
+        reasons: ["allowedDomains changed (added fabrikam.com): it applies to every mailbox"],
+      },
+    };
     assert.ok(validate(JSON.parse(renderJson(wide))), JSON.stringify(validate.errors));
     assert.match(renderTable(wide), /full: every mailbox, not targeted because allowedDomains changed/);
   });
   it("plan rows are grouped by policy (explicit entries first), policy-managed mailboxes shown by UPN, UPN changes in their column", () => {
     const policyRows: MailboxRow[] = [
-      { identity: "00000000-0000-4000-8000-00000000000b", change: "update", policy: "typo", upn: "b@contoso.com", added: ["b@contoos.com"], removed: [], problems: [] },
+      {
+        identity: "00000000-0000-4000-8000-00000000000b",
+        change: "update",
+        policy: "typo",
+        upn: "b@contoso.com",
+        added: ["b@contoos.com"],
+        removed: [],
+        problems: [],
+      },
       {
         identity: "00000000-0000-4000-8000-00000000000a",
         change: "update",
@@ -138,7 +201,15 @@ describe("reports", () => {
         removed: [],
         problems: [],
       },
-      { identity: "00000000-0000-4000-8000-00000000000c", change: "update", policy: "newbrand", upn: "a@contoso.com", added: ["a@fabrikam.com"], removed: [], problems: [] },
+      {
+        identity: "00000000-0000-4000-8000-00000000000c",
+        change: "update",
+        policy: "newbrand",
+        upn: "a@contoso.com",
+        added: ["a@fabrikam.com"],
+        removed: [],
+        problems: [],
+      },
       { identity: "ceo@contoso.com", change: "update", added: ["boss@contoso.com"], removed: [], problems: [] },
     ];
     const report = makeReport("plan", "dev", "t", policyRows);
@@ -153,7 +224,10 @@ describe("reports", () => {
     assert.ok(validate(JSON.parse(renderJson(report))), JSON.stringify(validate.errors));
     const table = renderTable(report);
     assert.match(table, /^\(explicit\) +ceo@contoso\.com/m);
-    assert.match(table, /^newbrand +z@contoso\.com \(00000000-0000-4000-8000-00000000000a\).*UPN z@contoso\.com → z@fabrikam\.com$/m);
+    assert.match(
+      table,
+      /^newbrand +z@contoso\.com \(00000000-0000-4000-8000-00000000000a\).*UPN z@contoso\.com → z@fabrikam\.com$/m,
+    );
     assert.match(renderMarkdown(report), /\| newbrand: `a@contoso\.com \(00000000-0000-4000-8000-00000000000c\)`/);
   });
   it("an address in an opted-in international domain shows in both forms: as written (A-label) and as read", () => {
@@ -176,14 +250,23 @@ describe("reports", () => {
     // JSON keeps the address as written: one form, the one written to the tenant.
     assert.deepEqual(JSON.parse(renderJson(report)).mailboxes[0].added, ["sales@xn--bcher-kva.example"]);
   });
-  it("the table shows changed mailboxes (snapshot)", () => matchesSnapshot("plan-table.txt", renderTable(makeReport("plan", "dev", "local tenant .tenant/local.sqlite", rows))));
+  it("the table shows changed mailboxes (snapshot)", () =>
+    matchesSnapshot(
+      "plan-table.txt",
+      renderTable(makeReport("plan", "dev", "local tenant .tenant/local.sqlite", rows)),
+    ));
   it("the markdown starts with its marker and summary, folds the details (snapshot)", () => {
     const text = renderMarkdown(makeReport("plan", "dev", "local tenant .tenant/local.sqlite", rows));
-    assert.ok(text.startsWith(`${markdownMarker({ kind: "plan", stack: "dev" })}\n### mailbox-addresses plan: \`dev\`\n\n:pencil2: **2 of 3 mailboxes change**`));
+    assert.ok(
+      text.startsWith(
+        `${markdownMarker({ kind: "plan", stack: "dev" })}\n### mailbox-addresses plan: \`dev\`\n\n:pencil2: **2 of 3 mailboxes change**`,
+      ),
+    );
     assert.match(text, /quotes\\\|old@contoso\.com/, "pipes are escaped");
     matchesSnapshot("plan.md", text);
   });
-  it("markdown for nothing to do has no table (snapshot)", () => matchesSnapshot("drift-none.md", renderMarkdown(makeReport("drift", "dev", "local tenant", [rows[1]!]))));
+  it("markdown for nothing to do has no table (snapshot)", () =>
+    matchesSnapshot("drift-none.md", renderMarkdown(makeReport("drift", "dev", "local tenant", [rows[1]!]))));
   it("long markdown is trimmed below GitHub's limit with a note (snapshot)", () => {
     const many: MailboxRow[] = Array.from({ length: 3000 }, (_, i) => ({
       identity: `user${String(i).padStart(4, "0")}@contoso.com`,

@@ -26,9 +26,15 @@ describe("malformed and hostile spec files", () => {
       const bytes = readFileSync(path.join(fixtures, "bad", file));
       // An .expect file is written by hand, never generated: a missing or empty one fails.
       const expectFile = path.join(fixtures, "bad", file.replace(/\.yaml$/, ".expect"));
-      assert.ok(existsSync(expectFile), `${path.relative(process.cwd(), expectFile)} is missing: write the problems ${file} must report, one a line ("LINE:COL: start of the message" or a fragment)`);
+      assert.ok(
+        existsSync(expectFile),
+        `${path.relative(process.cwd(), expectFile)} is missing: write the problems ${file} must report, one a line ("LINE:COL: start of the message" or a fragment)`,
+      );
       const expectations = readFileSync(expectFile, "utf8").split("\n").filter(Boolean);
-      assert.ok(expectations.length > 0, `${path.relative(process.cwd(), expectFile)} is empty: it must name at least one problem`);
+      assert.ok(
+        expectations.length > 0,
+        `${path.relative(process.cwd(), expectFile)} is empty: it must name at least one problem`,
+      );
       const started = process.hrtime.bigint();
       const lines = report(file, bytes);
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
@@ -54,7 +60,10 @@ describe("good spec files", () => {
     });
   }
   it("keeps every address exactly as written, the domain's case included (allowed domains compare case-insensitively)", () => {
-    const cased = loadSpecText("cased.yaml", "version: 1\nallowedDomains: [Contoso.com]\nmailboxes:\n  a@contoso.com:\n    primary: Mark.Wilson@CONTOSO.com\n    aliases: [mw@Contoso.Com]\n");
+    const cased = loadSpecText(
+      "cased.yaml",
+      "version: 1\nallowedDomains: [Contoso.com]\nmailboxes:\n  a@contoso.com:\n    primary: Mark.Wilson@CONTOSO.com\n    aliases: [mw@Contoso.Com]\n",
+    );
     assert.ok(cased.ok, cased.ok ? "" : cased.problems.map(formatProblem).join("\n"));
     assert.deepEqual(cased.spec.allowedDomains, ["contoso.com"]);
     assert.equal(cased.spec.mailboxes[0]!.primary, "Mark.Wilson@CONTOSO.com");

@@ -30,7 +30,14 @@ describe("sync state of synced mailboxes", () => {
       ["eve@contoso.com", ["SMTP:eve@contoso.com"]],
     ]);
     const facts = new Map([
-      ["ada@contoso.com", { writtenTo: "active-directory", cloudAddresses: ["SMTP:ada@contoso.com", "smtp:ada@contoso.onmicrosoft.com"], lastSyncAt: at }],
+      [
+        "ada@contoso.com",
+        {
+          writtenTo: "active-directory",
+          cloudAddresses: ["SMTP:ada@contoso.com", "smtp:ada@contoso.onmicrosoft.com"],
+          lastSyncAt: at,
+        },
+      ],
       ["eve@contoso.com", { writtenTo: "exchange-online" }],
     ]);
     const rows = computeDrift(spec, live, facts);
@@ -50,7 +57,15 @@ describe("sync state of synced mailboxes", () => {
     const rows = computeDrift(
       spec,
       new Map([["ada@contoso.com", ["SMTP:ada.new@contoso.com"]]]),
-      new Map([["ada@contoso.com", { writtenTo: "active-directory", cloudAddresses: ["SMTP:ada.new@contoso.com", "smtp:ada@contoso.onmicrosoft.com"] }]]),
+      new Map([
+        [
+          "ada@contoso.com",
+          {
+            writtenTo: "active-directory",
+            cloudAddresses: ["SMTP:ada.new@contoso.com", "smtp:ada@contoso.onmicrosoft.com"],
+          },
+        ],
+      ]),
     );
     assert.deepEqual(rows[0]!.sync, { state: "in-sync" });
   });

@@ -10,7 +10,9 @@ const spec = (text: string) => {
   assert.ok(result.ok, JSON.stringify(!result.ok && result.problems));
   return result.spec;
 };
-const base = spec("  a@contoso.com: { primary: a@contoso.com, aliases: [x@contoso.com] }\n  b@contoso.com: { primary: b@contoso.com }\n  c@contoso.com: { primary: c@contoso.com }\n");
+const base = spec(
+  "  a@contoso.com: { primary: a@contoso.com, aliases: [x@contoso.com] }\n  b@contoso.com: { primary: b@contoso.com }\n  c@contoso.com: { primary: c@contoso.com }\n",
+);
 
 describe("targeted runs: union of change sets, the whole spec's plan narrowed to the set", () => {
   it("the union of the set from the git ref and the set from the state: every target of both, in the spec's order", () => {
@@ -28,17 +30,36 @@ describe("targeted runs: union of change sets, the whole spec's plan narrowed to
     assert.deepEqual(union.scope === "targeted" && union.release, ["gone@contoso.com"]);
   });
   it("everything when either set is everything, with the reasons", () => {
-    const wider = loadSpecText("m.yaml", "version: 1\nallowedDomains: [contoso.com, fabrikam.com]\nmailboxes:\n  a@contoso.com: { primary: a@contoso.com }\n");
+    const wider = loadSpecText(
+      "m.yaml",
+      "version: 1\nallowedDomains: [contoso.com, fabrikam.com]\nmailboxes:\n  a@contoso.com: { primary: a@contoso.com }\n",
+    );
     assert.ok(wider.ok);
-    const union = unionChangeSets(computeChangeSet(base, wider.spec), computeChangeSet(wider.spec, wider.spec), wider.spec);
+    const union = unionChangeSets(
+      computeChangeSet(base, wider.spec),
+      computeChangeSet(wider.spec, wider.spec),
+      wider.spec,
+    );
     assert.equal(union.scope, "everything");
     assert.match(union.scope === "everything" ? union.reasons[0]!.message : "", /allowedDomains changed/);
   });
   it("a move inside the set stays; a move across its boundary is returned for the program to refuse", () => {
     const inputs = [
-      { identity: "a", desired: { primary: "a@contoso.com", aliases: [], mode: "strict" as const }, live: ["SMTP:a@contoso.com", "smtp:x@contoso.com"] },
-      { identity: "b", desired: { primary: "b@contoso.com", aliases: ["x@contoso.com"], mode: "strict" as const }, live: ["SMTP:b@contoso.com"] },
-      { identity: "c", desired: { primary: "c@contoso.com", aliases: [], mode: "strict" as const }, live: ["SMTP:c@contoso.com"] },
+      {
+        identity: "a",
+        desired: { primary: "a@contoso.com", aliases: [], mode: "strict" as const },
+        live: ["SMTP:a@contoso.com", "smtp:x@contoso.com"],
+      },
+      {
+        identity: "b",
+        desired: { primary: "b@contoso.com", aliases: ["x@contoso.com"], mode: "strict" as const },
+        live: ["SMTP:b@contoso.com"],
+      },
+      {
+        identity: "c",
+        desired: { primary: "c@contoso.com", aliases: [], mode: "strict" as const },
+        live: ["SMTP:c@contoso.com"],
+      },
     ];
     const change = planChanges(inputs);
     const inside = narrowChangePlan(change, new Set(["a", "b"]));

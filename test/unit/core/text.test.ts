@@ -17,16 +17,27 @@ describe("quote and safeMessage", () => {
   });
   it("no formatted problem ever holds an unsafe character or exceeds the cap, whatever its parts", () => {
     fc.assert(
-      fc.property(fc.string({ unit: "binary", maxLength: 3000 }), fc.string({ unit: "binary", maxLength: 300 }), fc.string({ unit: "binary", maxLength: 100 }), (message, identity, file) => {
-        const text = formatProblem({ file, position: { line: 1, col: 1 }, path: ["mailboxes", identity, "aliases", 0], message });
-        assert.ok(!hasUnsafeCharacters(text), JSON.stringify(text));
-        assert.ok(text.length < 2600);
-      }),
+      fc.property(
+        fc.string({ unit: "binary", maxLength: 3000 }),
+        fc.string({ unit: "binary", maxLength: 300 }),
+        fc.string({ unit: "binary", maxLength: 100 }),
+        (message, identity, file) => {
+          const text = formatProblem({
+            file,
+            position: { line: 1, col: 1 },
+            path: ["mailboxes", identity, "aliases", 0],
+            message,
+          });
+          assert.ok(!hasUnsafeCharacters(text), JSON.stringify(text));
+          assert.ok(text.length < 2600);
+        },
+      ),
       { numRuns: 300 },
     );
   });
   it("drops stack traces and keeps the message", () => {
-    const text = "Error: boom\n    at f (/x/y.js:1:2)\n    at async Promise.all (index 0)\n    at node:internal/main:3:4\nwhat to do: fix it";
+    const text =
+      "Error: boom\n    at f (/x/y.js:1:2)\n    at async Promise.all (index 0)\n    at node:internal/main:3:4\nwhat to do: fix it";
     assert.equal(withoutStackTrace(text), "Error: boom\nwhat to do: fix it");
     assert.equal(safeMessage("a\u202eb", { multiline: true }), "a\\u202eb");
   });

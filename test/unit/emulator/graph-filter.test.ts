@@ -10,7 +10,8 @@ const properties: Record<string, FilterableProperty> = {
   securityEnabled: { collection: false, operators: ["eq", "ne"] },
   displayName: { collection: false, operators: ["eq", "ne", "startswith"] },
 };
-const group = (values: Record<string, unknown>) => (p: string) => (values[p] ?? (p === "proxyAddresses" || p === "groupTypes" ? [] : null)) as never;
+const group = (values: Record<string, unknown>) => (p: string) =>
+  (values[p] ?? (p === "proxyAddresses" || p === "groupTypes" ? [] : null)) as never;
 const allStaff = group({
   proxyAddresses: ["SMTP:allstaff@contoso.com", "smtp:allstaff@contoso.onmicrosoft.com"],
   groupTypes: ["Unified"],
@@ -18,7 +19,13 @@ const allStaff = group({
   securityEnabled: false,
   displayName: "All Staff",
 });
-const approvers = group({ proxyAddresses: ["SMTP:finance-approvers@contoso.com"], groupTypes: [], mailEnabled: true, securityEnabled: true, displayName: "Finance Approvers" });
+const approvers = group({
+  proxyAddresses: ["SMTP:finance-approvers@contoso.com"],
+  groupTypes: [],
+  mailEnabled: true,
+  securityEnabled: true,
+  displayName: "Finance Approvers",
+});
 
 function matches(filter: string, object = allStaff): boolean {
   const parsed = parseDirectoryFilter(filter, "Group", properties);
@@ -40,7 +47,12 @@ describe("Graph $filter on directory objects", () => {
     assert.equal(matches("groupTypes/any(c:c eq 'Unified') and mailEnabled eq true", approvers), false);
     assert.equal(matches("mailEnabled eq true and securityEnabled eq true", approvers), true);
     assert.equal(matches("not groupTypes/any(c:c eq 'Unified')", approvers), true);
-    assert.equal(matches("(proxyAddresses/any(x:x eq 'smtp:a@b.c') or proxyAddresses/any(x:x eq 'smtp:allstaff@contoso.com')) and securityEnabled eq false"), true);
+    assert.equal(
+      matches(
+        "(proxyAddresses/any(x:x eq 'smtp:a@b.c') or proxyAddresses/any(x:x eq 'smtp:allstaff@contoso.com')) and securityEnabled eq false",
+      ),
+      true,
+    );
     assert.equal(matches("displayName eq 'O''Brien'", group({ displayName: "O'Brien" })), true);
     assert.equal(matches("startswith(displayName,'all')"), true);
   });
@@ -73,7 +85,14 @@ describe("Graph $filter on directory objects", () => {
   });
 
   it("refuses broken syntax as an invalid filter clause", () => {
-    for (const filter of ["", "proxyAddresses/any(x:x eq 'smtp:a", "mailEnabled eq", "mailEnabled eq true and", "proxyAddresses/any(x:y eq 'a')", "mailEnabled eq true)"]) {
+    for (const filter of [
+      "",
+      "proxyAddresses/any(x:x eq 'smtp:a",
+      "mailEnabled eq",
+      "mailEnabled eq true and",
+      "proxyAddresses/any(x:y eq 'a')",
+      "mailEnabled eq true)",
+    ]) {
       const parsed = parseDirectoryFilter(filter, "Group", properties);
       assert.equal(parsed.ok, false, filter);
       assert.equal(!parsed.ok && parsed.code, "BadRequest", filter);

@@ -16,10 +16,15 @@ function seededTenant(): Tenant {
 
 describe("reads behind writes", () => {
   it("a lag range gives each write its own lag inside the range, the same on every read", () => {
-    const lags = Array.from({ length: 200 }, (_, seq) => lagOfWrite({ min: 30_000, max: 120_000 }, { recipientId: `r${seq % 7}`, seq }));
+    const lags = Array.from({ length: 200 }, (_, seq) =>
+      lagOfWrite({ min: 30_000, max: 120_000 }, { recipientId: `r${seq % 7}`, seq }),
+    );
     assert.ok(lags.every((l) => l >= 30_000 && l <= 120_000));
     assert.ok(new Set(lags).size > 100, "lags vary from write to write");
-    assert.equal(lagOfWrite({ min: 30_000, max: 120_000 }, { recipientId: "r1", seq: 5 }), lagOfWrite({ min: 30_000, max: 120_000 }, { recipientId: "r1", seq: 5 }));
+    assert.equal(
+      lagOfWrite({ min: 30_000, max: 120_000 }, { recipientId: "r1", seq: 5 }),
+      lagOfWrite({ min: 30_000, max: 120_000 }, { recipientId: "r1", seq: 5 }),
+    );
     assert.equal(lagOfWrite(5_000, { recipientId: "r1", seq: 5 }), 5_000);
     assert.equal(lagOfWrite(undefined, { recipientId: "r1", seq: 5 }), 0);
   });
@@ -50,11 +55,15 @@ describe("reads behind writes", () => {
     assert.deepEqual(read(undefined), after, "off");
     // A recipient never written is read as it is.
     const untouched = tenant.find("lee.chen@contoso.com")!;
-    assert.deepEqual(new StaleExchangeReads(tenant, () => ({ windowMs: 60_000, rate: 1 })).asRead(untouched), untouched);
+    assert.deepEqual(
+      new StaleExchangeReads(tenant, () => ({ windowMs: 60_000, rate: 1 })).asRead(untouched),
+      untouched,
+    );
   });
 
   it("the fault settings take a lag range and stale reads, and name what is wrong", () => {
-    const text = '{"graphPropagationLagMs":{"min":30000,"max":120000},"exchangeStaleReads":{"windowMs":60000,"rate":0.5},"batchOutOfOrder":true}';
+    const text =
+      '{"graphPropagationLagMs":{"min":30000,"max":120000},"exchangeStaleReads":{"windowMs":60000,"rate":0.5},"batchOutOfOrder":true}';
     assert.deepEqual(parseFaultSettings(text), JSON.parse(text));
     const refused = (json: string) => {
       try {
@@ -65,10 +74,16 @@ describe("reads behind writes", () => {
       }
       assert.fail(`accepted ${json}`);
     };
-    assert.match(refused('{"graphPropagationLagMs":{"min":9,"max":1}}'), /graphPropagationLagMs\.min \(9\) is above graphPropagationLagMs\.max \(1\)/);
+    assert.match(
+      refused('{"graphPropagationLagMs":{"min":9,"max":1}}'),
+      /graphPropagationLagMs\.min \(9\) is above graphPropagationLagMs\.max \(1\)/,
+    );
     assert.match(refused('{"graphPropagationLagMs":"soon"}'), /graphPropagationLagMs is "soon"/);
     assert.match(refused('{"exchangeStaleReads":{"windowMs":1000,"rate":2}}'), /exchangeStaleReads\.rate is 2/);
-    assert.match(refused('{"exchangeStaleReads":{"window":1000,"rate":1}}'), /exchangeStaleReads\.window is not a setting \(did you mean "windowMs"\?\)/);
+    assert.match(
+      refused('{"exchangeStaleReads":{"window":1000,"rate":1}}'),
+      /exchangeStaleReads\.window is not a setting \(did you mean "windowMs"\?\)/,
+    );
     assert.match(refused('{"batchOutOfOrder":"yes"}'), /batchOutOfOrder is "yes"; use true or false/);
   });
 });

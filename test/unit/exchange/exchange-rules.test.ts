@@ -33,7 +33,8 @@ const lee: RecipientFacts = {
   addresses: ["SMTP:lee.chen@contoso.com", "smtp:lee.chen@contoso.onmicrosoft.com", "X500:/o=x/cn=lee"],
 };
 const KEEP = ["smtp:lee.chen@contoso.onmicrosoft.com", "X500:/o=x/cn=lee"];
-const check = (proposed: readonly string[], recipient: RecipientFacts = lee) => checkEmailAddresses(recipient, proposed, tenant);
+const check = (proposed: readonly string[], recipient: RecipientFacts = lee) =>
+  checkEmailAddresses(recipient, proposed, tenant);
 
 describe("Exchange's rules for EmailAddresses", () => {
   it("accepts a valid list: one primary, accepted domains, MOERA kept, other prefixes untouched", () => {
@@ -88,10 +89,16 @@ describe("Exchange's rules for EmailAddresses", () => {
 
   it("PrimaryAddressCount: none, and more than one", () => {
     assert.deepEqual(check(["smtp:lee.chen@contoso.com", ...KEEP]), [
-      { code: "PrimaryAddressCount", message: "The EmailAddresses property must contain exactly one primary SMTP address (SMTP:); it has none." },
+      {
+        code: "PrimaryAddressCount",
+        message: "The EmailAddresses property must contain exactly one primary SMTP address (SMTP:); it has none.",
+      },
     ]);
     assert.deepEqual(check(["SMTP:lee.chen@contoso.com", "SMTP:lee.chen@fabrikam.com", ...KEEP]), [
-      { code: "PrimaryAddressCount", message: "The EmailAddresses property must contain exactly one primary SMTP address (SMTP:); it has 2." },
+      {
+        code: "PrimaryAddressCount",
+        message: "The EmailAddresses property must contain exactly one primary SMTP address (SMTP:); it has 2.",
+      },
     ]);
   });
 
@@ -103,7 +110,10 @@ describe("Exchange's rules for EmailAddresses", () => {
         message: `The address "smtp:lee.chen@contoso.onmicrosoft.com" is the recipient's Microsoft Online Email Routing Address (MOERA) and can't be removed.`,
       },
     ]);
-    assert.equal(moeraRemovalMessage("smtp:lee.chen@contoso.onmicrosoft.com"), check(["SMTP:lee.chen@contoso.com"])[0]!.message);
+    assert.equal(
+      moeraRemovalMessage("smtp:lee.chen@contoso.onmicrosoft.com"),
+      check(["SMTP:lee.chen@contoso.com"])[0]!.message,
+    );
     assert.deepEqual(check(["SMTP:lee.chen@contoso.com", "smtp:LEE.CHEN@contoso.onmicrosoft.com"]), []);
   });
 
@@ -128,35 +138,76 @@ describe("Exchange's rules for EmailAddresses", () => {
   it(`TooManyAddresses: more than ${MAX_PROXY_ADDRESSES} entries, counting every prefix`, () => {
     const x500 = Array.from({ length: MAX_PROXY_ADDRESSES - 2 }, (_, i) => `X500:/o=x/cn=${i}`);
     assert.deepEqual(check(["SMTP:lee.chen@contoso.com", "smtp:lee.chen@contoso.onmicrosoft.com", ...x500]), []);
-    assert.deepEqual(check(["SMTP:lee.chen@contoso.com", "smtp:lee.chen@contoso.onmicrosoft.com", ...x500, "SIP:lee.chen@contoso.com"]), [
-      { code: "TooManyAddresses", message: `The EmailAddresses property holds ${MAX_PROXY_ADDRESSES + 1} entries; a recipient can have at most ${MAX_PROXY_ADDRESSES}.` },
-    ]);
+    assert.deepEqual(
+      check([
+        "SMTP:lee.chen@contoso.com",
+        "smtp:lee.chen@contoso.onmicrosoft.com",
+        ...x500,
+        "SIP:lee.chen@contoso.com",
+      ]),
+      [
+        {
+          code: "TooManyAddresses",
+          message: `The EmailAddresses property holds ${MAX_PROXY_ADDRESSES + 1} entries; a recipient can have at most ${MAX_PROXY_ADDRESSES}.`,
+        },
+      ],
+    );
   });
 
   it("reports every rule broken, in order: size, per address (invalid, domain, owner), primaries, MOERA", () => {
     const codes = check(["smtp:bad address", "smtp:press@fabrikam.com", "smtp:x@northwind.example"]).map((v) => v.code);
-    assert.deepEqual(codes, ["InvalidAddress", "ProxyAddressExists", "NotAcceptedDomain", "PrimaryAddressCount", "MoeraRemoval"]);
+    assert.deepEqual(codes, [
+      "InvalidAddress",
+      "ProxyAddressExists",
+      "NotAcceptedDomain",
+      "PrimaryAddressCount",
+      "MoeraRemoval",
+    ]);
   });
 
   it("ProxyValueTooLong: where proxyAddresses is written (AD), an added entry over 256 characters with its prefix is refused; 256 fits; Exchange Online alone has no such rule", () => {
     // 64 characters before "@", a domain of labels up to 63: an address of `length` characters.
-    const address = (length: number) => `${"a".repeat(64)}@${"d".repeat(length - 193)}.${"e".repeat(63)}.${"f".repeat(59)}.com`;
+    const address = (length: number) =>
+      `${"a".repeat(64)}@${"d".repeat(length - 193)}.${"e".repeat(63)}.${"f".repeat(59)}.com`;
     assert.equal(address(252).length, 252);
     const inAd: RecipientFacts = { ...lee, writesProxyAddresses: true };
     const adTenant: TenantFacts = { ...tenant, acceptedDomains: undefined };
-    const [v, ...rest] = checkEmailAddresses(inAd, ["SMTP:lee.chen@contoso.com", `smtp:${address(252)}`, ...KEEP], adTenant);
+    const [v, ...rest] = checkEmailAddresses(
+      inAd,
+      ["SMTP:lee.chen@contoso.com", `smtp:${address(252)}`, ...KEEP],
+      adTenant,
+    );
     assert.deepEqual(rest, []);
     assert.equal(v!.code, "InvalidAddress");
     assert.equal(v!.rule, "ProxyValueTooLong");
     assert.equal(v!.address, address(252));
-    assert.match(v!.message, /has 257 characters with its prefix; a proxyAddresses value holds at most 256 \(the address at most 251\)\.$/);
+    assert.match(
+      v!.message,
+      /has 257 characters with its prefix; a proxyAddresses value holds at most 256 \(the address at most 251\)\.$/,
+    );
     // As the primary too; 251 characters (256 with the prefix) fit.
-    assert.equal(checkEmailAddresses(inAd, [`SMTP:${address(254)}`, "smtp:lee.chen@contoso.com", ...KEEP], adTenant)[0]?.rule, "ProxyValueTooLong");
-    assert.deepEqual(checkEmailAddresses(inAd, ["SMTP:lee.chen@contoso.com", `smtp:${address(251)}`, ...KEEP], adTenant), []);
+    assert.equal(
+      checkEmailAddresses(inAd, [`SMTP:${address(254)}`, "smtp:lee.chen@contoso.com", ...KEEP], adTenant)[0]?.rule,
+      "ProxyValueTooLong",
+    );
+    assert.deepEqual(
+      checkEmailAddresses(inAd, ["SMTP:lee.chen@contoso.com", `smtp:${address(251)}`, ...KEEP], adTenant),
+      [],
+    );
     // Not written to proxyAddresses by this target: no length rule beyond the address's own.
-    assert.deepEqual(checkEmailAddresses(lee, ["SMTP:lee.chen@contoso.com", `smtp:${address(252)}`, ...KEEP], adTenant), []);
+    assert.deepEqual(
+      checkEmailAddresses(lee, ["SMTP:lee.chen@contoso.com", `smtp:${address(252)}`, ...KEEP], adTenant),
+      [],
+    );
     // An entry the recipient holds already fits where it is.
-    assert.deepEqual(checkEmailAddresses({ ...inAd, addresses: [...inAd.addresses, `smtp:${address(252)}`] }, ["SMTP:lee.chen@contoso.com", `smtp:${address(252)}`, ...KEEP], adTenant), []);
+    assert.deepEqual(
+      checkEmailAddresses(
+        { ...inAd, addresses: [...inAd.addresses, `smtp:${address(252)}`] },
+        ["SMTP:lee.chen@contoso.com", `smtp:${address(252)}`, ...KEEP],
+        adTenant,
+      ),
+      [],
+    );
   });
 
   it("NotFound's wording, and the .NET exception type of every code", () => {
@@ -181,7 +232,11 @@ describe("Set-Mailbox @{Add=…; Remove=…} (applyAddRemove)", () => {
   const list = ["SMTP:lee.chen@contoso.com", "smtp:lee.chen@contoso.onmicrosoft.com", "X500:/o=x/cn=lee"];
 
   it("removes SMTP entries case-insensitively and by prefix, then adds at the end", () => {
-    assert.deepEqual(applyAddRemove(list, ["smtp:lee@fabrikam.com"], ["smtp:LEE.CHEN@CONTOSO.ONMICROSOFT.COM"]), ["SMTP:lee.chen@contoso.com", "X500:/o=x/cn=lee", "smtp:lee@fabrikam.com"]);
+    assert.deepEqual(applyAddRemove(list, ["smtp:lee@fabrikam.com"], ["smtp:LEE.CHEN@CONTOSO.ONMICROSOFT.COM"]), [
+      "SMTP:lee.chen@contoso.com",
+      "X500:/o=x/cn=lee",
+      "smtp:lee@fabrikam.com",
+    ]);
   });
 
   it("an added SMTP: entry becomes the primary and the old primary an alias", () => {
@@ -194,7 +249,11 @@ describe("Set-Mailbox @{Add=…; Remove=…} (applyAddRemove)", () => {
   });
 
   it("re-adding an address it holds moves it (no duplicate), taking the new prefix but keeping its case (Exchange does not re-case)", () => {
-    assert.deepEqual(applyAddRemove(list, ["SMTP:Lee.Chen@contoso.onmicrosoft.com"], []), ["smtp:lee.chen@contoso.com", "X500:/o=x/cn=lee", "SMTP:lee.chen@contoso.onmicrosoft.com"]);
+    assert.deepEqual(applyAddRemove(list, ["SMTP:Lee.Chen@contoso.onmicrosoft.com"], []), [
+      "smtp:lee.chen@contoso.com",
+      "X500:/o=x/cn=lee",
+      "SMTP:lee.chen@contoso.onmicrosoft.com",
+    ]);
   });
 
   it("non-SMTP entries are matched by their exact value; removing what is absent changes nothing", () => {

@@ -32,7 +32,11 @@ const tenantFacts = (owners: Record<string, { id: string; displayName: string }>
   },
 });
 
-const recipient = (kind: RecipientTypeDetails, addresses: string[], extra: Partial<RecipientFacts> = {}): RecipientFacts => ({
+const recipient = (
+  kind: RecipientTypeDetails,
+  addresses: string[],
+  extra: Partial<RecipientFacts> = {},
+): RecipientFacts => ({
   id: "r1",
   displayName: "Marketing",
   type: coarseTypeOf(kind),
@@ -43,7 +47,8 @@ const recipient = (kind: RecipientTypeDetails, addresses: string[], extra: Parti
   ...extra,
 });
 
-const messages = (r: RecipientFacts, proposed: string[], facts = tenantFacts()) => checkEmailAddresses(r, proposed, facts).map((v) => v.message);
+const messages = (r: RecipientFacts, proposed: string[], facts = tenantFacts()) =>
+  checkEmailAddresses(r, proposed, facts).map((v) => v.message);
 
 function seededTenant(): Tenant {
   const tenant = Tenant.open(":memory:");
@@ -53,7 +58,12 @@ function seededTenant(): Tenant {
 
 describe("recipient kinds: the facts per kind", () => {
   it("names every kind with its RecipientTypeDetails, its Set- cmdlet and where Graph shows it", () => {
-    const table = Object.fromEntries(RECIPIENT_TYPES.map((t) => [t, [RECIPIENT_KINDS[t].setCmdlet, RECIPIENT_KINDS[t].getCmdlet, RECIPIENT_KINDS[t].graph.collection]]));
+    const table = Object.fromEntries(
+      RECIPIENT_TYPES.map((t) => [
+        t,
+        [RECIPIENT_KINDS[t].setCmdlet, RECIPIENT_KINDS[t].getCmdlet, RECIPIENT_KINDS[t].graph.collection],
+      ]),
+    );
     assert.deepEqual(table, {
       UserMailbox: ["Set-Mailbox", "Get-Mailbox", "users"],
       SharedMailbox: ["Set-Mailbox", "Get-Mailbox", "users"],
@@ -70,13 +80,39 @@ describe("recipient kinds: the facts per kind", () => {
 
   it("tells the group kinds apart in Graph as the groups overview does", () => {
     const graph = (t: RecipientTypeDetails) => RECIPIENT_KINDS[t].graph;
-    assert.deepEqual(graph("GroupMailbox"), { collection: "groups", groupTypes: ["Unified"], mailEnabled: true, securityEnabled: false });
-    assert.deepEqual(graph("MailUniversalSecurityGroup"), { collection: "groups", groupTypes: [], mailEnabled: true, securityEnabled: true });
-    assert.deepEqual(graph("MailUniversalDistributionGroup"), { collection: "groups", groupTypes: [], mailEnabled: true, securityEnabled: false });
+    assert.deepEqual(graph("GroupMailbox"), {
+      collection: "groups",
+      groupTypes: ["Unified"],
+      mailEnabled: true,
+      securityEnabled: false,
+    });
+    assert.deepEqual(graph("MailUniversalSecurityGroup"), {
+      collection: "groups",
+      groupTypes: [],
+      mailEnabled: true,
+      securityEnabled: true,
+    });
+    assert.deepEqual(graph("MailUniversalDistributionGroup"), {
+      collection: "groups",
+      groupTypes: [],
+      mailEnabled: true,
+      securityEnabled: false,
+    });
   });
 
   it("keeps the coarse kind the other layers use: every group is Group; Group read back is a distribution group", () => {
-    assert.deepEqual(RECIPIENT_TYPES.map(coarseTypeOf), ["UserMailbox", "SharedMailbox", "RoomMailbox", "EquipmentMailbox", "Group", "Group", "Group", "Group", "MailUser", "MailContact"]);
+    assert.deepEqual(RECIPIENT_TYPES.map(coarseTypeOf), [
+      "UserMailbox",
+      "SharedMailbox",
+      "RoomMailbox",
+      "EquipmentMailbox",
+      "Group",
+      "Group",
+      "Group",
+      "Group",
+      "MailUser",
+      "MailContact",
+    ]);
     assert.equal(recipientTypeOf("group"), "MailUniversalDistributionGroup");
     assert.equal(recipientTypeOf("groupmailbox"), "GroupMailbox");
     assert.equal(recipientTypeOf("RoomList"), undefined);
@@ -88,17 +124,23 @@ describe("recipient kinds: the facts per kind", () => {
 describe("recipient kinds: prefixes each kind takes", () => {
   it("a distribution group refuses an SPO address, in words naming the kind", () => {
     assert.deepEqual(
-      messages(recipient("MailUniversalDistributionGroup", ["SMTP:marketing@contoso.com", "smtp:marketing@contoso.onmicrosoft.com"]), [
-        "SMTP:marketing@contoso.com",
-        "smtp:marketing@contoso.onmicrosoft.com",
-        "SPO:SPO_1@SPO_2",
-      ]),
-      ['The distribution group "Marketing" can\'t take the address "SPO:SPO_1@SPO_2": a distribution group\'s EmailAddresses take SMTP (SMTP:/smtp:), X400 and X500 addresses, not SPO.'],
+      messages(
+        recipient("MailUniversalDistributionGroup", [
+          "SMTP:marketing@contoso.com",
+          "smtp:marketing@contoso.onmicrosoft.com",
+        ]),
+        ["SMTP:marketing@contoso.com", "smtp:marketing@contoso.onmicrosoft.com", "SPO:SPO_1@SPO_2"],
+      ),
+      [
+        'The distribution group "Marketing" can\'t take the address "SPO:SPO_1@SPO_2": a distribution group\'s EmailAddresses take SMTP (SMTP:/smtp:), X400 and X500 addresses, not SPO.',
+      ],
     );
   });
 
   it("a Microsoft 365 group takes SPO and refuses SIP", () => {
-    const group = recipient("GroupMailbox", ["SMTP:allstaff@contoso.com", "smtp:allstaff@contoso.onmicrosoft.com"], { displayName: "All Staff" });
+    const group = recipient("GroupMailbox", ["SMTP:allstaff@contoso.com", "smtp:allstaff@contoso.onmicrosoft.com"], {
+      displayName: "All Staff",
+    });
     assert.deepEqual(messages(group, [...group.addresses, "SPO:SPO_a@SPO_b"]), []);
     const found = checkEmailAddresses(group, [...group.addresses, "SIP:allstaff@contoso.com"], tenantFacts());
     assert.deepEqual(found, [
@@ -119,7 +161,11 @@ describe("recipient kinds: prefixes each kind takes", () => {
       ["MailContact", "mail contact"],
     ] as const) {
       const r = recipient(kind, ["SMTP:x@contoso.com"], { displayName: "X" });
-      assert.deepEqual(messages(r, ["SMTP:x@contoso.com", "X500:/o=Contoso/cn=x", "X400:C=US;A= ;P=Contoso;O=Exchange;S=x;"]), [], kind);
+      assert.deepEqual(
+        messages(r, ["SMTP:x@contoso.com", "X500:/o=Contoso/cn=x", "X400:C=US;A= ;P=Contoso;O=Exchange;S=x;"]),
+        [],
+        kind,
+      );
       assert.deepEqual(messages(r, ["SMTP:x@contoso.com", "SIP:x@contoso.com"]), [
         `The ${noun} "X" can't take the address "SIP:x@contoso.com": a ${noun}'s EmailAddresses take SMTP (SMTP:/smtp:), X400 and X500 addresses, not SIP.`,
       ]);
@@ -127,9 +173,21 @@ describe("recipient kinds: prefixes each kind takes", () => {
   });
 
   it("a mail user takes SIP; mailboxes take any prefix", () => {
-    assert.deepEqual(messages(recipient("MailUser", ["SMTP:c@contoso.com"]), ["SMTP:c@contoso.com", "SIP:c@contoso.com"]), []);
+    assert.deepEqual(
+      messages(recipient("MailUser", ["SMTP:c@contoso.com"]), ["SMTP:c@contoso.com", "SIP:c@contoso.com"]),
+      [],
+    );
     for (const kind of ["UserMailbox", "SharedMailbox", "RoomMailbox", "EquipmentMailbox"] as const) {
-      assert.deepEqual(messages(recipient(kind, ["SMTP:m@contoso.com"]), ["SMTP:m@contoso.com", "SIP:m@contoso.com", "SPO:SPO_x@SPO_y", "EUM:1234;phone-context=x"]), [], kind);
+      assert.deepEqual(
+        messages(recipient(kind, ["SMTP:m@contoso.com"]), [
+          "SMTP:m@contoso.com",
+          "SIP:m@contoso.com",
+          "SPO:SPO_x@SPO_y",
+          "EUM:1234;phone-context=x",
+        ]),
+        [],
+        kind,
+      );
     }
   });
 
@@ -140,7 +198,10 @@ describe("recipient kinds: prefixes each kind takes", () => {
 });
 
 describe("recipient kinds: a mail contact's and a mail user's external address", () => {
-  const contact = recipient("MailContact", ["SMTP:press@agency.example", "smtp:press@fabrikam.com"], { displayName: "Press Office (agency)", externalEmailAddress: "press@agency.example" });
+  const contact = recipient("MailContact", ["SMTP:press@agency.example", "smtp:press@fabrikam.com"], {
+    displayName: "Press Office (agency)",
+    externalEmailAddress: "press@agency.example",
+  });
 
   it("the external address may stay outside the accepted domains; another alias there may not", () => {
     assert.deepEqual(messages(contact, ["SMTP:press@agency.example", "smtp:press@fabrikam.com"]), []);
@@ -159,7 +220,10 @@ describe("recipient kinds: a mail contact's and a mail user's external address",
           'The address "SMTP:press@agency.example" is the external email address (ExternalEmailAddress) of the mail contact "Press Office (agency)"; it can\'t be removed from EmailAddresses. To change it, use Set-MailContact -ExternalEmailAddress.',
       },
     ]);
-    const user = recipient("MailUser", ["SMTP:dana@contoso.com", "smtp:dana@consulting.example"], { displayName: "Dana", externalEmailAddress: "dana@consulting.example" });
+    const user = recipient("MailUser", ["SMTP:dana@contoso.com", "smtp:dana@consulting.example"], {
+      displayName: "Dana",
+      externalEmailAddress: "dana@consulting.example",
+    });
     assert.deepEqual(messages(user, ["SMTP:dana@contoso.com"]), [
       'The address "SMTP:dana@consulting.example" is the external email address (ExternalEmailAddress) of the mail user "Dana"; it can\'t be removed from EmailAddresses. To change it, use Set-MailUser -ExternalEmailAddress.',
     ]);
@@ -183,7 +247,9 @@ describe("recipient kinds: the rules every kind shares, in their existing words"
     );
     const synced = recipient("GroupMailbox", ["SMTP:g@contoso.com"], { synced: true });
     assert.deepEqual(
-      checkEmailAddresses(synced, ["SMTP:g@contoso.com", "smtp:h@contoso.com"], tenantFacts(), "g@contoso.com").map((v) => [v.code, v.message]),
+      checkEmailAddresses(synced, ["SMTP:g@contoso.com", "smtp:h@contoso.com"], tenantFacts(), "g@contoso.com").map(
+        (v) => [v.code, v.message],
+      ),
       [
         [
           "WriteScope",
@@ -216,7 +282,11 @@ describe("recipient kinds: the tenant model", () => {
     assert.equal(tenant.find("allstaff@contoso.com")?.kind, "GroupMailbox");
     assert.equal(tenant.find("allstaff@contoso.com")?.type, "Group");
     assert.equal(tenant.find("marketing@contoso.com")?.kind, "MailUniversalDistributionGroup");
-    assert.equal(tenant.find("press@agency.example")?.externalEmailAddress, "press@agency.example", "a contact without one: its primary");
+    assert.equal(
+      tenant.find("press@agency.example")?.externalEmailAddress,
+      "press@agency.example",
+      "a contact without one: its primary",
+    );
     assert.equal(tenant.find("dana.whitfield@contoso.com")?.externalEmailAddress, "dana@consulting.example");
     assert.equal(tenant.find("contractor@contoso.com")?.externalEmailAddress, undefined);
     tenant.close();
@@ -262,7 +332,8 @@ describe("recipient kinds: the tenant model", () => {
     // Taking it while another recipient holds it is refused, whatever the kinds.
     assert.throws(
       () => tenant.addRemoveEmailAddresses("everyone@contoso.com", ["smtp:ppatel@contoso.com"], []),
-      (err: unknown) => ExchangeError.isInstance(err) && err.code === "ProxyAddressExists" && err.owner?.displayName === "Priya Patel",
+      (err: unknown) =>
+        ExchangeError.isInstance(err) && err.code === "ProxyAddressExists" && err.owner?.displayName === "Priya Patel",
     );
     tenant.close();
   });
@@ -386,6 +457,9 @@ describe("the kinds the schemas accept are exchange-rules' kinds", () => {
   });
 
   it("tenant-seed.schema.json's recipient type lists every kind, and the deprecated Group", () => {
-    assert.deepEqual(enumAt("tenant-seed.schema.json", ["$defs", "recipient", "properties", "type"]), [...RECIPIENT_TYPES, "Group"]);
+    assert.deepEqual(enumAt("tenant-seed.schema.json", ["$defs", "recipient", "properties", "type"]), [
+      ...RECIPIENT_TYPES,
+      "Group",
+    ]);
   });
 });

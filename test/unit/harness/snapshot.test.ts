@@ -17,7 +17,10 @@ describe("snapshots (harness/snapshot.ts)", () => {
     assert.throws(
       () => assertMatchesSnapshot(file, "text\n", testFile, {}),
       (error: Error) => {
-        assert.match(error.message, /snapshot .*missing\.txt is missing: create it with `UPDATE_SNAPSHOTS=1 scripts\/test dist\/test\/unit\/core\/report\.test\.js`, review it, and commit it/);
+        assert.match(
+          error.message,
+          /snapshot .*missing\.txt is missing: create it with `UPDATE_SNAPSHOTS=1 scripts\/test dist\/test\/unit\/core\/report\.test\.js`, review it, and commit it/,
+        );
         return true;
       },
     );
@@ -34,7 +37,10 @@ describe("snapshots (harness/snapshot.ts)", () => {
   it("a different text fails with the update command, and leaves the snapshot as it was", () => {
     const file = path.join(dir, "differs.txt");
     writeFileSync(file, "old\n");
-    assert.throws(() => assertMatchesSnapshot(file, "new\n", testFile, {}), /differs; if the change is intended: `UPDATE_SNAPSHOTS=1 scripts\/test dist\/test\/unit\/core\/report\.test\.js`/);
+    assert.throws(
+      () => assertMatchesSnapshot(file, "new\n", testFile, {}),
+      /differs; if the change is intended: `UPDATE_SNAPSHOTS=1 scripts\/test dist\/test\/unit\/core\/report\.test\.js`/,
+    );
     assert.equal(readFileSync(file, "utf8"), "old\n");
   });
 

@@ -9,7 +9,10 @@ describe("checkMailboxInputs: international domains", () => {
     const failures = checkMailboxInputs({
       identity: "a@contoso.com",
       mode: "strict",
-      addresses: { "a@contoso.com": "SMTP:a@contoso.com", "info@xn--bcher-kva.example": "smtp:info@xn--bcher-kva.example" },
+      addresses: {
+        "a@contoso.com": "SMTP:a@contoso.com",
+        "info@xn--bcher-kva.example": "smtp:info@xn--bcher-kva.example",
+      },
       internationalForms: { "info@xn--bcher-kva.example": "info@bücher.example" },
     });
     assert.deepEqual(failures, []);
@@ -25,7 +28,10 @@ describe("checkMailboxInputs: international domains", () => {
       },
     });
     assert.equal(failures.length, 2, JSON.stringify(failures));
-    assert.match(failures[0]!.reason, /"info@bücher\.example": an international domain is written as its A-label, in lower case \("info@xn--bcher-kva\.example"\)/);
+    assert.match(
+      failures[0]!.reason,
+      /"info@bücher\.example": an international domain is written as its A-label, in lower case \("info@xn--bcher-kva\.example"\)/,
+    );
     assert.match(failures[1]!.reason, /a Cyrillic letter among Latin ones/);
   });
 });

@@ -37,11 +37,31 @@ const SEED: TenantSeed = {
       upn: "anna.kowalski@contoso.com",
       displayName: "Anna Kowalski",
       type: "UserMailbox",
-      addresses: ["SMTP:anna.kowalski@contoso.com", "smtp:anna.kowalski@contoso.onmicrosoft.com", "smtp:anna@contoso.com"],
+      addresses: [
+        "SMTP:anna.kowalski@contoso.com",
+        "smtp:anna.kowalski@contoso.onmicrosoft.com",
+        "smtp:anna@contoso.com",
+      ],
     },
-    { id: "00000000-0000-4000-8000-000000000003", upn: "sales@contoso.com", displayName: "Sales", type: "SharedMailbox", addresses: ["SMTP:sales@contoso.com", "smtp:sales@contoso.onmicrosoft.com"] },
-    { id: "00000000-0000-4000-8000-000000000004", displayName: "Press Office (agency)", type: "MailContact", addresses: ["SMTP:press@fabrikam.com"] },
-    { id: "00000000-0000-4000-8000-000000000005", displayName: "All Staff", type: "Group", addresses: ["SMTP:allstaff@contoso.com"] },
+    {
+      id: "00000000-0000-4000-8000-000000000003",
+      upn: "sales@contoso.com",
+      displayName: "Sales",
+      type: "SharedMailbox",
+      addresses: ["SMTP:sales@contoso.com", "smtp:sales@contoso.onmicrosoft.com"],
+    },
+    {
+      id: "00000000-0000-4000-8000-000000000004",
+      displayName: "Press Office (agency)",
+      type: "MailContact",
+      addresses: ["SMTP:press@fabrikam.com"],
+    },
+    {
+      id: "00000000-0000-4000-8000-000000000005",
+      displayName: "All Staff",
+      type: "Group",
+      addresses: ["SMTP:allstaff@contoso.com"],
+    },
     {
       id: "00000000-0000-4000-8000-000000000006",
       upn: "contractor@contoso.com",
@@ -74,16 +94,27 @@ const SEED: TenantSeed = {
       type: "RoomMailbox",
       addresses: ["SMTP:room.1@contoso.com", "smtp:room.1@contoso.onmicrosoft.com"],
     },
-    { id: "00000000-0000-4000-8000-000000000010", displayName: "Legal", type: "Group", synced: true, addresses: ["SMTP:legal@contoso.com"] },
+    {
+      id: "00000000-0000-4000-8000-000000000010",
+      displayName: "Legal",
+      type: "Group",
+      synced: true,
+      addresses: ["SMTP:legal@contoso.com"],
+    },
   ],
 };
 
-const HEADER = "version: 1\nallowedDomains: [contoso.com, fabrikam.com, contoso.onmicrosoft.com, northwind.example]\nmailboxes:\n";
+const HEADER =
+  "version: 1\nallowedDomains: [contoso.com, fabrikam.com, contoso.onmicrosoft.com, northwind.example]\nmailboxes:\n";
 const dir = mkdtempSync(path.join(os.tmpdir(), "mbx-preflight-"));
 let counter = 0;
 
 /** The problems preflight reports for a spec over a fresh copy of SEED, as `file:line:col: message`. */
-async function problemsOf(body: string, setup: (tenant: Tenant) => void = () => {}, managedElsewhere?: ReadonlyMap<string, string>): Promise<string[]> {
+async function problemsOf(
+  body: string,
+  setup: (tenant: Tenant) => void = () => {},
+  managedElsewhere?: ReadonlyMap<string, string>,
+): Promise<string[]> {
   const loaded = loadSpecText("mailboxes.yaml", HEADER + body);
   assert.ok(loaded.ok, JSON.stringify(loaded.ok ? [] : loaded.problems));
   const database = path.join(dir, `t${counter++}.sqlite`);
@@ -95,7 +126,13 @@ async function problemsOf(body: string, setup: (tenant: Tenant) => void = () => 
   try {
     const spec = loaded.spec;
     const live = await backend.readMailboxes(spec.mailboxes.map((m) => m.identity));
-    const change = planChanges(spec.mailboxes.map((m) => ({ identity: m.identity, desired: { primary: m.primary, aliases: m.aliases, mode: m.mode }, live: live.get(m.identity)?.addresses })));
+    const change = planChanges(
+      spec.mailboxes.map((m) => ({
+        identity: m.identity,
+        desired: { primary: m.primary, aliases: m.aliases, mode: m.mode },
+        live: live.get(m.identity)?.addresses,
+      })),
+    );
     return (await preflight(spec, live, change, backend, managedElsewhere)).map(formatProblem);
   } finally {
     await backend.close();
@@ -117,7 +154,9 @@ describe("preview-time checks (reconcile/preflight.ts) on the local backend", ()
   });
 
   it("an address held by a recipient outside the spec: at the address, naming the holder and its kind, with the remedy", async () => {
-    const problems = await problemsOf("  lee.chen@contoso.com:\n    primary: lee.chen@contoso.com\n    aliases: [Press@Fabrikam.com, allstaff@contoso.com]\n");
+    const problems = await problemsOf(
+      "  lee.chen@contoso.com:\n    primary: lee.chen@contoso.com\n    aliases: [Press@Fabrikam.com, allstaff@contoso.com]\n",
+    );
     assert.deepEqual(problems, [
       'mailboxes.yaml:6:15: mailboxes["lee.chen@contoso.com"].aliases[0]: alias "Press@Fabrikam.com" already belongs to mail contact "Press Office (agency)"; remove "Press@Fabrikam.com" from "Press Office (agency)" first (that recipient is not in the spec), or drop it from this mailbox in the spec',
       'mailboxes.yaml:6:35: mailboxes["lee.chen@contoso.com"].aliases[1]: alias "allstaff@contoso.com" already belongs to distribution group "All Staff"; remove "allstaff@contoso.com" from "All Staff" first (that recipient is not in the spec), or drop it from this mailbox in the spec',
@@ -133,9 +172,28 @@ describe("preview-time checks (reconcile/preflight.ts) on the local backend", ()
     const problems = await problemsOf(
       "  lee.chen@contoso.com:\n    primary: lee.chen@contoso.com\n    aliases: [archive@contoso.com, jo@contoso.com, partner@fabrikam.com, olivia@fabrikam.com, tom@fabrikam.com, gone@fabrikam.com]\n",
       (t) => {
-        t.addHolder({ id: "00000000-0000-4000-9000-000000000001", kind: "PublicFolder", displayName: "Archive", synced: false, addresses: ["SMTP:archive@contoso.com"] });
-        t.addHolder({ id: "00000000-0000-4000-9000-000000000002", kind: "EntraUser", displayName: "Jo Synced", upn: "jo.synced@contoso.com", synced: true, addresses: ["SMTP:jo@contoso.com"] });
-        t.addHolder({ id: "00000000-0000-4000-9000-000000000003", kind: "EntraContact", displayName: "Partner", synced: false, addresses: ["SMTP:partner@fabrikam.com"] });
+        t.addHolder({
+          id: "00000000-0000-4000-9000-000000000001",
+          kind: "PublicFolder",
+          displayName: "Archive",
+          synced: false,
+          addresses: ["SMTP:archive@contoso.com"],
+        });
+        t.addHolder({
+          id: "00000000-0000-4000-9000-000000000002",
+          kind: "EntraUser",
+          displayName: "Jo Synced",
+          upn: "jo.synced@contoso.com",
+          synced: true,
+          addresses: ["SMTP:jo@contoso.com"],
+        });
+        t.addHolder({
+          id: "00000000-0000-4000-9000-000000000003",
+          kind: "EntraContact",
+          displayName: "Partner",
+          synced: false,
+          addresses: ["SMTP:partner@fabrikam.com"],
+        });
         t.addHolder({
           id: "00000000-0000-4000-9000-000000000004",
           kind: "SoftDeletedMailbox",
@@ -175,22 +233,34 @@ describe("preview-time checks (reconcile/preflight.ts) on the local backend", ()
       problems[1]!,
       /^mailboxes\.yaml:6:36: .*"jo@contoso\.com" is held by Entra user without a mailbox "Jo Synced" \(synced from on-premises AD\).*in on-premises AD and let Entra Connect sync it/,
     );
-    assert.match(problems[2]!, /"partner@fabrikam\.com" is held by Entra contact without a mail contact "Partner".*in Entra ID/);
+    assert.match(
+      problems[2]!,
+      /"partner@fabrikam\.com" is held by Entra contact without a mail contact "Partner".*in Entra ID/,
+    );
     assert.ok(
       problems[3]!.includes(
         `"olivia@fabrikam.com" is held by soft-deleted mailbox "Olivia Former" (deleted ${at(softDeletedAt)}; it keeps its addresses until it is purged on ${purge(softDeletedAt)})`,
-      ) && /restore the mailbox.*purge it \(Remove-Mailbox "Olivia Former" -PermanentlyDelete.*or wait until \d{4}-\d\d-\d\d/.test(problems[3]!),
+      ) &&
+        /restore the mailbox.*purge it \(Remove-Mailbox "Olivia Former" -PermanentlyDelete.*or wait until \d{4}-\d\d-\d\d/.test(
+          problems[3]!,
+        ),
       problems[3],
     );
     assert.ok(
-      problems[4]!.includes(`"tom@fabrikam.com" is held by deleted user in Entra's recycle bin "Tom Temp" (deleted ${at(binAt)}; it keeps its addresses until it is purged on ${purge(binAt)})`) &&
-        /restore the user .*delete it permanently \(DELETE \/directory\/deletedItems\/00000000-0000-4000-9000-000000000005\).*or wait until/.test(problems[4]!),
+      problems[4]!.includes(
+        `"tom@fabrikam.com" is held by deleted user in Entra's recycle bin "Tom Temp" (deleted ${at(binAt)}; it keeps its addresses until it is purged on ${purge(binAt)})`,
+      ) &&
+        /restore the user .*delete it permanently \(DELETE \/directory\/deletedItems\/00000000-0000-4000-9000-000000000005\).*or wait until/.test(
+          problems[4]!,
+        ),
       problems[4],
     );
   });
 
   it("a domain the tenant does not accept (though the spec allows it): Exchange's words and what to do", async () => {
-    const problems = await problemsOf("  lee.chen@contoso.com:\n    primary: lee.chen@contoso.com\n    aliases: [lee@northwind.example]\n");
+    const problems = await problemsOf(
+      "  lee.chen@contoso.com:\n    primary: lee.chen@contoso.com\n    aliases: [lee@northwind.example]\n",
+    );
     assert.deepEqual(problems, [
       `mailboxes.yaml:6:15: mailboxes["lee.chen@contoso.com"].aliases[0]: You can't use the domain "northwind.example" because it's not an accepted domain for your organization. What to do: add the domain to the tenant's accepted domains (Exchange admin center > Mail flow > Accepted domains), or fix the address`,
     ]);
@@ -215,14 +285,24 @@ describe("preview-time checks (reconcile/preflight.ts) on the local backend", ()
   });
 
   it("a synced group is refused with a remedy for groups: change it in AD, never `cloudManaged: true` (refused for groups)", async () => {
-    const problems = await problemsOf("  legal@contoso.com:\n    primary: legal@contoso.com\n    aliases: [law@contoso.com]\n");
+    const problems = await problemsOf(
+      "  legal@contoso.com:\n    primary: legal@contoso.com\n    aliases: [law@contoso.com]\n",
+    );
     assert.equal(problems.length, 1, problems.join("\n"));
-    assert.match(problems[0]!, /What to do: this distribution group is synced from on-premises AD, where its addresses are mastered: change proxyAddresses in AD/);
+    assert.match(
+      problems[0]!,
+      /What to do: this distribution group is synced from on-premises AD, where its addresses are mastered: change proxyAddresses in AD/,
+    );
     assert.doesNotMatch(problems[0]!, /set `cloudManaged: true`/);
   });
 
   it("a synced mailbox with cloudManaged: true in the spec passes (the provider moves it to the cloud first)", async () => {
-    assert.deepEqual(await problemsOf("  george.hall@contoso.com:\n    primary: george.hall@contoso.com\n    aliases: [ghall@contoso.com]\n    cloudManaged: true\n"), []);
+    assert.deepEqual(
+      await problemsOf(
+        "  george.hall@contoso.com:\n    primary: george.hall@contoso.com\n    aliases: [ghall@contoso.com]\n    cloudManaged: true\n",
+      ),
+      [],
+    );
   });
 
   it("a contact, a group and a mail user are written like mailboxes (each with its own cmdlet): no refusal for their kind", async () => {
@@ -266,7 +346,8 @@ describe("preview-time checks (reconcile/preflight.ts) on the local backend", ()
 
   it("a MOERA given to another mailbox: at the taker's address, naming the giver's place, never movable", async () => {
     const problems = await problemsOf(
-      "  lee.chen@contoso.com:\n    primary: lee.chen@contoso.com\n" + "  anna.kowalski@contoso.com:\n    primary: anna.kowalski@contoso.com\n    aliases: [lee.chen@contoso.onmicrosoft.com]\n",
+      "  lee.chen@contoso.com:\n    primary: lee.chen@contoso.com\n" +
+        "  anna.kowalski@contoso.com:\n    primary: anna.kowalski@contoso.com\n    aliases: [lee.chen@contoso.onmicrosoft.com]\n",
     );
     assert.deepEqual(problems, [
       `mailboxes.yaml:8:15: mailboxes["anna.kowalski@contoso.com"].aliases[0]: "lee.chen@contoso.onmicrosoft.com" is the routing address (MOERA) of mailbox "lee.chen@contoso.com" (mailboxes.yaml:4:3), which Exchange never lets go of; keep the address: the tenant's routing address (MOERA) cannot be removed; the tool never removes it itself: drop it from this mailbox in the spec`,
@@ -281,26 +362,51 @@ describe("preview-time checks (reconcile/preflight.ts) on the local backend", ()
   });
 
   it("moeraDomainOf: the initial onmicrosoft.com domain, not the hybrid mail. one; describeRecipient; the writable kinds", () => {
-    assert.equal(moeraDomainOf(["contoso.com", "contoso.mail.onmicrosoft.com", "Contoso.onmicrosoft.com"]), "contoso.onmicrosoft.com");
+    assert.equal(
+      moeraDomainOf(["contoso.com", "contoso.mail.onmicrosoft.com", "Contoso.onmicrosoft.com"]),
+      "contoso.onmicrosoft.com",
+    );
     assert.equal(moeraDomainOf(["contoso.com"]), undefined);
-    assert.equal(describeRecipient({ id: "x", displayName: 'Say "hi"', type: "EquipmentMailbox" }), 'equipment mailbox "Say \\"hi\\""');
-    assert.equal(describeRecipient({ id: "x", displayName: "All", type: "Group", kind: "GroupMailbox" }), 'Microsoft 365 group "All"');
+    assert.equal(
+      describeRecipient({ id: "x", displayName: 'Say "hi"', type: "EquipmentMailbox" }),
+      'equipment mailbox "Say \\"hi\\""',
+    );
+    assert.equal(
+      describeRecipient({ id: "x", displayName: "All", type: "Group", kind: "GroupMailbox" }),
+      'Microsoft 365 group "All"',
+    );
     assert.equal(WRITABLE_TYPES.size, 10);
   });
 
   it("describeRecipient and holderRemedy name holders that are not recipients this tool writes: a kind it does not write, an address being released", () => {
-    const remote = { id: "x", displayName: "Remote Rita", type: "UserMailbox" as const, holder: { kind: "OtherRecipient" as const, recipientTypeDetails: "RemoteUserMailbox" } };
+    const remote = {
+      id: "x",
+      displayName: "Remote Rita",
+      type: "UserMailbox" as const,
+      holder: { kind: "OtherRecipient" as const, recipientTypeDetails: "RemoteUserMailbox" },
+    };
     assert.equal(describeRecipient(remote), 'recipient of kind RemoteUserMailbox "Remote Rita"');
-    assert.match(holderRemedy(remote, "rita@contoso.com"), /Get-Recipient "Remote Rita" shows it; its kind, RemoteUserMailbox, is not one this tool writes/);
+    assert.match(
+      holderRemedy(remote, "rita@contoso.com"),
+      /Get-Recipient "Remote Rita" shows it; its kind, RemoteUserMailbox, is not one this tool writes/,
+    );
     assert.equal(
       proxyAddressExistsMessage("smtp:rita@contoso.com", remote),
       'The proxy address "smtp:rita@contoso.com" is already being used by the proxy addresses or LegacyExchangeDN of "Remote Rita". Please choose another proxy address.',
     );
-    const releasing = { id: "y", displayName: "Mark", type: "UserMailbox" as const, holder: { kind: "Releasing" as const, releasedAt: new Date().toISOString() } };
+    const releasing = {
+      id: "y",
+      displayName: "Mark",
+      type: "UserMailbox" as const,
+      holder: { kind: "Releasing" as const, releasedAt: new Date().toISOString() },
+    };
     assert.equal(
       proxyAddressExistsMessage("SMTP:x@contoso.com", releasing),
       'The proxy address "SMTP:x@contoso.com" is already being used by the proxy addresses or LegacyExchangeDN. Please choose another proxy address.',
     );
-    assert.match(holderRemedy(releasing, "x@contoso.com"), /^wait: Exchange frees an address some time after it was removed/);
+    assert.match(
+      holderRemedy(releasing, "x@contoso.com"),
+      /^wait: Exchange frees an address some time after it was removed/,
+    );
   });
 });

@@ -34,7 +34,15 @@ function underEngine(script: string): Promise<string> {
 describe("refresh handoff", () => {
   it("is taken once by the same run, for the same mailboxes and tenant only", async () => {
     const target: TargetSettings = { target: "local", database: "a.sqlite", seed: "s.yaml" };
-    const mailbox: LiveMailbox = { id: "1", upn: "a@contoso.com", displayName: "A", type: "UserMailbox", synced: false, cloudManaged: false, addresses: ["SMTP:a@contoso.com"] };
+    const mailbox: LiveMailbox = {
+      id: "1",
+      upn: "a@contoso.com",
+      displayName: "A",
+      type: "UserMailbox",
+      synced: false,
+      cloudManaged: false,
+      addresses: ["SMTP:a@contoso.com"],
+    };
     const out = await underEngine(`
       const h = require("./dist/runtime/refresh-handoff.js");
       const target = ${JSON.stringify(target)};
@@ -60,7 +68,14 @@ describe("refresh handoff", () => {
       console.log("done");
     `);
     assert.match(out, /done/);
-    assert.ok(!readdirSync(os.tmpdir()).includes("mailbox-addresses-run-999999999-1"), "a leftover of an exited run stays");
-    assert.equal(takeFromRefresh({ target: "local", database: "x", seed: "y" }, "s", []), undefined, "no engine, no handoff");
+    assert.ok(
+      !readdirSync(os.tmpdir()).includes("mailbox-addresses-run-999999999-1"),
+      "a leftover of an exited run stays",
+    );
+    assert.equal(
+      takeFromRefresh({ target: "local", database: "x", seed: "y" }, "s", []),
+      undefined,
+      "no engine, no handoff",
+    );
   });
 });

@@ -14,12 +14,21 @@ describe("Active Directory identities", () => {
     assert.equal(parseIdentity("7HyMT+hWKkijFr51O4f/EA==")?.kind, "immutableId");
     assert.equal(parseIdentity("S-1-5-21-1334167024-2980591876-1299013596-1103")?.kind, "sid");
     assert.equal(parseIdentity("mark"), undefined);
-    assert.equal(parseIdentity("0b5e1c3a-4d2f-4c1e-9a8b-7f6e5d4c3b2a"), undefined, "an Entra object id is not an AD objectGUID");
+    assert.equal(
+      parseIdentity("0b5e1c3a-4d2f-4c1e-9a8b-7f6e5d4c3b2a"),
+      undefined,
+      "an Entra object id is not an AD objectGUID",
+    );
   });
 
   it("an entry's keys match the identities that name it, UPN and SID case-insensitively", () => {
-    const keys = keysOf({ upn: "Mark@contoso.com", immutableId: "7HyMT+hWKkijFr51O4f/EA==", sid: "S-1-5-21-1-2-3-1103" });
-    for (const identity of ["mark@CONTOSO.com", "7HyMT+hWKkijFr51O4f/EA==", "s-1-5-21-1-2-3-1103"]) assert.ok(keys.includes(parseIdentity(identity)!.key), identity);
+    const keys = keysOf({
+      upn: "Mark@contoso.com",
+      immutableId: "7HyMT+hWKkijFr51O4f/EA==",
+      sid: "S-1-5-21-1-2-3-1103",
+    });
+    for (const identity of ["mark@CONTOSO.com", "7HyMT+hWKkijFr51O4f/EA==", "s-1-5-21-1-2-3-1103"])
+      assert.ok(keys.includes(parseIdentity(identity)!.key), identity);
   });
 
   it("SID strings and bytes round-trip (MS-DTYP 2.4.2.2)", () => {
@@ -48,7 +57,11 @@ describe("active-directory target", () => {
       return values[key];
     },
   });
-  const minimal = { adUrl: "ldaps://dc1.corp.contoso.com:636", adCaFile: "certs/corp-ca.pem", adBaseDn: "OU=Mailboxes,DC=corp,DC=contoso,DC=com" };
+  const minimal = {
+    adUrl: "ldaps://dc1.corp.contoso.com:636",
+    adCaFile: "certs/corp-ca.pem",
+    adBaseDn: "OU=Mailboxes,DC=corp,DC=contoso,DC=com",
+  };
 
   it("reads its settings (defaults applied, values checked) and builds a backend with no optional capabilities", async () => {
     const settings = readTargetSettings(activeDirectoryTarget, config(minimal));
@@ -66,12 +79,24 @@ describe("active-directory target", () => {
     assert.deepEqual(backend.capabilities, {});
     assert.equal(backend.description, activeDirectoryTarget.describe(settings));
     await backend.close();
-    assert.throws(() => readTargetSettings(activeDirectoryTarget, config({ ...minimal, adReadStrategy: "scna" })), /did you mean "scan"|use one of auto, filter, scan/);
-    assert.throws(() => readTargetSettings(activeDirectoryTarget, config({ adUrl: minimal.adUrl })), /missing adCaFile/);
+    assert.throws(
+      () => readTargetSettings(activeDirectoryTarget, config({ ...minimal, adReadStrategy: "scna" })),
+      /did you mean "scan"|use one of auto, filter, scan/,
+    );
+    assert.throws(
+      () => readTargetSettings(activeDirectoryTarget, config({ adUrl: minimal.adUrl })),
+      /missing adCaFile/,
+    );
   });
 
   it("refuses a plain ldap:// URL: the password would cross the network in clear", () => {
-    const settings = readTargetSettings(activeDirectoryTarget, config({ ...minimal, adUrl: "ldap://dc1.corp.contoso.com" }));
-    assert.throws(() => activeDirectoryTarget.create(settings, { baseDir: "/srv/project" }), /only ldaps:\/\/ is supported/);
+    const settings = readTargetSettings(
+      activeDirectoryTarget,
+      config({ ...minimal, adUrl: "ldap://dc1.corp.contoso.com" }),
+    );
+    assert.throws(
+      () => activeDirectoryTarget.create(settings, { baseDir: "/srv/project" }),
+      /only ldaps:\/\/ is supported/,
+    );
   });
 });

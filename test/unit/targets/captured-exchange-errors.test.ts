@@ -18,7 +18,12 @@ interface CapturedError {
   readonly status: number;
   readonly exceptionType: string;
   readonly text: string;
-  readonly expected: { readonly code: string | undefined; readonly address?: string; readonly owner?: string; readonly ownerId?: string };
+  readonly expected: {
+    readonly code: string | undefined;
+    readonly address?: string;
+    readonly owner?: string;
+    readonly ownerId?: string;
+  };
   /** The whole captured body, where it is captured in another form than the module's. */
   readonly body?: string;
 }
@@ -35,7 +40,8 @@ const CAPTURED: readonly CapturedError[] = [
   },
   {
     name: "not found, the detail as JSON with TypeName (another client's captured body)",
-    source: "captured: a public admin API client's test fixture ('A real 400 body' and its not-found twin): details[].message as {Message, TypeName}",
+    source:
+      "captured: a public admin API client's test fixture ('A real 400 body' and its not-found twin): details[].message as {Message, TypeName}",
     wholeBody: true,
     status: 404,
     exceptionType: "Microsoft.Exchange.Configuration.Tasks.ManagementObjectNotFoundException",
@@ -60,7 +66,8 @@ const CAPTURED: readonly CapturedError[] = [
   },
   {
     name: "a 400 refusal with details[].code Context, the detail as JSON: not an address rule, so the typed HTTP error",
-    source: "captured: the same client's fixture ('A real 400 body': ADObjectAlreadyExistsException, details[].code \"Context\")",
+    source:
+      "captured: the same client's fixture ('A real 400 body': ADObjectAlreadyExistsException, details[].code \"Context\")",
     wholeBody: true,
     status: 400,
     exceptionType: "Microsoft.Exchange.Data.Directory.ADObjectAlreadyExistsException",
@@ -88,7 +95,8 @@ const CAPTURED: readonly CapturedError[] = [
   },
   {
     name: "proxy address in use, the holder named (Microsoft's shared-mailbox page)",
-    source: "https://learn.microsoft.com/exchange/troubleshoot/add-users/proxy-address-being-used; text only, no InvokeCommand body captured",
+    source:
+      "https://learn.microsoft.com/exchange/troubleshoot/add-users/proxy-address-being-used; text only, no InvokeCommand body captured",
     wholeBody: false,
     status: 400,
     exceptionType: "Microsoft.Exchange.Data.Directory.ProxyAddressExistsException",
@@ -112,7 +120,12 @@ const CAPTURED: readonly CapturedError[] = [
     status: 400,
     exceptionType: "Microsoft.Exchange.Configuration.ObjectModel.ProxyAddressExistsException",
     text: 'The proxy address "SMTP:sales@contoso.com" is already being used by the proxy addresses or LegacyExchangeDN of "5f1c3e2a-9b7d-4c1e-8a2b-3c4d5e6f7a8b". Please choose another proxy address.',
-    expected: { code: "ProxyAddressExists", address: "sales@contoso.com", owner: "5f1c3e2a-9b7d-4c1e-8a2b-3c4d5e6f7a8b", ownerId: "5f1c3e2a-9b7d-4c1e-8a2b-3c4d5e6f7a8b" },
+    expected: {
+      code: "ProxyAddressExists",
+      address: "sales@contoso.com",
+      owner: "5f1c3e2a-9b7d-4c1e-8a2b-3c4d5e6f7a8b",
+      ownerId: "5f1c3e2a-9b7d-4c1e-8a2b-3c4d5e6f7a8b",
+    },
   },
   {
     name: "the conflict found by Entra (ObjectConflict)",
@@ -125,7 +138,8 @@ const CAPTURED: readonly CapturedError[] = [
   },
   {
     name: "a directory-synced mailbox (write scope)",
-    source: "https://learn.microsoft.com/exchange/hybrid-deployment/enable-exchange-attributes-cloud-management (text only)",
+    source:
+      "https://learn.microsoft.com/exchange/hybrid-deployment/enable-exchange-attributes-cloud-management (text only)",
     wholeBody: false,
     status: 400,
     exceptionType: "Microsoft.Exchange.Configuration.Tasks.TaskInvalidOperationException",
@@ -163,14 +177,25 @@ function moduleErrorBody(c: CapturedError): string {
       code: c.status === 404 ? "NotFound" : "BadRequest",
       message: "Error executing cmdlet",
       details: [{ code: c.status === 404 ? "Client" : "Context", target: "", message }],
-      innererror: { message: "Error executing cmdlet", type: "Microsoft.Exchange.Admin.OData.Core.ODataServiceException" },
+      innererror: {
+        message: "Error executing cmdlet",
+        type: "Microsoft.Exchange.Admin.OData.Core.ODataServiceException",
+      },
     },
   });
 }
 
 function responseOf(c: CapturedError): PipelineResponse {
-  const request = createPipelineRequest({ url: "https://outlook.office365.com/adminapi/beta/contoso.onmicrosoft.com/InvokeCommand", method: "POST" });
-  return { request, status: c.status, headers: createHttpHeaders({ "request-id": "0b9c2f4e-1d2a-4b3c-9e8f-7a6b5c4d3e2f" }), bodyAsText: moduleErrorBody(c) };
+  const request = createPipelineRequest({
+    url: "https://outlook.office365.com/adminapi/beta/contoso.onmicrosoft.com/InvokeCommand",
+    method: "POST",
+  });
+  return {
+    request,
+    status: c.status,
+    headers: createHttpHeaders({ "request-id": "0b9c2f4e-1d2a-4b3c-9e8f-7a6b5c4d3e2f" }),
+    bodyAsText: moduleErrorBody(c),
+  };
 }
 
 describe("Exchange's error answers, as captured, read by the tool", () => {
@@ -183,7 +208,8 @@ describe("Exchange's error answers, as captured, read by the tool", () => {
         assert.ok(failure instanceof HttpError, String(failure));
         assert.match(failure.message, /0b9c2f4e-1d2a-4b3c-9e8f-7a6b5c4d3e2f/);
         // Exchange's own words, not the JSON around them.
-        if (c.body !== undefined) assert.ok(failure.message.includes(c.text) && !failure.message.includes("TypeName"), failure.message);
+        if (c.body !== undefined)
+          assert.ok(failure.message.includes(c.text) && !failure.message.includes("TypeName"), failure.message);
         return;
       }
       assert.ok(failure instanceof ExchangeError, String(failure));

@@ -5,12 +5,21 @@
 // the request ids, and full scans page with $select/$top and the next link. Waits are milliseconds.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { createHttpHeaders, type HttpClient, type PipelineRequest, type PipelineResponse } from "@azure/core-rest-pipeline";
+import {
+  createHttpHeaders,
+  type HttpClient,
+  type PipelineRequest,
+  type PipelineResponse,
+} from "@azure/core-rest-pipeline";
 import type { TokenCredential } from "@azure/identity";
 import { GraphError } from "@microsoft/microsoft-graph-client";
 import { GRAPH_SCOPE, GraphReader, USER_SELECT } from "../../../targets/exchange-online/graph-reader";
 import { ConnectionError, HttpError } from "../../../targets/exchange-online/http-error";
-import { DEFAULT_RETRY_OPTIONS, MicrosoftHttp, type RetryOptions } from "../../../targets/exchange-online/http-pipeline";
+import {
+  DEFAULT_RETRY_OPTIONS,
+  MicrosoftHttp,
+  type RetryOptions,
+} from "../../../targets/exchange-online/http-pipeline";
 import { CredentialSetupError } from "../../../targets/exchange-online/credentials";
 import { AccessError } from "../../../targets/exchange-online/permissions";
 
@@ -18,10 +27,21 @@ const BASE = "https://graph.test";
 
 function fastOptions(overrides: Partial<RetryOptions> = {}): RetryOptions & { waits: number[] } {
   const waits: number[] = [];
-  return { ...DEFAULT_RETRY_OPTIONS, baseDelayMs: 10, maxDelayMs: 2_000, connectBudgetMs: 100, random: () => 0.5, onRetry: (ms) => void waits.push(ms), waits, ...overrides };
+  return {
+    ...DEFAULT_RETRY_OPTIONS,
+    baseDelayMs: 10,
+    maxDelayMs: 2_000,
+    connectBudgetMs: 100,
+    random: () => 0.5,
+    onRetry: (ms) => void waits.push(ms),
+    waits,
+    ...overrides,
+  };
 }
 
-const credential: TokenCredential = { getToken: async () => ({ token: "token", expiresOnTimestamp: Date.now() + 3_600_000 }) };
+const credential: TokenCredential = {
+  getToken: async () => ({ token: "token", expiresOnTimestamp: Date.now() + 3_600_000 }),
+};
 
 interface Sent {
   readonly at: number;
@@ -43,31 +63,69 @@ class FakeGraph implements HttpClient {
   }
 
   get batches(): { id: string; method: string; url: string }[][] {
-    return this.sent.filter((s) => s.url.endsWith("/$batch")).map((s) => (s.body as { requests: { id: string; method: string; url: string }[] }).requests);
+    return this.sent
+      .filter((s) => s.url.endsWith("/$batch"))
+      .map((s) => (s.body as { requests: { id: string; method: string; url: string }[] }).requests);
   }
 
   async sendRequest(request: PipelineRequest): Promise<PipelineResponse> {
     const text = typeof request.body === "string" ? request.body : "";
-    const sent: Sent = { at: Date.now(), method: request.method, url: request.url, headers: request.headers.toJSON(), body: text === "" ? undefined : JSON.parse(text) };
+    const sent: Sent = {
+      at: Date.now(),
+      method: request.method,
+      url: request.url,
+      headers: request.headers.toJSON(),
+      body: text === "" ? undefined : JSON.parse(text),
+    };
     this.sent.push(sent);
     const answer = this.#answer(sent);
     if (answer instanceof Error) throw answer;
-    const body = answer.body === undefined ? "" : typeof answer.body === "string" ? answer.body : JSON.stringify(answer.body);
-    return { request, status: answer.status, headers: createHttpHeaders({ "content-type": "application/json", ...answer.headers }), bodyAsText: body };
+    const body =
+      answer.body === undefined ? "" : typeof answer.body === "string" ? answer.body : JSON.stringify(answer.body);
+    return {
+      request,
+      status: answer.status,
+      headers: createHttpHeaders({ "content-type": "application/json", ...answer.headers }),
+      bodyAsText: body,
+    };
   }
 }
 
 function reader(client: HttpClient, options: RetryOptions, http?: MicrosoftHttp): GraphReader {
-  const pipeline = http ?? new MicrosoftHttp({ credential, apiNames: new Map([[GRAPH_SCOPE, "Microsoft Graph"]]), maxConcurrency: 4, retry: options, httpClient: client });
+  const pipeline =
+    http ??
+    new MicrosoftHttp({
+      credential,
+      apiNames: new Map([[GRAPH_SCOPE, "Microsoft Graph"]]),
+      maxConcurrency: 4,
+      retry: options,
+      httpClient: client,
+    });
   return new GraphReader(BASE, pipeline, options, "app-1");
 }
 
-const user = (upn: string) => ({ id: `id-${upn}`, userPrincipalName: upn, displayName: upn, mail: upn, proxyAddresses: [`SMTP:${upn}`], onPremisesSyncEnabled: false });
-const graphHeaders = { "Content-Type": "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8", "OData-Version": "4.0" };
+const user = (upn: string) => ({
+  id: `id-${upn}`,
+  userPrincipalName: upn,
+  displayName: upn,
+  mail: upn,
+  proxyAddresses: [`SMTP:${upn}`],
+  onPremisesSyncEnabled: false,
+});
+const graphHeaders = {
+  "Content-Type": "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8",
+  "OData-Version": "4.0",
+};
 const notFound = { error: { code: "Request_ResourceNotFound", message: "Resource does not exist." } };
 
 /** A $batch answer: `item` says what each item gets (a user by default). */
-function batchAnswer(request: Sent, item: (upn: string, id: string) => { status: number; headers?: Record<string, string>; body?: unknown } = (upn) => ({ status: 200, body: user(upn) })): Answer {
+function batchAnswer(
+  request: Sent,
+  item: (upn: string, id: string) => { status: number; headers?: Record<string, string>; body?: unknown } = (upn) => ({
+    status: 200,
+    body: user(upn),
+  }),
+): Answer {
   const requests = (request.body as { requests: { id: string; url: string }[] }).requests;
   const responses = requests.map(({ id, url }) => {
     const upn = decodeURIComponent(url.split("?")[0]!.split("/").pop()!);
@@ -105,7 +163,11 @@ describe("GraphReader through Microsoft's Graph client and the pipeline", () => 
   });
 
   it("a user Graph does not have is undefined; the others in the batch are read", async () => {
-    const client = new FakeGraph((request) => batchAnswer(request, (upn) => (upn.startsWith("nobody") ? { status: 404, body: notFound } : { status: 200, body: user(upn) })));
+    const client = new FakeGraph((request) =>
+      batchAnswer(request, (upn) =>
+        upn.startsWith("nobody") ? { status: 404, body: notFound } : { status: 200, body: user(upn) },
+      ),
+    );
     const graph = reader(client, fastOptions());
     const [nobody, mark] = await Promise.all([graph.getUser("nobody@contoso.com"), graph.getUser("mark@contoso.com")]);
     assert.equal(nobody, undefined);
@@ -117,7 +179,12 @@ describe("GraphReader through Microsoft's Graph client and the pipeline", () => 
     let throttled = 0;
     const client = new FakeGraph((request) =>
       batchAnswer(request, (upn) => {
-        if (upn === "busy@contoso.com" && throttled++ === 0) return { status: 429, headers: { "Retry-After": "0.3" }, body: { error: { code: "TooManyRequests", message: "Too many requests." } } };
+        if (upn === "busy@contoso.com" && throttled++ === 0)
+          return {
+            status: 429,
+            headers: { "Retry-After": "0.3" },
+            body: { error: { code: "TooManyRequests", message: "Too many requests." } },
+          };
         return { status: 200, body: user(upn) };
       }),
     );
@@ -140,7 +207,11 @@ describe("GraphReader through Microsoft's Graph client and the pipeline", () => 
 
   it("an item throttled on every attempt gives up with an HttpError naming it, with the batch's request id", async () => {
     const client = new FakeGraph((request) =>
-      batchAnswer(request, () => ({ status: 429, headers: { "Retry-After": "0.01" }, body: { error: { code: "TooManyRequests", message: "Too many requests." } } })),
+      batchAnswer(request, () => ({
+        status: 429,
+        headers: { "Retry-After": "0.01" },
+        body: { error: { code: "TooManyRequests", message: "Too many requests." } },
+      })),
     );
     const options = fastOptions({ maxAttempts: 3 });
     await assert.rejects(reader(client, options).getUser("busy@contoso.com"), (err: unknown) => {
@@ -148,7 +219,10 @@ describe("GraphReader through Microsoft's Graph client and the pipeline", () => 
       assert.equal(err.status, 429);
       assert.equal(err.attempts, 3);
       assert.equal(err.requestId, "batch-request-id");
-      assert.match(err.message, /^Microsoft Graph GET \/users\/busy%40contoso\.com \(in \$batch\): gave up after 3 attempts \(last: HTTP 429 TooManyRequests\)/);
+      assert.match(
+        err.message,
+        /^Microsoft Graph GET \/users\/busy%40contoso\.com \(in \$batch\): gave up after 3 attempts \(last: HTTP 429 TooManyRequests\)/,
+      );
       return true;
     });
     assert.equal(client.sent.length, 3);
@@ -180,23 +254,38 @@ describe("GraphReader through Microsoft's Graph client and the pipeline", () => 
   });
 
   it("a 500 is not retried (as Graph's own retry handler: 429, 503, 504): our HttpError with the request id", async () => {
-    const client = new FakeGraph(() => ({ status: 500, headers: { "request-id": "r-500" }, body: { error: { code: "InternalServerError", message: "Something broke." } } }));
+    const client = new FakeGraph(() => ({
+      status: 500,
+      headers: { "request-id": "r-500" },
+      body: { error: { code: "InternalServerError", message: "Something broke." } },
+    }));
     await assert.rejects(reader(client, fastOptions()).getUser("mark@contoso.com"), (err: unknown) => {
       assert.ok(err instanceof HttpError && !(err instanceof GraphError));
       assert.equal(err.status, 500);
       assert.equal(err.serviceCode, "InternalServerError");
       assert.equal(err.requestId, "r-500");
       assert.equal(err.clientRequestId, client.sent[0]!.headers["client-request-id"]);
-      assert.match(err.message, /^Microsoft Graph POST \/\$batch: graph\.test answered HTTP 500 InternalServerError: Something broke\. \(request-id r-500, client-request-id [0-9a-f-]{36}\)$/);
+      assert.match(
+        err.message,
+        /^Microsoft Graph POST \/\$batch: graph\.test answered HTTP 500 InternalServerError: Something broke\. \(request-id r-500, client-request-id [0-9a-f-]{36}\)$/,
+      );
       return true;
     });
     assert.equal(client.sent.length, 1);
     // An item answered 500 inside the batch: the same, with the batch's request id.
-    const items = new FakeGraph((request) => batchAnswer(request, () => ({ status: 500, body: { error: { code: "InternalServerError", message: "Item broke." } } })));
+    const items = new FakeGraph((request) =>
+      batchAnswer(request, () => ({
+        status: 500,
+        body: { error: { code: "InternalServerError", message: "Item broke." } },
+      })),
+    );
     await assert.rejects(
       reader(items, fastOptions()).getUser("mark@contoso.com"),
       (err: unknown) =>
-        err instanceof HttpError && err.status === 500 && err.requestId === "batch-request-id" && /\(in \$batch\): graph\.test answered HTTP 500 InternalServerError: Item broke\./.test(err.message),
+        err instanceof HttpError &&
+        err.status === 500 &&
+        err.requestId === "batch-request-id" &&
+        /\(in \$batch\): graph\.test answered HTTP 500 InternalServerError: Item broke\./.test(err.message),
     );
   });
 
@@ -204,9 +293,15 @@ describe("GraphReader through Microsoft's Graph client and the pipeline", () => 
     const denied = new FakeGraph(() => ({
       status: 403,
       headers: { "request-id": "r-403" },
-      body: { error: { code: "Authorization_RequestDenied", message: "Insufficient privileges to complete the operation." } },
+      body: {
+        error: { code: "Authorization_RequestDenied", message: "Insufficient privileges to complete the operation." },
+      },
     }));
-    await assert.rejects(reader(denied, fastOptions()).listUsers(), (err: unknown) => err instanceof AccessError && /User\.Read\.All/.test(err.message) && /request-id r-403/.test(err.message));
+    await assert.rejects(
+      reader(denied, fastOptions()).listUsers(),
+      (err: unknown) =>
+        err instanceof AccessError && /User\.Read\.All/.test(err.message) && /request-id r-403/.test(err.message),
+    );
 
     const setup = new CredentialSetupError("no credential configured");
     const failing: TokenCredential = {
@@ -216,12 +311,23 @@ describe("GraphReader through Microsoft's Graph client and the pipeline", () => 
     };
     const options = fastOptions();
     const client = new FakeGraph(() => ({ status: 200, body: { value: [] } }));
-    const http = new MicrosoftHttp({ credential: failing, apiNames: new Map([[GRAPH_SCOPE, "Microsoft Graph"]]), maxConcurrency: 1, retry: options, httpClient: client });
+    const http = new MicrosoftHttp({
+      credential: failing,
+      apiNames: new Map([[GRAPH_SCOPE, "Microsoft Graph"]]),
+      maxConcurrency: 1,
+      retry: options,
+      httpClient: client,
+    });
     await assert.rejects(reader(client, options, http).getUser("mark@contoso.com"), (err: unknown) => err === setup);
 
     const refused = Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:9"), { code: "ECONNREFUSED" });
     const closed = new FakeGraph(() => refused);
-    await assert.rejects(reader(closed, fastOptions()).listUsers(), (err: unknown) => err instanceof ConnectionError && /^cannot connect to graph\.test: the connection was refused/.test(err.message));
+    await assert.rejects(
+      reader(closed, fastOptions()).listUsers(),
+      (err: unknown) =>
+        err instanceof ConnectionError &&
+        /^cannot connect to graph\.test: the connection was refused/.test(err.message),
+    );
   });
 
   it("pages through /users with $select and $top, following the next link", async () => {
@@ -229,7 +335,10 @@ describe("GraphReader through Microsoft's Graph client and the pipeline", () => 
     const client = new FakeGraph((request) =>
       request.url.includes("skiptoken")
         ? { status: 200, body: { value: [user("b@contoso.com")] } }
-        : { status: 200, body: { value: [{ ...user("a@contoso.com"), proxyAddresses: null }], "@odata.nextLink": next } },
+        : {
+            status: 200,
+            body: { value: [{ ...user("a@contoso.com"), proxyAddresses: null }], "@odata.nextLink": next },
+          },
     );
     const graph = reader(client, fastOptions());
     const first = await graph.listUsers();

@@ -5,12 +5,28 @@
 // engine is gone, and the request ids in the typed error. Waits are milliseconds (small delays).
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { createHttpHeaders, createPipelineRequest, RestError, type HttpClient, type PipelineRequest, type PipelineResponse } from "@azure/core-rest-pipeline";
+import {
+  createHttpHeaders,
+  createPipelineRequest,
+  RestError,
+  type HttpClient,
+  type PipelineRequest,
+  type PipelineResponse,
+} from "@azure/core-rest-pipeline";
 import type { TokenCredential } from "@azure/identity";
 import { ConcurrencyLimit } from "../../../targets/exchange-online/concurrency-limit";
 import { ConnectionError, HttpError, TransportError } from "../../../targets/exchange-online/http-error";
 import { accessDenied, AccessError } from "../../../targets/exchange-online/permissions";
-import { backoffMs, DEFAULT_RETRY_OPTIONS, isVerifiedWrite, MicrosoftHttp, rateHintOf, retryAfterMs, transportStrategy, type RetryOptions } from "../../../targets/exchange-online/http-pipeline";
+import {
+  backoffMs,
+  DEFAULT_RETRY_OPTIONS,
+  isVerifiedWrite,
+  MicrosoftHttp,
+  rateHintOf,
+  retryAfterMs,
+  transportStrategy,
+  type RetryOptions,
+} from "../../../targets/exchange-online/http-pipeline";
 import { EngineGoneError } from "../../../runtime/engine-watchdog";
 
 const SCOPE = "https://graph.microsoft.com/.default";
@@ -19,10 +35,21 @@ const URL_ = "https://graph.test/v1.0/users";
 /** Fast options: 10 ms first backoff, fixed jitter; `waits` hears every retry wait. */
 function fastOptions(overrides: Partial<RetryOptions> = {}): RetryOptions & { waits: number[] } {
   const waits: number[] = [];
-  return { ...DEFAULT_RETRY_OPTIONS, baseDelayMs: 10, maxDelayMs: 2_000, connectBudgetMs: 200, random: () => 0.5, onRetry: (ms) => void waits.push(ms), waits, ...overrides };
+  return {
+    ...DEFAULT_RETRY_OPTIONS,
+    baseDelayMs: 10,
+    maxDelayMs: 2_000,
+    connectBudgetMs: 200,
+    random: () => 0.5,
+    onRetry: (ms) => void waits.push(ms),
+    waits,
+    ...overrides,
+  };
 }
 
-const credential: TokenCredential = { getToken: async () => ({ token: "token", expiresOnTimestamp: Date.now() + 3_600_000 }) };
+const credential: TokenCredential = {
+  getToken: async () => ({ token: "token", expiresOnTimestamp: Date.now() + 3_600_000 }),
+};
 
 type Answer = { status: number; headers?: Record<string, string>; body?: string } | RestError | Error;
 
@@ -38,18 +65,33 @@ class FakeClient implements HttpClient {
   }
 
   async sendRequest(request: PipelineRequest): Promise<PipelineResponse> {
-    this.requests.push({ at: Date.now(), url: request.url, headers: request.headers.toJSON(), body: String(request.body ?? "") });
+    this.requests.push({
+      at: Date.now(),
+      url: request.url,
+      headers: request.headers.toJSON(),
+      body: String(request.body ?? ""),
+    });
     this.#onSend?.(request);
     const answer = this.#answers.length > 1 ? this.#answers.shift()! : this.#answers[0]!;
     if (answer instanceof Error) {
-      if (answer instanceof RestError) throw new RestError(answer.message, { ...(answer.code ? { code: answer.code } : {}), request });
+      if (answer instanceof RestError)
+        throw new RestError(answer.message, { ...(answer.code ? { code: answer.code } : {}), request });
       throw answer;
     }
-    return { request, status: answer.status, headers: createHttpHeaders(answer.headers ?? {}), bodyAsText: answer.body ?? "{}" };
+    return {
+      request,
+      status: answer.status,
+      headers: createHttpHeaders(answer.headers ?? {}),
+      bodyAsText: answer.body ?? "{}",
+    };
   }
 }
 
-function pipeline(client: HttpClient, options: RetryOptions, extra: { engineIsAlive?: () => boolean; maxConcurrency?: number } = {}): MicrosoftHttp {
+function pipeline(
+  client: HttpClient,
+  options: RetryOptions,
+  extra: { engineIsAlive?: () => boolean; maxConcurrency?: number } = {},
+): MicrosoftHttp {
   return new MicrosoftHttp({
     credential,
     apiNames: new Map([[SCOPE, "Microsoft Graph"]]),
@@ -67,8 +109,10 @@ describe("retryAfterMs", () => {
   const h = (headers: Record<string, string>) => createHttpHeaders(headers);
   it("reads seconds", () => assert.equal(retryAfterMs(h({ "Retry-After": "3" })), 3000));
   it("reads fractional seconds", () => assert.equal(retryAfterMs(h({ "Retry-After": "0.25" })), 250));
-  it("reads an HTTP-date", () => assert.equal(retryAfterMs(h({ "Retry-After": new Date(10_000).toUTCString() }), 4_000), 6000));
-  it("a date in the past is no wait", () => assert.equal(retryAfterMs(h({ "Retry-After": new Date(1_000).toUTCString() }), 4_000), 0));
+  it("reads an HTTP-date", () =>
+    assert.equal(retryAfterMs(h({ "Retry-After": new Date(10_000).toUTCString() }), 4_000), 6000));
+  it("a date in the past is no wait", () =>
+    assert.equal(retryAfterMs(h({ "Retry-After": new Date(1_000).toUTCString() }), 4_000), 0));
   it("prefers retry-after-ms and x-ms-retry-after-ms", () => {
     assert.equal(retryAfterMs(h({ "retry-after-ms": "120", "Retry-After": "9" })), 120);
     assert.equal(retryAfterMs(h({ "x-ms-retry-after-ms": "80" })), 80);
@@ -82,13 +126,24 @@ describe("retryAfterMs", () => {
 describe("rateHintOf", () => {
   const h = (headers: Record<string, string>) => createHttpHeaders(headers);
   it("reads the Exchange admin API's Rate-Limit-Remaining and Rate-Limit-Reset (seconds)", () =>
-    assert.deepEqual(rateHintOf(h({ "Rate-Limit-Remaining": "12", "Rate-Limit-Reset": "30" })), { remaining: 12, resetMs: 30_000 }));
+    assert.deepEqual(rateHintOf(h({ "Rate-Limit-Remaining": "12", "Rate-Limit-Reset": "30" })), {
+      remaining: 12,
+      resetMs: 30_000,
+    }));
   it("reads the RateLimit-* names, a reset as epoch seconds or an HTTP-date", () => {
-    assert.deepEqual(rateHintOf(h({ "RateLimit-Remaining": "0", "RateLimit-Reset": "2000000005" }), 2_000_000_000_000), { remaining: 0, resetMs: 5_000 });
-    assert.deepEqual(rateHintOf(h({ "x-ratelimit-remaining": "3", "x-ratelimit-reset": new Date(10_000).toUTCString() }), 4_000), { remaining: 3, resetMs: 6_000 });
+    assert.deepEqual(
+      rateHintOf(h({ "RateLimit-Remaining": "0", "RateLimit-Reset": "2000000005" }), 2_000_000_000_000),
+      { remaining: 0, resetMs: 5_000 },
+    );
+    assert.deepEqual(
+      rateHintOf(h({ "x-ratelimit-remaining": "3", "x-ratelimit-reset": new Date(10_000).toUTCString() }), 4_000),
+      { remaining: 3, resetMs: 6_000 },
+    );
   });
-  it("reads Graph's x-ms-throttle-limit-percentage", () => assert.deepEqual(rateHintOf(h({ "x-ms-throttle-limit-percentage": "0.92" })), { usedFraction: 0.92 }));
-  it("is undefined when the answer says nothing of the budget", () => assert.equal(rateHintOf(h({ "Retry-After": "3", "RateLimit-Remaining": "many" })), undefined));
+  it("reads Graph's x-ms-throttle-limit-percentage", () =>
+    assert.deepEqual(rateHintOf(h({ "x-ms-throttle-limit-percentage": "0.92" })), { usedFraction: 0.92 }));
+  it("is undefined when the answer says nothing of the budget", () =>
+    assert.equal(rateHintOf(h({ "Retry-After": "3", "RateLimit-Remaining": "many" })), undefined));
 });
 
 describe("backoffMs", () => {
@@ -161,7 +216,9 @@ describe("MicrosoftHttp: one pipeline", () => {
 
   it("caps Retry-After at maxDelayMs", async () => {
     const options = fastOptions({ maxDelayMs: 50 });
-    await read(pipeline(new FakeClient([{ status: 429, headers: { "Retry-After": "3600" } }, { status: 200 }]), options));
+    await read(
+      pipeline(new FakeClient([{ status: 429, headers: { "Retry-After": "3600" } }, { status: 200 }]), options),
+    );
     assert.deepEqual(options.waits, [50]);
   });
 
@@ -177,8 +234,12 @@ describe("MicrosoftHttp: one pipeline", () => {
 
   it("gives up after maxAttempts with a typed error: status, service code, request ids, body excerpt", async () => {
     const options = fastOptions({ maxAttempts: 3 });
-    const body = JSON.stringify({ error: { code: "ServiceUnavailable", message: "Service is unavailable.", padding: "x".repeat(2_000) } });
-    const client = new FakeClient([{ status: 503, headers: { "request-id": "11111111-2222-3333-4444-555555555555" }, body }]);
+    const body = JSON.stringify({
+      error: { code: "ServiceUnavailable", message: "Service is unavailable.", padding: "x".repeat(2_000) },
+    });
+    const client = new FakeClient([
+      { status: 503, headers: { "request-id": "11111111-2222-3333-4444-555555555555" }, body },
+    ]);
     await assert.rejects(read(pipeline(client, options)), (err: unknown) => {
       assert.ok(err instanceof HttpError && err instanceof RestError);
       assert.equal(err.name, "HttpError");
@@ -201,20 +262,30 @@ describe("MicrosoftHttp: one pipeline", () => {
 
   it("retries dropped connections and timeouts with backoff, then gives up naming the host", async () => {
     const options = fastOptions();
-    const client = new FakeClient([dropped(), new RestError("no answer within 60 s", { code: "REQUEST_TIMEOUT" }), { status: 200 }]);
+    const client = new FakeClient([
+      dropped(),
+      new RestError("no answer within 60 s", { code: "REQUEST_TIMEOUT" }),
+      { status: 200 },
+    ]);
     assert.equal((await read(pipeline(client, options))).status, 200);
     assert.deepEqual(options.waits, [10, 20]);
     const few = fastOptions({ maxAttempts: 2 });
     await assert.rejects(
       read(pipeline(new FakeClient([dropped()]), few)),
-      (err: unknown) => err instanceof TransportError && /gave up after 2 attempts \(last: socket hang up\) on graph\.test/.test(err.message),
+      (err: unknown) =>
+        err instanceof TransportError &&
+        /gave up after 2 attempts \(last: socket hang up\) on graph\.test/.test(err.message),
     );
   });
 
   it("a stream error or an abort by timeout becomes a retried transport error", async () => {
     const options = fastOptions();
     const abort = Object.assign(new Error("The operation was aborted."), { name: "AbortError" });
-    const client = new FakeClient([abort, Object.assign(new Error("aborted"), { code: "ECONNRESET" }), { status: 200 }]);
+    const client = new FakeClient([
+      abort,
+      Object.assign(new Error("aborted"), { code: "ECONNRESET" }),
+      { status: 200 },
+    ]);
     assert.equal((await read(pipeline(client, options))).status, 200);
     assert.equal(client.requests.length, 3);
   });
@@ -228,7 +299,11 @@ describe("MicrosoftHttp: one pipeline", () => {
     const client = new FakeClient([new RestError("connect ECONNREFUSED 127.0.0.1:9", { code: "ECONNREFUSED" })]);
     await assert.rejects(
       read(pipeline(client, options)),
-      (err: unknown) => err instanceof ConnectionError && /^cannot connect to graph\.test: the connection was refused \(ECONNREFUSED\).*Check the URL setting/.test(err.message),
+      (err: unknown) =>
+        err instanceof ConnectionError &&
+        /^cannot connect to graph\.test: the connection was refused \(ECONNREFUSED\).*Check the URL setting/.test(
+          err.message,
+        ),
     );
     assert.ok(options.waits.reduce((a, b) => a + b, 0) <= 100, JSON.stringify(options.waits));
     assert.equal(client.requests.length, options.waits.length + 1);
@@ -239,10 +314,16 @@ describe("MicrosoftHttp: one pipeline", () => {
     const request = createPipelineRequest({ url: "https://graph.example.test:9/v1.0/users" });
     let waited = 0;
     for (let retryCount = 0; retryCount < DEFAULT_RETRY_OPTIONS.maxAttempts; retryCount++) {
-      const modifiers = strategy.retry({ retryCount, responseError: new RestError("connect ECONNREFUSED", { code: "ECONNREFUSED", request }) });
+      const modifiers = strategy.retry({
+        retryCount,
+        responseError: new RestError("connect ECONNREFUSED", { code: "ECONNREFUSED", request }),
+      });
       if (modifiers.errorToThrow) {
         assert.ok(modifiers.errorToThrow instanceof ConnectionError);
-        assert.match(modifiers.errorToThrow.message, /graph\.example\.test:9: the connection was refused \(ECONNREFUSED\) \(tried for \d+ s\)/);
+        assert.match(
+          modifiers.errorToThrow.message,
+          /graph\.example\.test:9: the connection was refused \(ECONNREFUSED\) \(tried for \d+ s\)/,
+        );
         assert.ok(waited <= DEFAULT_RETRY_OPTIONS.connectBudgetMs, `waited ${waited} ms`);
         assert.ok(retryCount < DEFAULT_RETRY_OPTIONS.maxAttempts - 1, `${retryCount} retries`);
         return;
@@ -253,8 +334,14 @@ describe("MicrosoftHttp: one pipeline", () => {
   });
 
   it("does not retry an untrusted certificate", async () => {
-    const client = new FakeClient([new RestError("self-signed certificate in certificate chain", { code: "SELF_SIGNED_CERT_IN_CHAIN" })]);
-    await assert.rejects(read(pipeline(client, fastOptions())), (err: unknown) => err instanceof ConnectionError && err.kind === "untrusted" && /NODE_EXTRA_CA_CERTS/.test(err.message));
+    const client = new FakeClient([
+      new RestError("self-signed certificate in certificate chain", { code: "SELF_SIGNED_CERT_IN_CHAIN" }),
+    ]);
+    await assert.rejects(
+      read(pipeline(client, fastOptions())),
+      (err: unknown) =>
+        err instanceof ConnectionError && err.kind === "untrusted" && /NODE_EXTRA_CA_CERTS/.test(err.message),
+    );
     assert.equal(client.requests.length, 1);
   });
 
@@ -264,10 +351,19 @@ describe("MicrosoftHttp: one pipeline", () => {
         throw new Error("AADSTS7000215: Invalid client secret provided.\nTrace ID: x");
       },
     };
-    const http = new MicrosoftHttp({ credential: failing, apiNames: new Map([[SCOPE, "Microsoft Graph"]]), maxConcurrency: 1, retry: fastOptions(), httpClient: new FakeClient([{ status: 200 }]) });
+    const http = new MicrosoftHttp({
+      credential: failing,
+      apiNames: new Map([[SCOPE, "Microsoft Graph"]]),
+      maxConcurrency: 1,
+      retry: fastOptions(),
+      httpClient: new FakeClient([{ status: 200 }]),
+    });
     await assert.rejects(
       read(http),
-      (err: unknown) => err instanceof Error && err.name === "AccessError" && /could not get a token for Microsoft Graph: AADSTS7000215: Invalid client secret provided\.$/.test(err.message),
+      (err: unknown) =>
+        err instanceof Error &&
+        err.name === "AccessError" &&
+        /could not get a token for Microsoft Graph: AADSTS7000215: Invalid client secret provided\.$/.test(err.message),
     );
   });
 
@@ -329,7 +425,10 @@ describe("MicrosoftHttp: writes", () => {
   });
 
   it("after a refused connection (nothing sent) or a 429 (not applied), resends without reading", async () => {
-    for (const first of [new RestError("connect ECONNREFUSED", { code: "ECONNREFUSED" }), { status: 429, headers: { "Retry-After": "0.01" } }] as Answer[]) {
+    for (const first of [
+      new RestError("connect ECONNREFUSED", { code: "ECONNREFUSED" }),
+      { status: 429, headers: { "Retry-After": "0.01" } },
+    ] as Answer[]) {
       const box = mailbox();
       const client = new FakeClient([first, { status: 200 }]);
       await write(pipeline(client, fastOptions()), box.landed);
@@ -343,7 +442,10 @@ describe("MicrosoftHttp: writes", () => {
     const client = new FakeClient([dropped()], () => {
       if (client.requests.length === 3) box.state.applied++;
     });
-    const response = await write(pipeline(client, fastOptions({ maxAttempts: 3 })), async () => (box.state.reads++, client.requests.length === 3 && box.state.applied > 0));
+    const response = await write(
+      pipeline(client, fastOptions({ maxAttempts: 3 })),
+      async () => (box.state.reads++, client.requests.length === 3 && box.state.applied > 0),
+    );
     assert.ok(isVerifiedWrite(response));
     assert.equal(client.requests.length, 3);
   });
@@ -363,7 +465,14 @@ describe("MicrosoftHttp: writes", () => {
       },
     };
     const http = pipeline(client, fastOptions(), { maxConcurrency: 1 });
-    const send = (name: string) => http.send("https://exchange.test/x", { what: name, scope: SCOPE, method: "POST", body: { name }, write: { landed: async () => false } });
+    const send = (name: string) =>
+      http.send("https://exchange.test/x", {
+        what: name,
+        scope: SCOPE,
+        method: "POST",
+        body: { name },
+        write: { landed: async () => false },
+      });
     const a = send("A");
     await new Promise((r) => setTimeout(r, 1));
     const b = send("B");
@@ -391,15 +500,25 @@ describe("MicrosoftHttp: writes", () => {
 
 describe("typed errors", () => {
   const answer = (status: number, body: string, headers: Record<string, string> = {}): PipelineResponse => {
-    const request = createPipelineRequest({ url: "https://outlook.test/adminapi/beta/t/InvokeCommand", headers: createHttpHeaders({ "client-request-id": "c1" }) });
+    const request = createPipelineRequest({
+      url: "https://outlook.test/adminapi/beta/t/InvokeCommand",
+      headers: createHttpHeaders({ "client-request-id": "c1" }),
+    });
     return { request, status, headers: createHttpHeaders(headers), bodyAsText: body };
   };
 
   it("an HttpError says the host, status, code, the service's words and both request ids", () => {
-    const err = new HttpError('Exchange Set-Mailbox "lee"', answer(400, '{"error":{"code":"BadRequest","message":"Error executing cmdlet"}}', { "request-id": "r1" }), {
-      detail: "The proxy address is invalid.",
-    });
-    assert.equal(err.message, 'Exchange Set-Mailbox "lee": outlook.test answered HTTP 400 BadRequest: The proxy address is invalid. (request-id r1, client-request-id c1)');
+    const err = new HttpError(
+      'Exchange Set-Mailbox "lee"',
+      answer(400, '{"error":{"code":"BadRequest","message":"Error executing cmdlet"}}', { "request-id": "r1" }),
+      {
+        detail: "The proxy address is invalid.",
+      },
+    );
+    assert.equal(
+      err.message,
+      'Exchange Set-Mailbox "lee": outlook.test answered HTTP 400 BadRequest: The proxy address is invalid. (request-id r1, client-request-id c1)',
+    );
     assert.equal(err.serviceCode, "BadRequest");
     assert.equal(err.requestId, "r1");
     assert.equal(err.clientRequestId, "c1");
@@ -412,10 +531,19 @@ describe("typed errors", () => {
   });
 
   it("an AccessError names the permission and carries the request id", () => {
-    const err = accessDenied("graph", answer(403, '{"error":{"code":"Authorization_RequestDenied","message":"Insufficient privileges"}}', { "request-id": "r2" }), "app-1");
+    const err = accessDenied(
+      "graph",
+      answer(403, '{"error":{"code":"Authorization_RequestDenied","message":"Insufficient privileges"}}', {
+        "request-id": "r2",
+      }),
+      "app-1",
+    );
     assert.ok(err instanceof AccessError);
     assert.equal(err.requestId, "r2");
-    assert.match(err.message, /^Microsoft Graph refused the app \(HTTP 403 Authorization_RequestDenied: Insufficient privileges; request-id r2, client-request-id c1\)\. App app-1: .*User\.Read\.All/);
+    assert.match(
+      err.message,
+      /^Microsoft Graph refused the app \(HTTP 403 Authorization_RequestDenied: Insufficient privileges; request-id r2, client-request-id c1\)\. App app-1: .*User\.Read\.All/,
+    );
   });
 });
 

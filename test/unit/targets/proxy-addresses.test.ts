@@ -3,7 +3,15 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import { applyDelta, applyRules, applyRulesToList, cloudDropReason, directoryDelta, inspectAddresses, type DirectoryAddresses } from "../../../targets/active-directory/proxy-addresses";
+import {
+  applyDelta,
+  applyRules,
+  applyRulesToList,
+  cloudDropReason,
+  directoryDelta,
+  inspectAddresses,
+  type DirectoryAddresses,
+} from "../../../targets/active-directory/proxy-addresses";
 
 const X500 = "X500:/o=ExchangeLabs/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn=3f2a-Mark";
 
@@ -26,7 +34,10 @@ describe("proxyAddresses rules: the seed's hard cases", () => {
       out.repairs.map((f) => f.code),
       ["NoPrimary"],
     );
-    assert.deepEqual(directoryDelta(current.proxyAddresses, out.proxyAddresses), { remove: ["smtp:mwilson@contoso.com"], add: ["SMTP:mwilson@contoso.com"] });
+    assert.deepEqual(directoryDelta(current.proxyAddresses, out.proxyAddresses), {
+      remove: ["smtp:mwilson@contoso.com"],
+      add: ["SMTP:mwilson@contoso.com"],
+    });
   });
 
   it("two uppercase SMTP: entries are found and repaired: the spec's primary stays, the other is demoted", () => {
@@ -50,22 +61,46 @@ describe("proxyAddresses rules: the seed's hard cases", () => {
       ["MailMissing"],
     );
     assert.deepEqual(inspectAddresses({ proxyAddresses: ["SMTP:A@contoso.com"], mail: "a@CONTOSO.com" }), []);
-    assert.equal(ok(applyRules({ proxyAddresses: ["SMTP:a@contoso.com"], mail: "old@contoso.com" }, { primary: "a@contoso.com", aliases: [] })).mail, "a@contoso.com");
+    assert.equal(
+      ok(
+        applyRules(
+          { proxyAddresses: ["SMTP:a@contoso.com"], mail: "old@contoso.com" },
+          { primary: "a@contoso.com", aliases: [] },
+        ),
+      ).mail,
+      "a@contoso.com",
+    );
   });
 
   it("X500, SIP, X400 and routing addresses are kept byte for byte, in place; unlisted aliases go (strict) or stay (additive)", () => {
     const current = {
-      proxyAddresses: ["SIP:Mark@contoso.com", "SMTP:mark@contoso.com", "X400:c=US;a= ;p=Contoso;o=Exchange;s=Wilson;", "smtp:old@contoso.com", "smtp:mark@contoso.mail.onmicrosoft.com", X500],
+      proxyAddresses: [
+        "SIP:Mark@contoso.com",
+        "SMTP:mark@contoso.com",
+        "X400:c=US;a= ;p=Contoso;o=Exchange;s=Wilson;",
+        "smtp:old@contoso.com",
+        "smtp:mark@contoso.mail.onmicrosoft.com",
+        X500,
+      ],
       mail: "mark@contoso.com",
     };
     const strict = ok(applyRules(current, { primary: "mark@contoso.com", aliases: [] }));
-    assert.deepEqual(strict.proxyAddresses, ["SIP:Mark@contoso.com", "SMTP:mark@contoso.com", "X400:c=US;a= ;p=Contoso;o=Exchange;s=Wilson;", "smtp:mark@contoso.mail.onmicrosoft.com", X500]);
+    assert.deepEqual(strict.proxyAddresses, [
+      "SIP:Mark@contoso.com",
+      "SMTP:mark@contoso.com",
+      "X400:c=US;a= ;p=Contoso;o=Exchange;s=Wilson;",
+      "smtp:mark@contoso.mail.onmicrosoft.com",
+      X500,
+    ]);
     const additive = ok(applyRules(current, { primary: "mark@contoso.com", aliases: [], additive: true }));
     assert.deepEqual(additive.proxyAddresses, current.proxyAddresses);
   });
 
   it("a case-only difference is no change", () => {
-    const current = { proxyAddresses: ["SMTP:Mark.Wilson@contoso.com", "smtp:MW@contoso.com"], mail: "Mark.Wilson@contoso.com" };
+    const current = {
+      proxyAddresses: ["SMTP:Mark.Wilson@contoso.com", "smtp:MW@contoso.com"],
+      mail: "Mark.Wilson@contoso.com",
+    };
     const out = ok(applyRules(current, { primary: "mark.wilson@contoso.com", aliases: ["mw@contoso.com"] }));
     assert.deepEqual(directoryDelta(current.proxyAddresses, out.proxyAddresses), { remove: [], add: [] });
   });
@@ -76,8 +111,14 @@ describe("proxyAddresses rules: the seed's hard cases", () => {
     assert.match(cloudDropReason("mark@eu.microsoftonline.com")!, /microsoftonline\.com/);
     assert.match(cloudDropReason("not an address")!, /not a valid address/);
     assert.equal(cloudDropReason("mark@contoso.com"), undefined);
-    const current: DirectoryAddresses = { proxyAddresses: ["SMTP:mark@contoso.com", "smtp:mark@contoso.mail.onmicrosoft.com"], mail: "mark@contoso.com" };
-    const refused = applyRules(current, { primary: "mark@contoso.com", aliases: ["m@contoso.onmicrosoft.com", "bad@@contoso.com"] });
+    const current: DirectoryAddresses = {
+      proxyAddresses: ["SMTP:mark@contoso.com", "smtp:mark@contoso.mail.onmicrosoft.com"],
+      mail: "mark@contoso.com",
+    };
+    const refused = applyRules(current, {
+      primary: "mark@contoso.com",
+      aliases: ["m@contoso.onmicrosoft.com", "bad@@contoso.com"],
+    });
     assert.ok(!refused.ok);
     assert.deepEqual(
       refused.refusals.map((r) => r.address),
@@ -95,11 +136,19 @@ describe("proxyAddresses rules: the seed's hard cases", () => {
     assert.equal(long.length, 254);
     const refused = applyRules(current, { primary: "mark@contoso.com", aliases: [long] });
     assert.ok(!refused.ok);
-    assert.match(refused.refusals[0]!.reason, /has 259 characters with its prefix; a proxyAddresses value holds at most 256/);
+    assert.match(
+      refused.refusals[0]!.reason,
+      /has 259 characters with its prefix; a proxyAddresses value holds at most 256/,
+    );
     const primary = applyRules(current, { primary: long, aliases: [] });
-    assert.ok(!primary.ok && /cannot be the primary: .*has 259 characters with its prefix/.test(primary.refusals[0]!.reason));
+    assert.ok(
+      !primary.ok && /cannot be the primary: .*has 259 characters with its prefix/.test(primary.refusals[0]!.reason),
+    );
     assert.ok(applyRules(current, { primary: "mark@contoso.com", aliases: [long.slice(3)] }).ok);
-    assert.match(cloudDropReason("info@xn--bcher-kva.example")!, /an international domain name, which a Microsoft 365 tenant cannot verify .*: the cloud drops it at sync/);
+    assert.match(
+      cloudDropReason("info@xn--bcher-kva.example")!,
+      /an international domain name, which a Microsoft 365 tenant cannot verify .*: the cloud drops it at sync/,
+    );
   });
 
   it("a new list from the port needs exactly one SMTP: entry; non-SMTP entries it lacks are not removed", () => {
@@ -119,10 +168,15 @@ const address = fc.tuple(local, domain).map(([l, d]) => `${l}@${d}`);
 const entry = fc.oneof(
   fc.tuple(fc.constantFrom("SMTP", "smtp"), address).map(([p, a]) => `${p}:${a}`),
   fc.tuple(fc.constantFrom("SMTP", "smtp"), local, reservedDomain).map(([p, l, d]) => `${p}:${l}@${d}`),
-  fc.tuple(fc.constantFrom("X500", "SIP", "X400", "EUM", "x500"), fc.string({ maxLength: 12 })).map(([p, v]) => `${p}:${v}`),
+  fc
+    .tuple(fc.constantFrom("X500", "SIP", "X400", "EUM", "x500"), fc.string({ maxLength: 12 }))
+    .map(([p, v]) => `${p}:${v}`),
 );
 // AD matches values case-insensitively: one object never holds two values equal but for case.
-const current = fc.record({ proxyAddresses: fc.uniqueArray(entry, { maxLength: 8, selector: (e) => e.toLowerCase() }), mail: fc.option(address, { nil: undefined }) });
+const current = fc.record({
+  proxyAddresses: fc.uniqueArray(entry, { maxLength: 8, selector: (e) => e.toLowerCase() }),
+  mail: fc.option(address, { nil: undefined }),
+});
 const wanted = fc.record({ primary: address, aliases: fc.array(address, { maxLength: 4 }), additive: fc.boolean() });
 
 describe("proxyAddresses rules: properties", () => {
@@ -131,7 +185,8 @@ describe("proxyAddresses rules: properties", () => {
       fc.property(current, wanted, (cur, want) => {
         const out = applyRules(cur, want);
         assert.ok(out.ok);
-        for (const e of cur.proxyAddresses) if (!/^smtp:/i.test(e)) assert.ok(out.proxyAddresses.includes(e), `dropped ${e}`);
+        for (const e of cur.proxyAddresses)
+          if (!/^smtp:/i.test(e)) assert.ok(out.proxyAddresses.includes(e), `dropped ${e}`);
         const primaries = out.proxyAddresses.filter((e) => e.startsWith("SMTP:"));
         assert.equal(primaries.length, 1);
         assert.equal(out.mail, primaries[0]!.slice(5));

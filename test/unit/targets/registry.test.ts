@@ -11,17 +11,35 @@ import { formatProblem } from "../../../core/problems";
 import { loadSpecText } from "../../../core/spec/load-spec";
 import { checkDeclaredSettings, DECLARED_SETTINGS, readSettings, SettingsError } from "../../../reconcile/settings";
 import { assessSpec } from "../../../reconcile/assess";
-import { createBackend, DEFAULT_TARGET, describeTarget, findTarget, readSettingsOf, TARGET_NAMES, TARGETS, type TargetSettings } from "../../../targets/registry";
+import {
+  createBackend,
+  DEFAULT_TARGET,
+  describeTarget,
+  findTarget,
+  readSettingsOf,
+  TARGET_NAMES,
+  TARGETS,
+  type TargetSettings,
+} from "../../../targets/registry";
 import { checkSettingValue, type ConfigReader, type TargetSetting } from "../../../targets/target-definition";
 import type { CapabilityName, TenantBackend, WrittenTo } from "../../../targets/tenant-backend";
 import { PROJECT_ROOT } from "../../../harness/pulumi-stack";
 
-const CAPABILITIES: readonly CapabilityName[] = ["cloudManaged", "acceptedDomains", "policyAttributes", "userPrincipalName"];
+const CAPABILITIES: readonly CapabilityName[] = [
+  "cloudManaged",
+  "acceptedDomains",
+  "policyAttributes",
+  "userPrincipalName",
+];
 
 /** A value the declaration accepts: its default, its first allowed value, a number, or a word. */
 function goodValue(setting: TargetSetting): string {
   const byFormat = { "https-url": "https://endpoint.example", "tenant-id": "contoso.onmicrosoft.com" } as const;
-  return setting.default ?? setting.values?.[0] ?? (setting.positiveInteger ? "7" : setting.format ? byFormat[setting.format] : `value-of-${setting.key}`);
+  return (
+    setting.default ??
+    setting.values?.[0] ??
+    (setting.positiveInteger ? "7" : setting.format ? byFormat[setting.format] : `value-of-${setting.key}`)
+  );
 }
 
 /** A config of `values` that records which keys were asked for; a missing required key throws MissingSetting. */
@@ -105,27 +123,45 @@ describe("the target registry", () => {
           assert.equal(declared?.target, target.name, `${setting.key} is in DECLARED_SETTINGS, for ${target.name}`);
           assert.ok(setting.meaning.trim().length > 0, `${setting.key} says what it means`);
           assert.match(setting.key, /^[a-z][A-Za-z]*$/, `${setting.key}: a camelCase key`);
-          if (setting.default !== undefined) assert.equal(checkSettingValue(setting, setting.default), undefined, `${setting.key}'s default is valid`);
-          if (setting.flag !== undefined) assert.match(setting.flag, /^--[a-z][a-z-]* <[a-z]+>$/, `${setting.key}'s flag`);
+          if (setting.default !== undefined)
+            assert.equal(checkSettingValue(setting, setting.default), undefined, `${setting.key}'s default is valid`);
+          if (setting.flag !== undefined)
+            assert.match(setting.flag, /^--[a-z][a-z-]* <[a-z]+>$/, `${setting.key}'s flag`);
           if (setting.values) {
             assert.ok(setting.values.length > 0);
             const refused = checkSettingValue(setting, "no-such-value");
-            assert.match(refused ?? "", new RegExp(`setting "${setting.key}" is "no-such-value"; use one of ${setting.values.join(", ")}`));
+            assert.match(
+              refused ?? "",
+              new RegExp(`setting "${setting.key}" is "no-such-value"; use one of ${setting.values.join(", ")}`),
+            );
             assert.deepEqual(checkDeclaredSettings({ [setting.key]: "no-such-value" }), [refused]);
           }
           if (setting.format === "https-url") {
             // Named by key and rule when read, not by a client library at the first request (issue 25).
-            for (const bad of ["not-a-url", "http://graph.example", "file:///etc/passwd", "https://user:pw@graph.example", "https://graph.example/?x=1"]) {
-              assert.match(checkSettingValue(setting, bad) ?? "", new RegExp(`^setting "${setting.key}" is .*; it must (be an https:// URL|not carry|be a base URL)`), bad);
+            for (const bad of [
+              "not-a-url",
+              "http://graph.example",
+              "file:///etc/passwd",
+              "https://user:pw@graph.example",
+              "https://graph.example/?x=1",
+            ]) {
+              assert.match(
+                checkSettingValue(setting, bad) ?? "",
+                new RegExp(`^setting "${setting.key}" is .*; it must (be an https:// URL|not carry|be a base URL)`),
+                bad,
+              );
             }
             assert.equal(checkSettingValue(setting, "https://127.0.0.1:8443"), undefined);
           }
           if (setting.format === "tenant-id") {
-            for (const bad of ["contoso;rm -rf", "", "a b", "../x"]) assert.match(checkSettingValue(setting, bad) ?? "", /it must be the directory \(tenant\) id/, bad);
-            for (const good of ["contoso.onmicrosoft.com", "0f6a1c1e-7c1b-4a57-9d7c-3f2a2b6f9e10"]) assert.equal(checkSettingValue(setting, good), undefined);
+            for (const bad of ["contoso;rm -rf", "", "a b", "../x"])
+              assert.match(checkSettingValue(setting, bad) ?? "", /it must be the directory \(tenant\) id/, bad);
+            for (const good of ["contoso.onmicrosoft.com", "0f6a1c1e-7c1b-4a57-9d7c-3f2a2b6f9e10"])
+              assert.equal(checkSettingValue(setting, good), undefined);
           }
           if (setting.positiveInteger) {
-            for (const bad of ["0", "-3", "many", "1.5"]) assert.match(checkSettingValue(setting, bad) ?? "", /use a whole number of at least 1/);
+            for (const bad of ["0", "-3", "many", "1.5"])
+              assert.match(checkSettingValue(setting, bad) ?? "", /use a whole number of at least 1/);
             assert.equal(checkSettingValue(setting, "12"), undefined);
           }
         }
@@ -154,10 +190,16 @@ describe("the target registry", () => {
       it("refuses a bad value when it reads the settings, naming the setting and the target", () => {
         const checked = target.settings.filter((s) => s.values || s.positiveInteger || s.format);
         for (const setting of checked) {
-          const values = { ...Object.fromEntries(target.settings.map((s) => [s.key, goodValue(s)])), [setting.key]: "0.5x" };
+          const values = {
+            ...Object.fromEntries(target.settings.map((s) => [s.key, goodValue(s)])),
+            [setting.key]: "0.5x",
+          };
           assert.throws(
             () => withoutClientIdVariable(() => readSettings(recordingConfig({ target: target.name, ...values }))),
-            (err: Error) => err instanceof SettingsError && err.message.includes(`setting "${setting.key}" is "0.5x"`) && err.message.includes(`target "${target.name}"`),
+            (err: Error) =>
+              err instanceof SettingsError &&
+              err.message.includes(`setting "${setting.key}" is "0.5x"`) &&
+              err.message.includes(`target "${target.name}"`),
           );
         }
       });
@@ -175,7 +217,11 @@ describe("a target's backend", () => {
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   it("the local backend offers what its target declares and describes itself as its target does", async () => {
-    const settings: TargetSettings = { target: "local", database: path.join(dir, "local.sqlite"), seed: path.join(PROJECT_ROOT, "tenant/seeds/contoso.yaml") };
+    const settings: TargetSettings = {
+      target: "local",
+      database: path.join(dir, "local.sqlite"),
+      seed: path.join(PROJECT_ROOT, "tenant/seeds/contoso.yaml"),
+    };
     const backend = createBackend(settings, dir);
     try {
       assert.deepEqual(Object.keys(backend.capabilities).sort(), [...findTarget("local")!.capabilities].sort());
@@ -193,7 +239,11 @@ describe("a spec that needs a capability the target lacks", () => {
 
   /** The local tenant behind a port that offers none of the optional capabilities (as an on-premises directory would). */
   function backends(): { full: TenantBackend; bare: TenantBackend } {
-    const settings: TargetSettings = { target: "local", database: path.join(dir, `t${counter++}.sqlite`), seed: path.join(PROJECT_ROOT, "tenant/seeds/contoso.yaml") };
+    const settings: TargetSettings = {
+      target: "local",
+      database: path.join(dir, `t${counter++}.sqlite`),
+      seed: path.join(PROJECT_ROOT, "tenant/seeds/contoso.yaml"),
+    };
     const full = createBackend(settings, dir);
     const bare: TenantBackend = {
       description: "directory without capabilities",
@@ -230,7 +280,10 @@ describe("a spec that needs a capability the target lacks", () => {
       const refused = await problems(spec, bare);
       assert.equal(refused.length, 1, refused.join("\n"));
       assert.match(refused[0]!, /^mailboxes\.yaml:4:3\b/);
-      assert.match(refused[0]!, /"george\.hall@contoso\.com" has `cloudManaged: true`, but the directory without capabilities cannot move a mailbox's Exchange attributes to the cloud/);
+      assert.match(
+        refused[0]!,
+        /"george\.hall@contoso\.com" has `cloudManaged: true`, but the directory without capabilities cannot move a mailbox's Exchange attributes to the cloud/,
+      );
       assert.match(
         refused[0]!,
         new RegExp(

@@ -93,7 +93,10 @@ describe("WriteGate", () => {
     assert.equal(gate.rate, rate, "19 successes since the cut: a 429 that may be the service's whim");
     await write("done");
     await write({ throttledForMs: 0 });
-    assert.ok(Math.abs(gate.rate! - rate * 0.9) < 1e-9, "a write sent after the cut, 20 successes later, throttled: cuts again");
+    assert.ok(
+      Math.abs(gate.rate! - rate * 0.9) < 1e-9,
+      "a write sent after the cut, 20 successes later, throttled: cuts again",
+    );
     releases[3]!("done");
   });
 
@@ -109,7 +112,10 @@ describe("WriteGate", () => {
     await settle();
     for (let t = 0; t < 1000; t += 10) await clock.advance(10);
     assert.equal(admitted.length, 3);
-    assert.ok(admitted[1]! - admitted[0]! >= 110 && admitted[2]! - admitted[1]! >= 110, `spaced by the pace: ${admitted.join(", ")}`);
+    assert.ok(
+      admitted[1]! - admitted[0]! >= 110 && admitted[2]! - admitted[1]! >= 110,
+      `spaced by the pace: ${admitted.join(", ")}`,
+    );
     assert.ok(gate.rate! > rate, "successes with writers waiting raise the rate");
   });
 
@@ -179,12 +185,16 @@ async function simulate(
   const bucket = service.budget && { tokens: service.budget.capacity, at: 0 };
   const answer = (): "done" | { throttledForMs: number } => {
     if (bucket && service.budget) {
-      bucket.tokens = Math.min(service.budget.capacity, bucket.tokens + ((clock.time - bucket.at) / 1000) * service.budget.refillPerSecond);
+      bucket.tokens = Math.min(
+        service.budget.capacity,
+        bucket.tokens + ((clock.time - bucket.at) / 1000) * service.budget.refillPerSecond,
+      );
       bucket.at = clock.time;
       if (bucket.tokens < 1) return { throttledForMs: ((1 - bucket.tokens) / service.budget.refillPerSecond) * 1000 };
       bucket.tokens -= 1;
     }
-    if (service.randomThrottle && random() < service.randomThrottle.rate) return { throttledForMs: service.randomThrottle.retryAfterMs };
+    if (service.randomThrottle && random() < service.randomThrottle.rate)
+      return { throttledForMs: service.randomThrottle.retryAfterMs };
     return "done";
   };
   let throttled = 0;
@@ -235,7 +245,10 @@ describe("WriteGate against simulated services (fake clock)", { timeout: 120_000
 
   it("under a budget of 20 a second without a burst and 30% of 429s at random with Retry-After 1 s (the kill-point trial's), 100 writes: all apply within 120 s", async () => {
     // A first guess of one write a second (one accepted before the first 429) took 196 s.
-    const result = await simulate(100, { budget: { capacity: 1, refillPerSecond: 20 }, randomThrottle: { rate: 0.3, retryAfterMs: 1000 } });
+    const result = await simulate(100, {
+      budget: { capacity: 1, refillPerSecond: 20 },
+      randomThrottle: { rate: 0.3, retryAfterMs: 1000 },
+    });
     assert.ok(result.maxAttempts < 30, JSON.stringify(result));
     assert.ok(result.simulatedMs <= 120_000, JSON.stringify(result));
   });

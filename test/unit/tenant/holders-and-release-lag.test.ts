@@ -6,7 +6,8 @@ import { ExchangeError } from "../../../exchange/exchange-error";
 import { loadSeedFile } from "../../../tenant/load-seed";
 import { Tenant } from "../../../tenant/tenant";
 
-const IN_USE = (entry: string) => `The proxy address "${entry}" is already being used by the proxy addresses or LegacyExchangeDN. Please choose another proxy address.`;
+const IN_USE = (entry: string) =>
+  `The proxy address "${entry}" is already being used by the proxy addresses or LegacyExchangeDN. Please choose another proxy address.`;
 
 function refusal(work: () => unknown): ExchangeError {
   try {
@@ -29,7 +30,9 @@ describe("tenant model: holders Get-Mailbox does not list, and the release lag",
         .sort(),
       ["DeletedUser Tom Temp", "PublicFolder Archive (public folder)", "SoftDeletedMailbox Olivia Former"],
     );
-    const folder = refusal(() => tenant.addRemoveEmailAddresses("mark.wilson@contoso.com", ["smtp:archive@contoso.com"], []));
+    const folder = refusal(() =>
+      tenant.addRemoveEmailAddresses("mark.wilson@contoso.com", ["smtp:archive@contoso.com"], []),
+    );
     assert.equal(folder.code, "ProxyAddressExists");
     assert.equal(
       folder.message,
@@ -40,7 +43,10 @@ describe("tenant model: holders Get-Mailbox does not list, and the release lag",
       assert.equal(deleted.message, IN_USE(`smtp:${address}`));
       assert.ok(deleted.owner?.holder?.deletedAt, "the deleted holder says when it was deleted");
     }
-    assert.ok(!tenant.find("mark.wilson@contoso.com")!.addresses.some((a) => /archive|olivia|tom@/i.test(a)), "nothing was written");
+    assert.ok(
+      !tenant.find("mark.wilson@contoso.com")!.addresses.some((a) => /archive|olivia|tom@/i.test(a)),
+      "nothing was written",
+    );
     tenant.close();
   });
 
@@ -68,7 +74,9 @@ describe("tenant model: holders Get-Mailbox does not list, and the release lag",
     tenant.setAddressReleaseLagMs(3_600_000);
     tenant.addRemoveEmailAddresses("mark.wilson@contoso.com", [], ["smtp:mwilson@contoso.com"]);
     assert.equal(tenant.ownerOf("mwilson@contoso.com"), undefined, "no recipient lists it any more");
-    const lagged = refusal(() => tenant.addRemoveEmailAddresses("anna.kowalski@contoso.com", ["smtp:mwilson@contoso.com"], []));
+    const lagged = refusal(() =>
+      tenant.addRemoveEmailAddresses("anna.kowalski@contoso.com", ["smtp:mwilson@contoso.com"], []),
+    );
     assert.equal(lagged.code, "ProxyAddressExists");
     assert.equal(lagged.message, IN_USE("smtp:mwilson@contoso.com"));
     assert.equal(lagged.owner?.holder?.kind, "Releasing");

@@ -8,7 +8,13 @@ import os from "node:os";
 import path from "node:path";
 import { after, describe, it } from "node:test";
 import { ExchangeError } from "../../../exchange/exchange-error";
-import { deleteLocalStore, openLocalStore, StoreIdentity, storeFailure, TenantStoreError } from "../../../tenant/local-store";
+import {
+  deleteLocalStore,
+  openLocalStore,
+  StoreIdentity,
+  storeFailure,
+  TenantStoreError,
+} from "../../../tenant/local-store";
 import { Tenant } from "../../../tenant/tenant";
 import { LocalBackend, openLocalTenant, seedFileOf } from "../../../targets/local/local-backend";
 import { DEFAULT_SEED_FILE } from "../../../tenant/load-seed";
@@ -19,7 +25,12 @@ const ANNA = "00000000-0000-4000-8000-00000000000b";
 const GEORGE = "00000000-0000-4000-8000-00000000000c";
 const SEED: TenantSeed = {
   version: 1,
-  tenant: { name: "contoso", id: "14a088a5-efa8-5004-9b96-806d51f29782", moeraDomain: "Contoso.onmicrosoft.com", acceptedDomains: ["Contoso.com", "fabrikam.com", "contoso.onmicrosoft.com"] },
+  tenant: {
+    name: "contoso",
+    id: "14a088a5-efa8-5004-9b96-806d51f29782",
+    moeraDomain: "Contoso.onmicrosoft.com",
+    acceptedDomains: ["Contoso.com", "fabrikam.com", "contoso.onmicrosoft.com"],
+  },
   recipients: [
     {
       id: LEE.toUpperCase(),
@@ -33,7 +44,11 @@ const SEED: TenantSeed = {
       upn: "anna.kowalski@contoso.com",
       displayName: "Anna Kowalski",
       type: "UserMailbox",
-      addresses: ["SMTP:anna.kowalski@contoso.com", "smtp:anna@contoso.com", "smtp:anna.kowalski@contoso.onmicrosoft.com"],
+      addresses: [
+        "SMTP:anna.kowalski@contoso.com",
+        "smtp:anna@contoso.com",
+        "smtp:anna.kowalski@contoso.onmicrosoft.com",
+      ],
     },
     {
       id: GEORGE,
@@ -66,13 +81,23 @@ describe("the tenant model (tenant/tenant.ts)", () => {
     const tenant = fresh();
     try {
       assert.ok(tenant.isSeeded());
-      assert.deepEqual(tenant.info(), { name: "contoso", id: "14a088a5-efa8-5004-9b96-806d51f29782", moeraDomain: "contoso.onmicrosoft.com" });
+      assert.deepEqual(tenant.info(), {
+        name: "contoso",
+        id: "14a088a5-efa8-5004-9b96-806d51f29782",
+        moeraDomain: "contoso.onmicrosoft.com",
+      });
       assert.deepEqual(tenant.acceptedDomains(), ["contoso.com", "contoso.onmicrosoft.com", "fabrikam.com"]);
-      for (const identity of [LEE, LEE.toUpperCase(), "lee.chen@CONTOSO.com", " lee.chen@contoso.onmicrosoft.com "]) assert.equal(tenant.find(identity)?.id, LEE, identity);
+      for (const identity of [LEE, LEE.toUpperCase(), "lee.chen@CONTOSO.com", " lee.chen@contoso.onmicrosoft.com "])
+        assert.equal(tenant.find(identity)?.id, LEE, identity);
       assert.equal(tenant.find("X500:/o=x/cn=lee"), undefined, "only SMTP addresses identify a recipient");
       assert.equal(tenant.find("nobody@contoso.com"), undefined);
       assert.equal(tenant.count(), 3);
-      assert.deepEqual(tenant.ownerOf("ANNA@contoso.com"), { id: ANNA, displayName: "Anna Kowalski", type: "UserMailbox", kind: "UserMailbox" });
+      assert.deepEqual(tenant.ownerOf("ANNA@contoso.com"), {
+        id: ANNA,
+        displayName: "Anna Kowalski",
+        type: "UserMailbox",
+        kind: "UserMailbox",
+      });
       assert.deepEqual(
         tenant.list({ limit: 2 }).map((r) => r.id),
         [LEE, ANNA],
@@ -92,9 +117,20 @@ describe("the tenant model (tenant/tenant.ts)", () => {
     try {
       const dup: TenantSeed = {
         ...SEED,
-        recipients: [...SEED.recipients, { id: "00000000-0000-4000-8000-0000000000dd", displayName: "Dup", type: "MailContact", addresses: ["SMTP:ANNA@contoso.com"] }],
+        recipients: [
+          ...SEED.recipients,
+          {
+            id: "00000000-0000-4000-8000-0000000000dd",
+            displayName: "Dup",
+            type: "MailContact",
+            addresses: ["SMTP:ANNA@contoso.com"],
+          },
+        ],
       };
-      assert.throws(() => tenant.seed(dup), /seed: the address anna@contoso\.com of "Dup" already belongs to another recipient/);
+      assert.throws(
+        () => tenant.seed(dup),
+        /seed: the address anna@contoso\.com of "Dup" already belongs to another recipient/,
+      );
       assert.equal(tenant.isSeeded(), false, "the failed seed rolled back as a whole");
     } finally {
       tenant.close();
@@ -104,12 +140,27 @@ describe("the tenant model (tenant/tenant.ts)", () => {
   it("a write Exchange accepts: stored, indexed by its new addresses, recorded with before and after", () => {
     const tenant = fresh();
     try {
-      const after = ["SMTP:lee.chen@fabrikam.com", "smtp:lee.chen@contoso.com", "smtp:lee.chen@contoso.onmicrosoft.com", "X500:/o=x/cn=lee"];
+      const after = [
+        "SMTP:lee.chen@fabrikam.com",
+        "smtp:lee.chen@contoso.com",
+        "smtp:lee.chen@contoso.onmicrosoft.com",
+        "X500:/o=x/cn=lee",
+      ];
       assert.deepEqual(tenant.setEmailAddresses("lee.chen@contoso.com", after).addresses, after);
       assert.equal(tenant.find("lee.chen@fabrikam.com")?.id, LEE);
       const [write, ...more] = tenant.writes(LEE.toUpperCase());
       assert.deepEqual(more, []);
-      assert.deepEqual({ ...write!, at: "" }, { seq: 1, recipientId: LEE, operation: "Set-Mailbox -EmailAddresses", before: SEED.recipients[0]!.addresses, after, at: "" });
+      assert.deepEqual(
+        { ...write!, at: "" },
+        {
+          seq: 1,
+          recipientId: LEE,
+          operation: "Set-Mailbox -EmailAddresses",
+          before: SEED.recipients[0]!.addresses,
+          after,
+          at: "",
+        },
+      );
     } finally {
       tenant.close();
     }
@@ -132,15 +183,30 @@ describe("the tenant model (tenant/tenant.ts)", () => {
           return true;
         },
       );
-      assert.throws(() => tenant.addRemoveEmailAddresses(LEE, ["smtp:lee@northwind.example"], []), exchangeError("NotAcceptedDomain"));
-      assert.throws(() => tenant.addRemoveEmailAddresses(LEE, [], ["smtp:lee.chen@contoso.onmicrosoft.com"]), exchangeError("MoeraRemoval"));
-      assert.throws(() => tenant.setEmailAddresses(LEE, ["smtp:lee.chen@contoso.com", "smtp:lee.chen@contoso.onmicrosoft.com"]), exchangeError("PrimaryAddressCount"));
-      assert.throws(() => tenant.addRemoveEmailAddresses("george.hall@contoso.com", ["smtp:ghall@contoso.com"], []), exchangeError("WriteScope"));
+      assert.throws(
+        () => tenant.addRemoveEmailAddresses(LEE, ["smtp:lee@northwind.example"], []),
+        exchangeError("NotAcceptedDomain"),
+      );
+      assert.throws(
+        () => tenant.addRemoveEmailAddresses(LEE, [], ["smtp:lee.chen@contoso.onmicrosoft.com"]),
+        exchangeError("MoeraRemoval"),
+      );
+      assert.throws(
+        () => tenant.setEmailAddresses(LEE, ["smtp:lee.chen@contoso.com", "smtp:lee.chen@contoso.onmicrosoft.com"]),
+        exchangeError("PrimaryAddressCount"),
+      );
+      assert.throws(
+        () => tenant.addRemoveEmailAddresses("george.hall@contoso.com", ["smtp:ghall@contoso.com"], []),
+        exchangeError("WriteScope"),
+      );
       assert.throws(
         () => tenant.setEmailAddresses("nobody@contoso.com", []),
         (err: unknown) => {
           exchangeError("NotFound")(err);
-          assert.equal((err as Error).message, "The operation couldn't be performed because object 'nobody@contoso.com' couldn't be found on 'contoso'.");
+          assert.equal(
+            (err as Error).message,
+            "The operation couldn't be performed because object 'nobody@contoso.com' couldn't be found on 'contoso'.",
+          );
           return true;
         },
       );
@@ -218,7 +284,10 @@ describe("the tenant model (tenant/tenant.ts)", () => {
     try {
       a.addRemoveEmailAddresses(LEE, ["smtp:lee@fabrikam.com"], []);
       assert.equal(b.find("lee@fabrikam.com")?.id, LEE);
-      assert.throws(() => b.addRemoveEmailAddresses(ANNA, ["smtp:lee@fabrikam.com"], []), exchangeError("ProxyAddressExists"));
+      assert.throws(
+        () => b.addRemoveEmailAddresses(ANNA, ["smtp:lee@fabrikam.com"], []),
+        exchangeError("ProxyAddressExists"),
+      );
     } finally {
       a.close();
       b.close();
@@ -285,11 +354,20 @@ describe("the local store (tenant/local-store.ts)", () => {
 
   it("an empty file, a foreign file, a database without a tenant: each named, none seeded", () => {
     writeFileSync(store("empty.sqlite"), "");
-    assert.throws(() => openLocalStore(store("empty.sqlite"), () => SEED), /the database file is empty \(0 bytes\): it was truncated\. Nothing was re-seeded/);
+    assert.throws(
+      () => openLocalStore(store("empty.sqlite"), () => SEED),
+      /the database file is empty \(0 bytes\): it was truncated\. Nothing was re-seeded/,
+    );
     writeFileSync(store("foreign.sqlite"), "not a database at all, just text\n");
-    assert.throws(() => openLocalStore(store("foreign.sqlite"), () => SEED), /the file is not an SQLite database\. Nothing was re-seeded/);
+    assert.throws(
+      () => openLocalStore(store("foreign.sqlite"), () => SEED),
+      /the file is not an SQLite database\. Nothing was re-seeded/,
+    );
     Tenant.withFile(store("unseeded.sqlite"), () => undefined);
-    assert.throws(() => openLocalStore(store("unseeded.sqlite"), () => SEED), /the database holds no tenant \(it was emptied or never seeded\)/);
+    assert.throws(
+      () => openLocalStore(store("unseeded.sqlite"), () => SEED),
+      /the database holds no tenant \(it was emptied or never seeded\)/,
+    );
   });
 
   it("a seed that fails on first use leaves nothing behind (no database, no marker): the next use seeds again", () => {
@@ -312,7 +390,10 @@ describe("the local store (tenant/local-store.ts)", () => {
     try {
       assert.equal(seedFileOf({ seed: "tenant/seeds/contoso.yaml" }, project), DEFAULT_SEED_FILE);
       assert.equal(seedFileOf({ seed: "my-seed.yaml" }, project), path.join(project, "my-seed.yaml"));
-      const tenant = openLocalTenant({ target: "local", database: ".tenant/local.sqlite", seed: "tenant/seeds/contoso.yaml" }, project);
+      const tenant = openLocalTenant(
+        { target: "local", database: ".tenant/local.sqlite", seed: "tenant/seeds/contoso.yaml" },
+        project,
+      );
       try {
         assert.ok(tenant.find("lee.chen@contoso.com"));
       } finally {
@@ -320,7 +401,11 @@ describe("the local store (tenant/local-store.ts)", () => {
       }
       assert.throws(
         () => openLocalTenant({ target: "local", database: ".tenant/other.sqlite", seed: "missing.yaml" }, project),
-        (err: Error) => TenantStoreError.isInstance(err) && /its seed .*missing\.yaml does not exist, so the tenant cannot be created\. Nothing was created/.test(err.message),
+        (err: Error) =>
+          TenantStoreError.isInstance(err) &&
+          /its seed .*missing\.yaml does not exist, so the tenant cannot be created\. Nothing was created/.test(
+            err.message,
+          ),
       );
       assert.equal(existsSync(path.join(project, ".tenant/other.sqlite")), false);
     } finally {
@@ -346,9 +431,15 @@ describe("the local store (tenant/local-store.ts)", () => {
     // Replaced: a new file renamed over it (made while the old one exists, so a new inode).
     writeFileSync(`${database}.new`, "x");
     renameSync(`${database}.new`, database);
-    assert.throws(() => identity.check(), /the database was replaced while this run was using it; nothing more was written/);
+    assert.throws(
+      () => identity.check(),
+      /the database was replaced while this run was using it; nothing more was written/,
+    );
     rmSync(database);
-    assert.throws(() => identity.check(), /the database was deleted while this run was using it; nothing more was written/);
+    assert.throws(
+      () => identity.check(),
+      /the database was deleted while this run was using it; nothing more was written/,
+    );
   });
 
   it("storeFailure: an SQLite error becomes a store error naming the path; other errors pass unchanged", () => {

@@ -18,7 +18,15 @@ const build = require(path.join(PROJECT_ROOT, "toolchain/build.js")) as {
 describe("the build (toolchain/build.js)", () => {
   it("its inputs: every source tsconfig.json includes, tsconfig.json and the lock; nothing from dist/ or node_modules/", () => {
     const inputs = build.inputs().map((f) => path.relative(PROJECT_ROOT, f));
-    for (const file of ["tsconfig.json", "package-lock.json", "index.ts", "core/address.ts", "exchange/exchange-rules.ts", "test/unit/toolchain/build.test.ts", "schemas/mailboxes.schema.json"]) {
+    for (const file of [
+      "tsconfig.json",
+      "package-lock.json",
+      "index.ts",
+      "core/address.ts",
+      "exchange/exchange-rules.ts",
+      "test/unit/toolchain/build.test.ts",
+      "schemas/mailboxes.schema.json",
+    ]) {
       assert.ok(inputs.includes(file), file);
     }
     assert.ok(!inputs.some((f) => f.startsWith("dist/") || f.includes("node_modules")));
@@ -56,7 +64,11 @@ describe("the build (toolchain/build.js)", () => {
     mkdirSync(folder, { recursive: true });
     for (const name of ["old.test.js", "old.test.js.map", "old.test.d.ts"]) writeFileSync(path.join(folder, name), "");
     const removed = build.removeStale();
-    assert.deepEqual(removed.sort(), ["test/unit/moved-away/old.test.d.ts", "test/unit/moved-away/old.test.js", "test/unit/moved-away/old.test.js.map"]);
+    assert.deepEqual(removed.sort(), [
+      "test/unit/moved-away/old.test.d.ts",
+      "test/unit/moved-away/old.test.js",
+      "test/unit/moved-away/old.test.js.map",
+    ]);
     assert.equal(existsSync(folder), false, "the emptied folder is gone");
     assert.ok(existsSync(path.join(PROJECT_ROOT, "dist/core/address.js")));
     assert.ok(existsSync(path.join(PROJECT_ROOT, "dist/schemas/mailboxes.schema.json")));

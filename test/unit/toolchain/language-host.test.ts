@@ -27,8 +27,15 @@ after(() => {
 });
 
 /** Starts the host as the engine does (its address last) and connects to the port it prints. */
-async function startHost(env: NodeJS.ProcessEnv = {}, engine = "127.0.0.1:1"): Promise<{ host: ChildProcess; client: Client }> {
-  const host = spawn(process.execPath, [HOST, engine], { cwd: PROJECT_ROOT, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "inherit"] });
+async function startHost(
+  env: NodeJS.ProcessEnv = {},
+  engine = "127.0.0.1:1",
+): Promise<{ host: ChildProcess; client: Client }> {
+  const host = spawn(process.execPath, [HOST, engine], {
+    cwd: PROJECT_ROOT,
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
   hosts.push(host);
   const port = await new Promise<number>((resolve, reject) => {
     let out = "";
@@ -38,12 +45,23 @@ async function startHost(env: NodeJS.ProcessEnv = {}, engine = "127.0.0.1:1"): P
     });
     host.on("exit", (code) => reject(new Error(`the host exited (${code}) before printing its port`)));
   });
-  return { host, client: new languageRpc.LanguageRuntimeClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure()) };
+  return {
+    host,
+    client: new languageRpc.LanguageRuntimeClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure()),
+  };
 }
 
 /** Calls a unary method; resolves with [error, response]. */
-function call(client: Client, method: string, request: unknown): Promise<[({ code: number; details: string } & Error) | null, Client]> {
-  return new Promise((resolve) => client[method](request, (err: ({ code: number; details: string } & Error) | null, response: Client) => resolve([err, response])));
+function call(
+  client: Client,
+  method: string,
+  request: unknown,
+): Promise<[({ code: number; details: string } & Error) | null, Client]> {
+  return new Promise((resolve) =>
+    client[method](request, (err: ({ code: number; details: string } & Error) | null, response: Client) =>
+      resolve([err, response]),
+    ),
+  );
 }
 
 function programInfo(entryPoint: string, options: Record<string, unknown> = {}): Client {
@@ -51,7 +69,9 @@ function programInfo(entryPoint: string, options: Record<string, unknown> = {}):
   info.setRootDirectory(PROJECT_ROOT);
   info.setProgramDirectory(PROJECT_ROOT);
   info.setEntryPoint(entryPoint);
-  const { Struct } = require("google-protobuf/google/protobuf/struct_pb") as { Struct: { fromJavaScript(v: unknown): unknown } };
+  const { Struct } = require("google-protobuf/google/protobuf/struct_pb") as {
+    Struct: { fromJavaScript(v: unknown): unknown };
+  };
   info.setOptions(Struct.fromJavaScript({ typescript: false, ...options }));
   return info;
 }
@@ -73,7 +93,11 @@ describe("the language host's protocol checks", () => {
     writeFileSync(path.join(sdk, "package.json"), JSON.stringify({ name: "@pulumi/pulumi", version: "4.0.0" }));
     const real = path.dirname(require.resolve("@pulumi/pulumi/package.json"));
     symlinkSync(path.join(real, "proto"), path.join(sdk, "proto"));
-    const result = spawnSync(process.execPath, [HOST, "127.0.0.1:1"], { cwd: project, encoding: "utf8", timeout: 20_000 });
+    const result = spawnSync(process.execPath, [HOST, "127.0.0.1:1"], {
+      cwd: project,
+      encoding: "utf8",
+      timeout: 20_000,
+    });
     assert.equal(result.status, 1, result.stderr);
     assert.match(
       result.stderr,
@@ -122,7 +146,10 @@ describe("the language host's protocol checks", () => {
       /runtime option "typescript: true" .* is not supported by this project's language host: the program is compiled with tsc first/,
     );
     assert.match(await run("infra/index.ts", {}), /or a \.ts main, here "infra\/index\.ts"/);
-    assert.match(await run("dist/infra/index.js", { nodeargs: ["--inspect"] }), /runtime option "nodeargs" must be a string of node flags/);
+    assert.match(
+      await run("dist/infra/index.js", { nodeargs: ["--inspect"] }),
+      /runtime option "nodeargs" must be a string of node flags/,
+    );
     client.close();
   });
 
@@ -130,7 +157,10 @@ describe("the language host's protocol checks", () => {
     const { client } = await startHost();
     const [err] = await call(client, "generateProject", new languageProto.GenerateProjectRequest());
     assert.equal(err?.code, grpc.status.UNIMPLEMENTED);
-    assert.match(err!.details, /\/pulumirpc\.LanguageRuntime\/GenerateProject is not implemented by mailbox-addresses' language host/);
+    assert.match(
+      err!.details,
+      /\/pulumirpc\.LanguageRuntime\/GenerateProject is not implemented by mailbox-addresses' language host/,
+    );
     client.close();
   });
 });
