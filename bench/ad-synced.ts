@@ -20,7 +20,7 @@ import { ExchangeOnlineBackend } from "../targets/exchange-online/exchange-onlin
 import { settingsForEndpoints } from "../targets/exchange-online/target";
 import { HybridBackend } from "../targets/hybrid/hybrid-backend";
 import type { TenantBackend } from "../targets/tenant-backend";
-import { loadSpecText } from "../core/spec/load-spec";
+import { loadSpecText } from "../core/desired/load-spec";
 import { startSambaDc, type SeedUser } from "../harness/samba-dc";
 import { assessSpec } from "../reconcile/assess";
 import { readSpecMailboxes } from "../reconcile/read-tenant";

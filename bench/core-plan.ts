@@ -2,7 +2,7 @@
 // lists, in one process, and report time and peak memory.
 //   node dist/bench/core-plan.js [mailboxes]
 import { planEntries } from "../core/plan/plan-changes";
-import { loadSpecText } from "../core/spec/load-spec";
+import { loadSpecText } from "../core/desired/load-spec";
 
 const count = Number(process.argv[2] ?? 10_000);
 const lines = [

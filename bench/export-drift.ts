@@ -9,7 +9,7 @@ import os from "node:os";
 import path from "node:path";
 import { computeDrift } from "../core/drift/compute-drift";
 import { renderSpec } from "../core/export/render-spec";
-import { loadSpecText } from "../core/spec/load-spec";
+import { loadSpecText } from "../core/desired/load-spec";
 import { ensureSecrets } from "../emulator/certificates";
 import { startEmulator } from "../emulator/server";
 import { ExchangeOnlineBackend } from "../targets/exchange-online/exchange-online-backend";

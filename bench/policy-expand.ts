@@ -9,7 +9,7 @@ import path from "node:path";
 import { expandPolicies } from "../core/policy/expand-policies";
 import type { MailboxAttributes } from "../core/policy/policy-types";
 import { planChanges } from "../core/plan/plan-changes";
-import { loadSpecText } from "../core/spec/load-spec";
+import { loadSpecText } from "../core/desired/load-spec";
 
 const POLICIES = `version: 1
 allowedDomains: [contoso.com, contoos.com, contoso.onmicrosoft.com]

@@ -6,7 +6,7 @@ import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { recordOf } from "../core/plan/address-map";
 import type { BaseEntry, CauseContext } from "../core/plan/change-causes";
-import { loadSpecBytes } from "../core/spec/load-spec";
+import { loadSpecBytes } from "../core/desired/load-spec";
 import type { StackSettings } from "./stack-settings";
 import { exportState } from "./engine-run";
 import { identityOfEntry, RESOURCE_TYPE, specAtRef } from "./targeted-scope";

@@ -7,7 +7,7 @@ import { makeReport, type MailboxRow } from "../core/report/report";
 import type { TenantBackend } from "../targets/tenant-backend";
 import { RECIPIENT_TYPES, recipientTypeOf, type RecipientTypeDetails } from "../exchange/exchange-rules";
 import { resolveKinds } from "../reconcile/preflight";
-import { loadSpecBytes } from "../core/spec/load-spec";
+import { loadSpecBytes } from "../core/desired/load-spec";
 import { expandSpec } from "../reconcile/expand-spec";
 import { upnChanges } from "../reconcile/upn";
 import { assessSpec } from "../reconcile/assess";

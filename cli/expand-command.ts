@@ -3,7 +3,7 @@
 // in which each line names the policy that gave it (core/policy/render-expansion.ts). A pull
 // request shows what a two-line policy change does to every mailbox. Exit 0: expanded; 1: problems.
 import { formatProblem } from "../core/problems";
-import { loadSpecBytes } from "../core/spec/load-spec";
+import { loadSpecBytes } from "../core/desired/load-spec";
 import { renderExpansion } from "../core/policy/render-expansion";
 import { expandPolicies } from "../core/policy/expand-policies";
 import { expandSpec } from "../reconcile/expand-spec";

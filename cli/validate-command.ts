@@ -3,8 +3,8 @@
 import { ADDRESS_NORMALIZATIONS } from "../core/address";
 import { formatPath, formatProblem } from "../core/problems";
 import { quote } from "../core/text";
-import { checkAcrossShards } from "../core/spec/across-shards";
-import { loadSpecBytes, type Spec } from "../core/spec/load-spec";
+import { checkAcrossShards } from "../core/desired/across-shards";
+import { loadSpecBytes, type Spec } from "../core/desired/load-spec";
 import { findProjectRoot } from "../runtime/project-root";
 import { readSpecFile, SpecFileError } from "../runtime/spec-file";
 import { count } from "./progress";

@@ -11,7 +11,7 @@ import {
   parseProxyAddress,
   proxyValueProblem,
 } from "../core/address";
-import type { RecipientKind as SpecRecipientKind } from "../core/spec/spec-types.generated";
+import type { RecipientKind as SpecRecipientKind } from "../core/desired/spec-types.generated";
 
 /**
  * Kinds of recipient that hold addresses: Exchange's RecipientTypeDetails values (Get-Recipient

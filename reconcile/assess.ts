@@ -5,8 +5,8 @@
 import { planEntries, type ChangePlan } from "../core/plan/plan-changes";
 import { planMailbox } from "../core/plan/plan-mailbox";
 import type { SpecProblem } from "../core/problems";
-import { problemAt } from "../core/spec/positions";
-import type { MailboxDeclaration, Spec } from "../core/spec/rules";
+import { problemAt } from "../core/desired/positions";
+import type { MailboxDeclaration, Spec } from "../core/desired/rules";
 import { quote } from "../core/text";
 import type { LiveMailbox, TenantBackend } from "../targets/tenant-backend";
 import { preflight } from "./preflight";

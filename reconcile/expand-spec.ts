@@ -5,7 +5,7 @@
 import { expandPolicies, type Expansion } from "../core/policy/expand-policies";
 import type { MailboxAttributes } from "../core/policy/policy-types";
 import type { SpecProblem } from "../core/problems";
-import type { Spec } from "../core/spec/rules";
+import type { Spec } from "../core/desired/rules";
 import type { TenantBackend } from "../targets/tenant-backend";
 
 /** A spec with its policies expanded: `spec.mailboxes` are explicit entries, then policy-managed mailboxes (keyed by object id). */

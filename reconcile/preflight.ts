@@ -5,8 +5,8 @@
 import { addressKey, domainOf, MAX_PROXY_VALUE_LENGTH, primaryOf } from "../core/address";
 import type { ChangePlan } from "../core/plan/plan-changes";
 import type { SpecProblem } from "../core/problems";
-import { placeOf, problemAt } from "../core/spec/positions";
-import type { MailboxDeclaration, Spec } from "../core/spec/rules";
+import { placeOf, problemAt } from "../core/desired/positions";
+import type { MailboxDeclaration, Spec } from "../core/desired/rules";
 import { quote } from "../core/text";
 import {
   checkEmailAddresses,

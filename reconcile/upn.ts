@@ -4,8 +4,8 @@
 // a directory-synced user's UPN is written on premises), each at the mailbox's file:line:col.
 import { addressKey, domainOf } from "../core/address";
 import type { SpecProblem } from "../core/problems";
-import { problemAt } from "../core/spec/positions";
-import type { MailboxDeclaration, Spec } from "../core/spec/rules";
+import { problemAt } from "../core/desired/positions";
+import type { MailboxDeclaration, Spec } from "../core/desired/rules";
 import { quote } from "../core/text";
 import type { LiveMailbox, TenantBackend } from "../targets/tenant-backend";
 

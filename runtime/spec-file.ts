@@ -8,7 +8,7 @@
 // `readBoundedFile` gives other inputs a file names (the reviewed plan) the same treatment.
 import { closeSync, constants, existsSync, fstatSync, lstatSync, openSync, readSync, realpathSync } from "node:fs";
 import path from "node:path";
-import { MAX_FILE_BYTES } from "../core/spec/yaml-source";
+import { MAX_FILE_BYTES } from "../core/desired/yaml-source";
 import { quote } from "../core/text";
 import { MailboxAddressesError } from "../core/errors";
 import { toolCommands } from "./commands-here";

@@ -9,7 +9,7 @@
 // `.pulumi/stacks/` (file:// and azblob:// backends, the DIY backends teams share; pkg/backend/diy
 // in Pulumi keeps every stack's state under `.pulumi/`). Pulumi Cloud and other buckets are not
 // read: the check then says it is skipped, and `mailbox-addresses validate a.yaml b.yaml`
-// (core/spec/across-shards.ts) remains the check across specs.
+// (core/desired/across-shards.ts) remains the check across specs.
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";

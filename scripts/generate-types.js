@@ -9,7 +9,7 @@ const { compile } = require("json-schema-to-typescript");
 
 const root = path.resolve(__dirname, "..");
 const targets = [
-  { schema: "schemas/mailboxes.schema.json", out: "core/spec/spec-types.generated.ts" },
+  { schema: "schemas/mailboxes.schema.json", out: "core/desired/spec-types.generated.ts" },
   { schema: "schemas/tenant-seed.schema.json", out: "tenant/seed-types.generated.ts" },
   { schema: "schemas/report.schema.json", out: "core/report/report-types.generated.ts" },
 ];

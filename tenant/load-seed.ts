@@ -6,7 +6,7 @@ import Ajv2020 from "ajv/dist/2020";
 import addFormats from "ajv-formats";
 import schema from "../schemas/tenant-seed.schema.json";
 import { SpecError, type SpecProblem } from "../core/problems";
-import { parseYamlSafely } from "../core/spec/yaml-source";
+import { parseYamlSafely } from "../core/desired/yaml-source";
 import type { TenantSeed } from "./seed-types.generated";
 
 const ajv = new Ajv2020({ allErrors: true, strict: true });

@@ -5,7 +5,7 @@ import { liveListFindings } from "../plan/live-findings";
 import { summarizePlan } from "../plan/describe-plan";
 import { planEntries, type ChangePlan } from "../plan/plan-changes";
 import type { MailboxRow, SyncState } from "../report/report";
-import type { Spec } from "../spec/rules";
+import type { Spec } from "../desired/rules";
 
 /**
  * What a stack that writes to more than one place (target hybrid) knows of a mailbox besides its

@@ -7,7 +7,7 @@ import { domainOf, isMicrosoftRoutingAddress, parseProxyAddress } from "../addre
 import { planMailbox } from "../plan/plan-mailbox";
 import { expandPolicies } from "../policy/expand-policies";
 import type { MailboxAttributes } from "../policy/policy-types";
-import { loadSpecText } from "../spec/load-spec";
+import { loadSpecText } from "../desired/load-spec";
 import { renderSpec, type ExportedMailbox, type RenderOptions } from "./render-spec";
 
 /** A policy is proposed for a primary domain when at least this share of its mailboxes fit it, and at least MIN_FITTING. */

@@ -5,7 +5,7 @@
 // change (`smtp:` → `SMTP:`) by the address itself, never by a list position. Pure.
 import { addressKey, entryKey, formatSmtp, isMicrosoftRoutingAddress, parseProxyAddress } from "../address";
 import type { DesiredAddresses } from "./plan-mailbox";
-import type { Mode } from "../spec/rules";
+import type { Mode } from "../desired/rules";
 
 /** `{ "mark@contoso.com": "SMTP:Mark@contoso.com", "mw@contoso.com": "smtp:mw@contoso.com" }` */
 export type AddressMap = Readonly<Record<string, string>>;

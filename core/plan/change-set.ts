@@ -10,7 +10,7 @@
 // spec later) widens the set to everything, with the reason: it is a statement about every mailbox,
 // and a reviewer expects it applied to every mailbox. Pure.
 import { addressKey } from "../address";
-import type { MailboxDeclaration, Spec } from "../spec/rules";
+import type { MailboxDeclaration, Spec } from "../desired/rules";
 import { desiredAddressMap } from "./address-map";
 
 /** The parts of a mailbox's desired state that its resource's inputs carry (or will: the UPN). */

@@ -9,7 +9,7 @@ import {
   primaryOf,
   sameAddressList,
 } from "../address";
-import type { Mode } from "../spec/rules";
+import type { Mode } from "../desired/rules";
 
 /** What the spec wants for one mailbox. Addresses are normalised, without prefixes. */
 export interface DesiredAddresses {

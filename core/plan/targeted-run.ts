@@ -6,7 +6,7 @@
 // set's boundary. Pure.
 import type { ChangePlan } from "./plan-changes";
 import type { ChangeSet, StackWideChange, TargetReason, TargetedChangeSet } from "./change-set";
-import type { Spec } from "../spec/rules";
+import type { Spec } from "../desired/rules";
 
 /** The file MAILBOX_ADDRESSES_TARGETS names, and the `scope` a saved targeted plan records. */
 export interface TargetedRun {

@@ -5,7 +5,7 @@
 // same result. The rules are written out in docs/POLICIES.md.
 import { addressKey, domainOf, isMicrosoftRoutingAddress, parseProxyAddress, primaryOf } from "../address";
 import type { DocumentPath, SourcePosition, SpecProblem } from "../problems";
-import type { MailboxDeclaration, Spec } from "../spec/rules";
+import type { MailboxDeclaration, Spec } from "../desired/rules";
 import { quote } from "../text";
 import { policyLabel } from "./load-policies";
 import { matchesPolicy } from "./match-policy";

@@ -3,8 +3,8 @@
 // schema rejected too, skipping values of the wrong type, so one run reports every problem. Pure.
 import { addressKey, normalizeAddress, normalizeDomain } from "../address";
 import type { DocumentPath, SourcePosition, SpecProblem } from "../problems";
-import type { Mode } from "../spec/spec-types.generated";
-import type { YamlSource } from "../spec/yaml-source";
+import type { Mode } from "../desired/spec-types.generated";
+import type { YamlSource } from "../desired/yaml-source";
 import { quote } from "../text";
 import { globToRegExp } from "./match-policy";
 import type { CollisionRule, PlacedTemplate, PolicyDeclaration, PolicyMatch } from "./policy-types";

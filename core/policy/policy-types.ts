@@ -1,7 +1,7 @@
 // The model of an address policy once loaded from the spec: what it matches, the templates it
 // fills in, and where each part is written (for messages at file:line:col). Pure types.
 import type { SourcePosition } from "../problems";
-import type { Mode } from "../spec/spec-types.generated";
+import type { Mode } from "../desired/spec-types.generated";
 import type { AddressTemplate, TemplateAttributes } from "./template";
 
 /** A template as written in the spec, parsed, with its place. */

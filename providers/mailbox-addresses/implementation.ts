@@ -15,8 +15,8 @@ import {
 } from "../../core/plan/address-map";
 import { planRelease } from "../../core/plan/plan-changes";
 import { planMailbox, type DesiredAddresses, type MailboxPlan } from "../../core/plan/plan-mailbox";
-import { loadSpecBytes, type Spec } from "../../core/spec/load-spec";
-import { placeOf } from "../../core/spec/positions";
+import { loadSpecBytes, type Spec } from "../../core/desired/load-spec";
+import { placeOf } from "../../core/desired/positions";
 import { ExchangeError } from "../../exchange/exchange-error";
 import { holderRemedy } from "../../exchange/exchange-rules";
 import { SCAN_THRESHOLD, type LiveMailbox, type TenantBackend } from "../../targets/tenant-backend";

@@ -4,7 +4,7 @@
 // change to 300 mailboxes, and no credential or endpoint is ever stored per resource.
 import { addressKey, normalizeAddress, parseProxyAddress } from "../../core/address";
 import type { AddressMap } from "../../core/plan/address-map";
-import type { Mode } from "../../core/spec/rules";
+import type { Mode } from "../../core/desired/rules";
 
 /**
  * Addresses this mailbox holds that the spec gives to another mailbox: address (lower case) →
@@ -96,7 +96,7 @@ export function checkMailboxInputs(news: Partial<MailboxAddressesInputs>): Check
     let primaries = 0;
     for (const [key, entry] of Object.entries(news.addresses)) {
       const parsed = typeof entry === "string" ? parseProxyAddress(entry) : undefined;
-      // An international domain reached here only through a spec that opted in to it (core/spec/rules.ts).
+      // An international domain reached here only through a spec that opted in to it (core/desired/rules.ts).
       const normalized =
         parsed?.kind === "smtp" ? normalizeAddress(parsed.value, { internationalDomains: "any" }) : undefined;
       if (parsed === undefined || parsed.kind !== "smtp" || !entry.startsWith(parsed.primary ? "SMTP:" : "smtp:")) {

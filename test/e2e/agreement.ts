@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { addressKey, parseProxyAddress } from "../../core/address";
 import type { Report } from "../../core/report/report";
-import { loadSpecText } from "../../core/spec/load-spec";
+import { loadSpecText } from "../../core/desired/load-spec";
 import type { CommandResult, TestStack } from "../../harness/pulumi-stack";
 import type { Tenant } from "../../tenant/tenant";
 

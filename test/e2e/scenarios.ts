@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { addressKey, isMicrosoftRoutingAddress, parseProxyAddress } from "../../core/address";
-import { loadSpecText } from "../../core/spec/load-spec";
+import { loadSpecText } from "../../core/desired/load-spec";
 import { loadSeedFile } from "../../tenant/load-seed";
 import type { Tenant } from "../../tenant/tenant";
 import { PROJECT_ROOT, type TestStack } from "../../harness/pulumi-stack";

@@ -16,7 +16,7 @@ import { addressKey, parseProxyAddress } from "../../core/address";
 import { desiredAddressMap } from "../../core/plan/address-map";
 import { computeChangeSet } from "../../core/plan/change-set";
 import { declarationOrder, planChanges } from "../../core/plan/plan-changes";
-import { loadSpecText } from "../../core/spec/load-spec";
+import { loadSpecText } from "../../core/desired/load-spec";
 import { generatedMailbox } from "../../harness/generated-mailbox";
 import { TestStack, type CommandResult } from "../../harness/pulumi-stack";
 

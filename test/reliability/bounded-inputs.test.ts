@@ -143,7 +143,7 @@ describe("reliability: bounded inputs", () => {
     writeFileSync(file, manyEntries(300_000));
     const m = measured(
       `const bytes = require("./dist/runtime/spec-file").readSpecFile(${JSON.stringify(file)}, { root: "/", explicit: true });
-       const r = require("./dist/core/spec/load-spec").loadSpecBytes("huge-count.yaml", bytes);
+       const r = require("./dist/core/desired/load-spec").loadSpecBytes("huge-count.yaml", bytes);
        return r.ok ? "accepted" : r.problems.map((p) => p.message).join(" | ");`,
     );
     assert.match(m.out, /^has 300000 mailboxes; the limit is 200000 per file: split the spec/);

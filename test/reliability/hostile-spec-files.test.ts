@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { rmSync } from "node:fs";
 import { after, describe, it } from "node:test";
 import { formatProblem } from "../../core/problems";
-import { loadSpecBytes } from "../../core/spec/load-spec";
+import { loadSpecBytes } from "../../core/desired/load-spec";
 import { hasUnsafeCharacters } from "../../core/text";
 import { readSpecFile, SpecFileError } from "../../runtime/spec-file";
 import { CASES, file, HEADER, leaks, outside, project } from "./hostile-corpus";

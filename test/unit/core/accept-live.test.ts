@@ -2,8 +2,8 @@
 // (comments, order, other mailboxes) is byte for byte as it was.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { acceptedAddresses, acceptLive } from "../../../core/spec/accept-live";
-import { loadSpecText } from "../../../core/spec/load-spec";
+import { acceptedAddresses, acceptLive } from "../../../core/desired/accept-live";
+import { loadSpecText } from "../../../core/desired/load-spec";
 
 const SPEC = `# the header comment
 version: 1

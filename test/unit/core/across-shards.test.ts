@@ -2,8 +2,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { formatProblem } from "../../../core/problems";
-import { checkAcrossShards } from "../../../core/spec/across-shards";
-import { loadSpecText, type Spec } from "../../../core/spec/load-spec";
+import { checkAcrossShards } from "../../../core/desired/across-shards";
+import { loadSpecText, type Spec } from "../../../core/desired/load-spec";
 
 const spec = (file: string, text: string): Spec => {
   const loaded = loadSpecText(file, text);

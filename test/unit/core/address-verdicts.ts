@@ -8,7 +8,7 @@ import { readdirSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import { checkAddress, type AddressOptions } from "../../../core/address";
 import { formatProblem } from "../../../core/problems";
-import { loadSpecBytes } from "../../../core/spec/load-spec";
+import { loadSpecBytes } from "../../../core/desired/load-spec";
 import { readSpecFile, SpecFileError } from "../../../runtime/spec-file";
 
 /** One input and what the checks said of it: accepted (the address written), or the messages. */

@@ -15,7 +15,7 @@ import {
 } from "../../../core/plan/change-set";
 import { planChanges, type ChangePlan, type MailboxInput } from "../../../core/plan/plan-changes";
 import { planMailbox } from "../../../core/plan/plan-mailbox";
-import { loadSpecText, type Spec } from "../../../core/spec/load-spec";
+import { loadSpecText, type Spec } from "../../../core/desired/load-spec";
 
 function spec(text: string, options: { policies?: boolean } = {}): Spec {
   const result = loadSpecText("mailboxes.yaml", text, options);

@@ -8,7 +8,7 @@ import type { ExportedMailbox } from "../../../core/export/render-spec";
 import { planMailbox } from "../../../core/plan/plan-mailbox";
 import { expandPolicies } from "../../../core/policy/expand-policies";
 import type { MailboxAttributes } from "../../../core/policy/policy-types";
-import { loadSpecText } from "../../../core/spec/load-spec";
+import { loadSpecText } from "../../../core/desired/load-spec";
 
 function mailbox(
   i: number,

@@ -3,7 +3,7 @@ import { describe, it } from "node:test";
 import fc from "fast-check";
 import { renderSpec, matchesFilter, type ExportedMailbox } from "../../../core/export/render-spec";
 import { planChanges } from "../../../core/plan/plan-changes";
-import { loadSpecText } from "../../../core/spec/load-spec";
+import { loadSpecText } from "../../../core/desired/load-spec";
 
 const mailboxes: ExportedMailbox[] = [
   {

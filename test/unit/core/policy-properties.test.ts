@@ -10,8 +10,8 @@ import type { MailboxAttributes } from "../../../core/policy/policy-types";
 import { planChanges } from "../../../core/plan/plan-changes";
 import { formatProblem } from "../../../core/problems";
 import { renderExpansion } from "../../../core/policy/render-expansion";
-import { loadSpecText } from "../../../core/spec/load-spec";
-import type { Spec } from "../../../core/spec/rules";
+import { loadSpecText } from "../../../core/desired/load-spec";
+import type { Spec } from "../../../core/desired/rules";
 
 const TEMPLATES = [
   "%g.%s@contoso.com",

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { evaluateTemplate, parseTemplate, type TemplateAttributes } from "../../../core/policy/template";
 import { formatProblem } from "../../../core/problems";
-import { loadSpecText } from "../../../core/spec/load-spec";
+import { loadSpecText } from "../../../core/desired/load-spec";
 
 const john: TemplateAttributes = {
   givenName: "John",

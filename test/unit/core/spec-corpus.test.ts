@@ -6,8 +6,8 @@ import { existsSync, readFileSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { describe, it } from "node:test";
 import { formatProblem } from "../../../core/problems";
-import { loadSpecBytes, loadSpecText } from "../../../core/spec/load-spec";
-import { MAX_FILE_BYTES } from "../../../core/spec/yaml-source";
+import { loadSpecBytes, loadSpecText } from "../../../core/desired/load-spec";
+import { MAX_FILE_BYTES } from "../../../core/desired/yaml-source";
 
 const fixtures = path.resolve(__dirname, "../../../../test/fixtures/specs");
 

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { computeDrift } from "../../../core/drift/compute-drift";
 import { exitCodeOf, makeReport, renderTable } from "../../../core/report/report";
-import { loadSpecText } from "../../../core/spec/load-spec";
+import { loadSpecText } from "../../../core/desired/load-spec";
 
 const loaded = loadSpecText(
   "mailboxes.yaml",

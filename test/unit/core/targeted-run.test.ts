@@ -3,7 +3,7 @@ import { describe, it } from "node:test";
 import { computeChangeSet } from "../../../core/plan/change-set";
 import { planChanges } from "../../../core/plan/plan-changes";
 import { narrowChangePlan, unionChangeSets } from "../../../core/plan/targeted-run";
-import { loadSpecText } from "../../../core/spec/load-spec";
+import { loadSpecText } from "../../../core/desired/load-spec";
 
 const spec = (text: string) => {
   const result = loadSpecText("m.yaml", `version: 1\nallowedDomains: [contoso.com]\nmailboxes:\n${text}`);

@@ -7,7 +7,7 @@ import os from "node:os";
 import path from "node:path";
 import { after, describe, it } from "node:test";
 import { formatProblem } from "../../../core/problems";
-import { loadSpecText } from "../../../core/spec/load-spec";
+import { loadSpecText } from "../../../core/desired/load-spec";
 import { assessSpec } from "../../../reconcile/assess";
 import { expandSpec } from "../../../reconcile/expand-spec";
 import { LocalBackend } from "../../../targets/local/local-backend";

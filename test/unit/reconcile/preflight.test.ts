@@ -9,7 +9,7 @@ import path from "node:path";
 import { after, describe, it } from "node:test";
 import { planChanges } from "../../../core/plan/plan-changes";
 import { formatProblem } from "../../../core/problems";
-import { loadSpecText } from "../../../core/spec/load-spec";
+import { loadSpecText } from "../../../core/desired/load-spec";
 import { holderRemedy, proxyAddressExistsMessage } from "../../../exchange/exchange-rules";
 import { describeRecipient, moeraDomainOf, preflight, WRITABLE_TYPES } from "../../../reconcile/preflight";
 import { LocalBackend } from "../../../targets/local/local-backend";

@@ -8,7 +8,7 @@ import os from "node:os";
 import path from "node:path";
 import { after, describe, it } from "node:test";
 import { formatProblem } from "../../../core/problems";
-import { loadSpecText } from "../../../core/spec/load-spec";
+import { loadSpecText } from "../../../core/desired/load-spec";
 import { checkDeclaredSettings, DECLARED_SETTINGS, readSettings, SettingsError } from "../../../reconcile/settings";
 import { assessSpec } from "../../../reconcile/assess";
 import {
