@@ -496,7 +496,12 @@ async function launch(dir: string, isolation: SambaIsolation): Promise<Running> 
   child.stdout!.on("data", keep);
   child.stderr!.on("data", keep);
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  let pair: string | undefined;
   const stop = async () => {
+    // The host end goes first, while the namespace (so the name) is still ours: the kernel frees
+    // a dead namespace's veth later, asynchronously, and a name freed then may be another DC's.
+    if (pair !== undefined) ip(["link", "del", pair]);
+    pair = undefined;
     if (child.exitCode !== null || child.signalCode !== null) return;
     child.stdin!.end();
     const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
@@ -515,6 +520,7 @@ async function launch(dir: string, isolation: SambaIsolation): Promise<Running> 
         look();
       });
       host = attachPair(child.pid!);
+      pair = `${PAIR_PREFIX}${host.split(".")[2]}`;
     }
     const tls = join(dir, "private", "tls");
     await issueServerCertificate(tls, host);
