@@ -10,6 +10,7 @@ import type { EngineEvent } from "@pulumi/pulumi/automation";
 import type { TargetedRun } from "../core/plan/targeted-run";
 import type { Report } from "../core/report/report";
 import { readReviewedPlan } from "../runtime/reviewed-plan-file";
+import { channelEnv, type ChannelFiles } from "../runtime/run-channel";
 import { SpecFileError } from "../runtime/spec-file";
 import { CliError } from "./cli-error";
 import { toolCommands } from "../runtime/commands-here";
@@ -62,7 +63,8 @@ export async function runApply(options: ApplyOptions): Promise<number> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- commands load what they use when they run, so `--help` and `validate` stay fast
   const { LocalWorkspace } = require("@pulumi/pulumi/automation") as typeof import("@pulumi/pulumi/automation");
   const say = (text: string) => void (options.quiet ? undefined : process.stderr.write(`${text}\n`));
-  process.env.MAILBOX_ADDRESSES_REVIEWED_PLAN = file;
+  // The files the program reads (runtime/run-channel.ts), passed in the engine's environment.
+  const channel: ChannelFiles = { reviewedPlan: file };
 
   const scope = report.scope;
   let targets: string[] | undefined;
@@ -113,7 +115,7 @@ export async function runApply(options: ApplyOptions): Promise<number> {
         say(`nothing to apply: the plan's change set (since ${scope.since ?? "its ref"}) is empty`);
         return 0;
       }
-      writeTargetedRun(run, dir);
+      channel.targets = writeTargetedRun(run, dir);
       say(
         `targeted apply: ${count(targets.length, "mailbox", "mailboxes")} of the change${scope.since ? ` since ${scope.since}` : ""} (${declare.join(", ")}${release.length > 0 ? `; releasing ${release.join(", ")}` : ""})`,
       );
@@ -130,6 +132,7 @@ export async function runApply(options: ApplyOptions): Promise<number> {
       const result = await upTargeted(
         settings,
         targets,
+        channel,
         options.verbose ? (text) => process.stderr.write(text) : undefined,
       );
       if (!result.ok) {
@@ -144,7 +147,10 @@ export async function runApply(options: ApplyOptions): Promise<number> {
       );
       return 0;
     }
-    const stack = await LocalWorkspace.selectStack({ stackName: settings.stack, workDir: settings.root });
+    const stack = await LocalWorkspace.selectStack(
+      { stackName: settings.stack, workDir: settings.root },
+      { envVars: channelEnv(channel) },
+    );
     const events: EngineEvent[] = [];
     const progress = new Progress("apply (pulumi up)", { quiet: options.quiet === true }).counter(
       "done",

@@ -1,8 +1,7 @@
 // `plan --changed-since <ref>`: what the program needs besides the spec to say why each change
 // happens (core/plan/change-causes.ts): the spec's entries at the ref (this change, or an earlier
 // one not applied yet) and, for a targeted run (no refresh), the lists the state recorded. Written
-// to a file the program reads (MAILBOX_ADDRESSES_CAUSES).
-import { writeFileSync } from "node:fs";
+// to a file the program reads (MAILBOX_ADDRESSES_CAUSES, runtime/run-channel.ts).
 import path from "node:path";
 import { recordOf } from "../core/plan/address-map";
 import type { BaseEntry, CauseContext } from "../core/plan/change-causes";
@@ -10,13 +9,15 @@ import { loadSpecBytes } from "../core/desired/load-spec";
 import type { StackSettings } from "./stack-settings";
 import { exportState } from "./engine-run";
 import { identityOfEntry, RESOURCE_TYPE, specAtRef } from "./targeted-scope";
+import { writeChannelFile } from "../runtime/run-channel";
 
+/** Writes the causes' context in `dir` (the run's folder) and returns the file, for the engine's environment. */
 export function writeCauseContext(
   settings: StackSettings,
   ref: string,
   recorded: CauseContext["recorded"],
   dir: string,
-): void {
+): string {
   let base: Record<string, BaseEntry | null> | undefined;
   try {
     const bytes = specAtRef(path.resolve(settings.root, settings.spec), ref);
@@ -31,9 +32,7 @@ export function writeCauseContext(
     base = undefined; // the scope already said why; the causes then say "since the last apply"
   }
   const context: CauseContext = { since: ref, ...(base ? { base } : {}), ...(recorded ? { recorded } : {}) };
-  const file = path.join(dir, "causes.json");
-  writeFileSync(file, JSON.stringify(context));
-  process.env.MAILBOX_ADDRESSES_CAUSES = file;
+  return writeChannelFile("causes", dir, context);
 }
 
 /**

@@ -8,6 +8,7 @@
 import { spawn } from "node:child_process";
 import { CliError } from "./cli-error";
 import { toolCommands } from "../runtime/commands-here";
+import { channelEnv, type ChannelFiles } from "../runtime/run-channel";
 import type { StackSettings } from "./stack-settings";
 
 /** One step of `pulumi preview --json`'s digest (backend/display/json.go ShowPreviewDigest). */
@@ -36,11 +37,17 @@ interface Ran {
   readonly stderr: string;
 }
 
-function runPulumi(settings: StackSettings, args: readonly string[], onOutput?: (text: string) => void): Promise<Ran> {
+/** Runs `pulumi`; its environment is this process's with the run's channel files (runtime/run-channel.ts) and no other. */
+function runPulumi(
+  settings: StackSettings,
+  args: readonly string[],
+  channel: ChannelFiles,
+  onOutput?: (text: string) => void,
+): Promise<Ran> {
   return new Promise((resolve, reject) => {
     const child = spawn("pulumi", [...args, "--stack", settings.stack, "--non-interactive"], {
       cwd: settings.root,
-      env: process.env,
+      env: { ...process.env, ...channelEnv(channel) },
       stdio: ["ignore", "pipe", "pipe"],
     });
     const out: Buffer[] = [];
@@ -90,7 +97,7 @@ export interface ExportedState {
 
 /** `pulumi stack export`: the stack's deployment. */
 export async function exportState(settings: StackSettings): Promise<ExportedState> {
-  const ran = await runPulumi(settings, ["stack", "export"]);
+  const ran = await runPulumi(settings, ["stack", "export"], {});
   if (ran.code !== 0)
     throw new CliError(
       `cannot read the state of stack "${settings.stack}" (pulumi stack export): ${errorLines(ran.stderr).join("; ") || ran.stderr.trim().split("\n")[0]}`,
@@ -112,14 +119,20 @@ export function errorLines(text: string): string[] {
 
 /**
  * `pulumi preview --json --refresh=false --target …`: the digest, or, when the engine printed none
- * (it failed before the program ran), its error lines.
+ * (it failed before the program ran), its error lines. `channel`: the files the program reads.
  */
 export async function previewTargeted(
   settings: StackSettings,
   urns: readonly string[],
+  channel: ChannelFiles,
   onOutput?: (text: string) => void,
 ): Promise<{ ok: boolean; digest?: PreviewDigest; errors: string[] }> {
-  const ran = await runPulumi(settings, ["preview", "--json", "--refresh=false", ...targetArgs(urns)], onOutput);
+  const ran = await runPulumi(
+    settings,
+    ["preview", "--json", "--refresh=false", ...targetArgs(urns)],
+    channel,
+    onOutput,
+  );
   let digest: PreviewDigest | undefined;
   try {
     const printed = JSON.parse(ran.stdout) as PreviewDigest;
@@ -148,16 +161,18 @@ export async function previewTargeted(
 /**
  * `pulumi up --yes --skip-preview --refresh=false --target …`. On success, what it changed (the
  * stack's latest history entry, as `pulumi stack history --json` gives it); on failure, the
- * engine's error lines.
+ * engine's error lines. `channel`: the files the program reads.
  */
 export async function upTargeted(
   settings: StackSettings,
   urns: readonly string[],
+  channel: ChannelFiles,
   onOutput?: (text: string) => void,
 ): Promise<{ ok: true; resourceChanges?: Readonly<Record<string, number>> } | { ok: false; errors: string[] }> {
   const ran = await runPulumi(
     settings,
     ["up", "--yes", "--skip-preview", "--refresh=false", "--color", "never", ...targetArgs(urns)],
+    channel,
     onOutput,
   );
   if (ran.code !== 0) {
@@ -165,7 +180,7 @@ export async function upTargeted(
     return { ok: false, errors: errors.length > 0 ? errors : [`pulumi up failed (exit ${ran.code})`] };
   }
   // What changed, from the update's own history entry; unknown (not "nothing") when it cannot be read.
-  const history = await runPulumi(settings, ["stack", "history", "--json", "--page-size", "1"]);
+  const history = await runPulumi(settings, ["stack", "history", "--json", "--page-size", "1"], {});
   try {
     const [latest] = JSON.parse(history.stdout) as { resourceChanges?: Record<string, number> }[];
     return history.code === 0 && latest?.resourceChanges

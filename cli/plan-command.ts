@@ -2,19 +2,10 @@
 // starts it itself, ./engine-run.ts) and renders its engine steps as one row per mailbox:
 // primary from → to, aliases added and removed, problems.
 // Exit 0: nothing to do; 2: changes; 1: problems (the preview failed).
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import type { ChangeRow } from "../core/plan/reviewed-plan";
-import {
-  makeReport,
-  renderJson,
-  type ChangeCause,
-  type MailboxChange,
-  type MailboxRow,
-  type Report,
-  type SyncState,
-} from "../core/report/report";
+import { makeReport, renderJson, type MailboxChange, type MailboxRow, type Report } from "../core/report/report";
 import { writeCauseContext } from "./cause-context";
 import { describeTarget } from "../targets/registry";
 import { CliError } from "./cli-error";
@@ -26,6 +17,14 @@ import { previewTargeted } from "./engine-run";
 import { computeScope, RESOURCE_TYPE, writeTargetedRun, type Scope } from "./targeted-scope";
 import { nameOfUrn, typeOfUrn } from "./resource-urn";
 import { toolCommands } from "../runtime/commands-here";
+import {
+  channelEnv,
+  readChannelFile,
+  RUN_CHANNEL,
+  type ChannelFiles,
+  type OutsideDrift,
+  type PlannedChangesFile,
+} from "../runtime/run-channel";
 
 // Honest verbs: creating a MailboxAddresses resource adopts an existing mailbox (nothing is
 // created in the tenant); deleting one releases it (retainOnDelete: nothing is written).
@@ -41,15 +40,15 @@ const OPS: Record<string, MailboxChange> = {
   "delete-replaced": "none",
 };
 
-/** What the program plans for each changed mailbox: its `changes` stack output (the planner's rows). */
-export type PlannedChanges = Readonly<Record<string, ChangeRow>>;
+// The parts of what the program plans (runtime/run-channel.ts, PlannedChangesFile) a row is made of.
+/** What the program plans for each changed mailbox (the planner's rows). */
+export type PlannedChanges = PlannedChangesFile["changes"];
 
-/** One mailbox's row: the engine's operation, and the program's planned change for the mailbox. */
 /** Where each mailbox is written and its sync state (target hybrid), from the program. */
-export type PlannedWhere = Readonly<Record<string, { readonly writtenTo: string; readonly sync?: SyncState }>>;
+export type PlannedWhere = NonNullable<PlannedChangesFile["where"]>;
 
 /** Per policy-managed mailbox (keyed by object id): the policy that gives its addresses, its UPN as read. */
-export type PlannedPolicies = Readonly<Record<string, { readonly policy: string; readonly upn?: string }>>;
+export type PlannedPolicies = NonNullable<PlannedChangesFile["policies"]>;
 
 /** The spec's key of a mailbox's step: its inputs' `identity` when the step carries them, else its URN's name. */
 export function identityOfStep(urn: string, inputs?: { readonly identity?: unknown }): string {
@@ -108,26 +107,14 @@ export function rowFromStep(
   };
 }
 
-/** What the program wrote (infra/mailbox-address-spec.ts, writePlannedChanges); `declared` undefined when it wrote nothing. */
-interface ProgramPlan {
-  readonly changes: PlannedChanges;
-  /** Every mailbox the program declared (each component adds its own). */
-  readonly declared?: readonly string[];
-  readonly specDigest?: string;
-  readonly where?: PlannedWhere;
-  readonly policies?: PlannedPolicies;
-  readonly kinds?: Readonly<Record<string, string>>;
-  /** identity → why each change happens (core/plan/change-causes.ts). */
-  readonly causes?: Readonly<Record<string, ChangeCause[]>>;
-  /** A targeted run: the mailboxes outside its change set. */
-  readonly outside?: NonNullable<Report["scope"]>["outside"];
-}
-
-function readPlannedChanges(file: string): ProgramPlan {
+/**
+ * What the program wrote (infra/mailbox-address-spec.ts, writePlannedChanges), checked
+ * (runtime/run-channel.ts); undefined when it wrote nothing: it stopped before planning (its errors
+ * are the report's problems) or declared no spec.
+ */
+function readPlannedChanges(file: string): PlannedChangesFile | undefined {
   try {
-    return JSON.parse(readFileSync(file, "utf8")) as ProgramPlan;
-  } catch {
-    return { changes: {} }; // the program stopped before planning (its errors are the report's problems), or declared no spec
+    return readChannelFile("plannedChanges", file, { missing: undefined });
   } finally {
     rmSync(path.dirname(file), { recursive: true, force: true });
   }
@@ -151,9 +138,13 @@ export interface PlanOptions extends OutputOptions {
  * resource the tool did not find), or a program that reported nothing and showed no mailbox. Each
  * is a problem (exit 1), never "nothing changes".
  */
-export function unaccounted(program: ProgramPlan, shown: ReadonlySet<string>, failed: boolean): string[] {
+export function unaccounted(
+  program: PlannedChangesFile | undefined,
+  shown: ReadonlySet<string>,
+  failed: boolean,
+): string[] {
   if (failed) return [];
-  if (program.declared === undefined) {
+  if (program === undefined) {
     return shown.size === 0
       ? [
           "the program neither declared a MailboxAddressSpec nor showed a MailboxAddresses resource: is this the project of a Pulumi program that uses mailbox-addresses? Nothing was planned",
@@ -173,10 +164,7 @@ export function unaccounted(program: ProgramPlan, shown: ReadonlySet<string>, fa
 }
 
 /** The report's `scope`: what a targeted plan covers, or why it was widened to a full one. */
-function scopeOf(
-  scope: Scope | undefined,
-  outside?: NonNullable<Report["scope"]>["outside"],
-): Report["scope"] | undefined {
+function scopeOf(scope: Scope | undefined, outside?: OutsideDrift): Report["scope"] | undefined {
   if (scope === undefined) return undefined;
   if (scope.kind === "full")
     return { kind: "full", ...(scope.since ? { since: scope.since } : {}), reasons: [...scope.reasons] };
@@ -187,7 +175,7 @@ function scopeOf(
     declare: [...declare],
     release: [...release],
     why: Object.fromEntries(Object.entries(reasons).map(([k, v]) => [k, [...v]])),
-    ...(outside ? { outside } : {}),
+    ...(outside ? { outside: { ...outside, drifted: [...outside.drifted] } } : {}),
   };
 }
 
@@ -196,9 +184,11 @@ export async function runPlan(options: PlanOptions): Promise<number> {
   const settings = await readStackSettings({ stack: options.stack });
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- commands load what they use when they run, so `--help` and `validate` stay fast
   const { LocalWorkspace } = require("@pulumi/pulumi/automation") as typeof import("@pulumi/pulumi/automation");
-  // The program writes its planned rows here (infra/mailbox-address-spec.ts, writePlannedChanges).
-  const plannedFile = path.join(mkdtempSync(path.join(os.tmpdir(), "mbx-plan-")), "changes.json");
-  process.env.MAILBOX_ADDRESSES_PLAN_OUT = plannedFile;
+  // The run's files for the program, and the file it writes its planned rows to
+  // (infra/mailbox-address-spec.ts, writePlannedChanges), passed in the engine's environment.
+  const runDir = mkdtempSync(path.join(os.tmpdir(), "mbx-plan-"));
+  const plannedFile = path.join(runDir, RUN_CHANNEL.plannedChanges.file);
+  const channel: ChannelFiles = { plannedChanges: plannedFile };
   const problems: string[] = [];
   const progress = new Progress("plan (pulumi preview)", { quiet: options.quiet === true })
     .counter("planned", (n) => `${count(n, "mailbox", "mailboxes")} planned`)
@@ -221,13 +211,13 @@ export async function runPlan(options: PlanOptions): Promise<number> {
       scope = await computeScope(settings, options.changedSince);
       if (scope.kind === "full" && !options.quiet)
         process.stderr.write(`not targeted, planning every mailbox: ${scope.reasons.join("; ")}\n`);
-      if (scope.kind === "targeted") writeTargetedRun(scope.run, path.dirname(plannedFile));
+      if (scope.kind === "targeted") channel.targets = writeTargetedRun(scope.run, runDir);
       // The spec at the ref tells this change from earlier ones not applied yet (core/plan/change-causes.ts).
-      writeCauseContext(
+      channel.causes = writeCauseContext(
         settings,
         options.changedSince,
         scope.kind === "targeted" ? scope.recorded : undefined,
-        path.dirname(plannedFile),
+        runDir,
       );
     }
     if (scope?.kind === "targeted") {
@@ -236,6 +226,7 @@ export async function runPlan(options: PlanOptions): Promise<number> {
         const { digest, errors, ok } = await previewTargeted(
           settings,
           scope.urns,
+          channel,
           options.verbose ? (text) => process.stderr.write(text) : undefined,
         );
         for (const message of errors) diagnostics.push({ severity: "error", message });
@@ -254,7 +245,10 @@ export async function runPlan(options: PlanOptions): Promise<number> {
         for (const step of steps.filter((s) => typeOfUrn(s.urn) === RESOURCE_TYPE)) countStep(step.urn, step.op);
       }
     } else {
-      const stack = await LocalWorkspace.selectStack({ stackName: settings.stack, workDir: settings.root });
+      const stack = await LocalWorkspace.selectStack(
+        { stackName: settings.stack, workDir: settings.root },
+        { envVars: channelEnv(channel) },
+      );
       await stack.preview({
         onEvent: (event) => {
           const d = event.diagnosticEvent;
@@ -290,8 +284,8 @@ export async function runPlan(options: PlanOptions): Promise<number> {
     }
   }
   const program = readPlannedChanges(plannedFile);
-  const { changes: planned, specDigest, where, policies, kinds = {}, causes = {}, outside } = program;
-  const declared = new Set(program.declared ?? []);
+  const { changes: planned = {}, specDigest, where, policies, kinds = {}, causes = {}, outside } = program ?? {};
+  const declared = new Set(program?.declared ?? []);
   const rows = new Map<string, MailboxRow>();
   const shown = new Set<string>();
   for (const step of steps) {
@@ -306,7 +300,7 @@ export async function runPlan(options: PlanOptions): Promise<number> {
     const withKind = kind === undefined ? found : { ...found, kind };
     if (wanted !== undefined && withKind.kind !== wanted) continue;
     const caused = found.change === "update" || found.change === "adopt" ? causes[found.identity] : undefined;
-    const withCauses = caused && caused.length > 0 ? { ...withKind, causes: caused } : withKind;
+    const withCauses = caused && caused.length > 0 ? { ...withKind, causes: [...caused] } : withKind;
     const row = why ? { ...withCauses, why: [...why] } : withCauses;
     const errors = errorsByUrn.get(step.urn) ?? [];
     rows.set(step.urn, errors.length > 0 ? { ...row, change: "error", problems: errors } : row);

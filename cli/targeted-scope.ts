@@ -5,7 +5,7 @@
 // URNs to pass as --target) or a full run with the reasons targeted mode was refused.
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { realpathSync, writeFileSync } from "node:fs";
+import { realpathSync } from "node:fs";
 import path from "node:path";
 import { addressKey, parseProxyAddress } from "../core/address";
 import { desiredFromMap, recordOf, type AddressMap } from "../core/plan/address-map";
@@ -16,6 +16,7 @@ import type { MailboxDeclaration, Spec } from "../core/desired/rules";
 import { describeTarget } from "../targets/registry";
 import { parseUrn } from "./resource-urn";
 import { readSpecFile } from "../runtime/spec-file";
+import { writeChannelFile } from "../runtime/run-channel";
 import { CliError } from "./cli-error";
 import { exportState, type StateEntry } from "./engine-run";
 import type { StackSettings } from "./stack-settings";
@@ -261,12 +262,11 @@ export async function computeScope(settings: StackSettings, ref: string): Promis
 }
 
 /**
- * Writes the run's file for the program (MAILBOX_ADDRESSES_TARGETS, in `dir`). The engine run
- * itself (./engine-run.ts) passes `--refresh=false` and the targets: docs/TARGETED-RUNS.md,
- * facts 2 and 4, say why a targeted run must not refresh.
+ * Writes the run's file for the program (MAILBOX_ADDRESSES_TARGETS, in `dir`) and returns it, for
+ * the engine's environment (runtime/run-channel.ts). The engine run itself (./engine-run.ts)
+ * passes `--refresh=false` and the targets: docs/TARGETED-RUNS.md, facts 2 and 4, say why a
+ * targeted run must not refresh.
  */
-export function writeTargetedRun(run: TargetedRun, dir: string): void {
-  const file = path.join(dir, "targets.json");
-  writeFileSync(file, JSON.stringify(run));
-  process.env.MAILBOX_ADDRESSES_TARGETS = file;
+export function writeTargetedRun(run: TargetedRun, dir: string): string {
+  return writeChannelFile("targets", dir, run);
 }

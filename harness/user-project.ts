@@ -9,6 +9,7 @@ import os from "node:os";
 import path from "node:path";
 import type { CommandResult } from "./pulumi-stack";
 import { PROJECT_ROOT, requirePulumi } from "./pulumi-stack";
+import { RUN_CHANNEL_VARIABLES } from "../runtime/run-channel";
 
 /** The spec the tests of a repository of one's own start from: two mailboxes of the seeded tenant, one with an alias. */
 export const TWO_MAILBOX_SPEC = `version: 1
@@ -66,14 +67,7 @@ export class UserProject {
       PULUMI_SKIP_UPDATE_CHECK: "true",
     };
     // Nothing of this checkout's own setup leaks in: the project is found from the folder.
-    for (const key of [
-      "MAILBOX_ADDRESSES_ROOT",
-      "PULUMI_STACK",
-      "MAILBOX_ADDRESSES_PLAN_OUT",
-      "MAILBOX_ADDRESSES_TARGETS",
-      "MAILBOX_ADDRESSES_REVIEWED_PLAN",
-    ])
-      delete this.#env[key];
+    for (const key of ["MAILBOX_ADDRESSES_ROOT", "PULUMI_STACK", ...RUN_CHANNEL_VARIABLES]) delete this.#env[key];
   }
 
   /** Runs a command in the repository's folder, as a user at its shell would. */

@@ -5,7 +5,7 @@
 // when any check fails. `declareMailboxAddresses` is the program (infra/index.ts);
 // `MailboxAddressSpec` is the same as a component resource.
 import { createHash } from "node:crypto";
-import { appendFileSync, readFileSync, writeFileSync } from "node:fs";
+import { appendFileSync } from "node:fs";
 import path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { stringify } from "yaml";
@@ -29,7 +29,6 @@ import { resolveKinds } from "../reconcile/preflight";
 import { expandSpec, type ExpandedSpec } from "../reconcile/expand-spec";
 import { targetUpnOf, upnChanges, type UpnChange } from "../reconcile/upn";
 import { syncStateOf } from "../core/drift/compute-drift";
-import type { SyncState } from "../core/report/report";
 import type { LiveMailbox, WrittenTo } from "../targets/tenant-backend";
 import { stopWhenEngineIsGone } from "../runtime/engine-watchdog";
 import { describeExpected, isExpectedError } from "../core/errors";
@@ -39,6 +38,16 @@ import { findProjectRoot } from "../runtime/project-root";
 import { toolCommands } from "../runtime/commands-here";
 import { readSpecFile, SpecFileError } from "../runtime/spec-file";
 import { readReviewedPlan } from "../runtime/reviewed-plan-file";
+import {
+  channelFile,
+  readChannelFile,
+  RUN_CHANNEL,
+  writeChannelFileAt,
+  type MailboxWhere,
+  type OutsideDrift,
+  type PlannedChangesFile,
+  type PolicyOfMailbox,
+} from "../runtime/run-channel";
 import {
   backendUrl,
   describeConflict,
@@ -88,21 +97,6 @@ function readInlineSpec(label: string, inline: InlineSpec): { spec: Spec; digest
   return { spec: result.spec, digest: `sha256:${createHash("sha256").update(bytes).digest("hex")}` };
 }
 
-/** What `mailbox-addresses plan` reads back from the program (MAILBOX_ADDRESSES_PLAN_OUT): see writePlannedChanges. */
-interface PlannedFile {
-  specDigest?: string;
-  /** Every mailbox the program declared: the plan must show a step for each, or it says what is missing. */
-  declared: string[];
-  changes: Record<string, ChangeRow>;
-  where?: Record<string, MailboxWhere>;
-  policies?: Record<string, { policy: string; upn?: string }>;
-  kinds?: Record<string, string>;
-  /** identity → why each change happens (core/plan/change-causes.ts). */
-  causes?: Record<string, readonly ChangeCause[]>;
-  /** A targeted run: the mailboxes outside its change set. */
-  outside?: OutsideDrift;
-}
-
 /**
  * With MAILBOX_ADDRESSES_PLAN_OUT set (by `mailbox-addresses plan`), writes there what this run
  * changes per mailbox, as data: the plan's rows come from the planner, never from log text. A
@@ -114,23 +108,20 @@ function writePlannedChanges(
   declared: readonly string[],
   changes: ReadonlyMap<string, ChangeRow>,
   where: ReadonlyMap<string, MailboxWhere> = new Map(),
-  policies: ReadonlyMap<string, { policy: string; upn?: string }> = new Map(),
+  policies: ReadonlyMap<string, PolicyOfMailbox> = new Map(),
   kinds: ReadonlyMap<string, string> = new Map(),
   causes: ReadonlyMap<string, readonly ChangeCause[]> = new Map(),
   outside?: OutsideDrift,
 ): void {
-  const file = process.env.MAILBOX_ADDRESSES_PLAN_OUT;
+  const file = channelFile("plannedChanges");
   if (!file) return;
-  let earlier: PlannedFile = { declared: [], changes: {} };
-  try {
-    earlier = JSON.parse(readFileSync(file, "utf8")) as PlannedFile;
-  } catch {
-    // the first component of the run (or the program itself) writes it afresh
-  }
-  const merged: PlannedFile = {
+  // The first component of the run (or the program itself) writes it afresh.
+  const fresh: PlannedChangesFile = { declared: [], changes: {} };
+  const earlier = readChannelFile("plannedChanges", file, { missing: fresh });
+  const merged: PlannedChangesFile = {
     // Several components, several specs: their digests, space-separated (checkReviewedPlan holds each to its own).
     specDigest: [...new Set([...(earlier.specDigest?.split(" ") ?? []), specDigest])].sort().join(" "),
-    declared: [...(earlier.declared ?? []), ...declared],
+    declared: [...earlier.declared, ...declared],
     changes: { ...earlier.changes, ...Object.fromEntries(changes) },
     where: { ...earlier.where, ...Object.fromEntries(where) },
     policies: { ...earlier.policies, ...Object.fromEntries(policies) },
@@ -138,26 +129,21 @@ function writePlannedChanges(
     causes: { ...earlier.causes, ...Object.fromEntries(causes) },
     ...(outside ? { outside } : earlier.outside ? { outside: earlier.outside } : {}),
   };
-  writeFileSync(file, JSON.stringify(merged));
+  writeChannelFileAt("plannedChanges", file, merged);
 }
 
-/** A targeted run: whether it read the mailboxes outside its change set, and which of them differ from the spec. */
-type OutsideDrift = { readonly read: boolean; readonly mailboxes: number; readonly drifted: readonly string[] };
-
-/** MAILBOX_ADDRESSES_CAUSES (written by `mailbox-addresses plan`): the base spec and, without a refresh, the state's record. */
+/**
+ * MAILBOX_ADDRESSES_CAUSES (written by `mailbox-addresses plan`): the base spec and, without a
+ * refresh, the state's record. Without it, causes say "since the last apply".
+ */
 function readCauseContext(): CauseContext {
-  const file = process.env.MAILBOX_ADDRESSES_CAUSES;
-  if (!file) return {};
-  try {
-    return JSON.parse(readFileSync(file, "utf8")) as CauseContext;
-  } catch {
-    return {}; // causes then say "since the last apply"
-  }
+  const file = channelFile("causes");
+  return file ? readChannelFile("causes", file) : {};
 }
 
 /** Per policy-managed mailbox (its key, the object id), the policy that gives it its addresses (the first-wins one) and its UPN: plan rows are grouped by policy. */
-function policyOf(expanded: ExpandedSpec): Map<string, { policy: string; upn?: string }> {
-  const policies = new Map<string, { policy: string; upn?: string }>();
+function policyOf(expanded: ExpandedSpec): Map<string, PolicyOfMailbox> {
+  const policies = new Map<string, PolicyOfMailbox>();
   for (const entry of expanded.expansion?.entries ?? []) {
     if (entry.origin.kind === "policy")
       policies.set(entry.declaration.identity, {
@@ -167,9 +153,6 @@ function policyOf(expanded: ExpandedSpec): Map<string, { policy: string; upn?: s
   }
   return policies;
 }
-
-/** Where each mailbox is written and its sync state, when the stack writes to more than one place (target hybrid). */
-type MailboxWhere = { readonly writtenTo: WrittenTo; readonly sync?: SyncState };
 
 function whereOf(
   spec: Spec,
@@ -201,7 +184,7 @@ const WHERE_WORDS: Record<WrittenTo, string> = {
  * before anything is declared if this run would do anything that plan did not show.
  */
 function checkReviewedPlan(specDigest: string, changes: ReadonlyMap<string, ChangeRow>): void {
-  const file = process.env.MAILBOX_ADDRESSES_REVIEWED_PLAN;
+  const file = channelFile("reviewedPlan");
   if (!file) return;
   let reviewed: ReviewedPlan;
   try {
@@ -210,7 +193,7 @@ function checkReviewedPlan(specDigest: string, changes: ReadonlyMap<string, Chan
   } catch (err) {
     if (!SpecFileError.isInstance(err)) throw err;
     throw new pulumi.RunError(
-      `the reviewed plan (MAILBOX_ADDRESSES_REVIEWED_PLAN) ${err.message}; nothing was changed`,
+      `the reviewed plan (${RUN_CHANNEL.reviewedPlan.variable}) ${err.message}; nothing was changed`,
     );
   }
   // A program of several components reviewed as one plan: each component's spec is one of its digests.
@@ -289,19 +272,10 @@ async function checkOwnership(
  * targeted run: which mailboxes to declare (docs/TARGETED-RUNS.md). Undefined for a full run.
  */
 function readTargetedRun(specDigest: string): TargetedRun | undefined {
-  const file = process.env.MAILBOX_ADDRESSES_TARGETS;
+  const file = channelFile("targets");
   if (!file) return undefined;
-  let run: TargetedRun;
-  try {
-    run = JSON.parse(readFileSync(path.resolve(findProjectRoot(), file), "utf8")) as TargetedRun;
-  } catch (err) {
-    throw new pulumi.RunError(
-      `cannot read the targeted run ${file} (MAILBOX_ADDRESSES_TARGETS): ${(err as Error).message.split("\n")[0]}`,
-    );
-  }
-  if (run.scope !== "targeted" || !Array.isArray(run.declare) || !Array.isArray(run.release)) {
-    throw new pulumi.RunError(`${file} (MAILBOX_ADDRESSES_TARGETS) is not a targeted run`);
-  }
+  // Checked (runtime/run-channel.ts): a RunChannelError otherwise, told as one message (declareFrom).
+  const run = readChannelFile("targets", path.resolve(findProjectRoot(), file));
   if (run.specDigest !== specDigest) {
     throw new pulumi.RunError(
       `the targeted run ${file} was computed for another spec (its digest differs); nothing was changed. Run the plan again.`,
@@ -694,9 +668,7 @@ async function program(options: ProgramOptions): Promise<DeclaredMailboxes> {
     const declaredLive = targeted
       ? new Map(declared.mailboxes.map((m) => [m.identity, confirmed.get(m.identity)]))
       : confirmed;
-    const kinds = process.env.MAILBOX_ADDRESSES_PLAN_OUT
-      ? await resolveKinds(declaredLive, backend)
-      : new Map<string, string>();
+    const kinds = channelFile("plannedChanges") ? await resolveKinds(declaredLive, backend) : new Map<string, string>();
     // A targeted run: drift outside its change set, which a full apply would revert and this one leaves.
     const outside = targeted
       ? {

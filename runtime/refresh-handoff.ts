@@ -14,6 +14,7 @@ import path from "node:path";
 import type { TargetSettings } from "../targets/registry";
 import type { LiveMailbox } from "../targets/tenant-backend";
 import { engineRunId, runIsAlive } from "./engine-watchdog";
+import { parseLiveHandoff, parseRecordedLine, type LiveHandoff } from "./run-channel";
 
 const PREFIX = "mailbox-addresses-run-";
 
@@ -27,11 +28,6 @@ function removeLeftovers(): void {
   } catch {
     // another user's folder, or gone meanwhile
   }
-}
-
-interface Handoff {
-  readonly identities: readonly string[];
-  readonly live: readonly [string, LiveMailbox | null][];
 }
 
 function fileFor(target: TargetSettings, spec: string): string | undefined {
@@ -56,7 +52,10 @@ export function leaveForProgram(
   removeLeftovers();
   try {
     mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-    const handoff: Handoff = { identities, live: [...live].map(([identity, mailbox]) => [identity, mailbox ?? null]) };
+    const handoff: LiveHandoff = {
+      identities,
+      live: [...live].map(([identity, mailbox]) => [identity, mailbox ?? null]),
+    };
     writeFileSync(file, JSON.stringify(handoff), { mode: 0o600 });
   } catch {
     // the program then reads the tenant itself
@@ -73,9 +72,11 @@ export function takeFromRefresh(
   if (file === undefined) return undefined;
   removeLeftovers();
   try {
-    const handoff = JSON.parse(readFileSync(file, "utf8")) as Handoff;
+    // Checked (./run-channel.ts): a file not of its shape is not used.
+    const handoff = parseLiveHandoff(readFileSync(file, "utf8"));
     rmSync(path.dirname(file), { recursive: true, force: true });
     if (
+      handoff === undefined ||
       handoff.identities.length !== identities.length ||
       handoff.identities.some((identity, i) => identity !== identities[i])
     )
@@ -112,7 +113,7 @@ export function leaveForProvider(
       JSON.stringify({
         identities: [...live.keys()],
         live: [...live].map(([identity, mailbox]) => [identity, mailbox ?? null]),
-      } satisfies Handoff),
+      } satisfies LiveHandoff),
       { mode: 0o600 },
     );
   } catch {
@@ -128,8 +129,8 @@ export function readFromProgram(
   const file = programFileFor(target, spec);
   if (file === undefined) return undefined;
   try {
-    const handoff = JSON.parse(readFileSync(file, "utf8")) as Handoff;
-    return new Map(handoff.live.map(([identity, mailbox]) => [identity, mailbox ?? undefined]));
+    const handoff = parseLiveHandoff(readFileSync(file, "utf8"));
+    return handoff && new Map(handoff.live.map(([identity, mailbox]) => [identity, mailbox ?? undefined]));
   } catch {
     return undefined;
   }
@@ -175,7 +176,9 @@ export function takeRecorded(target: TargetSettings, spec: string): Map<string, 
   try {
     const lines = readFileSync(file, "utf8").split("\n").filter(Boolean);
     rmSync(file, { force: true });
-    return new Map(lines.map((line) => JSON.parse(line) as [string, string[]]));
+    const entries = lines.map(parseRecordedLine);
+    // A line not of its shape: no record, rather than a wrong one (no cause is then claimed).
+    return entries.every((e) => e !== undefined) ? new Map(entries) : undefined;
   } catch {
     return undefined;
   }

@@ -42,7 +42,7 @@ describe("targeted preview: the digest and the exit code", () => {
       "",
       0,
     );
-    const result = await previewTargeted(settings, [URN]);
+    const result = await previewTargeted(settings, [URN], {});
     assert.equal(result.ok, true);
     assert.deepEqual(result.digest?.steps, [{ op: "update", urn: URN }]);
     assert.deepEqual(result.errors, []);
@@ -50,7 +50,7 @@ describe("targeted preview: the digest and the exit code", () => {
 
   it("a failure that still prints a digest is a failure, with the engine's error from stderr", async () => {
     pulumiThat(JSON.stringify({ steps: [], diagnostics: [] }), "error: failed to rebase deployment\n", 255);
-    const result = await previewTargeted(settings, [URN]);
+    const result = await previewTargeted(settings, [URN], {});
     assert.equal(result.ok, false);
     assert.deepEqual(result.errors, ["failed to rebase deployment"]);
   });
@@ -64,7 +64,7 @@ describe("targeted preview: the digest and the exit code", () => {
       "",
       255,
     );
-    const result = await previewTargeted(settings, [URN]);
+    const result = await previewTargeted(settings, [URN], {});
     assert.equal(result.ok, false);
     assert.deepEqual(result.errors, []);
     assert.equal(result.digest?.diagnostics[0]?.message, "mailboxes.yaml:3:5: refused");
@@ -72,9 +72,25 @@ describe("targeted preview: the digest and the exit code", () => {
 
   it("no digest and no error line: one message with the exit code", async () => {
     pulumiThat("", "something went wrong\n", 3);
-    const result = await previewTargeted(settings, [URN]);
+    const result = await previewTargeted(settings, [URN], {});
     assert.equal(result.ok, false);
     assert.deepEqual(result.errors, ["pulumi preview failed (exit 3): something went wrong"]);
+  });
+
+  it("the engine gets the run's channel files and no channel variable of the caller's", async () => {
+    // The stand-in prints the channel's variables as it received them, as a digest's diagnostics.
+    writeFileSync(
+      path.join(dir, "pulumi"),
+      `#!/bin/sh\nprintf '{"steps":[],"diagnostics":[{"severity":"info","message":"%s|%s"}]}' "$MAILBOX_ADDRESSES_TARGETS" "$MAILBOX_ADDRESSES_REVIEWED_PLAN"\n`,
+    );
+    chmodSync(path.join(dir, "pulumi"), 0o755);
+    process.env.MAILBOX_ADDRESSES_REVIEWED_PLAN = "/left/in/the/shell.json";
+    try {
+      const result = await previewTargeted(settings, [URN], { targets: "/run/targets.json" });
+      assert.equal(result.digest?.diagnostics[0]?.message, "/run/targets.json|");
+    } finally {
+      delete process.env.MAILBOX_ADDRESSES_REVIEWED_PLAN;
+    }
   });
 
   it("errorLines: each `error:` line once, without the prefix", () => {

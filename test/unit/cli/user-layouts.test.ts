@@ -57,12 +57,12 @@ describe("a plan accounts for every mailbox the program declared", () => {
   });
   it("a program that reported nothing and showed no mailbox is a problem; a spec of no mailboxes is not", () => {
     assert.match(
-      unaccounted({ changes: {} }, new Set(), false)[0]!,
+      unaccounted(undefined, new Set(), false)[0]!,
       /neither declared a MailboxAddressSpec nor showed a MailboxAddresses resource/,
     );
     assert.deepEqual(unaccounted({ changes: {}, declared: [] }, new Set(), false), []);
     // A resource declared without the component: its steps are the plan.
-    assert.deepEqual(unaccounted({ changes: {} }, new Set(["a@contoso.com"]), false), []);
+    assert.deepEqual(unaccounted(undefined, new Set(["a@contoso.com"]), false), []);
   });
   it("a failed preview has its own errors: nothing more is added", () => {
     assert.deepEqual(unaccounted({ changes: {}, declared: ["a@contoso.com"] }, new Set(), true), []);
