@@ -13,7 +13,7 @@ import { cut } from "../../core/text";
 export const BODY_EXCERPT_CHARS = 500;
 
 /** Why a connection could not be made, from an error and its causes. */
-export type ConnectionProblemKind = "refused" | "unresolved" | "unreachable" | "untrusted";
+export type ConnectionProblemKind = "refused" | "unresolved" | "unreachable" | "untrusted" | "notTls";
 
 const CERTIFICATE_CODES = new Set([
   "SELF_SIGNED_CERT_IN_CHAIN",
@@ -53,6 +53,9 @@ export function connectionProblem(err: unknown): { kind: ConnectionProblemKind; 
   const codes = codesOf(err);
   const cert = codes.find((c) => CERTIFICATE_CODES.has(c) || c.startsWith("ERR_TLS_") || c.startsWith("CERT_"));
   if (cert) return { kind: "untrusted", code: cert };
+  // Something answers at that port but not in TLS (a plain HTTP server, another service).
+  const notTls = codes.find((c) => c === "EPROTO" || c === "ERR_SSL_WRONG_VERSION_NUMBER");
+  if (notTls) return { kind: "notTls", code: notTls };
   const refused = codes.find((c) => c === "ECONNREFUSED");
   if (refused) return { kind: "refused", code: refused };
   const unresolved = codes.find((c) => c === "ENOTFOUND" || c === "EAI_AGAIN");
@@ -84,6 +87,7 @@ export class ConnectionError extends RestError implements FamilyError {
       refused: `cannot connect to ${host}: the connection was refused (${problem.code})${tried}. Check the URL setting for this endpoint (authorityHost, graphBaseUrl, exchangeBaseUrl) and that the service, or the emulator, is running`,
       unresolved: `cannot connect to ${host}: the host name does not resolve (${problem.code})${tried}. Check the URL setting for this endpoint (authorityHost, graphBaseUrl, exchangeBaseUrl) and the machine's DNS`,
       unreachable: `cannot connect to ${host}: no route or no answer (${problem.code})${tried}. Check the network, proxy and firewall between this machine and ${host}`,
+      notTls: `cannot connect to ${host}: what answers there does not speak TLS (${problem.code}). Check the URL setting for this endpoint (authorityHost, graphBaseUrl, exchangeBaseUrl): https:// and the service's own port`,
       untrusted: `cannot connect to ${host}: its TLS certificate is not trusted (${problem.code}). For the emulator, set NODE_EXTRA_CA_CERTS to its certificate (printed by mailbox-addresses emulator); behind a TLS-inspecting proxy, add the proxy's CA the same way`,
     };
     super(texts[problem.kind], { code: problem.code });

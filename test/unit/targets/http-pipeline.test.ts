@@ -15,7 +15,12 @@ import {
 } from "@azure/core-rest-pipeline";
 import type { TokenCredential } from "@azure/identity";
 import { ConcurrencyLimit } from "../../../targets/exchange-online/concurrency-limit";
-import { ConnectionError, HttpError, TransportError } from "../../../targets/exchange-online/http-error";
+import {
+  ConnectionError,
+  connectionProblem,
+  HttpError,
+  TransportError,
+} from "../../../targets/exchange-online/http-error";
 import { accessDenied, AccessError } from "../../../targets/exchange-online/permissions";
 import {
   backoffMs,
@@ -563,5 +568,20 @@ describe("ConcurrencyLimit", () => {
       ),
     );
     assert.equal(peak, 3);
+  });
+});
+
+describe("a port that answers, but not in TLS", () => {
+  it("is a ConnectionError naming the host and the URL setting, not a raw EPROTO", () => {
+    const eproto = new RestError("write EPROTO …:wrong version number", { code: "EPROTO" });
+    const problem = connectionProblem(eproto);
+    assert.deepEqual(problem, { kind: "notTls", code: "EPROTO" });
+    const error = new ConnectionError("https://127.0.0.1:43783/v1.0/$batch", problem!);
+    assert.match(
+      error.message,
+      /^cannot connect to 127\.0\.0\.1:43783: what answers there does not speak TLS \(EPROTO\)/,
+    );
+    assert.match(error.message, /graphBaseUrl/);
+    assert.equal(error.expected, true);
   });
 });
