@@ -15,33 +15,15 @@ import type { TokenCredential } from "@azure/identity";
 import { GraphError } from "@microsoft/microsoft-graph-client";
 import { GRAPH_SCOPE, GraphReader, USER_SELECT } from "../../../targets/exchange-online/graph-reader";
 import { ConnectionError, HttpError } from "../../../targets/exchange-online/http-error";
-import {
-  DEFAULT_RETRY_OPTIONS,
-  MicrosoftHttp,
-  type RetryOptions,
-} from "../../../targets/exchange-online/http-pipeline";
+import { MicrosoftHttp, type RetryOptions } from "../../../targets/exchange-online/http-pipeline";
+import { credential, fastOptions as fastRetryOptions } from "./fast-retry";
 import { CredentialSetupError } from "../../../targets/exchange-online/credentials";
 import { AccessError } from "../../../targets/exchange-online/permissions";
 
 const BASE = "https://graph.test";
 
-function fastOptions(overrides: Partial<RetryOptions> = {}): RetryOptions & { waits: number[] } {
-  const waits: number[] = [];
-  return {
-    ...DEFAULT_RETRY_OPTIONS,
-    baseDelayMs: 10,
-    maxDelayMs: 2_000,
-    connectBudgetMs: 100,
-    random: () => 0.5,
-    onRetry: (ms) => void waits.push(ms),
-    waits,
-    ...overrides,
-  };
-}
-
-const credential: TokenCredential = {
-  getToken: async () => ({ token: "token", expiresOnTimestamp: Date.now() + 3_600_000 }),
-};
+/** The shared fast options, with a shorter connect budget. */
+const fastOptions = (overrides: Partial<RetryOptions> = {}) => fastRetryOptions({ connectBudgetMs: 100, ...overrides });
 
 interface Sent {
   readonly at: number;

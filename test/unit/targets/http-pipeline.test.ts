@@ -37,24 +37,7 @@ import { EngineGoneError } from "../../../runtime/engine-watchdog";
 const SCOPE = "https://graph.microsoft.com/.default";
 const URL_ = "https://graph.test/v1.0/users";
 
-/** Fast options: 10 ms first backoff, fixed jitter; `waits` hears every retry wait. */
-function fastOptions(overrides: Partial<RetryOptions> = {}): RetryOptions & { waits: number[] } {
-  const waits: number[] = [];
-  return {
-    ...DEFAULT_RETRY_OPTIONS,
-    baseDelayMs: 10,
-    maxDelayMs: 2_000,
-    connectBudgetMs: 200,
-    random: () => 0.5,
-    onRetry: (ms) => void waits.push(ms),
-    waits,
-    ...overrides,
-  };
-}
-
-const credential: TokenCredential = {
-  getToken: async () => ({ token: "token", expiresOnTimestamp: Date.now() + 3_600_000 }),
-};
+import { credential, fastOptions } from "./fast-retry";
 
 type Answer = { status: number; headers?: Record<string, string>; body?: string } | RestError | Error;
 
