@@ -38,6 +38,8 @@ export interface Requests {
   readonly setMailbox: number;
   readonly applied: number;
   readonly throttled: number;
+  /** Every counter the emulator kept (per route, cmdlet and status), for finding where requests go. */
+  readonly counters?: Readonly<Record<string, number>> | undefined;
 }
 
 /** One measured command. */

@@ -77,6 +77,7 @@ function requestsOf(c: Record<string, number>) {
     setMailbox: (c["exchange.Set-Mailbox"] ?? 0) + (c["exchange.Set-Mailbox.faulted"] ?? 0),
     applied: c["exchange.Set-Mailbox.applied"] ?? 0,
     throttled: c["faults.exchange.429"] ?? 0,
+    counters: c,
   };
 }
 
