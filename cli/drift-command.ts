@@ -5,7 +5,7 @@ import { computeDrift } from "../core/drift/compute-drift";
 import { formatProblem } from "../core/problems";
 import { makeReport, type MailboxRow } from "../core/report/report";
 import type { TenantBackend } from "../targets/tenant-backend";
-import { RECIPIENT_TYPES, recipientTypeOf, type RecipientTypeDetails } from "../exchange/exchange-rules";
+import { ALL_RECIPIENT_KINDS, parseRecipientKind, type RecipientKind } from "../exchange/exchange-rules";
 import { resolveKinds } from "../reconcile/preflight";
 import { loadSpecBytes } from "../core/desired/load-spec";
 import { expandSpec } from "../reconcile/expand-spec";
@@ -26,12 +26,12 @@ export interface DriftOptions extends StackFlags, OutputOptions {
 }
 
 /** `--type`: a RecipientTypeDetails value (any case), or a usage error naming the values. */
-export function typeFilter(type: string | undefined): RecipientTypeDetails | undefined {
+export function typeFilter(type: string | undefined): RecipientKind | undefined {
   if (type === undefined) return undefined;
-  const kind = type.toLowerCase() === "group" ? undefined : recipientTypeOf(type);
+  const kind = type.toLowerCase() === "group" ? undefined : parseRecipientKind(type);
   if (kind === undefined)
     throw new CliError(
-      `--type ${JSON.stringify(type)} is not a recipient kind; use one of ${RECIPIENT_TYPES.join(", ")}`,
+      `--type ${JSON.stringify(type)} is not a recipient kind; use one of ${ALL_RECIPIENT_KINDS.join(", ")}`,
     );
   return kind;
 }

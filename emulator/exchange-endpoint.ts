@@ -20,28 +20,26 @@ import {
   EXCHANGE_RECIPIENT_TYPE_DETAILS,
   notFoundMessage,
   RECIPIENT_KINDS,
-  RECIPIENT_TYPES,
-  recipientTypeOf,
-  type RecipientTypeDetails,
+  ALL_RECIPIENT_KINDS,
+  parseRecipientKind,
+  type RecipientKind,
 } from "../exchange/exchange-rules";
 import { aliasOf, type DirectoryHolder, type Recipient, type Tenant } from "../tenant/tenant";
 import { bindParameters } from "./cmdlet-parameters";
 import type { Counters } from "./faults";
 
 /** The kinds each Get-/Set- cmdlet reads and writes (each cmdlet's page; docs/RECIPIENT-KINDS.md). */
-export const CMDLET_KINDS: Readonly<Record<string, readonly RecipientTypeDetails[]>> = (() => {
-  const out: Record<string, RecipientTypeDetails[]> = {};
-  for (const kind of Object.values(RECIPIENT_KINDS)) {
-    (out[kind.getCmdlet] ??= []).push(kind.type);
-    (out[kind.setCmdlet] ??= []).push(kind.type);
+export const CMDLET_KINDS: Readonly<Record<string, readonly RecipientKind[]>> = (() => {
+  const out: Record<string, RecipientKind[]> = {};
+  for (const row of Object.values(RECIPIENT_KINDS)) {
+    (out[row.getCmdlet] ??= []).push(row.kind);
+    (out[row.setCmdlet] ??= []).push(row.kind);
   }
   return out;
 })();
 
 /** Every kind but Microsoft 365 groups: what Get-Recipient returns unless asked for GroupMailbox (Get-Recipient docs). */
-const RECIPIENT_TYPES_BUT_GROUP_MAILBOXES: readonly RecipientTypeDetails[] = RECIPIENT_TYPES.filter(
-  (t) => t !== "GroupMailbox",
-);
+const KINDS_BUT_GROUP_MAILBOXES: readonly RecipientKind[] = ALL_RECIPIENT_KINDS.filter((t) => t !== "GroupMailbox");
 
 /** Every RecipientTypeDetails value Get-Recipient's page lists: valid, even where the tenant holds none. */
 const KNOWN_RECIPIENT_TYPE_DETAILS = new Set(EXCHANGE_RECIPIENT_TYPE_DETAILS.map((t) => t.toLowerCase()));
@@ -175,7 +173,7 @@ export function exchangeGuidsOf(
 }
 
 /** Kinds that have a mailbox of their own (an ExchangeGuid): Get-Mailbox's kinds and Microsoft 365 groups. */
-const MAILBOX_KINDS: ReadonlySet<RecipientTypeDetails> = new Set([
+const MAILBOX_KINDS: ReadonlySet<RecipientKind> = new Set([
   "UserMailbox",
   "SharedMailbox",
   "RoomMailbox",
@@ -564,15 +562,15 @@ export class ExchangeEndpoint {
   }
 
   /** -RecipientTypeDetails as a set of kinds (a list, or one comma-separated string); an error for an unknown value. */
-  #typesParameter(parameters: Record<string, unknown>): Set<RecipientTypeDetails> | undefined | InvokeResult {
+  #typesParameter(parameters: Record<string, unknown>): Set<RecipientKind> | undefined | InvokeResult {
     if (parameters.RecipientTypeDetails === undefined) return undefined;
     const names = asList(parameters.RecipientTypeDetails)
       .flatMap((t) => t.split(","))
       .map((t) => t.trim())
       .filter(Boolean);
-    const types = new Set<RecipientTypeDetails>();
+    const types = new Set<RecipientKind>();
     for (const n of names) {
-      const type = recipientTypeOf(n);
+      const type = parseRecipientKind(n);
       // A valid RecipientTypeDetails this tenant has no recipient of (LinkedMailbox, RoomList…) matches nothing.
       if (type !== undefined && n.toLowerCase() !== "group") types.add(type);
       else if (!KNOWN_RECIPIENT_TYPE_DETAILS.has(n.toLowerCase())) {
@@ -607,7 +605,7 @@ export class ExchangeEndpoint {
 
   /** Get-Mailbox, Get-DistributionGroup, Get-UnifiedGroup, …: -Identity, -Filter or a paged listing of the cmdlet's kinds. */
   #getKinds(
-    kinds: readonly RecipientTypeDetails[],
+    kinds: readonly RecipientKind[],
     parameters: Record<string, unknown>,
     options: InvokeOptions,
   ): InvokeResult {
@@ -689,7 +687,7 @@ export class ExchangeEndpoint {
   #getRecipient(parameters: Record<string, unknown>, options: InvokeOptions): InvokeResult {
     const types = this.#typesParameter(parameters);
     if (types !== undefined && !(types instanceof Set)) return types;
-    const listed = types === undefined ? RECIPIENT_TYPES_BUT_GROUP_MAILBOXES : [...types];
+    const listed = types === undefined ? KINDS_BUT_GROUP_MAILBOXES : [...types];
     // Mail-enabled public folders: listed by default and when -RecipientTypeDetails names PublicFolder.
     const publicFolders =
       parameters.RecipientTypeDetails === undefined ||
@@ -732,11 +730,7 @@ export class ExchangeEndpoint {
    * -PrimarySmtpAddress / -WindowsEmailAddress, -IsExchangeCloudManaged, each under the tenant's
    * rules. Parameters that the cmdlet's page says Exchange Online refuses are refused.
    */
-  #setRecipient(
-    cmdlet: string,
-    kinds: readonly RecipientTypeDetails[],
-    parameters: Record<string, unknown>,
-  ): InvokeResult {
+  #setRecipient(cmdlet: string, kinds: readonly RecipientKind[], parameters: Record<string, unknown>): InvokeResult {
     const identity = String(parameters.Identity ?? "");
     const found = this.resolve(identity);
     if (found === undefined || !kinds.includes(found.kind)) return this.#notFound(identity);

@@ -17,7 +17,7 @@
 //          https://learn.microsoft.com/graph/errors (error body, innerError)
 import { randomUUID } from "node:crypto";
 import { parseProxyAddress } from "../core/address";
-import { RECIPIENT_KINDS, RECIPIENT_TYPES, type RecipientTypeDetails } from "../exchange/exchange-rules";
+import { RECIPIENT_KINDS, ALL_RECIPIENT_KINDS, type RecipientKind } from "../exchange/exchange-rules";
 import type { DirectoryHolder, ListOptions, Recipient } from "../tenant/tenant";
 import { aliasOf } from "./exchange-endpoint";
 import type { Counters, FaultInjector } from "./faults";
@@ -265,10 +265,10 @@ const CONTACT_FILTERS: Record<string, FilterableProperty> = {
 };
 
 /** The kinds Graph shows in each collection. */
-const KINDS_IN: Record<"users" | "groups" | "contacts", readonly RecipientTypeDetails[]> = {
-  users: RECIPIENT_TYPES.filter((t) => RECIPIENT_KINDS[t].graph.collection === "users"),
-  groups: RECIPIENT_TYPES.filter((t) => RECIPIENT_KINDS[t].graph.collection === "groups"),
-  contacts: RECIPIENT_TYPES.filter((t) => RECIPIENT_KINDS[t].graph.collection === "contacts"),
+const KINDS_IN: Record<"users" | "groups" | "contacts", readonly RecipientKind[]> = {
+  users: ALL_RECIPIENT_KINDS.filter((t) => RECIPIENT_KINDS[t].graph.collection === "users"),
+  groups: ALL_RECIPIENT_KINDS.filter((t) => RECIPIENT_KINDS[t].graph.collection === "groups"),
+  contacts: ALL_RECIPIENT_KINDS.filter((t) => RECIPIENT_KINDS[t].graph.collection === "contacts"),
 };
 
 /** One directory collection Graph serves: how its objects look and what a request may ask. */

@@ -19,7 +19,7 @@ import type { RecipientKind as SpecRecipientKind } from "../core/desired/spec-ty
  * the tenant seed's schema lists the same, test/unit/exchange/recipient-kinds.test.ts). Facts and
  * sources per kind: docs/RECIPIENT-KINDS.md.
  */
-export type RecipientTypeDetails = SpecRecipientKind;
+export type RecipientKind = SpecRecipientKind;
 
 /** Where Microsoft Graph shows a kind (`null`: Graph does not show it at all). */
 export interface GraphView {
@@ -31,8 +31,8 @@ export interface GraphView {
 }
 
 /** What Exchange does with one kind of recipient's addresses: one row per kind, used everywhere. */
-export interface RecipientKind {
-  readonly type: RecipientTypeDetails;
+export interface KindRow {
+  readonly kind: RecipientKind;
   /** How an admin names the kind in a sentence: `shared mailbox "Sales"`. */
   readonly noun: string;
   /** Exchange's RecipientType (the coarser property Get-Recipient also returns). */
@@ -65,13 +65,13 @@ const MAILBOX = {
 const DIRECTORY_PREFIXES = ["SMTP", "X400", "X500"] as const;
 
 /** Every kind, with its facts (sources: docs/RECIPIENT-KINDS.md). */
-export const RECIPIENT_KINDS: Readonly<Record<RecipientTypeDetails, RecipientKind>> = {
-  UserMailbox: { ...MAILBOX, type: "UserMailbox", noun: "mailbox" },
-  SharedMailbox: { ...MAILBOX, type: "SharedMailbox", noun: "shared mailbox" },
-  RoomMailbox: { ...MAILBOX, type: "RoomMailbox", noun: "room mailbox" },
-  EquipmentMailbox: { ...MAILBOX, type: "EquipmentMailbox", noun: "equipment mailbox" },
+export const RECIPIENT_KINDS: Readonly<Record<RecipientKind, KindRow>> = {
+  UserMailbox: { ...MAILBOX, kind: "UserMailbox", noun: "mailbox" },
+  SharedMailbox: { ...MAILBOX, kind: "SharedMailbox", noun: "shared mailbox" },
+  RoomMailbox: { ...MAILBOX, kind: "RoomMailbox", noun: "room mailbox" },
+  EquipmentMailbox: { ...MAILBOX, kind: "EquipmentMailbox", noun: "equipment mailbox" },
   MailUniversalDistributionGroup: {
-    type: "MailUniversalDistributionGroup",
+    kind: "MailUniversalDistributionGroup",
     noun: "distribution group",
     recipientType: "MailUniversalDistributionGroup",
     getCmdlet: "Get-DistributionGroup",
@@ -83,7 +83,7 @@ export const RECIPIENT_KINDS: Readonly<Record<RecipientTypeDetails, RecipientKin
     cloudManageable: false,
   },
   MailUniversalSecurityGroup: {
-    type: "MailUniversalSecurityGroup",
+    kind: "MailUniversalSecurityGroup",
     noun: "mail-enabled security group",
     recipientType: "MailUniversalSecurityGroup",
     getCmdlet: "Get-DistributionGroup",
@@ -95,7 +95,7 @@ export const RECIPIENT_KINDS: Readonly<Record<RecipientTypeDetails, RecipientKin
     cloudManageable: false,
   },
   GroupMailbox: {
-    type: "GroupMailbox",
+    kind: "GroupMailbox",
     noun: "Microsoft 365 group",
     recipientType: "MailUniversalDistributionGroup",
     getCmdlet: "Get-UnifiedGroup",
@@ -107,7 +107,7 @@ export const RECIPIENT_KINDS: Readonly<Record<RecipientTypeDetails, RecipientKin
     cloudManageable: false,
   },
   DynamicDistributionGroup: {
-    type: "DynamicDistributionGroup",
+    kind: "DynamicDistributionGroup",
     noun: "dynamic distribution group",
     recipientType: "DynamicDistributionGroup",
     getCmdlet: "Get-DynamicDistributionGroup",
@@ -119,7 +119,7 @@ export const RECIPIENT_KINDS: Readonly<Record<RecipientTypeDetails, RecipientKin
     cloudManageable: false,
   },
   MailUser: {
-    type: "MailUser",
+    kind: "MailUser",
     noun: "mail user",
     recipientType: "MailUser",
     getCmdlet: "Get-MailUser",
@@ -131,7 +131,7 @@ export const RECIPIENT_KINDS: Readonly<Record<RecipientTypeDetails, RecipientKin
     cloudManageable: false,
   },
   MailContact: {
-    type: "MailContact",
+    kind: "MailContact",
     noun: "mail contact",
     recipientType: "MailContact",
     getCmdlet: "Get-MailContact",
@@ -184,13 +184,13 @@ export const EXCHANGE_RECIPIENT_TYPE_DETAILS: readonly string[] = [
  * The kind of a recipient nothing tells otherwise: a user mailbox (a Graph user Exchange lists
  * under no other kind, a row whose kind this project does not hold).
  */
-export const DEFAULT_RECIPIENT_KIND: RecipientTypeDetails = "UserMailbox";
+export const DEFAULT_RECIPIENT_KIND: RecipientKind = "UserMailbox";
 
 /** Every kind, in the order above. */
-export const RECIPIENT_TYPES: readonly RecipientTypeDetails[] = Object.keys(RECIPIENT_KINDS) as RecipientTypeDetails[];
+export const ALL_RECIPIENT_KINDS: readonly RecipientKind[] = Object.keys(RECIPIENT_KINDS) as RecipientKind[];
 
 /** The four mailbox kinds (Get-Mailbox, Set-Mailbox). */
-export const MAILBOX_TYPES: ReadonlySet<RecipientTypeDetails> = new Set<RecipientTypeDetails>([
+export const MAILBOX_KINDS: ReadonlySet<RecipientKind> = new Set<RecipientKind>([
   "UserMailbox",
   "SharedMailbox",
   "RoomMailbox",
@@ -198,29 +198,29 @@ export const MAILBOX_TYPES: ReadonlySet<RecipientTypeDetails> = new Set<Recipien
 ]);
 
 /** The kind of a RecipientTypeDetails value, case-insensitively; undefined for one this project does not hold. */
-export function recipientTypeOf(value: string): RecipientTypeDetails | undefined {
+export function parseRecipientKind(value: string): RecipientKind | undefined {
   const wanted = value.trim().toLowerCase();
   // "Group" was this project's single group kind before the kinds were told apart.
   if (wanted === "group") return "MailUniversalDistributionGroup";
-  return RECIPIENT_TYPES.find((t) => t.toLowerCase() === wanted);
+  return ALL_RECIPIENT_KINDS.find((t) => t.toLowerCase() === wanted);
 }
 
 /** `shared mailbox "Sales"`: a recipient as an admin names it. */
-export function describeKind(type: RecipientTypeDetails, displayName: string): string {
+export function describeKind(type: RecipientKind, displayName: string): string {
   return `${RECIPIENT_KINDS[type]?.noun ?? type} "${displayName}"`;
 }
 
 /**
  * The coarse kind the planning, preview and target layers use (reconcile/, targets/): the four
  * mailbox kinds, mail users and mail contacts as themselves, every kind of group as "Group". The
- * precise kind is {@link RecipientTypeDetails} (RecipientFacts.kind); phase 2 of issue 17 moves
+ * precise kind is {@link RecipientKind} (RecipientFacts.kind); phase 2 of issue 17 moves
  * those layers onto it.
  */
 export type RecipientType =
   "UserMailbox" | "SharedMailbox" | "RoomMailbox" | "EquipmentMailbox" | "Group" | "MailContact" | "MailUser";
 
 /** The coarse kind of a precise one. */
-export function coarseTypeOf(kind: RecipientTypeDetails): RecipientType {
+export function coarseTypeOf(kind: RecipientKind): RecipientType {
   switch (kind) {
     case "MailUniversalDistributionGroup":
     case "MailUniversalSecurityGroup":
@@ -235,9 +235,9 @@ export function coarseTypeOf(kind: RecipientTypeDetails): RecipientType {
 /** The precise kind of a recipient: its `kind`, else what its coarse type says ("Group": a distribution group). */
 export function kindOf(recipient: {
   readonly type: RecipientType;
-  readonly kind?: RecipientTypeDetails | undefined;
-}): RecipientTypeDetails {
-  return recipient.kind ?? recipientTypeOf(recipient.type) ?? DEFAULT_RECIPIENT_KIND;
+  readonly kind?: RecipientKind | undefined;
+}): RecipientKind {
+  return recipient.kind ?? parseRecipientKind(recipient.type) ?? DEFAULT_RECIPIENT_KIND;
 }
 
 /** What the rules need to know about a recipient. */
@@ -247,7 +247,7 @@ export interface RecipientFacts {
   /** The coarse kind (every group is "Group"); `kind` is the precise one. */
   readonly type: RecipientType;
   /** Exchange's RecipientTypeDetails; when absent, taken from `type` (see {@link kindOf}). */
-  readonly kind?: RecipientTypeDetails | undefined;
+  readonly kind?: RecipientKind | undefined;
   /** Synced from on-premises AD (Entra: onPremisesSyncEnabled). */
   readonly synced: boolean;
   /** Exchange attributes moved to cloud management (IsExchangeCloudManaged). */
@@ -272,7 +272,7 @@ export interface AddressOwner {
   readonly displayName: string;
   readonly type: RecipientType;
   /** The precise kind, where known. */
-  readonly kind?: RecipientTypeDetails | undefined;
+  readonly kind?: RecipientKind | undefined;
   /**
    * Set when the holder is not a recipient this tool writes: a mail-enabled public folder, an
    * Entra object without a recipient, a deleted one, or an address still being released
@@ -445,18 +445,18 @@ const describeOwner = (owner: AddressOwner) => owner.displayName;
  * other kinds, the widely reported text without the mailbox's "write scope" preamble, naming the
  * kind's cmdlet (not found on a Microsoft page: see docs/RECIPIENT-KINDS.md).
  */
-export function writeScopeMessage(identity: string, type: RecipientTypeDetails = DEFAULT_RECIPIENT_KIND): string {
+export function writeScopeMessage(identity: string, type: RecipientKind = DEFAULT_RECIPIENT_KIND): string {
   const kind = RECIPIENT_KINDS[type] ?? RECIPIENT_KINDS[DEFAULT_RECIPIENT_KIND];
   const refusal =
     `The action '${kind.setCmdlet}', 'EmailAddresses', can't be performed on the object '${identity}' because the object is being synchronized from your on-premises organization. ` +
     `This action should be performed on the object in your on-premises organization.`;
-  return MAILBOX_TYPES.has(type)
+  return MAILBOX_KINDS.has(type)
     ? `The operation on mailbox "${identity}" failed because it's out of the current user's write scope. ${refusal}`
     : refusal;
 }
 
 /** Ours: which prefixes a kind takes (docs/RECIPIENT-KINDS.md, "Prefixes"). */
-export function prefixNotAcceptedMessage(type: RecipientTypeDetails, displayName: string, entry: string): string {
+export function prefixNotAcceptedMessage(type: RecipientKind, displayName: string, entry: string): string {
   const kind = RECIPIENT_KINDS[type];
   const prefix = parseProxyAddress(entry).prefix.toUpperCase();
   const taken = (kind.prefixes ?? []).map((p) => (p === "SMTP" ? "SMTP (SMTP:/smtp:)" : p));
@@ -468,11 +468,7 @@ export function prefixNotAcceptedMessage(type: RecipientTypeDetails, displayName
  * Ours: a mail user's or mail contact's ExternalEmailAddress stays in its EmailAddresses (Set-MailContact
  * docs: the external address is the primary by default; changing it is -ExternalEmailAddress's job).
  */
-export function externalAddressRemovalMessage(
-  type: RecipientTypeDetails,
-  displayName: string,
-  external: string,
-): string {
+export function externalAddressRemovalMessage(type: RecipientKind, displayName: string, external: string): string {
   return (
     `The address "SMTP:${external}" is the external email address (ExternalEmailAddress) of the ${describeKind(type, displayName)}; it can't be removed from EmailAddresses. ` +
     `To change it, use ${RECIPIENT_KINDS[type].setCmdlet} -ExternalEmailAddress.`

@@ -3,7 +3,7 @@
 // recipient's kind when it is known: `cloudManaged: true` (Set-Mailbox -IsExchangeCloudManaged) is
 // offered to mailboxes only, since preflight refuses it for every other kind
 // (exchange/exchange-rules.ts, RECIPIENT_KINDS[kind].cloudManageable; docs/RECIPIENT-KINDS.md).
-import { RECIPIENT_KINDS, type ExchangeErrorCode, type RecipientTypeDetails } from "../exchange/exchange-rules";
+import { RECIPIENT_KINDS, type ExchangeErrorCode, type RecipientKind } from "../exchange/exchange-rules";
 import { MAX_PROXY_ADDRESSES } from "../core/address";
 
 export interface RemedyContext {
@@ -11,13 +11,13 @@ export interface RemedyContext {
   readonly address?: string | undefined;
   readonly owner?: string | undefined;
   /** The recipient's kind, where known (RecipientTypeDetails); unknown: the advice covers every kind. */
-  readonly kind?: RecipientTypeDetails | string | undefined;
+  readonly kind?: RecipientKind | string | undefined;
 }
 
 const ON_PREMISES =
   "change proxyAddresses in AD (write SMTP: in capitals for the primary) and let Entra Connect sync it";
 
-function writeScopeRemedy(kind: RecipientTypeDetails | undefined): string {
+function writeScopeRemedy(kind: RecipientKind | undefined): string {
   if (kind === undefined) {
     return (
       `this recipient is synced from on-premises AD. Either ${ON_PREMISES}, or, for a mailbox (user, shared, room, equipment) only, ` +
@@ -37,7 +37,7 @@ function writeScopeRemedy(kind: RecipientTypeDetails | undefined): string {
 
 export function remedyFor(code: ExchangeErrorCode, context: RemedyContext): string {
   const kind =
-    context.kind !== undefined && context.kind in RECIPIENT_KINDS ? (context.kind as RecipientTypeDetails) : undefined;
+    context.kind !== undefined && context.kind in RECIPIENT_KINDS ? (context.kind as RecipientKind) : undefined;
   const noun = kind === undefined ? "recipient" : RECIPIENT_KINDS[kind].noun;
   switch (code) {
     case "ProxyAddressExists":

@@ -15,10 +15,10 @@ import {
   kindOf,
   purgeDateOf,
   RECIPIENT_KINDS,
-  RECIPIENT_TYPES,
+  ALL_RECIPIENT_KINDS,
   type AddressOwner,
   type RecipientType,
-  type RecipientTypeDetails,
+  type RecipientKind,
 } from "../exchange/exchange-rules";
 import { TARGETS } from "../targets/registry";
 import type { LiveMailbox, TenantBackend } from "../targets/tenant-backend";
@@ -38,14 +38,14 @@ const RECIPIENT_WORDS: Record<RecipientType, string> = {
  * The kinds a spec may name: every kind with an address list, each written with its own cmdlet
  * (docs/RECIPIENT-KINDS.md).
  */
-export const WRITABLE_TYPES: ReadonlySet<RecipientTypeDetails> = new Set<RecipientTypeDetails>(RECIPIENT_TYPES);
+export const WRITABLE_KINDS: ReadonlySet<RecipientKind> = new Set<RecipientKind>(ALL_RECIPIENT_KINDS);
 
 /**
  * The precise kind of a recipient read for the spec: what the target says (`kind`), else who
  * holds its primary (Exchange's Get-Recipient: Graph reads every user as a mailbox, and only
  * Exchange knows a shared mailbox or a mail user from one), else its coarse type.
  */
-export function kindOfLive(current: LiveMailbox, owners: ReadonlyMap<string, AddressOwner>): RecipientTypeDetails {
+export function kindOfLive(current: LiveMailbox, owners: ReadonlyMap<string, AddressOwner>): RecipientKind {
   if (current.kind !== undefined) return current.kind;
   const livePrimary = primaryOf(current.addresses);
   const holder = livePrimary === undefined ? undefined : owners.get(addressKey(livePrimary));
@@ -61,11 +61,11 @@ export function kindOfLive(current: LiveMailbox, owners: ReadonlyMap<string, Add
 export async function resolveKinds(
   live: ReadonlyMap<string, LiveMailbox | undefined>,
   backend: TenantBackend,
-): Promise<Map<string, RecipientTypeDetails>> {
+): Promise<Map<string, RecipientKind>> {
   const unknown = [...live.values()].filter((m): m is LiveMailbox => m !== undefined && m.kind === undefined);
   const primaries = unknown.flatMap((m) => [primaryOf(m.addresses)].filter((p): p is string => p !== undefined));
   const owners = primaries.length === 0 ? new Map<string, AddressOwner>() : await backend.ownersOf(primaries);
-  const kinds = new Map<string, RecipientTypeDetails>();
+  const kinds = new Map<string, RecipientKind>();
   for (const [identity, mailbox] of live) if (mailbox !== undefined) kinds.set(identity, kindOfLive(mailbox, owners));
   return kinds;
 }
@@ -135,7 +135,7 @@ interface PreflightFacts {
 /** A recipient of the spec as found: its precise kind and how messages name it. */
 interface Recipient {
   readonly current: LiveMailbox;
-  readonly kind: RecipientTypeDetails;
+  readonly kind: RecipientKind;
   readonly what: string;
 }
 

@@ -2,7 +2,7 @@
 // local tenant (SQLite) or Exchange Online (Graph reads, Exchange admin API writes; also the
 // emulator). Settings here are never secret: credentials come from the environment at call time.
 import type { MailboxAttributes } from "../core/policy/policy-types";
-import type { AddressOwner, RecipientType, RecipientTypeDetails } from "../exchange/exchange-rules";
+import type { AddressOwner, RecipientType, RecipientKind } from "../exchange/exchange-rules";
 
 /**
  * The targets a composed stack writes to, by their names in the registry: a subset of
@@ -21,7 +21,7 @@ export interface LiveMailbox {
    * Exchange's RecipientTypeDetails, where the target knows it (local, exchange-online: every
    * kind; docs/RECIPIENT-KINDS.md). Absent: taken from `type` (exchange-rules `kindOf`).
    */
-  readonly kind?: RecipientTypeDetails;
+  readonly kind?: RecipientKind;
   /** A mail user's or mail contact's ExternalEmailAddress (no prefix): never one the spec manages. */
   readonly externalEmailAddress?: string;
   readonly synced: boolean;

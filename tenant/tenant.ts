@@ -17,12 +17,12 @@ import {
   DEFAULT_RECIPIENT_KIND,
   kindOf,
   RECIPIENT_KINDS,
-  recipientTypeOf,
+  parseRecipientKind,
   DELETED_RETENTION_DAYS,
   type AddressOwner,
   type HolderKind,
   type RecipientFacts,
-  type RecipientTypeDetails,
+  type RecipientKind,
   type TenantFacts,
 } from "../exchange/exchange-rules";
 import type { MailboxAttributes } from "../core/policy/policy-types";
@@ -36,7 +36,7 @@ export interface ListOptions {
   /** Only recipients with a user principal name (mailboxes and mail users: Graph's users). */
   readonly usersOnly?: boolean;
   /** Only these kinds. */
-  readonly types?: readonly RecipientTypeDetails[];
+  readonly types?: readonly RecipientKind[];
 }
 
 /** What the directory sync (Entra Connect) set on a synced recipient, as Graph names it. */
@@ -66,7 +66,7 @@ export interface Recipient extends RecipientFacts {
   /** User principal name; groups and contacts have none. */
   readonly upn: string | undefined;
   /** Exchange's RecipientTypeDetails (`type` is the coarse kind: every group is "Group"). */
-  readonly kind: RecipientTypeDetails;
+  readonly kind: RecipientKind;
   /** Set by the emulator's directory sync (emulator/directory-sync.ts) on the users it synced. */
   readonly onPremises?: OnPremisesAttributes;
   /** Given name, surname, department…: what address policies match and template on. */
@@ -74,7 +74,7 @@ export interface Recipient extends RecipientFacts {
 }
 
 /** A recipient to add: its precise `kind` may be left to its coarse `type` ("Group": a distribution group). */
-export type NewRecipient = Omit<Recipient, "kind"> & { readonly kind?: RecipientTypeDetails | undefined };
+export type NewRecipient = Omit<Recipient, "kind"> & { readonly kind?: RecipientKind | undefined };
 
 /** One write recorded by the tenant: tests count them, `tenant show` lists them. */
 export interface WriteRecord {
@@ -204,7 +204,7 @@ const purged = (h: DirectoryHolder) =>
 
 function toRecipient(row: RecipientRow): Recipient {
   // A tenant file written before the kinds were told apart holds "Group": a distribution group.
-  const kind = recipientTypeOf(row.type) ?? DEFAULT_RECIPIENT_KIND;
+  const kind = parseRecipientKind(row.type) ?? DEFAULT_RECIPIENT_KIND;
   return {
     id: row.id,
     upn: row.upn ?? undefined,
@@ -224,7 +224,7 @@ function toRecipient(row: RecipientRow): Recipient {
  * A mail contact's external address when the seed does not name it: its primary SMTP address
  * (Set-MailContact docs: "By default, this value is used as the primary email address").
  */
-function defaultExternalAddress(type: RecipientTypeDetails, addresses: readonly string[]): string | undefined {
+function defaultExternalAddress(type: RecipientKind, addresses: readonly string[]): string | undefined {
   if (type !== "MailContact") return undefined;
   return addresses.map(parseProxyAddress).find((p) => p.primary)?.value;
 }
@@ -369,14 +369,14 @@ export class Tenant {
           id: r.id,
           upn: r.upn,
           displayName: r.displayName,
-          type: coarseTypeOf(recipientTypeOf(r.type) ?? DEFAULT_RECIPIENT_KIND),
-          kind: recipientTypeOf(r.type) ?? DEFAULT_RECIPIENT_KIND,
+          type: coarseTypeOf(parseRecipientKind(r.type) ?? DEFAULT_RECIPIENT_KIND),
+          kind: parseRecipientKind(r.type) ?? DEFAULT_RECIPIENT_KIND,
           synced: r.synced ?? false,
           cloudManaged: r.cloudManaged ?? false,
           addresses: r.addresses,
           externalEmailAddress:
             r.externalEmailAddress?.replace(/^smtp:/i, "") ??
-            defaultExternalAddress(recipientTypeOf(r.type) ?? DEFAULT_RECIPIENT_KIND, r.addresses),
+            defaultExternalAddress(parseRecipientKind(r.type) ?? DEFAULT_RECIPIENT_KIND, r.addresses),
           ...(r.attributes ? { attributes: r.attributes } : {}),
         });
       }
@@ -566,7 +566,7 @@ export class Tenant {
       )
       .get(addressKey(address)) as { id: string; display_name: string; type: string } | undefined;
     if (row === undefined) return undefined;
-    const kind = recipientTypeOf(row.type) ?? DEFAULT_RECIPIENT_KIND;
+    const kind = parseRecipientKind(row.type) ?? DEFAULT_RECIPIENT_KIND;
     return { id: row.id, displayName: row.display_name, type: coarseTypeOf(kind), kind };
   }
 

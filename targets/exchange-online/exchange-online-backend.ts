@@ -14,12 +14,12 @@ import {
   coarseTypeOf,
   DEFAULT_RECIPIENT_KIND,
   EXCHANGE_RECIPIENT_TYPE_DETAILS,
-  MAILBOX_TYPES,
+  MAILBOX_KINDS,
   RECIPIENT_KINDS,
-  RECIPIENT_TYPES,
-  recipientTypeOf,
+  ALL_RECIPIENT_KINDS,
+  parseRecipientKind,
   type AddressOwner,
-  type RecipientTypeDetails,
+  type RecipientKind,
 } from "../../exchange/exchange-rules";
 import type { BackendCapabilities, LiveMailbox, MailboxPage, TenantBackend } from "../tenant-backend";
 import type { ExchangeOnlineTargetSettings } from "./settings";
@@ -58,26 +58,26 @@ export function emailAddressFilter(addresses: readonly string[]): string {
  * Microsoft 365 groups out ("to return Microsoft 365 Groups, you need to use the
  * RecipientTypeDetails parameter with the value GroupMailbox": Get-Recipient docs).
  */
-const EVERY_KIND: readonly RecipientTypeDetails[] = RECIPIENT_TYPES;
+const EVERY_KIND: readonly RecipientKind[] = ALL_RECIPIENT_KINDS;
 /** Who holds an address: every kind Exchange lists, those this project writes and the others (public folders, linked, remote…). */
 const OWNER_KINDS: readonly string[] = EXCHANGE_RECIPIENT_TYPE_DETAILS;
 /** Kinds Graph does not show at all (dynamic distribution groups): listed from Exchange. */
-const NOT_IN_GRAPH: readonly RecipientTypeDetails[] = RECIPIENT_TYPES.filter(
+const NOT_IN_GRAPH: readonly RecipientKind[] = ALL_RECIPIENT_KINDS.filter(
   (t) => RECIPIENT_KINDS[t].graph.collection === null,
 );
 /** Kinds Graph shows as plain users although they are not user mailboxes: told apart by Exchange. */
-const SPECIAL_USER_KINDS: readonly RecipientTypeDetails[] = RECIPIENT_TYPES.filter(
+const SPECIAL_USER_KINDS: readonly RecipientKind[] = ALL_RECIPIENT_KINDS.filter(
   (t) => RECIPIENT_KINDS[t].graph.collection === "users" && t !== "UserMailbox",
 );
 /** The group kinds Graph tells apart by groupTypes, mailEnabled and securityEnabled (Groups overview). */
-const GRAPH_GROUP_KINDS: readonly RecipientTypeDetails[] = RECIPIENT_TYPES.filter(
+const GRAPH_GROUP_KINDS: readonly RecipientKind[] = ALL_RECIPIENT_KINDS.filter(
   (t) => RECIPIENT_KINDS[t].graph.collection === "groups",
 );
 
 /** A /groups or /contacts object as a recipient, its kind from Graph's own properties; undefined: not mail-enabled. */
 function fromGraphObject(o: GraphDirectoryObject, collection: "groups" | "contacts"): LiveMailbox | undefined {
   if (o.proxyAddresses.length === 0) return undefined;
-  const kind: RecipientTypeDetails | undefined =
+  const kind: RecipientKind | undefined =
     collection === "contacts"
       ? "MailContact"
       : GRAPH_GROUP_KINDS.find((t) => {
@@ -104,8 +104,8 @@ function fromGraphObject(o: GraphDirectoryObject, collection: "groups" | "contac
 }
 
 /** The kind of an Exchange row (its RecipientTypeDetails). */
-const kindOfRow = (r: ExchangeRecipient): RecipientTypeDetails =>
-  recipientTypeOf(String(r.RecipientTypeDetails)) ?? DEFAULT_RECIPIENT_KIND;
+const kindOfRow = (r: ExchangeRecipient): RecipientKind =>
+  parseRecipientKind(String(r.RecipientTypeDetails)) ?? DEFAULT_RECIPIENT_KIND;
 
 function fromExchange(r: ExchangeRecipient): LiveMailbox {
   const kind = kindOfRow(r);
@@ -151,13 +151,13 @@ export class ExchangeOnlineBackend implements TenantBackend {
   /** The list last read per identity (lower-case): what a write's delta is taken against. */
   readonly #lastRead = new Map<string, readonly string[]>();
   /** The kind Exchange reported per identity (lower-case): which Set- cmdlet writes it. */
-  readonly #kinds = new Map<string, RecipientTypeDetails>();
+  readonly #kinds = new Map<string, RecipientKind>();
   /** The mailbox last read per identity (lower-case): what a write returns, its delta applied. */
   readonly #lastMailbox = new Map<string, LiveMailbox>();
   /** Users read from Graph (lower-case identity → object id): their kind comes from one listing. */
   readonly #graphUsers = new Map<string, string>();
   /** One Get-Recipient listing of the kinds Graph shows as plain users, by object id (lower-case). */
-  #specialKinds: Promise<Map<string, RecipientTypeDetails>> | undefined;
+  #specialKinds: Promise<Map<string, RecipientKind>> | undefined;
 
   constructor(settings: ExchangeOnlineTargetSettings, options: RetryOptions = DEFAULT_RETRY_OPTIONS) {
     this.description = `Exchange Online tenant ${settings.tenantId}`;
@@ -240,7 +240,7 @@ export class ExchangeOnlineBackend implements TenantBackend {
   }
 
   /** The kind of a recipient, from an earlier Exchange read or one Get-Recipient (Graph cannot tell a mail user from a mailbox). */
-  async #kindOf(identity: string): Promise<RecipientTypeDetails> {
+  async #kindOf(identity: string): Promise<RecipientKind> {
     const known = this.#kinds.get(identity.toLowerCase());
     if (known !== undefined) return known;
     // A user Graph read: Graph cannot tell a shared mailbox or a mail user from a user's mailbox,
@@ -292,7 +292,7 @@ export class ExchangeOnlineBackend implements TenantBackend {
     // Read from Exchange already (a group, a contact): nothing lags.
     const wanted = identities.filter((identity) => {
       const kind = this.#kinds.get(identity.toLowerCase());
-      return kind === undefined || MAILBOX_TYPES.has(kind);
+      return kind === undefined || MAILBOX_KINDS.has(kind);
     });
     for (const [identity, mailbox] of await this.#confirmByAddress(wanted, seen)) confirmed.set(identity, mailbox);
     await Promise.all(
@@ -389,7 +389,7 @@ export class ExchangeOnlineBackend implements TenantBackend {
           const id = r.ExternalDirectoryObjectId ?? (r as { Guid?: string }).Guid ?? r.DisplayName;
           if (details === "PublicFolder")
             owners.set(key, { id, displayName: r.DisplayName, type: "UserMailbox", holder: { kind: "PublicFolder" } });
-          else if (recipientTypeOf(details) === undefined)
+          else if (parseRecipientKind(details) === undefined)
             owners.set(key, {
               id,
               displayName: r.DisplayName,

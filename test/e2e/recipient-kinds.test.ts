@@ -5,7 +5,7 @@
 // after each `up`; `export` of the seeded tenant covers every kind and previews with zero changes.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { RECIPIENT_KINDS, RECIPIENT_TYPES, type RecipientTypeDetails } from "../../exchange/exchange-rules";
+import { RECIPIENT_KINDS, ALL_RECIPIENT_KINDS, type RecipientKind } from "../../exchange/exchange-rules";
 import type { TestStack } from "../../harness/pulumi-stack";
 import { parseReport as report, stackOnTarget, type StackOnTarget } from "../../harness/stack-on-target";
 
@@ -31,7 +31,7 @@ async function kindsTarget(target: "local" | "emulator"): Promise<Target> {
 
 /** One recipient of each kind from the seed, in the order addresses move (lower to higher: no cycle). */
 const RECIPIENTS: readonly {
-  kind: RecipientTypeDetails;
+  kind: RecipientKind;
   key: string;
   id: string;
   primary: string;
@@ -157,7 +157,7 @@ function defineKindTests(title: string, makeTarget: () => Promise<Target>): void
     it("export of the seeded tenant covers every kind and previews with zero changes", () => {
       const exported = stack.cli(["export"]);
       assert.equal(exported.code, 0, exported.output);
-      for (const kind of RECIPIENT_TYPES.filter((k) => k !== "UserMailbox"))
+      for (const kind of ALL_RECIPIENT_KINDS.filter((k) => k !== "UserMailbox"))
         assert.match(exported.stdout, new RegExp(`\\n    kind: ${kind}\\n`), kind);
       assert.match(exported.stdout, /\n {4}externalEmailAddress: dana@consulting\.example\n/);
       // --type filters by RecipientTypeDetails.
@@ -170,7 +170,7 @@ function defineKindTests(title: string, makeTarget: () => Promise<Target>): void
       const adopted = report(plan.stdout);
       assert.equal(adopted.summary.changed, 0, plan.stdout); // ...and writes none
       assert.equal(adopted.summary.problems, 0, plan.stdout);
-      assert.deepEqual(new Set(adopted.mailboxes.map((m) => m.kind)), new Set(RECIPIENT_TYPES));
+      assert.deepEqual(new Set(adopted.mailboxes.map((m) => m.kind)), new Set(ALL_RECIPIENT_KINDS));
       const seq = lastSeq(target);
       const up = stack.up();
       assert.equal(up.code, 0, up.output);

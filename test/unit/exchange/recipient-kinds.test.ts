@@ -13,11 +13,11 @@ import {
   coarseTypeOf,
   kindOf,
   RECIPIENT_KINDS,
-  RECIPIENT_TYPES,
-  recipientTypeOf,
+  ALL_RECIPIENT_KINDS,
+  parseRecipientKind,
   writeScopeMessage,
   type RecipientFacts,
-  type RecipientTypeDetails,
+  type RecipientKind,
   type TenantFacts,
 } from "../../../exchange/exchange-rules";
 import { loadSeedFile } from "../../../tenant/load-seed";
@@ -32,11 +32,7 @@ const tenantFacts = (owners: Record<string, { id: string; displayName: string }>
   },
 });
 
-const recipient = (
-  kind: RecipientTypeDetails,
-  addresses: string[],
-  extra: Partial<RecipientFacts> = {},
-): RecipientFacts => ({
+const recipient = (kind: RecipientKind, addresses: string[], extra: Partial<RecipientFacts> = {}): RecipientFacts => ({
   id: "r1",
   displayName: "Marketing",
   type: coarseTypeOf(kind),
@@ -59,7 +55,7 @@ function seededTenant(): Tenant {
 describe("recipient kinds: the facts per kind", () => {
   it("names every kind with its RecipientTypeDetails, its Set- cmdlet and where Graph shows it", () => {
     const table = Object.fromEntries(
-      RECIPIENT_TYPES.map((t) => [
+      ALL_RECIPIENT_KINDS.map((t) => [
         t,
         [RECIPIENT_KINDS[t].setCmdlet, RECIPIENT_KINDS[t].getCmdlet, RECIPIENT_KINDS[t].graph.collection],
       ]),
@@ -79,7 +75,7 @@ describe("recipient kinds: the facts per kind", () => {
   });
 
   it("tells the group kinds apart in Graph as the groups overview does", () => {
-    const graph = (t: RecipientTypeDetails) => RECIPIENT_KINDS[t].graph;
+    const graph = (t: RecipientKind) => RECIPIENT_KINDS[t].graph;
     assert.deepEqual(graph("GroupMailbox"), {
       collection: "groups",
       groupTypes: ["Unified"],
@@ -101,7 +97,7 @@ describe("recipient kinds: the facts per kind", () => {
   });
 
   it("keeps the coarse kind the other layers use: every group is Group; Group read back is a distribution group", () => {
-    assert.deepEqual(RECIPIENT_TYPES.map(coarseTypeOf), [
+    assert.deepEqual(ALL_RECIPIENT_KINDS.map(coarseTypeOf), [
       "UserMailbox",
       "SharedMailbox",
       "RoomMailbox",
@@ -113,9 +109,9 @@ describe("recipient kinds: the facts per kind", () => {
       "MailUser",
       "MailContact",
     ]);
-    assert.equal(recipientTypeOf("group"), "MailUniversalDistributionGroup");
-    assert.equal(recipientTypeOf("groupmailbox"), "GroupMailbox");
-    assert.equal(recipientTypeOf("RoomList"), undefined);
+    assert.equal(parseRecipientKind("group"), "MailUniversalDistributionGroup");
+    assert.equal(parseRecipientKind("groupmailbox"), "GroupMailbox");
+    assert.equal(parseRecipientKind("RoomList"), undefined);
     assert.equal(kindOf({ type: "Group" }), "MailUniversalDistributionGroup");
     assert.equal(kindOf({ type: "Group", kind: "GroupMailbox" }), "GroupMailbox");
   });
@@ -276,7 +272,7 @@ describe("recipient kinds: the tenant model", () => {
     const tenant = seededTenant();
     const kinds = new Set(tenant.list().map((r) => r.kind));
     assert.deepEqual(
-      [...RECIPIENT_TYPES].filter((t) => !kinds.has(t)),
+      [...ALL_RECIPIENT_KINDS].filter((t) => !kinds.has(t)),
       [],
     );
     assert.equal(tenant.find("allstaff@contoso.com")?.kind, "GroupMailbox");
@@ -453,12 +449,12 @@ describe("the kinds the schemas accept are exchange-rules' kinds", () => {
   };
 
   it("mailboxes.schema.json's recipientKind lists every kind, in the same order", () => {
-    assert.deepEqual(enumAt("mailboxes.schema.json", ["$defs", "recipientKind"]), [...RECIPIENT_TYPES]);
+    assert.deepEqual(enumAt("mailboxes.schema.json", ["$defs", "recipientKind"]), [...ALL_RECIPIENT_KINDS]);
   });
 
   it("tenant-seed.schema.json's recipient type lists every kind, and the deprecated Group", () => {
     assert.deepEqual(enumAt("tenant-seed.schema.json", ["$defs", "recipient", "properties", "type"]), [
-      ...RECIPIENT_TYPES,
+      ...ALL_RECIPIENT_KINDS,
       "Group",
     ]);
   });

@@ -11,7 +11,7 @@ import { planChanges } from "../../../core/plan/plan-changes";
 import { formatProblem } from "../../../core/problems";
 import { loadSpecText } from "../../../core/desired/load-spec";
 import { holderRemedy, proxyAddressExistsMessage } from "../../../exchange/exchange-rules";
-import { describeRecipient, moeraDomainOf, preflight, WRITABLE_TYPES } from "../../../reconcile/preflight";
+import { describeRecipient, moeraDomainOf, preflight, WRITABLE_KINDS } from "../../../reconcile/preflight";
 import { LocalBackend } from "../../../targets/local/local-backend";
 import { Tenant } from "../../../tenant/tenant";
 import type { TenantSeed } from "../../../tenant/seed-types.generated";
@@ -375,7 +375,7 @@ describe("preview-time checks (reconcile/preflight.ts) on the local backend", ()
       describeRecipient({ id: "x", displayName: "All", type: "Group", kind: "GroupMailbox" }),
       'Microsoft 365 group "All"',
     );
-    assert.equal(WRITABLE_TYPES.size, 10);
+    assert.equal(WRITABLE_KINDS.size, 10);
   });
 
   it("describeRecipient and holderRemedy name holders that are not recipients this tool writes: a kind it does not write, an address being released", () => {
