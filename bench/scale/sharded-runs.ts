@@ -51,6 +51,10 @@ interface PhaseResult {
   readonly peakMb: { readonly engine: number; readonly program: number; readonly provider: number };
   readonly requests: number;
   readonly setMailboxApplied: number;
+  /** Answers 429 (the write budget refused). */
+  readonly throttled?: number;
+  /** Every counter the emulator kept (per route, cmdlet and status), for finding where requests go. */
+  readonly counters?: Readonly<Record<string, number>>;
 }
 
 const results: { phases: PhaseResult[]; lock?: Record<string, unknown>; setup?: Record<string, number> } = {
@@ -96,6 +100,8 @@ async function phase(
     peakMb: { engine: max("engine"), program: max("program"), provider: max("provider") },
     requests: (c["graph.requests"] ?? 0) + (c["exchange.requests"] ?? 0) + (c["identity.token"] ?? 0),
     setMailboxApplied: c["exchange.Set-Mailbox.applied"] ?? 0,
+    throttled: c["faults.exchange.429"] ?? 0,
+    counters: c,
   };
   results.phases.push(result);
   save();
@@ -162,12 +168,12 @@ function renderSection(
     command,
     "```",
     "",
-    "| phase | wall s, all shards | per shard s (min–max) | requests | Set-Mailbox applied | peak MB per shard (engine / program / provider) |",
-    "| :-- | --: | --: | --: | --: | --: |",
+    "| phase | wall s, all shards | per shard s (min–max) | requests | per mailbox | Set-Mailbox applied | 429 answers | peak MB per shard (engine / program / provider) |",
+    "| :-- | --: | --: | --: | --: | --: | --: | --: |",
   ];
   for (const p of saved.phases) {
     lines.push(
-      `| ${p.phase} | ${p.wallSeconds.toFixed(1)} | ${Math.min(...p.shardSeconds).toFixed(1)}–${Math.max(...p.shardSeconds).toFixed(1)} | ${p.requests.toLocaleString("en-US")} | ${p.setMailboxApplied.toLocaleString("en-US")} | ${p.peakMb.engine} / ${p.peakMb.program} / ${p.peakMb.provider} |`,
+      `| ${p.phase} | ${p.wallSeconds.toFixed(1)} | ${Math.min(...p.shardSeconds).toFixed(1)}–${Math.max(...p.shardSeconds).toFixed(1)} | ${p.requests.toLocaleString("en-US")} | ${(p.requests / total).toFixed(2)} | ${p.setMailboxApplied.toLocaleString("en-US")} | ${p.throttled === undefined ? "" : p.throttled.toLocaleString("en-US")} | ${p.peakMb.engine} / ${p.peakMb.program} / ${p.peakMb.provider} |`,
     );
   }
   const rebrand = saved.phases.find((p) => p.phase.startsWith("rebrand"));
