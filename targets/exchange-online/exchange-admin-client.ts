@@ -1,12 +1,13 @@
 // Calls the Exchange Online admin API (`InvokeCommand`, the REST API under the
-// ExchangeOnlineManagement module) through the HTTP pipeline (./http-pipeline.ts: app-only token,
+// ExchangeOnlineManagement module) through the HTTP pipeline (./pipeline/: app-only token,
 // retries, concurrency, and for writes the write gate and verify-before-retry), and turns its
 // error bodies into ExchangeErrors with Exchange's own code and text.
 import type { PipelineResponse } from "@azure/core-rest-pipeline";
 import { ExchangeError } from "../../exchange/exchange-error";
 import { EXCEPTION_TYPES, type ExchangeErrorCode, type RecipientType } from "../../exchange/exchange-rules";
 import { HttpError, responseJson } from "./http-error";
-import { isVerifiedWrite, type MicrosoftHttp } from "./http-pipeline";
+import type { MicrosoftHttp } from "./pipeline/microsoft-http";
+import { isVerifiedWrite } from "./pipeline/verify-before-retry-policy";
 import { accessDenied } from "./permissions";
 
 export const EXCHANGE_SCOPE = "https://outlook.office365.com/.default";

@@ -5,7 +5,7 @@
 // others failed at the same moment, in bulk) and stops if the list is there. A write is not read back: what it returns is the list it was taken against
 // with its delta applied as Exchange applies it (exchange-rules `applyAddRemove`), or, when a
 // retry found it landed, what that read showed. Both go through one HTTP
-// pipeline (./http-pipeline.ts), which also paces writes through the write gate (./write-gate.ts).
+// pipeline (./pipeline/), which also paces writes through the write gate (./pipeline/write-gate.ts).
 import { addressKey, parseProxyAddress } from "../../core/address";
 import { addressDelta, deltaLanded, isEmptyDelta } from "../../core/plan/address-delta";
 import { ExchangeError } from "../../exchange/exchange-error";
@@ -38,7 +38,8 @@ import {
   type GraphUser,
 } from "./graph-reader";
 import type { MailboxAttributes } from "../../core/policy/policy-types";
-import { DEFAULT_RETRY_OPTIONS, MicrosoftHttp, type RetryOptions } from "./http-pipeline";
+import { MicrosoftHttp } from "./pipeline/microsoft-http";
+import { DEFAULT_RETRY_OPTIONS, type RetryOptions } from "./pipeline/retry-options";
 import { SCAN_THRESHOLD } from "../tenant-backend";
 import { findHiddenHolders } from "./hidden-holders";
 

@@ -1,6 +1,6 @@
 // Reads users from Microsoft Graph. Requests are built by Microsoft's Graph JavaScript client
 // (@microsoft/microsoft-graph-client: `api().select().top()`, BatchRequestContent and
-// BatchResponseContent for $batch) and sent by the one HTTP pipeline (./http-pipeline.ts): the
+// BatchResponseContent for $batch) and sent by the one HTTP pipeline (./pipeline/): the
 // client's middleware chain is a single terminal step, PipelineHandler, that sends
 // `context.request` through MicrosoftHttp, so tokens, retries, throttling, the concurrency limit
 // and typed errors are the pipeline's alone. The Graph client wraps anything that goes wrong in a
@@ -21,7 +21,8 @@ import {
   type MiddlewareOptions,
 } from "@microsoft/microsoft-graph-client";
 import { HttpError, responseJson } from "./http-error";
-import { RETRYABLE_STATUSES, retryDelayMs, type MicrosoftHttp, type RetryOptions } from "./http-pipeline";
+import type { MicrosoftHttp } from "./pipeline/microsoft-http";
+import { RETRYABLE_STATUSES, retryDelayMs, type RetryOptions } from "./pipeline/retry-options";
 import { accessDenied } from "./permissions";
 
 export const GRAPH_SCOPE = "https://graph.microsoft.com/.default";

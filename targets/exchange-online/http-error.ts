@@ -1,4 +1,4 @@
-// The errors of the HTTP pipeline (./http-pipeline.ts), both @azure/core-rest-pipeline RestErrors:
+// The errors of the HTTP pipeline (./pipeline/), both @azure/core-rest-pipeline RestErrors:
 //  - HttpError: an answer that is a failure (or the last of too many retried ones), with its
 //    status, the service's error code, Microsoft's request id, our client-request-id and a
 //    bounded excerpt of the body: what a support case with Microsoft needs;

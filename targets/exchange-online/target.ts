@@ -88,7 +88,7 @@ export const exchangeOnlineTarget: TargetDefinition<ExchangeOnlineTargetSettings
     const { onRetryWait: onWait, onThrottle } = context;
     if (onWait === undefined && onThrottle === undefined) return new ExchangeOnlineBackend(settings);
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- a target loads its clients only when a backend is created
-    const { DEFAULT_RETRY_OPTIONS } = require("./http-pipeline") as typeof import("./http-pipeline");
+    const { DEFAULT_RETRY_OPTIONS } = require("./pipeline/retry-options") as typeof import("./pipeline/retry-options");
     return new ExchangeOnlineBackend(settings, {
       ...DEFAULT_RETRY_OPTIONS,
       ...(onWait ? { onRetry: onWait } : {}),

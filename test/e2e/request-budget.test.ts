@@ -1,7 +1,7 @@
 // HTTP requests per changed mailbox (issue 26), counted by the emulator through the real pulumi
 // binary: `up` of N changed mailboxes costs one write each plus reads that grow by the page, not
 // by the mailbox. Without a write budget, so no 429 (a count that depends on timing) is among
-// them: the write gate's pacing is checked on a fake clock in test/unit/targets/write-gate.test.ts.
+// them: the write gate's pacing is checked on a fake clock in test/unit/targets/pipeline/write-gate.test.ts.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { EmulatorProcess } from "../../harness/emulator-process";

@@ -18,7 +18,7 @@ import type { LiveMailbox } from "../../targets/tenant-backend";
 import { ExchangeOnlineBackend } from "../../targets/exchange-online/exchange-online-backend";
 import { HttpError } from "../../targets/exchange-online/http-error";
 import { AccessError } from "../../targets/exchange-online/permissions";
-import { DEFAULT_RETRY_OPTIONS } from "../../targets/exchange-online/http-pipeline";
+import { DEFAULT_RETRY_OPTIONS } from "../../targets/exchange-online/pipeline/retry-options";
 import { ExchangeError } from "../../exchange/exchange-error";
 import { startTestEmulator } from "../../harness/emulator";
 

@@ -12,7 +12,8 @@ import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { createPipelineRequest, RestError } from "@azure/core-rest-pipeline";
 import { ConnectionError } from "../../targets/exchange-online/http-error";
-import { DEFAULT_RETRY_OPTIONS, transportStrategy } from "../../targets/exchange-online/http-pipeline";
+import { DEFAULT_RETRY_OPTIONS } from "../../targets/exchange-online/pipeline/retry-options";
+import { transportStrategy } from "../../targets/exchange-online/pipeline/transport-retry-strategy";
 import { EmulatorProcess } from "../../harness/emulator-process";
 import { PROJECT_ROOT, TestStack } from "../../harness/pulumi-stack";
 

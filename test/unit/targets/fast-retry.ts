@@ -1,6 +1,6 @@
 // What the HTTP pipeline's unit tests share: retry options that wait milliseconds, and a token.
 import type { TokenCredential } from "@azure/identity";
-import { DEFAULT_RETRY_OPTIONS, type RetryOptions } from "../../../targets/exchange-online/http-pipeline";
+import { DEFAULT_RETRY_OPTIONS, type RetryOptions } from "../../../targets/exchange-online/pipeline/retry-options";
 
 /** Fast options: 10 ms first backoff, fixed jitter; `waits` hears every retry wait. */
 export function fastOptions(overrides: Partial<RetryOptions> = {}): RetryOptions & { waits: number[] } {

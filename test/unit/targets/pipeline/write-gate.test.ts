@@ -2,7 +2,7 @@
 // the budget headers answers carry, Retry-After held for everyone.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { WriteGate, type GateClock } from "../../../targets/exchange-online/write-gate";
+import { WriteGate, type GateClock } from "../../../../targets/exchange-online/pipeline/write-gate";
 
 /** A clock that moves only when told; sleepers wake in time order. */
 class FakeClock implements GateClock {
