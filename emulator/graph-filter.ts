@@ -8,6 +8,7 @@
 // (https://learn.microsoft.com/graph/aad-advanced-queries). String comparisons ignore case, as the
 // directory does (unverified for proxyAddresses: docs/RECIPIENT-KINDS.md).
 import { MailboxAddressesError } from "../core/errors";
+import { tokenize, type TokenRules } from "../core/expression-tokens";
 
 /** What a filter may do with one property of a resource. */
 export interface FilterableProperty {
@@ -27,61 +28,33 @@ export type FilterResult =
   | { readonly ok: true; readonly predicate: FilterPredicate; readonly advanced: boolean }
   | { readonly ok: false; readonly code: "BadRequest" | "Request_UnsupportedQuery"; readonly message: string };
 
-interface Token {
+interface FilterToken {
   readonly kind: "name" | "string" | "punct" | "bool" | "null";
   readonly text: string;
   readonly at: number;
 }
 
-function tokenize(text: string): Token[] | { error: string } {
-  const tokens: Token[] = [];
-  let i = 0;
-  while (i < text.length) {
-    const c = text[i]!;
-    if (/\s/.test(c)) {
-      i++;
-      continue;
-    }
-    if (c === "'") {
-      let value = "";
-      let j = i + 1;
-      for (;;) {
-        if (j >= text.length)
-          return { error: `Syntax error: unterminated string literal at position ${i} in '${text}'.` };
-        if (text[j] === "'") {
-          if (text[j + 1] === "'") {
-            value += "'";
-            j += 2;
-            continue;
-          }
-          break;
-        }
-        value += text[j];
-        j++;
-      }
-      tokens.push({ kind: "string", text: value, at: i });
-      i = j + 1;
-      continue;
-    }
-    if ("(),:/".includes(c)) {
-      tokens.push({ kind: "punct", text: c, at: i });
-      i++;
-      continue;
-    }
-    const word = /^[A-Za-z_][A-Za-z0-9_.]*/.exec(text.slice(i));
-    if (word) {
-      const lower = word[0].toLowerCase();
-      tokens.push({
-        kind: lower === "true" || lower === "false" ? "bool" : lower === "null" ? "null" : "name",
-        text: word[0],
-        at: i,
-      });
-      i += word[0].length;
-      continue;
-    }
-    return { error: `Syntax error at position ${i} in '${text}'.` };
+// $filter's words (a property path may hold dots) and punctuation; no number literal: the properties served take
+// strings and booleans.
+const FILTER_TOKENS: TokenRules = { name: /[A-Za-z_][A-Za-z0-9_.]*/, operators: ["(", ")", ",", ":", "/"] };
+
+/** The tokens of a filter (true, false and null told apart from names), or Graph's syntax error. */
+function filterTokens(text: string): FilterToken[] | { error: string } {
+  const read = tokenize(text, FILTER_TOKENS);
+  if (!read.ok) {
+    if (read.problem === "unterminated string")
+      return { error: `Syntax error: unterminated string literal at position ${read.at} in '${text}'.` };
+    return { error: `Syntax error at position ${read.at} in '${text}'.` };
   }
-  return tokens;
+  return read.tokens.map(({ kind, text: word, at }) => {
+    if (kind !== "name") return { kind: kind === "op" ? "punct" : "string", text: word, at };
+    const lower = word.toLowerCase();
+    return {
+      kind: lower === "true" || lower === "false" ? "bool" : lower === "null" ? "null" : "name",
+      text: word,
+      at,
+    };
+  });
 }
 
 class FilterError extends MailboxAddressesError {
@@ -103,7 +76,7 @@ export function parseDirectoryFilter(
   resource: string,
   properties: Readonly<Record<string, FilterableProperty>>,
 ): FilterResult {
-  const tokens = tokenize(text);
+  const tokens = filterTokens(text);
   if (!Array.isArray(tokens))
     return { ok: false, code: "BadRequest", message: `Invalid filter clause: ${tokens.error}` };
   const canonical = new Map(Object.keys(properties).map((p) => [p.toLowerCase(), p]));

@@ -6,6 +6,7 @@
 // Sources: https://docs.github.com/actions/reference/workflows-and-actions/expressions
 //          https://learn.microsoft.com/azure/devops/pipelines/process/expressions
 import { MailboxAddressesError } from "../core/errors";
+import { tokenize, type TokenRules } from "../core/expression-tokens";
 
 /** A bug of the harness or a template, not a user's problem: not expected (core/errors.ts). */
 export class UnknownExpressionError extends MailboxAddressesError {
@@ -24,43 +25,22 @@ type Token =
   | { kind: "name"; value: string }
   | { kind: "op"; value: string };
 
-function tokenize(text: string): Token[] {
-  const tokens: Token[] = [];
-  let i = 0;
-  while (i < text.length) {
-    const c = text[i]!;
-    if (/\s/.test(c)) {
-      i++;
-    } else if (c === "'") {
-      let value = "";
-      i++;
-      for (;;) {
-        if (i >= text.length) throw new UnknownExpressionError(`unterminated string in: ${text}`);
-        if (text[i] === "'" && text[i + 1] === "'") {
-          value += "'";
-          i += 2;
-        } else if (text[i] === "'") {
-          i++;
-          break;
-        } else value += text[i++];
-      }
-      tokens.push({ kind: "string", value });
-    } else if (/[0-9]/.test(c)) {
-      const match = /^[0-9]+(\.[0-9]+)?/.exec(text.slice(i))!;
-      tokens.push({ kind: "number", value: Number(match[0]) });
-      i += match[0].length;
-    } else if (/[A-Za-z_]/.test(c)) {
-      const match = /^[A-Za-z_][A-Za-z0-9_-]*/.exec(text.slice(i))!;
-      tokens.push({ kind: "name", value: match[0] });
-      i += match[0].length;
-    } else {
-      const op = ["==", "!=", "&&", "||"].find((o) => text.startsWith(o, i)) ?? (/[!().[\],]/.test(c) ? c : undefined);
-      if (op === undefined) throw new UnknownExpressionError(`unknown character "${c}" in: ${text}`);
-      tokens.push({ kind: "op", value: op });
-      i += op.length;
-    }
+/** The tokens both systems' expressions are made of: names may hold dashes (`id-token`), numbers may have a fraction. */
+const EXPRESSION_TOKENS: TokenRules = {
+  name: /[A-Za-z_][A-Za-z0-9_-]*/,
+  number: /[0-9]+(\.[0-9]+)?/,
+  operators: ["==", "!=", "&&", "||", "!", "(", ")", ".", "[", "]", ","],
+};
+
+function expressionTokens(text: string): Token[] {
+  const read = tokenize(text, EXPRESSION_TOKENS);
+  if (!read.ok) {
+    if (read.problem === "unterminated string") throw new UnknownExpressionError(`unterminated string in: ${text}`);
+    throw new UnknownExpressionError(`unknown character "${text[read.at]}" in: ${text}`);
   }
-  return tokens;
+  return read.tokens.map(({ kind, text: word }) =>
+    kind === "number" ? { kind, value: Number(word) } : { kind, value: word },
+  );
 }
 
 class Cursor {
@@ -151,7 +131,7 @@ export function strict<T extends object>(what: string, object: T): T {
 
 /** Evaluates one GitHub Actions expression (the text inside `${{ }}`, or a bare `if:`). */
 export function evaluateGitHub(text: string, scope: GitHubScope): ExpressionValue {
-  const cursor = new Cursor(tokenize(text), text);
+  const cursor = new Cursor(expressionTokens(text), text);
   const or = (): ExpressionValue => {
     let left = and();
     while (cursor.isOp("||")) {
@@ -261,7 +241,7 @@ function azureVariable(variables: ReadonlyMap<string, string>, name: string): st
 
 /** Evaluates an Azure Pipelines condition: and/or/not/eq/ne, the status functions, variables['X']. */
 export function evaluateAzureCondition(text: string, scope: AzureScope): boolean {
-  const cursor = new Cursor(tokenize(text), text);
+  const cursor = new Cursor(expressionTokens(text), text);
   const expression = (): ExpressionValue => {
     const token = cursor.next();
     if (token.kind === "string" || token.kind === "number") return token.value;
