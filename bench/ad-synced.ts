@@ -14,6 +14,7 @@ import os from "node:os";
 import path from "node:path";
 import { computeDrift } from "../core/drift/compute-drift";
 import { ensureSecrets } from "../emulator/certificates";
+import { commandLine } from "../harness/command-line";
 import { startEmulator, type RunningEmulator } from "../emulator/server";
 import { loadSeedFile } from "../tenant/load-seed";
 import { ExchangeOnlineBackend } from "../targets/exchange-online/exchange-online-backend";
@@ -70,8 +71,9 @@ async function hybridEmulator(
 }
 
 async function main(): Promise<void> {
-  const count = Number(process.argv[2] ?? 10_000);
-  const hybrid = process.argv.includes("--hybrid");
+  const options = commandLine("bench/ad-synced");
+  const count = Number(options.positionals[0] ?? 10_000);
+  const hybrid = options.flag("hybrid");
   if (hybrid && !process.env.BENCH_SECRETS) {
     // Node trusts extra certificates only from start: make them, then run again with them.
     const dir = path.join(os.tmpdir(), "mailbox-addresses-bench-secrets");

@@ -3,8 +3,9 @@
 //   node dist/bench/core-plan.js [mailboxes]
 import { planEntries } from "../core/plan/plan-changes";
 import { loadSpecText } from "../core/desired/load-spec";
+import { commandLine } from "../harness/command-line";
 
-const count = Number(process.argv[2] ?? 10_000);
+const count = Number(commandLine("bench/core-plan").positionals[0] ?? 10_000);
 const lines = [
   "version: 1",
   "allowedDomains: [contoso.com, fabrikam.com, contoso.onmicrosoft.com]",

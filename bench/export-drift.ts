@@ -11,6 +11,7 @@ import { computeDrift } from "../core/drift/compute-drift";
 import { renderSpec } from "../core/export/render-spec";
 import { loadSpecText } from "../core/desired/load-spec";
 import { ensureSecrets } from "../emulator/certificates";
+import { commandLine } from "../harness/command-line";
 import { startEmulator } from "../emulator/server";
 import { ExchangeOnlineBackend } from "../targets/exchange-online/exchange-online-backend";
 import { settingsForEndpoints } from "../targets/exchange-online/target";
@@ -18,7 +19,7 @@ import { scanMailboxes } from "../reconcile/read-tenant";
 import { loadSeedFile } from "../tenant/load-seed";
 
 async function main(): Promise<void> {
-  const count = Number(process.argv[2] ?? 10_000);
+  const count = Number(commandLine("bench/export-drift").positionals[0] ?? 10_000);
   if (!process.env.BENCH_SECRETS) {
     // Node trusts extra certificates only from start: make them, then run again with them.
     const dir = path.join(os.tmpdir(), "mailbox-addresses-bench-secrets");

@@ -10,6 +10,7 @@ import { expandPolicies } from "../core/policy/expand-policies";
 import type { MailboxAttributes } from "../core/policy/policy-types";
 import { planChanges } from "../core/plan/plan-changes";
 import { loadSpecText } from "../core/desired/load-spec";
+import { commandLine } from "../harness/command-line";
 
 const POLICIES = `version: 1
 allowedDomains: [contoso.com, contoos.com, contoso.onmicrosoft.com]
@@ -165,11 +166,13 @@ function measure(kind: "policies" | "explicit", dir: string): void {
 }
 
 function main(): void {
-  if (process.argv[2] === "--measure") {
-    measure(process.argv[3] as "policies" | "explicit", process.argv[4]!);
+  const options = commandLine("bench/policy-expand");
+  const kind = options.text("measure", "");
+  if (kind !== "") {
+    measure(kind as "policies" | "explicit", options.positionals[0]!);
     return;
   }
-  const count = Number(process.argv[2] ?? 10_000);
+  const count = Number(options.positionals[0] ?? 10_000);
   const dir = mkdtempSync(path.join(tmpdir(), "policy-bench-"));
   try {
     const mailboxes = tenant(count);

@@ -9,17 +9,11 @@ import { spawn } from "node:child_process";
 import { readFileSync, rmSync } from "node:fs";
 import { request } from "node:https";
 import path from "node:path";
+import { commandLine } from "./command-line";
 import { startSambaDc, type SambaDc } from "./samba-dc";
 
 const ROOT = path.resolve(__dirname, "../..");
 const X500 = "X500:/o=ExchangeLabs/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn=ada-onprem";
-
-function option(name: string, fallback: string): string {
-  const at = process.argv.indexOf(`--${name}`);
-  const value = at >= 0 ? process.argv[at + 1] : undefined;
-  if (at >= 0 && (value === undefined || value.startsWith("--"))) throw new Error(`--${name} needs a value`);
-  return value ?? fallback;
-}
 
 /** The synced users of the lab: the AD side of the fixture tenant's synced mailboxes. */
 async function seedDirectory(dc: SambaDc): Promise<void> {
@@ -66,6 +60,8 @@ function syncNow(url: string, caFile: string, stateDir: string): Promise<string>
 }
 
 async function main(): Promise<number> {
+  // Strict options (--help lists them): toolchain/command-lines.js, checked before anything starts.
+  const option = commandLine("scripts/lab-hybrid").text;
   const port = option("port", "10444");
   const stack = option("stack", "hybrid-lab");
   const interval = option("sync-interval", "10");
@@ -107,6 +103,11 @@ async function main(): Promise<number> {
       { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, ...bind } },
     );
     const exited = new Promise<number>((resolve) => emulator.once("exit", (code) => resolve(code ?? 1)));
+    // From its start, not only once ready: Ctrl-C or a kill while starting stops the emulator and
+    // then the domain controller, instead of leaving them running.
+    const stop = () => emulator.kill("SIGINT");
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
     // The emulator's own lines (environment, the stack's exchange-online settings), then the hybrid keys.
     let printed = "";
     await new Promise<void>((resolve, reject) => {
@@ -139,9 +140,6 @@ async function main(): Promise<number> {
         `#   scripts/pulumi preview --stack ${stack} --diff\n` +
         `[lab] ready; Ctrl-C stops the emulator and the domain controller\n`,
     );
-    const stop = () => emulator.kill("SIGINT");
-    process.once("SIGINT", stop);
-    process.once("SIGTERM", stop);
     return await exited;
   } finally {
     await dc.stop();

@@ -6,6 +6,7 @@
 const fs = require("node:fs");
 const path = require("node:path");
 const { compile } = require("json-schema-to-typescript");
+const { parseOrExit } = require("../toolchain/command-lines");
 
 const root = path.resolve(__dirname, "..");
 const targets = [
@@ -15,7 +16,7 @@ const targets = [
 ];
 
 async function main() {
-  const check = process.argv.includes("--check");
+  const check = parseOrExit("scripts/generate-types", process.argv.slice(2)).values.check === true;
   let stale = 0;
   for (const { schema, out } of targets) {
     const schemaPath = path.join(root, schema);

@@ -4,13 +4,14 @@
 // summary. Fast tests first, so a run reports from its first seconds: unit, integration,
 // fidelity, then end-to-end (the real pulumi binary, minutes each); while no test has ended for a while, a
 // status line says what is still running. Arguments narrow the run to folders or files under
-// dist/test.
+// dist/test (--help: toolchain/command-lines.js); one that does not exist is a one-line error, exit 2.
 "use strict";
 const fs = require("node:fs");
 const path = require("node:path");
 const { run } = require("node:test");
 const { spec } = require("node:test/reporters");
 const { emulatorEnvironment } = require("./emulator-ca");
+const { parseOrExit } = require("../toolchain/command-lines");
 
 const root = path.resolve(__dirname, "..");
 const KINDS = ["unit", "integration", "fidelity", "e2e"];
@@ -18,7 +19,18 @@ const KINDS = ["unit", "integration", "fidelity", "e2e"];
 const QUIET_SECONDS = Number(process.env.MAILBOX_ADDRESSES_TEST_STATUS_EVERY) || 15;
 
 function testFiles(target) {
-  const stat = fs.statSync(target);
+  let stat;
+  try {
+    stat = fs.statSync(target);
+  } catch {
+    const source = /^test\/.*\.ts$/.test(path.relative(root, target))
+      ? ` (the compiled file is dist/${path.relative(root, target).replace(/\.ts$/, ".js")})`
+      : "";
+    console.error(
+      `scripts/test: no test file or folder ${path.relative(process.cwd(), target) || "."}${source}; give compiled paths under dist/test, e.g. dist/test/unit (scripts/test --help)`,
+    );
+    process.exit(2);
+  }
   if (stat.isFile()) return [target];
   return fs
     .readdirSync(target, { recursive: true })
@@ -66,7 +78,7 @@ function watchQuietSpells(stream, files) {
 }
 
 async function main() {
-  const targets = process.argv.slice(2);
+  const targets = parseOrExit("scripts/test", process.argv.slice(2)).positionals;
   const files = [
     ...new Set((targets.length ? targets : [path.join(root, "dist/test")]).flatMap((t) => testFiles(path.resolve(t)))),
   ].sort((a, b) => kindOf(a) - kindOf(b) || a.localeCompare(b));

@@ -7,13 +7,14 @@
 //   node dist/bench/scale/run-benchmarks.js [--sizes 100,1000,10000] [--targets local,emulator]
 //     [--write-budget 20] [--latency-ms 0] [--parallel P] [--max-concurrency C]
 //     [--checkpoint-sizes 100,1000] [--floor yes|no] [--out docs/benchmarks.md]
-//     [--baseline DIR [--baseline-label TEXT]]
+//     [--baseline DIR [--baseline-label TEXT]]      (--help: every option, what it writes)
 // --baseline: a built checkout of another commit (DIR/dist); its emulator runs go first for each
 // size, in the same run, and a before/after table of requests per phase compares them with ours.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { commandLine } from "../../harness/command-line";
 import { EmulatorProcess } from "../../harness/emulator-process";
 import { PROJECT_ROOT, TestStack } from "../../harness/pulumi-stack";
 import { Tenant } from "../../tenant/tenant";
@@ -25,10 +26,7 @@ import { renderBenchmarks, type BenchOptions, type SizeResult, type TargetResult
 const TARGETED_MARKER = "<!-- targeted-runs: written by bench/scale/targeted-runs.ts -->";
 
 function parseOptions(argv: readonly string[]): BenchOptions {
-  const value = (name: string, fallback: string) => {
-    const i = argv.indexOf(`--${name}`);
-    return i >= 0 && argv[i + 1] !== undefined ? argv[i + 1]! : fallback;
-  };
+  const value = commandLine("bench/scale/run-benchmarks", argv).text;
   const list = (name: string, fallback: string) => value(name, fallback).split(",").filter(Boolean);
   return {
     sizes: list("sizes", "100,1000,10000").map(Number),

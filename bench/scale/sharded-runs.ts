@@ -12,16 +12,15 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { AzuriteProcess } from "../../harness/azurite";
+import { commandLine } from "../../harness/command-line";
 import { EmulatorProcess } from "../../harness/emulator-process";
 import { PROJECT_ROOT, TestStack } from "../../harness/pulumi-stack";
 import { benchSeed, benchUser } from "./generate-tenant";
 import { replaceSection } from "./doc-section";
 import { runMeasured, type Measured } from "./measure-process";
 
-const arg = (name: string, fallback: string) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1]! : fallback;
-};
+// The options, parsed strictly (--help lists them): toolchain/command-lines.js.
+const arg = commandLine("bench/scale/sharded-runs").text;
 const SHARDS = Number(arg("shards", "10"));
 const PER_SHARD = Number(arg("per-shard", "10000"));
 const CONCURRENCY = Number(arg("concurrency", "2"));

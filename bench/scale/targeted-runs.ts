@@ -11,16 +11,15 @@
 import { spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { commandLine } from "../../harness/command-line";
 import { EmulatorProcess } from "../../harness/emulator-process";
 import { PROJECT_ROOT, TestStack } from "../../harness/pulumi-stack";
 import { benchSeed, benchUser } from "./generate-tenant";
 import { replaceSection } from "./doc-section";
 import { runMeasured, stateFacts } from "./measure-process";
 
-const arg = (name: string, fallback: string) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1]! : fallback;
-};
+// The options, parsed strictly (--help lists them): toolchain/command-lines.js.
+const arg = commandLine("bench/scale/targeted-runs").text;
 const N = Number(arg("size", "10000"));
 const KS = arg("ks", "1,10,100").split(",").map(Number);
 const TARGETS = arg("targets", "local,emulator").split(",") as ("local" | "emulator")[];

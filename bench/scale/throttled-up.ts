@@ -2,16 +2,14 @@
 // `pulumi up` under injected 429s with a long Retry-After, the engine's output printed with the
 // requests the emulator answered. Not a test: run it and read the output.
 //   scripts/bench --script throttled-up [--size 40] [--retry-after 2] [--throttle-rate 0.3]
+import { commandLine } from "../../harness/command-line";
 import { EmulatorProcess } from "../../harness/emulator-process";
 import { TestStack } from "../../harness/pulumi-stack";
 import { benchSeed, benchSpec } from "./generate-tenant";
 
-function option(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
-}
-
 async function main(): Promise<void> {
+  const { text } = commandLine("bench/scale/throttled-up");
+  const option = (name: string, fallback: number) => Number(text(name, String(fallback)));
   const size = option("size", 40);
   const emulator = await EmulatorProcess.start();
   emulator.withTenant((tenant) => tenant.seed(benchSeed(size)));
