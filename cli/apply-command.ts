@@ -141,7 +141,7 @@ export async function runApply(options: ApplyOptions): Promise<number> {
       }
       const what = result.resourceChanges
         ? describeChanges(result.resourceChanges)
-        : "done (what changed: pulumi stack history)";
+        : `done (what changed: pulumi stack history${result.unread ? `; its --json ${result.unread}` : ""})`;
       process.stdout.write(
         `applied to stack ${report.stack}: ${what} (targeted: ${targets.length} of the stack's resources)\n`,
       );

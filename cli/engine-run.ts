@@ -7,6 +7,19 @@
 // usual display, and what it changed is read back from the stack's history.
 import { spawn } from "node:child_process";
 import { CliError } from "./cli-error";
+import { MailboxAddressesError } from "../core/errors";
+import {
+  anything,
+  checkJson,
+  count,
+  fields,
+  listOf,
+  NOT_JSON,
+  recordOf,
+  text,
+  type Check,
+  type Checked,
+} from "../core/json-check";
 import { toolCommands } from "../runtime/commands-here";
 import { channelEnv, type ChannelFiles } from "../runtime/run-channel";
 import type { StackSettings } from "./stack-settings";
@@ -102,7 +115,7 @@ export async function exportState(settings: StackSettings): Promise<ExportedStat
     throw new CliError(
       `cannot read the state of stack "${settings.stack}" (pulumi stack export): ${errorLines(ran.stderr).join("; ") || ran.stderr.trim().split("\n")[0]}`,
     );
-  return (JSON.parse(ran.stdout) as { deployment?: ExportedState }).deployment ?? {};
+  return printed(settings, "stack export", checkJson(ran.stdout, exported)).deployment ?? {};
 }
 
 const targetArgs = (urns: readonly string[]) => urns.flatMap((urn) => ["--target", urn]);
@@ -133,17 +146,12 @@ export async function previewTargeted(
     channel,
     onOutput,
   );
-  let digest: PreviewDigest | undefined;
-  try {
-    const printed = JSON.parse(ran.stdout) as PreviewDigest;
-    digest = {
-      steps: printed.steps ?? [],
-      diagnostics: printed.diagnostics ?? [],
-      ...(printed.changeSummary ? { changeSummary: printed.changeSummary } : {}),
-    };
-  } catch {
-    digest = undefined;
-  }
+  // No JSON from a failed run: the engine stopped before it printed a digest (its error lines say why).
+  const checked = checkJson(ran.stdout, previewDigest);
+  const digest =
+    !checked.ok && ran.code !== 0 && checked.problem === NOT_JSON
+      ? undefined
+      : printed(settings, "preview --json", checked);
   if (ran.code === 0 && digest !== undefined) return { ok: true, digest, errors: [] };
   // A failed preview may still print a digest (backend/display/display.go), without the engine's
   // own error, which goes to stderr: the run failed whatever the digest shows.
@@ -160,15 +168,18 @@ export async function previewTargeted(
 
 /**
  * `pulumi up --yes --skip-preview --refresh=false --target …`. On success, what it changed (the
- * stack's latest history entry, as `pulumi stack history --json` gives it); on failure, the
- * engine's error lines. `channel`: the files the program reads.
+ * stack's latest history entry, as `pulumi stack history --json` gives it; `unread`: what was wrong
+ * with it, when not of its shape: the run succeeded all the same); on failure, the engine's error
+ * lines. `channel`: the files the program reads.
  */
 export async function upTargeted(
   settings: StackSettings,
   urns: readonly string[],
   channel: ChannelFiles,
   onOutput?: (text: string) => void,
-): Promise<{ ok: true; resourceChanges?: Readonly<Record<string, number>> } | { ok: false; errors: string[] }> {
+): Promise<
+  { ok: true; resourceChanges?: Readonly<Record<string, number>>; unread?: string } | { ok: false; errors: string[] }
+> {
   const ran = await runPulumi(
     settings,
     ["up", "--yes", "--skip-preview", "--refresh=false", "--color", "never", ...targetArgs(urns)],
@@ -181,12 +192,66 @@ export async function upTargeted(
   }
   // What changed, from the update's own history entry; unknown (not "nothing") when it cannot be read.
   const history = await runPulumi(settings, ["stack", "history", "--json", "--page-size", "1"], {});
-  try {
-    const [latest] = JSON.parse(history.stdout) as { resourceChanges?: Record<string, number> }[];
-    return history.code === 0 && latest?.resourceChanges
-      ? { ok: true, resourceChanges: latest.resourceChanges }
-      : { ok: true };
-  } catch {
-    return { ok: true };
+  if (history.code !== 0) return { ok: true };
+  const checked = checkJson(history.stdout, stackHistory);
+  if (!checked.ok) return { ok: true, unread: checked.problem };
+  const changes = checked.value[0]?.resourceChanges;
+  return changes ? { ok: true, resourceChanges: changes } : { ok: true };
+}
+
+/** What a `pulumi` command printed that is not what this tool reads (another Pulumi CLI than the one it is released with). */
+export class EngineOutputError extends MailboxAddressesError {
+  constructor(command: string, problem: string, settings: Pick<StackSettings, "root" | "stack">) {
+    const commands = toolCommands(settings.root);
+    const remedy = `run ${commands.pulumi} ${command} --stack ${settings.stack} to see what it printed; mailbox-addresses reads the output of the Pulumi CLI it is released with (${commands.setup})`;
+    super(`pulumi ${command} printed what mailbox-addresses cannot read: its output ${problem}; ${remedy}`, { remedy });
+    this.name = "EngineOutputError";
   }
 }
+
+/** What `pulumi <command>` printed, checked; an {@link EngineOutputError} when it is not of its shape. */
+function printed<T>(settings: StackSettings, command: string, checked: Checked<T>): T {
+  if (checked.ok) return checked.value;
+  throw new EngineOutputError(command, checked.problem, settings);
+}
+
+// The shapes this tool reads of Pulumi's output (the fields it uses; the rest is left alone), from
+// the Go sources of the Pulumi CLI: apitype.ResourceV3 and UntypedDeployment (`stack export`),
+// display.PreviewDigest (`preview --json`: steps, diagnostics and changeSummary are omitempty, as
+// are a diagnostic's message and severity), updateInfoJSON (`stack history --json`).
+const strings = listOf(text);
+const stateEntry = fields<StateEntry>(
+  { urn: text, type: text },
+  { parent: text, inputs: recordOf(anything), outputs: recordOf(anything), dependencies: strings },
+);
+const exported = fields<{ deployment?: ExportedState }>(
+  {},
+  { deployment: fields({}, { resources: listOf(stateEntry), pending_operations: listOf(anything) }) },
+);
+const changeCounts = recordOf(count);
+const previewDigest: Check<PreviewDigest> = (value, at) => {
+  const raw = fields<{
+    steps?: DigestStep[];
+    diagnostics?: { urn?: string; message?: string; severity?: string }[];
+    changeSummary?: Record<string, number>;
+  }>(
+    {},
+    {
+      steps: listOf(fields({ op: text, urn: text })),
+      diagnostics: listOf(fields({}, { urn: text, message: text, severity: text })),
+      changeSummary: changeCounts,
+    },
+  )(value, at);
+  return {
+    steps: raw.steps ?? [],
+    diagnostics: (raw.diagnostics ?? []).map((d) => ({
+      ...(d.urn ? { urn: d.urn } : {}),
+      message: d.message ?? "",
+      severity: d.severity ?? "",
+    })),
+    ...(raw.changeSummary ? { changeSummary: raw.changeSummary } : {}),
+  };
+};
+const stackHistory = listOf(
+  fields<{ resourceChanges?: Record<string, number> }>({}, { resourceChanges: changeCounts }),
+);

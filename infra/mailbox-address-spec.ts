@@ -255,7 +255,8 @@ async function checkOwnership(
     }
     if (!pulumi.runtime.isDryRun()) await writeOwnershipRecord(store, project, stack, tenant, mine);
   } catch (err) {
-    if (err instanceof pulumi.RunError) throw err;
+    // A record not of its shape names itself and its remedy (StackOwnershipError): told as it is.
+    if (err instanceof pulumi.RunError || isExpectedError(err)) throw err;
     throw new pulumi.RunError(
       `the one-owner check cannot read or write ${store.where}: ${(err as Error).message.split("\n")[0]}`,
     );

@@ -23,7 +23,19 @@ import type { CauseContext } from "../core/plan/change-causes";
 import type { ChangeRow } from "../core/plan/reviewed-plan";
 import type { ChangeCause, SyncState } from "../core/report/report";
 import { MailboxAddressesError } from "../core/errors";
-import { quote } from "../core/text";
+import {
+  checkJson,
+  count,
+  fields,
+  flag,
+  listOf,
+  nullable,
+  oneOf,
+  pair,
+  recordOf,
+  text,
+  type Check,
+} from "../core/json-check";
 import type { LiveMailbox, WrittenTo } from "../targets/tenant-backend";
 
 export type { CauseContext, TargetedRun };
@@ -169,105 +181,12 @@ export function readChannelFile<C extends keyof ChannelShapes, M = never>(
 
 /** Checks the text of a channel file (exported for the unit tests, which give it malformed ones). */
 export function parseChannel<C extends keyof ChannelShapes>(channel: C, file: string, text: string): ChannelShapes[C] {
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch {
-    throw new RunChannelError(channel, file, "is not JSON");
-  }
-  try {
-    return CHECKS[channel](data, "") as ChannelShapes[C];
-  } catch (err) {
-    if (!(err instanceof Misfit)) throw err;
-    throw new RunChannelError(channel, file, err.describe());
-  }
+  const checked = checkJson(text, CHECKS[channel] as Check<ChannelShapes[C]>);
+  if (!checked.ok) throw new RunChannelError(channel, file, checked.problem);
+  return checked.value;
 }
 
-// The checks: each returns the value, typed, or throws a Misfit naming where and what was expected.
-
-class Misfit extends Error {
-  constructor(
-    readonly at: string,
-    readonly expected: string,
-    readonly found: unknown,
-  ) {
-    super(expected);
-  }
-
-  describe(): string {
-    const found =
-      this.found === undefined
-        ? "nothing"
-        : this.found === null
-          ? "null"
-          : Array.isArray(this.found)
-            ? "a list"
-            : typeof this.found === "string"
-              ? quote(this.found, 40)
-              : typeof this.found === "object"
-                ? "an object"
-                : `${typeof this.found} ${String(this.found)}`;
-    return `${this.at ? `at ${this.at}, ` : ""}${this.expected} expected, found ${found}`;
-  }
-}
-
-type Check<T> = (value: unknown, at: string) => T;
-
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  value !== null && typeof value === "object" && !Array.isArray(value);
-
-const text: Check<string> = (value, at) => {
-  if (typeof value !== "string") throw new Misfit(at, "a string", value);
-  return value;
-};
-
-const flag: Check<boolean> = (value, at) => {
-  if (typeof value !== "boolean") throw new Misfit(at, "true or false", value);
-  return value;
-};
-
-const count: Check<number> = (value, at) => {
-  if (typeof value !== "number" || !Number.isInteger(value) || value < 0) throw new Misfit(at, "a count", value);
-  return value;
-};
-
-const oneOf =
-  <T extends string>(...values: T[]): Check<T> =>
-  (value, at) => {
-    if (!values.includes(value as T)) throw new Misfit(at, values.map((v) => `"${v}"`).join(" or "), value);
-    return value as T;
-  };
-
-const nullable =
-  <T>(check: Check<T>): Check<T | null> =>
-  (value, at) =>
-    value === null ? null : check(value, at);
-
-const listOf =
-  <T>(check: Check<T>): Check<T[]> =>
-  (value, at) => {
-    if (!Array.isArray(value)) throw new Misfit(at, "a list", value);
-    return value.map((item, i) => check(item, `${at}[${i}]`));
-  };
-
-const recordOf =
-  <T>(check: Check<T>): Check<Record<string, T>> =>
-  (value, at) => {
-    if (!isObject(value)) throw new Misfit(at, "an object", value);
-    for (const [key, item] of Object.entries(value)) check(item, `${at}[${JSON.stringify(key)}]`);
-    return value as Record<string, T>;
-  };
-
-/** An object with these fields; a field whose check is in `optional` may be absent. Other fields are left alone. */
-function fields<T>(required: Record<string, Check<unknown>>, optional: Record<string, Check<unknown>> = {}): Check<T> {
-  return (value, at) => {
-    if (!isObject(value)) throw new Misfit(at, "an object", value);
-    const field = (key: string) => (at ? `${at}.${key}` : key);
-    for (const [key, check] of Object.entries(required)) check(value[key], field(key));
-    for (const [key, check] of Object.entries(optional)) if (value[key] !== undefined) check(value[key], field(key));
-    return value as T;
-  };
-}
+// The checks (../core/json-check.ts): each returns the value, typed, or names where it is not of its shape.
 
 const strings = listOf(text);
 const change = fields<{ from: string | null; to: string }>({ from: nullable(text), to: text });
@@ -351,22 +270,12 @@ const liveMailbox = fields<LiveMailbox>(
   },
 );
 
-const pair =
-  <T>(check: Check<T>): Check<[string, T]> =>
-  (value, at) => {
-    if (!Array.isArray(value) || value.length !== 2) throw new Misfit(at, "a pair", value);
-    return [text(value[0], `${at}[0]`), check(value[1], `${at}[1]`)];
-  };
-
 const liveHandoff = fields<LiveHandoff>({ identities: strings, live: listOf(pair(nullable(liveMailbox))) });
 const recordedLine = pair(strings);
 
 function checked<T>(check: Check<T>, text: string): T | undefined {
-  try {
-    return check(JSON.parse(text), "");
-  } catch {
-    return undefined;
-  }
+  const result = checkJson(text, check);
+  return result.ok ? result.value : undefined;
 }
 
 /** A hand-off file's text, checked; undefined when it is not one. */

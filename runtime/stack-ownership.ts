@@ -14,6 +14,8 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync,
 import os from "node:os";
 import path from "node:path";
 import { parse as parseYaml } from "yaml";
+import { MailboxAddressesError } from "../core/errors";
+import { checkJson, count, fields, listOf, text, type Check } from "../core/json-check";
 import { quote } from "../core/text";
 
 /** A recipient a stack manages: its spec key (lower case) and, when read, its object id. */
@@ -204,14 +206,35 @@ export function backendUrl(projectRoot: string, env: NodeJS.ProcessEnv = process
   } catch {
     // no project file: the login decides
   }
+  const file = path.join(env.PULUMI_HOME || path.join(os.homedir(), ".pulumi"), "credentials.json");
+  let login: string;
   try {
-    const home = env.PULUMI_HOME || path.join(os.homedir(), ".pulumi");
-    const credentials = JSON.parse(readFileSync(path.join(home, "credentials.json"), "utf8")) as { current?: unknown };
-    if (typeof credentials.current === "string") return credentials.current;
-  } catch {
-    // not logged in
+    login = readFileSync(file, "utf8");
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined; // not logged in
+    throw new StackOwnershipError(
+      `the Pulumi login ${file} cannot be read (${(err as Error).message})`,
+      file,
+      LOGIN_REMEDY,
+    );
   }
-  return undefined;
+  const checked = checkJson(login, credentials);
+  if (!checked.ok) throw new StackOwnershipError(`the Pulumi login ${file} ${checked.problem}`, file, LOGIN_REMEDY);
+  return checked.value.current || undefined;
+}
+
+const LOGIN_REMEDY =
+  "log in again (pulumi login, which writes the file anew), or name the state backend in PULUMI_BACKEND_URL";
+
+/** What this tool reads of Pulumi's credentials.json (pkg/workspace: the backend logged in to). */
+const credentials = fields<{ current?: string }>({}, { current: text });
+
+/** The one-owner check cannot read what it needs: the Pulumi login, or another stack's ownership record. */
+export class StackOwnershipError extends MailboxAddressesError {
+  constructor(message: string, file: string, remedy: string) {
+    super(`${message}; ${remedy}`, { file, remedy });
+    this.name = "StackOwnershipError";
+  }
 }
 
 /** The record store beside the state at `url`, or undefined for a backend it cannot read (Pulumi Cloud, s3://, gs://). */
@@ -261,16 +284,33 @@ export async function recordStoreFor(
   return undefined;
 }
 
-function parseRecord(text: string | undefined): OwnershipRecord | undefined {
+const ownershipRecord: Check<OwnershipRecord> = fields<OwnershipRecord>(
+  { formatVersion: count, tenant: text, recipients: listOf(fields<OwnedRecipient>({ key: text }, { id: text })) },
+  { project: text, stack: text, updatedAt: text },
+);
+
+/**
+ * Another stack's record, checked. Not of its shape, or of a format this version does not read:
+ * a {@link StackOwnershipError} naming the record (skipping it would let two stacks manage one
+ * recipient again), unless its stack has no state any more (a stale record: ignored).
+ */
+async function readRecord(store: RecordStore, name: string): Promise<OwnershipRecord | undefined> {
+  const text = await store.read(name);
   if (text === undefined) return undefined;
-  try {
-    const record = JSON.parse(text) as OwnershipRecord;
-    return record.formatVersion === 1 && typeof record.tenant === "string" && Array.isArray(record.recipients)
-      ? record
-      : undefined;
-  } catch {
-    return undefined;
-  }
+  const checked = checkJson(text, ownershipRecord);
+  if (checked.ok && checked.value.formatVersion === 1) return checked.value;
+  const problem = checked.ok
+    ? `is of format ${checked.value.formatVersion}, which this version of mailbox-addresses does not read`
+    : checked.problem;
+  if (!(await store.hasState(name))) return undefined;
+  const file = `${store.where}/${PREFIX}${name}.json`;
+  throw new StackOwnershipError(
+    `the ownership record of stack ${quote(name)} (${quote(file, 200)}) ${problem}`,
+    file,
+    checked.ok
+      ? `upgrade mailbox-addresses to the version stack ${quote(name)} runs`
+      : `run pulumi up on stack ${quote(name)}, which writes its record anew, or remove the file if that stack is not managed with mailbox-addresses`,
+  );
 }
 
 /**
@@ -294,7 +334,7 @@ export async function findOwnershipConflicts(
   const conflicts: OwnershipConflict[] = [];
   for (const name of await store.list()) {
     if (name === self || !SAFE_NAME.test(name)) continue;
-    const record = parseRecord(await store.read(name));
+    const record = await readRecord(store, name);
     if (record === undefined || record.tenant.toLowerCase() !== tenant.toLowerCase()) continue;
     const found: OwnershipConflict[] = [];
     for (const theirs of record.recipients) {

@@ -1,15 +1,17 @@
-// The targeted engine runs (cli/engine-run.ts) read what `pulumi preview --json` printed and how it
-// exited: a stand-in `pulumi` on PATH prints a digest and exits as the real one can, including a
-// failure that still prints a digest (the engine's own error goes to stderr only).
+// The targeted engine runs (cli/engine-run.ts) read what `pulumi preview --json`, `stack export` and
+// `stack history --json` printed and how it exited: a stand-in `pulumi` on PATH prints and exits as
+// the real one can, including a failure that still prints a digest (the engine's own error goes to
+// stderr only), and output not of its shape, which is refused naming the command and where.
 import assert from "node:assert/strict";
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { errorLines, previewTargeted } from "../../../cli/engine-run";
+import { EngineOutputError, errorLines, exportState, previewTargeted, upTargeted } from "../../../cli/engine-run";
+import { isExpectedError } from "../../../core/errors";
 import type { StackSettings } from "../../../cli/stack-settings";
 
-describe("targeted preview: the digest and the exit code", () => {
+describe("targeted engine runs: what pulumi printed, and its exit code", () => {
   let dir: string;
   let savedPath: string | undefined;
   const settings = { stack: "dev", root: os.tmpdir() } as unknown as StackSettings;
@@ -91,6 +93,82 @@ describe("targeted preview: the digest and the exit code", () => {
     } finally {
       delete process.env.MAILBOX_ADDRESSES_REVIEWED_PLAN;
     }
+  });
+
+  /** The error a call gives, checked to be one expected EngineOutputError naming the command and the stack. */
+  const refused = async (call: () => Promise<unknown>, command: string): Promise<string> => {
+    try {
+      await call();
+    } catch (err) {
+      assert.ok(err instanceof EngineOutputError, `not an EngineOutputError: ${String(err)}`);
+      assert.ok(isExpectedError(err));
+      assert.ok(err.message.startsWith(`pulumi ${command} printed what mailbox-addresses cannot read: its output `));
+      assert.match(err.message, new RegExp(`run pulumi ${command} --stack dev to see what it printed; `));
+      assert.equal(err.remedy, err.message.slice(err.message.indexOf("run pulumi")));
+      return err.message;
+    }
+    assert.fail(`pulumi ${command}: the output was accepted`);
+  };
+
+  it("a digest not of its shape is refused, naming the command and where it is wrong", async () => {
+    pulumiThat(JSON.stringify({ steps: [{ op: "update" }], diagnostics: [] }), "", 0);
+    assert.match(
+      await refused(() => previewTargeted(settings, [URN], {}), "preview --json"),
+      /its output at steps\[0\]\.urn, a string expected, found nothing; /,
+    );
+    pulumiThat(JSON.stringify({ diagnostics: [{ severity: 2 }] }), "", 255);
+    assert.match(
+      await refused(() => previewTargeted(settings, [URN], {}), "preview --json"),
+      /at diagnostics\[0\]\.severity, a string expected, found number 2/,
+    );
+    // Exit 0 and no JSON: the engine said it succeeded, yet printed nothing to read.
+    pulumiThat("Previewing update (dev):\n", "", 0);
+    assert.match(
+      await refused(() => previewTargeted(settings, [URN], {}), "preview --json"),
+      /its output is not JSON; /,
+    );
+    // A digest's omitted parts (Go's omitempty): empty.
+    pulumiThat(JSON.stringify({ diagnostics: [{ severity: "warning" }] }), "", 0);
+    const result = await previewTargeted(settings, [URN], {});
+    assert.deepEqual(result.digest, { steps: [], diagnostics: [{ message: "", severity: "warning" }] });
+  });
+
+  it("a state export not of its shape is refused, naming where it is wrong", async () => {
+    pulumiThat(JSON.stringify({ version: 3, deployment: { resources: [{ urn: "u", type: "t" }] } }), "", 0);
+    assert.deepEqual(await exportState(settings), { resources: [{ urn: "u", type: "t" }] });
+    pulumiThat(
+      JSON.stringify({ version: 3, deployment: { resources: [{ urn: "u", type: "t", dependencies: "x" }] } }),
+      "",
+      0,
+    );
+    assert.match(
+      await refused(() => exportState(settings), "stack export"),
+      /its output at deployment\.resources\[0\]\.dependencies, a list expected, found "x"; /,
+    );
+    pulumiThat(JSON.stringify({ deployment: { resources: [{ type: "t", outputs: [] }] } }), "", 0);
+    assert.match(
+      await refused(() => exportState(settings), "stack export"),
+      /at deployment\.resources\[0\]\.urn, a string/,
+    );
+    pulumiThat("{", "", 0);
+    assert.match(await refused(() => exportState(settings), "stack export"), /its output is not JSON; /);
+  });
+
+  it("an up that succeeded, with a history not of its shape: done, and what could not be read", async () => {
+    const history = (printed: string) =>
+      writeFileSync(
+        path.join(dir, "pulumi"),
+        `#!/bin/sh\nif [ "$1" = stack ]; then printf '%s' '${printed}'; fi\nexit 0\n`,
+      );
+    history(JSON.stringify([{ kind: "update", resourceChanges: { update: 1, same: 4 } }]));
+    assert.deepEqual(await upTargeted(settings, [URN], {}), { ok: true, resourceChanges: { update: 1, same: 4 } });
+    history(JSON.stringify([{ kind: "update", resourceChanges: { update: "one" } }]));
+    assert.deepEqual(await upTargeted(settings, [URN], {}), {
+      ok: true,
+      unread: 'at [0].resourceChanges["update"], a count expected, found "one"',
+    });
+    history("not json");
+    assert.deepEqual(await upTargeted(settings, [URN], {}), { ok: true, unread: "is not JSON" });
   });
 
   it("errorLines: each `error:` line once, without the prefix", () => {
