@@ -14,6 +14,7 @@ import path from "node:path";
 import { commandLine } from "../../harness/command-line";
 import { EmulatorProcess } from "../../harness/emulator-process";
 import { PROJECT_ROOT, TestStack } from "../../harness/pulumi-stack";
+import { RUN_CHANNEL } from "../../runtime/run-channel";
 import { benchSeed, benchUser } from "./generate-tenant";
 import { replaceSection } from "./doc-section";
 import { runMeasured, stateFacts } from "./measure-process";
@@ -190,7 +191,7 @@ async function ours(target: "local" | "emulator"): Promise<void> {
           target,
           "of which: `pulumi preview --refresh=false --target`… (program in targeted mode, whole spec read)",
           k,
-          stack.command(["preview", "--refresh=false", ...targets], { MAILBOX_ADDRESSES_TARGETS: targetsFile }),
+          stack.command(["preview", "--refresh=false", ...targets], { [RUN_CHANNEL.targets.variable]: targetsFile }),
           emulator,
         );
       }

@@ -12,6 +12,7 @@ import Ajv2020 from "ajv/dist/2020";
 import schema from "../../schemas/report.schema.json";
 import type { Report } from "../../core/report/report";
 import { PROJECT_ROOT, TestStack } from "../../harness/pulumi-stack";
+import { RUN_CHANNEL } from "../../runtime/run-channel";
 import { loadSeedFile } from "../../tenant/load-seed";
 
 const validateReport = new Ajv2020({ allErrors: true, strict: true }).compile(schema);
@@ -79,7 +80,7 @@ describe("the last applied list stays apart from what refresh reads, on the loca
   before(() => {
     stack = new TestStack("applied");
     stack.seedTenant();
-    planFile = path.join(stack.dir, "reviewed-plan.json");
+    planFile = path.join(stack.dir, RUN_CHANNEL.reviewedPlan.file);
   });
   after(() => stack?.dispose());
 

@@ -11,6 +11,10 @@ import { addressKey, parseProxyAddress } from "../../core/address";
 import type { Report } from "../../core/report/report";
 import type { WriteRecord } from "../../tenant/tenant";
 import { PROJECT_ROOT, TestStack } from "../../harness/pulumi-stack";
+import { RUN_CHANNEL } from "../../runtime/run-channel";
+
+/** The reviewed plan, as `pulumi up` in CI is given it (runtime/run-channel.ts). */
+const REVIEWED_PLAN = RUN_CHANNEL.reviewedPlan;
 
 const EXAMPLE_SPEC = readFileSync(path.join(PROJECT_ROOT, "infra/mailboxes.yaml"), "utf8");
 
@@ -148,12 +152,12 @@ describe("the review loop: preview --diff, plan, apply, saved plans", () => {
     assert.equal(json.code, 2, json.output);
     const reviewed = JSON.parse(json.stdout) as Report;
     assert.match(reviewed.specDigest ?? "", /^sha256:[0-9a-f]{64}$/);
-    const planFile = path.join(stack.dir, "reviewed-plan.json");
+    const planFile = path.join(stack.dir, REVIEWED_PLAN.file);
     writeFileSync(planFile, json.stdout);
 
     // The merge applies with the reviewed plan: the writes are exactly the plan's rows.
     const before = writes().length;
-    const up = stack.run(["up", "--yes", "--skip-preview"], { env: { MAILBOX_ADDRESSES_REVIEWED_PLAN: planFile } });
+    const up = stack.run(["up", "--yes", "--skip-preview"], { env: { [REVIEWED_PLAN.variable]: planFile } });
     assert.equal(up.code, 0, up.output);
     const applied = writes().slice(before);
     const rows = reviewed.mailboxes.filter((m) => m.change !== "none");
@@ -173,13 +177,13 @@ describe("the review loop: preview --diff, plan, apply, saved plans", () => {
     );
     const json = stack.cli(["plan", "--json"]);
     assert.equal(json.code, 2, json.output);
-    const planFile = path.join(stack.dir, "reviewed-plan.json");
+    const planFile = path.join(stack.dir, REVIEWED_PLAN.file);
     writeFileSync(planFile, json.stdout);
     // The tenant changes after the review.
     stack.withTenant((t) => t.addRemoveEmailAddresses("lee.chen@contoso.com", ["smtp:lee@contoso.com"], []));
     const before = writes().length;
     const refused = stack.run(["up", "--yes", "--skip-preview"], {
-      env: { MAILBOX_ADDRESSES_REVIEWED_PLAN: planFile },
+      env: { [REVIEWED_PLAN.variable]: planFile },
     });
     assert.notEqual(refused.code, 0, refused.output);
     assert.match(
@@ -191,7 +195,7 @@ describe("the review loop: preview --diff, plan, apply, saved plans", () => {
     // A spec other than the reviewed one is refused too.
     stack.writeSpec(EXAMPLE_SPEC);
     const otherSpec = stack.run(["up", "--yes", "--skip-preview"], {
-      env: { MAILBOX_ADDRESSES_REVIEWED_PLAN: planFile },
+      env: { [REVIEWED_PLAN.variable]: planFile },
     });
     assert.notEqual(otherSpec.code, 0);
     assert.match(otherSpec.output, /the spec is not the one the reviewed plan was made from/);
@@ -204,7 +208,7 @@ describe("the review loop: preview --diff, plan, apply, saved plans", () => {
     const rows = (JSON.parse(replanned) as Report).mailboxes.filter((m) => m.change !== "none").map((m) => m.identity);
     assert.deepEqual(rows, ["info@contoso.com", "lee.chen@contoso.com", "priya.patel@contoso.com"]); // priya@ was the last change's
     const applied = stack.run(["up", "--yes", "--skip-preview"], {
-      env: { MAILBOX_ADDRESSES_REVIEWED_PLAN: planFile },
+      env: { [REVIEWED_PLAN.variable]: planFile },
     });
     assert.equal(applied.code, 0, applied.output);
     const made = writes()
@@ -224,11 +228,11 @@ describe("the review loop: preview --diff, plan, apply, saved plans", () => {
     );
     const pulumiPlan = path.join(stack.dir, "pulumi-plan.json");
     assert.equal(stack.run(["preview", "--save-plan", pulumiPlan]).code, 0);
-    writeFileSync(path.join(stack.dir, "reviewed-plan.json"), stack.cli(["plan", "--json"]).stdout);
+    writeFileSync(path.join(stack.dir, REVIEWED_PLAN.file), stack.cli(["plan", "--json"]).stdout);
     // After the review, an admin adds an alias to the very mailbox the change updates.
     stack.withTenant((t) => t.addRemoveEmailAddresses("support@contoso.com", ["smtp:sneaky@contoso.com"], []));
     const ours = stack.run(["up", "--yes", "--skip-preview"], {
-      env: { MAILBOX_ADDRESSES_REVIEWED_PLAN: path.join(stack.dir, "reviewed-plan.json") },
+      env: { [REVIEWED_PLAN.variable]: path.join(stack.dir, REVIEWED_PLAN.file) },
     });
     assert.notEqual(ours.code, 0, "the reviewed-plan check refuses");
     assert.match(

@@ -15,7 +15,10 @@ import { makeReport, renderJson, REPORT_FORMAT_VERSION } from "../../core/report
 import { PROJECT_ROOT, TestStack } from "../../harness/pulumi-stack";
 import { MAX_REVIEWED_PLAN_BYTES, readReviewedPlan } from "../../runtime/reviewed-plan-file";
 import { SpecFileError } from "../../runtime/spec-file";
+import { RUN_CHANNEL } from "../../runtime/run-channel";
 import { manyEntries } from "./hostile-corpus";
+
+const REVIEWED_PLAN = RUN_CHANNEL.reviewedPlan;
 
 const dir = mkdtempSync(path.join(os.tmpdir(), "mbx-bounded-"));
 const TRACE = /^\s+at \S/m;
@@ -114,11 +117,11 @@ describe("reliability: bounded inputs", () => {
         [
           "/dev/zero",
           "/dev/zero",
-          /the reviewed plan \(MAILBOX_ADDRESSES_REVIEWED_PLAN\) "\/dev\/zero": is a device, not a regular file/,
+          new RegExp(`the reviewed plan \\(${REVIEWED_PLAN.variable}\\) "/dev/zero": is a device, not a regular file`),
         ],
         ['formatVersion "9.9"', path.join(stack.dir, "v99.json"), /formatVersion is "9\.9"/],
       ] as const) {
-        const up = stack.run(["up", "--yes", "--skip-preview"], { env: { MAILBOX_ADDRESSES_REVIEWED_PLAN: file } });
+        const up = stack.run(["up", "--yes", "--skip-preview"], { env: { [REVIEWED_PLAN.variable]: file } });
         assert.notEqual(up.code, 0);
         assert.match(up.output, expected);
         assert.doesNotMatch(up.output, TRACE);

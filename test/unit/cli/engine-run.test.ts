@@ -9,6 +9,7 @@ import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { EngineOutputError, errorLines, exportState, previewTargeted, upTargeted } from "../../../cli/engine-run";
 import { isExpectedError } from "../../../core/errors";
+import { RUN_CHANNEL } from "../../../runtime/run-channel";
 import type { StackSettings } from "../../../cli/stack-settings";
 
 describe("targeted engine runs: what pulumi printed, and its exit code", () => {
@@ -83,15 +84,15 @@ describe("targeted engine runs: what pulumi printed, and its exit code", () => {
     // The stand-in prints the channel's variables as it received them, as a digest's diagnostics.
     writeFileSync(
       path.join(dir, "pulumi"),
-      `#!/bin/sh\nprintf '{"steps":[],"diagnostics":[{"severity":"info","message":"%s|%s"}]}' "$MAILBOX_ADDRESSES_TARGETS" "$MAILBOX_ADDRESSES_REVIEWED_PLAN"\n`,
+      `#!/bin/sh\nprintf '{"steps":[],"diagnostics":[{"severity":"info","message":"%s|%s"}]}' "$${RUN_CHANNEL.targets.variable}" "$${RUN_CHANNEL.reviewedPlan.variable}"\n`,
     );
     chmodSync(path.join(dir, "pulumi"), 0o755);
-    process.env.MAILBOX_ADDRESSES_REVIEWED_PLAN = "/left/in/the/shell.json";
+    process.env[RUN_CHANNEL.reviewedPlan.variable] = "/left/in/the/shell.json";
     try {
-      const result = await previewTargeted(settings, [URN], { targets: "/run/targets.json" });
-      assert.equal(result.digest?.diagnostics[0]?.message, "/run/targets.json|");
+      const result = await previewTargeted(settings, [URN], { targets: `/run/${RUN_CHANNEL.targets.file}` });
+      assert.equal(result.digest?.diagnostics[0]?.message, `/run/${RUN_CHANNEL.targets.file}|`);
     } finally {
-      delete process.env.MAILBOX_ADDRESSES_REVIEWED_PLAN;
+      delete process.env[RUN_CHANNEL.reviewedPlan.variable];
     }
   });
 

@@ -89,28 +89,30 @@ describe("run channel", () => {
   });
 
   it("names its variables once, and the engine's environment holds each: the run's files, the rest empty", () => {
-    assert.deepEqual([...RUN_CHANNEL_VARIABLES].sort(), [
-      "MAILBOX_ADDRESSES_CAUSES",
-      "MAILBOX_ADDRESSES_PLAN_OUT",
-      "MAILBOX_ADDRESSES_REVIEWED_PLAN",
-      "MAILBOX_ADDRESSES_TARGETS",
-    ]);
-    const env = channelEnv({ targets: "/run/targets.json" });
+    const { plannedChanges, causes, targets, reviewedPlan } = RUN_CHANNEL;
+    assert.deepEqual(
+      RUN_CHANNEL_VARIABLES,
+      [plannedChanges, causes, targets, reviewedPlan].map((c) => c.variable),
+    );
+    assert.equal(new Set(RUN_CHANNEL_VARIABLES).size, RUN_CHANNEL_VARIABLES.length, "one variable per file");
+    // The one a user sets by hand (README: an apply held to a reviewed plan in CI): renaming it breaks their pipelines.
+    assert.equal(reviewedPlan.variable, "MAILBOX_ADDRESSES_REVIEWED_PLAN");
+    const env = channelEnv({ targets: `/run/${RUN_CHANNEL.targets.file}` });
     assert.deepEqual(env, {
-      MAILBOX_ADDRESSES_PLAN_OUT: "",
-      MAILBOX_ADDRESSES_CAUSES: "",
-      MAILBOX_ADDRESSES_TARGETS: "/run/targets.json",
-      MAILBOX_ADDRESSES_REVIEWED_PLAN: "",
+      [plannedChanges.variable]: "",
+      [causes.variable]: "",
+      [targets.variable]: `/run/${RUN_CHANNEL.targets.file}`,
+      [reviewedPlan.variable]: "",
     });
     // An empty variable is unset to the program: one left in the caller's shell does not reach it.
-    const shell: NodeJS.ProcessEnv = { ...process.env, MAILBOX_ADDRESSES_REVIEWED_PLAN: "/left/in/shell.json" };
+    const shell: NodeJS.ProcessEnv = { ...process.env, [reviewedPlan.variable]: "/left/in/shell.json" };
     const seen = { ...shell, ...env };
-    assert.equal(channelFile("targets", seen), "/run/targets.json");
+    assert.equal(channelFile("targets", seen), `/run/${RUN_CHANNEL.targets.file}`);
     assert.equal(channelFile("reviewedPlan", seen), undefined);
   });
 
   it("a missing file is refused, unless the reader says what missing means", () => {
-    const file = path.join(dir, "none", "changes.json");
+    const file = path.join(dir, "none", RUN_CHANNEL.plannedChanges.file);
     assert.throws(
       () => readChannelFile("plannedChanges", file),
       (err: Error) => err instanceof RunChannelError && /: does not exist; run the plan again/.test(err.message),
