@@ -210,7 +210,7 @@ export class EngineOutputError extends MailboxAddressesError {
 }
 
 /** What `pulumi <command>` printed, checked; an {@link EngineOutputError} when it is not of its shape. */
-function printed<T>(settings: StackSettings, command: string, checked: Checked<T>): T {
+function printed<T>(settings: Pick<StackSettings, "root" | "stack">, command: string, checked: Checked<T>): T {
   if (checked.ok) return checked.value;
   throw new EngineOutputError(command, checked.problem, settings);
 }
