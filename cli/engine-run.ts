@@ -16,6 +16,7 @@ import {
   listOf,
   NOT_JSON,
   recordOf,
+  strings,
   text,
   type Check,
   type Checked,
@@ -219,7 +220,6 @@ function printed<T>(settings: Pick<StackSettings, "root" | "stack">, command: st
 // the Go sources of the Pulumi CLI: apitype.ResourceV3 and UntypedDeployment (`stack export`),
 // display.PreviewDigest (`preview --json`: steps, diagnostics and changeSummary are omitempty, as
 // are a diagnostic's message and severity), updateInfoJSON (`stack history --json`).
-const strings = listOf(text);
 const stateEntry = fields<StateEntry>(
   { urn: text, type: text },
   { parent: text, inputs: recordOf(anything), outputs: recordOf(anything), dependencies: strings },

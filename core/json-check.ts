@@ -113,6 +113,8 @@ export const recordOf =
     return value as Record<string, T>;
   };
 
+export const strings: Check<string[]> = listOf(text);
+
 /** A list of two: a string, then a value of `check`. */
 export const pair =
   <T>(check: Check<T>): Check<[string, T]> =>

@@ -29,7 +29,7 @@ import { resolveKinds } from "../reconcile/preflight";
 import { expandSpec, type ExpandedSpec } from "../reconcile/expand-spec";
 import { targetUpnOf, upnChanges, type UpnChange } from "../reconcile/upn";
 import { syncStateOf } from "../core/drift/compute-drift";
-import type { LiveMailbox, WrittenTo } from "../targets/tenant-backend";
+import { checkLiveMailbox, type LiveMailbox } from "../targets/tenant-backend";
 import { stopWhenEngineIsGone } from "../runtime/engine-watchdog";
 import { describeExpected, isExpectedError } from "../core/errors";
 import { leaveForProvider, takeFromRefresh, takeRecorded } from "../runtime/refresh-handoff";
@@ -174,7 +174,7 @@ function whereOf(
   return where;
 }
 
-const WHERE_WORDS: Record<WrittenTo, string> = {
+const WHERE_WORDS: Record<MailboxWhere["writtenTo"], string> = {
   "active-directory": "written to Active Directory (synced; the cloud follows at the next sync)",
   "exchange-online": "written to Exchange Online",
 };
@@ -613,7 +613,7 @@ async function program(options: ProgramOptions): Promise<DeclaredMailboxes> {
       (targeted ? undefined : takeRecorded(settings.target, settings.spec)) ??
       (context.recorded ? new Map(Object.entries(context.recorded)) : undefined);
     const live =
-      (targeted ? undefined : takeFromRefresh(settings.target, settings.spec, identities)) ??
+      (targeted ? undefined : takeFromRefresh(settings.target, settings.spec, identities, checkLiveMailbox)) ??
       (await backend.readMailboxes(identities));
     // The same assessment `drift` makes (reconcile/assess.ts): changes confirmed from the source,
     // keys resolved, plan, preview checks; the spec itself was checked whole when it was loaded.

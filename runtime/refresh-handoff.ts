@@ -11,10 +11,16 @@ import { createHash } from "node:crypto";
 import { appendFileSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import type { TargetSettings } from "../targets/registry";
-import type { LiveMailbox } from "../targets/tenant-backend";
+import type { Check } from "../core/json-check";
 import { engineRunId, runIsAlive } from "./engine-watchdog";
 import { parseLiveHandoff, parseRecordedLine, type LiveHandoff } from "./run-channel";
+
+// What is handed over is what the target read (targets/tenant-backend.ts `LiveMailbox`, M here),
+// and the tenant is named by the target's settings; the readers pass the targets' check of a
+// mailbox (`checkLiveMailbox`), so that this module needs nothing of the targets above it.
+
+/** The tenant a run reads: the stack's target settings (targets/registry.ts `TargetSettings`), hashed into the file's name. */
+export type TenantSettings = object;
 
 const PREFIX = "mailbox-addresses-run-";
 
@@ -30,7 +36,7 @@ function removeLeftovers(): void {
   }
 }
 
-function fileFor(target: TargetSettings, spec: string): string | undefined {
+function fileFor(target: TenantSettings, spec: string): string | undefined {
   const run = engineRunId();
   if (run === undefined) return undefined;
   const key = createHash("sha256")
@@ -41,18 +47,18 @@ function fileFor(target: TargetSettings, spec: string): string | undefined {
 }
 
 /** The provider's sweep: leaves what it read for this run's program. */
-export function leaveForProgram(
-  target: TargetSettings,
+export function leaveForProgram<M>(
+  target: TenantSettings,
   spec: string,
   identities: readonly string[],
-  live: ReadonlyMap<string, LiveMailbox | undefined>,
+  live: ReadonlyMap<string, M | undefined>,
 ): void {
   const file = fileFor(target, spec);
   if (file === undefined) return;
   removeLeftovers();
   try {
     mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-    const handoff: LiveHandoff = {
+    const handoff: LiveHandoff<M> = {
       identities,
       live: [...live].map(([identity, mailbox]) => [identity, mailbox ?? null]),
     };
@@ -62,18 +68,19 @@ export function leaveForProgram(
   }
 }
 
-/** The program: what this run's refresh read, if it read exactly these mailboxes; taken once. */
-export function takeFromRefresh(
-  target: TargetSettings,
+/** The program: what this run's refresh read, if it read exactly these mailboxes (each checked by `mailbox`); taken once. */
+export function takeFromRefresh<M>(
+  target: TenantSettings,
   spec: string,
   identities: readonly string[],
-): Map<string, LiveMailbox | undefined> | undefined {
+  mailbox: Check<M>,
+): Map<string, M | undefined> | undefined {
   const file = fileFor(target, spec);
   if (file === undefined) return undefined;
   removeLeftovers();
   try {
     // Checked (./run-channel.ts): a file not of its shape is not used.
-    const handoff = parseLiveHandoff(readFileSync(file, "utf8"));
+    const handoff = parseLiveHandoff(readFileSync(file, "utf8"), mailbox);
     rmSync(path.dirname(file), { recursive: true, force: true });
     if (
       handoff === undefined ||
@@ -93,16 +100,16 @@ export function takeFromRefresh(
 // against them instead of the state. Read, not taken: diff runs once per declared mailbox, and the
 // folder goes with the run (removeLeftovers).
 
-function programFileFor(target: TargetSettings, spec: string): string | undefined {
+function programFileFor(target: TenantSettings, spec: string): string | undefined {
   const file = fileFor(target, spec);
   return file === undefined ? undefined : path.join(path.dirname(file), `program-${path.basename(file)}`);
 }
 
 /** The program, in a targeted run: leaves the declared mailboxes' live lists for the provider. */
-export function leaveForProvider(
-  target: TargetSettings,
+export function leaveForProvider<M>(
+  target: TenantSettings,
   spec: string,
-  live: ReadonlyMap<string, LiveMailbox | undefined>,
+  live: ReadonlyMap<string, M | undefined>,
 ): void {
   const file = programFileFor(target, spec);
   if (file === undefined) return;
@@ -113,7 +120,7 @@ export function leaveForProvider(
       JSON.stringify({
         identities: [...live.keys()],
         live: [...live].map(([identity, mailbox]) => [identity, mailbox ?? null]),
-      } satisfies LiveHandoff),
+      } satisfies LiveHandoff<M>),
       { mode: 0o600 },
     );
   } catch {
@@ -121,15 +128,16 @@ export function leaveForProvider(
   }
 }
 
-/** The provider's diff: what this run's program read, if it left anything (a targeted run). */
-export function readFromProgram(
-  target: TargetSettings,
+/** The provider's diff: what this run's program read (each checked by `mailbox`), if it left anything (a targeted run). */
+export function readFromProgram<M>(
+  target: TenantSettings,
   spec: string,
-): Map<string, LiveMailbox | undefined> | undefined {
+  mailbox: Check<M>,
+): Map<string, M | undefined> | undefined {
   const file = programFileFor(target, spec);
   if (file === undefined) return undefined;
   try {
-    const handoff = parseLiveHandoff(readFileSync(file, "utf8"));
+    const handoff = parseLiveHandoff(readFileSync(file, "utf8"), mailbox);
     return handoff && new Map(handoff.live.map(([identity, mailbox]) => [identity, mailbox ?? undefined]));
   } catch {
     return undefined;
@@ -141,7 +149,7 @@ export function readFromProgram(
 // wrote or refreshed it) and appends them here, one JSON line per mailbox; the program takes them
 // (before takeFromRefresh, which removes the folder) to tell the spec's changes from the tenant's.
 
-function recordFileFor(target: TargetSettings, spec: string): string | undefined {
+function recordFileFor(target: TenantSettings, spec: string): string | undefined {
   const file = fileFor(target, spec);
   return file === undefined
     ? undefined
@@ -152,7 +160,7 @@ const recordDirs = new Set<string>();
 
 /** The provider's read(): leaves the list the state recorded for one mailbox. */
 export function recordForProgram(
-  target: TargetSettings,
+  target: TenantSettings,
   spec: string,
   identity: string,
   recorded: readonly string[],
@@ -170,7 +178,7 @@ export function recordForProgram(
 }
 
 /** The program: identity → the list the state recorded, as this run's refresh found it; undefined without a refresh. */
-export function takeRecorded(target: TargetSettings, spec: string): Map<string, readonly string[]> | undefined {
+export function takeRecorded(target: TenantSettings, spec: string): Map<string, readonly string[]> | undefined {
   const file = recordFileFor(target, spec);
   if (file === undefined) return undefined;
   try {

@@ -21,7 +21,7 @@ import path from "node:path";
 import type { TargetedRun } from "../core/plan/targeted-run";
 import type { CauseContext } from "../core/plan/change-causes";
 import type { ChangeRow } from "../core/plan/reviewed-plan";
-import type { ChangeCause, SyncState } from "../core/report/report";
+import type { ChangeCause, MailboxRow, SyncState } from "../core/report/report";
 import { MailboxAddressesError } from "../core/errors";
 import {
   checkJson,
@@ -33,10 +33,10 @@ import {
   oneOf,
   pair,
   recordOf,
+  strings,
   text,
   type Check,
 } from "../core/json-check";
-import type { LiveMailbox, WrittenTo } from "../targets/tenant-backend";
 
 export type { CauseContext, TargetedRun };
 
@@ -73,9 +73,12 @@ export class RunChannelError extends MailboxAddressesError {
   }
 }
 
-/** Where the program's planned row for a mailbox is written and its sync state (target hybrid). */
+/**
+ * Where the program's planned row for a mailbox is written and its sync state (target hybrid): as
+ * the report's row says it (the targets' `WrittenTo`, targets/tenant-backend.ts, is one of these).
+ */
 export interface MailboxWhere {
-  readonly writtenTo: WrittenTo;
+  readonly writtenTo: NonNullable<MailboxRow["writtenTo"]>;
   readonly sync?: SyncState;
 }
 
@@ -188,7 +191,6 @@ export function parseChannel<C extends keyof ChannelShapes>(channel: C, file: st
 
 // The checks (../core/json-check.ts): each returns the value, typed, or names where it is not of its shape.
 
-const strings = listOf(text);
 const change = fields<{ from: string | null; to: string }>({ from: nullable(text), to: text });
 
 const changeRow = fields<ChangeRow>(
@@ -216,7 +218,7 @@ const plannedChanges = fields<PlannedChangesFile>(
     specDigest: text,
     where: recordOf(
       fields<MailboxWhere>(
-        { writtenTo: oneOf<WrittenTo>("exchange-online", "active-directory") },
+        { writtenTo: oneOf("exchange-online", "active-directory") },
         { sync: fields<SyncState>({ state: oneOf("in-sync", "drift", "pending") }) },
       ),
     ),
@@ -248,29 +250,18 @@ const CHECKS: { readonly [C in keyof ChannelShapes]: Check<ChannelShapes[C]> } =
 };
 
 // The refresh's hand-off (./refresh-handoff.ts): a cache of one engine run, so a file not of its
-// shape is not an error: the reader reads the tenant instead (undefined here).
+// shape is not an error: the reader reads the tenant instead (undefined here). What a mailbox is,
+// is the targets' to say (targets/tenant-backend.ts `LiveMailbox`, checked by `checkLiveMailbox`):
+// the reader passes its check, so that this floor knows nothing of the targets above it.
 
-/** What the provider's sweep leaves for the program, and the program for the provider's diff. */
-export interface LiveHandoff {
+/** What the provider's sweep leaves for the program, and the program for the provider's diff: what the target read. */
+export interface LiveHandoff<M> {
   readonly identities: readonly string[];
-  readonly live: readonly (readonly [string, LiveMailbox | null])[];
+  readonly live: readonly (readonly [string, M | null])[];
 }
 
-// What a plan rests on (the id, the list) is required; what a backend may leave out is checked when present.
-const liveMailbox = fields<LiveMailbox>(
-  { id: text, addresses: strings },
-  {
-    upn: text,
-    displayName: text,
-    type: text,
-    kind: text,
-    synced: flag,
-    cloudManaged: flag,
-    writtenTo: oneOf<WrittenTo>("exchange-online", "active-directory"),
-  },
-);
-
-const liveHandoff = fields<LiveHandoff>({ identities: strings, live: listOf(pair(nullable(liveMailbox))) });
+const liveHandoff = <M>(mailbox: Check<M>) =>
+  fields<LiveHandoff<M>>({ identities: strings, live: listOf(pair(nullable(mailbox))) });
 const recordedLine = pair(strings);
 
 function checked<T>(check: Check<T>, text: string): T | undefined {
@@ -278,9 +269,9 @@ function checked<T>(check: Check<T>, text: string): T | undefined {
   return result.ok ? result.value : undefined;
 }
 
-/** A hand-off file's text, checked; undefined when it is not one. */
-export function parseLiveHandoff(text: string): LiveHandoff | undefined {
-  return checked(liveHandoff, text);
+/** A hand-off file's text, each mailbox checked by `mailbox`; undefined when it is not one. */
+export function parseLiveHandoff<M>(text: string, mailbox: Check<M>): LiveHandoff<M> | undefined {
+  return checked(liveHandoff(mailbox), text);
 }
 
 /** One line of the state's record the refresh leaves (identity, the list recorded); undefined when it is not one. */

@@ -1,6 +1,7 @@
 // What the provider, the program and the CLI need from a tenant, whichever it is: the embedded
 // local tenant (SQLite) or Exchange Online (Graph reads, Exchange admin API writes; also the
 // emulator). Settings here are never secret: credentials come from the environment at call time.
+import { fields, flag, oneOf, strings, text, type Check } from "../core/json-check";
 import type { MailboxAttributes } from "../core/policy/policy-types";
 import type { AddressOwner, RecipientType, RecipientKind } from "../exchange/exchange-rules";
 
@@ -182,3 +183,27 @@ export interface TenantBackend {
   listMailboxes(next?: string): Promise<MailboxPage>;
   close(): Promise<void>;
 }
+
+/**
+ * A mailbox read back from JSON another process of the run wrote (the refresh's hand-off between
+ * the provider and the program, runtime/refresh-handoff.ts): what a plan rests on (the id, the
+ * list) is required; what a backend may leave out is checked when present. Kept beside
+ * {@link LiveMailbox}: a field added there is added here.
+ */
+export const checkLiveMailbox: Check<LiveMailbox> = fields<LiveMailbox>(
+  { id: text, addresses: strings },
+  {
+    upn: text,
+    displayName: text,
+    type: text,
+    kind: text,
+    externalEmailAddress: text,
+    synced: flag,
+    cloudManaged: flag,
+    writtenTo: oneOf<WrittenTo>("exchange-online", "active-directory"),
+    addressesChangedAt: text,
+    lastSyncAt: text,
+    cloudAddresses: strings,
+    waitingForSync: strings,
+  },
+);

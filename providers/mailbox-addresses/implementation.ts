@@ -19,7 +19,7 @@ import { loadSpecBytes, type Spec } from "../../core/desired/load-spec";
 import { placeOf } from "../../core/desired/positions";
 import { ExchangeError } from "../../exchange/exchange-error";
 import { holderRemedy } from "../../exchange/exchange-rules";
-import { SCAN_THRESHOLD, type LiveMailbox, type TenantBackend } from "../../targets/tenant-backend";
+import { checkLiveMailbox, SCAN_THRESHOLD, type LiveMailbox, type TenantBackend } from "../../targets/tenant-backend";
 import { createBackend } from "../../targets/registry";
 import { remedyFor } from "../../reconcile/explain";
 import { describeRecipient } from "../../reconcile/preflight";
@@ -161,7 +161,8 @@ class ProviderContext {
    * it declared (runtime/refresh-handoff.ts); undefined in a full run.
    */
   programLive(identity: string): LiveMailbox | undefined {
-    if (this.#fromProgram === null) this.#fromProgram = readFromProgram(this.settings.target, this.settings.spec);
+    if (this.#fromProgram === null)
+      this.#fromProgram = readFromProgram(this.settings.target, this.settings.spec, checkLiveMailbox);
     return this.#fromProgram?.get(identity);
   }
 

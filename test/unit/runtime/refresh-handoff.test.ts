@@ -7,7 +7,7 @@ import os from "node:os";
 import path from "node:path";
 import { describe, it } from "node:test";
 import type { TargetSettings } from "../../../targets/registry";
-import type { LiveMailbox } from "../../../targets/tenant-backend";
+import { checkLiveMailbox, type LiveMailbox } from "../../../targets/tenant-backend";
 import { takeFromRefresh } from "../../../runtime/refresh-handoff";
 import { PROJECT_ROOT } from "../../../harness/pulumi-stack";
 
@@ -45,14 +45,15 @@ describe("refresh handoff", () => {
     };
     const out = await underEngine(`
       const h = require("./dist/runtime/refresh-handoff.js");
+      const { checkLiveMailbox } = require("./dist/targets/tenant-backend.js");
       const target = ${JSON.stringify(target)};
       h.leaveForProgram(target, "spec.yaml", ["a@contoso.com"], new Map([["a@contoso.com", ${JSON.stringify(mailbox)}]]));
-      const other = h.takeFromRefresh({ ...target, database: "b.sqlite" }, "spec.yaml", ["a@contoso.com"]);
+      const other = h.takeFromRefresh({ ...target, database: "b.sqlite" }, "spec.yaml", ["a@contoso.com"], checkLiveMailbox);
       h.leaveForProgram(target, "spec.yaml", ["a@contoso.com"], new Map([["a@contoso.com", ${JSON.stringify(mailbox)}]]));
-      const fewer = h.takeFromRefresh(target, "spec.yaml", []);
+      const fewer = h.takeFromRefresh(target, "spec.yaml", [], checkLiveMailbox);
       h.leaveForProgram(target, "spec.yaml", ["a@contoso.com"], new Map([["a@contoso.com", ${JSON.stringify(mailbox)}]]));
-      const taken = h.takeFromRefresh(target, "spec.yaml", ["a@contoso.com"]);
-      const again = h.takeFromRefresh(target, "spec.yaml", ["a@contoso.com"]);
+      const taken = h.takeFromRefresh(target, "spec.yaml", ["a@contoso.com"], checkLiveMailbox);
+      const again = h.takeFromRefresh(target, "spec.yaml", ["a@contoso.com"], checkLiveMailbox);
       console.log(JSON.stringify({ other: other === undefined, fewer: fewer === undefined, taken: taken && [...taken], again: again === undefined }));
     `);
     const result = JSON.parse(out.split("\n").pop()!);
@@ -73,7 +74,7 @@ describe("refresh handoff", () => {
       "a leftover of an exited run stays",
     );
     assert.equal(
-      takeFromRefresh({ target: "local", database: "x", seed: "y" }, "s", []),
+      takeFromRefresh({ target: "local", database: "x", seed: "y" }, "s", [], checkLiveMailbox),
       undefined,
       "no engine, no handoff",
     );

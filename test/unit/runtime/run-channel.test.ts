@@ -19,6 +19,7 @@ import {
   writeChannelFile,
   type ChannelShapes,
 } from "../../../runtime/run-channel";
+import { checkLiveMailbox } from "../../../targets/tenant-backend";
 
 const dir = mkdtempSync(path.join(os.tmpdir(), "mbx-run-channel-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -176,10 +177,16 @@ describe("run channel", () => {
         ["b@contoso.com", null],
       ],
     };
-    assert.deepEqual(parseLiveHandoff(JSON.stringify(handoff)), handoff);
-    assert.equal(parseLiveHandoff("{"), undefined);
-    assert.equal(parseLiveHandoff(JSON.stringify({ ...handoff, live: [["a@contoso.com", { id: "1" }]] })), undefined);
-    assert.equal(parseLiveHandoff(JSON.stringify({ ...handoff, live: [["a@contoso.com"]] })), undefined);
+    assert.deepEqual(parseLiveHandoff(JSON.stringify(handoff), checkLiveMailbox), handoff);
+    assert.equal(parseLiveHandoff("{", checkLiveMailbox), undefined);
+    assert.equal(
+      parseLiveHandoff(JSON.stringify({ ...handoff, live: [["a@contoso.com", { id: "1" }]] }), checkLiveMailbox),
+      undefined,
+    );
+    assert.equal(
+      parseLiveHandoff(JSON.stringify({ ...handoff, live: [["a@contoso.com"]] }), checkLiveMailbox),
+      undefined,
+    );
     assert.deepEqual(parseRecordedLine(`["a@contoso.com",["SMTP:a@contoso.com"]]`), [
       "a@contoso.com",
       ["SMTP:a@contoso.com"],
