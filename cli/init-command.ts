@@ -8,10 +8,14 @@
 // state backend the user picks.
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { anything, checkJson, fields, recordOf, type Checked } from "../core/json-check";
 import { checkDeclaredSettings, DECLARED_SETTINGS, readSettings, SETTINGS_NAMESPACE } from "../reconcile/settings";
 import { DEFAULT_SEED_FILE } from "../tenant/load-seed";
 import { CliError } from "./cli-error";
 import { OVERRIDE_FLAGS, type StackFlags, type StackSettings } from "./stack-settings";
+
+/** What init reads of a package.json already in the folder: whether it depends on this package. */
+const projectManifest = fields<{ dependencies?: Record<string, unknown> }>({}, { dependencies: recordOf(anything) });
 
 /** This package's folder (the checkout, or node_modules/mailbox-addresses when installed). */
 const PACKAGE_ROOT = path.resolve(__dirname, "../..");
@@ -186,19 +190,19 @@ export async function runInit(dir: string | undefined, options: InitOptions): Pr
   if (path.isAbsolute(settings.spec!) || settings.spec!.startsWith(".."))
     throw new CliError(`--spec ${settings.spec}: the spec is a file inside the repository, named relative to it`);
   // Another project (this checkout's, or any that does not depend on the package) is left alone.
-  if (existsSync(path.join(root, "package.json"))) {
-    let deps: Record<string, unknown> = {};
+  const manifest = path.join(root, "package.json");
+  if (existsSync(manifest)) {
+    let read: Checked<{ dependencies?: Record<string, unknown> }>;
     try {
-      deps =
-        (
-          JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")) as {
-            dependencies?: Record<string, unknown>;
-          }
-        ).dependencies ?? {};
-    } catch {
-      // unreadable: refused below like any other project
+      read = checkJson(readFileSync(manifest, "utf8"), projectManifest);
+    } catch (err) {
+      read = { ok: false, problem: `cannot be read (${(err as Error).message})` };
     }
-    if (deps["mailbox-addresses"] === undefined) {
+    if (!read.ok)
+      throw new CliError(
+        `${manifest} ${read.problem}: init writes a new repository (name an empty or new folder), or adds a stack to one it made`,
+      );
+    if (read.value.dependencies?.["mailbox-addresses"] === undefined) {
       throw new CliError(
         `${root} holds a package.json that does not depend on mailbox-addresses: init writes a new repository (name an empty or new folder), or adds a stack to one it made`,
       );

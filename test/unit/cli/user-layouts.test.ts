@@ -9,7 +9,8 @@ import path from "node:path";
 import { describe, it } from "node:test";
 import { toolCommands } from "../../../runtime/commands-here";
 import { helpAsFlag } from "../../../cli/main";
-import { forStack, initialSettings, projectName } from "../../../cli/init-command";
+import { forStack, initialSettings, projectName, runInit } from "../../../cli/init-command";
+import { CliError } from "../../../cli/cli-error";
 import { identityOfStep, rowFromStep, unaccounted } from "../../../cli/plan-command";
 import { nameOfUrn, parseUrn, typeOfUrn } from "../../../cli/resource-urn";
 import { RESOURCE_TYPE } from "../../../cli/targeted-scope";
@@ -111,6 +112,29 @@ describe("init", () => {
     assert.equal(online.tenantId, "t");
     assert.equal(online.clientId, "c");
     assert.equal(online.localSeed, undefined);
+  });
+  it("a package.json already in the folder is read, checked: not JSON, or another project's, is refused and left alone", async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "mbx-init-manifest-"));
+    try {
+      const manifest = path.join(dir, "package.json");
+      const cases: [string, string][] = [
+        ["{", `${manifest} is not JSON: init writes a new repository`],
+        [`{"dependencies":["mailbox-addresses"]}`, `${manifest} at dependencies, an object expected, found a list: `],
+        [`{"dependencies":{"left-pad":"1"}}`, `${dir} holds a package.json that does not depend on mailbox-addresses`],
+      ];
+      for (const [text, expected] of cases) {
+        writeFileSync(manifest, text);
+        await assert.rejects(
+          runInit(dir, { stack: "dev" }),
+          (err: Error) => err instanceof CliError && err.message.startsWith(expected),
+          text,
+        );
+        assert.deepEqual(readdirSync(dir), ["package.json"], "nothing written");
+        assert.equal(readFileSync(manifest, "utf8"), text);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
