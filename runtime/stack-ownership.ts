@@ -15,7 +15,7 @@ import os from "node:os";
 import path from "node:path";
 import { parse as parseYaml } from "yaml";
 import { MailboxAddressesError } from "../core/errors";
-import { checkJson, count, fields, listOf, text, type Check } from "../core/json-check";
+import { checkJson, checkValue, count, fields, listOf, text, type Check } from "../core/json-check";
 import { quote } from "../core/text";
 
 /** A recipient a stack manages: its spec key (lower case) and, when read, its object id. */
@@ -199,10 +199,9 @@ class BlobRecordStore implements RecordStore {
 export function backendUrl(projectRoot: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
   if (env.PULUMI_BACKEND_URL) return env.PULUMI_BACKEND_URL;
   try {
-    const project = parseYaml(readFileSync(path.join(projectRoot, "Pulumi.yaml"), "utf8")) as {
-      backend?: { url?: unknown };
-    } | null;
-    if (typeof project?.backend?.url === "string") return project.backend.url;
+    // Pulumi reads the same file first and refuses one not of its shape: here a misfit is no backend.
+    const project = checkValue(parseYaml(readFileSync(path.join(projectRoot, "Pulumi.yaml"), "utf8")), projectFile);
+    if (project.ok && project.value.backend?.url) return project.value.backend.url;
   } catch {
     // no project file: the login decides
   }
@@ -225,6 +224,9 @@ export function backendUrl(projectRoot: string, env: NodeJS.ProcessEnv = process
 
 const LOGIN_REMEDY =
   "log in again (pulumi login, which writes the file anew), or name the state backend in PULUMI_BACKEND_URL";
+
+/** What this tool reads of Pulumi.yaml: the project's state backend, when it names one. */
+const projectFile = fields<{ backend?: { url?: string } }>({}, { backend: fields({}, { url: text }) });
 
 /** What this tool reads of Pulumi's credentials.json (pkg/workspace: the backend logged in to). */
 const credentials = fields<{ current?: string }>({}, { current: text });

@@ -97,6 +97,13 @@ describe("stack ownership: what it reads of other processes", () => {
     writeFileSync(file, JSON.stringify({ current: "file:///srv/state", accessTokens: {} }));
     assert.equal(backendUrl(dir, env), "file:///srv/state");
     assert.equal(backendUrl(dir, { ...env, PULUMI_BACKEND_URL: "azblob://state" }), "azblob://state");
+    // The project's own backend.url comes before the login; a Pulumi.yaml that names none leaves it to the login.
+    const project = path.join(dir, "project");
+    mkdirSync(project, { recursive: true });
+    writeFileSync(path.join(project, "Pulumi.yaml"), "name: p\nruntime: nodejs\nbackend:\n  url: file://./state\n");
+    assert.equal(backendUrl(project, env), "file://./state");
+    writeFileSync(path.join(project, "Pulumi.yaml"), "name: p\nruntime: nodejs\nbackend: file://x\n");
+    assert.equal(backendUrl(project, env), "file:///srv/state");
     writeFileSync(file, JSON.stringify({ current: 7 }));
     assert.match(
       await refusal(async () => backendUrl(dir, env), file),
