@@ -89,7 +89,7 @@ function tenant(count: number): MailboxAttributes[] {
       alias,
       displayName: `${given} ${surname}`,
       department: i % 3 === 0 ? "Sales" : "Ops",
-      type: i % 20 === 0 ? "SharedMailbox" : "UserMailbox",
+      kind: i % 20 === 0 ? "SharedMailbox" : "UserMailbox",
       addresses: [
         `SMTP:${alias}@contoso.com`,
         `smtp:${alias}@contoso.onmicrosoft.com`,

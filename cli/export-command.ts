@@ -64,7 +64,7 @@ export async function exportSpec(
     const acceptedDomains = (await backend.capabilities.acceptedDomains?.list()) ?? [];
     progress.stop();
     const chosen = mailboxes.filter((m) =>
-      matchesFilter(m, { domain: options.domain, upn: options.upn, type: typeFilter(options.type) }),
+      matchesFilter(m, { domain: options.domain, upn: options.upn, kind: typeFilter(options.type) }),
     );
     const schema =
       schemaPath ?? schemaReference(settings.root, options.output ? path.resolve(options.output) : settings.spec);

@@ -525,7 +525,6 @@ function holderAsObject(h: DirectoryHolder): Recipient {
     id: h.id,
     upn: h.upn,
     displayName: h.displayName,
-    type: kind,
     kind,
     synced: h.synced,
     cloudManaged: false,

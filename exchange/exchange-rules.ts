@@ -11,15 +11,10 @@ import {
   parseProxyAddress,
   proxyValueProblem,
 } from "../core/address";
-import type { RecipientKind as SpecRecipientKind } from "../core/desired/spec-types.generated";
+import { DEFAULT_RECIPIENT_KIND, type RecipientKind } from "../core/recipient-kind";
 
-/**
- * Kinds of recipient that hold addresses: Exchange's RecipientTypeDetails values (Get-Recipient
- * -RecipientTypeDetails docs), as the spec's schema lists them (`recipientKind`, the one source;
- * the tenant seed's schema lists the same, test/unit/exchange/recipient-kinds.test.ts). Facts and
- * sources per kind: docs/RECIPIENT-KINDS.md.
- */
-export type RecipientKind = SpecRecipientKind;
+// The kind's type and default are core's (core/recipient-kind.ts); every layer above imports them from here.
+export { DEFAULT_RECIPIENT_KIND, type RecipientKind };
 
 /** Where Microsoft Graph shows a kind (`null`: Graph does not show it at all). */
 export interface GraphView {
@@ -180,12 +175,6 @@ export const EXCHANGE_RECIPIENT_TYPE_DETAILS: readonly string[] = [
   "UserMailbox",
 ];
 
-/**
- * The kind of a recipient nothing tells otherwise: a user mailbox (a Graph user Exchange lists
- * under no other kind, a row whose kind this project does not hold).
- */
-export const DEFAULT_RECIPIENT_KIND: RecipientKind = "UserMailbox";
-
 /** Every kind, in the order above. */
 export const ALL_RECIPIENT_KINDS: readonly RecipientKind[] = Object.keys(RECIPIENT_KINDS) as RecipientKind[];
 
@@ -210,43 +199,16 @@ export function describeKind(type: RecipientKind, displayName: string): string {
   return `${RECIPIENT_KINDS[type]?.noun ?? type} "${displayName}"`;
 }
 
-/**
- * The coarse kind the planning, preview and target layers use (reconcile/, targets/): the four
- * mailbox kinds, mail users and mail contacts as themselves, every kind of group as "Group". The
- * precise kind is {@link RecipientKind} (RecipientFacts.kind); phase 2 of issue 17 moves
- * those layers onto it.
- */
-export type RecipientType =
-  "UserMailbox" | "SharedMailbox" | "RoomMailbox" | "EquipmentMailbox" | "Group" | "MailContact" | "MailUser";
-
-/** The coarse kind of a precise one. */
-export function coarseTypeOf(kind: RecipientKind): RecipientType {
-  switch (kind) {
-    case "MailUniversalDistributionGroup":
-    case "MailUniversalSecurityGroup":
-    case "GroupMailbox":
-    case "DynamicDistributionGroup":
-      return "Group";
-    default:
-      return kind;
-  }
-}
-
-/** The precise kind of a recipient: its `kind`, else what its coarse type says ("Group": a distribution group). */
-export function kindOf(recipient: {
-  readonly type: RecipientType;
-  readonly kind?: RecipientKind | undefined;
-}): RecipientKind {
-  return recipient.kind ?? parseRecipientKind(recipient.type) ?? DEFAULT_RECIPIENT_KIND;
+/** The kind of a recipient: its `kind`, else {@link DEFAULT_RECIPIENT_KIND} (nothing tells otherwise). */
+export function kindOf(recipient: { readonly kind?: RecipientKind | undefined }): RecipientKind {
+  return recipient.kind ?? DEFAULT_RECIPIENT_KIND;
 }
 
 /** What the rules need to know about a recipient. */
 export interface RecipientFacts {
   readonly id: string;
   readonly displayName: string;
-  /** The coarse kind (every group is "Group"); `kind` is the precise one. */
-  readonly type: RecipientType;
-  /** Exchange's RecipientTypeDetails; when absent, taken from `type` (see {@link kindOf}). */
+  /** Its kind (Exchange's RecipientTypeDetails); absent where the reader cannot tell (see {@link kindOf}). */
   readonly kind?: RecipientKind | undefined;
   /** Synced from on-premises AD (Entra: onPremisesSyncEnabled). */
   readonly synced: boolean;
@@ -270,13 +232,12 @@ export interface RecipientFacts {
 export interface AddressOwner {
   readonly id: string;
   readonly displayName: string;
-  readonly type: RecipientType;
-  /** The precise kind, where known. */
+  /** Its kind, where known. */
   readonly kind?: RecipientKind | undefined;
   /**
    * Set when the holder is not a recipient this tool writes: a mail-enabled public folder, an
    * Entra object without a recipient, a deleted one, or an address still being released
-   * ({@link HolderKind}). `type` and `kind` then say nothing about it.
+   * ({@link HolderKind}). `kind` then says nothing about it.
    */
   readonly holder?: HolderFacts | undefined;
 }

@@ -18,7 +18,7 @@ export function generatedMailbox(
     id: options.id ?? randomUUID(),
     upn,
     displayName: user,
-    type: "UserMailbox",
+    kind: "UserMailbox",
     synced: false,
     cloudManaged: false,
     addresses: [

@@ -17,22 +17,11 @@ import {
   RECIPIENT_KINDS,
   ALL_RECIPIENT_KINDS,
   type AddressOwner,
-  type RecipientType,
   type RecipientKind,
 } from "../exchange/exchange-rules";
 import { TARGETS } from "../targets/registry";
 import type { LiveMailbox, TenantBackend } from "../targets/tenant-backend";
 import { remedyFor } from "./explain";
-
-const RECIPIENT_WORDS: Record<RecipientType, string> = {
-  UserMailbox: "mailbox",
-  SharedMailbox: "shared mailbox",
-  RoomMailbox: "room mailbox",
-  EquipmentMailbox: "equipment mailbox",
-  Group: "group",
-  MailContact: "mail contact",
-  MailUser: "mail user",
-};
 
 /**
  * The kinds a spec may name: every kind with an address list, each written with its own cmdlet
@@ -43,7 +32,7 @@ export const WRITABLE_KINDS: ReadonlySet<RecipientKind> = new Set<RecipientKind>
 /**
  * The precise kind of a recipient read for the spec: what the target says (`kind`), else who
  * holds its primary (Exchange's Get-Recipient: Graph reads every user as a mailbox, and only
- * Exchange knows a shared mailbox or a mail user from one), else its coarse type.
+ * Exchange knows a shared mailbox or a mail user from one), else the default kind.
  */
 export function kindOfLive(current: LiveMailbox, owners: ReadonlyMap<string, AddressOwner>): RecipientKind {
   if (current.kind !== undefined) return current.kind;
@@ -101,8 +90,8 @@ export function describeRecipient(owner: AddressOwner): string {
         : HOLDER_NOUNS[kind];
     return `${noun} ${quote(owner.displayName)}${origin}${when}`;
   }
-  if (owner.kind !== undefined) return `${RECIPIENT_KINDS[owner.kind]?.noun ?? owner.kind} ${quote(owner.displayName)}`;
-  return `${RECIPIENT_WORDS[owner.type] ?? owner.type} ${quote(owner.displayName)}`;
+  const kind = kindOf(owner);
+  return `${RECIPIENT_KINDS[kind]?.noun ?? kind} ${quote(owner.displayName)}`;
 }
 
 /**
@@ -275,7 +264,7 @@ function checkEntry(facts: PreflightFacts, mailbox: MailboxDeclaration): SpecPro
   const recipient: Recipient = {
     current,
     kind,
-    what: describeRecipient({ id: current.id, displayName: current.displayName, type: current.type, kind }),
+    what: describeRecipient({ id: current.id, displayName: current.displayName, kind }),
   };
   for (const check of ENTRY_CHECKS) {
     const problems = check(facts, mailbox, recipient);

@@ -3,7 +3,7 @@
 // emulator). Settings here are never secret: credentials come from the environment at call time.
 import { fields, flag, oneOf, strings, text, type Check } from "../core/json-check";
 import type { MailboxAttributes } from "../core/policy/policy-types";
-import type { AddressOwner, RecipientType, RecipientKind } from "../exchange/exchange-rules";
+import { ALL_RECIPIENT_KINDS, type AddressOwner, type RecipientKind } from "../exchange/exchange-rules";
 
 /**
  * The targets a composed stack writes to, by their names in the registry: a subset of
@@ -16,11 +16,10 @@ export interface LiveMailbox {
   readonly id: string;
   readonly upn: string | undefined;
   readonly displayName: string;
-  /** The coarse kind (every group is "Group"); `kind` is the precise one. */
-  readonly type: RecipientType;
   /**
-   * Exchange's RecipientTypeDetails, where the target knows it (local, exchange-online: every
-   * kind; docs/RECIPIENT-KINDS.md). Absent: taken from `type` (exchange-rules `kindOf`).
+   * Its kind (Exchange's RecipientTypeDetails), where the target knows it (local, exchange-online:
+   * every kind; docs/RECIPIENT-KINDS.md). Absent: the target cannot tell (a Graph user; preview asks
+   * Exchange's owner lookup, reconcile/preflight.ts `kindOfLive`), else exchange-rules `kindOf`.
    */
   readonly kind?: RecipientKind;
   /** A mail user's or mail contact's ExternalEmailAddress (no prefix): never one the spec manages. */
@@ -195,8 +194,7 @@ export const checkLiveMailbox: Check<LiveMailbox> = fields<LiveMailbox>(
   {
     upn: text,
     displayName: text,
-    type: text,
-    kind: text,
+    kind: oneOf<RecipientKind>(...ALL_RECIPIENT_KINDS),
     externalEmailAddress: text,
     synced: flag,
     cloudManaged: flag,

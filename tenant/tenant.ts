@@ -13,7 +13,6 @@ import {
   applyPrimarySmtpAddress,
   checkEmailAddresses,
   notFoundMessage,
-  coarseTypeOf,
   DEFAULT_RECIPIENT_KIND,
   kindOf,
   RECIPIENT_KINDS,
@@ -65,7 +64,7 @@ export interface DirectoryAttributes {
 export interface Recipient extends RecipientFacts {
   /** User principal name; groups and contacts have none. */
   readonly upn: string | undefined;
-  /** Exchange's RecipientTypeDetails (`type` is the coarse kind: every group is "Group"). */
+  /** Its kind: always known here (stored in the column `type`, the seed's name for it). */
   readonly kind: RecipientKind;
   /** Set by the emulator's directory sync (emulator/directory-sync.ts) on the users it synced. */
   readonly onPremises?: OnPremisesAttributes;
@@ -73,7 +72,7 @@ export interface Recipient extends RecipientFacts {
   readonly attributes?: DirectoryAttributes;
 }
 
-/** A recipient to add: its precise `kind` may be left to its coarse `type` ("Group": a distribution group). */
+/** A recipient to add: its `kind` may be left out (a user mailbox, exchange-rules `kindOf`). */
 export type NewRecipient = Omit<Recipient, "kind"> & { readonly kind?: RecipientKind | undefined };
 
 /** One write recorded by the tenant: tests count them, `tenant show` lists them. */
@@ -209,7 +208,6 @@ function toRecipient(row: RecipientRow): Recipient {
     id: row.id,
     upn: row.upn ?? undefined,
     displayName: row.display_name,
-    type: coarseTypeOf(kind),
     kind,
     synced: row.synced === 1,
     cloudManaged: row.cloud_managed === 1,
@@ -255,7 +253,7 @@ export function policyAttributesOf(r: Recipient): MailboxAttributes {
   return {
     id: r.id,
     userPrincipalName: r.upn,
-    type: r.kind,
+    kind: r.kind,
     displayName: r.displayName,
     givenName: a.givenName,
     surname: a.surname,
@@ -369,7 +367,6 @@ export class Tenant {
           id: r.id,
           upn: r.upn,
           displayName: r.displayName,
-          type: coarseTypeOf(parseRecipientKind(r.type) ?? DEFAULT_RECIPIENT_KIND),
           kind: parseRecipientKind(r.type) ?? DEFAULT_RECIPIENT_KIND,
           synced: r.synced ?? false,
           cloudManaged: r.cloudManaged ?? false,
@@ -567,7 +564,7 @@ export class Tenant {
       .get(addressKey(address)) as { id: string; display_name: string; type: string } | undefined;
     if (row === undefined) return undefined;
     const kind = parseRecipientKind(row.type) ?? DEFAULT_RECIPIENT_KIND;
-    return { id: row.id, displayName: row.display_name, type: coarseTypeOf(kind), kind };
+    return { id: row.id, displayName: row.display_name, kind };
   }
 
   #holderOf(address: string): AddressOwner | undefined {
@@ -580,7 +577,6 @@ export class Tenant {
     return {
       id: holder.id,
       displayName: holder.displayName,
-      type: holder.kind === "EntraContact" ? "MailContact" : "UserMailbox",
       holder: { kind: holder.kind, deletedAt: holder.deletedAt, synced: holder.synced, upn: holder.upn },
     };
   }
@@ -597,7 +593,6 @@ export class Tenant {
     return {
       id: row.recipient_id,
       displayName: row.display_name,
-      type: "UserMailbox",
       holder: { kind: "Releasing", releasedAt: new Date(row.released_at).toISOString() },
     };
   }

@@ -2,16 +2,15 @@
 // same tenant gives the same bytes), each mailbox commented with its display name, shared
 // mailboxes and synced users marked. Pure.
 import { addressKey, domainOf, isMicrosoftRoutingAddress, normalizeAddress, parseProxyAddress } from "../address";
+import { DEFAULT_RECIPIENT_KIND, type RecipientKind } from "../recipient-kind";
 
 /** A mailbox as read for export. */
 export interface ExportedMailbox {
   readonly id: string;
   readonly upn: string | undefined;
   readonly displayName: string;
-  /** Exchange's RecipientTypeDetails, when known. */
-  readonly type: string;
-  /** The precise kind (RecipientTypeDetails) where the target knows it; else `type`. */
-  readonly kind?: string;
+  /** Its kind (Exchange's RecipientTypeDetails), where the target knows it; absent: a user mailbox. */
+  readonly kind?: RecipientKind | undefined;
   /** A mail user's or mail contact's external address (never written; stated in the spec). */
   readonly externalEmailAddress?: string;
   readonly synced: boolean;
@@ -25,11 +24,11 @@ export interface ExportFilter {
   /** Only UPNs matching this pattern (`*` matches anything), case-insensitively. */
   readonly upn?: string;
   /** Only this kind (RecipientTypeDetails: UserMailbox, SharedMailbox, GroupMailbox, MailContact...). */
-  readonly type?: string;
+  readonly kind?: string;
 }
 
 export function matchesFilter(mailbox: ExportedMailbox, filter: ExportFilter): boolean {
-  if (filter.type && (mailbox.kind ?? mailbox.type).toLowerCase() !== filter.type.toLowerCase()) return false;
+  if (filter.kind && (mailbox.kind ?? DEFAULT_RECIPIENT_KIND).toLowerCase() !== filter.kind.toLowerCase()) return false;
   if (filter.upn) {
     const pattern = new RegExp(
       `^${filter.upn
@@ -99,7 +98,7 @@ export function renderSpec(
       else unexpressible++;
     }
     const normalizedPrimary = (normalizeAddress(primary) as { address: string }).address;
-    const kind = mailbox.kind ?? mailbox.type;
+    const kind = mailbox.kind ?? DEFAULT_RECIPIENT_KIND;
     const external =
       mailbox.externalEmailAddress !== undefined && normalizeAddress(mailbox.externalEmailAddress).ok
         ? (normalizeAddress(mailbox.externalEmailAddress) as { address: string }).address
@@ -118,7 +117,7 @@ export function renderSpec(
     ].filter(Boolean);
     const lines = [`  ${scalar(identity)}:  # ${notes.join("; ").replace(/\n/g, " ")}`];
     // Every kind but user mailboxes names its kind, which preview then checks.
-    if (kind !== "UserMailbox" && kind !== "Group" && TYPE_NOTES[kind] !== undefined) lines.push(`    kind: ${kind}`);
+    if (kind !== DEFAULT_RECIPIENT_KIND && TYPE_NOTES[kind] !== undefined) lines.push(`    kind: ${kind}`);
     if (external !== undefined) lines.push(`    externalEmailAddress: ${scalar(external)}`);
     lines.push(`    primary: ${scalar(normalizedPrimary)}`);
     const sorted = [...new Set(aliases)].sort(byKey);

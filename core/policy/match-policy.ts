@@ -18,7 +18,7 @@ const inSet = (set: ReadonlySet<string> | undefined, value: string | undefined):
 
 /** True when every criterion of `match` holds for `mailbox`. */
 export function matchesPolicy(match: PolicyMatch, mailbox: MailboxAttributes): boolean {
-  if (match.recipientTypes && !match.recipientTypes.has(mailbox.type)) return false;
+  if (match.recipientTypes && !match.recipientTypes.has(mailbox.kind)) return false;
   if (match.primaryDomains) {
     const primary = primaryOf(mailbox.addresses);
     if (primary === undefined || !match.primaryDomains.has(domainOf(primary))) return false;

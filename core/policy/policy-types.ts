@@ -2,6 +2,7 @@
 // fills in, and where each part is written (for messages at file:line:col). Pure types.
 import type { SourcePosition } from "../problems";
 import type { Mode } from "../desired/spec-types.generated";
+import type { RecipientKind } from "../recipient-kind";
 import type { AddressTemplate, TemplateAttributes } from "./template";
 
 /** A template as written in the spec, parsed, with its place. */
@@ -61,8 +62,8 @@ export interface MailboxAttributes extends TemplateAttributes {
   /** The Entra object id: the stable key of a mailbox a policy manages (it survives a UPN change). */
   readonly id: string;
   readonly userPrincipalName?: string | undefined;
-  /** Exchange's RecipientTypeDetails (UserMailbox, SharedMailbox, RoomMailbox, EquipmentMailbox). */
-  readonly type: string;
+  /** Its kind (UserMailbox, SharedMailbox, RoomMailbox, EquipmentMailbox). */
+  readonly kind: RecipientKind;
   readonly department?: string | undefined;
   readonly company?: string | undefined;
   readonly country?: string | undefined;

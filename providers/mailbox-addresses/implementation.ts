@@ -18,7 +18,7 @@ import { planMailbox, type DesiredAddresses, type MailboxPlan } from "../../core
 import { loadSpecBytes, type Spec } from "../../core/desired/load-spec";
 import { placeOf } from "../../core/desired/positions";
 import { ExchangeError } from "../../exchange/exchange-error";
-import { holderRemedy } from "../../exchange/exchange-rules";
+import { holderRemedy, kindOf } from "../../exchange/exchange-rules";
 import { checkLiveMailbox, SCAN_THRESHOLD, type LiveMailbox, type TenantBackend } from "../../targets/tenant-backend";
 import { createBackend } from "../../targets/registry";
 import { remedyFor } from "../../reconcile/explain";
@@ -364,7 +364,7 @@ function outputsOf(inputs: MailboxAddressesInputs, live: LiveMailbox): MailboxAd
     objectId: live.id,
     userPrincipalName: live.upn ?? "",
     displayName: live.displayName,
-    recipientType: live.type,
+    recipientType: kindOf(live),
   };
 }
 

@@ -48,6 +48,7 @@ export interface MailboxAddressesOutputs extends MailboxAddressesInputs {
   readonly objectId: string;
   readonly userPrincipalName: string;
   readonly displayName: string;
+  /** The recipient's kind (exchange-rules `kindOf`); the state has named it so since 0.1. */
   readonly recipientType: string;
   /** Live entries the spec does not manage, kept untouched: non-SMTP, routing (MOERA), additive mode. */
   readonly kept: AddressMap;

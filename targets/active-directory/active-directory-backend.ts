@@ -14,7 +14,7 @@ import {
   type Filter,
 } from "ldapts";
 import { addressKey, parseProxyAddress } from "../../core/address";
-import type { AddressOwner, RecipientType } from "../../exchange/exchange-rules";
+import type { AddressOwner, RecipientKind } from "../../exchange/exchange-rules";
 import type { BackendCapabilities, LiveMailbox, MailboxPage, TenantBackend } from "../tenant-backend";
 import { DirectoryClient, DirectoryError, type DirectorySettings, type ModifyStep } from "./directory-client";
 import { keysOf, parseIdentity, sidToString } from "./identities";
@@ -102,7 +102,6 @@ function toMailbox(entry: Entry): DirectoryMailbox {
     id: bytes(entry, "objectGUID").toString("base64"),
     upn,
     displayName: first(entry, "displayName") ?? first(entry, "cn") ?? entry.dn,
-    type: "UserMailbox",
     synced: true,
     cloudManaged: false,
     addresses: proxyAddresses,
@@ -116,11 +115,19 @@ function toMailbox(entry: Entry): DirectoryMailbox {
   };
 }
 
-function ownerKind(entry: Entry): RecipientType {
+/**
+ * The kind of an AD object holding an address, as Exchange will show it once synced: a group by
+ * its groupType's security bit (0x80000000: a mail-enabled security group), a contact; a user's
+ * mailbox kind AD does not tell (undefined: exchange-rules `kindOf`).
+ */
+function ownerKind(entry: Entry): RecipientKind | undefined {
   const classes = strings(entry, "objectClass").map((c) => c.toLowerCase());
-  if (classes.includes("group")) return "Group";
+  if (classes.includes("group"))
+    return (Number(first(entry, "groupType") ?? 0) & 0x80000000) !== 0
+      ? "MailUniversalSecurityGroup"
+      : "MailUniversalDistributionGroup";
   if (classes.includes("contact")) return "MailContact";
-  return "UserMailbox";
+  return undefined;
 }
 
 /** Files each entry under every key that can name it (UPN, immutable id, SID). */
@@ -238,7 +245,16 @@ export class ActiveDirectoryBackend implements TenantBackend {
         {
           base,
           filter: new OrFilter({ filters: terms }),
-          attributes: ["displayName", "cn", "objectClass", "proxyAddresses", "mail", "objectGUID", "userPrincipalName"],
+          attributes: [
+            "displayName",
+            "cn",
+            "objectClass",
+            "groupType",
+            "proxyAddresses",
+            "mail",
+            "objectGUID",
+            "userPrincipalName",
+          ],
           explicitBufferAttributes: ["objectGUID"],
         },
         {
@@ -254,6 +270,7 @@ export class ActiveDirectoryBackend implements TenantBackend {
           ...strings(entry, "mail").map(addressKey),
         ];
         const upn = first(entry, "userPrincipalName");
+        const kind = ownerKind(entry);
         // One identity for a recipient: the objectGUID, as a mailbox read here has (toMailbox), so
         // a user holding its own address is never taken for another owner. The DN is for messages.
         const owner: DirectoryOwner = {
@@ -261,7 +278,7 @@ export class ActiveDirectoryBackend implements TenantBackend {
           dn: entry.dn,
           // Named with its DN: an admin finds the object in AD by it (the name alone may repeat).
           displayName: `${first(entry, "displayName") ?? first(entry, "cn") ?? "object"} (${entry.dn})`,
-          type: ownerKind(entry),
+          ...(kind ? { kind } : {}),
           ...(upn ? { upn } : {}),
         };
         for (const key of held) if (wanted.has(key) && !owners.has(key)) owners.set(key, owner);

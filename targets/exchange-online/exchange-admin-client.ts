@@ -4,7 +4,7 @@
 // error bodies into ExchangeErrors with Exchange's own code and text.
 import type { PipelineResponse } from "@azure/core-rest-pipeline";
 import { ExchangeError } from "../../exchange/exchange-error";
-import { EXCEPTION_TYPES, type ExchangeErrorCode, type RecipientType } from "../../exchange/exchange-rules";
+import { EXCEPTION_TYPES, type ExchangeErrorCode } from "../../exchange/exchange-rules";
 import { HttpError, responseJson } from "./http-error";
 import type { MicrosoftHttp } from "./pipeline/microsoft-http";
 import { isVerifiedWrite } from "./pipeline/verify-before-retry-policy";
@@ -18,7 +18,8 @@ export interface ExchangeRecipient {
   readonly DisplayName: string;
   readonly UserPrincipalName: string | null;
   readonly EmailAddresses: readonly string[];
-  readonly RecipientTypeDetails: RecipientType;
+  /** Exchange's name of the kind: read with parseRecipientKind (exchange-rules). */
+  readonly RecipientTypeDetails: string;
   readonly IsDirSynced: boolean;
   readonly IsExchangeCloudManaged: boolean;
 }
@@ -113,7 +114,6 @@ export function cmdletFailure(cmdlet: string, identity: string, response: Pipeli
             owner: {
               id: GUID.test(ownerName) ? ownerName.toLowerCase() : "",
               displayName: ownerName,
-              type: "UserMailbox" as RecipientType,
             },
           }
         : {}),

@@ -11,7 +11,6 @@ import { addressDelta, deltaLanded, isEmptyDelta } from "../../core/plan/address
 import { ExchangeError } from "../../exchange/exchange-error";
 import {
   applyAddRemove,
-  coarseTypeOf,
   DEFAULT_RECIPIENT_KIND,
   EXCHANGE_RECIPIENT_TYPE_DETAILS,
   MAILBOX_KINDS,
@@ -96,7 +95,6 @@ function fromGraphObject(o: GraphDirectoryObject, collection: "groups" | "contac
     id: o.id,
     upn: undefined,
     displayName: o.displayName ?? o.id,
-    type: coarseTypeOf(kind),
     kind,
     synced: o.onPremisesSyncEnabled === true,
     cloudManaged: false,
@@ -115,7 +113,6 @@ function fromExchange(r: ExchangeRecipient): LiveMailbox {
     id: r.ExternalDirectoryObjectId,
     upn: r.UserPrincipalName ?? undefined,
     displayName: r.DisplayName,
-    type: coarseTypeOf(kind),
     kind,
     ...(external ? { externalEmailAddress: external.replace(/^smtp:/i, "") } : {}),
     synced: r.IsDirSynced,
@@ -129,8 +126,7 @@ function fromGraph(u: GraphUser): LiveMailbox {
     id: u.id,
     upn: u.userPrincipalName ?? undefined,
     displayName: u.displayName ?? u.userPrincipalName ?? u.id,
-    // Graph does not say which kind of mailbox a user has; Exchange does (see listMailboxes).
-    type: "UserMailbox",
+    // Graph does not say which kind of mailbox a user has (no `kind`); Exchange does (see listMailboxes).
     synced: u.onPremisesSyncEnabled === true,
     cloudManaged: false,
     addresses: [...u.proxyAddresses],
@@ -389,19 +385,17 @@ export class ExchangeOnlineBackend implements TenantBackend {
           const details = String(r.RecipientTypeDetails);
           const id = r.ExternalDirectoryObjectId ?? (r as { Guid?: string }).Guid ?? r.DisplayName;
           if (details === "PublicFolder")
-            owners.set(key, { id, displayName: r.DisplayName, type: "UserMailbox", holder: { kind: "PublicFolder" } });
+            owners.set(key, { id, displayName: r.DisplayName, holder: { kind: "PublicFolder" } });
           else if (parseRecipientKind(details) === undefined)
             owners.set(key, {
               id,
               displayName: r.DisplayName,
-              type: "UserMailbox",
               holder: { kind: "OtherRecipient", recipientTypeDetails: details },
             });
           else
             owners.set(key, {
               id: r.ExternalDirectoryObjectId,
               displayName: r.DisplayName,
-              type: coarseTypeOf(kindOfRow(r)),
               kind: kindOfRow(r),
             });
         }
@@ -579,7 +573,6 @@ export class ExchangeOnlineBackend implements TenantBackend {
           ? { ...fromGraph(u), kind: "UserMailbox" as const }
           : {
               ...fromGraph(u),
-              type: other.type,
               kind: other.kind,
               ...(other.externalEmailAddress ? { externalEmailAddress: other.externalEmailAddress } : {}),
             };
@@ -627,7 +620,7 @@ export class ExchangeOnlineBackend implements TenantBackend {
         all.push({
           id: u.id,
           userPrincipalName: u.userPrincipalName ?? undefined,
-          type: types.get(u.id.toLowerCase()) ?? DEFAULT_RECIPIENT_KIND,
+          kind: parseRecipientKind(types.get(u.id.toLowerCase()) ?? "") ?? DEFAULT_RECIPIENT_KIND,
           displayName: u.displayName ?? undefined,
           givenName: u.givenName ?? undefined,
           surname: u.surname ?? undefined,

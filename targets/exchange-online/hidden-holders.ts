@@ -8,7 +8,7 @@
 // addresses on (a rebrand), listings instead, as the owner lookup does: /users, /groups and
 // /contacts paged (999 a page) and one Get-Mailbox -SoftDeletedMailbox of all.
 import { addressKey, parseProxyAddress } from "../../core/address";
-import type { AddressOwner, HolderKind, RecipientType } from "../../exchange/exchange-rules";
+import type { AddressOwner, HolderKind } from "../../exchange/exchange-rules";
 import { SCAN_THRESHOLD } from "../tenant-backend";
 import type { ExchangeAdminClient } from "./exchange-admin-client";
 import type { GraphReader } from "./graph-reader";
@@ -63,12 +63,7 @@ export async function findHiddenHolders(
   const found = new Map<string, AddressOwner>();
   if (wanted.length === 0) return found;
   const wantedKeys = new Set(wanted);
-  const keep = (
-    o: HolderObject,
-    kind: HolderKind,
-    type: RecipientType,
-    entries: readonly string[] | null | undefined,
-  ) => {
+  const keep = (o: HolderObject, kind: HolderKind, entries: readonly string[] | null | undefined) => {
     for (const entry of entries ?? []) {
       const parsed = parseProxyAddress(entry);
       const key = addressKey(parsed.value);
@@ -78,7 +73,6 @@ export async function findHiddenHolders(
       found.set(key, {
         id: o.id,
         displayName: o.displayName ?? o.userPrincipalName ?? o.id,
-        type,
         holder: {
           kind,
           deletedAt: o.deletedDateTime ?? undefined,
@@ -91,10 +85,10 @@ export async function findHiddenHolders(
   const [users, groups, contacts, deleted, softDeleted] = await (wanted.length >= SCAN_THRESHOLD
     ? scanAll(graph, exchange)
     : lookUp(graph, exchange, wanted));
-  for (const u of users) keep(u, "EntraUser", "UserMailbox", u.proxyAddresses);
-  for (const g of groups) keep(g, "EntraGroup", "Group", g.proxyAddresses);
-  for (const c of contacts) keep(c, "EntraContact", "MailContact", c.proxyAddresses);
-  for (const d of deleted) keep(d, "DeletedUser", "UserMailbox", d.proxyAddresses);
+  for (const u of users) keep(u, "EntraUser", u.proxyAddresses);
+  for (const g of groups) keep(g, "EntraGroup", g.proxyAddresses);
+  for (const c of contacts) keep(c, "EntraContact", c.proxyAddresses);
+  for (const d of deleted) keep(d, "DeletedUser", d.proxyAddresses);
   for (const m of softDeleted) {
     keep(
       {
@@ -104,7 +98,6 @@ export async function findHiddenHolders(
         deletedDateTime: m.WhenSoftDeleted ?? null,
       },
       "SoftDeletedMailbox",
-      "UserMailbox",
       m.EmailAddresses,
     );
   }

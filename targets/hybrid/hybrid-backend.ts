@@ -96,7 +96,7 @@ export class HybridBackend implements TenantBackend {
         id: mailbox.id,
         upn: mailbox.upn ?? user.upn,
         displayName: mailbox.displayName,
-        type: mailbox.type,
+        ...(mailbox.kind ? { kind: mailbox.kind } : {}),
         synced: true,
         cloudManaged: false,
         addresses: user.addresses,
@@ -159,7 +159,9 @@ export class HybridBackend implements TenantBackend {
       const cloudId = this.#cloudIdOfDn.get(owner.dn.toLowerCase());
       owners.set(
         key,
-        cloudId !== undefined ? { id: cloudId, displayName: owner.displayName, type: owner.type } : owner,
+        cloudId !== undefined
+          ? { id: cloudId, displayName: owner.displayName, ...(owner.kind ? { kind: owner.kind } : {}) }
+          : owner,
       );
     }
     for (const [key, owner] of cloud)

@@ -20,7 +20,6 @@ const toLive = (r: Recipient, changedAt: ReadonlyMap<string, string>): LiveMailb
   id: r.id,
   upn: r.upn,
   displayName: r.displayName,
-  type: r.type,
   kind: r.kind,
   ...(r.externalEmailAddress ? { externalEmailAddress: r.externalEmailAddress } : {}),
   synced: r.synced,

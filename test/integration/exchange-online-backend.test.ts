@@ -288,8 +288,8 @@ describe("exchange-online backend against the emulator", () => {
       const backend = new ExchangeOnlineBackend(settings);
       const owners = await backend.ownersOf(["press@fabrikam.com", "nobody-has-this@contoso.com", "SALES@contoso.com"]);
       assert.equal(owners.get("press@fabrikam.com")?.displayName, "Press Office (agency)");
-      assert.equal(owners.get("press@fabrikam.com")?.type, "MailContact");
-      assert.equal(owners.get("sales@contoso.com")?.type, "SharedMailbox");
+      assert.equal(owners.get("press@fabrikam.com")?.kind, "MailContact");
+      assert.equal(owners.get("sales@contoso.com")?.kind, "SharedMailbox");
       assert.equal(owners.has("nobody-has-this@contoso.com"), false);
       assert.deepEqual((await backend.acceptedDomains()).sort(), [
         "contoso.com",
@@ -303,13 +303,13 @@ describe("exchange-online backend against the emulator", () => {
       const unknown = (n: number) => Array.from({ length: n }, (_, i) => `o'free${i}@contoso.com`);
       emulator.counters.reset();
       const few = await backend.ownersOf(["press@fabrikam.com", ...unknown(38)]);
-      assert.equal(few.get("press@fabrikam.com")?.type, "MailContact");
+      assert.equal(few.get("press@fabrikam.com")?.kind, "MailContact");
       assert.equal(few.size, 1);
       assert.equal(emulator.counters.get("exchange.Get-Recipient"), 2, "39 addresses: 2 filtered requests");
       emulator.counters.reset();
       const many = await backend.ownersOf([...unknown(600), "PRESS@fabrikam.com", "sales@contoso.com"]);
       assert.equal(many.get("press@fabrikam.com")?.displayName, "Press Office (agency)");
-      assert.equal(many.get("sales@contoso.com")?.type, "SharedMailbox");
+      assert.equal(many.get("sales@contoso.com")?.kind, "SharedMailbox");
       assert.equal(many.size, 2);
       assert.equal(
         emulator.counters.get("exchange.Get-Recipient"),
@@ -324,7 +324,7 @@ describe("exchange-online backend against the emulator", () => {
           id: `00000000-0000-4000-a000-${String(i).padStart(12, "0")}`,
           upn: `${u}@contoso.com`,
           displayName: u,
-          type: "UserMailbox",
+          kind: "UserMailbox",
           synced: false,
           cloudManaged: false,
           addresses: [`SMTP:${u}@contoso.com`],
@@ -562,7 +562,7 @@ describe("exchange-online backend against the emulator", () => {
           id: `00000000-0000-4000-9000-${String(i).padStart(12, "0")}`,
           upn: `${u}@contoso.com`,
           displayName: u,
-          type: "UserMailbox",
+          kind: "UserMailbox",
           synced: false,
           cloudManaged: false,
           addresses: [`SMTP:${u}@contoso.com`],
@@ -605,7 +605,7 @@ describe("exchange-online backend against the emulator", () => {
           id: `00000000-0000-4000-b000-${String(i).padStart(12, "0")}`,
           upn: `${u}@contoso.com`,
           displayName: u,
-          type: "UserMailbox",
+          kind: "UserMailbox",
           synced: false,
           cloudManaged: false,
           addresses: [`SMTP:${u}@contoso.com`],
@@ -650,7 +650,7 @@ describe("exchange-online backend against the emulator", () => {
         .filter(
           (r) =>
             !r.synced &&
-            r.type === "UserMailbox" &&
+            r.kind === "UserMailbox" &&
             r.upn!.endsWith("@contoso.com") &&
             !r.addresses.some((a) => addressKey(a).endsWith(`:${r.upn!.replace("@contoso.com", "@fabrikam.com")}`)),
         )

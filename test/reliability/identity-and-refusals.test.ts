@@ -18,10 +18,9 @@ import type { MailboxDeclaration, Spec } from "../../core/desired/rules";
 import { assessSpec } from "../../reconcile/assess";
 import { LocalBackend } from "../../targets/local/local-backend";
 import { ExchangeError } from "../../exchange/exchange-error";
-import type { RecipientType } from "../../exchange/exchange-rules";
 import { loadSeedFile } from "../../tenant/load-seed";
 import { Tenant } from "../../tenant/tenant";
-import type { TenantSeed } from "../../tenant/seed-types.generated";
+import type { SeedRecipientType, TenantSeed } from "../../tenant/seed-types.generated";
 
 const dir = mkdtempSync(path.join(os.tmpdir(), "mbx-identity-"));
 let counter = 0;
@@ -83,7 +82,14 @@ describe("reliability: one recipient per key, only mailboxes, refusals at previe
   });
 
   it("whatever preview accepts, the tenant model accepts in the planned order (property)", async (t) => {
-    const types: RecipientType[] = ["UserMailbox", "SharedMailbox", "RoomMailbox", "MailUser", "MailContact", "Group"];
+    const types: SeedRecipientType[] = [
+      "UserMailbox",
+      "SharedMailbox",
+      "RoomMailbox",
+      "MailUser",
+      "MailContact",
+      "Group",
+    ];
     const domains = ["contoso.com", "fabrikam.com", "contoso.onmicrosoft.com", "northwind.example"];
     const names = ["ann", "bob", "cy", "dee", "eve"];
     // Mostly addresses nobody holds, some held by other recipients, MOERAs and an unaccepted domain.
@@ -98,7 +104,7 @@ describe("reliability: one recipient per key, only mailboxes, refusals at previe
     );
     const recipientArb = fc.record({
       type: fc.oneof(
-        { arbitrary: fc.constantFrom<RecipientType>("UserMailbox", "SharedMailbox", "RoomMailbox"), weight: 8 },
+        { arbitrary: fc.constantFrom<SeedRecipientType>("UserMailbox", "SharedMailbox", "RoomMailbox"), weight: 8 },
         { arbitrary: fc.constantFrom(...types), weight: 2 },
       ),
       synced: fc.oneof({ arbitrary: fc.constant(false), weight: 6 }, { arbitrary: fc.constant(true), weight: 1 }),

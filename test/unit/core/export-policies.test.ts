@@ -22,7 +22,7 @@ function mailbox(
       id,
       upn: `${alias}@contoso.com`,
       displayName: `User ${i}`,
-      type: "UserMailbox",
+      kind: "UserMailbox",
       synced,
       cloudManaged: false,
       addresses,
@@ -30,7 +30,7 @@ function mailbox(
     attributes: {
       id,
       userPrincipalName: `${alias}@contoso.com`,
-      type: "UserMailbox",
+      kind: "UserMailbox",
       alias,
       displayName: `User ${i}`,
       addresses,

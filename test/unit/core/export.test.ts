@@ -10,7 +10,7 @@ const mailboxes: ExportedMailbox[] = [
     id: "2",
     upn: "sales@contoso.com",
     displayName: "Sales",
-    type: "SharedMailbox",
+    kind: "SharedMailbox",
     synced: false,
     cloudManaged: false,
     addresses: [
@@ -24,7 +24,7 @@ const mailboxes: ExportedMailbox[] = [
     id: "1",
     upn: "mark.wilson@contoso.com",
     displayName: "Mark Wilson",
-    type: "UserMailbox",
+    kind: "UserMailbox",
     synced: true,
     cloudManaged: false,
     addresses: ["SMTP:Mark.Wilson@contoso.com", "X500:/o=x", "smtp:mark.wilson@contoso.onmicrosoft.com"],
@@ -33,7 +33,7 @@ const mailboxes: ExportedMailbox[] = [
     id: "3",
     upn: "odd@contoso.com",
     displayName: 'Odd: "quotes"',
-    type: "UserMailbox",
+    kind: "UserMailbox",
     synced: false,
     cloudManaged: false,
     addresses: ["SMTP:odd@contoso.com", "smtp:bad..alias@contoso.com"],
@@ -42,7 +42,7 @@ const mailboxes: ExportedMailbox[] = [
     id: "4",
     upn: undefined,
     displayName: "No primary",
-    type: "UserMailbox",
+    kind: "UserMailbox",
     synced: false,
     cloudManaged: false,
     addresses: ["X500:/o=y"],
@@ -106,7 +106,7 @@ describe("renderSpec", () => {
                 id: `id${m}`,
                 upn: `m${m}@contoso.com`,
                 displayName: `M${m}`,
-                type: "UserMailbox",
+                kind: "UserMailbox",
                 synced: false,
                 cloudManaged: false,
                 addresses: [...mine.map((a, i) => `${i === 0 ? "SMTP" : "smtp"}:${a}`), "X500:/o=z"],
@@ -135,8 +135,8 @@ describe("renderSpec", () => {
     );
   });
   it("filters by domain, UPN pattern and recipient type", () => {
-    assert.equal(matchesFilter(mailboxes[0]!, { type: "sharedmailbox" }), true);
-    assert.equal(matchesFilter(mailboxes[1]!, { type: "SharedMailbox" }), false);
+    assert.equal(matchesFilter(mailboxes[0]!, { kind: "sharedmailbox" }), true);
+    assert.equal(matchesFilter(mailboxes[1]!, { kind: "SharedMailbox" }), false);
     assert.equal(matchesFilter(mailboxes[1]!, { upn: "mark.*@contoso.com" }), true);
     assert.equal(matchesFilter(mailboxes[0]!, { upn: "mark.*" }), false);
     assert.equal(matchesFilter(mailboxes[0]!, { domain: "CONTOSO.com" }), true);
@@ -150,7 +150,6 @@ describe("renderSpec: every recipient kind (issue 17)", () => {
       id: "g1",
       upn: undefined,
       displayName: "Marketing",
-      type: "Group",
       kind: "MailUniversalDistributionGroup",
       synced: false,
       cloudManaged: false,
@@ -160,7 +159,6 @@ describe("renderSpec: every recipient kind (issue 17)", () => {
       id: "c1",
       upn: undefined,
       displayName: "Litware",
-      type: "MailContact",
       kind: "MailContact",
       externalEmailAddress: "support@litware.example",
       synced: false,
@@ -171,7 +169,6 @@ describe("renderSpec: every recipient kind (issue 17)", () => {
       id: "u1",
       upn: "ann@contoso.com",
       displayName: "Ann",
-      type: "UserMailbox",
       kind: "UserMailbox",
       synced: false,
       cloudManaged: false,
@@ -192,11 +189,11 @@ describe("renderSpec: every recipient kind (issue 17)", () => {
   });
   it("--type filters by the precise kind", () => {
     assert.deepEqual(
-      kinds.filter((m) => matchesFilter(m, { type: "mailcontact" })).map((m) => m.id),
+      kinds.filter((m) => matchesFilter(m, { kind: "mailcontact" })).map((m) => m.id),
       ["c1"],
     );
     assert.deepEqual(
-      kinds.filter((m) => matchesFilter(m, { type: "MailUniversalDistributionGroup" })).map((m) => m.id),
+      kinds.filter((m) => matchesFilter(m, { kind: "MailUniversalDistributionGroup" })).map((m) => m.id),
       ["g1"],
     );
   });

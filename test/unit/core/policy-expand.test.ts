@@ -40,7 +40,7 @@ function person(
     surname,
     alias,
     displayName: `${given} ${surname}`,
-    type: "UserMailbox",
+    kind: "UserMailbox",
     addresses: [
       `SMTP:${alias}@contoso.com`,
       `smtp:${alias}@contoso.onmicrosoft.com`,
@@ -82,7 +82,7 @@ function apply(
 describe("expandPolicies: which policy gives a mailbox its addresses", () => {
   const ann = person("ann", "Ann", "Lee", { department: "Sales", country: "DE" });
   const bob = person("bob", "Bob", "Ray", { department: "IT", company: "Fabrikam" });
-  const room = person("room1", "", "", { type: "RoomMailbox", displayName: "Room 1" });
+  const room = person("room1", "", "", { kind: "RoomMailbox", displayName: "Room 1" });
 
   it("the first matching policy wins; a later one with adds: true adds its aliases", () => {
     const spec = specOf(

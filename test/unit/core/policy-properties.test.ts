@@ -86,7 +86,7 @@ const mailboxArb = (i: number): fc.Arbitrary<MailboxAttributes> =>
         alias,
         displayName: `${given} ${surname}`,
         department,
-        type: "UserMailbox",
+        kind: "UserMailbox",
         addresses: [
           `SMTP:${alias}@${primaryOnBrand ? "newbrand.com" : "contoso.com"}`,
           `smtp:${alias}@contoso.onmicrosoft.com`,

@@ -17,7 +17,7 @@ import {
   type TenantFacts,
 } from "../../../exchange/exchange-rules";
 
-const press: AddressOwner = { id: "contact-1", displayName: "Press Office (agency)", type: "MailContact" };
+const press: AddressOwner = { id: "contact-1", displayName: "Press Office (agency)", kind: "MailContact" };
 const owners = new Map<string, AddressOwner>([["press@fabrikam.com", press]]);
 const tenant: TenantFacts = {
   acceptedDomains: new Set(["contoso.com", "fabrikam.com", "contoso.onmicrosoft.com"]),
@@ -27,7 +27,7 @@ const tenant: TenantFacts = {
 const lee: RecipientFacts = {
   id: "lee-1",
   displayName: "Lee Chen",
-  type: "UserMailbox",
+  kind: "UserMailbox",
   synced: false,
   cloudManaged: false,
   addresses: ["SMTP:lee.chen@contoso.com", "smtp:lee.chen@contoso.onmicrosoft.com", "X500:/o=x/cn=lee"],
@@ -42,7 +42,7 @@ describe("Exchange's rules for EmailAddresses", () => {
   });
 
   it("an address the recipient already holds is no conflict, in any case", () => {
-    owners.set("lee.chen@contoso.com", { id: "lee-1", displayName: "Lee Chen", type: "UserMailbox" });
+    owners.set("lee.chen@contoso.com", { id: "lee-1", displayName: "Lee Chen", kind: "UserMailbox" });
     try {
       assert.deepEqual(check(["SMTP:Lee.Chen@Contoso.com", ...KEEP]), []);
     } finally {

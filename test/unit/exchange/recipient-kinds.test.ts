@@ -10,7 +10,6 @@ import { describe, it } from "node:test";
 import { ExchangeError } from "../../../exchange/exchange-error";
 import {
   checkEmailAddresses,
-  coarseTypeOf,
   kindOf,
   RECIPIENT_KINDS,
   ALL_RECIPIENT_KINDS,
@@ -28,14 +27,13 @@ const tenantFacts = (owners: Record<string, { id: string; displayName: string }>
   moeraDomain: "contoso.onmicrosoft.com",
   ownerOf: (a) => {
     const o = owners[a.toLowerCase()];
-    return o && { ...o, type: "UserMailbox" as const };
+    return o && { ...o, kind: "UserMailbox" as const };
   },
 });
 
 const recipient = (kind: RecipientKind, addresses: string[], extra: Partial<RecipientFacts> = {}): RecipientFacts => ({
   id: "r1",
   displayName: "Marketing",
-  type: coarseTypeOf(kind),
   kind,
   synced: false,
   cloudManaged: false,
@@ -96,24 +94,12 @@ describe("recipient kinds: the facts per kind", () => {
     });
   });
 
-  it("keeps the coarse kind the other layers use: every group is Group; Group read back is a distribution group", () => {
-    assert.deepEqual(ALL_RECIPIENT_KINDS.map(coarseTypeOf), [
-      "UserMailbox",
-      "SharedMailbox",
-      "RoomMailbox",
-      "EquipmentMailbox",
-      "Group",
-      "Group",
-      "Group",
-      "Group",
-      "MailUser",
-      "MailContact",
-    ]);
+  it("reads a kind's name in any case; Group (seeds and tenant files of before the kinds) is a distribution group", () => {
     assert.equal(parseRecipientKind("group"), "MailUniversalDistributionGroup");
     assert.equal(parseRecipientKind("groupmailbox"), "GroupMailbox");
     assert.equal(parseRecipientKind("RoomList"), undefined);
-    assert.equal(kindOf({ type: "Group" }), "MailUniversalDistributionGroup");
-    assert.equal(kindOf({ type: "Group", kind: "GroupMailbox" }), "GroupMailbox");
+    assert.equal(kindOf({}), "UserMailbox");
+    assert.equal(kindOf({ kind: "GroupMailbox" }), "GroupMailbox");
   });
 });
 
@@ -276,7 +262,6 @@ describe("recipient kinds: the tenant model", () => {
       [],
     );
     assert.equal(tenant.find("allstaff@contoso.com")?.kind, "GroupMailbox");
-    assert.equal(tenant.find("allstaff@contoso.com")?.type, "Group");
     assert.equal(tenant.find("marketing@contoso.com")?.kind, "MailUniversalDistributionGroup");
     assert.equal(
       tenant.find("press@agency.example")?.externalEmailAddress,
@@ -377,7 +362,7 @@ describe("recipient kinds: the tenant model", () => {
     tenant.close();
   });
 
-  it("lists by kind; a recipient added with the coarse Group is a distribution group", () => {
+  it("lists by kind", () => {
     const tenant = seededTenant();
     assert.deepEqual(
       tenant
@@ -390,7 +375,7 @@ describe("recipient kinds: the tenant model", () => {
       id: "00000000-0000-4000-9000-000000000001",
       upn: undefined,
       displayName: "Old group",
-      type: "Group",
+      kind: "MailUniversalDistributionGroup",
       synced: false,
       cloudManaged: false,
       addresses: ["SMTP:old@contoso.com"],
@@ -423,7 +408,6 @@ describe("recipient kinds: the tenant model", () => {
       Tenant.withFile(file, (tenant) => {
         const group = tenant.find("marketing@contoso.com")!;
         assert.equal(group.kind, "MailUniversalDistributionGroup");
-        assert.equal(group.type, "Group");
         assert.equal(tenant.ownerOf("marketing@contoso.com")?.kind, "MailUniversalDistributionGroup");
         assert.deepEqual(
           tenant.list({ types: ["MailUniversalDistributionGroup"] }).map((r) => r.id),

@@ -368,13 +368,10 @@ describe("preview-time checks (reconcile/preflight.ts) on the local backend", ()
     );
     assert.equal(moeraDomainOf(["contoso.com"]), undefined);
     assert.equal(
-      describeRecipient({ id: "x", displayName: 'Say "hi"', type: "EquipmentMailbox" }),
+      describeRecipient({ id: "x", displayName: 'Say "hi"', kind: "EquipmentMailbox" }),
       'equipment mailbox "Say \\"hi\\""',
     );
-    assert.equal(
-      describeRecipient({ id: "x", displayName: "All", type: "Group", kind: "GroupMailbox" }),
-      'Microsoft 365 group "All"',
-    );
+    assert.equal(describeRecipient({ id: "x", displayName: "All", kind: "GroupMailbox" }), 'Microsoft 365 group "All"');
     assert.equal(WRITABLE_KINDS.size, 10);
   });
 

@@ -38,7 +38,7 @@ describe("refresh handoff", () => {
       id: "1",
       upn: "a@contoso.com",
       displayName: "A",
-      type: "UserMailbox",
+      kind: "UserMailbox",
       synced: false,
       cloudManaged: false,
       addresses: ["SMTP:a@contoso.com"],

@@ -95,7 +95,6 @@ describe("the tenant model (tenant/tenant.ts)", () => {
       assert.deepEqual(tenant.ownerOf("ANNA@contoso.com"), {
         id: ANNA,
         displayName: "Anna Kowalski",
-        type: "UserMailbox",
         kind: "UserMailbox",
       });
       assert.deepEqual(
