@@ -4,7 +4,7 @@ import { addressKey } from "../core/address";
 import { computeDrift } from "../core/drift/compute-drift";
 import { formatProblem } from "../core/problems";
 import { makeReport, type MailboxRow } from "../core/report/report";
-import type { TenantBackend } from "../targets/tenant-backend";
+import { CLOUD, type TenantBackend } from "../targets/tenant-backend";
 import { ALL_RECIPIENT_KINDS, parseRecipientKind, type RecipientKind } from "../exchange/exchange-rules";
 import { resolveKinds } from "../reconcile/preflight";
 import { loadSpecBytes } from "../core/desired/load-spec";
@@ -64,7 +64,7 @@ async function markWaitingForSync(rows: MailboxRow[], backend: TenantBackend): P
   const candidates = rows.filter(
     (r) =>
       r.change === "drift" &&
-      r.writtenTo === "exchange-online" &&
+      r.writtenTo === CLOUD &&
       r.removed.length === 0 &&
       r.primary === undefined &&
       r.added.length > 0,

@@ -30,6 +30,7 @@ import { expandSpec, type ExpandedSpec } from "../reconcile/expand-spec";
 import { targetUpnOf, upnChanges, type UpnChange } from "../reconcile/upn";
 import { syncStateOf } from "../core/drift/compute-drift";
 import { checkLiveMailbox, type LiveMailbox } from "../targets/tenant-backend";
+import { writtenToOf } from "../targets/hybrid/hybrid-backend";
 import { stopWhenEngineIsGone } from "../runtime/engine-watchdog";
 import { describeExpected, isExpectedError } from "../core/errors";
 import { leaveForProvider, takeFromRefresh, takeRecorded } from "../runtime/refresh-handoff";
@@ -162,14 +163,15 @@ function whereOf(
   const where = new Map<string, MailboxWhere>();
   for (const m of spec.mailboxes) {
     const mailbox = live.get(m.identity);
-    if (mailbox?.writtenTo === undefined) continue;
-    // `cloudManaged: true` takes a synced mailbox over: it is written in Exchange Online.
-    if (m.cloudManaged && mailbox.writtenTo === "active-directory") {
-      where.set(m.identity, { writtenTo: "exchange-online" });
-      continue;
-    }
-    const sync = syncStateOf(spec, m.identity, mailbox, change.plans.get(m.identity)?.changed === true);
-    where.set(m.identity, { writtenTo: mailbox.writtenTo, ...(sync ? { sync } : {}) });
+    // Where the hybrid target routes the write (`cloudManaged: true` takes a synced mailbox over).
+    const writtenTo = mailbox === undefined ? undefined : writtenToOf(mailbox, m.cloudManaged === true);
+    if (mailbox === undefined || writtenTo === undefined) continue;
+    // Taken over, it is written in Exchange Online: no longer the sync's to carry.
+    const sync =
+      writtenTo === mailbox.writtenTo
+        ? syncStateOf(spec, m.identity, mailbox, change.plans.get(m.identity)?.changed === true)
+        : undefined;
+    where.set(m.identity, { writtenTo, ...(sync ? { sync } : {}) });
   }
   return where;
 }
@@ -361,7 +363,7 @@ function declare(
     // Ephemeral: shown once on the mailbox's own status line, not again in Pulumi's diagnostics
     // summary (an up of 300 mailboxes printed each line four times).
     const place = where.get(mailbox.identity);
-    const placed = place ? `; ${WHERE_WORDS[place.writtenTo] ?? `written to ${place.writtenTo}`}` : "";
+    const placed = place ? `; ${WHERE_WORDS[place.writtenTo]}` : "";
     const upn = upns.get(mailbox.identity);
     const upnText = upn ? `user principal name ${upn.from ?? "(none)"} → ${upn.to}` : "";
     // Why, per address (core/plan/change-causes.ts): the same words as `plan`'s rows.

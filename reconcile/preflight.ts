@@ -20,7 +20,8 @@ import {
   type RecipientKind,
 } from "../exchange/exchange-rules";
 import { TARGETS } from "../targets/registry";
-import type { LiveMailbox, TenantBackend } from "../targets/tenant-backend";
+import { writtenToOf } from "../targets/hybrid/hybrid-backend";
+import { DIRECTORY, type LiveMailbox, type TenantBackend } from "../targets/tenant-backend";
 import { remedyFor } from "./explain";
 
 /**
@@ -378,13 +379,14 @@ const checkTargetedMoves: EntryCheck = (facts, mailbox) => {
  */
 const checkExchangeRules: EntryCheck = (facts, mailbox, { current, kind }) => {
   const plan = facts.change.plans.get(mailbox.identity)!;
-  // A mailbox written in AD, where it is mastered, is in the write scope (targets/hybrid/).
+  // A mailbox written in AD, where it is mastered, is in the write scope (targets/hybrid/ routes it).
   // AD holds each entry as one proxyAddresses value of at most 256 characters, prefix included.
+  const writtenTo = writtenToOf(current, mailbox.cloudManaged === true);
   const written = {
     ...current,
     kind,
-    cloudManaged: current.cloudManaged || mailbox.cloudManaged || current.writtenTo === "active-directory",
-    writesProxyAddresses: current.writtenTo === "active-directory",
+    cloudManaged: current.cloudManaged || mailbox.cloudManaged || writtenTo === DIRECTORY,
+    writesProxyAddresses: writtenTo === DIRECTORY,
   };
   const violations = checkEmailAddresses(
     written,

@@ -1,6 +1,6 @@
 // Bulk reads for export and drift, over any backend: a full scan page by page, or reads by
 // identity when the spec names few mailboxes of a large tenant.
-import { SCAN_THRESHOLD, type LiveMailbox, type TenantBackend } from "../targets/tenant-backend";
+import { DIRECTORY, SCAN_THRESHOLD, type LiveMailbox, type TenantBackend } from "../targets/tenant-backend";
 
 /** Every mailbox of the tenant. `onPage` reports progress. */
 export async function scanMailboxes(backend: TenantBackend, onPage?: (count: number) => void): Promise<LiveMailbox[]> {
@@ -61,7 +61,7 @@ export function needsOwnRead(mailbox: LiveMailbox | undefined): boolean {
   return (
     mailbox?.synced === true &&
     !mailbox.cloudManaged &&
-    !(mailbox.writtenTo === "active-directory" && mailbox.cloudAddresses === undefined)
+    !(mailbox.writtenTo === DIRECTORY && mailbox.cloudAddresses === undefined)
   );
 }
 

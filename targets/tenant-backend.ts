@@ -3,13 +3,21 @@
 // emulator). Settings here are never secret: credentials come from the environment at call time.
 import { fields, flag, oneOf, strings, text, type Check } from "../core/json-check";
 import type { MailboxAttributes } from "../core/policy/policy-types";
+import type { WrittenTo } from "../core/report/report-types.generated";
 import { ALL_RECIPIENT_KINDS, type AddressOwner, type RecipientKind } from "../exchange/exchange-rules";
 
 /**
  * The targets a composed stack writes to, by their names in the registry: a subset of
  * `TargetName` (targets/registry.ts, which imports this file; its unit test checks each name).
+ * The type is the report schema's (`writtenTo`, which reports carry); each place has its constant.
  */
-export type WrittenTo = "exchange-online" | "active-directory";
+export type { WrittenTo };
+/** Exchange Online: where a cloud-only or cloud-managed mailbox is written. */
+export const CLOUD = "exchange-online" satisfies WrittenTo;
+/** Active Directory: where a synced mailbox is written (it is mastered there). */
+export const DIRECTORY = "active-directory" satisfies WrittenTo;
+/** Every place, for checks of what a file says. */
+export const WRITTEN_TO: readonly WrittenTo[] = [CLOUD, DIRECTORY];
 
 /** A mailbox as read from the tenant. */
 export interface LiveMailbox {
@@ -198,7 +206,7 @@ export const checkLiveMailbox: Check<LiveMailbox> = fields<LiveMailbox>(
     externalEmailAddress: text,
     synced: flag,
     cloudManaged: flag,
-    writtenTo: oneOf<WrittenTo>("exchange-online", "active-directory"),
+    writtenTo: oneOf<WrittenTo>(...WRITTEN_TO),
     addressesChangedAt: text,
     lastSyncAt: text,
     cloudAddresses: strings,

@@ -4,7 +4,7 @@ import { causesOfPlan } from "../plan/change-causes";
 import { liveListFindings } from "../plan/live-findings";
 import { summarizePlan } from "../plan/describe-plan";
 import { planEntries, type ChangePlan } from "../plan/plan-changes";
-import type { MailboxRow, SyncState } from "../report/report";
+import type { MailboxRow, SyncState, WrittenTo } from "../report/report";
 import type { Spec } from "../desired/rules";
 
 /**
@@ -12,7 +12,7 @@ import type { Spec } from "../desired/rules";
  * addresses: where it is written and, for a synced one, what the cloud shows until the next sync.
  */
 export interface MailboxFacts {
-  readonly writtenTo?: string;
+  readonly writtenTo?: WrittenTo;
   /** A synced mailbox: the cloud's list (its `addresses` are Active Directory's, the truth). */
   readonly cloudAddresses?: readonly string[];
   readonly lastSyncAt?: string;

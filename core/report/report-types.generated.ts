@@ -5,6 +5,10 @@
  */
 export type MailboxChange =
   "none" | "adopt" | "create" | "update" | "release" | "delete" | "drift" | "missing" | "error";
+/**
+ * Where a write of this mailbox goes, when the stack writes to more than one place (target hybrid): active-directory (a synced mailbox, written where it is mastered) or exchange-online. Since 1.2.
+ */
+export type WrittenTo = "exchange-online" | "active-directory";
 
 /**
  * What `mailbox-addresses drift --json` and `mailbox-addresses plan --json` print. formatVersion: a minor bump only adds keys (ignore unknown ones); reject an unknown major.
@@ -136,10 +140,7 @@ export interface MailboxRow {
     from: string | null;
     to: string;
   };
-  /**
-   * Where a write of this mailbox goes, when the stack writes to more than one place (target hybrid): active-directory (a synced mailbox, written where it is mastered) or exchange-online. Since 1.2.
-   */
-  writtenTo?: string;
+  writtenTo?: WrittenTo;
   sync?: SyncState;
   /**
    * What is wrong with the tenant's list as it stands, whatever the spec says, naming the entries (two uppercase SMTP: entries in Active Directory's proxyAddresses); an apply repairs it to the spec's one primary. Since 1.3.

@@ -4,12 +4,12 @@
 import { acceptCommand, causeWords, changeText as causedChangeText, describeCauses } from "../plan/change-causes";
 import { unicodeFormOf, withUnicodeForm } from "../idn";
 import { safeMessage, withoutStackTrace } from "../text";
-import type { ChangeCause, MailboxChange, MailboxRow, Report, SyncState } from "./report-types.generated";
+import type { ChangeCause, MailboxChange, MailboxRow, Report, SyncState, WrittenTo } from "./report-types.generated";
 
 /** Bumped in the minor for additions (readers ignore unknown keys), in the major for changes. */
 export const REPORT_FORMAT_VERSION = "1.4";
 
-export type { ChangeCause, MailboxChange, MailboxRow, Report, SyncState };
+export type { ChangeCause, MailboxChange, MailboxRow, Report, SyncState, WrittenTo };
 
 /** The rows with changes made outside git (drift causes), which merging reverts. */
 function revertedRows(report: Report): MailboxRow[] {
@@ -43,9 +43,12 @@ function changeText(row: MailboxRow): string {
   return `pending sync${age}`;
 }
 
-/** Where the mailbox's write goes: "AD" or "Exchange Online" (only stacks with both say it). */
-const whereText = (row: MailboxRow) =>
-  row.writtenTo === "active-directory" ? "AD" : row.writtenTo === "exchange-online" ? "Exchange Online" : "";
+/** Where the mailbox's write goes, in a table cell (only stacks with both say it). */
+const WHERE_SHORT: Readonly<Record<WrittenTo, string>> = {
+  "active-directory": "AD",
+  "exchange-online": "Exchange Online",
+};
+const whereText = (row: MailboxRow) => (row.writtenTo === undefined ? "" : WHERE_SHORT[row.writtenTo]);
 
 /** A problem as a report carries it: no stack trace, unsafe characters escaped, length capped. */
 const clean = (problem: string) => safeMessage(withoutStackTrace(problem), { multiline: true });

@@ -15,7 +15,13 @@ import {
 } from "ldapts";
 import { addressKey, parseProxyAddress } from "../../core/address";
 import type { AddressOwner, RecipientKind } from "../../exchange/exchange-rules";
-import type { BackendCapabilities, LiveMailbox, MailboxPage, TenantBackend } from "../tenant-backend";
+import {
+  DIRECTORY,
+  type BackendCapabilities,
+  type LiveMailbox,
+  type MailboxPage,
+  type TenantBackend,
+} from "../tenant-backend";
 import { DirectoryClient, DirectoryError, type DirectorySettings, type ModifyStep } from "./directory-client";
 import { keysOf, parseIdentity, sidToString } from "./identities";
 import {
@@ -105,7 +111,7 @@ function toMailbox(entry: Entry): DirectoryMailbox {
     synced: true,
     cloudManaged: false,
     addresses: proxyAddresses,
-    writtenTo: "active-directory",
+    writtenTo: DIRECTORY,
     dn: entry.dn,
     mail,
     mailNickname: first(entry, "mailNickname"),

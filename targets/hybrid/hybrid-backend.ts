@@ -8,13 +8,36 @@
 import { addressKey, parseProxyAddress, sameAddressList } from "../../core/address";
 import type { AddressOwner } from "../../exchange/exchange-rules";
 import type { ActiveDirectoryBackend, DirectoryMailbox } from "../active-directory/active-directory-backend";
-import type { BackendCapabilities, LiveMailbox, MailboxPage, TenantBackend, WrittenTo } from "../tenant-backend";
+import {
+  CLOUD,
+  DIRECTORY,
+  type BackendCapabilities,
+  type LiveMailbox,
+  type MailboxPage,
+  type TenantBackend,
+  type WrittenTo,
+} from "../tenant-backend";
 
-export const CLOUD = "exchange-online" satisfies WrittenTo;
-export const DIRECTORY = "active-directory" satisfies WrittenTo;
+/**
+ * Where a mailbox is mastered, so where its writes go: Active Directory for a synced one whose
+ * Exchange attributes are not cloud-managed, Exchange Online for the rest. `takeOver`: the spec
+ * sets `cloudManaged: true`, which moves a synced mailbox's writes to the cloud. The one place the
+ * route is decided: this backend routes by it, and the program asks it (writtenToOf).
+ */
+export function masterOf(mailbox: Pick<LiveMailbox, "synced" | "cloudManaged">, takeOver = false): WrittenTo {
+  return mailbox.synced && !mailbox.cloudManaged && !takeOver ? DIRECTORY : CLOUD;
+}
+
+/**
+ * Where a write of a mailbox read from a stack that writes to more than one place goes (once the
+ * spec's `cloudManaged` takes it over); undefined where the stack writes to one (no `writtenTo`).
+ */
+export function writtenToOf(mailbox: LiveMailbox, takeOver = false): WrittenTo | undefined {
+  return mailbox.writtenTo === undefined ? undefined : masterOf(mailbox, takeOver);
+}
 
 /** A synced mailbox that Exchange cannot write: AD masters it. */
-const masteredInDirectory = (mailbox: LiveMailbox) => mailbox.synced && !mailbox.cloudManaged;
+const masteredInDirectory = (mailbox: LiveMailbox) => masterOf(mailbox) === DIRECTORY;
 
 const smtpKeys = (entries: readonly string[]) =>
   entries

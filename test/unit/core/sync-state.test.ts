@@ -2,7 +2,7 @@
 // AD, AD is compared with the spec; the cloud's list only tells whether the next sync is still due.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { computeDrift } from "../../../core/drift/compute-drift";
+import { computeDrift, type MailboxFacts } from "../../../core/drift/compute-drift";
 import { exitCodeOf, makeReport, renderTable } from "../../../core/report/report";
 import { loadSpecText } from "../../../core/desired/load-spec";
 
@@ -29,7 +29,7 @@ describe("sync state of synced mailboxes", () => {
       ["ada@contoso.com", ["SMTP:ada.new@contoso.com"]],
       ["eve@contoso.com", ["SMTP:eve@contoso.com"]],
     ]);
-    const facts = new Map([
+    const facts = new Map<string, MailboxFacts>([
       [
         "ada@contoso.com",
         {
