@@ -1,9 +1,15 @@
 // What the Active Directory tests share around a Samba DC (./samba-dc.ts): a user's address
 // attributes read as Administrator, an account's SID, and the delegation an admin gives a bind
 // account ("Write proxyAddresses" and "Write mail" on user objects), as dsacls or the Delegation
-// wizard would write it. One place, so the AD-only, findings, hybrid and backend tests set the
-// directory up and read it back the same way.
-import type { SambaDc } from "./samba-dc";
+// wizard would write it; the hybrid fixture's synced users, and a CA the DC's certificate does not
+// verify against. One place, so the AD-only, findings, hybrid and backend tests (and the hybrid
+// lab) set the directory up and read it back the same way.
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { migratedX500 } from "./generated-mailbox";
+import { selfSignedCaArgs, type SambaDc, type SeedUser } from "./samba-dc";
 import { sidToString } from "../targets/active-directory/identities";
 
 /** The schemaIDGUIDs of the user class, proxyAddresses and mail: what an object ACE names. */
@@ -80,4 +86,43 @@ export async function delegateAddressWrites(
   const ace = (attribute: string) =>
     scope === "below" ? `(OA;CIIO;WP;${attribute};${SCHEMA_GUIDS.user};${sid})` : `(OA;;WP;${attribute};;${sid})`;
   await dc.addAces(dn, ace(SCHEMA_GUIDS.proxyAddresses) + ace(SCHEMA_GUIDS.mail));
+}
+
+/** The X500 address ada keeps from her on-premises mailbox (its legacyExchangeDN). */
+export const ADA_X500 = migratedX500("ada-onprem");
+
+/**
+ * The synced users of the hybrid fixture tenant (test/fixtures/hybrid/tenant.yaml) as AD holds
+ * them: ada and ben in `ou`, cy in CN=Users. The hybrid lab and the hybrid tests seed these.
+ */
+export function hybridSyncedUsers(ou: string): SeedUser[] {
+  return [
+    {
+      name: "ada",
+      upn: "ada@contoso.com",
+      parent: ou,
+      mail: "ada@contoso.com",
+      proxyAddresses: ["SMTP:ada@contoso.com", "smtp:ada.alias@contoso.com", ADA_X500],
+    },
+    {
+      name: "ben",
+      upn: "ben@contoso.com",
+      parent: ou,
+      mail: "ben@contoso.com",
+      proxyAddresses: ["SMTP:ben@contoso.com", "smtp:sales@contoso.com"],
+    },
+    { name: "cy", upn: "cy@contoso.com", mail: "cy@contoso.com", proxyAddresses: ["SMTP:cy@contoso.com"] },
+  ];
+}
+
+/**
+ * A self-signed CA of its own, in a temporary folder: a CA file the DC's certificate does not
+ * verify against. `remove` deletes the folder.
+ */
+export function otherCa(): { readonly caFile: string; remove(): void } {
+  const dir = mkdtempSync(join(tmpdir(), "other-ca-"));
+  execFileSync("openssl", selfSignedCaArgs(join(dir, "key.pem"), join(dir, "ca.pem"), 2, "/CN=Some other CA"), {
+    stdio: "ignore",
+  });
+  return { caFile: join(dir, "ca.pem"), remove: () => rmSync(dir, { recursive: true, force: true }) };
 }

@@ -29,3 +29,20 @@ export function generatedMailbox(
     ],
   };
 }
+
+/**
+ * A cloud user mailbox for each user part in `users`, its UPN and only address on contoso.com,
+ * with ids `00000000-0000-4000-<block>-<index>` (`block`: four hex digits, one per test, so the
+ * ids are the same on every run and differ between tests).
+ */
+export function numberedMailboxes(users: readonly string[], block: string): NewRecipient[] {
+  return users.map((u, i) => ({
+    id: `00000000-0000-4000-${block}-${String(i).padStart(12, "0")}`,
+    upn: `${u}@contoso.com`,
+    displayName: u,
+    kind: "UserMailbox",
+    synced: false,
+    cloudManaged: false,
+    addresses: [`SMTP:${u}@contoso.com`],
+  }));
+}

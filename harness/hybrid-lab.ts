@@ -9,32 +9,16 @@ import { spawn } from "node:child_process";
 import { readFileSync, rmSync } from "node:fs";
 import { request } from "node:https";
 import path from "node:path";
+import { hybridSyncedUsers } from "./active-directory-fixtures";
 import { commandLine } from "./command-line";
 import { startSambaDc, type SambaDc } from "./samba-dc";
 
 const ROOT = path.resolve(__dirname, "../..");
-const X500 = "X500:/o=ExchangeLabs/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn=ada-onprem";
 
 /** The synced users of the lab: the AD side of the fixture tenant's synced mailboxes. */
 async function seedDirectory(dc: SambaDc): Promise<void> {
   const ou = await dc.addOu("Mailboxes");
-  await dc.addUsers([
-    {
-      name: "ada",
-      upn: "ada@contoso.com",
-      parent: ou,
-      mail: "ada@contoso.com",
-      proxyAddresses: ["SMTP:ada@contoso.com", "smtp:ada.alias@contoso.com", X500],
-    },
-    {
-      name: "ben",
-      upn: "ben@contoso.com",
-      parent: ou,
-      mail: "ben@contoso.com",
-      proxyAddresses: ["SMTP:ben@contoso.com", "smtp:sales@contoso.com"],
-    },
-    { name: "cy", upn: "cy@contoso.com", mail: "cy@contoso.com", proxyAddresses: ["SMTP:cy@contoso.com"] },
-  ]);
+  await dc.addUsers(hybridSyncedUsers(ou));
 }
 
 /** POST /_emulator/sync on the control plane (its token in the state folder): the first sync, now. */

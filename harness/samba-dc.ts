@@ -196,24 +196,37 @@ async function acquireLock(
   }
 }
 
-/** A CA of our own (openssl): it signs each start's server certificate. */
-async function issueCa(tlsDir: string): Promise<void> {
-  mkdirSync(tlsDir, { recursive: true });
-  await run("openssl", [
+/** openssl's arguments for a self-signed CA certificate and its key (not encrypted). */
+export function selfSignedCaArgs(keyFile: string, certFile: string, days: number, subject: string): string[] {
+  return [
     "req",
     "-x509",
     "-newkey",
     "rsa:2048",
     "-nodes",
     "-keyout",
-    join(tlsDir, "ca-key.pem"),
+    keyFile,
     "-out",
-    join(tlsDir, "ca.pem"),
+    certFile,
     "-days",
-    "3650",
+    `${days}`,
     "-subj",
-    "/O=mailbox-addresses tests/CN=Samba test CA",
-  ]);
+    subject,
+  ];
+}
+
+/** A CA of our own (openssl): it signs each start's server certificate. */
+async function issueCa(tlsDir: string): Promise<void> {
+  mkdirSync(tlsDir, { recursive: true });
+  await run(
+    "openssl",
+    selfSignedCaArgs(
+      join(tlsDir, "ca-key.pem"),
+      join(tlsDir, "ca.pem"),
+      3650,
+      "/O=mailbox-addresses tests/CN=Samba test CA",
+    ),
+  );
   await run("chmod", ["600", join(tlsDir, "ca-key.pem")]);
 }
 

@@ -5,15 +5,15 @@
 // standalone `pulumi refresh --yes`. A state from the previous release, without the `applied`
 // output, behaves as it did. Real pulumi, local tenant.
 import assert from "node:assert/strict";
-import { copyFileSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import Ajv2020 from "ajv/dist/2020";
 import schema from "../../schemas/report.schema.json";
 import type { Report } from "../../core/report/report";
-import { PROJECT_ROOT, TestStack } from "../../harness/pulumi-stack";
+import { TestStack } from "../../harness/pulumi-stack";
+import { stackFromPreviousRelease } from "../../harness/previous-release";
 import { RUN_CHANNEL } from "../../runtime/run-channel";
-import { loadSeedFile } from "../../tenant/load-seed";
 
 const validateReport = new Ajv2020({ allErrors: true, strict: true }).compile(schema);
 const RESOURCE_TYPE = "pulumi-nodejs:dynamic/mailbox:MailboxAddresses";
@@ -223,19 +223,10 @@ describe("the last applied list stays apart from what refresh reads, on the loca
 });
 
 describe("a state from the previous release (no `applied` output) behaves as it did", () => {
-  const FIXTURE = path.join(PROJECT_ROOT, "test/fixtures/state-v0.1");
   let stack: TestStack;
 
   before(() => {
-    stack = new TestStack("applied-v01");
-    stack.withTenant((tenant) => tenant.seed(loadSeedFile(path.join(FIXTURE, "tenant-after-up.yaml"))));
-    copyFileSync(path.join(FIXTURE, "mailboxes.yaml"), stack.specFile);
-    const state = readFileSync(path.join(FIXTURE, "state.json"), "utf8")
-      .replaceAll("STACK", stack.stack)
-      .replaceAll("/FIXTURE", stack.dir);
-    const file = path.join(stack.dir, "state-v0.1.json");
-    writeFileSync(file, state);
-    stack.run(["stack", "import", "--file", file], { check: true });
+    stack = stackFromPreviousRelease("applied-v01");
   });
   after(() => stack?.dispose());
 

@@ -8,11 +8,16 @@ import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { EmulatorProcess } from "../../harness/emulator-process";
 import { diagnosticsOf, PROJECT_ROOT, TestStack } from "../../harness/pulumi-stack";
-import { delegateAddressWrites, readUser, sidOf } from "../../harness/active-directory-fixtures";
+import {
+  ADA_X500,
+  delegateAddressWrites,
+  hybridSyncedUsers,
+  readUser,
+  sidOf,
+} from "../../harness/active-directory-fixtures";
 import { startSambaDc, type SambaDc } from "../../harness/samba-dc";
 
 const DELEGATE_PASSWORD = "Deleg4te-Hybrid-Pass!";
-const X500 = "X500:/o=ExchangeLabs/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn=ada-onprem";
 
 let dc: SambaDc;
 let emulator: EmulatorProcess;
@@ -77,21 +82,7 @@ describe("hybrid tenant (emulator + Samba AD) end to end through the pulumi bina
     const ou = await dc.addOu("Mailboxes");
     const [delegate, ada, ben, cy] = await dc.addUsers([
       { name: "delegate", upn: "delegate@corp.contoso.com", password: DELEGATE_PASSWORD },
-      {
-        name: "ada",
-        upn: "ada@contoso.com",
-        parent: ou,
-        mail: "ada@contoso.com",
-        proxyAddresses: ["SMTP:ada@contoso.com", "smtp:ada.alias@contoso.com", X500],
-      },
-      {
-        name: "ben",
-        upn: "ben@contoso.com",
-        parent: ou,
-        mail: "ben@contoso.com",
-        proxyAddresses: ["SMTP:ben@contoso.com", "smtp:sales@contoso.com"],
-      },
-      { name: "cy", upn: "cy@contoso.com", mail: "cy@contoso.com", proxyAddresses: ["SMTP:cy@contoso.com"] },
+      ...hybridSyncedUsers(ou),
       // In AD only (not synced to the cloud, in no spec): holds an address.
       { name: "zed", upn: "zed@corp.contoso.com", mail: "zed@contoso.com", proxyAddresses: ["SMTP:zed@contoso.com"] },
     ]);
@@ -136,7 +127,7 @@ describe("hybrid tenant (emulator + Samba AD) end to end through the pulumi bina
     // AD's values, the MOERA added (KB 3190357), X500 kept.
     assert.deepEqual(
       [...cloudAddresses("ada@contoso.com")].sort(),
-      ["SMTP:ada@contoso.com", X500, "smtp:ada.alias@contoso.com", "smtp:ada@contoso.onmicrosoft.com"].sort(),
+      ["SMTP:ada@contoso.com", ADA_X500, "smtp:ada.alias@contoso.com", "smtp:ada@contoso.onmicrosoft.com"].sort(),
     );
     const user = await emulator.withTenant((t) => t.find("ben@contoso.com")!);
     assert.equal(user.synced, true);
@@ -258,7 +249,7 @@ mailboxes:
     assert.equal(up.code, 0, up.output);
     assert.deepEqual(await adRead("ada@contoso.com"), {
       ...(await adRead("ada@contoso.com")),
-      proxyAddresses: ["SMTP:ada.lovelace@contoso.com", X500, "smtp:ada@contoso.com"].sort(),
+      proxyAddresses: ["SMTP:ada.lovelace@contoso.com", ADA_X500, "smtp:ada@contoso.com"].sort(),
       mail: "ada.lovelace@contoso.com",
     });
     assert.deepEqual((await adRead("ben@contoso.com")).proxyAddresses, ["SMTP:ben@contoso.com"]);

@@ -4,31 +4,18 @@
 // `__provider` code stored in that state loads dist/providers/mailbox-addresses/implementation.js
 // from the project: this test is what keeps that path working.
 import assert from "node:assert/strict";
-import { copyFileSync, readFileSync, writeFileSync } from "node:fs";
-import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { PROJECT_ROOT, TestStack } from "../../harness/pulumi-stack";
-import { loadSeedFile } from "../../tenant/load-seed";
+import type { TestStack } from "../../harness/pulumi-stack";
+import { stackFromPreviousRelease } from "../../harness/previous-release";
 import type { Recipient } from "../../tenant/tenant";
-
-const FIXTURE = path.join(PROJECT_ROOT, "test/fixtures/state-v0.1");
 
 describe("a stack made by the previous release (state fixture v0.1)", () => {
   let stack: TestStack;
   let tenantBefore: Recipient[];
 
   before(() => {
-    stack = new TestStack("v01");
-    stack.withTenant((tenant) => tenant.seed(loadSeedFile(path.join(FIXTURE, "tenant-after-up.yaml"))));
+    stack = stackFromPreviousRelease("v01");
     tenantBefore = stack.withTenant((tenant) => tenant.list());
-    copyFileSync(path.join(FIXTURE, "mailboxes.yaml"), stack.specFile);
-    // The fixture names its stack STACK and its folder /FIXTURE (make-fixture.js): they become this stack's.
-    const state = readFileSync(path.join(FIXTURE, "state.json"), "utf8")
-      .replaceAll("STACK", stack.stack)
-      .replaceAll("/FIXTURE", stack.dir);
-    const file = path.join(stack.dir, "state-v0.1.json");
-    writeFileSync(file, state);
-    stack.run(["stack", "import", "--file", file], { check: true });
   });
   after(() => stack?.dispose());
 

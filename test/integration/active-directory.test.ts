@@ -2,13 +2,12 @@
 // paged reads, the three ways a user is named, the seed's hard cases, concurrent edits,
 // duplicates, and each failure an admin meets, with nothing written when it fails.
 import assert from "node:assert/strict";
-import { execFileSync, spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, readlinkSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { spawn, spawnSync } from "node:child_process";
+import { readlinkSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { Attribute, Change } from "ldapts";
-import { delegateAddressWrites, readAddresses } from "../../harness/active-directory-fixtures";
+import { delegateAddressWrites, otherCa, readAddresses } from "../../harness/active-directory-fixtures";
 import { DEFAULT_LOCK_TIMEOUT_SECONDS, startSambaDc, type SambaDc, type SeedUser } from "../../harness/samba-dc";
 import { ActiveDirectoryBackend, type DirectoryMailbox } from "../../targets/active-directory/active-directory-backend";
 import {
@@ -338,37 +337,16 @@ describe("Active Directory backend: refusals and failures write nothing", () => 
       /ECONNREFUSED/,
       /mailbox "guarded@contoso\.com"/,
     );
-    const otherCa = mkdtempSync(join(tmpdir(), "other-ca-"));
+    const other = otherCa();
     try {
-      execFileSync(
-        "openssl",
-        [
-          "req",
-          "-x509",
-          "-newkey",
-          "rsa:2048",
-          "-nodes",
-          "-keyout",
-          join(otherCa, "key.pem"),
-          "-out",
-          join(otherCa, "ca.pem"),
-          "-days",
-          "2",
-          "-subj",
-          "/CN=Some other CA",
-        ],
-        {
-          stdio: "ignore",
-        },
-      );
       await rejects(
-        backend({ caFile: join(otherCa, "ca.pem") }).setEmailAddresses("guarded@contoso.com", wanted),
+        backend({ caFile: other.caFile }).setEmailAddresses("guarded@contoso.com", wanted),
         "CertificateUntrusted",
         /does not verify against the CA file ".*other-ca-.*ca\.pem"/,
         /mailbox-addresses:adCaFile/,
       );
     } finally {
-      rmSync(otherCa, { recursive: true, force: true });
+      other.remove();
     }
     await rejects(
       backend().setEmailAddresses("ghost@contoso.com", wanted),
@@ -381,33 +359,12 @@ describe("Active Directory backend: refusals and failures write nothing", () => 
   });
 
   it("verification cannot be turned off by NODE_TLS_REJECT_UNAUTHORIZED=0; a certificate that does not name the host names adTlsServerName", async () => {
-    const otherCa = mkdtempSync(join(tmpdir(), "other-ca-"));
+    const other = otherCa();
     const saved = process.env.NODE_TLS_REJECT_UNAUTHORIZED;
     try {
-      execFileSync(
-        "openssl",
-        [
-          "req",
-          "-x509",
-          "-newkey",
-          "rsa:2048",
-          "-nodes",
-          "-keyout",
-          join(otherCa, "key.pem"),
-          "-out",
-          join(otherCa, "ca.pem"),
-          "-days",
-          "2",
-          "-subj",
-          "/CN=Some other CA",
-        ],
-        {
-          stdio: "ignore",
-        },
-      );
       process.env.NODE_TLS_REJECT_UNAUTHORIZED = "0";
       await rejects(
-        backend({ caFile: join(otherCa, "ca.pem") }).readMailboxes(["guarded@contoso.com"]),
+        backend({ caFile: other.caFile }).readMailboxes(["guarded@contoso.com"]),
         "CertificateUntrusted",
         /does not verify against the CA file/,
       );
@@ -420,7 +377,7 @@ describe("Active Directory backend: refusals and failures write nothing", () => 
     } finally {
       if (saved === undefined) delete process.env.NODE_TLS_REJECT_UNAUTHORIZED;
       else process.env.NODE_TLS_REJECT_UNAUTHORIZED = saved;
-      rmSync(otherCa, { recursive: true, force: true });
+      other.remove();
     }
     // The name the certificate carries (localhost) passes, over the IP address of adUrl.
     assert.ok(

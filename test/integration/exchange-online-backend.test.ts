@@ -21,6 +21,7 @@ import { AccessError } from "../../targets/exchange-online/permissions";
 import { DEFAULT_RETRY_OPTIONS } from "../../targets/exchange-online/pipeline/retry-options";
 import { ExchangeError } from "../../exchange/exchange-error";
 import { startTestEmulator } from "../../harness/emulator";
+import { numberedMailboxes } from "../../harness/generated-mailbox";
 
 const GRAPH = "https://graph.microsoft.com/.default";
 const EXCHANGE = "https://outlook.office365.com/.default";
@@ -319,17 +320,7 @@ describe("exchange-online backend against the emulator", () => {
     });
     it("confirms from Exchange what Graph shows, in bulk: one Get-Mailbox -Filter per 20 addresses, rows matched by object id, one read each only for those no row answers", async () => {
       const users = Array.from({ length: 30 }, (_, i) => `confirm${i}`);
-      for (const [i, u] of users.entries()) {
-        emulator.tenant.addRecipient({
-          id: `00000000-0000-4000-a000-${String(i).padStart(12, "0")}`,
-          upn: `${u}@contoso.com`,
-          displayName: u,
-          kind: "UserMailbox",
-          synced: false,
-          cloudManaged: false,
-          addresses: [`SMTP:${u}@contoso.com`],
-        });
-      }
+      for (const r of numberedMailboxes(users, "a000")) emulator.tenant.addRecipient(r);
       const backend = new ExchangeOnlineBackend(settings);
       const identities = users.map((u) => `${u}@contoso.com`);
       const seen = await backend.readMailboxes(identities);
@@ -557,17 +548,7 @@ describe("exchange-online backend against the emulator", () => {
     it("under a write budget of 20 per second, 60 concurrent writes all land, each once, none gives up", async () => {
       const backend = new ExchangeOnlineBackend(settings);
       const users = Array.from({ length: 60 }, (_, i) => `budget${i}`);
-      for (const [i, u] of users.entries()) {
-        emulator.tenant.addRecipient({
-          id: `00000000-0000-4000-9000-${String(i).padStart(12, "0")}`,
-          upn: `${u}@contoso.com`,
-          displayName: u,
-          kind: "UserMailbox",
-          synced: false,
-          cloudManaged: false,
-          addresses: [`SMTP:${u}@contoso.com`],
-        });
-      }
+      for (const r of numberedMailboxes(users, "9000")) emulator.tenant.addRecipient(r);
       emulator.faults.settings = { writeBudget: { capacity: 5, refillPerSecond: 20 } };
       emulator.counters.reset();
       const started = Date.now();
@@ -600,17 +581,7 @@ describe("exchange-online backend against the emulator", () => {
         maxAttempts: 20,
       });
       const users = Array.from({ length: 40 }, (_, i) => `verify${i}`);
-      for (const [i, u] of users.entries()) {
-        emulator.tenant.addRecipient({
-          id: `00000000-0000-4000-b000-${String(i).padStart(12, "0")}`,
-          upn: `${u}@contoso.com`,
-          displayName: u,
-          kind: "UserMailbox",
-          synced: false,
-          cloudManaged: false,
-          addresses: [`SMTP:${u}@contoso.com`],
-        });
-      }
+      for (const r of numberedMailboxes(users, "b000")) emulator.tenant.addRecipient(r);
       await backend.readMailboxes(users.map((u) => `${u}@contoso.com`));
       emulator.faults.settings = { serverErrorRate: 0.3, surfaces: ["exchange"] };
       emulator.counters.reset();
