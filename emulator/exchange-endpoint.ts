@@ -635,7 +635,7 @@ export class ExchangeEndpoint {
     return this.#page(
       (after, limit) =>
         this.#rows(
-          this.#tenant.list({ after, limit, types: kinds.filter((k) => types === undefined || types.has(k)) }),
+          this.#tenant.list({ after, limit, kinds: kinds.filter((k) => types === undefined || types.has(k)) }),
         ),
       parameters,
       options,
@@ -717,7 +717,7 @@ export class ExchangeEndpoint {
     const folders = publicFolders ? this.#tenant.holders(["PublicFolder"]) : [];
     return this.#page(
       (after, limit) =>
-        this.#merged((a, l) => this.#tenant.list({ after: a, limit: l, types: listed }), folders, after, limit),
+        this.#merged((a, l) => this.#tenant.list({ after: a, limit: l, kinds: listed }), folders, after, limit),
       parameters,
       options,
     );

@@ -887,8 +887,7 @@ export class GraphEndpoint {
         return predicate((p) => (p in object ? (object[p] as FilterValue) : resource.collections.has(p) ? [] : null));
       };
     }
-    const types = KINDS_IN[resource.root];
-    const options = { usersOnly: resource.root === "users", types };
+    const options: ListOptions = { usersOnly: resource.root === "users", kinds: KINDS_IN[resource.root] };
     const skipToken = query.get("$skiptoken");
     let after: string | undefined;
     if (skipToken !== null) {

@@ -35,7 +35,7 @@ export interface ListOptions {
   /** Only recipients with a user principal name (mailboxes and mail users: Graph's users). */
   readonly usersOnly?: boolean;
   /** Only these kinds. */
-  readonly types?: readonly RecipientKind[];
+  readonly kinds?: readonly RecipientKind[];
 }
 
 /** What the directory sync (Entra Connect) set on a synced recipient, as Graph names it. */
@@ -532,9 +532,9 @@ export class Tenant {
     const clauses = ["id > ?"];
     const values: string[] = [options.after?.toLowerCase() ?? ""];
     if (options.usersOnly) clauses.push("upn_key IS NOT NULL");
-    if (options.types !== undefined) {
+    if (options.kinds !== undefined) {
       // "Group" too: a tenant file from before the kinds were told apart.
-      const stored = options.types.flatMap((t) => (t === "MailUniversalDistributionGroup" ? [t, "Group"] : [t]));
+      const stored = options.kinds.flatMap((t) => (t === "MailUniversalDistributionGroup" ? [t, "Group"] : [t]));
       clauses.push(`type IN (${stored.map(() => "?").join(", ") || "NULL"})`);
       values.push(...stored);
     }

@@ -8,10 +8,7 @@ import { addressDelta, isEmptyDelta } from "../../core/plan/address-delta";
 import { DEFAULT_SEED_FILE, loadSeedFile } from "../../tenant/load-seed";
 import { openLocalStore, StoreIdentity, storeFailure, TenantStoreError } from "../../tenant/local-store";
 import { policyAttributesOf, UpnError, type Tenant, type Recipient } from "../../tenant/tenant";
-
-/** The kinds address policies apply to. */
-const MAILBOX_KINDS = ["UserMailbox", "SharedMailbox", "RoomMailbox", "EquipmentMailbox"] as const;
-import type { AddressOwner } from "../../exchange/exchange-rules";
+import { MAILBOX_KINDS, type AddressOwner } from "../../exchange/exchange-rules";
 import type { BackendCapabilities, LiveMailbox, MailboxPage, TenantBackend } from "../tenant-backend";
 import { describeLocalTarget, LOCAL_DEFAULTS, type LocalTargetSettings } from "./settings";
 
@@ -64,7 +61,7 @@ export class LocalBackend implements TenantBackend {
       readAll: async () =>
         this.#use(() =>
           this.#tenant
-            .list({ usersOnly: true, types: MAILBOX_KINDS })
+            .list({ usersOnly: true, kinds: [...MAILBOX_KINDS] })
             .filter((r) => r.addresses.length > 0)
             .map(policyAttributesOf),
         ),

@@ -366,7 +366,7 @@ describe("recipient kinds: the tenant model", () => {
     const tenant = seededTenant();
     assert.deepEqual(
       tenant
-        .list({ types: ["GroupMailbox"] })
+        .list({ kinds: ["GroupMailbox"] })
         .map((r) => r.displayName)
         .sort(),
       ["All Staff", "Project Phoenix"],
@@ -382,7 +382,7 @@ describe("recipient kinds: the tenant model", () => {
     });
     assert.equal(tenant.find("old@contoso.com")?.kind, "MailUniversalDistributionGroup");
     assert.equal(
-      tenant.list({ types: ["MailUniversalDistributionGroup"] }).some((r) => r.displayName === "Old group"),
+      tenant.list({ kinds: ["MailUniversalDistributionGroup"] }).some((r) => r.displayName === "Old group"),
       true,
     );
     tenant.close();
@@ -410,7 +410,7 @@ describe("recipient kinds: the tenant model", () => {
         assert.equal(group.kind, "MailUniversalDistributionGroup");
         assert.equal(tenant.ownerOf("marketing@contoso.com")?.kind, "MailUniversalDistributionGroup");
         assert.deepEqual(
-          tenant.list({ types: ["MailUniversalDistributionGroup"] }).map((r) => r.id),
+          tenant.list({ kinds: ["MailUniversalDistributionGroup"] }).map((r) => r.id),
           ["g1"],
         );
         tenant.addRemoveEmailAddresses("g1", ["smtp:mkt@contoso.com"], []);
