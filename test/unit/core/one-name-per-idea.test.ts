@@ -1,5 +1,6 @@
-// One name per idea (issue 28, item 2): a problem at a mailbox, a UPN change, the default kind and
-// the spec a stack names each have one definition that every caller shares.
+// One name per idea (issue 28, item 2): a problem at a mailbox, a UPN change, the default kind,
+// the spec a stack names and where a hybrid write goes each have one definition that every
+// caller shares.
 import assert from "node:assert/strict";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -10,7 +11,9 @@ import { loadSpecText } from "../../../core/desired/load-spec";
 import { problemAt } from "../../../core/desired/positions";
 import { DEFAULT_RECIPIENT_KIND, kindOf, writeScopeMessage } from "../../../exchange/exchange-rules";
 import { changesUpn, upnChanges } from "../../../reconcile/upn";
-import type { LiveMailbox } from "../../../targets/tenant-backend";
+import { CLOUD, DIRECTORY, WRITTEN_TO, type LiveMailbox, type WrittenTo } from "../../../targets/tenant-backend";
+import { masterOf, writtenToOf } from "../../../targets/hybrid/hybrid-backend";
+import reportSchema from "../../../schemas/report.schema.json";
 import { readStackSpec } from "../../../cli/stack-settings";
 import { CliError } from "../../../cli/cli-error";
 
@@ -99,5 +102,29 @@ describe("readStackSpec", () => {
       () => readStackSpec({ root, spec: "missing.yaml", stack: "dev" }, true),
       (err: unknown) => err instanceof CliError && !err.message.includes("setting"),
     );
+  });
+});
+
+describe("where a write goes (hybrid)", () => {
+  const mailbox = (synced: boolean, cloudManaged: boolean, writtenTo?: WrittenTo): LiveMailbox => ({
+    id: "1",
+    upn: "ada@contoso.com",
+    displayName: "Ada",
+    synced,
+    cloudManaged,
+    addresses: ["SMTP:ada@contoso.com"],
+    ...(writtenTo ? { writtenTo } : {}),
+  });
+  it("is decided by the hybrid target: AD for a synced mailbox, Exchange Online for the rest and for one taken over", () => {
+    assert.equal(masterOf(mailbox(true, false)), DIRECTORY);
+    assert.equal(masterOf(mailbox(true, false), true), CLOUD);
+    assert.equal(masterOf(mailbox(true, true)), CLOUD);
+    assert.equal(masterOf(mailbox(false, false)), CLOUD);
+    assert.equal(writtenToOf(mailbox(true, false, DIRECTORY), true), CLOUD);
+    assert.equal(writtenToOf(mailbox(true, false, DIRECTORY)), DIRECTORY);
+    assert.equal(writtenToOf(mailbox(true, false)), undefined, "a stack of one target says nowhere");
+  });
+  it("names the places the report schema lists", () => {
+    assert.deepEqual([...WRITTEN_TO].sort(), [...reportSchema.$defs.mailboxRow.properties.writtenTo.enum].sort());
   });
 });
