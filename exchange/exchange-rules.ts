@@ -195,8 +195,8 @@ export function parseRecipientKind(value: string): RecipientKind | undefined {
 }
 
 /** `shared mailbox "Sales"`: a recipient as an admin names it. */
-export function describeKind(type: RecipientKind, displayName: string): string {
-  return `${RECIPIENT_KINDS[type]?.noun ?? type} "${displayName}"`;
+export function describeKind(kind: RecipientKind, displayName: string): string {
+  return `${RECIPIENT_KINDS[kind]?.noun ?? kind} "${displayName}"`;
 }
 
 /** The kind of a recipient: its `kind`, else {@link DEFAULT_RECIPIENT_KIND} (nothing tells otherwise). */
@@ -406,33 +406,33 @@ const describeOwner = (owner: AddressOwner) => owner.displayName;
  * other kinds, the widely reported text without the mailbox's "write scope" preamble, naming the
  * kind's cmdlet (not found on a Microsoft page: see docs/RECIPIENT-KINDS.md).
  */
-export function writeScopeMessage(identity: string, type: RecipientKind = DEFAULT_RECIPIENT_KIND): string {
-  const kind = RECIPIENT_KINDS[type] ?? RECIPIENT_KINDS[DEFAULT_RECIPIENT_KIND];
+export function writeScopeMessage(identity: string, kind: RecipientKind = DEFAULT_RECIPIENT_KIND): string {
+  const row = RECIPIENT_KINDS[kind] ?? RECIPIENT_KINDS[DEFAULT_RECIPIENT_KIND];
   const refusal =
-    `The action '${kind.setCmdlet}', 'EmailAddresses', can't be performed on the object '${identity}' because the object is being synchronized from your on-premises organization. ` +
+    `The action '${row.setCmdlet}', 'EmailAddresses', can't be performed on the object '${identity}' because the object is being synchronized from your on-premises organization. ` +
     `This action should be performed on the object in your on-premises organization.`;
-  return MAILBOX_KINDS.has(type)
+  return MAILBOX_KINDS.has(kind)
     ? `The operation on mailbox "${identity}" failed because it's out of the current user's write scope. ${refusal}`
     : refusal;
 }
 
 /** Ours: which prefixes a kind takes (docs/RECIPIENT-KINDS.md, "Prefixes"). */
-export function prefixNotAcceptedMessage(type: RecipientKind, displayName: string, entry: string): string {
-  const kind = RECIPIENT_KINDS[type];
+export function prefixNotAcceptedMessage(kind: RecipientKind, displayName: string, entry: string): string {
+  const row = RECIPIENT_KINDS[kind];
   const prefix = parseProxyAddress(entry).prefix.toUpperCase();
-  const taken = (kind.prefixes ?? []).map((p) => (p === "SMTP" ? "SMTP (SMTP:/smtp:)" : p));
+  const taken = (row.prefixes ?? []).map((p) => (p === "SMTP" ? "SMTP (SMTP:/smtp:)" : p));
   const list = taken.length > 1 ? `${taken.slice(0, -1).join(", ")} and ${taken[taken.length - 1]}` : taken.join("");
-  return `The ${describeKind(type, displayName)} can't take the address "${entry}": a ${kind.noun}'s EmailAddresses take ${list} addresses, not ${prefix}.`;
+  return `The ${describeKind(kind, displayName)} can't take the address "${entry}": a ${row.noun}'s EmailAddresses take ${list} addresses, not ${prefix}.`;
 }
 
 /**
  * Ours: a mail user's or mail contact's ExternalEmailAddress stays in its EmailAddresses (Set-MailContact
  * docs: the external address is the primary by default; changing it is -ExternalEmailAddress's job).
  */
-export function externalAddressRemovalMessage(type: RecipientKind, displayName: string, external: string): string {
+export function externalAddressRemovalMessage(kind: RecipientKind, displayName: string, external: string): string {
   return (
-    `The address "SMTP:${external}" is the external email address (ExternalEmailAddress) of the ${describeKind(type, displayName)}; it can't be removed from EmailAddresses. ` +
-    `To change it, use ${RECIPIENT_KINDS[type].setCmdlet} -ExternalEmailAddress.`
+    `The address "SMTP:${external}" is the external email address (ExternalEmailAddress) of the ${describeKind(kind, displayName)}; it can't be removed from EmailAddresses. ` +
+    `To change it, use ${RECIPIENT_KINDS[kind].setCmdlet} -ExternalEmailAddress.`
   );
 }
 
@@ -480,25 +480,25 @@ export function checkEmailAddresses(
   identity = recipient.displayName,
 ): RuleViolation[] {
   const violations: RuleViolation[] = [];
-  const type = kindOf(recipient);
-  const kind = RECIPIENT_KINDS[type] ?? RECIPIENT_KINDS[DEFAULT_RECIPIENT_KIND];
+  const kind = kindOf(recipient);
+  const row = RECIPIENT_KINDS[kind] ?? RECIPIENT_KINDS[DEFAULT_RECIPIENT_KIND];
   if (recipient.synced && !recipient.cloudManaged) {
-    violations.push({ code: "WriteScope", message: writeScopeMessage(identity, type) });
+    violations.push({ code: "WriteScope", message: writeScopeMessage(identity, kind) });
     return violations;
   }
   const external =
-    kind.external && recipient.externalEmailAddress ? addressKey(recipient.externalEmailAddress) : undefined;
-  if (kind.prefixes !== undefined) {
+    row.external && recipient.externalEmailAddress ? addressKey(recipient.externalEmailAddress) : undefined;
+  if (row.prefixes !== undefined) {
     // Only entries this change adds: whatever the recipient already holds stays writable.
     const held = new Set(recipient.addresses.map(entryKey));
     for (const entry of proposed) {
       const parsed = parseProxyAddress(entry);
-      if (held.has(entryKey(entry)) || kind.prefixes.includes(parsed.prefix.toUpperCase())) continue;
+      if (held.has(entryKey(entry)) || row.prefixes.includes(parsed.prefix.toUpperCase())) continue;
       violations.push({
         code: "InvalidAddress",
         rule: "PrefixNotAccepted",
         address: entry,
-        message: prefixNotAcceptedMessage(type, recipient.displayName, entry),
+        message: prefixNotAcceptedMessage(kind, recipient.displayName, entry),
       });
     }
   }
@@ -580,7 +580,7 @@ export function checkEmailAddresses(
         code: "InvalidAddress",
         rule: "ExternalAddressRemoval",
         address: parsed.value,
-        message: externalAddressRemovalMessage(type, recipient.displayName, parsed.value),
+        message: externalAddressRemovalMessage(kind, recipient.displayName, parsed.value),
       });
     }
   }

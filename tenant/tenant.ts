@@ -222,8 +222,8 @@ function toRecipient(row: RecipientRow): Recipient {
  * A mail contact's external address when the seed does not name it: its primary SMTP address
  * (Set-MailContact docs: "By default, this value is used as the primary email address").
  */
-function defaultExternalAddress(type: RecipientKind, addresses: readonly string[]): string | undefined {
-  if (type !== "MailContact") return undefined;
+function defaultExternalAddress(kind: RecipientKind, addresses: readonly string[]): string | undefined {
+  if (kind !== "MailContact") return undefined;
   return addresses.map(parseProxyAddress).find((p) => p.primary)?.value;
 }
 

@@ -52,7 +52,7 @@ const PLAIN = /^[A-Za-z0-9][A-Za-z0-9._%+'-]*@[A-Za-z0-9.-]+$/;
 const scalar = (value: string) => (PLAIN.test(value) && !value.includes(": ") ? value : JSON.stringify(value));
 const byKey = (a: string, b: string) => addressKey(a).localeCompare(addressKey(b)) || a.localeCompare(b);
 
-const TYPE_NOTES: Record<string, string> = {
+const KIND_NOTES: Record<string, string> = {
   SharedMailbox: "shared mailbox",
   RoomMailbox: "room mailbox",
   EquipmentMailbox: "equipment mailbox",
@@ -108,7 +108,7 @@ export function renderSpec(
       if (external === undefined || addressKey(a) !== addressKey(external)) domains.add(domainOf(a));
     const notes = [
       mailbox.displayName,
-      TYPE_NOTES[kind],
+      KIND_NOTES[kind],
       mailbox.synced
         ? mailbox.cloudManaged
           ? "synced, Exchange attributes cloud-managed"
@@ -117,7 +117,7 @@ export function renderSpec(
     ].filter(Boolean);
     const lines = [`  ${scalar(identity)}:  # ${notes.join("; ").replace(/\n/g, " ")}`];
     // Every kind but user mailboxes names its kind, which preview then checks.
-    if (kind !== DEFAULT_RECIPIENT_KIND && TYPE_NOTES[kind] !== undefined) lines.push(`    kind: ${kind}`);
+    if (kind !== DEFAULT_RECIPIENT_KIND && KIND_NOTES[kind] !== undefined) lines.push(`    kind: ${kind}`);
     if (external !== undefined) lines.push(`    externalEmailAddress: ${scalar(external)}`);
     lines.push(`    primary: ${scalar(normalizedPrimary)}`);
     const sorted = [...new Set(aliases)].sort(byKey);
