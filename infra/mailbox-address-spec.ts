@@ -611,9 +611,8 @@ async function program(options: ProgramOptions): Promise<DeclaredMailboxes> {
     const identities = assessedSpec.mailboxes.map((m) => m.identity);
     // The state's record of each mailbox (this run's refresh found it), taken before the live lists.
     const context = readCauseContext();
-    const recorded =
-      (targeted ? undefined : takeRecorded(settings.target, settings.spec)) ??
-      (context.recorded ? new Map(Object.entries(context.recorded)) : undefined);
+    const refreshed = targeted ? undefined : takeRecorded(settings.target, settings.spec);
+    const recorded = refreshed ?? (context.recorded ? new Map(Object.entries(context.recorded)) : undefined);
     const live =
       (targeted ? undefined : takeFromRefresh(settings.target, settings.spec, identities, checkLiveMailbox)) ??
       (await backend.readMailboxes(identities));
@@ -623,6 +622,8 @@ async function program(options: ProgramOptions): Promise<DeclaredMailboxes> {
       live,
       bulk: false,
       ...(elsewhere ? { managedElsewhere: elsewhere } : {}),
+      // A read showing what the stack last applied needs no confirmation from the source.
+      ...(refreshed ? { recorded: refreshed } : {}),
     });
     if (assessed.problems.length > 0) fail(assessed.problems, `between the spec and the ${backend.description}`);
     const confirmed = assessed.live;

@@ -2,6 +2,7 @@
 // `drift`, so both reach the same verdict on the same inputs: read the mailboxes the spec names,
 // confirm from the source what reads as changed, resolve every key to one recipient, plan, and
 // run the preview-time checks (./preflight.ts).
+import { sameAddressList } from "../core/address";
 import { planEntries, type ChangePlan } from "../core/plan/plan-changes";
 import { planMailbox } from "../core/plan/plan-mailbox";
 import type { SpecProblem } from "../core/problems";
@@ -10,7 +11,7 @@ import type { MailboxDeclaration, Spec } from "../core/desired/rules";
 import { quote } from "../core/text";
 import type { LiveMailbox, TenantBackend } from "../targets/tenant-backend";
 import { preflight } from "./preflight";
-import { confirmChanged, needsOwnRead } from "./read-tenant";
+import { completeKinds, confirmChanged, needsOwnRead } from "./read-tenant";
 import { checkUpnChanges } from "./upn";
 
 /** What the spec and the tenant say together. `problems` empty: the change can be applied. */
@@ -74,12 +75,21 @@ export interface AlreadyRead {
    * one of them, or a key that resolves to one of them, is refused: only a full run sees both.
    */
   readonly managedElsewhere?: ReadonlyMap<string, string>;
+  /**
+   * What the stack last applied to each mailbox (the state's record, as this run's refresh found
+   * it: runtime/refresh-handoff.ts). A read that shows exactly that shows the stack's own last
+   * write: the replica has caught up with it, so it is not confirmed again from the source (the
+   * provider's write makes the same call: providers/mailbox-addresses/implementation.ts `converge`).
+   */
+  readonly recorded?: ReadonlyMap<string, readonly string[]>;
 }
 
 /**
  * Reads (unless `read` is given), confirms, resolves, plans and checks. A mailbox whose read shows
  * a change is read again from the source of truth (Graph can lag behind Exchange right after a
- * write: ./read-tenant.ts), so drift and preview count only what the source confirms.
+ * write: ./read-tenant.ts), so drift and preview count only what the source confirms; unless
+ * it shows exactly what the stack last applied (`read.recorded`): the replica has caught up with
+ * the stack's last write.
  */
 export async function assessSpec(spec: Spec, backend: TenantBackend, read?: AlreadyRead): Promise<Assessment> {
   let live: ReadonlyMap<string, LiveMailbox | undefined>;
@@ -91,10 +101,25 @@ export async function assessSpec(spec: Spec, backend: TenantBackend, read?: Alre
     live = synced.length === 0 ? read.live : new Map([...read.live, ...(await backend.readMailboxes(synced))]);
   }
   const entries = new Map(spec.mailboxes.map((m) => [m.identity, m]));
-  const confirmed = await confirmChanged(backend, live, (identity, mailbox) => {
+  const changes = (identity: string, mailbox: LiveMailbox) => {
     const entry = entries.get(identity);
     return entry !== undefined && planMailbox(entry, mailbox.addresses).changed;
-  });
+  };
+  const showsRecord = (identity: string, mailbox: LiveMailbox) => {
+    const record = read?.recorded?.get(identity);
+    return record !== undefined && sameAddressList(mailbox.addresses, record);
+  };
+  // What is to be written is checked with its precise kind (reconcile/preflight.ts): confirmed
+  // from the source, or, for what needs no confirmation, from the backend's listing of kinds.
+  const confirmed = await completeKinds(
+    backend,
+    await confirmChanged(
+      backend,
+      live,
+      (identity, mailbox) => changes(identity, mailbox) && !showsRecord(identity, mailbox),
+    ),
+    changes,
+  );
   const resolved = resolveIdentities(spec, confirmed);
   const elsewhere = read?.managedElsewhere ?? new Map<string, string>();
   const sameRecipient = resolved.spec.mailboxes.flatMap((m): SpecProblem[] => {

@@ -108,3 +108,25 @@ export async function confirmChanged(
   for (const [identity, mailbox] of await backend.confirmMailboxes(suspects, live)) result.set(identity, mailbox);
   return result;
 }
+
+/**
+ * The recipients `wanted` picks, with their precise kind where the read did not tell it
+ * (`backend.withKinds`: exchange-online lists the kinds Graph cannot tell apart once, instead of
+ * an owner lookup of each primary). Unchanged where the backend has no such listing.
+ */
+export async function completeKinds(
+  backend: TenantBackend,
+  live: ReadonlyMap<string, LiveMailbox | undefined>,
+  wanted: (identity: string, mailbox: LiveMailbox) => boolean,
+): Promise<Map<string, LiveMailbox | undefined>> {
+  const result = new Map(live);
+  if (backend.withKinds === undefined) return result;
+  const missing = [...live].filter(
+    (entry): entry is [string, LiveMailbox] =>
+      entry[1] !== undefined && entry[1].kind === undefined && wanted(entry[0], entry[1]),
+  );
+  if (missing.length === 0) return result;
+  const completed = await backend.withKinds(missing.map(([, mailbox]) => mailbox));
+  missing.forEach(([identity], i) => result.set(identity, completed[i]));
+  return result;
+}

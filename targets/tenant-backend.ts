@@ -156,6 +156,13 @@ export interface TenantBackend {
     identities: readonly string[],
     seen?: ReadonlyMap<string, LiveMailbox | undefined>,
   ): Promise<Map<string, LiveMailbox>>;
+  /**
+   * The mailboxes with their precise kind where the read did not tell it (exchange-online: users
+   * read through Graph, which shows shared, room and equipment mailboxes and mail users as plain
+   * users), and a mail user's external address: from one listing of those kinds per backend, not
+   * a lookup per mailbox. Absent where every read tells the kind.
+   */
+  withKinds?(mailboxes: readonly LiveMailbox[]): Promise<LiveMailbox[]>;
   /** Who holds each address (case-insensitive keys); addresses nobody holds are absent. */
   ownersOf(addresses: readonly string[]): Promise<Map<string, AddressOwner>>;
   /**

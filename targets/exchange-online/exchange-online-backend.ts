@@ -154,7 +154,7 @@ export class ExchangeOnlineBackend implements TenantBackend {
   /** Users read from Graph (lower-case identity → object id): their kind comes from one listing. */
   readonly #graphUsers = new Map<string, string>();
   /** One Get-Recipient listing of the kinds Graph shows as plain users, by object id (lower-case). */
-  #specialKinds: Promise<Map<string, RecipientKind>> | undefined;
+  #specialKinds: Promise<Map<string, LiveMailbox>> | undefined;
 
   constructor(settings: ExchangeOnlineTargetSettings, options: RetryOptions = DEFAULT_RETRY_OPTIONS) {
     this.description = `Exchange Online tenant ${settings.tenantId}`;
@@ -244,10 +244,7 @@ export class ExchangeOnlineBackend implements TenantBackend {
     // but one listing of those kinds can, for every write of the run (instead of one read each).
     const userId = this.#graphUsers.get(identity.toLowerCase());
     if (userId !== undefined) {
-      this.#specialKinds ??= this.#exchange
-        .read("Get-Recipient", { RecipientTypeDetails: [...SPECIAL_USER_KINDS], ResultSize: "Unlimited" }, "(all)")
-        .then((rows) => new Map(rows.map((r) => [r.ExternalDirectoryObjectId.toLowerCase(), kindOfRow(r)])));
-      const kind = (await this.#specialKinds).get(userId) ?? DEFAULT_RECIPIENT_KIND;
+      const kind = (await this.#specialUsers()).get(userId)?.kind ?? DEFAULT_RECIPIENT_KIND;
       this.#kinds.set(identity.toLowerCase(), kind);
       return kind;
     }
@@ -258,6 +255,32 @@ export class ExchangeOnlineBackend implements TenantBackend {
     const kind = rows[0] === undefined ? DEFAULT_RECIPIENT_KIND : kindOfRow(rows[0]);
     this.#kinds.set(identity.toLowerCase(), kind);
     return kind;
+  }
+
+  /** The recipients Graph shows as plain users although they are not user mailboxes: one Get-Recipient listing per backend. */
+  #specialUsers(): Promise<Map<string, LiveMailbox>> {
+    this.#specialKinds ??= this.#exchange
+      .read("Get-Recipient", { RecipientTypeDetails: [...SPECIAL_USER_KINDS], ResultSize: "Unlimited" }, "(all)")
+      .then((rows) => new Map(rows.map((r) => [r.ExternalDirectoryObjectId.toLowerCase(), fromExchange(r)])));
+    return this.#specialKinds;
+  }
+
+  /**
+   * Users read through Graph with their kind: a shared, room or equipment mailbox or a mail user
+   * (with its ExternalEmailAddress) when the one listing of those kinds names it, else a user's
+   * mailbox (as listMailboxes tells them apart). One request per run, not an owner lookup of each
+   * primary per 20 mailboxes.
+   */
+  async withKinds(mailboxes: readonly LiveMailbox[]): Promise<LiveMailbox[]> {
+    if (mailboxes.every((m) => m.kind !== undefined)) return [...mailboxes];
+    const special = await this.#specialUsers();
+    return mailboxes.map((m) => {
+      if (m.kind !== undefined) return m;
+      const other = special.get(m.id.toLowerCase());
+      const kind = other?.kind ?? DEFAULT_RECIPIENT_KIND;
+      const external = other?.externalEmailAddress;
+      return { ...m, kind, ...(external ? { externalEmailAddress: external } : {}) };
+    });
   }
 
   /**
@@ -429,7 +452,7 @@ export class ExchangeOnlineBackend implements TenantBackend {
     return owners;
   }
 
-  /** Entra-only, deleted and soft-deleted holders (./hidden-holders.ts): Graph in the $batch, one Get-Mailbox -SoftDeletedMailbox per 20 addresses. */
+  /** Entra-only, deleted and soft-deleted holders (./hidden-holders.ts): Graph in the $batch; soft-deleted mailboxes by one Get-Mailbox -SoftDeletedMailbox (filtered for up to 20 addresses, else listed). */
   async hiddenHoldersOf(addresses: readonly string[]): Promise<Map<string, AddressOwner>> {
     return findHiddenHolders(this.#graph, this.#exchange, addresses);
   }

@@ -4,7 +4,8 @@
 // /directory/deletedItems/microsoft.graph.user, deletedDateTime and proxyAddresses) and soft-deleted
 // mailboxes (Get-Mailbox -SoftDeletedMailbox -Filter). Few requests: the Graph lookups travel in
 // the reader's $batch (3 items per 10 addresses, and one listing of the recycle bin, 20 items a
-// batch), the soft-deleted mailboxes in one Get-Mailbox per 20 addresses. From SCAN_THRESHOLD
+// batch), the soft-deleted mailboxes in one Get-Mailbox -Filter for up to 20 addresses and one
+// listing of them all for more (soft-deleted mailboxes are few: kept 30 days). From SCAN_THRESHOLD
 // addresses on (a rebrand), listings instead, as the owner lookup does: /users, /groups and
 // /contacts paged (999 a page) and one Get-Mailbox -SoftDeletedMailbox of all.
 import { addressKey, parseProxyAddress } from "../../core/address";
@@ -15,7 +16,7 @@ import type { GraphReader } from "./graph-reader";
 
 /** Addresses per Graph filter (`proxyAddresses/any(...) or ...`); Graph caps the terms of a filter. */
 const GRAPH_FILTER_CHUNK = 10;
-/** Addresses per Get-Mailbox -Filter, as the owner lookup (exchange-online-backend.ts). */
+/** Addresses per Get-Mailbox -Filter, as the owner lookup (exchange-online-backend.ts); for more, a listing. */
 const EXCHANGE_FILTER_CHUNK = 20;
 
 interface HolderObject {
@@ -108,7 +109,7 @@ type Found = [HolderObject[], HolderObject[], HolderObject[], HolderObject[], So
 
 const USER_FIELDS = "id,displayName,userPrincipalName,proxyAddresses,onPremisesSyncEnabled";
 
-/** Few addresses: filtered lookups (Graph in the $batch; Exchange 20 addresses a request). */
+/** Few addresses: filtered lookups in Graph's $batch; soft-deleted mailboxes filtered (up to 20 addresses) or listed. */
 function lookUp(graph: GraphReader, exchange: ExchangeAdminClient, wanted: readonly string[]): Promise<Found> {
   const filters = chunked(wanted, GRAPH_FILTER_CHUNK).map((chunk) => encodeURIComponent(proxyAddressFilter(chunk)));
   const list = (collection: string, select: string, filter: string) =>
@@ -124,16 +125,27 @@ function lookUp(graph: GraphReader, exchange: ExchangeAdminClient, wanted: reado
       (p) => p.flat(),
     ),
     listDeletedUsers(graph),
-    Promise.all(
-      chunked(wanted, EXCHANGE_FILTER_CHUNK).map((chunk) =>
-        exchange.read<SoftDeletedRow>(
+    wanted.length <= EXCHANGE_FILTER_CHUNK
+      ? exchange.read<SoftDeletedRow>(
           "Get-Mailbox",
-          { SoftDeletedMailbox: true, Filter: emailAddressFilter(chunk), ResultSize: "Unlimited" },
-          chunk[0],
-        ),
-      ),
-    ).then((p) => p.flat()),
+          { SoftDeletedMailbox: true, Filter: emailAddressFilter(wanted), ResultSize: "Unlimited" },
+          wanted[0],
+        )
+      : listSoftDeleted(exchange),
   ]);
+}
+
+/**
+ * Every soft-deleted mailbox (kept 30 days after deletion), 1,000 a page: for more addresses than
+ * one filter holds, one request (a tenant with more than 1,000 soft-deleted mailboxes: one per
+ * 1,000) instead of one per 20 addresses.
+ */
+function listSoftDeleted(exchange: ExchangeAdminClient): Promise<SoftDeletedRow[]> {
+  return exchange.read<SoftDeletedRow>(
+    "Get-Mailbox",
+    { SoftDeletedMailbox: true, ResultSize: "Unlimited" },
+    "(soft-deleted mailboxes)",
+  );
 }
 
 /** Many addresses (a rebrand): every user, group and contact (999 a page), the recycle bin, and one Get-Mailbox -SoftDeletedMailbox of all. */
@@ -153,11 +165,7 @@ async function scanAll(graph: GraphReader, exchange: ExchangeAdminClient): Promi
     graph.listAll("groups"),
     graph.listAll("contacts"),
     listDeletedUsers(graph),
-    exchange.read<SoftDeletedRow>(
-      "Get-Mailbox",
-      { SoftDeletedMailbox: true, ResultSize: "Unlimited" },
-      "(soft-deleted mailboxes)",
-    ),
+    listSoftDeleted(exchange),
   ]);
 }
 

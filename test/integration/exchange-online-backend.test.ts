@@ -195,6 +195,15 @@ describe("exchange-online backend against the emulator", () => {
           { graph: 1, batches: 1, items: 4, exchange: 1 },
           "few addresses: one $batch of 4 items and one Get-Mailbox -SoftDeletedMailbox",
         );
+        // More addresses than one Exchange filter holds: the soft-deleted mailboxes in one listing.
+        emulator.counters.reset();
+        const some = [...held, ...Array.from({ length: 40 }, (_, i) => `free${i}@contoso.com`)];
+        assert.deepEqual(summary(await backend.hiddenHoldersOf(some)), expected);
+        assert.equal(
+          emulator.counters.get("exchange.Get-Mailbox"),
+          1,
+          "44 addresses: one Get-Mailbox -SoftDeletedMailbox listing, not one per 20 addresses",
+        );
         emulator.counters.reset();
         const many = [...held, ...Array.from({ length: 600 }, (_, i) => `free${i}@contoso.com`)];
         assert.deepEqual(summary(await backend.hiddenHoldersOf(many)), expected);
@@ -366,6 +375,28 @@ describe("exchange-online backend against the emulator", () => {
       } finally {
         emulator.faults.settings = {};
       }
+    });
+    it("tells the kind of users read through Graph from one listing of the kinds Graph shows as plain users, for every call", async () => {
+      const backend = new ExchangeOnlineBackend(settings);
+      const upns = ["sales@contoso.com", "boardroom@contoso.com", "contractor@contoso.com", "lee.chen@contoso.com"];
+      const live = await backend.readMailboxes(upns);
+      assert.ok(
+        upns.every((u) => live.get(u)?.kind === undefined),
+        "Graph's read does not tell the kind",
+      );
+      emulator.counters.reset();
+      const read = upns.map((u) => live.get(u)!);
+      const first = await backend.withKinds(read.slice(0, 2));
+      const second = await backend.withKinds(read.slice(2));
+      const tenant = (upn: string) => emulator.tenant.find(upn)!;
+      assert.deepEqual(
+        [...first, ...second].map((m) => m.kind),
+        upns.map((u) => tenant(u).kind),
+      );
+      const contractor = tenant("contractor@contoso.com");
+      assert.equal(second[0]!.externalEmailAddress, contractor.externalEmailAddress?.replace(/^smtp:/i, ""));
+      assert.equal(emulator.counters.get("exchange.Get-Recipient"), 1, "one listing for both calls");
+      assert.equal(emulator.counters.get("exchange.requests"), 1);
     });
     it("pages through every recipient, each with its kind: users from Graph, the kinds Graph does not tell apart or show from Exchange", async () => {
       const backend = new ExchangeOnlineBackend(settings);
