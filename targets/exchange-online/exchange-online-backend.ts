@@ -181,7 +181,11 @@ export class ExchangeOnlineBackend implements TenantBackend {
   }
 
   async readMailboxes(identities: readonly string[]): Promise<Map<string, LiveMailbox | undefined>> {
-    const users = await Promise.all(identities.map((identity) => this.#graph.getUser(identity)));
+    // Many: filtered lookups of 15 users in the $batch (300 a request); one: its own GET.
+    const users =
+      identities.length > 1
+        ? await this.#graph.getUsers(identities).then((found) => identities.map((identity) => found.get(identity)))
+        : await Promise.all(identities.map((identity) => this.#graph.getUser(identity)));
     const result = new Map<string, LiveMailbox | undefined>();
     await Promise.all(
       identities.map(async (identity, i) => {

@@ -6,8 +6,8 @@
 // and typed errors are the pipeline's alone. The Graph client wraps anything that goes wrong in a
 // GraphError; every request goes through `#graph`, which throws our own error instead (the
 // pipeline's HttpError, ConnectionError, TransportError or AccessError, unchanged, request ids
-// included). Concurrent reads of single users are coalesced into JSON $batch requests of up to
-// 20; an item Graph throttles inside a batch (a 200 holding a 429) waits as the pipeline's
+// included). Many users are read in filtered lookups of 15 (`id eq … or …`), and concurrent reads
+// (single users, lookups) are coalesced into JSON $batch requests of up to 20; an item Graph throttles inside a batch (a 200 holding a 429) waits as the pipeline's
 // throttling strategy would (Retry-After, else backoff) and joins a later batch; full scans page
 // through /users with large pages.
 import { createHttpHeaders, type HttpMethods, type PipelineResponse } from "@azure/core-rest-pipeline";
@@ -32,6 +32,14 @@ export const USER_SELECT =
 export const POLICY_USER_SELECT = `${USER_SELECT},givenName,surname,mailNickname,department,companyName,country`;
 const MAX_BATCH = 20;
 const PAGE_SIZE = 999;
+/**
+ * Users per filtered lookup (`id eq 'a' or id eq 'b' …`): Graph refuses a 16th clause ("Too many
+ * child clauses specified in search filter expression containing 'OR' operators: 16. Max allowed:
+ * 15", microsoftgraph/microsoft-graph-docs#21098; the $filter page: 15 expressions by default).
+ */
+const USERS_PER_FILTER = 15;
+/** An object id, as Graph's /users/{id | userPrincipalName} tells the two apart. */
+const OBJECT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface GraphUser {
   readonly id: string;
@@ -211,6 +219,47 @@ export class GraphReader {
       throw this.#failure(`Microsoft Graph GET /users/${identity.slice(0, 100)} (in $batch)`, result.response);
     const user = result.body as GraphUser;
     return { ...user, proxyAddresses: user.proxyAddresses ?? [] };
+  }
+
+  /**
+   * Users by object id or UPN, as {@link getUser} answers each, in filtered lookups of 15
+   * (`/users?$filter=userPrincipalName eq 'a' or …`), each an item of the $batch: 300 users a
+   * request instead of 20. A key that is neither an object id nor an address is read alone, and
+   * so is a block Graph refuses to filter (each read then reports its own failure).
+   */
+  async getUsers(identities: readonly string[]): Promise<Map<string, GraphUser | undefined>> {
+    const found = new Map<string, GraphUser | undefined>();
+    const byId = identities.filter((i) => OBJECT_ID.test(i));
+    const byUpn = identities.filter((i) => !OBJECT_ID.test(i) && i.includes("@"));
+    const alone = identities.filter((i) => !OBJECT_ID.test(i) && !i.includes("@"));
+    const lookUp = async (property: "id" | "userPrincipalName", keys: readonly string[]) => {
+      const filter = keys.map((k) => `${property} eq '${k.replace(/'/g, "''")}'`).join(" or ");
+      try {
+        const body = (await this.getBatched(
+          `/users?$filter=${encodeURIComponent(filter)}&$select=${USER_SELECT}&$top=${keys.length}`,
+          "/users",
+        )) as { value?: GraphUser[] };
+        const users = new Map(
+          (body.value ?? []).map((u) => [String(property === "id" ? u.id : u.userPrincipalName).toLowerCase(), u]),
+        );
+        for (const key of keys) {
+          const user = users.get(key.toLowerCase());
+          found.set(key, user && { ...user, proxyAddresses: user.proxyAddresses ?? [] });
+        }
+      } catch {
+        await Promise.all(keys.map(async (key) => found.set(key, await this.getUser(key))));
+      }
+    };
+    const blocks = (keys: readonly string[]) =>
+      Array.from({ length: Math.ceil(keys.length / USERS_PER_FILTER) }, (_, i) =>
+        keys.slice(i * USERS_PER_FILTER, (i + 1) * USERS_PER_FILTER),
+      );
+    await Promise.all([
+      ...blocks(byId).map((keys) => lookUp("id", keys)),
+      ...blocks(byUpn).map((keys) => lookUp("userPrincipalName", keys)),
+      ...alone.map(async (key) => found.set(key, await this.getUser(key))),
+    ]);
+    return new Map(identities.map((identity) => [identity, found.get(identity)]));
   }
 
   /**

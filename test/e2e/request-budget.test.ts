@@ -61,8 +61,9 @@ describe("requests of `up` per changed mailbox, below the scan threshold (100 ma
     // Get-Recipient: the owners of the new addresses (20 a request) and, in the program and in the
     // provider, one listing of the kinds Graph shows as plain users; no owner lookup of primaries.
     assert.ok((c["exchange.Get-Recipient"] ?? 0) <= pages + 2, JSON.stringify(c));
-    // The rest: the refresh's $batch sweep (20 a request), the Graph lookups of hidden holders in
-    // $batch, tokens (2 processes x 2 APIs, and the authority's metadata) and accepted domains.
+    // The rest: the refresh's sweep (filtered lookups of 15 users, 20 a $batch), the Graph lookups
+    // of hidden holders in $batch, tokens (2 processes x 2 APIs, and the authority's metadata) and
+    // accepted domains.
     assert.ok(total(c) <= 1.1 * 100 + Math.ceil(100 / 999) + 12, JSON.stringify(c));
   });
 });
