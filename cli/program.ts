@@ -7,6 +7,7 @@ import { Command, InvalidArgumentError, Option } from "commander";
 import { FAULT_SETTING_HELP } from "../emulator/faults";
 import { DECLARED_SETTINGS } from "../reconcile/settings";
 import { TARGET_NAMES } from "../targets/registry";
+import { toolCommands } from "../runtime/commands-here";
 import { findProjectRoot } from "../runtime/project-root";
 import { EMULATOR_DEFAULT_PORT, EMULATOR_DEFAULT_STACK } from "./emulator-command";
 
@@ -44,8 +45,25 @@ function specExample(): string {
     : "mailboxes.yaml";
 }
 
+/**
+ * A policy the examples can name, as it is where the user stands: this checkout has one in
+ * examples/policies/ (the stack's own spec has none); elsewhere, the user's own.
+ */
+function policyExample(): string {
+  const example = "examples/policies/stage-3-upn.yaml";
+  return existsSync(path.join(findProjectRoot(), example))
+    ? `--spec ${example} --policy typo-domain`
+    : "--policy <name>";
+}
+
+/**
+ * The examples, each naming the tool as it runs where the user stands: scripts/mailbox-addresses
+ * in this checkout (it sets the toolchain up), npx mailbox-addresses elsewhere.
+ */
 function examples(...lines: string[]): string {
-  return `\nExamples:\n${lines.map((l) => `  ${l}`).join("\n")}\n`;
+  const tool = toolCommands().tool;
+  const here = (line: string) => line.replace(/(^|&& )(?:npx )?mailbox-addresses /g, `$1${tool} `);
+  return `\nExamples:\n${lines.map((l) => `  ${here(l)}`).join("\n")}\n`;
 }
 
 /** The emulator's fault settings, one a line, from the list its parser checks against. */
@@ -121,7 +139,7 @@ export function buildProgram(version: string, outcome: Outcome): Command {
       `${EXIT_CODES}${examples(
         `mailbox-addresses validate ${specExample()}`,
         "mailbox-addresses drift --stack prod --markdown",
-        "mailbox-addresses expand --policy newbrand",
+        `mailbox-addresses expand ${policyExample()}`,
         "mailbox-addresses plan --json",
         "mailbox-addresses export --domain fabrikam.com -o adopted.yaml",
         "mailbox-addresses tenant show mark.wilson@contoso.com",
@@ -240,7 +258,7 @@ export function buildProgram(version: string, outcome: Outcome): Command {
     .option("-o, --output <file>", "write to this file instead of stdout")
     .addHelpText(
       "after",
-      `\nExit codes: 0 expanded, 1 problems (and any usage error).\n${examples("mailbox-addresses expand", "mailbox-addresses expand --policy typo-domain", "mailbox-addresses expand --stack prod -o expanded.yaml && git diff --no-index old.yaml expanded.yaml")}`,
+      `\nExit codes: 0 expanded, 1 problems (and any usage error).\n${examples("mailbox-addresses expand", `mailbox-addresses expand ${policyExample()}`, "mailbox-addresses expand --stack prod -o expanded.yaml && git diff --no-index old.yaml expanded.yaml")}`,
     )
     .action((_options: unknown, command: Command) =>
       run(commands.expand().runExpand({ ...command.opts(), ...globals(command) })),
@@ -311,7 +329,7 @@ export function buildProgram(version: string, outcome: Outcome): Command {
     .command("tenant")
     .summary("an admin's hand on the local tenant: show, set, add, remove, seed, reset")
     .description(
-      "Reads and changes the embedded local tenant (a SQLite file) as an admin would, under Exchange's rules: to make drift on purpose in demos and tests.",
+      "Reads and changes the embedded local tenant (a SQLite file, .tenant/local.sqlite in the project unless --database says otherwise) as an admin would, under Exchange's rules: to make drift on purpose in demos and tests.",
     )
     .addHelpText(
       "after",
@@ -323,8 +341,14 @@ export function buildProgram(version: string, outcome: Outcome): Command {
     );
   const database = (command: Command) =>
     command
-      .option("--database <file>", "the local tenant's database (default .tenant/local.sqlite)")
-      .option("--seed <file>", "seed used when the database is empty (default tenant/seeds/contoso.yaml)");
+      .option(
+        "--database <file>",
+        "the local tenant's database, relative to the project (the folder of Pulumi.yaml) (default .tenant/local.sqlite)",
+      )
+      .option(
+        "--seed <file>",
+        "seed used when the database is empty, relative to the project (default: the shipped tenant/seeds/contoso.yaml)",
+      );
   database(
     tenant.command("show").description("show a mailbox of the local tenant").argument("<identity>", "UPN or object id"),
   )
@@ -385,8 +409,11 @@ export function buildProgram(version: string, outcome: Outcome): Command {
     )
     .option("--port <port>", `the port on 127.0.0.1; 0 picks a free one`, String(EMULATOR_DEFAULT_PORT))
     .addOption(stackOption("the stack the printed settings are for", EMULATOR_DEFAULT_STACK))
-    .option("--state-dir <dir>", "tenant database, keys and certificate (default .tenant/emulator)")
-    .option("--seed <file>", "seed for a new tenant (default tenant/seeds/contoso.yaml)")
+    .option(
+      "--state-dir <dir>",
+      "where the tenant database, keys and certificate are written, relative to the project (the folder of Pulumi.yaml) (default .tenant/emulator)",
+    )
+    .option("--seed <file>", "seed for a new tenant (default: the shipped tenant/seeds/contoso.yaml)")
     .option(
       "--faults <json>",
       `faults to inject, as JSON, e.g. '{"throttleRate":0.3,"retryAfterSeconds":1}'; the settings are listed below`,
