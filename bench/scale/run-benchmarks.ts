@@ -40,7 +40,7 @@ function parseOptions(argv: readonly string[]): BenchOptions {
       .map(Number)
       .filter((n) => n > 0),
     out: value("out", "docs/benchmarks.md"),
-    command: ["npm run bench --", ...argv].join(" "),
+    command: ["scripts/bench", ...argv].join(" "),
     baseline: value("baseline", "") || undefined,
     baselineLabel: value("baseline-label", "") || undefined,
   };
