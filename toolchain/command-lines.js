@@ -61,7 +61,7 @@ const COMMANDS = {
     positionals: "PATH…  compiled test files or folders under dist/test (default: all of dist/test)",
     options: {},
     writes:
-      "the toolchain into .tools/ and ~/.cache/mailbox-addresses, the build into dist/; each test's stacks, tenants and servers live in temporary folders and are removed. Nothing in the checkout's tracked files changes.",
+      "the toolchain into .tools/ and ~/.cache/mailbox-addresses, the build into dist/; each test's stacks, tenants and servers live in temporary folders and are removed; with UPDATE_SNAPSHOTS=1, the snapshots the tests compare with.",
     examples: [
       "scripts/test",
       "scripts/test dist/test/unit",
@@ -251,7 +251,7 @@ const COMMANDS = {
   "scripts/up": {
     command: "scripts/up",
     summary:
-      "The main job: sets up the toolchain, selects the stack ($PULUMI_STACK, else dev; created when missing) and runs pulumi up --yes of the spec (infra/mailboxes.yaml) against the embedded local tenant. The options below are passed to pulumi up; any other pulumi command or option: scripts/pulumi.",
+      "The main job: sets up the toolchain, selects the stack ($PULUMI_STACK, else dev; created when missing) and runs pulumi up --yes of the stack's spec against its tenant: for dev (Pulumi.dev.yaml), infra/mailboxes.yaml against the embedded local tenant. The options below are passed to pulumi up; any other pulumi command or option: scripts/pulumi.",
     usage: ["scripts/up [pulumi up options]"],
     options: {
       diff: { type: "boolean", help: "show the changes as a rich diff" },
@@ -287,7 +287,7 @@ const COMMANDS = {
     examples: [
       "scripts/up",
       "scripts/up --diff",
-      "PULUMI_STACK=demo scripts/up --skip-preview",
+      "scripts/up --skip-preview --diff",
       "scripts/pulumi preview --diff            # look without changing anything",
     ],
   },
@@ -301,7 +301,7 @@ const COMMANDS = {
       "what the pulumi command writes: state in .pulumi-state/, a stack's settings in Pulumi.<stack>.yaml; the toolchain in .tools/ and ~/.cache/mailbox-addresses, the build in dist/.",
     examples: [
       "scripts/pulumi help                       # pulumi's own commands",
-      "scripts/pulumi preview --diff --help       # a command's own options",
+      "scripts/pulumi preview --help             # a command's own options",
       "scripts/pulumi preview --diff",
       "scripts/pulumi refresh --preview-only",
       "scripts/pulumi stack ls",
