@@ -8,21 +8,25 @@ import type { BaseEntry, CauseContext } from "../core/plan/change-causes";
 import { loadSpecBytes } from "../core/desired/load-spec";
 import type { StackSettings } from "./stack-settings";
 import { exportState } from "./engine-run";
-import { identityOfEntry, RESOURCE_TYPE, specAtRef } from "./targeted-scope";
+import { identityOfEntry, RESOURCE_TYPE, specAtRef, type SpecAtRef } from "./targeted-scope";
 import { writeChannelFile } from "../runtime/run-channel";
 
-/** Writes the causes' context in `dir` (the run's folder) and returns the file, for the engine's environment. */
+/**
+ * Writes the causes' context in `dir` (the run's folder) and returns the file, for the engine's
+ * environment. `atRef`: the spec at the ref as the scope read it (read again otherwise).
+ */
 export function writeCauseContext(
   settings: StackSettings,
   ref: string,
   recorded: CauseContext["recorded"],
   dir: string,
+  atRef?: SpecAtRef,
 ): string {
   let base: Record<string, BaseEntry | null> | undefined;
   try {
-    const bytes = specAtRef(path.resolve(settings.root, settings.spec), ref);
+    const bytes = atRef ? atRef.bytes : specAtRef(path.resolve(settings.root, settings.spec), ref);
     // A spec that did not exist at the ref: every entry is this change.
-    const loaded = bytes === undefined ? undefined : loadSpecBytes(settings.spec, bytes);
+    const loaded = bytes === undefined ? undefined : (atRef?.loaded ?? loadSpecBytes(settings.spec, bytes));
     if (bytes === undefined) base = {};
     else if (loaded?.ok)
       base = Object.fromEntries(

@@ -8,14 +8,9 @@ import { stackConfigForEndpoints } from "../targets/exchange-online/target";
 import { CliError } from "./cli-error";
 import { toolCommands } from "../runtime/commands-here";
 
-/**
- * The emulator's port unless --port says otherwise: fixed, as Azurite's are, so a stack's
- * settings printed once keep working after a restart. --port 0 picks a free one (tests).
- */
-export const EMULATOR_DEFAULT_PORT = 10443;
+import { EMULATOR_DEFAULT_PORT } from "./emulator-defaults";
 
-/** The stack the printed settings are for: its own, so the dev stack keeps the local target. */
-export const EMULATOR_DEFAULT_STACK = "emulator";
+export { EMULATOR_DEFAULT_PORT, EMULATOR_DEFAULT_STACK } from "./emulator-defaults";
 
 export interface EmulatorCommandOptions {
   readonly port: number;

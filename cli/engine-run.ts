@@ -45,23 +45,27 @@ export interface PreviewDigest {
   readonly changeSummary?: Readonly<Record<string, number>>;
 }
 
-interface Ran {
+/** What a pulumi command printed, and its exit code. */
+export interface Ran {
   readonly code: number;
   readonly stdout: string;
   readonly stderr: string;
 }
 
-/** Runs `pulumi`; its environment is this process's with the run's channel files (runtime/run-channel.ts) and no other. */
-function runPulumi(
-  settings: StackSettings,
+/**
+ * Runs `pulumi <args>` in `root` (the project), with this process's environment and `env`. A
+ * pulumi that cannot be started is a CliError saying how to set it up.
+ */
+export function runPulumiIn(
+  root: string,
   args: readonly string[],
-  channel: ChannelFiles,
+  env: NodeJS.ProcessEnv = {},
   onOutput?: (text: string) => void,
 ): Promise<Ran> {
   return new Promise((resolve, reject) => {
-    const child = spawn("pulumi", [...args, "--stack", settings.stack, "--non-interactive"], {
-      cwd: settings.root,
-      env: { ...process.env, ...channelEnv(channel) },
+    const child = spawn("pulumi", [...args], {
+      cwd: root,
+      env: { ...process.env, ...env },
       stdio: ["ignore", "pipe", "pipe"],
     });
     const out: Buffer[] = [];
@@ -78,7 +82,7 @@ function runPulumi(
       reject(
         new CliError(
           e.code === "ENOENT"
-            ? `pulumi is not on PATH: ${toolCommands(settings.root).setup}`
+            ? `pulumi is not on PATH: ${toolCommands(root).setup}`
             : `cannot run pulumi: ${e.message}`,
         ),
       ),
@@ -91,6 +95,21 @@ function runPulumi(
       }),
     );
   });
+}
+
+/** Runs `pulumi`; its environment is this process's with the run's channel files (runtime/run-channel.ts) and no other. */
+function runPulumi(
+  settings: Pick<StackSettings, "root" | "stack">,
+  args: readonly string[],
+  channel: ChannelFiles,
+  onOutput?: (text: string) => void,
+): Promise<Ran> {
+  return runPulumiIn(
+    settings.root,
+    [...args, "--stack", settings.stack, "--non-interactive"],
+    channelEnv(channel),
+    onOutput,
+  );
 }
 
 /** One entry of the state, as `pulumi stack export` prints it (the fields this tool reads). */
@@ -109,8 +128,11 @@ export interface ExportedState {
   readonly pending_operations?: readonly unknown[];
 }
 
-/** `pulumi stack export`: the stack's deployment. */
-export async function exportState(settings: StackSettings): Promise<ExportedState> {
+/**
+ * `pulumi stack export`: the stack's deployment. Needs only the project and the stack's name, so a
+ * command may start it before the stack's settings are read (plan-command.ts).
+ */
+export async function exportState(settings: Pick<StackSettings, "root" | "stack">): Promise<ExportedState> {
   const ran = await runPulumi(settings, ["stack", "export"], {});
   if (ran.code !== 0)
     throw new CliError(

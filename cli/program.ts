@@ -9,7 +9,7 @@ import { DECLARED_SETTINGS } from "../reconcile/settings";
 import { TARGET_NAMES } from "../targets/registry";
 import { toolCommands } from "../runtime/commands-here";
 import { findProjectRoot } from "../runtime/project-root";
-import { EMULATOR_DEFAULT_PORT, EMULATOR_DEFAULT_STACK } from "./emulator-command";
+import { EMULATOR_DEFAULT_PORT, EMULATOR_DEFAULT_STACK } from "./emulator-defaults";
 
 /** What every run resolves to: the exit code (0 nothing to do, 2 changes or drift, 1 problems). */
 export interface Outcome {

@@ -1,5 +1,5 @@
-// The CLI's view of a stack's settings, read through Pulumi itself (Automation API:
-// `pulumi config --show-secrets`), so secrets set with `pulumi config set --secret` and values
+// The CLI's view of a stack's settings, read through Pulumi itself (`pulumi config --show-secrets
+// --json`, as the Automation API reads them), so secrets set with `pulumi config set --secret` and values
 // from imported environments arrive exactly as `pulumi up` sees them. The stack must exist (a
 // typo never falls back to another tenant); keys are checked against the declared list
 // (reconcile/settings.ts); flags may override a setting for one run.
@@ -16,6 +16,7 @@ import { findProjectRoot } from "../runtime/project-root";
 import { readSpecFile, SpecFileError } from "../runtime/spec-file";
 import { CliError } from "./cli-error";
 import { toolCommands } from "../runtime/commands-here";
+import { runPulumiIn, type Ran } from "./engine-run";
 
 /** `--graph-url <url>` → `graphUrl`: the name commander gives the option's value. */
 export function flagAttribute(flag: string): string {
@@ -85,30 +86,38 @@ export function pulumiMessage(err: unknown): string {
   return errors.length > 0 ? [...new Set(errors)].join("; ") : text.split("\n").slice(0, 3).join(" ").trim();
 }
 
+/** A failed pulumi command as an error whose message is its output (what pulumiMessage reads). */
+function commandError(ran: Ran): Error {
+  return new Error(`code: ${ran.code}\n stdout: ${ran.stdout}\n stderr: ${ran.stderr}\n`);
+}
+
 /** Reads, checks and resolves the settings of `flags.stack` (default: see defaultStack). */
 export async function readStackSettings(flags: StackFlags, root = findProjectRoot()): Promise<StackSettings> {
   const stack = flags.stack ?? defaultStack();
   const here = toolCommands(root);
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- commands load what they use when they run, so `--help` and `validate` stay fast
-  const { LocalWorkspace } = require("@pulumi/pulumi/automation") as typeof import("@pulumi/pulumi/automation");
-  let workspace: import("@pulumi/pulumi/automation").LocalWorkspace;
+  // `pulumi config --show-secrets --json`, as the Automation API's getAllConfig runs it, started
+  // directly: the Automation API would first run `pulumi version`, and loading it costs more than
+  // the run itself (a targeted plan needs nothing else of it).
+  let config: Record<string, { value: string; secret?: boolean }>;
+  let ran: Ran;
   try {
-    workspace = await LocalWorkspace.create({ workDir: root });
+    ran = await runPulumiIn(root, ["config", "--show-secrets", "--json", "--stack", stack]);
   } catch (err) {
-    throw new CliError(
-      `cannot run pulumi to read the settings of stack "${stack}": ${pulumiMessage(err)}. To fix: ${here.setup}`,
-    );
+    // Pulumi cannot be started (not on PATH): the message says how to set it up.
+    throw new CliError(`cannot run pulumi to read the settings of stack "${stack}": ${(err as Error).message}`);
   }
-  // The stack's settings first: listing the stacks loads every stack's state (the file backend
-  // reads each checkpoint whole), which at 10,000 mailboxes costs more than a second, so it is
-  // done only to explain why the settings could not be read.
-  let config: import("@pulumi/pulumi/automation").ConfigMap;
   try {
-    config = await workspace.getAllConfig(stack);
+    if (ran.code !== 0) throw commandError(ran);
+    config = JSON.parse(ran.stdout) as typeof config;
   } catch (err) {
+    // The stack's settings first: listing the stacks loads every stack's state (the file backend
+    // reads each checkpoint whole), which at 10,000 mailboxes costs more than a second, so it is
+    // done only to explain why the settings could not be read.
     let names: string[];
     try {
-      names = (await workspace.listStacks()).map((s) => s.name);
+      const listed = await runPulumiIn(root, ["stack", "ls", "--json"]);
+      if (listed.code !== 0) throw commandError(listed);
+      names = (JSON.parse(listed.stdout) as { name: string }[]).map((s) => s.name);
     } catch (listErr) {
       throw new CliError(
         `cannot read the settings of stack "${stack}": ${pulumiMessage(err)} (and listing the stacks of ${root} failed too: ${pulumiMessage(listErr)})`,

@@ -11,14 +11,14 @@ import { addressKey, parseProxyAddress } from "../core/address";
 import { desiredFromMap, recordOf, type AddressMap } from "../core/plan/address-map";
 import { computeChangeSet, withStateDependents, type ChangeSet } from "../core/plan/change-set";
 import { describeReason, unionChangeSets, type TargetedRun } from "../core/plan/targeted-run";
-import { loadSpecBytes } from "../core/desired/load-spec";
+import { loadSpecBytes, type LoadResult } from "../core/desired/load-spec";
 import type { MailboxDeclaration, Spec } from "../core/desired/rules";
 import { describeTarget } from "../targets/registry";
 import { parseUrn } from "./resource-urn";
 import { readSpecFile } from "../runtime/spec-file";
 import { writeChannelFile } from "../runtime/run-channel";
 import { CliError } from "./cli-error";
-import { exportState, type StateEntry } from "./engine-run";
+import { exportState, type ExportedState, type StateEntry } from "./engine-run";
 import type { StackSettings } from "./stack-settings";
 
 export const RESOURCE_TYPE = "pulumi-nodejs:dynamic/mailbox:MailboxAddresses";
@@ -28,6 +28,13 @@ export const COMPONENT_TYPE = "mailbox-addresses:index:MailboxAddressSpec";
 /** Past this many mailboxes (or half the stack), a full run costs about the same: run full. */
 export const MAX_TARGETS = 5000;
 
+/** The spec at the ref as the scope read it (git show), and loaded: the causes' context reuses it (./cause-context.ts). */
+export interface SpecAtRef {
+  /** Undefined when the spec did not exist at the ref. */
+  readonly bytes: Buffer | undefined;
+  readonly loaded?: LoadResult;
+}
+
 export type Scope =
   | {
       readonly kind: "targeted";
@@ -35,8 +42,14 @@ export type Scope =
       readonly urns: readonly string[];
       /** identity → the live list the state recorded, for the declared mailboxes (the causes of their changes: core/plan/change-causes.ts). */
       readonly recorded?: Readonly<Record<string, readonly string[]>>;
+      readonly atRef?: SpecAtRef;
     }
-  | { readonly kind: "full"; readonly since?: string; readonly reasons: readonly string[] };
+  | {
+      readonly kind: "full";
+      readonly since?: string;
+      readonly reasons: readonly string[];
+      readonly atRef?: SpecAtRef;
+    };
 
 function git(cwd: string, args: readonly string[]): { code: number; stdout: Buffer; stderr: string } {
   const result = spawnSync("git", args, { cwd, maxBuffer: 512 * 1024 * 1024 });
@@ -160,12 +173,26 @@ export function placeOfMailboxes(resources: readonly StateEntry[], stackEntry: S
 }
 
 /**
- * Computes the scope of a plan of the stack's spec against `ref` (the state from `pulumi stack export`).
+ * Computes the scope of a plan of the stack's spec against `ref` (the state from `pulumi stack
+ * export`). `state`: that export, when the caller started it already (it runs while the specs load).
  */
-export async function computeScope(settings: StackSettings, ref: string): Promise<Scope> {
-  const full = (...reasons: string[]): Scope => ({ kind: "full", since: ref, reasons });
+export async function computeScope(
+  settings: StackSettings,
+  ref: string,
+  state: Promise<ExportedState> = exportState(settings),
+): Promise<Scope> {
+  // Settled whatever the outcome: a scope refused before the state is read does not wait for it.
+  state.catch(() => undefined);
+  let read: SpecAtRef | undefined;
+  const full = (...reasons: string[]): Scope => ({
+    kind: "full",
+    since: ref,
+    reasons,
+    ...(read ? { atRef: read } : {}),
+  });
   const specPath = path.resolve(settings.root, settings.spec);
   const atRef = specAtRef(specPath, ref);
+  read = { bytes: atRef };
   let afterBytes: Buffer;
   try {
     afterBytes = readSpecFile(settings.spec, { root: settings.root, explicit: false });
@@ -177,9 +204,10 @@ export async function computeScope(settings: StackSettings, ref: string): Promis
   const after = loadedAfter.spec;
   if (atRef === undefined) return full(`the spec ${settings.spec} did not exist at ${ref}`);
   const loadedBefore = loadSpecBytes(settings.spec, atRef);
+  read = { bytes: atRef, loaded: loadedBefore };
   if (!loadedBefore.ok) return full(`the spec at ${ref} does not load, so what changed is unknown`);
 
-  const deployment = await exportState(settings);
+  const deployment = await state;
   const resources: readonly StateEntry[] = deployment.resources ?? [];
   if ((deployment.pending_operations ?? []).length > 0)
     return full("the state has pending operations from an interrupted run");
@@ -258,7 +286,7 @@ export async function computeScope(settings: StackSettings, ref: string): Promis
     );
     if (declared.has(identity) && record !== undefined) recorded[identity] = record;
   }
-  return { kind: "targeted", run, urns: [...set.declare, ...release].map(urnOf), recorded };
+  return { kind: "targeted", run, urns: [...set.declare, ...release].map(urnOf), recorded, atRef: read };
 }
 
 /**

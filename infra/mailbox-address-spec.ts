@@ -32,6 +32,7 @@ import { syncStateOf } from "../core/drift/compute-drift";
 import { checkLiveMailbox, type LiveMailbox } from "../targets/tenant-backend";
 import { writtenToOf } from "../targets/hybrid/hybrid-backend";
 import { stopWhenEngineIsGone } from "../runtime/engine-watchdog";
+import { memoryStage } from "../runtime/memory-stages";
 import { describeExpected, isExpectedError } from "../core/errors";
 import { leaveForProvider, takeFromRefresh, takeRecorded } from "../runtime/refresh-handoff";
 import { causesOfPlan, describeCauses, type CauseContext, type ChangeCause } from "../core/plan/change-causes";
@@ -433,6 +434,9 @@ export async function declareMailboxAddresses(
 
 async function declareFrom(options: ProgramOptions): Promise<DeclaredMailboxes> {
   stopWhenEngineIsGone();
+  memoryStage("start");
+  // The SDK's part: what the engine's registrations still hold once the program's own work is done.
+  if (process.env.MAILBOX_ADDRESSES_MEMORY_LOG) process.once("beforeExit", () => memoryStage("exit"));
   try {
     return await program(options);
   } catch (err) {
@@ -590,6 +594,7 @@ async function program(options: ProgramOptions): Promise<DeclaredMailboxes> {
   const { spec: written, digest } = options.inline
     ? readInlineSpec(options.inline.label, options.inline.spec)
     : readSpec(settings.spec);
+  memoryStage("spec loaded");
   const backend = createBackend(settings.target);
   try {
     // Policies become per-mailbox declarations, from the attributes read in one pass.
@@ -616,6 +621,7 @@ async function program(options: ProgramOptions): Promise<DeclaredMailboxes> {
     const live =
       (targeted ? undefined : takeFromRefresh(settings.target, settings.spec, identities, checkLiveMailbox)) ??
       (await backend.readMailboxes(identities));
+    memoryStage("live read");
     // The same assessment `drift` makes (reconcile/assess.ts): changes confirmed from the source,
     // keys resolved, plan, preview checks; the spec itself was checked whole when it was loaded.
     const assessed = await assessSpec(assessedSpec, backend, {
@@ -627,6 +633,7 @@ async function program(options: ProgramOptions): Promise<DeclaredMailboxes> {
     });
     if (assessed.problems.length > 0) fail(assessed.problems, `between the spec and the ${backend.description}`);
     const confirmed = assessed.live;
+    memoryStage("assessed");
     await checkOwnership(spec, settings.target, backend.description, confirmed, elsewhere);
     // A targeted run declares only its mailboxes (the CLI passes --target for each).
     const { spec: declared, change } = targeted
@@ -667,6 +674,7 @@ async function program(options: ProgramOptions): Promise<DeclaredMailboxes> {
       changedAt: new Map([...confirmed].map(([identity, mailbox]) => [identity, mailbox?.addressesChangedAt])),
     });
     const resources = declare(declared, change, options.parent, where, upns, causes, findings);
+    memoryStage("declared");
     options.declared?.(resources);
     // `plan` shows each recipient's kind (RecipientTypeDetails); a plain preview or up asks nothing more.
     const declaredLive = targeted
@@ -696,6 +704,7 @@ async function program(options: ProgramOptions): Promise<DeclaredMailboxes> {
       causes,
       outside,
     );
+    memoryStage("planned");
     // The same outputs in either scope: the stack's entry is always targeted, and must not flip.
     return {
       spec: settings.spec,

@@ -4,6 +4,7 @@
 import { readFileSync } from "node:fs";
 import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
+import { memoryStage } from "../../runtime/memory-stages";
 
 interface NoopInputs {
   identity: string;
@@ -27,6 +28,9 @@ class NoopMailbox extends pulumi.dynamic.Resource {
   }
 }
 
+memoryStage("start");
+// The SDK's part, to set against the project's program stage by stage (runtime/memory-stages.ts).
+if (process.env.MAILBOX_ADDRESSES_MEMORY_LOG) process.once("beforeExit", () => memoryStage("exit"));
 const config = new pulumi.Config("mailbox-addresses");
 const spec = parse(readFileSync(config.require("spec"), "utf8")) as {
   mailboxes: Record<string, { primary: string; aliases?: string[] }>;
@@ -36,6 +40,7 @@ const spec = parse(readFileSync(config.require("spec"), "utf8")) as {
 const only = process.env.NOOP_DECLARE
   ? new Set(JSON.parse(readFileSync(process.env.NOOP_DECLARE, "utf8")) as string[])
   : undefined;
+memoryStage("spec loaded");
 for (const [identity, mailbox] of Object.entries(spec.mailboxes)) {
   if (only && !only.has(identity)) continue;
   new NoopMailbox(identity, {
@@ -47,3 +52,4 @@ for (const [identity, mailbox] of Object.entries(spec.mailboxes)) {
     target: { target: "local", database: "unused", seed: "unused" },
   });
 }
+memoryStage("declared");
