@@ -16,7 +16,8 @@ import { findProjectRoot } from "../runtime/project-root";
 import { readSpecFile, SpecFileError } from "../runtime/spec-file";
 import { CliError } from "./cli-error";
 import { toolCommands } from "../runtime/commands-here";
-import { runPulumiIn, type Ran } from "./engine-run";
+import { EngineOutputError, runPulumiIn, type Ran } from "./engine-run";
+import { checkJson, fields, flag, listOf, recordOf, text } from "../core/json-check";
 
 /** `--graph-url <url>` → `graphUrl`: the name commander gives the option's value. */
 export function flagAttribute(flag: string): string {
@@ -86,6 +87,11 @@ export function pulumiMessage(err: unknown): string {
   return errors.length > 0 ? [...new Set(errors)].join("; ") : text.split("\n").slice(0, 3).join(" ").trim();
 }
 
+// What this tool reads of `pulumi config --json` and `pulumi stack ls --json` (the Pulumi CLI's
+// configValueJSON and stackSummaryJSON): a value and whether it is secret; a stack's name.
+const configMap = recordOf(fields<{ value: string; secret?: boolean }>({ value: text }, { secret: flag }));
+const stackList = listOf(fields<{ name: string }>({ name: text }));
+
 /** A failed pulumi command as an error whose message is its output (what pulumiMessage reads). */
 function commandError(ran: Ran): Error {
   return new Error(`code: ${ran.code}\n stdout: ${ran.stdout}\n stderr: ${ran.stderr}\n`);
@@ -98,7 +104,6 @@ export async function readStackSettings(flags: StackFlags, root = findProjectRoo
   // `pulumi config --show-secrets --json`, as the Automation API's getAllConfig runs it, started
   // directly: the Automation API would first run `pulumi version`, and loading it costs more than
   // the run itself (a targeted plan needs nothing else of it).
-  let config: Record<string, { value: string; secret?: boolean }>;
   let ran: Ran;
   try {
     ran = await runPulumiIn(root, ["config", "--show-secrets", "--json", "--stack", stack]);
@@ -106,10 +111,8 @@ export async function readStackSettings(flags: StackFlags, root = findProjectRoo
     // Pulumi cannot be started (not on PATH): the message says how to set it up.
     throw new CliError(`cannot run pulumi to read the settings of stack "${stack}": ${(err as Error).message}`);
   }
-  try {
-    if (ran.code !== 0) throw commandError(ran);
-    config = JSON.parse(ran.stdout) as typeof config;
-  } catch (err) {
+  if (ran.code !== 0) {
+    const err = commandError(ran);
     // The stack's settings first: listing the stacks loads every stack's state (the file backend
     // reads each checkpoint whole), which at 10,000 mailboxes costs more than a second, so it is
     // done only to explain why the settings could not be read.
@@ -117,7 +120,9 @@ export async function readStackSettings(flags: StackFlags, root = findProjectRoo
     try {
       const listed = await runPulumiIn(root, ["stack", "ls", "--json"]);
       if (listed.code !== 0) throw commandError(listed);
-      names = (JSON.parse(listed.stdout) as { name: string }[]).map((s) => s.name);
+      const checked = checkJson(listed.stdout, stackList);
+      if (!checked.ok) throw new EngineOutputError("stack ls --json", checked.problem, { root, stack });
+      names = checked.value.map((s) => s.name);
     } catch (listErr) {
       throw new CliError(
         `cannot read the settings of stack "${stack}": ${pulumiMessage(err)} (and listing the stacks of ${root} failed too: ${pulumiMessage(listErr)})`,
@@ -135,6 +140,9 @@ export async function readStackSettings(flags: StackFlags, root = findProjectRoo
     }
     throw new CliError(`cannot read the settings of stack "${stack}": ${pulumiMessage(err)}`);
   }
+  const checked = checkJson(ran.stdout, configMap);
+  if (!checked.ok) throw new EngineOutputError("config --show-secrets --json", checked.problem, { root, stack });
+  const config = checked.value;
   const prefix = `${SETTINGS_NAMESPACE}:`;
   const fromStack: Record<string, string> = {};
   const secrets: string[] = [];
