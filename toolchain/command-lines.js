@@ -119,6 +119,11 @@ const COMMANDS = {
       floor: yesNo("also measure the no-op provider (default yes)"),
       ours: yesNo("measure this project's program (default yes)"),
       decompose: yesNo("also time the parts of a targeted plan (default yes)"),
+      full: {
+        type: "string",
+        value: "all|first",
+        help: "first: the full preview at the first k only and no full up, to compare targeted plans (default all)",
+      },
       out: {
         type: "string",
         value: "FILE",
