@@ -21,6 +21,21 @@ const LIST = "LIST";
 const yesNo = (help) => ({ type: "string", value: "yes|no", help });
 
 /** The scale benchmark's options (bench/scale/run-benchmarks.ts), also `scripts/bench`'s. */
+/** A benchmark that owns a section of docs/benchmarks.md: where to write it, and rendering it again from raw numbers. */
+const sectionOptions = (section) => ({
+  doc: {
+    type: "string",
+    value: "FILE",
+    help: `also rewrite the ${section} section of this page (e.g. docs/benchmarks.md)`,
+  },
+  render: {
+    type: "string",
+    value: "FILE",
+    help: "measure nothing: render the section from a raw results file into --doc",
+  },
+  command: { type: "string", value: "TEXT", help: "with --render: the command the section says produced it" },
+});
+
 const SCALE_OPTIONS = {
   sizes: { type: "string", value: LIST, help: "mailbox counts N, comma-separated (default 100,1000,10000)" },
   targets: { type: "string", value: LIST, help: "targets measured: local, emulator (default local,emulator)" },
@@ -129,17 +144,7 @@ const COMMANDS = {
         value: "FILE",
         help: "the raw numbers, rewritten after every run (default docs/benchmarks-targeted.json)",
       },
-      doc: {
-        type: "string",
-        value: "FILE",
-        help: "also rewrite the targeted-runs section of this page (e.g. docs/benchmarks.md)",
-      },
-      render: {
-        type: "string",
-        value: "FILE",
-        help: "measure nothing: render the section from a raw results file into --doc",
-      },
-      command: { type: "string", value: "TEXT", help: "with --render: the command the section says produced it" },
+      ...sectionOptions("targeted-runs"),
     },
     writes:
       "the table to stdout, the raw numbers to --out (docs/benchmarks-targeted.json unless given), and with --doc (or --render, default docs/benchmarks.md) the page's targeted-runs section; stacks live in temporary folders.",
@@ -171,17 +176,7 @@ const COMMANDS = {
         value: "FILE",
         help: "the raw numbers, rewritten after every phase (default docs/benchmarks-sharded.json)",
       },
-      doc: {
-        type: "string",
-        value: "FILE",
-        help: "also rewrite the sharded-runs section of this page (e.g. docs/benchmarks.md)",
-      },
-      render: {
-        type: "string",
-        value: "FILE",
-        help: "measure nothing: render the section from a raw results file into --doc",
-      },
-      command: { type: "string", value: "TEXT", help: "with --render: the command the section says produced it" },
+      ...sectionOptions("sharded-runs"),
     },
     writes:
       "the section to stdout, the raw numbers to --out (docs/benchmarks-sharded.json unless given), and with --doc the page's sharded-runs section; stacks, the emulator and Azurite live in temporary folders.",
