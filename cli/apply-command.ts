@@ -16,8 +16,9 @@ import { CliError } from "./cli-error";
 import { toolCommands } from "../runtime/commands-here";
 import { count, Progress } from "./progress";
 import { pulumiMessage, readStackSettings } from "./stack-settings";
-import { exportState, upTargeted, type StateEntry } from "./engine-run";
-import { identityOfEntry, managedOutside, placeOfMailboxes, writeTargetedRun, RESOURCE_TYPE } from "./targeted-scope";
+import { exportState, isMailboxEntry, upTargeted, type StateEntry } from "./engine-run";
+import { identityOfEntry, managedOutside, placeOfMailboxes, writeTargetedRun } from "./targeted-scope";
+import { RESOURCE_TYPE, STACK_TYPE } from "./resource-urn";
 
 export interface ApplyOptions {
   readonly plan: string;
@@ -79,10 +80,10 @@ export async function runApply(options: ApplyOptions): Promise<number> {
           "the state has pending operations from an interrupted run: run a full apply (pulumi up), then plan again",
         );
       const resources: readonly StateEntry[] = deployment.resources ?? [];
-      const stackEntry = resources.find((r) => r.type === "pulumi:pulumi:Stack");
+      const stackEntry = resources.find((r) => r.type === STACK_TYPE);
       if (stackEntry === undefined)
         throw new CliError(`stack "${report.stack}" has no state: a targeted plan cannot be applied to it`);
-      const mailboxes = resources.filter((r) => r.type === RESOURCE_TYPE);
+      const mailboxes = resources.filter(isMailboxEntry);
       const inSet = new Set([...declare, ...release]);
       // Under the stack, or under the program's MailboxAddressSpec component (init's layout).
       const place = placeOfMailboxes(resources, stackEntry);
@@ -94,8 +95,8 @@ export async function runApply(options: ApplyOptions): Promise<number> {
       // the plan did not include would fail the run after the target was written (fact 8).
       const outside = resources.filter(
         (r) =>
-          r.type !== "pulumi:pulumi:Stack" &&
-          (r.type !== RESOURCE_TYPE || !inSet.has(identityOfEntry(r))) &&
+          r.type !== STACK_TYPE &&
+          (!isMailboxEntry(r) || !inSet.has(identityOfEntry(r))) &&
           (r.dependencies ?? []).some((d) => targetSet.has(d)),
       );
       if (outside.length > 0)

@@ -7,8 +7,8 @@ import { recordOf } from "../core/plan/address-map";
 import type { BaseEntry, CauseContext } from "../core/plan/change-causes";
 import { loadSpecBytes } from "../core/desired/load-spec";
 import type { StackSettings } from "./stack-settings";
-import { exportState } from "./engine-run";
-import { identityOfEntry, RESOURCE_TYPE, specAtRef, type SpecAtRef } from "./targeted-scope";
+import { exportState, isMailboxEntry } from "./engine-run";
+import { identityOfEntry, specAtRef, type SpecAtRef } from "./targeted-scope";
 import { writeChannelFile } from "../runtime/run-channel";
 
 /**
@@ -51,12 +51,12 @@ export async function readRecorded(settings: StackSettings): Promise<Map<string,
   } catch {
     return undefined;
   }
-  const mailboxes = (deployment.resources ?? []).filter((r) => r.type === RESOURCE_TYPE);
+  const mailboxes = (deployment.resources ?? []).filter(isMailboxEntry);
   if (mailboxes.length === 0) return undefined;
   const recorded = new Map<string, readonly string[]>();
   for (const r of mailboxes) {
     // What the stack last applied, not what a refresh read since (core/plan/address-map.ts `recordOf`).
-    const record = recordOf((r.outputs ?? {}) as Parameters<typeof recordOf>[0]);
+    const record = recordOf(r.outputs ?? {});
     if (record !== undefined) recorded.set(identityOfEntry(r), record);
   }
   return recorded;

@@ -13,8 +13,10 @@ import {
   checkJson,
   count,
   fields,
+  flag,
   listOf,
   NOT_JSON,
+  oneOf,
   recordOf,
   strings,
   text,
@@ -23,7 +25,8 @@ import {
 } from "../core/json-check";
 import { toolCommands } from "../runtime/commands-here";
 import { channelEnv, type ChannelFiles } from "../runtime/run-channel";
-import type { StackSettings } from "./stack-settings";
+import { COMPONENT_TYPE, RESOURCE_TYPE, STACK_TYPE } from "./resource-urn";
+import type { MailboxAddressesInputs, MailboxAddressesOutputs } from "../providers/mailbox-addresses/inputs";
 
 /** One step of `pulumi preview --json`'s digest (backend/display/json.go ShowPreviewDigest). */
 export interface DigestStep {
@@ -99,7 +102,7 @@ export function runPulumiIn(
 
 /** Runs `pulumi`; its environment is this process's with the run's channel files (runtime/run-channel.ts) and no other. */
 function runPulumi(
-  settings: Pick<StackSettings, "root" | "stack">,
+  settings: StackRef,
   args: readonly string[],
   channel: ChannelFiles,
   onOutput?: (text: string) => void,
@@ -112,6 +115,12 @@ function runPulumi(
   );
 }
 
+/** Where the engine runs: the project's folder and the stack's name (all a stack's settings, ./stack-settings.ts, hold more). */
+export interface StackRef {
+  readonly root: string;
+  readonly stack: string;
+}
+
 /** One entry of the state, as `pulumi stack export` prints it (the fields this tool reads). */
 export interface StateEntry {
   readonly urn: string;
@@ -121,6 +130,24 @@ export interface StateEntry {
   readonly outputs?: Record<string, unknown>;
   readonly dependencies?: readonly string[];
 }
+
+/**
+ * A mailbox's entry (type {@link RESOURCE_TYPE}): the inputs and outputs the CLI reads of it, as
+ * providers/mailbox-addresses/resource.ts records them. {@link exportState} checked them.
+ */
+export interface MailboxEntry extends StateEntry {
+  readonly inputs?: Partial<Pick<MailboxAddressesInputs, "identity" | "addresses" | "mode" | "cloudManaged">>;
+  readonly outputs?: Partial<Pick<MailboxAddressesOutputs, "identity" | "objectId" | "addresses" | "kept" | "applied">>;
+}
+
+/** The stack's or the spec component's entry: what the spec's declaration last reported (infra/mailbox-address-spec.ts). */
+export interface DeclarationEntry extends StateEntry {
+  readonly outputs?: { readonly spec?: string; readonly target?: string };
+}
+
+export const isMailboxEntry = (entry: StateEntry): entry is MailboxEntry => entry.type === RESOURCE_TYPE;
+export const isDeclarationEntry = (entry: StateEntry): entry is DeclarationEntry =>
+  entry.type === STACK_TYPE || entry.type === COMPONENT_TYPE;
 
 /** The state as `pulumi stack export` prints it (without --show-secrets: what a change set needs holds none). */
 export interface ExportedState {
@@ -132,7 +159,7 @@ export interface ExportedState {
  * `pulumi stack export`: the stack's deployment. Needs only the project and the stack's name, so a
  * command may start it before the stack's settings are read (plan-command.ts).
  */
-export async function exportState(settings: Pick<StackSettings, "root" | "stack">): Promise<ExportedState> {
+export async function exportState(settings: StackRef): Promise<ExportedState> {
   const ran = await runPulumi(settings, ["stack", "export"], {});
   if (ran.code !== 0)
     throw new CliError(
@@ -158,7 +185,7 @@ export function errorLines(text: string): string[] {
  * (it failed before the program ran), its error lines. `channel`: the files the program reads.
  */
 export async function previewTargeted(
-  settings: StackSettings,
+  settings: StackRef,
   urns: readonly string[],
   channel: ChannelFiles,
   onOutput?: (text: string) => void,
@@ -196,7 +223,7 @@ export async function previewTargeted(
  * lines. `channel`: the files the program reads.
  */
 export async function upTargeted(
-  settings: StackSettings,
+  settings: StackRef,
   urns: readonly string[],
   channel: ChannelFiles,
   onOutput?: (text: string) => void,
@@ -224,7 +251,7 @@ export async function upTargeted(
 
 /** What a `pulumi` command printed that is not what this tool reads (another Pulumi CLI than the one it is released with). */
 export class EngineOutputError extends MailboxAddressesError {
-  constructor(command: string, problem: string, settings: Pick<StackSettings, "root" | "stack">) {
+  constructor(command: string, problem: string, settings: StackRef) {
     const commands = toolCommands(settings.root);
     const remedy = `run ${commands.pulumi} ${command} --stack ${settings.stack} to see what it printed; mailbox-addresses reads the output of the Pulumi CLI it is released with (${commands.setup})`;
     super(`pulumi ${command} printed what mailbox-addresses cannot read: its output ${problem}; ${remedy}`, { remedy });
@@ -233,7 +260,7 @@ export class EngineOutputError extends MailboxAddressesError {
 }
 
 /** What `pulumi <command>` printed, checked; an {@link EngineOutputError} when it is not of its shape. */
-function printed<T>(settings: Pick<StackSettings, "root" | "stack">, command: string, checked: Checked<T>): T {
+function printed<T>(settings: StackRef, command: string, checked: Checked<T>): T {
   if (checked.ok) return checked.value;
   throw new EngineOutputError(command, checked.problem, settings);
 }
@@ -242,10 +269,31 @@ function printed<T>(settings: Pick<StackSettings, "root" | "stack">, command: st
 // the Go sources of the Pulumi CLI: apitype.ResourceV3 and UntypedDeployment (`stack export`),
 // display.PreviewDigest (`preview --json`: steps, diagnostics and changeSummary are omitempty, as
 // are a diagnostic's message and severity), updateInfoJSON (`stack history --json`).
-const stateEntry = fields<StateEntry>(
+const envelope = fields<StateEntry>(
   { urn: text, type: text },
   { parent: text, inputs: recordOf(anything), outputs: recordOf(anything), dependencies: strings },
 );
+const addressMap = recordOf(text);
+const mailboxInputs = fields(
+  {},
+  { identity: text, addresses: addressMap, mode: oneOf("strict", "additive"), cloudManaged: flag },
+);
+const mailboxOutputs = fields(
+  {},
+  { identity: text, objectId: text, addresses: addressMap, kept: addressMap, applied: strings },
+);
+const declarationOutputs = fields({}, { spec: text, target: text });
+/** An entry's envelope, and for the entries whose fields the CLI reads (a mailbox's, the declaration's), those fields. */
+const stateEntry: Check<StateEntry> = (value, at) => {
+  const entry = envelope(value, at);
+  if (isMailboxEntry(entry)) {
+    if (entry.inputs !== undefined) mailboxInputs(entry.inputs, `${at}.inputs`);
+    if (entry.outputs !== undefined) mailboxOutputs(entry.outputs, `${at}.outputs`);
+  } else if (isDeclarationEntry(entry) && entry.outputs !== undefined) {
+    declarationOutputs(entry.outputs, `${at}.outputs`);
+  }
+  return entry;
+};
 const exported = fields<{ deployment?: ExportedState }>(
   {},
   { deployment: fields({}, { resources: listOf(stateEntry), pending_operations: listOf(anything) }) },

@@ -15,8 +15,8 @@ import { typeFilter } from "./drift-command";
 import { defaultStack, maskSecrets, pulumiMessage, readStackSettings } from "./stack-settings";
 import { exportState, previewTargeted } from "./engine-run";
 import { findProjectRoot } from "../runtime/project-root";
-import { computeScope, RESOURCE_TYPE, writeTargetedRun, type Scope } from "./targeted-scope";
-import { nameOfUrn, typeOfUrn } from "./resource-urn";
+import { computeScope, writeTargetedRun, type Scope } from "./targeted-scope";
+import { nameOfUrn, RESOURCE_TYPE, typeOfUrn } from "./resource-urn";
 import { toolCommands } from "../runtime/commands-here";
 import {
   channelEnv,
@@ -266,7 +266,7 @@ export async function runPlan(options: PlanOptions): Promise<number> {
           const step = event.resourcePreEvent?.metadata;
           // By type, at any depth of parents (a component's child has the parent's type in its URN).
           if (step?.type !== RESOURCE_TYPE) return;
-          const inputs = (step.new?.inputs ?? step.old?.inputs) as { identity?: unknown } | undefined;
+          const inputs: { readonly identity?: unknown } | undefined = step.new?.inputs ?? step.old?.inputs;
           steps.push({ op: step.op, urn: step.urn, ...(inputs ? { inputs } : {}) });
           countStep(step.urn, step.op);
         },

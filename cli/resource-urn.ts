@@ -4,6 +4,13 @@
 // component is `…::mailbox-addresses:index:MailboxAddressSpec$pulumi-nodejs:dynamic/mailbox:MailboxAddresses::…`).
 // Stack, project and types never contain `::`; the name may, so it is everything after the third.
 
+/** The type of one mailbox's address set (providers/mailbox-addresses/resource.ts). */
+export const RESOURCE_TYPE = "pulumi-nodejs:dynamic/mailbox:MailboxAddresses";
+/** The component a program of one's own (and `init`'s) declares the spec with: infra/mailbox-address-spec.ts. */
+export const COMPONENT_TYPE = "mailbox-addresses:index:MailboxAddressSpec";
+/** The stack's own entry: a program of this checkout reports the spec's declaration there. */
+export const STACK_TYPE = "pulumi:pulumi:Stack";
+
 /** The parts of a URN, or undefined when the text is not one. */
 export interface ParsedUrn {
   readonly stack: string;

@@ -8,22 +8,26 @@ import { createHash } from "node:crypto";
 import { realpathSync } from "node:fs";
 import path from "node:path";
 import { addressKey, parseProxyAddress } from "../core/address";
-import { desiredFromMap, recordOf, type AddressMap } from "../core/plan/address-map";
+import { desiredFromMap, recordOf } from "../core/plan/address-map";
 import { computeChangeSet, withStateDependents, type ChangeSet } from "../core/plan/change-set";
 import { describeReason, unionChangeSets, type TargetedRun } from "../core/plan/targeted-run";
 import { loadSpecBytes, type LoadResult } from "../core/desired/load-spec";
 import type { MailboxDeclaration, Spec } from "../core/desired/rules";
 import { describeTarget } from "../targets/registry";
-import { parseUrn } from "./resource-urn";
+import { COMPONENT_TYPE, parseUrn, RESOURCE_TYPE, STACK_TYPE } from "./resource-urn";
 import { readSpecFile } from "../runtime/spec-file";
 import { writeChannelFile } from "../runtime/run-channel";
 import { CliError } from "./cli-error";
-import { exportState, type ExportedState, type StateEntry } from "./engine-run";
+import {
+  exportState,
+  isDeclarationEntry,
+  isMailboxEntry,
+  type DeclarationEntry,
+  type ExportedState,
+  type MailboxEntry,
+  type StateEntry,
+} from "./engine-run";
 import type { StackSettings } from "./stack-settings";
-
-export const RESOURCE_TYPE = "pulumi-nodejs:dynamic/mailbox:MailboxAddresses";
-/** The component a program of one's own (and `init`'s) declares the spec with: infra/mailbox-address-spec.ts. */
-export const COMPONENT_TYPE = "mailbox-addresses:index:MailboxAddressSpec";
 
 /** Past this many mailboxes (or half the stack), a full run costs about the same: run full. */
 export const MAX_TARGETS = 5000;
@@ -83,23 +87,19 @@ export function specAtRef(specPath: string, ref: string): Buffer | undefined {
 const digestOf = (bytes: Uint8Array) => `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
 
 /** The spec as the state last applied it: each entry's inputs, with `after`'s stack-wide settings. */
-function specFromState(entries: readonly StateEntry[], after: Spec): Spec {
+function specFromState(entries: readonly MailboxEntry[], after: Spec): Spec {
   const now = new Map(after.mailboxes.map((m) => [m.identity, m]));
   const nowhere = { line: 0, col: 0 } as MailboxDeclaration["source"]["identity"];
   const mailboxes = entries.map((entry): MailboxDeclaration => {
-    const inputs = entry.inputs as {
-      identity: string;
-      addresses: AddressMap;
-      mode: MailboxDeclaration["mode"];
-      cloudManaged?: boolean;
-    };
+    const inputs = entry.inputs ?? {};
+    const identity = identityOfEntry(entry);
     const { primary, aliases } = desiredFromMap(inputs.addresses ?? {});
-    const upn = now.get(inputs.identity)?.userPrincipalName;
+    const upn = now.get(identity)?.userPrincipalName;
     return {
-      identity: inputs.identity,
+      identity,
       primary,
       aliases,
-      mode: inputs.mode,
+      mode: inputs.mode ?? "strict",
       cloudManaged: inputs.cloudManaged === true,
       ...(upn !== undefined ? { userPrincipalName: upn } : {}),
       source: { identity: nowhere, primary: nowhere, aliases: [] },
@@ -109,21 +109,19 @@ function specFromState(entries: readonly StateEntry[], after: Spec): Spec {
 }
 
 /** The spec's key a MailboxAddresses entry of the state was declared with (its inputs, else its URN's name). */
-export function identityOfEntry(entry: StateEntry): string {
-  return (
-    (entry.inputs as { identity?: string } | undefined)?.identity ?? entry.urn.slice(entry.urn.lastIndexOf("::") + 2)
-  );
+export function identityOfEntry(entry: MailboxEntry): string {
+  return entry.inputs?.identity ?? entry.urn.slice(entry.urn.lastIndexOf("::") + 2);
 }
 
 /**
  * Object id (lower case) → key of each mailbox entry of the state outside `inSet`: what the
  * program of a targeted run needs to know about the mailboxes it does not read.
  */
-export function managedOutside(mailboxes: readonly StateEntry[], inSet: ReadonlySet<string>): Record<string, string> {
+export function managedOutside(mailboxes: readonly MailboxEntry[], inSet: ReadonlySet<string>): Record<string, string> {
   const outside: Record<string, string> = {};
   for (const r of mailboxes) {
-    const out = (r.outputs ?? {}) as { identity?: string; objectId?: string };
-    const identity = (r.inputs as { identity?: string } | undefined)?.identity ?? out.identity;
+    const out = r.outputs ?? {};
+    const identity = r.inputs?.identity ?? out.identity;
     if (identity === undefined || inSet.has(identity) || typeof out.objectId !== "string") continue;
     outside[out.objectId.toLowerCase()] = identity;
   }
@@ -136,7 +134,7 @@ export type MailboxPlace =
       /** The URN a mailbox of the spec has, or has once created: its parents' types are its siblings'. */
       readonly urnOf: (identity: string) => string;
       /** The MailboxAddressSpec component they are children of (a program of one's own, `init`'s), if any. */
-      readonly component?: StateEntry;
+      readonly component?: DeclarationEntry;
     }
   | { readonly refused: string };
 
@@ -148,7 +146,7 @@ export type MailboxPlace =
  * run names one spec, which each component would be asked to narrow.
  */
 export function placeOfMailboxes(resources: readonly StateEntry[], stackEntry: StateEntry): MailboxPlace {
-  const mailboxes = resources.filter((r) => r.type === RESOURCE_TYPE);
+  const mailboxes = resources.filter(isMailboxEntry);
   const components = resources.filter((r) => r.type === COMPONENT_TYPE);
   const parents = new Set(mailboxes.map((r) => r.parent ?? stackEntry.urn));
   if (components.length > 1)
@@ -158,7 +156,7 @@ export function placeOfMailboxes(resources: readonly StateEntry[], stackEntry: S
   if (parents.size > 1) return { refused: "the stack's mailboxes have more than one parent" };
   const parent = [...parents][0] ?? stackEntry.urn;
   const component = parent === stackEntry.urn ? undefined : resources.find((r) => r.urn === parent);
-  if (component !== undefined && component.type !== COMPONENT_TYPE)
+  if (component !== undefined && !isDeclarationEntry(component))
     return {
       refused: `the stack's mailboxes are children of ${component.type}, not of a MailboxAddressSpec component`,
     };
@@ -211,14 +209,14 @@ export async function computeScope(
   const resources: readonly StateEntry[] = deployment.resources ?? [];
   if ((deployment.pending_operations ?? []).length > 0)
     return full("the state has pending operations from an interrupted run");
-  const stackEntry = resources.find((r) => r.type === "pulumi:pulumi:Stack");
-  const mailboxes = resources.filter((r) => r.type === RESOURCE_TYPE);
+  const stackEntry = resources.find((r) => r.type === STACK_TYPE);
+  const mailboxes = resources.filter(isMailboxEntry);
   if (stackEntry === undefined || mailboxes.length === 0)
     return full("the stack has no state yet (the first apply is full)");
   const place = placeOfMailboxes(resources, stackEntry);
   if ("refused" in place) return full(place.refused);
   // What the spec's declaration last reported: the stack's outputs (this checkout), the component's (init's layout).
-  const outputs = ((place.component ?? stackEntry).outputs ?? {}) as { spec?: string; target?: string };
+  const outputs = (place.component ?? (isDeclarationEntry(stackEntry) ? stackEntry : undefined))?.outputs ?? {};
   if (outputs.spec !== undefined && outputs.spec !== settings.spec)
     return full(`the stack's spec setting changed (${outputs.spec} → ${settings.spec})`);
   if (outputs.target !== undefined && outputs.target !== describeTarget(settings.target))
@@ -229,7 +227,7 @@ export async function computeScope(
   for (const r of mailboxes) urnsOf.set(identityOf.get(r.urn)!, [...(urnsOf.get(identityOf.get(r.urn)!) ?? []), r.urn]);
   const holders = new Map<string, string>();
   for (const r of mailboxes) {
-    const out = (r.outputs ?? {}) as { identity?: string; addresses?: AddressMap; kept?: AddressMap };
+    const out = r.outputs ?? {};
     for (const entry of [...Object.values(out.addresses ?? {}), ...Object.values(out.kept ?? {})]) {
       const parsed = parseProxyAddress(entry);
       if (parsed.kind === "smtp") holders.set(addressKey(parsed.value), identityOf.get(r.urn)!);
@@ -254,9 +252,7 @@ export async function computeScope(
   const inState = new Set(identityOf.values());
   const release = set.release.filter((identity) => inState.has(identity));
   const targetUrns = new Set([...set.declare, ...release].flatMap((identity) => urnsOf.get(identity) ?? []));
-  const foreign = resources.filter(
-    (r) => r.type !== RESOURCE_TYPE && (r.dependencies ?? []).some((d) => targetUrns.has(d)),
-  );
+  const foreign = resources.filter((r) => !isMailboxEntry(r) && (r.dependencies ?? []).some((d) => targetUrns.has(d)));
   if (foreign.length > 0)
     return full(`${foreign[0]!.urn} depends on a targeted mailbox and is not one of this spec's mailboxes`);
   const count = set.declare.length + release.length;
@@ -281,9 +277,7 @@ export async function computeScope(
   for (const r of mailboxes) {
     const identity = identityOf.get(r.urn)!;
     // What the stack last applied, not what a refresh read since (core/plan/address-map.ts `recordOf`).
-    const record = recordOf(
-      (r.outputs ?? {}) as { applied?: readonly string[]; addresses?: AddressMap; kept?: AddressMap },
-    );
+    const record = recordOf(r.outputs ?? {});
     if (declared.has(identity) && record !== undefined) recorded[identity] = record;
   }
   return { kind: "targeted", run, urns: [...set.declare, ...release].map(urnOf), recorded, atRef: read };

@@ -11,6 +11,7 @@ import { EngineOutputError, errorLines, exportState, previewTargeted, upTargeted
 import { isExpectedError } from "../../../core/errors";
 import { RUN_CHANNEL } from "../../../runtime/run-channel";
 import type { StackSettings } from "../../../cli/stack-settings";
+import { RESOURCE_TYPE, STACK_TYPE } from "../../../cli/resource-urn";
 
 describe("targeted engine runs: what pulumi printed, and its exit code", () => {
   let dir: string;
@@ -153,6 +154,34 @@ describe("targeted engine runs: what pulumi printed, and its exit code", () => {
     );
     pulumiThat("{", "", 0);
     assert.match(await refused(() => exportState(settings), "stack export"), /its output is not JSON; /);
+  });
+
+  it("a mailbox's or the declaration's fields not of their shape are refused; other entries' are left alone", async () => {
+    const exported = (...resources: object[]) => pulumiThat(JSON.stringify({ deployment: { resources } }), "", 0);
+    const mailbox = `urn:pulumi:dev::p::${RESOURCE_TYPE}::ada@contoso.com`;
+    const good = {
+      urn: mailbox,
+      type: RESOURCE_TYPE,
+      inputs: { identity: "ada@contoso.com", addresses: { "ada@contoso.com": "SMTP:ada@contoso.com" }, mode: "strict" },
+      outputs: { objectId: "0b1c", addresses: {}, kept: { x500: "X500:/o=x" }, applied: ["SMTP:ada@contoso.com"] },
+    };
+    exported(good, { urn: "other", type: "acme:x:Y", outputs: { addresses: ["anything"] } });
+    assert.equal((await exportState(settings)).resources?.length, 2);
+    exported({ ...good, outputs: { ...good.outputs, addresses: ["SMTP:ada@contoso.com"] } });
+    assert.match(
+      await refused(() => exportState(settings), "stack export"),
+      /at deployment\.resources\[0\]\.outputs\.addresses, an object expected, found a list; /,
+    );
+    exported({ ...good, inputs: { ...good.inputs, mode: "lenient" } });
+    assert.match(
+      await refused(() => exportState(settings), "stack export"),
+      /at deployment\.resources\[0\]\.inputs\.mode, "strict" or "additive" expected, found "lenient"/,
+    );
+    exported({ urn: "s", type: STACK_TYPE, outputs: { spec: "infra/mailboxes.yaml", target: 7 } });
+    assert.match(
+      await refused(() => exportState(settings), "stack export"),
+      /at deployment\.resources\[0\]\.outputs\.target, a string expected, found number 7/,
+    );
   });
 
   it("an up that succeeded, with a history not of its shape: done, and what could not be read", async () => {

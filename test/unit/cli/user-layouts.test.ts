@@ -12,8 +12,7 @@ import { helpAsFlag } from "../../../cli/main";
 import { forStack, initialSettings, projectName, runInit } from "../../../cli/init-command";
 import { CliError } from "../../../cli/cli-error";
 import { identityOfStep, rowFromStep, unaccounted } from "../../../cli/plan-command";
-import { nameOfUrn, parseUrn, typeOfUrn } from "../../../cli/resource-urn";
-import { RESOURCE_TYPE } from "../../../cli/targeted-scope";
+import { nameOfUrn, parseUrn, RESOURCE_TYPE, typeOfUrn } from "../../../cli/resource-urn";
 
 const PACKAGE_DIR = path.resolve(__dirname, "../../../..");
 const TOP = `urn:pulumi:dev::mailbox-addresses::${RESOURCE_TYPE}::lee.chen@contoso.com`;
