@@ -32,7 +32,7 @@ import { syncStateOf } from "../core/drift/compute-drift";
 import { checkLiveMailbox, type LiveMailbox } from "../targets/tenant-backend";
 import { writtenToOf } from "../targets/hybrid/hybrid-backend";
 import { stopWhenEngineIsGone } from "../runtime/engine-watchdog";
-import { memoryStage } from "../runtime/memory-stages";
+import { memoryStage, startMemoryLog } from "../runtime/memory-stages";
 import { describeExpected, isExpectedError } from "../core/errors";
 import { leaveForProvider, takeFromRefresh, takeRecorded } from "../runtime/refresh-handoff";
 import { causesOfPlan, describeCauses, type CauseContext, type ChangeCause } from "../core/plan/change-causes";
@@ -434,9 +434,7 @@ export async function declareMailboxAddresses(
 
 async function declareFrom(options: ProgramOptions): Promise<DeclaredMailboxes> {
   stopWhenEngineIsGone();
-  memoryStage("start");
-  // The SDK's part: what the engine's registrations still hold once the program's own work is done.
-  if (process.env.MAILBOX_ADDRESSES_MEMORY_LOG) process.once("beforeExit", () => memoryStage("exit"));
+  startMemoryLog();
   try {
     return await program(options);
   } catch (err) {

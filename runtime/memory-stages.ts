@@ -27,3 +27,12 @@ export function memoryStage(stage: string, env: NodeJS.ProcessEnv = process.env)
     // a measurement, never a reason to fail the run
   }
 }
+
+/**
+ * The first stage ("start"), and the last ("exit", once the event loop is empty): what the engine's
+ * registrations still hold once the program's own work is done, the SDK's part.
+ */
+export function startMemoryLog(env: NodeJS.ProcessEnv = process.env): void {
+  memoryStage("start", env);
+  if (env.MAILBOX_ADDRESSES_MEMORY_LOG) process.once("beforeExit", () => memoryStage("exit", env));
+}

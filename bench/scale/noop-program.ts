@@ -4,7 +4,7 @@
 import { readFileSync } from "node:fs";
 import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
-import { memoryStage } from "../../runtime/memory-stages";
+import { memoryStage, startMemoryLog } from "../../runtime/memory-stages";
 
 interface NoopInputs {
   identity: string;
@@ -28,9 +28,8 @@ class NoopMailbox extends pulumi.dynamic.Resource {
   }
 }
 
-memoryStage("start");
-// The SDK's part, to set against the project's program stage by stage (runtime/memory-stages.ts).
-if (process.env.MAILBOX_ADDRESSES_MEMORY_LOG) process.once("beforeExit", () => memoryStage("exit"));
+// Set against the project's program stage by stage (runtime/memory-stages.ts).
+startMemoryLog();
 const config = new pulumi.Config("mailbox-addresses");
 const spec = parse(readFileSync(config.require("spec"), "utf8")) as {
   mailboxes: Record<string, { primary: string; aliases?: string[] }>;
