@@ -161,7 +161,7 @@ export function placeOfMailboxes(resources: readonly StateEntry[], stackEntry: S
       refused: `the stack's mailboxes are children of ${component.type}, not of a MailboxAddressSpec component`,
     };
   const sibling = mailboxes[0] === undefined ? undefined : parseUrn(mailboxes[0].urn);
-  const prefix = stackEntry.urn.slice(0, stackEntry.urn.indexOf("::pulumi:pulumi:Stack::"));
+  const prefix = stackEntry.urn.slice(0, stackEntry.urn.indexOf(`::${STACK_TYPE}::`));
   const qualified = sibling === undefined ? RESOURCE_TYPE : [...sibling.parentTypes, sibling.type].join("$");
   const byIdentity = new Map(mailboxes.map((r) => [identityOfEntry(r), r.urn]));
   return {
@@ -209,14 +209,14 @@ export async function computeScope(
   const resources: readonly StateEntry[] = deployment.resources ?? [];
   if ((deployment.pending_operations ?? []).length > 0)
     return full("the state has pending operations from an interrupted run");
-  const stackEntry = resources.find((r) => r.type === STACK_TYPE);
+  const stackEntry = resources.find((r): r is DeclarationEntry => isDeclarationEntry(r) && r.type === STACK_TYPE);
   const mailboxes = resources.filter(isMailboxEntry);
   if (stackEntry === undefined || mailboxes.length === 0)
     return full("the stack has no state yet (the first apply is full)");
   const place = placeOfMailboxes(resources, stackEntry);
   if ("refused" in place) return full(place.refused);
   // What the spec's declaration last reported: the stack's outputs (this checkout), the component's (init's layout).
-  const outputs = (place.component ?? (isDeclarationEntry(stackEntry) ? stackEntry : undefined))?.outputs ?? {};
+  const outputs = (place.component ?? stackEntry).outputs ?? {};
   if (outputs.spec !== undefined && outputs.spec !== settings.spec)
     return full(`the stack's spec setting changed (${outputs.spec} → ${settings.spec})`);
   if (outputs.target !== undefined && outputs.target !== describeTarget(settings.target))
