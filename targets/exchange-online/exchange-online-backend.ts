@@ -102,6 +102,19 @@ function fromGraphObject(o: GraphDirectoryObject, collection: "groups" | "contac
   };
 }
 
+/**
+ * A user Graph read, with what Exchange's listing of the kinds Graph cannot tell says of it (its
+ * kind, a mail user's ExternalEmailAddress); not in that listing: a user's mailbox.
+ */
+function withKindOf(user: LiveMailbox, listed: LiveMailbox | undefined): LiveMailbox {
+  const external = listed?.externalEmailAddress;
+  return {
+    ...user,
+    kind: listed?.kind ?? DEFAULT_RECIPIENT_KIND,
+    ...(external ? { externalEmailAddress: external } : {}),
+  };
+}
+
 /** The kind of an Exchange row (its RecipientTypeDetails). */
 const kindOfRow = (r: ExchangeRecipient): RecipientKind =>
   parseRecipientKind(String(r.RecipientTypeDetails)) ?? DEFAULT_RECIPIENT_KIND;
@@ -280,10 +293,7 @@ export class ExchangeOnlineBackend implements TenantBackend {
     const special = await this.#specialUsers();
     return mailboxes.map((m) => {
       if (m.kind !== undefined) return m;
-      const other = special.get(m.id.toLowerCase());
-      const kind = other?.kind ?? DEFAULT_RECIPIENT_KIND;
-      const external = other?.externalEmailAddress;
-      return { ...m, kind, ...(external ? { externalEmailAddress: external } : {}) };
+      return withKindOf(m, special.get(m.id.toLowerCase()));
     });
   }
 
@@ -594,16 +604,7 @@ export class ExchangeOnlineBackend implements TenantBackend {
     const kinds = new Map(others.map((r) => [r.id.toLowerCase(), r]));
     const mailboxes: LiveMailbox[] = page.users
       .filter((u) => u.proxyAddresses.length > 0)
-      .map((u) => {
-        const other = kinds.get(u.id.toLowerCase());
-        return other === undefined
-          ? { ...fromGraph(u), kind: "UserMailbox" as const }
-          : {
-              ...fromGraph(u),
-              kind: other.kind,
-              ...(other.externalEmailAddress ? { externalEmailAddress: other.externalEmailAddress } : {}),
-            };
-      });
+      .map((u) => withKindOf(fromGraph(u), kinds.get(u.id.toLowerCase())));
     for (const mailbox of mailboxes) this.#remember(mailbox.id, mailbox);
     if (page.next === undefined) {
       const [groups, contacts] = await Promise.all([this.#graph.listAll("groups"), this.#graph.listAll("contacts")]);
