@@ -1,6 +1,7 @@
 // Bulk reads for export and drift, over any backend: a full scan page by page, or reads by
 // identity when the spec names few mailboxes of a large tenant.
 import { DIRECTORY, SCAN_THRESHOLD, type LiveMailbox, type TenantBackend } from "../targets/tenant-backend";
+import { chunked } from "../core/chunked";
 
 /** Every mailbox of the tenant. `onPage` reports progress. */
 export async function scanMailboxes(backend: TenantBackend, onPage?: (count: number) => void): Promise<LiveMailbox[]> {
@@ -32,9 +33,7 @@ export async function readSpecMailboxes(
     if (onRead === undefined) return backend.readMailboxes(identities);
     // All chunks are asked for at once, so the backend batches and limits them as one call.
     let read = 0;
-    const chunks = Array.from({ length: Math.ceil(identities.length / READ_CHUNK) }, (_, i) =>
-      identities.slice(i * READ_CHUNK, (i + 1) * READ_CHUNK),
-    );
+    const chunks = chunked(identities, READ_CHUNK);
     const results = await Promise.all(
       chunks.map(async (chunk) => {
         const result = await backend.readMailboxes(chunk);

@@ -14,6 +14,7 @@ import {
   type Filter,
 } from "ldapts";
 import { addressKey, parseProxyAddress } from "../../core/address";
+import { chunked } from "../../core/chunked";
 import type { AddressOwner, RecipientKind } from "../../exchange/exchange-rules";
 import {
   DIRECTORY,
@@ -152,12 +153,6 @@ export function domainRootOf(baseDn: string): string {
     .join(",");
 }
 
-const chunk = <T>(items: readonly T[], size: number): T[][] => {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-};
-
 export class ActiveDirectoryBackend implements TenantBackend {
   readonly directory: DirectoryClient;
   /** Neither optional capability: AD keeps no accepted-domain list, and AD is where a synced mailbox is written, not taken over from. */
@@ -185,7 +180,7 @@ export class ActiveDirectoryBackend implements TenantBackend {
     const chunkSize = this.settings.chunkSize ?? 1000;
     const strategy = this.settings.readStrategy ?? "auto";
     const scan = strategy === "scan" || (strategy === "auto" && known.length > chunkSize);
-    const groups = scan ? [] : chunk(known, chunkSize);
+    const groups = scan ? [] : chunked(known, chunkSize);
     if (scan && known.length > 0) {
       const entries = await this.directory.search(
         {
@@ -244,7 +239,7 @@ export class ActiveDirectoryBackend implements TenantBackend {
     const owners = new Map<string, DirectoryOwner>();
     const keys = [...new Set(addresses.map(addressKey))];
     const base = domainRootOf(this.settings.baseDn) || this.settings.baseDn;
-    for (const group of chunk(keys, Math.max(1, Math.floor((this.settings.chunkSize ?? 1000) / 2)))) {
+    for (const group of chunked(keys, Math.max(1, Math.floor((this.settings.chunkSize ?? 1000) / 2)))) {
       const wanted = new Set(group);
       const terms = group.flatMap((a) => [equals("proxyAddresses", `smtp:${a}`), equals("mail", a)]);
       const entries = await this.directory.search(
@@ -393,7 +388,7 @@ export class ActiveDirectoryBackend implements TenantBackend {
       const p = parseIdentity(identity);
       return p ? [{ identity, parsed: p }] : [];
     });
-    for (const group of chunk(parsed, this.settings.chunkSize ?? 1000)) {
+    for (const group of chunked(parsed, this.settings.chunkSize ?? 1000)) {
       const entries = await this.directory.search(
         {
           filter: new AndFilter({ filters: [...USERS, new OrFilter({ filters: group.map((p) => p.parsed.filter) })] }),

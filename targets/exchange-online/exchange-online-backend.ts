@@ -7,6 +7,7 @@
 // retry found it landed, what that read showed. Both go through one HTTP
 // pipeline (./pipeline/), which also paces writes through the write gate (./pipeline/write-gate.ts).
 import { addressKey, parseProxyAddress } from "../../core/address";
+import { chunked } from "../../core/chunked";
 import { addressDelta, deltaLanded, isEmptyDelta } from "../../core/plan/address-delta";
 import { ExchangeError } from "../../exchange/exchange-error";
 import {
@@ -370,9 +371,7 @@ export class ExchangeOnlineBackend implements TenantBackend {
         if (address !== undefined) addresses.add(addressKey(address));
     }
     const all = [...addresses];
-    const chunks = Array.from({ length: Math.ceil(all.length / OWNER_FILTER_CHUNK) }, (_, i) =>
-      all.slice(i * OWNER_FILTER_CHUNK, (i + 1) * OWNER_FILTER_CHUNK),
-    );
+    const chunks = chunked(all, OWNER_FILTER_CHUNK);
     const rows = (
       await Promise.all(
         chunks.map((chunk) =>
@@ -449,9 +448,7 @@ export class ExchangeOnlineBackend implements TenantBackend {
       return owners;
     }
     const all = [...wanted];
-    const chunks = Array.from({ length: Math.ceil(all.length / OWNER_FILTER_CHUNK) }, (_, i) =>
-      all.slice(i * OWNER_FILTER_CHUNK, (i + 1) * OWNER_FILTER_CHUNK),
-    );
+    const chunks = chunked(all, OWNER_FILTER_CHUNK);
     await Promise.all(
       chunks.map(async (chunk) =>
         keep(

@@ -21,6 +21,7 @@ import {
   type MiddlewareOptions,
 } from "@microsoft/microsoft-graph-client";
 import { HttpError, responseJson } from "./http-error";
+import { chunked } from "../../core/chunked";
 import type { MicrosoftHttp } from "./pipeline/microsoft-http";
 import { RETRYABLE_STATUSES, retryDelayMs, type RetryOptions } from "./pipeline/retry-options";
 import { accessDenied } from "./permissions";
@@ -250,13 +251,9 @@ export class GraphReader {
         await Promise.all(keys.map(async (key) => found.set(key, await this.getUser(key))));
       }
     };
-    const blocks = (keys: readonly string[]) =>
-      Array.from({ length: Math.ceil(keys.length / USERS_PER_FILTER) }, (_, i) =>
-        keys.slice(i * USERS_PER_FILTER, (i + 1) * USERS_PER_FILTER),
-      );
     await Promise.all([
-      ...blocks(byId).map((keys) => lookUp("id", keys)),
-      ...blocks(byUpn).map((keys) => lookUp("userPrincipalName", keys)),
+      ...chunked(byId, USERS_PER_FILTER).map((keys) => lookUp("id", keys)),
+      ...chunked(byUpn, USERS_PER_FILTER).map((keys) => lookUp("userPrincipalName", keys)),
       ...alone.map(async (key) => found.set(key, await this.getUser(key))),
     ]);
     return new Map(identities.map((identity) => [identity, found.get(identity)]));

@@ -9,6 +9,7 @@
 // addresses on (a rebrand), listings instead, as the owner lookup does: /users, /groups and
 // /contacts paged (999 a page) and one Get-Mailbox -SoftDeletedMailbox of all.
 import { addressKey, parseProxyAddress } from "../../core/address";
+import { chunked } from "../../core/chunked";
 import type { AddressOwner, HolderKind } from "../../exchange/exchange-rules";
 import { SCAN_THRESHOLD } from "../tenant-backend";
 import type { ExchangeAdminClient } from "./exchange-admin-client";
@@ -36,9 +37,6 @@ interface SoftDeletedRow {
   readonly EmailAddresses: readonly string[];
   readonly WhenSoftDeleted?: string | null;
 }
-
-const chunked = <T>(items: readonly T[], size: number): T[][] =>
-  Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
 
 /** `proxyAddresses/any(x:x eq 'smtp:a@b') or …`, quotes doubled as OData wants. */
 export function proxyAddressFilter(addresses: readonly string[]): string {
