@@ -42,6 +42,11 @@ const USERS_PER_FILTER = 15;
 /** An object id, as Graph's /users/{id | userPrincipalName} tells the two apart. */
 const OBJECT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/** An object as Graph sent it, with its proxyAddresses a list even when Graph left them out. */
+const withAddressList = <T extends { readonly proxyAddresses?: readonly string[] | null }>(
+  o: T,
+): T & { readonly proxyAddresses: readonly string[] } => ({ ...o, proxyAddresses: o.proxyAddresses ?? [] });
+
 export interface GraphUser {
   readonly id: string;
   readonly userPrincipalName: string | null;
@@ -219,7 +224,7 @@ export class GraphReader {
     if (result.status !== 200)
       throw this.#failure(`Microsoft Graph GET /users/${identity.slice(0, 100)} (in $batch)`, result.response);
     const user = result.body as GraphUser;
-    return { ...user, proxyAddresses: user.proxyAddresses ?? [] };
+    return withAddressList(user);
   }
 
   /**
@@ -245,7 +250,7 @@ export class GraphReader {
         );
         for (const key of keys) {
           const user = users.get(key.toLowerCase());
-          found.set(key, user && { ...user, proxyAddresses: user.proxyAddresses ?? [] });
+          found.set(key, user && withAddressList(user));
         }
       } catch {
         await Promise.all(keys.map(async (key) => found.set(key, await this.getUser(key))));
@@ -279,7 +284,7 @@ export class GraphReader {
     const { body } = await this.#graph("Microsoft Graph GET /users", request, (r) => r.get() as Promise<unknown>);
     const page = body as { value?: GraphUser[]; "@odata.nextLink"?: string };
     return {
-      users: (page.value ?? []).map((u) => ({ ...u, proxyAddresses: u.proxyAddresses ?? [] })),
+      users: (page.value ?? []).map(withAddressList),
       next: page["@odata.nextLink"],
     };
   }
@@ -314,7 +319,7 @@ export class GraphReader {
         (r) => r.get() as Promise<unknown>,
       );
       const page = body as { value?: GraphDirectoryObject[]; "@odata.nextLink"?: string };
-      all.push(...(page.value ?? []).map((o) => ({ ...o, proxyAddresses: o.proxyAddresses ?? [] })));
+      all.push(...(page.value ?? []).map(withAddressList));
       next = page["@odata.nextLink"];
     } while (next !== undefined);
     return all;
