@@ -96,7 +96,7 @@ const COMMANDS = {
       script: {
         type: "string",
         value: "NAME",
-        help: "first, alone: run bench/scale/NAME.ts instead: targeted-runs, sharded-runs, throttled-up",
+        help: "first, alone: run bench/scale/NAME.ts instead: targeted-runs, sharded-runs, throttled-up, adoption",
       },
       ...SCALE_OPTIONS,
     },
@@ -197,6 +197,17 @@ const COMMANDS = {
     },
     writes: "stdout only; the stack and the emulator live in temporary folders.",
     examples: ["scripts/bench --script throttled-up", "scripts/bench --script throttled-up --size 100 --retry-after 5"],
+  },
+  "bench/scale/adoption": {
+    command: "scripts/bench --script adoption",
+    summary:
+      "The scale benchmark's adoption phase alone: N generated mailboxes on the emulator adopted by pulumi up --skip-preview into an empty state, no write; prints one JSON line (wall seconds, peak memory, requests by route, adopted mailboxes whose outputs differ from the tenant). Not a test: for side-by-side runs of two builds.",
+    usage: ["scripts/bench --script adoption [options]"],
+    options: {
+      size: { type: "string", value: "N", help: "mailboxes (default 1000)" },
+    },
+    writes: "one JSON line to stdout; the stack and the emulator live in temporary folders.",
+    examples: ["scripts/bench --script adoption --size 1000", "scripts/bench --script adoption --size 10000"],
   },
   "bench/core-plan": {
     command: "node dist/bench/core-plan.js",

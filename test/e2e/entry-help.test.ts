@@ -247,7 +247,7 @@ describe("every entry point answers --help and refuses an unknown option, withou
 
   it("scripts/bench --script NAME --help for each benchmark it runs, and a name it does not know", async () => {
     const bench = path.join(copy, "scripts/bench");
-    for (const name of ["targeted-runs", "sharded-runs", "throttled-up"]) {
+    for (const name of ["targeted-runs", "sharded-runs", "throttled-up", "adoption"]) {
       const result = await runClean(bench, ["--script", name, "--help"]);
       assertUsage(result, `scripts/bench --script ${name} --help`);
       assert.match(result.stdout, new RegExp(`^Usage: scripts/bench --script ${name}`));
