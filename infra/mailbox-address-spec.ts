@@ -25,6 +25,7 @@ import { desiredFromMap, type AddressMap } from "../core/plan/address-map";
 import { createBackend } from "../targets/registry";
 import { MailboxAddresses } from "../providers/mailbox-addresses/resource";
 import { assessSpec } from "../reconcile/assess";
+import { readManyMailboxes } from "../reconcile/read-tenant";
 import { resolveKinds } from "../reconcile/preflight";
 import { expandSpec, type ExpandedSpec } from "../reconcile/expand-spec";
 import { targetUpnOf, upnChanges, type UpnChange } from "../reconcile/upn";
@@ -616,9 +617,12 @@ async function program(options: ProgramOptions): Promise<DeclaredMailboxes> {
     const context = readCauseContext();
     const refreshed = targeted ? undefined : takeRecorded(settings.target, settings.spec);
     const recorded = refreshed ?? (context.recorded ? new Map(Object.entries(context.recorded)) : undefined);
-    const live =
-      (targeted ? undefined : takeFromRefresh(settings.target, settings.spec, identities, checkLiveMailbox)) ??
-      (await backend.readMailboxes(identities));
+    const handedOver = targeted
+      ? undefined
+      : takeFromRefresh(settings.target, settings.spec, identities, checkLiveMailbox);
+    // Without a refresh's read (an adoption into an empty state, a targeted run): read here, by one
+    // paged listing from SCAN_THRESHOLD on (reconcile/read-tenant.ts), as the refresh's sweep does.
+    const live = handedOver ?? (await readManyMailboxes(backend, identities));
     memoryStage("live read");
     // The same assessment `drift` makes (reconcile/assess.ts): changes confirmed from the source,
     // keys resolved, plan, preview checks; the spec itself was checked whole when it was loaded.
@@ -658,7 +662,10 @@ async function program(options: ProgramOptions): Promise<DeclaredMailboxes> {
     for (const [identity, upn] of upns)
       changes.set(identity, { ...(changes.get(identity) ?? { added: [], removed: [] }), userPrincipalName: upn });
     checkReviewedPlan(digest, changes);
-    if (targeted)
+    // What this program read is left for the provider when no refresh read it first: a targeted
+    // run's diff plans against it, and a create (an adoption) that finds nothing to write takes
+    // its outputs from it instead of reading each mailbox again (providers/mailbox-addresses/).
+    if (handedOver === undefined)
       leaveForProvider(
         settings.target,
         settings.spec,

@@ -157,13 +157,27 @@ class ProviderContext {
   #fromProgram: Map<string, LiveMailbox | undefined> | undefined | null = null;
 
   /**
-   * In a targeted run (no engine refresh), the live lists this run's program read for the mailboxes
-   * it declared (runtime/refresh-handoff.ts); undefined in a full run.
+   * In a run that no refresh read for (a targeted run, an adoption into an empty state), the live
+   * lists this run's program read for the mailboxes it declared (runtime/refresh-handoff.ts);
+   * undefined when the refresh's sweep handed the program its read.
    */
   programLive(identity: string): LiveMailbox | undefined {
     if (this.#fromProgram === null)
       this.#fromProgram = readFromProgram(this.settings.target, this.settings.spec, checkLiveMailbox);
     return this.#fromProgram?.get(identity);
+  }
+
+  /** Mailboxes whose program read a write took already, or that another step wrote since. */
+  readonly #takenFromProgram = new Set<string>();
+
+  /**
+   * The mailbox as this run's program read it, once (as {@link takeSwept}): what a create with
+   * nothing to write starts from, instead of a read of its own. Undefined once taken or touched.
+   */
+  takeFromProgram(identity: string): LiveMailbox | undefined {
+    if (this.#takenFromProgram.has(identity)) return undefined;
+    this.#takenFromProgram.add(identity);
+    return this.programLive(identity);
   }
 
   /**
@@ -210,6 +224,7 @@ class ProviderContext {
   /** Another step wrote this mailbox: what the refresh read of it is stale. */
   touched(identity: string): void {
     this.#swept?.delete(identity);
+    this.#takenFromProgram.add(identity);
   }
 
   /**
@@ -427,9 +442,14 @@ async function converge(
   const stale = (mailbox: LiveMailbox) =>
     recorded !== undefined && !sameAddressList(mailbox.addresses, recorded) && plan(inputs, mailbox.addresses).changed;
   // This run's refresh read it already (every preview and up refreshes): one write, no read.
+  // Without a refresh's read (an adoption into an empty state), the program's read of this run
+  // answers a mailbox that needs no write (no read each, which the engine's one-by-one creates
+  // would batch only a few at a time); one that needs a write is read again, fresh, for its delta.
   const live = await ctx.confirmIfChanged(
     inputs.identity,
-    ctx.takeSwept(inputs.identity) ?? (await ctx.readLive(inputs.identity)),
+    ctx.takeSwept(inputs.identity) ??
+      nothingToWrite(inputs, ctx.takeFromProgram(inputs.identity)) ??
+      (await ctx.readLive(inputs.identity)),
     stale,
   );
   if (live === undefined) {
@@ -478,6 +498,12 @@ async function converge(
   } catch (err) {
     throw ctx.explain(inputs.identity, err);
   }
+}
+
+/** `live` when it already is as the spec asks (addresses, cloudManaged, UPN): nothing to write. */
+function nothingToWrite(inputs: MailboxAddressesInputs, live: LiveMailbox | undefined): LiveMailbox | undefined {
+  if (live === undefined || plan(inputs, live.addresses).changed || changesUpn(inputs.upn, live.upn)) return undefined;
+  return inputs.cloudManaged && live.synced && !live.cloudManaged ? undefined : live;
 }
 
 /** The first wait after a refusal in the release lag, and the longest, in milliseconds. */
@@ -632,7 +658,7 @@ export async function diff(_id: string, olds: MailboxAddressesOutputs, news: Mai
     return { changes: true, replaces: ["identity"], deleteBeforeReplace: true };
   }
   if (olds.addresses === undefined || olds.kept === undefined) return { changes: true }; // a state from before this shape
-  // A targeted run does not refresh: plan against what its program has just read, not the state.
+  // A run without a refresh (targeted) plans against what its program has just read, not the state.
   const live = current?.programLive(news.identity)?.addresses ?? liveListOf(olds);
   const changed =
     plan(news, live).changed ||
