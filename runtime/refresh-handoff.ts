@@ -94,18 +94,19 @@ export function takeFromRefresh<M>(
   }
 }
 
-// The other direction, for targeted runs (docs/TARGETED-RUNS.md): they run without the engine's
-// refresh (--refresh=false), so the state's recorded lists may be behind the tenant. The program
-// has just read the targeted mailboxes; it leaves those lists for the provider's diff, which plans
-// against them instead of the state. Read, not taken: diff runs once per declared mailbox, and the
-// folder goes with the run (removeLeftovers).
+// The other direction, for runs the engine's refresh read nothing for: targeted runs
+// (docs/TARGETED-RUNS.md: --refresh=false, so the state's recorded lists may be behind the tenant)
+// and an adoption into an empty state. The program has just read the declared mailboxes; it leaves
+// those lists for the provider: the diff plans against them instead of the state, and a create
+// with nothing to write takes its outputs from them instead of reading its mailbox again. Read,
+// not taken: diff runs once per declared mailbox, and the folder goes with the run (removeLeftovers).
 
 function programFileFor(target: TenantSettings, spec: string): string | undefined {
   const file = fileFor(target, spec);
   return file === undefined ? undefined : path.join(path.dirname(file), `program-${path.basename(file)}`);
 }
 
-/** The program, in a targeted run: leaves the declared mailboxes' live lists for the provider. */
+/** The program, in a run without a refresh's read: leaves the declared mailboxes' live lists for the provider. */
 export function leaveForProvider<M>(
   target: TenantSettings,
   spec: string,
