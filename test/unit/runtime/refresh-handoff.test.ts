@@ -60,6 +60,88 @@ describe("refresh handoff", () => {
     assert.deepEqual(result, { other: true, fewer: true, taken: [["a@contoso.com", mailbox]], again: true });
   });
 
+  it("an adoption's create takes the program's read when it needs no write, once; one that must write reads its mailbox again and writes once; one the program did not find is not found", async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "mbx-adopt-"));
+    const out = await underEngine(`
+      (async () => {
+        process.env.MAILBOX_ADDRESSES_ROOT = ${JSON.stringify(dir)};
+        const h = require("./dist/runtime/refresh-handoff.js");
+        const p = require("./dist/providers/mailbox-addresses/implementation.js");
+        const { readSettings } = require("./dist/reconcile/settings.js");
+        const { desiredAddressMap } = require("./dist/core/plan/address-map.js");
+        const { Tenant } = require("./dist/tenant/tenant.js");
+        const { loadSeedFile } = require("./dist/tenant/load-seed.js");
+        const db = ${JSON.stringify(path.join(dir, "tenant.sqlite"))};
+        const config = {
+          "mailbox-addresses:spec": ${JSON.stringify(path.join(dir, "mailboxes.yaml"))},
+          "mailbox-addresses:target": "local",
+          "mailbox-addresses:localDatabase": db,
+        };
+        const get = (key) => config[key.includes(":") ? key : "mailbox-addresses:" + key];
+        Tenant.withFile(db, (t) => t.seed(loadSeedFile()));
+        await p.configure({ get });
+        const settings = readSettings({ get, require: get });
+        const find = (identity) => Tenant.withFile(db, (t) => t.find(identity));
+        const read = (r, displayName) => ({ id: r.id, upn: r.upn, displayName, synced: false, cloudManaged: false, addresses: [...r.addresses] });
+        const lee = find("lee.chen@contoso.com");
+        const priya = find("priya.patel@contoso.com");
+        // What this run's program read (an empty state: no refresh read anything).
+        h.leaveForProvider(settings.target, settings.spec, new Map([
+          ["lee.chen@contoso.com", read(lee, "Lee, as the program read him")],
+          ["priya.patel@contoso.com", read(priya, priya.displayName)],
+          ["ghost@contoso.com", undefined],
+        ]));
+        // After the program's read, an administrator adds an alias to Priya.
+        Tenant.withFile(db, (t) => t.addRemoveEmailAddresses("priya.patel@contoso.com", ["smtp:priya@contoso.com"], []));
+        const inputs = (identity, aliases, mode) => ({ identity, addresses: desiredAddressMap({ primary: identity, aliases }), mode });
+        const adopted = await p.create(inputs("lee.chen@contoso.com", [], "strict"));
+        const again = await p.create(inputs("lee.chen@contoso.com", [], "strict"));
+        const before = Tenant.withFile(db, (t) => t.writes(priya.id).length);
+        const written = await p.create(inputs("priya.patel@contoso.com", ["ppatel@contoso.com", "priya.patel@fabrikam.com"], "strict"));
+        const writes = Tenant.withFile(db, (t) => t.writes(priya.id).length) - before;
+        let ghost;
+        try { await p.create(inputs("ghost@contoso.com", [], "strict")); } catch (err) { ghost = err.message; }
+        console.log(JSON.stringify({
+          adopted: [adopted.id, adopted.outs.displayName, Object.values(adopted.outs.addresses), adopted.outs.applied],
+          again: again.outs.displayName,
+          written: [...Object.values(written.outs.addresses), ...Object.values(written.outs.kept)].sort(),
+          held: [...find("priya.patel@contoso.com").addresses].sort(),
+          writes,
+          ghost,
+        }));
+      })();
+    `);
+    rmSync(dir, { recursive: true, force: true });
+    const result = JSON.parse(out.split("\n").pop()!) as Record<string, unknown>;
+    // Nothing to write: the outputs are the program's read (its display name says so), no read of its own.
+    assert.deepEqual(result.adopted, [
+      "d52bb218-dc83-56f4-a5e0-05b91b58d78b",
+      "Lee, as the program read him",
+      ["SMTP:lee.chen@contoso.com"],
+      ["SMTP:lee.chen@contoso.com", "smtp:lee.chen@contoso.onmicrosoft.com"],
+    ]);
+    // Taken once: a second create of the same mailbox reads it.
+    assert.equal(result.again, "Lee Chen");
+    // A write starts from a fresh read: its one delta also removes the alias added after the
+    // program's read (strict), which a delta from the program's read would not have known of.
+    assert.equal(result.writes, 1, out);
+    assert.deepEqual(result.written, result.held);
+    assert.deepEqual(
+      result.held,
+      [
+        "SMTP:priya.patel@contoso.com",
+        "smtp:ppatel@contoso.com",
+        "smtp:priya.patel@contoso.onmicrosoft.com",
+        "smtp:priya.patel@fabrikam.com",
+      ].sort(),
+      out,
+    );
+    assert.match(
+      String(result.ghost),
+      /mailbox "ghost@contoso\.com": not found in the local tenant .*what to do: check the identity/s,
+    );
+  });
+
   it("outside an engine run nothing is handed off, and leftovers of exited runs are removed", async () => {
     const stale = path.join(os.tmpdir(), "mailbox-addresses-run-999999999-1");
     mkdirSync(stale, { recursive: true });
