@@ -16,7 +16,7 @@ import { CliError } from "./cli-error";
 import { toolCommands } from "../runtime/commands-here";
 import { count, Progress } from "./progress";
 import { pulumiMessage, readStackSettings } from "./stack-settings";
-import { exportState, isMailboxEntry, upTargeted, type StateEntry } from "./engine-run";
+import { readState, isMailboxEntry, upTargeted, type StateEntry } from "./engine-run";
 import { identityOfEntry, managedOutside, placeOfMailboxes, writeTargetedRun } from "./targeted-scope";
 import { RESOURCE_TYPE, STACK_TYPE } from "./resource-urn";
 
@@ -74,7 +74,7 @@ export async function runApply(options: ApplyOptions): Promise<number> {
     if (scope?.kind === "targeted") {
       const declare = scope.declare ?? [];
       const release = scope.release ?? [];
-      const deployment = await exportState(settings);
+      const deployment = await readState(settings);
       if ((deployment.pending_operations ?? []).length > 0)
         throw new CliError(
           "the state has pending operations from an interrupted run: run a full apply (pulumi up), then plan again",

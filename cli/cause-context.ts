@@ -7,7 +7,7 @@ import { recordOf } from "../core/plan/address-map";
 import type { BaseEntry, CauseContext } from "../core/plan/change-causes";
 import { loadSpecBytes } from "../core/desired/load-spec";
 import type { StackSettings } from "./stack-settings";
-import { exportState, isMailboxEntry } from "./engine-run";
+import { readState, isMailboxEntry } from "./engine-run";
 import { identityOfEntry, specAtRef, type SpecAtRef } from "./targeted-scope";
 import { writeChannelFile } from "../runtime/run-channel";
 
@@ -40,14 +40,14 @@ export function writeCauseContext(
 }
 
 /**
- * identity → the list the stack's state recorded as last applied for each mailbox (`pulumi stack export`),
+ * identity → the list the stack's state recorded as last applied for each mailbox (engine-run.ts `readState`),
  * for `drift` and `accept`, which run without the engine; undefined when the stack has no state
  * or it cannot be read (no cause is then claimed).
  */
 export async function readRecorded(settings: StackSettings): Promise<Map<string, readonly string[]> | undefined> {
-  let deployment: Awaited<ReturnType<typeof exportState>>;
+  let deployment: Awaited<ReturnType<typeof readState>>;
   try {
-    deployment = await exportState(settings);
+    deployment = await readState(settings);
   } catch {
     return undefined;
   }

@@ -13,7 +13,7 @@ import { count, Progress } from "./progress";
 import { printReport, type OutputOptions } from "./report-output";
 import { typeFilter } from "./drift-command";
 import { defaultStack, maskSecrets, pulumiMessage, readStackSettings } from "./stack-settings";
-import { exportState, previewTargeted } from "./engine-run";
+import { readState, previewTargeted } from "./engine-run";
 import { findProjectRoot } from "../runtime/project-root";
 import { computeScope, writeTargetedRun, type Scope } from "./targeted-scope";
 import { nameOfUrn, RESOURCE_TYPE, typeOfUrn } from "./resource-urn";
@@ -182,12 +182,12 @@ function scopeOf(scope: Scope | undefined, outside?: OutsideDrift): Report["scop
 
 export async function runPlan(options: PlanOptions): Promise<number> {
   const wanted = typeFilter(options.type);
-  // A targeted plan reads the state (`pulumi stack export`, seconds at 10,000 mailboxes): started
-  // now, it runs while the settings are read and the specs load (./targeted-scope.ts).
+  // A targeted plan reads the state (a file backend's checkpoint, else `pulumi stack export`: 67 MB
+  // at 10,000 mailboxes): started now, it runs while the settings are read and the specs load (./targeted-scope.ts).
   const state =
     options.changedSince === undefined
       ? undefined
-      : exportState({ root: findProjectRoot(), stack: options.stack ?? defaultStack() });
+      : readState({ root: findProjectRoot(), stack: options.stack ?? defaultStack() });
   state?.catch(() => undefined); // the settings' own error comes first
   const settings = await readStackSettings({ stack: options.stack });
   // The run's files for the program, and the file it writes its planned rows to

@@ -1,6 +1,6 @@
 // `plan --changed-since <ref>`: which mailboxes the change touches, without reading the tenant
 // (docs/TARGETED-RUNS.md, "Design"). `before` is the spec at <ref> (git show) and the state's last
-// applied inputs (pulumi stack export), merged; who holds each address and who depends on whom come
+// applied inputs (the state: engine-run.ts readState), merged; who holds each address and who depends on whom come
 // from the state. The answer is a targeted run (the mailboxes to declare and release, with the
 // URNs to pass as --target) or a full run with the reasons targeted mode was refused.
 import { spawnSync } from "node:child_process";
@@ -19,7 +19,7 @@ import { readSpecFile } from "../runtime/spec-file";
 import { writeChannelFile } from "../runtime/run-channel";
 import { CliError } from "./cli-error";
 import {
-  exportState,
+  readState,
   isDeclarationEntry,
   isMailboxEntry,
   type DeclarationEntry,
@@ -171,13 +171,13 @@ export function placeOfMailboxes(resources: readonly StateEntry[], stackEntry: S
 }
 
 /**
- * Computes the scope of a plan of the stack's spec against `ref` (the state from `pulumi stack
- * export`). `state`: that export, when the caller started it already (it runs while the specs load).
+ * Computes the scope of a plan of the stack's spec against `ref` (the state, ./engine-run.ts
+ * `readState`). `state`: that read, when the caller started it already (it runs while the specs load).
  */
 export async function computeScope(
   settings: StackSettings,
   ref: string,
-  state: Promise<ExportedState> = exportState(settings),
+  state: Promise<ExportedState> = readState(settings),
 ): Promise<Scope> {
   // Settled whatever the outcome: a scope refused before the state is read does not wait for it.
   state.catch(() => undefined);

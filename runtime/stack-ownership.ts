@@ -205,7 +205,7 @@ export function backendUrl(projectRoot: string, env: NodeJS.ProcessEnv = process
   } catch {
     // no project file: the login decides
   }
-  const file = path.join(env.PULUMI_HOME || path.join(os.homedir(), ".pulumi"), "credentials.json");
+  const file = path.join(env.PULUMI_HOME || path.join(userHome(), ".pulumi"), "credentials.json");
   let login: string;
   try {
     login = readFileSync(file, "utf8");
@@ -220,6 +220,30 @@ export function backendUrl(projectRoot: string, env: NodeJS.ProcessEnv = process
   const checked = checkJson(login, credentials);
   if (!checked.ok) throw new StackOwnershipError(`the Pulumi login ${file} ${checked.problem}`, file, LOGIN_REMEDY);
   return checked.value.current || undefined;
+}
+
+/**
+ * The user's home folder as Pulumi finds it: the account's (Go's user.Current, which reads the
+ * password database before $HOME), else $HOME (pkg/util/pulumihome in Pulumi: `~/.pulumi`, `file://~`).
+ */
+export function userHome(): string {
+  try {
+    return os.userInfo().homedir || os.homedir();
+  } catch {
+    return os.homedir(); // no account entry for this user id (a container's arbitrary uid)
+  }
+}
+
+/**
+ * The folder a `file://` backend URL names, as Pulumi resolves it (pkg/backend/diy/backend.go
+ * `massageBlobPath`): the query dropped, `~` and `~/…` from the home folder, any other path made
+ * absolute against the folder pulumi runs in (`cwd`: the project's; `file://` alone is that folder).
+ */
+export function fileBackendRoot(url: string, cwd: string): string {
+  const rest = url.slice("file://".length).replace(/\?.*$/, "");
+  if (rest === "~") return userHome();
+  if (rest.startsWith("~/")) return path.join(userHome(), rest.slice(2));
+  return path.resolve(cwd, rest);
 }
 
 const LOGIN_REMEDY =
@@ -245,16 +269,7 @@ export async function recordStoreFor(
   projectRoot: string,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<RecordStore | undefined> {
-  if (url.startsWith("file://")) {
-    const rest = url.slice("file://".length).replace(/\?.*$/, "");
-    const root =
-      rest === "" || rest === "~"
-        ? os.homedir()
-        : rest.startsWith("~/")
-          ? path.join(os.homedir(), rest.slice(2))
-          : path.resolve(projectRoot, rest);
-    return new FileRecordStore(url, root);
-  }
+  if (url.startsWith("file://")) return new FileRecordStore(url, fileBackendRoot(url, projectRoot));
   if (url.startsWith("azblob://")) {
     const parsed = new URL(url);
     const container = parsed.hostname;
