@@ -126,6 +126,8 @@ export interface StackRef {
 export interface StateEntry {
   readonly urn: string;
   readonly type: string;
+  /** A custom resource's id: a mailbox's object id. */
+  readonly id?: string;
   readonly parent?: string;
   readonly inputs?: Record<string, unknown>;
   readonly outputs?: Record<string, unknown>;
@@ -138,7 +140,7 @@ export interface StateEntry {
  */
 export interface MailboxEntry extends StateEntry {
   readonly inputs?: Partial<Pick<MailboxAddressesInputs, "identity" | "addresses" | "mode" | "cloudManaged">>;
-  readonly outputs?: Partial<Pick<MailboxAddressesOutputs, "identity" | "objectId" | "addresses" | "kept" | "applied">>;
+  readonly outputs?: Partial<Pick<MailboxAddressesOutputs, "identity" | "addresses" | "kept" | "applied">>;
 }
 
 /** The stack's or the spec component's entry: what the spec's declaration last reported (infra/mailbox-address-spec.ts). */
@@ -281,17 +283,14 @@ function printed<T>(settings: StackRef, command: string, checked: Checked<T>): T
 // are a diagnostic's message and severity), updateInfoJSON (`stack history --json`).
 const envelope = fields<StateEntry>(
   { urn: text, type: text },
-  { parent: text, inputs: recordOf(anything), outputs: recordOf(anything), dependencies: strings },
+  { id: text, parent: text, inputs: recordOf(anything), outputs: recordOf(anything), dependencies: strings },
 );
 const addressMap = recordOf(text);
 const mailboxInputs = fields(
   {},
   { identity: text, addresses: addressMap, mode: oneOf("strict", "additive"), cloudManaged: flag },
 );
-const mailboxOutputs = fields(
-  {},
-  { identity: text, objectId: text, addresses: addressMap, kept: addressMap, applied: strings },
-);
+const mailboxOutputs = fields({}, { identity: text, addresses: addressMap, kept: addressMap, applied: strings });
 const declarationOutputs = fields({}, { spec: text, target: text });
 /** An entry's envelope, and for the entries whose fields the CLI reads (a mailbox's, the declaration's), those fields. */
 const stateEntry: Check<StateEntry> = (value, at) => {

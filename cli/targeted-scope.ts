@@ -122,8 +122,8 @@ export function managedOutside(mailboxes: readonly MailboxEntry[], inSet: Readon
   for (const r of mailboxes) {
     const out = r.outputs ?? {};
     const identity = r.inputs?.identity ?? out.identity;
-    if (identity === undefined || inSet.has(identity) || typeof out.objectId !== "string") continue;
-    outside[out.objectId.toLowerCase()] = identity;
+    if (identity === undefined || inSet.has(identity) || r.id === undefined) continue;
+    outside[r.id.toLowerCase()] = identity;
   }
   return outside;
 }

@@ -184,6 +184,7 @@ export class TestStack {
       latest?: {
         resources?: {
           type: string;
+          id?: string;
           urn: string;
           inputs?: Record<string, unknown>;
           outputs?: Record<string, unknown>;

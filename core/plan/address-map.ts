@@ -106,8 +106,9 @@ export function liveListOf(maps: { readonly addresses?: AddressMap; readonly kep
 /**
  * The list a mailbox's change causes are told against (core/plan/change-causes.ts): what the stack
  * last applied (the resource's `applied` output: the live list after the tool last wrote the
- * mailbox, or found it as the spec asks), which no refresh changes; for a state from before that
- * output (0.1), the live set the outputs hold, as that release did. Undefined: no record.
+ * mailbox, or found it as the spec asks), which no refresh changes; without that output, the
+ * live set the outputs hold: the resource records `applied` only where it differs from that list,
+ * and a state from 0.1 has none (the live set was the record then). Undefined: no record.
  */
 export function recordOf(outputs: {
   readonly applied?: readonly string[];

@@ -18,7 +18,7 @@ import { planMailbox, type DesiredAddresses, type MailboxPlan } from "../../core
 import { loadSpecBytes, type Spec } from "../../core/desired/load-spec";
 import { placeOf } from "../../core/desired/positions";
 import { ExchangeError } from "../../exchange/exchange-error";
-import { holderRemedy, kindOf } from "../../exchange/exchange-rules";
+import { holderRemedy } from "../../exchange/exchange-rules";
 import { checkLiveMailbox, SCAN_THRESHOLD, type LiveMailbox, type TenantBackend } from "../../targets/tenant-backend";
 import { createBackend } from "../../targets/registry";
 import { remedyFor } from "../../reconcile/explain";
@@ -369,18 +369,36 @@ function plan(inputs: MailboxAddressesInputs, live: readonly string[]): MailboxP
   return planMailbox(desiredOf(inputs), live, { releaseTo: new Map(Object.entries(inputs.releases ?? {})) });
 }
 
+/**
+ * What the state records of the mailbox (docs/ARCHITECTURE.md, "The resource's outputs"): the
+ * inputs that would leave it as it is, and the entries kept; the live UPN only where it is not
+ * already there (`upn`) and is not the identity. Not the move's orchestration (releases, takeFrom),
+ * nor what the state holds elsewhere (the object id is the resource's id) or nothing reads (the
+ * display name, the recipient's kind): every property is held by the program's SDK for each of
+ * N resources while it resolves the engine's answers (docs/benchmarks.md, "Program memory").
+ */
 function outputsOf(inputs: MailboxAddressesInputs, live: LiveMailbox): MailboxAddressesOutputs {
   const maps = liveAddressMaps(desiredOf(inputs), live.addresses, Object.keys(inputs.releases ?? {}));
+  const { releases: _releases, takeFrom: _takeFrom, ...wanted } = inputs;
+  const upn = live.upn ?? "";
   return {
-    ...inputs,
+    ...wanted,
     addresses: maps.addresses,
     kept: maps.kept,
-    ...(inputs.upn !== undefined ? { upn: live.upn ?? "" } : {}),
-    objectId: live.id,
-    userPrincipalName: live.upn ?? "",
-    displayName: live.displayName,
-    recipientType: kindOf(live),
+    ...(inputs.upn !== undefined ? { upn } : upn !== inputs.identity ? { userPrincipalName: upn } : {}),
   };
+}
+
+/** The mailbox's live UPN as the outputs record it (see {@link outputsOf}; a state before 0.2 has `userPrincipalName` always). */
+function liveUpnOf(outputs: MailboxAddressesOutputs): string | undefined {
+  return outputs.upn ?? outputs.userPrincipalName ?? outputs.identity;
+}
+
+/** The outputs with what the stack last applied, recorded only where it is not the live list they hold. */
+function withApplied(outputs: MailboxAddressesOutputs, applied: readonly string[]): MailboxAddressesOutputs {
+  const live = liveListOf(outputs);
+  const same = applied.length === live.length && applied.every((entry, i) => entry === live[i]);
+  return same ? outputs : { ...outputs, applied };
 }
 
 /** The inputs that would leave the mailbox as it is: what refresh records as the mailbox's inputs. */
@@ -426,15 +444,18 @@ async function takeAddresses(ctx: ProviderContext, giver: TakeFrom): Promise<voi
   }
 }
 
+/** A written (or adopted) mailbox: its object id, the resource's id, and its outputs. */
+interface Converged {
+  readonly id: string;
+  readonly outs: MailboxAddressesOutputs;
+}
+
 /**
  * Reads the mailbox, plans, writes once if anything differs, and reads back. Used by create
  * (adopting an existing mailbox: nothing is created in the tenant) and update. Idempotent: a
  * retry after a write that landed finds nothing left to do.
  */
-async function converge(
-  inputs: MailboxAddressesInputs,
-  recorded?: readonly string[],
-): Promise<MailboxAddressesOutputs> {
+async function converge(inputs: MailboxAddressesInputs, recorded?: readonly string[]): Promise<Converged> {
   const ctx = context();
   ctx.endSweep();
   // Confirmed from Exchange only when the read differs from what the state recorded (a recent
@@ -578,12 +599,8 @@ async function writeThroughReleaseLag(
  * the new primary, which the mailbox then holds), and reads the mailbox back. Preview refuses what
  * Graph would (reconcile/upn.ts); a program of one's own may not have.
  */
-async function withUpn(
-  ctx: ProviderContext,
-  inputs: MailboxAddressesInputs,
-  live: LiveMailbox,
-): Promise<MailboxAddressesOutputs> {
-  if (!changesUpn(inputs.upn, live.upn)) return outputsOf(inputs, live);
+async function withUpn(ctx: ProviderContext, inputs: MailboxAddressesInputs, live: LiveMailbox): Promise<Converged> {
+  if (!changesUpn(inputs.upn, live.upn)) return { id: live.id, outs: outputsOf(inputs, live) };
   const capability = ctx.backend.capabilities.userPrincipalName;
   if (capability === undefined)
     throw ctx.error(
@@ -594,7 +611,7 @@ async function withUpn(
   await assertEngineAlive();
   await capability.set(live.id, inputs.upn!);
   // Graph answered 204 to the PATCH: the mailbox now has that name (no read-back).
-  return outputsOf(inputs, { ...live, upn: inputs.upn });
+  return { id: live.id, outs: outputsOf(inputs, { ...live, upn: inputs.upn }) };
 }
 
 // The provider's methods, called by ./resource.ts (short names: each is written into the state).
@@ -663,7 +680,7 @@ export async function diff(_id: string, olds: MailboxAddressesOutputs, news: Mai
   const changed =
     plan(news, live).changed ||
     (news.cloudManaged === true && !olds.cloudManaged) ||
-    changesUpn(news.upn, olds.userPrincipalName);
+    changesUpn(news.upn, liveUpnOf(olds));
   if (!changed) return { changes: false };
   // The state's inputs equal its outputs' live set after every create, update and refresh.
   return sameAddressMap(olds.addresses, news.addresses) ? { changes: true } : {};
@@ -683,22 +700,17 @@ async function writeOnce<T>(identity: string, write: () => Promise<T>): Promise<
   }
 }
 
-/** The mailbox as the spec's write left it: that list is also what the stack last applied. */
-function applied(outs: MailboxAddressesOutputs): MailboxAddressesOutputs {
-  return { ...outs, applied: liveListOf(outs) };
-}
-
+// The mailbox as the spec's write left it: that list is also what the stack last applied, so the
+// outputs hold no `applied` (recordOf: absent, it is the live list).
 export async function create(inputs: MailboxAddressesInputs) {
-  const outs = applied(await writeOnce(inputs.identity, () => converge(inputs)));
-  return { id: outs.objectId, outs };
+  return writeOnce(inputs.identity, () => converge(inputs));
 }
 
 export async function update(_id: string, olds: MailboxAddressesOutputs, news: MailboxAddressesInputs) {
-  return {
-    outs: applied(
-      await writeOnce(news.identity, () => converge(news, olds.addresses && olds.kept ? liveListOf(olds) : undefined)),
-    ),
-  };
+  const { outs } = await writeOnce(news.identity, () =>
+    converge(news, olds.addresses && olds.kept ? liveListOf(olds) : undefined),
+  );
+  return { outs };
 }
 
 export async function read(
@@ -750,7 +762,7 @@ async function readMailbox(
   const agreed = (await ctx.agreesWithSpec(props.identity, live.addresses)) || applied === undefined;
   return {
     id: live.id || id,
-    props: { ...outputs, applied: agreed ? liveListOf(outputs) : applied },
+    props: agreed ? outputs : withApplied(outputs, applied),
     inputs: inputsOf(outputs),
   };
 }

@@ -42,14 +42,18 @@ export interface MailboxAddressesInputs {
 /**
  * What the resource records after reading or writing the mailbox. `addresses` is then the live
  * managed set (what the mailbox has, in the inputs' shape), so that the engine's diff of outputs
- * after an apply, and of refreshed inputs before one, name the addresses that change.
+ * after an apply, and of refreshed inputs before one, name the addresses that change. A refresh
+ * makes the refreshed inputs from these (the provider's read is given the outputs only), so they
+ * hold the inputs' fields, but not a move's `releases` and `takeFrom` (since 0.2; a state written
+ * before may hold them, and the mailbox's object id, display name and recipient type, which the
+ * first refresh drops: the object id is the resource's id).
  */
 export interface MailboxAddressesOutputs extends MailboxAddressesInputs {
-  readonly objectId: string;
-  readonly userPrincipalName: string;
-  readonly displayName: string;
-  /** The recipient's kind (exchange-rules `kindOf`); the state has named it so since 0.1. */
-  readonly recipientType: string;
+  /**
+   * The live user principal name, when the spec does not manage it (else `upn` holds it) and it is
+   * not the identity (absent: the identity is the UPN). Present always in a state before 0.2.
+   */
+  readonly userPrincipalName?: string;
   /** Live entries the spec does not manage, kept untouched: non-SMTP, routing (MOERA), additive mode. */
   readonly kept: AddressMap;
   /**
@@ -57,8 +61,9 @@ export interface MailboxAddressesOutputs extends MailboxAddressesInputs {
    * tool last wrote it, or last found it as the stack's spec asks. A refresh (an up's, a refused
    * `apply --plan`'s, a standalone `pulumi refresh`) carries it over unchanged while `addresses`
    * and `kept` take the live read, so a change made in the tenant outside git stays told apart
-   * from the spec's (core/plan/change-causes.ts). Absent in a state written by 0.1: the
-   * live set is the record then (core/plan/address-map.ts `recordOf`).
+   * from the spec's (core/plan/change-causes.ts). Absent when it is the live list the outputs
+   * hold (`addresses` then `kept`, in that order), as after every write, and in a state written by
+   * 0.1: the live set is the record then (core/plan/address-map.ts `recordOf`).
    */
   readonly applied?: readonly string[];
 }

@@ -73,9 +73,9 @@ export type MailboxAddressesArgs = MailboxAddressesInputs;
 
 /**
  * The managed addresses of one mailbox. Creating it adopts the mailbox (nothing is created in the
- * tenant); deleting it releases the mailbox untouched (retainOnDelete). Its outputs (objectId,
- * userPrincipalName, displayName, recipientType, the live `addresses` and the `kept` entries) are
- * in the state (`pulumi stack export`) and the engine's events, but are not declared as Output
+ * tenant); deleting it releases the mailbox untouched (retainOnDelete). Its outputs (the inputs'
+ * fields with the live `addresses`, the `kept` entries; docs/ARCHITECTURE.md, "The resource's
+ * outputs") are in the state (`pulumi stack export`) and the engine's events, but are not declared as Output
  * properties here: nothing in the program reads them, and each declared property costs the SDK an
  * Output per resource (1.5 s of a 10 s preview of 1,000 mailboxes, the benchmark found).
  */

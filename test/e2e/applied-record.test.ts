@@ -36,8 +36,14 @@ function causesIn(r: Report): Record<string, [string, string, string][]> {
   );
 }
 
-/** identity → { live: the list the outputs hold (addresses, kept: what the last refresh or write read), applied } of the stack's state. */
-function outputsOf(stack: TestStack): Record<string, { live: string[]; applied: string[] | undefined }> {
+/**
+ * identity → { live: the list the outputs hold (addresses, kept: what the last refresh or write
+ * read), applied: what the stack last applied (the `applied` output, absent while it is the live
+ * list), stored: the `applied` output itself } of the stack's state.
+ */
+function outputsOf(
+  stack: TestStack,
+): Record<string, { live: string[]; applied: string[]; stored: string[] | undefined }> {
   const resources = (stack.state().checkpoint.latest?.resources ?? []).filter((r) => r.type === RESOURCE_TYPE);
   return Object.fromEntries(
     resources.map((r) => {
@@ -47,10 +53,8 @@ function outputsOf(stack: TestStack): Record<string, { live: string[]; applied: 
         kept: Record<string, string>;
         applied?: string[];
       };
-      return [
-        out.identity,
-        { live: [...Object.values(out.addresses), ...Object.values(out.kept)], applied: out.applied },
-      ];
+      const live = [...Object.values(out.addresses), ...Object.values(out.kept)];
+      return [out.identity, { live, applied: out.applied ?? live, stored: out.applied }];
     }),
   );
 }
@@ -141,14 +145,15 @@ describe("the last applied list stays apart from what refresh reads, on the loca
     );
   }
 
-  it("an up records what it applied as `applied`, the live list as it left it", () => {
+  it("an up records what it applied as `applied`, the live list as it left it (so not written twice)", () => {
     stack.writeSpec(SPEC(["lchen@contoso.com"]));
     const up = stack.up();
     assert.equal(up.code, 0, up.output);
     const outputs = outputsOf(stack);
     for (const identity of [ANNA, LEE]) {
       const held = stack.withTenant((t) => t.find(identity)!.addresses);
-      assert.deepEqual([...outputs[identity]!.applied!].sort(), [...held].sort(), identity);
+      assert.deepEqual([...outputs[identity]!.applied].sort(), [...held].sort(), identity);
+      assert.equal(outputs[identity]!.stored, undefined, `${identity}: the live list is what was applied`);
     }
   });
 
@@ -178,7 +183,8 @@ describe("the last applied list stays apart from what refresh reads, on the loca
     // The refresh of the refused run was saved: the live set has rogue@, what was applied has not.
     const anna = outputsOf(stack)[ANNA]!;
     assert.ok(anna.live.includes(ROGUE), JSON.stringify(anna));
-    assert.ok(!anna.applied!.includes(ROGUE), JSON.stringify(anna));
+    assert.ok(!anna.applied.includes(ROGUE), JSON.stringify(anna));
+    assert.ok(anna.stored !== undefined, "recorded: it is not the live list");
     assertHandEditIsOutsideGit();
   });
 
@@ -186,7 +192,7 @@ describe("the last applied list stays apart from what refresh reads, on the loca
     const refresh = stack.run(["refresh", "--yes", "--skip-preview"]);
     assert.equal(refresh.code, 0, refresh.output);
     const anna = outputsOf(stack)[ANNA]!;
-    assert.ok(anna.live.includes(ROGUE) && !anna.applied!.includes(ROGUE), JSON.stringify(anna));
+    assert.ok(anna.live.includes(ROGUE) && !anna.applied.includes(ROGUE), JSON.stringify(anna));
     assertHandEditIsOutsideGit();
   });
 
@@ -211,7 +217,7 @@ describe("the last applied list stays apart from what refresh reads, on the loca
       assert.ok(t.find(LEE)!.addresses.includes("smtp:lee@contoso.com"));
     });
     // The up's refresh found anna as the accepted spec asks: that is now what the stack applied.
-    assert.ok(outputsOf(stack)[ANNA]!.applied!.includes(ROGUE));
+    assert.ok(outputsOf(stack)[ANNA]!.applied.includes(ROGUE));
     assert.equal(stack.preview("--expect-no-changes").code, 0);
 
     // So a later removal of rogue@ by hand is the tenant's change, which merging reverts.
@@ -233,7 +239,7 @@ describe("a state from the previous release (no `applied` output) behaves as it 
   it("its recorded live set is the record: a hand edit is outside git in drift and plan; the first refresh keeps that record as `applied`", () => {
     const imported = outputsOf(stack);
     assert.deepEqual(Object.keys(imported).sort(), [ANNA, LEE, "mark.wilson@contoso.com", "sales@contoso.com"]);
-    for (const o of Object.values(imported)) assert.equal(o.applied, undefined);
+    for (const o of Object.values(imported)) assert.equal(o.stored, undefined);
     stack.withTenant((t) => t.addRemoveEmailAddresses(LEE, [ROGUE], []));
 
     const drift = report(stack.cli(["drift", "--json"]).stdout);
@@ -251,7 +257,7 @@ describe("a state from the previous release (no `applied` output) behaves as it 
     assert.equal(refresh.code, 0, refresh.output);
     const lee = outputsOf(stack)[LEE]!;
     assert.ok(lee.live.includes(ROGUE), JSON.stringify(lee));
-    assert.deepEqual([...lee.applied!].sort(), [...imported[LEE]!.live].sort(), "applied: what the old state recorded");
+    assert.deepEqual([...lee.applied].sort(), [...imported[LEE]!.live].sort(), "applied: what the old state recorded");
     assert.deepEqual(causesIn(report(stack.cli(["plan", "--json"]).stdout)), {
       [LEE]: [["rogue@contoso.com", "remove", "drift"]],
     });

@@ -94,6 +94,9 @@ describe("provider implementation on the local target", () => {
       { "lee.chen@contoso.onmicrosoft.com": "smtp:lee.chen@contoso.onmicrosoft.com" },
       "the MOERA is recorded as kept",
     );
+    // Nothing the state holds elsewhere (the object id is the resource's id), nothing nobody reads
+    // (display name, kind), no `applied` (the live list, after a write), no UPN (it is the key).
+    assert.deepEqual(Object.keys(created.outs).sort(), ["addresses", "identity", "kept", "mode"]);
     const read = await provider.read(created.id, created.outs as MailboxAddressesOutputs);
     assert.deepEqual(read.inputs?.addresses, created.outs.addresses);
     const diff = await provider.diff(created.id, created.outs as MailboxAddressesOutputs, inputs());

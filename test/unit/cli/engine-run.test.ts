@@ -162,8 +162,9 @@ describe("targeted engine runs: what pulumi printed, and its exit code", () => {
     const good = {
       urn: mailbox,
       type: RESOURCE_TYPE,
+      id: "0b1c",
       inputs: { identity: "ada@contoso.com", addresses: { "ada@contoso.com": "SMTP:ada@contoso.com" }, mode: "strict" },
-      outputs: { objectId: "0b1c", addresses: {}, kept: { x500: "X500:/o=x" }, applied: ["SMTP:ada@contoso.com"] },
+      outputs: { addresses: {}, kept: { x500: "X500:/o=x" }, applied: ["SMTP:ada@contoso.com"] },
     };
     exported(good, { urn: "other", type: "acme:x:Y", outputs: { addresses: ["anything"] } });
     assert.equal((await exportState(settings)).resources?.length, 2);
@@ -176,6 +177,11 @@ describe("targeted engine runs: what pulumi printed, and its exit code", () => {
     assert.match(
       await refused(() => exportState(settings), "stack export"),
       /at deployment\.resources\[0\]\.inputs\.mode, "strict" or "additive" expected, found "lenient"/,
+    );
+    exported({ ...good, id: 7 });
+    assert.match(
+      await refused(() => exportState(settings), "stack export"),
+      /at deployment\.resources\[0\]\.id, a string expected, found number 7/,
     );
     exported({ urn: "s", type: STACK_TYPE, outputs: { spec: "infra/mailboxes.yaml", target: 7 } });
     assert.match(
