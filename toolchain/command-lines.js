@@ -96,7 +96,7 @@ const COMMANDS = {
       script: {
         type: "string",
         value: "NAME",
-        help: "first, alone: run bench/scale/NAME.ts instead: targeted-runs, sharded-runs, throttled-up, adoption",
+        help: "first, alone: run bench/scale/NAME.ts instead: targeted-runs, sharded-runs, throttled-up, adoption, memory-runs",
       },
       ...SCALE_OPTIONS,
     },
@@ -208,6 +208,28 @@ const COMMANDS = {
     },
     writes: "one JSON line to stdout; the stack and the emulator live in temporary folders.",
     examples: ["scripts/bench --script adoption --size 1000", "scripts/bench --script adoption --size 10000"],
+  },
+  "bench/scale/memory-runs": {
+    command: "scripts/bench --script memory-runs",
+    summary:
+      "The program's memory of a full pulumi preview (refreshing) of N mailboxes on the local target with one changed, stage by stage (MAILBOX_ADDRESSES_MEMORY_LOG) and its peak RSS, against the no-op provider's program; and the state's bytes per mailbox.",
+    usage: ["scripts/bench --script memory-runs [options]"],
+    options: {
+      size: { type: "string", value: "N", help: "mailboxes in the stack (default 10000)" },
+      runs: { type: "string", value: "N", help: "previews measured per program (default 2)" },
+      programs: { type: "string", value: LIST, help: "ours, noop, in that order (default ours,noop)" },
+      out: {
+        type: "string",
+        value: "FILE",
+        help: "the raw numbers, rewritten after every run (default /tmp/memory-runs.json)",
+      },
+    },
+    writes:
+      "a summary to stdout, each run's stages to stderr, the raw numbers to --out; stacks and tenants live in temporary folders.",
+    examples: [
+      "scripts/bench --script memory-runs --size 1000 --runs 1",
+      "nice -n 5 scripts/bench --script memory-runs --size 10000 --runs 2 --out /tmp/memory.json",
+    ],
   },
   "bench/core-plan": {
     command: "node dist/bench/core-plan.js",
