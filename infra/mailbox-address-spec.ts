@@ -30,12 +30,12 @@ import { resolveKinds } from "../reconcile/preflight";
 import { expandSpec, type ExpandedSpec } from "../reconcile/expand-spec";
 import { targetUpnOf, upnChanges, type UpnChange } from "../reconcile/upn";
 import { syncStateOf } from "../core/drift/compute-drift";
-import { checkLiveMailbox, type LiveMailbox } from "../targets/tenant-backend";
+import { checkListedHolders, checkLiveMailbox, type LiveMailbox } from "../targets/tenant-backend";
 import { writtenToOf } from "../targets/hybrid/hybrid-backend";
 import { stopWhenEngineIsGone } from "../runtime/engine-watchdog";
 import { memoryStage, startMemoryLog } from "../runtime/memory-stages";
 import { describeExpected, isExpectedError } from "../core/errors";
-import { leaveForProvider, takeFromRefresh, takeRecorded } from "../runtime/refresh-handoff";
+import { leaveForProvider, takeFromRefresh, takeHolders, takeRecorded } from "../runtime/refresh-handoff";
 import { causesOfPlan, describeCauses, type CauseContext, type ChangeCause } from "../core/plan/change-causes";
 import { findProjectRoot } from "../runtime/project-root";
 import { toolCommands } from "../runtime/commands-here";
@@ -617,12 +617,19 @@ async function program(options: ProgramOptions): Promise<DeclaredMailboxes> {
     const context = readCauseContext();
     const refreshed = targeted ? undefined : takeRecorded(settings.target, settings.spec);
     const recorded = refreshed ?? (context.recorded ? new Map(Object.entries(context.recorded)) : undefined);
+    // What the refresh's listing showed of the holders of the spec's addresses (from SCAN_THRESHOLD
+    // on), taken before the live lists: the preview checks then do not list the directory again.
+    const handedHolders = targeted ? undefined : takeHolders(settings.target, settings.spec, checkListedHolders);
     const handedOver = targeted
       ? undefined
       : takeFromRefresh(settings.target, settings.spec, identities, checkLiveMailbox);
     // Without a refresh's read (an adoption into an empty state, a targeted run): read here, by one
     // paged listing from SCAN_THRESHOLD on (reconcile/read-tenant.ts), as the refresh's sweep does.
     const live = handedOver ?? (await readManyMailboxes(backend, identities));
+    // Holders from the listing that gave the live lists: the refresh's, or this process's own.
+    const holders = handedOver
+      ? handedHolders
+      : backend.listedHolders?.(assessedSpec.mailboxes.flatMap((m) => [m.primary, ...m.aliases]));
     memoryStage("live read");
     // The same assessment `drift` makes (reconcile/assess.ts): changes confirmed from the source,
     // keys resolved, plan, preview checks; the spec itself was checked whole when it was loaded.
@@ -632,6 +639,7 @@ async function program(options: ProgramOptions): Promise<DeclaredMailboxes> {
       ...(elsewhere ? { managedElsewhere: elsewhere } : {}),
       // A read showing what the stack last applied needs no confirmation from the source.
       ...(refreshed ? { recorded: refreshed } : {}),
+      ...(holders ? { listedHolders: holders } : {}),
     });
     if (assessed.problems.length > 0) fail(assessed.problems, `between the spec and the ${backend.description}`);
     const confirmed = assessed.live;

@@ -9,7 +9,7 @@ import type { SpecProblem } from "../core/problems";
 import { problemAt } from "../core/desired/positions";
 import type { MailboxDeclaration, Spec } from "../core/desired/rules";
 import { quote } from "../core/text";
-import type { LiveMailbox, TenantBackend } from "../targets/tenant-backend";
+import type { ListedHolders, LiveMailbox, TenantBackend } from "../targets/tenant-backend";
 import { preflight } from "./preflight";
 import { completeKinds, confirmChanged, needsOwnRead } from "./read-tenant";
 import { checkUpnChanges } from "./upn";
@@ -82,6 +82,12 @@ export interface AlreadyRead {
    * provider's write makes the same call: providers/mailbox-addresses/implementation.ts `converge`).
    */
   readonly recorded?: ReadonlyMap<string, readonly string[]>;
+  /**
+   * What this run's listing of the directory (the refresh's, handed over) showed of the holders of
+   * the spec's addresses: the preview checks' hidden holders are taken from it instead of a second
+   * listing (targets/tenant-backend.ts `hiddenHoldersOf`).
+   */
+  readonly listedHolders?: ListedHolders;
 }
 
 /**
@@ -136,7 +142,7 @@ export async function assessSpec(spec: Spec, backend: TenantBackend, read?: Alre
     ];
   });
   const change = planEntries(resolved.spec.mailboxes, (identity) => confirmed.get(identity)?.addresses);
-  const checked = await preflight(resolved.spec, confirmed, change, backend, elsewhere);
+  const checked = await preflight(resolved.spec, confirmed, change, backend, elsewhere, read?.listedHolders);
   // The sign-in names the spec changes (userPrincipalName): ./upn.ts.
   const upns = await checkUpnChanges(resolved.spec, confirmed, backend);
   return {

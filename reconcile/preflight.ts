@@ -21,7 +21,7 @@ import {
 } from "../exchange/exchange-rules";
 import { TARGETS } from "../targets/registry";
 import { writtenToOf } from "../targets/hybrid/hybrid-backend";
-import { DIRECTORY, type LiveMailbox, type TenantBackend } from "../targets/tenant-backend";
+import { DIRECTORY, type ListedHolders, type LiveMailbox, type TenantBackend } from "../targets/tenant-backend";
 import { remedyFor } from "./explain";
 
 /**
@@ -145,8 +145,9 @@ export async function preflight(
   change: ChangePlan,
   backend: TenantBackend,
   managedElsewhere: ReadonlyMap<string, string> = new Map(),
+  listedHolders?: ListedHolders,
 ): Promise<SpecProblem[]> {
-  const facts = await gatherFacts(spec, live, change, backend, managedElsewhere);
+  const facts = await gatherFacts(spec, live, change, backend, managedElsewhere, listedHolders);
   return [
     ...spec.mailboxes.flatMap((mailbox) => checkEntry(facts, mailbox)),
     ...checkWriteRights(facts),
@@ -167,6 +168,7 @@ async function gatherFacts(
   change: ChangePlan,
   backend: TenantBackend,
   managedElsewhere: ReadonlyMap<string, string>,
+  listedHolders: ListedHolders | undefined,
 ): Promise<PreflightFacts> {
   const managedIds = new Set(
     [...live.values()].filter((m): m is LiveMailbox => m !== undefined).map((m) => m.id.toLowerCase()),
@@ -187,11 +189,12 @@ async function gatherFacts(
   // Holders Exchange's recipient lookup does not list (Entra-only objects, deleted users, soft-
   // deleted mailboxes: targets/tenant-backend.ts hiddenHoldersOf) are looked up for the addresses
   // added only, in the same moment (the exchange-online target batches them); the lookup's own
-  // answer wins where both know the address.
+  // answer wins where both know the address. `listedHolders`: what this run's listing of the
+  // directory showed, so it is not listed again (the owner lookup, Exchange's, is always asked).
   const [found, hidden, accepted] = await Promise.all([
     backend.ownersOf([...adding, ...primaries]),
     adding.length > 0 && backend.hiddenHoldersOf !== undefined
-      ? backend.hiddenHoldersOf(adding)
+      ? backend.hiddenHoldersOf(adding, listedHolders)
       : new Map<string, AddressOwner>(),
     backend.capabilities.acceptedDomains?.list(),
   ]);

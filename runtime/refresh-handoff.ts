@@ -11,7 +11,7 @@ import { createHash } from "node:crypto";
 import { appendFileSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import type { Check } from "../core/json-check";
+import { checkJson, type Check } from "../core/json-check";
 import { engineRunId, runIsAlive } from "./engine-watchdog";
 import { parseLiveHandoff, parseRecordedLine, type LiveHandoff } from "./run-channel";
 
@@ -188,6 +188,45 @@ export function takeRecorded(target: TenantSettings, spec: string): Map<string, 
     const entries = lines.map(parseRecordedLine);
     // A line not of its shape: no record, rather than a wrong one (no cause is then claimed).
     return entries.every((e) => e !== undefined) ? new Map(entries) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+// The holders the sweep's listing showed (targets/tenant-backend.ts `ListedHolders`, H here): from
+// SCAN_THRESHOLD mailboxes on, the refresh lists the whole directory (Graph's users, groups and
+// contacts); what it showed of the holders of the spec's addresses is left beside the live lists,
+// so that the program's preview checks (reconcile/preflight.ts, hidden holders) do not list the
+// directory a second time in the same run. The program takes it before takeFromRefresh, which
+// removes the folder.
+
+function holdersFileFor(target: TenantSettings, spec: string): string | undefined {
+  const file = fileFor(target, spec);
+  return file === undefined ? undefined : path.join(path.dirname(file), `holders-${path.basename(file)}`);
+}
+
+/** The provider's sweep, when it listed the directory: leaves what the listing showed of the spec's addresses. */
+export function leaveHoldersForProgram<H>(target: TenantSettings, spec: string, holders: H): void {
+  const file = holdersFileFor(target, spec);
+  if (file === undefined) return;
+  try {
+    mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+    writeFileSync(file, JSON.stringify(holders), { mode: 0o600 });
+  } catch {
+    // the program then lists the directory itself
+  }
+}
+
+/** The program: what this run's refresh listing showed of the holders (checked by `check`); taken once, undefined without one. */
+export function takeHolders<H>(target: TenantSettings, spec: string, check: Check<H>): H | undefined {
+  const file = holdersFileFor(target, spec);
+  if (file === undefined) return undefined;
+  try {
+    const text = readFileSync(file, "utf8");
+    rmSync(file, { force: true });
+    // A file not of its shape: no holders, and the program lists the directory as before.
+    const result = checkJson(text, check);
+    return result.ok ? result.value : undefined;
   } catch {
     return undefined;
   }

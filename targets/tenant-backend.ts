@@ -1,7 +1,7 @@
 // What the provider, the program and the CLI need from a tenant, whichever it is: the embedded
 // local tenant (SQLite) or Exchange Online (Graph reads, Exchange admin API writes; also the
 // emulator). Settings here are never secret: credentials come from the environment at call time.
-import { fields, flag, oneOf, strings, text, type Check } from "../core/json-check";
+import { fields, flag, listOf, nullable, oneOf, strings, text, type Check } from "../core/json-check";
 import type { MailboxAttributes } from "../core/policy/policy-types";
 import type { WrittenTo } from "../core/report/report-types.generated";
 import { ALL_RECIPIENT_KINDS, type AddressOwner, type RecipientKind } from "../exchange/exchange-rules";
@@ -169,9 +169,18 @@ export interface TenantBackend {
    * Who holds each address where `ownersOf` does not look (exchange-rules HolderKind): Entra
    * objects without a recipient, deleted users in the recycle bin, soft-deleted mailboxes; each
    * with `holder` set. Absent where `ownersOf` already answers for them (the local tenant model).
-   * Preview asks it for the addresses a change adds (reconcile/preflight.ts).
+   * Preview asks it for the addresses a change adds (reconcile/preflight.ts). `listed`: what a
+   * listing this run already made showed ({@link listedHolders}); where it covers every address,
+   * the directory is not listed again, only what no such listing shows (deleted, soft-deleted).
    */
-  hiddenHoldersOf?(addresses: readonly string[]): Promise<Map<string, AddressOwner>>;
+  hiddenHoldersOf?(addresses: readonly string[], listed?: ListedHolders): Promise<Map<string, AddressOwner>>;
+  /**
+   * Of the directory objects this backend's last complete `listMailboxes` scan showed (exchange-
+   * online: Graph's users, groups and contacts, mail-enabled or not), those holding any of
+   * `addresses`, for `hiddenHoldersOf` in another process of the same run (the refresh's hand-off,
+   * runtime/refresh-handoff.ts). Undefined when no scan was made; absent where nothing is hidden.
+   */
+  listedHolders?(addresses: readonly string[]): ListedHolders | undefined;
   /**
    * Makes a recipient's EmailAddresses `addresses` with its kind's cmdlet (Set-Mailbox,
    * Set-DistributionGroup, Set-UnifiedGroup, …) and returns it read back.
@@ -197,6 +206,40 @@ export interface TenantBackend {
   listMailboxes(next?: string): Promise<MailboxPage>;
   close(): Promise<void>;
 }
+
+/** A directory object a listing showed holding addresses, as Graph names its properties (/users, /groups, /contacts). */
+export interface ListedObject {
+  readonly id: string;
+  readonly displayName?: string | null;
+  readonly userPrincipalName?: string | null;
+  readonly proxyAddresses: readonly string[];
+  readonly onPremisesSyncEnabled?: boolean | null;
+}
+
+/**
+ * What a listing of the directory showed of the holders of the addresses `covered` (lower case):
+ * the users, groups and contacts holding any of them, each with those of its entries only. An
+ * address covered and held by none of them is held by no such object.
+ */
+export interface ListedHolders {
+  readonly covered: readonly string[];
+  readonly users: readonly ListedObject[];
+  readonly groups: readonly ListedObject[];
+  readonly contacts: readonly ListedObject[];
+}
+
+const listedObject: Check<ListedObject> = fields<ListedObject>(
+  { id: text, proxyAddresses: strings },
+  { displayName: nullable(text), userPrincipalName: nullable(text), onPremisesSyncEnabled: nullable(flag) },
+);
+
+/** {@link ListedHolders} read back from the refresh's hand-off (runtime/refresh-handoff.ts). */
+export const checkListedHolders: Check<ListedHolders> = fields<ListedHolders>({
+  covered: strings,
+  users: listOf(listedObject),
+  groups: listOf(listedObject),
+  contacts: listOf(listedObject),
+});
 
 /**
  * A mailbox read back from JSON another process of the run wrote (the refresh's hand-off between

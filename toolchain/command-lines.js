@@ -96,7 +96,7 @@ const COMMANDS = {
       script: {
         type: "string",
         value: "NAME",
-        help: "first, alone: run bench/scale/NAME.ts instead: targeted-runs, sharded-runs, throttled-up, adoption, memory-runs",
+        help: "first, alone: run bench/scale/NAME.ts instead: targeted-runs, sharded-runs, throttled-up, adoption, memory-runs, changed-reads",
       },
       ...SCALE_OPTIONS,
     },
@@ -230,6 +230,17 @@ const COMMANDS = {
       "scripts/bench --script memory-runs --size 1000 --runs 1",
       "nice -n 5 scripts/bench --script memory-runs --size 10000 --runs 2 --out /tmp/memory.json",
     ],
+  },
+  "bench/scale/changed-reads": {
+    command: "scripts/bench --script changed-reads",
+    summary:
+      "Requests per route of pulumi preview and pulumi up when every mailbox is changed (issue 26): N mailboxes on the emulator adopted, the spec rebranded, each phase counted by the emulator. No write budget, so the counts do not depend on load.",
+    usage: ["scripts/bench --script changed-reads [options]"],
+    options: {
+      sizes: { type: "string", value: "N,N", help: "mailboxes, comma-separated (default 1000,10000)" },
+    },
+    writes: "one JSON line per phase on stdout; the stack and the emulator live in temporary folders.",
+    examples: ["scripts/bench --script changed-reads --sizes 1000"],
   },
   "bench/core-plan": {
     command: "node dist/bench/core-plan.js",

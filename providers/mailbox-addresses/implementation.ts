@@ -29,7 +29,12 @@ import { readSpecFile } from "../../runtime/spec-file";
 import { confirmChanged, readManyMailboxes } from "../../reconcile/read-tenant";
 import { expandSpec, hasPolicies } from "../../reconcile/expand-spec";
 import { changesUpn } from "../../reconcile/upn";
-import { leaveForProgram, readFromProgram, recordForProgram } from "../../runtime/refresh-handoff";
+import {
+  leaveForProgram,
+  leaveHoldersForProgram,
+  readFromProgram,
+  recordForProgram,
+} from "../../runtime/refresh-handoff";
 import { stopWhenEngineIsGone, assertEngineAlive } from "../../runtime/engine-watchdog";
 import { throttleReporter } from "./throttle-report";
 import { describeExpected, isExpectedError, MailboxAddressesError } from "../../core/errors";
@@ -144,6 +149,11 @@ class ProviderContext {
         const identities = spec.mailboxes.map((m) => m.identity);
         const live = await readManyMailboxes(this.backend, identities);
         leaveForProgram(this.settings.target, this.settings.spec, identities, live);
+        // From SCAN_THRESHOLD on that was a listing of the whole directory: what it showed of the
+        // holders of the spec's addresses goes to the program too, whose preview checks would
+        // otherwise list the directory again (targets/exchange-online/hidden-holders.ts).
+        const holders = this.backend.listedHolders?.(spec.mailboxes.flatMap((m) => [m.primary, ...m.aliases]));
+        if (holders !== undefined) leaveHoldersForProgram(this.settings.target, this.settings.spec, holders);
         this.#swept = new Map(live);
         return live;
       } catch (err) {

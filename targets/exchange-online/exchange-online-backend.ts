@@ -21,7 +21,14 @@ import {
   type AddressOwner,
   type RecipientKind,
 } from "../../exchange/exchange-rules";
-import type { BackendCapabilities, LiveMailbox, MailboxPage, TenantBackend } from "../tenant-backend";
+import type {
+  BackendCapabilities,
+  ListedHolders,
+  ListedObject,
+  LiveMailbox,
+  MailboxPage,
+  TenantBackend,
+} from "../tenant-backend";
 import type { ExchangeOnlineTargetSettings } from "./settings";
 import { createCredential, diagnosingCredential } from "./credentials";
 import {
@@ -41,7 +48,7 @@ import type { MailboxAttributes } from "../../core/policy/policy-types";
 import { MicrosoftHttp } from "./pipeline/microsoft-http";
 import { DEFAULT_RETRY_OPTIONS, type RetryOptions } from "./pipeline/retry-options";
 import { SCAN_THRESHOLD } from "../tenant-backend";
-import { findHiddenHolders } from "./hidden-holders";
+import { findHiddenHolders, holdingAny } from "./hidden-holders";
 
 /** How long the reads before resending writes are gathered into one bulk read, in milliseconds. */
 const VERIFY_WINDOW_MS = 100;
@@ -116,6 +123,10 @@ function withKindOf(user: LiveMailbox, listed: LiveMailbox | undefined): LiveMai
   };
 }
 
+/** Of the listing of what Graph cannot tell, the kinds Graph shows as plain users, by object id (lower case). */
+const specialUsersOf = (others: readonly LiveMailbox[]): Map<string, LiveMailbox> =>
+  new Map(others.filter((r) => SPECIAL_USER_KINDS.includes(r.kind!)).map((r) => [r.id.toLowerCase(), r]));
+
 /** The kind of an Exchange row (its RecipientTypeDetails). */
 const kindOfRow = (r: ExchangeRecipient): RecipientKind =>
   parseRecipientKind(String(r.RecipientTypeDetails)) ?? DEFAULT_RECIPIENT_KIND;
@@ -167,8 +178,18 @@ export class ExchangeOnlineBackend implements TenantBackend {
   readonly #lastMailbox = new Map<string, LiveMailbox>();
   /** Users read from Graph (lower-case identity → object id): their kind comes from one listing. */
   readonly #graphUsers = new Map<string, string>();
-  /** One Get-Recipient listing of the kinds Graph shows as plain users, by object id (lower-case). */
+  /**
+   * The one Get-Recipient listing of what Graph cannot tell (#listOthers): made by a scan's first
+   * page, or by the first kind asked for outside a scan; a scan started later lists again.
+   */
+  #others: Promise<LiveMailbox[]> | undefined;
+  /** The kinds Graph shows as plain users, by object id (lower case), from the listing #specialFrom. */
   #specialKinds: Promise<Map<string, LiveMailbox>> | undefined;
+  #specialFrom: Promise<LiveMailbox[]> | undefined;
+  /** The Graph objects with addresses of the scan under way (users page by page, then groups and contacts). */
+  #scanning: { users: ListedObject[]; groups: ListedObject[]; contacts: ListedObject[] } | undefined;
+  /** The same, of the last scan that reached its last page: what `listedHolders` answers from. */
+  #scanned: { users: ListedObject[]; groups: ListedObject[]; contacts: ListedObject[] } | undefined;
 
   constructor(settings: ExchangeOnlineTargetSettings, options: RetryOptions = DEFAULT_RETRY_OPTIONS) {
     this.description = `Exchange Online tenant ${settings.tenantId}`;
@@ -275,12 +296,35 @@ export class ExchangeOnlineBackend implements TenantBackend {
     return kind;
   }
 
-  /** The recipients Graph shows as plain users although they are not user mailboxes: one Get-Recipient listing per backend. */
+  /**
+   * One Get-Recipient listing for what Graph cannot tell: the kinds it shows as plain users
+   * (shared, room, equipment mailboxes, mail users: their kind and a mail user's
+   * ExternalEmailAddress) and the kind it does not show (dynamic distribution groups).
+   * docs/RECIPIENT-KINDS.md, "Reading each kind".
+   */
+  #listOthers(): Promise<LiveMailbox[]> {
+    const listing = this.#exchange
+      .read(
+        "Get-Recipient",
+        { RecipientTypeDetails: [...SPECIAL_USER_KINDS, ...NOT_IN_GRAPH], ResultSize: "Unlimited" },
+        "(all)",
+      )
+      .then((rows) => rows.map(fromExchange));
+    this.#others = listing;
+    return listing;
+  }
+
+  /**
+   * The recipients Graph shows as plain users although they are not user mailboxes: from the one
+   * listing of what Graph cannot tell (a scan's, or made now), not a listing of their own.
+   */
   #specialUsers(): Promise<Map<string, LiveMailbox>> {
-    this.#specialKinds ??= this.#exchange
-      .read("Get-Recipient", { RecipientTypeDetails: [...SPECIAL_USER_KINDS], ResultSize: "Unlimited" }, "(all)")
-      .then((rows) => new Map(rows.map((r) => [r.ExternalDirectoryObjectId.toLowerCase(), fromExchange(r)])));
-    return this.#specialKinds;
+    const others = this.#others ?? this.#listOthers();
+    if (this.#specialFrom !== others) {
+      this.#specialFrom = others;
+      this.#specialKinds = others.then(specialUsersOf);
+    }
+    return this.#specialKinds!;
   }
 
   /**
@@ -464,8 +508,21 @@ export class ExchangeOnlineBackend implements TenantBackend {
   }
 
   /** Entra-only, deleted and soft-deleted holders (./hidden-holders.ts): Graph in the $batch; soft-deleted mailboxes by one Get-Mailbox -SoftDeletedMailbox (filtered for up to 20 addresses, else listed). */
-  async hiddenHoldersOf(addresses: readonly string[]): Promise<Map<string, AddressOwner>> {
-    return findHiddenHolders(this.#graph, this.#exchange, addresses);
+  async hiddenHoldersOf(addresses: readonly string[], listed?: ListedHolders): Promise<Map<string, AddressOwner>> {
+    return findHiddenHolders(this.#graph, this.#exchange, addresses, listed);
+  }
+
+  /** What this backend's last complete scan (listMailboxes) showed of the holders of `addresses`. */
+  listedHolders(addresses: readonly string[]): ListedHolders | undefined {
+    const scanned = this.#scanned;
+    if (scanned === undefined) return undefined;
+    const covered = new Set(addresses.map(addressKey));
+    return {
+      covered: [...covered],
+      users: holdingAny(scanned.users, covered),
+      groups: holdingAny(scanned.groups, covered),
+      contacts: holdingAny(scanned.contacts, covered),
+    };
   }
 
   async acceptedDomains(): Promise<string[]> {
@@ -583,28 +640,30 @@ export class ExchangeOnlineBackend implements TenantBackend {
    * with the first page, marks them.
    */
   async listMailboxes(next?: string): Promise<MailboxPage> {
+    // One Get-Recipient listing, with the first page, for what Graph cannot tell (#listOthers);
+    // groups and contacts come from Graph /groups and /contacts with the last page.
     if (next === undefined || this.#others === undefined) {
-      // One Get-Recipient listing, with the first page, for what Graph cannot tell: the kinds it
-      // shows as plain users (shared, room, equipment mailboxes, mail users: their kind and a
-      // mail user's ExternalEmailAddress) and the kind it does not show (dynamic distribution
-      // groups). Groups and contacts come from Graph /groups and /contacts with the last page.
-      // docs/RECIPIENT-KINDS.md, "Reading each kind".
-      this.#others = this.#exchange
-        .read(
-          "Get-Recipient",
-          { RecipientTypeDetails: [...SPECIAL_USER_KINDS, ...NOT_IN_GRAPH], ResultSize: "Unlimited" },
-          "(all)",
-        )
-        .then((rows) => rows.map(fromExchange));
+      void this.#listOthers();
+      this.#scanning = { users: [], groups: [], contacts: [] };
     }
-    const [page, others] = await Promise.all([this.#graph.listUsers(next), this.#others]);
+    const [page, others] = await Promise.all([this.#graph.listUsers(next), this.#others!]);
     const kinds = new Map(others.map((r) => [r.id.toLowerCase(), r]));
-    const mailboxes: LiveMailbox[] = page.users
-      .filter((u) => u.proxyAddresses.length > 0)
-      .map((u) => withKindOf(fromGraph(u), kinds.get(u.id.toLowerCase())));
+    const holders = page.users.filter((u) => u.proxyAddresses.length > 0);
+    this.#scanning?.users.push(...holders);
+    const mailboxes: LiveMailbox[] = holders.map((u) => withKindOf(fromGraph(u), kinds.get(u.id.toLowerCase())));
     for (const mailbox of mailboxes) this.#remember(mailbox.id, mailbox);
     if (page.next === undefined) {
       const [groups, contacts] = await Promise.all([this.#graph.listAll("groups"), this.#graph.listAll("contacts")]);
+      // Every group and contact with addresses, mail-enabled or not: an Entra-only one holds its
+      // addresses too (hidden-holders.ts).
+      if (this.#scanning !== undefined) {
+        this.#scanned = {
+          ...this.#scanning,
+          groups: groups.filter((g) => g.proxyAddresses.length > 0),
+          contacts: contacts.filter((c) => c.proxyAddresses.length > 0),
+        };
+        this.#scanning = undefined;
+      }
       for (const [collection, objects] of [
         ["groups", groups],
         ["contacts", contacts],
@@ -624,8 +683,6 @@ export class ExchangeOnlineBackend implements TenantBackend {
     }
     return { mailboxes, next: page.next };
   }
-
-  #others: Promise<LiveMailbox[]> | undefined;
 
   /** Every mailbox with the attributes address policies read: /users pages ($select) and one Exchange listing of the special kinds. */
   async readPolicyAttributes(): Promise<MailboxAttributes[]> {

@@ -7,11 +7,16 @@
 // batch), the soft-deleted mailboxes in one Get-Mailbox -Filter for up to 20 addresses and one
 // listing of them all for more (soft-deleted mailboxes are few: kept 30 days). From SCAN_THRESHOLD
 // addresses on (a rebrand), listings instead, as the owner lookup does: /users, /groups and
-// /contacts paged (999 a page) and one Get-Mailbox -SoftDeletedMailbox of all.
+// /contacts paged (999 a page) and one Get-Mailbox -SoftDeletedMailbox of all. Where the run's
+// refresh has listed /users, /groups and /contacts already (a spec of SCAN_THRESHOLD mailboxes or
+// more: reconcile/read-tenant.ts), what that listing showed of the addresses answers for them
+// (`listed`, handed over by runtime/refresh-handoff.ts): the directory is not listed a second time
+// in one run; the recycle bin and the soft-deleted mailboxes, which no listing of the refresh
+// shows, are still read.
 import { addressKey, parseProxyAddress } from "../../core/address";
 import { chunked } from "../../core/chunked";
 import type { AddressOwner, HolderKind } from "../../exchange/exchange-rules";
-import { SCAN_THRESHOLD } from "../tenant-backend";
+import { SCAN_THRESHOLD, type ListedHolders, type ListedObject } from "../tenant-backend";
 import type { ExchangeAdminClient } from "./exchange-admin-client";
 import type { GraphReader } from "./graph-reader";
 
@@ -57,6 +62,7 @@ export async function findHiddenHolders(
   graph: GraphReader,
   exchange: ExchangeAdminClient,
   addresses: readonly string[],
+  listed?: ListedHolders,
 ): Promise<Map<string, AddressOwner>> {
   const wanted = [...new Set(addresses.map(addressKey))];
   const found = new Map<string, AddressOwner>();
@@ -81,9 +87,11 @@ export async function findHiddenHolders(
       });
     }
   };
-  const [users, groups, contacts, deleted, softDeleted] = await (wanted.length >= SCAN_THRESHOLD
-    ? scanAll(graph, exchange)
-    : lookUp(graph, exchange, wanted));
+  const [users, groups, contacts, deleted, softDeleted] = await (covers(listed, wanted)
+    ? fromListing(graph, exchange, listed)
+    : wanted.length >= SCAN_THRESHOLD
+      ? scanAll(graph, exchange)
+      : lookUp(graph, exchange, wanted));
   for (const u of users) keep(u, "EntraUser", u.proxyAddresses);
   for (const g of groups) keep(g, "EntraGroup", g.proxyAddresses);
   for (const c of contacts) keep(c, "EntraContact", c.proxyAddresses);
@@ -101,6 +109,37 @@ export async function findHiddenHolders(
     );
   }
   return found;
+}
+
+/** A listing answers for every wanted address (lower case) only when it looked for each of them. */
+function covers(listed: ListedHolders | undefined, wanted: readonly string[]): listed is ListedHolders {
+  if (listed === undefined) return false;
+  const covered = new Set(listed.covered);
+  return wanted.every((address) => covered.has(address));
+}
+
+/**
+ * Of `objects` (what a listing of /users, /groups or /contacts showed), those holding any of
+ * `addresses` (lower case), each with those of its entries only: what {@link findHiddenHolders}
+ * needs of a listing already made, small enough to hand to another process of the run.
+ */
+export function holdingAny(objects: Iterable<ListedObject>, addresses: ReadonlySet<string>): ListedObject[] {
+  const holding: ListedObject[] = [];
+  for (const o of objects) {
+    const entries = o.proxyAddresses.filter((entry) => {
+      const parsed = parseProxyAddress(entry);
+      return parsed.kind === "smtp" && addresses.has(addressKey(parsed.value));
+    });
+    if (entries.length > 0)
+      holding.push({
+        id: o.id,
+        displayName: o.displayName ?? null,
+        userPrincipalName: o.userPrincipalName ?? null,
+        proxyAddresses: entries,
+        onPremisesSyncEnabled: o.onPremisesSyncEnabled ?? null,
+      });
+  }
+  return holding;
 }
 
 type Found = [HolderObject[], HolderObject[], HolderObject[], HolderObject[], SoftDeletedRow[]];
@@ -165,6 +204,14 @@ async function scanAll(graph: GraphReader, exchange: ExchangeAdminClient): Promi
     listDeletedUsers(graph),
     listSoftDeleted(exchange),
   ]);
+}
+
+/** The users, groups and contacts as the run's listing showed them; the recycle bin and the soft-deleted mailboxes read. */
+async function fromListing(graph: GraphReader, exchange: ExchangeAdminClient, listed: ListedHolders): Promise<Found> {
+  const objects = (list: readonly ListedObject[]): HolderObject[] =>
+    list.map((o) => ({ ...o, proxyAddresses: [...o.proxyAddresses] }));
+  const [deleted, softDeleted] = await Promise.all([listDeletedUsers(graph), listSoftDeleted(exchange)]);
+  return [objects(listed.users), objects(listed.groups), objects(listed.contacts), deleted, softDeleted];
 }
 
 /** Every user in Entra's recycle bin (deleted less than 30 days ago), 999 a page: the first page in the batch. */

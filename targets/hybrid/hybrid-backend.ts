@@ -13,6 +13,7 @@ import {
   DIRECTORY,
   type BackendCapabilities,
   type LiveMailbox,
+  type ListedHolders,
   type MailboxPage,
   type TenantBackend,
   type WrittenTo,
@@ -152,8 +153,13 @@ export class HybridBackend implements TenantBackend {
    * what AD does not hold, except synced ones (their AD entry, just searched, let go of it).
    */
   /** The cloud's hidden holders (Entra-only, deleted): AD's own objects are what AD's owner lookup sees. */
-  async hiddenHoldersOf(addresses: readonly string[]): Promise<Map<string, AddressOwner>> {
-    return (await this.cloud.hiddenHoldersOf?.(addresses)) ?? new Map();
+  async hiddenHoldersOf(addresses: readonly string[], listed?: ListedHolders): Promise<Map<string, AddressOwner>> {
+    return (await this.cloud.hiddenHoldersOf?.(addresses, listed)) ?? new Map();
+  }
+
+  /** What the cloud's last scan (this backend's listMailboxes pages through it) showed of the holders. */
+  listedHolders(addresses: readonly string[]): ListedHolders | undefined {
+    return this.cloud.listedHolders?.(addresses);
   }
 
   async ownersOf(addresses: readonly string[]): Promise<Map<string, AddressOwner>> {

@@ -9,6 +9,7 @@ import { TestStack } from "../../harness/pulumi-stack";
 import { benchSeed, benchSpec } from "../../bench/scale/generate-tenant";
 import { RESOURCE_TYPE } from "../../cli/resource-urn";
 import { SCAN_THRESHOLD } from "../../targets/tenant-backend";
+import type { DirectoryHolder } from "../../tenant/tenant";
 
 const total = (c: Record<string, number>) =>
   (c["graph.requests"] ?? 0) +
@@ -38,9 +39,17 @@ interface StateMailbox {
 
 /**
  * Adopts N generated mailboxes into an empty state (counted: `adoption()`), then counts the
- * requests of `up` rebranding all of them.
+ * requests of `up` rebranding all of them; `preview` runs `pulumi preview` of a spec (exit code,
+ * output, the requests counted).
  */
-function upOfChanged(n: number): { adoption: () => Adoption; up: () => Promise<Record<string, number>> } {
+function upOfChanged(n: number): {
+  adoption: () => Adoption;
+  up: () => Promise<Record<string, number>>;
+  preview: (
+    spec: string,
+    holders?: readonly DirectoryHolder[],
+  ) => Promise<{ code: number; output: string; counters: Record<string, number> }>;
+} {
   let emulator: EmulatorProcess;
   let stack: TestStack;
   let adoption: Adoption | undefined;
@@ -79,6 +88,17 @@ function upOfChanged(n: number): { adoption: () => Adoption; up: () => Promise<R
     stack?.dispose();
     await emulator?.stop();
   });
+  const preview = async (spec: string, holders: readonly DirectoryHolder[] = []) => {
+    emulator.withTenant((tenant) => holders.forEach((h) => tenant.addHolder(h)));
+    try {
+      stack.writeSpec(spec);
+      await emulator.resetCounters();
+      const result = stack.preview();
+      return { code: result.code, output: result.output, counters: await emulator.counters() };
+    } finally {
+      emulator.withTenant((tenant) => holders.forEach((h) => tenant.removeHolder(h.id)));
+    }
+  };
   const up = async () => {
     stack.writeSpec(benchSpec(n, "rebrand"));
     await emulator.resetCounters();
@@ -97,7 +117,7 @@ function upOfChanged(n: number): { adoption: () => Adoption; up: () => Promise<R
     assert.equal(counters["exchange.Set-Mailbox"], n, "no write resent");
     return counters;
   };
-  return { adoption: () => adoption!, up };
+  return { adoption: () => adoption!, up, preview };
 }
 
 /**
@@ -158,12 +178,78 @@ for (const n of [100, 300]) {
 }
 
 describe("requests of `up` per changed mailbox, from the scan threshold on (600 mailboxes)", () => {
-  const { adoption, up } = upOfChanged(600);
+  const { adoption, up, preview } = upOfChanged(600);
   it("adopting them costs one paged listing and a constant, and writes nothing", () => {
     assertAdoption(600, adoption());
   });
-  it("at most 1.1 x N + ceil(N/999) + 20 requests in all (issue 26's goal), one write each", async () => {
+  it("preview of every mailbox changed refuses addresses held where Get-Recipient does not look, with the directory listed once (by the refresh)", async () => {
+    // The first mailbox also takes addresses held by an Entra-only user and contact (added here), a
+    // soft-deleted mailbox, a recycle-bin user and a public folder (the shipped seed's).
+    const held = [
+      "jo@contoso.com",
+      "partner@fabrikam.com",
+      "olivia@fabrikam.com",
+      "tom@fabrikam.com",
+      "archive@contoso.com",
+    ];
+    const spec = benchSpec(600, "rebrand").replace(
+      "    aliases: [bench00000@contoso.com]",
+      `    aliases: [bench00000@contoso.com, ${held.join(", ")}]`,
+    );
+    const {
+      code,
+      output,
+      counters: c,
+    } = await preview(spec, [
+      {
+        id: "7d1c6a40-35b4-4c1e-9d0e-0f3a3f4f0a11",
+        kind: "EntraUser",
+        displayName: "Jo Synced",
+        upn: "jo.synced@contoso.com",
+        synced: true,
+        addresses: ["SMTP:jo@contoso.com"],
+      },
+      {
+        id: "7d1c6a40-35b4-4c1e-9d0e-0f3a3f4f0a12",
+        kind: "EntraContact",
+        displayName: "Partner",
+        synced: false,
+        addresses: ["SMTP:partner@fabrikam.com"],
+      },
+    ]);
+    assert.notEqual(code, 0, output.slice(-3000));
+    for (const pattern of [
+      /mailboxes\.yaml:\d+:\d+: .*"jo@contoso\.com" is held by Entra user without a mailbox "Jo Synced" \(synced from on-premises AD\)/,
+      /mailboxes\.yaml:\d+:\d+: .*"partner@fabrikam\.com" is held by Entra contact without a mail contact "Partner"/,
+      /"olivia@fabrikam\.com" is held by soft-deleted mailbox "Olivia Former"/,
+      /"tom@fabrikam\.com" is held by deleted user in Entra's recycle bin "Tom Temp"/,
+      /"archive@contoso\.com" is held by mail-enabled public folder "Archive \(public folder\)"/,
+    ])
+      assert.match(output, pattern);
+    console.log(JSON.stringify({ scenario: "preview of 600 changed mailboxes, holders refused", counters: c }));
+    // The refresh lists /users, /groups and /contacts; the program's hidden holders come from that
+    // listing (runtime/refresh-handoff.ts), where it listed them a second time before.
+    assert.equal(c["graph.users.list"] ?? 0, Math.ceil(600 / 999), JSON.stringify(c));
+    assert.equal(c["graph.groups.list"] ?? 0, 1, JSON.stringify(c));
+    assert.equal(c["graph.contacts.list"] ?? 0, 1, JSON.stringify(c));
+    assert.equal(c["exchange.Set-Mailbox.applied"] ?? 0, 0, "preview writes nothing");
+  });
+  it("at most 1.1 x N + ceil(N/999) + 20 requests in all (issue 26's goal), one write each; the directory listed once", async () => {
     const c = await up();
+    const pages = Math.ceil(600 / 999);
+    // Graph: the refresh's listing of /users, /groups and /contacts, once: the program's hidden
+    // holders are taken from what it showed (runtime/refresh-handoff.ts), where they were listed a
+    // second time before (2 x 3 listings); the recycle bin, in one $batch.
+    assert.equal(c["graph.users.list"] ?? 0, pages, JSON.stringify(c));
+    assert.equal(c["graph.groups.list"] ?? 0, 1, JSON.stringify(c));
+    assert.equal(c["graph.contacts.list"] ?? 0, 1, JSON.stringify(c));
+    assert.equal(c["graph.requests"] ?? 0, pages + 3, JSON.stringify(c));
+    // Exchange: the one listing of the kinds Graph cannot tell (the refresh), the owners of the new
+    // addresses in one listing of all recipients (the seed's and the 600: one page of 1,000), the
+    // soft-deleted mailboxes in one listing, the accepted domains; no read-back.
+    assert.equal(c["exchange.Get-Recipient"] ?? 0, 2, JSON.stringify(c));
+    assert.equal(c["exchange.Get-Mailbox"] ?? 0, 1, JSON.stringify(c));
+    assert.equal(c["exchange.requests"] ?? 0, 600 + 4, JSON.stringify(c));
     assert.ok(total(c) <= 1.1 * 600 + Math.ceil(600 / 999) + 20, JSON.stringify(c));
   });
 });

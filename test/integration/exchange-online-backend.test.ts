@@ -227,6 +227,44 @@ describe("exchange-online backend against the emulator", () => {
           scan.graph <= 5,
           `many addresses: /users, /groups, /contacts and the recycle bin listed (${scan.graph} Graph requests)`,
         );
+        // A run whose refresh listed the directory (listMailboxes, to its last page) answers the
+        // same from that listing (what the refresh hands to the program): only the recycle bin and
+        // the soft-deleted mailboxes are read, /users, /groups and /contacts not again.
+        const refresh = new ExchangeOnlineBackend(settings);
+        let next: string | undefined;
+        do next = (await refresh.listMailboxes(next)).next;
+        while (next);
+        const listed = refresh.listedHolders(many)!;
+        assert.deepEqual(
+          [...listed.users, ...listed.contacts].map((o) => `${o.id} ${o.proxyAddresses.join(",")}`).sort(),
+          [
+            "7d1c6a40-35b4-4c1e-9d0e-0f3a3f4f0a02 SMTP:jo@contoso.com",
+            "7d1c6a40-35b4-4c1e-9d0e-0f3a3f4f0a03 SMTP:partner@fabrikam.com",
+          ],
+          "the listing's holders of the addresses, each with those of its entries only",
+        );
+        emulator.counters.reset();
+        assert.deepEqual(summary(await backend.hiddenHoldersOf(many, listed)), expected);
+        assert.deepEqual(
+          {
+            users: emulator.counters.get("graph.users.list") ?? 0,
+            groups: emulator.counters.get("graph.groups.list") ?? 0,
+            contacts: emulator.counters.get("graph.contacts.list") ?? 0,
+            graph: emulator.counters.get("graph.requests"),
+            exchange: emulator.counters.get("exchange.Get-Mailbox"),
+          },
+          { users: 0, groups: 0, contacts: 0, graph: 1, exchange: 1 },
+          "from the run's listing: the recycle bin (one $batch) and one Get-Mailbox -SoftDeletedMailbox only",
+        );
+        // Few addresses, from the listing too: no filtered lookups of users, groups and contacts.
+        emulator.counters.reset();
+        const five = [...held, "free@contoso.com"];
+        assert.deepEqual(summary(await backend.hiddenHoldersOf(five, refresh.listedHolders(five))), expected);
+        assert.equal(emulator.counters.get("graph.batch.items"), 1, "the recycle bin alone in the $batch");
+        // An address the listing did not look for: the directory is looked up as without it.
+        emulator.counters.reset();
+        assert.deepEqual(summary(await backend.hiddenHoldersOf([...many, "other@contoso.com"], listed)), expected);
+        assert.ok((emulator.counters.get("graph.users.list") ?? 0) >= 1, "not covered: /users listed");
       } finally {
         emulator.tenant.removeHolder("7d1c6a40-35b4-4c1e-9d0e-0f3a3f4f0a02");
         emulator.tenant.removeHolder("7d1c6a40-35b4-4c1e-9d0e-0f3a3f4f0a03");
@@ -408,6 +446,19 @@ describe("exchange-online backend against the emulator", () => {
       assert.equal(second[0]!.externalEmailAddress, contractor.externalEmailAddress?.replace(/^smtp:/i, ""));
       assert.equal(emulator.counters.get("exchange.Get-Recipient"), 1, "one listing for both calls");
       assert.equal(emulator.counters.get("exchange.requests"), 1);
+      // After a scan (listMailboxes), whose one listing of what Graph cannot tell holds these kinds
+      // too, the kinds of users read through Graph cost nothing more.
+      const scanned = new ExchangeOnlineBackend(settings);
+      let next: string | undefined;
+      do next = (await scanned.listMailboxes(next)).next;
+      while (next);
+      const again = await scanned.readMailboxes(upns);
+      emulator.counters.reset();
+      assert.deepEqual(
+        (await scanned.withKinds(upns.map((u) => ({ ...again.get(u)!, kind: undefined })))).map((m) => m.kind),
+        upns.map((u) => tenant(u).kind),
+      );
+      assert.equal(emulator.counters.get("exchange.requests") ?? 0, 0, "the scan's listing answers");
     });
     it("pages through every recipient, each with its kind: users from Graph, the kinds Graph does not tell apart or show from Exchange", async () => {
       const backend = new ExchangeOnlineBackend(settings);

@@ -142,6 +142,38 @@ describe("refresh handoff", () => {
     );
   });
 
+  it("the holders a listing showed are taken once by the same run and tenant, and a file not of their shape is not used", async () => {
+    const target: TargetSettings = { target: "local", database: "a.sqlite", seed: "s.yaml" };
+    const holders = {
+      covered: ["jo@contoso.com", "free@contoso.com"],
+      users: [
+        {
+          id: "7",
+          displayName: "Jo",
+          userPrincipalName: "jo.synced@contoso.com",
+          proxyAddresses: ["SMTP:jo@contoso.com"],
+          onPremisesSyncEnabled: true,
+        },
+      ],
+      groups: [],
+      contacts: [],
+    };
+    const out = await underEngine(`
+      const h = require("./dist/runtime/refresh-handoff.js");
+      const { checkListedHolders } = require("./dist/targets/tenant-backend.js");
+      const target = ${JSON.stringify(target)};
+      h.leaveHoldersForProgram(target, "spec.yaml", ${JSON.stringify(holders)});
+      const other = h.takeHolders({ ...target, database: "b.sqlite" }, "spec.yaml", checkListedHolders);
+      const taken = h.takeHolders(target, "spec.yaml", checkListedHolders);
+      const again = h.takeHolders(target, "spec.yaml", checkListedHolders);
+      h.leaveHoldersForProgram(target, "spec.yaml", { covered: ["jo@contoso.com"], users: [{ id: "7" }], groups: [], contacts: [] });
+      const misshapen = h.takeHolders(target, "spec.yaml", checkListedHolders);
+      console.log(JSON.stringify({ other: other === undefined, taken, again: again === undefined, misshapen: misshapen === undefined }));
+    `);
+    const result = JSON.parse(out.split("\n").pop()!);
+    assert.deepEqual(result, { other: true, taken: holders, again: true, misshapen: true });
+  });
+
   it("outside an engine run nothing is handed off, and leftovers of exited runs are removed", async () => {
     const stale = path.join(os.tmpdir(), "mailbox-addresses-run-999999999-1");
     mkdirSync(stale, { recursive: true });
