@@ -14,9 +14,10 @@ import { runMeasured } from "./measure-process";
 
 interface StateResource {
   readonly type: string;
+  /** A mailbox's object id. */
+  readonly id?: string;
   readonly outputs?: {
     readonly identity?: string;
-    readonly objectId?: string;
     readonly addresses?: Record<string, string>;
     readonly kept?: Record<string, string>;
   };
@@ -56,7 +57,7 @@ async function main(): Promise<void> {
     const differing = mailboxes.filter((r) => {
       const live = held.get(r.outputs?.identity?.toLowerCase() ?? "");
       const recorded = [...Object.values(r.outputs?.addresses ?? {}), ...Object.values(r.outputs?.kept ?? {})];
-      return live === undefined || r.outputs?.objectId !== live.id || sorted(recorded) !== sorted(live.addresses);
+      return live === undefined || r.id !== live.id || sorted(recorded) !== sorted(live.addresses);
     }).length;
     process.stdout.write(
       `${JSON.stringify({ size, seconds: measured.ms / 1000, peakMb: measured.peakMb, requests, adopted: mailboxes.length, differing, counters: c })}\n`,

@@ -28,12 +28,14 @@ interface Adoption {
 
 interface StateMailbox {
   readonly type: string;
+  /** The mailbox's object id. */
+  readonly id: string;
   readonly outputs: {
     readonly identity: string;
-    readonly objectId: string;
     readonly addresses: Record<string, string>;
     readonly kept: Record<string, string>;
-    readonly applied: readonly string[];
+    /** Absent while it is the live list (`addresses` then `kept`). */
+    readonly applied?: readonly string[];
   };
 }
 
@@ -71,14 +73,14 @@ function upOfChanged(n: number): {
     const mailboxes = exported.deployment.resources.filter((r) => r.type === RESOURCE_TYPE);
     const sorted = (list: readonly string[]) => JSON.stringify([...list].sort());
     const differing = mailboxes
-      .filter(({ outputs }) => {
+      .filter(({ id, outputs }) => {
         const live = held.get(outputs.identity.toLowerCase());
         const list = [...Object.values(outputs.addresses), ...Object.values(outputs.kept)];
         return (
           live === undefined ||
-          outputs.objectId !== live.id ||
+          id !== live.id ||
           sorted(list) !== sorted(live.addresses) ||
-          sorted(outputs.applied) !== sorted(live.addresses)
+          sorted(outputs.applied ?? list) !== sorted(live.addresses)
         );
       })
       .map(({ outputs }) => outputs.identity);
