@@ -151,12 +151,45 @@ export class FaultInjector {
   }
 }
 
-/** Request counters per endpoint, readable by tests and benchmarks (GET /_emulator/counters). */
+/** What the counters counted, second by second since they were last reset (GET /_emulator/counters/timeline). */
+export interface CounterTimeline {
+  /** When the counters were last reset (epoch milliseconds): second 0 starts here. */
+  readonly since: number;
+  /** Per counter, how many it counted in each second since `since` (index: the second). */
+  readonly perSecond: Readonly<Record<string, readonly number[]>>;
+  /** Per counter, milliseconds from `since` to its first and to its last count. */
+  readonly first: Readonly<Record<string, number>>;
+  readonly last: Readonly<Record<string, number>>;
+}
+
+/**
+ * Request counters per endpoint, readable by tests and benchmarks (GET /_emulator/counters), and
+ * the same counts second by second (GET /_emulator/counters/timeline): when a run's first write
+ * came, how many writes were applied each second, where the pauses were.
+ */
 export class Counters {
   readonly #counts = new Map<string, number>();
+  readonly #perSecond = new Map<string, number[]>();
+  readonly #first = new Map<string, number>();
+  readonly #last = new Map<string, number>();
+  readonly #now: () => number;
+  #since: number;
+
+  constructor(now: () => number = Date.now) {
+    this.#now = now;
+    this.#since = now();
+  }
 
   add(name: string, by = 1): void {
     this.#counts.set(name, (this.#counts.get(name) ?? 0) + by);
+    const at = Math.max(0, this.#now() - this.#since);
+    const second = Math.floor(at / 1000);
+    let seconds = this.#perSecond.get(name);
+    if (seconds === undefined) this.#perSecond.set(name, (seconds = []));
+    while (seconds.length <= second) seconds.push(0);
+    seconds[second]! += by;
+    if (!this.#first.has(name)) this.#first.set(name, at);
+    this.#last.set(name, at);
   }
 
   get(name: string): number {
@@ -167,8 +200,23 @@ export class Counters {
     return Object.fromEntries([...this.#counts].sort(([a], [b]) => a.localeCompare(b)));
   }
 
+  timeline(): CounterTimeline {
+    const sorted = <T>(map: Map<string, T>) =>
+      Object.fromEntries([...map].sort(([a], [b]) => a.localeCompare(b))) as Record<string, T>;
+    return {
+      since: this.#since,
+      perSecond: sorted(this.#perSecond),
+      first: sorted(this.#first),
+      last: sorted(this.#last),
+    };
+  }
+
   reset(): void {
     this.#counts.clear();
+    this.#perSecond.clear();
+    this.#first.clear();
+    this.#last.clear();
+    this.#since = this.#now();
   }
 }
 

@@ -139,6 +139,11 @@ export function emulatorRoutes(parts: RouteParts): readonly RouteEntry[] {
     routes: [
       { method: "GET", path: /^\/_emulator\/counters$/, handle: ({ res }) => sendJson(res, 200, counters.snapshot()) },
       {
+        method: "GET",
+        path: /^\/_emulator\/counters\/timeline$/,
+        handle: ({ res }) => sendJson(res, 200, counters.timeline()),
+      },
+      {
         method: "POST",
         path: /^\/_emulator\/counters\/reset$/,
         handle: ({ res }) => {

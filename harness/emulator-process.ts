@@ -5,7 +5,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { copyFileSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import type { FaultSettings } from "../emulator/faults";
+import type { CounterTimeline, FaultSettings } from "../emulator/faults";
 import { Tenant } from "../tenant/tenant";
 import { stackConfigForEndpoints } from "../targets/exchange-online/target";
 import { PROJECT_ROOT } from "./pulumi-stack";
@@ -124,6 +124,11 @@ export class EmulatorProcess {
 
   async counters(): Promise<Record<string, number>> {
     return (await this.#control("/_emulator/counters")) as Record<string, number>;
+  }
+
+  /** The counters second by second since the last reset (emulator/faults.ts CounterTimeline). */
+  async timeline(): Promise<CounterTimeline> {
+    return (await this.#control("/_emulator/counters/timeline")) as CounterTimeline;
   }
 
   async resetCounters(): Promise<void> {

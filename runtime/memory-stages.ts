@@ -16,6 +16,8 @@ export function memoryStage(stage: string, env: NodeJS.ProcessEnv = process.env)
     pid: process.pid,
     stage,
     seconds: Math.round(process.uptime() * 10) / 10,
+    // The clock's time too, to set the stages against other processes' (bench/scale/write-pace.ts).
+    t: Date.now(),
     rssMb: Math.round(m.rss / MB),
     peakRssMb: Math.round((process.resourceUsage().maxRSS * 1024) / MB),
     heapUsedMb: Math.round(m.heapUsed / MB),

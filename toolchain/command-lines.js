@@ -96,7 +96,7 @@ const COMMANDS = {
       script: {
         type: "string",
         value: "NAME",
-        help: "first, alone: run bench/scale/NAME.ts instead: targeted-runs, sharded-runs, throttled-up, adoption, memory-runs, changed-reads",
+        help: "first, alone: run bench/scale/NAME.ts instead: targeted-runs, sharded-runs, throttled-up, adoption, memory-runs, changed-reads, write-pace",
       },
       ...SCALE_OPTIONS,
     },
@@ -241,6 +241,29 @@ const COMMANDS = {
     },
     writes: "one JSON line per phase on stdout; the stack and the emulator live in temporary folders.",
     examples: ["scripts/bench --script changed-reads --sizes 1000"],
+  },
+  "bench/scale/write-pace": {
+    command: "scripts/bench --script write-pace",
+    summary:
+      "Where the time of pulumi up of N changed mailboxes goes under the emulator's write budget: adopts N mailboxes, rebrands them all with one up (the up alone is timed), and accounts for its wall time from the emulator's counters second by second and the write gate's log: the start to the first write, the write phase against the budget, its pauses, the tail after the last write; --provider noop times the no-op provider's up of the same N (the engine's floor).",
+    usage: ["scripts/bench --script write-pace [options]"],
+    options: {
+      size: { type: "string", value: "N", help: "mailboxes, all changed by the up (default 1000)" },
+      "write-budget": { type: "string", value: "W", help: "the emulator's Set-* writes per second (default 20)" },
+      provider: {
+        type: "string",
+        value: "ours|noop",
+        help: "ours (the emulator, default) or noop (the no-op provider, no emulator)",
+      },
+      label: { type: "string", value: "TEXT", help: "what the result is called (default the provider)" },
+      out: { type: "string", value: "FILE", help: "append the result as one JSON line to FILE (default: stdout only)" },
+    },
+    writes:
+      "the account to stdout, and with --out one JSON line (the account, the emulator's counters per second, the gate's log, the load average) appended to FILE; the stack and the emulator live in temporary folders.",
+    examples: [
+      "scripts/bench --script write-pace --size 1000",
+      "scripts/bench --script write-pace --size 10000 --provider noop --out /tmp/pace.jsonl",
+    ],
   },
   "bench/core-plan": {
     command: "node dist/bench/core-plan.js",

@@ -21,6 +21,7 @@ import { createMicrosoftPipeline } from "./create-pipeline";
 import { DEFAULT_RETRY_OPTIONS, type RetryOptions } from "./retry-options";
 import { verifiedAnswer } from "./verify-before-retry-policy";
 import { WriteGate } from "./write-gate";
+import { startWriteGateLog } from "./write-gate-log";
 
 export interface MicrosoftHttpSettings {
   readonly credential: TokenCredential;
@@ -64,6 +65,7 @@ export class MicrosoftHttp {
     this.#options = settings.retry ?? DEFAULT_RETRY_OPTIONS;
     this.#client = settings.httpClient ?? createDefaultHttpClient();
     this.#gate = settings.writeGate ?? new WriteGate(settings.maxConcurrency);
+    startWriteGateLog(this.#gate);
     this.#pipeline = createMicrosoftPipeline({
       credential: settings.credential,
       apiNames: settings.apiNames,

@@ -81,6 +81,11 @@ export interface GateState {
   readonly heldForMs: number;
   /** The pace, writes per second; undefined while no budget has been met. */
   readonly rate: number | undefined;
+  /** Writes admitted and not yet answered. */
+  readonly inFlight: number;
+  /** Writes asked for so far (tickets), and attempts admitted so far (each retry again). */
+  readonly asked: number;
+  readonly admitted: number;
 }
 
 export class WriteGate {
@@ -98,6 +103,7 @@ export class WriteGate {
   #until = 0;
   #timer = false;
   #nextTicket = 0;
+  #admitted = 0;
   /** Answers to writes sent after the first 429, until the first guess is measured; "done" once it is. */
   #period: { start: number; accepted: number; throttled: number } | "done" | undefined;
   /** When recent writes were accepted (for the rate measured at the first 429). */
@@ -121,7 +127,14 @@ export class WriteGate {
   }
 
   get state(): GateState {
-    return { waiting: this.#queue.length, heldForMs: Math.max(0, this.#until - this.#clock.now()), rate: this.#rate };
+    return {
+      waiting: this.#queue.length,
+      heldForMs: Math.max(0, this.#until - this.#clock.now()),
+      rate: this.#rate,
+      inFlight: this.#inFlight,
+      asked: this.#nextTicket,
+      admitted: this.#admitted,
+    };
   }
 
   /** A place in line for one write and all its retries. */
@@ -225,6 +238,7 @@ export class WriteGate {
       }
       if (this.#rate !== undefined) this.#nextStart = Math.max(this.#nextStart, now) + 1000 / this.#rate;
       this.#inFlight++;
+      this.#admitted++;
       this.#queue.shift()!.admit();
     }
   }
