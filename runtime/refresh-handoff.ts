@@ -101,9 +101,10 @@ export function takeFromRefresh<M>(
 // with nothing to write takes its outputs from them instead of reading its mailbox again. Read,
 // not taken: diff runs once per declared mailbox, and the folder goes with the run (removeLeftovers).
 
-function programFileFor(target: TenantSettings, spec: string): string | undefined {
+/** The run's file beside the refresh's: `program-` (the program's read), `holders-` (the sweep's holders). */
+function besideFileFor(target: TenantSettings, spec: string, prefix: "program" | "holders"): string | undefined {
   const file = fileFor(target, spec);
-  return file === undefined ? undefined : path.join(path.dirname(file), `program-${path.basename(file)}`);
+  return file === undefined ? undefined : path.join(path.dirname(file), `${prefix}-${path.basename(file)}`);
 }
 
 /** The program, in a run without a refresh's read: leaves the declared mailboxes' live lists for the provider. */
@@ -112,7 +113,7 @@ export function leaveForProvider<M>(
   spec: string,
   live: ReadonlyMap<string, M | undefined>,
 ): void {
-  const file = programFileFor(target, spec);
+  const file = besideFileFor(target, spec, "program");
   if (file === undefined) return;
   try {
     mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
@@ -135,7 +136,7 @@ export function readFromProgram<M>(
   spec: string,
   mailbox: Check<M>,
 ): Map<string, M | undefined> | undefined {
-  const file = programFileFor(target, spec);
+  const file = besideFileFor(target, spec, "program");
   if (file === undefined) return undefined;
   try {
     const handoff = parseLiveHandoff(readFileSync(file, "utf8"), mailbox);
@@ -200,14 +201,9 @@ export function takeRecorded(target: TenantSettings, spec: string): Map<string, 
 // directory a second time in the same run. The program takes it before takeFromRefresh, which
 // removes the folder.
 
-function holdersFileFor(target: TenantSettings, spec: string): string | undefined {
-  const file = fileFor(target, spec);
-  return file === undefined ? undefined : path.join(path.dirname(file), `holders-${path.basename(file)}`);
-}
-
 /** The provider's sweep, when it listed the directory: leaves what the listing showed of the spec's addresses. */
 export function leaveHoldersForProgram<H>(target: TenantSettings, spec: string, holders: H): void {
-  const file = holdersFileFor(target, spec);
+  const file = besideFileFor(target, spec, "holders");
   if (file === undefined) return;
   try {
     mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
@@ -219,7 +215,7 @@ export function leaveHoldersForProgram<H>(target: TenantSettings, spec: string, 
 
 /** The program: what this run's refresh listing showed of the holders (checked by `check`); taken once, undefined without one. */
 export function takeHolders<H>(target: TenantSettings, spec: string, check: Check<H>): H | undefined {
-  const file = holdersFileFor(target, spec);
+  const file = besideFileFor(target, spec, "holders");
   if (file === undefined) return undefined;
   try {
     const text = readFileSync(file, "utf8");
