@@ -217,7 +217,11 @@ const COMMANDS = {
     options: {
       size: { type: "string", value: "N", help: "mailboxes in the stack (default 10000)" },
       runs: { type: "string", value: "N", help: "previews measured per program (default 2)" },
-      programs: { type: "string", value: LIST, help: "ours, noop, in that order (default ours,noop)" },
+      programs: {
+        type: "string",
+        value: LIST,
+        help: "in the order given (default ours,noop): ours; noop; the no-op with one of ours' traits: noop-address-map (our inputs' shape), noop-our-type (our type name), noop-as-ours (both)",
+      },
       out: {
         type: "string",
         value: "FILE",

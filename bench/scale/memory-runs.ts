@@ -17,7 +17,18 @@ import { runMeasured, stateFacts } from "./measure-process";
 const arg = commandLine("bench/scale/memory-runs").text;
 const N = Number(arg("size", "10000"));
 const RUNS = Number(arg("runs", "2"));
-const PROGRAMS = arg("programs", "ours,noop").split(",") as ("ours" | "noop")[];
+/** The no-op program's variants (./noop-program.ts): its environment for each. */
+const NOOP_VARIANTS: Record<string, Record<string, string>> = {
+  noop: {},
+  "noop-address-map": { NOOP_INPUTS: "address-map" },
+  "noop-our-type": { NOOP_TYPE: "ours" },
+  "noop-as-ours": { NOOP_INPUTS: "address-map", NOOP_TYPE: "ours" },
+};
+type Program = "ours" | keyof typeof NOOP_VARIANTS;
+const PROGRAMS = arg("programs", "ours,noop").split(",") as Program[];
+for (const p of PROGRAMS)
+  if (p !== "ours" && !(p in NOOP_VARIANTS))
+    throw new Error(`--programs: "${p}" is not one of ours, ${Object.keys(NOOP_VARIANTS).join(", ")}`);
 const OUT = path.resolve(arg("out", "/tmp/memory-runs.json"));
 const SKIP = { PULUMI_SKIP_CHECKPOINTS: "true" };
 
@@ -53,15 +64,16 @@ function commit(): string {
   return spawnSync("git", ["rev-parse", "--short", "HEAD"], { cwd: PROJECT_ROOT, encoding: "utf8" }).stdout.trim();
 }
 
-async function measureProgram(program: "ours" | "noop"): Promise<void> {
+async function measureProgram(program: Program): Promise<void> {
+  const variant = program === "ours" ? {} : NOOP_VARIANTS[program]!;
   const stack =
     program === "ours"
       ? new TestStack(`mem-${N}`)
-      : new TestStack(`mem-noop-${N}`, {}, {}, "dist/bench/scale/noop-program.js");
+      : new TestStack(`mem-${program}-${N}`, {}, {}, "dist/bench/scale/noop-program.js");
   try {
     if (program === "ours") stack.withTenant((tenant) => tenant.seed(benchSeed(N)));
     stack.writeSpec(benchSpec(N, "as-is"));
-    const adopt = await runMeasured(stack.command(["up", "--yes", "--skip-preview"], SKIP));
+    const adopt = await runMeasured(stack.command(["up", "--yes", "--skip-preview"], { ...SKIP, ...variant }));
     if (adopt.code !== 0) throw new Error(`${program}: adopt failed:\n${adopt.output.slice(-4000)}`);
     const facts = stateFacts(stack, N);
     const state = JSON.parse(stack.stateText()) as {
@@ -77,7 +89,7 @@ async function measureProgram(program: "ours" | "noop"): Promise<void> {
     for (let run = 1; run <= RUNS; run++) {
       const log = path.join(stack.dir, `memory-${run}.jsonl`);
       const m = await runMeasured(
-        stack.command(["preview"], { MAILBOX_ADDRESSES_MEMORY_LOG: log, NODE_OPTIONS: "--expose-gc" }),
+        stack.command(["preview"], { MAILBOX_ADDRESSES_MEMORY_LOG: log, NODE_OPTIONS: "--expose-gc", ...variant }),
       );
       if (m.code !== 0) throw new Error(`${program}: preview failed:\n${m.output.slice(-4000)}`);
       const stages = readFileSync(log, "utf8")
