@@ -16,6 +16,7 @@ import {
 import { planRelease } from "../../core/plan/plan-changes";
 import { planMailbox, type DesiredAddresses, type MailboxPlan } from "../../core/plan/plan-mailbox";
 import { loadSpecBytes, type Spec } from "../../core/desired/load-spec";
+import type { MailboxDeclaration } from "../../core/desired/rules";
 import { placeOf } from "../../core/desired/positions";
 import { ExchangeError } from "../../exchange/exchange-error";
 import { holderRemedy } from "../../exchange/exchange-rules";
@@ -113,7 +114,7 @@ class ProviderContext {
   /** `infra/mailboxes.yaml:14:9` for a mailbox (and address) of the stack's spec, if it can tell. */
   placeOf(identity: string, address?: string): string | undefined {
     const spec = this.spec();
-    const mailbox = spec?.mailboxes.find((m) => addressKey(m.identity) === addressKey(identity));
+    const mailbox = spec && declarationOf(spec, identity);
     if (!mailbox || !spec) return undefined;
     const { position } = placeOf(mailbox, address);
     return `${spec.file}:${position.line}:${position.col}`;
@@ -197,7 +198,7 @@ class ProviderContext {
    */
   async agreesWithSpec(identity: string, live: readonly string[]): Promise<boolean> {
     const spec = await this.expandedSpec();
-    const mailbox = spec?.mailboxes.find((m) => addressKey(m.identity) === addressKey(identity));
+    const mailbox = spec && declarationOf(spec, identity);
     if (mailbox === undefined) return false;
     try {
       return !planMailbox(mailbox, live).changed;
@@ -304,6 +305,25 @@ class ProviderContext {
       throw this.explain(identity, err);
     }
   }
+}
+
+/** Each spec's mailboxes by their key (lower case), made once a spec. */
+const declarationsByKey = new WeakMap<Spec, Map<string, MailboxDeclaration>>();
+
+/**
+ * The spec's mailbox of this key. Indexed: the refresh asks once per resource, and a scan of the
+ * spec each time cost 10,000 × 10,000 comparisons at 10,000 (22 s of an `up`: docs/benchmarks.md,
+ * "Wall time of `up`").
+ */
+function declarationOf(spec: Spec, identity: string): MailboxDeclaration | undefined {
+  let byKey = declarationsByKey.get(spec);
+  if (byKey === undefined) {
+    byKey = new Map();
+    // The first of a key, as Array.find gave: a spec with a key twice is refused before any run.
+    for (const m of spec.mailboxes) if (!byKey.has(addressKey(m.identity))) byKey.set(addressKey(m.identity), m);
+    declarationsByKey.set(spec, byKey);
+  }
+  return byKey.get(addressKey(identity));
 }
 
 /** Mailboxes a refresh confirms one read each before it confirms the whole sweep at once. */
