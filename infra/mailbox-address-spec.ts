@@ -320,7 +320,15 @@ function narrowToTargets(spec: Spec, change: ChangePlan, run: TargetedRun): { sp
   };
 }
 
-function declare(
+/**
+ * Resources declared between two turns of the event loop. The SDK sends a resource's registration
+ * only when the loop turns; declared all in one loop, the engine saw none of 10,000 until the last
+ * (the no-op's first update came 43 s after its first declaration: docs/benchmarks.md, "Wall time
+ * of `up`") and the SDK then serialized all of them at once (the program's memory peak).
+ */
+const DECLARED_PER_TURN = 100;
+
+async function declare(
   spec: Spec,
   change: ChangePlan,
   parent: pulumi.Resource | undefined,
@@ -335,7 +343,8 @@ function declare(
   for (const move of change.moves) movesFrom.set(move.from, [...(movesFrom.get(move.from) ?? []), move]);
   // Givers are declared before takers, so dependsOn can name them.
   const order = declarationOrder(spec.mailboxes, change.dependsOn);
-  for (const mailbox of order) {
+  for (const [index, mailbox] of order.entries()) {
+    if (index > 0 && index % DECLARED_PER_TURN === 0) await new Promise((turned) => setImmediate(turned));
     const dependsOn = (change.dependsOn.get(mailbox.identity) ?? []).map((d) => resources.get(d)!);
     const releasesOut = (movesFrom.get(mailbox.identity) ?? []).map((m) => ({ address: m.address, to: m.to }));
     // In a cycle, this mailbox makes the giver let go of its addresses first (see TakeFrom).
@@ -686,7 +695,7 @@ async function program(options: ProgramOptions): Promise<DeclaredMailboxes> {
       policies: new Map([...policies].map(([identity, p]) => [identity, p.policy])),
       changedAt: new Map([...confirmed].map(([identity, mailbox]) => [identity, mailbox?.addressesChangedAt])),
     });
-    const resources = declare(declared, change, options.parent, where, upns, causes, findings);
+    const resources = await declare(declared, change, options.parent, where, upns, causes, findings);
     memoryStage("declared");
     options.declared?.(resources);
     // `plan` shows each recipient's kind (RecipientTypeDetails); a plain preview or up asks nothing more.
