@@ -127,6 +127,8 @@ function account(run: TimedRun, timeline: CounterTimeline, gate: readonly GateLi
     firstRequestS: at(Number.isFinite(firstRead) ? firstRead : undefined),
     engineFirstUpdatingS: run.firstMs.updating === undefined ? undefined : round(run.firstMs.updating / 1000),
     firstWriteSentS: at(Number.isFinite(firstWrite) ? firstWrite : undefined),
+    // The engine's last "updated" line: the tail after it is the program's and the engine's end.
+    engineLastUpdatedS: run.lastMs.updated === undefined ? undefined : round(run.lastMs.updated / 1000),
     firstAppliedS: at(firstApplied),
     lastAppliedS: at(lastApplied),
     writePhaseS: round(phaseSeconds),
