@@ -23,9 +23,10 @@ import { promisify } from "node:util";
 import zlib from "node:zlib";
 import { parse as parseYaml } from "yaml";
 import { MailboxAddressesError } from "../core/errors";
-import { anything, checkValue, count, fields, Misfit, strings, text, type Check } from "../core/json-check";
+import { anything, count, fields, Misfit, strings, text, type Check } from "../core/json-check";
 import { quote } from "../core/text";
 import { toolCommands } from "../runtime/commands-here";
+import { readProjectFile } from "../runtime/project-root";
 import { backendUrl, fileBackendRoot } from "../runtime/stack-ownership";
 
 /** Where the stack's checkpoint is, and the name it must carry; or why it is not read here. */
@@ -47,18 +48,6 @@ export class CheckpointFileError extends MailboxAddressesError {
     const remedy = `run ${commands.pulumi} stack export --stack ${stack} to see whether Pulumi reads it; mailbox-addresses reads the state the Pulumi CLI it is released with writes (${commands.setup})`;
     super(`the state of stack ${quote(stack)} (${quote(file, 300)}) ${problem}; ${remedy}`, { file, remedy });
     this.name = "CheckpointFileError";
-  }
-}
-
-const projectFile = fields<{ name?: string }>({}, { name: text });
-
-/** The project's name (Pulumi.yaml's `name`), or undefined when it cannot be read. */
-function projectName(root: string): string | undefined {
-  try {
-    const checked = checkValue(parseYaml(readFileSync(path.join(root, "Pulumi.yaml"), "utf8")), projectFile);
-    return checked.ok ? checked.value.name : undefined;
-  } catch {
-    return undefined;
   }
 }
 
@@ -128,7 +117,7 @@ export async function locateCheckpoint(
   // <stack>, organization/<stack>, organization/<project>/<stack> (store.go ParseReference).
   if (parts.length > 3 || (parts.length > 1 && parts[0] !== "organization"))
     return { unread: `the stack name ${quote(stack)} is not one this reader resolves` };
-  const project = parts.length === 3 ? parts[1] : projectName(root);
+  const project = parts.length === 3 ? parts[1] : readProjectFile(root).name;
   if (project === undefined || !NAME.test(project)) return { unread: "the project's name is not known" };
   const file = await newestOf(path.join(backend, STACKS, project, name));
   return file === undefined

@@ -13,10 +13,10 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { parse as parseYaml } from "yaml";
 import { MailboxAddressesError } from "../core/errors";
-import { checkJson, checkValue, count, fields, listOf, text, type Check } from "../core/json-check";
+import { checkJson, count, fields, listOf, text, type Check } from "../core/json-check";
 import { quote } from "../core/text";
+import { readProjectFile } from "./project-root";
 
 /** A recipient a stack manages: its spec key (lower case) and, when read, its object id. */
 export interface OwnedRecipient {
@@ -198,13 +198,9 @@ class BlobRecordStore implements RecordStore {
  */
 export function backendUrl(projectRoot: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
   if (env.PULUMI_BACKEND_URL) return env.PULUMI_BACKEND_URL;
-  try {
-    // Pulumi reads the same file first and refuses one not of its shape: here a misfit is no backend.
-    const project = checkValue(parseYaml(readFileSync(path.join(projectRoot, "Pulumi.yaml"), "utf8")), projectFile);
-    if (project.ok && project.value.backend?.url) return project.value.backend.url;
-  } catch {
-    // no project file: the login decides
-  }
+  // Pulumi reads the same file first and refuses one not of its shape: here a misfit is no backend.
+  const named = readProjectFile(projectRoot).backendUrl;
+  if (named !== undefined) return named;
   const file = path.join(env.PULUMI_HOME || path.join(userHome(), ".pulumi"), "credentials.json");
   let login: string;
   try {
@@ -248,9 +244,6 @@ export function fileBackendRoot(url: string, cwd: string): string {
 
 const LOGIN_REMEDY =
   "log in again (pulumi login, which writes the file anew), or name the state backend in PULUMI_BACKEND_URL";
-
-/** What this tool reads of Pulumi.yaml: the project's state backend, when it names one. */
-const projectFile = fields<{ backend?: { url?: string } }>({}, { backend: fields({}, { url: text }) });
 
 /** What this tool reads of Pulumi's credentials.json (pkg/workspace: the backend logged in to). */
 const credentials = fields<{ current?: string }>({}, { current: text });
