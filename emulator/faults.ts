@@ -75,6 +75,22 @@ export type FaultDecision =
   | { readonly kind: "server-error" }
   | { readonly kind: "drop"; readonly afterApply: boolean };
 
+/**
+ * A repeatable source of numbers in [0, 1) from a 32-bit seed (the mulberry32 generator): the same
+ * seed rolls the same faults for the same sequence of requests, so a test's fault counts do not
+ * change from one run to the next.
+ */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
 /** Decides, request by request, which fault (if any) to inject. `random` is injectable for tests. */
 export class FaultInjector {
   #settings: FaultSettings;

@@ -31,6 +31,8 @@ export interface EmulatorOptions {
   /** Seed used when the database is empty (default: the shipped Contoso seed). */
   readonly seedFile?: string;
   readonly faults?: FaultSettings;
+  /** Where the fault rolls come from (default Math.random): tests pass seededRandom(seed). */
+  readonly random?: () => number;
   /** An on-premises AD whose users the emulator syncs into its tenant (./directory-sync.ts). */
   readonly directory?: DirectorySyncSettings;
 }
@@ -77,7 +79,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
   const info = tenant.info();
   const tenantDomain = `${info.name}.onmicrosoft.com`;
   const counters = new Counters();
-  const faults = new FaultInjector(options.faults ?? {});
+  const faults = new FaultInjector(options.faults ?? {}, options.random);
   // The release lag is the tenant's (it persists with it); a fault profile that names it sets it.
   if (options.faults?.addressReleaseLagMs !== undefined)
     tenant.setAddressReleaseLagMs(options.faults.addressReleaseLagMs);

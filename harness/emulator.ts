@@ -4,8 +4,20 @@ import assert from "node:assert/strict";
 import { copyFileSync, mkdtempSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import type { FaultSettings } from "../emulator/faults";
+import { seededRandom, type FaultSettings } from "../emulator/faults";
 import { startEmulator, type RunningEmulator } from "../emulator/server";
+
+/**
+ * The seed of a test emulator's fault rolls: MAILBOX_ADDRESSES_FAULT_SEED, else a fixed one, so a
+ * test that injects faults at a rate sees the same rolls in every run (another seed tries others).
+ */
+function faultSeed(): number {
+  const given = process.env.MAILBOX_ADDRESSES_FAULT_SEED;
+  if (given === undefined || given === "") return 26;
+  const seed = Number(given);
+  assert.ok(Number.isInteger(seed), `MAILBOX_ADDRESSES_FAULT_SEED must be an integer, not "${given}"`);
+  return seed;
+}
 
 export async function startTestEmulator(faults: FaultSettings = {}): Promise<RunningEmulator> {
   const secrets = process.env.MAILBOX_ADDRESSES_TEST_SECRETS;
@@ -15,5 +27,5 @@ export async function startTestEmulator(faults: FaultSettings = {}): Promise<Run
   );
   const stateDir = mkdtempSync(path.join(os.tmpdir(), "mbx-emulator-"));
   copyFileSync(path.join(secrets, "secrets.json"), path.join(stateDir, "secrets.json"));
-  return startEmulator({ stateDir, faults });
+  return startEmulator({ stateDir, faults, random: seededRandom(faultSeed()) });
 }
