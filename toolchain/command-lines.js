@@ -220,7 +220,7 @@ const COMMANDS = {
       programs: {
         type: "string",
         value: LIST,
-        help: "in the order given (default ours,noop): ours; noop; the no-op with one of ours' traits: noop-address-map (our inputs' shape), noop-our-type (our type name), noop-as-ours (both)",
+        help: "in the order given (default ours,noop): ours; noop (the floor); bench/scale/noop-variants-program.ts with its switches off (noop-variants) or one of ours' traits: noop-address-map (our inputs' shape), noop-fixed-key-map (that nesting, one fixed key), noop-our-type (our type name), noop-as-ours (shape and name)",
       },
       out: {
         type: "string",

@@ -17,12 +17,14 @@ import { runMeasured, stateFacts } from "./measure-process";
 const arg = commandLine("bench/scale/memory-runs").text;
 const N = Number(arg("size", "10000"));
 const RUNS = Number(arg("runs", "2"));
-/** The no-op program's variants (./noop-program.ts): its environment for each. */
+/** The no-op programs: the floor (./noop-program.ts), and ./noop-variants-program.ts by its switches. */
 const NOOP_VARIANTS: Record<string, Record<string, string>> = {
   noop: {},
+  "noop-variants": {},
   "noop-address-map": { NOOP_INPUTS: "address-map" },
   "noop-our-type": { NOOP_TYPE: "ours" },
   "noop-as-ours": { NOOP_INPUTS: "address-map", NOOP_TYPE: "ours" },
+  "noop-fixed-key-map": { NOOP_INPUTS: "fixed-key-map" },
 };
 type Program = "ours" | keyof typeof NOOP_VARIANTS;
 const PROGRAMS = arg("programs", "ours,noop").split(",") as Program[];
@@ -69,7 +71,12 @@ async function measureProgram(program: Program): Promise<void> {
   const stack =
     program === "ours"
       ? new TestStack(`mem-${N}`)
-      : new TestStack(`mem-${program}-${N}`, {}, {}, "dist/bench/scale/noop-program.js");
+      : new TestStack(
+          `mem-${program}-${N}`,
+          {},
+          {},
+          program === "noop" ? "dist/bench/scale/noop-program.js" : "dist/bench/scale/noop-variants-program.js",
+        );
   try {
     if (program === "ours") stack.withTenant((tenant) => tenant.seed(benchSeed(N)));
     stack.writeSpec(benchSpec(N, "as-is"));

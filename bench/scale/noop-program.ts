@@ -10,33 +10,21 @@ interface NoopInputs {
   identity: string;
   primary: string;
   aliases: string[];
-  addresses?: Record<string, string>;
 }
 
 const noopProvider: pulumi.dynamic.ResourceProvider = {
   check: async (_olds, news) => ({ inputs: news }),
   diff: async (_id, olds: NoopInputs, news: NoopInputs) => ({
-    changes:
-      olds.primary !== news.primary ||
-      JSON.stringify(olds.aliases) !== JSON.stringify(news.aliases) ||
-      JSON.stringify(olds.addresses) !== JSON.stringify(news.addresses),
+    changes: olds.primary !== news.primary || JSON.stringify(olds.aliases) !== JSON.stringify(news.aliases),
   }),
   create: async (inputs: NoopInputs) => ({ id: inputs.identity, outs: inputs }),
   read: async (id, props) => ({ id, props }),
   update: async (_id, _olds, news) => ({ outs: news }),
 };
 
-// Variants for the memory account (bench/scale/memory-runs.ts, docs/benchmarks.md "Program memory"):
-// NOOP_INPUTS=address-map declares MailboxAddresses' inputs' shape (identity, the `addresses` map
-// keyed by each address, mode) instead of the flat one; NOOP_TYPE=ours declares the resource under
-// MailboxAddresses' module and type name. Each alone tells which of the two the program's peak follows.
-const addressMapInputs = process.env.NOOP_INPUTS === "address-map";
-const [moduleName, typeName] =
-  process.env.NOOP_TYPE === "ours" ? ["mailbox", "MailboxAddresses"] : ["noop", "NoopMailbox"];
-
 class NoopMailbox extends pulumi.dynamic.Resource {
   constructor(name: string, args: Record<string, unknown>) {
-    super(noopProvider, name, args, undefined, moduleName, typeName);
+    super(noopProvider, name, args, undefined, "noop", "NoopMailbox");
   }
 }
 
@@ -54,25 +42,13 @@ const only = process.env.NOOP_DECLARE
 memoryStage("spec loaded");
 for (const [identity, mailbox] of Object.entries(spec.mailboxes)) {
   if (only && !only.has(identity)) continue;
-  new NoopMailbox(
+  new NoopMailbox(identity, {
     identity,
-    addressMapInputs
-      ? { identity, addresses: addressMapOf(mailbox.primary, mailbox.aliases ?? []), mode: "strict" }
-      : {
-          identity,
-          primary: mailbox.primary,
-          aliases: mailbox.aliases ?? [],
-          mode: "strict",
-          cloudManaged: false,
-          target: { target: "local", database: "unused", seed: "unused" },
-        },
-  );
+    primary: mailbox.primary,
+    aliases: mailbox.aliases ?? [],
+    mode: "strict",
+    cloudManaged: false,
+    target: { target: "local", database: "unused", seed: "unused" },
+  });
 }
 memoryStage("declared");
-
-/** The `addresses` map as MailboxAddresses' inputs hold it: lower-case address → its proxy address. */
-function addressMapOf(primary: string, aliases: readonly string[]): Record<string, string> {
-  const map: Record<string, string> = { [primary.toLowerCase()]: `SMTP:${primary}` };
-  for (const alias of aliases) map[alias.toLowerCase()] = `smtp:${alias}`;
-  return map;
-}
