@@ -167,6 +167,11 @@ export class FaultInjector {
   }
 }
 
+/** A map as an object, its keys in order. */
+function sorted<T>(map: ReadonlyMap<string, T>): Record<string, T> {
+  return Object.fromEntries([...map].sort(([a], [b]) => a.localeCompare(b)));
+}
+
 /** What the counters counted, second by second since they were last reset (GET /_emulator/counters/timeline). */
 export interface CounterTimeline {
   /** When the counters were last reset (epoch milliseconds): second 0 starts here. */
@@ -213,12 +218,10 @@ export class Counters {
   }
 
   snapshot(): Record<string, number> {
-    return Object.fromEntries([...this.#counts].sort(([a], [b]) => a.localeCompare(b)));
+    return sorted(this.#counts);
   }
 
   timeline(): CounterTimeline {
-    const sorted = <T>(map: Map<string, T>) =>
-      Object.fromEntries([...map].sort(([a], [b]) => a.localeCompare(b))) as Record<string, T>;
     return {
       since: this.#since,
       perSecond: sorted(this.#perSecond),
