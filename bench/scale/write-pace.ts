@@ -125,16 +125,16 @@ function account(run: TimedRun, timeline: CounterTimeline, gate: readonly GateLi
     throttledShare: round((100 * throttled) / Math.max(1, total + throttled), 2),
     // Where the seconds go, from the command's start.
     firstRequestS: at(Number.isFinite(firstRead) ? firstRead : undefined),
-    engineFirstUpdatingS: run.firstMs.updating === undefined ? undefined : round(run.firstMs.updating / 1000),
+    engineFirstUpdatingS: secondsOf(run.firstMs.updating),
     firstWriteSentS: at(Number.isFinite(firstWrite) ? firstWrite : undefined),
     // The engine's last "updated" line: the tail after it is the program's and the engine's end.
-    engineLastUpdatedS: run.lastMs.updated === undefined ? undefined : round(run.lastMs.updated / 1000),
+    engineLastUpdatedS: secondsOf(run.lastMs.updated),
     firstAppliedS: at(firstApplied),
     lastAppliedS: at(lastApplied),
     writePhaseS: round(phaseSeconds),
     writePhaseIdealS: round(Math.max(0, count - budget) / budget),
     writeRate: round((total - 1) / Math.max(phaseSeconds, 1e-3), 2),
-    engineSummaryS: run.firstMs.summary === undefined ? undefined : round(run.firstMs.summary / 1000),
+    engineSummaryS: secondsOf(run.firstMs.summary),
     tailS: round(run.ms / 1000 - ((lastApplied ?? 0) + shift) / 1000),
     // The write phase second by second (its first and last seconds are partial, left out).
     secondsBelowBudget: inner.filter((n) => n < budget * 0.95).length,
@@ -145,11 +145,21 @@ function account(run: TimedRun, timeline: CounterTimeline, gate: readonly GateLi
     gateSecondsLogged: phaseLog.length,
     allAskedS: allAsked === undefined ? undefined : round((allAsked.t - run.startedAt) / 1000),
     finalRate: gate.at(-1)?.rate ?? undefined,
-    loadAverage: {
-      min: Math.min(...run.load),
-      max: Math.max(...run.load),
-      mean: round(run.load.reduce((a, b) => a + b, 0) / run.load.length, 2),
-    },
+    loadAverage: loadAverageOf(run),
+  };
+}
+
+/** Milliseconds from the command's start as seconds, when the mark was seen. */
+function secondsOf(ms: number | undefined): number | undefined {
+  return ms === undefined ? undefined : round(ms / 1000);
+}
+
+/** The machine's load average while the command ran (sampled every 5 s). */
+function loadAverageOf(run: TimedRun): { min: number; max: number; mean: number } {
+  return {
+    min: Math.min(...run.load),
+    max: Math.max(...run.load),
+    mean: round(run.load.reduce((a, b) => a + b, 0) / run.load.length, 2),
   };
 }
 
@@ -221,14 +231,10 @@ async function main(): Promise<void> {
     } else {
       result = {
         wallS: round(run.ms / 1000),
-        engineFirstUpdatingS: run.firstMs.updating === undefined ? undefined : round(run.firstMs.updating / 1000),
-        engineLastUpdatedS: run.lastMs.updated === undefined ? undefined : round(run.lastMs.updated / 1000),
-        engineSummaryS: run.firstMs.summary === undefined ? undefined : round(run.firstMs.summary / 1000),
-        loadAverage: {
-          min: Math.min(...run.load),
-          max: Math.max(...run.load),
-          mean: round(run.load.reduce((a, b) => a + b, 0) / run.load.length, 2),
-        },
+        engineFirstUpdatingS: secondsOf(run.firstMs.updating),
+        engineLastUpdatedS: secondsOf(run.lastMs.updated),
+        engineSummaryS: secondsOf(run.firstMs.summary),
+        loadAverage: loadAverageOf(run),
       };
     }
     const line = {
