@@ -17,20 +17,22 @@ import { runMeasured, stateFacts } from "./measure-process";
 const arg = commandLine("bench/scale/memory-runs").text;
 const N = Number(arg("size", "10000"));
 const RUNS = Number(arg("runs", "2"));
+const FLOOR = "dist/bench/scale/noop-program.js";
+const VARIANTS = "dist/bench/scale/noop-variants-program.js";
 /** The no-op programs: the floor (./noop-program.ts), and ./noop-variants-program.ts by its switches. */
-const NOOP_VARIANTS: Record<string, Record<string, string>> = {
-  noop: {},
-  "noop-variants": {},
-  "noop-address-map": { NOOP_INPUTS: "address-map" },
-  "noop-our-type": { NOOP_TYPE: "ours" },
-  "noop-as-ours": { NOOP_INPUTS: "address-map", NOOP_TYPE: "ours" },
-  "noop-fixed-key-map": { NOOP_INPUTS: "fixed-key-map" },
+const NOOP_PROGRAMS: Record<string, { readonly main: string; readonly env: Record<string, string> }> = {
+  noop: { main: FLOOR, env: {} },
+  "noop-variants": { main: VARIANTS, env: {} },
+  "noop-address-map": { main: VARIANTS, env: { NOOP_INPUTS: "address-map" } },
+  "noop-our-type": { main: VARIANTS, env: { NOOP_TYPE: "ours" } },
+  "noop-as-ours": { main: VARIANTS, env: { NOOP_INPUTS: "address-map", NOOP_TYPE: "ours" } },
+  "noop-fixed-key-map": { main: VARIANTS, env: { NOOP_INPUTS: "fixed-key-map" } },
 };
-type Program = "ours" | keyof typeof NOOP_VARIANTS;
+type Program = "ours" | keyof typeof NOOP_PROGRAMS;
 const PROGRAMS = arg("programs", "ours,noop").split(",") as Program[];
 for (const p of PROGRAMS)
-  if (p !== "ours" && !(p in NOOP_VARIANTS))
-    throw new Error(`--programs: "${p}" is not one of ours, ${Object.keys(NOOP_VARIANTS).join(", ")}`);
+  if (p !== "ours" && !(p in NOOP_PROGRAMS))
+    throw new Error(`--programs: "${p}" is not one of ours, ${Object.keys(NOOP_PROGRAMS).join(", ")}`);
 const OUT = path.resolve(arg("out", "/tmp/memory-runs.json"));
 const SKIP = { PULUMI_SKIP_CHECKPOINTS: "true" };
 
@@ -67,16 +69,10 @@ function commit(): string {
 }
 
 async function measureProgram(program: Program): Promise<void> {
-  const variant = program === "ours" ? {} : NOOP_VARIANTS[program]!;
+  const noop = program === "ours" ? undefined : NOOP_PROGRAMS[program]!;
+  const variant = noop?.env ?? {};
   const stack =
-    program === "ours"
-      ? new TestStack(`mem-${N}`)
-      : new TestStack(
-          `mem-${program}-${N}`,
-          {},
-          {},
-          program === "noop" ? "dist/bench/scale/noop-program.js" : "dist/bench/scale/noop-variants-program.js",
-        );
+    noop === undefined ? new TestStack(`mem-${N}`) : new TestStack(`mem-${program}-${N}`, {}, {}, noop.main);
   try {
     if (program === "ours") stack.withTenant((tenant) => tenant.seed(benchSeed(N)));
     stack.writeSpec(benchSpec(N, "as-is"));
