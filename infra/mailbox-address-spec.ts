@@ -323,9 +323,9 @@ function narrowToTargets(spec: Spec, change: ChangePlan, run: TargetedRun): { sp
 /**
  * Resources declared between two turns of the event loop. The SDK sends a resource's registration
  * only when the loop turns; declared all in one loop, the engine saw none of 10,000 until the last
- * (26 s of declaring before the first write; the no-op program 43 s: docs/benchmarks.md, "Wall
- * time of `up` at 10,000")
- * and the SDK then held all of them pending at once (280-330 MB more at the program's peak).
+ * (26 s of declaring before the first write; the no-op program's 43 s) and the SDK then held all of
+ * them pending at once (280-330 MB more at the program's peak). docs/benchmarks.md, "Wall time of
+ * `up` at 10,000" and "Program memory: declared per turn".
  */
 const DECLARED_PER_TURN = 100;
 

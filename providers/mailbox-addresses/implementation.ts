@@ -320,7 +320,10 @@ function declarationOf(spec: Spec, identity: string): MailboxDeclaration | undef
   if (byKey === undefined) {
     byKey = new Map();
     // The first of a key, as Array.find gave: a spec with a key twice is refused before any run.
-    for (const m of spec.mailboxes) if (!byKey.has(addressKey(m.identity))) byKey.set(addressKey(m.identity), m);
+    for (const m of spec.mailboxes) {
+      const key = addressKey(m.identity);
+      if (!byKey.has(key)) byKey.set(key, m);
+    }
     declarationsByKey.set(spec, byKey);
   }
   return byKey.get(addressKey(identity));
