@@ -12,15 +12,18 @@ const path = require("node:path");
 const util = require("node:util");
 
 /**
- * @typedef {{ type: "string" | "boolean", short?: string, value?: string, multiple?: boolean, help: string }} OptionSpec
+ * @typedef {{ type: "string" | "boolean", short?: string, value?: string, choices?: string[], multiple?: boolean,
+ *   help: string }} OptionSpec
+ *   `choices`: the values a string option takes (each item of a comma-separated LIST); another is
+ *   refused in one line naming them. `value` shows them joined by "|" unless it says otherwise.
  * @typedef {{ command: string, summary: string, usage: string[], options: Record<string, OptionSpec>,
  *   positionals?: string, writes: string, examples: string[], notes?: string[] }} CommandSpec
  */
 
 const LIST = "LIST";
-const yesNo = (help) => ({ type: "string", value: "yes|no", help });
+const yesNo = (help) => ({ type: "string", choices: ["yes", "no"], help });
+const TARGETS = ["local", "emulator"];
 
-/** The scale benchmark's options (bench/scale/run-benchmarks.ts), also `scripts/bench`'s. */
 /** A benchmark that owns a section of docs/benchmarks.md: where to write it, and rendering it again from raw numbers. */
 const sectionOptions = (section) => ({
   doc: {
@@ -36,9 +39,15 @@ const sectionOptions = (section) => ({
   command: { type: "string", value: "TEXT", help: "with --render: the command the section says produced it" },
 });
 
+/** The scale benchmark's options (bench/scale/run-benchmarks.ts), also `scripts/bench`'s. */
 const SCALE_OPTIONS = {
   sizes: { type: "string", value: LIST, help: "mailbox counts N, comma-separated (default 100,1000,10000)" },
-  targets: { type: "string", value: LIST, help: "targets measured: local, emulator (default local,emulator)" },
+  targets: {
+    type: "string",
+    value: LIST,
+    choices: TARGETS,
+    help: "targets measured: local, emulator (default local,emulator)",
+  },
   "write-budget": { type: "string", value: "N", help: "the emulator's Set-* writes per second during up (default 20)" },
   "latency-ms": { type: "string", value: "MS", help: "added emulator latency per request during up (default 0)" },
   parallel: { type: "string", value: "P", help: "pulumi up --parallel P (default: the engine's)" },
@@ -130,13 +139,13 @@ const COMMANDS = {
     options: {
       size: { type: "string", value: "N", help: "mailboxes in the stack (default 10000)" },
       ks: { type: "string", value: LIST, help: "changed mailboxes k per run, comma-separated (default 1,10,100)" },
-      targets: { type: "string", value: LIST, help: "local, emulator (default local,emulator)" },
+      targets: { type: "string", value: LIST, choices: TARGETS, help: "local, emulator (default local,emulator)" },
       floor: yesNo("also measure the no-op provider (default yes)"),
       ours: yesNo("measure this project's program (default yes)"),
       decompose: yesNo("also time the parts of a targeted plan (default yes)"),
       full: {
         type: "string",
-        value: "all|first",
+        choices: ["all", "first"],
         help: "first: the full preview at the first k only and no full up, to compare targeted plans (default all)",
       },
       out: {
@@ -220,6 +229,15 @@ const COMMANDS = {
       programs: {
         type: "string",
         value: LIST,
+        choices: [
+          "ours",
+          "noop",
+          "noop-variants",
+          "noop-address-map",
+          "noop-fixed-key-map",
+          "noop-our-type",
+          "noop-as-ours",
+        ],
         help: "in the order given (default ours,noop): ours; noop (the floor); bench/scale/noop-variants-program.ts with its switches off (noop-variants) or one of ours' traits: noop-address-map (our inputs' shape), noop-fixed-key-map (that nesting, one fixed key), noop-our-type (our type name), noop-as-ours (shape and name)",
       },
       out: {
@@ -256,7 +274,7 @@ const COMMANDS = {
       "write-budget": { type: "string", value: "W", help: "the emulator's Set-* writes per second (default 20)" },
       provider: {
         type: "string",
-        value: "ours|noop",
+        choices: ["ours", "noop"],
         help: "ours (the emulator, default) or noop (the no-op provider, no emulator)",
       },
       label: { type: "string", value: "TEXT", help: "what the result is called (default the provider)" },
@@ -431,7 +449,7 @@ function wrap(text, indent, width = 100) {
 /** The usage page of a command: what it does, how to call it, its options, what it writes, examples. */
 function formatUsage(spec) {
   const rows = Object.entries(spec.options).map(([name, option]) => [
-    `${option.short ? `-${option.short}, ` : "    "}--${name}${option.type === "string" ? ` ${option.value ?? "VALUE"}` : ""}`,
+    `${option.short ? `-${option.short}, ` : "    "}--${name}${option.type === "string" ? ` ${option.value ?? option.choices?.join("|") ?? "VALUE"}` : ""}`,
     option.help,
   ]);
   rows.push(["-h, --help", "print this help and exit"]);
@@ -504,6 +522,16 @@ function parseCommandLine(name, argv) {
     throw err;
   }
   if (parsed.values.help) return { help: true, usage: formatUsage(spec) };
+  for (const [key, option] of Object.entries(spec.options)) {
+    const given = parsed.values[key];
+    if (option.choices === undefined || typeof given !== "string") continue;
+    const items = option.value === LIST ? given.split(",") : [given];
+    const wrong = items.find((item) => !option.choices.includes(item));
+    if (wrong !== undefined)
+      throw new UsageError(
+        `${spec.command}: option --${key} takes ${option.value === LIST ? "a comma-separated list of " : "one of "}${option.choices.join(", ")}, not "${wrong}" (${spec.command} --help lists the options)`,
+      );
+  }
   return { help: false, values: parsed.values, positionals: parsed.positionals };
 }
 

@@ -80,6 +80,24 @@ describe("the entry points' command lines", () => {
     refused("bench/scale/targeted-runs", ["--size=10", "-x"]);
   });
 
+  it("an option with choices: a value (or a list's item) it does not list is refused in one line naming them", () => {
+    assert.throws(
+      () => lines.parseCommandLine("bench/scale/write-pace", ["--provider", "nop"]),
+      /^Error: scripts\/bench --script write-pace: option --provider takes one of ours, noop, not "nop" \(scripts\/bench --script write-pace --help lists the options\)$/,
+    );
+    assert.throws(
+      () => lines.parseCommandLine("bench/scale/memory-runs", ["--programs", "ours,noop-adress-map"]),
+      /option --programs takes a comma-separated list of ours, noop, .*, not "noop-adress-map"/,
+    );
+    assert.throws(() => lines.parseCommandLine("scripts/bench", ["--targets", "local,cloud"]), /not "cloud"/);
+    assert.throws(() => lines.parseCommandLine("bench/scale/targeted-runs", ["--floor", "yse"]), /one of yes, no/);
+    const ok = lines.parseCommandLine("bench/scale/targeted-runs", ["--targets=emulator,local", "--full", "first"]);
+    assert.ok(!ok.help && ok.values.targets === "emulator,local" && ok.values.full === "first");
+    // The usage shows the choices where the option names no other value.
+    const usage = lines.parseCommandLine("bench/scale/write-pace", ["--help"]);
+    assert.ok(usage.help && usage.usage.includes("--provider ours|noop"));
+  });
+
   it("values as the entry points read them; defaults stay theirs", () => {
     const parsed = lines.parseCommandLine("bench/scale/targeted-runs", [
       "--size",
