@@ -78,10 +78,22 @@ export type MailboxAddressesArgs = MailboxAddressesInputs;
  * outputs") are in the state (`pulumi stack export`) and the engine's events, but are not declared as Output
  * properties here: nothing in the program reads them, and each declared property costs the SDK an
  * Output per resource (1.5 s of a 10 s preview of 1,000 mailboxes, the benchmark found).
+ *
+ * It is registered without stack traces on the SDK's promises: the SDK formats one for each of its
+ * promises (`debuggablePromise`, @pulumi/pulumi's runtime/debuggable.js; about 22 a resource, 1.6
+ * KB each) and reads them only for the leak report PULUMI_DEBUG_PROMISE_LEAKS asks for, so with
+ * that set they are kept. The source position the engine records is unchanged: Resource.callsites()
+ * lifts the limit for itself. docs/benchmarks.md, "Program memory: the SDK's promise stack traces".
  */
 export class MailboxAddresses extends pulumi.dynamic.Resource {
   constructor(name: string, args: MailboxAddressesArgs, opts?: pulumi.CustomResourceOptions) {
-    // takeFrom is a cycle's mechanics (the giver's own resource shows what it loses): not shown in diffs.
-    super(storedProvider, name, args, { retainOnDelete: true, hideDiffs: ["takeFrom"], ...opts }, "mailbox", "MailboxAddresses");
+    const stackTraceLimit = Error.stackTraceLimit;
+    if (!process.env.PULUMI_DEBUG_PROMISE_LEAKS) Error.stackTraceLimit = 0;
+    try {
+      // takeFrom is a cycle's mechanics (the giver's own resource shows what it loses): not shown in diffs.
+      super(storedProvider, name, args, { retainOnDelete: true, hideDiffs: ["takeFrom"], ...opts }, "mailbox", "MailboxAddresses");
+    } finally {
+      Error.stackTraceLimit = stackTraceLimit;
+    }
   }
 }
