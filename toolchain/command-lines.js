@@ -245,12 +245,18 @@ const COMMANDS = {
         value: "FILE",
         help: "the raw numbers, rewritten after every run (default /tmp/memory-runs.json)",
       },
+      "heap-snapshot": {
+        type: "string",
+        value: "STAGE",
+        help: "also a V8 heap snapshot of the program at that stage of each preview (e.g. declared; runtime/memory-stages.ts), beside --out: OUT.PROGRAM-RUN.STAGE.heapsnapshot",
+      },
     },
     writes:
       "a summary to stdout, each run's stages to stderr, the raw numbers to --out; stacks and tenants live in temporary folders.",
     examples: [
       "scripts/bench --script memory-runs --size 1000 --runs 1",
       "nice -n 5 scripts/bench --script memory-runs --size 10000 --runs 2 --out /tmp/memory.json",
+      "scripts/bench --script memory-runs --size 2000 --runs 1 --heap-snapshot declared --out /tmp/memory.json",
     ],
   },
   "bench/scale/changed-reads": {

@@ -6,12 +6,14 @@
 // the no-op provider's program (./noop-program.ts). Also the state's bytes per mailbox. Memory is
 // not sensitive to the machine's load; run one such benchmark at a time all the same.
 //   scripts/bench --script memory-runs [--size 10000] [--runs 2] [--programs ours,noop] [--out FILE]
+//                                      [--heap-snapshot STAGE]
 import { spawnSync } from "node:child_process";
-import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { commandLine } from "../../harness/command-line";
 import { PROJECT_ROOT, TestStack } from "../../harness/pulumi-stack";
 import { benchSeed, benchSpec, benchUser } from "./generate-tenant";
+import { heapSnapshotFile } from "../../runtime/memory-stages";
 import { runMeasured, stateFacts } from "./measure-process";
 
 const arg = commandLine("bench/scale/memory-runs").text;
@@ -36,6 +38,7 @@ for (const p of PROGRAMS)
   if (p !== "ours" && !(p in NOOP_PROGRAMS))
     throw new Error(`--programs: "${p}" is in toolchain/command-lines.js's choices but not in NOOP_PROGRAMS`);
 const OUT = path.resolve(arg("out", "/tmp/memory-runs.json"));
+const SNAPSHOT_STAGE = arg("heap-snapshot", "");
 const SKIP = { PULUMI_SKIP_CHECKPOINTS: "true" };
 
 interface Stage {
@@ -94,8 +97,18 @@ async function measureProgram(program: Program): Promise<void> {
     for (let run = 1; run <= RUNS; run++) {
       const log = path.join(stack.dir, `memory-${run}.jsonl`);
       const m = await runMeasured(
-        stack.command(["preview"], { MAILBOX_ADDRESSES_MEMORY_LOG: log, NODE_OPTIONS: "--expose-gc", ...variant }),
+        stack.command(["preview"], {
+          MAILBOX_ADDRESSES_MEMORY_LOG: log,
+          NODE_OPTIONS: "--expose-gc",
+          ...(SNAPSHOT_STAGE ? { MAILBOX_ADDRESSES_HEAP_SNAPSHOT: SNAPSHOT_STAGE } : {}),
+          ...variant,
+        }),
       );
+      const snapshot = heapSnapshotFile(log, SNAPSHOT_STAGE);
+      if (SNAPSHOT_STAGE && existsSync(snapshot)) {
+        copyFileSync(snapshot, heapSnapshotFile(OUT.replace(/\.json$/, `.${program}-${run}`), SNAPSHOT_STAGE));
+        rmSync(snapshot);
+      }
       if (m.code !== 0) throw new Error(`${program}: preview failed:\n${m.output.slice(-4000)}`);
       const stages = readFileSync(log, "utf8")
         .split("\n")

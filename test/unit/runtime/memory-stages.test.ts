@@ -1,7 +1,7 @@
 // The program's memory log (runtime/memory-stages.ts): one JSON line per stage in the file
 // MAILBOX_ADDRESSES_MEMORY_LOG names.
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, it } from "node:test";
@@ -28,6 +28,25 @@ describe("memory stages", () => {
           assert.ok(Number(line[key]) > 0, `${key}: ${line[key]}`);
         assert.ok(Number(line.peakRssMb) >= Number(line.rssMb));
       }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("MAILBOX_ADDRESSES_HEAP_SNAPSHOT=<stage>: a heap snapshot at that stage only, beside the log", () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "mbx-memory-"));
+    try {
+      const env = {
+        MAILBOX_ADDRESSES_MEMORY_LOG: path.join(dir, "memory.jsonl"),
+        MAILBOX_ADDRESSES_HEAP_SNAPSHOT: "declared",
+      };
+      memoryStage("spec loaded", env);
+      memoryStage("declared", env);
+      assert.deepEqual(readdirSync(dir).sort(), ["memory.jsonl", "memory.jsonl.declared.heapsnapshot"]);
+      const snapshot = JSON.parse(readFileSync(path.join(dir, "memory.jsonl.declared.heapsnapshot"), "utf8")) as {
+        snapshot: { node_count: number };
+      };
+      assert.ok(snapshot.snapshot.node_count > 1000, `nodes: ${snapshot.snapshot.node_count}`);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
