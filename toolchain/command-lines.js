@@ -293,6 +293,18 @@ const COMMANDS = {
       "scripts/bench --script write-pace --size 10000 --provider noop --out /tmp/pace.jsonl",
     ],
   },
+  "bench/heap-summary": {
+    command: "node dist/bench/heap-summary.js",
+    summary:
+      "What a program's heap holds, by kind, from V8 heap snapshots (scripts/bench --script memory-runs --heap-snapshot STAGE writes them): self size and count per node type and constructor, the second snapshot against the first; and the Pulumi SDK's promise stack traces by where they were made.",
+    usage: ["node dist/bench/heap-summary.js SNAPSHOT [SNAPSHOT]"],
+    positionals: "SNAPSHOT  a .heapsnapshot file; with two, the second is compared with the first",
+    options: {},
+    writes: "stdout only.",
+    examples: [
+      "node dist/bench/heap-summary.js /tmp/m.noop-1.declared.heapsnapshot /tmp/m.ours-1.declared.heapsnapshot",
+    ],
+  },
   "bench/core-plan": {
     command: "node dist/bench/core-plan.js",
     summary:

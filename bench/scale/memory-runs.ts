@@ -8,7 +8,7 @@
 //   scripts/bench --script memory-runs [--size 10000] [--runs 2] [--programs ours,noop] [--out FILE]
 //                                      [--heap-snapshot STAGE]
 import { spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { commandLine } from "../../harness/command-line";
 import { PROJECT_ROOT, TestStack } from "../../harness/pulumi-stack";
@@ -128,6 +128,7 @@ async function measureProgram(program: Program): Promise<void> {
 }
 
 async function main(): Promise<void> {
+  mkdirSync(path.dirname(OUT), { recursive: true });
   for (const program of PROGRAMS) await measureProgram(program);
   for (const r of results)
     process.stdout.write(
