@@ -127,9 +127,13 @@ async function lockProbe(stack: TestStack, azurite: AzuriteProcess, s: number): 
   const locksSeen = await azurite.list(".pulumi/locks/");
   const second = await runMeasured(stack.command(["up", "--yes", "--skip-preview"], SKIP));
   const done = await first;
-  const after = stack.run(["stack", "export"]);
+  // To a file: a shard's state of 10,000 (over 64 MB) is more than a captured stdout holds.
+  const exported = path.join(stack.dir, "lock-probe-export.json");
+  stack.run(["stack", "export", "--file", exported], { check: true });
   const resources = (
-    JSON.parse(after.stdout) as { deployment: { resources?: { type: string }[]; pending_operations?: unknown[] } }
+    JSON.parse(readFileSync(exported, "utf8")) as {
+      deployment: { resources?: { type: string }[]; pending_operations?: unknown[] };
+    }
   ).deployment;
   const clean = stack.run(["preview", "--expect-no-changes"]);
   return {
