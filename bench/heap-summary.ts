@@ -45,8 +45,7 @@ function summarize(file: string): { total: number; kinds: Map<string, Tally>; pr
     const name = snap.strings[snap.nodes[i + nameAt]!]!;
     const bytes = snap.nodes[i + sizeAt]!;
     total += bytes;
-    const isString = STRING_TYPES.has(type);
-    add(kinds, isString || type === "closure" ? type : `${type}: ${name.slice(0, 60)}`, bytes);
+    add(kinds, STRING_TYPES.has(type) || type === "closure" ? type : `${type}: ${name.slice(0, 60)}`, bytes);
     if (type === "string" && name.includes("at Object.debuggablePromise")) {
       const caller = (name.split("\n")[2] ?? "").trim().replace(/ \(.*$/, "");
       add(promiseStacks, `${name.includes("at new Resource (") ? "in a constructor" : "after it"}, ${caller}`, bytes);
@@ -78,7 +77,7 @@ const [first, second] = positionals.map(summarize);
 const [before, after] = second ? [first, second] : [undefined, first!];
 process.stdout.write(
   `held: ${before ? `${(before.total / MB).toFixed(1)} MB → ` : ""}${(after.total / MB).toFixed(1)} MB\n` +
-    `difference | ${before ? "first: size count | " : ""}${before ? "second" : "size count"} | kind\n` +
+    `difference | ${before ? "first: size count | second" : "size count"} | kind\n` +
     `${rows(before?.kinds, after.kinds, 25).join("\n")}\n\nthe SDK's promise stack traces, by where they were made:\n` +
     `${rows(before?.promiseStacks, after.promiseStacks, 10).join("\n")}\n`,
 );
